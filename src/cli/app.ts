@@ -1,0 +1,64 @@
+// Wires one all-in-one Apiary: store, collector, outputs and every configured sensor.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { Collector, type EventOutput } from '../collector/collector.js';
+import { JsonlOutput } from '../collector/jsonl-output.js';
+import { createSessionEmitter } from '../events/emitter.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
+import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
+import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
+import { startSshSensor } from '../sensors/ssh/sensor.js';
+
+export interface RunningApiary {
+  config: Config;
+  store: SqliteStore;
+  collector: Collector;
+  services: RunningService[];
+  /** Stops listening, ends connections (recording them), flushes every event and closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startApiary(config: Config, log: Logger): Promise<RunningApiary> {
+  const store = new SqliteStore(config.store.sqlite.path);
+  const outputs: EventOutput[] = [];
+  if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path));
+  const collector = new Collector(store, log.child({ part: 'collector' }), outputs);
+  const gate = new ConnectionGate(config.limits.per_source_connections, config.limits.global_connections, (src, limit, refused, windowMs) => {
+    createSessionEmitter(collector, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(
+      'connection.limited',
+      { limit, refused, window_s: Math.round(windowMs / 100) / 10 },
+    );
+  });
+  const policy = compileAuthPolicy(config.auth);
+  const services: RunningService[] = [];
+  try {
+    const ssh = config.services.ssh;
+    if (ssh?.enabled) {
+      const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
+      services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys }));
+    }
+  } catch (err) {
+    await Promise.all(services.map((s) => s.close()));
+    await collector.close();
+    await store.close();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    store,
+    collector,
+    services,
+    close() {
+      closing ??= (async () => {
+        await Promise.all(services.map((s) => s.close()));
+        gate.flushSummaries();
+        await collector.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// `apiary events`: stored events as a table for people or JSON lines for tools.
+import { ApiaryError } from '../errors/errors.js';
+import { loadConfig } from '../config/load.js';
+import { flattenEvent, type ApiaryEvent } from '../events/catalogue.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { EventFilter } from '../store/store.js';
+import { existsSync } from 'node:fs';
+import { parseFlags } from './flags.js';
+import { inert, table } from './terminal.js';
+
+/** Parses a --since/--until value: a date (2026-01-31) or a date and time (2026-01-31T12:00:00Z). */
+export function parseTimeFlag(flag: string, v: string): string {
+  const ok = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v);
+  const d = ok ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v) : new Date(NaN);
+  const year = d.getUTCFullYear();
+  if (Number.isNaN(d.getTime()) || year < 1970 || year > 9999) {
+    throw new ApiaryError('APIARY_CLI_USAGE', `flag --${flag}: expected a date such as 2026-01-31 or 2026-01-31T12:00:00Z between 1970 and 9999, got ${JSON.stringify(v)}`);
+  }
+  return d.toISOString();
+}
+
+export async function runEvents(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    config: { type: 'string', short: 'c' },
+    type: { type: 'string' },
+    src: { type: 'string' },
+    session: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const { config } = loadConfig(values.config, { checkDataDir: false });
+  const filter: EventFilter = {};
+  if (values.type) filter.type = values.type;
+  if (values.src) filter.src = values.src;
+  if (values.session) filter.session = values.session;
+  if (values.since) filter.since = parseTimeFlag('since', values.since);
+  if (values.until) filter.until = parseTimeFlag('until', values.until);
+  if (values.limit !== undefined) {
+    const n = Number(values.limit);
+    if (!Number.isInteger(n) || n < 1) throw new ApiaryError('APIARY_CLI_USAGE', `flag --limit: expected a whole number of at least 1, got ${JSON.stringify(values.limit)}`);
+    filter.limit = n;
+  }
+  const path = config.store.sqlite.path;
+  if (!existsSync(path)) {
+    throw new ApiaryError('APIARY_STORE_OPEN', `no store at ${path} yet; run "apiary start" first (or pass the --config that names the store)`);
+  }
+  const store = new SqliteStore(path, { readonly: true });
+  try {
+    const events = await store.query(filter);
+    if (values.json) {
+      let out = '';
+      for (const e of events) out += `${JSON.stringify(flattenEvent(e))}\n`;
+      process.stdout.write(out);
+    } else {
+      const rows = events.map((e) => [e.time, e.type, e.session, `${e.src_ip}:${e.src_port}`, inert(summarise(e)).slice(0, 160)]);
+      process.stdout.write(`${table(['TIME', 'TYPE', 'SESSION', 'SOURCE', 'DETAIL'], rows)}\n${events.length} events\n`);
+    }
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
+
+function summarise(e: ApiaryEvent): string {
+  const p = e.payload as Record<string, unknown>;
+  switch (e.type) {
+    case 'auth.attempt':
+      return `${p.method} ${JSON.stringify(p.username)} ${p.password !== undefined ? JSON.stringify(p.password) : (p.key_fingerprint ?? '')} ${p.success ? 'SUCCESS' : 'failed'}`;
+    case 'connection.close':
+      return `${p.reason} after ${p.duration_ms} ms, ${p.bytes_in} B in, ${p.bytes_out} B out`;
+    default:
+      return Object.entries(p)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v)}`)
+        .join(' ');
+  }
+}

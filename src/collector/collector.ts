@@ -1,0 +1,128 @@
+// The local collector: the EventSink that in-process sensors write to. It batches events into the
+// store without blocking the sensors' event loop for long, retries store faults without losing
+// events, and hands committed events to outputs.
+import type { Logger } from 'pino';
+import type { ApiaryEvent } from '../events/catalogue.js';
+import type { EventSink } from '../events/emitter.js';
+import type { EventStore } from '../store/store.js';
+
+/** Events per transaction. */
+export const MAX_BATCH = 1000;
+/** How long an event may wait before its batch is written. Bounds what a crash can lose. */
+export const FLUSH_INTERVAL_MS = 20;
+/** Longest pause between retries after a store fault. */
+export const MAX_RETRY_DELAY_MS = 5000;
+
+export interface EventOutput {
+  readonly name: string;
+  /** Receives events after they are committed to the store. Must not throw. */
+  write(events: readonly ApiaryEvent[]): void;
+  close(): Promise<void>;
+}
+
+export interface CollectorStats {
+  received: number;
+  stored: number;
+  duplicates: number;
+  pending: number;
+  storeFailures: number;
+}
+
+export class Collector implements EventSink {
+  private queue: ApiaryEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private retryDelay = 0;
+  private readonly waiters: (() => void)[] = [];
+  readonly stats: CollectorStats = { received: 0, stored: 0, duplicates: 0, pending: 0, storeFailures: 0 };
+  private readonly listeners = new Set<(events: readonly ApiaryEvent[]) => void>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly log: Logger,
+    private readonly outputs: readonly EventOutput[] = [],
+  ) {}
+
+  write(event: ApiaryEvent): void {
+    this.stats.received++;
+    this.queue.push(event);
+    this.stats.pending = this.queue.length;
+    if (this.queue.length >= MAX_BATCH) this.schedule(0);
+    else this.schedule(FLUSH_INTERVAL_MS);
+  }
+
+  /** Subscribes to committed events (live views, analysis). Returns the unsubscribe function. */
+  onCommitted(fn: (events: readonly ApiaryEvent[]) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  async flush(): Promise<void> {
+    if (this.queue.length === 0 && !this.writing) return;
+    await new Promise<void>((resolve) => {
+      this.waiters.push(resolve);
+      this.schedule(0);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await Promise.all(this.outputs.map((o) => o.close()));
+  }
+
+  private schedule(ms: number): void {
+    if (this.writing) return;
+    const delay = Math.max(ms, this.retryDelay);
+    if (this.timer) {
+      if (delay > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.writing = this.drain().finally(() => {
+        this.writing = undefined;
+        if (this.queue.length > 0) this.schedule(this.retryDelay);
+        else this.waiters.splice(0).forEach((w) => w());
+      });
+    }, delay);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, MAX_BATCH);
+      try {
+        const stored = await this.store.insertBatch(batch);
+        this.queue.splice(0, batch.length);
+        this.stats.stored += stored;
+        this.stats.duplicates += batch.length - stored;
+        this.stats.pending = this.queue.length;
+        this.retryDelay = 0;
+        this.publish(batch);
+      } catch (err) {
+        this.stats.storeFailures++;
+        this.retryDelay = Math.min(MAX_RETRY_DELAY_MS, Math.max(50, this.retryDelay * 2));
+        this.log.error({ err, pending: this.queue.length, retry_ms: this.retryDelay }, 'APIARY_STORE_WRITE: store write failed; events kept and retried');
+        return;
+      }
+      // Yield between batches so sensors keep serving during a large backlog.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private publish(batch: readonly ApiaryEvent[]): void {
+    for (const o of this.outputs) {
+      try {
+        o.write(batch);
+      } catch (err) {
+        this.log.warn({ err, output: o.name }, 'output failed');
+      }
+    }
+    for (const l of this.listeners) {
+      try {
+        l(batch);
+      } catch (err) {
+        this.log.warn({ err }, 'event listener failed');
+      }
+    }
+  }
+}

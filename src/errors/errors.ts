@@ -1,0 +1,28 @@
+// One catalogue of coded errors: every operator-facing failure has a stable code documented in docs/errors.md.
+
+export const ERROR_CODES = {
+  APIARY_CONFIG_INVALID: 'the configuration does not match the schema (the message names the key and what is expected)',
+  APIARY_CONFIG_UNREADABLE: 'the configuration file cannot be read or is not valid YAML',
+  APIARY_DATA_DIR: 'the data directory cannot be created or written',
+  APIARY_LISTEN_FAILED: 'a service could not bind its listen address (in use, or not permitted)',
+  APIARY_STORE_OPEN: 'the store cannot be opened (missing directory, corrupt file, wrong permissions)',
+  APIARY_STORE_WRITE: 'a batch of events could not be written; it is kept in memory and retried',
+  APIARY_HOST_KEY: 'an SSH host key in the data directory cannot be read or generated',
+  APIARY_CLI_USAGE: 'a command-line flag or argument is missing or malformed',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error an operator can act on: a stable code plus a message that says what to fix. */
+export class ApiaryError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ApiaryError';
+    this.code = code;
+  }
+}
+
+export function isApiaryError(err: unknown): err is ApiaryError {
+  return err instanceof ApiaryError;
+}

@@ -1,0 +1,182 @@
+// The event catalogue: the envelope every event carries and one runtime schema per event type.
+// Every part of Apiary (sensors, collector, store, analysis, importers) speaks these types.
+import { z } from 'zod';
+
+const hex = z.string().regex(/^[0-9a-f]*$/);
+const port = z.number().int().min(0).max(65535);
+
+/** Fields every event carries; bound when a session's emitter is made, never taken from a payload. */
+export const ENVELOPE_KEYS = [
+  'id',
+  'time',
+  'type',
+  'sensor',
+  'session',
+  'protocol',
+  'src_ip',
+  'src_port',
+  'dst_ip',
+  'dst_port',
+] as const;
+
+export const envelopeSchema = z.object({
+  id: z.string().min(1).max(64),
+  time: z.string().datetime({ offset: false }),
+  type: z.string(),
+  sensor: z.string().min(1).max(128),
+  session: z.string().min(1).max(64),
+  protocol: z.string().min(1).max(32),
+  src_ip: z.string().min(1).max(64),
+  src_port: port,
+  dst_ip: z.string().min(1).max(64),
+  dst_port: port,
+});
+
+export const CATALOGUE = {
+  /** A client connected (TCP accept or first UDP datagram). */
+  'connection.open': z.object({ transport: z.enum(['tcp', 'udp']) }).strict(),
+  /** The connection ended; `reason` says who or what ended it. */
+  'connection.close': z
+    .object({
+      duration_ms: z.number().int().min(0),
+      bytes_in: z.number().int().min(0),
+      bytes_out: z.number().int().min(0),
+      reason: z.enum(['client', 'idle_timeout', 'login_timeout', 'session_timeout', 'shutdown', 'error', 'policy']),
+    })
+    .strict(),
+  /** Connections refused because a per-source or global cap was reached (one summary event per window). */
+  'connection.limited': z
+    .object({ limit: z.enum(['per_source', 'global']), refused: z.number().int().min(1), window_s: z.number().min(0) })
+    .strict(),
+  /** The client's software version string (SSH identification line, HTTP user agent, ...). */
+  'client.version': z.object({ version: z.string(), comments: z.string().optional() }).strict(),
+  /** The client's SSH key-exchange offer and its HASSH fingerprint. */
+  'client.kex': z
+    .object({
+      hassh: hex.length(32),
+      hassh_algorithms: z.string(),
+      kex_algs: z.array(z.string()),
+      key_algs: z.array(z.string()),
+      enc_cs: z.array(z.string()),
+      mac_cs: z.array(z.string()),
+      comp_cs: z.array(z.string()),
+    })
+    .strict(),
+  /** A login attempt with what the client offered and whether the auth policy let it in. */
+  'auth.attempt': z
+    .object({
+      method: z.enum(['password', 'keyboard-interactive', 'publickey', 'none', 'hostbased', 'ntlm', 'native', 'digest', 'basic', 'form']),
+      username: z.string(),
+      password: z.string().optional(),
+      key_type: z.string().optional(),
+      key_fingerprint: z.string().optional(),
+      success: z.boolean(),
+    })
+    .strict(),
+  /** A command line typed in a shell or sent with exec; `known` is whether the emulation knows it. */
+  'command.input': z.object({ input: z.string(), known: z.boolean().optional() }).strict(),
+  /** A file fetched on the attacker's behalf (or an attempt to), stored in quarantine by SHA-256. */
+  'file.download': z
+    .object({
+      url: z.string().optional(),
+      sha256: hex.length(64).optional(),
+      md5: hex.length(32).optional(),
+      size: z.number().int().min(0).optional(),
+      path: z.string().optional(),
+      outcome: z.enum(['stored', 'duplicate', 'disabled', 'refused', 'truncated', 'failed']),
+      reason: z.string().optional(),
+    })
+    .strict(),
+  /** A file the attacker pushed to the sensor (SCP, SFTP, SMB write, FTP STOR, ...), stored in quarantine. */
+  'file.upload': z
+    .object({
+      filename: z.string(),
+      sha256: hex.length(64),
+      size: z.number().int().min(0),
+      outcome: z.enum(['stored', 'duplicate', 'truncated', 'refused']),
+    })
+    .strict(),
+  /** A recognised exploit. */
+  'exploit.attempt': z
+    .object({ name: z.string(), cve: z.string().optional(), detail: z.string().optional(), sha256: hex.length(64).optional() })
+    .strict(),
+  /** Shellcode found in a payload, with what it would do. */
+  'shellcode.detected': z
+    .object({
+      urls: z.array(z.string()),
+      commands: z.array(z.string()),
+      connect_back: z.string().optional(),
+      bind_port: port.optional(),
+      encoding: z.string().optional(),
+    })
+    .strict(),
+  /** A statement sent to a decoy database. */
+  query: z.object({ query: z.string(), database: z.string().optional() }).strict(),
+  /** An HTTP request to a decoy site. */
+  'http.request': z
+    .object({
+      method: z.string(),
+      path: z.string(),
+      query: z.string().optional(),
+      headers: z.record(z.string()),
+      user_agent: z.string().optional(),
+      body_size: z.number().int().min(0),
+      body_sha256: hex.length(64).optional(),
+    })
+    .strict(),
+  /** A connection to a port nothing serves, with the first bytes the client sent. */
+  'scan.probe': z.object({ first_bytes_hex: hex, recognised: z.string().optional() }).strict(),
+  /** A port-forwarding (proxy) request, always refused. */
+  'tunnel.request': z
+    .object({ dst_host: z.string(), dst_port: port, orig_ip: z.string().optional(), orig_port: port.optional(), first_bytes_hex: hex.optional() })
+    .strict(),
+  /** Bytes that did not parse as the protocol; `sample_hex` is at most 64 bytes of them. */
+  'protocol.malformed': z.object({ reason: z.string(), sample_hex: hex }).strict(),
+} as const;
+
+export type EventType = keyof typeof CATALOGUE;
+export type Payload<T extends EventType> = z.input<(typeof CATALOGUE)[T]>;
+export const EVENT_TYPES = Object.keys(CATALOGUE) as EventType[];
+
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+/** One stored event: envelope fields plus the type's payload, kept apart so a payload never overwrites identity. */
+export interface ApiaryEvent<T extends EventType = EventType> extends Envelope {
+  type: T;
+  payload: Payload<T>;
+}
+
+export function isEventType(t: string): t is EventType {
+  return Object.prototype.hasOwnProperty.call(CATALOGUE, t);
+}
+
+export type ValidationResult = { ok: true; event: ApiaryEvent } | { ok: false; reason: string };
+
+/** Validates an event from any source (sensor, remote shipper, importer). Never throws. */
+export function validateEvent(input: unknown): ValidationResult {
+  const env = envelopeSchema.safeParse(input);
+  if (!env.success) return { ok: false, reason: describeZodError(env.error) };
+  const type = env.data.type;
+  if (!isEventType(type)) return { ok: false, reason: `unknown event type ${JSON.stringify(type).slice(0, 80)}` };
+  const payloadIn = (input as { payload?: unknown }).payload;
+  const pay = CATALOGUE[type].safeParse(payloadIn);
+  if (!pay.success) return { ok: false, reason: `${type}: ${describeZodError(pay.error)}` };
+  return { ok: true, event: { ...env.data, type, payload: pay.data } as ApiaryEvent };
+}
+
+export function describeZodError(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** The flat form (envelope and payload side by side, as Cowrie's JSON lines are); the envelope wins. */
+export function flattenEvent(e: ApiaryEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ENVELOPE_KEYS) out[k] = e[k];
+  for (const [k, v] of Object.entries(e.payload as Record<string, unknown>)) {
+    if (!(k in out)) out[k] = v;
+  }
+  return out;
+}

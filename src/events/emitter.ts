@@ -1,0 +1,74 @@
+// How sensors record: a sink interface (local collector or remote shipper) and per-session emitters
+// whose identity fields are fixed when the emitter is made.
+import { CATALOGUE, describeZodError, type ApiaryEvent, type EventType, type Payload } from './catalogue.js';
+import { newEventId, newSessionId } from './id.js';
+
+/** Where events go. The local collector implements it; a remote shipper will too. */
+export interface EventSink {
+  /** Accepts one event. Must not throw and must not block for long. */
+  write(event: ApiaryEvent): void;
+  /** Resolves once every event written so far is durable. */
+  flush(): Promise<void>;
+}
+
+export interface SessionIdentity {
+  sensor: string;
+  protocol: string;
+  src_ip: string;
+  src_port: number;
+  dst_ip: string;
+  dst_port: number;
+  session?: string;
+}
+
+export interface SessionEmitter {
+  readonly session: string;
+  readonly identity: Readonly<Required<SessionIdentity>>;
+  emit<T extends EventType>(type: T, payload: Payload<T>): ApiaryEvent<T> | undefined;
+}
+
+export interface EmitterOptions {
+  /** Called when a payload fails its schema (a bug in a sensor, never attacker data): the event is dropped. */
+  onInvalid?: (type: string, reason: string) => void;
+  now?: () => number;
+}
+
+/** Makes the emitter for one session. Payload fields can never overwrite the envelope. */
+export function createSessionEmitter(sink: EventSink, identity: SessionIdentity, opts: EmitterOptions = {}): SessionEmitter {
+  const bound = Object.freeze({
+    sensor: identity.sensor,
+    protocol: identity.protocol,
+    src_ip: normaliseIp(identity.src_ip),
+    src_port: identity.src_port,
+    dst_ip: normaliseIp(identity.dst_ip),
+    dst_port: identity.dst_port,
+    session: identity.session ?? newSessionId(),
+  });
+  const now = opts.now ?? Date.now;
+  return {
+    session: bound.session,
+    identity: bound,
+    emit<T extends EventType>(type: T, payload: Payload<T>): ApiaryEvent<T> | undefined {
+      const parsed = CATALOGUE[type].safeParse(payload);
+      if (!parsed.success) {
+        opts.onInvalid?.(type, describeZodError(parsed.error));
+        return undefined;
+      }
+      const ms = now();
+      const event = {
+        id: newEventId(ms),
+        time: new Date(ms).toISOString(),
+        type,
+        ...bound,
+        payload: parsed.data as Payload<T>,
+      } as ApiaryEvent<T>;
+      sink.write(event as ApiaryEvent);
+      return event;
+    },
+  };
+}
+
+/** `::ffff:1.2.3.4` (an IPv4 client on a dual-stack socket) is stored as `1.2.3.4`. */
+export function normaliseIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}

@@ -1,0 +1,79 @@
+// Event ids: ULIDs (48-bit millisecond time + 80 random bits, Crockford base32), so ids sort by time.
+import { randomFillSync } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const RANDOM_POOL_SIZE = 4096;
+
+let pool = Buffer.alloc(0);
+let poolOffset = RANDOM_POOL_SIZE;
+let lastTime = -1;
+const lastRandom = new Uint8Array(10);
+
+function nextRandomBytes(into: Uint8Array): void {
+  if (poolOffset + into.length > pool.length) {
+    pool = Buffer.allocUnsafe(RANDOM_POOL_SIZE);
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  for (let i = 0; i < into.length; i++) into[i] = pool[poolOffset + i]!;
+  poolOffset += into.length;
+}
+
+/** Increments the 80-bit random part so ids made in one millisecond stay strictly increasing. */
+function incrementRandom(): void {
+  for (let i = lastRandom.length - 1; i >= 0; i--) {
+    const v = lastRandom[i]!;
+    if (v < 255) {
+      lastRandom[i] = v + 1;
+      return;
+    }
+    lastRandom[i] = 0;
+  }
+}
+
+function encodeTime(ms: number): string {
+  let out = '';
+  let t = ms;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[t % 32]! + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Uint8Array): string {
+  // 80 bits -> 16 base32 characters, most significant first.
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += ALPHABET[(acc >> bits) & 31]!;
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+/** A new monotonic ULID for `nowMs`. */
+export function newEventId(nowMs: number = Date.now()): string {
+  if (nowMs <= lastTime) {
+    incrementRandom();
+  } else {
+    lastTime = nowMs;
+    nextRandomBytes(lastRandom);
+  }
+  return encodeTime(lastTime) + encodeRandom(lastRandom);
+}
+
+/** A session id: 16 lowercase hex characters. */
+export function newSessionId(): string {
+  const b = new Uint8Array(8);
+  nextRandomBytes(b);
+  return Buffer.from(b).toString('hex');
+}
+
+export const EVENT_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;

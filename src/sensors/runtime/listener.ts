@@ -1,0 +1,226 @@
+// TCP listeners for sensors: connection caps per source and overall, an error boundary per connection,
+// idle and total-time limits, connection.open/close for every connection, and graceful shutdown.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Payload } from '../../events/catalogue.js';
+import { createSessionEmitter, normaliseIp, type EventSink, type SessionEmitter } from '../../events/emitter.js';
+import { ApiaryError } from '../../errors/errors.js';
+import type { ListenAddress } from '../../config/schema.js';
+
+type CloseReason = Payload<'connection.close'>['reason'];
+
+/** How often at most one `connection.limited` summary is emitted per source and limit. */
+export const LIMITED_SUMMARY_WINDOW_MS = 10_000;
+
+/** Counts open connections per source and overall; shared by every service of one process. */
+export class ConnectionGate {
+  private readonly perSource = new Map<string, number>();
+  private total = 0;
+  private readonly refused = new Map<string, { limit: 'per_source' | 'global'; count: number; since: number; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly maxPerSource: number,
+    private readonly maxTotal: number,
+    private readonly onLimited: (src: string, limit: 'per_source' | 'global', refused: number, windowMs: number) => void,
+  ) {}
+
+  get open(): number {
+    return this.total;
+  }
+
+  /** Takes a slot for SRC, or returns false (and counts the refusal) when a cap is reached. */
+  acquire(src: string): boolean {
+    const n = this.perSource.get(src) ?? 0;
+    const limit = this.total >= this.maxTotal ? 'global' : n >= this.maxPerSource ? 'per_source' : undefined;
+    if (limit) {
+      this.noteRefusal(src, limit);
+      return false;
+    }
+    this.perSource.set(src, n + 1);
+    this.total++;
+    return true;
+  }
+
+  release(src: string): void {
+    const n = this.perSource.get(src) ?? 0;
+    if (n <= 1) this.perSource.delete(src);
+    else this.perSource.set(src, n - 1);
+    if (this.total > 0) this.total--;
+  }
+
+  /** Emits pending refusal summaries now (at shutdown). */
+  flushSummaries(): void {
+    for (const [key, r] of this.refused) {
+      clearTimeout(r.timer);
+      this.onLimited(key.slice(key.indexOf('|') + 1), r.limit, r.count, Date.now() - r.since);
+    }
+    this.refused.clear();
+  }
+
+  private noteRefusal(src: string, limit: 'per_source' | 'global'): void {
+    const key = `${limit}|${src}`;
+    const existing = this.refused.get(key);
+    if (existing) {
+      existing.count++;
+      return;
+    }
+    const since = Date.now();
+    const timer = setTimeout(() => {
+      const r = this.refused.get(key);
+      this.refused.delete(key);
+      if (r) this.onLimited(src, r.limit, r.count, Date.now() - r.since);
+    }, LIMITED_SUMMARY_WINDOW_MS);
+    timer.unref();
+    this.refused.set(key, { limit, count: 1, since, timer });
+  }
+}
+
+export interface ConnectionContext {
+  socket: Socket;
+  emitter: SessionEmitter;
+  log: Logger;
+  /** Ends the connection with a reason recorded on connection.close. */
+  close(reason: CloseReason): void;
+  /** Called by the service when it sees activity that should reset the idle timer (defaults to socket data). */
+  setIdleTimeout(ms: number): void;
+}
+
+export interface TcpServiceOptions {
+  name: string;
+  protocol: string;
+  sensor: string;
+  addresses: readonly ListenAddress[];
+  sink: EventSink;
+  gate: ConnectionGate;
+  log: Logger;
+  idleTimeoutMs: number;
+  sessionTimeoutMs: number;
+  /** Sets up the service on an accepted connection. May throw: the error boundary closes only that connection. */
+  onConnection(ctx: ConnectionContext): void;
+}
+
+export interface RunningService {
+  name: string;
+  bound: { host: string; port: number }[];
+  /** Stops listening, ends open connections (recording their close) and waits for them. */
+  close(): Promise<void>;
+  readonly openConnections: number;
+}
+
+export async function startTcpService(opts: TcpServiceOptions): Promise<RunningService> {
+  const live = new Set<{ close(reason: CloseReason): void; done: Promise<void> }>();
+  const servers: Server[] = [];
+  const bound: { host: string; port: number }[] = [];
+
+  const accept = (socket: Socket): void => {
+    const src = normaliseIp(socket.remoteAddress ?? '0.0.0.0');
+    socket.on('error', () => {
+      /* attacker-side resets are normal; close is recorded below */
+    });
+    if (!opts.gate.acquire(src)) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const started = Date.now();
+    let reason: CloseReason | undefined;
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const emitter = createSessionEmitter(
+      opts.sink,
+      {
+        sensor: opts.sensor,
+        protocol: opts.protocol,
+        src_ip: src,
+        src_port: socket.remotePort ?? 0,
+        dst_ip: socket.localAddress ?? '0.0.0.0',
+        dst_port: socket.localPort ?? 0,
+      },
+      { onInvalid: (type, why) => opts.log.error({ type, why }, 'sensor emitted an invalid event; dropped') },
+    );
+    const log = opts.log.child({ session: emitter.session });
+    const close = (r: CloseReason): void => {
+      reason ??= r;
+      socket.destroy();
+    };
+    const entry = { close, done };
+    live.add(entry);
+    const sessionTimer = setTimeout(() => close('session_timeout'), opts.sessionTimeoutMs);
+    sessionTimer.unref();
+    socket.setTimeout(opts.idleTimeoutMs, () => close('idle_timeout'));
+    socket.once('close', (hadError) => {
+      clearTimeout(sessionTimer);
+      live.delete(entry);
+      opts.gate.release(src);
+      emitter.emit('connection.close', {
+        duration_ms: Date.now() - started,
+        bytes_in: socket.bytesRead,
+        bytes_out: socket.bytesWritten,
+        reason: reason ?? (hadError ? 'error' : 'client'),
+      });
+      resolveDone();
+    });
+    emitter.emit('connection.open', { transport: 'tcp' });
+    try {
+      opts.onConnection({
+        socket,
+        emitter,
+        log,
+        close,
+        setIdleTimeout: (ms) => socket.setTimeout(ms),
+      });
+    } catch (err) {
+      log.warn({ err }, 'connection handler failed; closing this connection only');
+      close('error');
+    }
+  };
+
+  for (const addr of opts.addresses) {
+    const server = createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
+      try {
+        accept(socket);
+      } catch (err) {
+        opts.log.error({ err }, 'accept failed');
+        socket.destroy();
+      }
+    });
+    server.on('error', (err) => opts.log.error({ err }, 'listener error'));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        reject(
+          new ApiaryError(
+            'APIARY_LISTEN_FAILED',
+            `${opts.name} cannot listen on ${addr.host}:${addr.port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another program uses it; pick another port in services.' + opts.name + '.listen)' : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : ''}`,
+          ),
+        );
+      };
+      server.once('error', onError);
+      server.listen({ host: addr.host, port: addr.port, backlog: 1024 }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    }).catch(async (err) => {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+      throw err;
+    });
+    servers.push(server);
+    const a = server.address();
+    if (a && typeof a === 'object') bound.push({ host: a.address, port: a.port });
+  }
+
+  return {
+    name: opts.name,
+    bound,
+    get openConnections() {
+      return live.size;
+    },
+    async close() {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat(
+        [...live].map((c) => {
+          c.close('shutdown');
+          return c.done;
+        }),
+      ));
+    },
+  };
+}

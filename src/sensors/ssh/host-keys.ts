@@ -1,0 +1,38 @@
+// SSH host keys: generated on first start (ed25519, ECDSA P-256, RSA 3072) and kept in the data dir,
+// so the sensor presents the same keys across restarts, as a real server does.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import { ApiaryError } from '../../errors/errors.js';
+
+const KEY_TYPES = [
+  { file: 'ssh_host_ed25519_key', type: 'ed25519' as const, opts: {} },
+  { file: 'ssh_host_ecdsa_key', type: 'ecdsa' as const, opts: { bits: 256 } },
+  { file: 'ssh_host_rsa_key', type: 'rsa' as const, opts: { bits: 3072 } },
+];
+
+/** Loads the host keys from DIR, generating any that are missing. Returns private keys in OpenSSH format. */
+export function loadOrCreateHostKeys(dir: string): Buffer<ArrayBuffer>[] {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new ApiaryError('APIARY_HOST_KEY', `cannot create the key directory ${dir}: ${(err as Error).message}`);
+  }
+  return KEY_TYPES.map(({ file, type, opts }) => {
+    const path = join(dir, file);
+    try {
+      if (!existsSync(path)) {
+        const pair = ssh2.utils.generateKeyPairSync(type, opts as never);
+        writeFileSync(path, pair.private, { mode: 0o600 });
+        writeFileSync(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
+        chmodSync(path, 0o600);
+      }
+      const key = readFileSync(path);
+      const parsed = ssh2.utils.parseKey(key);
+      if (parsed instanceof Error) throw parsed;
+      return key;
+    } catch (err) {
+      throw new ApiaryError('APIARY_HOST_KEY', `SSH host key ${path} cannot be read or generated: ${(err as Error).message}; delete it to have a new one generated`);
+    }
+  });
+}

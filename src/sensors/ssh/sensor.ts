@@ -1,0 +1,249 @@
+// The SSH sensor: ssh2's server does the protocol; this file records what the client offers and tries
+// (version, KEX offer with HASSH, every login attempt, forwarding requests) and applies the auth policy.
+import { createHash } from 'node:crypto';
+import type { Socket } from 'node:net';
+import ssh2 from 'ssh2';
+import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import type { SshServiceConfig, ListenAddress } from '../../config/schema.js';
+import { parseListenAddress } from '../../config/schema.js';
+import type { EventSink } from '../../events/emitter.js';
+import type { Payload } from '../../events/catalogue.js';
+import { hexSample } from '../../wire/reader.js';
+import type { AuthPolicy } from '../runtime/auth-policy.js';
+import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
+import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import type { Logger } from 'pino';
+import { decodeClientHello, hassh, MAX_HELLO_BYTES } from './hello-codec.js';
+
+/** Longest command line recorded from an exec request. */
+export const MAX_COMMAND_CHARS = 16 * 1024;
+
+export interface SshSensorDeps {
+  sensor: string;
+  sink: EventSink;
+  gate: ConnectionGate;
+  log: Logger;
+  policy: AuthPolicy;
+  hostKeys: Buffer<ArrayBuffer>[];
+}
+
+type AuthMethod = Payload<'auth.attempt'>['method'];
+
+/** The auth methods a Debian OpenSSH with password logins enabled advertises. */
+const ADVERTISED_METHODS: AuthContext['method'][] = ['publickey', 'password', 'keyboard-interactive'];
+
+export async function startSshSensor(cfg: SshServiceConfig, deps: SshSensorDeps): Promise<RunningService> {
+  const server = new ssh2.Server({ hostKeys: deps.hostKeys, ident: cfg.version });
+  // Sockets are accepted by Apiary's own listener (caps, limits, connection events) and handed to ssh2;
+  // ssh2 names its per-connection object only on 'connection', so we find ours by its socket.
+  const bySocket = new WeakMap<Socket, { ctx: ConnectionContext; grace: NodeJS.Timeout }>();
+  server.on('connection', (client: Connection) => {
+    const socket = (client as unknown as { _sock: Socket })._sock;
+    const found = bySocket.get(socket);
+    if (!found) {
+      client.end();
+      return;
+    }
+    handleClient(client, found.ctx, found.grace, cfg, deps);
+  });
+  server.on('error', (err: Error) => deps.log.warn({ err }, 'ssh server error'));
+
+  const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
+  return startTcpService({
+    name: 'ssh',
+    protocol: 'ssh',
+    sensor: deps.sensor,
+    addresses,
+    sink: deps.sink,
+    gate: deps.gate,
+    log: deps.log.child({ service: 'ssh' }),
+    idleTimeoutMs: cfg.idle_timeout_s * 1000,
+    sessionTimeoutMs: cfg.session_timeout_s * 1000,
+    onConnection(ctx) {
+      tapHello(ctx);
+      const grace = setTimeout(() => ctx.close('login_timeout'), cfg.login_grace_s * 1000);
+      grace.unref();
+      ctx.socket.once('close', () => clearTimeout(grace));
+      bySocket.set(ctx.socket, { ctx, grace });
+      server.injectSocket(ctx.socket);
+    },
+  });
+}
+
+/** Reads the client's identification and KEXINIT off the socket beside ssh2, then stops listening. */
+function tapHello(ctx: ConnectionContext): void {
+  let buf: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer): void => {
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    const r = decodeClientHello(buf);
+    if (r.status === 'incomplete' && buf.length < MAX_HELLO_BYTES) return;
+    ctx.socket.off('data', onData);
+    const ident = r.ident;
+    if (ident) ctx.emitter.emit('client.version', { version: ident.raw, ...(ident.comments !== undefined ? { comments: ident.comments } : {}) });
+    if (r.status === 'ok') {
+      const h = hassh(r.kexinit);
+      ctx.emitter.emit('client.kex', {
+        hassh: h.hassh,
+        hassh_algorithms: h.algorithms,
+        kex_algs: r.kexinit.kex_algs,
+        key_algs: r.kexinit.key_algs,
+        enc_cs: r.kexinit.enc_cs,
+        mac_cs: r.kexinit.mac_cs,
+        comp_cs: r.kexinit.comp_cs,
+      });
+    } else {
+      const reason = r.status === 'malformed' ? r.reason : 'hello larger than limit';
+      ctx.emitter.emit('protocol.malformed', { reason, sample_hex: hexSample(buf) });
+      // ssh2 ends the connection on a bad ident itself; a bad KEXINIT after a good ident we end here.
+      if (ident) ctx.close('policy');
+    }
+    buf = Buffer.alloc(0);
+  };
+  ctx.socket.on('data', onData);
+}
+
+function clip(s: string, max = MAX_CREDENTIAL_CHARS): string {
+  return s.length > max ? s.slice(0, max) : s;
+}
+
+function keyFingerprint(data: Buffer): string {
+  return `SHA256:${createHash('sha256').update(data).digest('base64').replace(/=+$/, '')}`;
+}
+
+function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.Timeout, cfg: SshServiceConfig, deps: SshSensorDeps): void {
+  let attempts = 0;
+  const seenKeys = new Set<string>();
+  const guard =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        fn(...args);
+      } catch (err) {
+        ctx.log.warn({ err }, 'ssh handler failed; closing this connection only');
+        ctx.close('error');
+      }
+    };
+
+  client.on('error', (err: Error & { level?: string }) => {
+    ctx.log.debug({ err: err.message, level: err.level }, 'ssh client error');
+    if (err.level === 'protocol' || err.level === 'handshake') {
+      ctx.emitter.emit('protocol.malformed', { reason: clip(err.message, 200), sample_hex: '' });
+    }
+  });
+
+  const decide = (actx: AuthContext, method: AuthMethod, username: string, password: string): void => {
+    const success = deps.policy.allows(username, password);
+    ctx.emitter.emit('auth.attempt', { method, username: clip(username), password: clip(password), success });
+    respond(actx, success);
+  };
+
+  const respond = (actx: AuthContext, success: boolean): void => {
+    if (success) {
+      clearTimeout(grace);
+      actx.accept();
+      return;
+    }
+    const reject = (): void => {
+      if (ctx.socket.destroyed) return;
+      if (attempts >= cfg.max_auth_tries) {
+        // sshd: "Too many authentication failures" then disconnect.
+        ctx.close('policy');
+        return;
+      }
+      try {
+        actx.reject(ADVERTISED_METHODS);
+      } catch {
+        ctx.close('error');
+      }
+    };
+    if (cfg.failure_delay_ms > 0) setTimeout(reject, cfg.failure_delay_ms).unref();
+    else reject();
+  };
+
+  client.on(
+    'authentication',
+    guard((actx: AuthContext) => {
+      const username = actx.username;
+      switch (actx.method) {
+        case 'password':
+          attempts++;
+          decide(actx, 'password', username, actx.password);
+          return;
+        case 'keyboard-interactive':
+          attempts++;
+          actx.prompt([{ prompt: 'Password: ', echo: false }], guard((answers: string[]) => decide(actx, 'keyboard-interactive', username, answers[0] ?? '')));
+          return;
+        case 'publickey': {
+          const fp = keyFingerprint(actx.key.data);
+          // A client asks "would you take this key?" before signing; one event per key and user.
+          if (!seenKeys.has(`${username}\0${fp}`)) {
+            seenKeys.add(`${username}\0${fp}`);
+            attempts++;
+            ctx.emitter.emit('auth.attempt', { method: 'publickey', username: clip(username), key_type: clip(actx.key.algo, 64), key_fingerprint: fp, success: false });
+          }
+          actx.reject(ADVERTISED_METHODS);
+          return;
+        }
+        case 'none':
+          // The method query every OpenSSH client opens with; not an attempt.
+          actx.reject(ADVERTISED_METHODS);
+          return;
+        default:
+          attempts++;
+          ctx.emitter.emit('auth.attempt', { method: 'hostbased', username: clip(username), success: false });
+          respond(actx, false);
+      }
+    }),
+  );
+
+  client.on(
+    'ready',
+    guard(() => {
+      ctx.setIdleTimeout(cfg.idle_timeout_s * 1000);
+      client.on(
+        'session',
+        guard((accept: () => Session) => {
+          const session = accept();
+          session.on('pty', (acceptPty) => acceptPty?.());
+          session.on('env', (acceptEnv) => acceptEnv?.());
+          session.on(
+            'exec',
+            guard((acceptExec: () => ServerChannel, _reject: unknown, info: { command: string }) => {
+              ctx.emitter.emit('command.input', { input: clip(info.command, MAX_COMMAND_CHARS) });
+              const ch = acceptExec();
+              // The fake shell answers commands in a later stage; for now the channel ends cleanly.
+              ch.exit(0);
+              ch.end();
+            }),
+          );
+          session.on(
+            'shell',
+            guard((acceptShell: () => ServerChannel) => {
+              const ch = acceptShell();
+              ch.exit(0);
+              ch.end();
+            }),
+          );
+          session.on('subsystem', (_a, rejectSub) => rejectSub?.());
+        }),
+      );
+    }),
+  );
+
+  client.on(
+    'tcpip',
+    guard((_accept: unknown, reject: () => void, info: { srcIP: string; srcPort: number; destIP: string; destPort: number }) => {
+      ctx.emitter.emit('tunnel.request', {
+        dst_host: clip(info.destIP, 255),
+        dst_port: info.destPort & 0xffff,
+        orig_ip: clip(info.srcIP, 64),
+        orig_port: info.srcPort & 0xffff,
+      });
+      reject();
+    }),
+  );
+  client.on(
+    'request',
+    guard((accept: unknown, reject: (() => void) | undefined) => reject?.()),
+  );
+}
