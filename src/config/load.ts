@@ -87,7 +87,7 @@ function checkListenConflicts(config: ParsedConfig, where: string): void {
     svc.listen.forEach((addr, i) => {
       const key = `services.${name}.listen[${i}]`;
       const parsed = parseListenAddress(addr);
-      if (typeof parsed === 'string') return;
+      if (typeof parsed === 'string' || parsed.port === 0) return;
       const id = `${parsed.host}|${parsed.port}`;
       const other = seen.get(id);
       if (other) {

@@ -22,7 +22,7 @@ export function parseListenAddress(s: string): ListenAddress | string {
   const host = (m[1] ?? m[2])!;
   const port = Number(m[3]);
   if (!isIP(host)) return `host ${JSON.stringify(host)} is not an IP address (use 0.0.0.0, :: or an address of this machine)`;
-  if (port < 1 || port > 65535) return `port ${port} is out of range; expected 1-65535`;
+  if (port > 65535) return `port ${port} is out of range; expected 1-65535 (or 0 for any free port)`;
   return { host, port };
 }
 

@@ -1,0 +1,63 @@
+// Keeps the event catalogue, docs/events.md, docs/errors.md and the code that emits events in step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CATALOGUE, EVENT_TYPES, flattenEvent, validateEvent } from '../../src/events/catalogue.js';
+import { createSessionEmitter, type EventSink } from '../../src/events/emitter.js';
+import { ERROR_CODES } from '../../src/errors/errors.js';
+import type { ApiaryEvent } from '../../src/events/catalogue.js';
+
+function sources(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) sources(p, out);
+    else if (p.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+test('every catalogued type is documented in docs/events.md, and nothing else is', () => {
+  const doc = readFileSync('docs/events.md', 'utf8');
+  const documented = [...doc.matchAll(/^### `([a-z0-9_.-]+)`$/gm)].map((m) => m[1]!);
+  assert.deepEqual([...documented].sort(), [...EVENT_TYPES].sort());
+});
+
+test('every event type the code emits is catalogued', () => {
+  const emitted = new Set<string>();
+  for (const f of sources('src')) {
+    const text = readFileSync(f, 'utf8');
+    for (const m of text.matchAll(/\.emit\(\s*'([a-z0-9_.-]+)'/g)) emitted.add(m[1]!);
+  }
+  assert.ok(emitted.size > 0);
+  for (const t of emitted) assert.ok(Object.hasOwn(CATALOGUE, t), `emitted type ${t} is not in the catalogue`);
+});
+
+test('every error code is documented in docs/errors.md', () => {
+  const doc = readFileSync('docs/errors.md', 'utf8');
+  const documented = [...doc.matchAll(/^\| `(APIARY_[A-Z_]+)` \|/gm)].map((m) => m[1]!);
+  assert.deepEqual([...documented].sort(), Object.keys(ERROR_CODES).sort());
+});
+
+test('payload fields cannot overwrite the envelope', () => {
+  const got: ApiaryEvent[] = [];
+  const sink: EventSink = { write: (e) => void got.push(e), flush: async () => {} };
+  const em = createSessionEmitter(sink, { sensor: 's1', protocol: 'ssh', src_ip: '::ffff:198.51.100.7', src_port: 4000, dst_ip: '127.0.0.1', dst_port: 22 });
+  // A payload carrying envelope names is refused by the strict schema, so it can never reach the store.
+  const bad = em.emit('command.input', { input: 'x', session: 'forged', src_ip: '1.1.1.1' } as never);
+  assert.equal(bad, undefined);
+  em.emit('command.input', { input: 'ls' });
+  assert.equal(got.length, 1);
+  const flat = flattenEvent(got[0]!);
+  assert.equal(flat.src_ip, '198.51.100.7');
+  assert.equal(flat.session, em.session);
+  assert.equal(flat.input, 'ls');
+  assert.ok(validateEvent(got[0]).ok);
+});
+
+test('validateEvent rejects unknown types and bad envelopes without throwing', () => {
+  assert.equal(validateEvent(null).ok, false);
+  assert.equal(validateEvent({}).ok, false);
+  const r = validateEvent({ id: 'x', time: '2020-01-01T00:00:00.000Z', type: 'nope', sensor: 's', session: 's', protocol: 'p', src_ip: '1.2.3.4', src_port: 1, dst_ip: '1.2.3.4', dst_port: 2, payload: {} });
+  assert.equal(r.ok, false);
+});
