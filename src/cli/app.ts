@@ -10,6 +10,7 @@ import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
+import { startWebFamily } from './web-family.js';
 
 export interface RunningApiary {
   config: Config;
@@ -39,6 +40,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys }));
     }
+    services.push(...(await startWebFamily(config, { sink: collector, gate, log, policy })));
   } catch (err) {
     await Promise.all(services.map((s) => s.close()));
     await collector.close();

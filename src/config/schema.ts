@@ -84,12 +84,113 @@ export const sshService = z
   })
   .strict();
 
+/** Port listeners (issue 6): record the first bytes sent to ports nothing serves. */
+export const portsService = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Empty: ports 23, 25, 110, 143, 1080, 3389, 5900, 6667, 8080 on 0.0.0.0, less those another service uses. */
+    listen: z.array(listenAddress).default([]),
+    /** Text sent on connect, by listening port (what the product would greet with). */
+    banners: z
+      .record(z.string().regex(/^\d{1,5}$/, 'a port number'), z.string().max(1024))
+      .default({
+        '25': '220 mail.localdomain ESMTP Postfix (Debian/GNU)\r\n',
+        '110': '+OK Dovecot (Debian) ready.\r\n',
+        '143': '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN] Dovecot (Debian) ready.\r\n',
+        '5900': 'RFB 003.008\n',
+      }),
+    /** Seconds to wait for a client's first bytes before recording the probe and closing. */
+    read_timeout_s: z.number().min(0.1).max(300).default(5),
+  })
+  .strict();
+
+/** Decoy web sites (issue 6). */
+export const httpService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).default(['0.0.0.0:8080']),
+    /** HTTPS addresses; the certificate is generated once per install under DATA_DIR/tls. */
+    tls_listen: z.array(listenAddress).default([]),
+    /** The decoy: a stock Apache page, a WordPress or phpMyAdmin login, or a NAS or router login. */
+    site: z.enum(['apache-default', 'wordpress', 'phpmyadmin', 'nas-login', 'router-login']).default('apache-default'),
+    /** Host name used in generated pages, trap files and the certificate. */
+    server_name: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name').default('www.localdomain'),
+    /** Request bodies beyond this are counted and hashed as far as kept, not stored. */
+    max_body_bytes: z.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** Largest request head (request line plus headers), Node's maxHeaderSize. */
+    max_header_bytes: z.number().int().min(1024).max(65_536).default(8192),
+    /** Seconds a client may take to send the request head (slowloris defence). */
+    headers_timeout_s: z.number().min(1).max(600).default(20),
+    request_timeout_s: z.number().min(1).max(3600).default(60),
+    keep_alive_timeout_s: z.number().min(0).max(600).default(5),
+    idle_timeout_s: seconds(60, 86_400),
+  })
+  .strict();
+
+/** Decoy FTP server (issue 6). */
+export const ftpService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).default(['0.0.0.0:2121']),
+    /** The greeting after "220 ". */
+    banner: z.string().regex(/^[\x20-\x7e]{1,200}$/, 'printable ASCII').default('(vsFTPd 3.0.3)'),
+    /** Whether "anonymous"/"ftp" logs in with any password (vsftpd anonymous_enable). */
+    anonymous: z.boolean().default(true),
+    /** Address given in PASV replies; default: the address the client connected to. */
+    passive_address: z.string().ip({ version: 'v4' }).optional(),
+    max_upload_bytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** Failed logins before the connection is closed (vsftpd max_login_fails). */
+    max_login_fails: z.number().int().min(1).max(1000).default(3),
+    idle_timeout_s: seconds(300, 86_400),
+    session_timeout_s: seconds(3600, 86_400),
+  })
+  .strict();
+
+/** Decoy TFTP server over UDP (issue 6). */
+export const tftpService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).default(['0.0.0.0:6969']),
+    max_upload_bytes: z.number().int().min(0).max(32 * 1024 * 1024).default(8 * 1024 * 1024),
+  })
+  .strict();
+
+/** Decoy SIP PBX over UDP and TCP (issue 6). */
+export const sipService = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Each address is served on UDP and on TCP. */
+    listen: z.array(listenAddress).default(['0.0.0.0:5060']),
+    /** The User-Agent / Server header of a real PBX. */
+    user_agent: z.string().regex(/^[\x20-\x7e]{1,200}$/, 'printable ASCII').default('FPBX-16.0.40.7(18.20.0)'),
+    /** Digest realm offered in REGISTER and INVITE challenges. */
+    realm: z.string().regex(/^[\x21-\x7e]{1,100}$/).default('asterisk'),
+  })
+  .strict();
+
+/** Fetching what attackers ask for (wget URLs in exploits, ...) into the quarantine. */
+export const downloadsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    max_bytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    timeout_s: z.number().min(1).max(600).default(30),
+    /** Networks fetched from although private or loopback (by default those are refused). */
+    allow_networks: z.array(cidr).default([]),
+    /** Fetches running at once; more are refused. */
+    max_concurrent: z.number().int().min(1).max(1000).default(8),
+  })
+  .strict();
+
 export const limitsSchema = z
   .object({
     /** Open connections one source address may hold across all services. */
     per_source_connections: z.number().int().min(1).max(100_000).default(32),
     /** Open connections across all services and sources. */
     global_connections: z.number().int().min(1).max(1_000_000).default(4096),
+    /** UDP datagrams accepted from one source per second (TFTP, SIP); more are dropped and counted. */
+    udp_datagrams_per_source_s: z.number().int().min(1).max(1_000_000).default(100),
+    /** UDP sources (flows) tracked at once; datagrams from new sources beyond it are dropped. */
+    udp_flows: z.number().int().min(1).max(1_000_000).default(10_000),
   })
   .strict();
 
@@ -107,7 +208,18 @@ export const configSchema = z
       .strict()
       .default({}),
     auth: z.array(authRule).default(DEFAULT_AUTH_RULES),
-    services: z.object({ ssh: sshService.optional() }).strict().default({}),
+    services: z
+      .object({
+        ssh: sshService.optional(),
+        ports: portsService.optional(),
+        http: httpService.optional(),
+        ftp: ftpService.optional(),
+        tftp: tftpService.optional(),
+        sip: sipService.optional(),
+      })
+      .strict()
+      .default({}),
+    downloads: downloadsSchema.default({}),
     limits: limitsSchema.default({}),
     store: z
       .object({ sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}) })
@@ -130,6 +242,12 @@ export type ParsedConfig = z.infer<typeof configSchema>;
 export type Config = Omit<ParsedConfig, 'store'> & { store: { sqlite: { path: string } } };
 export type SshServiceConfig = z.infer<typeof sshService>;
 export type AuthRuleConfig = z.infer<typeof authRule>;
+export type PortsServiceConfig = z.infer<typeof portsService>;
+export type HttpServiceConfig = z.infer<typeof httpService>;
+export type FtpServiceConfig = z.infer<typeof ftpService>;
+export type TftpServiceConfig = z.infer<typeof tftpService>;
+export type SipServiceConfig = z.infer<typeof sipService>;
+export type DownloadsConfig = z.infer<typeof downloadsSchema>;
 
 /** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data. */
 export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} } };

@@ -1,0 +1,43 @@
+// Starts the sensors of issue 6 (HTTP/HTTPS, FTP, TFTP, SIP, port listeners) for `apiary start`.
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { parseListenAddress, type ListenAddress } from '../config/schema.js';
+import type { EventSink } from '../events/emitter.js';
+import type { AuthPolicy } from '../sensors/runtime/auth-policy.js';
+import type { ConnectionGate, RunningService } from '../sensors/runtime/listener.js';
+import { probeAddresses, startPortsSensor } from '../sensors/ports/sensor.js';
+
+export interface WebFamilyDeps {
+  sink: EventSink;
+  gate: ConnectionGate;
+  log: Logger;
+  policy: AuthPolicy;
+}
+
+/** TCP ports the other enabled services listen on (port listeners leave those alone by default). */
+function tcpPortsInUse(config: Config): Set<number> {
+  const used = new Set<number>();
+  for (const [name, svc] of Object.entries(config.services)) {
+    if (!svc?.enabled || name === 'ports' || name === 'tftp') continue;
+    const lists = [svc.listen, 'tls_listen' in svc ? svc.tls_listen : []];
+    for (const a of lists.flat()) {
+      const p = parseListenAddress(a) as ListenAddress;
+      used.add(p.port);
+    }
+  }
+  return used;
+}
+
+/** Starts every enabled sensor of this family; on failure, closes those already started. */
+export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promise<RunningService[]> {
+  const started: RunningService[] = [];
+  const base = { sensor: config.sensor, sink: deps.sink, gate: deps.gate, log: deps.log };
+  try {
+    const ports = config.services.ports;
+    if (ports?.enabled) started.push(await startPortsSensor(ports, probeAddresses(ports, tcpPortsInUse(config)), base));
+  } catch (err) {
+    await Promise.all(started.map((s) => s.close()));
+    throw err;
+  }
+  return started;
+}
