@@ -6,6 +6,11 @@ import type { EventSink } from '../events/emitter.js';
 import type { AuthPolicy } from '../sensors/runtime/auth-policy.js';
 import type { ConnectionGate, RunningService } from '../sensors/runtime/listener.js';
 import { probeAddresses, startPortsSensor } from '../sensors/ports/sensor.js';
+import { join } from 'node:path';
+import { createLocalCapture } from '../sensors/runtime/capture.js';
+import { openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
+import { startHttpSensor } from '../sensors/http/sensor.js';
+import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
 
 export interface WebFamilyDeps {
   sink: EventSink;
@@ -32,7 +37,14 @@ function tcpPortsInUse(config: Config): Set<number> {
 export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promise<RunningService[]> {
   const started: RunningService[] = [];
   const base = { sensor: config.sensor, sink: deps.sink, gate: deps.gate, log: deps.log };
+  const capture = createLocalCapture(config.data_dir, config.downloads);
+  const honeytokens = openHoneytokenRegistry(config.data_dir);
   try {
+    const http = config.services.http;
+    if (http?.enabled) {
+      const tls = http.tls_listen.length > 0 ? await loadOrCreateCertificate(join(config.data_dir, 'tls'), http.server_name) : undefined;
+      started.push(...(await startHttpSensor(http, { ...base, policy: deps.policy, capture, honeytokens, ...(tls ? { tls } : {}) })));
+    }
     const ports = config.services.ports;
     if (ports?.enabled) started.push(await startPortsSensor(ports, probeAddresses(ports, tcpPortsInUse(config)), base));
   } catch (err) {

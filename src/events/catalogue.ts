@@ -122,6 +122,7 @@ export const CATALOGUE = {
       user_agent: z.string().optional(),
       body_size: z.number().int().min(0),
       body_sha256: hex.length(64).optional(),
+      body: z.string().optional(),
     })
     .strict(),
   /** A connection to a port nothing serves, with the first bytes the client sent. */

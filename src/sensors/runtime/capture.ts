@@ -269,3 +269,10 @@ export function createLocalCapture(dataDir: string, cfg: DownloadsConfig): Captu
   });
   return { quarantine, fetcher };
 }
+
+/** Fetches each URL under the policy and records one `file.download` per URL on EMITTER. */
+export async function fetchAndRecord(fetcher: Fetcher, emitter: { emit(type: 'file.download', p: DownloadResult): unknown }, urls: readonly string[]): Promise<DownloadResult[]> {
+  const results = await Promise.all(urls.map((u) => fetcher.fetch(u)));
+  for (const r of results) emitter.emit('file.download', r);
+  return results;
+}
