@@ -132,6 +132,9 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     },
   );
   server.maxHeadersCount = MAX_HEADERS;
+  // This server never listens (Apiary's listener hands it sockets), but Node starts the checks behind
+  // headersTimeout and requestTimeout (the slowloris defence) on 'listening': start them now.
+  server.emit('listening');
   server.maxRequestsPerSocket = MAX_REQUESTS_PER_CONNECTION;
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
     const ctx = bySocket.get(socket);
