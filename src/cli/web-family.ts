@@ -11,6 +11,7 @@ import { createLocalCapture } from '../sensors/runtime/capture.js';
 import { openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
 import { startHttpSensor } from '../sensors/http/sensor.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
+import { startFtpSensor } from '../sensors/ftp/sensor.js';
 
 export interface WebFamilyDeps {
   sink: EventSink;
@@ -45,6 +46,8 @@ export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promi
       const tls = http.tls_listen.length > 0 ? await loadOrCreateCertificate(join(config.data_dir, 'tls'), http.server_name) : undefined;
       started.push(...(await startHttpSensor(http, { ...base, policy: deps.policy, capture, honeytokens, ...(tls ? { tls } : {}) })));
     }
+    const ftp = config.services.ftp;
+    if (ftp?.enabled) started.push(await startFtpSensor(ftp, { ...base, policy: deps.policy, capture, honeytokens }));
     const ports = config.services.ports;
     if (ports?.enabled) started.push(await startPortsSensor(ports, probeAddresses(ports, tcpPortsInUse(config)), base));
   } catch (err) {
