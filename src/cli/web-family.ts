@@ -12,6 +12,8 @@ import { openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
 import { startHttpSensor } from '../sensors/http/sensor.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
 import { startFtpSensor } from '../sensors/ftp/sensor.js';
+import { startTftpSensor } from '../sensors/tftp/sensor.js';
+import { startSipSensor } from '../sensors/sip/sensor.js';
 
 export interface WebFamilyDeps {
   sink: EventSink;
@@ -48,6 +50,11 @@ export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promi
     }
     const ftp = config.services.ftp;
     if (ftp?.enabled) started.push(await startFtpSensor(ftp, { ...base, policy: deps.policy, capture, honeytokens }));
+    const udpLimits = { perSourcePerSecond: config.limits.udp_datagrams_per_source_s, maxFlows: config.limits.udp_flows };
+    const tftp = config.services.tftp;
+    if (tftp?.enabled) started.push(await startTftpSensor(tftp, { sensor: config.sensor, sink: deps.sink, log: deps.log, capture, honeytokens, ...udpLimits }));
+    const sip = config.services.sip;
+    if (sip?.enabled) started.push(...(await startSipSensor(sip, { ...base, policy: deps.policy, ...udpLimits })));
     const ports = config.services.ports;
     if (ports?.enabled) started.push(await startPortsSensor(ports, probeAddresses(ports, tcpPortsInUse(config)), base));
   } catch (err) {

@@ -70,6 +70,9 @@ export const CATALOGUE = {
       password: z.string().optional(),
       key_type: z.string().optional(),
       key_fingerprint: z.string().optional(),
+      /** A crackable form of a challenge-response attempt whose password is not sent (SIP digest: `$sip$*...`). */
+      hash: z.string().optional(),
+      realm: z.string().optional(),
       success: z.boolean(),
     })
     .strict(),
@@ -123,6 +126,20 @@ export const CATALOGUE = {
       body_size: z.number().int().min(0),
       body_sha256: hex.length(64).optional(),
       body: z.string().optional(),
+    })
+    .strict(),
+  /** A SIP request to the decoy PBX; `caller` and `callee` are the user parts of From and the Request-URI/To. */
+  'sip.request': z
+    .object({
+      method: z.string(),
+      uri: z.string(),
+      from: z.string().optional(),
+      to: z.string().optional(),
+      call_id: z.string().optional(),
+      user_agent: z.string().optional(),
+      caller: z.string().optional(),
+      callee: z.string().optional(),
+      transport: z.enum(['udp', 'tcp']),
     })
     .strict(),
   /** A connection to a port nothing serves, with the first bytes the client sent. */
