@@ -3,17 +3,13 @@
 // data connections work, and an active-mode PORT/EPRT to a third host is recorded as an FTP bounce
 // attempt and never connected. Every command is recorded.
 import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
-import type { Logger } from 'pino';
 import type { FtpServiceConfig, ListenAddress } from '../../config/schema.js';
 import { parseListenAddress } from '../../config/schema.js';
-import type { EventSink } from '../../events/emitter.js';
 import { normaliseIp } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
-import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
-import type { Capture } from '../runtime/capture.js';
-import type { HoneytokenRegistry } from '../runtime/honeytokens.js';
-import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
+import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import { decodeEprtArg, decodeLine, decodePortArg, encodePasv, MAX_LINE_BYTES, type FtpCommand, type HostPort } from './command.js';
 import { buildFakeTree, listLine, lookup, mdtm, resolvePath, type FakeDir } from './fake-tree.js';
 
@@ -24,15 +20,7 @@ export const MAX_QUEUED_COMMANDS = 32;
 /** Uploaded names shown in one session's listings. */
 export const MAX_SESSION_UPLOADS = 256;
 
-export interface FtpSensorDeps {
-  sensor: string;
-  sink: EventSink;
-  gate: ConnectionGate;
-  log: Logger;
-  policy: AuthPolicy;
-  capture: Capture;
-  honeytokens: HoneytokenRegistry;
-}
+export type FtpSensorDeps = CapturingSensorDeps;
 
 const FEATURES = ['EPRT', 'EPSV', 'MDTM', 'PASV', 'REST STREAM', 'SIZE', 'TVFS', 'UTF8'];
 const ANONYMOUS_USERS = new Set(['anonymous', 'ftp']);

@@ -5,21 +5,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TLSSocket, createSecureContext } from 'node:tls';
-import type { Logger } from 'pino';
 import type { HttpServiceConfig, ListenAddress } from '../../config/schema.js';
 import { parseListenAddress } from '../../config/schema.js';
-import type { EventSink } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
-import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
-import { fetchAndRecord, type Capture } from '../runtime/capture.js';
-import type { HoneytokenRegistry } from '../runtime/honeytokens.js';
-import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import { fetchAndRecord } from '../runtime/capture.js';
+import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
+import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import { inspectRequest } from './exploits.js';
 import { REASONS, type Product } from './products.js';
 import { makeSite, type Page, type PageContext, type Site } from './sites.js';
 import type { TlsMaterial } from './tls-cert.js';
 import { trapPage, trapSecrets, type TrapSecrets } from './traps.js';
+
+/** Node's own server events, named apart from Apiary's catalogued event types. */
+const NODE_EVENT = { listening: 'listening', connection: 'connection' } as const;
 
 /** Body bytes recorded as text in http.request. */
 export const MAX_RECORDED_BODY_BYTES = 8192;
@@ -32,14 +32,7 @@ export const MAX_REQUESTS_PER_CONNECTION = 100;
 /** Logged-in sessions remembered (oldest forgotten first). */
 export const MAX_SESSIONS = 10_000;
 
-export interface HttpSensorDeps {
-  sensor: string;
-  sink: EventSink;
-  gate: ConnectionGate;
-  log: Logger;
-  policy: AuthPolicy;
-  capture: Capture;
-  honeytokens: HoneytokenRegistry;
+export interface HttpSensorDeps extends CapturingSensorDeps {
   /** Required when cfg.tls_listen is not empty. */
   tls?: TlsMaterial;
 }
@@ -134,7 +127,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   server.maxHeadersCount = MAX_HEADERS;
   // This server never listens (Apiary's listener hands it sockets), but Node starts the checks behind
   // headersTimeout and requestTimeout (the slowloris defence) on 'listening': start them now.
-  server.emit('listening');
+  server.emit(NODE_EVENT.listening);
   server.maxRequestsPerSocket = MAX_REQUESTS_PER_CONNECTION;
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
     const ctx = bySocket.get(socket);
@@ -279,7 +272,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
           log: deps.log.child({ service: 'http' }),
           onConnection(ctx) {
             bySocket.set(ctx.socket, ctx);
-            server.emit('connection', ctx.socket);
+            server.emit(NODE_EVENT.connection, ctx.socket);
           },
         }),
       );
@@ -302,7 +295,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
               ctx.close('policy');
             });
             bySocket.set(tlsSocket, ctx);
-            server.emit('connection', tlsSocket);
+            server.emit(NODE_EVENT.connection, tlsSocket);
           },
         }),
       );

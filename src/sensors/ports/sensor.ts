@@ -1,12 +1,11 @@
 // Port listeners: TCP ports nothing real serves. Each connection may get a product banner, its first
 // bytes (bounded) are read and named, one `scan.probe` is recorded, and the connection is closed.
 // SOCKS and CONNECT clients (proxy hunters) also get a `tunnel.request` with where they wanted to go.
-import type { Logger } from 'pino';
 import type { ListenAddress, PortsServiceConfig } from '../../config/schema.js';
 import { parseListenAddress } from '../../config/schema.js';
-import type { EventSink } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
-import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import type { SensorDeps } from '../runtime/sensor-deps.js';
+import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import { decodeSocks5Request, MAX_PROBE_BYTES, probeIncomplete, recogniseProbe } from './recognise.js';
 
 /** How long a SOCKS5 client that got "no authentication" may take to send its request. */
@@ -14,12 +13,7 @@ export const SOCKS5_REQUEST_WAIT_MS = 5_000;
 /** Longest SOCKS5 request read (RFC 1928 4: at most 4 + 1 + 255 + 2 bytes). */
 export const MAX_SOCKS5_REQUEST_BYTES = 262;
 
-export interface PortsSensorDeps {
-  sensor: string;
-  sink: EventSink;
-  gate: ConnectionGate;
-  log: Logger;
-}
+export type PortsSensorDeps = SensorDeps;
 
 /** Default ports (issue 6): Telnet, SMTP, POP3, IMAP, SOCKS, RDP, VNC, IRC, HTTP proxy. */
 export const DEFAULT_PROBE_PORTS = [23, 25, 110, 143, 1080, 3389, 5900, 6667, 8080] as const;

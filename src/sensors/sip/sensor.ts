@@ -2,15 +2,15 @@
 // digest, records every request (callers and callees of INVITEs: toll fraud) and every digest
 // attempt in crackable form, and lets a login through when the auth policy names its password.
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { ListenAddress, SipServiceConfig } from '../../config/schema.js';
 import { parseListenAddress } from '../../config/schema.js';
-import type { EventSink, SessionEmitter } from '../../events/emitter.js';
+import type { SessionEmitter } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
-import { startTcpService, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import { startTcpService, type RunningService } from '../runtime/listener.js';
 import { startUdpService } from '../runtime/udp.js';
+import type { SensorDeps, UdpLimits } from '../runtime/sensor-deps.js';
 import { crackableSipDigest, decodeSip, digestResponse, encodeResponse, header, MAX_SIP_MESSAGE_BYTES, parseDigest, uriUser, type SipMessage } from './codec.js';
 
 /** Seconds a UDP flow stays open without datagrams. */
@@ -18,14 +18,8 @@ export const SIP_UDP_IDLE_MS = 30_000;
 /** Longest header value recorded. */
 export const MAX_RECORDED_HEADER_CHARS = 512;
 
-export interface SipSensorDeps {
-  sensor: string;
-  sink: EventSink;
-  gate: ConnectionGate;
-  log: Logger;
+export interface SipSensorDeps extends SensorDeps, UdpLimits {
   policy: AuthPolicy;
-  perSourcePerSecond: number;
-  maxFlows: number;
 }
 
 /** What Asterisk's chan_pjsip lists. */

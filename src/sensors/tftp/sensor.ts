@@ -3,16 +3,15 @@
 // port (a new TID, RFC 1350 4) with retransmission, and every request is recorded.
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { isIP } from 'node:net';
-import type { Logger } from 'pino';
 import type { ListenAddress, TftpServiceConfig } from '../../config/schema.js';
 import { parseListenAddress } from '../../config/schema.js';
-import type { EventSink } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
 import type { Capture } from '../runtime/capture.js';
 import type { HoneytokenRegistry } from '../runtime/honeytokens.js';
 import { ALNUM } from '../runtime/honeytokens.js';
 import type { RunningService } from '../runtime/listener.js';
 import { startUdpService, type UdpFlowContext } from '../runtime/udp.js';
+import type { SensorDeps, UdpLimits } from '../runtime/sensor-deps.js';
 import { BLOCK_SIZE, decodeTftp, encodeAck, encodeData, encodeError } from './codec.js';
 
 /** Retransmission timeout and tries (tftpd-hpa's defaults are 1 s and about 5 tries). */
@@ -21,14 +20,9 @@ export const MAX_RETRIES = 5;
 /** Transfers running at once across all clients; more get "server busy". */
 export const MAX_TRANSFERS = 64;
 
-export interface TftpSensorDeps {
-  sensor: string;
-  sink: EventSink;
-  log: Logger;
+export interface TftpSensorDeps extends Omit<SensorDeps, 'gate'>, UdpLimits {
   capture: Capture;
   honeytokens: HoneytokenRegistry;
-  perSourcePerSecond: number;
-  maxFlows: number;
 }
 
 /** Decoy files by base name: what scanners pull from routers and phones. */
