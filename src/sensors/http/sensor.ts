@@ -92,6 +92,13 @@ function send(r: Responder, req: IncomingMessage, res: ServerResponse, page: Pag
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** A complete error response written straight to a socket (for requests Node's server does not route). */
+function rawErrorResponse(product: Product, status: number, method: string, host: string, port: number, extra: [string, string][] = []): Buffer {
+  const body = Buffer.from(product.errorPage(status, { method, host, port }));
+  const head = product.assemble({ date: new Date().toUTCString(), extra, length: body.length, type: product.name === 'apache' ? 'text/html; charset=iso-8859-1' : 'text/html', keep: false, keepAliveS: 0 });
+  return Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${REASONS[status]}\r\n${head.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`), body]);
+}
+
 export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDeps): Promise<RunningService[]> {
   const site = makeSite(cfg.site);
   const product = site.product;
@@ -137,12 +144,26 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     }
     if (socket.writable && err.code !== 'ECONNRESET') {
       const status = timeout ? 408 : 400;
-      const body = Buffer.from(product.errorPage(status, { method: 'GET', host: cfg.server_name, port: (socket as { localPort?: number }).localPort ?? 80 }));
-      const head = product.assemble({ date: new Date().toUTCString(), extra: [], length: body.length, type: product.name === 'apache' ? 'text/html; charset=iso-8859-1' : 'text/html', keep: false, keepAliveS: 0 });
-      socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${REASONS[status]}\r\n${head.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`), body]));
+      socket.end(rawErrorResponse(product, status, 'GET', cfg.server_name, (socket as { localPort?: number }).localPort ?? 80));
     }
     if (ctx) ctx.close(timeout ? 'idle_timeout' : 'policy');
     else socket.destroy();
+  });
+
+  // CONNECT (proxy hunting) bypasses the request handler in Node: record it and answer as the
+  // product does without a proxy module (Apache: 405; others: 400). Upgrade requests, with no
+  // 'upgrade' listener, are routed as ordinary requests (a 404, as Apache without WebSocket modules).
+  server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const ctx = bySocket.get(socket);
+    if (!ctx) return void socket.destroy();
+    socket.on('error', () => {});
+    const target = (req.url ?? '').slice(0, MAX_TARGET_CHARS);
+    const headers = headerRecord(req.rawHeaders);
+    ctx.emitter.emit('http.request', { method: (req.method ?? '').slice(0, 32), path: target, headers, ...(headers['user-agent'] !== undefined ? { user_agent: headers['user-agent'] } : {}), body_size: head.length });
+    const m = /^\[?([^\]\s]+?)\]?:(\d{1,5})$/.exec(target);
+    if (m && Number(m[2]) <= 65535) ctx.emitter.emit('tunnel.request', { dst_host: m[1]!.slice(0, 255), dst_port: Number(m[2]), first_bytes_hex: hexSample(head) });
+    const status = product.name === 'apache' ? 405 : 400;
+    socket.end(rawErrorResponse(product, status, req.method ?? 'CONNECT', cfg.server_name, ctx.socket.localPort ?? 80, status === 405 ? [['Allow', 'GET,POST,OPTIONS,HEAD']] : []));
   });
 
   function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext): void {

@@ -41,6 +41,8 @@ test('curl gets the decoy pages and trap files; honeytokens served are registere
     assert.ok(wpBak.stdout.includes(`define( 'DB_PASSWORD', '${dbPassword}' );`), 'the same DB password in .env and wp-config');
     const sql = await runTool('curl', ['-sS', `${base}/backup.sql`]);
     assert.match(sql.stdout, /^-- MySQL dump 10\.13/);
+    const proxy = await runTool('curl', ['-sS', '-p', '-x', base, 'https://proxy-judge.invalid/']);
+    assert.match(proxy.stderr, /CONNECT tunnel failed, response 405/, 'Apache without mod_proxy refuses CONNECT');
     for (const p of ['/phpinfo.php', '/server-status']) assert.match((await runTool('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `${base}${p}`])).stdout, /^200$/, p);
     const registered = readFileSync(join(apiary.dir, 'data', 'honeytokens.jsonl'), 'utf8')
       .trim()
@@ -51,8 +53,9 @@ test('curl gets the decoy pages and trap files; honeytokens served are registere
     const reqs = await payloads<{ path: string; method: string; user_agent?: string }>(apiary.dir, 'http.request');
     assert.deepEqual(
       reqs.map((r) => r.path),
-      ['/wp-login.php', '/nothing-here', '/', '/.env', '/.git/config', '/wp-config.php.bak', '/backup.sql', '/phpinfo.php', '/server-status'],
+      ['/wp-login.php', '/nothing-here', '/', '/.env', '/.git/config', '/wp-config.php.bak', '/backup.sql', 'proxy-judge.invalid:443', '/phpinfo.php', '/server-status'],
     );
+    assert.deepEqual((await payloads(apiary.dir, 'tunnel.request')).map((t) => [t.dst_host, t.dst_port]), [['proxy-judge.invalid', 443]]);
     assert.ok(reqs.every((r) => r.user_agent?.startsWith('curl/')));
   } finally {
     await apiary.stop();
