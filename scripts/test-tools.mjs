@@ -19,6 +19,7 @@ const TOOLS = {
   tftp: 'tftp-hpa',
   svmap: 'sipvicious',
   sipp: 'sip-tester',
+  wrk: 'wrk', // bench/http-bench.ts
 };
 
 function has(cmd) {

@@ -9,7 +9,7 @@ export interface Product {
   /** The error page for STATUS (its body) as the product writes it. */
   errorPage(status: number, ctx: { method: string; host: string; port: number }): string;
   /** Every response header in the product's order and spelling. TYPE undefined sends no Content-Type. */
-  assemble(h: { date: string; extra: readonly [string, string][]; length: number; type: string | undefined; keep: boolean; keepAliveS: number }): [string, string][];
+  assemble(h: { date: string; extra: readonly [string, string][]; length: number; type: string | undefined; keep: boolean; keepAliveS: number; requestsLeft?: number }): [string, string][];
 }
 
 export const REASONS: Record<number, string> = {
@@ -64,12 +64,13 @@ export function apache(version = 'Apache/2.4.62 (Debian)'): Product {
       return `<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>${status} ${title}</title>\n</head><body>\n<h1>${title}</h1>\n${message}\n<hr>\n${address}\n</body></html>\n`;
     },
     // Apache: Date, Server, module headers, Content-Length, Keep-Alive, Connection, Content-Type.
-    assemble: ({ date, extra, length, type, keep, keepAliveS }) => [
+    // Keep-Alive's max counts down the requests left on the connection (MaxKeepAliveRequests 100).
+    assemble: ({ date, extra, length, type, keep, keepAliveS, requestsLeft = 100 }) => [
       ['Date', date],
       ['Server', version],
       ...extra,
       ['Content-Length', String(length)],
-      ...((keep ? [['Keep-Alive', `timeout=${keepAliveS}, max=100`], ['Connection', 'Keep-Alive']] : [['Connection', 'close']]) as [string, string][]),
+      ...((keep ? [['Keep-Alive', `timeout=${keepAliveS}, max=${requestsLeft}`], ['Connection', 'Keep-Alive']] : [['Connection', 'close']]) as [string, string][]),
       ...(type ? [['Content-Type', type] as [string, string]] : []),
     ],
   };

@@ -83,11 +83,16 @@ interface Responder {
   keepAliveS: number;
 }
 
+/** Requests served per connection, to end keep-alive after MAX_REQUESTS_PER_CONNECTION as Apache does. */
+const servedOn = new WeakMap<object, number>();
+
 function send(r: Responder, req: IncomingMessage, res: ServerResponse, page: Page, port: number): void {
+  const served = (servedOn.get(req.socket) ?? 0) + 1;
+  servedOn.set(req.socket, served);
   const body = Buffer.from(page.status >= 400 && page.body === '' ? r.product.errorPage(page.status, { method: req.method ?? 'GET', host: pageHost(req.headers.host, 'localhost').replace(/:\d+$/, ''), port }) : page.body, 'utf8');
   const type = page.status >= 400 && page.body === '' ? (r.product.name === 'apache' ? 'text/html; charset=iso-8859-1' : 'text/html') : page.type;
-  const keep = res.shouldKeepAlive && r.product.name !== 'mini_httpd';
-  const headers = r.product.assemble({ date: new Date().toUTCString(), extra: page.headers ?? [], length: body.length, type, keep, keepAliveS: r.keepAliveS });
+  const keep = res.shouldKeepAlive && r.product.name !== 'mini_httpd' && served < MAX_REQUESTS_PER_CONNECTION;
+  const headers = r.product.assemble({ date: new Date().toUTCString(), extra: page.headers ?? [], length: body.length, type, keep, keepAliveS: r.keepAliveS, requestsLeft: MAX_REQUESTS_PER_CONNECTION - served });
   res.writeHead(page.status, REASONS[page.status] ?? 'Unknown', headers.flat());
   res.end(req.method === 'HEAD' ? undefined : body);
 }
@@ -135,7 +140,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   // This server never listens (Apiary's listener hands it sockets), but Node starts the checks behind
   // headersTimeout and requestTimeout (the slowloris defence) on 'listening': start them now.
   server.emit(NODE_EVENT.listening);
-  server.maxRequestsPerSocket = MAX_REQUESTS_PER_CONNECTION;
+  // No maxRequestsPerSocket: Node would answer past it with its own 503; send() ends keep-alive instead.
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
     const ctx = bySocket.get(socket);
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
