@@ -7,8 +7,8 @@ import type { AuthPolicy } from '../sensors/runtime/auth-policy.js';
 import type { ConnectionGate, RunningService } from '../sensors/runtime/listener.js';
 import { probeAddresses, startPortsSensor } from '../sensors/ports/sensor.js';
 import { join } from 'node:path';
-import { createLocalCapture } from '../sensors/runtime/capture.js';
-import { openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
+import { createCapture } from '../sensors/runtime/capture.js';
+import { announceHoneytokens, openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
 import { startHttpSensor } from '../sensors/http/sensor.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
 import { startFtpSensor } from '../sensors/ftp/sensor.js';
@@ -40,7 +40,7 @@ function tcpPortsInUse(config: Config): Set<number> {
 export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promise<RunningService[]> {
   const started: RunningService[] = [];
   const base = { sensor: config.sensor, sink: deps.sink, gate: deps.gate, log: deps.log };
-  const capture = createLocalCapture(config.data_dir, config.downloads);
+  const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
   const honeytokens = openHoneytokenRegistry(config.data_dir);
   try {
     const http = config.services.http;
@@ -61,5 +61,6 @@ export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promi
     await Promise.all(started.map((s) => s.close()));
     throw err;
   }
+  announceHoneytokens(honeytokens, deps.sink, config.sensor);
   return started;
 }

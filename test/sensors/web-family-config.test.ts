@@ -9,7 +9,7 @@ test('apiary.example.yaml is a valid configuration', () => {
   const { config } = loadConfig('apiary.example.yaml', { checkDataDir: false });
   assert.equal(config.services.http?.site, 'apache-default');
   assert.equal(config.services.sip?.user_agent, 'FPBX-16.0.40.7(18.20.0)');
-  assert.deepEqual(config.downloads.allow_networks, []);
+  assert.equal(config.services.ftp?.banner, '(vsFTPd 3.0.3)');
 });
 
 test('default probe ports skip ports in use; configured ones are taken as given', () => {

@@ -39,8 +39,10 @@ function pseudoBinary(seed: string, size: number): Buffer {
 /** Builds the tree, registering the credentials it contains. */
 export function buildFakeTree(reg: HoneytokenRegistry, hostName: string): FakeDir {
   const t = (d: string): Date => new Date(`${d}T09:14:00Z`);
-  const svcPassword = reg.register({ kind: 'password', value: reg.derive('ftp:svc-password', ALNUM, 14), service: 'ftp', where: '/backup/router-config.txt' });
-  const vpnPassword = reg.register({ kind: 'password', value: reg.derive('ftp:vpn-password', ALNUM, 12), service: 'ftp', where: '/backup/router-config.txt' });
+  const svcPassword = reg.derive('ftp:svc-password', ALNUM, 14);
+  reg.plant({ service: 'ftp', kind: 'device', username: 'admin', secret: svcPassword, host: 'core-rtr-01', location: '/backup/router-config.txt' });
+  reg.plant({ service: 'ftp', kind: 'ssh', username: 'svc_backup', secret: svcPassword, location: '/backup/users.csv' });
+  const vpnPassword = reg.plant({ service: 'ftp', kind: 'device', username: 'isakmp', secret: reg.derive('ftp:vpn-password', ALNUM, 12), host: 'core-rtr-01', location: '/backup/router-config.txt' });
   return dir(t('2023-06-01'), [
     ['pub', dir(t('2023-11-20'), [
       ['README', file(t('2023-06-01'), `Welcome to the ${hostName} FTP archive.\r\nFirmware images are in /pub/firmware. Uploads go to /upload.\r\n`)],

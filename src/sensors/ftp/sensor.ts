@@ -9,6 +9,7 @@ import { normaliseIp } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
 import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
+import { storeUpload, UploadBuffer } from '../runtime/capture.js';
 import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import { decodeEprtArg, decodeLine, decodePortArg, encodePasv, MAX_LINE_BYTES, type FtpCommand, type HostPort } from './command.js';
 import { buildFakeTree, listLine, lookup, mdtm, resolvePath, type FakeDir } from './fake-tree.js';
@@ -391,20 +392,19 @@ class FtpSession {
     const s = await this.openData();
     if (!s) return;
     this.reply(150, 'Ok to send data.');
-    const writer = this.deps.capture.quarantine.begin(this.cfg.max_upload_bytes);
+    const upload = new UploadBuffer(this.cfg.max_upload_bytes);
     await new Promise<void>((resolve) => {
       s.on('data', (chunk: Buffer) => {
-        writer.write(chunk);
+        upload.write(chunk);
         // Far beyond the cap: stop reading rather than count forever.
-        if (writer.offered > this.cfg.max_upload_bytes * 2 + 1024 * 1024) s.destroy();
+        if (upload.offered > this.cfg.max_upload_bytes * 2 + 1024 * 1024) s.destroy();
       });
       s.once('close', () => resolve());
       s.on('error', () => {});
       s.resume();
     });
-    const f = await writer.end();
-    this.ctx.emitter.emit('file.upload', { filename: p.slice(0, 1024), sha256: f.sha256, size: writer.offered, outcome: f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' });
-    if (this.uploads.size < MAX_SESSION_UPLOADS) this.uploads.set(p, (this.uploads.get(p) ?? 0) * (verb === 'APPE' ? 1 : 0) + writer.offered);
+    storeUpload(this.deps.capture, this.ctx.emitter, p, upload);
+    if (this.uploads.size < MAX_SESSION_UPLOADS) this.uploads.set(p, (verb === 'APPE' ? (this.uploads.get(p) ?? 0) : 0) + upload.offered);
     this.reply(226, 'Transfer complete.');
   }
 }

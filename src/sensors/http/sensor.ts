@@ -220,7 +220,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     const inspection = inspectRequest({ method, target, headers, body: bodyText(body) });
     for (const f of inspection.findings) ctx.emitter.emit('exploit.attempt', { name: f.name, ...(f.cve ? { cve: f.cve } : {}), ...(f.detail ? { detail: f.detail } : {}) });
     if (inspection.urls.length > 0) {
-      fetchAndRecord(deps.capture.fetcher, ctx.emitter, inspection.urls).catch((err: unknown) => ctx.log.warn({ err }, 'fetch failed'));
+      fetchAndRecord(deps.capture, ctx.emitter, inspection.urls, ctx.emitter.identity.src_ip).catch((err: unknown) => ctx.log.warn({ err }, 'fetch failed'));
     }
 
     const port = ctx.socket.localPort ?? 80;

@@ -24,25 +24,30 @@ export interface TrapSecrets {
 /** Derives this install's secrets for HOST and registers every one of them. */
 export function trapSecrets(reg: HoneytokenRegistry, host: string): TrapSecrets {
   const d = (label: string, alphabet: string, n: number): string => reg.derive(`http:${label}`, alphabet, n);
-  const put = (kind: Parameters<HoneytokenRegistry['register']>[0]['kind'], value: string, where: string): string => reg.register({ kind, value, service: 'http', where });
   const domain = host.replace(/^www\./, '');
   const people = ['jsmith', 'mgarcia', 'backup', 'deploy'];
+  const dbUser = `${d('db-user', 'abcdefghijklmnopqrstuvwxyz', 4)}_web`;
+  const dbPassword = d('db-password', ALNUM, 16);
+  for (const location of ['/.env', '/wp-config.php.bak', '/phpinfo.php']) reg.plant({ service: 'http', kind: 'app_db', username: dbUser, secret: dbPassword, host: 'localhost', location });
+  const awsKeyId = `AKIA${d('aws-id', UPPER_DIGITS, 16)}`;
+  const awsSecret = reg.plant({ service: 'http', kind: 'api_key', username: awsKeyId, secret: d('aws-secret', `${ALNUM}+/`, 40), host: 'aws', location: '/.env' });
+  const adminPassword = reg.plant({ service: 'http', kind: 'web_login', username: 'admin', secret: d('admin-password', ALNUM, 12), host, location: '/backup.sql' });
   return {
-    dbUser: put('username', `${d('db-user', 'abcdefghijklmnopqrstuvwxyz', 4)}_web`, '/.env'),
-    dbPassword: put('password', d('db-password', ALNUM, 16), '/.env'),
+    dbUser,
+    dbPassword,
     dbName: `${domain.split('.')[0]!.replace(/[^a-z0-9]/gi, '') || 'site'}_prod`,
-    appKey: put('api_key', `base64:${Buffer.from(d('app-key', ALNUM, 32)).toString('base64')}`, '/.env'),
-    awsKeyId: put('aws_access_key', `AKIA${d('aws-id', UPPER_DIGITS, 16)}`, '/.env'),
-    awsSecret: put('aws_secret_key', d('aws-secret', `${ALNUM}+/`, 40), '/.env'),
-    gitToken: put('token', `ghp_${d('git-token', ALNUM, 36)}`, '/.git/config'),
-    mailPassword: put('password', d('mail-password', ALNUM, 14), '/.env'),
-    adminUser: put('username', 'admin', '/backup.sql'),
-    adminPassword: put('password', d('admin-password', ALNUM, 12), '/backup.sql'),
-    adminPath: put('token', `/admin-${d('admin-path', HEX, 10)}/`, '/server-status'),
+    appKey: reg.plant({ service: 'http', kind: 'api_key', username: 'APP_KEY', secret: `base64:${Buffer.from(d('app-key', ALNUM, 32)).toString('base64')}`, location: '/.env' }),
+    awsKeyId,
+    awsSecret,
+    gitToken: reg.plant({ service: 'http', kind: 'api_key', username: 'deploy-bot', secret: `ghp_${d('git-token', ALNUM, 36)}`, host: 'github.com', location: '/.git/config' }),
+    mailPassword: reg.plant({ service: 'http', kind: 'mail', username: `noreply@${domain}`, secret: d('mail-password', ALNUM, 14), host: `smtp.${domain}`, location: '/.env' }),
+    adminUser: 'admin',
+    adminPassword,
+    adminPath: reg.plant({ service: 'http', kind: 'web_login', username: 'admin-path', secret: `/admin-${d('admin-path', HEX, 10)}/`, host, location: '/server-status' }),
     users: people.map((name) => ({
       name,
-      email: put('email', `${name}@${domain}`, '/backup.sql'),
-      password: put('password', `${name.charAt(0).toUpperCase()}${name.slice(1)}${d(`user-${name}`, '0123456789', 4)}!`, '/backup.sql'),
+      email: `${name}@${domain}`,
+      password: reg.plant({ service: 'http', kind: 'web_login', username: name, secret: `${name.charAt(0).toUpperCase()}${name.slice(1)}${d(`user-${name}`, '0123456789', 4)}!`, host, location: '/backup.sql' }),
     })),
   };
 }

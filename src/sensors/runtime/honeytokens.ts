@@ -1,32 +1,28 @@
-// Honeytokens: decoy secrets (passwords, API keys, ...) that sensors serve, derived per install from a
-// secret seed so they are stable across restarts and unique to this install, and registered in
-// DATA_DIR/honeytokens.jsonl so enrichment can flag any later use of one, on any service.
-import { createHmac, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Honeytokens served by the web, FTP and TFTP decoys: values derived per install from a secret seed
+// (stable across restarts, unique to this install), planted with the shared Honeytoken shape
+// (events/honeytokens.ts) and announced as `honeytoken.planted` events, as the shell announces its own.
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSessionEmitter, type EventSink } from '../../events/emitter.js';
+import type { Honeytoken, HoneytokenKind } from '../../events/honeytokens.js';
 
-export type HoneytokenKind = 'password' | 'username' | 'api_key' | 'aws_access_key' | 'aws_secret_key' | 'token' | 'hash' | 'email';
+export const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+export const HEX = '0123456789abcdef';
 
-export interface Honeytoken {
-  kind: HoneytokenKind;
-  value: string;
-  /** The sensor protocol that serves it (http, ftp, tftp, ssh, mysql, ...). */
+export interface PlantedToken extends Honeytoken {
+  /** The sensor protocol that serves it (http, ftp, tftp). */
   service: string;
-  /** Where it is served: a path, a table, a file name. */
-  where: string;
 }
 
 export interface HoneytokenRegistry {
   /** A value derived from LABEL: the same label gives the same value on this install. */
   derive(label: string, alphabet: string, length: number): string;
-  /** Records that TOKEN is served; registering the same token twice is harmless. */
-  register(token: Honeytoken): string;
-  all(): readonly Honeytoken[];
+  /** Plants a decoy credential served by SERVICE at LOCATION; returns the secret. Planting it again adds the location. */
+  plant(t: { service: string; kind: HoneytokenKind; username: string; secret: string; location: string; host?: string }): string;
+  all(): readonly PlantedToken[];
 }
-
-export const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-export const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-export const HEX = '0123456789abcdef';
 
 /** Derives characters from HMAC-SHA256(seed, label#counter); deterministic for one seed. */
 export function deriveString(seed: Buffer, label: string, alphabet: string, length: number): string {
@@ -43,40 +39,42 @@ export function deriveString(seed: Buffer, label: string, alphabet: string, leng
   return out;
 }
 
-/** The registry kept in DIR (DATA_DIR): the seed in honeytoken.seed, tokens in honeytokens.jsonl. */
+/** The id the shell gives a token too: the same credential has the same id whichever sensor plants it. */
+export function tokenId(kind: string, username: string, secret: string): string {
+  return createHash('sha256').update(`${kind}\0${username}\0${secret}`).digest('hex').slice(0, 16);
+}
+
+/** The registry seeded from DIR/honeytoken.seed (made on first start). */
 export function openHoneytokenRegistry(dir: string): HoneytokenRegistry {
   mkdirSync(dir, { recursive: true });
   const seedPath = join(dir, 'honeytoken.seed');
   if (!existsSync(seedPath)) writeFileSync(seedPath, randomBytes(32).toString('hex'), { mode: 0o600 });
   const seed = Buffer.from(readFileSync(seedPath, 'utf8').trim(), 'hex');
-  const listPath = join(dir, 'honeytokens.jsonl');
-  const tokens: Honeytoken[] = [];
-  const seen = new Set<string>();
-  const key = (t: Honeytoken): string => `${t.kind}\0${t.value}\0${t.service}\0${t.where}`;
-  if (existsSync(listPath)) {
-    for (const line of readFileSync(listPath, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const t = JSON.parse(line) as Honeytoken;
-        if (!seen.has(key(t))) {
-          seen.add(key(t));
-          tokens.push(t);
-        }
-      } catch {
-        /* a torn last line after a crash: ignored, the token is registered again */
-      }
-    }
-  }
+  const tokens = new Map<string, PlantedToken>();
   return {
     derive: (label, alphabet, length) => deriveString(seed, label, alphabet, length),
-    register(t) {
-      if (!seen.has(key(t))) {
-        seen.add(key(t));
-        tokens.push(t);
-        appendFileSync(listPath, `${JSON.stringify(t)}\n`, { mode: 0o600 });
-      }
-      return t.value;
+    plant({ service, kind, username, secret, location, host }) {
+      const id = tokenId(kind, username, secret);
+      const known = tokens.get(`${service}|${id}`);
+      if (known) {
+        if (!known.locations.includes(location)) known.locations.push(location);
+      } else tokens.set(`${service}|${id}`, { id, kind, username, secret, ...(host ? { host } : {}), locations: [location], service });
+      return secret;
     },
-    all: () => tokens,
+    all: () => [...tokens.values()],
   };
+}
+
+/** Emits one `honeytoken.planted` per planted token (once per start; consumers de-duplicate by token_id). */
+export function announceHoneytokens(reg: HoneytokenRegistry, sink: EventSink, sensor: string): void {
+  for (const t of reg.all()) {
+    createSessionEmitter(sink, { sensor, protocol: t.service, src_ip: '0.0.0.0', src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit('honeytoken.planted', {
+      token_id: t.id,
+      kind: t.kind,
+      username: t.username,
+      secret: t.secret,
+      ...(t.host ? { host: t.host } : {}),
+      locations: t.locations,
+    });
+  }
 }

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { ListenAddress, TftpServiceConfig } from '../../config/schema.js';
 import { parseListenAddress } from '../../config/schema.js';
 import { hexSample } from '../../wire/reader.js';
-import type { Capture } from '../runtime/capture.js';
+import { storeUpload, UploadBuffer, type Capture } from '../runtime/capture.js';
 import type { HoneytokenRegistry } from '../runtime/honeytokens.js';
 import { ALNUM } from '../runtime/honeytokens.js';
 import type { RunningService } from '../runtime/listener.js';
@@ -27,9 +27,13 @@ export interface TftpSensorDeps extends Omit<SensorDeps, 'gate'>, UdpLimits {
 
 /** Decoy files by base name: what scanners pull from routers and phones. */
 function decoyFiles(reg: HoneytokenRegistry): Map<string, Buffer> {
-  const secret = reg.register({ kind: 'password', value: reg.derive('tftp:enable', ALNUM, 12), service: 'tftp', where: 'startup-config' });
-  const community = reg.register({ kind: 'token', value: reg.derive('tftp:snmp', ALNUM, 10).toLowerCase(), service: 'tftp', where: 'startup-config' });
-  const sipPassword = reg.register({ kind: 'password', value: reg.derive('tftp:sip', ALNUM, 10), service: 'tftp', where: 'SEP001122334455.cnf.xml' });
+  const secret = reg.derive('tftp:enable', ALNUM, 12);
+  for (const location of ['startup-config', 'running-config']) {
+    reg.plant({ service: 'tftp', kind: 'device', username: 'enable', secret, host: 'edge-rtr-02', location });
+    reg.plant({ service: 'tftp', kind: 'device', username: 'netops', secret, host: 'edge-rtr-02', location });
+  }
+  const community = reg.plant({ service: 'tftp', kind: 'device', username: 'snmp-rw', secret: reg.derive('tftp:snmp', ALNUM, 10).toLowerCase(), host: 'edge-rtr-02', location: 'startup-config' });
+  const sipPassword = reg.plant({ service: 'tftp', kind: 'device', username: '2001', secret: reg.derive('tftp:sip', ALNUM, 10), host: 'sip', location: 'SEP001122334455.cnf.xml' });
   const config = `!\r\nversion 15.2\r\nservice timestamps log datetime msec\r\nhostname edge-rtr-02\r\n!\r\nenable secret ${secret}\r\n!\r\nusername netops privilege 15 password ${secret}\r\n!\r\ninterface GigabitEthernet0/0\r\n ip address 10.20.0.1 255.255.255.0\r\n!\r\nsnmp-server community ${community} RW\r\nline vty 0 4\r\n login local\r\n transport input ssh telnet\r\n!\r\nend\r\n`;
   const phone = `<?xml version="1.0" encoding="UTF-8"?>\r\n<device><deviceProtocol>SIP</deviceProtocol><sipProfile><sipLines><line button="1"><featureID>9</featureID><name>2001</name><authName>2001</authName><authPassword>${sipPassword}</authPassword><proxy>USECALLMANAGER</proxy></line></sipLines></sipProfile></device>\r\n`;
   return new Map([
@@ -160,7 +164,7 @@ async function sendFile(ctx: UdpFlowContext, bytes: Buffer): Promise<void> {
 
 async function receiveFile(ctx: UdpFlowContext, capture: Capture, maxBytes: number, filename: string): Promise<void> {
   const s = await transferSocket(ctx);
-  const writer = capture.quarantine.begin(maxBytes);
+  const upload = new UploadBuffer(maxBytes);
   let complete = false;
   try {
     let ack = encodeAck(0);
@@ -171,9 +175,9 @@ async function receiveFile(ctx: UdpFlowContext, capture: Capture, maxBytes: numb
       });
       const r = reply ? decodeTftp(reply) : undefined;
       if (!r || r.status !== 'ok' || r.packet.op !== 'DATA') break;
-      writer.write(r.packet.data);
+      upload.write(r.packet.data);
       ack = encodeAck(block);
-      if (writer.offered > maxBytes) {
+      if (upload.offered > maxBytes) {
         s.send(encodeError(3, 'Disk full or allocation exceeded'), ctx.remote.port, ctx.remote.address);
         break;
       }
@@ -185,10 +189,7 @@ async function receiveFile(ctx: UdpFlowContext, capture: Capture, maxBytes: numb
       }
     }
   } finally {
-    const f = await writer.end();
-    if (writer.offered > 0 || complete) {
-      ctx.emitter.emit('file.upload', { filename: filename.slice(0, 1024), sha256: f.sha256, size: writer.offered, outcome: f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' });
-    }
+    if (upload.offered > 0 || complete) storeUpload(capture, ctx.emitter, filename, upload);
     setTimeout(() => s.close(), RETRANSMIT_MS).unref();
   }
 }

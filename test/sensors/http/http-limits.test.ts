@@ -6,10 +6,10 @@ import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import pino from 'pino';
-import { httpService } from '../../../src/config/schema.js';
+import { fetchSchema, httpService, quarantineSchema } from '../../../src/config/schema.js';
 import type { ApiaryEvent } from '../../../src/events/catalogue.js';
 import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
-import { createLocalCapture } from '../../../src/sensors/runtime/capture.js';
+import { createCapture } from '../../../src/sensors/runtime/capture.js';
 import { openHoneytokenRegistry } from '../../../src/sensors/runtime/honeytokens.js';
 import { ConnectionGate } from '../../../src/sensors/runtime/listener.js';
 import { startHttpSensor } from '../../../src/sensors/http/sensor.js';
@@ -53,7 +53,7 @@ async function inProcessSensor() {
     gate: new ConnectionGate(10_000, 10_000, () => {}),
     log: pino({ level: 'silent' }),
     policy: compileAuthPolicy([]),
-    capture: createLocalCapture(dir, { enabled: false, max_bytes: 1, timeout_s: 1, allow_networks: [], max_concurrent: 1 }),
+    capture: createCapture(dir, fetchSchema.parse({}), quarantineSchema.parse({})),
     honeytokens: openHoneytokenRegistry(dir),
   });
   return { events, port: services[0]!.bound[0]!.port, close: () => Promise.all(services.map((s) => s.close())) };

