@@ -13,6 +13,7 @@ import { fetchAndRecord } from '../runtime/capture.js';
 import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import { inspectRequest } from './exploits.js';
+import { decodeXmlRpc, encodeXmlRpcReply } from './xmlrpc.js';
 import { REASONS, type Product } from './products.js';
 import { makeSite, type Page, type PageContext, type Site } from './sites.js';
 import type { TlsMaterial } from './tls-cert.js';
@@ -263,6 +264,16 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     }
     const trap = trapPage(path, secrets, pctx.host.replace(/:\d+$/, ''), product.server);
     if (trap && (path !== '/server-status' || product.name === 'apache')) return trap;
+    if (method === 'POST' && site.name === 'wordpress' && path === '/xmlrpc.php') {
+      const call = decodeXmlRpc(bodyText(body));
+      if (!call) return { status: 200, type: 'text/xml; charset=UTF-8', body: '<?xml version="1.0" encoding="UTF-8"?>\n<methodResponse>\n  <fault>\n    <value>\n      <struct>\n  <member>\n    <name>faultCode</name>\n    <value><int>-32700</int></value>\n  </member>\n  <member>\n    <name>faultString</name>\n    <value><string>parse error. not well formed</string></value>\n  </member>\n</struct>\n    </value>\n  </fault>\n</methodResponse>\n' };
+      const ok = call.logins.map((l) => {
+        const success = deps.policy.allows(l.username, l.password);
+        ctx.emitter.emit('auth.attempt', { method: 'password', username: clip(l.username), password: clip(l.password), success });
+        return success;
+      });
+      return { status: 200, type: 'text/xml; charset=UTF-8', body: encodeXmlRpcReply(call, ok, pctx.host) };
+    }
     if (method === 'POST' && site.form && path === site.form.path) {
       const form = parseForm(bodyText(body));
       const user = form.get(site.form.userField);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startApiaryProcess, waitFor } from '../../helpers/apiary-process.js';
@@ -202,6 +202,36 @@ test('nmap -sV with http-title, http-headers, http-enum and whatweb see Apache o
     await apiary.stop();
     const reqs = await payloads(apiary.dir, 'http.request');
     assert.ok(reqs.length > 50, `every nmap and whatweb request recorded (${reqs.length})`);
+  } finally {
+    await apiary.stop();
+  }
+});
+
+test('WordPress logins: nmap http-wordpress-brute on wp-login.php and an XML-RPC multicall, every guess recorded', async () => {
+  const apiary = await startApiaryProcess({
+    sensor: 'http-wp-brute',
+    auth: [{ user: 'admin', password: 'sunshine', allow: true }],
+    services: { http: { listen: ['127.0.0.1:0'], site: 'wordpress' } },
+  });
+  try {
+    const port = String(apiary.ports.http);
+    const users = join(apiary.dir, 'users.txt');
+    const passes = join(apiary.dir, 'pass.txt');
+    writeFileSync(users, 'admin\nbob\n');
+    writeFileSync(passes, '123456\nsunshine\npassword\n');
+    const nmap = await runTool('nmap', ['-n', '-Pn', '-sT', '-sV', '-p', port, '--script', 'http-wordpress-brute', '--script-args', `userdb=${users},passdb=${passes}`, '127.0.0.1'], { timeoutMs: 180_000 });
+    assert.match(nmap.stdout, /admin:sunshine - Valid credentials/);
+    const call = (pw: string): string => `<value><struct><member><name>methodName</name><value><string>wp.getUsersBlogs</string></value></member><member><name>params</name><value><array><data><value><string>admin</string></value><value><string>${pw}</string></value></data></array></value></member></struct></value>`;
+    const body = `<?xml version="1.0"?><methodCall><methodName>system.multicall</methodName><params><param><value><array><data>${['qwerty', 'sunshine', 'dragon'].map(call).join('')}</data></array></value></param></params></methodCall>`;
+    const rpc = await runTool('curl', ['-sS', '-H', 'Content-Type: text/xml', '--data-binary', body, `http://127.0.0.1:${port}/xmlrpc.php`]);
+    assert.equal(rpc.stdout.match(/Incorrect username or password\./g)?.length, 2);
+    assert.match(rpc.stdout, /<name>isAdmin<\/name>/);
+    await apiary.stop();
+    const attempts = await payloads<{ method: string; username: string; password: string; success: boolean }>(apiary.dir, 'auth.attempt');
+    const form = attempts.filter((a) => a.method === 'form');
+    assert.ok(form.length >= 6, `nmap's guesses recorded (${form.length})`);
+    assert.deepEqual(form.filter((a) => a.success).map((a) => [a.username, a.password]), [['admin', 'sunshine']]);
+    assert.deepEqual(attempts.filter((a) => a.method === 'password').map((a) => [a.password, a.success]), [['qwerty', false], ['sunshine', true], ['dragon', false]]);
   } finally {
     await apiary.stop();
   }
