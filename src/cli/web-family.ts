@@ -27,6 +27,8 @@ function tcpPortsInUse(config: Config): Set<number> {
   const used = new Set<number>();
   for (const [name, svc] of Object.entries(config.services)) {
     if (!svc?.enabled || name === 'ports' || name === 'tftp') continue;
+    // Telnet on: port 23 is the Telnet sensor's to take, never a probe listener's (issue 6).
+    if (name === 'telnet') used.add(23);
     const lists = [svc.listen, 'tls_listen' in svc ? svc.tls_listen : []];
     for (const a of lists.flat()) {
       const p = parseListenAddress(a) as ListenAddress;
