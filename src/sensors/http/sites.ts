@@ -155,6 +155,21 @@ function apacheDefaultPage(): string {
 `;
 }
 
+const DEFAULT_PAGE = apacheDefaultPage();
+/** When Debian's apache2 package wrote index.html on this "install". */
+const DEFAULT_PAGE_MTIME = new Date('2024-08-13T08:02:11Z');
+
+/** What Apache's core adds for a static file: Last-Modified, an ETag of size and mtime in hex, ranges. */
+function staticFileHeaders(body: string, mtime: Date): [string, string][] {
+  const etag = `"${Buffer.byteLength(body).toString(16)}-${(mtime.getTime() * 1000).toString(16)}"`;
+  return [
+    ['Last-Modified', mtime.toUTCString()],
+    ['ETag', etag],
+    ['Accept-Ranges', 'bytes'],
+    ['Vary', 'Accept-Encoding'],
+  ];
+}
+
 function wpLoginPage(host: string, error?: string): string {
   return `<!DOCTYPE html>
 <html lang="en-US">
@@ -279,7 +294,7 @@ export function makeSite(name: 'apache-default' | 'wordpress' | 'phpmyadmin' | '
         name,
         product: apache(),
         cookie: 'PHPSESSID',
-        page: (path) => (path === '/' || path === '/index.html' ? { status: 200, type: HTML, body: apacheDefaultPage() } : undefined),
+        page: (path) => (path === '/' || path === '/index.html' ? { status: 200, type: HTML, body: DEFAULT_PAGE, headers: staticFileHeaders(DEFAULT_PAGE, DEFAULT_PAGE_MTIME) } : undefined),
       };
     case 'wordpress': {
       const dyn: [string, string][] = [['Link', '</wp-json/>; rel="https://api.w.org/"']];

@@ -27,9 +27,13 @@ export function createCapture(dataDir: string, fetch: FetchConfig, quarantine: Q
   };
 }
 
-/** An upload arriving in chunks: kept up to MAX bytes, the rest counted. */
+/** Memory all uploads in progress may hold together (the quarantine takes whole buffers); past it, bytes are counted, not kept. */
+export const MAX_UPLOAD_MEMORY_BYTES = 128 * 1024 * 1024;
+let uploadMemory = 0;
+
+/** An upload arriving in chunks: kept up to MAX bytes (and the shared memory budget), the rest counted. */
 export class UploadBuffer {
-  private readonly chunks: Buffer[] = [];
+  private chunks: Buffer[] = [];
   private kept = 0;
   offered = 0;
 
@@ -37,11 +41,24 @@ export class UploadBuffer {
 
   write(chunk: Buffer): void {
     this.offered += chunk.length;
-    const room = this.max - this.kept;
+    const room = Math.min(this.max - this.kept, MAX_UPLOAD_MEMORY_BYTES - uploadMemory);
     if (room <= 0) return;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     this.chunks.push(Buffer.from(part));
     this.kept += part.length;
+    uploadMemory += part.length;
+  }
+
+  /** Gives the bytes' share of the memory budget back (after storing, or when the upload is dropped). */
+  release(): void {
+    uploadMemory -= this.kept;
+    this.kept = 0;
+    this.chunks = [];
+  }
+
+  /** Memory held by all uploads in progress (for tests and diagnostics). */
+  static get memoryInUse(): number {
+    return uploadMemory;
   }
 
   get truncated(): boolean {
@@ -60,12 +77,14 @@ interface Emits {
 
 /** Stores an upload and records `file.upload` (size is what the client sent, hashes are of what was kept). */
 export function storeUpload(capture: Capture, emitter: Emits, filename: string, upload: UploadBuffer): QuarantineResult {
+  const truncated = upload.truncated;
   const q = capture.quarantine.store(upload.bytes());
+  upload.release();
   emitter.emit('file.upload', {
     filename: filename.slice(0, 1024),
     sha256: q.sha256,
     size: upload.offered,
-    outcome: !q.stored ? 'refused' : upload.truncated || q.truncated ? 'truncated' : q.duplicate ? 'duplicate' : 'stored',
+    outcome: !q.stored ? 'refused' : truncated || q.truncated ? 'truncated' : q.duplicate ? 'duplicate' : 'stored',
   });
   return q;
 }

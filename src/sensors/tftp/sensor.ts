@@ -190,6 +190,7 @@ async function receiveFile(ctx: UdpFlowContext, capture: Capture, maxBytes: numb
     }
   } finally {
     if (upload.offered > 0 || complete) storeUpload(capture, ctx.emitter, filename, upload);
+    upload.release();
     setTimeout(() => s.close(), RETRANSMIT_MS).unref();
   }
 }
