@@ -18,6 +18,8 @@ import { buildFakeTree, listLine, lookup, mdtm, resolvePath, type FakeDir } from
 export const DATA_CONNECT_TIMEOUT_MS = 15_000;
 /** Commands queued while a transfer runs; a client that pipelines more is disconnected. */
 export const MAX_QUEUED_COMMANDS = 32;
+/** Unparsable lines one connection may send before it is closed (each is recorded). */
+export const MAX_MALFORMED_LINES = 16;
 /** Uploaded names shown in one session's listings. */
 export const MAX_SESSION_UPLOADS = 256;
 
@@ -59,6 +61,7 @@ class FtpSession {
   private busy = false;
   private queue: FtpCommand[] = [];
   private renameFrom: string | undefined;
+  private malformed = 0;
   private readonly uploads = new Map<string, number>();
   private readonly clientIp: string;
 
@@ -100,6 +103,10 @@ class FtpSession {
           return;
         }
         this.reply(500, 'Unknown command.');
+        if (++this.malformed >= MAX_MALFORMED_LINES) {
+          this.ctx.close('policy');
+          return;
+        }
         continue;
       }
       if (this.busy) {

@@ -96,3 +96,28 @@ test('nmap -sV with ftp-anon, ftp-syst and ftp-bounce: vsftpd seen, the bounce P
     await apiary.stop();
   }
 });
+
+test('binary garbage on the control connection: recorded as malformed, connection closed after a bounded number of lines', async () => {
+  const { connect } = await import('node:net');
+  const apiary = await startApiaryProcess({ sensor: 'ftp-garbage', services: { ftp: { listen: ['127.0.0.1:0'] } } });
+  try {
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect(apiary.ports.ftp!, '127.0.0.1');
+      s.on('error', () => {});
+      s.once('data', () => {
+        for (let i = 0; i < 100; i++) s.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x10 + i, 0x0a]));
+      });
+      s.resume();
+      s.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 5000).unref();
+    });
+    assert.ok(closed, 'the sensor closes the connection');
+    await apiary.stop();
+    const malformed = await payloads<{ reason: string }>(apiary.dir, 'protocol.malformed');
+    assert.ok(malformed.length >= 1 && malformed.length <= 16, `bounded malformed events (${malformed.length})`);
+    const [close] = await payloads<{ reason: string }>(apiary.dir, 'connection.close');
+    assert.equal(close!.reason, 'policy');
+  } finally {
+    await apiary.stop();
+  }
+});
