@@ -236,3 +236,34 @@ test('WordPress logins: nmap http-wordpress-brute on wp-login.php and an XML-RPC
     await apiary.stop();
   }
 });
+
+test('headless chromium gets every decoy site with its product header and title', async () => {
+  const sites = [
+    ['apache-default', 'Apache2 Debian Default Page: It works', /^Apache\/2\.4\.62 \(Debian\)$/],
+    ['wordpress', /Just another WordPress site$/, /^Apache\//],
+    ['phpmyadmin', 'phpMyAdmin', /^Apache\//],
+    ['nas-login', /Synology.DiskStation$/, /^nginx\/1\.22\.1$/],
+    ['router-login', 'TL-WR841N', /^mini_httpd\//],
+  ] as const;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS, timeout: 30_000 });
+  try {
+    for (const [site, title, server] of sites) {
+      const apiary = await startApiaryProcess({ sensor: `http-${site}`, auth: [{ user: 'admin', password: 'admin', allow: true }], services: { http: { listen: ['127.0.0.1:0'], site } } });
+      const context = await browser.newContext(site === 'router-login' ? { httpCredentials: { username: 'admin', password: 'admin' } } : {});
+      try {
+        const page = await context.newPage();
+        const resp = await page.goto(`http://127.0.0.1:${apiary.ports.http}/`);
+        assert.equal(resp?.status(), 200, site);
+        const t = await page.title();
+        if (typeof title === 'string') assert.equal(t, title, site);
+        else assert.match(t, title, site);
+        assert.match(resp?.headers()['server'] ?? '', server, site);
+      } finally {
+        await context.close();
+        await apiary.stop();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+});
