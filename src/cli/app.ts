@@ -10,6 +10,8 @@ import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
+import { ShellEnvironment } from '../sensors/shell/environment.js';
+import { startWebFamily } from './web-family.js';
 
 export interface RunningApiary {
   config: Config;
@@ -18,6 +20,22 @@ export interface RunningApiary {
   services: RunningService[];
   /** Stops listening, ends connections (recording them), flushes every event and closes the store. */
   close(): Promise<void>;
+}
+
+/** The fake system the SSH and Telnet sensors share; announces its honeytokens once. */
+function makeShellEnvironment(config: Config, sink: Collector): ShellEnvironment {
+  const env = new ShellEnvironment({
+    dataDir: config.data_dir,
+    sensor: config.sensor,
+    shell: config.shell,
+    fetch: config.fetch,
+    quarantine: config.quarantine,
+    recording: config.recording,
+    sshVersion: config.services.ssh?.version ?? 'OpenSSH_9.2p1 Debian-2+deb12u3',
+    sink,
+  });
+  env.announceHoneytokens();
+  return env;
 }
 
 export async function startApiary(config: Config, log: Logger): Promise<RunningApiary> {
@@ -35,10 +53,12 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const services: RunningService[] = [];
   try {
     const ssh = config.services.ssh;
+    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, collector) : undefined;
     if (ssh?.enabled) {
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
-      services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys }));
+      services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
+    services.push(...(await startWebFamily(config, { sink: collector, gate, log, policy })));
   } catch (err) {
     await Promise.all(services.map((s) => s.close()));
     await collector.close();

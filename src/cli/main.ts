@@ -72,7 +72,7 @@ async function runConfig(args: string[]): Promise<number> {
   const { config } = loadConfig(positionals[1], { checkDataDir: false });
   const services = Object.entries(config.services)
     .filter(([, s]) => s?.enabled)
-    .map(([n, s]) => `${n} on ${s!.listen.join(', ')}`);
+    .map(([n, s]) => `${n} on ${s!.listen.join(', ') || 'its default ports'}`);
   process.stdout.write(`config ok: sensor ${config.sensor}; ${services.length ? services.join('; ') : 'no services enabled'}\n`);
   return 0;
 }

@@ -70,6 +70,9 @@ export const CATALOGUE = {
       password: z.string().optional(),
       key_type: z.string().optional(),
       key_fingerprint: z.string().optional(),
+      /** A crackable form of a challenge-response attempt whose password is not sent (SIP digest: `$sip$*...`). */
+      hash: z.string().optional(),
+      realm: z.string().optional(),
       success: z.boolean(),
     })
     .strict(),
@@ -122,6 +125,21 @@ export const CATALOGUE = {
       user_agent: z.string().optional(),
       body_size: z.number().int().min(0),
       body_sha256: hex.length(64).optional(),
+      body: z.string().optional(),
+    })
+    .strict(),
+  /** A SIP request to the decoy PBX; `caller` and `callee` are the user parts of From and the Request-URI/To. */
+  'sip.request': z
+    .object({
+      method: z.string(),
+      uri: z.string(),
+      from: z.string().optional(),
+      to: z.string().optional(),
+      call_id: z.string().optional(),
+      user_agent: z.string().optional(),
+      caller: z.string().optional(),
+      callee: z.string().optional(),
+      transport: z.enum(['udp', 'tcp']),
     })
     .strict(),
   /** A connection to a port nothing serves, with the first bytes the client sent. */
@@ -129,6 +147,21 @@ export const CATALOGUE = {
   /** A port-forwarding (proxy) request, always refused. */
   'tunnel.request': z
     .object({ dst_host: z.string(), dst_port: port, orig_ip: z.string().optional(), orig_port: port.optional(), first_bytes_hex: hex.optional() })
+    .strict(),
+  /** The client's terminal size (SSH pty-req / window-change, Telnet NAWS). */
+  'client.size': z.object({ width: z.number().int().min(0).max(65535), height: z.number().int().min(0).max(65535), term: z.string().optional() }).strict(),
+  /** An environment variable the client sent (SSH env request, Telnet NEW-ENVIRON). */
+  'client.env': z.object({ name: z.string(), value: z.string() }).strict(),
+  /** A decoy credential the sensor planted in its fake system, so its later use can be recognised. */
+  'honeytoken.planted': z
+    .object({
+      token_id: hex.length(16),
+      kind: z.enum(['mysql', 'ssh', 'app_db', 'api_key', 'web_login', 'device', 'mail']),
+      username: z.string(),
+      secret: z.string(),
+      host: z.string().optional(),
+      locations: z.array(z.string()),
+    })
     .strict(),
   /** Bytes that did not parse as the protocol; `sample_hex` is at most 64 bytes of them. */
   'protocol.malformed': z.object({ reason: z.string(), sample_hex: hex }).strict(),
