@@ -3,13 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 
-export const DATA = resolve(process.env.APIARY_TEST_DATA ?? '../shared/data');
+import { DATA } from '../helpers/shared-data.js';
 const COWRIE = join(DATA, 'cowrie/honeylist-2019-cowrie.json');
 const KIPPO_SET = [join(DATA, 'kippo/kippo_log-2018-kippo.log'), join(DATA, 'kippo/kippo_log-2018-kippo.log.1')];
 const KIPPO_SMALL = join(DATA, 'kippo/globitek-2017-kippo.log');

@@ -72,6 +72,9 @@ export interface RecordingOwner {
 
 type Format = 'kippo.log' | 'cowrie.log';
 
+/** Connections from one address waiting for their transport's first line (cowrie.log). */
+export const MAX_UNBOUND_PER_IP = 64;
+
 export interface TextLogOptions extends ImportOptions {
   /** Finds the session that opened a TTY log (by its file name) among events already stored. */
   findRecording?: (name: string) => Promise<RecordingOwner | undefined>;
@@ -82,6 +85,8 @@ export class TextLogRun implements ImportRun {
   private readonly sessions = new BoundedMap<string, Session>(MAX_OPEN_SESSIONS);
   private readonly recordings = new BoundedMap<string, RecordingOwner>(MAX_OPEN_SESSIONS);
   private readonly occurrences = new OccurrenceCounter();
+  /** Cowrie connections announced but not yet seen on a transport, by source address. */
+  private readonly unbound = new BoundedMap<string, Session[]>(MAX_OPEN_SESSIONS);
   /** The last message's session and text, for the tab-indented "reason:" line that follows it. */
   private last: { stateKey: string; message: string; env: Envelope; key: string; source: EventSource; where: string } | undefined;
 
@@ -139,10 +144,10 @@ export class TextLogRun implements ImportRun {
 
     const conn = decodeNewConnection(message);
     if (conn) {
-      const stateKey = `${sensor}\0${conn.id}`;
-      await this.stream.release(stateKey);
       const s: Session = {
-        session: derivedSession(this.format, sensor, `${conn.id}@${timeMs}`),
+        // Kippo numbers restart with each run, so the start time is part of the key; Cowrie's hex ids
+        // give the same session as its JSON log would.
+        session: /^\d+$/.test(conn.id) ? derivedSession(this.format, sensor, `${conn.id}@${timeMs}`) : derivedSession('cowrie', sensor, conn.id),
         protocol: /telnet/i.test(context) ? 'telnet' : 'ssh',
         src_ip: conn.src_ip,
         src_port: conn.src_port,
@@ -150,7 +155,18 @@ export class TextLogRun implements ImportRun {
         dst_port: conn.dst_port,
         startMs: timeMs,
       };
-      this.sessions.set(stateKey, s);
+      if (/^\d+$/.test(conn.id)) {
+        // Kippo: the session number is the transport's number in the context of later lines.
+        const stateKey = `${sensor}\0${conn.id}`;
+        await this.stream.release(stateKey);
+        this.sessions.set(stateKey, s);
+      } else {
+        // Cowrie: a hex session id, while later lines carry the transport's number: the first
+        // unknown transport from the same address takes it.
+        const waiting = this.unbound.get(conn.src_ip) ?? [];
+        if (waiting.length < MAX_UNBOUND_PER_IP) waiting.push(s);
+        this.unbound.set(conn.src_ip, waiting);
+      }
       await this.stream.emit('connection.open', { transport: 'tcp' }, { timeMs, sensor, ...envOf(s) }, key, source, where);
       return;
     }
@@ -161,6 +177,12 @@ export class TextLogRun implements ImportRun {
     }
     const stateKey = `${sensor}\0${t.id}`;
     let s = this.sessions.get(stateKey);
+    if (!s) {
+      const waiting = this.unbound.get(t.ip);
+      s = waiting?.shift();
+      if (waiting?.length === 0) this.unbound.delete(t.ip);
+      if (s) this.sessions.set(stateKey, s);
+    }
     if (!s) {
       // The file starts inside a session whose "New connection" line is in an older (unread) file.
       s = { session: derivedSession(this.format, sensor, `${t.id}@orphan@${t.ip}`), protocol: t.protocol, src_ip: t.ip, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0, startMs: timeMs };
