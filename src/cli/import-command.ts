@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { BatchWriter, cleanSensor, orderRotated, type FileReport } from '../importers/core/import-core.js';
 import { createImportRun, IMPORT_FORMATS, type ImportFormat } from '../importers/importers.js';
-import type { RecordingOwner } from '../importers/kippo/text-log-importer.js';
+import { looksLikeTextLog, looksLikeTtyLog, type RecordingOwner } from '../importers/kippo/text-log-importer.js';
 import { parseFlags } from './flags.js';
 import { inert } from './terminal.js';
 
@@ -51,7 +51,10 @@ export async function runImport(args: string[]): Promise<number> {
   const reports: FileReport[] = [];
   const started = Date.now();
   try {
-    for (const f of orderRotated(files)) reports.push(await run.importFile(f));
+    // Binary TTY logs after the text logs whose lines name them, so they find their sessions.
+    const ordered = orderRotated(files);
+    const isTty = (f: string): boolean => format !== 'dionaea' && !looksLikeTextLog(f) && looksLikeTtyLog(f);
+    for (const f of [...ordered.filter((f) => !isTty(f)), ...ordered.filter(isTty)]) reports.push(await run.importFile(f));
     await run.finish();
   } finally {
     if (tty) process.stderr.write('\r\x1b[K');
