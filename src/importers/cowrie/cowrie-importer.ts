@@ -43,6 +43,8 @@ export interface ApiaryExtras {
   path?: string;
   malformed_reason?: string;
   format?: string;
+  state?: string;
+  sha256?: string;
 }
 
 export class CowrieRun implements ImportRun {
@@ -145,7 +147,7 @@ export class CowrieRun implements ImportRun {
         await emit('client.size', { width: int(f.width) ?? 0, height: int(f.height) ?? 0 }, env, key, source, where);
         return;
       case 'client.var':
-        await emit('client.env', { name: stripRepr(str(f.name) ?? ''), value: stripRepr(str(f.value) ?? '') }, env, key, source, where);
+        await emit('client.env', { name: stripRepr(str(f.name) ?? '', true), value: stripRepr(str(f.value) ?? '', true) }, env, key, source, where);
         return;
       case 'client.fingerprint':
         await emit(
@@ -171,8 +173,8 @@ export class CowrieRun implements ImportRun {
           'auth.attempt',
           {
             method,
-            username: stripRepr(str(f.username) ?? ''),
-            ...(password !== undefined ? { password: stripRepr(password) } : {}),
+            username: str(f.username) ?? '',
+            ...(password !== undefined ? { password } : {}),
             ...(pubkey ? keyFields(f) : {}),
             success: r.id === 'login.success',
           },
@@ -217,6 +219,7 @@ export class CowrieRun implements ImportRun {
             ...(x.size !== undefined ? { size: x.size } : {}),
             ...(str(f.destfile) !== undefined ? { path: str(f.destfile) } : x.path !== undefined ? { path: x.path } : {}),
             outcome: outcome ?? (f.duplicate === true ? 'duplicate' : 'stored'),
+            ...(x.reason !== undefined ? { reason: x.reason } : {}),
           },
           env,
           key,
@@ -230,6 +233,10 @@ export class CowrieRun implements ImportRun {
           'file.download',
           {
             ...(str(f.url) !== undefined ? { url: str(f.url) } : {}),
+            ...(x.sha256 !== undefined ? { sha256: x.sha256 } : {}),
+            ...(x.md5 !== undefined ? { md5: x.md5 } : {}),
+            ...(x.size !== undefined ? { size: x.size } : {}),
+            ...(x.path !== undefined ? { path: x.path } : {}),
             outcome: (x.outcome as 'failed' | undefined) ?? 'failed',
             ...(str(f.error) !== undefined ? { reason: str(f.error) } : {}),
           },
@@ -259,11 +266,11 @@ export class CowrieRun implements ImportRun {
       case 'log.closed': {
         const sha = /^[0-9a-f]{64}$/.test(str(f.shasum) ?? '') ? str(f.shasum) : undefined;
         const size = int(f.size);
-        const dur = r.id === 'log.closed' ? durationMs(f) : undefined;
+        const dur = durationMs(f);
         await emit(
           'session.recording',
           {
-            state: r.id === 'log.open' ? 'open' : 'closed',
+            state: x.state === 'stored' ? 'stored' : r.id === 'log.open' ? 'open' : 'closed',
             path: str(f.ttylog) ?? '',
             format: x.format === 'asciicast' ? 'asciicast' : 'ttylog',
             ...(sha ? { sha256: sha } : {}),

@@ -82,9 +82,9 @@ export function decodeCowrieLine(text: string): DecodeResult {
   return { kind: 'ok', record: { id, rawId, timeMs, fields } };
 }
 
-/** `b'SSH-2.0-Go'` or `'SSH-2.0-PUTTY'` (Cowrie 2.0-2.1 reprs) -> `SSH-2.0-Go`. */
-export function stripRepr(s: string): string {
-  const m = /^b?(['"])([\s\S]*)\1$/.exec(s);
+/** `b'SSH-2.0-Go'` or `'SSH-2.0-PUTTY'` (Cowrie 2.0-2.1 reprs) -> `SSH-2.0-Go`; ONLY_BYTES: only the b'' form. */
+export function stripRepr(s: string, onlyBytes = false): string {
+  const m = (onlyBytes ? /^b(['"])([\s\S]*)\1$/ : /^b?(['"])([\s\S]*)\1$/).exec(s);
   if (!m) return s;
   return decodePyRepr(m[2]!, m[1]!).toString('latin1');
 }
