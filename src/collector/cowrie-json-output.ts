@@ -2,10 +2,8 @@
 // tools built for Cowrie (ELK/T-Pot pipelines, DShield, custom scripts) keep working on Apiary.
 // What Cowrie's format has no field for goes under an extra "apiary" object, which Cowrie tools
 // ignore and `apiary import cowrie` reads back, so a round trip gives back the same events.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ApiaryEvent, Payload } from '../events/catalogue.js';
-import type { EventOutput } from './collector.js';
+import { LineFileOutput } from './line-file-output.js';
 
 /** Protocols whose events Cowrie's format describes. */
 export const COWRIE_PROTOCOLS = new Set(['ssh', 'telnet']);
@@ -171,25 +169,8 @@ export function toCowrie(e: ApiaryEvent): Rec[] {
   }
 }
 
-export class CowrieJsonOutput implements EventOutput {
-  readonly name = 'cowrie_json';
-  private readonly stream: WriteStream;
-
+export class CowrieJsonOutput extends LineFileOutput {
   constructor(path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.stream = createWriteStream(path, { flags: 'a' });
-    this.stream.on('error', () => {
-      /* the store keeps the events regardless */
-    });
-  }
-
-  write(events: readonly ApiaryEvent[]): void {
-    let text = '';
-    for (const e of events) for (const r of toCowrie(e)) text += `${JSON.stringify(r)}\n`;
-    if (text) this.stream.write(text);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.stream.end(() => resolve()));
+    super('cowrie_json', path, toCowrie);
   }
 }
