@@ -9,7 +9,7 @@ import { eventIdFrom } from '../../events/id.js';
 import { normaliseIp } from '../../events/emitter.js';
 
 /** Events per store transaction. */
-export const IMPORT_BATCH = 2000;
+export const IMPORT_BATCH = 5000;
 /** Sessions whose state an importer keeps at once; the oldest is forgotten beyond this. */
 export const MAX_OPEN_SESSIONS = 100_000;
 /** Distinct skip reasons kept per file (further ones are counted under "other"). */
@@ -121,6 +121,11 @@ export function derivedSession(format: string, sensor: string, key: string): str
 export class OccurrenceCounter {
   private stamp = '';
   private counts = new Map<string, number>();
+
+  /** The record key for RAW at STAMP: the raw text plus how many identical ones came before at that instant. */
+  key(stamp: string, raw: string): string {
+    return `${this.next(stamp, raw)}#${raw}`;
+  }
 
   next(stamp: string, key: string): number {
     if (stamp !== this.stamp) {
@@ -349,6 +354,7 @@ export async function importLines(
   writer: BatchWriter,
   opts: ImportOptions,
   handle: (line: Line, where: string, report: FileReport) => Promise<void>,
+  read: { maxBytes?: number; encoding?: BufferEncoding } = {},
 ): Promise<FileReport> {
   const report = new FileReport(path);
   stream.report = report;
@@ -357,7 +363,7 @@ export async function importLines(
   const storedBefore = writer.stored;
   const writtenBefore = writer.written;
   try {
-    for await (const l of readLines(path, progress)) {
+    for await (const l of readLines(path, progress, read)) {
       status.update(path, report.records, progress.bytesRead, progress.bytesTotal);
       if (l.text.trim() === '' && !l.tooLong) continue;
       report.records++;

@@ -1,7 +1,7 @@
 // Streams the lines of a plain or gzip-compressed log file with constant memory: every line is capped
 // at MAX_LINE_BYTES, so one endless line cannot exhaust memory.
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 
 /** Longest line kept; a longer one is reported (as `tooLong`) and its bytes dropped. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -54,6 +54,12 @@ export class LineSplitter {
   private overflow = false;
   private n = 0;
 
+  /** MAX_BYTES caps one line; ENCODING decodes it (latin1 keeps every byte as one character). */
+  constructor(
+    private readonly maxBytes = MAX_LINE_BYTES,
+    private readonly encoding: BufferEncoding = 'utf8',
+  ) {}
+
   push(chunk: Buffer): Line[] {
     const out: Line[] = [];
     let start = 0;
@@ -75,7 +81,7 @@ export class LineSplitter {
 
   private take(piece: Buffer): void {
     if (this.overflow) return;
-    if (this.partBytes + piece.length > MAX_LINE_BYTES) {
+    if (this.partBytes + piece.length > this.maxBytes) {
       this.overflow = true;
       this.parts = [];
       this.partBytes = 0;
@@ -93,7 +99,7 @@ export class LineSplitter {
     let text = '';
     if (!this.overflow) {
       const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partBytes);
-      text = buf.toString('utf8');
+      text = buf.toString(this.encoding);
       if (text.endsWith('\r')) text = text.slice(0, -1);
     }
     const line: Line = { n: this.n, text, tooLong: this.overflow, unterminated };
@@ -108,7 +114,7 @@ export class LineSplitter {
 export class ReadError extends Error {}
 
 /** Yields the lines of PATH, decompressing gzip. `progress` is updated as bytes are read. */
-export async function* readLines(path: string, progress?: ReadProgress): AsyncGenerator<Line> {
+export async function* readLines(path: string, progress?: ReadProgress, opts: { maxBytes?: number; encoding?: BufferEncoding } = {}): AsyncGenerator<Line> {
   const total = statSync(path).size;
   if (progress) {
     progress.bytesTotal = total;
@@ -121,7 +127,7 @@ export async function* readLines(path: string, progress?: ReadProgress): AsyncGe
   const gz = isGzip(path);
   const source = gz ? raw.pipe(createGunzip()) : raw;
   if (gz) raw.on('error', (err) => source.destroy(err));
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(opts.maxBytes, opts.encoding);
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       for (const line of splitter.push(chunk)) yield line;
@@ -135,4 +141,28 @@ export async function* readLines(path: string, progress?: ReadProgress): AsyncGe
     raw.destroy();
   }
   for (const line of splitter.end()) yield line;
+}
+
+/** The first bytes of PATH as latin1 text, decompressed when it is gzip (for sniffing formats). */
+export function peekText(path: string, n = 4096): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    // Compressed input is read generously: N decompressed bytes may need more than N compressed ones.
+    const head = Buffer.alloc(Math.max(n, 64 * 1024));
+    const got = readSync(fd, head, 0, head.length, 0);
+    let b = head.subarray(0, got);
+    if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
+      try {
+        b = gunzipSync(b, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, n);
+      } catch {
+        return '';
+      }
+    }
+    return b.subarray(0, n).toString('latin1');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

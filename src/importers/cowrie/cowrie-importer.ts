@@ -94,8 +94,7 @@ export class CowrieRun implements ImportRun {
     }
     const stateKey = `${sensor}\0${logSession}`;
     // Same key for a re-import; identical lines at the same instant get distinct keys.
-    const lineHash = createHash('sha256').update(raw.trim()).digest('hex');
-    const key = `${lineHash}#${this.occurrences.next(String(r.timeMs), lineHash)}`;
+    const key = this.occurrences.key(String(r.timeMs), raw.trim());
 
     if (r.id !== 'command.failed' && r.id !== 'command.success') await this.stream.release(stateKey);
 

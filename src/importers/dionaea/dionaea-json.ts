@@ -1,6 +1,5 @@
 // Dionaea's JSON outputs: log_json (one object per connection, written when it closes) and
 // log_incident (one object per incident), both as JSON lines, plain or gzip.
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { EventSource, EventType, Payload } from '../../events/catalogue.js';
 import { derivedSession, EventStream, importLines, OccurrenceCounter, parseTimestamp, type BatchWriter, type Envelope, type FileReport, type ImportOptions, type ImportRun } from '../core/import-core.js';
@@ -43,8 +42,7 @@ export class DionaeaJsonRun implements ImportRun {
       sawJson = true;
       const o = obj(v);
       const source: EventSource = { format: 'dionaea.json', file, line: l.n, record: o };
-      const hash = createHash('sha256').update(l.text).digest('hex');
-      const key = `${hash}#${this.occurrences.next(s(o.timestamp), hash)}`;
+      const key = this.occurrences.key(s(o.timestamp), l.text);
       if (typeof o.origin === 'string') await this.incident(o, key, source, where);
       else if (o.connection && typeof o.src_ip === 'string') await this.connection(o, key, source, where);
       else report.skip('JSON line is neither a log_json connection nor a log_incident incident', where, l.text);

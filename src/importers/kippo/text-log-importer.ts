@@ -2,8 +2,8 @@
 // sessions from the transport context, logins, commands found and not found, downloads, client
 // versions, terminal sizes, env requests and TTY log names; TTY logs become asciicast v2 recordings.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { EventSource } from '../../events/catalogue.js';
 import {
   BoundedMap,
@@ -19,16 +19,16 @@ import {
   type ImportOptions,
   type ImportRun,
 } from '../core/import-core.js';
-import { isGzip } from '../core/lines.js';
+import { peekText } from '../core/lines.js';
 import { stripRepr } from '../cowrie/cowrie-json.js';
 import { decodeEnvRequest, decodeLoginAttempt, decodeNewConnection, decodeTwistedLine, transportOf } from './twisted-log.js';
-import { decodeTtyLog, MAX_TTYLOG_BYTES, ttyToAsciicast } from './ttylog.js';
+import { MAX_TTYLOG_BYTES } from './ttylog.js';
+import { saveRecording } from './recordings.js';
+import { importKippoDump, looksLikeSqlDump } from './kippo-mysql-importer.js';
 
 /** Sniffs the first bytes: a Twisted log line starts with a date. */
 export function looksLikeTextLog(path: string): boolean {
-  if (isGzip(path)) return false;
-  const head = readHead(path, 64).toString('latin1');
-  return /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}/.test(head);
+  return /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}/.test(peekText(path, 256));
 }
 
 /** Sniffs a binary TTY log: the first record header is plausible (OPEN or WRITE, sane length). */
@@ -103,7 +103,10 @@ export class TextLogRun implements ImportRun {
   }
 
   async importFile(path: string): Promise<FileReport> {
-    if (!looksLikeTextLog(path) && looksLikeTtyLog(path)) return this.importTty(path);
+    if (!looksLikeTextLog(path)) {
+      if (looksLikeTtyLog(path)) return this.importTty(path);
+      if (this.format === 'kippo.log' && looksLikeSqlDump(peekText(path))) return importKippoDump(path, this.stream, this.writer, this.opts);
+    }
     const file = basename(path);
     return importLines(path, this.stream, this.writer, this.opts, async (l, where, report) => {
       const d = decodeTwistedLine(l.text);
@@ -137,8 +140,7 @@ export class TextLogRun implements ImportRun {
   private async message(timeMs: number, stamp: string, context: string, rawMessage: string, raw: string, source: EventSource, where: string): Promise<void> {
     const report = this.stream.report;
     const message = rawMessage.replace(/^:dispatch: /, '');
-    const lineHash = createHash('sha256').update(raw).digest('hex');
-    const key = `${lineHash}#${this.occurrences.next(stamp, lineHash)}`;
+    const key = this.occurrences.key(stamp, raw);
     const sensor = this.sensor;
     this.last = undefined;
 
@@ -256,13 +258,6 @@ export class TextLogRun implements ImportRun {
       return report;
     }
     const buf = readFileSync(path);
-    const d = decodeTtyLog(buf);
-    if (d.kind === 'malformed') report.skip(`TTY log: ${d.reason} at byte ${d.offset}; the records before it were kept`, `byte ${d.offset}`);
-    else if (d.consumed < buf.length) report.skip('TTY log ends inside a record (truncated); the complete records were kept', `byte ${d.consumed}`);
-    if (d.records.length === 0) {
-      report.skip('TTY log holds no records', 'file');
-      return report;
-    }
     const sha = createHash('sha256').update(buf).digest('hex');
     const name = basename(path);
     const owner = this.recordings.get(name) ?? (await this.opts.findRecording?.(name));
@@ -276,17 +271,18 @@ export class TextLogRun implements ImportRun {
       dst_ip: '0.0.0.0',
       dst_port: 0,
     };
+    const saved = saveRecording(this.opts.recordingsDir, env.session, buf, `${env.session} (${name})`, owner);
+    if (!saved.ok) {
+      report.skip(saved.reason, 'file');
+      return report;
+    }
+    if (saved.problem) report.skip(saved.problem, 'file');
     if (!owner) report.none('recording not linked to a session (import the log that opened it first, or with it)');
-    const cast = ttyToAsciicast(d.records, { ...(owner?.width ? { width: owner.width, height: owner.height } : {}), title: `${env.session} (${name})` });
-    mkdirSync(this.opts.recordingsDir, { recursive: true });
-    let out = join(this.opts.recordingsDir, `${env.session}.cast`);
-    if (existsSync(out) && readFileSync(out, 'utf8') !== cast.text) out = join(this.opts.recordingsDir, `${env.session}-${sha.slice(0, 12)}.cast`);
-    writeFileSync(out, cast.text);
-    const source: EventSource = { format: 'ttylog', file: name, record: { sha256: sha, bytes: buf.length, records: d.records.length } };
+    const source: EventSource = { format: 'ttylog', file: name, record: { sha256: sha, bytes: buf.length, records: saved.records } };
     await this.stream.emit(
       'session.recording',
-      { state: 'stored', path: out, format: 'asciicast', sha256: sha, size: buf.length, duration_ms: cast.durationMs },
-      { ...env, sensor: this.opts.sensor ?? env.sensor, timeMs: Math.floor(d.records[0]!.time * 1000) },
+      { state: 'stored', path: saved.path, format: 'asciicast', sha256: sha, size: buf.length, duration_ms: saved.durationMs },
+      { ...env, sensor: this.opts.sensor ?? env.sensor, timeMs: saved.startMs },
       `ttylog:${sha}`,
       source,
       'file',
