@@ -40,13 +40,13 @@ export async function runImport(args: string[]): Promise<number> {
   const { config } = loadConfig(values.config);
   const store = new SqliteStore(config.store.sqlite.path);
   const tty = process.stderr.isTTY === true && !values.quiet;
-  const show = tty ? (status: string) => process.stderr.write(`\r\x1b[K${inert(status).slice(0, (process.stderr.columns ?? 100) - 1)}`) : undefined;
+  const show = tty ? (status: string) => process.stderr.write(`\r\x1b[K${inert(status).slice(0, Math.max(80, process.stderr.columns ?? 0) - 1)}`) : undefined;
   const writer = new BatchWriter((events) => store.insertBatch(events));
   const run = createImportRun(format as ImportFormat, writer, {
     ...(sensor !== undefined ? { sensor } : {}),
     recordingsDir: join(config.data_dir, 'recordings'),
     ...(show ? { progress: show } : {}),
-    findRecording: (name) => findRecording(store, name),
+    findRecording: recordingFinder(store),
   });
   const reports: FileReport[] = [];
   const started = Date.now();
@@ -66,18 +66,27 @@ export async function runImport(args: string[]): Promise<number> {
   return skipped > 0 ? EXIT_SKIPPED : 0;
 }
 
-/** The session that opened a TTY log of this name, from session.recording events already stored. */
-async function findRecording(store: SqliteStore, name: string): Promise<RecordingOwner | undefined> {
-  const events = await store.query({ type: 'session.recording', order: 'desc' });
-  for (const e of events) {
-    const p = e.payload as { path?: string; state?: string };
-    if (p.state !== 'stored' && p.path !== undefined && basename(p.path) === name) {
-      const { sensor, session, protocol, src_ip, src_port, dst_ip, dst_port } = e;
-      const size = (await store.query({ session, type: 'client.size', limit: 1 }))[0]?.payload as { width?: number; height?: number } | undefined;
-      return { env: { sensor, session, protocol, src_ip, src_port, dst_ip, dst_port }, ...(size?.width ? { width: size.width, height: size.height } : {}) };
+/**
+ * Finds the session that opened a TTY log of a given file name, among the session.recording events
+ * already stored (read once, on the first TTY log of the run).
+ */
+function recordingFinder(store: SqliteStore): (name: string) => Promise<RecordingOwner | undefined> {
+  let owners: Map<string, RecordingOwner> | undefined;
+  return async (name) => {
+    if (!owners) {
+      owners = new Map();
+      for (const e of await store.query({ type: 'session.recording' })) {
+        const p = e.payload as { path?: string; state?: string };
+        if (p.state === 'stored' || p.path === undefined || owners.has(basename(p.path))) continue;
+        const { sensor, session, protocol, src_ip, src_port, dst_ip, dst_port } = e;
+        owners.set(basename(p.path), { env: { sensor, session, protocol, src_ip, src_port, dst_ip, dst_port } });
+      }
     }
-  }
-  return undefined;
+    const owner = owners.get(name);
+    if (!owner) return undefined;
+    const size = (await store.query({ session: owner.env.session, type: 'client.size', limit: 1 }))[0]?.payload as { width?: number; height?: number } | undefined;
+    return size?.width ? { ...owner, width: size.width, height: size.height } : owner;
+  };
 }
 
 /** The report printed after an import: per file, then totals. Attacker text is shown inert. */
