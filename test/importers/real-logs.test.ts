@@ -184,6 +184,9 @@ test('Dionaea logsql (rebound 2024): counts equal SQL over the raw database; DCE
     'binds sharing a timestamp keep their row order',
   );
   await store.close();
+  const shown = await runCli(['events', '--config', r.config, '--json', '--source', '--type', 'dcerpc.request']);
+  const line = JSON.parse(shown.stdout.trim()) as { opnum: number; source: { table: string; record: { dcerpcrequest_opnum: number } } };
+  assert.deepEqual([line.opnum, line.source.table, line.source.record.dcerpcrequest_opnum], [34, 'dcerpcrequests', 34]);
   const again = await runCli(['import', 'dionaea', DIONAEA, '--config', r.config]);
   assert.match(again.stdout, /events \(0 new, /);
   assert.equal((await storedCounts(r.db, 'dionaea')).total, total);

@@ -68,7 +68,9 @@ export class DionaeaJsonRun implements ImportRun {
       dst_ip: s(o.dst_ip) || '0.0.0.0',
       dst_port: port(o.dst_port),
     };
-    const emit = <T extends EventType>(type: T, p: Payload<T>, k: string): Promise<boolean> => this.stream.emit(type, p, env, `${key}#${k}`, source, where);
+    // Events of one line share its timestamp; SEQ keeps them in the order the line lists them.
+    let seq = 0;
+    const emit = <T extends EventType>(type: T, p: Payload<T>, k: string): Promise<boolean> => this.stream.emit(type, p, env, `${key}#${k}`, source, where, seq++);
     await emit('connection.open', { transport: c.transport === 'udp' ? 'udp' : 'tcp' }, 'open');
     // Credentials as a list of {username, password}, or with flat_data as {username: [...], password: [...]}.
     const cred = o.credentials;
@@ -99,7 +101,7 @@ export class DionaeaJsonRun implements ImportRun {
       dst_ip: s(c.local_ip) || '0.0.0.0',
       dst_port: port(c.local_port),
     };
-    const emit = <T extends EventType>(type: T, p: Payload<T>, k = ''): Promise<boolean> => this.stream.emit(type, p, env, `${key}#${k}`, source, where);
+    const emit = <T extends EventType>(type: T, p: Payload<T>, k = ''): Promise<boolean> => this.stream.emit(type, p, env, `${key}#${k}`, source, where, k === '' ? 0 : 1);
     const report = this.stream.report;
     if (/^dionaea\.connection\.(tcp|tls|udp|dtls)\.(accept|connect)$/.test(origin)) {
       await emit('connection.open', { transport: origin.includes('.udp.') ? 'udp' : 'tcp' });
