@@ -92,3 +92,19 @@ test('import: usage errors name the problem and exit 2', async () => {
   assert.equal(r3.code, 2);
   assert.match(r3.stderr, /flag --sensor/);
 });
+
+test('a file given to the wrong importer gets one message naming the right one, not a skip per line', { skip: !existsSync(COWRIE) || !existsSync(DIONAEA) }, async () => {
+  const config = writeConfig(tempDir('apiary-wrong-'), {});
+  const cases: [string, string, RegExp][] = [
+    ['kippo', COWRIE, /SKIPPED FILE: this is JSON, not a Twisted text log; Cowrie JSON logs are imported with "apiary import cowrie"/],
+    ['dionaea', COWRIE, /SKIPPED FILE: this is a Cowrie JSON log; import it with "apiary import cowrie"/],
+    ['cowrie', DIONAEA, /SKIPPED FILE: this is a SQLite database, not a Cowrie log \(Dionaea's logsql is imported with "apiary import dionaea"\)/],
+    ['kippo', DIONAEA, /SKIPPED FILE: not a Kippo text log, TTY log or MySQL dump/],
+  ];
+  for (const [format, file, message] of cases) {
+    const r = await runCli(['import', format, file, '--config', config], { allowFail: true });
+    assert.equal(r.code, 3, `${format} ${file}: ${r.stdout}`);
+    assert.match(r.stdout, message);
+    assert.match(r.stdout, /1 record\(s\) skipped/);
+  }
+});

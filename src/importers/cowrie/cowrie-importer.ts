@@ -63,6 +63,11 @@ export class CowrieRun implements ImportRun {
     const file = basename(path);
     return importLines(path, this.stream, this.writer, this.opts, async (l, where, report) => {
       const d = decodeCowrieLine(l.text);
+      if (d.kind === 'malformed' && l.n === 1 && !l.text.trimStart().startsWith('{')) {
+        // Not JSON lines at all: one clear message instead of a skip per line.
+        report.fatal = l.text.startsWith('SQLite format 3') ? 'this is a SQLite database, not a Cowrie log (Dionaea\'s logsql is imported with "apiary import dionaea")' : 'not a Cowrie JSON log, cowrie.log or TTY log (the first line is not a JSON object)';
+        return;
+      }
       if (d.kind !== 'ok') {
         report.skip(d.kind === 'unknown' ? 'unknown event id' : l.unterminated && d.reason === 'truncated JSON line' ? 'truncated last line' : d.reason, where, l.text);
         return;

@@ -39,8 +39,12 @@ export class DionaeaJsonRun implements ImportRun {
         else report.skip('invalid JSON', where, l.text);
         return;
       }
-      sawJson = true;
       const o = obj(v);
+      if (!sawJson && typeof o.eventid === 'string') {
+        report.fatal = 'this is a Cowrie JSON log; import it with "apiary import cowrie"';
+        return;
+      }
+      sawJson = true;
       const source: EventSource = { format: 'dionaea.json', file, line: l.n, record: o };
       const key = this.occurrences.key(s(o.timestamp), l.text);
       if (typeof o.origin === 'string') await this.incident(o, key, source, where);

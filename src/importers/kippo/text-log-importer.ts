@@ -108,14 +108,18 @@ export class TextLogRun implements ImportRun {
       if (this.format === 'kippo.log' && looksLikeSqlDump(peekText(path))) return importKippoDump(path, this.stream, this.writer, this.opts);
     }
     const file = basename(path);
+    let seenLogLine = false;
     return importLines(path, this.stream, this.writer, this.opts, async (l, where, report) => {
       const d = decodeTwistedLine(l.text);
       if (d.kind === 'malformed') {
-        report.skip(d.reason, where, l.text);
+        // A file of another format gives one clear message, not a skip per line.
+        if (!seenLogLine && l.n === 1) report.fatal = /^\s*\{/.test(l.text) ? 'this is JSON, not a Twisted text log; Cowrie JSON logs are imported with "apiary import cowrie"' : `not a ${this.format === 'kippo.log' ? 'Kippo' : 'Cowrie'} text log, TTY log or MySQL dump (the first line has no "TIMESTAMP [CONTEXT]" prefix)`;
+        else report.skip(d.reason, where, l.text);
       } else if (d.kind === 'continuation') {
         report.records--;
         await this.continuation(d.text);
       } else {
+        seenLogLine = true;
         await this.message(d.timeMs, d.stamp, d.context, d.message, l.text, { format: this.format, file, line: l.n, record: { line: l.text } }, where);
       }
     });
