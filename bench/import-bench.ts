@@ -5,7 +5,7 @@
 // is deleted afterwards.
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 
@@ -50,11 +50,18 @@ async function generate(path: string): Promise<{ bytes: number; lines: number }>
   return { bytes: statSync(path).size, lines };
 }
 
-function rssOf(pid: number): { rss: number; hwm: number } | undefined {
+/** Clock ticks per second for /proc/PID/stat times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+function rssOf(pid: number): { rss: number; hwm: number; cpuS: number } | undefined {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0) * 1024;
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+    // utime and stime are fields 14 and 15; the command name (field 2) may hold spaces, so count after ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuS = (Number(f[11]) + Number(f[12])) / USER_HZ;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpuS };
   } catch {
     return undefined;
   }
@@ -75,10 +82,12 @@ async function main(): Promise<void> {
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     const samples: { s: number; rss: number }[] = [];
     let peak = 0;
+    let cpuS = 0;
     const timer = setInterval(() => {
       const m = rssOf(child.pid!);
       if (!m) return;
       peak = Math.max(peak, m.hwm, m.rss);
+      cpuS = m.cpuS;
       samples.push({ s: (Date.now() - started) / 1000, rss: m.rss });
     }, 250);
     const [code] = (await once(child, 'exit')) as [number | null];
@@ -90,6 +99,7 @@ async function main(): Promise<void> {
     const q = (f: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * f))];
     process.stdout.write(
       `import-bench: exit ${code}; ${imported} events from ${(bytes / 1e9).toFixed(2)} GB in ${seconds.toFixed(1)} s = ${Math.round(imported / seconds)} events/s, ${(bytes / 1e6 / seconds).toFixed(1)} MB/s; ` +
+        `importer CPU ${cpuS.toFixed(1)} s (${Math.round(imported / cpuS)} events per CPU-second; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores); ` +
         `peak RSS ${mb(peak)}; RSS at 10/50/90% of the run: ${[0.1, 0.5, 0.9].map((f) => mb(q(f)?.rss ?? 0)).join(' / ')}\n`,
     );
   } finally {

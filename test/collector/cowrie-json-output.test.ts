@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { ApiaryEvent, EventType, Payload } from '../../src/events/catalogue.js';
 import { createSessionEmitter, type EventSink } from '../../src/events/emitter.js';
-import { CowrieJsonOutput, toCowrie } from '../../src/collector/cowrie-json-output.js';
+import { toCowrie } from '../../src/collector/cowrie-json-output.js';
 import { BatchWriter } from '../../src/importers/core/import-core.js';
 import { CowrieRun } from '../../src/importers/cowrie/cowrie-importer.js';
 import { runCli, startApiaryProcess, tempDir, writeConfig } from '../helpers/apiary-process.js';

@@ -77,6 +77,7 @@ test('1.x era: system/isError, ", " separators, KEX lists inside client.version 
       [
         { eventid: 'cowrie.session.connect', timestamp: '2018-05-06T17:44:50.100000Z', src_port: 51234, dst_ip: '192.0.2.10', dst_port: 22, ...base },
         { eventid: 'cowrie.client.version', timestamp: '2018-05-06T17:44:51.165980Z', version: 'SSH-2.0-Go', kexAlgs: kex, keyAlgs: ['ssh-rsa'], encCS: enc, macCS: mac, compCS: comp, ...base },
+        { eventid: 'cowrie.direct-tcpip.data', timestamp: '2018-05-06T17:44:52.000000Z', dst_ip: 'example.org', dst_port: 443, data: "'\\x16\\x03\\x01'", ...base },
         { eventid: 'cowrie.session.closed', timestamp: '2018-05-06T17:44:58.000000Z', duration: 7.9, ...base },
       ],
       ', ',
@@ -87,6 +88,10 @@ test('1.x era: system/isError, ", " separators, KEX lists inside client.version 
   const algos = `${kex.join(',')};${enc.join(',')};${mac.join(',')};${comp.join(',')}`;
   assert.deepEqual(k.payload, { hassh: createHash('md5').update(algos).digest('hex'), hassh_algorithms: algos, kex_algs: kex, key_algs: ['ssh-rsa'], enc_cs: enc, mac_cs: mac, comp_cs: comp });
   assert.equal((events.find((e) => e.type === 'connection.close')!.payload as { duration_ms: number }).duration_ms, 7900);
+  // 1.x wrote tunnelled data as a Python 2 repr; the target is the tunnel's, the envelope the session's.
+  const tunnel = events.find((e) => e.type === 'tunnel.request')!;
+  assert.deepEqual(tunnel.payload, { dst_host: 'example.org', dst_port: 443, first_bytes_hex: '160301' });
+  assert.equal(tunnel.dst_port, 22);
   assert.equal(events[0]!.protocol, 'ssh');
 });
 

@@ -124,10 +124,10 @@ export function decodePyRepr(body: string, quote = "'"): Buffer {
   return Buffer.from(out);
 }
 
-/** A data field that may be a bytes repr (`b"\x16\x03"`), hex, or plain text -> bytes. */
+/** A data field that may be a bytes repr (`b"\x16\x03"`, or 1.x's Python 2 `'\x16\x03'`) or plain text -> bytes. */
 export function dataBytes(v: unknown): Buffer {
   if (typeof v !== 'string') return Buffer.alloc(0);
-  const m = /^b(['"])([\s\S]*)\1$/.exec(v);
+  const m = /^b?(['"])([\s\S]*)\1$/.exec(v);
   if (m) return decodePyRepr(m[2]!, m[1]!);
   return Buffer.from(v.slice(0, MAX_REPR_BYTES), 'utf8');
 }
