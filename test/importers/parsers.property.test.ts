@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { LineSplitter, MAX_LINE_BYTES } from '../../src/importers/core/lines.js';
-import { parseTimestamp, orderRotated } from '../../src/importers/core/import-core.js';
+import { OccurrenceCounter, parseTimestamp, orderRotated } from '../../src/importers/core/import-core.js';
 import { decodeCowrieLine, decodePyRepr, dataBytes, durationMs, stripRepr } from '../../src/importers/cowrie/cowrie-json.js';
 import { decodeEnvRequest, decodeLoginAttempt, decodeNewConnection, decodeTwistedLine, transportOf } from '../../src/importers/kippo/twisted-log.js';
 import { decodeTtyLog, encodeTtyRecord, ttyToAsciicast, type TtyRecord } from '../../src/importers/kippo/ttylog.js';
@@ -179,4 +179,24 @@ test('orderRotated: numbered rotations highest first, dated ones by date, the li
     '/c/cowrie.json.2019-07-08',
     '/c/cowrie.json',
   ]);
+});
+
+test('OccurrenceCounter numbers repeats of a key at one stamp, like a plain count per (stamp run, key)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom('t1', 't2', 't3'), fc.constantFrom('a', 'b', 'c')), { maxLength: 40 }), (seq) => {
+      const c = new OccurrenceCounter();
+      let stamp: string | undefined;
+      let counts = new Map<string, number>();
+      for (const [t, k] of seq) {
+        if (t !== stamp) {
+          stamp = t;
+          counts = new Map();
+        }
+        const want = counts.get(k) ?? 0;
+        counts.set(k, want + 1);
+        assert.equal(c.next(t, k), want);
+      }
+    }),
+    RUNS,
+  );
 });

@@ -119,8 +119,10 @@ export function derivedSession(format: string, sensor: string, key: string): str
  * flat: the counts are forgotten whenever the timestamp changes.
  */
 export class OccurrenceCounter {
-  private stamp = '';
-  private counts = new Map<string, number>();
+  private stamp: string | undefined;
+  /** The only key seen at this stamp so far (the common case needs no map). */
+  private single: string | undefined;
+  private counts: Map<string, number> | undefined;
 
   /** The record key for RAW at STAMP: the raw text plus how many identical ones came before at that instant. */
   key(stamp: string, raw: string): string {
@@ -130,7 +132,13 @@ export class OccurrenceCounter {
   next(stamp: string, key: string): number {
     if (stamp !== this.stamp) {
       this.stamp = stamp;
-      this.counts = new Map();
+      this.single = key;
+      this.counts = undefined;
+      return 0;
+    }
+    if (!this.counts) {
+      this.counts = new Map([[this.single!, 1]]);
+      this.single = undefined;
     }
     const n = this.counts.get(key) ?? 0;
     this.counts.set(key, n + 1);

@@ -52,9 +52,11 @@ export class CowrieRun implements ImportRun {
   private readonly sessions = new BoundedMap<string, Peer>(MAX_OPEN_SESSIONS);
   private readonly occurrences = new OccurrenceCounter();
   private readonly text: TextLogRun;
+  private readonly emit: EventStream['emit'];
 
   constructor(private readonly writer: BatchWriter, private readonly opts: TextLogOptions) {
     this.stream = new EventStream(writer);
+    this.emit = this.stream.emit.bind(this.stream);
     this.text = new TextLogRun('cowrie.log', writer, opts);
   }
 
@@ -125,7 +127,7 @@ export class CowrieRun implements ImportRun {
     }
     const env: Envelope = { timeMs: r.timeMs, sensor, ...st };
     const x = (f.apiary && typeof f.apiary === 'object' ? f.apiary : {}) as ApiaryExtras;
-    const emit = this.stream.emit.bind(this.stream);
+    const emit = this.emit;
 
     switch (r.id) {
       case 'session.connect':
