@@ -1,6 +1,6 @@
 // The cowrie_json output: Apiary's SSH/Telnet events written as Cowrie 3.x JSON lines, and the round
 // trip events -> cowrie_json -> `apiary import cowrie` -> the same events.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,9 +10,12 @@ import { createSessionEmitter, type EventSink } from '../../src/events/emitter.j
 import { toCowrie } from '../../src/collector/cowrie-json-output.js';
 import { BatchWriter } from '../../src/importers/core/import-core.js';
 import { CowrieRun } from '../../src/importers/cowrie/cowrie-importer.js';
-import { runCli, startApiaryProcess, tempDir, writeConfig } from '../helpers/apiary-process.js';
+import { runCli, startApiaryProcess, writeConfig } from '../helpers/apiary-process.js';
 import { sshWithPassword } from '../helpers/ssh-tools.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { removeScratch, scratchDir } from '../helpers/scratch.js';
+
+after(removeScratch);
 
 /** What must survive a round trip: everything but the id (and the importer's added source), as stored (JSON). */
 function comparable(e: ApiaryEvent): Omit<ApiaryEvent, 'id' | 'source'> {
@@ -26,7 +29,7 @@ async function importCowrie(path: string): Promise<ApiaryEvent[]> {
     got.push(...events);
     return events.length;
   });
-  const run = new CowrieRun(writer, { recordingsDir: tempDir('apiary-rec-') });
+  const run = new CowrieRun(writer, { recordingsDir: scratchDir('apiary-rec-') });
   const report = await run.importFile(path);
   await run.finish();
   assert.equal(report.skippedCount, 0, JSON.stringify([...report.skipped]));
@@ -83,7 +86,7 @@ const session = fc.record({
 });
 
 test('round trip (property): any SSH/Telnet sessions -> cowrie_json -> import give back the same events', async () => {
-  const dir = tempDir('apiary-rt-');
+  const dir = scratchDir('apiary-rt-');
   let n = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(session, { minLength: 1, maxLength: 4 }), async (sessions) => {
@@ -132,7 +135,7 @@ test('cowrie_json lines look like Cowrie 3.x: eventid, timestamp with microsecon
 });
 
 test('apiary start with outputs.cowrie_json: real ssh logins land in cowrie.json; importing it gives the same events', async () => {
-  const dir = tempDir('apiary-cj-');
+  const dir = scratchDir('apiary-cj-');
   const cowrieJson = join(dir, 'out', 'cowrie.json');
   const apiary = await startApiaryProcess(
     {
@@ -164,7 +167,7 @@ test('apiary start with outputs.cowrie_json: real ssh logins land in cowrie.json
     ],
   );
   // Import into a fresh store with the real CLI.
-  const dir2 = tempDir('apiary-cj2-');
+  const dir2 = scratchDir('apiary-cj2-');
   const r = await runCli(['import', 'cowrie', cowrieJson, '--config', writeConfig(dir2, {})]);
   assert.equal(r.code, 0, r.stdout);
   const store2 = new SqliteStore(join(dir2, 'data', 'apiary.db'), { readonly: true });

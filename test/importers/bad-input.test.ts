@@ -1,15 +1,18 @@
 // Broken input: a truncated line, invalid JSON, an unknown event id, a SQLite file that is not
 // Dionaea's, a truncated gzip file. Each gets a clear message, the rest is imported, and the exit
 // status (3) says records were skipped.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
+import { runCli, writeConfig } from '../helpers/apiary-process.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { DATA } from '../helpers/shared-data.js';
+import { removeScratch, scratchDir } from '../helpers/scratch.js';
+
+after(removeScratch);
 
 const COWRIE = join(DATA, 'cowrie/honeylist-2019-cowrie.json');
 const DIONAEA = join(DATA, 'dionaea/rebound-2024-dionaea.sqlite');
@@ -24,12 +27,12 @@ async function count(db: string): Promise<number> {
 }
 
 test('Cowrie: truncated line, invalid JSON, unknown event id are reported; the rest is imported; exit 3', { skip: !existsSync(COWRIE) }, async () => {
-  const dir = tempDir('apiary-bad-');
+  const dir = scratchDir('apiary-bad-');
   const config = writeConfig(dir, {});
   const good = readFileSync(COWRIE, 'utf8').split('\n').slice(0, 40);
   const clean = join(dir, 'clean.json');
   writeFileSync(clean, `${good.join('\n')}\n`);
-  const ref = await runCli(['import', 'cowrie', clean, '--config', writeConfig(tempDir('apiary-ref-'), {})]);
+  const ref = await runCli(['import', 'cowrie', clean, '--config', writeConfig(scratchDir('apiary-ref-'), {})]);
   const expected = Number(/imported (\d+) events/.exec(ref.stdout)![1]);
 
   const bad = join(dir, 'bad.json');
@@ -53,7 +56,7 @@ test('Cowrie: truncated line, invalid JSON, unknown event id are reported; the r
 });
 
 test('Cowrie: a gzip file cut short keeps what decompressed and says the file is truncated', { skip: !existsSync(COWRIE) }, async () => {
-  const dir = tempDir('apiary-gz-');
+  const dir = scratchDir('apiary-gz-');
   const config = writeConfig(dir, {});
   const gz = gzipSync(readFileSync(COWRIE));
   const cut = join(dir, 'cowrie.json.gz');
@@ -65,7 +68,7 @@ test('Cowrie: a gzip file cut short keeps what decompressed and says the file is
 });
 
 test('Dionaea: a SQLite file that is not Dionaea\'s is refused with a clear message; the real one beside it imports; exit 3', { skip: !existsSync(DIONAEA) }, async () => {
-  const dir = tempDir('apiary-notdionaea-');
+  const dir = scratchDir('apiary-notdionaea-');
   const config = writeConfig(dir, {});
   const other = join(dir, 'other.sqlite');
   const db = new Database(other);
@@ -94,7 +97,7 @@ test('import: usage errors name the problem and exit 2', async () => {
 });
 
 test('a file given to the wrong importer gets one message naming the right one, not a skip per line', { skip: !existsSync(COWRIE) || !existsSync(DIONAEA) }, async () => {
-  const config = writeConfig(tempDir('apiary-wrong-'), {});
+  const config = writeConfig(scratchDir('apiary-wrong-'), {});
   const cases: [string, string, RegExp][] = [
     ['kippo', COWRIE, /SKIPPED FILE: this is JSON, not a Twisted text log; Cowrie JSON logs are imported with "apiary import cowrie"/],
     ['dionaea', COWRIE, /SKIPPED FILE: this is a Cowrie JSON log; import it with "apiary import cowrie"/],

@@ -1,21 +1,24 @@
 // Cowrie's format drift, one small log per era (written from the format reference): COW00xx ids
 // (2015), 1.x (system/isError, KEX inside client.version), 2.x (bytes reprs, string duration), 3.x
 // (duration_ms, uuid, late); plain and gzip; a rotated set given out of order; cowrie.log text.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
+import { runCli, writeConfig } from '../helpers/apiary-process.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { derivedSession } from '../../src/importers/core/import-core.js';
+import { removeScratch, scratchDir } from '../helpers/scratch.js';
+
+after(removeScratch);
 
 const SHA = 'a'.repeat(64);
 
 async function importLines(files: Record<string, string>, order?: string[]): Promise<{ events: ApiaryEvent[]; stdout: string; code: number }> {
-  const dir = tempDir('apiary-era-');
+  const dir = scratchDir('apiary-era-');
   const config = writeConfig(dir, {});
   const paths: string[] = [];
   for (const [name, text] of Object.entries(files)) {

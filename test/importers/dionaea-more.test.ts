@@ -2,15 +2,18 @@
 // request of NetPathCanonicalize -> exploit.attempt, libemu profile -> shellcode.detected, offer and
 // download), MySQL commands, p0f, a child connection; and the log_json / log_incident JSON outputs.
 // The logsql database is made at test time with the real database's own schema.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
+import { runCli, writeConfig } from '../helpers/apiary-process.js';
 import { DATA } from '../helpers/shared-data.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
+import { removeScratch, scratchDir } from '../helpers/scratch.js';
+
+after(removeScratch);
 
 const REAL = join(DATA, 'dionaea/rebound-2024-dionaea.sqlite');
 const SRVSVC = '4b324fc8-1670-01d3-1278-5a47bf6ee188';
@@ -18,7 +21,7 @@ const NDR = '8a885d04-1ceb-11c9-9fe8-08002b104860';
 const T = 1_300_000_000.25;
 
 async function imported(args: string[]): Promise<{ code: number; stdout: string; events: ApiaryEvent[] }> {
-  const dir = tempDir('apiary-dio-');
+  const dir = scratchDir('apiary-dio-');
   const r = await runCli(['import', 'dionaea', ...args, '--config', writeConfig(dir, {})], { allowFail: true });
   const store = new SqliteStore(join(dir, 'data', 'apiary.db'), { readonly: true });
   const events = await store.query({});
@@ -27,7 +30,7 @@ async function imported(args: string[]): Promise<{ code: number; stdout: string;
 }
 
 test('Dionaea logsql: an MS08-067 attack with shellcode, offer and download; MySQL; p0f; child connections', { skip: !existsSync(REAL) }, async () => {
-  const dir = tempDir('apiary-diodb-');
+  const dir = scratchDir('apiary-diodb-');
   const path = join(dir, 'dionaea.sqlite');
   const real = new Database(REAL, { readonly: true });
   const schema = real.prepare("SELECT sql FROM sqlite_master WHERE type IN ('table') AND sql IS NOT NULL").all() as { sql: string }[];
@@ -91,7 +94,7 @@ test('Dionaea logsql: an MS08-067 attack with shellcode, offer and download; MyS
 });
 
 test('Dionaea log_json and log_incident lines', async () => {
-  const dir = tempDir('apiary-diojson-');
+  const dir = scratchDir('apiary-diojson-');
   const logJson = join(dir, 'dionaea.json');
   writeFileSync(
     logJson,

@@ -1,7 +1,7 @@
 // Whole importers over hostile files: random bytes, random JSON, Cowrie and Kippo lines with random
 // fields. An import never throws; every record is either imported, reported as having no event, or
 // skipped with a reason; and what it stores always passes the catalogue's validation.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,9 +9,11 @@ import fc from 'fast-check';
 import { validateEvent, type ApiaryEvent } from '../../src/events/catalogue.js';
 import { BatchWriter, type ImportRun } from '../../src/importers/core/import-core.js';
 import { createImportRun, type ImportFormat } from '../../src/importers/importers.js';
-import { tempDir } from '../helpers/apiary-process.js';
+import { removeScratch, scratchDir } from '../helpers/scratch.js';
 
-const dir = tempDir('apiary-fuzz-');
+after(removeScratch);
+
+const dir = scratchDir('apiary-fuzz-');
 let n = 0;
 
 async function importText(format: ImportFormat, content: Buffer): Promise<ApiaryEvent[]> {

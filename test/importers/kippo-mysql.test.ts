@@ -1,16 +1,19 @@
 // Kippo's MySQL database as mysqldump writes it (CREATE TABLE, LOCK TABLES, extended INSERTs with
 // escapes, NULLs, a ttylog BLOB both raw and as --hex-blob): sessions, logins, commands, downloads and
 // TTY logs come out as events, linked to their sessions; a broken INSERT is reported, the rest kept.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
+import { runCli, writeConfig } from '../helpers/apiary-process.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { encodeTtyRecord, TTY_DIR, TTY_OP } from '../../src/importers/kippo/ttylog.js';
 import { decodeInsert } from '../../src/importers/kippo/mysql-dump.js';
+import { removeScratch, scratchDir } from '../helpers/scratch.js';
+
+after(removeScratch);
 
 /** MySQL string literal as mysqldump writes it (latin1 text: one char per byte). */
 function sqlString(b: Buffer): string {
@@ -69,7 +72,7 @@ function dump(): string {
 
 test('Kippo MySQL dump (plain and gzip): every row maps, sessions link, TTY blobs become casts; a cut INSERT is reported', async () => {
   for (const gz of [false, true]) {
-    const dir = tempDir('apiary-kdump-');
+    const dir = scratchDir('apiary-kdump-');
     const config = writeConfig(dir, {});
     const file = join(dir, gz ? 'kippo.sql.gz' : 'kippo.sql');
     writeFileSync(file, gz ? gzipSync(Buffer.from(dump(), 'latin1')) : Buffer.from(dump(), 'latin1'));

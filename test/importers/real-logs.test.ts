@@ -1,15 +1,18 @@
 // Imports the real Cowrie, Kippo and Dionaea logs in ../shared/data and checks the stored counts
 // against counts this test makes itself from the raw files (its own simple parsing, or SQL).
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
+import { runCli, writeConfig } from '../helpers/apiary-process.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 
 import { DATA } from '../helpers/shared-data.js';
+import { removeScratch, scratchDir } from '../helpers/scratch.js';
+
+after(removeScratch);
 const COWRIE = join(DATA, 'cowrie/honeylist-2019-cowrie.json');
 const KIPPO_SET = [join(DATA, 'kippo/kippo_log-2018-kippo.log'), join(DATA, 'kippo/kippo_log-2018-kippo.log.1')];
 const KIPPO_SMALL = join(DATA, 'kippo/globitek-2017-kippo.log');
@@ -116,7 +119,7 @@ function dionaeaRawCounts(path: string): Counts {
 }
 
 async function importInto(format: string, files: string[], extra: string[] = []): Promise<{ dir: string; db: string; code: number; stdout: string; stderr: string; config: string }> {
-  const dir = tempDir('apiary-import-');
+  const dir = scratchDir('apiary-import-');
   const config = writeConfig(dir, {});
   const r = await runCli(['import', format, ...files, '--config', config, ...extra], { allowFail: true });
   return { dir, config, db: join(dir, 'data', 'apiary.db'), ...r };

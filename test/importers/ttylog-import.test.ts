@@ -1,12 +1,15 @@
 // Kippo/Cowrie binary TTY logs become asciicast v2 recordings under DATA_DIR/recordings/SESSION.cast,
 // linked to the session whose log line opened them (in the same import or one stored before).
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
+import { runCli, writeConfig } from '../helpers/apiary-process.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { encodeTtyRecord, TTY_DIR, TTY_OP } from '../../src/importers/kippo/ttylog.js';
+import { removeScratch, scratchDir } from '../helpers/scratch.js';
+
+after(removeScratch);
 
 const T0 = Date.parse('2017-04-06T23:19:06Z') / 1000;
 const KIPPO_LOG = [
@@ -30,7 +33,7 @@ function ttylog(): Buffer {
 }
 
 function setup(): { dir: string; config: string; log: string; tty: string } {
-  const dir = tempDir('apiary-tty-');
+  const dir = scratchDir('apiary-tty-');
   const config = writeConfig(dir, {});
   const log = join(dir, 'kippo.log');
   writeFileSync(log, `${KIPPO_LOG}\n`);
