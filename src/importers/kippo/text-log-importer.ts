@@ -191,7 +191,7 @@ export class TextLogRun implements ImportRun {
     }
     if (!s) {
       // The file starts inside a session whose "New connection" line is in an older (unread) file.
-      s = { session: derivedSession(this.format, sensor, `${t.id}@orphan@${t.ip}`), protocol: t.protocol, src_ip: t.ip, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0, startMs: timeMs };
+      s = { session: derivedSession(this.format, sensor, `${t.id}@orphan@${t.ip}@${timeMs}`), protocol: t.protocol, src_ip: t.ip, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0, startMs: timeMs };
       this.sessions.set(stateKey, s);
     }
     const env: Envelope = { timeMs, sensor, ...envOf(s) };
