@@ -194,3 +194,16 @@ test('Dionaea logsql (rebound 2024): counts equal SQL over the raw database; DCE
   assert.match(again.stdout, /events \(0 new, /);
   assert.equal((await storedCounts(r.db, 'dionaea')).total, total);
 });
+
+test('Kippo: logs of different runs imported together keep their sessions apart (numbers restart)', { skip: !haveData }, async () => {
+  const together = await importInto('kippo', [KIPPO_SMALL, ...KIPPO_SET]);
+  assert.equal(together.code, 0, together.stdout);
+  const a = await importInto('kippo', KIPPO_SET);
+  const b = await importInto('kippo', [KIPPO_SMALL]);
+  const t = await storedCounts(together.db, 'kippo');
+  const x = await storedCounts(a.db, 'kippo');
+  const y = await storedCounts(b.db, 'kippo');
+  assert.equal(t.total, x.total + y.total);
+  assert.equal(t.sessions, x.sessions + y.sessions);
+  assert.equal(t.commands, x.commands + y.commands);
+});

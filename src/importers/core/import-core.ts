@@ -228,28 +228,31 @@ export class BoundedMap<K, V> extends Map<K, V> {
   }
 }
 
+/** A file's rotated set (its path without a `.N`, `.YYYY-MM-DD` or `.gz` suffix) and its place in it. */
+export function rotationOf(p: string): { base: string; rank: number; date: string } {
+  let name = basename(p).replace(/\.gz$/, '');
+  let rank = 0;
+  let date = '';
+  const num = /^(.*)\.(\d{1,4})$/.exec(name);
+  const dated = /^(.*)\.(\d{4}-\d{2}-\d{2}(?:[-_.]\d+)?)$/.exec(name);
+  if (dated) {
+    name = dated[1]!;
+    date = dated[2]!;
+    rank = 1;
+  } else if (num) {
+    name = num[1]!;
+    rank = 2 + Number(num[2]);
+  }
+  return { base: `${p.slice(0, p.length - basename(p).length)}${name}`, rank, date };
+}
+
 /**
  * Orders the files of rotated sets oldest first: within files sharing a base name, numbered
  * rotations (`.3`, `.2`, `.1`, also before `.gz`) come from the highest number down, dated ones
  * (`.2019-07-08`) by date, and the live file (no suffix) last. Separate sets keep the order given.
  */
 export function orderRotated(paths: readonly string[]): string[] {
-  const parse = (p: string): { base: string; rank: number; date: string } => {
-    let name = basename(p).replace(/\.gz$/, '');
-    let rank = 0;
-    let date = '';
-    const num = /^(.*)\.(\d{1,4})$/.exec(name);
-    const dated = /^(.*)\.(\d{4}-\d{2}-\d{2}(?:[-_.]\d+)?)$/.exec(name);
-    if (dated) {
-      name = dated[1]!;
-      date = dated[2]!;
-      rank = 1;
-    } else if (num) {
-      name = num[1]!;
-      rank = 2 + Number(num[2]);
-    }
-    return { base: `${p.slice(0, p.length - basename(p).length)}${name}`, rank, date };
-  };
+  const parse = rotationOf;
   const groups = new Map<string, { p: string; rank: number; date: string; i: number }[]>();
   paths.forEach((p, i) => {
     const { base, rank, date } = parse(p);

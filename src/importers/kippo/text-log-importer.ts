@@ -13,6 +13,7 @@ import {
   MAX_OPEN_SESSIONS,
   importLines,
   OccurrenceCounter,
+  rotationOf,
   type BatchWriter,
   type Envelope,
   type Peer,
@@ -85,6 +86,8 @@ export class TextLogRun implements ImportRun {
   private readonly sessions = new BoundedMap<string, Session>(MAX_OPEN_SESSIONS);
   private readonly recordings = new BoundedMap<string, RecordingOwner>(MAX_OPEN_SESSIONS);
   private readonly occurrences = new OccurrenceCounter();
+  /** The rotated set the last file belonged to. */
+  private set: string | undefined;
   /** Cowrie connections announced but not yet seen on a transport, by source address. */
   private readonly unbound = new BoundedMap<string, Session[]>(MAX_OPEN_SESSIONS);
   /** The last message's session and text, for the tab-indented "reason:" line that follows it. */
@@ -108,6 +111,10 @@ export class TextLogRun implements ImportRun {
       if (this.format === 'kippo.log' && looksLikeSqlDump(peekText(path))) return importKippoDump(path, this.stream, this.writer, this.opts);
     }
     const file = basename(path);
+    // Session numbers only continue within one rotated set: another log starts from a clean slate.
+    const set = rotationOf(path).base;
+    if (set !== this.set) await this.forgetSessions();
+    this.set = set;
     let seenLogLine = false;
     return importLines(path, this.stream, this.writer, this.opts, async (l, where, report) => {
       const d = decodeTwistedLine(l.text);
@@ -128,6 +135,13 @@ export class TextLogRun implements ImportRun {
   async finish(): Promise<void> {
     await this.stream.releaseAll();
     await this.writer.flush();
+  }
+
+  /** The honeypot restarted (or another log begins): its connection numbers start again. */
+  private async forgetSessions(): Promise<void> {
+    await this.stream.releaseAll();
+    this.sessions.clear();
+    this.unbound.clear();
   }
 
   private async continuation(text: string): Promise<void> {
@@ -178,6 +192,8 @@ export class TextLogRun implements ImportRun {
     }
     const t = transportOf(context);
     if (!t) {
+      // Twisted's first line after a (re)start: Kippo numbers connections from 0 again.
+      if (message === 'Log opened.') await this.forgetSessions();
       report.none('honeypot housekeeping line (no session)');
       return;
     }
