@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { Collector, type EventOutput } from '../collector/collector.js';
 import { JsonlOutput } from '../collector/jsonl-output.js';
+import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
 import { createSessionEmitter } from '../events/emitter.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
@@ -42,6 +43,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const store = new SqliteStore(config.store.sqlite.path);
   const outputs: EventOutput[] = [];
   if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path));
+  if (config.outputs.cowrie_json) outputs.push(new CowrieJsonOutput(config.outputs.cowrie_json.path));
   const collector = new Collector(store, log.child({ part: 'collector' }), outputs);
   const gate = new ConnectionGate(config.limits.per_source_connections, config.limits.global_connections, (src, limit, refused, windowMs) => {
     createSessionEmitter(collector, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(

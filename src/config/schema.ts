@@ -287,7 +287,11 @@ export const configSchema = z
       .strict()
       .default({}),
     outputs: z
-      .object({ jsonl: z.object({ path: z.string().min(1) }).strict().optional() })
+      .object({
+        jsonl: z.object({ path: z.string().min(1) }).strict().optional(),
+        /** SSH and Telnet events as Cowrie 3.x JSON lines, for tools built for Cowrie. */
+        cowrie_json: z.object({ path: z.string().min(1) }).strict().optional(),
+      })
       .strict()
       .default({}),
     log: z

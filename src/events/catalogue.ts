@@ -165,6 +165,45 @@ export const CATALOGUE = {
     .strict(),
   /** Bytes that did not parse as the protocol; `sample_hex` is at most 64 bytes of them. */
   'protocol.malformed': z.object({ reason: z.string(), sample_hex: hex }).strict(),
+  /** The client's operating system as a passive fingerprint (p0f) saw it. */
+  'client.os': z
+    .object({
+      genre: z.string(),
+      detail: z.string().optional(),
+      link: z.string().optional(),
+      uptime_s: z.number().int().optional(),
+      distance: z.number().int().optional(),
+      nat: z.boolean().optional(),
+      firewall: z.boolean().optional(),
+    })
+    .strict(),
+  /** Shell parameters fixed when the session's shell started (the emulated architecture). */
+  'session.params': z.object({ arch: z.string() }).strict(),
+  /** A line fed to an interactive command (`passwd`, `cat > file`, ...) rather than typed at the prompt. */
+  'command.stdin': z.object({ realm: z.string(), input: z.string() }).strict(),
+  /** A terminal recording of the session was opened, closed or stored for `apiary replay`. */
+  'session.recording': z
+    .object({
+      state: z.enum(['open', 'closed', 'stored']),
+      path: z.string(),
+      format: z.enum(['ttylog', 'asciicast']),
+      sha256: hex.length(64).optional(),
+      size: z.number().int().min(0).optional(),
+      duration_ms: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  /** A DCERPC bind: the interface the client wants to call. */
+  'dcerpc.bind': z.object({ uuid: z.string(), transfer_syntax: z.string().optional(), service: z.string().optional() }).strict(),
+  /** A DCERPC request: one call of an operation (`opnum`) on a bound interface. */
+  'dcerpc.request': z
+    .object({
+      uuid: z.string(),
+      opnum: z.number().int().min(0).max(65535),
+      service: z.string().optional(),
+      operation: z.string().optional(),
+      vuln: z.string().optional(),
+    })
+    .strict(),
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;
@@ -173,10 +212,27 @@ export const EVENT_TYPES = Object.keys(CATALOGUE) as EventType[];
 
 export type Envelope = z.infer<typeof envelopeSchema>;
 
+/**
+ * Where an imported event came from: the importer, the file (base name), the record's place in it and
+ * the original record itself, so nothing the original log said is lost. Live events have none.
+ */
+export interface EventSource {
+  format: string;
+  file?: string;
+  /** 1-based line number, or the table row id for database imports. */
+  line?: number;
+  table?: string;
+  record: unknown;
+  /** Further records folded into this event (e.g. Cowrie's command.failed into its command.input). */
+  merged?: unknown[];
+}
+
 /** One stored event: envelope fields plus the type's payload, kept apart so a payload never overwrites identity. */
 export interface ApiaryEvent<T extends EventType = EventType> extends Envelope {
   type: T;
   payload: Payload<T>;
+  /** Set only on imported events: the original record, outside the strict payload. */
+  source?: EventSource;
 }
 
 export function isEventType(t: string): t is EventType {
@@ -194,7 +250,13 @@ export function validateEvent(input: unknown): ValidationResult {
   const payloadIn = (input as { payload?: unknown }).payload;
   const pay = CATALOGUE[type].safeParse(payloadIn);
   if (!pay.success) return { ok: false, reason: `${type}: ${describeZodError(pay.error)}` };
-  return { ok: true, event: { ...env.data, type, payload: pay.data } as ApiaryEvent };
+  const source = (input as { source?: unknown }).source;
+  if (source !== undefined && (source === null || typeof source !== 'object' || Array.isArray(source))) {
+    return { ok: false, reason: 'source: expected an object' };
+  }
+  const event = { ...env.data, type, payload: pay.data } as ApiaryEvent;
+  if (source !== undefined) event.source = source as EventSource;
+  return { ok: true, event };
 }
 
 export function describeZodError(err: z.ZodError): string {
