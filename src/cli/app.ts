@@ -10,6 +10,10 @@ import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
+import { EnrichmentStage } from '../collector/enrichment.js';
+import { enricherFromConfig } from '../enrich/from-config.js';
+import { IncidentTracker } from '../analysis/incident-tracker.js';
+import { AlertManager } from '../alerts/alert-manager.js';
 
 export interface RunningApiary {
   config: Config;
@@ -21,10 +25,19 @@ export interface RunningApiary {
 }
 
 export async function startApiary(config: Config, log: Logger): Promise<RunningApiary> {
+  // GeoIP first: a missing or corrupt database stops start-up before anything listens.
+  const enrichment = new EnrichmentStage(enricherFromConfig(config));
   const store = new SqliteStore(config.store.sqlite.path);
   const outputs: EventOutput[] = [];
   if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path));
-  const collector = new Collector(store, log.child({ part: 'collector' }), outputs);
+  const collector = new Collector(store, log.child({ part: 'collector' }), outputs, enrichment);
+  const alerts = new AlertManager(config.alerts, store, log.child({ part: 'alerts' }));
+  const tracker = new IncidentTracker(store, config.incidents.quiet_gap_s * 1000, (changes) => alerts.handle(changes));
+  const track = (): void => {
+    tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed; it resumes with the next batch'));
+  };
+  collector.onCommitted(track);
+  track();
   const gate = new ConnectionGate(config.limits.per_source_connections, config.limits.global_connections, (src, limit, refused, windowMs) => {
     createSessionEmitter(collector, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(
       'connection.limited',
@@ -56,6 +69,8 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
         await Promise.all(services.map((s) => s.close()));
         gate.flushSummaries();
         await collector.close();
+        await tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed at shutdown'));
+        await alerts.close();
         await store.close();
       })();
       return closing;

@@ -102,8 +102,14 @@ function resolvePaths(config: ParsedConfig, baseDir: string): Config {
   const data_dir = resolve(baseDir, config.data_dir);
   const sqlitePath = config.store.sqlite.path ? resolve(baseDir, config.store.sqlite.path) : resolve(data_dir, 'apiary.db');
   const jsonl = config.outputs.jsonl ? { path: resolve(baseDir, config.outputs.jsonl.path) } : undefined;
+  const geoip = {
+    ...config.geoip,
+    ...(config.geoip.country_db ? { country_db: resolve(baseDir, config.geoip.country_db) } : {}),
+    ...(config.geoip.asn_db ? { asn_db: resolve(baseDir, config.geoip.asn_db) } : {}),
+  };
   return {
     ...config,
+    geoip,
     data_dir,
     store: { sqlite: { path: sqlitePath } },
     outputs: jsonl ? { ...config.outputs, jsonl } : config.outputs,
