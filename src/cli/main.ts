@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { startApiary } from './app.js';
 import { runEvents } from './events-command.js';
+import { runEnrich, runIncident, runIncidents, runReport } from './tracking-commands.js';
 
 const USAGE = `usage: apiary <command> [options]
 
@@ -13,6 +14,15 @@ commands:
   start [--config FILE]            run every configured sensor, the collector and the store
   events [--config FILE] [--type T] [--src IP] [--session S] [--since T] [--until T] [--limit N] [--json]
                                    list stored events (a table, or JSON lines with --json)
+  enrich [--config FILE] [--since T] [--until T]
+                                   (re)compute country, ASN and internal/external for stored sources
+  incidents [--config FILE] [--status S] [--internal] [--json]
+                                   list incidents (statuses: new, investigating, resolved, false_positive)
+  incident show ID [--json]        one incident in full
+  incident set ID [--status S] [--note TEXT]
+                                   set an incident's status and/or add a note
+  report --format html|pdf|json|csv --out FILE [--from DATE] [--to DATE] [--sensor NAME]...
+                                   the incident report for a period (PDF needs Debian's chromium)
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -25,6 +35,14 @@ export async function main(argv: string[]): Promise<number> {
       return runEvents(rest);
     case 'config':
       return runConfig(rest);
+    case 'enrich':
+      return runEnrich(rest);
+    case 'incidents':
+      return runIncidents(rest);
+    case 'incident':
+      return runIncident(rest);
+    case 'report':
+      return runReport(rest);
     case 'help':
     case '--help':
     case '-h':

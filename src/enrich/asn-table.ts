@@ -118,8 +118,9 @@ export class AsnTable {
     const n = normaliseIp(ip);
     if (!n) return undefined;
     if (n.family === 'ipv4') {
-      const i = lastAtOrBelow(this.v4start.length, (k) => this.v4start[k]! <= ipv4ToNumber(n.ip));
-      return i >= 0 && ipv4ToNumber(n.ip) <= this.v4end[i]! ? this.records[this.v4rec[i]!] : undefined;
+      const v = ipv4ToNumber(n.ip);
+      const i = lastAtOrBelow(this.v4start.length, (k) => this.v4start[k]! <= v);
+      return i >= 0 && v <= this.v4end[i]! ? this.records[this.v4rec[i]!] : undefined;
     }
     const v = ipv6ToBigInt(n.ip);
     const i = lastAtOrBelow(this.v6start.length, (k) => this.v6start[k]! <= v);

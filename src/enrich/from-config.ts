@@ -2,17 +2,21 @@
 import type { Config } from '../config/schema.js';
 import { CountryGroups, type CountryGroup } from './country-groups.js';
 import { Enricher } from './enricher.js';
-import { openGeoIp } from './geoip.js';
+import { openGeoIp, type GeoIp } from './geoip.js';
 
 /** Opens the GeoIP databases (APIARY_GEOIP when one is missing or corrupt) and returns the enricher. */
-export function enricherFromConfig(config: Pick<Config, 'geoip' | 'networks'>): Enricher {
+export function enricherFromConfig(config: Pick<Config, 'geoip' | 'networks'>, geoip: GeoIp = geoIpFromConfig(config)): Enricher {
   return new Enricher({
     internal: config.networks.internal,
     internalAsns: config.networks.internal_asns,
     ignore: config.networks.ignore,
     overrides: config.geoip.overrides,
-    geoip: openGeoIp({ country_db: config.geoip.country_db, asn_db: config.geoip.asn_db }),
+    geoip,
   });
+}
+
+export function geoIpFromConfig(config: Pick<Config, 'geoip'>): GeoIp {
+  return openGeoIp({ country_db: config.geoip.country_db, asn_db: config.geoip.asn_db });
 }
 
 export function countryGroupsFromConfig(config: Pick<Config, 'country_groups'>): CountryGroups {
