@@ -174,8 +174,9 @@ export async function runReport(args: string[]): Promise<number> {
   const store = openStore(config);
   let report;
   try {
-    await enrichMissing(store, enricherFromConfig(config, geoip));
-    report = await buildReport(store, config, { from, to, sensors: values.sensor, geoip });
+    const enricher = enricherFromConfig(config, geoip);
+    await enrichMissing(store, enricher);
+    report = await buildReport(store, config, { from, to, sensors: values.sensor, geoip, enricher });
   } finally {
     await store.close();
   }

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { countryGroupsFromConfig } from '../enrich/from-config.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { GeoIp } from '../enrich/geoip.js';
-import { isNonPublic } from '../enrich/networks.js';
+import { normaliseIp } from '../enrich/networks.js';
 import type { EventFilter, EventStore } from '../store/store.js';
 import { ReportBuilder, type ReportData } from './compute.js';
 
@@ -21,6 +21,8 @@ export interface BuildReportOptions {
   to?: string | undefined;
   sensors?: string[] | undefined;
   geoip?: GeoIp | undefined;
+  /** Looks up malware servers' countries (overrides first); IP literals only, nothing is resolved. */
+  enricher?: Enricher | undefined;
   now?: () => Date;
 }
 
@@ -32,7 +34,7 @@ export async function buildReport(store: EventStore, config: Config, opts: Build
     quietGapMs: config.incidents.quiet_gap_s * 1000,
     groups: countryGroupsFromConfig(config),
     enrichment: await store.getEnrichment(),
-    countryOf: (host) => (opts.geoip && !isNonPublic(host) ? (opts.geoip.lookup(host).country ?? null) : null),
+    countryOf: (host) => (opts.enricher && normaliseIp(host) ? opts.enricher.enrich(host).country : null),
     internalNetworks: config.networks.internal,
     ignoredNetworks: config.networks.ignore,
     sourcesOfData: opts.geoip?.sources,

@@ -329,7 +329,7 @@ export class ReportBuilder {
         internal_by_kind: INCIDENT_KINDS.map((kind) => {
           const k = this.internalKinds.get(kind);
           return { kind, incidents: k?.incidents ?? 0, sources: k?.sources.size ?? 0, events: k?.events ?? 0 };
-        }).sort(byDesc((x) => x.sources, (x) => String(INCIDENT_KINDS.indexOf(x.kind)))),
+        }).sort(byDesc((x) => x.sources, (x) => String(INCIDENT_KINDS.length - INCIDENT_KINDS.indexOf(x.kind)))),
         internal_hosts: [...this.internalHosts]
           .map(([ip, h]) => ({ ip, site: this.info(ip).site, first_seen: h.first, last_seen: h.last, kinds: INCIDENT_KINDS.filter((k) => h.kinds.has(k)), sensors: [...h.sensors].sort(), services: [...h.services].sort(), incidents: h.incidents, events: h.events }))
           .sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.ip < b.ip ? -1 : 1)),
