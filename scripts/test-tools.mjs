@@ -10,6 +10,7 @@ const TOOLS = {
   hydra: 'hydra',
   sshd: 'openssh-server',
   nmap: 'nmap',
+  chromium: 'chromium',
 };
 
 function has(cmd) {
