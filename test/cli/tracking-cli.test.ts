@@ -29,7 +29,7 @@ test('report rejects dates out of range or impossible, a reversed period and bad
   const noOut = await runCli(['report', '--config', configPath], { allowFail: true });
   assert.match(noOut.stderr, /--out FILE is required/);
   const period = await runCli(['report', '--config', configPath, '--format', 'json', '--out', out, '--from', '2024-06-01', '--to', '2024-06-02']);
-  assert.match(period.stdout, /\(5 events, 2 sources, 2 incidents\)/);
+  assert.match(period.stdout, /\(5 events, 1 sources, 2 incidents\)/);
 });
 
 test('enrich, incidents, incident show and set', async () => {
