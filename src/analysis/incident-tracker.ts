@@ -5,6 +5,9 @@ import type { EventStore, IncidentRecord } from '../store/store.js';
 import { foldIncidents, type IncidentChange } from './incidents.js';
 
 export const WATERMARK_KEY = 'incidents.watermark';
+export const LEASE_KEY = 'incidents.lease';
+/** How long a running Apiary's claim to keep incidents current lasts without renewal. */
+export const LEASE_MS = 15_000;
 /** Events folded per step; bounds memory while catching up on a large import. */
 export const TRACKER_CHUNK = 5000;
 
@@ -37,6 +40,17 @@ export class IncidentTracker {
     return this.running;
   }
 
+  /**
+   * A running Apiary holds a lease so that CLI commands leave tracking (and so alerting) to it.
+   * Returns true when OWNER holds it after the call.
+   */
+  async holdLease(owner: string, now = Date.now()): Promise<boolean> {
+    const held = await leaseHolder(this.store, now);
+    if (held !== undefined && held !== owner) return false;
+    await this.store.setState(LEASE_KEY, JSON.stringify({ owner, until: now + LEASE_MS }));
+    return true;
+  }
+
   private async runOnce(): Promise<IncidentChange[]> {
     const out: IncidentChange[] = [];
     let watermark = await this.store.getState(WATERMARK_KEY);
@@ -51,13 +65,29 @@ export class IncidentTracker {
         if (latest) open.set(ip, latest);
       }
       const changes = foldIncidents(open, events, enrichment, this.quietGapMs);
-      await this.store.saveIncidents(changes.map((c) => c.incident));
-      watermark = events[events.length - 1]!.id;
-      await this.store.setState(WATERMARK_KEY, watermark);
+      const next = events[events.length - 1]!.id;
+      if (!(await this.store.commitIncidents(changes.map((c) => c.incident), { key: WATERMARK_KEY, expected: watermark, next }))) {
+        // Another tracker folded these events first: start again from where it got to.
+        watermark = await this.store.getState(WATERMARK_KEY);
+        continue;
+      }
+      watermark = next;
       out.push(...changes);
       if (changes.length) await this.onChanges(changes);
       if (events.length < TRACKER_CHUNK) break;
     }
     return out;
+  }
+}
+
+/** The owner of an unexpired lease, if any. */
+export async function leaseHolder(store: EventStore, now = Date.now()): Promise<string | undefined> {
+  const raw = await store.getState(LEASE_KEY);
+  if (raw === undefined) return undefined;
+  try {
+    const v = JSON.parse(raw) as { owner?: unknown; until?: unknown };
+    return typeof v.owner === 'string' && typeof v.until === 'number' && v.until > now ? v.owner : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -12,7 +12,7 @@ import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { EnrichmentStage } from '../collector/enrichment.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
-import { IncidentTracker } from '../analysis/incident-tracker.js';
+import { IncidentTracker, LEASE_KEY } from '../analysis/incident-tracker.js';
 import { AlertManager } from '../alerts/alert-manager.js';
 
 export interface RunningApiary {
@@ -37,6 +37,14 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
     tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed; it resumes with the next batch'));
   };
   collector.onCommitted(track);
+  // Keep the tracking lease while running, so that CLI commands leave folding (and alerting) to us.
+  const owner = `apiary:${process.pid}:${config.sensor}`;
+  const renew = (): void => {
+    tracker.holdLease(owner).catch((err: unknown) => log.warn({ err }, 'cannot renew the incident tracking lease'));
+  };
+  renew();
+  const leaseTimer = setInterval(renew, 5000);
+  leaseTimer.unref();
   track();
   const gate = new ConnectionGate(config.limits.per_source_connections, config.limits.global_connections, (src, limit, refused, windowMs) => {
     createSessionEmitter(collector, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(
@@ -69,7 +77,9 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
         await Promise.all(services.map((s) => s.close()));
         gate.flushSummaries();
         await collector.close();
+        clearInterval(leaseTimer);
         await tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed at shutdown'));
+        await store.setState(LEASE_KEY, '{}').catch(() => {});
         await alerts.close();
         await store.close();
       })();

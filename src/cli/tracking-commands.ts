@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ApiaryError } from '../errors/errors.js';
-import { IncidentTracker } from '../analysis/incident-tracker.js';
+import { IncidentTracker, leaseHolder } from '../analysis/incident-tracker.js';
 import { KIND_LABELS } from '../analysis/incidents.js';
 import { enricherFromConfig, geoIpFromConfig } from '../enrich/from-config.js';
 import { buildReport, enrichMissing } from '../report/build.js';
@@ -37,8 +37,12 @@ function openStore(config: Config): SqliteStore {
   return new SqliteStore(path);
 }
 
-/** Brings enrichment and incidents up to date with the stored events (no alerts are sent from the CLI). */
+/**
+ * Brings enrichment and incidents up to date with the stored events, unless a running Apiary holds the
+ * tracking lease: then it keeps them current itself (and alerts on them; the CLI never alerts).
+ */
 async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
+  if ((await leaseHolder(store)) !== undefined) return;
   await enrichMissing(store, enricherFromConfig(config));
   await new IncidentTracker(store, config.incidents.quiet_gap_s * 1000).catchUp();
 }

@@ -34,8 +34,12 @@ export interface EventStore {
   upsertEnrichment(records: readonly IpEnrichment[]): Promise<void>;
   /** Enrichment of IPS (or of every address when IPS is undefined). */
   getEnrichment(ips?: readonly string[]): Promise<Map<string, IpEnrichment>>;
-  /** Saves what the tracker computed; never touches status, notes or alerted_at of a stored incident. */
-  saveIncidents(incidents: readonly IncidentRecord[]): Promise<void>;
+  /**
+   * Saves what the tracker computed and moves its watermark from EXPECTED to NEXT, atomically; does
+   * nothing and resolves false when another tracker moved the watermark first. Never touches the
+   * status, notes or alerted_at of a stored incident.
+   */
+  commitIncidents(incidents: readonly IncidentRecord[], watermark: { key: string; expected: string | undefined; next: string }): Promise<boolean>;
   listIncidents(filter?: IncidentFilter): Promise<IncidentRecord[]>;
   getIncident(id: string): Promise<IncidentRecord | undefined>;
   /** Sets the status and/or appends a note; resolves with the updated incident (undefined if no such id). */

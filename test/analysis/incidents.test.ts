@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { classify, emptyActivity, foldIncidents, severityOf } from '../../src/analysis/incidents.js';
-import { IncidentTracker } from '../../src/analysis/incident-tracker.js';
+import { IncidentTracker, LEASE_MS, leaseHolder } from '../../src/analysis/incident-tracker.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { IpEnrichment } from '../../src/store/store.js';
@@ -92,6 +92,39 @@ test('the tracker folds each stored event once, across runs, and keeps a person\
     assert.deepEqual(stored?.notes, [{ time: '2026-02-01T00:01:00Z', text: 'looking' }]);
     assert.equal(await store.claimAlert(id, 'now'), true);
     assert.equal(await store.claimAlert(id, 'again'), false, 'an incident is alerted once');
+  } finally {
+    await store.close();
+  }
+});
+
+test('two trackers on one database (a running Apiary and a CLI command) never fold an event twice', async () => {
+  const path = join(tempDir(), 'b.db');
+  const a = new SqliteStore(path);
+  const b = new SqliteStore(path);
+  try {
+    const events = Array.from({ length: 12_000 }, (_, i) =>
+      makeEvent({ type: 'connection.open', time: new Date(Date.UTC(2026, 2, 1) + i * 1000).toISOString(), src: `198.51.100.${i % 7}`, payload: { transport: 'tcp' } }),
+    );
+    await a.insertBatch(events);
+    await Promise.all([new IncidentTracker(a, 3600_000).catchUp(), new IncidentTracker(b, 3600_000).catchUp(), new IncidentTracker(a, 3600_000).catchUp()]);
+    const incidents = await a.listIncidents();
+    assert.equal(incidents.reduce((n, i) => n + i.activity.events, 0), events.length);
+    assert.equal(incidents.length, 7);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('a running Apiary\'s lease keeps other trackers out until it expires', async () => {
+  const store = new SqliteStore(join(tempDir(), 'c.db'));
+  try {
+    const t = new IncidentTracker(store, 1000);
+    assert.equal(await t.holdLease('live', 1_000), true);
+    assert.equal(await leaseHolder(store, 2_000), 'live');
+    assert.equal(await t.holdLease('cli', 2_000), false);
+    assert.equal(await leaseHolder(store, 1_000 + LEASE_MS + 1), undefined);
+    assert.equal(await t.holdLease('cli', 1_000 + LEASE_MS + 1), true);
   } finally {
     await store.close();
   }

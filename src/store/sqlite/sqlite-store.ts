@@ -166,17 +166,20 @@ export class SqliteStore implements EventStore {
     return out;
   }
 
-  async saveIncidents(incidents: readonly IncidentRecord[]): Promise<void> {
-    if (incidents.length === 0) return;
+  async commitIncidents(incidents: readonly IncidentRecord[], wm: { key: string; expected: string | undefined; next: string }): Promise<boolean> {
     const stmt = this.db.prepare(
       `INSERT INTO incidents (id, src_ip, scope, country, first_seen, last_seen, kind, severity, status, notes, activity, alerted_at)
        VALUES (@id, @src_ip, @scope, @country, @first_seen, @last_seen, @kind, @severity, @status, @notes, @activity, @alerted_at)
        ON CONFLICT(id) DO UPDATE SET scope = excluded.scope, country = excluded.country, first_seen = excluded.first_seen,
          last_seen = excluded.last_seen, kind = excluded.kind, severity = excluded.severity, activity = excluded.activity`,
     );
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
+      const current = this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(wm.key) as string | undefined;
+      if (current !== wm.expected) return false;
       for (const i of incidents) stmt.run({ ...i, notes: JSON.stringify(i.notes), activity: JSON.stringify(i.activity) });
-    })();
+      this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(wm.key, wm.next);
+      return true;
+    }).immediate();
   }
 
   async listIncidents(f: IncidentFilter = {}): Promise<IncidentRecord[]> {
