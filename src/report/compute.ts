@@ -16,6 +16,7 @@ export const OTHER = '(other)';
 export const UNLOCATED = 'unlocated';
 /** The service name of monthly rows that count every service together. */
 export const ALL_SERVICES = '*';
+const UNLOCATED_GROUPS = [UNLOCATED];
 
 export const SCOPES: readonly Scope[] = ['external', 'internal', 'private'];
 
@@ -89,17 +90,20 @@ export interface ReportOptions {
 
 interface OpenIncident {
   src: string;
+  srcId: number;
   scope: Scope;
   first: string;
   last: string;
+  lastMs: number;
   activity: IncidentActivity;
   groupEvents: Map<string, number>;
 }
 
+/** Distinct sources (as interned numbers: cheaper to hash than strings) and events per key. */
 class SetCounter {
-  readonly sets = new Map<string, Set<string>>();
+  readonly sets = new Map<string, Set<number>>();
   readonly events = new Map<string, number>();
-  add(key: string, ip: string, events = 1): void {
+  add(key: string, ip: number, events = 1): void {
     let s = this.sets.get(key);
     if (!s) this.sets.set(key, (s = new Set()));
     s.add(ip);
@@ -156,7 +160,26 @@ export class ReportBuilder {
   private readonly commands = new Map<string, { count: number; sources: Set<string> }>();
   private readonly malware = new Map<string, { md5: string | null; size: number | null; type: string; urls: Set<string>; sources: Set<string>; events: number; first: string }>();
 
+  private readonly ipIds = new Map<string, number>();
+  /** Groups of a country on the day last asked: events come roughly in time order, so this mostly hits. */
+  private readonly groupCache = new Map<string, { day: string; groups: string[] }>();
+
   constructor(private readonly opts: ReportOptions) {}
+
+  private ipId(ip: string): number {
+    let id = this.ipIds.get(ip);
+    if (id === undefined) this.ipIds.set(ip, (id = this.ipIds.size));
+    return id;
+  }
+
+  private groupsAt(country: string, time: string): string[] {
+    const day = time.slice(0, 10);
+    const hit = this.groupCache.get(country);
+    if (hit && hit.day === day) return hit.groups;
+    const groups = this.opts.groups.at(country, time);
+    this.groupCache.set(country, { day, groups });
+    return groups;
+  }
 
   private info(ip: string): { scope: Scope; country: string | null; ignored: boolean; site: string | null } {
     const e = this.opts.enrichment.get(ip);
@@ -178,38 +201,44 @@ export class ReportBuilder {
     if (this.firstEvent === null || e.time < this.firstEvent) this.firstEvent = e.time;
     if (this.lastEvent === null || e.time > this.lastEvent) this.lastEvent = e.time;
     const ip = e.src_ip;
+    const id = this.ipId(ip);
     const scope = info.scope;
     this.sourcesByScope.get(scope)!.add(ip);
     this.sensors.add(e.sensor);
     this.services.add(e.protocol);
-    this.svcSensor.add(`${scope}\u0000${e.protocol}\u0000${e.sensor}`, ip);
-    this.svc.add(`${scope}\u0000${e.protocol}`, ip);
-    this.sensor.add(`${scope}\u0000${e.sensor}`, ip);
-    this.monthly.add(`${scope}\u0000${e.time.slice(0, 7)}\u0000${e.protocol}`, ip);
-    this.monthly.add(`${scope}\u0000${e.time.slice(0, 7)}\u0000${ALL_SERVICES}`, ip);
-    this.countries.add(info.country ?? UNLOCATED, ip);
+    const month = e.time.slice(0, 7);
+    this.svcSensor.add(`${scope}\u0000${e.protocol}\u0000${e.sensor}`, id);
+    this.svc.add(`${scope}\u0000${e.protocol}`, id);
+    this.sensor.add(`${scope}\u0000${e.sensor}`, id);
+    this.monthly.add(`${scope}\u0000${month}\u0000${e.protocol}`, id);
+    this.monthly.add(`${scope}\u0000${month}\u0000${ALL_SERVICES}`, id);
+    this.countries.add(info.country ?? UNLOCATED, id);
 
+    const ms = Date.parse(e.time);
     let inc = this.open.get(ip);
-    if (inc && Date.parse(e.time) - Date.parse(inc.last) > this.opts.quietGapMs) {
+    if (inc && ms - inc.lastMs > this.opts.quietGapMs) {
       this.close(inc);
       inc = undefined;
     }
     if (!inc) {
-      inc = { src: ip, scope, first: e.time, last: e.time, activity: emptyActivity(), groupEvents: new Map() };
+      inc = { src: ip, srcId: id, scope, first: e.time, last: e.time, lastMs: ms, activity: emptyActivity(), groupEvents: new Map() };
       this.open.set(ip, inc);
     }
-    inc.last = e.time > inc.last ? e.time : inc.last;
+    if (e.time > inc.last) {
+      inc.last = e.time;
+      inc.lastMs = ms;
+    }
     addToActivity(inc.activity, e);
-    const groups = info.country ? this.opts.groups.at(info.country, e.time) : [UNLOCATED];
+    const groups = info.country ? this.groupsAt(info.country, e.time) : UNLOCATED_GROUPS;
     for (const g of groups) inc.groupEvents.set(g, (inc.groupEvents.get(g) ?? 0) + 1);
 
-    this.addDetail(e, ip);
+    this.addDetail(e, ip, id);
   }
 
-  private addDetail(e: ApiaryEvent, ip: string): void {
+  private addDetail(e: ApiaryEvent, ip: string, id: number): void {
     switch (e.type) {
       case 'scan.probe':
-        this.ports.add(String(e.dst_port), ip);
+        this.ports.add(String(e.dst_port), id);
         break;
       case 'auth.attempt': {
         const p = (e as ApiaryEvent<'auth.attempt'>).payload;
@@ -261,8 +290,8 @@ export class ReportBuilder {
     k.events += events;
     k.sources.get(inc.scope)!.add(inc.src);
     for (const [g, n] of inc.groupEvents) {
-      this.groupKind.add(`${g}\u0000${kind}`, inc.src, n);
-      this.groupTotal.add(g, inc.src, n);
+      this.groupKind.add(`${g}\u0000${kind}`, inc.srcId, n);
+      this.groupTotal.add(g, inc.srcId, n);
     }
     if (inc.scope === 'internal') {
       let ik = this.internalKinds.get(kind);

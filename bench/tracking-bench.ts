@@ -1,0 +1,106 @@
+// Incident-tracking benchmark: ingest with enrichment (events per second into SQLite, GeoIP lookups
+// included) against ingest without it in the same run, enrichment lookups per second, and the time to
+// build a report over one million stored events (APIARY_BENCH_EVENTS to change it).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Collector } from '../src/collector/collector.js';
+import { EnrichmentStage } from '../src/collector/enrichment.js';
+import { Enricher } from '../src/enrich/enricher.js';
+import { openGeoIp } from '../src/enrich/geoip.js';
+import { validateConfig } from '../src/config/load.js';
+import type { ApiaryEvent } from '../src/events/catalogue.js';
+import { newEventId } from '../src/events/id.js';
+import { buildReport } from '../src/report/build.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Config } from '../src/config/schema.js';
+
+const TOTAL = Number(process.env.APIARY_BENCH_EVENTS ?? 1_000_000);
+const INGEST = Math.min(TOTAL, 200_000);
+const SOURCES = 20_000;
+
+function sourceIp(i: number): string {
+  // Spread over public space; every 50th source is internal (10.20/16).
+  if (i % 50 === 0) return `10.20.${(i >> 8) & 255}.${i & 255}`;
+  return `${(i * 7919) % 200 + 11}.${(i * 31) % 256}.${(i >> 4) % 256}.${i % 254 + 1}`;
+}
+
+const TYPES = ['connection.open', 'auth.attempt', 'auth.attempt', 'command.input', 'scan.probe', 'connection.close'] as const;
+
+function makeEvents(n: number, startMs: number, spanMs: number): ApiaryEvent[] {
+  const out: ApiaryEvent[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = startMs + Math.floor((i / n) * spanMs);
+    const type = TYPES[i % TYPES.length]!;
+    const src = sourceIp((i * 2654435761) % SOURCES);
+    const payload =
+      type === 'connection.open' ? { transport: 'tcp' }
+      : type === 'auth.attempt' ? { method: 'password', username: i % 3 ? 'root' : 'admin', password: `pw${i % 500}`, success: i % 97 === 0 }
+      : type === 'command.input' ? { input: `uname -a; echo ${i % 50}` }
+      : type === 'scan.probe' ? { first_bytes_hex: '474554' }
+      : { duration_ms: 10, bytes_in: 1, bytes_out: 1, reason: 'client' };
+    out[i] = {
+      id: newEventId(t), time: new Date(t).toISOString(), type, sensor: `sensor-${i % 3}`, session: `s${Math.floor(i / 6)}`,
+      protocol: type === 'scan.probe' ? 'tcp' : i % 5 ? 'ssh' : 'telnet', src_ip: src, src_port: 40000, dst_ip: '192.0.2.1',
+      dst_port: type === 'scan.probe' ? 8080 + (i % 20) : 22, payload,
+    } as ApiaryEvent;
+  }
+  return out;
+}
+
+async function ingest(store: SqliteStore, events: ApiaryEvent[], stage?: EnrichmentStage): Promise<number> {
+  const collector = new Collector(store, pino({ level: 'silent' }), [], stage);
+  const t0 = performance.now();
+  for (const e of events) collector.write(e);
+  await collector.flush();
+  return events.length / ((performance.now() - t0) / 1000);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'apiary-bench-'));
+  try {
+    const t0 = performance.now();
+    const geoip = openGeoIp();
+    const openMs = performance.now() - t0;
+    const enricher = new Enricher({ internal: ['10.20.0.0/16'], ignore: [], geoip });
+    const start = Date.UTC(2024, 0, 1);
+    const year = 365 * 86_400_000;
+
+    const plain = new SqliteStore(join(dir, 'plain.db'));
+    const plainRate = await ingest(plain, makeEvents(INGEST, start, year));
+    await plain.close();
+    const enriched = new SqliteStore(join(dir, 'tracked.db'));
+    const enrichedRate = await ingest(enriched, makeEvents(INGEST, start, year), new EnrichmentStage(enricher));
+
+    const lookups = 100_000;
+    const t1 = performance.now();
+    for (let i = 0; i < lookups; i++) enricher.enrich(sourceIp(i * 13 + 7));
+    const lookupRate = lookups / ((performance.now() - t1) / 1000);
+
+    // Fill up to TOTAL events (the rest without the collector, straight in batches), then report.
+    for (let done = INGEST; done < TOTAL; done += 50_000) {
+      await enriched.insertBatch(makeEvents(Math.min(50_000, TOTAL - done), start + year, year));
+    }
+    const config = validateConfig({ networks: { internal: ['10.20.0.0/16'] } }) as unknown as Config;
+    const t2 = performance.now();
+    const report = await buildReport(enriched, config, { geoip, enricher });
+    const reportS = (performance.now() - t2) / 1000;
+    const stored = await enriched.count();
+    await enriched.close();
+
+    const lines = [
+      `tracking bench (${INGEST} events ingested through the collector, ${SOURCES} sources; report over ${stored} events)`,
+      `  geoip open (country mmdb + ASN table)  ${openMs.toFixed(0)} ms`,
+      `  ingest without enrichment            ${plainRate.toFixed(0)} events/s (reference)`,
+      `  ingest with enrichment               ${enrichedRate.toFixed(0)} events/s (ratio ${(enrichedRate / plainRate).toFixed(2)})`,
+      `  enrichment of new addresses          ${lookupRate.toFixed(0)} lookups/s`,
+      `  report over ${stored} events        ${reportS.toFixed(1)} s (${report.totals.sources.all} sources, ${report.totals.incidents} incidents)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
