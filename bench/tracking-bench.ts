@@ -2,7 +2,7 @@
 // included) against ingest without it in the same run, enrichment lookups per second, and the time to
 // build a report over one million stored events (APIARY_BENCH_EVENTS to change it).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Collector } from '../src/collector/collector.js';
@@ -13,6 +13,7 @@ import { validateConfig } from '../src/config/load.js';
 import type { ApiaryEvent } from '../src/events/catalogue.js';
 import { newEventId } from '../src/events/id.js';
 import { buildReport } from '../src/report/build.js';
+import { IncidentTracker } from '../src/analysis/incident-tracker.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Config } from '../src/config/schema.js';
 
@@ -73,6 +74,10 @@ async function main(): Promise<void> {
     const enriched = new SqliteStore(join(dir, 'tracked.db'));
     const enrichedRate = await ingest(enriched, makeEvents(INGEST, start, year), new EnrichmentStage(enricher));
 
+    const t3 = performance.now();
+    const folded = await new IncidentTracker(enriched, 3600_000).catchUp();
+    const trackRate = INGEST / ((performance.now() - t3) / 1000);
+
     const lookups = 100_000;
     const t1 = performance.now();
     for (let i = 0; i < lookups; i++) enricher.enrich(sourceIp(i * 13 + 7));
@@ -84,8 +89,11 @@ async function main(): Promise<void> {
     }
     const config = validateConfig({ networks: { internal: ['10.20.0.0/16'] } }) as unknown as Config;
     const t2 = performance.now();
+    const cpu0 = process.cpuUsage();
     const report = await buildReport(enriched, config, { geoip, enricher });
     const reportS = (performance.now() - t2) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const reportCpuS = (cpu.user + cpu.system) / 1e6;
     const stored = await enriched.count();
     await enriched.close();
 
@@ -95,7 +103,9 @@ async function main(): Promise<void> {
       `  ingest without enrichment            ${plainRate.toFixed(0)} events/s (reference)`,
       `  ingest with enrichment               ${enrichedRate.toFixed(0)} events/s (ratio ${(enrichedRate / plainRate).toFixed(2)})`,
       `  enrichment of new addresses          ${lookupRate.toFixed(0)} lookups/s`,
-      `  report over ${stored} events        ${reportS.toFixed(1)} s (${report.totals.sources.all} sources, ${report.totals.incidents} incidents)`,
+      `  incident tracking (fold + save)      ${trackRate.toFixed(0)} events/s (${folded.length} incident changes)`,
+      `  report over ${stored} events        ${reportS.toFixed(1)} s wall, ${reportCpuS.toFixed(1)} s CPU (${report.totals.sources.all} sources, ${report.totals.incidents} incidents)`,
+      `  (machine load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs while measuring)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -61,7 +61,7 @@ export class IncidentTracker {
       const enrichment = await this.store.getEnrichment(ips);
       const open = new Map<string, IncidentRecord>();
       for (const ip of ips) {
-        const latest = (await this.store.listIncidents({ src: ip })).at(-1);
+        const [latest] = await this.store.listIncidents({ src: ip, order: 'desc', limit: 1 });
         if (latest) open.set(ip, latest);
       }
       const changes = foldIncidents(open, events, enrichment, this.quietGapMs);

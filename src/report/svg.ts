@@ -47,7 +47,7 @@ export function timeChart(id: string, title: string, months: readonly string[], 
   const plotH = 150;
   const groupW = Math.max(18, Math.min(60, Math.floor(640 / Math.max(1, months.length))));
   const barW = Math.max(3, Math.floor((groupW - 4) / Math.max(1, series.length)));
-  const width = left + months.length * groupW + 20;
+  const width = Math.max(left + months.length * groupW + 20, left + series.length * 130 + 20);
   const max = Math.max(1, ...series.flatMap((s) => s.values));
   const parts: string[] = [`<line x1="${left}" y1="${30 + plotH}" x2="${width - 10}" y2="${30 + plotH}" stroke="#999"/>`, `<text x="${left - 4}" y="36" text-anchor="end" class="val">${max}</text>`];
   months.forEach((m, i) => {

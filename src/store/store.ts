@@ -114,6 +114,8 @@ export interface IncidentFilter {
   /** Incidents whose last event is at or after this time. */
   activeSince?: string;
   limit?: number;
+  /** By first_seen: oldest first (default) or newest first. */
+  order?: 'asc' | 'desc';
 }
 
 /** The most rows one query returns, whatever the caller asks. */

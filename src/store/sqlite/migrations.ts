@@ -44,7 +44,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      activity TEXT NOT NULL,
      alerted_at TEXT
    ) WITHOUT ROWID;
-   CREATE INDEX incidents_src ON incidents(src_ip, last_seen);
+   CREATE INDEX incidents_src ON incidents(src_ip, first_seen);
    CREATE INDEX incidents_last ON incidents(last_seen);
    CREATE TABLE tracker_state (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
 ];

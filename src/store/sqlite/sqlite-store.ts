@@ -195,7 +195,8 @@ export class SqliteStore implements EventStore {
     if (f.activeSince !== undefined) (clauses.push('last_seen >= ?'), params.push(f.activeSince));
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
-    const rows = this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY first_seen ASC, id ASC LIMIT ?`).all(...params, limit) as IncidentRow[];
+    const dir = f.order === 'desc' ? 'DESC' : 'ASC';
+    const rows = this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY first_seen ${dir}, id ${dir} LIMIT ?`).all(...params, limit) as IncidentRow[];
     return rows.map(rowToIncident);
   }
 
