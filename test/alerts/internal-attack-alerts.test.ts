@@ -64,6 +64,7 @@ test('internal sources attacking a live sensor: one alert per incident on webhoo
     for (const s of syslog) {
       assert.match(s.msg, /^<131>1 \S+ \S+ apiary \d+ incident \[apiary@32473 incident="[0-9A-Z]{26}" src="127\.0\.0\.[78]" scope="internal" kind="\w+" severity="high"/);
     }
+    assert.equal(apiary.stderr().split('\n').filter((l) => l.includes('"msg":"ALERT ')).length, 2, 'one log line per alert');
     const first = Math.min(...hooks.map((h) => Date.parse(String(h.body.first_seen))));
     assert.ok(Math.min(...syslog.map((s) => s.at)) - first < 1000, 'syslog alert within a second');
   } finally {
