@@ -155,3 +155,19 @@ export function foldIncidents(
   }
   return [...changes.values()];
 }
+
+/**
+ * Incidents of re-enriched sources seen with their new scope and country (kind and severity follow);
+ * returns only those that changed.
+ */
+export function reviseForEnrichment(incidents: readonly IncidentRecord[], enrichment: ReadonlyMap<string, IpEnrichment>): IncidentRecord[] {
+  const out: IncidentRecord[] = [];
+  for (const inc of incidents) {
+    const info = enrichment.get(inc.src_ip);
+    if (!info) continue;
+    const kind = classify(inc.activity, info.scope);
+    const revised = { ...inc, scope: info.scope, country: info.country, kind, severity: severityOf(kind, info.scope) };
+    if (revised.scope !== inc.scope || revised.country !== inc.country || revised.kind !== inc.kind || revised.severity !== inc.severity) out.push(revised);
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ApiaryError } from '../errors/errors.js';
 import { IncidentTracker, leaseHolder } from '../analysis/incident-tracker.js';
-import { KIND_LABELS } from '../analysis/incidents.js';
+import { KIND_LABELS, reviseForEnrichment } from '../analysis/incidents.js';
 import { enricherFromConfig, geoIpFromConfig } from '../enrich/from-config.js';
 import { buildReport, enrichMissing } from '../report/build.js';
 import { renderCsv } from '../report/csv.js';
@@ -57,11 +57,20 @@ export async function runEnrich(args: string[]): Promise<number> {
   const store = openStore(config);
   try {
     const records = (await store.distinctSources(filter)).map((ip) => enricher.enrich(ip));
+    const before = await store.getEnrichment(records.map((r) => r.ip));
     await store.upsertEnrichment(records);
+    // Incidents of sources whose scope or country changed (a new networks.internal, a database update) follow.
+    const moved = new Map(records.filter((r) => before.get(r.ip)?.scope !== r.scope || before.get(r.ip)?.country !== r.country).map((r) => [r.ip, r]));
+    let revised = 0;
+    for (const ip of moved.keys()) {
+      const changed = reviseForEnrichment(await store.listIncidents({ src: ip }), moved);
+      await store.reviseIncidents(changed);
+      revised += changed.length;
+    }
     const count = (pred: (r: (typeof records)[number]) => boolean): number => records.filter(pred).length;
     process.stdout.write(
       `enriched ${records.length} source addresses: ${count((r) => r.scope === 'external')} external, ${count((r) => r.scope === 'internal')} internal, ` +
-        `${count((r) => r.scope === 'private')} private, ${count((r) => r.ignored)} ignored, ${count((r) => r.country !== null)} with a country\n`,
+        `${count((r) => r.scope === 'private')} private, ${count((r) => r.ignored)} ignored, ${count((r) => r.country !== null)} with a country; ${revised} incidents revised\n`,
     );
   } finally {
     await store.close();

@@ -40,6 +40,8 @@ export interface EventStore {
    * status, notes or alerted_at of a stored incident.
    */
   commitIncidents(incidents: readonly IncidentRecord[], watermark: { key: string; expected: string | undefined; next: string }): Promise<boolean>;
+  /** Rewrites scope, country, kind and severity of stored incidents (after re-enrichment); nothing else. */
+  reviseIncidents(incidents: readonly IncidentRecord[]): Promise<void>;
   listIncidents(filter?: IncidentFilter): Promise<IncidentRecord[]>;
   getIncident(id: string): Promise<IncidentRecord | undefined>;
   /** Sets the status and/or appends a note; resolves with the updated incident (undefined if no such id). */

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
 import { writeScenario } from '../helpers/report-scenario.js';
@@ -36,7 +36,7 @@ test('enrich, incidents, incident show and set', async () => {
   const dir = tempDir();
   const { configPath } = await writeScenario(dir);
   const e = await runCli(['enrich', '--config', configPath, '--since', '2024-01-01']);
-  assert.match(e.stdout, /^enriched 7 source addresses: 3 external, 3 internal, 1 private, 1 ignored, 3 with a country$/m);
+  assert.match(e.stdout, /^enriched 7 source addresses: 3 external, 3 internal, 1 private, 1 ignored, 3 with a country; 0 incidents revised$/m);
   const bad = await runCli(['enrich', '--config', configPath, '--since', '2024-13-01'], { allowFail: true });
   assert.match(bad.stderr, /APIARY_CLI_USAGE: flag --since/);
 
@@ -60,6 +60,13 @@ test('enrich, incidents, incident show and set', async () => {
   assert.equal(shown.notes.length, 1);
   const resolved = await runCli(['incidents', '--config', configPath, '--status', 'resolved']);
   assert.match(resolved.stdout, /^1 incidents$/m);
+  // The private host turns out to be ours: after `enrich`, its incident is internal and high.
+  const cfg = readFileSync(configPath, 'utf8').replace('- 10.20.0.0/16', '- 10.20.0.0/16\n    - 192.168.7.0/24');
+  writeFileSync(configPath, cfg);
+  const re = await runCli(['enrich', '--config', configPath]);
+  assert.match(re.stdout, /4 internal, 0 private, .*; 1 incidents revised$/m);
+  const priv = JSON.parse((await runCli(['incident', 'show', incidents.find((i) => i.src_ip === '192.168.7.7')!.id, '--config', configPath, '--json'])).stdout) as { scope: string; severity: string };
+  assert.deepEqual([priv.scope, priv.severity], ['internal', 'high']);
   const missing = await runCli(['incident', 'show', 'NOPE', '--config', configPath], { allowFail: true });
   assert.match(missing.stderr, /APIARY_NOT_FOUND/);
   const badStatus = await runCli(['incident', 'set', int5.id, '--config', configPath, '--status', 'done'], { allowFail: true });

@@ -186,6 +186,13 @@ export class SqliteStore implements EventStore {
     }).immediate();
   }
 
+  async reviseIncidents(incidents: readonly IncidentRecord[]): Promise<void> {
+    const stmt = this.db.prepare('UPDATE incidents SET scope = ?, country = ?, kind = ?, severity = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const i of incidents) stmt.run(i.scope, i.country, i.kind, i.severity, i.id);
+    })();
+  }
+
   async listIncidents(f: IncidentFilter = {}): Promise<IncidentRecord[]> {
     const clauses: string[] = [];
     const params: unknown[] = [];
