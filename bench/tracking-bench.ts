@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       `  ingest without enrichment            ${plainRate.toFixed(0)} events/s (reference)`,
       `  ingest with enrichment               ${enrichedRate.toFixed(0)} events/s (ratio ${(enrichedRate / plainRate).toFixed(2)})`,
       `  enrichment of new addresses          ${lookupRate.toFixed(0)} lookups/s`,
-      `  incident tracking (fold + save)      ${trackRate.toFixed(0)} events/s (${folded.length} incident changes)`,
+      `  incident tracking (fold + save)      ${trackRate.toFixed(0)} events/s (${folded.changes} incident changes)`,
       `  report over ${stored} events        ${reportS.toFixed(1)} s wall, ${reportCpuS.toFixed(1)} s CPU (${report.totals.sources.all} sources, ${report.totals.incidents} incidents)`,
       `  (machine load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs while measuring)`,
     ];

@@ -11,8 +11,14 @@ export const LEASE_MS = 15_000;
 /** Events folded per step; bounds memory while catching up on a large import. */
 export const TRACKER_CHUNK = 5000;
 
+/** What one catch-up did. The changes themselves go to the onChanges callback, chunk by chunk. */
+export interface CatchUpResult {
+  events: number;
+  changes: number;
+}
+
 export class IncidentTracker {
-  private running: Promise<IncidentChange[]> | undefined;
+  private running: Promise<CatchUpResult> | undefined;
   private again = false;
 
   constructor(
@@ -22,18 +28,20 @@ export class IncidentTracker {
   ) {}
 
   /** Processes every event stored after the watermark. Calls made while one runs are merged into one more run. */
-  catchUp(): Promise<IncidentChange[]> {
+  catchUp(): Promise<CatchUpResult> {
     if (this.running) {
       this.again = true;
       return this.running;
     }
     this.running = (async () => {
-      const all: IncidentChange[] = [];
+      const total: CatchUpResult = { events: 0, changes: 0 };
       do {
         this.again = false;
-        all.push(...(await this.runOnce()));
+        const r = await this.runOnce();
+        total.events += r.events;
+        total.changes += r.changes;
       } while (this.again);
-      return all;
+      return total;
     })().finally(() => {
       this.running = undefined;
     });
@@ -51,8 +59,8 @@ export class IncidentTracker {
     return true;
   }
 
-  private async runOnce(): Promise<IncidentChange[]> {
-    const out: IncidentChange[] = [];
+  private async runOnce(): Promise<CatchUpResult> {
+    const out: CatchUpResult = { events: 0, changes: 0 };
     let watermark = await this.store.getState(WATERMARK_KEY);
     for (;;) {
       const events: ApiaryEvent[] = await this.store.query({ ...(watermark !== undefined ? { afterId: watermark } : {}), limit: TRACKER_CHUNK, order: 'asc' });
@@ -72,7 +80,8 @@ export class IncidentTracker {
         continue;
       }
       watermark = next;
-      out.push(...changes);
+      out.events += events.length;
+      out.changes += changes.length;
       if (changes.length) await this.onChanges(changes);
       if (events.length < TRACKER_CHUNK) break;
     }
