@@ -85,7 +85,7 @@ test('the tracker folds each stored event once, across runs, and keeps a person\
     const id = first[0]!.incident.id;
     await store.updateIncident(id, { status: 'investigating', note: 'looking', time: '2026-02-01T00:01:00Z' });
     assert.deepEqual(await tracker.catchUp(), { events: 0, changes: 0 }, 'nothing new, nothing folded');
-    assert.deepEqual(seen, []);
+    assert.equal(seen.length, 0);
     await store.insertBatch([ev('2026-02-01T00:10:00Z', 'exploit.attempt')]);
     await new IncidentTracker(store, 3600_000, collect).catchUp();
     const second = seen.splice(0);
