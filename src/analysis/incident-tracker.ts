@@ -1,7 +1,7 @@
 // Keeps the stored incidents up to date: reads events committed since its last run (a watermark on the
 // event id), folds them into incidents and saves them. Restart-safe and exactly-once per stored event.
 import type { ApiaryEvent } from '../events/catalogue.js';
-import type { EventStore, IncidentRecord } from '../store/store.js';
+import type { EventStore } from '../store/store.js';
 import { foldIncidents, type IncidentChange } from './incidents.js';
 
 export const WATERMARK_KEY = 'incidents.watermark';
@@ -67,11 +67,10 @@ export class IncidentTracker {
       if (events.length === 0) break;
       const ips = [...new Set(events.map((e) => e.src_ip))];
       const enrichment = await this.store.getEnrichment(ips);
-      const open = new Map<string, IncidentRecord>();
-      for (const ip of ips) {
-        const [latest] = await this.store.listIncidents({ src: ip, order: 'desc', limit: 1 });
-        if (latest) open.set(ip, latest);
-      }
+      // Only incidents that ended within the quiet gap of this chunk's first event can be extended by it.
+      const earliest = events.reduce((m, e) => (e.time < m ? e.time : m), events[0]!.time);
+      const activeSince = new Date(Math.max(0, Date.parse(earliest) - this.quietGapMs)).toISOString();
+      const open = await this.store.latestIncidents(ips, activeSince);
       const changes = foldIncidents(open, events, enrichment, this.quietGapMs);
       const next = events[events.length - 1]!.id;
       if (!(await this.store.commitIncidents(changes.map((c) => c.incident), { key: WATERMARK_KEY, expected: watermark, next }))) {

@@ -17,6 +17,7 @@ export const UNLOCATED = 'unlocated';
 /** The service name of monthly rows that count every service together. */
 export const ALL_SERVICES = '*';
 const UNLOCATED_GROUPS = [UNLOCATED];
+const NOT_ENRICHED = Object.freeze({ scope: 'external' as Scope, country: null, ignored: false, site: null });
 
 export const SCOPES: readonly Scope[] = ['external', 'internal', 'private'];
 
@@ -99,20 +100,37 @@ interface OpenIncident {
   groupEvents: Map<string, number>;
 }
 
+interface Cell {
+  readonly sources: Set<number>;
+  events: number;
+}
+
 /** Distinct sources (as interned numbers: cheaper to hash than strings) and events per key. */
 class SetCounter {
-  readonly sets = new Map<string, Set<number>>();
-  readonly events = new Map<string, number>();
+  readonly cells = new Map<string, Cell>();
+  cell(key: string): Cell {
+    let c = this.cells.get(key);
+    if (!c) this.cells.set(key, (c = { sources: new Set(), events: 0 }));
+    return c;
+  }
   add(key: string, ip: number, events = 1): void {
-    let s = this.sets.get(key);
-    if (!s) this.sets.set(key, (s = new Set()));
-    s.add(ip);
-    this.events.set(key, (this.events.get(key) ?? 0) + events);
+    const c = this.cell(key);
+    c.sources.add(ip);
+    c.events += events;
   }
   distinct(key: string): number {
-    return this.sets.get(key)?.size ?? 0;
+    return this.cells.get(key)?.sources.size ?? 0;
+  }
+  eventsOf(key: string): number {
+    return this.cells.get(key)?.events ?? 0;
+  }
+  keys(): IterableIterator<string> {
+    return this.cells.keys();
   }
 }
+
+/** The Figure 1 cells one (scope, service, sensor, month) combination counts in, looked up once. */
+type Figure1Cells = readonly [Cell, Cell, Cell, Cell, Cell];
 
 function clip(s: string): string {
   return s.length > MAX_CELL_CHARS ? `${s.slice(0, MAX_CELL_CHARS)}…` : s;
@@ -161,6 +179,7 @@ export class ReportBuilder {
   private readonly malware = new Map<string, { md5: string | null; size: number | null; type: string; urls: Set<string>; sources: Set<string>; events: number; first: string }>();
 
   private readonly ipIds = new Map<string, number>();
+  private readonly figure1Cells = new Map<string, Figure1Cells>();
   /** Groups of a country on the day last asked: events come roughly in time order, so this mostly hits. */
   private readonly groupCache = new Map<string, { day: string; groups: string[] }>();
 
@@ -181,9 +200,9 @@ export class ReportBuilder {
     return groups;
   }
 
-  private info(ip: string): { scope: Scope; country: string | null; ignored: boolean; site: string | null } {
-    const e = this.opts.enrichment.get(ip);
-    return { scope: e?.scope ?? 'external', country: e?.country ?? null, ignored: e?.ignored ?? false, site: e?.site ?? null };
+  /** The stored enrichment, or what an address without one counts as (external, no country). */
+  private info(ip: string): Pick<IpEnrichment, 'scope' | 'country' | 'ignored' | 'site'> {
+    return this.opts.enrichment.get(ip) ?? NOT_ENRICHED;
   }
 
   /** Adds one event (events of one source in time order). Events outside the period or sensors are skipped. */
@@ -207,11 +226,22 @@ export class ReportBuilder {
     this.sensors.add(e.sensor);
     this.services.add(e.protocol);
     const month = e.time.slice(0, 7);
-    this.svcSensor.add(`${scope}\u0000${e.protocol}\u0000${e.sensor}`, id);
-    this.svc.add(`${scope}\u0000${e.protocol}`, id);
-    this.sensor.add(`${scope}\u0000${e.sensor}`, id);
-    this.monthly.add(`${scope}\u0000${month}\u0000${e.protocol}`, id);
-    this.monthly.add(`${scope}\u0000${month}\u0000${ALL_SERVICES}`, id);
+    const combo = `${scope}\u0000${e.protocol}\u0000${e.sensor}\u0000${month}`;
+    let cells = this.figure1Cells.get(combo);
+    if (!cells) {
+      cells = [
+        this.svcSensor.cell(`${scope}\u0000${e.protocol}\u0000${e.sensor}`),
+        this.svc.cell(`${scope}\u0000${e.protocol}`),
+        this.sensor.cell(`${scope}\u0000${e.sensor}`),
+        this.monthly.cell(`${scope}\u0000${month}\u0000${e.protocol}`),
+        this.monthly.cell(`${scope}\u0000${month}\u0000${ALL_SERVICES}`),
+      ];
+      this.figure1Cells.set(combo, cells);
+    }
+    for (const c of cells) {
+      c.sources.add(id);
+      c.events++;
+    }
     this.countries.add(info.country ?? UNLOCATED, id);
 
     const ms = Date.parse(e.time);
@@ -318,11 +348,11 @@ export class ReportBuilder {
       internal: c.distinct(`internal\u0000${suffix}`),
       private: c.distinct(`private\u0000${suffix}`),
     });
-    const eventsOf = (c: SetCounter, suffix: string): number => SCOPES.reduce((n, s) => n + (c.events.get(`${s}\u0000${suffix}`) ?? 0), 0);
-    const keysOf = (c: SetCounter): string[][] => [...new Set([...c.sets.keys()].map((k) => k.split('\u0000').slice(1).join('\u0000')))].sort().map((k) => k.split('\u0000'));
+    const eventsOf = (c: SetCounter, suffix: string): number => SCOPES.reduce((n, s) => n + c.eventsOf(`${s}\u0000${suffix}`), 0);
+    const keysOf = (c: SetCounter): string[][] => [...new Set([...c.keys()].map((k) => k.split('\u0000').slice(1).join('\u0000')))].sort().map((k) => k.split('\u0000'));
     const byDesc = <T>(f: (x: T) => number, tie: (x: T) => string) => (a: T, b: T) => f(b) - f(a) || (tie(a) < tie(b) ? -1 : tie(a) > tie(b) ? 1 : 0);
     const groupNames = [...this.opts.groups.names(), UNLOCATED];
-    const kindCell = (g: string, kind: IncidentKind): ActivityCell => ({ sources: this.groupKind.distinct(`${g}\u0000${kind}`), events: this.groupKind.events.get(`${g}\u0000${kind}`) ?? 0 });
+    const kindCell = (g: string, kind: IncidentKind): ActivityCell => ({ sources: this.groupKind.distinct(`${g}\u0000${kind}`), events: this.groupKind.eventsOf(`${g}\u0000${kind}`) });
     const sourcesAll = SCOPES.reduce((n, s) => n + this.sourcesByScope.get(s)!.size, 0);
     return {
       generated_at: (this.opts.now?.() ?? new Date()).toISOString(),
@@ -368,19 +398,19 @@ export class ReportBuilder {
         return { kind, incidents: k?.incidents ?? 0, events: k?.events ?? 0, external: k?.sources.get('external')!.size ?? 0, internal: k?.sources.get('internal')!.size ?? 0, private: k?.sources.get('private')!.size ?? 0 };
       }),
       countries: {
-        top: [...this.countries.sets.keys()]
+        top: [...this.countries.keys()]
           .filter((c) => c !== UNLOCATED)
-          .map((country) => ({ country, sources: this.countries.distinct(country), events: this.countries.events.get(country) ?? 0 }))
+          .map((country) => ({ country, sources: this.countries.distinct(country), events: this.countries.eventsOf(country) }))
           .sort(byDesc((x) => x.sources, (x) => x.country))
           .slice(0, TOP_ROWS),
         groups: groupNames.map((group) => ({
           group,
-          total: { sources: this.groupTotal.distinct(group), events: this.groupTotal.events.get(group) ?? 0 },
+          total: { sources: this.groupTotal.distinct(group), events: this.groupTotal.eventsOf(group) },
           by_kind: Object.fromEntries(INCIDENT_KINDS.map((k) => [k, kindCell(group, k)])) as Record<IncidentKind, ActivityCell>,
         })),
       },
-      unserved_ports: [...this.ports.sets.keys()]
-        .map((p) => ({ port: Number(p), sources: this.ports.distinct(p), events: this.ports.events.get(p) ?? 0 }))
+      unserved_ports: [...this.ports.keys()]
+        .map((p) => ({ port: Number(p), sources: this.ports.distinct(p), events: this.ports.eventsOf(p) }))
         .sort(byDesc((x) => x.events, (x) => String(x.port).padStart(5, '0')))
         .slice(0, TOP_ROWS),
       credentials: [...this.creds.values()]

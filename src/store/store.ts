@@ -43,6 +43,8 @@ export interface EventStore {
   /** Rewrites scope, country, kind and severity of stored incidents (after re-enrichment); nothing else. */
   reviseIncidents(incidents: readonly IncidentRecord[]): Promise<void>;
   listIncidents(filter?: IncidentFilter): Promise<IncidentRecord[]>;
+  /** The newest incident of each of IPS whose last event is at or after ACTIVE_SINCE (the ones a new event may extend). */
+  latestIncidents(ips: readonly string[], activeSince: string): Promise<Map<string, IncidentRecord>>;
   getIncident(id: string): Promise<IncidentRecord | undefined>;
   /** Sets the status and/or appends a note; resolves with the updated incident (undefined if no such id). */
   updateIncident(id: string, change: { status?: IncidentStatus; note?: string; time: string }): Promise<IncidentRecord | undefined>;

@@ -207,6 +207,20 @@ export class SqliteStore implements EventStore {
     return rows.map(rowToIncident);
   }
 
+  async latestIncidents(ips: readonly string[], activeSince: string): Promise<Map<string, IncidentRecord>> {
+    const out = new Map<string, IncidentRecord>();
+    const unique = [...new Set(ips)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const chunk = unique.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT * FROM incidents WHERE src_ip IN (${chunk.map(() => '?').join(',')}) AND last_seen >= ? ORDER BY first_seen ASC, id ASC`)
+        .all(...chunk, activeSince) as IncidentRow[];
+      // Ascending order: the last row seen per source is its newest incident.
+      for (const r of rows) out.set(r.src_ip, rowToIncident(r));
+    }
+    return out;
+  }
+
   async getIncident(id: string): Promise<IncidentRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
     return row ? rowToIncident(row) : undefined;
