@@ -35,7 +35,7 @@ test('overrides win over the databases; private and loopback ranges are never ge
   const looked: string[] = [];
   const spy = { sources: geoip.sources, lookup: (ip: string) => (looked.push(ip), geoip.lookup(ip)) };
   const e = new Enricher({
-    internal: ['127.0.0.0/24', '150.214.0.0/16'],
+    internal: ['127.0.0.0/24', '150.214.0.0/16', 'fd12:3456::/32'],
     internalAsns: [64512],
     ignore: ['127.0.0.9/32'],
     overrides: [
@@ -56,6 +56,9 @@ test('overrides win over the databases; private and loopback ranges are never ge
   }
   assert.deepEqual(looked, ['8.8.8.8', '8.8.8.9'], 'private addresses never reach the database');
   assert.equal(e.enrich('127.0.0.5').scope, 'internal');
+  assert.equal(e.enrich('::ffff:127.0.0.5').scope, 'internal', 'IPv4-mapped addresses (a sensor listening on ::) match IPv4 ranges');
+  assert.equal(e.enrich('fd12:3456::77').scope, 'internal');
+  assert.equal(e.enrich('fd12:3457::77').scope, 'private');
   assert.equal(e.enrich('10.0.0.1').scope, 'private');
   assert.equal(e.enrich('150.214.1.1').scope, 'internal');
   assert.equal(e.enrich('150.214.1.1').country, 'ES', 'an internal public address is still geolocated');
