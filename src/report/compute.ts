@@ -159,7 +159,7 @@ export class ReportBuilder {
   private events = 0;
   private ignoredEvents = 0;
   private readonly ignoredSources = new Set<string>();
-  private readonly sourcesByScope = new Map<Scope, Set<string>>(SCOPES.map((s) => [s, new Set<string>()]));
+  private readonly sourcesByScope = new Map<Scope, Set<number>>(SCOPES.map((s) => [s, new Set<number>()]));
   private readonly sensors = new Set<string>();
   private readonly services = new Set<string>();
   private readonly svcSensor = new SetCounter();
@@ -222,9 +222,7 @@ export class ReportBuilder {
     const ip = e.src_ip;
     const id = this.ipId(ip);
     const scope = info.scope;
-    this.sourcesByScope.get(scope)!.add(ip);
-    this.sensors.add(e.sensor);
-    this.services.add(e.protocol);
+    this.sourcesByScope.get(scope)!.add(id);
     const month = e.time.slice(0, 7);
     const combo = `${scope}\u0000${e.protocol}\u0000${e.sensor}\u0000${month}`;
     let cells = this.figure1Cells.get(combo);
@@ -237,6 +235,8 @@ export class ReportBuilder {
         this.monthly.cell(`${scope}\u0000${month}\u0000${ALL_SERVICES}`),
       ];
       this.figure1Cells.set(combo, cells);
+      this.sensors.add(e.sensor);
+      this.services.add(e.protocol);
     }
     for (const c of cells) {
       c.sources.add(id);
