@@ -66,6 +66,8 @@ export interface ReportData {
   incidents_by_kind: ({ kind: IncidentKind; incidents: number; events: number } & ScopeCounts)[];
   countries: {
     top: { country: string; sources: number; events: number }[];
+    /** Distinct sources of every located country (the world map), by ISO code. */
+    map: Record<string, number>;
     groups: { group: string; total: ActivityCell; by_kind: Record<IncidentKind, ActivityCell> }[];
   };
   unserved_ports: { port: number; sources: number; events: number }[];
@@ -403,6 +405,7 @@ export class ReportBuilder {
           .map((country) => ({ country, sources: this.countries.distinct(country), events: this.countries.eventsOf(country) }))
           .sort(byDesc((x) => x.sources, (x) => x.country))
           .slice(0, TOP_ROWS),
+        map: Object.fromEntries([...this.countries.keys()].filter((c) => c !== UNLOCATED).sort().map((c) => [c, this.countries.distinct(c)])),
         groups: groupNames.map((group) => ({
           group,
           total: { sources: this.groupTotal.distinct(group), events: this.groupTotal.eventsOf(group) },

@@ -26,6 +26,7 @@ export function renderCsv(r: ReportData): string {
   for (const x of r.figure2.internal_hosts) add('figure2.internal_hosts', x.ip, x);
   for (const x of r.incidents_by_kind) add('incidents_by_kind', x.kind, x);
   for (const x of r.countries.top) add('countries', x.country, x);
+  for (const [country, sources] of Object.entries(r.countries.map)) add('countries.map', country, { sources });
   for (const g of r.countries.groups) {
     add('groups', g.group, { all_sources: g.total.sources, all_events: g.total.events });
     for (const [k, c] of Object.entries(g.by_kind)) add('groups', g.group, { [`${k}_sources`]: c.sources, [`${k}_events`]: c.events });

@@ -83,7 +83,7 @@ export function renderHtml(r: ReportData): string {
 
   // Countries and groups.
   out.push('<section id="countries"><h2>Countries and country groups</h2>');
-  out.push(worldMapSvg('world-map', new Map(r.countries.top.map((c) => [c.country, c.sources]))));
+  out.push(worldMapSvg('world-map', new Map(Object.entries(r.countries.map))));
   const top = r.countries.top.slice(0, HTML_TOP_ROWS);
   out.push(barChart('countries-top', 'Top countries by distinct source IPs', top.map((c) => `${countryName(c.country)} (${c.country})`), [{ name: 'distinct IPs', color: COLORS.external, values: top.map((c) => c.sources) }]));
   out.push(table(['country', 'code', 'distinct IPs', 'events'], top.map((c) => [countryName(c.country), c.country, c.sources, c.events]), [false, false, true, true]));

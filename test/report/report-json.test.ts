@@ -118,6 +118,10 @@ test('report --format json: every number equals an independent count over labell
     new Map(report.countries.top.map((c: { country: string; sources: number; events: number }) => [c.country, [c.sources, c.events]])),
     new Map(keys(located.map(countryOf)).map((c) => [c, [distinct(located.filter((l) => countryOf(l) === c).map((l) => l.spec.src)), located.filter((l) => countryOf(l) === c).length]])),
   );
+  assert.deepEqual(
+    report.countries.map,
+    Object.fromEntries(keys(located.map(countryOf)).map((c) => [c, distinct(located.filter((l) => countryOf(l) === c).map((l) => l.spec.src))])),
+  );
   const groupNames = ['nato', 'nato-candidate', 'nato-partner', 'eu', 'non-nato', 'unlocated'];
   assert.deepEqual(report.countries.groups.map((g: { group: string }) => g.group), groupNames);
   for (const g of report.countries.groups) {
