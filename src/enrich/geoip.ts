@@ -73,7 +73,14 @@ function openMmdb<T>(path: string, key: string, expect: RegExp): Reader<T & obje
 
 /** Opens the configured (or shipped) databases; throws APIARY_GEOIP naming the key on any bad file. */
 export function openGeoIp(cfg: GeoIpConfig = {}): GeoIp {
-  const countryPath = cfg.country_db ?? shippedCountryDb();
+  let countryPath = cfg.country_db;
+  if (countryPath === undefined) {
+    try {
+      countryPath = shippedCountryDb();
+    } catch (err) {
+      throw new ApiaryError('APIARY_GEOIP', `the shipped country database (@ip-location-db/geo-whois-asn-country-mmdb) is not installed (${(err as Error).message.split('\n')[0]}); reinstall Apiary's dependencies or set geoip.country_db`);
+    }
+  }
   const countries = openMmdb<CountryRecord>(countryPath, cfg.country_db ? 'geoip.country_db' : '(shipped country database)', /(country|city)/i);
   let asnLookup: (ip: string) => AsnRecord | undefined;
   let asnSource: string;
