@@ -13,6 +13,10 @@ import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { ShellEnvironment } from '../sensors/shell/environment.js';
 import { startWebFamily } from './web-family.js';
+import { EnrichmentStage } from '../collector/enrichment.js';
+import { enricherFromConfig } from '../enrich/from-config.js';
+import { IncidentTracker, LEASE_KEY } from '../analysis/incident-tracker.js';
+import { AlertManager } from '../alerts/alert-manager.js';
 
 export interface RunningApiary {
   config: Config;
@@ -40,11 +44,28 @@ function makeShellEnvironment(config: Config, sink: Collector): ShellEnvironment
 }
 
 export async function startApiary(config: Config, log: Logger): Promise<RunningApiary> {
+  // GeoIP first: a missing or corrupt database stops start-up before anything listens.
+  const enrichment = new EnrichmentStage(enricherFromConfig(config));
   const store = new SqliteStore(config.store.sqlite.path);
   const outputs: EventOutput[] = [];
   if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path));
   if (config.outputs.cowrie_json) outputs.push(new CowrieJsonOutput(config.outputs.cowrie_json.path));
-  const collector = new Collector(store, log.child({ part: 'collector' }), outputs);
+  const collector = new Collector(store, log.child({ part: 'collector' }), outputs, enrichment);
+  const alerts = new AlertManager(config.alerts, store, log.child({ part: 'alerts' }));
+  const tracker = new IncidentTracker(store, config.incidents.quiet_gap_s * 1000, (changes) => alerts.handle(changes));
+  const track = (): void => {
+    tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed; it resumes with the next batch'));
+  };
+  collector.onCommitted(track);
+  // Keep the tracking lease while running, so that CLI commands leave folding (and alerting) to us.
+  const owner = `apiary:${process.pid}:${config.sensor}`;
+  const renew = (): void => {
+    tracker.holdLease(owner).catch((err: unknown) => log.warn({ err }, 'cannot renew the incident tracking lease'));
+  };
+  renew();
+  const leaseTimer = setInterval(renew, 5000);
+  leaseTimer.unref();
+  track();
   const gate = new ConnectionGate(config.limits.per_source_connections, config.limits.global_connections, (src, limit, refused, windowMs) => {
     createSessionEmitter(collector, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(
       'connection.limited',
@@ -78,6 +99,10 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
         await Promise.all(services.map((s) => s.close()));
         gate.flushSummaries();
         await collector.close();
+        clearInterval(leaseTimer);
+        await tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed at shutdown'));
+        await store.setState(LEASE_KEY, '{}').catch(() => {});
+        await alerts.close();
         await store.close();
       })();
       return closing;

@@ -7,6 +7,7 @@ import { createLogger } from '../log/logger.js';
 import { startApiary } from './app.js';
 import { runEvents } from './events-command.js';
 import { runImport } from './import-command.js';
+import { runEnrich, runIncident, runIncidents, runReport } from './tracking-commands.js';
 
 const USAGE = `usage: apiary <command> [options]
 
@@ -16,6 +17,15 @@ commands:
                                    list stored events (a table, or JSON lines with --json; --source adds imported records)
   import cowrie|kippo|dionaea FILE... [--sensor NAME] [--config FILE]
                                    import existing honeypot logs (exit status 3: some records skipped)
+  enrich [--config FILE] [--since T] [--until T]
+                                   (re)compute country, ASN and internal/external for stored sources
+  incidents [--config FILE] [--status S] [--internal] [--json]
+                                   list incidents (statuses: new, investigating, resolved, false_positive)
+  incident show ID [--json]        one incident in full
+  incident set ID [--status S] [--note TEXT]
+                                   set an incident's status and/or add a note
+  report --format html|pdf|json|csv --out FILE [--from DATE] [--to DATE] [--sensor NAME]...
+                                   the incident report for a period (PDF needs Debian's chromium)
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -30,6 +40,14 @@ export async function main(argv: string[]): Promise<number> {
       return runConfig(rest);
     case 'import':
       return runImport(rest);
+    case 'enrich':
+      return runEnrich(rest);
+    case 'incidents':
+      return runIncidents(rest);
+    case 'incident':
+      return runIncident(rest);
+    case 'report':
+      return runReport(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ApiaryEvent } from '../events/catalogue.js';
 import type { EventSink } from '../events/emitter.js';
 import type { EventStore } from '../store/store.js';
+import type { EnrichmentStage } from './enrichment.js';
 
 /** Events per transaction. */
 export const MAX_BATCH = 1000;
@@ -41,6 +42,7 @@ export class Collector implements EventSink {
     private readonly store: EventStore,
     private readonly log: Logger,
     private readonly outputs: readonly EventOutput[] = [],
+    private readonly enrichment?: EnrichmentStage,
   ) {}
 
   write(event: ApiaryEvent): void {
@@ -97,6 +99,7 @@ export class Collector implements EventSink {
         this.stats.duplicates += batch.length - stored;
         this.stats.pending = this.queue.length;
         this.retryDelay = 0;
+        await this.enrich(batch);
         this.publish(batch);
       } catch (err) {
         this.stats.storeFailures++;
@@ -106,6 +109,16 @@ export class Collector implements EventSink {
       }
       // Yield between batches so sensors keep serving during a large backlog.
       await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** Enrichment failures never lose events: they are stored, and `apiary enrich` can redo it. */
+  private async enrich(batch: readonly ApiaryEvent[]): Promise<void> {
+    if (!this.enrichment) return;
+    try {
+      await this.store.upsertEnrichment(this.enrichment.recordsFor(batch));
+    } catch (err) {
+      this.log.error({ err }, 'enrichment failed for a stored batch; run "apiary enrich" to redo it');
     }
   }
 

@@ -103,8 +103,14 @@ function resolvePaths(config: ParsedConfig, baseDir: string): Config {
   const sqlitePath = config.store.sqlite.path ? resolve(baseDir, config.store.sqlite.path) : resolve(data_dir, 'apiary.db');
   const jsonl = config.outputs.jsonl ? { path: resolve(baseDir, config.outputs.jsonl.path) } : undefined;
   const cowrieJson = config.outputs.cowrie_json ? { path: resolve(baseDir, config.outputs.cowrie_json.path) } : undefined;
+  const geoip = {
+    ...config.geoip,
+    ...(config.geoip.country_db ? { country_db: resolve(baseDir, config.geoip.country_db) } : {}),
+    ...(config.geoip.asn_db ? { asn_db: resolve(baseDir, config.geoip.asn_db) } : {}),
+  };
   return {
     ...config,
+    geoip,
     data_dir,
     store: { sqlite: { path: sqlitePath } },
     outputs: { ...config.outputs, ...(jsonl ? { jsonl } : {}), ...(cowrieJson ? { cowrie_json: cowrieJson } : {}) },

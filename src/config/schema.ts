@@ -238,6 +238,88 @@ export const sipService = z
   })
   .strict();
 
+const asNumber = z.number().int().min(0).max(4_294_967_295);
+const countryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code in capitals, e.g. "ES"');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2023-04-04');
+
+export const geoipSchema = z
+  .object({
+    /** A GeoLite2/GeoIP2 Country or City .mmdb; the shipped free database when unset. */
+    country_db: z.string().min(1).optional(),
+    /** A GeoLite2/GeoIP2 ASN .mmdb; the shipped free ASN table when unset. */
+    asn_db: z.string().min(1).optional(),
+    /** CIDR ranges mapped to a country, ASN or site name; they win over the databases. */
+    overrides: z
+      .array(
+        z
+          .object({ cidr, country: countryCode.optional(), asn: asNumber.optional(), as_org: z.string().max(200).optional(), site: z.string().min(1).max(200).optional() })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+
+export const countryGroupSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, "_" and "-", e.g. "five-eyes"'),
+    description: z.string().max(200).default(''),
+    /** "XX" (always a member) or { country, since, until } for a spell of membership. */
+    members: z
+      .array(z.union([countryCode, z.object({ country: countryCode, since: isoDate.optional(), until: isoDate.optional() }).strict()]))
+      .min(1),
+  })
+  .strict();
+
+export const incidentsSchema = z
+  .object({
+    /** A source quiet for this long starts a new incident when it comes back. */
+    quiet_gap_s: z.number().int().min(1).max(30 * 86_400).default(3600),
+  })
+  .strict();
+
+export const severity = z.enum(['low', 'medium', 'high', 'critical']);
+
+export const alertsSchema = z
+  .object({
+    /** Incidents at or above this severity are alerted; internal sources are always alerted. */
+    min_severity: severity.default('high'),
+    /** A warn-level log line per alert. */
+    log: z.boolean().default(true),
+    webhook: z
+      .object({
+        url: z.string().url().refine((u) => /^https?:/.test(u), 'an http:// or https:// URL'),
+        timeout_ms: z.number().int().min(100).max(60_000).default(3000),
+        /** Further tries after a failure (network error or non-2xx answer). */
+        retries: z.number().int().min(0).max(10).default(3),
+        headers: z.record(z.string().max(4096)).default({}),
+      })
+      .strict()
+      .optional(),
+    syslog: z
+      .object({
+        host: z.string().refine((h) => isIP(h) !== 0, 'an IP address (no name is resolved)'),
+        port: z.number().int().min(1).max(65535).default(514),
+        protocol: z.enum(['udp', 'tcp']).default('udp'),
+        format: z.enum(['rfc5424', 'cef']).default('rfc5424'),
+        /** Syslog facility number (16 = local0). */
+        facility: z.number().int().min(0).max(23).default(16),
+      })
+      .strict()
+      .optional(),
+    rate_limit: z
+      .object({
+        /** Alerts one source address may raise per hour. */
+        per_source_per_hour: z.number().int().min(1).max(100_000).default(10),
+        /** Alerts per minute over all sources. */
+        global_per_minute: z.number().int().min(1).max(100_000).default(60),
+      })
+      .strict()
+      .default({}),
+    /** Sources never alerted (they are still recorded and counted). */
+    ignore: z.array(cidr).default([]),
+  })
+  .strict();
+
 export const limitsSchema = z
   .object({
     /** Open connections one source address may hold across all services. */
@@ -261,9 +343,18 @@ export const configSchema = z
       .default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'apiary'),
     data_dir: z.string().min(1).default('./apiary-data'),
     networks: z
-      .object({ internal: z.array(cidr).default([]), ignore: z.array(cidr).default([]) })
+      .object({
+        internal: z.array(cidr).default([]),
+        ignore: z.array(cidr).default([]),
+        /** The organisation's own AS numbers: a source in one of them is internal too. */
+        internal_asns: z.array(asNumber).default([]),
+      })
       .strict()
       .default({}),
+    geoip: geoipSchema.default({}),
+    country_groups: z.array(countryGroupSchema).default([]),
+    incidents: incidentsSchema.default({}),
+    alerts: alertsSchema.default({}),
     auth: z.array(authRule).default(DEFAULT_AUTH_RULES),
     services: z
       .object({
@@ -320,3 +411,4 @@ export type SipServiceConfig = z.infer<typeof sipService>;
 
 /** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data. */
 export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} } };
+export type AlertsConfig = z.infer<typeof alertsSchema>;

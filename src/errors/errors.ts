@@ -10,6 +10,9 @@ export const ERROR_CODES = {
   APIARY_HOST_KEY: 'an SSH host key in the data directory cannot be read or generated',
   APIARY_CLI_USAGE: 'a command-line flag or argument is missing or malformed',
   APIARY_TLS_CERT: 'the HTTPS certificate in the data directory cannot be read or generated',
+  APIARY_GEOIP: 'a GeoIP database (configured or shipped) is missing, unreadable, corrupt or of the wrong type',
+  APIARY_NOT_FOUND: 'the incident (or other record) named on the command line does not exist',
+  APIARY_REPORT: 'a report could not be written (output path, or PDF without Chromium)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,8 @@ export interface EventFilter {
   until?: string;
   limit?: number;
   order?: 'asc' | 'desc';
+  /** Only events whose id sorts after this one (keyset paging). */
+  afterId?: string;
 }
 
 export interface EventStore {
@@ -22,6 +24,102 @@ export interface EventStore {
   query(filter: EventFilter): Promise<ApiaryEvent[]>;
   count(filter?: EventFilter): Promise<number>;
   close(): Promise<void>;
+
+  // Incident tracking (enrichment beside events, incidents with a person's status and notes).
+  /** Every matching event in order, without the row cap of query(); for counting passes over a period. */
+  scan(filter: EventFilter): AsyncIterable<ApiaryEvent>;
+  /** Distinct source addresses of the matching events. */
+  distinctSources(filter: EventFilter): Promise<string[]>;
+  /** Inserts or replaces enrichment records, one per source address. */
+  upsertEnrichment(records: readonly IpEnrichment[]): Promise<void>;
+  /** Enrichment of IPS (or of every address when IPS is undefined). */
+  getEnrichment(ips?: readonly string[]): Promise<Map<string, IpEnrichment>>;
+  /**
+   * Saves what the tracker computed and moves its watermark from EXPECTED to NEXT, atomically; does
+   * nothing and resolves false when another tracker moved the watermark first. Never touches the
+   * status, notes or alerted_at of a stored incident.
+   */
+  commitIncidents(incidents: readonly IncidentRecord[], watermark: { key: string; expected: string | undefined; next: string }): Promise<boolean>;
+  /** Rewrites scope, country, kind and severity of stored incidents (after re-enrichment); nothing else. */
+  reviseIncidents(incidents: readonly IncidentRecord[]): Promise<void>;
+  listIncidents(filter?: IncidentFilter): Promise<IncidentRecord[]>;
+  /** The newest incident of each of IPS whose last event is at or after ACTIVE_SINCE (the ones a new event may extend). */
+  latestIncidents(ips: readonly string[], activeSince: string): Promise<Map<string, IncidentRecord>>;
+  getIncident(id: string): Promise<IncidentRecord | undefined>;
+  /** Sets the status and/or appends a note; resolves with the updated incident (undefined if no such id). */
+  updateIncident(id: string, change: { status?: IncidentStatus; note?: string; time: string }): Promise<IncidentRecord | undefined>;
+  /** Marks the incident alerted; true only for the first caller, so an incident is alerted once. */
+  claimAlert(id: string, time: string): Promise<boolean>;
+  getState(key: string): Promise<string | undefined>;
+  setState(key: string, value: string): Promise<void>;
+}
+
+export type Scope = 'internal' | 'external' | 'private';
+
+/** What is known about one source address, stored beside the events (table ip_enrichment). */
+export interface IpEnrichment {
+  ip: string;
+  scope: Scope;
+  /** In networks.ignore: the operators' own hosts, left out of every count. */
+  ignored: boolean;
+  country: string | null;
+  asn: number | null;
+  as_org: string | null;
+  site: string | null;
+  /** Where country/ASN came from. */
+  source: 'override' | 'geoip' | 'none';
+  enriched_at: string;
+}
+
+export const INCIDENT_KINDS = ['scan', 'brute_force', 'intrusion', 'exploitation', 'malware_propagation'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const INCIDENT_STATUSES = ['new', 'investigating', 'resolved', 'false_positive'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** Counters the tracker keeps per incident; the kind is derived from them. */
+export interface IncidentActivity {
+  events: number;
+  connections: number;
+  probes: number;
+  failed_logins: number;
+  successful_logins: number;
+  commands: number;
+  exploits: number;
+  smb_exploits: number;
+  downloads: number;
+  uploads: number;
+  sensors: string[];
+  protocols: string[];
+  dst_ports: number[];
+}
+
+export interface IncidentRecord {
+  /** The id of the incident's first event. */
+  id: string;
+  src_ip: string;
+  scope: Scope;
+  country: string | null;
+  first_seen: string;
+  last_seen: string;
+  kind: IncidentKind;
+  severity: Severity;
+  status: IncidentStatus;
+  notes: { time: string; text: string }[];
+  activity: IncidentActivity;
+  alerted_at: string | null;
+}
+
+export interface IncidentFilter {
+  status?: IncidentStatus;
+  scope?: Scope;
+  src?: string;
+  /** Incidents whose last event is at or after this time. */
+  activeSince?: string;
+  limit?: number;
+  /** By first_seen: oldest first (default) or newest first. */
+  order?: 'asc' | 'desc';
 }
 
 /** The most rows one query returns, whatever the caller asks. */

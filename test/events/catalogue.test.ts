@@ -1,21 +1,14 @@
 // Keeps the event catalogue, docs/events.md, docs/errors.md and the code that emits events in step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { CATALOGUE, EVENT_TYPES, flattenEvent, validateEvent } from '../../src/events/catalogue.js';
 import { createSessionEmitter, type EventSink } from '../../src/events/emitter.js';
 import { ERROR_CODES } from '../../src/errors/errors.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
+import { sourceFiles } from '../helpers/source-files.js';
 
-function sources(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) sources(p, out);
-    else if (p.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
+const sources = sourceFiles;
 
 test('every catalogued type is documented in docs/events.md, and nothing else is', () => {
   const doc = readFileSync('docs/events.md', 'utf8');

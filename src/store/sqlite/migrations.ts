@@ -20,4 +20,33 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX events_session ON events(session, id);`,
   // Imported events keep their original record (JSON) beside the payload; NULL for live events.
   `ALTER TABLE events ADD COLUMN source TEXT;`,
+  // Incident tracking: enrichment per source address, incidents, and the tracker's progress.
+  `CREATE TABLE ip_enrichment (
+     ip TEXT NOT NULL PRIMARY KEY,
+     scope TEXT NOT NULL,
+     ignored INTEGER NOT NULL,
+     country TEXT,
+     asn INTEGER,
+     as_org TEXT,
+     site TEXT,
+     source TEXT NOT NULL,
+     enriched_at TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE incidents (
+     id TEXT NOT NULL PRIMARY KEY,
+     src_ip TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     country TEXT,
+     first_seen TEXT NOT NULL,
+     last_seen TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     status TEXT NOT NULL DEFAULT 'new',
+     notes TEXT NOT NULL DEFAULT '[]',
+     activity TEXT NOT NULL,
+     alerted_at TEXT
+   ) WITHOUT ROWID;
+   CREATE INDEX incidents_src ON incidents(src_ip, first_seen);
+   CREATE INDEX incidents_last ON incidents(last_seen);
+   CREATE TABLE tracker_state (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
 ];

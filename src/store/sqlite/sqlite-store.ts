@@ -4,7 +4,15 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiaryEvent } from '../../events/catalogue.js';
 import { ApiaryError } from '../../errors/errors.js';
-import { MAX_QUERY_ROWS, type EventFilter, type EventStore } from '../store.js';
+import {
+  MAX_QUERY_ROWS,
+  type EventFilter,
+  type EventStore,
+  type IncidentFilter,
+  type IncidentRecord,
+  type IncidentStatus,
+  type IpEnrichment,
+} from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 interface Row {
@@ -91,6 +99,7 @@ export class SqliteStore implements EventStore {
     if (f.sensor !== undefined) add('sensor = ?', f.sensor);
     if (f.since !== undefined) add('time >= ?', f.since);
     if (f.until !== undefined) add('time < ?', f.until);
+    if (f.afterId !== undefined) add('id > ?', f.afterId);
     return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
   }
 
@@ -107,6 +116,141 @@ export class SqliteStore implements EventStore {
     return (this.db.prepare(`SELECT count(*) AS n FROM events ${sql}`).get(...params) as { n: number }).n;
   }
 
+  /** Rows per page of scan(): keyset paging keeps the connection free between pages for writers. */
+  static readonly SCAN_PAGE = 5000;
+
+  async *scan(f: EventFilter): AsyncIterable<ApiaryEvent> {
+    let afterId = f.afterId;
+    let left = f.limit ?? Number.POSITIVE_INFINITY;
+    for (;;) {
+      const { sql, params } = this.where({ ...f, afterId });
+      const page = Math.min(SqliteStore.SCAN_PAGE, left);
+      if (page <= 0) return;
+      // Raw rows (arrays) skip building a keyed object per row that would be thrown away at once.
+      const rows = this.db
+        .prepare(`SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload FROM events ${sql} ORDER BY id ASC LIMIT ?`)
+        .raw()
+        .all(...params, page) as RawRow[];
+      for (const r of rows) yield rawToEvent(r);
+      left -= rows.length;
+      if (rows.length < page) return;
+      afterId = rows[rows.length - 1]![0];
+    }
+  }
+
+  async distinctSources(f: EventFilter): Promise<string[]> {
+    const { sql, params } = this.where(f);
+    return (this.db.prepare(`SELECT DISTINCT src_ip FROM events ${sql}`).pluck().all(...params) as string[]);
+  }
+
+  async upsertEnrichment(records: readonly IpEnrichment[]): Promise<void> {
+    if (records.length === 0) return;
+    const stmt = this.db.prepare(
+      `INSERT OR REPLACE INTO ip_enrichment (ip, scope, ignored, country, asn, as_org, site, source, enriched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of records) stmt.run(r.ip, r.scope, r.ignored ? 1 : 0, r.country, r.asn, r.as_org, r.site, r.source, r.enriched_at);
+    })();
+  }
+
+  async getEnrichment(ips?: readonly string[]): Promise<Map<string, IpEnrichment>> {
+    const out = new Map<string, IpEnrichment>();
+    const take = (rows: EnrichmentRow[]): void => {
+      for (const r of rows) out.set(r.ip, { ...r, ignored: r.ignored === 1 } as IpEnrichment);
+    };
+    if (ips === undefined) {
+      take(this.db.prepare('SELECT * FROM ip_enrichment').all() as EnrichmentRow[]);
+      return out;
+    }
+    const unique = [...new Set(ips)];
+    // SQLite's default limit on bound parameters is 32766; stay well under it.
+    for (let i = 0; i < unique.length; i += 500) {
+      const chunk = unique.slice(i, i + 500);
+      take(this.db.prepare(`SELECT * FROM ip_enrichment WHERE ip IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as EnrichmentRow[]);
+    }
+    return out;
+  }
+
+  async commitIncidents(incidents: readonly IncidentRecord[], wm: { key: string; expected: string | undefined; next: string }): Promise<boolean> {
+    const stmt = this.db.prepare(
+      `INSERT INTO incidents (id, src_ip, scope, country, first_seen, last_seen, kind, severity, status, notes, activity, alerted_at)
+       VALUES (@id, @src_ip, @scope, @country, @first_seen, @last_seen, @kind, @severity, @status, @notes, @activity, @alerted_at)
+       ON CONFLICT(id) DO UPDATE SET scope = excluded.scope, country = excluded.country, first_seen = excluded.first_seen,
+         last_seen = excluded.last_seen, kind = excluded.kind, severity = excluded.severity, activity = excluded.activity`,
+    );
+    return this.db.transaction(() => {
+      const current = this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(wm.key) as string | undefined;
+      if (current !== wm.expected) return false;
+      for (const i of incidents) stmt.run({ ...i, notes: JSON.stringify(i.notes), activity: JSON.stringify(i.activity) });
+      this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(wm.key, wm.next);
+      return true;
+    }).immediate();
+  }
+
+  async reviseIncidents(incidents: readonly IncidentRecord[]): Promise<void> {
+    const stmt = this.db.prepare('UPDATE incidents SET scope = ?, country = ?, kind = ?, severity = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const i of incidents) stmt.run(i.scope, i.country, i.kind, i.severity, i.id);
+    })();
+  }
+
+  async listIncidents(f: IncidentFilter = {}): Promise<IncidentRecord[]> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (f.status !== undefined) (clauses.push('status = ?'), params.push(f.status));
+    if (f.scope !== undefined) (clauses.push('scope = ?'), params.push(f.scope));
+    if (f.src !== undefined) (clauses.push('src_ip = ?'), params.push(f.src));
+    if (f.activeSince !== undefined) (clauses.push('last_seen >= ?'), params.push(f.activeSince));
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
+    const dir = f.order === 'desc' ? 'DESC' : 'ASC';
+    const rows = this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY first_seen ${dir}, id ${dir} LIMIT ?`).all(...params, limit) as IncidentRow[];
+    return rows.map(rowToIncident);
+  }
+
+  async latestIncidents(ips: readonly string[], activeSince: string): Promise<Map<string, IncidentRecord>> {
+    const out = new Map<string, IncidentRecord>();
+    const unique = [...new Set(ips)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const chunk = unique.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT * FROM incidents WHERE src_ip IN (${chunk.map(() => '?').join(',')}) AND last_seen >= ? ORDER BY first_seen ASC, id ASC`)
+        .all(...chunk, activeSince) as IncidentRow[];
+      // Ascending order: the last row seen per source is its newest incident.
+      for (const r of rows) out.set(r.src_ip, rowToIncident(r));
+    }
+    return out;
+  }
+
+  async getIncident(id: string): Promise<IncidentRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
+    return row ? rowToIncident(row) : undefined;
+  }
+
+  async updateIncident(id: string, change: { status?: IncidentStatus; note?: string; time: string }): Promise<IncidentRecord | undefined> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
+      if (!row) return undefined;
+      const inc = rowToIncident(row);
+      if (change.status !== undefined) inc.status = change.status;
+      if (change.note !== undefined) inc.notes.push({ time: change.time, text: change.note });
+      this.db.prepare('UPDATE incidents SET status = ?, notes = ? WHERE id = ?').run(inc.status, JSON.stringify(inc.notes), id);
+      return inc;
+    })();
+  }
+
+  async claimAlert(id: string, time: string): Promise<boolean> {
+    return this.db.prepare('UPDATE incidents SET alerted_at = ? WHERE id = ? AND alerted_at IS NULL').run(time, id).changes === 1;
+  }
+
+  async getState(key: string): Promise<string | undefined> {
+    return this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(key, value);
+  }
+
   /** Runs SQLite's full integrity check; "ok" when the file is sound. */
   integrityCheck(): string {
     return String(this.db.pragma('integrity_check', { simple: true }));
@@ -115,6 +259,28 @@ export class SqliteStore implements EventStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+interface EnrichmentRow extends Omit<IpEnrichment, 'ignored'> {
+  ignored: number;
+}
+
+interface IncidentRow extends Omit<IncidentRecord, 'notes' | 'activity'> {
+  notes: string;
+  activity: string;
+}
+
+function rowToIncident(r: IncidentRow): IncidentRecord {
+  return { ...r, notes: JSON.parse(r.notes) as IncidentRecord['notes'], activity: JSON.parse(r.activity) as IncidentRecord['activity'] };
+}
+
+type RawRow = [string, string, string, string, string, string, string, number, string, number, string];
+
+function rawToEvent(r: RawRow): ApiaryEvent {
+  return {
+    id: r[0], time: r[1], type: r[2], sensor: r[3], session: r[4], protocol: r[5],
+    src_ip: r[6], src_port: r[7], dst_ip: r[8], dst_port: r[9], payload: JSON.parse(r[10]),
+  } as ApiaryEvent;
 }
 
 function rowToEvent(r: Row): ApiaryEvent {

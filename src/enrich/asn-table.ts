@@ -1,0 +1,144 @@
+// The ASN database shipped by @ip-location-db/asn (RouteViews + DB-IP, CC BY 4.0), read from its numeric
+// CSV ranges into sorted typed arrays and searched by binary search. Used when no ASN .mmdb is configured.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { normaliseIp } from './networks.js';
+
+export interface AsnRecord {
+  asn: number;
+  org: string;
+}
+
+/** Longest line accepted in the CSV; a longer one means the file is not what we expect. */
+export const MAX_CSV_LINE = 4096;
+
+/** Where the shipped package keeps its files. */
+export function shippedAsnDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('@ip-location-db/asn/package.json'));
+}
+
+/** "start,end,asn,org" with org optionally double-quoted (RFC 4180 quotes). Undefined when malformed. */
+export function parseRangeLine(line: string): [string, string, number, string] | undefined {
+  if (line.length === 0 || line.length > MAX_CSV_LINE) return undefined;
+  const a = line.indexOf(',');
+  const b = a < 0 ? -1 : line.indexOf(',', a + 1);
+  const c = b < 0 ? -1 : line.indexOf(',', b + 1);
+  if (c < 0) return undefined;
+  const asn = Number(line.slice(b + 1, c));
+  if (!Number.isInteger(asn) || asn < 0) return undefined;
+  let org = line.slice(c + 1);
+  if (org.startsWith('"')) {
+    if (!org.endsWith('"') || org.length < 2) return undefined;
+    org = org.slice(1, -1).replace(/""/g, '"');
+  }
+  return [line.slice(0, a), line.slice(a + 1, b), asn, org];
+}
+
+/** 128-bit value of an IPv6 address (already validated). */
+export function ipv6ToBigInt(ip: string): bigint {
+  let text = ip;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const hi = (Number(v4[1]) << 8) | Number(v4[2]);
+    const lo = (Number(v4[3]) << 8) | Number(v4[4]);
+    text = `${text.slice(0, v4.index)}${hi.toString(16)}:${lo.toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  let v = 0n;
+  for (const g of groups) v = (v << 16n) | BigInt(parseInt(g || '0', 16));
+  return v;
+}
+
+export function ipv4ToNumber(ip: string): number {
+  const p = ip.split('.');
+  return ((Number(p[0]) << 24) >>> 0) + (Number(p[1]) << 16) + (Number(p[2]) << 8) + Number(p[3]);
+}
+
+export class AsnTable {
+  private constructor(
+    private readonly v4start: Uint32Array,
+    private readonly v4end: Uint32Array,
+    private readonly v4rec: Uint32Array,
+    private readonly v6start: bigint[],
+    private readonly v6end: bigint[],
+    private readonly v6rec: Uint32Array,
+    private readonly records: AsnRecord[],
+  ) {}
+
+  /** Loads the two numeric CSVs from DIR (the shipped package by default). Throws on a malformed file. */
+  static load(dir = shippedAsnDir()): AsnTable {
+    const records: AsnRecord[] = [];
+    const index = new Map<string, number>();
+    const recordOf = (asn: number, org: string): number => {
+      const key = `${asn}|${org}`;
+      let i = index.get(key);
+      if (i === undefined) {
+        i = records.length;
+        records.push({ asn, org });
+        index.set(key, i);
+      }
+      return i;
+    };
+    const read = (file: string): string[] => readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.length > 0);
+    const v4lines = read('asn-ipv4-num.csv');
+    const v4start = new Uint32Array(v4lines.length);
+    const v4end = new Uint32Array(v4lines.length);
+    const v4rec = new Uint32Array(v4lines.length);
+    v4lines.forEach((line, i) => {
+      const r = parseRangeLine(line);
+      if (!r) throw new Error(`asn-ipv4-num.csv line ${i + 1} is malformed`);
+      v4start[i] = Number(r[0]);
+      v4end[i] = Number(r[1]);
+      v4rec[i] = recordOf(r[2], r[3]);
+    });
+    const v6lines = read('asn-ipv6-num.csv');
+    const v6start: bigint[] = new Array<bigint>(v6lines.length);
+    const v6end: bigint[] = new Array<bigint>(v6lines.length);
+    const v6rec = new Uint32Array(v6lines.length);
+    v6lines.forEach((line, i) => {
+      const r = parseRangeLine(line);
+      if (!r || !/^\d+$/.test(r[0]) || !/^\d+$/.test(r[1])) throw new Error(`asn-ipv6-num.csv line ${i + 1} is malformed`);
+      v6start[i] = BigInt(r[0]);
+      v6end[i] = BigInt(r[1]);
+      v6rec[i] = recordOf(r[2], r[3]);
+    });
+    return new AsnTable(v4start, v4end, v4rec, v6start, v6end, v6rec, records);
+  }
+
+  get size(): number {
+    return this.v4start.length + this.v6start.length;
+  }
+
+  lookup(ip: string): AsnRecord | undefined {
+    const n = normaliseIp(ip);
+    if (!n) return undefined;
+    if (n.family === 'ipv4') {
+      const v = ipv4ToNumber(n.ip);
+      const i = lastAtOrBelow(this.v4start.length, (k) => this.v4start[k]! <= v);
+      return i >= 0 && v <= this.v4end[i]! ? this.records[this.v4rec[i]!] : undefined;
+    }
+    const v = ipv6ToBigInt(n.ip);
+    const i = lastAtOrBelow(this.v6start.length, (k) => this.v6start[k]! <= v);
+    return i >= 0 && v <= this.v6end[i]! ? this.records[this.v6rec[i]!] : undefined;
+  }
+}
+
+/** Index of the last element for which the monotone predicate holds, or -1. */
+function lastAtOrBelow(length: number, atOrBelow: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (atOrBelow(mid)) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}

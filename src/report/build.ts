@@ -1,0 +1,48 @@
+// Builds a report from a store: makes sure every source is enriched, then one counting pass.
+import type { Config } from '../config/schema.js';
+import { countryGroupsFromConfig } from '../enrich/from-config.js';
+import type { Enricher } from '../enrich/enricher.js';
+import type { GeoIp } from '../enrich/geoip.js';
+import { normaliseIp } from '../enrich/networks.js';
+import type { EventFilter, EventStore } from '../store/store.js';
+import { ReportBuilder, type ReportData } from './compute.js';
+
+/** Enriches the sources (of events matching FILTER) that have no enrichment record yet. Returns how many. */
+export async function enrichMissing(store: EventStore, enricher: Enricher, filter: EventFilter = {}): Promise<number> {
+  const ips = await store.distinctSources(filter);
+  const known = await store.getEnrichment(ips);
+  const missing = ips.filter((ip) => !known.has(ip)).map((ip) => enricher.enrich(ip));
+  await store.upsertEnrichment(missing);
+  return missing.length;
+}
+
+export interface BuildReportOptions {
+  from?: string | undefined;
+  to?: string | undefined;
+  sensors?: string[] | undefined;
+  geoip?: GeoIp | undefined;
+  /** Looks up malware servers' countries (overrides first); IP literals only, nothing is resolved. */
+  enricher?: Enricher | undefined;
+  now?: () => Date;
+}
+
+export async function buildReport(store: EventStore, config: Config, opts: BuildReportOptions): Promise<ReportData> {
+  const builder = new ReportBuilder({
+    from: opts.from,
+    to: opts.to,
+    sensors: opts.sensors,
+    quietGapMs: config.incidents.quiet_gap_s * 1000,
+    groups: countryGroupsFromConfig(config),
+    enrichment: await store.getEnrichment(),
+    countryOf: (host) => (opts.enricher && normaliseIp(host) ? opts.enricher.enrich(host).country : null),
+    internalNetworks: config.networks.internal,
+    ignoredNetworks: config.networks.ignore,
+    sourcesOfData: opts.geoip?.sources,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const filter: EventFilter = {};
+  if (opts.from) filter.since = opts.from;
+  if (opts.to) filter.until = opts.to;
+  for await (const e of store.scan(filter)) builder.add(e);
+  return builder.finish();
+}

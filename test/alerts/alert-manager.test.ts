@@ -1,0 +1,65 @@
+// Which incidents are alerted: internal sources always, others at or above min_severity, each once,
+// never for sources on the ignore list, within the rate limits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import pino from 'pino';
+import { AlertManager } from '../../src/alerts/alert-manager.js';
+import { emptyActivity, type IncidentChange } from '../../src/analysis/incidents.js';
+import { validateConfig } from '../../src/config/load.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { IncidentRecord } from '../../src/store/store.js';
+import { tempDir } from '../helpers/apiary-process.js';
+
+function change(id: string, over: Partial<IncidentRecord>): IncidentChange {
+  const incident: IncidentRecord = {
+    id, src_ip: '198.51.100.1', scope: 'external', country: 'FR', first_seen: '2026-01-01T00:00:00.000Z', last_seen: '2026-01-01T00:00:00.000Z',
+    kind: 'scan', severity: 'low', status: 'new', notes: [], activity: emptyActivity(), alerted_at: null, ...over,
+  };
+  return { incident, created: true, previousSeverity: undefined };
+}
+
+test('alert selection, once per incident, ignore list and rate limits', async () => {
+  const received: { incident_id: string; reason: string }[] = [];
+  const web = createServer((req, res) => {
+    let b = '';
+    req.on('data', (d: Buffer) => (b += d.toString())).on('end', () => {
+      received.push(JSON.parse(b) as { incident_id: string; reason: string });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  const store = new SqliteStore(join(tempDir(), 'a.db'));
+  const config = validateConfig({
+    alerts: {
+      min_severity: 'high', log: false, ignore: ['203.0.113.0/24'],
+      webhook: { url: `http://127.0.0.1:${(web.address() as AddressInfo).port}/`, retries: 0 },
+      rate_limit: { per_source_per_hour: 2, global_per_minute: 100 },
+    },
+  });
+  const alerts = new AlertManager(config.alerts, store, pino({ level: 'silent' }));
+  try {
+    const changes = [
+      change('A-low-external', { severity: 'low' }),
+      change('B-high-external', { kind: 'exploitation', severity: 'high' }),
+      change('C-internal-scan', { src_ip: '10.0.0.5', scope: 'internal', severity: 'high' }),
+      change('D-ignored', { src_ip: '203.0.113.9', kind: 'malware_propagation', severity: 'critical' }),
+      change('E-critical', { src_ip: '198.51.100.2', kind: 'malware_propagation', severity: 'critical' }),
+      change('F-same-source', { src_ip: '198.51.100.2', kind: 'intrusion', severity: 'high' }),
+      change('G-same-source', { src_ip: '198.51.100.2', kind: 'intrusion', severity: 'high' }),
+    ];
+    await store.commitIncidents(changes.map((c) => c.incident), { key: 'w', expected: undefined, next: 'x' });
+    await alerts.handle(changes);
+    await alerts.handle(changes);
+    await alerts.close();
+    assert.deepEqual(received.map((r) => `${r.incident_id}:${r.reason}`).sort(), [
+      'B-high-external:severity', 'C-internal-scan:internal_source', 'E-critical:severity', 'F-same-source:severity',
+    ]);
+    assert.deepEqual(alerts.stats, { sent: 4, suppressed: 1, failed: 0 }, 'G is over the per-source limit');
+  } finally {
+    web.close();
+    await store.close();
+  }
+});

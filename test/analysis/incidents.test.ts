@@ -1,0 +1,135 @@
+// Incident grouping and classification as pure functions, and the tracker's exactly-once catch-up.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { classify, emptyActivity, foldIncidents, severityOf, type IncidentChange } from '../../src/analysis/incidents.js';
+import { IncidentTracker, LEASE_MS, leaseHolder } from '../../src/analysis/incident-tracker.js';
+import type { ApiaryEvent } from '../../src/events/catalogue.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { IpEnrichment } from '../../src/store/store.js';
+import { tempDir } from '../helpers/apiary-process.js';
+import { makeEvent } from '../helpers/events.js';
+
+const enr = (ip: string, scope: IpEnrichment['scope'], ignored = false): IpEnrichment => ({
+  ip, scope, ignored, country: null, asn: null, as_org: null, site: null, source: 'none', enriched_at: '2026-01-01T00:00:00Z',
+});
+
+test('classification: each kind from what the source did; internal sources are at least high', () => {
+  const a = (over: Partial<ReturnType<typeof emptyActivity>>) => ({ ...emptyActivity(), ...over });
+  assert.equal(classify(a({ connections: 5, probes: 3 }), 'external'), 'scan');
+  assert.equal(classify(a({ failed_logins: 1 }), 'external'), 'scan', 'one failed login is not yet brute force');
+  assert.equal(classify(a({ failed_logins: 7 }), 'external'), 'brute_force');
+  assert.equal(classify(a({ failed_logins: 7, successful_logins: 1 }), 'external'), 'brute_force', 'a login with nothing after it');
+  assert.equal(classify(a({ successful_logins: 1, commands: 2 }), 'external'), 'intrusion');
+  assert.equal(classify(a({ exploits: 1 }), 'external'), 'exploitation');
+  assert.equal(classify(a({ exploits: 1, downloads: 1 }), 'external'), 'malware_propagation');
+  assert.equal(classify(a({ exploits: 1, smb_exploits: 1 }), 'external'), 'exploitation');
+  assert.equal(classify(a({ exploits: 1, smb_exploits: 1 }), 'internal'), 'malware_propagation', 'an internal host exploiting SMB spreads malware');
+  assert.equal(severityOf('scan', 'external'), 'low');
+  assert.equal(severityOf('scan', 'internal'), 'high');
+  assert.equal(severityOf('malware_propagation', 'internal'), 'critical');
+});
+
+test('a quiet gap starts a new incident; ignored sources make none', () => {
+  const ev = [
+    makeEvent({ type: 'connection.open', time: '2026-01-01T00:00:00Z', src: '198.51.100.1', payload: { transport: 'tcp' } }),
+    makeEvent({ type: 'connection.open', time: '2026-01-01T00:30:00Z', src: '198.51.100.1', payload: { transport: 'tcp' } }),
+    makeEvent({ type: 'connection.open', time: '2026-01-01T02:00:00Z', src: '198.51.100.1', payload: { transport: 'tcp' } }),
+    makeEvent({ type: 'connection.open', time: '2026-01-01T02:00:00Z', src: '10.9.9.9', payload: { transport: 'tcp' } }),
+  ];
+  const changes = foldIncidents(new Map(), ev, new Map([['10.9.9.9', enr('10.9.9.9', 'internal', true)]]), 3600_000);
+  assert.deepEqual(changes.map((c) => [c.incident.id, c.incident.activity.events, c.created]), [[ev[0]!.id, 2, true], [ev[2]!.id, 1, true]]);
+});
+
+test('every non-ignored event lands in exactly one incident, however the events are ordered', () => {
+  const ips = ['198.51.100.1', '198.51.100.2', '10.0.0.3', '10.0.0.4'];
+  const enrichment = new Map([['10.0.0.3', enr('10.0.0.3', 'internal')], ['10.0.0.4', enr('10.0.0.4', 'internal', true)]]);
+  const evArb = fc.record({ ip: fc.constantFrom(...ips), minute: fc.integer({ min: 0, max: 600 }), kind: fc.constantFrom('open', 'fail', 'exploit') });
+  fc.assert(
+    fc.property(fc.array(evArb, { maxLength: 60 }), fc.integer({ min: 1, max: 200 }), (specs, gapMin) => {
+      const events: ApiaryEvent[] = specs
+        .sort((a, b) => a.minute - b.minute)
+        .map((s) => {
+          const time = new Date(Date.UTC(2026, 0, 1) + s.minute * 60_000).toISOString();
+          if (s.kind === 'open') return makeEvent({ type: 'connection.open', time, src: s.ip, payload: { transport: 'tcp' } });
+          if (s.kind === 'fail') return makeEvent({ type: 'auth.attempt', time, src: s.ip, payload: { method: 'password', username: 'u', success: false } });
+          return makeEvent({ type: 'exploit.attempt', time, src: s.ip, protocol: 'smb', dst_port: 445, payload: { name: 'x' } });
+        });
+      const shuffled = [...events].reverse();
+      const changes = foldIncidents(new Map(), shuffled, enrichment, gapMin * 60_000);
+      const counted = events.filter((e) => e.src_ip !== '10.0.0.4').length;
+      assert.equal(changes.reduce((n, c) => n + c.incident.activity.events, 0), counted);
+      for (const c of changes) {
+        assert.ok(c.incident.first_seen <= c.incident.last_seen);
+        if (c.incident.scope === 'internal') assert.ok(['high', 'critical'].includes(c.incident.severity));
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('the tracker folds each stored event once, across runs, and keeps a person\'s status and notes', async () => {
+  const store = new SqliteStore(join(tempDir(), 'a.db'));
+  try {
+    const ev = (time: string, type: 'connection.open' | 'exploit.attempt') =>
+      type === 'connection.open'
+        ? makeEvent({ type, time, src: '198.51.100.9', payload: { transport: 'tcp' } })
+        : makeEvent({ type, time, src: '198.51.100.9', payload: { name: 'x' } });
+    await store.insertBatch([ev('2026-02-01T00:00:00Z', 'connection.open')]);
+    const seen: IncidentChange[] = [];
+    const collect = (c: IncidentChange[]): void => void seen.push(...c);
+    const tracker = new IncidentTracker(store, 3600_000, collect);
+    assert.deepEqual(await tracker.catchUp(), { events: 1, changes: 1 });
+    const first = seen.splice(0);
+    const id = first[0]!.incident.id;
+    await store.updateIncident(id, { status: 'investigating', note: 'looking', time: '2026-02-01T00:01:00Z' });
+    assert.deepEqual(await tracker.catchUp(), { events: 0, changes: 0 }, 'nothing new, nothing folded');
+    assert.equal(seen.length, 0);
+    await store.insertBatch([ev('2026-02-01T00:10:00Z', 'exploit.attempt')]);
+    await new IncidentTracker(store, 3600_000, collect).catchUp();
+    const second = seen.splice(0);
+    assert.deepEqual(second.map((c) => [c.incident.id, c.created, c.previousSeverity, c.incident.kind]), [[id, false, 'low', 'exploitation']]);
+    const stored = await store.getIncident(id);
+    assert.equal(stored?.activity.events, 2);
+    assert.equal(stored?.status, 'investigating');
+    assert.deepEqual(stored?.notes, [{ time: '2026-02-01T00:01:00Z', text: 'looking' }]);
+    assert.equal(await store.claimAlert(id, 'now'), true);
+    assert.equal(await store.claimAlert(id, 'again'), false, 'an incident is alerted once');
+  } finally {
+    await store.close();
+  }
+});
+
+test('two trackers on one database (a running Apiary and a CLI command) never fold an event twice', async () => {
+  const path = join(tempDir(), 'b.db');
+  const a = new SqliteStore(path);
+  const b = new SqliteStore(path);
+  try {
+    const events = Array.from({ length: 12_000 }, (_, i) =>
+      makeEvent({ type: 'connection.open', time: new Date(Date.UTC(2026, 2, 1) + i * 1000).toISOString(), src: `198.51.100.${i % 7}`, payload: { transport: 'tcp' } }),
+    );
+    await a.insertBatch(events);
+    await Promise.all([new IncidentTracker(a, 3600_000).catchUp(), new IncidentTracker(b, 3600_000).catchUp(), new IncidentTracker(a, 3600_000).catchUp()]);
+    const incidents = await a.listIncidents();
+    assert.equal(incidents.reduce((n, i) => n + i.activity.events, 0), events.length);
+    assert.equal(incidents.length, 7);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('a running Apiary\'s lease keeps other trackers out until it expires', async () => {
+  const store = new SqliteStore(join(tempDir(), 'c.db'));
+  try {
+    const t = new IncidentTracker(store, 1000);
+    assert.equal(await t.holdLease('live', 1_000), true);
+    assert.equal(await leaseHolder(store, 2_000), 'live');
+    assert.equal(await t.holdLease('cli', 2_000), false);
+    assert.equal(await leaseHolder(store, 1_000 + LEASE_MS + 1), undefined);
+    assert.equal(await t.holdLease('cli', 1_000 + LEASE_MS + 1), true);
+  } finally {
+    await store.close();
+  }
+});
