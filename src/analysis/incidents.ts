@@ -117,6 +117,13 @@ export interface IncidentChange {
  * incident per source (it is not modified). Ignored sources make no incident. Returns every incident
  * these events created or changed.
  */
+/** Sensor announcements (a planted honeytoken) come from no attacker and make no incident. */
+const SENSOR_EVENT_TYPES: ReadonlySet<string> = new Set(['honeytoken.planted']);
+
+export function isAttackerEvent(e: ApiaryEvent): boolean {
+  return !SENSOR_EVENT_TYPES.has(e.type) && e.src_ip !== '0.0.0.0' && e.src_ip !== '::';
+}
+
 export function foldIncidents(
   open: ReadonlyMap<string, IncidentRecord>,
   events: readonly ApiaryEvent[],
@@ -127,6 +134,7 @@ export function foldIncidents(
   const changes = new Map<string, IncidentChange>();
   const sorted = [...events].sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : 1));
   for (const e of sorted) {
+    if (!isAttackerEvent(e)) continue;
     const info = enrichment.get(e.src_ip);
     if (info?.ignored) continue;
     const scope: Scope = info?.scope ?? 'external';

@@ -1,7 +1,7 @@
 // The report's numbers: one pass over the period's events (a fold, no I/O) computing the paper's figures
 // and the tables around them. Every number says how it was counted in REPORT_METHOD.
 import type { ApiaryEvent } from '../events/catalogue.js';
-import { addToActivity, classify, emptyActivity } from '../analysis/incidents.js';
+import { addToActivity, classify, emptyActivity, isAttackerEvent } from '../analysis/incidents.js';
 import type { CountryGroups } from '../enrich/country-groups.js';
 import { INCIDENT_KINDS, type IncidentActivity, type IncidentKind, type IpEnrichment, type Scope } from '../store/store.js';
 
@@ -212,6 +212,7 @@ export class ReportBuilder {
     if (this.opts.from !== undefined && e.time < this.opts.from) return;
     if (this.opts.to !== undefined && e.time >= this.opts.to) return;
     if (this.opts.sensors && !this.opts.sensors.includes(e.sensor)) return;
+    if (!isAttackerEvent(e)) return;
     const info = this.info(e.src_ip);
     if (info.ignored) {
       this.ignoredEvents++;
