@@ -10,6 +10,8 @@ const TOOLS = {
   hydra: 'hydra',
   sshd: 'openssh-server',
   nmap: 'nmap',
+  mariadb: 'mariadb-client',
+  tsql: 'freetds-bin',
 };
 
 function has(cmd) {

@@ -10,6 +10,11 @@ import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
+import { startMysqlSensor } from '../sensors/mysql/sensor.js';
+import { generateDecoy, loadOrCreateSeed, type DecoyData } from '../sensors/sql/decoy-data.js';
+import { DecoyState } from '../sensors/sql/decoy-state.js';
+import { announceHoneytokens, honeytokenAuthRules } from '../sensors/sql/honeytokens.js';
+import { createDirPayloadStore } from '../sensors/sql/payload-store.js';
 
 export interface RunningApiary {
   config: Config;
@@ -31,7 +36,14 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       { limit, refused, window_s: Math.round(windowMs / 100) / 10 },
     );
   });
-  const policy = compileAuthPolicy(config.auth);
+  // The decoy databases' data is generated before the auth policy: its honeytoken credentials are
+  // accepted on every login service, so an attacker who read them and "jumps" is let in and seen.
+  const databases = config.services.mysql?.enabled;
+  const decoy: DecoyData | undefined = databases
+    ? generateDecoy({ seed: loadOrCreateSeed(join(config.data_dir, 'decoy')), now: Date.now(), ...(config.decoy.database ? { appDatabase: config.decoy.database } : {}) })
+    : undefined;
+  const policy = compileAuthPolicy([...(decoy ? honeytokenAuthRules(decoy.honeytokens) : []), ...config.auth]);
+  const decoyStates: DecoyState[] = [];
   const services: RunningService[] = [];
   try {
     const ssh = config.services.ssh;
@@ -39,7 +51,17 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys }));
     }
+    const payloads = createDirPayloadStore(join(config.data_dir, 'quarantine'));
+    const mysql = config.services.mysql;
+    if (mysql?.enabled && decoy) {
+      const state = new DecoyState(decoy);
+      state.schedule(config.decoy.reset_interval_s * 1000);
+      decoyStates.push(state);
+      services.push(await startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, payloads }));
+      announceHoneytokens(collector, config.sensor, 'mysql', decoy.honeytokens);
+    }
   } catch (err) {
+    for (const d of decoyStates) d.stop();
     await Promise.all(services.map((s) => s.close()));
     await collector.close();
     await store.close();
@@ -53,6 +75,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
     services,
     close() {
       closing ??= (async () => {
+        for (const d of decoyStates) d.stop();
         await Promise.all(services.map((s) => s.close()));
         gate.flushSummaries();
         await collector.close();

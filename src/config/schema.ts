@@ -84,6 +84,40 @@ export const sshService = z
   })
   .strict();
 
+/** Settings shared by the decoy databases (MySQL and MSSQL serve the same generated data). */
+export const decoyDataSchema = z
+  .object({
+    /** Name of the fake application database; chosen per install from the seed when unset. */
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a database name: letters, digits and "_", at most 64').optional(),
+    /** Seconds between resets of every attacker change back to the generated data; 0 never resets. */
+    reset_interval_s: seconds(3600, 30 * 86_400),
+  })
+  .strict();
+
+export const mysqlService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).min(1).default(['0.0.0.0:3306']),
+    /** Server version in the greeting and @@version, e.g. "8.0.36", "5.7.44-log" (as nmap -sV shows it). */
+    version: z
+      .string()
+      .regex(/^[0-9][\x21-\x7e]{0,59}$/, 'printable ASCII starting with a digit, e.g. "8.0.36" or "5.7.44-log"')
+      .default('8.0.36'),
+    /** @@version_comment; defaults to the MySQL Community Server wording for the version. */
+    version_comment: z.string().max(200).optional(),
+    /** @@hostname the decoy reports. */
+    hostname: z.string().regex(/^[A-Za-z0-9.-]{1,63}$/).default('db01'),
+    /** Authentication plugin named in the greeting; clients answering with another are switched to mysql_native_password. */
+    auth_plugin: z.enum(['mysql_native_password', 'caching_sha2_password']).default('mysql_native_password'),
+    /** Delay before a failed login is answered; 0 answers at once as mysqld does. */
+    failure_delay_ms: z.number().int().min(0).max(30_000).default(0),
+    /** Seconds a client may take to log in (mysqld's connect_timeout). */
+    login_timeout_s: seconds(10, 3600),
+    idle_timeout_s: seconds(600, 86_400),
+    session_timeout_s: seconds(3600, 86_400),
+  })
+  .strict();
+
 export const limitsSchema = z
   .object({
     /** Open connections one source address may hold across all services. */
@@ -107,7 +141,9 @@ export const configSchema = z
       .strict()
       .default({}),
     auth: z.array(authRule).default(DEFAULT_AUTH_RULES),
-    services: z.object({ ssh: sshService.optional() }).strict().default({}),
+    services: z.object({ ssh: sshService.optional(), mysql: mysqlService.optional() }).strict().default({}),
+    /** The decoy data the database sensors serve. */
+    decoy: decoyDataSchema.default({}),
     limits: limitsSchema.default({}),
     store: z
       .object({ sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}) })
@@ -130,6 +166,8 @@ export type ParsedConfig = z.infer<typeof configSchema>;
 export type Config = Omit<ParsedConfig, 'store'> & { store: { sqlite: { path: string } } };
 export type SshServiceConfig = z.infer<typeof sshService>;
 export type AuthRuleConfig = z.infer<typeof authRule>;
+export type MysqlServiceConfig = z.infer<typeof mysqlService>;
+export type DecoyDataConfig = z.infer<typeof decoyDataSchema>;
 
 /** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data. */
 export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} } };

@@ -70,6 +70,8 @@ export const CATALOGUE = {
       password: z.string().optional(),
       key_type: z.string().optional(),
       key_fingerprint: z.string().optional(),
+      /** The response in the form password crackers read, when the password itself could not be recovered. */
+      hash: z.string().max(4096).optional(),
       success: z.boolean(),
     })
     .strict(),
@@ -129,6 +131,17 @@ export const CATALOGUE = {
   /** A port-forwarding (proxy) request, always refused. */
   'tunnel.request': z
     .object({ dst_host: z.string(), dst_port: port, orig_ip: z.string().optional(), orig_port: port.optional(), first_bytes_hex: hex.optional() })
+    .strict(),
+  /** A fake secret planted in a decoy (a honeytoken), registered so its later use can be recognised. */
+  'honeytoken.planted': z
+    .object({
+      token_id: hex.length(16),
+      kind: z.enum(['credential', 'password_hash']),
+      username: z.string().optional(),
+      value: z.string(),
+      planted_in: z.string(),
+      accepted: z.boolean(),
+    })
     .strict(),
   /** Bytes that did not parse as the protocol; `sample_hex` is at most 64 bytes of them. */
   'protocol.malformed': z.object({ reason: z.string(), sample_hex: hex }).strict(),

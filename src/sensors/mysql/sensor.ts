@@ -1,0 +1,145 @@
+// The MySQL sensor: Apiary's listener accepts, a MysqlSession per connection speaks the protocol,
+// and the decoy (shared generated data, a private copy per source) answers the statements.
+import type { Logger } from 'pino';
+import { parseListenAddress, type ListenAddress, type MysqlServiceConfig } from '../../config/schema.js';
+import { COMMON_PASSWORDS } from '../../config/common-passwords.js';
+import type { EventSink } from '../../events/emitter.js';
+import type { AuthPolicy } from '../runtime/auth-policy.js';
+import { startTcpService, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import type { DecoyState } from '../sql/decoy-state.js';
+import type { PayloadStore } from '../sql/payload-store.js';
+import { MysqlSession } from './session.js';
+
+export interface MysqlSensorDeps {
+  sensor: string;
+  sink: EventSink;
+  gate: ConnectionGate;
+  log: Logger;
+  policy: AuthPolicy;
+  decoy: DecoyState;
+  payloads: PayloadStore;
+}
+
+/** The server variables the decoy reports (SHOW VARIABLES, @@name), shaped by the configured version. */
+export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<string, string> {
+  const v8 = cfg.version.startsWith('8.');
+  return {
+    version: cfg.version,
+    version_comment: cfg.version_comment ?? (v8 ? 'MySQL Community Server - GPL' : 'MySQL Community Server (GPL)'),
+    version_compile_os: 'Linux',
+    version_compile_machine: 'x86_64',
+    hostname: cfg.hostname,
+    port: String(port),
+    socket: '/var/run/mysqld/mysqld.sock',
+    datadir: '/var/lib/mysql/',
+    basedir: '/usr/',
+    plugin_dir: '/usr/lib/mysql/plugin/',
+    tmpdir: '/tmp',
+    secure_file_priv: '',
+    log_error: '/var/log/mysql/error.log',
+    general_log: 'OFF',
+    general_log_file: `/var/lib/mysql/${cfg.hostname}.log`,
+    slow_query_log: 'OFF',
+    max_allowed_packet: '67108864',
+    max_connections: '151',
+    character_set_server: v8 ? 'utf8mb4' : 'latin1',
+    character_set_client: 'utf8mb4',
+    character_set_connection: 'utf8mb4',
+    character_set_results: 'utf8mb4',
+    character_set_database: v8 ? 'utf8mb4' : 'latin1',
+    collation_server: v8 ? 'utf8mb4_0900_ai_ci' : 'latin1_swedish_ci',
+    collation_connection: 'utf8mb4_general_ci',
+    autocommit: '1',
+    sql_mode: v8
+      ? 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'
+      : 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION',
+    time_zone: 'SYSTEM',
+    system_time_zone: 'UTC',
+    lower_case_table_names: '0',
+    [v8 ? 'transaction_isolation' : 'tx_isolation']: 'REPEATABLE-READ',
+    transaction_isolation: 'REPEATABLE-READ',
+    default_authentication_plugin: cfg.auth_plugin,
+    have_ssl: 'DISABLED',
+    have_openssl: 'DISABLED',
+    server_id: '1',
+    interactive_timeout: '28800',
+    wait_timeout: '28800',
+    net_write_timeout: '60',
+    innodb_version: cfg.version.replace(/-.*$/, ''),
+    protocol_version: '10',
+    license: 'GPL',
+    read_only: 'OFF',
+    skip_networking: 'OFF',
+    local_infile: 'ON',
+    'session.auto_increment_increment': '1',
+    auto_increment_increment: '1',
+    performance_schema: 'ON',
+    query_cache_size: v8 ? '0' : '1048576',
+    query_cache_type: 'OFF',
+    init_connect: '',
+  };
+}
+
+export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSensorDeps): Promise<RunningService> {
+  const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
+  const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.filter((t) => t.kind === 'credential').map((t) => t.value)])];
+  const varsByPort = new Map<number, Record<string, string>>();
+  let nextConnectionId = 1000 + Math.floor(Math.random() * 40_000);
+  return startTcpService({
+    name: 'mysql',
+    protocol: 'mysql',
+    sensor: deps.sensor,
+    addresses,
+    sink: deps.sink,
+    gate: deps.gate,
+    log: deps.log.child({ service: 'mysql' }),
+    idleTimeoutMs: cfg.idle_timeout_s * 1000,
+    sessionTimeoutMs: cfg.session_timeout_s * 1000,
+    onConnection(ctx) {
+      const port = ctx.socket.localPort ?? 3306;
+      let variables = varsByPort.get(port);
+      if (!variables) {
+        variables = mysqlVariables(cfg, port);
+        varsByPort.set(port, variables);
+      }
+      const src = ctx.emitter.identity.src_ip;
+      // connect_timeout: a client that has not logged in by then is dropped, as mysqld does.
+      const loginTimer = setTimeout(() => ctx.close('login_timeout'), cfg.login_timeout_s * 1000);
+      loginTimer.unref();
+      const session = new MysqlSession({
+        emitter: ctx.emitter,
+        policy: deps.policy,
+        extraCandidates: extra,
+        serverVersion: cfg.version,
+        greetingPlugin: cfg.auth_plugin,
+        connectionId: nextConnectionId++ >>> 0,
+        clientHost: src,
+        variables,
+        view: deps.decoy.viewFor(src),
+        payloads: deps.payloads,
+        failureDelayMs: cfg.failure_delay_ms,
+        send: (b) => {
+          if (!ctx.socket.destroyed) ctx.socket.write(b);
+        },
+        end: (reason) => {
+          clearTimeout(loginTimer);
+          if (ctx.socket.destroyed) return;
+          // Let the last answer (an ERR, say) reach the client before the close.
+          ctx.socket.end(() => ctx.close(reason));
+          setTimeout(() => ctx.close(reason), 2000).unref();
+        },
+      });
+      ctx.socket.on('data', (chunk: Buffer) => {
+        try {
+          session.receive(chunk);
+          if (session.currentState === 'command') clearTimeout(loginTimer);
+        } catch (err) {
+          ctx.log.warn({ err }, 'mysql session failed; closing this connection only');
+          ctx.close('error');
+        }
+      });
+      ctx.socket.once('close', () => clearTimeout(loginTimer));
+      session.start();
+    },
+  });
+}
