@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { startApiary } from './app.js';
 import { runEvents } from './events-command.js';
+import { runHoneytokens } from './honeytokens-command.js';
 
 const USAGE = `usage: apiary <command> [options]
 
@@ -13,6 +14,8 @@ commands:
   start [--config FILE]            run every configured sensor, the collector and the store
   events [--config FILE] [--type T] [--src IP] [--session S] [--since T] [--until T] [--limit N] [--json]
                                    list stored events (a table, or JSON lines with --json)
+  honeytokens [--config FILE] [--json]
+                                   list the fake secrets planted in decoys (values masked)
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -25,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
       return runEvents(rest);
     case 'config':
       return runConfig(rest);
+    case 'honeytokens':
+      return runHoneytokens(rest);
     case 'help':
     case '--help':
     case '-h':
