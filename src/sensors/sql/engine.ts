@@ -392,9 +392,12 @@ function toStr(v: Value): string {
   return v;
 }
 
+const NUMERIC_TEXT = /^-?\d{1,15}(?:\.\d{1,10})?$/;
+
 function compare(a: Value, b: Value): number | null {
   if (a === null || b === null) return null;
-  if (typeof a === 'number' || typeof b === 'number') {
+  // DECIMAL values are kept as their text ("12.50"); numbers written as text compare as numbers.
+  if (typeof a === 'number' || typeof b === 'number' || (NUMERIC_TEXT.test(a) && NUMERIC_TEXT.test(b))) {
     const x = toNum(a);
     const y = toNum(b);
     return x < y ? -1 : x > y ? 1 : 0;
@@ -404,17 +407,45 @@ function compare(a: Value, b: Value): number | null {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** LIKE pattern -> anchored regex; % and _ are the only wildcards, backslash escapes. */
-function likeRegex(p: string): RegExp {
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === '\\' && i + 1 < p.length) re += p[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    else if (c === '%') re += '[\\s\\S]*';
-    else if (c === '_') re += '[\\s\\S]';
-    else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/**
+ * LIKE matching without regular expressions (an attacker's pattern must not backtrack
+ * exponentially): % any run, _ one character, backslash escapes; case-insensitive. The classic
+ * wildcard walk that retries from the last % is O(text x pattern) at worst.
+ */
+export function likeMatch(text: string, pattern: string): boolean {
+  const t = text.toLowerCase();
+  const toks: { ch: string; kind: 'lit' | 'one' | 'any' }[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) toks.push({ ch: pattern[++i]!.toLowerCase(), kind: 'lit' });
+    else if (c === '%') toks.push({ ch: '', kind: 'any' });
+    else if (c === '_') toks.push({ ch: '', kind: 'one' });
+    else toks.push({ ch: c.toLowerCase(), kind: 'lit' });
   }
-  return new RegExp(`^${re}$`, 'i');
+  let ti = 0;
+  let pi = 0;
+  let star = -1;
+  let mark = 0;
+  while (ti < t.length) {
+    const p = toks[pi];
+    if (p && (p.kind === 'one' || (p.kind === 'lit' && p.ch === t[ti]))) {
+      ti++;
+      pi++;
+    } else if (p && p.kind === 'any') {
+      star = pi++;
+      mark = ti;
+    } else if (star >= 0) {
+      pi = star + 1;
+      ti = ++mark;
+    } else return false;
+  }
+  while (toks[pi]?.kind === 'any') pi++;
+  return pi === toks.length;
+}
+
+/** LIKE pattern -> predicate. */
+function likeRegex(p: string): { test(s: string): boolean } {
+  return { test: (s) => likeMatch(s, p) };
 }
 
 function clipValue(s: string): string {
