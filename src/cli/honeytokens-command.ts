@@ -13,8 +13,8 @@ export interface HoneytokenListing {
   token_id: string;
   kind: string;
   username: string;
-  value_masked: string;
-  planted_in: string;
+  secret_masked: string;
+  locations: string[];
   accepted: boolean;
   sensor: string;
   first_planted: string;
@@ -37,16 +37,16 @@ export function listHoneytokens(events: readonly ApiaryEvent[]): HoneytokenListi
     byId.set(key, {
       token_id: p.token_id,
       kind: p.kind,
-      username: p.username ?? '',
-      value_masked: maskSecret(p.value),
-      planted_in: p.planted_in,
-      accepted: p.accepted,
+      username: p.username,
+      secret_masked: maskSecret(p.secret),
+      locations: p.locations,
+      accepted: p.accepted ?? false,
       sensor: e.sensor,
       first_planted: e.time,
       last_planted: e.time,
     });
   }
-  return [...byId.values()].sort((a, b) => a.first_planted.localeCompare(b.first_planted) || a.planted_in.localeCompare(b.planted_in));
+  return [...byId.values()].sort((a, b) => a.first_planted.localeCompare(b.first_planted) || a.locations.join().localeCompare(b.locations.join()));
 }
 
 export async function runHoneytokens(args: string[]): Promise<number> {
@@ -62,8 +62,8 @@ export async function runHoneytokens(args: string[]): Promise<number> {
     if (values.json) {
       process.stdout.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
     } else {
-      const lines = rows.map((r) => [r.token_id, r.kind, inert(r.username), inert(r.value_masked), inert(r.planted_in), r.accepted ? 'yes' : 'no', r.first_planted, r.last_planted]);
-      process.stdout.write(`${table(['TOKEN', 'KIND', 'USER', 'VALUE', 'PLANTED IN', 'ACCEPTED', 'FIRST PLANTED', 'LAST PLANTED'], lines)}\n${rows.length} honeytokens\n`);
+      const lines = rows.map((r) => [r.token_id, r.kind, inert(r.username), inert(r.secret_masked), inert(r.locations.join(', ')), r.accepted ? 'yes' : 'no', r.first_planted, r.last_planted]);
+      process.stdout.write(`${table(['TOKEN', 'KIND', 'USER', 'SECRET', 'PLANTED IN', 'ACCEPTED', 'FIRST PLANTED', 'LAST PLANTED'], lines)}\n${rows.length} honeytokens\n`);
     }
   } finally {
     await store.close();

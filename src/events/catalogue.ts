@@ -135,12 +135,13 @@ export const CATALOGUE = {
   /** A fake secret planted in a decoy (a honeytoken), registered so its later use can be recognised. */
   'honeytoken.planted': z
     .object({
-      token_id: hex.length(16),
-      kind: z.enum(['credential', 'password_hash']),
-      username: z.string().optional(),
-      value: z.string(),
-      planted_in: z.string(),
-      accepted: z.boolean(),
+      token_id: z.string().min(1).max(64),
+      kind: z.enum(['mysql', 'ssh', 'app_db', 'api_key']),
+      username: z.string(),
+      secret: z.string(),
+      host: z.string().optional(),
+      locations: z.array(z.string()),
+      accepted: z.boolean().optional(),
     })
     .strict(),
   /** Bytes that did not parse as the protocol; `sample_hex` is at most 64 bytes of them. */

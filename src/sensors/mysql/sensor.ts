@@ -82,7 +82,7 @@ export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<st
 
 export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSensorDeps): Promise<RunningService> {
   const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
-  const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.filter((t) => t.kind === 'credential').map((t) => t.value)])];
+  const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.map((t) => t.secret)])];
   const varsByPort = new Map<number, Record<string, string>>();
   let nextConnectionId = 1000 + Math.floor(Math.random() * 40_000);
   return startTcpService({

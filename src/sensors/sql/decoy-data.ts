@@ -29,17 +29,21 @@ export interface Database {
   tables: Map<string, Table>;
 }
 
-/** A fake secret planted in the decoy, registered so its later use anywhere can be recognised. */
+/**
+ * A fake secret planted in the decoy, registered so its later use anywhere can be recognised. Field
+ * names follow the `shell` branch's Honeytoken (src/events/honeytokens.ts there) so both sensors
+ * announce tokens with the same `honeytoken.planted` payload.
+ */
 export interface Honeytoken {
-  /** Stable id: first 16 hex of SHA-256 over kind, value and where. */
+  /** Stable id: first 16 hex of SHA-256 over kind, user, secret and where. */
   id: string;
-  kind: 'credential' | 'password_hash';
+  /** What the secret opens: 'ssh' (staff logins, accepted on every login service), 'mysql' (a database account). */
+  kind: 'mysql' | 'ssh';
   username: string;
-  /** The secret itself (plaintext password, or the hash as stored). */
-  value: string;
+  secret: string;
   /** Where it is planted, e.g. "mysql:webshop.admins". */
-  planted_in: string;
-  /** Whether the auth policy accepts this user and password on every login service. */
+  locations: string[];
+  /** Whether the auth policy accepts this user and secret on every login service. */
   accepted: boolean;
 }
 
@@ -167,13 +171,13 @@ export function generateDecoy(opts: DecoyOptions): DecoyData {
     admins.push([adminNames.size, username, pw, `${username === 'admin' ? 'it' : username}@${company}.com`, date(700)]);
     // The first admin ("admin") is a shared account; the named staff accounts are the tokens an
     // attacker would try elsewhere ("jumping"), so the auth policy accepts them everywhere.
-    honeytokens.push({ id: tokenId('credential', `${username}:${pw}`, where), kind: 'credential', username, value: pw, planted_in: where, accepted: username !== 'admin' });
+    honeytokens.push({ id: tokenId('ssh', `${username}:${pw}`, where), kind: 'ssh', username, secret: pw, locations: [where], accepted: username !== 'admin' });
   }
 
   const appUser = `${app}_app`;
   const appPassword = password();
   const appHash = mysqlNativeHash(appPassword);
-  honeytokens.push({ id: tokenId('credential', `${appUser}:${appPassword}`, 'mysql:mysql.user'), kind: 'credential', username: appUser, value: appPassword, planted_in: 'mysql:mysql.user', accepted: true });
+  honeytokens.push({ id: tokenId('mysql', `${appUser}:${appPassword}`, 'mysql:mysql.user'), kind: 'mysql', username: appUser, secret: appPassword, locations: ['mysql:mysql.user'], accepted: true });
 
   const appDb: Database = {
     name: app,

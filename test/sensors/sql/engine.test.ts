@@ -34,7 +34,7 @@ test('the same seed gives the same decoy; another seed another one', () => {
   assert.deepEqual(again.honeytokens, decoy.honeytokens);
   assert.deepEqual(again.databases.get('webshop')!.tables.get('customers')!.rows, decoy.databases.get('webshop')!.tables.get('customers')!.rows);
   const other = generateDecoy({ seed: Buffer.alloc(16, 10), now: Date.UTC(2026, 0, 1) });
-  assert.notDeepEqual(other.honeytokens.map((t) => t.value), decoy.honeytokens.map((t) => t.value));
+  assert.notDeepEqual(other.honeytokens.map((t) => t.secret), decoy.honeytokens.map((t) => t.secret));
   assert.equal(decoy.honeytokens.length, 6);
   assert.equal(mysqlNativeHash('root'), '*81F5E21E35407D884A6CD4A731AEBFB6AF209E1B');
   assert.equal(maskSecret('Dragon2024!'), 'Dr********!');
