@@ -11,6 +11,7 @@ import { ConnectionGate, type RunningService } from '../sensors/runtime/listener
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { startMysqlSensor } from '../sensors/mysql/sensor.js';
+import { startMssqlSensor } from '../sensors/mssql/sensor.js';
 import { generateDecoy, loadOrCreateSeed, type DecoyData } from '../sensors/sql/decoy-data.js';
 import { DecoyState } from '../sensors/sql/decoy-state.js';
 import { announceHoneytokens, honeytokenAuthRules } from '../sensors/sql/honeytokens.js';
@@ -38,7 +39,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   });
   // The decoy databases' data is generated before the auth policy: its honeytoken credentials are
   // accepted on every login service, so an attacker who read them and "jumps" is let in and seen.
-  const databases = config.services.mysql?.enabled;
+  const databases = config.services.mysql?.enabled || config.services.mssql?.enabled;
   const decoy: DecoyData | undefined = databases
     ? generateDecoy({ seed: loadOrCreateSeed(join(config.data_dir, 'decoy')), now: Date.now(), ...(config.decoy.database ? { appDatabase: config.decoy.database } : {}) })
     : undefined;
@@ -58,8 +59,15 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       state.schedule(config.decoy.reset_interval_s * 1000);
       decoyStates.push(state);
       services.push(await startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, payloads }));
-      announceHoneytokens(collector, config.sensor, 'mysql', decoy.honeytokens);
     }
+    const mssql = config.services.mssql;
+    if (mssql?.enabled && decoy) {
+      const state = new DecoyState(decoy);
+      state.schedule(config.decoy.reset_interval_s * 1000);
+      decoyStates.push(state);
+      services.push(...(await startMssqlSensor(mssql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, payloads })));
+    }
+    if (decoy) announceHoneytokens(collector, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
   } catch (err) {
     for (const d of decoyStates) d.stop();
     await Promise.all(services.map((s) => s.close()));

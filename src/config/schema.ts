@@ -118,6 +118,35 @@ export const mysqlService = z
   })
   .strict();
 
+export const mssqlService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).min(1).default(['0.0.0.0:1433']),
+    /** Product version in PRELOGIN, LOGINACK and SERVERPROPERTY, e.g. "15.0.4322.2" (SQL Server 2019 CU22). */
+    version: z
+      .string()
+      .regex(/^\d{1,3}\.\d{1,3}\.\d{1,5}(?:\.\d{1,5})?$/, 'a version such as "15.0.4322.2"')
+      .default('15.0.4322.2'),
+    /** The full @@VERSION text; defaults to SQL Server 2019 Standard on Windows Server 2019 with the version above. */
+    version_string: z.string().max(1000).optional(),
+    /** Host name the server reports (@@SERVERNAME, SSRP ServerName). */
+    server_name: z.string().regex(/^[A-Za-z0-9-]{1,15}$/, 'a NetBIOS-style name: letters, digits and "-", at most 15').default('SQLPROD01'),
+    /** Instance name (MSSQLSERVER is the default instance). */
+    instance: z.string().regex(/^[A-Za-z0-9_$]{1,16}$/).default('MSSQLSERVER'),
+    /** DNS domain shown by the fake ipconfig/systeminfo behind xp_cmdshell. */
+    domain: z.string().regex(/^[A-Za-z0-9.-]{1,100}$/).default('corp.local'),
+    failure_delay_ms: z.number().int().min(0).max(30_000).default(0),
+    login_timeout_s: seconds(30, 3600),
+    idle_timeout_s: seconds(600, 86_400),
+    session_timeout_s: seconds(3600, 86_400),
+    /** SQL Server Browser (SSRP) on UDP: answers instance enumeration, rate-limited per source. */
+    browser: z
+      .object({ enabled: z.boolean().default(true), listen: z.array(listenAddress).min(1).default(['0.0.0.0:1434']) })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
 export const limitsSchema = z
   .object({
     /** Open connections one source address may hold across all services. */
@@ -141,7 +170,7 @@ export const configSchema = z
       .strict()
       .default({}),
     auth: z.array(authRule).default(DEFAULT_AUTH_RULES),
-    services: z.object({ ssh: sshService.optional(), mysql: mysqlService.optional() }).strict().default({}),
+    services: z.object({ ssh: sshService.optional(), mysql: mysqlService.optional(), mssql: mssqlService.optional() }).strict().default({}),
     /** The decoy data the database sensors serve. */
     decoy: decoyDataSchema.default({}),
     limits: limitsSchema.default({}),
@@ -167,6 +196,7 @@ export type Config = Omit<ParsedConfig, 'store'> & { store: { sqlite: { path: st
 export type SshServiceConfig = z.infer<typeof sshService>;
 export type AuthRuleConfig = z.infer<typeof authRule>;
 export type MysqlServiceConfig = z.infer<typeof mysqlService>;
+export type MssqlServiceConfig = z.infer<typeof mssqlService>;
 export type DecoyDataConfig = z.infer<typeof decoyDataSchema>;
 
 /** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data. */

@@ -772,6 +772,11 @@ function callFunction(e: Extract<Expr, { t: 'call' }>, row: Row | undefined, cx:
       const n = toNum(v);
       return e.name === 'ROUND' ? Math.round(n) : e.name === 'FLOOR' ? Math.floor(n) : Math.ceil(n);
     }
+    case 'IS_SRVROLEMEMBER':
+    case 'IS_MEMBER':
+    case 'HAS_PERMS_BY_NAME':
+    case 'HAS_DBACCESS':
+      return 1;
     case 'RAND':
       return 0.5;
     case 'UUID':
@@ -807,7 +812,7 @@ function virtualTable(view: ReadonlyMap<string, Database>, db: string, name: str
   const lname = name.toLowerCase();
   const c = (n: string, kind: ColumnKind = 'text'): ResultColumn => ({ name: n, kind });
   const dbs = [...view.values()];
-  const userDbs = dbs.filter((d) => !['information_schema', 'performance_schema', 'sys', 'mysql'].includes(d.name));
+  const userDbs = dbs.filter((d) => !['information_schema', 'performance_schema', 'sys', 'mysql', 'master', 'tempdb', 'model', 'msdb'].includes(d.name));
   if (db.toLowerCase() === 'information_schema') {
     switch (lname) {
       case 'schemata':
