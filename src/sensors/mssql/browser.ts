@@ -93,10 +93,10 @@ export async function startSqlBrowser(addresses: readonly ListenAddress[], deps:
           slot = { count: 0, since: now };
           answered.set(src, slot);
         }
-        if (++slot.count > SSRP_ANSWERS_PER_WINDOW) return;
         const all = deps.instances();
         const list = req.kind === 'instance' ? all.filter((i) => i.instanceName.toLowerCase() === req.name.toLowerCase()) : all;
         if (list.length === 0) return; // a real browser stays silent about instances it does not have
+        if (++slot.count > SSRP_ANSWERS_PER_WINDOW) return;
         sock.send(encodeSsrpResponse(list), rinfo.port, rinfo.address);
       } catch (err) {
         deps.log.warn({ err }, 'ssrp answer failed');
