@@ -439,14 +439,14 @@ export const MAX_NVARCHAR_CHARS = 4000;
 
 /**
  * COLMETADATA (0x81): int<2> count, then per column int<4> user type (int<2> before 7.2), int<2>
- * flags (nullable), TYPE_INFO (INTN 0x26 len 8, or NVARCHAR 0xE7 max bytes + collation), B_VARCHAR name.
+ * flags (nullable), TYPE_INFO (INTN 0x26 len 4, or NVARCHAR 0xE7 max bytes + collation), B_VARCHAR name.
  */
 export function encodeColMetadata(cols: readonly TdsColumn[], tdsVersion: number): Buffer {
   const parts: Buffer[] = [Buffer.from([0x81, cols.length & 0xff, cols.length >> 8])];
   const wide72 = isTds72(tdsVersion);
   for (const c of cols) {
     parts.push(Buffer.alloc(wide72 ? 4 : 2), Buffer.from([0x01, 0x00]));
-    if (c.type === 'int') parts.push(Buffer.from([0x26, 8]));
+    if (c.type === 'int') parts.push(Buffer.from([0x26, 4]));
     else {
       const t = Buffer.alloc(3);
       t[0] = 0xe7;
@@ -458,7 +458,7 @@ export function encodeColMetadata(cols: readonly TdsColumn[], tdsVersion: number
   return Buffer.concat(parts);
 }
 
-/** ROW (0xD1): each value as its type says (INTN: int<1> length + int<8>; NVARCHAR: int<2> byte length, 0xFFFF for NULL). */
+/** ROW (0xD1): each value as its type says (INTN: int<1> length + int<4>; NVARCHAR: int<2> byte length, 0xFFFF for NULL). */
 export function encodeRow(cols: readonly TdsColumn[], values: readonly (string | number | null)[]): Buffer {
   const parts: Buffer[] = [Buffer.from([0xd1])];
   cols.forEach((c, i) => {
@@ -466,10 +466,11 @@ export function encodeRow(cols: readonly TdsColumn[], values: readonly (string |
     if (c.type === 'int') {
       if (v === null) parts.push(Buffer.from([0]));
       else {
-        const b = Buffer.alloc(9);
-        b[0] = 8;
+        // INT (INTN of 4 bytes), as SQL Server types COUNT(*) and identity columns; values are clamped to it.
+        const b = Buffer.alloc(5);
+        b[0] = 4;
         const n = typeof v === 'number' ? v : Number.parseInt(v, 10);
-        b.writeBigInt64LE(BigInt(Number.isFinite(n) ? Math.trunc(n) : 0), 1);
+        b.writeInt32LE(Number.isFinite(n) ? Math.max(-2147483648, Math.min(2147483647, Math.trunc(n))) : 0, 1);
         parts.push(b);
       }
     } else if (v === null) parts.push(Buffer.from([0xff, 0xff]));
