@@ -10,6 +10,7 @@ import type { DecoyState } from '../sql/decoy-state.js';
 import type { DataView } from '../sql/engine.js';
 import type { PayloadStore } from '../sql/payload-store.js';
 import { startSqlBrowser } from './browser.js';
+import { attachByteSession } from '../sql/socket-glue.js';
 import { MssqlSession } from './session.js';
 import { parseServerVersion } from './tds-codec.js';
 
@@ -93,41 +94,24 @@ export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSenso
     sessionTimeoutMs: cfg.session_timeout_s * 1000,
     onConnection(ctx) {
       const src = ctx.emitter.identity.src_ip;
-      const loginTimer = setTimeout(() => ctx.close('login_timeout'), cfg.login_timeout_s * 1000);
-      loginTimer.unref();
       spid = spid >= 32_000 ? 51 : spid + 1;
-      const session = new MssqlSession({
-        emitter: ctx.emitter,
-        policy: deps.policy,
-        version,
-        serverName: cfg.server_name,
-        domain: cfg.domain,
-        clientHost: src,
-        spid,
-        variables: { ...variables, spid: String(spid) },
-        view: withSystemDatabases(deps.decoy.viewFor(src)),
-        payloads: deps.payloads,
-        failureDelayMs: cfg.failure_delay_ms,
-        send: (b) => {
-          if (!ctx.socket.destroyed) ctx.socket.write(b);
-        },
-        end: (reason) => {
-          clearTimeout(loginTimer);
-          if (ctx.socket.destroyed) return;
-          ctx.socket.end(() => ctx.close(reason));
-          setTimeout(() => ctx.close(reason), 2000).unref();
-        },
-      });
-      ctx.socket.on('data', (chunk: Buffer) => {
-        try {
-          session.receive(chunk);
-          if (session.currentState === 'ready') clearTimeout(loginTimer);
-        } catch (err) {
-          ctx.log.warn({ err }, 'mssql session failed; closing this connection only');
-          ctx.close('error');
-        }
-      });
-      ctx.socket.once('close', () => clearTimeout(loginTimer));
+      const id = spid;
+      attachByteSession(ctx, 'mssql', cfg.login_timeout_s * 1000, (io) =>
+        new MssqlSession({
+          emitter: ctx.emitter,
+          policy: deps.policy,
+          version,
+          serverName: cfg.server_name,
+          domain: cfg.domain,
+          clientHost: src,
+          spid: id,
+          variables: { ...variables, spid: String(id) },
+          view: withSystemDatabases(deps.decoy.viewFor(src)),
+          payloads: deps.payloads,
+          failureDelayMs: cfg.failure_delay_ms,
+          ...io,
+        }),
+      );
     },
   });
   const services: RunningService[] = [tcp];

@@ -94,6 +94,10 @@ export class MssqlSession {
     return this.state;
   }
 
+  get loggedIn(): boolean {
+    return this.state === 'ready';
+  }
+
   /** Feeds bytes from the client. Never throws on bad input. */
   receive(chunk: Buffer): void {
     if (this.state === 'closed') return;

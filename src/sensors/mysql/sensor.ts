@@ -8,6 +8,7 @@ import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { startTcpService, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { DecoyState } from '../sql/decoy-state.js';
 import type { PayloadStore } from '../sql/payload-store.js';
+import { attachByteSession } from '../sql/socket-glue.js';
 import { MysqlSession } from './session.js';
 
 export interface MysqlSensorDeps {
@@ -104,41 +105,22 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
       }
       const src = ctx.emitter.identity.src_ip;
       // connect_timeout: a client that has not logged in by then is dropped, as mysqld does.
-      const loginTimer = setTimeout(() => ctx.close('login_timeout'), cfg.login_timeout_s * 1000);
-      loginTimer.unref();
-      const session = new MysqlSession({
-        emitter: ctx.emitter,
-        policy: deps.policy,
-        extraCandidates: extra,
-        serverVersion: cfg.version,
-        greetingPlugin: cfg.auth_plugin,
-        connectionId: nextConnectionId++ >>> 0,
-        clientHost: src,
-        variables,
-        view: deps.decoy.viewFor(src),
-        payloads: deps.payloads,
-        failureDelayMs: cfg.failure_delay_ms,
-        send: (b) => {
-          if (!ctx.socket.destroyed) ctx.socket.write(b);
-        },
-        end: (reason) => {
-          clearTimeout(loginTimer);
-          if (ctx.socket.destroyed) return;
-          // Let the last answer (an ERR, say) reach the client before the close.
-          ctx.socket.end(() => ctx.close(reason));
-          setTimeout(() => ctx.close(reason), 2000).unref();
-        },
-      });
-      ctx.socket.on('data', (chunk: Buffer) => {
-        try {
-          session.receive(chunk);
-          if (session.currentState === 'command') clearTimeout(loginTimer);
-        } catch (err) {
-          ctx.log.warn({ err }, 'mysql session failed; closing this connection only');
-          ctx.close('error');
-        }
-      });
-      ctx.socket.once('close', () => clearTimeout(loginTimer));
+      const session = attachByteSession(ctx, 'mysql', cfg.login_timeout_s * 1000, (io) =>
+        new MysqlSession({
+          emitter: ctx.emitter,
+          policy: deps.policy,
+          extraCandidates: extra,
+          serverVersion: cfg.version,
+          greetingPlugin: cfg.auth_plugin,
+          connectionId: nextConnectionId++ >>> 0,
+          clientHost: src,
+          variables,
+          view: deps.decoy.viewFor(src),
+          payloads: deps.payloads,
+          failureDelayMs: cfg.failure_delay_ms,
+          ...io,
+        }),
+      );
       session.start();
     },
   });

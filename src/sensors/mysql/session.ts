@@ -99,6 +99,10 @@ export class MysqlSession {
     return this.state;
   }
 
+  get loggedIn(): boolean {
+    return this.state === 'command';
+  }
+
   /** Feeds bytes from the client. Never throws on bad input. */
   receive(chunk: Buffer): void {
     if (this.state === 'closed') return;

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { Connection, Request } from 'tedious';
 import { startApiaryProcess, waitFor } from '../../helpers/apiary-process.js';
+import { garbageConnections } from '../../helpers/flood.js';
 import { decodeTdsMessage, encodePreloginResponse, encodeTdsMessage, parseServerVersion, PT_LOGIN7, PT_PRELOGIN } from '../../../src/sensors/mssql/tds-codec.js';
 
 const require = createRequire(import.meta.url);
@@ -79,23 +80,10 @@ test('10,000 malformed TDS packets while tedious keeps working', async () => {
     }
     await waitFor(() => logged.every((c) => c.answers() >= 1200), 60_000);
     for (const c of logged) c.sock.destroy();
-    for (let batch = 0; batch < 40; batch++) {
-      await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
-          new Promise<void>((res) => {
-            const s = connect(port, '127.0.0.1');
-            s.on('error', () => res());
-            s.on('close', () => res());
-            s.on('connect', () => {
-              const kind = (batch * 10 + i) % 3;
-              s.write(kind === 0 ? randomBytes(64) : kind === 1 ? Buffer.from([0x12, 1, 0xff, 0xff, 0, 0, 1, 0]) : encodeTdsMessage(PT_LOGIN7, randomBytes(90)));
-              setTimeout(() => s.destroy(), 20).unref();
-            });
-          }),
-        ),
-      );
-      sent += 10;
-    }
+    // Before login: 400 connections sending garbage, an oversized PRELOGIN header and broken LOGIN7 records.
+    sent += await garbageConnections(port, 400, (i) =>
+      i % 3 === 0 ? randomBytes(64) : i % 3 === 1 ? Buffer.from([0x12, 1, 0xff, 0xff, 0, 0, 1, 0]) : encodeTdsMessage(PT_LOGIN7, randomBytes(90)),
+    );
     assert.ok(sent >= 10_000, `sent ${sent}`);
     const before = good;
     await waitFor(() => good > before + 3, 10_000);

@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { startApiaryProcess, waitFor } from '../../helpers/apiary-process.js';
+import { garbageConnections } from '../../helpers/flood.js';
 import { decodeMessage, encodePacket } from '../../../src/sensors/mysql/codec.js';
 import { nativeScramble } from '../../../src/sensors/mysql/scramble.js';
 
@@ -88,25 +89,9 @@ test('10,000 malformed packets while a real client keeps working', async () => {
     await waitFor(() => logged.every((c) => c.answers() >= 1200), 60_000);
     for (const c of logged) c.sock.destroy();
     // Before login: 400 connections sending garbage, truncated and oversized-length handshakes.
-    for (let batch = 0; batch < 40; batch++) {
-      await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
-          new Promise<void>((res) => {
-            const s = connect(port, '127.0.0.1');
-            s.on('error', () => res());
-            s.on('close', () => res());
-            s.once('data', () => {
-              const kind = (batch * 10 + i) % 3;
-              if (kind === 0) s.write(randomBytes(64));
-              else if (kind === 1) s.write(Buffer.from([0xff, 0xff, 0xff, 1, 0, 0]));
-              else s.write(encodePacket(randomBytes(8), 1).bytes);
-              setTimeout(() => s.destroy(), 20).unref();
-            });
-          }),
-        ),
-      );
-      sent += 10;
-    }
+    sent += await garbageConnections(port, 400, (i) =>
+      i % 3 === 0 ? randomBytes(64) : i % 3 === 1 ? Buffer.from([0xff, 0xff, 0xff, 1, 0, 0]) : encodePacket(randomBytes(8), 1).bytes,
+    );
     assert.ok(sent >= 10_000, `sent ${sent}`);
     const before = good;
     await waitFor(() => good > before + 3, 10_000);
