@@ -12,6 +12,7 @@ const TOOLS = {
   nmap: 'nmap',
   mariadb: 'mariadb-client',
   tsql: 'freetds-bin',
+  mariadbd: 'mariadb-server', // bench/mysql-bench.ts measures against it
 };
 
 function has(cmd) {

@@ -1,0 +1,162 @@
+// MySQL benchmark: logins per second (failed and successful) and queries per second on an open
+// connection, for the decoy MySQL (`apiary start`, every attempt and statement recorded in SQLite) and
+// for Debian's MariaDB server on another loopback port, in the same run. Prints both and the ratios.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import { stringify } from 'yaml';
+
+const execFileP = promisify(execFile);
+const CLI = resolve('dist/src/cli/main.js');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const PASSWORD = 'Bench-Pw-123';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function waitForLine(proc: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  let out = '';
+  return new Promise((resolveLine, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out}`)), timeoutMs);
+    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolveLine(m[0]);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+/** Runs WORK in CONCURRENCY loops for SECONDS; returns completed operations per second. */
+async function rate(work: () => Promise<void>): Promise<number> {
+  const end = Date.now() + SECONDS * 1000;
+  let done = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        await work();
+        done++;
+      }
+    }),
+  );
+  return done / ((Date.now() - started) / 1000);
+}
+
+interface Figures {
+  failedLogins: number;
+  logins: number;
+  queries: number;
+}
+
+async function measure(port: number, user: string, database: string): Promise<Figures> {
+  const opts = { host: '127.0.0.1', port, user, database, connectTimeout: 10_000 };
+  const failedLogins = await rate(async () => {
+    try {
+      const c = await mysql.createConnection({ ...opts, password: 'wrong-password' });
+      await c.end();
+      throw new Error('a wrong password was accepted');
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR') throw err;
+    }
+  });
+  const logins = await rate(async () => {
+    const c = await mysql.createConnection({ ...opts, password: PASSWORD });
+    await c.end();
+  });
+  const conns = await Promise.all(Array.from({ length: CONCURRENCY }, () => mysql.createConnection({ ...opts, password: PASSWORD })));
+  let i = 0;
+  const queries = await rate(async () => {
+    const c = conns[i++ % conns.length]!;
+    await c.query("SELECT id, email FROM customers WHERE city = 'Madrid' ORDER BY id LIMIT 10");
+  });
+  await Promise.all(conns.map((c) => c.end()));
+  return { failedLogins, logins, queries };
+}
+
+async function startMariadb(dir: string, port: number): Promise<ChildProcess> {
+  const data = join(dir, 'mariadb');
+  const sock = join(dir, 'mariadb.sock');
+  await execFileP('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root'], { timeout: 120_000 });
+  const proc = spawn('mariadbd', ['--no-defaults', `--datadir=${data}`, `--socket=${sock}`, `--port=${port}`, '--bind-address=127.0.0.1', '--user=root', '--skip-log-bin', '--max-connections=1000', '--skip-name-resolve', `--pid-file=${join(dir, 'mariadb.pid')}`], {
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      const c = await mysql.createConnection({ socketPath: sock, user: 'root' });
+      await c.query(`CREATE USER 'bench'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('${PASSWORD}')`);
+      await c.query('CREATE DATABASE webshop');
+      await c.query('CREATE TABLE webshop.customers (id INT PRIMARY KEY AUTO_INCREMENT, first_name VARCHAR(64), last_name VARCHAR(64), email VARCHAR(255), phone VARCHAR(32), city VARCHAR(64), created_at DATETIME)');
+      const cities = ['Madrid', 'Granada', 'Sevilla', 'Valencia', 'Barcelona'];
+      const rows = Array.from({ length: 200 }, (_, k) => `('F${k}', 'L${k}', 'u${k}@example.org', '+34 600 000 ${k}', '${cities[k % cities.length]}', NOW())`).join(',');
+      await c.query(`INSERT INTO webshop.customers (first_name, last_name, email, phone, city, created_at) VALUES ${rows}`);
+      await c.query("GRANT ALL ON webshop.* TO 'bench'@'%'");
+      await c.end();
+      return proc;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  proc.kill('SIGTERM');
+  throw new Error('mariadbd did not start');
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'apiary-mysql-bench-'));
+  let apiary: ChildProcess | undefined;
+  let mariadb: ChildProcess | undefined;
+  try {
+    const config = join(dir, 'apiary.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        sensor: 'bench',
+        data_dir: join(dir, 'data'),
+        log: { level: 'warn' },
+        limits: { per_source_connections: 4096 },
+        auth: [{ user: 'bench', password: PASSWORD, allow: true }],
+        services: { mysql: { listen: ['127.0.0.1:0'] } },
+        decoy: { database: 'webshop' },
+      }),
+    );
+    apiary = spawn(process.execPath, [CLI, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await waitForLine(apiary, /mysql\s+listening on 127\.0\.0\.1:(\d+)/);
+    const apiaryPort = Number(/:(\d+)$/.exec(line)![1]);
+    const mariaPort = await freePort();
+    mariadb = await startMariadb(dir, mariaPort);
+    const { stdout: mariaVersion } = await execFileP('mariadbd', ['--version']);
+
+    // Each server is measured alone (the machine has few cores).
+    const a = await measure(apiaryPort, 'bench', 'webshop');
+    const m = await measure(mariaPort, 'bench', 'webshop');
+    const f = (n: number): string => n.toFixed(0).padStart(7);
+    console.log(`mysql-bench: ${CONCURRENCY} concurrent clients (mysql2), ${SECONDS} s per figure; ${mariaVersion.trim()}`);
+    console.log(`                              failed logins/s  logins/s  queries/s`);
+    console.log(`  apiary mysql (all recorded)       ${f(a.failedLogins)}   ${f(a.logins)}    ${f(a.queries)}`);
+    console.log(`  mariadb server                    ${f(m.failedLogins)}   ${f(m.logins)}    ${f(m.queries)}`);
+    console.log(`  ratio apiary/mariadb              ${(a.failedLogins / m.failedLogins).toFixed(2).padStart(7)}   ${(a.logins / m.logins).toFixed(2).padStart(7)}    ${(a.queries / m.queries).toFixed(2).padStart(7)}`);
+  } finally {
+    mariadb?.kill('SIGTERM');
+    if (mariadb && mariadb.exitCode === null) await new Promise((r) => mariadb!.once('exit', r));
+    if (apiary && apiary.exitCode === null) {
+      apiary.kill('SIGTERM');
+      await new Promise((r) => apiary!.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
