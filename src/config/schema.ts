@@ -107,8 +107,12 @@ export const mysqlService = z
     version_comment: z.string().max(200).optional(),
     /** @@hostname the decoy reports. */
     hostname: z.string().regex(/^[A-Za-z0-9.-]{1,63}$/).default('db01'),
-    /** Authentication plugin named in the greeting; clients answering with another are switched to mysql_native_password. */
-    auth_plugin: z.enum(['mysql_native_password', 'caching_sha2_password']).default('mysql_native_password'),
+    /**
+     * Authentication plugin named in the greeting; by default caching_sha2_password for 8.x versions
+     * (clients whose password is not a known one are asked for full authentication and send it
+     * RSA-encrypted, so it is recovered in plaintext) and mysql_native_password for 5.x.
+     */
+    auth_plugin: z.enum(['mysql_native_password', 'caching_sha2_password']).optional(),
     /** Delay before a failed login is answered; 0 answers at once as mysqld does. */
     failure_delay_ms: z.number().int().min(0).max(30_000).default(0),
     /** Seconds a client may take to log in (mysqld's connect_timeout). */

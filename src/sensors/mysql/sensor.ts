@@ -1,5 +1,6 @@
 // The MySQL sensor: Apiary's listener accepts, a MysqlSession per connection speaks the protocol,
 // and the decoy (shared generated data, a private copy per source) answers the statements.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { parseListenAddress, type ListenAddress, type MysqlServiceConfig } from '../../config/schema.js';
 import { COMMON_PASSWORDS } from '../../config/common-passwords.js';
@@ -59,7 +60,7 @@ export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<st
     lower_case_table_names: '0',
     [v8 ? 'transaction_isolation' : 'tx_isolation']: 'REPEATABLE-READ',
     transaction_isolation: 'REPEATABLE-READ',
-    default_authentication_plugin: cfg.auth_plugin,
+    default_authentication_plugin: authPluginFor(cfg),
     have_ssl: 'DISABLED',
     have_openssl: 'DISABLED',
     server_id: '1',
@@ -81,8 +82,21 @@ export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<st
   };
 }
 
+/** The greeting's plugin: as configured, else what the version's stock server uses. */
+export function authPluginFor(cfg: MysqlServiceConfig): 'mysql_native_password' | 'caching_sha2_password' {
+  return cfg.auth_plugin ?? (cfg.version.startsWith('5.') ? 'mysql_native_password' : 'caching_sha2_password');
+}
+
+function makeRsaKey(): { privateKey: KeyObject; publicPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
 export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSensorDeps): Promise<RunningService> {
   const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
+  // caching_sha2_password full authentication needs an RSA key pair (mysqld makes one at first start too).
+  const plugin = authPluginFor(cfg);
+  const rsaKey = plugin === 'caching_sha2_password' ? makeRsaKey() : undefined;
   const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.map((t) => t.secret)])];
   const varsByPort = new Map<number, Record<string, string>>();
   let nextConnectionId = 1000 + Math.floor(Math.random() * 40_000);
@@ -111,13 +125,14 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
           policy: deps.policy,
           extraCandidates: extra,
           serverVersion: cfg.version,
-          greetingPlugin: cfg.auth_plugin,
+          greetingPlugin: plugin,
           connectionId: nextConnectionId++ >>> 0,
           clientHost: src,
           variables,
           view: deps.decoy.viewFor(src),
           payloads: deps.payloads,
           failureDelayMs: cfg.failure_delay_ms,
+          ...(rsaKey ? { rsaKey } : {}),
           ...io,
         }),
       );

@@ -1,7 +1,7 @@
 // One MySQL connection: greeting with a fresh salt, login (auth switch to mysql_native_password when
 // the client answers with another plugin), then the command phase served by the decoy SQL engine.
 // Bytes in through `receive`, bytes out through `send`; no socket here, so tests drive it in memory.
-import { randomBytes } from 'node:crypto';
+import { constants, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
 import type { SessionEmitter } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
@@ -43,7 +43,7 @@ export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024 + 64;
 /** Statements run from one COM_QUERY (multi-statement); the rest are ignored as a full buffer would be. */
 export const MAX_STATEMENTS_PER_QUERY = 64;
 
-type State = 'greeting' | 'auth_switch' | 'command' | 'closed';
+type State = 'greeting' | 'auth_switch' | 'sha2_full_auth' | 'sha2_encrypted' | 'command' | 'closed';
 
 export interface MysqlSessionDeps {
   emitter: SessionEmitter;
@@ -64,7 +64,16 @@ export interface MysqlSessionDeps {
   now?: () => Date;
   /** Delay before a failed login is answered, as a loaded server might. */
   failureDelayMs?: number;
+  /**
+   * The server's RSA key for caching_sha2_password full authentication: a client whose fast-path
+   * scramble matches no known password is asked for full authentication, fetches the public key and
+   * sends its password encrypted to it, so the password is recovered in plaintext.
+   */
+  rsaKey?: { privateKey: KeyObject; publicPem: string };
 }
+
+/** Longest RSA-encrypted password accepted (a 4096-bit key gives 512 bytes). */
+export const MAX_RSA_CIPHERTEXT_BYTES = 512;
 
 export class MysqlSession {
   private state: State = 'greeting';
@@ -151,6 +160,9 @@ export class MysqlSession {
         return this.handleHandshakeResponse(seq, payload);
       case 'auth_switch':
         return this.handleAuthSwitchResponse(seq, payload);
+      case 'sha2_full_auth':
+      case 'sha2_encrypted':
+        return this.handleFullAuth(seq, payload);
       case 'command':
         return this.handleCommand(payload);
       default:
@@ -177,8 +189,9 @@ export class MysqlSession {
     const version = resp.attrs['_client_name'] ? `${resp.attrs['_client_name']} ${resp.attrs['_client_version'] ?? ''}`.trim() : undefined;
     if (version) this.d.emitter.emit('client.version', { version: version.slice(0, 256), ...(resp.attrs['program_name'] ? { comments: resp.attrs['program_name'].slice(0, 256) } : {}) });
     const plugin = resp.plugin ?? NATIVE_PLUGIN;
-    if (plugin === this.d.greetingPlugin || (resp.plugin === undefined && this.d.greetingPlugin === NATIVE_PLUGIN)) {
-      return this.decide(seq + 1, this.d.greetingPlugin, resp.authResponse);
+    if (plugin === this.d.greetingPlugin || (plugin === NATIVE_PLUGIN && this.d.greetingPlugin === CACHING_SHA2_PLUGIN)) {
+      // Both scrambles use the greeting's salt; tools that only speak native (hydra, nmap) are checked as they are.
+      return this.decide(seq + 1, plugin as ScramblePlugin, resp.authResponse);
     }
     // The client scrambled for another plugin (MySQL 8 clients default to caching_sha2_password):
     // ask for mysql_native_password with the same salt, as a server whose accounts use it does.
@@ -190,11 +203,57 @@ export class MysqlSession {
     this.decide(seq + 1, NATIVE_PLUGIN, payload.subarray(0, 1024));
   }
 
+  /**
+   * caching_sha2_password full authentication ([MySQL] caching_sha2_password, "perform full
+   * authentication"): the client answers 0x02 to ask for the public key (sent as AuthMoreData 0x01 +
+   * PEM), then the password XOR the salt (repeated), NUL-terminated, encrypted with RSA-OAEP.
+   */
+  private handleFullAuth(seq: number, payload: Buffer): void {
+    const key = this.d.rsaKey;
+    if (this.state === 'sha2_full_auth' && payload.length === 1 && payload[0] === 0x02 && key) {
+      this.state = 'sha2_encrypted';
+      this.write([Buffer.concat([Buffer.from([0x01]), Buffer.from(key.publicPem, 'latin1')])], seq + 1);
+      return;
+    }
+    let plain: Buffer | undefined;
+    if (this.state === 'sha2_encrypted' && key && payload.length <= MAX_RSA_CIPHERTEXT_BYTES) {
+      try {
+        const x = privateDecrypt({ key: key.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, payload);
+        plain = Buffer.alloc(x.length);
+        for (let i = 0; i < x.length; i++) plain[i] = x[i]! ^ this.salt[i % this.salt.length]!;
+      } catch {
+        plain = undefined;
+      }
+    } else if (payload.length <= 1024 && payload[payload.length - 1] === 0) {
+      // A client that believes the channel is secure sends the password itself.
+      plain = payload;
+    }
+    if (!plain) {
+      this.d.emitter.emit('protocol.malformed', { reason: 'caching_sha2_password full authentication not understood', sample_hex: hexSample(payload) });
+      this.write([encodeErr(1045, '28000', `Access denied for user '${this.login!.username.slice(0, 64)}'@'${this.d.clientHost}' (using password: YES)`)], seq + 1);
+      return this.close('policy');
+    }
+    const nul = plain.indexOf(0);
+    this.finish(seq + 1, CACHING_SHA2_PLUGIN, plain.subarray(0, nul < 0 ? plain.length : nul).toString('utf8'), true, true);
+  }
+
   private decide(seq: number, plugin: ScramblePlugin, response: Buffer): void {
     const login = this.login!;
     const username = login.username.slice(0, MAX_CREDENTIAL_CHARS);
     const candidates = new Set<string>([...this.d.policy.candidatePasswords(username), ...this.d.extraCandidates]);
     const password = plugin === CACHING_SHA2_PLUGIN && response.length !== 32 && response.length !== 0 ? undefined : recoverPassword(plugin, response, this.salt, candidates);
+    if (password === undefined && plugin === CACHING_SHA2_PLUGIN && this.d.rsaKey) {
+      // Not a known password: ask for full authentication, which hands over the password itself.
+      this.state = 'sha2_full_auth';
+      this.write([Buffer.from([0x01, 0x04])], seq);
+      return;
+    }
+    this.finish(seq, plugin, password, response.length > 0, false, response);
+  }
+
+  private finish(seq: number, plugin: ScramblePlugin, password: string | undefined, sentPassword: boolean, fullAuth: boolean, response: Buffer = Buffer.alloc(0)): void {
+    const login = this.login!;
+    const username = login.username.slice(0, MAX_CREDENTIAL_CHARS);
     let success: boolean;
     if (password !== undefined) success = this.d.policy.allows(username, password);
     else {
@@ -210,7 +269,7 @@ export class MysqlSession {
     const answer = (): void => {
       if (this.state === 'closed') return;
       if (!success) {
-        this.write([encodeErr(1045, '28000', `Access denied for user '${username.slice(0, 64)}'@'${this.d.clientHost}' (using password: ${response.length ? 'YES' : 'NO'})`)], seq);
+        this.write([encodeErr(1045, '28000', `Access denied for user '${username.slice(0, 64)}'@'${this.d.clientHost}' (using password: ${sentPassword ? 'YES' : 'NO'})`)], seq);
         return this.close('policy');
       }
       this.user = username;
@@ -224,7 +283,8 @@ export class MysqlSession {
         this.database = found.name;
       }
       this.state = 'command';
-      this.write([plugin === CACHING_SHA2_PLUGIN ? Buffer.from([0x01, 0x03]) : undefined, encodeOk()].filter((x): x is Buffer => x !== undefined), seq);
+      // caching_sha2 fast path: AuthMoreData "fast auth success" before the OK; full authentication ends with the OK alone.
+      this.write([plugin === CACHING_SHA2_PLUGIN && !fullAuth ? Buffer.from([0x01, 0x03]) : undefined, encodeOk()].filter((x): x is Buffer => x !== undefined), seq);
     };
     if (!success && this.d.failureDelayMs) setTimeout(answer, this.d.failureDelayMs).unref();
     else answer();

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
 import fc from 'fast-check';
 import {
   decodeHandshakeResponse,
@@ -194,6 +195,29 @@ test('session: a caching_sha2 client is switched to mysql_native_password with t
   assert.equal(err[4], 0xff);
   assert.deepEqual(h.events[0]!.payload, { method: 'native', username: 'root', password: 'letmein', success: false });
   assert.deepEqual(h.ended, ['policy']);
+});
+
+test('session: caching_sha2 full authentication recovers an unknown password through the RSA exchange', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const h = harness({ greetingPlugin: 'caching_sha2_password', rsaKey: { privateKey, publicPem } });
+  h.session.receive(encodePacket(handshakeResponse('root', cachingSha2Scramble('Unlisted-99', salt()), 'caching_sha2_password'), 1).bytes);
+  assert.deepEqual(h.out[1], Buffer.from([2, 0, 0, 2, 0x01, 0x04]), 'perform full authentication');
+  h.session.receive(encodePacket(Buffer.from([0x02]), 3).bytes);
+  assert.equal(h.out[2]![3], 4);
+  assert.equal(h.out[2]!.subarray(5).toString(), publicPem);
+  const plain = Buffer.from('Unlisted-99\0');
+  for (let i = 0; i < plain.length; i++) plain[i] = plain[i]! ^ salt()[i % 20]!;
+  const enc = publicEncrypt({ key: publicPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, plain);
+  h.session.receive(encodePacket(enc, 5).bytes);
+  assert.equal(h.out[3]![3], 6);
+  assert.equal(h.out[3]![4], 0xff);
+  assert.deepEqual(h.events.find((e) => e.type === 'auth.attempt')!.payload, { method: 'native', username: 'root', password: 'Unlisted-99', success: false });
+  // A known password takes the fast path: AuthMoreData 0x03 then OK.
+  const fast = harness({ greetingPlugin: 'caching_sha2_password', rsaKey: { privateKey, publicPem } });
+  fast.session.receive(encodePacket(handshakeResponse('root', cachingSha2Scramble('123456', salt()), 'caching_sha2_password'), 1).bytes);
+  assert.deepEqual(fast.out[1]!.subarray(0, 6), Buffer.from([2, 0, 0, 2, 0x01, 0x03]));
+  assert.equal(fast.session.currentState, 'command');
 });
 
 test('session: an SSL request is refused cleanly with an error and a close', () => {

@@ -15,7 +15,10 @@ let port: number;
 before(async () => {
   apiary = await startApiaryProcess({
     sensor: 'mysql-real-clients',
-    auth: [{ user: 'root', password: ['123456', 'letmein'], allow: true }],
+    auth: [
+      { user: 'root', password: ['123456', 'letmein'], allow: true },
+      { user: 'deploy', password: '/^Deploy-[0-9]{4}$/', allow: true },
+    ],
     services: { mysql: { listen: ['127.0.0.1:0'], version: '8.0.36' } },
     decoy: { database: 'webshop' },
   });
@@ -97,7 +100,24 @@ test('a honeytoken read from the admins table logs in, and apiary honeytokens li
   assert.match(list.stdout, /^6 honeytokens$/m);
 });
 
-test('hydra finds the allowed password; every attempt is stored, recovered from the weak list or kept crackable', async () => {
+test('caching_sha2_password full authentication: passwords in no list are recovered in plaintext from mariadb and mysql2', async () => {
+  const denied = await mariadb('root', 'Zq-Only-Here-7', 'SELECT 1');
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /ERROR 1045/);
+  const ok = await mariadb('deploy', 'Deploy-2024', 'SELECT current_user()');
+  assert.equal(ok.code, 0, `a password matching a pattern rule logs in: ${ok.stderr}`);
+  await assert.rejects(mysql.createConnection({ host: '127.0.0.1', port, user: 'deploy', password: 'Deploy-20x4' }), /Access denied/);
+  const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'deploy', password: 'Deploy-1999' });
+  await c.end();
+  const attempts = await apiary.events(['--type', 'auth.attempt']);
+  const seen = (u: string, p: string, ok: boolean): boolean => attempts.some((e) => e.username === u && e.password === p && e.success === ok);
+  assert.ok(seen('root', 'Zq-Only-Here-7', false));
+  assert.ok(seen('deploy', 'Deploy-2024', true));
+  assert.ok(seen('deploy', 'Deploy-20x4', false));
+  assert.ok(seen('deploy', 'Deploy-1999', true));
+});
+
+test('hydra finds the allowed password; every attempt is stored with its password in plaintext', async () => {
   const dir = apiary.dir;
   const words = join(dir, 'hydra-words.txt');
   writeFileSync(words, 'Xq9-not-weak\nletmeout\n123456\n');
@@ -108,18 +128,16 @@ test('hydra finds the allowed password; every attempt is stored, recovered from 
 
   const events = await apiary.events(['--type', 'auth.attempt']);
   const admin = events.filter((e) => e.username === 'admin');
-  assert.equal(admin.length, 3, 'one attempt per hydra try');
-  // "letmeout" is not in the weak list, nor is "Xq9-not-weak": kept in cracker form.
-  const hashed = admin.filter((e) => typeof e.hash === 'string');
-  assert.equal(hashed.length, 2);
-  const verified = hashed.filter((e) => {
-    const m = /^\$mysqlna\$([0-9a-f]{40})\*([0-9a-f]{40})$/.exec(String(e.hash));
-    if (!m) return false;
-    const salt = Buffer.from(m[1]!, 'hex');
-    return ['Xq9-not-weak', 'letmeout'].some((pw) => nativeScramble(pw, salt).toString('hex') === m[2]);
-  });
-  assert.equal(verified.length, 2, 'the stored hashes crack to what hydra sent');
-  assert.ok(admin.some((e) => e.password === '123456' && e.success === false), '123456 is recovered from the weak list');
+  // hydra's MySQL module speaks through the client library, which completes caching_sha2_password
+  // full authentication: even passwords in no list arrive in plaintext.
+  assert.deepEqual(
+    admin.map((e) => [e.password, e.success]),
+    [
+      ['Xq9-not-weak', false],
+      ['letmeout', false],
+      ['123456', false],
+    ],
+  );
   assert.ok(events.some((e) => e.username === 'root' && e.password === '123456' && e.success === true));
 });
 
@@ -136,9 +154,20 @@ test('nmap -sV names MySQL, and mysql-info, mysql-empty-password and mysql-brute
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`${port}/tcp\\s+open\\s+mysql\\s+MySQL 8\\.0\\.36`));
   assert.doesNotMatch(r.stdout, /honeypot|dionaea/i);
-  assert.match(r.stdout, /mysql-info:[\s\S]*Protocol: 10[\s\S]*Version: 8\.0\.36[\s\S]*Auth Plugin Name: mysql_native_password/);
+  assert.match(r.stdout, /mysql-info:[\s\S]*Protocol: 10[\s\S]*Version: 8\.0\.36[\s\S]*Auth Plugin Name: caching_sha2_password/);
   assert.match(r.stdout, /mysql-brute:[\s\S]*root:123456 - Valid credentials/);
   assert.doesNotMatch(r.stdout, /account has empty password/, 'no account takes an empty password here');
+  // nmap scrambles with mysql_native_password itself: a password in no list is kept in the form
+  // crackers read (hashcat 11200), and that hash cracks to what nmap sent.
+  const attempts = await apiary.events(['--type', 'auth.attempt']);
+  const hashed = attempts.filter((e) => e.username === 'root' && typeof e.hash === 'string');
+  assert.ok(hashed.length >= 1, 'hunter2 is stored as a hash');
+  const cracks = hashed.some((e) => {
+    const m = /^\$mysqlna\$([0-9a-f]{40})\*([0-9a-f]{40})$/.exec(String(e.hash));
+    return m !== null && nativeScramble('hunter2', Buffer.from(m[1]!, 'hex')).toString('hex') === m[2];
+  });
+  assert.ok(cracks, 'the stored hash cracks to the password nmap sent');
+  assert.ok(attempts.some((e) => e.username === 'root' && e.password === '123456' && e.success === true));
 });
 
 test('attack moves: a binary written with INTO DUMPFILE lands in quarantine; UDF creation and sys_exec are recorded', async () => {
