@@ -81,7 +81,7 @@ function syntaxError(sql: string, pos: number): SqlError {
 
 type Expr =
   | { t: 'lit'; v: Value }
-  | { t: 'col'; table?: string; name: string }
+  | { t: 'col'; table?: string; name: string; key?: string }
   | { t: 'star'; table?: string }
   | { t: 'sysvar'; name: string }
   | { t: 'var'; name: string }
@@ -402,6 +402,7 @@ function compare(a: Value, b: Value): number | null {
     const y = toNum(b);
     return x < y ? -1 : x > y ? 1 : 0;
   }
+  if (a === b) return 0;
   const x = a.toLowerCase();
   const y = b.toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
@@ -472,8 +473,9 @@ function isAggregate(e: Expr): boolean {
   }
 }
 
-function lookupCol(e: { table?: string; name: string }, row: Row | undefined): Value {
-  const key = (e.table ? `${e.table}.${e.name}` : e.name).toLowerCase();
+function lookupCol(e: { table?: string; name: string; key?: string }, row: Row | undefined): Value {
+  // The lower-cased lookup key is computed once per expression, not once per row.
+  const key = (e.key ??= (e.table ? `${e.table}.${e.name}` : e.name).toLowerCase());
   const i = row?.index.get(key);
   if (i === undefined) throw new SqlError(1054, '42S22', `Unknown column '${e.table ? `${e.table}.` : ''}${e.name}' in 'field list'`);
   return row!.values[i] ?? null;
@@ -1017,7 +1019,10 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
   }
   const aggregate = groupBy !== undefined || expanded.some((it) => isAggregate(it.e));
 
-  let outRows: { out: Value[]; row: Row | undefined; group?: Row[] }[];
+  // Projection is lazy: only the rows that survive ORDER BY and LIMIT are computed (ordinal and
+  // alias sort keys project the rows they need).
+  let outRows: { out: Value[] | undefined; row: Row | undefined; group?: Row[] }[];
+  const project = (o: { out: Value[] | undefined; row: Row | undefined }): Value[] => (o.out ??= expanded.map((it) => evalExpr(it.e, o.row, cx)));
   if (aggregate) {
     const groups = new Map<string, Row[]>();
     if (groupBy) {
@@ -1037,7 +1042,7 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
       outRows = outRows.filter((o) => truthy(evalExpr(h, o.row, { ...cx, ...(o.group ? { group: o.group } : {}) })));
     }
   } else {
-    outRows = rows.map((r) => ({ out: expanded.map((it) => evalExpr(it.e, r, cx)), row: r }));
+    outRows = rows.map((r) => ({ out: undefined, row: r }));
   }
 
   if (order.length) {
@@ -1045,11 +1050,11 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
       o,
       keys: order.map((ob) => {
         // ORDER BY 2 means the second select item; ORDER BY alias the aliased item.
-        if (ob.e.t === 'lit' && typeof ob.e.v === 'number') return o.out[ob.e.v - 1] ?? null;
+        if (ob.e.t === 'lit' && typeof ob.e.v === 'number') return project(o)[ob.e.v - 1] ?? null;
         if (ob.e.t === 'col' && !ob.e.table) {
           const name = ob.e.name.toLowerCase();
           const i = expanded.findIndex((it) => it.alias?.toLowerCase() === name);
-          if (i >= 0) return o.out[i] ?? null;
+          if (i >= 0) return project(o)[i] ?? null;
         }
         return evalExpr(ob.e, o.row, { ...cx, ...(o.group ? { group: o.group } : {}) });
       }),
@@ -1066,7 +1071,7 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
     outRows = keyed.map((k) => k.o);
   }
   const cap = Math.min(limit ?? top ?? MAX_RESULT_ROWS, top ?? MAX_RESULT_ROWS, MAX_RESULT_ROWS);
-  const finalRows = outRows.slice(offset, offset + cap).map((o) => o.out);
+  const finalRows = outRows.slice(offset, offset + cap).map(project);
 
   const columns: ResultColumn[] = expanded.map((it, i) => {
     const fromTable = it.e.t === 'col' && src ? src.columns.find((c) => c.name.toLowerCase() === (it.e as { name: string }).name.toLowerCase()) : undefined;
