@@ -135,7 +135,7 @@ export const CATALOGUE = {
   /** A fake secret planted in a decoy (a honeytoken), registered so its later use can be recognised. */
   'honeytoken.planted': z
     .object({
-      token_id: z.string().min(1).max(64),
+      token_id: hex.length(16),
       kind: z.enum(['mysql', 'ssh', 'app_db', 'api_key']),
       username: z.string(),
       secret: z.string(),
