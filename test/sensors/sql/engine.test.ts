@@ -158,3 +158,19 @@ test('random text, deep nesting and megabyte statements never throw and stay fas
   assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
   assert.equal(execute(`SELECT REPEAT('a', 100000000)`, session(), view).result.kind, 'rows');
 });
+
+test('the scheduled reset drops attacker changes on its own', async () => {
+  const state = new DecoyState(decoy);
+  const view = state.viewFor('192.0.2.7');
+  const s = session('webshop');
+  state.schedule(40);
+  try {
+    execute('DELETE FROM customers', s, view);
+    assert.deepEqual(rows(execute('SELECT COUNT(*) FROM customers', s, view).result), [[0]]);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.ok(state.resets >= 1);
+    assert.deepEqual(rows(execute('SELECT COUNT(*) FROM customers', s, view).result), [[200]]);
+  } finally {
+    state.stop();
+  }
+});
