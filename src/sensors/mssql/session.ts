@@ -9,6 +9,7 @@ import { execute, type DataView, type Result, type SessionInfo } from '../sql/en
 import { splitStatements } from '../sql/lexer.js';
 import type { PayloadStore } from '../sql/payload-store.js';
 import { recordStatement } from '../sql/record.js';
+import { FramedInput } from '../sql/framed-input.js';
 import { cmdshellOutput } from './cmdshell.js';
 import {
   DEFAULT_COLLATION,
@@ -80,7 +81,7 @@ export interface MssqlSessionDeps {
 
 export class MssqlSession {
   private state: State = 'prelogin';
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly input = new FramedInput(MAX_TDS_BUFFERED_BYTES, (b) => decodeTdsMessage(b));
   private tdsVersion = 0x74000004;
   private packetSize = DEFAULT_PACKET_SIZE;
   private user = '';
@@ -101,23 +102,16 @@ export class MssqlSession {
   /** Feeds bytes from the client. Never throws on bad input. */
   receive(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    if (this.buf.length > MAX_TDS_BUFFERED_BYTES) return this.malformed('client buffered more than the limit', this.buf);
-    for (;;) {
-      if ((this.state as State) === 'closed') return;
+    const bad = this.input.push(
+      chunk,
+      (m) => this.handle(m.type, m.payload),
+      () => this.state !== 'closed',
       // Before login only PRELOGIN and login packets make sense: anything else (an HTTP request, a
       // scanner's probe) is refused at its first byte, as SQL Server does, instead of waiting for
       // the length its header seems to promise.
-      if (this.state !== 'ready' && this.buf.length > 0 && ![PT_PRELOGIN, PT_LOGIN7, PT_LOGIN42, PT_SSPI].includes(this.buf[0]!)) {
-        return this.malformed(`unexpected packet type 0x${this.buf[0]!.toString(16)} before login`, this.buf);
-      }
-      const r = decodeTdsMessage(this.buf);
-      if (r.status === 'incomplete') return;
-      if (r.status === 'malformed') return this.malformed(r.reason, this.buf);
-      this.buf = this.buf.subarray(r.consumed);
-      if (this.buf.length === 0) this.buf = Buffer.alloc(0);
-      this.handle(r.value.type, r.value.payload);
-    }
+      (buf) => (this.state !== 'ready' && buf.length > 0 && ![PT_PRELOGIN, PT_LOGIN7, PT_LOGIN42, PT_SSPI].includes(buf[0]!) ? `unexpected packet type 0x${buf[0]!.toString(16)} before login` : undefined),
+    );
+    if (bad !== undefined) this.malformed(bad, this.input.pending);
   }
 
   private malformed(reason: string, sample: Buffer): void {
@@ -128,7 +122,7 @@ export class MssqlSession {
   private close(reason: 'client' | 'policy' | 'error'): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.buf = Buffer.alloc(0);
+    this.input.clear();
     this.d.end(reason);
   }
 

@@ -11,6 +11,7 @@ import { execute, type DataView, type Result, type SessionInfo } from '../sql/en
 import { splitStatements } from '../sql/lexer.js';
 import type { PayloadStore } from '../sql/payload-store.js';
 import { recordStatement } from '../sql/record.js';
+import { FramedInput } from '../sql/framed-input.js';
 import {
   CACHING_SHA2_PLUGIN,
   CLIENT_MULTI_STATEMENTS,
@@ -77,7 +78,7 @@ export const MAX_RSA_CIPHERTEXT_BYTES = 512;
 
 export class MysqlSession {
   private state: State = 'greeting';
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly input = new FramedInput(MAX_BUFFERED_BYTES, (b) => decodeMessage(b));
   private salt: Buffer;
   private seq = 0;
   private login: HandshakeResponse | undefined;
@@ -115,21 +116,12 @@ export class MysqlSession {
   /** Feeds bytes from the client. Never throws on bad input. */
   receive(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    if (this.buf.length > MAX_BUFFERED_BYTES) return this.malformed('client buffered more than the limit');
-    for (;;) {
-      if (this.state === 'closed' as State) return;
-      const r = decodeMessage(this.buf);
-      if (r.status === 'incomplete') return;
-      if (r.status === 'malformed') return this.malformed(r.reason);
-      this.buf = this.buf.subarray(r.consumed);
-      if (this.buf.length === 0) this.buf = Buffer.alloc(0);
-      this.handleMessage(r.value.seq, r.value.payload);
-    }
+    const bad = this.input.push(chunk, (m) => this.handleMessage(m.seq, m.payload), () => this.state !== 'closed');
+    if (bad !== undefined) this.malformed(bad);
   }
 
   private malformed(reason: string): void {
-    this.d.emitter.emit('protocol.malformed', { reason, sample_hex: hexSample(this.buf) });
+    this.d.emitter.emit('protocol.malformed', { reason, sample_hex: hexSample(this.input.pending) });
     if (this.state !== 'command') this.write([encodeErr(1043, '08S01', 'Bad handshake')], this.seq);
     this.close('policy');
   }
@@ -137,7 +129,7 @@ export class MysqlSession {
   private close(reason: 'client' | 'policy' | 'error'): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.buf = Buffer.alloc(0);
+    this.input.clear();
     this.d.end(reason);
   }
 
