@@ -39,6 +39,7 @@ import {
   decodeRpcName,
   decodeSqlBatch,
   decodeTdsMessage,
+  MAX_TDS_MESSAGE_BYTES,
   encodeColMetadata,
   encodeDone,
   encodeEnvChange,
@@ -54,6 +55,8 @@ import {
 
 /** Bytes buffered from a client that has not yet sent a whole message. */
 export const MAX_TDS_BUFFERED_BYTES = 8 * 1024 * 1024 + 1024;
+/** Largest message or buffer accepted before login (LOGIN7 with an SSPI blob and feature extensions fits). */
+export const MAX_TDS_LOGIN_BYTES = 64 * 1024;
 /** Statements answered from one batch. */
 export const MAX_STATEMENTS_PER_BATCH = 64;
 
@@ -81,7 +84,11 @@ export interface MssqlSessionDeps {
 
 export class MssqlSession {
   private state: State = 'prelogin';
-  private readonly input = new FramedInput(MAX_TDS_BUFFERED_BYTES, (b) => decodeTdsMessage(b));
+  // Before login a client gets only what PRELOGIN and LOGIN7 need; large batches come after it.
+  private readonly input = new FramedInput(
+    () => (this.loggedIn ? MAX_TDS_BUFFERED_BYTES : MAX_TDS_LOGIN_BYTES),
+    (b) => decodeTdsMessage(b, this.loggedIn ? MAX_TDS_MESSAGE_BYTES : MAX_TDS_LOGIN_BYTES),
+  );
   private tdsVersion = 0x74000004;
   private packetSize = DEFAULT_PACKET_SIZE;
   private user = '';

@@ -18,6 +18,7 @@ import {
   decodeCommand,
   decodeHandshakeResponse,
   decodeMessage,
+  MAX_MESSAGE_BYTES,
   encodeAuthSwitch,
   encodeColumn,
   encodeEof,
@@ -41,6 +42,8 @@ import { crackerForm, newSalt, recoverPassword, type ScramblePlugin } from './sc
 
 /** Bytes buffered from a client that has not yet sent a whole message. */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024 + 64;
+/** Largest message or buffer accepted before login (a handshake response with attributes is ~1 KiB). */
+export const MAX_HANDSHAKE_BYTES = 64 * 1024;
 /** Statements run from one COM_QUERY (multi-statement); the rest are ignored as a full buffer would be. */
 export const MAX_STATEMENTS_PER_QUERY = 64;
 
@@ -78,7 +81,11 @@ export const MAX_RSA_CIPHERTEXT_BYTES = 512;
 
 export class MysqlSession {
   private state: State = 'greeting';
-  private readonly input = new FramedInput(MAX_BUFFERED_BYTES, (b) => decodeMessage(b));
+  // Before login a client gets only what a handshake needs; statements of megabytes come after it.
+  private readonly input = new FramedInput(
+    () => (this.loggedIn ? MAX_BUFFERED_BYTES : MAX_HANDSHAKE_BYTES),
+    (b) => decodeMessage(b, this.loggedIn ? MAX_MESSAGE_BYTES : MAX_HANDSHAKE_BYTES),
+  );
   private salt: Buffer;
   private seq = 0;
   private login: HandshakeResponse | undefined;

@@ -7,7 +7,8 @@ export class FramedInput<T> {
   private buf: Buffer = Buffer.alloc(0);
 
   constructor(
-    private readonly maxBuffered: number,
+    /** The buffer limit now (sessions allow less before login than after). */
+    private readonly maxBuffered: () => number,
     private readonly decode: (buf: Buffer) => DecodeResult<T>,
   ) {}
 
@@ -26,7 +27,7 @@ export class FramedInput<T> {
    */
   push(chunk: Buffer, onMessage: (m: T) => void, going: () => boolean, check?: (buf: Buffer) => string | undefined): string | undefined {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    if (this.buf.length > this.maxBuffered) return 'client buffered more than the limit';
+    if (this.buf.length > this.maxBuffered()) return 'client buffered more than the limit';
     while (going()) {
       const refused = check?.(this.buf);
       if (refused) return refused;

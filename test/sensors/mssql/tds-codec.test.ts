@@ -183,6 +183,10 @@ test('session: random bytes before login, split anywhere, never throw; garbage i
   const h = harness();
   h.session.receive(Buffer.from('GET / HTTP/1.0\r\n\r\n'));
   assert.deepEqual(h.ended, ['policy']);
+  // A LOGIN7 spread over packets beyond what a login needs is refused before it is buffered.
+  const big = harness();
+  big.session.receive(Buffer.concat([Buffer.from([0x10, 0, 0xff, 0xff, 0, 0, 1, 0]), Buffer.alloc(65_527), Buffer.from([0x10, 0, 0xff, 0xff, 0, 0, 2, 0])]));
+  assert.deepEqual(big.ended, ['policy']);
   const login = Buffer.concat([encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('1.2.3'))), encodeTdsMessage(PT_LOGIN7, tediousLogin('sa', 'nope'))]);
   const whole = harness();
   whole.session.receive(login);

@@ -220,6 +220,13 @@ test('session: caching_sha2 full authentication recovers an unknown password thr
   assert.equal(fast.session.currentState, 'command');
 });
 
+test('session: before login a length field beyond a handshake is refused at once, not waited for', () => {
+  const h = harness();
+  h.session.receive(Buffer.from([0xff, 0xff, 0xff, 1]));
+  assert.equal(h.session.currentState, 'closed');
+  assert.match(String((h.events[0]!.payload as { reason: string }).reason), /message larger than 65536 bytes/);
+});
+
 test('session: an SSL request is refused cleanly with an error and a close', () => {
   const h = harness();
   const ssl = Buffer.alloc(32);
