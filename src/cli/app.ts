@@ -58,7 +58,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       const state = new DecoyState(decoy);
       state.schedule(config.decoy.reset_interval_s * 1000);
       decoyStates.push(state);
-      services.push(await startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, payloads }));
+      services.push(await startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, payloads, keyDir: join(config.data_dir, 'keys', 'mysql') }));
     }
     const mssql = config.services.mssql;
     if (mssql?.enabled && decoy) {

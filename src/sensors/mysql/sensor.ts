@@ -1,7 +1,10 @@
 // The MySQL sensor: Apiary's listener accepts, a MysqlSession per connection speaks the protocol,
 // and the decoy (shared generated data, a private copy per source) answers the statements.
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { ApiaryError } from '../../errors/errors.js';
 import { parseListenAddress, type ListenAddress, type MysqlServiceConfig } from '../../config/schema.js';
 import { COMMON_PASSWORDS } from '../../config/common-passwords.js';
 import type { EventSink } from '../../events/emitter.js';
@@ -20,6 +23,8 @@ export interface MysqlSensorDeps {
   policy: AuthPolicy;
   decoy: DecoyState;
   payloads: PayloadStore;
+  /** Where the caching_sha2_password RSA key is kept (data_dir/keys/mysql). */
+  keyDir: string;
 }
 
 /** The server variables the decoy reports (SHOW VARIABLES, @@name), shaped by the configured version. */
@@ -87,8 +92,27 @@ export function authPluginFor(cfg: MysqlServiceConfig): 'mysql_native_password' 
   return cfg.auth_plugin ?? (cfg.version.startsWith('5.') ? 'mysql_native_password' : 'caching_sha2_password');
 }
 
-function makeRsaKey(): { privateKey: KeyObject; publicPem: string } {
+/**
+ * The RSA key pair for caching_sha2_password full authentication, kept in DIR as mysqld keeps
+ * private_key.pem in its data directory: made once per install (it takes a second or more), then read.
+ */
+export function loadOrCreateRsaKey(dir: string): { privateKey: KeyObject; publicPem: string } {
+  const path = join(dir, 'private_key.pem');
+  if (existsSync(path)) {
+    try {
+      const privateKey = createPrivateKey(readFileSync(path));
+      return { privateKey, publicPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() };
+    } catch {
+      // unreadable or not a key: make a new one below
+    }
+  }
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  } catch (err) {
+    throw new ApiaryError('APIARY_DATA_DIR', `cannot write the MySQL RSA key ${path}: ${(err as Error).message}; check that data_dir is writable`);
+  }
   return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
@@ -96,7 +120,7 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
   const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
   // caching_sha2_password full authentication needs an RSA key pair (mysqld makes one at first start too).
   const plugin = authPluginFor(cfg);
-  const rsaKey = plugin === 'caching_sha2_password' ? makeRsaKey() : undefined;
+  const rsaKey = plugin === 'caching_sha2_password' ? loadOrCreateRsaKey(deps.keyDir) : undefined;
   const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.map((t) => t.secret)])];
   const varsByPort = new Map<number, Record<string, string>>();
   let nextConnectionId = 1000 + Math.floor(Math.random() * 40_000);
