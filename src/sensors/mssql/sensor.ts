@@ -47,6 +47,7 @@ function withSystemDatabases(view: DataView): DataView {
       lastSource = undefined;
       return add(view.write());
     },
+    ...(view.charge ? { charge: view.charge } : {}),
   };
 }
 

@@ -6,9 +6,12 @@ import type { DataView } from './engine.js';
 
 /** Most per-source copies kept at once; the least recently used goes first. */
 export const MAX_OVERLAYS = 512;
+/** Bytes of rows one source may write into its copy before its statements fail as on a full disk. */
+export const MAX_OVERLAY_WRITE_BYTES = 4 * 1024 * 1024;
 
 export class DecoyState {
   private readonly overlays = new Map<string, Map<string, Database>>();
+  private readonly spent = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   /** How many times the decoy went back to its generated state. */
   resets = 0;
@@ -33,12 +36,21 @@ export class DecoyState {
         if (!o) {
           if (this.overlays.size >= MAX_OVERLAYS) {
             const oldest = this.overlays.keys().next().value;
-            if (oldest !== undefined) this.overlays.delete(oldest);
+            if (oldest !== undefined) {
+              this.overlays.delete(oldest);
+              this.spent.delete(oldest);
+            }
           }
           o = cloneDatabases(this.decoy.databases);
           this.overlays.set(source, o);
         }
         return o;
+      },
+      charge: (bytes) => {
+        const now = (this.spent.get(source) ?? 0) + bytes;
+        if (now > MAX_OVERLAY_WRITE_BYTES) return false;
+        this.spent.set(source, now);
+        return true;
       },
     };
   }
@@ -50,6 +62,7 @@ export class DecoyState {
   /** Drops every attacker change. */
   reset(): void {
     this.overlays.clear();
+    this.spent.clear();
     this.resets++;
   }
 

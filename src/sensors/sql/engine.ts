@@ -48,6 +48,11 @@ export interface DataView {
   read(): ReadonlyMap<string, Database>;
   /** A copy the engine may change; made on first write. */
   write(): Map<string, Database>;
+  /**
+   * Counts N more bytes of attacker-written data against this view's budget; false when it is spent
+   * (the statement then fails as on a full disk). Views without a budget accept everything.
+   */
+  charge?(bytes: number): boolean;
 }
 
 export interface SessionInfo {
@@ -1334,8 +1339,17 @@ function runInsert(p: Parser, cx: EvalCtx): Result {
     });
     return row;
   });
+  if (!chargeRows(cx, added)) throw new SqlError(1114, 'HY000', `The table '${table.name}' is full`);
   table.rows = table.rows.concat(added);
   return { kind: 'ok', affected: added.length, ...(insertId ? { insertId } : {}), ...(added.length > 1 ? { info: `Records: ${added.length}  Duplicates: 0  Warnings: 0` } : {}) };
+}
+
+/** Charges the approximate size of ROWS to the view's write budget. */
+function chargeRows(cx: EvalCtx, rows: readonly Value[][]): boolean {
+  if (!cx.view.charge) return true;
+  let bytes = 0;
+  for (const r of rows) for (const v of r) bytes += typeof v === 'string' ? v.length * 2 + 16 : 16;
+  return cx.view.charge(bytes);
 }
 
 function limitClause(p: Parser): number | undefined {
@@ -1372,6 +1386,7 @@ function runUpdate(p: Parser, cx: EvalCtx): Result {
     matched++;
     const next = values.slice();
     for (const s of sets) next[s.i] = coerce(evalExpr(s.e, r, cx), table.columns[s.i]);
+    if (!chargeRows(cx, [next])) throw new SqlError(1114, 'HY000', `The table '${table.name}' is full`);
     if (next.some((v, i) => v !== values[i])) changed++;
     return next;
   });

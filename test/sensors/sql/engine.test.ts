@@ -174,3 +174,20 @@ test('the scheduled reset drops attacker changes on its own', async () => {
     state.stop();
   }
 });
+
+test('one source cannot write more than its budget into its view', () => {
+  const state = new DecoyState(decoy);
+  const view = state.viewFor('198.51.100.66');
+  const s = session('webshop');
+  const big = 'z'.repeat(60_000);
+  let full = false;
+  for (let i = 0; i < 100 && !full; i++) {
+    const r = execute(`INSERT INTO customers (first_name) VALUES ('${big}')`, s, view).result;
+    if (r.kind === 'error') {
+      assert.equal(r.code, 1114);
+      full = true;
+    }
+  }
+  assert.ok(full, 'inserts stop at the budget');
+  assert.equal(execute("INSERT INTO customers (first_name) VALUES ('x')", s, state.viewFor('198.51.100.67')).result.kind, 'ok', 'other sources keep their own budget');
+});
