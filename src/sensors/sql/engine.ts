@@ -913,7 +913,11 @@ function sourceText(p: Parser, from: number, to: number): string {
 
 function runSelect(p: Parser, cx: EvalCtx): Executed {
   p.expect('SELECT');
-  while (['DISTINCT', 'ALL', 'SQL_CALC_FOUND_ROWS', 'SQL_NO_CACHE', 'SQL_CACHE', 'HIGH_PRIORITY', 'STRAIGHT_JOIN'].includes(p.kw() ?? '')) p.pos++;
+  let distinct = false;
+  while (['DISTINCT', 'DISTINCTROW', 'ALL', 'SQL_CALC_FOUND_ROWS', 'SQL_NO_CACHE', 'SQL_CACHE', 'HIGH_PRIORITY', 'STRAIGHT_JOIN'].includes(p.kw() ?? '')) {
+    if (p.kw() === 'DISTINCT' || p.kw() === 'DISTINCTROW') distinct = true;
+    p.pos++;
+  }
   let top: number | undefined;
   if (p.dialect === 'tsql' && p.accept('TOP')) {
     const paren = p.acceptPunct('(');
@@ -1074,6 +1078,15 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
       return 0;
     });
     outRows = keyed.map((k) => k.o);
+  }
+  if (distinct) {
+    const seen = new Set<string>();
+    outRows = outRows.filter((o) => {
+      const k = JSON.stringify(project(o));
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
   }
   const cap = Math.min(limit ?? top ?? MAX_RESULT_ROWS, top ?? MAX_RESULT_ROWS, MAX_RESULT_ROWS);
   const finalRows = outRows.slice(offset, offset + cap).map(project);

@@ -65,6 +65,7 @@ test('SHOW, USE, DESCRIBE, SELECT with WHERE, ORDER BY, LIMIT, COUNT, GROUP BY a
   assert.deepEqual(rows(execute("select concat('a', 1, 'b'), hex('AB'), unhex('4142'), 1+2*3, md5('x') like '9dd4%'", s, view).result), [['a1b', '4142', 'AB', 7, 1]]);
   assert.deepEqual(rows(execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'webshop' AND table_name LIKE 'adm%'", s, view).result), [['admins']]);
   assert.equal(rows(execute('SELECT user, authentication_string FROM mysql.user', s, view).result).length, 4);
+  assert.equal(rows(execute('SELECT DISTINCT status FROM orders', s, view).result).length, 6);
   const err = execute('SELECT nope FROM customers', s, view).result;
   assert.deepEqual(err.kind === 'error' && [err.code, err.state], [1054, '42S22']);
   const syntax = execute('SELEKT 1', s, view).result;
