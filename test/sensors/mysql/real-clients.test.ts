@@ -168,6 +168,16 @@ test('nmap -sV names MySQL, and mysql-info, mysql-empty-password and mysql-brute
   });
   assert.ok(cracks, 'the stored hash cracks to the password nmap sent');
   assert.ok(attempts.some((e) => e.username === 'root' && e.password === '123456' && e.success === true));
+
+  // With the found password, nmap's post-login scripts read the decoy (and its honeytokens).
+  const post = await run(
+    'nmap',
+    ['-Pn', '-n', '-p', String(port), '-sV', '--script', 'mysql-databases,mysql-users,mysql-query', '--script-args', 'mysqluser=root,mysqlpass=123456,username=root,password=123456,query=SELECT * FROM webshop.admins', '127.0.0.1'],
+    { timeoutMs: 120_000 },
+  );
+  assert.match(post.stdout, /mysql-databases:[\s\S]*webshop/);
+  assert.match(post.stdout, /mysql-users:[\s\S]*webshop_app/);
+  assert.match(post.stdout, /mysql-query:[\s\S]*username\s+password[\s\S]*admin\s+\S+/);
 });
 
 test('attack moves: a binary written with INTO DUMPFILE lands in quarantine; UDF creation and sys_exec are recorded', async () => {
