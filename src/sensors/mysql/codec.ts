@@ -318,6 +318,7 @@ export type Command =
   | { kind: 'statistics' }
   | { kind: 'ping' }
   | { kind: 'set_option' }
+  | { kind: 'prepare'; sql: Buffer }
   | { kind: 'reset' }
   | { kind: 'unknown'; code: number };
 
@@ -343,6 +344,8 @@ export function decodeCommand(payload: Buffer): Command | undefined {
       return { kind: 'ping' };
     case COM_SET_OPTION:
       return { kind: 'set_option' };
+    case COM_STMT_PREPARE:
+      return { kind: 'prepare', sql: rest };
     case COM_RESET_CONNECTION:
       return { kind: 'reset' };
     default:

@@ -324,6 +324,11 @@ export class MysqlSession {
         const text = cmd.sql.toString('utf8');
         return this.write(this.runStatements(text, (this.clientCaps & CLIENT_MULTI_STATEMENTS) !== 0), 1);
       }
+      case 'prepare': {
+        // The binary protocol is not emulated; the statement is still what the attacker meant to run.
+        recordStatement(this.d.emitter, this.d.payloads, { text: cmd.sql.toString('utf8'), database: this.database, dialect: 'mysql' });
+        return this.write([encodeErr(1295, 'HY000', 'This command is not supported in the prepared statement protocol yet')], 1);
+      }
       case 'field_list':
         return this.write(this.fieldList(cmd.table.toString('utf8')), 1);
       default:

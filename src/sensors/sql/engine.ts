@@ -325,7 +325,8 @@ class Parser {
         if (up === 'NULL') return this.lit(null);
         if (up === 'TRUE') return this.lit(1);
         if (up === 'FALSE') return this.lit(0);
-        if (['CURRENT_TIMESTAMP', 'CURRENT_USER', 'CURRENT_DATE', 'LOCALTIME', 'UTC_TIMESTAMP', 'SYSTEM_USER', 'SESSION_USER'].includes(up) && this.peek(1)?.text !== '(') {
+        const niladic = ['CURRENT_TIMESTAMP', 'CURRENT_USER', 'CURRENT_DATE', 'LOCALTIME', 'UTC_TIMESTAMP', 'SYSTEM_USER', 'SESSION_USER'];
+        if ((niladic.includes(up) || (this.dialect === 'tsql' && up === 'USER')) && this.peek(1)?.text !== '(') {
           this.pos++;
           return { t: 'call', name: up, args: [], star: false };
         }
@@ -636,7 +637,11 @@ function callFunction(e: Extract<Expr, { t: 'call' }>, row: Row | undefined, cx:
     case 'USER':
     case 'SESSION_USER':
     case 'SYSTEM_USER':
+      // T-SQL: SYSTEM_USER is the login, USER the database user (dbo for sysadmin logins).
+      if (s.dialect === 'tsql') return e.name === 'SYSTEM_USER' ? s.user : 'dbo';
       return `${s.user}@${s.clientHost}`;
+    case 'USER_NAME':
+      return 'dbo';
     case 'CURRENT_USER':
       return `${s.user}@%`;
     case 'DATABASE':

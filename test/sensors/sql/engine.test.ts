@@ -192,3 +192,14 @@ test('one source cannot write more than its budget into its view', () => {
   assert.ok(full, 'inserts stop at the budget');
   assert.equal(execute("INSERT INTO customers (first_name) VALUES ('x')", s, state.viewFor('198.51.100.67')).result.kind, 'ok', 'other sources keep their own budget');
 });
+
+test('T-SQL flavour: TOP, SYSTEM_USER, sys.databases, master..sysdatabases', () => {
+  const state = new DecoyState(decoy);
+  const s = session('webshop', 'tsql');
+  const view = state.viewFor('t');
+  assert.deepEqual(rows(execute('SELECT TOP 2 id FROM customers ORDER BY id DESC', s, view).result), [[200], [199]]);
+  assert.deepEqual(rows(execute('SELECT SYSTEM_USER, USER', s, view).result), [['root', 'dbo']]);
+  assert.ok(rows(execute('SELECT name FROM sys.databases', s, view).result).some((r) => r[0] === 'webshop'));
+  assert.ok(rows(execute('SELECT name FROM master..sysdatabases', s, view).result).some((r) => r[0] === 'master'));
+  assert.deepEqual(rows(execute("SELECT IS_SRVROLEMEMBER('sysadmin')", s, view).result), [[1]]);
+});
