@@ -120,6 +120,11 @@ export class MysqlSession {
     return this.state === 'command';
   }
 
+  /** Releases buffered input (and its share of the sensors' buffer budget) once the connection is gone. */
+  dispose(): void {
+    this.input.clear();
+  }
+
   /** Feeds bytes from the client. Never throws on bad input. */
   receive(chunk: Buffer): void {
     if (this.state === 'closed') return;

@@ -3,13 +3,42 @@
 
 export type DecodeResult<T> = { status: 'ok'; value: T; consumed: number } | { status: 'incomplete' } | { status: 'malformed'; reason: string };
 
+/** Bytes all database sessions of a process may hold in partly received messages together. */
+export const MAX_BUFFERED_BYTES_ALL_SESSIONS = 256 * 1024 * 1024;
+/** Below this a session's buffer is never refused for the shared budget (handshakes, small statements). */
+export const SMALL_BUFFER_BYTES = 64 * 1024;
+
+/** A byte budget shared by sessions, so many connections each sending large statements cannot exhaust memory. */
+export class BufferBudget {
+  private used = 0;
+  constructor(readonly limit = MAX_BUFFERED_BYTES_ALL_SESSIONS) {}
+  get inUse(): number {
+    return this.used;
+  }
+  /** Takes N bytes; false (and nothing taken) when the budget would be exceeded. */
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+}
+
+/** The process-wide budget the sensors share unless given another. */
+export const SHARED_BUFFER_BUDGET = new BufferBudget();
+
 export class FramedInput<T> {
   private buf: Buffer = Buffer.alloc(0);
+  /** Bytes of this buffer counted against the shared budget. */
+  private charged = 0;
 
   constructor(
     /** The buffer limit now (sessions allow less before login than after). */
     private readonly maxBuffered: () => number,
     private readonly decode: (buf: Buffer) => DecodeResult<T>,
+    private readonly budget: BufferBudget = SHARED_BUFFER_BUDGET,
   ) {}
 
   /** What is buffered and not yet a whole message (for malformed samples). */
@@ -19,6 +48,17 @@ export class FramedInput<T> {
 
   clear(): void {
     this.buf = Buffer.alloc(0);
+    this.settle();
+  }
+
+  /** Brings the budget charge in line with what is buffered; false when the budget refuses it. */
+  private settle(): boolean {
+    const want = this.buf.length > SMALL_BUFFER_BYTES ? this.buf.length : 0;
+    if (want > this.charged) {
+      if (!this.budget.take(want - this.charged)) return false;
+    } else this.budget.give(this.charged - want);
+    this.charged = want;
+    return true;
   }
 
   /**
@@ -28,6 +68,7 @@ export class FramedInput<T> {
   push(chunk: Buffer, onMessage: (m: T) => void, going: () => boolean, check?: (buf: Buffer) => string | undefined): string | undefined {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     if (this.buf.length > this.maxBuffered()) return 'client buffered more than the limit';
+    if (!this.settle()) return 'sensor buffer budget exhausted';
     while (going()) {
       const refused = check?.(this.buf);
       if (refused) return refused;
@@ -36,6 +77,7 @@ export class FramedInput<T> {
       if (r.status === 'malformed') return r.reason;
       this.buf = this.buf.subarray(r.consumed);
       if (this.buf.length === 0) this.buf = Buffer.alloc(0);
+      this.settle();
       onMessage(r.value);
     }
     return undefined;

@@ -15,6 +15,8 @@ export interface ByteSession {
   receive(chunk: Buffer): void;
   /** True once the client has logged in (the login deadline stops). */
   readonly loggedIn: boolean;
+  /** The connection is gone: release what the session holds. */
+  dispose(): void;
 }
 
 /** Runs the session MAKE builds over CTX's socket; clients that have not logged in by LOGIN_TIMEOUT_MS are dropped. */
@@ -41,6 +43,9 @@ export function attachByteSession<S extends ByteSession>(ctx: ConnectionContext,
       ctx.close('error');
     }
   });
-  ctx.socket.once('close', () => clearTimeout(loginTimer));
+  ctx.socket.once('close', () => {
+    clearTimeout(loginTimer);
+    session.dispose();
+  });
   return session;
 }
