@@ -48,7 +48,6 @@ import {
   encodePreloginResponse,
   encodeRow,
   encodeTdsMessage,
-  type Login,
   type ServerVersion,
   type TdsColumn,
 } from './tds-codec.js';
@@ -187,14 +186,14 @@ export class MssqlSession {
     if (login.sspi) {
       // Integrated (NTLM) logins are not offered; the server answers as one without a domain would.
       this.d.emitter.emit('auth.attempt', { method: 'ntlm', username: '', success: false });
-      return this.fail(login, 'Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.', 18452);
+      return this.fail('Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.', 18452);
     }
     const username = login.userName.slice(0, MAX_CREDENTIAL_CHARS);
     const password = login.password.slice(0, MAX_CREDENTIAL_CHARS);
     const success = this.d.policy.allows(username, password);
     this.d.emitter.emit('auth.attempt', { method: 'password', username, password, success });
     if (!success) {
-      const answer = (): void => this.fail(login, `Login failed for user '${username.slice(0, 128)}'.`, 18456);
+      const answer = (): void => this.fail(`Login failed for user '${username.slice(0, 128)}'.`, 18456);
       if (this.d.failureDelayMs) setTimeout(answer, this.d.failureDelayMs).unref();
       else answer();
       return;
@@ -220,10 +219,9 @@ export class MssqlSession {
     this.respond(tokens);
   }
 
-  private fail(login: Login, text: string, number: number): void {
+  private fail(text: string, number: number): void {
     if (this.state === 'closed') return;
     this.respond([encodeMessage('error', { number, state: 1, severity: 14, text, server: this.d.serverName }, this.tdsVersion), encodeDone(DONE_ERROR, 0, this.tdsVersion)]);
-    void login;
     this.close('policy');
   }
 

@@ -1152,13 +1152,12 @@ function describeTable(view: ReadonlyMap<string, Database>, ref: { db?: string; 
   return rowsResult(full ? ['Field', 'Type', 'Collation', 'Null', 'Key', 'Default', 'Extra', 'Privileges', 'Comment'] : ['Field', 'Type', 'Null', 'Key', 'Default', 'Extra'], rows);
 }
 
-function createTableText(db: Database, t: Table): string {
+function createTableText(t: Table): string {
   const lines = t.columns.map((c) => `  \`${c.name}\` ${c.sqlType}${c.nullable === false ? ' NOT NULL' : ' DEFAULT NULL'}${c.autoIncrement ? ' AUTO_INCREMENT' : ''}`);
   const pk = t.columns.find((c) => c.key === 'PRI');
   if (pk) lines.push(`  PRIMARY KEY (\`${pk.name}\`)`);
   for (const c of t.columns.filter((x) => x.key === 'UNI')) lines.push(`  UNIQUE KEY \`${c.name}\` (\`${c.name}\`)`);
   for (const c of t.columns.filter((x) => x.key === 'MUL')) lines.push(`  KEY \`idx_${c.name}\` (\`${c.name}\`)`);
-  void db;
   return `CREATE TABLE \`${t.name}\` (\n${lines.join(',\n')}\n) ENGINE=InnoDB AUTO_INCREMENT=${t.autoIncrement} DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci`;
 }
 
@@ -1167,8 +1166,8 @@ function runShow(p: Parser, cx: EvalCtx): Result {
   const s = cx.session;
   const view = cx.view.read();
   const full = p.accept('FULL');
-  const scope = p.accept('GLOBAL') || p.accept('SESSION') || p.accept('LOCAL');
-  void scope;
+  // SHOW GLOBAL/SESSION VARIABLES and STATUS answer the same here.
+  if (!p.accept('GLOBAL') && !p.accept('SESSION')) p.accept('LOCAL');
   const what = p.kw();
   p.pos++;
   switch (what) {
@@ -1234,7 +1233,7 @@ function runShow(p: Parser, cx: EvalCtx): Result {
       const db = findDb(view, dbName);
       const t = db && findTable(db, ref.name);
       if (!db || !t) throw new SqlError(1146, '42S02', `Table '${dbName}.${ref.name}' doesn't exist`);
-      return rowsResult(['Table', 'Create Table'], [[t.name, createTableText(db, t)]]);
+      return rowsResult(['Table', 'Create Table'], [[t.name, createTableText(t)]]);
     }
     case 'WARNINGS':
     case 'ERRORS':
