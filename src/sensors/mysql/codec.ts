@@ -306,6 +306,7 @@ export const COM_QUERY = 0x03;
 export const COM_FIELD_LIST = 0x04;
 export const COM_STATISTICS = 0x09;
 export const COM_PING = 0x0e;
+export const COM_CHANGE_USER = 0x11;
 export const COM_STMT_PREPARE = 0x16;
 export const COM_SET_OPTION = 0x1b;
 export const COM_RESET_CONNECTION = 0x1f;
@@ -319,6 +320,7 @@ export type Command =
   | { kind: 'ping' }
   | { kind: 'set_option' }
   | { kind: 'prepare'; sql: Buffer }
+  | { kind: 'change_user'; args: Buffer }
   | { kind: 'reset' }
   | { kind: 'unknown'; code: number };
 
@@ -346,11 +348,38 @@ export function decodeCommand(payload: Buffer): Command | undefined {
       return { kind: 'set_option' };
     case COM_STMT_PREPARE:
       return { kind: 'prepare', sql: rest };
+    case COM_CHANGE_USER:
+      return { kind: 'change_user', args: rest };
     case COM_RESET_CONNECTION:
       return { kind: 'reset' };
     default:
       return { kind: 'unknown', code };
   }
+}
+
+export interface ChangeUser {
+  username: string;
+  authResponse: Buffer;
+  database?: string;
+}
+
+/**
+ * COM_CHANGE_USER arguments: string<NUL> user, auth response (int<1> length + data with
+ * SECURE_CONNECTION, else string<NUL>), string<NUL> database, then charset, plugin and attributes
+ * (not needed here). Brute-force tools use it to try many passwords on one connection.
+ */
+export function decodeChangeUser(args: Buffer, clientCaps: number): ChangeUser | undefined {
+  const c = new Cursor(args);
+  const user = c.cstr(MAX_NAME_BYTES);
+  if (!user) return undefined;
+  let auth: Buffer | undefined;
+  if (clientCaps & CLIENT_SECURE_CONNECTION) {
+    const n = c.u8();
+    auth = n === undefined ? undefined : c.bytes(n);
+  } else auth = c.cstr(MAX_AUTH_RESPONSE_BYTES);
+  if (auth === undefined) return undefined;
+  const db = c.left > 0 ? c.cstr(MAX_NAME_BYTES) : undefined;
+  return { username: text(user), authResponse: Buffer.from(auth), ...(db && db.length ? { database: text(db) } : {}) };
 }
 
 // ---- answers ----

@@ -17,6 +17,7 @@ import {
   CLIENT_MULTI_STATEMENTS,
   decodeCommand,
   decodeHandshakeResponse,
+  decodeChangeUser,
   decodeMessage,
   MAX_MESSAGE_BYTES,
   encodeAuthSwitch,
@@ -328,6 +329,17 @@ export class MysqlSession {
       case 'query': {
         const text = cmd.sql.toString('utf8');
         return this.write(this.runStatements(text, (this.clientCaps & CLIENT_MULTI_STATEMENTS) !== 0), 1);
+      }
+      case 'change_user': {
+        const cu = decodeChangeUser(cmd.args, this.clientCaps);
+        if (!cu || !this.login) return this.malformed('COM_CHANGE_USER not understood');
+        // The new login is checked against the connection's salt, as the client scrambled with it.
+        const next: HandshakeResponse = { ...this.login, username: cu.username, authResponse: cu.authResponse };
+        if (cu.database !== undefined) next.database = cu.database;
+        else delete next.database;
+        this.login = next;
+        this.state = 'greeting';
+        return this.decide(1, NATIVE_PLUGIN, cu.authResponse);
       }
       case 'prepare': {
         // The binary protocol is not emulated; the statement is still what the attacker meant to run.

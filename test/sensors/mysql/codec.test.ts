@@ -227,6 +227,31 @@ test('session: before login a length field beyond a handshake is refused at once
   assert.match(String((h.events[0]!.payload as { reason: string }).reason), /message larger than 65536 bytes/);
 });
 
+test('session: COM_CHANGE_USER attempts are recorded like logins; a failed one ends the connection', () => {
+  const h = harness();
+  h.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt())), 1).bytes);
+  const change = (user: string, pw: string): Buffer => {
+    const token = nativeScramble(pw, salt());
+    return encodePacket(Buffer.concat([Buffer.from([0x11]), Buffer.from(`${user}\0`), Buffer.from([token.length]), token, Buffer.from('webshop\0')]), 0).bytes;
+  };
+  h.session.receive(change('root', 'letmein'));
+  assert.equal(h.session.currentState, 'closed', 'letmein is not allowed for root here');
+  assert.deepEqual(
+    h.events.filter((e) => e.type === 'auth.attempt').map((e) => e.payload),
+    [
+      { method: 'native', username: 'root', password: '123456', success: true },
+      { method: 'native', username: 'root', password: 'letmein', success: false },
+    ],
+  );
+  const ok = harness();
+  ok.session.receive(encodePacket(handshakeResponse('root', nativeScramble('letmein', salt())), 1).bytes);
+  assert.equal(ok.session.currentState, 'closed');
+  const again = harness();
+  again.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt())), 1).bytes);
+  again.session.receive(change('root', '123456'));
+  assert.equal(again.session.currentState, 'command');
+});
+
 test('session: an SSL request is refused cleanly with an error and a close', () => {
   const h = harness();
   const ssl = Buffer.alloc(32);
@@ -249,13 +274,14 @@ test('session: random bytes, before or after login, split anywhere, never throw 
     }),
     { numRuns: 500 },
   );
-  // Well-framed random commands after login: each answered, none ends the session except COM_QUIT.
+  // Well-framed random commands after login: each answered, none ends the session but COM_QUIT and COM_CHANGE_USER.
   fc.assert(
     fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 30 }), (payloads) => {
       const h = harness();
       h.session.receive(login);
       for (const p of payloads) h.session.receive(encodePacket(Buffer.from(p), 0).bytes);
-      const quit = payloads.some((p) => p[0] === 1);
+      // COM_QUIT ends the session, and so does a COM_CHANGE_USER that fails.
+      const quit = payloads.some((p) => p[0] === 1 || p[0] === 0x11);
       if (!quit) assert.equal(h.session.currentState, 'command');
     }),
     { numRuns: 300 },
