@@ -30,7 +30,11 @@ export class BufferBudget {
 export const SHARED_BUFFER_BUDGET = new BufferBudget();
 
 export class FramedInput<T> {
-  private buf: Buffer = Buffer.alloc(0);
+  // Bytes live in a backing store that grows by doubling, so a statement of megabytes arriving in
+  // small chunks is copied a few times in all, not once per chunk.
+  private store: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
   /** Bytes of this buffer counted against the shared budget. */
   private charged = 0;
 
@@ -43,17 +47,34 @@ export class FramedInput<T> {
 
   /** What is buffered and not yet a whole message (for malformed samples). */
   get pending(): Buffer {
-    return this.buf;
+    return this.store.subarray(this.start, this.end);
   }
 
   clear(): void {
-    this.buf = Buffer.alloc(0);
+    this.store = Buffer.alloc(0);
+    this.start = this.end = 0;
     this.settle();
+  }
+
+  private append(chunk: Buffer): void {
+    const len = this.end - this.start;
+    if (this.end + chunk.length > this.store.length) {
+      const need = len + chunk.length;
+      // Decoded messages are subarrays of the store, so a new store is made rather than moving bytes in place.
+      const next = Buffer.allocUnsafe(Math.max(need, Math.min(2 * this.store.length, need + this.maxBuffered()), 4096));
+      this.store.copy(next, 0, this.start, this.end);
+      this.store = next;
+      this.start = 0;
+      this.end = len;
+    }
+    chunk.copy(this.store, this.end);
+    this.end += chunk.length;
   }
 
   /** Brings the budget charge in line with what is buffered; false when the budget refuses it. */
   private settle(): boolean {
-    const want = this.buf.length > SMALL_BUFFER_BYTES ? this.buf.length : 0;
+    const size = this.end - this.start;
+    const want = size > SMALL_BUFFER_BYTES ? size : 0;
     if (want > this.charged) {
       if (!this.budget.take(want - this.charged)) return false;
     } else this.budget.give(this.charged - want);
@@ -66,17 +87,23 @@ export class FramedInput<T> {
    * the buffer before decoding (a reason string). Returns the reason when the input is malformed.
    */
   push(chunk: Buffer, onMessage: (m: T) => void, going: () => boolean, check?: (buf: Buffer) => string | undefined): string | undefined {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    if (this.buf.length > this.maxBuffered()) return 'client buffered more than the limit';
+    if (this.end - this.start + chunk.length > this.maxBuffered()) return 'client buffered more than the limit';
+    this.append(chunk);
     if (!this.settle()) return 'sensor buffer budget exhausted';
-    while (going()) {
-      const refused = check?.(this.buf);
+    while (going() && this.end > this.start) {
+      const buf = this.store.subarray(this.start, this.end);
+      const refused = check?.(buf);
       if (refused) return refused;
-      const r = this.decode(this.buf);
+      const r = this.decode(buf);
       if (r.status === 'incomplete') return undefined;
       if (r.status === 'malformed') return r.reason;
-      this.buf = this.buf.subarray(r.consumed);
-      if (this.buf.length === 0) this.buf = Buffer.alloc(0);
+      this.start += r.consumed;
+      if (this.start === this.end) {
+        // Nothing left: start a new store next time. The old one is never written again, so a
+        // decoded message (a view into it) stays intact however long its handler keeps it.
+        this.store = Buffer.alloc(0);
+        this.start = this.end = 0;
+      }
       this.settle();
       onMessage(r.value);
     }

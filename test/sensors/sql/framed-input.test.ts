@@ -22,3 +22,17 @@ test('large partial messages are charged to a shared budget, refused past it, an
   assert.equal(c.push(Buffer.concat([header, Buffer.alloc(SMALL_BUFFER_BYTES - 10)]), none, () => true), undefined);
   assert.equal(budget.inUse, 0);
 });
+
+test('a 16 MiB message arriving in 4 KiB chunks is assembled in linear time', () => {
+  const input = new FramedInput<{ payload: Buffer }>(() => 17 * 1024 * 1024, (b) => decodeMessage(b), new BufferBudget(64 * 1024 * 1024));
+  const body = Buffer.alloc(0xffffff - 1, 0x61);
+  const framed = Buffer.concat([Buffer.from([0xfe, 0xff, 0xff, 0]), body]);
+  let got: Buffer | undefined;
+  const t0 = Date.now();
+  for (let i = 0; i < framed.length; i += 4096) {
+    assert.equal(input.push(framed.subarray(i, i + 4096), (m) => (got = m.payload), () => true), undefined);
+  }
+  const ms = Date.now() - t0;
+  assert.equal(got?.length, body.length);
+  assert.ok(ms < 3000, `took ${ms} ms`);
+});
