@@ -9,7 +9,7 @@ import { execute, type DataView, type Result, type SessionInfo } from '../sql/en
 import { splitStatements } from '../sql/lexer.js';
 import type { PayloadStore } from '../sql/payload-store.js';
 import { recordStatement } from '../sql/record.js';
-import { FramedInput } from '../sql/framed-input.js';
+import { ProtocolSession } from '../sql/protocol-session.js';
 import { cmdshellOutput } from './cmdshell.js';
 import {
   DEFAULT_COLLATION,
@@ -81,13 +81,7 @@ export interface MssqlSessionDeps {
   now?: () => Date;
 }
 
-export class MssqlSession {
-  private state: State = 'prelogin';
-  // Before login a client gets only what PRELOGIN and LOGIN7 need; large batches come after it.
-  private readonly input = new FramedInput(
-    () => (this.loggedIn ? MAX_TDS_BUFFERED_BYTES : MAX_TDS_LOGIN_BYTES),
-    (b) => decodeTdsMessage(b, this.loggedIn ? MAX_TDS_MESSAGE_BYTES : MAX_TDS_LOGIN_BYTES),
-  );
+export class MssqlSession extends ProtocolSession<State, { type: number; payload: Buffer }> {
   private tdsVersion = 0x74000004;
   private packetSize = DEFAULT_PACKET_SIZE;
   private user = '';
@@ -95,28 +89,15 @@ export class MssqlSession {
   private readonly userVars = new Map<string, string | number | null>();
   private readonly configured = new Map<string, number>();
 
-  constructor(private readonly d: MssqlSessionDeps) {}
-
-  get currentState(): State {
-    return this.state;
-  }
-
-  get loggedIn(): boolean {
-    return this.state === 'ready';
-  }
-
-  /** Releases buffered input (and its share of the sensors' buffer budget) once the connection is gone. */
-  dispose(): void {
-    this.input.clear();
+  constructor(private readonly d: MssqlSessionDeps) {
+    super('prelogin', 'ready', { beforeLogin: MAX_TDS_LOGIN_BYTES, afterLogin: MAX_TDS_MESSAGE_BYTES, bufferedAfterLogin: MAX_TDS_BUFFERED_BYTES }, decodeTdsMessage, d.end);
   }
 
   /** Feeds bytes from the client. Never throws on bad input. */
   receive(chunk: Buffer): void {
-    if (this.state === 'closed') return;
-    const bad = this.input.push(
+    const bad = this.feed(
       chunk,
       (m) => this.handle(m.type, m.payload),
-      () => this.state !== 'closed',
       // Before login only PRELOGIN and login packets make sense: anything else (an HTTP request, a
       // scanner's probe) is refused at its first byte, as SQL Server does, instead of waiting for
       // the length its header seems to promise.
@@ -128,13 +109,6 @@ export class MssqlSession {
   private malformed(reason: string, sample: Buffer): void {
     this.d.emitter.emit('protocol.malformed', { reason, sample_hex: hexSample(sample) });
     this.close('policy');
-  }
-
-  private close(reason: 'client' | 'policy' | 'error'): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.input.clear();
-    this.d.end(reason);
   }
 
   private respond(tokens: Buffer[]): void {

@@ -11,7 +11,7 @@ import { execute, type DataView, type Result, type SessionInfo } from '../sql/en
 import { splitStatements } from '../sql/lexer.js';
 import type { PayloadStore } from '../sql/payload-store.js';
 import { recordStatement } from '../sql/record.js';
-import { FramedInput } from '../sql/framed-input.js';
+import { ProtocolSession } from '../sql/protocol-session.js';
 import {
   CACHING_SHA2_PLUGIN,
   CLIENT_MULTI_STATEMENTS,
@@ -80,13 +80,7 @@ export interface MysqlSessionDeps {
 /** Longest RSA-encrypted password accepted (a 4096-bit key gives 512 bytes). */
 export const MAX_RSA_CIPHERTEXT_BYTES = 512;
 
-export class MysqlSession {
-  private state: State = 'greeting';
-  // Before login a client gets only what a handshake needs; statements of megabytes come after it.
-  private readonly input = new FramedInput(
-    () => (this.loggedIn ? MAX_BUFFERED_BYTES : MAX_HANDSHAKE_BYTES),
-    (b) => decodeMessage(b, this.loggedIn ? MAX_MESSAGE_BYTES : MAX_HANDSHAKE_BYTES),
-  );
+export class MysqlSession extends ProtocolSession<State, { seq: number; payload: Buffer }> {
   private salt: Buffer;
   private seq = 0;
   private login: HandshakeResponse | undefined;
@@ -96,6 +90,7 @@ export class MysqlSession {
   private user = '';
 
   constructor(private readonly d: MysqlSessionDeps) {
+    super('greeting', 'command', { beforeLogin: MAX_HANDSHAKE_BYTES, afterLogin: MAX_MESSAGE_BYTES, bufferedAfterLogin: MAX_BUFFERED_BYTES }, decodeMessage, d.end);
     this.salt = newSalt(d.random ?? randomBytes);
   }
 
@@ -113,23 +108,9 @@ export class MysqlSession {
     this.write([g], 0);
   }
 
-  get currentState(): State {
-    return this.state;
-  }
-
-  get loggedIn(): boolean {
-    return this.state === 'command';
-  }
-
-  /** Releases buffered input (and its share of the sensors' buffer budget) once the connection is gone. */
-  dispose(): void {
-    this.input.clear();
-  }
-
   /** Feeds bytes from the client. Never throws on bad input. */
   receive(chunk: Buffer): void {
-    if (this.state === 'closed') return;
-    const bad = this.input.push(chunk, (m) => this.handleMessage(m.seq, m.payload), () => this.state !== 'closed');
+    const bad = this.feed(chunk, (m) => this.handleMessage(m.seq, m.payload));
     if (bad !== undefined) this.malformed(bad);
   }
 
@@ -137,13 +118,6 @@ export class MysqlSession {
     this.d.emitter.emit('protocol.malformed', { reason, sample_hex: hexSample(this.input.pending) });
     if (this.state !== 'command') this.write([encodeErr(1043, '08S01', 'Bad handshake')], this.seq);
     this.close('policy');
-  }
-
-  private close(reason: 'client' | 'policy' | 'error'): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.input.clear();
-    this.d.end(reason);
   }
 
   /** Frames payloads starting at sequence SEQ and sends them in one write. */
