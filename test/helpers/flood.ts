@@ -22,3 +22,35 @@ export async function garbageConnections(port: number, count: number, payload: (
   }
   return done;
 }
+
+/** Runs WORK again and again (5 ms apart) until stopped: a real client that must keep being served. */
+export function keepBusy(work: () => Promise<void>): { count(): number; stop(): Promise<void> } {
+  let n = 0;
+  let stopped = false;
+  let failure: unknown;
+  const loop = (async () => {
+    while (!stopped) {
+      await work();
+      n++;
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  })().catch((err: unknown) => {
+    // Kept for stop(): the client's failure is the test's failure.
+    failure = err;
+    stopped = true;
+  });
+  return {
+    count: () => n,
+    async stop() {
+      stopped = true;
+      await loop;
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
+
+/** Writes COUNT packets made by PACKET(i) to each socket, in one write per socket; returns how many were sent. */
+export function sendToEach(sockets: readonly { write(b: Buffer): unknown }[], count: number, packet: (i: number) => Buffer): number {
+  for (const s of sockets) s.write(Buffer.concat(Array.from({ length: count }, (_, i) => packet(i))));
+  return sockets.length * count;
+}
