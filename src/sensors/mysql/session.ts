@@ -1,5 +1,7 @@
-// One MySQL connection: greeting with a fresh salt, login (auth switch to mysql_native_password when
-// the client answers with another plugin), then the command phase served by the decoy SQL engine.
+// One MySQL connection: greeting with a fresh salt; login by mysql_native_password or
+// caching_sha2_password (fast path for known passwords, RSA full authentication otherwise; clients
+// answering with another plugin are switched to native); COM_CHANGE_USER attempts; then the command
+// phase served by the decoy SQL engine.
 // Bytes in through `receive`, bytes out through `send`; no socket here, so tests drive it in memory.
 import { constants, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
 import type { SessionEmitter } from '../../events/emitter.js';
