@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
@@ -141,6 +142,29 @@ async function measureApiary(dir: string, plugin: 'caching_sha2_password' | 'mys
   }
 }
 
+/**
+ * The floor Node itself sets here: a bare TCP server in its own process that sends the same greeting
+ * and OK and records nothing. Only logins are measured (it serves no queries).
+ */
+async function measureBareNode(): Promise<number> {
+  const port = await freePort();
+  const codec = pathToFileURL(resolve('dist/src/sensors/mysql/codec.js')).href;
+  const code = `import { createServer } from 'node:net';
+const { encodeGreeting, encodePacket, encodeOk, SERVER_CAPABILITIES } = await import(${JSON.stringify(codec)});
+const greeting = encodePacket(encodeGreeting({ serverVersion: '8.0.36', connectionId: 1, salt: Buffer.alloc(20, 65), capabilities: SERVER_CAPABILITIES, charset: 255, status: 2, plugin: 'mysql_native_password' }), 0).bytes;
+createServer({ noDelay: true }, (s) => { s.on('error', () => {}); s.write(greeting); let n = 0; s.on('data', () => { if (n++ === 0) s.write(encodePacket(encodeOk(), 2).bytes); else s.destroy(); }); }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await waitForLine(proc, /ready/);
+    return await rate(async () => {
+      const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'x', password: 'y' });
+      await c.end();
+    });
+  } finally {
+    proc.kill('SIGTERM');
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'apiary-mysql-bench-'));
   let mariadb: ChildProcess | undefined;
@@ -153,6 +177,7 @@ async function main(): Promise<void> {
     const sha2 = await measureApiary(dir, 'caching_sha2_password');
     const native = await measureApiary(dir, 'mysql_native_password');
     const m = await measure(mariaPort, 'bench', 'webshop');
+    const bare = await measureBareNode();
     const f = (n: number): string => n.toFixed(0).padStart(9);
     const r = (a: number, b: number): string => (a / b).toFixed(2).padStart(9);
     console.log(`mysql-bench: ${CONCURRENCY} concurrent clients (mysql2), ${SECONDS} s per figure; ${mariaVersion.trim()}`);
@@ -160,7 +185,9 @@ async function main(): Promise<void> {
     console.log(`  apiary, caching_sha2 (8.x default)    ${f(sha2.failedLogins)}  ${f(sha2.logins)}  ${f(sha2.queries)}`);
     console.log(`  apiary, mysql_native_password         ${f(native.failedLogins)}  ${f(native.logins)}  ${f(native.queries)}`);
     console.log(`  mariadb server (mysql_native_password)${f(m.failedLogins)}  ${f(m.logins)}  ${f(m.queries)}`);
+    console.log(`  bare Node TCP server, same packets    ${' '.repeat(9)}  ${f(bare)}  ${' '.repeat(9)}`);
     console.log(`  ratio apiary native / mariadb         ${r(native.failedLogins, m.failedLogins)}  ${r(native.logins, m.logins)}  ${r(native.queries, m.queries)}`);
+    console.log(`  ratio apiary native / bare Node       ${' '.repeat(9)}  ${r(native.logins, bare)}`);
     console.log('  (apiary records every attempt and statement; with caching_sha2 a failed login costs an RSA decryption that recovers the password)');
   } finally {
     mariadb?.kill('SIGTERM');
