@@ -286,7 +286,7 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
     const m = /^((?:\[?\w+\]?\.){0,2}\.?)\[?(\w+)\]?\s*([\s\S]*)$/.exec(call);
     const name = (m?.[2] ?? '').toLowerCase();
     const args = m?.[3] ?? '';
-    const strings = [...args.matchAll(/N?'((?:[^']|'')*)'/g)].map((x) => x[1]!.replace(/''/g, "'"));
+    const strings = quotedStrings(args);
     switch (name) {
       case 'xp_cmdshell': {
         const lines = cmdshellOutput(strings[0] ?? '', { hostname: this.d.serverName, domain: this.d.domain });
@@ -351,6 +351,37 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
         return [this.error(2812, 62, 16, `Could not find stored procedure '${(m?.[2] ?? call.slice(0, 64)).slice(0, 128)}'.`), done(DONE_ERROR)];
     }
   }
+}
+
+/** Most string arguments read from one procedure call, and the longest text scanned for them. */
+export const MAX_PROC_ARGS = 16;
+export const MAX_PROC_ARG_TEXT = 64 * 1024;
+
+/** The '...' (or N'...') literals in a procedure's arguments, '' unescaped; one linear pass. */
+export function quotedStrings(text: string): string[] {
+  const s = text.length > MAX_PROC_ARG_TEXT ? text.slice(0, MAX_PROC_ARG_TEXT) : text;
+  const out: string[] = [];
+  let i = 0;
+  while (i < s.length && out.length < MAX_PROC_ARGS) {
+    const open = s.indexOf("'", i);
+    if (open < 0) break;
+    let j = open + 1;
+    let value = '';
+    for (;;) {
+      const q = s.indexOf("'", j);
+      if (q < 0) return out; // unterminated: a real server would report a syntax error
+      value += s.slice(j, q);
+      if (s[q + 1] === "'") {
+        value += "'";
+        j = q + 2;
+        continue;
+      }
+      i = q + 1;
+      break;
+    }
+    out.push(value);
+  }
+  return out;
 }
 
 /** The decoy engine speaks MySQL's error codes; SQL Server clients get SQL Server's. */

@@ -14,6 +14,8 @@ export const MAX_TABLES = 200;
 export const MAX_DATABASES = 64;
 /** Most rows one result set carries. */
 export const MAX_RESULT_ROWS = 10_000;
+/** Most steps one LIKE comparison may take (the wildcard walk is O(text x pattern) at worst). */
+export const MAX_LIKE_STEPS = 200_000;
 /** Longest string value an expression may build (CONCAT, REPEAT, UNHEX...). */
 export const MAX_VALUE_CHARS = 4 * 1024 * 1024;
 
@@ -433,7 +435,10 @@ export function likeMatch(text: string, pattern: string): boolean {
   let pi = 0;
   let star = -1;
   let mark = 0;
+  let steps = 0;
   while (ti < t.length) {
+    // A pathological value and pattern pair gives up (no match) rather than stall the sensor.
+    if (++steps > MAX_LIKE_STEPS) return false;
     const p = toks[pi];
     if (p && (p.kind === 'one' || (p.kind === 'lit' && p.ch === t[ti]))) {
       ti++;

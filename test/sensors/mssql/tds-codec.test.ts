@@ -20,7 +20,7 @@ import {
   PT_PRELOGIN,
   PT_SQL_BATCH,
 } from '../../../src/sensors/mssql/tds-codec.js';
-import { MssqlSession } from '../../../src/sensors/mssql/session.js';
+import { MssqlSession, quotedStrings } from '../../../src/sensors/mssql/session.js';
 import { decodeSsrpRequest, encodeSsrpResponse } from '../../../src/sensors/mssql/browser.js';
 import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
 import { createSessionEmitter, type EventSink } from '../../../src/events/emitter.js';
@@ -199,4 +199,13 @@ test('session: random bytes before login, split anywhere, never throw; garbage i
     }),
     { numRuns: 200 },
   );
+});
+
+test('procedure arguments: quoted strings read in one pass, even from a megabyte of quotes', () => {
+  assert.deepEqual(quotedStrings("'show advanced options', 1"), ['show advanced options']);
+  assert.deepEqual(quotedStrings("N'whoami /priv' , 'it''s'"), ['whoami /priv', "it's"]);
+  const t0 = Date.now();
+  quotedStrings("'".repeat(1024 * 1024));
+  quotedStrings(`'${"''".repeat(500_000)}`);
+  assert.ok(Date.now() - t0 < 1000);
 });

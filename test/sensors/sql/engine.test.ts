@@ -203,3 +203,14 @@ test('T-SQL flavour: TOP, SYSTEM_USER, sys.databases, master..sysdatabases', () 
   assert.ok(rows(execute('SELECT name FROM master..sysdatabases', s, view).result).some((r) => r[0] === 'master'));
   assert.deepEqual(rows(execute("SELECT IS_SRVROLEMEMBER('sysadmin')", s, view).result), [[1]]);
 });
+
+test('LIKE on long inserted values with a pathological pattern stays fast', () => {
+  const state = new DecoyState(decoy);
+  const view = state.viewFor('198.51.100.90');
+  const s = session('webshop');
+  for (let i = 0; i < 20; i++) execute(`INSERT INTO customers (first_name) VALUES (REPEAT('a', 60000))`, s, view);
+  const t0 = Date.now();
+  const r = execute(`SELECT COUNT(*) FROM customers WHERE first_name LIKE '${'%a'.repeat(500)}b'`, s, view);
+  assert.deepEqual(rows(r.result), [[0]]);
+  assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+});
