@@ -98,6 +98,13 @@ test('a honeytoken read from the admins table logs in, and apiary honeytokens li
   assert.ok(list.stdout.includes(token.username));
   assert.ok(!list.stdout.includes(token.password), 'values are masked');
   assert.match(list.stdout, /^6 honeytokens$/m);
+  const json = (await runCli(['honeytokens', '--config', apiary.configPath, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const mine = json.find((t) => t.username === token.username)!;
+  assert.deepEqual(mine.locations, ['mysql:webshop.admins']);
+  assert.equal(mine.accepted, true);
+  assert.equal(String(mine.secret_masked).length, token.password.length);
+  assert.ok(!JSON.stringify(json).includes(token.password));
+  assert.match(String(mine.first_planted), /^\d{4}-\d\d-\d\dT/);
 });
 
 test('caching_sha2_password full authentication: passwords in no list are recovered in plaintext from mariadb and mysql2', async () => {
