@@ -10,6 +10,16 @@ const TOOLS = {
   hydra: 'hydra',
   sshd: 'openssh-server',
   nmap: 'nmap',
+  curl: 'curl',
+  chromium: 'chromium',
+  whatweb: 'whatweb',
+  nginx: 'nginx-light',
+  ftp: 'ftp',
+  lftp: 'lftp',
+  tftp: 'tftp-hpa',
+  svmap: 'sipvicious',
+  sipp: 'sip-tester',
+  wrk: 'wrk', // bench/http-bench.ts
   mariadb: 'mariadb-client',
   tsql: 'freetds-bin',
   mariadbd: 'mariadb-server', // bench/mysql-bench.ts measures against it

@@ -4,18 +4,21 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { Collector, type EventOutput } from '../collector/collector.js';
 import { JsonlOutput } from '../collector/jsonl-output.js';
+import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
 import { createSessionEmitter } from '../events/emitter.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
+import { ShellEnvironment } from '../sensors/shell/environment.js';
+import { startWebFamily } from './web-family.js';
 import { startMysqlSensor } from '../sensors/mysql/sensor.js';
 import { startMssqlSensor } from '../sensors/mssql/sensor.js';
+import { createCapture } from '../sensors/runtime/capture.js';
 import { generateDecoy, loadOrCreateSeed, type DecoyData } from '../sensors/sql/decoy-data.js';
 import { DecoyState } from '../sensors/sql/decoy-state.js';
 import { announceHoneytokens, honeytokenAuthRules } from '../sensors/sql/honeytokens.js';
-import { createDirPayloadStore } from '../sensors/sql/payload-store.js';
 
 export interface RunningApiary {
   config: Config;
@@ -26,10 +29,27 @@ export interface RunningApiary {
   close(): Promise<void>;
 }
 
+/** The fake system the SSH and Telnet sensors share; announces its honeytokens once. */
+function makeShellEnvironment(config: Config, sink: Collector): ShellEnvironment {
+  const env = new ShellEnvironment({
+    dataDir: config.data_dir,
+    sensor: config.sensor,
+    shell: config.shell,
+    fetch: config.fetch,
+    quarantine: config.quarantine,
+    recording: config.recording,
+    sshVersion: config.services.ssh?.version ?? 'OpenSSH_9.2p1 Debian-2+deb12u3',
+    sink,
+  });
+  env.announceHoneytokens();
+  return env;
+}
+
 export async function startApiary(config: Config, log: Logger): Promise<RunningApiary> {
   const store = new SqliteStore(config.store.sqlite.path);
   const outputs: EventOutput[] = [];
   if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path));
+  if (config.outputs.cowrie_json) outputs.push(new CowrieJsonOutput(config.outputs.cowrie_json.path));
   const collector = new Collector(store, log.child({ part: 'collector' }), outputs);
   const gate = new ConnectionGate(config.limits.per_source_connections, config.limits.global_connections, (src, limit, refused, windowMs) => {
     createSessionEmitter(collector, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(
@@ -48,26 +68,30 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const services: RunningService[] = [];
   try {
     const ssh = config.services.ssh;
+    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, collector) : undefined;
     if (ssh?.enabled) {
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
-      services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys }));
+      services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
-    const payloads = createDirPayloadStore(join(config.data_dir, 'quarantine'));
-    const mysql = config.services.mysql;
-    if (mysql?.enabled && decoy) {
-      const state = new DecoyState(decoy);
-      state.schedule(config.decoy.reset_interval_s * 1000);
-      decoyStates.push(state);
-      services.push(await startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, payloads, keyDir: join(config.data_dir, 'keys', 'mysql') }));
+    services.push(...(await startWebFamily(config, { sink: collector, gate, log, policy })));
+    if (decoy) {
+      const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
+      const mysql = config.services.mysql;
+      if (mysql?.enabled) {
+        const state = new DecoyState(decoy);
+        state.schedule(config.decoy.reset_interval_s * 1000);
+        decoyStates.push(state);
+        services.push(await startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture, keyDir: join(config.data_dir, 'keys', 'mysql') }));
+      }
+      const mssql = config.services.mssql;
+      if (mssql?.enabled) {
+        const state = new DecoyState(decoy);
+        state.schedule(config.decoy.reset_interval_s * 1000);
+        decoyStates.push(state);
+        services.push(...(await startMssqlSensor(mssql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture })));
+      }
+      announceHoneytokens(collector, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
     }
-    const mssql = config.services.mssql;
-    if (mssql?.enabled && decoy) {
-      const state = new DecoyState(decoy);
-      state.schedule(config.decoy.reset_interval_s * 1000);
-      decoyStates.push(state);
-      services.push(...(await startMssqlSensor(mssql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, payloads })));
-    }
-    if (decoy) announceHoneytokens(collector, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
   } catch (err) {
     for (const d of decoyStates) d.stop();
     await Promise.all(services.map((s) => s.close()));

@@ -29,6 +29,7 @@ export async function runEvents(args: string[]): Promise<number> {
     until: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
+    source: { type: 'boolean' },
   });
   const { config } = loadConfig(values.config, { checkDataDir: false });
   const filter: EventFilter = {};
@@ -51,7 +52,8 @@ export async function runEvents(args: string[]): Promise<number> {
     const events = await store.query(filter);
     if (values.json) {
       let out = '';
-      for (const e of events) out += `${JSON.stringify(flattenEvent(e))}\n`;
+      // --source adds an imported event's original record (see docs/importers.md).
+      for (const e of events) out += `${JSON.stringify(values.source && e.source ? { ...flattenEvent(e), source: e.source } : flattenEvent(e))}\n`;
       process.stdout.write(out);
     } else {
       const rows = events.map((e) => [e.time, e.type, e.session, `${e.src_ip}:${e.src_port}`, inert(summarise(e)).slice(0, 160)]);

@@ -7,15 +7,18 @@ import { createLogger } from '../log/logger.js';
 import { startApiary } from './app.js';
 import { runEvents } from './events-command.js';
 import { runHoneytokens } from './honeytokens-command.js';
+import { runImport } from './import-command.js';
 
 const USAGE = `usage: apiary <command> [options]
 
 commands:
   start [--config FILE]            run every configured sensor, the collector and the store
-  events [--config FILE] [--type T] [--src IP] [--session S] [--since T] [--until T] [--limit N] [--json]
-                                   list stored events (a table, or JSON lines with --json)
+  events [--config FILE] [--type T] [--src IP] [--session S] [--since T] [--until T] [--limit N] [--json] [--source]
+                                   list stored events (a table, or JSON lines with --json; --source adds imported records)
+  import cowrie|kippo|dionaea FILE... [--sensor NAME] [--config FILE]
+                                   import existing honeypot logs (exit status 3: some records skipped)
   honeytokens [--config FILE] [--json]
-                                   list the fake secrets planted in decoys (values masked)
+                                   list the fake secrets planted in decoys (secrets masked)
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -28,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
       return runEvents(rest);
     case 'config':
       return runConfig(rest);
+    case 'import':
+      return runImport(rest);
     case 'honeytokens':
       return runHoneytokens(rest);
     case 'help':
@@ -54,6 +59,7 @@ async function runStart(args: string[]): Promise<number> {
   out.push(`  store    sqlite ${config.store.sqlite.path}`);
   out.push(`  data     ${config.data_dir}`);
   if (config.outputs.jsonl) out.push(`  output   jsonl ${config.outputs.jsonl.path}`);
+  if (config.outputs.cowrie_json) out.push(`  output   cowrie_json ${config.outputs.cowrie_json.path}`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);
   await new Promise<void>((resolve) => {
@@ -77,7 +83,7 @@ async function runConfig(args: string[]): Promise<number> {
   const { config } = loadConfig(positionals[1], { checkDataDir: false });
   const services = Object.entries(config.services)
     .filter(([, s]) => s?.enabled)
-    .map(([n, s]) => `${n} on ${s!.listen.join(', ')}`);
+    .map(([n, s]) => `${n} on ${s!.listen.join(', ') || 'its default ports'}`);
   process.stdout.write(`config ok: sensor ${config.sensor}; ${services.length ? services.join('; ') : 'no services enabled'}\n`);
   return 0;
 }

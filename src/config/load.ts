@@ -102,11 +102,12 @@ function resolvePaths(config: ParsedConfig, baseDir: string): Config {
   const data_dir = resolve(baseDir, config.data_dir);
   const sqlitePath = config.store.sqlite.path ? resolve(baseDir, config.store.sqlite.path) : resolve(data_dir, 'apiary.db');
   const jsonl = config.outputs.jsonl ? { path: resolve(baseDir, config.outputs.jsonl.path) } : undefined;
+  const cowrieJson = config.outputs.cowrie_json ? { path: resolve(baseDir, config.outputs.cowrie_json.path) } : undefined;
   return {
     ...config,
     data_dir,
     store: { sqlite: { path: sqlitePath } },
-    outputs: jsonl ? { ...config.outputs, jsonl } : config.outputs,
+    outputs: { ...config.outputs, ...(jsonl ? { jsonl } : {}), ...(cowrieJson ? { cowrie_json: cowrieJson } : {}) },
   };
 }
 

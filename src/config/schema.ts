@@ -84,6 +84,160 @@ export const sshService = z
   })
   .strict();
 
+export const telnetService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).min(1).default(['0.0.0.0:2323']),
+    /** Failed logins before the connection is closed (login(1) gives three tries by default). */
+    max_auth_tries: z.number().int().min(1).max(10_000).default(3),
+    /** Delay before "Login incorrect", as login(1)'s FAIL_DELAY. */
+    failure_delay_ms: z.number().int().min(0).max(30_000).default(1500),
+    login_grace_s: seconds(60, 3600),
+    idle_timeout_s: seconds(300, 86_400),
+    session_timeout_s: seconds(3600, 86_400),
+  })
+  .strict();
+
+const honeytokenSchema = z
+  .object({
+    kind: z.enum(['mysql', 'ssh', 'app_db', 'api_key']),
+    username: z.string().min(1).max(128),
+    secret: z.string().min(1).max(256),
+    host: z.string().max(255).optional(),
+  })
+  .strict();
+
+/** The fake system behind the SSH and Telnet logins. */
+export const shellSchema = z
+  .object({
+    /** Seed for the generated machine (hostname, users, hardware, addresses). Empty: one is made on first start and kept in DATA_DIR/shell/seed. */
+    seed: z.string().max(256).optional(),
+    /** Overrides the generated hostname. */
+    hostname: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/, 'a host name: letters, digits and "-"').optional(),
+    /** Bytes one attacker (source address) may write into the fake filesystem. */
+    quota_bytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** Files and directories one attacker may create or change. */
+    quota_entries: z.number().int().min(0).max(1_000_000).default(2000),
+    /** An attacker's files are forgotten this long after their first write (0: kept until `apiary shell-reset`). */
+    reset_after_s: z.number().int().min(0).max(365 * 86_400).default(7 * 86_400),
+    /** Attackers whose files are kept at most; the oldest are dropped beyond it. */
+    max_attackers: z.number().int().min(1).max(1_000_000).default(5000),
+    /** Decoy credentials planted in the fake system; omitted: three generated from the seed; []: none. */
+    honeytokens: z.array(honeytokenSchema).max(64).optional(),
+  })
+  .strict();
+
+/** Downloads on attackers' behalf (wget/curl/tftp in the shell, and other sensors). Off by default. */
+export const fetchSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    max_bytes: z.number().int().min(1).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
+    timeout_s: z.number().min(0.1).max(600).default(20),
+    per_source_per_minute: z.number().int().min(1).max(10_000).default(5),
+    /** Private/loopback/link-local ranges fetching may reach anyway (e.g. a lab network). */
+    allow_cidrs: z.array(cidr).default([]),
+  })
+  .strict();
+
+export const quarantineSchema = z
+  .object({
+    max_file_bytes: z.number().int().min(1).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    max_total_bytes: z.number().int().min(1).max(1024 * 1024 * 1024 * 1024).default(4 * 1024 * 1024 * 1024),
+  })
+  .strict();
+
+export const recordingSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Bytes of one session's recording; output beyond it is not recorded. */
+    max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  })
+  .strict();
+
+/** Port listeners (issue 6): record the first bytes sent to ports nothing serves. */
+export const portsService = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Empty: ports 23, 25, 110, 143, 1080, 3389, 5900, 6667, 8080 on 0.0.0.0, less those another service uses. */
+    listen: z.array(listenAddress).default([]),
+    /** Text sent on connect, by listening port (what the product would greet with). */
+    banners: z
+      .record(z.string().regex(/^\d{1,5}$/, 'a port number'), z.string().max(1024))
+      .default({
+        '25': '220 mail.localdomain ESMTP Postfix (Debian/GNU)\r\n',
+        '110': '+OK Dovecot (Debian) ready.\r\n',
+        '143': '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN] Dovecot (Debian) ready.\r\n',
+        '5900': 'RFB 003.008\n',
+      }),
+    /** Seconds to wait for a client's first bytes before recording the probe and closing. */
+    read_timeout_s: z.number().min(0.1).max(300).default(5),
+  })
+  .strict();
+
+/** Decoy web sites (issue 6). */
+export const httpService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).default(['0.0.0.0:8080']),
+    /** HTTPS addresses; the certificate is generated once per install under DATA_DIR/tls. */
+    tls_listen: z.array(listenAddress).default([]),
+    /** The decoy: a stock Apache page, a WordPress or phpMyAdmin login, or a NAS or router login. */
+    site: z.enum(['apache-default', 'wordpress', 'phpmyadmin', 'nas-login', 'router-login']).default('apache-default'),
+    /** Host name used in generated pages, trap files and the certificate. */
+    server_name: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name').default('www.localdomain'),
+    /** Request bodies beyond this are counted and hashed as far as kept, not stored. */
+    max_body_bytes: z.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** Largest request head (request line plus headers), Node's maxHeaderSize. */
+    max_header_bytes: z.number().int().min(1024).max(65_536).default(8192),
+    /** Seconds a client may take to send the request head (slowloris defence). */
+    headers_timeout_s: z.number().min(1).max(600).default(20),
+    request_timeout_s: z.number().min(1).max(3600).default(60),
+    keep_alive_timeout_s: z.number().min(0).max(600).default(5),
+    idle_timeout_s: seconds(60, 86_400),
+  })
+  .strict();
+
+/** Decoy FTP server (issue 6). */
+export const ftpService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).default(['0.0.0.0:2121']),
+    /** The greeting after "220 ". */
+    banner: z.string().regex(/^[\x20-\x7e]{1,200}$/, 'printable ASCII').default('(vsFTPd 3.0.3)'),
+    /** Whether "anonymous"/"ftp" logs in with any password (vsftpd anonymous_enable). */
+    anonymous: z.boolean().default(true),
+    /** Address given in PASV replies; default: the address the client connected to. */
+    passive_address: z.string().ip({ version: 'v4' }).optional(),
+    max_upload_bytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** Failed logins before the connection is closed (vsftpd max_login_fails). */
+    max_login_fails: z.number().int().min(1).max(1000).default(3),
+    idle_timeout_s: seconds(300, 86_400),
+    session_timeout_s: seconds(3600, 86_400),
+  })
+  .strict();
+
+/** Decoy TFTP server over UDP (issue 6). */
+export const tftpService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).default(['0.0.0.0:6969']),
+    max_upload_bytes: z.number().int().min(0).max(32 * 1024 * 1024).default(8 * 1024 * 1024),
+  })
+  .strict();
+
+/** Decoy SIP PBX over UDP and TCP (issue 6). */
+export const sipService = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Each address is served on UDP and on TCP. */
+    listen: z.array(listenAddress).default(['0.0.0.0:5060']),
+    /** The User-Agent / Server header of a real PBX. */
+    user_agent: z.string().regex(/^[\x20-\x7e]{1,200}$/, 'printable ASCII').default('FPBX-16.0.40.7(18.20.0)'),
+    /** Digest realm offered in REGISTER and INVITE challenges. */
+    realm: z.string().regex(/^[\x21-\x7e]{1,100}$/).default('asterisk'),
+  })
+  .strict();
+
 /** Settings shared by the decoy databases (MySQL and MSSQL serve the same generated data). */
 export const decoyDataSchema = z
   .object({
@@ -157,6 +311,10 @@ export const limitsSchema = z
     per_source_connections: z.number().int().min(1).max(100_000).default(32),
     /** Open connections across all services and sources. */
     global_connections: z.number().int().min(1).max(1_000_000).default(4096),
+    /** UDP datagrams accepted from one source per second (TFTP, SIP); more are dropped and counted. */
+    udp_datagrams_per_source_s: z.number().int().min(1).max(1_000_000).default(100),
+    /** UDP sources (flows) tracked at once; datagrams from new sources beyond it are dropped. */
+    udp_flows: z.number().int().min(1).max(1_000_000).default(10_000),
   })
   .strict();
 
@@ -174,16 +332,37 @@ export const configSchema = z
       .strict()
       .default({}),
     auth: z.array(authRule).default(DEFAULT_AUTH_RULES),
-    services: z.object({ ssh: sshService.optional(), mysql: mysqlService.optional(), mssql: mssqlService.optional() }).strict().default({}),
+    services: z
+      .object({
+        ssh: sshService.optional(),
+        telnet: telnetService.optional(),
+        ports: portsService.optional(),
+        http: httpService.optional(),
+        ftp: ftpService.optional(),
+        tftp: tftpService.optional(),
+        sip: sipService.optional(),
+        mysql: mysqlService.optional(),
+        mssql: mssqlService.optional(),
+      })
+      .strict()
+      .default({}),
     /** The decoy data the database sensors serve. */
     decoy: decoyDataSchema.default({}),
+    shell: shellSchema.default({}),
+    fetch: fetchSchema.default({}),
+    quarantine: quarantineSchema.default({}),
+    recording: recordingSchema.default({}),
     limits: limitsSchema.default({}),
     store: z
       .object({ sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}) })
       .strict()
       .default({}),
     outputs: z
-      .object({ jsonl: z.object({ path: z.string().min(1) }).strict().optional() })
+      .object({
+        jsonl: z.object({ path: z.string().min(1) }).strict().optional(),
+        /** SSH and Telnet events as Cowrie 3.x JSON lines, for tools built for Cowrie. */
+        cowrie_json: z.object({ path: z.string().min(1) }).strict().optional(),
+      })
       .strict()
       .default({}),
     log: z
@@ -199,6 +378,16 @@ export type ParsedConfig = z.infer<typeof configSchema>;
 export type Config = Omit<ParsedConfig, 'store'> & { store: { sqlite: { path: string } } };
 export type SshServiceConfig = z.infer<typeof sshService>;
 export type AuthRuleConfig = z.infer<typeof authRule>;
+export type TelnetServiceConfig = z.infer<typeof telnetService>;
+export type ShellConfig = z.infer<typeof shellSchema>;
+export type FetchConfig = z.infer<typeof fetchSchema>;
+export type QuarantineConfig = z.infer<typeof quarantineSchema>;
+export type RecordingConfig = z.infer<typeof recordingSchema>;
+export type PortsServiceConfig = z.infer<typeof portsService>;
+export type HttpServiceConfig = z.infer<typeof httpService>;
+export type FtpServiceConfig = z.infer<typeof ftpService>;
+export type TftpServiceConfig = z.infer<typeof tftpService>;
+export type SipServiceConfig = z.infer<typeof sipService>;
 export type MysqlServiceConfig = z.infer<typeof mysqlService>;
 export type MssqlServiceConfig = z.infer<typeof mssqlService>;
 export type DecoyDataConfig = z.infer<typeof decoyDataSchema>;

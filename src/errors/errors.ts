@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   APIARY_STORE_WRITE: 'a batch of events could not be written; it is kept in memory and retried',
   APIARY_HOST_KEY: 'an SSH host key in the data directory cannot be read or generated',
   APIARY_CLI_USAGE: 'a command-line flag or argument is missing or malformed',
+  APIARY_TLS_CERT: 'the HTTPS certificate in the data directory cannot be read or generated',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

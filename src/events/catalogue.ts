@@ -70,8 +70,12 @@ export const CATALOGUE = {
       password: z.string().optional(),
       key_type: z.string().optional(),
       key_fingerprint: z.string().optional(),
-      /** The response in the form password crackers read, when the password itself could not be recovered. */
-      hash: z.string().max(4096).optional(),
+      /**
+       * A crackable form of a challenge-response attempt whose password is not recovered (SIP digest
+       * `$sip$*...`, MySQL native `$mysqlna$<salt>*<scramble>` = hashcat 11200).
+       */
+      hash: z.string().optional(),
+      realm: z.string().optional(),
       success: z.boolean(),
     })
     .strict(),
@@ -124,6 +128,21 @@ export const CATALOGUE = {
       user_agent: z.string().optional(),
       body_size: z.number().int().min(0),
       body_sha256: hex.length(64).optional(),
+      body: z.string().optional(),
+    })
+    .strict(),
+  /** A SIP request to the decoy PBX; `caller` and `callee` are the user parts of From and the Request-URI/To. */
+  'sip.request': z
+    .object({
+      method: z.string(),
+      uri: z.string(),
+      from: z.string().optional(),
+      to: z.string().optional(),
+      call_id: z.string().optional(),
+      user_agent: z.string().optional(),
+      caller: z.string().optional(),
+      callee: z.string().optional(),
+      transport: z.enum(['udp', 'tcp']),
     })
     .strict(),
   /** A connection to a port nothing serves, with the first bytes the client sent. */
@@ -132,20 +151,64 @@ export const CATALOGUE = {
   'tunnel.request': z
     .object({ dst_host: z.string(), dst_port: port, orig_ip: z.string().optional(), orig_port: port.optional(), first_bytes_hex: hex.optional() })
     .strict(),
-  /** A fake secret planted in a decoy (a honeytoken), registered so its later use can be recognised. */
+  /** The client's terminal size (SSH pty-req / window-change, Telnet NAWS). */
+  'client.size': z.object({ width: z.number().int().min(0).max(65535), height: z.number().int().min(0).max(65535), term: z.string().optional() }).strict(),
+  /** An environment variable the client sent (SSH env request, Telnet NEW-ENVIRON). */
+  'client.env': z.object({ name: z.string(), value: z.string() }).strict(),
+  /** A decoy credential the sensor planted in its fake system, so its later use can be recognised. */
   'honeytoken.planted': z
     .object({
       token_id: hex.length(16),
-      kind: z.enum(['mysql', 'ssh', 'app_db', 'api_key']),
+      kind: z.enum(['mysql', 'ssh', 'app_db', 'api_key', 'web_login', 'device', 'mail']),
       username: z.string(),
       secret: z.string(),
       host: z.string().optional(),
       locations: z.array(z.string()),
+      /** Whether the auth policy lets this user and secret log in to every login service (decoy databases' staff accounts). */
       accepted: z.boolean().optional(),
     })
     .strict(),
   /** Bytes that did not parse as the protocol; `sample_hex` is at most 64 bytes of them. */
   'protocol.malformed': z.object({ reason: z.string(), sample_hex: hex }).strict(),
+  /** The client's operating system as a passive fingerprint (p0f) saw it. */
+  'client.os': z
+    .object({
+      genre: z.string(),
+      detail: z.string().optional(),
+      link: z.string().optional(),
+      uptime_s: z.number().int().optional(),
+      distance: z.number().int().optional(),
+      nat: z.boolean().optional(),
+      firewall: z.boolean().optional(),
+    })
+    .strict(),
+  /** Shell parameters fixed when the session's shell started (the emulated architecture). */
+  'session.params': z.object({ arch: z.string() }).strict(),
+  /** A line fed to an interactive command (`passwd`, `cat > file`, ...) rather than typed at the prompt. */
+  'command.stdin': z.object({ realm: z.string(), input: z.string() }).strict(),
+  /** A terminal recording of the session was opened, closed or stored for `apiary replay`. */
+  'session.recording': z
+    .object({
+      state: z.enum(['open', 'closed', 'stored']),
+      path: z.string(),
+      format: z.enum(['ttylog', 'asciicast']),
+      sha256: hex.length(64).optional(),
+      size: z.number().int().min(0).optional(),
+      duration_ms: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  /** A DCERPC bind: the interface the client wants to call. */
+  'dcerpc.bind': z.object({ uuid: z.string(), transfer_syntax: z.string().optional(), service: z.string().optional() }).strict(),
+  /** A DCERPC request: one call of an operation (`opnum`) on a bound interface. */
+  'dcerpc.request': z
+    .object({
+      uuid: z.string(),
+      opnum: z.number().int().min(0).max(65535),
+      service: z.string().optional(),
+      operation: z.string().optional(),
+      vuln: z.string().optional(),
+    })
+    .strict(),
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;
@@ -154,10 +217,27 @@ export const EVENT_TYPES = Object.keys(CATALOGUE) as EventType[];
 
 export type Envelope = z.infer<typeof envelopeSchema>;
 
+/**
+ * Where an imported event came from: the importer, the file (base name), the record's place in it and
+ * the original record itself, so nothing the original log said is lost. Live events have none.
+ */
+export interface EventSource {
+  format: string;
+  file?: string;
+  /** 1-based line number, or the table row id for database imports. */
+  line?: number;
+  table?: string;
+  record: unknown;
+  /** Further records folded into this event (e.g. Cowrie's command.failed into its command.input). */
+  merged?: unknown[];
+}
+
 /** One stored event: envelope fields plus the type's payload, kept apart so a payload never overwrites identity. */
 export interface ApiaryEvent<T extends EventType = EventType> extends Envelope {
   type: T;
   payload: Payload<T>;
+  /** Set only on imported events: the original record, outside the strict payload. */
+  source?: EventSource;
 }
 
 export function isEventType(t: string): t is EventType {
@@ -175,7 +255,13 @@ export function validateEvent(input: unknown): ValidationResult {
   const payloadIn = (input as { payload?: unknown }).payload;
   const pay = CATALOGUE[type].safeParse(payloadIn);
   if (!pay.success) return { ok: false, reason: `${type}: ${describeZodError(pay.error)}` };
-  return { ok: true, event: { ...env.data, type, payload: pay.data } as ApiaryEvent };
+  const source = (input as { source?: unknown }).source;
+  if (source !== undefined && (source === null || typeof source !== 'object' || Array.isArray(source))) {
+    return { ok: false, reason: 'source: expected an object' };
+  }
+  const event = { ...env.data, type, payload: pay.data } as ApiaryEvent;
+  if (source !== undefined) event.source = source as EventSource;
+  return { ok: true, event };
 }
 
 export function describeZodError(err: z.ZodError): string {

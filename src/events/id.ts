@@ -77,3 +77,10 @@ export function newSessionId(): string {
 }
 
 export const EVENT_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A ULID from a time and 10 given bytes: importers derive them from a hash so ids are deterministic. */
+export function eventIdFrom(ms: number, random: Uint8Array): string {
+  if (random.length < 10) throw new RangeError('eventIdFrom needs 10 bytes');
+  const t = Math.min(Math.max(0, Math.floor(ms)), 2 ** 48 - 1);
+  return encodeTime(t) + encodeRandom(random.subarray(0, 10));
+}

@@ -1,6 +1,6 @@
 // Runs `apiary start` as a child process with a test config, as a user would, and reads its events.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,8 +9,20 @@ import { stringify } from 'yaml';
 const execFileP = promisify(execFile);
 export const CLI = resolve('dist/src/cli/main.js');
 
+const madeDirs: string[] = [];
+let cleanupHooked = false;
+
+/** A fresh temporary directory, removed when the test process exits (set KEEP_TEST_DIRS=1 to keep it). */
 export function tempDir(prefix = 'apiary-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  if (!cleanupHooked && !process.env.KEEP_TEST_DIRS) {
+    cleanupHooked = true;
+    process.on('exit', () => {
+      for (const d of madeDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
 }
 
 export interface ApiaryProcess {

@@ -8,7 +8,8 @@ import { startTcpService, type ConnectionGate, type RunningService } from '../ru
 import type { Database } from '../sql/decoy-data.js';
 import type { DecoyState } from '../sql/decoy-state.js';
 import type { DataView } from '../sql/engine.js';
-import type { PayloadStore } from '../sql/payload-store.js';
+import { fetchAndRecord, type Capture } from '../runtime/capture.js';
+import { fromQuarantine } from '../sql/payload-store.js';
 import { startSqlBrowser } from './browser.js';
 import { attachByteSession } from '../sql/socket-glue.js';
 import { MssqlSession } from './session.js';
@@ -21,7 +22,8 @@ export interface MssqlSensorDeps {
   log: Logger;
   policy: AuthPolicy;
   decoy: DecoyState;
-  payloads: PayloadStore;
+  /** The shared quarantine and fetch policy. */
+  capture: Capture;
 }
 
 const SYSTEM_DATABASES = ['master', 'tempdb', 'model', 'msdb'];
@@ -82,6 +84,7 @@ export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSenso
   const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
   const version = parseServerVersion(cfg.version);
   const variables = mssqlVariables(cfg);
+  const payloads = fromQuarantine(deps.capture.quarantine);
   let spid = 51 + Math.floor(Math.random() * 20);
   const tcp = await startTcpService({
     name: 'mssql',
@@ -108,7 +111,8 @@ export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSenso
           spid: id,
           variables: { ...variables, spid: String(id) },
           view: withSystemDatabases(deps.decoy.viewFor(src)),
-          payloads: deps.payloads,
+          payloads,
+          fetchUrls: (urls) => void fetchAndRecord(deps.capture, ctx.emitter, urls, src),
           failureDelayMs: cfg.failure_delay_ms,
           ...io,
         }),

@@ -75,6 +75,8 @@ export interface MssqlSessionDeps {
   variables: Readonly<Record<string, string>>;
   view: DataView;
   payloads: PayloadStore;
+  /** Fetches URLs named in commands (xp_cmdshell, sys_exec) under the shared fetch policy. */
+  fetchUrls?: (urls: string[]) => void;
   send(bytes: Buffer): void;
   end(reason: 'client' | 'policy' | 'error'): void;
   failureDelayMs?: number;
@@ -227,12 +229,12 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
 
   private handleRpc(payload: Buffer): void {
     const name = decodeRpcName(payload, this.tdsVersion);
-    recordStatement(this.d.emitter, this.d.payloads, { text: `EXEC ${name} /* RPC */`, database: this.database, dialect: 'tsql' });
+    recordStatement(this.d.emitter, this.d.payloads, { ...(this.d.fetchUrls ? { fetchUrls: this.d.fetchUrls } : {}), text: `EXEC ${name} /* RPC */`, database: this.database, dialect: 'tsql' });
     this.respond([this.error(2812, 62, 16, `Could not find stored procedure '${name.slice(0, 128)}'.`), encodeDone(DONE_ERROR, 0, this.tdsVersion)]);
   }
 
   private handleBatch(text: string): void {
-    recordStatement(this.d.emitter, this.d.payloads, { text, database: this.database, dialect: 'tsql' });
+    recordStatement(this.d.emitter, this.d.payloads, { ...(this.d.fetchUrls ? { fetchUrls: this.d.fetchUrls } : {}), text, database: this.database, dialect: 'tsql' });
     const statements = splitStatements(text, MAX_STATEMENTS_PER_BATCH);
     const tokens: Buffer[] = [];
     statements.forEach((sql, i) => {

@@ -11,7 +11,8 @@ import type { EventSink } from '../../events/emitter.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { startTcpService, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { DecoyState } from '../sql/decoy-state.js';
-import type { PayloadStore } from '../sql/payload-store.js';
+import { fetchAndRecord, type Capture } from '../runtime/capture.js';
+import { fromQuarantine } from '../sql/payload-store.js';
 import { attachByteSession } from '../sql/socket-glue.js';
 import { MysqlSession } from './session.js';
 
@@ -22,7 +23,8 @@ export interface MysqlSensorDeps {
   log: Logger;
   policy: AuthPolicy;
   decoy: DecoyState;
-  payloads: PayloadStore;
+  /** The shared quarantine and fetch policy. */
+  capture: Capture;
   /** Where the caching_sha2_password RSA key is kept (data_dir/keys/mysql). */
   keyDir: string;
 }
@@ -122,6 +124,7 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
   const plugin = authPluginFor(cfg);
   const rsaKey = plugin === 'caching_sha2_password' ? loadOrCreateRsaKey(deps.keyDir) : undefined;
   const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.map((t) => t.secret)])];
+  const payloads = fromQuarantine(deps.capture.quarantine);
   const varsByPort = new Map<number, Record<string, string>>();
   let nextConnectionId = 1000 + Math.floor(Math.random() * 40_000);
   return startTcpService({
@@ -154,7 +157,8 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
           clientHost: src,
           variables,
           view: deps.decoy.viewFor(src),
-          payloads: deps.payloads,
+          payloads,
+          fetchUrls: (urls) => void fetchAndRecord(deps.capture, ctx.emitter, urls, src),
           failureDelayMs: cfg.failure_delay_ms,
           ...(rsaKey ? { rsaKey } : {}),
           ...io,

@@ -64,6 +64,8 @@ export interface MysqlSessionDeps {
   variables: Readonly<Record<string, string>>;
   view: DataView;
   payloads: PayloadStore;
+  /** Fetches URLs named in commands (xp_cmdshell, sys_exec) under the shared fetch policy. */
+  fetchUrls?: (urls: string[]) => void;
   send(bytes: Buffer): void;
   /** Ends the connection (after what was sent is flushed). */
   end(reason: 'client' | 'policy' | 'error'): void;
@@ -319,7 +321,7 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
       }
       case 'prepare': {
         // The binary protocol is not emulated; the statement is still what the attacker meant to run.
-        recordStatement(this.d.emitter, this.d.payloads, { text: cmd.sql.toString('utf8'), database: this.database, dialect: 'mysql' });
+        recordStatement(this.d.emitter, this.d.payloads, { ...(this.d.fetchUrls ? { fetchUrls: this.d.fetchUrls } : {}), text: cmd.sql.toString('utf8'), database: this.database, dialect: 'mysql' });
         return this.write([encodeErr(1295, 'HY000', 'This command is not supported in the prepared statement protocol yet')], 1);
       }
       case 'field_list':
@@ -350,7 +352,7 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
     for (let i = 0; i < statements.length; i++) {
       const sql = statements[i]!;
       const executed = execute(sql, this.session(), this.d.view);
-      recordStatement(this.d.emitter, this.d.payloads, { text: initDb !== undefined ? `USE ${initDb}` : sql, database: this.database, dialect: 'mysql', files: executed.files });
+      recordStatement(this.d.emitter, this.d.payloads, { ...(this.d.fetchUrls ? { fetchUrls: this.d.fetchUrls } : {}), text: initDb !== undefined ? `USE ${initDb}` : sql, database: this.database, dialect: 'mysql', files: executed.files });
       if (executed.database !== undefined) this.database = executed.database;
       const more = i < statements.length - 1 && executed.result.kind !== 'error';
       out.push(...encodeResult(executed.result, more ? SERVER_STATUS_AUTOCOMMIT | SERVER_MORE_RESULTS_EXISTS : SERVER_STATUS_AUTOCOMMIT));

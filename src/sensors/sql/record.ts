@@ -14,6 +14,11 @@ export interface StatementRecord {
   database: string | undefined;
   dialect: 'mysql' | 'tsql';
   files?: readonly FileWrite[];
+  /**
+   * Fetches the URLs a command line names (the shared fetch policy: off by default, then recorded as
+   * `disabled`) and records one `file.download` each; without it the URLs are recorded as not fetched.
+   */
+  fetchUrls?: (urls: string[]) => void;
 }
 
 export function clipQuery(s: string): string {
@@ -40,7 +45,10 @@ export function recordStatement(emitter: SessionEmitter, payloads: PayloadStore,
     emitter.emit('exploit.attempt', { name: m.name, detail: m.detail, ...(sha256 ? { sha256 } : {}) });
     for (const cmd of m.commands ?? []) {
       emitter.emit('command.input', { input: cmd, known: true });
-      for (const url of urlsIn(cmd)) emitter.emit('file.download', { url, outcome: 'disabled', reason: 'named in a database command; fetching is not enabled for database sensors' });
+      const urls = urlsIn(cmd);
+      if (urls.length === 0) continue;
+      if (r.fetchUrls) r.fetchUrls(urls);
+      else for (const url of urls) emitter.emit('file.download', { url, outcome: 'disabled', reason: 'named in a database command; no fetcher configured' });
     }
   }
   return moves;

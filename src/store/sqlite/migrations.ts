@@ -18,4 +18,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX events_type_time ON events(type, time);
    CREATE INDEX events_src_time ON events(src_ip, time);
    CREATE INDEX events_session ON events(session, id);`,
+  // Imported events keep their original record (JSON) beside the payload; NULL for live events.
+  `ALTER TABLE events ADD COLUMN source TEXT;`,
 ];

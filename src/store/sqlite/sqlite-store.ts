@@ -19,6 +19,7 @@ interface Row {
   dst_ip: string;
   dst_port: number;
   payload: string;
+  source: string | null;
 }
 
 export interface SqliteStoreOptions {
@@ -47,13 +48,13 @@ export class SqliteStore implements EventStore {
       throw new ApiaryError('APIARY_STORE_OPEN', `cannot open the SQLite store at ${path}: ${(err as Error).message}; check store.sqlite.path and its directory's permissions`);
     }
     this.insertOne = this.db.prepare(
-      `INSERT OR IGNORE INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertMany = this.db.transaction((events: readonly ApiaryEvent[]) => {
       let n = 0;
       for (const e of events) {
-        n += this.insertOne.run(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload)).changes;
+        n += this.insertOne.run(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload), e.source === undefined ? null : JSON.stringify(e.source)).changes;
       }
       return n;
     });
@@ -117,6 +118,8 @@ export class SqliteStore implements EventStore {
 }
 
 function rowToEvent(r: Row): ApiaryEvent {
-  const { payload, ...env } = r;
-  return { ...env, payload: JSON.parse(payload) } as ApiaryEvent;
+  const { payload, source, ...env } = r;
+  const e = { ...env, payload: JSON.parse(payload) } as ApiaryEvent;
+  if (source !== null && source !== undefined) e.source = JSON.parse(source) as ApiaryEvent['source'];
+  return e;
 }

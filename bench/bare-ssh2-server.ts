@@ -1,0 +1,11 @@
+// The floor for the SSH benchmark: a bare ssh2 server of a few lines that only rejects passwords.
+// Run as: node dist/bench/bare-ssh2-server.js PORT KEYFILE...
+import { readFileSync } from 'node:fs';
+import ssh2 from 'ssh2';
+
+const [port, ...keys] = process.argv.slice(2);
+const server = new ssh2.Server({ hostKeys: keys.map((k) => readFileSync(k)) }, (client) => {
+  client.on('authentication', (ctx) => ctx.reject(['password']));
+  client.on('error', () => {});
+});
+server.listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'));

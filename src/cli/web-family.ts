@@ -1,0 +1,68 @@
+// Starts the sensors of issue 6 (HTTP/HTTPS, FTP, TFTP, SIP, port listeners) for `apiary start`.
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { parseListenAddress, type ListenAddress } from '../config/schema.js';
+import type { EventSink } from '../events/emitter.js';
+import type { AuthPolicy } from '../sensors/runtime/auth-policy.js';
+import type { ConnectionGate, RunningService } from '../sensors/runtime/listener.js';
+import { probeAddresses, startPortsSensor } from '../sensors/ports/sensor.js';
+import { join } from 'node:path';
+import { createCapture } from '../sensors/runtime/capture.js';
+import { announceHoneytokens, openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
+import { startHttpSensor } from '../sensors/http/sensor.js';
+import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
+import { startFtpSensor } from '../sensors/ftp/sensor.js';
+import { startTftpSensor } from '../sensors/tftp/sensor.js';
+import { startSipSensor } from '../sensors/sip/sensor.js';
+
+export interface WebFamilyDeps {
+  sink: EventSink;
+  gate: ConnectionGate;
+  log: Logger;
+  policy: AuthPolicy;
+}
+
+/** TCP ports the other enabled services listen on (port listeners leave those alone by default). */
+function tcpPortsInUse(config: Config): Set<number> {
+  const used = new Set<number>();
+  for (const [name, svc] of Object.entries(config.services)) {
+    if (!svc?.enabled || name === 'ports' || name === 'tftp') continue;
+    // Telnet on: port 23 is the Telnet sensor's to take, never a probe listener's (issue 6).
+    if (name === 'telnet') used.add(23);
+    const lists = [svc.listen, 'tls_listen' in svc ? svc.tls_listen : []];
+    for (const a of lists.flat()) {
+      const p = parseListenAddress(a) as ListenAddress;
+      used.add(p.port);
+    }
+  }
+  return used;
+}
+
+/** Starts every enabled sensor of this family; on failure, closes those already started. */
+export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promise<RunningService[]> {
+  const started: RunningService[] = [];
+  const base = { sensor: config.sensor, sink: deps.sink, gate: deps.gate, log: deps.log };
+  const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
+  const honeytokens = openHoneytokenRegistry(config.data_dir);
+  try {
+    const http = config.services.http;
+    if (http?.enabled) {
+      const tls = http.tls_listen.length > 0 ? await loadOrCreateCertificate(join(config.data_dir, 'tls'), http.server_name) : undefined;
+      started.push(...(await startHttpSensor(http, { ...base, policy: deps.policy, capture, honeytokens, ...(tls ? { tls } : {}) })));
+    }
+    const ftp = config.services.ftp;
+    if (ftp?.enabled) started.push(await startFtpSensor(ftp, { ...base, policy: deps.policy, capture, honeytokens }));
+    const udpLimits = { perSourcePerSecond: config.limits.udp_datagrams_per_source_s, maxFlows: config.limits.udp_flows };
+    const tftp = config.services.tftp;
+    if (tftp?.enabled) started.push(await startTftpSensor(tftp, { sensor: config.sensor, sink: deps.sink, log: deps.log, capture, honeytokens, ...udpLimits }));
+    const sip = config.services.sip;
+    if (sip?.enabled) started.push(...(await startSipSensor(sip, { ...base, policy: deps.policy, ...udpLimits })));
+    const ports = config.services.ports;
+    if (ports?.enabled) started.push(await startPortsSensor(ports, probeAddresses(ports, tcpPortsInUse(config)), base));
+  } catch (err) {
+    await Promise.all(started.map((s) => s.close()));
+    throw err;
+  }
+  announceHoneytokens(honeytokens, deps.sink, config.sensor);
+  return started;
+}

@@ -1,0 +1,399 @@
+// The shared core of every importer: deterministic event ids, event building against the catalogue,
+// batched writes with backpressure, per-file reports (what was imported, folded, skipped and why)
+// and progress on a terminal.
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { CATALOGUE, describeZodError, type ApiaryEvent, type Envelope as EventEnvelope, type EventSource, type EventType, type Payload } from '../../events/catalogue.js';
+import { readLines, ReadError, type Line, type ReadProgress } from './lines.js';
+import { eventIdFrom } from '../../events/id.js';
+import { normaliseIp } from '../../events/emitter.js';
+
+/** Events per store transaction. */
+export const IMPORT_BATCH = 5000;
+/** Sessions whose state an importer keeps at once; the oldest is forgotten beyond this. */
+export const MAX_OPEN_SESSIONS = 100_000;
+/** Distinct skip reasons kept per file (further ones are counted under "other"). */
+export const MAX_SKIP_REASONS = 50;
+/** Longest source text kept in a skip example. */
+export const MAX_EXAMPLE_CHARS = 160;
+
+/** Stores a batch; resolves with how many were new. The CLI passes the store's insertBatch. */
+export type InsertFn = (events: readonly ApiaryEvent[]) => Promise<number>;
+
+/** Who talked to whom in a session: the envelope without time and sensor. */
+export type Peer = Pick<EventEnvelope, 'session' | 'protocol' | 'src_ip' | 'src_port' | 'dst_ip' | 'dst_port'>;
+
+/** The envelope of an event being imported, with the record's time in ms. */
+export type Envelope = Peer & { timeMs: number; sensor: string };
+
+export interface SkipInfo {
+  count: number;
+  /** Where it first happened: "line 12" or "row 7". */
+  first: string;
+  example?: string;
+}
+
+/** What happened to one file's records. */
+export class FileReport {
+  records = 0;
+  events = 0;
+  stored = 0;
+  duplicates = 0;
+  /** Records that carry nothing to store, or were folded into another record's event, by reason. */
+  readonly noEvent = new Map<string, number>();
+  readonly skipped = new Map<string, SkipInfo>();
+  fatal: string | undefined;
+
+  constructor(readonly file: string) {}
+
+  get skippedCount(): number {
+    let n = 0;
+    for (const s of this.skipped.values()) n += s.count;
+    return n + (this.fatal ? 1 : 0);
+  }
+
+  skip(reason: string, where: string, example?: string): void {
+    let key = reason;
+    if (!this.skipped.has(key) && this.skipped.size >= MAX_SKIP_REASONS) key = 'other reasons';
+    const s = this.skipped.get(key);
+    if (s) s.count++;
+    else this.skipped.set(key, { count: 1, first: where, ...(example !== undefined ? { example: example.slice(0, MAX_EXAMPLE_CHARS) } : {}) });
+  }
+
+  none(reason: string): void {
+    this.noEvent.set(reason, (this.noEvent.get(reason) ?? 0) + 1);
+  }
+}
+
+/** Writes events in batches; `write` waits while a batch is stored, so memory stays flat. */
+export class BatchWriter {
+  private buf: ApiaryEvent[] = [];
+  stored = 0;
+  written = 0;
+
+  constructor(private readonly insert: InsertFn, private readonly size = IMPORT_BATCH) {}
+
+  async write(e: ApiaryEvent): Promise<void> {
+    this.buf.push(e);
+    this.written++;
+    if (this.buf.length >= this.size) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buf.length === 0) return;
+    const batch = this.buf;
+    this.buf = [];
+    this.stored += await this.insert(batch);
+  }
+}
+
+export interface ImportOptions {
+  /** `--sensor`: overrides the sensor name found in the log. */
+  sensor?: string;
+  /** Where replayable recordings go (DATA_DIR/recordings). */
+  recordingsDir: string;
+  /** Called often with a one-line status; the CLI shows it on a terminal. */
+  progress?: (status: string) => void;
+}
+
+/** One importer run over a set of files (state such as open sessions carries from file to file). */
+export interface ImportRun {
+  importFile(path: string): Promise<FileReport>;
+  /** Emits what is still held (pending merges) once every file was read. */
+  finish(): Promise<void>;
+}
+
+/** Hex SHA-256 of the parts joined by NUL. */
+export function hashHex(...parts: (string | number)[]): string {
+  return createHash('sha256').update(parts.join('\0')).digest('hex');
+}
+
+/** A session id (16 hex characters) derived from the importer, sensor and the log's own session key. */
+export function derivedSession(format: string, sensor: string, key: string): string {
+  return hashHex('session', format, sensor, key).slice(0, 16);
+}
+
+/**
+ * Counts repeats of the same record key at the same timestamp, so two identical lines (e.g. Kippo's
+ * one-second resolution) get distinct ids while a re-import gives the very same ids. Memory stays
+ * flat: the counts are forgotten whenever the timestamp changes.
+ */
+export class OccurrenceCounter {
+  private stamp: string | undefined;
+  /** The only key seen at this stamp so far (the common case needs no map). */
+  private single: string | undefined;
+  private counts: Map<string, number> | undefined;
+
+  /** The record key for RAW at STAMP: the raw text plus how many identical ones came before at that instant. */
+  key(stamp: string, raw: string): string {
+    return `${this.next(stamp, raw)}#${raw}`;
+  }
+
+  next(stamp: string, key: string): number {
+    if (stamp !== this.stamp) {
+      this.stamp = stamp;
+      this.single = key;
+      this.counts = undefined;
+      return 0;
+    }
+    if (!this.counts) {
+      this.counts = new Map([[this.single!, 1]]);
+      this.single = undefined;
+    }
+    const n = this.counts.get(key) ?? 0;
+    this.counts.set(key, n + 1);
+    return n;
+  }
+}
+
+export type BuildResult = { ok: true; event: ApiaryEvent } | { ok: false; reason: string };
+
+/**
+ * Makes a catalogued event with a deterministic id: time part from the record, random part from KEY.
+ * With SEQ (a stable position such as a database row, below 2^48) the random part starts with it, so
+ * records sharing one timestamp keep their order.
+ */
+export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, env: Envelope, key: string, source: EventSource, seq?: number): BuildResult {
+  if (!Number.isFinite(env.timeMs) || env.timeMs < 0 || env.timeMs >= 253402300800000) return { ok: false, reason: 'timestamp out of range' };
+  const parsed = CATALOGUE[type].safeParse(payload);
+  if (!parsed.success) return { ok: false, reason: `${type}: ${describeZodError(parsed.error)}` };
+  if (!env.src_ip || env.src_ip.length > 64 || !env.dst_ip || env.dst_ip.length > 64) return { ok: false, reason: 'missing or oversized address' };
+  if (!validPort(env.src_port) || !validPort(env.dst_port)) return { ok: false, reason: 'port out of range' };
+  const digest = createHash('sha256').update(`${type}\0${env.sensor}\0${key}`).digest();
+  if (seq !== undefined && Number.isInteger(seq) && seq >= 0 && seq < 2 ** 48) {
+    digest.copy(digest, 6, 0, 4);
+    digest.writeUIntBE(seq, 0, 6);
+  }
+  const event: ApiaryEvent = {
+    id: eventIdFrom(env.timeMs, digest),
+    time: new Date(env.timeMs).toISOString(),
+    type,
+    sensor: env.sensor,
+    session: env.session,
+    protocol: env.protocol,
+    src_ip: normaliseIp(env.src_ip),
+    src_port: env.src_port,
+    dst_ip: normaliseIp(env.dst_ip),
+    dst_port: env.dst_port,
+    payload: parsed.data as Payload<T>,
+    source,
+  } as ApiaryEvent;
+  return { ok: true, event };
+}
+
+function validPort(p: number): boolean {
+  return Number.isInteger(p) && p >= 0 && p <= 65535;
+}
+
+/** A sensor name as the envelope allows it (letters, digits, . _ -), or undefined. */
+export function cleanSensor(s: unknown): string | undefined {
+  if (typeof s !== 'string') return undefined;
+  const v = s.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
+  return v.length > 0 ? v : undefined;
+}
+
+/**
+ * Parses the timestamps honeypots write: ISO 8601 with or without a zone, a space instead of "T",
+ * "+0000" or "+00:00" offsets, and any number of fraction digits (kept to the millisecond).
+ * A timestamp without a zone is UTC. Returns NaN when it is not one.
+ */
+export function parseTimestamp(s: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+  const ms = frac ? Math.floor(Number(frac.padEnd(3, '0').slice(0, 3))) : 0;
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 60) return NaN;
+  let t = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(sec), ms);
+  if (zone && zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+  }
+  return t;
+}
+
+/** A Map that forgets its oldest entry beyond `max` (per-session state of a streaming import). */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+  override set(k: K, v: V): this {
+    if (!this.has(k) && this.size >= this.max) {
+      const oldest = this.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
+    }
+    return super.set(k, v);
+  }
+}
+
+/** A file's rotated set (its path without a `.N`, `.YYYY-MM-DD` or `.gz` suffix) and its place in it. */
+export function rotationOf(p: string): { base: string; rank: number; date: string } {
+  let name = basename(p).replace(/\.gz$/, '');
+  let rank = 0;
+  let date = '';
+  const num = /^(.*)\.(\d{1,4})$/.exec(name);
+  const dated = /^(.*)\.(\d{4}-\d{2}-\d{2}(?:[-_.]\d+)?)$/.exec(name);
+  if (dated) {
+    name = dated[1]!;
+    date = dated[2]!;
+    rank = 1;
+  } else if (num) {
+    name = num[1]!;
+    rank = 2 + Number(num[2]);
+  }
+  return { base: `${p.slice(0, p.length - basename(p).length)}${name}`, rank, date };
+}
+
+/**
+ * Orders the files of rotated sets oldest first: within files sharing a base name, numbered
+ * rotations (`.3`, `.2`, `.1`, also before `.gz`) come from the highest number down, dated ones
+ * (`.2019-07-08`) by date, and the live file (no suffix) last. Separate sets keep the order given.
+ */
+export function orderRotated(paths: readonly string[]): string[] {
+  const parse = rotationOf;
+  const groups = new Map<string, { p: string; rank: number; date: string; i: number }[]>();
+  paths.forEach((p, i) => {
+    const { base, rank, date } = parse(p);
+    const g = groups.get(base) ?? [];
+    g.push({ p, rank, date, i });
+    groups.set(base, g);
+  });
+  const out: string[] = [];
+  for (const g of groups.values()) {
+    g.sort((a, b) => {
+      // Numbered (oldest = highest), then dated ascending, then the live file.
+      const ka = a.rank >= 2 ? 0 : a.rank === 1 ? 1 : 2;
+      const kb = b.rank >= 2 ? 0 : b.rank === 1 ? 1 : 2;
+      if (ka !== kb) return ka - kb;
+      if (ka === 0) return b.rank - a.rank;
+      if (ka === 1) return a.date < b.date ? -1 : a.date > b.date ? 1 : 0;
+      return a.i - b.i;
+    });
+    for (const x of g) out.push(x.p);
+  }
+  return out;
+}
+
+/** Throttled progress line: "file: 12,345 records, 40 MB of 1.0 GB (4%)". */
+export class ProgressLine {
+  private last = 0;
+  constructor(private readonly show: ((status: string) => void) | undefined, private readonly everyMs = 200) {}
+
+  update(file: string, records: number, bytesRead: number, bytesTotal: number): void {
+    if (!this.show) return;
+    const now = Date.now();
+    if (now - this.last < this.everyMs) return;
+    this.last = now;
+    const pct = bytesTotal > 0 ? ` (${Math.min(100, Math.floor((bytesRead / bytesTotal) * 100))}%)` : '';
+    this.show(`${basename(file)}: ${records.toLocaleString('en')} records, ${mb(bytesRead)} of ${mb(bytesTotal)}${pct}`);
+  }
+}
+
+function mb(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`;
+}
+
+interface HeldCommand {
+  payload: { input: string; known?: boolean };
+  env: Envelope;
+  key: string;
+  source: EventSource;
+  where: string;
+}
+
+/**
+ * Where an importer's events go: builds each one (a failure is a skip with its reason), counts it in
+ * the current file's report, and holds a session's last command line until the next record of that
+ * session, so a following "command failed/found" record folds into it instead of counting twice.
+ */
+export class EventStream {
+  report: FileReport = new FileReport('');
+  private readonly held = new BoundedMap<string, HeldCommand>(MAX_OPEN_SESSIONS);
+
+  constructor(private readonly writer: BatchWriter) {}
+
+  async emit<T extends EventType>(type: T, payload: Payload<T>, env: Envelope, key: string, source: EventSource, where: string, seq?: number): Promise<boolean> {
+    const r = buildEvent(type, payload, env, key, source, seq);
+    if (!r.ok) {
+      this.report.skip(r.reason, where, JSON.stringify(source.record));
+      return false;
+    }
+    this.report.events++;
+    await this.writer.write(r.event);
+    return true;
+  }
+
+  /** Holds a command line for SESSION (releasing the one held before). */
+  async holdCommand(session: string, input: string, env: Envelope, key: string, source: EventSource, where: string): Promise<void> {
+    await this.release(session);
+    this.held.set(session, { payload: { input }, env, key, source, where });
+  }
+
+  /** Folds a "command found/not found" record into the held command; false when none is held. */
+  foldCommandResult(session: string, known: boolean, record: unknown): boolean {
+    const h = this.held.get(session);
+    if (!h) return false;
+    // One failed part makes the whole line not known; a found part only confirms what no failure denied.
+    if (!known) h.payload.known = false;
+    else if (h.payload.known === undefined) h.payload.known = true;
+    (h.source.merged ??= []).push(record);
+    return true;
+  }
+
+  async release(session: string): Promise<void> {
+    const h = this.held.get(session);
+    if (!h) return;
+    this.held.delete(session);
+    await this.emit('command.input', h.payload, h.env, h.key, h.source, h.where);
+  }
+
+  async releaseAll(): Promise<void> {
+    for (const s of [...this.held.keys()]) await this.release(s);
+  }
+}
+
+/**
+ * The loop every line-based importer shares: reads PATH line by line (plain or gzip) with progress,
+ * hands each non-empty line to HANDLE, records a read failure as the file's fatal skip, releases held
+ * commands and flushes, then fills in how many events were new.
+ */
+export async function importLines(
+  path: string,
+  stream: EventStream,
+  writer: BatchWriter,
+  opts: ImportOptions,
+  handle: (line: Line, where: string, report: FileReport) => Promise<void>,
+  read: { maxBytes?: number; encoding?: BufferEncoding } = {},
+): Promise<FileReport> {
+  const report = new FileReport(path);
+  stream.report = report;
+  const progress: ReadProgress = { bytesRead: 0, bytesTotal: 0 };
+  const status = new ProgressLine(opts.progress);
+  const storedBefore = writer.stored;
+  const writtenBefore = writer.written;
+  try {
+    for await (const l of readLines(path, progress, read)) {
+      status.update(path, report.records, progress.bytesRead, progress.bytesTotal);
+      if (l.text.trim() === '' && !l.tooLong) continue;
+      report.records++;
+      const where = `line ${l.n}`;
+      if (l.tooLong) {
+        report.skip('line longer than the limit', where);
+        continue;
+      }
+      await handle(l, where, report);
+      if (report.fatal) break;
+    }
+  } catch (err) {
+    if (!(err instanceof ReadError)) throw err;
+    report.fatal = err.message;
+  }
+  // A command held for a "found/not found" line is released with its file, so reports add up per file.
+  await stream.releaseAll();
+  await writer.flush();
+  report.stored = writer.stored - storedBefore;
+  report.duplicates = writer.written - writtenBefore - report.stored;
+  return report;
+}

@@ -1,0 +1,26 @@
+// Turns a binary TTY log into a replayable asciicast v2 file at DIR/SESSION.cast (what `apiary replay`
+// plays and the live SSH sensor writes).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeTtyLog, ttyToAsciicast } from './ttylog.js';
+
+export type SavedRecording =
+  | { ok: true; path: string; sha256: string; durationMs: number; startMs: number; records: number; problem?: string }
+  | { ok: false; reason: string };
+
+export function saveRecording(dir: string, session: string, buf: Buffer, title: string, size?: { width?: number; height?: number }): SavedRecording {
+  const d = decodeTtyLog(buf);
+  let problem: string | undefined;
+  if (d.kind === 'malformed') problem = `TTY log: ${d.reason} at byte ${d.offset}; the records before it were kept`;
+  else if (d.consumed < buf.length) problem = 'TTY log ends inside a record (truncated); the complete records were kept';
+  if (d.records.length === 0) return { ok: false, reason: problem ?? 'TTY log holds no records' };
+  const sha256 = createHash('sha256').update(buf).digest('hex');
+  const cast = ttyToAsciicast(d.records, { ...(size?.width ? { width: size.width, height: size.height } : {}), title });
+  mkdirSync(dir, { recursive: true });
+  // A session with several TTY logs (channels) keeps one file each.
+  let path = join(dir, `${session}.cast`);
+  if (existsSync(path) && readFileSync(path, 'utf8') !== cast.text) path = join(dir, `${session}-${sha256.slice(0, 12)}.cast`);
+  writeFileSync(path, cast.text);
+  return { ok: true, path, sha256, durationMs: cast.durationMs, startMs: Math.floor(d.records[0]!.time * 1000), records: d.records.length, ...(problem ? { problem } : {}) };
+}

@@ -1,0 +1,36 @@
+// The HTTPS certificate: generated once per install (a self-signed RSA 2048 certificate for the
+// configured host name, as Debian's snakeoil certificate is) and kept under DATA_DIR/tls.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generate } from 'selfsigned';
+import { ApiaryError } from '../../errors/errors.js';
+
+export interface TlsMaterial {
+  key: string;
+  cert: string;
+}
+
+/** Loads DIR/server.key and DIR/server.crt, generating them for HOST when missing. */
+export async function loadOrCreateCertificate(dir: string, host: string): Promise<TlsMaterial> {
+  const keyPath = join(dir, 'server.key');
+  const certPath = join(dir, 'server.crt');
+  try {
+    if (!existsSync(keyPath) || !existsSync(certPath)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const now = Date.now();
+      const pems = await generate([{ name: 'commonName', value: host }], {
+        keySize: 2048,
+        algorithm: 'sha256',
+        notBeforeDate: new Date(now - 86_400_000 * (30 + Math.floor(Math.random() * 300))),
+        notAfterDate: new Date(now + 86_400_000 * 3650),
+        extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: host }] }],
+      });
+      writeFileSync(keyPath, pems.private, { mode: 0o600 });
+      chmodSync(keyPath, 0o600);
+      writeFileSync(certPath, pems.cert, { mode: 0o644 });
+    }
+    return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') };
+  } catch (err) {
+    throw new ApiaryError('APIARY_TLS_CERT', `the HTTPS certificate under ${dir} cannot be read or generated: ${(err as Error).message}; delete the directory to have a new one made`);
+  }
+}

@@ -1,0 +1,108 @@
+// Port listeners: TCP ports nothing real serves. Each connection may get a product banner, its first
+// bytes (bounded) are read and named, one `scan.probe` is recorded, and the connection is closed.
+// SOCKS and CONNECT clients (proxy hunters) also get a `tunnel.request` with where they wanted to go.
+import type { ListenAddress, PortsServiceConfig } from '../../config/schema.js';
+import { parseListenAddress } from '../../config/schema.js';
+import { hexSample } from '../../wire/reader.js';
+import type { SensorDeps } from '../runtime/sensor-deps.js';
+import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
+import { decodeSocks5Request, MAX_PROBE_BYTES, probeIncomplete, recogniseProbe } from './recognise.js';
+
+/** How long a SOCKS5 client that got "no authentication" may take to send its request. */
+export const SOCKS5_REQUEST_WAIT_MS = 5_000;
+/** Longest SOCKS5 request read (RFC 1928 4: at most 4 + 1 + 255 + 2 bytes). */
+export const MAX_SOCKS5_REQUEST_BYTES = 262;
+
+export type PortsSensorDeps = SensorDeps;
+
+/** Default ports (issue 6): Telnet, SMTP, POP3, IMAP, SOCKS, RDP, VNC, IRC, HTTP proxy. */
+export const DEFAULT_PROBE_PORTS = [23, 25, 110, 143, 1080, 3389, 5900, 6667, 8080] as const;
+
+/** The listen addresses to use: the configured ones, or the defaults minus ports another service has. */
+export function probeAddresses(cfg: PortsServiceConfig, portsInUse: ReadonlySet<number>): ListenAddress[] {
+  if (cfg.listen.length > 0) return cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
+  return DEFAULT_PROBE_PORTS.filter((p) => !portsInUse.has(p)).map((port) => ({ host: '0.0.0.0', port }));
+}
+
+export async function startPortsSensor(cfg: PortsServiceConfig, addresses: ListenAddress[], deps: PortsSensorDeps): Promise<RunningService> {
+  const banners = new Map(Object.entries(cfg.banners).map(([p, b]) => [Number(p), Buffer.from(b, 'latin1')]));
+  return startTcpService({
+    name: 'ports',
+    protocol: 'tcp',
+    sensor: deps.sensor,
+    addresses,
+    sink: deps.sink,
+    gate: deps.gate,
+    log: deps.log.child({ service: 'ports' }),
+    idleTimeoutMs: cfg.read_timeout_s * 1000 + SOCKS5_REQUEST_WAIT_MS,
+    sessionTimeoutMs: cfg.read_timeout_s * 1000 + SOCKS5_REQUEST_WAIT_MS * 2,
+    onConnection(ctx) {
+      handleProbe(ctx, banners.get(ctx.socket.localPort ?? 0), cfg.read_timeout_s * 1000);
+    },
+  });
+}
+
+type ProbeState = 'first-bytes' | 'socks5-request' | 'done';
+
+function handleProbe(ctx: ConnectionContext, banner: Buffer | undefined, readTimeoutMs: number): void {
+  let state: ProbeState = 'first-bytes';
+  let first: Buffer = Buffer.alloc(0);
+  let request: Buffer = Buffer.alloc(0);
+  const { socket, emitter } = ctx;
+
+  const recordProbe = (): void => {
+    const r = recogniseProbe(first);
+    emitter.emit('scan.probe', { first_bytes_hex: first.toString('hex'), ...(r ? { recognised: r.detail ? `${r.name} ${r.detail}` : r.name } : {}) });
+    if (r?.target) {
+      emitter.emit('tunnel.request', { dst_host: r.target.host, dst_port: r.target.port, first_bytes_hex: hexSample(first) });
+    }
+  };
+
+  const finish = (): void => {
+    if (state === 'done') return;
+    if (state === 'first-bytes') recordProbe();
+    state = 'done';
+    clearTimeout(timer);
+  };
+  // Ours runs before the listener's close handler, so scan.probe always precedes connection.close.
+  socket.prependOnceListener('close', finish);
+  const timer = setTimeout(() => {
+    finish();
+    ctx.close('policy');
+  }, readTimeoutMs);
+  timer.unref();
+
+  socket.on('data', (chunk: Buffer) => {
+    if (state === 'first-bytes') {
+      const room = MAX_PROBE_BYTES - first.length;
+      first = Buffer.concat([first, chunk.subarray(0, room)]);
+      if (first.length < MAX_PROBE_BYTES && probeIncomplete(first)) return;
+      const r = recogniseProbe(first);
+      if (r?.name === 'socks5' && /[=,]00(,|$)/.test(r.detail ?? '')) {
+        // Offer "no authentication required" to learn where the client wants to go (RFC 1928 3).
+        recordProbe();
+        state = 'socks5-request';
+        socket.write(Buffer.from([0x05, 0x00]));
+        return;
+      }
+      if (r?.name === 'socks4' || r?.name === 'socks4a') socket.write(Buffer.from([0x00, 0x5b, 0, 0, 0, 0, 0, 0])); // request rejected
+      finish();
+      ctx.close('policy');
+      return;
+    }
+    if (state === 'socks5-request') {
+      request = Buffer.concat([request, chunk]).subarray(0, MAX_SOCKS5_REQUEST_BYTES);
+      const target = decodeSocks5Request(request);
+      if (!target && request.length < MAX_SOCKS5_REQUEST_BYTES && request.length < 7 + 255) return;
+      if (target) emitter.emit('tunnel.request', { dst_host: target.host, dst_port: target.port, first_bytes_hex: hexSample(request) });
+      else emitter.emit('protocol.malformed', { reason: 'not a SOCKS5 request', sample_hex: hexSample(request) });
+      // Reply 05 (connection refused), as a proxy whose upstream refused.
+      socket.write(Buffer.from([0x05, 0x05, 0x00, 0x01, 0, 0, 0, 0, 0, 0]));
+      state = 'done';
+      clearTimeout(timer);
+      socket.end();
+      setTimeout(() => ctx.close('policy'), 200).unref();
+    }
+  });
+  if (banner && banner.length > 0) socket.write(banner);
+}

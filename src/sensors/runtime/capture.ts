@@ -1,0 +1,115 @@
+// Capturing attacker files for the web, FTP and TFTP sensors, on the shared quarantine and fetch
+// policy (quarantine.ts, fetch.ts): uploads streamed into a bounded buffer, payload URLs fetched,
+// and one `file.upload` / `file.download` event per file in the same form the shell records.
+import { join } from 'node:path';
+import type { FetchConfig, QuarantineConfig } from '../../config/schema.js';
+import type { Payload } from '../../events/catalogue.js';
+import { DEFAULT_FETCH_POLICY, Fetcher } from './fetch.js';
+import { Quarantine, type QuarantineResult } from './quarantine.js';
+
+export interface Capture {
+  quarantine: Quarantine;
+  fetcher: Fetcher;
+}
+
+/** The quarantine under DATA_DIR/quarantine and a fetcher with the configured policy. */
+export function createCapture(dataDir: string, fetch: FetchConfig, quarantine: QuarantineConfig): Capture {
+  return {
+    quarantine: new Quarantine({ dir: join(dataDir, 'quarantine'), maxFileBytes: quarantine.max_file_bytes, maxTotalBytes: quarantine.max_total_bytes }),
+    fetcher: new Fetcher({
+      ...DEFAULT_FETCH_POLICY,
+      enabled: fetch.enabled,
+      maxBytes: fetch.max_bytes,
+      timeoutMs: fetch.timeout_s * 1000,
+      perSourcePerMinute: fetch.per_source_per_minute,
+      allowCidrs: fetch.allow_cidrs,
+    }),
+  };
+}
+
+/** Memory all uploads in progress may hold together (the quarantine takes whole buffers); past it, bytes are counted, not kept. */
+export const MAX_UPLOAD_MEMORY_BYTES = 128 * 1024 * 1024;
+let uploadMemory = 0;
+
+/** An upload arriving in chunks: kept up to MAX bytes (and the shared memory budget), the rest counted. */
+export class UploadBuffer {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  offered = 0;
+
+  constructor(private readonly max: number) {}
+
+  write(chunk: Buffer): void {
+    this.offered += chunk.length;
+    const room = Math.min(this.max - this.kept, MAX_UPLOAD_MEMORY_BYTES - uploadMemory);
+    if (room <= 0) return;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.chunks.push(Buffer.from(part));
+    this.kept += part.length;
+    uploadMemory += part.length;
+  }
+
+  /** Gives the bytes' share of the memory budget back (after storing, or when the upload is dropped). */
+  release(): void {
+    uploadMemory -= this.kept;
+    this.kept = 0;
+    this.chunks = [];
+  }
+
+  /** Memory held by all uploads in progress (for tests and diagnostics). */
+  static get memoryInUse(): number {
+    return uploadMemory;
+  }
+
+  get truncated(): boolean {
+    return this.offered > this.kept;
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+interface Emits {
+  emit(type: 'file.upload', p: Payload<'file.upload'>): unknown;
+  emit(type: 'file.download', p: Payload<'file.download'>): unknown;
+}
+
+/** Stores an upload and records `file.upload` (size is what the client sent, hashes are of what was kept). */
+export function storeUpload(capture: Capture, emitter: Emits, filename: string, upload: UploadBuffer): QuarantineResult {
+  const truncated = upload.truncated;
+  const q = capture.quarantine.store(upload.bytes());
+  upload.release();
+  emitter.emit('file.upload', {
+    filename: filename.slice(0, 1024),
+    sha256: q.sha256,
+    size: upload.offered,
+    outcome: !q.stored ? 'refused' : truncated || q.truncated ? 'truncated' : q.duplicate ? 'duplicate' : 'stored',
+  });
+  return q;
+}
+
+/** Fetches each URL for the attacker at SOURCE and records one `file.download` per URL. Never throws. */
+export async function fetchAndRecord(capture: Capture, emitter: Emits, urls: readonly string[], source: string): Promise<void> {
+  await Promise.all(
+    urls.map(async (raw) => {
+      const url = raw.slice(0, 2048);
+      const r = await capture.fetcher.fetch(url, source);
+      if (!r.ok) {
+        const outcome = r.error === 'disabled' ? 'disabled' : r.error === 'refused' || r.error === 'rate' ? 'refused' : 'failed';
+        emitter.emit('file.download', { url, outcome, reason: r.detail.slice(0, 300) });
+        return;
+      }
+      const q = capture.quarantine.store(r.data);
+      emitter.emit('file.download', {
+        url,
+        sha256: q.sha256,
+        md5: q.md5,
+        size: q.size,
+        path: capture.quarantine.pathOf(q.sha256),
+        outcome: r.truncated || q.truncated ? 'truncated' : !q.stored ? 'failed' : q.duplicate ? 'duplicate' : 'stored',
+        ...(q.reason ? { reason: `quarantine: ${q.reason}` } : {}),
+      });
+    }),
+  );
+}

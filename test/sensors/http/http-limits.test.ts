@@ -1,0 +1,147 @@
+// Bad input against the HTTP sensor: random request heads around Node's header-size limit, random
+// bytes, and a slowloris crowd (thousands of connections trickling headers) that must stay bounded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import pino from 'pino';
+import { fetchSchema, httpService, quarantineSchema } from '../../../src/config/schema.js';
+import type { ApiaryEvent } from '../../../src/events/catalogue.js';
+import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
+import { createCapture } from '../../../src/sensors/runtime/capture.js';
+import { openHoneytokenRegistry } from '../../../src/sensors/runtime/honeytokens.js';
+import { ConnectionGate } from '../../../src/sensors/runtime/listener.js';
+import { startHttpSensor } from '../../../src/sensors/http/sensor.js';
+import { startApiaryProcess, tempDir } from '../../helpers/apiary-process.js';
+import { runTool } from '../../helpers/net-tools.js';
+
+const MAX_HEAD = 8192;
+
+/** Sends BYTES on a fresh connection and resolves with what came back before the server closed (or 2 s). */
+function exchange(port: number, bytes: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let got = '';
+    const done = (): void => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(got);
+    };
+    const t = setTimeout(done, 2000);
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+      if (/\r\n\r\n/.test(got) && /Content-Length: (\d+)/.test(got)) {
+        const len = Number(/Content-Length: (\d+)/.exec(got)![1]);
+        if (got.length - got.indexOf('\r\n\r\n') - 4 >= len) done();
+      }
+    });
+    s.on('error', done);
+    s.on('close', done);
+    s.end(bytes);
+  });
+}
+
+async function inProcessSensor() {
+  const events: ApiaryEvent[] = [];
+  const sink = { write: (e: ApiaryEvent) => void events.push(e), flush: async () => {} };
+  const dir = tempDir();
+  const cfg = httpService.parse({ listen: ['127.0.0.1:0'], max_header_bytes: MAX_HEAD, headers_timeout_s: 2 });
+  const services = await startHttpSensor(cfg, {
+    sensor: 't',
+    sink,
+    gate: new ConnectionGate(10_000, 10_000, () => {}),
+    log: pino({ level: 'silent' }),
+    policy: compileAuthPolicy([]),
+    capture: createCapture(dir, fetchSchema.parse({}), quarantineSchema.parse({})),
+    honeytokens: openHoneytokenRegistry(dir),
+  });
+  return { events, port: services[0]!.bound[0]!.port, close: () => Promise.all(services.map((s) => s.close())) };
+}
+
+test('request heads around the header limit: small ones are served, oversized ones get Apache\'s 400, nothing else', async () => {
+  const sensor = await inProcessSensor();
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,30}$/), fc.integer({ min: 0, max: 3000 })), { maxLength: 8 }),
+        fc.constantFrom('/', '/wp-login.php', '/x'),
+        async (headers, path) => {
+          const lines = headers.map(([k, n], i) => `X-${k}-${i}: ${'v'.repeat(n)}\r\n`).join('');
+          const head = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${lines}\r\n`;
+          const reply = await exchange(sensor.port, Buffer.from(head));
+          const status = /^HTTP\/1\.1 (\d{3}) /.exec(reply)?.[1];
+          assert.ok(status, `a status line for a ${head.length}-byte head: ${JSON.stringify(reply.slice(0, 80))}`);
+          assert.match(reply, /\r\nServer: Apache\/2\.4\.62 \(Debian\)\r\n/);
+          if (head.length < MAX_HEAD - 512) assert.ok(status === '200' || status === '404', `${head.length} bytes -> ${status}`);
+          if (head.length > MAX_HEAD + 512) {
+            assert.equal(status, '400', `${head.length} bytes -> ${status}`);
+            assert.match(reply, /<h1>Bad Request<\/h1>/);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 2000 }), async (bytes) => {
+        const reply = await exchange(sensor.port, Buffer.from(bytes));
+        assert.ok(reply === '' || /^HTTP\/1\.1 \d{3} /.test(reply), JSON.stringify(reply.slice(0, 60)));
+      }),
+      { numRuns: 60 },
+    );
+    const ok = await exchange(sensor.port, Buffer.from('GET / HTTP/1.0\r\n\r\n'));
+    assert.match(ok, /^HTTP\/1\.1 200 OK/, 'still serving after the fuzzing');
+    assert.ok(sensor.events.some((e) => e.type === 'protocol.malformed'), 'parse errors are recorded');
+  } finally {
+    await sensor.close();
+  }
+});
+
+function rssKb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+test('slowloris: 2000 connections trickling headers stay bounded in memory and curl is still served', async () => {
+  const CONNECTIONS = 2000;
+  const apiary = await startApiaryProcess({
+    sensor: 'http-slowloris',
+    limits: { per_source_connections: 3000, global_connections: 4000 },
+    services: { http: { listen: ['127.0.0.1:0'], headers_timeout_s: 4, request_timeout_s: 8 } },
+  });
+  const sockets: Socket[] = [];
+  let trickle: NodeJS.Timeout | undefined;
+  try {
+    const port = apiary.ports.http!;
+    const pid = apiary.proc.pid!;
+    const before = rssKb(pid);
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      s.on('end', () => s.destroy());
+      s.resume();
+      s.write(`GET /?${i} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slowloris\r\n`);
+      sockets.push(s);
+      if (i % 200 === 199) await new Promise((r) => setTimeout(r, 20));
+    }
+    let rounds = 0;
+    trickle = setInterval(() => {
+      rounds++;
+      for (const s of sockets) if (!s.destroyed) s.write(`X-a${rounds}: ${rounds}\r\n`);
+    }, 500);
+    await new Promise((r) => setTimeout(r, 1500));
+    const during = rssKb(pid);
+    const served = await runTool('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{time_total}', '--max-time', '5', `http://127.0.0.1:${port}/`]);
+    assert.match(served.stdout, /^200 /, `curl served during the attack: ${served.stdout} ${served.stderr}`);
+    // After headers_timeout the sensor answers 408 and closes every trickling connection.
+    await new Promise((r) => setTimeout(r, 5000));
+    const open = sockets.filter((s) => !s.destroyed).length;
+    assert.ok(open < CONNECTIONS / 10, `trickling connections closed by the header timeout (${open} still open)`);
+    const growthMb = (during - before) / 1024;
+    assert.ok(growthMb < 200, `memory growth ${growthMb.toFixed(1)} MB for ${CONNECTIONS} connections`);
+    console.log(`slowloris: ${CONNECTIONS} connections, RSS ${(before / 1024).toFixed(1)} -> ${(during / 1024).toFixed(1)} MB, curl ${served.stdout}`);
+  } finally {
+    if (trickle) clearInterval(trickle);
+    for (const s of sockets) s.destroy();
+    await apiary.stop();
+  }
+});

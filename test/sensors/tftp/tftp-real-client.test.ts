@@ -1,0 +1,40 @@
+// tftp-hpa against the TFTP sensor: get of a decoy config, get of a missing file, put into quarantine.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startApiaryProcess } from '../../helpers/apiary-process.js';
+import { runTool } from '../../helpers/net-tools.js';
+import { payloads, storedEvents } from '../../helpers/stored-events.js';
+
+test('tftp-hpa get and put: decoy served, missing file refused, upload stored by SHA-256, every request recorded', async () => {
+  const apiary = await startApiaryProcess({ sensor: 'tftp-hpa', services: { tftp: { listen: ['127.0.0.1:0'] } } });
+  try {
+    const port = String(apiary.ports.tftp);
+    const dir = apiary.dir;
+    const get = await runTool('tftp', ['-m', 'binary', '127.0.0.1', port, '-c', 'get', 'startup-config', join(dir, 'sc')], { cwd: dir, timeoutMs: 20_000 });
+    assert.equal(get.code, 0, get.stderr);
+    const config = readFileSync(join(dir, 'sc'), 'utf8');
+    assert.match(config, /^enable secret (\S+)\r$/m);
+    const secret = /^enable secret (\S+)\r$/m.exec(config)![1]!;
+    const missing = await runTool('tftp', ['127.0.0.1', port, '-c', 'get', 'no-such-file', join(dir, 'x')], { cwd: dir, timeoutMs: 20_000 });
+    assert.match(missing.stdout + missing.stderr, /File not found/);
+    const blob = randomBytes(5000); // ten blocks, the last one short
+    writeFileSync(join(dir, 'payload.bin'), blob);
+    const put = await runTool('tftp', ['-m', 'binary', '127.0.0.1', port, '-c', 'put', join(dir, 'payload.bin'), 'mips.bin'], { cwd: dir, timeoutMs: 20_000 });
+    assert.equal(put.code, 0, put.stderr);
+    await apiary.stop();
+    const requests = (await payloads<{ input: string }>(apiary.dir, 'command.input')).map((c) => c.input);
+    assert.deepEqual(requests, ['RRQ startup-config octet', 'RRQ no-such-file netascii', 'WRQ mips.bin octet']);
+    const sha = createHash('sha256').update(blob).digest('hex');
+    assert.deepEqual(await payloads(apiary.dir, 'file.upload'), [{ filename: 'mips.bin', sha256: sha, size: 5000, outcome: 'stored' }]);
+    assert.deepEqual(readFileSync(join(apiary.dir, 'data', 'quarantine', sha)), blob);
+    const planted = await payloads<{ kind: string; secret: string; locations: string[] }>(apiary.dir, 'honeytoken.planted');
+    assert.ok(planted.some((t) => t.kind === 'device' && t.secret === secret && t.locations.includes('startup-config')), 'the served secret is a planted honeytoken');
+    const opens = await storedEvents(apiary.dir, 'connection.open');
+    assert.ok(opens.every((e) => (e.payload as { transport: string }).transport === 'udp' && e.protocol === 'tftp'));
+  } finally {
+    await apiary.stop();
+  }
+});
