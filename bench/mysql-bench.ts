@@ -3,43 +3,19 @@
 // for Debian's MariaDB server on another loopback port, in the same run. Prints both and the ratios.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
+import { freePort, waitForLine } from './helpers.js';
 
 const execFileP = promisify(execFile);
 const CLI = resolve('dist/src/cli/main.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PASSWORD = 'Bench-Pw-123';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function waitForLine(proc: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  let out = '';
-  return new Promise((resolveLine, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${out}`)), timeoutMs);
-    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = pattern.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolveLine(m[0]);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-  });
-}
 
 /** Runs WORK in CONCURRENCY loops for SECONDS; returns completed operations per second. */
 async function rate(work: () => Promise<void>): Promise<number> {
