@@ -5,7 +5,6 @@
 // (curve25519-sha256, ssh-ed25519, aes128-gcm) for all three; loopback only; every loop is bounded.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
@@ -28,14 +27,6 @@ interface Server {
   port: number;
   proc: ChildProcess;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 function waitOutput(proc: ChildProcess, pattern: RegExp, ms = 30_000): Promise<void> {
@@ -298,6 +289,7 @@ async function startSshd(dir: string): Promise<Server | undefined> {
 }
 
 import * as net from 'node:net';
+import { freePort } from './helpers.js';
 function require_net(): typeof net {
   return net;
 }

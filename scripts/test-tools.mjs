@@ -20,6 +20,9 @@ const TOOLS = {
   svmap: 'sipvicious',
   sipp: 'sip-tester',
   wrk: 'wrk', // bench/http-bench.ts
+  mariadb: 'mariadb-client',
+  tsql: 'freetds-bin',
+  mariadbd: 'mariadb-server', // bench/mysql-bench.ts measures against it
 };
 
 function has(cmd) {

@@ -17,6 +17,12 @@ import { EnrichmentStage } from '../collector/enrichment.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
 import { IncidentTracker, LEASE_KEY } from '../analysis/incident-tracker.js';
 import { AlertManager } from '../alerts/alert-manager.js';
+import { startMysqlSensor } from '../sensors/mysql/sensor.js';
+import { startMssqlSensor } from '../sensors/mssql/sensor.js';
+import { createCapture } from '../sensors/runtime/capture.js';
+import { generateDecoy, loadOrCreateSeed, type DecoyData } from '../sensors/sql/decoy-data.js';
+import { DecoyState } from '../sensors/sql/decoy-state.js';
+import { announceHoneytokens, honeytokenAuthRules } from '../sensors/sql/honeytokens.js';
 
 export interface RunningApiary {
   config: Config;
@@ -72,7 +78,14 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       { limit, refused, window_s: Math.round(windowMs / 100) / 10 },
     );
   });
-  const policy = compileAuthPolicy(config.auth);
+  // The decoy databases' data is generated before the auth policy: its honeytoken credentials are
+  // accepted on every login service, so an attacker who read them and "jumps" is let in and seen.
+  const databases = config.services.mysql?.enabled || config.services.mssql?.enabled;
+  const decoy: DecoyData | undefined = databases
+    ? generateDecoy({ seed: loadOrCreateSeed(join(config.data_dir, 'decoy')), now: Date.now(), ...(config.decoy.database ? { appDatabase: config.decoy.database } : {}) })
+    : undefined;
+  const policy = compileAuthPolicy([...(decoy ? honeytokenAuthRules(decoy.honeytokens) : []), ...config.auth]);
+  const decoyStates: DecoyState[] = [];
   const services: RunningService[] = [];
   try {
     const ssh = config.services.ssh;
@@ -82,7 +95,26 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
     services.push(...(await startWebFamily(config, { sink: collector, gate, log, policy })));
+    if (decoy) {
+      const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
+      const mysql = config.services.mysql;
+      if (mysql?.enabled) {
+        const state = new DecoyState(decoy);
+        state.schedule(config.decoy.reset_interval_s * 1000);
+        decoyStates.push(state);
+        services.push(await startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture, keyDir: join(config.data_dir, 'keys', 'mysql') }));
+      }
+      const mssql = config.services.mssql;
+      if (mssql?.enabled) {
+        const state = new DecoyState(decoy);
+        state.schedule(config.decoy.reset_interval_s * 1000);
+        decoyStates.push(state);
+        services.push(...(await startMssqlSensor(mssql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture })));
+      }
+      announceHoneytokens(collector, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
+    }
   } catch (err) {
+    for (const d of decoyStates) d.stop();
     await Promise.all(services.map((s) => s.close()));
     await collector.close();
     await store.close();
@@ -96,6 +128,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
     services,
     close() {
       closing ??= (async () => {
+        for (const d of decoyStates) d.stop();
         await Promise.all(services.map((s) => s.close()));
         gate.flushSummaries();
         await collector.close();

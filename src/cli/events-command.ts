@@ -69,7 +69,7 @@ function summarise(e: ApiaryEvent): string {
   const p = e.payload as Record<string, unknown>;
   switch (e.type) {
     case 'auth.attempt':
-      return `${p.method} ${JSON.stringify(p.username)} ${p.password !== undefined ? JSON.stringify(p.password) : (p.key_fingerprint ?? '')} ${p.success ? 'SUCCESS' : 'failed'}`;
+      return `${p.method} ${JSON.stringify(p.username)} ${p.password !== undefined ? JSON.stringify(p.password) : (p.hash ?? p.key_fingerprint ?? '')} ${p.success ? 'SUCCESS' : 'failed'}`;
     case 'connection.close':
       return `${p.reason} after ${p.duration_ms} ms, ${p.bytes_in} B in, ${p.bytes_out} B out`;
     default:

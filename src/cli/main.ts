@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { startApiary } from './app.js';
 import { runEvents } from './events-command.js';
+import { runHoneytokens } from './honeytokens-command.js';
 import { runImport } from './import-command.js';
 import { runEnrich, runIncident, runIncidents, runReport } from './tracking-commands.js';
 
@@ -26,6 +27,8 @@ commands:
                                    set an incident's status and/or add a note
   report --format html|pdf|json|csv --out FILE [--from DATE] [--to DATE] [--sensor NAME]...
                                    the incident report for a period (PDF needs Debian's chromium)
+  honeytokens [--config FILE] [--json]
+                                   list the fake secrets planted in decoys (secrets masked)
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -48,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
       return runIncident(rest);
     case 'report':
       return runReport(rest);
+    case 'honeytokens':
+      return runHoneytokens(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -238,6 +238,73 @@ export const sipService = z
   })
   .strict();
 
+/** Settings shared by the decoy databases (MySQL and MSSQL serve the same generated data). */
+export const decoyDataSchema = z
+  .object({
+    /** Name of the fake application database; chosen per install from the seed when unset. */
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a database name: letters, digits and "_", at most 64').optional(),
+    /** Seconds between resets of every attacker change back to the generated data; 0 never resets. */
+    reset_interval_s: seconds(3600, 30 * 86_400),
+  })
+  .strict();
+
+export const mysqlService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).min(1).default(['0.0.0.0:3306']),
+    /** Server version in the greeting and @@version, e.g. "8.0.36", "5.7.44-log" (as nmap -sV shows it). */
+    version: z
+      .string()
+      .regex(/^[0-9][\x21-\x7e]{0,59}$/, 'printable ASCII starting with a digit, e.g. "8.0.36" or "5.7.44-log"')
+      .default('8.0.36'),
+    /** @@version_comment; defaults to the MySQL Community Server wording for the version. */
+    version_comment: z.string().max(200).optional(),
+    /** @@hostname the decoy reports. */
+    hostname: z.string().regex(/^[A-Za-z0-9.-]{1,63}$/).default('db01'),
+    /**
+     * Authentication plugin named in the greeting; by default caching_sha2_password for 8.x versions
+     * (clients whose password is not a known one are asked for full authentication and send it
+     * RSA-encrypted, so it is recovered in plaintext) and mysql_native_password for 5.x.
+     */
+    auth_plugin: z.enum(['mysql_native_password', 'caching_sha2_password']).optional(),
+    /** Delay before a failed login is answered; 0 answers at once as mysqld does. */
+    failure_delay_ms: z.number().int().min(0).max(30_000).default(0),
+    /** Seconds a client may take to log in (mysqld's connect_timeout). */
+    login_timeout_s: seconds(10, 3600),
+    idle_timeout_s: seconds(600, 86_400),
+    session_timeout_s: seconds(3600, 86_400),
+  })
+  .strict();
+
+export const mssqlService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).min(1).default(['0.0.0.0:1433']),
+    /** Product version in PRELOGIN, LOGINACK and SERVERPROPERTY, e.g. "15.0.4322.2" (SQL Server 2019 CU22). */
+    version: z
+      .string()
+      .regex(/^\d{1,3}\.\d{1,3}\.\d{1,5}(?:\.\d{1,5})?$/, 'a version such as "15.0.4322.2"')
+      .default('15.0.4322.2'),
+    /** The full @@VERSION text; defaults to SQL Server 2019 Standard on Windows Server 2019 with the version above. */
+    version_string: z.string().max(1000).optional(),
+    /** Host name the server reports (@@SERVERNAME, SSRP ServerName). */
+    server_name: z.string().regex(/^[A-Za-z0-9-]{1,15}$/, 'a NetBIOS-style name: letters, digits and "-", at most 15').default('SQLPROD01'),
+    /** Instance name (MSSQLSERVER is the default instance). */
+    instance: z.string().regex(/^[A-Za-z0-9_$]{1,16}$/).default('MSSQLSERVER'),
+    /** DNS domain shown by the fake ipconfig/systeminfo behind xp_cmdshell. */
+    domain: z.string().regex(/^[A-Za-z0-9.-]{1,100}$/).default('corp.local'),
+    failure_delay_ms: z.number().int().min(0).max(30_000).default(0),
+    login_timeout_s: seconds(30, 3600),
+    idle_timeout_s: seconds(600, 86_400),
+    session_timeout_s: seconds(3600, 86_400),
+    /** SQL Server Browser (SSRP) on UDP: answers instance enumeration, rate-limited per source. */
+    browser: z
+      .object({ enabled: z.boolean().default(true), listen: z.array(listenAddress).min(1).default(['0.0.0.0:1434']) })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
 const asNumber = z.number().int().min(0).max(4_294_967_295);
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code in capitals, e.g. "ES"');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2023-04-04');
@@ -365,6 +432,8 @@ export const configSchema = z
         ftp: ftpService.optional(),
         tftp: tftpService.optional(),
         sip: sipService.optional(),
+        mysql: mysqlService.optional(),
+        mssql: mssqlService.optional(),
       })
       .strict()
       .default({}),
@@ -372,6 +441,8 @@ export const configSchema = z
     fetch: fetchSchema.default({}),
     quarantine: quarantineSchema.default({}),
     recording: recordingSchema.default({}),
+    /** The decoy data the database sensors serve. */
+    decoy: decoyDataSchema.default({}),
     limits: limitsSchema.default({}),
     store: z
       .object({ sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}) })
@@ -412,3 +483,6 @@ export type SipServiceConfig = z.infer<typeof sipService>;
 /** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data. */
 export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} } };
 export type AlertsConfig = z.infer<typeof alertsSchema>;
+export type MysqlServiceConfig = z.infer<typeof mysqlService>;
+export type MssqlServiceConfig = z.infer<typeof mssqlService>;
+export type DecoyDataConfig = z.infer<typeof decoyDataSchema>;

@@ -70,7 +70,10 @@ export const CATALOGUE = {
       password: z.string().optional(),
       key_type: z.string().optional(),
       key_fingerprint: z.string().optional(),
-      /** A crackable form of a challenge-response attempt whose password is not sent (SIP digest: `$sip$*...`). */
+      /**
+       * A crackable form of a challenge-response attempt whose password is not recovered (SIP digest
+       * `$sip$*...`, MySQL native `$mysqlna$<salt>*<scramble>` = hashcat 11200).
+       */
       hash: z.string().optional(),
       realm: z.string().optional(),
       success: z.boolean(),
@@ -161,6 +164,8 @@ export const CATALOGUE = {
       secret: z.string(),
       host: z.string().optional(),
       locations: z.array(z.string()),
+      /** Whether the auth policy lets this user and secret log in to every login service (decoy databases' staff accounts). */
+      accepted: z.boolean().optional(),
     })
     .strict(),
   /** Bytes that did not parse as the protocol; `sample_hex` is at most 64 bytes of them. */

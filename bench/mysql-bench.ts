@@ -1,0 +1,175 @@
+// MySQL benchmark: logins per second (failed and successful) and queries per second on an open
+// connection, for the decoy MySQL (`apiary start`, every attempt and statement recorded in SQLite) and
+// for Debian's MariaDB server on another loopback port, in the same run. Prints both and the ratios.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import { stringify } from 'yaml';
+import { freePort, waitForLine } from './helpers.js';
+
+const execFileP = promisify(execFile);
+const CLI = resolve('dist/src/cli/main.js');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const PASSWORD = 'Bench-Pw-123';
+
+/** Runs WORK in CONCURRENCY loops for SECONDS; returns completed operations per second. */
+async function rate(work: () => Promise<void>): Promise<number> {
+  const end = Date.now() + SECONDS * 1000;
+  let done = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        await work();
+        done++;
+      }
+    }),
+  );
+  return done / ((Date.now() - started) / 1000);
+}
+
+interface Figures {
+  failedLogins: number;
+  logins: number;
+  queries: number;
+}
+
+async function measure(port: number, user: string, database: string): Promise<Figures> {
+  const opts = { host: '127.0.0.1', port, user, database, connectTimeout: 10_000 };
+  const failedLogins = await rate(async () => {
+    try {
+      const c = await mysql.createConnection({ ...opts, password: 'wrong-password' });
+      await c.end();
+      throw new Error('a wrong password was accepted');
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR') throw err;
+    }
+  });
+  const logins = await rate(async () => {
+    const c = await mysql.createConnection({ ...opts, password: PASSWORD });
+    await c.end();
+  });
+  const conns = await Promise.all(Array.from({ length: CONCURRENCY }, () => mysql.createConnection({ ...opts, password: PASSWORD })));
+  let i = 0;
+  const queries = await rate(async () => {
+    const c = conns[i++ % conns.length]!;
+    await c.query("SELECT id, email FROM customers WHERE city = 'Madrid' ORDER BY id LIMIT 10");
+  });
+  await Promise.all(conns.map((c) => c.end()));
+  return { failedLogins, logins, queries };
+}
+
+async function startMariadb(dir: string, port: number): Promise<ChildProcess> {
+  const data = join(dir, 'mariadb');
+  const sock = join(dir, 'mariadb.sock');
+  await execFileP('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root'], { timeout: 120_000 });
+  const proc = spawn('mariadbd', ['--no-defaults', `--datadir=${data}`, `--socket=${sock}`, `--port=${port}`, '--bind-address=127.0.0.1', '--user=root', '--skip-log-bin', '--max-connections=1000', '--skip-name-resolve', `--pid-file=${join(dir, 'mariadb.pid')}`], {
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      const c = await mysql.createConnection({ socketPath: sock, user: 'root' });
+      await c.query(`CREATE USER 'bench'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('${PASSWORD}')`);
+      await c.query('CREATE DATABASE webshop');
+      await c.query('CREATE TABLE webshop.customers (id INT PRIMARY KEY AUTO_INCREMENT, first_name VARCHAR(64), last_name VARCHAR(64), email VARCHAR(255), phone VARCHAR(32), city VARCHAR(64), created_at DATETIME)');
+      const cities = ['Madrid', 'Granada', 'Sevilla', 'Valencia', 'Barcelona'];
+      const rows = Array.from({ length: 200 }, (_, k) => `('F${k}', 'L${k}', 'u${k}@example.org', '+34 600 000 ${k}', '${cities[k % cities.length]}', NOW())`).join(',');
+      await c.query(`INSERT INTO webshop.customers (first_name, last_name, email, phone, city, created_at) VALUES ${rows}`);
+      await c.query("GRANT ALL ON webshop.* TO 'bench'@'%'");
+      await c.end();
+      return proc;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  proc.kill('SIGTERM');
+  throw new Error('mariadbd did not start');
+}
+
+/** Runs `apiary start` with the MySQL sensor using PLUGIN, measures it, stops it. */
+async function measureApiary(dir: string, plugin: 'caching_sha2_password' | 'mysql_native_password'): Promise<Figures> {
+  const config = join(dir, `apiary-${plugin}.yaml`);
+  writeFileSync(
+    config,
+    stringify({
+      sensor: 'bench',
+      data_dir: join(dir, `data-${plugin}`),
+      log: { level: 'warn' },
+      limits: { per_source_connections: 4096 },
+      auth: [{ user: 'bench', password: PASSWORD, allow: true }],
+      services: { mysql: { listen: ['127.0.0.1:0'], auth_plugin: plugin } },
+      decoy: { database: 'webshop' },
+    }),
+  );
+  const apiary = spawn(process.execPath, [CLI, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const line = await waitForLine(apiary, /mysql\s+listening on 127\.0\.0\.1:(\d+)/);
+    return await measure(Number(/:(\d+)$/.exec(line)![1]), 'bench', 'webshop');
+  } finally {
+    if (apiary.exitCode === null) {
+      apiary.kill('SIGTERM');
+      await new Promise((r) => apiary.once('exit', r));
+    }
+  }
+}
+
+/**
+ * The floor Node itself sets here: a bare TCP server in its own process that sends the same greeting
+ * and OK and records nothing. Only logins are measured (it serves no queries).
+ */
+async function measureBareNode(): Promise<number> {
+  const port = await freePort();
+  const codec = pathToFileURL(resolve('dist/src/sensors/mysql/codec.js')).href;
+  const code = `import { createServer } from 'node:net';
+const { encodeGreeting, encodePacket, encodeOk, SERVER_CAPABILITIES } = await import(${JSON.stringify(codec)});
+const greeting = encodePacket(encodeGreeting({ serverVersion: '8.0.36', connectionId: 1, salt: Buffer.alloc(20, 65), capabilities: SERVER_CAPABILITIES, charset: 255, status: 2, plugin: 'mysql_native_password' }), 0).bytes;
+createServer({ noDelay: true }, (s) => { s.on('error', () => {}); s.write(greeting); let n = 0; s.on('data', () => { if (n++ === 0) s.write(encodePacket(encodeOk(), 2).bytes); else s.destroy(); }); }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await waitForLine(proc, /ready/);
+    return await rate(async () => {
+      const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'x', password: 'y' });
+      await c.end();
+    });
+  } finally {
+    proc.kill('SIGTERM');
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'apiary-mysql-bench-'));
+  let mariadb: ChildProcess | undefined;
+  try {
+    const mariaPort = await freePort();
+    mariadb = await startMariadb(dir, mariaPort);
+    const { stdout: mariaVersion } = await execFileP('mariadbd', ['--version']);
+
+    // Each server is measured alone (the machine has few cores).
+    const sha2 = await measureApiary(dir, 'caching_sha2_password');
+    const native = await measureApiary(dir, 'mysql_native_password');
+    const m = await measure(mariaPort, 'bench', 'webshop');
+    const bare = await measureBareNode();
+    const f = (n: number): string => n.toFixed(0).padStart(9);
+    const r = (a: number, b: number): string => (a / b).toFixed(2).padStart(9);
+    console.log(`mysql-bench: ${CONCURRENCY} concurrent clients (mysql2), ${SECONDS} s per figure; ${mariaVersion.trim()}`);
+    console.log('                                        failed logins/s   logins/s  queries/s');
+    console.log(`  apiary, caching_sha2 (8.x default)    ${f(sha2.failedLogins)}  ${f(sha2.logins)}  ${f(sha2.queries)}`);
+    console.log(`  apiary, mysql_native_password         ${f(native.failedLogins)}  ${f(native.logins)}  ${f(native.queries)}`);
+    console.log(`  mariadb server (mysql_native_password)${f(m.failedLogins)}  ${f(m.logins)}  ${f(m.queries)}`);
+    console.log(`  bare Node TCP server, same packets    ${' '.repeat(9)}  ${f(bare)}  ${' '.repeat(9)}`);
+    console.log(`  ratio apiary native / mariadb         ${r(native.failedLogins, m.failedLogins)}  ${r(native.logins, m.logins)}  ${r(native.queries, m.queries)}`);
+    console.log(`  ratio apiary native / bare Node       ${' '.repeat(9)}  ${r(native.logins, bare)}`);
+    console.log('  (apiary records every attempt and statement; with caching_sha2 a failed login costs an RSA decryption that recovers the password)');
+  } finally {
+    mariadb?.kill('SIGTERM');
+    if (mariadb && mariadb.exitCode === null) await new Promise((r) => mariadb!.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

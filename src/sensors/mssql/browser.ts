@@ -1,0 +1,124 @@
+// SQL Server Browser (SSRP, [MC-SQLR]) on UDP 1434: answers instance enumeration the way the real
+// service does, records who asked, and never answers one source more often than a real scanner needs
+// (SSRP is a known reflection amplifier).
+import { createSocket, type Socket } from 'node:dgram';
+import type { Logger } from 'pino';
+import { createSessionEmitter, normaliseIp, type EventSink } from '../../events/emitter.js';
+import { hexSample } from '../../wire/reader.js';
+import type { ListenAddress } from '../../config/schema.js';
+import { ApiaryError } from '../../errors/errors.js';
+import type { RunningService } from '../runtime/listener.js';
+
+/** Largest request datagram read (CLNT_UCAST_INST carries an instance name of at most 32 bytes). */
+export const MAX_SSRP_REQUEST_BYTES = 1024;
+/** Answers per source per window; further requests are recorded but not answered. */
+export const SSRP_ANSWERS_PER_WINDOW = 8;
+export const SSRP_WINDOW_MS = 60_000;
+/** Sources tracked for the answer limit at once. */
+export const MAX_TRACKED_SOURCES = 10_000;
+
+export const CLNT_BCAST_EX = 0x02;
+export const CLNT_UCAST_EX = 0x03;
+export const CLNT_UCAST_INST = 0x04;
+export const CLNT_UCAST_DAC = 0x0f;
+export const SVR_RESP = 0x05;
+
+export interface BrowserInstance {
+  serverName: string;
+  instanceName: string;
+  version: string;
+  tcpPort: number;
+}
+
+export type SsrpRequest = { kind: 'enumerate' } | { kind: 'instance'; name: string } | { kind: 'dac'; name: string } | { kind: 'unknown'; code: number };
+
+/** A request: int<1> type; CLNT_UCAST_INST and CLNT_UCAST_DAC add the instance name (NUL-terminated, at most 32 bytes). */
+export function decodeSsrpRequest(b: Buffer): SsrpRequest | undefined {
+  const t = b[0];
+  if (t === undefined) return undefined;
+  const name = (): string => {
+    const start = t === CLNT_UCAST_DAC ? 2 : 1;
+    const nul = b.indexOf(0, start);
+    return b.subarray(start, nul < 0 ? Math.min(b.length, start + 32) : Math.min(nul, start + 32)).toString('latin1');
+  };
+  switch (t) {
+    case CLNT_BCAST_EX:
+    case CLNT_UCAST_EX:
+      return { kind: 'enumerate' };
+    case CLNT_UCAST_INST:
+      return { kind: 'instance', name: name() };
+    case CLNT_UCAST_DAC:
+      return { kind: 'dac', name: name() };
+    default:
+      return { kind: 'unknown', code: t };
+  }
+}
+
+/** SVR_RESP: int<1> 0x05, int<2> LE size, then "ServerName;X;InstanceName;Y;IsClustered;No;Version;V;tcp;PORT;;". */
+export function encodeSsrpResponse(instances: readonly BrowserInstance[]): Buffer {
+  const text = instances.map((i) => `ServerName;${i.serverName};InstanceName;${i.instanceName};IsClustered;No;Version;${i.version};tcp;${i.tcpPort};;`).join('');
+  const body = Buffer.from(text, 'latin1');
+  const h = Buffer.alloc(3);
+  h[0] = SVR_RESP;
+  h.writeUInt16LE(body.length, 1);
+  return Buffer.concat([h, body]);
+}
+
+export interface BrowserDeps {
+  sensor: string;
+  sink: EventSink;
+  log: Logger;
+  /** The instances to announce; read at answer time so the TCP port bound later is current. */
+  instances(): BrowserInstance[];
+}
+
+export async function startSqlBrowser(addresses: readonly ListenAddress[], deps: BrowserDeps): Promise<RunningService> {
+  const sockets: Socket[] = [];
+  const bound: { host: string; port: number }[] = [];
+  const answered = new Map<string, { count: number; since: number }>();
+  for (const addr of addresses) {
+    const sock = createSocket({ type: addr.host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+    sock.on('message', (msg, rinfo) => {
+      try {
+        const src = normaliseIp(rinfo.address);
+        const em = createSessionEmitter(deps.sink, { sensor: deps.sensor, protocol: 'mssql-browser', src_ip: src, src_port: rinfo.port, dst_ip: addr.host, dst_port: bound.find((b) => b.host === addr.host)?.port ?? addr.port });
+        em.emit('connection.open', { transport: 'udp' });
+        const req = msg.length <= MAX_SSRP_REQUEST_BYTES ? decodeSsrpRequest(msg) : undefined;
+        em.emit('scan.probe', { first_bytes_hex: hexSample(msg), recognised: req ? `ssrp:${req.kind}` : 'ssrp:malformed' });
+        if (!req || req.kind === 'unknown' || req.kind === 'dac') return;
+        const now = Date.now();
+        let slot = answered.get(src);
+        if (!slot || now - slot.since > SSRP_WINDOW_MS) {
+          if (!slot && answered.size >= MAX_TRACKED_SOURCES) answered.clear();
+          slot = { count: 0, since: now };
+          answered.set(src, slot);
+        }
+        const all = deps.instances();
+        const list = req.kind === 'instance' ? all.filter((i) => i.instanceName.toLowerCase() === req.name.toLowerCase()) : all;
+        if (list.length === 0) return; // a real browser stays silent about instances it does not have
+        if (++slot.count > SSRP_ANSWERS_PER_WINDOW) return;
+        sock.send(encodeSsrpResponse(list), rinfo.port, rinfo.address);
+      } catch (err) {
+        deps.log.warn({ err }, 'ssrp answer failed');
+      }
+    });
+    sock.on('error', (err) => deps.log.warn({ err }, 'ssrp socket error'));
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new ApiaryError('APIARY_LISTEN_FAILED', `mssql browser cannot listen on udp ${addr.host}:${addr.port}: ${err.code ?? err.message} (pick another port in services.mssql.browser.listen)`)),
+      );
+      sock.bind(addr.port, addr.host, () => resolve());
+    });
+    sockets.push(sock);
+    const a = sock.address();
+    bound.push({ host: a.address, port: a.port });
+  }
+  return {
+    name: 'mssql-browser',
+    bound,
+    openConnections: 0,
+    async close() {
+      await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// The MySQL sensor: Apiary's listener accepts, a MysqlSession per connection speaks the protocol,
+// and the decoy (shared generated data, a private copy per source) answers the statements.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ApiaryError } from '../../errors/errors.js';
+import { parseListenAddress, type ListenAddress, type MysqlServiceConfig } from '../../config/schema.js';
+import { COMMON_PASSWORDS } from '../../config/common-passwords.js';
+import type { EventSink } from '../../events/emitter.js';
+import type { AuthPolicy } from '../runtime/auth-policy.js';
+import { startTcpService, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import type { DecoyState } from '../sql/decoy-state.js';
+import { fetchAndRecord, type Capture } from '../runtime/capture.js';
+import { fromQuarantine } from '../sql/payload-store.js';
+import { attachByteSession } from '../sql/socket-glue.js';
+import { MysqlSession } from './session.js';
+
+export interface MysqlSensorDeps {
+  sensor: string;
+  sink: EventSink;
+  gate: ConnectionGate;
+  log: Logger;
+  policy: AuthPolicy;
+  decoy: DecoyState;
+  /** The shared quarantine and fetch policy. */
+  capture: Capture;
+  /** Where the caching_sha2_password RSA key is kept (data_dir/keys/mysql). */
+  keyDir: string;
+}
+
+/** The server variables the decoy reports (SHOW VARIABLES, @@name), shaped by the configured version. */
+export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<string, string> {
+  const v8 = cfg.version.startsWith('8.');
+  return {
+    version: cfg.version,
+    version_comment: cfg.version_comment ?? (v8 ? 'MySQL Community Server - GPL' : 'MySQL Community Server (GPL)'),
+    version_compile_os: 'Linux',
+    version_compile_machine: 'x86_64',
+    hostname: cfg.hostname,
+    port: String(port),
+    socket: '/var/run/mysqld/mysqld.sock',
+    datadir: '/var/lib/mysql/',
+    basedir: '/usr/',
+    plugin_dir: '/usr/lib/mysql/plugin/',
+    tmpdir: '/tmp',
+    secure_file_priv: '',
+    log_error: '/var/log/mysql/error.log',
+    general_log: 'OFF',
+    general_log_file: `/var/lib/mysql/${cfg.hostname}.log`,
+    slow_query_log: 'OFF',
+    max_allowed_packet: '67108864',
+    max_connections: '151',
+    character_set_server: v8 ? 'utf8mb4' : 'latin1',
+    character_set_client: 'utf8mb4',
+    character_set_connection: 'utf8mb4',
+    character_set_results: 'utf8mb4',
+    character_set_database: v8 ? 'utf8mb4' : 'latin1',
+    collation_server: v8 ? 'utf8mb4_0900_ai_ci' : 'latin1_swedish_ci',
+    collation_connection: 'utf8mb4_general_ci',
+    autocommit: '1',
+    sql_mode: v8
+      ? 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'
+      : 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION',
+    time_zone: 'SYSTEM',
+    system_time_zone: 'UTC',
+    lower_case_table_names: '0',
+    [v8 ? 'transaction_isolation' : 'tx_isolation']: 'REPEATABLE-READ',
+    transaction_isolation: 'REPEATABLE-READ',
+    default_authentication_plugin: authPluginFor(cfg),
+    have_ssl: 'DISABLED',
+    have_openssl: 'DISABLED',
+    server_id: '1',
+    interactive_timeout: '28800',
+    wait_timeout: '28800',
+    net_write_timeout: '60',
+    innodb_version: cfg.version.replace(/-.*$/, ''),
+    protocol_version: '10',
+    license: 'GPL',
+    read_only: 'OFF',
+    skip_networking: 'OFF',
+    local_infile: 'ON',
+    'session.auto_increment_increment': '1',
+    auto_increment_increment: '1',
+    performance_schema: 'ON',
+    query_cache_size: v8 ? '0' : '1048576',
+    query_cache_type: 'OFF',
+    init_connect: '',
+  };
+}
+
+/** The greeting's plugin: as configured, else what the version's stock server uses. */
+export function authPluginFor(cfg: MysqlServiceConfig): 'mysql_native_password' | 'caching_sha2_password' {
+  return cfg.auth_plugin ?? (cfg.version.startsWith('5.') ? 'mysql_native_password' : 'caching_sha2_password');
+}
+
+/**
+ * The RSA key pair for caching_sha2_password full authentication, kept in DIR as mysqld keeps
+ * private_key.pem in its data directory: made once per install (it takes a second or more), then read.
+ */
+export function loadOrCreateRsaKey(dir: string): { privateKey: KeyObject; publicPem: string } {
+  const path = join(dir, 'private_key.pem');
+  if (existsSync(path)) {
+    try {
+      const privateKey = createPrivateKey(readFileSync(path));
+      return { privateKey, publicPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() };
+    } catch {
+      // unreadable or not a key: make a new one below
+    }
+  }
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  } catch (err) {
+    throw new ApiaryError('APIARY_DATA_DIR', `cannot write the MySQL RSA key ${path}: ${(err as Error).message}; check that data_dir is writable`);
+  }
+  return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSensorDeps): Promise<RunningService> {
+  const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
+  // caching_sha2_password full authentication needs an RSA key pair (mysqld makes one at first start too).
+  const plugin = authPluginFor(cfg);
+  const rsaKey = plugin === 'caching_sha2_password' ? loadOrCreateRsaKey(deps.keyDir) : undefined;
+  const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.map((t) => t.secret)])];
+  const payloads = fromQuarantine(deps.capture.quarantine);
+  const varsByPort = new Map<number, Record<string, string>>();
+  let nextConnectionId = 1000 + Math.floor(Math.random() * 40_000);
+  return startTcpService({
+    name: 'mysql',
+    protocol: 'mysql',
+    sensor: deps.sensor,
+    addresses,
+    sink: deps.sink,
+    gate: deps.gate,
+    log: deps.log.child({ service: 'mysql' }),
+    idleTimeoutMs: cfg.idle_timeout_s * 1000,
+    sessionTimeoutMs: cfg.session_timeout_s * 1000,
+    onConnection(ctx) {
+      const port = ctx.socket.localPort ?? 3306;
+      let variables = varsByPort.get(port);
+      if (!variables) {
+        variables = mysqlVariables(cfg, port);
+        varsByPort.set(port, variables);
+      }
+      const src = ctx.emitter.identity.src_ip;
+      // connect_timeout: a client that has not logged in by then is dropped, as mysqld does.
+      const session = attachByteSession(ctx, 'mysql', cfg.login_timeout_s * 1000, (io) =>
+        new MysqlSession({
+          emitter: ctx.emitter,
+          policy: deps.policy,
+          extraCandidates: extra,
+          serverVersion: cfg.version,
+          greetingPlugin: plugin,
+          connectionId: nextConnectionId++ >>> 0,
+          clientHost: src,
+          variables,
+          view: deps.decoy.viewFor(src),
+          payloads,
+          fetchUrls: (urls) => void fetchAndRecord(deps.capture, ctx.emitter, urls, src),
+          failureDelayMs: cfg.failure_delay_ms,
+          ...(rsaKey ? { rsaKey } : {}),
+          ...io,
+        }),
+      );
+      session.start();
+    },
+  });
+}

@@ -1,0 +1,135 @@
+// Known attack moves in statements sent to the decoy databases: file writes and reads through the
+// server, UDF (user-defined function) loading, OS command execution, binaries smuggled as hex.
+// Pattern matching over the raw text, so moves are found even in statements the engine cannot parse.
+
+/** Longest statement text scanned for attack moves (the start of a larger one is scanned). */
+export const MAX_SCANNED_CHARS = 4 * 1024 * 1024;
+/** Shortest hex literal (in bytes) treated as a smuggled payload. */
+export const MIN_HEX_PAYLOAD_BYTES = 64;
+/** Longest detail string kept on an event. */
+export const MAX_DETAIL_CHARS = 2048;
+
+export interface AttackMove {
+  /** Stable name, e.g. `mysql.into_dumpfile`, `mssql.xp_cmdshell`. */
+  name: string;
+  detail: string;
+  /** Bytes worth keeping in quarantine (a decoded hex payload). */
+  payload?: Buffer;
+  /** Command lines the move would run on the host. */
+  commands?: string[];
+}
+
+function clip(s: string, max = MAX_DETAIL_CHARS): string {
+  return s.length > max ? `${s.slice(0, max)}...` : s;
+}
+
+/** The string literal starting at I ('...' or "..." or N'...'), unescaped; undefined if none. */
+function stringAt(s: string, i: number): string | undefined {
+  let j = i;
+  while (j < s.length && /\s/.test(s[j]!)) j++;
+  if (s[j] === 'N' || s[j] === 'n') j++;
+  const q = s[j];
+  if (q !== "'" && q !== '"') return undefined;
+  let out = '';
+  for (let k = j + 1; k < s.length; k++) {
+    const c = s[k]!;
+    if (c === '\\' && k + 1 < s.length) {
+      out += s[++k]!;
+      continue;
+    }
+    if (c === q) {
+      if (s[k + 1] === q) {
+        out += q;
+        k++;
+        continue;
+      }
+      return out;
+    }
+    out += c;
+    if (out.length > MAX_DETAIL_CHARS * 4) return out;
+  }
+  return out;
+}
+
+function describeBinary(b: Buffer): string {
+  if (b.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return 'ELF';
+  if (b[0] === 0x4d && b[1] === 0x5a) return 'PE (MZ)';
+  if (b.subarray(0, 2).toString('latin1') === '#!') return 'script';
+  if (/^<\?php/i.test(b.subarray(0, 5).toString('latin1'))) return 'PHP';
+  return 'data';
+}
+
+/** Finds attack moves in a MySQL statement. */
+export function detectMysqlAttacks(text: string): AttackMove[] {
+  const sql = text.length > MAX_SCANNED_CHARS ? text.slice(0, MAX_SCANNED_CHARS) : text;
+  const out: AttackMove[] = [];
+  for (const m of sql.matchAll(/\binto\s+(outfile|dumpfile)\b/gi)) {
+    const path = stringAt(sql, m.index + m[0].length) ?? '';
+    out.push({ name: `mysql.into_${m[1]!.toLowerCase()}`, detail: clip(`write ${path}`) });
+  }
+  for (const m of sql.matchAll(/\bload_file\s*\(/gi)) {
+    const path = stringAt(sql, m.index + m[0].length);
+    out.push({ name: 'mysql.load_file', detail: clip(`read ${path ?? sql.slice(m.index + m[0].length, m.index + m[0].length + 200)}`) });
+  }
+  for (const m of sql.matchAll(/\bload\s+data\s+(?:local\s+)?infile\b/gi)) {
+    out.push({ name: 'mysql.load_data_infile', detail: clip(`read ${stringAt(sql, m.index + m[0].length) ?? ''}`) });
+  }
+  for (const m of sql.matchAll(/\bcreate\s+(?:aggregate\s+)?function\s+`?(\w{1,64})`?\s+returns\s+\w+\s+soname\s*/gi)) {
+    out.push({ name: 'mysql.udf_create', detail: clip(`function ${m[1]} from ${stringAt(sql, m.index + m[0].length) ?? '?'}`) });
+  }
+  for (const m of sql.matchAll(/\b(sys_exec|sys_eval|do_system|lib_mysqludf_sys_info|cmdshell|shell_exec)\s*\(/gi)) {
+    const cmd = stringAt(sql, m.index + m[0].length);
+    out.push({ name: 'mysql.udf_exec', detail: clip(`${m[1]!.toLowerCase()}(${cmd ?? ''})`), ...(cmd ? { commands: [clip(cmd)] } : {}) });
+  }
+  if (/\bgeneral_log_file\s*=/i.test(sql) || /\bslow_query_log_file\s*=/i.test(sql)) {
+    const m = /\b(general_log_file|slow_query_log_file)\s*=\s*/i.exec(sql)!;
+    out.push({ name: 'mysql.log_file_redirect', detail: clip(`${m[1]!.toLowerCase()} = ${stringAt(sql, m.index + m[0].length) ?? ''}`) });
+  }
+  out.push(...hexPayloads(sql, 'mysql'));
+  return out;
+}
+
+/** Hex literals (0x..., X'...', unhex('...')) long enough to be a smuggled file. */
+function hexPayloads(sql: string, prefix: string): AttackMove[] {
+  const out: AttackMove[] = [];
+  const min = MIN_HEX_PAYLOAD_BYTES * 2;
+  const re = new RegExp(`0x([0-9a-fA-F]{${min},})|[xX]'([0-9a-fA-F]{${min},})'|unhex\\s*\\(\\s*'([0-9a-fA-F]{${min},})'`, 'g');
+  for (const m of sql.matchAll(re)) {
+    let hex = m[1] ?? m[2] ?? m[3] ?? '';
+    if (hex.length % 2) hex = `0${hex}`;
+    const payload = Buffer.from(hex, 'hex');
+    out.push({ name: `${prefix}.hex_payload`, detail: `${payload.length} bytes, ${describeBinary(payload)}`, payload });
+    if (out.length >= 8) break;
+  }
+  return out;
+}
+
+/** Finds attack moves in a T-SQL batch: xp_cmdshell, sp_configure, OLE automation, agent jobs. */
+export function detectMssqlAttacks(text: string): AttackMove[] {
+  const sql = text.length > MAX_SCANNED_CHARS ? text.slice(0, MAX_SCANNED_CHARS) : text;
+  const out: AttackMove[] = [];
+  for (const m of sql.matchAll(/\bxp_cmdshell\b\s*(?:@command_string\s*=\s*)?\(?/gi)) {
+    const cmd = stringAt(sql, m.index + m[0].length);
+    out.push({ name: 'mssql.xp_cmdshell', detail: clip(cmd ?? sql.slice(m.index, m.index + 200)), ...(cmd !== undefined ? { commands: [clip(cmd)] } : {}) });
+  }
+  for (const m of sql.matchAll(/\bsp_configure\b\s*/gi)) {
+    const opt = stringAt(sql, m.index + m[0].length);
+    if (opt === undefined) continue; // a bare sp_configure only lists options
+    const rest = sql.slice(m.index + m[0].length).replace(/^\s*N?'(?:[^']|'')*'\s*,?\s*/, '');
+    const value = /^(\d+)/.exec(rest)?.[1];
+    out.push({ name: 'mssql.sp_configure', detail: clip(`${opt}${value !== undefined ? ` = ${value}` : ''}`) });
+  }
+  for (const m of sql.matchAll(/\bsp_oacreate\b|\bsp_oamethod\b/gi)) out.push({ name: 'mssql.ole_automation', detail: clip(sql.slice(m.index, m.index + 300)) });
+  for (const m of sql.matchAll(/\bsp_add_job(?:step)?\b/gi)) out.push({ name: 'mssql.agent_job', detail: clip(sql.slice(m.index, m.index + 300)) });
+  for (const m of sql.matchAll(/\bxp_(?:regwrite|regread|dirtree|fileexist|subdirs)\b/gi)) out.push({ name: `mssql.${m[0].toLowerCase()}`, detail: clip(sql.slice(m.index, m.index + 300)) });
+  for (const m of sql.matchAll(/\bopenrowset\s*\(\s*bulk\b/gi)) out.push({ name: 'mssql.openrowset_bulk', detail: clip(sql.slice(m.index, m.index + 300)) });
+  out.push(...hexPayloads(sql, 'mssql'));
+  return out;
+}
+
+/** http(s)/ftp/tftp URLs named in a command line, the downloads a dropper would make. */
+export function urlsIn(command: string): string[] {
+  const urls = new Set<string>();
+  for (const m of command.matchAll(/\b(?:https?|ftp|tftp):\/\/[^\s'"`<>|;&)]{1,2000}/gi)) urls.add(m[0]);
+  return [...urls].slice(0, 16);
+}

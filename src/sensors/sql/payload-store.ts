@@ -1,0 +1,25 @@
+// Where the decoy databases put attacker payloads (files written with INTO DUMPFILE, binaries sent as
+// hex): the shared quarantine, behind the one method the database sensors need.
+import type { Quarantine } from '../runtime/quarantine.js';
+
+export interface StoredPayload {
+  sha256: string;
+  md5: string;
+  size: number;
+  outcome: 'stored' | 'duplicate' | 'truncated' | 'refused';
+}
+
+/** The one thing the database sensors need from a quarantine (tests give a stub). */
+export interface PayloadStore {
+  put(data: Buffer): StoredPayload;
+}
+
+/** The shared quarantine (DATA_DIR/quarantine/<sha256>) as a PayloadStore. */
+export function fromQuarantine(q: Pick<Quarantine, 'store'>): PayloadStore {
+  return {
+    put(data) {
+      const r = q.store(data);
+      return { sha256: r.sha256, md5: r.md5, size: r.size, outcome: !r.stored ? 'refused' : r.truncated ? 'truncated' : r.duplicate ? 'duplicate' : 'stored' };
+    },
+  };
+}

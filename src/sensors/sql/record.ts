@@ -1,0 +1,55 @@
+// Records what a statement sent to a decoy database did: the `query` event, the attack moves in it
+// (`exploit.attempt`, payloads to quarantine, `file.upload` for files written through the server),
+// and the downloads its command lines name.
+import type { SessionEmitter } from '../../events/emitter.js';
+import { detectMssqlAttacks, detectMysqlAttacks, urlsIn, type AttackMove } from './attacks.js';
+import type { FileWrite } from './engine.js';
+import type { PayloadStore } from './payload-store.js';
+
+/** Longest statement text kept on a `query` event (payloads inside longer ones go to quarantine). */
+export const MAX_QUERY_EVENT_CHARS = 64 * 1024;
+
+export interface StatementRecord {
+  text: string;
+  database: string | undefined;
+  dialect: 'mysql' | 'tsql';
+  files?: readonly FileWrite[];
+  /**
+   * Fetches the URLs a command line names (the shared fetch policy: off by default, then recorded as
+   * `disabled`) and records one `file.download` each; without it the URLs are recorded as not fetched.
+   */
+  fetchUrls?: (urls: string[]) => void;
+}
+
+export function clipQuery(s: string): string {
+  return s.length > MAX_QUERY_EVENT_CHARS ? `${s.slice(0, MAX_QUERY_EVENT_CHARS)}... [${s.length} chars]` : s;
+}
+
+/** Emits the events for one statement; returns the attack moves found (callers shape their answer on them). */
+export function recordStatement(emitter: SessionEmitter, payloads: PayloadStore, r: StatementRecord): AttackMove[] {
+  emitter.emit('query', { query: clipQuery(r.text), ...(r.database !== undefined ? { database: r.database } : {}) });
+  const moves = r.dialect === 'mysql' ? detectMysqlAttacks(r.text) : detectMssqlAttacks(r.text);
+  const written = [...(r.files ?? [])];
+  for (const m of moves) {
+    let sha256: string | undefined;
+    // A file written through the server: keep what it would have contained.
+    const file = m.name === 'mysql.into_outfile' || m.name === 'mysql.into_dumpfile' ? written.shift() : undefined;
+    const data = file?.data ?? m.payload;
+    if (data && data.length > 0) {
+      const stored = payloads.put(data);
+      sha256 = stored.sha256;
+      if (file) {
+        emitter.emit('file.upload', { filename: file.path.slice(0, 1024), sha256: stored.sha256, size: stored.size, outcome: stored.outcome });
+      }
+    }
+    emitter.emit('exploit.attempt', { name: m.name, detail: m.detail, ...(sha256 ? { sha256 } : {}) });
+    for (const cmd of m.commands ?? []) {
+      emitter.emit('command.input', { input: cmd, known: true });
+      const urls = urlsIn(cmd);
+      if (urls.length === 0) continue;
+      if (r.fetchUrls) r.fetchUrls(urls);
+      else for (const url of urls) emitter.emit('file.download', { url, outcome: 'disabled', reason: 'named in a database command; no fetcher configured' });
+    }
+  }
+  return moves;
+}

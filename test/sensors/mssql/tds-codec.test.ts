@@ -1,0 +1,211 @@
+// The TDS codec and session on bytes: golden PRELOGIN answer (what nmap matches, not Dionaea's),
+// LOGIN7 password recovery against tedious' own encoder, and property tests (random, truncated,
+// split, oversized lengths, megabyte batches).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import {
+  decodeLogin7,
+  decodeLogin42,
+  decodePrelogin,
+  decodeTdsMessage,
+  deobfuscatePassword,
+  encodePreloginResponse,
+  encodeTdsMessage,
+  obfuscatePassword,
+  parseServerVersion,
+  MAX_TDS_MESSAGE_BYTES,
+  PT_LOGIN7,
+  PT_PRELOGIN,
+  PT_SQL_BATCH,
+} from '../../../src/sensors/mssql/tds-codec.js';
+import { MssqlSession, quotedStrings } from '../../../src/sensors/mssql/session.js';
+import { decodeSsrpRequest, encodeSsrpResponse } from '../../../src/sensors/mssql/browser.js';
+import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
+import { createSessionEmitter, type EventSink } from '../../../src/events/emitter.js';
+import type { ApiaryEvent } from '../../../src/events/catalogue.js';
+import { generateDecoy } from '../../../src/sensors/sql/decoy-data.js';
+import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
+
+const require = createRequire(import.meta.url);
+const Login7Payload = require(require.resolve('tedious').replace(/tedious\.js$/, 'login7-payload.js')) as new (o: Record<string, unknown>) => {
+  hostname: string;
+  userName: string;
+  password: string;
+  appName: string;
+  serverName: string;
+  language: string;
+  database: string;
+  libraryName: string;
+  clientId: Buffer;
+  toBuffer(): Buffer;
+};
+
+test('PRELOGIN answer: SQL Server layout nmap recognises, never Dionaea bytes', () => {
+  const p = encodePreloginResponse(parseServerVersion('15.0.4322.2'));
+  const framed = encodeTdsMessage(0x04, p);
+  assert.equal(framed.toString('hex'), '0401002500000100' + '000015000601001b000102001c000103001d0000ff' + '0f0010e20000' + '02' + '00');
+  const dionaea = Buffer.from('0401002b00000000', 'hex');
+  assert.notDeepEqual(framed.subarray(0, 8), dionaea);
+  assert.deepEqual(decodePrelogin(p), { status: 'ok', value: { version: '15.0.4322.0', encryption: 2, instance: '', } });
+});
+
+function tediousLogin(userName: string, password: string, database = ''): Buffer {
+  const l = new Login7Payload({ tdsVersion: 0x74000004, packetSize: 4096, clientProgVer: 0, clientPid: 42, connectionId: 0, clientTimeZone: 0, clientLcid: 0x409 });
+  l.hostname = 'attacker-box';
+  l.userName = userName;
+  l.password = password;
+  l.appName = 'Tedious';
+  l.serverName = '127.0.0.1';
+  l.language = 'us_english';
+  l.database = database;
+  l.libraryName = 'Tedious';
+  l.clientId = Buffer.from([1, 2, 3, 4, 5, 6]);
+  return l.toBuffer();
+}
+
+test('LOGIN7 from tedious decodes to the plaintext password; obfuscation round-trips', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 60 }), fc.string({ minLength: 1, maxLength: 30 }), (pw, user) => {
+      const r = decodeLogin7(tediousLogin(user, pw));
+      assert.equal(r.status, 'ok');
+      if (r.status !== 'ok') return;
+      assert.equal(r.value.password, Buffer.from(pw, 'utf16le').toString('utf16le'));
+      assert.equal(r.value.userName, user);
+      assert.equal(r.value.tdsVersion, 0x74000004);
+      assert.equal(r.value.appName, 'Tedious');
+    }),
+    { numRuns: 300 },
+  );
+  assert.equal(deobfuscatePassword(obfuscatePassword('P@ssw0rd')).toString('utf16le'), 'P@ssw0rd');
+  // The obfuscation of "a" (0x61 0x00): nibbles swapped then XOR 0xA5.
+  assert.deepEqual(obfuscatePassword('a'), Buffer.from([0x16 ^ 0xa5, 0x00 ^ 0xa5]));
+});
+
+test('login records, PRELOGIN and SSRP requests: random and truncated bytes never throw', () => {
+  const good = tediousLogin('sa', 'secret');
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(good.length), fc.integer({ min: 0, max: good.length - 1 }), fc.nat(255), (b, cut, at, v) => {
+      const buf = Buffer.from(b);
+      decodeLogin7(buf);
+      decodeLogin42(buf);
+      decodePrelogin(buf);
+      decodeSsrpRequest(buf);
+      decodeLogin7(good.subarray(0, cut));
+      const mutated = Buffer.from(good);
+      mutated[at] = v;
+      decodeLogin7(mutated);
+    }),
+    { numRuns: 3000 },
+  );
+  assert.equal(encodeSsrpResponse([{ serverName: 'A', instanceName: 'B', version: '1', tcpPort: 2 }]).subarray(3).toString(), 'ServerName;A;InstanceName;B;IsClustered;No;Version;1;tcp;2;;');
+});
+
+test('framing: split messages decode the same; oversized totals are malformed before buffering', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 9000 }), fc.integer({ min: 512, max: 4096 }), fc.nat(), (body, size, cut) => {
+      const framed = encodeTdsMessage(PT_SQL_BATCH, Buffer.from(body), size);
+      const r = decodeTdsMessage(framed);
+      assert.equal(r.status, 'ok');
+      if (r.status === 'ok') assert.deepEqual(r.value.payload, Buffer.from(body));
+      const at = cut % framed.length;
+      assert.equal(decodeTdsMessage(framed.subarray(0, at)).status, 'incomplete');
+    }),
+    { numRuns: 300 },
+  );
+  const tooBig = Buffer.concat(Array.from({ length: 140 }, () => Buffer.concat([Buffer.from([1, 0, 0xff, 0xff, 0, 0, 1, 0]), Buffer.alloc(65_527)])));
+  const r = decodeTdsMessage(tooBig);
+  assert.equal(r.status, 'malformed');
+  assert.equal(decodeTdsMessage(Buffer.from([1, 1, 0, 4, 0, 0, 1, 0])).status, 'malformed', 'length shorter than the header');
+  assert.ok(MAX_TDS_MESSAGE_BYTES < 140 * 65_527);
+});
+
+function harness(): { session: MssqlSession; out: Buffer[]; events: ApiaryEvent[]; ended: string[] } {
+  const events: ApiaryEvent[] = [];
+  const sink: EventSink = { write: (e) => void events.push(e), flush: async () => {} };
+  const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'mssql', src_ip: '127.0.0.1', src_port: 5, dst_ip: '127.0.0.1', dst_port: 1433 });
+  const out: Buffer[] = [];
+  const ended: string[] = [];
+  const decoy = new DecoyState(generateDecoy({ seed: Buffer.alloc(16, 3), now: Date.UTC(2026, 0, 1), appDatabase: 'webshop', customers: 10, orders: 10 }));
+  const session = new MssqlSession({
+    emitter,
+    policy: compileAuthPolicy([{ user: 'sa', password: 'secret', allow: true }]),
+    version: parseServerVersion('15.0.4322.2'),
+    serverName: 'SQL1',
+    domain: 'corp.local',
+    clientHost: '127.0.0.1',
+    spid: 55,
+    variables: { version: 'Microsoft SQL Server 2019' },
+    view: decoy.viewFor('127.0.0.1'),
+    payloads: { put: (d) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, outcome: 'stored' }) },
+    send: (b) => void out.push(b),
+    end: (r) => void ended.push(r),
+  });
+  return { session, out, events, ended };
+}
+
+function batchPacket(sql: string): Buffer {
+  const headers = Buffer.from('160000001200000002000000000000000000010000000000', 'hex'); // ALL_HEADERS with a transaction descriptor
+  return encodeTdsMessage(PT_SQL_BATCH, Buffer.concat([headers, Buffer.from(sql, 'utf16le')]));
+}
+
+test('session: prelogin, login, a megabyte batch and random packets after login never throw', () => {
+  const h = harness();
+  h.session.receive(encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('11.0.0'), 0)));
+  assert.equal(h.session.currentState, 'login');
+  h.session.receive(encodeTdsMessage(PT_LOGIN7, tediousLogin('sa', 'secret')));
+  assert.equal(h.session.currentState, 'ready');
+  assert.deepEqual(h.events.find((e) => e.type === 'auth.attempt')!.payload, { method: 'password', username: 'sa', password: 'secret', success: true });
+  const big = `SELECT '${'x'.repeat(1024 * 1024)}'`;
+  const t0 = Date.now();
+  h.session.receive(batchPacket(big));
+  assert.ok(Date.now() - t0 < 5000);
+  assert.equal(h.session.currentState, 'ready');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom(1, 3, 6, 0x0e, 0x11, 0x42), fc.uint8Array({ maxLength: 300 })), { maxLength: 20 }), (packets) => {
+      for (const [type, body] of packets) h.session.receive(encodeTdsMessage(type, Buffer.from(body)));
+    }),
+    { numRuns: 200 },
+  );
+  assert.equal(h.session.currentState, 'ready');
+});
+
+test('session: random bytes before login, split anywhere, never throw; garbage is refused at once', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) => {
+      const h = harness();
+      for (const c of chunks) h.session.receive(Buffer.from(c));
+      assert.ok(h.ended.length <= 1);
+    }),
+    { numRuns: 500 },
+  );
+  const h = harness();
+  h.session.receive(Buffer.from('GET / HTTP/1.0\r\n\r\n'));
+  assert.deepEqual(h.ended, ['policy']);
+  // A LOGIN7 spread over packets beyond what a login needs is refused before it is buffered.
+  const big = harness();
+  big.session.receive(Buffer.concat([Buffer.from([0x10, 0, 0xff, 0xff, 0, 0, 1, 0]), Buffer.alloc(65_527), Buffer.from([0x10, 0, 0xff, 0xff, 0, 0, 2, 0])]));
+  assert.deepEqual(big.ended, ['policy']);
+  const login = Buffer.concat([encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('1.2.3'))), encodeTdsMessage(PT_LOGIN7, tediousLogin('sa', 'nope'))]);
+  const whole = harness();
+  whole.session.receive(login);
+  fc.assert(
+    fc.property(fc.nat(login.length), (cut) => {
+      const s = harness();
+      s.session.receive(login.subarray(0, cut));
+      s.session.receive(login.subarray(cut));
+      assert.deepEqual(Buffer.concat(s.out), Buffer.concat(whole.out));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('procedure arguments: quoted strings read in one pass, even from a megabyte of quotes', () => {
+  assert.deepEqual(quotedStrings("'show advanced options', 1"), ['show advanced options']);
+  assert.deepEqual(quotedStrings("N'whoami /priv' , 'it''s'"), ['whoami /priv', "it's"]);
+  const t0 = Date.now();
+  quotedStrings("'".repeat(1024 * 1024));
+  quotedStrings(`'${"''".repeat(500_000)}`);
+  assert.ok(Date.now() - t0 < 1000);
+});

@@ -1,0 +1,332 @@
+// The MySQL codec and session on bytes: golden greeting, scrambles checked against mysql2's own
+// implementation, and property tests (random, truncated, split, oversized, megabyte input).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
+import fc from 'fast-check';
+import {
+  decodeHandshakeResponse,
+  decodeMessage,
+  encodeGreeting,
+  encodePacket,
+  MAX_MESSAGE_BYTES,
+  MAX_PACKET_PAYLOAD,
+  SERVER_CAPABILITIES,
+  CLIENT_SSL,
+  CLIENT_COMPRESS,
+} from '../../../src/sensors/mysql/codec.js';
+import { crackerForm, newSalt, nativeScramble, cachingSha2Scramble, recoverPassword } from '../../../src/sensors/mysql/scramble.js';
+import { MysqlSession, type MysqlSessionDeps } from '../../../src/sensors/mysql/session.js';
+import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
+import { createSessionEmitter, type EventSink } from '../../../src/events/emitter.js';
+import type { ApiaryEvent } from '../../../src/events/catalogue.js';
+import { generateDecoy } from '../../../src/sensors/sql/decoy-data.js';
+import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
+
+const require = createRequire(import.meta.url);
+const auth41 = require(require.resolve('mysql2').replace(/index\.js$/, 'lib/auth_41.js')) as { calculateToken(password: string, scramble1: Buffer, scramble2: Buffer): Buffer };
+
+const FIXED_SALT = Buffer.from('abcdefghijklmnopqrst');
+
+test('greeting bytes: v10 layout with the salt split 8 + 12, SSL and compression not offered', () => {
+  const g = encodeGreeting({ serverVersion: '8.0.36', connectionId: 42, salt: FIXED_SALT, capabilities: SERVER_CAPABILITIES, charset: 255, status: 2, plugin: 'mysql_native_password' });
+  const expected = Buffer.concat([
+    Buffer.from([0x0a]),
+    Buffer.from('8.0.36\0'),
+    Buffer.from([42, 0, 0, 0]),
+    Buffer.from('abcdefgh'),
+    Buffer.from([0]),
+    Buffer.from([SERVER_CAPABILITIES & 0xff, (SERVER_CAPABILITIES >> 8) & 0xff, 255, 2, 0, (SERVER_CAPABILITIES >> 16) & 0xff, (SERVER_CAPABILITIES >> 24) & 0xff, 21]),
+    Buffer.alloc(10),
+    Buffer.from('ijklmnopqrst\0'),
+    Buffer.from('mysql_native_password\0'),
+  ]);
+  assert.deepEqual(g, expected);
+  assert.equal(SERVER_CAPABILITIES & CLIENT_SSL, 0);
+  assert.equal(SERVER_CAPABILITIES & CLIENT_COMPRESS, 0);
+});
+
+test('salts are fresh, 20 printable bytes, never NUL or $', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 200; i++) {
+    const s = newSalt();
+    assert.equal(s.length, 20);
+    for (const b of s) assert.ok(b >= 0x21 && b <= 0x7e && b !== 0x24);
+    seen.add(s.toString('hex'));
+  }
+  assert.equal(seen.size, 200);
+});
+
+test('native scramble equals mysql2 client computation; recovery finds the password; cracker form is hashcat 11200', () => {
+  fc.assert(
+    fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.uint8Array({ minLength: 20, maxLength: 20 }), (pw, saltBytes) => {
+      const salt = Buffer.from(saltBytes);
+      assert.deepEqual(nativeScramble(pw, salt), auth41.calculateToken(pw, salt.subarray(0, 8), salt.subarray(8)));
+    }),
+    { numRuns: 200 },
+  );
+  const resp = nativeScramble('letmein', FIXED_SALT);
+  assert.equal(recoverPassword('mysql_native_password', resp, FIXED_SALT, ['x', 'letmein', 'y']), 'letmein');
+  assert.equal(recoverPassword('mysql_native_password', resp, FIXED_SALT, ['x', 'y']), undefined);
+  assert.equal(recoverPassword('mysql_native_password', Buffer.alloc(0), FIXED_SALT, []), '');
+  assert.equal(crackerForm('mysql_native_password', resp, FIXED_SALT), `$mysqlna$${FIXED_SALT.toString('hex')}*${resp.toString('hex')}`);
+  assert.equal(recoverPassword('caching_sha2_password', cachingSha2Scramble('root', FIXED_SALT), FIXED_SALT, ['root']), 'root');
+});
+
+test('framing: whole, split at every point, and multi-packet messages decode the same', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(255), fc.nat(), (body, seq, cut) => {
+      const { bytes } = encodePacket(Buffer.from(body), seq);
+      const whole = decodeMessage(bytes);
+      assert.equal(whole.status, 'ok');
+      if (whole.status !== 'ok') return;
+      assert.deepEqual(whole.value.payload, Buffer.from(body));
+      assert.equal(whole.consumed, bytes.length);
+      const at = cut % (bytes.length + 1);
+      if (at < bytes.length) assert.equal(decodeMessage(bytes.subarray(0, at)).status, 'incomplete');
+    }),
+  );
+  // A payload of exactly 0xffffff bytes continues in the next packet.
+  const big = Buffer.alloc(MAX_PACKET_PAYLOAD + 10, 7);
+  const framed = encodePacket(big, 0);
+  assert.equal(framed.bytes.length, big.length + 8);
+  const r = decodeMessage(framed.bytes, 2 * MAX_PACKET_PAYLOAD);
+  assert.equal(decodeMessage(framed.bytes).status, "malformed", "over MAX_MESSAGE_BYTES by default");
+  assert.equal(r.status, 'ok');
+  if (r.status === 'ok') assert.equal(r.value.payload.length, big.length);
+});
+
+test('framing: oversized length fields and out-of-sequence continuations are malformed, not buffered', () => {
+  const head = Buffer.from([0xff, 0xff, 0xff, 0]);
+  // Continuation packets whose total passes the limit: refused before waiting for the bytes.
+  const many = Buffer.concat([head, Buffer.alloc(MAX_PACKET_PAYLOAD), Buffer.from([0xff, 0xff, 0xff, 2])]);
+  assert.deepEqual(decodeMessage(many), { status: 'malformed', reason: 'packet out of sequence' });
+  assert.equal(decodeMessage(head, 1024).status, 'malformed');
+  assert.ok(MAX_MESSAGE_BYTES >= 16 * 1024 * 1024);
+});
+
+test('handshake responses: random and truncated bytes never throw', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
+      const r = decodeHandshakeResponse(Buffer.from(b));
+      assert.ok(r.status === 'ok' || r.status === 'malformed');
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+interface Harness {
+  session: MysqlSession;
+  out: Buffer[];
+  events: ApiaryEvent[];
+  ended: string[];
+}
+
+function harness(overrides: Partial<MysqlSessionDeps> = {}): Harness {
+  const events: ApiaryEvent[] = [];
+  const sink: EventSink = { write: (e) => void events.push(e), flush: async () => {} };
+  const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'mysql', src_ip: '127.0.0.1', src_port: 5, dst_ip: '127.0.0.1', dst_port: 3306 });
+  const out: Buffer[] = [];
+  const ended: string[] = [];
+  const decoy = new DecoyState(generateDecoy({ seed: Buffer.alloc(16, 1), now: Date.UTC(2026, 0, 1), appDatabase: 'webshop', customers: 20, orders: 30 }));
+  const session = new MysqlSession({
+    emitter,
+    policy: compileAuthPolicy([{ user: 'root', password: ['123456'], allow: true }]),
+    extraCandidates: ['letmein'],
+    serverVersion: '8.0.36',
+    greetingPlugin: 'mysql_native_password',
+    connectionId: 7,
+    clientHost: '127.0.0.1',
+    variables: { version: '8.0.36' },
+    view: decoy.viewFor('127.0.0.1'),
+    payloads: { put: (d) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, outcome: 'stored' }) },
+    send: (b) => void out.push(b),
+    end: (r) => void ended.push(r),
+    random: () => Buffer.from(FIXED_SALT),
+    ...overrides,
+  });
+  session.start();
+  return { session, out, events, ended };
+}
+
+/** A HandshakeResponse41 as libmariadb sends it (lenenc auth data, plugin name). */
+function handshakeResponse(user: string, authData: Buffer, plugin = 'mysql_native_password', db?: string): Buffer {
+  const caps = 0x002a_a207 | (db ? 0x8 : 0);
+  const head = Buffer.alloc(32);
+  head.writeUInt32LE(caps, 0);
+  head.writeUInt32LE(16 * 1024 * 1024, 4);
+  head[8] = 45;
+  return Buffer.concat([head, Buffer.from(`${user}\0`), Buffer.from([authData.length]), authData, db ? Buffer.from(`${db}\0`) : Buffer.alloc(0), Buffer.from(`${plugin}\0`)]);
+}
+
+/** The salt a session makes from FIXED_SALT as its random bytes. */
+function salt(): Buffer {
+  return newSalt(() => Buffer.from(FIXED_SALT));
+}
+
+test('session: login with a weak password then a query, exact sequence ids and events', () => {
+  const h = harness();
+  const greeting = decodeMessage(h.out[0]!);
+  assert.equal(greeting.status, 'ok');
+  h.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt()), 'mysql_native_password', 'webshop'), 1).bytes);
+  const ok = h.out[1]!;
+  assert.deepEqual(ok, Buffer.from([7, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]));
+  h.session.receive(encodePacket(Buffer.concat([Buffer.from([3]), Buffer.from('SELECT COUNT(*) FROM customers')]), 0).bytes);
+  const answer = h.out[2]!;
+  // column count (seq 1), column def (2), EOF (3), one row "20" (4), EOF (5)
+  assert.equal(answer[3], 1);
+  assert.ok(answer.includes(Buffer.from([3, 0, 0, 4, 2, 0x32, 0x30])), 'row packet with "20"');
+  const types = h.events.map((e) => e.type);
+  assert.deepEqual(types, ['auth.attempt', 'query']);
+  assert.deepEqual(h.events[0]!.payload, { method: 'native', username: 'root', password: '123456', success: true });
+  assert.deepEqual(h.events[1]!.payload, { query: 'SELECT COUNT(*) FROM customers', database: 'webshop' });
+});
+
+test('session: a caching_sha2 client is switched to mysql_native_password with the same salt', () => {
+  const h = harness();
+  h.session.receive(encodePacket(handshakeResponse('root', cachingSha2Scramble('123456', salt()), 'caching_sha2_password'), 1).bytes);
+  const sw = h.out[1]!;
+  assert.equal(sw[3], 2);
+  assert.deepEqual(sw.subarray(4), Buffer.concat([Buffer.from([0xfe]), Buffer.from('mysql_native_password\0'), salt(), Buffer.from([0])]));
+  h.session.receive(encodePacket(nativeScramble('letmein', salt()), 3).bytes);
+  const err = h.out[2]!;
+  assert.equal(err[3], 4);
+  assert.equal(err[4], 0xff);
+  assert.deepEqual(h.events[0]!.payload, { method: 'native', username: 'root', password: 'letmein', success: false });
+  assert.deepEqual(h.ended, ['policy']);
+});
+
+test('session: caching_sha2 full authentication recovers an unknown password through the RSA exchange', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const h = harness({ greetingPlugin: 'caching_sha2_password', rsaKey: { privateKey, publicPem } });
+  h.session.receive(encodePacket(handshakeResponse('root', cachingSha2Scramble('Unlisted-99', salt()), 'caching_sha2_password'), 1).bytes);
+  assert.deepEqual(h.out[1], Buffer.from([2, 0, 0, 2, 0x01, 0x04]), 'perform full authentication');
+  h.session.receive(encodePacket(Buffer.from([0x02]), 3).bytes);
+  assert.equal(h.out[2]![3], 4);
+  assert.equal(h.out[2]!.subarray(5).toString(), publicPem);
+  const plain = Buffer.from('Unlisted-99\0');
+  for (let i = 0; i < plain.length; i++) plain[i] = plain[i]! ^ salt()[i % 20]!;
+  const enc = publicEncrypt({ key: publicPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, plain);
+  h.session.receive(encodePacket(enc, 5).bytes);
+  assert.equal(h.out[3]![3], 6);
+  assert.equal(h.out[3]![4], 0xff);
+  assert.deepEqual(h.events.find((e) => e.type === 'auth.attempt')!.payload, { method: 'native', username: 'root', password: 'Unlisted-99', success: false });
+  // A known password takes the fast path: AuthMoreData 0x03 then OK.
+  const fast = harness({ greetingPlugin: 'caching_sha2_password', rsaKey: { privateKey, publicPem } });
+  fast.session.receive(encodePacket(handshakeResponse('root', cachingSha2Scramble('123456', salt()), 'caching_sha2_password'), 1).bytes);
+  assert.deepEqual(fast.out[1]!.subarray(0, 6), Buffer.from([2, 0, 0, 2, 0x01, 0x03]));
+  assert.equal(fast.session.currentState, 'command');
+});
+
+test('session: before login a length field beyond a handshake is refused at once, not waited for', () => {
+  const h = harness();
+  h.session.receive(Buffer.from([0xff, 0xff, 0xff, 1]));
+  assert.equal(h.session.currentState, 'closed');
+  assert.match(String((h.events[0]!.payload as { reason: string }).reason), /message larger than 65536 bytes/);
+});
+
+test('session: COM_CHANGE_USER attempts are recorded like logins; a failed one ends the connection', () => {
+  const h = harness();
+  h.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt())), 1).bytes);
+  const change = (user: string, pw: string): Buffer => {
+    const token = nativeScramble(pw, salt());
+    return encodePacket(Buffer.concat([Buffer.from([0x11]), Buffer.from(`${user}\0`), Buffer.from([token.length]), token, Buffer.from('webshop\0')]), 0).bytes;
+  };
+  h.session.receive(change('root', 'letmein'));
+  assert.equal(h.session.currentState, 'closed', 'letmein is not allowed for root here');
+  assert.deepEqual(
+    h.events.filter((e) => e.type === 'auth.attempt').map((e) => e.payload),
+    [
+      { method: 'native', username: 'root', password: '123456', success: true },
+      { method: 'native', username: 'root', password: 'letmein', success: false },
+    ],
+  );
+  const ok = harness();
+  ok.session.receive(encodePacket(handshakeResponse('root', nativeScramble('letmein', salt())), 1).bytes);
+  assert.equal(ok.session.currentState, 'closed');
+  const again = harness();
+  again.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt())), 1).bytes);
+  again.session.receive(change('root', '123456'));
+  assert.equal(again.session.currentState, 'command');
+});
+
+test('session: an SSL request is refused cleanly with an error and a close', () => {
+  const h = harness();
+  const ssl = Buffer.alloc(32);
+  ssl.writeUInt32LE(0x00a0_aa05 | CLIENT_SSL, 0);
+  h.session.receive(encodePacket(ssl, 1).bytes);
+  assert.equal(h.out[1]![4], 0xff);
+  assert.match(h.out[1]!.subarray(13).toString(), /Bad handshake/);
+  assert.deepEqual(h.ended, ['policy']);
+  assert.equal(h.events[0]!.type, 'protocol.malformed');
+});
+
+test('session: random bytes, before or after login, split anywhere, never throw and stay bounded', () => {
+  const login = encodePacket(handshakeResponse('root', nativeScramble('123456', salt())), 1).bytes;
+  fc.assert(
+    fc.property(fc.boolean(), fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 20 }), (loggedIn, chunks) => {
+      const h = harness();
+      if (loggedIn) h.session.receive(login);
+      for (const c of chunks) h.session.receive(Buffer.from(c));
+      assert.ok(h.ended.length <= 1);
+    }),
+    { numRuns: 500 },
+  );
+  // Well-framed random commands after login: each answered, none ends the session but COM_QUIT and COM_CHANGE_USER.
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 30 }), (payloads) => {
+      const h = harness();
+      h.session.receive(login);
+      for (const p of payloads) h.session.receive(encodePacket(Buffer.from(p), 0).bytes);
+      // COM_QUIT ends the session, and so does a COM_CHANGE_USER that fails.
+      const quit = payloads.some((p) => p[0] === 1 || p[0] === 0x11);
+      if (!quit) assert.equal(h.session.currentState, 'command');
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('session: the same bytes split at any point give the same answers', () => {
+  const login = encodePacket(handshakeResponse('root', nativeScramble('123456', salt()), 'mysql_native_password', 'webshop'), 1).bytes;
+  const query = encodePacket(Buffer.concat([Buffer.from([3]), Buffer.from('SELECT id, email FROM customers ORDER BY id DESC LIMIT 3')]), 0).bytes;
+  const all = Buffer.concat([login, query]);
+  const whole = harness();
+  whole.session.receive(all);
+  const expected = Buffer.concat(whole.out);
+  fc.assert(
+    fc.property(fc.array(fc.nat(all.length), { maxLength: 6 }), (cuts) => {
+      const h = harness();
+      const points = [...new Set(cuts)].sort((a, b) => a - b);
+      let last = 0;
+      for (const p of [...points, all.length]) {
+        h.session.receive(all.subarray(last, p));
+        last = p;
+      }
+      assert.deepEqual(Buffer.concat(h.out), expected);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('session: a statement of several megabytes is answered and recorded clipped', () => {
+  const h = harness();
+  h.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt()), 'mysql_native_password', 'webshop'), 1).bytes);
+  const big = `SELECT '${'A'.repeat(3 * 1024 * 1024)}' AS x`;
+  const framed = encodePacket(Buffer.concat([Buffer.from([3]), Buffer.from(big)]), 0).bytes;
+  const t0 = Date.now();
+  for (let i = 0; i < framed.length; i += 65536) h.session.receive(framed.subarray(i, i + 65536));
+  assert.ok(Date.now() - t0 < 5000);
+  assert.equal(h.session.currentState, 'command');
+  const q = h.events.find((e) => e.type === 'query')!;
+  assert.ok(String((q.payload as { query: string }).query).length < 70 * 1024);
+  // A message over the limit ends the connection as malformed.
+  const h2 = harness();
+  h2.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt())), 1).bytes);
+  const huge = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0]), Buffer.alloc(MAX_PACKET_PAYLOAD, 0x41)]);
+  h2.session.receive(huge);
+  for (let s = 1; s <= 1; s++) h2.session.receive(Buffer.from([0xff, 0xff, 0xff, s]));
+  assert.equal(h2.session.currentState, 'closed');
+  assert.ok(h2.events.some((e) => e.type === 'protocol.malformed'));
+});
