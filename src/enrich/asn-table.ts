@@ -1,6 +1,6 @@
 // The ASN database shipped by @ip-location-db/asn (RouteViews + DB-IP, CC BY 4.0), read from its numeric
 // CSV ranges into sorted typed arrays and searched by binary search. Used when no ASN .mmdb is configured.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { normaliseIp } from './networks.js';
@@ -69,6 +69,21 @@ export class AsnTable {
     private readonly v6rec: Uint32Array,
     private readonly records: AsnRecord[],
   ) {}
+
+  /** Checks that DIR holds both numeric CSVs and that their first lines parse, without loading them. */
+  static check(dir = shippedAsnDir()): void {
+    for (const file of ['asn-ipv4-num.csv', 'asn-ipv6-num.csv']) {
+      const fd = openSync(join(dir, file), 'r');
+      try {
+        const head = Buffer.alloc(MAX_CSV_LINE);
+        const n = readSync(fd, head, 0, head.length, 0);
+        const first = head.subarray(0, n).toString('utf8').split('\n')[0] ?? '';
+        if (!parseRangeLine(first)) throw new Error(`${file} line 1 is malformed`);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
 
   /** Loads the two numeric CSVs from DIR (the shipped package by default). Throws on a malformed file. */
   static load(dir = shippedAsnDir()): AsnTable {

@@ -95,14 +95,16 @@ export function openGeoIp(cfg: GeoIpConfig = {}): GeoIp {
       return { asn, org: typeof org === 'string' ? org : '' };
     };
   } else {
-    let table: AsnTable;
+    // The shipped table is about 500,000 ranges: checked now, loaded on the first public address,
+    // so a sensor that sees only private or internal sources never holds it in memory.
     try {
-      table = AsnTable.load();
+      AsnTable.check();
     } catch (err) {
       throw new ApiaryError('APIARY_GEOIP', `the shipped ASN table (@ip-location-db/asn) cannot be read: ${(err as Error).message}; reinstall Apiary's dependencies or set geoip.asn_db`);
     }
+    let table: AsnTable | undefined;
     asnSource = '@ip-location-db/asn (RouteViews, DB-IP; CC BY 4.0)';
-    asnLookup = (ip) => table.lookup(ip);
+    asnLookup = (ip) => (table ??= AsnTable.load()).lookup(ip);
   }
   return {
     sources: { country: cfg.country_db ?? '@ip-location-db/geo-whois-asn-country-mmdb (CC0)', asn: asnSource },
