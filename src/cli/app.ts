@@ -24,6 +24,9 @@ import { generateDecoy, loadOrCreateSeed, type DecoyData } from '../sensors/sql/
 import { DecoyState } from '../sensors/sql/decoy-state.js';
 import { announceHoneytokens, honeytokenAuthRules } from '../sensors/sql/honeytokens.js';
 
+/** Longest wait between committing events and folding them into incidents (and alerting). */
+export const TRACK_INTERVAL_MS = 200;
+
 export interface RunningApiary {
   config: Config;
   store: SqliteStore;
@@ -62,7 +65,15 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const track = (): void => {
     tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed; it resumes with the next batch'));
   };
-  collector.onCommitted(track);
+  // Folding reads back what was committed; once per interval rather than per batch keeps its cost per
+  // event low under a brute-force flood, and an alert still goes out well within a second.
+  let trackTimer: NodeJS.Timeout | undefined;
+  collector.onCommitted(() => {
+    trackTimer ??= setTimeout(() => {
+      trackTimer = undefined;
+      track();
+    }, TRACK_INTERVAL_MS);
+  });
   // Keep the tracking lease while running, so that CLI commands leave folding (and alerting) to us.
   const owner = `apiary:${process.pid}:${config.sensor}`;
   const renew = (): void => {
@@ -133,6 +144,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
         gate.flushSummaries();
         await collector.close();
         clearInterval(leaseTimer);
+        clearTimeout(trackTimer);
         await tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed at shutdown'));
         await store.setState(LEASE_KEY, '{}').catch(() => {});
         await alerts.close();

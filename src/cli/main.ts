@@ -4,11 +4,8 @@ import { parseFlags } from './flags.js';
 import { ApiaryError, isApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
-import { startApiary } from './app.js';
-import { runEvents } from './events-command.js';
-import { runHoneytokens } from './honeytokens-command.js';
-import { runImport } from './import-command.js';
-import { runEnrich, runIncident, runIncidents, runReport } from './tracking-commands.js';
+// Each command's module is imported when it runs, so `apiary start` does not carry the report,
+// import and browser code in its memory, and a quick command does not load the sensors.
 
 const USAGE = `usage: apiary <command> [options]
 
@@ -38,21 +35,21 @@ export async function main(argv: string[]): Promise<number> {
     case 'start':
       return runStart(rest);
     case 'events':
-      return runEvents(rest);
+      return (await import('./events-command.js')).runEvents(rest);
     case 'config':
       return runConfig(rest);
     case 'import':
-      return runImport(rest);
+      return (await import('./import-command.js')).runImport(rest);
     case 'enrich':
-      return runEnrich(rest);
+      return (await import('./tracking-commands.js')).runEnrich(rest);
     case 'incidents':
-      return runIncidents(rest);
+      return (await import('./tracking-commands.js')).runIncidents(rest);
     case 'incident':
-      return runIncident(rest);
+      return (await import('./tracking-commands.js')).runIncident(rest);
     case 'report':
-      return runReport(rest);
+      return (await import('./tracking-commands.js')).runReport(rest);
     case 'honeytokens':
-      return runHoneytokens(rest);
+      return (await import('./honeytokens-command.js')).runHoneytokens(rest);
     case 'help':
     case '--help':
     case '-h':
@@ -70,6 +67,7 @@ async function runStart(args: string[]): Promise<number> {
   const log = createLogger(config.log.level);
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception; the process keeps serving'));
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection; the process keeps serving'));
+  const { startApiary } = await import('./app.js');
   const app = await startApiary(config, log);
   const out: string[] = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'})`];
   for (const s of app.services) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`);
