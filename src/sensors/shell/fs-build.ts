@@ -213,6 +213,7 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
     fs.add(path, { kind: 'file', mode, uid, gid: uid, mtimeMs, data: Buffer.isBuffer(content) ? content : Buffer.from(content) });
   const gen = (path: string, make: () => string, mode = 0o444): void => fs.add(path, { kind: 'file', mode, uid: 0, gid: 0, mtimeMs: p.bootMs, generate: make, size: 0 });
   const link = (path: string, target: string): void => fs.add(path, { kind: 'link', target, mode: 0o777, uid: 0, gid: 0, mtimeMs: installMs });
+  fs.nodes.set('/', { kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeMs: installMs });
 
   for (const d of ['/usr', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/local', '/usr/local/bin', '/usr/local/sbin', '/usr/share', '/etc', '/etc/ssh', '/etc/network', '/etc/cron.d', '/etc/cron.daily', '/etc/apt', '/etc/default', '/etc/init.d', '/etc/systemd', '/etc/systemd/system', '/var', '/var/lib', '/var/cache', '/var/spool', '/var/spool/cron', '/var/mail', '/var/backups', '/var/www', '/var/www/html', '/opt', '/srv', '/mnt', '/media', '/boot', '/home', '/run', '/sys', '/dev/pts', '/usr/lib/x86_64-linux-gnu'])
     dir(d);
