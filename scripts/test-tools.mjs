@@ -10,6 +10,8 @@ const TOOLS = {
   hydra: 'hydra',
   sshd: 'openssh-server',
   nmap: 'nmap',
+  telnet: 'telnet',
+  tmux: 'tmux',
 };
 
 function has(cmd) {

@@ -11,6 +11,7 @@ import { ConnectionGate, type RunningService } from '../sensors/runtime/listener
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { ShellEnvironment } from '../sensors/shell/environment.js';
+import { startTelnetSensor } from '../sensors/telnet/sensor.js';
 
 export interface RunningApiary {
   config: Config;
@@ -57,6 +58,8 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
+    const telnet = config.services.telnet;
+    if (telnet?.enabled && shell) services.push(await startTelnetSensor(telnet, { sensor: config.sensor, sink: collector, gate, log, policy, shell }));
   } catch (err) {
     await Promise.all(services.map((s) => s.close()));
     await collector.close();
