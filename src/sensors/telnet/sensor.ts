@@ -27,6 +27,8 @@ export interface TelnetSensorDeps {
 export const MAX_LOGIN_LINE = 256;
 /** Option negotiations answered per connection (a client looping on options is cut off there). */
 export const MAX_NEGOTIATIONS = 200;
+/** How long the first option answers are awaited before the banner is shown anyway. */
+export const NEGOTIATION_WAIT_MS = 400;
 
 export async function startTelnetSensor(cfg: TelnetServiceConfig, deps: TelnetSensorDeps): Promise<RunningService> {
   const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
@@ -62,6 +64,9 @@ class TelnetConnection {
   private shell: ShellSession | undefined;
   private lastCr = false;
   private readonly grace: NodeJS.Timeout;
+  private bannerTimer: NodeJS.Timeout | undefined;
+  private bannerShown = false;
+  private readonly answered = new Set<number>();
 
   constructor(
     private readonly ctx: ConnectionContext,
@@ -86,15 +91,14 @@ class TelnetConnection {
   }
 
   start(): void {
+    // As telnetd does: ask for the terminal's type, speed, display, environment and size first, and
+    // show the banner once the client has answered (or after a short wait for clients that never do).
     for (const o of [OPT.TTYPE, OPT.TSPEED, OPT.XDISPLOC, OPT.NEW_ENVIRON, OPT.NAWS]) {
       this.asked.add(o);
       this.raw(encodeOption('do', o));
     }
-    this.raw(Buffer.concat([encodeOption('will', OPT.ECHO), encodeOption('will', OPT.SGA)]));
-    const issue = this.deps.shell.base.nodes.get('/etc/issue.net');
-    const banner = issue && issue.kind === 'file' && issue.data ? issue.data.toString() : 'Debian GNU/Linux 12\n';
-    this.text(`${banner}`);
-    this.loginPrompt();
+    this.bannerTimer = setTimeout(() => this.banner(), NEGOTIATION_WAIT_MS);
+    this.bannerTimer.unref();
     this.ctx.socket.on('data', (chunk: Buffer) => {
       try {
         this.onBytes(chunk);
@@ -103,6 +107,17 @@ class TelnetConnection {
         this.ctx.close('error');
       }
     });
+  }
+
+  private banner(): void {
+    if (this.bannerShown || this.ctx.socket.destroyed) return;
+    this.bannerShown = true;
+    clearTimeout(this.bannerTimer);
+    this.raw(Buffer.concat([encodeOption('will', OPT.ECHO), encodeOption('will', OPT.SGA)]));
+    const issue = this.deps.shell.base.nodes.get('/etc/issue.net');
+    const text = issue && issue.kind === 'file' && issue.data ? issue.data.toString() : 'Debian GNU/Linux 12\n';
+    this.text(text);
+    this.loginPrompt();
   }
 
   private loginPrompt(): void {
@@ -134,7 +149,20 @@ class TelnetConnection {
 
   private onOption(verb: Verb, option: number): void {
     if (++this.negotiations > MAX_NEGOTIATIONS) return;
+    if ((verb === 'will' || verb === 'wont') && this.asked.has(option)) {
+      this.answered.add(option);
+      if (!this.bannerShown && [...this.asked].every((o) => this.answered.has(o))) setImmediate(() => this.banner());
+    }
     if (verb === 'will') {
+      if (option === OPT.LINEMODE) {
+        // telnetd supports linemode (RFC 1184); a client in it sends whole lines, which the line
+        // discipline here takes the same as keystrokes.
+        if (!this.enabled.has(option)) {
+          this.enabled.add(option);
+          this.raw(encodeOption('do', option));
+        }
+        return;
+      }
       if (this.asked.has(option)) {
         if (this.enabled.has(option)) return;
         this.enabled.add(option);
@@ -176,6 +204,7 @@ class TelnetConnection {
       return;
     }
     if (this.state === 'wait' || this.state === 'closed') return;
+    if (!this.bannerShown) this.banner();
     for (const b of data) {
       if (b === 10 && this.lastCr) {
         this.lastCr = false;

@@ -18,7 +18,7 @@ const TELNET_CONFIG = {
 };
 
 test('the telnet client logs in through the login prompt and gets the shell; NAWS, TTYPE and a failed login are recorded', async () => {
-  const apiary = await startApiaryProcess({ sensor: 'telnet-real', ...TELNET_CONFIG });
+  const apiary = await startApiaryProcess({ sensor: 'telnet-real', ...TELNET_CONFIG, services: { telnet: { ...TELNET_CONFIG.services.telnet, max_auth_tries: 3 } } });
   const tmux = new TmuxSession(`telnet 127.0.0.1 ${apiary.ports.telnet}`, { width: 100, height: 30 });
   try {
     await tmux.waitFor(/Debian GNU\/Linux 12\n+cam-gw login: $/m);
