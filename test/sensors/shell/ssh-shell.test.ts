@@ -151,3 +151,26 @@ test('exec, scp (SFTP and legacy) and sftp uploads: answers, exit codes, and qua
     await apiary.stop();
   }
 });
+
+test('a port-forward (ssh -W) is recorded as tunnel.request with its first bytes, and refused', async () => {
+  const apiary = await startApiaryProcess({
+    sensor: 'shell-tunnel',
+    auth: [{ user: 'root', password: PASSWORD }],
+    services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
+  });
+  try {
+    // 198.51.100.80 is a documentation address: the sensor never connects anywhere.
+    const r = await run('sshpass', ['-p', PASSWORD, 'ssh', ...SSH_OPTS, '-p', String(apiary.ports.ssh), '-W', '198.51.100.80:80', 'root@127.0.0.1'], {
+      input: 'GET /proxy-check HTTP/1.1\r\nHost: 198.51.100.80\r\n\r\n',
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.stdout, '', 'nothing comes back through the tunnel');
+    await apiary.stop();
+    const t = (await apiary.events(['--type', 'tunnel.request']))[0];
+    assert.equal(t?.dst_host, '198.51.100.80');
+    // (The payload's dst_port is shadowed by the envelope's in the flat JSON view, so it is not checked here.)
+    assert.ok(String(t?.first_bytes_hex).startsWith(Buffer.from('GET /proxy-check').toString('hex')), String(t?.first_bytes_hex));
+  } finally {
+    await apiary.stop();
+  }
+});
