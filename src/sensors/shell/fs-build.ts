@@ -151,8 +151,9 @@ export function groupText(p: SystemProfile): string {
 }
 
 function shadowText(p: SystemProfile, rng: SeededRandom): string {
-  const salt = (): string => rng.hex(8).replace(/[^a-zA-Z0-9]/g, 'x');
-  const hash = (): string => `$y$j9T$${salt()}$${Buffer.from(rng.hex(32), 'hex').toString('base64').replace(/[+=/]/g, '').slice(0, 43)}`;
+  // yescrypt strings as Debian 12 writes them: $y$j9T$<22-char salt>$<43-char hash>, crypt base64 alphabet.
+  const b64 = (n: number): string => Buffer.from(rng.hex(n), 'hex').toString('base64').replace(/\+/g, '.').replace(/=+$/, '');
+  const hash = (): string => `$y$j9T$${b64(17).slice(0, 22)}$${b64(33).slice(0, 43)}`;
   const days = Math.floor(p.bootMs / 86_400_000) - rng.int(30, 400);
   return passwdText(p)
     .trim()
