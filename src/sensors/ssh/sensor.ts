@@ -15,7 +15,7 @@ import { startTcpService, type ConnectionContext, type ConnectionGate, type Runn
 import type { Logger } from 'pino';
 import { decodeClientHello, hassh, MAX_HELLO_BYTES } from './hello-codec.js';
 import type { ShellEnvironment } from '../shell/environment.js';
-import { handleSessionChannel } from './session-channel.js';
+import { connectionShare, handleSessionChannel, type ConnectionShare } from './session-channel.js';
 
 /** Longest command line recorded from an exec request. */
 export const MAX_COMMAND_CHARS = 16 * 1024;
@@ -168,6 +168,7 @@ function keyFingerprint(data: Buffer): string {
 function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.Timeout, cfg: SshServiceConfig, deps: SshSensorDeps): void {
   let attempts = 0;
   let loggedInAs = 'root';
+  let share: ConnectionShare | undefined;
   const seenKeys = new Set<string>();
   const guard =
     <A extends unknown[]>(fn: (...args: A) => void) =>
@@ -262,7 +263,8 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
         guard((accept: () => Session) => {
           const session = accept();
           if (deps.shell) {
-            handleSessionChannel(session, ctx, deps.shell, loggedInAs, guard, MAX_COMMAND_CHARS);
+            share ??= connectionShare(ctx);
+            handleSessionChannel(session, ctx, deps.shell, loggedInAs, guard, MAX_COMMAND_CHARS, share);
             return;
           }
           session.on('pty', (acceptPty) => acceptPty?.());

@@ -174,3 +174,40 @@ test('a port-forward (ssh -W) is recorded as tunnel.request with its first bytes
     await apiary.stop();
   }
 });
+
+test('several exec channels on one connection share one recording, in order', async () => {
+  const apiary = await startApiaryProcess({
+    sensor: 'shell-multi-exec',
+    auth: [{ user: 'root', password: PASSWORD }],
+    services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
+  });
+  try {
+    // ssh2's client opens one channel per exec on the same connection, as bot libraries do.
+    const { Client } = (await import('ssh2')).default;
+    const c = new Client();
+    await new Promise<void>((res, rej) => {
+      c.on('ready', () => res());
+      c.on('error', rej);
+      c.connect({ host: '127.0.0.1', port: apiary.ports.ssh!, username: 'root', password: PASSWORD });
+    });
+    const exec = (cmd: string): Promise<string> =>
+      new Promise((res, rej) =>
+        c.exec(cmd, (err, ch) => {
+          if (err) return rej(err);
+          let out = '';
+          ch.on('data', (d: Buffer) => (out += d.toString()));
+          ch.on('close', () => res(out));
+          ch.end();
+        }),
+      );
+    assert.equal(await exec('echo first-channel'), 'first-channel\n');
+    assert.equal(await exec('echo second-channel'), 'second-channel\n');
+    c.end();
+    await apiary.stop();
+    const session = String((await apiary.events(['--type', 'command.input']))[0]?.session);
+    const replay = await runCli(['replay', '--config', apiary.configPath, session, '--instant']);
+    assert.match(replay.stdout, /first-channel[\s\S]*second-channel/);
+  } finally {
+    await apiary.stop();
+  }
+});
