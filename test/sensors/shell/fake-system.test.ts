@@ -107,3 +107,23 @@ test('written files are quarantined once at the end of the session with file.dow
   assert.equal(d.outcome, 'stored');
   assert.ok(t.env.quarantine.has(d.sha256));
 });
+
+test('dropper-style scripts run: case on the architecture, functions, while read, here-documents', async () => {
+  const t = testShell({ shell: { seed: 'scripts' } });
+  const s = t.open();
+  const script = [
+    '#!/bin/sh',
+    'pick() { case "$1" in x86_64|amd64) echo x86;; arm*|aarch64) echo arm;; mips*) echo mips;; *) echo unknown;; esac; }',
+    'ARCH=$(pick $(uname -m))',
+    'cat > /tmp/list <<EOF',
+    'one $ARCH',
+    'two',
+    'EOF',
+    'n=0; while read a b; do n=$((n+1)); echo "$n:$a:$b"; done < /tmp/list',
+    'for f in /tmp/list /nonexistent; do [ -f "$f" ] && echo "have $f" || echo "no $f"; done',
+  ].join('\n');
+  await s.run(`cat > /tmp/d.sh <<'END'\n${script}\nEND`);
+  const r = await s.run('sh /tmp/d.sh; chmod +x /tmp/d.sh; /tmp/d.sh | tail -1');
+  assert.equal(r.out, '1:one:x86\n2:two:\nhave /tmp/list\nno /nonexistent\nno /nonexistent\n');
+  await s.end();
+});

@@ -30,13 +30,13 @@ test('quotes, escapes and operators parse as bash reads them', () => {
 test('substitutions, variables and compound commands are structured', () => {
   const c = firstSimple('echo $(uname -a) `id` ${HOME:-/root} $((1+2))');
   assert.deepEqual(c.words.slice(1).map((w) => w.parts[0]!.t), ['sub', 'sub', 'var', 'arith']);
-  for (const line of ['if true; then echo y; elif false; then :; else echo n; fi', 'for i in 1 2 3; do echo $i; done', 'while read l; do echo $l; done < f', 'f() { echo hi; }; f', '( cd /tmp && ls )', '{ echo a; echo b; } > out']) {
+  for (const line of ['if true; then echo y; elif false; then :; else echo n; fi', 'for i in 1 2 3; do echo $i; done', 'while read l; do echo $l; done < f', 'f() { echo hi; }; f', '( cd /tmp && ls )', '{ echo a; echo b; } > out', 'case $(uname -m) in x86_64) echo x;; arm*|aarch64) echo a ;; *) ;; esac']) {
     assert.equal(parseShell(line).status, 'ok', line);
   }
 });
 
 test('unfinished input asks for more; errors are bash syntax errors', () => {
-  for (const line of ['echo "abc', "echo 'x", 'ls |', 'true &&', 'if true; then echo', 'for i in 1; do', 'cat <<EOF', 'echo $(ls']) {
+  for (const line of ['echo "abc', "echo 'x", 'ls |', 'true &&', 'if true; then echo', 'for i in 1; do', 'cat <<EOF', 'echo $(ls', 'case x in', 'case x in a) echo']) {
     assert.equal(parseShell(line).status, 'incomplete', line);
   }
   const bad = parseShell(';;');
@@ -54,7 +54,7 @@ test('caps: over-long input and over-deep nesting are refused, not parsed', () =
   assert.notEqual(backticks.status, undefined);
 });
 
-const SHELLISH = fc.constantFrom('echo', ' ', ';', '&&', '||', '|', '&', '>', '>>', '<', '2>&1', '$(', ')', '`', '"', "'", '\\', '$X', '${Y:-z}', '$((', '))', 'if', 'then', 'fi', 'for', 'in', 'do', 'done', 'while', '{', '}', '(', '\n', '<<E', 'E', '#', '!', '*', 'a=b');
+const SHELLISH = fc.constantFrom('case', 'esac', ';;', 'echo', ' ', ';', '&&', '||', '|', '&', '>', '>>', '<', '2>&1', '$(', ')', '`', '"', "'", '\\', '$X', '${Y:-z}', '$((', '))', 'if', 'then', 'fi', 'for', 'in', 'do', 'done', 'while', '{', '}', '(', '\n', '<<E', 'E', '#', '!', '*', 'a=b');
 
 test('property: any input never throws, answers in under 50 ms, and respects the length cap', () => {
   // A running sensor parses with warm code; compile the parser's paths first so the clock measures parsing.
