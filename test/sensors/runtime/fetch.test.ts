@@ -77,3 +77,50 @@ test('a body over max_bytes is cut and reported truncated; time and rate limits 
     server.close();
   }
 });
+
+test('tftp:// is fetched over TFTP (RFC 1350) from a loopback server the test runs, under the same policy', async () => {
+  const { createSocket } = await import('node:dgram');
+  const file = Buffer.alloc(1300);
+  for (let i = 0; i < file.length; i++) file[i] = (i * 7) & 0xff;
+  const server = createSocket('udp4');
+  let requests = 0;
+  const transfers: ReturnType<typeof createSocket>[] = [];
+  server.on('message', (msg, rinfo) => {
+    if (msg.readUInt16BE(0) !== 1) return;
+    requests++;
+    // Answer from a fresh port, as TFTP servers do.
+    const t = createSocket('udp4');
+    transfers.push(t);
+    let block = 1;
+    const send = (): void => {
+      const data = file.subarray((block - 1) * 512, block * 512);
+      const pkt = Buffer.concat([Buffer.from([0, 3, block >> 8, block & 255]), data]);
+      t.send(pkt, rinfo.port, rinfo.address);
+    };
+    t.on('message', (ack) => {
+      if (ack.readUInt16BE(0) !== 4 || ack.readUInt16BE(2) !== block) return;
+      if ((block - 1) * 512 + 512 > file.length) return;
+      block++;
+      send();
+    });
+    t.bind(0, '127.0.0.1', send);
+  });
+  await new Promise<void>((r) => server.bind(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const ok = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['127.0.0.0/8'] }, noDns);
+    const r = await ok.fetch(`tftp://127.0.0.1:${port}/bins.sh`, '198.51.100.9');
+    assert.ok(r.ok, JSON.stringify(r));
+    if (r.ok) assert.deepEqual(r.data, file);
+    const cut = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['127.0.0.0/8'], maxBytes: 700 }, noDns);
+    const c = await cut.fetch(`tftp://127.0.0.1:${port}/bins.sh`, '198.51.100.9');
+    assert.ok(c.ok && c.truncated && c.data.length === 700);
+    const strict = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true }, noDns);
+    const refused = await strict.fetch(`tftp://127.0.0.1:${port}/bins.sh`, '198.51.100.9');
+    assert.equal(refused.ok ? 'ok' : refused.error, 'refused');
+    assert.equal(requests, 2);
+  } finally {
+    server.close();
+    for (const t of transfers) t.close();
+  }
+});
