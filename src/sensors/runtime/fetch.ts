@@ -235,19 +235,9 @@ export class Fetcher {
 
   private async once(u: URL, deadline: number): Promise<FetchResult | { ok: true; redirect: string; status: number }> {
     const host = u.hostname.replace(/^\[|\]$/g, '');
-    let addresses: string[];
-    if (isIP(host)) addresses = [host];
-    else {
-      try {
-        addresses = await withTimeout(this.resolve(host), Math.max(1, deadline - this.now()));
-      } catch {
-        return { ok: false, error: 'resolve', detail: `cannot resolve ${host}` };
-      }
-    }
-    if (addresses.length === 0) return { ok: false, error: 'resolve', detail: `no address for ${host}` };
-    const bad = addresses.find((a) => !this.addressAllowed(a));
-    if (bad) return { ok: false, error: 'refused', detail: `${bad} is in a range fetching may not reach` };
-    const address = addresses[0]!;
+    const vetted = await this.vet(u, deadline);
+    if (!('address' in vetted)) return vetted;
+    const address = vetted.address;
     const remaining = deadline - this.now();
     if (remaining <= 0) return { ok: false, error: 'timeout', detail: 'time limit reached' };
     return new Promise((resolve) => {
