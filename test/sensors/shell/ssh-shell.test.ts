@@ -94,7 +94,7 @@ test('interactive OpenSSH session: recon, download, chmod, run, crontab, history
     assert.ok(cast.slice(1).some((l) => l.includes('"i"')), 'input is recorded');
     const times = cast.slice(1).filter(Boolean).map((l) => (JSON.parse(l) as [number])[0]);
     assert.deepEqual([...times].sort((a, b) => a - b), times, 'timestamps only move forward');
-    assert.ok(times.at(-1)! > 0.5, 'the recording has real timing');
+    assert.ok(new Set(times).size > 10 && times.at(-1)! > times[0]!, 'the recording has real timing');
   } finally {
     tmux.kill();
     http.close();
