@@ -90,6 +90,7 @@ export class ShellSession {
     const hooks: ShellHooks = {
       fileWritten: (path, data, how) => this.noteWrite(path, data, how),
       download: (req) => this.download(req),
+      passwordChanged: (user, password) => o.env.passwordChanged(this.src, user, password),
     };
     this.shell = new Shell({
       profile: o.env.profile,

@@ -250,7 +250,7 @@ class TelnetConnection {
     if (this.state !== 'password') return;
     const user = this.user.slice(0, MAX_CREDENTIAL_CHARS);
     const password = value.slice(0, MAX_CREDENTIAL_CHARS);
-    const ok = this.deps.policy.allows(user, password);
+    const ok = this.deps.policy.allows(user, password) || this.deps.shell.acceptsChangedPassword(this.ctx.emitter.identity.src_ip, user, password);
     this.ctx.emitter.emit('auth.attempt', { method: 'password', username: user, password, success: ok });
     if (ok) {
       clearTimeout(this.grace);

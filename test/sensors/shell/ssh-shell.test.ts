@@ -211,3 +211,24 @@ test('several exec channels on one connection share one recording, in order', as
     await apiary.stop();
   }
 });
+
+test('a password the attacker sets with chpasswd works for their next login, as on a real server', async () => {
+  const apiary = await startApiaryProcess({
+    sensor: 'shell-chpasswd',
+    auth: [{ user: 'root', password: PASSWORD }],
+    services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
+  });
+  try {
+    const port = apiary.ports.ssh!;
+    assert.notEqual((await sshWithPassword(port, 'root', 'N3wPass!x', 'id')).code, 0, 'not accepted before');
+    const set = await sshWithPassword(port, 'root', PASSWORD, 'echo "root:N3wPass!x" | chpasswd');
+    assert.equal(set.code, 0, set.stderr);
+    const again = await sshWithPassword(port, 'root', 'N3wPass!x', 'id -u');
+    assert.equal(again.stdout, '0\n');
+    await apiary.stop();
+    const attempts = (await apiary.events(['--type', 'auth.attempt'])).map((e) => [e.password, e.success]);
+    assert.deepEqual(attempts, [['N3wPass!x', false], [PASSWORD, true], ['N3wPass!x', true]]);
+  } finally {
+    await apiary.stop();
+  }
+});
