@@ -15,6 +15,11 @@ import { countMatches, TmuxSession } from '../../helpers/tmux.js';
 const PASSWORD = 'Summer2024!';
 const BOT = '#!/bin/sh\necho "bot-running on $(hostname)"\n';
 
+/** An Apiary with the SSH sensor on a free loopback port, accepting root with PASSWORD. */
+function startShellApiary(sensor: string, extra: Record<string, unknown> = {}): ReturnType<typeof startApiaryProcess> {
+  return startApiaryProcess({ sensor, auth: [{ user: 'root', password: PASSWORD }], services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } }, ...extra });
+}
+
 test('interactive OpenSSH session: recon, download, chmod, run, crontab, history -c; recorded and replayable', async () => {
   let served = 0;
   const http = createServer((req, res) => {
@@ -24,10 +29,7 @@ test('interactive OpenSSH session: recon, download, chmod, run, crontab, history
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const httpPort = (http.address() as AddressInfo).port;
-  const apiary = await startApiaryProcess({
-    sensor: 'shell-interactive',
-    auth: [{ user: 'root', password: PASSWORD }],
-    services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
+  const apiary = await startShellApiary('shell-interactive', {
     shell: { seed: 'interactive-test', hostname: 'web-prod-01' },
     fetch: { enabled: true, allow_cidrs: ['127.0.0.0/8'] },
   });
@@ -103,10 +105,7 @@ test('interactive OpenSSH session: recon, download, chmod, run, crontab, history
 });
 
 test('exec, scp (SFTP and legacy) and sftp uploads: answers, exit codes, and quarantine with the right SHA-256', async () => {
-  const apiary = await startApiaryProcess({
-    sensor: 'shell-exec',
-    auth: [{ user: 'root', password: PASSWORD }],
-    services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
+  const apiary = await startShellApiary('shell-exec', {
     shell: { seed: 'exec-test' },
   });
   const port = apiary.ports.ssh!;
@@ -153,11 +152,7 @@ test('exec, scp (SFTP and legacy) and sftp uploads: answers, exit codes, and qua
 });
 
 test('a port-forward (ssh -W) is recorded as tunnel.request with its first bytes, and refused', async () => {
-  const apiary = await startApiaryProcess({
-    sensor: 'shell-tunnel',
-    auth: [{ user: 'root', password: PASSWORD }],
-    services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
-  });
+  const apiary = await startShellApiary('shell-tunnel');
   try {
     // 198.51.100.80 is a documentation address: the sensor never connects anywhere.
     const r = await run('sshpass', ['-p', PASSWORD, 'ssh', ...SSH_OPTS, '-p', String(apiary.ports.ssh), '-W', '198.51.100.80:80', 'root@127.0.0.1'], {
@@ -176,11 +171,7 @@ test('a port-forward (ssh -W) is recorded as tunnel.request with its first bytes
 });
 
 test('several exec channels on one connection share one recording, in order', async () => {
-  const apiary = await startApiaryProcess({
-    sensor: 'shell-multi-exec',
-    auth: [{ user: 'root', password: PASSWORD }],
-    services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
-  });
+  const apiary = await startShellApiary('shell-multi-exec');
   try {
     // ssh2's client opens one channel per exec on the same connection, as bot libraries do.
     const { Client } = (await import('ssh2')).default;
@@ -213,11 +204,7 @@ test('several exec channels on one connection share one recording, in order', as
 });
 
 test('a password the attacker sets with chpasswd works for their next login, as on a real server', async () => {
-  const apiary = await startApiaryProcess({
-    sensor: 'shell-chpasswd',
-    auth: [{ user: 'root', password: PASSWORD }],
-    services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
-  });
+  const apiary = await startShellApiary('shell-chpasswd');
   try {
     const port = apiary.ports.ssh!;
     assert.notEqual((await sshWithPassword(port, 'root', 'N3wPass!x', 'id')).code, 0, 'not accepted before');
