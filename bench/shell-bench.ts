@@ -171,10 +171,15 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency);
   const shells = Number(values.shells);
   const dir = mkdtempSync(join(tmpdir(), 'apiary-shell-bench-'));
-  const targets = [await startApiary(join(dir, 'a')), await startFloor(), await startSshd(join(dir, 's'))].filter((t): t is Target => t !== undefined);
+  const targets: Target[] = [];
   const rows: string[] = [];
   const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
   try {
+    // Started one by one inside the try, so a failure still stops the ones already running.
+    for (const start of [() => startApiary(join(dir, 'a')), startFloor, () => startSshd(join(dir, 's'))]) {
+      const t = await start();
+      if (t) targets.push(t);
+    }
     for (const t of targets) {
       // sshd holds a process pair and a bash per shell: a few MB each, so it gets fewer shells.
       const n = t.name === 'OpenSSH sshd' ? Math.min(shells, Number(values['sshd-shells'])) : shells;
