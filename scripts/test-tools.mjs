@@ -23,6 +23,8 @@ const TOOLS = {
   mariadb: 'mariadb-client',
   tsql: 'freetds-bin',
   mariadbd: 'mariadb-server', // bench/mysql-bench.ts measures against it
+  telnet: 'telnet',
+  tmux: 'tmux',
 };
 
 function has(cmd) {

@@ -12,6 +12,7 @@ import { ConnectionGate, type RunningService } from '../sensors/runtime/listener
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { ShellEnvironment } from '../sensors/shell/environment.js';
+import { startTelnetSensor } from '../sensors/telnet/sensor.js';
 import { startWebFamily } from './web-family.js';
 import { EnrichmentStage } from '../collector/enrichment.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
@@ -105,6 +106,8 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
+    const telnet = config.services.telnet;
+    if (telnet?.enabled && shell) services.push(await startTelnetSensor(telnet, { sensor: config.sensor, sink: collector, gate, log, policy, shell }));
     services.push(...(await startWebFamily(config, { sink: collector, gate, log, policy })));
     if (decoy) {
       const capture = createCapture(config.data_dir, config.fetch, config.quarantine);

@@ -26,6 +26,9 @@ commands:
                                    the incident report for a period (PDF needs Debian's chromium)
   honeytokens [--config FILE] [--json]
                                    list the fake secrets planted in decoys (secrets masked)
+  replay SESSION [--config FILE] [--speed N] [--max-idle S] [--instant]
+                                   play a shell session's recording in the terminal
+  shell-reset [--config FILE] [IP] forget the files attackers wrote in the fake shell (one address, or all)
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -50,6 +53,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./tracking-commands.js')).runReport(rest);
     case 'honeytokens':
       return (await import('./honeytokens-command.js')).runHoneytokens(rest);
+    case 'replay':
+      return (await import('./replay-command.js')).runReplay(rest);
+    case 'shell-reset':
+      return (await import('./shell-reset-command.js')).runShellReset(rest);
     case 'help':
     case '--help':
     case '-h':

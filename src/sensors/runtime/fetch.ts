@@ -1,5 +1,5 @@
 // The fetch policy: what a sensor may download on an attacker's behalf (wget/curl in the fake shell,
-// URLs in SMB exploits, HTTP payloads, ...). Off by default. When on: only http/https, a size cap
+// URLs in SMB exploits, HTTP payloads, ...). Off by default. When on: http, https and tftp, a size cap
 // (the body is cut there and reported truncated), a total time limit, a per-source rate limit, and
 // no private, loopback, link-local, multicast or reserved targets unless a configured CIDR allows
 // them. Names are resolved only when fetching is enabled, every resolved address is checked, and
@@ -7,6 +7,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
+import { createSocket } from 'node:dgram';
 import { BlockList, isIP } from 'node:net';
 
 export interface FetchPolicy {
@@ -66,8 +67,15 @@ const BLOCKED = (() => {
 
 /** An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it carries. */
 function unmap(addr: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  return m ? m[1]! : addr;
+  const m = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  if (m) return m[1]!;
+  const h = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(addr);
+  if (h) {
+    const a = parseInt(h[1]!, 16);
+    const b = parseInt(h[2]!, 16);
+    return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+  }
+  return addr;
 }
 
 export type Resolver = (host: string) => Promise<string[]>;
@@ -121,9 +129,10 @@ export class Fetcher {
     } catch {
       return { ok: false, error: 'bad_url', detail: 'not a URL' };
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, error: 'bad_url', detail: `scheme ${u.protocol.replace(':', '')} is not fetched` };
+    if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'tftp:') return { ok: false, error: 'bad_url', detail: `scheme ${u.protocol.replace(':', '')} is not fetched` };
     if (!this.takeToken(source)) return { ok: false, error: 'rate', detail: `more than ${this.policy.perSourcePerMinute} fetches a minute from ${source}` };
     const deadline = this.now() + this.policy.timeoutMs;
+    if (u.protocol === 'tftp:') return this.tftp(u, deadline);
     let current = u;
     for (let hop = 0; hop <= this.policy.maxRedirects; hop++) {
       const r = await this.once(current, deadline);
@@ -138,7 +147,8 @@ export class Fetcher {
     return { ok: false, error: 'http', detail: 'too many redirects' };
   }
 
-  private async once(u: URL, deadline: number): Promise<FetchResult | { ok: true; redirect: string; status: number }> {
+  /** Checks U's host against the policy; returns the address to use or a refusal. */
+  private async vet(u: URL, deadline: number): Promise<{ address: string } | FetchResult> {
     const host = u.hostname.replace(/^\[|\]$/g, '');
     let addresses: string[];
     if (isIP(host)) addresses = [host];
@@ -152,7 +162,82 @@ export class Fetcher {
     if (addresses.length === 0) return { ok: false, error: 'resolve', detail: `no address for ${host}` };
     const bad = addresses.find((a) => !this.addressAllowed(a));
     if (bad) return { ok: false, error: 'refused', detail: `${bad} is in a range fetching may not reach` };
-    const address = addresses[0]!;
+    return { address: addresses[0]! };
+  }
+
+  /**
+   * TFTP read (RFC 1350): RRQ "file\0octet\0" to the server's port; it answers from a new port with
+   * DATA blocks of 512 bytes (opcode 3, block number), each acknowledged (opcode 4); a short block
+   * ends the transfer, ERROR (opcode 5) aborts it. Over max_bytes the transfer is abandoned and cut.
+   */
+  private async tftp(u: URL, deadline: number): Promise<FetchResult> {
+    const vetted = await this.vet(u, deadline);
+    if (!('address' in vetted)) return vetted;
+    const address = vetted.address;
+    const file = decodeURIComponent(u.pathname.replace(/^\//, '')).slice(0, 255);
+    const port = u.port ? Number(u.port) : 69;
+    return new Promise((resolve) => {
+      const sock = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let expected = 1;
+      let peer: { port: number } | undefined;
+      let done = false;
+      const finish = (r: FetchResult): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        sock.close();
+        resolve(r);
+      };
+      const timer = setTimeout(() => finish({ ok: false, error: 'timeout', detail: 'time limit reached' }), Math.max(1, deadline - this.now()));
+      timer.unref();
+      const ack = (block: number, to: number): void => {
+        const b = Buffer.alloc(4);
+        b.writeUInt16BE(4, 0);
+        b.writeUInt16BE(block & 0xffff, 2);
+        sock.send(b, to, address);
+      };
+      sock.on('error', () => finish({ ok: false, error: 'connect', detail: 'tftp socket error' }));
+      sock.on('message', (msg, rinfo) => {
+        if (rinfo.address.replace(/^::ffff:/, '') !== address.replace(/^::ffff:/, '') || msg.length < 4) return;
+        if (peer && rinfo.port !== peer.port) return;
+        peer ??= { port: rinfo.port };
+        const op = msg.readUInt16BE(0);
+        if (op === 5) return finish({ ok: false, error: 'http', detail: `tftp error ${msg.readUInt16BE(2)}: ${msg.subarray(4, 100).toString('latin1').replace(/\0.*$/s, '')}`, status: msg.readUInt16BE(2) });
+        if (op !== 3) return;
+        const block = msg.readUInt16BE(2);
+        if (block !== (expected & 0xffff)) {
+          ack(block, rinfo.port);
+          return;
+        }
+        const data = msg.subarray(4);
+        const room = this.policy.maxBytes - size;
+        if (data.length > room) {
+          chunks.push(data.subarray(0, room));
+          size += room;
+          const err = Buffer.concat([Buffer.from([0, 5, 0, 3]), Buffer.from('Disk full\0')]);
+          sock.send(err, rinfo.port, address);
+          return finish({ ok: true, data: Buffer.concat(chunks), truncated: true, status: 0, finalUrl: u.toString(), address });
+        }
+        chunks.push(Buffer.from(data));
+        size += data.length;
+        ack(block, rinfo.port);
+        expected++;
+        if (data.length < 512) finish({ ok: true, data: Buffer.concat(chunks), truncated: false, status: 0, finalUrl: u.toString(), address });
+      });
+      const rrq = Buffer.concat([Buffer.from([0, 1]), Buffer.from(`${file}\0octet\0`, 'latin1')]);
+      sock.send(rrq, port, address, (err) => {
+        if (err) finish({ ok: false, error: 'connect', detail: err.message });
+      });
+    });
+  }
+
+  private async once(u: URL, deadline: number): Promise<FetchResult | { ok: true; redirect: string; status: number }> {
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const vetted = await this.vet(u, deadline);
+    if (!('address' in vetted)) return vetted;
+    const address = vetted.address;
     const remaining = deadline - this.now();
     if (remaining <= 0) return { ok: false, error: 'timeout', detail: 'time limit reached' };
     return new Promise((resolve) => {

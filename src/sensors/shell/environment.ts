@@ -17,6 +17,9 @@ import { generateProfile, type SystemProfile } from './profile.js';
 import type { CommandDef } from './types.js';
 import type { BaseFs, OverlayQuota } from './vfs.js';
 
+/** Source addresses whose changed passwords are remembered. */
+export const MAX_CHANGED_SOURCES = 10_000;
+
 export interface ShellEnvironmentOptions {
   dataDir: string;
   sensor: string;
@@ -44,6 +47,8 @@ export class ShellEnvironment {
   readonly quota: OverlayQuota;
   readonly recordingDir: string | undefined;
   readonly recordingMaxBytes: number;
+  /** Passwords attackers set with passwd/chpasswd, per source address, so logging in with them works. */
+  private readonly changed = new Map<string, Map<string, string>>();
 
   constructor(readonly opts: ShellEnvironmentOptions) {
     const shellDir = join(opts.dataDir, 'shell');
@@ -74,6 +79,21 @@ export class ShellEnvironment {
     );
     this.recordingDir = opts.recording.enabled ? join(opts.dataDir, 'recordings') : undefined;
     this.recordingMaxBytes = opts.recording.max_bytes;
+  }
+
+  /** Remembers that the attacker at SRC set USER's password (bounded: oldest addresses dropped first). */
+  passwordChanged(src: string, user: string, password: string): void {
+    let m = this.changed.get(src);
+    if (!m) {
+      if (this.changed.size >= MAX_CHANGED_SOURCES) this.changed.delete(this.changed.keys().next().value as string);
+      this.changed.set(src, (m = new Map()));
+    }
+    if (m.size < 32 || m.has(user)) m.set(user.slice(0, 256), password.slice(0, 1024));
+  }
+
+  /** Whether SRC set USER's password to PASSWORD in an earlier session (a real server would now accept it). */
+  acceptsChangedPassword(src: string, user: string, password: string): boolean {
+    return this.changed.get(src)?.get(user) === password;
   }
 
   /** Announces the planted honeytokens (once per start; consumers de-duplicate by token_id). */

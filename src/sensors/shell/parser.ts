@@ -61,13 +61,19 @@ export interface GroupCommand {
   body: List;
   redirs: Redir[];
 }
+export interface CaseCommand {
+  kind: 'case';
+  word: Word;
+  arms: { patterns: Word[]; body: List }[];
+  redirs: Redir[];
+}
 export interface FunctionDef {
   kind: 'function';
   name: string;
   body: Command;
   redirs: Redir[];
 }
-export type Command = SimpleCommand | IfCommand | ForCommand | WhileCommand | GroupCommand | FunctionDef;
+export type Command = SimpleCommand | IfCommand | ForCommand | WhileCommand | GroupCommand | CaseCommand | FunctionDef;
 export interface Pipeline {
   negate: boolean;
   cmds: Command[];
@@ -90,7 +96,7 @@ class Stop {
 }
 
 const RESERVED = new Set(['if', 'then', 'elif', 'else', 'fi', 'for', 'in', 'do', 'done', 'while', 'until', '{', '}', '!', 'case', 'esac', 'function']);
-const TERMINATORS = new Set(['then', 'elif', 'else', 'fi', 'do', 'done', '}']);
+const TERMINATORS = new Set(['then', 'elif', 'else', 'fi', 'do', 'done', '}', 'esac']);
 const META = new Set([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')']);
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -231,6 +237,8 @@ class Parser {
       if (this.i >= this.s.length) break;
       const c = this.ch;
       if (c === ')') break;
+      // ";;" ends a case arm; anywhere else the caller reports it.
+      if (c === ';' && this.s[this.i + 1] === ';') break;
       const kw = this.peekLiteral();
       if (kw !== undefined && TERMINATORS.has(kw)) break;
       if (c === ';' || c === '&' || c === '|') throw new Stop('malformed', `syntax error near unexpected token \`${this.tokenHere()}'`);
@@ -242,6 +250,9 @@ class Parser {
         this.i++;
       } else if (this.ch === ';' && this.s[this.i + 1] !== ';') {
         this.i++;
+      } else if (this.ch === ';') {
+        items.push({ cmd, bg });
+        break;
       } else if (this.ch === '\n') {
         // handled by skipNewlines
       } else if (this.i < this.s.length && this.ch !== ')' && !TERMINATORS.has(this.peekLiteral() ?? '')) {
@@ -335,6 +346,7 @@ class Parser {
         return { kind: 'function', name: name.replace(/\(\)$/, ''), body, redirs: [] };
       }
       case 'case':
+        return this.enter(() => this.parseCase());
       case 'esac':
         throw new Stop('malformed', `syntax error near unexpected token \`${kw}'`);
       case 'then':
@@ -348,6 +360,54 @@ class Parser {
         throw new Stop('malformed', `syntax error near unexpected token \`${kw}'`);
     }
     return this.parseSimple();
+  }
+
+  private parseCase(): CaseCommand {
+    this.expectKeyword('case');
+    this.skipBlanks();
+    const c = this.ch;
+    if (c === undefined || c === '\n') throw c === undefined ? new Stop('incomplete', 'case') : new Stop('malformed', "syntax error near unexpected token `newline'");
+    const word = this.readWord();
+    this.skipNewlines();
+    this.expectKeyword('in');
+    const arms: CaseCommand['arms'] = [];
+    for (;;) {
+      this.skipNewlines();
+      if (this.i >= this.s.length) throw new Stop('incomplete', 'case');
+      if (this.peekLiteral() === 'esac') break;
+      if (this.ch === '(') this.i++;
+      const patterns: Word[] = [];
+      for (;;) {
+        this.skipBlanks();
+        const d = this.ch;
+        if (d === undefined) throw new Stop('incomplete', 'case pattern');
+        if (d === ')' || d === '|' || d === '\n' || d === ';' || d === '&' || d === '<' || d === '>' || d === '(') throw new Stop('malformed', `syntax error near unexpected token \`${d === '\n' ? 'newline' : d}'`);
+        patterns.push(this.readWord());
+        this.skipBlanks();
+        if (this.ch === '|') {
+          this.i++;
+          continue;
+        }
+        if (this.ch === ')') {
+          this.i++;
+          break;
+        }
+        if (this.i >= this.s.length) throw new Stop('incomplete', 'case pattern');
+        throw new Stop('malformed', `syntax error near unexpected token \`${this.tokenHere()}'`);
+      }
+      const body = this.parseList(true);
+      arms.push({ patterns, body });
+      this.skipNewlines();
+      if (this.s.startsWith(';;', this.i)) {
+        this.i += 2;
+        continue;
+      }
+      if (this.peekLiteral() === 'esac') break;
+      if (this.i >= this.s.length) throw new Stop('incomplete', 'case');
+      throw new Stop('malformed', `syntax error near unexpected token \`${this.tokenHere()}'`);
+    }
+    this.expectKeyword('esac');
+    return { kind: 'case', word, arms, redirs: this.parseTrailingRedirs() };
   }
 
   private parseIf(): IfCommand {
@@ -422,6 +482,9 @@ class Parser {
   }
 
   private tryRedir(): Redir | undefined {
+    const c0 = this.s.charCodeAt(this.i);
+    // Only "<", ">", "&" or a digit can start a redirection: skip the regex for everything else.
+    if (c0 !== 60 && c0 !== 62 && c0 !== 38 && !(c0 >= 48 && c0 <= 57)) return undefined;
     const m = /^(\d{1,2})?(&>>|&>|>>|>&|>\||<<<|<<-|<<|<&|<>|>|<)/.exec(this.s.slice(this.i, this.i + 6));
     if (!m) return undefined;
     if (m[2] === '&>' || m[2] === '&>>') {

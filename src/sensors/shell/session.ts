@@ -42,6 +42,19 @@ export interface ShellSessionOptions {
   tty?: string;
   /** The protocol name used in the recording title. */
   protocol: string;
+  /**
+   * A recording shared by every channel of one connection (SSH opens one per exec); its owner closes
+   * it. Without one, the session records into its own file when recording is on.
+   */
+  recorder?: AsciicastRecorder;
+  /** False for sessions that are not terminals (SFTP): nothing is recorded. */
+  record?: boolean;
+}
+
+/** The recording for one connection, made by the first channel that needs it. */
+export function connectionRecorder(env: ShellEnvironment, emitter: SessionEmitter, width: number, height: number, title: string, term?: string): AsciicastRecorder | undefined {
+  if (!env.recordingDir) return undefined;
+  return new AsciicastRecorder({ dir: env.recordingDir, session: emitter.session, width: width || 80, height: height || 24, maxBytes: env.recordingMaxBytes, title, ...(term ? { env: { TERM: term } } : {}) });
 }
 
 export class ShellSession {
@@ -51,6 +64,7 @@ export class ShellSession {
   private readonly io: SessionIo;
   private readonly src: string;
   private recorder: AsciicastRecorder | undefined;
+  private readonly ownsRecorder: boolean;
   private line = '';
   private cont = '';
   private histIndex = -1;
@@ -76,6 +90,7 @@ export class ShellSession {
     const hooks: ShellHooks = {
       fileWritten: (path, data, how) => this.noteWrite(path, data, how),
       download: (req) => this.download(req),
+      passwordChanged: (user, password) => o.env.passwordChanged(this.src, user, password),
     };
     this.shell = new Shell({
       profile: o.env.profile,
@@ -86,9 +101,11 @@ export class ShellSession {
       terminal: { width: o.width || 80, height: o.height || 24, interactive: o.pty, tty: o.tty ?? '/dev/pts/0', remoteIp: this.src, loginMs: this.loginMs },
       readLine: (prompt, echo) => this.readLine(prompt, echo),
       history: user.uid === 0 ? [...o.env.rootHistory] : [],
-      ...(o.clientEnv ? { env: filterEnv(o.clientEnv) } : {}),
+      env: { ...filterEnv(o.clientEnv ?? {}), ...(o.term ? { TERM: o.term.slice(0, 64) } : {}) },
     });
-    if (o.env.recordingDir) {
+    this.ownsRecorder = !o.recorder;
+    if (o.recorder) this.recorder = o.recorder;
+    else if (o.env.recordingDir && o.record !== false) {
       this.recorder = new AsciicastRecorder({
         dir: o.env.recordingDir,
         session: o.emitter.session,
@@ -358,7 +375,7 @@ export class ShellSession {
     }
     this.flushCaptures();
     this.env.overlays.release(this.src);
-    await this.recorder?.close();
+    if (this.ownsRecorder) await this.recorder?.close();
     this.recorder = undefined;
   }
 

@@ -226,6 +226,9 @@ export class Shell implements ShellApi {
         case 'for':
           walk(c.body);
           return;
+        case 'case':
+          c.arms.forEach((a) => walk(a.body));
+          return;
         case 'while':
           walk(c.cond);
           walk(c.body);
@@ -382,6 +385,16 @@ export class Shell implements ShellApi {
             this.env.clear();
             for (const [k, v] of saved.env) this.env.set(k, v);
           }
+        }
+        case 'case': {
+          const subject = (await this.expandWord(c.word, rio, f, false)).join(' ');
+          for (const arm of c.arms) {
+            for (const pw of arm.patterns) {
+              const pat = (await this.expandWord(pw, rio, f, false)).join(' ');
+              if (globToRegExp(pat).test(subject)) return this.runList(arm.body, rio, f);
+            }
+          }
+          return (this.lastStatus = 0);
         }
         case 'if': {
           for (const b of c.branches) {

@@ -4,7 +4,8 @@
 import type { ServerChannel, Session } from 'ssh2';
 import type { ConnectionContext } from '../runtime/listener.js';
 import type { ShellEnvironment } from '../shell/environment.js';
-import { ShellSession } from '../shell/session.js';
+import { connectionRecorder, ShellSession } from '../shell/session.js';
+import type { AsciicastRecorder } from '../runtime/recording.js';
 import { ScpSink } from './scp-sink.js';
 import { serveSftp } from './sftp-server.js';
 
@@ -19,7 +20,19 @@ interface Guard {
   <A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
 }
 
-export function handleSessionChannel(session: Session, ctx: ConnectionContext, env: ShellEnvironment, username: string, guard: Guard, maxCommandChars: number): void {
+/** What the session channels of one SSH connection share: its one recording. */
+export interface ConnectionShare {
+  recorder?: AsciicastRecorder | undefined;
+}
+
+/** Makes the per-connection share, closing its recording when the connection ends. */
+export function connectionShare(ctx: ConnectionContext): ConnectionShare {
+  const share: ConnectionShare = {};
+  ctx.socket.once('close', () => void share.recorder?.close());
+  return share;
+}
+
+export function handleSessionChannel(session: Session, ctx: ConnectionContext, env: ShellEnvironment, username: string, guard: Guard, maxCommandChars: number, share: ConnectionShare = {}): void {
   let pty: { width: number; height: number; term: string } | undefined;
   const clientEnv: Record<string, string> = {};
   let envCount = 0;
@@ -27,7 +40,9 @@ export function handleSessionChannel(session: Session, ctx: ConnectionContext, e
   let ended = false;
 
   const makeShell = (ch: ServerChannel, withPty: boolean): ShellSession => {
+    share.recorder ??= connectionRecorder(env, ctx.emitter, pty?.width ?? 80, pty?.height ?? 24, `ssh ${username}@${env.profile.hostname} from ${ctx.emitter.identity.src_ip}`, pty?.term);
     const s = new ShellSession({
+      ...(share.recorder ? { recorder: share.recorder } : {}),
       env,
       emitter: ctx.emitter,
       username,
@@ -148,9 +163,23 @@ export function handleSessionChannel(session: Session, ctx: ConnectionContext, e
     guard((accept: () => import('ssh2').SFTPWrapper) => {
       const sftp = accept();
       // SFTP needs the attacker's filesystem view, but no terminal.
-      const s = new ShellSession({ env, emitter: ctx.emitter, username, pty: false, width: 80, height: 24, protocol: 'sftp', io: { write: () => {}, close: () => {} } });
+      // SFTP is not a terminal: nothing to record.
+      const s = new ShellSession({ env, emitter: ctx.emitter, username, pty: false, width: 80, height: 24, protocol: 'sftp', record: false, io: { write: () => {}, close: () => {} } });
       shell = s;
       sftp.on('close', () => void finish());
+      // The client's EOF ends the subsystem: sftp-server exits with status 0, which OpenSSH's scp checks.
+      sftp.on('end', () => {
+        const raw = sftp as unknown as { _protocol?: { exitStatus?(chan: number, status: number): void; channelEOF?(chan: number): void }; outgoing?: { id: number; state: string } };
+        try {
+          if (raw.outgoing?.state === 'open') {
+            raw._protocol?.exitStatus?.(raw.outgoing.id, 0);
+            raw._protocol?.channelEOF?.(raw.outgoing.id);
+          }
+        } catch {
+          /* the channel is already gone */
+        }
+        sftp.end();
+      });
       serveSftp(sftp, s, (u) => upload(ctx, env, u.path, u.data, u.truncated));
     }),
   );

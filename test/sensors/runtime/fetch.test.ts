@@ -1,0 +1,126 @@
+// The fetch policy, against HTTP servers this test runs on 127.0.0.1 (the only place it fetches).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_FETCH_POLICY, Fetcher } from '../../../src/sensors/runtime/fetch.js';
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; base: string }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+const noDns = async (host: string): Promise<string[]> => {
+  throw new Error(`the test must not resolve ${host}`);
+};
+
+test('disabled by default: nothing is contacted and no name is resolved', async () => {
+  let resolved = 0;
+  const f = new Fetcher(DEFAULT_FETCH_POLICY, async () => {
+    resolved++;
+    return ['127.0.0.1'];
+  });
+  const r = await f.fetch('http://malware.invalid/x.sh', '198.51.100.1');
+  assert.deepEqual([r.ok, r.ok ? '' : r.error, resolved], [false, 'disabled', 0]);
+});
+
+test('loopback, private and link-local targets are refused unless a configured range allows them', async () => {
+  let hits = 0;
+  const { server, base } = await serve((_q, res) => {
+    hits++;
+    res.end('ok');
+  });
+  try {
+    const strict = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, perSourcePerMinute: 100 }, noDns);
+    for (const url of [`${base}/a`, 'http://10.1.2.3/a', 'http://192.168.1.1/a', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/a', 'http://[::ffff:127.0.0.1]/a', 'http://0.0.0.0/a']) {
+      const r = await strict.fetch(url, '198.51.100.1');
+      assert.equal(r.ok ? 'ok' : r.error, 'refused', url);
+    }
+    // A name that resolves to loopback is refused too (the resolver is the test's, no DNS).
+    const sneaky = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true }, async () => ['127.0.0.1']);
+    const viaName = await sneaky.fetch(`http://evil.test:${new URL(base).port}/a`, '198.51.100.1');
+    assert.equal(viaName.ok ? 'ok' : viaName.error, 'refused');
+    assert.equal(hits, 0);
+    const allowed = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['127.0.0.0/8'] }, noDns);
+    const r = await allowed.fetch(`${base}/a`, '198.51.100.1');
+    assert.ok(r.ok);
+    assert.equal(hits, 1);
+  } finally {
+    server.close();
+  }
+});
+
+test('a body over max_bytes is cut and reported truncated; time and rate limits hold', async () => {
+  const { server, base } = await serve((req, res) => {
+    if (req.url === '/slow') return void setTimeout(() => res.end('late'), 3000);
+    if (req.url === '/redirect') {
+      res.writeHead(302, { location: 'http://10.0.0.1/x' });
+      return void res.end();
+    }
+    res.end(Buffer.alloc(100_000, 65));
+  });
+  try {
+    const f = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['127.0.0.0/8'], maxBytes: 10_000, timeoutMs: 500, perSourcePerMinute: 3 }, noDns);
+    const big = await f.fetch(`${base}/big`, '198.51.100.2');
+    assert.ok(big.ok && big.truncated && big.data.length === 10_000);
+    const slow = await f.fetch(`${base}/slow`, '198.51.100.2');
+    assert.equal(slow.ok ? 'ok' : slow.error, 'timeout');
+    const redirect = await f.fetch(`${base}/redirect`, '198.51.100.2');
+    assert.equal(redirect.ok ? 'ok' : redirect.error, 'refused', 'a redirect to a private address is checked again');
+    const limited = await f.fetch(`${base}/big`, '198.51.100.2');
+    assert.equal(limited.ok ? 'ok' : limited.error, 'rate');
+    const other = await f.fetch(`${base}/big`, '198.51.100.3');
+    assert.ok(other.ok, 'the rate limit is per source');
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test('tftp:// is fetched over TFTP (RFC 1350) from a loopback server the test runs, under the same policy', async () => {
+  const { createSocket } = await import('node:dgram');
+  const file = Buffer.alloc(1300);
+  for (let i = 0; i < file.length; i++) file[i] = (i * 7) & 0xff;
+  const server = createSocket('udp4');
+  let requests = 0;
+  const transfers: ReturnType<typeof createSocket>[] = [];
+  server.on('message', (msg, rinfo) => {
+    if (msg.readUInt16BE(0) !== 1) return;
+    requests++;
+    // Answer from a fresh port, as TFTP servers do.
+    const t = createSocket('udp4');
+    transfers.push(t);
+    let block = 1;
+    const send = (): void => {
+      const data = file.subarray((block - 1) * 512, block * 512);
+      const pkt = Buffer.concat([Buffer.from([0, 3, block >> 8, block & 255]), data]);
+      t.send(pkt, rinfo.port, rinfo.address);
+    };
+    t.on('message', (ack) => {
+      if (ack.readUInt16BE(0) !== 4 || ack.readUInt16BE(2) !== block) return;
+      if ((block - 1) * 512 + 512 > file.length) return;
+      block++;
+      send();
+    });
+    t.bind(0, '127.0.0.1', send);
+  });
+  await new Promise<void>((r) => server.bind(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const ok = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['127.0.0.0/8'] }, noDns);
+    const r = await ok.fetch(`tftp://127.0.0.1:${port}/bins.sh`, '198.51.100.9');
+    assert.ok(r.ok, JSON.stringify(r));
+    if (r.ok) assert.deepEqual(r.data, file);
+    const cut = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['127.0.0.0/8'], maxBytes: 700 }, noDns);
+    const c = await cut.fetch(`tftp://127.0.0.1:${port}/bins.sh`, '198.51.100.9');
+    assert.ok(c.ok && c.truncated && c.data.length === 700);
+    const strict = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true }, noDns);
+    const refused = await strict.fetch(`tftp://127.0.0.1:${port}/bins.sh`, '198.51.100.9');
+    assert.equal(refused.ok ? 'ok' : refused.error, 'refused');
+    assert.equal(requests, 2);
+  } finally {
+    server.close();
+    for (const t of transfers) t.close();
+  }
+});
