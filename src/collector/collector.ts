@@ -10,7 +10,7 @@ import type { EnrichmentStage } from './enrichment.js';
 /** Events per transaction. */
 export const MAX_BATCH = 1000;
 /** How long an event may wait before its batch is written. Bounds what a crash can lose. */
-export const FLUSH_INTERVAL_MS = 20;
+export const FLUSH_INTERVAL_MS = 50;
 /** Longest pause between retries after a store fault. */
 export const MAX_RETRY_DELAY_MS = 5000;
 

@@ -30,6 +30,9 @@ interface Row {
   source: string | null;
 }
 
+/** Rows per multi-row INSERT (12 parameters each, far below SQLite's limit of 32766). */
+export const INSERT_ROWS = 32;
+
 export interface SqliteStoreOptions {
   readonly?: boolean;
 }
@@ -38,6 +41,7 @@ export class SqliteStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly insertOne: Database.Statement;
+  private readonly insertChunk: Database.Statement;
   private readonly insertMany: (events: readonly ApiaryEvent[]) => number;
 
   constructor(readonly path: string, opts: SqliteStoreOptions = {}) {
@@ -55,14 +59,26 @@ export class SqliteStore implements EventStore {
       if (err instanceof ApiaryError) throw err;
       throw new ApiaryError('APIARY_STORE_OPEN', `cannot open the SQLite store at ${path}: ${(err as Error).message}; check store.sqlite.path and its directory's permissions`);
     }
-    this.insertOne = this.db.prepare(
-      `INSERT OR IGNORE INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const insertSql = (rows: number): string =>
+      `INSERT OR IGNORE INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+    this.insertOne = this.db.prepare(insertSql(1));
+    // Many rows per statement: one call into SQLite per INSERT_ROWS events instead of one per event.
+    this.insertChunk = this.db.prepare(insertSql(INSERT_ROWS));
+    const params = (e: ApiaryEvent, out: unknown[]): void => {
+      out.push(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload), e.source === undefined ? null : JSON.stringify(e.source));
+    };
     this.insertMany = this.db.transaction((events: readonly ApiaryEvent[]) => {
       let n = 0;
-      for (const e of events) {
-        n += this.insertOne.run(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload), e.source === undefined ? null : JSON.stringify(e.source)).changes;
+      let i = 0;
+      for (; i + INSERT_ROWS <= events.length; i += INSERT_ROWS) {
+        const values: unknown[] = [];
+        for (let k = i; k < i + INSERT_ROWS; k++) params(events[k]!, values);
+        n += this.insertChunk.run(...values).changes;
+      }
+      for (; i < events.length; i++) {
+        const values: unknown[] = [];
+        params(events[i]!, values);
+        n += this.insertOne.run(...values).changes;
       }
       return n;
     });
