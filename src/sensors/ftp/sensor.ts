@@ -3,14 +3,13 @@
 // data connections work, and an active-mode PORT/EPRT to a third host is recorded as an FTP bounce
 // attempt and never connected. Every command is recorded.
 import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
-import type { FtpServiceConfig, ListenAddress } from '../../config/schema.js';
-import { parseListenAddress } from '../../config/schema.js';
+import type { FtpServiceConfig } from '../../config/schema.js';
 import { normaliseIp } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
 import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { storeUpload, UploadBuffer } from '../runtime/capture.js';
-import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
+import { startTcpService, tcpServiceOptions, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import { decodeEprtArg, decodeLine, decodePortArg, encodePasv, MAX_LINE_BYTES, type FtpCommand, type HostPort } from './command.js';
 import { buildFakeTree, listLine, lookup, mdtm, resolvePath, type FakeDir } from './fake-tree.js';
 
@@ -31,15 +30,7 @@ const ANONYMOUS_USERS = new Set(['anonymous', 'ftp']);
 export async function startFtpSensor(cfg: FtpServiceConfig, deps: FtpSensorDeps): Promise<RunningService> {
   const tree = buildFakeTree(deps.honeytokens, 'files.localdomain');
   return startTcpService({
-    name: 'ftp',
-    protocol: 'ftp',
-    sensor: deps.sensor,
-    addresses: cfg.listen.map((a) => parseListenAddress(a) as ListenAddress),
-    sink: deps.sink,
-    gate: deps.gate,
-    log: deps.log.child({ service: 'ftp' }),
-    idleTimeoutMs: cfg.idle_timeout_s * 1000,
-    sessionTimeoutMs: cfg.session_timeout_s * 1000,
+    ...tcpServiceOptions('ftp', cfg, deps),
     onConnection(ctx) {
       new FtpSession(ctx, cfg, deps, tree).start();
     },

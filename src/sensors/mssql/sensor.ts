@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { parseListenAddress, type ListenAddress, type MssqlServiceConfig } from '../../config/schema.js';
 import type { EventSink } from '../../events/emitter.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
-import { startTcpService, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import { startTcpService, tcpServiceOptions, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { Database } from '../sql/decoy-data.js';
 import type { DecoyState } from '../sql/decoy-state.js';
 import type { DataView } from '../sql/engine.js';
@@ -81,21 +81,12 @@ export function mssqlVariables(cfg: MssqlServiceConfig): Record<string, string> 
 }
 
 export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSensorDeps): Promise<RunningService[]> {
-  const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
   const version = parseServerVersion(cfg.version);
   const variables = mssqlVariables(cfg);
   const payloads = fromQuarantine(deps.capture.quarantine);
   let spid = 51 + Math.floor(Math.random() * 20);
   const tcp = await startTcpService({
-    name: 'mssql',
-    protocol: 'mssql',
-    sensor: deps.sensor,
-    addresses,
-    sink: deps.sink,
-    gate: deps.gate,
-    log: deps.log.child({ service: 'mssql' }),
-    idleTimeoutMs: cfg.idle_timeout_s * 1000,
-    sessionTimeoutMs: cfg.session_timeout_s * 1000,
+    ...tcpServiceOptions('mssql', cfg, deps),
     onConnection(ctx) {
       const src = ctx.emitter.identity.src_ip;
       spid = spid >= 32_000 ? 51 : spid + 1;

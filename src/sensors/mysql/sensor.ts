@@ -5,11 +5,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ApiaryError } from '../../errors/errors.js';
-import { parseListenAddress, type ListenAddress, type MysqlServiceConfig } from '../../config/schema.js';
+import type { MysqlServiceConfig } from '../../config/schema.js';
 import { COMMON_PASSWORDS } from '../../config/common-passwords.js';
 import type { EventSink } from '../../events/emitter.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
-import { startTcpService, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import { startTcpService, tcpServiceOptions, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { DecoyState } from '../sql/decoy-state.js';
 import { fetchAndRecord, type Capture } from '../runtime/capture.js';
 import { fromQuarantine } from '../sql/payload-store.js';
@@ -119,7 +119,6 @@ export function loadOrCreateRsaKey(dir: string): { privateKey: KeyObject; public
 }
 
 export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSensorDeps): Promise<RunningService> {
-  const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
   // caching_sha2_password full authentication needs an RSA key pair (mysqld makes one at first start too).
   const plugin = authPluginFor(cfg);
   const rsaKey = plugin === 'caching_sha2_password' ? loadOrCreateRsaKey(deps.keyDir) : undefined;
@@ -128,15 +127,7 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
   const varsByPort = new Map<number, Record<string, string>>();
   let nextConnectionId = 1000 + Math.floor(Math.random() * 40_000);
   return startTcpService({
-    name: 'mysql',
-    protocol: 'mysql',
-    sensor: deps.sensor,
-    addresses,
-    sink: deps.sink,
-    gate: deps.gate,
-    log: deps.log.child({ service: 'mysql' }),
-    idleTimeoutMs: cfg.idle_timeout_s * 1000,
-    sessionTimeoutMs: cfg.session_timeout_s * 1000,
+    ...tcpServiceOptions('mysql', cfg, deps),
     onConnection(ctx) {
       const port = ctx.socket.localPort ?? 3306;
       let variables = varsByPort.get(port);

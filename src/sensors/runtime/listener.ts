@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Payload } from '../../events/catalogue.js';
 import { createSessionEmitter, normaliseIp, type EventSink, type SessionEmitter } from '../../events/emitter.js';
 import { ApiaryError } from '../../errors/errors.js';
-import type { ListenAddress } from '../../config/schema.js';
+import { parseListenAddress, type ListenAddress } from '../../config/schema.js';
 
 type CloseReason = Payload<'connection.close'>['reason'];
 
@@ -105,6 +105,36 @@ export interface RunningService {
   /** Stops listening, ends open connections (recording their close) and waits for them. */
   close(): Promise<void>;
   readonly openConnections: number;
+}
+
+/** What every TCP sensor's config has: where it listens and its connection time limits. */
+export interface TcpServiceConfig {
+  listen: readonly string[];
+  idle_timeout_s: number;
+  session_timeout_s: number;
+}
+
+/** What every TCP sensor is given to run. */
+export interface TcpServiceDeps {
+  sensor: string;
+  sink: EventSink;
+  gate: ConnectionGate;
+  log: Logger;
+}
+
+/** The listener options a sensor NAME gets from its config and deps (protocol = NAME). */
+export function tcpServiceOptions(name: string, cfg: TcpServiceConfig, deps: TcpServiceDeps): Omit<TcpServiceOptions, 'onConnection'> {
+  return {
+    name,
+    protocol: name,
+    sensor: deps.sensor,
+    addresses: cfg.listen.map((a) => parseListenAddress(a) as ListenAddress),
+    sink: deps.sink,
+    gate: deps.gate,
+    log: deps.log.child({ service: name }),
+    idleTimeoutMs: cfg.idle_timeout_s * 1000,
+    sessionTimeoutMs: cfg.session_timeout_s * 1000,
+  };
 }
 
 export async function startTcpService(opts: TcpServiceOptions): Promise<RunningService> {

@@ -4,14 +4,13 @@ import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
-import type { SshServiceConfig, ListenAddress } from '../../config/schema.js';
-import { parseListenAddress } from '../../config/schema.js';
+import type { SshServiceConfig } from '../../config/schema.js';
 import type { EventSink } from '../../events/emitter.js';
 import type { Payload } from '../../events/catalogue.js';
 import { hexSample } from '../../wire/reader.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
-import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import { startTcpService, tcpServiceOptions, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { Logger } from 'pino';
 import { decodeClientHello, hassh, MAX_HELLO_BYTES } from './hello-codec.js';
 import type { ShellEnvironment } from '../shell/environment.js';
@@ -67,17 +66,8 @@ export async function startSshSensor(cfg: SshServiceConfig, deps: SshSensorDeps)
   });
   server.on('error', (err: Error) => deps.log.warn({ err }, 'ssh server error'));
 
-  const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
   return startTcpService({
-    name: 'ssh',
-    protocol: 'ssh',
-    sensor: deps.sensor,
-    addresses,
-    sink: deps.sink,
-    gate: deps.gate,
-    log: deps.log.child({ service: 'ssh' }),
-    idleTimeoutMs: cfg.idle_timeout_s * 1000,
-    sessionTimeoutMs: cfg.session_timeout_s * 1000,
+    ...tcpServiceOptions('ssh', cfg, deps),
     onConnection(ctx) {
       splitAfterIdent(ctx.socket);
       tapHello(ctx);

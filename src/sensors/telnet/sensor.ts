@@ -3,12 +3,11 @@
 // hands the connection to the same fake shell as SSH. Terminal size, type and environment are
 // recorded; bytes that do not parse are recorded as protocol.malformed.
 import type { Logger } from 'pino';
-import type { TelnetServiceConfig, ListenAddress } from '../../config/schema.js';
-import { parseListenAddress } from '../../config/schema.js';
+import type { TelnetServiceConfig } from '../../config/schema.js';
 import type { EventSink } from '../../events/emitter.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
-import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import { startTcpService, tcpServiceOptions, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { ShellEnvironment } from '../shell/environment.js';
 import { ShellSession } from '../shell/session.js';
 import { hexSample } from '../../wire/reader.js';
@@ -31,17 +30,8 @@ export const MAX_NEGOTIATIONS = 200;
 export const NEGOTIATION_WAIT_MS = 400;
 
 export async function startTelnetSensor(cfg: TelnetServiceConfig, deps: TelnetSensorDeps): Promise<RunningService> {
-  const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
   return startTcpService({
-    name: 'telnet',
-    protocol: 'telnet',
-    sensor: deps.sensor,
-    addresses,
-    sink: deps.sink,
-    gate: deps.gate,
-    log: deps.log.child({ service: 'telnet' }),
-    idleTimeoutMs: cfg.idle_timeout_s * 1000,
-    sessionTimeoutMs: cfg.session_timeout_s * 1000,
+    ...tcpServiceOptions('telnet', cfg, deps),
     onConnection(ctx) {
       new TelnetConnection(ctx, cfg, deps).start();
     },
