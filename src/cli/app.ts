@@ -129,8 +129,12 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
     }
   } catch (err) {
     for (const d of decoyStates) d.stop();
+    clearInterval(leaseTimer);
+    clearTimeout(trackTimer);
     await Promise.all(services.map((s) => s.close()));
     await collector.close();
+    clearTimeout(trackTimer);
+    await tracker.catchUp().catch(() => {});
     await store.close();
     throw err;
   }

@@ -22,7 +22,7 @@ export function loadOrCreateHostKeys(dir: string): Buffer<ArrayBuffer>[] {
     const path = join(dir, file);
     try {
       if (!existsSync(path)) {
-        const pair = ssh2.utils.generateKeyPairSync(type, opts as never);
+        const pair = generateParseable(type, opts);
         writeFileSync(path, pair.private, { mode: 0o600 });
         writeFileSync(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
         chmodSync(path, 0o600);
@@ -35,4 +35,18 @@ export function loadOrCreateHostKeys(dir: string): Buffer<ArrayBuffer>[] {
       throw new ApiaryError('APIARY_HOST_KEY', `SSH host key ${path} cannot be read or generated: ${(err as Error).message}; delete it to have a new one generated`);
     }
   });
+}
+
+/** Tries for a key ssh2 can read back (a few ed25519 keys in a thousand that ssh2 writes, it cannot parse). */
+const MAX_KEYGEN_TRIES = 20;
+
+export function generateParseable(type: 'ed25519' | 'ecdsa' | 'rsa', opts: object): { private: string; public: string } {
+  let last: unknown;
+  for (let i = 0; i < MAX_KEYGEN_TRIES; i++) {
+    const pair = ssh2.utils.generateKeyPairSync(type, opts as never);
+    const parsed = ssh2.utils.parseKey(pair.private);
+    if (!(parsed instanceof Error)) return pair;
+    last = parsed;
+  }
+  throw last instanceof Error ? last : new Error('key generation failed');
 }
