@@ -43,7 +43,7 @@ export function loadConfig(file: string | undefined, opts: { checkDataDir?: bool
 /** YAML text -> plain value. An empty file is an empty config. */
 export function parseConfigText(text: string, where = 'config'): unknown {
   try {
-    const v: unknown = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+    const v: unknown = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true, logLevel: 'error' });
     return v ?? {};
   } catch (err) {
     const detail = err instanceof YAMLParseError ? err.message.split('\n')[0] : (err as Error).message;
