@@ -10,6 +10,9 @@ import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
+import { DirectoryQuarantine, PolicyFetcher } from '../sensors/smb/capture.js';
+import { loadIdentity } from '../sensors/smb/identity.js';
+import { startSmbSensor } from '../sensors/smb/sensor.js';
 
 export interface RunningApiary {
   config: Config;
@@ -38,6 +41,14 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
     if (ssh?.enabled) {
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys }));
+    }
+    const smb = config.services.smb;
+    if (smb?.enabled) {
+      const identity = loadIdentity(join(config.data_dir, 'smb-identity.json'), smb);
+      const quarantine = new DirectoryQuarantine(join(config.data_dir, 'quarantine'));
+      const f = smb.fetch;
+      const fetcher = new PolicyFetcher({ enabled: f.enabled, maxBytes: f.max_bytes, timeoutMs: f.timeout_s * 1000, allowPrivate: f.allow_private, perMinute: f.per_minute }, quarantine);
+      services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink: collector, gate, log, identity, quarantine, fetcher })));
     }
   } catch (err) {
     await Promise.all(services.map((s) => s.close()));

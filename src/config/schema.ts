@@ -84,6 +84,61 @@ export const sshService = z
   })
   .strict();
 
+const smbName = (max: number, what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9!#$%&'()^_{}~-]+$/, `${what}: letters, digits and NetBIOS-safe punctuation, no spaces or dots`);
+
+/** The SMB sensor (Windows file sharing on 445 and 139) with DCE/RPC and exploit capture. */
+export const smbService = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Direct SMB (TCP 445). */
+    listen: z.array(listenAddress).min(1).default(['0.0.0.0:445']),
+    /** NetBIOS session service (TCP 139); empty turns it off. */
+    netbios_listen: z.array(listenAddress).default(['0.0.0.0:139']),
+    /** DCE/RPC endpoint mapper (TCP 135); empty turns it off. */
+    epmap_listen: z.array(listenAddress).default([]),
+    /** The computer name; unset picks a random "WIN-XXXXXXXXXXX" once per install (kept in data_dir). */
+    netbios_name: smbName(15, 'netbios_name').optional(),
+    workgroup: smbName(15, 'workgroup').default('WORKGROUP'),
+    /** DNS domain shown in NTLM target info; empty means a workgroup machine. */
+    dns_domain: z.string().max(255).regex(/^[A-Za-z0-9.-]*$/).default(''),
+    /** Windows version to present; unset picks one per install. */
+    os: z.enum(['windows-7', 'windows-2008r2', 'windows-2008']).optional(),
+    /** Override the NativeOS / NativeLanMan strings of the chosen version. */
+    native_os: z.string().min(1).max(128).optional(),
+    native_lanman: z.string().min(1).max(128).optional(),
+    /** 32 hex digits; unset picks a random GUID once per install. */
+    server_guid: z.string().regex(/^[0-9a-fA-F]{32}$/).optional(),
+    /** The writable disk share (besides IPC$, ADMIN$ and C$); files written to it go to quarantine. */
+    share: z
+      .object({ name: smbName(80, 'share.name').default('Public'), comment: z.string().max(256).default(''), writable: z.boolean().default(true) })
+      .strict()
+      .default({}),
+    /** Logons that are neither anonymous nor "guest" succeed as guest (Windows with the guest account on); false answers LOGON_FAILURE. */
+    guest_fallback: z.boolean().default(true),
+    /** Largest file kept from one upload (bytes beyond it are dropped and the upload marked truncated). */
+    max_upload_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** Fetching URLs recovered from shellcode into quarantine; off by default. */
+    fetch: z
+      .object({
+        enabled: z.boolean().default(false),
+        max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+        timeout_s: seconds(30, 600),
+        /** Allow loopback and private targets (tests and lab networks only). */
+        allow_private: z.boolean().default(false),
+        per_minute: z.number().int().min(1).max(10_000).default(20),
+      })
+      .strict()
+      .default({}),
+    idle_timeout_s: seconds(120, 86_400),
+    session_timeout_s: seconds(1800, 86_400),
+  })
+  .strict();
+
 export const limitsSchema = z
   .object({
     /** Open connections one source address may hold across all services. */
@@ -107,7 +162,7 @@ export const configSchema = z
       .strict()
       .default({}),
     auth: z.array(authRule).default(DEFAULT_AUTH_RULES),
-    services: z.object({ ssh: sshService.optional() }).strict().default({}),
+    services: z.object({ ssh: sshService.optional(), smb: smbService.optional() }).strict().default({}),
     limits: limitsSchema.default({}),
     store: z
       .object({ sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}) })
@@ -129,6 +184,7 @@ export type ParsedConfig = z.infer<typeof configSchema>;
 /** The validated config with paths resolved: the store path is always set. */
 export type Config = Omit<ParsedConfig, 'store'> & { store: { sqlite: { path: string } } };
 export type SshServiceConfig = z.infer<typeof sshService>;
+export type SmbServiceConfig = z.infer<typeof smbService>;
 export type AuthRuleConfig = z.infer<typeof authRule>;
 
 /** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data. */

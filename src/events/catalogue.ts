@@ -71,6 +71,12 @@ export const CATALOGUE = {
       key_type: z.string().optional(),
       key_fingerprint: z.string().optional(),
       success: z.boolean(),
+      /** NTLM logons: the domain and workstation the client named. */
+      domain: z.string().optional(),
+      workstation: z.string().optional(),
+      /** NTLM logons: the response as a hashcat line (`user::domain:...`), and which form it is. */
+      ntlm_hash: z.string().optional(),
+      hash_format: z.enum(['netntlmv1', 'netntlmv2']).optional(),
     })
     .strict(),
   /** A command line typed in a shell or sent with exec; `known` is whether the emulation knows it. */
@@ -129,6 +135,28 @@ export const CATALOGUE = {
   /** A port-forwarding (proxy) request, always refused. */
   'tunnel.request': z
     .object({ dst_host: z.string(), dst_port: port, orig_ip: z.string().optional(), orig_port: port.optional(), first_bytes_hex: hex.optional() })
+    .strict(),
+  /** A DCE/RPC bind (one event per presentation context): the interface and whether it was accepted. */
+  'rpc.bind': z
+    .object({
+      interface_uuid: z.string(),
+      interface: z.string().optional(),
+      version: z.number().int().min(0),
+      transfer_syntax: z.string(),
+      accepted: z.boolean(),
+      pipe: z.string().optional(),
+    })
+    .strict(),
+  /** A DCE/RPC request: the interface it was bound to and the operation. */
+  'rpc.request': z
+    .object({
+      interface_uuid: z.string(),
+      interface: z.string().optional(),
+      opnum: z.number().int().min(0),
+      operation: z.string().optional(),
+      stub_size: z.number().int().min(0),
+      pipe: z.string().optional(),
+    })
     .strict(),
   /** Bytes that did not parse as the protocol; `sample_hex` is at most 64 bytes of them. */
   'protocol.malformed': z.object({ reason: z.string(), sample_hex: hex }).strict(),
