@@ -10,10 +10,14 @@ const TOOLS = {
   hydra: 'hydra',
   sshd: 'openssh-server',
   nmap: 'nmap',
+  smbclient: 'smbclient',
+  'impacket-samrdump': 'python3-impacket',
+  smbd: 'samba',
 };
 
 function has(cmd) {
   if (cmd === 'sshd') return existsSync('/usr/sbin/sshd');
+  if (cmd === 'smbd') return existsSync('/usr/sbin/smbd');
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 

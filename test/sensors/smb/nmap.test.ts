@@ -1,0 +1,44 @@
+// Real-tool test: nmap's SMB scripts and version detection against the SMB sensor on 127.0.0.45:445.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApiaryProcess } from '../../helpers/apiary-process.js';
+import { runTool } from '../../helpers/run-tool.js';
+
+const HOST = '127.0.0.45';
+
+test('nmap: ms08-067 and ms17-010 VULNERABLE, consistent OS discovery, protocols, security modes, shares, -sV Windows', async () => {
+  const apiary = await startApiaryProcess({
+    sensor: 'smb-nmap',
+    services: { smb: { listen: [`${HOST}:445`], netbios_listen: [`${HOST}:139`], os: 'windows-2008r2', netbios_name: 'FILESRV07', workgroup: 'ACCOUNTS' } },
+  });
+  try {
+    const scripts = 'smb-vuln-ms08-067,smb-vuln-ms17-010,smb-os-discovery,smb-protocols,smb-security-mode,smb2-security-mode,smb-enum-shares';
+    const r = await runTool('nmap', ['-Pn', '-n', '-p139,445', '-sV', '--script', scripts, HOST], { timeoutMs: 120_000 });
+    const out = r.stdout;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(out, /smb-vuln-ms08-067:\s*\n\|\s+VULNERABLE:[\s\S]*?State: VULNERABLE/);
+    assert.match(out, /smb-vuln-ms17-010:\s*\n\|\s+VULNERABLE:[\s\S]*?State: VULNERABLE/);
+    assert.match(out, /OS: Windows Server 2008 R2 Standard 7601 Service Pack 1 \(Windows Server 2008 R2 Standard 6\.1\)/);
+    assert.match(out, /NetBIOS computer name: FILESRV07/);
+    assert.match(out, /Workgroup: ACCOUNTS/);
+    assert.match(out, /NT LM 0\.12 \(SMBv1\)[\s\S]*?\b202\b[\s\S]*?\b210\b/);
+    assert.match(out, /message_signing: disabled/);
+    assert.match(out, /Message signing enabled but not required/);
+    for (const share of ['ADMIN$', 'C$', 'IPC$', 'Public']) assert.ok(out.includes(`\\\\${HOST}\\${share}`), `share ${share} listed`);
+    // With scripts, -sV names the OS that smb-os-discovery found, as it does for a real Windows host.
+    assert.match(out, /445\/tcp\s+open\s+microsoft-ds\s+(?:Microsoft Windows Server 2008 R2 - 2012|Windows Server 2008 R2 Standard 7601 Service Pack 1) microsoft-ds \(workgroup: ACCOUNTS\)/);
+    assert.match(out, /139\/tcp\s+open\s+netbios-ssn\s+Microsoft Windows netbios-ssn/);
+    assert.doesNotMatch(out, /dionaea|honeypot|samba/i);
+    await apiary.stop();
+    const events = await apiary.events();
+    const names = new Set(events.filter((e) => e.type === 'exploit.attempt').map((e) => `${e.name}|${e.cve}`));
+    assert.ok(names.has('MS08-067|CVE-2008-4250'), 'the nmap MS08-067 check is recorded');
+    assert.ok(names.has('MS17-010|CVE-2017-0144'), 'the nmap MS17-010 check is recorded');
+    const reqs = events.filter((e) => e.type === 'rpc.request');
+    assert.ok(reqs.some((e) => e.interface === 'srvsvc' && e.operation === 'NetprPathCompare'));
+    assert.ok(reqs.some((e) => e.interface === 'srvsvc' && e.operation === 'NetrShareEnum'));
+    assert.ok(events.some((e) => e.type === 'rpc.bind' && e.interface === 'srvsvc' && e.accepted === true));
+  } finally {
+    await apiary.stop();
+  }
+});
