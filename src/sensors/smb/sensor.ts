@@ -9,14 +9,11 @@ import { analyseShellcode } from '../shellcode/analyse.js';
 import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { Fetcher, Quarantine } from './capture.js';
 import { decodeNbssFrame, encodeNbssFrame, MAX_NBSS_PAYLOAD, NBSS_KEEPALIVE, NBSS_MESSAGE, NBSS_NEGATIVE_RESPONSE, NBSS_POSITIVE_RESPONSE, NBSS_SESSION_REQUEST } from './codec/netbios.js';
-import { decodeSmb1Message, isSmb1 } from './codec/smb1.js';
-import { decodeSmb2Message, isSmb2 } from './codec/smb2.js';
-import { SmbConnectionState, type SmbHooks } from './connection.js';
+import type { SmbHooks } from './connection.js';
 import type { ServerIdentity } from './identity.js';
 import { RpcPipe } from './rpc/pipe.js';
 import type { Share } from './rpc/srvsvc.js';
-import { Smb1Server } from './smb1-server.js';
-import { Smb2Server } from './smb2-server.js';
+import { SmbSession } from './session.js';
 
 /** `protocol.malformed` events recorded per connection; later ones are only counted. */
 export const MAX_MALFORMED_EVENTS = 8;
@@ -138,47 +135,17 @@ type Mode = 'direct' | 'netbios';
 
 function serveSmb(ctx: ConnectionContext, mode: Mode, cfg: SmbServiceConfig, deps: SmbSensorDeps): void {
   let buf: Buffer = Buffer.alloc(0);
-  let state: 'session_request' | 'negotiate' | 'smb1' | 'smb2' = mode === 'netbios' ? 'session_request' : 'negotiate';
+  let awaitingSessionRequest = mode === 'netbios';
   let malformedCount = 0;
   const hooks = makeHooks(ctx, cfg, deps);
-  const st = new SmbConnectionState({ identity: deps.identity, shares: sharesFor(cfg), maxUploadBytes: cfg.max_upload_bytes, random: randomBytes, now: Date.now }, hooks);
-  const smb1 = new Smb1Server(st);
-  const smb2 = new Smb2Server(st);
+  const session = new SmbSession({ identity: deps.identity, shares: sharesFor(cfg), maxUploadBytes: cfg.max_upload_bytes, random: randomBytes, now: Date.now }, hooks);
   const send = (payload: Uint8Array, type = NBSS_MESSAGE): void => {
     if (!ctx.socket.destroyed) ctx.socket.write(encodeNbssFrame(type, payload));
-  };
-  const bad = (reason: string, sample: Uint8Array): void => {
-    hooks.malformed(reason, sample);
-    if (++malformedCount >= MAX_MALFORMED_MESSAGES) ctx.close('policy');
-  };
-  const onMessage = (msg: Uint8Array): void => {
-    if (isSmb1(msg) && state !== 'smb2') {
-      const d = decodeSmb1Message(msg);
-      if (d.status !== 'ok') return bad(d.status === 'malformed' ? d.reason : 'truncated SMB1 message', msg);
-      if (state === 'negotiate' && d.value.header.command !== 0x72) return bad('SMB1 command before NEGOTIATE', msg);
-      const out = smb1.handle(d.value);
-      if (out.switchToSmb2) {
-        state = 'smb2';
-        send(smb2.negotiateFromSmb1(out.switchToSmb2.wildcard));
-        return;
-      }
-      if (d.value.header.command === 0x72) state = 'smb1';
-      for (const r of out.replies) send(r);
-      return;
-    }
-    if (isSmb2(msg) && state !== 'smb1') {
-      const d = decodeSmb2Message(msg);
-      if (d.status !== 'ok') return bad(d.status === 'malformed' ? d.reason : 'truncated SMB2 message', msg);
-      state = 'smb2';
-      for (const r of smb2.handle(d.value)) send(r);
-      return;
-    }
-    bad(isSmb1(msg) || isSmb2(msg) ? 'SMB dialect switch after negotiation' : 'not an SMB message', msg);
   };
   ctx.socket.on('data', (chunk: Buffer) => {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
     for (;;) {
-      const f = decodeNbssFrame(buf, mode === 'direct' || state !== 'session_request', MAX_NBSS_PAYLOAD);
+      const f = decodeNbssFrame(buf, mode === 'direct' || !awaitingSessionRequest, MAX_NBSS_PAYLOAD);
       if (f.status === 'incomplete') return;
       if (f.status === 'malformed') {
         hooks.malformed(f.reason, buf);
@@ -190,17 +157,22 @@ function serveSmb(ctx: ConnectionContext, mode: Mode, cfg: SmbServiceConfig, dep
       try {
         if (type === NBSS_SESSION_REQUEST) {
           send(new Uint8Array(0), NBSS_POSITIVE_RESPONSE);
-          if (state === 'session_request') state = 'negotiate';
+          awaitingSessionRequest = false;
         } else if (type === NBSS_KEEPALIVE) {
           /* nothing to answer */
-        } else if (state === 'session_request') {
+        } else if (awaitingSessionRequest) {
           // Windows answers anything but a session request on 139 with "unspecified error" and hangs up.
           send(Uint8Array.of(0x8f), NBSS_NEGATIVE_RESPONSE);
           ctx.close('policy');
           return;
-        } else if (type !== NBSS_MESSAGE) {
-          bad(`NetBIOS frame type 0x${type.toString(16)} unexpected here`, payload);
-        } else onMessage(payload);
+        } else {
+          const out = type === NBSS_MESSAGE ? session.handle(payload) : { replies: [], malformed: `NetBIOS frame type 0x${type.toString(16)} unexpected here` };
+          for (const r of out.replies) send(r);
+          if ('malformed' in out) {
+            hooks.malformed(out.malformed, payload);
+            if (++malformedCount >= MAX_MALFORMED_MESSAGES) ctx.close('policy');
+          }
+        }
       } catch (err) {
         // A bug in a handler must cost only this connection.
         ctx.log.warn({ err }, 'SMB handler failed; closing this connection');
@@ -210,7 +182,7 @@ function serveSmb(ctx: ConnectionContext, mode: Mode, cfg: SmbServiceConfig, dep
       if (ctx.socket.destroyed) return;
     }
   });
-  ctx.socket.once('close', () => st.dispose());
+  ctx.socket.once('close', () => session.dispose());
 }
 
 /** The endpoint mapper on 135: DCE/RPC straight over TCP. */

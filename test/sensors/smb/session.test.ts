@@ -1,0 +1,161 @@
+// Session tests over memory: nmap's MS08-067 exchange byte for byte, and random messages into a live
+// session (SMB1 and SMB2) never throw.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { ByteWriter } from '../../../src/wire/reader.js';
+import { SmbSession } from '../../../src/sensors/smb/session.js';
+import { loadIdentity } from '../../../src/sensors/smb/identity.js';
+import { makeHooks, sharesFor, type SmbSensorDeps } from '../../../src/sensors/smb/sensor.js';
+import { decodeSmb1Message } from '../../../src/sensors/smb/codec/smb1.js';
+import { encodeNtlmNegotiate, encodeNtlmAuthenticate } from '../../../src/sensors/smb/codec/ntlmssp.js';
+import { smbService } from '../../../src/config/schema.js';
+import type { ApiaryEvent } from '../../../src/events/catalogue.js';
+import { createSessionEmitter } from '../../../src/events/emitter.js';
+import { tempDir } from '../../helpers/apiary-process.js';
+import pino from 'pino';
+
+function newSession(): { session: SmbSession; events: ApiaryEvent[] } {
+  const events: ApiaryEvent[] = [];
+  const sink = { write: (e: ApiaryEvent) => void events.push(e), flush: async () => {} };
+  const cfg = smbService.parse({ listen: ['127.0.0.1:0'] });
+  const identity = loadIdentity(join(tempDir(), 'id.json'), { workgroup: 'WORKGROUP' });
+  const log = pino({ level: 'silent' });
+  const deps = {
+    sensor: 't',
+    sink,
+    log,
+    identity,
+    quarantine: { store: async (d: Uint8Array) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, path: '', duplicate: false }) },
+    fetcher: { fetch: async () => ({ outcome: 'disabled' as const, reason: 'off' }) },
+  } as unknown as SmbSensorDeps;
+  const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'smb', src_ip: '127.0.0.1', src_port: 1, dst_ip: '127.0.0.1', dst_port: 445 });
+  let n = 0;
+  const random = (k: number): Uint8Array => Uint8Array.from({ length: k }, () => (n++ * 37 + 11) & 0xff);
+  const session = new SmbSession({ identity, shares: sharesFor(cfg), maxUploadBytes: 1 << 20, random, now: () => 1_700_000_000_000 }, makeHooks({ emitter, log }, cfg, deps));
+  return { session, events };
+}
+
+/** An SMB1 request as nmap builds it: ASCII strings (no Unicode flag), extended security, signatures flag. */
+function req(command: number, words: Uint8Array, bytes: Uint8Array, ids: { uid?: number; tid?: number; mid?: number } = {}): Uint8Array {
+  return new ByteWriter(4096)
+    .bytes(Uint8Array.of(0xff, 0x53, 0x4d, 0x42)).u8(command).u32le(0).u8(0x18).u16le(0x4845).u16le(0).zeros(8).u16le(0)
+    .u16le(ids.tid ?? 0).u16le(0x1234).u16le(ids.uid ?? 0).u16le(ids.mid ?? 1)
+    .u8(words.length >> 1).bytes(words).u16le(bytes.length).bytes(bytes).finish();
+}
+
+function one(s: SmbSession, msg: Uint8Array) {
+  const out = s.handle(msg);
+  assert.ok(!('malformed' in out), 'malformed' in out ? out.malformed : '');
+  assert.equal(out.replies.length, 1);
+  const d = decodeSmb1Message(out.replies[0]!);
+  assert.equal(d.status, 'ok');
+  return (d as Extract<typeof d, { status: 'ok' }>).value;
+}
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+test("nmap's MS08-067 check gets the vulnerable answer, byte for byte", () => {
+  const { session, events } = newSession();
+  const neg = one(session, req(0x72, new Uint8Array(0), Buffer.from('\x02NT LM 0.12\x00', 'latin1')));
+  assert.equal(neg.header.status, 0);
+  assert.equal(neg.blocks[0]!.words.length, 34, 'WordCount 17');
+  assert.equal(neg.blocks[0]!.words[0], 0, 'DialectIndex 0');
+  assert.equal(neg.blocks[0]!.words[2]! & 0x03, 0x03, 'user-level security with encrypted passwords');
+
+  const setup = (blobLen: number): Uint8Array => new ByteWriter(32).u8(0xff).u8(0).u16le(0).u16le(0xffff).u16le(1).u16le(0).u32le(0).u16le(blobLen).u32le(0).u32le(0x800000d4).finish();
+  const t1 = encodeNtlmNegotiate(0x00008215);
+  const s1 = one(session, req(0x73, setup(t1.length), Buffer.concat([t1, Buffer.from('Nmap\0Native Lanman\0', 'latin1')])));
+  assert.equal(s1.header.status, 0xc0000016);
+  const uid = s1.header.uid;
+  assert.notEqual(uid, 0);
+  const blobLen = s1.blocks[0]!.words[6]! | (s1.blocks[0]!.words[7]! << 8);
+  const blob = s1.blocks[0]!.bytes.subarray(0, blobLen);
+  assert.equal(Buffer.from(blob.subarray(0, 8)).toString('latin1'), 'NTLMSSP\0', 'a raw NTLMSSP challenge for a raw negotiate');
+  assert.deepEqual([...blob.subarray(24, 32)], [...session.st.logons.get(uid)!.challenge], 'challenge at 24-31');
+  const strings = Buffer.from(s1.blocks[0]!.bytes.subarray(blobLen)).toString('latin1');
+  assert.match(strings, /Windows .*\0Windows .*\0/, 'NativeOS and NativeLanMan follow the blob');
+
+  const t3 = encodeNtlmAuthenticate({ user: '', domain: '', workstation: '', lm: Uint8Array.of(0), nt: new Uint8Array(0) });
+  const s2 = one(session, req(0x73, setup(t3.length), Buffer.concat([t3, Buffer.from('Nmap\0Native Lanman\0', 'latin1')]), { uid }));
+  assert.equal(s2.header.status, 0);
+
+  const tc = one(session, req(0x75, new ByteWriter(8).u8(0xff).u8(0).u16le(0).u16le(0).u16le(1).finish(), Buffer.from('\0\\\\127.0.0.1\\IPC$\0?????\0', 'latin1'), { uid }));
+  assert.equal(tc.header.status, 0);
+  const tid = tc.header.tid;
+  assert.notEqual(tid, 0, 'a proper tree connection');
+
+  const name = Buffer.from('\\BROWSER\0', 'latin1');
+  const cw = new ByteWriter(48).u8(0xff).u8(0).u16le(0).u8(0).u16le(name.length - 1).u32le(0x16).u32le(0).u32le(0x02000000).u64le(0n).u32le(0).u32le(7).u32le(1).u32le(0).u32le(2).u8(0).finish();
+  const cr = one(session, req(0xa2, cw, name, { uid, tid }));
+  assert.equal(cr.header.status, 0);
+  assert.ok(cr.blocks[0]!.words.length >= 68, 'WordCount 34 or more');
+  const fid = cr.blocks[0]!.words[5]! | (cr.blocks[0]!.words[6]! << 8);
+  assert.equal(cr.blocks[0]!.words[63]! | (cr.blocks[0]!.words[64]! << 8), 2, 'message-mode pipe');
+
+  const write = (data: Uint8Array) => {
+    const off = 32 + 1 + 24 + 2;
+    const w = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(0).u32le(0xffffffff).u16le(0x0008).u16le(data.length).u16le(0).u16le(data.length).u16le(off).finish();
+    const r = one(session, req(0x2f, w, data, { uid, tid }));
+    assert.equal(r.header.status, 0);
+    assert.ok(r.blocks[0]!.words.length >= 12);
+  };
+  const read = (): Uint8Array => {
+    const w = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(0).u16le(0x800).u16le(0x800).u32le(0xffffffff).u16le(0x800).finish();
+    const r = one(session, req(0x2e, w, new Uint8Array(0), { uid, tid }));
+    assert.equal(r.header.status, 0);
+    const words = r.blocks[0]!.words;
+    const len = words[10]! | (words[11]! << 8);
+    const off = words[12]! | (words[13]! << 8);
+    assert.ok(off >= r.blocks[0]!.bytesOffset, 'DataOffset not before the data section');
+    return r.raw.subarray(off, off + len);
+  };
+  write(hex('05000b03 10000000 4800 0000 41414141 d016 d016 00000000 01 000000 0000 01 00 c84f324b7016d30112785a47bf6ee188 0300 0000 045d888aeb1cc9119fe808002b104860 02000000'));
+  const ack = Buffer.from(read());
+  assert.equal(ack[2], 0x0c);
+  assert.equal(ack[3]! & 0x03, 0x03);
+  assert.equal(ack.readUInt16LE(10), 0, 'auth_len 0');
+  assert.equal(ack.readUInt32LE(12), 0x41414141);
+  const sec = ack.readUInt16LE(24);
+  assert.equal(ack.subarray(26, 26 + sec).toString('latin1'), '\\PIPE\\browser\0');
+  const at = (26 + sec + 3) & ~3;
+  assert.equal(ack[at], 1, 'one result');
+  assert.equal(ack.readUInt16LE(at + 4), 0, 'accepted');
+
+  const path1 = Buffer.from('\\' + 'A'.repeat(39) + '\\..\\n\0', 'utf16le');
+  const stub = new ByteWriter(256)
+    .u32le(0x50414d4e).u32le(10).u32le(0).u32le(10).bytes(Buffer.from('127.0.0.1\0', 'utf16le')).align(4)
+    .u32le(46).u32le(0).u32le(46).bytes(path1).align(4)
+    .u32le(3).u32le(0).u32le(3).bytes(Buffer.from('\\n\0', 'utf16le')).align(4)
+    .u32le(1).u32le(0).finish();
+  const pdu = new ByteWriter(512).bytes(hex('05000003 10000000')).u16le(24 + stub.length).u16le(0).u32le(0x41414141).u32le(stub.length).u16le(0).u16le(0x20).bytes(stub).finish();
+  write(pdu);
+  assert.equal(Buffer.from(read()).toString('hex'), '05000203100000001c00000041414141040000000000000000000000');
+  const exploit = events.find((e) => e.type === 'exploit.attempt');
+  assert.equal((exploit?.payload as { cve?: string }).cve, 'CVE-2008-4250');
+  assert.ok(events.some((e) => e.type === 'rpc.request' && (e.payload as { operation?: string }).operation === 'NetprPathCompare'));
+});
+
+test('random SMB1 and SMB2 messages into a negotiated session never throw, and replies stay bounded', () => {
+  const smb1Cmds = [0x04, 0x06, 0x25, 0x26, 0x2b, 0x2e, 0x2f, 0x32, 0x33, 0x71, 0x72, 0x73, 0x74, 0x75, 0xa0, 0xa1, 0xa2, 0x99];
+  fc.assert(
+    fc.property(
+      fc.boolean(),
+      fc.array(fc.tuple(fc.constantFrom(...smb1Cmds), fc.nat(0x14), fc.uint8Array({ maxLength: 120 }), fc.uint8Array({ maxLength: 200 }), fc.nat(3)), { maxLength: 12 }),
+      (useSmb2, msgs) => {
+        const { session } = newSession();
+        session.handle(req(0x72, new Uint8Array(0), Buffer.from(useSmb2 ? '\x02NT LM 0.12\x00\x02SMB 2.???\x00' : '\x02NT LM 0.12\x00', 'latin1')));
+        for (const [cmd, cmd2, words, bytes, ids] of msgs) {
+          const m = useSmb2
+            ? new ByteWriter(1024).bytes(Uint8Array.of(0xfe, 0x53, 0x4d, 0x42)).u16le(64).u16le(0).u32le(0).u16le(cmd2).u16le(1).u32le(0).u32le(0).u64le(1n).u32le(0).u32le(ids).u64le(BigInt(ids)).zeros(16).bytes(bytes).finish()
+            : req(cmd, words.subarray(0, words.length & ~1), bytes, { uid: ids, tid: ids, mid: ids });
+          const out = session.handle(m);
+          for (const r of out.replies) assert.ok(r.length < 256 * 1024);
+        }
+        session.dispose();
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
