@@ -33,7 +33,8 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; inp
   });
 }
 
-/** One `ssh` login with PASSWORD through sshpass; COMMAND is sent as exec. */
-export function sshWithPassword(port: number, user: string, password: string, command = 'true', host = '127.0.0.1'): Promise<RunResult> {
-  return run('sshpass', ['-p', password, 'ssh', ...SSH_OPTS, '-p', String(port), `${user}@${host}`, command], { timeoutMs: 30_000 });
+/** One `ssh` login with PASSWORD through sshpass; COMMAND is sent as exec. BIND picks the source address. */
+export function sshWithPassword(port: number, user: string, password: string, command = 'true', bind?: string): Promise<RunResult> {
+  const bindArgs = bind ? ['-b', bind] : [];
+  return run('sshpass', ['-p', password, 'ssh', ...SSH_OPTS, ...bindArgs, '-p', String(port), `${user}@127.0.0.1`, command], { timeoutMs: 30_000 });
 }
