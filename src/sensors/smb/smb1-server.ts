@@ -6,6 +6,7 @@ import { encodeNegTokenInitHint } from './codec/spnego.js';
 import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
 import { isIpc } from './rpc/srvsvc.js';
+import { assemble } from './session-state.js';
 
 /** Longest name or path string read from an SMB1 message (characters). */
 export const MAX_SMB1_STRING = 1024;
@@ -319,7 +320,7 @@ export class Smb1Server {
       data = got.data;
       if (got.more) status = STATUS.BUFFER_OVERFLOW;
     } else if (h.kind === 'file' && offset < h.size) {
-      data = (sliceAt(h.chunks.get(0) ?? new Uint8Array(0), offset, Math.min(max, h.size - offset)) ?? new Uint8Array(0)).slice();
+      data = assemble(h).slice(offset, Math.min(h.size, offset + max));
     } else return this.err(b.command, h.kind === 'dir' ? STATUS.FILE_IS_A_DIRECTORY : STATUS.END_OF_FILE);
     const build = (bytesOffset: number): Uint8Array =>
       words((w) => w.u16le(0xffff).u16le(0).u16le(0).u16le(data.length & 0xffff).u16le(bytesOffset + 1).u16le(data.length >>> 16).zeros(8), true);

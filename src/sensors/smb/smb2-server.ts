@@ -5,7 +5,7 @@ import { encodeSmb2Replies, SMB2, SMB2_ERROR_BODY, type Smb2Reply, type Smb2Requ
 import { encodeNegTokenInitHint } from './codec/spnego.js';
 import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
-import type { Logon, OpenHandle } from './session-state.js';
+import { assemble, type Logon, type OpenHandle } from './session-state.js';
 import { isIpc } from './rpc/srvsvc.js';
 
 /** Largest read, write and transact size offered (the NetBIOS frame cap stays above it). */
@@ -270,8 +270,7 @@ export class Smb2Server {
     }
     if (h.kind === 'dir') return this.error(STATUS.INVALID_PARAMETER);
     if (offset >= h.size) return this.error(STATUS.END_OF_FILE);
-    const whole = h.chunks.get(0) ?? new Uint8Array(0);
-    return { status: 0, body: this.readBody(whole.subarray(offset, Math.min(whole.length, offset + len))) };
+    return { status: 0, body: this.readBody(assemble(h).subarray(offset, Math.min(h.size, offset + len))) };
   }
 
   /** IOCTL request: CtlCode (4), FileId (8), InputOffset (24), InputCount (28), ..., MaxOutputResponse (44). */
