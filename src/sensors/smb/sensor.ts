@@ -196,7 +196,7 @@ function serveEpmap(ctx: ConnectionContext, cfg: SmbServiceConfig, deps: SmbSens
       if (data.length === 0) break;
       ctx.socket.write(data);
     }
-    if (pipe.broken) ctx.close('policy');
+    if (pipe.broken) ctx.socket.end(() => ctx.close('policy'));
   });
 }
 

@@ -5,6 +5,7 @@ import {
   decodeRpcHeader,
   decodeRpcPdu,
   encodeBindAck,
+  encodeBindNak,
   encodeFault,
   encodeResponse,
   FAULT,
@@ -16,6 +17,7 @@ import {
   type RpcPdu,
 } from '../codec/dcerpc.js';
 import { findInterface, type RpcInterface } from './interfaces.js';
+import { handleActivation, handleEpmapper } from './epmapper.js';
 import { handleSrvsvc, type SrvsvcContext, type SrvsvcFinding } from './srvsvc.js';
 
 /** Bytes of unparsed PDU data held per pipe. */
@@ -64,7 +66,11 @@ export class RpcPipe {
       const h = decodeRpcHeader(this.inbound);
       if (h.status === 'incomplete') return;
       if (h.status === 'malformed') {
-        this.fail(h.reason, this.inbound);
+        // Windows answers bytes that are not DCE/RPC 5.0 with BIND_NAK "protocol version not supported".
+        const b = this.inbound;
+        const callId = b.length >= 16 ? (b[12]! | (b[13]! << 8) | (b[14]! << 16)) + b[15]! * 0x1000000 : 0;
+        this.queue(encodeBindNak(callId, 4));
+        this.fail(h.reason, b);
         return;
       }
       if (this.inbound.length < h.value.fragLength) return;
@@ -153,10 +159,15 @@ export class RpcPipe {
         return;
       }
       const finding: SrvsvcFinding = {};
+      const name = bound.iface?.name;
       const outcome =
-        bound.iface?.name === 'srvsvc'
+        name === 'srvsvc'
           ? handleSrvsvc(req.opnum, req.stub, this.ctx, finding)
-          : { kind: 'fault' as const, status: bound.iface && req.opnum in bound.iface.ops ? FAULT.ACCESS_DENIED : FAULT.OP_RNG_ERROR };
+          : name === 'epmapper'
+            ? handleEpmapper(req.opnum, req.stub)
+            : (name === 'IRemoteActivation' && req.opnum === 0) || (name === 'ISystemActivator' && (req.opnum === 3 || req.opnum === 4))
+              ? handleActivation(req.stub, finding)
+              : { kind: 'fault' as const, status: bound.iface && req.opnum in bound.iface.ops ? FAULT.ACCESS_DENIED : FAULT.OP_RNG_ERROR };
       if (finding.exploit) this.hooks.exploit(finding.exploit);
       if (outcome.kind === 'reply') for (const f of encodeResponse(req.header.callId, req.contextId, outcome.stub, this.maxRecv)) this.queue(f);
       else if (outcome.kind === 'fault') this.queue(encodeFault(req.header.callId, req.contextId, outcome.status));
