@@ -127,12 +127,12 @@ export class SmbTestClient {
 
   /** TransactNmPipe: writes an RPC PDU and returns the reply PDU. */
   async transact(fid: number, data: Uint8Array): Promise<{ status: number; data: Uint8Array }> {
-    const wordsLen = 32;
-    const dataOffset = 32 + 1 + wordsLen + 2 + 8; // name "\PIPE\" (UTF-16 after 1 pad... kept OEM here) then pad
+    // Data bytes start at 32 + 1 + 32 + 2 = 67: a pad byte, "\PIPE\" in UTF-16, then padding to 4.
+    const name = Buffer.from('\\PIPE\\\0', 'utf16le');
+    const dataOffset = (68 + name.length + 3) & ~3;
     const w = new ByteWriter(64).u16le(0).u16le(data.length).u16le(0).u16le(4280).u8(0).u8(0).u16le(0).u32le(0).u16le(0);
     w.u16le(0).u16le(dataOffset).u16le(data.length).u16le(dataOffset).u8(2).u8(0).u16le(0x26).u16le(fid);
-    const name = Buffer.from('\\PIPE\\\0', 'latin1');
-    const bytes = Buffer.concat([name, new Uint8Array(dataOffset - (32 + 1 + wordsLen + 2) - name.length), data]);
+    const bytes = Buffer.concat([Uint8Array.of(0), name, new Uint8Array(dataOffset - 68 - name.length), data]);
     const r = await this.call(0x25, w.finish(), bytes, {});
     const words = r.blocks[0]!.words;
     if (words.length < 20) return { status: r.status, data: new Uint8Array(0) };
