@@ -10,7 +10,10 @@ import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
-import { DirectoryQuarantine, PolicyFetcher } from '../sensors/smb/capture.js';
+import { ShellEnvironment } from '../sensors/shell/environment.js';
+import { SharedCapture } from '../sensors/smb/capture.js';
+import { Fetcher, DEFAULT_FETCH_POLICY } from '../sensors/runtime/fetch.js';
+import { Quarantine } from '../sensors/runtime/quarantine.js';
 import { loadIdentity } from '../sensors/smb/identity.js';
 import { startSmbSensor } from '../sensors/smb/sensor.js';
 
@@ -21,6 +24,22 @@ export interface RunningApiary {
   services: RunningService[];
   /** Stops listening, ends connections (recording them), flushes every event and closes the store. */
   close(): Promise<void>;
+}
+
+/** The fake system the SSH and Telnet sensors share; announces its honeytokens once. */
+function makeShellEnvironment(config: Config, sink: Collector): ShellEnvironment {
+  const env = new ShellEnvironment({
+    dataDir: config.data_dir,
+    sensor: config.sensor,
+    shell: config.shell,
+    fetch: config.fetch,
+    quarantine: config.quarantine,
+    recording: config.recording,
+    sshVersion: config.services.ssh?.version ?? 'OpenSSH_9.2p1 Debian-2+deb12u3',
+    sink,
+  });
+  env.announceHoneytokens();
+  return env;
 }
 
 export async function startApiary(config: Config, log: Logger): Promise<RunningApiary> {
@@ -38,17 +57,29 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const services: RunningService[] = [];
   try {
     const ssh = config.services.ssh;
+    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, collector) : undefined;
     if (ssh?.enabled) {
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
-      services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys }));
+      services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
     const smb = config.services.smb;
     if (smb?.enabled) {
       const identity = loadIdentity(join(config.data_dir, 'smb-identity.json'), smb);
-      const quarantine = new DirectoryQuarantine(join(config.data_dir, 'quarantine'));
-      const f = smb.fetch;
-      const fetcher = new PolicyFetcher({ enabled: f.enabled, maxBytes: f.max_bytes, timeoutMs: f.timeout_s * 1000, allowPrivate: f.allow_private, perMinute: f.per_minute }, quarantine);
-      services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink: collector, gate, log, identity, quarantine, fetcher })));
+      // One quarantine and fetch policy for every sensor: the shell's when it runs, else the same config.
+      const quarantine =
+        shell?.quarantine ?? new Quarantine({ dir: join(config.data_dir, 'quarantine'), maxFileBytes: config.quarantine.max_file_bytes, maxTotalBytes: config.quarantine.max_total_bytes });
+      const fetcher =
+        shell?.fetcher ??
+        new Fetcher({
+          ...DEFAULT_FETCH_POLICY,
+          enabled: config.fetch.enabled,
+          maxBytes: config.fetch.max_bytes,
+          timeoutMs: config.fetch.timeout_s * 1000,
+          perSourcePerMinute: config.fetch.per_source_per_minute,
+          allowCidrs: config.fetch.allow_cidrs,
+        });
+      const capture = new SharedCapture(quarantine, fetcher);
+      services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink: collector, gate, log, identity, quarantine: capture, fetcher: capture })));
     }
   } catch (err) {
     await Promise.all(services.map((s) => s.close()));

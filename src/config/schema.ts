@@ -122,20 +122,78 @@ export const smbService = z
     guest_fallback: z.boolean().default(true),
     /** Largest file kept from one upload (bytes beyond it are dropped and the upload marked truncated). */
     max_upload_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
-    /** Fetching URLs recovered from shellcode into quarantine; off by default. */
-    fetch: z
-      .object({
-        enabled: z.boolean().default(false),
-        max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
-        timeout_s: seconds(30, 600),
-        /** Allow loopback and private targets (tests and lab networks only). */
-        allow_private: z.boolean().default(false),
-        per_minute: z.number().int().min(1).max(10_000).default(20),
-      })
-      .strict()
-      .default({}),
     idle_timeout_s: seconds(120, 86_400),
     session_timeout_s: seconds(1800, 86_400),
+  })
+  .strict();
+
+export const telnetService = z
+  .object({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).min(1).default(['0.0.0.0:2323']),
+    /** Failed logins before the connection is closed (login(1) gives three tries by default). */
+    max_auth_tries: z.number().int().min(1).max(10_000).default(3),
+    /** Delay before "Login incorrect", as login(1)'s FAIL_DELAY. */
+    failure_delay_ms: z.number().int().min(0).max(30_000).default(1500),
+    login_grace_s: seconds(60, 3600),
+    idle_timeout_s: seconds(300, 86_400),
+    session_timeout_s: seconds(3600, 86_400),
+  })
+  .strict();
+
+const honeytokenSchema = z
+  .object({
+    kind: z.enum(['mysql', 'ssh', 'app_db', 'api_key']),
+    username: z.string().min(1).max(128),
+    secret: z.string().min(1).max(256),
+    host: z.string().max(255).optional(),
+  })
+  .strict();
+
+/** The fake system behind the SSH and Telnet logins. */
+export const shellSchema = z
+  .object({
+    /** Seed for the generated machine (hostname, users, hardware, addresses). Empty: one is made on first start and kept in DATA_DIR/shell/seed. */
+    seed: z.string().max(256).optional(),
+    /** Overrides the generated hostname. */
+    hostname: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/, 'a host name: letters, digits and "-"').optional(),
+    /** Bytes one attacker (source address) may write into the fake filesystem. */
+    quota_bytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** Files and directories one attacker may create or change. */
+    quota_entries: z.number().int().min(0).max(1_000_000).default(2000),
+    /** An attacker's files are forgotten this long after their first write (0: kept until `apiary shell-reset`). */
+    reset_after_s: z.number().int().min(0).max(365 * 86_400).default(7 * 86_400),
+    /** Attackers whose files are kept at most; the oldest are dropped beyond it. */
+    max_attackers: z.number().int().min(1).max(1_000_000).default(5000),
+    /** Decoy credentials planted in the fake system; omitted: three generated from the seed; []: none. */
+    honeytokens: z.array(honeytokenSchema).max(64).optional(),
+  })
+  .strict();
+
+/** Downloads on attackers' behalf (wget/curl/tftp in the shell, and other sensors). Off by default. */
+export const fetchSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    max_bytes: z.number().int().min(1).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
+    timeout_s: z.number().min(0.1).max(600).default(20),
+    per_source_per_minute: z.number().int().min(1).max(10_000).default(5),
+    /** Private/loopback/link-local ranges fetching may reach anyway (e.g. a lab network). */
+    allow_cidrs: z.array(cidr).default([]),
+  })
+  .strict();
+
+export const quarantineSchema = z
+  .object({
+    max_file_bytes: z.number().int().min(1).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    max_total_bytes: z.number().int().min(1).max(1024 * 1024 * 1024 * 1024).default(4 * 1024 * 1024 * 1024),
+  })
+  .strict();
+
+export const recordingSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Bytes of one session's recording; output beyond it is not recorded. */
+    max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
   })
   .strict();
 
@@ -162,7 +220,11 @@ export const configSchema = z
       .strict()
       .default({}),
     auth: z.array(authRule).default(DEFAULT_AUTH_RULES),
-    services: z.object({ ssh: sshService.optional(), smb: smbService.optional() }).strict().default({}),
+    services: z.object({ ssh: sshService.optional(), telnet: telnetService.optional(), smb: smbService.optional() }).strict().default({}),
+    shell: shellSchema.default({}),
+    fetch: fetchSchema.default({}),
+    quarantine: quarantineSchema.default({}),
+    recording: recordingSchema.default({}),
     limits: limitsSchema.default({}),
     store: z
       .object({ sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}) })
@@ -186,6 +248,11 @@ export type Config = Omit<ParsedConfig, 'store'> & { store: { sqlite: { path: st
 export type SshServiceConfig = z.infer<typeof sshService>;
 export type SmbServiceConfig = z.infer<typeof smbService>;
 export type AuthRuleConfig = z.infer<typeof authRule>;
+export type TelnetServiceConfig = z.infer<typeof telnetService>;
+export type ShellConfig = z.infer<typeof shellSchema>;
+export type FetchConfig = z.infer<typeof fetchSchema>;
+export type QuarantineConfig = z.infer<typeof quarantineSchema>;
+export type RecordingConfig = z.infer<typeof recordingSchema>;
 
 /** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data. */
 export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} } };

@@ -156,6 +156,21 @@ export const CATALOGUE = {
       operation: z.string().optional(),
       stub_size: z.number().int().min(0),
       pipe: z.string().optional(),
+      })
+      .strict(),
+  /** The client's terminal size (SSH pty-req / window-change, Telnet NAWS). */
+  'client.size': z.object({ width: z.number().int().min(0).max(65535), height: z.number().int().min(0).max(65535), term: z.string().optional() }).strict(),
+  /** An environment variable the client sent (SSH env request, Telnet NEW-ENVIRON). */
+  'client.env': z.object({ name: z.string(), value: z.string() }).strict(),
+  /** A decoy credential the sensor planted in its fake system, so its later use can be recognised. */
+  'honeytoken.planted': z
+    .object({
+      token_id: hex.length(16),
+      kind: z.enum(['mysql', 'ssh', 'app_db', 'api_key']),
+      username: z.string(),
+      secret: z.string(),
+      host: z.string().optional(),
+      locations: z.array(z.string()),
     })
     .strict(),
   /** Bytes that did not parse as the protocol; `sample_hex` is at most 64 bytes of them. */

@@ -61,7 +61,7 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
       encoding: report.encoding + (report.key !== undefined ? `:${report.key.toString(16)}` : ''),
     });
     for (const url of report.urls) {
-      const got = await deps.fetcher.fetch(url);
+      const got = await deps.fetcher.fetch(url, em.identity.src_ip);
       if ('file' in got) em.emit('file.download', { url, sha256: got.file.sha256, md5: got.file.md5, size: got.file.size, path: got.file.path, outcome: got.outcome });
       else em.emit('file.download', { url, outcome: got.outcome, reason: got.reason });
     }
@@ -96,7 +96,7 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
       deps.quarantine
         .store(u.data)
         .then((f) =>
-          em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: f.sha256, size: f.size, outcome: u.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' }),
+          em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: f.sha256, size: f.size, outcome: u.truncated || f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' }),
         )
         .catch((err) => ctx.log.error({ err }, 'storing an upload failed'));
     },

@@ -14,6 +14,8 @@ import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
 import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { Logger } from 'pino';
 import { decodeClientHello, hassh, MAX_HELLO_BYTES } from './hello-codec.js';
+import type { ShellEnvironment } from '../shell/environment.js';
+import { handleSessionChannel } from './session-channel.js';
 
 /** Longest command line recorded from an exec request. */
 export const MAX_COMMAND_CHARS = 16 * 1024;
@@ -25,7 +27,13 @@ export interface SshSensorDeps {
   log: Logger;
   policy: AuthPolicy;
   hostKeys: Buffer<ArrayBuffer>[];
+  /** The fake system; without it, sessions end as soon as they open. */
+  shell?: ShellEnvironment;
 }
+
+/** Bytes of a refused port-forward's payload recorded, and how long we wait for them. */
+export const TUNNEL_SAMPLE_BYTES = 64;
+export const TUNNEL_SAMPLE_MS = 2000;
 
 type AuthMethod = Payload<'auth.attempt'>['method'];
 
@@ -112,6 +120,7 @@ function keyFingerprint(data: Buffer): string {
 
 function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.Timeout, cfg: SshServiceConfig, deps: SshSensorDeps): void {
   let attempts = 0;
+  let loggedInAs = 'root';
   const seenKeys = new Set<string>();
   const guard =
     <A extends unknown[]>(fn: (...args: A) => void) =>
@@ -133,6 +142,7 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
 
   const decide = (actx: AuthContext, method: AuthMethod, username: string, password: string): void => {
     const success = deps.policy.allows(username, password);
+    if (success) loggedInAs = username;
     ctx.emitter.emit('auth.attempt', { method, username: clip(username), password: clip(password), success });
     respond(actx, success);
   };
@@ -204,6 +214,10 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
         'session',
         guard((accept: () => Session) => {
           const session = accept();
+          if (deps.shell) {
+            handleSessionChannel(session, ctx, deps.shell, loggedInAs, guard, MAX_COMMAND_CHARS);
+            return;
+          }
           session.on('pty', (acceptPty) => acceptPty?.());
           session.on('env', (acceptEnv) => acceptEnv?.());
           session.on(
@@ -211,7 +225,6 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
             guard((acceptExec: () => ServerChannel, _reject: unknown, info: { command: string }) => {
               ctx.emitter.emit('command.input', { input: clip(info.command, MAX_COMMAND_CHARS) });
               const ch = acceptExec();
-              // The fake shell answers commands in a later stage; for now the channel ends cleanly.
               ch.exit(0);
               ch.end();
             }),
@@ -232,14 +245,37 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
 
   client.on(
     'tcpip',
-    guard((_accept: unknown, reject: () => void, info: { srcIP: string; srcPort: number; destIP: string; destPort: number }) => {
-      ctx.emitter.emit('tunnel.request', {
+    guard((accept: () => ServerChannel, reject: () => void, info: { srcIP: string; srcPort: number; destIP: string; destPort: number }) => {
+      const base = {
         dst_host: clip(info.destIP, 255),
         dst_port: info.destPort & 0xffff,
         orig_ip: clip(info.srcIP, 64),
         orig_port: info.srcPort & 0xffff,
+      };
+      if (!deps.shell) {
+        ctx.emitter.emit('tunnel.request', base);
+        reject();
+        return;
+      }
+      // Take the channel long enough to see what the client meant to send through it (an HTTP
+      // request, a TLS hello, SMTP...), then close it as if the far end refused.
+      const ch = accept();
+      let sample: Buffer = Buffer.alloc(0);
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        ctx.emitter.emit('tunnel.request', { ...base, ...(sample.length ? { first_bytes_hex: sample.subarray(0, TUNNEL_SAMPLE_BYTES).toString('hex') } : {}) });
+        ch.destroy();
+      };
+      const timer = setTimeout(finish, TUNNEL_SAMPLE_MS);
+      ch.on('data', (d: Buffer) => {
+        sample = Buffer.concat([sample, d.subarray(0, TUNNEL_SAMPLE_BYTES)]);
+        if (sample.length >= TUNNEL_SAMPLE_BYTES) finish();
       });
-      reject();
+      ch.on('close', finish);
+      ch.on('error', finish);
     }),
   );
   client.on(

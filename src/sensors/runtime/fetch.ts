@@ -1,0 +1,234 @@
+// The fetch policy: what a sensor may download on an attacker's behalf (wget/curl in the fake shell,
+// URLs in SMB exploits, HTTP payloads, ...). Off by default. When on: only http/https, a size cap
+// (the body is cut there and reported truncated), a total time limit, a per-source rate limit, and
+// no private, loopback, link-local, multicast or reserved targets unless a configured CIDR allows
+// them. Names are resolved only when fetching is enabled, every resolved address is checked, and
+// the connection goes to the checked address (no second lookup an attacker's DNS could change).
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { BlockList, isIP } from 'node:net';
+
+export interface FetchPolicy {
+  enabled: boolean;
+  /** Bytes kept from one response body; the rest is not read. */
+  maxBytes: number;
+  /** Whole-request time limit (connect, redirects and body). */
+  timeoutMs: number;
+  /** Fetches one source address may start per minute. */
+  perSourcePerMinute: number;
+  /** CIDR ranges that may be fetched from even though they are private/loopback/link-local. */
+  allowCidrs: readonly string[];
+  /** Redirects followed (each target checked again). */
+  maxRedirects: number;
+  userAgent: string;
+}
+
+export const DEFAULT_FETCH_POLICY: FetchPolicy = {
+  enabled: false,
+  maxBytes: 8 * 1024 * 1024,
+  timeoutMs: 20_000,
+  perSourcePerMinute: 5,
+  allowCidrs: [],
+  maxRedirects: 3,
+  userAgent: 'Wget/1.21.3',
+};
+
+export type FetchError = 'disabled' | 'bad_url' | 'refused' | 'rate' | 'resolve' | 'connect' | 'timeout' | 'http';
+
+export type FetchResult =
+  | { ok: true; data: Buffer; truncated: boolean; status: number; contentType?: string; finalUrl: string; address: string }
+  | { ok: false; error: FetchError; detail: string; status?: number };
+
+/** Ranges never fetched from unless allowCidrs says so (RFC 1918, 6598, 3927, 5735, 4193, 4291...). */
+const BLOCKED_V4: [string, number][] = [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24],
+  ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+];
+const BLOCKED_V6: [string, number][] = [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96], ['100::', 64]];
+
+function buildBlockList(ranges: readonly string[]): BlockList {
+  const b = new BlockList();
+  for (const r of ranges) {
+    const [addr, bits] = r.split('/');
+    const fam = isIP(addr ?? '');
+    if (fam) b.addSubnet(addr!, Number(bits), fam === 4 ? 'ipv4' : 'ipv6');
+  }
+  return b;
+}
+
+const BLOCKED = (() => {
+  const b = new BlockList();
+  for (const [a, n] of BLOCKED_V4) b.addSubnet(a, n, 'ipv4');
+  for (const [a, n] of BLOCKED_V6) b.addSubnet(a, n, 'ipv6');
+  return b;
+})();
+
+/** An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it carries. */
+function unmap(addr: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  return m ? m[1]! : addr;
+}
+
+export type Resolver = (host: string) => Promise<string[]>;
+
+const systemResolver: Resolver = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
+export class Fetcher {
+  private readonly allowed: BlockList;
+  private readonly recent = new Map<string, number[]>();
+
+  constructor(
+    readonly policy: FetchPolicy,
+    private readonly resolve: Resolver = systemResolver,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.allowed = buildBlockList(policy.allowCidrs);
+  }
+
+  /** Whether ADDRESS may be contacted under this policy. */
+  addressAllowed(address: string): boolean {
+    const a = unmap(address);
+    const fam = isIP(a);
+    if (!fam) return false;
+    const type = fam === 4 ? 'ipv4' : 'ipv6';
+    if (this.allowed.check(a, type)) return true;
+    return !BLOCKED.check(a, type);
+  }
+
+  /** Counts a fetch for SOURCE; false when it is over its per-minute budget. */
+  private takeToken(source: string): boolean {
+    const now = this.now();
+    const list = (this.recent.get(source) ?? []).filter((t) => now - t < 60_000);
+    if (list.length >= this.policy.perSourcePerMinute) {
+      this.recent.set(source, list);
+      return false;
+    }
+    list.push(now);
+    this.recent.set(source, list);
+    if (this.recent.size > 10_000) {
+      for (const [k, v] of this.recent) if (v.every((t) => now - t >= 60_000)) this.recent.delete(k);
+    }
+    return true;
+  }
+
+  /** Fetches URL for the attacker at SOURCE under the policy. Never throws. */
+  async fetch(url: string, source: string): Promise<FetchResult> {
+    if (!this.policy.enabled) return { ok: false, error: 'disabled', detail: 'fetching is disabled' };
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return { ok: false, error: 'bad_url', detail: 'not a URL' };
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, error: 'bad_url', detail: `scheme ${u.protocol.replace(':', '')} is not fetched` };
+    if (!this.takeToken(source)) return { ok: false, error: 'rate', detail: `more than ${this.policy.perSourcePerMinute} fetches a minute from ${source}` };
+    const deadline = this.now() + this.policy.timeoutMs;
+    let current = u;
+    for (let hop = 0; hop <= this.policy.maxRedirects; hop++) {
+      const r = await this.once(current, deadline);
+      if (!r.ok || !('redirect' in r)) return r;
+      try {
+        current = new URL(r.redirect, current);
+      } catch {
+        return { ok: false, error: 'http', detail: 'bad redirect', status: r.status };
+      }
+      if (current.protocol !== 'http:' && current.protocol !== 'https:') return { ok: false, error: 'refused', detail: 'redirect to another scheme' };
+    }
+    return { ok: false, error: 'http', detail: 'too many redirects' };
+  }
+
+  private async once(u: URL, deadline: number): Promise<FetchResult | { ok: true; redirect: string; status: number }> {
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    let addresses: string[];
+    if (isIP(host)) addresses = [host];
+    else {
+      try {
+        addresses = await withTimeout(this.resolve(host), Math.max(1, deadline - this.now()));
+      } catch {
+        return { ok: false, error: 'resolve', detail: `cannot resolve ${host}` };
+      }
+    }
+    if (addresses.length === 0) return { ok: false, error: 'resolve', detail: `no address for ${host}` };
+    const bad = addresses.find((a) => !this.addressAllowed(a));
+    if (bad) return { ok: false, error: 'refused', detail: `${bad} is in a range fetching may not reach` };
+    const address = addresses[0]!;
+    const remaining = deadline - this.now();
+    if (remaining <= 0) return { ok: false, error: 'timeout', detail: 'time limit reached' };
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (r: FetchResult | { ok: true; redirect: string; status: number }): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(r);
+      };
+      const mod = u.protocol === 'https:' ? https : http;
+      const req = mod.request(
+        {
+          host: address,
+          servername: isIP(host) ? undefined : host,
+          port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80,
+          path: `${u.pathname}${u.search}`,
+          method: 'GET',
+          headers: { Host: u.host, 'User-Agent': this.policy.userAgent, Accept: '*/*', Connection: 'close' },
+          rejectUnauthorized: false,
+          // The address was checked above: never look the name up again.
+          lookup: ((_h: string, _o: unknown, cb: (err: Error | null, address: string, family: number) => void) => cb(null, address, isIP(address))) as never,
+          agent: false,
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 300 && status < 400 && res.headers.location) {
+            res.resume();
+            finish({ ok: true, redirect: res.headers.location, status });
+            return;
+          }
+          if (status < 200 || status >= 300) {
+            res.resume();
+            finish({ ok: false, error: 'http', detail: res.statusMessage ?? 'error', status });
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let truncated = false;
+          res.on('data', (c: Buffer) => {
+            if (truncated) return;
+            const room = this.policy.maxBytes - size;
+            if (c.length > room) {
+              chunks.push(c.subarray(0, room));
+              size += room;
+              truncated = true;
+              req.destroy();
+              done();
+              return;
+            }
+            chunks.push(c);
+            size += c.length;
+          });
+          const done = (): void => finish({ ok: true, data: Buffer.concat(chunks), truncated, status, finalUrl: u.toString(), address, ...(res.headers['content-type'] ? { contentType: String(res.headers['content-type']).slice(0, 100) } : {}) });
+          res.on('end', done);
+          res.on('error', () => (truncated ? undefined : finish({ ok: false, error: 'connect', detail: 'connection reset' })));
+        },
+      );
+      const timer = setTimeout(() => {
+        req.destroy();
+        finish({ ok: false, error: 'timeout', detail: 'time limit reached' });
+      }, remaining);
+      timer.unref();
+      req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, error: 'connect', detail: err.code ?? 'connect failed' }));
+      req.end();
+    });
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    t.unref();
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
+}

@@ -1,0 +1,41 @@
+// id and whoami and groups: the logged-in user and their groups.
+import type { CommandDef } from '../types.js';
+
+function groupsOf(uid: number, name: string): [number, string][] {
+  if (uid === 0) return [[0, 'root']];
+  return [[uid, name], [4, 'adm'], [24, 'cdrom'], [27, 'sudo'], [30, 'dip'], [46, 'plugdev'], [100, 'users']];
+}
+
+export const id: CommandDef = {
+  names: ['id'],
+  run(ctx) {
+    const who = ctx.args.find((a) => !a.startsWith('-'));
+    const u = who ? ctx.sh.profile.users.find((x) => x.name === who) ?? (who === 'root' ? { uid: 0, gid: 0, name: 'root' } : undefined) : ctx.sh.user;
+    if (!u) {
+      ctx.err(`id: '${who}': no such user\n`);
+      return 1;
+    }
+    const groups = groupsOf(u.uid, u.name);
+    if (ctx.args.includes('-u')) ctx.out(`${ctx.args.includes('-n') ? u.name : u.uid}\n`);
+    else if (ctx.args.includes('-g')) ctx.out(`${ctx.args.includes('-n') ? u.name : u.gid}\n`);
+    else if (ctx.args.includes('-G')) ctx.out(`${groups.map(([g, n]) => (ctx.args.includes('-n') ? n : g)).join(' ')}\n`);
+    else ctx.out(`uid=${u.uid}(${u.name}) gid=${u.gid}(${u.name}) groups=${groups.map(([g, n]) => `${g}(${n})`).join(',')}\n`);
+    return 0;
+  },
+};
+
+export const whoami: CommandDef = {
+  names: ['whoami'],
+  run(ctx) {
+    ctx.out(`${ctx.sh.user.name}\n`);
+    return 0;
+  },
+};
+
+export const groups: CommandDef = {
+  names: ['groups'],
+  run(ctx) {
+    ctx.out(`${groupsOf(ctx.sh.user.uid, ctx.sh.user.name).map(([, n]) => n).join(' ')}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,202 @@
+// Small text filters attackers chain after cat and grep: cut, sort, uniq, tr, tee, basename, dirname, seq, yes, rev.
+import type { CommandDef } from '../types.js';
+import { lines, parseOpts, readInputs } from './util.js';
+
+export const cut: CommandDef = {
+  names: ['cut'],
+  run(ctx) {
+    const o = parseOpts(ctx.args, ['d', 'f', 'c', 'b']);
+    const spec = o.values.get('f') ?? o.values.get('c') ?? o.values.get('b');
+    if (spec === undefined) {
+      ctx.err("cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.\n");
+      return 1;
+    }
+    const ranges = spec.split(',').map((r) => {
+      const m = /^(\d*)(-?)(\d*)$/.exec(r);
+      const a = m?.[1] ? Number(m[1]) : 1;
+      const b = m?.[2] ? (m[3] ? Number(m[3]) : Infinity) : a;
+      return [a, b] as const;
+    });
+    const pick = (i: number): boolean => ranges.some(([a, b]) => i >= a && i <= b);
+    const delim = o.values.get('d') ?? '\t';
+    const { inputs, status } = readInputs(ctx, 'cut', o.rest);
+    for (const inp of inputs)
+      for (const l of lines(inp.data.toString('utf8'))) {
+        if (o.values.has('f')) {
+          if (!l.includes(delim)) {
+            if (!o.flags.has('s')) ctx.out(`${l}\n`);
+            continue;
+          }
+          ctx.out(`${l.split(delim).filter((_, i) => pick(i + 1)).join(delim)}\n`);
+        } else ctx.out(`${[...l].filter((_, i) => pick(i + 1)).join('')}\n`);
+      }
+    return status;
+  },
+};
+
+export const sort: CommandDef = {
+  names: ['sort'],
+  run(ctx) {
+    const o = parseOpts(ctx.args, ['k', 't']);
+    const { inputs, status } = readInputs(ctx, 'sort', o.rest);
+    let all = inputs.flatMap((i) => lines(i.data.toString('utf8')));
+    const key = (l: string): string => {
+      if (!o.values.has('k')) return l;
+      const k = Number(o.values.get('k')!.split(',')[0]) - 1;
+      const parts = o.values.has('t') ? l.split(o.values.get('t')!) : l.trim().split(/\s+/);
+      return parts[k] ?? '';
+    };
+    if (o.flags.has('n') || o.flags.has('h')) all.sort((a, b) => (parseFloat(key(a)) || 0) - (parseFloat(key(b)) || 0));
+    else all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    if (o.flags.has('r')) all.reverse();
+    if (o.flags.has('u')) all = [...new Set(all)];
+    ctx.out(all.map((l) => `${l}\n`).join(''));
+    return status;
+  },
+};
+
+export const uniq: CommandDef = {
+  names: ['uniq'],
+  run(ctx) {
+    const o = parseOpts(ctx.args);
+    const { inputs, status } = readInputs(ctx, 'uniq', o.rest.slice(0, 1));
+    const ls = inputs.flatMap((i) => lines(i.data.toString('utf8')));
+    const groups: { l: string; n: number }[] = [];
+    for (const l of ls) {
+      const last = groups[groups.length - 1];
+      if (last && last.l === l) last.n++;
+      else groups.push({ l, n: 1 });
+    }
+    for (const g of groups) {
+      if (o.flags.has('d') && g.n < 2) continue;
+      if (o.flags.has('u') && g.n > 1) continue;
+      ctx.out(o.flags.has('c') ? `${String(g.n).padStart(7)} ${g.l}\n` : `${g.l}\n`);
+    }
+    return status;
+  },
+};
+
+function expandSet(s: string): string {
+  const classes: Record<string, string> = { '[:lower:]': 'abcdefghijklmnopqrstuvwxyz', '[:upper:]': 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '[:digit:]': '0123456789', '[:space:]': ' \t\n\r\f\v', '[:alpha:]': 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', '[:alnum:]': 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789' };
+  let t = s;
+  for (const [k, v] of Object.entries(classes)) t = t.split(k).join(v);
+  t = t.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\r/g, '\r').replace(/\\\\/g, '\\');
+  let out = '';
+  for (let i = 0; i < t.length && out.length < 4096; i++) {
+    if (t[i + 1] === '-' && i + 2 < t.length) {
+      for (let c = t.charCodeAt(i); c <= t.charCodeAt(i + 2) && out.length < 4096; c++) out += String.fromCharCode(c);
+      i += 2;
+    } else out += t[i];
+  }
+  return out;
+}
+
+export const tr: CommandDef = {
+  names: ['tr'],
+  run(ctx) {
+    const o = parseOpts(ctx.args);
+    const [a, b] = o.rest;
+    if (a === undefined) {
+      ctx.err("tr: missing operand\nTry 'tr --help' for more information.\n");
+      return 1;
+    }
+    const from = expandSet(a);
+    const text = ctx.stdin.toString('latin1');
+    let out = '';
+    if (o.flags.has('d')) {
+      const set = new Set(from);
+      for (const c of text) if (set.has(c) === !o.flags.has('c')) continue;
+      else out += c;
+    } else {
+      const to = expandSet(b ?? '');
+      const map = new Map<string, string>();
+      [...from].forEach((c, i) => map.set(c, to[Math.min(i, to.length - 1)] ?? c));
+      let prev = '';
+      for (const c of text) {
+        const m = map.get(c) ?? c;
+        if (o.flags.has('s') && m === prev && map.has(c)) continue;
+        out += m;
+        prev = m;
+      }
+    }
+    ctx.out(Buffer.from(out, 'latin1'));
+    return 0;
+  },
+};
+
+export const tee: CommandDef = {
+  names: ['tee'],
+  run(ctx) {
+    const o = parseOpts(ctx.args);
+    let status = 0;
+    for (const f of o.rest) {
+      const path = ctx.sh.resolve(f);
+      const e = ctx.sh.vfs.writeFile(path, ctx.stdin, { append: o.flags.has('a') });
+      if (e) {
+        ctx.err(`tee: ${f}: ${e === 'ENOENT' ? 'No such file or directory' : 'Permission denied'}\n`);
+        status = 1;
+      } else if (ctx.stdin.length) ctx.sh.hooks.fileWritten?.(path, ctx.stdin, 'tee');
+    }
+    ctx.out(ctx.stdin);
+    return status;
+  },
+};
+
+export const basename: CommandDef = {
+  names: ['basename'],
+  run(ctx) {
+    const [p, suffix] = ctx.args;
+    if (p === undefined) {
+      ctx.err("basename: missing operand\nTry 'basename --help' for more information.\n");
+      return 1;
+    }
+    let b = p.replace(/\/+$/, '').split('/').pop() || '/';
+    if (suffix && b.endsWith(suffix) && b !== suffix) b = b.slice(0, -suffix.length);
+    ctx.out(`${b}\n`);
+    return 0;
+  },
+};
+
+export const dirname: CommandDef = {
+  names: ['dirname'],
+  run(ctx) {
+    const p = ctx.args[0];
+    if (p === undefined) {
+      ctx.err("dirname: missing operand\nTry 'dirname --help' for more information.\n");
+      return 1;
+    }
+    const t = p.replace(/\/+$/, '');
+    const i = t.lastIndexOf('/');
+    ctx.out(`${i < 0 ? '.' : i === 0 ? '/' : t.slice(0, i)}\n`);
+    return 0;
+  },
+};
+
+/** Most numbers seq prints. */
+export const MAX_SEQ = 100_000;
+
+export const seq: CommandDef = {
+  names: ['seq'],
+  run(ctx) {
+    const n = ctx.args.map(Number);
+    const [first, step, last] = n.length === 1 ? [1, 1, n[0]!] : n.length === 2 ? [n[0]!, 1, n[1]!] : [n[0]!, n[1]!, n[2]!];
+    if ([first, step, last].some((x) => Number.isNaN(x)) || step === 0) {
+      ctx.err(`seq: invalid floating point argument: '${ctx.args.find((a) => Number.isNaN(Number(a))) ?? '0'}'\n`);
+      return 1;
+    }
+    let out = '';
+    for (let v = first, i = 0; (step > 0 ? v <= last : v >= last) && i < MAX_SEQ; v += step, i++) out += `${v}\n`;
+    ctx.out(out);
+    return 0;
+  },
+};
+
+export const yes: CommandDef = {
+  names: ['yes'],
+  run(ctx) {
+    // Real yes runs until killed; a bounded burst is what a pipe reader sees before head closes it.
+    const line = `${ctx.args.length ? ctx.args.join(' ') : 'y'}\n`;
+    ctx.out(line.repeat(Math.max(1, Math.floor(65536 / line.length))));
+    return 0;
+  },
+};

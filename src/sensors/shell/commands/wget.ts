@@ -1,0 +1,91 @@
+// wget: fetches through the sensor's fetch policy (often off: then it fails the way a firewalled
+// host does), prints GNU wget's progress, saves into the virtual filesystem.
+import type { CommandDef } from '../types.js';
+import { FAIL_DELAY_MS, fetchVia, isAddress, parseTarget, remoteName, save, sizeText } from './net-common.js';
+import { pad2 } from './util.js';
+
+function stamp(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+}
+
+export const wget: CommandDef = {
+  names: ['wget'],
+  async run(ctx) {
+    let outFile: string | undefined;
+    let dir: string | undefined;
+    let quiet = false;
+    const urls: string[] = [];
+    for (let i = 0; i < ctx.args.length; i++) {
+      const a = ctx.args[i]!;
+      if (a === '-O' || a === '--output-document') outFile = ctx.args[++i];
+      else if (a.startsWith('-O') && a.length > 2) outFile = a.slice(2);
+      else if (a.startsWith('--output-document=')) outFile = a.slice(18);
+      else if (a === '-P' || a === '--directory-prefix') dir = ctx.args[++i];
+      else if (a === '-q' || a === '--quiet' || a === '-nv' || a === '-qO-') {
+        quiet = true;
+        if (a === '-qO-') outFile = '-';
+      } else if (/^-[a-zA-Z]*q[a-zA-Z]*$/.test(a)) {
+        quiet = true;
+        if (a.endsWith('O')) outFile = ctx.args[++i];
+      } else if (a === '-t' || a === '-T' || a === '--tries' || a === '-U' || a === '--user-agent' || a === '--header') i++;
+      else if (a.startsWith('-')) continue;
+      else urls.push(a);
+    }
+    if (urls.length === 0) {
+      ctx.err("wget: missing URL\nUsage: wget [OPTION]... [URL]...\n\nTry `wget --help' for more options.\n");
+      return 1;
+    }
+    let status = 0;
+    const log = (s: string): void => {
+      if (!quiet) ctx.err(s);
+    };
+    for (const raw of urls) {
+      const t = parseTarget(raw);
+      if (!t || !['http', 'https', 'ftp'].includes(t.scheme)) {
+        ctx.err(t ? `${raw}: Unsupported scheme \u2018${t.scheme}\u2019.\n` : `${raw}: Invalid URL.\n`);
+        status = 1;
+        continue;
+      }
+      const name = outFile ?? (dir ? `${dir}/${remoteName(t)}` : remoteName(t));
+      log(`--${stamp(ctx.sh.now())}--  ${t.url}\n`);
+      if (!isAddress(t.host)) log(`Resolving ${t.host} (${t.host})... `);
+      else log(`Connecting to ${t.host}:${t.port}... `);
+      const r = await fetchVia(ctx, 'wget', t, name === '-' ? undefined : name);
+      if (!r.ok) {
+        if (r.error === 'disabled' || r.error === 'refused' || r.error === 'rate' || r.error === 'resolve') {
+          await ctx.sh.sleep(FAIL_DELAY_MS);
+          log(!isAddress(t.host) ? `failed: Temporary failure in name resolution.\nwget: unable to resolve host address \u2018${t.host}\u2019\n` : 'failed: Connection timed out.\nRetrying.\n\n');
+          status = 4;
+          continue;
+        }
+        if (r.error === 'connect' || r.error === 'timeout') {
+          log(`failed: ${r.error === 'timeout' ? 'Connection timed out' : 'Connection refused'}.\n`);
+          status = 4;
+          continue;
+        }
+        if (r.error === 'http') {
+          log(`connected.\nHTTP request sent, awaiting response... ${r.status ?? 404} ${r.detail ?? 'Not Found'}\n${stamp(ctx.sh.now())} ERROR ${r.status ?? 404}: ${r.detail ?? 'Not Found'}.\n\n`);
+          status = 8;
+          continue;
+        }
+        log('failed: Connection reset by peer.\n');
+        status = 4;
+        continue;
+      }
+      if (!isAddress(t.host)) log(`${t.host}\nConnecting to ${t.host} (${t.host})|${t.host}|:${t.port}... `);
+      log(`connected.\nHTTP request sent, awaiting response... 200 OK\nLength: ${r.data.length} (${sizeText(r.data.length)}) [${r.contentType ?? 'application/octet-stream'}]\nSaving to: \u2018${name === '-' ? 'STDOUT' : name}\u2019\n\n`);
+      if (name === '-') ctx.out(r.data);
+      else {
+        const e = save(ctx, name, r.data, 'wget');
+        if (e) {
+          ctx.err(`${e}\n`);
+          status = 3;
+          continue;
+        }
+      }
+      log(`${(name === '-' ? '-' : name).slice(0, 18).padEnd(19)}100%[===================>] ${sizeText(r.data.length).padStart(6)}  --.-KB/s    in 0s      \n\n${stamp(ctx.sh.now())} (${(Math.max(r.data.length, 1) / 1024 / 0.004).toFixed(1)} KB/s) - \u2018${name === '-' ? 'STDOUT' : name}\u2019 saved [${r.data.length}/${r.data.length}]\n\n`);
+    }
+    return status;
+  },
+};

@@ -1,0 +1,80 @@
+// w, who, users, last: the one logged-in session (the attacker's own) and a plausible login history.
+import type { CommandDef, ShellApi } from '../types.js';
+import { loadAt, uptimeSeconds } from '../profile.js';
+import { dayName, hhmm, monthName, pad2, uptimeText } from './util.js';
+
+function loginStamp(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${hhmm(ms)}`;
+}
+
+function from(sh: ShellApi): string {
+  return sh.terminal.remoteIp;
+}
+
+export const w: CommandDef = {
+  names: ['w'],
+  run(ctx) {
+    const sh = ctx.sh;
+    const now = sh.now();
+    const load = loadAt(now).map((x) => x.toFixed(2)).join(', ');
+    if (!ctx.args.includes('-h')) {
+      ctx.out(` ${hhmm(now)}:${pad2(new Date(now).getUTCSeconds())} ${uptimeText(uptimeSeconds(sh.profile, now))},  1 user,  load average: ${load}\n`);
+      ctx.out('USER     TTY      FROM             LOGIN@   IDLE   JCPU   PCPU WHAT\n');
+    }
+    ctx.out(`${sh.user.name.padEnd(8)} ${sh.terminal.tty.replace('/dev/', '').padEnd(8)} ${from(sh).padEnd(16)} ${hhmm(sh.terminal.loginMs).padEnd(8)} 0.00s  0.02s  0.00s w\n`);
+    return 0;
+  },
+};
+
+export const who: CommandDef = {
+  names: ['who'],
+  run(ctx) {
+    const sh = ctx.sh;
+    if (ctx.args.includes('-b')) {
+      ctx.out(`         system boot  ${loginStamp(sh.profile.bootMs)}\n`);
+      return 0;
+    }
+    if (ctx.args.includes('-r')) {
+      ctx.out(`         run-level 5  ${loginStamp(sh.profile.bootMs)}\n`);
+      return 0;
+    }
+    ctx.out(`${sh.user.name.padEnd(8)} ${sh.terminal.tty.replace('/dev/', '').padEnd(12)} ${loginStamp(sh.terminal.loginMs)} (${from(sh)})\n`);
+    return 0;
+  },
+};
+
+export const users: CommandDef = {
+  names: ['users'],
+  run(ctx) {
+    ctx.out(`${ctx.sh.user.name}\n`);
+    return 0;
+  },
+};
+
+export const last: CommandDef = {
+  names: ['last', 'lastb'],
+  run(ctx) {
+    const sh = ctx.sh;
+    const p = sh.profile;
+    const fmt = (ms: number): string => {
+      const d = new Date(ms);
+      return `${dayName(d.getUTCDay())} ${monthName(d.getUTCMonth())} ${String(d.getUTCDate()).padStart(2)} ${hhmm(ms)}`;
+    };
+    const rows: string[] = [];
+    if (ctx.name === 'last') {
+      rows.push(`${sh.user.name.padEnd(8)} ${sh.terminal.tty.replace('/dev/', '').padEnd(12)} ${from(sh).padEnd(16)} ${fmt(sh.terminal.loginMs)}   still logged in`);
+      // Earlier admin logins from the office network, derived from the profile so they never change.
+      const office = `${p.net.gateway.split('.').slice(0, 3).join('.')}.${(p.hostname.length * 17) % 200 + 20}`;
+      for (let i = 1; i <= 4; i++) {
+        const t = p.bootMs + ((sh.now() - p.bootMs) * (5 - i)) / 5 - i * 3_600_000;
+        const dur = 7 + ((i * 13) % 50);
+        rows.push(`${p.admin.name.padEnd(8)} pts/0        ${office.padEnd(16)} ${fmt(t)} - ${hhmm(t + dur * 60_000)}  (00:${pad2(dur)})`);
+      }
+      rows.push(`reboot   system boot  ${p.kernel.release.padEnd(16)} ${fmt(p.bootMs)}   still running`);
+    }
+    const d = new Date(p.bootMs - 86_400_000 * 30);
+    ctx.out(`${rows.join('\n')}${rows.length ? '\n' : ''}\n${ctx.name === 'last' ? 'wtmp' : 'btmp'} begins ${dayName(d.getUTCDay())} ${monthName(d.getUTCMonth())} ${String(d.getUTCDate()).padStart(2)} ${hhmm(d.getTime())}:${pad2(d.getUTCSeconds())} ${d.getUTCFullYear()}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,98 @@
+// Everything the shell sessions of one sensor process share: the generated machine, its base
+// filesystem, the per-attacker overlays, the quarantine, the fetch policy, recordings and the
+// planted honeytokens. Built once at start-up from the config.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FetchConfig, QuarantineConfig, RecordingConfig, ShellConfig } from '../../config/schema.js';
+import { createSessionEmitter, type EventSink } from '../../events/emitter.js';
+import type { Honeytoken } from '../../events/honeytokens.js';
+import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
+import { Quarantine } from '../runtime/quarantine.js';
+import { commandRegistry } from './commands/index.js';
+import { buildBaseFs } from './fs-build.js';
+import { defaultHoneytokens, plantHoneytokens } from './honeytokens.js';
+import { OverlayStore } from './overlay-store.js';
+import { generateProfile, type SystemProfile } from './profile.js';
+import type { CommandDef } from './types.js';
+import type { BaseFs, OverlayQuota } from './vfs.js';
+
+export interface ShellEnvironmentOptions {
+  dataDir: string;
+  sensor: string;
+  shell: ShellConfig;
+  fetch: FetchConfig;
+  quarantine: QuarantineConfig;
+  recording: RecordingConfig;
+  /** The SSH version the banner shows (without "SSH-2.0-"), echoed by `ssh -V`. */
+  sshVersion: string;
+  sink: EventSink;
+  /** For tests: a resolver that never touches DNS. */
+  resolver?: Resolver;
+  now?: () => number;
+}
+
+export class ShellEnvironment {
+  readonly profile: SystemProfile;
+  readonly base: BaseFs;
+  readonly rootHistory: readonly string[];
+  readonly honeytokens: readonly Honeytoken[];
+  readonly commands: ReadonlyMap<string, CommandDef>;
+  readonly overlays: OverlayStore;
+  readonly quarantine: Quarantine;
+  readonly fetcher: Fetcher;
+  readonly quota: OverlayQuota;
+  readonly recordingDir: string | undefined;
+  readonly recordingMaxBytes: number;
+
+  constructor(readonly opts: ShellEnvironmentOptions) {
+    const shellDir = join(opts.dataDir, 'shell');
+    mkdirSync(shellDir, { recursive: true, mode: 0o700 });
+    const seed = opts.shell.seed ?? loadOrCreateSeed(join(shellDir, 'seed'));
+    this.profile = generateProfile({ seed, sshVersion: opts.sshVersion, ...(opts.shell.hostname ? { hostname: opts.shell.hostname } : {}), ...(opts.now ? { now: opts.now } : {}) });
+    const tokens = opts.shell.honeytokens ?? defaultHoneytokens(this.profile);
+    const planted = plantHoneytokens(this.profile, tokens);
+    const built = buildBaseFs(this.profile, planted);
+    this.base = built.base;
+    this.rootHistory = built.rootHistory;
+    this.honeytokens = planted.tokens;
+    this.commands = commandRegistry();
+    this.quota = { maxBytes: opts.shell.quota_bytes, maxEntries: opts.shell.quota_entries };
+    this.overlays = new OverlayStore({ dir: join(shellDir, 'overlays'), quota: this.quota, resetAfterS: opts.shell.reset_after_s, maxAttackers: opts.shell.max_attackers, ...(opts.now ? { now: opts.now } : {}) });
+    this.quarantine = new Quarantine({ dir: join(opts.dataDir, 'quarantine'), maxFileBytes: opts.quarantine.max_file_bytes, maxTotalBytes: opts.quarantine.max_total_bytes });
+    this.fetcher = new Fetcher(
+      {
+        ...DEFAULT_FETCH_POLICY,
+        enabled: opts.fetch.enabled,
+        maxBytes: opts.fetch.max_bytes,
+        timeoutMs: opts.fetch.timeout_s * 1000,
+        perSourcePerMinute: opts.fetch.per_source_per_minute,
+        allowCidrs: opts.fetch.allow_cidrs,
+      },
+      opts.resolver,
+      opts.now,
+    );
+    this.recordingDir = opts.recording.enabled ? join(opts.dataDir, 'recordings') : undefined;
+    this.recordingMaxBytes = opts.recording.max_bytes;
+  }
+
+  /** Announces the planted honeytokens (once per start; consumers de-duplicate by token_id). */
+  announceHoneytokens(): void {
+    const em = createSessionEmitter(this.opts.sink, { sensor: this.opts.sensor, protocol: 'shell', src_ip: '0.0.0.0', src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 });
+    for (const t of this.honeytokens) {
+      em.emit('honeytoken.planted', { token_id: t.id, kind: t.kind, username: t.username, secret: t.secret, ...(t.host ? { host: t.host } : {}), locations: t.locations });
+    }
+  }
+}
+
+function loadOrCreateSeed(path: string): string {
+  try {
+    const s = readFileSync(path, 'utf8').trim();
+    if (s) return s;
+  } catch {
+    /* first start */
+  }
+  const seed = randomBytes(16).toString('hex');
+  writeFileSync(path, `${seed}\n`, { mode: 0o600 });
+  return seed;
+}

@@ -1,0 +1,116 @@
+// Keeps each attacker's changes to the fake filesystem, keyed by source address, so a file written
+// in one session is there in the next (a check attackers use against Cowrie). Sessions from the
+// same address share one overlay while any is open; it is saved to DATA_DIR/shell/overlays when
+// the last one ends, dropped after reset_after_s, and the store keeps at most max_attackers files.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Overlay, type OverlayQuota } from './vfs.js';
+
+export interface OverlayStoreOptions {
+  dir: string;
+  quota: OverlayQuota;
+  /** Seconds after an overlay's creation when it is discarded; 0 never. */
+  resetAfterS: number;
+  maxAttackers: number;
+  now?: () => number;
+}
+
+/** A file name for SRC that never carries attacker text (the address is hashed). */
+function fileFor(src: string): string {
+  return `${createHash('sha256').update(src).digest('hex').slice(0, 32)}.json`;
+}
+
+export class OverlayStore {
+  private readonly open = new Map<string, { overlay: Overlay; refs: number }>();
+  private readonly now: () => number;
+
+  constructor(readonly opts: OverlayStoreOptions) {
+    this.now = opts.now ?? Date.now;
+    mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  }
+
+  private expired(o: Overlay): boolean {
+    return this.opts.resetAfterS > 0 && this.now() - o.createdMs > this.opts.resetAfterS * 1000;
+  }
+
+  /** The overlay for SRC (shared with other open sessions from it); release it when the session ends. */
+  acquire(src: string): Overlay {
+    const live = this.open.get(src);
+    if (live && !this.expired(live.overlay)) {
+      live.refs++;
+      return live.overlay;
+    }
+    let overlay: Overlay | undefined;
+    const path = join(this.opts.dir, fileFor(src));
+    try {
+      const text = readFileSync(path, 'utf8');
+      overlay = Overlay.fromJSON(JSON.parse(text), this.opts.quota);
+      if (overlay && this.expired(overlay)) {
+        overlay = undefined;
+        unlinkSync(path);
+      }
+    } catch {
+      overlay = undefined;
+    }
+    overlay ??= new Overlay(this.now());
+    this.open.set(src, { overlay, refs: (live?.refs ?? 0) + 1 });
+    return overlay;
+  }
+
+  /** Ends one session's use of SRC's overlay; saves it when the last session from SRC ends. */
+  release(src: string): void {
+    const live = this.open.get(src);
+    if (!live) return;
+    if (--live.refs > 0) return;
+    this.open.delete(src);
+    if (live.overlay.dirty) this.save(src, live.overlay);
+  }
+
+  private save(src: string, overlay: Overlay): void {
+    const path = join(this.opts.dir, fileFor(src));
+    try {
+      if (overlay.nodes.size === 0) {
+        unlinkSync(path);
+        return;
+      }
+    } catch {
+      return;
+    }
+    try {
+      const tmp = `${path}.tmp`;
+      writeFileSync(tmp, JSON.stringify(overlay.toJSON()), { mode: 0o600 });
+      renameSync(tmp, path);
+      overlay.dirty = false;
+      this.prune();
+    } catch {
+      /* a full disk loses this attacker's files, never the session */
+    }
+  }
+
+  /** Drops the oldest overlays beyond maxAttackers. */
+  private prune(): void {
+    const files = readdirSync(this.opts.dir).filter((f) => f.endsWith('.json'));
+    if (files.length <= this.opts.maxAttackers) return;
+    const aged = files.map((f) => ({ f, t: statSync(join(this.opts.dir, f)).mtimeMs })).sort((a, b) => a.t - b.t);
+    for (const { f } of aged.slice(0, files.length - this.opts.maxAttackers)) unlinkSync(join(this.opts.dir, f));
+  }
+}
+
+/** Deletes the kept files of SRC (or of every attacker); returns how many were removed. */
+export function resetOverlays(dir: string, src?: string): number {
+  let n = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const f of names) {
+    if (!f.endsWith('.json')) continue;
+    if (src !== undefined && f !== fileFor(src)) continue;
+    unlinkSync(join(dir, f));
+    n++;
+  }
+  return n;
+}

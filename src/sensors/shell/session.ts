@@ -1,0 +1,436 @@
+// One attacker's shell over SSH or Telnet: the terminal line discipline (echo, backspace, Ctrl-C,
+// Ctrl-D, history keys, continuation prompts), exec commands, the capture hooks (downloads and
+// written files into quarantine, with events), the recording, and the per-attacker overlay.
+import { createHash } from 'node:crypto';
+import type { SessionEmitter } from '../../events/emitter.js';
+import { AsciicastRecorder } from '../runtime/recording.js';
+import type { ShellEnvironment } from './environment.js';
+import { parseShell } from './parser.js';
+import { Shell } from './shell.js';
+import type { DownloadRequest, DownloadResult, ShellHooks } from './types.js';
+import { Vfs } from './vfs.js';
+import { dateString } from './commands/util.js';
+
+/** Longest line the terminal accepts (further keystrokes are dropped, as a full readline buffer). */
+export const MAX_LINE_CHARS = 16 * 1024;
+/** Lines typed ahead while a command runs that are kept for it or for the prompt. */
+export const MAX_PENDING_LINES = 256;
+/** Longest exec command recorded and run. */
+export const MAX_EXEC_CHARS = 16 * 1024;
+/** Written-file snapshots kept before they are flushed to quarantine early. */
+export const MAX_PENDING_CAPTURE_BYTES = 32 * 1024 * 1024;
+
+export interface SessionIo {
+  /** Bytes to the client, line endings already translated. */
+  write(data: Buffer): void;
+  /** Ends the session with an exit status (the transport closes the channel or socket). */
+  close(exitCode: number): void;
+}
+
+export interface ShellSessionOptions {
+  env: ShellEnvironment;
+  emitter: SessionEmitter;
+  username: string;
+  io: SessionIo;
+  /** Whether the client has a terminal (SSH pty, Telnet): echo, prompts and \r\n. */
+  pty: boolean;
+  width: number;
+  height: number;
+  term?: string;
+  /** Environment the client sent. */
+  clientEnv?: Record<string, string>;
+  tty?: string;
+  /** The protocol name used in the recording title. */
+  protocol: string;
+}
+
+export class ShellSession {
+  readonly shell: Shell;
+  private readonly env: ShellEnvironment;
+  private readonly emitter: SessionEmitter;
+  private readonly io: SessionIo;
+  private readonly src: string;
+  private recorder: AsciicastRecorder | undefined;
+  private line = '';
+  private cont = '';
+  private histIndex = -1;
+  private escape = '';
+  private lastWasCr = false;
+  private busy = false;
+  private ended = false;
+  private readonly pending: string[] = [];
+  private waiter: { resolve: (l: string | undefined) => void; echo: boolean } | undefined;
+  private readonly captures = new Map<string, { data: Buffer; how: string }>();
+  private captureBytes = 0;
+  private readonly loginMs: number;
+
+  constructor(private readonly o: ShellSessionOptions) {
+    this.env = o.env;
+    this.emitter = o.emitter;
+    this.io = o.io;
+    this.src = o.emitter.identity.src_ip;
+    this.loginMs = Date.now();
+    const user = o.username === 'root' || !o.env.profile.users.some((u) => u.name === o.username) ? o.env.profile.users[0]! : o.env.profile.users.find((u) => u.name === o.username)!;
+    const overlay = o.env.overlays.acquire(this.src);
+    const vfs = new Vfs(o.env.base, overlay, o.env.quota, user.uid);
+    const hooks: ShellHooks = {
+      fileWritten: (path, data, how) => this.noteWrite(path, data, how),
+      download: (req) => this.download(req),
+    };
+    this.shell = new Shell({
+      profile: o.env.profile,
+      vfs,
+      hooks,
+      commands: o.env.commands,
+      user: { name: user.name, uid: user.uid, gid: user.gid, home: user.home },
+      terminal: { width: o.width || 80, height: o.height || 24, interactive: o.pty, tty: o.tty ?? '/dev/pts/0', remoteIp: this.src, loginMs: this.loginMs },
+      readLine: (prompt, echo) => this.readLine(prompt, echo),
+      history: user.uid === 0 ? [...o.env.rootHistory] : [],
+      ...(o.clientEnv ? { env: filterEnv(o.clientEnv) } : {}),
+    });
+    if (o.env.recordingDir) {
+      this.recorder = new AsciicastRecorder({
+        dir: o.env.recordingDir,
+        session: o.emitter.session,
+        width: o.width || 80,
+        height: o.height || 24,
+        maxBytes: o.env.recordingMaxBytes,
+        title: `${o.protocol} ${user.name}@${o.env.profile.hostname} from ${this.src}`,
+        ...(o.term ? { env: { TERM: o.term } } : {}),
+      });
+    }
+  }
+
+  /** Output to the client, translated for a terminal and recorded. */
+  private send(data: string | Buffer): void {
+    if (this.ended) return;
+    let buf = typeof data === 'string' ? Buffer.from(data) : data;
+    if (this.o.pty) buf = toCrlf(buf);
+    this.recorder?.output(buf);
+    this.io.write(buf);
+  }
+
+  /** Starts an interactive shell: the login banner and the first prompt. */
+  start(opts: { motd: boolean; lastLoginFrom?: string } = { motd: true }): void {
+    if (opts.motd) {
+      const p = this.env.profile;
+      const motd = this.shell.vfs.readFile('/etc/motd');
+      const last = new Date(this.loginMs - 86_400_000 * 2 - 3_917_000);
+      this.send(`Linux ${p.hostname} ${p.kernel.release} ${p.kernel.version} x86_64\n${typeof motd === 'string' ? '' : motd.toString()}Last login: ${dateString(last.getTime()).replace(' UTC', '')} from ${opts.lastLoginFrom ?? p.net.gateway.replace(/\.1$/, '.23')}\n`);
+    }
+    this.prompt();
+  }
+
+  private prompt(): void {
+    if (!this.o.pty) return;
+    this.send(this.cont ? '> ' : this.shell.prompt());
+  }
+
+  resize(width: number, height: number): void {
+    this.shell.terminal.width = width;
+    this.shell.terminal.height = height;
+    this.recorder?.resize(width, height);
+  }
+
+  /** Bytes from the client's keyboard (or a bot's pipe). */
+  feed(data: Buffer): void {
+    if (this.ended) return;
+    this.recorder?.input(data);
+    const text = data.toString('latin1');
+    for (const ch of text) this.key(ch);
+  }
+
+  private echo(s: string): void {
+    if (this.o.pty && (!this.waiter || this.waiter.echo)) this.send(s);
+  }
+
+  private key(ch: string): void {
+    if (this.escape) {
+      this.escape += ch;
+      if (this.escape.length === 2 && ch !== '[' && ch !== 'O') this.escape = '';
+      else if (this.escape.length > 2 && /[A-Za-z~]/.test(ch)) {
+        const seq = this.escape;
+        this.escape = '';
+        if (!this.busy && (seq.endsWith('A') || seq.endsWith('B'))) this.historyKey(seq.endsWith('A') ? -1 : 1);
+      } else if (this.escape.length > 8) this.escape = '';
+      return;
+    }
+    const code = ch.charCodeAt(0);
+    if (ch === '\n' && this.lastWasCr) {
+      this.lastWasCr = false;
+      return;
+    }
+    this.lastWasCr = ch === '\r';
+    switch (code) {
+      case 0x1b:
+        this.escape = ch;
+        return;
+      case 0x0d:
+      case 0x0a:
+        this.echo('\n');
+        this.enter();
+        return;
+      case 0x03: // Ctrl-C
+        if (this.busy && !this.waiter) {
+          this.shell.interrupt();
+          this.echo('^C\n');
+          return;
+        }
+        this.echo('^C\n');
+        this.line = '';
+        this.cont = '';
+        if (this.waiter) {
+          const w = this.waiter;
+          this.waiter = undefined;
+          this.shell.interrupt();
+          w.resolve(undefined);
+          return;
+        }
+        this.prompt();
+        return;
+      case 0x04: // Ctrl-D
+        if (this.line.length > 0) return;
+        if (this.waiter) {
+          const w = this.waiter;
+          this.waiter = undefined;
+          w.resolve(undefined);
+          return;
+        }
+        if (this.busy) return;
+        if (this.o.pty) this.send('logout\n');
+        this.finish(this.shell.lastStatus);
+        return;
+      case 0x7f:
+      case 0x08:
+        if (this.line.length) {
+          this.line = this.line.slice(0, -1);
+          this.echo('\b \b');
+        }
+        return;
+      case 0x15: // Ctrl-U
+        if (this.o.pty) this.echo('\b \b'.repeat(this.line.length));
+        this.line = '';
+        return;
+      case 0x0c: // Ctrl-L
+        if (!this.busy) {
+          this.send('\x1b[H\x1b[2J');
+          this.prompt();
+          this.send(this.line);
+        }
+        return;
+      case 0x09: // Tab: no completion, as a terminal bell
+        this.echo('\x07');
+        return;
+    }
+    if (code < 0x20) return;
+    if (this.line.length >= MAX_LINE_CHARS) return;
+    this.line += ch;
+    this.echo(ch);
+  }
+
+  private historyKey(dir: -1 | 1): void {
+    const h = this.shell.history;
+    if (h.length === 0) return;
+    this.histIndex = this.histIndex < 0 ? (dir < 0 ? h.length - 1 : -1) : this.histIndex + dir;
+    if (this.histIndex >= h.length) this.histIndex = -1;
+    if (this.histIndex < -1) this.histIndex = 0;
+    const next = this.histIndex < 0 ? '' : (h[this.histIndex] ?? '');
+    this.echo('\b \b'.repeat(this.line.length));
+    this.line = next;
+    this.echo(next);
+  }
+
+  private enter(): void {
+    // latin1 was used to split keys; turn the typed bytes back into UTF-8 text.
+    const typed = Buffer.from(this.line, 'latin1').toString('utf8');
+    this.line = '';
+    this.histIndex = -1;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w.resolve(typed);
+      return;
+    }
+    if (this.busy) {
+      if (this.pending.length < MAX_PENDING_LINES) this.pending.push(typed);
+      return;
+    }
+    void this.runInteractive(typed);
+  }
+
+  private async runInteractive(typed: string): Promise<void> {
+    const text = this.cont ? `${this.cont}\n${typed}` : typed;
+    if (text.length > MAX_LINE_CHARS * 4) {
+      this.cont = '';
+      this.send('-bash: input too long\n');
+      this.prompt();
+      return;
+    }
+    const parsed = parseShell(text);
+    if (parsed.status === 'incomplete') {
+      this.cont = text;
+      this.prompt();
+      return;
+    }
+    this.cont = '';
+    if (text.trim() === '') {
+      this.prompt();
+      return;
+    }
+    const known = parsed.status === 'ok' ? this.shell.commandNames(parsed.list).known : false;
+    this.emitter.emit('command.input', { input: text, known });
+    if (!/^\s/.test(text)) this.shell.history.push(text);
+    this.busy = true;
+    try {
+      await this.shell.runLine(text, { out: (d) => this.send(d), err: (d) => this.send(d) });
+    } catch {
+      this.send('Segmentation fault\n');
+    }
+    this.busy = false;
+    if (this.shell.exitCode !== undefined) {
+      if (this.o.pty) this.send('logout\n');
+      this.finish(this.shell.exitCode);
+      return;
+    }
+    const next = this.pending.shift();
+    if (next !== undefined) {
+      this.prompt();
+      if (this.o.pty) this.send(`${next}\n`);
+      void this.runInteractive(next);
+      return;
+    }
+    this.prompt();
+  }
+
+  private readLine(prompt: string, echo: boolean): Promise<string | undefined> {
+    if (this.ended) return Promise.resolve(undefined);
+    if (prompt) this.send(prompt);
+    const queued = this.pending.shift();
+    if (queued !== undefined) {
+      if (!echo && this.o.pty) this.send('\n');
+      return Promise.resolve(queued);
+    }
+    return new Promise((resolve) => {
+      this.waiter = {
+        echo,
+        resolve: (l) => {
+          if (!echo && this.o.pty) this.send('\n');
+          resolve(l);
+        },
+      };
+    });
+  }
+
+  /** Runs an exec request's command with STDIN; resolves with its exit status. */
+  async exec(command: string, stdin: Buffer): Promise<number> {
+    const cmd = command.length > MAX_EXEC_CHARS ? command.slice(0, MAX_EXEC_CHARS) : command;
+    const parsed = parseShell(cmd);
+    const known = parsed.status === 'ok' ? this.shell.commandNames(parsed.list).known : false;
+    this.emitter.emit('command.input', { input: cmd, known });
+    this.recorder?.input(`${cmd}\n`);
+    this.busy = true;
+    try {
+      await this.shell.runLine(cmd, { out: (d) => this.send(d), err: (d) => this.send(d), stdin });
+    } catch {
+      this.send('Segmentation fault\n');
+    }
+    this.busy = false;
+    if (parsed.status === 'incomplete') {
+      this.send('bash: -c: line 1: syntax error: unexpected end of file\n');
+      return 2;
+    }
+    return this.shell.exitCode ?? this.shell.lastStatus;
+  }
+
+  private finish(code: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.io.close(code);
+  }
+
+  /** Called once when the transport ends: saves the attacker's files and closes the recording. */
+  async end(): Promise<void> {
+    this.ended = true;
+    this.shell.interrupt();
+    if (this.waiter) {
+      this.waiter.resolve(undefined);
+      this.waiter = undefined;
+    }
+    this.flushCaptures();
+    this.env.overlays.release(this.src);
+    await this.recorder?.close();
+    this.recorder = undefined;
+  }
+
+  private noteWrite(path: string, data: Buffer, how: string): void {
+    const prev = this.captures.get(path);
+    this.captureBytes += data.length - (prev?.data.length ?? 0);
+    this.captures.set(path, { data, how });
+    if (this.captureBytes > MAX_PENDING_CAPTURE_BYTES) this.flushCaptures();
+  }
+
+  /** Quarantines the final content of every file the attacker wrote (once per path and content). */
+  private flushCaptures(): void {
+    for (const [path, c] of this.captures) {
+      if (c.data.length === 0) continue;
+      const q = this.env.quarantine.store(c.data);
+      this.emitter.emit('file.download', {
+        sha256: q.sha256,
+        md5: q.md5,
+        size: q.size,
+        path,
+        outcome: !q.stored ? 'failed' : q.truncated ? 'truncated' : q.duplicate ? 'duplicate' : 'stored',
+        reason: q.reason ?? how(c.how),
+      });
+    }
+    this.captures.clear();
+    this.captureBytes = 0;
+  }
+
+  private async download(req: DownloadRequest): Promise<DownloadResult> {
+    const r = await this.env.fetcher.fetch(req.url, this.src);
+    const base = { url: req.url.slice(0, 2048), ...(req.path ? { path: req.path } : {}) };
+    if (!r.ok) {
+      const outcome = r.error === 'disabled' ? 'disabled' : r.error === 'refused' || r.error === 'rate' ? 'refused' : 'failed';
+      this.emitter.emit('file.download', { ...base, outcome, reason: `${req.tool}: ${r.detail}`.slice(0, 300) });
+      return { ok: false, error: r.error === 'bad_url' ? 'bad_url' : r.error, ...(r.status !== undefined ? { status: r.status } : {}), detail: r.detail };
+    }
+    const q = this.env.quarantine.store(r.data);
+    this.emitter.emit('file.download', {
+      ...base,
+      sha256: q.sha256,
+      md5: q.md5,
+      size: q.size,
+      outcome: r.truncated || q.truncated ? 'truncated' : !q.stored ? 'failed' : q.duplicate ? 'duplicate' : 'stored',
+      reason: r.truncated ? `${req.tool}: cut at ${r.data.length} bytes (fetch.max_bytes)` : q.reason ? `quarantine: ${q.reason}` : `${req.tool}`,
+    });
+    return { ok: true, data: r.data, truncated: r.truncated, status: r.status, ...(r.contentType ? { contentType: r.contentType } : {}) };
+  }
+}
+
+function how(h: string): string {
+  return `written by ${h}`;
+}
+
+/** The client's variables the shell takes (as sshd's AcceptEnv LANG LC_*), plus TERM. */
+function filterEnv(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (/^(LANG|LC_[A-Z]+|TERM)$/.test(k)) out[k] = v.slice(0, 256);
+  return out;
+}
+
+/** "\n" -> "\r\n" for a terminal (leaving existing "\r\n" alone). */
+export function toCrlf(buf: Buffer): Buffer {
+  let n = 0;
+  for (let i = 0; i < buf.length; i++) if (buf[i] === 0x0a && (i === 0 || buf[i - 1] !== 0x0d)) n++;
+  if (n === 0) return buf;
+  const out = Buffer.allocUnsafe(buf.length + n);
+  let j = 0;
+  for (let i = 0; i < buf.length; i++) {
+    if (buf[i] === 0x0a && (i === 0 || buf[i - 1] !== 0x0d)) out[j++] = 0x0d;
+    out[j++] = buf[i]!;
+  }
+  return out;
+}
+
+export const sha256Hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

@@ -1,0 +1,1093 @@
+// The interpreter: runs parsed command lines against the fake system. Expansion (variables, command
+// substitution, arithmetic, globs, ~), pipelines (buffered, stage by stage), redirections into the
+// virtual filesystem, control flow, functions and scripts. Every loop and buffer is capped; nothing
+// here runs anything on the host.
+import { posix } from 'node:path';
+import { evalArith } from './arith.js';
+import { elfMachine } from './elf.js';
+import { parseShell, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
+import type { SystemProfile } from './profile.js';
+import type { CommandContext, CommandDef, Output, ReadLine, ShellApi, ShellHooks } from './types.js';
+import { FS_ERROR_TEXT, type Vfs } from './vfs.js';
+
+/** Commands run for one input line (loop iterations included) before the line is cut off. */
+export const MAX_STEPS_PER_LINE = 20_000;
+/** Bytes kept from one pipeline stage or command substitution. */
+export const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
+/** Bytes written to the terminal for one line. */
+export const MAX_TERMINAL_BYTES = 2 * 1024 * 1024;
+/** Nested scripts, functions, `sh -c` and `eval` calls. */
+export const MAX_CALL_DEPTH = 16;
+/** Words after expansion of one command (globs can multiply them). */
+export const MAX_WORDS = 4096;
+/** Scripts longer than this are not run. */
+export const MAX_SCRIPT_CHARS = 64 * 1024;
+/** Longest single `sleep`, so a session cannot be held forever by one command. */
+export const MAX_SLEEP_MS = 30_000;
+
+class Flow {
+  constructor(
+    readonly kind: 'break' | 'continue' | 'return' | 'exit' | 'abort',
+    readonly n: number,
+  ) {}
+}
+
+interface Frame {
+  args: string[];
+  name: string;
+  depth: number;
+}
+
+interface Io {
+  stdin: Buffer;
+  stdinIsTerminal: boolean;
+  out: Output;
+  err: Output;
+}
+
+/** Collects output up to a cap. */
+class Capture {
+  chunks: Buffer[] = [];
+  size = 0;
+  write = (d: string | Buffer): void => {
+    const b = typeof d === 'string' ? Buffer.from(d) : d;
+    const room = MAX_CAPTURE_BYTES - this.size;
+    if (room <= 0) return;
+    const part = b.length > room ? b.subarray(0, room) : b;
+    this.chunks.push(part);
+    this.size += part.length;
+  };
+  buffer(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+  }
+}
+
+export interface ShellOptions {
+  profile: SystemProfile;
+  vfs: Vfs;
+  hooks: ShellHooks;
+  commands: ReadonlyMap<string, CommandDef>;
+  user: { name: string; uid: number; gid: number; home: string };
+  terminal: ShellApi['terminal'];
+  readLine: ReadLine;
+  history?: string[];
+  now?: () => number;
+  /** Extra environment (from the SSH client's env requests) merged over the defaults. */
+  env?: Record<string, string>;
+}
+
+export interface LineResult {
+  status: 'ok' | 'incomplete' | 'malformed';
+  exitCode: number;
+}
+
+export class Shell implements ShellApi {
+  readonly profile: SystemProfile;
+  readonly vfs: Vfs;
+  readonly hooks: ShellHooks;
+  readonly env = new Map<string, string>();
+  readonly exported = new Set<string>();
+  readonly history: string[];
+  readonly aliases = new Map<string, string>();
+  readonly functions = new Map<string, Command>();
+  readonly jobs: ShellApi['jobs'] = [];
+  cwd: string;
+  user: ShellApi['user'];
+  terminal: ShellApi['terminal'];
+  lastStatus = 0;
+  exitCode: number | undefined;
+  private steps = 0;
+  private written = 0;
+  private pid: number;
+  private lastBgPid = 0;
+  private aborted = false;
+  private wake: (() => void) | undefined;
+  private readonly commands: ReadonlyMap<string, CommandDef>;
+  private readonly readLineFn: ReadLine;
+  private readonly clock: () => number;
+
+  constructor(o: ShellOptions) {
+    this.profile = o.profile;
+    this.vfs = o.vfs;
+    this.hooks = o.hooks;
+    this.commands = o.commands;
+    this.user = o.user;
+    this.terminal = o.terminal;
+    this.readLineFn = o.readLine;
+    this.history = o.history ?? [];
+    this.clock = o.now ?? Date.now;
+    this.cwd = o.user.home;
+    this.pid = 1000 + Math.floor((this.clock() / 1000) % 30000);
+    const defaults: Record<string, string> = {
+      SHELL: '/bin/bash',
+      PWD: this.cwd,
+      LOGNAME: o.user.name,
+      HOME: o.user.home,
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      USER: o.user.name,
+      SHLVL: '1',
+      PATH: o.user.uid === 0 ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' : '/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games',
+      MAIL: `/var/mail/${o.user.name}`,
+      SSH_TTY: o.terminal.tty,
+      _: '/usr/bin/env',
+      ...(o.env ?? {}),
+    };
+    for (const [k, v] of Object.entries(defaults)) {
+      this.env.set(k, v);
+      this.exported.add(k);
+    }
+    this.env.set('PS1', '\\u@\\h:\\w\\$ ');
+    this.env.set('IFS', ' \t\n');
+    this.aliases.set('ls', 'ls --color=auto');
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  get interrupted(): boolean {
+    return this.aborted;
+  }
+
+  /** Ctrl-C: stops the running line at the next command boundary and wakes a sleep. */
+  interrupt(): void {
+    this.aborted = true;
+    this.wake?.();
+  }
+
+  requestExit(code: number): void {
+    this.exitCode = code;
+  }
+
+  nextPid(): number {
+    this.pid += 1 + (this.pid % 7);
+    return this.pid;
+  }
+
+  isKnownCommand(name: string): boolean {
+    return this.commands.has(name) || this.functions.has(name) || BUILTIN_NAMES.has(name);
+  }
+
+  sleep(ms: number): Promise<void> {
+    if (this.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.min(ms, MAX_SLEEP_MS));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  resolve(p: string): string {
+    let path = p;
+    if (path === '~' || path.startsWith('~/')) path = this.user.home + path.slice(1);
+    return this.vfs.resolve(this.cwd, path);
+  }
+
+  /** The prompt as bash with Debian's default PS1 shows it. */
+  prompt(): string {
+    const home = this.user.home;
+    const w = this.cwd === home ? '~' : this.cwd.startsWith(`${home}/`) ? `~${this.cwd.slice(home.length)}` : this.cwd;
+    return `${this.user.name}@${this.profile.hostname}:${w}${this.user.uid === 0 ? '#' : '$'} `;
+  }
+
+  /** Which command names LINE would run, and whether all are emulated (for command.input `known`). */
+  commandNames(list: List): { names: string[]; known: boolean } {
+    const names: string[] = [];
+    let known = true;
+    const seen = (c: Command): void => {
+      switch (c.kind) {
+        case 'simple': {
+          const w = c.words[0];
+          if (!w) return;
+          const lit = wordLiteral(w);
+          if (lit === undefined) return;
+          names.push(lit);
+          const base = lit.includes('/') ? undefined : lit;
+          const aliased = base ? this.aliases.get(base)?.split(' ')[0] : undefined;
+          if (base && !this.isKnownCommand(aliased ?? base)) known = false;
+          if (!base) {
+            const s = this.vfs.stat(this.resolve(lit));
+            if (typeof s === 'string') known = false;
+          }
+          for (const w2 of c.words) for (const p of w2.parts) if (p.t === 'sub') walk(p.list);
+          return;
+        }
+        case 'if':
+          c.branches.forEach((b) => (walk(b.cond), walk(b.body)));
+          if (c.orelse) walk(c.orelse);
+          return;
+        case 'for':
+          walk(c.body);
+          return;
+        case 'while':
+          walk(c.cond);
+          walk(c.body);
+          return;
+        case 'group':
+          walk(c.body);
+          return;
+        case 'function':
+          this.functions.set(c.name, c.body);
+          seen(c.body);
+          return;
+      }
+    };
+    const walk = (l: List): void => {
+      for (const it of l.items) {
+        for (const p of [it.cmd.first, ...it.cmd.rest.map((r) => r.p)]) for (const c of p.cmds) seen(c);
+      }
+    };
+    walk(list);
+    return { names, known };
+  }
+
+  /** Runs one line typed (or sent by exec) at top level. */
+  async runLine(line: string, io: { out: Output; err: Output; stdin?: Buffer }): Promise<LineResult> {
+    this.aborted = false;
+    this.steps = 0;
+    this.written = 0;
+    const parsed = parseShell(line);
+    if (parsed.status === 'incomplete') return { status: 'incomplete', exitCode: this.lastStatus };
+    const cap = (w: Output): Output => (d) => {
+      if (this.written >= MAX_TERMINAL_BYTES) return;
+      const len = typeof d === 'string' ? Buffer.byteLength(d) : d.length;
+      this.written += len;
+      w(d);
+    };
+    const out = cap(io.out);
+    const err = cap(io.err);
+    if (parsed.status === 'malformed') {
+      err(`${this.terminal.interactive ? '-bash' : 'bash: line 1'}: ${parsed.reason}\n`);
+      this.lastStatus = 2;
+      return { status: 'malformed', exitCode: 2 };
+    }
+    const frame: Frame = { args: [], name: '-bash', depth: 0 };
+    try {
+      await this.runList(parsed.list, { stdin: io.stdin ?? Buffer.alloc(0), stdinIsTerminal: io.stdin === undefined, out, err }, frame);
+    } catch (e) {
+      if (!(e instanceof Flow)) throw e;
+      if (e.kind === 'exit') this.exitCode = e.n;
+      else if (e.kind === 'abort' && this.aborted) this.lastStatus = 130;
+    }
+    return { status: 'ok', exitCode: this.lastStatus };
+  }
+
+  async runScript(text: string, o: { name: string; args: string[]; stdin: Buffer; out: Output; err: Output; subshell: boolean }, depth = 1): Promise<number> {
+    if (depth > MAX_CALL_DEPTH) {
+      o.err(`${o.name}: maximum nesting level exceeded\n`);
+      return 1;
+    }
+    const parsed = parseShell(text.length > MAX_SCRIPT_CHARS ? text.slice(0, MAX_SCRIPT_CHARS) : text);
+    if (parsed.status !== 'ok') {
+      o.err(`${o.name}: line 1: ${parsed.status === 'incomplete' ? `syntax error: unexpected end of file` : parsed.reason}\n`);
+      return 2;
+    }
+    const saved = o.subshell ? { cwd: this.cwd, env: new Map(this.env) } : undefined;
+    try {
+      await this.runList(parsed.list, { stdin: o.stdin, stdinIsTerminal: false, out: o.out, err: o.err }, { args: o.args, name: o.name, depth });
+    } catch (e) {
+      if (!(e instanceof Flow)) throw e;
+      if (e.kind === 'exit' || e.kind === 'return') this.lastStatus = e.n;
+      else if (e.kind === 'abort') throw e;
+    } finally {
+      if (saved) {
+        this.cwd = saved.cwd;
+        this.env.clear();
+        for (const [k, v] of saved.env) this.env.set(k, v);
+      }
+    }
+    return this.lastStatus;
+  }
+
+  private tick(): void {
+    if (this.aborted) throw new Flow('abort', 130);
+    if (++this.steps > MAX_STEPS_PER_LINE) throw new Flow('abort', 1);
+  }
+
+  private async runList(list: List, io: Io, f: Frame): Promise<number> {
+    for (const item of list.items) {
+      if (item.bg) {
+        const pid = this.nextPid();
+        this.lastBgPid = pid;
+        this.jobs.push({ pid, command: 'bash', startedMs: this.now() });
+        if (this.terminal.interactive && f.depth === 0) io.err(`[${this.jobs.length}] ${pid}\n`);
+        // A background job runs to completion here, its output still reaching the terminal.
+        await this.runAndOr(item.cmd, { ...io, stdinIsTerminal: false, stdin: Buffer.alloc(0) }, f);
+        this.lastStatus = 0;
+      } else {
+        await this.runAndOr(item.cmd, io, f);
+      }
+    }
+    return this.lastStatus;
+  }
+
+  private async runAndOr(a: AndOr, io: Io, f: Frame): Promise<number> {
+    let status = await this.runPipeline(a.first, io, f);
+    for (const r of a.rest) {
+      if ((r.op === '&&' && status === 0) || (r.op === '||' && status !== 0)) status = await this.runPipeline(r.p, io, f);
+    }
+    return status;
+  }
+
+  private async runPipeline(p: Pipeline, io: Io, f: Frame): Promise<number> {
+    if (p.cmds.length === 1) {
+      // One command shares its caller's stdin, so `while read` consumes it line by line.
+      let status = await this.runCommand(p.cmds[0]!, io, f);
+      if (p.negate) status = status === 0 ? 1 : 0;
+      return (this.lastStatus = status);
+    }
+    let stdin = io.stdin;
+    let stdinIsTerminal = io.stdinIsTerminal;
+    let status = 0;
+    for (let i = 0; i < p.cmds.length; i++) {
+      const last = i === p.cmds.length - 1;
+      const cap = last ? undefined : new Capture();
+      status = await this.runCommand(p.cmds[i]!, { stdin, stdinIsTerminal, out: cap ? cap.write : io.out, err: io.err }, f);
+      if (cap) {
+        stdin = cap.buffer();
+        stdinIsTerminal = false;
+      }
+    }
+    if (p.negate) status = status === 0 ? 1 : 0;
+    this.lastStatus = status;
+    return status;
+  }
+
+  private async runCommand(c: Command, io: Io, f: Frame): Promise<number> {
+    this.tick();
+    if (c.kind === 'function') {
+      this.functions.set(c.name, c.body);
+      return (this.lastStatus = 0);
+    }
+    if (c.kind === 'simple') return this.runSimple(c, io, f);
+    return this.withRedirs(c.redirs, io, f, async (rio) => {
+      switch (c.kind) {
+        case 'group': {
+          if (!c.subshell) return this.runList(c.body, rio, f);
+          const saved = { cwd: this.cwd, env: new Map(this.env) };
+          try {
+            return await this.runList(c.body, rio, f);
+          } catch (e) {
+            if (e instanceof Flow && e.kind === 'exit') return (this.lastStatus = e.n);
+            throw e;
+          } finally {
+            this.cwd = saved.cwd;
+            this.env.clear();
+            for (const [k, v] of saved.env) this.env.set(k, v);
+          }
+        }
+        case 'if': {
+          for (const b of c.branches) {
+            if ((await this.runList(b.cond, rio, f)) === 0) return this.runList(b.body, rio, f);
+          }
+          if (c.orelse) return this.runList(c.orelse, rio, f);
+          return (this.lastStatus = 0);
+        }
+        case 'for': {
+          const items = c.items ? await this.expandWords(c.items, rio, f) : [...f.args];
+          let status = 0;
+          for (const it of items) {
+            this.tick();
+            this.env.set(c.name, it);
+            try {
+              status = await this.runList(c.body, rio, f);
+            } catch (e) {
+              if (e instanceof Flow && e.kind === 'break') {
+                if (e.n > 1) throw new Flow('break', e.n - 1);
+                break;
+              }
+              if (e instanceof Flow && e.kind === 'continue') {
+                if (e.n > 1) throw new Flow('continue', e.n - 1);
+                continue;
+              }
+              throw e;
+            }
+          }
+          return (this.lastStatus = status);
+        }
+        case 'while': {
+          let status = 0;
+          for (;;) {
+            this.tick();
+            const cond = await this.runList(c.cond, rio, f);
+            if ((cond === 0) === c.until) break;
+            try {
+              status = await this.runList(c.body, rio, f);
+            } catch (e) {
+              if (e instanceof Flow && e.kind === 'break') {
+                if (e.n > 1) throw new Flow('break', e.n - 1);
+                break;
+              }
+              if (e instanceof Flow && e.kind === 'continue') {
+                if (e.n > 1) throw new Flow('continue', e.n - 1);
+                continue;
+              }
+              throw e;
+            }
+          }
+          return (this.lastStatus = status);
+        }
+      }
+    });
+  }
+
+  /** Applies redirections around BODY: files are read before and written after it runs. */
+  private async withRedirs(redirs: Redir[], io: Io, f: Frame, body: (io: Io) => Promise<number>): Promise<number> {
+    if (redirs.length === 0) return body(io);
+    const fds: Record<number, { out?: Output; file?: { path: string; append: boolean; cap: Capture }; null?: boolean }> = {};
+    let stdin = io.stdin;
+    let stdinIsTerminal = io.stdinIsTerminal;
+    const outFor = (fd: number): Output => {
+      const t = fds[fd];
+      if (t?.file) return t.file.cap.write;
+      if (t?.null) return () => {};
+      if (t?.out) return t.out;
+      return fd === 2 ? io.err : io.out;
+    };
+    for (const r of redirs) {
+      const target = (await this.expandWord(r.target, io, f, false)).join(' ');
+      switch (r.op) {
+        case '<': {
+          const data = this.vfs.readFile(this.resolve(target));
+          if (typeof data === 'string') {
+            io.err(`-bash: ${target}: ${FS_ERROR_TEXT[data]}\n`);
+            return (this.lastStatus = 1);
+          }
+          stdin = data;
+          stdinIsTerminal = false;
+          break;
+        }
+        case '<<':
+          stdin = Buffer.from(r.heredocExpand ? await this.expandHeredoc(r.heredoc ?? '', io, f) : (r.heredoc ?? ''));
+          stdinIsTerminal = false;
+          break;
+        case '<<<':
+          stdin = Buffer.from(`${target}\n`);
+          stdinIsTerminal = false;
+          break;
+        case '>&':
+        case '<&': {
+          if (/^\d+$/.test(target)) {
+            const src = outFor(Number(target));
+            fds[r.fd] = { out: src };
+          } else if (target === '-') {
+            fds[r.fd] = { null: true };
+          } else {
+            const e = this.openOut(target, false, io);
+            if (e === undefined) return (this.lastStatus = 1);
+            fds[1] = e;
+            fds[2] = e;
+          }
+          break;
+        }
+        case '>':
+        case '>|':
+        case '>>':
+        case '&>':
+        case '&>>':
+        case '<>': {
+          if (r.op === '<>') break;
+          const e = this.openOut(target, r.op === '>>' || r.op === '&>>', io);
+          if (e === undefined) return (this.lastStatus = 1);
+          if (r.op.startsWith('&')) {
+            fds[1] = e;
+            fds[2] = e;
+          } else fds[r.fd] = e;
+          break;
+        }
+      }
+    }
+    let status: number;
+    try {
+      status = await body({ stdin, stdinIsTerminal, out: outFor(1), err: outFor(2) });
+    } finally {
+      const done = new Set<unknown>();
+      for (const t of Object.values(fds)) {
+        if (!t.file || done.has(t.file)) continue;
+        done.add(t.file);
+        const data = t.file.cap.buffer();
+        const e = this.vfs.writeFile(t.file.path, data, { append: true });
+        if (e) io.err(`-bash: ${t.file.path}: ${FS_ERROR_TEXT[e]}\n`);
+        else if (data.length > 0) {
+          const full = this.vfs.readFile(t.file.path);
+          if (typeof full !== 'string') this.hooks.fileWritten?.(t.file.path, full, 'redirect');
+        }
+      }
+    }
+    return status;
+  }
+
+  private openOut(target: string, append: boolean, io: Io): { file?: { path: string; append: boolean; cap: Capture }; null?: boolean } | undefined {
+    if (target === '') {
+      io.err('-bash: : No such file or directory\n');
+      return undefined;
+    }
+    const path = this.resolve(target);
+    const st = this.vfs.stat(path);
+    if (typeof st !== 'string' && st.node.kind === 'file' && (st.node.special || st.node.generate)) {
+      if (path.startsWith('/dev/')) return { null: true };
+    }
+    // Truncate (or create) now, as the shell does before the command runs.
+    const e = append && typeof st !== 'string' ? undefined : this.vfs.writeFile(path, Buffer.alloc(0));
+    if (e) {
+      io.err(`-bash: ${target}: ${FS_ERROR_TEXT[e]}\n`);
+      return undefined;
+    }
+    return { file: { path, append, cap: new Capture() } };
+  }
+
+  private async runSimple(c: SimpleCommand, io: Io, f: Frame): Promise<number> {
+    let words = await this.expandWords(c.words, io, f);
+    // Aliases apply to the first word as typed.
+    const first = words[0];
+    if (first !== undefined && f.depth === 0 && c.words[0] && wordLiteral(c.words[0]) === first) {
+      const alias = this.aliases.get(first);
+      if (alias) words = [...alias.split(/\s+/).filter(Boolean), ...words.slice(1)];
+    }
+    const assigns: [string, string][] = [];
+    for (const a of c.assigns) assigns.push([a.name, (await this.expandWord(a.value, io, f, false)).join(' ')]);
+    if (words.length === 0) {
+      for (const [k, v] of assigns) this.env.set(k, v);
+      return this.withRedirs(c.redirs, io, f, async () => (this.lastStatus = 0));
+    }
+    const savedEnv: [string, string | undefined][] = assigns.map(([k]) => [k, this.env.get(k)]);
+    for (const [k, v] of assigns) this.env.set(k, v);
+    try {
+      const status = await this.withRedirs(c.redirs, io, f, (rio) => this.invoke(words, rio, f));
+      this.lastStatus = status;
+      this.env.set('_', words[words.length - 1] ?? '');
+      return status;
+    } finally {
+      for (const [k, v] of savedEnv) {
+        if (v === undefined) this.env.delete(k);
+        else this.env.set(k, v);
+      }
+    }
+  }
+
+  /** Runs WORDS: a builtin, a function, an emulated command, or a script file. */
+  async invoke(words: string[], io: Io, f: Frame): Promise<number> {
+    const [name, ...args] = words as [string, ...string[]];
+    const builtin = BUILTINS[name];
+    if (builtin) return builtin(this, args, io, f);
+    const fn = this.functions.get(name);
+    if (fn) {
+      if (f.depth >= MAX_CALL_DEPTH) {
+        io.err(`-bash: ${name}: maximum function nesting level exceeded (${MAX_CALL_DEPTH})\n`);
+        return 1;
+      }
+      try {
+        return await this.runCommand(fn, io, { args, name: f.name, depth: f.depth + 1 });
+      } catch (e) {
+        if (e instanceof Flow && e.kind === 'return') return e.n;
+        throw e;
+      }
+    }
+    let cmdName = name;
+    if (name.includes('/')) {
+      const path = this.resolve(name);
+      const st = this.vfs.stat(path);
+      if (typeof st === 'string') {
+        io.err(`-bash: ${name}: ${FS_ERROR_TEXT[st]}\n`);
+        return 127;
+      }
+      if (st.node.kind === 'dir') {
+        io.err(`-bash: ${name}: Is a directory\n`);
+        return 126;
+      }
+      if (st.node.kind !== 'file') return 126;
+      if (this.user.uid !== 0 && (st.node.mode & 0o111) === 0) {
+        io.err(`-bash: ${name}: Permission denied\n`);
+        return 126;
+      }
+      if (this.user.uid === 0 && (st.node.mode & 0o111) === 0) {
+        io.err(`-bash: ${name}: Permission denied\n`);
+        return 126;
+      }
+      if (st.node.command) cmdName = st.node.command;
+      else return this.execFile(name, path, args, io, f);
+    } else if (!this.commands.has(name)) {
+      io.err(this.terminal.interactive && f.depth === 0 ? `-bash: ${name}: command not found\n` : `${f.depth === 0 ? 'bash: line 1' : f.name}: ${name}: command not found\n`);
+      return 127;
+    }
+    const def = this.commands.get(cmdName);
+    if (!def) {
+      io.err(`-bash: ${name}: command not found\n`);
+      return 127;
+    }
+    const ctx: CommandContext = { name, args, stdin: io.stdin, stdinIsTerminal: io.stdinIsTerminal, out: io.out, err: io.err, sh: this, readLine: this.readLineFn };
+    try {
+      return await def.run(ctx);
+    } catch (e) {
+      if (e instanceof Flow) throw e;
+      // A bug in one emulated command must not end the session: answer as a crashed program would.
+      io.err('Segmentation fault\n');
+      return 139;
+    }
+  }
+
+  /** Runs a file the attacker made: text is a script; an ELF for this machine "runs" silently. */
+  private async execFile(name: string, path: string, args: string[], io: Io, f: Frame): Promise<number> {
+    const data = this.vfs.readFile(path);
+    if (typeof data === 'string') {
+      io.err(`-bash: ${name}: ${FS_ERROR_TEXT[data]}\n`);
+      return 126;
+    }
+    const elf = elfMachine(data);
+    if (elf) {
+      if (elf.machine !== 0x3e && elf.machine !== 0x03) {
+        io.err(`-bash: ${name}: cannot execute binary file: Exec format error\n`);
+        return 126;
+      }
+      const pid = this.nextPid();
+      this.jobs.push({ pid, command: `${name} ${args.join(' ')}`.trim(), startedMs: this.now() });
+      return 0;
+    }
+    if (data.includes(0)) {
+      io.err(`-bash: ${name}: cannot execute binary file: Exec format error\n`);
+      return 126;
+    }
+    return this.runScript(data.toString('utf8'), { name, args, stdin: io.stdin, out: io.out, err: io.err, subshell: true }, f.depth + 1);
+  }
+
+  async expandWords(words: Word[], io: Io, f: Frame): Promise<string[]> {
+    const out: string[] = [];
+    for (const w of words) {
+      for (const x of await this.expandWord(w, io, f, true)) {
+        if (out.length >= MAX_WORDS) return out;
+        out.push(x);
+      }
+    }
+    return out;
+  }
+
+  private lookupVar(name: string, f: Frame): string | undefined {
+    if (/^[0-9]$/.test(name)) return name === '0' ? f.name : f.args[Number(name) - 1];
+    switch (name) {
+      case '?':
+        return String(this.lastStatus);
+      case '$':
+        return String(this.pid);
+      case '#':
+        return String(f.args.length);
+      case '@':
+      case '*':
+        return f.args.join(' ');
+      case '!':
+        return this.lastBgPid ? String(this.lastBgPid) : '';
+      case '-':
+        return 'himBHs';
+      case 'RANDOM':
+        return String(Math.floor(Math.random() * 32768));
+      case 'PWD':
+        return this.cwd;
+      case 'UID':
+        return String(this.user.uid);
+      case 'EUID':
+        return String(this.user.uid);
+      case 'HOSTNAME':
+        return this.profile.hostname;
+      case 'BASH':
+        return '/usr/bin/bash';
+      case 'BASH_VERSION':
+        return '5.2.15(1)-release';
+      case 'HOSTTYPE':
+        return 'x86_64';
+      case 'OSTYPE':
+        return 'linux-gnu';
+      case 'SECONDS':
+        return String(Math.floor((this.now() - this.terminal.loginMs) / 1000));
+      case 'PPID':
+        return String(this.pid - 3);
+    }
+    return this.env.get(name);
+  }
+
+  /** Expands one word into fields (SPLIT: field splitting and globbing apply, as for command words). */
+  async expandWord(w: Word, io: Io, f: Frame, split: boolean): Promise<string[]> {
+    const fields: { text: string; pattern: string; glob: boolean }[] = [];
+    let cur: { text: string; pattern: string; glob: boolean } | undefined;
+    let sawQuoted = false;
+    const add = (s: string, quoted: boolean): void => {
+      cur ??= { text: '', pattern: '', glob: false };
+      cur.text += s;
+      cur.pattern += quoted ? s.replace(/[*?[\]\\]/g, '\\$&') : s;
+      if (!quoted && /[*?[]/.test(s)) cur.glob = true;
+    };
+    const addSplit = (s: string): void => {
+      if (!split) return add(s, true);
+      const pieces = s.split(/[ \t\n]+/);
+      pieces.forEach((piece, i) => {
+        if (i > 0 && cur) {
+          fields.push(cur);
+          cur = undefined;
+        }
+        if (piece !== '') add(piece, false);
+      });
+    };
+    for (let idx = 0; idx < w.parts.length; idx++) {
+      const p = w.parts[idx]!;
+      if (p.q) sawQuoted = true;
+      switch (p.t) {
+        case 'lit': {
+          let v = p.v;
+          if (idx === 0 && !p.q && (v === '~' || v.startsWith('~/'))) v = this.user.home + v.slice(1);
+          add(v, p.q);
+          break;
+        }
+        case 'var': {
+          let v = this.lookupVar(p.name, f);
+          if (p.op === '#') v = String((v ?? '').length);
+          else if (p.op) {
+            const arg = p.arg ? (await this.expandWord(p.arg, io, f, false)).join(' ') : '';
+            const unsetOrEmpty = p.op.startsWith(':') ? !v : v === undefined;
+            if (p.op.endsWith('-')) v = unsetOrEmpty ? arg : v;
+            else if (p.op.endsWith('=')) {
+              if (unsetOrEmpty) this.env.set(p.name, (v = arg));
+            } else if (p.op.endsWith('+')) v = unsetOrEmpty ? '' : arg;
+          }
+          if (p.name === '@' && p.q && split) {
+            f.args.forEach((a, i) => {
+              if (i > 0) {
+                fields.push(cur ?? { text: '', pattern: '', glob: false });
+                cur = undefined;
+              }
+              add(a, true);
+            });
+            break;
+          }
+          if (p.q) add(v ?? '', true);
+          else addSplit(v ?? '');
+          break;
+        }
+        case 'sub': {
+          const cap = new Capture();
+          const saved = this.lastStatus;
+          try {
+            await this.runList(p.list, { stdin: Buffer.alloc(0), stdinIsTerminal: false, out: cap.write, err: io.err }, { ...f, depth: f.depth + 1 });
+          } catch (e) {
+            if (!(e instanceof Flow) || e.kind === 'abort') throw e;
+          }
+          void saved;
+          const text = cap.buffer().toString('utf8').replace(/\n+$/, '');
+          if (p.q) add(text, true);
+          else addSplit(text);
+          break;
+        }
+        case 'arith': {
+          const expanded = (await this.expandWord({ parts: [{ t: 'lit', v: p.expr, q: true }] }, io, f, false)).join('');
+          const v = evalArith(expanded, (n) => this.lookupVar(n, f));
+          if (typeof v === 'string') {
+            io.err(`-bash: ${p.expr}: ${v}\n`);
+            throw new Flow('abort', 1);
+          }
+          if (p.q) add(v.toString(), true);
+          else addSplit(v.toString());
+          break;
+        }
+      }
+    }
+    if (cur) fields.push(cur);
+    if (fields.length === 0 && sawQuoted) return [''];
+    if (!split) return [fields.map((x) => x.text).join(' ')];
+    const out: string[] = [];
+    for (const fld of fields) {
+      if (fld.glob) {
+        const matches = this.glob(fld.pattern);
+        if (matches.length) {
+          out.push(...matches);
+          continue;
+        }
+      }
+      out.push(fld.text);
+    }
+    return out;
+  }
+
+  private async expandHeredoc(body: string, io: Io, f: Frame): Promise<string> {
+    // Only $VAR, ${VAR}, $(...) and `...` expand in an unquoted here-document.
+    const word = parseShell(`: "${body.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+    if (word.status !== 'ok') return body;
+    const cmd = word.list.items[0]?.cmd.first.cmds[0];
+    if (!cmd || cmd.kind !== 'simple' || !cmd.words[1]) return body;
+    return (await this.expandWord(cmd.words[1], io, f, false)).join(' ');
+  }
+
+  /** Matches PATTERN (with \-escaped literal characters) against the virtual filesystem. */
+  glob(pattern: string): string[] {
+    const abs = pattern.startsWith('/');
+    const parts = pattern.split('/').filter((x) => x !== '');
+    let paths: string[] = [abs ? '/' : ''];
+    for (const part of parts) {
+      const next: string[] = [];
+      const isGlob = /(^|[^\\])[*?[]/.test(part);
+      for (const base of paths) {
+        const dirPath = base === '' ? this.cwd : base;
+        if (!isGlob) {
+          const lit = part.replace(/\\(.)/g, '$1');
+          next.push(base === '' ? lit : base === '/' ? `/${lit}` : `${base}/${lit}`);
+          continue;
+        }
+        const list = this.vfs.list(this.vfs.resolve(this.cwd, dirPath));
+        if (typeof list === 'string') continue;
+        const re = globToRegExp(part);
+        for (const n of list) {
+          if (n.startsWith('.') && !part.startsWith('.') && !part.startsWith('\\.')) continue;
+          if (re.test(n)) next.push(base === '' ? n : base === '/' ? `/${n}` : `${base}/${n}`);
+          if (next.length > MAX_WORDS) break;
+        }
+      }
+      paths = next;
+      if (paths.length === 0) return [];
+    }
+    return paths.filter((p) => this.vfs.exists(this.vfs.resolve(this.cwd, p))).sort();
+  }
+
+  /** Reads a line from the terminal for prompting commands. */
+  readLine(prompt: string, echo: boolean): Promise<string | undefined> {
+    return this.readLineFn(prompt, echo);
+  }
+}
+
+export function globToRegExp(glob: string): RegExp {
+  let re = '^';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '\\' && i + 1 < glob.length) re += escapeRe(glob[++i]!);
+    else if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        let cls = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
+        if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
+        re += `[${cls}]`;
+        i = end;
+      }
+    } else re += escapeRe(c);
+  }
+  try {
+    return new RegExp(`${re}$`, 's');
+  } catch {
+    return /^$/;
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+type Builtin = (sh: Shell, args: string[], io: Io, f: Frame) => number | Promise<number>;
+
+/** Builtins that change the shell itself (cwd, variables, control flow); the rest live in commands/. */
+const BUILTINS: Record<string, Builtin> = {
+  cd(sh, args, io) {
+    const target = args[0] === undefined || args[0] === '~' ? sh.user.home : args[0] === '-' ? (sh.env.get('OLDPWD') ?? sh.cwd) : args[0];
+    const path = sh.resolve(target);
+    const st = sh.vfs.stat(path);
+    if (typeof st === 'string') {
+      io.err(`-bash: cd: ${target}: ${FS_ERROR_TEXT[st]}\n`);
+      return 1;
+    }
+    if (st.node.kind !== 'dir') {
+      io.err(`-bash: cd: ${target}: Not a directory\n`);
+      return 1;
+    }
+    if (sh.user.uid !== 0 && (st.node.mode & 0o001) === 0 && st.node.uid !== sh.user.uid) {
+      io.err(`-bash: cd: ${target}: Permission denied\n`);
+      return 1;
+    }
+    sh.env.set('OLDPWD', sh.cwd);
+    sh.cwd = path;
+    sh.env.set('PWD', path);
+    if (args[0] === '-') io.out(`${path}\n`);
+    return 0;
+  },
+  export(sh, args, io) {
+    if (args.length === 0 || args[0] === '-p') {
+      for (const k of [...sh.exported].sort()) if (sh.env.has(k)) io.out(`declare -x ${k}="${sh.env.get(k)}"\n`);
+      return 0;
+    }
+    for (const a of args) {
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a : a.slice(0, eq);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        io.err(`-bash: export: \`${a}': not a valid identifier\n`);
+        return 1;
+      }
+      if (eq >= 0) sh.env.set(name, a.slice(eq + 1));
+      sh.exported.add(name);
+    }
+    return 0;
+  },
+  unset(sh, args) {
+    for (const a of args) if (!a.startsWith('-')) (sh.env.delete(a), sh.functions.delete(a));
+    return 0;
+  },
+  set(sh, args, io) {
+    if (args.length === 0) for (const [k, v] of [...sh.env].sort()) io.out(`${k}=${/[\s'"$]/.test(v) ? `'${v.replace(/'/g, "'\\''")}'` : v}\n`);
+    return 0;
+  },
+  exit(sh, args) {
+    const n = args[0] !== undefined && /^-?\d+$/.test(args[0]) ? Number(args[0]) & 255 : sh.lastStatus;
+    throw new Flow('exit', n);
+  },
+  logout(sh, args, io, f) {
+    if (f.depth > 0 || !sh.terminal.interactive) {
+      io.err('-bash: logout: not login shell: use `exit\'\n');
+      return 1;
+    }
+    throw new Flow('exit', args[0] ? Number(args[0]) & 255 : 0);
+  },
+  return(sh, args) {
+    throw new Flow('return', args[0] ? Number(args[0]) & 255 : sh.lastStatus);
+  },
+  break(_sh, args) {
+    throw new Flow('break', Math.max(1, Number(args[0] ?? 1) || 1));
+  },
+  continue(_sh, args) {
+    throw new Flow('continue', Math.max(1, Number(args[0] ?? 1) || 1));
+  },
+  shift(_sh, args, _io, f) {
+    f.args.splice(0, Number(args[0] ?? 1) || 1);
+    return 0;
+  },
+  alias(sh, args, io) {
+    if (args.length === 0) {
+      for (const [k, v] of [...sh.aliases].sort()) io.out(`alias ${k}='${v}'\n`);
+      return 0;
+    }
+    for (const a of args) {
+      const eq = a.indexOf('=');
+      if (eq < 0) {
+        const v = sh.aliases.get(a);
+        if (v === undefined) {
+          io.err(`-bash: alias: ${a}: not found\n`);
+          return 1;
+        }
+        io.out(`alias ${a}='${v}'\n`);
+      } else sh.aliases.set(a.slice(0, eq), a.slice(eq + 1));
+    }
+    return 0;
+  },
+  unalias(sh, args) {
+    for (const a of args) if (a === '-a') sh.aliases.clear();
+    else sh.aliases.delete(a);
+    return 0;
+  },
+  async read(sh, args, io) {
+    const names = args.filter((a) => !a.startsWith('-'));
+    const raw = args.includes('-r');
+    let line: string | undefined;
+    if (io.stdinIsTerminal) line = await sh.readLine('', true);
+    else {
+      const text = io.stdin.toString('utf8');
+      const nl = text.indexOf('\n');
+      if (text.length === 0) return 1;
+      line = nl < 0 ? text : text.slice(0, nl);
+      // `while read` consumes stdin line by line: keep the rest for the next read.
+      (io as { stdin: Buffer }).stdin = Buffer.from(nl < 0 ? '' : text.slice(nl + 1));
+    }
+    if (line === undefined) return 1;
+    if (!raw) line = line.replace(/\\(.)/g, '$1');
+    const vars = names.length ? names : ['REPLY'];
+    const fields = vars.length === 1 ? [line.trim()] : line.trim().split(/[ \t]+/);
+    vars.forEach((v, i) => sh.env.set(v, i === vars.length - 1 ? fields.slice(i).join(' ') : (fields[i] ?? '')));
+    return 0;
+  },
+  async source(sh, args, io, f) {
+    const file = args[0];
+    if (!file) {
+      io.err('-bash: source: filename argument required\nsource: usage: source filename [arguments]\n');
+      return 2;
+    }
+    const data = sh.vfs.readFile(sh.resolve(file));
+    if (typeof data === 'string') {
+      io.err(`-bash: ${file}: ${FS_ERROR_TEXT[data]}\n`);
+      return 1;
+    }
+    return sh.runScript(data.toString('utf8'), { name: file, args: args.slice(1), stdin: io.stdin, out: io.out, err: io.err, subshell: false }, f.depth + 1);
+  },
+  async eval(sh, args, io, f) {
+    return sh.runScript(args.join(' '), { name: '-bash', args: f.args, stdin: io.stdin, out: io.out, err: io.err, subshell: false }, f.depth + 1);
+  },
+  async exec(sh, args, io, f) {
+    if (args.length === 0) return 0;
+    const status = await sh.invoke(args, io, f);
+    throw new Flow('exit', status);
+  },
+  async command(sh, args, io, f) {
+    if (args[0] === '-v' || args[0] === '-V') {
+      const n = args[1];
+      if (!n) return 1;
+      if (BUILTINS[n] || BUILTIN_NAMES.has(n)) io.out(args[0] === '-v' ? `${n}\n` : `${n} is a shell builtin\n`);
+      else if (sh.isKnownCommand(n)) io.out(`${commandPath(sh, n)}\n`);
+      else return 1;
+      return 0;
+    }
+    return args.length ? sh.invoke(args, io, f) : 0;
+  },
+  type(sh, args, io) {
+    let status = 0;
+    for (const n of args) {
+      if (sh.aliases.has(n)) io.out(`${n} is aliased to \`${sh.aliases.get(n)}'\n`);
+      else if (BUILTINS[n] || BUILTIN_NAMES.has(n)) io.out(`${n} is a shell builtin\n`);
+      else if (sh.functions.has(n)) io.out(`${n} is a function\n`);
+      else if (sh.isKnownCommand(n)) io.out(`${n} is ${commandPath(sh, n)}\n`);
+      else {
+        io.err(`-bash: type: ${n}: not found\n`);
+        status = 1;
+      }
+    }
+    return status;
+  },
+  wait() {
+    return 0;
+  },
+  jobs() {
+    return 0;
+  },
+  trap() {
+    return 0;
+  },
+  umask(_sh, args, io) {
+    if (!args.length) io.out('0022\n');
+    return 0;
+  },
+  ulimit(_sh, args, io) {
+    if (!args.length || args.includes('-f')) io.out('unlimited\n');
+    else if (args.includes('-n')) io.out('1024\n');
+    else if (args.includes('-a')) io.out('real-time non-blocking time  (microseconds, -R) unlimited\ncore file size              (blocks, -c) 0\ndata seg size               (kbytes, -d) unlimited\nfile size                   (blocks, -f) unlimited\nopen files                          (-n) 1024\nstack size                  (kbytes, -s) 8192\nmax user processes                  (-u) 63445\n');
+    return 0;
+  },
+  hash() {
+    return 0;
+  },
+  shopt() {
+    return 0;
+  },
+};
+BUILTINS['.'] = BUILTINS.source!;
+
+/** Names the shell answers as builtins (with those in commands/ that bash also has built in). */
+export const BUILTIN_NAMES: ReadonlySet<string> = new Set([...Object.keys(BUILTINS), 'echo', 'printf', 'true', 'false', ':', 'test', '[', 'history', 'kill', 'pwd', 'enable', 'help']);
+
+function commandPath(sh: Shell, n: string): string {
+  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin']) {
+    const st = sh.vfs.stat(`${d}/${n}`);
+    if (typeof st !== 'string') return `${d}/${n}`;
+  }
+  return `/usr/bin/${n}`;
+}
+
+export { commandPath };
+export type { Io as ShellIo };
+export const SHELL_DIRNAME = posix.dirname;

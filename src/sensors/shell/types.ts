@@ -1,0 +1,84 @@
+// What an emulated command sees: its argv, stdin, output streams, and the shell it runs in.
+import type { SystemProfile } from './profile.js';
+import type { Vfs } from './vfs.js';
+
+export interface DownloadRequest {
+  url: string;
+  /** The command that asked (wget, curl, tftp, ftpget). */
+  tool: string;
+  /** Where the file goes in the fake system, when it is saved. */
+  path?: string;
+}
+export type DownloadResult =
+  | { ok: true; data: Buffer; truncated: boolean; contentType?: string; status?: number }
+  | { ok: false; error: 'disabled' | 'refused' | 'resolve' | 'connect' | 'timeout' | 'http' | 'rate' | 'too_large' | 'bad_url'; status?: number; detail?: string };
+
+/** What the shell reports to its host (the SSH or Telnet sensor), which turns it into events. */
+export interface ShellHooks {
+  /** A file the attacker wrote through a redirect, `tee`, `dd of=` or similar. */
+  fileWritten?(path: string, data: Buffer, how: string): void;
+  /** A fetch on the attacker's behalf; the host applies the fetch policy, quarantines and records it. */
+  download?(req: DownloadRequest): Promise<DownloadResult>;
+  /** A password set with passwd/chpasswd/useradd. */
+  passwordChanged?(user: string, password: string): void;
+}
+
+/** One line of input from the attacker's terminal, for commands that prompt (passwd, su, read). */
+export type ReadLine = (prompt: string, echo: boolean) => Promise<string | undefined>;
+
+export interface ShellApi {
+  readonly profile: SystemProfile;
+  readonly vfs: Vfs;
+  readonly hooks: ShellHooks;
+  readonly env: Map<string, string>;
+  readonly history: string[];
+  readonly aliases: Map<string, string>;
+  cwd: string;
+  user: { name: string; uid: number; gid: number; home: string };
+  /** Milliseconds since the epoch (injected for tests). */
+  now(): number;
+  /** Absolute path of P from the working directory, with ~ expanded. */
+  resolve(p: string): string;
+  /** Runs TEXT as shell code (sh -c, scripts, eval, source). */
+  runScript(text: string, opts: { name: string; args: string[]; stdin: Buffer; out: Output; err: Output; subshell: boolean }): Promise<number>;
+  /** The names of every emulated command. */
+  isKnownCommand(name: string): boolean;
+  /** Fake process ids handed out for background jobs and `$!`. */
+  nextPid(): number;
+  /** Processes started in the background (`nohup x &`, `./bot &`), shown by ps. */
+  readonly jobs: { pid: number; command: string; startedMs: number }[];
+  /** Session-level flags. */
+  terminal: { width: number; height: number; interactive: boolean; tty: string; remoteIp: string; loginMs: number };
+  /** Asks the shell to end after this line. */
+  requestExit(code: number): void;
+  /** Whether Ctrl-C was pressed during the current line. */
+  readonly interrupted: boolean;
+  /** Sleeps, but wakes on Ctrl-C. */
+  sleep(ms: number): Promise<void>;
+}
+
+export type Output = (data: string | Buffer) => void;
+
+export interface CommandContext {
+  /** argv[0] as typed (may be a path). */
+  name: string;
+  args: string[];
+  stdin: Buffer;
+  /** True when stdin is the attacker's terminal rather than a pipe, file or here-document. */
+  stdinIsTerminal: boolean;
+  out: Output;
+  err: Output;
+  sh: ShellApi;
+  readLine: ReadLine;
+}
+
+export interface CommandDef {
+  /** The names this command answers to (first is the main one). */
+  names: string[];
+  run(ctx: CommandContext): Promise<number> | number;
+}
+
+/** "cmd: path: strerror" helpers shared by file tools. */
+export function fsMessage(cmd: string, path: string, err: string): string {
+  return `${cmd}: ${path}: ${err}\n`;
+}
