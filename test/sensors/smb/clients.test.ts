@@ -2,12 +2,13 @@
 // lookupsid.py) and hydra against the SMB sensor, then a flood of malformed packets beside a real client.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startApiaryProcess, tempDir, waitFor } from '../../helpers/apiary-process.js';
 import { runTool } from '../../helpers/run-tool.js';
+import { md4 } from '../../helpers/md4.js';
 import { encodeNbssFrame } from '../../../src/sensors/smb/codec/netbios.js';
 
 const HOST = '127.0.0.46';
@@ -23,6 +24,9 @@ test('smbclient, impacket and hydra against the SMB sensor', async () => {
   try {
     // smbclient -L lists the shares over SMB2 and exits 0.
     const list = await runTool('smbclient', ['-L', `//${HOST}`, '-N'], { env: { USER: '', LOGNAME: '' } });
+    // With $USER set, -N first offers that name with no password; the listing must still work.
+    const asRoot = await runTool('smbclient', ['-L', `//${HOST}`, '-N'], { env: { USER: 'root', LOGNAME: 'root' } });
+    assert.equal(asRoot.code, 0, asRoot.stderr + asRoot.stdout);
     assert.equal(list.code, 0, list.stderr + list.stdout);
     for (const s of ['ADMIN$', 'C$', 'IPC$', 'Scans']) assert.match(list.stdout, new RegExp(`^\\s+${s.replace('$', '\\$')}\\s+(Disk|IPC)`, 'm'));
 
@@ -60,6 +64,11 @@ test('smbclient, impacket and hydra against the SMB sensor', async () => {
     writeFileSync(passes, 'Winter2024\nletmein\nqwerty\n');
     const hy = await runTool('hydra', ['-L', users, '-P', passes, '-t', '1', `smb://${HOST}`], { timeoutMs: 60_000 });
     assert.match(hy.stdout, /0 valid password/);
+
+    // A named user with a password (logon refused: guest_fallback is off) leaves a crackable NetNTLMv2 line.
+    const named = await runTool('smbclient', ['-L', `//${HOST}`, '-U', 'carol%Sommer2024!', '-W', 'LAB']);
+    assert.notEqual(named.code, 0);
+    assert.match(named.stdout + named.stderr, /NT_STATUS_LOGON_FAILURE/);
 
     // 10,000 malformed messages over 50 connections, while a real client keeps working.
     const flood = async (n: number): Promise<void> => {
@@ -105,6 +114,15 @@ test('smbclient, impacket and hydra against the SMB sensor', async () => {
       assert.match(String(a.ntlm_hash), new RegExp(`^${a.username}::[^:]*:[0-9a-f]*:[0-9a-f]{48}:[0-9a-f]{16}$`));
       assert.equal(a.hash_format, 'netntlmv1');
     }
+    const carol = events.find((e) => e.type === 'auth.attempt' && e.username === 'carol' && e.hash_format === 'netntlmv2');
+    assert.ok(carol, 'smbclient logon recorded with a NetNTLMv2 line');
+    assert.equal(carol.domain, 'LAB');
+    const [user, , domain, challenge, proof, blob] = String(carol.ntlm_hash).split(':');
+    const ntowf = createHmac('md5', md4(Buffer.from('Sommer2024!', 'utf16le'))).update(Buffer.from(user!.toUpperCase() + domain!, 'utf16le')).digest();
+    const expected = createHmac('md5', ntowf).update(Buffer.from(challenge! + blob!, 'hex')).digest('hex');
+    assert.equal(proof, expected, 'the line verifies against the password, so crackers can recover it');
+    const wrong = createHmac('md5', createHmac('md5', md4(Buffer.from('Winter2024', 'utf16le'))).update(Buffer.from('CAROLLAB', 'utf16le')).digest()).update(Buffer.from(challenge! + blob!, 'hex')).digest('hex');
+    assert.notEqual(proof, wrong);
     const smbclientLogon = events.find((e) => e.type === 'auth.attempt' && e.username === '' && e.success === true);
     assert.ok(smbclientLogon, 'anonymous logon recorded');
     assert.ok(events.some((e) => e.type === 'rpc.request' && e.operation === 'NetrShareEnum' && e.pipe === 'srvsvc'));

