@@ -6,7 +6,7 @@ import { fileTime, type ServerIdentity } from './identity.js';
 import { RpcPipe, type RpcHooks } from './rpc/pipe.js';
 import { PIPE_NAMES } from './rpc/interfaces.js';
 import { isIpc, type Share } from './rpc/srvsvc.js';
-import { allocId, assemble, MAX_OPEN_FILES, MAX_SESSIONS, MAX_TREES, type Logon, type OpenHandle, type Tree } from './session-state.js';
+import { allocId, assemble, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, type Logon, type OpenHandle, type Tree } from './session-state.js';
 import type { AuthResult } from './auth.js';
 
 export const STATUS = {
@@ -69,6 +69,8 @@ export class SmbConnectionState {
   /** The SMB1 negotiate challenge for non-extended-security logons. */
   negotiateChallenge: Uint8Array;
   private nextLogon = 0x800;
+  /** Bytes held for files not yet closed, across the connection. */
+  private bufferedUploadBytes = 0;
   private nextHandle: number;
   private readonly assocGroup: number;
 
@@ -192,6 +194,7 @@ export class SmbConnectionState {
     if (isIpc(tree.share)) {
       const pipeName = name.toLowerCase().replace(/^pipe\\/, '');
       if (!PIPE_NAMES.has(pipeName)) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
+      if ([...this.handles.values()].filter((x) => x.kind === 'pipe').length >= MAX_OPEN_PIPES) return { status: STATUS.INSUFFICIENT_RESOURCES };
       const ctx = { identity: this.cfg.identity, shares: this.cfg.shares, now: this.cfg.now };
       const secondary = pipeName === 'epmapper' ? '135' : `\\PIPE\\${pipeName === 'browser' ? 'browser' : pipeName}`;
       h = { kind: 'pipe', id, tree, pipe: new RpcPipe(pipeName, secondary, ctx, this.hooks, this.assocGroup) };
@@ -210,13 +213,15 @@ export class SmbConnectionState {
   write(h: OpenHandle, offset: number, data: Uint8Array): number {
     if (h.kind === 'pipe') h.pipe.write(data);
     else if (h.kind === 'file') {
-      const room = this.cfg.maxUploadBytes - h.written;
+      // One budget for all files open on the connection, so many open files cannot multiply it.
+      const room = Math.min(this.cfg.maxUploadBytes - h.written, this.cfg.maxUploadBytes - this.bufferedUploadBytes);
       if (room <= 0 || offset >= this.cfg.maxUploadBytes) h.truncated = true;
       else {
         const part = data.subarray(0, Math.min(data.length, room, this.cfg.maxUploadBytes - offset));
         if (part.length < data.length) h.truncated = true;
         h.chunks.set(offset, part.slice());
         h.written += part.length;
+        this.bufferedUploadBytes += part.length;
         h.size = Math.max(h.size, offset + part.length);
       }
     }
@@ -227,7 +232,8 @@ export class SmbConnectionState {
     const h = this.handles.get(id);
     if (!h) return false;
     this.handles.delete(id);
-    if (h.kind === 'file' && h.written > 0) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: assemble(h), truncated: h.truncated });
+    if (h.kind === 'file') this.bufferedUploadBytes -= h.written;
+    if (h.kind === 'file' && (h.written > 0 || h.truncated)) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: assemble(h), truncated: h.truncated });
     return true;
   }
 

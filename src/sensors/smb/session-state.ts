@@ -6,6 +6,8 @@ import type { Share } from './rpc/srvsvc.js';
 export const MAX_SESSIONS = 16;
 export const MAX_TREES = 64;
 export const MAX_OPEN_FILES = 256;
+/** Named pipes open at once on one connection (each holds RPC buffers). */
+export const MAX_OPEN_PIPES = 8;
 
 export interface Logon {
   id: number;

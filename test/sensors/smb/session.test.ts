@@ -170,6 +170,30 @@ test('EternalBlue: an NT_TRANSACT continued by TRANSACTION2 secondaries is recog
   assert.deepEqual((sc?.payload as { urls?: string[] }).urls, ['http://192.0.2.10/wcry.exe']);
 });
 
+test('files open at once share one upload budget; pipes per connection are capped', async () => {
+  const { session, events } = newSession();
+  const st = session.st;
+  const tree = st.connectTree('\\\\h\\Public', { id: 1, challenge: new Uint8Array(8), spnego: false, authenticated: true, guest: true, anonymous: false, user: 'x' });
+  assert.ok(!('status' in tree));
+  const budget = 1 << 20; // newSession's maxUploadBytes
+  const files = [0, 1, 2].map((i) => st.open(tree, `f${i}.exe`, true, false));
+  for (const f of files) {
+    assert.ok(!('status' in f));
+    for (let off = 0; off < 600_000; off += 60_000) st.write(f, off, new Uint8Array(60_000));
+  }
+  const held = files.reduce((n, f) => n + ('written' in f ? f.written : 0), 0);
+  assert.ok(held <= budget, `held ${held} bytes for open files, budget ${budget}`);
+  for (const f of files) if (!('status' in f)) st.closeHandle(f.id);
+  await new Promise((r) => setTimeout(r, 20));
+  const uploads = events.filter((e) => e.type === 'file.upload').map((e) => e.payload as { outcome: string; size: number });
+  assert.equal(uploads.length, 3);
+  assert.ok(uploads.some((u) => u.outcome === 'truncated'));
+  const ipc = st.connectTree('\\\\h\\IPC$', undefined);
+  assert.ok(!('status' in ipc));
+  const pipes = Array.from({ length: 12 }, () => st.open(ipc, 'srvsvc', false, false));
+  assert.equal(pipes.filter((p) => !('status' in p)).length, 8);
+});
+
 test('random SMB1 and SMB2 messages into a negotiated session never throw, and replies stay bounded', () => {
   const smb1Cmds = [0x04, 0x06, 0x25, 0x26, 0x2b, 0x2e, 0x2f, 0x32, 0x33, 0x71, 0x72, 0x73, 0x74, 0x75, 0xa0, 0xa1, 0xa2, 0x99];
   fc.assert(

@@ -23,7 +23,7 @@ import { handleSrvsvc, type SrvsvcContext, type SrvsvcFinding } from './srvsvc.j
 /** Bytes of unparsed PDU data held per pipe. */
 export const MAX_PIPE_INBOUND = 128 * 1024;
 /** Reply bytes queued per pipe before the client reads them. */
-export const MAX_PIPE_OUTBOUND = 1024 * 1024;
+export const MAX_PIPE_OUTBOUND = 256 * 1024;
 
 export interface RpcHooks {
   bind(p: { iface: RpcInterface | undefined; uuid: string; version: number; transfer: string; accepted: boolean; pipe: string }): void;
