@@ -27,7 +27,7 @@ export interface Tree {
 
 export type OpenHandle =
   | { kind: 'pipe'; id: number; pipe: RpcPipe; tree: Tree }
-  | { kind: 'dir'; id: number; name: string; tree: Tree }
+  | { kind: 'dir'; id: number; name: string; tree: Tree; listed?: boolean }
   | { kind: 'file'; id: number; name: string; tree: Tree; chunks: Map<number, Uint8Array>; size: number; written: number; truncated: boolean };
 
 /** Allocates small non-zero ids that are not in use. */

@@ -7,6 +7,7 @@ import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
 import { isIpc } from './rpc/srvsvc.js';
 import { assemble } from './session-state.js';
+import { encodeDirEntries, encodeFsInfo, SMB1_FIND_LEVELS, smb1FsClass, volumeSerial } from './directory.js';
 
 /** Longest name or path string read from an SMB1 message (characters). */
 export const MAX_SMB1_STRING = 1024;
@@ -411,6 +412,15 @@ export class Smb1Server {
     const setupCount = r.u8()!;
     r.skip(1);
     const sub = setupCount > 0 ? r.u16le() : undefined;
+    if (sub === 0x01) return this.findFirst(h, b.command, sliceAt(msg.raw, paramOffset, paramCount) ?? new Uint8Array(0));
+    if (sub === 0x03) {
+      // QUERY_FS_INFORMATION: InformationLevel (2).
+      const p = sliceAt(msg.raw, paramOffset, paramCount);
+      const cls = p && p.length >= 2 ? smb1FsClass(p[0]! | (p[1]! << 8)) : undefined;
+      const id = this.st.cfg.identity;
+      const info = cls === undefined ? undefined : encodeFsInfo(cls, fileTime(id.bootTime), volumeSerial(id.guid));
+      return info ? { status: 0, blocks: [this.transReply(b.command, new Uint8Array(0), info)] } : this.err(b.command, STATUS.NOT_SUPPORTED);
+    }
     if (sub !== 0x0e) return this.err(b.command, sub === 0x10 ? STATUS.NOT_FOUND : STATUS.NOT_SUPPORTED);
     const opcode = (timeout + (timeout >>> 8) + (timeout >>> 16) + (timeout >>> 24)) & 0xff;
     const params = sliceAt(msg.raw, paramOffset, paramCount) ?? new Uint8Array(0);
@@ -428,6 +438,23 @@ export class Smb1Server {
       return this.err(b.command, STATUS.NOT_SUPPORTED);
     }
     return reply;
+  }
+
+  /**
+   * TRANS2_FIND_FIRST2 parameters: SearchAttributes (2), SearchCount (2), Flags (2), InformationLevel (6),
+   * SearchStorageType (4), FileName. The share is empty, so "." and ".." end the search.
+   */
+  private findFirst(h: Smb1Header, command: number, params: Uint8Array): { status: number; blocks: Smb1ReplyBlock[] } {
+    const tree = this.tree(h.tid);
+    if (!tree) return this.err(command, STATUS.SMB_BAD_TID);
+    if (params.length < 12 || isIpc(tree.share)) return this.err(command, STATUS.INVALID_PARAMETER);
+    const level = params[6]! | (params[7]! << 8);
+    const cls = SMB1_FIND_LEVELS[level];
+    if (cls === undefined) return this.err(command, STATUS.NOT_SUPPORTED);
+    const data = encodeDirEntries(cls, ['.', '..'], fileTime(this.st.cfg.now()));
+    // SID, SearchCount, EndOfSearch, EaErrorOffset, LastNameOffset (unused once the search has ended).
+    const out = words((w) => w.u16le(1).u16le(2).u16le(1).u16le(0).u16le(0));
+    return { status: 0, blocks: [this.transReply(command, out, data)] };
   }
 
   /** EXEC: 12 parameter bytes (total, chunk, offset) and the chunk, both XORed with the key from the ping seed. */
@@ -487,7 +514,7 @@ export class Smb1Server {
       dataCount = r.u32le();
       dataOffset = r.u32le();
     } else {
-      r.seek(b.command === SMB1.TRANSACTION_SECONDARY ? 10 : 10);
+      r.seek(10); // the same place in TRANSACTION and TRANSACTION2 secondaries
       dataCount = r.u16le();
       dataOffset = r.u16le();
     }

@@ -5,6 +5,7 @@ import { encodeSmb2Replies, SMB2, SMB2_ERROR_BODY, type Smb2Reply, type Smb2Requ
 import { encodeNegTokenInitHint } from './codec/spnego.js';
 import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
+import { encodeDirEntries, encodeFsInfo, isListedClass, volumeSerial } from './directory.js';
 import { assemble, type Logon, type OpenHandle } from './session-state.js';
 import { isIpc } from './rpc/srvsvc.js';
 
@@ -232,7 +233,7 @@ export class Smb2Server {
       case SMB2.QUERY_INFO:
         return this.queryInfo(req, h);
       case SMB2.QUERY_DIRECTORY:
-        return this.error(STATUS.NO_MORE_FILES);
+        return this.queryDirectory(req, h);
       case SMB2.SET_INFO:
         return h.kind === 'file' ? { status: 0, body: Uint8Array.of(2, 0) } : this.error(STATUS.ACCESS_DENIED);
       default:
@@ -295,6 +296,23 @@ export class Smb2Server {
     return { status: got.more ? STATUS.BUFFER_OVERFLOW : 0, body: w.finish() };
   }
 
+  /**
+   * QUERY_DIRECTORY request: FileInformationClass (2), Flags (3), FileIndex (4), FileId (8),
+   * FileNameOffset (24), FileNameLength (26), OutputBufferLength (28). The share is empty: "." and
+   * ".." once, then STATUS_NO_MORE_FILES until the scan is restarted.
+   */
+  private queryDirectory(req: Smb2Request, h: OpenHandle): Body {
+    if (h.kind !== 'dir') return this.error(STATUS.INVALID_PARAMETER);
+    const cls = req.body[2] ?? 0;
+    const flags = req.body[3] ?? 0;
+    if (!isListedClass(cls)) return this.error(STATUS.INVALID_INFO_CLASS);
+    if (flags & 0x11) h.listed = false;
+    if (h.listed) return this.error(STATUS.NO_MORE_FILES);
+    h.listed = true;
+    const out = encodeDirEntries(cls, flags & 0x02 ? ['.'] : ['.', '..'], fileTime(this.st.cfg.now()));
+    return { status: 0, body: new ByteWriter(out.length + 8).u16le(9).u16le(72).u32le(out.length).bytes(out).finish() };
+  }
+
   /** QUERY_INFO request: InfoType (2), FileInfoClass (3), OutputBufferLength (4). A few classes are answered. */
   private queryInfo(req: Smb2Request, h: OpenHandle): Body {
     const infoType = req.body[2];
@@ -305,9 +323,7 @@ export class Smb2Server {
     const attrs = h.kind === 'dir' ? 0x10 : h.kind === 'pipe' ? 0x80 : 0x20;
     if (infoType === 1 && cls === 4) w.u64le(now).u64le(now).u64le(now).u64le(now).u32le(attrs).u32le(0); // FileBasicInformation
     else if (infoType === 1 && cls === 5) w.u64le(size).u64le(size).u32le(1).u8(0).u8(h.kind === 'dir' ? 1 : 0).u16le(0); // FileStandardInformation
-    else if (infoType === 2 && cls === 5) w.u32le(0x000700ff).u32le(255).u32le(8).bytes(Uint8Array.from(Buffer.from('NTFS', 'utf16le'))); // FileFsAttributeInformation
-    else if (infoType === 2 && cls === 1) w.u64le(now).u32le(0x5a3c1e07).u32le(0).u8(0).u8(0); // FileFsVolumeInformation
-    else if (infoType === 2 && cls === 3) w.u64le(26_214_400n).u64le(17_825_792n).u32le(8).u32le(512); // FileFsSizeInformation
+    else if (infoType === 2 && encodeFsInfo(cls ?? 0, fileTime(this.st.cfg.identity.bootTime), volumeSerial(this.st.cfg.identity.guid))) w.bytes(encodeFsInfo(cls ?? 0, fileTime(this.st.cfg.identity.bootTime), volumeSerial(this.st.cfg.identity.guid))!);
     else return this.error(STATUS.NOT_SUPPORTED);
     const out = w.finish();
     return { status: 0, body: new ByteWriter(out.length + 8).u16le(9).u16le(72).u32le(out.length).bytes(out).finish() };

@@ -38,6 +38,14 @@ test('smbclient, impacket and hydra against the SMB sensor', async () => {
     const put = await runTool('smbclient', [`//${HOST}/Scans`, '-N', '-c', `put ${file} dropper.exe`], { env: { USER: '', LOGNAME: '' } });
     assert.equal(put.code, 0, put.stderr + put.stdout);
 
+    // Listing the share works over SMB2 and SMB1 ("." and "..", then the free space line).
+    for (const proto of [[], ['--option=client min protocol=NT1', '--option=client max protocol=NT1']]) {
+      const ls = await runTool('smbclient', [`//${HOST}/Scans`, '-N', ...proto, '-c', 'ls'], { env: { USER: '', LOGNAME: '' } });
+      assert.equal(ls.code, 0, ls.stderr + ls.stdout);
+      assert.match(ls.stdout, /^\s+\.\.\s+D\s+0 /m);
+      assert.match(ls.stdout, /\d+ blocks of size 4096\. \d+ blocks available/);
+    }
+
     // impacket SRVSVC calls over SMB1 and SMB2.
     const script = resolve('test/fixtures/smb/srvsvc-calls.py');
     for (const dialect of ['smb1', 'smb2']) {
