@@ -20,7 +20,7 @@ export const MAX_MALFORMED_EVENTS = 8;
 /** Malformed messages tolerated on one connection before it is closed. */
 export const MAX_MALFORMED_MESSAGES = 256;
 /** Exploit payloads analysed and stored per connection. */
-export const MAX_PAYLOADS_PER_CONNECTION = 16;
+export const MAX_PAYLOADS_PER_CONNECTION = 8;
 
 export interface SmbSensorDeps {
   sensor: string;

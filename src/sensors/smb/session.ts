@@ -49,6 +49,7 @@ export class SmbSession {
 
   /** The connection ended: files still open are captured as they are. */
   dispose(): void {
+    this.smb1.dispose();
     this.st.dispose();
   }
 }

@@ -469,16 +469,28 @@ export class Smb1Server {
     const body = xor4(data.subarray(0, Math.min(chunk, data.length)), key);
     if (!this.dpUpload || offset === 0) this.dpUpload = { total: Math.min(total, MAX_DOUBLEPULSAR_BYTES), parts: new Map(), got: 0 };
     const up = this.dpUpload;
-    if (offset < up.total && up.got + body.length <= MAX_DOUBLEPULSAR_BYTES) {
-      up.parts.set(offset, body.subarray(0, up.total - offset));
-      up.got += body.length;
+    if (offset < up.total && !up.parts.has(offset) && up.got + body.length <= MAX_DOUBLEPULSAR_BYTES) {
+      const part = body.subarray(0, up.total - offset);
+      up.parts.set(offset, part);
+      up.got += part.length;
     }
-    if (offset + body.length >= up.total || up.got >= up.total) {
-      const payload = new Uint8Array(up.total);
-      for (const [o, c] of up.parts) payload.set(c, o);
-      this.dpUpload = undefined;
-      this.st.hooks.exploitStep({ name: 'DoublePulsar', cve: 'CVE-2017-0144', detail: `DoublePulsar payload upload (${payload.length} bytes)`, payload, analyse: true });
-    }
+    // Finished only when the bytes received cover the declared size: a tiny chunk claiming a huge
+    // total at a far offset must not make the sensor allocate or scan that much.
+    if (up.got >= up.total) this.finishDoublePulsar();
+  }
+
+  /** Saves what a DoublePulsar upload sent (its parts in offset order; gaps are not filled). */
+  private finishDoublePulsar(): void {
+    const up = this.dpUpload;
+    this.dpUpload = undefined;
+    if (!up || up.got === 0) return;
+    const payload = Buffer.concat([...up.parts.entries()].sort((x, y) => x[0] - y[0]).map(([, c]) => c));
+    this.st.hooks.exploitStep({ name: 'DoublePulsar', cve: 'CVE-2017-0144', detail: `DoublePulsar payload upload (${payload.length} of ${up.total} bytes)`, payload, analyse: true });
+  }
+
+  /** The connection ended: an unfinished DoublePulsar upload is kept as far as it came. */
+  dispose(): void {
+    this.finishDoublePulsar();
   }
 
   /**

@@ -194,6 +194,57 @@ test('files open at once share one upload budget; pipes per connection are cappe
   assert.equal(pipes.filter((p) => !('status' in p)).length, 8);
 });
 
+test('mutated valid SMB1 messages on a live session (logged on, IPC$ and a pipe open) never throw', () => {
+  const setup = (): { session: SmbSession; uid: number; tid: number; fid: number } => {
+    const { session } = newSession();
+    one(session, req(0x72, new Uint8Array(0), Buffer.from('\x02NT LM 0.12\x00', 'latin1')));
+    const ss = new ByteWriter(32).u8(0xff).u8(0).u16le(0).u16le(4356).u16le(10).u16le(0).u32le(0).u16le(0).u16le(0).u32le(0).u32le(0x40).finish();
+    const uid = one(session, req(0x73, ss, Buffer.from('\0\0W\0L\0', 'latin1'))).header.uid;
+    const tid = one(session, req(0x75, new ByteWriter(8).u8(0xff).u8(0).u16le(0).u16le(0).u16le(1).finish(), Buffer.from('\0\\\\h\\IPC$\0?????\0', 'latin1'), { uid })).header.tid;
+    const name = Buffer.from('\\srvsvc\0', 'latin1');
+    const cw = new ByteWriter(48).u8(0xff).u8(0).u16le(0).u8(0).u16le(name.length - 1).u32le(0).u32le(0).u32le(0x2019f).u64le(0n).u32le(0).u32le(3).u32le(1).u32le(0).u32le(2).u8(0).finish();
+    const cr = one(session, req(0xa2, cw, name, { uid, tid }));
+    return { session, uid, tid, fid: cr.blocks[0]!.words[5]! | (cr.blocks[0]!.words[6]! << 8) };
+  };
+  const bind = hex('05000b03 10000000 4800 0000 01000000 d016 d016 00000000 01 000000 0000 01 00 c84f324b7016d30112785a47bf6ee188 0300 0000 045d888aeb1cc9119fe808002b104860 02000000');
+  const templates = (uid: number, tid: number, fid: number): Uint8Array[] => {
+    const off = 32 + 1 + 24 + 2;
+    const write = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(0).u32le(0).u16le(8).u16le(bind.length).u16le(0).u16le(bind.length).u16le(off).finish();
+    const read = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(0).u16le(0x800).u16le(0x800).u32le(0).u16le(0).finish();
+    const trans = new ByteWriter(32).u16le(0).u16le(bind.length).u16le(0).u16le(1024).u8(0).u8(0).u16le(0).u32le(0).u16le(0).u16le(0).u16le(84).u16le(bind.length).u16le(84).u8(2).u8(0).u16le(0x26).u16le(fid).finish();
+    const t2 = new ByteWriter(32).u16le(12).u16le(16).u16le(1).u16le(0).u8(0).u8(0).u16le(0).u32le(0xc8).u16le(0).u16le(12).u16le(66 + 3).u16le(16).u16le(66 + 15).u8(1).u8(0).u16le(0x0e).finish();
+    const nt = new ByteWriter(64).u8(1).u16le(0).u32le(30).u32le(0x10000).u32le(30).u32le(0).u32le(0).u32le(0).u32le(64).u32le(75).u8(1).u16le(0).u16le(0).finish();
+    const sec = new ByteWriter(32).u16le(30).u16le(0xffff).u16le(0).u16le(0).u16le(0).u16le(64).u16le(53).u16le(64).u16le(0).finish();
+    return [
+      req(0x2f, write, bind, { uid, tid }),
+      req(0x2e, read, new Uint8Array(0), { uid, tid }),
+      req(0x25, trans, Buffer.concat([new Uint8Array(17), bind]), { uid, tid }),
+      req(0x32, t2, new Uint8Array(40), { uid, tid, mid: 0x42 }),
+      req(0xa0, nt, new Uint8Array(80), { uid, tid, mid: 7 }),
+      req(0x33, sec, new Uint8Array(80), { uid, tid, mid: 7 }),
+      req(0x04, new ByteWriter(6).u16le(fid).u32le(0).finish(), new Uint8Array(0), { uid, tid }),
+      req(0x2b, new ByteWriter(2).u16le(1).finish(), new Uint8Array(8), { uid, tid }),
+    ];
+  };
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(7), fc.array(fc.tuple(fc.nat(400), fc.nat(255)), { maxLength: 6 }), fc.option(fc.nat(400))), { maxLength: 10 }),
+      (steps) => {
+        const { session, uid, tid, fid } = setup();
+        const ts = templates(uid, tid, fid);
+        for (const [which, edits, cut] of steps) {
+          const m = Uint8Array.from(ts[which]!);
+          for (const [at, v] of edits) if (at >= 4 && at < m.length) m[at] = v;
+          const out = session.handle(cut === null ? m : m.subarray(0, cut));
+          for (const r of out.replies) assert.ok(r.length < 256 * 1024);
+        }
+        session.dispose();
+      },
+    ),
+    { numRuns: Number(process.env.SMB_FUZZ_RUNS ?? 200) },
+  );
+});
+
 test('random SMB1 and SMB2 messages into a negotiated session never throw, and replies stay bounded', () => {
   const smb1Cmds = [0x04, 0x06, 0x25, 0x26, 0x2b, 0x2e, 0x2f, 0x32, 0x33, 0x71, 0x72, 0x73, 0x74, 0x75, 0xa0, 0xa1, 0xa2, 0x99];
   fc.assert(
@@ -213,6 +264,6 @@ test('random SMB1 and SMB2 messages into a negotiated session never throw, and r
         session.dispose();
       },
     ),
-    { numRuns: 300 },
+    { numRuns: Number(process.env.SMB_FUZZ_RUNS ?? 200) },
   );
 });
