@@ -11,6 +11,7 @@ import { ConnectionGate, type RunningService } from '../sensors/runtime/listener
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { ShellEnvironment } from '../sensors/shell/environment.js';
+import { startTelnetSensor } from '../sensors/telnet/sensor.js';
 import { SharedCapture } from '../sensors/smb/capture.js';
 import { Fetcher, DEFAULT_FETCH_POLICY } from '../sensors/runtime/fetch.js';
 import { Quarantine } from '../sensors/runtime/quarantine.js';
@@ -62,6 +63,8 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
+    const telnet = config.services.telnet;
+    if (telnet?.enabled && shell) services.push(await startTelnetSensor(telnet, { sensor: config.sensor, sink: collector, gate, log, policy, shell }));
     const smb = config.services.smb;
     if (smb?.enabled) {
       const identity = loadIdentity(join(config.data_dir, 'smb-identity.json'), smb);

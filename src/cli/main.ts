@@ -6,6 +6,8 @@ import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { startApiary } from './app.js';
 import { runEvents } from './events-command.js';
+import { runReplay } from './replay-command.js';
+import { runShellReset } from './shell-reset-command.js';
 
 const USAGE = `usage: apiary <command> [options]
 
@@ -13,6 +15,9 @@ commands:
   start [--config FILE]            run every configured sensor, the collector and the store
   events [--config FILE] [--type T] [--src IP] [--session S] [--since T] [--until T] [--limit N] [--json]
                                    list stored events (a table, or JSON lines with --json)
+  replay SESSION [--config FILE] [--speed N] [--max-idle S] [--instant]
+                                   play a shell session's recording in the terminal
+  shell-reset [--config FILE] [IP] forget the files attackers wrote in the fake shell (one address, or all)
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -25,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
       return runEvents(rest);
     case 'config':
       return runConfig(rest);
+    case 'replay':
+      return runReplay(rest);
+    case 'shell-reset':
+      return runShellReset(rest);
     case 'help':
     case '--help':
     case '-h':

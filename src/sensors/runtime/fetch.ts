@@ -66,8 +66,15 @@ const BLOCKED = (() => {
 
 /** An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it carries. */
 function unmap(addr: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  return m ? m[1]! : addr;
+  const m = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  if (m) return m[1]!;
+  const h = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(addr);
+  if (h) {
+    const a = parseInt(h[1]!, 16);
+    const b = parseInt(h[2]!, 16);
+    return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+  }
+  return addr;
 }
 
 export type Resolver = (host: string) => Promise<string[]>;

@@ -151,8 +151,9 @@ export function groupText(p: SystemProfile): string {
 }
 
 function shadowText(p: SystemProfile, rng: SeededRandom): string {
-  const salt = (): string => rng.hex(8).replace(/[^a-zA-Z0-9]/g, 'x');
-  const hash = (): string => `$y$j9T$${salt()}$${Buffer.from(rng.hex(32), 'hex').toString('base64').replace(/[+=/]/g, '').slice(0, 43)}`;
+  // yescrypt strings as Debian 12 writes them: $y$j9T$<22-char salt>$<43-char hash>, crypt base64 alphabet.
+  const b64 = (n: number): string => Buffer.from(rng.hex(n), 'hex').toString('base64').replace(/\+/g, '.').replace(/=+$/, '');
+  const hash = (): string => `$y$j9T$${b64(17).slice(0, 22)}$${b64(33).slice(0, 43)}`;
   const days = Math.floor(p.bootMs / 86_400_000) - rng.int(30, 400);
   return passwdText(p)
     .trim()
@@ -213,6 +214,7 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
     fs.add(path, { kind: 'file', mode, uid, gid: uid, mtimeMs, data: Buffer.isBuffer(content) ? content : Buffer.from(content) });
   const gen = (path: string, make: () => string, mode = 0o444): void => fs.add(path, { kind: 'file', mode, uid: 0, gid: 0, mtimeMs: p.bootMs, generate: make, size: 0 });
   const link = (path: string, target: string): void => fs.add(path, { kind: 'link', target, mode: 0o777, uid: 0, gid: 0, mtimeMs: installMs });
+  fs.nodes.set('/', { kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeMs: installMs });
 
   for (const d of ['/usr', '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/local', '/usr/local/bin', '/usr/local/sbin', '/usr/share', '/etc', '/etc/ssh', '/etc/network', '/etc/cron.d', '/etc/cron.daily', '/etc/apt', '/etc/default', '/etc/init.d', '/etc/systemd', '/etc/systemd/system', '/var', '/var/lib', '/var/cache', '/var/spool', '/var/spool/cron', '/var/mail', '/var/backups', '/var/www', '/var/www/html', '/opt', '/srv', '/mnt', '/media', '/boot', '/home', '/run', '/sys', '/dev/pts', '/usr/lib/x86_64-linux-gnu'])
     dir(d);

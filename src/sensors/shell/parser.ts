@@ -422,6 +422,9 @@ class Parser {
   }
 
   private tryRedir(): Redir | undefined {
+    const c0 = this.s.charCodeAt(this.i);
+    // Only "<", ">", "&" or a digit can start a redirection: skip the regex for everything else.
+    if (c0 !== 60 && c0 !== 62 && c0 !== 38 && !(c0 >= 48 && c0 <= 57)) return undefined;
     const m = /^(\d{1,2})?(&>>|&>|>>|>&|>\||<<<|<<-|<<|<&|<>|>|<)/.exec(this.s.slice(this.i, this.i + 6));
     if (!m) return undefined;
     if (m[2] === '&>' || m[2] === '&>>') {

@@ -86,7 +86,7 @@ export class ShellSession {
       terminal: { width: o.width || 80, height: o.height || 24, interactive: o.pty, tty: o.tty ?? '/dev/pts/0', remoteIp: this.src, loginMs: this.loginMs },
       readLine: (prompt, echo) => this.readLine(prompt, echo),
       history: user.uid === 0 ? [...o.env.rootHistory] : [],
-      ...(o.clientEnv ? { env: filterEnv(o.clientEnv) } : {}),
+      env: { ...filterEnv(o.clientEnv ?? {}), ...(o.term ? { TERM: o.term.slice(0, 64) } : {}) },
     });
     if (o.env.recordingDir) {
       this.recorder = new AsciicastRecorder({

@@ -1016,7 +1016,7 @@ const BUILTINS: Record<string, Builtin> = {
     }
     return sh.runScript(data.toString('utf8'), { name: file, args: args.slice(1), stdin: io.stdin, out: io.out, err: io.err, subshell: false }, f.depth + 1);
   },
-  async eval(sh, args, io, f) {
+  eval: async (sh, args, io, f) => {
     return sh.runScript(args.join(' '), { name: '-bash', args: f.args, stdin: io.stdin, out: io.out, err: io.err, subshell: false }, f.depth + 1);
   },
   async exec(sh, args, io, f) {

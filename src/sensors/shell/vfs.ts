@@ -258,14 +258,15 @@ export class Vfs {
     }
     const perm = this.canWriteDir(posix.dirname(real));
     if (perm) return perm;
-    const prev = existing?.kind === 'file' ? contentOf(existing) : Buffer.alloc(0);
-    const content = opts.append ? Buffer.concat([prev, data]) : data;
+    const prev = opts.append && existing?.kind === 'file' ? contentOf(existing) : Buffer.alloc(0);
     const oldOverlayBytes = (() => {
       const o = this.overlay.nodes.get(real);
       return o && o.kind === 'file' ? (o.data?.length ?? 0) : 0;
     })();
-    const full = this.fits(content.length - oldOverlayBytes, this.overlay.nodes.has(real) ? 0 : 1);
+    // Check the quota before building the new content, so appending to a full file costs nothing.
+    const full = this.fits(prev.length + data.length - oldOverlayBytes, this.overlay.nodes.has(real) ? 0 : 1);
     if (full) return full;
+    const content = prev.length ? Buffer.concat([prev, data]) : data;
     const meta = existing && existing.kind === 'file' ? existing : { mode: opts.mode ?? 0o644, uid: this.uid, gid: this.uid };
     this.overlay.set(real, { kind: 'file', mode: meta.mode, uid: meta.uid, gid: meta.gid, mtimeMs: this.now(), data: content });
     return undefined;

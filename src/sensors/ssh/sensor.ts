@@ -40,8 +40,19 @@ type AuthMethod = Payload<'auth.attempt'>['method'];
 /** The auth methods a Debian OpenSSH with password logins enabled advertises. */
 const ADVERTISED_METHODS: AuthContext['method'][] = ['publickey', 'password', 'keyboard-interactive'];
 
+/**
+ * OpenSSH 9.2's server preference order, keeping what ssh2 implements (it lacks sntrup761 and umac),
+ * so the KEXINIT a scanner sees is close to the sshd the banner names.
+ */
+const OPENSSH_LIKE_ALGORITHMS = {
+  kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521', 'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512', 'diffie-hellman-group14-sha256'],
+  cipher: ['chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'],
+  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha1-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1'],
+  compress: ['none', 'zlib@openssh.com'],
+} as ssh2.Algorithms;
+
 export async function startSshSensor(cfg: SshServiceConfig, deps: SshSensorDeps): Promise<RunningService> {
-  const server = new ssh2.Server({ hostKeys: deps.hostKeys, ident: cfg.version });
+  const server = new ssh2.Server({ hostKeys: deps.hostKeys, ident: cfg.version, algorithms: OPENSSH_LIKE_ALGORITHMS });
   // Sockets are accepted by Apiary's own listener (caps, limits, connection events) and handed to ssh2;
   // ssh2 names its per-connection object only on 'connection', so we find ours by its socket.
   const bySocket = new WeakMap<Socket, { ctx: ConnectionContext; grace: NodeJS.Timeout }>();
@@ -68,6 +79,7 @@ export async function startSshSensor(cfg: SshServiceConfig, deps: SshSensorDeps)
     idleTimeoutMs: cfg.idle_timeout_s * 1000,
     sessionTimeoutMs: cfg.session_timeout_s * 1000,
     onConnection(ctx) {
+      splitAfterIdent(ctx.socket);
       tapHello(ctx);
       const grace = setTimeout(() => ctx.close('login_timeout'), cfg.login_grace_s * 1000);
       grace.unref();
@@ -76,6 +88,41 @@ export async function startSshSensor(cfg: SshServiceConfig, deps: SshSensorDeps)
       server.injectSocket(ctx.socket);
     },
   });
+}
+
+/**
+ * OpenSSH answers a client identification line with its KEXINIT before it reads anything else, so a
+ * probe that sends its ident and junk in one segment (Metasploit's detect_kippo: banner + 8 newlines)
+ * still gets sshd's KEXINIT before the connection drops. ssh2 parses the whole segment at once and
+ * fails before sending; so the first segment is handed over in two turns: up to the ident's newline,
+ * then the rest on the next turn of the event loop (later segments wait their turn, keeping order).
+ */
+function splitAfterIdent(socket: Socket): void {
+  const emit = socket.emit.bind(socket) as (ev: string | symbol, ...args: unknown[]) => boolean;
+  let state: 'first' | 'holding' | 'done' = 'first';
+  const held: unknown[][] = [];
+  socket.emit = ((ev: string | symbol, ...args: unknown[]): boolean => {
+    if (state === 'done' || (ev !== 'data' && !(state === 'holding' && ev === 'end'))) return emit(ev, ...args);
+    if (state === 'holding') {
+      held.push([ev, ...args]);
+      return true;
+    }
+    const chunk = args[0];
+    if (!Buffer.isBuffer(chunk)) return emit(ev, ...args);
+    const nl = chunk.indexOf(0x0a);
+    if (nl < 0 || nl === chunk.length - 1 || !chunk.subarray(0, 4).equals(Buffer.from('SSH-'))) {
+      if (nl >= 0) state = 'done';
+      return emit(ev, ...args);
+    }
+    state = 'holding';
+    emit('data', chunk.subarray(0, nl + 1));
+    setImmediate(() => {
+      state = 'done';
+      if (!socket.destroyed) emit('data', chunk.subarray(nl + 1));
+      for (const h of held.splice(0)) if (!socket.destroyed) emit(h[0] as string, ...h.slice(1));
+    });
+    return true;
+  }) as typeof socket.emit;
 }
 
 /** Reads the client's identification and KEXINIT off the socket beside ssh2, then stops listening. */

@@ -151,6 +151,19 @@ export function handleSessionChannel(session: Session, ctx: ConnectionContext, e
       const s = new ShellSession({ env, emitter: ctx.emitter, username, pty: false, width: 80, height: 24, protocol: 'sftp', io: { write: () => {}, close: () => {} } });
       shell = s;
       sftp.on('close', () => void finish());
+      // The client's EOF ends the subsystem: sftp-server exits with status 0, which OpenSSH's scp checks.
+      sftp.on('end', () => {
+        const raw = sftp as unknown as { _protocol?: { exitStatus?(chan: number, status: number): void; channelEOF?(chan: number): void }; outgoing?: { id: number; state: string } };
+        try {
+          if (raw.outgoing?.state === 'open') {
+            raw._protocol?.exitStatus?.(raw.outgoing.id, 0);
+            raw._protocol?.channelEOF?.(raw.outgoing.id);
+          }
+        } catch {
+          /* the channel is already gone */
+        }
+        sftp.end();
+      });
       serveSftp(sftp, s, (u) => upload(ctx, env, u.path, u.data, u.truncated));
     }),
   );

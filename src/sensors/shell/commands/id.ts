@@ -16,9 +16,11 @@ export const id: CommandDef = {
       return 1;
     }
     const groups = groupsOf(u.uid, u.name);
-    if (ctx.args.includes('-u')) ctx.out(`${ctx.args.includes('-n') ? u.name : u.uid}\n`);
-    else if (ctx.args.includes('-g')) ctx.out(`${ctx.args.includes('-n') ? u.name : u.gid}\n`);
-    else if (ctx.args.includes('-G')) ctx.out(`${groups.map(([g, n]) => (ctx.args.includes('-n') ? n : g)).join(' ')}\n`);
+    const flags = new Set(ctx.args.filter((a) => /^-[ugGnr]+$/.test(a)).flatMap((a) => [...a.slice(1)]));
+    const named = flags.has('n');
+    if (flags.has('u')) ctx.out(`${named ? u.name : u.uid}\n`);
+    else if (flags.has('g')) ctx.out(`${named ? u.name : u.gid}\n`);
+    else if (flags.has('G')) ctx.out(`${groups.map(([g, n]) => (named ? n : g)).join(' ')}\n`);
     else ctx.out(`uid=${u.uid}(${u.name}) gid=${u.gid}(${u.name}) groups=${groups.map(([g, n]) => `${g}(${n})`).join(',')}\n`);
     return 0;
   },

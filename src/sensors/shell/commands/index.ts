@@ -55,6 +55,7 @@ import { sudo } from './sudo.js';
 import { systemctl } from './systemctl.js';
 import { tail } from './tail.js';
 import { tar } from './tar.js';
+import { arch, dmesg, getconf } from './sysinfo.js';
 import { test } from './test.js';
 import { basename, cut, dirname, seq, sort, tee, tr, uniq, yes } from './text-tools.js';
 import { tftp } from './tftp.js';
@@ -69,7 +70,7 @@ import { wget } from './wget.js';
 import { which } from './which.js';
 
 export const ALL_COMMANDS: readonly CommandDef[] = [
-  apt, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, clear, cp, crontab, curl, cut, date, dd, df, dirname, echo, enable, env, falseCmd, find, free, ftpget, gcc, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, passwd, perl, ping, pkill, printf, ps, pwd, python3, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, su, sudo, systemctl, tail, tar, tee, test, tftp, top, touch, tr, trueCmd, uname, uniq, uptime, useradd, users, w, wc, wget, which, who, whoami, yes,
+  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmesg, echo, enable, env, falseCmd, find, free, ftpget, gcc, getconf, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, passwd, perl, ping, pkill, printf, ps, pwd, python3, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, su, sudo, systemctl, tail, tar, tee, test, tftp, top, touch, tr, trueCmd, uname, uniq, uptime, useradd, users, w, wc, wget, which, who, whoami, yes,
 ];
 
 export function commandRegistry(): Map<string, CommandDef> {

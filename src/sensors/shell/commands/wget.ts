@@ -74,7 +74,7 @@ export const wget: CommandDef = {
         continue;
       }
       if (!isAddress(t.host)) log(`${t.host}\nConnecting to ${t.host} (${t.host})|${t.host}|:${t.port}... `);
-      log(`connected.\nHTTP request sent, awaiting response... 200 OK\nLength: ${r.data.length} (${sizeText(r.data.length)}) [${r.contentType ?? 'application/octet-stream'}]\nSaving to: \u2018${name === '-' ? 'STDOUT' : name}\u2019\n\n`);
+      log(`connected.\nHTTP request sent, awaiting response... 200 OK\nLength: ${r.data.length}${r.data.length >= 1024 ? ` (${sizeText(r.data.length)})` : ''} [${r.contentType ?? 'application/octet-stream'}]\nSaving to: \u2018${name === '-' ? 'STDOUT' : name}\u2019\n\n`);
       if (name === '-') ctx.out(r.data);
       else {
         const e = save(ctx, name, r.data, 'wget');

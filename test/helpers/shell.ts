@@ -1,0 +1,49 @@
+// Runs the fake shell in-process for tests: an environment in a temp dir, sessions per source address.
+import { ShellEnvironment, type ShellEnvironmentOptions } from '../../src/sensors/shell/environment.js';
+import { ShellSession } from '../../src/sensors/shell/session.js';
+import { createSessionEmitter, type EventSink } from '../../src/events/emitter.js';
+import type { ApiaryEvent } from '../../src/events/catalogue.js';
+import { tempDir } from './apiary-process.js';
+
+export interface TestShell {
+  env: ShellEnvironment;
+  events: ApiaryEvent[];
+  dir: string;
+  open(src?: string): { session: ShellSession; run(cmd: string, stdin?: string): Promise<{ out: string; code: number }>; end(): Promise<void> };
+}
+
+export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 'fetch'>> & { shell?: Partial<ShellEnvironmentOptions['shell']>; fetch?: Partial<ShellEnvironmentOptions['fetch']> } = {}): TestShell {
+  const events: ApiaryEvent[] = [];
+  const sink: EventSink = { write: (e) => void events.push(e), flush: async () => {} };
+  const dir = tempDir('apiary-shell-');
+  const env = new ShellEnvironment({
+    dataDir: dir,
+    sensor: 'test',
+    sshVersion: 'OpenSSH_9.2p1 Debian-2+deb12u3',
+    sink,
+    ...over,
+    shell: { quota_bytes: 1 << 20, quota_entries: 500, reset_after_s: 0, max_attackers: 100, ...(over.shell ?? {}) },
+    fetch: { enabled: false, max_bytes: 1 << 20, timeout_s: 5, per_source_per_minute: 5, allow_cidrs: [], ...(over.fetch ?? {}) },
+    quarantine: over.quarantine ?? { max_file_bytes: 1 << 22, max_total_bytes: 1 << 26 },
+    recording: over.recording ?? { enabled: false, max_bytes: 1 << 20 },
+  });
+  return {
+    env,
+    events,
+    dir,
+    open(src = '203.0.113.9') {
+      const emitter = createSessionEmitter(sink, { sensor: 'test', protocol: 'ssh', src_ip: src, src_port: 40000, dst_ip: '127.0.0.1', dst_port: 22 });
+      let out = '';
+      const session = new ShellSession({ env, emitter, username: 'root', pty: false, width: 80, height: 24, protocol: 'ssh', io: { write: (b) => void (out += b.toString('utf8')), close: () => {} } });
+      return {
+        session,
+        async run(cmd: string, stdin = '') {
+          out = '';
+          const code = await session.exec(cmd, Buffer.from(stdin));
+          return { out, code };
+        },
+        end: () => session.end(),
+      };
+    },
+  };
+}

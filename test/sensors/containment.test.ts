@@ -1,0 +1,30 @@
+// Containment: sensor code never starts processes, evaluates code, or reaches the store (checked
+// over the source, so a new import fails the build's tests).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function sources(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) sources(p, out);
+    else if (p.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+test('no sensor module imports child_process, vm, worker_threads or store/analysis code, or calls eval / new Function', () => {
+  const files = sources('src/sensors');
+  assert.ok(files.length > 20, 'the sensor sources are there');
+  const forbiddenImport = /from\s+['"](?:node:)?(child_process|vm|worker_threads|cluster)['"]|require\(\s*['"](?:node:)?(child_process|vm)['"]|import\(\s*['"](?:node:)?(child_process|vm)['"]/;
+  const layerImport = /from\s+['"](\.\.\/)+(store|analysis|collector|web|cli)\//;
+  const dynamicCode = /(^|[^.\w$])eval\s*\(|new\s+Function\s*\(|\bFunction\s*\(\s*['"`]/;
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    assert.doesNotMatch(text, forbiddenImport, `${f} imports a process or code-execution module`);
+    assert.doesNotMatch(text, layerImport, `${f} imports a layer sensors may not use`);
+    const code = text.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
+    assert.doesNotMatch(code, dynamicCode, `${f} evaluates code at run time`);
+  }
+});

@@ -1,0 +1,109 @@
+// The fake machine: generated per seed, consistent across files and commands, free of the known
+// Cowrie/Kippo tells, persistent per attacker, and bounded by quotas.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testShell } from '../../helpers/shell.js';
+
+test('two seeds give two machines; one seed gives the same machine', async () => {
+  const a = testShell({ shell: { seed: 'alpha' } });
+  const b = testShell({ shell: { seed: 'bravo' } });
+  const a2 = testShell({ shell: { seed: 'alpha' } });
+  const facts = async (t: ReturnType<typeof testShell>): Promise<string> => {
+    const s = t.open();
+    const r = await s.run("hostname; cat /sys/class/net/*/address 2>/dev/null; ip link | grep ether; nproc; grep MemTotal /proc/meminfo; grep 'model name' /proc/cpuinfo | head -1");
+    await s.end();
+    return r.out;
+  };
+  const [fa, fb, fa2] = [await facts(a), await facts(b), await facts(a2)];
+  assert.equal(fa, fa2);
+  assert.notEqual(fa, fb);
+});
+
+test('hardware, memory, kernel and names agree across /proc, commands and the SSH banner', async () => {
+  for (const seed of ['s1', 's2', 's3', 's4', 's5', 's6']) {
+    const t = testShell({ shell: { seed } });
+    const s = t.open();
+    const p = t.env.profile;
+    const num = async (cmd: string): Promise<number> => Number((await s.run(cmd)).out.trim());
+    const cores = await num('nproc');
+    assert.equal(await num('grep -c processor /proc/cpuinfo'), cores);
+    assert.equal(await num("lscpu | grep '^CPU(s):' | awk '{print $2}'"), cores);
+    const memKb = await num("grep MemTotal /proc/meminfo | awk '{print $2}'");
+    assert.equal(await num("free | grep Mem | awk '{print $2}'"), memKb);
+    assert.equal(await num("free -m | grep Mem | awk '{print $2}'"), Math.floor(memKb / 1024));
+    const uname = (await s.run('uname -a')).out;
+    assert.ok(uname.includes(` ${p.hostname} `) && uname.includes(p.kernel.release));
+    assert.ok((await s.run('cat /proc/version')).out.includes(p.kernel.release));
+    assert.equal((await s.run('hostname')).out, `${p.hostname}\n`);
+    assert.equal((await s.run('cat /etc/hostname')).out, `${p.hostname}\n`);
+    assert.match((await s.run('ssh -V')).out, /^OpenSSH_9\.2p1 Debian-2\+deb12u3, OpenSSL /);
+    const ifc = (await s.run('ifconfig')).out;
+    const ipa = (await s.run('ip addr')).out;
+    for (const x of [p.net.ipv4, p.net.mac]) assert.ok(ifc.includes(x) && ipa.includes(x), x);
+    const mhz = (await s.run("grep 'cpu MHz' /proc/cpuinfo")).out.trim().split('\n');
+    assert.equal(mhz.length, cores);
+    const upProc = Number((await s.run('cat /proc/uptime')).out.split(' ')[0]);
+    const upCmd = (await s.run('uptime -p')).out;
+    assert.ok(upProc > 3 * 86400 && /^up \d+ (week|day)/.test(upCmd), upCmd);
+    await s.end();
+  }
+});
+
+test('none of the known Cowrie/Kippo tells appear in the default system', async () => {
+  const t = testShell({ shell: { seed: 'tells' } });
+  const s = t.open();
+  const dump = (await s.run('cat /etc/passwd /etc/group /etc/hostname /etc/hosts /proc/cpuinfo /proc/meminfo; ls -la /home /root /tmp; ps aux; w; last; free; uname -a; ifconfig; df -h')).out;
+  for (const tell of ['svr04', 'svr03', 'phil', 'richard', '2133.305', 'Jun22', 'Jun23', '@LocalHost', 'Cowrie', 'cowrie', 'kippo', 'honeypot']) {
+    assert.ok(!dump.includes(tell), `found ${tell}`);
+  }
+  // ping never answers with made-up addresses: names fail to resolve, and the line is the system's.
+  const ping = await s.run('ping -c 1 google.com');
+  assert.match(ping.out, /Temporary failure in name resolution/);
+  assert.doesNotMatch(ping.out, /\d+\.\d+\.\d+\.\d+/);
+  // Unknown commands answer like bash and say so.
+  const r = await s.run('xmrig --donate-level 1');
+  assert.deepEqual([r.code, r.out], [127, 'bash: line 1: xmrig: command not found\n']);
+  await s.end();
+});
+
+test("an attacker's files persist for that address across sessions, not for others", async () => {
+  const t = testShell({ shell: { seed: 'persist' } });
+  const s1 = t.open('198.51.100.20');
+  await s1.run('echo marker-123 > /tmp/.x; mkdir -p /root/.cache/k; cp /tmp/.x /root/.cache/k/y; rm /etc/motd');
+  await s1.end();
+  const s2 = t.open('198.51.100.20');
+  assert.equal((await s2.run('cat /tmp/.x /root/.cache/k/y')).out, 'marker-123\nmarker-123\n');
+  assert.equal((await s2.run('cat /etc/motd')).code, 1);
+  await s2.end();
+  const other = t.open('198.51.100.21');
+  const r = await other.run('cat /tmp/.x; grep -c Debian /etc/motd');
+  assert.equal(r.out, 'cat: /tmp/.x: No such file or directory\n2\n');
+  await other.end();
+});
+
+test('per-attacker quotas hold against a writer that never stops', async () => {
+  const t = testShell({ shell: { seed: 'quota', quota_bytes: 64 * 1024, quota_entries: 50 } });
+  const s = t.open('198.51.100.30');
+  const r1 = await s.run('i=0; while true; do echo AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA >> /tmp/fill; i=$((i+1)); done');
+  assert.match(r1.out, /No space left on device/);
+  const r2 = await s.run('for i in $(seq 1 200); do touch /tmp/f$i; done; ls /tmp | wc -l');
+  assert.match(r2.out, /No space left on device/);
+  const size = Number((await s.run('wc -c < /tmp/fill')).out.trim());
+  assert.ok(size <= 64 * 1024 && size > 60 * 1024, `file is ${size} bytes`);
+  assert.ok(s.session.shell.vfs.overlay.bytes <= 64 * 1024);
+  assert.ok(s.session.shell.vfs.overlay.entries <= 50);
+  await s.end();
+});
+
+test('written files are quarantined once at the end of the session with file.download events', async () => {
+  const t = testShell({ shell: { seed: 'capture' } });
+  const s = t.open('198.51.100.40');
+  await s.run("echo -ne '\\x7f\\x45\\x4c\\x46\\x02' > /tmp/.d; for i in 1 2 3; do echo -ne '\\x41' >> /tmp/.d; done; echo payload | base64 | base64 -d > /tmp/p");
+  await s.end();
+  const dl = t.events.filter((e) => e.type === 'file.download');
+  assert.equal(dl.length, 2);
+  const d = dl.find((e) => (e.payload as { path?: string }).path === '/tmp/.d')!.payload as { sha256: string; size: number; outcome: string };
+  assert.equal(d.size, 8);
+  assert.equal(d.outcome, 'stored');
+  assert.ok(t.env.quarantine.has(d.sha256));
+});
