@@ -10,14 +10,11 @@ const TOOLS = {
   hydra: 'hydra',
   sshd: 'openssh-server',
   nmap: 'nmap',
-<<<<<<< HEAD
   smbclient: 'smbclient',
   'impacket-samrdump': 'python3-impacket',
   smbd: 'samba',
-=======
   telnet: 'telnet',
   tmux: 'tmux',
->>>>>>> shell
 };
 
 function has(cmd) {
