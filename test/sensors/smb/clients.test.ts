@@ -55,6 +55,7 @@ test('smbclient, impacket and hydra against the SMB sensor', async () => {
       assert.match(r.stdout, /^canon \\x 1 0$/m);
       assert.match(r.stdout, /^shares \['ADMIN\$', 'C\$', 'IPC\$', 'Scans'\]$/m);
       assert.match(r.stdout, /^tod \d{4}$/m);
+      assert.match(r.stdout, /^wksta WIN-[A-Z0-9]{11} WORKGROUP 6 [01]$/m);
     }
     // impacket's smbclient.py and lookupsid.py run to their end (lookupsid gets access denied).
     const cmds = join(dir, 'cmds.txt');

@@ -18,6 +18,7 @@ import {
 } from '../codec/dcerpc.js';
 import { findInterface, type RpcInterface } from './interfaces.js';
 import { handleActivation, handleEpmapper } from './epmapper.js';
+import { handleWkssvc } from './wkssvc.js';
 import { handleSrvsvc, type SrvsvcContext, type SrvsvcFinding } from './srvsvc.js';
 
 /** Bytes of unparsed PDU data held per pipe. */
@@ -163,6 +164,8 @@ export class RpcPipe {
       const outcome =
         name === 'srvsvc'
           ? handleSrvsvc(req.opnum, req.stub, this.ctx, finding)
+          : name === 'wkssvc'
+            ? handleWkssvc(req.opnum, req.stub, this.ctx)
           : name === 'epmapper'
             ? handleEpmapper(req.opnum, req.stub)
             : (name === 'IRemoteActivation' && req.opnum === 0) || (name === 'ISystemActivator' && (req.opnum === 3 || req.opnum === 4))
