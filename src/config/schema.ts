@@ -120,6 +120,11 @@ export const smbService = z
       .default({}),
     /** Logons that are neither anonymous nor "guest" succeed as guest (Windows with the guest account on); false answers LOGON_FAILURE. */
     guest_fallback: z.boolean().default(true),
+    /**
+     * How a DoublePulsar ping is answered: "installed" always, only after the same source ran the
+     * EternalBlue sequence (so a worm's upload that follows is captured), or never.
+     */
+    doublepulsar: z.enum(['always', 'after_eternalblue', 'never']).default('after_eternalblue'),
     /** Largest file kept from one upload (bytes beyond it are dropped and the upload marked truncated). */
     max_upload_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
     idle_timeout_s: seconds(120, 86_400),

