@@ -23,12 +23,16 @@ const TOOLS = {
   mariadb: 'mariadb-client',
   tsql: 'freetds-bin',
   mariadbd: 'mariadb-server', // bench/mysql-bench.ts measures against it
+  smbclient: 'smbclient',
+  'impacket-samrdump': 'python3-impacket',
+  smbd: 'samba',
   telnet: 'telnet',
   tmux: 'tmux',
 };
 
 function has(cmd) {
   if (cmd === 'sshd') return existsSync('/usr/sbin/sshd');
+  if (cmd === 'smbd') return existsSync('/usr/sbin/smbd');
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 

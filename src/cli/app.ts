@@ -27,6 +27,11 @@ import { announceHoneytokens, honeytokenAuthRules } from '../sensors/sql/honeyto
 
 /** Longest wait between committing events and folding them into incidents (and alerting). */
 export const TRACK_INTERVAL_MS = 200;
+import { SharedCapture } from '../sensors/smb/capture.js';
+import { Fetcher, DEFAULT_FETCH_POLICY } from '../sensors/runtime/fetch.js';
+import { Quarantine } from '../sensors/runtime/quarantine.js';
+import { loadIdentity } from '../sensors/smb/identity.js';
+import { startSmbSensor } from '../sensors/smb/sensor.js';
 
 export interface RunningApiary {
   config: Config;
@@ -126,6 +131,25 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
         services.push(...(await startMssqlSensor(mssql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture })));
       }
       announceHoneytokens(collector, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
+    }
+    const smb = config.services.smb;
+    if (smb?.enabled) {
+      const identity = loadIdentity(join(config.data_dir, 'smb-identity.json'), smb);
+      // One quarantine and fetch policy for every sensor: the shell's when it runs, else the same config.
+      const quarantine =
+        shell?.quarantine ?? new Quarantine({ dir: join(config.data_dir, 'quarantine'), maxFileBytes: config.quarantine.max_file_bytes, maxTotalBytes: config.quarantine.max_total_bytes });
+      const fetcher =
+        shell?.fetcher ??
+        new Fetcher({
+          ...DEFAULT_FETCH_POLICY,
+          enabled: config.fetch.enabled,
+          maxBytes: config.fetch.max_bytes,
+          timeoutMs: config.fetch.timeout_s * 1000,
+          perSourcePerMinute: config.fetch.per_source_per_minute,
+          allowCidrs: config.fetch.allow_cidrs,
+        });
+      const capture = new SharedCapture(quarantine, fetcher);
+      services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink: collector, gate, log, identity, quarantine: capture, fetcher: capture })));
     }
   } catch (err) {
     for (const d of decoyStates) d.stop();

@@ -84,6 +84,54 @@ export const sshService = z
   })
   .strict();
 
+const smbName = (max: number, what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9!#$%&'()^_{}~-]+$/, `${what}: letters, digits and NetBIOS-safe punctuation, no spaces or dots`);
+
+/** The SMB sensor (Windows file sharing on 445 and 139) with DCE/RPC and exploit capture. */
+export const smbService = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Direct SMB (TCP 445). */
+    listen: z.array(listenAddress).min(1).default(['0.0.0.0:445']),
+    /** NetBIOS session service (TCP 139); empty turns it off. */
+    netbios_listen: z.array(listenAddress).default(['0.0.0.0:139']),
+    /** DCE/RPC endpoint mapper (TCP 135); empty turns it off. */
+    epmap_listen: z.array(listenAddress).default([]),
+    /** The computer name; unset picks a random "WIN-XXXXXXXXXXX" once per install (kept in data_dir). */
+    netbios_name: smbName(15, 'netbios_name').optional(),
+    workgroup: smbName(15, 'workgroup').default('WORKGROUP'),
+    /** DNS domain shown in NTLM target info; empty means a workgroup machine. */
+    dns_domain: z.string().max(255).regex(/^[A-Za-z0-9.-]*$/).default(''),
+    /** Windows version to present; unset picks one per install. */
+    os: z.enum(['windows-7', 'windows-2008r2', 'windows-2008']).optional(),
+    /** Override the NativeOS / NativeLanMan strings of the chosen version. */
+    native_os: z.string().min(1).max(128).optional(),
+    native_lanman: z.string().min(1).max(128).optional(),
+    /** 32 hex digits; unset picks a random GUID once per install. */
+    server_guid: z.string().regex(/^[0-9a-fA-F]{32}$/).optional(),
+    /** The writable disk share (besides IPC$, ADMIN$ and C$); files written to it go to quarantine. */
+    share: z
+      .object({ name: smbName(80, 'share.name').default('Public'), comment: z.string().max(256).default(''), writable: z.boolean().default(true) })
+      .strict()
+      .default({}),
+    /** Logons that are neither anonymous nor "guest" succeed as guest (Windows with the guest account on); false answers LOGON_FAILURE. */
+    guest_fallback: z.boolean().default(true),
+    /**
+     * How a DoublePulsar ping is answered: "installed" always, only after the same source ran the
+     * EternalBlue sequence (so a worm's upload that follows is captured), or never.
+     */
+    doublepulsar: z.enum(['always', 'after_eternalblue', 'never']).default('after_eternalblue'),
+    /** Largest file kept from one upload (bytes beyond it are dropped and the upload marked truncated). */
+    max_upload_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    idle_timeout_s: seconds(120, 86_400),
+    session_timeout_s: seconds(1800, 86_400),
+  })
+  .strict();
+
 export const telnetService = z
   .object({
     enabled: z.boolean().default(true),
@@ -434,6 +482,7 @@ export const configSchema = z
         sip: sipService.optional(),
         mysql: mysqlService.optional(),
         mssql: mssqlService.optional(),
+        smb: smbService.optional(),
       })
       .strict()
       .default({}),
@@ -468,6 +517,7 @@ export type ParsedConfig = z.infer<typeof configSchema>;
 /** The validated config with paths resolved: the store path is always set. */
 export type Config = Omit<ParsedConfig, 'store'> & { store: { sqlite: { path: string } } };
 export type SshServiceConfig = z.infer<typeof sshService>;
+export type SmbServiceConfig = z.infer<typeof smbService>;
 export type AuthRuleConfig = z.infer<typeof authRule>;
 export type TelnetServiceConfig = z.infer<typeof telnetService>;
 export type ShellConfig = z.infer<typeof shellSchema>;

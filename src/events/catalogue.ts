@@ -77,6 +77,12 @@ export const CATALOGUE = {
       hash: z.string().optional(),
       realm: z.string().optional(),
       success: z.boolean(),
+      /** NTLM logons: the domain and workstation the client named. */
+      domain: z.string().optional(),
+      workstation: z.string().optional(),
+      /** NTLM logons: the response as a hashcat line (`user::domain:...`), and which form it is. */
+      ntlm_hash: z.string().optional(),
+      hash_format: z.enum(['netntlmv1', 'netntlmv2']).optional(),
     })
     .strict(),
   /** A command line typed in a shell or sent with exec; `known` is whether the emulation knows it. */
@@ -151,6 +157,28 @@ export const CATALOGUE = {
   'tunnel.request': z
     .object({ dst_host: z.string(), dst_port: port, orig_ip: z.string().optional(), orig_port: port.optional(), first_bytes_hex: hex.optional() })
     .strict(),
+  /** A DCE/RPC bind (one event per presentation context): the interface and whether it was accepted. */
+  'rpc.bind': z
+    .object({
+      interface_uuid: z.string(),
+      interface: z.string().optional(),
+      version: z.number().int().min(0),
+      transfer_syntax: z.string(),
+      accepted: z.boolean(),
+      pipe: z.string().optional(),
+    })
+    .strict(),
+  /** A DCE/RPC request: the interface it was bound to and the operation. */
+  'rpc.request': z
+    .object({
+      interface_uuid: z.string(),
+      interface: z.string().optional(),
+      opnum: z.number().int().min(0),
+      operation: z.string().optional(),
+      stub_size: z.number().int().min(0),
+      pipe: z.string().optional(),
+      })
+      .strict(),
   /** The client's terminal size (SSH pty-req / window-change, Telnet NAWS). */
   'client.size': z.object({ width: z.number().int().min(0).max(65535), height: z.number().int().min(0).max(65535), term: z.string().optional() }).strict(),
   /** An environment variable the client sent (SSH env request, Telnet NEW-ENVIRON). */

@@ -1,0 +1,246 @@
+// One SMB connection's protocol logic, without the socket: frames in, reply frames out, findings to hooks.
+// SMB1 and SMB2 handlers share the logon, tree and handle operations defined here.
+import { decodeNtlm, encodeNtlmChallenge, isNtlmssp, ntlmHashLine, type NtlmMessage } from './codec/ntlmssp.js';
+import { decodeSpnego, encodeNegTokenResp, NEG_STATE } from './codec/spnego.js';
+import { fileTime, type ServerIdentity } from './identity.js';
+import { RpcPipe, type RpcHooks } from './rpc/pipe.js';
+import { PIPE_NAMES } from './rpc/interfaces.js';
+import { isIpc, type Share } from './rpc/srvsvc.js';
+import { allocId, assemble, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, type Logon, type OpenHandle, type Tree } from './session-state.js';
+import type { AuthResult } from './auth.js';
+
+export const STATUS = {
+  SUCCESS: 0,
+  BUFFER_OVERFLOW: 0x80000005,
+  NOT_IMPLEMENTED: 0xc0000002,
+  INVALID_HANDLE: 0xc0000008,
+  INVALID_PARAMETER: 0xc000000d,
+  NO_SUCH_FILE: 0xc000000f,
+  END_OF_FILE: 0xc0000011,
+  MORE_PROCESSING_REQUIRED: 0xc0000016,
+  ACCESS_DENIED: 0xc0000022,
+  OBJECT_NAME_INVALID: 0xc0000033,
+  OBJECT_NAME_NOT_FOUND: 0xc0000034,
+  OBJECT_NAME_COLLISION: 0xc0000035,
+  OBJECT_PATH_NOT_FOUND: 0xc000003a,
+  LOGON_FAILURE: 0xc000006d,
+  NONE_MAPPED: 0xc0000073,
+  INSUFFICIENT_RESOURCES: 0xc000009a,
+  FILE_IS_A_DIRECTORY: 0xc00000ba,
+  NOT_SUPPORTED: 0xc00000bb,
+  BAD_NETWORK_NAME: 0xc00000cc,
+  REQUEST_NOT_ACCEPTED: 0xc00000d0,
+  PIPE_EMPTY: 0xc00000d9,
+  NOT_A_DIRECTORY: 0xc0000103,
+  INVALID_INFO_CLASS: 0xc0000003,
+  NO_MORE_FILES: 0x80000006,
+  INSUFF_SERVER_RESOURCES: 0xc0000205,
+  USER_SESSION_DELETED: 0xc0000203,
+  NETWORK_NAME_DELETED: 0xc00000c9,
+  FS_DRIVER_REQUIRED: 0xc000019c,
+  SMB_BAD_COMMAND: 0x00160002,
+  SMB_BAD_TID: 0x00050002,
+  SMB_BAD_UID: 0x005b0002,
+  NOT_FOUND: 0xc0000225,
+} as const;
+
+export interface SmbHooks extends RpcHooks {
+  auth(p: AuthResult): void;
+  /** A file written to a share was closed (or the connection ended with it open). */
+  upload(p: { share: string; name: string; data: Uint8Array; truncated: boolean }): void;
+  /** An exploit step was recognised; `payload` is kept in quarantine and searched for shellcode. */
+  exploitStep(p: { name: string; cve: string; detail: string; payload?: Uint8Array; analyse: boolean }): void;
+  /** Decides a logon: the user, domain and whether it is anonymous. */
+  allowLogon(user: string, anonymous: boolean): { ok: boolean; guest: boolean };
+  /** Whether a DoublePulsar ping is answered as "installed" for this client. */
+  backdoorInstalled(): boolean;
+}
+
+export interface SmbConfig {
+  identity: ServerIdentity;
+  shares: readonly Share[];
+  maxUploadBytes: number;
+  random(n: number): Uint8Array;
+  now(): number;
+}
+
+export class SmbConnectionState {
+  readonly logons = new Map<number, Logon>();
+  readonly trees = new Map<number, Tree>();
+  readonly handles = new Map<number, OpenHandle>();
+  /** The SMB1 negotiate challenge for non-extended-security logons. */
+  negotiateChallenge: Uint8Array;
+  private nextLogon = 0x800;
+  /** Bytes held for files not yet closed, across the connection. */
+  private bufferedUploadBytes = 0;
+  private nextHandle: number;
+  private readonly assocGroup: number;
+
+  constructor(
+    readonly cfg: SmbConfig,
+    readonly hooks: SmbHooks,
+  ) {
+    this.negotiateChallenge = cfg.random(8);
+    const r = cfg.random(4);
+    this.nextHandle = ((r[0]! << 8) | r[1]!) % 0x4000;
+    this.assocGroup = 0x1000 + (((r[2]! << 8) | r[3]!) & 0x7fff);
+  }
+
+  /** A new logon (SMB1 UID or SMB2 session) with a fresh challenge. */
+  newLogon(spnego: boolean): Logon | undefined {
+    const id = allocId(this.logons, MAX_SESSIONS, this.nextLogon);
+    if (id === undefined) return undefined;
+    this.nextLogon = id + 1;
+    const l: Logon = { id, challenge: this.cfg.random(8), spnego, authenticated: false, guest: false, anonymous: false };
+    this.logons.set(id, l);
+    return l;
+  }
+
+  challengeMessage(logon: Logon, clientFlags: number): Uint8Array {
+    const id = this.cfg.identity;
+    return encodeNtlmChallenge({
+      challenge: logon.challenge,
+      clientFlags,
+      // A workgroup machine names itself as its own domain; a domain member names the domain.
+      netbiosDomain: id.dnsDomain ? id.workgroup : id.netbiosName,
+      netbiosComputer: id.netbiosName,
+      dnsDomain: id.dnsDomain || id.netbiosName,
+      dnsComputer: id.dnsDomain ? `${id.netbiosName}.${id.dnsDomain}` : id.netbiosName,
+      ...(id.dnsDomain ? { dnsTree: id.dnsDomain } : {}),
+      timestamp: fileTime(this.cfg.now()),
+      version: id.version,
+    });
+  }
+
+  /** Completes a logon from an NTLM AUTHENTICATE (or non-extended LM/NT responses), recording it. */
+  finishLogon(logon: Logon, auth: Extract<NtlmMessage, { type: 3 }>, challenge: Uint8Array): boolean {
+    const anonymous = auth.user === '' && auth.ntResponse.length <= 1 && auth.lmResponse.length <= 1;
+    const decision = this.hooks.allowLogon(auth.user, anonymous);
+    const hash = anonymous ? undefined : ntlmHashLine(auth, challenge);
+    this.hooks.auth({ user: auth.user, domain: auth.domain, workstation: auth.workstation, hash, anonymous, success: decision.ok });
+    logon.user = auth.user;
+    logon.domain = auth.domain;
+    logon.authenticated = decision.ok;
+    logon.guest = decision.ok && decision.guest && !anonymous;
+    logon.anonymous = anonymous;
+    if (!decision.ok) this.logons.delete(logon.id);
+    return decision.ok;
+  }
+
+  /**
+   * Runs one security blob through NTLMSSP (raw or in SPNEGO). Returns the status and the blob to
+   * send back, in the same wrapping the client used.
+   */
+  securityExchange(logon: Logon, blob: Uint8Array): { status: number; blob: Uint8Array } {
+    let token: Uint8Array | undefined;
+    let spnego = false;
+    if (isNtlmssp(blob)) token = blob;
+    else {
+      const sp = decodeSpnego(blob);
+      spnego = true;
+      token = sp?.mechToken;
+      if (!sp || !token || !isNtlmssp(token)) {
+        this.logons.delete(logon.id);
+        return { status: STATUS.LOGON_FAILURE, blob: sp ? encodeNegTokenResp(NEG_STATE.REJECT) : new Uint8Array(0) };
+      }
+    }
+    logon.spnego = spnego;
+    const msg = decodeNtlm(token);
+    if (msg?.type === 1) {
+      logon.challenge = this.cfg.random(8);
+      const ch = this.challengeMessage(logon, msg.flags);
+      return { status: STATUS.MORE_PROCESSING_REQUIRED, blob: spnego ? encodeNegTokenResp(NEG_STATE.ACCEPT_INCOMPLETE, ch, true) : ch };
+    }
+    if (msg?.type === 3) {
+      const ok = this.finishLogon(logon, msg, logon.challenge);
+      if (!ok) return { status: STATUS.LOGON_FAILURE, blob: spnego ? encodeNegTokenResp(NEG_STATE.REJECT) : new Uint8Array(0) };
+      return { status: STATUS.SUCCESS, blob: spnego ? encodeNegTokenResp(NEG_STATE.ACCEPT_COMPLETED) : new Uint8Array(0) };
+    }
+    this.logons.delete(logon.id);
+    return { status: STATUS.LOGON_FAILURE, blob: new Uint8Array(0) };
+  }
+
+  /** TREE CONNECT to `\\server\share`; undefined when the share does not exist. */
+  connectTree(path: string, logon: Logon | undefined): Tree | { status: number } {
+    const name = path.slice(path.lastIndexOf('\\') + 1).toLowerCase();
+    const share = this.cfg.shares.find((s) => s.name.toLowerCase() === name);
+    if (!share) return { status: STATUS.BAD_NETWORK_NAME };
+    // Administrative shares refuse the anonymous and guest accounts, as Windows does.
+    const admin = (share.type & 0x80000000) !== 0 && !isIpc(share);
+    if (admin && (!logon || logon.anonymous || (logon.user ?? '').toLowerCase() === 'guest')) return { status: STATUS.ACCESS_DENIED };
+    const id = allocId(this.trees, MAX_TREES, 1);
+    if (id === undefined) return { status: STATUS.INSUFFICIENT_RESOURCES };
+    const t = { id, share };
+    this.trees.set(id, t);
+    return t;
+  }
+
+  disconnectTree(id: number): boolean {
+    const t = this.trees.get(id);
+    if (!t) return false;
+    for (const h of this.handles.values()) if (h.tree === t) this.closeHandle(h.id);
+    this.trees.delete(id);
+    return true;
+  }
+
+  /**
+   * Opens NAME on TREE: a pipe on IPC$, a file or directory elsewhere. `create` is whether the
+   * disposition may create a new file; `directory` whether a directory was asked for.
+   */
+  open(tree: Tree, rawName: string, create: boolean, directory: boolean): OpenHandle | { status: number } {
+    const name = rawName.replace(/^[\\/]+/, '').replace(/\//g, '\\');
+    const id = allocId(this.handles, MAX_OPEN_FILES, this.nextHandle);
+    if (id === undefined) return { status: STATUS.INSUFFICIENT_RESOURCES };
+    this.nextHandle = id + 1;
+    let h: OpenHandle;
+    if (isIpc(tree.share)) {
+      const pipeName = name.toLowerCase().replace(/^pipe\\/, '');
+      if (!PIPE_NAMES.has(pipeName)) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
+      if ([...this.handles.values()].filter((x) => x.kind === 'pipe').length >= MAX_OPEN_PIPES) return { status: STATUS.INSUFFICIENT_RESOURCES };
+      const ctx = { identity: this.cfg.identity, shares: this.cfg.shares, now: this.cfg.now };
+      const secondary = pipeName === 'epmapper' ? '135' : `\\PIPE\\${pipeName === 'browser' ? 'browser' : pipeName}`;
+      h = { kind: 'pipe', id, tree, pipe: new RpcPipe(pipeName, secondary, ctx, this.hooks, this.assocGroup) };
+    } else if (name === '' || directory) {
+      h = { kind: 'dir', id, name, tree };
+    } else {
+      if (!create) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
+      if (!tree.share.writable) return { status: STATUS.ACCESS_DENIED };
+      h = { kind: 'file', id, name, tree, chunks: new Map(), size: 0, written: 0, truncated: false };
+    }
+    this.handles.set(id, h);
+    return h;
+  }
+
+  /** Writes to a file or pipe; returns the count accepted (all of it: extra bytes are dropped and noted). */
+  write(h: OpenHandle, offset: number, data: Uint8Array): number {
+    if (h.kind === 'pipe') h.pipe.write(data);
+    else if (h.kind === 'file') {
+      // One budget for all files open on the connection, so many open files cannot multiply it.
+      const room = Math.min(this.cfg.maxUploadBytes - h.written, this.cfg.maxUploadBytes - this.bufferedUploadBytes);
+      if (room <= 0 || offset >= this.cfg.maxUploadBytes) h.truncated = true;
+      else {
+        const part = data.subarray(0, Math.min(data.length, room, this.cfg.maxUploadBytes - offset));
+        if (part.length < data.length) h.truncated = true;
+        h.chunks.set(offset, part.slice());
+        h.written += part.length;
+        this.bufferedUploadBytes += part.length;
+        h.size = Math.max(h.size, offset + part.length);
+      }
+    }
+    return data.length;
+  }
+
+  closeHandle(id: number): boolean {
+    const h = this.handles.get(id);
+    if (!h) return false;
+    this.handles.delete(id);
+    if (h.kind === 'file') this.bufferedUploadBytes -= h.written;
+    if (h.kind === 'file' && (h.written > 0 || h.truncated)) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: assemble(h), truncated: h.truncated });
+    return true;
+  }
+
+  /** Ends the connection: files still open are captured as they are. */
+  dispose(): void {
+    for (const id of [...this.handles.keys()]) this.closeHandle(id);
+  }
+}

