@@ -157,14 +157,14 @@ export const CATALOGUE = {
   'tunnel.request': z
     .object({ dst_host: z.string(), dst_port: port, orig_ip: z.string().optional(), orig_port: port.optional(), first_bytes_hex: hex.optional() })
     .strict(),
-  /** A DCE/RPC bind (one event per presentation context): the interface and whether it was accepted. */
+  /** A DCE/RPC bind (one event per presentation context), live or imported: the interface and, when known, whether it was accepted. */
   'rpc.bind': z
     .object({
       interface_uuid: z.string(),
       interface: z.string().optional(),
-      version: z.number().int().min(0),
-      transfer_syntax: z.string(),
-      accepted: z.boolean(),
+      version: z.number().int().min(0).optional(),
+      transfer_syntax: z.string().optional(),
+      accepted: z.boolean().optional(),
       pipe: z.string().optional(),
     })
     .strict(),
@@ -175,8 +175,10 @@ export const CATALOGUE = {
       interface: z.string().optional(),
       opnum: z.number().int().min(0),
       operation: z.string().optional(),
-      stub_size: z.number().int().min(0),
+      stub_size: z.number().int().min(0).optional(),
       pipe: z.string().optional(),
+      /** The bulletin the operation is known for (e.g. MS08-067), when the source names one. */
+      vuln: z.string().optional(),
       })
       .strict(),
   /** The client's terminal size (SSH pty-req / window-change, Telnet NAWS). */
@@ -223,18 +225,6 @@ export const CATALOGUE = {
       sha256: hex.length(64).optional(),
       size: z.number().int().min(0).optional(),
       duration_ms: z.number().int().min(0).optional(),
-    })
-    .strict(),
-  /** A DCERPC bind: the interface the client wants to call. */
-  'dcerpc.bind': z.object({ uuid: z.string(), transfer_syntax: z.string().optional(), service: z.string().optional() }).strict(),
-  /** A DCERPC request: one call of an operation (`opnum`) on a bound interface. */
-  'dcerpc.request': z
-    .object({
-      uuid: z.string(),
-      opnum: z.number().int().min(0).max(65535),
-      service: z.string().optional(),
-      operation: z.string().optional(),
-      vuln: z.string().optional(),
     })
     .strict(),
 } as const;

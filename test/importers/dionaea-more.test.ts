@@ -70,8 +70,8 @@ test('Dionaea logsql: an MS08-067 attack with shellcode, offer and download; MyS
     [
       ['connection.open', { transport: 'tcp' }],
       ['client.os', { genre: 'Windows', detail: 'XP SP1+, 2000 SP3', link: 'ethernet/modem', distance: 2, nat: false, firewall: false }],
-      ['dcerpc.bind', { uuid: SRVSVC, transfer_syntax: NDR, service: 'SRVSVC' }],
-      ['dcerpc.request', { uuid: SRVSVC, opnum: 31, service: 'SRVSVC', operation: 'NetPathCanonicalize', vuln: 'MS08-067' }],
+      ['rpc.bind', { interface_uuid: SRVSVC, transfer_syntax: NDR, interface: 'srvsvc' }],
+      ['rpc.request', { interface_uuid: SRVSVC, opnum: 31, interface: 'srvsvc', operation: 'NetPathCanonicalize', vuln: 'MS08-067' }],
       ['exploit.attempt', { name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'SRVSVC NetPathCanonicalize (opnum 31)' }],
       ['shellcode.detected', { urls: ['http://198.51.100.80/nn.exe'], commands: ['54.scr'] }],
       ['file.download', { url: 'tftp://10.1.7.23/x.exe', outcome: 'failed', reason: 'offered by the attacker; Dionaea recorded no completed download' }],
@@ -129,7 +129,7 @@ test('Dionaea log_json and log_incident lines', async () => {
     ['auth.attempt', 'ftp', '192.0.2.10', { method: 'native', username: 'anonymous', password: 'a@b', success: false }],
     ['auth.attempt', 'ftp', '192.0.2.10', { method: 'native', username: 'ftp', password: '', success: false }],
     ['connection.open', 'smb', '192.0.2.11', { transport: 'tcp' }],
-    ['dcerpc.request', 'smb', '192.0.2.11', { uuid: SRVSVC, opnum: 32, service: 'SRVSVC', operation: 'NetPathCompare', vuln: 'MS08-067' }],
+    ['rpc.request', 'smb', '192.0.2.11', { interface_uuid: SRVSVC, opnum: 32, interface: 'srvsvc', operation: 'NetPathCompare', vuln: 'MS08-067' }],
     ['exploit.attempt', 'smb', '192.0.2.11', { name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'SRVSVC NetPathCompare (opnum 32)' }],
     ['file.download', 'smb', '192.0.2.11', { url: 'http://198.51.100.2/a.exe', md5: 'ffffffffffffffffffffffffffffffff', outcome: 'stored' }],
   ]);

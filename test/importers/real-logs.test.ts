@@ -42,7 +42,7 @@ export async function storedCounts(dbPath: string, sensor: string): Promise<Coun
       loginsOk: auth.filter((a) => a.success).length,
       commands: of('command.input').length + of('query').length,
       downloads: of('file.download').filter((e) => (e.payload as { outcome: string }).outcome !== 'failed').length,
-      dcerpcRequests: of('dcerpc.request').length,
+      dcerpcRequests: of('rpc.request').length,
       sourceIps: new Set(events.map((e) => e.src_ip)).size,
     };
   } finally {
@@ -178,16 +178,16 @@ test('Dionaea logsql (rebound 2024): counts equal SQL over the raw database; DCE
   const { total, ...counts } = await storedCounts(r.db, 'dionaea');
   assert.deepEqual(counts, dionaeaRawCounts(DIONAEA));
   const store = new SqliteStore(r.db, { readonly: true });
-  const req = await store.query({ type: 'dcerpc.request' });
-  assert.deepEqual(req[0]?.payload, { uuid: '4b324fc8-1670-01d3-1278-5a47bf6ee188', opnum: 34, service: 'SRVSVC', operation: 'NetNameCanonicalize' });
-  const binds = await store.query({ type: 'dcerpc.bind' });
+  const req = await store.query({ type: 'rpc.request' });
+  assert.deepEqual(req[0]?.payload, { interface_uuid: '4b324fc8-1670-01d3-1278-5a47bf6ee188', opnum: 34, interface: 'srvsvc', operation: 'NetNameCanonicalize' });
+  const binds = await store.query({ type: 'rpc.bind' });
   assert.deepEqual(
     binds.map((b) => (b.source?.record as { dcerpcbind: number }).dcerpcbind),
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
     'binds sharing a timestamp keep their row order',
   );
   await store.close();
-  const shown = await runCli(['events', '--config', r.config, '--json', '--source', '--type', 'dcerpc.request']);
+  const shown = await runCli(['events', '--config', r.config, '--json', '--source', '--type', 'rpc.request']);
   const line = JSON.parse(shown.stdout.trim()) as { opnum: number; source: { table: string; record: { dcerpcrequest_opnum: number } } };
   assert.deepEqual([line.opnum, line.source.table, line.source.record.dcerpcrequest_opnum], [34, 'dcerpcrequests', 34]);
   const again = await runCli(['import', 'dionaea', DIONAEA, '--config', r.config]);

@@ -146,7 +146,7 @@ export class DionaeaRun implements ImportRun {
     await rows('dcerpcbinds', 'dcerpcbind', async (r, id, at) => {
       const uuid = String(r.dcerpcbind_uuid ?? '');
       const service = services.name(uuid);
-      await emit('dcerpc.bind', { uuid, ...(r.dcerpcbind_transfersyntax ? { transfer_syntax: String(r.dcerpcbind_transfersyntax) } : {}), ...(service ? { service } : {}) }, r, 'dcerpcbinds', id, own(r, ['dcerpcbind', 'connection', 'dcerpcbind_uuid', 'dcerpcbind_transfersyntax']), at);
+      await emit('rpc.bind', { interface_uuid: uuid, ...(r.dcerpcbind_transfersyntax ? { transfer_syntax: String(r.dcerpcbind_transfersyntax) } : {}), ...(service ? { interface: service.toLowerCase() } : {}) }, r, 'dcerpcbinds', id, own(r, ['dcerpcbind', 'connection', 'dcerpcbind_uuid', 'dcerpcbind_transfersyntax']), at);
     });
     await rows('dcerpcrequests', 'dcerpcrequest', async (r, id, at) => {
       const uuid = String(r.dcerpcrequest_uuid ?? '');
@@ -155,7 +155,7 @@ export class DionaeaRun implements ImportRun {
       const op = services.op(uuid, opnum);
       const record = own(r, ['dcerpcrequest', 'connection', 'dcerpcrequest_uuid', 'dcerpcrequest_opnum']);
       const vuln = op?.vuln ? normaliseBulletin(op.vuln) : undefined;
-      await emit('dcerpc.request', { uuid, opnum, ...(service ? { service } : {}), ...(op?.name ? { operation: op.name } : {}), ...(vuln ? { vuln } : {}) }, r, 'dcerpcrequests', id, record, at);
+      await emit('rpc.request', { interface_uuid: uuid, opnum, ...(service ? { interface: service.toLowerCase() } : {}), ...(op?.name ? { operation: op.name } : {}), ...(vuln ? { vuln } : {}) }, r, 'dcerpcrequests', id, record, at);
       if (vuln) {
         const cve = BULLETIN_CVE[vuln];
         await emit('exploit.attempt', { name: vuln, ...(cve ? { cve } : {}), detail: `${service ?? uuid} ${op?.name ?? ''} (opnum ${opnum})`.replace('  ', ' ') }, r, 'dcerpcrequests', id, record, at);

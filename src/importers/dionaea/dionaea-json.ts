@@ -112,14 +112,14 @@ export class DionaeaJsonRun implements ImportRun {
     } else if (origin.endsWith('.dcerpc.bind')) {
       const uuid = s(data.uuid);
       const service = KNOWN_VULNS[uuid.toLowerCase()]?.service;
-      await emit('dcerpc.bind', { uuid, ...(data.transfersyntax ? { transfer_syntax: s(data.transfersyntax) } : {}), ...(service ? { service } : {}) });
+      await emit('rpc.bind', { interface_uuid: uuid, ...(data.transfersyntax ? { transfer_syntax: s(data.transfersyntax) } : {}), ...(service ? { interface: service.toLowerCase() } : {}) });
     } else if (origin.endsWith('.dcerpc.request')) {
       const uuid = s(data.uuid);
       const opnum = Number(data.opnum);
       const known = KNOWN_VULNS[uuid.toLowerCase()];
       const op = known?.ops[opnum];
       const vuln = op?.[1] ? normaliseBulletin(op[1]) : undefined;
-      await emit('dcerpc.request', { uuid, opnum, ...(known ? { service: known.service } : {}), ...(op ? { operation: op[0] } : {}), ...(vuln ? { vuln } : {}) });
+      await emit('rpc.request', { interface_uuid: uuid, opnum, ...(known ? { interface: known.service.toLowerCase() } : {}), ...(op ? { operation: op[0] } : {}), ...(vuln ? { vuln } : {}) });
       if (vuln) await emit('exploit.attempt', { name: vuln, ...(BULLETIN_CVE[vuln] ? { cve: BULLETIN_CVE[vuln] } : {}), detail: `${known?.service} ${op?.[0]} (opnum ${opnum})` }, 'exploit');
     } else if (origin === 'dionaea.download.complete.hash') {
       const md5 = s(data.md5hash).toLowerCase();
