@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
 
-const ATTEMPTS = Number(process.env.BENCH_SSH_ATTEMPTS ?? 2000);
+const ATTEMPTS = Number(process.env.BENCH_SSH_ATTEMPTS ?? 8000);
 const ATTEMPT_CONNS = 8;
 const FULL_CONNS = Number(process.env.BENCH_SSH_CONNECTIONS ?? 200);
 const FULL_PARALLEL = 8;

@@ -12,26 +12,20 @@ import { ConnectionGate, type RunningService } from '../sensors/runtime/listener
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { ShellEnvironment } from '../sensors/shell/environment.js';
-import { startTelnetSensor } from '../sensors/telnet/sensor.js';
-import { startWebFamily } from './web-family.js';
 import { EnrichmentStage } from '../collector/enrichment.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
 import { IncidentTracker, LEASE_KEY } from '../analysis/incident-tracker.js';
 import { AlertManager } from '../alerts/alert-manager.js';
-import { startMysqlSensor } from '../sensors/mysql/sensor.js';
-import { startMssqlSensor } from '../sensors/mssql/sensor.js';
-import { createCapture } from '../sensors/runtime/capture.js';
-import { generateDecoy, loadOrCreateSeed, type DecoyData } from '../sensors/sql/decoy-data.js';
-import { DecoyState } from '../sensors/sql/decoy-state.js';
-import { announceHoneytokens, honeytokenAuthRules } from '../sensors/sql/honeytokens.js';
+import type { DecoyData } from '../sensors/sql/decoy-data.js';
+import type { DecoyState } from '../sensors/sql/decoy-state.js';
+
+// Sensors other than SSH are imported only when configured, so a sensor runs with only the code it uses.
 
 /** Longest wait between committing events and folding them into incidents (and alerting). */
 export const TRACK_INTERVAL_MS = 200;
-import { SharedCapture } from '../sensors/smb/capture.js';
-import { Fetcher, DEFAULT_FETCH_POLICY } from '../sensors/runtime/fetch.js';
-import { Quarantine } from '../sensors/runtime/quarantine.js';
-import { loadIdentity } from '../sensors/smb/identity.js';
-import { startSmbSensor } from '../sensors/smb/sensor.js';
+
+/** The services startWebFamily runs. */
+const WEB_FAMILY = ['http', 'ftp', 'tftp', 'sip', 'ports'] as const;
 
 export interface RunningApiary {
   config: Config;
@@ -98,10 +92,13 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   // The decoy databases' data is generated before the auth policy: its honeytoken credentials are
   // accepted on every login service, so an attacker who read them and "jumps" is let in and seen.
   const databases = config.services.mysql?.enabled || config.services.mssql?.enabled;
-  const decoy: DecoyData | undefined = databases
-    ? generateDecoy({ seed: loadOrCreateSeed(join(config.data_dir, 'decoy')), now: Date.now(), ...(config.decoy.database ? { appDatabase: config.decoy.database } : {}) })
+  const sql = databases
+    ? { ...(await import('../sensors/sql/decoy-data.js')), ...(await import('../sensors/sql/decoy-state.js')), ...(await import('../sensors/sql/honeytokens.js')) }
     : undefined;
-  const policy = compileAuthPolicy([...(decoy ? honeytokenAuthRules(decoy.honeytokens) : []), ...config.auth]);
+  const decoy: DecoyData | undefined = sql
+    ? sql.generateDecoy({ seed: sql.loadOrCreateSeed(join(config.data_dir, 'decoy')), now: Date.now(), ...(config.decoy.database ? { appDatabase: config.decoy.database } : {}) })
+    : undefined;
+  const policy = compileAuthPolicy([...(sql && decoy ? sql.honeytokenAuthRules(decoy.honeytokens) : []), ...config.auth]);
   const decoyStates: DecoyState[] = [];
   const services: RunningService[] = [];
   try {
@@ -112,28 +109,36 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
     const telnet = config.services.telnet;
-    if (telnet?.enabled && shell) services.push(await startTelnetSensor(telnet, { sensor: config.sensor, sink: collector, gate, log, policy, shell }));
-    services.push(...(await startWebFamily(config, { sink: collector, gate, log, policy })));
-    if (decoy) {
+    if (telnet?.enabled && shell) services.push(await (await import('../sensors/telnet/sensor.js')).startTelnetSensor(telnet, { sensor: config.sensor, sink: collector, gate, log, policy, shell }));
+    if (WEB_FAMILY.some((k) => config.services[k]?.enabled)) {
+      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink: collector, gate, log, policy })));
+    }
+    if (sql && decoy) {
+      const { createCapture } = await import('../sensors/runtime/capture.js');
       const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
       const mysql = config.services.mysql;
       if (mysql?.enabled) {
-        const state = new DecoyState(decoy);
+        const state = new sql.DecoyState(decoy);
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
-        services.push(await startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture, keyDir: join(config.data_dir, 'keys', 'mysql') }));
+        services.push(await (await import('../sensors/mysql/sensor.js')).startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture, keyDir: join(config.data_dir, 'keys', 'mysql') }));
       }
       const mssql = config.services.mssql;
       if (mssql?.enabled) {
-        const state = new DecoyState(decoy);
+        const state = new sql.DecoyState(decoy);
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
-        services.push(...(await startMssqlSensor(mssql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture })));
+        services.push(...(await (await import('../sensors/mssql/sensor.js')).startMssqlSensor(mssql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture })));
       }
-      announceHoneytokens(collector, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
+      sql.announceHoneytokens(collector, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
     }
     const smb = config.services.smb;
     if (smb?.enabled) {
+      const { SharedCapture } = await import('../sensors/smb/capture.js');
+      const { Fetcher, DEFAULT_FETCH_POLICY } = await import('../sensors/runtime/fetch.js');
+      const { Quarantine } = await import('../sensors/runtime/quarantine.js');
+      const { loadIdentity } = await import('../sensors/smb/identity.js');
+      const { startSmbSensor } = await import('../sensors/smb/sensor.js');
       const identity = loadIdentity(join(config.data_dir, 'smb-identity.json'), smb);
       // One quarantine and fetch policy for every sensor: the shell's when it runs, else the same config.
       const quarantine =
