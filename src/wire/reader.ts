@@ -26,7 +26,7 @@ export class ByteReader {
     return true;
   }
 
-  skip(n: number): boolean {
+  advance(n: number): boolean {
     if (!Number.isInteger(n) || n < 0 || this.pos + n > this.end) return false;
     this.pos += n;
     return true;
@@ -35,7 +35,7 @@ export class ByteReader {
   /** Skips to the next multiple of `n` counted from `base` (NDR and SMB2 alignment). */
   align(n: number, base = 0): boolean {
     const rel = (this.pos - base) % n;
-    return rel === 0 ? true : this.skip(n - rel);
+    return rel === 0 ? true : this.advance(n - rel);
   }
 
   u8(): number | undefined {

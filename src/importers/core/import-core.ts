@@ -52,7 +52,7 @@ export class FileReport {
     return n + (this.fatal ? 1 : 0);
   }
 
-  skip(reason: string, where: string, example?: string): void {
+  skipRecord(reason: string, where: string, example?: string): void {
     let key = reason;
     if (!this.skipped.has(key) && this.skipped.size >= MAX_SKIP_REASONS) key = 'other reasons';
     const s = this.skipped.get(key);
@@ -317,7 +317,7 @@ export class EventStream {
   async emit<T extends EventType>(type: T, payload: Payload<T>, env: Envelope, key: string, source: EventSource, where: string, seq?: number): Promise<boolean> {
     const r = buildEvent(type, payload, env, key, source, seq);
     if (!r.ok) {
-      this.report.skip(r.reason, where, JSON.stringify(source.record));
+      this.report.skipRecord(r.reason, where, JSON.stringify(source.record));
       return false;
     }
     this.report.events++;
@@ -380,7 +380,7 @@ export async function importLines(
       report.records++;
       const where = `line ${l.n}`;
       if (l.tooLong) {
-        report.skip('line longer than the limit', where);
+        report.skipRecord('line longer than the limit', where);
         continue;
       }
       await handle(l, where, report);

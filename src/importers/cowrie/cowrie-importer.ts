@@ -71,7 +71,7 @@ export class CowrieRun implements ImportRun {
         return;
       }
       if (d.kind !== 'ok') {
-        report.skip(d.kind === 'unknown' ? 'unknown event id' : l.unterminated && d.reason === 'truncated JSON line' ? 'truncated last line' : d.reason, where, l.text);
+        report.skipRecord(d.kind === 'unknown' ? 'unknown event id' : l.unterminated && d.reason === 'truncated JSON line' ? 'truncated last line' : d.reason, where, l.text);
         return;
       }
       await this.handle(d.record, l.text, { format: 'cowrie.json', file, line: l.n, record: d.record.fields }, where);
@@ -96,7 +96,7 @@ export class CowrieRun implements ImportRun {
     if (logSession === undefined) {
       // Plugin bookkeeping (abuseipdb...) has no session: nothing an attacker did.
       if (OPERATIONAL.test(r.id)) report.none(`cowrie.${r.id} (operational, no attacker activity)`);
-      else report.skip(`cowrie.${r.id} without a session`, where, raw);
+      else report.skipRecord(`cowrie.${r.id} without a session`, where, raw);
       return;
     }
     const stateKey = `${sensor}\0${logSession}`;
@@ -109,7 +109,7 @@ export class CowrieRun implements ImportRun {
     if (r.id === 'session.connect' || !st) {
       const src_ip = str(f.src_ip);
       if (src_ip === undefined) {
-        report.skip(`cowrie.${r.id} without src_ip`, where, raw);
+        report.skipRecord(`cowrie.${r.id} without src_ip`, where, raw);
         return;
       }
       const tunnel = r.id.startsWith('direct-tcpip');
@@ -255,7 +255,7 @@ export class CowrieRun implements ImportRun {
       case 'session.file_upload': {
         const sha = shaOf(f);
         if (!sha) {
-          report.skip('cowrie.session.file_upload without a SHA-256', where, raw);
+          report.skipRecord('cowrie.session.file_upload without a SHA-256', where, raw);
           return;
         }
         await emit(
@@ -324,7 +324,7 @@ export class CowrieRun implements ImportRun {
         return;
       default:
         if (OPERATIONAL.test(r.id)) report.none(`cowrie.${r.id} (operational, no attacker activity)`);
-        else report.skip(`cowrie.${r.id} has no mapping`, where, raw);
+        else report.skipRecord(`cowrie.${r.id} has no mapping`, where, raw);
     }
   }
 

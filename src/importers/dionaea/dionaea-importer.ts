@@ -135,7 +135,7 @@ export class DionaeaRun implements ImportRun {
         const id = Number(r._rowid);
         const at = `${table} row ${id}`;
         if (r.connection_timestamp === null || r.connection_timestamp === undefined) {
-          report.skip(`${table} row whose connection is missing`, at);
+          report.skipRecord(`${table} row whose connection is missing`, at);
           continue;
         }
         await fn(r, id, at);

@@ -36,7 +36,7 @@ export class DionaeaJsonRun implements ImportRun {
         v = JSON.parse(l.text);
       } catch {
         if (!sawJson) report.fatal = 'neither a Dionaea logsql SQLite database nor Dionaea log_json / log_incident JSON lines';
-        else report.skip('invalid JSON', where, l.text);
+        else report.skipRecord('invalid JSON', where, l.text);
         return;
       }
       const o = obj(v);
@@ -49,7 +49,7 @@ export class DionaeaJsonRun implements ImportRun {
       const key = this.occurrences.key(s(o.timestamp), l.text);
       if (typeof o.origin === 'string') await this.incident(o, key, source, where);
       else if (o.connection && typeof o.src_ip === 'string') await this.connection(o, key, source, where);
-      else report.skip('JSON line is neither a log_json connection nor a log_incident incident', where, l.text);
+      else report.skipRecord('JSON line is neither a log_json connection nor a log_incident incident', where, l.text);
     });
   }
 

@@ -89,7 +89,7 @@ export async function importKippoDump(path: string, stream: EventStream, writer:
       const d = decodeInsert(l.text);
       if (d.kind !== 'ok') {
         report.records++;
-        report.skip(`INSERT statement: ${d.reason}`, where, l.text.slice(0, 120));
+        report.skipRecord(`INSERT statement: ${d.reason}`, where, l.text.slice(0, 120));
         return;
       }
       for (const values of d.rows) {
@@ -112,7 +112,7 @@ export async function importKippoDump(path: string, stream: EventStream, writer:
     const sessionId = text(table === 'sessions' ? r.id : r.session);
     const s = sessions.get(sessionId);
     if (!s) {
-      report.skip(`${table} row of a session the dump does not hold`, where, JSON.stringify(plain(r)));
+      report.skipRecord(`${table} row of a session the dump does not hold`, where, JSON.stringify(plain(r)));
       return;
     }
     const source: EventSource = { format: 'kippo.mysql', file, table, line: num(r.id) || 0, record: plain(r) };
@@ -148,10 +148,10 @@ export async function importKippoDump(path: string, stream: EventStream, writer:
         const blob = Buffer.isBuffer(r.ttylog) ? r.ttylog : Buffer.alloc(0);
         const saved = saveRecording(opts.recordingsDir, envOf(sessionId, s, s.start).session, blob, `kippo.mysql ttylog ${text(r.id)}`);
         if (!saved.ok) {
-          report.skip(`ttylog row: ${saved.reason}`, where);
+          report.skipRecord(`ttylog row: ${saved.reason}`, where);
           return;
         }
-        if (saved.problem) report.skip(`ttylog row: ${saved.problem}`, where);
+        if (saved.problem) report.skipRecord(`ttylog row: ${saved.problem}`, where);
         await emit('session.recording', { state: 'stored', path: saved.path, format: 'asciicast', sha256: saved.sha256, size: blob.length, duration_ms: saved.durationMs }, saved.startMs);
         return;
       }

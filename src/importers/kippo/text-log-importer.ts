@@ -121,7 +121,7 @@ export class TextLogRun implements ImportRun {
       if (d.kind === 'malformed') {
         // A file of another format gives one clear message, not a skip per line.
         if (!seenLogLine && l.n === 1) report.fatal = /^\s*\{/.test(l.text) ? 'this is JSON, not a Twisted text log; Cowrie JSON logs are imported with "apiary import cowrie"' : `not a ${this.format === 'kippo.log' ? 'Kippo' : 'Cowrie'} text log, TTY log or MySQL dump (the first line has no "TIMESTAMP [CONTEXT]" prefix)`;
-        else report.skip(d.reason, where, l.text);
+        else report.skipRecord(d.reason, where, l.text);
       } else if (d.kind === 'continuation') {
         report.records--;
         await this.continuation(d.text);
@@ -240,7 +240,7 @@ export class TextLogRun implements ImportRun {
     } else if (message.startsWith('request_env: ')) {
       const e = decodeEnvRequest(message);
       if (e) await this.stream.emit('client.env', e, env, key, source, where);
-      else report.skip('request_env that does not decode', where, raw);
+      else report.skipRecord('request_env that does not decode', where, raw);
     } else if ((m = /^INPUT \((\w+)\): ([\s\S]*)$/.exec(message))) {
       await this.stream.emit('command.stdin', { realm: m[1]!, input: m[2]! }, env, key, source, where);
     } else if ((m = /^Opening TTY [Ll]og: ([\s\S]+)$/.exec(message))) {
@@ -274,7 +274,7 @@ export class TextLogRun implements ImportRun {
     const size = statSync(path).size;
     report.records = 1;
     if (size > MAX_TTYLOG_BYTES) {
-      report.skip(`TTY log larger than ${MAX_TTYLOG_BYTES} bytes`, 'file');
+      report.skipRecord(`TTY log larger than ${MAX_TTYLOG_BYTES} bytes`, 'file');
       return report;
     }
     const buf = readFileSync(path);
@@ -293,10 +293,10 @@ export class TextLogRun implements ImportRun {
     };
     const saved = saveRecording(this.opts.recordingsDir, env.session, buf, `${env.session} (${name})`, owner);
     if (!saved.ok) {
-      report.skip(saved.reason, 'file');
+      report.skipRecord(saved.reason, 'file');
       return report;
     }
-    if (saved.problem) report.skip(saved.problem, 'file');
+    if (saved.problem) report.skipRecord(saved.problem, 'file');
     if (!owner) report.none('recording not linked to a session (import the log that opened it first, or with it)');
     const source: EventSource = { format: 'ttylog', file: name, record: { sha256: sha, bytes: buf.length, records: saved.records } };
     await this.stream.emit(

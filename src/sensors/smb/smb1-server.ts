@@ -192,7 +192,7 @@ export class Smb1Server {
     const id = this.st.cfg.identity;
     const r = new ByteReader(b.words, 4);
     if (b.words.length === 24) {
-      r.skip(10);
+      r.advance(10);
       const blobLen = r.u16le()!;
       const blob = b.bytes.subarray(0, Math.min(blobLen, b.bytes.length));
       let logon = this.st.logons.get(h.uid);
@@ -210,7 +210,7 @@ export class Smb1Server {
       return { status: res.status, uid, blocks: [{ command: b.command, words: params, bytes: Buffer.concat([res.blob, os, lanman, dom]) }] };
     }
     if (b.words.length === 26) {
-      r.skip(10);
+      r.advance(10);
       const lmLen = r.u16le()!;
       const ntLen = r.u16le()!;
       const lm = sliceAt(b.bytes, 0, lmLen) ?? new Uint8Array(0);
@@ -289,7 +289,7 @@ export class Smb1Server {
     const r = new ByteReader(b.words, 4);
     const fid = r.u16le()!;
     const offset = r.u32le()!;
-    r.skip(8);
+    r.advance(8);
     const lenHigh = r.u16le()!;
     const len = r.u16le()! + (lenHigh << 16);
     const dataOffset = r.u16le()!;
@@ -309,7 +309,7 @@ export class Smb1Server {
     const fid = r.u16le()!;
     const offset = r.u32le()!;
     const maxLow = r.u16le()!;
-    r.skip(2);
+    r.advance(2);
     const maxHigh = r.u32le()!;
     const max = Math.min(65535, maxLow + (maxHigh !== 0xffffffff ? (maxHigh & 0xffff) << 16 : 0));
     const h = this.st.handles.get(fid);
@@ -361,14 +361,14 @@ export class Smb1Server {
   private transaction(msg: Smb1Message, h: Smb1Header, b: Smb1Block): { status: number; blocks: Smb1ReplyBlock[] } | 'none' {
     if (b.words.length < 28) return this.err(b.command, STATUS.INVALID_PARAMETER);
     const r = new ByteReader(b.words);
-    const totalData = (r.skip(2), r.u16le()!);
-    r.skip(2);
+    const totalData = (r.advance(2), r.u16le()!);
+    r.advance(2);
     const maxData = r.u16le()!;
     r.seek(22);
     const dataCount = r.u16le()!;
     const dataOffset = r.u16le()!;
     const setupCount = r.u8()!;
-    r.skip(1);
+    r.advance(1);
     const setup: number[] = [];
     for (let i = 0; i < setupCount; i++) setup.push(r.u16le() ?? 0);
     const data = sliceAt(msg.raw, dataOffset, dataCount) ?? new Uint8Array(0);
@@ -410,7 +410,7 @@ export class Smb1Server {
     const dataCount = r.u16le()!;
     const dataOffset = r.u16le()!;
     const setupCount = r.u8()!;
-    r.skip(1);
+    r.advance(1);
     const sub = setupCount > 0 ? r.u16le() : undefined;
     if (sub === 0x01) return this.findFirst(h, b.command, sliceAt(msg.raw, paramOffset, paramCount) ?? new Uint8Array(0));
     if (sub === 0x03) {
@@ -509,7 +509,7 @@ export class Smb1Server {
     r.seek(27);
     const dataCount = r.u32le()!;
     const dataOffset = r.u32le()!;
-    r.skip(1);
+    r.advance(1);
     const fn = r.u16le()!;
     const data = sliceAt(msg.raw, dataOffset, Math.min(dataCount, MAX_TRANS_BYTES)) ?? new Uint8Array(0);
     if (totalData > dataCount) {

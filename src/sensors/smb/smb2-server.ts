@@ -128,7 +128,7 @@ export class Smb2Server {
   /** NEGOTIATE request: StructureSize 36, DialectCount, SecurityMode, Reserved, Capabilities, ClientGuid, ..., Dialects. */
   private negotiate(req: Smb2Request): Body {
     const r = new ByteReader(req.body);
-    r.skip(2);
+    r.advance(2);
     const count = r.u16le() ?? 0;
     if (!r.seek(36)) return this.error(STATUS.INVALID_PARAMETER);
     const offered: number[] = [];

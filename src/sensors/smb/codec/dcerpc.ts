@@ -121,13 +121,13 @@ export function decodeRpcPdu(buf: Uint8Array): Decoded<RpcPdu> {
     const maxRecv = r.u16le();
     const assocGroup = r.u32le();
     const n = r.u8();
-    if (n === undefined || assocGroup === undefined || maxXmit === undefined || maxRecv === undefined || !r.skip(3)) return malformed('bind too short');
+    if (n === undefined || assocGroup === undefined || maxXmit === undefined || maxRecv === undefined || !r.advance(3)) return malformed('bind too short');
     if (n > MAX_CONTEXT_ITEMS) return malformed(`bind with ${n} context items (limit ${MAX_CONTEXT_ITEMS})`);
     const contexts: ContextItem[] = [];
     for (let i = 0; i < n; i++) {
       const contextId = r.u16le();
       const nt = r.u8();
-      if (contextId === undefined || nt === undefined || !r.skip(1)) return malformed('context item truncated');
+      if (contextId === undefined || nt === undefined || !r.advance(1)) return malformed('context item truncated');
       if (nt > MAX_TRANSFER_SYNTAXES) return malformed(`context item with ${nt} transfer syntaxes`);
       const abstract = readSyntax(r);
       if (!abstract) return malformed('abstract syntax truncated');
@@ -147,7 +147,7 @@ export function decodeRpcPdu(buf: Uint8Array): Decoded<RpcPdu> {
     const contextId = r.u16le();
     const opnum = r.u16le();
     if (opnum === undefined || contextId === undefined || allocHint === undefined) return malformed('request too short');
-    if (header.flags & PFC.OBJECT_UUID && !r.skip(16)) return malformed('object UUID truncated');
+    if (header.flags & PFC.OBJECT_UUID && !r.advance(16)) return malformed('object UUID truncated');
     let stubEnd = bodyEnd;
     if (header.authLength) {
       const pad = buf[bodyEnd + 2] ?? 0; // sec_trailer: auth_type, auth_level, auth_pad_length, ...

@@ -66,7 +66,7 @@ function decodeName(r: ByteReader): string | undefined {
     const l = r.u8();
     if (l === undefined) return undefined;
     if (l === 0) break;
-    if (l > 63 || !r.skip(l) || r.offset - start > MAX_NETBIOS_NAME_BYTES) return undefined;
+    if (l > 63 || !r.advance(l) || r.offset - start > MAX_NETBIOS_NAME_BYTES) return undefined;
   }
   return name.slice(0, 15).replace(/[\x00 ]+$/, '');
 }

@@ -84,7 +84,7 @@ export function decodeSmb1Header(msg: Uint8Array): Decoded<Smb1Header> {
   const flags2 = r.u16le()!;
   const pidHigh = r.u16le()!;
   const signature = r.bytes(8)!;
-  r.skip(2);
+  r.advance(2);
   const tid = r.u16le()!;
   const pid = r.u16le()!;
   const uid = r.u16le()!;

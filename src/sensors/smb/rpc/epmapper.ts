@@ -10,7 +10,7 @@ export const MS03_026_MIN_STUB = 1024;
 
 /** ept_lookup (2): inquiry_type, object, interface_id, vers_option, entry_handle, max_ents. */
 function eptLookup(r: NdrReader): RpcOutcome {
-  r.r.skip(r.stub.length - 4);
+  r.r.advance(r.stub.length - 4);
   const maxEnts = r.u32() ?? 0;
   const w = new NdrWriter();
   w.bytes(new Uint8Array(20)).u32(0).u32(Math.min(maxEnts, 500)).u32(0).u32(0).u32(EPT_S_NOT_REGISTERED);
@@ -19,7 +19,7 @@ function eptLookup(r: NdrReader): RpcOutcome {
 
 /** ept_map (3): object, map_tower, entry_handle, max_towers; nothing is registered. */
 function eptMap(r: NdrReader): RpcOutcome {
-  r.r.skip(r.stub.length - 4);
+  r.r.advance(r.stub.length - 4);
   const maxTowers = r.u32() ?? 0;
   const w = new NdrWriter();
   w.bytes(new Uint8Array(20)).u32(0).u32(Math.min(maxTowers, 500)).u32(0).u32(0).u32(EPT_S_NOT_REGISTERED);
