@@ -128,15 +128,15 @@ export function toCowrie(e: ApiaryEvent): Rec[] {
     }
     case 'tunnel.request': {
       const p = e.payload as Payload<'tunnel.request'>;
-      const fields: Rec = { dst_ip: p.dst_host, dst_port: p.dst_port };
+      const fields: Rec = { dst_ip: p.target_host, dst_port: p.target_port };
       if (p.orig_ip !== undefined) fields.orig_ip = p.orig_ip;
       if (p.orig_port !== undefined) fields.orig_port = p.orig_port;
       const out = { ...base, ...fields };
       if (p.first_bytes_hex !== undefined) {
         const data = pyBytesRepr(Buffer.from(p.first_bytes_hex, 'hex'));
-        return [{ eventid: 'cowrie.direct-tcpip.data', ...out, data, message: `direct-tcp forward to ${p.dst_host}:${p.dst_port} with data ${data}` }];
+        return [{ eventid: 'cowrie.direct-tcpip.data', ...out, data, message: `direct-tcp forward to ${p.target_host}:${p.target_port} with data ${data}` }];
       }
-      return [{ eventid: 'cowrie.direct-tcpip.request', ...out, message: `direct-tcp connection request to ${p.dst_host}:${p.dst_port}` }];
+      return [{ eventid: 'cowrie.direct-tcpip.request', ...out, message: `direct-tcp connection request to ${p.target_host}:${p.target_port}` }];
     }
     case 'client.size': {
       const p = e.payload as Payload<'client.size'>;

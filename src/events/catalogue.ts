@@ -155,7 +155,7 @@ export const CATALOGUE = {
   'scan.probe': z.object({ first_bytes_hex: hex, recognised: z.string().optional() }).strict(),
   /** A port-forwarding (proxy) request, always refused. */
   'tunnel.request': z
-    .object({ dst_host: z.string(), dst_port: port, orig_ip: z.string().optional(), orig_port: port.optional(), first_bytes_hex: hex.optional() })
+    .object({ target_host: z.string(), target_port: port, orig_ip: z.string().optional(), orig_port: port.optional(), first_bytes_hex: hex.optional() })
     .strict(),
   /** A DCE/RPC bind (one event per presentation context), live or imported: the interface and, when known, whether it was accepted. */
   'rpc.bind': z

@@ -62,8 +62,8 @@ const payloads: { [T in EventType]?: fc.Arbitrary<Payload<T>> } = {
   ),
   'file.upload': fc.record({ filename: text, sha256: hex(32), size: fc.nat(), outcome: fc.constantFrom('stored' as const, 'duplicate' as const, 'truncated' as const) }),
   'tunnel.request': fc.record(
-    { dst_host: fc.domain(), dst_port: fc.integer({ min: 0, max: 65535 }), orig_ip: fc.ipV4(), orig_port: fc.integer({ min: 0, max: 65535 }), first_bytes_hex: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('hex')) },
-    { requiredKeys: ['dst_host', 'dst_port'] },
+    { target_host: fc.domain(), target_port: fc.integer({ min: 0, max: 65535 }), orig_ip: fc.ipV4(), orig_port: fc.integer({ min: 0, max: 65535 }), first_bytes_hex: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('hex')) },
+    { requiredKeys: ['target_host', 'target_port'] },
   ),
   'client.size': fc.record({ width: fc.nat(1000), height: fc.nat(1000) }),
   'client.env': fc.record({ name: fc.stringMatching(/^[A-Z_]{1,12}$/), value: text }),

@@ -93,7 +93,7 @@ test('1.x era: system/isError, ", " separators, KEX lists inside client.version 
   assert.equal((events.find((e) => e.type === 'connection.close')!.payload as { duration_ms: number }).duration_ms, 7900);
   // 1.x wrote tunnelled data as a Python 2 repr; the target is the tunnel's, the envelope the session's.
   const tunnel = events.find((e) => e.type === 'tunnel.request')!;
-  assert.deepEqual(tunnel.payload, { dst_host: 'example.org', dst_port: 443, first_bytes_hex: '160301' });
+  assert.deepEqual(tunnel.payload, { target_host: 'example.org', target_port: 443, first_bytes_hex: '160301' });
   assert.equal(tunnel.dst_port, 22);
   assert.equal(events[0]!.protocol, 'ssh');
 });

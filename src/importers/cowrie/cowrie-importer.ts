@@ -298,8 +298,8 @@ export class CowrieRun implements ImportRun {
         await emit(
           'tunnel.request',
           {
-            dst_host: str(f.dst_ip) ?? '',
-            dst_port: int(f.dst_port) ?? 0,
+            target_host: str(f.dst_ip) ?? '',
+            target_port: int(f.dst_port) ?? 0,
             ...(origIp !== undefined ? { orig_ip: origIp } : {}),
             ...(origPort !== undefined ? { orig_port: origPort } : {}),
             ...(data ? { first_bytes_hex: data.toString('hex') } : {}),

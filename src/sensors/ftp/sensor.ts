@@ -279,7 +279,7 @@ class FtpSession {
         s.on('error', () => {});
         // vsftpd's pasv_promiscuous=NO: the data connection must come from the control connection's host.
         if (normaliseIp(s.remoteAddress ?? '') !== this.clientIp) {
-          this.ctx.emitter.emit('tunnel.request', { dst_host: local, dst_port: (server.address() as { port: number }).port, orig_ip: normaliseIp(s.remoteAddress ?? ''), orig_port: s.remotePort ?? 0 });
+          this.ctx.emitter.emit('tunnel.request', { target_host: local, target_port: (server.address() as { port: number }).port, orig_ip: normaliseIp(s.remoteAddress ?? ''), orig_port: s.remotePort ?? 0 });
           s.destroy();
           return;
         }
@@ -304,7 +304,7 @@ class FtpSession {
     if (normaliseIp(target.host) !== this.clientIp) {
       // FTP bounce (CVE-1999-0017): the server would open connections to a third host for the client.
       this.ctx.emitter.emit('exploit.attempt', { name: 'ftp-bounce', cve: 'CVE-1999-0017', detail: `${verb} ${arg.slice(0, 100)} -> ${target.host}:${target.port}` });
-      this.ctx.emitter.emit('tunnel.request', { dst_host: target.host, dst_port: target.port });
+      this.ctx.emitter.emit('tunnel.request', { target_host: target.host, target_port: target.port });
       return this.reply(500, `Illegal ${verb} command.`);
     }
     this.data = { kind: 'port', target };

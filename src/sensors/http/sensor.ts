@@ -167,7 +167,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     const headers = headerRecord(req.rawHeaders);
     ctx.emitter.emit('http.request', { method: (req.method ?? '').slice(0, 32), path: target, headers, ...(headers['user-agent'] !== undefined ? { user_agent: headers['user-agent'] } : {}), body_size: head.length });
     const m = /^\[?([^\]\s]+?)\]?:(\d{1,5})$/.exec(target);
-    if (m && Number(m[2]) <= 65535) ctx.emitter.emit('tunnel.request', { dst_host: m[1]!.slice(0, 255), dst_port: Number(m[2]), first_bytes_hex: hexSample(head) });
+    if (m && Number(m[2]) <= 65535) ctx.emitter.emit('tunnel.request', { target_host: m[1]!.slice(0, 255), target_port: Number(m[2]), first_bytes_hex: hexSample(head) });
     const status = product.name === 'apache' ? 405 : 400;
     socket.end(rawErrorResponse(product, status, req.method ?? 'CONNECT', cfg.server_name, ctx.socket.localPort ?? 80, status === 405 ? [['Allow', 'GET,POST,OPTIONS,HEAD']] : []));
   });

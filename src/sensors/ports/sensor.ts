@@ -54,7 +54,7 @@ function handleProbe(ctx: ConnectionContext, banner: Buffer | undefined, readTim
     const r = recogniseProbe(first);
     emitter.emit('scan.probe', { first_bytes_hex: first.toString('hex'), ...(r ? { recognised: r.detail ? `${r.name} ${r.detail}` : r.name } : {}) });
     if (r?.target) {
-      emitter.emit('tunnel.request', { dst_host: r.target.host, dst_port: r.target.port, first_bytes_hex: hexSample(first) });
+      emitter.emit('tunnel.request', { target_host: r.target.host, target_port: r.target.port, first_bytes_hex: hexSample(first) });
     }
   };
 
@@ -94,7 +94,7 @@ function handleProbe(ctx: ConnectionContext, banner: Buffer | undefined, readTim
       request = Buffer.concat([request, chunk]).subarray(0, MAX_SOCKS5_REQUEST_BYTES);
       const target = decodeSocks5Request(request);
       if (!target && request.length < MAX_SOCKS5_REQUEST_BYTES && request.length < 7 + 255) return;
-      if (target) emitter.emit('tunnel.request', { dst_host: target.host, dst_port: target.port, first_bytes_hex: hexSample(request) });
+      if (target) emitter.emit('tunnel.request', { target_host: target.host, target_port: target.port, first_bytes_hex: hexSample(request) });
       else emitter.emit('protocol.malformed', { reason: 'not a SOCKS5 request', sample_hex: hexSample(request) });
       // Reply 05 (connection refused), as a proxy whose upstream refused.
       socket.write(Buffer.from([0x05, 0x05, 0x00, 0x01, 0, 0, 0, 0, 0, 0]));

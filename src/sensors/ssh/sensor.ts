@@ -286,8 +286,8 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
     'tcpip',
     guard((accept: () => ServerChannel, reject: () => void, info: { srcIP: string; srcPort: number; destIP: string; destPort: number }) => {
       const base = {
-        dst_host: clip(info.destIP, 255),
-        dst_port: info.destPort & 0xffff,
+        target_host: clip(info.destIP, 255),
+        target_port: info.destPort & 0xffff,
         orig_ip: clip(info.srcIP, 64),
         orig_port: info.srcPort & 0xffff,
       };

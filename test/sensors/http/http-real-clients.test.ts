@@ -56,7 +56,7 @@ test('curl gets the decoy pages and trap files; honeytokens served are registere
       reqs.map((r) => r.path),
       ['/wp-login.php', '/nothing-here', '/', '/.env', '/.git/config', '/wp-config.php.bak', '/backup.sql', 'proxy-judge.invalid:443', '/phpinfo.php', '/server-status'],
     );
-    assert.deepEqual((await payloads(apiary.dir, 'tunnel.request')).map((t) => [t.dst_host, t.dst_port]), [['proxy-judge.invalid', 443]]);
+    assert.deepEqual((await payloads(apiary.dir, 'tunnel.request')).map((t) => [t.target_host, t.target_port]), [['proxy-judge.invalid', 443]]);
     assert.ok(reqs.every((r) => r.user_agent?.startsWith('curl/')));
   } finally {
     await apiary.stop();

@@ -59,7 +59,7 @@ test('a SOCKS5 client on 1080 and an RDP client on 3389 are named; the SOCKS tar
     assert.equal(socks.length, 1);
     assert.match(String(socks[0]!.recognised), /^socks5 methods=/);
     const tunnels = await payloads(apiary.dir, 'tunnel.request');
-    assert.deepEqual(tunnels.map((e) => [e.dst_host, e.dst_port]), [['proxy-check.invalid', 80]]);
+    assert.deepEqual(tunnels.map((e) => [e.target_host, e.target_port]), [['proxy-check.invalid', 80]]);
     const rdp = probes.filter((e) => e.dst_port === 3389);
     assert.ok(rdp.length >= 1, 'nmap connected to 3389');
     assert.ok(rdp.some((e) => e.recognised?.startsWith('rdp')), `an RDP connection request is named: ${JSON.stringify(rdp)}`);

@@ -162,7 +162,7 @@ test('a port-forward (ssh -W) is recorded as tunnel.request with its first bytes
     assert.equal(r.stdout, '', 'nothing comes back through the tunnel');
     await apiary.stop();
     const t = (await apiary.events(['--type', 'tunnel.request']))[0];
-    assert.equal(t?.dst_host, '198.51.100.80');
+    assert.equal(t?.target_host, '198.51.100.80');
     // (The payload's dst_port is shadowed by the envelope's in the flat JSON view, so it is not checked here.)
     assert.ok(String(t?.first_bytes_hex).startsWith(Buffer.from('GET /proxy-check').toString('hex')), String(t?.first_bytes_hex));
   } finally {
