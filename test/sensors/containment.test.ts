@@ -2,20 +2,12 @@
 // over the source, so a new import fails the build's tests).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { sourceFiles } from '../helpers/source-files.js';
 
-function sources(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) sources(p, out);
-    else if (p.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
 
 test('no sensor module imports child_process, vm, worker_threads or store/analysis code, or calls eval / new Function', () => {
-  const files = sources('src/sensors');
+  const files = sourceFiles('src/sensors');
   assert.ok(files.length > 20, 'the sensor sources are there');
   const forbiddenImport = /from\s+['"](?:node:)?(child_process|vm|worker_threads|cluster)['"]|require\(\s*['"](?:node:)?(child_process|vm)['"]|import\(\s*['"](?:node:)?(child_process|vm)['"]/;
   const layerImport = /from\s+['"](\.\.\/)+(store|analysis|collector|web|cli)\//;
