@@ -36,6 +36,8 @@ const BASE = {
 test('random bytes and half-open connections are recorded and never crash the sensor', async () => {
   const apiary = await startApiaryProcess({
     ...BASE,
+    // Up to 90 connections from one address are open at once here: none may be refused by the per-source cap.
+    limits: { per_source_connections: 500 },
     services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0, login_grace_s: 2 } },
   });
   try {
