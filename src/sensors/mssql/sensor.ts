@@ -1,10 +1,8 @@
 // The MSSQL sensor: Apiary's listener accepts, an MssqlSession per connection speaks TDS, the decoy
 // engine answers batches; the SQL Server Browser on UDP announces the instance.
-import type { Logger } from 'pino';
 import { parseListenAddress, type ListenAddress, type MssqlServiceConfig } from '../../config/schema.js';
-import type { EventSink } from '../../events/emitter.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
-import { startTcpService, tcpServiceOptions, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import { startTcpService, tcpServiceOptions, type TcpServiceDeps, type RunningService } from '../runtime/listener.js';
 import type { Database } from '../sql/decoy-data.js';
 import type { DecoyState } from '../sql/decoy-state.js';
 import type { DataView } from '../sql/engine.js';
@@ -15,11 +13,7 @@ import { attachByteSession } from '../sql/socket-glue.js';
 import { MssqlSession } from './session.js';
 import { parseServerVersion } from './tds-codec.js';
 
-export interface MssqlSensorDeps {
-  sensor: string;
-  sink: EventSink;
-  gate: ConnectionGate;
-  log: Logger;
+export interface MssqlSensorDeps extends TcpServiceDeps {
   policy: AuthPolicy;
   decoy: DecoyState;
   /** The shared quarantine and fetch policy. */

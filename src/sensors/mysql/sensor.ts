@@ -3,24 +3,18 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { ApiaryError } from '../../errors/errors.js';
 import type { MysqlServiceConfig } from '../../config/schema.js';
 import { COMMON_PASSWORDS } from '../../config/common-passwords.js';
-import type { EventSink } from '../../events/emitter.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
-import { startTcpService, tcpServiceOptions, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import { startTcpService, tcpServiceOptions, type TcpServiceDeps, type RunningService } from '../runtime/listener.js';
 import type { DecoyState } from '../sql/decoy-state.js';
 import { fetchAndRecord, type Capture } from '../runtime/capture.js';
 import { fromQuarantine } from '../sql/payload-store.js';
 import { attachByteSession } from '../sql/socket-glue.js';
 import { MysqlSession } from './session.js';
 
-export interface MysqlSensorDeps {
-  sensor: string;
-  sink: EventSink;
-  gate: ConnectionGate;
-  log: Logger;
+export interface MysqlSensorDeps extends TcpServiceDeps {
   policy: AuthPolicy;
   decoy: DecoyState;
   /** The shared quarantine and fetch policy. */

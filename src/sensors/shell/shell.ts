@@ -314,6 +314,22 @@ export class Shell implements ShellApi {
     if (++this.steps > MAX_STEPS_PER_LINE) throw new Flow('abort', 1);
   }
 
+  /**
+   * One pass of a loop body: a `break N`/`continue N` aimed at this loop comes back as 'break' or
+   * 'continue'; one aimed further out is passed on with N - 1.
+   */
+  private async loopBody(body: List, io: Io, f: Frame): Promise<number | 'break' | 'continue'> {
+    try {
+      return await this.runList(body, io, f);
+    } catch (e) {
+      if (e instanceof Flow && (e.kind === 'break' || e.kind === 'continue')) {
+        if (e.n > 1) throw new Flow(e.kind, e.n - 1);
+        return e.kind;
+      }
+      throw e;
+    }
+  }
+
   private async runList(list: List, io: Io, f: Frame): Promise<number> {
     for (const item of list.items) {
       if (item.bg) {
@@ -409,19 +425,10 @@ export class Shell implements ShellApi {
           for (const it of items) {
             this.tick();
             this.env.set(c.name, it);
-            try {
-              status = await this.runList(c.body, rio, f);
-            } catch (e) {
-              if (e instanceof Flow && e.kind === 'break') {
-                if (e.n > 1) throw new Flow('break', e.n - 1);
-                break;
-              }
-              if (e instanceof Flow && e.kind === 'continue') {
-                if (e.n > 1) throw new Flow('continue', e.n - 1);
-                continue;
-              }
-              throw e;
-            }
+            const r = await this.loopBody(c.body, rio, f);
+            if (r === 'break') break;
+            if (r === 'continue') continue;
+            status = r;
           }
           return (this.lastStatus = status);
         }
@@ -431,19 +438,10 @@ export class Shell implements ShellApi {
             this.tick();
             const cond = await this.runList(c.cond, rio, f);
             if ((cond === 0) === c.until) break;
-            try {
-              status = await this.runList(c.body, rio, f);
-            } catch (e) {
-              if (e instanceof Flow && e.kind === 'break') {
-                if (e.n > 1) throw new Flow('break', e.n - 1);
-                break;
-              }
-              if (e instanceof Flow && e.kind === 'continue') {
-                if (e.n > 1) throw new Flow('continue', e.n - 1);
-                continue;
-              }
-              throw e;
-            }
+            const r = await this.loopBody(c.body, rio, f);
+            if (r === 'break') break;
+            if (r === 'continue') continue;
+            status = r;
           }
           return (this.lastStatus = status);
         }

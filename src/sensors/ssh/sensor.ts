@@ -5,13 +5,11 @@ import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
 import type { SshServiceConfig } from '../../config/schema.js';
-import type { EventSink } from '../../events/emitter.js';
 import type { Payload } from '../../events/catalogue.js';
 import { hexSample } from '../../wire/reader.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
-import { startTcpService, tcpServiceOptions, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
-import type { Logger } from 'pino';
+import { startTcpService, tcpServiceOptions, type TcpServiceDeps, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import { decodeClientHello, hassh, MAX_HELLO_BYTES } from './hello-codec.js';
 import type { ShellEnvironment } from '../shell/environment.js';
 import { connectionShare, handleSessionChannel, type ConnectionShare } from './session-channel.js';
@@ -19,11 +17,7 @@ import { connectionShare, handleSessionChannel, type ConnectionShare } from './s
 /** Longest command line recorded from an exec request. */
 export const MAX_COMMAND_CHARS = 16 * 1024;
 
-export interface SshSensorDeps {
-  sensor: string;
-  sink: EventSink;
-  gate: ConnectionGate;
-  log: Logger;
+export interface SshSensorDeps extends TcpServiceDeps {
   policy: AuthPolicy;
   hostKeys: Buffer<ArrayBuffer>[];
   /** The fake system; without it, sessions end as soon as they open. */

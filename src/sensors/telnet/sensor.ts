@@ -2,22 +2,16 @@
 // NAWS, offers ECHO and SGA), prompts "login:" and "Password:" with the shared auth policy, then
 // hands the connection to the same fake shell as SSH. Terminal size, type and environment are
 // recorded; bytes that do not parse are recorded as protocol.malformed.
-import type { Logger } from 'pino';
 import type { TelnetServiceConfig } from '../../config/schema.js';
-import type { EventSink } from '../../events/emitter.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
-import { startTcpService, tcpServiceOptions, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
+import { startTcpService, tcpServiceOptions, type TcpServiceDeps, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import type { ShellEnvironment } from '../shell/environment.js';
 import { ShellSession } from '../shell/session.js';
 import { hexSample } from '../../wire/reader.js';
 import { decodeNaws, decodeNewEnviron, decodeTtype, encodeData, encodeOption, encodeSub, OPT, TelnetDecoder, type Verb } from './codec.js';
 
-export interface TelnetSensorDeps {
-  sensor: string;
-  sink: EventSink;
-  gate: ConnectionGate;
-  log: Logger;
+export interface TelnetSensorDeps extends TcpServiceDeps {
   policy: AuthPolicy;
   shell: ShellEnvironment;
 }
