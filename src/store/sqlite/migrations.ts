@@ -49,4 +49,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX incidents_src ON incidents(src_ip, first_seen);
    CREATE INDEX incidents_last ON incidents(last_seen);
    CREATE TABLE tracker_state (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  // Attack chains (src/analysis/attacks): one row per chain, the record as JSON beside its ranking keys.
+  `CREATE TABLE attacks (
+     id TEXT NOT NULL PRIMARY KEY,
+     score INTEGER NOT NULL,
+     first_seen TEXT NOT NULL,
+     last_seen TEXT NOT NULL,
+     record TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX attacks_rank ON attacks(score DESC, last_seen DESC);`,
 ];
