@@ -299,7 +299,7 @@ function tokensRead(st: AttackState, e: ApiaryEvent, text: string): Token[] {
       } else if (e.type === 'command.input') {
         const base = loc.slice(loc.lastIndexOf('/') + 1);
         hit = expanded.includes(loc) || (base.startsWith('.') && base.length > 3 && new RegExp(`(^|[\\s/])${escapeRe(base)}(\\s|$)`).test(expanded)) ||
-          (loc.endsWith('.bash_history') && /(^|[;&|\s])history(\s|$|[;&|])/.test(expanded));
+          (loc.endsWith('.bash_history') && HISTORY_READ_RE.test(expanded));
       }
       if (hit) {
         out.push(t);
@@ -309,6 +309,9 @@ function tokensRead(st: AttackState, e: ApiaryEvent, text: string): Token[] {
   }
   return out;
 }
+
+/** `history` or `history 20` lists the history file; `history -c` clears it (not a read). */
+const HISTORY_READ_RE = /(^|[;&|]\s*)history(\s+\d+)?\s*($|[;&|])/;
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
