@@ -11,8 +11,13 @@ export const ATTACKS_WATERMARK_KEY = 'attacks.watermark';
 export const ATTACKS_STATE_KEY = 'attacks.state';
 /** Events folded per step. */
 export const ATTACK_CHUNK = 5000;
-/** Least time between two saves of the state while events keep coming. */
-export const STATE_SAVE_INTERVAL_MS = 10_000;
+/** Events folded, at most, before the chains they changed are saved (while catching up on a backlog). */
+export const ATTACK_COMMIT_EVENTS = 50_000;
+/**
+ * Least time between two saves of the state while events keep coming (and at shutdown). Saving is a
+ * full serialisation, so it is rare; a restart refolds the events stored since the last save.
+ */
+export const STATE_SAVE_INTERVAL_MS = 300_000;
 
 export interface AttackCatchUp {
   events: number;
@@ -85,38 +90,54 @@ export class AttackRunner {
     const out: AttackCatchUp = { events: 0, chains: 0 };
     this.snap ??= await this.load();
     let stored = await this.store.getState(ATTACKS_WATERMARK_KEY);
+    // While catching up on a backlog, chunks are folded before their chains are built and saved, so a
+    // chain touched by every chunk is written once per ATTACK_COMMIT_EVENTS rather than once per chunk.
+    let pending = new Set<string>();
+    let pendingEvents = 0;
     for (;;) {
       const s = this.snap;
-      const events: ApiaryEvent[] = await this.store.query({ ...(s.watermark !== undefined ? { afterId: s.watermark } : {}), limit: ATTACK_CHUNK, order: 'asc' });
-      if (events.length === 0) break;
-      const ips = [...new Set(events.map((e) => e.src_ip))];
-      const enrichment = await this.store.getEnrichment(ips);
-      const roots = foldAttackEvents(s.state, events, enrichment);
+      // scan() rather than query(): it skips the imported records' original text, which analysis never reads.
+      const events: ApiaryEvent[] = [];
+      for await (const e of this.store.scan({ ...(s.watermark !== undefined ? { afterId: s.watermark } : {}), limit: ATTACK_CHUNK })) events.push(e);
+      const last = events.length < ATTACK_CHUNK;
+      if (events.length) {
+        const ips = [...new Set(events.map((e) => e.src_ip))];
+        const enrichment = await this.store.getEnrichment(ips);
+        for (const r of foldAttackEvents(s.state, events, enrichment)) pending.add(r);
+        pendingEvents += events.length;
+        s.watermark = events[events.length - 1]!.id;
+      }
+      if (pendingEvents === 0) break;
+      if (!last && pendingEvents < ATTACK_COMMIT_EVENTS) continue;
       const records: AttackRecord[] = [];
+      const roots = new Set([...pending].map((r) => findRoot(s.state, r)));
       for (const r of roots) {
         const rec = buildAttackRecord(s.state, r);
         if (rec) records.push(rec);
       }
-      const next = events[events.length - 1]!.id;
+      const next = s.watermark!;
       // Behind the stored watermark (refolding after a restart): the chains are saved again, the watermark stays.
       const target = stored !== undefined && stored > next ? stored : next;
       if (!(await this.store.commitAttacks(records, { key: ATTACKS_WATERMARK_KEY, expected: stored, next: target }))) {
         // Another runner moved the watermark: our state is stale; start again from the saved snapshot.
         this.snap = await this.load();
         stored = await this.store.getState(ATTACKS_WATERMARK_KEY);
+        pending = new Set();
+        pendingEvents = 0;
         continue;
       }
       stored = target;
-      s.watermark = next;
       for (const r of roots) {
-        const meta = s.state.chains.get(findRoot(s.state, r));
+        const meta = s.state.chains.get(r);
         if (meta) meta.merged = [];
       }
       this.unsaved = true;
-      out.events += events.length;
+      out.events += pendingEvents;
       out.chains += records.length;
+      pending = new Set();
+      pendingEvents = 0;
       if (records.length) await this.onChains(records);
-      if (events.length < ATTACK_CHUNK) break;
+      if (last) break;
     }
     if (this.unsaved && this.now() - this.savedAt >= STATE_SAVE_INTERVAL_MS) await this.save(this.snap);
     return out;

@@ -27,15 +27,13 @@ export function scoreChain(input: ScoreInput): { score: number; factors: AttackR
     if (points > 0) factors[name] = { points, explanation };
   };
   const attackers = input.members.filter((m) => m.role === 'attacker');
-  const days = new Set(attackers.flatMap((m) => m.days));
+  const days = attackers.reduce((n, m) => n + m.dayCount, 0);
   const firsts = attackers.map((m) => Date.parse(m.first)).filter(Number.isFinite);
   const lasts = attackers.map((m) => Date.parse(m.last)).filter(Number.isFinite);
   const spanDays = firsts.length && lasts.length ? (Math.max(...lasts) - Math.min(...firsts)) / DAY_MS : 0;
-  const sortedDays = [...days].sort();
-  let longestGap = 0;
-  for (let i = 1; i < sortedDays.length; i++) longestGap = Math.max(longestGap, (Date.parse(sortedDays[i]!) - Date.parse(sortedDays[i - 1]!)) / DAY_MS);
-  add('persistence', Math.min(20, (days.size >= 2 ? 5 : 0) + (spanDays >= 7 ? 5 : 0) + (longestGap >= 14 ? 10 : 0)),
-    `active on ${days.size} day(s) over ${spanDays.toFixed(1)} days; longest absence ${longestGap.toFixed(0)} days`);
+  const longestGap = attackers.reduce((g, m) => Math.max(g, m.maxGapDays), 0);
+  add('persistence', Math.min(20, (days >= 2 ? 5 : 0) + (spanDays >= 7 ? 5 : 0) + (longestGap >= 14 ? 10 : 0)),
+    `active on ${days} source-day(s) over ${spanDays.toFixed(1)} days; longest absence ${longestGap.toFixed(0)} days`);
   const t = input.techniques;
   const cleared = t.has('T1070.003') || t.has('T1070.002');
   const attempts = attackers.reduce((n, m) => n + m.failed + m.successes, 0);

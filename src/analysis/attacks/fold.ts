@@ -25,10 +25,9 @@ import { findWallets } from './wallets.js';
 
 // Limits: everything kept per source, per key and per chain is bounded.
 export const MAX_EVIDENCE = 5;
-export const MAX_STEPS_PER_SOURCE = 120;
+export const MAX_STEPS_PER_SOURCE = 48;
 export const MAX_STEPS_PER_KIND = 12;
 export const MAX_LISTED = 32;
-export const MAX_DAYS = 400;
 export const MAX_GAPS = 64;
 export const MAX_OPEN_SESSIONS = 50_000;
 export const MAX_SOURCES = 500_000;
@@ -52,6 +51,12 @@ export const CLOCK_SKEW_MS = 120_000;
 export const MAX_FINGERPRINT_SOURCES = 5;
 
 const COMMON = new Set(COMMON_PASSWORDS);
+
+/**
+ * SSH client banners of stock tools and libraries used by countless unrelated people and bots: the same
+ * HASSH and banner from two of them says nothing about who is behind them.
+ */
+export const COMMON_SSH_CLIENTS = /^SSH-2\.0-(Go|PUTTY|PuTTY_Release_[\d.]+|libssh2?[-_][\d.]+|paramiko_[\d.]+|OpenSSH_[\w.]+( .*)?|JSCH-[\d.]+|AsyncSSH_[\d.]+|dropbear_[\d.]+|WinSCP_release_[\d.]+|ssh2js[\d.]+|Twisted(Conch)?|SSHJ_[\d.]+)$/i;
 
 export interface Evidence {
   event_id: string;
@@ -77,7 +82,11 @@ export interface SourceState {
   pwList: string[];
   exploited: boolean;
   fetched: boolean;
-  days: string[];
+  /** Distinct days with activity (counted as events arrive in order; a late event of an earlier day is not recounted). */
+  dayCount: number;
+  lastDay: string;
+  /** Longest absence between two active days, in days. */
+  maxGapDays: number;
   /** Gaps between typed commands in a session (ms), for the human-typing factor. */
   gaps: number[];
   authFirst: string | null;
@@ -200,7 +209,7 @@ function newSource(ip: string, time: string, info: IpEnrichment | undefined, rol
   return {
     ip, role, scope: info?.scope ?? 'unknown', country: info?.country ?? null, asn: info?.asn ?? null, first: time, last: time, events: 0,
     services: [], sensors: [], techniques: {}, intents: {}, failed: 0, successes: 0, pwList: [], exploited: false, fetched: false,
-    days: [], gaps: [], authFirst: null, authLast: null, steps: [], stepKinds: {}, tokensUsed: 0, spray: {},
+    dayCount: 0, lastDay: '', maxGapDays: 0, gaps: [], authFirst: null, authLast: null, steps: [], stepKinds: {}, tokensUsed: 0, spray: {},
   };
 }
 
@@ -412,7 +421,7 @@ function handoffText(finder: string, user: string, account: string): string {
 }
 
 /** Passwords whose accounts are followed per source for spraying (one password, many accounts). */
-export const SPRAY_PASSWORDS = 32;
+export const SPRAY_PASSWORDS = 8;
 
 function trackSpraying(c: Ctx, user: string, password: string): void {
   const spray = c.src.spray;
@@ -524,7 +533,7 @@ function handleCommand(c: Ctx, input: string, session: SessionState | undefined)
       technique ??= id;
     }
   }
-  step(c, 'command', technique ?? 'T1059.004', `ran: ${input}`, 60);
+  step(c, 'command', technique ?? 'T1059.004', `ran: ${input}`, 24);
   handleText(c, input, 'a command');
   if (PERSISTENCE_RE.test(input)) intent(c, 'persistence', `persistence: ${input.slice(0, 160)}`);
   if (DATA_THEFT_RE.test(input)) intent(c, 'data_theft', `read credentials or data: ${input.slice(0, 160)}`);
@@ -562,13 +571,13 @@ function handleEvent(c: Ctx, session: SessionState | undefined): void {
     case 'client.version':
       if (session) {
         session.version = str(p.version);
-        if (session.hassh) shared(c, 'shared_infrastructure', `hassh|${session.hassh}|${session.version}`, `used SSH client ${session.version} (HASSH ${session.hassh})`, MAX_FINGERPRINT_SOURCES);
+        if (session.hassh && !COMMON_SSH_CLIENTS.test(session.version)) shared(c, 'shared_infrastructure', `hassh|${session.hassh}|${session.version}`, `used SSH client ${session.version} (HASSH ${session.hassh})`, MAX_FINGERPRINT_SOURCES);
       }
       break;
     case 'client.kex':
       if (session) {
         session.hassh = str(p.hassh);
-        if (session.version !== null && session.hassh) shared(c, 'shared_infrastructure', `hassh|${session.hassh}|${session.version}`, `used SSH client ${session.version} (HASSH ${session.hassh})`, MAX_FINGERPRINT_SOURCES);
+        if (session.version !== null && session.hassh && !COMMON_SSH_CLIENTS.test(session.version)) shared(c, 'shared_infrastructure', `hassh|${session.hassh}|${session.version}`, `used SSH client ${session.version} (HASSH ${session.hassh})`, MAX_FINGERPRINT_SOURCES);
       }
       break;
     case 'auth.attempt':
@@ -706,7 +715,11 @@ export function foldAttackEvents(st: AttackState, events: readonly ApiaryEvent[]
     if (e.time < src.first) src.first = e.time;
     if (e.time > src.last) src.last = e.time;
     const day = e.time.slice(0, 10);
-    if (!src.days.includes(day)) pushCapped(src.days, day, MAX_DAYS);
+    if (day > src.lastDay) {
+      if (src.lastDay) src.maxGapDays = Math.max(src.maxGapDays, Math.round((Date.parse(day) - Date.parse(src.lastDay)) / 86_400_000));
+      src.lastDay = day;
+      src.dayCount++;
+    }
     addListed(src.services, str(e.protocol));
     addListed(src.sensors, str(e.sensor));
     const sessionId = str(e.session);
