@@ -12,7 +12,7 @@ export const ATTACKS_STATE_KEY = 'attacks.state';
 /** Events folded per step. */
 export const ATTACK_CHUNK = 5000;
 /** Events folded, at most, before the chains they changed are saved (while catching up on a backlog). */
-export const ATTACK_COMMIT_EVENTS = 50_000;
+export const ATTACK_COMMIT_EVENTS = 200_000;
 /**
  * Least time between two saves of the state while events keep coming (and at shutdown). Saving is a
  * full serialisation, so it is rare; a restart refolds the events stored since the last save.

@@ -98,6 +98,12 @@ test('internal propagation, scan then exploit, shared infrastructure by HASSH, p
     events.push(ev({ type: 'client.kex', src, session: s, payload: { hassh: 'c'.repeat(32), hassh_algorithms: '', kex_algs: [], key_algs: [], enc_cs: [], mac_cs: [], comp_cs: [] } }));
     events.push(login(src, s, 'root', 'hunter22x', true));
   }
+  // A stock client shared by unrelated sources links nothing.
+  for (const [src, s] of [['198.51.100.50', 'g1'], ['203.0.113.51', 'g2']] as const) {
+    events.push(ev({ type: 'client.version', src, session: s, payload: { version: 'SSH-2.0-Go' } }));
+    events.push(ev({ type: 'client.kex', src, session: s, payload: { hassh: 'd'.repeat(32), hassh_algorithms: '', kex_algs: [], key_algs: [], enc_cs: [], mac_cs: [], comp_cs: [] } }));
+    events.push(ev({ type: 'tunnel.request', src, session: s, payload: { target_host: 'example.org', target_port: 443 } }));
+  }
   events.push(ev({ type: 'tunnel.request', src: '203.0.113.41', session: 'h2', payload: { target_host: 'mail.example', target_port: 25 } }));
   foldAttackEvents(st, events, info);
   const smb = chainOf(st, '10.1.2.4')!;
@@ -108,6 +114,7 @@ test('internal propagation, scan then exploit, shared infrastructure by HASSH, p
   assert.deepEqual(ssh.links.map((l) => l.type), ['shared_infrastructure']);
   assert.ok(ssh.intents.some((i) => i.name === 'proxy'));
   assert.ok(ssh.techniques.some((t) => t.id === 'T1090'));
+  assert.deepEqual(chainOf(st, '203.0.113.51')!.links, []);
 });
 
 test('shared behaviour: the same script with other addresses and names; a lone scanner makes no chain', () => {
