@@ -4,6 +4,7 @@
 // time; after a restart the events between that snapshot and the watermark are folded again.
 import type { ApiaryEvent } from '../events/catalogue.js';
 import type { AttackRecord, EventStore } from '../store/store.js';
+import { MergedRuns } from './merged-runs.js';
 import { buildAttackRecord } from './attacks/chains.js';
 import { emptyState, findRoot, foldAttackEvents, restoreState, serialiseState, type AttackState } from './attacks/fold.js';
 
@@ -30,8 +31,7 @@ interface Snapshot {
 }
 
 export class AttackRunner {
-  private running: Promise<AttackCatchUp> | undefined;
-  private again = false;
+  private readonly runs = new MergedRuns(() => this.runOnce(), (t: AttackCatchUp, r: AttackCatchUp) => ({ events: t.events + r.events, chains: t.chains + r.chains }), () => ({ events: 0, chains: 0 }));
   private snap: Snapshot | undefined;
   private savedAt = 0;
   private unsaved = false;
@@ -44,28 +44,12 @@ export class AttackRunner {
 
   /** Folds every event stored after the watermark; calls made while one runs are merged into one more run. */
   catchUp(): Promise<AttackCatchUp> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      const total: AttackCatchUp = { events: 0, chains: 0 };
-      do {
-        this.again = false;
-        const r = await this.runOnce();
-        total.events += r.events;
-        total.chains += r.chains;
-      } while (this.again);
-      return total;
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.runs.run();
   }
 
   /** Saves the state now (at shutdown), if it changed since the last save. */
   async flush(): Promise<void> {
-    await this.running?.catch(() => {});
+    await this.runs.idle();
     if (this.snap && this.unsaved) await this.save(this.snap);
   }
 

@@ -550,6 +550,22 @@ function keyBehaviour(c: Ctx, session: SessionState): void {
   shared(c, 'shared_behaviour', `cmds|${hashOf(session.cmds)}`, `ran the same command sequence (${session.cmds.join(' ; ').slice(0, 120)})`);
 }
 
+/** A file moved onto the sensor (fetched or dropped): ingress tool transfer, and its hash as shared infrastructure. */
+function transferred(c: Ctx, session: SessionState | undefined, kind: 'download' | 'upload', summary: string, sha: string, verb: string, text: string): void {
+  if (session) session.active = true;
+  tag(c, 'T1105');
+  c.src.fetched = true;
+  step(c, kind, 'T1105', summary);
+  if (sha) shared(c, 'shared_infrastructure', `sha256|${sha}`, `${verb} the same file ${sha.slice(0, 16)}`);
+  handleText(c, text, `a file ${verb}`);
+}
+
+/** Once a session's client version and HASSH are both known: the pair, unless a stock client's, as shared infrastructure. */
+function fingerprint(c: Ctx, session: SessionState): void {
+  if (session.version === null || !session.hassh || COMMON_SSH_CLIENTS.test(session.version)) return;
+  shared(c, 'shared_infrastructure', `hassh|${session.hassh}|${session.version}`, `used SSH client ${session.version} (HASSH ${session.hassh})`, MAX_FINGERPRINT_SOURCES);
+}
+
 function spreading(c: Ctx, why: string): void {
   if (c.src.exploited && c.src.fetched) intent(c, 'spreading', why);
 }
@@ -571,13 +587,13 @@ function handleEvent(c: Ctx, session: SessionState | undefined): void {
     case 'client.version':
       if (session) {
         session.version = str(p.version);
-        if (session.hassh && !COMMON_SSH_CLIENTS.test(session.version)) shared(c, 'shared_infrastructure', `hassh|${session.hassh}|${session.version}`, `used SSH client ${session.version} (HASSH ${session.hassh})`, MAX_FINGERPRINT_SOURCES);
+        fingerprint(c, session);
       }
       break;
     case 'client.kex':
       if (session) {
         session.hassh = str(p.hassh);
-        if (session.version !== null && session.hassh && !COMMON_SSH_CLIENTS.test(session.version)) shared(c, 'shared_infrastructure', `hassh|${session.hassh}|${session.version}`, `used SSH client ${session.version} (HASSH ${session.hassh})`, MAX_FINGERPRINT_SOURCES);
+        fingerprint(c, session);
       }
       break;
     case 'auth.attempt':
@@ -639,27 +655,17 @@ function handleEvent(c: Ctx, session: SessionState | undefined): void {
       break;
     }
     case 'file.download': {
-      if (session) session.active = true;
-      tag(c, 'T1105');
-      c.src.fetched = true;
       const url = str(p.url);
-      step(c, 'download', 'T1105', `downloaded ${url || str(p.path)}${p.sha256 ? ` (sha256 ${str(p.sha256).slice(0, 16)})` : ''}`);
       const sha = str(p.sha256);
-      if (sha) shared(c, 'shared_infrastructure', `sha256|${sha}`, `downloaded the same file ${sha.slice(0, 16)}`);
-      handleText(c, `${url} ${str(p.path)}`, 'a download');
+      transferred(c, session, 'download', `downloaded ${url || str(p.path)}${sha ? ` (sha256 ${sha.slice(0, 16)})` : ''}`, sha, 'downloaded', `${url} ${str(p.path)}`);
       if (url && c.src.scope === 'internal') handleUrls(c, [url], 'downloaded');
       spreading(c, `exploit then download of ${url || sha}`);
       break;
     }
     case 'file.upload': {
-      if (session) session.active = true;
-      tag(c, 'T1105');
-      c.src.fetched = true;
-      const sha = str(p.sha256);
-      step(c, 'upload', 'T1105', `uploaded ${str(p.filename)}`);
-      if (sha) shared(c, 'shared_infrastructure', `sha256|${sha}`, `dropped the same file ${sha.slice(0, 16)}`);
-      handleText(c, str(p.filename), 'an uploaded file name');
-      spreading(c, `exploit then drop of ${str(p.filename)}`);
+      const name = str(p.filename);
+      transferred(c, session, 'upload', `uploaded ${name}`, str(p.sha256), 'dropped', name);
+      spreading(c, `exploit then drop of ${name}`);
       break;
     }
     case 'tunnel.request': {
