@@ -109,7 +109,7 @@ async function main(): Promise<void> {
         if (t !== undefined) out.push(now - t);
       }
     };
-    const loadRunner = new AttackRunner(store, (records) => seen(new Set(records.flatMap((r) => r.sources.map((s) => s.ip))), attackDelays));
+    const loadRunner = new AttackRunner(store, { onChains: (records) => seen(new Set(records.flatMap((r) => r.sources.map((s) => s.ip))), attackDelays) });
     const loadTracker = new IncidentTracker(store, 3600_000, (changes) => seen(new Set(changes.filter((c) => c.created).map((c) => c.incident.src_ip)), incidentDelays));
     let timer: NodeJS.Timeout | undefined;
     collector.onCommitted(() => {

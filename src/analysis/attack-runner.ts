@@ -6,7 +6,7 @@ import type { ApiaryEvent } from '../events/catalogue.js';
 import type { AttackRecord, EventStore } from '../store/store.js';
 import { MergedRuns } from './merged-runs.js';
 import { buildAttackRecord } from './attacks/chains.js';
-import { emptyState, findRoot, foldAttackEvents, restoreState, serialiseState, type AttackState } from './attacks/fold.js';
+import { emptyState, findRoot, foldAttackEvents, restoreState, serialiseState, type AttackState, type FoldOptions } from './attacks/fold.js';
 
 export const ATTACKS_WATERMARK_KEY = 'attacks.watermark';
 export const ATTACKS_STATE_KEY = 'attacks.state';
@@ -25,6 +25,12 @@ export interface AttackCatchUp {
   chains: number;
 }
 
+export interface AttackRunnerOptions extends FoldOptions {
+  /** Called with the chains each step saved. */
+  onChains?: (records: AttackRecord[]) => void | Promise<void>;
+  now?: () => number;
+}
+
 interface Snapshot {
   watermark: string | undefined;
   state: AttackState;
@@ -36,11 +42,16 @@ export class AttackRunner {
   private savedAt = 0;
   private unsaved = false;
 
+  private readonly onChains: (records: AttackRecord[]) => void | Promise<void>;
+  private readonly now: () => number;
+
   constructor(
     private readonly store: EventStore,
-    private readonly onChains: (records: AttackRecord[]) => void | Promise<void> = () => {},
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly opts: AttackRunnerOptions = {},
+  ) {
+    this.onChains = opts.onChains ?? (() => {});
+    this.now = opts.now ?? Date.now;
+  }
 
   /** Folds every event stored after the watermark; calls made while one runs are merged into one more run. */
   catchUp(): Promise<AttackCatchUp> {
@@ -87,7 +98,7 @@ export class AttackRunner {
       if (events.length) {
         const ips = [...new Set(events.map((e) => e.src_ip))];
         const enrichment = await this.store.getEnrichment(ips);
-        for (const r of foldAttackEvents(s.state, events, enrichment)) pending.add(r);
+        for (const r of foldAttackEvents(s.state, events, enrichment, this.opts)) pending.add(r);
         pendingEvents += events.length;
         s.watermark = events[events.length - 1]!.id;
       }

@@ -1,11 +1,13 @@
 // `apiary attacks` and `apiary attack show ID`: the reconstructed attack chains, ranked by APT score,
 // and one chain's timeline with the evidence of each step. Attacker strings are shown inert.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ApiaryError } from '../errors/errors.js';
 import { leaseHolder } from '../analysis/incident-tracker.js';
 import { AttackRunner } from '../analysis/attack-runner.js';
+import { quarantineStrings } from '../analysis/quarantine-strings.js';
 import { enrichMissing } from '../report/build.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -23,7 +25,7 @@ function openStore(config: Config): SqliteStore {
 async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
   if ((await leaseHolder(store)) !== undefined) return;
   await enrichMissing(store, enricherFromConfig(config));
-  const runner = new AttackRunner(store);
+  const runner = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')) });
   await runner.catchUp();
   await runner.flush();
 }

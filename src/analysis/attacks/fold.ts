@@ -25,6 +25,8 @@ import { findWallets } from './wallets.js';
 
 // Limits: everything kept per source, per key and per chain is bounded.
 export const MAX_EVIDENCE = 5;
+/** Evidence kept per intent of a source (an intent is shown by several kinds of clue). */
+export const MAX_INTENT_EVIDENCE = 8;
 export const MAX_STEPS_PER_SOURCE = 48;
 export const MAX_STEPS_PER_KIND = 12;
 export const MAX_LISTED = 32;
@@ -213,8 +215,14 @@ function newSource(ip: string, time: string, info: IpEnrichment | undefined, rol
   };
 }
 
+export interface FoldOptions {
+  /** The printable strings of a stored file, by SHA-256 (downloads and drops are searched for pools, wallets, tools). */
+  fileText?: (sha256: string) => string | undefined;
+}
+
 /** Context for one event: who, when, and the dirty-chain set. */
 interface Ctx {
+  opts: FoldOptions;
   st: AttackState;
   e: ApiaryEvent;
   src: SourceState;
@@ -229,7 +237,7 @@ function tag(c: Ctx, id: TechniqueId, eventId = c.e.id): void {
 
 function intent(c: Ctx, name: string, detail: string): void {
   const list = (c.src.intents[name] ??= []);
-  if (!list.some((x) => x.event_id === c.e.id && x.detail === detail)) pushCapped(list, { event_id: c.e.id, detail: detail.slice(0, 200) }, MAX_EVIDENCE);
+  if (!list.some((x) => x.event_id === c.e.id && x.detail === detail)) pushCapped(list, { event_id: c.e.id, detail: detail.slice(0, 200) }, MAX_INTENT_EVIDENCE);
 }
 
 function step(c: Ctx, kind: string, technique: TechniqueId | null, summary: string, cap = MAX_STEPS_PER_KIND): void {
@@ -558,6 +566,8 @@ function transferred(c: Ctx, session: SessionState | undefined, kind: 'download'
   step(c, kind, 'T1105', summary);
   if (sha) shared(c, 'shared_infrastructure', `sha256|${sha}`, `${verb} the same file ${sha.slice(0, 16)}`);
   handleText(c, text, `a file ${verb}`);
+  const inside = sha ? c.opts.fileText?.(sha) : undefined;
+  if (inside) handleText(c, inside, `the strings of file ${sha.slice(0, 16)}`);
 }
 
 /** Once a session's client version and HASSH are both known: the pair, unless a stock client's, as shared infrastructure. */
@@ -692,7 +702,7 @@ function handleEvent(c: Ctx, session: SessionState | undefined): void {
  * Folds EVENTS (any order: sorted by time here) into ST (mutated). Returns the roots of the chains that
  * changed. ENRICHMENT gives scope, country and ASN per source.
  */
-export function foldAttackEvents(st: AttackState, events: readonly ApiaryEvent[], enrichment: ReadonlyMap<string, IpEnrichment>): Set<string> {
+export function foldAttackEvents(st: AttackState, events: readonly ApiaryEvent[], enrichment: ReadonlyMap<string, IpEnrichment>, opts: FoldOptions = {}): Set<string> {
   const dirty = new Set<string>();
   const valid = events.filter((e) => e !== null && typeof e === 'object' && typeof e.time === 'string' && typeof e.src_ip === 'string' && typeof e.id === 'string' && typeof e.type === 'string' && !Number.isNaN(Date.parse(e.time)));
   const sorted = valid.sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
@@ -736,7 +746,7 @@ export function foldAttackEvents(st: AttackState, events: readonly ApiaryEvent[]
       st.sessions.set(sessionId, session);
     }
     if (session && session.src !== e.src_ip) session = undefined;
-    const c: Ctx = { st, e, src, t: Date.parse(e.time), dirty };
+    const c: Ctx = { opts, st, e, src, t: Date.parse(e.time), dirty };
     handleEvent(c, session);
     dirty.add(findRoot(st, e.src_ip));
   }

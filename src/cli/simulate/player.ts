@@ -52,7 +52,8 @@ async function startServers(play: Play): Promise<Server[]> {
   for (const [name, s] of Object.entries(play.scenario.servers)) {
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').slice(0, 500);
-      const body = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\0'), createHash('sha256').update(`${s.ip}${path}`).digest(), Buffer.from(`\0payload ${path}\0`)]);
+      const strings = (s.files[path.split('?')[0]!]?.strings ?? []).map((x) => `\0${x}\0`).join('');
+      const body = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\0'), createHash('sha256').update(`${s.ip}${path}`).digest(), Buffer.from(`\0payload ${path}\0${strings}`)]);
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
     });
     await new Promise<void>((resolve, reject) => {

@@ -23,7 +23,13 @@ const actorSchema = z
   })
   .strict();
 
-const serverSchema = z.object({ ip: loopback }).strict();
+const serverSchema = z
+  .object({
+    ip: loopback,
+    /** Files by path, with strings their bytes carry (a miner's pool and wallet); other paths get bytes of their own. */
+    files: z.record(z.string().regex(/^\/[\x21-\x7e]{0,200}$/), z.object({ strings: z.array(text).max(20) }).strict()).default({}),
+  })
+  .strict();
 
 const credentials = { user: text, password: text };
 

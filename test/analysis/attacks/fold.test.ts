@@ -9,6 +9,7 @@ import { emptyState, findRoot, foldAttackEvents, restoreState, serialiseState, t
 import { buildAttackRecord } from '../../../src/analysis/attacks/chains.js';
 import { findWallets } from '../../../src/analysis/attacks/wallets.js';
 import { normaliseCommand } from '../../../src/analysis/attacks/normalise.js';
+import { printableStrings } from '../../../src/analysis/quarantine-strings.js';
 import { makeEvent, type EventSpec } from '../../helpers/events.js';
 import type { EventType } from '../../../src/events/catalogue.js';
 
@@ -133,6 +134,18 @@ test('wallets: checksummed Bitcoin and Litecoin addresses only', () => {
   assert.deepEqual(findWallets('pay 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa now').map((w) => w.coin), ['bitcoin']);
   assert.deepEqual(findWallets('LM2WMpR1Rp6j3Sa59cMXMs1SPzj9eXpGc1').map((w) => w.coin), ['litecoin']);
   assert.deepEqual(findWallets('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb'), []);
+});
+
+test('the strings of a downloaded file: its pool and wallet show the mining intent', () => {
+  const st = emptyState();
+  const bin = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]), Buffer.from('\0stratum+tcp://ltc.example:3333\0'), Buffer.from([0xff, 0xfe]), Buffer.from('LM2WMpR1Rp6j3Sa59cMXMs1SPzj9eXpGc1\0ab\0')]);
+  assert.equal(printableStrings(bin), 'stratum+tcp://ltc.example:3333\nLM2WMpR1Rp6j3Sa59cMXMs1SPzj9eXpGc1');
+  const sha = 'e'.repeat(64);
+  foldAttackEvents(st, [login('198.51.100.80', 'f', 'root', 'pw', true), ev({ type: 'file.download', src: '198.51.100.80', session: 'f', payload: { url: 'http://x.example/k', sha256: sha, outcome: 'stored' } })], enrich({}), {
+    fileText: (h) => (h === sha ? printableStrings(bin) : undefined),
+  });
+  const mining = chainOf(st, '198.51.100.80')!.intents.find((i) => i.name === 'mining')!;
+  assert.deepEqual(mining.evidence.map((e) => e.detail).filter((d) => !d.startsWith('miner')), ['pool stratum+tcp://ltc.example:3333', 'litecoin wallet LM2WMpR1Rp6j3Sa59cMXMs1SPzj9eXpGc1']);
 });
 
 test('the state survives a save and restore, and folding goes on from it', () => {

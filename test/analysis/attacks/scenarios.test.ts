@@ -85,6 +85,9 @@ test('shipped scenarios played live: links and chain membership reach 0.95 preci
       [ip('story1_handoff', 'intruder'), /downloaded http:\/\/127\.41\.9\.9:\d+\/xmrig/],
       [ip('story1_handoff', 'intruder'), /crontab/],
     ]);
+    // The Litecoin wallet and pool are only inside the downloaded miner: found in its quarantined strings.
+    const mining = s1.intents.find((i) => i.name === 'mining')!;
+    assert.ok(mining.evidence.some((e) => e.detail === 'litecoin wallet LM2WMpR1Rp6j3Sa59cMXMs1SPzj9eXpGc1'), JSON.stringify(mining.evidence));
     // Story 2: SSH login and .my.cnf read; MySQL login with it and the admins dump; the admin's password on SSH.
     const s2 = chainFor(chains, ip('story2_honeytoken', 'jumper'))!;
     assert.equal(s2.sources.length, 3);
