@@ -130,6 +130,7 @@ async function playStep(play: Play, step: ScenarioStep): Promise<{ ok: boolean; 
     }
     case 'ssh_bruteforce': {
       let found: string | undefined;
+      let unanswered = 0;
       for (const pw of step.passwords) {
         const password = fill(play, pw);
         try {
@@ -137,11 +138,13 @@ async function playStep(play: Play, step: ScenarioStep): Promise<{ ok: boolean; 
           c.end();
           found = password;
           if (step.stop_on_success) break;
-        } catch {
-          // A refused password: the next one.
+        } catch (err) {
+          // A refused password: the next one. Anything else (no connection, a timeout) is a failed step.
+          if ((err as { level?: string }).level !== 'client-authentication') unanswered++;
         }
       }
-      return { ok: found !== undefined, detail: found ? `found a password after ${step.passwords.indexOf(found) + 1} tries` : 'no password found' };
+      const ok = step.expect === 'found' ? found !== undefined : unanswered === 0;
+      return { ok, detail: found ? `found a password after ${step.passwords.indexOf(found) + 1} tries` : `no password found${unanswered ? `; ${unanswered} attempts unanswered` : ''}` };
     }
     case 'ssh_session': {
       const c = await sshConnect(play, step.actor, fill(play, step.user), fill(play, step.password));
@@ -200,18 +203,24 @@ async function playStep(play: Play, step: ScenarioStep): Promise<{ ok: boolean; 
     }
     case 'http_get': {
       const a = play.scenario.actors[step.actor]!;
-      const status = await withTimeout(
-        new Promise<number>((resolve, reject) => {
+      const { status, body } = await withTimeout(
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
           const req = request({ host: play.targets.host, port: port(play, 'http'), path: fill(play, step.path), localAddress: a.ip }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
+            const chunks: Buffer[] = [];
+            res.on('data', (d: Buffer) => chunks.push(d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
           });
           req.on('error', reject);
           req.end();
         }),
         'http request',
       );
-      return { ok: status > 0, detail: `HTTP ${status}` };
+      for (const cap of step.capture) {
+        const m = new RegExp(cap.regex).exec(body);
+        if (m?.[1]) play.vars.set(cap.var, m[1]);
+      }
+      const missing = step.capture.filter((cap) => !play.vars.has(cap.var)).map((cap) => cap.var);
+      return { ok: status > 0 && missing.length === 0, detail: `HTTP ${status}${missing.length ? `; not captured: ${missing.join(', ')}` : ''}` };
     }
     case 'smb_ms08_067': {
       const a = play.scenario.actors[step.actor]!;

@@ -35,7 +35,17 @@ const credentials = { user: text, password: text };
 
 const stepSchema = z.discriminatedUnion('do', [
   z.object({ do: z.literal('scan'), actor: name, ports: z.array(z.union([name, z.number().int().min(1).max(65535)])).min(1).max(64) }).strict(),
-  z.object({ do: z.literal('ssh_bruteforce'), actor: name, user: text, passwords: z.array(text).min(1).max(200), stop_on_success: z.boolean().default(true) }).strict(),
+  z
+    .object({
+      do: z.literal('ssh_bruteforce'),
+      actor: name,
+      user: text,
+      passwords: z.array(text).min(1).max(200),
+      stop_on_success: z.boolean().default(true),
+      /** found: the step succeeds when a password works; answered: when every attempt got an answer (a refusal counts). */
+      expect: z.enum(['found', 'answered']).default('found'),
+    })
+    .strict(),
   z
     .object({
       do: z.literal('ssh_session'),
@@ -59,7 +69,15 @@ const stepSchema = z.discriminatedUnion('do', [
       capture: z.object({ query: z.number().int().min(0), user_var: name, password_var: name, skip_user: z.string().optional() }).strict().optional(),
     })
     .strict(),
-  z.object({ do: z.literal('http_get'), actor: name, path: z.string().max(2000) }).strict(),
+  z
+    .object({
+      do: z.literal('http_get'),
+      actor: name,
+      path: z.string().max(2000),
+      /** Variables read from the response body: the first group of REGEX. */
+      capture: z.array(z.object({ var: name, regex: z.string().max(400) }).strict()).default([]),
+    })
+    .strict(),
   z.object({ do: z.literal('smb_ms08_067'), actor: name, url: text }).strict(),
   z.object({ do: z.literal('wait'), ms: z.number().int().min(0).max(60_000) }).strict(),
 ]);

@@ -30,10 +30,11 @@ test('shipped scenarios played live: links and chain membership reach 0.95 preci
       ssh: { listen: ['127.0.0.1:0'] },
       mysql: { listen: ['127.0.0.1:0'] },
       smb: { listen: ['127.0.0.1:0'], netbios_listen: [] },
+      http: { listen: ['127.0.0.1:0'] },
     },
   });
   try {
-    const ports = ['ssh', 'mysql', 'smb'].map((s) => `--port=${s}=${apiary.ports[s]}`);
+    const ports = ['ssh', 'mysql', 'smb', 'http'].map((s) => `--port=${s}=${apiary.ports[s]}`);
     const truth: GroundTruth[] = [];
     for (const f of FILES) {
       const out = join(apiary.dir, `${f}.truth.json`);
