@@ -9,7 +9,7 @@ import pino from 'pino';
 import { Collector } from '../src/collector/collector.js';
 import type { ApiaryEvent } from '../src/events/catalogue.js';
 import { newEventId } from '../src/events/id.js';
-import { AttackRunner } from '../src/analysis/attack-runner.js';
+import { ATTACKS_STATE_KEY, AttackRunner } from '../src/analysis/attack-runner.js';
 import { IncidentTracker } from '../src/analysis/incident-tracker.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `attacks bench (${full.value.events} stored events, ${SOURCES} sources; ${chains.length} chains stored)\n` +
         `  plain read of the events (reference)   ${plain.s.toFixed(1)} s wall, ${plain.cpuS.toFixed(1)} s CPU (${plain.value} events)\n` +
-        `  full attack reconstruction             ${full.s.toFixed(1)} s wall, ${full.cpuS.toFixed(1)} s CPU (ratio ${(full.s / plain.s).toFixed(2)} to the plain read; aim < 30 s)\n`,
+        `  full attack reconstruction             ${full.s.toFixed(1)} s wall, ${full.cpuS.toFixed(1)} s CPU (ratio ${(full.s / plain.s).toFixed(2)} to the plain read; aim < 30 s)\n` +
+        `  reconstruction state                   ${((await store.getState(ATTACKS_STATE_KEY))?.length ?? 0) >> 20} MB saved, heap ${process.memoryUsage().heapUsed >> 20} MB\n`,
     );
     if (process.env.APIARY_BENCH_NO_LOAD) return void (await store.close());
     const tracker = new IncidentTracker(store, 3600_000);

@@ -310,12 +310,12 @@ function tokensRead(st: AttackState, e: ApiaryEvent, text: string): Token[] {
       if (loc.startsWith('mysql:') || loc.startsWith('mssql:')) {
         if (e.type !== 'query') continue;
         const [db, table] = loc.slice(loc.indexOf(':') + 1).split('.');
-        if (table && new RegExp(`\\bfrom\\s+[\`"\\[]?(${escapeRe(db ?? '')}[\`"\\]]?\\.[\`"\\[]?)?${escapeRe(table)}\\b`, 'i').test(expanded)) hit = true;
+        if (table && cachedRe(`t:${loc}`, () => new RegExp(`\\bfrom\\s+[\`"\\[]?(${escapeRe(db ?? '')}[\`"\\]]?\\.[\`"\\[]?)?${escapeRe(table)}\\b`, 'i')).test(expanded)) hit = true;
       } else if (e.type === 'http.request') {
         hit = expanded === loc;
       } else if (e.type === 'command.input') {
         const base = loc.slice(loc.lastIndexOf('/') + 1);
-        hit = expanded.includes(loc) || (base.startsWith('.') && base.length > 3 && new RegExp(`(^|[\\s/])${escapeRe(base)}(\\s|$)`).test(expanded)) ||
+        hit = expanded.includes(loc) || (base.startsWith('.') && base.length > 3 && cachedRe(`f:${base}`, () => new RegExp(`(^|[\\s/])${escapeRe(base)}(\\s|$)`)).test(expanded)) ||
           (loc.endsWith('.bash_history') && HISTORY_READ_RE.test(expanded));
       }
       if (hit) {
@@ -329,6 +329,18 @@ function tokensRead(st: AttackState, e: ApiaryEvent, text: string): Token[] {
 
 /** `history` or `history 20` lists the history file; `history -c` clears it (not a read). */
 const HISTORY_READ_RE = /(^|[;&|]\s*)history(\s+\d+)?\s*($|[;&|])/;
+
+/** Patterns made from planted locations, compiled once (there are few tokens; the cache is bounded anyway). */
+const PATTERNS = new Map<string, RegExp>();
+
+function cachedRe(key: string, make: () => RegExp): RegExp {
+  let re = PATTERNS.get(key);
+  if (!re) {
+    if (PATTERNS.size >= 20_000) PATTERNS.clear();
+    PATTERNS.set(key, (re = make()));
+  }
+  return re;
+}
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
