@@ -103,6 +103,8 @@ export class AttackRunner {
         s.watermark = events[events.length - 1]!.id;
       }
       if (pendingEvents === 0) break;
+      // The store answers synchronously: let the sensors' sockets in between chunks of a long catch-up.
+      await new Promise<void>((r) => setImmediate(r));
       if (!last && pendingEvents < ATTACK_COMMIT_EVENTS) continue;
       const records: AttackRecord[] = [];
       const roots = new Set([...pending].map((r) => findRoot(s.state, r)));

@@ -51,8 +51,8 @@ test('the runner resumes after a restart from its saved state, and two runners o
     await store.insertBatch([login(10, '203.0.113.7', 'S3cret!Pass', true), makeEvent({ type: 'command.input', time: new Date(T0 + 11_000).toISOString(), src: '203.0.113.7', session: '203.0.113.7-10', payload: { input: 'cat /etc/shadow' } })]);
     const [r1, r2] = [new AttackRunner(store), new AttackRunner(store)];
     const [a, b] = await Promise.all([r1.catchUp(), r2.catchUp()]);
-    // The one that loses the race refolds from the saved state; the stored chains are the same either way.
-    assert.deepEqual([a.events, b.events], [2, 2]);
+    // Whichever folds second refolds from the saved state, or finds nothing left; the stored chains are the same.
+    assert.ok(a.events === 2 || b.events === 2, JSON.stringify([a, b]));
     const chains = await store.listAttacks();
     assert.equal(chains.length, 1);
     assert.deepEqual(chains[0]!.links.map((l) => `${l.type} ${l.from}>${l.to}`), ['credential_handoff 198.51.100.1>203.0.113.7']);
