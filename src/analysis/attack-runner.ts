@@ -39,7 +39,7 @@ interface Snapshot {
 export class AttackRunner {
   private readonly runs = new MergedRuns(() => this.runOnce(), (t: AttackCatchUp, r: AttackCatchUp) => ({ events: t.events + r.events, chains: t.chains + r.chains }), () => ({ events: 0, chains: 0 }));
   private snap: Snapshot | undefined;
-  private savedAt = 0;
+  private savedAt: number;
   private unsaved = false;
 
   private readonly onChains: (records: AttackRecord[]) => void | Promise<void>;
@@ -51,6 +51,8 @@ export class AttackRunner {
   ) {
     this.onChains = opts.onChains ?? (() => {});
     this.now = opts.now ?? Date.now;
+    // The first save comes an interval after start (or at shutdown), not in the middle of the first catch-up.
+    this.savedAt = this.now();
   }
 
   /** Folds every event stored after the watermark; calls made while one runs are merged into one more run. */
