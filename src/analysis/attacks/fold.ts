@@ -7,7 +7,7 @@ import { MIN_MATCH_CHARS } from '../../events/honeytokens.js';
 import { COMMON_PASSWORDS } from '../../config/common-passwords.js';
 import type { AttackLink, AttackLinkType, AttackStep, IpEnrichment, Scope } from '../../store/store.js';
 import { isAttackerEvent } from '../incidents.js';
-import { hashOf, networkOf, normaliseCommand, urlHost, urlsIn } from './normalise.js';
+import { MAX_COMMAND_CHARS, hashOf, networkOf, normaliseCommand, urlHost, urlsIn } from './normalise.js';
 import {
   COMMAND_TECHNIQUES,
   DATA_THEFT_RE,
@@ -547,16 +547,18 @@ function handleCommand(c: Ctx, input: string, session: SessionState | undefined)
     if (session.cmds.length === COMMAND_PREFIX) keyBehaviour(c, session);
   }
   let technique: TechniqueId | null = null;
+  // Patterns run over at most MAX_COMMAND_CHARS: a repeated prefix ("rm rm rm ...") makes some of them quadratic.
+  const probe = input.length > MAX_COMMAND_CHARS ? input.slice(0, MAX_COMMAND_CHARS) : input;
   for (const { id, re } of COMMAND_TECHNIQUES) {
-    if (re.test(input)) {
+    if (re.test(probe)) {
       tag(c, id);
       technique ??= id;
     }
   }
   step(c, 'command', technique ?? 'T1059.004', `ran: ${input}`, 24);
-  handleText(c, input, 'a command');
-  if (PERSISTENCE_RE.test(input)) intent(c, 'persistence', `persistence: ${input.slice(0, 160)}`);
-  if (DATA_THEFT_RE.test(input)) intent(c, 'data_theft', `read credentials or data: ${input.slice(0, 160)}`);
+  handleText(c, probe, 'a command');
+  if (PERSISTENCE_RE.test(probe)) intent(c, 'persistence', `persistence: ${input.slice(0, 160)}`);
+  if (DATA_THEFT_RE.test(probe)) intent(c, 'data_theft', `read credentials or data: ${input.slice(0, 160)}`);
   const urls = urlsIn(input);
   if (urls.length && /\b(wget|curl|tftp|ftpget|lwp-download|fetch)\b/.test(input)) handleUrls(c, urls, 'fetched');
   const read = tokensRead(c.st, c.e, input);

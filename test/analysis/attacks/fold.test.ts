@@ -210,6 +210,20 @@ test('property: the chains do not depend on how the events are split or ordered'
   );
 });
 
+test('hostile text: long repeated prefixes in commands, queries and paths fold in bounded time', () => {
+  for (const p of ['rm ', 'cat ', 'select ', 'from ', 'history ', 'stratum+tcp://', 'http://', '1.2.3.4 ', 'L', '4']) {
+    const text = p.repeat(Math.ceil(4096 / p.length));
+    const st = emptyState();
+    const start = performance.now();
+    foldAttackEvents(st, [
+      ev({ type: 'command.input', src: '198.51.100.33', session: 'h', payload: { input: text } }),
+      ev({ type: 'query', src: '198.51.100.33', session: 'h', protocol: 'mysql', dst_port: 3306, payload: { query: text } }),
+      ev({ type: 'http.request', src: '198.51.100.33', session: 'h', protocol: 'http', dst_port: 80, payload: { method: 'GET', path: text, headers: {}, body_size: 0, body: text } }),
+    ], new Map());
+    assert.ok(performance.now() - start < 500, JSON.stringify(p));
+  }
+});
+
 test('a source with a million events: bounded state, linear time', () => {
   const st = emptyState();
   const t0 = Date.parse('2026-03-02T00:00:00Z');
