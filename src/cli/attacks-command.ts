@@ -1,6 +1,5 @@
 // `apiary attacks` and `apiary attack show ID`: the reconstructed attack chains, ranked by APT score,
 // and one chain's timeline with the evidence of each step. Attacker strings are shown inert.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -10,16 +9,11 @@ import { AttackRunner } from '../analysis/attack-runner.js';
 import { quarantineStrings } from '../analysis/quarantine-strings.js';
 import { enrichMissing } from '../report/build.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { AttackFilter, AttackRecord } from '../store/store.js';
 import { parseFlags } from './flags.js';
+import { openStore } from './tracking-commands.js';
 import { inert, table } from './terminal.js';
-
-function openStore(config: Config): SqliteStore {
-  const path = config.store.sqlite.path;
-  if (!existsSync(path)) throw new ApiaryError('APIARY_STORE_OPEN', `no store at ${path} yet; run "apiary start" first (or pass the --config that names the store)`);
-  return new SqliteStore(path);
-}
 
 /** Folds what is stored unless a running Apiary keeps the chains current itself (it holds the tracking lease). */
 async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
