@@ -17,6 +17,7 @@ import { enricherFromConfig } from '../enrich/from-config.js';
 import { IncidentTracker, LEASE_KEY } from '../analysis/incident-tracker.js';
 import { AttackRunner } from '../analysis/attack-runner.js';
 import { quarantineStrings } from '../analysis/quarantine-strings.js';
+import { recordingKeystrokes } from '../analysis/recording-keystrokes.js';
 import { AlertManager } from '../alerts/alert-manager.js';
 import type { DecoyData } from '../sensors/sql/decoy-data.js';
 import type { DecoyState } from '../sensors/sql/decoy-state.js';
@@ -65,7 +66,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const alerts = new AlertManager(config.alerts, store, log.child({ part: 'alerts' }));
   const tracker = new IncidentTracker(store, config.incidents.quiet_gap_s * 1000, (changes) => alerts.handle(changes));
   // Attack chains are folded on the same beat as incidents (src/analysis/attack-runner.ts).
-  const attacks = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')) });
+  const attacks = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });
   const track = (): void => {
     tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed; it resumes with the next batch'));
     attacks.catchUp().catch((err: unknown) => log.error({ err }, 'attack reconstruction failed; it resumes with the next batch'));

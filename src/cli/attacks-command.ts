@@ -7,6 +7,7 @@ import { ApiaryError } from '../errors/errors.js';
 import { leaseHolder } from '../analysis/incident-tracker.js';
 import { AttackRunner } from '../analysis/attack-runner.js';
 import { quarantineStrings } from '../analysis/quarantine-strings.js';
+import { recordingKeystrokes } from '../analysis/recording-keystrokes.js';
 import { enrichMissing } from '../report/build.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -19,7 +20,7 @@ import { inert, table } from './terminal.js';
 async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
   if ((await leaseHolder(store)) !== undefined) return;
   await enrichMissing(store, enricherFromConfig(config));
-  const runner = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')) });
+  const runner = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });
   await runner.catchUp();
   await runner.flush();
 }

@@ -47,13 +47,27 @@ export function scoreChain(input: ScoreInput): { score: number; factors: AttackR
   const escalation = ['T1548.003', 'T1068'].filter((x) => t.has(x));
   const lateral = ['T1210'].filter((x) => t.has(x));
   add('escalation_and_lateral_movement', Math.min(15, escalation.length * 5 + lateral.length * 10), `techniques ${[...escalation, ...lateral].join(', ')}`);
-  const human = attackers.filter((m) => looksTyped(m.gaps));
-  add('human_typing', human.length ? 10 : 0, `command pacing of a person typing from ${human.map((m) => m.ip).slice(0, 5).join(', ')}`);
+  const keys = attackers.filter((m) => keystrokesLookHuman(m.keyGaps ?? []));
+  const paced = attackers.filter((m) => !m.keyGaps?.length && looksTyped(m.gaps));
+  add('human_typing', keys.length || paced.length ? 10 : 0, [
+    keys.length ? `keystrokes at a person's uneven pace in the recordings of ${keys.map((m) => m.ip).slice(0, 5).join(', ')}` : '',
+    paced.length ? `commands at a person's pace from ${paced.map((m) => m.ip).slice(0, 5).join(', ')}` : '',
+  ].filter(Boolean).join('; '));
   const services = new Set(attackers.flatMap((m) => m.services));
   const sensors = new Set(attackers.flatMap((m) => m.sensors));
   add('focus', services.size >= 2 ? Math.min(10, 5 * (services.size - 1)) : 0, `worked on ${services.size} services of ${sensors.size} sensor(s) of this honeynet`);
   const score = Math.min(100, Object.values(factors).reduce((n, f) => n + f.points, 0));
   return { score, factors };
+}
+
+/** Enough keystrokes, a median gap of a typist (40 ms to 1.5 s) and an uneven rhythm (scripts that type are steady). */
+export function keystrokesLookHuman(gaps: readonly number[]): boolean {
+  if (gaps.length < 8) return false;
+  const sorted = [...gaps].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+  const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
+  return median >= 40 && median <= 1500 && mean > 0 && sd / mean >= 0.2;
 }
 
 /** Gaps between commands in the range of a person at a keyboard, and irregular (scripts are steady or instant). */

@@ -91,6 +91,8 @@ export interface SourceState {
   maxGapDays: number;
   /** Gaps between typed commands in a session (ms), for the human-typing factor. */
   gaps: number[];
+  /** Gaps between keystrokes read from the source's session recordings (ms). */
+  keyGaps?: number[];
   authFirst: string | null;
   authLast: string | null;
   steps: AttackStep[];
@@ -105,6 +107,8 @@ interface SessionState {
   active: boolean;
   failed: number;
   cmds: string[];
+  /** Commands typed in the session (all of them, not only the first few kept in cmds). */
+  typed: number;
   keyed: boolean;
   lastCmd: number;
   version: string | null;
@@ -218,6 +222,8 @@ function newSource(ip: string, time: string, info: IpEnrichment | undefined, rol
 export interface FoldOptions {
   /** The printable strings of a stored file, by SHA-256 (downloads and drops are searched for pools, wallets, tools). */
   fileText?: (sha256: string) => string | undefined;
+  /** Inter-keystroke gaps (ms) of a session's terminal recording (live: by session id; imported: by its path). */
+  keystrokes?: (session: string, path?: string) => number[] | undefined;
 }
 
 /** Context for one event: who, when, and the dirty-chain set. */
@@ -543,6 +549,7 @@ function handleCommand(c: Ctx, input: string, session: SessionState | undefined)
     session.active = true;
     if (session.lastCmd > 0 && c.t > session.lastCmd) pushCapped(c.src.gaps, c.t - session.lastCmd, MAX_GAPS);
     session.lastCmd = c.t;
+    session.typed++;
     if (session.cmds.length < COMMAND_PREFIX) session.cmds.push(normaliseCommand(input));
     if (session.cmds.length === COMMAND_PREFIX) keyBehaviour(c, session);
   }
@@ -590,6 +597,12 @@ function fingerprint(c: Ctx, session: SessionState): void {
   shared(c, 'shared_infrastructure', `hassh|${session.hassh}|${session.version}`, `used SSH client ${session.version} (HASSH ${session.hassh})`, MAX_FINGERPRINT_SOURCES);
 }
 
+function addKeystrokes(c: Ctx, gaps: number[] | undefined): void {
+  if (!gaps?.length) return;
+  const list = (c.src.keyGaps ??= []);
+  for (const g of gaps) pushCapped(list, g, MAX_GAPS * 4);
+}
+
 function spreading(c: Ctx, why: string): void {
   if (c.src.exploited && c.src.fetched) intent(c, 'spreading', why);
 }
@@ -605,8 +618,12 @@ function handleEvent(c: Ctx, session: SessionState | undefined): void {
       if (session && !session.active) registerScan(c);
       if (session) {
         keyBehaviour(c, session);
+        if (session.typed > 0) addKeystrokes(c, c.opts.keystrokes?.(e.session));
         c.st.sessions.delete(e.session);
       }
+      break;
+    case 'session.recording':
+      if (p.format === 'asciicast' && (p.state === 'stored' || p.state === 'closed') && typeof p.path === 'string') addKeystrokes(c, c.opts.keystrokes?.(e.session, p.path));
       break;
     case 'client.version':
       if (session) {
@@ -756,7 +773,7 @@ export function foldAttackEvents(st: AttackState, events: readonly ApiaryEvent[]
     let session = sessionId ? st.sessions.get(sessionId) : undefined;
     if (!session && sessionId && e.type !== 'connection.close') {
       if (st.sessions.size >= MAX_OPEN_SESSIONS) st.sessions.delete(st.sessions.keys().next().value!);
-      session = { src: e.src_ip, active: false, failed: 0, cmds: [], keyed: false, lastCmd: 0, version: null, hassh: null };
+      session = { src: e.src_ip, active: false, failed: 0, cmds: [], typed: 0, keyed: false, lastCmd: 0, version: null, hassh: null };
       st.sessions.set(sessionId, session);
     }
     if (session && session.src !== e.src_ip) session = undefined;

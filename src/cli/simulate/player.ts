@@ -83,7 +83,7 @@ function sshConnect(play: Play, actor: string, user: string, password: string): 
 }
 
 /** Runs COMMANDS in an interactive shell, pausing as a person types; returns each command's output. */
-async function shell(c: Client, commands: readonly string[], typing: readonly [number, number]): Promise<string[]> {
+async function shell(c: Client, commands: readonly string[], typing: readonly [number, number], keys: readonly [number, number]): Promise<string[]> {
   const ch = await new Promise<ClientChannel>((resolve, reject) => c.shell({ term: 'xterm', cols: 120, rows: 40 }, (err, s) => (err ? reject(err) : resolve(s))));
   let buf = '';
   ch.on('data', (d: Buffer) => (buf += d.toString('utf8')));
@@ -97,7 +97,14 @@ async function shell(c: Client, commands: readonly string[], typing: readonly [n
     const [lo, hi] = typing;
     if (hi > 0) await sleep(lo + Math.floor(Math.random() * Math.max(1, hi - lo)));
     buf = '';
-    ch.write(`${cmd}\n`);
+    if (keys[1] > 0) {
+      // One key at a time, at an uneven pace, as a person types (the recording keeps each key's time).
+      for (const k of cmd) {
+        ch.write(k);
+        await sleep(keys[0] + Math.floor(Math.random() * Math.max(1, keys[1] - keys[0])));
+      }
+      ch.write('\r');
+    } else ch.write(`${cmd}\n`);
     await sleep(30);
     await prompt();
     outputs.push(buf);
@@ -149,7 +156,7 @@ async function playStep(play: Play, step: ScenarioStep): Promise<{ ok: boolean; 
     case 'ssh_session': {
       const c = await sshConnect(play, step.actor, fill(play, step.user), fill(play, step.password));
       try {
-        const outputs = await shell(c, step.commands.map((x) => fill(play, x)), step.typing_ms);
+        const outputs = await shell(c, step.commands.map((x) => fill(play, x)), step.typing_ms, step.keystroke_ms);
         for (const cap of step.capture) {
           const m = new RegExp(cap.regex).exec(outputs[cap.command] ?? '');
           if (m?.[1]) play.vars.set(cap.var, m[1]);

@@ -54,6 +54,8 @@ const stepSchema = z.discriminatedUnion('do', [
       commands: z.array(text).max(100).default([]),
       /** Pause before each command, in ms: [least, most] (a person types; a script does not). */
       typing_ms: z.tuple([z.number().int().min(0).max(60_000), z.number().int().min(0).max(60_000)]).default([0, 0]),
+      /** Pause between the keys of a command, in ms: [least, most]; [0, 0] sends each command as one line. */
+      keystroke_ms: z.tuple([z.number().int().min(0).max(5000), z.number().int().min(0).max(5000)]).default([0, 0]),
       /** Variables read from a command's output: the first group of REGEX. */
       capture: z.array(z.object({ command: z.number().int().min(0), var: name, regex: z.string().max(400) }).strict()).default([]),
     })

@@ -98,7 +98,10 @@ test('shipped scenarios played live: links and chain membership reach 0.95 preci
       [ip('story2_honeytoken', 'dbthief'), /admins/],
       [ip('story2_honeytoken', 'jumper'), /used the decoy credential of /],
     ]);
-    assert.ok(s2.factors.honeytoken_use && s2.factors.human_typing, JSON.stringify(s2.factors));
+    assert.ok(s2.factors.honeytoken_use, JSON.stringify(s2.factors));
+    assert.match(s2.factors.human_typing?.explanation ?? '', /keystrokes at a person's uneven pace in the recordings of 127\.42\.1\.20/);
+    // Scripts that send whole lines are not taken for people.
+    assert.equal(chainFor(chains, ip('shared_script', 'scripta'))!.factors.human_typing, undefined);
     // Story 3: the internal host scans, exploits MS08-067, and the trojan is fetched from the outside server.
     const s3 = chainFor(chains, ip('story3_propagation', 'infected'))!;
     assert.deepEqual(s3.sources.map((s) => `${s.ip} ${s.role}`).sort(), ['127.43.1.5 attacker', '127.99.43.1 server']);
