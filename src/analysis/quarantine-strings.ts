@@ -1,6 +1,6 @@
 // The printable strings of a quarantined file (DATA_DIR/quarantine/<sha256>), so that attack
 // reconstruction finds miner pools, wallets and C2 names inside the binaries attackers fetched.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Bytes of a file read for strings (the start of a binary holds its data section often enough). */
@@ -39,7 +39,7 @@ export function quarantineStrings(dir: string): (sha256: string) => string | und
     let fd: number | undefined;
     try {
       fd = openSync(join(dir, sha256), 'r');
-      const buf = Buffer.alloc(MAX_SCANNED_BYTES);
+      const buf = Buffer.allocUnsafe(Math.min(MAX_SCANNED_BYTES, fstatSync(fd).size));
       const n = readSync(fd, buf, 0, buf.length, 0);
       return printableStrings(buf.subarray(0, n));
     } catch {

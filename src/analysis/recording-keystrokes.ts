@@ -1,7 +1,7 @@
 // Inter-keystroke times from a session's asciicast recording (DATA_DIR/recordings/<session>.cast, or the
 // path an imported session.recording names): the gaps between single characters typed on one line.
 // A person types one key at a time at an uneven pace; a script sends whole lines, or keys at once.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
 /** Bytes of a recording read (its start holds the first commands typed). */
@@ -51,7 +51,7 @@ export function recordingKeystrokes(dataDir: string): (session: string, path?: s
     let fd: number | undefined;
     try {
       fd = openSync(file, 'r');
-      const buf = Buffer.alloc(MAX_RECORDING_BYTES);
+      const buf = Buffer.allocUnsafe(Math.min(MAX_RECORDING_BYTES, fstatSync(fd).size));
       const n = readSync(fd, buf, 0, buf.length, 0);
       return keystrokeGaps(buf.subarray(0, n).toString('utf8'));
     } catch {
