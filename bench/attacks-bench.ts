@@ -93,6 +93,20 @@ async function main(): Promise<void> {
         `  full attack reconstruction             ${full.s.toFixed(1)} s wall, ${full.cpuS.toFixed(1)} s CPU (ratio ${(full.s / plain.s).toFixed(2)} to the plain read; aim < 30 s)\n` +
         `  reconstruction state                   ${((await store.getState(ATTACKS_STATE_KEY))?.length ?? 0) >> 20} MB saved, heap ${process.memoryUsage().heapUsed >> 20} MB\n`,
     );
+    // A password flood from one source (what an SSH brute force stores): the runner's cost per event
+    // against the incident tracker's, both already run by `apiary start` on every batch.
+    const flood = new SqliteStore(join(dir, 'flood.db'));
+    const FLOOD = Math.min(TOTAL, 200_000);
+    for (let done = 0; done < FLOOD; done += 50_000) {
+      await flood.insertBatch(Array.from({ length: 50_000 }, (_, j) => ({ ...makeEvent(1, start + done + j, '203.0.113.66'), session: `f${(done + j) >> 3}` }) as ApiaryEvent));
+    }
+    const floodTrack = await timed(() => new IncidentTracker(flood, 3600_000).catchUp());
+    const floodAttack = await timed(() => new AttackRunner(flood).catchUp());
+    await flood.close();
+    process.stdout.write(
+      `  one-source password flood (${FLOOD} attempts): attack runner ${((floodAttack.cpuS / FLOOD) * 1e6).toFixed(1)} us CPU per event, ` +
+        `incident tracker ${((floodTrack.cpuS / FLOOD) * 1e6).toFixed(1)} us (ratio ${(floodAttack.cpuS / floodTrack.cpuS).toFixed(2)})\n`,
+    );
     if (process.env.APIARY_BENCH_NO_LOAD) return void (await store.close());
     const tracker = new IncidentTracker(store, 3600_000);
     await tracker.catchUp();
