@@ -425,7 +425,8 @@ function handleAuth(c: Ctx, session: SessionState | undefined): void {
     tokenUse(c, token, `login as ${user}`);
     return;
   }
-  scanThenExploit(c, 'logged in');
+  // Someone who had to guess is not the exploit half of a scan/exploit split: they did both themselves.
+  if (priorFailures <= HANDOFF_MAX_FAILURES) scanThenExploit(c, 'logged in at its first or second try');
   if (password.length === 0 || COMMON.has(password)) return;
   const cred = `${user}\0${password}`;
   if (priorFailures >= BRUTE_FORCE_FAILURES) {
