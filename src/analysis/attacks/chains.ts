@@ -32,7 +32,7 @@ export function scoreChain(input: ScoreInput): { score: number; factors: AttackR
   const lasts = attackers.map((m) => Date.parse(m.last)).filter(Number.isFinite);
   const spanDays = firsts.length && lasts.length ? (Math.max(...lasts) - Math.min(...firsts)) / DAY_MS : 0;
   const longestGap = attackers.reduce((g, m) => Math.max(g, m.maxGapDays), 0);
-  add('persistence', Math.min(20, (days >= 2 ? 5 : 0) + (spanDays >= 7 ? 5 : 0) + (longestGap >= 14 ? 10 : 0)),
+  add('persistence', Math.min(20, (days >= 2 && spanDays >= 1 ? 5 : 0) + (spanDays >= 7 ? 5 : 0) + (longestGap >= 14 ? 10 : 0)),
     `active on ${days} source-day(s) over ${spanDays.toFixed(1)} days; longest absence ${longestGap.toFixed(0)} days`);
   const t = input.techniques;
   const cleared = t.has('T1070.003') || t.has('T1070.002');
