@@ -130,6 +130,21 @@ test('shared behaviour: the same script with other addresses and names; a lone s
   assert.equal(chainOf(st, '192.0.2.200'), undefined);
 });
 
+test('APT score: a source that comes back after weeks, clears its history and escalates scores its factors', () => {
+  const st = emptyState();
+  const at = (day: number, input: string) => makeEvent({ type: 'command.input', time: new Date(Date.parse('2026-05-01T12:00:00Z') + day * 86_400_000).toISOString(), src: '198.51.100.120', session: `d${day}`, payload: { input } });
+  foldAttackEvents(st, [
+    makeEvent({ type: 'auth.attempt', time: '2026-05-01T11:59:00Z', src: '198.51.100.120', session: 'd0', payload: { method: 'password', username: 'root', password: 'Quiet#Fox1', success: true } }),
+    at(0, 'uname -a'), at(0, 'sudo -i'), at(21, 'history -c'), at(22, 'unset HISTFILE'),
+  ], enrich({}));
+  const rec = chainOf(st, '198.51.100.120')!;
+  assert.equal(rec.factors.persistence?.points, 20, JSON.stringify(rec.factors));
+  assert.equal(rec.factors.stealth?.points, 15);
+  assert.equal(rec.factors.escalation_and_lateral_movement?.points, 5);
+  assert.equal(rec.score, Object.values(rec.factors).reduce((n, f) => n + f.points, 0));
+  assert.ok(rec.score > 0 && rec.score <= 100);
+});
+
 test('wallets: checksummed Bitcoin and Litecoin addresses only', () => {
   assert.deepEqual(findWallets('pay 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa now').map((w) => w.coin), ['bitcoin']);
   assert.deepEqual(findWallets('LM2WMpR1Rp6j3Sa59cMXMs1SPzj9eXpGc1').map((w) => w.coin), ['litecoin']);
