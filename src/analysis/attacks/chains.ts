@@ -60,24 +60,26 @@ export function scoreChain(input: ScoreInput): { score: number; factors: AttackR
   return { score, factors };
 }
 
+/** Median gap and coefficient of variation of GAPS (at least MIN of them), or undefined. */
+function rhythm(gaps: readonly number[], min: number): { median: number; cv: number } | undefined {
+  if (gaps.length < min) return undefined;
+  const sorted = [...gaps].sort((a, b) => a - b);
+  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+  if (!(mean > 0)) return undefined;
+  const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, cv: sd / mean };
+}
+
 /** Enough keystrokes, a median gap of a typist (40 ms to 1.5 s) and an uneven rhythm (scripts that type are steady). */
 export function keystrokesLookHuman(gaps: readonly number[]): boolean {
-  if (gaps.length < 8) return false;
-  const sorted = [...gaps].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
-  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-  const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
-  return median >= 40 && median <= 1500 && mean > 0 && sd / mean >= 0.2;
+  const r = rhythm(gaps, 8);
+  return r !== undefined && r.median >= 40 && r.median <= 1500 && r.cv >= 0.2;
 }
 
 /** Gaps between commands in the range of a person at a keyboard, and irregular (scripts are steady or instant). */
 export function looksTyped(gaps: readonly number[]): boolean {
-  if (gaps.length < 2) return false;
-  const sorted = [...gaps].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
-  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-  const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
-  return median >= 800 && median <= 300_000 && sd / mean >= 0.1;
+  const r = rhythm(gaps, 2);
+  return r !== undefined && r.median >= 800 && r.median <= 300_000 && r.cv >= 0.1;
 }
 
 /** The record of the chain rooted at ROOT, or undefined when it is only scanning and guessing by one source. */
