@@ -29,6 +29,11 @@ commands:
   replay SESSION [--config FILE] [--speed N] [--max-idle S] [--instant]
                                    play a shell session's recording in the terminal
   shell-reset [--config FILE] [IP] forget the files attackers wrote in the fake shell (one address, or all)
+  attacks [--config FILE] [--min-score N] [--limit N] [--json]
+                                   attack chains ranked by APT score (links, intent, techniques)
+  attack show ID [--json]          one attack chain: score factors, links and the timeline of its steps
+  simulate --scenario FILE [--config FILE] [--truth FILE]
+                                   play a multi-stage campaign against the running sensors; write its ground truth
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -57,6 +62,12 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./replay-command.js')).runReplay(rest);
     case 'shell-reset':
       return (await import('./shell-reset-command.js')).runShellReset(rest);
+    case 'attacks':
+      return (await import('./attacks-command.js')).runAttacks(rest);
+    case 'attack':
+      return (await import('./attacks-command.js')).runAttack(rest);
+    case 'simulate':
+      return (await import('./simulate/simulate-command.js')).runSimulate(rest);
     case 'help':
     case '--help':
     case '-h':
