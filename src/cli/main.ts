@@ -29,6 +29,12 @@ commands:
   replay SESSION [--config FILE] [--speed N] [--max-idle S] [--instant]
                                    play a shell session's recording in the terminal
   shell-reset [--config FILE] [IP] forget the files attackers wrote in the fake shell (one address, or all)
+  sensor [--config FILE]           run the configured sensors and ship their events to the collector (shipper.collector)
+  sensor enroll TOKEN [--config FILE]
+                                   exchange a one-time token for this sensor's client certificate
+  collector [--config FILE]        receive events from enrolled sensors over mutual TLS into the store
+  collector enroll NAME | revoke NAME | sensors [--json]
+                                   print a one-time enrolment token; revoke a sensor; list sensors and heartbeats
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -57,6 +63,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./replay-command.js')).runReplay(rest);
     case 'shell-reset':
       return (await import('./shell-reset-command.js')).runShellReset(rest);
+    case 'sensor':
+      return (await import('./honeynet-commands.js')).runSensor(rest);
+    case 'collector':
+      return (await import('./honeynet-commands.js')).runCollector(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -1,0 +1,194 @@
+// The shipper: sends the spool's segments to the collector over mutual TLS, oldest first, one
+// gzip'd batch at a time; removes a segment only when the collector answered that it committed it;
+// retries with exponential back-off and jitter; sends heartbeats and quarantined files (each once).
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Logger } from 'pino';
+import { checkCollectorIdentity, httpsRequest, PATHS, type Heartbeat, type IngestResult } from './protocol.js';
+import type { Spool } from './spool.js';
+
+export interface SensorCredentials {
+  key: string;
+  cert: string;
+  ca: string;
+}
+
+export interface ShipperOptions {
+  collector: URL;
+  credentials: SensorCredentials;
+  spool: Spool;
+  log: Logger;
+  maxBackoffMs: number;
+  heartbeatMs: number;
+  heartbeat: () => Omit<Heartbeat, 'spool_depth' | 'spool_dropped' | 'recorded'>;
+  /** A content-addressed directory (DATA_DIR/quarantine) whose files are shipped once each. */
+  filesDir?: string;
+  /** Where the names of files already shipped are kept. */
+  shippedFilesPath?: string;
+}
+
+export interface ShipperStats {
+  batches: number;
+  events: number;
+  failures: number;
+  files: number;
+}
+
+const SHA256_RE = /^[0-9a-f]{64}$/;
+/** How often the quarantine is looked at for new files. */
+const FILE_SCAN_MS = 2000;
+
+export class Shipper {
+  readonly stats: ShipperStats = { batches: 0, events: 0, failures: 0, files: 0 };
+  private readonly agent: Agent;
+  private stopped = false;
+  private backoff = 0;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private hbTimer: NodeJS.Timeout | undefined;
+  private fileTimer: NodeJS.Timeout | undefined;
+  private readonly shipped = new Set<string>();
+  private shippingFiles = false;
+
+  constructor(private readonly opts: ShipperOptions) {
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: 2,
+      key: opts.credentials.key,
+      cert: opts.credentials.cert,
+      ca: opts.credentials.ca,
+      checkServerIdentity: checkCollectorIdentity,
+    });
+    if (opts.shippedFilesPath && existsSync(opts.shippedFilesPath)) {
+      for (const l of readFileSync(opts.shippedFilesPath, 'utf8').split('\n')) if (SHA256_RE.test(l)) this.shipped.add(l);
+    }
+  }
+
+  start(): void {
+    const onData = (): void => this.wake?.();
+    this.opts.spool.on('data', onData);
+    this.loop = this.run().finally(() => this.opts.spool.off('data', onData));
+    const beat = (): void => {
+      this.sendHeartbeat().catch((err: unknown) => this.opts.log.debug({ err }, 'heartbeat failed'));
+    };
+    beat();
+    this.hbTimer = setInterval(beat, this.opts.heartbeatMs);
+    if (this.opts.filesDir) {
+      this.fileTimer = setInterval(() => void this.shipFiles(), FILE_SCAN_MS);
+      void this.shipFiles();
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const batch = this.opts.spool.next();
+      if (!batch) {
+        await new Promise<void>((r) => {
+          this.wake = r;
+        });
+        this.wake = undefined;
+        continue;
+      }
+      try {
+        const res = await httpsRequest(this.opts.collector, {
+          method: 'POST',
+          path: PATHS.events,
+          agent: this.agent,
+          headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', 'x-apiary-batch': String(batch.seq) },
+          body: gzipSync(batch.records.join('\n'), { level: 1 }),
+        });
+        if (res.status !== 200) throw new Error(`collector answered ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`);
+        const result = JSON.parse(res.body.toString('utf8')) as IngestResult;
+        this.opts.spool.ack(batch.seq);
+        this.stats.batches++;
+        this.stats.events += result.received;
+        this.backoff = 0;
+      } catch (err) {
+        this.stats.failures++;
+        this.backoff = Math.min(this.opts.maxBackoffMs, Math.max(100, this.backoff * 2));
+        const delay = this.backoff * (0.5 + Math.random() / 2);
+        this.opts.log.warn({ err: (err as Error).message, retry_ms: Math.round(delay), depth: this.opts.spool.stats.depth }, 'shipping a batch failed; it stays in the spool and is retried');
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const t = setTimeout(r, ms);
+      this.wake = () => {
+        // New data does not cut a back-off short; only stop() does.
+        if (this.stopped) {
+          clearTimeout(t);
+          r();
+        }
+      };
+    });
+  }
+
+  async sendHeartbeat(): Promise<void> {
+    const s = this.opts.spool.stats;
+    const hb: Heartbeat = { ...this.opts.heartbeat(), spool_depth: s.depth, spool_dropped: s.dropped, recorded: s.recorded };
+    const res = await httpsRequest(this.opts.collector, {
+      method: 'POST',
+      path: PATHS.heartbeat,
+      agent: this.agent,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(hb)),
+    });
+    if (res.status !== 200) throw new Error(`heartbeat answered ${res.status}`);
+  }
+
+  /** Ships each quarantined file the collector does not have yet, once. */
+  private async shipFiles(): Promise<void> {
+    const dir = this.opts.filesDir;
+    if (!dir || this.shippingFiles || this.stopped || !existsSync(dir)) return;
+    this.shippingFiles = true;
+    try {
+      for (const name of readdirSync(dir)) {
+        if (!SHA256_RE.test(name) || this.shipped.has(name)) continue;
+        const path = PATHS.files + name;
+        const head = await httpsRequest(this.opts.collector, { method: 'HEAD', path, agent: this.agent });
+        if (head.status === 404) {
+          const data = readFileSync(join(dir, name));
+          if (createHash('sha256').update(data).digest('hex') !== name) continue; // cut by the quarantine's size limit: its name is of the kept part
+          const put = await httpsRequest(this.opts.collector, { method: 'PUT', path, agent: this.agent, headers: { 'content-encoding': 'gzip' }, body: gzipSync(data) });
+          if (put.status !== 200 && put.status !== 201) throw new Error(`file upload answered ${put.status}`);
+          this.stats.files++;
+        } else if (head.status !== 200) throw new Error(`file check answered ${head.status}`);
+        this.shipped.add(name);
+        if (this.opts.shippedFilesPath) {
+          writeFileSync(`${this.opts.shippedFilesPath}.tmp`, `${[...this.shipped].join('\n')}\n`);
+          renameSync(`${this.opts.shippedFilesPath}.tmp`, this.opts.shippedFilesPath);
+        }
+      }
+    } catch (err) {
+      this.opts.log.debug({ err }, 'shipping files failed; retried later');
+    } finally {
+      this.shippingFiles = false;
+    }
+  }
+
+  /** Waits until the spool is empty (everything confirmed) or TIMEOUT_MS passes; true if empty. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      this.opts.spool.sync();
+      if (this.opts.spool.stats.depth === 0) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.opts.spool.stats.depth === 0;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.hbTimer);
+    clearInterval(this.fileTimer);
+    this.wake?.();
+    await this.loop;
+    this.agent.destroy();
+  }
+}
