@@ -94,6 +94,7 @@ export async function runSensor(args: string[]): Promise<number> {
       announceDrop(dropped);
     },
   });
+  const recovered = spool.stats.depth;
   const { startServices } = await import('./app.js');
   const running = await startServices(config, spool, log);
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex');
@@ -111,7 +112,7 @@ export async function runSensor(args: string[]): Promise<number> {
   shipper.start();
   const out = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'}), shipping to ${url.origin}`];
   for (const s of running.services) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`);
-  out.push(`  spool    ${sh.spool_dir} (${spool.stats.depth} events waiting${spool.stats.recoveredTorn ? `, ${spool.stats.recoveredTorn} torn record(s) cut` : ''})`);
+  out.push(`  spool    ${sh.spool_dir} (${recovered} events from earlier runs waiting${spool.stats.recoveredTorn ? `, ${spool.stats.recoveredTorn} torn record(s) cut` : ''})`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);
   const sig = await waitForSignal();

@@ -110,7 +110,8 @@ export async function sensorSetup(
   const configPath = writeConfig(dir, {
     sensor: name,
     shipper: { collector: collectorUrl, heartbeat_s: 0.5, max_backoff_s: 1, ...opts.shipper },
-    services: opts.services ?? { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
+    // max_auth_tries high: hydra re-sends the password in flight when a connection is cut after 6, so its list and ours would differ.
+    services: opts.services ?? { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0, max_auth_tries: 1000 } },
   });
   if (token !== undefined) {
     const r = await runCli(['sensor', 'enroll', token, '--config', configPath]);
