@@ -19,7 +19,7 @@ export interface SpoolOptions {
   segmentEvents: number;
   /** Group commit: the longest an event waits to be written and fdatasync'd. */
   syncIntervalMs: number;
-  /** Told once per drop episode (the first drop after a time without), with what was dropped so far. */
+  /** Told at the first drop and then at most once per DROP_ALERT_INTERVAL_MS, with what was dropped so far. */
   onDrop?: (info: { policy: DropPolicy; dropped: number }) => void;
 }
 
@@ -40,6 +40,9 @@ interface Segment {
   events: number;
   bytes: number;
 }
+
+/** Shortest time between two drop alerts while the spool stays full (the count goes on meanwhile). */
+export const DROP_ALERT_INTERVAL_MS = 60_000;
 
 const SEGMENT_RE = /^seg-(\d{16})\.log$/;
 const segName = (seq: number): string => `seg-${String(seq).padStart(16, '0')}.log`;
@@ -73,7 +76,7 @@ export class Spool extends EventEmitter implements EventSink {
   private pending: string[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
-  private dropping = false;
+  private lastDropAlert = Number.NEGATIVE_INFINITY;
   private closed = false;
 
   constructor(readonly opts: SpoolOptions) {
@@ -135,10 +138,7 @@ export class Spool extends EventEmitter implements EventSink {
   /** Frees space for SIZE more bytes by the drop policy; false when the new event itself is dropped. */
   private makeRoom(size: number): boolean {
     const over = (): boolean => this.stats.bytes + this.pendingBytes + size > this.opts.maxBytes;
-    if (!over()) {
-      this.dropping = false;
-      return true;
-    }
+    if (!over()) return true;
     if (this.opts.dropPolicy === 'oldest') {
       while (over() && this.sealed.length > 0) {
         const s = this.sealed.shift()!;
@@ -155,8 +155,9 @@ export class Spool extends EventEmitter implements EventSink {
 
   private noteDrop(n: number): void {
     this.stats.dropped += n;
-    if (!this.dropping) {
-      this.dropping = true;
+    const now = Date.now();
+    if (now - this.lastDropAlert >= DROP_ALERT_INTERVAL_MS) {
+      this.lastDropAlert = now;
       this.opts.onDrop?.({ policy: this.opts.dropPolicy, dropped: this.stats.dropped });
     }
   }
