@@ -104,6 +104,7 @@ export async function runSensor(args: string[]): Promise<number> {
     spool,
     log: log.child({ part: 'shipper' }),
     maxBackoffMs: sh.max_backoff_s * 1000,
+    parallel: sh.parallel_batches,
     heartbeatMs: sh.heartbeat_s * 1000,
     heartbeat: () => ({ version: apiaryVersion(), config_hash: configHash, services: running.services.map((s) => s.name) }),
     filesDir: join(config.data_dir, 'quarantine'),

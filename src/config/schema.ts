@@ -477,6 +477,8 @@ export const shipperSchema = z
     drop_policy: z.enum(['oldest', 'newest']).default('oldest'),
     /** Events per shipped batch at most. */
     batch_events: z.number().int().min(1).max(50_000).default(5000),
+    /** Batches in flight at once; the collector commits them in parallel. */
+    parallel_batches: z.number().int().min(1).max(16).default(2),
     /** Longest wait (ms) before a recorded event is fsync'd and counted (group commit). */
     sync_interval_ms: z.number().int().min(1).max(10_000).default(20),
     /** Seconds between heartbeats. */

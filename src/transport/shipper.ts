@@ -23,6 +23,8 @@ export interface ShipperOptions {
   log: Logger;
   maxBackoffMs: number;
   heartbeatMs: number;
+  /** Batches in flight at once (the collector commits them in parallel). */
+  parallel?: number;
   heartbeat: () => Omit<Heartbeat, 'spool_depth' | 'spool_dropped' | 'recorded'>;
   /** A content-addressed directory (DATA_DIR/quarantine) whose files are shipped once each. */
   filesDir?: string;
@@ -46,8 +48,9 @@ export class Shipper {
   private readonly agent: Agent;
   private stopped = false;
   private backoff = 0;
-  private wake: (() => void) | undefined;
+  private readonly wakers = new Set<() => void>();
   private loop: Promise<void> | undefined;
+  private readonly inFlight = new Set<number>();
   private hbTimer: NodeJS.Timeout | undefined;
   private fileTimer: NodeJS.Timeout | undefined;
   private readonly shipped = new Set<string>();
@@ -68,9 +71,12 @@ export class Shipper {
   }
 
   start(): void {
-    const onData = (): void => this.wake?.();
+    const onData = (): void => this.wakeAll();
     this.opts.spool.on('data', onData);
-    this.loop = this.run().finally(() => this.opts.spool.off('data', onData));
+    const workers = Array.from({ length: Math.max(1, this.opts.parallel ?? 2) }, () => this.run());
+    this.loop = Promise.all(workers).then(() => {
+      this.opts.spool.off('data', onData);
+    });
     const beat = (): void => {
       this.sendHeartbeat().catch((err: unknown) => this.opts.log.debug({ err }, 'heartbeat failed'));
     };
@@ -82,16 +88,24 @@ export class Shipper {
     }
   }
 
+  private wakeAll(): void {
+    for (const w of [...this.wakers]) w();
+  }
+
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const batch = this.opts.spool.next();
+      const batch = this.opts.spool.next(this.inFlight);
       if (!batch) {
         await new Promise<void>((r) => {
-          this.wake = r;
+          const w = (): void => {
+            this.wakers.delete(w);
+            r();
+          };
+          this.wakers.add(w);
         });
-        this.wake = undefined;
         continue;
       }
+      this.inFlight.add(batch.seq);
       try {
         const res = await httpsRequest(this.opts.collector, {
           method: 'POST',
@@ -112,20 +126,26 @@ export class Shipper {
         const delay = this.backoff * (0.5 + Math.random() / 2);
         this.opts.log.warn({ err: (err as Error).message, retry_ms: Math.round(delay), depth: this.opts.spool.stats.depth }, 'shipping a batch failed; it stays in the spool and is retried');
         await this.sleep(delay);
+      } finally {
+        this.inFlight.delete(batch.seq);
       }
     }
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((r) => {
-      const t = setTimeout(r, ms);
-      this.wake = () => {
+      const w = (): void => {
         // New data does not cut a back-off short; only stop() does.
-        if (this.stopped) {
-          clearTimeout(t);
-          r();
-        }
+        if (!this.stopped) return;
+        clearTimeout(t);
+        this.wakers.delete(w);
+        r();
       };
+      const t = setTimeout(() => {
+        this.wakers.delete(w);
+        r();
+      }, ms);
+      this.wakers.add(w);
     });
   }
 
@@ -187,7 +207,7 @@ export class Shipper {
     this.stopped = true;
     clearInterval(this.hbTimer);
     clearInterval(this.fileTimer);
-    this.wake?.();
+    this.wakeAll();
     await this.loop;
     this.agent.destroy();
   }

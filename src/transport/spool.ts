@@ -4,6 +4,7 @@
 // the next start. Past the size cap the drop policy decides what goes, counted and alerted, never silently.
 import { EventEmitter } from 'node:events';
 import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { unlink } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ApiaryEvent } from '../events/catalogue.js';
@@ -194,11 +195,17 @@ export class Spool extends EventEmitter implements EventSink {
     this.openActive(this.active.seq + 1);
   }
 
-  /** The oldest unconfirmed segment (sealing the active one if nothing else waits), or undefined when empty. */
-  next(): { seq: number; events: number; records: string[] } | undefined {
+  /**
+   * The oldest unconfirmed segment not in BUSY (segments being shipped now), sealing the active one
+   * when no other waits; undefined when there is nothing to ship.
+   */
+  next(busy: ReadonlySet<number> = new Set()): { seq: number; events: number; records: string[] } | undefined {
     this.sync();
-    if (this.sealed.length === 0) this.seal();
-    const s = this.sealed[0];
+    let s = this.sealed.find((x) => !busy.has(x.seq));
+    if (!s && this.active.events > 0) {
+      this.seal();
+      s = this.sealed[this.sealed.length - 1];
+    }
     if (!s) return undefined;
     const { records } = decodeSegment(readFileSync(join(this.opts.dir, segName(s.seq))));
     return { seq: s.seq, events: s.events, records };
@@ -209,7 +216,9 @@ export class Spool extends EventEmitter implements EventSink {
     const i = this.sealed.findIndex((s) => s.seq === seq);
     if (i < 0) return; // dropped by the size cap meanwhile
     const [s] = this.sealed.splice(i, 1);
-    unlinkSync(join(this.opts.dir, segName(seq)));
+    // Off the event loop: unlinking a large file takes milliseconds. Should the process die before it
+    // is gone, the segment is shipped again at the next start and the collector skips its events.
+    unlink(join(this.opts.dir, segName(seq)), () => {});
     this.stats.depth -= s!.events;
     this.stats.bytes -= s!.bytes;
   }

@@ -6,7 +6,7 @@ import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { decodeSegment, readSpool, Spool, type SpoolOptions } from '../../src/transport/spool.js';
-import { tempDir } from '../helpers/apiary-process.js';
+import { tempDir, waitFor } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
 
 const ev = (i: number) => makeEvent({ type: 'connection.open', time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), src: '198.51.100.1', payload: { transport: 'tcp' } });
@@ -35,7 +35,7 @@ test('events count as recorded only once synced; segments ship oldest first and 
   assert.equal(s.next(), undefined);
   assert.equal(s.stats.depth, 0);
   s.close();
-  assert.deepEqual(readdirSync(dir), []);
+  await waitFor(() => readdirSync(dir).length === 0, 2000);
 });
 
 test('a torn record from a crash mid-write is cut at start-up; whole records before it stay', async () => {
