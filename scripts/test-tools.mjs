@@ -29,6 +29,7 @@ const TOOLS = {
   telnet: 'telnet',
   tmux: 'tmux',
   initdb: 'postgresql', // test/helpers/pg-server.ts starts a throwaway server per test file
+  ip: 'iproute2', // test/helpers/netns.ts builds the honeynet topology test's network
 };
 
 function has(cmd) {

@@ -2,7 +2,15 @@
 // with a token, configs written to temporary directories, ports read from the start-up lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { CLI, runCli, tempDir, writeConfig } from './apiary-process.js';
+
+/** `apiary ARGS`, inside a network namespace when WRAPPER (e.g. ip netns exec NS) is given. */
+export async function runCliIn(wrapper: string[] | undefined, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  if (!wrapper) return runCli(args);
+  return promisify(execFile)(wrapper[0]!, [...wrapper.slice(1), process.execPath, CLI, ...args]);
+}
 
 export async function freePort(): Promise<number> {
   const s = createServer();
@@ -114,7 +122,7 @@ export async function sensorSetup(
     services: opts.services ?? { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0, max_auth_tries: 1000 } },
   });
   if (token !== undefined) {
-    const r = await runCli(['sensor', 'enroll', token, '--config', configPath]);
+    const r = await runCliIn(opts.wrapper, ['sensor', 'enroll', token, '--config', configPath]);
     if (!r.stdout.includes('enrolled')) throw new Error(`enrolment failed: ${r.stdout} ${r.stderr}`);
   }
   return {

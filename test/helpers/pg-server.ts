@@ -26,6 +26,8 @@ async function freePort(): Promise<number> {
 export interface PgServer {
   port: number;
   dataDir: string;
+  /** The directory of its Unix socket: reachable from any network namespace. */
+  socketDir: string;
   /** postgres://postgres@127.0.0.1:PORT/DB */
   url(db?: string): string;
   /** Creates a database and returns its URL. */
@@ -40,6 +42,9 @@ export interface PgServer {
 export interface PgServerOptions {
   /** fsync off makes tests quicker; the bench keeps it on. Default false (durable). */
   fast?: boolean;
+  /** Run the server inside this network namespace, listening on HOST there. */
+  netns?: string;
+  host?: string;
 }
 
 export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServer> {
@@ -53,8 +58,9 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
   const init = spawnSync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], asPg);
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr?.toString()}`);
   const port = await freePort();
+  const host = opts.host ?? '127.0.0.1';
   const settings = [
-    `-c listen_addresses=127.0.0.1`,
+    `-c listen_addresses=${host}`,
     `-p ${port}`,
     `-c unix_socket_directories=${root}`,
     '-c max_connections=60',
@@ -63,7 +69,11 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
   ].join(' ');
   const pidFile = join(dataDir, 'postmaster.pid');
   const start = (): void => {
-    const r = spawnSync(join(bin, 'pg_ctl'), ['-D', dataDir, '-o', settings, '-l', join(root, 'log'), '-w', '-t', '30', 'start'], asPg);
+    const ctl = [join(bin, 'pg_ctl'), '-D', dataDir, '-o', settings, '-l', join(root, 'log'), '-w', '-t', '30', 'start'];
+    // Entering a namespace needs root; the server itself then runs as postgres.
+    const r = opts.netns
+      ? spawnSync('ip', ['netns', 'exec', opts.netns, 'runuser', '-u', 'postgres', '--', ...ctl], { cwd: root, stdio: 'pipe' })
+      : spawnSync(ctl[0]!, ctl.slice(1), asPg);
     if (r.status !== 0) throw new Error(`pg_ctl start failed: ${r.stderr?.toString()} ${existsSync(join(root, 'log')) ? readFileSync(join(root, 'log'), 'utf8') : ''}`);
   };
   const pid = (): number | undefined => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined);
@@ -97,14 +107,15 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
   };
   // A test file that fails half-way still stops its server.
   process.once('exit', destroy);
-  const url = (db = 'postgres'): string => `postgres://postgres@127.0.0.1:${port}/${db}`;
+  const url = (db = 'postgres'): string => `postgres://postgres@${host}:${port}/${db}`;
   return {
     port,
     dataDir,
+    socketDir: root,
     url,
     createDatabase(name: string) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
-      const r = spawnSync(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name], asPg);
+      const r = spawnSync(join(bin, 'createdb'), ['-h', root, '-p', String(port), '-U', 'postgres', name], asPg);
       if (r.status !== 0) throw new Error(`createdb failed: ${r.stderr?.toString()}`);
       return url(name);
     },
