@@ -71,11 +71,10 @@ export class Shipper {
   }
 
   start(): void {
-    const onData = (): void => this.wakeAll();
-    this.opts.spool.on('data', onData);
+    const off = this.opts.spool.onSynced(() => this.wakeAll());
     const workers = Array.from({ length: Math.max(1, this.opts.parallel ?? 2) }, () => this.run());
     this.loop = Promise.all(workers).then(() => {
-      this.opts.spool.off('data', onData);
+      off();
     });
     const beat = (): void => {
       this.sendHeartbeat().catch((err: unknown) => this.opts.log.debug({ err }, 'heartbeat failed'));

@@ -2,7 +2,6 @@
 // counts as recorded (group commit every few milliseconds), and stays until the collector confirms
 // it committed the segment. Records are "CRC32 JSON\n" lines; a torn tail left by a crash is cut at
 // the next start. Past the size cap the drop policy decides what goes, counted and alerted, never silently.
-import { EventEmitter } from 'node:events';
 import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs';
 import { join } from 'node:path';
@@ -68,7 +67,7 @@ function encodeRecord(json: string): string {
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
 }
 
-export class Spool extends EventEmitter implements EventSink {
+export class Spool implements EventSink {
   readonly stats: SpoolStats = { recorded: 0, dropped: 0, depth: 0, bytes: 0, recoveredTorn: 0 };
   /** Sealed segments, oldest first; the active one is written to. */
   private readonly sealed: Segment[] = [];
@@ -80,8 +79,10 @@ export class Spool extends EventEmitter implements EventSink {
   private lastDropAlert = Number.NEGATIVE_INFINITY;
   private closed = false;
 
+  /** Called after each sync that made events durable (the shipper wakes on it). */
+  private readonly synced = new Set<() => void>();
+
   constructor(readonly opts: SpoolOptions) {
-    super();
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     let next = 1;
     for (const name of readdirSync(opts.dir).sort()) {
@@ -181,7 +182,13 @@ export class Spool extends EventEmitter implements EventSink {
     this.stats.depth += n;
     this.stats.bytes += bytes;
     if (this.active.events >= this.opts.segmentEvents) this.seal();
-    this.emit('data');
+    for (const fn of this.synced) fn();
+  }
+
+  /** Subscribes FN to new durable events; returns the unsubscribe function. */
+  onSynced(fn: () => void): () => void {
+    this.synced.add(fn);
+    return () => this.synced.delete(fn);
   }
 
   async flush(): Promise<void> {
