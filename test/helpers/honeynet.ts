@@ -20,6 +20,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** The "N events recorded this run" of a sensor's last line; fails unless everything was shipped. */
+export function recordedThisRun(stdout: string): number {
+  const m = /stopped; (\d+) events recorded this run, all shipped/.exec(stdout);
+  if (!m) throw new Error(`sensor did not ship everything at stop:\n${stdout}`);
+  return Number(m[1]);
+}
+
 export interface Child {
   proc: ChildProcess;
   ports: Record<string, number>;

@@ -3,9 +3,10 @@
 // Debian's `postgresql` package (scripts/test-tools.mjs installs it); no cluster of the machine is used.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import { freePort } from './honeynet.js';
 
 /** The newest installed server's bin directory (/usr/lib/postgresql/N/bin). */
 export function pgBinDir(): string {
@@ -15,12 +16,15 @@ export function pgBinDir(): string {
   return join(root, versions[0]!, 'bin');
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
+/** One query on a new connection to URL (tests read what the collector stored). */
+export async function pgQuery<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
 }
 
 export interface PgServer {

@@ -8,15 +8,14 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import pg from 'pg';
 import { CertificateAuthority, newKeyPair } from '../../src/transport/pki.js';
 import { readSpool } from '../../src/transport/spool.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { runCli, tempDir, waitFor } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
-import { collectorSetup, sensorSetup, type Child } from '../helpers/honeynet.js';
+import { collectorSetup, recordedThisRun, sensorSetup, type Child } from '../helpers/honeynet.js';
 import { startHydra } from '../helpers/hydra-attack.js';
-import { startPgServer, type PgServer } from '../helpers/pg-server.js';
+import { pgQuery, startPgServer, type PgServer } from '../helpers/pg-server.js';
 
 let server: PgServer;
 let dbs = 0;
@@ -36,33 +35,18 @@ async function track(p: Promise<Child>): Promise<Child> {
   return c;
 }
 
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 async function counts(url: string, sensor: string): Promise<{ total: number; distinct: number }> {
-  const [r] = await sql<{ total: string; distinct: string }>(url, 'SELECT count(*) AS total, count(DISTINCT id) AS distinct FROM events WHERE sensor = $1', [sensor]);
+  const [r] = await pgQuery<{ total: string; distinct: string }>(url, 'SELECT count(*) AS total, count(DISTINCT id) AS distinct FROM events WHERE sensor = $1', [sensor]);
   return { total: Number(r!.total), distinct: Number(r!.distinct) };
 }
 
 async function storedPasswords(url: string, sensor: string): Promise<string[]> {
-  const rows = await sql<{ payload: string }>(url, "SELECT payload FROM events WHERE sensor = $1 AND type = 'auth.attempt'", [sensor]);
+  const rows = await pgQuery<{ payload: string }>(url, "SELECT payload FROM events WHERE sensor = $1 AND type = 'auth.attempt'", [sensor]);
   // hydra's attempts are password logins; OpenSSH-style keyboard-interactive rounds are recorded apart.
   return rows.map((r) => JSON.parse(r.payload) as { password: string; method: string }).filter((p) => p.method === 'password').map((p) => p.password).sort();
 }
 
-/** The "N events recorded this run" of a sensor's last line. */
-function recordedThisRun(out: string): number {
-  const m = /stopped; (\d+) events recorded this run, all shipped/.exec(out);
-  assert.ok(m, `sensor did not ship everything at stop:\n${out}`);
-  return Number(m[1]);
-}
 
 function newDb(): string {
   return server.createDatabase(`hn${dbs++}`);
@@ -210,7 +194,7 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     const recorded = recordedThisRun(sensor.stdout());
     const n = await counts(url, 'dmz-1');
     assert.deepEqual(n, { total: spooled.length + recorded, distinct: spooled.length + recorded });
-    const ids = new Set((await sql<{ id: string }>(url, 'SELECT id FROM events')).map((r) => r.id));
+    const ids = new Set((await pgQuery<{ id: string }>(url, 'SELECT id FROM events')).map((r) => r.id));
     assert.ok(spooled.every((id) => ids.has(id)), 'every event spooled before the kill is stored');
     await collector.stop();
   });
@@ -226,11 +210,11 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     const { cpSync } = await import('node:fs');
     cpSync(join(a.dir, 'data', 'ca'), join(b.dir, 'data', 'ca'), { recursive: true });
     const collectorB = await track(b.start());
-    await waitFor(async () => (await sql(url, "SELECT 1 FROM tracker_state WHERE key = 'heartbeat:dmz-1'")).length === 1, 10_000);
+    await waitFor(async () => (await pgQuery(url, "SELECT 1 FROM tracker_state WHERE key = 'heartbeat:dmz-1'")).length === 1, 10_000);
     await sensor.kill9();
-    await waitFor(async () => (await sql(url, "SELECT 1 FROM events WHERE type = 'sensor.silent'")).length > 0, 15_000);
+    await waitFor(async () => (await pgQuery(url, "SELECT 1 FROM events WHERE type = 'sensor.silent'")).length > 0, 15_000);
     await new Promise((r) => setTimeout(r, 2500));
-    const silent = await sql<{ sensor: string; payload: string }>(url, "SELECT sensor, payload FROM events WHERE type = 'sensor.silent'");
+    const silent = await pgQuery<{ sensor: string; payload: string }>(url, "SELECT sensor, payload FROM events WHERE type = 'sensor.silent'");
     assert.equal(silent.length, 1);
     assert.equal(silent[0]!.sensor, 'dmz-1');
     assert.match(collectorA.stderr() + collectorB.stderr(), /ALERT sensor dmz-1 is silent/);

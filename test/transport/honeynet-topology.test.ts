@@ -7,11 +7,10 @@
 // each sensor recorded is in PostgreSQL exactly once, and internal and external sources are told apart.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
-import { collectorSetup, sensorSetup, type Child } from '../helpers/honeynet.js';
+import { collectorSetup, recordedThisRun, sensorSetup, type Child } from '../helpers/honeynet.js';
 import { startHydra } from '../helpers/hydra-attack.js';
 import { Topology } from '../helpers/netns.js';
-import { startPgServer, type PgServer } from '../helpers/pg-server.js';
+import { pgQuery, startPgServer, type PgServer } from '../helpers/pg-server.js';
 import { run, SSH_OPTS } from '../helpers/ssh-tools.js';
 import { waitFor } from '../helpers/apiary-process.js';
 import { readSpool } from '../../src/transport/spool.js';
@@ -26,21 +25,6 @@ after(async () => {
   topo?.destroy();
 });
 
-async function query<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
-function recorded(out: string): number {
-  const m = /stopped; (\d+) events recorded this run, all shipped/.exec(out);
-  assert.ok(m, `sensor did not ship everything at stop:\n${out}`);
-  return Number(m[1]);
-}
 
 test('outside and inside attackers against a DMZ and a LAN sensor: every event in PostgreSQL once, sources classified, through a cut link', async () => {
   topo = new Topology();
@@ -69,8 +53,8 @@ test('outside and inside attackers against a DMZ and a LAN sensor: every event i
   const outsideHydra = startHydra(dmzSetup.dir, dmz.ip, 2222, 150, 4, topo.exec('out'));
   const insideHydra = startHydra(lanSetup.dir, lan.ip, 2222, 100, 4, topo.exec('lanatk'));
   const nmap = run(topo.exec('lanatk')[0]!, [...topo.exec('lanatk').slice(1), 'nmap', '-Pn', '-sT', '-n', '-p', '2220-2224', dmz.ip, lan.ip], { timeoutMs: 60_000 });
-  await waitFor(async () => Number((await query<{ n: string }>(url, 'SELECT count(*) AS n FROM events'))[0]!.n) > 20, 20_000);
-  const stored = async (): Promise<number> => Number((await query<{ n: string }>(url, 'SELECT count(*) AS n FROM events'))[0]!.n);
+  const stored = async (): Promise<number> => Number((await pgQuery<{ n: string }>(url, 'SELECT count(*) AS n FROM events'))[0]!.n);
+  await waitFor(async () => (await stored()) > 20, 20_000);
   topo.setLink('core', false);
   await new Promise((r) => setTimeout(r, 1000));
   const cutEarly = await stored();
@@ -90,10 +74,10 @@ test('outside and inside attackers against a DMZ and a LAN sensor: every event i
 
   await dmzSensor.stop();
   await lanSensor.stop();
-  const perSensor = await query<{ sensor: string; total: string; distinct: string }>(url, 'SELECT sensor, count(*) AS total, count(DISTINCT id) AS distinct FROM events GROUP BY sensor ORDER BY sensor');
+  const perSensor = await pgQuery<{ sensor: string; total: string; distinct: string }>(url, 'SELECT sensor, count(*) AS total, count(DISTINCT id) AS distinct FROM events GROUP BY sensor ORDER BY sensor');
   const want = [
-    { sensor: 'dmz-1', total: String(recorded(dmzSensor.stdout())), distinct: String(recorded(dmzSensor.stdout())) },
-    { sensor: 'lan-1', total: String(recorded(lanSensor.stdout())), distinct: String(recorded(lanSensor.stdout())) },
+    { sensor: 'dmz-1', total: String(recordedThisRun(dmzSensor.stdout())), distinct: String(recordedThisRun(dmzSensor.stdout())) },
+    { sensor: 'lan-1', total: String(recordedThisRun(lanSensor.stdout())), distinct: String(recordedThisRun(lanSensor.stdout())) },
   ];
   assert.deepEqual(perSensor, want, 'every recorded event once, none lost to the cut link');
   assert.ok(duringCut < Number(want[0]!.total) + Number(want[1]!.total), 'events recorded during the cut arrived after it');
@@ -102,11 +86,11 @@ test('outside and inside attackers against a DMZ and a LAN sensor: every event i
 
   // Who attacked whom, as the sensors saw it across the router: no NAT, real source addresses.
   // (0.0.0.0: a connection nmap reset before Node read its peer address; the sensor runtime records it so.)
-  const sources = await query<{ sensor: string; src_ip: string }>(url, "SELECT DISTINCT sensor, src_ip FROM events WHERE type = 'connection.open' AND src_ip <> '0.0.0.0' ORDER BY sensor, src_ip");
+  const sources = await pgQuery<{ sensor: string; src_ip: string }>(url, "SELECT DISTINCT sensor, src_ip FROM events WHERE type = 'connection.open' AND src_ip <> '0.0.0.0' ORDER BY sensor, src_ip");
   assert.deepEqual(sources.map((r) => `${r.sensor} ${r.src_ip}`), ['dmz-1 10.77.2.2', 'dmz-1 81.2.69.2', 'lan-1 10.77.2.2']);
-  const passwords = await query<{ sensor: string; n: string }>(url, "SELECT sensor, count(*) AS n FROM events WHERE type = 'auth.attempt' AND payload LIKE '%\"guess-%' GROUP BY sensor ORDER BY sensor");
+  const passwords = await pgQuery<{ sensor: string; n: string }>(url, "SELECT sensor, count(*) AS n FROM events WHERE type = 'auth.attempt' AND payload LIKE '%\"guess-%' GROUP BY sensor ORDER BY sensor");
   assert.deepEqual(passwords.map((r) => [r.sensor, Number(r.n)]), [['dmz-1', outTried.length], ['lan-1', inTried.length]]);
-  await waitFor(async () => (await query(url, 'SELECT 1 FROM ip_enrichment')).length >= 2, 10_000);
-  const scopes = await query<{ ip: string; scope: string }>(url, "SELECT ip, scope FROM ip_enrichment WHERE ip IN ('10.77.2.2', '81.2.69.2') ORDER BY ip");
+  await waitFor(async () => (await pgQuery(url, 'SELECT 1 FROM ip_enrichment')).length >= 2, 10_000);
+  const scopes = await pgQuery<{ ip: string; scope: string }>(url, "SELECT ip, scope FROM ip_enrichment WHERE ip IN ('10.77.2.2', '81.2.69.2') ORDER BY ip");
   assert.deepEqual(scopes.map((r) => [r.ip, r.scope]), [['10.77.2.2', 'internal'], ['81.2.69.2', 'external']]);
 });
