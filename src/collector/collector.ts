@@ -98,6 +98,9 @@ export class Collector implements EventSink {
     const stored = await this.store.insertBatch(batch);
     this.stats.stored += stored;
     this.stats.duplicates += batch.length - stored;
+    // A batch is stored in one statement or transaction, so a redelivered one is wholly a duplicate:
+    // outputs and listeners see it once.
+    if (stored === 0) return 0;
     await this.enrich(batch);
     this.publish(batch);
     return stored;

@@ -498,8 +498,8 @@ export const collectorSchema = z
     server_names: z.array(z.string().min(1).max(253)).default(['127.0.0.1']),
     /** A sensor with no heartbeat for this long raises a sensor.silent alert. */
     silent_after_s: z.number().min(1).max(86_400).default(120),
-    /** Largest compressed batch accepted. */
-    max_batch_bytes: byteSize(32 * 1024 ** 2),
+    /** Largest compressed batch accepted (it may inflate to 8 times this). */
+    max_batch_bytes: byteSize(8 * 1024 ** 2),
     /** How long an enrolment token stays valid. */
     token_ttl_s: z.number().int().min(60).max(30 * 86_400).default(86_400),
   })

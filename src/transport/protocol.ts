@@ -16,7 +16,7 @@ export const MAX_JSON_BYTES = 64 * 1024;
 /** Largest answer the shipper reads. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 /** A batch decompresses to at most this many times its compressed size limit (bounds a gzip bomb). */
-export const MAX_INFLATE_RATIO = 16;
+export const MAX_INFLATE_RATIO = 8;
 /** Longest a request may take before it is abandoned and retried. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 

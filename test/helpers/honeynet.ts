@@ -93,6 +93,7 @@ export async function collectorSetup(opts: { pgUrl?: string; host?: string; sile
     sensor: 'collector',
     networks: { internal: ['10.77.0.0/16'] },
     collector: { listen: `${host}:${port}`, server_names: [host], silent_after_s: opts.silentAfterS ?? 120 },
+    outputs: { jsonl: { path: `${dir}/events.jsonl` } },
     ...(opts.pgUrl ? { store: { kind: 'postgres', postgres: { url: opts.pgUrl, pool_size: 4 } } } : {}),
   });
   return {

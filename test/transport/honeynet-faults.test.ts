@@ -119,6 +119,9 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     const second = await postBatch(c.port, creds.ca, creds, mine);
     assert.deepEqual(JSON.parse(second.body), { received: 25, stored: 0, duplicates: 25, invalid: 0 });
     assert.deepEqual(await counts(url, 'dmz-1'), { total: 25, distinct: 25 });
+    await waitFor(() => existsSync(join(c.dir, 'events.jsonl')) && readFileSync(join(c.dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).length >= 25, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(readFileSync(join(c.dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).length, 25, 'outputs see a redelivered batch once');
 
     const revoked = await runCli(['collector', 'revoke', 'dmz-1', '--config', c.configPath]);
     assert.match(revoked.stdout, /revoked/);
