@@ -1,13 +1,14 @@
 // `apiary sensor` and `apiary collector`: the honeynet's two halves, enrolment and revocation.
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import { configSchema, type Config } from '../config/schema.js';
+import { parseConfigText } from '../config/load.js';
 import { ApiaryError } from '../errors/errors.js';
 import { createSessionEmitter } from '../events/emitter.js';
 import { createLogger } from '../log/logger.js';
@@ -55,6 +56,21 @@ function hookProcessErrors(log: Logger): void {
 
 // ---------------------------------------------------------------- sensor
 
+/** Service settings for one sensor, set on the collector side: a version (any change applies) and the services block. */
+export interface CentralSettings {
+  version: string;
+  services: Config['services'];
+}
+
+/** Validates settings as the config file's `services:` block would be; undefined when they do not. */
+export function parseCentralSettings(raw: unknown): CentralSettings | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const { version, services } = raw as { version?: unknown; services?: unknown };
+  if (typeof version !== 'string' || version.length > 64) return undefined;
+  const r = configSchema.shape.services.safeParse(services);
+  return r.success ? { version, services: r.data } : undefined;
+}
+
 export async function runSensor(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { config: { type: 'string', short: 'c' } });
   const { config, file } = loadConfig(values.config);
@@ -96,8 +112,39 @@ export async function runSensor(args: string[]): Promise<number> {
   });
   const recovered = spool.stats.depth;
   const { startServices } = await import('./app.js');
-  const running = await startServices(config, spool, log);
-  const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex');
+  // Service settings set centrally (collector settings / dashboard) replace the file's services: the
+  // last ones applied are kept beside the spool, so a restart starts with them.
+  const appliedPath = join(sh.spool_dir!, 'applied-settings.json');
+  let applied: CentralSettings | undefined = existsSync(appliedPath) ? parseCentralSettings(JSON.parse(readFileSync(appliedPath, 'utf8'))) : undefined;
+  let current: Config = applied ? { ...config, services: applied.services } : config;
+  let running = await startServices(current, spool, log);
+  const hashOf = (c: Config): string => createHash('sha256').update(JSON.stringify(c)).digest('hex');
+  let applying: Promise<void> = Promise.resolve();
+  const applySettings = (raw: unknown): void => {
+    const next = parseCentralSettings(raw);
+    if (!next) {
+      log.error('the collector sent service settings that do not validate; keeping the current ones');
+      return;
+    }
+    if (applied?.version === next.version) return;
+    applying = applying.then(async () => {
+      if (applied?.version === next.version) return;
+      const before = current;
+      await running.close();
+      try {
+        current = { ...config, services: next.services };
+        running = await startServices(current, spool!, log);
+        log.warn({ version: next.version, services: running.services.map((s) => s.name) }, 'service settings from the collector applied');
+      } catch (err) {
+        log.error({ err }, 'the service settings from the collector could not be applied; the previous ones run again');
+        current = before;
+        running = await startServices(current, spool!, log);
+      }
+      applied = next;
+      writeFileSync(`${appliedPath}.tmp`, JSON.stringify(next));
+      renameSync(`${appliedPath}.tmp`, appliedPath);
+    });
+  };
   const shipper = new Shipper({
     collector: url,
     credentials,
@@ -106,7 +153,8 @@ export async function runSensor(args: string[]): Promise<number> {
     maxBackoffMs: sh.max_backoff_s * 1000,
     parallel: sh.parallel_batches,
     heartbeatMs: sh.heartbeat_s * 1000,
-    heartbeat: () => ({ version: apiaryVersion(), config_hash: configHash, services: running.services.map((s) => s.name) }),
+    heartbeat: () => ({ version: apiaryVersion(), config_hash: hashOf(current), services: running.services.map((s) => s.name) }),
+    onSettings: applySettings,
     filesDir: join(config.data_dir, 'quarantine'),
     shippedFilesPath: join(sh.spool_dir!, 'shipped-files'),
   });
@@ -118,6 +166,7 @@ export async function runSensor(args: string[]): Promise<number> {
   process.stdout.write(`${out.join('\n')}\n`);
   const sig = await waitForSignal();
   process.stdout.write(`apiary: ${sig} received, stopping sensors and shipping what is spooled\n`);
+  await applying;
   await running.close();
   spool.sync();
   const empty = await shipper.drained(3000);
@@ -189,7 +238,11 @@ export async function runCollector(args: string[]): Promise<number> {
     return sub === 'enroll' ? enrollToken(config, name) : revokeSensor(config, name);
   }
   if (sub === 'sensors') return listSensors(config, values.json === true);
-  if (sub !== undefined) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary collector [--config FILE] | enroll NAME | revoke NAME | sensors [--json]');
+  if (sub === 'settings') {
+    if (positionals.length !== 3 || !SENSOR_NAME_RE.test(positionals[1]!)) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary collector settings NAME FILE|--clear [--config FILE]');
+    return setSensorSettings(config, positionals[1]!, positionals[2]!);
+  }
+  if (sub !== undefined) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary collector [--config FILE] | enroll NAME | revoke NAME | sensors [--json] | settings NAME FILE');
   const log = createLogger(config.log.level);
   hookProcessErrors(log);
   const ca = await CertificateAuthority.loadOrCreate(config.collector.ca_dir!);
@@ -269,6 +322,36 @@ async function revokeSensor(config: Config, name: string): Promise<number> {
     const rec = JSON.parse(raw) as { revoked: boolean };
     await store.setState(sensorKey(name), JSON.stringify({ ...rec, revoked: true, revoked_at: new Date().toISOString() }));
     process.stdout.write(`apiary: sensor ${name} revoked; its certificate is refused from now on (enrol it again to re-admit it)\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Stores the services block of FILE (YAML, `services:` as in a config) as sensor NAME's settings; it applies them at its next heartbeat. */
+async function setSensorSettings(config: Config, name: string, file: string): Promise<number> {
+  const { settingsKey } = await import('../collector/remote-ingest.js');
+  const store = await openStore(config);
+  try {
+    if (file === '--clear') {
+      await store.swapState(settingsKey(name), await store.getState(settingsKey(name)), undefined);
+      process.stdout.write(`apiary: central settings for ${name} removed (it keeps the last applied ones until restarted without them)\n`);
+      return 0;
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ApiaryError('APIARY_CONFIG_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
+    }
+    const input = parseConfigText(text, file) as { services?: unknown };
+    const settings = parseCentralSettings({ version: new Date().toISOString(), services: input.services ?? {} });
+    if (!settings) {
+      const r = configSchema.shape.services.safeParse(input.services ?? {});
+      throw new ApiaryError('APIARY_CONFIG_INVALID', `${file}: services: ${r.success ? 'invalid' : r.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    await store.setState(settingsKey(name), JSON.stringify({ version: settings.version, services: input.services ?? {} }));
+    process.stdout.write(`apiary: settings ${settings.version} for sensor ${name} stored; it applies them at its next heartbeat\n`);
     return 0;
   } finally {
     await store.close();

@@ -33,8 +33,9 @@ commands:
   sensor enroll TOKEN [--config FILE]
                                    exchange a one-time token for this sensor's client certificate
   collector [--config FILE]        receive events from enrolled sensors over mutual TLS into the store
-  collector enroll NAME | revoke NAME | sensors [--json]
-                                   print a one-time enrolment token; revoke a sensor; list sensors and heartbeats
+  collector enroll NAME | revoke NAME | sensors [--json] | settings NAME FILE|--clear
+                                   print a one-time enrolment token; revoke a sensor; list sensors and heartbeats;
+                                   set a sensor's services centrally (FILE has a services: block)
   config check FILE                validate a configuration file
   help                             this text`;
 

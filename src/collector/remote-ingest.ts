@@ -40,6 +40,8 @@ export interface EnrolmentRecord {
 
 export const sensorKey = (name: string): string => `sensor:${name}`;
 export const heartbeatKey = (name: string): string => `heartbeat:${name}`;
+/** Service settings an operator (CLI or dashboard) set for a sensor: JSON { version, services }. */
+export const settingsKey = (name: string): string => `settings:${name}`;
 const silentKey = (name: string): string => `silent:${name}`;
 
 export interface RemoteIngestOptions {
@@ -238,8 +240,10 @@ export class RemoteIngest {
       recorded: num(hb.recorded),
     };
     await this.opts.store.setState(heartbeatKey(sensor), JSON.stringify(stored));
+    // The answer carries the service settings set centrally for this sensor, if any: the sensor applies them.
+    const settings = await this.opts.store.getState(settingsKey(sensor));
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{}');
+    res.end(settings ? `{"settings":${settings}}` : '{}');
   }
 
   private async handleFile(sha: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

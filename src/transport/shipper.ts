@@ -30,6 +30,8 @@ export interface ShipperOptions {
   filesDir?: string;
   /** Where the names of files already shipped are kept. */
   shippedFilesPath?: string;
+  /** Receives the service settings the collector holds for this sensor (from each heartbeat's answer). */
+  onSettings?: (settings: unknown) => void;
 }
 
 export interface ShipperStats {
@@ -161,6 +163,8 @@ export class Shipper {
       body: Buffer.from(JSON.stringify(hb)),
     });
     if (res.status !== 200) throw new Error(`heartbeat answered ${res.status}`);
+    const answer = JSON.parse(res.body.toString('utf8')) as { settings?: unknown };
+    if (answer.settings !== undefined) this.opts.onSettings?.(answer.settings);
   }
 
   /** Ships each quarantined file the collector does not have yet, once. */

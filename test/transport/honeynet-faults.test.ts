@@ -9,12 +9,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { connect } from 'node:net';
+import { stringify } from 'yaml';
 import { CertificateAuthority, newKeyPair } from '../../src/transport/pki.js';
 import { readSpool } from '../../src/transport/spool.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { runCli, tempDir, waitFor } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
-import { collectorSetup, recordedThisRun, sensorSetup, type Child } from '../helpers/honeynet.js';
+import { collectorSetup, freePort, recordedThisRun, sensorSetup, type Child } from '../helpers/honeynet.js';
 import { startHydra } from '../helpers/hydra-attack.js';
 import { pgQuery, startPgServer, type PgServer } from '../helpers/pg-server.js';
 
@@ -231,6 +233,42 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     await sensor.stop();
     assert.deepEqual(readdirSync(join(c.dir, 'data', 'quarantine')).filter((n) => !n.startsWith('.')), [sha]);
     assert.deepEqual(readFileSync(join(dmz.spoolDir, 'shipped-files'), 'utf8').trim().split('\n'), [sha], 'remembered, so not offered again');
+    await collector.stop();
+  });
+
+  test('service settings set on the collector reach the sensor at its next heartbeat, and survive its restart', async () => {
+    const url = newDb();
+    const c = await collectorSetup({ pgUrl: url });
+    const collector = await track(c.start());
+    const dmz = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, await c.token('dmz-1'));
+    let sensor = await track(dmz.start());
+    const telnetPort = await freePort();
+    const settingsFile = join(c.dir, 'dmz-1-services.yaml');
+    writeFileSync(settingsFile, stringify({ services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 }, telnet: { listen: [`127.0.0.1:${telnetPort}`], failure_delay_ms: 0 } } }));
+    const set = await runCli(['collector', 'settings', 'dmz-1', settingsFile, '--config', c.configPath]);
+    assert.match(set.stdout, /stored; it applies them at its next heartbeat/);
+    const heartbeat = async () => (JSON.parse((await runCli(['collector', 'sensors', '--json', '--config', c.configPath])).stdout.trim()) as { heartbeat: { services: string[]; config_hash: string } }).heartbeat;
+    const firstHash = (await heartbeat()).config_hash;
+    await waitFor(async () => (await heartbeat()).services.includes('telnet'), 15_000, 200);
+    assert.notEqual((await heartbeat()).config_hash, firstHash);
+    // The new service records under this sensor's name.
+    const banner = await new Promise<string>((resolve, reject) => {
+      const sock = connect(telnetPort, '127.0.0.1');
+      let got = '';
+      sock.on('data', (d) => {
+        got += d.toString('latin1');
+        if (/login:/i.test(got)) sock.end();
+      });
+      sock.on('close', () => resolve(got));
+      sock.on('error', reject);
+      sock.setTimeout(10_000, () => sock.destroy());
+    });
+    assert.match(banner, /login:/i);
+    await waitFor(async () => (await pgQuery(url, "SELECT 1 FROM events WHERE sensor = 'dmz-1' AND protocol = 'telnet' AND type = 'connection.open'")).length === 1, 10_000);
+    await sensor.stop();
+    sensor = await track(dmz.start());
+    assert.match(sensor.stdout(), new RegExp(`telnet\\s+listening on 127\\.0\\.0\\.1:${telnetPort}`), 'applied settings are kept across a restart');
+    await sensor.stop();
     await collector.stop();
   });
 
