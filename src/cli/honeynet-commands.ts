@@ -106,7 +106,7 @@ export async function runSensor(args: string[]): Promise<number> {
     segmentEvents: sh.batch_events,
     syncIntervalMs: sh.sync_interval_ms,
     onDrop: ({ dropped }) => {
-      log.error({ alert: 'spool.full', dropped, policy: sh.drop_policy }, `ALERT APIARY_SPOOL_FULL: the spool reached ${sh.spool_max_bytes} bytes; dropping ${sh.drop_policy === 'oldest' ? 'the oldest unshipped batches' : 'new events'}`);
+      log.error({ alert: 'spool.full', dropped, policy: sh.drop_policy }, `ALERT spool full: the spool reached ${sh.spool_max_bytes} bytes; dropping ${sh.drop_policy === 'oldest' ? 'the oldest unshipped batches' : 'new events'}`);
       announceDrop(dropped);
     },
   });
@@ -172,7 +172,8 @@ export async function runSensor(args: string[]): Promise<number> {
   const empty = await shipper.drained(3000);
   await shipper.stop();
   spool.close();
-  process.stdout.write(`apiary: stopped; ${spool.stats.recorded} events recorded this run, ${empty ? 'all shipped' : `${spool.stats.depth} left in the spool for the next run`}\n`);
+  const dropped = spool.stats.dropped ? `, ${spool.stats.dropped} dropped by the spool's size cap` : '';
+  process.stdout.write(`apiary: stopped; ${spool.stats.recorded} events recorded this run${dropped}, ${empty ? 'all shipped' : `${spool.stats.depth} left in the spool for the next run`}\n`);
   return 0;
 }
 

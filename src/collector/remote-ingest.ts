@@ -20,6 +20,7 @@ import { MAX_INFLATE_RATIO, MAX_JSON_BYTES, PATHS, type Heartbeat, type IngestRe
 import type { Collector } from './collector.js';
 
 const gunzipP = promisify(gunzip);
+const ENVELOPE_TEXT = ['id', 'time', 'type', 'sensor', 'session', 'protocol', 'src_ip', 'dst_ip'] as const;
 
 export interface SensorRecord {
   serial: string;
@@ -200,7 +201,8 @@ export class RemoteIngest {
         continue;
       }
       const v = validateEvent(parsed);
-      if (!v.ok) {
+      // NUL cannot be stored in a PostgreSQL text column (the payload is JSON, where it is escaped; the envelope is not).
+      if (!v.ok || ENVELOPE_TEXT.some((k) => (v.event[k] as string).includes('\u0000'))) {
         invalid++;
         continue;
       }
@@ -212,7 +214,14 @@ export class RemoteIngest {
       this.stats.invalidEvents += invalid;
       this.opts.log.warn({ sensor, invalid }, 'batch had events that fail the catalogue; they are not stored');
     }
-    const stored = events.length ? await this.opts.collector.commit(events) : 0;
+    let stored = 0;
+    try {
+      stored = events.length ? await this.opts.collector.commit(events) : 0;
+    } catch (err) {
+      // SQLSTATE class 22 (data exception): this content can never be stored; anything else is retried.
+      if (/^22/.test(String((err as { code?: unknown }).code ?? ''))) throw new HttpError(422, `the store refuses this batch: ${(err as Error).message}`);
+      throw err;
+    }
     this.stats.batches++;
     const result: IngestResult = { received: events.length + invalid, stored, duplicates: events.length - stored, invalid };
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -290,7 +299,7 @@ export class RemoteIngest {
         dst_port: 0,
         payload: { last_heartbeat: hb.time, silent_s: Math.round((now - last) / 1000), spool_depth: hb.spool_depth, version: hb.version },
       });
-      if (!v(event)) continue;
+      if (!event.ok) continue;
       this.opts.log.warn({ alert: 'sensor.silent', sensor: name, last_heartbeat: hb.time }, `ALERT sensor ${name} is silent since ${hb.time}`);
       await this.opts.collector.commit([event.event]);
     }
@@ -305,8 +314,4 @@ export class RemoteIngest {
       server.closeAllConnections();
     });
   }
-}
-
-function v(r: ReturnType<typeof validateEvent>): r is { ok: true; event: ApiaryEvent } {
-  return r.ok;
 }

@@ -36,17 +36,21 @@ export interface ShipperOptions {
 
 export interface ShipperStats {
   batches: number;
+  /** Batches the collector refused for their content, moved to the spool's rejected/ folder. */
+  rejected: number;
   events: number;
   failures: number;
   files: number;
 }
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
+/** Answers that refuse a batch's content (malformed, too large, unstorable): retrying the same bytes cannot help. */
+const REFUSED_CONTENT = new Set([400, 413, 422]);
 /** How often the quarantine is looked at for new files. */
 const FILE_SCAN_MS = 2000;
 
 export class Shipper {
-  readonly stats: ShipperStats = { batches: 0, events: 0, failures: 0, files: 0 };
+  readonly stats: ShipperStats = { batches: 0, rejected: 0, events: 0, failures: 0, files: 0 };
   private readonly agent: Agent;
   private stopped = false;
   private backoff = 0;
@@ -117,6 +121,13 @@ export class Shipper {
           headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', 'x-apiary-batch': String(batch.seq) },
           body: gzipSync(batch.records.join('\n'), { level: 1 }),
         });
+        if (REFUSED_CONTENT.has(res.status)) {
+          // Retrying cannot help a batch whose content is refused; it is kept aside, never dropped silently.
+          const to = this.opts.spool.reject(batch.seq);
+          this.stats.rejected++;
+          this.opts.log.error({ status: res.status, answer: res.body.toString('utf8').slice(0, 200), kept: to }, 'ALERT the collector refused a batch; it is kept in the spool\'s rejected/ folder');
+          continue;
+        }
         if (res.status !== 200) throw new Error(`collector answered ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`);
         const result = JSON.parse(res.body.toString('utf8')) as IngestResult;
         this.opts.spool.ack(batch.seq);

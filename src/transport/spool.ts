@@ -2,7 +2,7 @@
 // counts as recorded (group commit every few milliseconds), and stays until the collector confirms
 // it committed the segment. Records are "CRC32 JSON\n" lines; a torn tail left by a crash is cut at
 // the next start. Past the size cap the drop policy decides what goes, counted and alerted, never silently.
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -228,6 +228,23 @@ export class Spool implements EventSink {
     unlink(join(this.opts.dir, segName(seq)), () => {});
     this.stats.depth -= s!.events;
     this.stats.bytes -= s!.bytes;
+  }
+
+  /**
+   * The collector refused segment SEQ's content (not its sender): it moves to DIR/rejected/ for the
+   * operator to look at, out of the shipping queue, so one bad batch cannot block the ones after it.
+   */
+  reject(seq: number): string | undefined {
+    const i = this.sealed.findIndex((s) => s.seq === seq);
+    if (i < 0) return undefined;
+    const [s] = this.sealed.splice(i, 1);
+    const dir = join(this.opts.dir, 'rejected');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const to = join(dir, segName(seq));
+    renameSync(join(this.opts.dir, segName(seq)), to);
+    this.stats.depth -= s!.events;
+    this.stats.bytes -= s!.bytes;
+    return to;
   }
 
   close(): void {

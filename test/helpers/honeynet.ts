@@ -22,9 +22,14 @@ export async function freePort(): Promise<number> {
 
 /** The "N events recorded this run" of a sensor's last line; fails unless everything was shipped. */
 export function recordedThisRun(stdout: string): number {
-  const m = /stopped; (\d+) events recorded this run, all shipped/.exec(stdout);
+  return stopTally(stdout).recorded;
+}
+
+/** Events recorded and dropped by the spool cap, from a sensor's last line; fails unless everything left was shipped. */
+export function stopTally(stdout: string): { recorded: number; dropped: number } {
+  const m = /stopped; (\d+) events recorded this run(?:, (\d+) dropped by the spool's size cap)?, all shipped/.exec(stdout);
   if (!m) throw new Error(`sensor did not ship everything at stop:\n${stdout}`);
-  return Number(m[1]);
+  return { recorded: Number(m[1]), dropped: Number(m[2] ?? 0) };
 }
 
 export interface Child {

@@ -16,7 +16,7 @@ import { readSpool } from '../../src/transport/spool.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { runCli, tempDir, waitFor } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
-import { collectorSetup, freePort, recordedThisRun, sensorSetup, type Child } from '../helpers/honeynet.js';
+import { collectorSetup, freePort, recordedThisRun, sensorSetup, stopTally, type Child } from '../helpers/honeynet.js';
 import { startHydra } from '../helpers/hydra-attack.js';
 import { pgQuery, startPgServer, type PgServer } from '../helpers/pg-server.js';
 
@@ -124,12 +124,20 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     await waitFor(() => existsSync(join(c.dir, 'events.jsonl')) && readFileSync(join(c.dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).length >= 25, 5000);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(readFileSync(join(c.dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).length, 25, 'outputs see a redelivered batch once');
+    // Hostile content from an enrolled sensor: events that fail the catalogue, or carry a NUL where
+    // PostgreSQL cannot store one, are counted and left out; the rest of the batch is stored.
+    const good = makeEvent({ type: 'connection.open', time: '2026-11-01T00:30:00Z', src: '198.51.100.4', sensor: 'dmz-1', payload: { transport: 'tcp' } });
+    const nul = { ...good, id: makeEvent({ type: 'connection.open', time: '2026-11-01T00:30:01Z', src: '198.51.100.4', sensor: 'dmz-1', payload: { transport: 'tcp' } }).id, session: 'a\u0000b' };
+    const unknown = { ...good, id: '01ZZZZZZZZZZZZZZZZZZZZZZZZ', type: 'no.such.type' };
+    const mixed = await postBatch(c.port, creds.ca, creds, [good, nul, unknown as ApiaryEvent]);
+    assert.deepEqual(JSON.parse(mixed.body), { received: 3, stored: 1, duplicates: 0, invalid: 2 });
+    assert.deepEqual(await counts(url, 'dmz-1'), { total: 26, distinct: 26 });
 
     const revoked = await runCli(['collector', 'revoke', 'dmz-1', '--config', c.configPath]);
     assert.match(revoked.stdout, /revoked/);
     const after = await postBatch(c.port, creds.ca, creds, [makeEvent({ type: 'connection.open', time: '2026-11-01T01:00:00Z', src: '198.51.100.4', sensor: 'dmz-1', payload: { transport: 'tcp' } })]);
     assert.equal(after.status, 403, after.body);
-    assert.deepEqual(await counts(url, 'dmz-1'), { total: 25, distinct: 25 });
+    assert.deepEqual(await counts(url, 'dmz-1'), { total: 26, distinct: 26 });
     await collector.stop();
   });
 
@@ -269,6 +277,26 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     sensor = await track(dmz.start());
     assert.match(sensor.stdout(), new RegExp(`telnet\\s+listening on 127\\.0\\.0\\.1:${telnetPort}`), 'applied settings are kept across a restart');
     await sensor.stop();
+    await collector.stop();
+  });
+
+  test('a full spool raises an alert, drops the oldest batches by policy and says so in a spool.dropped event; the rest is stored once', async () => {
+    const url = newDb();
+    const c = await collectorSetup({ pgUrl: url });
+    const enrolling = await track(c.start());
+    const dmz = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, await c.token('dmz-1'), { shipper: { spool_max_bytes: 32_768, batch_events: 5, drop_policy: 'oldest' } });
+    await enrolling.stop();
+    const sensor = await track(dmz.start());
+    await startHydra(dmz.dir, '127.0.0.1', sensor.ports.ssh!, 60).done;
+    await waitFor(() => sensor.stderr().includes('ALERT spool full'), 5000);
+    const collector = await track(c.start());
+    await sensor.stop();
+    const { recorded, dropped } = stopTally(sensor.stdout());
+    assert.ok(dropped > 0 && dropped < recorded, `${dropped} of ${recorded} dropped`);
+    assert.deepEqual(await counts(url, 'dmz-1'), { total: recorded - dropped, distinct: recorded - dropped });
+    const notes = await pgQuery<{ payload: string }>(url, "SELECT payload FROM events WHERE type = 'spool.dropped'");
+    assert.equal(notes.length, 1, 'one alert event per minute at most');
+    assert.deepEqual({ ...(JSON.parse(notes[0]!.payload) as object), dropped: 'n' }, { policy: 'oldest', dropped: 'n', max_bytes: 32_768 });
     await collector.stop();
   });
 

@@ -38,6 +38,20 @@ test('events count as recorded only once synced; segments ship oldest first and 
   await waitFor(() => readdirSync(dir).length === 0, 2000);
 });
 
+test('a segment whose content the collector refuses moves to rejected/, out of the queue, kept', async () => {
+  const dir = tempDir();
+  const s = new Spool(opts(dir));
+  for (let i = 0; i < 15; i++) s.write(ev(i));
+  await s.flush();
+  const bad = s.next()!;
+  const kept = s.reject(bad.seq)!;
+  assert.equal(readSpool(join(dir, 'rejected')).length, 10);
+  assert.ok(kept.startsWith(join(dir, 'rejected')));
+  assert.equal(s.stats.depth, 5);
+  assert.notEqual(s.next()!.seq, bad.seq);
+  s.close();
+});
+
 test('a torn record from a crash mid-write is cut at start-up; whole records before it stay', async () => {
   const dir = tempDir();
   const s = new Spool(opts(dir, { segmentEvents: 100 }));

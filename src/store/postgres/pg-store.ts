@@ -68,6 +68,9 @@ interface EventRow {
   source: string | null;
 }
 
+/** A pool or one of its clients (inside a transaction): both run queries the same way. */
+type Queryable = pg.Pool | pg.PoolClient;
+
 const EVENT_COLUMNS = 'id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source';
 
 export class PgStore implements EventStore {
@@ -173,7 +176,7 @@ export class PgStore implements EventStore {
     const sql = `INSERT INTO events (part, ${EVENT_COLUMNS})
       SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::int[], $12::text[], $13::text[])
       ON CONFLICT DO NOTHING`;
-    const run = async (c: pg.ClientBase, from: number, to: number): Promise<number> => {
+    const run = async (c: Queryable, from: number, to: number): Promise<number> => {
       const cols: unknown[][] = Array.from({ length: 13 }, () => []);
       for (let i = from; i < to; i++) {
         const e = events[i]!;
@@ -193,7 +196,7 @@ export class PgStore implements EventStore {
       }
       return (await c.query(sql, cols)).rowCount ?? 0;
     };
-    if (events.length <= PG_INSERT_ROWS) return run(this.pool as unknown as pg.ClientBase, 0, events.length);
+    if (events.length <= PG_INSERT_ROWS) return run(this.pool, 0, events.length);
     return this.tx(async (c) => {
       let n = 0;
       for (let i = 0; i < events.length; i += PG_INSERT_ROWS) n += await run(c, i, Math.min(events.length, i + PG_INSERT_ROWS));
@@ -325,13 +328,13 @@ export class PgStore implements EventStore {
   }
 
   /** In a transaction: locks KEY (an advisory lock, so a key with no row yet is locked too) and compares its value. */
-  private async lockedCompare(c: pg.ClientBase, key: string, expected: string | undefined): Promise<boolean> {
+  private async lockedCompare(c: Queryable, key: string, expected: string | undefined): Promise<boolean> {
     await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`apiary-state:${key}`]);
     const r = await c.query<{ value: string }>('SELECT value FROM tracker_state WHERE key = $1', [key]);
     return r.rows[0]?.value === expected;
   }
 
-  private async putState(c: pg.ClientBase, key: string, value: string): Promise<void> {
+  private async putState(c: Queryable, key: string, value: string): Promise<void> {
     await c.query('INSERT INTO tracker_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   }
 
@@ -402,7 +405,7 @@ export class PgStore implements EventStore {
   }
 
   async setState(key: string, value: string): Promise<void> {
-    await this.putState(this.pool as unknown as pg.ClientBase, key, value);
+    await this.putState(this.pool, key, value);
   }
 
   async swapState(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
