@@ -67,7 +67,8 @@ export class Shipper {
   constructor(private readonly opts: ShipperOptions) {
     this.agent = new Agent({
       keepAlive: true,
-      maxSockets: 2,
+      // One socket per batch in flight, plus heartbeats and files.
+      maxSockets: Math.max(1, opts.parallel ?? 2) + 1,
       key: opts.credentials.key,
       cert: opts.credentials.cert,
       ca: opts.credentials.ca,
