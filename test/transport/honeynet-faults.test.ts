@@ -253,10 +253,11 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     const telnetPort = await freePort();
     const settingsFile = join(c.dir, 'dmz-1-services.yaml');
     writeFileSync(settingsFile, stringify({ services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 }, telnet: { listen: [`127.0.0.1:${telnetPort}`], failure_delay_ms: 0 } } }));
+    const heartbeat = async () => (JSON.parse((await runCli(['collector', 'sensors', '--json', '--config', c.configPath])).stdout.trim()) as { heartbeat: { services: string[]; config_hash: string } | null }).heartbeat ?? { services: [], config_hash: '' };
+    await waitFor(async () => (await heartbeat()).services.includes('ssh'), 10_000, 200);
+    const firstHash = (await heartbeat()).config_hash;
     const set = await runCli(['collector', 'settings', 'dmz-1', settingsFile, '--config', c.configPath]);
     assert.match(set.stdout, /stored; it applies them at its next heartbeat/);
-    const heartbeat = async () => (JSON.parse((await runCli(['collector', 'sensors', '--json', '--config', c.configPath])).stdout.trim()) as { heartbeat: { services: string[]; config_hash: string } }).heartbeat;
-    const firstHash = (await heartbeat()).config_hash;
     await waitFor(async () => (await heartbeat()).services.includes('telnet'), 15_000, 200);
     assert.notEqual((await heartbeat()).config_hash, firstHash);
     // The new service records under this sensor's name.
