@@ -88,26 +88,15 @@ export async function runSensor(args: string[]): Promise<number> {
   const log = createLogger(config.log.level);
   hookProcessErrors(log);
   const sh = config.shipper;
-  let spool: Spool | undefined = undefined;
-  const announceDrop = (dropped: number): void => {
-    // Into the spool itself, after the drop made room: the collector learns what was lost.
-    setImmediate(() =>
-      createSessionEmitter(spool!, { sensor: config.sensor, protocol: 'apiary', src_ip: '0.0.0.0', src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit('spool.dropped', {
-        policy: sh.drop_policy,
-        dropped,
-        max_bytes: sh.spool_max_bytes,
-      }),
-    );
-  };
-  spool = new Spool({
+  const spool = new Spool({
     dir: sh.spool_dir!,
     maxBytes: sh.spool_max_bytes,
     dropPolicy: sh.drop_policy,
     segmentEvents: sh.batch_events,
     syncIntervalMs: sh.sync_interval_ms,
+    // The collector records a spool.dropped event from the heartbeat's count (the spool itself may be full).
     onDrop: ({ dropped }) => {
       log.error({ alert: 'spool.full', dropped, policy: sh.drop_policy }, `ALERT spool full: the spool reached ${sh.spool_max_bytes} bytes; dropping ${sh.drop_policy === 'oldest' ? 'the oldest unshipped batches' : 'new events'}`);
-      announceDrop(dropped);
     },
   });
   const recovered = spool.stats.depth;
@@ -133,12 +122,12 @@ export async function runSensor(args: string[]): Promise<number> {
       await running.close();
       try {
         current = { ...config, services: next.services };
-        running = await startServices(current, spool!, log);
+        running = await startServices(current, spool, log);
         log.warn({ version: next.version, services: running.services.map((s) => s.name) }, 'service settings from the collector applied');
       } catch (err) {
         log.error({ err }, 'the service settings from the collector could not be applied; the previous ones run again');
         current = before;
-        running = await startServices(current, spool!, log);
+        running = await startServices(current, spool, log);
       }
       applied = next;
       writeFileSync(`${appliedPath}.tmp`, JSON.stringify(next));

@@ -44,6 +44,7 @@ export const heartbeatKey = (name: string): string => `heartbeat:${name}`;
 /** Service settings an operator (CLI or dashboard) set for a sensor: JSON { version, services }. */
 export const settingsKey = (name: string): string => `settings:${name}`;
 const silentKey = (name: string): string => `silent:${name}`;
+const droppedKey = (name: string): string => `dropped:${name}`;
 
 export interface RemoteIngestOptions {
   host: string;
@@ -247,8 +248,12 @@ export class RemoteIngest {
       spool_depth: num(hb.spool_depth),
       spool_dropped: num(hb.spool_dropped),
       recorded: num(hb.recorded),
+      run_id: str(hb.run_id, 64),
+      drop_policy: hb.drop_policy === 'newest' ? 'newest' : 'oldest',
+      spool_max_bytes: num(hb.spool_max_bytes),
     };
     await this.opts.store.setState(heartbeatKey(sensor), JSON.stringify(stored));
+    if (stored.spool_dropped > 0) await this.recordDrops(sensor, stored);
     // The answer carries the service settings set centrally for this sensor, if any: the sensor applies them.
     const settings = await this.opts.store.getState(settingsKey(sensor));
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -272,6 +277,32 @@ export class RemoteIngest {
     }
     res.writeHead(201);
     res.end();
+  }
+
+  /** One spool.dropped event each time a sensor's heartbeat reports more drops than the last one of its run did. */
+  private async recordDrops(sensor: string, hb: StoredHeartbeat): Promise<void> {
+    const prevRaw = await this.opts.store.getState(droppedKey(sensor));
+    const prev = prevRaw ? (JSON.parse(prevRaw) as { run_id: string; dropped: number }) : undefined;
+    if (prev && prev.run_id === hb.run_id && prev.dropped >= hb.spool_dropped) return;
+    if (!(await this.opts.store.swapState(droppedKey(sensor), prevRaw, JSON.stringify({ run_id: hb.run_id, dropped: hb.spool_dropped })))) return;
+    const seed = createHash('sha256').update(`dropped\0${sensor}\0${hb.run_id}\0${hb.spool_dropped}`).digest();
+    const now = Date.now();
+    const event = validateEvent({
+      id: eventIdFrom(now, seed),
+      time: new Date(now).toISOString(),
+      type: 'spool.dropped',
+      sensor,
+      session: `spool-${hb.run_id.slice(0, 32) || 'unknown'}`,
+      protocol: 'apiary',
+      src_ip: hb.address || '0.0.0.0',
+      src_port: 0,
+      dst_ip: '0.0.0.0',
+      dst_port: 0,
+      payload: { policy: hb.drop_policy, dropped: hb.spool_dropped, max_bytes: hb.spool_max_bytes },
+    });
+    if (!event.ok) return;
+    this.opts.log.warn({ alert: 'spool.dropped', sensor, dropped: hb.spool_dropped }, `ALERT sensor ${sensor} dropped ${hb.spool_dropped} events: its spool is full`);
+    await this.opts.collector.commit([event.event]);
   }
 
   /** Raises sensor.silent once per silence: the first collector to claim it stores the event (its id is fixed, so a second would be a duplicate). */

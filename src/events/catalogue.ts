@@ -231,7 +231,7 @@ export const CATALOGUE = {
   'sensor.silent': z
     .object({ last_heartbeat: z.string(), silent_s: z.number().int().min(0), spool_depth: z.number().int().min(0), version: z.string() })
     .strict(),
-  /** The sensor's spool reached its size cap and dropped events by its drop policy. */
+  /** A sensor's spool reached its size cap and dropped events by its drop policy (recorded by the collector from heartbeats). */
   'spool.dropped': z.object({ policy: z.enum(['oldest', 'newest']), dropped: z.number().int().min(1), max_bytes: z.number().int().min(0) }).strict(),
 } as const;
 

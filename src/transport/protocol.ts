@@ -32,8 +32,13 @@ export interface Heartbeat {
   config_hash: string;
   services: string[];
   spool_depth: number;
+  /** Events the spool's size cap dropped in this run of the sensor (run_id). */
   spool_dropped: number;
   recorded: number;
+  /** Random per start of the sensor: counts above are per run. */
+  run_id: string;
+  drop_policy: 'oldest' | 'newest';
+  spool_max_bytes: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The shipper: sends the spool's segments to the collector over mutual TLS, oldest first, one
 // gzip'd batch at a time; removes a segment only when the collector answered that it committed it;
 // retries with exponential back-off and jitter; sends heartbeats and quarantined files (each once).
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export interface ShipperOptions {
   heartbeatMs: number;
   /** Batches in flight at once (the collector commits them in parallel). */
   parallel?: number;
-  heartbeat: () => Omit<Heartbeat, 'spool_depth' | 'spool_dropped' | 'recorded'>;
+  heartbeat: () => Omit<Heartbeat, 'spool_depth' | 'spool_dropped' | 'recorded' | 'run_id' | 'drop_policy' | 'spool_max_bytes'>;
   /** A content-addressed directory (DATA_DIR/quarantine) whose files are shipped once each. */
   filesDir?: string;
   /** Where the names of files already shipped are kept. */
@@ -63,6 +63,7 @@ export class Shipper {
   /** Files whose content is not their name (cut by the quarantine's size limit): never shipped. */
   private readonly unshippable = new Set<string>();
   private shippingFiles = false;
+  private readonly runId = randomUUID();
 
   constructor(private readonly opts: ShipperOptions) {
     this.agent = new Agent({
@@ -166,7 +167,15 @@ export class Shipper {
 
   async sendHeartbeat(): Promise<void> {
     const s = this.opts.spool.stats;
-    const hb: Heartbeat = { ...this.opts.heartbeat(), spool_depth: s.depth, spool_dropped: s.dropped, recorded: s.recorded };
+    const hb: Heartbeat = {
+      ...this.opts.heartbeat(),
+      spool_depth: s.depth,
+      spool_dropped: s.dropped,
+      recorded: s.recorded,
+      run_id: this.runId,
+      drop_policy: this.opts.spool.opts.dropPolicy,
+      spool_max_bytes: this.opts.spool.opts.maxBytes,
+    };
     const res = await httpsRequest(this.opts.collector, {
       method: 'POST',
       path: PATHS.heartbeat,
