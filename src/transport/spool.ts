@@ -77,6 +77,8 @@ export class Spool implements EventSink {
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastDropAlert = Number.NEGATIVE_INFINITY;
+  /** Segments the size cap removed (seq -> events), in case one of them was in flight and is confirmed. */
+  private readonly droppedSegments = new Map<number, number>();
   private closed = false;
 
   /** Called after each sync that made events durable (the shipper wakes on it). */
@@ -145,6 +147,7 @@ export class Spool implements EventSink {
       while (over() && this.sealed.length > 0) {
         const s = this.sealed.shift()!;
         unlinkSync(join(this.opts.dir, segName(s.seq)));
+        this.droppedSegments.set(s.seq, s.events);
         this.stats.depth -= s.events;
         this.stats.bytes -= s.bytes;
         this.noteDrop(s.events);
@@ -221,7 +224,12 @@ export class Spool implements EventSink {
   /** The collector committed segment SEQ: remove it. */
   ack(seq: number): void {
     const i = this.sealed.findIndex((s) => s.seq === seq);
-    if (i < 0) return; // dropped by the size cap meanwhile
+    if (i < 0) {
+      // Dropped by the size cap while it was being shipped, and committed after all: not lost.
+      const events = this.droppedSegments.get(seq);
+      if (events !== undefined) (this.stats.dropped -= events), this.droppedSegments.delete(seq);
+      return;
+    }
     const [s] = this.sealed.splice(i, 1);
     // Off the event loop: unlinking a large file takes milliseconds. Should the process die before it
     // is gone, the segment is shipped again at the next start and the collector skips its events.

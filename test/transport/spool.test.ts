@@ -90,6 +90,21 @@ test('full spool, policy oldest: whole oldest batches go, counted, with an alert
   s.close();
 });
 
+test('a segment dropped while in flight and then confirmed by the collector is not counted as dropped', async () => {
+  const dir = tempDir();
+  const size = Buffer.byteLength(JSON.stringify(ev(0))) + 10;
+  const s = new Spool(opts(dir, { maxBytes: size * 15 }));
+  for (let i = 0; i < 10; i++) s.write(ev(i));
+  await s.flush();
+  const inFlight = s.next()!;
+  for (let i = 10; i < 20; i++) s.write(ev(i));
+  await s.flush();
+  assert.equal(s.stats.dropped, 10, 'the in-flight segment made room');
+  s.ack(inFlight.seq);
+  assert.equal(s.stats.dropped, 0, 'it reached the collector after all');
+  s.close();
+});
+
 test('full spool, policy newest: new events are refused and counted; nothing stored is touched', async () => {
   const dir = tempDir();
   const size = Buffer.byteLength(JSON.stringify(ev(0))) + 10;
