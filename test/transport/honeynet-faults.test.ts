@@ -1,7 +1,6 @@
 // The honeynet end to end on loopback: `apiary sensor` -> mutual TLS -> `apiary collector` ->
 // PostgreSQL, attacked with hydra, under faults. Every check is an exact count: each event the
 // sensor recorded is stored once, whatever was killed or restarted on the way.
-// (The issue asks for the collector to be down 30 s; 3 s exercises the same retry path and keeps CI short.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -151,7 +150,8 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     await waitFor(async () => (await counts(url, 'dmz-1')).total > 50, 20_000);
     await collector.kill9();
     const atKill = (await counts(url, 'dmz-1')).total;
-    await new Promise((r) => setTimeout(r, 3000));
+    // Down for 30 seconds, as the issue asks: the sensor keeps recording into its spool and retrying.
+    await new Promise((r) => setTimeout(r, 30_000));
     collector = await track(c.start());
     const tried = await hydra.done;
     assert.ok(tried.length >= 240, hydra.output().slice(-500));
