@@ -146,6 +146,7 @@ export async function runSensor(args: string[]): Promise<number> {
     onSettings: applySettings,
     filesDir: join(config.data_dir, 'quarantine'),
     shippedFilesPath: join(sh.spool_dir!, 'shipped-files'),
+    recordingsDir: join(config.data_dir, 'recordings'),
   });
   shipper.start();
   const out = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'}), shipping to ${url.origin}`];
@@ -251,6 +252,7 @@ export async function runCollector(args: string[]): Promise<number> {
     maxBatchBytes: config.collector.max_batch_bytes,
     silentAfterMs: config.collector.silent_after_s * 1000,
     filesDir: join(config.data_dir, 'quarantine'),
+    recordingsDir: join(config.data_dir, 'recordings'),
   });
   try {
     await ingest.start();

@@ -4,7 +4,7 @@
 // its own: tokens, the sensor registry and heartbeats live in the shared store, so several
 // collectors can run behind one load balancer.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { validateEvent, type ApiaryEvent } from '../events/catalogue.js';
 import { eventIdFrom } from '../events/id.js';
 import type { EventStore } from '../store/store.js';
 import { CertificateAuthority, CLIENT_AUTH_OID, COLLECTOR_CN, normaliseSerial, parseToken, tokenKey } from '../transport/pki.js';
-import { MAX_INFLATE_RATIO, MAX_JSON_BYTES, PATHS, type Heartbeat, type IngestResult } from '../transport/protocol.js';
+import { MAX_INFLATE_RATIO, MAX_JSON_BYTES, PATHS, RECORDING_NAME_RE, type Heartbeat, type IngestResult } from '../transport/protocol.js';
 import type { Collector } from './collector.js';
 
 const gunzipP = promisify(gunzip);
@@ -58,6 +58,8 @@ export interface RemoteIngestOptions {
   silentAfterMs: number;
   /** Where shipped files go (DATA_DIR/quarantine): content-addressed, so collectors may share it. */
   filesDir: string;
+  /** Where shipped session recordings go (DATA_DIR/recordings, as in all-in-one mode). */
+  recordingsDir: string;
 }
 
 export interface RemoteIngestStats {
@@ -83,6 +85,7 @@ export class RemoteIngest {
   async start(): Promise<void> {
     const { key, cert } = await this.opts.ca.issueServerCert(this.opts.serverNames);
     mkdirSync(this.opts.filesDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.opts.recordingsDir, { recursive: true, mode: 0o700 });
     // The chain includes the CA, so a sensor enrolling can check it against its token's fingerprint.
     // requestCert without rejectUnauthorized: enrolment has no certificate yet; every other path checks it.
     const server = createServer({ key, cert: `${cert.trimEnd()}\n${this.opts.ca.certPem}`, ca: this.opts.ca.certPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => {
@@ -119,6 +122,7 @@ export class RemoteIngest {
     if (req.method === 'POST' && url === PATHS.events) return this.handleEvents(sensor, req, res);
     if (req.method === 'POST' && url === PATHS.heartbeat) return this.handleHeartbeat(sensor, req, res);
     if (url.startsWith(PATHS.files) && (req.method === 'HEAD' || req.method === 'PUT')) return this.handleFile(url.slice(PATHS.files.length), req, res);
+    if (url.startsWith(PATHS.recordings) && req.method === 'PUT') return this.handleRecording(url.slice(PATHS.recordings.length), req, res);
     throw new HttpError(404, 'no such endpoint');
   }
 
@@ -275,6 +279,29 @@ export class RemoteIngest {
       writeFileSync(tmp, data, { mode: 0o400 });
       renameSync(tmp, path);
     }
+    res.writeHead(201);
+    res.end();
+  }
+
+  /**
+   * A session recording, named by its session. Recordings only grow, so a version that extends the one
+   * held replaces it, the same one is a no-op (200), and anything else is refused (409): a sensor cannot
+   * rewrite a recording already shipped.
+   */
+  private async handleRecording(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!RECORDING_NAME_RE.test(name)) throw new HttpError(400, 'recordings are named SESSION.cast (16 hex digits)');
+    const data = await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes));
+    const path = join(this.opts.recordingsDir, name);
+    const held = existsSync(path) ? readFileSync(path) : undefined;
+    if (held && held.equals(data)) {
+      res.writeHead(200);
+      res.end();
+      return;
+    }
+    if (held && (data.length < held.length || !data.subarray(0, held.length).equals(held))) throw new HttpError(409, 'a different recording of this session is held');
+    const tmp = join(this.opts.recordingsDir, `.tmp-${name}-${process.pid}`);
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, path);
     res.writeHead(201);
     res.end();
   }

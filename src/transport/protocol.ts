@@ -9,7 +9,11 @@ export const PATHS = {
   events: '/v1/events',
   heartbeat: '/v1/heartbeat',
   files: '/v1/files/',
+  recordings: '/v1/recordings/',
 } as const;
+
+/** A session recording's file name: the session id (16 hex digits) and .cast. */
+export const RECORDING_NAME_RE = /^[0-9a-f]{16}\.cast$/;
 
 /** Largest JSON body (enrolment, heartbeat) either side reads. */
 export const MAX_JSON_BYTES = 64 * 1024;

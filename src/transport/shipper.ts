@@ -2,12 +2,12 @@
 // gzip'd batch at a time; removes a segment only when the collector answered that it committed it;
 // retries with exponential back-off and jitter; sends heartbeats and quarantined files (each once).
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
-import { checkCollectorIdentity, httpsRequest, PATHS, type Heartbeat, type IngestResult } from './protocol.js';
+import { checkCollectorIdentity, httpsRequest, PATHS, RECORDING_NAME_RE, type Heartbeat, type IngestResult } from './protocol.js';
 import type { Spool } from './spool.js';
 
 export interface SensorCredentials {
@@ -30,6 +30,8 @@ export interface ShipperOptions {
   filesDir?: string;
   /** Where the names of files already shipped are kept. */
   shippedFilesPath?: string;
+  /** DATA_DIR/recordings: session recordings, shipped when they stop growing, again if they grow. */
+  recordingsDir?: string;
   /** Receives the service settings the collector holds for this sensor (from each heartbeat's answer). */
   onSettings?: (settings: unknown) => void;
 }
@@ -41,16 +43,19 @@ export interface ShipperStats {
   events: number;
   failures: number;
   files: number;
+  recordings: number;
 }
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 /** Answers that refuse a batch's content (malformed, too large, unstorable): retrying the same bytes cannot help. */
 const REFUSED_CONTENT = new Set([400, 413, 422]);
-/** How often the quarantine is looked at for new files. */
+/** How often the quarantine and the recordings are looked at for new files. */
 const FILE_SCAN_MS = 2000;
+/** A recording unchanged for this long is shipped (a session still open ships again when it grows). */
+export const RECORDING_SETTLE_MS = 1500;
 
 export class Shipper {
-  readonly stats: ShipperStats = { batches: 0, rejected: 0, events: 0, failures: 0, files: 0 };
+  readonly stats: ShipperStats = { batches: 0, rejected: 0, events: 0, failures: 0, files: 0, recordings: 0 };
   private readonly agent: Agent;
   private stopped = false;
   private backoff = 0;
@@ -63,6 +68,8 @@ export class Shipper {
   /** Files whose content is not their name (cut by the quarantine's size limit): never shipped. */
   private readonly unshippable = new Set<string>();
   private shippingFiles = false;
+  /** Size of each recording as last shipped (a recording only grows). */
+  private readonly shippedRecordings = new Map<string, number>();
   private readonly runId = randomUUID();
 
   constructor(private readonly opts: ShipperOptions) {
@@ -91,7 +98,7 @@ export class Shipper {
     };
     beat();
     this.hbTimer = setInterval(beat, this.opts.heartbeatMs);
-    if (this.opts.filesDir) {
+    if (this.opts.filesDir || this.opts.recordingsDir) {
       this.fileTimer = setInterval(() => void this.shipFiles(), FILE_SCAN_MS);
       void this.shipFiles();
     }
@@ -188,36 +195,64 @@ export class Shipper {
     if (answer.settings !== undefined) this.opts.onSettings?.(answer.settings);
   }
 
-  /** Ships each quarantined file the collector does not have yet, once. */
+  /** Ships each quarantined file the collector does not have yet, once; then the recordings. */
   private async shipFiles(): Promise<void> {
-    const dir = this.opts.filesDir;
-    if (!dir || this.shippingFiles || this.stopped || !existsSync(dir)) return;
+    if (this.shippingFiles || this.stopped) return;
     this.shippingFiles = true;
     try {
-      for (const name of readdirSync(dir)) {
-        if (!SHA256_RE.test(name) || this.shipped.has(name) || this.unshippable.has(name)) continue;
-        const path = PATHS.files + name;
-        const head = await httpsRequest(this.opts.collector, { method: 'HEAD', path, agent: this.agent });
-        if (head.status === 404) {
-          const data = readFileSync(join(dir, name));
-          if (createHash('sha256').update(data).digest('hex') !== name) {
-            this.unshippable.add(name);
-            continue;
-          }
-          const put = await httpsRequest(this.opts.collector, { method: 'PUT', path, agent: this.agent, headers: { 'content-encoding': 'gzip' }, body: gzipSync(data) });
-          if (put.status !== 200 && put.status !== 201) throw new Error(`file upload answered ${put.status}`);
-          this.stats.files++;
-        } else if (head.status !== 200) throw new Error(`file check answered ${head.status}`);
-        this.shipped.add(name);
-        if (this.opts.shippedFilesPath) {
-          writeFileSync(`${this.opts.shippedFilesPath}.tmp`, `${[...this.shipped].join('\n')}\n`);
-          renameSync(`${this.opts.shippedFilesPath}.tmp`, this.opts.shippedFilesPath);
-        }
-      }
+      await this.shipQuarantine();
+      await this.shipRecordings();
     } catch (err) {
       this.opts.log.debug({ err }, 'shipping files failed; retried later');
     } finally {
       this.shippingFiles = false;
+    }
+  }
+
+  private async shipQuarantine(): Promise<void> {
+    const dir = this.opts.filesDir;
+    if (!dir || !existsSync(dir)) return;
+    for (const name of readdirSync(dir)) {
+      if (!SHA256_RE.test(name) || this.shipped.has(name) || this.unshippable.has(name)) continue;
+      const path = PATHS.files + name;
+      const head = await httpsRequest(this.opts.collector, { method: 'HEAD', path, agent: this.agent });
+      if (head.status === 404) {
+        const data = readFileSync(join(dir, name));
+        if (createHash('sha256').update(data).digest('hex') !== name) {
+          this.unshippable.add(name);
+          continue;
+        }
+        const put = await httpsRequest(this.opts.collector, { method: 'PUT', path, agent: this.agent, headers: { 'content-encoding': 'gzip' }, body: gzipSync(data) });
+        if (put.status !== 200 && put.status !== 201) throw new Error(`file upload answered ${put.status}`);
+        this.stats.files++;
+      } else if (head.status !== 200) throw new Error(`file check answered ${head.status}`);
+      this.shipped.add(name);
+      if (this.opts.shippedFilesPath) {
+        writeFileSync(`${this.opts.shippedFilesPath}.tmp`, `${[...this.shipped].join('\n')}\n`);
+        renameSync(`${this.opts.shippedFilesPath}.tmp`, this.opts.shippedFilesPath);
+      }
+    }
+  }
+
+  /**
+   * Ships each recording that stopped growing and differs in size from what was shipped. A recording
+   * is append-only, so the collector takes a longer version of one it has and refuses any other change.
+   * After a restart every recording is offered once more; the collector answers 200 for one it has.
+   */
+  private async shipRecordings(): Promise<void> {
+    const dir = this.opts.recordingsDir;
+    if (!dir || !existsSync(dir)) return;
+    const now = Date.now();
+    for (const name of readdirSync(dir)) {
+      if (!RECORDING_NAME_RE.test(name)) continue;
+      const st = statSync(join(dir, name));
+      if (this.shippedRecordings.get(name) === st.size || now - st.mtimeMs < RECORDING_SETTLE_MS) continue;
+      const data = readFileSync(join(dir, name));
+      const put = await httpsRequest(this.opts.collector, { method: 'PUT', path: PATHS.recordings + name, agent: this.agent, headers: { 'content-encoding': 'gzip' }, body: gzipSync(data) });
+      if (put.status === 409) this.opts.log.warn({ recording: name }, 'the collector holds a different recording of this session; not shipped');
+      else if (put.status !== 200 && put.status !== 201) throw new Error(`recording upload answered ${put.status}`);
+      else this.stats.recordings++;
+      this.shippedRecordings.set(name, data.length);
     }
   }
 

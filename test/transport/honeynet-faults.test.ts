@@ -17,6 +17,7 @@ import { runCli, tempDir, waitFor } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
 import { collectorSetup, freePort, recordedThisRun, sensorSetup, stopTally, type Child } from '../helpers/honeynet.js';
 import { startHydra } from '../helpers/hydra-attack.js';
+import { sshWithPassword } from '../helpers/ssh-tools.js';
 import { pgQuery, startPgServer, type PgServer } from '../helpers/pg-server.js';
 
 let server: PgServer;
@@ -67,17 +68,22 @@ function credsOf(sensorDir: string): Creds {
 
 /** POSTs a gzip'd batch like the shipper does, with whatever credentials a test gives. */
 function postBatch(port: number, ca: string, creds: Partial<Creds>, events: readonly ApiaryEvent[]): Promise<{ status: number; body: string }> {
+  return send(port, ca, creds, 'POST', '/v1/events', Buffer.from(events.map((e) => JSON.stringify(e)).join('\n')));
+}
+
+/** One gzip'd request to the collector with the given credentials. */
+function send(port: number, ca: string, creds: Partial<Creds>, method: string, path: string, body: Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/v1/events', ca, key: creds.key, cert: creds.cert, headers: { 'content-encoding': 'gzip' }, agent: false },
+      { host: '127.0.0.1', port, method, path, ca, key: creds.key, cert: creds.cert, headers: { 'content-encoding': 'gzip' }, agent: false },
       (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
       },
     );
     req.on('error', reject);
-    req.end(gzipSync(events.map((e) => JSON.stringify(e)).join('\n')));
+    req.end(gzipSync(body));
   });
 }
 
@@ -241,6 +247,35 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     await sensor.stop();
     assert.deepEqual(readdirSync(join(c.dir, 'data', 'quarantine')).filter((n) => !n.startsWith('.')), [sha]);
     assert.deepEqual(readFileSync(join(dmz.spoolDir, 'shipped-files'), 'utf8').trim().split('\n'), [sha], 'remembered, so not offered again');
+    await collector.stop();
+  });
+
+  test('session recordings reach the collector when they stop growing; a shipped recording can only be extended, never rewritten', async () => {
+    const url = newDb();
+    const c = await collectorSetup({ pgUrl: url });
+    const collector = await track(c.start());
+    const dmz = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, await c.token('dmz-1'));
+    const sensor = await track(dmz.start());
+    const login = await sshWithPassword(sensor.ports.ssh!, 'root', '123456', 'uname -a; id');
+    assert.match(login.stdout, /Linux/, login.stderr);
+    const local = join(dmz.dir, 'data', 'recordings');
+    await waitFor(() => existsSync(local) && readdirSync(local).some((n) => n.endsWith('.cast')), 10_000);
+    const name = readdirSync(local).find((n) => n.endsWith('.cast'))!;
+    const landed = join(c.dir, 'data', 'recordings', name);
+    await waitFor(() => existsSync(landed) && readFileSync(landed).equals(readFileSync(join(local, name))), 15_000);
+    assert.match(readFileSync(landed, 'utf8'), /uname -a/);
+    const creds = credsOf(dmz.dir);
+    const held = readFileSync(landed);
+    const rewrite = await send(c.port, creds.ca, creds, 'PUT', `/v1/recordings/${name}`, Buffer.from(held.toString('utf8').replace('uname', 'UNAME')));
+    assert.equal(rewrite.status, 409, rewrite.body);
+    assert.equal((await send(c.port, creds.ca, creds, 'PUT', `/v1/recordings/${name}`, held)).status, 200, 'the same recording again is a no-op');
+    const longer = Buffer.concat([held, Buffer.from('[9.5, "o", "more"]\n')]);
+    assert.equal((await send(c.port, creds.ca, creds, 'PUT', `/v1/recordings/${name}`, longer)).status, 201, 'an extended recording replaces the shorter one');
+    assert.deepEqual(readFileSync(landed), longer);
+    assert.equal((await send(c.port, creds.ca, creds, 'PUT', '/v1/recordings/..%2Fapiary.db', held)).status, 400, 'only SESSION.cast names');
+    assert.equal((await send(c.port, creds.ca, {}, 'PUT', `/v1/recordings/${name}`, held).catch(() => ({ status: 401, body: '' }))).status, 401, 'no certificate, no upload');
+    assert.deepEqual(readFileSync(landed), longer);
+    await sensor.stop();
     await collector.stop();
   });
 
