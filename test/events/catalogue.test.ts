@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CATALOGUE, EVENT_TYPES, flattenEvent, validateEvent } from '../../src/events/catalogue.js';
+import { CATALOGUE, EVENT_TYPES, checkEnvelope, envelopeSchema, flattenEvent, validateEvent } from '../../src/events/catalogue.js';
+import fc from 'fast-check';
 import { createSessionEmitter, type EventSink } from '../../src/events/emitter.js';
 import { ERROR_CODES } from '../../src/errors/errors.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
@@ -53,4 +54,32 @@ test('validateEvent rejects unknown types and bad envelopes without throwing', (
   assert.equal(validateEvent({}).ok, false);
   const r = validateEvent({ id: 'x', time: '2020-01-01T00:00:00.000Z', type: 'nope', sensor: 's', session: 's', protocol: 'p', src_ip: '1.2.3.4', src_port: 1, dst_ip: '1.2.3.4', dst_port: 2, payload: {} });
   assert.equal(r.ok, false);
+});
+
+test('the hand envelope check accepts only what the envelope schema accepts, with the same result', () => {
+  const time = fc.oneof(
+    fc.date({ min: new Date(Date.UTC(1, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.constantFrom('2026-02-29T00:00:00Z', '2024-02-29T23:59:59.123456Z', '2026-01-01T24:00:00Z', '2026-01-01T10:00Z', '2026-01-01T10:00:00+01:00', '2026-01-01 10:00:00Z', ''),
+    fc.string({ maxLength: 30 }),
+  );
+  const text = (max: number) => fc.oneof(fc.string({ minLength: 0, maxLength: max + 2 }), fc.constant(''), fc.integer());
+  const port = fc.oneof(fc.integer({ min: -2, max: 65537 }), fc.double(), fc.constant('22'));
+  const envelope = fc.record(
+    { id: text(64), time, type: fc.oneof(fc.constantFrom(...EVENT_TYPES), fc.string()), sensor: text(128), session: text(64), protocol: text(32), src_ip: text(64), src_port: port, dst_ip: text(64), dst_port: port, extra: fc.anything() },
+    { requiredKeys: [] },
+  );
+  fc.assert(
+    fc.property(fc.oneof(envelope, fc.anything()), (input) => {
+      const fast = checkEnvelope(input);
+      const zod = envelopeSchema.safeParse(input);
+      if (fast !== undefined) {
+        assert.ok(zod.success, `accepted by hand, refused by zod: ${JSON.stringify(input)}`);
+        assert.deepEqual(fast, zod.data);
+      }
+    }),
+    { numRuns: 5000 },
+  );
+  // And well-formed envelopes do take the fast path.
+  const good = { id: 'x', time: '2026-11-26T10:00:00.123Z', type: 'connection.open', sensor: 's', session: 'abc', protocol: 'ssh', src_ip: '198.51.100.1', src_port: 1, dst_ip: '192.0.2.1', dst_port: 22 };
+  assert.deepEqual(checkEnvelope({ ...good, payload: {} }), good);
 });
