@@ -1,28 +1,11 @@
 // `apiary attacks` and `apiary attack show ID`: the reconstructed attack chains, ranked by APT score,
 // and one chain's timeline with the evidence of each step. Attacker strings are shown inert.
-import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
 import { ApiaryError } from '../errors/errors.js';
-import { leaseHolder } from '../analysis/incident-tracker.js';
-import { AttackRunner } from '../analysis/attack-runner.js';
-import { quarantineStrings } from '../analysis/quarantine-strings.js';
-import { recordingKeystrokes } from '../analysis/recording-keystrokes.js';
-import { enrichMissing } from '../report/build.js';
-import { enricherFromConfig } from '../enrich/from-config.js';
-import type { AttackFilter, AttackRecord, EventStore } from '../store/store.js';
+import type { AttackFilter, AttackRecord } from '../store/store.js';
 import { parseFlags } from './flags.js';
-import { openStore } from './tracking-commands.js';
+import { bringUpToDate, openStore } from './tracking-commands.js';
 import { inert, table } from './terminal.js';
-
-/** Folds what is stored unless a running Apiary keeps the chains current itself (it holds the tracking lease). */
-async function bringUpToDate(store: EventStore, config: Config): Promise<void> {
-  if ((await leaseHolder(store)) !== undefined) return;
-  await enrichMissing(store, enricherFromConfig(config));
-  const runner = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });
-  await runner.catchUp();
-  await runner.flush();
-}
 
 function parseMinScore(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -49,7 +32,7 @@ export async function runAttacks(args: string[]): Promise<number> {
   const { config } = loadConfig(values.config, { checkDataDir: false });
   const store = await openStore(config);
   try {
-    await bringUpToDate(store, config);
+    await bringUpToDate(store, config, { attacks: true });
     const attacks = await store.listAttacks(filter);
     if (values.json) {
       process.stdout.write(attacks.map((a) => `${JSON.stringify(a)}\n`).join(''));
@@ -93,7 +76,7 @@ export async function runAttack(args: string[]): Promise<number> {
   const { config } = loadConfig(values.config, { checkDataDir: false });
   const store = await openStore(config);
   try {
-    await bringUpToDate(store, config);
+    await bringUpToDate(store, config, { attacks: true });
     const a = await store.getAttack(id);
     if (!a) throw new ApiaryError('APIARY_NOT_FOUND', `no attack chain ${JSON.stringify(inert(id))}; "apiary attacks" lists them`);
     process.stdout.write(values.json ? `${JSON.stringify(a)}\n` : describeAttack(a));

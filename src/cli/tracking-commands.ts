@@ -1,9 +1,13 @@
 // `apiary enrich`, `apiary incidents`, `apiary incident show|set` and `apiary report`.
 import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ApiaryError } from '../errors/errors.js';
 import { IncidentTracker, leaseHolder } from '../analysis/incident-tracker.js';
+import { AttackRunner } from '../analysis/attack-runner.js';
+import { quarantineStrings } from '../analysis/quarantine-strings.js';
+import { recordingKeystrokes } from '../analysis/recording-keystrokes.js';
 import { KIND_LABELS, reviseForEnrichment } from '../analysis/incidents.js';
 import { enricherFromConfig, geoIpFromConfig } from '../enrich/from-config.js';
 import { buildReport, enrichMissing } from '../report/build.js';
@@ -44,10 +48,15 @@ export async function openStore(config: Config): Promise<EventStore> {
  * Brings enrichment and incidents up to date with the stored events, unless a running Apiary holds the
  * tracking lease: then it keeps them current itself (and alerts on them; the CLI never alerts).
  */
-async function bringUpToDate(store: EventStore, config: Config): Promise<void> {
+export async function bringUpToDate(store: EventStore, config: Config, opts: { attacks?: boolean } = {}): Promise<void> {
   if ((await leaseHolder(store)) !== undefined) return;
   await enrichMissing(store, enricherFromConfig(config));
   await new IncidentTracker(store, config.incidents.quiet_gap_s * 1000).catchUp();
+  if (opts.attacks) {
+    const runner = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });
+    await runner.catchUp();
+    await runner.flush();
+  }
 }
 
 export async function runEnrich(args: string[]): Promise<number> {
@@ -191,6 +200,8 @@ export async function runReport(args: string[]): Promise<number> {
   let report;
   try {
     const enricher = enricherFromConfig(config, geoip);
+    // The report lists attack chains: fold what is stored first (unless a running Apiary keeps them current).
+    await bringUpToDate(store, config, { attacks: true });
     await enrichMissing(store, enricher);
     report = await buildReport(store, config, { from, to, sensors: values.sensor, geoip, enricher });
   } finally {

@@ -3,7 +3,7 @@
 import type { ApiaryEvent } from '../events/catalogue.js';
 import { addToActivity, classify, emptyActivity, isAttackerEvent } from '../analysis/incidents.js';
 import type { CountryGroups } from '../enrich/country-groups.js';
-import { INCIDENT_KINDS, type IncidentActivity, type IncidentKind, type IpEnrichment, type Scope } from '../store/store.js';
+import { INCIDENT_KINDS, type AttackRecord, type IncidentActivity, type IncidentKind, type IpEnrichment, type Scope } from '../store/store.js';
 
 /** Rows kept in each "top" table of the JSON report. */
 export const TOP_ROWS = 100;
@@ -33,7 +33,11 @@ export const REPORT_METHOD: Record<string, string> = {
   credentials: 'auth.attempt events by (username, password); successes are attempts the login policy accepted.',
   commands: 'command.input events by the command line.',
   malware: 'file.download and file.upload events with a SHA-256, by hash; the server country is looked up only for URLs whose host is an IP address (no name is ever resolved).',
+  attacks: 'Attack chains (apiary attacks) whose activity overlaps the period, highest APT score first (at most TOP_ATTACKS); a chain spans its whole life, which may reach outside the period.',
 };
+
+/** Attack chains listed in a report. */
+export const TOP_ATTACKS = 25;
 
 export interface ScopeCounts {
   external: number;
@@ -74,6 +78,24 @@ export interface ReportData {
   credentials: { username: string; password: string; attempts: number; successes: number; sources: number }[];
   commands: { command: string; count: number; sources: number }[];
   malware: { sha256: string; md5: string | null; size: number | null; type: string; urls: string[]; servers: { host: string; country: string | null }[]; sources: number; events: number; first_seen: string }[];
+  /** The highest-scored attack chains active in the period (filled from the store's chains, not by the counting pass). */
+  attacks: ReportAttack[];
+}
+
+export interface ReportAttack {
+  id: string;
+  score: number;
+  first_seen: string;
+  last_seen: string;
+  /** Attacking sources and the outside servers they fetched from. */
+  sources: number;
+  servers: number;
+  countries: string[];
+  services: string[];
+  intents: string[];
+  techniques: string[];
+  links: string[];
+  events: number;
 }
 
 export interface ReportOptions {
@@ -454,6 +476,28 @@ export class ReportBuilder {
         }))
         .sort(byDesc((x) => x.events, (x) => x.sha256))
         .slice(0, TOP_ROWS),
+      attacks: [],
     };
   }
+}
+
+/** The report's rows for stored chains: those overlapping [FROM, TO), highest score first, clipped. */
+export function reportAttacks(chains: readonly AttackRecord[], from: string | undefined, to: string | undefined): ReportAttack[] {
+  return chains
+    .filter((c) => (from === undefined || c.last_seen >= from) && (to === undefined || c.first_seen < to))
+    .slice(0, TOP_ATTACKS)
+    .map((c) => ({
+      id: c.id,
+      score: c.score,
+      first_seen: c.first_seen,
+      last_seen: c.last_seen,
+      sources: c.sources.filter((m) => m.role === 'attacker').length,
+      servers: c.sources.filter((m) => m.role === 'server').length,
+      countries: [...new Set(c.sources.map((m) => m.country).filter((x): x is string => x !== null))].sort(),
+      services: c.services.map(clip),
+      intents: c.intents.map((i) => clip(i.name)),
+      techniques: c.techniques.map((t) => clip(t.id)),
+      links: [...new Set(c.links.map((l) => clip(l.type)))],
+      events: c.events,
+    }));
 }

@@ -35,5 +35,6 @@ export function renderCsv(r: ReportData): string {
   for (const x of r.credentials) add('credentials', `${x.username}:${x.password}`, x);
   for (const x of r.commands) add('commands', x.command, x);
   for (const x of r.malware) add('malware', x.sha256, x);
+  for (const x of r.attacks) add('attacks', x.id, x);
   return `${rows.map((r2) => r2.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { AttackRecord } from '../../src/store/store.js';
 import { runCli, tempDir } from '../helpers/apiary-process.js';
 import { SHA_A, SHA_B, SOURCES, groupsAt, writeScenario, type Kind, type Labelled, type Scope } from '../helpers/report-scenario.js';
 
@@ -170,4 +171,33 @@ test('report --format json: every number equals an independent count over labell
       [SHA_B, 1, 1, 120, 'sh', [{ host: '8.8.8.8', country: 'US' }]],
     ],
   );
+});
+
+test('report lists the stored attack chains that overlap its period, highest score first, escaped in HTML', async () => {
+  const dir = tempDir();
+  const { configPath } = await writeScenario(dir);
+  const store = new SqliteStore(join(dir, 'data', 'apiary.db'));
+  const chain = (id: string, score: number, first: string, last: string, service: string) =>
+    ({
+      id, score, first_seen: first, last_seen: last, merged: [], factors: {}, events: 7,
+      sources: [{ ip: '198.51.100.1', scope: 'external', country: 'NL', role: 'attacker' }, { ip: '203.0.113.9', scope: 'external', country: 'US', role: 'server' }],
+      services: [service], techniques: [{ id: 'T1110.001', name: 'Password Guessing', evidence: [] }], intents: [{ name: 'mining', evidence: [] }],
+      links: [{ type: 'credential_handoff', from: 'a', to: 'b', explanation: '', evidence: [] }], steps: [],
+    }) as unknown as AttackRecord;
+  await store.commitAttacks(
+    [chain('low', 20, '2025-03-01T00:00:00Z', '2025-03-02T00:00:00Z', 'ssh'), chain('high', 90, '2025-03-01T00:00:00Z', '2025-04-01T00:00:00Z', '<img src=x onerror=alert(1)>'), chain('old', 99, '2019-01-01T00:00:00Z', '2019-01-02T00:00:00Z', 'ssh')],
+    { key: 'test.watermark', expected: undefined, next: '1' },
+  );
+  await store.close();
+  const out = join(dir, 'r.json');
+  await runCli(['report', '--config', configPath, '--format', 'json', '--from', '2025-01-01', '--to', '2026-01-01', '--out', out]);
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { attacks: { id: string; score: number; sources: number; servers: number; countries: string[] }[] };
+  const mine = report.attacks.filter((a) => ['low', 'high', 'old'].includes(a.id));
+  assert.deepEqual(mine.map((a) => [a.id, a.score, a.sources, a.servers, a.countries]), [['high', 90, 1, 1, ['NL', 'US']], ['low', 20, 1, 1, ['NL', 'US']]], 'ranked by score; the 2019 chain is outside the period');
+  const html = join(dir, 'r.html');
+  await runCli(['report', '--config', configPath, '--format', 'html', '--from', '2025-01-01', '--to', '2026-01-01', '--out', html]);
+  const page = readFileSync(html, 'utf8');
+  assert.match(page, /<section id="attacks">/);
+  assert.ok(page.includes('&lt;img src=x onerror=alert(1)&gt;'));
+  assert.ok(!page.includes('<img src=x'));
 });
