@@ -32,6 +32,8 @@ export interface RunningApiary {
   store: SqliteStore;
   collector: Collector;
   services: RunningService[];
+  /** Lines for the operator printed at start (the dashboard's URL and one-time set-up token). */
+  notices: string[];
   /** Stops listening, ends connections (recording them), flushes every event and closes the store. */
   close(): Promise<void>;
 }
@@ -101,6 +103,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const policy = compileAuthPolicy([...(sql && decoy ? sql.honeytokenAuthRules(decoy.honeytokens) : []), ...config.auth]);
   const decoyStates: DecoyState[] = [];
   const services: RunningService[] = [];
+  const notices: string[] = [];
   try {
     const ssh = config.services.ssh;
     const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, collector) : undefined;
@@ -156,6 +159,24 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
       const capture = new SharedCapture(quarantine, fetcher);
       services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink: collector, gate, log, identity, quarantine: capture, fetcher: capture })));
     }
+    const dashboard = config.dashboard;
+    if (dashboard?.enabled) {
+      const { startDashboard } = await import('../web/server.js');
+      const { SqliteDashboardReads } = await import('../store/sqlite/dashboard-reads.js');
+      const web = await startDashboard({
+        config,
+        dash: dashboard,
+        store,
+        reads: new SqliteDashboardReads(config.store.sqlite.path),
+        services: [...services],
+        onEvents: (fn) => collector.onCommitted(fn),
+        log: log.child({ part: 'dashboard' }),
+      });
+      services.push(web);
+      const url = `https://${web.bound[0]!.host.includes(':') ? `[${web.bound[0]!.host}]` : web.bound[0]!.host}:${web.bound[0]!.port}/`;
+      notices.push(`dashboard ${url}`);
+      if (web.setupToken) notices.push(`dashboard set-up token (one use, creates the admin): ${web.setupToken}`);
+    }
   } catch (err) {
     for (const d of decoyStates) d.stop();
     clearInterval(leaseTimer);
@@ -173,6 +194,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
     store,
     collector,
     services,
+    notices,
     close() {
       closing ??= (async () => {
         for (const d of decoyStates) d.stop();

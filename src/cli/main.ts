@@ -83,6 +83,7 @@ async function runStart(args: string[]): Promise<number> {
   out.push(`  data     ${config.data_dir}`);
   if (config.outputs.jsonl) out.push(`  output   jsonl ${config.outputs.jsonl.path}`);
   if (config.outputs.cowrie_json) out.push(`  output   cowrie_json ${config.outputs.cowrie_json.path}`);
+  for (const n of app.notices) out.push(`  ${n}`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);
   await new Promise<void>((resolve) => {

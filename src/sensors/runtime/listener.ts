@@ -105,6 +105,13 @@ export interface RunningService {
   /** Stops listening, ends open connections (recording their close) and waits for them. */
   close(): Promise<void>;
   readonly openConnections: number;
+  /** Whether it answers now (services that can be switched off at run time have it). */
+  readonly enabled?: boolean;
+  /**
+   * Stops answering (closes the listening sockets and the open connections) or listens again on the
+   * same addresses; the operator's on/off switch.
+   */
+  setEnabled?(on: boolean): Promise<void>;
 }
 
 /** What every TCP sensor's config has: where it listens and its connection time limits. */
@@ -238,11 +245,41 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
     if (a && typeof a === 'object') bound.push({ host: a.address, port: a.port });
   }
 
+  let enabled = true;
+  const listenAgain = (server: Server, addr: { host: string; port: number }): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: addr.host, port: addr.port, backlog: 1024 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
   return {
     name: opts.name,
     bound,
     get openConnections() {
       return live.size;
+    },
+    get enabled() {
+      return enabled;
+    },
+    async setEnabled(on: boolean) {
+      if (on === enabled) return;
+      enabled = on;
+      if (on) {
+        await Promise.all(servers.map((s, i) => listenAgain(s, bound[i]!)));
+        return;
+      }
+      await Promise.all(
+        servers
+          .map((s) => new Promise<void>((r) => s.close(() => r())))
+          .concat(
+            [...live].map((c) => {
+              c.close('shutdown');
+              return c.done;
+            }),
+          ),
+      );
     },
     async close() {
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat(
