@@ -118,6 +118,14 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
         ]);
         break;
       }
+      case 'ports.svg': {
+        const ports = (await reads.portCounts(from, to)).slice(0, 25);
+        svg = barChart('ports', 'Connections per port: served vs unserved', ports.map((p) => `${p.port}/${p.protocol}`), [
+          { name: 'served', color: COLORS.internal, values: ports.map((p) => p.served) },
+          { name: 'unserved', color: COLORS.external, values: ports.map((p) => p.unserved) },
+        ]);
+        break;
+      }
       default:
         return fail(reply, 404, 'no such chart');
     }
