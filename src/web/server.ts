@@ -128,6 +128,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
   });
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(INDEX_HTML));
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
   app.get('/app.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(APP_CSS));
   app.get<{ Params: { file: string } }>('/ui/:file', async (req, reply) => {
     if (!UI_FILE_RE.test(req.params.file)) return fail(reply, 404, 'not found');
@@ -143,7 +144,8 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
   const cookie = (value: string, maxAge: number): string => `${COOKIE}=${value}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`;
 
   app.get('/api/session', async (req, reply) => {
-    if (!req.login) return reply.code(401).send({ error: 'log in first', setup_needed: accounts.setupToken !== undefined });
+    // 200 either way: the client asks this before every log-in, and a 401 would be a console error.
+    if (!req.login) return reply.send({ username: null, setup_needed: accounts.setupToken !== undefined });
     return { username: req.login.username, role: req.login.role, csrf: req.login.csrf, idle_s: dash.session_idle_s };
   });
 

@@ -83,10 +83,10 @@ async function render(): Promise<void> {
   const main = document.getElementById('app')!;
   const r = route();
   if (!login()) {
-    try {
-      setLogin(await api<Login>('/api/session'));
-    } catch (err) {
-      const setupNeeded = err instanceof ApiError && (await fetch('/api/session').then((x) => x.json()).catch(() => ({}))).setup_needed === true;
+    const s = await api<Login | { username: null; setup_needed: boolean }>('/api/session');
+    if (s.username !== null) setLogin(s);
+    else {
+      const setupNeeded = s.setup_needed;
       renderNav();
       if (r.name === 'setup') setupPage(main);
       else loginPage(main, setupNeeded);
