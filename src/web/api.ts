@@ -54,28 +54,54 @@ export function plainTerminalText(s: string): string {
     .replace(/[\x00-\x07\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]/g, '');
 }
 
+/**
+ * Aggregates over a period (the report, events per day, per port) cost a pass over the period's events,
+ * seconds at a million: each is computed once, shared by concurrent callers, and served from memory;
+ * after REPORT_CACHE_MS the next caller still gets the last value at once while a new one is computed
+ * in the background (stale while revalidating), so only the very first request of a period waits.
+ */
+export class AggregateCache {
+  private readonly entries = new Map<string, { at: number; value: Promise<unknown>; refreshing: boolean }>();
+
+  constructor(
+    private readonly ttlMs = REPORT_CACHE_MS,
+    private readonly maxEntries = REPORT_CACHE_ENTRIES,
+  ) {}
+
+  get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      if (Date.now() - hit.at >= this.ttlMs && !hit.refreshing) {
+        hit.refreshing = true;
+        compute().then(
+          (v) => this.entries.set(key, { at: Date.now(), value: Promise.resolve(v), refreshing: false }),
+          () => (hit.refreshing = false),
+        );
+      }
+      return hit.value as Promise<T>;
+    }
+    const value = compute();
+    value.catch(() => this.entries.delete(key));
+    this.entries.set(key, { at: Date.now(), value, refreshing: false });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    return value;
+  }
+}
+
 export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accounts: Accounts; streams: Set<() => void> }): void {
   const { config, store, reads, accounts } = deps;
   let enricher: Enricher | undefined;
-  const reports = new Map<string, { at: number; data: Promise<ReportData> }>();
-
-  /** The period's report, computed at most once per REPORT_CACHE_MS (concurrent callers share it). */
-  const report = (from: string | undefined, to: string | undefined): Promise<ReportData> => {
-    const key = `${from ?? ''}|${to ?? ''}`;
-    const hit = reports.get(key);
-    if (hit && Date.now() - hit.at < REPORT_CACHE_MS) return hit.data;
-    enricher ??= enricherFromConfig(config);
-    const data = buildReport(store, config, { from, to, enricher });
-    data.catch(() => reports.delete(key));
-    reports.set(key, { at: Date.now(), data });
-    if (reports.size > REPORT_CACHE_ENTRIES) reports.delete(reports.keys().next().value!);
-    return data;
-  };
+  const cache = new AggregateCache();
+  /** The period's report (one pass over its events), shared and refreshed in the background. */
+  const report = (from: string | undefined, to: string | undefined): Promise<ReportData> =>
+    cache.get(`report|${from ?? ''}|${to ?? ''}`, () => buildReport(store, config, { from, to, enricher: (enricher ??= enricherFromConfig(config)) }));
+  const perDay = (from: string | undefined, to: string | undefined) => cache.get(`days|${from ?? ''}|${to ?? ''}`, () => reads.eventsPerDay(from, to));
+  const perPort = (from: string | undefined, to: string | undefined) => cache.get(`ports|${from ?? ''}|${to ?? ''}`, () => reads.portCounts(from, to));
   const period = (q: Q): { from: string | undefined; to: string | undefined } => ({ from: timeParam(q.from), to: timeParam(q.to) });
 
   app.get<{ Querystring: Q }>('/api/overview', async (req) => {
     const { from, to } = period(req.query);
-    const [r, days, open] = await Promise.all([report(from, to), reads.eventsPerDay(from, to), store.listIncidents({ status: 'new', limit: 1000 })]);
+    const [r, days, open] = await Promise.all([report(from, to), perDay(from, to), store.listIncidents({ status: 'new', limit: 1000 })]);
     return {
       period: r.period,
       totals: r.totals,
@@ -111,7 +137,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
         svg = worldMapSvg('world-map', new Map(Object.entries(r.countries.map)));
         break;
       case 'days.svg': {
-        const days = await reads.eventsPerDay(from, to);
+        const days = await perDay(from, to);
         svg = timeChart('days', 'Events and sources per day', days.map((d) => d.day), [
           { name: 'events', color: COLORS.external, values: days.map((d) => d.events) },
           { name: 'sources', color: COLORS.internal, values: days.map((d) => d.sources) },
@@ -119,7 +145,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
         break;
       }
       case 'ports.svg': {
-        const ports = (await reads.portCounts(from, to)).slice(0, 25);
+        const ports = (await perPort(from, to)).slice(0, 25);
         svg = barChart('ports', 'Connections per port: served vs unserved', ports.map((p) => `${p.port}/${p.protocol}`), [
           { name: 'served', color: COLORS.internal, values: ports.map((p) => p.served) },
           { name: 'unserved', color: COLORS.external, values: ports.map((p) => p.unserved) },
@@ -254,7 +280,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     const { from, to } = period(req.query);
     return {
       services: deps.services.map((s) => ({ name: s.name, bound: s.bound, enabled: s.enabled ?? true, switchable: typeof s.setEnabled === 'function', open_connections: s.openConnections })),
-      ports: await reads.portCounts(from, to),
+      ports: await perPort(from, to),
     };
   });
 

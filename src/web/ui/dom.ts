@@ -4,12 +4,17 @@
 
 export type Child = Node | string | number | null | undefined | false;
 
+/** Control characters (an attacker's ANSI escapes, NULs) as their visible Unicode pictures (ESC as ␛). */
+export function visible(s: string): string {
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => String.fromCharCode(c === '\x7f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+}
+
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
-    e.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+    e.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(visible(String(c))) : c);
   }
   return e;
 }

