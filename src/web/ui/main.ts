@@ -7,6 +7,7 @@ const NAV: [string, string, ('admin' | 'analyst' | 'viewer')[]?][] = [
   ['overview', 'Overview'],
   ['live', 'Live'],
   ['sessions', 'Sessions'],
+  ['chains', 'Attack chains'],
   ['incidents', 'Incidents'],
   ['malware', 'Malware'],
   ['credentials', 'Credentials'],

@@ -585,4 +585,98 @@ const users: Page = async (main) => {
   );
 };
 
-export const PAGES: Record<string, Page> = { overview, live, sessions, session, incidents, malware, credentials, services, reports, query: sqlConsole, users };
+interface ChainRow {
+  id: string;
+  score: number;
+  first_seen: string;
+  last_seen: string;
+  sources: string[];
+  services: string[];
+  techniques: string[];
+  intents: string[];
+  links: number;
+  events: number;
+}
+
+const chains: Page = async (main) => {
+  const c = await api<{ available: boolean; chains: ChainRow[] }>('/api/chains');
+  main.replaceChildren(
+    el('h1', {}, 'Attack chains'),
+    c.available
+      ? table('chains-table', c.chains, [
+          { title: 'chain', value: (x) => link(`chain/${encodeURIComponent(x.id)}`, x.id.slice(0, 12)) },
+          { title: 'APT score', value: (x) => x.score.toFixed(2), numeric: true },
+          { title: 'sources', value: (x) => x.sources.join(', ') },
+          { title: 'services', value: (x) => x.services.join(', ') },
+          { title: 'techniques', value: (x) => x.techniques.join(', ') },
+          { title: 'intents', value: (x) => x.intents.join(', ') },
+          { title: 'links', value: (x) => x.links, numeric: true },
+          { title: 'events', value: (x) => x.events, numeric: true },
+          { title: 'first seen', value: (x) => fmtTime(x.first_seen) },
+          { title: 'last seen', value: (x) => fmtTime(x.last_seen) },
+        ], 'no attack chains yet')
+      : el('p', { class: 'muted', id: 'chains-unavailable' }, 'This store keeps no attack chains.'),
+  );
+};
+
+interface ChainFull {
+  id: string;
+  score: number;
+  factors: Record<string, { points: number; explanation: string }>;
+  first_seen: string;
+  last_seen: string;
+  links: { type: string; from: string; to: string; explanation: string; evidence: string[] }[];
+  steps: { time: string; src_ip: string; service: string; sensor: string; technique: string | null; summary: string }[];
+  intents: { name: string; evidence: { detail: string }[] }[];
+  matrix: { tactic: string; techniques: { id: string; name: string; evidence: string[] }[] }[];
+  events: number;
+}
+
+const chain: Page = async (main, r) => {
+  const id = r.arg ?? '';
+  const c = await api<ChainFull>(`/api/chains/${encodeURIComponent(id)}`);
+  const graph = el('img', { id: 'chain-graph', alt: 'hosts and services linked in this chain' });
+  graph.src = `/api/chains/${encodeURIComponent(id)}/graph.svg`;
+  const matrix = el(
+    'table',
+    { id: 'attack-matrix' },
+    el('thead', {}, el('tr', {}, ...c.matrix.map((col) => el('th', {}, col.tactic)))),
+    el('tbody', {}, el('tr', {}, ...c.matrix.map((col) => el('td', {}, ...col.techniques.map((t) => el('div', { class: 'badge', title: t.evidence.join('\n') }, `${t.id} ${t.name}`)))))),
+  );
+  main.replaceChildren(
+    el('h1', {}, 'Attack chain ', el('code', {}, c.id.slice(0, 16))),
+    el('p', { id: 'chain-head' }, `APT score ${c.score.toFixed(2)}, ${c.events} events, ${fmtTime(c.first_seen)} to ${fmtTime(c.last_seen)}`),
+    table('chain-factors', Object.entries(c.factors), [
+      { title: 'factor', value: ([k]) => k },
+      { title: 'points', value: ([, f]) => f.points, numeric: true },
+      { title: 'why', value: ([, f]) => f.explanation },
+    ]),
+    el('h2', {}, 'Linked hosts and services'),
+    el('div', { class: 'charts' }, graph),
+    el('h2', {}, 'Evidence for each link'),
+    table('chain-links', c.links, [
+      { title: 'link', value: (l) => l.type },
+      { title: 'from', value: (l) => l.from },
+      { title: 'to', value: (l) => l.to },
+      { title: 'why', value: (l) => l.explanation },
+      { title: 'evidence', value: (l) => el('div', {}, ...l.evidence.map((e) => el('div', {}, e))) },
+    ], 'a single source: no links'),
+    el('h2', {}, 'ATT&CK techniques'),
+    c.matrix.length ? matrix : el('p', { class: 'muted' }, 'no technique tagged'),
+    el('h2', {}, 'Intents'),
+    table('chain-intents', c.intents, [
+      { title: 'intent', value: (i) => i.name },
+      { title: 'evidence', value: (i) => el('div', {}, ...i.evidence.map((e) => el('div', {}, e.detail))) },
+    ], 'none recognised'),
+    el('h2', {}, 'Timeline'),
+    table('chain-steps', c.steps, [
+      { title: 'time', value: (s) => fmtTime(s.time) },
+      { title: 'source', value: (s) => s.src_ip },
+      { title: 'service', value: (s) => s.service },
+      { title: 'technique', value: (s) => s.technique ?? '' },
+      { title: 'what', value: (s) => s.summary },
+    ]),
+  );
+};
+
+export const PAGES: Record<string, Page> = { overview, live, sessions, session, chains, chain, incidents, malware, credentials, services, reports, query: sqlConsole, users };
