@@ -204,10 +204,17 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     assert.doesNotMatch(screen, /[\x00-\x08\x0b-\x1f\x7f]/, 'control and escape characters are dropped');
     await shot(page, 'session');
 
-    // Credentials: hostile names and passwords as text.
+    // Credentials: hostile names and passwords as text; a planted SSH honeytoken, used, shows its use.
+    const tokens = (await (await page.request.get(`${base}/api/credentials`)).json()).honeytokens as { kind: string; username: string; secret: string }[];
+    const sshToken = tokens.find((t) => t.kind === 'ssh');
+    assert.ok(sshToken, 'the fake shell plants an SSH honeytoken');
+    await sshWithPassword(sshPort, sshToken.username, sshToken.secret, 'id');
+    await waitFor(async () => (await apiary.events(['--type', 'auth.attempt'])).some((e) => e.username === sshToken.username), 15_000);
     await show(page, base, 'credentials', '#cred-pairs');
     const creds = await page.locator('#cred-pairs').innerText();
     assert.ok(creds.includes(XSS_USER) && creds.includes(XSS_PASSWORD));
+    const tokenRow = page.locator('#honeytokens tbody tr', { hasText: sshToken.secret });
+    assert.match(await tokenRow.innerText(), /127\.0\.0\.1 ssh/, 'the use of the decoy credential is listed');
     await shot(page, 'credentials');
 
     // Malware: the stored file, downloadable only as a ZIP encrypted with "infected".

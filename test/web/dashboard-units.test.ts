@@ -1,0 +1,60 @@
+// Pieces of the dashboard on their own: password hashing, the aggregate cache's background refresh,
+// and the recording filter (property: whatever bytes a recording holds, only text and CR/LF/BS/TAB
+// reach the page).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { hashPassword, passwordProblem, verifyPassword } from '../../src/web/password.js';
+import { AggregateCache, plainTerminalText } from '../../src/web/api.js';
+import { tacticsOf } from '../../src/web/chains.js';
+
+test('passwords: scrypt hash verifies the right password only; a tampered hash fails', async () => {
+  const h = await hashPassword('correct horse battery');
+  assert.match(h, /^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+  assert.notEqual(await hashPassword('correct horse battery'), h, 'salted');
+  assert.equal(await verifyPassword('correct horse battery', h), true);
+  assert.equal(await verifyPassword('correct horse batterY', h), false);
+  const parts = h.split('$');
+  parts[5] = `A${parts[5]!.slice(1)}` === parts[5] ? `B${parts[5]!.slice(1)}` : `A${parts[5]!.slice(1)}`;
+  assert.equal(await verifyPassword('correct horse battery', parts.join('$')), false);
+  assert.equal(await verifyPassword('x', 'scrypt$1048577$8$1$aa$bb'), false, 'absurd costs are refused');
+  assert.equal(await verifyPassword('x', 'garbage'), false);
+  assert.match(String(passwordProblem('short')), /at least 12/);
+  assert.equal(passwordProblem('long enough password'), undefined);
+});
+
+test('aggregate cache: one computation for concurrent callers; stale value served while a new one is computed', async () => {
+  const cache = new AggregateCache(50, 4);
+  let runs = 0;
+  const compute = async (): Promise<number> => {
+    runs++;
+    await new Promise((r) => setTimeout(r, 20));
+    return runs;
+  };
+  const [a, b] = await Promise.all([cache.get('k', compute), cache.get('k', compute)]);
+  assert.deepEqual([a, b, runs], [1, 1, 1]);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(await cache.get('k', compute), 1, 'stale value at once');
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(await cache.get('k', compute), 2, 'then the refreshed one');
+  const failing = cache.get('bad', () => Promise.reject(new Error('boom')));
+  await assert.rejects(failing);
+  assert.equal(await cache.get('bad', async () => 7), 7, 'a failure is not cached');
+});
+
+test('recording filter: only printable text and CR/LF/BS/TAB survive, for any input', () => {
+  assert.equal(plainTerminalText('a\x1b[31mred\x1b[0m\x1b]0;title\x07b\x1bPdcs\x1b\\c\r\n'), 'aredbc\r\n');
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
+      const out = plainTerminalText(s);
+      assert.doesNotMatch(out, /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]/);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('ATT&CK tactics of tagged techniques, sub-techniques included', () => {
+  assert.deepEqual(tacticsOf('T1110.001'), ['Credential Access']);
+  assert.deepEqual(tacticsOf('T1078'), ['Initial Access', 'Persistence']);
+  assert.deepEqual(tacticsOf('T9999'), ['Other']);
+});
