@@ -556,8 +556,8 @@ export type FtpServiceConfig = z.infer<typeof ftpService>;
 export type TftpServiceConfig = z.infer<typeof tftpService>;
 export type SipServiceConfig = z.infer<typeof sipService>;
 
-/** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data. */
-export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} } };
+/** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data, the dashboard on 127.0.0.1:8443. */
+export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} }, dashboard: {} };
 export type AlertsConfig = z.infer<typeof alertsSchema>;
 export type MysqlServiceConfig = z.infer<typeof mysqlService>;
 export type MssqlServiceConfig = z.infer<typeof mssqlService>;

@@ -24,6 +24,8 @@ test('dashboard API: sessions, CSRF, cookie flags, login limits, roles, read-onl
     assert.equal((await httpsRequest(port, '/api/overview')).status, 401);
     assert.equal((await httpsRequest(port, '/api/overview', { headers: { cookie: '__Host-apiary=forged-token-value' } })).status, 401);
     assert.equal((await httpsRequest(port, '/api/incidents')).status, 401);
+    assert.equal((await httpsRequest(port, '/api/live')).status, 401, 'the live stream needs a session too');
+    assert.equal((await httpsRequest(port, '/api/chart/figure1.svg')).status, 401);
 
     // Security headers on the page itself.
     const page = await httpsRequest(port, '/');

@@ -36,6 +36,9 @@ export class SqliteDashboardReads implements DashboardReads {
 
   constructor(private readonly path: string) {
     this.db = new Database(path, { readonly: true, fileMustExist: true });
+    // Page searches read the same index pages again and again: keep them in memory.
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('mmap_size = 268435456');
   }
 
   async searchSessions(f: SessionSearch): Promise<SessionSummary[]> {
