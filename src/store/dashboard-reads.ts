@@ -7,6 +7,8 @@ export interface SessionSearch {
   protocol?: string;
   /** A login attempt with this user name. */
   username?: string;
+  /** A login attempt with this password. */
+  password?: string;
   /** A command line containing this text. */
   command?: string;
   since?: string;
@@ -65,6 +67,8 @@ export interface DashboardReads {
   eventsPerDay(since?: string, until?: string): Promise<DayCount[]>;
   /** Login attempts with USERNAME and SECRET (as password), newest first. */
   credentialUses(username: string, secret: string, limit: number): Promise<CredentialUse[]>;
+  /** Last time each captured file (by SHA-256) was downloaded or uploaded. */
+  fileLastSeen(since?: string, until?: string): Promise<Map<string, string>>;
   /** Runs SQL read-only with a time limit and row cap; rejects with a message for the user. */
   runQuery(sql: string, opts: { timeoutMs: number; maxRows: number }): Promise<ConsoleResult>;
   close(): Promise<void>;

@@ -194,6 +194,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
       ...(textParam(q.src) ? { src: textParam(q.src)! } : {}),
       ...(textParam(q.protocol) ? { protocol: textParam(q.protocol)! } : {}),
       ...(textParam(q.username) !== undefined ? { username: textParam(q.username)! } : {}),
+      ...(textParam(q.password) !== undefined ? { password: textParam(q.password)! } : {}),
       ...(textParam(q.command) !== undefined ? { command: textParam(q.command)! } : {}),
       ...(timeParam(q.since) ? { since: timeParam(q.since)! } : {}),
       ...(timeParam(q.until) ? { until: timeParam(q.until)! } : {}),
@@ -248,8 +249,8 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   const quarantineDir = join(config.data_dir, 'quarantine');
   app.get<{ Querystring: Q }>('/api/malware', async (req) => {
     const { from, to } = period(req.query);
-    const r = await report(from, to);
-    return r.malware.map((m) => ({ ...m, stored: existsSync(join(quarantineDir, m.sha256)) }));
+    const [r, last] = await Promise.all([report(from, to), cache.get(`files|${from ?? ''}|${to ?? ''}`, () => reads.fileLastSeen(from, to))]);
+    return r.malware.map((m) => ({ ...m, last_seen: last.get(m.sha256) ?? m.first_seen, stored: existsSync(join(quarantineDir, m.sha256)) }));
   });
 
   app.get<{ Params: { sha: string } }>('/api/malware/:sha/zip', async (req, reply) => {

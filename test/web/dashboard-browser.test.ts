@@ -194,7 +194,9 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     await page.click('#sessions-table tbody tr a');
     await page.waitForSelector('#player');
     assert.ok((await page.locator('#session-commands').innerText()).includes(XSS_COMMAND));
-    assert.ok((await page.locator('#session-files').innerText()).includes(`http://127.0.0.1:${files.port}/bot.sh`));
+    const saved = await page.locator('#session-files').innerText();
+    assert.ok(saved.includes(`http://127.0.0.1:${files.port}/bot.sh`));
+    assert.ok(saved.includes(`/tmp/${XSS_FILE}`), 'the hostile file name shows as text');
     await page.selectOption('#player-speed', '20');
     await page.click('#player-play');
     await page.waitForFunction(() => document.querySelector('#player-status')?.textContent === 'finished', undefined, { timeout: 30_000 });
@@ -203,6 +205,24 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     assert.ok(screen.includes('<script>alert(4)</script>'));
     assert.doesNotMatch(screen, /[\x00-\x08\x0b-\x1f\x7f]/, 'control and escape characters are dropped');
     await shot(page, 'session');
+
+    // The HTTP session: hostile path and user agent as text; found by the hostile password too.
+    await show(page, base, `sessions?password=${encodeURIComponent(XSS_PASSWORD)}&protocol=http`, '#sessions-table');
+    await page.click('#sessions-table tbody tr a');
+    await page.waitForSelector('#session-events');
+    const httpEvents = await page.locator('#session-events').innerText();
+    assert.ok(httpEvents.includes(XSS_USER) && httpEvents.includes(XSS_PASSWORD));
+    await show(page, base, 'sessions?protocol=http', '#sessions-table');
+    const httpSessions = page.locator('#sessions-table tbody tr a');
+    let seenPath = false;
+    for (let i = 0; i < (await httpSessions.count()) && !seenPath; i++) {
+      await show(page, base, 'sessions?protocol=http', '#sessions-table');
+      await page.locator('#sessions-table tbody tr a').nth(i).click();
+      await page.waitForSelector('#session-events');
+      const text = await page.locator('#session-events').innerText();
+      seenPath = text.includes(XSS_PATH) && text.includes(XSS_AGENT);
+    }
+    assert.ok(seenPath, 'the hostile HTTP path and user agent show as text');
 
     // Credentials: hostile names and passwords as text; a planted SSH honeytoken, used, shows its use.
     const tokens = (await (await page.request.get(`${base}/api/credentials`)).json()).honeytokens as { kind: string; username: string; secret: string }[];

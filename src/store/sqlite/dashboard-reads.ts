@@ -57,6 +57,10 @@ export class SqliteDashboardReads implements DashboardReads {
       conds.push("type = 'auth.attempt' AND json_extract(payload, '$.username') = ?");
       params.push(f.username);
     }
+    if (f.password !== undefined) {
+      conds.push("type = 'auth.attempt' AND json_extract(payload, '$.password') = ?");
+      params.push(f.password);
+    }
     if (f.command !== undefined) {
       conds.push("type = 'command.input' AND instr(json_extract(payload, '$.input'), ?) > 0");
       params.push(f.command);
@@ -111,6 +115,16 @@ export class SqliteDashboardReads implements DashboardReads {
       )
       .all(username, secret, Math.min(limit, 1000)) as (Omit<CredentialUse, 'success'> & { success: number })[];
     return rows.map((r) => ({ ...r, success: r.success === 1 }));
+  }
+
+  async fileLastSeen(since?: string, until?: string): Promise<Map<string, string>> {
+    const conds = ["type IN ('file.download', 'file.upload')"];
+    const params: unknown[] = [];
+    timeConds(since, until, conds, params);
+    const rows = this.db
+      .prepare(`SELECT json_extract(payload, '$.sha256') AS sha256, max(time) AS last FROM events WHERE ${conds.join(' AND ')} GROUP BY sha256 HAVING sha256 IS NOT NULL`)
+      .all(...params) as { sha256: string; last: string }[];
+    return new Map(rows.map((r) => [r.sha256, r.last]));
   }
 
   runQuery(sql: string, opts: { timeoutMs: number; maxRows: number }): Promise<ConsoleResult> {

@@ -215,7 +215,7 @@ interface SessionRow {
 }
 
 const sessions: Page = async (main, r) => {
-  const fields = ['src', 'protocol', 'username', 'command', 'since', 'until'] as const;
+  const fields = ['src', 'protocol', 'username', 'password', 'command', 'since', 'until'] as const;
   const inputs = fields.map((f) => input(f, f, r.params.get(f) ?? ''));
   const form = el('form', { class: 'inline', id: 'session-search' }, ...inputs, el('button', { type: 'submit' }, 'Search'));
   form.addEventListener('submit', (ev) => {
@@ -415,7 +415,7 @@ const incidents: Page = async (main, r) => {
 };
 
 const malware: Page = async (main, r) => {
-  const rows = await api<{ sha256: string; md5: string | null; size: number | null; type: string; urls: string[]; servers: { host: string; country: string | null }[]; sources: number; events: number; first_seen: string; stored: boolean }[]>(`/api/malware${periodQuery(r)}`);
+  const rows = await api<{ sha256: string; md5: string | null; size: number | null; type: string; urls: string[]; servers: { host: string; country: string | null }[]; sources: number; events: number; first_seen: string; last_seen: string; stored: boolean }[]>(`/api/malware${periodQuery(r)}`);
   const mayDownload = login()?.role !== 'viewer';
   main.replaceChildren(
     el('h1', {}, 'Malware'),
@@ -430,6 +430,7 @@ const malware: Page = async (main, r) => {
       { title: 'servers', value: (m) => m.servers.map((s) => `${s.host}${s.country ? ` (${s.country})` : ''}`).join(', ') },
       { title: 'sources', value: (m) => m.sources, numeric: true },
       { title: 'first seen', value: (m) => fmtTime(m.first_seen) },
+      { title: 'last seen', value: (m) => fmtTime(m.last_seen) },
       {
         title: 'file',
         value: (m) => {
