@@ -29,6 +29,8 @@ export const MAX_NOTE_CHARS = 4000;
 export const LIVE_BATCH_EVENTS = 500;
 /** Largest recording sent to the player. */
 export const MAX_RECORDING_BYTES = 16 * 1024 * 1024;
+/** Largest connection time limit settable from the dashboard (a day). */
+export const MAX_LIMIT_S = 86_400;
 const SESSION_RE = /^[0-9A-Za-z_-]{1,64}$/;
 const SHA256_RE = /^[0-9a-f]{64}$/;
 const MAX_PARAM_CHARS = 256;
@@ -285,7 +287,14 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   app.get<{ Querystring: Q }>('/api/services', async (req) => {
     const { from, to } = period(req.query);
     return {
-      services: deps.services.map((s) => ({ name: s.name, bound: s.bound, enabled: s.enabled ?? true, switchable: typeof s.setEnabled === 'function', open_connections: s.openConnections })),
+      services: deps.services.map((s) => ({
+        name: s.name,
+        bound: s.bound,
+        enabled: s.enabled ?? true,
+        switchable: typeof s.setEnabled === 'function',
+        limits: typeof s.setLimits === 'function' ? (s.limits ?? null) : null,
+        open_connections: s.openConnections,
+      })),
       ports: await perPort(from, to),
     };
   });
@@ -300,6 +309,23 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     await Promise.all(targets.map((s) => s.setEnabled!(enabled)));
     await accounts.audit({ user: req.login!.username, action: enabled ? 'service.on' : 'service.off', target: req.params.name, ip: req.ip });
     return { name: req.params.name, enabled };
+  });
+
+  app.post<{ Params: { name: string }; Body: { idle_timeout_s?: unknown; session_timeout_s?: unknown } }>('/api/services/:name/limits', async (req, reply) => {
+    if (!allowed(req, reply, ['admin'])) return reply;
+    const change: { idle_timeout_s?: number; session_timeout_s?: number } = {};
+    for (const key of ['idle_timeout_s', 'session_timeout_s'] as const) {
+      const v = req.body?.[key];
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_LIMIT_S) return fail(reply, 400, `${key} must be a whole number of seconds from 1 to ${MAX_LIMIT_S}`);
+      change[key] = v;
+    }
+    const targets = deps.services.filter((s) => s.name === req.params.name);
+    if (targets.length === 0) return fail(reply, 404, 'no such service');
+    if (targets.some((s) => !s.setLimits)) return fail(reply, 409, 'this service has no run-time settings');
+    for (const s of targets) s.setLimits!(change);
+    await accounts.audit({ user: req.login!.username, action: 'service.settings', target: req.params.name, detail: JSON.stringify(change), ip: req.ip });
+    return { name: req.params.name, limits: targets[0]!.limits };
   });
 
   app.get<{ Params: { format: string }; Querystring: Q }>('/api/reports/:format', async (req, reply) => {

@@ -29,6 +29,8 @@ export interface ServiceSwitch {
   readonly openConnections: number;
   readonly enabled?: boolean;
   setEnabled?(on: boolean): Promise<void>;
+  readonly limits?: { idle_timeout_s: number; session_timeout_s: number };
+  setLimits?(limits: { idle_timeout_s?: number; session_timeout_s?: number }): void;
 }
 
 export interface DashboardDeps {

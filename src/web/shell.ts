@@ -66,4 +66,5 @@ textarea.sql { width: 100%; min-height: 90px; font-family: monospace; }
 .login { max-width: 360px; background: #fff; border: 1px solid var(--line); padding: 16px; }
 .login label { display: block; margin: 8px 0 2px; }
 .login input { width: 100%; }
+.limits input { width: 80px; }
 `;

@@ -293,6 +293,19 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     await page.click('button.service-switch[data-service=ssh]');
     await page.waitForSelector('span.badge.on[data-service=ssh]');
     assert.equal((await sshWithPassword(sshPort, 'root', PASSWORD, 'echo back')).code, 0, 'ssh answers again');
+    // Its settings: a 1 s idle limit applies to the next connection (the default is minutes).
+    await page.fill('tr:has(button.service-limits[data-service=ssh]) input[name=idle_timeout_s]', '1');
+    await page.click('button.service-limits[data-service=ssh]');
+    await page.waitForSelector('tr:has(button.service-limits[data-service=ssh]) span.limits .ok');
+    const idleClosed = await new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      const s = connect(sshPort, '127.0.0.1');
+      s.on('data', () => undefined);
+      s.on('error', () => undefined);
+      s.on('close', () => resolve(Date.now() - t0));
+      setTimeout(() => s.destroy(), 10_000);
+    });
+    assert.ok(idleClosed < 5000, `an idle connection is closed after the new limit (${idleClosed} ms)`);
 
     // Analyst: changes an incident's status with a note.
     const actx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });

@@ -485,7 +485,7 @@ const credentials: Page = async (main, r) => {
 };
 
 const services: Page = async (main, r) => {
-  const s = await api<{ services: { name: string; bound: { host: string; port: number }[]; enabled: boolean; switchable: boolean; open_connections: number }[]; ports: { port: number; protocol: string; served: number; unserved: number; sources: number }[] }>(`/api/services${periodQuery(r)}`);
+  const s = await api<{ services: { name: string; bound: { host: string; port: number }[]; enabled: boolean; switchable: boolean; limits: { idle_timeout_s: number; session_timeout_s: number } | null; open_connections: number }[]; ports: { port: number; protocol: string; served: number; unserved: number; sources: number }[] }>(`/api/services${periodQuery(r)}`);
   const admin = canChange('admin');
   main.replaceChildren(
     el('h1', {}, 'Ports and services'),
@@ -511,6 +511,28 @@ const services: Page = async (main, r) => {
             }, { class: 'service-switch', 'data-service': x.name }),
             msg,
           );
+        },
+      },
+      {
+        title: 'idle / session limit (s)',
+        value: (x) => {
+          if (!x.limits) return el('span', { class: 'muted' }, 'fixed');
+          if (!admin) return `${x.limits.idle_timeout_s} / ${x.limits.session_timeout_s}`;
+          const idle = input('idle_timeout_s', 'idle', String(x.limits.idle_timeout_s), 'number');
+          const total = input('session_timeout_s', 'session', String(x.limits.session_timeout_s), 'number');
+          const msg = el('span', {});
+          const save = button('Apply', () => {
+            api(`/api/services/${encodeURIComponent(x.name)}/limits`, { idle_timeout_s: Number(idle.value), session_timeout_s: Number(total.value) })
+              .then(() => {
+                msg.textContent = 'applied';
+                msg.className = 'ok';
+              })
+              .catch((err: unknown) => {
+                msg.textContent = errorText(err);
+                msg.className = 'error';
+              });
+          }, { class: 'service-limits', 'data-service': x.name });
+          return el('span', { class: 'limits' }, idle, total, save, msg);
         },
       },
     ]),
