@@ -27,6 +27,8 @@ const REPORT_CACHE_ENTRIES = 16;
 /** Longest note, and most events sent per live batch. */
 export const MAX_NOTE_CHARS = 4000;
 export const LIVE_BATCH_EVENTS = 500;
+/** Live monitors open at once (each holds a connection). */
+export const MAX_LIVE_STREAMS = 32;
 /** Largest recording sent to the player. */
 export const MAX_RECORDING_BYTES = 16 * 1024 * 1024;
 /** Largest connection time limit settable from the dashboard (a day). */
@@ -167,6 +169,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   });
 
   app.get('/api/live', (req, reply) => {
+    if (deps.streams.size >= MAX_LIVE_STREAMS) return fail(reply, 503, 'too many live monitors open; close one');
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });

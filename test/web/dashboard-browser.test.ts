@@ -317,6 +317,8 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     await first.locator('input[name=note]').fill('checked by <b>ana</b>');
     await first.locator('button.save-incident').click();
     await first.locator('.ok').waitFor();
+    assert.equal(await first.locator('.incident-status').innerText(), 'investigating');
+    assert.match(await first.innerText(), /checked by <b>ana<\/b>/, 'the note shows as text');
     const admin = await dashboardLogin(apiary.ports.dashboard!, 'admin', 'admin password 123');
     const incs = (await httpsRequest(apiary.ports.dashboard!, '/api/incidents', { headers: { cookie: admin.cookie } })).json<{ id: string; status: string; notes: { text: string }[] }[]>();
     const changed = incs.find((i) => i.id === id);

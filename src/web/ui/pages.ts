@@ -379,7 +379,8 @@ const incidents: Page = async (main, r) => {
           msg.className = 'ok';
           note.value = '';
           notes.replaceChildren(...u.notes.map((n) => el('div', {}, `${fmtTime(n.time)}: ${n.text}`)));
-          statusCell.textContent = u.status;
+          const cell = sel.closest('tr')?.querySelector('.incident-status');
+          if (cell) cell.textContent = u.status;
         })
         .catch((err: unknown) => {
           msg.textContent = errorText(err);
@@ -387,8 +388,7 @@ const incidents: Page = async (main, r) => {
         });
     }, { class: 'save-incident' });
     const notes = el('div', {}, ...i.notes.map((n) => el('div', {}, `${fmtTime(n.time)}: ${n.text}`)));
-    const statusCell = el('span', {});
-    return el('div', {}, sel, note, save, msg, notes, statusCell);
+    return el('div', {}, sel, note, save, msg, notes);
   };
   main.replaceChildren(
     el('h1', {}, 'Incidents'),
