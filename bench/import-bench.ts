@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     const config = join(dir, 'apiary.yaml');
     writeFileSync(config, `data_dir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  level: warn\n`);
     const started = Date.now();
-    const child = spawn(process.execPath, [CLI, 'import', 'cowrie', file, '--config', config, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []), CLI, 'import', 'cowrie', file, '--config', config, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     const samples: { s: number; rss: number }[] = [];

@@ -1,5 +1,7 @@
 // Keeps the stored incidents up to date: reads events committed since its last run (a watermark on the
-// event id), folds them into incidents and saves them. Restart-safe and exactly-once per stored event.
+// store's commit order, so late events such as a spool delivered after an outage or an import of old
+// logs are still folded), folds them into incidents and saves them. Restart-safe and exactly-once per
+// stored event.
 import type { ApiaryEvent } from '../events/catalogue.js';
 import type { EventStore } from '../store/store.js';
 import { foldIncidents, type IncidentChange } from './incidents.js';
@@ -63,7 +65,8 @@ export class IncidentTracker {
     const out: CatchUpResult = { events: 0, changes: 0 };
     let watermark = await this.store.getState(WATERMARK_KEY);
     for (;;) {
-      const events: ApiaryEvent[] = await this.store.query({ ...(watermark !== undefined ? { afterId: watermark } : {}), limit: TRACKER_CHUNK, order: 'asc' });
+      const read = await this.store.readCommitted(watermark, TRACKER_CHUNK);
+      const events: ApiaryEvent[] = read.events;
       if (events.length === 0) break;
       const ips = [...new Set(events.map((e) => e.src_ip))];
       const enrichment = await this.store.getEnrichment(ips);
@@ -72,7 +75,7 @@ export class IncidentTracker {
       const activeSince = new Date(Math.max(0, Date.parse(earliest) - this.quietGapMs)).toISOString();
       const open = await this.store.latestIncidents(ips, activeSince);
       const changes = foldIncidents(open, events, enrichment, this.quietGapMs);
-      const next = events[events.length - 1]!.id;
+      const next = read.cursor!;
       if (!(await this.store.commitIncidents(changes.map((c) => c.incident), { key: WATERMARK_KEY, expected: watermark, next }))) {
         // Another tracker folded these events first: start again from where it got to.
         watermark = await this.store.getState(WATERMARK_KEY);

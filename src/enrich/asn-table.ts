@@ -3,7 +3,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { normaliseIp } from './networks.js';
+import { ipv6ToBigInt, normaliseIp, parseIpv4 } from './networks.js';
 
 export interface AsnRecord {
   asn: number;
@@ -36,28 +36,7 @@ export function parseRangeLine(line: string): [string, string, number, string] |
   return [line.slice(0, a), line.slice(a + 1, b), asn, org];
 }
 
-/** 128-bit value of an IPv6 address (already validated). */
-export function ipv6ToBigInt(ip: string): bigint {
-  let text = ip;
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (v4) {
-    const hi = (Number(v4[1]) << 8) | Number(v4[2]);
-    const lo = (Number(v4[3]) << 8) | Number(v4[4]);
-    text = `${text.slice(0, v4.index)}${hi.toString(16)}:${lo.toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  let v = 0n;
-  for (const g of groups) v = (v << 16n) | BigInt(parseInt(g || '0', 16));
-  return v;
-}
-
-export function ipv4ToNumber(ip: string): number {
-  const p = ip.split('.');
-  return ((Number(p[0]) << 24) >>> 0) + (Number(p[1]) << 16) + (Number(p[2]) << 8) + Number(p[3]);
-}
+export { ipv6ToBigInt } from './networks.js';
 
 export class AsnTable {
   private constructor(
@@ -133,7 +112,7 @@ export class AsnTable {
     const n = normaliseIp(ip);
     if (!n) return undefined;
     if (n.family === 'ipv4') {
-      const v = ipv4ToNumber(n.ip);
+      const v = parseIpv4(n.ip);
       const i = lastAtOrBelow(this.v4start.length, (k) => this.v4start[k]! <= v);
       return i >= 0 && v <= this.v4end[i]! ? this.records[this.v4rec[i]!] : undefined;
     }

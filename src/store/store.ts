@@ -22,6 +22,14 @@ export interface EventStore {
   /** Stores events; ids already stored are skipped. Resolves with the number newly stored. */
   insertBatch(events: readonly ApiaryEvent[]): Promise<number>;
   query(filter: EventFilter): Promise<ApiaryEvent[]>;
+  /**
+   * Up to LIMIT events in the order the store committed them, after CURSOR (undefined: from the first),
+   * and the cursor after the last one returned (CURSOR again when none). Analysis that must see every
+   * stored event once reads with this, not by event id: events recorded earlier can be committed later
+   * (a sensor's spool after an outage, an import of old logs, a sensor with a skewed clock). The cursor is
+   * opaque, comparable only by the store that made it.
+   */
+  readCommitted(cursor: string | undefined, limit: number): Promise<{ events: ApiaryEvent[]; cursor: string | undefined }>;
   count(filter?: EventFilter): Promise<number>;
   close(): Promise<void>;
 

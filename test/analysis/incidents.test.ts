@@ -133,3 +133,76 @@ test('a running Apiary\'s lease keeps other trackers out until it expires', asyn
     await store.close();
   }
 });
+
+test('events committed late with older times (a spool after an outage, an import of old logs) are still folded, once', async () => {
+  const store = new SqliteStore(join(tempDir(), 'late.db'));
+  try {
+    const open = (time: string, src: string) => makeEvent({ type: 'connection.open', time, src, payload: { transport: 'tcp' } });
+    await store.insertBatch([open('2026-05-01T10:00:00Z', '198.51.100.20')]);
+    const tracker = new IncidentTracker(store, 3600_000);
+    assert.deepEqual(await tracker.catchUp(), { events: 1, changes: 1 });
+    // Recorded hours earlier by a sensor whose link was down, committed now; and a duplicate redelivery.
+    const late = [open('2026-05-01T07:00:00Z', '198.51.100.21'), open('2026-05-01T07:00:05Z', '198.51.100.21')];
+    await store.insertBatch(late);
+    assert.equal(await store.insertBatch(late), 0, 'a redelivered batch stores nothing');
+    assert.deepEqual(await tracker.catchUp(), { events: 2, changes: 1 });
+    const inc = await store.listIncidents({ src: '198.51.100.21' });
+    assert.equal(inc.length, 1);
+    assert.equal(inc[0]!.activity.events, 2);
+    assert.deepEqual(await tracker.catchUp(), { events: 0, changes: 0 });
+  } finally {
+    await store.close();
+  }
+});
+
+test('readCommitted pages through every stored event in commit order, whatever the event ids', async () => {
+  const store = new SqliteStore(join(tempDir(), 'order.db'));
+  try {
+    const batches = [2026, 2019, 2024].map((year, b) =>
+      Array.from({ length: 5 }, (_, i) => makeEvent({ type: 'connection.open', time: new Date(Date.UTC(year, 0, 1, 0, 0, i)).toISOString(), src: `198.51.100.${b}`, payload: { transport: 'tcp' } })),
+    );
+    for (const b of batches) await store.insertBatch(b);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const r = await store.readCommitted(cursor, 4);
+      if (r.events.length === 0) {
+        assert.equal(r.cursor, cursor, 'an empty read keeps the cursor');
+        break;
+      }
+      seen.push(...r.events.map((e) => e.id));
+      cursor = r.cursor;
+    }
+    assert.deepEqual(seen, batches.flat().map((e) => e.id));
+  } finally {
+    await store.close();
+  }
+});
+
+test('a store made before commit order is numbered in id order on upgrade, and the tracker resumes where it was', async () => {
+  const path = join(tempDir(), 'old.db');
+  const Database = (await import('better-sqlite3')).default;
+  const { SQLITE_MIGRATIONS } = await import('../../src/store/sqlite/migrations.js');
+  const db = new Database(path);
+  for (const m of SQLITE_MIGRATIONS.slice(0, 3)) db.exec(m);
+  db.pragma('user_version = 3');
+  const ev = (i: number) => makeEvent({ type: 'connection.open', time: new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString(), src: '198.51.100.30', payload: { transport: 'tcp' } });
+  const events = [ev(0), ev(1), ev(2), ev(3)];
+  const insert = db.prepare('INSERT INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const e of events) insert.run(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload));
+  // The old tracker had folded the first two events (its watermark was an event id).
+  db.prepare('INSERT INTO tracker_state (key, value) VALUES (?, ?)').run('incidents.watermark', events[1]!.id);
+  db.close();
+  const store = new SqliteStore(path);
+  try {
+    assert.equal(await store.getState('incidents.watermark'), '2');
+    const r = await store.readCommitted('2', 10);
+    assert.deepEqual(r.events.map((e) => e.id), [events[2]!.id, events[3]!.id]);
+    assert.equal(r.cursor, '4');
+    const next = ev(4);
+    await store.insertBatch([next]);
+    assert.deepEqual(await store.readCommitted('4', 10), { events: [next], cursor: '5' }, 'new events continue the numbering');
+  } finally {
+    await store.close();
+  }
+});

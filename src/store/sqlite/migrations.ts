@@ -49,4 +49,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX incidents_src ON incidents(src_ip, first_seen);
    CREATE INDEX incidents_last ON incidents(last_seen);
    CREATE TABLE tracker_state (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  // Commit order: seq numbers events in the order they were stored, so analysis can follow every stored
+  // event exactly once even when older events arrive late. Existing events are numbered in id order, and
+  // the incident tracker's watermark (an event id until now) becomes the seq of the last event it covered.
+  `ALTER TABLE events ADD COLUMN seq INTEGER;
+   CREATE TEMP TABLE apiary_seq (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+   INSERT INTO apiary_seq (id) SELECT id FROM events ORDER BY id;
+   UPDATE events SET seq = (SELECT n FROM apiary_seq WHERE apiary_seq.id = events.id);
+   DROP TABLE apiary_seq;
+   CREATE INDEX events_seq ON events(seq);
+   UPDATE tracker_state SET value = (SELECT coalesce(max(seq), 0) FROM events WHERE id <= tracker_state.value)
+     WHERE key = 'incidents.watermark';`,
 ];
