@@ -281,6 +281,15 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     await page.waitForFunction(() => (document.querySelector('#live-table')?.textContent ?? '').includes('javascript:alert(8)'), undefined, { timeout: 15_000 });
     await page.fill('input[name=filter]', 'http.request');
     assert.ok((await page.locator('#live-table tbody tr:visible').count()) >= 1);
+    assert.equal(await page.locator('#live-table tbody tr:visible', { hasText: 'connection.open' }).count(), 0, 'the filter hides other events');
+    await page.click('#live-pause');
+    await run('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${httpPort}/while-paused`]);
+    await waitFor(async () => (await apiary.events(['--type', 'http.request'])).some((e) => e.path === '/while-paused'), 10_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await page.locator('#live-table', { hasText: '/while-paused' }).count(), 0, 'nothing is added while paused');
+    await page.click('#live-pause');
+    await run('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${httpPort}/after-resume`]);
+    await page.waitForFunction(() => (document.querySelector('#live-table')?.textContent ?? '').includes('/after-resume'), undefined, { timeout: 15_000 });
     await shot(page, 'live');
 
     // Ports and services: ssh switched off stops answering; on again, it logs in.
