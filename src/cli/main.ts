@@ -29,6 +29,7 @@ commands:
   replay SESSION [--config FILE] [--speed N] [--max-idle S] [--instant]
                                    play a shell session's recording in the terminal
   shell-reset [--config FILE] [IP] forget the files attackers wrote in the fake shell (one address, or all)
+  dashboard [--config FILE]        the web dashboard over the store alone (no sensors): imported logs, a stopped honeypot
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -57,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./replay-command.js')).runReplay(rest);
     case 'shell-reset':
       return (await import('./shell-reset-command.js')).runShellReset(rest);
+    case 'dashboard':
+      return (await import('./dashboard-command.js')).runDashboard(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -41,7 +41,7 @@ function openStore(config: Config): SqliteStore {
  * Brings enrichment and incidents up to date with the stored events, unless a running Apiary holds the
  * tracking lease: then it keeps them current itself (and alerts on them; the CLI never alerts).
  */
-async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
+export async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
   if ((await leaseHolder(store)) !== undefined) return;
   await enrichMissing(store, enricherFromConfig(config));
   await new IncidentTracker(store, config.incidents.quiet_gap_s * 1000).catchUp();

@@ -1,0 +1,47 @@
+// `apiary dashboard` over a store of imported Cowrie logs (the paper's offline workflow): no sensors,
+// incidents brought up to date first, the real 2019 honeypot's sessions and figures in the API.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { CLI, runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
+import { dashboardLogin, httpsRequest } from '../helpers/https-client.js';
+import { DATA } from '../helpers/shared-data.js';
+
+test('apiary dashboard serves imported Cowrie logs: overview, incidents, sessions; stops on SIGTERM', async () => {
+  const dir = tempDir();
+  const configPath = writeConfig(dir, { dashboard: { listen: '127.0.0.1:0', admin_password: 'offline password 1' } });
+  const imported = await runCli(['import', 'cowrie', join(DATA, 'cowrie', 'honeylist-2019-cowrie.json'), '--config', configPath], { allowFail: true });
+  assert.ok(imported.code === 0 || imported.code === 3, imported.stderr);
+  const proc = spawn(process.execPath, [CLI, 'dashboard', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start: ${out}`)), 60_000);
+      proc.stdout.on('data', () => {
+        if (out.includes('press Ctrl-C to stop')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', () => reject(new Error(`exited: ${out}`)));
+    });
+    const port = Number(/dashboard listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    const { cookie } = await dashboardLogin(port, 'admin', 'offline password 1');
+    const overview = (await httpsRequest(port, '/api/overview', { headers: { cookie } })).json<{ totals: { events: number; sources: { all: number } }; days: unknown[] }>();
+    assert.ok(overview.totals.events > 1000, `events: ${overview.totals.events}`);
+    assert.ok(overview.totals.sources.all > 10);
+    assert.ok(overview.days.length >= 1);
+    const incidents = (await httpsRequest(port, '/api/incidents', { headers: { cookie } })).json<unknown[]>();
+    assert.ok(incidents.length > 0, 'incidents were folded before serving');
+    const sessions = (await httpsRequest(port, '/api/sessions?protocol=ssh&limit=20', { headers: { cookie } })).json<{ session: string; events: number }[]>();
+    assert.equal(sessions.length, 20);
+    const one = (await httpsRequest(port, `/api/sessions/${sessions[0]!.session}`, { headers: { cookie } })).json<{ events: unknown[] }>();
+    assert.equal(one.events.length, sessions[0]!.events);
+  } finally {
+    proc.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0);
+});
