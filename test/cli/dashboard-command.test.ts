@@ -1,5 +1,6 @@
 // `apiary dashboard` over a store of imported Cowrie logs (the paper's offline workflow): no sensors,
-// incidents brought up to date first, the real 2019 honeypot's sessions and figures in the API.
+// incidents brought up to date first, the real 2019 honeypot's sessions and figures in the API; the
+// overview of that data in Chromium is the README's screenshot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { CLI, runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
 import { dashboardLogin, httpsRequest } from '../helpers/https-client.js';
 import { DATA } from '../helpers/shared-data.js';
+import { launchChromium } from '../../src/report/browser.js';
 
 test('apiary dashboard serves imported Cowrie logs: overview, incidents, sessions; stops on SIGTERM', async () => {
   const dir = tempDir();
@@ -40,6 +42,24 @@ test('apiary dashboard serves imported Cowrie logs: overview, incidents, session
     assert.equal(sessions.length, 20);
     const one = (await httpsRequest(port, `/api/sessions/${sessions[0]!.session}`, { headers: { cookie } })).json<{ events: unknown[] }>();
     assert.equal(one.events.length, sessions[0]!.events);
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(`https://127.0.0.1:${port}/#/login`);
+      await page.fill('#login-form input[name=username]', 'admin');
+      await page.fill('#login-form input[name=password]', 'offline password 1');
+      await page.click('#login-submit');
+      await page.waitForSelector('#countries tbody tr');
+      await page.waitForFunction(() => Array.from(document.querySelectorAll(".charts img")).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 100));
+      assert.ok((await page.locator('#countries tbody tr').count()) > 3, 'sources located in several countries');
+      await page.screenshot({ path: 'docs/screenshots/dashboard-overview.png', fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
   } finally {
     proc.kill('SIGTERM');
   }

@@ -172,7 +172,7 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
         return i !== null && i.complete && i.naturalWidth > 100;
       }, img);
     }
-    await shot(page, 'overview');
+    await shot(page, 'overview-live');
 
     // Users: the admin adds an analyst and a viewer through the form.
     for (const [name, role] of [['ana', 'analyst'], ['vic', 'viewer']] as const) {
