@@ -11,6 +11,7 @@ import type { ApiaryEvent } from '../events/catalogue.js';
 import type { DashboardReads } from '../store/dashboard-reads.js';
 import type { EventStore } from '../store/store.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
+import { ApiaryError } from '../errors/errors.js';
 import { Accounts, USERNAME_RE, type LoginSession, type Role } from './accounts.js';
 import { passwordProblem } from './password.js';
 import { APP_CSS, CSP, INDEX_HTML } from './shell.js';
@@ -92,13 +93,18 @@ export function allowed(req: FastifyRequest, reply: FastifyReply, roles: readonl
   return false;
 }
 
+function readUserCertificate(certPath: string, keyPath: string): { cert: string; key: string } {
+  try {
+    return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
+  } catch (err) {
+    throw new ApiaryError('APIARY_TLS_CERT', `dashboard.tls_cert/tls_key cannot be read: ${(err as Error).message}; give PEM files this user can read`);
+  }
+}
+
 export async function startDashboard(deps: DashboardDeps): Promise<RunningDashboard> {
   const { dash, config } = deps;
   const addr = parseListenAddress(dash.listen) as ListenAddress;
-  const tls =
-    dash.tls_cert && dash.tls_key
-      ? { cert: readFileSync(dash.tls_cert, 'utf8'), key: readFileSync(dash.tls_key, 'utf8') }
-      : await loadOrCreateCertificate(join(config.data_dir, 'dashboard-tls'), 'localhost');
+  const tls = dash.tls_cert && dash.tls_key ? readUserCertificate(dash.tls_cert, dash.tls_key) : await loadOrCreateCertificate(join(config.data_dir, 'dashboard-tls'), 'localhost');
   const accounts = new Accounts(deps.store, { idleMs: dash.session_idle_s * 1000, maxFailures: dash.login_failures });
   const setupToken = await accounts.prepare(dash.admin_password ?? (deps.env ?? process.env).APIARY_ADMIN_PASSWORD);
   const app: FastifyInstance = Fastify({ https: tls, logger: false, bodyLimit: MAX_BODY_BYTES, trustProxy: false, return503OnClosing: true });
@@ -202,7 +208,13 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
 
   registerApi(app, { ...deps, accounts, streams });
 
-  await app.listen({ host: addr.host, port: addr.port });
+  try {
+    await app.listen({ host: addr.host, port: addr.port });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ApiaryError('APIARY_LISTEN_FAILED', `the dashboard cannot listen on ${dash.listen}: ${code}${code === 'EADDRINUSE' ? ' (another program uses it; pick another port in dashboard.listen)' : ''}`);
+  }
   const a = app.server.address();
   const bound = a && typeof a === 'object' ? [{ host: a.address, port: a.port }] : [];
   return {
