@@ -1,6 +1,7 @@
 // Read-only questions the dashboard asks that the event interface cannot answer cheaply (sessions by
-// source/credential/command, connections per port, events per day). Each back end implements them
-// with its own indexes; the dashboard reads only through this interface.
+// source, credential or command; uses of one credential; the SQL console). The row shapes of the
+// dashboard's per-day and per-port tables are here too. Each back end answers with its own indexes;
+// the dashboard reads only through this interface and EventStore.
 
 export interface SessionSearch {
   src?: string;
@@ -63,12 +64,8 @@ export interface ConsoleResult {
 
 export interface DashboardReads {
   searchSessions(f: SessionSearch): Promise<SessionSummary[]>;
-  portCounts(since?: string, until?: string): Promise<PortCount[]>;
-  eventsPerDay(since?: string, until?: string): Promise<DayCount[]>;
   /** Login attempts with USERNAME and SECRET (as password), newest first. */
   credentialUses(username: string, secret: string, limit: number): Promise<CredentialUse[]>;
-  /** Last time each captured file (by SHA-256) was downloaded or uploaded. */
-  fileLastSeen(since?: string, until?: string): Promise<Map<string, string>>;
   /** Runs SQL read-only with a time limit and row cap; rejects with a message for the user. */
   runQuery(sql: string, opts: { timeoutMs: number; maxRows: number }): Promise<ConsoleResult>;
   close(): Promise<void>;
@@ -77,4 +74,4 @@ export interface DashboardReads {
 /** Most sessions one search returns. */
 export const MAX_SESSION_RESULTS = 500;
 /** Most events a session search walks before it stops looking for more sessions. */
-export const MAX_SESSION_SCAN = 200_000;
+export const MAX_SESSION_SCAN = 50_000;

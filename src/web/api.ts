@@ -8,7 +8,6 @@ import { KIND_LABELS } from '../analysis/incidents.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { ApiaryEvent } from '../events/catalogue.js';
-import { buildReport } from '../report/build.js';
 import { COLORS, barChart, timeChart } from '../report/svg.js';
 import { countryName, worldMapSvg } from '../report/world-map.js';
 import { renderCsv } from '../report/csv.js';
@@ -16,6 +15,7 @@ import { renderHtml } from '../report/html.js';
 import type { ReportData } from '../report/compute.js';
 import { INCIDENT_STATUSES, type IncidentStatus, type Scope } from '../store/store.js';
 import type { Accounts } from './accounts.js';
+import { periodAggregates, type PeriodAggregates } from './aggregates.js';
 import { chainStore, registerChainApi } from './chains.js';
 import { allowed, fail, SECURITY_HEADERS, type DashboardDeps } from './server.js';
 
@@ -60,7 +60,7 @@ export function plainTerminalText(s: string): string {
 }
 
 /**
- * Aggregates over a period (the report, events per day, per port) cost a pass over the period's events,
+ * Aggregates over a period (aggregates.ts) cost a pass over the period's events,
  * seconds at a million: each is computed once, shared by concurrent callers, and served from memory;
  * after REPORT_CACHE_MS the next caller still gets the last value at once while a new one is computed
  * in the background (stale while revalidating), so only the very first request of a period waits.
@@ -98,10 +98,11 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   let enricher: Enricher | undefined;
   const cache = new AggregateCache();
   /** The period's report (one pass over its events), shared and refreshed in the background. */
-  const report = (from: string | undefined, to: string | undefined): Promise<ReportData> =>
-    cache.get(`report|${from ?? ''}|${to ?? ''}`, () => buildReport(store, config, { from, to, enricher: (enricher ??= enricherFromConfig(config)) }));
-  const perDay = (from: string | undefined, to: string | undefined) => cache.get(`days|${from ?? ''}|${to ?? ''}`, () => reads.eventsPerDay(from, to));
-  const perPort = (from: string | undefined, to: string | undefined) => cache.get(`ports|${from ?? ''}|${to ?? ''}`, () => reads.portCounts(from, to));
+  const aggregates = (from: string | undefined, to: string | undefined): Promise<PeriodAggregates> =>
+    cache.get(`${from ?? ''}|${to ?? ''}`, () => periodAggregates(store, config, { from, to, enricher: (enricher ??= enricherFromConfig(config)) }));
+  const report = async (from: string | undefined, to: string | undefined): Promise<ReportData> => (await aggregates(from, to)).report;
+  const perDay = async (from: string | undefined, to: string | undefined) => (await aggregates(from, to)).days;
+  const perPort = async (from: string | undefined, to: string | undefined) => (await aggregates(from, to)).ports;
   const period = (q: Q): { from: string | undefined; to: string | undefined } => ({ from: timeParam(q.from), to: timeParam(q.to) });
 
   app.get<{ Querystring: Q }>('/api/overview', async (req) => {
@@ -254,7 +255,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   const quarantineDir = join(config.data_dir, 'quarantine');
   app.get<{ Querystring: Q }>('/api/malware', async (req) => {
     const { from, to } = period(req.query);
-    const [r, last] = await Promise.all([report(from, to), cache.get(`files|${from ?? ''}|${to ?? ''}`, () => reads.fileLastSeen(from, to))]);
+    const { report: r, fileLastSeen: last } = await aggregates(from, to);
     return r.malware.map((m) => ({ ...m, last_seen: last.get(m.sha256) ?? m.first_seen, stored: existsSync(join(quarantineDir, m.sha256)) }));
   });
 

@@ -1,5 +1,5 @@
 // Pieces of the dashboard on their own: password hashing, the aggregate cache's background refresh,
-// and the recording filter (property: whatever bytes a recording holds, only text and CR/LF/BS/TAB
+// the period aggregates' single pass, and the recording filter (property: whatever bytes a recording holds, only text and CR/LF/BS/TAB
 // reach the page).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,6 +7,15 @@ import fc from 'fast-check';
 import { hashPassword, passwordProblem, verifyPassword } from '../../src/web/password.js';
 import { AggregateCache, plainTerminalText } from '../../src/web/api.js';
 import { tacticsOf } from '../../src/web/chains.js';
+import { join } from 'node:path';
+import { periodAggregates } from '../../src/web/aggregates.js';
+import { validateConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { enricherFromConfig } from '../../src/enrich/from-config.js';
+import type { ApiaryEvent } from '../../src/events/catalogue.js';
+import { newEventId } from '../../src/events/id.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { tempDir } from '../helpers/apiary-process.js';
 
 test('passwords: scrypt hash verifies the right password only; a tampered hash fails', async () => {
   const h = await hashPassword('correct horse battery');
@@ -57,4 +66,33 @@ test('ATT&CK tactics of tagged techniques, sub-techniques included', () => {
   assert.deepEqual(tacticsOf('T1110.001'), ['Credential Access']);
   assert.deepEqual(tacticsOf('T1078'), ['Initial Access', 'Persistence']);
   assert.deepEqual(tacticsOf('T9999'), ['Other']);
+});
+
+test('period aggregates: per-day, per-port and file counts in the report pass, which yields to the event loop', async () => {
+  const dir = tempDir();
+  const store = new SqliteStore(join(dir, 'a.db'));
+  try {
+    const start = Date.UTC(2026, 0, 1);
+    const events: ApiaryEvent[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      const t = start + (i % 3) * 86_400_000 + i;
+      const type = i % 4 === 0 ? 'scan.probe' : i % 4 === 1 ? 'connection.open' : i === 2 ? 'file.download' : 'auth.attempt';
+      const payload =
+        type === 'scan.probe' ? { first_bytes_hex: '00' } : type === 'connection.open' ? { transport: 'tcp' } : type === 'file.download' ? { url: 'http://192.0.2.1/x', sha256: 'a'.repeat(64), outcome: 'stored' } : { method: 'password', username: 'root', password: 'x', success: false };
+      events.push({ id: newEventId(t), time: new Date(t).toISOString(), type, sensor: 's', session: `s${i >> 2}`, protocol: type === 'scan.probe' ? 'tcp' : 'ssh', src_ip: `198.51.100.${i % 50}`, src_port: 1, dst_ip: '192.0.2.9', dst_port: type === 'scan.probe' ? 8080 : 22, payload } as ApiaryEvent);
+    }
+    await store.insertBatch(events);
+    const config = validateConfig({ data_dir: dir }) as unknown as Config;
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const agg = await periodAggregates(store, config, { from: undefined, to: undefined, enricher: enricherFromConfig(config) });
+    clearInterval(ticker);
+    assert.ok(turns >= 3, `timers ran during the pass (${turns})`);
+    assert.deepEqual(agg.days.map((d) => [d.day, d.events, d.sources]), [['2026-01-01', 4000, 50], ['2026-01-02', 4000, 50], ['2026-01-03', 4000, 50]]);
+    assert.deepEqual(agg.ports.map((p) => [p.port, p.protocol, p.served, p.unserved]), [[22, 'ssh', 3000, 0], [8080, 'tcp', 0, 3000]]);
+    assert.equal(agg.fileLastSeen.get('a'.repeat(64)), events[2]!.time);
+    assert.equal(agg.report.totals.events, 12_000);
+  } finally {
+    await store.close();
+  }
 });

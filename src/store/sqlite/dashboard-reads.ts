@@ -10,8 +10,6 @@ import {
   type ConsoleResult,
   type CredentialUse,
   type DashboardReads,
-  type DayCount,
-  type PortCount,
   type SessionSearch,
   type SessionSummary,
 } from '../dashboard-reads.js';
@@ -85,26 +83,7 @@ export class SqliteDashboardReads implements DashboardReads {
     return found.map((s) => summary.get(s) as SessionSummary);
   }
 
-  async portCounts(since?: string, until?: string): Promise<PortCount[]> {
-    const conds = ["type IN ('connection.open', 'scan.probe')"];
-    const params: unknown[] = [];
-    timeConds(since, until, conds, params);
-    return this.db
-      .prepare(
-        `SELECT dst_port AS port, protocol, sum(type = 'connection.open' AND protocol <> 'ports') AS served, sum(type = 'scan.probe') AS unserved, count(DISTINCT src_ip) AS sources
-           FROM events WHERE ${conds.join(' AND ')} GROUP BY dst_port, protocol ORDER BY served + unserved DESC LIMIT 200`,
-      )
-      .all(...params) as PortCount[];
-  }
 
-  async eventsPerDay(since?: string, until?: string): Promise<DayCount[]> {
-    const conds: string[] = [];
-    const params: unknown[] = [];
-    timeConds(since, until, conds, params);
-    return this.db
-      .prepare(`SELECT substr(time, 1, 10) AS day, count(*) AS events, count(DISTINCT src_ip) AS sources FROM events ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} GROUP BY day ORDER BY day`)
-      .all(...params) as DayCount[];
-  }
 
   async credentialUses(username: string, secret: string, limit: number): Promise<CredentialUse[]> {
     const rows = this.db
@@ -117,15 +96,6 @@ export class SqliteDashboardReads implements DashboardReads {
     return rows.map((r) => ({ ...r, success: r.success === 1 }));
   }
 
-  async fileLastSeen(since?: string, until?: string): Promise<Map<string, string>> {
-    const conds = ["type IN ('file.download', 'file.upload')"];
-    const params: unknown[] = [];
-    timeConds(since, until, conds, params);
-    const rows = this.db
-      .prepare(`SELECT json_extract(payload, '$.sha256') AS sha256, max(time) AS last FROM events WHERE ${conds.join(' AND ')} GROUP BY sha256 HAVING sha256 IS NOT NULL`)
-      .all(...params) as { sha256: string; last: string }[];
-    return new Map(rows.map((r) => [r.sha256, r.last]));
-  }
 
   runQuery(sql: string, opts: { timeoutMs: number; maxRows: number }): Promise<ConsoleResult> {
     const started = Date.now();
