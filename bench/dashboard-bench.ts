@@ -83,6 +83,14 @@ async function main(): Promise<void> {
     const stepMs = Math.floor((300 * 86_400_000) / sessions);
     const tFill = performance.now();
     for (let done = 0; done < sessions; done += 5000) await store.insertBatch(sessionEvents(Math.min(5000, sessions - done), done, start, stepMs));
+    // Decoy credentials planted in the fake system, one of them used now and then.
+    await store.insertBatch(
+      Array.from({ length: 8 }, (_, k) => {
+        const t = start + k;
+        const payload = { token_id: k.toString(16).padStart(16, '0'), kind: 'ssh', username: k === 0 ? 'oracle' : `deploy${k}`, secret: k === 0 ? 'pw7' : `Decoy${k}!`, locations: ['/root/.bash_history'] };
+        return { id: newEventId(t), time: new Date(t).toISOString(), type: 'honeytoken.planted', sensor: 'sensor-0', session: 'planted', protocol: 'ssh', src_ip: '0.0.0.0', src_port: 0, dst_ip: '0.0.0.0', dst_port: 0, payload } as ApiaryEvent;
+      }),
+    );
     const fillS = (performance.now() - tFill) / 1000;
     const stored = await store.count();
     const dash = await startDashboard({
@@ -124,6 +132,7 @@ async function main(): Promise<void> {
       ['sessions: source + service', await load(agent, port, () => `/api/sessions?src=${busySrc}&protocol=ssh`, login)],
       ['sessions: user name + since', await load(agent, port, () => `/api/sessions?username=oracle&since=2025-06-01`, login)],
       ['sessions: command contains', await load(agent, port, () => `/api/sessions?command=x42.sh`, login)],
+      ['credentials and honeytokens', await load(agent, port, () => '/api/credentials', login)],
       ['session page', await load(agent, port, () => `/api/sessions/b${((n++ * 7717) % sessions).toString(36).padStart(8, '0')}`, login)],
     ];
     agent.destroy();

@@ -463,6 +463,8 @@ export const dashboardSchema = z
     session_idle_s: z.number().int().min(1).max(30 * 86_400).default(1800),
     /** Failed logins from one address (or for one user name) in 15 minutes before further attempts are refused for a while. */
     login_failures: z.number().int().min(1).max(1000).default(5),
+    /** Seconds a period's figures (overview, credentials, ports, malware) are served before they are counted again. */
+    refresh_s: z.number().int().min(1).max(3600).default(30),
     /** The read-only SQL console's limits. */
     query_timeout_ms: z.number().int().min(100).max(60_000).default(3000),
     query_max_rows: z.number().int().min(1).max(100_000).default(1000),

@@ -1,5 +1,5 @@
 // Read-only questions the dashboard asks that the event interface cannot answer cheaply (sessions by
-// source, credential or command; uses of one credential; the SQL console). The row shapes of the
+// source, credential or command; the SQL console). The row shapes of the
 // dashboard's per-day and per-port tables are here too. Each back end answers with its own indexes;
 // the dashboard reads only through this interface and EventStore.
 
@@ -45,15 +45,6 @@ export interface DayCount {
   sources: number;
 }
 
-export interface CredentialUse {
-  time: string;
-  session: string;
-  src_ip: string;
-  protocol: string;
-  username: string;
-  success: boolean;
-}
-
 /** Rows returned by one read-only SQL console query. */
 export interface ConsoleResult {
   columns: string[];
@@ -64,8 +55,6 @@ export interface ConsoleResult {
 
 export interface DashboardReads {
   searchSessions(f: SessionSearch): Promise<SessionSummary[]>;
-  /** Login attempts with USERNAME and SECRET (as password), newest first. */
-  credentialUses(username: string, secret: string, limit: number): Promise<CredentialUse[]>;
   /** Runs SQL read-only with a time limit and row cap; rejects with a message for the user. */
   runQuery(sql: string, opts: { timeoutMs: number; maxRows: number }): Promise<ConsoleResult>;
   close(): Promise<void>;

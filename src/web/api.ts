@@ -96,7 +96,7 @@ export class AggregateCache {
 export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accounts: Accounts; streams: Set<() => void> }): void {
   const { config, store, reads, accounts } = deps;
   let enricher: Enricher | undefined;
-  const cache = new AggregateCache();
+  const cache = new AggregateCache(deps.dash.refresh_s * 1000);
   /** The period's report (one pass over its events), shared and refreshed in the background. */
   const aggregates = (from: string | undefined, to: string | undefined): Promise<PeriodAggregates> =>
     cache.get(`${from ?? ''}|${to ?? ''}`, () => periodAggregates(store, config, { from, to, enricher: (enricher ??= enricherFromConfig(config)) }));
@@ -273,19 +273,14 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
 
   app.get<{ Querystring: Q }>('/api/credentials', async (req) => {
     const { from, to } = period(req.query);
-    const r = await report(from, to);
+    const agg = await aggregates(from, to);
+    const r = agg.report;
     const sum = (key: 'username' | 'password'): { value: string; attempts: number }[] => {
       const m = new Map<string, number>();
       for (const c of r.credentials) m.set(c[key], (m.get(c[key]) ?? 0) + c.attempts);
       return [...m].map(([value, attempts]) => ({ value, attempts })).sort((a, b) => b.attempts - a.attempts).slice(0, 50);
     };
-    const planted = new Map<string, { token_id: string; kind: string; username: string; secret: string; locations: string[] }>();
-    for (const e of await store.query({ type: 'honeytoken.planted', limit: 2000 })) {
-      const p = e.payload as { token_id: string; kind: string; username: string; secret: string; locations: string[] };
-      planted.set(p.token_id, p);
-    }
-    const honeytokens = await Promise.all([...planted.values()].slice(0, 200).map(async (t) => ({ ...t, uses: await reads.credentialUses(t.username, t.secret, 50) })));
-    return { pairs: r.credentials.slice(0, 50), usernames: sum('username'), passwords: sum('password'), honeytokens };
+    return { pairs: r.credentials.slice(0, 50), usernames: sum('username'), passwords: sum('password'), honeytokens: agg.honeytokens };
   });
 
   app.get<{ Querystring: Q }>('/api/services', async (req) => {

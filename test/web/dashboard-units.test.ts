@@ -81,6 +81,10 @@ test('period aggregates: per-day, per-port and file counts in the report pass, w
         type === 'scan.probe' ? { first_bytes_hex: '00' } : type === 'connection.open' ? { transport: 'tcp' } : type === 'file.download' ? { url: 'http://192.0.2.1/x', sha256: 'a'.repeat(64), outcome: 'stored' } : { method: 'password', username: 'root', password: 'x', success: false };
       events.push({ id: newEventId(t), time: new Date(t).toISOString(), type, sensor: 's', session: `s${i >> 2}`, protocol: type === 'scan.probe' ? 'tcp' : 'ssh', src_ip: `198.51.100.${i % 50}`, src_port: 1, dst_ip: '192.0.2.9', dst_port: type === 'scan.probe' ? 8080 : 22, payload } as ApiaryEvent);
     }
+    const planted = { token_id: 'ab'.repeat(8), kind: 'mysql', username: 'root', secret: 'Winter1608@', locations: ['/root/.my.cnf'] };
+    const t9 = start + 5;
+    events.push({ id: newEventId(start - 1), time: new Date(start - 1).toISOString(), type: 'honeytoken.planted', sensor: 's', session: 'p', protocol: 'ssh', src_ip: '0.0.0.0', src_port: 0, dst_ip: '0.0.0.0', dst_port: 0, payload: planted } as ApiaryEvent);
+    events.push({ id: newEventId(t9), time: new Date(t9).toISOString(), type: 'command.input', sensor: 's', session: 'u', protocol: 'ssh', src_ip: '203.0.113.9', src_port: 1, dst_ip: '192.0.2.9', dst_port: 22, payload: { input: 'mysql -uroot -pWinter1608@ -h db' } } as ApiaryEvent);
     await store.insertBatch(events);
     const config = validateConfig({ data_dir: dir }) as unknown as Config;
     let turns = 0;
@@ -88,10 +92,10 @@ test('period aggregates: per-day, per-port and file counts in the report pass, w
     const agg = await periodAggregates(store, config, { from: undefined, to: undefined, enricher: enricherFromConfig(config) });
     clearInterval(ticker);
     assert.ok(turns >= 3, `timers ran during the pass (${turns})`);
-    assert.deepEqual(agg.days.map((d) => [d.day, d.events, d.sources]), [['2026-01-01', 4000, 50], ['2026-01-02', 4000, 50], ['2026-01-03', 4000, 50]]);
+    assert.deepEqual(agg.days.map((d) => [d.day, d.events, d.sources]), [['2025-12-31', 1, 1], ['2026-01-01', 4001, 51], ['2026-01-02', 4000, 50], ['2026-01-03', 4000, 50]]);
     assert.deepEqual(agg.ports.map((p) => [p.port, p.protocol, p.served, p.unserved]), [[22, 'ssh', 3000, 0], [8080, 'tcp', 0, 3000]]);
     assert.equal(agg.fileLastSeen.get('a'.repeat(64)), events[2]!.time);
-    assert.equal(agg.report.totals.events, 12_000);
+    assert.deepEqual(agg.honeytokens.map((t) => [t.username, t.used, t.uses.map((u) => [u.src_ip, u.type, u.how])]), [['root', 1, [['203.0.113.9', 'command.input', 'contains']]]]);
   } finally {
     await store.close();
   }

@@ -8,7 +8,6 @@ import {
   MAX_SESSION_RESULTS,
   MAX_SESSION_SCAN,
   type ConsoleResult,
-  type CredentialUse,
   type DashboardReads,
   type SessionSearch,
   type SessionSummary,
@@ -85,16 +84,6 @@ export class SqliteDashboardReads implements DashboardReads {
 
 
 
-  async credentialUses(username: string, secret: string, limit: number): Promise<CredentialUse[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT time, session, src_ip, protocol, json_extract(payload, '$.username') AS username, json_extract(payload, '$.success') AS success
-           FROM events WHERE type = 'auth.attempt' AND json_extract(payload, '$.username') = ? AND json_extract(payload, '$.password') = ?
-           ORDER BY time DESC LIMIT ?`,
-      )
-      .all(username, secret, Math.min(limit, 1000)) as (Omit<CredentialUse, 'success'> & { success: number })[];
-    return rows.map((r) => ({ ...r, success: r.success === 1 }));
-  }
 
 
   runQuery(sql: string, opts: { timeoutMs: number; maxRows: number }): Promise<ConsoleResult> {

@@ -449,7 +449,7 @@ const credentials: Page = async (main, r) => {
     pairs: { username: string; password: string; attempts: number; successes: number; sources: number }[];
     usernames: { value: string; attempts: number }[];
     passwords: { value: string; attempts: number }[];
-    honeytokens: { token_id: string; kind: string; username: string; secret: string; locations: string[]; uses: { time: string; session: string; src_ip: string; protocol: string; success: boolean }[] }[];
+    honeytokens: { id: string; kind: string; username: string; secret: string; locations: string[]; used: number; uses: { time: string; session: string; src_ip: string; protocol: string; type: string; how: string }[] }[];
   }>(`/api/credentials${periodQuery(r)}`);
   const valueCols = [
     { title: 'value', value: (x: { value: string }) => el('code', {}, x.value) },
@@ -473,12 +473,13 @@ const credentials: Page = async (main, r) => {
       { title: 'user name', value: (t) => el('code', {}, t.username) },
       { title: 'secret', value: (t) => el('code', {}, t.secret) },
       { title: 'planted in', value: (t) => t.locations.join(', ') },
+      { title: 'uses', value: (t) => t.used, numeric: true },
       {
-        title: 'uses',
+        title: 'latest uses',
         value: (t) =>
           t.uses.length === 0
             ? el('span', { class: 'muted' }, 'never used')
-            : el('div', { class: 'token-uses' }, ...t.uses.map((u) => el('div', {}, `${fmtTime(u.time)} ${u.src_ip} ${u.protocol} `, link(`session/${encodeURIComponent(u.session)}`, 'session')))),
+            : el('div', { class: 'token-uses' }, ...t.uses.map((u) => el('div', {}, `${fmtTime(u.time)} ${u.src_ip} ${u.protocol} ${u.type === 'auth.attempt' ? 'login' : u.type} `, link(`session/${encodeURIComponent(u.session)}`, 'session')))),
       },
     ], 'no honeytokens planted'),
   );
