@@ -31,6 +31,8 @@ export const LIVE_BATCH_EVENTS = 500;
 export const MAX_LIVE_STREAMS = 32;
 /** Largest recording sent to the player. */
 export const MAX_RECORDING_BYTES = 16 * 1024 * 1024;
+/** New incidents counted on the overview (more show as "1000+"). */
+export const OPEN_INCIDENTS_COUNTED = 1000;
 /** Largest connection time limit settable from the dashboard (a day). */
 export const MAX_LIMIT_S = 86_400;
 const SESSION_RE = /^[0-9A-Za-z_-]{1,64}$/;
@@ -108,11 +110,11 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   app.get<{ Querystring: Q }>('/api/overview', async (req) => {
     const { from, to } = period(req.query);
     const chains = chainStore(store);
-    const [r, days, open, top] = await Promise.all([report(from, to), perDay(from, to), store.listIncidents({ status: 'new', limit: 1000 }), chains ? cache.get('top-chains', () => chains.listAttacks({ limit: 5 })) : undefined]);
+    const [r, days, open, top] = await Promise.all([report(from, to), perDay(from, to), store.listIncidents({ status: 'new', limit: OPEN_INCIDENTS_COUNTED }), chains ? cache.get('top-chains', () => chains.listAttacks({ limit: 5 })) : undefined]);
     return {
       period: r.period,
       totals: r.totals,
-      open_incidents: open.length,
+      open_incidents: open.length >= OPEN_INCIDENTS_COUNTED ? `${OPEN_INCIDENTS_COUNTED}+` : open.length,
       days,
       figure1: r.figure1.by_service,
       figure2: r.figure2.internal_by_kind.map((k) => ({ ...k, label: KIND_LABELS[k.kind] })),

@@ -89,7 +89,7 @@ function summary(e: ApiaryEventJson): string {
 const overview: Page = async (main, r) => {
   const o = await api<{
     totals: Totals;
-    open_incidents: number;
+    open_incidents: number | string;
     figure1: { service: string; events: number; external: number; internal: number }[];
     internal_hosts: { ip: string; site: string | null; kinds: string[]; first_seen: string; last_seen: string; incidents: number; services: string[] }[];
     countries: { country: string; name: string; sources: number; events: number }[];
