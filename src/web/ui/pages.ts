@@ -237,8 +237,15 @@ const sessions: Page = async (main, r) => {
       { title: 'logins', value: (s) => s.logins, numeric: true },
       { title: 'commands', value: (s) => s.commands, numeric: true },
     ], 'no session matches'),
+    rows.length >= 100 ? older(fields, r, rows[rows.length - 1]!.first) : '',
   );
 };
+
+/** A link to the next page of sessions: the same search, before the oldest one shown. */
+function older(fields: readonly string[], r: Route, before: string): HTMLElement {
+  const params = Object.fromEntries(fields.map((f) => [f, r.params.get(f) ?? undefined]));
+  return el('p', {}, link(`sessions${query({ ...params, until: before })}`, 'Older sessions →'));
+}
 
 /** Plays [time, text] frames into a <pre>: text only, \r\n as new lines, backspace erases. */
 function player(frames: [number, string][]): { node: HTMLElement; stop: () => void } {
