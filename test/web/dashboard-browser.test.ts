@@ -174,6 +174,16 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     }
     await shot(page, 'overview-live');
 
+    // Attack chains, when the store keeps them: the chain of this traffic renders with its timeline.
+    const chainList = (await (await page.request.get(`${base}/api/chains`)).json()) as { available: boolean; chains: { id: string }[] };
+    await show(page, base, 'chains', chainList.available ? '#chains-table' : '#chains-unavailable');
+    if (chainList.available && chainList.chains.length > 0) {
+      await page.click('#chains-table tbody tr a');
+      await page.waitForSelector('#chain-steps');
+      assert.match(await page.locator('#chain-steps').innerText(), /127\.0\.0\.1/);
+      await shot(page, 'chain-live');
+    }
+
     // Users: the admin adds an analyst and a viewer through the form.
     for (const [name, role] of [['ana', 'analyst'], ['vic', 'viewer']] as const) {
       await show(page, base, 'users', '#user-form');
