@@ -194,7 +194,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     req.raw.on('close', end);
   });
 
-  registerChainApi(app, store);
+  registerChainApi(app, store, (key, compute) => cache.get(key, compute));
 
   app.get<{ Querystring: Q }>('/api/sessions', async (req) => {
     const q = req.query;

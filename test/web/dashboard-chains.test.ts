@@ -22,7 +22,7 @@ function chain(id: string, score: number): ChainView {
   return {
     id,
     score,
-    factors: { persistence: { points: 0.3, explanation: 'came back on 9 days over 5 weeks' }, separation: { points: 0.4, explanation: 'scanning and logging in from different hosts' } },
+    factors: { persistence: { points: 30, explanation: 'came back on 9 days over 5 weeks' }, separation: { points: 40, explanation: 'scanning and logging in from different hosts' } },
     first_seen: '2026-10-01T10:00:00.000Z',
     last_seen: '2026-11-05T12:00:00.000Z',
     sources: [
@@ -54,7 +54,7 @@ test('attack chain pages: ranked list, graph, link evidence, ATT&CK matrix, time
   const dir = tempDir();
   const config = validateConfig({ data_dir: dir, dashboard: { listen: '127.0.0.1:0', admin_password: 'chains password 1' } }) as unknown as Config;
   const sqlite = new SqliteStore(join(dir, 'apiary.db'));
-  const stored = [chain('c-high', 0.82), chain('c-low', 0.31)];
+  const stored = [chain('c-high', 82), chain('c-low', 31)];
   const store = Object.assign(Object.create(sqlite) as EventStore, {
     listAttacks: async (f: { minScore?: number; limit?: number } = {}) => stored.filter((c) => c.score >= (f.minScore ?? 0)).slice(0, f.limit ?? 100),
     getAttack: async (id: string) => stored.find((c) => c.id === id),
@@ -77,13 +77,13 @@ test('attack chain pages: ranked list, graph, link evidence, ATT&CK matrix, time
     await page.fill('#login-form input[name=password]', 'chains password 1');
     await page.click('#login-submit');
     await page.waitForSelector('#top-chains');
-    assert.match(await page.locator('#top-chains').innerText(), /0\.82[\s\S]*0\.31/, 'the overview ranks the top chains');
+    assert.match(await page.locator('#top-chains').innerText(), /\b82\b[\s\S]*\b31\b/, 'the overview ranks the top chains');
 
     await page.goto(`${base}/#/chains`);
     await page.waitForSelector('#chains-table');
     const rows = page.locator('#chains-table tbody tr');
     assert.equal(await rows.count(), 2);
-    assert.match(await rows.first().innerText(), /0\.82/);
+    assert.match(await rows.first().innerText(), /\b82\b/);
     mkdirSync('docs/screenshots', { recursive: true });
     await page.screenshot({ path: 'docs/screenshots/dashboard-chains.png', fullPage: true });
 
@@ -103,6 +103,7 @@ test('attack chain pages: ranked list, graph, link evidence, ATT&CK matrix, time
     const svg = await page.request.get(`${base}/api/chains/c-high/graph.svg`);
     const body = await svg.text();
     assert.match(body, /203\.0\.113\.7 \(NL\)/);
+    assert.match(body, /class="service"[^>]*>ssh</, 'services are nodes of the graph too');
     assert.doesNotMatch(body, /<script|onerror=/);
     assert.equal((await page.request.get(`${base}/api/chains/nope`)).status(), 404);
     assert.equal(await page.locator('img[src="x"]').count(), 0);

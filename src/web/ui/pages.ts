@@ -149,7 +149,7 @@ const overview: Page = async (main, r) => {
           el('h2', {}, 'Top attack chains'),
           table('top-chains', o.chains, [
             { title: 'chain', value: (c) => link(`chain/${encodeURIComponent(c.id)}`, c.id.slice(0, 12)) },
-            { title: 'APT score', value: (c) => c.score.toFixed(2), numeric: true },
+            { title: 'APT score', value: (c) => c.score, numeric: true },
             { title: 'sources', value: (c) => c.sources.join(', ') },
           ]),
         ]
@@ -636,7 +636,7 @@ const chains: Page = async (main) => {
     c.available
       ? table('chains-table', c.chains, [
           { title: 'chain', value: (x) => link(`chain/${encodeURIComponent(x.id)}`, x.id.slice(0, 12)) },
-          { title: 'APT score', value: (x) => x.score.toFixed(2), numeric: true },
+          { title: 'APT score', value: (x) => x.score, numeric: true },
           { title: 'sources', value: (x) => x.sources.join(', ') },
           { title: 'services', value: (x) => x.services.join(', ') },
           { title: 'techniques', value: (x) => x.techniques.join(', ') },
@@ -676,7 +676,7 @@ const chain: Page = async (main, r) => {
   );
   main.replaceChildren(
     el('h1', {}, 'Attack chain ', el('code', {}, c.id.slice(0, 16))),
-    el('p', { id: 'chain-head' }, `APT score ${c.score.toFixed(2)}, ${c.events} events, ${fmtTime(c.first_seen)} to ${fmtTime(c.last_seen)}`),
+    el('p', { id: 'chain-head' }, `APT score ${c.score}, ${c.events} events, ${fmtTime(c.first_seen)} to ${fmtTime(c.last_seen)}`),
     table('chain-factors', Object.entries(c.factors), [
       { title: 'factor', value: ([k]) => k },
       { title: 'points', value: ([, f]) => f.points, numeric: true },
