@@ -5,6 +5,7 @@
 import type { ApiaryEvent } from '../events/catalogue.js';
 import type { EventStore } from '../store/store.js';
 import { foldIncidents, type IncidentChange } from './incidents.js';
+import { MergedRuns } from './merged-runs.js';
 
 export const WATERMARK_KEY = 'incidents.watermark';
 export const LEASE_KEY = 'incidents.lease';
@@ -20,8 +21,7 @@ export interface CatchUpResult {
 }
 
 export class IncidentTracker {
-  private running: Promise<CatchUpResult> | undefined;
-  private again = false;
+  private readonly runs = new MergedRuns(() => this.runOnce(), (t: CatchUpResult, r: CatchUpResult) => ({ events: t.events + r.events, changes: t.changes + r.changes }), () => ({ events: 0, changes: 0 }));
 
   constructor(
     private readonly store: EventStore,
@@ -31,23 +31,7 @@ export class IncidentTracker {
 
   /** Processes every event stored after the watermark. Calls made while one runs are merged into one more run. */
   catchUp(): Promise<CatchUpResult> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      const total: CatchUpResult = { events: 0, changes: 0 };
-      do {
-        this.again = false;
-        const r = await this.runOnce();
-        total.events += r.events;
-        total.changes += r.changes;
-      } while (this.again);
-      return total;
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.runs.run();
   }
 
   /**

@@ -15,6 +15,9 @@ import { ShellEnvironment } from '../sensors/shell/environment.js';
 import { EnrichmentStage } from '../collector/enrichment.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
 import { IncidentTracker, LEASE_KEY } from '../analysis/incident-tracker.js';
+import { AttackRunner } from '../analysis/attack-runner.js';
+import { quarantineStrings } from '../analysis/quarantine-strings.js';
+import { recordingKeystrokes } from '../analysis/recording-keystrokes.js';
 import { AlertManager } from '../alerts/alert-manager.js';
 import type { DecoyData } from '../sensors/sql/decoy-data.js';
 import type { DecoyState } from '../sensors/sql/decoy-state.js';
@@ -64,8 +67,11 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const collector = new Collector(store, log.child({ part: 'collector' }), outputs, enrichment);
   const alerts = new AlertManager(config.alerts, store, log.child({ part: 'alerts' }));
   const tracker = new IncidentTracker(store, config.incidents.quiet_gap_s * 1000, (changes) => alerts.handle(changes));
+  // Attack chains are folded on the same beat as incidents (src/analysis/attack-runner.ts).
+  const attacks = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });
   const track = (): void => {
     tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed; it resumes with the next batch'));
+    attacks.catchUp().catch((err: unknown) => log.error({ err }, 'attack reconstruction failed; it resumes with the next batch'));
   };
   // Folding reads back what was committed; once per interval rather than per batch keeps its cost per
   // event low under a brute-force flood, and an alert still goes out well within a second.
@@ -185,6 +191,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
     await collector.close();
     clearTimeout(trackTimer);
     await tracker.catchUp().catch(() => {});
+    await attacks.flush().catch(() => {});
     await store.close();
     throw err;
   }
@@ -204,6 +211,7 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
         clearInterval(leaseTimer);
         clearTimeout(trackTimer);
         await tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed at shutdown'));
+        await attacks.catchUp().then(() => attacks.flush()).catch((err: unknown) => log.error({ err }, 'attack reconstruction failed at shutdown'));
         await store.setState(LEASE_KEY, '{}').catch(() => {});
         await alerts.close();
         await store.close();

@@ -30,6 +30,11 @@ commands:
                                    play a shell session's recording in the terminal
   shell-reset [--config FILE] [IP] forget the files attackers wrote in the fake shell (one address, or all)
   dashboard [--config FILE]        the web dashboard over the store alone (no sensors): imported logs, a stopped honeypot
+  attacks [--config FILE] [--min-score N] [--limit N] [--json]
+                                   attack chains ranked by APT score (links, intent, techniques)
+  attack show ID [--json]          one attack chain: score factors, links and the timeline of its steps
+  simulate --scenario FILE [--config FILE] [--truth FILE]
+                                   play a multi-stage campaign against the running sensors; write its ground truth
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -60,6 +65,12 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./shell-reset-command.js')).runShellReset(rest);
     case 'dashboard':
       return (await import('./dashboard-command.js')).runDashboard(rest);
+    case 'attacks':
+      return (await import('./attacks-command.js')).runAttacks(rest);
+    case 'attack':
+      return (await import('./attacks-command.js')).runAttack(rest);
+    case 'simulate':
+      return (await import('./simulate/simulate-command.js')).runSimulate(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -29,7 +29,7 @@ export function parseDateFlag(flag: string, v: string): string {
   return iso;
 }
 
-function openStore(config: Config): SqliteStore {
+export function openStore(config: Config): SqliteStore {
   const path = config.store.sqlite.path;
   if (!existsSync(path)) {
     throw new ApiaryError('APIARY_STORE_OPEN', `no store at ${path} yet; run "apiary start" first (or pass the --config that names the store)`);

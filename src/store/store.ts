@@ -17,7 +17,12 @@ export interface EventFilter {
   afterId?: string;
 }
 
-export interface EventStore {
+/** True when cursor A (of readCommitted) is past cursor B. */
+export function cursorAfter(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length > b.length : a > b;
+}
+
+export interface EventStore extends AttackStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Stores events; ids already stored are skipped. Resolves with the number newly stored. */
   insertBatch(events: readonly ApiaryEvent[]): Promise<number>;
@@ -26,8 +31,8 @@ export interface EventStore {
    * Up to LIMIT events in the order the store committed them, after CURSOR (undefined: from the first),
    * and the cursor after the last one returned (CURSOR again when none). Analysis that must see every
    * stored event once reads with this, not by event id: events recorded earlier can be committed later
-   * (a sensor's spool after an outage, an import of old logs, a sensor with a skewed clock). The cursor is
-   * opaque, comparable only by the store that made it.
+   * (a sensor's spool after an outage, an import of old logs, a sensor with a skewed clock). A cursor is
+   * the decimal text of a non-negative integer position, meaningful only to the store that made it.
    */
   readCommitted(cursor: string | undefined, limit: number): Promise<{ events: ApiaryEvent[]; cursor: string | undefined }>;
   count(filter?: EventFilter): Promise<number>;
@@ -132,3 +137,71 @@ export interface IncidentFilter {
 
 /** The most rows one query returns, whatever the caller asks. */
 export const MAX_QUERY_ROWS = 100_000;
+
+// Attack reconstruction (src/analysis/attacks): chains of sources linked by typed, explained links.
+
+export const ATTACK_LINK_TYPES = [
+  'credential_handoff',
+  'honeytoken',
+  'shared_infrastructure',
+  'shared_behaviour',
+  'scan_then_exploit',
+  'internal_propagation',
+] as const;
+export type AttackLinkType = (typeof ATTACK_LINK_TYPES)[number];
+
+export interface AttackLink {
+  type: AttackLinkType;
+  /** Source address (or, for internal propagation, the fetched server) the link starts from. */
+  from: string;
+  to: string;
+  explanation: string;
+  evidence: string[];
+}
+
+export interface AttackStep {
+  time: string;
+  src_ip: string;
+  country: string | null;
+  service: string;
+  sensor: string;
+  /** ATT&CK technique id, when the step is one. */
+  technique: string | null;
+  /** What happened; holds attacker strings, so escape it for a terminal or HTML. */
+  summary: string;
+  event_id: string;
+}
+
+export interface AttackRecord {
+  /** Stable: the id the chain was given when it was first seen (the id of its first source's first event). */
+  id: string;
+  score: number;
+  factors: Record<string, { points: number; explanation: string }>;
+  first_seen: string;
+  last_seen: string;
+  /** Members: attacking sources, and outside servers they fetched from (role "server"). */
+  sources: { ip: string; scope: Scope | 'unknown'; country: string | null; role: 'attacker' | 'server' }[];
+  services: string[];
+  techniques: { id: string; name: string; evidence: string[] }[];
+  intents: { name: string; evidence: { event_id: string; detail: string }[] }[];
+  links: AttackLink[];
+  steps: AttackStep[];
+  /** Events folded into the chain (exact, although the lists above are capped). */
+  events: number;
+  /** Ids of stored chains merged into this one; committing this record removes them. */
+  merged: string[];
+}
+
+export interface AttackFilter {
+  minScore?: number;
+  limit?: number;
+}
+
+/** The chain store every back end adds to EventStore (kept apart so a back end can add it on its own). */
+export interface AttackStore {
+  /** Saves chains and moves the watermark as commitIncidents does (false when another runner moved it first). */
+  commitAttacks(records: readonly AttackRecord[], watermark: { key: string; expected: string | undefined; next: string }): Promise<boolean>;
+  /** Chains ranked by score (highest first), then by last activity. */
+  listAttacks(filter?: AttackFilter): Promise<AttackRecord[]>;
+  getAttack(id: string): Promise<AttackRecord | undefined>;
+}

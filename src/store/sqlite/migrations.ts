@@ -60,4 +60,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX events_seq ON events(seq);
    UPDATE tracker_state SET value = (SELECT coalesce(max(seq), 0) FROM events WHERE id <= tracker_state.value)
      WHERE key = 'incidents.watermark';`,
+  // Attack chains (src/analysis/attacks): one row per chain, the record as JSON beside its ranking keys.
+  `CREATE TABLE attacks (
+     id TEXT NOT NULL PRIMARY KEY,
+     score INTEGER NOT NULL,
+     first_seen TEXT NOT NULL,
+     last_seen TEXT NOT NULL,
+     record TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX attacks_rank ON attacks(score DESC, last_seen DESC);`,
 ];

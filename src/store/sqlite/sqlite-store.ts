@@ -6,6 +6,8 @@ import type { ApiaryEvent } from '../../events/catalogue.js';
 import { ApiaryError } from '../../errors/errors.js';
 import {
   MAX_QUERY_ROWS,
+  type AttackFilter,
+  type AttackRecord,
   type EventFilter,
   type EventStore,
   type IncidentFilter,
@@ -289,6 +291,35 @@ export class SqliteStore implements EventStore {
 
   async claimAlert(id: string, time: string): Promise<boolean> {
     return this.db.prepare('UPDATE incidents SET alerted_at = ? WHERE id = ? AND alerted_at IS NULL').run(time, id).changes === 1;
+  }
+
+  async commitAttacks(records: readonly AttackRecord[], wm: { key: string; expected: string | undefined; next: string }): Promise<boolean> {
+    const upsert = this.db.prepare('INSERT OR REPLACE INTO attacks (id, score, first_seen, last_seen, record) VALUES (?, ?, ?, ?, ?)');
+    const remove = this.db.prepare('DELETE FROM attacks WHERE id = ?');
+    return this.db.transaction(() => {
+      const current = this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(wm.key) as string | undefined;
+      if (current !== wm.expected) return false;
+      for (const r of records) {
+        for (const old of r.merged) if (old !== r.id) remove.run(old);
+        upsert.run(r.id, r.score, r.first_seen, r.last_seen, JSON.stringify(r));
+      }
+      this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(wm.key, wm.next);
+      return true;
+    }).immediate();
+  }
+
+  async listAttacks(f: AttackFilter = {}): Promise<AttackRecord[]> {
+    const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
+    const rows = this.db
+      .prepare('SELECT record FROM attacks WHERE score >= ? ORDER BY score DESC, last_seen DESC, id ASC LIMIT ?')
+      .pluck()
+      .all(f.minScore ?? 0, limit) as string[];
+    return rows.map((r) => JSON.parse(r) as AttackRecord);
+  }
+
+  async getAttack(id: string): Promise<AttackRecord | undefined> {
+    const row = this.db.prepare('SELECT record FROM attacks WHERE id = ?').pluck().get(id) as string | undefined;
+    return row === undefined ? undefined : (JSON.parse(row) as AttackRecord);
   }
 
   async getState(key: string): Promise<string | undefined> {
