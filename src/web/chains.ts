@@ -1,36 +1,9 @@
 // Attack chains in the dashboard (issue 8's reconstruction): the ranked list, one chain with its
 // timeline, link graph (an SVG image), the evidence of each link and its ATT&CK techniques as a matrix.
-// The chain store is detected at run time, so the dashboard runs on a store without it.
 import type { FastifyInstance } from 'fastify';
 import { escapeHtml } from '../report/svg.js';
-import type { EventStore } from '../store/store.js';
+import type { AttackRecord, EventStore } from '../store/store.js';
 import { fail } from './server.js';
-
-/** The parts of a stored attack chain the dashboard shows (structurally the store's AttackRecord). */
-export interface ChainView {
-  id: string;
-  score: number;
-  factors: Record<string, { points: number; explanation: string }>;
-  first_seen: string;
-  last_seen: string;
-  sources: { ip: string; scope: string; country: string | null; role: string }[];
-  services: string[];
-  techniques: { id: string; name: string; evidence: string[] }[];
-  intents: { name: string; evidence: { event_id: string; detail: string }[] }[];
-  links: { type: string; from: string; to: string; explanation: string; evidence: string[] }[];
-  steps: { time: string; src_ip: string; country: string | null; service: string; sensor: string; technique: string | null; summary: string; event_id: string }[];
-  events: number;
-}
-
-interface ChainStore {
-  listAttacks(filter?: { minScore?: number; limit?: number }): Promise<ChainView[]>;
-  getAttack(id: string): Promise<ChainView | undefined>;
-}
-
-export function chainStore(store: EventStore): ChainStore | undefined {
-  const s = store as unknown as Partial<ChainStore>;
-  return typeof s.listAttacks === 'function' && typeof s.getAttack === 'function' ? (s as ChainStore) : undefined;
-}
 
 /** ATT&CK tactics in kill-chain order, and the tactic of each technique Apiary tags (a technique may serve several). */
 export const TACTICS = ['Reconnaissance', 'Initial Access', 'Execution', 'Persistence', 'Privilege Escalation', 'Defense Evasion', 'Credential Access', 'Discovery', 'Lateral Movement', 'Command and Control', 'Impact'] as const;
@@ -67,9 +40,9 @@ export const MAX_CHAINS_LISTED = 100;
 const MAX_GRAPH_NODES = 40;
 
 /** The chain's members on a circle, its links as labelled arrows, the services they used inside; all text escaped. */
-export function chainGraphSvg(c: ChainView): string {
+export function chainGraphSvg(c: AttackRecord): string {
   const nodes = c.sources.slice(0, MAX_GRAPH_NODES);
-  for (const l of c.links) for (const ip of [l.from, l.to]) if (!nodes.some((n) => n.ip === ip) && nodes.length < MAX_GRAPH_NODES) nodes.push({ ip, scope: 'unknown', country: null, role: 'attacker' });
+  for (const l of c.links) for (const ip of [l.from, l.to]) if (!nodes.some((n) => n.ip === ip) && nodes.length < MAX_GRAPH_NODES) nodes.push({ ip, scope: 'unknown', country: null, role: 'attacker' as const });
   const w = 760;
   const h = 460;
   const r = Math.min(w, h) / 2 - 70;
@@ -108,7 +81,7 @@ export function chainGraphSvg(c: ChainView): string {
 }
 
 /** A chain as the ranked list shows it (the full record holds every step: too much for a list). */
-function listRow(c: ChainView) {
+function listRow(c: AttackRecord) {
   return {
     id: c.id,
     score: c.score,
@@ -130,20 +103,17 @@ export type ChainListRow = ReturnType<typeof listRow>;
  * hundred full chain records takes long enough that every view should not pay for it.
  */
 export function registerChainApi(app: FastifyInstance, store: EventStore, cached: <T>(key: string, compute: () => Promise<T>) => Promise<T>): void {
-  const chains = chainStore(store);
   app.get<{ Querystring: { min_score?: string } }>('/api/chains', async (req) => {
-    if (!chains) return { available: false, chains: [] };
     const minScore = Math.max(0, Number(req.query.min_score) || 0);
-    const list = await cached(`chains|${minScore}`, async () => (await chains.listAttacks({ ...(minScore ? { minScore } : {}), limit: MAX_CHAINS_LISTED })).map(listRow));
-    return { available: true, chains: list };
+    return cached(`chains|${minScore}`, async () => (await store.listAttacks({ ...(minScore ? { minScore } : {}), limit: MAX_CHAINS_LISTED })).map(listRow));
   });
   app.get<{ Params: { id: string } }>('/api/chains/:id', async (req, reply) => {
-    const c = chains ? await chains.getAttack(req.params.id.slice(0, 64)) : undefined;
+    const c = await store.getAttack(req.params.id.slice(0, 64));
     if (!c) return fail(reply, 404, 'no such attack chain');
     return { ...c, matrix: TACTICS.concat(['Other' as never]).map((tactic) => ({ tactic, techniques: c.techniques.filter((t) => tacticsOf(t.id).includes(tactic)) })).filter((col) => col.techniques.length > 0) };
   });
   app.get<{ Params: { id: string } }>('/api/chains/:id/graph.svg', async (req, reply) => {
-    const c = chains ? await chains.getAttack(req.params.id.slice(0, 64)) : undefined;
+    const c = await store.getAttack(req.params.id.slice(0, 64));
     if (!c) return fail(reply, 404, 'no such attack chain');
     return reply.type('image/svg+xml; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(chainGraphSvg(c));
   });

@@ -1,4 +1,4 @@
-// The attack-chain pages in Chromium over a store that keeps chains: the ranked list, a chain's link
+// The attack-chain pages in Chromium over chains committed to the store: the ranked list, a chain's link
 // graph, the evidence for each link, the ATT&CK matrix and the timeline; attacker strings inside a
 // chain (commands, user names) stay text.
 import { test } from 'node:test';
@@ -11,14 +11,13 @@ import type { Config } from '../../src/config/schema.js';
 import { launchChromium } from '../../src/report/browser.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { SqliteDashboardReads } from '../../src/store/sqlite/dashboard-reads.js';
-import type { EventStore } from '../../src/store/store.js';
-import type { ChainView } from '../../src/web/chains.js';
+import type { AttackRecord } from '../../src/store/store.js';
 import { startDashboard } from '../../src/web/server.js';
 import { tempDir } from '../helpers/apiary-process.js';
 
 const HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>';
 
-function chain(id: string, score: number): ChainView {
+function chain(id: string, score: number): AttackRecord {
   return {
     id,
     score,
@@ -47,18 +46,15 @@ function chain(id: string, score: number): ChainView {
       { time: '2026-10-04T10:00:00.000Z', src_ip: '198.51.100.23', country: 'US', service: 'ssh', sensor: 's1', technique: 'T1105', summary: `wget ${HOSTILE}`, event_id: 'e1' },
     ],
     events: 1234,
+    merged: [],
   };
 }
 
 test('attack chain pages: ranked list, graph, link evidence, ATT&CK matrix, timeline; hostile text inert', async () => {
   const dir = tempDir();
   const config = validateConfig({ data_dir: dir, dashboard: { listen: '127.0.0.1:0', admin_password: 'chains password 1' } }) as unknown as Config;
-  const sqlite = new SqliteStore(join(dir, 'apiary.db'));
-  const stored = [chain('c-high', 82), chain('c-low', 31)];
-  const store = Object.assign(Object.create(sqlite) as EventStore, {
-    listAttacks: async (f: { minScore?: number; limit?: number } = {}) => stored.filter((c) => c.score >= (f.minScore ?? 0)).slice(0, f.limit ?? 100),
-    getAttack: async (id: string) => stored.find((c) => c.id === id),
-  });
+  const store = new SqliteStore(join(dir, 'apiary.db'));
+  assert.equal(await store.commitAttacks([chain('c-low', 31), chain('c-high', 82)], { key: 'test.attacks', expected: undefined, next: '1' }), true);
   const dash = await startDashboard({ config, dash: config.dashboard!, store, reads: new SqliteDashboardReads(join(dir, 'apiary.db')), services: [], onEvents: () => () => undefined, log: pino({ level: 'silent' }) });
   const browser = await launchChromium();
   try {
@@ -111,6 +107,6 @@ test('attack chain pages: ranked list, graph, link evidence, ATT&CK matrix, time
   } finally {
     await browser.close();
     await dash.close();
-    await sqlite.close();
+    await store.close();
   }
 });

@@ -94,7 +94,7 @@ const overview: Page = async (main, r) => {
     internal_hosts: { ip: string; site: string | null; kinds: string[]; first_seen: string; last_seen: string; incidents: number; services: string[] }[];
     countries: { country: string; name: string; sources: number; events: number }[];
     groups: { group: string; sources: number; events: number }[];
-    chains?: { id: string; score: number; sources: string[] }[];
+    chains: { id: string; score: number; sources: string[] }[];
   }>(`/api/overview${periodQuery(r)}`);
   main.replaceChildren(
     el('h1', {}, 'Overview'),
@@ -144,16 +144,12 @@ const overview: Page = async (main, r) => {
       { title: 'source IPs', value: (g) => g.sources, numeric: true },
       { title: 'events', value: (g) => g.events, numeric: true },
     ]),
-    ...(o.chains
-      ? [
-          el('h2', {}, 'Top attack chains'),
-          table('top-chains', o.chains, [
-            { title: 'chain', value: (c) => link(`chain/${encodeURIComponent(c.id)}`, c.id.slice(0, 12)) },
-            { title: 'APT score', value: (c) => c.score, numeric: true },
-            { title: 'sources', value: (c) => c.sources.join(', ') },
-          ]),
-        ]
-      : []),
+    el('h2', {}, 'Top attack chains'),
+    table('top-chains', o.chains, [
+      { title: 'chain', value: (c) => link(`chain/${encodeURIComponent(c.id)}`, c.id.slice(0, 12)) },
+      { title: 'APT score', value: (c) => c.score, numeric: true },
+      { title: 'sources', value: (c) => c.sources.join(', ') },
+    ], 'no attack chains yet'),
   );
 };
 
@@ -630,23 +626,21 @@ interface ChainRow {
 }
 
 const chains: Page = async (main) => {
-  const c = await api<{ available: boolean; chains: ChainRow[] }>('/api/chains');
+  const rows = await api<ChainRow[]>('/api/chains');
   main.replaceChildren(
     el('h1', {}, 'Attack chains'),
-    c.available
-      ? table('chains-table', c.chains, [
-          { title: 'chain', value: (x) => link(`chain/${encodeURIComponent(x.id)}`, x.id.slice(0, 12)) },
-          { title: 'APT score', value: (x) => x.score, numeric: true },
-          { title: 'sources', value: (x) => x.sources.join(', ') },
-          { title: 'services', value: (x) => x.services.join(', ') },
-          { title: 'techniques', value: (x) => x.techniques.join(', ') },
-          { title: 'intents', value: (x) => x.intents.join(', ') },
-          { title: 'links', value: (x) => x.links, numeric: true },
-          { title: 'events', value: (x) => x.events, numeric: true },
-          { title: 'first seen', value: (x) => fmtTime(x.first_seen) },
-          { title: 'last seen', value: (x) => fmtTime(x.last_seen) },
-        ], 'no attack chains yet')
-      : el('p', { class: 'muted', id: 'chains-unavailable' }, 'This store keeps no attack chains.'),
+    table('chains-table', rows, [
+      { title: 'chain', value: (x) => link(`chain/${encodeURIComponent(x.id)}`, x.id.slice(0, 12)) },
+      { title: 'APT score', value: (x) => x.score, numeric: true },
+      { title: 'sources', value: (x) => x.sources.join(', ') },
+      { title: 'services', value: (x) => x.services.join(', ') },
+      { title: 'techniques', value: (x) => x.techniques.join(', ') },
+      { title: 'intents', value: (x) => x.intents.join(', ') },
+      { title: 'links', value: (x) => x.links, numeric: true },
+      { title: 'events', value: (x) => x.events, numeric: true },
+      { title: 'first seen', value: (x) => fmtTime(x.first_seen) },
+      { title: 'last seen', value: (x) => fmtTime(x.last_seen) },
+    ], 'no attack chains yet'),
   );
 };
 
