@@ -17,7 +17,7 @@ import { openStore } from './tracking-commands.js';
 import { inert, table } from './terminal.js';
 
 /** Folds what is stored unless a running Apiary keeps the chains current itself (it holds the tracking lease). */
-async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
+export async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
   if ((await leaseHolder(store)) !== undefined) return;
   await enrichMissing(store, enricherFromConfig(config));
   const runner = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });

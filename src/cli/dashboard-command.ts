@@ -1,6 +1,7 @@
 // `apiary dashboard`: the web dashboard over an existing store, without sensors (imported logs, a
-// stopped honeypot's data, or a store a collector fills elsewhere). Incidents are brought up to date
-// first unless a running Apiary keeps them; the live monitor shows nothing (no events arrive here).
+// stopped honeypot's data, or a store a collector fills elsewhere). Incidents and attack chains are
+// brought up to date first unless a running Apiary keeps them; the live monitor shows nothing (no
+// events arrive here).
 import { loadConfig } from '../config/load.js';
 import { dashboardSchema } from '../config/schema.js';
 import { createLogger } from '../log/logger.js';
@@ -9,6 +10,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { startDashboard } from '../web/server.js';
 import { parseFlags } from './flags.js';
 import { bringUpToDate } from './tracking-commands.js';
+import { bringUpToDate as foldAttacks } from './attacks-command.js';
 
 export async function runDashboard(args: string[]): Promise<number> {
   const { values } = parseFlags(args, { config: { type: 'string', short: 'c' } });
@@ -16,6 +18,7 @@ export async function runDashboard(args: string[]): Promise<number> {
   const log = createLogger(config.log.level);
   const store = new SqliteStore(config.store.sqlite.path);
   await bringUpToDate(store, config);
+  await foldAttacks(store, config);
   const dash = config.dashboard ?? dashboardSchema.parse({});
   const web = await startDashboard({
     config,

@@ -1,5 +1,5 @@
 // `apiary dashboard` over a store of imported Cowrie logs (the paper's offline workflow): no sensors,
-// incidents brought up to date first, the real 2019 honeypot's sessions and figures in the API; the
+// incidents and attack chains brought up to date first, the real 2019 honeypot's sessions and figures in the API; the
 // overview of that data in Chromium is the README's screenshot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +36,10 @@ test('apiary dashboard serves imported Cowrie logs: overview, incidents, session
     assert.ok(overview.totals.events > 1000, `events: ${overview.totals.events}`);
     assert.ok(overview.totals.sources.all > 10);
     assert.ok(overview.days.length >= 1);
+    const chains = (await httpsRequest(port, '/api/chains', { headers: { cookie } })).json<{ id: string; intents: string[] }[]>();
+    assert.ok(chains.some((c) => c.intents.includes('proxy')), 'attack chains were folded before serving');
+    const chain = (await httpsRequest(port, `/api/chains/${encodeURIComponent(chains[0]!.id)}`, { headers: { cookie } })).json<{ steps: unknown[] }>();
+    assert.ok(chain.steps.length > 0);
     const incidents = (await httpsRequest(port, '/api/incidents', { headers: { cookie } })).json<unknown[]>();
     assert.ok(incidents.length > 0, 'incidents were folded before serving');
     const sessions = (await httpsRequest(port, '/api/sessions?protocol=ssh&limit=20', { headers: { cookie } })).json<{ session: string; events: number; first: string }[]>();
