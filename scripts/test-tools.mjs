@@ -1,7 +1,7 @@
 // Pretest: makes sure the real attack tools the tests drive are installed. As root it installs the
 // missing Debian packages itself; otherwise it stops and says what to install. No test is skipped.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 // command -> Debian package
 const TOOLS = {
@@ -28,11 +28,14 @@ const TOOLS = {
   smbd: 'samba',
   telnet: 'telnet',
   tmux: 'tmux',
+  initdb: 'postgresql', // test/helpers/pg-server.ts starts a throwaway server per test file
+  ip: 'iproute2', // test/helpers/netns.ts builds the honeynet topology test's network
 };
 
 function has(cmd) {
   if (cmd === 'sshd') return existsSync('/usr/sbin/sshd');
   if (cmd === 'smbd') return existsSync('/usr/sbin/smbd');
+  if (cmd === 'initdb') return existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 

@@ -5,8 +5,9 @@ import type { Config } from '../config/schema.js';
 import { Collector, type EventOutput } from '../collector/collector.js';
 import { JsonlOutput } from '../collector/jsonl-output.js';
 import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
-import { createSessionEmitter } from '../events/emitter.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { createSessionEmitter, type EventSink } from '../events/emitter.js';
+import { openStore } from '../store/open.js';
+import type { EventStore } from '../store/store.js';
 import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
@@ -32,7 +33,7 @@ const WEB_FAMILY = ['http', 'ftp', 'tftp', 'sip', 'ports'] as const;
 
 export interface RunningApiary {
   config: Config;
-  store: SqliteStore;
+  store: EventStore;
   collector: Collector;
   services: RunningService[];
   /** Lines for the operator printed at start (the dashboard's URL and one-time set-up token). */
@@ -42,7 +43,7 @@ export interface RunningApiary {
 }
 
 /** The fake system the SSH and Telnet sensors share; announces its honeytokens once. */
-function makeShellEnvironment(config: Config, sink: Collector): ShellEnvironment {
+function makeShellEnvironment(config: Config, sink: EventSink): ShellEnvironment {
   const env = new ShellEnvironment({
     dataDir: config.data_dir,
     sensor: config.sensor,
@@ -57,10 +58,15 @@ function makeShellEnvironment(config: Config, sink: Collector): ShellEnvironment
   return env;
 }
 
-export async function startApiary(config: Config, log: Logger): Promise<RunningApiary> {
+export interface StartOptions {
+  /** false: no sensors here (`apiary collector`: events come from remote sensors). Default true. */
+  sensors?: boolean;
+}
+
+export async function startApiary(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningApiary> {
   // GeoIP first: a missing or corrupt database stops start-up before anything listens.
   const enrichment = new EnrichmentStage(enricherFromConfig(config));
-  const store = new SqliteStore(config.store.sqlite.path);
+  const store = await openStore(config);
   const outputs: EventOutput[] = [];
   if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path));
   if (config.outputs.cowrie_json) outputs.push(new CowrieJsonOutput(config.outputs.cowrie_json.path));
@@ -91,8 +97,80 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const leaseTimer = setInterval(renew, 5000);
   leaseTimer.unref();
   track();
+  let sensors: RunningServices;
+  const notices: string[] = [];
+  let web: RunningService | undefined;
+  try {
+    sensors = opts.sensors === false ? noServices() : await startServices(config, collector, log);
+    try {
+      if (config.dashboard?.enabled) web = await startWebDashboard(config, store, collector, sensors.services, log, notices);
+    } catch (err) {
+      await sensors.close();
+      throw err;
+    }
+  } catch (err) {
+    clearInterval(leaseTimer);
+    clearTimeout(trackTimer);
+    await collector.close();
+    clearTimeout(trackTimer);
+    await tracker.catchUp().catch(() => {});
+    await attacks.flush().catch(() => {});
+    await store.close();
+    throw err;
+  }
+  const services = web ? [...sensors.services, web] : sensors.services;
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    store,
+    collector,
+    services,
+    notices,
+    close() {
+      closing ??= (async () => {
+        await web?.close();
+        await sensors.close();
+        await collector.close();
+        clearInterval(leaseTimer);
+        clearTimeout(trackTimer);
+        await tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed at shutdown'));
+        await attacks.catchUp().then(() => attacks.flush()).catch((err: unknown) => log.error({ err }, 'attack reconstruction failed at shutdown'));
+        await store.setState(LEASE_KEY, '{}').catch(() => {});
+        await alerts.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The web dashboard (src/web) over STORE, with the sensors' on/off switches; its URL and set-up token go to NOTICES. */
+async function startWebDashboard(config: Config, store: EventStore, collector: Collector, services: readonly RunningService[], log: Logger, notices: string[]): Promise<RunningService> {
+  const { startDashboard } = await import('../web/server.js');
+  // The session search and SQL console read SQLite directly; on PostgreSQL those two pages say so.
+  const reads = store.kind === 'sqlite' ? new (await import('../store/sqlite/dashboard-reads.js')).SqliteDashboardReads(config.store.sqlite.path) : undefined;
+  const web = await startDashboard({ config, dash: config.dashboard!, store, ...(reads ? { reads } : {}), services, onEvents: (fn) => collector.onCommitted(fn), log: log.child({ part: 'dashboard' }) });
+  const b = web.bound[0]!;
+  notices.push(`dashboard https://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
+  if (web.setupToken) notices.push(`dashboard set-up token (one use, creates the admin): ${web.setupToken}`);
+  return web;
+}
+
+function noServices(): RunningServices {
+  return { services: [], gate: new ConnectionGate(1, 1, () => {}), close: async () => {} };
+}
+
+export interface RunningServices {
+  services: RunningService[];
+  gate: ConnectionGate;
+  /** Stops the decoys' timers and every service (recording their connections' ends), then flushes the gate's summaries. */
+  close(): Promise<void>;
+}
+
+/** Starts every configured sensor, writing to SINK: the local collector (`apiary start`) or the spool (`apiary sensor`). */
+export async function startServices(config: Config, sink: EventSink, log: Logger): Promise<RunningServices> {
   const gate = new ConnectionGate(config.limits.per_source_connections, config.limits.global_connections, (src, limit, refused, windowMs) => {
-    createSessionEmitter(collector, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(
+    createSessionEmitter(sink, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(
       'connection.limited',
       { limit, refused, window_s: Math.round(windowMs / 100) / 10 },
     );
@@ -109,18 +187,17 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
   const policy = compileAuthPolicy([...(sql && decoy ? sql.honeytokenAuthRules(decoy.honeytokens) : []), ...config.auth]);
   const decoyStates: DecoyState[] = [];
   const services: RunningService[] = [];
-  const notices: string[] = [];
   try {
     const ssh = config.services.ssh;
-    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, collector) : undefined;
+    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink) : undefined;
     if (ssh?.enabled) {
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
-      services.push(await startSshSensor(ssh, { sensor: config.sensor, sink: collector, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
+      services.push(await startSshSensor(ssh, { sensor: config.sensor, sink, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
     const telnet = config.services.telnet;
-    if (telnet?.enabled && shell) services.push(await (await import('../sensors/telnet/sensor.js')).startTelnetSensor(telnet, { sensor: config.sensor, sink: collector, gate, log, policy, shell }));
+    if (telnet?.enabled && shell) services.push(await (await import('../sensors/telnet/sensor.js')).startTelnetSensor(telnet, { sensor: config.sensor, sink, gate, log, policy, shell }));
     if (WEB_FAMILY.some((k) => config.services[k]?.enabled)) {
-      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink: collector, gate, log, policy })));
+      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy })));
     }
     if (sql && decoy) {
       const { createCapture } = await import('../sensors/runtime/capture.js');
@@ -130,16 +207,16 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
         const state = new sql.DecoyState(decoy);
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
-        services.push(await (await import('../sensors/mysql/sensor.js')).startMysqlSensor(mysql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture, keyDir: join(config.data_dir, 'keys', 'mysql') }));
+        services.push(await (await import('../sensors/mysql/sensor.js')).startMysqlSensor(mysql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture, keyDir: join(config.data_dir, 'keys', 'mysql') }));
       }
       const mssql = config.services.mssql;
       if (mssql?.enabled) {
         const state = new sql.DecoyState(decoy);
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
-        services.push(...(await (await import('../sensors/mssql/sensor.js')).startMssqlSensor(mssql, { sensor: config.sensor, sink: collector, gate, log, policy, decoy: state, capture })));
+        services.push(...(await (await import('../sensors/mssql/sensor.js')).startMssqlSensor(mssql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture })));
       }
-      sql.announceHoneytokens(collector, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
+      sql.announceHoneytokens(sink, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
     }
     const smb = config.services.smb;
     if (smb?.enabled) {
@@ -163,60 +240,20 @@ export async function startApiary(config: Config, log: Logger): Promise<RunningA
           allowCidrs: config.fetch.allow_cidrs,
         });
       const capture = new SharedCapture(quarantine, fetcher);
-      services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink: collector, gate, log, identity, quarantine: capture, fetcher: capture })));
-    }
-    const dashboard = config.dashboard;
-    if (dashboard?.enabled) {
-      const { startDashboard } = await import('../web/server.js');
-      const { SqliteDashboardReads } = await import('../store/sqlite/dashboard-reads.js');
-      const web = await startDashboard({
-        config,
-        dash: dashboard,
-        store,
-        reads: new SqliteDashboardReads(config.store.sqlite.path),
-        services: [...services],
-        onEvents: (fn) => collector.onCommitted(fn),
-        log: log.child({ part: 'dashboard' }),
-      });
-      services.push(web);
-      const url = `https://${web.bound[0]!.host.includes(':') ? `[${web.bound[0]!.host}]` : web.bound[0]!.host}:${web.bound[0]!.port}/`;
-      notices.push(`dashboard ${url}`);
-      if (web.setupToken) notices.push(`dashboard set-up token (one use, creates the admin): ${web.setupToken}`);
+      services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink, gate, log, identity, quarantine: capture, fetcher: capture })));
     }
   } catch (err) {
     for (const d of decoyStates) d.stop();
-    clearInterval(leaseTimer);
-    clearTimeout(trackTimer);
     await Promise.all(services.map((s) => s.close()));
-    await collector.close();
-    clearTimeout(trackTimer);
-    await tracker.catchUp().catch(() => {});
-    await attacks.flush().catch(() => {});
-    await store.close();
     throw err;
   }
-  let closing: Promise<void> | undefined;
   return {
-    config,
-    store,
-    collector,
     services,
-    notices,
-    close() {
-      closing ??= (async () => {
-        for (const d of decoyStates) d.stop();
-        await Promise.all(services.map((s) => s.close()));
-        gate.flushSummaries();
-        await collector.close();
-        clearInterval(leaseTimer);
-        clearTimeout(trackTimer);
-        await tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed at shutdown'));
-        await attacks.catchUp().then(() => attacks.flush()).catch((err: unknown) => log.error({ err }, 'attack reconstruction failed at shutdown'));
-        await store.setState(LEASE_KEY, '{}').catch(() => {});
-        await alerts.close();
-        await store.close();
-      })();
-      return closing;
+    gate,
+    async close() {
+      for (const d of decoyStates) d.stop();
+      await Promise.all(services.map((s) => s.close()));
+      gate.flushSummaries();
     },
   };
 }

@@ -10,14 +10,13 @@ import { quarantineStrings } from '../analysis/quarantine-strings.js';
 import { recordingKeystrokes } from '../analysis/recording-keystrokes.js';
 import { enrichMissing } from '../report/build.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
-import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import type { AttackFilter, AttackRecord } from '../store/store.js';
+import type { AttackFilter, AttackRecord, EventStore } from '../store/store.js';
 import { parseFlags } from './flags.js';
 import { openStore } from './tracking-commands.js';
 import { inert, table } from './terminal.js';
 
 /** Folds what is stored unless a running Apiary keeps the chains current itself (it holds the tracking lease). */
-export async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
+export async function bringUpToDate(store: EventStore, config: Config): Promise<void> {
   if ((await leaseHolder(store)) !== undefined) return;
   await enrichMissing(store, enricherFromConfig(config));
   const runner = new AttackRunner(store, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });
@@ -48,7 +47,7 @@ export async function runAttacks(args: string[]): Promise<number> {
     filter.limit = Number(values.limit);
   }
   const { config } = loadConfig(values.config, { checkDataDir: false });
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     await bringUpToDate(store, config);
     const attacks = await store.listAttacks(filter);
@@ -92,7 +91,7 @@ export async function runAttack(args: string[]): Promise<number> {
   const [sub, id] = positionals;
   if (sub !== 'show' || id === undefined || positionals.length !== 2) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary attack show ID [--json]');
   const { config } = loadConfig(values.config, { checkDataDir: false });
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     await bringUpToDate(store, config);
     const a = await store.getAttack(id);

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { dashboardSchema } from '../config/schema.js';
 import { createLogger } from '../log/logger.js';
 import { SqliteDashboardReads } from '../store/sqlite/dashboard-reads.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open.js';
 import { startDashboard } from '../web/server.js';
 import { parseFlags } from './flags.js';
 import { bringUpToDate } from './tracking-commands.js';
@@ -16,7 +16,7 @@ export async function runDashboard(args: string[]): Promise<number> {
   const { values } = parseFlags(args, { config: { type: 'string', short: 'c' } });
   const { config } = loadConfig(values.config);
   const log = createLogger(config.log.level);
-  const store = new SqliteStore(config.store.sqlite.path);
+  const store = await openStore(config);
   await bringUpToDate(store, config);
   await foldAttacks(store, config);
   const dash = config.dashboard ?? dashboardSchema.parse({});
@@ -24,7 +24,7 @@ export async function runDashboard(args: string[]): Promise<number> {
     config,
     dash,
     store,
-    reads: new SqliteDashboardReads(config.store.sqlite.path),
+    ...(store.kind === 'sqlite' ? { reads: new SqliteDashboardReads(config.store.sqlite.path) } : {}),
     services: [],
     onEvents: () => () => undefined,
     log: log.child({ part: 'dashboard' }),

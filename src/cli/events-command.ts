@@ -3,6 +3,7 @@ import { ApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
 import { flattenEvent, type ApiaryEvent } from '../events/catalogue.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open.js';
 import type { EventFilter } from '../store/store.js';
 import { existsSync } from 'node:fs';
 import { parseFlags } from './flags.js';
@@ -44,10 +45,10 @@ export async function runEvents(args: string[]): Promise<number> {
     filter.limit = n;
   }
   const path = config.store.sqlite.path;
-  if (!existsSync(path)) {
+  if (config.store.kind === 'sqlite' && !existsSync(path)) {
     throw new ApiaryError('APIARY_STORE_OPEN', `no store at ${path} yet; run "apiary start" first (or pass the --config that names the store)`);
   }
-  const store = new SqliteStore(path, { readonly: true });
+  const store = config.store.kind === 'postgres' ? await openStore(config) : new SqliteStore(path, { readonly: true });
   try {
     const events = await store.query(filter);
     if (values.json) {

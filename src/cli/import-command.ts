@@ -4,7 +4,8 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open.js';
+import type { EventStore } from '../store/store.js';
 import { BatchWriter, cleanSensor, orderRotated, type FileReport } from '../importers/core/import-core.js';
 import { createImportRun, IMPORT_FORMATS, type ImportFormat } from '../importers/importers.js';
 import { looksLikeTextLog, looksLikeTtyLog, type RecordingOwner } from '../importers/kippo/text-log-importer.js';
@@ -38,7 +39,7 @@ export async function runImport(args: string[]): Promise<number> {
     }
   }
   const { config } = loadConfig(values.config);
-  const store = new SqliteStore(config.store.sqlite.path);
+  const store = await openStore(config);
   const tty = process.stderr.isTTY === true && !values.quiet;
   const show = tty ? (status: string) => process.stderr.write(`\r\x1b[K${inert(status).slice(0, Math.max(80, process.stderr.columns ?? 0) - 1)}`) : undefined;
   const writer = new BatchWriter((events) => store.insertBatch(events));
@@ -70,7 +71,7 @@ export async function runImport(args: string[]): Promise<number> {
  * Finds the session that opened a TTY log of a given file name, among the session.recording events
  * already stored (read once, on the first TTY log of the run).
  */
-function recordingFinder(store: SqliteStore): (name: string) => Promise<RecordingOwner | undefined> {
+function recordingFinder(store: EventStore): (name: string) => Promise<RecordingOwner | undefined> {
   let owners: Map<string, RecordingOwner> | undefined;
   return async (name) => {
     if (!owners) {

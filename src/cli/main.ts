@@ -35,6 +35,13 @@ commands:
   attack show ID [--json]          one attack chain: score factors, links and the timeline of its steps
   simulate --scenario FILE [--config FILE] [--truth FILE]
                                    play a multi-stage campaign against the running sensors; write its ground truth
+  sensor [--config FILE]           run the configured sensors and ship their events to the collector (shipper.collector)
+  sensor enroll TOKEN [--config FILE]
+                                   exchange a one-time token for this sensor's client certificate
+  collector [--config FILE]        receive events from enrolled sensors over mutual TLS into the store
+  collector enroll NAME | revoke NAME | sensors [--json] | settings NAME FILE|--clear
+                                   print a one-time enrolment token; revoke a sensor; list sensors and heartbeats;
+                                   set a sensor's services centrally (FILE has a services: block)
   config check FILE                validate a configuration file
   help                             this text`;
 
@@ -71,6 +78,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./attacks-command.js')).runAttack(rest);
     case 'simulate':
       return (await import('./simulate/simulate-command.js')).runSimulate(rest);
+    case 'sensor':
+      return (await import('./honeynet-commands.js')).runSensor(rest);
+    case 'collector':
+      return (await import('./honeynet-commands.js')).runCollector(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -11,6 +11,8 @@ import { renderCsv } from '../report/csv.js';
 import { renderHtml } from '../report/html.js';
 import { htmlToPdf } from '../report/browser.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore as openConfiguredStore } from '../store/open.js';
+import type { EventStore } from '../store/store.js';
 import { INCIDENT_STATUSES, type EventFilter, type IncidentFilter, type IncidentRecord, type IncidentStatus } from '../store/store.js';
 import { parseTimeFlag } from './events-command.js';
 import { parseFlags } from './flags.js';
@@ -29,7 +31,8 @@ export function parseDateFlag(flag: string, v: string): string {
   return iso;
 }
 
-export function openStore(config: Config): SqliteStore {
+export async function openStore(config: Config): Promise<EventStore> {
+  if (config.store.kind === 'postgres') return openConfiguredStore(config);
   const path = config.store.sqlite.path;
   if (!existsSync(path)) {
     throw new ApiaryError('APIARY_STORE_OPEN', `no store at ${path} yet; run "apiary start" first (or pass the --config that names the store)`);
@@ -41,7 +44,7 @@ export function openStore(config: Config): SqliteStore {
  * Brings enrichment and incidents up to date with the stored events, unless a running Apiary holds the
  * tracking lease: then it keeps them current itself (and alerts on them; the CLI never alerts).
  */
-export async function bringUpToDate(store: SqliteStore, config: Config): Promise<void> {
+export async function bringUpToDate(store: EventStore, config: Config): Promise<void> {
   if ((await leaseHolder(store)) !== undefined) return;
   await enrichMissing(store, enricherFromConfig(config));
   await new IncidentTracker(store, config.incidents.quiet_gap_s * 1000).catchUp();
@@ -54,7 +57,7 @@ export async function runEnrich(args: string[]): Promise<number> {
   const filter: EventFilter = {};
   if (values.since) filter.since = parseDateFlag('since', values.since);
   if (values.until) filter.until = parseDateFlag('until', values.until);
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     const records = (await store.distinctSources(filter)).map((ip) => enricher.enrich(ip));
     const before = await store.getEnrichment(records.map((r) => r.ip));
@@ -97,7 +100,7 @@ export async function runIncidents(args: string[]): Promise<number> {
   const filter: IncidentFilter = {};
   if (values.status) filter.status = parseStatus(values.status);
   if (values.internal) filter.scope = 'internal';
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     await bringUpToDate(store, config);
     const incidents = await store.listIncidents(filter);
@@ -144,7 +147,7 @@ export async function runIncident(args: string[]): Promise<number> {
     throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary incident show ID [--json] | apiary incident set ID [--status S] [--note TEXT]');
   }
   const { config } = loadConfig(values.config, { checkDataDir: false });
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     let inc: IncidentRecord | undefined;
     if (sub === 'set') {
@@ -184,7 +187,7 @@ export async function runReport(args: string[]): Promise<number> {
   if (from && to && from >= to) throw new ApiaryError('APIARY_CLI_USAGE', `flags --from/--to: --from (${from}) must be before --to (${to})`);
   const { config } = loadConfig(values.config, { checkDataDir: false });
   const geoip = geoIpFromConfig(config);
-  const store = openStore(config);
+  const store = await openStore(config);
   let report;
   try {
     const enricher = enricherFromConfig(config, geoip);

@@ -96,6 +96,23 @@ export class Collector implements EventSink {
     }, delay);
   }
 
+  /**
+   * Stores a batch from a remote sensor now (ids already stored are skipped), then enriches and
+   * publishes it as a local batch; rejects when the store fails, so the sensor keeps and resends it.
+   */
+  async commit(batch: readonly ApiaryEvent[]): Promise<number> {
+    this.stats.received += batch.length;
+    const stored = await this.store.insertBatch(batch);
+    this.stats.stored += stored;
+    this.stats.duplicates += batch.length - stored;
+    // A batch is stored in one statement or transaction, so a redelivered one is wholly a duplicate:
+    // outputs and listeners see it once.
+    if (stored === 0) return 0;
+    await this.enrich(batch);
+    this.publish(batch);
+    return stored;
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, MAX_BATCH);

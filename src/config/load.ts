@@ -112,7 +112,9 @@ function resolvePaths(config: ParsedConfig, baseDir: string): Config {
     ...config,
     geoip,
     data_dir,
-    store: { sqlite: { path: sqlitePath } },
+    store: { ...config.store, sqlite: { path: sqlitePath } },
+    shipper: { ...config.shipper, spool_dir: config.shipper.spool_dir ? resolve(baseDir, config.shipper.spool_dir) : resolve(data_dir, 'spool') },
+    collector: { ...config.collector, ca_dir: config.collector.ca_dir ? resolve(baseDir, config.collector.ca_dir) : resolve(data_dir, 'ca') },
     outputs: { ...config.outputs, ...(jsonl ? { jsonl } : {}), ...(cowrieJson ? { cowrie_json: cowrieJson } : {}) },
   };
 }

@@ -452,8 +452,8 @@ export const limitsSchema = z
 export const dashboardSchema = z
   .object({
     enabled: z.boolean().default(true),
-    /** Where the dashboard listens; keep it off a sensor's public address unless you mean it. */
-    listen: listenAddress.default('127.0.0.1:8443'),
+    /** Where the dashboard listens (8444: the collector's ingest has 8443); keep it off a sensor's public address unless you mean it. */
+    listen: listenAddress.default('127.0.0.1:8444'),
     /** PEM certificate and key files; when unset a self-signed pair is generated in DATA_DIR/dashboard-tls. */
     tls_cert: z.string().min(1).optional(),
     tls_key: z.string().min(1).optional(),
@@ -473,6 +473,63 @@ export const dashboardSchema = z
   .superRefine((d, ctx) => {
     if ((d.tls_cert === undefined) !== (d.tls_key === undefined)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'set both tls_cert and tls_key, or neither' });
   });
+
+/** The PostgreSQL store of a honeynet (store.kind: postgres). */
+export const postgresStoreSchema = z
+  .object({
+    /** postgres://USER[:PASSWORD]@HOST:PORT/DB (?sslmode=require for TLS); PGPASSWORD etc. apply too. */
+    url: z.string().min(1),
+    /** Connections each process keeps to the database. */
+    pool_size: z.number().int().min(1).max(100).default(8),
+    /** One event partition per day or per month. */
+    partition: z.enum(['day', 'month']).default('month'),
+    /** Partitions older than this are folded into daily aggregates and dropped (unset = keep everything). */
+    retention_days: z.number().int().min(1).max(36_500).optional(),
+  })
+  .strict();
+
+const byteSize = (def: number) => z.number().int().min(1024).max(2 ** 50).default(def);
+
+/** `apiary sensor`: where the spool is, where it ships to, and what it drops when full. */
+export const shipperSchema = z
+  .object({
+    /** The collector's base URL, e.g. https://192.0.2.10:8443. */
+    collector: z.string().url().optional(),
+    /** The durable spool (default DATA_DIR/spool). */
+    spool_dir: z.string().min(1).optional(),
+    /** Spool size cap; reaching it raises an alert and drops by drop_policy. */
+    spool_max_bytes: byteSize(1024 ** 3),
+    /** What goes when the spool is full: the oldest unshipped batches, or new events. */
+    drop_policy: z.enum(['oldest', 'newest']).default('oldest'),
+    /** Events per shipped batch at most. */
+    batch_events: z.number().int().min(1).max(50_000).default(5000),
+    /** Batches in flight at once; the collector commits them in parallel. */
+    parallel_batches: z.number().int().min(1).max(16).default(2),
+    /** Longest wait (ms) before a recorded event is fsync'd and counted (group commit). */
+    sync_interval_ms: z.number().int().min(1).max(10_000).default(20),
+    /** Seconds between heartbeats. */
+    heartbeat_s: z.number().min(0.1).max(3600).default(10),
+    /** Longest pause between retries while the collector cannot be reached. */
+    max_backoff_s: z.number().min(0.1).max(3600).default(30),
+  })
+  .strict();
+
+/** `apiary collector`: the HTTPS ingest endpoint and its certificate authority. */
+export const collectorSchema = z
+  .object({
+    listen: listenAddress.default('0.0.0.0:8443'),
+    /** The CA that signs sensor certificates and the collector's own (default DATA_DIR/ca); share it between collectors. */
+    ca_dir: z.string().min(1).optional(),
+    /** IP addresses and DNS names in the collector's server certificate (sensors connect to one of them). */
+    server_names: z.array(z.string().min(1).max(253)).default(['127.0.0.1']),
+    /** A sensor with no heartbeat for this long raises a sensor.silent alert. */
+    silent_after_s: z.number().min(1).max(86_400).default(120),
+    /** Largest compressed batch accepted (it may inflate to 8 times this). */
+    max_batch_bytes: byteSize(8 * 1024 ** 2),
+    /** How long an enrolment token stays valid. */
+    token_ttl_s: z.number().int().min(60).max(30 * 86_400).default(86_400),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -520,9 +577,19 @@ export const configSchema = z
     decoy: decoyDataSchema.default({}),
     limits: limitsSchema.default({}),
     store: z
-      .object({ sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}) })
+      .object({
+        /** sqlite (one file, the default) or postgres (a honeynet's shared database). */
+        kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
+        sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}),
+        postgres: postgresStoreSchema.optional(),
+      })
       .strict()
-      .default({}),
+      .default({})
+      .superRefine((s, ctx) => {
+        if (s.kind === 'postgres' && !s.postgres) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['postgres'], message: 'store.kind is postgres: set store.postgres.url' });
+      }),
+    shipper: shipperSchema.default({}),
+    collector: collectorSchema.default({}),
     outputs: z
       .object({
         jsonl: z.object({ path: z.string().min(1) }).strict().optional(),
@@ -543,7 +610,10 @@ export const configSchema = z
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.infer<typeof configSchema>;
 /** The validated config with paths resolved: the store path is always set. */
-export type Config = Omit<ParsedConfig, 'store'> & { store: { sqlite: { path: string } } };
+export type Config = Omit<ParsedConfig, 'store'> & { store: Omit<ParsedConfig['store'], 'sqlite'> & { sqlite: { path: string } } };
+export type PostgresStoreConfig = z.infer<typeof postgresStoreSchema>;
+export type ShipperConfig = z.infer<typeof shipperSchema>;
+export type CollectorConfig = z.infer<typeof collectorSchema>;
 export type SshServiceConfig = z.infer<typeof sshService>;
 export type SmbServiceConfig = z.infer<typeof smbService>;
 export type AuthRuleConfig = z.infer<typeof authRule>;
@@ -558,7 +628,7 @@ export type FtpServiceConfig = z.infer<typeof ftpService>;
 export type TftpServiceConfig = z.infer<typeof tftpService>;
 export type SipServiceConfig = z.infer<typeof sipService>;
 
-/** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data, the dashboard on 127.0.0.1:8443. */
+/** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data, the dashboard on 127.0.0.1:8444. */
 export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} }, dashboard: {} };
 export type AlertsConfig = z.infer<typeof alertsSchema>;
 export type MysqlServiceConfig = z.infer<typeof mysqlService>;

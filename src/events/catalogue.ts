@@ -227,6 +227,12 @@ export const CATALOGUE = {
       duration_ms: z.number().int().min(0).optional(),
     })
     .strict(),
+  /** A remote sensor sent no heartbeat for collector.silent_after_s (raised once per silence by the collector). */
+  'sensor.silent': z
+    .object({ last_heartbeat: z.string(), silent_s: z.number().int().min(0), spool_depth: z.number().int().min(0), version: z.string() })
+    .strict(),
+  /** A sensor's spool reached its size cap and dropped events by its drop policy (recorded by the collector from heartbeats). */
+  'spool.dropped': z.object({ policy: z.enum(['oldest', 'newest']), dropped: z.number().int().min(1), max_bytes: z.number().int().min(0) }).strict(),
 } as const;
 
 export type EventType = keyof typeof CATALOGUE;

@@ -65,6 +65,14 @@ export interface EventStore extends AttackStore {
   claimAlert(id: string, time: string): Promise<boolean>;
   getState(key: string): Promise<string | undefined>;
   setState(key: string, value: string): Promise<void>;
+  /**
+   * Sets KEY to NEXT (deletes it when NEXT is undefined) only if its value is EXPECTED (undefined =
+   * absent), atomically; resolves false and changes nothing otherwise. Collectors sharing one
+   * database use it for one-time enrolment tokens and the sensor registry.
+   */
+  swapState(key: string, expected: string | undefined, next: string | undefined): Promise<boolean>;
+  /** Every state entry whose key starts with PREFIX, by key. */
+  listState(prefix: string): Promise<Map<string, string>>;
 }
 
 export type Scope = 'internal' | 'external' | 'private';

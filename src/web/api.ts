@@ -195,8 +195,9 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
 
   registerChainApi(app, store, (key, compute) => cache.get(key, compute));
 
-  app.get<{ Querystring: Q }>('/api/sessions', async (req) => {
+  app.get<{ Querystring: Q }>('/api/sessions', async (req, reply) => {
     const q = req.query;
+    if (!reads) return fail(reply, 501, `session search is not available on the ${store.kind} store yet`);
     return reads.searchSessions({
       ...(textParam(q.src) ? { src: textParam(q.src)! } : {}),
       ...(textParam(q.protocol) ? { protocol: textParam(q.protocol)! } : {}),
@@ -352,6 +353,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     if (!allowed(req, reply, ['admin'])) return reply;
     const sql = req.body?.sql;
     if (typeof sql !== 'string' || sql.trim().length === 0 || sql.length > 10_000) return fail(reply, 400, 'a query of at most 10,000 characters is required');
+    if (!reads) return fail(reply, 501, `the SQL console is not available on the ${store.kind} store yet`);
     await accounts.audit({ user: req.login!.username, action: 'query', target: 'store', detail: sql.slice(0, 500), ip: req.ip });
     try {
       return await reads.runQuery(sql, { timeoutMs: deps.dash.query_timeout_ms, maxRows: deps.dash.query_max_rows });

@@ -1,6 +1,6 @@
 // The dashboard's HTTPS server: security headers, login, sessions, CSRF, roles, the static client and
 // the JSON API (api.ts). Started by `apiary start` when the config has a dashboard section.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -38,7 +38,8 @@ export interface DashboardDeps {
   config: Config;
   dash: DashboardConfig;
   store: EventStore;
-  reads: DashboardReads;
+  /** Session search and the SQL console; absent on a store without them (the two pages say so). */
+  reads?: DashboardReads;
   services: readonly ServiceSwitch[];
   /** Subscribes to committed events (the live monitor); returns the unsubscribe function. */
   onEvents(fn: (events: readonly ApiaryEvent[]) => void): () => void;
@@ -106,6 +107,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
   const addr = parseListenAddress(dash.listen) as ListenAddress;
   const tls = dash.tls_cert && dash.tls_key ? readUserCertificate(dash.tls_cert, dash.tls_key) : await loadOrCreateCertificate(join(config.data_dir, 'dashboard-tls'), 'localhost');
   const accounts = new Accounts(deps.store, { idleMs: dash.session_idle_s * 1000, maxFailures: dash.login_failures });
+  if (!existsSync(join(UI_DIR, 'main.js'))) deps.log.warn({ dir: UI_DIR }, 'the dashboard client is not built; run "npm run build"');
   const setupToken = await accounts.prepare(dash.admin_password ?? (deps.env ?? process.env).APIARY_ADMIN_PASSWORD);
   const app: FastifyInstance = Fastify({ https: tls, logger: false, bodyLimit: MAX_BODY_BYTES, trustProxy: false, return503OnClosing: true });
   const streams = new Set<() => void>();
@@ -229,7 +231,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
     async close() {
       for (const end of [...streams]) end();
       await app.close();
-      await deps.reads.close();
+      await deps.reads?.close();
     },
   };
 }

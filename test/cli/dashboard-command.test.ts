@@ -9,8 +9,10 @@ import { CLI, runCli, tempDir, writeConfig } from '../helpers/apiary-process.js'
 import { dashboardLogin, httpsRequest } from '../helpers/https-client.js';
 import { DATA } from '../helpers/shared-data.js';
 import { launchChromium } from '../../src/report/browser.js';
+import { ensureClientBuilt, imagesLoaded } from '../helpers/dashboard-ui.js';
 
 test('apiary dashboard serves imported Cowrie logs: overview, incidents, sessions; stops on SIGTERM', async () => {
+  ensureClientBuilt();
   const dir = tempDir();
   const configPath = writeConfig(dir, { dashboard: { listen: '127.0.0.1:0', admin_password: 'offline password 1' } });
   const imported = await runCli(['import', 'cowrie', join(DATA, 'cowrie', 'honeylist-2019-cowrie.json'), '--config', configPath], { allowFail: true });
@@ -60,7 +62,7 @@ test('apiary dashboard serves imported Cowrie logs: overview, incidents, session
       await page.fill('#login-form input[name=password]', 'offline password 1');
       await page.click('#login-submit');
       await page.waitForSelector('#countries tbody tr');
-      await page.waitForFunction(() => Array.from(document.querySelectorAll(".charts img")).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 100));
+      await imagesLoaded(page, '.charts img');
       assert.ok((await page.locator('#countries tbody tr').count()) > 3, 'sources located in several countries');
       await page.screenshot({ path: 'docs/screenshots/dashboard-overview.png', fullPage: true });
       assert.deepEqual(errors, []);

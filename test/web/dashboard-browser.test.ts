@@ -15,6 +15,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../../src/report/browser.js';
 import { startApiaryProcess, waitFor } from '../helpers/apiary-process.js';
 import { startFileServer } from '../helpers/file-server.js';
+import { ensureClientBuilt, imagesLoaded, textShows } from '../helpers/dashboard-ui.js';
 import { dashboardLogin, httpsRequest } from '../helpers/https-client.js';
 import { run, SSH_OPTS, sshWithPassword } from '../helpers/ssh-tools.js';
 
@@ -100,6 +101,7 @@ async function loginAs(ctx: BrowserContext, base: string, user: string, password
 
 test('dashboard in Chromium: set-up, every page with live data, replay, roles, service switch, inert attacker strings', async () => {
   mkdirSync(SHOTS, { recursive: true });
+  ensureClientBuilt();
   const files = await startFileServer({ '/bot.sh': BOT });
   const apiary = await startApiaryProcess({
     sensor: 'dash-browser',
@@ -167,10 +169,7 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     assert.match(await page.locator('#internal-hosts').innerText(), /127\.0\.0\.1/);
     assert.match(await page.locator('#fig1-table').innerText(), /ssh/);
     for (const img of ['#chart-days', '#chart-fig1', '#chart-fig2', '#chart-map']) {
-      await page.waitForFunction((sel) => {
-        const i = document.querySelector(sel) as HTMLImageElement | null;
-        return i !== null && i.complete && i.naturalWidth > 100;
-      }, img);
+      await imagesLoaded(page, img);
     }
     await shot(page, 'overview-live');
 
@@ -192,7 +191,7 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
       await page.fill('#user-form input[name=new-password]', `${name} password 123`);
       await page.selectOption('#user-form select[name=new-role]', role);
       await page.click('#user-form button[type=submit]');
-      await page.waitForFunction((n) => document.querySelector('#users-table')?.textContent?.includes(n) === true, name);
+      await textShows(page, '#users-table', name);
     }
     assert.match(await page.locator('#audit-table').innerText(), /user\.create/);
     await shot(page, 'users');
@@ -210,7 +209,7 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     assert.ok(saved.includes(`/tmp/${XSS_FILE}`), 'the hostile file name shows as text');
     await page.selectOption('#player-speed', '20');
     await page.click('#player-play');
-    await page.waitForFunction(() => document.querySelector('#player-status')?.textContent === 'finished', undefined, { timeout: 30_000 });
+    await textShows(page, '#player-status', 'finished', { exact: true, timeout: 30_000 });
     const screen = await page.locator('#term').innerText();
     assert.match(screen, /Linux web-prod-01/, 'the recording plays what the attacker saw');
     assert.ok(screen.includes('<script>alert(4)</script>'));
@@ -292,9 +291,9 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
 
     // Live monitor: a new request shows up as it arrives; pause stops the flow.
     await show(page, base, 'live', '#live-table');
-    await page.waitForFunction(() => document.querySelector('#live-state')?.textContent === 'live');
+    await textShows(page, '#live-state', 'live', { exact: true });
     await run('curl', ['-s', '-o', '/dev/null', '--path-as-is', '-A', XSS_AGENT, `http://127.0.0.1:${httpPort}/javascript:alert(8)`]);
-    await page.waitForFunction(() => (document.querySelector('#live-table')?.textContent ?? '').includes('javascript:alert(8)'), undefined, { timeout: 15_000 });
+    await textShows(page, '#live-table', 'javascript:alert(8)');
     await page.fill('input[name=filter]', 'http.request');
     assert.ok((await page.locator('#live-table tbody tr:visible').count()) >= 1);
     assert.equal(await page.locator('#live-table tbody tr:visible', { hasText: 'connection.open' }).count(), 0, 'the filter hides other events');
@@ -305,7 +304,7 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     assert.equal(await page.locator('#live-table', { hasText: '/while-paused' }).count(), 0, 'nothing is added while paused');
     await page.click('#live-pause');
     await run('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${httpPort}/after-resume`]);
-    await page.waitForFunction(() => (document.querySelector('#live-table')?.textContent ?? '').includes('/after-resume'), undefined, { timeout: 15_000 });
+    await textShows(page, '#live-table', '/after-resume');
     await shot(page, 'live');
 
     // Ports and services: ssh switched off stops answering; on again, it logs in.

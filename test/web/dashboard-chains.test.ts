@@ -14,6 +14,7 @@ import { SqliteDashboardReads } from '../../src/store/sqlite/dashboard-reads.js'
 import type { AttackRecord } from '../../src/store/store.js';
 import { startDashboard } from '../../src/web/server.js';
 import { tempDir } from '../helpers/apiary-process.js';
+import { ensureClientBuilt, imagesLoaded } from '../helpers/dashboard-ui.js';
 
 const HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>';
 
@@ -51,6 +52,7 @@ function chain(id: string, score: number): AttackRecord {
 }
 
 test('attack chain pages: ranked list, graph, link evidence, ATT&CK matrix, timeline; hostile text inert', async () => {
+  ensureClientBuilt();
   const dir = tempDir();
   const config = validateConfig({ data_dir: dir, dashboard: { listen: '127.0.0.1:0', admin_password: 'chains password 1' } }) as unknown as Config;
   const store = new SqliteStore(join(dir, 'apiary.db'));
@@ -85,10 +87,7 @@ test('attack chain pages: ranked list, graph, link evidence, ATT&CK matrix, time
 
     await rows.first().locator('a').click();
     await page.waitForSelector('#chain-links');
-    await page.waitForFunction(() => {
-      const i = document.querySelector('#chain-graph') as HTMLImageElement | null;
-      return i !== null && i.complete && i.naturalWidth > 100;
-    });
+    await imagesLoaded(page, '#chain-graph');
     const links = await page.locator('#chain-links').innerText();
     assert.match(links, /credential_handoff/);
     assert.ok(links.includes(`root / ${HOSTILE}`), 'link evidence is shown as text');

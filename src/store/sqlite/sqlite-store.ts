@@ -330,6 +330,22 @@ export class SqliteStore implements EventStore {
     this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(key, value);
   }
 
+  async swapState(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    return this.db.transaction(() => {
+      const current = this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(key) as string | undefined;
+      if (current !== expected) return false;
+      if (next === undefined) this.db.prepare('DELETE FROM tracker_state WHERE key = ?').run(key);
+      else this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(key, next);
+      return true;
+    }).immediate();
+  }
+
+  async listState(prefix: string): Promise<Map<string, string>> {
+    // substr, not LIKE: a prefix with % or _ matches only itself.
+    const rows = this.db.prepare('SELECT key, value FROM tracker_state WHERE substr(key, 1, ?) = ? ORDER BY key').all(prefix.length, prefix) as { key: string; value: string }[];
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
   /** Runs SQLite's full integrity check; "ok" when the file is sound. */
   integrityCheck(): string {
     return String(this.db.pragma('integrity_check', { simple: true }));

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // DOM helpers for the dashboard client. Text always goes in as text nodes (never innerHTML), so an
 // attacker's string shows as the characters it is, whatever markup it holds.
 

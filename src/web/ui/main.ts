@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The dashboard client: session check, navigation, log-in and first-run set-up; pages are in pages.ts.
 import { api, ApiError, button, el, errorText, input, link, login, route, setLogin, type Login } from './dom.js';
 import { PAGES } from './pages.js';

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The dashboard's pages. Each one fetches its JSON, builds its DOM from text nodes and returns, when
 // it keeps something running (the live stream, a recording), the function that stops it.
 import { api, button, el, errorText, fmtTime, input, link, login, query, route, table, type Child } from './dom.js';

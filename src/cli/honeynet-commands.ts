@@ -1,0 +1,368 @@
+// `apiary sensor` and `apiary collector`: the honeynet's two halves, enrolment and revocation.
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { dirname, join, resolve } from 'node:path';
+import { connect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.js';
+import { configSchema, type Config } from '../config/schema.js';
+import { parseConfigText } from '../config/load.js';
+import { ApiaryError } from '../errors/errors.js';
+import { createSessionEmitter } from '../events/emitter.js';
+import { createLogger } from '../log/logger.js';
+import { openStore } from '../store/open.js';
+import { CertificateAuthority, formatToken, newEnrolmentSecret, newKeyPair, parseToken, SENSOR_NAME_RE, COLLECTOR_CN, tokenKey } from '../transport/pki.js';
+import { checkCollectorIdentity, httpsRequest, PATHS } from '../transport/protocol.js';
+import { Shipper, type SensorCredentials } from '../transport/shipper.js';
+import { Spool } from '../transport/spool.js';
+import { parseFlags } from './flags.js';
+
+const RETENTION_CHECK_MS = 3600_000;
+
+export function apiaryVersion(): string {
+  try {
+    const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '../../../package.json');
+    return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function credentialPaths(config: Config): { dir: string; key: string; cert: string; ca: string } {
+  const dir = join(config.data_dir, 'credentials');
+  return { dir, key: join(dir, 'sensor.key'), cert: join(dir, 'sensor.pem'), ca: join(dir, 'ca.pem') };
+}
+
+function collectorUrl(config: Config): URL {
+  if (!config.shipper.collector) throw new ApiaryError('APIARY_CONFIG_INVALID', 'key shipper.collector: set the collector URL (https://HOST:PORT) for apiary sensor');
+  const url = new URL(config.shipper.collector);
+  if (url.protocol !== 'https:') throw new ApiaryError('APIARY_CONFIG_INVALID', 'key shipper.collector: the collector URL must start with https://');
+  return url;
+}
+
+async function waitForSignal(): Promise<string> {
+  return new Promise((resolveSig) => {
+    process.once('SIGINT', () => resolveSig('SIGINT'));
+    process.once('SIGTERM', () => resolveSig('SIGTERM'));
+  });
+}
+
+function hookProcessErrors(log: Logger): void {
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception; the process keeps serving'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection; the process keeps serving'));
+}
+
+// ---------------------------------------------------------------- sensor
+
+/** Service settings for one sensor, set on the collector side: a version (any change applies) and the services block. */
+export interface CentralSettings {
+  version: string;
+  services: Config['services'];
+}
+
+/** Validates settings as the config file's `services:` block would be; undefined when they do not. */
+export function parseCentralSettings(raw: unknown): CentralSettings | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const { version, services } = raw as { version?: unknown; services?: unknown };
+  if (typeof version !== 'string' || version.length > 64) return undefined;
+  const r = configSchema.shape.services.safeParse(services);
+  return r.success ? { version, services: r.data } : undefined;
+}
+
+export async function runSensor(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { config: { type: 'string', short: 'c' } });
+  const { config, file } = loadConfig(values.config);
+  if (positionals[0] === 'enroll') {
+    if (positionals.length !== 2) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary sensor enroll TOKEN [--config FILE]');
+    return enrollSensor(config, positionals[1]!);
+  }
+  if (positionals.length) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary sensor [--config FILE] | apiary sensor enroll TOKEN');
+  const url = collectorUrl(config);
+  const paths = credentialPaths(config);
+  if (!existsSync(paths.cert) || !existsSync(paths.key) || !existsSync(paths.ca)) {
+    throw new ApiaryError('APIARY_CLI_USAGE', `sensor ${config.sensor} is not enrolled: run "apiary collector enroll ${config.sensor}" on the collector, then "apiary sensor enroll TOKEN" here`);
+  }
+  const credentials: SensorCredentials = { key: readFileSync(paths.key, 'utf8'), cert: readFileSync(paths.cert, 'utf8'), ca: readFileSync(paths.ca, 'utf8') };
+  const log = createLogger(config.log.level);
+  hookProcessErrors(log);
+  const sh = config.shipper;
+  const spool = new Spool({
+    dir: sh.spool_dir!,
+    maxBytes: sh.spool_max_bytes,
+    dropPolicy: sh.drop_policy,
+    segmentEvents: sh.batch_events,
+    syncIntervalMs: sh.sync_interval_ms,
+    // The collector records a spool.dropped event from the heartbeat's count (the spool itself may be full).
+    onDrop: ({ dropped }) => {
+      log.error({ alert: 'spool.full', dropped, policy: sh.drop_policy }, `ALERT spool full: the spool reached ${sh.spool_max_bytes} bytes; dropping ${sh.drop_policy === 'oldest' ? 'the oldest unshipped batches' : 'new events'}`);
+    },
+  });
+  const recovered = spool.stats.depth;
+  const { startServices } = await import('./app.js');
+  // Service settings set centrally (collector settings / dashboard) replace the file's services: the
+  // last ones applied are kept beside the spool, so a restart starts with them.
+  const appliedPath = join(sh.spool_dir!, 'applied-settings.json');
+  let applied: CentralSettings | undefined = existsSync(appliedPath) ? parseCentralSettings(JSON.parse(readFileSync(appliedPath, 'utf8'))) : undefined;
+  let current: Config = applied ? { ...config, services: applied.services } : config;
+  let running = await startServices(current, spool, log);
+  const hashOf = (c: Config): string => createHash('sha256').update(JSON.stringify(c)).digest('hex');
+  let applying: Promise<void> = Promise.resolve();
+  const applySettings = (raw: unknown): void => {
+    const next = parseCentralSettings(raw);
+    if (!next) {
+      log.error('the collector sent service settings that do not validate; keeping the current ones');
+      return;
+    }
+    if (applied?.version === next.version) return;
+    applying = applying.then(async () => {
+      if (applied?.version === next.version) return;
+      const before = current;
+      await running.close();
+      try {
+        current = { ...config, services: next.services };
+        running = await startServices(current, spool, log);
+        log.warn({ version: next.version, services: running.services.map((s) => s.name) }, 'service settings from the collector applied');
+      } catch (err) {
+        log.error({ err }, 'the service settings from the collector could not be applied; the previous ones run again');
+        current = before;
+        running = await startServices(current, spool, log);
+      }
+      applied = next;
+      writeFileSync(`${appliedPath}.tmp`, JSON.stringify(next));
+      renameSync(`${appliedPath}.tmp`, appliedPath);
+    });
+  };
+  const shipper = new Shipper({
+    collector: url,
+    credentials,
+    spool,
+    log: log.child({ part: 'shipper' }),
+    maxBackoffMs: sh.max_backoff_s * 1000,
+    parallel: sh.parallel_batches,
+    heartbeatMs: sh.heartbeat_s * 1000,
+    heartbeat: () => ({ version: apiaryVersion(), config_hash: hashOf(current), services: running.services.map((s) => s.name) }),
+    onSettings: applySettings,
+    filesDir: join(config.data_dir, 'quarantine'),
+    shippedFilesPath: join(sh.spool_dir!, 'shipped-files'),
+  });
+  shipper.start();
+  const out = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'}), shipping to ${url.origin}`];
+  for (const s of running.services) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`);
+  out.push(`  spool    ${sh.spool_dir} (${recovered} events from earlier runs waiting${spool.stats.recoveredTorn ? `, ${spool.stats.recoveredTorn} torn record(s) cut` : ''})`);
+  out.push('press Ctrl-C to stop');
+  process.stdout.write(`${out.join('\n')}\n`);
+  const sig = await waitForSignal();
+  process.stdout.write(`apiary: ${sig} received, stopping sensors and shipping what is spooled\n`);
+  await applying;
+  await running.close();
+  spool.sync();
+  const empty = await shipper.drained(3000);
+  await shipper.stop();
+  spool.close();
+  const dropped = spool.stats.dropped ? `, ${spool.stats.dropped} dropped by the spool's size cap` : '';
+  process.stdout.write(`apiary: stopped; ${spool.stats.recorded} events recorded this run${dropped}, ${empty ? 'all shipped' : `${spool.stats.depth} left in the spool for the next run`}\n`);
+  return 0;
+}
+
+/** Reads the collector's CA from the TLS handshake and accepts it only if its fingerprint is the token's. */
+async function fetchPinnedCa(url: URL, fingerprint: string): Promise<string> {
+  return new Promise((resolveCa, reject) => {
+    const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443), rejectUnauthorized: false }, () => {
+      const leaf = socket.getPeerCertificate(true);
+      socket.end();
+      const issuer = leaf?.issuerCertificate;
+      if (!leaf?.raw || !issuer?.raw) return reject(new ApiaryError('APIARY_CLI_USAGE', 'the collector sent no certificate chain'));
+      const ca = new X509Certificate(issuer.raw);
+      if (createHash('sha256').update(ca.raw).digest('hex') !== fingerprint) {
+        return reject(new ApiaryError('APIARY_CLI_USAGE', `the server at ${url.host} is not the collector that issued this token (CA fingerprint differs)`));
+      }
+      resolveCa(ca.toString());
+    });
+    socket.setTimeout(15_000, () => socket.destroy(new Error('timed out')));
+    socket.once('error', (err) => reject(new ApiaryError('APIARY_CLI_USAGE', `cannot reach the collector at ${url.host}: ${err.message}`)));
+  });
+}
+
+async function enrollSensor(config: Config, tokenText: string): Promise<number> {
+  const token = parseToken(tokenText);
+  if (!token) throw new ApiaryError('APIARY_CLI_USAGE', 'that is not an enrolment token (apiary1.NAME.SECRET.FINGERPRINT from "apiary collector enroll NAME")');
+  if (token.name !== config.sensor) throw new ApiaryError('APIARY_CLI_USAGE', `the token is for sensor ${token.name}, but this config's sensor is ${config.sensor}`);
+  const url = collectorUrl(config);
+  const caPem = await fetchPinnedCa(url, token.caFingerprint);
+  const { publicKey, privateKey } = newKeyPair();
+  const agent = new Agent({ ca: caPem, checkServerIdentity: checkCollectorIdentity });
+  try {
+    const res = await httpsRequest(url, {
+      method: 'POST',
+      path: PATHS.enroll,
+      agent,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ token: tokenText.trim(), public_key: publicKey })),
+    });
+    if (res.status !== 200) throw new ApiaryError('APIARY_CLI_USAGE', `the collector refused the enrolment (${res.status}): ${res.body.toString('utf8').slice(0, 200)}`);
+    const { cert } = JSON.parse(res.body.toString('utf8')) as { cert: string };
+    const paths = credentialPaths(config);
+    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    writeFileSync(paths.key, privateKey, { mode: 0o600 });
+    writeFileSync(paths.cert, cert, { mode: 0o600 });
+    writeFileSync(paths.ca, caPem, { mode: 0o600 });
+    process.stdout.write(`apiary: sensor ${config.sensor} enrolled with ${url.origin}; credentials in ${paths.dir}\n`);
+    return 0;
+  } finally {
+    agent.destroy();
+  }
+}
+
+// ---------------------------------------------------------------- collector
+
+export async function runCollector(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } });
+  const { config, file } = loadConfig(values.config);
+  const sub = positionals[0];
+  if (sub === 'enroll' || sub === 'revoke') {
+    const name = positionals[1];
+    if (positionals.length !== 2 || !name) throw new ApiaryError('APIARY_CLI_USAGE', `usage: apiary collector ${sub} NAME [--config FILE]`);
+    if (!SENSOR_NAME_RE.test(name) || name === COLLECTOR_CN) throw new ApiaryError('APIARY_CLI_USAGE', `sensor names are letters, digits, ".", "_" and "-" (and not ${COLLECTOR_CN})`);
+    return sub === 'enroll' ? enrollToken(config, name) : revokeSensor(config, name);
+  }
+  if (sub === 'sensors') return listSensors(config, values.json === true);
+  if (sub === 'settings') {
+    if (positionals.length !== 3 || !SENSOR_NAME_RE.test(positionals[1]!)) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary collector settings NAME FILE|--clear [--config FILE]');
+    return setSensorSettings(config, positionals[1]!, positionals[2]!);
+  }
+  if (sub !== undefined) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary collector [--config FILE] | enroll NAME | revoke NAME | sensors [--json] | settings NAME FILE');
+  const log = createLogger(config.log.level);
+  hookProcessErrors(log);
+  const ca = await CertificateAuthority.loadOrCreate(config.collector.ca_dir!);
+  const { startApiary } = await import('./app.js');
+  const app = await startApiary(config, log, { sensors: false });
+  const { RemoteIngest } = await import('../collector/remote-ingest.js');
+  const listen = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(config.collector.listen)!;
+  const ingest = new RemoteIngest({
+    host: (listen[1] ?? listen[2])!,
+    port: Number(listen[3]),
+    ca,
+    serverNames: config.collector.server_names,
+    store: app.store,
+    collector: app.collector,
+    log: log.child({ part: 'ingest' }),
+    maxBatchBytes: config.collector.max_batch_bytes,
+    silentAfterMs: config.collector.silent_after_s * 1000,
+    filesDir: join(config.data_dir, 'quarantine'),
+  });
+  try {
+    await ingest.start();
+  } catch (err) {
+    await app.close();
+    throw new ApiaryError('APIARY_LISTEN_FAILED', `key collector.listen: cannot listen on ${config.collector.listen}: ${(err as Error).message}`);
+  }
+  const retention = config.store.postgres?.retention_days;
+  const applyRetention = async (): Promise<void> => {
+    if (retention === undefined || app.store.kind !== 'postgres') return;
+    const { PgStore } = await import('../store/postgres/pg-store.js');
+    if (!(app.store instanceof PgStore)) return;
+    const cut = new Date(Date.now() - retention * 86_400_000).toISOString().slice(0, 10);
+    const dropped = await app.store.dropPartitionsBefore(cut);
+    if (dropped.length) log.info({ dropped }, 'retention: old event partitions folded into daily aggregates and dropped');
+  };
+  const retentionTimer = setInterval(() => void applyRetention().catch((err: unknown) => log.warn({ err }, 'retention failed')), RETENTION_CHECK_MS);
+  void applyRetention().catch((err: unknown) => log.warn({ err }, 'retention failed'));
+  const store = config.store.kind === 'postgres' ? 'postgres' : `sqlite ${config.store.sqlite.path}`;
+  process.stdout.write(
+    [
+      `apiary: collector running (${file ? `config ${file}` : 'built-in defaults'})`,
+      `  ingest   listening on ${listen[1] ? `[${listen[1]}]` : listen[2]}:${ingest.port}`,
+      `  store    ${store}`,
+      `  ca       ${ca.dir} (fingerprint ${ca.fingerprint})`,
+      ...app.notices.map((n) => `  ${n}`),
+      'press Ctrl-C to stop',
+    ].join('\n') + '\n',
+  );
+  const sig = await waitForSignal();
+  process.stdout.write(`apiary: ${sig} received, stopping\n`);
+  clearInterval(retentionTimer);
+  await ingest.close();
+  await app.close();
+  process.stdout.write(`apiary: stopped; ${app.collector.stats.stored} events stored this run (${app.collector.stats.duplicates} duplicates skipped)\n`);
+  return 0;
+}
+
+async function enrollToken(config: Config, name: string): Promise<number> {
+  const ca = await CertificateAuthority.loadOrCreate(config.collector.ca_dir!);
+  const store = await openStore(config);
+  try {
+    const secret = newEnrolmentSecret();
+    const expires = new Date(Date.now() + config.collector.token_ttl_s * 1000).toISOString();
+    await store.setState(tokenKey(secret), JSON.stringify({ name, expires }));
+    process.stdout.write(`${formatToken({ name, secret, caFingerprint: ca.fingerprint })}\n`);
+    process.stderr.write(`one-time enrolment token for sensor ${name}, valid until ${expires}: on the sensor run "apiary sensor enroll TOKEN"\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function revokeSensor(config: Config, name: string): Promise<number> {
+  const store = await openStore(config);
+  try {
+    const { sensorKey } = await import('../collector/remote-ingest.js');
+    const raw = await store.getState(sensorKey(name));
+    if (!raw) throw new ApiaryError('APIARY_NOT_FOUND', `no enrolled sensor named ${name}`);
+    const rec = JSON.parse(raw) as { revoked: boolean };
+    await store.setState(sensorKey(name), JSON.stringify({ ...rec, revoked: true, revoked_at: new Date().toISOString() }));
+    process.stdout.write(`apiary: sensor ${name} revoked; its certificate is refused from now on (enrol it again to re-admit it)\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Stores the services block of FILE (YAML, `services:` as in a config) as sensor NAME's settings; it applies them at its next heartbeat. */
+async function setSensorSettings(config: Config, name: string, file: string): Promise<number> {
+  const { settingsKey } = await import('../collector/remote-ingest.js');
+  const store = await openStore(config);
+  try {
+    if (file === '--clear') {
+      await store.swapState(settingsKey(name), await store.getState(settingsKey(name)), undefined);
+      process.stdout.write(`apiary: central settings for ${name} removed (it keeps the last applied ones until restarted without them)\n`);
+      return 0;
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ApiaryError('APIARY_CONFIG_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
+    }
+    const input = parseConfigText(text, file) as { services?: unknown };
+    const settings = parseCentralSettings({ version: new Date().toISOString(), services: input.services ?? {} });
+    if (!settings) {
+      const r = configSchema.shape.services.safeParse(input.services ?? {});
+      throw new ApiaryError('APIARY_CONFIG_INVALID', `${file}: services: ${r.success ? 'invalid' : r.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    await store.setState(settingsKey(name), JSON.stringify({ version: settings.version, services: input.services ?? {} }));
+    process.stdout.write(`apiary: settings ${settings.version} for sensor ${name} stored; it applies them at its next heartbeat\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function listSensors(config: Config, json: boolean): Promise<number> {
+  const store = await openStore(config);
+  try {
+    const sensors = await store.listState('sensor:');
+    const beats = await store.listState('heartbeat:');
+    const rows = [...sensors].map(([k, v]) => {
+      const name = k.slice('sensor:'.length);
+      const hb = beats.get(`heartbeat:${name}`);
+      return { name, ...(JSON.parse(v) as object), heartbeat: hb ? (JSON.parse(hb) as object) : null };
+    });
+    if (json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else for (const r of rows) process.stdout.write(`${r.name}\t${(r as { revoked?: boolean }).revoked ? 'revoked' : 'enrolled'}\t${r.heartbeat ? (r.heartbeat as { time: string }).time : 'no heartbeat'}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,348 @@
+// The collector's HTTPS endpoint for remote sensors (mutual TLS): enrolment with one-time tokens,
+// event batches committed before they are confirmed (de-duplicated by event id in the store),
+// heartbeats, content-addressed files, and an alert when a sensor falls silent. It keeps no state of
+// its own: tokens, the sensor registry and heartbeats live in the shared store, so several
+// collectors can run behind one load balancer.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+import { validateEvent, type ApiaryEvent } from '../events/catalogue.js';
+import { eventIdFrom } from '../events/id.js';
+import type { EventStore } from '../store/store.js';
+import { CertificateAuthority, CLIENT_AUTH_OID, COLLECTOR_CN, normaliseSerial, parseToken, tokenKey } from '../transport/pki.js';
+import { MAX_INFLATE_RATIO, MAX_JSON_BYTES, PATHS, type Heartbeat, type IngestResult } from '../transport/protocol.js';
+import type { Collector } from './collector.js';
+
+const gunzipP = promisify(gunzip);
+const ENVELOPE_TEXT = ['id', 'time', 'type', 'sensor', 'session', 'protocol', 'src_ip', 'dst_ip'] as const;
+
+export interface SensorRecord {
+  serial: string;
+  enrolled_at: string;
+  revoked: boolean;
+  revoked_at?: string;
+}
+
+export interface StoredHeartbeat extends Heartbeat {
+  time: string;
+  address: string;
+}
+
+export interface EnrolmentRecord {
+  name: string;
+  expires: string;
+}
+
+export const sensorKey = (name: string): string => `sensor:${name}`;
+export const heartbeatKey = (name: string): string => `heartbeat:${name}`;
+/** Service settings an operator (CLI or dashboard) set for a sensor: JSON { version, services }. */
+export const settingsKey = (name: string): string => `settings:${name}`;
+const silentKey = (name: string): string => `silent:${name}`;
+const droppedKey = (name: string): string => `dropped:${name}`;
+
+export interface RemoteIngestOptions {
+  host: string;
+  port: number;
+  ca: CertificateAuthority;
+  serverNames: readonly string[];
+  store: EventStore;
+  collector: Collector;
+  log: Logger;
+  maxBatchBytes: number;
+  silentAfterMs: number;
+  /** Where shipped files go (DATA_DIR/quarantine): content-addressed, so collectors may share it. */
+  filesDir: string;
+}
+
+export interface RemoteIngestStats {
+  batches: number;
+  refused: number;
+  invalidEvents: number;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export class RemoteIngest {
+  readonly stats: RemoteIngestStats = { batches: 0, refused: 0, invalidEvents: 0 };
+  private server: Server | undefined;
+  private silentTimer: NodeJS.Timeout | undefined;
+  port = 0;
+
+  constructor(private readonly opts: RemoteIngestOptions) {}
+
+  async start(): Promise<void> {
+    const { key, cert } = await this.opts.ca.issueServerCert(this.opts.serverNames);
+    mkdirSync(this.opts.filesDir, { recursive: true, mode: 0o700 });
+    // The chain includes the CA, so a sensor enrolling can check it against its token's fingerprint.
+    // requestCert without rejectUnauthorized: enrolment has no certificate yet; every other path checks it.
+    const server = createServer({ key, cert: `${cert.trimEnd()}\n${this.opts.ca.certPem}`, ca: this.opts.ca.certPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        const status = err instanceof HttpError ? err.status : 503;
+        if (status >= 500) this.opts.log.error({ err }, 'ingest request failed; the sensor keeps the batch and retries');
+        else {
+          this.stats.refused++;
+          this.opts.log.warn({ status, reason: (err as Error).message, address: req.socket.remoteAddress }, 'ingest request refused');
+        }
+        if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: err instanceof HttpError ? err.message : 'store unavailable' }));
+      });
+    });
+    server.keepAliveTimeout = 30_000;
+    server.headersTimeout = 20_000;
+    server.requestTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as { port: number }).port;
+    const every = Math.max(200, Math.min(5000, this.opts.silentAfterMs / 4));
+    this.silentTimer = setInterval(() => {
+      this.checkSilent().catch((err: unknown) => this.opts.log.warn({ err }, 'checking for silent sensors failed'));
+    }, every);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '';
+    if (req.method === 'POST' && url === PATHS.enroll) return this.handleEnroll(req, res);
+    const sensor = await this.authenticate(req);
+    if (req.method === 'POST' && url === PATHS.events) return this.handleEvents(sensor, req, res);
+    if (req.method === 'POST' && url === PATHS.heartbeat) return this.handleHeartbeat(sensor, req, res);
+    if (url.startsWith(PATHS.files) && (req.method === 'HEAD' || req.method === 'PUT')) return this.handleFile(url.slice(PATHS.files.length), req, res);
+    throw new HttpError(404, 'no such endpoint');
+  }
+
+  /** The sensor a request comes from: a client certificate of our CA, for a name enrolled with that certificate and not revoked. */
+  private async authenticate(req: IncomingMessage): Promise<string> {
+    const socket = req.socket as TLSSocket;
+    const cert = socket.getPeerCertificate();
+    if (!cert || Object.keys(cert).length === 0) throw new HttpError(401, 'a client certificate is required; enrol this sensor first');
+    if (!socket.authorized) throw new HttpError(401, `client certificate refused: ${String(socket.authorizationError)}`);
+    const name = typeof cert.subject?.CN === 'string' ? cert.subject.CN : '';
+    const eku = (cert as { ext_key_usage?: string[] }).ext_key_usage;
+    if (!name || name === COLLECTOR_CN || !eku?.includes(CLIENT_AUTH_OID)) throw new HttpError(401, 'not a sensor certificate');
+    const raw = await this.opts.store.getState(sensorKey(name));
+    const rec = raw ? (JSON.parse(raw) as SensorRecord) : undefined;
+    if (!rec) throw new HttpError(403, `sensor ${name} is not enrolled`);
+    if (rec.revoked) throw new HttpError(403, `sensor ${name} is revoked`);
+    if (normaliseSerial(cert.serialNumber) !== rec.serial) throw new HttpError(403, `sensor ${name}: this certificate was replaced or revoked`);
+    return name;
+  }
+
+  private async readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > limit) throw new HttpError(413, `body over ${limit} bytes`);
+      chunks.push(c);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private async inflate(req: IncomingMessage, body: Buffer): Promise<Buffer> {
+    if (req.headers['content-encoding'] !== 'gzip') return body;
+    try {
+      return await gunzipP(body, { maxOutputLength: this.opts.maxBatchBytes * MAX_INFLATE_RATIO });
+    } catch {
+      throw new HttpError(400, 'body is not valid gzip or inflates beyond the limit');
+    }
+  }
+
+  private async handleEnroll(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await this.readBody(req, MAX_JSON_BYTES);
+    let input: { token?: unknown; public_key?: unknown };
+    try {
+      input = JSON.parse(body.toString('utf8')) as typeof input;
+    } catch {
+      throw new HttpError(400, 'body is not JSON');
+    }
+    const token = typeof input.token === 'string' ? parseToken(input.token) : undefined;
+    if (!token || typeof input.public_key !== 'string' || input.public_key.length > 4096) throw new HttpError(400, 'expected { token, public_key }');
+    const key = tokenKey(token.secret);
+    const raw = await this.opts.store.getState(key);
+    const rec = raw ? (JSON.parse(raw) as EnrolmentRecord) : undefined;
+    if (!rec || rec.name !== token.name || rec.expires < new Date().toISOString()) throw new HttpError(403, 'unknown, used or expired enrolment token');
+    // One-time: only the request that removes the token enrols.
+    if (!(await this.opts.store.swapState(key, raw, undefined))) throw new HttpError(403, 'unknown, used or expired enrolment token');
+    let issued: { cert: string; serial: string };
+    try {
+      issued = await this.opts.ca.issueSensorCert(token.name, input.public_key);
+    } catch {
+      throw new HttpError(400, 'public_key is not a P-256 public key in PEM');
+    }
+    const record: SensorRecord = { serial: issued.serial, enrolled_at: new Date().toISOString(), revoked: false };
+    await this.opts.store.setState(sensorKey(token.name), JSON.stringify(record));
+    this.opts.log.info({ sensor: token.name, serial: issued.serial }, 'sensor enrolled');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ cert: issued.cert, ca: this.opts.ca.certPem }));
+  }
+
+  private async handleEvents(sensor: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const text = (await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes))).toString('utf8');
+    const events: ApiaryEvent[] = [];
+    let invalid = 0;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        invalid++;
+        continue;
+      }
+      const v = validateEvent(parsed);
+      // NUL cannot be stored in a PostgreSQL text column (the payload is JSON, where it is escaped; the envelope is not).
+      if (!v.ok || ENVELOPE_TEXT.some((k) => (v.event[k] as string).includes('\u0000'))) {
+        invalid++;
+        continue;
+      }
+      // A sensor writes only under its own name: one foreign event refuses the whole batch.
+      if (v.event.sensor !== sensor) throw new HttpError(403, `sensor ${sensor} sent an event of sensor ${JSON.stringify(v.event.sensor).slice(0, 140)}`);
+      events.push(v.event);
+    }
+    if (invalid) {
+      this.stats.invalidEvents += invalid;
+      this.opts.log.warn({ sensor, invalid }, 'batch had events that fail the catalogue; they are not stored');
+    }
+    let stored = 0;
+    try {
+      stored = events.length ? await this.opts.collector.commit(events) : 0;
+    } catch (err) {
+      // SQLSTATE class 22 (data exception): this content can never be stored; anything else is retried.
+      if (/^22/.test(String((err as { code?: unknown }).code ?? ''))) throw new HttpError(422, `the store refuses this batch: ${(err as Error).message}`);
+      throw err;
+    }
+    this.stats.batches++;
+    const result: IngestResult = { received: events.length + invalid, stored, duplicates: events.length - stored, invalid };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(result));
+  }
+
+  private async handleHeartbeat(sensor: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await this.readBody(req, MAX_JSON_BYTES);
+    let hb: Partial<Heartbeat>;
+    try {
+      hb = JSON.parse(body.toString('utf8')) as Partial<Heartbeat>;
+    } catch {
+      throw new HttpError(400, 'body is not JSON');
+    }
+    const str = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '');
+    const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0);
+    const stored: StoredHeartbeat = {
+      time: new Date().toISOString(),
+      address: req.socket.remoteAddress ?? '',
+      version: str(hb.version, 64),
+      config_hash: str(hb.config_hash, 128),
+      services: Array.isArray(hb.services) ? hb.services.slice(0, 64).map((s) => str(s, 64)) : [],
+      spool_depth: num(hb.spool_depth),
+      spool_dropped: num(hb.spool_dropped),
+      recorded: num(hb.recorded),
+      run_id: str(hb.run_id, 64),
+      drop_policy: hb.drop_policy === 'newest' ? 'newest' : 'oldest',
+      spool_max_bytes: num(hb.spool_max_bytes),
+    };
+    await this.opts.store.setState(heartbeatKey(sensor), JSON.stringify(stored));
+    if (stored.spool_dropped > 0) await this.recordDrops(sensor, stored);
+    // The answer carries the service settings set centrally for this sensor, if any: the sensor applies them.
+    const settings = await this.opts.store.getState(settingsKey(sensor));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(settings ? `{"settings":${settings}}` : '{}');
+  }
+
+  private async handleFile(sha: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(sha)) throw new HttpError(400, 'files are named by their SHA-256');
+    const path = join(this.opts.filesDir, sha);
+    if (req.method === 'HEAD') {
+      res.writeHead(existsSync(path) ? 200 : 404);
+      res.end();
+      return;
+    }
+    const data = await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes));
+    if (createHash('sha256').update(data).digest('hex') !== sha) throw new HttpError(400, 'content does not match its SHA-256');
+    if (!existsSync(path)) {
+      const tmp = join(this.opts.filesDir, `.tmp-${sha}-${process.pid}`);
+      writeFileSync(tmp, data, { mode: 0o400 });
+      renameSync(tmp, path);
+    }
+    res.writeHead(201);
+    res.end();
+  }
+
+  /** One spool.dropped event each time a sensor's heartbeat reports more drops than the last one of its run did. */
+  private async recordDrops(sensor: string, hb: StoredHeartbeat): Promise<void> {
+    const prevRaw = await this.opts.store.getState(droppedKey(sensor));
+    const prev = prevRaw ? (JSON.parse(prevRaw) as { run_id: string; dropped: number }) : undefined;
+    if (prev && prev.run_id === hb.run_id && prev.dropped >= hb.spool_dropped) return;
+    if (!(await this.opts.store.swapState(droppedKey(sensor), prevRaw, JSON.stringify({ run_id: hb.run_id, dropped: hb.spool_dropped })))) return;
+    const seed = createHash('sha256').update(`dropped\0${sensor}\0${hb.run_id}\0${hb.spool_dropped}`).digest();
+    const now = Date.now();
+    const event = validateEvent({
+      id: eventIdFrom(now, seed),
+      time: new Date(now).toISOString(),
+      type: 'spool.dropped',
+      sensor,
+      session: `spool-${hb.run_id.slice(0, 32) || 'unknown'}`,
+      protocol: 'apiary',
+      src_ip: hb.address || '0.0.0.0',
+      src_port: 0,
+      dst_ip: '0.0.0.0',
+      dst_port: 0,
+      payload: { policy: hb.drop_policy, dropped: hb.spool_dropped, max_bytes: hb.spool_max_bytes },
+    });
+    if (!event.ok) return;
+    this.opts.log.warn({ alert: 'spool.dropped', sensor, dropped: hb.spool_dropped }, `ALERT sensor ${sensor} dropped ${hb.spool_dropped} events: its spool is full`);
+    await this.opts.collector.commit([event.event]);
+  }
+
+  /** Raises sensor.silent once per silence: the first collector to claim it stores the event (its id is fixed, so a second would be a duplicate). */
+  async checkSilent(now = Date.now()): Promise<void> {
+    for (const [key, raw] of await this.opts.store.listState('heartbeat:')) {
+      const name = key.slice('heartbeat:'.length);
+      const hb = JSON.parse(raw) as StoredHeartbeat;
+      const last = Date.parse(hb.time);
+      if (!(now - last > this.opts.silentAfterMs)) continue;
+      const prev = await this.opts.store.getState(silentKey(name));
+      if (prev === hb.time) continue;
+      if (!(await this.opts.store.swapState(silentKey(name), prev, hb.time))) continue;
+      const seed = createHash('sha256').update(`silent\0${name}\0${hb.time}`).digest();
+      const detected = last + this.opts.silentAfterMs;
+      const event = validateEvent({
+        id: eventIdFrom(detected, seed),
+        time: new Date(detected).toISOString(),
+        type: 'sensor.silent',
+        sensor: name,
+        session: `silent-${seed.subarray(0, 6).toString('hex')}`,
+        protocol: 'apiary',
+        src_ip: hb.address || '0.0.0.0',
+        src_port: 0,
+        dst_ip: '0.0.0.0',
+        dst_port: 0,
+        payload: { last_heartbeat: hb.time, silent_s: Math.round((now - last) / 1000), spool_depth: hb.spool_depth, version: hb.version },
+      });
+      if (!event.ok) continue;
+      this.opts.log.warn({ alert: 'sensor.silent', sensor: name, last_heartbeat: hb.time }, `ALERT sensor ${name} is silent since ${hb.time}`);
+      await this.opts.collector.commit([event.event]);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.silentTimer);
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    });
+  }
+}

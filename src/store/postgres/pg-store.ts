@@ -1,0 +1,548 @@
+// The PostgreSQL store: the shared database of a honeynet. Events go into a range-partitioned table
+// (a partition per day or month, made on demand), one multi-row INSERT ... SELECT FROM unnest(...)
+// per batch with ON CONFLICT DO NOTHING, so at-least-once delivery stores each event id once.
+// Retention drops whole partitions after folding them into daily aggregates.
+import pg from 'pg';
+import type { ApiaryEvent } from '../../events/catalogue.js';
+import { ApiaryError } from '../../errors/errors.js';
+import {
+  MAX_QUERY_ROWS,
+  type AttackFilter,
+  type AttackRecord,
+  type EventFilter,
+  type EventStore,
+  type IncidentFilter,
+  type IncidentRecord,
+  type IncidentStatus,
+  type IpEnrichment,
+} from '../store.js';
+import { PG_MIGRATIONS } from './migrations.js';
+
+export type PartitionPeriod = 'day' | 'month';
+
+export interface PgStoreOptions {
+  /** A libpq-style URL: postgres://user:password@host:port/db (PGPASSWORD etc. also apply). */
+  url: string;
+  /** Connections in the pool. */
+  poolSize?: number;
+  partition?: PartitionPeriod;
+}
+
+/** Rows per page of scan(). */
+export const PG_SCAN_PAGE = 5000;
+/** Rows per INSERT statement: a larger batch is written in chunks, in one transaction. */
+export const PG_INSERT_ROWS = 5000;
+/** Key of the advisory lock that serialises schema migrations and partition changes. */
+const DDL_LOCK = 0x41706961; // "Apia"
+
+/** The partition (first day of the period, YYYY-MM-DD) of the UTC time T (ISO 8601 or ms). */
+export function partitionAt(t: string | number, period: PartitionPeriod): string {
+  const ms = typeof t === 'number' ? t : Date.parse(t);
+  const d = new Date(Number.isFinite(ms) ? ms : 0);
+  const iso = d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999 ? d.toISOString() : '1970-01-01T00:00:00.000Z';
+  return period === 'day' ? iso.slice(0, 10) : `${iso.slice(0, 7)}-01`;
+}
+
+/** The partition an event belongs to: the period of its time. */
+export function partitionOf(e: Pick<ApiaryEvent, 'time'>, period: PartitionPeriod): string {
+  return partitionAt(e.time, period);
+}
+
+function periodEnd(part: string, period: PartitionPeriod): string {
+  const d = new Date(`${part}T00:00:00Z`);
+  if (period === 'day') d.setUTCDate(d.getUTCDate() + 1);
+  else d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+interface EventRow {
+  id: string;
+  time: string;
+  type: string;
+  sensor: string;
+  session: string;
+  protocol: string;
+  src_ip: string;
+  src_port: number;
+  dst_ip: string;
+  dst_port: number;
+  payload: string;
+  source: string | null;
+}
+
+/** A pool or one of its clients (inside a transaction): both run queries the same way. */
+type Queryable = pg.Pool | pg.PoolClient;
+
+const EVENT_COLUMNS = 'id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source';
+
+export class PgStore implements EventStore {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+  private readonly period: PartitionPeriod;
+  /** Partitions known to exist (made here or seen in event_partitions). */
+  private readonly partitions = new Set<string>();
+  private closed = false;
+
+  private constructor(opts: PgStoreOptions) {
+    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4, connectionTimeoutMillis: 10_000 });
+    // An idle client that loses its server (restart) must not crash the process; the pool replaces it.
+    this.pool.on('error', () => {});
+    this.period = opts.partition ?? 'month';
+  }
+
+  /** Connects, applies pending migrations and returns the store. */
+  static async open(opts: PgStoreOptions): Promise<PgStore> {
+    const s = new PgStore(opts);
+    try {
+      await s.migrate();
+    } catch (err) {
+      await s.pool.end().catch(() => {});
+      if (err instanceof ApiaryError) throw err;
+      throw new ApiaryError('APIARY_STORE_OPEN', `cannot open the PostgreSQL store: ${(err as Error).message}; check store.postgres.url and that the server runs`);
+    }
+    return s;
+  }
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const r = await fn(c);
+      await c.query('COMMIT');
+      return r;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  private async migrate(): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+      await c.query('CREATE TABLE IF NOT EXISTS apiary_schema (version integer NOT NULL)');
+      const r = await c.query<{ version: number }>('SELECT version FROM apiary_schema');
+      let current = r.rows[0]?.version ?? 0;
+      if (r.rows.length === 0) await c.query('INSERT INTO apiary_schema (version) VALUES (0)');
+      if (current > PG_MIGRATIONS.length) {
+        throw new ApiaryError('APIARY_STORE_OPEN', `the PostgreSQL store has schema version ${current}, newer than this Apiary knows (${PG_MIGRATIONS.length}); upgrade Apiary`);
+      }
+      for (; current < PG_MIGRATIONS.length; current++) await c.query(PG_MIGRATIONS[current]!);
+      await c.query('UPDATE apiary_schema SET version = $1', [current]);
+    });
+    const parts = await this.pool.query<{ part: string }>("SELECT to_char(part, 'YYYY-MM-DD') AS part FROM event_partitions WHERE dropped_at IS NULL");
+    for (const r of parts.rows) this.partitions.add(r.part);
+  }
+
+  /** Makes the partitions PARTS (YYYY-MM-DD period starts) that do not exist yet. */
+  private async ensurePartitions(parts: Iterable<string>): Promise<void> {
+    const missing = [...new Set(parts)].filter((p) => !this.partitions.has(p));
+    if (missing.length === 0) return;
+    await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+      for (const part of missing) {
+        const name = `events_p${part.replace(/-/g, '')}`;
+        const upper = periodEnd(part, this.period);
+        const seen = await c.query<{ upper: string; dropped_at: string | null }>("SELECT to_char(upper, 'YYYY-MM-DD') AS upper, dropped_at FROM event_partitions WHERE part = $1", [part]);
+        const row = seen.rows[0];
+        if (row && row.dropped_at === null) continue;
+        // Only digits and dashes reach the DDL: PART was made by partitionOf, never taken from input.
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(part) || !/^\d{4}-\d{2}-\d{2}$/.test(upper)) throw new Error(`bad partition bound ${part}`);
+        await c.query(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF events FOR VALUES FROM ('${part}') TO ('${upper}')`);
+        await c.query(
+          'INSERT INTO event_partitions (part, upper, name, dropped_at) VALUES ($1, $2, $3, NULL) ON CONFLICT (part) DO UPDATE SET dropped_at = NULL',
+          [part, upper, name],
+        );
+      }
+    });
+    for (const p of missing) this.partitions.add(p);
+  }
+
+  async insertBatch(events: readonly ApiaryEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const parts = events.map((e) => partitionOf(e, this.period));
+    await this.ensurePartitions(parts);
+    try {
+      return await this.insertRows(events, parts);
+    } catch (err) {
+      // 23514: no partition for a row: another process's retention dropped one we thought we had.
+      if ((err as { code?: string }).code !== '23514') throw err;
+      this.partitions.clear();
+      await this.ensurePartitions(parts);
+      return this.insertRows(events, parts);
+    }
+  }
+
+  private async insertRows(events: readonly ApiaryEvent[], parts: readonly string[]): Promise<number> {
+    const sql = `INSERT INTO events (part, ${EVENT_COLUMNS}, seq)
+      SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::int[], $12::text[], $13::text[], $14::bigint[])
+      ON CONFLICT DO NOTHING`;
+    const run = async (c: Queryable, from: number, to: number, base: number): Promise<number> => {
+      const cols: unknown[][] = Array.from({ length: 14 }, () => []);
+      for (let i = from; i < to; i++) {
+        const e = events[i]!;
+        cols[0]!.push(parts[i]);
+        cols[1]!.push(e.id);
+        cols[2]!.push(e.time);
+        cols[3]!.push(e.type);
+        cols[4]!.push(e.sensor);
+        cols[5]!.push(e.session);
+        cols[6]!.push(e.protocol);
+        cols[7]!.push(e.src_ip);
+        cols[8]!.push(e.src_port);
+        cols[9]!.push(e.dst_ip);
+        cols[10]!.push(e.dst_port);
+        cols[11]!.push(JSON.stringify(e.payload));
+        cols[12]!.push(e.source === undefined ? null : JSON.stringify(e.source));
+        cols[13]!.push(base + i + 1);
+      }
+      return (await c.query(sql, cols)).rowCount ?? 0;
+    };
+    return this.tx(async (c) => {
+      // Takes the batch's seq numbers and holds event_seq's row lock until COMMIT: inserts commit in seq order.
+      const r = await c.query<{ base: string }>('UPDATE event_seq SET last = last + $1 RETURNING last - $1 AS base', [events.length]);
+      const base = Number(r.rows[0]!.base);
+      let n = 0;
+      for (let i = 0; i < events.length; i += PG_INSERT_ROWS) n += await run(c, i, Math.min(events.length, i + PG_INSERT_ROWS), base);
+      return n;
+    });
+  }
+
+  async readCommitted(cursor: string | undefined, limit: number): Promise<{ events: ApiaryEvent[]; cursor: string | undefined }> {
+    const after = cursor ?? '0';
+    if (!/^\d{1,19}$/.test(after)) throw new RangeError(`not a cursor of this PostgreSQL store: ${JSON.stringify(cursor)}`);
+    const r = await this.pool.query<EventRow & { seq: string }>(
+      `SELECT ${EVENT_COLUMNS}, seq FROM events WHERE seq > $1::bigint ORDER BY seq LIMIT $2`,
+      [after, Math.min(Math.max(1, limit), MAX_QUERY_ROWS)],
+    );
+    if (r.rows.length === 0) return { events: [], cursor };
+    const next = String(r.rows[r.rows.length - 1]!.seq);
+    return {
+      events: r.rows.map(({ seq: _seq, ...row }) => {
+        const e = rowToEvent(row);
+        delete e.source; // as SQLite's readCommitted: analysis never reads the imported record
+        return e;
+      }),
+      cursor: next,
+    };
+  }
+
+  private where(f: EventFilter, params: unknown[] = []): { sql: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const add = (col: string, op: string, v: unknown): void => {
+      params.push(v);
+      clauses.push(`${col} ${op} $${params.length}`);
+    };
+    if (f.type !== undefined) add('type', '=', f.type);
+    if (f.src !== undefined) add('src_ip', '=', f.src);
+    if (f.session !== undefined) add('session', '=', f.session);
+    if (f.sensor !== undefined) add('sensor', '=', f.sensor);
+    if (f.since !== undefined) add('time', '>=', f.since);
+    if (f.until !== undefined) add('time', '<', f.until);
+    if (f.afterId !== undefined) add('id', '>', f.afterId);
+    // The same bounds on the partition key let the planner skip partitions outside the period.
+    if (f.since !== undefined && Number.isFinite(Date.parse(f.since))) add('part', '>=', partitionAt(f.since, this.period));
+    if (f.until !== undefined && Number.isFinite(Date.parse(f.until))) add('part', '<=', partitionAt(f.until, this.period));
+    return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  }
+
+  async query(f: EventFilter): Promise<ApiaryEvent[]> {
+    const { sql, params } = this.where(f);
+    const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
+    const order = f.order === 'desc' ? 'DESC' : 'ASC';
+    params.push(limit);
+    //: ids and times order by bytes, as in SQLite, whatever the database's locale.
+    const r = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events ${sql} ORDER BY id ${order} LIMIT $${params.length}`, params);
+    return r.rows.map(rowToEvent);
+  }
+
+  async count(f: EventFilter = {}): Promise<number> {
+    const { sql, params } = this.where(f);
+    const r = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events ${sql}`, params);
+    return Number(r.rows[0]!.n);
+  }
+
+  async *scan(f: EventFilter): AsyncIterable<ApiaryEvent> {
+    let afterId = f.afterId;
+    let left = f.limit ?? Number.POSITIVE_INFINITY;
+    for (;;) {
+      const page = Math.min(PG_SCAN_PAGE, left);
+      if (page <= 0) return;
+      const { sql, params } = this.where({ ...f, afterId });
+      params.push(page);
+      const r = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events ${sql} ORDER BY id ASC LIMIT $${params.length}`, params);
+      for (const row of r.rows) {
+        const e = rowToEvent(row);
+        delete e.source; // as SQLite's scan: the imported record is not needed for counting passes
+        yield e;
+      }
+      left -= r.rows.length;
+      if (r.rows.length < page) return;
+      afterId = r.rows[r.rows.length - 1]!.id;
+    }
+  }
+
+  async distinctSources(f: EventFilter): Promise<string[]> {
+    const { sql, params } = this.where(f);
+    return (await this.pool.query<{ src_ip: string }>(`SELECT DISTINCT src_ip FROM events ${sql}`, params)).rows.map((r) => r.src_ip);
+  }
+
+  async upsertEnrichment(records: readonly IpEnrichment[]): Promise<void> {
+    if (records.length === 0) return;
+    // Last record per address wins, as INSERT OR REPLACE would; one statement cannot touch a row twice.
+    const byIp = new Map(records.map((r) => [r.ip, r]));
+    const rs = [...byIp.values()];
+    await this.pool.query(
+      `INSERT INTO ip_enrichment (ip, scope, ignored, country, asn, as_org, site, source, enriched_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[])
+       ON CONFLICT (ip) DO UPDATE SET scope = excluded.scope, ignored = excluded.ignored, country = excluded.country, asn = excluded.asn,
+         as_org = excluded.as_org, site = excluded.site, source = excluded.source, enriched_at = excluded.enriched_at`,
+      [
+        rs.map((r) => r.ip),
+        rs.map((r) => r.scope),
+        rs.map((r) => r.ignored),
+        rs.map((r) => r.country),
+        rs.map((r) => r.asn),
+        rs.map((r) => r.as_org),
+        rs.map((r) => r.site),
+        rs.map((r) => r.source),
+        rs.map((r) => r.enriched_at),
+      ],
+    );
+  }
+
+  async getEnrichment(ips?: readonly string[]): Promise<Map<string, IpEnrichment>> {
+    const r =
+      ips === undefined
+        ? await this.pool.query<EnrichmentRow>('SELECT * FROM ip_enrichment')
+        : await this.pool.query<EnrichmentRow>('SELECT * FROM ip_enrichment WHERE ip = ANY($1::text[])', [[...new Set(ips)]]);
+    return new Map(r.rows.map((row) => [row.ip, { ...row, asn: row.asn === null ? null : Number(row.asn) } as IpEnrichment]));
+  }
+
+  async commitIncidents(incidents: readonly IncidentRecord[], wm: { key: string; expected: string | undefined; next: string }): Promise<boolean> {
+    return this.tx(async (c) => {
+      if (!(await this.lockedCompare(c, wm.key, wm.expected))) return false;
+      for (let i = 0; i < incidents.length; i += 1000) {
+        const chunk = incidents.slice(i, i + 1000);
+        await c.query(
+          `INSERT INTO incidents (id, src_ip, scope, country, first_seen, last_seen, kind, severity, status, notes, activity, alerted_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+           ON CONFLICT (id) DO UPDATE SET scope = excluded.scope, country = excluded.country, first_seen = excluded.first_seen,
+             last_seen = excluded.last_seen, kind = excluded.kind, severity = excluded.severity, activity = excluded.activity`,
+          [
+            chunk.map((x) => x.id),
+            chunk.map((x) => x.src_ip),
+            chunk.map((x) => x.scope),
+            chunk.map((x) => x.country),
+            chunk.map((x) => x.first_seen),
+            chunk.map((x) => x.last_seen),
+            chunk.map((x) => x.kind),
+            chunk.map((x) => x.severity),
+            chunk.map((x) => x.status),
+            chunk.map((x) => JSON.stringify(x.notes)),
+            chunk.map((x) => JSON.stringify(x.activity)),
+            chunk.map((x) => x.alerted_at),
+          ],
+        );
+      }
+      await this.putState(c, wm.key, wm.next);
+      return true;
+    });
+  }
+
+  async commitAttacks(records: readonly AttackRecord[], wm: { key: string; expected: string | undefined; next: string }): Promise<boolean> {
+    return this.tx(async (c) => {
+      if (!(await this.lockedCompare(c, wm.key, wm.expected))) return false;
+      const merged = records.flatMap((r) => r.merged.filter((old) => old !== r.id));
+      if (merged.length) await c.query('DELETE FROM attacks WHERE id = ANY($1::text[])', [merged]);
+      for (let i = 0; i < records.length; i += 1000) {
+        const chunk = records.slice(i, i + 1000);
+        await c.query(
+          `INSERT INTO attacks (id, score, first_seen, last_seen, record)
+           SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[])
+           ON CONFLICT (id) DO UPDATE SET score = excluded.score, first_seen = excluded.first_seen, last_seen = excluded.last_seen, record = excluded.record`,
+          [chunk.map((r) => r.id), chunk.map((r) => r.score), chunk.map((r) => r.first_seen), chunk.map((r) => r.last_seen), chunk.map((r) => JSON.stringify(r))],
+        );
+      }
+      await this.putState(c, wm.key, wm.next);
+      return true;
+    });
+  }
+
+  async listAttacks(f: AttackFilter = {}): Promise<AttackRecord[]> {
+    const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
+    const r = await this.pool.query<{ record: string }>('SELECT record FROM attacks WHERE score >= $1 ORDER BY score DESC, last_seen DESC, id ASC LIMIT $2', [f.minScore ?? 0, limit]);
+    return r.rows.map((row) => JSON.parse(row.record) as AttackRecord);
+  }
+
+  async getAttack(id: string): Promise<AttackRecord | undefined> {
+    const r = await this.pool.query<{ record: string }>('SELECT record FROM attacks WHERE id = $1', [id]);
+    return r.rows[0] ? (JSON.parse(r.rows[0].record) as AttackRecord) : undefined;
+  }
+
+  /** In a transaction: locks KEY (an advisory lock, so a key with no row yet is locked too) and compares its value. */
+  private async lockedCompare(c: Queryable, key: string, expected: string | undefined): Promise<boolean> {
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`apiary-state:${key}`]);
+    const r = await c.query<{ value: string }>('SELECT value FROM tracker_state WHERE key = $1', [key]);
+    return r.rows[0]?.value === expected;
+  }
+
+  private async putState(c: Queryable, key: string, value: string): Promise<void> {
+    await c.query('INSERT INTO tracker_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  async reviseIncidents(incidents: readonly IncidentRecord[]): Promise<void> {
+    if (incidents.length === 0) return;
+    await this.pool.query(
+      `UPDATE incidents AS i SET scope = u.scope, country = u.country, kind = u.kind, severity = u.severity
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, scope, country, kind, severity) WHERE i.id = u.id`,
+      [incidents.map((x) => x.id), incidents.map((x) => x.scope), incidents.map((x) => x.country), incidents.map((x) => x.kind), incidents.map((x) => x.severity)],
+    );
+  }
+
+  async listIncidents(f: IncidentFilter = {}): Promise<IncidentRecord[]> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown): void => {
+      params.push(v);
+      clauses.push(`${sql} $${params.length}`);
+    };
+    if (f.status !== undefined) add('status =', f.status);
+    if (f.scope !== undefined) add('scope =', f.scope);
+    if (f.src !== undefined) add('src_ip =', f.src);
+    if (f.activeSince !== undefined) add('last_seen >=', f.activeSince);
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    params.push(Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS));
+    const dir = f.order === 'desc' ? 'DESC' : 'ASC';
+    const r = await this.pool.query<IncidentRow>(
+      `SELECT * FROM incidents ${where} ORDER BY first_seen ${dir}, id ${dir} LIMIT $${params.length}`,
+      params,
+    );
+    return r.rows.map(rowToIncident);
+  }
+
+  async latestIncidents(ips: readonly string[], activeSince: string): Promise<Map<string, IncidentRecord>> {
+    const out = new Map<string, IncidentRecord>();
+    if (ips.length === 0) return out;
+    const r = await this.pool.query<IncidentRow>(
+      'SELECT * FROM incidents WHERE src_ip = ANY($1::text[]) AND last_seen >= $2 ORDER BY first_seen ASC, id ASC',
+      [[...new Set(ips)], activeSince],
+    );
+    for (const row of r.rows) out.set(row.src_ip, rowToIncident(row));
+    return out;
+  }
+
+  async getIncident(id: string): Promise<IncidentRecord | undefined> {
+    const r = await this.pool.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [id]);
+    return r.rows[0] ? rowToIncident(r.rows[0]) : undefined;
+  }
+
+  async updateIncident(id: string, change: { status?: IncidentStatus; note?: string; time: string }): Promise<IncidentRecord | undefined> {
+    return this.tx(async (c) => {
+      const r = await c.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1 FOR UPDATE', [id]);
+      if (!r.rows[0]) return undefined;
+      const inc = rowToIncident(r.rows[0]);
+      if (change.status !== undefined) inc.status = change.status;
+      if (change.note !== undefined) inc.notes.push({ time: change.time, text: change.note });
+      await c.query('UPDATE incidents SET status = $1, notes = $2 WHERE id = $3', [inc.status, JSON.stringify(inc.notes), id]);
+      return inc;
+    });
+  }
+
+  async claimAlert(id: string, time: string): Promise<boolean> {
+    return ((await this.pool.query('UPDATE incidents SET alerted_at = $1 WHERE id = $2 AND alerted_at IS NULL', [time, id])).rowCount ?? 0) === 1;
+  }
+
+  async getState(key: string): Promise<string | undefined> {
+    return (await this.pool.query<{ value: string }>('SELECT value FROM tracker_state WHERE key = $1', [key])).rows[0]?.value;
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    await this.putState(this.pool, key, value);
+  }
+
+  async swapState(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    return this.tx(async (c) => {
+      if (!(await this.lockedCompare(c, key, expected))) return false;
+      if (next === undefined) await c.query('DELETE FROM tracker_state WHERE key = $1', [key]);
+      else await this.putState(c, key, next);
+      return true;
+    });
+  }
+
+  async listState(prefix: string): Promise<Map<string, string>> {
+    // starts_with, not LIKE: a prefix with % or _ matches only itself.
+    const r = await this.pool.query<{ key: string; value: string }>('SELECT key, value FROM tracker_state WHERE starts_with(key, $1) ORDER BY key', [prefix]);
+    return new Map(r.rows.map((x) => [x.key, x.value]));
+  }
+
+  /** Partitions that hold events (period starts, oldest first). */
+  async listPartitions(): Promise<string[]> {
+    const r = await this.pool.query<{ part: string }>("SELECT to_char(part, 'YYYY-MM-DD') AS part FROM event_partitions WHERE dropped_at IS NULL ORDER BY part");
+    return r.rows.map((x) => x.part);
+  }
+
+  /**
+   * Retention: folds every partition that ends at or before BEFORE (YYYY-MM-DD) into the daily
+   * aggregates (event_daily, source_daily), then drops it. Resolves with the partitions dropped.
+   */
+  async dropPartitionsBefore(before: string, now: string = new Date().toISOString()): Promise<string[]> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(before)) throw new RangeError(`retention cut-off must be YYYY-MM-DD, got ${before}`);
+    const dropped = await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+      const r = await c.query<{ part: string; name: string }>(
+        "SELECT to_char(part, 'YYYY-MM-DD') AS part, name FROM event_partitions WHERE dropped_at IS NULL AND upper <= $1::date ORDER BY part",
+        [before],
+      );
+      for (const p of r.rows) {
+        if (!/^events_p\d{8}$/.test(p.name)) throw new Error(`unexpected partition name ${p.name}`);
+        await c.query(
+          `INSERT INTO event_daily (day, sensor, type, events) SELECT substr(time, 1, 10), sensor, type, count(*) FROM ${p.name} GROUP BY 1, 2, 3
+           ON CONFLICT (day, sensor, type) DO UPDATE SET events = event_daily.events + excluded.events`,
+        );
+        await c.query(
+          `INSERT INTO source_daily (day, sensor, src_ip, events) SELECT substr(time, 1, 10), sensor, src_ip, count(*) FROM ${p.name} GROUP BY 1, 2, 3
+           ON CONFLICT (day, sensor, src_ip) DO UPDATE SET events = source_daily.events + excluded.events`,
+        );
+        await c.query(`DROP TABLE ${p.name}`);
+        await c.query('UPDATE event_partitions SET dropped_at = $1 WHERE part = $2', [now, p.part]);
+      }
+      return r.rows.map((p) => p.part);
+    });
+    for (const p of dropped) this.partitions.delete(p);
+    return dropped;
+  }
+
+  /** Events per day, sensor and type that retention kept after dropping their partitions. */
+  async dailyAggregates(): Promise<{ day: string; sensor: string; type: string; events: number }[]> {
+    const r = await this.pool.query<{ day: string; sensor: string; type: string; events: string }>('SELECT * FROM event_daily ORDER BY day, sensor, type');
+    return r.rows.map((x) => ({ ...x, events: Number(x.events) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+interface EnrichmentRow extends Omit<IpEnrichment, 'asn'> {
+  asn: string | null;
+}
+
+interface IncidentRow extends Omit<IncidentRecord, 'notes' | 'activity'> {
+  notes: string;
+  activity: string;
+}
+
+function rowToIncident(r: IncidentRow): IncidentRecord {
+  return { ...r, notes: JSON.parse(r.notes) as IncidentRecord['notes'], activity: JSON.parse(r.activity) as IncidentRecord['activity'] };
+}
+
+function rowToEvent(r: EventRow): ApiaryEvent {
+  const { payload, source, ...env } = r;
+  const e = { ...env, payload: JSON.parse(payload) } as ApiaryEvent;
+  if (source !== null && source !== undefined) e.source = JSON.parse(source) as ApiaryEvent['source'];
+  return e;
+}

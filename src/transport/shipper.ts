@@ -1,0 +1,243 @@
+// The shipper: sends the spool's segments to the collector over mutual TLS, oldest first, one
+// gzip'd batch at a time; removes a segment only when the collector answered that it committed it;
+// retries with exponential back-off and jitter; sends heartbeats and quarantined files (each once).
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Logger } from 'pino';
+import { checkCollectorIdentity, httpsRequest, PATHS, type Heartbeat, type IngestResult } from './protocol.js';
+import type { Spool } from './spool.js';
+
+export interface SensorCredentials {
+  key: string;
+  cert: string;
+  ca: string;
+}
+
+export interface ShipperOptions {
+  collector: URL;
+  credentials: SensorCredentials;
+  spool: Spool;
+  log: Logger;
+  maxBackoffMs: number;
+  heartbeatMs: number;
+  /** Batches in flight at once (the collector commits them in parallel). */
+  parallel?: number;
+  heartbeat: () => Omit<Heartbeat, 'spool_depth' | 'spool_dropped' | 'recorded' | 'run_id' | 'drop_policy' | 'spool_max_bytes'>;
+  /** A content-addressed directory (DATA_DIR/quarantine) whose files are shipped once each. */
+  filesDir?: string;
+  /** Where the names of files already shipped are kept. */
+  shippedFilesPath?: string;
+  /** Receives the service settings the collector holds for this sensor (from each heartbeat's answer). */
+  onSettings?: (settings: unknown) => void;
+}
+
+export interface ShipperStats {
+  batches: number;
+  /** Batches the collector refused for their content, moved to the spool's rejected/ folder. */
+  rejected: number;
+  events: number;
+  failures: number;
+  files: number;
+}
+
+const SHA256_RE = /^[0-9a-f]{64}$/;
+/** Answers that refuse a batch's content (malformed, too large, unstorable): retrying the same bytes cannot help. */
+const REFUSED_CONTENT = new Set([400, 413, 422]);
+/** How often the quarantine is looked at for new files. */
+const FILE_SCAN_MS = 2000;
+
+export class Shipper {
+  readonly stats: ShipperStats = { batches: 0, rejected: 0, events: 0, failures: 0, files: 0 };
+  private readonly agent: Agent;
+  private stopped = false;
+  private backoff = 0;
+  private readonly wakers = new Set<() => void>();
+  private loop: Promise<void> | undefined;
+  private readonly inFlight = new Set<number>();
+  private hbTimer: NodeJS.Timeout | undefined;
+  private fileTimer: NodeJS.Timeout | undefined;
+  private readonly shipped = new Set<string>();
+  /** Files whose content is not their name (cut by the quarantine's size limit): never shipped. */
+  private readonly unshippable = new Set<string>();
+  private shippingFiles = false;
+  private readonly runId = randomUUID();
+
+  constructor(private readonly opts: ShipperOptions) {
+    this.agent = new Agent({
+      keepAlive: true,
+      // One socket per batch in flight, plus heartbeats and files.
+      maxSockets: Math.max(1, opts.parallel ?? 2) + 1,
+      key: opts.credentials.key,
+      cert: opts.credentials.cert,
+      ca: opts.credentials.ca,
+      checkServerIdentity: checkCollectorIdentity,
+    });
+    if (opts.shippedFilesPath && existsSync(opts.shippedFilesPath)) {
+      for (const l of readFileSync(opts.shippedFilesPath, 'utf8').split('\n')) if (SHA256_RE.test(l)) this.shipped.add(l);
+    }
+  }
+
+  start(): void {
+    const off = this.opts.spool.onSynced(() => this.wakeAll());
+    const workers = Array.from({ length: Math.max(1, this.opts.parallel ?? 2) }, () => this.run());
+    this.loop = Promise.all(workers).then(() => {
+      off();
+    });
+    const beat = (): void => {
+      this.sendHeartbeat().catch((err: unknown) => this.opts.log.debug({ err }, 'heartbeat failed'));
+    };
+    beat();
+    this.hbTimer = setInterval(beat, this.opts.heartbeatMs);
+    if (this.opts.filesDir) {
+      this.fileTimer = setInterval(() => void this.shipFiles(), FILE_SCAN_MS);
+      void this.shipFiles();
+    }
+  }
+
+  private wakeAll(): void {
+    for (const w of [...this.wakers]) w();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const batch = this.opts.spool.next(this.inFlight);
+      if (!batch) {
+        await new Promise<void>((r) => {
+          const w = (): void => {
+            this.wakers.delete(w);
+            r();
+          };
+          this.wakers.add(w);
+        });
+        continue;
+      }
+      this.inFlight.add(batch.seq);
+      try {
+        const res = await httpsRequest(this.opts.collector, {
+          method: 'POST',
+          path: PATHS.events,
+          agent: this.agent,
+          headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', 'x-apiary-batch': String(batch.seq) },
+          body: gzipSync(batch.records.join('\n'), { level: 1 }),
+        });
+        if (REFUSED_CONTENT.has(res.status)) {
+          // Retrying cannot help a batch whose content is refused; it is kept aside, never dropped silently.
+          const to = this.opts.spool.reject(batch.seq);
+          this.stats.rejected++;
+          this.opts.log.error({ status: res.status, answer: res.body.toString('utf8').slice(0, 200), kept: to }, 'ALERT the collector refused a batch; it is kept in the spool\'s rejected/ folder');
+          continue;
+        }
+        if (res.status !== 200) throw new Error(`collector answered ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`);
+        const result = JSON.parse(res.body.toString('utf8')) as IngestResult;
+        this.opts.spool.ack(batch.seq);
+        this.stats.batches++;
+        this.stats.events += result.received;
+        this.backoff = 0;
+      } catch (err) {
+        this.stats.failures++;
+        this.backoff = Math.min(this.opts.maxBackoffMs, Math.max(100, this.backoff * 2));
+        const delay = this.backoff * (0.5 + Math.random() / 2);
+        this.opts.log.warn({ err: (err as Error).message, retry_ms: Math.round(delay), depth: this.opts.spool.stats.depth }, 'shipping a batch failed; it stays in the spool and is retried');
+        await this.sleep(delay);
+      } finally {
+        this.inFlight.delete(batch.seq);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const w = (): void => {
+        // New data does not cut a back-off short; only stop() does.
+        if (!this.stopped) return;
+        clearTimeout(t);
+        this.wakers.delete(w);
+        r();
+      };
+      const t = setTimeout(() => {
+        this.wakers.delete(w);
+        r();
+      }, ms);
+      this.wakers.add(w);
+    });
+  }
+
+  async sendHeartbeat(): Promise<void> {
+    const s = this.opts.spool.stats;
+    const hb: Heartbeat = {
+      ...this.opts.heartbeat(),
+      spool_depth: s.depth,
+      spool_dropped: s.dropped,
+      recorded: s.recorded,
+      run_id: this.runId,
+      drop_policy: this.opts.spool.opts.dropPolicy,
+      spool_max_bytes: this.opts.spool.opts.maxBytes,
+    };
+    const res = await httpsRequest(this.opts.collector, {
+      method: 'POST',
+      path: PATHS.heartbeat,
+      agent: this.agent,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(hb)),
+    });
+    if (res.status !== 200) throw new Error(`heartbeat answered ${res.status}`);
+    const answer = JSON.parse(res.body.toString('utf8')) as { settings?: unknown };
+    if (answer.settings !== undefined) this.opts.onSettings?.(answer.settings);
+  }
+
+  /** Ships each quarantined file the collector does not have yet, once. */
+  private async shipFiles(): Promise<void> {
+    const dir = this.opts.filesDir;
+    if (!dir || this.shippingFiles || this.stopped || !existsSync(dir)) return;
+    this.shippingFiles = true;
+    try {
+      for (const name of readdirSync(dir)) {
+        if (!SHA256_RE.test(name) || this.shipped.has(name) || this.unshippable.has(name)) continue;
+        const path = PATHS.files + name;
+        const head = await httpsRequest(this.opts.collector, { method: 'HEAD', path, agent: this.agent });
+        if (head.status === 404) {
+          const data = readFileSync(join(dir, name));
+          if (createHash('sha256').update(data).digest('hex') !== name) {
+            this.unshippable.add(name);
+            continue;
+          }
+          const put = await httpsRequest(this.opts.collector, { method: 'PUT', path, agent: this.agent, headers: { 'content-encoding': 'gzip' }, body: gzipSync(data) });
+          if (put.status !== 200 && put.status !== 201) throw new Error(`file upload answered ${put.status}`);
+          this.stats.files++;
+        } else if (head.status !== 200) throw new Error(`file check answered ${head.status}`);
+        this.shipped.add(name);
+        if (this.opts.shippedFilesPath) {
+          writeFileSync(`${this.opts.shippedFilesPath}.tmp`, `${[...this.shipped].join('\n')}\n`);
+          renameSync(`${this.opts.shippedFilesPath}.tmp`, this.opts.shippedFilesPath);
+        }
+      }
+    } catch (err) {
+      this.opts.log.debug({ err }, 'shipping files failed; retried later');
+    } finally {
+      this.shippingFiles = false;
+    }
+  }
+
+  /** Waits until the spool is empty (everything confirmed) or TIMEOUT_MS passes; true if empty. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      this.opts.spool.sync();
+      if (this.opts.spool.stats.depth === 0) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.opts.spool.stats.depth === 0;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.hbTimer);
+    clearInterval(this.fileTimer);
+    this.wakeAll();
+    await this.loop;
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,146 @@
+// The sensor's spool: durable before counted, torn tails cut, acknowledged segments removed, the
+// size cap enforced by policy with an alert; its record decoder never throws on any bytes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { decodeSegment, readSpool, Spool, type SpoolOptions } from '../../src/transport/spool.js';
+import { tempDir, waitFor } from '../helpers/apiary-process.js';
+import { makeEvent } from '../helpers/events.js';
+
+const ev = (i: number) => makeEvent({ type: 'connection.open', time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), src: '198.51.100.1', payload: { transport: 'tcp' } });
+const opts = (dir: string, over: Partial<SpoolOptions> = {}): SpoolOptions => ({ dir, maxBytes: 10 * 1024 * 1024, dropPolicy: 'oldest', segmentEvents: 10, syncIntervalMs: 5, ...over });
+
+test('events count as recorded only once synced; segments ship oldest first and go when acknowledged', async () => {
+  const dir = tempDir();
+  const s = new Spool(opts(dir));
+  const events = Array.from({ length: 25 }, (_, i) => ev(i));
+  for (const e of events) s.write(e);
+  assert.equal(s.stats.recorded, 20, 'two full segments were synced as they filled; five wait for the timer');
+  await s.flush();
+  assert.equal(s.stats.recorded, 25);
+  assert.equal(s.stats.depth, 25);
+  const a = s.next()!;
+  assert.equal(a.records.length, 10);
+  assert.deepEqual(a.records.map((r) => JSON.parse(r)), events.slice(0, 10));
+  assert.deepEqual(s.next()!.seq, a.seq, 'unacknowledged: the same segment again');
+  s.ack(a.seq);
+  const b = s.next()!;
+  assert.notEqual(b.seq, a.seq);
+  s.ack(b.seq);
+  const c = s.next()!;
+  assert.equal(c.records.length, 5, 'the active segment is sealed when nothing else waits');
+  s.ack(c.seq);
+  assert.equal(s.next(), undefined);
+  assert.equal(s.stats.depth, 0);
+  s.close();
+  await waitFor(() => readdirSync(dir).length === 0, 2000);
+});
+
+test('a segment whose content the collector refuses moves to rejected/, out of the queue, kept', async () => {
+  const dir = tempDir();
+  const s = new Spool(opts(dir));
+  for (let i = 0; i < 15; i++) s.write(ev(i));
+  await s.flush();
+  const bad = s.next()!;
+  const kept = s.reject(bad.seq)!;
+  assert.equal(readSpool(join(dir, 'rejected')).length, 10);
+  assert.ok(kept.startsWith(join(dir, 'rejected')));
+  assert.equal(s.stats.depth, 5);
+  assert.notEqual(s.next()!.seq, bad.seq);
+  s.close();
+});
+
+test('a torn record from a crash mid-write is cut at start-up; whole records before it stay', async () => {
+  const dir = tempDir();
+  const s = new Spool(opts(dir, { segmentEvents: 100 }));
+  const written = Array.from({ length: 7 }, (_, i) => ev(i));
+  for (const e of written) s.write(e);
+  await s.flush();
+  // What a kill -9 inside writeSync leaves: the start of a record without its end.
+  const seg = readdirSync(dir).find((n) => n.startsWith('seg-'))!;
+  appendFileSync(join(dir, seg), '1234abcd {"id":"01TORN');
+  const again = new Spool(opts(dir, { segmentEvents: 100 }));
+  assert.equal(again.stats.recoveredTorn, 1);
+  assert.equal(again.stats.depth, 7);
+  assert.deepEqual(readSpool(dir).map((r) => JSON.parse(r).id), written.map((e) => e.id));
+  again.write(ev(100));
+  await again.flush();
+  assert.equal(readSpool(dir).length, 8, 'new records follow in a new segment, after the cut');
+  again.close();
+});
+
+test('full spool, policy oldest: whole oldest batches go, counted, with an alert at the first drop, then at most one a minute', async () => {
+  const dir = tempDir();
+  const drops: number[] = [];
+  const size = Buffer.byteLength(JSON.stringify(ev(0))) + 10;
+  const s = new Spool(opts(dir, { maxBytes: size * 25, onDrop: (d) => drops.push(d.dropped) }));
+  const events = Array.from({ length: 40 }, (_, i) => ev(i));
+  for (const e of events) {
+    s.write(e);
+    await s.flush();
+  }
+  assert.ok(s.stats.bytes <= size * 25);
+  assert.equal(s.stats.dropped, 20, 'two segments of ten');
+  assert.deepEqual(drops, [10], 'one alert for the episode');
+  assert.equal(s.stats.recorded, 40);
+  assert.equal(s.stats.depth, 20);
+  assert.deepEqual(readSpool(dir).map((r) => JSON.parse(r).id), events.slice(20).map((e) => e.id), 'the newest 20 are kept');
+  s.close();
+});
+
+test('a segment dropped while in flight and then confirmed by the collector is not counted as dropped', async () => {
+  const dir = tempDir();
+  const size = Buffer.byteLength(JSON.stringify(ev(0))) + 10;
+  const s = new Spool(opts(dir, { maxBytes: size * 15 }));
+  for (let i = 0; i < 10; i++) s.write(ev(i));
+  await s.flush();
+  const inFlight = s.next()!;
+  for (let i = 10; i < 20; i++) s.write(ev(i));
+  await s.flush();
+  assert.equal(s.stats.dropped, 10, 'the in-flight segment made room');
+  s.ack(inFlight.seq);
+  assert.equal(s.stats.dropped, 0, 'it reached the collector after all');
+  s.close();
+});
+
+test('full spool, policy newest: new events are refused and counted; nothing stored is touched', async () => {
+  const dir = tempDir();
+  const size = Buffer.byteLength(JSON.stringify(ev(0))) + 10;
+  const drops: number[] = [];
+  const s = new Spool(opts(dir, { maxBytes: size * 12, dropPolicy: 'newest', onDrop: (d) => drops.push(d.dropped) }));
+  const events = Array.from({ length: 20 }, (_, i) => ev(i));
+  for (const e of events) s.write(e);
+  await s.flush();
+  assert.equal(s.stats.recorded + s.stats.dropped, 20);
+  assert.ok(s.stats.dropped >= 8);
+  assert.deepEqual(drops, [1]);
+  assert.deepEqual(readSpool(dir).map((r) => JSON.parse(r).id), events.slice(0, s.stats.recorded).map((e) => e.id), 'the first ones are kept');
+  s.close();
+});
+
+test('decodeSegment never throws and returns only whole, checksummed records, whatever the bytes', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+      const { records, validBytes } = decodeSegment(Buffer.from(bytes));
+      assert.ok(validBytes <= bytes.length);
+      assert.ok(records.length <= bytes.length / 10);
+    }),
+    { numRuns: 500 },
+  );
+  // A valid segment cut at any point decodes to a prefix of its records.
+  const dir = tempDir();
+  const s = new Spool(opts(dir, { segmentEvents: 100 }));
+  for (let i = 0; i < 5; i++) s.write(ev(i));
+  s.sync();
+  const whole = readSpool(dir);
+  const buf = readFileSync(join(dir, readdirSync(dir).find((n) => n.startsWith('seg-'))!));
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: buf.length }), (cut) => {
+      const { records } = decodeSegment(buf.subarray(0, cut));
+      assert.deepEqual(records, whole.slice(0, records.length));
+    }),
+  );
+  s.close();
+});
