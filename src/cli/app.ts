@@ -36,6 +36,8 @@ export interface RunningApiary {
   store: EventStore;
   collector: Collector;
   services: RunningService[];
+  /** Lines for the operator printed at start (the dashboard's URL and one-time set-up token). */
+  notices: string[];
   /** Stops listening, ends connections (recording them), flushes every event and closes the store. */
   close(): Promise<void>;
 }
@@ -96,8 +98,16 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
   leaseTimer.unref();
   track();
   let sensors: RunningServices;
+  const notices: string[] = [];
+  let web: RunningService | undefined;
   try {
     sensors = opts.sensors === false ? noServices() : await startServices(config, collector, log);
+    try {
+      if (config.dashboard?.enabled) web = await startWebDashboard(config, store, collector, sensors.services, log, notices);
+    } catch (err) {
+      await sensors.close();
+      throw err;
+    }
   } catch (err) {
     clearInterval(leaseTimer);
     clearTimeout(trackTimer);
@@ -108,15 +118,17 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
     await store.close();
     throw err;
   }
-  const { services } = sensors;
+  const services = web ? [...sensors.services, web] : sensors.services;
   let closing: Promise<void> | undefined;
   return {
     config,
     store,
     collector,
     services,
+    notices,
     close() {
       closing ??= (async () => {
+        await web?.close();
         await sensors.close();
         await collector.close();
         clearInterval(leaseTimer);
@@ -130,6 +142,18 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
       return closing;
     },
   };
+}
+
+/** The web dashboard (src/web) over STORE, with the sensors' on/off switches; its URL and set-up token go to NOTICES. */
+async function startWebDashboard(config: Config, store: EventStore, collector: Collector, services: readonly RunningService[], log: Logger, notices: string[]): Promise<RunningService> {
+  const { startDashboard } = await import('../web/server.js');
+  // The session search and SQL console read SQLite directly; on PostgreSQL those two pages say so.
+  const reads = store.kind === 'sqlite' ? new (await import('../store/sqlite/dashboard-reads.js')).SqliteDashboardReads(config.store.sqlite.path) : undefined;
+  const web = await startDashboard({ config, dash: config.dashboard!, store, ...(reads ? { reads } : {}), services, onEvents: (fn) => collector.onCommitted(fn), log: log.child({ part: 'dashboard' }) });
+  const b = web.bound[0]!;
+  notices.push(`dashboard https://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
+  if (web.setupToken) notices.push(`dashboard set-up token (one use, creates the admin): ${web.setupToken}`);
+  return web;
 }
 
 function noServices(): RunningServices {

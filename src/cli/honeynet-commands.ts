@@ -278,6 +278,7 @@ export async function runCollector(args: string[]): Promise<number> {
       `  ingest   listening on ${listen[1] ? `[${listen[1]}]` : listen[2]}:${ingest.port}`,
       `  store    ${store}`,
       `  ca       ${ca.dir} (fingerprint ${ca.fingerprint})`,
+      ...app.notices.map((n) => `  ${n}`),
       'press Ctrl-C to stop',
     ].join('\n') + '\n',
   );

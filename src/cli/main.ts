@@ -29,6 +29,7 @@ commands:
   replay SESSION [--config FILE] [--speed N] [--max-idle S] [--instant]
                                    play a shell session's recording in the terminal
   shell-reset [--config FILE] [IP] forget the files attackers wrote in the fake shell (one address, or all)
+  dashboard [--config FILE]        the web dashboard over the store alone (no sensors): imported logs, a stopped honeypot
   attacks [--config FILE] [--min-score N] [--limit N] [--json]
                                    attack chains ranked by APT score (links, intent, techniques)
   attack show ID [--json]          one attack chain: score factors, links and the timeline of its steps
@@ -69,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./replay-command.js')).runReplay(rest);
     case 'shell-reset':
       return (await import('./shell-reset-command.js')).runShellReset(rest);
+    case 'dashboard':
+      return (await import('./dashboard-command.js')).runDashboard(rest);
     case 'attacks':
       return (await import('./attacks-command.js')).runAttacks(rest);
     case 'attack':
@@ -105,6 +108,7 @@ async function runStart(args: string[]): Promise<number> {
   out.push(`  data     ${config.data_dir}`);
   if (config.outputs.jsonl) out.push(`  output   jsonl ${config.outputs.jsonl.path}`);
   if (config.outputs.cowrie_json) out.push(`  output   cowrie_json ${config.outputs.cowrie_json.path}`);
+  for (const n of app.notices) out.push(`  ${n}`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);
   await new Promise<void>((resolve) => {

@@ -448,6 +448,32 @@ export const limitsSchema = z
   })
   .strict();
 
+/** The web dashboard (issue 9): HTTPS on localhost by default, behind a login. */
+export const dashboardSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Where the dashboard listens (8444: the collector's ingest has 8443); keep it off a sensor's public address unless you mean it. */
+    listen: listenAddress.default('127.0.0.1:8444'),
+    /** PEM certificate and key files; when unset a self-signed pair is generated in DATA_DIR/dashboard-tls. */
+    tls_cert: z.string().min(1).optional(),
+    tls_key: z.string().min(1).optional(),
+    /** The first admin's password; when unset (and APIARY_ADMIN_PASSWORD is unset) a one-time set-up token is printed at start. */
+    admin_password: z.string().min(12).max(1024).optional(),
+    /** A login session ends after this many seconds without a request. */
+    session_idle_s: z.number().int().min(1).max(30 * 86_400).default(1800),
+    /** Failed logins from one address (or for one user name) in 15 minutes before further attempts are refused for a while. */
+    login_failures: z.number().int().min(1).max(1000).default(5),
+    /** Seconds a period's figures (overview, credentials, ports, malware) are served before they are counted again. */
+    refresh_s: z.number().int().min(1).max(3600).default(30),
+    /** The read-only SQL console's limits. */
+    query_timeout_ms: z.number().int().min(100).max(60_000).default(3000),
+    query_max_rows: z.number().int().min(1).max(100_000).default(1000),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if ((d.tls_cert === undefined) !== (d.tls_key === undefined)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'set both tls_cert and tls_key, or neither' });
+  });
+
 /** The PostgreSQL store of a honeynet (store.kind: postgres). */
 export const postgresStoreSchema = z
   .object({
@@ -572,6 +598,8 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** The web dashboard; absent: no dashboard. */
+    dashboard: dashboardSchema.optional(),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
@@ -600,9 +628,10 @@ export type FtpServiceConfig = z.infer<typeof ftpService>;
 export type TftpServiceConfig = z.infer<typeof tftpService>;
 export type SipServiceConfig = z.infer<typeof sipService>;
 
-/** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data. */
-export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} } };
+/** What runs when no config file is given: the SSH sensor on 2222, the store in ./apiary-data, the dashboard on 127.0.0.1:8444. */
+export const DEFAULT_CONFIG_INPUT: ConfigInput = { services: { ssh: {} }, dashboard: {} };
 export type AlertsConfig = z.infer<typeof alertsSchema>;
 export type MysqlServiceConfig = z.infer<typeof mysqlService>;
 export type MssqlServiceConfig = z.infer<typeof mssqlService>;
 export type DecoyDataConfig = z.infer<typeof decoyDataSchema>;
+export type DashboardConfig = z.infer<typeof dashboardSchema>;

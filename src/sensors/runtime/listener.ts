@@ -105,6 +105,22 @@ export interface RunningService {
   /** Stops listening, ends open connections (recording their close) and waits for them. */
   close(): Promise<void>;
   readonly openConnections: number;
+  /** Whether it answers now (services that can be switched off at run time have it). */
+  readonly enabled?: boolean;
+  /**
+   * Stops answering (closes the listening sockets and the open connections) or listens again on the
+   * same addresses; the operator's on/off switch.
+   */
+  setEnabled?(on: boolean): Promise<void>;
+  /** The connection time limits new connections get (seconds). */
+  readonly limits?: ConnectionLimits;
+  /** Changes the time limits for connections accepted from now on. */
+  setLimits?(limits: Partial<ConnectionLimits>): void;
+}
+
+export interface ConnectionLimits {
+  idle_timeout_s: number;
+  session_timeout_s: number;
 }
 
 /** What every TCP sensor's config has: where it listens and its connection time limits. */
@@ -141,6 +157,9 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
   const live = new Set<{ close(reason: CloseReason): void; done: Promise<void> }>();
   const servers: Server[] = [];
   const bound: { host: string; port: number }[] = [];
+  // Mutable: the operator may change them while running (they apply to new connections).
+  let idleTimeoutMs = opts.idleTimeoutMs;
+  let sessionTimeoutMs = opts.sessionTimeoutMs;
 
   const accept = (socket: Socket): void => {
     const src = normaliseIp(socket.remoteAddress ?? '0.0.0.0');
@@ -175,9 +194,9 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
     };
     const entry = { close, done };
     live.add(entry);
-    const sessionTimer = setTimeout(() => close('session_timeout'), opts.sessionTimeoutMs);
+    const sessionTimer = setTimeout(() => close('session_timeout'), sessionTimeoutMs);
     sessionTimer.unref();
-    socket.setTimeout(opts.idleTimeoutMs, () => close('idle_timeout'));
+    socket.setTimeout(idleTimeoutMs, () => close('idle_timeout'));
     socket.once('close', (hadError) => {
       clearTimeout(sessionTimer);
       live.delete(entry);
@@ -238,11 +257,48 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
     if (a && typeof a === 'object') bound.push({ host: a.address, port: a.port });
   }
 
+  let enabled = true;
+  const listenAgain = (server: Server, addr: { host: string; port: number }): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: addr.host, port: addr.port, backlog: 1024 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
   return {
     name: opts.name,
     bound,
     get openConnections() {
       return live.size;
+    },
+    get enabled() {
+      return enabled;
+    },
+    get limits() {
+      return { idle_timeout_s: idleTimeoutMs / 1000, session_timeout_s: sessionTimeoutMs / 1000 };
+    },
+    setLimits(l: Partial<ConnectionLimits>) {
+      if (l.idle_timeout_s !== undefined) idleTimeoutMs = l.idle_timeout_s * 1000;
+      if (l.session_timeout_s !== undefined) sessionTimeoutMs = l.session_timeout_s * 1000;
+    },
+    async setEnabled(on: boolean) {
+      if (on === enabled) return;
+      enabled = on;
+      if (on) {
+        await Promise.all(servers.map((s, i) => listenAgain(s, bound[i]!)));
+        return;
+      }
+      await Promise.all(
+        servers
+          .map((s) => new Promise<void>((r) => s.close(() => r())))
+          .concat(
+            [...live].map((c) => {
+              c.close('shutdown');
+              return c.done;
+            }),
+          ),
+      );
     },
     async close() {
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat(
