@@ -30,6 +30,8 @@ const TOOLS = {
   tmux: 'tmux',
   initdb: 'postgresql', // test/helpers/pg-server.ts starts a throwaway server per test file
   ip: 'iproute2', // test/helpers/netns.ts builds the honeynet topology test's network
+  unzip: 'unzip', // the dashboard test opens the malware archive with its password
+  ps: 'procps',
 };
 
 function has(cmd) {
