@@ -293,6 +293,38 @@ for (const b of BACKENDS) {
   });
 }
 
+describe('store: postgres commit order', () => {
+  test('a transaction still open holds readers back: rows committed after it are read only once it ends, then in transaction order', async () => {
+    pg!.createDatabase('horizon');
+    const s = await PgStore.open({ url: pg!.url('horizon') });
+    const slow = await s.pool.connect();
+    try {
+      const early = conn('2026-07-01T00:00:00Z', '198.51.100.70');
+      const late = conn('2026-07-01T00:00:01Z', '198.51.100.71');
+      await s.insertBatch([conn('2026-07-01T00:00:00.500Z', '198.51.100.69')]); // also makes July's partition
+      const first = await s.readCommitted(undefined, 10);
+      assert.equal(first.events.length, 1);
+      // A collector's insert that started first (lower transaction id) and has not committed yet.
+      await slow.query('BEGIN');
+      await slow.query('SELECT pg_current_xact_id()');
+      await slow.query(
+        `INSERT INTO events (part, id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [partitionOf(early, 'month'), early.id, early.time, early.type, early.sensor, early.session, early.protocol, early.src_ip, early.src_port, early.dst_ip, early.dst_port, JSON.stringify(early.payload)],
+      );
+      await s.insertBatch([late]);
+      assert.deepEqual((await s.readCommitted(first.cursor, 10)).events, [], 'nothing past the open transaction is read yet');
+      await slow.query('COMMIT');
+      const after = await s.readCommitted(first.cursor, 10);
+      assert.deepEqual(after.events.map((e) => e.id), [early.id, late.id], 'both, in transaction order');
+      assert.deepEqual((await s.readCommitted(after.cursor, 10)).events, []);
+    } finally {
+      slow.release();
+      await s.close();
+    }
+  });
+});
+
 describe('store: postgres partitions and retention', () => {
   test('events land in monthly partitions made on demand; retention folds old ones into aggregates and drops them', async () => {
     pg!.createDatabase('retention');

@@ -60,18 +60,25 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE INDEX incidents_src ON incidents (src_ip, first_seen);
    CREATE INDEX incidents_last ON incidents (last_seen);
    CREATE TABLE tracker_state (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);`,
-  // Commit order and attack chains. seq numbers events in the order they were committed: every insert
-  // takes its numbers from the one row of event_seq, whose row lock it holds until it commits, so
-  // inserts commit in seq order and a reader that sees seq N has seen everything below it. Existing
-  // events are numbered in id order, and the incident tracker's watermark (an event id until now)
-  // becomes the seq of the last event it covered.
-  `ALTER TABLE events ADD COLUMN seq bigint;
-   UPDATE events AS e SET seq = o.n FROM (SELECT part, id, row_number() OVER (ORDER BY id) AS n FROM events) AS o
-     WHERE e.part = o.part AND e.id = o.id;
-   CREATE INDEX events_seq ON events (seq);
-   CREATE TABLE event_seq (one boolean PRIMARY KEY DEFAULT true CHECK (one), last bigint NOT NULL);
-   INSERT INTO event_seq (last) SELECT coalesce(max(seq), 0) FROM events;
-   UPDATE tracker_state SET value = (SELECT coalesce(max(seq), 0)::text FROM events WHERE id <= tracker_state.value COLLATE "C")
+  // Commit order and attack chains. Each event keeps the id of the transaction that stored it (xid) and
+  // a number within it (seq). A reader takes only rows whose xid is below its snapshot's xmin: every
+  // transaction there has ended, so no row can still appear before the cursor, and inserts from several
+  // collectors still run side by side. Existing events are numbered in id order (they share this
+  // migration's xid), and the incident tracker's watermark (an event id until now) becomes the cursor
+  // (xid and seq, 20 digits each) of the last event it covered.
+  `ALTER TABLE events ADD COLUMN xid xid8;
+   ALTER TABLE events ADD COLUMN seq bigint;
+   UPDATE events AS e SET xid = pg_current_xact_id(), seq = o.n
+     FROM (SELECT part, id, row_number() OVER (ORDER BY id) AS n FROM events) AS o WHERE e.part = o.part AND e.id = o.id;
+   CREATE SEQUENCE events_seq;
+   SELECT setval('events_seq', coalesce((SELECT max(seq) FROM events), 0) + 1, false);
+   ALTER TABLE events ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
+   ALTER TABLE events ALTER COLUMN xid SET NOT NULL;
+   ALTER TABLE events ALTER COLUMN seq SET DEFAULT nextval('events_seq');
+   ALTER TABLE events ALTER COLUMN seq SET NOT NULL;
+   CREATE INDEX events_commit ON events (xid, seq);
+   UPDATE tracker_state SET value = (
+       SELECT lpad(pg_current_xact_id()::text, 20, '0') || lpad(coalesce(max(seq), 0)::text, 20, '0') FROM events WHERE id <= tracker_state.value COLLATE "C")
      WHERE key = 'incidents.watermark';
    CREATE TABLE attacks (
      id text COLLATE "C" PRIMARY KEY,

@@ -175,11 +175,12 @@ export class PgStore implements EventStore {
   }
 
   private async insertRows(events: readonly ApiaryEvent[], parts: readonly string[]): Promise<number> {
-    const sql = `INSERT INTO events (part, ${EVENT_COLUMNS}, seq)
-      SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::int[], $12::text[], $13::text[], $14::bigint[])
+    // xid and seq (commit order, for readCommitted) come from the column defaults.
+    const sql = `INSERT INTO events (part, ${EVENT_COLUMNS})
+      SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::int[], $12::text[], $13::text[])
       ON CONFLICT DO NOTHING`;
-    const run = async (c: Queryable, from: number, to: number, base: number): Promise<number> => {
-      const cols: unknown[][] = Array.from({ length: 14 }, () => []);
+    const run = async (c: Queryable, from: number, to: number): Promise<number> => {
+      const cols: unknown[][] = Array.from({ length: 13 }, () => []);
       for (let i = from; i < to; i++) {
         const e = events[i]!;
         cols[0]!.push(parts[i]);
@@ -195,36 +196,40 @@ export class PgStore implements EventStore {
         cols[10]!.push(e.dst_port);
         cols[11]!.push(JSON.stringify(e.payload));
         cols[12]!.push(e.source === undefined ? null : JSON.stringify(e.source));
-        cols[13]!.push(base + i + 1);
       }
       return (await c.query(sql, cols)).rowCount ?? 0;
     };
+    if (events.length <= PG_INSERT_ROWS) return run(this.pool, 0, events.length);
     return this.tx(async (c) => {
-      // Takes the batch's seq numbers and holds event_seq's row lock until COMMIT: inserts commit in seq order.
-      const r = await c.query<{ base: string }>('UPDATE event_seq SET last = last + $1 RETURNING last - $1 AS base', [events.length]);
-      const base = Number(r.rows[0]!.base);
       let n = 0;
-      for (let i = 0; i < events.length; i += PG_INSERT_ROWS) n += await run(c, i, Math.min(events.length, i + PG_INSERT_ROWS), base);
+      for (let i = 0; i < events.length; i += PG_INSERT_ROWS) n += await run(c, i, Math.min(events.length, i + PG_INSERT_ROWS));
       return n;
     });
   }
 
+  /**
+   * Events in commit order: by (xid, seq), taking only rows of transactions that have all ended (xid
+   * below the snapshot's xmin), so a later read can never find a row before the cursor. The cursor is
+   * the xid and the seq of the last row, 20 decimal digits each.
+   */
   async readCommitted(cursor: string | undefined, limit: number): Promise<{ events: ApiaryEvent[]; cursor: string | undefined }> {
-    const after = cursor ?? '0';
-    if (!/^\d{1,19}$/.test(after)) throw new RangeError(`not a cursor of this PostgreSQL store: ${JSON.stringify(cursor)}`);
-    const r = await this.pool.query<EventRow & { seq: string }>(
-      `SELECT ${EVENT_COLUMNS}, seq FROM events WHERE seq > $1::bigint ORDER BY seq LIMIT $2`,
-      [after, Math.min(Math.max(1, limit), MAX_QUERY_ROWS)],
+    const after = cursor ?? '0'.repeat(40);
+    if (!/^\d{40}$/.test(after)) throw new RangeError(`not a cursor of this PostgreSQL store: ${JSON.stringify(cursor)}`);
+    const r = await this.pool.query<EventRow & { xid: string; seq: string }>(
+      `SELECT ${EVENT_COLUMNS}, xid::text AS xid, seq FROM events
+       WHERE (xid, seq) > ($1::text::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY xid, seq LIMIT $3`,
+      [after.slice(0, 20).replace(/^0+(?=\d)/, ''), after.slice(20).replace(/^0+(?=\d)/, ''), Math.min(Math.max(1, limit), MAX_QUERY_ROWS)],
     );
     if (r.rows.length === 0) return { events: [], cursor };
-    const next = String(r.rows[r.rows.length - 1]!.seq);
+    const last = r.rows[r.rows.length - 1]!;
     return {
-      events: r.rows.map(({ seq: _seq, ...row }) => {
+      events: r.rows.map(({ xid: _xid, seq: _seq, ...row }) => {
         const e = rowToEvent(row);
         delete e.source; // as SQLite's readCommitted: analysis never reads the imported record
         return e;
       }),
-      cursor: next,
+      cursor: `${last.xid.padStart(20, '0')}${String(last.seq).padStart(20, '0')}`,
     };
   }
 
