@@ -25,17 +25,9 @@ export function tempDir(prefix = 'apiary-test-'): string {
   return dir;
 }
 
-export interface ApiaryProcess {
-  proc: ChildProcess;
+export interface ApiaryProcess extends Child {
   dir: string;
   configPath: string;
-  /** Bound port per service name, from the start-up lines. */
-  ports: Record<string, number>;
-  stdout(): string;
-  stderr(): string;
-  /** SIGTERM and wait for exit; resolves with the exit code. */
-  stop(): Promise<number | null>;
-  kill9(): Promise<void>;
   events(args?: string[]): Promise<Record<string, unknown>[]>;
 }
 
@@ -56,10 +48,22 @@ export async function runCli(args: string[], opts: { allowFail?: boolean } = {})
   }
 }
 
-export async function startApiaryProcess(config: Record<string, unknown>, opts: { dir?: string; timeoutMs?: number } = {}): Promise<ApiaryProcess> {
-  const dir = opts.dir ?? tempDir();
-  const configPath = writeConfig(dir, config);
-  const proc = spawn(process.execPath, [CLI, 'start', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A running `apiary` child process. */
+export interface Child {
+  proc: ChildProcess;
+  /** Bound port per service name, from the start-up lines. */
+  ports: Record<string, number>;
+  stdout(): string;
+  stderr(): string;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  kill9(): Promise<void>;
+}
+
+/** Spawns `apiary ARGS` (optionally through a wrapper such as `ip netns exec NS`) and waits for "press Ctrl-C to stop". */
+export async function spawnApiary(args: string[], opts: { wrapper?: string[]; timeoutMs?: number } = {}): Promise<Child> {
+  const argv = [...(opts.wrapper ?? []), process.execPath, CLI, ...args];
+  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -67,35 +71,43 @@ export async function startApiaryProcess(config: Record<string, unknown>, opts: 
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const ports: Record<string, number> = {};
   await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`apiary did not start in time:\n${out}\n${err}`)), opts.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => reject(new Error(`apiary ${args[0]} did not start in time:\n${out}\n${err}`)), opts.timeoutMs ?? 30_000);
     const check = (): void => {
-      if (out.includes('press Ctrl-C to stop')) {
-        clearTimeout(timer);
-        for (const m of out.matchAll(/^\s+(\S+)\s+listening on (?:\[[^\]]+\]|[^:\s]+):(\d+)$/gm)) ports[m[1]!] ??= Number(m[2]);
-        resolveReady();
-      }
+      if (!out.includes('press Ctrl-C to stop')) return;
+      clearTimeout(timer);
+      for (const m of out.matchAll(/^\s+(\S+)\s+listening on (?:\[[^\]]+\]|[^:\s]+):(\d+)$/gm)) ports[m[1]!] ??= Number(m[2]);
+      resolveReady();
     };
     proc.stdout!.on('data', check);
     proc.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`apiary exited with ${code} before it was ready:\n${out}\n${err}`));
+      reject(new Error(`apiary ${args[0]} exited with ${code} before it was ready:\n${out}\n${err}`));
     });
   });
   return {
     proc,
-    dir,
-    configPath,
     ports,
     stdout: () => out,
     stderr: () => err,
     async stop() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       return exited;
     },
     async kill9() {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       await exited;
     },
+  };
+}
+
+export async function startApiaryProcess(config: Record<string, unknown>, opts: { dir?: string; timeoutMs?: number } = {}): Promise<ApiaryProcess> {
+  const dir = opts.dir ?? tempDir();
+  const configPath = writeConfig(dir, config);
+  const child = await spawnApiary(['start', '--config', configPath], opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
+  return {
+    ...child,
+    dir,
+    configPath,
     async events(args: string[] = []) {
       const { stdout } = await runCli(['events', '--config', configPath, '--json', ...args]);
       return stdout

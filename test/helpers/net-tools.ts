@@ -15,6 +15,11 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
 export interface ToolResult {
   code: number;
   stdout: string;

@@ -16,6 +16,7 @@ import {
   type IncidentStatus,
   type IpEnrichment,
 } from '../store.js';
+import { eventFromRow, incidentFromRow, type EventRow, type IncidentRow } from '../rows.js';
 import { PG_MIGRATIONS } from './migrations.js';
 
 export type PartitionPeriod = 'day' | 'month';
@@ -55,25 +56,13 @@ function periodEnd(part: string, period: PartitionPeriod): string {
   return d.toISOString().slice(0, 10);
 }
 
-interface EventRow {
-  id: string;
-  time: string;
-  type: string;
-  sensor: string;
-  session: string;
-  protocol: string;
-  src_ip: string;
-  src_port: number;
-  dst_ip: string;
-  dst_port: number;
-  payload: string;
-  source: string | null;
-}
 
 /** A pool or one of its clients (inside a transaction): both run queries the same way. */
 type Queryable = pg.Pool | pg.PoolClient;
 
 const EVENT_COLUMNS = 'id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source';
+/** The columns analysis and counting passes read: the imported record is left in the database (as SQLite's scan does). */
+const ANALYSIS_COLUMNS = 'id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, NULL AS source';
 
 export class PgStore implements EventStore {
   readonly kind = 'postgres' as const;
@@ -216,7 +205,7 @@ export class PgStore implements EventStore {
     const after = cursor ?? '0'.repeat(40);
     if (!/^\d{40}$/.test(after)) throw new RangeError(`not a cursor of this PostgreSQL store: ${JSON.stringify(cursor)}`);
     const r = await this.pool.query<EventRow & { xid: string; seq: string }>(
-      `SELECT ${EVENT_COLUMNS}, xid::text AS xid, seq FROM events
+      `SELECT ${ANALYSIS_COLUMNS}, xid::text AS xid, seq FROM events
        WHERE (xid, seq) > ($1::text::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY xid, seq LIMIT $3`,
       [after.slice(0, 20).replace(/^0+(?=\d)/, ''), after.slice(20).replace(/^0+(?=\d)/, ''), Math.min(Math.max(1, limit), MAX_QUERY_ROWS)],
@@ -224,11 +213,7 @@ export class PgStore implements EventStore {
     if (r.rows.length === 0) return { events: [], cursor };
     const last = r.rows[r.rows.length - 1]!;
     return {
-      events: r.rows.map(({ xid: _xid, seq: _seq, ...row }) => {
-        const e = rowToEvent(row);
-        delete e.source; // as SQLite's readCommitted: analysis never reads the imported record
-        return e;
-      }),
+      events: r.rows.map(({ xid: _xid, ...row }) => eventFromRow(row)),
       cursor: `${last.xid.padStart(20, '0')}${String(last.seq).padStart(20, '0')}`,
     };
   }
@@ -259,7 +244,7 @@ export class PgStore implements EventStore {
     params.push(limit);
     //: ids and times order by bytes, as in SQLite, whatever the database's locale.
     const r = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events ${sql} ORDER BY id ${order} LIMIT $${params.length}`, params);
-    return r.rows.map(rowToEvent);
+    return r.rows.map(eventFromRow);
   }
 
   async count(f: EventFilter = {}): Promise<number> {
@@ -276,12 +261,8 @@ export class PgStore implements EventStore {
       if (page <= 0) return;
       const { sql, params } = this.where({ ...f, afterId });
       params.push(page);
-      const r = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events ${sql} ORDER BY id ASC LIMIT $${params.length}`, params);
-      for (const row of r.rows) {
-        const e = rowToEvent(row);
-        delete e.source; // as SQLite's scan: the imported record is not needed for counting passes
-        yield e;
-      }
+      const r = await this.pool.query<EventRow>(`SELECT ${ANALYSIS_COLUMNS} FROM events ${sql} ORDER BY id ASC LIMIT $${params.length}`, params);
+      for (const row of r.rows) yield eventFromRow(row);
       left -= r.rows.length;
       if (r.rows.length < page) return;
       afterId = r.rows[r.rows.length - 1]!.id;
@@ -424,7 +405,7 @@ export class PgStore implements EventStore {
       `SELECT * FROM incidents ${where} ORDER BY first_seen ${dir}, id ${dir} LIMIT $${params.length}`,
       params,
     );
-    return r.rows.map(rowToIncident);
+    return r.rows.map(incidentFromRow);
   }
 
   async latestIncidents(ips: readonly string[], activeSince: string): Promise<Map<string, IncidentRecord>> {
@@ -434,20 +415,20 @@ export class PgStore implements EventStore {
       'SELECT * FROM incidents WHERE src_ip = ANY($1::text[]) AND last_seen >= $2 ORDER BY first_seen ASC, id ASC',
       [[...new Set(ips)], activeSince],
     );
-    for (const row of r.rows) out.set(row.src_ip, rowToIncident(row));
+    for (const row of r.rows) out.set(row.src_ip, incidentFromRow(row));
     return out;
   }
 
   async getIncident(id: string): Promise<IncidentRecord | undefined> {
     const r = await this.pool.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1', [id]);
-    return r.rows[0] ? rowToIncident(r.rows[0]) : undefined;
+    return r.rows[0] ? incidentFromRow(r.rows[0]) : undefined;
   }
 
   async updateIncident(id: string, change: { status?: IncidentStatus; note?: string; time: string }): Promise<IncidentRecord | undefined> {
     return this.tx(async (c) => {
       const r = await c.query<IncidentRow>('SELECT * FROM incidents WHERE id = $1 FOR UPDATE', [id]);
       if (!r.rows[0]) return undefined;
-      const inc = rowToIncident(r.rows[0]);
+      const inc = incidentFromRow(r.rows[0]);
       if (change.status !== undefined) inc.status = change.status;
       if (change.note !== undefined) inc.notes.push({ time: change.time, text: change.note });
       await c.query('UPDATE incidents SET status = $1, notes = $2 WHERE id = $3', [inc.status, JSON.stringify(inc.notes), id]);
@@ -536,18 +517,5 @@ interface EnrichmentRow extends Omit<IpEnrichment, 'asn'> {
   asn: string | null;
 }
 
-interface IncidentRow extends Omit<IncidentRecord, 'notes' | 'activity'> {
-  notes: string;
-  activity: string;
-}
 
-function rowToIncident(r: IncidentRow): IncidentRecord {
-  return { ...r, notes: JSON.parse(r.notes) as IncidentRecord['notes'], activity: JSON.parse(r.activity) as IncidentRecord['activity'] };
-}
 
-function rowToEvent(r: EventRow): ApiaryEvent {
-  const { payload, source, ...env } = r;
-  const e = { ...env, payload: JSON.parse(payload) } as ApiaryEvent;
-  if (source !== null && source !== undefined) e.source = JSON.parse(source) as ApiaryEvent['source'];
-  return e;
-}

@@ -15,24 +15,9 @@ import {
   type IncidentStatus,
   type IpEnrichment,
 } from '../store.js';
+import { eventFromRow, incidentFromRow, type EventRow, type IncidentRow } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
-interface Row {
-  id: string;
-  time: string;
-  type: string;
-  sensor: string;
-  session: string;
-  protocol: string;
-  src_ip: string;
-  src_port: number;
-  dst_ip: string;
-  dst_port: number;
-  payload: string;
-  source: string | null;
-  /** Commit order; internal to the store, never part of an event. */
-  seq: number | null;
-}
 
 /** Rows per multi-row INSERT (12 parameters each, far below SQLite's limit of 32766). */
 export const INSERT_ROWS = 32;
@@ -157,8 +142,8 @@ export class SqliteStore implements EventStore {
     const { sql, params } = this.where(f);
     const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
     const order = f.order === 'desc' ? 'DESC' : 'ASC';
-    const rows = this.db.prepare(`SELECT * FROM events ${sql} ORDER BY id ${order} LIMIT ?`).all(...params, limit) as Row[];
-    return rows.map(rowToEvent);
+    const rows = this.db.prepare(`SELECT * FROM events ${sql} ORDER BY id ${order} LIMIT ?`).all(...params, limit) as EventRow[];
+    return rows.map(eventFromRow);
   }
 
   async count(f: EventFilter = {}): Promise<number> {
@@ -255,7 +240,7 @@ export class SqliteStore implements EventStore {
     const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
     const dir = f.order === 'desc' ? 'DESC' : 'ASC';
     const rows = this.db.prepare(`SELECT * FROM incidents ${where} ORDER BY first_seen ${dir}, id ${dir} LIMIT ?`).all(...params, limit) as IncidentRow[];
-    return rows.map(rowToIncident);
+    return rows.map(incidentFromRow);
   }
 
   async latestIncidents(ips: readonly string[], activeSince: string): Promise<Map<string, IncidentRecord>> {
@@ -267,21 +252,21 @@ export class SqliteStore implements EventStore {
         .prepare(`SELECT * FROM incidents WHERE src_ip IN (${chunk.map(() => '?').join(',')}) AND last_seen >= ? ORDER BY first_seen ASC, id ASC`)
         .all(...chunk, activeSince) as IncidentRow[];
       // Ascending order: the last row seen per source is its newest incident.
-      for (const r of rows) out.set(r.src_ip, rowToIncident(r));
+      for (const r of rows) out.set(r.src_ip, incidentFromRow(r));
     }
     return out;
   }
 
   async getIncident(id: string): Promise<IncidentRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
-    return row ? rowToIncident(row) : undefined;
+    return row ? incidentFromRow(row) : undefined;
   }
 
   async updateIncident(id: string, change: { status?: IncidentStatus; note?: string; time: string }): Promise<IncidentRecord | undefined> {
     return this.db.transaction(() => {
       const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
       if (!row) return undefined;
-      const inc = rowToIncident(row);
+      const inc = incidentFromRow(row);
       if (change.status !== undefined) inc.status = change.status;
       if (change.note !== undefined) inc.notes.push({ time: change.time, text: change.note });
       this.db.prepare('UPDATE incidents SET status = ?, notes = ? WHERE id = ?').run(inc.status, JSON.stringify(inc.notes), id);
@@ -360,14 +345,7 @@ interface EnrichmentRow extends Omit<IpEnrichment, 'ignored'> {
   ignored: number;
 }
 
-interface IncidentRow extends Omit<IncidentRecord, 'notes' | 'activity'> {
-  notes: string;
-  activity: string;
-}
 
-function rowToIncident(r: IncidentRow): IncidentRecord {
-  return { ...r, notes: JSON.parse(r.notes) as IncidentRecord['notes'], activity: JSON.parse(r.activity) as IncidentRecord['activity'] };
-}
 
 type RawRow = [string, string, string, string, string, string, string, number, string, number, string];
 
@@ -378,9 +356,3 @@ function rawToEvent(r: RawRow): ApiaryEvent {
   } as ApiaryEvent;
 }
 
-function rowToEvent(r: Row): ApiaryEvent {
-  const { payload, source, seq: _seq, ...env } = r;
-  const e = { ...env, payload: JSON.parse(payload) } as ApiaryEvent;
-  if (source !== null && source !== undefined) e.source = JSON.parse(source) as ApiaryEvent['source'];
-  return e;
-}

@@ -4,11 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApiaryProcess, tempDir, waitFor } from '../../helpers/apiary-process.js';
 import { run } from '../../helpers/ssh-tools.js';
+import { freePort } from '../../helpers/net-tools.js';
 
 interface ProbeReply {
   ident: string;
@@ -40,14 +41,6 @@ function probe(port: number): Promise<ProbeReply> {
       resolve({ ident: b.subarray(0, nl + 1).toString('latin1'), firstMessage: rest.length >= 6 ? rest[5] : undefined, text: rest.toString('latin1'), closedByServer: closed });
     }
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 test('banner plus newlines: same reply shape as Debian sshd (ident, KEXINIT, close), none of the honeypot answers', async () => {

@@ -1,0 +1,37 @@
+// Row shapes both back ends read events and incidents as, and their decoding: payloads, imported
+// records, notes and activity are JSON text in either database.
+import type { ApiaryEvent } from '../events/catalogue.js';
+import type { IncidentRecord } from './store.js';
+
+export interface EventRow {
+  id: string;
+  time: string;
+  type: string;
+  sensor: string;
+  session: string;
+  protocol: string;
+  src_ip: string;
+  src_port: number;
+  dst_ip: string;
+  dst_port: number;
+  payload: string;
+  source: string | null;
+  /** Commit order, when the query selected it; internal to the store, never part of an event. */
+  seq?: unknown;
+}
+
+export function eventFromRow(r: EventRow): ApiaryEvent {
+  const { payload, source, seq: _seq, ...env } = r;
+  const e = { ...env, payload: JSON.parse(payload) } as ApiaryEvent;
+  if (source !== null && source !== undefined) e.source = JSON.parse(source) as ApiaryEvent['source'];
+  return e;
+}
+
+export interface IncidentRow extends Omit<IncidentRecord, 'notes' | 'activity'> {
+  notes: string;
+  activity: string;
+}
+
+export function incidentFromRow(r: IncidentRow): IncidentRecord {
+  return { ...r, notes: JSON.parse(r.notes) as IncidentRecord['notes'], activity: JSON.parse(r.activity) as IncidentRecord['activity'] };
+}
