@@ -29,7 +29,11 @@ export function keystrokeGaps(text: string): number[] {
       last = undefined;
       continue;
     }
-    if (last !== undefined && t >= last) gaps.push(Math.round((t - last) * 1000));
+    if (last !== undefined && t >= last) {
+      const gap = Math.round((t - last) * 1000);
+      // Absurd times (a recording's timestamps are attacker-influenced) can overflow to Infinity: no gap.
+      if (Number.isFinite(gap)) gaps.push(gap);
+    }
     last = t;
   }
   return gaps;
