@@ -1,6 +1,8 @@
 // Small pieces the benchmark scripts share: a free loopback port, and waiting for a child's line.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 
 /** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
@@ -26,4 +28,23 @@ export async function waitForLine(proc: ChildProcess, pattern: RegExp, timeoutMs
     });
     proc.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
   });
+}
+
+/** The built `apiary` command, spawned by the benchmarks. */
+export const APIARY_CLI = resolve('dist/src/cli/main.js');
+
+/**
+ * The node flags Apiary ships with: those on the `apiary` command's `#!/usr/bin/env -S node ...` line,
+ * so a benchmark runs Apiary as a user's `apiary start` runs it.
+ */
+export function shippedNodeFlags(): string[] {
+  const first = readFileSync(APIARY_CLI, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
+  if (!m) throw new Error(`unexpected first line in ${APIARY_CLI}: ${first}`);
+  return m[1]!.split(' ').filter(Boolean);
+}
+
+/** Arguments for `spawn(process.execPath, ...)` that run `apiary ARGS` with the shipped flags. */
+export function apiaryArgs(...args: string[]): string[] {
+  return [...shippedNodeFlags(), APIARY_CLI, ...args];
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { freePort, waitForLine } from './helpers.js';
+import { apiaryArgs, freePort, waitForLine } from './helpers.js';
 
 const execFileP = promisify(execFile);
 const CLI = resolve('dist/src/cli/main.js');
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   try {
     const config = join(dir, 'apiary.yaml');
     writeFileSync(config, stringify({ sensor: 'bench', data_dir: join(dir, 'data'), log: { level: 'warn' }, limits: { per_source_connections: 4096 }, services: { http: { listen: ['127.0.0.1:0'], site: 'apache-default' } } }));
-    apiary = spawn(process.execPath, [CLI, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+    apiary = spawn(process.execPath, apiaryArgs('start', '--config', config), { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await waitForLine(apiary, /http\s+listening on 127\.0\.0\.1:(\d+)/);
     const apiaryUrl = `http://127.0.0.1:${/:(\d+)$/.exec(line)![1]}/`;
     const page = await (await fetch(apiaryUrl)).text();

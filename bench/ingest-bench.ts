@@ -21,7 +21,7 @@ import { CertificateAuthority, newKeyPair } from '../src/transport/pki.js';
 import { Shipper } from '../src/transport/shipper.js';
 import { Spool } from '../src/transport/spool.js';
 import { startPgServer } from '../test/helpers/pg-server.js';
-import { freePort, waitForLine } from './helpers.js';
+import { apiaryArgs, freePort, waitForLine } from './helpers.js';
 
 const CLI = resolve('dist/src/cli/main.js');
 const TOTAL = Number(process.env.APIARY_BENCH_EVENTS ?? 200_000);
@@ -100,7 +100,7 @@ async function start(dir: string, label: string, storeConfig: Record<string, unk
     sensor: 'collector', data_dir: join(dir, `data-${label}`), log: { level: 'error' },
     store: storeConfig, collector: { listen: `127.0.0.1:${port}`, ca_dir: caDir, server_names: ['127.0.0.1'] },
   }));
-  const collector = spawn(process.execPath, [...(process.env.APIARY_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof2'] : []), CLI, 'collector', '--config', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const collector = spawn(process.execPath, [...(process.env.APIARY_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof2'] : []), ...apiaryArgs('collector', '--config', configPath)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await waitForLine(collector, /press Ctrl-C to stop/);
   const spool = new Spool({ dir: join(dir, `spool-${label}`), maxBytes: 4 * 1024 ** 3, dropPolicy: 'oldest', segmentEvents: BATCH, syncIntervalMs: 20 });
   const shipper = new Shipper({

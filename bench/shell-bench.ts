@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import ssh2 from 'ssh2';
+import { apiaryArgs, shippedNodeFlags } from './helpers.js';
 
 const COMMANDS = ['uname -a', 'id', 'cat /proc/cpuinfo | grep name | wc -l', 'free -m', 'ls -la /tmp'];
 const CLK_TCK = 100;
@@ -77,14 +78,14 @@ async function startApiary(dir: string): Promise<Target> {
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'apiary.yaml');
   writeFileSync(cfg, stringify({ sensor: 'bench', data_dir: join(dir, 'data'), log: { level: 'error' }, auth: [{ user: 'root', password: 'bench' }], services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0, max_auth_tries: 6 } }, shell: { seed: 'bench' }, recording: { enabled: true }, limits: { per_source_connections: 100_000, global_connections: 100_000 } }));
-  const proc = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, apiaryArgs('start', '--config', cfg), { stdio: ['ignore', 'pipe', 'pipe'] });
   const m = await waitLine(proc, /ssh\s+listening on 127\.0\.0\.1:(\d+)/);
   await waitLine(proc, /press Ctrl-C/).catch(() => undefined);
   return { name: 'apiary shell', port: Number(m[1]), pids: () => [proc.pid!], auth: { password: 'bench' }, stop: async () => void proc.kill('SIGTERM') };
 }
 
 async function startFloor(): Promise<Target> {
-  const proc = spawn(process.execPath, [resolve('dist/bench/ssh2-floor.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...shippedNodeFlags(), resolve('dist/bench/ssh2-floor.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
   const m = await waitLine(proc, /^(\d+)$/m);
   return { name: 'bare ssh2', port: Number(m[1]), pids: () => [proc.pid!], auth: { password: 'x' }, stop: async () => void proc.kill('SIGTERM') };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ByteWriter } from '../src/wire/reader.js';
 import { SmbTestClient } from '../test/helpers/smb-client.js';
+import { apiaryArgs } from './helpers.js';
 
 const SESSIONS = Number(process.env.SMB_BENCH_SESSIONS ?? 600);
 const CONCURRENCY = 4;
@@ -121,7 +122,7 @@ async function startApiary(dir: string): Promise<{ proc: ChildProcess; port: num
     conf,
     `data_dir: ${join(dir, 'data')}\nlog: { level: warn }\nlimits: { per_source_connections: 2000 }\nservices:\n  smb:\n    listen: ['127.0.0.1:0']\n    netbios_listen: []\n`,
   );
-  const proc = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'start', '--config', conf], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, apiaryArgs('start', '--config', conf), { stdio: ['ignore', 'pipe', 'inherit'] });
   const m = await waitForLine(proc, /smb\s+listening on 127\.0\.0\.1:(\d+)/, 20_000);
   return { proc, port: Number(m[1]) };
 }

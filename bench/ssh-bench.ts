@@ -228,7 +228,8 @@ async function startApiary(dir: string): Promise<Server> {
       services: { ssh: { listen: [`127.0.0.1:${port}`], failure_delay_ms: 0, max_auth_tries: 10000, login_grace_s: 600 } },
     }),
   );
-  const proc = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = (process.env.SSH_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, ...apiaryArgs('start', '--config', cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitOutput(proc, /press Ctrl-C/);
   return { name: 'apiary', port, proc, stop: () => stopProc(proc) };
 }
@@ -236,7 +237,7 @@ async function startApiary(dir: string): Promise<Server> {
 async function startBare(dir: string): Promise<Server> {
   const port = await freePort();
   const keys = ['ssh_host_ed25519_key', 'ssh_host_ecdsa_key', 'ssh_host_rsa_key'].map((k) => join(dir, 'apiary-data', 'keys', k));
-  const proc = spawn(process.execPath, [resolve('dist/bench/bare-ssh2-server.js'), String(port), ...keys], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...shippedNodeFlags(), resolve('dist/bench/bare-ssh2-server.js'), String(port), ...keys], { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitOutput(proc, /ready/);
   return { name: 'bare ssh2', port, proc, stop: () => stopProc(proc) };
 }
@@ -289,7 +290,7 @@ async function startSshd(dir: string): Promise<Server | undefined> {
 }
 
 import * as net from 'node:net';
-import { freePort } from './helpers.js';
+import { apiaryArgs, freePort, shippedNodeFlags } from './helpers.js';
 function require_net(): typeof net {
   return net;
 }
@@ -313,18 +314,25 @@ async function measure(s: Server): Promise<Figures> {
   return { name: s.name, attemptCpu: a.cpuMsPer1000, attemptsPerSec: a.perSecond, connCpu: c.cpuMsPer100, connsPerSec: c.perSecond, mem };
 }
 
+/** For profiling Apiary alone: skips the two references (and so the ratios). */
+const ONLY_APIARY = process.env.SSH_BENCH_ONLY_APIARY === '1';
 const dir = mkdtempSync(join(tmpdir(), 'apiary-ssh-bench-'));
 const results: Figures[] = [];
 try {
-  process.stdout.write(`SSH benchmark: ${ATTEMPTS} failed password attempts over ${ATTEMPT_CONNS} connections, ${FULL_CONNS} full connections (${FULL_PARALLEL} at a time), ${HOLD.join(' and ')} held connections; kex curve25519-sha256, host key ssh-ed25519, aes128-gcm; Apiary's failure delay off (failure_delay_ms: 0); sshd keeps its built-in failure pacing (wall time only, not CPU)\n`);
+  process.stdout.write(`SSH benchmark: ${ATTEMPTS} failed password attempts over ${ATTEMPT_CONNS} connections, ${FULL_CONNS} full connections (${FULL_PARALLEL} at a time), ${HOLD.join(' and ')} held connections; kex curve25519-sha256, host key ssh-ed25519, aes128-gcm; Apiary's failure delay off (failure_delay_ms: 0); sshd keeps its built-in failure pacing (wall time only, not CPU); both node servers run with Apiary's shipped node flags (${shippedNodeFlags().join(' ') || 'none'})\n`);
   const apiary = await startApiary(dir);
   results.push(await measure(apiary));
   await apiary.stop();
-  const bare = await startBare(dir);
-  results.push(await measure(bare));
-  await bare.stop();
-  const sshd = await startSshd(dir);
-  if (sshd) {
+  if (ONLY_APIARY) process.stdout.write('SSH_BENCH_ONLY_APIARY set: bare ssh2 and sshd not measured, no ratios\n');
+  const bare = ONLY_APIARY ? undefined : await startBare(dir);
+  if (bare) {
+    results.push(await measure(bare));
+    await bare.stop();
+  }
+  const sshd = ONLY_APIARY ? undefined : await startSshd(dir);
+  if (ONLY_APIARY) {
+    /* not measured */
+  } else if (sshd) {
     results.push(await measure(sshd));
     await sshd.stop();
   } else {
