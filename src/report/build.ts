@@ -5,7 +5,7 @@ import type { Enricher } from '../enrich/enricher.js';
 import type { GeoIp } from '../enrich/geoip.js';
 import { normaliseIp } from '../enrich/networks.js';
 import type { EventFilter, EventStore } from '../store/store.js';
-import { ReportBuilder, TOP_ATTACKS, reportAttacks, type ReportData } from './compute.js';
+import { REPORT_PAYLOAD_TYPES, ReportBuilder, TOP_ATTACKS, reportAttacks, type ReportData } from './compute.js';
 
 /** Enriches the sources (of events matching FILTER) that have no enrichment record yet. Returns how many. */
 export async function enrichMissing(store: EventStore, enricher: Enricher, filter: EventFilter = {}): Promise<number> {
@@ -43,7 +43,7 @@ export async function buildReport(store: EventStore, config: Config, opts: Build
   const filter: EventFilter = {};
   if (opts.from) filter.since = opts.from;
   if (opts.to) filter.until = opts.to;
-  for await (const e of store.scan(filter)) builder.add(e);
+  for await (const page of store.scanPages(filter, { payloadTypes: REPORT_PAYLOAD_TYPES })) for (const e of page) builder.add(e);
   // Chains are ranked by score in the store; the period filter may drop some, so read a margin more.
   const chains = await store.listAttacks({ limit: TOP_ATTACKS * 40 });
   return { ...builder.finish(), attacks: reportAttacks(chains, opts.from, opts.to) };

@@ -36,6 +36,9 @@ export const REPORT_METHOD: Record<string, string> = {
   attacks: 'Attack chains (apiary attacks) whose activity overlaps the period, highest APT score first (at most TOP_ATTACKS); a chain spans its whole life, which may reach outside the period.',
 };
 
+/** The event types whose payloads the counting pass reads (the others are counted by their envelope). */
+export const REPORT_PAYLOAD_TYPES: ReadonlySet<string> = new Set(['auth.attempt', 'command.input', 'file.download', 'file.upload']);
+
 /** Attack chains listed in a report. */
 export const TOP_ATTACKS = 25;
 
@@ -122,12 +125,22 @@ interface OpenIncident {
   lastMs: number;
   activity: IncidentActivity;
   groupEvents: Map<string, number>;
+  /** The groups of the latest events and how many events had them, not yet in groupEvents (consecutive events mostly share one array). */
+  pendingGroups: readonly string[];
+  pending: number;
 }
 
 interface SourceEntry {
   readonly id: number;
   readonly info: Pick<IpEnrichment, 'scope' | 'country' | 'ignored' | 'site'>;
   open: OpenIncident | undefined;
+  /**
+   * The Figure 1 cells this source is already counted in, by (service, sensor, month); undefined until
+   * its first counted event. A small map per source replaces five adds to big per-cell sets per event.
+   */
+  cells: Map<number, Figure1Cells> | undefined;
+  /** Its row in the countries table (a source's country does not change within a report). */
+  countryCell: Cell | undefined;
 }
 
 interface Cell {
@@ -157,6 +170,53 @@ class SetCounter {
   keys(): IterableIterator<string> {
     return this.cells.keys();
   }
+}
+
+function flushGroups(inc: OpenIncident): void {
+  if (inc.pending === 0) return;
+  for (const g of inc.pendingGroups) inc.groupEvents.set(g, (inc.groupEvents.get(g) ?? 0) + inc.pending);
+  inc.pending = 0;
+}
+
+/** Milliseconds of event times, parsed by hand for the stored form and with the day's start cached (Date.parse was a tenth of the pass). */
+export class IsoClock {
+  private day = '';
+  private dayMs = Number.NaN;
+
+  /** Date.parse(T), for any T; fast for 'YYYY-MM-DDTHH:MM:SS.mmmZ'. */
+  ms(t: string): number {
+    if (t.length !== 24 || t.charCodeAt(10) !== 84 || t.charCodeAt(23) !== 90) return Date.parse(t);
+    if (!t.startsWith(this.day) || this.day === '') {
+      this.day = t.slice(0, 10);
+      this.dayMs = Date.parse(`${this.day}T00:00:00.000Z`);
+    }
+    const h = digits2(t, 11), m = digits2(t, 14), s = digits2(t, 17), milli = digits2(t, 20) * 10 + digit(t, 22);
+    if (Number.isNaN(this.dayMs) || !(h <= 23 && m <= 59 && s <= 59 && milli >= 0) || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 46) return Date.parse(t);
+    return this.dayMs + ((h * 60 + m) * 60 + s) * 1000 + milli;
+  }
+}
+
+/** The digit at I of T, or NaN. */
+function digit(t: string, i: number): number {
+  const d = t.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : Number.NaN;
+}
+
+function digits2(t: string, i: number): number {
+  return digit(t, i) * 10 + digit(t, i + 1);
+}
+
+/** Interned strings per kind stay below this (2^17: the three numbers of a combination fit a double exactly). */
+const COMBO_SPAN = 131_072;
+
+/** A small number for S, the same for every equal S; NaN past COMBO_SPAN distinct strings. */
+function internOf(ids: Map<string, number>, s: string): number {
+  let n = ids.get(s);
+  if (n === undefined) {
+    if (ids.size >= COMBO_SPAN) return Number.NaN;
+    ids.set(s, (n = ids.size));
+  }
+  return n;
 }
 
 /** The Figure 1 cells one (scope, service, sensor, month) combination counts in, looked up once. */
@@ -210,6 +270,10 @@ export class ReportBuilder {
 
   private readonly sourceEntries = new Map<string, SourceEntry>();
   private readonly figure1Cells = new Map<string, Figure1Cells>();
+  private readonly clock = new IsoClock();
+  private readonly protocolIds = new Map<string, number>();
+  private readonly sensorIds = new Map<string, number>();
+  private readonly monthIds = new Map<string, number>();
   /** Groups of a country on the day last asked: events come roughly in time order, so this mostly hits. */
   private readonly groupCache = new Map<string, { day: string; groups: string[] }>();
 
@@ -222,14 +286,33 @@ export class ReportBuilder {
    */
   private sourceOf(ip: string): SourceEntry {
     let s = this.sourceEntries.get(ip);
-    if (!s) this.sourceEntries.set(ip, (s = { id: this.sourceEntries.size, info: this.info(ip), open: undefined }));
+    if (!s) this.sourceEntries.set(ip, (s = { id: this.sourceEntries.size, info: this.info(ip), open: undefined, cells: undefined, countryCell: undefined }));
     return s;
   }
 
+  /** The Figure 1 cells of one (scope, service, sensor, month), made at their first use. */
+  private figure1CellsOf(scope: Scope, protocol: string, sensor: string, month: string): Figure1Cells {
+    const key = `${scope}\u0000${protocol}\u0000${sensor}\u0000${month}`;
+    let cells = this.figure1Cells.get(key);
+    if (!cells) {
+      cells = [
+        this.svcSensor.cell(`${scope}\u0000${protocol}\u0000${sensor}`),
+        this.svc.cell(`${scope}\u0000${protocol}`),
+        this.sensor.cell(`${scope}\u0000${sensor}`),
+        this.monthly.cell(`${scope}\u0000${month}\u0000${protocol}`),
+        this.monthly.cell(`${scope}\u0000${month}\u0000${ALL_SERVICES}`),
+      ];
+      this.figure1Cells.set(key, cells);
+      this.sensors.add(sensor);
+      this.services.add(protocol);
+    }
+    return cells;
+  }
+
   private groupsAt(country: string, time: string): string[] {
-    const day = time.slice(0, 10);
     const hit = this.groupCache.get(country);
-    if (hit && hit.day === day) return hit.groups;
+    if (hit && time.startsWith(hit.day)) return hit.groups;
+    const day = time.slice(0, 10);
     const groups = this.opts.groups.at(country, time);
     this.groupCache.set(country, { day, groups });
     return groups;
@@ -259,36 +342,34 @@ export class ReportBuilder {
     const ip = e.src_ip;
     const id = source.id;
     const scope = info.scope;
-    this.sourcesByScope.get(scope)!.add(id);
+    let counted = source.cells;
+    let countryCell = source.countryCell;
+    if (!counted || !countryCell) {
+      this.sourcesByScope.get(scope)!.add(id);
+      counted = source.cells = new Map();
+      countryCell = source.countryCell = this.countries.cell(info.country ?? UNLOCATED);
+      countryCell.sources.add(id);
+    }
+    countryCell.events++;
     const month = e.time.slice(0, 7);
-    const combo = `${scope}\u0000${e.protocol}\u0000${e.sensor}\u0000${month}`;
-    let cells = this.figure1Cells.get(combo);
+    // (service, sensor, month) as one number: hashing three short strings beats building and hashing one long one.
+    const combo = (internOf(this.protocolIds, e.protocol) * COMBO_SPAN + internOf(this.sensorIds, e.sensor)) * COMBO_SPAN + internOf(this.monthIds, month);
+    let cells = counted.get(combo);
     if (!cells) {
-      cells = [
-        this.svcSensor.cell(`${scope}\u0000${e.protocol}\u0000${e.sensor}`),
-        this.svc.cell(`${scope}\u0000${e.protocol}`),
-        this.sensor.cell(`${scope}\u0000${e.sensor}`),
-        this.monthly.cell(`${scope}\u0000${month}\u0000${e.protocol}`),
-        this.monthly.cell(`${scope}\u0000${month}\u0000${ALL_SERVICES}`),
-      ];
-      this.figure1Cells.set(combo, cells);
-      this.sensors.add(e.sensor);
-      this.services.add(e.protocol);
+      cells = this.figure1CellsOf(scope, e.protocol, e.sensor, month);
+      if (!Number.isNaN(combo)) counted.set(combo, cells);
+      for (const c of cells) c.sources.add(id);
     }
-    for (const c of cells) {
-      c.sources.add(id);
-      c.events++;
-    }
-    this.countries.add(info.country ?? UNLOCATED, id);
+    for (const c of cells) c.events++;
 
-    const ms = Date.parse(e.time);
+    const ms = this.clock.ms(e.time);
     let inc = source.open;
     if (inc && ms - inc.lastMs > this.opts.quietGapMs) {
       this.close(inc);
       inc = undefined;
     }
     if (!inc) {
-      inc = { src: ip, srcId: id, scope, first: e.time, last: e.time, lastMs: ms, activity: emptyActivity(), groupEvents: new Map() };
+      inc = { src: ip, srcId: id, scope, first: e.time, last: e.time, lastMs: ms, activity: emptyActivity(), groupEvents: new Map(), pendingGroups: UNLOCATED_GROUPS, pending: 0 };
       this.open.set(ip, inc);
       source.open = inc;
     }
@@ -298,7 +379,11 @@ export class ReportBuilder {
     }
     addToActivity(inc.activity, e);
     const groups = info.country ? this.groupsAt(info.country, e.time) : UNLOCATED_GROUPS;
-    for (const g of groups) inc.groupEvents.set(g, (inc.groupEvents.get(g) ?? 0) + 1);
+    if (groups !== inc.pendingGroups) {
+      flushGroups(inc);
+      inc.pendingGroups = groups;
+    }
+    inc.pending++;
 
     this.addDetail(e, ip, id);
   }
@@ -359,6 +444,7 @@ export class ReportBuilder {
     k.incidents++;
     k.events += events;
     k.sources.get(inc.scope)!.add(inc.src);
+    flushGroups(inc);
     for (const [g, n] of inc.groupEvents) {
       this.groupKind.add(`${g}\u0000${kind}`, inc.srcId, n);
       this.groupTotal.add(g, inc.srcId, n);

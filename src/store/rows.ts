@@ -1,7 +1,7 @@
 // Row shapes both back ends read events and incidents as, and their decoding: payloads, imported
 // records, notes and activity are JSON text in either database.
 import type { ApiaryEvent } from '../events/catalogue.js';
-import type { IncidentRecord } from './store.js';
+import { EMPTY_PAYLOAD, type IncidentRecord } from './store.js';
 
 export interface EventRow {
   id: string;
@@ -20,9 +20,10 @@ export interface EventRow {
   seq?: unknown;
 }
 
-export function eventFromRow(r: EventRow): ApiaryEvent {
+/** PAYLOAD_TYPES: parse only these types' payloads (see ScanOptions). */
+export function eventFromRow(r: EventRow, payloadTypes?: ReadonlySet<string>): ApiaryEvent {
   const { payload, source, seq: _seq, ...env } = r;
-  const e = { ...env, payload: JSON.parse(payload) } as ApiaryEvent;
+  const e = { ...env, payload: payloadTypes && !payloadTypes.has(r.type) ? EMPTY_PAYLOAD : JSON.parse(payload) } as ApiaryEvent;
   if (source !== null && source !== undefined) e.source = JSON.parse(source) as ApiaryEvent['source'];
   return e;
 }

@@ -17,6 +17,17 @@ export interface EventFilter {
   afterId?: string;
 }
 
+export interface ScanOptions {
+  /**
+   * Parse the payloads of these event types only; events of other types carry EMPTY_PAYLOAD. For counting
+   * passes that read few payloads (parsing every payload was a fifth of a report's time).
+   */
+  payloadTypes?: ReadonlySet<string>;
+}
+
+/** The payload of an event whose payload a scan was told not to parse. */
+export const EMPTY_PAYLOAD: Readonly<Record<string, never>> = Object.freeze({});
+
 /** True when cursor A (of readCommitted) is past cursor B. */
 export function cursorAfter(a: string, b: string): boolean {
   return a.length !== b.length ? a.length > b.length : a > b;
@@ -41,6 +52,8 @@ export interface EventStore extends AttackStore {
   // Incident tracking (enrichment beside events, incidents with a person's status and notes).
   /** Every matching event in order, without the row cap of query(); for counting passes over a period. */
   scan(filter: EventFilter): AsyncIterable<ApiaryEvent>;
+  /** scan() a page at a time (a long pass then pays one await per page, not per event). */
+  scanPages(filter: EventFilter, opts?: ScanOptions): AsyncIterable<readonly ApiaryEvent[]>;
   /** Distinct source addresses of the matching events. */
   distinctSources(filter: EventFilter): Promise<string[]>;
   /** Inserts or replaces enrichment records, one per source address. */

@@ -10,7 +10,7 @@ import type { ApiaryEvent } from '../events/catalogue.js';
 import { buildReport } from '../report/build.js';
 import type { ReportData } from '../report/compute.js';
 import type { DayCount, PortCount } from '../store/dashboard-reads.js';
-import type { EventFilter, EventStore } from '../store/store.js';
+import type { EventFilter, EventStore, ScanOptions } from '../store/store.js';
 
 /** Events counted between two turns of the event loop. */
 export const EVENTS_PER_TURN = 2000;
@@ -80,15 +80,21 @@ class Tally {
   }
 }
 
-/** STORE with a scan that tallies into TALLY and yields to the event loop every EVENTS_PER_TURN events. */
+/** Event types whose payloads the tally reads. */
+const TALLY_PAYLOAD_TYPES = ['file.download', 'file.upload', 'auth.attempt', 'command.input', 'query'];
+
+/** STORE with a page scan that tallies into TALLY and yields to the event loop every EVENTS_PER_TURN events. */
 function tapped(store: EventStore, tally: Tally): EventStore {
   return Object.assign(Object.create(store) as EventStore, {
-    async *scan(f: EventFilter): AsyncIterable<ApiaryEvent> {
-      let n = 0;
-      for await (const e of store.scan(f)) {
-        tally.add(e);
-        yield e;
-        if (++n % EVENTS_PER_TURN === 0) await new Promise((r) => setImmediate(r));
+    async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
+      const payloadTypes = opts.payloadTypes ? new Set([...opts.payloadTypes, ...TALLY_PAYLOAD_TYPES]) : undefined;
+      for await (const page of store.scanPages(f, { payloadTypes })) {
+        for (let i = 0; i < page.length; i += EVENTS_PER_TURN) {
+          const part = page.slice(i, i + EVENTS_PER_TURN);
+          for (const e of part) tally.add(e);
+          yield part;
+          await new Promise((r) => setImmediate(r));
+        }
       }
     },
   });

@@ -15,6 +15,7 @@ import {
   type IncidentRecord,
   type IncidentStatus,
   type IpEnrichment,
+  type ScanOptions,
 } from '../store.js';
 import { eventFromRow, incidentFromRow, type EventRow, type IncidentRow } from '../rows.js';
 import { PG_MIGRATIONS } from './migrations.js';
@@ -244,7 +245,7 @@ export class PgStore implements EventStore {
     params.push(limit);
     //: ids and times order by bytes, as in SQLite, whatever the database's locale.
     const r = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events ${sql} ORDER BY id ${order} LIMIT $${params.length}`, params);
-    return r.rows.map(eventFromRow);
+    return r.rows.map((row) => eventFromRow(row));
   }
 
   async count(f: EventFilter = {}): Promise<number> {
@@ -254,6 +255,10 @@ export class PgStore implements EventStore {
   }
 
   async *scan(f: EventFilter): AsyncIterable<ApiaryEvent> {
+    for await (const page of this.scanPages(f)) yield* page;
+  }
+
+  async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
     let afterId = f.afterId;
     let left = f.limit ?? Number.POSITIVE_INFINITY;
     for (;;) {
@@ -262,7 +267,7 @@ export class PgStore implements EventStore {
       const { sql, params } = this.where({ ...f, afterId });
       params.push(page);
       const r = await this.pool.query<EventRow>(`SELECT ${ANALYSIS_COLUMNS} FROM events ${sql} ORDER BY id ASC LIMIT $${params.length}`, params);
-      for (const row of r.rows) yield eventFromRow(row);
+      yield r.rows.map((row) => eventFromRow(row, opts.payloadTypes));
       left -= r.rows.length;
       if (r.rows.length < page) return;
       afterId = r.rows[r.rows.length - 1]!.id;

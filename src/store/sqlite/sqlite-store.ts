@@ -14,16 +14,14 @@ import {
   type IncidentRecord,
   type IncidentStatus,
   type IpEnrichment,
+  type ScanOptions,
+  EMPTY_PAYLOAD,
 } from '../store.js';
 import { eventFromRow, incidentFromRow, type EventRow, type IncidentRow } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { configureWriter, eventInserter, eventValues } from './event-insert.js';
 
 
-/** Rows per multi-row INSERT (12 parameters each, far below SQLite's limit of 32766). */
-export const INSERT_ROWS = 32;
-
-/** Bytes of write-ahead log between automatic checkpoints. */
-export const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
 /**
  * Page size of a new store. Larger pages than SQLite's 4 KiB mean fewer pages touched per batch in the
  * index by source address, whose inserts land all over the file: about 20% more events a second.
@@ -37,9 +35,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly insertOne: Database.Statement;
-  private readonly insertChunk: Database.Statement;
-  private readonly insertMany: (events: readonly ApiaryEvent[]) => number;
+  private readonly insertValues: (values: readonly unknown[]) => number;
 
   constructor(readonly path: string, opts: SqliteStoreOptions = {}) {
     try {
@@ -50,45 +46,14 @@ export class SqliteStore implements EventStore {
         // Takes effect only on a new, empty file (an existing store keeps its page size).
         this.db.pragma(`page_size = ${PAGE_SIZE}`);
         this.db.pragma('journal_mode = WAL');
-        // NORMAL in WAL mode: a committed batch survives a process crash; only an OS crash can lose the last ones.
-        this.db.pragma('synchronous = NORMAL');
-        // Checkpoint after WAL_CHECKPOINT_BYTES of log instead of SQLite's 1000 pages: fewer, larger copies
-        // back into the database file; ingest runs about 25% faster.
-        const pageSize = this.db.pragma('page_size', { simple: true }) as number;
-        this.db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_CHECKPOINT_BYTES / pageSize)}`);
+        configureWriter(this.db);
         this.migrate();
       }
     } catch (err) {
       if (err instanceof ApiaryError) throw err;
       throw new ApiaryError('APIARY_STORE_OPEN', `cannot open the SQLite store at ${path}: ${(err as Error).message}; check store.sqlite.path and its directory's permissions`);
     }
-    const insertSql = (rows: number): string =>
-      `INSERT OR IGNORE INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source, seq) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
-    this.insertOne = this.db.prepare(insertSql(1));
-    // Many rows per statement: one call into SQLite per INSERT_ROWS events instead of one per event.
-    this.insertChunk = this.db.prepare(insertSql(INSERT_ROWS));
-    const lastSeq = this.db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck();
-    const params = (e: ApiaryEvent, seq: number, out: unknown[]): void => {
-      out.push(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload), e.source === undefined ? null : JSON.stringify(e.source), seq);
-    };
-    // One writer at a time (the transaction), so seq grows in commit order; a duplicate skipped by
-    // INSERT OR IGNORE leaves a gap, which readers do not mind.
-    this.insertMany = this.db.transaction((events: readonly ApiaryEvent[]) => {
-      const base = lastSeq.get() as number;
-      let n = 0;
-      let i = 0;
-      for (; i + INSERT_ROWS <= events.length; i += INSERT_ROWS) {
-        const values: unknown[] = [];
-        for (let k = i; k < i + INSERT_ROWS; k++) params(events[k]!, base + k + 1, values);
-        n += this.insertChunk.run(...values).changes;
-      }
-      for (; i < events.length; i++) {
-        const values: unknown[] = [];
-        params(events[i]!, base + i + 1, values);
-        n += this.insertOne.run(...values).changes;
-      }
-      return n;
-    });
+    this.insertValues = eventInserter(this.db);
   }
 
   private migrate(): void {
@@ -106,7 +71,7 @@ export class SqliteStore implements EventStore {
 
   async insertBatch(events: readonly ApiaryEvent[]): Promise<number> {
     if (events.length === 0) return 0;
-    return this.insertMany(events);
+    return this.insertValues(eventValues(events));
   }
 
   async readCommitted(cursor: string | undefined, limit: number): Promise<{ events: ApiaryEvent[]; cursor: string | undefined }> {
@@ -143,7 +108,7 @@ export class SqliteStore implements EventStore {
     const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
     const order = f.order === 'desc' ? 'DESC' : 'ASC';
     const rows = this.db.prepare(`SELECT * FROM events ${sql} ORDER BY id ${order} LIMIT ?`).all(...params, limit) as EventRow[];
-    return rows.map(eventFromRow);
+    return rows.map((row) => eventFromRow(row));
   }
 
   async count(f: EventFilter = {}): Promise<number> {
@@ -155,6 +120,11 @@ export class SqliteStore implements EventStore {
   static readonly SCAN_PAGE = 5000;
 
   async *scan(f: EventFilter): AsyncIterable<ApiaryEvent> {
+    for await (const page of this.scanPages(f)) yield* page;
+  }
+
+  async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
+    const only = opts.payloadTypes;
     let afterId = f.afterId;
     let left = f.limit ?? Number.POSITIVE_INFINITY;
     for (;;) {
@@ -166,7 +136,7 @@ export class SqliteStore implements EventStore {
         .prepare(`SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload FROM events ${sql} ORDER BY id ASC LIMIT ?`)
         .raw()
         .all(...params, page) as RawRow[];
-      for (const r of rows) yield rawToEvent(r);
+      yield rows.map((r) => rawToEvent(r, only));
       left -= rows.length;
       if (rows.length < page) return;
       afterId = rows[rows.length - 1]![0];
@@ -349,10 +319,11 @@ interface EnrichmentRow extends Omit<IpEnrichment, 'ignored'> {
 
 type RawRow = [string, string, string, string, string, string, string, number, string, number, string];
 
-function rawToEvent(r: RawRow): ApiaryEvent {
+function rawToEvent(r: RawRow, payloadTypes?: ReadonlySet<string>): ApiaryEvent {
   return {
     id: r[0], time: r[1], type: r[2], sensor: r[3], session: r[4], protocol: r[5],
-    src_ip: r[6], src_port: r[7], dst_ip: r[8], dst_port: r[9], payload: JSON.parse(r[10]),
+    src_ip: r[6], src_port: r[7], dst_ip: r[8], dst_port: r[9],
+    payload: payloadTypes && !payloadTypes.has(r[2]) ? EMPTY_PAYLOAD : JSON.parse(r[10]),
   } as ApiaryEvent;
 }
 

