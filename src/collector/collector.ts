@@ -39,6 +39,8 @@ export interface CollectorStats {
 export class Collector implements EventSink {
   private queue: ApiaryEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The delay the pending timer was set with (a write at once is not set again per event). */
+  private timerDelay = 0;
   private writing: Promise<void> | undefined;
   private retryDelay = 0;
   private readonly waiters: (() => void)[] = [];
@@ -83,9 +85,10 @@ export class Collector implements EventSink {
     if (this.writing) return;
     const delay = Math.max(ms, this.retryDelay);
     if (this.timer) {
-      if (delay > 0) return;
+      if (delay > 0 || this.timerDelay === 0) return;
       clearTimeout(this.timer);
     }
+    this.timerDelay = delay;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.writing = this.drain().finally(() => {
