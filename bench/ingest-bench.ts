@@ -13,7 +13,7 @@ import pino from 'pino';
 import { stringify } from 'yaml';
 import { sensorKey } from '../src/collector/remote-ingest.js';
 import type { ApiaryEvent } from '../src/events/catalogue.js';
-import { newEventId } from '../src/events/id.js';
+import { newEventId, newSessionId } from '../src/events/id.js';
 import { PgStore } from '../src/store/postgres/pg-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { EventStore } from '../src/store/store.js';
@@ -46,7 +46,10 @@ const TYPES = ['connection.open', 'auth.attempt', 'auth.attempt', 'command.input
 function makeEvents(n: number, sensor: string): ApiaryEvent[] {
   const out: ApiaryEvent[] = new Array(n);
   const now = Date.now();
+  let session = '';
   for (let i = 0; i < n; i++) {
+    // Session ids as sensors make them, one per five events.
+    if (i % 5 === 0) session = newSessionId(now);
     const type = TYPES[i % TYPES.length]!;
     const payload =
       type === 'connection.open' ? { transport: 'tcp' }
@@ -54,7 +57,7 @@ function makeEvents(n: number, sensor: string): ApiaryEvent[] {
       : type === 'command.input' ? { input: `uname -a; echo ${i % 50}` }
       : { duration_ms: 10, bytes_in: 1, bytes_out: 1, reason: 'client' };
     out[i] = {
-      id: newEventId(now), time: new Date(now).toISOString(), type, sensor, session: `s${Math.floor(i / 5)}`, protocol: 'ssh',
+      id: newEventId(now), time: new Date(now).toISOString(), type, sensor, session, protocol: 'ssh',
       src_ip: sourceIp((i * 2654435761) % SOURCES), src_port: 40000 + (i % 20000), dst_ip: '192.0.2.1', dst_port: 22, payload,
     } as ApiaryEvent;
   }

@@ -11,7 +11,7 @@ import { Enricher } from '../src/enrich/enricher.js';
 import { openGeoIp } from '../src/enrich/geoip.js';
 import { validateConfig } from '../src/config/load.js';
 import type { ApiaryEvent } from '../src/events/catalogue.js';
-import { newEventId } from '../src/events/id.js';
+import { newEventId, newSessionId } from '../src/events/id.js';
 import { buildReport } from '../src/report/build.js';
 import { IncidentTracker } from '../src/analysis/incident-tracker.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -31,8 +31,11 @@ const TYPES = ['connection.open', 'auth.attempt', 'auth.attempt', 'command.input
 
 function makeEvents(n: number, startMs: number, spanMs: number): ApiaryEvent[] {
   const out: ApiaryEvent[] = new Array(n);
+  let session = '';
   for (let i = 0; i < n; i++) {
     const t = startMs + Math.floor((i / n) * spanMs);
+    // Session ids as sensors make them (time-ordered), one per six events.
+    if (i % 6 === 0) session = newSessionId(t);
     const type = TYPES[i % TYPES.length]!;
     const src = sourceIp((i * 2654435761) % SOURCES);
     const payload =
@@ -42,7 +45,7 @@ function makeEvents(n: number, startMs: number, spanMs: number): ApiaryEvent[] {
       : type === 'scan.probe' ? { first_bytes_hex: '474554' }
       : { duration_ms: 10, bytes_in: 1, bytes_out: 1, reason: 'client' };
     out[i] = {
-      id: newEventId(t), time: new Date(t).toISOString(), type, sensor: `sensor-${i % 3}`, session: `s${Math.floor(i / 6)}`,
+      id: newEventId(t), time: new Date(t).toISOString(), type, sensor: `sensor-${i % 3}`, session,
       protocol: type === 'scan.probe' ? 'tcp' : i % 5 ? 'ssh' : 'telnet', src_ip: src, src_port: 40000, dst_ip: '192.0.2.1',
       dst_port: type === 'scan.probe' ? 8080 + (i % 20) : 22, payload,
     } as ApiaryEvent;
