@@ -66,9 +66,17 @@ export class FileReport {
   }
 }
 
-/** Writes events in batches; `write` waits while a batch is stored, so memory stays flat. */
+/** Batches being stored at once while the next is filled (a writer thread stores while this one parses). */
+export const MAX_BATCHES_IN_FLIGHT = 2;
+
+/**
+ * Writes events in batches. `write` hands a full batch to the store and waits only while
+ * MAX_BATCHES_IN_FLIGHT are already being stored, so memory stays flat; `flush` waits for all of them,
+ * after which `stored` is final.
+ */
 export class BatchWriter {
   private buf: ApiaryEvent[] = [];
+  private readonly inFlight: Promise<number>[] = [];
   stored = 0;
   written = 0;
 
@@ -77,14 +85,30 @@ export class BatchWriter {
   async write(e: ApiaryEvent): Promise<void> {
     this.buf.push(e);
     this.written++;
-    if (this.buf.length >= this.size) await this.flush();
+    if (this.buf.length < this.size) return;
+    await this.settle(MAX_BATCHES_IN_FLIGHT - 1);
+    this.send();
   }
 
   async flush(): Promise<void> {
+    this.send();
+    await this.settle(0);
+  }
+
+  /** Hands the buffered batch to the store without waiting for it. */
+  private send(): void {
     if (this.buf.length === 0) return;
     const batch = this.buf;
     this.buf = [];
-    this.stored += await this.insert(batch);
+    const p = this.insert(batch);
+    // A failure surfaces when the batch is awaited in settle; until then it must not count as unhandled.
+    p.catch(() => undefined);
+    this.inFlight.push(p);
+  }
+
+  /** Waits until at most MAX batches are being stored, oldest first, counting what they stored. */
+  private async settle(max: number): Promise<void> {
+    while (this.inFlight.length > max) this.stored += await this.inFlight.shift()!;
   }
 }
 

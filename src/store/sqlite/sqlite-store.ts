@@ -30,6 +30,14 @@ export const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
  */
 export const PAGE_SIZE = 16_384;
 
+/** Values pushEventColumns gives per event. */
+export const EVENT_COLUMNS = 12;
+
+/** An event's columns in the events table (seq aside), payload and source as JSON text. */
+export function pushEventColumns(e: ApiaryEvent, out: unknown[]): void {
+  out.push(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload), e.source === undefined ? null : JSON.stringify(e.source));
+}
+
 export interface SqliteStoreOptions {
   readonly?: boolean;
 }
@@ -39,7 +47,7 @@ export class SqliteStore implements EventStore {
   private readonly db: Database.Database;
   private readonly insertOne: Database.Statement;
   private readonly insertChunk: Database.Statement;
-  private readonly insertMany: (events: readonly ApiaryEvent[]) => number;
+  private readonly insertMany: (count: number, row: (k: number, out: unknown[]) => void) => number;
 
   constructor(readonly path: string, opts: SqliteStoreOptions = {}) {
     try {
@@ -68,23 +76,24 @@ export class SqliteStore implements EventStore {
     // Many rows per statement: one call into SQLite per INSERT_ROWS events instead of one per event.
     this.insertChunk = this.db.prepare(insertSql(INSERT_ROWS));
     const lastSeq = this.db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck();
-    const params = (e: ApiaryEvent, seq: number, out: unknown[]): void => {
-      out.push(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload), e.source === undefined ? null : JSON.stringify(e.source), seq);
-    };
     // One writer at a time (the transaction), so seq grows in commit order; a duplicate skipped by
-    // INSERT OR IGNORE leaves a gap, which readers do not mind.
-    this.insertMany = this.db.transaction((events: readonly ApiaryEvent[]) => {
+    // INSERT OR IGNORE leaves a gap, which readers do not mind. ROW pushes row K's columns (without seq).
+    this.insertMany = this.db.transaction((count: number, row: (k: number, out: unknown[]) => void) => {
       const base = lastSeq.get() as number;
       let n = 0;
       let i = 0;
-      for (; i + INSERT_ROWS <= events.length; i += INSERT_ROWS) {
+      for (; i + INSERT_ROWS <= count; i += INSERT_ROWS) {
         const values: unknown[] = [];
-        for (let k = i; k < i + INSERT_ROWS; k++) params(events[k]!, base + k + 1, values);
+        for (let k = i; k < i + INSERT_ROWS; k++) {
+          row(k, values);
+          values.push(base + k + 1);
+        }
         n += this.insertChunk.run(...values).changes;
       }
-      for (; i < events.length; i++) {
+      for (; i < count; i++) {
         const values: unknown[] = [];
-        params(events[i]!, base + i + 1, values);
+        row(i, values);
+        values.push(base + i + 1);
         n += this.insertOne.run(...values).changes;
       }
       return n;
@@ -106,7 +115,19 @@ export class SqliteStore implements EventStore {
 
   async insertBatch(events: readonly ApiaryEvent[]): Promise<number> {
     if (events.length === 0) return 0;
-    return this.insertMany(events);
+    return this.insertMany(events.length, (k, out) => pushEventColumns(events[k]!, out));
+  }
+
+  /**
+   * Stores events already turned into columns by pushEventColumns (EVENT_COLUMNS values per event, one
+   * flat array), in one transaction like insertBatch; resolves with how many were new. An import's
+   * writer thread receives its batches this way.
+   */
+  async insertColumns(values: readonly unknown[]): Promise<number> {
+    if (values.length % EVENT_COLUMNS !== 0) throw new RangeError(`insertColumns: ${values.length} values are not whole rows of ${EVENT_COLUMNS}`);
+    return this.insertMany(values.length / EVENT_COLUMNS, (k, out) => {
+      for (let c = k * EVENT_COLUMNS; c < (k + 1) * EVENT_COLUMNS; c++) out.push(values[c]);
+    });
   }
 
   async readCommitted(cursor: string | undefined, limit: number): Promise<{ events: ApiaryEvent[]; cursor: string | undefined }> {
