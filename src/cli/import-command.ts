@@ -9,7 +9,7 @@ import type { EventStore } from '../store/store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { BatchWriter, cleanSensor, orderRotated, type FileReport } from '../importers/core/import-core.js';
 import { createImportRun, IMPORT_FORMATS, type ImportFormat } from '../importers/importers.js';
-import { SqliteWriterThread } from '../importers/core/sqlite-writer.js';
+import { SqliteWriterThread, WriterThreadBatchWriter } from '../importers/core/sqlite-writer.js';
 import { looksLikeTextLog, looksLikeTtyLog, type RecordingOwner } from '../importers/kippo/text-log-importer.js';
 import { parseFlags } from './flags.js';
 import { inert } from './terminal.js';
@@ -46,7 +46,7 @@ export async function runImport(args: string[]): Promise<number> {
   const show = tty ? (status: string) => process.stderr.write(`\r\x1b[K${inert(status).slice(0, Math.max(80, process.stderr.columns ?? 0) - 1)}`) : undefined;
   // Into SQLite, a second thread stores while this one reads and builds events.
   const writerThread = store instanceof SqliteStore ? new SqliteWriterThread(store.path) : undefined;
-  const writer = new BatchWriter(writerThread ? (events) => writerThread.insert(events) : (events) => store.insertBatch(events));
+  const writer = writerThread ? new WriterThreadBatchWriter(writerThread) : new BatchWriter((events) => store.insertBatch(events));
   const run = createImportRun(format as ImportFormat, writer, {
     ...(sensor !== undefined ? { sensor } : {}),
     recordingsDir: join(config.data_dir, 'recordings'),

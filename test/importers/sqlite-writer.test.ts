@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { SqliteWriterThread } from '../../src/importers/core/sqlite-writer.js';
-import { BatchWriter, MAX_BATCHES_IN_FLIGHT } from '../../src/importers/core/import-core.js';
+import { SqliteWriterThread, WriterThreadBatchWriter } from '../../src/importers/core/sqlite-writer.js';
+import { BatchWriter } from '../../src/importers/core/import-core.js';
 import { makeEvent } from '../helpers/events.js';
 import { removeScratch, scratchDir } from '../helpers/scratch.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
@@ -31,7 +31,7 @@ function rows(path: string): unknown[] {
   }
 }
 
-test('the writer thread stores the same rows in the same order as insertBatch, and counts only new ones', async () => {
+test('the writer thread (events turned into columns as written) stores the same rows in the same order as insertBatch, and counts only new ones', async () => {
   const dir = scratchDir('apiary-writer-');
   const evs = events(1234);
   const direct = new SqliteStore(join(dir, 'direct.sqlite'));
@@ -39,7 +39,7 @@ test('the writer thread stores the same rows in the same order as insertBatch, a
   const thread = new SqliteWriterThread(viaThread.path);
   try {
     const a = new BatchWriter((b) => direct.insertBatch(b), 100);
-    const b = new BatchWriter((b) => thread.insert(b), 100);
+    const b = new WriterThreadBatchWriter(thread, 100);
     for (const e of evs) {
       await a.write(e);
       await b.write(e);
@@ -49,7 +49,7 @@ test('the writer thread stores the same rows in the same order as insertBatch, a
     assert.equal(b.stored, 1234);
     assert.equal(a.stored, 1234);
     // Again: nothing new.
-    const again = new BatchWriter((b) => thread.insert(b), 500);
+    const again = new WriterThreadBatchWriter(thread, 50);
     for (const e of evs.slice(0, 700)) await again.write(e);
     await again.flush();
     assert.equal(again.stored, 0);
@@ -64,27 +64,33 @@ test('the writer thread stores the same rows in the same order as insertBatch, a
   assert.deepEqual(rows(join(dir, 'thread.sqlite')), want);
 });
 
-test('a batch that fails to store fails the flush (and the writer keeps no more than its window in flight)', async () => {
-  let inFlight = 0;
-  let most = 0;
-  const release: (() => void)[] = [];
-  const writer = new BatchWriter(async (batch) => {
-    inFlight++;
-    most = Math.max(most, inFlight);
-    await new Promise<void>((r) => release.push(r));
-    inFlight--;
-    if (batch.some((e) => (e.payload as { username: string }).username === 'u57')) throw new Error('disk full');
-    return batch.length;
-  }, 10);
-  const timer = setInterval(() => release.splice(0).forEach((r) => r()), 1);
-  try {
-    const evs = events(100);
-    await assert.rejects(async () => {
-      for (const e of evs) await writer.write(e);
-      await writer.flush();
-    }, /disk full/);
-    assert.equal(most, MAX_BATCHES_IN_FLIGHT);
-  } finally {
-    clearInterval(timer);
-  }
-});
+for (const window of [1, 3]) {
+  test(`a batch that fails to store fails the flush, and at most ${window} batch(es) are stored at once`, async () => {
+    let inFlight = 0;
+    let most = 0;
+    const release: (() => void)[] = [];
+    const writer = new BatchWriter(
+      async (batch) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((r) => release.push(r));
+        inFlight--;
+        if (batch.some((e) => (e.payload as { username: string }).username === 'u57')) throw new Error('disk full');
+        return batch.length;
+      },
+      10,
+      window,
+    );
+    const timer = setInterval(() => release.splice(0).forEach((r) => r()), 1);
+    try {
+      const evs = events(100);
+      await assert.rejects(async () => {
+        for (const e of evs) await writer.write(e);
+        await writer.flush();
+      }, /disk full/);
+      assert.equal(most, window);
+    } finally {
+      clearInterval(timer);
+    }
+  });
+}

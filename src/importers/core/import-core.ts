@@ -18,7 +18,7 @@ export const MAX_SKIP_REASONS = 50;
 /** Longest source text kept in a skip example. */
 export const MAX_EXAMPLE_CHARS = 160;
 
-/** Stores a batch; resolves with how many were new. The CLI passes the store's insertBatch. */
+/** Stores a batch; resolves with how many were new. The CLI passes the store's insertBatch (or the SQLite writer thread's insert). */
 export type InsertFn = (events: readonly ApiaryEvent[]) => Promise<number>;
 
 /** Who talked to whom in a session: the envelope without time and sensor. */
@@ -66,27 +66,32 @@ export class FileReport {
   }
 }
 
-/** Batches being stored at once while the next is filled (a writer thread stores while this one parses). */
-export const MAX_BATCHES_IN_FLIGHT = 2;
-
 /**
- * Writes events in batches. `write` hands a full batch to the store and waits only while
- * MAX_BATCHES_IN_FLIGHT are already being stored, so memory stays flat; `flush` waits for all of them,
- * after which `stored` is final.
+ * Writes events in batches. `write` hands a full batch to the store and waits only while IN_FLIGHT
+ * batches are already being stored (1, the default, keeps one insert at a time, in order, for stores
+ * whose inserts may run concurrently); memory stays flat. `flush` waits for all of them, after which
+ * `stored` is final.
  */
 export class BatchWriter {
   private buf: ApiaryEvent[] = [];
   private readonly inFlight: Promise<number>[] = [];
+  /** Events in the batch being filled. */
+  private filling = 0;
   stored = 0;
   written = 0;
 
-  constructor(private readonly insert: InsertFn, private readonly size = IMPORT_BATCH) {}
+  constructor(
+    private readonly insert: InsertFn,
+    private readonly size = IMPORT_BATCH,
+    private readonly maxInFlight = 1,
+  ) {}
 
   async write(e: ApiaryEvent): Promise<void> {
-    this.buf.push(e);
+    this.add(e);
+    this.filling++;
     this.written++;
-    if (this.buf.length < this.size) return;
-    await this.settle(MAX_BATCHES_IN_FLIGHT - 1);
+    if (this.filling < this.size) return;
+    await this.settle(this.maxInFlight - 1);
     this.send();
   }
 
@@ -95,12 +100,23 @@ export class BatchWriter {
     await this.settle(0);
   }
 
-  /** Hands the buffered batch to the store without waiting for it. */
-  private send(): void {
-    if (this.buf.length === 0) return;
+  /** Adds E to the batch being filled (a subclass may keep it in another form). */
+  protected add(e: ApiaryEvent): void {
+    this.buf.push(e);
+  }
+
+  /** Starts storing the batch being filled and starts a new one; resolves with how many were new. */
+  protected store(): Promise<number> {
     const batch = this.buf;
     this.buf = [];
-    const p = this.insert(batch);
+    return this.insert(batch);
+  }
+
+  /** Hands the batch being filled to the store without waiting for it. */
+  private send(): void {
+    if (this.filling === 0) return;
+    this.filling = 0;
+    const p = this.store();
     // A failure surfaces when the batch is awaited in settle; until then it must not count as unhandled.
     p.catch(() => undefined);
     this.inFlight.push(p);

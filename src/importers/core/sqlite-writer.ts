@@ -2,10 +2,15 @@
 // synchronously, so in one thread reading and building events waited for every transaction and the
 // other way round. Here the importing thread turns each batch into columns (JSON text included) and
 // posts it; the writer thread, with its own connection to the same file, stores it. Batches are stored
-// in the order sent; BatchWriter bounds how many are in flight, so memory stays flat.
+// in the order sent; BatchWriter bounds how many are in flight (WRITER_THREAD_IN_FLIGHT), so memory
+// stays flat.
 import { Worker } from 'node:worker_threads';
 import type { ApiaryEvent } from '../../events/catalogue.js';
 import { pushEventColumns } from '../../store/sqlite/sqlite-store.js';
+import { BatchWriter, IMPORT_BATCH } from './import-core.js';
+
+/** Batches the importing thread may have sent before it waits for the oldest to be stored. */
+export const WRITER_THREAD_IN_FLIGHT = 2;
 
 export type WriterRequest = { kind: 'insert'; id: number; values: unknown[] } | { kind: 'close' };
 export type WriterReply = { id: number; stored: number } | { id: number; error: string };
@@ -35,11 +40,16 @@ export class SqliteWriterThread {
     this.worker.on('exit', (code) => fail(new Error(`the import's SQLite writer thread stopped (exit ${code})`)));
   }
 
-  /** Stores EVENTS (one transaction); resolves with how many were new. The InsertFn of BatchWriter. */
+  /** Stores EVENTS (one transaction); resolves with how many were new. */
   insert(events: readonly ApiaryEvent[]): Promise<number> {
-    if (this.failed) return Promise.reject(this.failed);
     const values: unknown[] = [];
     for (const e of events) pushEventColumns(e, values);
+    return this.insertColumns(values);
+  }
+
+  /** Stores events already turned into columns by pushEventColumns (one transaction). */
+  insertColumns(values: unknown[]): Promise<number> {
+    if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -53,5 +63,29 @@ export class SqliteWriterThread {
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage({ kind: 'close' } satisfies WriterRequest);
     await exited;
+  }
+}
+
+/**
+ * The BatchWriter of an import through a writer thread: each event becomes its columns as it is
+ * written, so a batch waiting to be sent holds a few strings per event instead of the event's object
+ * graph (the original record's too), which otherwise lived long enough to be copied by the garbage
+ * collector; and up to WRITER_THREAD_IN_FLIGHT batches are stored while the next fills.
+ */
+export class WriterThreadBatchWriter extends BatchWriter {
+  private values: unknown[] = [];
+
+  constructor(private readonly thread: SqliteWriterThread, size = IMPORT_BATCH) {
+    super((events) => thread.insert(events), size, WRITER_THREAD_IN_FLIGHT);
+  }
+
+  protected override add(e: ApiaryEvent): void {
+    pushEventColumns(e, this.values);
+  }
+
+  protected override store(): Promise<number> {
+    const values = this.values;
+    this.values = [];
+    return this.thread.insertColumns(values);
   }
 }
