@@ -7,10 +7,20 @@
 import { Worker } from 'node:worker_threads';
 import type { ApiaryEvent } from '../../events/catalogue.js';
 import { pushEventColumns } from '../../store/sqlite/sqlite-store.js';
-import { BatchWriter, IMPORT_BATCH } from './import-core.js';
+import { BatchWriter } from './import-core.js';
 
-/** Batches the importing thread may have sent before it waits for the oldest to be stored. */
-export const WRITER_THREAD_IN_FLIGHT = 2;
+/**
+ * Events per batch sent to the writer thread: small, so a batch's columns are still young when posted
+ * and die cheaply (5000 kept the garbage collector copying them: a fifth of this thread's time).
+ */
+export const WRITER_THREAD_BATCH = 1000;
+/**
+ * Batches the importing thread may have sent before it waits for the oldest to be stored. When the
+ * writer thread falls behind, the batches queued meanwhile go into one transaction, so commits stay
+ * large (each commit rewrites every page it touched, and the indexes by source and by session take
+ * rows all over the file).
+ */
+export const WRITER_THREAD_IN_FLIGHT = 8;
 
 export type WriterRequest = { kind: 'insert'; id: number; values: unknown[] } | { kind: 'close' };
 export type WriterReply = { id: number; stored: number } | { id: number; error: string };
@@ -75,7 +85,7 @@ export class SqliteWriterThread {
 export class WriterThreadBatchWriter extends BatchWriter {
   private values: unknown[] = [];
 
-  constructor(private readonly thread: SqliteWriterThread, size = IMPORT_BATCH) {
+  constructor(private readonly thread: SqliteWriterThread, size = WRITER_THREAD_BATCH) {
     super((events) => thread.insert(events), size, WRITER_THREAD_IN_FLIGHT);
   }
 
