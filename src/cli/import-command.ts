@@ -6,8 +6,10 @@ import { ApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
 import { openStore } from '../store/open.js';
 import type { EventStore } from '../store/store.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { BatchWriter, cleanSensor, orderRotated, type FileReport } from '../importers/core/import-core.js';
 import { createImportRun, IMPORT_FORMATS, type ImportFormat } from '../importers/importers.js';
+import { SqliteWriterThread, WriterThreadBatchWriter } from '../importers/core/sqlite-writer.js';
 import { looksLikeTextLog, looksLikeTtyLog, type RecordingOwner } from '../importers/kippo/text-log-importer.js';
 import { parseFlags } from './flags.js';
 import { inert } from './terminal.js';
@@ -42,7 +44,9 @@ export async function runImport(args: string[]): Promise<number> {
   const store = await openStore(config);
   const tty = process.stderr.isTTY === true && !values.quiet;
   const show = tty ? (status: string) => process.stderr.write(`\r\x1b[K${inert(status).slice(0, Math.max(80, process.stderr.columns ?? 0) - 1)}`) : undefined;
-  const writer = new BatchWriter((events) => store.insertBatch(events));
+  // Into SQLite, a second thread stores while this one reads and builds events.
+  const writerThread = store instanceof SqliteStore ? new SqliteWriterThread(store.path) : undefined;
+  const writer = writerThread ? new WriterThreadBatchWriter(writerThread) : new BatchWriter((events) => store.insertBatch(events));
   const run = createImportRun(format as ImportFormat, writer, {
     ...(sensor !== undefined ? { sensor } : {}),
     recordingsDir: join(config.data_dir, 'recordings'),
@@ -59,6 +63,7 @@ export async function runImport(args: string[]): Promise<number> {
     await run.finish();
   } finally {
     if (tty) process.stderr.write('\r\x1b[K');
+    await writerThread?.close();
     await store.close();
   }
   const seconds = (Date.now() - started) / 1000;

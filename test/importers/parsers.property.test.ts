@@ -12,8 +12,8 @@ import { decodeEmuProfile } from '../../src/importers/dionaea/emu-profile.js';
 
 const RUNS = { numRuns: 300 };
 
-function splitAll(chunks: Buffer[]): { n: number; text: string; tooLong: boolean; unterminated: boolean }[] {
-  const s = new LineSplitter();
+function splitAll(chunks: Buffer[], maxBytes?: number): { n: number; text: string; tooLong: boolean; unterminated: boolean }[] {
+  const s = new LineSplitter(maxBytes);
   return [...chunks.flatMap((c) => s.push(c)), ...s.end()];
 }
 
@@ -32,6 +32,11 @@ test('LineSplitter: any split of the input gives the same lines as the whole', (
       chunks.push(buf.subarray(prev));
       const whole = splitAll([buf]);
       assert.deepEqual(splitAll(chunks), whole);
+      // Lines wholly inside a chunk are decoded in place, the others put together from pieces: with a
+      // small cap (some lines too long) and one byte at a time (never in place), the same lines.
+      const capped = splitAll([buf], 8);
+      assert.deepEqual(splitAll(chunks, 8), capped);
+      assert.deepEqual(splitAll([...buf].map((b) => Buffer.from([b])), 8), capped);
       // And the lines are the text's lines.
       const expected = t.split('\n');
       if (expected[expected.length - 1] === '') expected.pop();

@@ -1,11 +1,12 @@
 // The shared core of every importer: deterministic event ids, event building against the catalogue,
 // batched writes with backpressure, per-file reports (what was imported, folded, skipped and why)
 // and progress on a terminal.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { basename } from 'node:path';
 import { CATALOGUE, describeZodError, type ApiaryEvent, type Envelope as EventEnvelope, type EventSource, type EventType, type Payload } from '../../events/catalogue.js';
-import { readLines, ReadError, type Line, type ReadProgress } from './lines.js';
+import { readLineBatches, ReadError, type Line, type ReadProgress } from './lines.js';
 import { eventIdFrom } from '../../events/id.js';
+import { payloadCertainlyValid } from './payload-check.js';
 import { normaliseIp } from '../../events/emitter.js';
 
 /** Events per store transaction. */
@@ -17,7 +18,7 @@ export const MAX_SKIP_REASONS = 50;
 /** Longest source text kept in a skip example. */
 export const MAX_EXAMPLE_CHARS = 160;
 
-/** Stores a batch; resolves with how many were new. The CLI passes the store's insertBatch. */
+/** Stores a batch; resolves with how many were new. The CLI passes the store's insertBatch (or the SQLite writer thread's insert). */
 export type InsertFn = (events: readonly ApiaryEvent[]) => Promise<number>;
 
 /** Who talked to whom in a session: the envelope without time and sensor. */
@@ -65,25 +66,65 @@ export class FileReport {
   }
 }
 
-/** Writes events in batches; `write` waits while a batch is stored, so memory stays flat. */
+/**
+ * Writes events in batches. `write` hands a full batch to the store and waits only while IN_FLIGHT
+ * batches are already being stored (1, the default, keeps one insert at a time, in order, for stores
+ * whose inserts may run concurrently); memory stays flat. `flush` waits for all of them, after which
+ * `stored` is final.
+ */
 export class BatchWriter {
   private buf: ApiaryEvent[] = [];
+  private readonly inFlight: Promise<number>[] = [];
+  /** Events in the batch being filled. */
+  private filling = 0;
   stored = 0;
   written = 0;
 
-  constructor(private readonly insert: InsertFn, private readonly size = IMPORT_BATCH) {}
+  constructor(
+    private readonly insert: InsertFn,
+    private readonly size = IMPORT_BATCH,
+    private readonly maxInFlight = 1,
+  ) {}
 
   async write(e: ApiaryEvent): Promise<void> {
-    this.buf.push(e);
+    this.add(e);
+    this.filling++;
     this.written++;
-    if (this.buf.length >= this.size) await this.flush();
+    if (this.filling < this.size) return;
+    await this.settle(this.maxInFlight - 1);
+    this.send();
   }
 
   async flush(): Promise<void> {
-    if (this.buf.length === 0) return;
+    this.send();
+    await this.settle(0);
+  }
+
+  /** Adds E to the batch being filled (a subclass may keep it in another form). */
+  protected add(e: ApiaryEvent): void {
+    this.buf.push(e);
+  }
+
+  /** Starts storing the batch being filled and starts a new one; resolves with how many were new. */
+  protected store(): Promise<number> {
     const batch = this.buf;
     this.buf = [];
-    this.stored += await this.insert(batch);
+    return this.insert(batch);
+  }
+
+  /** Hands the batch being filled to the store without waiting for it. */
+  private send(): void {
+    if (this.filling === 0) return;
+    this.filling = 0;
+    const p = this.store();
+    // A failure surfaces when the batch is awaited in settle; until then it must not count as unhandled.
+    p.catch(() => undefined);
+    this.inFlight.push(p);
+  }
+
+  /** Waits until at most MAX batches are being stored, oldest first, counting what they stored. */
+  private async settle(max: number): Promise<void> {
+    while (this.inFlight.length > max) this.stored += await this.inFlight.shift()!;
   }
 }
 
@@ -105,7 +146,7 @@ export interface ImportRun {
 
 /** Hex SHA-256 of the parts joined by NUL. */
 export function hashHex(...parts: (string | number)[]): string {
-  return createHash('sha256').update(parts.join('\0')).digest('hex');
+  return hash('sha256', parts.join('\0'), 'hex');
 }
 
 /** A session id (16 hex characters) derived from the importer, sensor and the log's own session key. */
@@ -155,18 +196,22 @@ export type BuildResult = { ok: true; event: ApiaryEvent } | { ok: false; reason
  */
 export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, env: Envelope, key: string, source: EventSource, seq?: number): BuildResult {
   if (!Number.isFinite(env.timeMs) || env.timeMs < 0 || env.timeMs >= 253402300800000) return { ok: false, reason: 'timestamp out of range' };
-  const parsed = CATALOGUE[type].safeParse(payload);
-  if (!parsed.success) return { ok: false, reason: `${type}: ${describeZodError(parsed.error)}` };
+  let data: unknown = payload;
+  if (!payloadCertainlyValid(type, payload)) {
+    const parsed = CATALOGUE[type].safeParse(payload);
+    if (!parsed.success) return { ok: false, reason: `${type}: ${describeZodError(parsed.error)}` };
+    data = parsed.data;
+  }
   if (!env.src_ip || env.src_ip.length > 64 || !env.dst_ip || env.dst_ip.length > 64) return { ok: false, reason: 'missing or oversized address' };
   if (!validPort(env.src_port) || !validPort(env.dst_port)) return { ok: false, reason: 'port out of range' };
-  const digest = createHash('sha256').update(`${type}\0${env.sensor}\0${key}`).digest();
+  const digest = hash('sha256', `${type}\0${env.sensor}\0${key}`, 'buffer');
   if (seq !== undefined && Number.isInteger(seq) && seq >= 0 && seq < 2 ** 48) {
     digest.copy(digest, 6, 0, 4);
     digest.writeUIntBE(seq, 0, 6);
   }
   const event: ApiaryEvent = {
     id: eventIdFrom(env.timeMs, digest),
-    time: new Date(env.timeMs).toISOString(),
+    time: isoTime(env.timeMs),
     type,
     sensor: env.sensor,
     session: env.session,
@@ -175,10 +220,28 @@ export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, en
     src_port: env.src_port,
     dst_ip: normaliseIp(env.dst_ip),
     dst_port: env.dst_port,
-    payload: parsed.data as Payload<T>,
+    payload: data as Payload<T>,
     source,
   } as ApiaryEvent;
   return { ok: true, event };
+}
+
+/** The last whole second formatted, so events of the same second format only their milliseconds. */
+let isoSecond = NaN;
+let isoPrefix = '';
+
+/** `new Date(ms).toISOString()` for a time in years 0000-9999 (what buildEvent allows), cached per second. */
+export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  const frac = ms - second * 1000;
+  if (second !== isoSecond || !Number.isInteger(frac)) {
+    const iso = new Date(ms).toISOString();
+    if (!Number.isInteger(frac)) return iso;
+    isoSecond = second;
+    isoPrefix = iso.slice(0, 20);
+    return iso;
+  }
+  return `${isoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
 }
 
 function validPort(p: number): boolean {
@@ -374,17 +437,19 @@ export async function importLines(
   const storedBefore = writer.stored;
   const writtenBefore = writer.written;
   try {
-    for await (const l of readLines(path, progress, read)) {
+    read: for await (const lines of readLineBatches(path, progress, read)) {
       status.update(path, report.records, progress.bytesRead, progress.bytesTotal);
-      if (l.text.trim() === '' && !l.tooLong) continue;
-      report.records++;
-      const where = `line ${l.n}`;
-      if (l.tooLong) {
-        report.skipRecord('line longer than the limit', where);
-        continue;
+      for (const l of lines) {
+        if (l.text.trim() === '' && !l.tooLong) continue;
+        report.records++;
+        const where = `line ${l.n}`;
+        if (l.tooLong) {
+          report.skipRecord('line longer than the limit', where);
+          continue;
+        }
+        await handle(l, where, report);
+        if (report.fatal) break read;
       }
-      await handle(l, where, report);
-      if (report.fatal) break;
     }
   } catch (err) {
     if (!(err instanceof ReadError)) throw err;

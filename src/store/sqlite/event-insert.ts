@@ -23,24 +23,15 @@ export function configureWriter(db: Database.Database): void {
   db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_CHECKPOINT_BYTES / pageSize)}`);
 }
 
+/** Appends E's EVENT_VALUES parameters to OUT, in column order (payload and source as JSON text). */
+export function pushEventColumns(e: ApiaryEvent, out: unknown[]): void {
+  out.push(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload), e.source === undefined ? null : JSON.stringify(e.source));
+}
+
 /** EVENTS as EVENT_VALUES parameters each, in column order. */
 export function eventValues(events: readonly ApiaryEvent[]): unknown[] {
-  const out: unknown[] = new Array(events.length * EVENT_VALUES);
-  let i = 0;
-  for (const e of events) {
-    out[i++] = e.id;
-    out[i++] = e.time;
-    out[i++] = e.type;
-    out[i++] = e.sensor;
-    out[i++] = e.session;
-    out[i++] = e.protocol;
-    out[i++] = e.src_ip;
-    out[i++] = e.src_port;
-    out[i++] = e.dst_ip;
-    out[i++] = e.dst_port;
-    out[i++] = JSON.stringify(e.payload);
-    out[i++] = e.source === undefined ? null : JSON.stringify(e.source);
-  }
+  const out: unknown[] = [];
+  for (const e of events) pushEventColumns(e, out);
   return out;
 }
 

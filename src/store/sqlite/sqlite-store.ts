@@ -19,7 +19,7 @@ import {
 } from '../store.js';
 import { eventFromRow, incidentFromRow, type EventRow, type IncidentRow } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { configureWriter, eventInserter, eventValues } from './event-insert.js';
+import { EVENT_VALUES, configureWriter, eventInserter, eventValues } from './event-insert.js';
 
 
 /**
@@ -72,6 +72,17 @@ export class SqliteStore implements EventStore {
   async insertBatch(events: readonly ApiaryEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     return this.insertValues(eventValues(events));
+  }
+
+  /**
+   * Stores events already turned into columns by pushEventColumns (EVENT_VALUES values per event, one
+   * flat array), in one transaction like insertBatch; resolves with how many were new. An import's
+   * writer thread receives its batches this way.
+   */
+  async insertColumns(values: readonly unknown[]): Promise<number> {
+    if (values.length % EVENT_VALUES !== 0) throw new RangeError(`insertColumns: ${values.length} values are not whole rows of ${EVENT_VALUES}`);
+    if (values.length === 0) return 0;
+    return this.insertValues(values);
   }
 
   async readCommitted(cursor: string | undefined, limit: number): Promise<{ events: ApiaryEvent[]; cursor: string | undefined }> {
