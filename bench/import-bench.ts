@@ -8,10 +8,10 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
+import { apiaryArgs } from './helpers.js';
 
 const SOURCE = resolve(process.env.APIARY_TEST_DATA ?? '../shared/data', 'cowrie/honeylist-2019-cowrie.json');
 const TARGET_BYTES = Number(process.env.BENCH_BYTES ?? 1.1e9);
-const CLI = resolve('dist/src/cli/main.js');
 /** How far apart two copies of the log are in time (the real log spans under two hours). */
 const COPY_SHIFT_MS = 2 * 3600 * 1000;
 
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     const config = join(dir, 'apiary.yaml');
     writeFileSync(config, `data_dir: ${JSON.stringify(join(dir, 'data'))}\nlog:\n  level: warn\n`);
     const started = Date.now();
-    const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []), CLI, 'import', 'cowrie', file, '--config', config, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []), ...apiaryArgs('import', 'cowrie', file, '--config', config, '--quiet')], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     const samples: { s: number; rss: number }[] = [];
