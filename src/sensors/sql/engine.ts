@@ -404,13 +404,13 @@ const NUMERIC_TEXT = /^-?\d{1,15}(?:\.\d{1,10})?$/;
 
 function compare(a: Value, b: Value): number | null {
   if (a === null || b === null) return null;
+  if (a === b) return 0;
   // DECIMAL values are kept as their text ("12.50"); numbers written as text compare as numbers.
   if (typeof a === 'number' || typeof b === 'number' || (NUMERIC_TEXT.test(a) && NUMERIC_TEXT.test(b))) {
     const x = toNum(a);
     const y = toNum(b);
     return x < y ? -1 : x > y ? 1 : 0;
   }
-  if (a === b) return 0;
   const x = a.toLowerCase();
   const y = b.toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
@@ -1075,7 +1075,7 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
           const i = expanded.findIndex((it) => it.alias?.toLowerCase() === name);
           if (i >= 0) return project(o)[i] ?? null;
         }
-        return evalExpr(ob.e, o.row, { ...cx, ...(o.group ? { group: o.group } : {}) });
+        return evalExpr(ob.e, o.row, o.group ? { ...cx, group: o.group } : cx);
       }),
     }));
     keyed.sort((a, b) => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, publicEncrypt } from 'node:crypto';
 import fc from 'fast-check';
 import {
   decodeHandshakeResponse,
@@ -16,7 +16,7 @@ import {
   CLIENT_SSL,
   CLIENT_COMPRESS,
 } from '../../../src/sensors/mysql/codec.js';
-import { crackerForm, newSalt, nativeScramble, cachingSha2Scramble, recoverPassword } from '../../../src/sensors/mysql/scramble.js';
+import { crackerForm, newSalt, nativeScramble, cachingSha2Scramble, recoverPassword, sha1SaltStage2 } from '../../../src/sensors/mysql/scramble.js';
 import { MysqlSession, type MysqlSessionDeps } from '../../../src/sensors/mysql/session.js';
 import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
 import { createSessionEmitter, type EventSink } from '../../../src/events/emitter.js';
@@ -72,6 +72,28 @@ test('native scramble equals mysql2 client computation; recovery finds the passw
   assert.equal(recoverPassword('mysql_native_password', Buffer.alloc(0), FIXED_SALT, []), '');
   assert.equal(crackerForm('mysql_native_password', resp, FIXED_SALT), `$mysqlna$${FIXED_SALT.toString('hex')}*${resp.toString('hex')}`);
   assert.equal(recoverPassword('caching_sha2_password', cachingSha2Scramble('root', FIXED_SALT), FIXED_SALT, ['root']), 'root');
+});
+
+test('the one-block SHA-1 of salt + stage 2 equals node:crypto; recovery by it matches any candidate position', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.uint8Array({ minLength: 20, maxLength: 20 }), (a, b) => {
+      const salt = Buffer.from(a);
+      const stage2 = Buffer.from(b);
+      assert.deepEqual(sha1SaltStage2(salt, stage2), createHash('sha1').update(salt).update(stage2).digest());
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.array(fc.string({ minLength: 1, maxLength: 24 }), { minLength: 1, maxLength: 30 }), fc.nat(), fc.uint8Array({ minLength: 20, maxLength: 20 }), (list, pick, saltBytes) => {
+      const salt = Buffer.from(saltBytes);
+      const pw = list[pick % list.length]!;
+      const found = recoverPassword('mysql_native_password', nativeScramble(pw, salt), salt, list);
+      // The first candidate with the same scramble (the same password) is the one found.
+      assert.equal(found, pw);
+      assert.equal(recoverPassword('mysql_native_password', nativeScramble(pw, salt), salt, list.filter((x) => x !== pw)), undefined);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test('framing: whole, split at every point, and multi-packet messages decode the same', () => {
