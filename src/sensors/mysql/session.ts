@@ -28,7 +28,7 @@ import {
   encodeErr,
   encodeGreeting,
   encodeOk,
-  encodePacket,
+  encodePackets,
   encodeResultSet,
   NATIVE_PLUGIN,
   SERVER_CAPABILITIES,
@@ -126,15 +126,9 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
 
   /** Frames payloads starting at sequence SEQ and sends them in one write. */
   private write(payloads: Buffer[], seq: number): void {
-    const out: Buffer[] = [];
-    let s = seq;
-    for (const p of payloads) {
-      const e = encodePacket(p, s);
-      out.push(e.bytes);
-      s = e.next;
-    }
-    this.seq = s;
-    this.d.send(out.length === 1 ? out[0]! : Buffer.concat(out));
+    const e = encodePackets(payloads, seq);
+    this.seq = e.next;
+    this.d.send(e.bytes);
   }
 
   private handleMessage(seq: number, payload: Buffer): void {

@@ -1022,11 +1022,17 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
   p.end();
 
   const index = src ? rowIndex(src.columns, alias, src.table) : new Map<string, number>();
-  let rows: Row[] = (src ? src.rows : [[]]).map((values) => ({ index, values }));
+  const sourceRows = src ? src.rows : [[]];
+  let rows: Row[];
   if (where) {
-    const w = where;
-    rows = rows.filter((r) => truthy(evalExpr(w, r, cx)));
-  }
+    // WHERE is evaluated on one reused row; only the rows that pass get their own.
+    rows = [];
+    const probe: Row = { index, values: [] };
+    for (const values of sourceRows) {
+      probe.values = values;
+      if (truthy(evalExpr(where, probe, cx))) rows.push({ index, values });
+    }
+  } else rows = sourceRows.map((values) => ({ index, values }));
 
   // Expand * into the source's columns.
   const expanded: SelectItem[] = [];

@@ -10,6 +10,9 @@ import {
   decodeMessage,
   encodeGreeting,
   encodePacket,
+  encodePackets,
+  encodeRow,
+  encodeLenencString,
   MAX_MESSAGE_BYTES,
   MAX_PACKET_PAYLOAD,
   SERVER_CAPABILITIES,
@@ -93,6 +96,32 @@ test('the one-block SHA-1 of salt + stage 2 equals node:crypto; recovery by it m
       assert.equal(recoverPassword('mysql_native_password', nativeScramble(pw, salt), salt, list.filter((x) => x !== pw)), undefined);
     }),
     { numRuns: 200 },
+  );
+});
+
+test('one-buffer framing and rows equal packet-by-packet framing and lenenc strings', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), fc.nat(255), (bodies, seq) => {
+      const payloads = bodies.map((b) => Buffer.from(b));
+      const parts: Buffer[] = [];
+      let s = seq;
+      for (const p of payloads) {
+        const e = encodePacket(p, s);
+        parts.push(e.bytes);
+        s = e.next;
+      }
+      const one = encodePackets(payloads, seq);
+      assert.deepEqual(one.bytes, Buffer.concat(parts));
+      assert.equal(one.next, s);
+    }),
+    { numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(fc.array(fc.option(fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 250, maxLength: 70_000, unit: 'binary' })), { nil: null }), { maxLength: 6 }), (values) => {
+      const expected = Buffer.concat(values.map((v) => (v === null ? Buffer.from([0xfb]) : encodeLenencString(v))));
+      assert.deepEqual(encodeRow(values), expected);
+    }),
+    { numRuns: 150 },
   );
 });
 
