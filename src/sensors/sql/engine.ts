@@ -411,9 +411,32 @@ function compare(a: Value, b: Value): number | null {
     const y = toNum(b);
     return x < y ? -1 : x > y ? 1 : 0;
   }
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareText(a, b);
+}
+
+/**
+ * Case-insensitive text order (as a.toLowerCase() against b.toLowerCase()), walking ASCII
+ * characters in place; the first non-ASCII character falls back to lower-casing both strings.
+ */
+export function compareText(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    // Non-ASCII lower-casing can depend on context (Greek final sigma): leave it to toLowerCase.
+    if (x > 0x7f || y > 0x7f) {
+      const la = a.toLowerCase();
+      const lb = b.toLowerCase();
+      return la < lb ? -1 : la > lb ? 1 : 0;
+    }
+    if (x === y) continue;
+    if (x >= 0x41 && x <= 0x5a) x += 0x20;
+    if (y >= 0x41 && y <= 0x5a) y += 0x20;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  // Equal up to the shorter length: a non-ASCII character left in the longer one does not change that
+  // the shorter sorts first, since lower-casing ASCII never changes a string's length.
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /**
