@@ -234,22 +234,30 @@ export interface Greeting {
  * auth-plugin-data part 2 (12 + NUL), string<NUL> auth plugin name.
  */
 export function encodeGreeting(g: Greeting): Buffer {
-  const head = Buffer.alloc(1 + Buffer.byteLength(g.serverVersion) + 1 + 4);
-  head[0] = 0x0a;
-  head.write(g.serverVersion, 1, 'latin1');
-  head.writeUInt32LE(g.connectionId >>> 0, head.length - 4);
-  const mid = Buffer.alloc(1 + 2 + 1 + 2 + 2 + 1 + 10);
-  let o = 0;
-  mid[o++] = 0;
-  mid.writeUInt16LE(g.capabilities & 0xffff, o);
+  // One zeroed buffer written in place (a greeting goes out on every connection).
+  const versionBytes = Buffer.byteLength(g.serverVersion);
+  const headLen = 1 + versionBytes + 1 + 4;
+  const out = Buffer.alloc(headLen + 8 + 19 + Math.max(0, g.salt.length - 8) + 1 + g.plugin.length + 1);
+  out[0] = 0x0a;
+  out.write(g.serverVersion, 1, 'latin1');
+  out.writeUInt32LE(g.connectionId >>> 0, headLen - 4);
+  let o = headLen;
+  o += g.salt.copy(out, o, 0, Math.min(8, g.salt.length));
+  out[o++] = 0;
+  out.writeUInt16LE(g.capabilities & 0xffff, o);
   o += 2;
-  mid[o++] = g.charset;
-  mid.writeUInt16LE(g.status, o);
+  out[o++] = g.charset;
+  out.writeUInt16LE(g.status, o);
   o += 2;
-  mid.writeUInt16LE((g.capabilities >>> 16) & 0xffff, o);
+  out.writeUInt16LE((g.capabilities >>> 16) & 0xffff, o);
   o += 2;
-  mid[o++] = g.salt.length + 1;
-  return Buffer.concat([head, g.salt.subarray(0, 8), mid, g.salt.subarray(8), Buffer.from([0]), Buffer.from(`${g.plugin}\0`, 'latin1')]);
+  out[o++] = g.salt.length + 1;
+  o += 10;
+  if (g.salt.length > 8) o += g.salt.copy(out, o, 8);
+  out[o++] = 0;
+  o += out.write(g.plugin, o, 'latin1');
+  out[o++] = 0;
+  return out.subarray(0, o);
 }
 
 // ---- the client's answer ----

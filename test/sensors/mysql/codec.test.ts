@@ -125,6 +125,27 @@ test('one-buffer framing and rows equal packet-by-packet framing and lenenc stri
   );
 });
 
+test('greeting written in place equals the greeting assembled from its parts', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 40 }), fc.nat(0xffffffff), fc.uint8Array({ minLength: 0, maxLength: 21 }), fc.constantFrom('mysql_native_password', 'caching_sha2_password'), fc.nat(0xffff), (version, id, saltBytes, plugin, status) => {
+      const salt = Buffer.from(saltBytes);
+      const head = Buffer.alloc(1 + Buffer.byteLength(version) + 1 + 4);
+      head[0] = 0x0a;
+      head.write(version, 1, 'latin1');
+      head.writeUInt32LE(id, head.length - 4);
+      const mid = Buffer.alloc(19);
+      mid.writeUInt16LE(SERVER_CAPABILITIES & 0xffff, 1);
+      mid[3] = 255;
+      mid.writeUInt16LE(status, 4);
+      mid.writeUInt16LE((SERVER_CAPABILITIES >>> 16) & 0xffff, 6);
+      mid[8] = salt.length + 1;
+      const expected = Buffer.concat([head, salt.subarray(0, 8), mid, salt.subarray(8), Buffer.from([0]), Buffer.from(`${plugin}\0`, 'latin1')]);
+      assert.deepEqual(encodeGreeting({ serverVersion: version, connectionId: id, salt, capabilities: SERVER_CAPABILITIES, charset: 255, status, plugin }), expected);
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test('framing: whole, split at every point, and multi-packet messages decode the same', () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(255), fc.nat(), (body, seq, cut) => {
