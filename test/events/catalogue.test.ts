@@ -83,3 +83,16 @@ test('the hand envelope check accepts only what the envelope schema accepts, wit
   const good = { id: 'x', time: '2026-11-26T10:00:00.123Z', type: 'connection.open', sensor: 's', session: 'abc', protocol: 'ssh', src_ip: '198.51.100.1', src_port: 1, dst_ip: '192.0.2.1', dst_port: 22 };
   assert.deepEqual(checkEnvelope({ ...good, payload: {} }), good);
 });
+
+test('session ids: 16 hex digits, unique and increasing within a process, a fresh random start in each window', async () => {
+  const { newSessionId, SESSION_WINDOW_MS } = await import('../../src/events/id.js');
+  const t = 1_795_700_000_000;
+  const ids = Array.from({ length: 5000 }, () => newSessionId(t));
+  for (const id of ids) assert.match(id, /^[0-9a-f]{16}$/);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.deepEqual([...ids].sort(), ids);
+  const next = newSessionId(t + SESSION_WINDOW_MS);
+  assert.ok(next > ids[ids.length - 1]!);
+  // Another window starts its counter afresh (random), not where the last one stopped.
+  assert.notEqual(BigInt(`0x${next.slice(6)}`), BigInt(`0x${ids[ids.length - 1]!.slice(6)}`) + 1n);
+});
