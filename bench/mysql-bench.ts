@@ -3,7 +3,7 @@
 // for Debian's MariaDB server on another loopback port, in the same run. Prints both and the ratios.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,10 +25,33 @@ const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const PASSWORD = 'Bench-Pw-123';
 
-/** Runs WORK in CONCURRENCY loops for WARMUP_SECONDS, then for SECONDS; returns completed operations per second. */
-async function rate(work: () => Promise<void>): Promise<number> {
+/** Clock ticks per second of /proc/PID/stat's CPU times. */
+const CLK_TCK = Number((await execFileP('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
+
+/** CPU milliseconds (user + system, all threads) the process PID has used so far. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+/**
+ * The server process being measured, and its CPU per operation by figure: a rate on this loaded
+ * 2-core machine swings with what else runs, the server's CPU per operation much less.
+ */
+let serverPid: number | undefined;
+const serverCpu = new Map<string, number>();
+
+/**
+ * Runs WORK in CONCURRENCY loops for WARMUP_SECONDS, then for SECONDS; returns completed operations
+ * per second, and records the server's CPU per operation under LABEL.
+ */
+async function rate(work: () => Promise<void>, label?: string): Promise<number> {
   if (WARMUP_SECONDS > 0) await loops(work, WARMUP_SECONDS);
-  return loops(work, SECONDS);
+  const before = serverPid !== undefined ? cpuMs(serverPid) : 0;
+  const perSecond = await loops(work, SECONDS);
+  if (label !== undefined && serverPid !== undefined) serverCpu.set(label, (cpuMs(serverPid) - before) / (perSecond * SECONDS));
+  return perSecond;
 }
 
 async function loops(work: () => Promise<void>, seconds: number): Promise<number> {
@@ -107,13 +130,13 @@ function leanLogin(port: number, user: string, password: string, database: strin
 }
 
 /** Failed and successful logins per second with the lean client. */
-async function measureLean(port: number, user: string, database: string): Promise<{ failedLogins: number; logins: number }> {
+async function measureLean(port: number, user: string, database: string, server: string): Promise<{ failedLogins: number; logins: number }> {
   const failedLogins = await rate(async () => {
     if ((await leanLogin(port, user, 'wrong-password', database)) !== 'denied') throw new Error('a wrong password was accepted');
-  });
+  }, `${server} lean failed`);
   const logins = await rate(async () => {
     if ((await leanLogin(port, user, PASSWORD, database)) !== 'ok') throw new Error('the bench password was refused');
-  });
+  }, `${server} lean logins`);
   return { failedLogins, logins };
 }
 
@@ -123,7 +146,7 @@ interface Figures {
   queries: number;
 }
 
-async function measure(port: number, user: string, database: string): Promise<Figures> {
+async function measure(port: number, user: string, database: string, server: string): Promise<Figures> {
   const opts = { host: '127.0.0.1', port, user, database, connectTimeout: 10_000 };
   const failedLogins = await rate(async () => {
     try {
@@ -133,17 +156,17 @@ async function measure(port: number, user: string, database: string): Promise<Fi
     } catch (err) {
       if ((err as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR') throw err;
     }
-  });
+  }, `${server} failed`);
   const logins = await rate(async () => {
     const c = await mysql.createConnection({ ...opts, password: PASSWORD });
     await c.end();
-  });
+  }, `${server} logins`);
   const conns = await Promise.all(Array.from({ length: CONCURRENCY }, () => mysql.createConnection({ ...opts, password: PASSWORD })));
   let i = 0;
   const queries = await rate(async () => {
     const c = conns[i++ % conns.length]!;
     await c.query("SELECT id, email FROM customers WHERE city = 'Madrid' ORDER BY id LIMIT 10");
-  });
+  }, `${server} queries`);
   await Promise.all(conns.map((c) => c.end()));
   return { failedLogins, logins, queries };
 }
@@ -194,9 +217,11 @@ async function measureApiary(dir: string, plugin: 'caching_sha2_password' | 'mys
   try {
     const line = await waitForLine(apiary, /mysql\s+listening on 127\.0\.0\.1:(\d+)/);
     const port = Number(/:(\d+)$/.exec(line)![1]);
-    const figures = await measure(port, 'bench', 'webshop');
-    return { ...figures, lean: await measureLean(port, 'bench', 'webshop') };
+    serverPid = apiary.pid;
+    const figures = await measure(port, 'bench', 'webshop', plugin);
+    return { ...figures, lean: await measureLean(port, 'bench', 'webshop', plugin) };
   } finally {
+    serverPid = undefined;
     if (apiary.exitCode === null) {
       apiary.kill('SIGTERM');
       await new Promise((r) => apiary.once('exit', r));
@@ -218,15 +243,17 @@ createServer({ noDelay: true }, (s) => { s.on('error', () => {}); s.write(greeti
   const proc = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await waitForLine(proc, /ready/);
+    serverPid = proc.pid;
     const logins = await rate(async () => {
       const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'x', password: 'y' });
       await c.end();
-    });
+    }, 'bare logins');
     const leanLogins = await rate(async () => {
       if ((await leanLogin(port, 'x', 'y', 'webshop')) !== 'ok') throw new Error('the bare server refused a login');
-    });
+    }, 'bare lean logins');
     return { logins, leanLogins };
   } finally {
+    serverPid = undefined;
     proc.kill('SIGTERM');
   }
 }
@@ -242,8 +269,10 @@ async function main(): Promise<void> {
     // Each server is measured alone (the machine has few cores).
     const sha2 = await measureApiary(dir, 'caching_sha2_password');
     const native = await measureApiary(dir, 'mysql_native_password');
-    const m = await measure(mariaPort, 'bench', 'webshop');
-    const mLean = await measureLean(mariaPort, 'bench', 'webshop');
+    serverPid = mariadb.pid;
+    const m = await measure(mariaPort, 'bench', 'webshop', 'mariadb');
+    const mLean = await measureLean(mariaPort, 'bench', 'webshop', 'mariadb');
+    serverPid = undefined;
     const bare = await measureBareNode();
     const f = (n: number): string => n.toFixed(0).padStart(9);
     const r = (a: number, b: number): string => (a / b).toFixed(2).padStart(9);
@@ -263,6 +292,12 @@ async function main(): Promise<void> {
     console.log(`  bare Node TCP server, same packets      ${' '.repeat(9)}  ${f(bare.leanLogins)}`);
     console.log(`  ratio apiary native / mariadb           ${r(native.lean.failedLogins, mLean.failedLogins)}  ${r(native.lean.logins, mLean.logins)}`);
     console.log(`  ratio apiary native / bare Node         ${' '.repeat(9)}  ${r(native.lean.logins, bare.leanLogins)}`);
+    const c = (label: string): string => (serverCpu.get(label)?.toFixed(3) ?? '-').padStart(9);
+    console.log('  server CPU ms per operation (user + system, all threads; mysql2 | lean client):');
+    console.log('                                        failed logins     logins    queries | lean failed  lean logins');
+    for (const [name, key] of [['apiary, caching_sha2', 'caching_sha2_password'], ['apiary, mysql_native_password', 'mysql_native_password'], ['mariadb server', 'mariadb'], ['bare Node TCP server', 'bare']] as const) {
+      console.log(`  ${name.padEnd(36)}${c(`${key} failed`)}  ${c(`${key} logins`)}  ${c(`${key} queries`)} |   ${c(`${key} lean failed`)}    ${c(`${key} lean logins`)}`);
+    }
   } finally {
     mariadb?.kill('SIGTERM');
     if (mariadb && mariadb.exitCode === null) await new Promise((r) => mariadb!.once('exit', r));

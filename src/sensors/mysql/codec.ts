@@ -502,6 +502,8 @@ export function encodeColumn(col: Column, forFieldList = false): Buffer {
   ];
   if (forFieldList) parts.push(Buffer.from([0xfb]));
   const out = Buffer.concat(parts);
+  // An alias can be a megabyte-long string literal: only short definitions are kept.
+  if (key.length > MAX_CACHED_COLUMN_KEY_CHARS) return out;
   if (columnCache.size >= MAX_CACHED_COLUMNS) columnCache.clear();
   columnCache.set(key, out);
   return out;
@@ -509,7 +511,14 @@ export function encodeColumn(col: Column, forFieldList = false): Buffer {
 
 /** Column definitions kept encoded (a few hundred distinct ones in any real session). */
 export const MAX_CACHED_COLUMNS = 1024;
+/** Longest cache key (names included) of a kept column definition; longer ones are encoded each time. */
+export const MAX_CACHED_COLUMN_KEY_CHARS = 512;
 const columnCache = new Map<string, Buffer>();
+
+/** How many column definitions are kept encoded now (for tests of the bound). */
+export function cachedColumnCount(): number {
+  return columnCache.size;
+}
 
 /** One text-protocol row: each value a lenenc string, NULL as 0xfb. */
 export function encodeRow(values: readonly (string | null)[]): Buffer {

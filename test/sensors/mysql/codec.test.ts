@@ -13,6 +13,10 @@ import {
   encodePackets,
   encodeRow,
   encodeLenencString,
+  encodeColumn,
+  cachedColumnCount,
+  MAX_CACHED_COLUMNS,
+  TYPE_VAR_STRING,
   MAX_MESSAGE_BYTES,
   MAX_PACKET_PAYLOAD,
   SERVER_CAPABILITIES,
@@ -144,6 +148,18 @@ test('greeting written in place equals the greeting assembled from its parts', (
     }),
     { numRuns: 300 },
   );
+});
+
+test('column definitions: kept encoded up to a bound, long names never kept, the same bytes either way', () => {
+  const long = 'a'.repeat(200_000);
+  const first = encodeColumn({ name: long, type: TYPE_VAR_STRING, table: 't', schema: 's' });
+  const before = cachedColumnCount();
+  assert.deepEqual(encodeColumn({ name: long, type: TYPE_VAR_STRING, table: 't', schema: 's' }), first);
+  assert.equal(cachedColumnCount(), before);
+  assert.equal(first.length, 4 + 2 + 2 + 2 + 2 * (4 + long.length) + 13);
+  for (let i = 0; i < MAX_CACHED_COLUMNS * 2; i++) encodeColumn({ name: `c${i}`, type: TYPE_VAR_STRING });
+  assert.ok(cachedColumnCount() <= MAX_CACHED_COLUMNS);
+  assert.deepEqual(encodeColumn({ name: 'c1', type: TYPE_VAR_STRING }), encodeColumn({ name: 'c1', type: TYPE_VAR_STRING }));
 });
 
 test('framing: whole, split at every point, and multi-packet messages decode the same', () => {
