@@ -12,6 +12,8 @@ test('session ids: 16 hex characters, the start second first, unique and increas
   assert.equal(new Set(ids).size, ids.length);
   const next = newSessionId(t + 1000);
   assert.ok(next > ids[ids.length - 1]!, 'a later second sorts after');
+  // A new second starts its counter afresh (random), not where the last one stopped.
+  assert.notEqual(BigInt(`0x${next.slice(8)}`), BigInt(`0x${ids[ids.length - 1]!.slice(8)}`) + 1n);
   // A session that starts later sorts later, whatever the counters.
   const spread = [0, 1, 2, 3, 60, 3600].map((s) => newSessionId(t + s * 1000));
   assert.deepEqual([...spread].sort(), spread);

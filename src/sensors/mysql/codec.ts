@@ -100,6 +100,42 @@ export function encodePacket(payload: Buffer, seq: number): { bytes: Buffer; nex
   return { bytes: Buffer.concat(out), next: s };
 }
 
+/**
+ * Frames PAYLOADS as consecutive packets starting at sequence SEQ, into one buffer (one allocation
+ * for a whole answer); payloads of MAX_PACKET_PAYLOAD or more are split as encodePacket does.
+ */
+export function encodePackets(payloads: readonly Buffer[], seq: number): { bytes: Buffer; next: number } {
+  let total = 0;
+  for (const p of payloads) {
+    if (p.length >= MAX_PACKET_PAYLOAD) {
+      // Rare (a 16 MiB answer): frame each payload on its own and join them.
+      const out: Buffer[] = [];
+      let s = seq;
+      for (const q of payloads) {
+        const e = encodePacket(q, s);
+        out.push(e.bytes);
+        s = e.next;
+      }
+      return { bytes: Buffer.concat(out), next: s };
+    }
+    total += 4 + p.length;
+  }
+  const bytes = Buffer.allocUnsafe(total);
+  let off = 0;
+  let s = seq & 0xff;
+  for (const p of payloads) {
+    const len = p.length;
+    bytes[off] = len & 0xff;
+    bytes[off + 1] = (len >> 8) & 0xff;
+    bytes[off + 2] = (len >> 16) & 0xff;
+    bytes[off + 3] = s;
+    p.copy(bytes, off + 4);
+    off += 4 + len;
+    s = (s + 1) & 0xff;
+  }
+  return { bytes, next: s };
+}
+
 // ---- length-encoded integers and strings (Protocol::LengthEncodedInteger) ----
 
 export function encodeLenenc(n: number): Buffer {
@@ -198,22 +234,30 @@ export interface Greeting {
  * auth-plugin-data part 2 (12 + NUL), string<NUL> auth plugin name.
  */
 export function encodeGreeting(g: Greeting): Buffer {
-  const head = Buffer.alloc(1 + Buffer.byteLength(g.serverVersion) + 1 + 4);
-  head[0] = 0x0a;
-  head.write(g.serverVersion, 1, 'latin1');
-  head.writeUInt32LE(g.connectionId >>> 0, head.length - 4);
-  const mid = Buffer.alloc(1 + 2 + 1 + 2 + 2 + 1 + 10);
-  let o = 0;
-  mid[o++] = 0;
-  mid.writeUInt16LE(g.capabilities & 0xffff, o);
+  // One zeroed buffer written in place (a greeting goes out on every connection).
+  const versionBytes = Buffer.byteLength(g.serverVersion);
+  const headLen = 1 + versionBytes + 1 + 4;
+  const out = Buffer.alloc(headLen + 8 + 19 + Math.max(0, g.salt.length - 8) + 1 + g.plugin.length + 1);
+  out[0] = 0x0a;
+  out.write(g.serverVersion, 1, 'latin1');
+  out.writeUInt32LE(g.connectionId >>> 0, headLen - 4);
+  let o = headLen;
+  o += g.salt.copy(out, o, 0, Math.min(8, g.salt.length));
+  out[o++] = 0;
+  out.writeUInt16LE(g.capabilities & 0xffff, o);
   o += 2;
-  mid[o++] = g.charset;
-  mid.writeUInt16LE(g.status, o);
+  out[o++] = g.charset;
+  out.writeUInt16LE(g.status, o);
   o += 2;
-  mid.writeUInt16LE((g.capabilities >>> 16) & 0xffff, o);
+  out.writeUInt16LE((g.capabilities >>> 16) & 0xffff, o);
   o += 2;
-  mid[o++] = g.salt.length + 1;
-  return Buffer.concat([head, g.salt.subarray(0, 8), mid, g.salt.subarray(8), Buffer.from([0]), Buffer.from(`${g.plugin}\0`, 'latin1')]);
+  out[o++] = g.salt.length + 1;
+  o += 10;
+  if (g.salt.length > 8) o += g.salt.copy(out, o, 8);
+  out[o++] = 0;
+  o += out.write(g.plugin, o, 'latin1');
+  out[o++] = 0;
+  return out.subarray(0, o);
 }
 
 // ---- the client's answer ----
@@ -434,6 +478,11 @@ export interface Column {
  * A trailing default value follows only in answers to COM_FIELD_LIST.
  */
 export function encodeColumn(col: Column, forFieldList = false): Buffer {
+  // Column definitions repeat from one answer to the next (the same tables, the same expressions),
+  // so each is encoded once and kept; the cache is bounded, and emptied when full.
+  const key = `${col.type}|${col.flags ?? ''}|${col.length ?? ''}|${forFieldList ? 1 : 0}|${col.schema ?? ''}|${col.table ?? ''}|${col.name}`;
+  const cached = columnCache.get(key);
+  if (cached) return cached;
   const fixed = Buffer.alloc(13);
   fixed[0] = 0x0c;
   const numeric = col.type === TYPE_LONG || col.type === TYPE_LONGLONG || col.type === TYPE_DECIMAL;
@@ -452,12 +501,63 @@ export function encodeColumn(col: Column, forFieldList = false): Buffer {
     fixed,
   ];
   if (forFieldList) parts.push(Buffer.from([0xfb]));
-  return Buffer.concat(parts);
+  const out = Buffer.concat(parts);
+  // An alias can be a megabyte-long string literal: only short definitions are kept.
+  if (key.length > MAX_CACHED_COLUMN_KEY_CHARS) return out;
+  if (columnCache.size >= MAX_CACHED_COLUMNS) columnCache.clear();
+  columnCache.set(key, out);
+  return out;
+}
+
+/** Column definitions kept encoded (a few hundred distinct ones in any real session). */
+export const MAX_CACHED_COLUMNS = 1024;
+/** Longest cache key (names included) of a kept column definition; longer ones are encoded each time. */
+export const MAX_CACHED_COLUMN_KEY_CHARS = 512;
+const columnCache = new Map<string, Buffer>();
+
+/** How many column definitions are kept encoded now (for tests of the bound). */
+export function cachedColumnCount(): number {
+  return columnCache.size;
 }
 
 /** One text-protocol row: each value a lenenc string, NULL as 0xfb. */
 export function encodeRow(values: readonly (string | null)[]): Buffer {
-  return Buffer.concat(values.map((v) => (v === null ? Buffer.from([0xfb]) : encodeLenencString(v))));
+  // Sized first, then written into one buffer.
+  let total = 0;
+  for (const v of values) {
+    if (v === null) total += 1;
+    else {
+      const n = Buffer.byteLength(v, 'utf8');
+      total += lenencSize(n) + n;
+    }
+  }
+  const out = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (const v of values) {
+    if (v === null) {
+      out[off++] = 0xfb;
+      continue;
+    }
+    const n = Buffer.byteLength(v, 'utf8');
+    off = writeLenenc(out, off, n);
+    off += out.write(v, off, 'utf8');
+  }
+  return out;
+}
+
+function lenencSize(n: number): number {
+  return n < 0xfb ? 1 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 9;
+}
+
+/** Writes N as a length-encoded integer at OFF; returns the offset after it. */
+function writeLenenc(out: Buffer, off: number, n: number): number {
+  if (n < 0xfb) {
+    out[off] = n;
+    return off + 1;
+  }
+  const b = encodeLenenc(n);
+  b.copy(out, off);
+  return off + b.length;
 }
 
 /**

@@ -3,7 +3,7 @@
 // answering with another plugin are switched to native); COM_CHANGE_USER attempts; then the command
 // phase served by the decoy SQL engine.
 // Bytes in through `receive`, bytes out through `send`; no socket here, so tests drive it in memory.
-import { constants, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { constants, privateDecrypt, type KeyObject } from 'node:crypto';
 import type { SessionEmitter } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
@@ -28,7 +28,7 @@ import {
   encodeErr,
   encodeGreeting,
   encodeOk,
-  encodePacket,
+  encodePackets,
   encodeResultSet,
   NATIVE_PLUGIN,
   SERVER_CAPABILITIES,
@@ -95,7 +95,7 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
 
   constructor(private readonly d: MysqlSessionDeps) {
     super('greeting', 'command', { beforeLogin: MAX_HANDSHAKE_BYTES, afterLogin: MAX_MESSAGE_BYTES, bufferedAfterLogin: MAX_BUFFERED_BYTES }, decodeMessage, d.end);
-    this.salt = newSalt(d.random ?? randomBytes);
+    this.salt = newSalt(d.random);
   }
 
   /** Sends the greeting; call once when the connection opens. */
@@ -126,15 +126,9 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
 
   /** Frames payloads starting at sequence SEQ and sends them in one write. */
   private write(payloads: Buffer[], seq: number): void {
-    const out: Buffer[] = [];
-    let s = seq;
-    for (const p of payloads) {
-      const e = encodePacket(p, s);
-      out.push(e.bytes);
-      s = e.next;
-    }
-    this.seq = s;
-    this.d.send(out.length === 1 ? out[0]! : Buffer.concat(out));
+    const e = encodePackets(payloads, seq);
+    this.seq = e.next;
+    this.d.send(e.bytes);
   }
 
   private handleMessage(seq: number, payload: Buffer): void {
@@ -223,7 +217,9 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
   private decide(seq: number, plugin: ScramblePlugin, response: Buffer): void {
     const login = this.login!;
     const username = login.username.slice(0, MAX_CREDENTIAL_CHARS);
-    const candidates = new Set<string>([...this.d.policy.candidatePasswords(username), ...this.d.extraCandidates]);
+    // The policy's literals first (they decide success), then the weak list; a password in both is just tried twice.
+    const literals = this.d.policy.candidatePasswords(username);
+    const candidates = literals.length === 0 ? this.d.extraCandidates : [...literals, ...this.d.extraCandidates];
     const password = plugin === CACHING_SHA2_PLUGIN && response.length !== 32 && response.length !== 0 ? undefined : recoverPassword(plugin, response, this.salt, candidates);
     if (password === undefined && plugin === CACHING_SHA2_PLUGIN && this.d.rsaKey) {
       // Not a known password: ask for full authentication, which hands over the password itself.

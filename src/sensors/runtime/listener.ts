@@ -187,7 +187,9 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
       },
       { onInvalid: (type, why) => opts.log.error({ type, why }, 'sensor emitted an invalid event; dropped') },
     );
-    const log = opts.log.child({ session: emitter.session });
+    // Made on first use: most connections never log, and a pino child costs a serialisation of its bindings.
+    let sessionLog: Logger | undefined;
+    const log = (): Logger => (sessionLog ??= opts.log.child({ session: emitter.session }));
     const close = (r: CloseReason): void => {
       reason ??= r;
       socket.destroy();
@@ -214,12 +216,14 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
       opts.onConnection({
         socket,
         emitter,
-        log,
+        get log() {
+          return log();
+        },
         close,
         setIdleTimeout: (ms) => socket.setTimeout(ms),
       });
     } catch (err) {
-      log.warn({ err }, 'connection handler failed; closing this connection only');
+      log().warn({ err }, 'connection handler failed; closing this connection only');
       close('error');
     }
   };

@@ -62,6 +62,8 @@ function describeBinary(b: Buffer): string {
 /** Finds attack moves in a MySQL statement. */
 export function detectMysqlAttacks(text: string): AttackMove[] {
   const sql = text.length > MAX_SCANNED_CHARS ? text.slice(0, MAX_SCANNED_CHARS) : text;
+  // One scan for the words every move below needs; most statements have none of them.
+  if (!MYSQL_MOVE_WORDS.test(sql)) return [];
   const out: AttackMove[] = [];
   for (const m of sql.matchAll(/\binto\s+(outfile|dumpfile)\b/gi)) {
     const path = stringAt(sql, m.index + m[0].length) ?? '';
@@ -89,12 +91,21 @@ export function detectMysqlAttacks(text: string): AttackMove[] {
   return out;
 }
 
+/**
+ * A substring each MySQL move needs (into outfile/dumpfile, load_file, load data, create function,
+ * sys_exec/sys_eval/lib_mysqludf_sys_info, do_system, cmdshell, shell_exec, *_log_file, hex literals).
+ */
+const MYSQL_MOVE_WORDS = /into|load|function|sys_|do_system|cmdshell|shell_exec|log_file|0x|x'|unhex/i;
+
+const HEX_PAYLOAD = new RegExp(
+  `0x([0-9a-fA-F]{${MIN_HEX_PAYLOAD_BYTES * 2},})|[xX]'([0-9a-fA-F]{${MIN_HEX_PAYLOAD_BYTES * 2},})'|unhex\\s*\\(\\s*'([0-9a-fA-F]{${MIN_HEX_PAYLOAD_BYTES * 2},})'`,
+  'g',
+);
+
 /** Hex literals (0x..., X'...', unhex('...')) long enough to be a smuggled file. */
 function hexPayloads(sql: string, prefix: string): AttackMove[] {
   const out: AttackMove[] = [];
-  const min = MIN_HEX_PAYLOAD_BYTES * 2;
-  const re = new RegExp(`0x([0-9a-fA-F]{${min},})|[xX]'([0-9a-fA-F]{${min},})'|unhex\\s*\\(\\s*'([0-9a-fA-F]{${min},})'`, 'g');
-  for (const m of sql.matchAll(re)) {
+  for (const m of sql.matchAll(HEX_PAYLOAD)) {
     let hex = m[1] ?? m[2] ?? m[3] ?? '';
     if (hex.length % 2) hex = `0${hex}`;
     const payload = Buffer.from(hex, 'hex');

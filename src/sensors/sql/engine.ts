@@ -404,16 +404,39 @@ const NUMERIC_TEXT = /^-?\d{1,15}(?:\.\d{1,10})?$/;
 
 function compare(a: Value, b: Value): number | null {
   if (a === null || b === null) return null;
+  if (a === b) return 0;
   // DECIMAL values are kept as their text ("12.50"); numbers written as text compare as numbers.
   if (typeof a === 'number' || typeof b === 'number' || (NUMERIC_TEXT.test(a) && NUMERIC_TEXT.test(b))) {
     const x = toNum(a);
     const y = toNum(b);
     return x < y ? -1 : x > y ? 1 : 0;
   }
-  if (a === b) return 0;
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareText(a, b);
+}
+
+/**
+ * Case-insensitive text order (as a.toLowerCase() against b.toLowerCase()), walking ASCII
+ * characters in place; the first non-ASCII character falls back to lower-casing both strings.
+ */
+export function compareText(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    // Non-ASCII lower-casing can depend on context (Greek final sigma): leave it to toLowerCase.
+    if (x > 0x7f || y > 0x7f) {
+      const la = a.toLowerCase();
+      const lb = b.toLowerCase();
+      return la < lb ? -1 : la > lb ? 1 : 0;
+    }
+    if (x === y) continue;
+    if (x >= 0x41 && x <= 0x5a) x += 0x20;
+    if (y >= 0x41 && y <= 0x5a) y += 0x20;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  // Equal up to the shorter length: a non-ASCII character left in the longer one does not change that
+  // the shorter sorts first, since lower-casing ASCII never changes a string's length.
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /**
@@ -1022,11 +1045,17 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
   p.end();
 
   const index = src ? rowIndex(src.columns, alias, src.table) : new Map<string, number>();
-  let rows: Row[] = (src ? src.rows : [[]]).map((values) => ({ index, values }));
+  const sourceRows = src ? src.rows : [[]];
+  let rows: Row[];
   if (where) {
-    const w = where;
-    rows = rows.filter((r) => truthy(evalExpr(w, r, cx)));
-  }
+    // WHERE is evaluated on one reused row; only the rows that pass get their own.
+    rows = [];
+    const probe: Row = { index, values: [] };
+    for (const values of sourceRows) {
+      probe.values = values;
+      if (truthy(evalExpr(where, probe, cx))) rows.push({ index, values });
+    }
+  } else rows = sourceRows.map((values) => ({ index, values }));
 
   // Expand * into the source's columns.
   const expanded: SelectItem[] = [];
@@ -1075,7 +1104,7 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
           const i = expanded.findIndex((it) => it.alias?.toLowerCase() === name);
           if (i >= 0) return project(o)[i] ?? null;
         }
-        return evalExpr(ob.e, o.row, { ...cx, ...(o.group ? { group: o.group } : {}) });
+        return evalExpr(ob.e, o.row, o.group ? { ...cx, group: o.group } : cx);
       }),
     }));
     keyed.sort((a, b) => {

@@ -3,20 +3,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, publicEncrypt } from 'node:crypto';
 import fc from 'fast-check';
 import {
   decodeHandshakeResponse,
   decodeMessage,
   encodeGreeting,
   encodePacket,
+  encodePackets,
+  encodeRow,
+  encodeLenencString,
+  encodeColumn,
+  cachedColumnCount,
+  MAX_CACHED_COLUMNS,
+  TYPE_VAR_STRING,
   MAX_MESSAGE_BYTES,
   MAX_PACKET_PAYLOAD,
   SERVER_CAPABILITIES,
   CLIENT_SSL,
   CLIENT_COMPRESS,
 } from '../../../src/sensors/mysql/codec.js';
-import { crackerForm, newSalt, nativeScramble, cachingSha2Scramble, recoverPassword } from '../../../src/sensors/mysql/scramble.js';
+import { crackerForm, newSalt, nativeScramble, cachingSha2Scramble, recoverPassword, sha1SaltStage2 } from '../../../src/sensors/mysql/scramble.js';
 import { MysqlSession, type MysqlSessionDeps } from '../../../src/sensors/mysql/session.js';
 import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
 import { createSessionEmitter, type EventSink } from '../../../src/events/emitter.js';
@@ -72,6 +79,87 @@ test('native scramble equals mysql2 client computation; recovery finds the passw
   assert.equal(recoverPassword('mysql_native_password', Buffer.alloc(0), FIXED_SALT, []), '');
   assert.equal(crackerForm('mysql_native_password', resp, FIXED_SALT), `$mysqlna$${FIXED_SALT.toString('hex')}*${resp.toString('hex')}`);
   assert.equal(recoverPassword('caching_sha2_password', cachingSha2Scramble('root', FIXED_SALT), FIXED_SALT, ['root']), 'root');
+});
+
+test('the one-block SHA-1 of salt + stage 2 equals node:crypto; recovery by it matches any candidate position', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.uint8Array({ minLength: 20, maxLength: 20 }), (a, b) => {
+      const salt = Buffer.from(a);
+      const stage2 = Buffer.from(b);
+      assert.deepEqual(sha1SaltStage2(salt, stage2), createHash('sha1').update(salt).update(stage2).digest());
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.array(fc.string({ minLength: 1, maxLength: 24 }), { minLength: 1, maxLength: 30 }), fc.nat(), fc.uint8Array({ minLength: 20, maxLength: 20 }), (list, pick, saltBytes) => {
+      const salt = Buffer.from(saltBytes);
+      const pw = list[pick % list.length]!;
+      const found = recoverPassword('mysql_native_password', nativeScramble(pw, salt), salt, list);
+      // The first candidate with the same scramble (the same password) is the one found.
+      assert.equal(found, pw);
+      assert.equal(recoverPassword('mysql_native_password', nativeScramble(pw, salt), salt, list.filter((x) => x !== pw)), undefined);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('one-buffer framing and rows equal packet-by-packet framing and lenenc strings', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), fc.nat(255), (bodies, seq) => {
+      const payloads = bodies.map((b) => Buffer.from(b));
+      const parts: Buffer[] = [];
+      let s = seq;
+      for (const p of payloads) {
+        const e = encodePacket(p, s);
+        parts.push(e.bytes);
+        s = e.next;
+      }
+      const one = encodePackets(payloads, seq);
+      assert.deepEqual(one.bytes, Buffer.concat(parts));
+      assert.equal(one.next, s);
+    }),
+    { numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(fc.array(fc.option(fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 250, maxLength: 70_000, unit: 'binary' })), { nil: null }), { maxLength: 6 }), (values) => {
+      const expected = Buffer.concat(values.map((v) => (v === null ? Buffer.from([0xfb]) : encodeLenencString(v))));
+      assert.deepEqual(encodeRow(values), expected);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('greeting written in place equals the greeting assembled from its parts', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 40 }), fc.nat(0xffffffff), fc.uint8Array({ minLength: 0, maxLength: 21 }), fc.constantFrom('mysql_native_password', 'caching_sha2_password'), fc.nat(0xffff), (version, id, saltBytes, plugin, status) => {
+      const salt = Buffer.from(saltBytes);
+      const head = Buffer.alloc(1 + Buffer.byteLength(version) + 1 + 4);
+      head[0] = 0x0a;
+      head.write(version, 1, 'latin1');
+      head.writeUInt32LE(id, head.length - 4);
+      const mid = Buffer.alloc(19);
+      mid.writeUInt16LE(SERVER_CAPABILITIES & 0xffff, 1);
+      mid[3] = 255;
+      mid.writeUInt16LE(status, 4);
+      mid.writeUInt16LE((SERVER_CAPABILITIES >>> 16) & 0xffff, 6);
+      mid[8] = salt.length + 1;
+      const expected = Buffer.concat([head, salt.subarray(0, 8), mid, salt.subarray(8), Buffer.from([0]), Buffer.from(`${plugin}\0`, 'latin1')]);
+      assert.deepEqual(encodeGreeting({ serverVersion: version, connectionId: id, salt, capabilities: SERVER_CAPABILITIES, charset: 255, status, plugin }), expected);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('column definitions: kept encoded up to a bound, long names never kept, the same bytes either way', () => {
+  const long = 'a'.repeat(200_000);
+  const first = encodeColumn({ name: long, type: TYPE_VAR_STRING, table: 't', schema: 's' });
+  const before = cachedColumnCount();
+  assert.deepEqual(encodeColumn({ name: long, type: TYPE_VAR_STRING, table: 't', schema: 's' }), first);
+  assert.equal(cachedColumnCount(), before);
+  assert.equal(first.length, 4 + 2 + 2 + 2 + 2 * (4 + long.length) + 13);
+  for (let i = 0; i < MAX_CACHED_COLUMNS * 2; i++) encodeColumn({ name: `c${i}`, type: TYPE_VAR_STRING });
+  assert.ok(cachedColumnCount() <= MAX_CACHED_COLUMNS);
+  assert.deepEqual(encodeColumn({ name: 'c1', type: TYPE_VAR_STRING }), encodeColumn({ name: 'c1', type: TYPE_VAR_STRING }));
 });
 
 test('framing: whole, split at every point, and multi-packet messages decode the same', () => {

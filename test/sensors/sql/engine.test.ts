@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { execute, type Result, type SessionInfo } from '../../../src/sensors/sql/engine.js';
+import { compareText, execute, type Result, type SessionInfo } from '../../../src/sensors/sql/engine.js';
 import { generateDecoy, maskSecret, mysqlNativeHash } from '../../../src/sensors/sql/decoy-data.js';
 import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
 import { lex, splitStatements } from '../../../src/sensors/sql/lexer.js';
@@ -213,4 +213,20 @@ test('LIKE on long inserted values with a pathological pattern stays fast', () =
   const r = execute(`SELECT COUNT(*) FROM customers WHERE first_name LIKE '${'%a'.repeat(500)}b'`, s, view);
   assert.deepEqual(rows(r.result), [[0]]);
   assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+});
+
+test('text comparison walks ASCII in place and orders as lower-cased strings do', () => {
+  const lowered = (a: string, b: string): number => {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12, unit: 'grapheme' }), fc.constantFrom('ΑΣ{', 'ΑΣa', 'Σ', 'İx', 'ix', 'MADRID', 'madrid', 'Madrid!', 'ß', 'SS'));
+  fc.assert(
+    fc.property(text, text, (a, b) => {
+      assert.equal(compareText(a, b), lowered(a, b));
+      assert.equal(compareText(a, a.toUpperCase()), lowered(a, a.toUpperCase()));
+    }),
+    { numRuns: 2000 },
+  );
 });
