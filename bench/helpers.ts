@@ -30,21 +30,29 @@ export async function waitForLine(proc: ChildProcess, pattern: RegExp, timeoutMs
   });
 }
 
-/** The built `apiary` command, spawned by the benchmarks. */
+/** The built `apiary` command's entry point, spawned by the benchmarks. */
 export const APIARY_CLI = resolve('dist/src/cli/main.js');
+/** The `apiary` launcher, which picks node's flags per command. */
+export const APIARY_BIN = resolve('bin/apiary');
 
 /**
- * The node flags Apiary ships with: those on the `apiary` command's `#!/usr/bin/env -S node ...` line,
- * so a benchmark runs Apiary as a user's `apiary start` runs it.
+ * The node flags the `apiary` launcher (bin/apiary) gives COMMAND: read from its `case` lines, so a
+ * benchmark runs Apiary as a user's `apiary COMMAND` runs it.
  */
-export function shippedNodeFlags(): string[] {
-  const first = readFileSync(APIARY_CLI, 'utf8').split('\n', 1)[0] ?? '';
-  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
-  if (!m) throw new Error(`unexpected first line in ${APIARY_CLI}: ${first}`);
-  return m[1]!.split(' ').filter(Boolean);
+export function nodeFlagsFor(command: string): string[] {
+  let fallback: string[] | undefined;
+  for (const line of readFileSync(APIARY_BIN, 'utf8').split('\n')) {
+    const m = /^\s*([\w|*]+)\) exec node((?: --[\w-]+(?:=\S+)?)*) "\$main" "\$@" ;;$/.exec(line);
+    if (!m) continue;
+    const flags = m[2]!.split(' ').filter(Boolean);
+    if (m[1] === '*') fallback = flags;
+    else if (m[1]!.split('|').includes(command)) return flags;
+  }
+  if (!fallback) throw new Error(`no default case in ${APIARY_BIN}`);
+  return fallback;
 }
 
-/** Arguments for `spawn(process.execPath, ...)` that run `apiary ARGS` with the shipped flags. */
-export function apiaryArgs(...args: string[]): string[] {
-  return [...shippedNodeFlags(), APIARY_CLI, ...args];
+/** Arguments for `spawn(process.execPath, ...)` that run `apiary COMMAND ...ARGS` with the launcher's flags. */
+export function apiaryArgs(command: string, ...args: string[]): string[] {
+  return [...nodeFlagsFor(command), APIARY_CLI, command, ...args];
 }

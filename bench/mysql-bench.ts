@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
-import { apiaryArgs, freePort, shippedNodeFlags, waitForLine } from './helpers.js';
+import { apiaryArgs, freePort, nodeFlagsFor, waitForLine } from './helpers.js';
 import { nativeScramble } from '../src/sensors/mysql/scramble.js';
 
 const execFileP = promisify(execFile);
@@ -239,7 +239,7 @@ async function measureBareNode(): Promise<{ logins: number; leanLogins: number }
 const { encodeGreeting, encodePacket, encodeOk, SERVER_CAPABILITIES } = await import(${JSON.stringify(codec)});
 const greeting = encodePacket(encodeGreeting({ serverVersion: '8.0.36', connectionId: 1, salt: Buffer.alloc(20, 65), capabilities: SERVER_CAPABILITIES, charset: 255, status: 2, plugin: 'mysql_native_password' }), 0).bytes;
 createServer({ noDelay: true }, (s) => { s.on('error', () => {}); s.write(greeting); let n = 0; s.on('data', () => { if (n++ === 0) s.write(encodePacket(encodeOk(), 2).bytes); else s.destroy(); }); }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
-  const proc = spawn(process.execPath, [...shippedNodeFlags(), '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...nodeFlagsFor('start'), '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await waitForLine(proc, /ready/);
     serverPid = proc.pid;

@@ -1,10 +1,8 @@
-// `npm run bench`: runs every compiled bench/*-bench.js in turn (BENCH_ONLY=substring picks some), with the
-// node flags Apiary ships with, so the benchmarks that run Apiary's code in their own process run it as shipped.
+// `npm run bench`: runs every compiled bench/*-bench.js in turn (BENCH_ONLY=substring picks some).
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shippedNodeFlags } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.env.BENCH_ONLY;
@@ -14,7 +12,7 @@ const benches = readdirSync(here)
 let failed = 0;
 for (const b of benches) {
   process.stdout.write(`== ${b}\n`);
-  const r = spawnSync(process.execPath, [...shippedNodeFlags(), join(here, b)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(here, b)], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exitCode = failed > 0 ? 1 : 0;

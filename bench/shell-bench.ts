@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import ssh2 from 'ssh2';
-import { apiaryArgs, shippedNodeFlags } from './helpers.js';
+import { apiaryArgs, nodeFlagsFor } from './helpers.js';
 
 const COMMANDS = ['uname -a', 'id', 'cat /proc/cpuinfo | grep name | wc -l', 'free -m', 'ls -la /tmp'];
 const CLK_TCK = 100;
@@ -85,7 +85,7 @@ async function startApiary(dir: string): Promise<Target> {
 }
 
 async function startFloor(): Promise<Target> {
-  const proc = spawn(process.execPath, [...shippedNodeFlags(), resolve('dist/bench/ssh2-floor.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeFlagsFor('start'), resolve('dist/bench/ssh2-floor.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
   const m = await waitLine(proc, /^(\d+)$/m);
   return { name: 'bare ssh2', port: Number(m[1]), pids: () => [proc.pid!], auth: { password: 'x' }, stop: async () => void proc.kill('SIGTERM') };
 }

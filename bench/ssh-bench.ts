@@ -237,7 +237,7 @@ async function startApiary(dir: string): Promise<Server> {
 async function startBare(dir: string): Promise<Server> {
   const port = await freePort();
   const keys = ['ssh_host_ed25519_key', 'ssh_host_ecdsa_key', 'ssh_host_rsa_key'].map((k) => join(dir, 'apiary-data', 'keys', k));
-  const proc = spawn(process.execPath, [...shippedNodeFlags(), resolve('dist/bench/bare-ssh2-server.js'), String(port), ...keys], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeFlagsFor('start'), resolve('dist/bench/bare-ssh2-server.js'), String(port), ...keys], { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitOutput(proc, /ready/);
   return { name: 'bare ssh2', port, proc, stop: () => stopProc(proc) };
 }
@@ -290,7 +290,7 @@ async function startSshd(dir: string): Promise<Server | undefined> {
 }
 
 import * as net from 'node:net';
-import { apiaryArgs, freePort, shippedNodeFlags } from './helpers.js';
+import { apiaryArgs, freePort, nodeFlagsFor } from './helpers.js';
 function require_net(): typeof net {
   return net;
 }
@@ -319,7 +319,7 @@ const ONLY_APIARY = process.env.SSH_BENCH_ONLY_APIARY === '1';
 const dir = mkdtempSync(join(tmpdir(), 'apiary-ssh-bench-'));
 const results: Figures[] = [];
 try {
-  process.stdout.write(`SSH benchmark: ${ATTEMPTS} failed password attempts over ${ATTEMPT_CONNS} connections, ${FULL_CONNS} full connections (${FULL_PARALLEL} at a time), ${HOLD.join(' and ')} held connections; kex curve25519-sha256, host key ssh-ed25519, aes128-gcm; Apiary's failure delay off (failure_delay_ms: 0); sshd keeps its built-in failure pacing (wall time only, not CPU); both node servers run with Apiary's shipped node flags (${shippedNodeFlags().join(' ') || 'none'})\n`);
+  process.stdout.write(`SSH benchmark: ${ATTEMPTS} failed password attempts over ${ATTEMPT_CONNS} connections, ${FULL_CONNS} full connections (${FULL_PARALLEL} at a time), ${HOLD.join(' and ')} held connections; kex curve25519-sha256, host key ssh-ed25519, aes128-gcm; Apiary's failure delay off (failure_delay_ms: 0); sshd keeps its built-in failure pacing (wall time only, not CPU); both node servers run with the node flags of \`apiary start\` (${nodeFlagsFor('start').join(' ') || 'none'})\n`);
   const apiary = await startApiary(dir);
   results.push(await measure(apiary));
   await apiary.stop();

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 // The `apiary` command: start, events, config check.
 import { parseFlags } from './flags.js';
 import { ApiaryError, isApiaryError } from '../errors/errors.js';
