@@ -20,10 +20,15 @@ export interface EventRow {
   seq?: unknown;
 }
 
+/** A stored payload's JSON text, parsed unless PAYLOAD_TYPES is given and leaves TYPE out (see ScanOptions). */
+export function payloadFromText(type: string, text: string, payloadTypes?: ReadonlySet<string>): unknown {
+  return payloadTypes && !payloadTypes.has(type) ? EMPTY_PAYLOAD : JSON.parse(text);
+}
+
 /** PAYLOAD_TYPES: parse only these types' payloads (see ScanOptions). */
 export function eventFromRow(r: EventRow, payloadTypes?: ReadonlySet<string>): ApiaryEvent {
   const { payload, source, seq: _seq, ...env } = r;
-  const e = { ...env, payload: payloadTypes && !payloadTypes.has(r.type) ? EMPTY_PAYLOAD : JSON.parse(payload) } as ApiaryEvent;
+  const e = { ...env, payload: payloadFromText(r.type, payload, payloadTypes) } as ApiaryEvent;
   if (source !== null && source !== undefined) e.source = JSON.parse(source) as ApiaryEvent['source'];
   return e;
 }

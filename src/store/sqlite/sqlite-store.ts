@@ -15,9 +15,8 @@ import {
   type IncidentStatus,
   type IpEnrichment,
   type ScanOptions,
-  EMPTY_PAYLOAD,
 } from '../store.js';
-import { eventFromRow, incidentFromRow, type EventRow, type IncidentRow } from '../rows.js';
+import { eventFromRow, incidentFromRow, payloadFromText, type EventRow, type IncidentRow } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { EVENT_VALUES, configureWriter, eventInserter, eventValues } from './event-insert.js';
 
@@ -334,7 +333,7 @@ function rawToEvent(r: RawRow, payloadTypes?: ReadonlySet<string>): ApiaryEvent 
   return {
     id: r[0], time: r[1], type: r[2], sensor: r[3], session: r[4], protocol: r[5],
     src_ip: r[6], src_port: r[7], dst_ip: r[8], dst_port: r[9],
-    payload: payloadTypes && !payloadTypes.has(r[2]) ? EMPTY_PAYLOAD : JSON.parse(r[10]),
+    payload: payloadFromText(r[2], r[10], payloadTypes),
   } as ApiaryEvent;
 }
 

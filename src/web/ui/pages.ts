@@ -1,5 +1,6 @@
 // The dashboard's pages. Each one fetches its JSON, builds its DOM from text nodes and returns, when
 // it keeps something running (the live stream, a recording), the function that stops it.
+import type { SessionSummary } from '../../store/dashboard-reads.js';
 import { api, button, el, errorText, fmtTime, input, link, login, query, route, table, type Child } from './dom.js';
 
 type Route = ReturnType<typeof route>;
@@ -196,19 +197,6 @@ const live: Page = async (main) => {
   return () => source.close();
 };
 
-interface SessionRow {
-  session: string;
-  src_ip: string;
-  protocol: string;
-  sensor: string;
-  dst_port: number;
-  first: string;
-  last: string;
-  events: number;
-  logins: number;
-  commands: number;
-}
-
 const sessions: Page = async (main, r) => {
   const fields = ['src', 'protocol', 'username', 'password', 'command', 'since', 'until'] as const;
   const inputs = fields.map((f) => input(f, f, r.params.get(f) ?? ''));
@@ -217,7 +205,7 @@ const sessions: Page = async (main, r) => {
     ev.preventDefault();
     location.hash = `#/sessions${query(Object.fromEntries(fields.map((f, i) => [f, inputs[i]!.value])))}`;
   });
-  const rows = await api<SessionRow[]>(`/api/sessions${query(Object.fromEntries(fields.map((f) => [f, r.params.get(f) ?? undefined])))}`);
+  const rows = await api<SessionSummary[]>(`/api/sessions${query(Object.fromEntries(fields.map((f) => [f, r.params.get(f) ?? undefined])))}`);
   main.replaceChildren(
     el('h1', {}, 'Sessions'),
     form,
