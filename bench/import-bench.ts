@@ -9,6 +9,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { apiaryArgs } from './helpers.js';
+import { cpuMs, residentBytes } from './proc.js';
 
 const SOURCE = resolve(process.env.APIARY_TEST_DATA ?? '../shared/data', 'cowrie/honeylist-2019-cowrie.json');
 const TARGET_BYTES = Number(process.env.BENCH_BYTES ?? 1.1e9);
@@ -50,23 +51,6 @@ async function generate(path: string): Promise<{ bytes: number; lines: number }>
   return { bytes: statSync(path).size, lines };
 }
 
-/** Clock ticks per second for /proc/PID/stat times (USER_HZ, 100 on Linux). */
-const USER_HZ = 100;
-
-function rssOf(pid: number): { rss: number; hwm: number; cpuS: number } | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0) * 1024;
-    // utime and stime are fields 14 and 15; the command name (field 2) may hold spaces, so count after ")".
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuS = (Number(f[11]) + Number(f[12])) / USER_HZ;
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpuS };
-  } catch {
-    return undefined;
-  }
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'apiary-import-bench-'));
   try {
@@ -84,10 +68,10 @@ async function main(): Promise<void> {
     let peak = 0;
     let cpuS = 0;
     const timer = setInterval(() => {
-      const m = rssOf(child.pid!);
+      const m = residentBytes(child.pid!);
       if (!m) return;
       peak = Math.max(peak, m.hwm, m.rss);
-      cpuS = m.cpuS;
+      cpuS = cpuMs(child.pid!) / 1000;
       samples.push({ s: (Date.now() - started) / 1000, rss: m.rss });
     }, 250);
     const [code] = (await once(child, 'exit')) as [number | null];

@@ -4,7 +4,7 @@
 // path; the delay from the sensor recording an event to it being queryable in the store (p50/p99,
 // at a steady offered rate); and ratios against writing the same batches straight into the same
 // store from this process in the same run (the reference: no spool, TLS or collector).
-// APIARY_BENCH_EVENTS sets the event count (default 200,000).
+// APIARY_BENCH_EVENTS sets the event count (default 200,000); APIARY_BENCH_STORES=postgres (or sqlite) runs one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { Shipper } from '../src/transport/shipper.js';
 import { Spool } from '../src/transport/spool.js';
 import { startPgServer } from '../test/helpers/pg-server.js';
 import { apiaryArgs, freePort, waitForLine } from './helpers.js';
+import { cpuMs, treeCpuMs } from './proc.js';
 
 const CLI = resolve('dist/src/cli/main.js');
 const TOTAL = Number(process.env.APIARY_BENCH_EVENTS ?? 200_000);
@@ -36,6 +37,8 @@ const log = pino({ level: 'silent' });
 
 /** Distinct attacking addresses (the collector enriches each and folds its incidents, as in production). */
 const SOURCES = Number(process.env.APIARY_BENCH_SOURCES ?? 5000);
+/** Which stores to run, comma-separated (default both): for profiling one. */
+const STORES = (process.env.APIARY_BENCH_STORES ?? 'postgres,sqlite').split(',');
 
 function sourceIp(i: number): string {
   return `${(i * 7919) % 200 + 11}.${(i * 31) % 256}.${(i >> 4) % 256}.${i % 254 + 1}`;
@@ -123,10 +126,19 @@ async function start(dir: string, label: string, storeConfig: Record<string, unk
   };
 }
 
-/** Every event into the spool as fast as it takes them; events/s until the store holds them all. */
-async function throughput(side: Side, reader: EventStore, events: ApiaryEvent[]): Promise<number> {
+/** CPU milliseconds so far of the sensor side (this process), the collector and the database server, if any. */
+function cpuSplit(side: Side, dbPid: number | undefined): number[] {
+  return [cpuMs(process.pid), cpuMs(side.collector.pid!), dbPid === undefined ? 0 : treeCpuMs(dbPid)];
+}
+
+/**
+ * Every event into the spool as fast as it takes them; events/s until the store holds them all, and
+ * the CPU microseconds per event of the sensor side, the collector and the database server.
+ */
+async function throughput(side: Side, reader: EventStore, events: ApiaryEvent[], dbPid: number | undefined): Promise<{ rate: number; cpuUs: number[] }> {
   const sensor = events[0]!.sensor;
   const before = await reader.count({ sensor });
+  const cpu0 = cpuSplit(side, dbPid);
   const t0 = performance.now();
   for (let i = 0; i < events.length; i++) {
     side.spool.write(events[i]!);
@@ -134,9 +146,14 @@ async function throughput(side: Side, reader: EventStore, events: ApiaryEvent[])
     if (i % BATCH === BATCH - 1) await new Promise((r) => setImmediate(r));
   }
   side.spool.sync();
-  // Counting is a scan: every 200 ms, so the measuring does not slow what it measures.
-  while ((await reader.count({ sensor })) < before + events.length) await sleep(200);
-  return events.length / ((performance.now() - t0) / 1000);
+  // The collector confirms a batch only once it is committed, so an empty spool means all are stored.
+  // Watching the spool costs nothing; counting rows in the store while it is written would.
+  while (side.spool.stats.depth > 0) await sleep(10);
+  const rate = events.length / ((performance.now() - t0) / 1000);
+  const cpuUs = cpuSplit(side, dbPid).map((ms, i) => ((ms - cpu0[i]!) * 1000) / events.length);
+  const stored = (await reader.count({ sensor })) - before;
+  if (stored !== events.length) throw new Error(`the collector confirmed every batch but the store holds ${stored} of ${events.length} events`);
+  return { rate, cpuUs };
 }
 
 /** STEADY_RATE events/s for STEADY_S s; every PROBE_MS one event gets its own session, and the time until a query finds it is its delay. */
@@ -175,18 +192,19 @@ async function delays(side: Side, reader: EventStore, events: ApiaryEvent[]): Pr
   return found.sort((a, b) => a - b);
 }
 
-async function run(label: string, dir: string, open: (name: string) => Promise<EventStore>, storeConfig: (name: string) => Record<string, unknown>): Promise<string[]> {
+async function run(label: string, dir: string, open: (name: string) => Promise<EventStore>, storeConfig: (name: string) => Record<string, unknown>, dbPid?: number): Promise<string[]> {
   const ref = await open('reference');
   const refRate = await direct(ref, makeEvents(TOTAL, 'ref'));
   await ref.close();
   const reader = await open('collector');
   const side = await start(dir, label, storeConfig('collector'), reader);
   try {
-    const rate = await throughput(side, reader, makeEvents(TOTAL, `bench-${label}`));
+    const { rate, cpuUs } = await throughput(side, reader, makeEvents(TOTAL, `bench-${label}`), dbPid);
     const d = await delays(side, reader, makeEvents(STEADY_RATE * STEADY_S, `bench-${label}`));
     return [
       `  ${label.padEnd(9)} store only, from this process (reference)   ${refRate.toFixed(0)} events/s`,
       `  ${label.padEnd(9)} spool -> mTLS -> apiary collector -> store  ${rate.toFixed(0)} events/s (ratio ${(rate / refRate).toFixed(2)} of the reference)`,
+      `  ${label.padEnd(9)} CPU per event: sensor side ${cpuUs[0]!.toFixed(1)} us, collector ${cpuUs[1]!.toFixed(1)} us${dbPid === undefined ? ' (store included)' : `, PostgreSQL ${cpuUs[2]!.toFixed(1)} us`}`,
       `  ${label.padEnd(9)} sensor-to-queryable delay at ${STEADY_RATE} events/s: p50 ${pct(d, 50).toFixed(0)} ms, p99 ${pct(d, 99).toFixed(0)} ms (${d.length} probes)`,
     ];
   } finally {
@@ -205,8 +223,8 @@ async function main(): Promise<void> {
   };
   try {
     const lines = [`ingest bench (${TOTAL} events per run from ${SOURCES} sources, batches of ${BATCH}, ${PARALLEL} in flight; PostgreSQL ${pg.port}, fsync on)`];
-    lines.push(...(await run('postgres', dir, async (n) => PgStore.open({ url: pgUrl(n), poolSize: PARALLEL + 1 }), (n) => ({ kind: 'postgres', postgres: { url: pgUrl(n), pool_size: PARALLEL + 1 } }))));
-    lines.push(...(await run('sqlite', dir, async (n) => new SqliteStore(join(dir, `${n}.db`)), (n) => ({ kind: 'sqlite', sqlite: { path: join(dir, `${n}.db`) } }))));
+    if (STORES.includes('postgres')) lines.push(...(await run('postgres', dir, async (n) => PgStore.open({ url: pgUrl(n), poolSize: PARALLEL + 1 }), (n) => ({ kind: 'postgres', postgres: { url: pgUrl(n), pool_size: PARALLEL + 1 } }), pg.pid())));
+    if (STORES.includes('sqlite')) lines.push(...(await run('sqlite', dir, async (n) => new SqliteStore(join(dir, `${n}.db`)), (n) => ({ kind: 'sqlite', sqlite: { path: join(dir, `${n}.db`) } }))));
     lines.push(`  (machine load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs)`);
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -3,7 +3,7 @@
 // for Debian's MariaDB server on another loopback port, in the same run. Prints both and the ratios.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
 import { apiaryArgs, freePort, nodeFlagsFor, waitForLine } from './helpers.js';
+import { cpuMs } from './proc.js';
 import { nativeScramble } from '../src/sensors/mysql/scramble.js';
 
 const execFileP = promisify(execFile);
@@ -23,16 +24,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONNECTIONS ?? 16);
  */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const PASSWORD = 'Bench-Pw-123';
-
-/** Clock ticks per second of /proc/PID/stat's CPU times. */
-const CLK_TCK = Number((await execFileP('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
-
-/** CPU milliseconds (user + system, all threads) the process PID has used so far. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-}
 
 /**
  * The server process being measured, and its CPU per operation by figure: a rate on this loaded

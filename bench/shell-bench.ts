@@ -11,10 +11,9 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import ssh2 from 'ssh2';
 import { apiaryArgs, nodeFlagsFor } from './helpers.js';
+import { cpuMs, PAGE_BYTES } from './proc.js';
 
 const COMMANDS = ['uname -a', 'id', 'cat /proc/cpuinfo | grep name | wc -l', 'free -m', 'ls -la /tmp'];
-const CLK_TCK = 100;
-const PAGE = 4096;
 
 interface Target {
   name: string;
@@ -25,21 +24,10 @@ interface Target {
   stop(): Promise<void>;
 }
 
-function cpuMs(pid: number, withChildren: boolean): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    const [ut, st, cut, cst] = [rest[11], rest[12], rest[13], rest[14]].map(Number) as [number, number, number, number];
-    return ((ut + st + (withChildren ? cut + cst : 0)) * 1000) / CLK_TCK;
-  } catch {
-    return 0;
-  }
-}
-
 function rssKb(pid: number): number {
   try {
     const f = readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ');
-    return (Number(f[1]) * PAGE) / 1024;
+    return (Number(f[1]) * PAGE_BYTES) / 1024;
   } catch {
     return 0;
   }

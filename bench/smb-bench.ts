@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { ByteWriter } from '../src/wire/reader.js';
 import { SmbTestClient } from '../test/helpers/smb-client.js';
 import { apiaryArgs } from './helpers.js';
+import { pssKb } from './proc.js';
 
 const SESSIONS = Number(process.env.SMB_BENCH_SESSIONS ?? 600);
 const CONCURRENCY = 4;
@@ -55,20 +56,6 @@ async function rate(port: number): Promise<{ perSecond: number; done: number }> 
   return { perSecond: (done * 1000) / (Date.now() - start), done };
 }
 
-/** Proportional set size (KiB) of the given processes, so forked smbd children share fairly. */
-function pss(pids: number[]): number {
-  let kib = 0;
-  for (const pid of pids) {
-    try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      kib += Number(m?.[1] ?? 0);
-    } catch {
-      /* the process ended */
-    }
-  }
-  return kib;
-}
-
 function processesWith(needle: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
@@ -93,9 +80,9 @@ async function holdSessions(port: number): Promise<SmbTestClient[]> {
 async function memoryPerSession(port: number, pids: () => number[]): Promise<number> {
   for (const c of await holdSessions(port)) c.close();
   await new Promise((r) => setTimeout(r, 1500));
-  const before = pss(pids());
+  const before = pssKb(pids());
   const held = await holdSessions(port);
-  const after = pss(pids());
+  const after = pssKb(pids());
   for (const c of held) c.close();
   return (after - before) / HELD;
 }

@@ -4,18 +4,18 @@
 // another loopback port with a throwaway config; then the ratios. Same load, same key exchange
 // (curve25519-sha256, ssh-ed25519, aes128-gcm) for all three; loopback only; every loop is bounded.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
+import { cpuMs, descendants, pssMb } from './proc.js';
 
 const ATTEMPTS = Number(process.env.BENCH_SSH_ATTEMPTS ?? 8000);
 const ATTEMPT_CONNS = 8;
 const FULL_CONNS = Number(process.env.BENCH_SSH_CONNECTIONS ?? 200);
 const FULL_PARALLEL = 8;
 const HOLD = [100, Number(process.env.BENCH_SSH_HOLD ?? 1000)];
-const TICKS = 100; // USER_HZ on Linux
 const ALGORITHMS = {
   kex: ['curve25519-sha256'],
   serverHostKey: ['ssh-ed25519'],
@@ -53,51 +53,6 @@ function stopProc(proc: ChildProcess): Promise<void> {
     proc.kill('SIGTERM');
     setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
   });
-}
-
-/** CPU seconds of PID including its reaped children (utime+stime+cutime+cstime). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS;
-}
-
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {
-      /* process went away */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number): void => {
-    for (const c of children.get(p) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-/** Proportional set size in MB of PID and all its descendants (sshd forks per connection). */
-function pssMb(pid: number): { mb: number; processes: number } {
-  let kb = 0;
-  const all = [pid, ...descendants(pid)];
-  for (const p of all) {
-    try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
-      kb += Number(m?.[1] ?? 0);
-    } catch {
-      /* gone */
-    }
-  }
-  return { mb: kb / 1024, processes: all.length };
 }
 
 /** Waits until sshd has reaped its per-connection children, so their CPU is in cutime. */
@@ -161,7 +116,7 @@ async function measureAttempts(s: Server): Promise<{ cpuMsPer1000: number; perSe
       gate,
       onHandshake: () => {
         if (++ready === ATTEMPT_CONNS) {
-          startCpu = cpuSeconds(s.proc.pid!);
+          startCpu = cpuMs(s.proc.pid!, true) / 1000;
           startWall = performance.now();
           release();
         }
@@ -172,14 +127,14 @@ async function measureAttempts(s: Server): Promise<{ cpuMsPer1000: number; perSe
   const wall = (performance.now() - startWall) / 1000;
   for (const c of done) c.end();
   await settle(s.proc.pid!);
-  const cpu = cpuSeconds(s.proc.pid!) - startCpu;
+  const cpu = cpuMs(s.proc.pid!, true) / 1000 - startCpu;
   const total = per * ATTEMPT_CONNS;
   return { cpuMsPer1000: (cpu * 1000 * 1000) / total, perSecond: total / wall };
 }
 
 async function measureConnections(s: Server): Promise<{ cpuMsPer100: number; perSecond: number }> {
   await settle(s.proc.pid!);
-  const cpu0 = cpuSeconds(s.proc.pid!);
+  const cpu0 = cpuMs(s.proc.pid!, true) / 1000;
   const t0 = performance.now();
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -192,7 +147,7 @@ async function measureConnections(s: Server): Promise<{ cpuMsPer100: number; per
   await Promise.all(Array.from({ length: FULL_PARALLEL }, worker));
   const wall = (performance.now() - t0) / 1000;
   await settle(s.proc.pid!);
-  const cpu = cpuSeconds(s.proc.pid!) - cpu0;
+  const cpu = cpuMs(s.proc.pid!, true) / 1000 - cpu0;
   return { cpuMsPer100: (cpu * 1000 * 100) / FULL_CONNS, perSecond: FULL_CONNS / wall };
 }
 

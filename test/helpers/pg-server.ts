@@ -36,6 +36,8 @@ export interface PgServer {
   url(db?: string): string;
   /** Creates a database and returns its URL. */
   createDatabase(name: string): string;
+  /** The postmaster's PID while it runs (its backends are its children). */
+  pid(): number | undefined;
   /** Stops the server (fast shutdown); start() brings it back on the same port and data. */
   stop(): void;
   start(): void;
@@ -123,6 +125,7 @@ export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServe
       if (r.status !== 0) throw new Error(`createdb failed: ${r.stderr?.toString()}`);
       return url(name);
     },
+    pid,
     stop,
     start,
     destroy,

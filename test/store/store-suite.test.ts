@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { IncidentTracker } from '../../src/analysis/incident-tracker.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { PgStore, partitionOf } from '../../src/store/postgres/pg-store.js';
+import fc from 'fast-check';
+import { PgStore, partitionAt, partitionOf } from '../../src/store/postgres/pg-store.js';
 import type { AttackRecord, EventStore, IncidentRecord, IpEnrichment } from '../../src/store/store.js';
 import { emptyActivity } from '../../src/analysis/incidents.js';
 import { tempDir } from '../helpers/apiary-process.js';
@@ -75,13 +76,21 @@ for (const b of BACKENDS) {
 
     test('events read back exactly as written: unicode, NUL, control bytes, imported source records', async () => {
       await withStore(b, async (s) => {
-        const weird = makeEvent({ type: 'command.input', time: '2026-06-02T10:00:00.123Z', src: '2001:db8::1', payload: { input: 'echo "\u0000\u0001 ☃ 🐝 \\\' %s $(id)"; DROP TABLE events;--' } });
+        const weird = makeEvent({ type: 'command.input', time: '2026-06-02T10:00:00.123Z', src: '2001:db8::1', payload: { input: 'echo "\u0000\u0001 ☃ 🐝 \\\' %s $(id)"; DROP TABLE events;-- \ud800 lone \udfff' } });
         const imported = { ...conn('2026-06-02T10:00:01Z', '203.0.113.7'), source: { format: 'cowrie', file: 'x.json', line: 7, record: { eventid: 'cowrie.session.connect', n: [1, 2.5, null] } } };
         const plain = conn('2026-06-02T10:00:02.5Z', '203.0.113.8');
         await s.insertBatch([weird, imported, plain]);
         const got = await s.query({});
         assert.deepEqual(got, [weird, imported, plain]);
         assert.equal(Object.hasOwn(got[2]!, 'source'), false, 'live events have no source');
+      });
+    });
+
+    test('a lone surrogate in an envelope field is stored as replacement characters (UTF-8 has no such character); the batch is not refused', async () => {
+      await withStore(b, async (s) => {
+        const odd = { ...conn('2026-06-02T11:00:00Z', '203.0.113.9'), session: 'ab\ud800cd' };
+        assert.equal(await s.insertBatch([odd]), 1);
+        assert.match((await s.query({}))[0]!.session, /^ab\ufffd+cd$/);
       });
     });
 
@@ -330,6 +339,18 @@ describe('store: postgres commit order', () => {
 });
 
 describe('store: postgres partitions and retention', () => {
+  test("an event's partition taken from its time's date part equals the one computed from the parsed time", () => {
+    const dates = fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), fc.integer({ min: 0, max: 23 }));
+    const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+    fc.assert(
+      fc.property(dates, fc.constantFrom('', '.5', '.123', '.123456'), fc.constantFrom('day', 'month') as fc.Arbitrary<'day' | 'month'>, ([y, m, d, h], frac, period) => {
+        const time = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}T${pad(h, 2)}:00:00${frac}Z`;
+        assert.equal(partitionOf({ time }, period), partitionAt(time, period), time);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   test('events land in monthly partitions made on demand; retention folds old ones into aggregates and drops them', async () => {
     pg!.createDatabase('retention');
     const s = await PgStore.open({ url: pg!.url('retention') });

@@ -45,8 +45,13 @@ export function partitionAt(t: string | number, period: PartitionPeriod): string
   return period === 'day' ? iso.slice(0, 10) : `${iso.slice(0, 7)}-01`;
 }
 
+/** An event time whose date part can be taken as it is: a plain ISO 8601 date of a day every month has. */
+const PLAIN_DATE = /^(?!0000)\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T/;
+
 /** The partition an event belongs to: the period of its time. */
 export function partitionOf(e: Pick<ApiaryEvent, 'time'>, period: PartitionPeriod): string {
+  // Event times are ISO 8601 in UTC (the catalogue checks them), so the period is usually a prefix.
+  if (PLAIN_DATE.test(e.time)) return period === 'day' ? e.time.slice(0, 10) : `${e.time.slice(0, 7)}-01`;
   return partitionAt(e.time, period);
 }
 
@@ -57,6 +62,16 @@ function periodEnd(part: string, period: PartitionPeriod): string {
   return d.toISOString().slice(0, 10);
 }
 
+
+/**
+ * S with any lone surrogate replaced by U+FFFD, as node's UTF-8 encoding would store it: inside JSON
+ * it would be an escape PostgreSQL refuses. Payloads stay JSON text, where such escapes are kept as written.
+ */
+function wellFormed(s: string): string {
+  // ES2024 string methods, in node since 20.0; TypeScript's lib here predates them.
+  const w = s as unknown as { isWellFormed(): boolean; toWellFormed(): string };
+  return w.isWellFormed() ? s : w.toWellFormed();
+}
 
 /** A pool or one of its clients (inside a transaction): both run queries the same way. */
 type Queryable = pg.Pool | pg.PoolClient;
@@ -165,29 +180,35 @@ export class PgStore implements EventStore {
   }
 
   private async insertRows(events: readonly ApiaryEvent[], parts: readonly string[]): Promise<number> {
+    try {
+      return await this.insertChunks(events, parts, '');
+    } catch (err) {
+      // 23505: some of these events are stored already (a batch delivered again). Only then pay for
+      // ON CONFLICT, which costs PostgreSQL about a fifth more per row than a plain insert.
+      if ((err as { code?: string }).code !== '23505') throw err;
+      return this.insertChunks(events, parts, 'ON CONFLICT DO NOTHING');
+    }
+  }
+
+  /** One INSERT per PG_INSERT_ROWS events, in one transaction when there are several. */
+  private async insertChunks(events: readonly ApiaryEvent[], parts: readonly string[], onConflict: string): Promise<number> {
+    // The rows travel as one JSON array (JSON.stringify is far cheaper than escaping 13 text arrays);
     // xid and seq (commit order, for readCommitted) come from the column defaults.
     const sql = `INSERT INTO events (part, ${EVENT_COLUMNS})
-      SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::int[], $12::text[], $13::text[])
-      ON CONFLICT DO NOTHING`;
+      SELECT r.a, r.b, r.c, r.d, r.e, r.f, r.g, r.h, r.i, r.j, r.k, r.l, r.m FROM json_to_recordset($1::json)
+        AS r(a date, b text, c text, d text, e text, f text, g text, h text, i integer, j text, k integer, l text, m text)
+      ${onConflict}`;
     const run = async (c: Queryable, from: number, to: number): Promise<number> => {
-      const cols: unknown[][] = Array.from({ length: 13 }, () => []);
+      const rows: Record<string, unknown>[] = new Array(to - from);
       for (let i = from; i < to; i++) {
         const e = events[i]!;
-        cols[0]!.push(parts[i]);
-        cols[1]!.push(e.id);
-        cols[2]!.push(e.time);
-        cols[3]!.push(e.type);
-        cols[4]!.push(e.sensor);
-        cols[5]!.push(e.session);
-        cols[6]!.push(e.protocol);
-        cols[7]!.push(e.src_ip);
-        cols[8]!.push(e.src_port);
-        cols[9]!.push(e.dst_ip);
-        cols[10]!.push(e.dst_port);
-        cols[11]!.push(JSON.stringify(e.payload));
-        cols[12]!.push(e.source === undefined ? null : JSON.stringify(e.source));
+        rows[i - from] = {
+          a: parts[i], b: wellFormed(e.id), c: e.time, d: wellFormed(e.type), e: wellFormed(e.sensor), f: wellFormed(e.session),
+          g: wellFormed(e.protocol), h: wellFormed(e.src_ip), i: e.src_port, j: wellFormed(e.dst_ip), k: e.dst_port,
+          l: JSON.stringify(e.payload), m: e.source === undefined ? null : JSON.stringify(e.source),
+        };
       }
-      return (await c.query(sql, cols)).rowCount ?? 0;
+      return (await c.query(sql, [JSON.stringify(rows)])).rowCount ?? 0;
     };
     if (events.length <= PG_INSERT_ROWS) return run(this.pool, 0, events.length);
     return this.tx(async (c) => {
@@ -208,7 +229,7 @@ export class PgStore implements EventStore {
     const r = await this.pool.query<EventRow & { xid: string; seq: string }>(
       `SELECT ${ANALYSIS_COLUMNS}, xid::text AS xid, seq FROM events
        WHERE (xid, seq) > ($1::text::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY xid, seq LIMIT $3`,
+       ORDER BY events.xid, events.seq LIMIT $3`,
       [after.slice(0, 20).replace(/^0+(?=\d)/, ''), after.slice(20).replace(/^0+(?=\d)/, ''), Math.min(Math.max(1, limit), MAX_QUERY_ROWS)],
     );
     if (r.rows.length === 0) return { events: [], cursor };
