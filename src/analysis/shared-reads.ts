@@ -1,31 +1,106 @@
-// The incident tracker and the attack runner fold the same events on the same beat, each from its own
-// watermark, which are usually equal. This view of a store answers a readCommitted repeated with the
-// same cursor and limit within SHARED_READ_MS from the first answer, so each chunk of events is read
-// and decoded once for both. Any answer is a prefix of what follows the cursor, so a shared one is
-// never wrong, at most a beat behind.
-import type { EventStore } from '../store/store.js';
+// The incident tracker and the attack runner fold the same events, each from its own watermark, which
+// are usually equal. Each gets a view of the store from one SharedCommittedReads, which keeps recent
+// readCommitted answers so that each chunk of events is read and decoded once for both: an answer is
+// handed to the other reader when it asks for the same cursor and limit, until both have had it or it
+// is SHARED_READ_MS old.
+//
+// The attack runner folds a chunk faster than the tracker, which saves incidents after every chunk;
+// left alone it would run far ahead through a backlog and every answer would expire before the
+// tracker came to it. So a reader that is MAX_LEAD answers ahead of an active reader behind it waits
+// for that reader to catch up, at most LEAD_WAIT_MS per read (the other may have moved elsewhere, for
+// example after losing a watermark race). Any answer is a prefix of what follows its cursor, so a
+// shared one is never wrong, at most a beat behind.
+import { cursorAfter, type EventStore } from '../store/store.js';
 
-/** How long one read's answer is shared: well under the 200 ms beat of `apiary start`. */
-export const SHARED_READ_MS = 100;
+/** How long one read's answer is kept for the other reader. */
+export const SHARED_READ_MS = 2000;
+/** Answers one reader may hold that the other has not had yet, before it waits. */
+export const MAX_LEAD = 2;
+/** Longest a reader waits for the other before it reads on by itself. */
+export const LEAD_WAIT_MS = 250;
+/** A reader that asked for nothing for this long is not waited for (its run has ended). */
+const ACTIVE_MS = 1000;
 
-export function sharingCommittedReads(store: EventStore, now: () => number = Date.now): EventStore {
-  let last: { cursor: string | undefined; limit: number; at: number; answer: ReturnType<EventStore['readCommitted']> } | undefined;
-  const readCommitted: EventStore['readCommitted'] = (cursor, limit) => {
-    const t = now();
-    if (last && last.cursor === cursor && last.limit === limit && t - last.at < SHARED_READ_MS) return last.answer;
-    const answer = store.readCommitted(cursor, limit);
-    last = { cursor, limit, at: t, answer };
+type Answer = ReturnType<EventStore['readCommitted']>;
+
+interface Kept {
+  at: number;
+  answer: Answer;
+  /** The reader that read it from the store. */
+  by: number;
+}
+
+interface Reader {
+  cursor: string | undefined;
+  at: number;
+}
+
+export class SharedCommittedReads {
+  private readonly kept = new Map<string, Kept>();
+  private readonly readers: Reader[] = [];
+  private wake: (() => void)[] = [];
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A view of the store for one more reader: readCommitted is shared, everything else goes to the store. */
+  view(): EventStore {
+    const id = this.readers.push({ cursor: undefined, at: -Infinity }) - 1;
+    const readCommitted: EventStore['readCommitted'] = (cursor, limit) => this.read(id, cursor, limit);
+    return new Proxy(this.store, {
+      get(target, prop) {
+        if (prop === 'readCommitted') return readCommitted;
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
+
+  private async read(id: number, cursor: string | undefined, limit: number): Promise<Awaited<Answer>> {
+    const me = this.readers[id]!;
+    me.cursor = cursor;
+    me.at = this.now();
+    const key = `${cursor ?? ''}|${limit}`;
+    const hit = this.take(id, key);
+    if (hit) return hit;
+    const waitUntil = performance.now() + LEAD_WAIT_MS;
+    while (this.mustWait(id, cursor) && performance.now() < waitUntil) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.max(1, waitUntil - performance.now()));
+        this.wake.push(() => (clearTimeout(t), r()));
+      });
+      // The other reader may have read this very chunk meanwhile.
+      const late = this.take(id, key);
+      if (late) return late;
+    }
+    const answer = this.store.readCommitted(cursor, limit);
+    this.kept.set(key, { at: this.now(), answer, by: id });
     // A failed read is not shared: the next caller asks the store again.
     answer.catch(() => {
-      if (last?.answer === answer) last = undefined;
+      if (this.kept.get(key)?.answer === answer) this.kept.delete(key);
     });
     return answer;
-  };
-  return new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'readCommitted') return readCommitted;
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  }
+
+  /** A kept answer for KEY that reader ID did not read itself, taken out of the keep. */
+  private take(id: number, key: string): Answer | undefined {
+    const t = this.now();
+    for (const [k, v] of this.kept) if (t - v.at >= SHARED_READ_MS) this.kept.delete(k);
+    const k = this.kept.get(key);
+    if (!k || k.by === id) return undefined;
+    this.kept.delete(key);
+    this.wake.splice(0).forEach((w) => w());
+    return k.answer;
+  }
+
+  /** Reader ID holds MAX_LEAD answers no other reader has had, and another active reader is behind CURSOR. */
+  private mustWait(id: number, cursor: string | undefined): boolean {
+    let lead = 0;
+    for (const k of this.kept.values()) if (k.by === id) lead++;
+    if (lead < MAX_LEAD || cursor === undefined) return false;
+    const t = this.now();
+    return this.readers.some((r, i) => i !== id && t - r.at < ACTIVE_MS && (r.cursor === undefined || cursorAfter(cursor, r.cursor)));
+  }
 }

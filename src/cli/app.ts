@@ -16,7 +16,7 @@ import { ShellEnvironment } from '../sensors/shell/environment.js';
 import { EnrichmentStage } from '../collector/enrichment.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
 import { IncidentTracker, LEASE_KEY } from '../analysis/incident-tracker.js';
-import { sharingCommittedReads } from '../analysis/shared-reads.js';
+import { SharedCommittedReads } from '../analysis/shared-reads.js';
 import { AttackRunner } from '../analysis/attack-runner.js';
 import { quarantineStrings } from '../analysis/quarantine-strings.js';
 import { recordingKeystrokes } from '../analysis/recording-keystrokes.js';
@@ -74,9 +74,9 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
   const collector = new Collector(store, log.child({ part: 'collector' }), outputs, enrichment);
   const alerts = new AlertManager(config.alerts, store, log.child({ part: 'alerts' }));
   // Attack chains are folded on the same beat as incidents (src/analysis/attack-runner.ts), from one read of each chunk.
-  const analysed = sharingCommittedReads(store);
-  const tracker = new IncidentTracker(analysed, config.incidents.quiet_gap_s * 1000, (changes) => alerts.handle(changes));
-  const attacks = new AttackRunner(analysed, { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });
+  const shared = new SharedCommittedReads(store);
+  const tracker = new IncidentTracker(shared.view(), config.incidents.quiet_gap_s * 1000, (changes) => alerts.handle(changes));
+  const attacks = new AttackRunner(shared.view(), { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });
   const track = (): void => {
     tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed; it resumes with the next batch'));
     attacks.catchUp().catch((err: unknown) => log.error({ err }, 'attack reconstruction failed; it resumes with the next batch'));

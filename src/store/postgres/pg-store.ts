@@ -337,25 +337,19 @@ export class PgStore implements EventStore {
       if (!(await this.lockedCompare(c, wm.key, wm.expected))) return false;
       for (let i = 0; i < incidents.length; i += 1000) {
         const chunk = incidents.slice(i, i + 1000);
+        // One JSON array, as events are inserted: activity and notes are JSON text, which costs far
+        // more to escape as text array elements.
+        const rows = chunk.map((x) => ({
+          a: wellFormed(x.id), b: wellFormed(x.src_ip), c: x.scope, d: x.country, e: x.first_seen, f: x.last_seen, g: x.kind, h: x.severity,
+          i: x.status, j: JSON.stringify(x.notes), k: JSON.stringify(x.activity), l: x.alerted_at,
+        }));
         await c.query(
           `INSERT INTO incidents (id, src_ip, scope, country, first_seen, last_seen, kind, severity, status, notes, activity, alerted_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+           SELECT r.a, r.b, r.c, r.d, r.e, r.f, r.g, r.h, r.i, r.j, r.k, r.l FROM json_to_recordset($1::json)
+             AS r(a text, b text, c text, d text, e text, f text, g text, h text, i text, j text, k text, l text)
            ON CONFLICT (id) DO UPDATE SET scope = excluded.scope, country = excluded.country, first_seen = excluded.first_seen,
              last_seen = excluded.last_seen, kind = excluded.kind, severity = excluded.severity, activity = excluded.activity`,
-          [
-            chunk.map((x) => x.id),
-            chunk.map((x) => x.src_ip),
-            chunk.map((x) => x.scope),
-            chunk.map((x) => x.country),
-            chunk.map((x) => x.first_seen),
-            chunk.map((x) => x.last_seen),
-            chunk.map((x) => x.kind),
-            chunk.map((x) => x.severity),
-            chunk.map((x) => x.status),
-            chunk.map((x) => JSON.stringify(x.notes)),
-            chunk.map((x) => JSON.stringify(x.activity)),
-            chunk.map((x) => x.alerted_at),
-          ],
+          [JSON.stringify(rows)],
         );
       }
       await this.putState(c, wm.key, wm.next);
