@@ -3,7 +3,7 @@
 // logs are still folded), folds them into incidents and saves them. Restart-safe and exactly-once per
 // stored event.
 import type { ApiaryEvent } from '../events/catalogue.js';
-import type { EventStore } from '../store/store.js';
+import type { EventStore, IncidentRecord } from '../store/store.js';
 import { foldIncidents, type IncidentChange } from './incidents.js';
 import { MergedRuns } from './merged-runs.js';
 
@@ -13,6 +13,11 @@ export const LEASE_KEY = 'incidents.lease';
 export const LEASE_MS = 15_000;
 /** Events folded per step; bounds memory while catching up on a large import. */
 export const TRACKER_CHUNK = 5000;
+/**
+ * Events folded, at most, before the incidents they changed are saved with the watermark (while
+ * catching up on a backlog; otherwise each run saves at its end). Bounds the incidents held in memory.
+ */
+export const TRACKER_COMMIT_EVENTS = 20_000;
 
 /** What one catch-up did. The changes themselves go to the onChanges callback, chunk by chunk. */
 export interface CatchUpResult {
@@ -48,28 +53,57 @@ export class IncidentTracker {
   private async runOnce(): Promise<CatchUpResult> {
     const out: CatchUpResult = { events: 0, changes: 0 };
     let watermark = await this.store.getState(WATERMARK_KEY);
+    // Through a backlog, chunks are folded in memory and saved together with the watermark every
+    // TRACKER_COMMIT_EVENTS, so a source active throughout is written once per commit, not per chunk.
+    let cursor = watermark;
+    let pending = new Map<string, IncidentChange>();
+    let newest = new Map<string, IncidentRecord>();
+    let pendingEvents = 0;
     for (;;) {
-      const read = await this.store.readCommitted(watermark, TRACKER_CHUNK);
+      const read = await this.store.readCommitted(cursor, TRACKER_CHUNK);
       const events: ApiaryEvent[] = read.events;
-      if (events.length === 0) break;
-      const ips = [...new Set(events.map((e) => e.src_ip))];
-      const enrichment = await this.store.getEnrichment(ips);
-      // Only incidents that ended within the quiet gap of this chunk's first event can be extended by it.
-      const earliest = events.reduce((m, e) => (e.time < m ? e.time : m), events[0]!.time);
-      const activeSince = new Date(Math.max(0, Date.parse(earliest) - this.quietGapMs)).toISOString();
-      const open = await this.store.latestIncidents(ips, activeSince);
-      const changes = foldIncidents(open, events, enrichment, this.quietGapMs);
-      const next = read.cursor!;
-      if (!(await this.store.commitIncidents(changes.map((c) => c.incident), { key: WATERMARK_KEY, expected: watermark, next }))) {
+      const last = events.length < TRACKER_CHUNK;
+      if (events.length > 0) {
+        const ips = [...new Set(events.map((e) => e.src_ip))];
+        const enrichment = await this.store.getEnrichment(ips);
+        // Only incidents that ended within the quiet gap of this chunk's first event can be extended by it.
+        const earliest = events.reduce((m, e) => (e.time < m ? e.time : m), events[0]!.time);
+        const activeSince = new Date(Math.max(0, Date.parse(earliest) - this.quietGapMs)).toISOString();
+        const open = await this.store.latestIncidents(ips, activeSince);
+        // Incidents folded but not saved yet are newer than the stored ones.
+        for (const ip of ips) {
+          const held = newest.get(ip);
+          if (held) open.set(ip, held);
+        }
+        for (const c of foldIncidents(open, events, enrichment, this.quietGapMs)) {
+          const first = pending.get(c.incident.id);
+          // What changed since the last save: created then, and the severity before it, for alerting.
+          pending.set(c.incident.id, first ? { ...c, created: first.created, previousSeverity: first.previousSeverity } : c);
+          newest.set(c.incident.src_ip, c.incident);
+        }
+        pendingEvents += events.length;
+        cursor = read.cursor;
+      }
+      if (pendingEvents === 0) break;
+      if (!last && pendingEvents < TRACKER_COMMIT_EVENTS) continue;
+      const changes = [...pending.values()];
+      if (!(await this.store.commitIncidents(changes.map((c) => c.incident), { key: WATERMARK_KEY, expected: watermark, next: cursor! }))) {
         // Another tracker folded these events first: start again from where it got to.
         watermark = await this.store.getState(WATERMARK_KEY);
+        cursor = watermark;
+        pending = new Map();
+        newest = new Map();
+        pendingEvents = 0;
         continue;
       }
-      watermark = next;
-      out.events += events.length;
+      watermark = cursor;
+      out.events += pendingEvents;
       out.changes += changes.length;
+      pending = new Map();
+      newest = new Map();
+      pendingEvents = 0;
       if (changes.length) await this.onChanges(changes);
-      if (events.length < TRACKER_CHUNK) break;
+      if (last) break;
     }
     return out;
   }

@@ -32,6 +32,11 @@ export function emptyActivity(): IncidentActivity {
   };
 }
 
+/** A copy of A that addToActivity can change without touching A (its counters and lists are all there is). */
+export function copyActivity(a: IncidentActivity): IncidentActivity {
+  return { ...a, sensors: [...(a.sensors ?? [])], protocols: [...(a.protocols ?? [])], dst_ports: [...(a.dst_ports ?? [])] };
+}
+
 function addListed<T>(list: T[], v: T): void {
   if (list.length < MAX_LISTED && !list.includes(v)) list.push(v);
 }
@@ -141,7 +146,7 @@ export function foldIncidents(
     let inc = current.get(e.src_ip);
     if (!inc) {
       const stored = open.get(e.src_ip);
-      if (stored) inc = { ...stored, activity: structuredClone(stored.activity) };
+      if (stored) inc = { ...stored, activity: copyActivity(stored.activity) };
     }
     if (!inc || Date.parse(e.time) - Date.parse(inc.last_seen) > quietGapMs) {
       inc = {

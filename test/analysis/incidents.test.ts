@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { classify, emptyActivity, foldIncidents, severityOf, type IncidentChange } from '../../src/analysis/incidents.js';
-import { IncidentTracker, LEASE_MS, leaseHolder } from '../../src/analysis/incident-tracker.js';
+import { IncidentTracker, LEASE_MS, TRACKER_CHUNK, TRACKER_COMMIT_EVENTS, leaseHolder } from '../../src/analysis/incident-tracker.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { IpEnrichment } from '../../src/store/store.js';
+import type { EventStore, IpEnrichment } from '../../src/store/store.js';
 import { tempDir } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
 
@@ -40,6 +40,16 @@ test('a quiet gap starts a new incident; ignored sources make none', () => {
   ];
   const changes = foldIncidents(new Map(), ev, new Map([['10.9.9.9', enr('10.9.9.9', 'internal', true)]]), 3600_000);
   assert.deepEqual(changes.map((c) => [c.incident.id, c.incident.activity.events, c.created]), [[ev[0]!.id, 2, true], [ev[2]!.id, 1, true]]);
+});
+
+test('folding into a stored incident leaves the stored record as it was', () => {
+  const first = [makeEvent({ type: 'connection.open', time: '2026-01-01T00:00:00Z', src: '198.51.100.1', protocol: 'ssh', dst_port: 22, payload: { transport: 'tcp' } })];
+  const stored = foldIncidents(new Map(), first, new Map(), 3600_000)[0]!.incident;
+  const before = JSON.stringify(stored);
+  const more = [makeEvent({ type: 'connection.open', time: '2026-01-01T00:10:00Z', src: '198.51.100.1', protocol: 'telnet', dst_port: 23, payload: { transport: 'tcp' } })];
+  const [c] = foldIncidents(new Map([['198.51.100.1', stored]]), more, new Map(), 3600_000);
+  assert.deepEqual([c!.incident.activity.events, c!.incident.activity.protocols, c!.incident.activity.dst_ports], [2, ['ssh', 'telnet'], [22, 23]]);
+  assert.equal(JSON.stringify(stored), before);
 });
 
 test('every non-ignored event lands in exactly one incident, however the events are ordered', () => {
@@ -117,6 +127,47 @@ test('two trackers on one database (a running Apiary and a CLI command) never fo
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+test('through a backlog, chunks are saved together: the same incidents as one fold of everything, each change reported once', async () => {
+  const store = new SqliteStore(join(tempDir(), 'backlog.db'));
+  try {
+    // Five sources throughout, one of which goes quiet for two hours half-way (a second incident).
+    const n = TRACKER_COMMIT_EVENTS + 2 * TRACKER_CHUNK + 123;
+    const start = Date.UTC(2026, 3, 1);
+    const events = Array.from({ length: n }, (_, i) => {
+      const src = `198.51.100.${i % 5}`;
+      const gap = src === '198.51.100.0' && i >= n / 2 ? 2 * 3600_000 : 0;
+      const time = new Date(start + i * 100 + gap).toISOString();
+      return i % 3 === 0
+        ? makeEvent({ type: 'auth.attempt', time, src, payload: { method: 'password', username: 'root', success: false } })
+        : makeEvent({ type: 'connection.open', time, src, payload: { transport: 'tcp' } });
+    });
+    for (let i = 0; i < n; i += 4000) await store.insertBatch(events.slice(i, i + 4000));
+    let commits = 0;
+    const counting = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'commitIncidents') return (...a: Parameters<EventStore['commitIncidents']>) => (commits++, target.commitIncidents(...a));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as EventStore;
+    const seen: IncidentChange[] = [];
+    const result = await new IncidentTracker(counting, 3600_000, (c) => void seen.push(...c)).catchUp();
+    assert.equal(result.events, n);
+    assert.equal(commits, 2, `${n} events: saved after ${TRACKER_COMMIT_EVENTS}, then at the end`);
+    const expected = foldIncidents(new Map(), events, new Map(), 3600_000).map((c) => c.incident);
+    const stored = await store.listIncidents();
+    const shape = (i: { id: string; src_ip: string; first_seen: string; last_seen: string; kind: string; activity: unknown }) => [i.id, i.src_ip, i.first_seen, i.last_seen, i.kind, i.activity];
+    assert.deepEqual(stored.map(shape).sort(), expected.map(shape).sort());
+    assert.equal(expected.length, 6);
+    // Each incident was created once; the second save reports the same incidents as changed, not new.
+    const created = seen.filter((c) => c.created).map((c) => c.incident.id).sort();
+    assert.deepEqual(created, expected.map((i) => i.id).sort());
+    assert.equal(seen.length, 6 + 5, 'five incidents go on past the first save');
+  } finally {
+    await store.close();
   }
 });
 
