@@ -2,7 +2,7 @@
 // are usually equal. Each gets a view of the store from one SharedCommittedReads, which keeps recent
 // readCommitted answers so that each chunk of events is read and decoded once for both: an answer is
 // handed to the other reader when it asks for the same cursor and limit, until both have had it or it
-// is SHARED_READ_MS old.
+// is SHARED_READ_MS old. The enrichment each looks up for a chunk's sources is shared the same way.
 //
 // The attack runner folds a chunk faster than the tracker, which saves incidents after every chunk;
 // left alone it would run far ahead through a backlog and every answer would expire before the
@@ -21,13 +21,15 @@ export const LEAD_WAIT_MS = 250;
 /** A reader that asked for nothing for this long is not waited for (its run has ended). */
 const ACTIVE_MS = 1000;
 
-type Answer = ReturnType<EventStore['readCommitted']>;
+type Answer = ReturnType<EventStore['readCommitted']> | ReturnType<EventStore['getEnrichment']>;
 
 interface Kept {
   at: number;
   answer: Answer;
   /** The reader that read it from the store. */
   by: number;
+  /** A chunk of events (counted for the lead), or enrichment. */
+  chunk: boolean;
 }
 
 interface Reader {
@@ -45,25 +47,27 @@ export class SharedCommittedReads {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A view of the store for one more reader: readCommitted is shared, everything else goes to the store. */
+  /** A view of the store for one more reader: readCommitted and getEnrichment are shared, everything else goes to the store. */
   view(): EventStore {
     const id = this.readers.push({ cursor: undefined, at: -Infinity }) - 1;
     const readCommitted: EventStore['readCommitted'] = (cursor, limit) => this.read(id, cursor, limit);
+    const getEnrichment: EventStore['getEnrichment'] = (ips) => this.enrichment(id, ips);
     return new Proxy(this.store, {
       get(target, prop) {
         if (prop === 'readCommitted') return readCommitted;
+        if (prop === 'getEnrichment') return getEnrichment;
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
   }
 
-  private async read(id: number, cursor: string | undefined, limit: number): Promise<Awaited<Answer>> {
+  private async read(id: number, cursor: string | undefined, limit: number): ReturnType<EventStore['readCommitted']> {
     const me = this.readers[id]!;
     me.cursor = cursor;
     me.at = this.now();
     const key = `${cursor ?? ''}|${limit}`;
-    const hit = this.take(id, key);
+    const hit = this.take(id, key) as ReturnType<EventStore['readCommitted']> | undefined;
     if (hit) return hit;
     const waitUntil = performance.now() + LEAD_WAIT_MS;
     while (this.mustWait(id, cursor) && performance.now() < waitUntil) {
@@ -72,11 +76,22 @@ export class SharedCommittedReads {
         this.wake.push(() => (clearTimeout(t), r()));
       });
       // The other reader may have read this very chunk meanwhile.
-      const late = this.take(id, key);
+      const late = this.take(id, key) as ReturnType<EventStore['readCommitted']> | undefined;
       if (late) return late;
     }
-    const answer = this.store.readCommitted(cursor, limit);
-    this.kept.set(key, { at: this.now(), answer, by: id });
+    return this.keep(key, id, true, this.store.readCommitted(cursor, limit));
+  }
+
+  /** Enrichment of IPS: the other reader's answer for the same addresses, or the store's. */
+  private enrichment(id: number, ips: readonly string[] | undefined): ReturnType<EventStore['getEnrichment']> {
+    if (ips === undefined) return this.store.getEnrichment(ips);
+    const key = `enrichment|${ips.join(',')}`;
+    const hit = this.take(id, key) as ReturnType<EventStore['getEnrichment']> | undefined;
+    return hit ?? this.keep(key, id, false, this.store.getEnrichment(ips));
+  }
+
+  private keep<T extends Answer>(key: string, by: number, chunk: boolean, answer: T): T {
+    this.kept.set(key, { at: this.now(), answer, by, chunk });
     // A failed read is not shared: the next caller asks the store again.
     answer.catch(() => {
       if (this.kept.get(key)?.answer === answer) this.kept.delete(key);
@@ -98,7 +113,7 @@ export class SharedCommittedReads {
   /** Reader ID holds MAX_LEAD answers no other reader has had, and another active reader is behind CURSOR. */
   private mustWait(id: number, cursor: string | undefined): boolean {
     let lead = 0;
-    for (const k of this.kept.values()) if (k.by === id) lead++;
+    for (const k of this.kept.values()) if (k.by === id && k.chunk) lead++;
     if (lead < MAX_LEAD || cursor === undefined) return false;
     const t = this.now();
     return this.readers.some((r, i) => i !== id && t - r.at < ACTIVE_MS && (r.cursor === undefined || cursorAfter(cursor, r.cursor)));

@@ -59,6 +59,36 @@ test("a chunk one reader read is the other's answer once, within the window; a r
   }
 });
 
+test("the enrichment one reader looked up for a chunk's sources is the other's answer once", async () => {
+  const store = new SqliteStore(join(tempDir(), 'e.db'));
+  try {
+    await store.upsertEnrichment([{ ip: '198.51.100.1', scope: 'external', ignored: false, country: 'DE', asn: null, as_org: null, site: null, source: 'geoip', enriched_at: '2026-01-01T00:00:00Z' }]);
+    let lookups = 0;
+    const counting = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'getEnrichment') return (ips?: readonly string[]) => (lookups++, target.getEnrichment(ips));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as EventStore;
+    const shared = new SharedCommittedReads(counting);
+    const [tracker, runner] = [shared.view(), shared.view()];
+    const a = await tracker.getEnrichment(['198.51.100.1', '198.51.100.2']);
+    const b = await runner.getEnrichment(['198.51.100.1', '198.51.100.2']);
+    assert.equal(lookups, 1);
+    assert.equal(b, a);
+    assert.equal(a.get('198.51.100.1')?.country, 'DE');
+    await runner.getEnrichment(['198.51.100.2']);
+    await tracker.getEnrichment(['198.51.100.1']);
+    assert.equal(lookups, 3, 'other addresses are looked up');
+    await tracker.getEnrichment();
+    await runner.getEnrichment();
+    assert.equal(lookups, 5, 'every address: not shared');
+  } finally {
+    await store.close();
+  }
+});
+
 test('a reader two chunks ahead of an active reader waits for it, then reads on; without it, it waits at most LEAD_WAIT_MS', async () => {
   const { store, view, reads } = await countingStore(4);
   try {

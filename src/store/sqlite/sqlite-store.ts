@@ -35,6 +35,8 @@ export class SqliteStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly insertValues: (values: readonly unknown[]) => number;
+  /** Prepared statements of fixed text, made once (analysis runs the same few on every beat). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(readonly path: string, opts: SqliteStoreOptions = {}) {
     try {
@@ -53,6 +55,12 @@ export class SqliteStore implements EventStore {
       throw new ApiaryError('APIARY_STORE_OPEN', `cannot open the SQLite store at ${path}: ${(err as Error).message}; check store.sqlite.path and its directory's permissions`);
     }
     this.insertValues = eventInserter(this.db);
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   private migrate(): void {
@@ -177,12 +185,8 @@ export class SqliteStore implements EventStore {
       take(this.db.prepare('SELECT * FROM ip_enrichment').all() as EnrichmentRow[]);
       return out;
     }
-    const unique = [...new Set(ips)];
-    // SQLite's default limit on bound parameters is 32766; stay well under it.
-    for (let i = 0; i < unique.length; i += 500) {
-      const chunk = unique.slice(i, i + 500);
-      take(this.db.prepare(`SELECT * FROM ip_enrichment WHERE ip IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as EnrichmentRow[]);
-    }
+    // The addresses go as one JSON array (any number, one cached statement), each looked up by key.
+    take(this.stmt('SELECT e.* FROM json_each(?) AS j JOIN ip_enrichment AS e ON e.ip = j.value').all(JSON.stringify([...new Set(ips)])) as EnrichmentRow[]);
     return out;
   }
 
@@ -225,15 +229,12 @@ export class SqliteStore implements EventStore {
 
   async latestIncidents(ips: readonly string[], activeSince: string): Promise<Map<string, IncidentRecord>> {
     const out = new Map<string, IncidentRecord>();
-    const unique = [...new Set(ips)];
-    for (let i = 0; i < unique.length; i += 500) {
-      const chunk = unique.slice(i, i + 500);
-      const rows = this.db
-        .prepare(`SELECT * FROM incidents WHERE src_ip IN (${chunk.map(() => '?').join(',')}) AND last_seen >= ? ORDER BY first_seen ASC, id ASC`)
-        .all(...chunk, activeSince) as IncidentRow[];
-      // Ascending order: the last row seen per source is its newest incident.
-      for (const r of rows) out.set(r.src_ip, incidentFromRow(r));
-    }
+    const rows = this.stmt(
+      `SELECT i.* FROM json_each(?) AS j JOIN incidents AS i ON i.src_ip = j.value
+        WHERE i.last_seen >= ? ORDER BY i.src_ip, i.first_seen, i.id`,
+    ).all(JSON.stringify([...new Set(ips)]), activeSince) as IncidentRow[];
+    // Ascending by start within a source: the last row seen per source is its newest incident.
+    for (const r of rows) out.set(r.src_ip, incidentFromRow(r));
     return out;
   }
 
