@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { stringify } from 'yaml';
+import { WATERMARK_KEY } from '../src/analysis/incident-tracker.js';
 import { sensorKey } from '../src/collector/remote-ingest.js';
 import type { ApiaryEvent } from '../src/events/catalogue.js';
 import { newEventId, newSessionId } from '../src/events/id.js';
@@ -132,10 +133,11 @@ function cpuSplit(side: Side, dbPid: number | undefined): number[] {
 }
 
 /**
- * Every event into the spool as fast as it takes them; events/s until the store holds them all, and
- * the CPU microseconds per event of the sensor side, the collector and the database server.
+ * Every event into the spool as fast as it takes them; events/s until the store holds them all; how
+ * long after that the collector's incident tracking needed to fold them all; and the CPU microseconds
+ * per event of the sensor side, the collector and the database server until then.
  */
-async function throughput(side: Side, reader: EventStore, events: ApiaryEvent[], dbPid: number | undefined): Promise<{ rate: number; cpuUs: number[] }> {
+async function throughput(side: Side, reader: EventStore, events: ApiaryEvent[], dbPid: number | undefined): Promise<{ rate: number; cpuUs: number[]; analysisLagS: number }> {
   const sensor = events[0]!.sensor;
   const before = await reader.count({ sensor });
   const cpu0 = cpuSplit(side, dbPid);
@@ -150,10 +152,23 @@ async function throughput(side: Side, reader: EventStore, events: ApiaryEvent[],
   // Watching the spool costs nothing; counting rows in the store while it is written would.
   while (side.spool.stats.depth > 0) await sleep(10);
   const rate = events.length / ((performance.now() - t0) / 1000);
+  const analysisLagS = await analysisLag(reader);
+  // CPU until analysis caught up: all the work these events cost, however it was spread over time.
   const cpuUs = cpuSplit(side, dbPid).map((ms, i) => ((ms - cpu0[i]!) * 1000) / events.length);
   const stored = (await reader.count({ sensor })) - before;
   if (stored !== events.length) throw new Error(`the collector confirmed every batch but the store holds ${stored} of ${events.length} events`);
-  return { rate, cpuUs };
+  return { rate, cpuUs, analysisLagS };
+}
+
+/** Seconds until the collector's incident tracking has folded every stored event (it may lag a burst). */
+async function analysisLag(reader: EventStore): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 300_000) {
+    const caughtUp = (await reader.readCommitted(await reader.getState(WATERMARK_KEY), 1)).events.length === 0;
+    if (caughtUp) break;
+    await sleep(100);
+  }
+  return (performance.now() - t0) / 1000;
 }
 
 /** STEADY_RATE events/s for STEADY_S s; every PROBE_MS one event gets its own session, and the time until a query finds it is its delay. */
@@ -199,12 +214,13 @@ async function run(label: string, dir: string, open: (name: string) => Promise<E
   const reader = await open('collector');
   const side = await start(dir, label, storeConfig('collector'), reader);
   try {
-    const { rate, cpuUs } = await throughput(side, reader, makeEvents(TOTAL, `bench-${label}`), dbPid);
+    const { rate, cpuUs, analysisLagS } = await throughput(side, reader, makeEvents(TOTAL, `bench-${label}`), dbPid);
     const d = await delays(side, reader, makeEvents(STEADY_RATE * STEADY_S, `bench-${label}`));
     return [
       `  ${label.padEnd(9)} store only, from this process (reference)   ${refRate.toFixed(0)} events/s`,
       `  ${label.padEnd(9)} spool -> mTLS -> apiary collector -> store  ${rate.toFixed(0)} events/s (ratio ${(rate / refRate).toFixed(2)} of the reference)`,
-      `  ${label.padEnd(9)} CPU per event: sensor side ${cpuUs[0]!.toFixed(1)} us, collector ${cpuUs[1]!.toFixed(1)} us${dbPid === undefined ? ' (store included)' : `, PostgreSQL ${cpuUs[2]!.toFixed(1)} us`}`,
+      `  ${label.padEnd(9)} CPU per event, storing and analysing: sensor side ${cpuUs[0]!.toFixed(1)} us, collector ${cpuUs[1]!.toFixed(1)} us${dbPid === undefined ? ' (store included)' : `, PostgreSQL ${cpuUs[2]!.toFixed(1)} us`}`,
+      `  ${label.padEnd(9)} incident tracking caught up ${analysisLagS.toFixed(1)} s after the last event was stored`,
       `  ${label.padEnd(9)} sensor-to-queryable delay at ${STEADY_RATE} events/s: p50 ${pct(d, 50).toFixed(0)} ms, p99 ${pct(d, 99).toFixed(0)} ms (${d.length} probes)`,
     ];
   } finally {
