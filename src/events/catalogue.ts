@@ -1,6 +1,7 @@
 // The event catalogue: the envelope every event carries and one runtime schema per event type.
 // Every part of Apiary (sensors, collector, store, analysis, importers) speaks these types.
 import { datetimeRegex, z } from 'zod';
+import { compileExactCheck, type Check } from './payload-check.js';
 
 const hex = z.string().regex(/^[0-9a-f]*$/);
 const port = z.number().int().min(0).max(65535);
@@ -268,6 +269,22 @@ export function isEventType(t: string): t is EventType {
   return Object.prototype.hasOwnProperty.call(CATALOGUE, t);
 }
 
+const exactChecks = new Map<EventType, Check | null>();
+
+/**
+ * True when PAYLOAD certainly passes CATALOGUE[type] and zod's parse would give back an equal object
+ * (same keys, same order, same values), so it can be used as it is; false means "not sure": let zod
+ * decide (and word the reason). See payload-check.ts.
+ */
+export function payloadCertainlyValid(type: EventType, payload: unknown): boolean {
+  let check = exactChecks.get(type);
+  if (check === undefined) {
+    check = compileExactCheck(CATALOGUE[type] as z.ZodTypeAny) ?? null;
+    exactChecks.set(type, check);
+  }
+  return check !== null && check(payload);
+}
+
 export type ValidationResult = { ok: true; event: ApiaryEvent } | { ok: false; reason: string };
 
 /** Validates an event from any source (sensor, remote shipper, importer). Never throws. */
@@ -283,13 +300,17 @@ export function validateEvent(input: unknown): ValidationResult {
   const type = envelope.type;
   if (!isEventType(type)) return { ok: false, reason: `unknown event type ${JSON.stringify(type).slice(0, 80)}` };
   const payloadIn = (input as { payload?: unknown }).payload;
-  const pay = CATALOGUE[type].safeParse(payloadIn);
-  if (!pay.success) return { ok: false, reason: `${type}: ${describeZodError(pay.error)}` };
+  let payload = payloadIn;
+  if (!payloadCertainlyValid(type, payloadIn)) {
+    const pay = CATALOGUE[type].safeParse(payloadIn);
+    if (!pay.success) return { ok: false, reason: `${type}: ${describeZodError(pay.error)}` };
+    payload = pay.data;
+  }
   const source = (input as { source?: unknown }).source;
   if (source !== undefined && (source === null || typeof source !== 'object' || Array.isArray(source))) {
     return { ok: false, reason: 'source: expected an object' };
   }
-  const event = { ...envelope, type, payload: pay.data } as ApiaryEvent;
+  const event = { ...envelope, type, payload } as ApiaryEvent;
   if (source !== undefined) event.source = source as EventSource;
   return { ok: true, event };
 }

@@ -1,6 +1,6 @@
 // How sensors record: a sink interface (local collector or remote shipper) and per-session emitters
 // whose identity fields are fixed when the emitter is made.
-import { CATALOGUE, describeZodError, type ApiaryEvent, type EventType, type Payload } from './catalogue.js';
+import { CATALOGUE, describeZodError, payloadCertainlyValid, type ApiaryEvent, type EventType, type Payload } from './catalogue.js';
 import { newEventId, newSessionId } from './id.js';
 
 /** Where events go. The local collector implements it; a remote shipper will too. */
@@ -49,10 +49,14 @@ export function createSessionEmitter(sink: EventSink, identity: SessionIdentity,
     session: bound.session,
     identity: bound,
     emit<T extends EventType>(type: T, payload: Payload<T>): ApiaryEvent<T> | undefined {
-      const parsed = CATALOGUE[type].safeParse(payload);
-      if (!parsed.success) {
-        opts.onInvalid?.(type, describeZodError(parsed.error));
-        return undefined;
+      let data: unknown = payload;
+      if (!payloadCertainlyValid(type, payload)) {
+        const parsed = CATALOGUE[type].safeParse(payload);
+        if (!parsed.success) {
+          opts.onInvalid?.(type, describeZodError(parsed.error));
+          return undefined;
+        }
+        data = parsed.data;
       }
       const ms = now();
       const event = {
@@ -60,7 +64,7 @@ export function createSessionEmitter(sink: EventSink, identity: SessionIdentity,
         time: new Date(ms).toISOString(),
         type,
         ...bound,
-        payload: parsed.data as Payload<T>,
+        payload: data as Payload<T>,
       } as ApiaryEvent<T>;
       sink.write(event as ApiaryEvent);
       return event;

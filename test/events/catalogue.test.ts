@@ -83,3 +83,22 @@ test('the hand envelope check accepts only what the envelope schema accepts, wit
   const good = { id: 'x', time: '2026-11-26T10:00:00.123Z', type: 'connection.open', sensor: 's', session: 'abc', protocol: 'ssh', src_ip: '198.51.100.1', src_port: 1, dst_ip: '192.0.2.1', dst_port: 22 };
   assert.deepEqual(checkEnvelope({ ...good, payload: {} }), good);
 });
+
+test('a payload in schema order (the exact check) and the same payload in another order (zod) give the same stored event', () => {
+  const envelope = {
+    id: '01J0000000000000000000000A', time: '2026-01-01T00:00:00.000Z', type: 'auth.attempt', sensor: 's', session: 'abcd',
+    protocol: 'ssh', src_ip: '198.51.100.1', src_port: 4000, dst_ip: '192.0.2.1', dst_port: 22,
+  };
+  const inOrder = validateEvent({ ...envelope, payload: { method: 'password', username: 'root', password: 'x', success: false } });
+  const reordered = validateEvent({ ...envelope, payload: { success: false, password: 'x', username: 'root', method: 'password' } });
+  assert.ok(inOrder.ok && reordered.ok);
+  assert.equal(JSON.stringify(inOrder.event), JSON.stringify(reordered.event));
+  const bad = validateEvent({ ...envelope, payload: { method: 'password', username: 'root', password: 'x', success: 'no' } });
+  assert.equal(bad.ok, false, 'a wrong value still fails, with zod wording the reason');
+  const stored: ApiaryEvent[] = [];
+  const sink: EventSink = { write: (e) => void stored.push(e), flush: async () => {} };
+  const emitter = createSessionEmitter(sink, { sensor: 's', protocol: 'ssh', src_ip: '198.51.100.1', src_port: 4000, dst_ip: '192.0.2.1', dst_port: 22 });
+  emitter.emit('auth.attempt', { method: 'password', username: 'root', password: 'x', success: false });
+  emitter.emit('auth.attempt', { success: false, password: 'x', username: 'root', method: 'password' });
+  assert.equal(JSON.stringify(stored[0]!.payload), JSON.stringify(stored[1]!.payload));
+});

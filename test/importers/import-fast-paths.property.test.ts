@@ -4,8 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CATALOGUE, EVENT_TYPES, type EventType } from '../../src/events/catalogue.js';
-import { payloadCertainlyValid } from '../../src/importers/core/payload-check.js';
+import { CATALOGUE, EVENT_TYPES, payloadCertainlyValid, type EventType } from '../../src/events/catalogue.js';
 import { isoTime } from '../../src/importers/core/import-core.js';
 
 const RUNS = { numRuns: 400 };

@@ -3,10 +3,9 @@
 // and progress on a terminal.
 import { hash } from 'node:crypto';
 import { basename } from 'node:path';
-import { CATALOGUE, describeZodError, type ApiaryEvent, type Envelope as EventEnvelope, type EventSource, type EventType, type Payload } from '../../events/catalogue.js';
+import { CATALOGUE, describeZodError, payloadCertainlyValid, type ApiaryEvent, type Envelope as EventEnvelope, type EventSource, type EventType, type Payload } from '../../events/catalogue.js';
 import { readLineBatches, ReadError, type Line, type ReadProgress } from './lines.js';
 import { eventIdFrom } from '../../events/id.js';
-import { payloadCertainlyValid } from './payload-check.js';
 import { normaliseIp } from '../../events/emitter.js';
 
 /** Events per store transaction. */

@@ -1,13 +1,12 @@
-// A fast, exact check of an importer's payload against its catalogue schema. Imports build millions of
-// payloads that are valid by construction, and zod's object parse (a copy of every payload, an issue
-// context per field) was a large part of the cost per event. The check is compiled once per event type
-// from the zod schema itself, so it never drifts from the catalogue: it answers "certainly valid, and
-// zod would return an equal object with the same keys in the same order" or "ask zod". Schemas or
-// checks it does not know (refinements, transforms, defaults, unions...) always go to zod.
+// A fast, exact check of a payload against its catalogue schema. Sensors, importers and the collector
+// handle payloads that are valid by construction, and zod's object parse (a copy of every payload, an
+// issue context per field) was a large part of their cost per event. The check is compiled from the zod
+// schema itself, so it never drifts from the catalogue: it answers "certainly valid, and zod would
+// return an equal object with the same keys in the same order" or "ask zod". Schemas or checks it does
+// not know (refinements, transforms, defaults, unions...) always go to zod.
 import type { z } from 'zod';
-import { CATALOGUE, type EventType } from '../../events/catalogue.js';
 
-type Check = (v: unknown) => boolean;
+export type Check = (v: unknown) => boolean;
 
 /** Zod internals read here (zod 3's `_def`); anything else makes the type fall back to zod. */
 interface Def {
@@ -91,7 +90,7 @@ function compileValue(schema: z.ZodTypeAny): Check | undefined {
  * the stored JSON is the same), no undefined values, and every present value valid; absent keys must
  * be optional.
  */
-function compileObject(schema: z.ZodTypeAny): Check | undefined {
+export function compileExactCheck(schema: z.ZodTypeAny): Check | undefined {
   const def = schema._def as Def;
   if (def.typeName !== 'ZodObject' || !def.shape) return undefined;
   if ((def.catchall?._def as Def | undefined)?.typeName !== 'ZodNever') return undefined;
@@ -128,19 +127,4 @@ function compileObject(schema: z.ZodTypeAny): Check | undefined {
     for (let j = last + 1; j < keys.length; j++) if (required[j]) return false;
     return true;
   };
-}
-
-const compiled = new Map<EventType, Check | null>();
-
-/**
- * True when PAYLOAD certainly passes CATALOGUE[type] and zod's parse would give back an equal object
- * (same keys, same order, same values); false means "not sure": let zod decide and word the reason.
- */
-export function payloadCertainlyValid(type: EventType, payload: unknown): boolean {
-  let check = compiled.get(type);
-  if (check === undefined) {
-    check = compileObject(CATALOGUE[type] as z.ZodTypeAny) ?? null;
-    compiled.set(type, check);
-  }
-  return check !== null && check(payload);
 }
