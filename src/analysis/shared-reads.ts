@@ -4,9 +4,9 @@
 // handed to the other reader when it asks for the same cursor and limit, until both have had it or it
 // is SHARED_READ_MS old. The enrichment each looks up for a chunk's sources is shared the same way.
 //
-// The attack runner folds a chunk faster than the tracker, which saves incidents after every chunk;
-// left alone it would run far ahead through a backlog and every answer would expire before the
-// tracker came to it. So a reader that is MAX_LEAD answers ahead of an active reader behind it waits
+// The attack runner folds a chunk faster than the tracker, which also looks up the sources' open
+// incidents and saves them; left alone it would run far ahead through a backlog and every answer
+// would expire before the tracker came to it. So a reader that is MAX_LEAD answers ahead of an active reader behind it waits
 // for that reader to catch up, at most LEAD_WAIT_MS per read (the other may have moved elsewhere, for
 // example after losing a watermark race). Any answer is a prefix of what follows its cursor, so a
 // shared one is never wrong, at most a beat behind.
