@@ -87,21 +87,20 @@ export class IncidentTracker {
       if (pendingEvents === 0) break;
       if (!last && pendingEvents < TRACKER_COMMIT_EVENTS) continue;
       const changes = [...pending.values()];
-      if (!(await this.store.commitIncidents(changes.map((c) => c.incident), { key: WATERMARK_KEY, expected: watermark, next: cursor! }))) {
-        // Another tracker folded these events first: start again from where it got to.
-        watermark = await this.store.getState(WATERMARK_KEY);
-        cursor = watermark;
-        pending = new Map();
-        newest = new Map();
-        pendingEvents = 0;
-        continue;
-      }
-      watermark = cursor;
-      out.events += pendingEvents;
-      out.changes += changes.length;
+      const folded = pendingEvents;
+      const saved = await this.store.commitIncidents(changes.map((c) => c.incident), { key: WATERMARK_KEY, expected: watermark, next: cursor! });
       pending = new Map();
       newest = new Map();
       pendingEvents = 0;
+      if (!saved) {
+        // Another tracker folded these events first: start again from where it got to.
+        watermark = await this.store.getState(WATERMARK_KEY);
+        cursor = watermark;
+        continue;
+      }
+      watermark = cursor;
+      out.events += folded;
+      out.changes += changes.length;
       if (changes.length) await this.onChanges(changes);
       if (last) break;
     }

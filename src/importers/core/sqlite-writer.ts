@@ -6,7 +6,7 @@
 // stays flat.
 import { Worker } from 'node:worker_threads';
 import type { ApiaryEvent } from '../../events/catalogue.js';
-import { pushEventColumns } from '../../store/sqlite/event-insert.js';
+import { eventValues, pushEventColumns } from '../../store/sqlite/event-insert.js';
 import { BatchWriter } from './import-core.js';
 
 /**
@@ -50,14 +50,7 @@ export class SqliteWriterThread {
     this.worker.on('exit', (code) => fail(new Error(`the import's SQLite writer thread stopped (exit ${code})`)));
   }
 
-  /** Stores EVENTS (one transaction); resolves with how many were new. */
-  insert(events: readonly ApiaryEvent[]): Promise<number> {
-    const values: unknown[] = [];
-    for (const e of events) pushEventColumns(e, values);
-    return this.insertColumns(values);
-  }
-
-  /** Stores events already turned into columns by pushEventColumns (one transaction). */
+  /** Stores events already turned into columns by pushEventColumns (one transaction); resolves with how many were new. */
   insertColumns(values: unknown[]): Promise<number> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
@@ -86,7 +79,8 @@ export class WriterThreadBatchWriter extends BatchWriter {
   private values: unknown[] = [];
 
   constructor(private readonly thread: SqliteWriterThread, size = WRITER_THREAD_BATCH) {
-    super((events) => thread.insert(events), size, WRITER_THREAD_IN_FLIGHT);
+    // store() below sends the columns add() kept; BatchWriter's plain path, unused here, would store the same.
+    super((events) => thread.insertColumns(eventValues(events)), size, WRITER_THREAD_IN_FLIGHT);
   }
 
   protected override add(e: ApiaryEvent): void {
