@@ -38,6 +38,8 @@ export interface CollectorStats {
 
 export class Collector implements EventSink {
   private queue: ApiaryEvent[] = [];
+  /** When the oldest queued event arrived (performance.now()); a batch is due FLUSH_INTERVAL_MS later. */
+  private oldestAt = 0;
   private timer: NodeJS.Timeout | undefined;
   /** The delay the pending timer was set with (a write at once is not set again per event). */
   private timerDelay = 0;
@@ -56,6 +58,7 @@ export class Collector implements EventSink {
 
   write(event: ApiaryEvent): void {
     this.stats.received++;
+    if (this.queue.length === 0) this.oldestAt = performance.now();
     this.queue.push(event);
     this.stats.pending = this.queue.length;
     if (this.queue.length >= FLUSH_AT) this.schedule(0);
@@ -93,8 +96,11 @@ export class Collector implements EventSink {
       this.timer = undefined;
       this.writing = this.drain().finally(() => {
         this.writing = undefined;
-        if (this.queue.length > 0) this.schedule(this.retryDelay);
-        else this.waiters.splice(0).forEach((w) => w());
+        if (this.queue.length === 0) this.waiters.splice(0).forEach((w) => w());
+        else if (this.waiters.length > 0 || this.queue.length >= FLUSH_AT || this.retryDelay > 0) this.schedule(this.retryDelay);
+        // Events that came in while the batch was written wait for their own interval: writing them at
+        // once would commit a handful at a time, and SQLite's cost is per commit more than per event.
+        else this.schedule(Math.max(0, this.oldestAt + FLUSH_INTERVAL_MS - performance.now()));
       });
     }, delay);
   }
@@ -119,8 +125,12 @@ export class Collector implements EventSink {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, MAX_BATCH);
+      const started = performance.now();
+      const olderLeft = this.queue.length > batch.length;
       try {
         const stored = await this.store.insertBatch(batch);
+        // Unless the queue held more than a batch, what remains came in during the write.
+        if (!olderLeft) this.oldestAt = started;
         this.queue.splice(0, batch.length);
         this.stats.stored += stored;
         this.stats.duplicates += batch.length - stored;
@@ -134,6 +144,8 @@ export class Collector implements EventSink {
         this.log.error({ err, pending: this.queue.length, retry_ms: this.retryDelay }, 'APIARY_STORE_WRITE: store write failed; events kept and retried');
         return;
       }
+      // Fewer than FLUSH_AT events left: they wait for their interval (see schedule's caller).
+      if (this.queue.length < FLUSH_AT && this.waiters.length === 0) return;
       // Yield between batches so sensors keep serving during a large backlog.
       await new Promise((r) => setImmediate(r));
     }
