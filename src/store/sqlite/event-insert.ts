@@ -35,12 +35,18 @@ export function eventValues(events: readonly ApiaryEvent[]): unknown[] {
   return out;
 }
 
+/** What one insert did: how many rows were new, and the seq before the batch's (row i, if new, got after + i + 1). */
+export interface Inserted {
+  stored: number;
+  after: number;
+}
+
 /**
- * A function inserting flat event rows (eventValues) in one transaction on DB; returns how many were new.
- * One writer at a time (the transaction), so seq grows in commit order; a duplicate skipped by INSERT OR
- * IGNORE leaves a gap, which readers do not mind.
+ * A function inserting flat event rows (eventValues) in one transaction on DB. One writer at a time
+ * (the transaction), so seq grows in commit order; a duplicate skipped by INSERT OR IGNORE leaves a
+ * gap, which readers do not mind.
  */
-export function eventInserter(db: Database.Database): (values: readonly unknown[]) => number {
+export function eventInserter(db: Database.Database): (values: readonly unknown[]) => Inserted {
   const insertSql = (rows: number): string =>
     `INSERT OR IGNORE INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source, seq) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
   const insertOne = db.prepare(insertSql(1));
@@ -66,6 +72,6 @@ export function eventInserter(db: Database.Database): (values: readonly unknown[
       fill(one, 0, values, i * EVENT_VALUES, base + i + 1);
       n += insertOne.run(one).changes;
     }
-    return n;
+    return { stored: n, after: base };
   });
 }

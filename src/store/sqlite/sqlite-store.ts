@@ -18,7 +18,8 @@ import {
 } from '../store.js';
 import { eventFromRow, incidentFromRow, payloadFromText, type EventRow, type IncidentRow } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { EVENT_VALUES, configureWriter, eventInserter, eventValues } from './event-insert.js';
+import { EVENT_VALUES, configureWriter, eventInserter, eventValues, type Inserted } from './event-insert.js';
+import { RecentCommits } from './recent-commits.js';
 
 
 /**
@@ -34,7 +35,9 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly insertValues: (values: readonly unknown[]) => number;
+  private readonly insertValues: (values: readonly unknown[]) => Inserted;
+  /** What insertBatch committed last, for readCommitted right after (see recent-commits.ts). */
+  private readonly recent = new RecentCommits();
   /** Prepared statements of fixed text, made once (analysis runs the same few on every beat). */
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -78,7 +81,9 @@ export class SqliteStore implements EventStore {
 
   async insertBatch(events: readonly ApiaryEvent[]): Promise<number> {
     if (events.length === 0) return 0;
-    return this.insertValues(eventValues(events));
+    const { stored, after } = this.insertValues(eventValues(events));
+    this.recent.remember(after, stored === events.length ? events : undefined);
+    return stored;
   }
 
   /**
@@ -89,17 +94,27 @@ export class SqliteStore implements EventStore {
   async insertColumns(values: readonly unknown[]): Promise<number> {
     if (values.length % EVENT_VALUES !== 0) throw new RangeError(`insertColumns: ${values.length} values are not whole rows of ${EVENT_VALUES}`);
     if (values.length === 0) return 0;
-    return this.insertValues(values);
+    return this.insertValues(values).stored;
   }
 
   async readCommitted(cursor: string | undefined, limit: number): Promise<{ events: ApiaryEvent[]; cursor: string | undefined }> {
     const after = cursor === undefined ? 0 : Number(cursor);
     if (!Number.isSafeInteger(after) || after < 0) throw new RangeError(`not a cursor of this SQLite store: ${JSON.stringify(cursor)}`);
-    const rows = this.db
-      .prepare(`SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?`)
+    const max = Math.min(Math.max(1, limit), MAX_QUERY_ROWS);
+    const kept = this.recent.take(after, max);
+    if (!kept) return this.readCommittedRows(after, max) ?? { events: [], cursor };
+    if (kept.events.length === max) return { events: kept.events, cursor: String(kept.last) };
+    const more = this.readCommittedRows(kept.last, max - kept.events.length);
+    if (!more) return { events: kept.events, cursor: String(kept.last) };
+    for (const e of more.events) kept.events.push(e);
+    return { events: kept.events, cursor: more.cursor };
+  }
+
+  private readCommittedRows(after: number, limit: number): { events: ApiaryEvent[]; cursor: string } | undefined {
+    const rows = this.stmt(`SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?`)
       .raw()
-      .all(after, Math.min(Math.max(1, limit), MAX_QUERY_ROWS)) as (RawRow | [...RawRow, number])[];
-    if (rows.length === 0) return { events: [], cursor };
+      .all(after, limit) as (RawRow | [...RawRow, number])[];
+    if (rows.length === 0) return undefined;
     const last = rows[rows.length - 1]! as [...RawRow, number];
     return { events: rows.map((r) => rawToEvent(r as RawRow)), cursor: String(last[11]) };
   }
