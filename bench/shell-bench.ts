@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import ssh2 from 'ssh2';
 import { apiaryArgs, nodeFlagsFor } from './helpers.js';
-import { cpuMs, PAGE_BYTES } from './proc.js';
+import { cpuMs, descendants, residentBytes } from './proc.js';
 
 const COMMANDS = ['uname -a', 'id', 'cat /proc/cpuinfo | grep name | wc -l', 'free -m', 'ls -la /tmp'];
 
@@ -25,22 +25,7 @@ interface Target {
 }
 
 function rssKb(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ');
-    return (Number(f[1]) * PAGE_BYTES) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-    const kids = out.split('\n').map((s) => Number(s.trim())).filter(Boolean);
-    return kids.flatMap((k) => [k, ...childrenOf(k)]);
-  } catch {
-    return [];
-  }
+  return (residentBytes(pid)?.rss ?? 0) / 1024;
 }
 
 function waitLine(proc: ChildProcess, re: RegExp, ms = 30_000): Promise<RegExpExecArray> {
@@ -91,7 +76,7 @@ async function startSshd(dir: string): Promise<Target | undefined> {
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
   const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitLine(proc, /Server listening/);
-  return { name: 'OpenSSH sshd', port, pids: () => [proc.pid!, ...childrenOf(proc.pid!)], auth: { privateKey: readFileSync(client) }, stop: async () => void proc.kill('SIGTERM') };
+  return { name: 'OpenSSH sshd', port, pids: () => [proc.pid!, ...descendants(proc.pid!)], auth: { privateKey: readFileSync(client) }, stop: async () => void proc.kill('SIGTERM') };
 }
 
 function execOne(conn: ssh2.Client, cmd: string): Promise<void> {

@@ -117,7 +117,7 @@ async function measureAttempts(s: Server): Promise<{ cpuMsPer1000: number; perSe
       gate,
       onHandshake: () => {
         if (++ready === ATTEMPT_CONNS) {
-          startCpu = cpuMs(s.proc.pid!, true) / 1000;
+          startCpu = cpuMs(s.proc.pid!, true);
           startWall = performance.now();
           release();
         }
@@ -128,14 +128,14 @@ async function measureAttempts(s: Server): Promise<{ cpuMsPer1000: number; perSe
   const wall = (performance.now() - startWall) / 1000;
   for (const c of done) c.end();
   await settle(s.proc.pid!);
-  const cpu = cpuMs(s.proc.pid!, true) / 1000 - startCpu;
+  const cpu = cpuMs(s.proc.pid!, true) - startCpu;
   const total = per * ATTEMPT_CONNS;
-  return { cpuMsPer1000: (cpu * 1000 * 1000) / total, perSecond: total / wall };
+  return { cpuMsPer1000: (cpu * 1000) / total, perSecond: total / wall };
 }
 
 async function measureConnections(s: Server): Promise<{ cpuMsPer100: number; perSecond: number }> {
   await settle(s.proc.pid!);
-  const cpu0 = cpuMs(s.proc.pid!, true) / 1000;
+  const cpu0 = cpuMs(s.proc.pid!, true);
   const t0 = performance.now();
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -148,8 +148,8 @@ async function measureConnections(s: Server): Promise<{ cpuMsPer100: number; per
   await Promise.all(Array.from({ length: FULL_PARALLEL }, worker));
   const wall = (performance.now() - t0) / 1000;
   await settle(s.proc.pid!);
-  const cpu = cpuMs(s.proc.pid!, true) / 1000 - cpu0;
-  return { cpuMsPer100: (cpu * 1000 * 100) / FULL_CONNS, perSecond: FULL_CONNS / wall };
+  const cpu = cpuMs(s.proc.pid!, true) - cpu0;
+  return { cpuMsPer100: (cpu * 100) / FULL_CONNS, perSecond: FULL_CONNS / wall };
 }
 
 async function measureMemory(s: Server, n: number): Promise<{ mb: number; processes: number }> {

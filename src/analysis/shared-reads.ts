@@ -10,6 +10,7 @@
 // for that reader to catch up, at most LEAD_WAIT_MS per read (the other may have moved elsewhere, for
 // example after losing a watermark race). Any answer is a prefix of what follows its cursor, so a
 // shared one is never wrong, at most a beat behind.
+import { overrideMethods } from '../store/override.js';
 import { cursorAfter, type EventStore } from '../store/store.js';
 
 /** How long one read's answer is kept for the other reader. */
@@ -50,15 +51,9 @@ export class SharedCommittedReads {
   /** A view of the store for one more reader: readCommitted and getEnrichment are shared, everything else goes to the store. */
   view(): EventStore {
     const id = this.readers.push({ cursor: undefined, at: -Infinity }) - 1;
-    const readCommitted: EventStore['readCommitted'] = (cursor, limit) => this.read(id, cursor, limit);
-    const getEnrichment: EventStore['getEnrichment'] = (ips) => this.enrichment(id, ips);
-    return new Proxy(this.store, {
-      get(target, prop) {
-        if (prop === 'readCommitted') return readCommitted;
-        if (prop === 'getEnrichment') return getEnrichment;
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
+    return overrideMethods(this.store, {
+      readCommitted: (cursor, limit) => this.read(id, cursor, limit),
+      getEnrichment: (ips) => this.enrichment(id, ips),
     });
   }
 

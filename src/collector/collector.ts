@@ -97,12 +97,17 @@ export class Collector implements EventSink {
       this.writing = this.drain().finally(() => {
         this.writing = undefined;
         if (this.queue.length === 0) this.waiters.splice(0).forEach((w) => w());
-        else if (this.waiters.length > 0 || this.queue.length >= FLUSH_AT || this.retryDelay > 0) this.schedule(this.retryDelay);
         // Events that came in while the batch was written wait for their own interval: writing them at
         // once would commit a handful at a time, and SQLite's cost is per commit more than per event.
-        else this.schedule(Math.max(0, this.oldestAt + FLUSH_INTERVAL_MS - performance.now()));
+        // (schedule() waits at least retryDelay after a store fault.)
+        else this.schedule(this.due() ? 0 : Math.max(0, this.oldestAt + FLUSH_INTERVAL_MS - performance.now()));
       });
     }, delay);
+  }
+
+  /** Whether what is queued is written at once rather than after its interval. */
+  private due(): boolean {
+    return this.queue.length >= FLUSH_AT || this.waiters.length > 0;
   }
 
   /**
@@ -144,8 +149,8 @@ export class Collector implements EventSink {
         this.log.error({ err, pending: this.queue.length, retry_ms: this.retryDelay }, 'APIARY_STORE_WRITE: store write failed; events kept and retried');
         return;
       }
-      // Fewer than FLUSH_AT events left: they wait for their interval (see schedule's caller).
-      if (this.queue.length < FLUSH_AT && this.waiters.length === 0) return;
+      // Fewer than FLUSH_AT events left and no flush() waiting: they wait for their interval.
+      if (!this.due()) return;
       // Yield between batches so sensors keep serving during a large backlog.
       await new Promise((r) => setImmediate(r));
     }

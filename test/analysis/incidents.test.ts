@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { classify, emptyActivity, foldIncidents, severityOf, type IncidentChange } from '../../src/analysis/incidents.js';
 import { IncidentTracker, LEASE_MS, TRACKER_CHUNK, TRACKER_COMMIT_EVENTS, leaseHolder } from '../../src/analysis/incident-tracker.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
+import { overrideMethods } from '../../src/store/override.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { EventStore, IpEnrichment } from '../../src/store/store.js';
 import { tempDir } from '../helpers/apiary-process.js';
@@ -146,13 +147,7 @@ test('through a backlog, chunks are saved together: the same incidents as one fo
     });
     for (let i = 0; i < n; i += 4000) await store.insertBatch(events.slice(i, i + 4000));
     let commits = 0;
-    const counting = new Proxy(store, {
-      get(target, prop) {
-        if (prop === 'commitIncidents') return (...a: Parameters<EventStore['commitIncidents']>) => (commits++, target.commitIncidents(...a));
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    }) as EventStore;
+    const counting: EventStore = overrideMethods(store, { commitIncidents: (...a) => (commits++, store.commitIncidents(...a)) });
     const seen: IncidentChange[] = [];
     const result = await new IncidentTracker(counting, 3600_000, (c) => void seen.push(...c)).catchUp();
     assert.equal(result.events, n);

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { LEAD_WAIT_MS, SHARED_READ_MS, SharedCommittedReads } from '../../src/analysis/shared-reads.js';
+import { overrideMethods } from '../../src/store/override.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { EventStore } from '../../src/store/store.js';
 import { tempDir } from '../helpers/apiary-process.js';
@@ -17,18 +18,12 @@ async function countingStore(n: number): Promise<{ store: SqliteStore; view: Eve
   );
   let reads = 0;
   let failing = false;
-  const view = new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'readCommitted') {
-        return (c: string | undefined, l: number) => {
-          reads++;
-          return failing ? Promise.reject(new Error('store down')) : target.readCommitted(c, l);
-        };
-      }
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+  const view: EventStore = overrideMethods(store, {
+    readCommitted: (c, l) => {
+      reads++;
+      return failing ? Promise.reject(new Error('store down')) : store.readCommitted(c, l);
     },
-  }) as EventStore;
+  });
   return { store, view, reads: () => reads, fail: (on) => (failing = on) };
 }
 
@@ -64,13 +59,7 @@ test("the enrichment one reader looked up for a chunk's sources is the other's a
   try {
     await store.upsertEnrichment([{ ip: '198.51.100.1', scope: 'external', ignored: false, country: 'DE', asn: null, as_org: null, site: null, source: 'geoip', enriched_at: '2026-01-01T00:00:00Z' }]);
     let lookups = 0;
-    const counting = new Proxy(store, {
-      get(target, prop) {
-        if (prop === 'getEnrichment') return (ips?: readonly string[]) => (lookups++, target.getEnrichment(ips));
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    }) as EventStore;
+    const counting: EventStore = overrideMethods(store, { getEnrichment: (ips) => (lookups++, store.getEnrichment(ips)) });
     const shared = new SharedCommittedReads(counting);
     const [tracker, runner] = [shared.view(), shared.view()];
     const a = await tracker.getEnrichment(['198.51.100.1', '198.51.100.2']);

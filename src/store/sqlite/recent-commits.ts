@@ -34,7 +34,7 @@ export class RecentCommits {
     this.trim();
   }
 
-  clear(): void {
+  private clear(): void {
     this.kept = [];
     this.count = 0;
   }

@@ -101,22 +101,16 @@ export class SqliteStore implements EventStore {
     const after = cursor === undefined ? 0 : Number(cursor);
     if (!Number.isSafeInteger(after) || after < 0) throw new RangeError(`not a cursor of this SQLite store: ${JSON.stringify(cursor)}`);
     const max = Math.min(Math.max(1, limit), MAX_QUERY_ROWS);
-    const kept = this.recent.take(after, max);
-    if (!kept) return this.readCommittedRows(after, max) ?? { events: [], cursor };
-    if (kept.events.length === max) return { events: kept.events, cursor: String(kept.last) };
-    const more = this.readCommittedRows(kept.last, max - kept.events.length);
-    if (!more) return { events: kept.events, cursor: String(kept.last) };
-    for (const e of more.events) kept.events.push(e);
-    return { events: kept.events, cursor: more.cursor };
-  }
-
-  private readCommittedRows(after: number, limit: number): { events: ApiaryEvent[]; cursor: string } | undefined {
-    const rows = this.stmt(`SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?`)
-      .raw()
-      .all(after, limit) as (RawRow | [...RawRow, number])[];
-    if (rows.length === 0) return undefined;
-    const last = rows[rows.length - 1]! as [...RawRow, number];
-    return { events: rows.map((r) => rawToEvent(r as RawRow)), cursor: String(last[11]) };
+    // What this connection has just committed first, then the table for the rest.
+    const read = this.recent.take(after, max) ?? { events: [], last: after };
+    if (read.events.length < max) {
+      const rows = this.stmt(`SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?`)
+        .raw()
+        .all(read.last, max - read.events.length) as [...RawRow, number][];
+      for (const r of rows) read.events.push(rawToEvent(r));
+      if (rows.length > 0) read.last = rows[rows.length - 1]![11];
+    }
+    return { events: read.events, cursor: read.events.length === 0 ? cursor : String(read.last) };
   }
 
   private where(f: EventFilter): { sql: string; params: unknown[] } {
@@ -345,7 +339,8 @@ interface EnrichmentRow extends Omit<IpEnrichment, 'ignored'> {
 
 type RawRow = [string, string, string, string, string, string, string, number, string, number, string];
 
-function rawToEvent(r: RawRow, payloadTypes?: ReadonlySet<string>): ApiaryEvent {
+/** R may carry the seq after its columns (readCommitted reads it too). */
+function rawToEvent(r: RawRow | [...RawRow, number], payloadTypes?: ReadonlySet<string>): ApiaryEvent {
   return {
     id: r[0], time: r[1], type: r[2], sensor: r[3], session: r[4], protocol: r[5],
     src_ip: r[6], src_port: r[7], dst_ip: r[8], dst_port: r[9],
