@@ -11,6 +11,14 @@ export const EVENT_VALUES = 12;
 
 /** Bytes of write-ahead log between automatic checkpoints. */
 export const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
+/**
+ * Page cache of a writing connection, in KiB (SQLite's default is 2 MiB). The index by source address
+ * takes each new event at a random place; once a store holds about a million events that index no
+ * longer fits in 2 MiB, and every insert first reads its page back from the file. With 64 MiB an
+ * insert into a store of 1M events from 200,000 sources costs about 30% less CPU. The cache fills
+ * only as pages are read, so a small store never holds that much.
+ */
+export const WRITER_CACHE_KIB = 64 * 1024;
 
 /** Per-connection settings every writing connection uses (the page size and WAL mode live in the file). */
 export function configureWriter(db: Database.Database): void {
@@ -21,6 +29,7 @@ export function configureWriter(db: Database.Database): void {
   // back into the database file; ingest runs about 25% faster.
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_CHECKPOINT_BYTES / pageSize)}`);
+  db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
 }
 
 /** Appends E's EVENT_VALUES parameters to OUT, in column order (payload and source as JSON text). */
