@@ -58,6 +58,8 @@ export class Shipper {
   readonly stats: ShipperStats = { batches: 0, rejected: 0, events: 0, failures: 0, files: 0, recordings: 0 };
   private readonly agent: Agent;
   private stopped = false;
+  /** Set by drained(): a back-off ends when woken, as after stop(). */
+  private draining = false;
   private backoff = 0;
   private readonly wakers = new Set<() => void>();
   private loop: Promise<void> | undefined;
@@ -158,8 +160,8 @@ export class Shipper {
   private sleep(ms: number): Promise<void> {
     return new Promise((r) => {
       const w = (): void => {
-        // New data does not cut a back-off short; only stop() does.
-        if (!this.stopped) return;
+        // New data does not cut a back-off short; stop() and drained() do.
+        if (!this.stopped && !this.draining) return;
         clearTimeout(t);
         this.wakers.delete(w);
         r();
@@ -256,9 +258,15 @@ export class Shipper {
     }
   }
 
-  /** Waits until the spool is empty (everything confirmed) or TIMEOUT_MS passes; true if empty. */
+  /**
+   * Waits until the spool is empty (everything confirmed) or TIMEOUT_MS passes; true if empty. A batch
+   * waiting out a back-off (the collector was unreachable a while ago) is sent again at once: a sensor
+   * stopping soon after a link came back would otherwise keep it for its next run.
+   */
   async drained(timeoutMs: number): Promise<boolean> {
     const end = Date.now() + timeoutMs;
+    this.draining = true;
+    this.wakeAll();
     while (Date.now() < end) {
       this.opts.spool.sync();
       if (this.opts.spool.stats.depth === 0) return true;
