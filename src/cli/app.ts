@@ -67,7 +67,9 @@ export interface StartOptions {
 export async function startApiary(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningApiary> {
   // GeoIP first: a missing or corrupt database stops start-up before anything listens.
   const enrichment = new EnrichmentStage(enricherFromConfig(config));
-  const store = await openStore(config);
+  const store = await openStore(config, {
+    onMigrate: (from, to) => process.stdout.write(`apiary: upgrading the store at ${config.store.sqlite.path} from schema ${from} to ${to} (once; a few seconds per million events)\n`),
+  });
   const outputs: EventOutput[] = [];
   if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path));
   if (config.outputs.cowrie_json) outputs.push(new CowrieJsonOutput(config.outputs.cowrie_json.path));

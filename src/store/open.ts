@@ -1,9 +1,9 @@
 // Opens the store the configuration names: the SQLite file, or the shared PostgreSQL database.
 import type { Config } from '../config/schema.js';
 import type { EventStore } from './store.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 
-export async function openStore(config: Pick<Config, 'store'>, opts: { readonly?: boolean } = {}): Promise<EventStore> {
+export async function openStore(config: Pick<Config, 'store'>, opts: SqliteStoreOptions = {}): Promise<EventStore> {
   const pgConfig = config.store.postgres;
   if (config.store.kind === 'postgres' && pgConfig) {
     // Imported only when used: an all-in-one Apiary never loads the PostgreSQL driver.

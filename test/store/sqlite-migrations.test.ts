@@ -22,8 +22,10 @@ test('a store keyed by event id is rebuilt keyed by commit order, keeping every 
   order.forEach((k, i) => { const e = events[k]!; insert.run(e.id, e.time, e.type, e.sensor, e.session, e.protocol, e.src_ip, e.src_port, e.dst_ip, e.dst_port, JSON.stringify(e.payload), k === 3 ? '{"raw":1}' : null, i < 2 ? i + 1 : i + 2); });
   db.close();
 
-  const store = new SqliteStore(path);
+  const upgrades: [number, number][] = [];
+  const store = new SqliteStore(path, { onMigrate: (from, to) => upgrades.push([from, to]) });
   try {
+    assert.deepEqual(upgrades, [[5, SQLITE_MIGRATIONS.length]], 'the upgrade is announced before it runs');
     const r = await store.readCommitted(undefined, 10);
     assert.deepEqual(r.events.map((e) => e.id), order.map((k) => events[k]!.id), 'commit order kept');
     assert.equal(r.cursor, '5');
@@ -47,4 +49,11 @@ test('a store keyed by event id is rebuilt keyed by commit order, keeping every 
   } finally {
     check.close();
   }
+});
+
+test('a new store is not announced as an upgrade', async () => {
+  const upgrades: unknown[] = [];
+  const store = new SqliteStore(join(tempDir(), 'new.db'), { onMigrate: (...a) => upgrades.push(a) });
+  await store.close();
+  assert.deepEqual(upgrades, []);
 });

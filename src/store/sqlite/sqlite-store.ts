@@ -30,6 +30,8 @@ export const PAGE_SIZE = 16_384;
 
 export interface SqliteStoreOptions {
   readonly?: boolean;
+  /** Called before an existing store's schema is upgraded (some upgrades rebuild the events table), not for a new store. */
+  onMigrate?: (from: number, to: number) => void;
 }
 
 export class SqliteStore implements EventStore {
@@ -51,7 +53,7 @@ export class SqliteStore implements EventStore {
         this.db.pragma(`page_size = ${PAGE_SIZE}`);
         this.db.pragma('journal_mode = WAL');
         configureWriter(this.db);
-        this.migrate();
+        this.migrate(opts.onMigrate);
       }
     } catch (err) {
       if (err instanceof ApiaryError) throw err;
@@ -66,11 +68,12 @@ export class SqliteStore implements EventStore {
     return st;
   }
 
-  private migrate(): void {
+  private migrate(onMigrate?: (from: number, to: number) => void): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
     if (current > SQLITE_MIGRATIONS.length) {
       throw new ApiaryError('APIARY_STORE_OPEN', `the store at ${this.path} has schema version ${current}, newer than this Apiary knows (${SQLITE_MIGRATIONS.length}); upgrade Apiary`);
     }
+    if (current > 0 && current < SQLITE_MIGRATIONS.length) onMigrate?.(current, SQLITE_MIGRATIONS.length);
     for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
       this.db.transaction(() => {
         this.db.exec(SQLITE_MIGRATIONS[v]!);
