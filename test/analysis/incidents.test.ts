@@ -10,6 +10,7 @@ import { overrideMethods } from '../../src/store/override.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { EventStore, IpEnrichment } from '../../src/store/store.js';
 import { tempDir } from '../helpers/apiary-process.js';
+import { sqliteAtVersion } from '../helpers/sqlite-schema.js';
 import { makeEvent } from '../helpers/events.js';
 
 const enr = (ip: string, scope: IpEnrichment['scope'], ignored = false): IpEnrichment => ({
@@ -227,11 +228,7 @@ test('readCommitted pages through every stored event in commit order, whatever t
 
 test('a store made before commit order is numbered in id order on upgrade, and the tracker resumes where it was', async () => {
   const path = join(tempDir(), 'old.db');
-  const Database = (await import('better-sqlite3')).default;
-  const { SQLITE_MIGRATIONS } = await import('../../src/store/sqlite/migrations.js');
-  const db = new Database(path);
-  for (const m of SQLITE_MIGRATIONS.slice(0, 3)) db.exec(m);
-  db.pragma('user_version = 3');
+  const db = sqliteAtVersion(path, 3);
   const ev = (i: number) => makeEvent({ type: 'connection.open', time: new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString(), src: '198.51.100.30', payload: { transport: 'tcp' } });
   const events = [ev(0), ev(1), ev(2), ev(3)];
   const insert = db.prepare('INSERT INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');

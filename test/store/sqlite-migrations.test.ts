@@ -8,12 +8,11 @@ import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
+import { sqliteAtVersion } from '../helpers/sqlite-schema.js';
 
 test('a store keyed by event id is rebuilt keyed by commit order, keeping every event, seq and index', async () => {
   const path = join(tempDir(), 'v5.db');
-  const db = new Database(path);
-  for (const m of SQLITE_MIGRATIONS.slice(0, 5)) db.exec(m);
-  db.pragma('user_version = 5');
+  const db = sqliteAtVersion(path, 5);
   const ev = (i: number) => makeEvent({ type: 'auth.attempt', time: new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString(), src: `198.51.100.${i}`, payload: { method: 'password', username: 'root', password: `pw${i}`, success: false } });
   const events = [ev(0), ev(1), ev(2), ev(3)];
   const insert = db.prepare('INSERT INTO events (id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');

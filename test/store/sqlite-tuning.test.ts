@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import {
   CHECKPOINT_RETUNE_INSERTS,
@@ -15,9 +14,9 @@ import {
   eventInserter,
   eventValues,
 } from '../../src/store/sqlite/event-insert.js';
-import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { tempDir } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
+import { sqliteAtVersion } from '../helpers/sqlite-schema.js';
 
 test('the checkpoint threshold is a quarter of the store, never under 40 MiB nor over 160 MiB', () => {
   const MiB = 1024 * 1024;
@@ -35,10 +34,8 @@ test('the checkpoint threshold is a quarter of the store, never under 40 MiB nor
 const open = (i: number) => makeEvent({ type: 'connection.open', time: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(), src: '198.51.100.7', payload: { transport: 'tcp' } });
 
 test('a writing connection keeps a larger page cache and sets the threshold again as the store grows', () => {
-  const db = new Database(join(tempDir(), 'tune.db'));
+  const db = sqliteAtVersion(join(tempDir(), 'tune.db'));
   try {
-    db.pragma('journal_mode = WAL');
-    for (const m of SQLITE_MIGRATIONS) db.exec(m);
     configureWriter(db);
     assert.equal(db.pragma('cache_size', { simple: true }), -WRITER_CACHE_KIB);
     const pageSize = db.pragma('page_size', { simple: true }) as number;
