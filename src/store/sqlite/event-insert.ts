@@ -14,7 +14,7 @@ export const EVENT_VALUES = 12;
  * A checkpoint copies every page the log holds back into the file, once however often it changed, and
  * a commit of a large batch changes pages all over the index by source address. In a store of 1M
  * events (495 MB) a checkpoint after 40 MiB followed nearly every commit, and writing cost 33 µs of
- * wall time per event; after 160 MiB, 24.5 µs. A small store keeps a small log file.
+ * wall time per event; after 160 MiB, 24.2–25.2 µs. A small store keeps a small log file.
  */
 export const WAL_CHECKPOINT_MIN_BYTES = 40 * 1024 * 1024;
 export const WAL_CHECKPOINT_MAX_BYTES = 160 * 1024 * 1024;
