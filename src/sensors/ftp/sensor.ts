@@ -15,6 +15,8 @@ import { buildFakeTree, listLine, lookup, mdtm, resolvePath, type FakeDir } from
 
 /** Seconds a data connection may take to be made (vsftpd's connect/accept timeouts are 60). */
 export const DATA_CONNECT_TIMEOUT_MS = 15_000;
+/** A data connection that moves no bytes for this long is closed (vsftpd's data_connection_timeout). */
+export const DATA_IDLE_TIMEOUT_MS = 60_000;
 /** Commands queued while a transfer runs; a client that pipelines more is disconnected. */
 export const MAX_QUEUED_COMMANDS = 32;
 /** Unparsable lines one connection may send before it is closed (each is recorded). */
@@ -49,6 +51,12 @@ class FtpSession {
   private cwd = '/';
   private type: 'A' | 'I' = 'A';
   private data: DataChannel | undefined;
+  /**
+   * Every data connection of this session, closed with it: a client that connected to a passive port and
+   * sent PASV again, or that never read a listing, kept its socket (paused, no timeout) for as long as
+   * the process ran, outside the per-source connection cap.
+   */
+  private readonly dataSockets = new Set<Socket>();
   private busy = false;
   private queue: FtpCommand[] = [];
   private renameFrom: string | undefined;
@@ -67,7 +75,10 @@ class FtpSession {
 
   start(): void {
     this.ctx.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.ctx.socket.once('close', () => this.dropData());
+    this.ctx.socket.once('close', () => {
+      this.dropData();
+      for (const s of this.dataSockets) s.destroy();
+    });
     this.reply(220, this.cfg.banner);
   }
 
@@ -260,8 +271,21 @@ class FtpSession {
   }
 
   private dropData(): void {
-    if (this.data?.kind === 'pasv') this.data.server.close();
+    const d = this.data;
     this.data = undefined;
+    if (d?.kind !== 'pasv') return;
+    d.server.close();
+    // Connected but never used for a transfer: nothing will read or close it.
+    void d.accepted.then((s) => s?.destroy());
+  }
+
+  /** Tracks S as one of this session's data connections, idle-limited and gone when it closes. */
+  private adopt(s: Socket): Socket {
+    this.dataSockets.add(s);
+    s.setTimeout(DATA_IDLE_TIMEOUT_MS, () => s.destroy());
+    s.once('close', () => this.dataSockets.delete(s));
+    if (this.ctx.socket.destroyed) s.destroy();
+    return s;
   }
 
   private passive(extended: boolean): void {
@@ -285,7 +309,7 @@ class FtpSession {
         }
         clearTimeout(timer);
         server.close();
-        resolve(s);
+        resolve(this.adopt(s));
       });
       server.on('error', () => resolve(undefined));
     });
@@ -326,10 +350,6 @@ class FtpSession {
     }
     return new Promise((resolve) => {
       const s = connect({ host: d.target.host, port: d.target.port, timeout: DATA_CONNECT_TIMEOUT_MS });
-      s.once('connect', () => {
-        s.setTimeout(0);
-        resolve(s);
-      });
       const fail = (): void => {
         s.destroy();
         this.reply(425, 'Failed to establish connection.');
@@ -337,6 +357,10 @@ class FtpSession {
       };
       s.once('timeout', fail);
       s.once('error', fail);
+      s.once('connect', () => {
+        s.off('timeout', fail).off('error', fail).on('error', () => {});
+        resolve(this.adopt(s));
+      });
     });
   }
 

@@ -121,3 +121,49 @@ test('binary garbage on the control connection: recorded as malformed, connectio
     await apiary.stop();
   }
 });
+
+test('data connections end with their session: one left unused by a second PASV, and one open when the control connection closes', async () => {
+  const { connect } = await import('node:net');
+  const apiary = await startApiaryProcess({ sensor: 'ftp-data-leak', services: { ftp: { listen: ['127.0.0.1:0'] } } });
+  try {
+    const control = connect(apiary.ports.ftp!, '127.0.0.1');
+    control.on('error', () => {});
+    let text = '';
+    control.setEncoding('latin1').on('data', (d: string) => (text += d));
+    const reply = async (code: number): Promise<string> => {
+      for (let i = 0; i < 500; i++) {
+        const line = text.split('\r\n').find((l) => l.startsWith(`${code} `));
+        if (line) {
+          text = text.slice(text.indexOf(line) + line.length + 2);
+          return line;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no ${code} reply; got ${JSON.stringify(text)}`);
+    };
+    const ends = new Map<import('node:net').Socket, Promise<void>>();
+    const closed = (s: import('node:net').Socket): Promise<boolean> =>
+      Promise.race([ends.get(s)!.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000).unref())]);
+    const dataConnection = async (): Promise<import('node:net').Socket> => {
+      control.write('EPSV\r\n');
+      const port = Number(/\|\|\|(\d+)\|/.exec(await reply(229))![1]);
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      // Reading, so the client sees the server's end.
+      s.resume();
+      ends.set(s, new Promise((r) => s.once('close', () => r())));
+      await new Promise((r) => s.once('connect', r));
+      return s;
+    };
+    await reply(220);
+    control.write('USER anonymous\r\nPASS a@b\r\n');
+    await reply(230);
+    const first = await dataConnection();
+    const second = await dataConnection();
+    assert.ok(await closed(first), 'the data connection left unused by the second EPSV is closed');
+    control.end('QUIT\r\n');
+    assert.ok(await closed(second), 'the open data connection is closed with the session');
+  } finally {
+    await apiary.stop();
+  }
+});
