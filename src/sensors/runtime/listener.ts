@@ -9,6 +9,15 @@ import { parseListenAddress, type ListenAddress } from '../../config/schema.js';
 
 type CloseReason = Payload<'connection.close'>['reason'];
 
+/**
+ * Bytes a connection may have waiting to be sent (written by the sensor, not yet taken by the kernel)
+ * when more input arrives; past it the connection is closed ('policy'). A client that keeps sending
+ * and never reads (a stream of CRs at a telnet login prompt, FEAT after FEAT) otherwise grows the
+ * queue for as long as it keeps the idle timer reset. A client that reads never gets near it: the
+ * kernel's socket buffer takes what it has not read yet.
+ */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+
 /** How often at most one `connection.limited` summary is emitted per source and limit. */
 export const LIMITED_SUMMARY_WINDOW_MS = 10_000;
 
@@ -199,6 +208,9 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
     const sessionTimer = setTimeout(() => close('session_timeout'), sessionTimeoutMs);
     sessionTimer.unref();
     socket.setTimeout(idleTimeoutMs, () => close('idle_timeout'));
+    socket.on('data', () => {
+      if (socket.writableLength > MAX_UNSENT_BYTES) close('policy');
+    });
     socket.once('close', (hadError) => {
       clearTimeout(sessionTimer);
       live.delete(entry);

@@ -140,3 +140,34 @@ test('a Mirai-style bot gets through its whole sequence: login, enable/system/sh
     await apiary.stop();
   }
 });
+
+test('a client that sends and never reads is cut off once MAX_UNSENT_BYTES of replies wait for it', { timeout: 60_000 }, async () => {
+  const { MAX_UNSENT_BYTES } = await import('../../../src/sensors/runtime/listener.js');
+  const apiary = await startApiaryProcess({ sensor: 'telnet-unread', ...TELNET_CONFIG });
+  try {
+    const s = connect(apiary.ports.telnet!, '127.0.0.1');
+    s.on('error', () => {});
+    // Never read: the server's replies fill both kernel buffers, then wait in the sensor.
+    s.pause();
+    const closed = new Promise<void>((r) => s.once('close', () => r()));
+    await new Promise((r) => s.once('connect', r));
+    // Each CR at the login prompt asks for the prompt again (about twenty bytes back for one in).
+    const chunk = Buffer.alloc(64 * 1024, 0x0d);
+    let sent = 0;
+    let done = false;
+    void closed.then(() => (done = true));
+    // Bounded: far more than the kernel buffers and the cap take, then give up.
+    while (!done && sent < 64 * 1024 * 1024) {
+      if (!s.write(chunk)) await Promise.race([new Promise((r) => s.once('drain', r)), closed, new Promise((r) => setTimeout(r, 200))]);
+      sent += chunk.length;
+    }
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000))]);
+    assert.ok(done, `the sensor closed the connection (${sent} bytes sent)`);
+    await apiary.stop();
+    const close = (await apiary.events()).find((e) => e.type === 'connection.close');
+    assert.equal(close?.reason, 'policy');
+    assert.ok(Number(close?.bytes_out) < 64 * MAX_UNSENT_BYTES, `bounded output (${close?.bytes_out} bytes)`);
+  } finally {
+    await apiary.stop();
+  }
+});
