@@ -38,8 +38,8 @@ import {
   decodePrelogin,
   decodeRpcName,
   decodeSqlBatch,
-  decodeTdsMessage,
   MAX_TDS_MESSAGE_BYTES,
+  TdsFramer,
   encodeColMetadata,
   encodeDone,
   encodeEnvChange,
@@ -92,7 +92,10 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
   private readonly configured = new Map<string, number>();
 
   constructor(private readonly d: MssqlSessionDeps) {
-    super('prelogin', 'ready', { beforeLogin: MAX_TDS_LOGIN_BYTES, afterLogin: MAX_TDS_MESSAGE_BYTES, bufferedAfterLogin: MAX_TDS_BUFFERED_BYTES }, decodeTdsMessage, d.end);
+    // One framer per connection: it resumes where the last chunk left the message, so a message
+    // arriving a byte at a time is not re-framed from its first packet on every byte.
+    const framer = new TdsFramer();
+    super('prelogin', 'ready', { beforeLogin: MAX_TDS_LOGIN_BYTES, afterLogin: MAX_TDS_MESSAGE_BYTES, bufferedAfterLogin: MAX_TDS_BUFFERED_BYTES }, (b, max) => framer.decode(b, max), d.end);
   }
 
   /** Feeds bytes from the client. Never throws on bad input. */

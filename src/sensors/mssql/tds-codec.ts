@@ -7,7 +7,7 @@ export const TDS_HEADER_BYTES = 8;
 export const MAX_TDS_PACKET_BYTES = 65_535;
 /** Largest message (packets up to the one with END OF MESSAGE) buffered from a client. */
 export const MAX_TDS_MESSAGE_BYTES = 8 * 1024 * 1024;
-/** Most packets in one message. */
+/** Most packets in one message (each but the last carries at least one byte). */
 export const MAX_TDS_PACKETS_PER_MESSAGE = 4096;
 /** Longest string field kept from a login record (characters). */
 export const MAX_LOGIN_FIELD_CHARS = 1024;
@@ -41,27 +41,82 @@ export interface TdsMessage {
  * payloads of packets of one type up to the one with END OF MESSAGE.
  */
 export function decodeTdsMessage(buf: Buffer, max = MAX_TDS_MESSAGE_BYTES): Decoded<TdsMessage> {
-  let off = 0;
-  let total = 0;
-  let type = -1;
-  const parts: Buffer[] = [];
-  for (let n = 0; ; n++) {
-    if (n >= MAX_TDS_PACKETS_PER_MESSAGE) return { status: 'malformed', reason: 'too many packets in one message' };
-    if (buf.length - off < TDS_HEADER_BYTES) return { status: 'incomplete' };
-    const t = buf[off]!;
-    const status = buf[off + 1]!;
-    const len = buf.readUInt16BE(off + 2);
-    if (len < TDS_HEADER_BYTES) return { status: 'malformed', reason: `packet length ${len} shorter than its header` };
-    if (type >= 0 && t !== type) return { status: 'malformed', reason: 'packet type changed inside a message' };
-    type = t;
-    total += len - TDS_HEADER_BYTES;
-    if (total > max) return { status: 'malformed', reason: `message larger than ${max} bytes` };
-    if (buf.length - off < len) return { status: 'incomplete' };
-    parts.push(buf.subarray(off + TDS_HEADER_BYTES, off + len));
-    off += len;
-    if (status & STATUS_EOM) break;
+  return new TdsFramer().decode(buf, max);
+}
+
+/**
+ * decodeTdsMessage for one connection's receive loop: it remembers how far the packets of the
+ * message being received have been checked, so a message trickling in a byte at a time costs work
+ * in proportion to its bytes, not to its packets times its chunks. DECODE must be given the
+ * buffered bytes from the start of the same message each time (more of them than last time) until
+ * it answers ok or malformed; it then starts over with the next message.
+ */
+export class TdsFramer {
+  /** Bytes of whole packets already checked, their payload bytes, and how many they are. */
+  private scanned = 0;
+  private total = 0;
+  private packets = 0;
+  private type = -1;
+  private headers = 0;
+
+  /** Packet headers read so far, over all messages (for tests of the bound). */
+  get headersRead(): number {
+    return this.headers;
   }
-  return { status: 'ok', value: { type, payload: parts.length === 1 ? parts[0]! : Buffer.concat(parts, total) }, consumed: off };
+
+  decode(buf: Buffer, max = MAX_TDS_MESSAGE_BYTES): Decoded<TdsMessage> {
+    // Fewer bytes than were checked, or another first byte: not the message scanned so far.
+    if (buf.length < this.scanned || (this.scanned > 0 && buf[0] !== this.type)) this.restart();
+    for (;;) {
+      if (this.packets >= MAX_TDS_PACKETS_PER_MESSAGE) return this.fail('too many packets in one message');
+      const off = this.scanned;
+      if (buf.length - off < TDS_HEADER_BYTES) return { status: 'incomplete' };
+      this.headers++;
+      const t = buf[off]!;
+      const status = buf[off + 1]!;
+      const len = buf.readUInt16BE(off + 2);
+      if (len < TDS_HEADER_BYTES) return this.fail(`packet length ${len} shorter than its header`);
+      if (this.type >= 0 && t !== this.type) return this.fail('packet type changed inside a message');
+      // An empty packet that does not end the message carries nothing; thousands of them would only
+      // make the message's packet count (and the work of framing it) grow for free.
+      if (len === TDS_HEADER_BYTES && !(status & STATUS_EOM)) return this.fail('empty packet that does not end its message');
+      if (this.total + len - TDS_HEADER_BYTES > max) return this.fail(`message larger than ${max} bytes`);
+      if (buf.length - off < len) return { status: 'incomplete' };
+      this.type = t;
+      this.total += len - TDS_HEADER_BYTES;
+      this.packets++;
+      this.scanned += len;
+      if (status & STATUS_EOM) return this.finish(buf);
+    }
+  }
+
+  /** The payloads of the packets checked, joined (one walk over their headers, once per message). */
+  private finish(buf: Buffer): Decoded<TdsMessage> {
+    const value: TdsMessage = { type: this.type, payload: buf.subarray(TDS_HEADER_BYTES, this.scanned) };
+    if (this.packets > 1) {
+      const payload = Buffer.allocUnsafe(this.total);
+      let at = 0;
+      for (let off = 0; off < this.scanned; ) {
+        const len = buf.readUInt16BE(off + 2);
+        at += buf.copy(payload, at, off + TDS_HEADER_BYTES, off + len);
+        off += len;
+      }
+      value.payload = payload;
+    }
+    const consumed = this.scanned;
+    this.restart();
+    return { status: 'ok', value, consumed };
+  }
+
+  private fail(reason: string): Decoded<TdsMessage> {
+    this.restart();
+    return { status: 'malformed', reason };
+  }
+
+  private restart(): void {
+    this.scanned = this.total = this.packets = 0;
+    this.type = -1;
+  }
 }
 
 /** Frames a message as packets of at most PACKET_SIZE bytes, packet ids counting from 1. */
@@ -347,23 +402,45 @@ export function decodeRpcName(p: Buffer, tdsVersion: number): string {
 
 // ---- response tokens ([MS-TDS] 2.2.7) ----
 
+/**
+ * Longest ERROR/INFO message text sent (characters); longer text is cut. SQL Server's own messages
+ * stay under 2,048 characters, and text an attacker can lengthen (a 40,000-character column name
+ * quoted back in "Invalid column name") must keep the token within its 16-bit length field.
+ */
+export const MAX_MESSAGE_TEXT_CHARS = 4000;
+/** Longest B_VARCHAR / B_VARBYTE value (its length is one byte). */
+const MAX_B_VARCHAR = 255;
+
+// Lengths count UCS-2 code units (characters) when wide, bytes otherwise: one unit is 2 bytes in
+// utf16le and 1 in latin1 either way, so the length field always matches the bytes that follow.
 function bVarchar(s: string, wide = true): Buffer {
-  const t = s.slice(0, 255);
+  const t = s.slice(0, MAX_B_VARCHAR);
   return Buffer.concat([Buffer.from([t.length]), Buffer.from(t, wide ? 'utf16le' : 'latin1')]);
 }
 
-function usVarchar(s: string, wide = true): Buffer {
-  const t = s.slice(0, 65_535);
+function bVarbyte(b: Buffer): Buffer {
+  const t = b.subarray(0, MAX_B_VARCHAR);
+  return Buffer.concat([Buffer.from([t.length]), t]);
+}
+
+function usVarchar(s: string, wide: boolean, maxChars: number): Buffer {
+  const t = s.slice(0, maxChars);
   const len = Buffer.alloc(2);
   len.writeUInt16LE(t.length);
   return Buffer.concat([len, Buffer.from(t, wide ? 'utf16le' : 'latin1')]);
 }
 
+/** A token with an int<2> length; every caller bounds its fields so the body fits in 65,535 bytes. */
 function withLength(token: number, body: Buffer): Buffer {
   const h = Buffer.alloc(3);
   h[0] = token;
   h.writeUInt16LE(body.length, 1);
   return Buffer.concat([h, body]);
+}
+
+/** N as a count the wire can carry: a whole number from 0 to MAX (NaN and negatives are 0). */
+function clampCount(n: number, max: number): number {
+  return n > 0 ? Math.min(max, Math.floor(n)) : 0;
 }
 
 export const ENV_DATABASE = 1;
@@ -376,7 +453,7 @@ export const DEFAULT_COLLATION = Buffer.from([0x09, 0x04, 0xd0, 0x00, 0x34]);
 
 /** ENVCHANGE (0xE3): int<2> length, int<1> type, new and old values as B_VARCHAR (B_VARBYTE for collation). */
 export function encodeEnvChange(type: number, next: string | Buffer, prev: string | Buffer, wide = true): Buffer {
-  const val = (v: string | Buffer): Buffer => (typeof v === 'string' ? bVarchar(v, wide) : Buffer.concat([Buffer.from([v.length]), v]));
+  const val = (v: string | Buffer): Buffer => (typeof v === 'string' ? bVarchar(v, wide) : bVarbyte(v));
   return withLength(0xe3, Buffer.concat([Buffer.from([type]), val(next), val(prev)]));
 }
 
@@ -390,17 +467,21 @@ export interface ServerMessage {
   line?: number;
 }
 
-/** INFO (0xAB) or ERROR (0xAA): int<4> number, int<1> state, int<1> class, US_VARCHAR text, B_VARCHAR server and procedure, line (int<4> from 7.2, int<2> before). */
+/**
+ * INFO (0xAB) or ERROR (0xAA): int<4> number, int<1> state, int<1> class, US_VARCHAR text, B_VARCHAR
+ * server and procedure, line (int<4> from 7.2, int<2> before). The text is cut to
+ * MAX_MESSAGE_TEXT_CHARS, so the token is at most 6 + 2 + 8,000 + 2 x 511 + 4 bytes.
+ */
 export function encodeMessage(kind: 'info' | 'error', m: ServerMessage, tdsVersion: number): Buffer {
   const wide = tdsVersion >= 0x70000000;
   const head = Buffer.alloc(6);
-  head.writeInt32LE(m.number, 0);
+  head.writeInt32LE(m.number | 0, 0);
   head[4] = m.state;
   head[5] = m.severity;
   const line = Buffer.alloc(isTds72(tdsVersion) ? 4 : 2);
-  if (line.length === 4) line.writeUInt32LE(m.line ?? 1);
-  else line.writeUInt16LE(m.line ?? 1);
-  return withLength(kind === 'info' ? 0xab : 0xaa, Buffer.concat([head, usVarchar(m.text, wide), bVarchar(m.server, wide), bVarchar(m.proc ?? '', wide), line]));
+  if (line.length === 4) line.writeUInt32LE(clampCount(m.line ?? 1, 0xffff_ffff));
+  else line.writeUInt16LE(clampCount(m.line ?? 1, 0xffff));
+  return withLength(kind === 'info' ? 0xab : 0xaa, Buffer.concat([head, usVarchar(m.text, wide, MAX_MESSAGE_TEXT_CHARS), bVarchar(m.server, wide), bVarchar(m.proc ?? '', wide), line]));
 }
 
 /** LOGINACK (0xAD): int<1> interface (1 = T-SQL), int<4> TDS version, B_VARCHAR program name, 4 version bytes. */
@@ -417,15 +498,18 @@ export const DONE_ERROR = 0x0002;
 export const DONE_COUNT = 0x0010;
 export const DONE_ATTN = 0x0020;
 
-/** DONE (0xFD): int<2> status, int<2> current command, row count (int<8> from 7.2, int<4> before). */
+/**
+ * DONE (0xFD): int<2> status, int<2> current command, row count (int<8> from 7.2, int<4> before).
+ * The count is clamped to what the field holds (and to exact integers), never wrapped.
+ */
 export function encodeDone(status: number, rowCount: number, tdsVersion: number, curCmd = 0): Buffer {
   const wide = isTds72(tdsVersion);
   const b = Buffer.alloc(wide ? 13 : 9);
   b[0] = 0xfd;
-  b.writeUInt16LE(status, 1);
-  b.writeUInt16LE(curCmd, 3);
-  if (wide) b.writeBigUInt64LE(BigInt(Math.max(0, Math.floor(rowCount))), 5);
-  else b.writeUInt32LE(Math.max(0, Math.floor(rowCount)) >>> 0, 5);
+  b.writeUInt16LE(status & 0xffff, 1);
+  b.writeUInt16LE(curCmd & 0xffff, 3);
+  if (wide) b.writeBigUInt64LE(BigInt(clampCount(rowCount, Number.MAX_SAFE_INTEGER)), 5);
+  else b.writeUInt32LE(clampCount(rowCount, 0xffff_ffff), 5);
   return b;
 }
 

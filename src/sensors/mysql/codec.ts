@@ -138,7 +138,20 @@ export function encodePackets(payloads: readonly Buffer[], seq: number): { bytes
 
 // ---- length-encoded integers and strings (Protocol::LengthEncodedInteger) ----
 
-export function encodeLenenc(n: number): Buffer {
+/**
+ * Largest length-encoded integer written. The field holds 64 bits, but numbers past this are not
+ * exact in JavaScript (and BigInt() of 1e300 overflows the field); the decoder clamps to it as well.
+ */
+export const MAX_LENENC_VALUE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Protocol::LengthEncodedInteger. VALUE is clamped to a whole number from 0 to MAX_LENENC_VALUE: an
+ * affected-rows count or insert id the decoy engine got from an attacker's value (1e300, -1, NaN)
+ * is answered as the nearest value the field can carry instead of throwing or wrapping into a marker
+ * byte (0xfb NULL, 0xff error).
+ */
+export function encodeLenenc(value: number): Buffer {
+  const n = value > 0 ? Math.min(MAX_LENENC_VALUE, Math.floor(value)) : 0;
   if (n < 0xfb) return Buffer.from([n]);
   if (n < 0x10000) return Buffer.from([0xfc, n & 0xff, n >> 8]);
   if (n < 0x1000000) return Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16]);
@@ -435,8 +448,8 @@ export function decodeChangeUser(args: Buffer, clientCaps: number): ChangeUser |
  */
 export function encodeOk(opts: { affectedRows?: number; insertId?: number; status?: number; warnings?: number; info?: string } = {}): Buffer {
   const tail = Buffer.alloc(4);
-  tail.writeUInt16LE(opts.status ?? SERVER_STATUS_AUTOCOMMIT, 0);
-  tail.writeUInt16LE(opts.warnings ?? 0, 2);
+  tail.writeUInt16LE((opts.status ?? SERVER_STATUS_AUTOCOMMIT) & 0xffff, 0);
+  tail.writeUInt16LE(Math.min(0xffff, Math.max(0, opts.warnings ?? 0)) | 0, 2);
   return Buffer.concat([Buffer.from([0]), encodeLenenc(opts.affectedRows ?? 0), encodeLenenc(opts.insertId ?? 0), tail, opts.info ? encodeLenencString(opts.info) : Buffer.alloc(0)]);
 }
 
@@ -444,7 +457,7 @@ export function encodeOk(opts: { affectedRows?: number; insertId?: number; statu
 export function encodeErr(code: number, sqlState: string, message: string): Buffer {
   const head = Buffer.alloc(3);
   head[0] = 0xff;
-  head.writeUInt16LE(code, 1);
+  head.writeUInt16LE(code & 0xffff, 1);
   return Buffer.concat([head, Buffer.from(`#${sqlState.padEnd(5, '0').slice(0, 5)}`, 'latin1'), Buffer.from(message, 'utf8')]);
 }
 
@@ -452,8 +465,8 @@ export function encodeErr(code: number, sqlState: string, message: string): Buff
 export function encodeEof(status = SERVER_STATUS_AUTOCOMMIT, warnings = 0): Buffer {
   const b = Buffer.alloc(5);
   b[0] = 0xfe;
-  b.writeUInt16LE(warnings, 1);
-  b.writeUInt16LE(status, 3);
+  b.writeUInt16LE(Math.min(0xffff, Math.max(0, warnings)) | 0, 1);
+  b.writeUInt16LE(status & 0xffff, 3);
   return b;
 }
 

@@ -18,6 +18,12 @@ export const MAX_RESULT_ROWS = 10_000;
 export const MAX_LIKE_STEPS = 200_000;
 /** Longest string value an expression may build (CONCAT, REPEAT, UNHEX...). */
 export const MAX_VALUE_CHARS = 4 * 1024 * 1024;
+/**
+ * Highest value a table's AUTO_INCREMENT counter takes. An explicit id of 1e300 would otherwise push
+ * the counter (and the insert id of every later row) past what a number holds exactly or the wire
+ * carries; at the top the counter stays put, as MySQL's does when a column's type is exhausted.
+ */
+export const MAX_AUTO_INCREMENT = Number.MAX_SAFE_INTEGER;
 
 export interface ResultColumn {
   name: string;
@@ -1386,13 +1392,18 @@ function runInsert(p: Parser, cx: EvalCtx): Result {
         row[i] = table.autoIncrement;
         if (!insertId) insertId = table.autoIncrement;
       }
-      if (c.autoIncrement && typeof row[i] === 'number') table.autoIncrement = Math.max(table.autoIncrement, (row[i] as number) + 1);
+      if (c.autoIncrement && typeof row[i] === 'number') table.autoIncrement = nextAutoIncrement(table.autoIncrement, row[i] as number);
     });
     return row;
   });
   if (!chargeRows(cx, added)) throw new SqlError(1114, 'HY000', `The table '${table.name}' is full`);
   table.rows = table.rows.concat(added);
   return { kind: 'ok', affected: added.length, ...(insertId ? { insertId } : {}), ...(added.length > 1 ? { info: `Records: ${added.length}  Duplicates: 0  Warnings: 0` } : {}) };
+}
+
+/** The AUTO_INCREMENT counter after a row took ID: past it, and never past MAX_AUTO_INCREMENT (NaN leaves it). */
+function nextAutoIncrement(counter: number, id: number): number {
+  return id >= counter ? Math.min(MAX_AUTO_INCREMENT, Math.floor(id) + 1) : counter;
 }
 
 /** Charges the approximate size of ROWS to the view's write budget. */

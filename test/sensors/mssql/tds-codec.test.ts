@@ -11,15 +11,24 @@ import {
   decodePrelogin,
   decodeTdsMessage,
   deobfuscatePassword,
+  encodeDone,
+  encodeEnvChange,
+  encodeMessage,
   encodePreloginResponse,
   encodeTdsMessage,
   obfuscatePassword,
   parseServerVersion,
+  ENV_DATABASE,
+  MAX_MESSAGE_TEXT_CHARS,
   MAX_TDS_MESSAGE_BYTES,
+  MAX_TDS_PACKETS_PER_MESSAGE,
+  PT_ATTENTION,
   PT_LOGIN7,
   PT_PRELOGIN,
   PT_SQL_BATCH,
+  TdsFramer,
 } from '../../../src/sensors/mssql/tds-codec.js';
+import { BufferBudget, FramedInput } from '../../../src/sensors/sql/framed-input.js';
 import { MssqlSession, quotedStrings } from '../../../src/sensors/mssql/session.js';
 import { decodeSsrpRequest, encodeSsrpResponse } from '../../../src/sensors/mssql/browser.js';
 import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
@@ -121,6 +130,51 @@ test('framing: split messages decode the same; oversized totals are malformed be
   assert.ok(MAX_TDS_MESSAGE_BYTES < 140 * 65_527);
 });
 
+/** PACKETS packets of TYPE with one payload byte each (the byte is the packet's index), the last ending the message. */
+function onePerPacket(type: number, packets: number): Buffer {
+  return Buffer.concat(Array.from({ length: packets }, (_, i) => Buffer.from([type, i === packets - 1 ? 1 : 0, 0, 9, 0, 0, (i + 1) & 0xff, 0, i & 0xff])));
+}
+
+test('framing: an empty packet that does not end its message is malformed; an empty final one is a message', () => {
+  assert.deepEqual(decodeTdsMessage(Buffer.from([PT_LOGIN7, 0, 0, 8, 0, 0, 1, 0])), { status: 'malformed', reason: 'empty packet that does not end its message' });
+  const attention = decodeTdsMessage(encodeTdsMessage(PT_ATTENTION, Buffer.alloc(0)));
+  assert.equal(attention.status, 'ok');
+  if (attention.status === 'ok') assert.equal(attention.value.payload.length, 0);
+  // The packet cap still holds for packets that do carry a byte.
+  assert.equal(decodeTdsMessage(onePerPacket(PT_SQL_BATCH, MAX_TDS_PACKETS_PER_MESSAGE)).status, 'ok');
+  assert.deepEqual(decodeTdsMessage(onePerPacket(PT_SQL_BATCH, MAX_TDS_PACKETS_PER_MESSAGE + 1)), { status: 'malformed', reason: 'too many packets in one message' });
+});
+
+test('framing: a resumed framer gives what the one-shot decoder gives, and reads each header a bounded number of times', () => {
+  // Several messages split at random points, through the receive loop the sessions use.
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: 512, max: 1024 })), { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 8 }), (messages, cuts) => {
+      const wire = Buffer.concat(messages.map(([body, size]) => encodeTdsMessage(PT_SQL_BATCH, Buffer.from(body), size)));
+      const framer = new TdsFramer();
+      const input = new FramedInput<{ payload: Buffer }>(() => MAX_TDS_MESSAGE_BYTES, (b) => framer.decode(b), new BufferBudget());
+      const got: Buffer[] = [];
+      const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+      let last = 0;
+      for (const p of [...points, wire.length]) {
+        assert.equal(input.push(wire.subarray(last, p), (m) => void got.push(Buffer.from(m.payload)), () => true), undefined);
+        last = p;
+      }
+      assert.deepEqual(got, messages.map(([body]) => Buffer.from(body)));
+    }),
+    { numRuns: 200 },
+  );
+  // A login-sized message of thousands of one-byte packets, arriving a byte at a time: every chunk
+  // reads only the headers it completed (plus the one still incomplete), never the message again.
+  const packets = 4000;
+  const wire = onePerPacket(PT_LOGIN7, packets);
+  const framer = new TdsFramer();
+  const input = new FramedInput<{ payload: Buffer }>(() => 64 * 1024, (b) => framer.decode(b, 64 * 1024), new BufferBudget());
+  let got: Buffer | undefined;
+  for (let i = 0; i < wire.length; i++) assert.equal(input.push(wire.subarray(i, i + 1), (m) => (got = m.payload), () => true), undefined);
+  assert.deepEqual(got, Buffer.from(Array.from({ length: packets }, (_, i) => i & 0xff)));
+  assert.ok(framer.headersRead <= packets + wire.length, `headers read: ${framer.headersRead}`);
+});
+
 function harness(): { session: MssqlSession; out: Buffer[]; events: ApiaryEvent[]; ended: string[] } {
   const events: ApiaryEvent[] = [];
   const sink: EventSink = { write: (e) => void events.push(e), flush: async () => {} };
@@ -146,7 +200,8 @@ function harness(): { session: MssqlSession; out: Buffer[]; events: ApiaryEvent[
 }
 
 function batchPacket(sql: string): Buffer {
-  const headers = Buffer.from('160000001200000002000000000000000000010000000000', 'hex'); // ALL_HEADERS with a transaction descriptor
+  // ALL_HEADERS (22 bytes, as its total says) with a transaction descriptor: total, header length, type 2, descriptor, outstanding requests.
+  const headers = Buffer.from('16000000' + '12000000' + '0200' + '0000000000000000' + '01000000', 'hex');
   return encodeTdsMessage(PT_SQL_BATCH, Buffer.concat([headers, Buffer.from(sql, 'utf16le')]));
 }
 
@@ -199,6 +254,74 @@ test('session: random bytes before login, split anywhere, never throw; garbage i
     }),
     { numRuns: 200 },
   );
+});
+
+test('session: empty packets that do not end a message close the connection with a recorded reason', () => {
+  const h = harness();
+  const empty = Buffer.from([PT_LOGIN7, 0, 0, 8, 0, 0, 1, 0]);
+  h.session.receive(Buffer.concat(Array.from({ length: MAX_TDS_PACKETS_PER_MESSAGE - 1 }, () => empty)));
+  assert.deepEqual(h.ended, ['policy']);
+  assert.equal(h.session.currentState, 'closed');
+  const bad = h.events.find((e) => e.type === 'protocol.malformed');
+  assert.equal((bad?.payload as { reason?: string } | undefined)?.reason, 'empty packet that does not end its message');
+  // An attention (an empty packet that does end its message) is still answered after login.
+  const ok = harness();
+  ok.session.receive(encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('11.0.0'), 0)));
+  ok.session.receive(encodeTdsMessage(PT_LOGIN7, tediousLogin('sa', 'secret')));
+  const before = ok.out.length;
+  ok.session.receive(encodeTdsMessage(PT_ATTENTION, Buffer.alloc(0)));
+  assert.equal(ok.out.length, before + 1);
+  assert.equal(ok.session.currentState, 'ready');
+});
+
+/** The lengths an ERROR/INFO token declares, checked against its bytes; returns its text length in characters. */
+function checkMessageToken(m: Buffer, tdsVersion: number): number {
+  const unit = tdsVersion >= 0x70000000 ? 2 : 1;
+  assert.ok(m[0] === 0xaa || m[0] === 0xab);
+  assert.equal(m.readUInt16LE(1), m.length - 3, 'token length is its body length');
+  const textChars = m.readUInt16LE(9);
+  let off = 11 + textChars * unit;
+  const serverChars = m[off]!;
+  off += 1 + serverChars * unit;
+  const procChars = m[off]!;
+  off += 1 + procChars * unit;
+  assert.equal(off + (tdsVersion >= 0x72000000 ? 4 : 2), m.length, 'fields add up to the token');
+  return textChars;
+}
+
+test('encoders: ERROR/INFO, ENVCHANGE and DONE never throw for any string or number; length fields match the bytes', () => {
+  const versions = [0x04020000, 0x71000001, 0x72090002, 0x74000004];
+  fc.assert(
+    fc.property(fc.string({ maxLength: 40 }), fc.oneof(fc.nat(70_000), fc.constantFrom(40_000, 65_535, 70_000)), fc.string({ maxLength: 400 }), fc.constantFrom(...versions), fc.double(), fc.double(), fc.integer(), (unit, chars, other, tds, count, line, number) => {
+      const text = (unit || 'x').repeat(Math.ceil(chars / (unit.length || 1))).slice(0, chars);
+      for (const kind of ['error', 'info'] as const) {
+        const m = encodeMessage(kind, { number, state: 1, severity: 16, text, server: other, proc: other, line }, tds);
+        assert.equal(checkMessageToken(m, tds), Math.min(text.length, MAX_MESSAGE_TEXT_CHARS));
+      }
+      const env = encodeEnvChange(ENV_DATABASE, text, other, tds >= 0x70000000);
+      assert.equal(env.readUInt16LE(1), env.length - 3);
+      const done = encodeDone(0x10, count, tds);
+      assert.equal(done.length, tds >= 0x72000000 ? 13 : 9);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('session: a 40,000-character column name is quoted back clipped in the error, and the connection stays', () => {
+  const h = harness();
+  h.session.receive(encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('11.0.0'), 0)));
+  h.session.receive(encodeTdsMessage(PT_LOGIN7, tediousLogin('sa', 'secret')));
+  const before = h.out.length;
+  h.session.receive(batchPacket(`SELECT ${'a'.repeat(40_000)}`));
+  assert.equal(h.session.currentState, 'ready');
+  assert.deepEqual(h.ended, []);
+  const r = decodeTdsMessage(Buffer.concat(h.out.slice(before)));
+  assert.equal(r.status, 'ok');
+  if (r.status !== 'ok') return;
+  const token = r.value.payload.subarray(0, 3 + r.value.payload.readUInt16LE(1));
+  assert.equal(token.readInt32LE(3), 207, 'Invalid column name');
+  assert.equal(checkMessageToken(token, 0x74000004), MAX_MESSAGE_TEXT_CHARS);
+  assert.equal(r.value.payload[token.length], 0xfd, 'a DONE follows the error');
 });
 
 test('procedure arguments: quoted strings read in one pass, even from a megabyte of quotes', () => {

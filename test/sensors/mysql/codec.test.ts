@@ -12,8 +12,11 @@ import {
   encodePacket,
   encodePackets,
   encodeRow,
+  encodeLenenc,
   encodeLenencString,
+  encodeOk,
   encodeColumn,
+  MAX_LENENC_VALUE,
   cachedColumnCount,
   MAX_CACHED_COLUMNS,
   TYPE_VAR_STRING,
@@ -192,6 +195,35 @@ test('framing: oversized length fields and out-of-sequence continuations are mal
   assert.deepEqual(decodeMessage(many), { status: 'malformed', reason: 'packet out of sequence' });
   assert.equal(decodeMessage(head, 1024).status, 'malformed');
   assert.ok(MAX_MESSAGE_BYTES >= 16 * 1024 * 1024);
+});
+
+/** A length-encoded integer at OFF as a client reads it: its value and the offset after it. */
+function readLenenc(b: Buffer, off = 0): { value: number; next: number } {
+  const f = b[off]!;
+  assert.ok(f !== 0xfb && f !== 0xff, 'never a NULL or error marker');
+  if (f < 0xfb) return { value: f, next: off + 1 };
+  if (f === 0xfc) return { value: b.readUInt16LE(off + 1), next: off + 3 };
+  if (f === 0xfd) return { value: b.readUIntLE(off + 1, 3), next: off + 4 };
+  return { value: Number(b.readBigUInt64LE(off + 1)), next: off + 9 };
+}
+
+test('lenenc integers and OK packets: any number is written as the nearest whole count the field carries, never thrown', () => {
+  const edges = fc.constantFrom(1e300, -1, 0.5, Number.NaN, Infinity, -Infinity, 2 ** 53, 2 ** 64, 0xfa, 0xfb, 0xffff, 0x10000, 0xffffff, 0x1000000);
+  fc.assert(
+    fc.property(fc.oneof(fc.double(), fc.integer(), fc.nat(), edges), fc.oneof(fc.double(), edges), (n, m) => {
+      const want = (x: number): number => (x > 0 ? Math.min(MAX_LENENC_VALUE, Math.floor(x)) : 0);
+      const b = encodeLenenc(n);
+      const r = readLenenc(b);
+      assert.equal(r.value, want(n));
+      assert.equal(r.next, b.length);
+      const ok = encodeOk({ affectedRows: n, insertId: m, status: n, warnings: m });
+      assert.equal(ok[0], 0);
+      const affected = readLenenc(ok, 1);
+      const id = readLenenc(ok, affected.next);
+      assert.deepEqual([affected.value, id.value, id.next + 4], [want(n), want(m), ok.length]);
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('handshake responses: random and truncated bytes never throw', () => {
@@ -396,6 +428,30 @@ test('session: the same bytes split at any point give the same answers', () => {
     }),
     { numRuns: 200 },
   );
+});
+
+test('session: an id of 1e300 then auto-numbered inserts are answered with OK packets, and the connection stays', () => {
+  const h = harness();
+  h.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt()), 'mysql_native_password', 'webshop'), 1).bytes);
+  const query = (sql: string): Buffer => {
+    const before = h.out.length;
+    h.session.receive(encodePacket(Buffer.concat([Buffer.from([3]), Buffer.from(sql)]), 0).bytes);
+    assert.equal(h.out.length, before + 1, sql);
+    const r = decodeMessage(h.out[before]!);
+    assert.equal(r.status, 'ok');
+    return r.status === 'ok' ? r.value.payload : Buffer.alloc(0);
+  };
+  assert.equal(query("INSERT INTO admins(id, username) VALUES(1e300, 'a')")[0], 0);
+  // Every later auto-numbered insert from this source used to throw while writing its insert id.
+  for (const name of ['b', 'c']) {
+    const ok = query(`INSERT INTO admins(username) VALUES('${name}')`);
+    assert.equal(ok[0], 0, 'an OK packet');
+    const affected = readLenenc(ok, 1);
+    assert.equal(affected.value, 1);
+    assert.equal(readLenenc(ok, affected.next).value, Number.MAX_SAFE_INTEGER);
+  }
+  assert.equal(h.session.currentState, 'command');
+  assert.deepEqual(h.ended, []);
 });
 
 test('session: a statement of several megabytes is answered and recorded clipped', () => {

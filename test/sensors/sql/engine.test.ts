@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compareText, execute, type Result, type SessionInfo } from '../../../src/sensors/sql/engine.js';
+import { compareText, execute, MAX_AUTO_INCREMENT, type Result, type SessionInfo } from '../../../src/sensors/sql/engine.js';
 import { generateDecoy, maskSecret, mysqlNativeHash } from '../../../src/sensors/sql/decoy-data.js';
 import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
 import { lex, splitStatements } from '../../../src/sensors/sql/lexer.js';
@@ -99,6 +99,33 @@ test('INSERT, UPDATE, DELETE and DDL change only that source view, until the sch
   state.reset();
   assert.deepEqual(rows(execute('SELECT COUNT(*) FROM customers', s, a).result), [[200]]);
   assert.equal(state.resets, 1);
+});
+
+test('AUTO_INCREMENT stays a safe integer whatever ids are inserted explicitly', () => {
+  const s = session('webshop');
+  const view = new DecoyState(decoy).viewFor('198.51.100.7');
+  assert.equal(execute("INSERT INTO admins(id, username) VALUES(1e300, 'a')", s, view).result.kind, 'ok');
+  for (const name of ['b', 'c']) {
+    // At the top the counter stays put, as MySQL's does when the column's type is exhausted.
+    assert.deepEqual(execute(`INSERT INTO admins(username) VALUES('${name}')`, s, view).result, { kind: 'ok', affected: 1, insertId: MAX_AUTO_INCREMENT });
+  }
+  assert.ok(Number.isSafeInteger(MAX_AUTO_INCREMENT));
+  assert.match(String(rows(execute('SHOW CREATE TABLE admins', s, view).result)[0]![1]), new RegExp(`AUTO_INCREMENT=${MAX_AUTO_INCREMENT} `));
+  const ids = fc.oneof(
+    fc.double({ noNaN: true }).map((d) => String(d)),
+    fc.integer().map(String),
+    fc.constantFrom('1e300', '1.8e308', '-1e300', '9007199254740993', '0', "'abc'", 'NULL', '-0.5'),
+  );
+  fc.assert(
+    fc.property(fc.array(ids, { maxLength: 4 }), (explicit) => {
+      const v = new DecoyState(decoy).viewFor('198.51.100.8');
+      for (const id of explicit) execute(`INSERT INTO admins(id, username) VALUES(${id}, 'x')`, s, v);
+      const r = execute("INSERT INTO admins(username) VALUES('y')", s, v).result;
+      assert.equal(r.kind, 'ok');
+      if (r.kind === 'ok') assert.ok(Number.isSafeInteger(r.insertId) && r.insertId! > 0 && r.insertId! <= MAX_AUTO_INCREMENT, String(r.insertId));
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test('SELECT INTO DUMPFILE hands back the bytes it would write; attack moves are named', () => {
