@@ -103,6 +103,14 @@ export function sliceAt(buf: Uint8Array, offset: number, len: number): Uint8Arra
   return buf.subarray(offset, offset + len);
 }
 
+/**
+ * B copied into a buffer of its own, so keeping it does not keep what it was cut from. (`slice()`
+ * will not do: on a Buffer, which is what sockets deliver, it returns a view.)
+ */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}
+
 /** Decodes UTF-16LE of at most `maxChars` characters (an odd trailing byte is dropped), stopping at NUL. */
 export function utf16leToString(b: Uint8Array, maxChars: number, stopAtNul = true): string {
   const n = Math.min(b.length >> 1, maxChars);

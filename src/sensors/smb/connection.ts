@@ -6,7 +6,7 @@ import { fileTime, type ServerIdentity } from './identity.js';
 import { RpcPipe, type RpcHooks } from './rpc/pipe.js';
 import { PIPE_NAMES } from './rpc/interfaces.js';
 import { isIpc, type Share } from './rpc/srvsvc.js';
-import { allocId, assemble, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, type Logon, type OpenHandle, type Tree } from './session-state.js';
+import { allocId, fileBytes, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, writeFileBytes, type FileHandle, type Logon, type OpenHandle, type Tree } from './session-state.js';
 import type { AuthResult } from './auth.js';
 
 export const STATUS = {
@@ -71,7 +71,10 @@ export class SmbConnectionState {
   /** The SMB1 negotiate challenge for non-extended-security logons. */
   negotiateChallenge: Uint8Array;
   private nextLogon = 0x800;
-  /** Bytes held for files not yet closed, across the connection. */
+  /**
+   * Bytes held for files not yet closed, across the connection: each file's size, gaps included (they
+   * are held as zeros). A file's buffer may be up to twice its size while it grows.
+   */
   private bufferedUploadBytes = 0;
   private nextHandle: number;
   private readonly assocGroup: number;
@@ -205,7 +208,7 @@ export class SmbConnectionState {
     } else {
       if (!create) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
       if (!tree.share.writable) return { status: STATUS.ACCESS_DENIED };
-      h = { kind: 'file', id, name, tree, chunks: new Map(), size: 0, written: 0, truncated: false };
+      h = { kind: 'file', id, name, tree, data: new Uint8Array(0), size: 0, truncated: false };
     }
     this.handles.set(id, h);
     return h;
@@ -214,28 +217,34 @@ export class SmbConnectionState {
   /** Writes to a file or pipe; returns the count accepted (all of it: extra bytes are dropped and noted). */
   write(h: OpenHandle, offset: number, data: Uint8Array): number {
     if (h.kind === 'pipe') h.pipe.write(data);
-    else if (h.kind === 'file') {
-      // One budget for all files open on the connection, so many open files cannot multiply it.
-      const room = Math.min(this.cfg.maxUploadBytes - h.written, this.cfg.maxUploadBytes - this.bufferedUploadBytes);
-      if (room <= 0 || offset >= this.cfg.maxUploadBytes) h.truncated = true;
-      else {
-        const part = data.subarray(0, Math.min(data.length, room, this.cfg.maxUploadBytes - offset));
-        if (part.length < data.length) h.truncated = true;
-        h.chunks.set(offset, part.slice());
-        h.written += part.length;
-        this.bufferedUploadBytes += part.length;
-        h.size = Math.max(h.size, offset + part.length);
-      }
-    }
+    else if (h.kind === 'file') this.writeFile(h, offset, data);
     return data.length;
+  }
+
+  /**
+   * Keeps what fits of a file write. One budget covers all files open on the connection, so many
+   * open files cannot multiply it; it counts how far each file reaches, so a far offset costs what
+   * it makes the sensor hold.
+   */
+  private writeFile(h: FileHandle, offset: number, data: Uint8Array): void {
+    // Zero bytes store nothing: such a write must not extend the file, or offsets alone would grow it.
+    if (data.length === 0) return;
+    // How far this file may reach: the upload limit, and no more growth than the budget has left.
+    const reach = Math.min(this.cfg.maxUploadBytes, h.size + this.cfg.maxUploadBytes - this.bufferedUploadBytes);
+    const end = Math.min(offset + data.length, reach);
+    if (end < offset + data.length) h.truncated = true;
+    if (end <= offset) return;
+    const before = h.size;
+    writeFileBytes(h, offset, data.subarray(0, end - offset), reach);
+    this.bufferedUploadBytes += h.size - before;
   }
 
   closeHandle(id: number): boolean {
     const h = this.handles.get(id);
     if (!h) return false;
     this.handles.delete(id);
-    if (h.kind === 'file') this.bufferedUploadBytes -= h.written;
-    if (h.kind === 'file' && (h.written > 0 || h.truncated)) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: assemble(h), truncated: h.truncated });
+    if (h.kind === 'file') this.bufferedUploadBytes -= h.size;
+    if (h.kind === 'file' && (h.size > 0 || h.truncated)) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: fileBytes(h), truncated: h.truncated });
     return true;
   }
 

@@ -8,7 +8,8 @@ import { hexSample } from '../../wire/reader.js';
 import { analyseShellcode } from '../shellcode/analyse.js';
 import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { Fetcher, Quarantine } from './capture.js';
-import { decodeNbssFrame, encodeNbssFrame, MAX_NBSS_PAYLOAD, NBSS_KEEPALIVE, NBSS_MESSAGE, NBSS_NEGATIVE_RESPONSE, NBSS_POSITIVE_RESPONSE, NBSS_SESSION_REQUEST } from './codec/netbios.js';
+import { FramedInput, SHARED_BUFFER_BUDGET } from '../sql/framed-input.js';
+import { decodeNbssFrame, encodeNbssFrame, MAX_NBSS_PAYLOAD, NBSS_KEEPALIVE, NBSS_MESSAGE, NBSS_NEGATIVE_RESPONSE, NBSS_POSITIVE_RESPONSE, NBSS_SESSION_REQUEST, type NbssFrame } from './codec/netbios.js';
 import type { SmbHooks } from './connection.js';
 import type { ServerIdentity } from './identity.js';
 import { RpcPipe } from './rpc/pipe.js';
@@ -23,6 +24,11 @@ export const MAX_MALFORMED_MESSAGES = 256;
 export const MAX_BACKDOORED_SOURCES = 10_000;
 /** Exploit payloads analysed and stored per connection. */
 export const MAX_PAYLOADS_PER_CONNECTION = 8;
+/**
+ * Bytes a connection may buffer: one partly received frame (header and MAX_NBSS_PAYLOAD) and the
+ * socket read that continues it, with room to spare. A frame declaring more is refused by its header.
+ */
+export const MAX_BUFFERED_BYTES = 2 * (MAX_NBSS_PAYLOAD + 4);
 
 export interface SmbSensorDeps {
   sensor: string;
@@ -144,58 +150,59 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
   };
 }
 
-type Mode = 'direct' | 'netbios';
+export type Mode = 'direct' | 'netbios';
 
-function serveSmb(ctx: ConnectionContext, mode: Mode, cfg: SmbServiceConfig, deps: SmbSensorDeps): void {
-  let buf: Buffer = Buffer.alloc(0);
+/** Serves one SMB connection on 445 ('direct') or 139 ('netbios', session request first). */
+export function serveSmb(ctx: ConnectionContext, mode: Mode, cfg: SmbServiceConfig, deps: SmbSensorDeps): void {
   let awaitingSessionRequest = mode === 'netbios';
   let malformedCount = 0;
   const hooks = makeHooks(ctx, cfg, deps);
   const session = new SmbSession({ identity: deps.identity, shares: sharesFor(cfg), maxUploadBytes: cfg.max_upload_bytes, random: randomBytes, now: Date.now }, hooks);
+  // A growing buffer: a large frame sent in small segments is copied a few times, not once per segment.
+  const input = new FramedInput<NbssFrame>(
+    () => MAX_BUFFERED_BYTES,
+    (b) => decodeNbssFrame(b, mode === 'direct' || !awaitingSessionRequest, MAX_NBSS_PAYLOAD),
+    SHARED_BUFFER_BUDGET,
+  );
   const send = (payload: Uint8Array, type = NBSS_MESSAGE): void => {
     if (!ctx.socket.destroyed) ctx.socket.write(encodeNbssFrame(type, payload));
   };
-  ctx.socket.on('data', (chunk: Buffer) => {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    for (;;) {
-      const f = decodeNbssFrame(buf, mode === 'direct' || !awaitingSessionRequest, MAX_NBSS_PAYLOAD);
-      if (f.status === 'incomplete') return;
-      if (f.status === 'malformed') {
-        hooks.malformed(f.reason, buf);
+  const onFrame = ({ type, payload }: NbssFrame): void => {
+    try {
+      if (type === NBSS_SESSION_REQUEST) {
+        send(new Uint8Array(0), NBSS_POSITIVE_RESPONSE);
+        awaitingSessionRequest = false;
+      } else if (type === NBSS_KEEPALIVE) {
+        /* nothing to answer */
+      } else if (awaitingSessionRequest) {
+        // Windows answers anything but a session request on 139 with "unspecified error" and hangs up.
+        send(Uint8Array.of(0x8f), NBSS_NEGATIVE_RESPONSE);
         ctx.close('policy');
-        return;
-      }
-      buf = buf.subarray(f.consumed);
-      const { type, payload } = f.value;
-      try {
-        if (type === NBSS_SESSION_REQUEST) {
-          send(new Uint8Array(0), NBSS_POSITIVE_RESPONSE);
-          awaitingSessionRequest = false;
-        } else if (type === NBSS_KEEPALIVE) {
-          /* nothing to answer */
-        } else if (awaitingSessionRequest) {
-          // Windows answers anything but a session request on 139 with "unspecified error" and hangs up.
-          send(Uint8Array.of(0x8f), NBSS_NEGATIVE_RESPONSE);
-          ctx.close('policy');
-          return;
-        } else {
-          const out = type === NBSS_MESSAGE ? session.handle(payload) : { replies: [], malformed: `NetBIOS frame type 0x${type.toString(16)} unexpected here` };
-          for (const r of out.replies) send(r);
-          if ('malformed' in out) {
-            hooks.malformed(out.malformed, payload);
-            if (++malformedCount >= MAX_MALFORMED_MESSAGES) ctx.close('policy');
-          }
+      } else {
+        const out = type === NBSS_MESSAGE ? session.handle(payload) : { replies: [], malformed: `NetBIOS frame type 0x${type.toString(16)} unexpected here` };
+        for (const r of out.replies) send(r);
+        if ('malformed' in out) {
+          hooks.malformed(out.malformed, payload);
+          if (++malformedCount >= MAX_MALFORMED_MESSAGES) ctx.close('policy');
         }
-      } catch (err) {
-        // A bug in a handler must cost only this connection.
-        ctx.log.warn({ err }, 'SMB handler failed; closing this connection');
-        ctx.close('error');
-        return;
       }
-      if (ctx.socket.destroyed) return;
+    } catch (err) {
+      // A bug in a handler must cost only this connection.
+      ctx.log.warn({ err }, 'SMB handler failed; closing this connection');
+      ctx.close('error');
     }
+  };
+  ctx.socket.on('data', (chunk: Buffer) => {
+    // Frames are handled while the socket is open: closing it (policy, error) stops the loop.
+    const bad = input.push(chunk, onFrame, () => !ctx.socket.destroyed);
+    if (bad === undefined) return;
+    hooks.malformed(bad, input.pending);
+    ctx.close('policy');
   });
-  ctx.socket.once('close', () => session.dispose());
+  ctx.socket.once('close', () => {
+    input.clear();
+    session.dispose();
+  });
 }
 
 /** The endpoint mapper on 135: DCE/RPC straight over TCP. */

@@ -28,7 +28,22 @@ export interface Tree {
 export type OpenHandle =
   | { kind: 'pipe'; id: number; pipe: RpcPipe; tree: Tree }
   | { kind: 'dir'; id: number; name: string; tree: Tree; listed?: boolean }
-  | { kind: 'file'; id: number; name: string; tree: Tree; chunks: Map<number, Uint8Array>; size: number; written: number; truncated: boolean };
+  | FileHandle;
+
+/**
+ * A file being written. Its bytes live in one buffer (`data`, of which the first `size` are the file)
+ * that writes update in place, so a read costs only the bytes it returns however many pieces the
+ * client wrote; gaps between writes stay zero.
+ */
+export interface FileHandle {
+  kind: 'file';
+  id: number;
+  name: string;
+  tree: Tree;
+  data: Uint8Array;
+  size: number;
+  truncated: boolean;
+}
 
 /** Allocates small non-zero ids that are not in use. */
 export function allocId<T>(map: Map<number, T>, max: number, start = 1, limit = 0xfffe): number | undefined {
@@ -40,9 +55,23 @@ export function allocId<T>(map: Map<number, T>, max: number, start = 1, limit = 
   return undefined;
 }
 
-/** The file's bytes in offset order (gaps stay zero), bounded by what was accepted. */
-export function assemble(h: Extract<OpenHandle, { kind: 'file' }>): Uint8Array {
-  const out = new Uint8Array(h.size);
-  for (const [off, c] of h.chunks) out.set(c.subarray(0, Math.max(0, Math.min(c.length, h.size - off))), off);
-  return out;
+/** The file as written so far (a view of its buffer, not a copy). */
+export function fileBytes(h: FileHandle): Uint8Array {
+  return h.data.subarray(0, h.size);
+}
+
+/**
+ * Puts PART at OFFSET, growing the buffer to at most CAPACITY bytes. The buffer doubles, so a file
+ * written in small pieces is copied a few times in all rather than once per piece; the caller has
+ * checked that OFFSET + PART fits in CAPACITY.
+ */
+export function writeFileBytes(h: FileHandle, offset: number, part: Uint8Array, capacity: number): void {
+  const end = offset + part.length;
+  if (end > h.data.length) {
+    const next = new Uint8Array(Math.min(capacity, Math.max(end, 2 * h.data.length)));
+    next.set(h.data.subarray(0, h.size));
+    h.data = next;
+  }
+  h.data.set(part, offset);
+  h.size = Math.max(h.size, end);
 }

@@ -1,12 +1,12 @@
 // SMB1 (NT LM 0.12) command handlers: negotiate through logoff, named-pipe transactions, and the
 // MS17-010 surface (the FID 0 PeekNamedPipe check, EternalBlue's mismatched secondaries, DoublePulsar).
-import { ByteReader, ByteWriter, latin1ToString, sliceAt, utf16leToString } from '../../wire/reader.js';
+import { ByteReader, ByteWriter, copyBytes, latin1ToString, sliceAt, utf16leToString } from '../../wire/reader.js';
 import { encodeSmb1Reply, FLAGS2, SMB1, smbString, words, type Smb1Block, type Smb1Header, type Smb1Message, type Smb1ReplyBlock } from './codec/smb1.js';
 import { encodeNegTokenInitHint } from './codec/spnego.js';
 import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
 import { isIpc } from './rpc/srvsvc.js';
-import { assemble } from './session-state.js';
+import { fileBytes } from './session-state.js';
 import { encodeDirEntries, encodeFsInfo, SMB1_FIND_LEVELS, smb1FsClass, volumeSerial } from './directory.js';
 
 /** Longest name or path string read from an SMB1 message (characters). */
@@ -15,8 +15,15 @@ export const MAX_SMB1_STRING = 1024;
 export const MAX_DIALECTS = 64;
 /** Bytes collected for one multi-part transaction (EternalBlue sends about 70 KiB). */
 export const MAX_TRANS_BYTES = 512 * 1024;
+/**
+ * Secondaries kept for one transaction. EternalBlue sends about 20; the cap stops tiny secondaries
+ * from costing far more in per-part overhead than the bytes they carry.
+ */
+export const MAX_TRANS_PARTS = 1024;
 /** Bytes collected from one DoublePulsar upload. */
 export const MAX_DOUBLEPULSAR_BYTES = 8 * 1024 * 1024;
+/** Chunks kept for one DoublePulsar upload (in the 4 KiB chunks uploaders commonly send, 2048 fill the byte cap). */
+export const MAX_DOUBLEPULSAR_PARTS = 4096;
 
 const DP_OPCODE = { PING: 0x23, EXEC: 0xc8, KILL: 0x77 } as const;
 
@@ -321,7 +328,7 @@ export class Smb1Server {
       data = got.data;
       if (got.more) status = STATUS.BUFFER_OVERFLOW;
     } else if (h.kind === 'file' && offset < h.size) {
-      data = assemble(h).slice(offset, Math.min(h.size, offset + max));
+      data = fileBytes(h).subarray(offset, offset + max);
     } else return this.err(b.command, h.kind === 'dir' ? STATUS.FILE_IS_A_DIRECTORY : STATUS.END_OF_FILE);
     const build = (bytesOffset: number): Uint8Array =>
       words((w) => w.u16le(0xffff).u16le(0).u16le(0).u16le(data.length & 0xffff).u16le(bytesOffset + 1).u16le(data.length >>> 16).zeros(8), true);
@@ -395,7 +402,7 @@ export class Smb1Server {
 
   private startPending(h: Smb1Header, command: number, fn: number, data: Uint8Array, total: number): void {
     if (this.pendingTrans.size >= 4) this.pendingTrans.clear();
-    this.pendingTrans.set(h.mid, { command, mid: h.mid, function: fn, data: [data.slice()], size: data.length, total: Math.min(total, MAX_TRANS_BYTES) });
+    this.pendingTrans.set(h.mid, { command, mid: h.mid, function: fn, data: [copyBytes(data)], size: data.length, total: Math.min(total, MAX_TRANS_BYTES) });
   }
 
   /** TRANSACTION2: same layout as TRANSACTION; Setup[0] is the subcommand. 0x0E SESSION_SETUP is DoublePulsar's channel. */
@@ -471,11 +478,13 @@ export class Smb1Server {
     const total = dv.getUint32(0, true);
     const chunk = dv.getUint32(4, true);
     const offset = dv.getUint32(8, true);
-    const body = xor4(data.subarray(0, Math.min(chunk, data.length)), key);
     if (!this.dpUpload || offset === 0) this.dpUpload = { total: Math.min(total, MAX_DOUBLEPULSAR_BYTES), parts: new Map(), got: 0 };
     const up = this.dpUpload;
-    if (offset < up.total && !up.parts.has(offset) && up.got + body.length <= MAX_DOUBLEPULSAR_BYTES) {
-      const part = body.subarray(0, up.total - offset);
+    // Only what falls inside the declared size is decrypted and kept, in a buffer of its own: a long
+    // chunk just before the end must not keep the whole message alive for the few bytes that count.
+    const part = offset < up.total ? xor4(data.subarray(0, Math.min(chunk, data.length, up.total - offset)), key) : new Uint8Array(0);
+    // An empty part carries nothing: kept, it would cost an entry and hold its offset against the real chunk.
+    if (part.length > 0 && !up.parts.has(offset) && up.parts.size < MAX_DOUBLEPULSAR_PARTS && up.got + part.length <= MAX_DOUBLEPULSAR_BYTES) {
       up.parts.set(offset, part);
       up.got += part.length;
     }
@@ -546,8 +555,9 @@ export class Smb1Server {
         analyse: false,
       });
     }
-    if (data && p.size + data.length <= MAX_TRANS_BYTES) {
-      p.data.push(data.slice());
+    // Empty secondaries add nothing and tiny ones add mostly overhead, so parts are capped as well as bytes.
+    if (data && data.length > 0 && p.data.length < MAX_TRANS_PARTS && p.size + data.length <= MAX_TRANS_BYTES) {
+      p.data.push(copyBytes(data));
       p.size += data.length;
     }
     if (p.size >= p.total) {

@@ -1,6 +1,6 @@
 // Property tests for the SMB codecs: random, truncated and split input never throws, limits hold,
 // offsets that point outside a message are refused, and encoders round-trip through the decoders.
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ByteWriter } from '../../../src/wire/reader.js';
@@ -10,7 +10,7 @@ import { decodeSmb2Message, MAX_COMPOUND } from '../../../src/sensors/smb/codec/
 import { readTlv, decodeOid, encodeOid } from '../../../src/sensors/smb/codec/asn1.js';
 import { decodeSpnego, encodeNegTokenInit, encodeNegTokenResp, OID_NTLMSSP } from '../../../src/sensors/smb/codec/spnego.js';
 import { decodeNtlm, encodeNtlmAuthenticate, encodeNtlmChallenge, encodeNtlmNegotiate, ntlmHashLine, NTLMSSP_SIGNATURE } from '../../../src/sensors/smb/codec/ntlmssp.js';
-import { decodeRpcPdu, encodeBind, encodeRequest, MAX_RPC_STUB, NDR32, NDR64, RequestAssembler, uuidToBytes, uuidToString } from '../../../src/sensors/smb/codec/dcerpc.js';
+import { decodeRpcPdu, encodeBind, encodeRequest, FAULT, MAX_RPC_FRAGMENTS, MAX_RPC_STUB, NDR32, NDR64, RequestAssembler, uuidToBytes, uuidToString } from '../../../src/sensors/smb/codec/dcerpc.js';
 import { handleSrvsvc } from '../../../src/sensors/smb/rpc/srvsvc.js';
 import { MAX_PIPE_OUTBOUND, RpcPipe, type RpcHooks } from '../../../src/sensors/smb/rpc/pipe.js';
 import { SRVSVC_UUID } from '../../../src/sensors/smb/rpc/interfaces.js';
@@ -220,4 +220,62 @@ test('RPC pipe: random writes never throw or queue past the cap; split writes an
   assert.equal(ack[resAt], 3, 'three results');
   const results = [0, 1, 2].map((i) => [ack.readUInt16LE(resAt + 4 + 24 * i), ack.readUInt16LE(resAt + 6 + 24 * i)]);
   assert.deepEqual(results, [[2, 2], [0, 0], [3, 0]]);
+});
+
+/** One request fragment of call 5 with FLAGS (1 = first, 2 = last) and STUB. */
+function requestFragment(flags: number, stub: Uint8Array): Buffer {
+  const b = Buffer.from(encodeRequest(5, 0, 0, stub));
+  b[3] = flags;
+  return b;
+}
+
+test('DCE/RPC: request fragments are copied out of the write that carried them, and a call is capped in fragments', () => {
+  // One large write packed with fragments of one call, none of them the last; every other stub is empty.
+  const write = Buffer.concat([
+    requestFragment(1, Uint8Array.of(1)),
+    ...Array.from({ length: MAX_RPC_FRAGMENTS + 10 }, (_, i) => requestFragment(0, i % 2 ? new Uint8Array(0) : Uint8Array.of(2))),
+  ]);
+  const asm = new RequestAssembler();
+  const statuses: string[] = [];
+  let atCap: RequestAssembler['held'] | undefined;
+  for (let at = 0; at < write.length; ) {
+    const d = decodeRpcPdu(write.subarray(at));
+    assert.ok(d.status === 'ok' && d.value.kind === 'request');
+    at += d.consumed;
+    statuses.push(asm.push(d.value).status);
+    if (statuses.length === MAX_RPC_FRAGMENTS) atCap = asm.held;
+  }
+  assert.deepEqual([...new Set(statuses.slice(0, MAX_RPC_FRAGMENTS))], ['incomplete']);
+  assert.equal(statuses[MAX_RPC_FRAGMENTS], 'malformed', 'one fragment more ends the call');
+  assert.equal(atCap?.fragments, MAX_RPC_FRAGMENTS);
+  assert.ok(atCap.parts.every((p) => p.length > 0), 'empty stubs are counted, not kept');
+  const retained = atCap.parts.reduce((n, p) => n + p.buffer.byteLength, 0);
+  assert.ok(retained <= 2 * atCap.parts.length, `${retained} bytes kept for ${atCap.parts.length} one-byte stubs, not the write`);
+
+  // Through a pipe, the refused call is answered with a protocol-error fault.
+  const p = new RpcPipe('srvsvc', '\\PIPE\\srvsvc', ctx, quietHooks(), 1);
+  p.write(write);
+  const fault = Buffer.from(p.read(4096).data);
+  assert.equal(fault[2], 3, 'a FAULT PDU');
+  assert.equal(fault.readUInt32LE(24), FAULT.PROTO_ERROR);
+});
+
+test('RPC pipe: a PDU written in small pieces is buffered without copying it once per piece', () => {
+  const p = new RpcPipe('srvsvc', '\\PIPE\\srvsvc', ctx, quietHooks(), 1);
+  p.write(encodeBind(1, [{ abstract: { uuid: SRVSVC_UUID, version: 3, minor: 0 }, transfers: [{ uuid: NDR32, version: 2, minor: 0 }] }]));
+  assert.equal(p.read(4096).data[2], 12, 'bind_ack');
+  const req = Buffer.from(encodeRequest(2, 0, 28, new Uint8Array(60_000)));
+  // Bytes allocated to buffer the PDU while it arrives in 100-byte writes.
+  const alloc = mock.method(Buffer, 'allocUnsafe');
+  const concat = mock.method(Buffer, 'concat');
+  try {
+    for (let i = 0; i < req.length; i += 100) p.write(req.subarray(i, i + 100));
+  } finally {
+    alloc.mock.restore();
+    concat.mock.restore();
+  }
+  const allocated = alloc.mock.calls.reduce((n, c) => n + Number(c.arguments[0]), 0) + concat.mock.calls.reduce((n, c) => n + (c.result?.length ?? 0), 0);
+  assert.ok(allocated < 8 * req.length, `${allocated} bytes allocated to receive a ${req.length}-byte PDU`);
+  assert.equal(p.broken, false);
+  assert.ok(p.read(1 << 20).data.length > 0, 'the request was answered');
 });

@@ -1,13 +1,18 @@
 // Session tests over memory: nmap's MS08-067 exchange byte for byte, and random messages into a live
 // session (SMB1 and SMB2) never throw.
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ByteWriter } from '../../../src/wire/reader.js';
 import { SmbSession } from '../../../src/sensors/smb/session.js';
 import { loadIdentity } from '../../../src/sensors/smb/identity.js';
-import { makeHooks, sharesFor, type SmbSensorDeps } from '../../../src/sensors/smb/sensor.js';
+import { makeHooks, serveSmb, sharesFor, type SmbSensorDeps } from '../../../src/sensors/smb/sensor.js';
+import { encodeNbssFrame } from '../../../src/sensors/smb/codec/netbios.js';
+import { doublePulsarKey, MAX_DOUBLEPULSAR_PARTS, MAX_TRANS_PARTS, xor4 } from '../../../src/sensors/smb/smb1-server.js';
+import { SHARED_BUFFER_BUDGET } from '../../../src/sensors/sql/framed-input.js';
 import { decodeSmb1Message } from '../../../src/sensors/smb/codec/smb1.js';
 import { encodeNtlmNegotiate, encodeNtlmAuthenticate } from '../../../src/sensors/smb/codec/ntlmssp.js';
 import { smbService } from '../../../src/config/schema.js';
@@ -16,10 +21,10 @@ import { createSessionEmitter } from '../../../src/events/emitter.js';
 import { tempDir } from '../../helpers/apiary-process.js';
 import pino from 'pino';
 
-function newSession(): { session: SmbSession; events: ApiaryEvent[] } {
+function fixture(overrides: Record<string, unknown> = {}) {
   const events: ApiaryEvent[] = [];
   const sink = { write: (e: ApiaryEvent) => void events.push(e), flush: async () => {} };
-  const cfg = smbService.parse({ listen: ['127.0.0.1:0'] });
+  const cfg = smbService.parse({ listen: ['127.0.0.1:0'], ...overrides });
   const identity = loadIdentity(join(tempDir(), 'id.json'), { workgroup: 'WORKGROUP' });
   const log = pino({ level: 'silent' });
   const deps = {
@@ -31,6 +36,11 @@ function newSession(): { session: SmbSession; events: ApiaryEvent[] } {
     fetcher: { fetch: async () => ({ outcome: 'disabled' as const, reason: 'off' }) },
   } as unknown as SmbSensorDeps;
   const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'smb', src_ip: '127.0.0.1', src_port: 1, dst_ip: '127.0.0.1', dst_port: 445 });
+  return { events, cfg, identity, log, deps, emitter };
+}
+
+function newSession(overrides: Record<string, unknown> = {}): { session: SmbSession; events: ApiaryEvent[] } {
+  const { events, cfg, identity, log, deps, emitter } = fixture(overrides);
   let n = 0;
   const random = (k: number): Uint8Array => Uint8Array.from({ length: k }, () => (n++ * 37 + 11) & 0xff);
   const session = new SmbSession({ identity, shares: sharesFor(cfg), maxUploadBytes: 1 << 20, random, now: () => 1_700_000_000_000 }, makeHooks({ emitter, log }, cfg, deps));
@@ -181,8 +191,9 @@ test('files open at once share one upload budget; pipes per connection are cappe
     assert.ok(!('status' in f));
     for (let off = 0; off < 600_000; off += 60_000) st.write(f, off, new Uint8Array(60_000));
   }
-  const held = files.reduce((n, f) => n + ('written' in f ? f.written : 0), 0);
+  const held = files.reduce((n, f) => n + ('data' in f ? f.size : 0), 0);
   assert.ok(held <= budget, `held ${held} bytes for open files, budget ${budget}`);
+  for (const f of files) if ('data' in f) assert.ok(f.data.length <= 2 * f.size, 'a file buffer is at most twice the file');
   for (const f of files) if (!('status' in f)) st.closeHandle(f.id);
   await new Promise((r) => setTimeout(r, 20));
   const uploads = events.filter((e) => e.type === 'file.upload').map((e) => e.payload as { outcome: string; size: number });
@@ -266,4 +277,150 @@ test('random SMB1 and SMB2 messages into a negotiated session never throw, and r
     ),
     { numRuns: Number(process.env.SMB_FUZZ_RUNS ?? 200) },
   );
+});
+
+const negotiateNtLm = (s: SmbSession) => one(s, req(0x72, new Uint8Array(0), Buffer.from('\x02NT LM 0.12\x00', 'latin1')));
+const guest = { id: 1, challenge: new Uint8Array(8), spnego: false, authenticated: true, guest: true, anonymous: false, user: 'x' };
+
+/** READ_ANDX of up to MAX bytes at OFFSET from FID: the status and the data. */
+function readAndx(s: SmbSession, fid: number, offset: number, max: number): { status: number; data: Uint8Array } {
+  const w = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(offset).u16le(max).u16le(max).u32le(0xffffffff).u16le(0).finish();
+  const r = one(s, req(0x2e, w, new Uint8Array(0)));
+  if (r.header.status !== 0) return { status: r.header.status, data: new Uint8Array(0) };
+  const words = r.blocks[0]!.words;
+  const len = words[10]! | (words[11]! << 8);
+  const off = words[12]! | (words[13]! << 8);
+  return { status: 0, data: r.raw.subarray(off, off + len) };
+}
+
+test('a file written in 100,000 pieces is one buffer: reads copy only what they return; later writes win; empty writes store nothing', async () => {
+  const { session, events } = newSession();
+  negotiateNtLm(session);
+  const st = session.st;
+  const tree = st.connectTree('\\\\h\\Public', guest);
+  assert.ok(!('status' in tree));
+  const f = st.open(tree, 'pieces.bin', true, false);
+  assert.ok('kind' in f && f.kind === 'file');
+  const pieces = 100_000;
+  for (let i = 0; i < pieces; i++) st.write(f, 2 * i, Uint8Array.of(i & 0xff));
+  assert.equal(f.size, 2 * pieces - 1);
+  // Typed-array copies made while 16 one-byte reads are answered: rebuilding the file from its
+  // pieces would make one per piece for every read.
+  const msgs = Array.from({ length: 16 }, (_, k) => {
+    const w = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(f.id).u32le(2000 * k).u16le(1).u16le(1).u32le(0xffffffff).u16le(0).finish();
+    return req(0x2e, w, new Uint8Array(0));
+  });
+  const set = mock.method(Object.getPrototypeOf(Uint8Array.prototype) as Uint8Array, 'set');
+  let replies: Uint8Array[];
+  try {
+    replies = msgs.flatMap((m) => session.handle(m).replies);
+  } finally {
+    set.mock.restore();
+  }
+  assert.ok(set.mock.callCount() < 16 * 50, `${set.mock.callCount()} copies for 16 one-byte reads of a file in ${pieces} pieces`);
+  assert.equal(replies.length, 16);
+  assert.deepEqual(
+    Array.from({ length: 16 }, (_, k) => readAndx(session, f.id, 2000 * k, 1).data[0]),
+    Array.from({ length: 16 }, (_, k) => (1000 * k) & 0xff),
+  );
+  assert.deepEqual([...readAndx(session, f.id, 1, 3).data], [0, 1, 0], 'gaps read as zeros');
+  assert.ok(f.data.length <= 2 * f.size, `one buffer of ${f.data.length} bytes for a ${f.size}-byte file`);
+
+  const g = st.open(tree, 'overlap.txt', true, false);
+  assert.ok('kind' in g && g.kind === 'file');
+  for (const [off, text] of [[0, 'aaaaaaaaaa'], [5, 'bbbbbbbbbb'], [0, 'cccccccccc']] as const) st.write(g, off, Buffer.from(text));
+  assert.equal(Buffer.from(readAndx(session, g.id, 0, 100).data).toString(), 'ccccccccccbbbbb', 'the last write to a byte is what it holds');
+
+  const e = st.open(tree, 'empty.bin', true, false);
+  assert.ok('kind' in e && e.kind === 'file');
+  for (let i = 1; i <= 1000; i++) st.write(e, 900 * i, new Uint8Array(0));
+  assert.equal(e.size, 0, 'zero-length writes at far offsets neither extend the file nor use the budget');
+  assert.equal(readAndx(session, e.id, 0, 100).status, 0xc0000011, 'END_OF_FILE');
+
+  session.dispose();
+  await new Promise((r) => setTimeout(r, 20));
+  const uploads = events.filter((ev) => ev.type === 'file.upload').map((ev) => ev.payload as { filename: string; size: number });
+  assert.deepEqual(uploads.map((u) => [u.filename, u.size]).sort(), [['Public\\overlap.txt', 15], ['Public\\pieces.bin', 2 * pieces - 1]]);
+});
+
+test('transaction secondaries: empty ones are not kept, kept ones are copies, and their number is capped', () => {
+  const { session } = newSession();
+  negotiateNtLm(session);
+  // A TRANSACTION announcing more data than it carries needs no logon; secondaries then add to it.
+  const mid = 9;
+  const first = new Uint8Array(10).fill(0x41);
+  const tw = new ByteWriter(28).u16le(0).u16le(0xffff).u16le(0).u16le(1024).u8(0).u8(0).u16le(0).u32le(0).u16le(0).u16le(0).u16le(63).u16le(first.length).u16le(63).u8(0).u8(0).finish();
+  assert.equal(one(session, req(0x25, tw, first, { mid })).header.status, 0);
+  const secondary = (data: Uint8Array): Uint8Array => {
+    const w = new ByteWriter(16).u16le(0).u16le(0xffff).u16le(0).u16le(0).u16le(0).u16le(data.length).u16le(data.length ? 51 : 0).u16le(0).finish();
+    // Sockets deliver Buffers, whose slice() is a view: the message arrives as one here too.
+    return Buffer.from(req(0x26, w, data, { mid }));
+  };
+  for (let i = 0; i < 2000; i++) assert.equal(session.handle(secondary(new Uint8Array(0))).replies.length, 0);
+  for (let i = 0; i < MAX_TRANS_PARTS + 100; i++) session.handle(secondary(Uint8Array.of(i & 0xff)));
+  const pending = (session as unknown as { smb1: { pendingTrans: Map<number, { data: Uint8Array[]; size: number }> } }).smb1.pendingTrans.get(mid);
+  assert.ok(pending, 'the transaction is still collecting');
+  assert.equal(pending.data.length, MAX_TRANS_PARTS);
+  assert.ok(pending.data.every((p) => p.length > 0), 'no empty parts');
+  assert.ok(pending.data.every((p) => p.buffer.byteLength === p.length), 'each part holds only its own bytes, not the message');
+});
+
+test('DoublePulsar uploads: empty chunks are ignored and the number of chunks is capped', async () => {
+  const { session, events } = newSession({ doublepulsar: 'always' });
+  negotiateNtLm(session);
+  const trans2 = (timeout: number, params: Uint8Array, data: Uint8Array) => {
+    const base = 32 + 1 + 30 + 2;
+    const w = new ByteWriter(64).u16le(params.length).u16le(data.length).u16le(1).u16le(0).u8(0).u8(0).u16le(0).u32le(timeout).u16le(0);
+    w.u16le(params.length).u16le(base + 3).u16le(data.length).u16le(base + 3 + params.length).u8(1).u8(0).u16le(0x0e);
+    return one(session, req(0x32, w.finish(), Buffer.concat([new Uint8Array(3), params, data]), { mid: 0x42 }));
+  };
+  const ping = trans2(0x00a4d9a6, new Uint8Array(12), new Uint8Array(0));
+  const sig = ping.header.signature;
+  const key = doublePulsarKey(new DataView(sig.buffer, sig.byteOffset).getUint32(0, true));
+  const exec = (total: number, offset: number, chunk: Uint8Array) =>
+    trans2(0xc8, xor4(new ByteWriter(12).u32le(total).u32le(chunk.length).u32le(offset).finish(), key), xor4(chunk, key));
+
+  const payload = new Uint8Array(8000).map((_, i) => (i * 7) & 0xff);
+  exec(payload.length, 0, payload.subarray(0, 4000));
+  for (let off = 3000; off < 5000; off++) exec(payload.length, off, new Uint8Array(0));
+  exec(payload.length, 4000, payload.subarray(4000));
+  // A second upload in one-byte chunks, more of them than are kept; it ends with the connection.
+  for (let off = 1; off <= MAX_DOUBLEPULSAR_PARTS + 100; off++) exec(100_000, off, Uint8Array.of(off & 0xff));
+  session.dispose();
+  await new Promise((r) => setTimeout(r, 20));
+  const uploads = events
+    .filter((e) => e.type === 'exploit.attempt' && /payload upload/.test(String((e.payload as { detail?: string }).detail)))
+    .map((e) => (e.payload as { detail: string }).detail);
+  assert.deepEqual(uploads, [
+    'DoublePulsar payload upload (8000 of 8000 bytes)',
+    `DoublePulsar payload upload (${MAX_DOUBLEPULSAR_PARTS} of 100000 bytes)`,
+  ]);
+});
+
+test('a large NetBIOS frame sent in small segments is buffered without copying it once per segment', async () => {
+  const { cfg, deps, emitter, log, events } = fixture();
+  const written: Uint8Array[] = [];
+  const socket = Object.assign(new EventEmitter(), { destroyed: false, write: (b: Uint8Array) => written.push(b) > 0 });
+  const close = (): void => {
+    socket.destroyed = true;
+  };
+  serveSmb({ socket: socket as unknown as Socket, emitter, log, close, setIdleTimeout: () => {} }, 'direct', cfg, deps);
+  const frame = Buffer.from(encodeNbssFrame(0, new Uint8Array(200_000).fill(0x5a)));
+  const budgetBefore = SHARED_BUFFER_BUDGET.inUse;
+  // Bytes allocated to buffer the frame while it arrives in 1000-byte segments.
+  const alloc = mock.method(Buffer, 'allocUnsafe');
+  const concat = mock.method(Buffer, 'concat');
+  try {
+    for (let i = 0; i < frame.length; i += 1000) socket.emit('data', frame.subarray(i, i + 1000));
+  } finally {
+    alloc.mock.restore();
+    concat.mock.restore();
+  }
+  const allocated = alloc.mock.calls.reduce((n, c) => n + Number(c.arguments[0]), 0) + concat.mock.calls.reduce((n, c) => n + (c.result?.length ?? 0), 0);
+  assert.ok(allocated < 8 * frame.length, `${allocated} bytes allocated to receive a ${frame.length}-byte frame`);
+  const malformed = events.filter((e) => e.type === 'protocol.malformed').map((e) => (e.payload as { reason: string }).reason);
+  assert.deepEqual(malformed, ['not an SMB message'], 'the frame arrived whole, once');
+  assert.equal(socket.destroyed, false);
+  socket.emit('close');
+  assert.equal(SHARED_BUFFER_BUDGET.inUse, budgetBefore, 'buffered bytes are given back when the connection ends');
 });

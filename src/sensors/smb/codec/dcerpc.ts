@@ -1,11 +1,17 @@
 // Connection-oriented DCE/RPC PDUs (C706 12.6, [MS-RPCE] 2.2.2): bind, alter context, request and
 // their replies, with fragment reassembly bounded per call. Little-endian data representation only.
-import { ByteReader, ByteWriter, type Decoded, incomplete, malformed, ok } from '../../../wire/reader.js';
+import { ByteReader, ByteWriter, copyBytes, type Decoded, incomplete, malformed, ok } from '../../../wire/reader.js';
 
 /** Largest PDU accepted (Windows' max_xmit is 5840; exploit stubs fit in one). */
 export const MAX_RPC_FRAG = 64 * 1024;
 /** Largest reassembled request stub. */
 export const MAX_RPC_STUB = 1024 * 1024;
+/**
+ * Fragments in one reassembled request. A 1 MiB stub in fragments of 1432 bytes (the size every
+ * DCE/RPC peer must accept) takes about 750; the cap stops fragments with tiny or empty stubs from
+ * piling up under the byte limit.
+ */
+export const MAX_RPC_FRAGMENTS = 4096;
 /** Presentation context items read from one bind. */
 export const MAX_CONTEXT_ITEMS = 16;
 /** Transfer syntaxes read per context item. */
@@ -255,32 +261,51 @@ export function encodeRequest(callId: number, contextId: number, opnum: number, 
 }
 
 /**
- * Collects one call's request fragments into a stub, refusing more than MAX_RPC_STUB. A new call
- * starts with FIRST_FRAG; the stub is returned with LAST_FRAG.
+ * Collects one call's request fragments into a stub, refusing more than MAX_RPC_STUB bytes or
+ * MAX_RPC_FRAGMENTS fragments. A new call starts with FIRST_FRAG; the stub is returned with LAST_FRAG.
  */
 export class RequestAssembler {
   private parts: Uint8Array[] = [];
   private size = 0;
+  private fragments = 0;
   private first: Extract<RpcPdu, { kind: 'request' }> | undefined;
 
   push(pdu: Extract<RpcPdu, { kind: 'request' }>): Decoded<Extract<RpcPdu, { kind: 'request' }>> {
-    if (pdu.header.flags & PFC.FIRST_FRAG || !this.first) {
-      this.parts = [];
-      this.size = 0;
-      this.first = pdu;
-    }
+    if (pdu.header.flags & PFC.FIRST_FRAG || !this.first) this.reset(pdu);
     this.size += pdu.stub.length;
     if (this.size > MAX_RPC_STUB) {
-      this.first = undefined;
-      this.parts = [];
+      this.reset(undefined);
       return malformed(`request stub over ${MAX_RPC_STUB} bytes`);
     }
-    this.parts.push(pdu.stub);
-    if (!(pdu.header.flags & PFC.LAST_FRAG)) return incomplete();
+    if (++this.fragments > MAX_RPC_FRAGMENTS) {
+      this.reset(undefined);
+      return malformed(`request in more than ${MAX_RPC_FRAGMENTS} fragments`);
+    }
+    const last = (pdu.header.flags & PFC.LAST_FRAG) !== 0;
+    if (last && this.fragments === 1) {
+      // A call in one fragment (the usual case) is handled at once, so its stub needs no copy.
+      this.reset(undefined);
+      return ok(pdu, pdu.header.fragLength);
+    }
+    // A copy: the stub is a view into the whole pipe write, which a kept view would keep alive.
+    if (pdu.stub.length > 0) this.parts.push(copyBytes(pdu.stub));
+    if (!last) return incomplete();
     const stub = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
-    const whole = { ...this.first, stub };
-    this.first = undefined;
-    this.parts = [];
+    const whole = { ...this.first!, stub };
+    this.reset(undefined);
     return ok(whole, pdu.header.fragLength);
+  }
+
+  /** Fragments held for the call being assembled (empty stubs are counted but not kept). */
+  get held(): { fragments: number; parts: readonly Uint8Array[] } {
+    return { fragments: this.fragments, parts: this.parts };
+  }
+
+  /** Starts over: with FIRST (a new call), or with nothing. The first fragment is kept without its stub. */
+  private reset(first: Extract<RpcPdu, { kind: 'request' }> | undefined): void {
+    this.first = first && { ...first, stub: new Uint8Array(0) };
+    this.parts = [];
+    this.size = 0;
+    this.fragments = 0;
   }
 }

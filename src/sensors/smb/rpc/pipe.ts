@@ -16,6 +16,8 @@ import {
   type ContextResult,
   type RpcPdu,
 } from '../codec/dcerpc.js';
+import { incomplete, malformed, ok, type Decoded } from '../../../wire/reader.js';
+import { BufferBudget, FramedInput } from '../../sql/framed-input.js';
 import { findInterface, type RpcInterface } from './interfaces.js';
 import { handleActivation, handleEpmapper } from './epmapper.js';
 import { handleWkssvc } from './wkssvc.js';
@@ -26,6 +28,14 @@ export const MAX_PIPE_INBOUND = 128 * 1024;
 /** Reply bytes queued per pipe before the client reads them. */
 export const MAX_PIPE_OUTBOUND = 256 * 1024;
 
+/** Cuts the first whole PDU (as long as its header's frag_length says) off BUF. */
+function nextPdu(buf: Uint8Array): Decoded<Uint8Array> {
+  const h = decodeRpcHeader(buf);
+  if (h.status === 'malformed') return malformed(h.reason);
+  if (h.status === 'incomplete' || buf.length < h.value.fragLength) return incomplete();
+  return ok(buf.subarray(0, h.value.fragLength), h.value.fragLength);
+}
+
 export interface RpcHooks {
   bind(p: { iface: RpcInterface | undefined; uuid: string; version: number; transfer: string; accepted: boolean; pipe: string }): void;
   request(p: { iface: RpcInterface | undefined; uuid: string; opnum: number; stubSize: number; pipe: string }): void;
@@ -34,7 +44,9 @@ export interface RpcHooks {
 }
 
 export class RpcPipe {
-  private inbound: Uint8Array = new Uint8Array(0);
+  // A growing buffer, so a PDU written in many small pieces is copied a few times, not once per piece.
+  // Its own budget: a pipe holds at most MAX_PIPE_INBOUND, and a connection at most MAX_OPEN_PIPES pipes.
+  private readonly inbound = new FramedInput<Uint8Array>(() => MAX_PIPE_INBOUND, nextPdu, new BufferBudget(MAX_PIPE_INBOUND));
   private readonly out: Uint8Array[] = [];
   private outBytes = 0;
   private readonly contexts = new Map<number, { iface: RpcInterface | undefined; uuid: string }>();
@@ -58,32 +70,27 @@ export class RpcPipe {
 
   write(data: Uint8Array): void {
     if (this.broken) return;
-    if (this.inbound.length + data.length > MAX_PIPE_INBOUND) {
+    if (this.inbound.pending.length + data.length > MAX_PIPE_INBOUND) {
       this.fail('pipe write backlog over limit', data);
       return;
     }
-    this.inbound = this.inbound.length === 0 ? data.slice() : Buffer.concat([this.inbound, data]);
-    for (;;) {
-      const h = decodeRpcHeader(this.inbound);
-      if (h.status === 'incomplete') return;
-      if (h.status === 'malformed') {
-        // Windows answers bytes that are not DCE/RPC 5.0 with BIND_NAK "protocol version not supported".
-        const b = this.inbound;
-        const callId = b.length >= 16 ? (b[12]! | (b[13]! << 8) | (b[14]! << 16)) + b[15]! * 0x1000000 : 0;
-        this.queue(encodeBindNak(callId, 4));
-        this.fail(h.reason, b);
-        return;
-      }
-      if (this.inbound.length < h.value.fragLength) return;
-      const pdu = this.inbound.subarray(0, h.value.fragLength);
-      this.inbound = this.inbound.subarray(h.value.fragLength);
-      const d = decodeRpcPdu(pdu);
-      if (d.status !== 'ok') {
-        this.fail(d.status === 'malformed' ? d.reason : 'truncated PDU', pdu);
-        return;
-      }
-      this.handle(d.value);
+    const chunk = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const bad = this.inbound.push(chunk, (pdu) => this.receive(pdu), () => !this.broken);
+    if (bad === undefined) return;
+    // Windows answers bytes that are not DCE/RPC 5.0 with BIND_NAK "protocol version not supported".
+    const b = this.inbound.pending;
+    const callId = b.length >= 16 ? (b[12]! | (b[13]! << 8) | (b[14]! << 16)) + b[15]! * 0x1000000 : 0;
+    this.queue(encodeBindNak(callId, 4));
+    this.fail(bad, b);
+  }
+
+  private receive(pdu: Uint8Array): void {
+    const d = decodeRpcPdu(pdu);
+    if (d.status !== 'ok') {
+      this.fail(d.status === 'malformed' ? d.reason : 'truncated PDU', pdu);
+      return;
     }
+    this.handle(d.value);
   }
 
   /** Takes up to `max` bytes of the first queued message; `more` when the message goes on. */
@@ -102,8 +109,8 @@ export class RpcPipe {
 
   private fail(reason: string, sample: Uint8Array): void {
     this.broken = true;
-    this.inbound = new Uint8Array(0);
     this.hooks.malformed(reason, sample);
+    this.inbound.clear();
   }
 
   private queue(msg: Uint8Array): void {
