@@ -175,6 +175,8 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext): void {
     const chunks: Buffer[] = [];
     let kept = 0;
+    /** Bytes in chunks: a running count (summing the chunks again per chunk was quadratic in a body of 1-byte chunks). */
+    let recorded = 0;
     let total = 0;
     const sha = createHash('sha256');
     req.on('data', (chunk: Buffer) => {
@@ -184,7 +186,12 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
       const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
       kept += part.length;
       sha.update(part);
-      if (chunks.reduce((n, c) => n + c.length, 0) < MAX_RECORDED_BODY_BYTES) chunks.push(part.subarray(0, MAX_RECORDED_BODY_BYTES));
+      if (recorded < MAX_RECORDED_BODY_BYTES) {
+        // A copy: a view would keep the whole socket read it came from alive.
+        const piece = Buffer.from(part.subarray(0, MAX_RECORDED_BODY_BYTES - recorded));
+        chunks.push(piece);
+        recorded += piece.length;
+      }
     });
     req.on('error', () => ctx.close('error'));
     req.on('end', () => {

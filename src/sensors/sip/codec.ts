@@ -96,13 +96,56 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-/** Parses `Digest k=v, k="v", ...` (RFC 2617 3.2.2). Returns undefined for other schemes. */
+/** Longest key and value kept from a Digest parameter (longer ones are cut). */
+export const MAX_DIGEST_KEY_CHARS = 32;
+export const MAX_DIGEST_VALUE_CHARS = 1024;
+/** Parameters read from one Digest header; the rest are ignored. */
+export const MAX_DIGEST_PARAMS = 64;
+
+const isKeyChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 13 || c === 10;
+
+/**
+ * Parses `Digest k=v, k="v", ...` (RFC 2617 3.2.2). Returns undefined for other schemes. One pass over
+ * the text: a regex with bounded repeats backtracked about 10^8 steps on `a=a=a=...` filling a 16 KB
+ * head (0.1 s a message, and TCP lets them come back to back).
+ */
 export function parseDigest(value: string): Record<string, string> | undefined {
-  const m = /^\s*Digest\s+(.*)$/is.exec(value);
+  const m = /^\s*Digest\s+/i.exec(value);
   if (!m) return undefined;
   const out: Record<string, string> = {};
-  const re = /([A-Za-z0-9_-]{1,32})\s*=\s*(?:"((?:[^"\\]|\\.){0,1024})"|([^\s,]{0,1024}))\s*(?:,|$)/g;
-  for (const p of m[1]!.matchAll(re)) out[p[1]!.toLowerCase()] = (p[2] ?? p[3] ?? '').replace(/\\(.)/g, '$1');
+  const n = value.length;
+  let i = m[0].length;
+  let params = 0;
+  while (i < n && params < MAX_DIGEST_PARAMS) {
+    while (i < n && (isSpace(value.charCodeAt(i)) || value.charCodeAt(i) === 44)) i++;
+    const keyStart = i;
+    while (i < n && isKeyChar(value.charCodeAt(i))) i++;
+    const key = value.slice(keyStart, Math.min(i, keyStart + MAX_DIGEST_KEY_CHARS)).toLowerCase();
+    while (i < n && isSpace(value.charCodeAt(i))) i++;
+    if (key === '' || value.charCodeAt(i) !== 61) {
+      // Not a key=value pair: skip to the next comma.
+      while (i < n && value.charCodeAt(i) !== 44) i++;
+      continue;
+    }
+    i++;
+    while (i < n && isSpace(value.charCodeAt(i))) i++;
+    let v = '';
+    if (value.charCodeAt(i) === 34) {
+      // Quoted string; a backslash escapes the next character.
+      for (i++; i < n && value.charCodeAt(i) !== 34; i++) {
+        if (value.charCodeAt(i) === 92 && i + 1 < n) i++;
+        if (v.length < MAX_DIGEST_VALUE_CHARS) v += value[i];
+      }
+      i++;
+    } else {
+      const start = i;
+      while (i < n && !isSpace(value.charCodeAt(i)) && value.charCodeAt(i) !== 44) i++;
+      v = value.slice(start, Math.min(i, start + MAX_DIGEST_VALUE_CHARS));
+    }
+    out[key] = v;
+    params++;
+  }
   return out;
 }
 

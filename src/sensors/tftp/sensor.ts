@@ -129,6 +129,9 @@ function exchange(s: DgramSocket, ctx: UdpFlowContext, packet: Buffer, accept: (
       timer = setTimeout(send, RETRANSMIT_MS);
     };
     const onMessage = (msg: Buffer, rinfo: { address: string; port: number }): void => {
+      // Another host's datagram is no part of this transfer (nor answered: it may be spoofed); another
+      // port of the same host gets RFC 1350's error 5.
+      if (rinfo.address !== ctx.remote.address) return;
       if (rinfo.port !== ctx.remote.port) {
         s.send(encodeError(5, 'Unknown transfer ID'), rinfo.port, rinfo.address);
         return;

@@ -145,3 +145,22 @@ test('slowloris: 2000 connections trickling headers stay bounded in memory and c
     await apiary.stop();
   }
 });
+
+test('a chunked body of one-byte chunks: its first MAX_RECORDED_BODY_BYTES recorded, its size and hash over all of it', { timeout: 60_000 }, async () => {
+  const { MAX_RECORDED_BODY_BYTES } = await import('../../../src/sensors/http/sensor.js');
+  const { createHash } = await import('node:crypto');
+  const sensor = await inProcessSensor();
+  try {
+    const body = Buffer.from(Array.from({ length: 200_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join(''));
+    const chunked = Buffer.concat([...body].map((b) => Buffer.from(`1\r\n${String.fromCharCode(b)}\r\n`)).concat([Buffer.from('0\r\n\r\n')]));
+    const reply = await exchange(sensor.port, Buffer.concat([Buffer.from('POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n'), chunked]));
+    assert.match(reply, /^HTTP\/1\.1 /);
+    const req = sensor.events.find((e) => e.type === 'http.request');
+    const p = req?.payload as { body?: string; body_size?: number; body_sha256?: string };
+    assert.equal(p.body, body.subarray(0, MAX_RECORDED_BODY_BYTES).toString('latin1'));
+    assert.equal(p.body_size, body.length);
+    assert.equal(p.body_sha256, createHash('sha256').update(body).digest('hex'));
+  } finally {
+    await sensor.close();
+  }
+});

@@ -38,3 +38,40 @@ test('tftp-hpa get and put: decoy served, missing file refused, upload stored by
     await apiary.stop();
   }
 });
+
+test('a datagram from another host on the same port is no part of a transfer', { timeout: 60_000 }, async () => {
+  const { createSocket } = await import('node:dgram');
+  const { encodeData } = await import('../../../src/sensors/tftp/codec.js');
+  const apiary = await startApiaryProcess({ sensor: 'tftp-inject', services: { tftp: { listen: ['127.0.0.1:0'] } } });
+  const client = createSocket('udp4');
+  const other = createSocket('udp4');
+  try {
+    await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+    // The intruder has the client's port, on another loopback address.
+    await new Promise<void>((r) => other.bind(client.address().port, '127.0.0.2', () => r()));
+    const next = (): Promise<{ msg: Buffer; port: number }> =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no reply from the sensor')), 5000);
+        client.once('message', (msg, rinfo) => {
+          clearTimeout(t);
+          resolve({ msg, port: rinfo.port });
+        });
+      });
+    let reply = next();
+    client.send(Buffer.from('\x00\x02evil.bin\x00octet\x00', 'latin1'), apiary.ports.tftp!, '127.0.0.1');
+    const ack0 = await reply;
+    assert.deepEqual([...ack0.msg], [0, 4, 0, 0]);
+    other.send(encodeData(1, Buffer.from('INJECTED')), ack0.port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 300));
+    reply = next();
+    client.send(encodeData(1, Buffer.from('GOOD')), ack0.port, '127.0.0.1');
+    assert.deepEqual([...(await reply).msg], [0, 4, 0, 1]);
+    await apiary.stop();
+    const sha = createHash('sha256').update('GOOD').digest('hex');
+    assert.deepEqual(await payloads(apiary.dir, 'file.upload'), [{ filename: 'evil.bin', sha256: sha, size: 4, outcome: 'stored' }]);
+  } finally {
+    client.close();
+    other.close();
+    await apiary.stop();
+  }
+});
