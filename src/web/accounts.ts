@@ -30,6 +30,8 @@ export const AUDIT_KEY = 'dashboard.audit';
 export const MAX_AUDIT_ENTRIES = 10_000;
 /** Window over which failed logins are counted. */
 export const LOGIN_WINDOW_MS = 15 * 60_000;
+/** Addresses and user names with failed logins remembered at once. */
+export const MAX_FAILURE_KEYS = 100_000;
 export const USERNAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
 
 export interface LoginSession {
@@ -126,41 +128,67 @@ export class Accounts {
     await this.store.setState(USERS_KEY, JSON.stringify(list));
   }
 
-  /** Seconds until IP or USERNAME may try again, or 0. */
+  /** Seconds until IP or USERNAME may try again, or 0. Records nothing: a refused try leaves no entry. */
   lockedFor(ip: string, username: string): number {
     const now = this.now();
     let wait = 0;
     for (const key of [`ip:${ip}`, `user:${username}`]) {
-      const recent = (this.failures.get(key) ?? []).filter((t) => now - t < LOGIN_WINDOW_MS);
+      const list = this.failures.get(key);
+      if (!list) continue;
+      const recent = list.filter((t) => now - t < LOGIN_WINDOW_MS);
+      if (recent.length === 0) {
+        this.failures.delete(key);
+        continue;
+      }
       this.failures.set(key, recent);
       if (recent.length >= this.opts.maxFailures) wait = Math.max(wait, Math.ceil((recent[recent.length - this.opts.maxFailures]! + LOGIN_WINDOW_MS - now) / 1000));
     }
     return wait;
   }
 
-  noteFailure(ip: string, username: string): void {
+  /**
+   * Counts a failed (or not yet checked) attempt of IP and USERNAME; returns its time for forgive().
+   * Past MAX_FAILURE_KEYS records the least recently failed go first (clearing them all let a flood of
+   * names wipe every lock).
+   */
+  noteFailure(ip: string, username: string): number {
     const now = this.now();
     for (const key of [`ip:${ip}`, `user:${username}`]) {
       const list = this.failures.get(key) ?? [];
       list.push(now);
-      // Bounded: only the last maxFailures matter.
+      // Bounded: only the last maxFailures matter. Re-inserted, so the map's order is by last failure.
+      this.failures.delete(key);
       this.failures.set(key, list.slice(-this.opts.maxFailures));
     }
-    if (this.failures.size > 100_000) this.failures.clear();
+    for (const key of this.failures.keys()) {
+      if (this.failures.size <= MAX_FAILURE_KEYS) break;
+      this.failures.delete(key);
+    }
+    return now;
+  }
+
+  /** Takes back the attempt noteFailure counted AT for IP (it succeeded) and clears USERNAME's failures. */
+  forgive(ip: string, username: string, at: number): void {
+    const list = this.failures.get(`ip:${ip}`);
+    const i = list?.lastIndexOf(at) ?? -1;
+    if (list && i >= 0) list.splice(i, 1);
+    this.failures.delete(`user:${username}`);
   }
 
   /** A new login session, or a reason for refusing it. */
   async login(username: string, password: string, ip: string): Promise<LoginSession | 'locked' | 'wrong'> {
     if (this.lockedFor(ip, username) > 0) return 'locked';
+    // Counted before the password is checked (an await): attempts sent in parallel see each other, so
+    // no more than maxFailures of them are checked before the lock.
+    const at = this.noteFailure(ip, username);
     const account = (await this.list()).find((a) => a.username === username);
     // Hash even for unknown users, so timing does not tell which names exist.
     const ok = account ? await verifyPassword(password, account.hash) : (await verifyPassword(password, await (dummyHash ??= hashPassword(randomBytes(16).toString('hex')))), false);
     if (!account || !ok) {
-      this.noteFailure(ip, username);
       await this.audit({ user: username, action: 'login.failed', target: username, ip });
       return 'wrong';
     }
-    this.failures.delete(`user:${username}`);
+    this.forgive(ip, username, at);
     const now = this.now();
     const s: LoginSession = { token: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), username, role: account.role, created: now, lastSeen: now };
     this.sessions.set(s.token, s);

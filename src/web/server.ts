@@ -123,14 +123,18 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
   });
   app.setNotFoundHandler((_req, reply) => void fail(reply, 404, 'not found'));
 
-  // Authentication for every /api/ route but the login ones; CSRF token on every change.
+  // Authentication for every route but the page, its static files and the login ones; CSRF token on
+  // every change. Decided by the route that matched, not by the request's path: the router decodes
+  // the path first, so a check of the raw path let `/%61pi/overview` through without a login.
+  const PUBLIC = new Set(['/', '/favicon.ico', '/app.css', '/ui/:file']);
   const OPEN = new Set(['/api/session', '/api/login', '/api/setup']);
   app.addHook('preHandler', async (req, reply) => {
-    const path = req.url.split('?')[0]!;
-    if (!path.startsWith('/api/')) return;
+    const route = req.routeOptions.url;
+    // No route matched: the not-found handler answers 404.
+    if (route === undefined || PUBLIC.has(route)) return;
     const login = accounts.session(cookieValue(req.headers.cookie, COOKIE));
     if (login) req.login = login;
-    if (OPEN.has(path)) return;
+    if (OPEN.has(route)) return;
     if (!login) return fail(reply, 401, 'log in first');
     if (req.method !== 'GET' && req.method !== 'HEAD' && !accounts.checkCsrf(login, req.headers['x-csrf-token'] as string | undefined)) {
       return fail(reply, 403, 'missing or wrong CSRF token');
@@ -165,10 +169,10 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
     const problem = passwordProblem(password);
     if (problem) return fail(reply, 400, problem);
     if (accounts.lockedFor(req.ip, 'setup') > 0) return fail(reply, 429, 'too many attempts; wait and try again');
-    if (!(await accounts.setup(token, username, password as string, req.ip))) {
-      accounts.noteFailure(req.ip, 'setup');
-      return fail(reply, 403, 'wrong or used set-up token');
-    }
+    // Counted before the token is checked, so parallel guesses see each other (as logins do).
+    const at = accounts.noteFailure(req.ip, 'setup');
+    if (!(await accounts.setup(token, username, password as string, req.ip))) return fail(reply, 403, 'wrong or used set-up token');
+    accounts.forgive(req.ip, 'setup', at);
     return { ok: true };
   });
 

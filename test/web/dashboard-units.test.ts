@@ -100,3 +100,31 @@ test('period aggregates: per-day, per-port and file counts in the report pass, w
     await store.close();
   }
 });
+
+test('login limits: parallel wrong logins see each other; refused tries leave nothing that could push a lock out', async () => {
+  const { Accounts } = await import('../../src/web/accounts.js');
+  const store = new SqliteStore(join(tempDir(), 'accounts.db'));
+  try {
+    const accounts = new Accounts(store, { idleMs: 60_000, maxFailures: 4 });
+    await accounts.prepare('admin password 123');
+    // Forty at once from one address: only maxFailures passwords are checked, the rest refused.
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => accounts.login('admin', `wrong ${i}`, '198.51.100.7')));
+    assert.equal(results.filter((r) => r === 'wrong').length, 4);
+    assert.equal(results.filter((r) => r === 'locked').length, 36);
+    // A flood of new names from the locked address is refused without being recorded, so a later
+    // failure elsewhere cannot find a full table and drop the lock.
+    for (let i = 0; i < 100_001; i++) assert.equal(await accounts.login(`name${i}`, 'x', '198.51.100.7'), 'locked');
+    assert.equal(await accounts.login('other', 'x', '203.0.113.9'), 'wrong');
+    assert.ok(accounts.lockedFor('198.51.100.7', 'admin') > 0, 'still locked');
+    assert.equal(await accounts.login('admin', 'admin password 123', '198.51.100.7'), 'locked');
+    // A right password takes back the attempt it was counted as before the check.
+    const fresh = new Accounts(store, { idleMs: 60_000, maxFailures: 4 });
+    const ip = '203.0.113.10';
+    for (const password of ['wrong 1', 'wrong 2']) assert.equal(await fresh.login('admin', password, ip), 'wrong');
+    assert.equal(typeof (await fresh.login('admin', 'admin password 123', ip)), 'object');
+    assert.equal(await fresh.login('admin', 'wrong 3', ip), 'wrong');
+    assert.equal(fresh.lockedFor(ip, 'someone'), 0, 'three failures, not four');
+  } finally {
+    await store.close();
+  }
+});
