@@ -122,7 +122,7 @@ export class RemoteIngest {
     if (req.method === 'POST' && url === PATHS.events) return this.handleEvents(sensor, req, res);
     if (req.method === 'POST' && url === PATHS.heartbeat) return this.handleHeartbeat(sensor, req, res);
     if (url.startsWith(PATHS.files) && (req.method === 'HEAD' || req.method === 'PUT')) return this.handleFile(url.slice(PATHS.files.length), req, res);
-    if (url.startsWith(PATHS.recordings) && req.method === 'PUT') return this.handleRecording(url.slice(PATHS.recordings.length), req, res);
+    if (url.startsWith(PATHS.recordings) && req.method === 'PUT') return this.handleRecording(sensor, url.slice(PATHS.recordings.length), req, res);
     throw new HttpError(404, 'no such endpoint');
   }
 
@@ -286,10 +286,14 @@ export class RemoteIngest {
   /**
    * A session recording, named by its session. Recordings only grow, so a version that extends the one
    * held replaces it, the same one is a no-op (200), and anything else is refused (409): a sensor cannot
-   * rewrite a recording already shipped.
+   * rewrite a recording already shipped. Only the sensor whose events the session has may send it (503
+   * until they are stored: the sensor sends it again later).
    */
-  private async handleRecording(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handleRecording(sensor: string, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!RECORDING_NAME_RE.test(name)) throw new HttpError(400, 'recordings are named SESSION.cast (16 hex digits)');
+    const [first] = await this.opts.store.query({ session: name.slice(0, -'.cast'.length), limit: 1 });
+    if (!first) throw new HttpError(503, 'no event of this session is stored yet; send its recording again later');
+    if (first.sensor !== sensor) throw new HttpError(403, 'this session is another sensor\'s');
     const data = await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes));
     const path = join(this.opts.recordingsDir, name);
     const held = existsSync(path) ? readFileSync(path) : undefined;

@@ -252,6 +252,7 @@ export class Shipper {
       const data = readFileSync(join(dir, name));
       const put = await httpsRequest(this.opts.collector, { method: 'PUT', path: PATHS.recordings + name, agent: this.agent, headers: { 'content-encoding': 'gzip' }, body: gzipSync(data) });
       if (put.status === 409) this.opts.log.warn({ recording: name }, 'the collector holds a different recording of this session; not shipped');
+      else if (put.status === 403) this.opts.log.warn({ recording: name }, 'the collector has this session from another sensor; not shipped');
       else if (put.status !== 200 && put.status !== 201) throw new Error(`recording upload answered ${put.status}`);
       else this.stats.recordings++;
       this.shippedRecordings.set(name, data.length);

@@ -274,6 +274,12 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     assert.deepEqual(readFileSync(landed), longer);
     assert.equal((await send(c.port, creds.ca, creds, 'PUT', '/v1/recordings/..%2Fapiary.db', held)).status, 400, 'only SESSION.cast names');
     assert.equal((await send(c.port, creds.ca, {}, 'PUT', `/v1/recordings/${name}`, held).catch(() => ({ status: 401, body: '' }))).status, 401, 'no certificate, no upload');
+    assert.equal((await send(c.port, creds.ca, creds, 'PUT', '/v1/recordings/0123456789abcdef.cast', held)).status, 503, 'no events of that session yet: sent again later');
+    // Another enrolled sensor can neither extend this session's recording nor rewrite it.
+    const other = await sensorSetup('dmz-2', `https://127.0.0.1:${c.port}`, await c.token('dmz-2'));
+    const otherCreds = credsOf(other.dir);
+    const taken = await send(c.port, otherCreds.ca, otherCreds, 'PUT', `/v1/recordings/${name}`, Buffer.concat([longer, Buffer.from('[9.9, "o", "forged"]\n')]));
+    assert.equal(taken.status, 403, taken.body);
     assert.deepEqual(readFileSync(landed), longer);
     await sensor.stop();
     await collector.stop();
