@@ -9,6 +9,7 @@ import { createSessionEmitter, type EventSink } from '../events/emitter.js';
 import { openStore } from '../store/open.js';
 import type { EventStore } from '../store/store.js';
 import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
+import { createCapture, type Capture } from '../sensors/runtime/capture.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
@@ -44,8 +45,9 @@ export interface RunningApiary {
 }
 
 /** The fake system the SSH and Telnet sensors share; announces its honeytokens once. */
-function makeShellEnvironment(config: Config, sink: EventSink): ShellEnvironment {
+function makeShellEnvironment(config: Config, sink: EventSink, capture: Capture): ShellEnvironment {
   const env = new ShellEnvironment({
+    capture,
     dataDir: config.data_dir,
     sensor: config.sensor,
     shell: config.shell,
@@ -193,7 +195,9 @@ export async function startServices(config: Config, sink: EventSink, log: Logger
   const services: RunningService[] = [];
   try {
     const ssh = config.services.ssh;
-    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink) : undefined;
+    // One quarantine and fetcher for every sensor: the quota and the per-source fetch rate are the process's.
+    const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
+    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture) : undefined;
     if (ssh?.enabled) {
       const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
@@ -201,11 +205,9 @@ export async function startServices(config: Config, sink: EventSink, log: Logger
     const telnet = config.services.telnet;
     if (telnet?.enabled && shell) services.push(await (await import('../sensors/telnet/sensor.js')).startTelnetSensor(telnet, { sensor: config.sensor, sink, gate, log, policy, shell }));
     if (WEB_FAMILY.some((k) => config.services[k]?.enabled)) {
-      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy })));
+      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy, capture })));
     }
     if (sql && decoy) {
-      const { createCapture } = await import('../sensors/runtime/capture.js');
-      const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
       const mysql = config.services.mysql;
       if (mysql?.enabled) {
         const state = new sql.DecoyState(decoy);
@@ -225,26 +227,11 @@ export async function startServices(config: Config, sink: EventSink, log: Logger
     const smb = config.services.smb;
     if (smb?.enabled) {
       const { SharedCapture } = await import('../sensors/smb/capture.js');
-      const { Fetcher, DEFAULT_FETCH_POLICY } = await import('../sensors/runtime/fetch.js');
-      const { Quarantine } = await import('../sensors/runtime/quarantine.js');
       const { loadIdentity } = await import('../sensors/smb/identity.js');
       const { startSmbSensor } = await import('../sensors/smb/sensor.js');
       const identity = loadIdentity(join(config.data_dir, 'smb-identity.json'), smb);
-      // One quarantine and fetch policy for every sensor: the shell's when it runs, else the same config.
-      const quarantine =
-        shell?.quarantine ?? new Quarantine({ dir: join(config.data_dir, 'quarantine'), maxFileBytes: config.quarantine.max_file_bytes, maxTotalBytes: config.quarantine.max_total_bytes });
-      const fetcher =
-        shell?.fetcher ??
-        new Fetcher({
-          ...DEFAULT_FETCH_POLICY,
-          enabled: config.fetch.enabled,
-          maxBytes: config.fetch.max_bytes,
-          timeoutMs: config.fetch.timeout_s * 1000,
-          perSourcePerMinute: config.fetch.per_source_per_minute,
-          allowCidrs: config.fetch.allow_cidrs,
-        });
-      const capture = new SharedCapture(quarantine, fetcher);
-      services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink, gate, log, identity, quarantine: capture, fetcher: capture })));
+      const shared = new SharedCapture(capture.quarantine, capture.fetcher);
+      services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink, gate, log, identity, quarantine: shared, fetcher: shared })));
     }
   } catch (err) {
     for (const d of decoyStates) d.stop();

@@ -7,7 +7,7 @@ import type { AuthPolicy } from '../sensors/runtime/auth-policy.js';
 import type { ConnectionGate, RunningService } from '../sensors/runtime/listener.js';
 import { probeAddresses, startPortsSensor } from '../sensors/ports/sensor.js';
 import { join } from 'node:path';
-import { createCapture } from '../sensors/runtime/capture.js';
+import type { Capture } from '../sensors/runtime/capture.js';
 import { announceHoneytokens, openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
 import { startHttpSensor } from '../sensors/http/sensor.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
@@ -20,6 +20,8 @@ export interface WebFamilyDeps {
   gate: ConnectionGate;
   log: Logger;
   policy: AuthPolicy;
+  /** The process's quarantine and fetcher (one for every sensor, so quota and fetch rate are shared). */
+  capture: Capture;
 }
 
 /** TCP ports the other enabled services listen on (port listeners leave those alone by default). */
@@ -42,7 +44,7 @@ function tcpPortsInUse(config: Config): Set<number> {
 export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promise<RunningService[]> {
   const started: RunningService[] = [];
   const base = { sensor: config.sensor, sink: deps.sink, gate: deps.gate, log: deps.log };
-  const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
+  const capture = deps.capture;
   const honeytokens = openHoneytokenRegistry(config.data_dir);
   try {
     const http = config.services.http;

@@ -8,6 +8,7 @@ import type { FetchConfig, QuarantineConfig, RecordingConfig, ShellConfig } from
 import { createSessionEmitter, type EventSink } from '../../events/emitter.js';
 import type { Honeytoken } from '../../events/honeytokens.js';
 import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
+import type { Capture } from '../runtime/capture.js';
 import { Quarantine } from '../runtime/quarantine.js';
 import { commandRegistry } from './commands/index.js';
 import { buildBaseFs } from './fs-build.js';
@@ -30,7 +31,12 @@ export interface ShellEnvironmentOptions {
   /** The SSH version the banner shows (without "SSH-2.0-"), echoed by `ssh -V`. */
   sshVersion: string;
   sink: EventSink;
-  /** For tests: a resolver that never touches DNS. */
+  /**
+   * The process's one quarantine and fetcher, shared with the other sensors so the quota and the
+   * per-source fetch rate hold across all of them; without it the environment makes its own.
+   */
+  capture?: Capture;
+  /** For tests: a resolver that never touches DNS (when the environment makes its own fetcher). */
   resolver?: Resolver;
   now?: () => number;
 }
@@ -64,8 +70,8 @@ export class ShellEnvironment {
     this.commands = commandRegistry();
     this.quota = { maxBytes: opts.shell.quota_bytes, maxEntries: opts.shell.quota_entries };
     this.overlays = new OverlayStore({ dir: join(shellDir, 'overlays'), quota: this.quota, resetAfterS: opts.shell.reset_after_s, maxAttackers: opts.shell.max_attackers, ...(opts.now ? { now: opts.now } : {}) });
-    this.quarantine = new Quarantine({ dir: join(opts.dataDir, 'quarantine'), maxFileBytes: opts.quarantine.max_file_bytes, maxTotalBytes: opts.quarantine.max_total_bytes });
-    this.fetcher = new Fetcher(
+    this.quarantine = opts.capture?.quarantine ?? new Quarantine({ dir: join(opts.dataDir, 'quarantine'), maxFileBytes: opts.quarantine.max_file_bytes, maxTotalBytes: opts.quarantine.max_total_bytes });
+    this.fetcher = opts.capture?.fetcher ?? new Fetcher(
       {
         ...DEFAULT_FETCH_POLICY,
         enabled: opts.fetch.enabled,

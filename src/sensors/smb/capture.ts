@@ -19,6 +19,8 @@ export interface StoredFile {
   path: string;
   duplicate: boolean;
   truncated: boolean;
+  /** False when the quarantine's total quota is full: hashed, not kept. */
+  stored: boolean;
 }
 
 export interface Quarantine {
@@ -45,11 +47,12 @@ export class SharedCapture implements Quarantine, Fetcher {
   async store(data: Uint8Array): Promise<StoredFile> {
     const r = this.quarantine.store(Buffer.from(data.buffer, data.byteOffset, data.length));
     if (!r.stored && r.reason === 'write_failed') throw new Error('quarantine write failed');
-    return { sha256: r.sha256, md5: r.md5, size: r.size, path: this.quarantine.pathOf(r.sha256), duplicate: r.duplicate, truncated: r.truncated };
+    return { sha256: r.sha256, md5: r.md5, size: r.size, path: this.quarantine.pathOf(r.sha256), duplicate: r.duplicate, truncated: r.truncated, stored: r.stored };
   }
 
   private async keep(data: Uint8Array, truncated: boolean): Promise<FetchOutcome> {
     const file = await this.store(data);
+    if (!file.stored) return { outcome: 'refused', reason: 'the quarantine is full (quarantine.max_total_bytes)' };
     return { outcome: truncated || file.truncated ? 'truncated' : file.duplicate ? 'duplicate' : 'stored', file };
   }
 

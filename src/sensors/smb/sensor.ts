@@ -115,7 +115,7 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
       deps.quarantine
         .store(u.data)
         .then((f) =>
-          em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: f.sha256, size: f.size, outcome: u.truncated || f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' }),
+          em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: f.sha256, size: f.size, outcome: !f.stored ? 'refused' : u.truncated || f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' }),
         )
         .catch((err) => ctx.log.error({ err }, 'storing an upload failed'));
     },

@@ -32,7 +32,7 @@ function fixture(overrides: Record<string, unknown> = {}) {
     sink,
     log,
     identity,
-    quarantine: { store: async (d: Uint8Array) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, path: '', duplicate: false, truncated: false }) },
+    quarantine: { store: async (d: Uint8Array) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, path: '', duplicate: false, truncated: false, stored: true }) },
     fetcher: { fetch: async () => ({ outcome: 'disabled' as const, reason: 'off' }) },
   } as unknown as SmbSensorDeps;
   const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'smb', src_ip: '127.0.0.1', src_port: 1, dst_ip: '127.0.0.1', dst_port: 445 });
