@@ -6,7 +6,8 @@ import { fileTime, type ServerIdentity } from './identity.js';
 import { RpcPipe, type RpcHooks } from './rpc/pipe.js';
 import { PIPE_NAMES } from './rpc/interfaces.js';
 import { isIpc, type Share } from './rpc/srvsvc.js';
-import { allocId, fileBytes, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, writeFileBytes, type FileHandle, type Logon, type OpenHandle, type Tree } from './session-state.js';
+import { sparseBytes, writeSparse } from '../runtime/sparse-file.js';
+import { allocId, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, type FileHandle, type Logon, type OpenHandle, type Tree } from './session-state.js';
 import type { AuthResult } from './auth.js';
 
 export const STATUS = {
@@ -235,7 +236,7 @@ export class SmbConnectionState {
     if (end < offset + data.length) h.truncated = true;
     if (end <= offset) return;
     const before = h.size;
-    writeFileBytes(h, offset, data.subarray(0, end - offset), reach);
+    writeSparse(h, offset, data.subarray(0, end - offset), reach);
     this.bufferedUploadBytes += h.size - before;
   }
 
@@ -244,7 +245,7 @@ export class SmbConnectionState {
     if (!h) return false;
     this.handles.delete(id);
     if (h.kind === 'file') this.bufferedUploadBytes -= h.size;
-    if (h.kind === 'file' && (h.size > 0 || h.truncated)) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: fileBytes(h), truncated: h.truncated });
+    if (h.kind === 'file' && (h.size > 0 || h.truncated)) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: sparseBytes(h), truncated: h.truncated });
     return true;
   }
 

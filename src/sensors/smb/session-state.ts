@@ -1,4 +1,5 @@
 // Per-connection SMB state shared by the SMB1 and SMB2 handlers: logons, tree connects, open handles.
+import type { SparseFile } from '../runtime/sparse-file.js';
 import type { RpcPipe } from './rpc/pipe.js';
 import type { Share } from './rpc/srvsvc.js';
 
@@ -30,18 +31,12 @@ export type OpenHandle =
   | { kind: 'dir'; id: number; name: string; tree: Tree; listed?: boolean }
   | FileHandle;
 
-/**
- * A file being written. Its bytes live in one buffer (`data`, of which the first `size` are the file)
- * that writes update in place, so a read costs only the bytes it returns however many pieces the
- * client wrote; gaps between writes stay zero.
- */
-export interface FileHandle {
+/** A file being written: a SparseFile, so a read costs only the bytes it returns however many pieces the client wrote. */
+export interface FileHandle extends SparseFile {
   kind: 'file';
   id: number;
   name: string;
   tree: Tree;
-  data: Uint8Array;
-  size: number;
   truncated: boolean;
 }
 
@@ -53,25 +48,4 @@ export function allocId<T>(map: Map<number, T>, max: number, start = 1, limit = 
     if (!map.has(id)) return id;
   }
   return undefined;
-}
-
-/** The file as written so far (a view of its buffer, not a copy). */
-export function fileBytes(h: FileHandle): Uint8Array {
-  return h.data.subarray(0, h.size);
-}
-
-/**
- * Puts PART at OFFSET, growing the buffer to at most CAPACITY bytes. The buffer doubles, so a file
- * written in small pieces is copied a few times in all rather than once per piece; the caller has
- * checked that OFFSET + PART fits in CAPACITY.
- */
-export function writeFileBytes(h: FileHandle, offset: number, part: Uint8Array, capacity: number): void {
-  const end = offset + part.length;
-  if (end > h.data.length) {
-    const next = new Uint8Array(Math.min(capacity, Math.max(end, 2 * h.data.length)));
-    next.set(h.data.subarray(0, h.size));
-    h.data = next;
-  }
-  h.data.set(part, offset);
-  h.size = Math.max(h.size, end);
 }

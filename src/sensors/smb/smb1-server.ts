@@ -6,7 +6,7 @@ import { encodeNegTokenInitHint } from './codec/spnego.js';
 import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
 import { isIpc } from './rpc/srvsvc.js';
-import { fileBytes } from './session-state.js';
+import { sparseBytes } from '../runtime/sparse-file.js';
 import { encodeDirEntries, encodeFsInfo, SMB1_FIND_LEVELS, smb1FsClass, volumeSerial } from './directory.js';
 
 /** Longest name or path string read from an SMB1 message (characters). */
@@ -328,7 +328,7 @@ export class Smb1Server {
       data = got.data;
       if (got.more) status = STATUS.BUFFER_OVERFLOW;
     } else if (h.kind === 'file' && offset < h.size) {
-      data = fileBytes(h).subarray(offset, offset + max);
+      data = sparseBytes(h).subarray(offset, offset + max);
     } else return this.err(b.command, h.kind === 'dir' ? STATUS.FILE_IS_A_DIRECTORY : STATUS.END_OF_FILE);
     const build = (bytesOffset: number): Uint8Array =>
       words((w) => w.u16le(0xffff).u16le(0).u16le(0).u16le(data.length & 0xffff).u16le(bytesOffset + 1).u16le(data.length >>> 16).zeros(8), true);

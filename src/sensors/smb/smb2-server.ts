@@ -6,7 +6,8 @@ import { encodeNegTokenInitHint } from './codec/spnego.js';
 import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
 import { encodeDirEntries, encodeFsInfo, isListedClass, volumeSerial } from './directory.js';
-import { fileBytes, type Logon, type OpenHandle } from './session-state.js';
+import { sparseBytes } from '../runtime/sparse-file.js';
+import type { Logon, OpenHandle } from './session-state.js';
 import { isIpc } from './rpc/srvsvc.js';
 
 /** Largest read, write and transact size offered (the NetBIOS frame cap stays above it). */
@@ -271,7 +272,7 @@ export class Smb2Server {
     }
     if (h.kind === 'dir') return this.error(STATUS.INVALID_PARAMETER);
     if (offset >= h.size) return this.error(STATUS.END_OF_FILE);
-    return { status: 0, body: this.readBody(fileBytes(h).subarray(offset, offset + len)) };
+    return { status: 0, body: this.readBody(sparseBytes(h).subarray(offset, offset + len)) };
   }
 
   /** IOCTL request: CtlCode (4), FileId (8), InputOffset (24), InputCount (28), ..., MaxOutputResponse (44). */
