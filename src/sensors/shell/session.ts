@@ -19,6 +19,11 @@ export const MAX_PENDING_LINES = 256;
 export const MAX_EXEC_CHARS = 16 * 1024;
 /** Written-file snapshots kept before they are flushed to quarantine early. */
 export const MAX_PENDING_CAPTURE_BYTES = 32 * 1024 * 1024;
+/**
+ * Interactive lines kept in the history, as bash's HISTSIZE (500 by default): the oldest go first,
+ * so a bot typing for hours does not grow it without end.
+ */
+export const MAX_HISTORY_LINES = 500;
 
 export interface SessionIo {
   /** Bytes to the client, line endings already translated. */
@@ -296,7 +301,7 @@ export class ShellSession {
     }
     const known = parsed.status === 'ok' ? this.shell.commandNames(parsed.list).known : false;
     this.emitter.emit('command.input', { input: text, known });
-    if (!/^\s/.test(text)) this.shell.history.push(text);
+    if (!/^\s/.test(text)) remember(this.shell.history, text);
     this.busy = true;
     try {
       await this.shell.runLine(text, { out: (d) => this.send(d), err: (d) => this.send(d) });
@@ -423,6 +428,12 @@ export class ShellSession {
     });
     return { ok: true, data: r.data, truncated: r.truncated, status: r.status, ...(r.contentType ? { contentType: r.contentType } : {}) };
   }
+}
+
+/** Adds LINE to HISTORY, dropping the oldest lines past MAX_HISTORY_LINES. */
+export function remember(history: string[], line: string): void {
+  history.push(line);
+  if (history.length > MAX_HISTORY_LINES) history.splice(0, history.length - MAX_HISTORY_LINES);
 }
 
 function how(h: string): string {

@@ -3,12 +3,15 @@
 // virtual filesystem, control flow, functions and scripts. Every loop and buffer is capped; nothing
 // here runs anything on the host.
 import { posix } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { evalArith } from './arith.js';
 import { elfMachine } from './elf.js';
 import { parseShell, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
 import type { SystemProfile } from './profile.js';
 import type { CommandContext, CommandDef, Output, ReadLine, ShellApi, ShellHooks } from './types.js';
+import { BoundedStringMap } from './variables.js';
 import { FS_ERROR_TEXT, type Vfs } from './vfs.js';
+import { WorkMeter } from './work-meter.js';
 
 /** Commands run for one input line (loop iterations included) before the line is cut off. */
 export const MAX_STEPS_PER_LINE = 20_000;
@@ -24,6 +27,35 @@ export const MAX_WORDS = 4096;
 export const MAX_SCRIPT_CHARS = 64 * 1024;
 /** Longest single `sleep`, so a session cannot be held forever by one command. */
 export const MAX_SLEEP_MS = 30_000;
+/**
+ * Characters one word may expand to (and so the longest variable value). `a=$a$a` in a loop doubles a
+ * value each pass; bash would go on until malloc fails, and here that was the whole process running
+ * out of heap. Past this the expansion is cut, silently.
+ */
+export const MAX_WORD_CHARS = 1024 * 1024;
+/**
+ * Characters all the words of one command may expand to. Past it the command is not run and fails as
+ * an exec with E2BIG does ("Argument list too long"; Linux allows 2 MiB), so `echo $a $a $a ...` with
+ * a long $a cannot build gigabytes of arguments.
+ */
+export const MAX_COMMAND_CHARS = 4 * 1024 * 1024;
+/**
+ * Characters in all of a session's variables, names and values together. An assignment past it
+ * fails with bash's out-of-memory message (status 1) and the variable keeps its old value.
+ */
+export const MAX_VARIABLES_CHARS = 8 * 1024 * 1024;
+/** Variables one session may hold (an assignment of a new one past it fails as above). */
+export const MAX_VARIABLES = 10_000;
+/**
+ * Milliseconds of work one line may do (time waiting for a sleep, a download or the terminal not
+ * counted). MAX_STEPS_PER_LINE bounds commands, not time: 20,000 steps of `seq | sort` ran for
+ * minutes. Past it the line is stopped as a killed job: "Killed", status 137.
+ */
+export const MAX_LINE_WORK_MS = 500;
+/** Longest stretch of work before a line lets the event loop run (other sessions, timers, I/O). */
+export const YIELD_EVERY_MS = 20;
+/** The status of a line stopped by MAX_LINE_WORK_MS (128 + SIGKILL). */
+export const KILLED_STATUS = 137;
 
 class Flow {
   constructor(
@@ -72,6 +104,8 @@ export interface ShellOptions {
   readLine: ReadLine;
   history?: string[];
   now?: () => number;
+  /** Milliseconds from a monotonic clock, for MAX_LINE_WORK_MS (injected for tests). */
+  workClock?: () => number;
   /** Extra environment (from the SSH client's env requests) merged over the defaults. */
   env?: Record<string, string>;
 }
@@ -85,10 +119,11 @@ export class Shell implements ShellApi {
   readonly profile: SystemProfile;
   readonly vfs: Vfs;
   readonly hooks: ShellHooks;
-  readonly env = new Map<string, string>();
-  readonly exported = new Set<string>();
+  readonly env = new BoundedStringMap({ entries: MAX_VARIABLES, chars: MAX_VARIABLES_CHARS, value: MAX_WORD_CHARS });
+  /** Names with the export attribute (values unused), bounded as the variables are. */
+  readonly exported = new BoundedStringMap({ entries: MAX_VARIABLES, chars: MAX_VARIABLES_CHARS, value: 0 });
   readonly history: string[];
-  readonly aliases = new Map<string, string>();
+  readonly aliases = new BoundedStringMap({ entries: MAX_VARIABLES, chars: MAX_VARIABLES_CHARS, value: MAX_WORD_CHARS });
   readonly functions = new Map<string, Command>();
   readonly jobs: ShellApi['jobs'] = [];
   cwd: string;
@@ -97,10 +132,15 @@ export class Shell implements ShellApi {
   lastStatus = 0;
   exitCode: number | undefined;
   private steps = 0;
+  /** Scripts running now, one inside another (sh -c, eval, source, script files). */
+  private scripts = 0;
   private written = 0;
   private pid: number;
   private lastBgPid = 0;
   private aborted = false;
+  /** The line ran past MAX_LINE_WORK_MS. */
+  private killed = false;
+  private readonly meter: WorkMeter;
   private wake: (() => void) | undefined;
   private readonly commands: ReadonlyMap<string, CommandDef>;
   private readonly readLineFn: ReadLine;
@@ -109,13 +149,16 @@ export class Shell implements ShellApi {
   constructor(o: ShellOptions) {
     this.profile = o.profile;
     this.vfs = o.vfs;
-    this.hooks = o.hooks;
+    // A download is a wait, not work: the line's work meter stops while it runs.
+    const download = o.hooks.download;
+    this.hooks = download ? { ...o.hooks, download: (req) => this.meter.wait(() => download(req)) } : o.hooks;
     this.commands = o.commands;
     this.user = o.user;
     this.terminal = o.terminal;
     this.readLineFn = o.readLine;
     this.history = o.history ?? [];
     this.clock = o.now ?? Date.now;
+    this.meter = new WorkMeter(o.workClock ?? (() => performance.now()));
     this.cwd = o.user.home;
     this.pid = 1000 + Math.floor((this.clock() / 1000) % 30000);
     const defaults: Record<string, string> = {
@@ -135,7 +178,7 @@ export class Shell implements ShellApi {
     };
     for (const [k, v] of Object.entries(defaults)) {
       this.env.set(k, v);
-      this.exported.add(k);
+      this.exported.set(k, '');
     }
     this.env.set('PS1', '\\u@\\h:\\w\\$ ');
     this.env.set('IFS', ' \t\n');
@@ -156,6 +199,14 @@ export class Shell implements ShellApi {
     this.wake?.();
   }
 
+  /**
+   * Sets a variable for an assignment. Past MAX_VARIABLES_CHARS or MAX_VARIABLES it fails with the
+   * message bash gives when malloc fails (bash would then die; the session goes on) and returns false.
+   */
+  setVar(name: string, value: string, err: Output): boolean {
+    return setBounded(this.env, name, value, err);
+  }
+
   requestExit(code: number): void {
     this.exitCode = code;
   }
@@ -171,6 +222,10 @@ export class Shell implements ShellApi {
 
   sleep(ms: number): Promise<void> {
     if (this.aborted) return Promise.resolve();
+    return this.meter.wait(() => this.sleepUntilWoken(ms));
+  }
+
+  private sleepUntilWoken(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, Math.min(ms, MAX_SLEEP_MS));
       function done(): void {
@@ -254,18 +309,14 @@ export class Shell implements ShellApi {
   /** Runs one line typed (or sent by exec) at top level. */
   async runLine(line: string, io: { out: Output; err: Output; stdin?: Buffer }): Promise<LineResult> {
     this.aborted = false;
+    this.killed = false;
     this.steps = 0;
     this.written = 0;
+    this.meter.start();
     const parsed = parseShell(line);
     if (parsed.status === 'incomplete') return { status: 'incomplete', exitCode: this.lastStatus };
-    const cap = (w: Output): Output => (d) => {
-      if (this.written >= MAX_TERMINAL_BYTES) return;
-      const len = typeof d === 'string' ? Buffer.byteLength(d) : d.length;
-      this.written += len;
-      w(d);
-    };
-    const out = cap(io.out);
-    const err = cap(io.err);
+    const out = this.capTerminal(io.out);
+    const err = this.capTerminal(io.err);
     if (parsed.status === 'malformed') {
       err(`${this.terminal.interactive ? '-bash' : 'bash: line 1'}: ${parsed.reason}\n`);
       this.lastStatus = 2;
@@ -278,12 +329,30 @@ export class Shell implements ShellApi {
       if (!(e instanceof Flow)) throw e;
       if (e.kind === 'exit') this.exitCode = e.n;
       else if (e.kind === 'abort' && this.aborted) this.lastStatus = 130;
+      else if (e.kind === 'abort' && this.killed) {
+        err('Killed\n');
+        this.lastStatus = KILLED_STATUS;
+      }
     }
     return { status: 'ok', exitCode: this.lastStatus };
   }
 
+  /** W, cut to what is left of the line's MAX_TERMINAL_BYTES (a write past it is cut, not sent whole). */
+  private capTerminal(w: Output): Output {
+    return (d) => {
+      const room = MAX_TERMINAL_BYTES - this.written;
+      if (room <= 0) return;
+      const b = typeof d === 'string' ? Buffer.from(d) : d;
+      const part = b.length > room ? b.subarray(0, room) : b;
+      this.written += part.length;
+      w(part);
+    };
+  }
+
   async runScript(text: string, o: { name: string; args: string[]; stdin: Buffer; out: Output; err: Output; subshell: boolean }, depth = 1): Promise<number> {
-    if (depth > MAX_CALL_DEPTH) {
+    // Commands (sh -c, sudo, busybox) call in without a depth, so the scripts running now count too:
+    // `f() { sh -c f; }; f` nested ten thousand deep, each level holding a copy of the variables.
+    if (depth > MAX_CALL_DEPTH || this.scripts >= MAX_CALL_DEPTH) {
       o.err(`${o.name}: maximum nesting level exceeded\n`);
       return 1;
     }
@@ -293,6 +362,7 @@ export class Shell implements ShellApi {
       return 2;
     }
     const saved = o.subshell ? { cwd: this.cwd, env: new Map(this.env) } : undefined;
+    this.scripts++;
     try {
       await this.runList(parsed.list, { stdin: o.stdin, stdinIsTerminal: false, out: o.out, err: o.err }, { args: o.args, name: o.name, depth });
     } catch (e) {
@@ -300,6 +370,7 @@ export class Shell implements ShellApi {
       if (e.kind === 'exit' || e.kind === 'return') this.lastStatus = e.n;
       else if (e.kind === 'abort') throw e;
     } finally {
+      this.scripts--;
       if (saved) {
         this.cwd = saved.cwd;
         this.env.clear();
@@ -309,9 +380,18 @@ export class Shell implements ShellApi {
     return this.lastStatus;
   }
 
-  private tick(): void {
+  /**
+   * Called before each command and loop pass: lets the event loop run after YIELD_EVERY_MS of work,
+   * then stops the line on Ctrl-C, past MAX_STEPS_PER_LINE or past MAX_LINE_WORK_MS.
+   */
+  private async tick(): Promise<void> {
+    if (this.meter.sliceMs() >= YIELD_EVERY_MS) await this.meter.wait(() => new Promise<void>((r) => setImmediate(r)));
     if (this.aborted) throw new Flow('abort', 130);
     if (++this.steps > MAX_STEPS_PER_LINE) throw new Flow('abort', 1);
+    if (this.meter.workMs() > MAX_LINE_WORK_MS) {
+      this.killed = true;
+      throw new Flow('abort', KILLED_STATUS);
+    }
   }
 
   /**
@@ -380,7 +460,7 @@ export class Shell implements ShellApi {
   }
 
   private async runCommand(c: Command, io: Io, f: Frame): Promise<number> {
-    this.tick();
+    await this.tick();
     if (c.kind === 'function') {
       this.functions.set(c.name, c.body);
       return (this.lastStatus = 0);
@@ -420,11 +500,11 @@ export class Shell implements ShellApi {
           return (this.lastStatus = 0);
         }
         case 'for': {
-          const items = c.items ? await this.expandWords(c.items, rio, f) : [...f.args];
+          const items = c.items ? (await this.expandWords(c.items, rio, f)).words : [...f.args];
           let status = 0;
           for (const it of items) {
-            this.tick();
-            this.env.set(c.name, it);
+            await this.tick();
+            if (!this.setVar(c.name, it, rio.err)) return (this.lastStatus = 1);
             const r = await this.loopBody(c.body, rio, f);
             if (r === 'break') break;
             if (r === 'continue') continue;
@@ -435,7 +515,7 @@ export class Shell implements ShellApi {
         case 'while': {
           let status = 0;
           for (;;) {
-            this.tick();
+            await this.tick();
             const cond = await this.runList(c.cond, rio, f);
             if ((cond === 0) === c.until) break;
             const r = await this.loopBody(c.body, rio, f);
@@ -555,32 +635,43 @@ export class Shell implements ShellApi {
   }
 
   private async runSimple(c: SimpleCommand, io: Io, f: Frame): Promise<number> {
-    let words = await this.expandWords(c.words, io, f);
+    const expanded = await this.expandWords(c.words, io, f);
+    if (expanded.tooLong) {
+      io.err(`-bash: ${(expanded.words[0] ?? '').slice(0, 256)}: Argument list too long\n`);
+      return (this.lastStatus = 126);
+    }
+    let words = expanded.words;
     // Aliases apply to the first word as typed.
     const first = words[0];
     if (first !== undefined && f.depth === 0 && c.words[0] && wordLiteral(c.words[0]) === first) {
       const alias = this.aliases.get(first);
       if (alias) words = [...alias.split(/\s+/).filter(Boolean), ...words.slice(1)];
     }
-    const assigns: [string, string][] = [];
-    for (const a of c.assigns) assigns.push([a.name, (await this.expandWord(a.value, io, f, false)).join(' ')]);
+    // Assignments are made left to right, each seeing the ones before it, as in bash.
     if (words.length === 0) {
-      for (const [k, v] of assigns) this.env.set(k, v);
+      for (const a of c.assigns) if (!this.setVar(a.name, await this.expandAssignment(a.value, io, f), io.err)) return (this.lastStatus = 1);
       return this.withRedirs(c.redirs, io, f, async () => (this.lastStatus = 0));
     }
-    const savedEnv: [string, string | undefined][] = assigns.map(([k]) => [k, this.env.get(k)]);
-    for (const [k, v] of assigns) this.env.set(k, v);
+    const savedEnv: [string, string | undefined][] = [];
     try {
+      for (const a of c.assigns) {
+        savedEnv.push([a.name, this.env.get(a.name)]);
+        if (!this.setVar(a.name, await this.expandAssignment(a.value, io, f), io.err)) return (this.lastStatus = 1);
+      }
       const status = await this.withRedirs(c.redirs, io, f, (rio) => this.invoke(words, rio, f));
       this.lastStatus = status;
       this.env.set('_', words[words.length - 1] ?? '');
       return status;
     } finally {
-      for (const [k, v] of savedEnv) {
+      for (const [k, v] of savedEnv.reverse()) {
         if (v === undefined) this.env.delete(k);
         else this.env.set(k, v);
       }
     }
+  }
+
+  private async expandAssignment(value: Word, io: Io, f: Frame): Promise<string> {
+    return (await this.expandWord(value, io, f, false)).join(' ');
   }
 
   /** Runs WORDS: a builtin, a function, an emulated command, or a script file. */
@@ -633,7 +724,7 @@ export class Shell implements ShellApi {
       io.err(`-bash: ${name}: command not found\n`);
       return 127;
     }
-    const ctx: CommandContext = { name, args, stdin: io.stdin, stdinIsTerminal: io.stdinIsTerminal, out: io.out, err: io.err, sh: this, readLine: this.readLineFn };
+    const ctx: CommandContext = { name, args, stdin: io.stdin, stdinIsTerminal: io.stdinIsTerminal, out: io.out, err: io.err, sh: this, readLine: (p, e) => this.readLine(p, e) };
     try {
       return await def.run(ctx);
     } catch (e) {
@@ -668,15 +759,22 @@ export class Shell implements ShellApi {
     return this.runScript(data.toString('utf8'), { name, args, stdin: io.stdin, out: io.out, err: io.err, subshell: true }, f.depth + 1);
   }
 
-  async expandWords(words: Word[], io: Io, f: Frame): Promise<string[]> {
+  /**
+   * Expands a command's words into at most MAX_WORDS fields. `tooLong` when they passed
+   * MAX_COMMAND_CHARS: the words from there on are not expanded.
+   */
+  async expandWords(words: Word[], io: Io, f: Frame): Promise<{ words: string[]; tooLong: boolean }> {
     const out: string[] = [];
+    let chars = 0;
     for (const w of words) {
       for (const x of await this.expandWord(w, io, f, true)) {
-        if (out.length >= MAX_WORDS) return out;
+        if (out.length >= MAX_WORDS) return { words: out, tooLong: false };
+        chars += x.length;
+        if (chars > MAX_COMMAND_CHARS) return { words: out, tooLong: true };
         out.push(x);
       }
     }
-    return out;
+    return { words: out, tooLong: false };
   }
 
   private lookupVar(name: string, f: Frame): string | undefined {
@@ -726,7 +824,15 @@ export class Shell implements ShellApi {
     const fields: { text: string; pattern: string; glob: boolean }[] = [];
     let cur: { text: string; pattern: string; glob: boolean } | undefined;
     let sawQuoted = false;
-    const add = (s: string, quoted: boolean): void => {
+    // What is left of MAX_WORD_CHARS: text past it is dropped before it is copied anywhere.
+    let room = MAX_WORD_CHARS;
+    const clip = (s: string): string => {
+      const t = s.length > room ? s.slice(0, room) : s;
+      room -= t.length;
+      return t;
+    };
+    const add = (s: string, quoted: boolean): void => put(clip(s), quoted);
+    const put = (s: string, quoted: boolean): void => {
       cur ??= { text: '', pattern: '', glob: false };
       cur.text += s;
       cur.pattern += quoted ? s.replace(/[*?[\]\\]/g, '\\$&') : s;
@@ -734,13 +840,13 @@ export class Shell implements ShellApi {
     };
     const addSplit = (s: string): void => {
       if (!split) return add(s, true);
-      const pieces = s.split(/[ \t\n]+/);
+      const pieces = clip(s).split(/[ \t\n]+/);
       pieces.forEach((piece, i) => {
         if (i > 0 && cur) {
           fields.push(cur);
           cur = undefined;
         }
-        if (piece !== '') add(piece, false);
+        if (piece !== '') put(piece, false);
       });
     };
     for (let idx = 0; idx < w.parts.length; idx++) {
@@ -761,7 +867,10 @@ export class Shell implements ShellApi {
             const unsetOrEmpty = p.op.startsWith(':') ? !v : v === undefined;
             if (p.op.endsWith('-')) v = unsetOrEmpty ? arg : v;
             else if (p.op.endsWith('=')) {
-              if (unsetOrEmpty) this.env.set(p.name, (v = arg));
+              if (unsetOrEmpty) {
+                v = arg;
+                this.setVar(p.name, arg, io.err);
+              }
             } else if (p.op.endsWith('+')) v = unsetOrEmpty ? '' : arg;
           }
           if (p.name === '@' && p.q && split) {
@@ -863,7 +972,7 @@ export class Shell implements ShellApi {
 
   /** Reads a line from the terminal for prompting commands. */
   readLine(prompt: string, echo: boolean): Promise<string | undefined> {
-    return this.readLineFn(prompt, echo);
+    return this.meter.wait(() => this.readLineFn(prompt, echo));
   }
 }
 
@@ -924,7 +1033,7 @@ const BUILTINS: Record<string, Builtin> = {
   },
   export(sh, args, io) {
     if (args.length === 0 || args[0] === '-p') {
-      for (const k of [...sh.exported].sort()) if (sh.env.has(k)) io.out(`declare -x ${k}="${sh.env.get(k)}"\n`);
+      for (const k of [...sh.exported.keys()].sort()) if (sh.env.has(k)) io.out(`declare -x ${k}="${sh.env.get(k)}"\n`);
       return 0;
     }
     for (const a of args) {
@@ -934,8 +1043,8 @@ const BUILTINS: Record<string, Builtin> = {
         io.err(`-bash: export: \`${a}': not a valid identifier\n`);
         return 1;
       }
-      if (eq >= 0) sh.env.set(name, a.slice(eq + 1));
-      sh.exported.add(name);
+      if (eq >= 0 && !sh.setVar(name, a.slice(eq + 1), io.err)) return 1;
+      if (!setBounded(sh.exported, name, '', io.err)) return 1;
     }
     return 0;
   },
@@ -985,7 +1094,7 @@ const BUILTINS: Record<string, Builtin> = {
           return 1;
         }
         io.out(`alias ${a}='${v}'\n`);
-      } else sh.aliases.set(a.slice(0, eq), a.slice(eq + 1));
+      } else if (!setBounded(sh.aliases, a.slice(0, eq), a.slice(eq + 1), io.err)) return 1;
     }
     return 0;
   },
@@ -1011,8 +1120,8 @@ const BUILTINS: Record<string, Builtin> = {
     if (!raw) line = line.replace(/\\(.)/g, '$1');
     const vars = names.length ? names : ['REPLY'];
     const fields = vars.length === 1 ? [line.trim()] : line.trim().split(/[ \t]+/);
-    vars.forEach((v, i) => sh.env.set(v, i === vars.length - 1 ? fields.slice(i).join(' ') : (fields[i] ?? '')));
-    return 0;
+    const ok = vars.every((v, i) => sh.setVar(v, i === vars.length - 1 ? fields.slice(i).join(' ') : (fields[i] ?? ''), io.err));
+    return ok ? 0 : 1;
   },
   async source(sh, args, io, f) {
     const file = args[0];
@@ -1091,6 +1200,19 @@ BUILTINS['.'] = BUILTINS.source!;
 
 /** Names the shell answers as builtins (with those in commands/ that bash also has built in). */
 export const BUILTIN_NAMES: ReadonlySet<string> = new Set([...Object.keys(BUILTINS), 'echo', 'printf', 'true', 'false', ':', 'test', '[', 'history', 'kill', 'pwd', 'enable', 'help']);
+
+/**
+ * Sets NAME in MAP for an assignment, export or alias. Past the map's limits it fails with the message
+ * bash gives when malloc fails (bash would then die; the session goes on) and returns false.
+ */
+function setBounded(map: BoundedStringMap, name: string, value: string, err: Output): boolean {
+  if (map.fits(name, value)) {
+    map.set(name, value);
+    return true;
+  }
+  err(`-bash: xmalloc: cannot allocate ${Math.min(value.length, MAX_WORD_CHARS) + name.length + 2} bytes (${map.totalChars} bytes allocated)\n`);
+  return false;
+}
 
 function commandPath(sh: Shell, n: string): string {
   for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin']) {

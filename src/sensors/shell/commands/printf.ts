@@ -4,14 +4,23 @@ import { echoEscapes, textBytes } from './echo.js';
 
 /** Most times the format is reused for leftover arguments. */
 const MAX_ROUNDS = 1000;
+/**
+ * Widest field and longest precision: `printf '%500000000s' x` built (and sent) 500 MB for a
+ * 20-byte command. A larger width or precision is taken as this one.
+ */
+export const MAX_PRINTF_WIDTH = 1024 * 1024;
+/** Characters one printf formats; the rest is dropped (more than a pipe or the terminal keeps). */
+export const MAX_PRINTF_CHARS = 4 * 1024 * 1024;
+/** Most digits toFixed gives after the point (it throws past this). */
+const MAX_FRACTION_DIGITS = 100;
 
 export function formatPrintf(fmt: string, args: string[]): { text: string; error?: string } {
   let out = '';
   let ai = 0;
   let error: string | undefined;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  for (let round = 0; round < MAX_ROUNDS && out.length < MAX_PRINTF_CHARS; round++) {
     let consumed = false;
-    for (let i = 0; i < fmt.length; i++) {
+    for (let i = 0; i < fmt.length && out.length < MAX_PRINTF_CHARS; i++) {
       const c = fmt[i]!;
       if (c === '\\') {
         const seq = /^\\(?:[0-7]{1,3}|x[0-9a-fA-F]{1,2}|.)/.exec(fmt.slice(i))![0];
@@ -36,6 +45,7 @@ export function formatPrintf(fmt: string, args: string[]): { text: string; error
       }
       consumed = true;
       const arg = args[ai++] ?? '';
+      const precision = m[3] === undefined ? undefined : Math.min(Number(m[3]), MAX_PRINTF_WIDTH);
       let s: string;
       switch (conv) {
         case 'd':
@@ -66,18 +76,25 @@ export function formatPrintf(fmt: string, args: string[]): { text: string; error
         case 'f':
         case 'e':
         case 'g':
-          s = (Number.parseFloat(arg) || 0).toFixed(m[3] !== undefined ? Number(m[3]) : 6);
+          s = fixed(Number.parseFloat(arg) || 0, precision ?? 6);
           break;
         default:
-          s = m[3] !== undefined ? arg.slice(0, Number(m[3])) : arg;
+          s = precision !== undefined ? arg.slice(0, precision) : arg;
       }
-      const width = m[2] === '*' ? 0 : Number(m[2] ?? 0);
+      const width = m[2] === '*' ? 0 : Math.min(Number(m[2] ?? 0), MAX_PRINTF_WIDTH);
       if (width > s.length) s = m[1]!.includes('-') ? s.padEnd(width) : s.padStart(width, m[1]!.includes('0') && conv !== 's' ? '0' : ' ');
       out += s;
     }
     if (!consumed || ai >= args.length) break;
   }
+  if (out.length > MAX_PRINTF_CHARS) out = out.slice(0, MAX_PRINTF_CHARS);
   return error ? { text: out, error } : { text: out };
+}
+
+/** N with DIGITS after the point; past what toFixed gives, the rest are zeros (as the digits of a double are). */
+function fixed(n: number, digits: number): string {
+  const s = n.toFixed(Math.min(digits, MAX_FRACTION_DIGITS));
+  return digits > MAX_FRACTION_DIGITS && Number.isFinite(n) ? s + '0'.repeat(digits - MAX_FRACTION_DIGITS) : s;
 }
 
 export const printf: CommandDef = {
