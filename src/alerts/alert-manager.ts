@@ -77,10 +77,14 @@ export class AlertManager {
       const reason = alertReason(incident, this.cfg.min_severity);
       if (!reason || this.ignore.has(incident.src_ip)) continue;
       const now = this.opts.now?.() ?? new Date();
-      if (!(await this.store.claimAlert(incident.id, now.toISOString()))) continue;
+      const at = now.toISOString();
+      if (!(await this.store.claimAlert(incident.id, at))) continue;
       if (!this.limiter.take(incident.src_ip, now.getTime())) {
+        // Held back, the claim is taken back: the incident alerts when it changes again (it escalates,
+        // or the flood is over). Kept, 60 decoy incidents silenced the one that mattered for good.
+        await this.store.releaseAlert(incident.id, at);
         this.stats.suppressed++;
-        this.log.warn({ incident: incident.id, src: incident.src_ip }, 'alert suppressed by the rate limit');
+        this.log.warn({ incident: incident.id, src: incident.src_ip }, 'alert suppressed by the rate limit; it is raised if the incident changes once the limit allows');
         continue;
       }
       this.dispatch(buildAlert(incident, reason, now));

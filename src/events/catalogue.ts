@@ -255,6 +255,8 @@ export interface EventSource {
   record: unknown;
   /** Further records folded into this event (e.g. Cowrie's command.failed into its command.input). */
   merged?: unknown[];
+  /** How many more were folded in than merged keeps (its length is capped). */
+  merged_dropped?: number;
 }
 
 /** One stored event: envelope fields plus the type's payload, kept apart so a payload never overwrites identity. */

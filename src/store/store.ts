@@ -76,6 +76,8 @@ export interface EventStore extends AttackStore {
   updateIncident(id: string, change: { status?: IncidentStatus; note?: string; time: string }): Promise<IncidentRecord | undefined>;
   /** Marks the incident alerted; true only for the first caller, so an incident is alerted once. */
   claimAlert(id: string, time: string): Promise<boolean>;
+  /** Takes back the claim claimAlert made at TIME (the alert was held back), so a later change can alert. */
+  releaseAlert(id: string, time: string): Promise<void>;
   getState(key: string): Promise<string | undefined>;
   setState(key: string, value: string): Promise<void>;
   /**

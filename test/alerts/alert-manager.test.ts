@@ -57,7 +57,43 @@ test('alert selection, once per incident, ignore list and rate limits', async ()
     assert.deepEqual(received.map((r) => `${r.incident_id}:${r.reason}`).sort(), [
       'B-high-external:severity', 'C-internal-scan:internal_source', 'E-critical:severity', 'F-same-source:severity',
     ]);
-    assert.deepEqual(alerts.stats, { sent: 4, suppressed: 1, failed: 0 }, 'G is over the per-source limit');
+    assert.deepEqual(alerts.stats, { sent: 4, suppressed: 2, failed: 0 }, 'G is over the per-source limit (both times it was handled)');
+  } finally {
+    web.close();
+    await store.close();
+  }
+});
+
+test('an incident the rate limit held back is not silenced: it alerts when it changes once the limit allows', async () => {
+  const received: string[] = [];
+  const web = createServer((req, res) => {
+    let b = '';
+    req.on('data', (d: Buffer) => (b += d.toString())).on('end', () => {
+      received.push((JSON.parse(b) as { incident_id: string }).incident_id);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  const store = new SqliteStore(join(tempDir(), 'a.db'));
+  const config = validateConfig({
+    alerts: { min_severity: 'high', log: false, webhook: { url: `http://127.0.0.1:${(web.address() as AddressInfo).port}/`, retries: 0 }, rate_limit: { per_source_per_hour: 100, global_per_minute: 5 } },
+  });
+  let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  const alerts = new AlertManager(config.alerts, store, pino({ level: 'silent' }), { now: () => new Date(clock) });
+  try {
+    // A flood of decoy incidents uses up the global limit; the real one comes after.
+    const decoys = Array.from({ length: 60 }, (_, i) => change(`decoy-${i}`, { src_ip: `198.51.100.${i + 10}`, kind: 'intrusion', severity: 'high' }));
+    const real = change('real', { src_ip: '192.0.2.77', kind: 'exploitation', severity: 'high' });
+    await store.commitIncidents([...decoys, real].map((c) => c.incident), { key: 'w', expected: undefined, next: 'x' });
+    await alerts.handle([...decoys, real]);
+    for (let i = 0; i < 500 && received.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(received.length, 5);
+    assert.ok(!received.includes('real'));
+    // An hour later it escalates: now it is alerted.
+    clock += 3600_000;
+    await alerts.handle([change('real', { src_ip: '192.0.2.77', kind: 'malware_propagation', severity: 'critical' })]);
+    await alerts.close();
+    assert.ok(received.includes('real'), JSON.stringify(received));
   } finally {
     web.close();
     await store.close();

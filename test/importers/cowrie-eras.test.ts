@@ -185,3 +185,22 @@ test("cowrie.log text (no JSON): sessions, logins, commands and closes; same ses
   assert.equal(events[0]!.session, derivedSession('cowrie', 'cowrie', '5c1e2a3b4d5f'), 'the session a JSON record of the same sensor gets');
   assert.ok(events.every((e) => e.dst_port === 2222 && e.src_port === 51234));
 });
+
+test('a command chain with a result line per part keeps MAX_MERGED_RECORDS of them and counts the rest', async () => {
+  const { MAX_MERGED_RECORDS } = await import('../../src/importers/core/import-core.js');
+  const base = { session: 'c0ffee01', src_ip: '198.51.100.7', sensor: 'chain' };
+  const parts = 200;
+  const { events, code, stdout } = await importLines({
+    'cowrie.json': jsonl([
+      { eventid: 'cowrie.session.connect', timestamp: '2020-01-01T10:00:00.000000Z', src_port: 40000, dst_ip: '192.0.2.10', dst_port: 22, protocol: 'ssh', ...base },
+      { eventid: 'cowrie.command.input', timestamp: '2020-01-01T10:00:01.000000Z', input: 'x;'.repeat(parts), ...base },
+      ...Array.from({ length: parts }, (_, i) => ({ eventid: 'cowrie.command.failed', timestamp: `2020-01-01T10:00:01.${String(i).padStart(3, '0')}000Z`, input: 'x', ...base })),
+      { eventid: 'cowrie.session.closed', timestamp: '2020-01-01T10:00:02.000000Z', duration: 2, ...base },
+    ]),
+  });
+  assert.equal(code, 0, stdout);
+  const command = events.find((e) => e.type === 'command.input')!;
+  assert.equal(command.source?.merged?.length, MAX_MERGED_RECORDS);
+  assert.equal(command.source?.merged_dropped, parts - MAX_MERGED_RECORDS);
+  assert.deepEqual(command.payload, { input: 'x;'.repeat(parts), known: false });
+});

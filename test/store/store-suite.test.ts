@@ -166,6 +166,10 @@ for (const b of BACKENDS) {
         assert.equal(await s.updateIncident('nope', { status: 'resolved', time: 'x' }), undefined);
         assert.equal(await s.claimAlert('01A', '2026-06-01T02:01:00Z'), true);
         assert.equal(await s.claimAlert('01A', '2026-06-01T02:02:00Z'), false);
+        await s.releaseAlert('01A', '2026-06-01T02:02:00Z');
+        assert.equal(await s.claimAlert('01A', '2026-06-01T02:03:00Z'), false, 'only the claim made at that time is taken back');
+        await s.releaseAlert('01A', '2026-06-01T02:01:00Z');
+        assert.equal(await s.claimAlert('01A', '2026-06-01T02:01:00Z'), true, 'released, it can be claimed again');
         const grown = { ...a, last_seen: '2026-06-01T03:00:00Z', kind: 'brute_force' as const, severity: 'medium' as const, activity: { ...a.activity, events: 9 } };
         assert.equal(await s.commitIncidents([grown], { key: 'wm', expected: 'E1', next: 'E3' }), true);
         const got = await s.getIncident('01A');

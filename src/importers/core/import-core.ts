@@ -154,6 +154,16 @@ export function derivedSession(format: string, sensor: string, key: string): str
 }
 
 /**
+ * Keys longer than this are counted by their SHA-256: V8 hashes a string of 16,384 characters or more
+ * by its length alone, so same-length long lines at one timestamp all collided in the map and each was
+ * compared with every one before it (2,000 lines of 17 KB took 5 s; 1,000 of 200 KB, 31 s).
+ */
+export const MAX_COUNTED_KEY_CHARS = 1024;
+
+/** Records folded into one held command (Cowrie writes a result line per part of a chain; the rest are counted). */
+export const MAX_MERGED_RECORDS = 64;
+
+/**
  * Counts repeats of the same record key at the same timestamp, so two identical lines (e.g. Kippo's
  * one-second resolution) get distinct ids while a re-import gives the very same ids. Memory stays
  * flat: the counts are forgotten whenever the timestamp changes.
@@ -169,7 +179,8 @@ export class OccurrenceCounter {
     return `${this.next(stamp, raw)}#${raw}`;
   }
 
-  next(stamp: string, key: string): number {
+  next(stamp: string, raw: string): number {
+    const key = raw.length > MAX_COUNTED_KEY_CHARS ? hash('sha256', raw, 'base64') : raw;
     if (stamp !== this.stamp) {
       this.stamp = stamp;
       this.single = key;
@@ -400,7 +411,9 @@ export class EventStream {
     // One failed part makes the whole line not known; a found part only confirms what no failure denied.
     if (!known) h.payload.known = false;
     else if (h.payload.known === undefined) h.payload.known = true;
-    (h.source.merged ??= []).push(record);
+    const merged = (h.source.merged ??= []);
+    if (merged.length < MAX_MERGED_RECORDS) merged.push(record);
+    else h.source.merged_dropped = (h.source.merged_dropped ?? 0) + 1;
     return true;
   }
 

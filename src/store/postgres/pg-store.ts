@@ -467,6 +467,10 @@ export class PgStore implements EventStore {
     return ((await this.pool.query('UPDATE incidents SET alerted_at = $1 WHERE id = $2 AND alerted_at IS NULL', [time, id])).rowCount ?? 0) === 1;
   }
 
+  async releaseAlert(id: string, time: string): Promise<void> {
+    await this.pool.query('UPDATE incidents SET alerted_at = NULL WHERE id = $1 AND alerted_at = $2', [id, time]);
+  }
+
   async getState(key: string): Promise<string | undefined> {
     return (await this.pool.query<{ value: string }>('SELECT value FROM tracker_state WHERE key = $1', [key])).rows[0]?.value;
   }

@@ -271,6 +271,10 @@ export class SqliteStore implements EventStore {
     return this.db.prepare('UPDATE incidents SET alerted_at = ? WHERE id = ? AND alerted_at IS NULL').run(time, id).changes === 1;
   }
 
+  async releaseAlert(id: string, time: string): Promise<void> {
+    this.db.prepare('UPDATE incidents SET alerted_at = NULL WHERE id = ? AND alerted_at = ?').run(id, time);
+  }
+
   async commitAttacks(records: readonly AttackRecord[], wm: { key: string; expected: string | undefined; next: string }): Promise<boolean> {
     const upsert = this.db.prepare('INSERT OR REPLACE INTO attacks (id, score, first_seen, last_seen, record) VALUES (?, ?, ?, ?, ?)');
     const remove = this.db.prepare('DELETE FROM attacks WHERE id = ?');
