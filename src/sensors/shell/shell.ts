@@ -47,6 +47,11 @@ export const MAX_VARIABLES_CHARS = 8 * 1024 * 1024;
 /** Variables one session may hold (an assignment of a new one past it fails as above). */
 export const MAX_VARIABLES = 10_000;
 /**
+ * Functions one session may define (each body a parsed script of up to a line or an eval's text);
+ * a new one past it fails like an assignment past MAX_VARIABLES.
+ */
+export const MAX_FUNCTIONS = 1_000;
+/**
  * Milliseconds of work one line may do (time waiting for a sleep, a download or the terminal not
  * counted). MAX_STEPS_PER_LINE bounds commands, not time: 20,000 steps of `seq | sort` ran for
  * minutes. Past it the line is stopped as a killed job: "Killed", status 137.
@@ -252,6 +257,13 @@ export class Shell implements ShellApi {
     return `${this.user.name}@${this.profile.hostname}:${w}${this.user.uid === 0 ? '#' : '$'} `;
   }
 
+  /** Defines function NAME (false, nothing kept, for a new one past MAX_FUNCTIONS). */
+  private defineFunction(name: string, body: Command): boolean {
+    if (!this.functions.has(name) && this.functions.size >= MAX_FUNCTIONS) return false;
+    this.functions.set(name, body);
+    return true;
+  }
+
   /** Which command names LINE would run, and whether all are emulated (for command.input `known`). */
   commandNames(list: List): { names: string[]; known: boolean } {
     const names: string[] = [];
@@ -292,7 +304,7 @@ export class Shell implements ShellApi {
           walk(c.body);
           return;
         case 'function':
-          this.functions.set(c.name, c.body);
+          this.defineFunction(c.name, c.body);
           seen(c.body);
           return;
       }
@@ -462,8 +474,9 @@ export class Shell implements ShellApi {
   private async runCommand(c: Command, io: Io, f: Frame): Promise<number> {
     await this.tick();
     if (c.kind === 'function') {
-      this.functions.set(c.name, c.body);
-      return (this.lastStatus = 0);
+      if (this.defineFunction(c.name, c.body)) return (this.lastStatus = 0);
+      io.err(`-bash: xmalloc: cannot allocate ${c.name.length + 64} bytes (${this.functions.size} functions allocated)\n`);
+      return (this.lastStatus = 1);
     }
     if (c.kind === 'simple') return this.runSimple(c, io, f);
     return this.withRedirs(c.redirs, io, f, async (rio) => {

@@ -178,3 +178,15 @@ test('the interactive history keeps the last MAX_HISTORY_LINES lines', async () 
   assert.equal(history[history.length - 1], `true ${total - 1}`);
   await s.end();
 });
+
+test('functions one session may define are capped; redefining one still works; the session goes on', async () => {
+  const { MAX_FUNCTIONS } = await import('../../../src/sensors/shell/shell.js');
+  const t = testShell({ shell: { seed: 'limits-functions' } });
+  const s = t.open();
+  const r = await s.run(`for i in $(seq ${MAX_FUNCTIONS + 50}); do eval "f$i() { echo $i; }"; done; f1; f${MAX_FUNCTIONS}`);
+  assert.equal(r.out.match(/^-bash: xmalloc: cannot allocate \d+ bytes \(\d+ functions allocated\)$/gm)?.length, 50);
+  assert.ok(r.out.endsWith(`\n1\n${MAX_FUNCTIONS}\n`), r.out.slice(-40));
+  assert.equal(s.session.shell.functions.size, MAX_FUNCTIONS);
+  const again = await s.run('f1() { echo again; }; f1');
+  assert.equal(again.out, 'again\n');
+});
