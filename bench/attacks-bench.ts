@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       `attacks bench (${full.value.events} stored events, ${SOURCES} sources; ${chains.length} chains stored)\n` +
         `  plain read of the events (reference)   ${plain.s.toFixed(1)} s wall, ${plain.cpuS.toFixed(1)} s CPU (${plain.value} events)\n` +
         `  full attack reconstruction             ${full.s.toFixed(1)} s wall, ${full.cpuS.toFixed(1)} s CPU (ratio ${(full.s / plain.s).toFixed(2)} to the plain read; aim < 30 s)\n` +
-        `  reconstruction state                   ${((await store.getState(ATTACKS_STATE_KEY))?.length ?? 0) >> 20} MB saved, heap ${process.memoryUsage().heapUsed >> 20} MB\n`,
+        `  reconstruction state                   ${[...(await store.listState(ATTACKS_STATE_KEY)).values()].reduce((n, v) => n + v.length, 0) >> 20} MB saved, heap ${process.memoryUsage().heapUsed >> 20} MB\n`,
     );
     // A password flood from one source (what an SSH brute force stores): the runner's cost per event
     // against the incident tracker's, both already run by `apiary start` on every batch.

@@ -2,14 +2,23 @@
 // reconstruction state (src/analysis/attacks), saves the chains that changed and moves the watermark
 // in one transaction, like the incident tracker. The state itself is saved beside them from time to
 // time; after a restart the events between that snapshot and the watermark are folded again.
+//
+// The state is saved in pieces (STATE_PIECE_CHARS each), under keys of their own in one of two slots;
+// the entry at ATTACKS_STATE_KEY (the watermark and which slot, of which save) is written last, so a
+// save cut short leaves the previous one whole. A save that fails is logged (APIARY_ATTACK_STATE_SAVE)
+// and tried again an interval later; folding goes on meanwhile.
+import { randomBytes } from 'node:crypto';
 import type { ApiaryEvent } from '../events/catalogue.js';
 import { cursorAfter, type AttackRecord, type EventStore } from '../store/store.js';
 import { MergedRuns } from './merged-runs.js';
 import { buildAttackRecord } from './attacks/chains.js';
-import { emptyState, findRoot, foldAttackEvents, restoreState, serialiseState, type AttackState, type FoldOptions } from './attacks/fold.js';
+import { emptyState, findRoot, foldAttackEvents, restorePiece, restoreState, serialiseState, STATE_PIECE_CHARS, type AttackState, type FoldOptions } from './attacks/fold.js';
 
 export const ATTACKS_WATERMARK_KEY = 'attacks.watermark';
+/** The saved state's entry: its watermark, then the slot and save its pieces are under (or, before pieces, the state itself). */
 export const ATTACKS_STATE_KEY = 'attacks.state';
+/** The error code logged when the state cannot be saved (docs/errors.md). */
+export const ATTACK_STATE_SAVE_ERROR = 'APIARY_ATTACK_STATE_SAVE';
 /** Events folded per step. */
 export const ATTACK_CHUNK = 5000;
 /** Events folded, at most, before the chains they changed are saved (while catching up on a backlog). */
@@ -25,10 +34,18 @@ export interface AttackCatchUp {
   chains: number;
 }
 
+export interface AttackRunnerLog {
+  error(obj: { err: unknown }, msg: string): void;
+}
+
 export interface AttackRunnerOptions extends FoldOptions {
   /** Called with the chains each step saved. */
   onChains?: (records: AttackRecord[]) => void | Promise<void>;
   now?: () => number;
+  /** Where a failed save of the state is reported (a pino logger; default: a line on stderr). */
+  log?: AttackRunnerLog;
+  /** Characters per piece of the saved state (STATE_PIECE_CHARS; tests make it small). */
+  pieceChars?: number;
 }
 
 interface Snapshot {
@@ -36,11 +53,51 @@ interface Snapshot {
   state: AttackState;
 }
 
+const SLOTS = ['a', 'b'] as const;
+type Slot = (typeof SLOTS)[number];
+
+/** Where the saved state's pieces are: the slot, the save (each piece names it) and how many. */
+interface Manifest {
+  v: 2;
+  slot: Slot;
+  gen: string;
+  pieces: number;
+}
+
+export function statePieceKey(slot: Slot, n: number): string {
+  return `${ATTACKS_STATE_KEY}.${slot}.${n}`;
+}
+
+/** The manifest in BODY (the text after the watermark line), or undefined for a state saved whole. */
+function parseManifest(body: string | undefined): Manifest | undefined {
+  if (body === undefined || body.length > 1000) return undefined;
+  try {
+    const m = JSON.parse(body) as Partial<Manifest>;
+    if (m.v !== 2 || !SLOTS.includes(m.slot as Slot) || typeof m.gen !== 'string' || !Number.isSafeInteger(m.pieces) || m.pieces! < 1) return undefined;
+    return m as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+function bodyOf(raw: string | undefined): string | undefined {
+  const sep = raw?.indexOf('\n') ?? -1;
+  return sep >= 0 ? raw!.slice(sep + 1) : undefined;
+}
+
+const stderrLog: AttackRunnerLog = {
+  error(obj, msg) {
+    process.stderr.write(`apiary: ${msg} (${obj.err instanceof Error ? obj.err.message : String(obj.err)})\n`);
+  },
+};
+
 export class AttackRunner {
   private readonly runs = new MergedRuns(() => this.runOnce(), (t: AttackCatchUp, r: AttackCatchUp) => ({ events: t.events + r.events, chains: t.chains + r.chains }), () => ({ events: 0, chains: 0 }));
   private snap: Snapshot | undefined;
   private savedAt: number;
   private unsaved = false;
+  /** The save in progress: saves run one after another (two would write the same slot). */
+  private saving: Promise<void> = Promise.resolve();
 
   private readonly onChains: (records: AttackRecord[]) => void | Promise<void>;
   private readonly now: () => number;
@@ -71,17 +128,70 @@ export class AttackRunner {
     if (raw !== undefined) {
       const sep = raw.indexOf('\n');
       const watermark = sep > 0 ? raw.slice(0, sep) : undefined;
-      const state = restoreState(sep >= 0 ? raw.slice(sep + 1) : undefined);
       // A snapshot whose watermark is not a commit-order cursor (made before cursors) is refolded from the start.
-      if (state && (watermark === '-' || (watermark !== undefined && /^\d{1,20}$/.test(watermark)))) return { watermark: watermark === '-' ? undefined : watermark, state };
+      if (watermark === '-' || (watermark !== undefined && /^\d{1,20}$/.test(watermark))) {
+        const state = await this.restore(bodyOf(raw));
+        if (state) return { watermark: watermark === '-' ? undefined : watermark, state };
+      }
     }
     return { watermark: undefined, state: emptyState() };
   }
 
-  private async save(s: Snapshot): Promise<void> {
-    await this.store.setState(ATTACKS_STATE_KEY, `${s.watermark ?? '-'}\n${serialiseState(s.state)}`);
-    this.savedAt = this.now();
-    this.unsaved = false;
+  /** The state BODY names (its pieces, read one at a time), or holds (saved whole, before pieces). */
+  private async restore(body: string | undefined): Promise<AttackState | undefined> {
+    const m = parseManifest(body);
+    if (!m) return restoreState(body);
+    const state = emptyState();
+    for (let n = 0; n < m.pieces; n++) {
+      // A piece missing or of another save (two runners saving at once): refolded from the start.
+      const piece = await this.store.getState(statePieceKey(m.slot, n));
+      if (piece === undefined || !restorePiece(state, piece, m.gen)) return undefined;
+    }
+    return state;
+  }
+
+  /** Saves S; a failure is logged and the save tried again an interval later, folding going on meanwhile. */
+  private save(s: Snapshot): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      try {
+        if (await this.writeState(s)) this.unsaved = false;
+      } catch (err) {
+        const log = this.opts.log ?? stderrLog;
+        log.error({ err }, `${ATTACK_STATE_SAVE_ERROR}: the attack reconstruction state could not be saved; folding goes on, the save is tried again in ${STATE_SAVE_INTERVAL_MS / 1000} s, and a restart refolds the events since the last save`);
+      }
+      this.savedAt = this.now();
+    });
+    return this.saving;
+  }
+
+  /**
+   * Writes S's pieces into the slot the saved state does not use, then points ATTACKS_STATE_KEY at them;
+   * false when another runner saved meanwhile (its state stands, as good as ours; ours is tried again later).
+   */
+  private async writeState(s: Snapshot): Promise<boolean> {
+    // Pieces and watermark are taken together, before anything is awaited: the state may move on while they are written.
+    const gen = randomBytes(8).toString('hex');
+    const pieces = serialiseState(s.state, this.opts.pieceChars ?? STATE_PIECE_CHARS, gen);
+    const head = `${s.watermark ?? '-'}\n`;
+    const current = await this.store.getState(ATTACKS_STATE_KEY);
+    const slot: Slot = parseManifest(bodyOf(current))?.slot === 'a' ? 'b' : 'a';
+    for (let n = 0; n < pieces.length; n++) {
+      await this.store.setState(statePieceKey(slot, n), pieces[n]!);
+      pieces[n] = '';
+    }
+    await this.dropPieces(slot, pieces.length);
+    const manifest: Manifest = { v: 2, slot, gen, pieces: pieces.length };
+    return this.store.swapState(ATTACKS_STATE_KEY, current, head + JSON.stringify(manifest));
+  }
+
+  /** Deletes the pieces of SLOT from FROM on, left by an earlier, longer save (pieces are written from 0 without a gap). */
+  private async dropPieces(slot: Slot, from: number): Promise<void> {
+    for (let n = from; ; n++) {
+      const key = statePieceKey(slot, n);
+      const old = await this.store.getState(key);
+      if (old === undefined) return;
+      await this.store.swapState(key, old, undefined);
+    }
   }
 
   private async runOnce(): Promise<AttackCatchUp> {

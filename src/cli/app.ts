@@ -80,7 +80,7 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
   // Attack chains are folded on the same beat as incidents (src/analysis/attack-runner.ts), from one read of each chunk.
   const shared = new SharedCommittedReads(store);
   const tracker = new IncidentTracker(shared.view(), config.incidents.quiet_gap_s * 1000, (changes) => alerts.handle(changes));
-  const attacks = new AttackRunner(shared.view(), { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir) });
+  const attacks = new AttackRunner(shared.view(), { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir), log: log.child({ part: 'attacks' }) });
   const track = (): void => {
     tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed; it resumes with the next batch'));
     attacks.catchUp().catch((err: unknown) => log.error({ err }, 'attack reconstruction failed; it resumes with the next batch'));

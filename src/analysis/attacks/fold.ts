@@ -34,6 +34,25 @@ export const MAX_GAPS = 64;
 export const MAX_OPEN_SESSIONS = 50_000;
 export const MAX_SOURCES = 500_000;
 export const MAX_KEY_ENTRIES = 16;
+/**
+ * Link keys kept (hosts, files, pools, wallets, command sequences, password lists, credentials, scanned
+ * ports): each source can make new ones with every command (a `wget` of 8 new hosts makes 8), so one
+ * session could fill memory (80,000 such commands held 640,000 keys, 419 MB). Past the cap the key
+ * recorded least recently goes; about 65 MB of single-entry keys.
+ */
+export const MAX_KEYS = 100_000;
+/**
+ * Ids of absorbed chains a chain keeps until its record is next saved (the store deletes their
+ * records then). A burst of new sources joining one chain within one save adds one id each; past the
+ * cap the ids are dropped, and a record already saved under one of them stays listed.
+ */
+export const MAX_MERGED = 5_000;
+/**
+ * Usernames and passwords as kept for linking (password-list fingerprints, spraying, handoff keys):
+ * longer ones are cut to a prefix and a hash of the whole, so they stay distinct but cost at most this
+ * many characters each (1,024-character credentials from 13,000 sources made a state too long to save).
+ */
+export const MAX_CREDENTIAL_CHARS = 256;
 export const MAX_LINKS_PER_CHAIN = 500;
 export const MAX_TEXT = 4096;
 /** Failed logins before a success that make the success "found by brute force". */
@@ -171,6 +190,21 @@ function addListed(list: string[], v: string): void {
   if (v && list.length < MAX_LISTED && !list.includes(v)) list.push(v);
 }
 
+/** Appends ITEMS to LIST up to CAP, one at a time (a spread of a long list overflows the call stack). */
+function appendCapped<T>(list: T[], items: readonly T[], cap: number): void {
+  for (const v of items) {
+    if (list.length >= cap) return;
+    list.push(v);
+  }
+}
+
+/** A username or password as kept for linking: at most MAX_CREDENTIAL_CHARS, a long one as a prefix and a hash of the whole. */
+function credentialText(v: string): string {
+  if (v.length <= MAX_CREDENTIAL_CHARS) return v;
+  const hash = hashOf([v]);
+  return `${v.slice(0, MAX_CREDENTIAL_CHARS - hash.length - 1)}#${hash}`;
+}
+
 // --- union-find over chain members ------------------------------------------------------------------
 
 export function findRoot(st: AttackState, node: string): string {
@@ -198,15 +232,18 @@ function union(st: AttackState, a: string, b: string, dirty: Set<string>): void 
   const cb = st.chains.get(rb)!;
   // The older chain keeps its id; the smaller member list is moved.
   const [keep, gone, keepRoot, goneRoot] = ca.first < cb.first || (ca.first === cb.first && ca.id <= cb.id) ? [ca, cb, ra, rb] : [cb, ca, rb, ra];
-  const [big, small] = keep.members.length >= gone.members.length ? [keep.members, gone.members] : [gone.members, keep.members];
-  for (const m of small) big.push(m);
-  keep.members = big;
-  for (const l of gone.links) pushCapped(keep.links, l, MAX_LINKS_PER_CHAIN);
-  keep.merged.push(gone.id, ...gone.merged);
+  // The absorbed chain goes first and gives up its lists, so no two chains ever share one.
   st.parent.set(goneRoot, keepRoot);
   st.chains.delete(goneRoot);
   dirty.delete(goneRoot);
   dirty.add(keepRoot);
+  const [big, small] = keep.members.length >= gone.members.length ? [keep.members, gone.members] : [gone.members, keep.members];
+  gone.members = [];
+  keep.members = big;
+  for (const m of small) big.push(m);
+  appendCapped(keep.links, gone.links, MAX_LINKS_PER_CHAIN);
+  pushCapped(keep.merged, gone.id, MAX_MERGED);
+  appendCapped(keep.merged, gone.merged, MAX_MERGED);
 }
 
 // --- per-source facts --------------------------------------------------------------------------------
@@ -274,7 +311,13 @@ function addLink(c: Ctx, type: AttackLinkType, from: string, to: string, explana
 /** Records ENTRY under KEY; returns the entries recorded before it from other sources. */
 function remember(st: AttackState, key: string, entry: KeyEntry): { earlier: KeyEntry[]; count: number; isNew: boolean } {
   let k = st.keys.get(key);
-  if (!k) st.keys.set(key, (k = { count: 0, entries: [] }));
+  // Last in the map's order: the keys recorded least recently are evicted first.
+  if (k) st.keys.delete(key);
+  else {
+    k = { count: 0, entries: [] };
+    evictKeys(st, MAX_KEYS - 1);
+  }
+  st.keys.set(key, k);
   const isNew = !k.entries.some((x) => x.src === entry.src);
   const earlier = k.entries.filter((x) => x.src !== entry.src);
   if (isNew) {
@@ -283,6 +326,14 @@ function remember(st: AttackState, key: string, entry: KeyEntry): { earlier: Key
     k.entries.push(entry);
   }
   return { earlier, count: k.count, isNew };
+}
+
+/** Drops the keys recorded least recently until at most KEEP are left. */
+function evictKeys(st: AttackState, keep: number): void {
+  for (const key of st.keys.keys()) {
+    if (st.keys.size <= keep) return;
+    st.keys.delete(key);
+  }
 }
 
 /** Shared infrastructure and shared behaviour: the first source with KEY links to each new one. */
@@ -389,8 +440,9 @@ function tokensInText(st: AttackState, text: string): Token[] {
 
 function handleAuth(c: Ctx, session: SessionState | undefined): void {
   const p = (c.e.payload ?? {}) as Record<string, unknown>;
-  const user = str(p.username);
-  const password = str(p.password);
+  const user = credentialText(str(p.username));
+  const fullPassword = str(p.password);
+  const password = credentialText(fullPassword);
   const success = p.success === true;
   const s = c.src;
   if (s.authFirst === null || c.e.time < s.authFirst) s.authFirst = c.e.time;
@@ -402,7 +454,7 @@ function handleAuth(c: Ctx, session: SessionState | undefined): void {
       shared(c, 'shared_behaviour', `pwlist|${hashOf(s.pwList)}`, `tried the same ${PASSWORD_LIST_PREFIX} credentials in the same order`);
     }
   }
-  const token = password.length >= MIN_MATCH_CHARS ? c.st.tokens.get(password) : undefined;
+  const token = fullPassword.length >= MIN_MATCH_CHARS ? c.st.tokens.get(fullPassword) : undefined;
   if (!success) {
     s.failed++;
     if (session) session.failed++;
@@ -787,45 +839,106 @@ export function foldAttackEvents(st: AttackState, events: readonly ApiaryEvent[]
   return roots;
 }
 
-// --- persistence: the state as JSON (Maps as entry lists) -------------------------------------------
+// --- persistence: the state as JSON (Maps as entry lists), in pieces ---------------------------------
 
-export function serialiseState(st: AttackState): string {
-  return JSON.stringify({
-    v: 1,
-    sources: [...st.sources.values()],
-    sessions: [...st.sessions],
-    tokens: [...st.tokens.values()],
-    keys: [...st.keys],
-    links: [...st.links],
-    parent: [...st.parent],
-    chains: [...st.chains],
-  });
+/**
+ * Characters per piece of a saved state, about. One JSON string of the whole state passes V8's string
+ * limit (about 537 million characters) long before MAX_SOURCES, and one stored value would be as large;
+ * so the state is saved as pieces of this size, each one JSON object holding some entries of the
+ * maps (an entry larger than this, which the caps make impossible, gets a piece of its own).
+ */
+export const STATE_PIECE_CHARS = 32 * 1024 * 1024;
+
+const STATE_MAPS = ['sources', 'sessions', 'tokens', 'keys', 'links', 'parent', 'chains'] as const;
+type StateMap = (typeof STATE_MAPS)[number];
+
+/** What is saved of one map: sources and tokens as values (keyed by ip and secret), the others as [key, value]. */
+function savedEntries(st: AttackState, map: StateMap): Iterable<unknown> {
+  if (map === 'sources') return st.sources.values();
+  if (map === 'tokens') return st.tokens.values();
+  return st[map].entries();
 }
 
-/** The state saved by serialiseState; an empty state when TEXT is missing or not one (the caller then refolds from the start). */
-export function restoreState(text: string | undefined): AttackState | undefined {
-  if (text === undefined) return undefined;
+function pieceText(gen: string, parts: Map<StateMap, string[]>): string {
+  let out = `{"v":2,"gen":${JSON.stringify(gen)}`;
+  for (const [map, entries] of parts) out += `,"${map}":[${entries.join(',')}]`;
+  return `${out}}`;
+}
+
+/**
+ * The state as JSON pieces of about MAX_CHARS characters each (at least one), every one marked with
+ * GEN, the save it belongs to; restoreState (or restorePiece for each) reads them back.
+ */
+export function serialiseState(st: AttackState, maxChars = STATE_PIECE_CHARS, gen = ''): string[] {
+  const pieces: string[] = [];
+  let parts = new Map<StateMap, string[]>();
+  let size = 0;
+  for (const map of STATE_MAPS) {
+    for (const entry of savedEntries(st, map)) {
+      const text = JSON.stringify(entry);
+      if (size > 0 && size + text.length + 1 > maxChars) {
+        pieces.push(pieceText(gen, parts));
+        parts = new Map();
+        size = 0;
+      }
+      let list = parts.get(map);
+      if (!list) parts.set(map, (list = []));
+      list.push(text);
+      size += text.length + 1;
+    }
+  }
+  pieces.push(pieceText(gen, parts));
+  return pieces;
+}
+
+interface SavedPiece {
+  v?: unknown;
+  gen?: unknown;
+  sources?: SourceState[];
+  sessions?: [string, SessionState][];
+  tokens?: Token[];
+  keys?: [string, { count: number; entries: KeyEntry[] }][];
+  links?: [string, AttackLink][];
+  parent?: [string, string][];
+  chains?: [string, ChainMeta][];
+}
+
+function addPiece(st: AttackState, v: SavedPiece): void {
+  for (const s of v.sources ?? []) st.sources.set(s.ip, s);
+  for (const [k, x] of v.sessions ?? []) st.sessions.set(k, x);
+  for (const t of v.tokens ?? []) st.tokens.set(t.secret, t);
+  for (const [k, x] of v.keys ?? []) st.keys.set(k, x);
+  for (const [k, x] of v.links ?? []) st.links.set(k, x);
+  for (const [k, x] of v.parent ?? []) st.parent.set(k, x);
+  for (const [k, x] of v.chains ?? []) st.chains.set(k, x);
+}
+
+/** Adds the entries of TEXT, one piece of save GEN, to ST; false (ST then half-filled) when it is not one. */
+export function restorePiece(st: AttackState, text: string, gen: string): boolean {
   try {
-    const v = JSON.parse(text) as {
-      v?: unknown;
-      sources: SourceState[];
-      sessions: [string, SessionState][];
-      tokens: Token[];
-      keys: [string, { count: number; entries: KeyEntry[] }][];
-      links: [string, AttackLink][];
-      parent: [string, string][];
-      chains: [string, ChainMeta][];
-    };
-    if (v.v !== 1) return undefined;
-    return {
-      sources: new Map(v.sources.map((s) => [s.ip, s])),
-      sessions: new Map(v.sessions),
-      tokens: new Map(v.tokens.map((t) => [t.secret, t])),
-      keys: new Map(v.keys),
-      links: new Map(v.links),
-      parent: new Map(v.parent),
-      chains: new Map(v.chains),
-    };
+    const v = JSON.parse(text) as SavedPiece;
+    if (v.v !== 2 || v.gen !== gen) return false;
+    addPiece(st, v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The state saved by serialiseState (its pieces, of save GEN), or by an earlier version as one JSON
+ * text; undefined when TEXT is missing or not one (the caller then refolds from the start).
+ */
+export function restoreState(text: string | readonly string[] | undefined, gen = ''): AttackState | undefined {
+  if (text === undefined) return undefined;
+  const st = emptyState();
+  if (typeof text !== 'string') return text.every((piece) => restorePiece(st, piece, gen)) ? st : undefined;
+  try {
+    const v = JSON.parse(text) as SavedPiece;
+    // Version 1: the whole state in one text, with the same lists.
+    if (v.v !== 1 && !(v.v === 2 && v.gen === gen)) return undefined;
+    addPiece(st, v);
+    return st;
   } catch {
     return undefined;
   }
