@@ -497,10 +497,11 @@ export class Shell implements ShellApi {
         }
         case 'case': {
           const subject = (await this.expandWord(c.word, rio, f, false)).join(' ');
+          const budget = new GlobBudget();
           for (const arm of c.arms) {
             for (const pw of arm.patterns) {
               const pat = (await this.expandWord(pw, rio, f, false)).join(' ');
-              if (globToRegExp(pat).test(subject)) return this.runList(arm.body, rio, f);
+              if (globMatcher(pat, budget)(subject)) return this.runList(arm.body, rio, f);
             }
           }
           return (this.lastStatus = 0);
@@ -953,29 +954,37 @@ export class Shell implements ShellApi {
     return (await this.expandWord(cmd.words[1], io, f, false)).join(' ');
   }
 
-  /** Matches PATTERN (with \-escaped literal characters) against the virtual filesystem. */
+  /**
+   * Matches PATTERN (with \-escaped literal characters) against the virtual filesystem. A pattern
+   * that would look at more than MAX_GLOB_CANDIDATES paths, or match for more than
+   * MAX_GLOB_MATCH_STEPS, gives up and matches nothing, so the word stays as typed (bash's answer
+   * for a pattern without matches).
+   */
   glob(pattern: string): string[] {
     const abs = pattern.startsWith('/');
     const parts = pattern.split('/').filter((x) => x !== '');
     let paths: string[] = [abs ? '/' : ''];
+    let candidates = 0;
+    const budget = new GlobBudget();
     for (const part of parts) {
       const next: string[] = [];
       const isGlob = /(^|[^\\])[*?[]/.test(part);
+      const match = isGlob ? globMatcher(part, budget) : undefined;
+      const lit = part.replace(/\\(.)/g, '$1');
+      const hidden = part.startsWith('.') || part.startsWith('\\.');
       for (const base of paths) {
-        const dirPath = base === '' ? this.cwd : base;
-        if (!isGlob) {
-          const lit = part.replace(/\\(.)/g, '$1');
-          next.push(base === '' ? lit : base === '/' ? `/${lit}` : `${base}/${lit}`);
+        const join = (n: string): string => (base === '' ? n : base === '/' ? `/${n}` : `${base}/${n}`);
+        if (!match) {
+          if (++candidates > MAX_GLOB_CANDIDATES) return [];
+          next.push(join(lit));
           continue;
         }
-        const list = this.vfs.list(this.vfs.resolve(this.cwd, dirPath));
+        const list = this.vfs.list(this.vfs.resolve(this.cwd, base === '' ? this.cwd : base));
         if (typeof list === 'string') continue;
-        const re = globToRegExp(part);
-        for (const n of list) {
-          if (n.startsWith('.') && !part.startsWith('.') && !part.startsWith('\\.')) continue;
-          if (re.test(n)) next.push(base === '' ? n : base === '/' ? `/${n}` : `${base}/${n}`);
-          if (next.length > MAX_WORDS) break;
-        }
+        candidates += list.length;
+        if (candidates > MAX_GLOB_CANDIDATES) return [];
+        for (const n of list) if ((hidden || !n.startsWith('.')) && match(n)) next.push(join(n));
+        if (budget.exhausted) return [];
       }
       paths = next;
       if (paths.length === 0) return [];
@@ -989,33 +998,128 @@ export class Shell implements ShellApi {
   }
 }
 
-export function globToRegExp(glob: string): RegExp {
-  let re = '^';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '\\' && i + 1 < glob.length) re += escapeRe(glob[++i]!);
-    else if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        let cls = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
-        re += `[${cls}]`;
-        i = end;
-      }
-    } else re += escapeRe(c);
-  }
-  try {
-    return new RegExp(`${re}$`, 's');
-  } catch {
-    return /^$/;
-  }
+/**
+ * Paths one pathname expansion may look at (names listed plus literal parts appended), over every
+ * directory and level together: each level of `*` then `..` multiplies them, and 35 such levels
+ * held the event loop for 20 s. Past it the word stays unexpanded.
+ */
+export const MAX_GLOB_CANDIDATES = 10_000;
+
+/**
+ * Matching steps one pathname expansion, `case` or `find` may take over all its matches (about
+ * 0.1 s). One match is O(pattern * subject), and both can be long (a `case` on a captured file,
+ * thousands of long names), so past it nothing more matches: the word stays unexpanded.
+ */
+export const MAX_GLOB_MATCH_STEPS = 2 ** 23;
+
+/** The matching work the patterns of one expansion, `case` or `find` have done (see above). */
+export class GlobBudget {
+  steps = 0;
+  /** Set when a match was given up because the budget was spent. */
+  exhausted = false;
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/**
+ * One element of a compiled shell pattern: a literal character, `?`, `*` or a bracket expression.
+ * Every kind has the same fields, so the matcher's loop sees one object shape and stays fast.
+ */
+interface GlobToken {
+  kind: 'char' | 'any' | 'star' | 'class';
+  /** A 'char' token's UTF-16 code unit. */
+  code: number;
+  /** A 'class' token's members as [low, high] code units, and whether it is negated. */
+  ranges: readonly (readonly [number, number])[];
+  negate: boolean;
+}
+
+function globToken(kind: GlobToken['kind'], code = -1, ranges: [number, number][] = [], negate = false): GlobToken {
+  return { kind, code, ranges, negate };
+}
+
+/**
+ * The members of a bracket expression's inside (without the brackets): single characters and
+ * `a-z` ranges by UTF-16 code unit; a leading `!` or `^` negates. A backslash is a plain member.
+ */
+function globClass(body: string): GlobToken {
+  const negate = body.startsWith('!') || body.startsWith('^');
+  const ranges: [number, number][] = [];
+  for (let j = negate ? 1 : 0; j < body.length; j++) {
+    const lo = body.charCodeAt(j);
+    if (body[j + 1] === '-' && j + 2 < body.length) {
+      ranges.push([lo, body.charCodeAt(j + 2)]); // a reversed range matches nothing
+      j += 2;
+    } else ranges.push([lo, lo]);
+  }
+  return globToken('class', -1, ranges, negate);
+}
+
+/** GLOB as tokens: `\x` is a literal x; a `[` with no `]` after its first member is a literal. */
+function compileGlob(glob: string): GlobToken[] {
+  const out: GlobToken[] = [];
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '\\' && i + 1 < glob.length) out.push(globToken('char', glob.charCodeAt(++i)));
+    else if (c === '*') {
+      if (out[out.length - 1]?.kind !== 'star') out.push(globToken('star'));
+    } else if (c === '?') out.push(globToken('any'));
+    else if (c === '[' && glob.indexOf(']', i + 2) >= 0) {
+      const end = glob.indexOf(']', i + 2);
+      out.push(globClass(glob.slice(i + 1, end)));
+      i = end;
+    } else out.push(globToken('char', glob.charCodeAt(i)));
+  }
+  return out;
+}
+
+/** Whether a one-character token (not `*`) matches the UTF-16 code unit CODE. */
+function tokenMatches(t: GlobToken, code: number): boolean {
+  if (t.kind === 'char') return t.code === code;
+  if (t.kind === 'any') return true;
+  let inside = false;
+  for (const [lo, hi] of t.ranges) if (code >= lo && code <= hi) inside = true;
+  return inside !== t.negate;
+}
+
+/**
+ * Whether S matches TOKENS as a whole: the classic two-pointer wildcard walk. On a mismatch it
+ * resumes after the last `*`, that star taking one more character; earlier stars never need to
+ * take more, so it is O(pattern * subject), where a RegExp such as ^.*a.*a.*a.*b$ backtracks
+ * polynomially in the subject (a `case` on 60 characters took seconds). Steps go to BUDGET.
+ */
+function matchGlob(tokens: GlobToken[], s: string, budget: GlobBudget): boolean {
+  const limit = MAX_GLOB_MATCH_STEPS - budget.steps;
+  let steps = 0;
+  let t = 0;
+  let i = 0;
+  let star = -1; // token index of the last star seen
+  let resume = 0; // where the text after that star is next tried
+  for (; i < s.length; steps++) {
+    if (steps > limit) {
+      budget.exhausted = true;
+      break;
+    }
+    const tok = tokens[t];
+    if (tok !== undefined && tok.kind === 'star') {
+      star = t++;
+      resume = i;
+    } else if (tok !== undefined && tokenMatches(tok, s.charCodeAt(i))) {
+      t++;
+      i++;
+    } else if (star >= 0) {
+      t = star + 1;
+      i = ++resume;
+    } else break;
+  }
+  budget.steps += steps;
+  if (i < s.length) return false;
+  while (tokens[t]?.kind === 'star') t++;
+  return t === tokens.length;
+}
+
+/** A matcher for the shell pattern GLOB (`*`, `?`, `[...]`, `\x`), compiled once, charging BUDGET. */
+export function globMatcher(glob: string, budget = new GlobBudget()): (s: string) => boolean {
+  const tokens = compileGlob(glob);
+  return (s) => matchGlob(tokens, s, budget);
 }
 
 type Builtin = (sh: Shell, args: string[], io: Io, f: Frame) => number | Promise<number>;

@@ -30,7 +30,7 @@ export interface VLink extends NodeMeta {
 }
 export type VNode = VDir | VFile | VLink;
 
-export type FsError = 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'EEXIST' | 'EACCES' | 'ENOSPC' | 'ENOTEMPTY' | 'ELOOP' | 'EINVAL' | 'EDQUOT';
+export type FsError = 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'EEXIST' | 'EACCES' | 'ENOSPC' | 'ENOTEMPTY' | 'ELOOP' | 'EINVAL' | 'EDQUOT' | 'ENAMETOOLONG';
 
 /** strerror text as glibc prints it. */
 export const FS_ERROR_TEXT: Record<FsError, string> = {
@@ -44,12 +44,27 @@ export const FS_ERROR_TEXT: Record<FsError, string> = {
   ENOTEMPTY: 'Directory not empty',
   ELOOP: 'Too many levels of symbolic links',
   EINVAL: 'Invalid argument',
+  ENAMETOOLONG: 'File name too long',
 };
 
 /** Symlinks followed while resolving one path, as Linux's MAXSYMLINKS. */
 export const MAX_SYMLINK_HOPS = 40;
-/** Longest path accepted (PATH_MAX). */
+/** Longest path accepted (PATH_MAX); also how long a path may grow while symlinks are followed. */
 export const MAX_PATH_CHARS = 4096;
+/**
+ * Longest symlink target in bytes: Linux refuses PATH_MAX or more (its count includes the NUL)
+ * with ENAMETOOLONG. Targets count towards the overlay's byte quota, and a lookup re-reads them at
+ * every hop, so an unbounded one made each lookup cost seconds and stayed in the overlay.
+ */
+export const MAX_SYMLINK_TARGET_BYTES = MAX_PATH_CHARS - 1;
+
+/** What NODE costs in an overlay's byte quota: a file's content, a symlink's target. */
+function quotaBytes(node: VNode | null | undefined): number {
+  if (!node) return 0;
+  if (node.kind === 'file') return node.data?.length ?? 0;
+  if (node.kind === 'link') return Buffer.byteLength(node.target);
+  return 0;
+}
 
 export class BaseFs {
   readonly nodes = new Map<string, VNode>();
@@ -108,8 +123,10 @@ export class Overlay {
       const m = n as Record<string, unknown>;
       const meta = { mode: Number(m.mode) & 0o7777, uid: Number(m.uid) | 0, gid: Number(m.gid) | 0, mtimeMs: Number(m.mtimeMs) || 0 };
       if (m.kind === 'dir') ov.set(p, { kind: 'dir', ...meta });
-      else if (m.kind === 'link' && typeof m.target === 'string') ov.set(p, { kind: 'link', ...meta, target: m.target });
-      else if (m.kind === 'file' && typeof m.data === 'string') {
+      else if (m.kind === 'link' && typeof m.target === 'string') {
+        // Overlays saved before targets were capped may hold longer ones: drop those.
+        if (Buffer.byteLength(m.target) <= MAX_SYMLINK_TARGET_BYTES) ov.set(p, { kind: 'link', ...meta, target: m.target });
+      } else if (m.kind === 'file' && typeof m.data === 'string') {
         const f: VFile = { kind: 'file', ...meta, data: Buffer.from(m.data, 'base64') };
         if (typeof m.command === 'string') f.command = m.command;
         ov.set(p, f);
@@ -121,10 +138,10 @@ export class Overlay {
 
   set(path: string, node: VNode | null): void {
     const old = this.nodes.get(path);
-    if (old && old.kind === 'file') this.bytes -= old.data?.length ?? 0;
+    this.bytes -= quotaBytes(old);
     if (old === undefined) this.entries++;
     this.nodes.set(path, node);
-    if (node && node.kind === 'file') this.bytes += node.data?.length ?? 0;
+    this.bytes += quotaBytes(node);
     if (node) {
       const parent = posix.dirname(path);
       let set = this.added.get(parent);
@@ -178,10 +195,14 @@ export class Vfs {
       if (node.kind === 'link' && (followLast || i < parts.length - 1)) {
         if (++hops > MAX_SYMLINK_HOPS) return 'ELOOP';
         const target = node.target.startsWith('/') ? node.target : `${cur}/${node.target}`;
-        parts = [...target.split('/').filter(Boolean), ...parts.slice(i + 1)];
+        const rest = parts.slice(i + 1).join('/');
+        const joined = rest ? `${target}/${rest}` : target;
+        // Each hop splices a target in front of the rest: past PATH_MAX the path is refused
+        // rather than re-normalised ever longer at every hop.
+        if (joined.length > MAX_PATH_CHARS) return 'ENAMETOOLONG';
+        parts = posix.normalize(`/${joined}`).split('/').filter(Boolean);
         cur = '/';
         i = -1;
-        parts = posix.normalize(`/${parts.join('/')}`).split('/').filter(Boolean);
         continue;
       }
       if (i < parts.length - 1 && node.kind !== 'dir') return 'ENOTDIR';
@@ -314,8 +335,7 @@ export class Vfs {
     if (this.overlay.entries + 1 > this.quota.maxEntries && !this.overlay.nodes.has(real)) return 'ENOSPC';
     if (this.base.nodes.has(real)) this.overlay.set(real, null);
     else {
-      const o = this.overlay.nodes.get(real);
-      if (o && o.kind === 'file') this.overlay.bytes -= o.data?.length ?? 0;
+      this.overlay.bytes -= quotaBytes(this.overlay.nodes.get(real));
       this.overlay.nodes.delete(real);
       this.overlay.entries = Math.max(0, this.overlay.entries - 1);
       this.overlay.added.get(posix.dirname(real))?.delete(posix.basename(real));
@@ -372,10 +392,12 @@ export class Vfs {
   }
 
   symlink(target: string, path: string): FsError | undefined {
+    const bytes = Buffer.byteLength(target);
+    if (bytes > MAX_SYMLINK_TARGET_BYTES) return 'ENAMETOOLONG';
     if (this.raw(path)) return 'EEXIST';
     const perm = this.canWriteDir(posix.dirname(path));
     if (perm) return perm;
-    const full = this.fits(0, 1);
+    const full = this.fits(bytes, 1);
     if (full) return full;
     this.overlay.set(path, { kind: 'link', target, mode: 0o777, uid: this.uid, gid: this.uid, mtimeMs: this.now() });
     return undefined;

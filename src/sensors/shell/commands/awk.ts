@@ -2,7 +2,7 @@
 // $2~/re/), print with fields, NR, NF, $NF, string literals and commas; printf is mapped to print.
 import type { CommandDef } from '../types.js';
 import { formatPrintf } from './printf.js';
-import { lines, parseOpts, readInputs, safeRegExp } from './util.js';
+import { lines, parseOpts, readInputs, RegexBudget, safeRegExp } from './util.js';
 
 interface Rule {
   when: 'BEGIN' | 'END' | 'each';
@@ -31,7 +31,7 @@ function splitTopLevel(s: string, sep: string): string[] {
   return out;
 }
 
-function parseProgram(src: string): Rule[] | string {
+function parseProgram(src: string, budget: RegexBudget): Rule[] | string {
   const rules: Rule[] = [];
   let s = src.trim();
   while (s.length) {
@@ -62,7 +62,7 @@ function parseProgram(src: string): Rule[] | string {
     else if (head === 'END') rules.push({ when: 'END', actions: body });
     else if (head === '') rules.push({ when: 'each', actions: body });
     else {
-      const p = compilePattern(head);
+      const p = compilePattern(head, budget);
       if (typeof p === 'string') return p;
       rules.push({ when: 'each', pattern: p, actions: body });
     }
@@ -70,17 +70,17 @@ function parseProgram(src: string): Rule[] | string {
   return rules;
 }
 
-function compilePattern(head: string): ((f: string[], nr: number) => boolean) | string {
+function compilePattern(head: string, budget: RegexBudget): ((f: string[], nr: number) => boolean) | string {
   let m = /^\/(.*)\/$/.exec(head);
   if (m) {
-    const re = safeRegExp(m[1]!);
-    if (!re) return `awk: line 1: syntax error at or near ${head}`;
+    const re = safeRegExp(m[1]!, '', budget);
+    if (typeof re === 'string') return `awk: line 1: syntax error at or near ${head}`;
     return (f) => re.test(f[0] ?? '');
   }
   m = /^\$(\d+|NF)\s*(!?~)\s*\/(.*)\/$/.exec(head);
   if (m) {
-    const re = safeRegExp(m[3]!);
-    if (!re) return `awk: line 1: syntax error at or near ${head}`;
+    const re = safeRegExp(m[3]!, '', budget);
+    if (typeof re === 'string') return `awk: line 1: syntax error at or near ${head}`;
     const idx = m[1];
     const neg = m[2] === '!~';
     return (f) => re.test((idx === 'NF' ? f[f.length - 1] : f[Number(idx)]) ?? '') !== neg;
@@ -173,7 +173,8 @@ export const awk: CommandDef = {
       ctx.err('awk: program too long\n');
       return 2;
     }
-    const rules = parseProgram(prog);
+    const budget = new RegexBudget();
+    const rules = parseProgram(prog, budget);
     if (typeof rules === 'string') {
       ctx.err(`${rules}\n`);
       return 2;
@@ -192,11 +193,17 @@ export const awk: CommandDef = {
     let last: string[] = [''];
     for (const inp of inputs)
       for (const l of lines(inp.data.toString('utf8'))) {
+        if (budget.exhausted) break;
         nr++;
         const fields = [l, ...(fs === undefined || fs === ' ' ? l.trim().split(/\s+/).filter(Boolean) : l.split(fs === '\\t' ? '\t' : fs))];
         last = fields;
         for (const r of rules) if (r.when === 'each' && (!r.pattern || r.pattern(fields, nr))) runActions(r.actions, fields, nr, vars, ' ', emit);
       }
+    if (budget.exhausted) {
+      ctx.out(out);
+      ctx.err('awk: out of memory\n');
+      return 2;
+    }
     for (const r of rules) if (r.when === 'END') runActions(r.actions, last, nr, vars, ' ', emit);
     ctx.out(out);
     return status;

@@ -1,7 +1,7 @@
 // find: walks the virtual tree with -name -iname -type -maxdepth -mindepth -perm -size -user, prints or -delete.
 import type { CommandDef } from '../types.js';
 import { FS_ERROR_TEXT, sizeOf, type VNode } from '../vfs.js';
-import { globToRegExp } from '../shell.js';
+import { GlobBudget, globMatcher } from '../shell.js';
 
 /** Entries visited by one find, so `find /` stays cheap. */
 export const MAX_FIND_ENTRIES = 20_000;
@@ -18,6 +18,7 @@ export const find: CommandDef = {
     let minDepth = 0;
     let del = false;
     let negate = false;
+    const globBudget = new GlobBudget();
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       const v = args[i + 1];
@@ -33,14 +34,14 @@ export const find: CommandDef = {
           break;
         case '-name':
         case '-iname': {
-          const re = globToRegExp(a === '-iname' ? (v ?? '').toLowerCase() : (v ?? ''));
-          push((_p, name) => re.test(a === '-iname' ? name.toLowerCase() : name));
+          const match = globMatcher(a === '-iname' ? (v ?? '').toLowerCase() : (v ?? ''), globBudget);
+          push((_p, name) => match(a === '-iname' ? name.toLowerCase() : name));
           i++;
           break;
         }
         case '-path': {
-          const re = globToRegExp(v ?? '');
-          push((p) => re.test(p));
+          const match = globMatcher(v ?? '', globBudget);
+          push((p) => match(p));
           i++;
           break;
         }

@@ -1,10 +1,10 @@
 // grep, egrep, fgrep: -i -v -c -n -l -o -w -E -F -r -q -h -H -e.
 import type { CommandDef } from '../types.js';
 import { FS_ERROR_TEXT } from '../vfs.js';
-import { lines, parseOpts, safeRegExp } from './util.js';
+import { lines, MAX_REGEX_CHARS, parseOpts, safeRegExp } from './util.js';
 
 /** Regular expressions longer than this are refused (and never compiled). */
-export const MAX_PATTERN_CHARS = 1024;
+export const MAX_PATTERN_CHARS = MAX_REGEX_CHARS;
 
 /** Turns a POSIX basic regular expression into a JavaScript one (the common cases). */
 export function breToJs(p: string): string {
@@ -45,10 +45,15 @@ export const grep: CommandDef = {
     if (o.flags.has('w')) src = `\\b(?:${src})\\b`;
     if (o.flags.has('x')) src = `^(?:${src})$`;
     const re = safeRegExp(src, o.flags.has('i') ? 'i' : '');
-    if (!re) {
-      ctx.err('grep: Unmatched ( or \\(\n');
+    if (typeof re === 'string') {
+      ctx.err(re === 'too-big' ? 'grep: regular expression too big\n' : 'grep: Unmatched ( or \\(\n');
       return 2;
     }
+    // Past the matching budget: GNU grep's answer when a pattern exhausts its memory.
+    const exhausted = (): number => {
+      ctx.err('grep: memory exhausted\n');
+      return 2;
+    };
     const files: { name: string; data: Buffer }[] = [];
     let status = 1;
     let errors = false;
@@ -90,6 +95,7 @@ export const grep: CommandDef = {
       for (let i = 0; i < ls.length && count < max; i++) {
         const l = ls[i]!;
         const hit = re.test(l) !== o.flags.has('v');
+        if (re.budget.exhausted) return exhausted();
         if (!hit) continue;
         count++;
         status = 0;
@@ -101,8 +107,8 @@ export const grep: CommandDef = {
         }
         const prefix = `${showName ? `${f.name}:` : ''}${o.flags.has('n') ? `${i + 1}:` : ''}`;
         if (o.flags.has('o') && !o.flags.has('v')) {
-          const g = new RegExp(re.source, `${re.flags}g`);
-          for (const m of l.matchAll(g)) if (m[0]) ctx.out(`${prefix}${m[0]}\n`);
+          for (const m of re.matches(l)) ctx.out(`${prefix}${m}\n`);
+          if (re.budget.exhausted) return exhausted();
         } else ctx.out(`${prefix}${l}\n`);
       }
       if (o.flags.has('c')) ctx.out(`${showName ? `${f.name}:` : ''}${count}\n`);

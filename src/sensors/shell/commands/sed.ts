@@ -2,7 +2,7 @@
 import type { CommandDef } from '../types.js';
 import { FS_ERROR_TEXT } from '../vfs.js';
 import { breToJs } from './grep.js';
-import { lines, safeRegExp } from './util.js';
+import { lines, RegexBudget, safeRegExp, type RegexRefusal } from './util.js';
 
 export const sed: CommandDef = {
   names: ['sed'],
@@ -26,6 +26,11 @@ export const sed: CommandDef = {
       return 1;
     }
     const cmds: ((l: string, n: number) => { line: string | undefined; print: boolean })[] = [];
+    const budget = new RegexBudget();
+    const refuse = (why: RegexRefusal): number => {
+      ctx.err(`sed: -e expression #1: ${why === 'too-big' ? 'Regular expression too big' : 'Invalid regular expression'}\n`);
+      return 1;
+    };
     for (const s of scripts.flatMap((x) => x.split(/;|\n/))) {
       const t = s.trim();
       if (!t) continue;
@@ -40,8 +45,8 @@ export const sed: CommandDef = {
         if (addr === '$') match = (_l, n) => n === -1;
         else if (/^\d+$/.test(addr)) match = (_l, n) => n === Number(addr);
         else {
-          const re = safeRegExp(extended ? addr.slice(1, -1) : breToJs(addr.slice(1, -1)));
-          if (!re) return 1;
+          const re = safeRegExp(extended ? addr.slice(1, -1) : breToJs(addr.slice(1, -1)), '', budget);
+          if (typeof re === 'string') return refuse(re);
           match = (l) => re.test(l);
         }
       }
@@ -55,20 +60,17 @@ export const sed: CommandDef = {
           return 1;
         }
         const [pat, repl, flags = ''] = parts;
-        const re = safeRegExp(extended ? pat! : breToJs(pat!), `${flags.includes('g') ? 'g' : ''}${flags.includes('I') || flags.includes('i') ? 'i' : ''}`);
-        if (!re) {
-          ctx.err('sed: -e expression #1: Invalid regular expression\n');
-          return 1;
-        }
+        const re = safeRegExp(extended ? pat! : breToJs(pat!), `${flags.includes('g') ? 'g' : ''}${flags.includes('I') || flags.includes('i') ? 'i' : ''}`, budget);
+        if (typeof re === 'string') return refuse(re);
         const replacement = repl!.replace(/\\(\d)/g, '$$$1').replace(/(?<!\\)&/g, '$$&').replace(/\\&/g, '&').replace(/\\\//g, '/');
-        cmds.push((l, n) => ({ line: match(l, n) ? l.replace(re, replacement) : l, print: false }));
+        cmds.push((l, n) => ({ line: match(l, n) ? re.replace(l, replacement) : l, print: false }));
       }
     }
     const apply = (text: string): string => {
       const ls = lines(text);
       let out = '';
-      ls.forEach((l0, i) => {
-        let l: string | undefined = l0;
+      for (let i = 0; i < ls.length && !budget.exhausted; i++) {
+        let l: string | undefined = ls[i]!;
         const n = i === ls.length - 1 ? -1 : i + 1;
         for (const c of cmds) {
           if (l === undefined) break;
@@ -76,13 +78,18 @@ export const sed: CommandDef = {
           if (r.print && r.line !== undefined) out += `${r.line}\n`;
           l = r.line;
         }
-        if (l !== undefined && !quiet) out += `${l}\n`;
-      });
+        if (l !== undefined && !quiet && !budget.exhausted) out += `${l}\n`;
+      }
       return out;
+    };
+    // Past the matching budget GNU sed's own allocator failure is the closest real answer.
+    const exhausted = (): number => {
+      ctx.err("sed: couldn't re-allocate memory\n");
+      return 4;
     };
     if (files.length === 0) {
       ctx.out(apply(ctx.stdin.toString('utf8')));
-      return 0;
+      return budget.exhausted ? exhausted() : 0;
     }
     let status = 0;
     for (const f of files) {
@@ -94,6 +101,10 @@ export const sed: CommandDef = {
         continue;
       }
       const result = apply(d.toString('utf8'));
+      if (budget.exhausted) {
+        if (!inPlace) ctx.out(result);
+        return exhausted();
+      }
       if (inPlace) {
         const e = ctx.sh.vfs.writeFile(path, Buffer.from(result));
         if (e) {

@@ -1,5 +1,5 @@
 // Small helpers shared by the emulated commands: option parsing, sizes, dates, modes.
-import type { VNode } from '../vfs.js';
+import { FS_ERROR_TEXT, type VNode } from '../vfs.js';
 
 export interface ParsedOpts {
   flags: Set<string>;
@@ -142,7 +142,7 @@ export function readInputs(
     }
     const d = ctx.sh.vfs.readFile(ctx.sh.resolve(f));
     if (typeof d === 'string') {
-      const text: Record<string, string> = { ENOENT: 'No such file or directory', EISDIR: 'Is a directory', EACCES: 'Permission denied', ENOTDIR: 'Not a directory' };
+      const text: Record<string, string> = FS_ERROR_TEXT;
       ctx.err(`${cmd}: ${f}: ${text[d] ?? d}\n`);
       status = 1;
       continue;
@@ -159,30 +159,188 @@ export function lines(text: string): string[] {
   return l;
 }
 
+/** Longest regular expression compiled at all. */
+export const MAX_REGEX_CHARS = 1024;
 /**
- * Compiles an attacker's regular expression, refusing the shapes that backtrack exponentially in
- * JavaScript's engine (a quantified group that itself contains a quantifier or alternation, and
- * back-references), so one `grep` cannot stall every other session on the event loop.
+ * Unbounded quantifiers (`*`, `+`, `{n,}`) one pattern may hold. V8 backtracks, and adjacent ones
+ * that can match the same characters cost O(n^(k+1)) on a line of n characters without a match:
+ * `grep ' * * * * *x'` took seconds on 70 spaces. More than this is refused as "too big".
  */
-export function safeRegExp(src: string, flags = ''): RegExp | undefined {
-  if (src.length > 1024) return undefined;
-  if (/\\[1-9]/.test(src)) return undefined;
-  // Strip escapes and classes, then look for (...X...)Q where X is a quantifier or |.
-  const flat = src.replace(/\\./g, 'a').replace(/\[[^\]]*\]/g, 'a');
-  const stack: { quant: boolean }[] = [];
+export const MAX_REGEX_UNBOUNDED = 4;
+/**
+ * Product of the choices the bounded parts of a pattern offer (`a?` 2, `{1,3}` 3, `a|b|c` 3):
+ * each multiplies the backtracking as well (`a?a?a?...aaa` is exponential). More is refused.
+ */
+export const MAX_REGEX_BRANCHING = 256;
+/** A counted repeat `{n,m}` spanning more counts than this is costed as an unbounded one. */
+export const MAX_COUNTED_SPAN = 16;
+/**
+ * Worst-case backtracking steps of one match (about 20 ms): a line is cut to the longest prefix
+ * whose cost, branching * length^(unbounded + 1), fits, so the pattern sees 4096 characters of a
+ * line with one unbounded quantifier, 256 with two, 64 with three, 27 with four, and whole lines
+ * without any.
+ */
+export const MAX_REGEX_STEPS = 2 ** 24;
+/**
+ * Worst-case steps of all the matching one command does (eight worst-case lines, about 0.15 s), so
+ * many long lines cannot add up to a stall either; past it the command fails as GNU grep does when
+ * a pattern exhausts its memory. Costs are worst cases: `grep 'a.*b'` on 80-character lines is
+ * charged 6400 steps a line, so it reads about 20,000 of them.
+ */
+export const MAX_REGEX_COMMAND_STEPS = 2 ** 27;
+
+/** What a pattern can cost a backtracking engine: see MAX_REGEX_UNBOUNDED and MAX_REGEX_BRANCHING. */
+export interface RegexShape {
+  unbounded: number;
+  branching: number;
+}
+
+/** Why a pattern was not compiled: a syntax the engine rejects, or a shape that could stall it. */
+export type RegexRefusal = 'invalid' | 'too-big';
+
+/** The matching a command has done so far; every pattern of one command shares one. */
+export class RegexBudget {
+  spent = 0;
+  /** Set when a match was refused because the budget was spent. */
+  exhausted = false;
+}
+
+/** The counted repeat `{n}`, `{n,}` or `{n,m}` at I of FLAT, if there is one. */
+function countedRepeat(flat: string, i: number): { len: number; min: number; max: number } | undefined {
+  const m = /^\{(\d+)(,(\d*))?\}/.exec(flat.slice(i, i + 24));
+  if (!m) return undefined;
+  const min = Number(m[1]);
+  const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
+  return { len: m[0].length, min, max };
+}
+
+/**
+ * The cost shape of a JavaScript regular expression, or undefined for the shapes that backtrack
+ * exponentially whatever the line (a quantified group that itself holds a quantifier or an
+ * alternation, and back-references).
+ */
+export function regexShape(src: string): RegexShape | undefined {
+  if (/\\[1-9]|\\k</.test(src)) return undefined;
+  // Escapes and classes match one character: flatten each to a plain one. A class ends at its
+  // first `]`, as JavaScript reads it (`[]` matches nothing, `[^]` anything).
+  const flat = src.replace(/\\./gs, 'a').replace(/\[[^\]]*\]/g, 'a');
+  const groups: { inner: boolean; alternatives: number }[] = [{ inner: false, alternatives: 1 }];
+  let unbounded = 0;
+  let branching = 1;
+  let afterGroup: { inner: boolean } | undefined;
   for (let i = 0; i < flat.length; i++) {
     const c = flat[i]!;
-    if (c === '(') stack.push({ quant: false });
-    else if (c === ')') {
-      const g = stack.pop();
-      const next = flat[i + 1];
-      if (g?.quant && next !== undefined && '*+?{'.includes(next)) return undefined;
-      if (g?.quant && stack.length) stack[stack.length - 1]!.quant = true;
-    } else if ('*+?{|'.includes(c) && stack.length) stack[stack.length - 1]!.quant = true;
+    const counted = c === '{' ? countedRepeat(flat, i) : undefined;
+    const quantifier = c === '*' || c === '+' || c === '?' || counted !== undefined;
+    if (quantifier) {
+      if (afterGroup?.inner) return undefined;
+      if (c === '?') branching *= 2;
+      else if (counted && counted.max - counted.min <= MAX_COUNTED_SPAN) branching *= counted.max - counted.min + 1;
+      else unbounded++;
+      groups[groups.length - 1]!.inner = true;
+      if (counted) i += counted.len - 1;
+      if (flat[i + 1] === '?') i++; // lazy, not another quantifier
+      afterGroup = undefined;
+      continue;
+    }
+    afterGroup = undefined;
+    if (c === '(') {
+      groups.push({ inner: false, alternatives: 1 });
+      const kind = /^\?(?::|=|!|<=|<!|<[A-Za-z_]\w*>)/.exec(flat.slice(i + 1, i + 40));
+      if (kind) i += kind[0].length;
+    } else if (c === '|') {
+      groups[groups.length - 1]!.alternatives++;
+      groups[groups.length - 1]!.inner = true;
+    } else if (c === ')' && groups.length > 1) {
+      const g = groups.pop()!;
+      branching *= g.alternatives;
+      if (g.inner) groups[groups.length - 1]!.inner = true;
+      afterGroup = g;
+    }
   }
+  branching *= groups[0]!.alternatives;
+  return { unbounded, branching };
+}
+
+/** Worst-case steps of one match of a pattern of SHAPE on a line of LENGTH characters. */
+function matchCost(shape: RegexShape, length: number): number {
+  return shape.branching * Math.max(1, length) ** (shape.unbounded + 1);
+}
+
+/** The longest line a pattern of SHAPE may be run on within MAX_REGEX_STEPS (at least 1). */
+function longestSubject(shape: RegexShape): number {
+  let n = Math.max(1, Math.floor((MAX_REGEX_STEPS / shape.branching) ** (1 / (shape.unbounded + 1))));
+  // The root is a float: settle it on the exact integer bound.
+  while (n > 1 && matchCost(shape, n) > MAX_REGEX_STEPS) n--;
+  while (matchCost(shape, n + 1) <= MAX_REGEX_STEPS) n++;
+  return n;
+}
+
+/**
+ * An attacker's pattern compiled for matching lines with bounded work: each match runs on at most
+ * maxSubject characters of the line (MAX_REGEX_STEPS) and is charged to the command's budget
+ * (MAX_REGEX_COMMAND_STEPS); once that is spent every match fails and budget.exhausted is set.
+ */
+export class BoundedRegExp {
+  /** Longest prefix of a line the pattern is run on. */
+  readonly maxSubject: number;
+  private global: RegExp | undefined;
+
+  constructor(
+    readonly re: RegExp,
+    private readonly shape: RegexShape,
+    readonly budget: RegexBudget,
+  ) {
+    this.maxSubject = longestSubject(shape);
+  }
+
+  /** The part of LINE to run on, charged; undefined once the budget is spent. */
+  private subject(line: string): string | undefined {
+    const s = line.length > this.maxSubject ? line.slice(0, this.maxSubject) : line;
+    const cost = matchCost(this.shape, s.length);
+    if (this.budget.exhausted || this.budget.spent + cost > MAX_REGEX_COMMAND_STEPS) {
+      this.budget.exhausted = true;
+      return undefined;
+    }
+    this.budget.spent += cost;
+    return s;
+  }
+
+  test(line: string): boolean {
+    const s = this.subject(line);
+    if (s === undefined) return false;
+    this.re.lastIndex = 0;
+    return this.re.test(s);
+  }
+
+  /** Every non-empty match in LINE, as `grep -o` prints them. */
+  matches(line: string): string[] {
+    const s = this.subject(line);
+    if (s === undefined) return [];
+    this.global ??= new RegExp(this.re.source, this.re.flags.includes('g') ? this.re.flags : `${this.re.flags}g`);
+    return [...s.matchAll(this.global)].map((m) => m[0]).filter(Boolean);
+  }
+
+  /** LINE with the pattern replaced (String.replace semantics); past maxSubject the line is kept. */
+  replace(line: string, replacement: string): string {
+    const s = this.subject(line);
+    if (s === undefined) return line;
+    return s.replace(this.re, replacement) + line.slice(s.length);
+  }
+}
+
+/**
+ * Compiles an attacker's regular expression, refusing (as 'too-big') the shapes that would stall
+ * every other session on the event loop: see regexShape, MAX_REGEX_UNBOUNDED and
+ * MAX_REGEX_BRANCHING. Matches made with the result share BUDGET.
+ */
+export function safeRegExp(src: string, flags = '', budget = new RegexBudget()): BoundedRegExp | RegexRefusal {
+  if (src.length > MAX_REGEX_CHARS) return 'too-big';
+  const shape = regexShape(src);
+  if (!shape || shape.unbounded > MAX_REGEX_UNBOUNDED || shape.branching > MAX_REGEX_BRANCHING) return 'too-big';
   try {
-    return new RegExp(src, flags);
+    return new BoundedRegExp(new RegExp(src, flags), shape, budget);
   } catch {
-    return undefined;
+    return 'invalid';
   }
 }
