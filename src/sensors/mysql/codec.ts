@@ -144,6 +144,11 @@ export function encodePackets(payloads: readonly Buffer[], seq: number): { bytes
  */
 export const MAX_LENENC_VALUE = Number.MAX_SAFE_INTEGER;
 
+/** A warning count as its int<2> field holds it: 0 to 65,535 (NaN and negatives are 0). */
+function warningCount(n: number): number {
+  return Math.min(0xffff, Math.max(0, n)) | 0;
+}
+
 /**
  * Protocol::LengthEncodedInteger. VALUE is clamped to a whole number from 0 to MAX_LENENC_VALUE: an
  * affected-rows count or insert id the decoy engine got from an attacker's value (1e300, -1, NaN)
@@ -449,7 +454,7 @@ export function decodeChangeUser(args: Buffer, clientCaps: number): ChangeUser |
 export function encodeOk(opts: { affectedRows?: number; insertId?: number; status?: number; warnings?: number; info?: string } = {}): Buffer {
   const tail = Buffer.alloc(4);
   tail.writeUInt16LE((opts.status ?? SERVER_STATUS_AUTOCOMMIT) & 0xffff, 0);
-  tail.writeUInt16LE(Math.min(0xffff, Math.max(0, opts.warnings ?? 0)) | 0, 2);
+  tail.writeUInt16LE(warningCount(opts.warnings ?? 0), 2);
   return Buffer.concat([Buffer.from([0]), encodeLenenc(opts.affectedRows ?? 0), encodeLenenc(opts.insertId ?? 0), tail, opts.info ? encodeLenencString(opts.info) : Buffer.alloc(0)]);
 }
 
@@ -465,7 +470,7 @@ export function encodeErr(code: number, sqlState: string, message: string): Buff
 export function encodeEof(status = SERVER_STATUS_AUTOCOMMIT, warnings = 0): Buffer {
   const b = Buffer.alloc(5);
   b[0] = 0xfe;
-  b.writeUInt16LE(Math.min(0xffff, Math.max(0, warnings)) | 0, 1);
+  b.writeUInt16LE(warningCount(warnings), 1);
   b.writeUInt16LE(status & 0xffff, 3);
   return b;
 }

@@ -354,9 +354,10 @@ export class Shell implements ShellApi {
     return (d) => {
       const room = MAX_TERMINAL_BYTES - this.written;
       if (room <= 0) return;
-      const b = typeof d === 'string' ? Buffer.from(d) : d;
-      const part = b.length > room ? b.subarray(0, room) : b;
-      this.written += part.length;
+      const len = typeof d === 'string' ? Buffer.byteLength(d) : d.length;
+      // Most writes fit and go as they are; only the one that crosses the cap is turned into bytes and cut.
+      const part = len <= room ? d : (typeof d === 'string' ? Buffer.from(d) : d).subarray(0, room);
+      this.written += Math.min(len, room);
       w(part);
     };
   }

@@ -8,7 +8,7 @@ import { hexSample } from '../../wire/reader.js';
 import { analyseShellcode } from '../shellcode/analyse.js';
 import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { Fetcher, Quarantine } from './capture.js';
-import { FramedInput, SHARED_BUFFER_BUDGET } from '../sql/framed-input.js';
+import { FramedInput, SHARED_BUFFER_BUDGET } from '../runtime/framed-input.js';
 import { decodeNbssFrame, encodeNbssFrame, MAX_NBSS_PAYLOAD, NBSS_KEEPALIVE, NBSS_MESSAGE, NBSS_NEGATIVE_RESPONSE, NBSS_POSITIVE_RESPONSE, NBSS_SESSION_REQUEST, type NbssFrame } from './codec/netbios.js';
 import type { SmbHooks } from './connection.js';
 import type { ServerIdentity } from './identity.js';

@@ -1,6 +1,7 @@
 // What the two database sessions share: a state that ends in 'closed', the bounded receive loop with
 // smaller limits before login than after, and one way to end the connection.
-import { FramedInput, type DecodeResult } from './framed-input.js';
+import type { Decoded } from '../../wire/reader.js';
+import { FramedInput } from '../runtime/framed-input.js';
 
 export type EndReason = 'client' | 'policy' | 'error';
 
@@ -12,7 +13,7 @@ export abstract class ProtocolSession<S extends string, M> {
     initial: S,
     private readonly loggedInState: S,
     limits: { beforeLogin: number; afterLogin: number; bufferedAfterLogin: number },
-    decode: (buf: Buffer, maxMessage: number) => DecodeResult<M>,
+    decode: (buf: Buffer, maxMessage: number) => Decoded<M>,
     private readonly end: (reason: EndReason) => void,
   ) {
     this.state = initial;

@@ -28,7 +28,7 @@ import {
   PT_SQL_BATCH,
   TdsFramer,
 } from '../../../src/sensors/mssql/tds-codec.js';
-import { BufferBudget, FramedInput } from '../../../src/sensors/sql/framed-input.js';
+import { BufferBudget, FramedInput } from '../../../src/sensors/runtime/framed-input.js';
 import { MssqlSession, quotedStrings } from '../../../src/sensors/mssql/session.js';
 import { decodeSsrpRequest, encodeSsrpResponse } from '../../../src/sensors/mssql/browser.js';
 import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';

@@ -12,7 +12,7 @@ import { loadIdentity } from '../../../src/sensors/smb/identity.js';
 import { makeHooks, serveSmb, sharesFor, type SmbSensorDeps } from '../../../src/sensors/smb/sensor.js';
 import { encodeNbssFrame } from '../../../src/sensors/smb/codec/netbios.js';
 import { doublePulsarKey, MAX_DOUBLEPULSAR_PARTS, MAX_TRANS_PARTS, xor4 } from '../../../src/sensors/smb/smb1-server.js';
-import { SHARED_BUFFER_BUDGET } from '../../../src/sensors/sql/framed-input.js';
+import { SHARED_BUFFER_BUDGET } from '../../../src/sensors/runtime/framed-input.js';
 import { decodeSmb1Message } from '../../../src/sensors/smb/codec/smb1.js';
 import { encodeNtlmNegotiate, encodeNtlmAuthenticate } from '../../../src/sensors/smb/codec/ntlmssp.js';
 import { smbService } from '../../../src/config/schema.js';

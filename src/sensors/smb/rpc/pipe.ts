@@ -17,7 +17,7 @@ import {
   type RpcPdu,
 } from '../codec/dcerpc.js';
 import { incomplete, malformed, ok, type Decoded } from '../../../wire/reader.js';
-import { BufferBudget, FramedInput } from '../../sql/framed-input.js';
+import { BufferBudget, FramedInput } from '../../runtime/framed-input.js';
 import { findInterface, type RpcInterface } from './interfaces.js';
 import { handleActivation, handleEpmapper } from './epmapper.js';
 import { handleWkssvc } from './wkssvc.js';

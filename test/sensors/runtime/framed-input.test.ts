@@ -1,7 +1,7 @@
 // The shared receive loop: per-session limits and one byte budget across sessions, given back on close.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BufferBudget, FramedInput, SMALL_BUFFER_BYTES } from '../../../src/sensors/sql/framed-input.js';
+import { BufferBudget, FramedInput, SMALL_BUFFER_BYTES } from '../../../src/sensors/runtime/framed-input.js';
 import { decodeMessage } from '../../../src/sensors/mysql/codec.js';
 
 test('large partial messages are charged to a shared budget, refused past it, and released on dispose', () => {

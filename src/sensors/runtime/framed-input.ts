@@ -1,7 +1,7 @@
 // Buffers a client's bytes and cuts them into whole protocol messages with a pure decoder: the one
-// receive loop both database sessions share (bounded buffer, "need more bytes" as a normal result).
-
-export type DecodeResult<T> = { status: 'ok'; value: T; consumed: number } | { status: 'incomplete' } | { status: 'malformed'; reason: string };
+// receive loop the database sessions and SMB (NetBIOS frames, RPC pipes) share (bounded buffer,
+// "need more bytes" as a normal result).
+import type { Decoded } from '../../wire/reader.js';
 
 /** Bytes all database sessions of a process may hold in partly received messages together. */
 export const MAX_BUFFERED_BYTES_ALL_SESSIONS = 256 * 1024 * 1024;
@@ -41,7 +41,7 @@ export class FramedInput<T> {
   constructor(
     /** The buffer limit now (sessions allow less before login than after). */
     private readonly maxBuffered: () => number,
-    private readonly decode: (buf: Buffer) => DecodeResult<T>,
+    private readonly decode: (buf: Buffer) => Decoded<T>,
     private readonly budget: BufferBudget = SHARED_BUFFER_BUDGET,
   ) {}
 
