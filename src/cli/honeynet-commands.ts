@@ -98,6 +98,7 @@ export async function runSensor(args: string[]): Promise<number> {
     onDrop: ({ dropped }) => {
       log.error({ alert: 'spool.full', dropped, policy: sh.drop_policy }, `ALERT spool full: the spool reached ${sh.spool_max_bytes} bytes; dropping ${sh.drop_policy === 'oldest' ? 'the oldest unshipped batches' : 'new events'}`);
     },
+    onError: (err) => log.error({ err, dir: sh.spool_dir }, 'spool write failed; the events stay in memory and are tried again'),
   });
   const recovered = spool.stats.depth;
   const { startServices } = await import('./app.js');
@@ -161,7 +162,7 @@ export async function runSensor(args: string[]): Promise<number> {
   spool.sync();
   const empty = await shipper.drained(3000);
   await shipper.stop();
-  spool.close();
+  await spool.close();
   const dropped = spool.stats.dropped ? `, ${spool.stats.dropped} dropped by the spool's size cap` : '';
   process.stdout.write(`apiary: stopped; ${spool.stats.recorded} events recorded this run${dropped}, ${empty ? 'all shipped' : `${spool.stats.depth} left in the spool for the next run`}\n`);
   return 0;

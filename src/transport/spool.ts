@@ -2,8 +2,9 @@
 // counts as recorded (group commit every few milliseconds), and stays until the collector confirms
 // it committed the segment. Records are "CRC32 JSON\n" lines; a torn tail left by a crash is cut at
 // the next start. Past the size cap the drop policy decides what goes, counted and alerted, never silently.
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { unlink } from 'node:fs';
+// The writes and syncs of the group commit run off the event loop (libuv's thread pool), one at a
+// time: a sensor serving attackers never waits for its disk.
+import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, ftruncate, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlink, unlinkSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ApiaryEvent } from '../events/catalogue.js';
@@ -21,7 +22,22 @@ export interface SpoolOptions {
   syncIntervalMs: number;
   /** Told at the first drop and then at most once per DROP_ALERT_INTERVAL_MS, with what was dropped so far. */
   onDrop?: (info: { policy: DropPolicy; dropped: number }) => void;
+  /** Told when a write or sync fails (the events stay pending and are tried again). */
+  onError?: (err: Error) => void;
+  /** The group commit's file calls (node's by default; a test gives failing ones). */
+  io?: SpoolIo;
 }
+
+/** The asynchronous file calls of the group commit. */
+export interface SpoolIo {
+  write(fd: number, buf: Buffer, offset: number, length: number, done: (err: Error | null, written: number) => void): void;
+  fdatasync(fd: number, done: (err: Error | null) => void): void;
+}
+
+const NODE_IO: SpoolIo = {
+  write: (fd, buf, offset, length, done) => write(fd, buf, offset, length, null, done),
+  fdatasync: (fd, done) => fdatasync(fd, done),
+};
 
 export interface SpoolStats {
   /** Events on disk (fdatasync'd) since this process started. */
@@ -43,6 +59,15 @@ interface Segment {
 
 /** Shortest time between two drop alerts while the spool stays full (the count goes on meanwhile). */
 export const DROP_ALERT_INTERVAL_MS = 60_000;
+
+/**
+ * Events waiting in memory for the disk (a sync in flight takes long): past this, new events are
+ * dropped like in a full spool, counted and alerted, so a stalled disk cannot fill the sensor's memory.
+ */
+export const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
+/** Pause before a failed write or sync of the spool is tried again. */
+export const SYNC_RETRY_MS = 1000;
 
 const SEGMENT_RE = /^seg-(\d{16})\.log$/;
 const segName = (seq: number): string => `seg-${String(seq).padStart(16, '0')}.log`;
@@ -74,12 +99,23 @@ export class Spool implements EventSink {
   private active!: Segment;
   private fd = -1;
   private pending: string[] = [];
+  /** Bytes of the pending events and of those in the sync in flight. */
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastDropAlert = Number.NEGATIVE_INFINITY;
   /** Segments the size cap removed (seq -> events), in case one of them was in flight and is confirmed. */
   private readonly droppedSegments = new Map<number, number>();
   private closed = false;
+  /** A write and fdatasync of the active segment is in flight (at most one at a time). */
+  private syncing = false;
+  /** The active segment's directory entry is not fsync'd yet: done in the first sync of its events. */
+  private dirPending = false;
+  /** After a failed write or sync, no new one starts before this time (ms since the epoch). */
+  private retryAt = 0;
+  /** Events accepted (not dropped) and events made durable since start: flush() waits for the first to reach the second. */
+  private accepted = 0;
+  private durable = 0;
+  private readonly waiters: { until: number; done: () => void }[] = [];
 
   /** Called after each sync that made events durable (the shipper wakes on it). */
   private readonly synced = new Set<() => void>();
@@ -116,25 +152,36 @@ export class Spool implements EventSink {
   private openActive(seq: number): void {
     this.active = { seq, events: 0, bytes: 0 };
     this.fd = openSync(join(this.opts.dir, segName(seq)), 'a', 0o600);
-    this.syncDir();
+    this.dirPending = true;
   }
 
-  private syncDir(): void {
-    const dfd = openSync(this.opts.dir, 'r');
+  /** fsyncs the spool directory (a new segment's entry) off the event loop. */
+  private syncDir(done: (err: Error | null) => void): void {
+    let dfd: number;
     try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
+      dfd = openSync(this.opts.dir, 'r');
+    } catch (err) {
+      done(err as Error);
+      return;
     }
+    fsync(dfd, (err) => {
+      closeSync(dfd);
+      done(err);
+    });
   }
 
   write(event: ApiaryEvent): void {
     if (this.closed) return;
     const rec = encodeRecord(JSON.stringify(event));
     const size = Buffer.byteLength(rec);
+    if (this.pendingBytes + size > MAX_PENDING_BYTES) {
+      this.noteDrop(1);
+      return;
+    }
     if (!this.makeRoom(size)) return;
     this.pending.push(rec);
     this.pendingBytes += size;
+    this.accepted++;
     if (this.pending.length >= this.opts.segmentEvents) this.sync();
     else this.timer ??= setTimeout(() => this.sync(), this.opts.syncIntervalMs);
   }
@@ -167,25 +214,81 @@ export class Spool implements EventSink {
     }
   }
 
-  /** Writes and fdatasyncs what is pending; from then on those events count as recorded. */
+  /**
+   * Starts writing and fdatasyncing what is pending (at most what fills the active segment), off the
+   * event loop; those events count as recorded when it ends. With a sync already in flight, what is
+   * pending goes right after it.
+   */
   sync(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0 || this.fd < 0) return;
-    const chunk = this.pending.join('');
-    const n = this.pending.length;
-    const bytes = this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
-    writeSync(this.fd, chunk);
-    fdatasyncSync(this.fd);
+    if (this.syncing || this.pending.length === 0 || this.fd < 0) return;
+    const wait = this.retryAt - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => this.sync(), wait);
+      return;
+    }
+    const take = Math.min(this.pending.length, Math.max(1, this.opts.segmentEvents - this.active.events));
+    const taken = take === this.pending.length ? this.pending : this.pending.slice(0, take);
+    const chunk = Buffer.from(taken.join(''), 'utf8');
+    this.pending = take === this.pending.length ? [] : this.pending.slice(take);
+    this.syncing = true;
+    const fd = this.fd;
+    const failed = (err: Error): void => {
+      // Cut whatever part of the chunk reached the file, so no torn record sits before later ones.
+      ftruncate(fd, this.active.bytes, () => {
+        this.syncing = false;
+        this.pending = taken.concat(this.pending);
+        this.retryAt = Date.now() + SYNC_RETRY_MS;
+        this.opts.onError?.(err);
+        if (!this.closed) this.sync();
+        this.settleWaiters();
+      });
+    };
+    const synced = (): void => {
+      this.syncing = false;
+      this.counted(take, chunk.length);
+      if (this.active.events >= this.opts.segmentEvents && !this.closed) this.seal();
+      for (const fn of this.synced) fn();
+      if (this.pending.length > 0 && !this.closed) this.sync();
+      this.settleWaiters();
+    };
+    const io = this.opts.io ?? NODE_IO;
+    writeFully(io, fd, chunk, (err) => {
+      if (err) return failed(err);
+      io.fdatasync(fd, (err2) => {
+        if (err2) return failed(err2);
+        if (!this.dirPending) return synced();
+        this.syncDir((err3) => {
+          if (err3) return failed(err3);
+          this.dirPending = false;
+          synced();
+        });
+      });
+    });
+  }
+
+  /** N events of BYTES bytes are durable in the active segment: from now on they count as recorded. */
+  private counted(n: number, bytes: number): void {
+    this.pendingBytes -= bytes;
     this.active.events += n;
     this.active.bytes += bytes;
+    this.durable += n;
     this.stats.recorded += n;
     this.stats.depth += n;
     this.stats.bytes += bytes;
-    if (this.active.events >= this.opts.segmentEvents) this.seal();
-    for (const fn of this.synced) fn();
+  }
+
+  /** Resolves flush() waiters whose events are durable, and all of them once nothing is in flight. */
+  private settleWaiters(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      // A failed sync leaves its events pending; the waiter is told the sync ended, not that they are safe.
+      if (this.durable >= w.until || !this.syncing) {
+        this.waiters.splice(i, 1);
+        w.done();
+      }
+    }
   }
 
   /** Subscribes FN to new durable events; returns the unsubscribe function. */
@@ -194,12 +297,22 @@ export class Spool implements EventSink {
     return () => this.synced.delete(fn);
   }
 
+  /**
+   * Resolves when every event accepted so far is durable, or when the syncs for them ended in an
+   * error (they stay pending and are retried; onError was told).
+   */
   async flush(): Promise<void> {
-    this.sync();
+    const until = this.accepted;
+    while (this.durable < until) {
+      this.sync();
+      if (!this.syncing) return;
+      await new Promise<void>((done) => this.waiters.push({ until, done }));
+      if (this.durable < until && this.retryAt > Date.now()) return;
+    }
   }
 
   private seal(): void {
-    if (this.active.events === 0) return;
+    if (this.active.events === 0 || this.syncing) return;
     closeSync(this.fd);
     this.sealed.push(this.active);
     this.openActive(this.active.seq + 1);
@@ -212,7 +325,9 @@ export class Spool implements EventSink {
   next(busy: ReadonlySet<number> = new Set()): { seq: number; events: number; records: string[] } | undefined {
     this.sync();
     let s = this.sealed.find((x) => !busy.has(x.seq));
-    if (!s && this.active.events > 0) {
+    // The active segment is sealed only between two syncs (its file is being written during one);
+    // the shipper is woken again when the sync in flight ends.
+    if (!s && this.active.events > 0 && !this.syncing) {
       this.seal();
       s = this.sealed[this.sealed.length - 1];
     }
@@ -255,14 +370,45 @@ export class Spool implements EventSink {
     return to;
   }
 
-  close(): void {
+  /**
+   * Makes everything pending durable and closes the active segment: waits for the sync in flight,
+   * then writes the rest at once (throwing if the disk refuses it: those events were never recorded).
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
-    this.sync();
     this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.syncing) await new Promise<void>((done) => this.waiters.push({ until: Number.POSITIVE_INFINITY, done }));
+    if (this.pending.length > 0) {
+      const chunk = Buffer.from(this.pending.join(''), 'utf8');
+      const n = this.pending.length;
+      this.pending = [];
+      writeSync(this.fd, chunk);
+      fdatasyncSync(this.fd);
+      if (this.dirPending) {
+        const dfd = openSync(this.opts.dir, 'r');
+        try {
+          fsyncSync(dfd);
+        } finally {
+          closeSync(dfd);
+        }
+      }
+      this.counted(n, chunk.length);
+    }
     closeSync(this.fd);
     this.fd = -1;
     if (this.active.events === 0) unlinkSync(join(this.opts.dir, segName(this.active.seq)));
   }
+}
+
+/** Writes all of BUF at FD's end (a regular file may take it in several writes). */
+function writeFully(io: SpoolIo, fd: number, buf: Buffer, done: (err: Error | null) => void): void {
+  const step = (from: number): void => {
+    if (from >= buf.length) return done(null);
+    io.write(fd, buf, from, buf.length - from, (err, n) => (err ? done(err) : n === 0 ? done(new Error('spool write made no progress')) : step(from + n)));
+  };
+  step(0);
 }
 
 /** Every event record in the spool directory DIR (for tests and `apiary sensor` diagnostics). */

@@ -44,7 +44,7 @@ test('drained() sends a batch waiting out a long back-off at once when the colle
   try {
     shipper.start();
     spool.write(makeEvent({ type: 'connection.open', time: '2025-01-01T00:00:00.000Z', src: '198.51.100.9', payload: { transport: 'tcp' } }));
-    spool.sync();
+    await spool.flush();
     // Refused again and again, the back-off doubles (from 100 ms) to seconds.
     while (shipper.stats.failures < 6) await new Promise((r) => setTimeout(r, 20));
     up = true;
@@ -55,7 +55,7 @@ test('drained() sends a batch waiting out a long back-off at once when the colle
     assert.equal(spool.stats.depth, 0);
   } finally {
     await shipper.stop();
-    spool.close();
+    await spool.close();
     collector.close();
   }
 });

@@ -2,10 +2,10 @@
 // size cap enforced by policy with an alert; its record decoder never throws on any bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, fdatasync, readdirSync, readFileSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { decodeSegment, readSpool, Spool, type SpoolOptions } from '../../src/transport/spool.js';
+import { decodeSegment, readSpool, Spool, type SpoolIo, type SpoolOptions } from '../../src/transport/spool.js';
 import { tempDir, waitFor } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
 
@@ -17,12 +17,12 @@ test('events count as recorded only once synced; segments ship oldest first and 
   const s = new Spool(opts(dir));
   const events = Array.from({ length: 25 }, (_, i) => ev(i));
   for (const e of events) s.write(e);
-  assert.equal(s.stats.recorded, 20, 'two full segments were synced as they filled; five wait for the timer');
+  assert.equal(s.stats.recorded, 0, 'nothing counts before its sync has ended (the syncs run off the event loop)');
   await s.flush();
   assert.equal(s.stats.recorded, 25);
   assert.equal(s.stats.depth, 25);
   const a = s.next()!;
-  assert.equal(a.records.length, 10);
+  assert.equal(a.records.length, 10, 'a segment holds at most segmentEvents, however many waited for one sync');
   assert.deepEqual(a.records.map((r) => JSON.parse(r)), events.slice(0, 10));
   assert.deepEqual(s.next()!.seq, a.seq, 'unacknowledged: the same segment again');
   s.ack(a.seq);
@@ -34,7 +34,7 @@ test('events count as recorded only once synced; segments ship oldest first and 
   s.ack(c.seq);
   assert.equal(s.next(), undefined);
   assert.equal(s.stats.depth, 0);
-  s.close();
+  await s.close();
   await waitFor(() => readdirSync(dir).length === 0, 2000);
 });
 
@@ -49,7 +49,7 @@ test('a segment whose content the collector refuses moves to rejected/, out of t
   assert.ok(kept.startsWith(join(dir, 'rejected')));
   assert.equal(s.stats.depth, 5);
   assert.notEqual(s.next()!.seq, bad.seq);
-  s.close();
+  await s.close();
 });
 
 test('a torn record from a crash mid-write is cut at start-up; whole records before it stay', async () => {
@@ -68,7 +68,7 @@ test('a torn record from a crash mid-write is cut at start-up; whole records bef
   again.write(ev(100));
   await again.flush();
   assert.equal(readSpool(dir).length, 8, 'new records follow in a new segment, after the cut');
-  again.close();
+  await again.close();
 });
 
 test('full spool, policy oldest: whole oldest batches go, counted, with an alert at the first drop, then at most one a minute', async () => {
@@ -87,7 +87,7 @@ test('full spool, policy oldest: whole oldest batches go, counted, with an alert
   assert.equal(s.stats.recorded, 40);
   assert.equal(s.stats.depth, 20);
   assert.deepEqual(readSpool(dir).map((r) => JSON.parse(r).id), events.slice(20).map((e) => e.id), 'the newest 20 are kept');
-  s.close();
+  await s.close();
 });
 
 test('a segment dropped while in flight and then confirmed by the collector is not counted as dropped', async () => {
@@ -102,7 +102,7 @@ test('a segment dropped while in flight and then confirmed by the collector is n
   assert.equal(s.stats.dropped, 10, 'the in-flight segment made room');
   s.ack(inFlight.seq);
   assert.equal(s.stats.dropped, 0, 'it reached the collector after all');
-  s.close();
+  await s.close();
 });
 
 test('full spool, policy newest: new events are refused and counted; nothing stored is touched', async () => {
@@ -117,10 +117,10 @@ test('full spool, policy newest: new events are refused and counted; nothing sto
   assert.ok(s.stats.dropped >= 8);
   assert.deepEqual(drops, [1]);
   assert.deepEqual(readSpool(dir).map((r) => JSON.parse(r).id), events.slice(0, s.stats.recorded).map((e) => e.id), 'the first ones are kept');
-  s.close();
+  await s.close();
 });
 
-test('decodeSegment never throws and returns only whole, checksummed records, whatever the bytes', () => {
+test('decodeSegment never throws and returns only whole, checksummed records, whatever the bytes', async () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
       const { records, validBytes } = decodeSegment(Buffer.from(bytes));
@@ -133,7 +133,7 @@ test('decodeSegment never throws and returns only whole, checksummed records, wh
   const dir = tempDir();
   const s = new Spool(opts(dir, { segmentEvents: 100 }));
   for (let i = 0; i < 5; i++) s.write(ev(i));
-  s.sync();
+  await s.flush();
   const whole = readSpool(dir);
   const buf = readFileSync(join(dir, readdirSync(dir).find((n) => n.startsWith('seg-'))!));
   fc.assert(
@@ -142,5 +142,54 @@ test('decodeSegment never throws and returns only whole, checksummed records, wh
       assert.deepEqual(records, whole.slice(0, records.length));
     }),
   );
-  s.close();
+  await s.close();
+});
+
+test('a failed write or sync leaves no torn record: the events stay pending, are retried, and count only once durable', async () => {
+  const dir = tempDir();
+  const errors: string[] = [];
+  let failures = 2;
+  const io: SpoolIo = {
+    // The first write reaches the file only in part, then fails (a full disk); the next sync fails too.
+    write: (fd, buf, offset, length, done) => {
+      if (failures === 2) {
+        failures--;
+        return writeSync(fd, buf, offset, Math.floor(length / 2)) && done(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }), 0);
+      }
+      write(fd, buf, offset, length, null, done);
+    },
+    fdatasync: (fd, done) => {
+      if (failures === 1) {
+        failures--;
+        return done(new Error('EIO: i/o error'));
+      }
+      fdatasync(fd, done);
+    },
+  };
+  const s = new Spool(opts(dir, { segmentEvents: 100, io, onError: (e) => errors.push(e.message) }));
+  const events = Array.from({ length: 6 }, (_, i) => ev(i));
+  for (const e of events) s.write(e);
+  await s.flush();
+  assert.equal(s.stats.recorded, 0, 'a failed write records nothing');
+  assert.match(errors[0]!, /ENOSPC/);
+  await waitFor(() => s.stats.recorded === 6, 5000);
+  assert.match(errors[1]!, /EIO/);
+  assert.equal(errors.length, 2);
+  assert.deepEqual(readSpool(dir).map((r) => JSON.parse(r).id), events.map((e) => e.id), 'each event once, in order, nothing torn before them');
+  await s.close();
+  const again = new Spool(opts(dir, { segmentEvents: 100 }));
+  assert.equal(again.stats.recoveredTorn, 0);
+  assert.equal(again.stats.depth, 6);
+  await again.close();
+});
+
+test('close() makes what is pending durable, also while a sync is in flight', async () => {
+  const dir = tempDir();
+  const s = new Spool(opts(dir, { segmentEvents: 100, syncIntervalMs: 10_000 }));
+  for (let i = 0; i < 3; i++) s.write(ev(i));
+  s.sync();
+  for (let i = 3; i < 7; i++) s.write(ev(i));
+  await s.close();
+  assert.equal(s.stats.recorded, 7);
+  assert.equal(readSpool(dir).length, 7);
 });
