@@ -24,6 +24,10 @@ commands:
                                    set an incident's status and/or add a note
   report --format html|pdf|json|csv --out FILE [--from DATE] [--to DATE] [--sensor NAME]...
                                    the incident report for a period (PDF needs Debian's chromium)
+  export stix|misp [--config FILE] [--from DATE] [--to DATE] [--out FILE] [--tlp clear|green|amber|red]
+         [--min-severity low|medium|high|critical] [--include-internal] [--producer NAME]
+                                   share the period's indicators (attacking addresses, file hashes, URLs)
+                                   as a STIX 2.1 bundle or a MISP event (internal and private addresses left out)
   honeytokens [--config FILE] [--json]
                                    list the fake secrets planted in decoys (secrets masked)
   replay SESSION [--config FILE] [--speed N] [--max-idle S] [--instant]
@@ -64,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./tracking-commands.js')).runIncident(rest);
     case 'report':
       return (await import('./tracking-commands.js')).runReport(rest);
+    case 'export':
+      return (await import('./export-command.js')).runExport(rest);
     case 'honeytokens':
       return (await import('./honeytokens-command.js')).runHoneytokens(rest);
     case 'replay':

@@ -35,6 +35,7 @@ const FORBIDDEN: Record<string, string[]> = {
   analysis: ['sensors', 'collector', 'web', 'cli', 'store/sqlite', 'store/postgres', 'transport'],
   collector: ['sensors', 'web', 'cli'],
   transport: ['store', 'store/sqlite', 'store/postgres', 'analysis', 'web', 'cli'],
+  exporters: ['sensors', 'collector', 'web', 'cli', 'store/sqlite', 'store/postgres', 'transport', 'importers'],
   // The dashboard reads through the store interfaces; the CLI hands it a back end.
   web: ['store/sqlite', 'store/postgres', 'collector', 'transport', 'importers'],
 };

@@ -1,0 +1,233 @@
+// What a honeynet shares with others: the indicators of a period, gathered from the store. Source
+// addresses come from the incidents (what each did, how often, from where); file hashes and URLs from
+// the download, upload and exploit events. A honeypot has no legitimate users, so every source is an
+// attacker; but the organisation's own addresses (internal), private ranges and the operators' test
+// hosts (networks.ignore) are never shared unless asked for, nor URLs that name such an address.
+import { isNonPublic, normaliseIp } from '../enrich/networks.js';
+import type { EventStore, IncidentKind, IpEnrichment, Scope, Severity } from '../store/store.js';
+import { SEVERITIES } from '../store/store.js';
+
+/** Most source addresses, file hashes and URLs in one export; past these the rest is counted, not listed. */
+export const MAX_EXPORT_SOURCES = 100_000;
+export const MAX_EXPORT_FILES = 20_000;
+export const MAX_EXPORT_URLS = 20_000;
+/** Longest URL exported (an attacker's URL can be anything); longer ones are counted as left out. */
+export const MAX_EXPORT_URL_CHARS = 2048;
+/** URLs, file names and related addresses kept per indicator. */
+export const MAX_RELATED = 20;
+
+export interface SourceIndicator {
+  ip: string;
+  scope: Scope;
+  country: string | null;
+  asn: number | null;
+  as_org: string | null;
+  first_seen: string;
+  last_seen: string;
+  events: number;
+  incidents: number;
+  kinds: IncidentKind[];
+  severity: Severity;
+  protocols: string[];
+  dst_ports: number[];
+}
+
+export interface FileIndicator {
+  sha256: string | null;
+  md5: string | null;
+  size: number | null;
+  first_seen: string;
+  last_seen: string;
+  /** Events that named this file (downloads, uploads, exploit payloads). */
+  sightings: number;
+  how: ('download' | 'upload' | 'exploit')[];
+  urls: string[];
+  names: string[];
+  /** Exported source addresses that fetched, pushed or sent it. */
+  sources: string[];
+}
+
+export interface UrlIndicator {
+  url: string;
+  first_seen: string;
+  last_seen: string;
+  sightings: number;
+  /** Hashes of what the URL served, when it was fetched. */
+  sha256: string[];
+  sources: string[];
+}
+
+export interface Indicators {
+  from: string;
+  to: string;
+  sources: SourceIndicator[];
+  files: FileIndicator[];
+  urls: UrlIndicator[];
+  /** What was left out, and why. */
+  left_out: { internal: number; private: number; ignored: number; long_urls: number; urls_naming_internal: number; over_cap: number };
+}
+
+export interface GatherOptions {
+  from: string;
+  to: string;
+  /** Share the organisation's own (internal) addresses too: for an export that stays inside it. */
+  includeInternal?: boolean;
+  /** Only sources whose strongest incident is at least this severe. */
+  minSeverity?: Severity;
+  /** Scope of an address the store has no enrichment for (a URL's host): the configured networks' word. */
+  classify?: (ip: string) => Pick<IpEnrichment, 'scope' | 'ignored'>;
+}
+
+const FILE_TYPES = ['file.download', 'file.upload', 'exploit.attempt', 'shellcode.detected'] as const;
+
+/** The host of URL when it is an IP literal (brackets removed), else undefined. No name is ever resolved. */
+export function urlIpHost(url: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url);
+  if (!m) return undefined;
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return normaliseIp(host)?.ip;
+}
+
+/** "DE, AS3320 Deutsche Telekom AG": where a source is, as far as enrichment knows. */
+export function whereText(s: Pick<SourceIndicator, 'country' | 'asn' | 'as_org'>): string {
+  return [s.country, s.asn !== null ? `AS${s.asn}${s.as_org ? ` ${s.as_org}` : ''}` : null].filter((x) => x).join(', ');
+}
+
+function addCapped<T>(set: Set<T>, v: T): void {
+  if (set.size < MAX_RELATED) set.add(v);
+}
+
+/** Gathers the indicators of [FROM, TO) from STORE. */
+export async function gatherIndicators(store: EventStore, opts: GatherOptions): Promise<Indicators> {
+  const left = { internal: 0, private: 0, ignored: 0, long_urls: 0, urls_naming_internal: 0, over_cap: 0 };
+  const minRank = SEVERITIES.indexOf(opts.minSeverity ?? 'low');
+  const enrichment = new Map<string, IpEnrichment>();
+  const enrich = async (ips: Iterable<string>): Promise<void> => {
+    const missing = [...new Set(ips)].filter((ip) => !enrichment.has(ip));
+    if (missing.length > 0) for (const [ip, r] of await store.getEnrichment(missing)) enrichment.set(ip, r);
+  };
+  /** Whether events of IP may be shared; counts why not, once per address. */
+  const refused = new Set<string>();
+  const shareable = (ip: string): boolean => {
+    const r = enrichment.get(ip);
+    const why = r?.ignored ? 'ignored' : r?.scope === 'private' || (!r && isNonPublic(ip)) ? 'private' : r?.scope === 'internal' && !opts.includeInternal ? 'internal' : undefined;
+    if (why === undefined) return true;
+    if (!refused.has(ip)) {
+      refused.add(ip);
+      left[why]++;
+    }
+    return false;
+  };
+
+  // Sources, from the incidents active in the period.
+  const incidents = (await store.listIncidents({ activeSince: opts.from })).filter((i) => i.first_seen < opts.to);
+  await enrich(incidents.map((i) => i.src_ip));
+  const bySource = new Map<string, SourceIndicator & { kindSet: Set<IncidentKind>; protoSet: Set<string>; portSet: Set<number> }>();
+  for (const inc of incidents) {
+    if (!shareable(inc.src_ip)) continue;
+    let s = bySource.get(inc.src_ip);
+    if (!s) {
+      if (bySource.size >= MAX_EXPORT_SOURCES) {
+        left.over_cap++;
+        continue;
+      }
+      const r = enrichment.get(inc.src_ip);
+      s = {
+        ip: inc.src_ip, scope: r?.scope ?? inc.scope, country: r?.country ?? inc.country, asn: r?.asn ?? null, as_org: r?.as_org ?? null,
+        first_seen: inc.first_seen, last_seen: inc.last_seen, events: 0, incidents: 0, kinds: [], severity: 'low', protocols: [], dst_ports: [],
+        kindSet: new Set(), protoSet: new Set(), portSet: new Set(),
+      };
+      bySource.set(inc.src_ip, s);
+    }
+    if (inc.first_seen < s.first_seen) s.first_seen = inc.first_seen;
+    if (inc.last_seen > s.last_seen) s.last_seen = inc.last_seen;
+    s.events += inc.activity.events;
+    s.incidents++;
+    s.kindSet.add(inc.kind);
+    if (SEVERITIES.indexOf(inc.severity) > SEVERITIES.indexOf(s.severity)) s.severity = inc.severity;
+    for (const p of inc.activity.protocols) s.protoSet.add(p);
+    for (const p of inc.activity.dst_ports) s.portSet.add(p);
+  }
+  const sources: SourceIndicator[] = [];
+  for (const { kindSet, protoSet, portSet, ...s } of bySource.values()) {
+    if (SEVERITIES.indexOf(s.severity) < minRank) continue;
+    sources.push({ ...s, kinds: [...kindSet].sort(), protocols: [...protoSet].sort(), dst_ports: [...portSet].sort((a, b) => a - b) });
+  }
+  sources.sort((a, b) => b.events - a.events || (a.ip < b.ip ? -1 : 1));
+  const exported = new Set(sources.map((s) => s.ip));
+
+  // Files and URLs, from the events that name them.
+  const files = new Map<string, { f: FileIndicator; urls: Set<string>; names: Set<string>; how: Set<FileIndicator['how'][number]>; srcs: Set<string> }>();
+  const urls = new Map<string, { u: UrlIndicator; hashes: Set<string>; srcs: Set<string> }>();
+  const seeFile = (key: { sha256?: string | undefined; md5?: string | undefined }, time: string, how: FileIndicator['how'][number], src: string, extra: { url?: string; name?: string; size?: number }): void => {
+    const id = key.sha256 ?? (key.md5 ? `md5:${key.md5}` : undefined);
+    if (id === undefined) return;
+    let x = files.get(id);
+    if (!x) {
+      if (files.size >= MAX_EXPORT_FILES) return void left.over_cap++;
+      x = { f: { sha256: key.sha256 ?? null, md5: key.md5 ?? null, size: extra.size ?? null, first_seen: time, last_seen: time, sightings: 0, how: [], urls: [], names: [], sources: [] }, urls: new Set(), names: new Set(), how: new Set(), srcs: new Set() };
+      files.set(id, x);
+    }
+    x.f.sightings++;
+    if (time < x.f.first_seen) x.f.first_seen = time;
+    if (time > x.f.last_seen) x.f.last_seen = time;
+    x.f.md5 ??= key.md5 ?? null;
+    x.f.size ??= extra.size ?? null;
+    x.how.add(how);
+    if (extra.url !== undefined) addCapped(x.urls, extra.url);
+    if (extra.name !== undefined) addCapped(x.names, extra.name);
+    if (exported.has(src)) addCapped(x.srcs, src);
+  };
+  const seeUrl = (url: string, time: string, src: string, sha256: string | undefined): string | undefined => {
+    if (url.length > MAX_EXPORT_URL_CHARS) return void left.long_urls++;
+    const host = urlIpHost(url);
+    if (host !== undefined && !shareableHost(host)) return void left.urls_naming_internal++;
+    let x = urls.get(url);
+    if (!x) {
+      if (urls.size >= MAX_EXPORT_URLS) return void left.over_cap++;
+      x = { u: { url, first_seen: time, last_seen: time, sightings: 0, sha256: [], sources: [] }, hashes: new Set(), srcs: new Set() };
+      urls.set(url, x);
+    }
+    x.u.sightings++;
+    if (time < x.u.first_seen) x.u.first_seen = time;
+    if (time > x.u.last_seen) x.u.last_seen = time;
+    if (sha256 !== undefined) addCapped(x.hashes, sha256);
+    if (exported.has(src)) addCapped(x.srcs, src);
+    return url;
+  };
+  const shareableHost = (ip: string): boolean => {
+    const r = enrichment.get(ip) ?? opts.classify?.(ip);
+    if (!r) return !isNonPublic(ip);
+    return !r.ignored && r.scope !== 'private' && (r.scope !== 'internal' || opts.includeInternal === true);
+  };
+  for (const type of FILE_TYPES) {
+    for await (const page of store.scanPages({ type, since: opts.from, until: opts.to })) {
+      const hosts = page.flatMap((e) => {
+        const p = e.payload as { url?: string; urls?: string[] };
+        return [e.src_ip, ...[p.url, ...(p.urls ?? [])].flatMap((u) => (typeof u === 'string' ? [urlIpHost(u) ?? []].flat() : []))];
+      });
+      await enrich(hosts);
+      for (const e of page) {
+        if (!shareable(e.src_ip)) continue;
+        if (e.type === 'file.download') {
+          const p = e.payload as { url?: string; sha256?: string; md5?: string; size?: number; path?: string };
+          const url = p.url === undefined ? undefined : seeUrl(p.url, e.time, e.src_ip, p.sha256);
+          seeFile(p, e.time, 'download', e.src_ip, { ...(url !== undefined ? { url } : {}), ...(p.path !== undefined ? { name: p.path } : {}), ...(p.size !== undefined ? { size: p.size } : {}) });
+        } else if (e.type === 'file.upload') {
+          const p = e.payload as { sha256: string; filename: string; size: number };
+          seeFile(p, e.time, 'upload', e.src_ip, { name: p.filename, size: p.size });
+        } else if (e.type === 'exploit.attempt') {
+          const p = e.payload as { sha256?: string };
+          if (p.sha256 !== undefined) seeFile(p, e.time, 'exploit', e.src_ip, {});
+        } else {
+          for (const u of (e.payload as { urls: string[] }).urls) seeUrl(u, e.time, e.src_ip, undefined);
+        }
+      }
+    }
+  }
+  const fileList = [...files.values()].map(({ f, urls: u, names, how, srcs }) => ({ ...f, urls: [...u], names: [...names], how: [...how].sort(), sources: [...srcs] }));
+  fileList.sort((a, b) => b.sightings - a.sightings || (a.first_seen < b.first_seen ? -1 : 1));
+  const urlList = [...urls.values()].map(({ u, hashes, srcs }) => ({ ...u, sha256: [...hashes], sources: [...srcs] }));
+  urlList.sort((a, b) => b.sightings - a.sightings || (a.url < b.url ? -1 : 1));
+  return { from: opts.from, to: opts.to, sources, files: fileList, urls: urlList, left_out: left };
+}

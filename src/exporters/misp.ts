@@ -1,0 +1,65 @@
+// Indicators as one MISP event (the JSON that MISP's "Add event from JSON" and POST /events take):
+// an ip-src attribute per source address, sha256/md5 per file, url per URL, each with its first and
+// last sighting and a comment saying what the honeynet saw; the event carries the TLP tag. Attribute
+// uuids are UUIDv5 of the producer and the value, like the STIX ids. No I/O.
+import { whereText, type Indicators } from './indicators.js';
+import { uuidv5, type Tlp } from './stix.js';
+
+export interface MispOptions {
+  producer: string;
+  tlp: Tlp;
+  now: string;
+}
+
+interface MispAttribute {
+  uuid: string;
+  type: string;
+  category: string;
+  value: string;
+  to_ids: boolean;
+  comment: string;
+  first_seen: string;
+  last_seen: string;
+  timestamp: string;
+  Tag?: { name: string }[];
+}
+
+export function toMispEvent(ind: Indicators, opts: MispOptions): { Event: Record<string, unknown> } {
+  const seconds = (iso: string): string => String(Math.floor(Date.parse(iso) / 1000));
+  const attrs: MispAttribute[] = [];
+  const add = (key: string, a: Omit<MispAttribute, 'uuid' | 'timestamp' | 'to_ids'>): void => {
+    attrs.push({ uuid: uuidv5(`misp|${opts.producer}|${key}|${a.type}`), to_ids: true, timestamp: seconds(a.last_seen), ...a });
+  };
+  for (const s of ind.sources) {
+    const where = whereText(s);
+    add(`ip|${s.ip}`, {
+      type: 'ip-src', category: 'Network activity', value: s.ip,
+      comment: `${s.kinds.join(', ')}: ${s.events} events, severity ${s.severity}, services ${s.protocols.join(', ') || 'none'}${where ? `; ${where}` : ''}`,
+      first_seen: s.first_seen, last_seen: s.last_seen,
+      Tag: s.kinds.map((k) => ({ name: `apiary:incident-kind="${k}"` })),
+    });
+  }
+  for (const f of ind.files) {
+    const comment = `${f.how.join(' and ')} on the honeynet, seen ${f.sightings} time(s)${f.size !== null ? `, ${f.size} bytes` : ''}${f.names.length ? `; names: ${f.names.join(', ')}` : ''}`;
+    const key = `file|${f.sha256 ?? `md5:${f.md5}`}`;
+    if (f.sha256) add(key, { type: 'sha256', category: 'Payload delivery', value: f.sha256, comment, first_seen: f.first_seen, last_seen: f.last_seen });
+    if (f.md5) add(key, { type: 'md5', category: 'Payload delivery', value: f.md5, comment, first_seen: f.first_seen, last_seen: f.last_seen });
+  }
+  for (const u of ind.urls) {
+    add(`url|${u.url}`, { type: 'url', category: 'Payload delivery', value: u.url, comment: `fetched for attackers ${u.sightings} time(s)${u.sha256.length ? `; served ${u.sha256.join(', ')}` : ''}`, first_seen: u.first_seen, last_seen: u.last_seen });
+  }
+  return {
+    Event: {
+      uuid: uuidv5(`misp-event|${opts.producer}|${ind.from}|${ind.to}`),
+      info: `${opts.producer}: attacks seen by the honeynet, ${ind.from.slice(0, 10)} to ${ind.to.slice(0, 10)}`,
+      date: opts.now.slice(0, 10),
+      timestamp: seconds(opts.now),
+      threat_level_id: '2',
+      analysis: '2',
+      distribution: '0',
+      published: false,
+      Tag: [{ name: `tlp:${opts.tlp === 'clear' ? 'white' : opts.tlp}` }],
+      Attribute: attrs,
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// Indicators as a STIX 2.1 bundle (OASIS CTI): an identity for the honeynet, the TLP marking, one
+// indicator per source address, file hash and URL with a sighting that counts how often the honeynet
+// saw it, and relationships from each source to the files it fetched or pushed. Ids are UUIDv5 of
+// the producer and the value, so a later export of the same honeynet updates objects instead of
+// duplicating them. No I/O.
+import { createHash, randomUUID } from 'node:crypto';
+import { whereText, type FileIndicator, type Indicators, type SourceIndicator, type UrlIndicator } from './indicators.js';
+
+export const TLP_LEVELS = ['clear', 'green', 'amber', 'red'] as const;
+export type Tlp = (typeof TLP_LEVELS)[number];
+
+/** The TLP 1.0 marking definitions the STIX 2.1 specification publishes (TLP:CLEAR is its TLP:WHITE). */
+const TLP_MARKINGS: Record<Tlp, { id: string; name: string; tlp: string }> = {
+  clear: { id: 'marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9', name: 'TLP:WHITE', tlp: 'white' },
+  green: { id: 'marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da', name: 'TLP:GREEN', tlp: 'green' },
+  amber: { id: 'marking-definition--f88d31f6-486f-44da-b317-01333bde0b82', name: 'TLP:AMBER', tlp: 'amber' },
+  red: { id: 'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed', name: 'TLP:RED', tlp: 'red' },
+};
+
+/** Namespace of Apiary's UUIDv5 ids (itself a UUIDv5 of "apiary" in the URL namespace of RFC 4122). */
+const APIARY_NAMESPACE = 'af73a502-343d-5b0b-b362-291526b4bda8';
+
+/** STIX's `count` of a sighting is at most this. */
+export const MAX_SIGHTING_COUNT = 999_999_999;
+
+/** RFC 4122 version-5 UUID of NAME in NAMESPACE. */
+export function uuidv5(name: string, namespace = APIARY_NAMESPACE): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** S as a STIX pattern string literal: single-quoted, with backslash and quote escaped. */
+export function stixString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export interface StixOptions {
+  /** The honeynet's name as the producer of the data. */
+  producer: string;
+  tlp: Tlp;
+  /** When the bundle is made (ISO 8601 UTC). */
+  now: string;
+}
+
+type StixObject = Record<string, unknown> & { type: string; id: string };
+
+export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundle'; id: string; objects: StixObject[] } {
+  const marking = TLP_MARKINGS[opts.tlp];
+  const identityId = `identity--${uuidv5(`identity|${opts.producer}`)}`;
+  const common = { spec_version: '2.1', created_by_ref: identityId, object_marking_refs: [marking.id] };
+  const objects: StixObject[] = [
+    { type: 'marking-definition', spec_version: '2.1', id: marking.id, created: '2017-01-20T00:00:00.000Z', definition_type: 'tlp', name: marking.name, definition: { tlp: marking.tlp } },
+    {
+      type: 'identity', spec_version: '2.1', id: identityId, created: opts.now, modified: opts.now,
+      name: opts.producer, identity_class: 'system', description: 'An Apiary honeynet: sensors that no legitimate user talks to.', object_marking_refs: [marking.id],
+    },
+  ];
+  const indicator = (key: string, o: { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number }): string => {
+    const id = `indicator--${uuidv5(`indicator|${opts.producer}|${key}`)}`;
+    objects.push({
+      type: 'indicator', ...common, id, created: o.first, modified: o.last, name: o.name, description: o.description,
+      indicator_types: o.types, pattern: o.pattern, pattern_type: 'stix', pattern_version: '2.1', valid_from: o.first,
+      ...(o.labels.length > 0 ? { labels: o.labels } : {}),
+    });
+    objects.push({
+      type: 'sighting', ...common, id: `sighting--${uuidv5(`sighting|${opts.producer}|${key}`)}`, created: o.first, modified: o.last,
+      sighting_of_ref: id, count: Math.min(o.count, MAX_SIGHTING_COUNT), first_seen: o.first, last_seen: o.last, where_sighted_refs: [identityId],
+    });
+    return id;
+  };
+  const sourceIds = new Map<string, string>();
+  for (const s of ind.sources) sourceIds.set(s.ip, indicator(`ip|${s.ip}`, sourceIndicator(s)));
+  for (const f of ind.files) {
+    const id = indicator(`file|${f.sha256 ?? `md5:${f.md5}`}`, fileIndicator(f));
+    for (const ip of f.sources) {
+      const from = sourceIds.get(ip);
+      if (from === undefined) continue;
+      objects.push({
+        type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${from}|${id}`)}`, created: f.first_seen, modified: f.last_seen,
+        relationship_type: 'related-to', source_ref: from, target_ref: id, description: `${ip} ${f.how.join(', ')} this file on the honeynet`,
+      });
+    }
+  }
+  for (const u of ind.urls) indicator(`url|${u.url}`, urlIndicator(u));
+  return { type: 'bundle', id: `bundle--${randomUUID()}`, objects };
+}
+
+function sourceIndicator(s: SourceIndicator): { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number } {
+  const family = s.ip.includes(':') ? 'ipv6-addr' : 'ipv4-addr';
+  const where = whereText(s);
+  return {
+    name: `${s.ip}: ${s.kinds.join(', ')} against the honeynet`,
+    description: `${s.events} events in ${s.incidents} incident(s), severity ${s.severity}; services ${s.protocols.join(', ') || 'none'}${s.dst_ports.length ? `, ports ${s.dst_ports.join(', ')}` : ''}${where ? `; ${where}` : ''}`.replace(/\.?$/, '.'),
+    pattern: `[${family}:value = ${stixString(s.ip)}]`,
+    types: [s.scope === 'internal' ? 'compromised' : 'malicious-activity'],
+    labels: s.kinds.map((k) => k.replace(/_/g, '-')),
+    first: s.first_seen,
+    last: s.last_seen,
+    count: s.events,
+  };
+}
+
+function fileIndicator(f: FileIndicator): { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number } {
+  const parts = [f.sha256 ? `file:hashes.'SHA-256' = ${stixString(f.sha256)}` : null, f.md5 ? `file:hashes.MD5 = ${stixString(f.md5)}` : null].filter((x): x is string => x !== null);
+  return {
+    name: `${f.sha256 ?? f.md5}: a file ${f.how.join(' and ')} on the honeynet`,
+    description: `Seen ${f.sightings} time(s)${f.size !== null ? `, ${f.size} bytes` : ''}${f.names.length ? `; names: ${f.names.join(', ')}` : ''}${f.urls.length ? `; from: ${f.urls.join(' ')}` : ''}.`,
+    pattern: `[${parts.join(' OR ')}]`,
+    types: ['malicious-activity'],
+    labels: f.how,
+    first: f.first_seen,
+    last: f.last_seen,
+    count: f.sightings,
+  };
+}
+
+function urlIndicator(u: UrlIndicator): { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number } {
+  return {
+    name: `URL attackers fetched from the honeynet`,
+    description: `Requested ${u.sightings} time(s)${u.sha256.length ? `; served ${u.sha256.join(', ')}` : ''}.`,
+    pattern: `[url:value = ${stixString(u.url)}]`,
+    types: ['malicious-activity'],
+    labels: ['malware-download'],
+    first: u.first_seen,
+    last: u.last_seen,
+    count: u.sightings,
+  };
+}
