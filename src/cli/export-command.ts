@@ -36,8 +36,9 @@ export async function runExport(args: string[]): Promise<number> {
   const store = await openStore(config);
   let indicators;
   try {
-    // Incidents say what each source did: bring them up to date first (unless a running Apiary keeps them current).
-    await bringUpToDate(store, config);
+    // Incidents and attack chains say what each source did: bring them up to date first (unless a
+    // running Apiary keeps them current).
+    await bringUpToDate(store, config, { attacks: true });
     const enricher = enricherFromConfig(config);
     indicators = await gatherIndicators(store, { from, to, includeInternal: values['include-internal'] === true, minSeverity: minSeverity as Severity, classify: (ip) => enricher.enrich(ip) });
   } finally {

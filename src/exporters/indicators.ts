@@ -3,6 +3,7 @@
 // the download, upload and exploit events. A honeypot has no legitimate users, so every source is an
 // attacker; but the organisation's own addresses (internal), private ranges and the operators' test
 // hosts (networks.ignore) are never shared unless asked for, nor URLs that name such an address.
+import { techniqueName } from '../analysis/attacks/techniques.js';
 import { isNonPublic, normaliseIp } from '../enrich/networks.js';
 import type { EventStore, IncidentKind, IpEnrichment, Scope, Severity } from '../store/store.js';
 import { SEVERITIES } from '../store/store.js';
@@ -15,6 +16,8 @@ export const MAX_EXPORT_URLS = 20_000;
 export const MAX_EXPORT_URL_CHARS = 2048;
 /** URLs, file names and related addresses kept per indicator. */
 export const MAX_RELATED = 20;
+/** Attack chains read for the sources' ATT&CK techniques (highest scores first). */
+export const MAX_EXPORT_CHAINS = 10_000;
 
 export interface SourceIndicator {
   ip: string;
@@ -30,6 +33,8 @@ export interface SourceIndicator {
   severity: Severity;
   protocols: string[];
   dst_ports: number[];
+  /** MITRE ATT&CK techniques of this source's steps in the attack chains. */
+  techniques: { id: string; name: string }[];
 }
 
 export interface FileIndicator {
@@ -134,7 +139,7 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
       const r = enrichment.get(inc.src_ip);
       s = {
         ip: inc.src_ip, scope: r?.scope ?? inc.scope, country: r?.country ?? inc.country, asn: r?.asn ?? null, as_org: r?.as_org ?? null,
-        first_seen: inc.first_seen, last_seen: inc.last_seen, events: 0, incidents: 0, kinds: [], severity: 'low', protocols: [], dst_ports: [],
+        first_seen: inc.first_seen, last_seen: inc.last_seen, events: 0, incidents: 0, kinds: [], severity: 'low', protocols: [], dst_ports: [], techniques: [],
         kindSet: new Set(), protoSet: new Set(), portSet: new Set(),
       };
       bySource.set(inc.src_ip, s);
@@ -153,6 +158,18 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
     if (SEVERITIES.indexOf(s.severity) < minRank) continue;
     sources.push({ ...s, kinds: [...kindSet].sort(), protocols: [...protoSet].sort(), dst_ports: [...portSet].sort((a, b) => a - b) });
   }
+  // ATT&CK techniques, from the steps of the attack chains each source took in the period.
+  const techniques = new Map<string, Set<string>>();
+  for (const chain of await store.listAttacks({ limit: MAX_EXPORT_CHAINS })) {
+    if (chain.last_seen < opts.from || chain.first_seen >= opts.to) continue;
+    for (const step of chain.steps) {
+      if (step.technique === null || !bySource.has(step.src_ip) || step.time < opts.from || step.time >= opts.to) continue;
+      let set = techniques.get(step.src_ip);
+      if (!set) techniques.set(step.src_ip, (set = new Set()));
+      set.add(step.technique);
+    }
+  }
+  for (const s of sources) s.techniques = [...(techniques.get(s.ip) ?? [])].sort().map((id) => ({ id, name: techniqueName(id) }));
   sources.sort((a, b) => b.events - a.events || (a.ip < b.ip ? -1 : 1));
   const exported = new Set(sources.map((s) => s.ip));
 

@@ -36,7 +36,8 @@ export function toMispEvent(ind: Indicators, opts: MispOptions): { Event: Record
       type: 'ip-src', category: 'Network activity', value: s.ip,
       comment: `${s.kinds.join(', ')}: ${s.events} events, severity ${s.severity}, services ${s.protocols.join(', ') || 'none'}${where ? `; ${where}` : ''}`,
       first_seen: s.first_seen, last_seen: s.last_seen,
-      Tag: s.kinds.map((k) => ({ name: `apiary:incident-kind="${k}"` })),
+      // ATT&CK as MISP's galaxy tags ("Name - ID", the mitre-attack-pattern cluster's value).
+      Tag: [...s.kinds.map((k) => ({ name: `apiary:incident-kind="${k}"` })), ...s.techniques.map((t) => ({ name: `misp-galaxy:mitre-attack-pattern="${t.name} - ${t.id}"` }))],
     });
   }
   for (const f of ind.files) {

@@ -1,6 +1,7 @@
 // Indicators as a STIX 2.1 bundle (OASIS CTI): an identity for the honeynet, the TLP marking, one
 // indicator per source address, file hash and URL with a sighting that counts how often the honeynet
-// saw it, and relationships from each source to the files it fetched or pushed. Ids are UUIDv5 of
+// saw it, relationships from each source to the files it fetched or pushed, and the MITRE ATT&CK
+// techniques each source used as attack patterns it indicates. Ids are UUIDv5 of
 // the producer and the value, so a later export of the same honeynet updates objects instead of
 // duplicating them. No I/O.
 import { createHash, randomUUID } from 'node:crypto';
@@ -73,7 +74,27 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
     return id;
   };
   const sourceIds = new Map<string, string>();
-  for (const s of ind.sources) sourceIds.set(s.ip, indicator(`ip|${s.ip}`, sourceIndicator(s)));
+  const patterns = new Map<string, string>();
+  for (const s of ind.sources) {
+    const id = indicator(`ip|${s.ip}`, sourceIndicator(s));
+    sourceIds.set(s.ip, id);
+    for (const t of s.techniques) {
+      let ap = patterns.get(t.id);
+      if (ap === undefined) {
+        // ATT&CK techniques as attack patterns with their MITRE reference, as OpenCTI and MISP read them.
+        ap = `attack-pattern--${uuidv5(`attack-pattern|${t.id}`)}`;
+        patterns.set(t.id, ap);
+        objects.push({
+          type: 'attack-pattern', ...common, id: ap, created: opts.now, modified: opts.now, name: t.name,
+          external_references: [{ source_name: 'mitre-attack', external_id: t.id, url: `https://attack.mitre.org/techniques/${t.id.replace('.', '/')}/` }],
+        });
+      }
+      objects.push({
+        type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${id}|${ap}`)}`, created: s.first_seen, modified: s.last_seen,
+        relationship_type: 'indicates', source_ref: id, target_ref: ap, description: `${s.ip} used ${t.id} against the honeynet`,
+      });
+    }
+  }
   for (const f of ind.files) {
     const id = indicator(`file|${f.sha256 ?? `md5:${f.md5}`}`, fileIndicator(f));
     for (const ip of f.sources) {

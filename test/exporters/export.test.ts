@@ -81,12 +81,20 @@ test('real Cowrie logs: one indicator per public attacking address, sightings eq
   } finally {
     await store.close();
   }
+  // ATT&CK: the techniques of the sources' attack-chain steps, as attack patterns the indicators indicate.
+  const patternsById = new Map(bundle.objects.filter((o) => o.type === 'attack-pattern').map((o) => [o.id, o]));
+  assert.ok(patternsById.size > 0, 'the Cowrie logins and tunnels map to ATT&CK techniques');
+  for (const ap of patternsById.values()) assert.match(String((ap.external_references as { source_name: string; external_id: string }[])[0]?.external_id), /^T\d{4}(\.\d{3})?$/);
+  const indicates = bundle.objects.filter((o) => o.type === 'relationship' && o.relationship_type === 'indicates');
+  assert.ok(indicates.length > 0 && indicates.every((o) => patternsById.has(String(o.target_ref)) && indicators.some((i) => i.id === o.source_ref)));
   // The same export twice: the same ids (a sharing platform updates instead of duplicating).
   const again = JSON.parse((await runCli(['export', 'stix', '--config', configPath, '--tlp', 'green'])).stdout) as { objects: Obj[] };
   assert.deepEqual(again.objects.filter((o) => o.type === 'indicator').map((o) => o.id), indicators.map((o) => o.id));
 
-  const misp = JSON.parse((await runCli(['export', 'misp', '--config', configPath])).stdout) as { Event: { Attribute: { type: string; value: string }[]; Tag: { name: string }[] } };
+  const misp = JSON.parse((await runCli(['export', 'misp', '--config', configPath])).stdout) as { Event: { Attribute: { type: string; value: string; Tag?: { name: string }[] }[]; Tag: { name: string }[] } };
   assert.deepEqual(misp.Event.Attribute.filter((a) => a.type === 'ip-src').map((a) => a.value).sort(), [...rawSources].sort());
+  const galaxy = misp.Event.Attribute.flatMap((a) => a.Tag ?? []).map((t) => t.name).filter((n) => n.startsWith('misp-galaxy:'));
+  assert.ok(galaxy.length > 0 && galaxy.every((n) => /^misp-galaxy:mitre-attack-pattern=".+ - T\d{4}(\.\d{3})?"$/.test(n)), galaxy.join('\n'));
   assert.deepEqual(misp.Event.Tag, [{ name: 'tlp:amber' }]);
 });
 

@@ -27,7 +27,7 @@ test('dashboard API: sessions, CSRF, cookie flags, login limits, roles, read-onl
     assert.equal((await httpsRequest(port, '/api/live')).status, 401, 'the live stream needs a session too');
     assert.equal((await httpsRequest(port, '/api/chart/figure1.svg')).status, 401);
     // The router decodes the path: an encoded /api/ is still the API.
-    for (const path of ['/%61pi/overview', '/api/%6Fverview', '/%61%70%69/sessions', '/%61pi/live', '/%61pi/reports/json']) {
+    for (const path of ['/%61pi/overview', '/api/%6Fverview', '/%61%70%69/sessions', '/%61pi/live', '/%61pi/reports/json', '/api/exports/stix', '/%61pi/exports/misp']) {
       assert.equal((await httpsRequest(port, path)).status, 401, path);
     }
 

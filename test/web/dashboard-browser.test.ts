@@ -280,6 +280,14 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     assert.match(await html.text(), /Distinct IPs per service/);
     const json = await page.request.get(`${base}/api/reports/json`);
     assert.ok((await json.json()).totals.events > 10);
+    assert.equal(await page.locator('#export-links a').count(), 2);
+    const stix = await page.request.get(`${base}/api/exports/stix?tlp=red`);
+    assert.equal(stix.status(), 200);
+    const bundle = (await stix.json()) as { type: string; objects: { type: string; name?: string }[] };
+    assert.equal(bundle.type, 'bundle');
+    assert.ok(bundle.objects.some((o) => o.type === 'marking-definition' && o.name === 'TLP:RED'));
+    assert.equal((await page.request.get(`${base}/api/exports/misp`)).status(), 200);
+    assert.equal((await page.request.get(`${base}/api/exports/stix?tlp=purple`)).status(), 400);
     await shot(page, 'reports');
 
     // Query console.

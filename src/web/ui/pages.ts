@@ -545,7 +545,23 @@ const reports: Page = async (main, r) => {
     a.href = `/api/reports/${f}${periodQuery(r)}`;
     return el('li', {}, a);
   });
-  main.replaceChildren(el('h1', {}, 'Reports'), el('p', {}, 'The tracking report (the paper\u2019s figures, countries, internal hosts, credentials, commands, malware) for a period.'), periodForm(r, 'reports'), el('ul', { id: 'report-links' }, ...links));
+  const exports = [
+    ['stix', 'STIX 2.1 bundle'],
+    ['misp', 'MISP event'],
+  ].map(([f, label]) => {
+    const a = el('a', { class: 'export-link', download: `apiary-${f}.json` }, `Download ${label}`);
+    a.href = `/api/exports/${f}${periodQuery(r)}`;
+    return el('li', {}, a);
+  });
+  main.replaceChildren(
+    el('h1', {}, 'Reports'),
+    el('p', {}, 'The tracking report (the paper\u2019s figures, countries, internal hosts, credentials, commands, malware) for a period.'),
+    periodForm(r, 'reports'),
+    el('ul', { id: 'report-links' }, ...links),
+    el('h2', {}, 'Indicators to share'),
+    el('p', {}, 'Attacking addresses, file hashes, URLs and ATT&CK techniques of the period, TLP:AMBER, for MISP, OpenCTI or a TAXII server. The organisation\u2019s own addresses are left out.'),
+    el('ul', { id: 'export-links' }, ...exports),
+  );
 };
 
 const sqlConsole: Page = async (main) => {
