@@ -61,7 +61,8 @@ export async function runExport(args: string[]): Promise<number> {
   say.write(
     `export: ${format === 'stix' ? 'STIX 2.1 bundle' : 'MISP event'}${values.out ? ` written to ${values.out}` : ''} (TLP:${tlp.toUpperCase()}): ` +
       `${indicators.sources.length} source addresses, ${indicators.files.length} files, ${indicators.urls.length} URLs from ${from} to ${to}` +
-      `${leftOut.length ? `; left out: ${leftOut.join(', ')}` : ''}\n`,
+      `${leftOut.length ? `; left out: ${leftOut.join(', ')}` : ''}` +
+      `${indicators.incidents_cut ? '; the period holds more incidents than one export reads: only the newest were read (narrow --from/--to)' : ''}\n`,
   );
   return 0;
 }

@@ -159,7 +159,7 @@ export async function runSensor(args: string[]): Promise<number> {
   process.stdout.write(`apiary: ${sig} received, stopping sensors and shipping what is spooled\n`);
   await applying;
   await running.close();
-  spool.sync();
+  await spool.flush();
   const empty = await shipper.drained(3000);
   await shipper.stop();
   await spool.close();

@@ -4,19 +4,22 @@
 // attacker; but the organisation's own addresses (internal), private ranges and the operators' test
 // hosts (networks.ignore) are never shared unless asked for, nor URLs that name such an address.
 import { techniqueName } from '../analysis/attacks/techniques.js';
-import { isNonPublic, normaliseIp } from '../enrich/networks.js';
+import { ipv6ToBigInt, isNonPublic, normaliseIp } from '../enrich/networks.js';
 import type { EventStore, IncidentKind, IpEnrichment, Scope, Severity } from '../store/store.js';
-import { SEVERITIES } from '../store/store.js';
+import { MAX_QUERY_ROWS, SEVERITIES } from '../store/store.js';
 
 /** Most source addresses, file hashes and URLs in one export; past these the rest is counted, not listed. */
 export const MAX_EXPORT_SOURCES = 100_000;
 export const MAX_EXPORT_FILES = 20_000;
 export const MAX_EXPORT_URLS = 20_000;
-/** Longest URL exported (an attacker's URL can be anything); longer ones are counted as left out. */
-export const MAX_EXPORT_URL_CHARS = 2048;
+/**
+ * Longest URL exported (an attacker's URL can be anything); longer ones are counted as left out. The
+ * shell keeps 2,048 characters of a URL, so one of that length may have been cut and is left out too.
+ */
+export const MAX_EXPORT_URL_CHARS = 2047;
 /** URLs, file names and related addresses kept per indicator. */
 export const MAX_RELATED = 20;
-/** Attack chains read for the sources' ATT&CK techniques (highest scores first). */
+/** Attack chains read for the sources' ATT&CK techniques (the highest scores of all time first). */
 export const MAX_EXPORT_CHAINS = 10_000;
 
 export interface SourceIndicator {
@@ -69,7 +72,9 @@ export interface Indicators {
   files: FileIndicator[];
   urls: UrlIndicator[];
   /** What was left out, and why. */
-  left_out: { internal: number; private: number; ignored: number; long_urls: number; urls_naming_internal: number; over_cap: number };
+  left_out: { internal: number; private: number; ignored: number; long_urls: number; urls_naming_internal: number; unparsable_urls: number; over_cap: number };
+  /** The store held more incidents for the period than one export reads: only the newest were read. */
+  incidents_cut: boolean;
 }
 
 export interface GatherOptions {
@@ -85,12 +90,36 @@ export interface GatherOptions {
 
 const FILE_TYPES = ['file.download', 'file.upload', 'exploit.attempt', 'shellcode.detected'] as const;
 
-/** The host of URL when it is an IP literal (brackets removed), else undefined. No name is ever resolved. */
-export function urlIpHost(url: string): string | undefined {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url);
-  if (!m) return undefined;
-  const host = m[1]!.replace(/^\[|\]$/g, '');
-  return normaliseIp(host)?.ip;
+/** Host names that are the organisation's own by definition (no name is ever resolved). */
+const LOCAL_NAME_RE = /(^localhost$|\.localhost$|\.local$|\.internal$|\.lan$|\.home\.arpa$|\.corp$|\.intranet$)/;
+
+/**
+ * The host of URL as a WHATWG parser (and so a downloader) reads it: { ip } for an address in any
+ * notation (decimal, hex, short forms, IPv4-mapped IPv6 unmapped), { local: true } for a name that
+ * can only be inside (one label, localhost, .local, .internal, ...), {} for another name, undefined
+ * when it does not parse as a URL with a host.
+ */
+export function urlHost(url: string): { ip?: string; local?: boolean } | undefined {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+  if (host === '') return undefined;
+  if (host.startsWith('[') && host.endsWith(']')) {
+    const v6 = host.slice(1, -1);
+    const n = normaliseIp(v6);
+    if (!n) return undefined;
+    const v = ipv6ToBigInt(n.ip);
+    // ::ffff:a.b.c.d in either notation is the IPv4 address.
+    if (v >> 32n === 0xffffn) return { ip: [24, 16, 8, 0].map((b) => Number((v >> BigInt(b)) & 0xffn)).join('.') };
+    return { ip: n.ip };
+  }
+  const name = host.toLowerCase().replace(/\.+$/, '');
+  const n = normaliseIp(name);
+  if (n) return { ip: n.ip };
+  return !name.includes('.') || LOCAL_NAME_RE.test(name) ? { local: true } : {};
 }
 
 /** "DE, AS3320 Deutsche Telekom AG": where a source is, as far as enrichment knows. */
@@ -104,18 +133,29 @@ function addCapped<T>(set: Set<T>, v: T): void {
 
 /** Gathers the indicators of [FROM, TO) from STORE. */
 export async function gatherIndicators(store: EventStore, opts: GatherOptions): Promise<Indicators> {
-  const left = { internal: 0, private: 0, ignored: 0, long_urls: 0, urls_naming_internal: 0, over_cap: 0 };
+  const left = { internal: 0, private: 0, ignored: 0, long_urls: 0, urls_naming_internal: 0, unparsable_urls: 0, over_cap: 0 };
   const minRank = SEVERITIES.indexOf(opts.minSeverity ?? 'low');
   const enrichment = new Map<string, IpEnrichment>();
   const enrich = async (ips: Iterable<string>): Promise<void> => {
     const missing = [...new Set(ips)].filter((ip) => !enrichment.has(ip));
     if (missing.length > 0) for (const [ip, r] of await store.getEnrichment(missing)) enrichment.set(ip, r);
   };
+  /**
+   * What may be said of IP: the stored enrichment and the configured networks both have a say (the
+   * stored record can predate a change of networks.internal or networks.ignore); the stricter wins.
+   */
+  const verdict = (ip: string): 'ignored' | 'private' | 'internal' | undefined => {
+    const stored = enrichment.get(ip);
+    const now = opts.classify?.(ip);
+    if (stored?.ignored || now?.ignored) return 'ignored';
+    if (stored?.scope === 'private' || now?.scope === 'private' || (!stored && !now && isNonPublic(ip))) return 'private';
+    if ((stored?.scope === 'internal' || now?.scope === 'internal') && !opts.includeInternal) return 'internal';
+    return undefined;
+  };
   /** Whether events of IP may be shared; counts why not, once per address. */
   const refused = new Set<string>();
   const shareable = (ip: string): boolean => {
-    const r = enrichment.get(ip);
-    const why = r?.ignored ? 'ignored' : r?.scope === 'private' || (!r && isNonPublic(ip)) ? 'private' : r?.scope === 'internal' && !opts.includeInternal ? 'internal' : undefined;
+    const why = verdict(ip);
     if (why === undefined) return true;
     if (!refused.has(ip)) {
       refused.add(ip);
@@ -125,7 +165,10 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
   };
 
   // Sources, from the incidents active in the period.
-  const incidents = (await store.listIncidents({ activeSince: opts.from })).filter((i) => i.first_seen < opts.to);
+  // Newest first: should the period hold more incidents than one read returns, the oldest are the ones not read.
+  const read = await store.listIncidents({ activeSince: opts.from, order: 'desc', limit: MAX_QUERY_ROWS });
+  const incidentsCut = read.length >= MAX_QUERY_ROWS;
+  const incidents = read.filter((i) => i.first_seen < opts.to);
   await enrich(incidents.map((i) => i.src_ip));
   const bySource = new Map<string, SourceIndicator & { kindSet: Set<IncidentKind>; protoSet: Set<string>; portSet: Set<number> }>();
   for (const inc of incidents) {
@@ -196,9 +239,11 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
     if (exported.has(src)) addCapped(x.srcs, src);
   };
   const seeUrl = (url: string, time: string, src: string, sha256: string | undefined): string | undefined => {
+    if (url.length === 0) return undefined;
     if (url.length > MAX_EXPORT_URL_CHARS) return void left.long_urls++;
-    const host = urlIpHost(url);
-    if (host !== undefined && !shareableHost(host)) return void left.urls_naming_internal++;
+    const host = urlHost(url);
+    if (host === undefined) return void left.unparsable_urls++;
+    if (host.local || (host.ip !== undefined && !shareableHost(host.ip))) return void left.urls_naming_internal++;
     let x = urls.get(url);
     if (!x) {
       if (urls.size >= MAX_EXPORT_URLS) return void left.over_cap++;
@@ -212,16 +257,12 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
     if (exported.has(src)) addCapped(x.srcs, src);
     return url;
   };
-  const shareableHost = (ip: string): boolean => {
-    const r = enrichment.get(ip) ?? opts.classify?.(ip);
-    if (!r) return !isNonPublic(ip);
-    return !r.ignored && r.scope !== 'private' && (r.scope !== 'internal' || opts.includeInternal === true);
-  };
+  const shareableHost = (ip: string): boolean => verdict(ip) === undefined;
   for (const type of FILE_TYPES) {
     for await (const page of store.scanPages({ type, since: opts.from, until: opts.to })) {
       const hosts = page.flatMap((e) => {
         const p = e.payload as { url?: string; urls?: string[] };
-        return [e.src_ip, ...[p.url, ...(p.urls ?? [])].flatMap((u) => (typeof u === 'string' ? [urlIpHost(u) ?? []].flat() : []))];
+        return [e.src_ip, ...[p.url, ...(p.urls ?? [])].flatMap((u) => (typeof u === 'string' && u.length <= MAX_EXPORT_URL_CHARS ? (urlHost(u)?.ip ?? []) : []))];
       });
       await enrich(hosts);
       for (const e of page) {
@@ -242,9 +283,23 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
       }
     }
   }
+  // A file known by its MD5 alone (Dionaea logs) that also came with its SHA-256 is one file.
+  const byMd5 = new Map([...files.values()].filter((x) => x.f.sha256 !== null && x.f.md5 !== null).map((x) => [x.f.md5!, x]));
+  for (const [id, x] of files) {
+    const into = x.f.sha256 === null && x.f.md5 !== null ? byMd5.get(x.f.md5) : undefined;
+    if (!into) continue;
+    into.f.sightings += x.f.sightings;
+    if (x.f.first_seen < into.f.first_seen) into.f.first_seen = x.f.first_seen;
+    if (x.f.last_seen > into.f.last_seen) into.f.last_seen = x.f.last_seen;
+    for (const v of x.urls) addCapped(into.urls, v);
+    for (const v of x.names) addCapped(into.names, v);
+    for (const v of x.how) into.how.add(v);
+    for (const v of x.srcs) addCapped(into.srcs, v);
+    files.delete(id);
+  }
   const fileList = [...files.values()].map(({ f, urls: u, names, how, srcs }) => ({ ...f, urls: [...u], names: [...names], how: [...how].sort(), sources: [...srcs] }));
   fileList.sort((a, b) => b.sightings - a.sightings || (a.first_seen < b.first_seen ? -1 : 1));
   const urlList = [...urls.values()].map(({ u, hashes, srcs }) => ({ ...u, sha256: [...hashes], sources: [...srcs] }));
   urlList.sort((a, b) => b.sightings - a.sightings || (a.url < b.url ? -1 : 1));
-  return { from: opts.from, to: opts.to, sources, files: fileList, urls: urlList, left_out: left };
+  return { from: opts.from, to: opts.to, sources, files: fileList, urls: urlList, left_out: left, incidents_cut: incidentsCut };
 }

@@ -26,9 +26,11 @@ interface MispAttribute {
 
 export function toMispEvent(ind: Indicators, opts: MispOptions): { Event: Record<string, unknown> } {
   const seconds = (iso: string): string => String(Math.floor(Date.parse(iso) / 1000));
+  const eventUuid = uuidv5(`misp-event|${opts.producer}|${ind.from}|${ind.to}`);
   const attrs: MispAttribute[] = [];
+  // MISP wants attribute uuids unique across events: each is the event's and the value's.
   const add = (key: string, a: Omit<MispAttribute, 'uuid' | 'timestamp' | 'to_ids'>): void => {
-    attrs.push({ uuid: uuidv5(`misp|${opts.producer}|${key}|${a.type}`), to_ids: true, timestamp: seconds(a.last_seen), ...a });
+    attrs.push({ uuid: uuidv5(`misp|${eventUuid}|${key}|${a.type}`), to_ids: true, timestamp: seconds(a.last_seen), ...a });
   };
   for (const s of ind.sources) {
     const where = whereText(s);
@@ -51,7 +53,7 @@ export function toMispEvent(ind: Indicators, opts: MispOptions): { Event: Record
   }
   return {
     Event: {
-      uuid: uuidv5(`misp-event|${opts.producer}|${ind.from}|${ind.to}`),
+      uuid: eventUuid,
       info: `${opts.producer}: attacks seen by the honeynet, ${ind.from.slice(0, 10)} to ${ind.to.slice(0, 10)}`,
       date: opts.now.slice(0, 10),
       timestamp: seconds(opts.now),

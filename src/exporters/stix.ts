@@ -21,6 +21,14 @@ const TLP_MARKINGS: Record<Tlp, { id: string; name: string; tlp: string }> = {
 /** Namespace of Apiary's UUIDv5 ids (itself a UUIDv5 of "apiary" in the URL namespace of RFC 4122). */
 const APIARY_NAMESPACE = 'af73a502-343d-5b0b-b362-291526b4bda8';
 
+/**
+ * The `created` time of the objects that stand for a value (the honeynet itself, an address, a hash, a
+ * URL, a technique, a relation between two of them): STIX forbids a later version of an object to change
+ * it, and these keep one id across exports. Their `modified` time is their last sighting, so a
+ * platform keeps the newest version. Sightings are per exported period instead.
+ */
+export const VALUE_OBJECT_CREATED = '1970-01-01T00:00:00.000Z';
+
 /** STIX's `count` of a sighting is at most this. */
 export const MAX_SIGHTING_COUNT = 999_999_999;
 
@@ -56,19 +64,21 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
   const objects: StixObject[] = [
     { type: 'marking-definition', spec_version: '2.1', id: marking.id, created: '2017-01-20T00:00:00.000Z', definition_type: 'tlp', name: marking.name, definition: { tlp: marking.tlp } },
     {
-      type: 'identity', spec_version: '2.1', id: identityId, created: opts.now, modified: opts.now,
+      type: 'identity', spec_version: '2.1', id: identityId, created: VALUE_OBJECT_CREATED, modified: VALUE_OBJECT_CREATED,
       name: opts.producer, identity_class: 'system', description: 'An Apiary honeynet: sensors that no legitimate user talks to.', object_marking_refs: [marking.id],
     },
   ];
+  // A sighting reports one period: its id is the period's, made when the period ended (or now).
+  const sightingCreated = ind.to < opts.now ? ind.to : opts.now;
   const indicator = (key: string, o: { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number }): string => {
     const id = `indicator--${uuidv5(`indicator|${opts.producer}|${key}`)}`;
     objects.push({
-      type: 'indicator', ...common, id, created: o.first, modified: o.last, name: o.name, description: o.description,
+      type: 'indicator', ...common, id, created: VALUE_OBJECT_CREATED, modified: o.last, name: o.name, description: o.description,
       indicator_types: o.types, pattern: o.pattern, pattern_type: 'stix', pattern_version: '2.1', valid_from: o.first,
       ...(o.labels.length > 0 ? { labels: o.labels } : {}),
     });
     objects.push({
-      type: 'sighting', ...common, id: `sighting--${uuidv5(`sighting|${opts.producer}|${key}`)}`, created: o.first, modified: o.last,
+      type: 'sighting', ...common, id: `sighting--${uuidv5(`sighting|${opts.producer}|${key}|${ind.from}|${ind.to}`)}`, created: sightingCreated, modified: opts.now,
       sighting_of_ref: id, count: Math.min(o.count, MAX_SIGHTING_COUNT), first_seen: o.first, last_seen: o.last, where_sighted_refs: [identityId],
     });
     return id;
@@ -82,15 +92,15 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
       let ap = patterns.get(t.id);
       if (ap === undefined) {
         // ATT&CK techniques as attack patterns with their MITRE reference, as OpenCTI and MISP read them.
-        ap = `attack-pattern--${uuidv5(`attack-pattern|${t.id}`)}`;
+        ap = `attack-pattern--${uuidv5(`attack-pattern|${opts.producer}|${t.id}`)}`;
         patterns.set(t.id, ap);
         objects.push({
-          type: 'attack-pattern', ...common, id: ap, created: opts.now, modified: opts.now, name: t.name,
+          type: 'attack-pattern', ...common, id: ap, created: VALUE_OBJECT_CREATED, modified: VALUE_OBJECT_CREATED, name: t.name,
           external_references: [{ source_name: 'mitre-attack', external_id: t.id, url: `https://attack.mitre.org/techniques/${t.id.replace('.', '/')}/` }],
         });
       }
       objects.push({
-        type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${id}|${ap}`)}`, created: s.first_seen, modified: s.last_seen,
+        type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${id}|${ap}`)}`, created: VALUE_OBJECT_CREATED, modified: s.last_seen,
         relationship_type: 'indicates', source_ref: id, target_ref: ap, description: `${s.ip} used ${t.id} against the honeynet`,
       });
     }
@@ -101,7 +111,7 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
       const from = sourceIds.get(ip);
       if (from === undefined) continue;
       objects.push({
-        type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${from}|${id}`)}`, created: f.first_seen, modified: f.last_seen,
+        type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${from}|${id}`)}`, created: VALUE_OBJECT_CREATED, modified: f.last_seen,
         relationship_type: 'related-to', source_ref: from, target_ref: id, description: `${ip} ${f.how.join(', ')} this file on the honeynet`,
       });
     }

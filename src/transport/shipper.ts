@@ -268,12 +268,14 @@ export class Shipper {
     const end = Date.now() + timeoutMs;
     this.draining = true;
     this.wakeAll();
+    // Empty means nothing durable left to ship and nothing still on its way to the disk.
+    const empty = (): boolean => this.opts.spool.stats.depth === 0 && this.opts.spool.idle;
     while (Date.now() < end) {
       this.opts.spool.sync();
-      if (this.opts.spool.stats.depth === 0) return true;
+      if (empty()) return true;
       await new Promise((r) => setTimeout(r, 50));
     }
-    return this.opts.spool.stats.depth === 0;
+    return empty();
   }
 
   async stop(): Promise<void> {

@@ -112,6 +112,8 @@ export class Spool implements EventSink {
   private dirPending = false;
   /** After a failed write or sync, no new one starts before this time (ms since the epoch). */
   private retryAt = 0;
+  /** The active segment's length to cut back to before the next write (a failed cut after a failed write). */
+  private cutTo: number | undefined;
   /** Events accepted (not dropped) and events made durable since start: flush() waits for the first to reach the second. */
   private accepted = 0;
   private durable = 0;
@@ -228,15 +230,16 @@ export class Spool implements EventSink {
       this.timer = setTimeout(() => this.sync(), wait);
       return;
     }
-    const take = Math.min(this.pending.length, Math.max(1, this.opts.segmentEvents - this.active.events));
-    const taken = take === this.pending.length ? this.pending : this.pending.slice(0, take);
-    const chunk = Buffer.from(taken.join(''), 'utf8');
-    this.pending = take === this.pending.length ? [] : this.pending.slice(take);
+    const { taken, chunk } = this.takePending();
+    const take = taken.length;
     this.syncing = true;
     const fd = this.fd;
     const failed = (err: Error): void => {
-      // Cut whatever part of the chunk reached the file, so no torn record sits before later ones.
-      ftruncate(fd, this.active.bytes, () => {
+      // Cut whatever part of the chunk reached the file, so no torn record sits before later ones;
+      // should the cut itself fail, it is tried again before anything else is written.
+      this.cutTo = this.active.bytes;
+      ftruncate(fd, this.active.bytes, (cutErr) => {
+        if (!cutErr) this.cutTo = undefined;
         this.syncing = false;
         this.pending = taken.concat(this.pending);
         this.retryAt = Date.now() + SYNC_RETRY_MS;
@@ -254,18 +257,35 @@ export class Spool implements EventSink {
       this.settleWaiters();
     };
     const io = this.opts.io ?? NODE_IO;
-    writeFully(io, fd, chunk, (err) => {
-      if (err) return failed(err);
-      io.fdatasync(fd, (err2) => {
-        if (err2) return failed(err2);
-        if (!this.dirPending) return synced();
-        this.syncDir((err3) => {
-          if (err3) return failed(err3);
-          this.dirPending = false;
-          synced();
+    const write = (): void =>
+      writeFully(io, fd, chunk, (err) => {
+        if (err) return failed(err);
+        io.fdatasync(fd, (err2) => {
+          if (err2) return failed(err2);
+          if (!this.dirPending) return synced();
+          this.syncDir((err3) => {
+            if (err3) return failed(err3);
+            this.dirPending = false;
+            synced();
+          });
         });
       });
-    });
+    const cut = this.cutTo;
+    if (cut === undefined) return write();
+    ftruncate(fd, cut, (err) => (err ? failed(err) : ((this.cutTo = undefined), write())));
+  }
+
+  /** The pending events that fit the active segment (at least one), taken off the pending list. */
+  private takePending(): { taken: string[]; chunk: Buffer } {
+    const take = Math.min(this.pending.length, Math.max(1, this.opts.segmentEvents - this.active.events));
+    const taken = take === this.pending.length ? this.pending : this.pending.slice(0, take);
+    this.pending = take === this.pending.length ? [] : this.pending.slice(take);
+    return { taken, chunk: Buffer.from(taken.join(''), 'utf8') };
+  }
+
+  /** True when nothing waits to be written and no write is in flight. */
+  get idle(): boolean {
+    return this.pending.length === 0 && !this.syncing;
   }
 
   /** N events of BYTES bytes are durable in the active segment: from now on they count as recorded. */
@@ -372,7 +392,8 @@ export class Spool implements EventSink {
 
   /**
    * Makes everything pending durable and closes the active segment: waits for the sync in flight,
-   * then writes the rest at once (throwing if the disk refuses it: those events were never recorded).
+   * then writes the rest at once, segment by segment (throwing if the disk refuses it: those events
+   * were never recorded, and what reached the file of them is cut).
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -380,21 +401,32 @@ export class Spool implements EventSink {
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.syncing) await new Promise<void>((done) => this.waiters.push({ until: Number.POSITIVE_INFINITY, done }));
-    if (this.pending.length > 0) {
-      const chunk = Buffer.from(this.pending.join(''), 'utf8');
-      const n = this.pending.length;
-      this.pending = [];
-      writeSync(this.fd, chunk);
-      fdatasyncSync(this.fd);
-      if (this.dirPending) {
-        const dfd = openSync(this.opts.dir, 'r');
-        try {
-          fsyncSync(dfd);
-        } finally {
-          closeSync(dfd);
+    if (this.cutTo !== undefined) ftruncateSync(this.fd, this.cutTo);
+    while (this.pending.length > 0) {
+      if (this.active.events >= this.opts.segmentEvents) this.seal();
+      const { taken, chunk } = this.takePending();
+      try {
+        for (let at = 0; at < chunk.length; ) {
+          const n = writeSync(this.fd, chunk, at, chunk.length - at);
+          if (n === 0) throw new Error('spool write made no progress');
+          at += n;
         }
+        fdatasyncSync(this.fd);
+        if (this.dirPending) {
+          const dfd = openSync(this.opts.dir, 'r');
+          try {
+            fsyncSync(dfd);
+          } finally {
+            closeSync(dfd);
+          }
+          this.dirPending = false;
+        }
+      } catch (err) {
+        this.pending = taken.concat(this.pending);
+        ftruncateSync(this.fd, this.active.bytes);
+        throw err;
       }
-      this.counted(n, chunk.length);
+      this.counted(taken.length, chunk.length);
     }
     closeSync(this.fd);
     this.fd = -1;

@@ -11,7 +11,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { Indicators } from '../../src/exporters/indicators.js';
+import { gatherIndicators, urlHost, type Indicators } from '../../src/exporters/indicators.js';
+import { makeEvent } from '../helpers/events.js';
 import { toMispEvent } from '../../src/exporters/misp.js';
 import { MAX_SIGHTING_COUNT, stixString, toStixBundle, uuidv5 } from '../../src/exporters/stix.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -160,7 +161,8 @@ test('bundles and MISP events stay well-formed JSON with any attacker strings, a
         from: '2000-01-01T00:00:00.000Z', to: '2030-01-01T00:00:00.000Z', sources: [],
         files: files.map((f) => ({ sha256: f.sha256, md5: null, size: null, first_seen: f.first, last_seen: f.first, sightings: 1, how: ['download'], urls: [f.url], names: [f.name], sources: [] })),
         urls: urls.map((u) => ({ url: u.url, first_seen: u.first, last_seen: u.first, sightings: u.n, sha256: [], sources: [] })),
-        left_out: { internal: 0, private: 0, ignored: 0, long_urls: 0, urls_naming_internal: 0, over_cap: 0 },
+        left_out: { internal: 0, private: 0, ignored: 0, long_urls: 0, urls_naming_internal: 0, unparsable_urls: 0, over_cap: 0 },
+        incidents_cut: false,
       };
       const bundle = JSON.parse(JSON.stringify(toStixBundle(ind, { producer: 'p', tlp: 'red', now: '2030-01-02T00:00:00.000Z' }))) as { type: string; id: string; objects: Obj[] };
       assertWellFormedBundle(bundle);
@@ -187,5 +189,41 @@ test('export refuses bad flags with the flag named', async () => {
     const r = await runCli([...args, '--config', configPath], { allowFail: true });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, re);
+  }
+});
+
+test('a URL naming an inside host in any notation the downloaders accept is never shared; nor one that does not parse', async () => {
+  // What a WHATWG parser (curl and wget read hosts the same way) makes of the host.
+  const inside = [
+    'http://[::ffff:a00:5]/x', 'http://[::ffff:10.0.0.5]/x', 'http://167772165/x', 'http://0x0a000005/x', 'http://10.5/x',
+    'http://10.0.0.5./x', 'http:\\\\10.0.0.5\\x', ' http://10.0.0.5/x', 'ftp://user:pw@10.1.2.3:21/a', 'tftp://10.1.1.1/x',
+    'http://localhost/x', 'http://LOCALHOST./x', 'http://intranet/x', 'http://build.corp/x', 'http://nas.local/x',
+  ];
+  for (const u of inside) assert.ok(urlHost(u)?.local || urlHost(u)?.ip?.startsWith('10.'), u);
+  assert.deepEqual(urlHost('http://malware.example.com/x'), {});
+  assert.equal(urlHost('not a url'), undefined);
+
+  const dir = tempDir();
+  const store = new SqliteStore(join(dir, 'a.db'));
+  try {
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+    const outside = 'http://203.0.114.9/bot.sh';
+    await store.insertBatch([
+      ...inside.map((url, i) => makeEvent({ type: 'file.download', time: at(i), src: '5.188.86.164', payload: { url, outcome: 'failed' } })),
+      makeEvent({ type: 'file.download', time: at(40), src: '5.188.86.164', payload: { url: outside, outcome: 'failed' } }),
+      makeEvent({ type: 'file.download', time: at(41), src: '5.188.86.164', payload: { url: 'not a url', outcome: 'failed' } }),
+      makeEvent({ type: 'file.download', time: at(42), src: '5.188.86.164', payload: { url: '', outcome: 'failed' } }),
+    ]);
+    const classify = (ip: string) => ({ scope: ip.startsWith('10.') ? ('internal' as const) : ('external' as const), ignored: false });
+    const ind = await gatherIndicators(store, { from: at(0), to: at(60), classify });
+    assert.deepEqual(ind.urls.map((u) => u.url), [outside]);
+    assert.equal(ind.left_out.urls_naming_internal, inside.length);
+    assert.equal(ind.left_out.unparsable_urls, 1);
+    // The configured networks win over a stored enrichment made before they changed.
+    const ignoredNow = await gatherIndicators(store, { from: at(0), to: at(60), classify: (ip) => ({ ...classify(ip), ignored: ip === '5.188.86.164' }) });
+    assert.deepEqual(ignoredNow.urls, []);
+    assert.equal(ignoredNow.left_out.ignored, 1);
+  } finally {
+    await store.close();
   }
 });

@@ -193,3 +193,22 @@ test('close() makes what is pending durable, also while a sync is in flight', as
   assert.equal(s.stats.recorded, 7);
   assert.equal(readSpool(dir).length, 7);
 });
+
+test('close() behind a slow disk keeps segments to segmentEvents (each one shippable batch), and shipping sees nothing before it is durable', async () => {
+  const dir = tempDir();
+  const io: SpoolIo = {
+    write: (fd, buf, offset, length, done) => write(fd, buf, offset, length, null, done),
+    fdatasync: (fd, done) => setTimeout(() => fdatasync(fd, done), 100),
+  };
+  const s = new Spool(opts(dir, { segmentEvents: 10, io }));
+  const events = Array.from({ length: 45 }, (_, i) => ev(i));
+  for (const e of events) s.write(e);
+  s.sync();
+  assert.equal(s.idle, false);
+  assert.equal(s.next(), undefined, 'nothing durable yet: nothing to ship');
+  await s.close();
+  assert.equal(s.stats.recorded, 45);
+  const sizes = readdirSync(dir).filter((n) => n.startsWith('seg-')).sort().map((n) => decodeSegment(readFileSync(join(dir, n))).records.length);
+  assert.deepEqual(sizes, [10, 10, 10, 10, 5]);
+  assert.deepEqual(readSpool(dir).map((r) => JSON.parse(r).id), events.map((e) => e.id));
+});
