@@ -52,6 +52,8 @@ const CEF_SEVERITY: Record<Severity, number> = { critical: 10, high: 8, medium: 
 export const SD_ID = 'apiary@32473';
 /** Longest syslog message sent; RFC 5424 receivers must take 480 octets and should take 2048. */
 export const MAX_SYSLOG_BYTES = 2048;
+/** Longest event message over TCP (octet-counted frames; rsyslog and syslog-ng take 8 KiB by default). */
+export const MAX_SYSLOG_TCP_BYTES = 8192;
 
 /** PARAM-VALUE escaping (RFC 5424 6.3.3): '"', '\' and ']' get a backslash. */
 export function sdEscape(v: string): string {
@@ -59,7 +61,7 @@ export function sdEscape(v: string): string {
 }
 
 /** Printable US-ASCII without spaces, at most N characters, or "-" (header fields, RFC 5424 6.2). */
-function headerField(v: string, max: number): string {
+export function headerField(v: string, max: number): string {
   const clean = v.replace(/[^\x21-\x7e]/g, '').slice(0, max);
   return clean || '-';
 }
@@ -106,7 +108,8 @@ export function formatCef(alert: Alert, version: string): string {
   return `CEF:0|Apiary|Apiary|${cefHeaderEscape(version)}|incident.${alert.kind}|${cefHeaderEscape(`${KIND_LABELS[alert.kind]} from ${alert.scope} source`)}|${CEF_SEVERITY[alert.severity]}|${ext}`;
 }
 
-function truncateUtf8(s: string, maxBytes: number): string {
+/** S cut to at most MAX_BYTES of UTF-8, never in the middle of a character. */
+export function truncateUtf8(s: string, maxBytes: number): string {
   const b = Buffer.from(s, 'utf8');
   if (b.length <= maxBytes) return s;
   return b.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD+$/, '');

@@ -5,6 +5,8 @@ import type { Config } from '../config/schema.js';
 import { Collector, type EventOutput } from '../collector/collector.js';
 import { JsonlOutput } from '../collector/jsonl-output.js';
 import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
+import { SyslogOutput } from '../collector/syslog-output.js';
+import { apiaryVersion } from './honeynet-commands.js';
 import { createSessionEmitter, type EventSink } from '../events/emitter.js';
 import { openStore } from '../store/open.js';
 import type { EventStore } from '../store/store.js';
@@ -75,6 +77,11 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
   const outputs: EventOutput[] = [];
   if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path));
   if (config.outputs.cowrie_json) outputs.push(new CowrieJsonOutput(config.outputs.cowrie_json.path));
+  const sys = config.outputs.syslog;
+  if (sys) {
+    const onError = (err: Error): void => log.warn({ err: err.message, output: 'syslog' }, 'syslog event output failed');
+    outputs.push(new SyslogOutput({ ...sys, hostname: config.sensor, version: apiaryVersion() }, onError));
+  }
   const collector = new Collector(store, log.child({ part: 'collector' }), outputs, enrichment);
   const alerts = new AlertManager(config.alerts, store, log.child({ part: 'alerts' }));
   // Attack chains are folded on the same beat as incidents (src/analysis/attack-runner.ts), from one read of each chunk.

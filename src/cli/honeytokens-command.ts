@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { ApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { ApiaryEvent, Payload } from '../events/catalogue.js';
-import { maskSecret } from '../sensors/sql/decoy-data.js';
+import { maskSecret } from '../events/mask.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { MAX_QUERY_ROWS } from '../store/store.js';
 import { parseFlags } from './flags.js';

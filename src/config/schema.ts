@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { COMMON_PASSWORDS } from './common-passwords.js';
+import { EVENT_TYPES } from '../events/catalogue.js';
 
 /** "host:port" or "[v6]:port"; the host must be an IP literal so nothing is resolved at start-up. */
 export const listenAddress = z.string().superRefine((s, ctx) => {
@@ -355,6 +356,19 @@ export const mssqlService = z
 
 const asNumber = z.number().int().min(0).max(4_294_967_295);
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code in capitals, e.g. "ES"');
+
+/** A syslog receiver (alerts, and the event output): an IP address, never a name to resolve. */
+const syslogSchema = z
+  .object({
+    host: z.string().refine((h) => isIP(h) !== 0, 'an IP address (no name is resolved)'),
+    port: z.number().int().min(1).max(65535).default(514),
+    protocol: z.enum(['udp', 'tcp']).default('udp'),
+    format: z.enum(['rfc5424', 'cef']).default('rfc5424'),
+    /** Syslog facility number (16 = local0). */
+    facility: z.number().int().min(0).max(23).default(16),
+  })
+  .strict();
+
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2023-04-04');
 
 export const geoipSchema = z
@@ -410,17 +424,7 @@ export const alertsSchema = z
       })
       .strict()
       .optional(),
-    syslog: z
-      .object({
-        host: z.string().refine((h) => isIP(h) !== 0, 'an IP address (no name is resolved)'),
-        port: z.number().int().min(1).max(65535).default(514),
-        protocol: z.enum(['udp', 'tcp']).default('udp'),
-        format: z.enum(['rfc5424', 'cef']).default('rfc5424'),
-        /** Syslog facility number (16 = local0). */
-        facility: z.number().int().min(0).max(23).default(16),
-      })
-      .strict()
-      .optional(),
+    syslog: syslogSchema.optional(),
     rate_limit: z
       .object({
         /** Alerts one source address may raise per hour. */
@@ -595,6 +599,16 @@ export const configSchema = z
         jsonl: z.object({ path: z.string().min(1) }).strict().optional(),
         /** SSH and Telnet events as Cowrie 3.x JSON lines, for tools built for Cowrie. */
         cowrie_json: z.object({ path: z.string().min(1) }).strict().optional(),
+        /** Every committed event (or those of `types`) to a SIEM over syslog, RFC 5424 or CEF. */
+        syslog: syslogSchema
+          .extend({
+            types: z
+              .array(z.string().refine((t) => (EVENT_TYPES as readonly string[]).includes(t), 'an event type of docs/events.md'))
+              .min(1)
+              .optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),

@@ -15,10 +15,15 @@ test('apiary.example.yaml validates, with and without its commented examples', (
     .replace(/^(\s+)# (- \{ cidr)/m, '$1$2')
     .replace(/^  overrides: \[\]$/m, '  overrides:')
     .replace(/^country_groups: \[\]$/m, 'country_groups:')
-    .replace(/^# (- name|  description|  members)/gm, '$1');
+    .replace(/^# (- name|  description|  members)/gm, '$1')
+    // The outputs block: its syslog lines are switched on above; the block's own key and types here.
+    .replace(/^# outputs:$/m, 'outputs:')
+    .replace(/^# (    types:)/m, '$1');
   const full = validateConfig(parseConfigText(on));
   assert.equal(full.geoip.overrides[0]?.site, 'campus');
   assert.equal(full.alerts.webhook?.retries, 3);
   assert.equal(full.alerts.syslog?.protocol, 'udp');
   assert.equal(full.country_groups[0]?.name, 'five-eyes');
+  assert.equal(full.outputs.syslog?.format, 'rfc5424');
+  assert.deepEqual(full.outputs.syslog?.types, ['auth.attempt', 'command.input', 'file.download', 'exploit.attempt']);
 });

@@ -1,0 +1,124 @@
+// An output that forwards committed events to a SIEM over syslog (RFC 5424 over UDP or TCP), each as
+// one message: the envelope as structured data and the payload as JSON, or a CEF message (ArcSight,
+// QRadar, Sentinel) with the fields SIEMs map. Formatting is pure; the sender is the alerts' one (a
+// receiver that is down costs a log line and a bounded queue, never a crash).
+import type { ApiaryEvent } from '../events/catalogue.js';
+import { maskSecret } from '../events/mask.js';
+import { cefHeaderEscape, cefValueEscape, headerField, MAX_SYSLOG_BYTES, MAX_SYSLOG_TCP_BYTES, SD_ID, sdEscape, truncateUtf8, type SyslogOptions } from '../alerts/format.js';
+import { SyslogSender, type SyslogTarget } from '../alerts/syslog.js';
+import type { EventOutput } from './collector.js';
+
+/** Syslog severity of an event type (RFC 5424: 4 warning, 5 notice, 6 informational). */
+export function eventSyslogSeverity(e: ApiaryEvent): number {
+  switch (e.type) {
+    case 'exploit.attempt':
+    case 'shellcode.detected':
+    case 'file.download':
+    case 'file.upload':
+      return 4;
+    case 'auth.attempt':
+      return (e.payload as { success?: boolean }).success ? 4 : 5;
+    case 'command.input':
+    case 'query':
+      return 5;
+    default:
+      return 6;
+  }
+}
+
+/** CEF severity (0-10) for the same classes. */
+function cefSeverity(e: ApiaryEvent): number {
+  return { 4: 7, 5: 5, 6: 3 }[eventSyslogSeverity(e)] ?? 3;
+}
+
+/**
+ * One RFC 5424 line: MSGID is the event type, the envelope is structured data, MESSAGE is the payload
+ * as JSON (or MESSAGE given); cut at MAX_BYTES (a long command line's JSON is then cut too).
+ */
+export function formatEventRfc5424(e: ApiaryEvent, opts: SyslogOptions, message?: string, maxBytes = MAX_SYSLOG_BYTES): string {
+  const pri = opts.facility * 8 + eventSyslogSeverity(e);
+  const sd =
+    `[${SD_ID} id="${sdEscape(e.id)}" sensor="${sdEscape(e.sensor)}" session="${sdEscape(e.session)}" protocol="${sdEscape(e.protocol)}"` +
+    ` src="${sdEscape(e.src_ip)}" sport="${e.src_port}" dst="${sdEscape(e.dst_ip)}" dport="${e.dst_port}"]`;
+  const header = `<${pri}>1 ${e.time} ${headerField(opts.hostname, 255)} ${headerField(opts.appName ?? 'apiary', 48)} ${headerField(opts.procId ?? String(process.pid), 128)} ${headerField(e.type, 32)}`;
+  // JSON.stringify escapes line breaks inside strings, so the message stays one line.
+  return truncateUtf8(`${header} ${sd} ${message ?? JSON.stringify(e.payload)}`, maxBytes);
+}
+
+/** A CEF message for E: the fields SIEMs map (addresses, ports, user, URL, hash, outcome), the payload as msg. */
+export function formatEventCef(e: ApiaryEvent, version: string): string {
+  const p = e.payload as { username?: unknown; url?: unknown; sha256?: unknown; outcome?: unknown; success?: unknown; input?: unknown };
+  const ext: [string, string][] = [
+    ['rt', String(Date.parse(e.time))],
+    ['src', e.src_ip],
+    ['spt', String(e.src_port)],
+    ['dst', e.dst_ip],
+    ['dpt', String(e.dst_port)],
+    ['app', e.protocol],
+    ['cs1Label', 'session'],
+    ['cs1', e.session],
+    ['cs2Label', 'sensor'],
+    ['cs2', e.sensor],
+    ['externalId', e.id],
+  ];
+  if (typeof p.username === 'string') ext.push(['suser', p.username]);
+  if (typeof p.url === 'string') ext.push(['request', p.url]);
+  if (typeof p.sha256 === 'string') ext.push(['fileHash', p.sha256]);
+  if (typeof p.outcome === 'string') ext.push(['outcome', p.outcome]);
+  else if (typeof p.success === 'boolean') ext.push(['outcome', p.success ? 'success' : 'failure']);
+  ext.push(['msg', JSON.stringify(e.payload)]);
+  const body = ext.map(([k, v]) => `${k}=${cefValueEscape(v)}`).join(' ');
+  return `CEF:0|Apiary|Apiary|${cefHeaderEscape(version)}|${cefHeaderEscape(e.type)}|${cefHeaderEscape(`${e.type} on ${e.protocol}`)}|${cefSeverity(e)}|${body}`;
+}
+
+/**
+ * E as it may leave for a SIEM: a planted decoy secret is masked (whoever reads the SIEM, an insider
+ * too, must not learn which credentials are traps; `apiary honeytokens` shows them masked the same way).
+ */
+export function forwardable(e: ApiaryEvent): ApiaryEvent {
+  if (e.type !== 'honeytoken.planted') return e;
+  const p = e.payload as { secret?: unknown };
+  return typeof p.secret === 'string' ? ({ ...e, payload: { ...p, secret: maskSecret(p.secret) } } as ApiaryEvent) : e;
+}
+
+export interface SyslogOutputOptions extends SyslogTarget {
+  format: 'rfc5424' | 'cef';
+  facility: number;
+  /** Only these event types (all when absent). */
+  types?: readonly string[] | undefined;
+  hostname: string;
+  version: string;
+}
+
+export class SyslogOutput implements EventOutput {
+  readonly name = 'syslog';
+  private readonly sender: SyslogSender;
+  private readonly types: ReadonlySet<string> | undefined;
+
+  constructor(
+    private readonly opts: SyslogOutputOptions,
+    onError: (err: Error) => void,
+  ) {
+    this.sender = new SyslogSender(opts, onError);
+    this.types = opts.types ? new Set(opts.types) : undefined;
+  }
+
+  write(events: readonly ApiaryEvent[]): void {
+    const so: SyslogOptions = { facility: this.opts.facility, hostname: this.opts.hostname };
+    const max = this.opts.protocol === 'tcp' ? MAX_SYSLOG_TCP_BYTES : MAX_SYSLOG_BYTES;
+    for (const raw of events) {
+      if (this.types && !this.types.has(raw.type)) continue;
+      const e = forwardable(raw);
+      this.sender.send(formatEventRfc5424(e, so, this.opts.format === 'cef' ? formatEventCef(e, this.opts.version) : undefined, max));
+    }
+  }
+
+  /** Messages dropped while a TCP receiver was unreachable. */
+  get dropped(): number {
+    return this.sender.dropped;
+  }
+
+  close(): Promise<void> {
+    return this.sender.close();
+  }
+}
