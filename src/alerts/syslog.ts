@@ -5,7 +5,14 @@ import { connect, type Socket } from 'node:net';
 
 /** Messages held while a TCP receiver is unreachable; older ones are dropped first. */
 export const MAX_SYSLOG_QUEUE = 1000;
+/**
+ * Bytes a connected TCP receiver may leave unread in the socket's buffer; past it new messages are
+ * dropped and counted (a SIEM that stops reading must not fill the sensor's memory).
+ */
+export const MAX_SYSLOG_UNSENT_BYTES = 4 * 1024 * 1024;
 export const SYSLOG_CONNECT_TIMEOUT_MS = 3000;
+/** Longest wait, when stopping, for a TCP receiver to take what is still buffered. */
+export const SYSLOG_CLOSE_TIMEOUT_MS = 2000;
 
 export interface SyslogTarget {
   host: string;
@@ -36,7 +43,8 @@ export class SyslogSender {
     }
     const frame = `${Buffer.byteLength(message, 'utf8')} ${message}`;
     if (this.tcp && !this.connecting) {
-      this.tcp.write(frame);
+      if (this.tcp.writableLength > MAX_SYSLOG_UNSENT_BYTES) this.dropped++;
+      else this.tcp.write(frame);
       return;
     }
     this.queue.push(frame);
@@ -77,6 +85,17 @@ export class SyslogSender {
     const tcp = this.tcp;
     this.tcp = undefined;
     if (!tcp) return Promise.resolve();
-    return new Promise((resolve) => tcp.end(() => resolve()));
+    // What the receiver has not taken within SYSLOG_CLOSE_TIMEOUT_MS is given up: stopping never hangs on it.
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        tcp.destroy();
+        resolve();
+      }, SYSLOG_CLOSE_TIMEOUT_MS);
+      tcp.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      tcp.end();
+    });
   }
 }

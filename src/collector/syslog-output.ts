@@ -90,14 +90,19 @@ export interface SyslogOutputOptions extends SyslogTarget {
   version: string;
 }
 
+/** Shortest time between two log lines about messages the receiver did not take. */
+export const SYSLOG_DROP_REPORT_MS = 60_000;
+
 export class SyslogOutput implements EventOutput {
   readonly name = 'syslog';
   private readonly sender: SyslogSender;
   private readonly types: ReadonlySet<string> | undefined;
+  private reportedDrops = 0;
+  private lastReport = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly opts: SyslogOutputOptions,
-    onError: (err: Error) => void,
+    private readonly onError: (err: Error) => void,
   ) {
     this.sender = new SyslogSender(opts, onError);
     this.types = opts.types ? new Set(opts.types) : undefined;
@@ -110,6 +115,12 @@ export class SyslogOutput implements EventOutput {
       if (this.types && !this.types.has(raw.type)) continue;
       const e = forwardable(raw);
       this.sender.send(formatEventRfc5424(e, so, this.opts.format === 'cef' ? formatEventCef(e, this.opts.version) : undefined, max));
+    }
+    const now = Date.now();
+    if (this.sender.dropped > this.reportedDrops && now - this.lastReport >= SYSLOG_DROP_REPORT_MS) {
+      this.onError(new Error(`${this.sender.dropped - this.reportedDrops} event(s) not sent: the syslog receiver ${this.opts.host}:${this.opts.port} is unreachable or not reading`));
+      this.reportedDrops = this.sender.dropped;
+      this.lastReport = now;
     }
   }
 

@@ -8,7 +8,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { MAX_SYSLOG_BYTES } from '../../src/alerts/format.js';
 import { validateConfig } from '../../src/config/load.js';
-import { formatEventCef, formatEventRfc5424 } from '../../src/collector/syslog-output.js';
+import { formatEventCef, formatEventRfc5424, SyslogOutput } from '../../src/collector/syslog-output.js';
+import { MAX_SYSLOG_UNSENT_BYTES } from '../../src/alerts/syslog.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { startApiaryProcess, waitFor } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
@@ -148,4 +149,39 @@ test('config: the receiver must be an IP address and the types real event types,
   assert.throws(() => validateConfig({ outputs: { syslog: { host: 'siem.example.com' } } }), /outputs\.syslog\.host: an IP address/);
   assert.throws(() => validateConfig({ outputs: { syslog: { host: '192.0.2.20', types: ['auth.attmept'] } } }), /outputs\.syslog\.types\[0\]: an event type/);
   assert.throws(() => validateConfig({ outputs: { syslog: { host: '192.0.2.20', colour: 'red' } } }), /colour/);
+});
+
+test('a TCP receiver that stops reading costs dropped messages and a log line, not memory', async () => {
+  const held: import('node:net').Socket[] = [];
+  const server = createServer((sock) => {
+    sock.pause();
+    held.push(sock);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const errors: string[] = [];
+  const out = new SyslogOutput(
+    { host: '127.0.0.1', port: (server.address() as AddressInfo).port, protocol: 'tcp', format: 'rfc5424', facility: 16, hostname: 'h', version: '1' },
+    (e) => errors.push(e.message),
+  );
+  try {
+    const e = makeEvent({ type: 'command.input', time: '2026-01-01T00:00:00.000Z', src: '198.51.100.7', payload: { input: 'x'.repeat(4000) } });
+    out.write([e]);
+    await waitFor(() => held.length === 1, 5000);
+    // About 40 MB offered, ten times the cap, in batches as the collector hands them over.
+    for (let i = 0; i < 100; i++) {
+      out.write(Array.from({ length: 100 }, () => e));
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(out.dropped > 0, 'messages past the cap are dropped');
+    assert.ok(errors.some((m) => /not sent/.test(m)), errors.join('\n'));
+    assert.ok(process.memoryUsage().rss < 1024 * 1024 * 1024);
+    assert.ok(out.dropped * 4000 > 40e6 - 2 * MAX_SYSLOG_UNSENT_BYTES - 8e6, `only about the cap is buffered (${out.dropped} dropped)`);
+    const t0 = Date.now();
+    await out.close();
+    assert.ok(Date.now() - t0 < 5000, 'stopping does not wait for a receiver that never reads');
+  } finally {
+    for (const s2 of held) s2.destroy();
+    await out.close();
+    server.close();
+  }
 });
