@@ -18,6 +18,7 @@ import { REASONS, type Product } from './products.js';
 import { makeSite, type Page, type PageContext, type Site } from './sites.js';
 import type { TlsMaterial } from './tls-cert.js';
 import { trapPage, trapSecrets, type TrapSecrets } from './traps.js';
+import { getOwn, setOwn } from '../../wire/own-property.js';
 
 /** Node's own server events, named apart from Apiary's catalogued event types. */
 const NODE_EVENT = { listening: 'listening', connection: 'connection' } as const;
@@ -44,12 +45,13 @@ function bodyText(b: Buffer): string {
   return s.includes('\ufffd') ? b.toString('latin1') : s;
 }
 
-function headerRecord(raw: string[]): Record<string, string> {
+export function headerRecord(raw: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const k = raw[i]!.toLowerCase().slice(0, 256);
     const v = raw[i + 1]!;
-    out[k] = k in out ? `${out[k]}, ${v}` : v;
+    const had = getOwn(out, k);
+    setOwn(out, k, had === undefined ? v : `${had}, ${v}`);
   }
   return out;
 }

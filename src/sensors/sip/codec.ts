@@ -1,6 +1,7 @@
 // SIP message codec (RFC 3261 7, 20; framing over TCP per 18.3) and HTTP digest (RFC 2617 3.2.2)
 // as SIP uses it. Pure: bytes in, messages out; never throws; every size has a named cap.
 import { createHash } from 'node:crypto';
+import { setOwn } from '../../wire/own-property.js';
 
 /** Largest message (start line, headers and body) accepted. */
 export const MAX_SIP_MESSAGE_BYTES = 16 * 1024;
@@ -143,7 +144,7 @@ export function parseDigest(value: string): Record<string, string> | undefined {
       while (i < n && !isSpace(value.charCodeAt(i)) && value.charCodeAt(i) !== 44) i++;
       v = value.slice(start, Math.min(i, start + MAX_DIGEST_VALUE_CHARS));
     }
-    out[key] = v;
+    setOwn(out, key, v);
     params++;
   }
   return out;

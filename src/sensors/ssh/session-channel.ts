@@ -8,6 +8,7 @@ import { connectionRecorder, ShellSession } from '../shell/session.js';
 import type { AsciicastRecorder } from '../runtime/recording.js';
 import { ScpSink } from './scp-sink.js';
 import { serveSftp } from './sftp-server.js';
+import { setOwn } from '../../wire/own-property.js';
 
 /** Bytes of stdin an exec command collects before it runs. */
 export const MAX_EXEC_STDIN = 8 * 1024 * 1024;
@@ -99,7 +100,7 @@ export function handleSessionChannel(session: Session, ctx: ConnectionContext, e
         const name = String(info.key).slice(0, 256);
         const value = String(info.val).slice(0, 4096);
         ctx.emitter.emit('client.env', { name, value });
-        clientEnv[name] = value;
+        setOwn(clientEnv, name, value);
       }
       accept?.();
     }),

@@ -10,6 +10,7 @@ import type { ShellEnvironment } from '../shell/environment.js';
 import { ShellSession } from '../shell/session.js';
 import { hexSample } from '../../wire/reader.js';
 import { decodeNaws, decodeNewEnviron, decodeTtype, encodeData, encodeOption, encodeSub, OPT, TelnetDecoder, type Verb } from './codec.js';
+import { setOwn } from '../../wire/own-property.js';
 
 export interface TelnetSensorDeps extends TcpServiceDeps {
   policy: AuthPolicy;
@@ -176,7 +177,7 @@ class TelnetConnection {
     } else if (option === OPT.NEW_ENVIRON || option === OPT.ENVIRON) {
       for (const v of decodeNewEnviron(data) ?? []) {
         if (Object.keys(this.env).length >= 64) break;
-        this.env[v.name.slice(0, 256)] = v.value.slice(0, 4096);
+        setOwn(this.env, v.name.slice(0, 256), v.value.slice(0, 4096));
         this.ctx.emitter.emit('client.env', { name: v.name.slice(0, 256), value: v.value.slice(0, 4096) });
       }
     }

@@ -5,6 +5,7 @@
 //   DATA     | 03    | block (2) | 0..512 bytes |
 //   ACK      | 04    | block (2) |
 //   ERROR    | 05    | code (2)  | message | 0 |
+import { setOwn } from '../../wire/own-property.js';
 
 /** Block size without options (RFC 1350). */
 export const BLOCK_SIZE = 512;
@@ -54,7 +55,7 @@ export function decodeTftp(datagram: Uint8Array): TftpResult {
         const k = opts[i]!.toLowerCase();
         const v = opts[i + 1]!;
         if (k.length === 0 || k.length > MAX_OPTION_BYTES || v.length > MAX_OPTION_BYTES) return { status: 'malformed', reason: 'bad option' };
-        options[k] = v;
+        setOwn(options, k, v);
       }
       return { status: 'ok', packet: { op: op === 1 ? 'RRQ' : 'WRQ', filename, mode: mode.toLowerCase(), options } };
     }

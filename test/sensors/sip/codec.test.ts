@@ -47,6 +47,10 @@ test('digest: parsed, verified against a known password, and written in the $sip
   assert.notEqual(qop, response);
   assert.equal(parseDigest('Basic Zm9vOmJhcg=='), undefined);
   assert.deepEqual(parseDigest('digest  Username = "a\\"b, c" ,REALM=x,, junk, nonce=""'), { username: 'a"b, c', realm: 'x', nonce: '' });
+  // A parameter named __proto__ is a parameter like any other (found by the property below).
+  const proto = parseDigest('Digest __proto__="x", username=u')!;
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+  assert.deepEqual(Object.entries(proto), [['__proto__', 'x'], ['username', 'u']]);
 });
 
 test('digest parameters written any way come back as written; hostile headers are cut, in one pass', { timeout: 60_000 }, () => {
