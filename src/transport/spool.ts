@@ -332,7 +332,8 @@ export class Spool implements EventSink {
   }
 
   private seal(): void {
-    if (this.active.events === 0 || this.syncing) return;
+    // Not while a write is in flight, nor while a failed write's tail still waits to be cut from the file.
+    if (this.active.events === 0 || this.syncing || this.cutTo !== undefined) return;
     closeSync(this.fd);
     this.sealed.push(this.active);
     this.openActive(this.active.seq + 1);
@@ -347,7 +348,7 @@ export class Spool implements EventSink {
     let s = this.sealed.find((x) => !busy.has(x.seq));
     // The active segment is sealed only between two syncs (its file is being written during one);
     // the shipper is woken again when the sync in flight ends.
-    if (!s && this.active.events > 0 && !this.syncing) {
+    if (!s && this.active.events > 0 && !this.syncing && this.cutTo === undefined) {
       this.seal();
       s = this.sealed[this.sealed.length - 1];
     }

@@ -212,3 +212,38 @@ test('close() behind a slow disk keeps segments to segmentEvents (each one shipp
   assert.deepEqual(sizes, [10, 10, 10, 10, 5]);
   assert.deepEqual(readSpool(dir).map((r) => JSON.parse(r).id), events.map((e) => e.id));
 });
+
+test('a failed write whose cut also fails: the segment is not sealed until the cut succeeds, nothing is torn or doubled', async () => {
+  const dir = tempDir();
+  let failWrite = false;
+  const io: SpoolIo = {
+    write: (fd, buf, offset, length, done) => {
+      if (failWrite) {
+        failWrite = false;
+        // Half of the chunk reaches the file, then the disk fails.
+        return writeSync(fd, buf, offset, Math.floor(length / 2)) && done(new Error('EIO: i/o error'), 0);
+      }
+      write(fd, buf, offset, length, null, done);
+    },
+    fdatasync: (fd, done) => fdatasync(fd, done),
+  };
+  const s = new Spool(opts(dir, { segmentEvents: 100, io, onError: () => {} }));
+  const events = Array.from({ length: 5 }, (_, i) => ev(i));
+  for (const e of events.slice(0, 2)) s.write(e);
+  await s.flush();
+  assert.equal(s.stats.recorded, 2);
+  failWrite = true;
+  for (const e of events.slice(2)) s.write(e);
+  await s.flush();
+  assert.equal(s.stats.recorded, 2, 'the failed write recorded nothing');
+  // As if the cut-back had failed too: the torn tail still waits to be cut from this segment's file.
+  const spool = s as unknown as { cutTo: number | undefined; active: { bytes: number } };
+  spool.cutTo = spool.active.bytes;
+  assert.equal(s.next(), undefined, 'a segment whose tail waits to be cut is not sealed for shipping');
+  await waitFor(() => s.stats.recorded === 5, 5000);
+  const a = s.next()!;
+  assert.deepEqual(a.records.map((r) => JSON.parse(r).id), events.map((e) => e.id), 'each event once, in order, nothing torn');
+  s.ack(a.seq);
+  await s.close();
+  assert.deepEqual(readSpool(dir), [], 'nothing left over');
+});
