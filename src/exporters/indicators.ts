@@ -93,6 +93,21 @@ const FILE_TYPES = ['file.download', 'file.upload', 'exploit.attempt', 'shellcod
 /** Host names that are the organisation's own by definition (no name is ever resolved). */
 const LOCAL_NAME_RE = /(^localhost$|\.localhost$|\.local$|\.internal$|\.lan$|\.home\.arpa$|\.corp$|\.intranet$)/;
 
+/** Schemes whose host a WHATWG parser reads as an address (the others keep it as written). */
+const SPECIAL_SCHEMES = new Set(['http:', 'https:', 'ftp:', 'ws:', 'wss:', 'file:']);
+
+/**
+ * The IPv4 address inside an IPv6 one that carries it (IPv4-mapped ::ffff:0:0/96, IPv4-compatible
+ * ::/96, NAT64 64:ff9b::/96, 6to4 2002::/16), as dotted text; undefined for other addresses.
+ */
+export function embeddedIpv4(v: bigint): string | undefined {
+  const dotted = (x: bigint): string => [24, 16, 8, 0].map((b) => Number((x >> BigInt(b)) & 0xffn)).join('.');
+  const high = v >> 32n;
+  if (high === 0xffffn || (high === 0n && v > 1n) || high === 0x64ff9b0000000000000000n) return dotted(v & 0xffffffffn);
+  if (v >> 112n === 0x2002n) return dotted((v >> 80n) & 0xffffffffn);
+  return undefined;
+}
+
 /**
  * The host of URL as a WHATWG parser (and so a downloader) reads it: { ip } for an address in any
  * notation (decimal, hex, short forms, IPv4-mapped IPv6 unmapped), { local: true } for a name that
@@ -102,19 +117,20 @@ const LOCAL_NAME_RE = /(^localhost$|\.localhost$|\.local$|\.internal$|\.lan$|\.h
 export function urlHost(url: string): { ip?: string; local?: boolean } | undefined {
   let host: string;
   try {
-    host = new URL(url).hostname;
+    const u = new URL(url);
+    host = u.hostname;
+    // tftp:// and other schemes WHATWG does not know keep their host as written; BusyBox and curl
+    // still read "10.1" or "0177.0.0.1" as addresses, so read such a host as an http one would be.
+    if (host !== '' && !SPECIAL_SCHEMES.has(u.protocol)) host = new URL(`http://${host}/`).hostname;
   } catch {
     return undefined;
   }
   if (host === '') return undefined;
   if (host.startsWith('[') && host.endsWith(']')) {
-    const v6 = host.slice(1, -1);
-    const n = normaliseIp(v6);
+    const n = normaliseIp(host.slice(1, -1));
     if (!n) return undefined;
-    const v = ipv6ToBigInt(n.ip);
-    // ::ffff:a.b.c.d in either notation is the IPv4 address.
-    if (v >> 32n === 0xffffn) return { ip: [24, 16, 8, 0].map((b) => Number((v >> BigInt(b)) & 0xffn)).join('.') };
-    return { ip: n.ip };
+    const v4 = embeddedIpv4(ipv6ToBigInt(n.ip));
+    return { ip: v4 ?? n.ip };
   }
   const name = host.toLowerCase().replace(/\.+$/, '');
   const n = normaliseIp(name);
@@ -166,9 +182,8 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
 
   // Sources, from the incidents active in the period.
   // Newest first: should the period hold more incidents than one read returns, the oldest are the ones not read.
-  const read = await store.listIncidents({ activeSince: opts.from, order: 'desc', limit: MAX_QUERY_ROWS });
-  const incidentsCut = read.length >= MAX_QUERY_ROWS;
-  const incidents = read.filter((i) => i.first_seen < opts.to);
+  const incidents = await store.listIncidents({ activeSince: opts.from, startedBefore: opts.to, order: 'desc', limit: MAX_QUERY_ROWS });
+  const incidentsCut = incidents.length >= MAX_QUERY_ROWS;
   await enrich(incidents.map((i) => i.src_ip));
   const bySource = new Map<string, SourceIndicator & { kindSet: Set<IncidentKind>; protoSet: Set<string>; portSet: Set<number> }>();
   for (const inc of incidents) {

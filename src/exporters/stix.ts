@@ -25,7 +25,7 @@ const APIARY_NAMESPACE = 'af73a502-343d-5b0b-b362-291526b4bda8';
  * The `created` time of the objects that stand for a value (the honeynet itself, an address, a hash, a
  * URL, a technique, a relation between two of them): STIX forbids a later version of an object to change
  * it, and these keep one id across exports. Their `modified` time is their last sighting, so a
- * platform keeps the newest version. Sightings are per exported period instead.
+ * platform keeps the newest version; a sighting's `modified` is the export's time.
  */
 export const VALUE_OBJECT_CREATED = '1970-01-01T00:00:00.000Z';
 
@@ -68,8 +68,6 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
       name: opts.producer, identity_class: 'system', description: 'An Apiary honeynet: sensors that no legitimate user talks to.', object_marking_refs: [marking.id],
     },
   ];
-  // A sighting reports one period: its id is the period's, made when the period ended (or now).
-  const sightingCreated = ind.to < opts.now ? ind.to : opts.now;
   const indicator = (key: string, o: { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number }): string => {
     const id = `indicator--${uuidv5(`indicator|${opts.producer}|${key}`)}`;
     objects.push({
@@ -78,7 +76,9 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
       ...(o.labels.length > 0 ? { labels: o.labels } : {}),
     });
     objects.push({
-      type: 'sighting', ...common, id: `sighting--${uuidv5(`sighting|${opts.producer}|${key}|${ind.from}|${ind.to}`)}`, created: sightingCreated, modified: opts.now,
+      // One sighting per value, a new version at each export (the count is the exported period's): a
+      // platform replaces it rather than adding overlapping periods' counts up.
+      type: 'sighting', ...common, id: `sighting--${uuidv5(`sighting|${opts.producer}|${key}`)}`, created: VALUE_OBJECT_CREATED, modified: opts.now,
       sighting_of_ref: id, count: Math.min(o.count, MAX_SIGHTING_COUNT), first_seen: o.first, last_seen: o.last, where_sighted_refs: [identityId],
     });
     return id;

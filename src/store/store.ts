@@ -153,6 +153,8 @@ export interface IncidentFilter {
   src?: string;
   /** Incidents whose last event is at or after this time. */
   activeSince?: string;
+  /** Incidents whose first event is before this time. */
+  startedBefore?: string;
   limit?: number;
   /** By first_seen: oldest first (default) or newest first. */
   order?: 'asc' | 'desc';

@@ -198,8 +198,9 @@ test('a URL naming an inside host in any notation the downloaders accept is neve
     'http://[::ffff:a00:5]/x', 'http://[::ffff:10.0.0.5]/x', 'http://167772165/x', 'http://0x0a000005/x', 'http://10.5/x',
     'http://10.0.0.5./x', 'http:\\\\10.0.0.5\\x', ' http://10.0.0.5/x', 'ftp://user:pw@10.1.2.3:21/a', 'tftp://10.1.1.1/x',
     'http://localhost/x', 'http://LOCALHOST./x', 'http://intranet/x', 'http://build.corp/x', 'http://nas.local/x',
+    'tftp://10.1/x', 'tftp://012.0.0.1/x', 'http://[::a00:1]/x', 'http://[64:ff9b::a00:1]/x', 'http://[2002:a00:1::]/x',
   ];
-  for (const u of inside) assert.ok(urlHost(u)?.local || urlHost(u)?.ip?.startsWith('10.'), u);
+  for (const u of inside) assert.ok(urlHost(u)?.local || urlHost(u)?.ip?.startsWith('10.'), `${u}: ${JSON.stringify(urlHost(u))}`);
   assert.deepEqual(urlHost('http://malware.example.com/x'), {});
   assert.equal(urlHost('not a url'), undefined);
 

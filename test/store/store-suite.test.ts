@@ -185,6 +185,8 @@ for (const b of BACKENDS) {
         assert.deepEqual((await s.listIncidents({ activeSince: '2026-06-01T02:00:00Z' })).map((i) => i.id), ['01A']);
         const newer = incident('01D', '198.51.100.1', '2026-06-01T04:00:00Z', '2026-06-01T04:00:00Z');
         await s.commitIncidents([newer], { key: 'wm', expected: 'E3', next: 'E4' });
+        // A period [02:00, 04:00): active in it and started before its end (what an export reads).
+        assert.deepEqual((await s.listIncidents({ activeSince: '2026-06-01T02:00:00Z', startedBefore: '2026-06-01T04:00:00Z' })).map((i) => i.id), ['01A']);
         const latest = await s.latestIncidents(['198.51.100.1', '10.0.0.5', '203.0.113.1'], '2026-06-01T00:30:00Z');
         assert.deepEqual([...latest.entries()].map(([ip, i]) => [ip, i.id]).sort(), [['10.0.0.5', '01C'], ['198.51.100.1', '01D']]);
       });

@@ -425,6 +425,7 @@ export class PgStore implements EventStore {
     if (f.scope !== undefined) add('scope =', f.scope);
     if (f.src !== undefined) add('src_ip =', f.src);
     if (f.activeSince !== undefined) add('last_seen >=', f.activeSince);
+    if (f.startedBefore !== undefined) add('first_seen <', f.startedBefore);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     params.push(Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS));
     const dir = f.order === 'desc' ? 'DESC' : 'ASC';

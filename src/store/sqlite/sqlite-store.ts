@@ -232,6 +232,7 @@ export class SqliteStore implements EventStore {
     if (f.scope !== undefined) (clauses.push('scope = ?'), params.push(f.scope));
     if (f.src !== undefined) (clauses.push('src_ip = ?'), params.push(f.src));
     if (f.activeSince !== undefined) (clauses.push('last_seen >= ?'), params.push(f.activeSince));
+    if (f.startedBefore !== undefined) (clauses.push('first_seen < ?'), params.push(f.startedBefore));
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
     const dir = f.order === 'desc' ? 'DESC' : 'ASC';
