@@ -20,17 +20,42 @@ export interface SyslogTarget {
   protocol: 'udp' | 'tcp';
 }
 
+/** Pauses between connection attempts to a TCP receiver that is down: doubling from the first to the last. */
+export const SYSLOG_RETRY_FIRST_MS = 1000;
+export const SYSLOG_RETRY_MAX_MS = 30_000;
+/** Errors are reported at once, then at most once in this long (with how many were not). */
+export const SYSLOG_ERROR_REPORT_MS = 60_000;
+
 export class SyslogSender {
   private udp: UdpSocket | undefined;
   private tcp: Socket | undefined;
   private connecting = false;
-  private readonly queue: string[] = [];
+  private readonly queue: Buffer[] = [];
   dropped = 0;
+  private retryMs = SYSLOG_RETRY_FIRST_MS;
+  private nextConnectAt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastErrorReport = Number.NEGATIVE_INFINITY;
+  private unreported = 0;
+  private readonly onError: (err: Error) => void;
 
   constructor(
     private readonly target: SyslogTarget,
-    private readonly onError: (err: Error) => void,
-  ) {}
+    onError: (err: Error) => void,
+  ) {
+    // A receiver that is down fails every send: one log line, then one a minute.
+    this.onError = (err) => {
+      const now = Date.now();
+      if (now - this.lastErrorReport < SYSLOG_ERROR_REPORT_MS) {
+        this.unreported++;
+        return;
+      }
+      this.lastErrorReport = now;
+      const more = this.unreported;
+      this.unreported = 0;
+      onError(more > 0 ? new Error(`${err.message} (and ${more} more error(s) since the last report)`) : err);
+    };
+  }
 
   send(message: string): void {
     if (this.target.protocol === 'udp') {
@@ -41,8 +66,10 @@ export class SyslogSender {
       });
       return;
     }
-    const frame = `${Buffer.byteLength(message, 'utf8')} ${message}`;
+    const body = Buffer.from(message, 'utf8');
+    const frame = Buffer.concat([Buffer.from(`${body.length} `), body]);
     if (this.tcp && !this.connecting) {
+      // Buffers, so writableLength counts bytes.
       if (this.tcp.writableLength > MAX_SYSLOG_UNSENT_BYTES) this.dropped++;
       else this.tcp.write(frame);
       return;
@@ -56,13 +83,26 @@ export class SyslogSender {
   }
 
   private connectTcp(): void {
-    if (this.connecting) return;
+    if (this.connecting || this.retryTimer) return;
+    const wait = this.nextConnectAt - Date.now();
+    if (wait > 0) {
+      // Backing off: what comes meanwhile waits in the (bounded) queue for the next attempt.
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.connectTcp();
+      }, wait);
+      this.retryTimer.unref();
+      return;
+    }
     this.connecting = true;
     const sock = connect({ host: this.target.host, port: this.target.port });
     sock.setTimeout(SYSLOG_CONNECT_TIMEOUT_MS, () => sock.destroy(new Error(`syslog ${this.target.host}:${this.target.port}: connect timed out`)));
     sock.on('connect', () => {
       sock.setTimeout(0);
+      // A receiver that vanishes without closing is noticed instead of taking everything for 15 minutes.
+      sock.setKeepAlive(true, 30_000);
       this.connecting = false;
+      this.retryMs = SYSLOG_RETRY_FIRST_MS;
       this.tcp = sock;
       for (const f of this.queue.splice(0)) sock.write(f);
     });
@@ -70,16 +110,22 @@ export class SyslogSender {
     sock.on('close', () => {
       if (this.tcp === sock) this.tcp = undefined;
       if (this.connecting) {
-        // Could not connect: what was queued is dropped (the alert log line still records it).
+        // Could not connect: the queue waits for the next attempt, after a pause that doubles each time.
         this.connecting = false;
-        this.dropped += this.queue.length;
-        this.queue.length = 0;
+        this.nextConnectAt = Date.now() + this.retryMs;
+        this.retryMs = Math.min(SYSLOG_RETRY_MAX_MS, this.retryMs * 2);
+        if (this.queue.length > 0) this.connectTcp();
       }
     });
     sock.unref();
   }
 
   close(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    // What still waits for a receiver that never came is counted, not silently forgotten.
+    this.dropped += this.queue.length;
+    this.queue.length = 0;
     this.udp?.close();
     this.udp = undefined;
     const tcp = this.tcp;

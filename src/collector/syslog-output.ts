@@ -40,9 +40,11 @@ export function formatEventRfc5424(e: ApiaryEvent, opts: SyslogOptions, message?
   const sd =
     `[${SD_ID} id="${sdEscape(e.id)}" sensor="${sdEscape(e.sensor)}" session="${sdEscape(e.session)}" protocol="${sdEscape(e.protocol)}"` +
     ` src="${sdEscape(e.src_ip)}" sport="${e.src_port}" dst="${sdEscape(e.dst_ip)}" dport="${e.dst_port}"]`;
-  const header = `<${pri}>1 ${e.time} ${headerField(opts.hostname, 255)} ${headerField(opts.appName ?? 'apiary', 48)} ${headerField(opts.procId ?? String(process.pid), 128)} ${headerField(e.type, 32)}`;
-  // JSON.stringify escapes line breaks inside strings, so the message stays one line.
-  return truncateUtf8(`${header} ${sd} ${message ?? JSON.stringify(e.payload)}`, maxBytes);
+  const header = `<${pri}>1 ${syslogTime(e.time)} ${headerField(opts.hostname, 255)} ${headerField(opts.appName ?? 'apiary', 48)} ${headerField(opts.procId ?? String(process.pid), 128)} ${headerField(e.type, 32)}`;
+  // The payload as ASCII JSON needs no BOM (RFC 5424 6.4) and stays one line; a CEF message in
+  // UTF-8 is marked with the BOM.
+  const msg = message === undefined ? asciiJson(e.payload) : /[^\x00-\x7f]/.test(message) ? `\ufeff${message}` : message;
+  return truncateUtf8(`${header} ${sd} ${msg}`, maxBytes);
 }
 
 /** A CEF message for E: the fields SIEMs map (addresses, ports, user, URL, hash, outcome), the payload as msg. */
@@ -61,24 +63,63 @@ export function formatEventCef(e: ApiaryEvent, version: string): string {
     ['cs2', e.sensor],
     ['externalId', e.id],
   ];
-  if (typeof p.username === 'string') ext.push(['suser', p.username]);
-  if (typeof p.url === 'string') ext.push(['request', p.url]);
+  // Fixed fields first, attacker-chosen ones capped, the payload last: a cut message loses only its end.
   if (typeof p.sha256 === 'string') ext.push(['fileHash', p.sha256]);
   if (typeof p.outcome === 'string') ext.push(['outcome', p.outcome]);
   else if (typeof p.success === 'boolean') ext.push(['outcome', p.success ? 'success' : 'failure']);
-  ext.push(['msg', JSON.stringify(e.payload)]);
-  const body = ext.map(([k, v]) => `${k}=${cefValueEscape(v)}`).join(' ');
+  if (typeof p.username === 'string') ext.push(['suser', p.username.slice(0, MAX_CEF_FIELD_CHARS)]);
+  if (typeof p.url === 'string') ext.push(['request', p.url.slice(0, MAX_CEF_FIELD_CHARS)]);
+  ext.push(['msg', asciiJson(e.payload)]);
+  const body = ext.map(([k, v]) => `${k}=${cefValueEscape(cefText(v))}`).join(' ');
   return `CEF:0|Apiary|Apiary|${cefHeaderEscape(version)}|${cefHeaderEscape(e.type)}|${cefHeaderEscape(`${e.type} on ${e.protocol}`)}|${cefSeverity(e)}|${body}`;
 }
 
+/** Decoy secrets shorter than this are not looked for in other fields (they would mask ordinary text). */
+export const MIN_MASKED_SECRET_CHARS = 6;
+/** Characters of one attacker-chosen CEF field (user, URL) before the payload: the fixed fields always fit. */
+export const MAX_CEF_FIELD_CHARS = 256;
+
 /**
- * E as it may leave for a SIEM: a planted decoy secret is masked (whoever reads the SIEM, an insider
- * too, must not learn which credentials are traps; `apiary honeytokens` shows them masked the same way).
+ * E as it may leave for a SIEM: decoy secrets masked wherever they appear (the planted event's own
+ * secret, and an attacker typing or trying one), so whoever reads the SIEM, an insider too, does not
+ * learn which credentials are traps; `apiary honeytokens` shows them masked the same way.
  */
-export function forwardable(e: ApiaryEvent): ApiaryEvent {
-  if (e.type !== 'honeytoken.planted') return e;
-  const p = e.payload as { secret?: unknown };
-  return typeof p.secret === 'string' ? ({ ...e, payload: { ...p, secret: maskSecret(p.secret) } } as ApiaryEvent) : e;
+export function forwardable(e: ApiaryEvent, secrets: ReadonlySet<string>): ApiaryEvent {
+  if (e.type === 'honeytoken.planted') {
+    const p = e.payload as { secret?: unknown };
+    return typeof p.secret === 'string' ? ({ ...e, payload: { ...p, secret: maskSecret(p.secret) } } as ApiaryEvent) : e;
+  }
+  if (secrets.size === 0) return e;
+  let changed = false;
+  const mask = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      let out = v;
+      for (const sec of secrets) if (out.includes(sec)) out = out.split(sec).join(maskSecret(sec));
+      if (out !== v) changed = true;
+      return out;
+    }
+    if (Array.isArray(v)) return v.map(mask);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
+    return v;
+  };
+  const payload = mask(e.payload);
+  return changed ? ({ ...e, payload } as ApiaryEvent) : e;
+}
+
+/** JSON with every character outside printable ASCII escaped (\uXXXX): one line, no encoding questions. */
+export function asciiJson(v: unknown): string {
+  return JSON.stringify(v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A CEF value with control and line-separator characters shown as \uXXXX text. */
+export function cefText(v: string): string {
+  return v.replace(/[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** An RFC 5424 TIMESTAMP: ISO 8601 UTC with at most 6 fraction digits (events keep milliseconds). */
+function syslogTime(t: string): string {
+  const ms = Date.parse(t);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : '-';
 }
 
 export interface SyslogOutputOptions extends SyslogTarget {
@@ -99,6 +140,8 @@ export class SyslogOutput implements EventOutput {
   private readonly types: ReadonlySet<string> | undefined;
   private reportedDrops = 0;
   private lastReport = Number.NEGATIVE_INFINITY;
+  /** Decoy secrets seen in honeytoken.planted events (and given by learn()), masked wherever they appear. */
+  private readonly secrets = new Set<string>();
 
   constructor(
     private readonly opts: SyslogOutputOptions,
@@ -112,8 +155,9 @@ export class SyslogOutput implements EventOutput {
     const so: SyslogOptions = { facility: this.opts.facility, hostname: this.opts.hostname };
     const max = this.opts.protocol === 'tcp' ? MAX_SYSLOG_TCP_BYTES : MAX_SYSLOG_BYTES;
     for (const raw of events) {
+      if (raw.type === 'honeytoken.planted') this.learn([(raw.payload as { secret?: unknown }).secret]);
       if (this.types && !this.types.has(raw.type)) continue;
-      const e = forwardable(raw);
+      const e = forwardable(raw, this.secrets);
       this.sender.send(formatEventRfc5424(e, so, this.opts.format === 'cef' ? formatEventCef(e, this.opts.version) : undefined, max));
     }
     const now = Date.now();
@@ -122,6 +166,11 @@ export class SyslogOutput implements EventOutput {
       this.reportedDrops = this.sender.dropped;
       this.lastReport = now;
     }
+  }
+
+  /** Adds decoy secrets to mask (those planted in earlier runs, read from the store at start). */
+  learn(secrets: readonly unknown[]): void {
+    for (const sec of secrets) if (typeof sec === 'string' && sec.length >= MIN_MASKED_SECRET_CHARS) this.secrets.add(sec);
   }
 
   /** Messages dropped while a TCP receiver was unreachable. */

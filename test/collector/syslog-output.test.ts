@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { MAX_SYSLOG_BYTES } from '../../src/alerts/format.js';
 import { validateConfig } from '../../src/config/load.js';
-import { formatEventCef, formatEventRfc5424, SyslogOutput } from '../../src/collector/syslog-output.js';
+import { cefText, formatEventCef, formatEventRfc5424, forwardable, MAX_CEF_FIELD_CHARS, SyslogOutput } from '../../src/collector/syslog-output.js';
 import { MAX_SYSLOG_UNSENT_BYTES } from '../../src/alerts/syslog.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { startApiaryProcess, waitFor } from '../helpers/apiary-process.js';
@@ -138,7 +138,8 @@ test('any attacker strings: one line, within the cap, fields read back exactly',
         const ext = parseCefExtension(cef);
         assert.equal(ext.cs1, e.session);
         assert.deepEqual(JSON.parse(ext.msg!), e.payload);
-        if (e.type === 'auth.attempt') assert.equal(ext.suser, user);
+        if (e.type === 'auth.attempt') assert.equal(ext.suser, cefText(user.slice(0, MAX_CEF_FIELD_CHARS)));
+        assert.ok(!/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(cef), 'no control or line-separator character goes out raw');
       }
     }),
     { numRuns: 300 },
@@ -184,4 +185,24 @@ test('a TCP receiver that stops reading costs dropped messages and a log line, n
     await out.close();
     server.close();
   }
+});
+
+test('decoy secrets are masked wherever they appear, and fixed CEF fields survive a long attacker string', () => {
+  const planted = makeEvent({ type: 'honeytoken.planted', time: '2026-01-01T00:00:00.000Z', src: '0.0.0.0', payload: { token_id: 'e24d0a592b16c702', kind: 'ssh', username: 'ubuntu', secret: 'Rocket1192', host: '10.0.0.2', locations: ['/root/.bash_history'] } });
+  const tried = makeEvent({ type: 'auth.attempt', time: '2026-01-01T00:00:01.000Z', src: '198.51.100.7', payload: { method: 'password', username: 'ubuntu', password: 'Rocket1192', success: true } });
+  const typed = makeEvent({ type: 'command.input', time: '2026-01-01T00:00:02.000Z', src: '198.51.100.7', payload: { input: 'sshpass -p Rocket1192 ssh ubuntu@10.0.0.2' } });
+  const sent: string[] = [];
+  const out = new SyslogOutput({ host: '127.0.0.1', port: 9, protocol: 'udp', format: 'rfc5424', facility: 16, hostname: 'h', version: '1' }, () => {});
+  (out as unknown as { sender: { send(m: string): void } }).sender.send = (m: string) => void sent.push(m);
+  out.write([planted, tried, typed]);
+  assert.equal(sent.length, 3);
+  assert.ok(sent.every((m) => !m.includes('Rocket1192')), sent.join('\n'));
+  assert.ok(sent[1]!.includes('Ro*******2'));
+  // The unchanged event is passed through as it is.
+  assert.equal(forwardable(typed, new Set()), typed);
+
+  const longUrl = makeEvent({ type: 'file.download', time: '2026-01-01T00:00:03.000Z', src: '198.51.100.7', payload: { url: `http://x/${'é'.repeat(3000)}`, sha256: 'a'.repeat(64), outcome: 'stored' } });
+  const ext = parseCefExtension(formatEventCef(longUrl, '1').slice(0, MAX_SYSLOG_BYTES));
+  assert.equal(ext.fileHash, 'a'.repeat(64));
+  assert.equal(ext.outcome, 'stored');
 });
