@@ -176,7 +176,9 @@ test('a TCP receiver that stops reading costs dropped messages and a log line, n
     assert.ok(out.dropped > 0, 'messages past the cap are dropped');
     assert.ok(errors.some((m) => /not sent/.test(m)), errors.join('\n'));
     assert.ok(process.memoryUsage().rss < 1024 * 1024 * 1024);
-    assert.ok(out.dropped * 4000 > 40e6 - 2 * MAX_SYSLOG_UNSENT_BYTES - 8e6, `only about the cap is buffered (${out.dropped} dropped)`);
+    // Offered 40 MB: at most the cap waits in the sender, and the kernel's socket buffers (a few MB
+    // each way on loopback) hold some more; everything else must have been dropped.
+    assert.ok(out.dropped * 4000 > 40e6 - MAX_SYSLOG_UNSENT_BYTES - 16e6, `only about the cap is buffered (${out.dropped} dropped)`);
     const t0 = Date.now();
     await out.close();
     assert.ok(Date.now() - t0 < 5000, 'stopping does not wait for a receiver that never reads');
