@@ -196,6 +196,12 @@ export class AttackRunner {
 
   private async runOnce(): Promise<AttackCatchUp> {
     const out: AttackCatchUp = { events: 0, chains: 0 };
+    if (this.snap === undefined) {
+      // Nothing committed after the stored chains: they are current, and the state (large in a big
+      // store: hundreds of MB parsed) need not be loaded. A report or an export on such a store is quick.
+      const peek = await this.store.readCommitted(await this.store.getState(ATTACKS_WATERMARK_KEY), 1);
+      if (peek.events.length === 0) return out;
+    }
     this.snap ??= await this.load();
     let stored = await this.store.getState(ATTACKS_WATERMARK_KEY);
     // While catching up on a backlog, chunks are folded before their chains are built and saved, so a

@@ -1,12 +1,12 @@
 // `apiary export stix|misp`: the indicators of a period (attacking addresses, file hashes, URLs) as a
 // STIX 2.1 bundle or a MISP event, for a threat-sharing platform (OpenCTI, MISP, a TAXII server, a SIEM).
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { ApiaryError } from '../errors/errors.js';
-import { enricherFromConfig } from '../enrich/from-config.js';
+import { enricherFromConfig, scopeEnricher } from '../enrich/from-config.js';
 import { gatherIndicators } from '../exporters/indicators.js';
-import { toMispEvent } from '../exporters/misp.js';
-import { TLP_LEVELS, toStixBundle, type Tlp } from '../exporters/stix.js';
+import { mispJsonChunks, toMispEvent } from '../exporters/misp.js';
+import { stixJsonChunks, TLP_LEVELS, toStixBundle, type Tlp } from '../exporters/stix.js';
 import { SEVERITIES, type Severity } from '../store/store.js';
 import { parseFlags } from './flags.js';
 import { bringUpToDate, openStore, parseDateFlag } from './tracking-commands.js';
@@ -39,21 +39,26 @@ export async function runExport(args: string[]): Promise<number> {
     // Incidents and attack chains say what each source did: bring them up to date first (unless a
     // running Apiary keeps them current).
     await bringUpToDate(store, config, { attacks: true });
-    const enricher = enricherFromConfig(config);
+    // Scope and ignore come from the configured ranges; the GeoIP tables are loaded only when
+    // networks.internal_asns needs an address's ASN.
+    const enricher = config.networks.internal_asns.length > 0 ? enricherFromConfig(config) : scopeEnricher(config);
     indicators = await gatherIndicators(store, { from, to, includeInternal: values['include-internal'] === true, minSeverity: minSeverity as Severity, classify: (ip) => enricher.enrich(ip) });
   } finally {
     await store.close();
   }
   const producer = values.producer ?? `Apiary honeynet ${config.sensor}`;
-  const doc = format === 'stix' ? toStixBundle(indicators, { producer, tlp: tlp as Tlp, now }) : toMispEvent(indicators, { producer, tlp: tlp as Tlp, now });
-  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  const chunks = format === 'stix' ? stixJsonChunks(toStixBundle(indicators, { producer, tlp: tlp as Tlp, now })) : mispJsonChunks(toMispEvent(indicators, { producer, tlp: tlp as Tlp, now }));
   if (values.out) {
+    let fd: number | undefined;
     try {
-      writeFileSync(values.out, text);
+      fd = openSync(values.out, 'w');
+      for (const c of chunks) writeSync(fd, c);
     } catch (err) {
       throw new ApiaryError('APIARY_REPORT', `cannot write ${values.out}: ${(err as Error).message}`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
-  } else process.stdout.write(text);
+  } else for (const c of chunks) process.stdout.write(c);
   const l = indicators.left_out;
   const leftOut = Object.entries(l).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k.replace(/_/g, ' ')}`);
   // The summary goes to stderr when the document goes to stdout, so a pipe gets the JSON alone.

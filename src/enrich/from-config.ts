@@ -15,6 +15,11 @@ export function enricherFromConfig(config: Pick<Config, 'geoip' | 'networks'>, g
   });
 }
 
+/** An enricher that knows the configured networks only (scope, ignore, overrides), without GeoIP tables. */
+export function scopeEnricher(config: Pick<Config, 'geoip' | 'networks'>): Enricher {
+  return new Enricher({ internal: config.networks.internal, internalAsns: [], ignore: config.networks.ignore, overrides: config.geoip.overrides, geoip: undefined });
+}
+
 export function geoIpFromConfig(config: Pick<Config, 'geoip'>): GeoIp {
   return openGeoIp({ country_db: config.geoip.country_db, asn_db: config.geoip.asn_db });
 }

@@ -19,8 +19,9 @@ export const MAX_EXPORT_URLS = 20_000;
 export const MAX_EXPORT_URL_CHARS = 2047;
 /** URLs, file names and related addresses kept per indicator. */
 export const MAX_RELATED = 20;
-/** Attack chains read for the sources' ATT&CK techniques (the highest scores of all time first). */
+/** Attack chains read for the sources' ATT&CK techniques (the highest scores of all time first), and per read. */
 export const MAX_EXPORT_CHAINS = 10_000;
+export const CHAIN_PAGE = 500;
 
 export interface SourceIndicator {
   ip: string;
@@ -218,14 +219,19 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
   }
   // ATT&CK techniques, from the steps of the attack chains each source took in the period.
   const techniques = new Map<string, Set<string>>();
-  for (const chain of await store.listAttacks({ limit: MAX_EXPORT_CHAINS })) {
-    if (chain.last_seen < opts.from || chain.first_seen >= opts.to) continue;
-    for (const step of chain.steps) {
-      if (step.technique === null || !bySource.has(step.src_ip) || step.time < opts.from || step.time >= opts.to) continue;
-      let set = techniques.get(step.src_ip);
-      if (!set) techniques.set(step.src_ip, (set = new Set()));
-      set.add(step.technique);
+  // A page of chains at a time: their records are large, and only the technique ids are kept.
+  for (let offset = 0; offset < MAX_EXPORT_CHAINS; offset += CHAIN_PAGE) {
+    const page = await store.listAttacks({ limit: Math.min(CHAIN_PAGE, MAX_EXPORT_CHAINS - offset), offset });
+    for (const chain of page) {
+      if (chain.last_seen < opts.from || chain.first_seen >= opts.to) continue;
+      for (const step of chain.steps) {
+        if (step.technique === null || !bySource.has(step.src_ip) || step.time < opts.from || step.time >= opts.to) continue;
+        let set = techniques.get(step.src_ip);
+        if (!set) techniques.set(step.src_ip, (set = new Set()));
+        set.add(step.technique);
+      }
     }
+    if (page.length < CHAIN_PAGE) break;
   }
   for (const s of sources) s.techniques = [...(techniques.get(s.ip) ?? [])].sort().map((id) => ({ id, name: techniqueName(id) }));
   sources.sort((a, b) => b.events - a.events || (a.ip < b.ip ? -1 : 1));

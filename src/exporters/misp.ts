@@ -66,3 +66,12 @@ export function toMispEvent(ind: Indicators, opts: MispOptions): { Event: Record
     },
   };
 }
+
+/** EVENT as JSON text in pieces, one attribute per line (see stixJsonChunks). */
+export function* mispJsonChunks(event: { Event: Record<string, unknown> }): Generator<string> {
+  const { Attribute, ...rest } = event.Event as { Attribute?: unknown[] } & Record<string, unknown>;
+  yield `{"Event":${JSON.stringify(rest).slice(0, -1)},"Attribute":[\n`;
+  const attrs = Attribute ?? [];
+  for (let i = 0; i < attrs.length; i++) yield `${i ? ',\n' : ''}${JSON.stringify(attrs[i])}`;
+  yield '\n]}}\n';
+}

@@ -161,3 +161,13 @@ function urlIndicator(u: UrlIndicator): { name: string; description: string; pat
     count: u.sightings,
   };
 }
+
+/**
+ * BUNDLE as JSON text in pieces, one object per line: a large bundle is written out without ever
+ * being one string in memory.
+ */
+export function* stixJsonChunks(bundle: { type: 'bundle'; id: string; objects: readonly object[] }): Generator<string> {
+  yield `{"type":"bundle","id":${JSON.stringify(bundle.id)},"objects":[\n`;
+  for (let i = 0; i < bundle.objects.length; i++) yield `${i ? ',\n' : ''}${JSON.stringify(bundle.objects[i])}`;
+  yield '\n]}\n';
+}

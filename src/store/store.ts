@@ -220,6 +220,8 @@ export interface AttackRecord {
 export interface AttackFilter {
   minScore?: number;
   limit?: number;
+  /** Rows of the ranking to skip first (a long read a page at a time). */
+  offset?: number;
 }
 
 /** The chain store every back end adds to EventStore (kept apart so a back end can add it on its own). */

@@ -3,12 +3,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
 import { configure, Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js';
 import { KIND_LABELS } from '../analysis/incidents.js';
-import { enricherFromConfig } from '../enrich/from-config.js';
+import { enricherFromConfig, scopeEnricher } from '../enrich/from-config.js';
 import { gatherIndicators } from '../exporters/indicators.js';
-import { toMispEvent } from '../exporters/misp.js';
-import { TLP_LEVELS, toStixBundle, type Tlp } from '../exporters/stix.js';
+import { mispJsonChunks, toMispEvent } from '../exporters/misp.js';
+import { stixJsonChunks, TLP_LEVELS, toStixBundle, type Tlp } from '../exporters/stix.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { ApiaryEvent } from '../events/catalogue.js';
 import { COLORS, barChart, timeChart } from '../report/svg.js';
@@ -360,15 +361,15 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     if (!(TLP_LEVELS as readonly string[]).includes(tlp)) return fail(reply, 400, `tlp: ${TLP_LEVELS.join(', ')}`);
     const now = new Date().toISOString();
     const { from = new Date(0).toISOString(), to = now } = period(req.query);
-    const classifier = (enricher ??= enricherFromConfig(config));
+    const classifier = config.networks.internal_asns.length > 0 ? (enricher ??= enricherFromConfig(config)) : scopeEnricher(config);
     const indicators = await gatherIndicators(store, { from, to, includeInternal: req.query.internal === '1', classify: (ip) => classifier.enrich(ip) });
     const producer = `Apiary honeynet ${config.sensor}`;
-    const doc = format === 'stix' ? toStixBundle(indicators, { producer, tlp, now }) : toMispEvent(indicators, { producer, tlp, now });
+    const chunks = format === 'stix' ? stixJsonChunks(toStixBundle(indicators, { producer, tlp, now })) : mispJsonChunks(toMispEvent(indicators, { producer, tlp, now }));
     await accounts.audit({ user: req.login!.username, action: `export.${format}`, target: `${from}..${to}`, detail: JSON.stringify({ tlp, internal: req.query.internal === '1', sources: indicators.sources.length, files: indicators.files.length, urls: indicators.urls.length }), ip: req.ip });
     return reply
       .type('application/json')
       .header('content-disposition', `attachment; filename="apiary-${format}-${from.slice(0, 10)}-${to.slice(0, 10)}.json"`)
-      .send(JSON.stringify(doc, null, 2));
+      .send(Readable.from(chunks));
   });
 
   app.post<{ Body: { sql?: unknown } }>('/api/query', async (req, reply) => {

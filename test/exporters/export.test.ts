@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { gatherIndicators, urlHost, type Indicators } from '../../src/exporters/indicators.js';
 import { makeEvent } from '../helpers/events.js';
-import { toMispEvent } from '../../src/exporters/misp.js';
-import { MAX_SIGHTING_COUNT, stixString, toStixBundle, uuidv5 } from '../../src/exporters/stix.js';
+import { mispJsonChunks, toMispEvent } from '../../src/exporters/misp.js';
+import { MAX_SIGHTING_COUNT, stixJsonChunks, stixString, toStixBundle, uuidv5 } from '../../src/exporters/stix.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runCli, startApiaryProcess, tempDir, waitFor, writeConfig } from '../helpers/apiary-process.js';
 import { sshWithPassword } from '../helpers/ssh-tools.js';
@@ -164,11 +164,14 @@ test('bundles and MISP events stay well-formed JSON with any attacker strings, a
         left_out: { internal: 0, private: 0, ignored: 0, long_urls: 0, urls_naming_internal: 0, unparsable_urls: 0, over_cap: 0 },
         incidents_cut: false,
       };
-      const bundle = JSON.parse(JSON.stringify(toStixBundle(ind, { producer: 'p', tlp: 'red', now: '2030-01-02T00:00:00.000Z' }))) as { type: string; id: string; objects: Obj[] };
+      const made = toStixBundle(ind, { producer: 'p', tlp: 'red', now: '2030-01-02T00:00:00.000Z' });
+      const bundle = JSON.parse([...stixJsonChunks(made)].join('')) as { type: string; id: string; objects: Obj[] };
+      assert.deepEqual(bundle, JSON.parse(JSON.stringify(made)), 'the streamed text is the bundle');
       assertWellFormedBundle(bundle);
       const urlPatterns = bundle.objects.filter((o) => o.type === 'indicator' && String(o.pattern).startsWith('[url:')).map((o) => patternValue(String(o.pattern)));
       assert.deepEqual(urlPatterns.sort(), urls.map((u) => u.url).sort());
-      JSON.parse(JSON.stringify(toMispEvent(ind, { producer: 'p', tlp: 'clear', now: '2030-01-02T00:00:00.000Z' })));
+      const event = toMispEvent(ind, { producer: 'p', tlp: 'clear', now: '2030-01-02T00:00:00.000Z' });
+      assert.deepEqual(JSON.parse([...mispJsonChunks(event)].join('')), JSON.parse(JSON.stringify(event)));
     }),
     { numRuns: 200 },
   );

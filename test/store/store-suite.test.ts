@@ -290,6 +290,7 @@ for (const b of BACKENDS) {
         assert.equal(await s.commitAttacks([rec('a', 10), rec('b', 70)], { key: 'attacks.watermark', expected: undefined, next: '5' }), true);
         assert.equal(await s.commitAttacks([rec('c', 99)], { key: 'attacks.watermark', expected: undefined, next: '6' }), false, 'a stale watermark saves nothing');
         assert.deepEqual((await s.listAttacks()).map((a) => a.id), ['b', 'a']);
+        assert.deepEqual((await s.listAttacks({ limit: 1, offset: 1 })).map((a) => a.id), ['a'], 'a page of the ranking');
         assert.equal(await s.commitAttacks([rec('b', 80, ['a', 'b'])], { key: 'attacks.watermark', expected: '5', next: '9' }), true);
         assert.deepEqual((await s.listAttacks({ minScore: 0 })).map((a) => [a.id, a.score]), [['b', 80]], 'the chain merged into b is gone');
         assert.equal((await s.getAttack('b'))?.score, 80);

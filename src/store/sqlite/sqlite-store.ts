@@ -294,9 +294,9 @@ export class SqliteStore implements EventStore {
   async listAttacks(f: AttackFilter = {}): Promise<AttackRecord[]> {
     const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
     const rows = this.db
-      .prepare('SELECT record FROM attacks WHERE score >= ? ORDER BY score DESC, last_seen DESC, id ASC LIMIT ?')
+      .prepare('SELECT record FROM attacks WHERE score >= ? ORDER BY score DESC, last_seen DESC, id ASC LIMIT ? OFFSET ?')
       .pluck()
-      .all(f.minScore ?? 0, limit) as string[];
+      .all(f.minScore ?? 0, limit, Math.max(0, f.offset ?? 0)) as string[];
     return rows.map((r) => JSON.parse(r) as AttackRecord);
   }
 
