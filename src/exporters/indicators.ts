@@ -5,7 +5,7 @@
 // hosts (networks.ignore) are never shared unless asked for, nor URLs that name such an address.
 import { techniqueName } from '../analysis/attacks/techniques.js';
 import { ipv6ToBigInt, isNonPublic, normaliseIp } from '../enrich/networks.js';
-import type { EventStore, IncidentKind, IpEnrichment, Scope, Severity } from '../store/store.js';
+import type { AttackRecord, EventStore, IncidentKind, IpEnrichment, Scope, Severity } from '../store/store.js';
 import { MAX_QUERY_ROWS, SEVERITIES } from '../store/store.js';
 
 /** Most source addresses, file hashes and URLs in one export; past these the rest is counted, not listed. */
@@ -22,6 +22,8 @@ export const MAX_RELATED = 20;
 /** Attack chains read for the sources' ATT&CK techniques (the highest scores of all time first), and per read. */
 export const MAX_EXPORT_CHAINS = 10_000;
 export const CHAIN_PAGE = 500;
+/** Linked chains exported as reports, at most (highest scores first). */
+export const MAX_EXPORT_REPORTS = 1000;
 
 export interface SourceIndicator {
   ip: string;
@@ -66,10 +68,22 @@ export interface UrlIndicator {
   sources: string[];
 }
 
+/** A multi-source attack chain the sensors reconstructed (only its kinds of links: their explanations
+ * name credentials and decoys, which stay inside). */
+export interface ChainIndicator extends Pick<AttackRecord, 'id' | 'score' | 'first_seen' | 'last_seen' | 'services' | 'events'> {
+  /** Its attacking addresses that this export shares. */
+  sources: string[];
+  techniques: { id: string; name: string }[];
+  intents: string[];
+  link_types: string[];
+}
+
 export interface Indicators {
   from: string;
   to: string;
   sources: SourceIndicator[];
+  /** Chains that link sources (scanner and exploiter, reused credentials, shared infrastructure, ...). */
+  chains: ChainIndicator[];
   files: FileIndicator[];
   urls: UrlIndicator[];
   /** What was left out, and why. */
@@ -219,11 +233,20 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
   }
   // ATT&CK techniques, from the steps of the attack chains each source took in the period.
   const techniques = new Map<string, Set<string>>();
+  const candidates: (Omit<ChainIndicator, 'sources'> & { members: string[] })[] = [];
   // A page of chains at a time: their records are large, and only the technique ids are kept.
   for (let offset = 0; offset < MAX_EXPORT_CHAINS; offset += CHAIN_PAGE) {
     const page = await store.listAttacks({ limit: Math.min(CHAIN_PAGE, MAX_EXPORT_CHAINS - offset), offset });
     for (const chain of page) {
       if (chain.last_seen < opts.from || chain.first_seen >= opts.to) continue;
+      if (chain.links.length > 0 && candidates.length < MAX_EXPORT_REPORTS) {
+        candidates.push({
+          id: chain.id, score: chain.score, first_seen: chain.first_seen, last_seen: chain.last_seen,
+          members: chain.sources.filter((m) => m.role === 'attacker').map((m) => m.ip),
+          services: chain.services, techniques: chain.techniques.map((t) => ({ id: t.id, name: t.name })), intents: chain.intents.map((i) => i.name),
+          link_types: [...new Set(chain.links.map((l) => l.type))].sort(), events: chain.events,
+        });
+      }
       for (const step of chain.steps) {
         if (step.technique === null || !bySource.has(step.src_ip) || step.time < opts.from || step.time >= opts.to) continue;
         let set = techniques.get(step.src_ip);
@@ -236,6 +259,11 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
   for (const s of sources) s.techniques = [...(techniques.get(s.ip) ?? [])].sort().map((id) => ({ id, name: techniqueName(id) }));
   sources.sort((a, b) => b.events - a.events || (a.ip < b.ip ? -1 : 1));
   const exported = new Set(sources.map((s) => s.ip));
+  const chains: ChainIndicator[] = [];
+  for (const { members, ...c } of candidates) {
+    const shared = members.filter((ip) => exported.has(ip));
+    if (shared.length > 0) chains.push({ ...c, sources: shared });
+  }
 
   // Files and URLs, from the events that name them.
   const files = new Map<string, { f: FileIndicator; urls: Set<string>; names: Set<string>; how: Set<FileIndicator['how'][number]>; srcs: Set<string> }>();
@@ -322,5 +350,5 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
   fileList.sort((a, b) => b.sightings - a.sightings || (a.first_seen < b.first_seen ? -1 : 1));
   const urlList = [...urls.values()].map(({ u, hashes, srcs }) => ({ ...u, sha256: [...hashes], sources: [...srcs] }));
   urlList.sort((a, b) => b.sightings - a.sightings || (a.url < b.url ? -1 : 1));
-  return { from: opts.from, to: opts.to, sources, files: fileList, urls: urlList, left_out: left, incidents_cut: incidentsCut };
+  return { from: opts.from, to: opts.to, sources, chains, files: fileList, urls: urlList, left_out: left, incidents_cut: incidentsCut };
 }

@@ -32,6 +32,9 @@ export function toMispEvent(ind: Indicators, opts: MispOptions): { Event: Record
   const add = (key: string, a: Omit<MispAttribute, 'uuid' | 'timestamp' | 'to_ids'>): void => {
     attrs.push({ uuid: uuidv5(`misp|${eventUuid}|${key}|${a.type}`), to_ids: true, timestamp: seconds(a.last_seen), ...a });
   };
+  // The reconstructed attack chains each source belongs to, as tags (one per chain) MISP can pivot on.
+  const chainsOf = new Map<string, string[]>();
+  for (const c of ind.chains) for (const ip of c.sources) chainsOf.set(ip, [...(chainsOf.get(ip) ?? []), c.id]);
   for (const s of ind.sources) {
     const where = whereText(s);
     add(`ip|${s.ip}`, {
@@ -39,7 +42,11 @@ export function toMispEvent(ind: Indicators, opts: MispOptions): { Event: Record
       comment: `${s.kinds.join(', ')}: ${s.events} events, severity ${s.severity}, services ${s.protocols.join(', ') || 'none'}${where ? `; ${where}` : ''}`,
       first_seen: s.first_seen, last_seen: s.last_seen,
       // ATT&CK as MISP's galaxy tags ("Name - ID", the mitre-attack-pattern cluster's value).
-      Tag: [...s.kinds.map((k) => ({ name: `apiary:incident-kind="${k}"` })), ...s.techniques.map((t) => ({ name: `misp-galaxy:mitre-attack-pattern="${t.name} - ${t.id}"` }))],
+      Tag: [
+        ...s.kinds.map((k) => ({ name: `apiary:incident-kind="${k}"` })),
+        ...s.techniques.map((t) => ({ name: `misp-galaxy:mitre-attack-pattern="${t.name} - ${t.id}"` })),
+        ...(chainsOf.get(s.ip) ?? []).map((id) => ({ name: `apiary:attack-chain="${id}"` })),
+      ],
     });
   }
   for (const f of ind.files) {

@@ -85,20 +85,24 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
   };
   const sourceIds = new Map<string, string>();
   const patterns = new Map<string, string>();
+  /** The attack pattern of technique T, made at its first use: its MITRE reference, as OpenCTI and MISP read it. */
+  const attackPattern = (t: { id: string; name: string }): string => {
+    let ap = patterns.get(t.id);
+    if (ap === undefined) {
+      ap = `attack-pattern--${uuidv5(`attack-pattern|${opts.producer}|${t.id}`)}`;
+      patterns.set(t.id, ap);
+      objects.push({
+        type: 'attack-pattern', ...common, id: ap, created: VALUE_OBJECT_CREATED, modified: VALUE_OBJECT_CREATED, name: t.name,
+        external_references: [{ source_name: 'mitre-attack', external_id: t.id, url: `https://attack.mitre.org/techniques/${t.id.replace('.', '/')}/` }],
+      });
+    }
+    return ap;
+  };
   for (const s of ind.sources) {
     const id = indicator(`ip|${s.ip}`, sourceIndicator(s));
     sourceIds.set(s.ip, id);
     for (const t of s.techniques) {
-      let ap = patterns.get(t.id);
-      if (ap === undefined) {
-        // ATT&CK techniques as attack patterns with their MITRE reference, as OpenCTI and MISP read them.
-        ap = `attack-pattern--${uuidv5(`attack-pattern|${opts.producer}|${t.id}`)}`;
-        patterns.set(t.id, ap);
-        objects.push({
-          type: 'attack-pattern', ...common, id: ap, created: VALUE_OBJECT_CREATED, modified: VALUE_OBJECT_CREATED, name: t.name,
-          external_references: [{ source_name: 'mitre-attack', external_id: t.id, url: `https://attack.mitre.org/techniques/${t.id.replace('.', '/')}/` }],
-        });
-      }
+      const ap = attackPattern(t);
       objects.push({
         type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${id}|${ap}`)}`, created: VALUE_OBJECT_CREATED, modified: s.last_seen,
         relationship_type: 'indicates', source_ref: id, target_ref: ap, description: `${s.ip} used ${t.id} against the honeynet`,
@@ -117,6 +121,18 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
     }
   }
   for (const u of ind.urls) indicator(`url|${u.url}`, urlIndicator(u));
+  // Each linked attack chain as a report over its sources' indicators and its techniques.
+  for (const c of ind.chains) {
+    const refs = c.sources.map((ip) => sourceIds.get(ip)).filter((x): x is string => x !== undefined);
+    if (refs.length === 0) continue;
+    for (const t of c.techniques) refs.push(attackPattern(t));
+    objects.push({
+      type: 'report', ...common, id: `report--${uuidv5(`report|${opts.producer}|${c.id}`)}`, created: VALUE_OBJECT_CREATED, modified: c.last_seen,
+      name: `Attack chain ${c.id}${c.intents.length ? `: ${c.intents.join(', ')}` : ''}`,
+      description: `Reconstructed by the honeynet: ${c.sources.length} attacking address(es) linked by ${c.link_types.join(', ')}; APT score ${c.score}; services ${c.services.join(', ') || 'none'}; ${c.events} events from ${c.first_seen} to ${c.last_seen}.`,
+      report_types: ['threat-report'], published: c.last_seen, object_refs: refs,
+    });
+  }
   return { type: 'bundle', id: `bundle--${randomUUID()}`, objects };
 }
 

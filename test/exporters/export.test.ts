@@ -88,12 +88,26 @@ test('real Cowrie logs: one indicator per public attacking address, sightings eq
   for (const ap of patternsById.values()) assert.match(String((ap.external_references as { source_name: string; external_id: string }[])[0]?.external_id), /^T\d{4}(\.\d{3})?$/);
   const indicates = bundle.objects.filter((o) => o.type === 'relationship' && o.relationship_type === 'indicates');
   assert.ok(indicates.length > 0 && indicates.every((o) => patternsById.has(String(o.target_ref)) && indicators.some((i) => i.id === o.source_ref)));
+  // The reconstructed attack chains that link sources, as reports over their indicators.
+  const chains = (await runCli(['attacks', '--config', configPath, '--json'])).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; links: unknown[]; sources: { ip: string; role: string }[] });
+  const linked = chains.filter((c) => c.links.length > 0);
+  assert.ok(linked.length > 0, 'the Cowrie log holds linked chains');
+  const reports = bundle.objects.filter((o) => o.type === 'report');
+  assert.equal(reports.length, linked.length);
+  for (const c of linked) {
+    const rep = reports.find((o) => String(o.name).startsWith(`Attack chain ${c.id}`));
+    assert.ok(rep, c.id);
+    const refIps = (rep.object_refs as string[]).filter((r) => r.startsWith('indicator--')).map((r) => patternValue(String(indicators.find((i) => i.id === r)!.pattern)));
+    assert.deepEqual(refIps.sort(), c.sources.filter((m) => m.role === 'attacker').map((m) => m.ip).filter((ip) => rawSources.has(ip)).sort());
+  }
   // The same export twice: the same ids (a sharing platform updates instead of duplicating).
   const again = JSON.parse((await runCli(['export', 'stix', '--config', configPath, '--tlp', 'green'])).stdout) as { objects: Obj[] };
   assert.deepEqual(again.objects.filter((o) => o.type === 'indicator').map((o) => o.id), indicators.map((o) => o.id));
 
   const misp = JSON.parse((await runCli(['export', 'misp', '--config', configPath])).stdout) as { Event: { Attribute: { type: string; value: string; Tag?: { name: string }[] }[]; Tag: { name: string }[] } };
   assert.deepEqual(misp.Event.Attribute.filter((a) => a.type === 'ip-src').map((a) => a.value).sort(), [...rawSources].sort());
+  const chainTags = new Set(misp.Event.Attribute.flatMap((a) => a.Tag ?? []).map((t) => t.name).filter((n) => n.startsWith('apiary:attack-chain=')));
+  assert.deepEqual([...chainTags].sort(), linked.map((c) => `apiary:attack-chain="${c.id}"`).sort());
   const galaxy = misp.Event.Attribute.flatMap((a) => a.Tag ?? []).map((t) => t.name).filter((n) => n.startsWith('misp-galaxy:'));
   assert.ok(galaxy.length > 0 && galaxy.every((n) => /^misp-galaxy:mitre-attack-pattern=".+ - T\d{4}(\.\d{3})?"$/.test(n)), galaxy.join('\n'));
   assert.deepEqual(misp.Event.Tag, [{ name: 'tlp:amber' }]);
@@ -158,7 +172,7 @@ test('bundles and MISP events stay well-formed JSON with any attacker strings, a
   fc.assert(
     fc.property(indicators, ({ urls, files }) => {
       const ind: Indicators = {
-        from: '2000-01-01T00:00:00.000Z', to: '2030-01-01T00:00:00.000Z', sources: [],
+        from: '2000-01-01T00:00:00.000Z', to: '2030-01-01T00:00:00.000Z', sources: [], chains: [],
         files: files.map((f) => ({ sha256: f.sha256, md5: null, size: null, first_seen: f.first, last_seen: f.first, sightings: 1, how: ['download'], urls: [f.url], names: [f.name], sources: [] })),
         urls: urls.map((u) => ({ url: u.url, first_seen: u.first, last_seen: u.first, sightings: u.n, sha256: [], sources: [] })),
         left_out: { internal: 0, private: 0, ignored: 0, long_urls: 0, urls_naming_internal: 0, unparsable_urls: 0, over_cap: 0 },
