@@ -245,3 +245,29 @@ test('a URL naming an inside host in any notation the downloaders accept is neve
     await store.close();
   }
 });
+
+test('exports of different periods: STIX value objects keep their id and created time, MISP attribute uuids differ per event', () => {
+  const source = (first: string, last: string, events: number) => ({
+    ip: '5.188.86.164', scope: 'external' as const, country: 'NL', asn: 49453, as_org: 'Global Layer B.V.', first_seen: first, last_seen: last,
+    events, incidents: 1, kinds: ['brute_force' as const], severity: 'medium' as const, protocols: ['ssh'], dst_ports: [22], techniques: [{ id: 'T1078', name: 'Valid Accounts' }],
+  });
+  const period = (from: string, to: string, s: ReturnType<typeof source>): Indicators => ({
+    from, to, sources: [s], chains: [], files: [], urls: [], incidents_cut: false,
+    left_out: { internal: 0, private: 0, ignored: 0, long_urls: 0, urls_naming_internal: 0, unparsable_urls: 0, over_cap: 0 },
+  });
+  const a = period('2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z', source('2026-01-05T00:00:00.000Z', '2026-01-06T00:00:00.000Z', 10));
+  const b = period('2025-12-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', source('2025-12-02T00:00:00.000Z', '2026-02-20T00:00:00.000Z', 40));
+  const sa = toStixBundle(a, { producer: 'p', tlp: 'amber', now: '2026-02-01T00:00:00.000Z' }).objects;
+  const sb = toStixBundle(b, { producer: 'p', tlp: 'amber', now: '2026-03-01T00:00:00.000Z' }).objects;
+  for (const o of sa) {
+    const later = sb.find((x) => x.id === o.id);
+    assert.ok(later, `${o.type} keeps its id`);
+    assert.equal(later.created, o.created, `${o.id}: created never changes between versions`);
+    if (o.modified !== undefined) assert.ok(String(later.modified) >= String(o.modified), `${o.id}: the later export is the newer version`);
+  }
+  const ma = toMispEvent(a, { producer: 'p', tlp: 'amber', now: '2026-02-01T00:00:00.000Z' }).Event as { uuid: string; Attribute: { uuid: string }[] };
+  const mb = toMispEvent(b, { producer: 'p', tlp: 'amber', now: '2026-03-01T00:00:00.000Z' }).Event as { uuid: string; Attribute: { uuid: string }[] };
+  assert.notEqual(ma.uuid, mb.uuid);
+  const ua = new Set(ma.Attribute.map((x) => x.uuid));
+  assert.ok(mb.Attribute.every((x) => !ua.has(x.uuid)), 'MISP refuses an attribute uuid another event already has');
+});
