@@ -82,7 +82,7 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
     const onError = (err: Error): void => log.warn({ err: err.message, output: 'syslog' }, 'syslog event output failed');
     const out = new SyslogOutput({ ...sys, hostname: config.sensor, version: apiaryVersion() }, onError);
     // Secrets planted in earlier runs (or by remote sensors) are masked too, not only those seen from now on.
-    out.learn((await store.query({ type: 'honeytoken.planted', limit: 10_000 })).map((e) => (e.payload as { secret?: unknown }).secret));
+    out.learn(await store.query({ type: 'honeytoken.planted', limit: 10_000 }));
     outputs.push(out);
   }
   const collector = new Collector(store, log.child({ part: 'collector' }), outputs, enrichment);

@@ -3,10 +3,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { ApiaryError } from '../errors/errors.js';
-import { enricherFromConfig, scopeEnricher } from '../enrich/from-config.js';
+import { classifierFromConfig } from '../enrich/from-config.js';
 import { gatherIndicators } from '../exporters/indicators.js';
-import { mispJsonChunks, toMispEvent } from '../exporters/misp.js';
-import { stixJsonChunks, TLP_LEVELS, toStixBundle, type Tlp } from '../exporters/stix.js';
+import { defaultProducer, EXPORT_FORMATS, exportChunks, type ExportFormat } from '../exporters/export.js';
+import { TLP_LEVELS, type Tlp } from '../exporters/stix.js';
 import { SEVERITIES, type Severity } from '../store/store.js';
 import { parseFlags } from './flags.js';
 import { bringUpToDate, openStore, parseDateFlag } from './tracking-commands.js';
@@ -23,7 +23,7 @@ export async function runExport(args: string[]): Promise<number> {
     producer: { type: 'string' },
   });
   const format = positionals[0];
-  if (format !== 'stix' && format !== 'misp') throw new ApiaryError('APIARY_CLI_USAGE', `apiary export: expected stix or misp, got ${JSON.stringify(format ?? '')}`);
+  if (!(EXPORT_FORMATS as readonly (string | undefined)[]).includes(format)) throw new ApiaryError('APIARY_CLI_USAGE', `apiary export: expected ${EXPORT_FORMATS.join(' or ')}, got ${JSON.stringify(format ?? '')}`);
   const tlp = (values.tlp ?? 'amber').toLowerCase();
   if (!(TLP_LEVELS as readonly string[]).includes(tlp)) throw new ApiaryError('APIARY_CLI_USAGE', `flag --tlp: expected ${TLP_LEVELS.join(', ')}, got ${JSON.stringify(values.tlp)}`);
   const minSeverity = values['min-severity'] ?? 'low';
@@ -39,15 +39,12 @@ export async function runExport(args: string[]): Promise<number> {
     // Incidents and attack chains say what each source did: bring them up to date first (unless a
     // running Apiary keeps them current).
     await bringUpToDate(store, config, { attacks: true });
-    // Scope and ignore come from the configured ranges; the GeoIP tables are loaded only when
-    // networks.internal_asns needs an address's ASN.
-    const enricher = config.networks.internal_asns.length > 0 ? enricherFromConfig(config) : scopeEnricher(config);
+    const enricher = classifierFromConfig(config);
     indicators = await gatherIndicators(store, { from, to, includeInternal: values['include-internal'] === true, minSeverity: minSeverity as Severity, classify: (ip) => enricher.enrich(ip) });
   } finally {
     await store.close();
   }
-  const producer = values.producer ?? `Apiary honeynet ${config.sensor}`;
-  const chunks = format === 'stix' ? stixJsonChunks(toStixBundle(indicators, { producer, tlp: tlp as Tlp, now })) : mispJsonChunks(toMispEvent(indicators, { producer, tlp: tlp as Tlp, now }));
+  const chunks = exportChunks(format as ExportFormat, indicators, { producer: values.producer ?? defaultProducer(config.sensor), tlp: tlp as Tlp, now });
   if (values.out) {
     let fd: number | undefined;
     try {

@@ -106,14 +106,17 @@ export function forwardable(e: ApiaryEvent, secrets: ReadonlySet<string>): Apiar
   return changed ? ({ ...e, payload } as ApiaryEvent) : e;
 }
 
+/** C as the text \uXXXX (a JSON escape, and how CEF values show characters they must not carry). */
+const uEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
 /** JSON with every character outside printable ASCII escaped (\uXXXX): one line, no encoding questions. */
 export function asciiJson(v: unknown): string {
-  return JSON.stringify(v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(v).replace(/[^\x20-\x7e]/g, uEscape);
 }
 
 /** A CEF value with control and line-separator characters shown as \uXXXX text. */
 export function cefText(v: string): string {
-  return v.replace(/[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return v.replace(/[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]/g, uEscape);
 }
 
 /** An RFC 5424 TIMESTAMP: ISO 8601 UTC with at most 6 fraction digits (events keep milliseconds). */
@@ -155,7 +158,7 @@ export class SyslogOutput implements EventOutput {
     const so: SyslogOptions = { facility: this.opts.facility, hostname: this.opts.hostname };
     const max = this.opts.protocol === 'tcp' ? MAX_SYSLOG_TCP_BYTES : MAX_SYSLOG_BYTES;
     for (const raw of events) {
-      if (raw.type === 'honeytoken.planted') this.learn([(raw.payload as { secret?: unknown }).secret]);
+      if (raw.type === 'honeytoken.planted') this.learn([raw]);
       if (this.types && !this.types.has(raw.type)) continue;
       const e = forwardable(raw, this.secrets);
       this.sender.send(formatEventRfc5424(e, so, this.opts.format === 'cef' ? formatEventCef(e, this.opts.version) : undefined, max));
@@ -168,9 +171,12 @@ export class SyslogOutput implements EventOutput {
     }
   }
 
-  /** Adds decoy secrets to mask (those planted in earlier runs, read from the store at start). */
-  learn(secrets: readonly unknown[]): void {
-    for (const sec of secrets) if (typeof sec === 'string' && sec.length >= MIN_MASKED_SECRET_CHARS) this.secrets.add(sec);
+  /** Adds the decoy secrets of PLANTED (honeytoken.planted events, e.g. those of earlier runs read from the store at start) to those masked. */
+  learn(planted: readonly ApiaryEvent[]): void {
+    for (const e of planted) {
+      const sec = (e.payload as { secret?: unknown }).secret;
+      if (e.type === 'honeytoken.planted' && typeof sec === 'string' && sec.length >= MIN_MASKED_SECRET_CHARS) this.secrets.add(sec);
+    }
   }
 
   /** Messages dropped while a TCP receiver was unreachable. */

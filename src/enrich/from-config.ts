@@ -15,8 +15,12 @@ export function enricherFromConfig(config: Pick<Config, 'geoip' | 'networks'>, g
   });
 }
 
-/** An enricher that knows the configured networks only (scope, ignore, overrides), without GeoIP tables. */
-export function scopeEnricher(config: Pick<Config, 'geoip' | 'networks'>): Enricher {
+/**
+ * An enricher for telling internal, private and ignored addresses apart: the configured ranges alone,
+ * without loading the GeoIP tables, unless networks.internal_asns needs an address's ASN (then FULL's).
+ */
+export function classifierFromConfig(config: Pick<Config, 'geoip' | 'networks'>, full: () => Enricher = () => enricherFromConfig(config)): Enricher {
+  if (config.networks.internal_asns.length > 0) return full();
   return new Enricher({ internal: config.networks.internal, internalAsns: [], ignore: config.networks.ignore, overrides: config.geoip.overrides, geoip: undefined });
 }
 

@@ -158,6 +158,12 @@ export function whereText(s: Pick<SourceIndicator, 'country' | 'asn' | 'as_org'>
   return [s.country, s.asn !== null ? `AS${s.asn}${s.as_org ? ` ${s.as_org}` : ''}` : null].filter((x) => x).join(', ');
 }
 
+/** Widens R's [first_seen, last_seen] to take in FIRST..LAST. */
+function widen(r: { first_seen: string; last_seen: string }, first: string, last = first): void {
+  if (first < r.first_seen) r.first_seen = first;
+  if (last > r.last_seen) r.last_seen = last;
+}
+
 function addCapped<T>(set: Set<T>, v: T): void {
   if (set.size < MAX_RELATED) set.add(v);
 }
@@ -217,8 +223,7 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
       };
       bySource.set(inc.src_ip, s);
     }
-    if (inc.first_seen < s.first_seen) s.first_seen = inc.first_seen;
-    if (inc.last_seen > s.last_seen) s.last_seen = inc.last_seen;
+    widen(s, inc.first_seen, inc.last_seen);
     s.events += inc.activity.events;
     s.incidents++;
     s.kindSet.add(inc.kind);
@@ -278,8 +283,7 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
       files.set(id, x);
     }
     x.f.sightings++;
-    if (time < x.f.first_seen) x.f.first_seen = time;
-    if (time > x.f.last_seen) x.f.last_seen = time;
+    widen(x.f, time);
     x.f.md5 ??= key.md5 ?? null;
     x.f.size ??= extra.size ?? null;
     x.how.add(how);
@@ -290,7 +294,7 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
   const seeUrl = (url: string, time: string, src: string, sha256: string | undefined): string | undefined => {
     if (url.length === 0) return undefined;
     if (url.length > MAX_EXPORT_URL_CHARS) return void left.long_urls++;
-    const host = urlHost(url);
+    const host = hosts.get(url);
     if (host === undefined) return void left.unparsable_urls++;
     if (host.local || (host.ip !== undefined && !shareableHost(host.ip))) return void left.urls_naming_internal++;
     let x = urls.get(url);
@@ -300,20 +304,22 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
       urls.set(url, x);
     }
     x.u.sightings++;
-    if (time < x.u.first_seen) x.u.first_seen = time;
-    if (time > x.u.last_seen) x.u.last_seen = time;
+    widen(x.u, time);
     if (sha256 !== undefined) addCapped(x.hashes, sha256);
     if (exported.has(src)) addCapped(x.srcs, src);
     return url;
   };
   const shareableHost = (ip: string): boolean => verdict(ip) === undefined;
+  /** The hosts of the URLs of the page being read (each URL parsed once). */
+  const hosts = new Map<string, ReturnType<typeof urlHost>>();
   for (const type of FILE_TYPES) {
     for await (const page of store.scanPages({ type, since: opts.from, until: opts.to })) {
-      const hosts = page.flatMap((e) => {
+      hosts.clear();
+      for (const e of page) {
         const p = e.payload as { url?: string; urls?: string[] };
-        return [e.src_ip, ...[p.url, ...(p.urls ?? [])].flatMap((u) => (typeof u === 'string' && u.length <= MAX_EXPORT_URL_CHARS ? (urlHost(u)?.ip ?? []) : []))];
-      });
-      await enrich(hosts);
+        for (const u of [p.url, ...(p.urls ?? [])]) if (typeof u === 'string' && u.length <= MAX_EXPORT_URL_CHARS && !hosts.has(u)) hosts.set(u, urlHost(u));
+      }
+      await enrich([...page.map((e) => e.src_ip), ...[...hosts.values()].flatMap((h) => h?.ip ?? [])]);
       for (const e of page) {
         if (!shareable(e.src_ip)) continue;
         if (e.type === 'file.download') {
@@ -338,8 +344,7 @@ export async function gatherIndicators(store: EventStore, opts: GatherOptions): 
     const into = x.f.sha256 === null && x.f.md5 !== null ? byMd5.get(x.f.md5) : undefined;
     if (!into) continue;
     into.f.sightings += x.f.sightings;
-    if (x.f.first_seen < into.f.first_seen) into.f.first_seen = x.f.first_seen;
-    if (x.f.last_seen > into.f.last_seen) into.f.last_seen = x.f.last_seen;
+    widen(into.f, x.f.first_seen, x.f.last_seen);
     for (const v of x.urls) addCapped(into.urls, v);
     for (const v of x.names) addCapped(into.names, v);
     for (const v of x.how) into.how.add(v);

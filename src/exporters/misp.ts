@@ -3,13 +3,10 @@
 // last sighting and a comment saying what the honeynet saw; the event carries the TLP tag. Attribute
 // uuids are UUIDv5 of the producer and the value, like the STIX ids. No I/O.
 import { whereText, type Indicators } from './indicators.js';
-import { uuidv5, type Tlp } from './stix.js';
+import { jsonListChunks, uuidv5, type StixOptions } from './stix.js';
 
-export interface MispOptions {
-  producer: string;
-  tlp: Tlp;
-  now: string;
-}
+/** The same options as a STIX bundle's. */
+export type MispOptions = StixOptions;
 
 interface MispAttribute {
   uuid: string;
@@ -75,10 +72,7 @@ export function toMispEvent(ind: Indicators, opts: MispOptions): { Event: Record
 }
 
 /** EVENT as JSON text in pieces, one attribute per line (see stixJsonChunks). */
-export function* mispJsonChunks(event: { Event: Record<string, unknown> }): Generator<string> {
+export function mispJsonChunks(event: { Event: Record<string, unknown> }): Generator<string> {
   const { Attribute, ...rest } = event.Event as { Attribute?: unknown[] } & Record<string, unknown>;
-  yield `{"Event":${JSON.stringify(rest).slice(0, -1)},"Attribute":[\n`;
-  const attrs = Attribute ?? [];
-  for (let i = 0; i < attrs.length; i++) yield `${i ? ',\n' : ''}${JSON.stringify(attrs[i])}`;
-  yield '\n]}}\n';
+  return jsonListChunks(`{"Event":${JSON.stringify(rest).slice(0, -1)},"Attribute":[`, Attribute ?? [], ']}}');
 }

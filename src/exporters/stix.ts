@@ -57,6 +57,18 @@ export interface StixOptions {
 
 type StixObject = Record<string, unknown> & { type: string; id: string };
 
+/** What one indicator (and its sighting) says: the value's pattern and what the honeynet saw of it. */
+interface IndicatorSpec {
+  name: string;
+  description: string;
+  pattern: string;
+  types: string[];
+  labels: string[];
+  first: string;
+  last: string;
+  count: number;
+}
+
 export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundle'; id: string; objects: StixObject[] } {
   const marking = TLP_MARKINGS[opts.tlp];
   const identityId = `identity--${uuidv5(`identity|${opts.producer}`)}`;
@@ -68,7 +80,7 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
       name: opts.producer, identity_class: 'system', description: 'An Apiary honeynet: sensors that no legitimate user talks to.', object_marking_refs: [marking.id],
     },
   ];
-  const indicator = (key: string, o: { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number }): string => {
+  const indicator = (key: string, o: IndicatorSpec): string => {
     const id = `indicator--${uuidv5(`indicator|${opts.producer}|${key}`)}`;
     objects.push({
       type: 'indicator', ...common, id, created: VALUE_OBJECT_CREATED, modified: o.last, name: o.name, description: o.description,
@@ -82,6 +94,13 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
       sighting_of_ref: id, count: Math.min(o.count, MAX_SIGHTING_COUNT), first_seen: o.first, last_seen: o.last, where_sighted_refs: [identityId],
     });
     return id;
+  };
+  /** A relationship between two of the bundle's objects; its id is the pair's. */
+  const relationship = (type: 'indicates' | 'related-to', from: string, to: string, modified: string, description: string): void => {
+    objects.push({
+      type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${from}|${to}`)}`, created: VALUE_OBJECT_CREATED, modified,
+      relationship_type: type, source_ref: from, target_ref: to, description,
+    });
   };
   const sourceIds = new Map<string, string>();
   const patterns = new Map<string, string>();
@@ -103,10 +122,7 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
     sourceIds.set(s.ip, id);
     for (const t of s.techniques) {
       const ap = attackPattern(t);
-      objects.push({
-        type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${id}|${ap}`)}`, created: VALUE_OBJECT_CREATED, modified: s.last_seen,
-        relationship_type: 'indicates', source_ref: id, target_ref: ap, description: `${s.ip} used ${t.id} against the honeynet`,
-      });
+      relationship('indicates', id, ap, s.last_seen, `${s.ip} used ${t.id} against the honeynet`);
     }
   }
   for (const f of ind.files) {
@@ -114,10 +130,7 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
     for (const ip of f.sources) {
       const from = sourceIds.get(ip);
       if (from === undefined) continue;
-      objects.push({
-        type: 'relationship', ...common, id: `relationship--${uuidv5(`rel|${opts.producer}|${from}|${id}`)}`, created: VALUE_OBJECT_CREATED, modified: f.last_seen,
-        relationship_type: 'related-to', source_ref: from, target_ref: id, description: `${ip} ${f.how.join(', ')} this file on the honeynet`,
-      });
+      relationship('related-to', from, id, f.last_seen, `${ip} ${f.how.join(', ')} this file on the honeynet`);
     }
   }
   for (const u of ind.urls) indicator(`url|${u.url}`, urlIndicator(u));
@@ -136,7 +149,7 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
   return { type: 'bundle', id: `bundle--${randomUUID()}`, objects };
 }
 
-function sourceIndicator(s: SourceIndicator): { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number } {
+function sourceIndicator(s: SourceIndicator): IndicatorSpec {
   const family = s.ip.includes(':') ? 'ipv6-addr' : 'ipv4-addr';
   const where = whereText(s);
   return {
@@ -151,7 +164,7 @@ function sourceIndicator(s: SourceIndicator): { name: string; description: strin
   };
 }
 
-function fileIndicator(f: FileIndicator): { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number } {
+function fileIndicator(f: FileIndicator): IndicatorSpec {
   const parts = [f.sha256 ? `file:hashes.'SHA-256' = ${stixString(f.sha256)}` : null, f.md5 ? `file:hashes.MD5 = ${stixString(f.md5)}` : null].filter((x): x is string => x !== null);
   return {
     name: `${f.sha256 ?? f.md5}: a file ${f.how.join(' and ')} on the honeynet`,
@@ -165,7 +178,7 @@ function fileIndicator(f: FileIndicator): { name: string; description: string; p
   };
 }
 
-function urlIndicator(u: UrlIndicator): { name: string; description: string; pattern: string; types: string[]; labels: string[]; first: string; last: string; count: number } {
+function urlIndicator(u: UrlIndicator): IndicatorSpec {
   return {
     name: `URL attackers fetched from the honeynet`,
     description: `Requested ${u.sightings} time(s)${u.sha256.length ? `; served ${u.sha256.join(', ')}` : ''}.`,
@@ -182,8 +195,13 @@ function urlIndicator(u: UrlIndicator): { name: string; description: string; pat
  * BUNDLE as JSON text in pieces, one object per line: a large bundle is written out without ever
  * being one string in memory.
  */
-export function* stixJsonChunks(bundle: { type: 'bundle'; id: string; objects: readonly object[] }): Generator<string> {
-  yield `{"type":"bundle","id":${JSON.stringify(bundle.id)},"objects":[\n`;
-  for (let i = 0; i < bundle.objects.length; i++) yield `${i ? ',\n' : ''}${JSON.stringify(bundle.objects[i])}`;
-  yield '\n]}\n';
+export function stixJsonChunks(bundle: { type: 'bundle'; id: string; objects: readonly object[] }): Generator<string> {
+  return jsonListChunks(`{"type":"bundle","id":${JSON.stringify(bundle.id)},"objects":[`, bundle.objects, ']}');
+}
+
+/** PREFIX, then the JSON of each item on a line of its own, comma-separated, then SUFFIX. */
+export function* jsonListChunks(prefix: string, items: readonly unknown[], suffix: string): Generator<string> {
+  yield `${prefix}\n`;
+  for (let i = 0; i < items.length; i++) yield `${i ? ',\n' : ''}${JSON.stringify(items[i])}`;
+  yield `\n${suffix}\n`;
 }

@@ -6,10 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import { configure, Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js';
 import { KIND_LABELS } from '../analysis/incidents.js';
-import { enricherFromConfig, scopeEnricher } from '../enrich/from-config.js';
+import { classifierFromConfig, enricherFromConfig } from '../enrich/from-config.js';
 import { gatherIndicators } from '../exporters/indicators.js';
-import { mispJsonChunks, toMispEvent } from '../exporters/misp.js';
-import { stixJsonChunks, TLP_LEVELS, toStixBundle, type Tlp } from '../exporters/stix.js';
+import { defaultProducer, EXPORT_FORMATS, exportChunks, type ExportFormat } from '../exporters/export.js';
+import { TLP_LEVELS, type Tlp } from '../exporters/stix.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { ApiaryEvent } from '../events/catalogue.js';
 import { COLORS, barChart, timeChart } from '../report/svg.js';
@@ -355,16 +355,15 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
 
   // Indicators for a threat-sharing platform, as `apiary export` writes them (internal sources only with internal=1).
   app.get<{ Params: { format: string }; Querystring: Q }>('/api/exports/:format', async (req, reply) => {
-    const format = req.params.format;
-    if (format !== 'stix' && format !== 'misp') return fail(reply, 404, 'formats: stix, misp');
+    const format = req.params.format as ExportFormat;
+    if (!EXPORT_FORMATS.includes(format)) return fail(reply, 404, `formats: ${EXPORT_FORMATS.join(', ')}`);
     const tlp = (req.query.tlp ?? 'amber') as Tlp;
     if (!(TLP_LEVELS as readonly string[]).includes(tlp)) return fail(reply, 400, `tlp: ${TLP_LEVELS.join(', ')}`);
     const now = new Date().toISOString();
     const { from = new Date(0).toISOString(), to = now } = period(req.query);
-    const classifier = config.networks.internal_asns.length > 0 ? (enricher ??= enricherFromConfig(config)) : scopeEnricher(config);
+    const classifier = classifierFromConfig(config, () => (enricher ??= enricherFromConfig(config)));
     const indicators = await gatherIndicators(store, { from, to, includeInternal: req.query.internal === '1', classify: (ip) => classifier.enrich(ip) });
-    const producer = `Apiary honeynet ${config.sensor}`;
-    const chunks = format === 'stix' ? stixJsonChunks(toStixBundle(indicators, { producer, tlp, now })) : mispJsonChunks(toMispEvent(indicators, { producer, tlp, now }));
+    const chunks = exportChunks(format, indicators, { producer: defaultProducer(config.sensor), tlp, now });
     await accounts.audit({ user: req.login!.username, action: `export.${format}`, target: `${from}..${to}`, detail: JSON.stringify({ tlp, internal: req.query.internal === '1', sources: indicators.sources.length, files: indicators.files.length, urls: indicators.urls.length }), ip: req.ip });
     return reply
       .type('application/json')
