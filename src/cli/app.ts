@@ -13,7 +13,7 @@ import type { EventStore } from '../store/store.js';
 import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { createCapture, type Capture } from '../sensors/runtime/capture.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
-import { loadOrCreateHostKeys } from '../sensors/ssh/host-keys.js';
+import { loadOrCreateHostKeys, signingHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { ShellEnvironment } from '../sensors/shell/environment.js';
 import { EnrichmentStage } from '../collector/enrichment.js';
@@ -209,7 +209,7 @@ export async function startServices(config: Config, sink: EventSink, log: Logger
     const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
     const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture) : undefined;
     if (ssh?.enabled) {
-      const hostKeys = loadOrCreateHostKeys(join(config.data_dir, 'keys'));
+      const hostKeys = signingHostKeys(loadOrCreateHostKeys(join(config.data_dir, 'keys')));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
     }
     const telnet = config.services.telnet;

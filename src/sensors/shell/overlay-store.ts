@@ -25,9 +25,18 @@ export class OverlayStore {
   private readonly open = new Map<string, { overlay: Overlay; refs: number }>();
   private readonly now: () => number;
 
+  /**
+   * Names of the overlay files on disk: listed once here, then kept by this store, the only writer.
+   * A session from an address with no file (nearly every one) then costs no failed read: SSH opens a
+   * channel per exec, and a read failing with ENOENT, its error built and thrown, was a tenth of the
+   * CPU of a five-command session.
+   */
+  private readonly onDisk: Set<string>;
+
   constructor(readonly opts: OverlayStoreOptions) {
     this.now = opts.now ?? Date.now;
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+    this.onDisk = new Set(readdirSync(opts.dir).filter((f) => f.endsWith('.json')));
   }
 
   private expired(o: Overlay): boolean {
@@ -42,16 +51,19 @@ export class OverlayStore {
       return live.overlay;
     }
     let overlay: Overlay | undefined;
-    const path = join(this.opts.dir, fileFor(src));
-    try {
-      const text = readFileSync(path, 'utf8');
-      overlay = Overlay.fromJSON(JSON.parse(text), this.opts.quota);
-      if (overlay && this.expired(overlay)) {
+    const name = fileFor(src);
+    if (this.onDisk.has(name)) {
+      const path = join(this.opts.dir, name);
+      try {
+        const text = readFileSync(path, 'utf8');
+        overlay = Overlay.fromJSON(JSON.parse(text), this.opts.quota);
+        if (overlay && this.expired(overlay)) {
+          overlay = undefined;
+          this.remove(name);
+        }
+      } catch {
         overlay = undefined;
-        unlinkSync(path);
       }
-    } catch {
-      overlay = undefined;
     }
     overlay ??= new Overlay(this.now());
     this.open.set(src, { overlay, refs: (live?.refs ?? 0) + 1 });
@@ -68,19 +80,17 @@ export class OverlayStore {
   }
 
   private save(src: string, overlay: Overlay): void {
-    const path = join(this.opts.dir, fileFor(src));
-    try {
-      if (overlay.nodes.size === 0) {
-        unlinkSync(path);
-        return;
-      }
-    } catch {
+    const name = fileFor(src);
+    if (overlay.nodes.size === 0) {
+      this.remove(name);
       return;
     }
+    const path = join(this.opts.dir, name);
     try {
       const tmp = `${path}.tmp`;
       writeFileSync(tmp, JSON.stringify(overlay.toJSON()), { mode: 0o600 });
       renameSync(tmp, path);
+      this.onDisk.add(name);
       overlay.dirty = false;
       this.prune();
     } catch {
@@ -88,12 +98,25 @@ export class OverlayStore {
     }
   }
 
+  /** Deletes the file NAME, if there is one. */
+  private remove(name: string): void {
+    this.onDisk.delete(name);
+    try {
+      unlinkSync(join(this.opts.dir, name));
+    } catch {
+      /* already gone */
+    }
+  }
+
   /** Drops the oldest overlays beyond maxAttackers. */
   private prune(): void {
+    if (this.onDisk.size <= this.opts.maxAttackers) return;
     const files = readdirSync(this.opts.dir).filter((f) => f.endsWith('.json'));
+    this.onDisk.clear();
+    for (const f of files) this.onDisk.add(f);
     if (files.length <= this.opts.maxAttackers) return;
     const aged = files.map((f) => ({ f, t: statSync(join(this.opts.dir, f)).mtimeMs })).sort((a, b) => a.t - b.t);
-    for (const { f } of aged.slice(0, files.length - this.opts.maxAttackers)) unlinkSync(join(this.opts.dir, f));
+    for (const { f } of aged.slice(0, files.length - this.opts.maxAttackers)) this.remove(f);
   }
 }
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
-import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import type { AuthContext, Connection, ParsedKey, ServerChannel, Session } from 'ssh2';
 import type { SshServiceConfig } from '../../config/schema.js';
 import type { Payload } from '../../events/catalogue.js';
 import { hexSample } from '../../wire/reader.js';
@@ -19,7 +19,8 @@ export const MAX_COMMAND_CHARS = 16 * 1024;
 
 export interface SshSensorDeps extends TcpServiceDeps {
   policy: AuthPolicy;
-  hostKeys: Buffer<ArrayBuffer>[];
+  /** Host keys as signingHostKeys makes them (or key files' bytes). */
+  hostKeys: (Buffer | { key: ParsedKey })[];
   /** The fake system; without it, sessions end as soon as they open. */
   shell?: ShellEnvironment;
 }

@@ -1,0 +1,74 @@
+// The store of attackers' filesystem changes: kept across sessions and restarts, pruned to
+// max_attackers, expired after reset_after_s, and never failing a session over a file gone missing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { OverlayStore, resetOverlays } from '../../../src/sensors/shell/overlay-store.js';
+import { tempDir } from '../../helpers/apiary-process.js';
+
+const quota = { maxBytes: 1 << 20, maxEntries: 1000 };
+
+/** Opens SRC's overlay in STORE, deletes PATH in it, and ends the session (which saves it). */
+function change(store: OverlayStore, src: string, path: string): void {
+  store.acquire(src).set(path, null);
+  store.release(src);
+}
+
+const files = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+test('an overlay saved by one store is loaded by the next on the same directory (a restart)', () => {
+  const dir = join(tempDir(), 'overlays');
+  change(new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 10 }), '198.51.100.7', '/etc/motd');
+  const again = new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 10 });
+  assert.equal(again.acquire('198.51.100.7').nodes.get('/etc/motd'), null);
+  assert.equal(again.acquire('198.51.100.8').nodes.size, 0);
+});
+
+test('past max_attackers the oldest overlays go, and a pruned attacker starts clean', async () => {
+  const dir = join(tempDir(), 'overlays');
+  const store = new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 2 });
+  for (const last of [1, 2, 3]) {
+    change(store, `198.51.100.${last}`, `/tmp/${last}`);
+    // File times order the pruning; keep them apart.
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(files(dir).length, 2);
+  assert.equal(store.acquire('198.51.100.1').nodes.size, 0);
+  store.release('198.51.100.1');
+  assert.equal(store.acquire('198.51.100.3').nodes.get('/tmp/3'), null);
+  store.release('198.51.100.3');
+  // The pruned attacker's next change is saved again, and the oldest of the others goes.
+  change(store, '198.51.100.1', '/tmp/again');
+  assert.equal(files(dir).length, 2);
+  assert.equal(new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 2 }).acquire('198.51.100.1').nodes.get('/tmp/again'), null);
+});
+
+test('an overlay older than reset_after_s is deleted when its attacker comes back', () => {
+  const dir = join(tempDir(), 'overlays');
+  let now = 1_000_000;
+  const store = new OverlayStore({ dir, quota, resetAfterS: 60, maxAttackers: 10, now: () => now });
+  change(store, '198.51.100.9', '/tmp/x');
+  assert.equal(files(dir).length, 1);
+  now += 61_000;
+  const restarted = new OverlayStore({ dir, quota, resetAfterS: 60, maxAttackers: 10, now: () => now });
+  assert.equal(restarted.acquire('198.51.100.9').nodes.size, 0);
+  assert.equal(files(dir).length, 0);
+});
+
+test('files removed behind the store (apiary shell reset) give a clean overlay, not an error', () => {
+  const dir = join(tempDir(), 'overlays');
+  const store = new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 10 });
+  change(store, '198.51.100.10', '/tmp/x');
+  assert.equal(resetOverlays(dir, '198.51.100.10'), 1);
+  assert.equal(store.acquire('198.51.100.10').nodes.size, 0);
+  store.release('198.51.100.10');
+  // An overlay emptied in a session removes its file.
+  change(store, '198.51.100.11', '/tmp/y');
+  const o = store.acquire('198.51.100.11');
+  o.nodes.clear();
+  o.dirty = true;
+  store.release('198.51.100.11');
+  assert.equal(files(dir).length, 0);
+  assert.ok(existsSync(dir));
+});
