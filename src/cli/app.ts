@@ -1,7 +1,9 @@
 // Wires one all-in-one Apiary: store, collector, outputs and every configured sensor.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import { parseListenAddress, type Config, type ListenAddress } from '../config/schema.js';
+import { ApiaryError } from '../errors/errors.js';
 import { Collector, type EventOutput } from '../collector/collector.js';
 import { JsonlOutput } from '../collector/jsonl-output.js';
 import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
@@ -116,11 +118,14 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
   let sensors: RunningServices;
   const notices: string[] = [];
   let web: RunningService | undefined;
+  let inputs: RunningService[] = [];
   try {
     sensors = opts.sensors === false ? noServices() : await startServices(config, collector, log);
     try {
-      if (config.dashboard?.enabled) web = await startWebDashboard(config, store, collector, sensors.services, log, notices);
+      inputs = await startInputs(config, collector, log);
+      if (config.dashboard?.enabled) web = await startWebDashboard(config, store, collector, [...sensors.services, ...inputs], log, notices);
     } catch (err) {
+      await Promise.all(inputs.map((i) => i.close()));
       await sensors.close();
       throw err;
     }
@@ -134,7 +139,7 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
     await store.close();
     throw err;
   }
-  const services = web ? [...sensors.services, web] : sensors.services;
+  const services = [...sensors.services, ...inputs, ...(web ? [web] : [])];
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -145,6 +150,7 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
     close() {
       closing ??= (async () => {
         await web?.close();
+        await Promise.all(inputs.map((i) => i.close()));
         await sensors.close();
         await collector.close();
         clearInterval(leaseTimer);
@@ -174,6 +180,36 @@ async function startWebDashboard(config: Config, store: EventStore, collector: C
 
 function noServices(): RunningServices {
   return { services: [], gate: new ConnectionGate(1, 1, () => {}), close: async () => {} };
+}
+
+/**
+ * Starts the inputs: other honeypots publishing to Apiary (hpfeeds), writing to SINK like a sensor.
+ * SHIPPED (`apiary sensor`): their events take this sensor's name, the only one the collector takes
+ * from it (the feed's ident stays in each event's source). Started apart from the sensors, so new
+ * service settings from the collector do not cut the feeds' connections.
+ */
+export async function startInputs(config: Config, sink: EventSink, log: Logger, shipped = false): Promise<RunningService[]> {
+  const hp = config.inputs.hpfeeds;
+  if (!hp) return [];
+  const read = (key: 'cert' | 'key', path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ApiaryError('APIARY_TLS_CERT', `inputs.hpfeeds.tls.${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a PEM file's path`);
+    }
+  };
+  const { startHpfeedsInput } = await import('../collector/hpfeeds-input.js');
+  return [
+    await startHpfeedsInput({
+      addresses: hp.listen.map((a) => parseListenAddress(a) as ListenAddress),
+      name: hp.name,
+      feeds: hp.feeds.map((f) => ({ ident: f.ident, secret: f.secret, sensor: shipped ? config.sensor : (f.sensor ?? (f.ident.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128) || 'hpfeeds')), channels: f.channels })),
+      ...(hp.tls ? { tls: { cert: read('cert', hp.tls.cert), key: read('key', hp.tls.key) } } : {}),
+      maxConnections: hp.max_connections,
+      sink,
+      log: log.child({ input: 'hpfeeds' }),
+    }),
+  ];
 }
 
 export interface RunningServices {

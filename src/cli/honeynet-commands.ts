@@ -101,13 +101,17 @@ export async function runSensor(args: string[]): Promise<number> {
     onError: (err) => log.error({ err, dir: sh.spool_dir }, 'spool write failed; the events stay in memory and are tried again'),
   });
   const recovered = spool.stats.depth;
-  const { startServices } = await import('./app.js');
+  const { startInputs, startServices } = await import('./app.js');
   // Service settings set centrally (collector settings / dashboard) replace the file's services: the
   // last ones applied are kept beside the spool, so a restart starts with them.
   const appliedPath = join(sh.spool_dir!, 'applied-settings.json');
   let applied: CentralSettings | undefined = existsSync(appliedPath) ? parseCentralSettings(JSON.parse(readFileSync(appliedPath, 'utf8'))) : undefined;
   let current: Config = applied ? { ...config, services: applied.services } : config;
   let running = await startServices(current, spool, log);
+  const inputs = await startInputs(config, spool, log, true).catch(async (err: unknown) => {
+    await running.close();
+    throw err;
+  });
   const hashOf = (c: Config): string => createHash('sha256').update(JSON.stringify(c)).digest('hex');
   let applying: Promise<void> = Promise.resolve();
   const applySettings = (raw: unknown): void => {
@@ -151,13 +155,14 @@ export async function runSensor(args: string[]): Promise<number> {
   });
   shipper.start();
   const out = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'}), shipping to ${url.origin}`];
-  for (const s of running.services) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`);
+  for (const s of [...running.services, ...inputs]) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`);
   out.push(`  spool    ${sh.spool_dir} (${recovered} events from earlier runs waiting${spool.stats.recoveredTorn ? `, ${spool.stats.recoveredTorn} torn record(s) cut` : ''})`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);
   const sig = await waitForSignal();
   process.stdout.write(`apiary: ${sig} received, stopping sensors and shipping what is spooled\n`);
   await applying;
+  await Promise.all(inputs.map((i) => i.close()));
   await running.close();
   await spool.flush();
   const empty = await shipper.drained(3000);

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { HPFEEDS_CHANNELS } from '../wire/hpfeeds.js';
 import { COMMON_PASSWORDS } from './common-passwords.js';
 import { EVENT_TYPES } from '../events/catalogue.js';
 
@@ -535,14 +536,46 @@ export const collectorSchema = z
   })
   .strict();
 
+/** Sensor names as the config's `sensor` takes them. */
+const sensorName = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only');
+
+/** `inputs.hpfeeds`: an hpfeeds broker endpoint for Cowrie's and Dionaea's hpfeeds outputs. */
+export const hpfeedsInputSchema = z
+  .object({
+    listen: z.array(listenAddress).min(1).default(['0.0.0.0:10000']),
+    /** The broker name sent to publishers. */
+    name: z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, 'printable ASCII').default('apiary'),
+    /** PEM files: TLS instead of plain TCP (Cowrie's tlscert option trusts this certificate). */
+    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+    max_connections: z.number().int().min(1).max(10_000).default(64),
+    /** One entry per publishing honeypot: its ident and secret as in its hpfeeds settings. */
+    feeds: z
+      .array(
+        z
+          .object({
+            ident: z.string().min(1).max(254).regex(/^[\x20-\x7e]+$/, 'printable ASCII'),
+            /** Printable ASCII: Cowrie's client hashes the secret as UTF-8, Dionaea's as latin1; they agree only there. */
+            secret: z.string().min(1).max(4096).regex(/^[\x20-\x7e]+$/, 'printable ASCII (Cowrie and Dionaea encode other characters differently)'),
+            /** The sensor name its events are stored under (default: the ident, with other characters as "-"). */
+            sensor: sensorName.optional(),
+            channels: z.array(z.enum(HPFEEDS_CHANNELS)).min(1).default([...HPFEEDS_CHANNELS]),
+          })
+          .strict(),
+      )
+      .min(1)
+      .superRefine((feeds, ctx) => {
+        const seen = new Set<string>();
+        feeds.forEach((f, i) => {
+          if (seen.has(f.ident)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, 'ident'], message: `ident ${JSON.stringify(f.ident)} is listed twice; give each honeypot its own` });
+          seen.add(f.ident);
+        });
+      }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
-    sensor: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
-      .default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'apiary'),
+    sensor: sensorName.default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'apiary'),
     data_dir: z.string().min(1).default('./apiary-data'),
     networks: z
       .object({
@@ -594,6 +627,8 @@ export const configSchema = z
       }),
     shipper: shipperSchema.default({}),
     collector: collectorSchema.default({}),
+    /** Events that other honeypots publish to Apiary. */
+    inputs: z.object({ hpfeeds: hpfeedsInputSchema.optional() }).strict().default({}),
     outputs: z
       .object({
         jsonl: z.object({ path: z.string().min(1) }).strict().optional(),

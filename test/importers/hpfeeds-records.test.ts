@@ -1,0 +1,109 @@
+// hpfeeds records to events: whatever a feed publishes, mapping never throws, every event it makes
+// passes the catalogue, a message makes at most MAX_EVENTS_PER_MESSAGE events and strings are cut
+// at MAX_FIELD_CHARS; a republished session keeps its ids; Dionaea's connection memory is bounded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { validateEvent } from '../../src/events/catalogue.js';
+import { HPFEEDS_CHANNELS } from '../../src/wire/hpfeeds.js';
+import { feedTime, HpfeedsMapper, MAX_EVENTS_PER_MESSAGE, MAX_FIELD_CHARS, MAX_REMEMBERED_CONNECTIONS, type PublishContext } from '../../src/importers/hpfeeds/hpfeeds-records.js';
+
+const ctx: PublishContext = { sensor: 'feed-1', ident: 'feed-1', receivedMs: Date.UTC(2024, 5, 1) };
+const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+
+const session = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  session: 's1',
+  startTime: '2024-06-01T00:00:00.000000Z',
+  endTime: '2024-06-01T00:00:05.000000Z',
+  peerIP: '203.0.113.9',
+  peerPort: 40000,
+  hostIP: '192.0.2.1',
+  hostPort: 2222,
+  credentials: [],
+  commands: [],
+  urls: [],
+  hashes: [],
+  ...over,
+});
+
+/** Values of the kinds the records carry, hostile ones included. */
+const field = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom('203.0.113.9', '::ffff:10.0.0.1', '2001:db8::1', '445', '22', 'accept', 'listen', '2024-06-01T00:00:00Z', '2024-06-01 00:00:00.1 UTC +0000', '4b324fc8-1670-01d3-1278-5a47bf6ee188', 'smbd', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'a'.repeat(64)),
+  fc.integer({ min: -5, max: 70_000 }),
+  fc.constant(null),
+  fc.array(fc.oneof(fc.string({ maxLength: 10 }), fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 })), { maxLength: 5 }),
+);
+const KEYS = ['session', 'startTime', 'endTime', 'peerIP', 'peerPort', 'hostIP', 'hostPort', 'loggedin', 'credentials', 'commands', 'unknownCommands', 'urls', 'hashes', 'version', 'protocol', 'connection_type', 'connection_transport', 'connection_protocol', 'remote_host', 'remote_port', 'local_host', 'local_port', 'saddr', 'sport', 'daddr', 'dport', 'md5', 'url', 'time', 'uuid', 'opnum', '__proto__'];
+
+test('any record on any channel maps without throwing, and every event passes the catalogue', () => {
+  const mapper = new HpfeedsMapper();
+  fc.assert(
+    fc.property(fc.constantFrom(...HPFEEDS_CHANNELS, 'other.channel'), fc.dictionary(fc.constantFrom(...KEYS), field, { maxKeys: 14 }), fc.boolean(), (channel, rec, asText) => {
+      const payload = asText ? Buffer.from(JSON.stringify(rec).slice(0, 30)) : json(rec);
+      const r = mapper.map(channel, payload, ctx);
+      if (!r.ok) return assert.equal(typeof r.reason, 'string');
+      assert.ok(r.events.length > 0 && r.events.length <= MAX_EVENTS_PER_MESSAGE);
+      for (const e of r.events) {
+        const v = validateEvent(e);
+        assert.ok(v.ok, v.ok ? '' : v.reason);
+        assert.equal(e.sensor, 'feed-1');
+        assert.equal(typeof e.protocol, 'string');
+      }
+    }),
+    { numRuns: 3000 },
+  );
+  // Bytes that are not text at all.
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => void mapper.map('cowrie.sessions', Buffer.from(b), ctx)));
+});
+
+test('a session summary makes at most MAX_EVENTS_PER_MESSAGE events and cuts long strings', () => {
+  const commands = Array.from({ length: MAX_EVENTS_PER_MESSAGE + 500 }, (_, i) => `echo ${i}`);
+  const r = new HpfeedsMapper().map('cowrie.sessions', json(session({ commands, credentials: [['root', 'p'.repeat(MAX_FIELD_CHARS + 10)]] })), ctx);
+  assert.ok(r.ok);
+  assert.equal(r.events.length, MAX_EVENTS_PER_MESSAGE);
+  // connection.open, one auth.attempt, then commands until the cap; the rest (and the close) are cut.
+  assert.equal(r.cut, commands.length + 3 - MAX_EVENTS_PER_MESSAGE);
+  assert.equal((r.events[1]!.payload as { password: string }).password.length, MAX_FIELD_CHARS);
+});
+
+test('the same session published twice gives the same event ids (stored once); another session other ids', () => {
+  const a = new HpfeedsMapper().map('cowrie.sessions', json(session({ commands: ['id', 'id'] })), ctx);
+  const b = new HpfeedsMapper().map('cowrie.sessions', json(session({ commands: ['id', 'id'] })), { ...ctx, receivedMs: ctx.receivedMs + 60_000 });
+  const c = new HpfeedsMapper().map('cowrie.sessions', json(session({ session: 's2', commands: ['id', 'id'] })), ctx);
+  assert.ok(a.ok && b.ok && c.ok);
+  assert.deepEqual(a.events.map((e) => e.id), b.events.map((e) => e.id));
+  assert.equal(new Set(a.events.map((e) => e.id)).size, a.events.length);
+  assert.equal(a.events.filter((e) => c.events.some((x) => x.id === e.id)).length, 0);
+  // Events keep the summary's order (ids sort as the session ran).
+  assert.deepEqual([...a.events].sort((x, y) => x.id.localeCompare(y.id)).map((e) => e.type), a.events.map((e) => e.type));
+});
+
+test("Dionaea's connection memory is bounded: past MAX_REMEMBERED_CONNECTIONS the oldest is forgotten", () => {
+  const mapper = new HpfeedsMapper();
+  const open = (i: number): string => {
+    const r = mapper.map('dionaea.connections', json({ connection_type: 'accept', connection_transport: 'tcp', connection_protocol: 'smbd', remote_host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, remote_port: 1024, local_host: '192.0.2.1', local_port: 445 }), ctx);
+    assert.ok(r.ok);
+    return r.events[0]!.session;
+  };
+  const rpc = (i: number, later = 0): string => {
+    const r = mapper.map('dionaea.dcerpcrequests', json({ uuid: 'x', opnum: 1, saddr: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, sport: '1024', daddr: '192.0.2.1', dport: '445' }), { ...ctx, receivedMs: ctx.receivedMs + later });
+    assert.ok(r.ok);
+    return r.events[0]!.session;
+  };
+  const first = open(0);
+  assert.equal(rpc(0), first);
+  let last = '';
+  for (let i = 1; i <= MAX_REMEMBERED_CONNECTIONS; i++) last = open(i);
+  // MAX_REMEMBERED_CONNECTIONS + 1 connections: the first is forgotten, the last still joins its requests.
+  assert.equal(rpc(MAX_REMEMBERED_CONNECTIONS, 1000), last);
+  assert.notEqual(rpc(0, 1000), first);
+});
+
+test('times as Cowrie and Dionaea write them', () => {
+  assert.equal(feedTime('2019-04-16T10:12:33.123456Z'), Date.UTC(2019, 3, 16, 10, 12, 33, 123));
+  assert.equal(feedTime('2019-04-16 10:12:33.123456 UTC +0000'), Date.UTC(2019, 3, 16, 10, 12, 33, 123));
+  assert.equal(feedTime('2019-04-16 12:12:33.5 CEST +0200'), Date.UTC(2019, 3, 16, 10, 12, 33, 500));
+  assert.equal(feedTime('yesterday'), undefined);
+  assert.equal(feedTime(12), undefined);
+});
