@@ -1,7 +1,7 @@
 // Inter-keystroke times from a session's asciicast recording (DATA_DIR/recordings/<session>.cast, or the
 // path an imported session.recording names): the gaps between single characters typed on one line.
 // A person types one key at a time at an uneven pace; a script sends whole lines, or keys at once.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
 /** Bytes of a recording read (its start holds the first commands typed). */
@@ -52,6 +52,8 @@ export function recordingKeystrokes(dataDir: string): (session: string, path?: s
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(session) || session.startsWith('.')) return undefined;
       file = join(root, 'recordings', `${session}.cast`);
     }
+    // Most sessions have no recording (not a shell, recording off, imported): see without a failed open.
+    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
     let fd: number | undefined;
     try {
       fd = openSync(file, 'r');
