@@ -37,11 +37,11 @@ export function quarantineStrings(dir: string): (sha256: string) => string | und
   return (sha256) => {
     if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
     const path = join(dir, sha256);
-    // Most hashes name no file here (imported and hpfeeds events, files not fetched): a stat that
-    // does not throw answers them without the cost of a failed open's error.
-    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
     let fd: number | undefined;
     try {
+      // Most hashes name no file here (imported and hpfeeds events, files not fetched): a stat that
+      // does not throw for a missing file answers them without the cost of a failed open's error.
+      if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
       fd = openSync(path, 'r');
       const buf = Buffer.allocUnsafe(Math.min(MAX_SCANNED_BYTES, fstatSync(fd).size));
       const n = readSync(fd, buf, 0, buf.length, 0);

@@ -52,10 +52,11 @@ export function recordingKeystrokes(dataDir: string): (session: string, path?: s
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(session) || session.startsWith('.')) return undefined;
       file = join(root, 'recordings', `${session}.cast`);
     }
-    // Most sessions have no recording (not a shell, recording off, imported): see without a failed open.
-    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
     let fd: number | undefined;
     try {
+      // Most sessions have no recording (not a shell, recording off, imported): see without a failed
+      // open. Inside the try: a path through a file, too long or looping still throws, and is no recording.
+      if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
       fd = openSync(file, 'r');
       const buf = Buffer.allocUnsafe(Math.min(MAX_RECORDING_BYTES, fstatSync(fd).size));
       const n = readSync(fd, buf, 0, buf.length, 0);

@@ -6,7 +6,7 @@
 // it does not relay them. Plain TCP, or TLS with the operator's certificate.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer as createTcpServer, isIPv6, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createSecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config/schema.js';
 import { ApiaryError } from '../errors/errors.js';
@@ -77,39 +77,62 @@ export function sourceKey(address: string): string {
   return `${(ipv6ToBigInt(address.toLowerCase()) >> 64n).toString(16)}::/64`;
 }
 
-/** Admission of raw connections: the global cap, and the unauthenticated ones per source and overall. */
+/** A feed's authenticated connections at most; a further login closes its oldest (a publisher that reconnected). */
+export const MAX_CONNECTIONS_PER_IDENT = 4;
+/** TCP keep-alive probes after this long idle: a publisher's half-open connection (its host gone) is found and closed. */
+export const KEEPALIVE_MS = 60_000;
+
+/** An admitted connection: when its time to authenticate ends, and how it stops counting as unauthenticated. */
+interface Admitted {
+  deadlineAt: number;
+  authenticated(): void;
+}
+
+/**
+ * Admission of raw connections: the global cap, and those not yet authenticated, per source and
+ * overall. When the overall share of unauthenticated connections is full, the oldest of them is
+ * closed to make room: a publisher logs in within a round trip, connections that never do are the
+ * old ones, so a few addresses holding idle connections cannot keep the honeypots out.
+ */
 class Admission {
-  private readonly unauthenticated = new Map<string, number>();
-  private unauthenticatedTotal = 0;
+  private readonly perSource = new Map<string, number>();
+  /** Unauthenticated sockets, oldest first. */
+  private readonly waiting = new Set<Socket>();
   readonly open = new Set<Socket>();
 
-  constructor(private readonly maxConnections: number) {}
+  constructor(private readonly maxConnections: number, private readonly now: () => number) {}
 
-  /** Admits SOCKET (counted as unauthenticated until `authenticated`), or destroys it. Returns its release. */
-  admit(socket: Socket): { authenticated(): void } | undefined {
+  /** Admits SOCKET (unauthenticated until `authenticated`), or destroys it. */
+  admit(socket: Socket): Admitted | undefined {
     const key = sourceKey(socket.remoteAddress ?? '?');
-    const waiting = this.unauthenticated.get(key) ?? 0;
-    if (this.open.size >= this.maxConnections || waiting >= MAX_UNAUTHENTICATED_PER_SOURCE || this.unauthenticatedTotal >= Math.max(1, this.maxConnections >> 1)) {
-      socket.destroy();
-      return undefined;
-    }
+    const fromSource = this.perSource.get(key) ?? 0;
+    if (fromSource >= MAX_UNAUTHENTICATED_PER_SOURCE) return void socket.destroy();
+    if (this.waiting.size >= Math.max(1, this.maxConnections >> 1)) this.waiting.values().next().value?.destroy();
+    if (this.open.size >= this.maxConnections) return void socket.destroy();
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     this.open.add(socket);
-    this.unauthenticated.set(key, waiting + 1);
-    this.unauthenticatedTotal++;
+    this.waiting.add(socket);
+    this.perSource.set(key, fromSource + 1);
     let counted = true;
     const authenticated = (): void => {
       if (!counted) return;
       counted = false;
-      this.unauthenticatedTotal--;
-      const n = (this.unauthenticated.get(key) ?? 1) - 1;
-      if (n > 0) this.unauthenticated.set(key, n);
-      else this.unauthenticated.delete(key);
+      this.waiting.delete(socket);
+      const n = (this.perSource.get(key) ?? 1) - 1;
+      if (n > 0) this.perSource.set(key, n);
+      else this.perSource.delete(key);
     };
+    // The time to authenticate counts from here, TLS handshake included; past it (and the linger of
+    // the ERROR the connection gets), an unauthenticated connection is cut whatever stage it is in.
+    const deadlineAt = this.now() + AUTH_TIMEOUT_MS;
+    const cut = setTimeout(() => counted && socket.destroy(), AUTH_TIMEOUT_MS + REFUSED_LINGER_MS);
+    cut.unref();
     socket.once('close', () => {
+      clearTimeout(cut);
       this.open.delete(socket);
       authenticated();
     });
-    return { authenticated };
+    return { deadlineAt, authenticated };
   }
 }
 
@@ -118,9 +141,11 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
   const mapper = new HpfeedsMapper();
   const now = opts.now ?? Date.now;
   const stats: HpfeedsInputStats = { connections: 0, authFailures: 0, messages: 0, events: 0, cut: 0, dropped: new Map() };
-  const admission = new Admission(opts.maxConnections);
-  /** Admissions of TLS connections, made on the raw socket before the handshake, found again by peer address. */
-  const beforeHandshake = new Map<string, { authenticated(): void }>();
+  const admission = new Admission(opts.maxConnections, now);
+  /** Each feed's authenticated connections, oldest first. */
+  const byFeed = new Map<string, Set<Socket>>();
+  /** Numbers each message, so that two identical Dionaea messages in one millisecond stay two events. */
+  let messageNo = 0;
   // An unknown ident is checked against this, so it takes as long as a wrong secret.
   const decoySecret = randomBytes(16).toString('hex');
   let authLogs = { minute: 0, logged: 0, suppressed: 0 };
@@ -139,9 +164,8 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
     opts.log.warn({ peer, ident: ident.slice(0, 64), ...(authLogs.suppressed ? { not_logged_before: authLogs.suppressed } : {}) }, 'hpfeeds authentication failed');
     authLogs.suppressed = 0;
   };
-  const peerKey = (s: Socket): string => `${s.remoteAddress ?? '?'}\0${s.remotePort ?? 0}`;
 
-  const serve = (socket: Socket, admitted: { authenticated(): void }): void => {
+  const serve = (socket: Socket, admitted: Admitted): void => {
     stats.connections++;
     socket.on('error', () => {});
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
@@ -162,7 +186,7 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
     };
     const deadline = setTimeout(() => {
       if (!feed) refuse('authentication timed out');
-    }, AUTH_TIMEOUT_MS);
+    }, Math.max(0, admitted.deadlineAt - now()));
     deadline.unref();
     socket.once('close', () => clearTimeout(deadline));
 
@@ -184,6 +208,12 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
         decoder.cap = undefined;
         admitted.authenticated();
         clearTimeout(deadline);
+        let mine = byFeed.get(feed.ident);
+        if (!mine) byFeed.set(feed.ident, (mine = new Set()));
+        if (mine.size >= MAX_CONNECTIONS_PER_IDENT) mine.values().next().value?.destroy();
+        mine.add(socket);
+        const own = mine;
+        socket.once('close', () => own.delete(socket));
         return true;
       }
       if (m.op === OP_PUBLISH) {
@@ -202,7 +232,7 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
         }
         let mapped;
         try {
-          mapped = mapper.map(m.channel, m.payload, { sensor: feed.sensor, ident: feed.ident, receivedMs: now() });
+          mapped = mapper.map(m.channel, m.payload, { sensor: feed.sensor, ident: feed.ident, receivedMs: now(), messageNo: messageNo++ });
         } catch (err) {
           opts.log.error({ err, channel: m.channel }, 'hpfeeds message could not be mapped; dropped');
           drop(`${m.channel}: mapping failed`);
@@ -258,21 +288,16 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
         if (admitted) serve(socket, admitted);
       });
     }
-    // TLS: admitted (and counted) as raw TCP, before the handshake, which must end within the auth time.
-    const server = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: AUTH_TIMEOUT_MS }, (socket) => {
-      const admitted = beforeHandshake.get(peerKey(socket));
-      if (!admitted) return void socket.destroy();
-      serve(socket, admitted);
-    });
-    server.on('connection', (raw: Socket) => {
+    // TLS: admitted (and counted) as raw TCP before the handshake, which is part of the time to
+    // authenticate; each admitted socket is wrapped here, so its admission stays with it.
+    const context = createSecureContext({ cert: opts.tls.cert, key: opts.tls.key });
+    return createTcpServer((raw) => {
       const admitted = admission.admit(raw);
       if (!admitted) return;
-      const key = peerKey(raw);
-      beforeHandshake.set(key, admitted);
-      raw.once('close', () => beforeHandshake.delete(key));
+      const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+      secure.on('error', () => raw.destroy());
+      secure.once('secure', () => serve(secure, admitted));
     });
-    server.on('tlsClientError', () => {});
-    return server;
   };
   try {
     for (const a of opts.addresses) {

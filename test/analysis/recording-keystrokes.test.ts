@@ -34,3 +34,24 @@ test('property: any recording text gives gaps without throwing', () => {
     { numRuns: 300 },
   );
 });
+
+test('readers of recordings and quarantined files answer undefined for any path that is not a readable file, never throw', async () => {
+  const { mkdirSync, symlinkSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tempDir } = await import('../helpers/apiary-process.js');
+  const { recordingKeystrokes } = await import('../../src/analysis/recording-keystrokes.js');
+  const { quarantineStrings } = await import('../../src/analysis/quarantine-strings.js');
+  const dataDir = tempDir();
+  mkdirSync(join(dataDir, 'recordings'), { recursive: true });
+  writeFileSync(join(dataDir, 'recordings', 'a.cast'), '{"version": 2}\n[1.0, "i", "l"]\n[1.2, "i", "s"]\n');
+  symlinkSync('loop', join(dataDir, 'recordings', 'loop'));
+  const keys = recordingKeystrokes(dataDir);
+  assert.deepEqual(keys('a'), [200]);
+  // Missing; through a file (ENOTDIR); a name too long (ENAMETOOLONG); a symlink loop (ELOOP); a directory.
+  for (const path of ['recordings/none.cast', 'recordings/a.cast/inner.cast', `recordings/${'x'.repeat(300)}.cast`, 'recordings/loop', 'recordings']) {
+    assert.equal(keys('s', path), undefined, path);
+  }
+  assert.equal(keys('none'), undefined);
+  const strings = quarantineStrings(join(dataDir, 'recordings', 'a.cast'));
+  assert.equal(strings('a'.repeat(64)), undefined);
+});

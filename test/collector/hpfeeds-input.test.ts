@@ -9,8 +9,8 @@ import { connect, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadOrCreateCertificate } from '../../src/sensors/http/tls-cert.js';
-import { MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS } from '../../src/collector/hpfeeds-input.js';
-import { HpfeedsDecoder, MAX_MESSAGE_BYTES, OP_AUTH } from '../../src/wire/hpfeeds.js';
+import { MAX_CONNECTIONS_PER_IDENT, MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS } from '../../src/collector/hpfeeds-input.js';
+import { authDigest, encodeAuth, HpfeedsDecoder, MAX_MESSAGE_BYTES, OP_AUTH, OP_INFO } from '../../src/wire/hpfeeds.js';
 import { collectorSetup, sensorSetup, type Child } from '../helpers/honeynet.js';
 import { runCli, startApiaryProcess, tempDir, waitFor, writeConfig, type ApiaryProcess } from '../helpers/apiary-process.js';
 
@@ -256,10 +256,10 @@ test('over TLS with the operator\'s certificate, a publisher that checks it is s
 });
 
 /** A raw connection: resolves with what the broker sent before closing (or after MS), and whether it closed. */
-function raw(p: number, send: Buffer | undefined, ms = 1500, halfOpen = false): Promise<{ data: Buffer; closed: boolean; socket: Socket }> {
+function raw(p: number, send: Buffer | undefined, ms = 1500, halfOpen = false, from?: string): Promise<{ data: Buffer; closed: boolean; socket: Socket }> {
   return new Promise((done) => {
-    // halfOpen: a peer that never closes its side when the broker closes its own.
-    const socket = connect({ port: p, host: '127.0.0.1', allowHalfOpen: halfOpen });
+    // halfOpen: a peer that never closes its side when the broker closes its own; FROM: its loopback address.
+    const socket = connect({ port: p, host: '127.0.0.1', allowHalfOpen: halfOpen, ...(from ? { localAddress: from } : {}) });
     const got: Buffer[] = [];
     let closed = false;
     socket.on('data', (d) => got.push(d));
@@ -292,6 +292,13 @@ test('before AUTH nothing bigger than an AUTH is buffered, and one address holds
   for (const c of idle) c.socket.destroy();
   // Once they are gone, the address is served again.
   await waitFor(async () => !(await raw(port, undefined, 300)).closed);
+  // Idle connections from 8 addresses fill the unauthenticated half of max_connections (64): a feed
+  // still logs in and publishes, the oldest idle one making room.
+  const crowd = (await Promise.all(Array.from({ length: 8 }, (_, a) => Promise.all(Array.from({ length: MAX_UNAUTHENTICATED_PER_SOURCE }, () => raw(port, undefined, 300, false, `127.0.0.${a + 2}`)))))).flat();
+  assert.ok(crowd.every((c) => !c.closed));
+  const through = await publish(port, 'cowrie-dmz', 'cowrie-secret', []);
+  assert.deepEqual([through.info, through.replies, through.closed], ['apiary', [], false]);
+  for (const c of crowd) c.socket.destroy();
   // Refused peers that keep their side open do not keep their slots: cut after REFUSED_LINGER_MS.
   const stubborn = await Promise.all(Array.from({ length: MAX_UNAUTHENTICATED_PER_SOURCE }, () => raw(port, Buffer.from('GET / HTTP/1.0\r\n\r\n'), 300, true)));
   await new Promise((r) => setTimeout(r, REFUSED_LINGER_MS + 500));
@@ -325,4 +332,32 @@ test('under apiary sensor, what feeds publish is shipped to the collector under 
   } finally {
     for (const ch of children) await ch.stop();
   }
+});
+
+/** A logged-in connection of IDENT (the codec's own client), kept open; resolves once AUTH is sent. */
+function login(p: number, ident: string, secret: string): Promise<{ socket: Socket; closed: () => boolean }> {
+  return new Promise((done, reject) => {
+    const socket = connect(p, '127.0.0.1');
+    const d = new HpfeedsDecoder();
+    let closed = false;
+    socket.on('error', () => {});
+    socket.on('close', () => (closed = true));
+    socket.on('data', (chunk) => {
+      for (const m of d.push(chunk)) {
+        if (!m.ok || m.message.op !== OP_INFO) return reject(new Error('no INFO'));
+        socket.write(encodeAuth(ident, authDigest(m.message.nonce, secret)), () => done({ socket, closed: () => closed }));
+      }
+    });
+  });
+}
+
+test('a feed that logs in again past MAX_CONNECTIONS_PER_IDENT loses its oldest connection (a publisher that reconnected)', async () => {
+  const conns: { socket: Socket; closed: () => boolean }[] = [];
+  for (let i = 0; i <= MAX_CONNECTIONS_PER_IDENT; i++) {
+    conns.push(await login(port, 'cowrie-dmz', 'cowrie-secret'));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await waitFor(() => conns[0]!.closed());
+  assert.deepEqual(conns.slice(1).map((c) => c.closed()), Array(MAX_CONNECTIONS_PER_IDENT).fill(false));
+  for (const c of conns) c.socket.destroy();
 });

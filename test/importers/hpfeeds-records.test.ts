@@ -115,3 +115,22 @@ test('unauthenticated connections count per IPv4 address and per IPv6 /64 (one h
   assert.equal(sourceKey('2001:db8::1'), sourceKey('2001:DB8:0:0:ffff:ffff:ffff:ffff'));
   assert.notEqual(sourceKey('2001:db8::1'), sourceKey('2001:db8:0:1::1'));
 });
+
+test("identical Dionaea messages stay distinct events; two feeds' identical records never share ids or sessions", () => {
+  const mapper = new HpfeedsMapper();
+  const rpc = json({ uuid: '4b324fc8-1670-01d3-1278-5a47bf6ee188', opnum: 31, saddr: '10.1.1.1', sport: '1025', daddr: '192.0.2.1', dport: '445' });
+  const a = mapper.map('dionaea.dcerpcrequests', rpc, { ...ctx, messageNo: 1 });
+  const b = mapper.map('dionaea.dcerpcrequests', rpc, { ...ctx, messageNo: 2 });
+  const other = mapper.map('dionaea.dcerpcrequests', rpc, { ...ctx, ident: 'feed-2', messageNo: 1 });
+  assert.ok(a.ok && b.ok && other.ok);
+  const ids = [...a.events, ...b.events, ...other.events].map((e) => e.id);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.equal(a.events[0]!.session, b.events[0]!.session);
+  assert.notEqual(a.events[0]!.session, other.events[0]!.session);
+  // Two feeds under one sensor name (apiary sensor) with the same Cowrie session id: two sessions.
+  const c1 = new HpfeedsMapper().map('cowrie.sessions', json(session()), ctx);
+  const c2 = new HpfeedsMapper().map('cowrie.sessions', json(session()), { ...ctx, ident: 'feed-2' });
+  assert.ok(c1.ok && c2.ok);
+  assert.notEqual(c1.events[0]!.session, c2.events[0]!.session);
+  assert.notEqual(c1.events[0]!.id, c2.events[0]!.id);
+});

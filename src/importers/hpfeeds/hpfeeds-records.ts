@@ -30,6 +30,12 @@ export interface PublishContext {
   ident: string;
   /** When the message arrived; Dionaea's connection and DCE/RPC messages carry no time of their own. */
   receivedMs: number;
+  /**
+   * The message's number in this run: Dionaea's messages have no id, so two identical ones in one
+   * millisecond are told apart by it (a Cowrie summary's ids come from its session, so a summary
+   * published twice is stored once).
+   */
+  messageNo?: number;
 }
 
 export type MapResult = { ok: true; events: ApiaryEvent[]; cut: number } | { ok: false; reason: string };
@@ -97,7 +103,7 @@ export class HpfeedsMapper {
     const dstPort = port(r.hostPort);
     if (!src || !dst || srcPort === undefined || dstPort === undefined) return 'session summary without peer or host address';
     const protocol = r.protocol === 'telnet' ? 'telnet' : 'ssh';
-    const env: Envelope = { timeMs: start, sensor: ctx.sensor, session: derivedSession('hpfeeds', ctx.sensor, id), protocol, src_ip: src, src_port: srcPort, dst_ip: dst, dst_port: dstPort };
+    const env: Envelope = { timeMs: start, sensor: ctx.sensor, session: derivedSession('hpfeeds', ctx.sensor, `${ctx.ident}\0${id}`), protocol, src_ip: src, src_port: srcPort, dst_ip: dst, dst_port: dstPort };
     out.add('connection.open', { transport: 'tcp' }, env, { session: id });
     const version = text(r.version);
     if (version) out.add('client.version', { version }, env, { session: id, version });
@@ -169,7 +175,7 @@ export class HpfeedsMapper {
    */
   private dionaeaEnvelope(src: string | undefined, srcPort: number | undefined, dst: string | undefined, dstPort: number | undefined, protocol: unknown, ctx: PublishContext, opens: boolean): Envelope | undefined {
     if (!src || !dst || srcPort === undefined || dstPort === undefined) return undefined;
-    const pair = `${ctx.sensor}\0${src}\0${srcPort}\0${dst}\0${dstPort}`;
+    const pair = `${ctx.sensor}\0${ctx.ident}\0${src}\0${srcPort}\0${dst}\0${dstPort}`;
     let session = opens ? undefined : this.connections.get(pair);
     if (session === undefined) {
       session = derivedSession('hpfeeds-dionaea', ctx.sensor, `${pair}\0${ctx.receivedMs}`);
@@ -214,7 +220,9 @@ class EventList {
       return;
     }
     const seq = this.events.length;
-    const built = buildEvent(type, payload, env, `${this.channel}\0${env.session}\0${seq}\0${hashHex(JSON.stringify(record) ?? '')}`, { format: `hpfeeds:${this.channel}`, record: { ident: this.ctx.ident, ...(record as object) } }, seq);
+    const message = this.channel === 'cowrie.sessions' ? '' : String(this.ctx.messageNo ?? this.ctx.receivedMs);
+    const key = `${this.ctx.ident}\0${this.channel}\0${message}\0${env.session}\0${seq}\0${hashHex(JSON.stringify(record) ?? '')}`;
+    const built = buildEvent(type, payload, env, key, { format: `hpfeeds:${this.channel}`, record: { ident: this.ctx.ident, ...(record as object) } }, seq);
     if (built.ok) this.events.push(built.event);
     else this.rejected ??= built.reason;
   }
