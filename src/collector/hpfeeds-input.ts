@@ -14,6 +14,7 @@ import { validateEvent } from '../events/catalogue.js';
 import type { EventSink } from '../events/emitter.js';
 import { ipv6ToBigInt } from '../enrich/networks.js';
 import { HpfeedsMapper, IGNORED_CHANNELS } from '../importers/hpfeeds/hpfeeds-records.js';
+import { saveRecording } from '../importers/kippo/recordings.js';
 import { authDigest, encodeError, encodeInfo, HpfeedsDecoder, MAX_MESSAGE_BYTES, NONCE_BYTES, OP_AUTH, OP_PUBLISH, OP_SUBSCRIBE, OP_UNSUBSCRIBE, type HpfeedsMessage } from '../wire/hpfeeds.js';
 
 /** How long a new connection may take to authenticate (TLS handshake included). */
@@ -49,6 +50,8 @@ export interface HpfeedsInputOptions {
   maxConnections: number;
   sink: EventSink;
   log: Logger;
+  /** Where Cowrie's TTY logs become replayable recordings (DATA_DIR/recordings); absent: not kept. */
+  recordingsDir?: string;
   now?: () => number;
 }
 
@@ -138,7 +141,8 @@ class Admission {
 
 export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<RunningHpfeedsInput> {
   const byIdent = new Map(opts.feeds.map((f) => [f.ident, f]));
-  const mapper = new HpfeedsMapper();
+  const recordings = opts.recordingsDir;
+  const mapper = new HpfeedsMapper(recordings ? (session, ttylog, title) => saveRecording(recordings, session, ttylog, title) : undefined);
   const now = opts.now ?? Date.now;
   const stats: HpfeedsInputStats = { connections: 0, authFailures: 0, messages: 0, events: 0, cut: 0, dropped: new Map() };
   const admission = new Admission(opts.maxConnections, now);

@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadOrCreateCertificate } from '../../src/sensors/http/tls-cert.js';
+import { encodeTtyRecord, TTY_DIR, TTY_OP } from '../../src/importers/kippo/ttylog.js';
 import { MAX_CONNECTIONS_PER_IDENT, MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS } from '../../src/collector/hpfeeds-input.js';
 import { authDigest, encodeAuth, HpfeedsDecoder, MAX_MESSAGE_BYTES, OP_AUTH, OP_INFO } from '../../src/wire/hpfeeds.js';
 import { collectorSetup, sensorSetup, type Child } from '../helpers/honeynet.js';
@@ -360,4 +361,26 @@ test('a feed that logs in again past MAX_CONNECTIONS_PER_IDENT loses its oldest 
   await waitFor(() => conns[0]!.closed());
   assert.deepEqual(conns.slice(1).map((c) => c.closed()), Array(MAX_CONNECTIONS_PER_IDENT).fill(false));
   for (const c of conns) c.socket.destroy();
+});
+
+test("a session summary's TTY log becomes a recording that apiary replay plays", async () => {
+  const t = Date.UTC(2024, 3, 1) / 1000;
+  const tty = Buffer.concat([
+    encodeTtyRecord({ op: TTY_OP.OPEN, tty: 1, direction: 0, time: t, data: Buffer.alloc(0) }),
+    encodeTtyRecord({ op: TTY_OP.WRITE, tty: 1, direction: TTY_DIR.OUTPUT, time: t + 0.5, data: Buffer.from('root@svr04:~# ') }),
+    encodeTtyRecord({ op: TTY_OP.WRITE, tty: 1, direction: TTY_DIR.INPUT, time: t + 1, data: Buffer.from('uname -a\r') }),
+    encodeTtyRecord({ op: TTY_OP.WRITE, tty: 1, direction: TTY_DIR.OUTPUT, time: t + 1.2, data: Buffer.from('Linux svr04 3.2.0-4-amd64\r\n\u001b]0;owned\u0007') }),
+    encodeTtyRecord({ op: TTY_OP.CLOSE, tty: 1, direction: 0, time: t + 2, data: Buffer.alloc(0) }),
+  ]);
+  const run = await publish(port, 'cowrie-dmz', 'cowrie-secret', [['publish', 'cowrie-dmz', 'cowrie.sessions', { ...COWRIE_SESSION, session: 'withtty', credentials: [], commands: ['uname -a'], urls: [], hashes: [], unknownCommands: [], ttylog: tty.toString('hex') }]]);
+  assert.deepEqual(run.replies, []);
+  let rec: Record<string, unknown> | undefined;
+  await waitFor(async () => (rec = (await apiary!.events()).find((e) => e.type === 'session.recording')) !== undefined);
+  assert.equal(rec!.format, 'asciicast');
+  assert.equal(rec!.size, tty.length);
+  assert.equal(rec!.duration_ms, 2000);
+  const replay = await runCli(['replay', String(rec!.session), '--config', apiary!.configPath, '--instant']);
+  assert.match(replay.stdout, /^root@svr04:~# Linux svr04 3\.2\.0-4-amd64/);
+  // The attacker's title sequence does not reach the operator's terminal.
+  assert.doesNotMatch(replay.stdout, /\u001b\]0;owned/);
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { validateEvent } from '../../src/events/catalogue.js';
 import { HPFEEDS_CHANNELS } from '../../src/wire/hpfeeds.js';
-import { feedTime, HpfeedsMapper, MAX_EVENTS_PER_MESSAGE, MAX_FIELD_CHARS, MAX_REMEMBERED_CONNECTIONS, type PublishContext } from '../../src/importers/hpfeeds/hpfeeds-records.js';
+import { feedTime, ttylogBytes, HpfeedsMapper, MAX_EVENTS_PER_MESSAGE, MAX_FIELD_CHARS, MAX_REMEMBERED_CONNECTIONS, type PublishContext } from '../../src/importers/hpfeeds/hpfeeds-records.js';
 
 const ctx: PublishContext = { sensor: 'feed-1', ident: 'feed-1', receivedMs: Date.UTC(2024, 5, 1) };
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
@@ -133,4 +133,14 @@ test("identical Dionaea messages stay distinct events; two feeds' identical reco
   assert.ok(c1.ok && c2.ok);
   assert.notEqual(c1.events[0]!.session, c2.events[0]!.session);
   assert.notEqual(c1.events[0]!.id, c2.events[0]!.id);
+});
+
+test("Cowrie's ttylog: hex of the TTY log, gzipped or not; anything else is no TTY log", async () => {
+  const { gzipSync } = await import('node:zlib');
+  const log = Buffer.from('a TTY log of any bytes \u0000\u0001');
+  assert.deepEqual(ttylogBytes(log.toString('hex')), log);
+  assert.deepEqual(ttylogBytes(gzipSync(log).toString('hex')), log);
+  for (const bad of [null, 12, '', 'abc', 'zz', `1f8b${'00'.repeat(20)}`]) assert.equal(ttylogBytes(bad), undefined, String(bad));
+  // A gzip bomb stops at the TTY log cap instead of filling memory.
+  assert.equal(ttylogBytes(gzipSync(Buffer.alloc(80 * 1024 * 1024)).toString('hex')), undefined);
 });

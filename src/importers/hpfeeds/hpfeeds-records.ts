@@ -4,9 +4,12 @@
 // happen, without ids and mostly without times. Every payload is attacker-influenced: parsed once,
 // each list and string bounded, and a record that does not fit yields a reason, never an exception.
 import { isIP } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import type { ApiaryEvent, EventType, Payload } from '../../events/catalogue.js';
 import { buildEvent, derivedSession, hashHex, parseTimestamp, type Envelope } from '../core/import-core.js';
 import { BULLETIN_CVE, KNOWN_VULNS, normaliseBulletin, PROTOCOLS } from '../dionaea/dionaea-names.js';
+import type { SavedRecording } from '../kippo/recordings.js';
+import { MAX_TTYLOG_BYTES } from '../kippo/ttylog.js';
 import { HPFEEDS_CHANNELS, type HpfeedsChannel } from '../../wire/hpfeeds.js';
 
 
@@ -60,6 +63,21 @@ export function feedTime(v: unknown): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** Keeps a session's TTY log (Cowrie's binary format) as a replayable recording; the caller's I/O. */
+export type SaveTtylog = (session: string, ttylog: Buffer, title: string) => SavedRecording;
+
+/** Cowrie's `ttylog`: hex of its TTY log file, gzipped when `ttylog_compress` is on; undefined when it is not that. */
+export function ttylogBytes(v: unknown): Buffer | undefined {
+  if (typeof v !== 'string' || v.length === 0 || v.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(v)) return undefined;
+  const raw = Buffer.from(v, 'hex');
+  if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
+  try {
+    return gunzipSync(raw, { maxOutputLength: MAX_TTYLOG_BYTES });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Turns hpfeeds messages into events. Holds the Dionaea connections seen last (a bounded map), so a
  * DCE/RPC request or a capture from the same address pair joins the connection's session.
@@ -68,6 +86,9 @@ export class HpfeedsMapper {
   /** Session by Dionaea connection (sensor and both address pairs), and each session's protocol. */
   private readonly connections = new BoundedMap<string, string>(MAX_REMEMBERED_CONNECTIONS);
   private readonly protocols = new BoundedMap<string, string>(MAX_REMEMBERED_CONNECTIONS);
+
+  /** SAVE_TTYLOG: where a session's TTY log goes (recordings off: none, and the log is dropped). */
+  constructor(private readonly saveTtylog?: SaveTtylog) {}
 
   map(channel: string, payload: Buffer, ctx: PublishContext): MapResult {
     if (!(HPFEEDS_CHANNELS as readonly string[]).includes(channel)) return { ok: false, reason: `channel ${channel} is not mapped` };
@@ -126,6 +147,13 @@ export class HpfeedsMapper {
     const paired = urls.length === 1 && hashes.length === 1;
     for (const url of urls) out.add('file.download', { url, ...(paired ? { sha256: hashes[0]! } : {}), outcome: 'stored' }, env, { session: id, url });
     if (!paired) for (const sha256 of hashes) out.add('file.download', { sha256, outcome: 'stored' }, env, { session: id, hash: sha256 });
+    const tty = this.saveTtylog ? ttylogBytes(r.ttylog) : undefined;
+    if (tty) {
+      const saved = this.saveTtylog!(env.session, tty, `${protocol} session ${id.slice(0, 32)} from ${src} (hpfeeds ${ctx.ident})`);
+      if (saved.ok) {
+        out.add('session.recording', { state: 'stored', path: saved.path, format: 'asciicast', sha256: saved.sha256, size: tty.length, duration_ms: saved.durationMs }, env, { session: id, ttylog_bytes: tty.length });
+      }
+    }
     const end = feedTime(r.endTime);
     if (end !== undefined && end >= start) {
       out.add('connection.close', { duration_ms: Math.round(end - start), bytes_in: 0, bytes_out: 0, reason: 'client' }, { ...env, timeMs: end }, { session: id, endTime: r.endTime });
