@@ -21,6 +21,14 @@ import { parseFlags } from './flags.js';
 
 const RETENTION_CHECK_MS = 3600_000;
 
+
+/**
+ * How long a stopping sensor keeps shipping what is spooled before it leaves the rest on disk for its
+ * next run. It returns as soon as the spool is empty; the wait matters after a link was down, when a
+ * batch sent as it came back can take seconds to be answered (3 s was seen too short on a loaded
+ * 2-core machine, the answer arriving just after).
+ */
+export const STOP_SHIP_MS = 10_000;
 export function apiaryVersion(): string {
   try {
     const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '../../../package.json');
@@ -165,7 +173,7 @@ export async function runSensor(args: string[]): Promise<number> {
   await Promise.all(inputs.map((i) => i.close()));
   await running.close();
   await spool.flush();
-  const empty = await shipper.drained(3000);
+  const empty = await shipper.drained(STOP_SHIP_MS);
   await shipper.stop();
   await spool.close();
   const dropped = spool.stats.dropped ? `, ${spool.stats.dropped} dropped by the spool's size cap` : '';
