@@ -65,11 +65,11 @@ export interface HttpsResponse {
 /** One HTTPS request with a timeout and a bounded answer. Rejects on network errors. */
 export function httpsRequest(
   url: URL,
-  opts: { method: string; path: string; agent: Agent; headers?: Record<string, string | number>; body?: Buffer; timeoutMs?: number },
+  opts: { method: string; path: string; agent: Agent; headers?: Record<string, string | number>; body?: Buffer; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<HttpsResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { protocol: 'https:', hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 443, method: opts.method, path: opts.path, agent: opts.agent, headers: opts.headers },
+      { protocol: 'https:', hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 443, method: opts.method, path: opts.path, agent: opts.agent, headers: opts.headers, ...(opts.signal ? { signal: opts.signal } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

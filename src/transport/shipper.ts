@@ -10,6 +10,9 @@ import type { Logger } from 'pino';
 import { checkCollectorIdentity, httpsRequest, PATHS, RECORDING_NAME_RE, type Heartbeat, type IngestResult } from './protocol.js';
 import type { Spool } from './spool.js';
 
+
+/** While draining (a sensor stopping), how long a batch may go unanswered before it is sent again on a new connection. */
+export const DRAIN_RESEND_MS = 2000;
 export interface SensorCredentials {
   key: string;
   cert: string;
@@ -64,6 +67,8 @@ export class Shipper {
   private readonly wakers = new Set<() => void>();
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<number>();
+  /** The batch requests on their way, to abort one that stalls while draining. */
+  private readonly sending = new Set<{ abort: AbortController; startedAt: number }>();
   private hbTimer: NodeJS.Timeout | undefined;
   private fileTimer: NodeJS.Timeout | undefined;
   private readonly shipped = new Set<string>();
@@ -124,11 +129,14 @@ export class Shipper {
         continue;
       }
       this.inFlight.add(batch.seq);
+      const sending = { abort: new AbortController(), startedAt: Date.now() };
+      this.sending.add(sending);
       try {
         const res = await httpsRequest(this.opts.collector, {
           method: 'POST',
           path: PATHS.events,
           agent: this.agent,
+          signal: sending.abort.signal,
           headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', 'x-apiary-batch': String(batch.seq) },
           body: gzipSync(batch.records.join('\n'), { level: 1 }),
         });
@@ -153,6 +161,7 @@ export class Shipper {
         await this.sleep(delay);
       } finally {
         this.inFlight.delete(batch.seq);
+        this.sending.delete(sending);
       }
     }
   }
@@ -273,6 +282,10 @@ export class Shipper {
     while (Date.now() < end) {
       this.opts.spool.sync();
       if (empty()) return true;
+      // A batch unanswered this long is sent again on a new connection: after a link was down, the
+      // old one can sit in TCP's retransmission back-off for many seconds (the collector drops the
+      // repeat as a duplicate if the first did arrive).
+      for (const s of this.sending) if (Date.now() - s.startedAt > DRAIN_RESEND_MS) s.abort.abort();
       await new Promise((r) => setTimeout(r, 50));
     }
     return empty();
