@@ -122,7 +122,7 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
   try {
     sensors = opts.sensors === false ? noServices() : await startServices(config, collector, log);
     try {
-      inputs = await startInputs(config, collector, log);
+      inputs = await startInputs(config, collector, log, false, () => collector.stats.pending);
       if (config.dashboard?.enabled) web = await startWebDashboard(config, store, collector, [...sensors.services, ...inputs], log, notices);
     } catch (err) {
       await Promise.all(inputs.map((i) => i.close()));
@@ -188,7 +188,7 @@ function noServices(): RunningServices {
  * from it (the feed's ident stays in each event's source). Started apart from the sensors, so new
  * service settings from the collector do not cut the feeds' connections.
  */
-export async function startInputs(config: Config, sink: EventSink, log: Logger, shipped = false): Promise<RunningService[]> {
+export async function startInputs(config: Config, sink: EventSink, log: Logger, shipped = false, backlog?: () => number): Promise<RunningService[]> {
   const hp = config.inputs.hpfeeds;
   if (!hp) return [];
   const read = (key: 'cert' | 'key', path: string): Buffer => {
@@ -207,6 +207,7 @@ export async function startInputs(config: Config, sink: EventSink, log: Logger, 
       ...(hp.tls ? { tls: { cert: read('cert', hp.tls.cert), key: read('key', hp.tls.key) } } : {}),
       maxConnections: hp.max_connections,
       ...(config.recording.enabled ? { recordingsDir: join(config.data_dir, 'recordings') } : {}),
+      ...(backlog ? { backlog } : {}),
       sink,
       log: log.child({ input: 'hpfeeds' }),
     }),

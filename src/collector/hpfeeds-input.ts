@@ -27,6 +27,14 @@ export const MAX_DROP_REASONS = 32;
 export const MAX_UNAUTHENTICATED_PER_SOURCE = 4;
 /** Replies a peer may leave unread before its connection is closed. */
 export const MAX_UNREAD_REPLY_BYTES = 64 * 1024;
+/**
+ * Events waiting to be stored past which the feeds' connections stop being read, until the backlog
+ * is down to half: hpfeeds has no flow control of its own, so TCP's is used (a publisher's writes
+ * then wait in its own buffers).
+ */
+export const MAX_BACKLOG_EVENTS = 50_000;
+/** How often a paused input looks at the backlog again. */
+export const BACKLOG_CHECK_MS = 100;
 /** Failed logins logged per minute; the rest are counted in the next line. */
 export const MAX_AUTH_FAILURE_LOGS_PER_MINUTE = 10;
 
@@ -52,6 +60,8 @@ export interface HpfeedsInputOptions {
   log: Logger;
   /** Where Cowrie's TTY logs become replayable recordings (DATA_DIR/recordings); absent: not kept. */
   recordingsDir?: string;
+  /** Events written to the sink and not yet stored (the collector's queue); reading pauses past MAX_BACKLOG_EVENTS. */
+  backlog?: () => number;
   now?: () => number;
 }
 
@@ -169,6 +179,23 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
     authLogs.suppressed = 0;
   };
 
+  /** Connections paused for the backlog, and the timer that resumes them. */
+  const paused = new Set<Socket>();
+  let resumeTimer: NodeJS.Timeout | undefined;
+  const pauseForBacklog = (socket: Socket): void => {
+    if (!opts.backlog || opts.backlog() <= MAX_BACKLOG_EVENTS) return;
+    socket.pause();
+    paused.add(socket);
+    resumeTimer ??= setInterval(() => {
+      if (opts.backlog!() > MAX_BACKLOG_EVENTS / 2) return;
+      for (const s of paused) s.resume();
+      paused.clear();
+      clearInterval(resumeTimer);
+      resumeTimer = undefined;
+    }, BACKLOG_CHECK_MS);
+    resumeTimer.unref();
+  };
+
   const serve = (socket: Socket, admitted: Admitted): void => {
     stats.connections++;
     socket.on('error', () => {});
@@ -279,7 +306,9 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
         }
         if (!handle(d.message)) return;
       }
+      pauseForBacklog(socket);
     });
+    socket.once('close', () => paused.delete(socket));
     socket.write(encodeInfo(opts.name, nonce));
   };
 
@@ -335,6 +364,7 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
       return admission.open.size;
     },
     async close() {
+      clearInterval(resumeTimer);
       const closed = servers.map((s) => new Promise((r) => s.close(r)));
       for (const s of admission.open) s.destroy();
       await Promise.all(closed);

@@ -10,8 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadOrCreateCertificate } from '../../src/sensors/http/tls-cert.js';
 import { encodeTtyRecord, TTY_DIR, TTY_OP } from '../../src/importers/kippo/ttylog.js';
-import { MAX_CONNECTIONS_PER_IDENT, MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS } from '../../src/collector/hpfeeds-input.js';
-import { authDigest, encodeAuth, HpfeedsDecoder, MAX_MESSAGE_BYTES, OP_AUTH, OP_INFO } from '../../src/wire/hpfeeds.js';
+import { BACKLOG_CHECK_MS, MAX_BACKLOG_EVENTS, MAX_CONNECTIONS_PER_IDENT, MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS, startHpfeedsInput } from '../../src/collector/hpfeeds-input.js';
+import { authDigest, encodeAuth, encodePublish, HpfeedsDecoder, MAX_MESSAGE_BYTES, OP_AUTH, OP_INFO } from '../../src/wire/hpfeeds.js';
 import { collectorSetup, sensorSetup, type Child } from '../helpers/honeynet.js';
 import { runCli, startApiaryProcess, tempDir, waitFor, writeConfig, type ApiaryProcess } from '../helpers/apiary-process.js';
 
@@ -383,4 +383,36 @@ test("a session summary's TTY log becomes a recording that apiary replay plays",
   assert.match(replay.stdout, /^root@svr04:~# Linux svr04 3\.2\.0-4-amd64/);
   // The attacker's title sequence does not reach the operator's terminal.
   assert.doesNotMatch(replay.stdout, /\u001b\]0;owned/);
+});
+
+test('while the collector is behind, the feeds are not read (TCP holds them back); they are once it has caught up', async () => {
+  let backlog = 0;
+  const written: unknown[] = [];
+  const input = await startHpfeedsInput({
+    addresses: [{ host: '127.0.0.1', port: 0 }],
+    name: 'apiary',
+    feeds: [{ ident: 'f', secret: 's', sensor: 'f', channels: ['cowrie.sessions'] }],
+    maxConnections: 8,
+    sink: { write: (e) => void written.push(e), flush: async () => {} },
+    backlog: () => backlog,
+    log: (await import('pino')).default({ level: 'silent' }),
+  });
+  try {
+    const { socket } = await login(input.bound[0]!.port, 'f', 's');
+    const summary = (n: number): Buffer => encodePublish('f', 'cowrie.sessions', Buffer.from(JSON.stringify({ ...COWRIE_SESSION, session: `b${n}`, credentials: [], commands: [], urls: [], hashes: [], unknownCommands: [], version: null, loggedin: null })));
+    socket.write(summary(1));
+    await waitFor(() => written.length === 2);
+    // The collector falls behind: what comes next waits in the sockets.
+    backlog = MAX_BACKLOG_EVENTS + 1;
+    socket.write(summary(2));
+    await waitFor(() => written.length === 4);
+    socket.write(summary(3));
+    await new Promise((r) => setTimeout(r, BACKLOG_CHECK_MS * 5));
+    assert.equal(written.length, 4, 'not read while the backlog is high');
+    backlog = MAX_BACKLOG_EVENTS / 2;
+    await waitFor(() => written.length === 6);
+    socket.destroy();
+  } finally {
+    await input.close();
+  }
 });
