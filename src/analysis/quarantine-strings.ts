@@ -1,7 +1,7 @@
 // The printable strings of a quarantined file (DATA_DIR/quarantine/<sha256>), so that attack
 // reconstruction finds miner pools, wallets and C2 names inside the binaries attackers fetched.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileHead } from './file-head.js';
 
 /** Bytes of a file read for strings (the start of a binary holds its data section often enough). */
 export const MAX_SCANNED_BYTES = 1024 * 1024;
@@ -36,20 +36,7 @@ export function printableStrings(bytes: Uint8Array): string {
 export function quarantineStrings(dir: string): (sha256: string) => string | undefined {
   return (sha256) => {
     if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
-    const path = join(dir, sha256);
-    let fd: number | undefined;
-    try {
-      // Most hashes name no file here (imported and hpfeeds events, files not fetched): a stat that
-      // does not throw for a missing file answers them without the cost of a failed open's error.
-      if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
-      fd = openSync(path, 'r');
-      const buf = Buffer.allocUnsafe(Math.min(MAX_SCANNED_BYTES, fstatSync(fd).size));
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      return printableStrings(buf.subarray(0, n));
-    } catch {
-      return undefined;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
+    const head = readFileHead(join(dir, sha256), MAX_SCANNED_BYTES);
+    return head && printableStrings(head);
   };
 }

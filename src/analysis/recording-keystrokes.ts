@@ -1,8 +1,8 @@
 // Inter-keystroke times from a session's asciicast recording (DATA_DIR/recordings/<session>.cast, or the
 // path an imported session.recording names): the gaps between single characters typed on one line.
 // A person types one key at a time at an uneven pace; a script sends whole lines, or keys at once.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { readFileHead } from './file-head.js';
 
 /** Bytes of a recording read (its start holds the first commands typed). */
 export const MAX_RECORDING_BYTES = 4 * 1024 * 1024;
@@ -52,19 +52,7 @@ export function recordingKeystrokes(dataDir: string): (session: string, path?: s
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(session) || session.startsWith('.')) return undefined;
       file = join(root, 'recordings', `${session}.cast`);
     }
-    let fd: number | undefined;
-    try {
-      // Most sessions have no recording (not a shell, recording off, imported): see without a failed
-      // open. Inside the try: a path through a file, too long or looping still throws, and is no recording.
-      if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
-      fd = openSync(file, 'r');
-      const buf = Buffer.allocUnsafe(Math.min(MAX_RECORDING_BYTES, fstatSync(fd).size));
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      return keystrokeGaps(buf.subarray(0, n).toString('utf8'));
-    } catch {
-      return undefined;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
+    const head = readFileHead(file, MAX_RECORDING_BYTES);
+    return head && keystrokeGaps(head.toString('utf8'));
   };
 }

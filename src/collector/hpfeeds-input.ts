@@ -5,14 +5,14 @@
 // may publish only as itself and only on its channels, and cannot subscribe: Apiary keeps events,
 // it does not relay them. Plain TCP, or TLS with the operator's certificate.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer as createTcpServer, isIPv6, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config/schema.js';
-import { ApiaryError } from '../errors/errors.js';
+import { listenFailed } from '../errors/errors.js';
 import { validateEvent } from '../events/catalogue.js';
 import type { EventSink } from '../events/emitter.js';
-import { ipv6ToBigInt } from '../enrich/networks.js';
+import { ipv6ToBigInt, normaliseIp } from '../enrich/networks.js';
 import { HpfeedsMapper, IGNORED_CHANNELS } from '../importers/hpfeeds/hpfeeds-records.js';
 import { saveRecording } from '../importers/kippo/recordings.js';
 import { authDigest, encodeError, encodeInfo, HpfeedsDecoder, MAX_MESSAGE_BYTES, NONCE_BYTES, OP_AUTH, OP_PUBLISH, OP_SUBSCRIBE, OP_UNSUBSCRIBE, type HpfeedsMessage } from '../wire/hpfeeds.js';
@@ -86,8 +86,8 @@ export interface RunningHpfeedsInput {
 
 /** The source a connection counts against: the address, or its /64 for IPv6 (one host holds a whole /64). */
 export function sourceKey(address: string): string {
-  if (!isIPv6(address) || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.replace(/^::ffff:/i, '');
-  return `${(ipv6ToBigInt(address.toLowerCase()) >> 64n).toString(16)}::/64`;
+  const n = normaliseIp(address);
+  return n?.family === 'ipv6' ? `${(ipv6ToBigInt(n.ip) >> 64n).toString(16)}::/64` : (n?.ip ?? address);
 }
 
 /** A feed's authenticated connections at most; a further login closes its oldest (a publisher that reconnected). */
@@ -314,33 +314,24 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
 
   const servers: Server[] = [];
   const bound: { host: string; port: number }[] = [];
-  const makeServer = (): Server => {
-    if (!opts.tls) {
-      return createTcpServer((socket) => {
-        const admitted = admission.admit(socket);
-        if (admitted) serve(socket, admitted);
-      });
-    }
-    // TLS: admitted (and counted) as raw TCP before the handshake, which is part of the time to
-    // authenticate; each admitted socket is wrapped here, so its admission stays with it.
-    const context = createSecureContext({ cert: opts.tls.cert, key: opts.tls.key });
-    return createTcpServer((raw) => {
+  // TLS: admitted (and counted) as raw TCP before the handshake, which is part of the time to
+  // authenticate; each admitted socket is wrapped here, so its admission stays with it.
+  const context = opts.tls ? createSecureContext({ cert: opts.tls.cert, key: opts.tls.key }) : undefined;
+  const makeServer = (): Server =>
+    createServer((raw) => {
       const admitted = admission.admit(raw);
       if (!admitted) return;
+      if (!context) return serve(raw, admitted);
       const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
       secure.on('error', () => raw.destroy());
       secure.once('secure', () => serve(secure, admitted));
     });
-  };
   try {
     for (const a of opts.addresses) {
       const server = makeServer();
       server.on('error', (err) => opts.log.warn({ err }, 'hpfeeds listener error'));
       await new Promise<void>((resolve, reject) => {
-        const fail = (err: NodeJS.ErrnoException): void => {
-          const code = err.code ?? err.message;
-          reject(new ApiaryError('APIARY_LISTEN_FAILED', `the hpfeeds input cannot listen on ${a.host}:${a.port}: ${code}${code === 'EADDRINUSE' ? ' (another program uses it; pick another port in inputs.hpfeeds.listen)' : ''}`));
-        };
+        const fail = (err: Error): void => reject(listenFailed('the hpfeeds input', `${a.host}:${a.port}`, err, 'inputs.hpfeeds.listen'));
         server.once('error', fail);
         server.listen(a.port, a.host, () => {
           server.off('error', fail);

@@ -31,3 +31,13 @@ export class ApiaryError extends Error {
 export function isApiaryError(err: unknown): err is ApiaryError {
   return err instanceof ApiaryError;
 }
+
+/**
+ * APIARY_LISTEN_FAILED for SUBJECT ("ssh", "the dashboard") that could not listen on ADDRESS: the
+ * system's reason, and what to do about the two common ones (KEY: the config key naming the address).
+ */
+export function listenFailed(subject: string, address: string, err: unknown, key: string): ApiaryError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  const hint = code === 'EADDRINUSE' ? ` (another program uses it; pick another port in ${key})` : code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';
+  return new ApiaryError('APIARY_LISTEN_FAILED', `${subject} cannot listen on ${address}: ${code}${hint}`);
+}

@@ -66,9 +66,8 @@ export class Shipper {
   private backoff = 0;
   private readonly wakers = new Set<() => void>();
   private loop: Promise<void> | undefined;
-  private readonly inFlight = new Set<number>();
-  /** The batch requests on their way, to abort one that stalls while draining. */
-  private readonly sending = new Set<{ abort: AbortController; startedAt: number }>();
+  /** The batches on their way, by segment: their request, to abort one that stalls while draining. */
+  private readonly inFlight = new Map<number, { abort: AbortController; startedAt: number }>();
   private hbTimer: NodeJS.Timeout | undefined;
   private fileTimer: NodeJS.Timeout | undefined;
   private readonly shipped = new Set<string>();
@@ -128,9 +127,8 @@ export class Shipper {
         });
         continue;
       }
-      this.inFlight.add(batch.seq);
       const sending = { abort: new AbortController(), startedAt: Date.now() };
-      this.sending.add(sending);
+      this.inFlight.set(batch.seq, sending);
       try {
         const res = await httpsRequest(this.opts.collector, {
           method: 'POST',
@@ -161,7 +159,6 @@ export class Shipper {
         await this.sleep(delay);
       } finally {
         this.inFlight.delete(batch.seq);
-        this.sending.delete(sending);
       }
     }
   }
@@ -285,7 +282,7 @@ export class Shipper {
       // A batch unanswered this long is sent again on a new connection: after a link was down, the
       // old one can sit in TCP's retransmission back-off for many seconds (the collector drops the
       // repeat as a duplicate if the first did arrive).
-      for (const s of this.sending) if (Date.now() - s.startedAt > DRAIN_RESEND_MS) s.abort.abort();
+      for (const s of this.inFlight.values()) if (Date.now() - s.startedAt > DRAIN_RESEND_MS) s.abort.abort();
       await new Promise((r) => setTimeout(r, 50));
     }
     return empty();

@@ -343,7 +343,7 @@ export class Spool implements EventSink {
    * The oldest unconfirmed segment not in BUSY (segments being shipped now), sealing the active one
    * when no other waits; undefined when there is nothing to ship.
    */
-  next(busy: ReadonlySet<number> = new Set()): { seq: number; events: number; records: string[] } | undefined {
+  next(busy: { has(seq: number): boolean } = new Set()): { seq: number; events: number; records: string[] } | undefined {
     this.sync();
     let s = this.sealed.find((x) => !busy.has(x.seq));
     // The active segment is sealed only between two syncs (its file is being written during one);

@@ -11,7 +11,7 @@ import type { ApiaryEvent } from '../events/catalogue.js';
 import type { DashboardReads } from '../store/dashboard-reads.js';
 import type { EventStore } from '../store/store.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
-import { ApiaryError } from '../errors/errors.js';
+import { ApiaryError, listenFailed } from '../errors/errors.js';
 import { Accounts, USERNAME_RE, type LoginSession, type Role } from './accounts.js';
 import { passwordProblem } from './password.js';
 import { APP_CSS, CSP, INDEX_HTML } from './shell.js';
@@ -218,8 +218,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
     await app.listen({ host: addr.host, port: addr.port });
   } catch (err) {
     await app.close();
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ApiaryError('APIARY_LISTEN_FAILED', `the dashboard cannot listen on ${dash.listen}: ${code}${code === 'EADDRINUSE' ? ' (another program uses it; pick another port in dashboard.listen)' : ''}`);
+    throw listenFailed('the dashboard', dash.listen, err, 'dashboard.listen');
   }
   const a = app.server.address();
   const bound = a && typeof a === 'object' ? [{ host: a.address, port: a.port }] : [];

@@ -6,12 +6,12 @@
 import { isIP } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { ApiaryEvent, EventType, Payload } from '../../events/catalogue.js';
-import { buildEvent, derivedSession, hashHex, parseTimestamp, type Envelope } from '../core/import-core.js';
+import { BoundedMap, buildEvent, derivedSession, hashHex, parseTimestamp, type Envelope } from '../core/import-core.js';
 import { BULLETIN_CVE, KNOWN_VULNS, normaliseBulletin, PROTOCOLS } from '../dionaea/dionaea-names.js';
 import type { SavedRecording } from '../kippo/recordings.js';
 import { MAX_TTYLOG_BYTES } from '../kippo/ttylog.js';
 import { HPFEEDS_CHANNELS, type HpfeedsChannel } from '../../wire/hpfeeds.js';
-
+import { getOwn } from '../../wire/own-property.js';
 
 /**
  * Channels a feed publishes on that carry nothing to map, taken without an error: Dionaea sends each
@@ -53,8 +53,6 @@ const port = (v: unknown): number | undefined => {
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /** An IP literal (Cowrie and Dionaea send nothing else), or undefined: nothing else is kept or remembered. */
 const address = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 64 && isIP(v.replace(/^::ffff:(?=\d+\.)/i, '')) !== 0 ? v : undefined);
-/** TABLE[KEY] when TABLE has it as its own property (names from a feed may be "constructor" or "__proto__"). */
-const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
 /** A time as Cowrie ("2019-04-16T10:12:33.123456Z") or Dionaea ("2019-04-16 10:12:33.123456 UTC +0000") writes it. */
 export function feedTime(v: unknown): number | undefined {
@@ -83,9 +81,8 @@ export function ttylogBytes(v: unknown): Buffer | undefined {
  * DCE/RPC request or a capture from the same address pair joins the connection's session.
  */
 export class HpfeedsMapper {
-  /** Session by Dionaea connection (sensor and both address pairs), and each session's protocol. */
-  private readonly connections = new BoundedMap<string, string>(MAX_REMEMBERED_CONNECTIONS);
-  private readonly protocols = new BoundedMap<string, string>(MAX_REMEMBERED_CONNECTIONS);
+  /** Session (and protocol, when its connection message named one) by Dionaea connection: sensor, ident and both address pairs. */
+  private readonly connections = new BoundedMap<string, { session: string; protocol?: string }>(MAX_REMEMBERED_CONNECTIONS);
 
   /** SAVE_TTYLOG: where a session's TTY log goes (recordings off: none, and the log is dropped). */
   constructor(private readonly saveTtylog?: SaveTtylog) {}
@@ -186,8 +183,9 @@ export class HpfeedsMapper {
     const uuid = text(r.uuid)?.toLowerCase();
     const opnum = port(r.opnum);
     if (!env || !uuid || opnum === undefined) return 'dionaea DCE/RPC request without addresses, uuid or opnum';
-    const known = own(KNOWN_VULNS, uuid);
-    const op = known ? own(known.ops, String(opnum)) : undefined;
+    // Names from a feed may be "constructor" or "__proto__": own properties only.
+    const known = getOwn(KNOWN_VULNS, uuid);
+    const op = known ? getOwn(known.ops, String(opnum)) : undefined;
     const vuln = op?.[1] ? normaliseBulletin(op[1]) : undefined;
     out.add('rpc.request', { interface_uuid: uuid, opnum, ...(known ? { interface: known.service.toLowerCase() } : {}), ...(op ? { operation: op[0] } : {}), ...(vuln ? { vuln } : {}) }, env, r);
     if (vuln) {
@@ -204,34 +202,21 @@ export class HpfeedsMapper {
   private dionaeaEnvelope(src: string | undefined, srcPort: number | undefined, dst: string | undefined, dstPort: number | undefined, protocol: unknown, ctx: PublishContext, opens: boolean): Envelope | undefined {
     if (!src || !dst || srcPort === undefined || dstPort === undefined) return undefined;
     const pair = `${ctx.sensor}\0${ctx.ident}\0${src}\0${srcPort}\0${dst}\0${dstPort}`;
-    let session = opens ? undefined : this.connections.get(pair);
-    if (session === undefined) {
-      session = derivedSession('hpfeeds-dionaea', ctx.sensor, `${pair}\0${ctx.receivedMs}`);
-      this.connections.set(pair, session);
+    let conn = opens ? undefined : this.connections.get(pair);
+    const name = typeof protocol === 'string' ? (getOwn(PROTOCOLS, protocol) ?? protocol.slice(0, 32)) : (conn?.protocol ?? guessProtocol(dstPort));
+    if (!conn) {
+      conn = { session: derivedSession('hpfeeds-dionaea', ctx.sensor, `${pair}\0${ctx.receivedMs}`), ...(opens ? { protocol: name } : {}) };
+      // Set again, it is the newest: the oldest connection is the one forgotten.
+      this.connections.delete(pair);
+      this.connections.set(pair, conn);
     }
-    const name = typeof protocol === 'string' ? (own(PROTOCOLS, protocol) ?? protocol.slice(0, 32)) : (this.protocols.get(session) ?? guessProtocol(dstPort));
-    if (opens) this.protocols.set(session, name);
-    return { timeMs: ctx.receivedMs, sensor: ctx.sensor, session, protocol: name || 'tcp', src_ip: src, src_port: srcPort, dst_ip: dst, dst_port: dstPort };
+    return { timeMs: ctx.receivedMs, sensor: ctx.sensor, session: conn.session, protocol: name || 'tcp', src_ip: src, src_port: srcPort, dst_ip: dst, dst_port: dstPort };
   }
 }
 
 /** Dionaea's DCE/RPC and capture messages name no protocol: by port, as its services listen by default. */
 function guessProtocol(dstPort: number): string {
   return dstPort === 445 || dstPort === 139 ? 'smb' : dstPort === 135 ? 'dcerpc' : dstPort === 80 ? 'http' : dstPort === 21 ? 'ftp' : 'tcp';
-}
-
-/** A map that forgets its oldest entry past a size. */
-class BoundedMap<K, V> {
-  private readonly m = new Map<K, V>();
-  constructor(private readonly max: number) {}
-  get(k: K): V | undefined {
-    return this.m.get(k);
-  }
-  set(k: K, v: V): void {
-    this.m.delete(k);
-    if (this.m.size >= this.max) this.m.delete(this.m.keys().next().value!);
-    this.m.set(k, v);
-  }
 }
 
 /** The events one message becomes, in order, each with a deterministic id and the record it came from. */

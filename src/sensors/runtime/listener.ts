@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Payload } from '../../events/catalogue.js';
 import { createSessionEmitter, normaliseIp, type EventSink, type SessionEmitter } from '../../events/emitter.js';
-import { ApiaryError } from '../../errors/errors.js';
+import { listenFailed } from '../../errors/errors.js';
 import { parseListenAddress, type ListenAddress } from '../../config/schema.js';
 
 type CloseReason = Payload<'connection.close'>['reason'];
@@ -251,14 +251,7 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
     });
     server.on('error', (err) => opts.log.error({ err }, 'listener error'));
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => {
-        reject(
-          new ApiaryError(
-            'APIARY_LISTEN_FAILED',
-            `${opts.name} cannot listen on ${addr.host}:${addr.port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another program uses it; pick another port in services.' + opts.name + '.listen)' : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : ''}`,
-          ),
-        );
-      };
+      const onError = (err: NodeJS.ErrnoException): void => reject(listenFailed(opts.name, `${addr.host}:${addr.port}`, err, `services.${opts.name}.listen`));
       server.once('error', onError);
       server.listen({ host: addr.host, port: addr.port, backlog: 1024 }, () => {
         server.off('error', onError);

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { Payload } from '../../events/catalogue.js';
 import { createSessionEmitter, normaliseIp, type EventSink, type SessionEmitter } from '../../events/emitter.js';
-import { ApiaryError } from '../../errors/errors.js';
+import { listenFailed } from '../../errors/errors.js';
 import type { ListenAddress } from '../../config/schema.js';
 import type { RunningService } from './listener.js';
 
@@ -189,7 +189,7 @@ export async function startUdpService(opts: UdpServiceOptions): Promise<RunningS
     });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void =>
-        reject(new ApiaryError('APIARY_LISTEN_FAILED', `${opts.name} cannot listen on udp ${addr.host}:${addr.port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ` (another program uses it; pick another port in services.${opts.name}.listen)` : ''}`));
+        reject(listenFailed(opts.name, `udp ${addr.host}:${addr.port}`, err, `services.${opts.name}.listen`));
       sock.once('error', onError);
       sock.bind({ address: addr.host, port: addr.port }, () => {
         sock.off('error', onError);
