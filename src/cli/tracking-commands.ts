@@ -68,7 +68,8 @@ export async function runEnrich(args: string[]): Promise<number> {
   if (values.until) filter.until = parseDateFlag('until', values.until);
   const store = await openStore(config);
   try {
-    const records = (await store.distinctSources(filter)).map((ip) => enricher.enrich(ip));
+    const at = enricher.now();
+    const records = (await store.distinctSources(filter)).map((ip) => enricher.enrich(ip, at));
     const before = await store.getEnrichment(records.map((r) => r.ip));
     await store.upsertEnrichment(records);
     // Incidents of sources whose scope or country changed (a new networks.internal, a database update) follow.

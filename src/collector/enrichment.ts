@@ -14,11 +14,12 @@ export class EnrichmentStage {
   /** Records for the batch's addresses not enriched yet in this run. */
   recordsFor(events: readonly ApiaryEvent[]): IpEnrichment[] {
     const out: IpEnrichment[] = [];
+    let at: string | undefined;
     for (const e of events) {
       if (this.seen.has(e.src_ip)) continue;
       if (this.seen.size >= MAX_REMEMBERED_SOURCES) this.seen.clear();
       this.seen.add(e.src_ip);
-      out.push(this.enricher.enrich(e.src_ip));
+      out.push(this.enricher.enrich(e.src_ip, (at ??= this.enricher.now())));
     }
     return out;
   }

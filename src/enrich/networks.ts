@@ -82,11 +82,14 @@ export function parseCidr(cidr: string): { net: string; bits: number; family: Ip
 
 /** IPv4-mapped IPv6 prefix (::ffff:0:0/96): an IPv6 rule covering it matches the IPv4 address too. */
 const V4_MAPPED = 0xffffn << 32n;
+const V4_MAPPED_MASK = ((1n << 128n) - 1n) ^ ((1n << 32n) - 1n);
 
 /** A set of CIDR ranges answering "is this address inside", by integer masks (no allocation per check). */
 export class CidrSet {
   private readonly v4: { net: number; mask: number }[] = [];
   private readonly v6: { net: bigint; mask: bigint }[] = [];
+  /** The IPv6 ranges that overlap ::ffff:0:0/96, the only ones an IPv4 address can fall in. */
+  private readonly v6mapped: { net: bigint; mask: bigint }[] = [];
   readonly size: number;
   constructor(readonly cidrs: readonly string[]) {
     for (const c of cidrs) {
@@ -96,7 +99,10 @@ export class CidrSet {
         this.v4.push({ net: (parseIpv4(p.net) & mask) >>> 0, mask });
       } else {
         const mask = p.bits === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - p.bits)) - 1n);
-        this.v6.push({ net: ipv6ToBigInt(p.net) & mask, mask });
+        const range = { net: ipv6ToBigInt(p.net) & mask, mask };
+        this.v6.push(range);
+        // Two prefixes overlap when they agree on the shorter one's bits.
+        if (((range.net ^ V4_MAPPED) & mask & V4_MAPPED_MASK) === 0n) this.v6mapped.push(range);
       }
     }
     this.size = cidrs.length;
@@ -108,13 +114,12 @@ export class CidrSet {
     if (n.family === 'ipv4') {
       const v = parseIpv4(n.ip);
       for (const r of this.v4) if (((v & r.mask) >>> 0) === r.net) return true;
-      if (this.v6.length === 0) return false;
-      return this.hasV6(V4_MAPPED | BigInt(v));
+      return this.v6mapped.length > 0 && CidrSet.within(this.v6mapped, V4_MAPPED | BigInt(v));
     }
-    return this.hasV6(ipv6ToBigInt(n.ip));
+    return CidrSet.within(this.v6, ipv6ToBigInt(n.ip));
   }
-  private hasV6(v: bigint): boolean {
-    for (const r of this.v6) if ((v & r.mask) === r.net) return true;
+  private static within(ranges: readonly { net: bigint; mask: bigint }[], v: bigint): boolean {
+    for (const r of ranges) if ((v & r.mask) === r.net) return true;
     return false;
   }
 }

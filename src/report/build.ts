@@ -11,7 +11,8 @@ import { REPORT_PAYLOAD_TYPES, ReportBuilder, TOP_ATTACKS, reportAttacks, type R
 export async function enrichMissing(store: EventStore, enricher: Enricher, filter: EventFilter = {}): Promise<number> {
   const ips = await store.distinctSources(filter);
   const known = await store.getEnrichment(ips);
-  const missing = ips.filter((ip) => !known.has(ip)).map((ip) => enricher.enrich(ip));
+  const at = enricher.now();
+  const missing = ips.filter((ip) => !known.has(ip)).map((ip) => enricher.enrich(ip, at));
   await store.upsertEnrichment(missing);
   return missing.length;
 }

@@ -15,7 +15,7 @@ test('stored events get enrichment records: country, ASN, scope, ignore flag', a
   const store = new SqliteStore(join(tempDir(), 'e.db'));
   const enricher = new Enricher({ internal: ['10.0.0.0/8'], ignore: ['10.9.0.0/16'], geoip: openGeoIp() });
   let calls = 0;
-  const counting = { enrich: (ip: string) => (calls++, enricher.enrich(ip)) } as Enricher;
+  const counting = { enrich: (ip: string, at?: string) => (calls++, enricher.enrich(ip, at)), now: () => enricher.now() } as Enricher;
   const collector = new Collector(store, pino({ level: 'silent' }), [], new EnrichmentStage(counting));
   try {
     for (const src of ['8.8.8.8', '8.8.8.8', '1.1.1.1', '10.1.1.1', '10.9.0.1', '192.168.1.1']) {

@@ -32,7 +32,13 @@ test('parseIpv4 accepts exactly what isIPv4 accepts, with the right value', () =
 test('CidrSet answers as BlockList does, for IPv4, IPv6 and mapped addresses', () => {
   const ipv6 = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }).map((g) => g.map((x) => x.toString(16)).join(':'));
   const v4cidr = fc.tuple(ipv4, fc.integer({ min: 0, max: 32 })).map(([a, b]) => `${a}/${b}`);
-  const v6cidr = fc.tuple(ipv6, fc.integer({ min: 0, max: 128 })).map(([a, b]) => `${a}/${b}`);
+  const group = fc.integer({ min: 0, max: 0xffff }).map((x) => x.toString(16));
+  const v6cidr = fc.oneof(
+    fc.tuple(ipv6, fc.integer({ min: 0, max: 128 })).map(([a, b]) => `${a}/${b}`),
+    // Ranges inside and around ::ffff:0:0/96, where IPv4 addresses fall.
+    fc.tuple(group, group, fc.integer({ min: 96, max: 128 })).map(([hi, lo, b]) => `::ffff:${hi}:${lo}/${b}`),
+    fc.integer({ min: 0, max: 96 }).map((b) => `::/${b}`),
+  );
   const address = fc.oneof(ipv4, ipv6, ipv4.map((a) => `::ffff:${a}`), nearIpv4);
   fc.assert(
     fc.property(fc.array(fc.oneof(v4cidr, v6cidr), { maxLength: 4 }), fc.array(address, { maxLength: 20 }), (cidrs, addresses) => {
