@@ -12,7 +12,7 @@ import type { ListenAddress } from '../config/schema.js';
 import { listenFailed } from '../errors/errors.js';
 import { validateEvent } from '../events/catalogue.js';
 import type { EventSink } from '../events/emitter.js';
-import { ipv6ToBigInt, normaliseIp } from '../enrich/networks.js';
+import { sourceKey } from '../enrich/networks.js';
 import { HpfeedsMapper, IGNORED_CHANNELS } from '../importers/hpfeeds/hpfeeds-records.js';
 import { saveRecording } from '../importers/kippo/recordings.js';
 import { authDigest, encodeError, encodeInfo, HpfeedsDecoder, MAX_MESSAGE_BYTES, NONCE_BYTES, OP_AUTH, OP_PUBLISH, OP_SUBSCRIBE, OP_UNSUBSCRIBE, type HpfeedsMessage } from '../wire/hpfeeds.js';
@@ -84,11 +84,6 @@ export interface RunningHpfeedsInput {
   readonly stats: HpfeedsInputStats;
 }
 
-/** The source a connection counts against: the address, or its /64 for IPv6 (one host holds a whole /64). */
-export function sourceKey(address: string): string {
-  const n = normaliseIp(address);
-  return n?.family === 'ipv6' ? `${(ipv6ToBigInt(n.ip) >> 64n).toString(16)}::/64` : (n?.ip ?? address);
-}
 
 /** A feed's authenticated connections at most; a further login closes its oldest (a publisher that reconnected). */
 export const MAX_CONNECTIONS_PER_IDENT = 4;

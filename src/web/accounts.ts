@@ -2,7 +2,9 @@
 // the audit log live in the store's key-value state (so any store back end keeps them); login
 // sessions are in memory: a restart logs everyone out, which is the safe direction.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sourceKey } from '../enrich/networks.js';
 import type { EventStore } from '../store/store.js';
+import { Busy, WorkLimiter } from './limiter.js';
 import { hashPassword, verifyPassword } from './password.js';
 
 export const ROLES = ['admin', 'analyst', 'viewer'] as const;
@@ -13,6 +15,8 @@ export interface Account {
   role: Role;
   hash: string;
   created_at: string;
+  /** Address groups this user logged in from, most recent last (at most MAX_KNOWN_ADDRESSES). */
+  known?: string[];
 }
 
 export interface AuditEntry {
@@ -32,6 +36,22 @@ export const MAX_AUDIT_ENTRIES = 10_000;
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 /** Addresses and user names with failed logins remembered at once. */
 export const MAX_FAILURE_KEYS = 100_000;
+/**
+ * Addresses (IPv6 by /64) remembered per user as ones it logged in from: a user name's own lock (too
+ * many failures for it from anywhere) does not hold them back, so strangers guessing at "admin" cannot
+ * lock the real admin out from where they usually work.
+ */
+export const MAX_KNOWN_ADDRESSES = 16;
+/** Password checks at once (scrypt: 32 MiB and about 0.1 s each, on the thread pool the sensors use too). */
+export const MAX_RUNNING_CHECKS = 2;
+/** Logins waiting for a check; past this a login is refused as busy before anything is counted. */
+export const MAX_WAITING_CHECKS = 16;
+/** Longest a login session lasts, however active. */
+export const SESSION_MAX_MS = 12 * 3600_000;
+/** Login sessions held at once; past this the oldest ends. */
+export const MAX_SESSIONS = 1000;
+/** Failed logins written to the audit log per minute; the rest are counted in one entry. */
+export const MAX_FAILED_LOGIN_AUDITS_PER_MINUTE = 60;
 export const USERNAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
 
 export interface LoginSession {
@@ -59,6 +79,15 @@ function equalSecrets(a: string, b: string): boolean {
 export class Accounts {
   private readonly sessions = new Map<string, LoginSession>();
   private readonly failures = new Map<string, number[]>();
+  /** Per user, the address groups it logged in from (most recent last). */
+  private readonly known = new Map<string, string[]>();
+  /** What to call when a session ends (logout, expiry): the live monitors it holds open. */
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private readonly checks = new WorkLimiter('logins', MAX_RUNNING_CHECKS, MAX_WAITING_CHECKS);
+  /** Audit entries not yet written, and the write that will take them. */
+  private pendingAudit: AuditEntry[] = [];
+  private auditWrite: Promise<void> | undefined;
+  private failedAudits = { minute: 0, written: 0, suppressed: 0 };
   /** Writes to the state keys one after another, so concurrent changes do not lose each other. */
   private chain: Promise<unknown> = Promise.resolve();
   /** The one-time set-up token while no account exists (undefined once an admin is made). */
@@ -92,7 +121,9 @@ export class Accounts {
 
   /** At start: an admin from the configured password, or a set-up token to print. Returns the token, if one is needed. */
   async prepare(adminPassword: string | undefined): Promise<string | undefined> {
-    if ((await this.list()).length > 0) return undefined;
+    const accounts = await this.list();
+    for (const a of accounts) if (Array.isArray(a.known)) this.known.set(a.username, a.known.slice(-MAX_KNOWN_ADDRESSES));
+    if (accounts.length > 0) return undefined;
     if (adminPassword) {
       await this.create('admin', adminPassword, 'admin', 'config');
       return undefined;
@@ -108,7 +139,7 @@ export class Accounts {
       if ((await this.list()).length > 0 || !this.setupToken) return false;
       this.setupToken = undefined;
       await this.createUnlocked(username, password, 'admin');
-      await this.auditUnlocked({ user: username, action: 'setup', target: username, ip });
+      await this.appendAudit([this.entry({ user: username, action: 'setup', target: username, ip })]);
       return true;
     });
   }
@@ -117,7 +148,7 @@ export class Accounts {
     return this.serial(async () => {
       if ((await this.list()).some((a) => a.username === username)) return false;
       await this.createUnlocked(username, password, role);
-      await this.auditUnlocked({ user: by, action: 'user.create', target: username, detail: role, ip });
+      await this.appendAudit([this.entry({ user: by, action: 'user.create', target: username, detail: role, ip })]);
       return true;
     });
   }
@@ -128,11 +159,31 @@ export class Accounts {
     await this.store.setState(USERS_KEY, JSON.stringify(list));
   }
 
-  /** Seconds until IP or USERNAME may try again, or 0. Records nothing: a refused try leaves no entry. */
-  lockedFor(ip: string, username: string): number {
+  /**
+   * The failure counts a try of IP (and USERNAME, for a login) is checked against. Without a user name
+   * it is the set-up form's own count for the address; with one, the address's and, unless the user
+   * has logged in from that address before, the user name's.
+   */
+  private lockKeys(ip: string, username: string | undefined): string[] {
+    const addr = sourceKey(ip);
+    if (username === undefined) return [`setup:${addr}`];
+    return this.known.get(username)?.includes(addr) ? [`ip:${addr}`] : [`ip:${addr}`, `user:${username}`];
+  }
+
+  /** What a failed try of IP and USERNAME counts on: the address, and the user name from anywhere. */
+  private failureKeys(ip: string, username: string | undefined): string[] {
+    const addr = sourceKey(ip);
+    return username === undefined ? [`setup:${addr}`] : [`ip:${addr}`, `user:${username}`];
+  }
+
+  /**
+   * Seconds until IP (with USERNAME, for a login; without, for the set-up form) may try again, or 0.
+   * Records nothing: a refused try leaves no entry.
+   */
+  lockedFor(ip: string, username?: string): number {
     const now = this.now();
     let wait = 0;
-    for (const key of [`ip:${ip}`, `user:${username}`]) {
+    for (const key of this.lockKeys(ip, username)) {
       const list = this.failures.get(key);
       if (!list) continue;
       const recent = list.filter((t) => now - t < LOGIN_WINDOW_MS);
@@ -147,13 +198,13 @@ export class Accounts {
   }
 
   /**
-   * Counts a failed (or not yet checked) attempt of IP and USERNAME; returns its time for forgive().
-   * Past MAX_FAILURE_KEYS records the least recently failed go first (clearing them all let a flood of
-   * names wipe every lock).
+   * Counts a failed (or not yet checked) try of IP and USERNAME (none: the set-up form); returns its
+   * time for forgive(). Past MAX_FAILURE_KEYS records the least recently failed go first (clearing them
+   * all let a flood of names wipe every lock).
    */
-  noteFailure(ip: string, username: string): number {
+  noteFailure(ip: string, username?: string): number {
     const now = this.now();
-    for (const key of [`ip:${ip}`, `user:${username}`]) {
+    for (const key of this.failureKeys(ip, username)) {
       const list = this.failures.get(key) ?? [];
       list.push(now);
       // Bounded: only the last maxFailures matter. Re-inserted, so the map's order is by last failure.
@@ -167,33 +218,81 @@ export class Accounts {
     return now;
   }
 
-  /** Takes back the attempt noteFailure counted AT for IP (it succeeded) and clears USERNAME's failures. */
-  forgive(ip: string, username: string, at: number): void {
-    const list = this.failures.get(`ip:${ip}`);
-    const i = list?.lastIndexOf(at) ?? -1;
-    if (list && i >= 0) list.splice(i, 1);
-    this.failures.delete(`user:${username}`);
+  /** Takes back the try noteFailure counted AT for IP and USERNAME (it succeeded, or was never checked). */
+  forgive(ip: string, username: string | undefined, at: number): void {
+    for (const key of this.failureKeys(ip, username)) {
+      const list = this.failures.get(key);
+      const i = list?.lastIndexOf(at) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+    }
   }
 
-  /** A new login session, or a reason for refusing it. */
-  async login(username: string, password: string, ip: string): Promise<LoginSession | 'locked' | 'wrong'> {
+  /**
+   * Remembers, in memory and with the account, that USERNAME logged in from IP's address group: its
+   * name-wide lock no longer applies there, after a restart too.
+   */
+  private async remember(username: string, ip: string): Promise<void> {
+    const addr = sourceKey(ip);
+    const before = this.known.get(username) ?? [];
+    if (before[before.length - 1] === addr) return;
+    const known = [...before.filter((a) => a !== addr), addr].slice(-MAX_KNOWN_ADDRESSES);
+    this.known.set(username, known);
+    await this.serial(async () => {
+      const list = await this.list();
+      const account = list.find((a) => a.username === username);
+      if (!account) return;
+      account.known = known;
+      await this.store.setState(USERS_KEY, JSON.stringify(list));
+    });
+  }
+
+  /** A new login session, or a reason for refusing it ('busy': too many password checks under way). */
+  async login(username: string, password: string, ip: string): Promise<LoginSession | 'locked' | 'wrong' | 'busy'> {
     if (this.lockedFor(ip, username) > 0) return 'locked';
     // Counted before the password is checked (an await): attempts sent in parallel see each other, so
     // no more than maxFailures of them are checked before the lock.
     const at = this.noteFailure(ip, username);
-    const account = (await this.list()).find((a) => a.username === username);
-    // Hash even for unknown users, so timing does not tell which names exist.
-    const ok = account ? await verifyPassword(password, account.hash) : (await verifyPassword(password, await (dummyHash ??= hashPassword(randomBytes(16).toString('hex')))), false);
+    let account: Account | undefined;
+    let ok: boolean;
+    try {
+      ({ account, ok } = await this.checks.run(async () => {
+        const found = (await this.list()).find((a) => a.username === username);
+        // Hash even for unknown users, so timing does not tell which names exist.
+        const match = found ? await verifyPassword(password, found.hash) : (await verifyPassword(password, await (dummyHash ??= hashPassword(randomBytes(16).toString('hex')))), false);
+        return { account: found, ok: match };
+      }));
+    } catch (err) {
+      if (!(err instanceof Busy)) throw err;
+      this.forgive(ip, username, at);
+      return 'busy';
+    }
     if (!account || !ok) {
-      await this.audit({ user: username, action: 'login.failed', target: username, ip });
+      await this.auditFailedLogin(username, ip);
       return 'wrong';
     }
     this.forgive(ip, username, at);
+    // A right password clears the name's failures, and its address passes the name's lock from now on.
+    this.failures.delete(`user:${username}`);
+    await this.remember(username, ip);
     const now = this.now();
+    this.makeRoom(now);
     const s: LoginSession = { token: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), username, role: account.role, created: now, lastSeen: now };
     this.sessions.set(s.token, s);
     await this.audit({ user: username, action: 'login', target: username, ip });
     return s;
+  }
+
+  /** Ends expired sessions, and past MAX_SESSIONS the oldest, so a new one fits. */
+  private makeRoom(now: number): void {
+    for (const [token, s] of this.sessions) if (this.expired(s, now)) this.end(token);
+    for (const token of this.sessions.keys()) {
+      if (this.sessions.size < MAX_SESSIONS) break;
+      this.end(token);
+    }
+  }
+
+  private expired(s: LoginSession, now: number): boolean {
+    return now - s.lastSeen > this.opts.idleMs || now - s.created > SESSION_MAX_MS;
   }
 
   /** The live session of TOKEN (its idle timer restarted), or undefined. */
@@ -202,12 +301,38 @@ export class Accounts {
     const s = this.sessions.get(token);
     if (!s) return undefined;
     const now = this.now();
-    if (now - s.lastSeen > this.opts.idleMs) {
-      this.sessions.delete(token);
+    if (this.expired(s, now)) {
+      this.end(token);
       return undefined;
     }
     s.lastSeen = now;
     return s;
+  }
+
+  /** Whether TOKEN's session is still live, without restarting its idle timer (a live monitor's check). */
+  alive(token: string): boolean {
+    const s = this.sessions.get(token);
+    if (s && !this.expired(s, this.now())) return true;
+    if (s) this.end(token);
+    return false;
+  }
+
+  /** Calls FN once when TOKEN's session ends (logout or expiry); returns the function that cancels it. */
+  watch(token: string, fn: () => void): () => void {
+    let set = this.watchers.get(token);
+    if (!set) this.watchers.set(token, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0 && this.watchers.get(token) === set) this.watchers.delete(token);
+    };
+  }
+
+  private end(token: string): void {
+    this.sessions.delete(token);
+    const set = this.watchers.get(token);
+    this.watchers.delete(token);
+    for (const fn of set ?? []) fn();
   }
 
   checkCsrf(s: LoginSession, header: string | undefined): boolean {
@@ -215,16 +340,51 @@ export class Accounts {
   }
 
   logout(token: string): void {
-    this.sessions.delete(token);
+    this.end(token);
   }
 
+  /**
+   * Adds E to the audit log. Entries made while a write is waiting go out with it: a burst of failed
+   * logins rewrites the log once, not once each.
+   */
   audit(e: Omit<AuditEntry, 'time'>): Promise<void> {
-    return this.serial(() => this.auditUnlocked(e));
+    this.pendingAudit.push(this.entry(e));
+    return (this.auditWrite ??= this.serial(async () => {
+      this.auditWrite = undefined;
+      await this.appendAudit(this.pendingAudit.splice(0));
+    }));
   }
 
-  private async auditUnlocked(e: Omit<AuditEntry, 'time'>): Promise<void> {
+  /**
+   * A failed login, audited while fewer than MAX_FAILED_LOGIN_AUDITS_PER_MINUTE were this minute; the
+   * rest are counted, and the count written with the next minute's first (a flood of guesses from many
+   * addresses would otherwise push every other entry out of the log).
+   */
+  private auditFailedLogin(username: string, ip: string): Promise<void> {
+    const minute = Math.floor(this.now() / 60_000);
+    const f = this.failedAudits;
+    if (minute !== f.minute) {
+      const suppressed = f.suppressed;
+      this.failedAudits = { minute, written: 0, suppressed: 0 };
+      if (suppressed > 0) void this.audit({ user: '', action: 'login.failed.unlogged', target: '', detail: `${suppressed} more failed logins in the minute before`, ip: '' });
+    }
+    if (this.failedAudits.written >= MAX_FAILED_LOGIN_AUDITS_PER_MINUTE) {
+      this.failedAudits.suppressed++;
+      return Promise.resolve();
+    }
+    this.failedAudits.written++;
+    return this.audit({ user: username, action: 'login.failed', target: username, ip });
+  }
+
+  private entry(e: Omit<AuditEntry, 'time'>): AuditEntry {
+    return { time: new Date(this.now()).toISOString(), ...e };
+  }
+
+  /** Call only inside serial(). */
+  private async appendAudit(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     const list = await this.auditLog();
-    list.push({ time: new Date(this.now()).toISOString(), ...e });
+    list.push(...entries);
     await this.store.setState(AUDIT_KEY, JSON.stringify(list.slice(-MAX_AUDIT_ENTRIES)));
   }
 

@@ -19,6 +19,7 @@ import { renderHtml } from '../report/html.js';
 import type { ReportData } from '../report/compute.js';
 import { INCIDENT_STATUSES, type IncidentStatus, type Scope } from '../store/store.js';
 import type { Accounts } from './accounts.js';
+import { WorkLimiter } from './limiter.js';
 import { periodAggregates, type PeriodAggregates } from './aggregates.js';
 import { registerChainApi } from './chains.js';
 import { allowed, fail, SECURITY_HEADERS, type DashboardDeps } from './server.js';
@@ -33,6 +34,11 @@ export const MAX_NOTE_CHARS = 4000;
 export const LIVE_BATCH_EVENTS = 500;
 /** Live monitors open at once (each holds a connection). */
 export const MAX_LIVE_STREAMS = 32;
+/** Bytes a live monitor may have waiting to be sent; past this its client is not reading, and events are skipped. */
+export const MAX_LIVE_BUFFERED_BYTES = 1024 * 1024;
+/** Passes over a period's events (overview, reports, exports) at once, and how many more may wait. */
+export const MAX_RUNNING_AGGREGATES = 2;
+export const MAX_WAITING_AGGREGATES = 4;
 /** Largest recording sent to the player. */
 export const MAX_RECORDING_BYTES = 16 * 1024 * 1024;
 /** New incidents counted on the overview (more show as "1000+"). */
@@ -77,9 +83,12 @@ export class AggregateCache {
   constructor(
     private readonly ttlMs = REPORT_CACHE_MS,
     private readonly maxEntries = REPORT_CACHE_ENTRIES,
+    /** Bounds the computations running at once (each period asked for is a new one); Busy past it. */
+    private readonly limiter = new WorkLimiter('reports', MAX_RUNNING_AGGREGATES, MAX_WAITING_AGGREGATES),
   ) {}
 
-  get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  get<T>(key: string, rawCompute: () => Promise<T>): Promise<T> {
+    const compute = (): Promise<T> => this.limiter.run(rawCompute);
     const hit = this.entries.get(key);
     if (hit) {
       if (Date.now() - hit.at >= this.ttlMs && !hit.refreshing) {
@@ -102,7 +111,8 @@ export class AggregateCache {
 export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accounts: Accounts; streams: Set<() => void> }): void {
   const { config, store, reads, accounts } = deps;
   let enricher: Enricher | undefined;
-  const cache = new AggregateCache(deps.dash.refresh_s * 1000);
+  const heavy = new WorkLimiter('reports', MAX_RUNNING_AGGREGATES, MAX_WAITING_AGGREGATES);
+  const cache = new AggregateCache(deps.dash.refresh_s * 1000, undefined, heavy);
   /** The period's report (one pass over its events), shared and refreshed in the background. */
   const aggregates = (from: string | undefined, to: string | undefined): Promise<PeriodAggregates> =>
     cache.get(`${from ?? ''}|${to ?? ''}`, () => periodAggregates(store, config, { from, to, enricher: (enricher ??= enricherFromConfig(config)) }));
@@ -174,25 +184,41 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
       .send(svg.replace('<svg ', '<svg style="font: 11px sans-serif" '));
   });
 
+  // A live monitor lasts as long as its login: logout or expiry ends it, and a beat does not keep the
+  // login alive. A client that stops reading loses events (counted as skipped), not the server's memory.
   app.get('/api/live', (req, reply) => {
     if (deps.streams.size >= MAX_LIVE_STREAMS) return fail(reply, 503, 'too many live monitors open; close one');
+    const token = req.login!.token;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     res.write(': live\n\n');
+    let skipped = 0;
     const send = (events: readonly ApiaryEvent[]): void => {
+      if (!accounts.alive(token)) return end();
+      if (res.writableLength > MAX_LIVE_BUFFERED_BYTES) {
+        skipped += events.length;
+        return;
+      }
       const slice = events.slice(-LIVE_BATCH_EVENTS);
-      if (events.length > slice.length) res.write(`event: skipped\ndata: ${events.length - slice.length}\n\n`);
+      skipped += events.length - slice.length;
+      if (skipped > 0) res.write(`event: skipped\ndata: ${skipped}\n\n`);
+      skipped = 0;
       for (const e of slice) res.write(`data: ${JSON.stringify(e)}\n\n`);
     };
     const off = deps.onEvents(send);
-    const beat = setInterval(() => res.write(': beat\n\n'), 15_000);
+    const beat = setInterval(() => (accounts.alive(token) ? res.write(': beat\n\n') : end()), 15_000);
+    let ended = false;
     const end = (): void => {
+      if (ended) return;
+      ended = true;
       off();
+      unwatch();
       clearInterval(beat);
       deps.streams.delete(end);
       res.end();
     };
+    const unwatch = accounts.watch(token, end);
     deps.streams.add(end);
     req.raw.on('close', end);
   });
@@ -362,7 +388,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     const now = new Date().toISOString();
     const { from = new Date(0).toISOString(), to = now } = period(req.query);
     const classifier = classifierFromConfig(config, () => (enricher ??= enricherFromConfig(config)));
-    const indicators = await gatherIndicators(store, { from, to, includeInternal: req.query.internal === '1', classify: (ip) => classifier.enrich(ip) });
+    const indicators = await heavy.run(() => gatherIndicators(store, { from, to, includeInternal: req.query.internal === '1', classify: (ip) => classifier.enrich(ip) }));
     const chunks = exportChunks(format, indicators, { producer: defaultProducer(config.sensor), tlp, now });
     await accounts.audit({ user: req.login!.username, action: `export.${format}`, target: `${from}..${to}`, detail: JSON.stringify({ tlp, internal: req.query.internal === '1', sources: indicators.sources.length, files: indicators.files.length, urls: indicators.urls.length }), ip: req.ip });
     return reply

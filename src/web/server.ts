@@ -13,6 +13,7 @@ import type { EventStore } from '../store/store.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
 import { ApiaryError, listenFailed } from '../errors/errors.js';
 import { Accounts, USERNAME_RE, type LoginSession, type Role } from './accounts.js';
+import { Busy } from './limiter.js';
 import { passwordProblem } from './password.js';
 import { APP_CSS, CSP, INDEX_HTML } from './shell.js';
 import { registerApi } from './api.js';
@@ -20,6 +21,12 @@ import { registerApi } from './api.js';
 export const COOKIE = '__Host-apiary';
 /** Largest request body (JSON) accepted. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Time to send a whole request (headers and body): a client dribbling a body does not hold a socket longer. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** A connection with nothing sent either way for this long is closed (the live monitor beats every 15 s). */
+export const CONNECTION_IDLE_MS = 120_000;
+/** Connections the dashboard holds at once (its file descriptors are the sensors' too). */
+export const MAX_DASHBOARD_CONNECTIONS = 256;
 const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 const UI_FILE_RE = /^[a-z0-9-]+\.js$/;
 
@@ -109,7 +116,11 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
   const accounts = new Accounts(deps.store, { idleMs: dash.session_idle_s * 1000, maxFailures: dash.login_failures });
   if (!existsSync(join(UI_DIR, 'main.js'))) deps.log.warn({ dir: UI_DIR }, 'the dashboard client is not built; run "npm run build"');
   const setupToken = await accounts.prepare(dash.admin_password ?? (deps.env ?? process.env).APIARY_ADMIN_PASSWORD);
-  const app: FastifyInstance = Fastify({ https: tls, logger: false, bodyLimit: MAX_BODY_BYTES, trustProxy: false, return503OnClosing: true });
+  const app: FastifyInstance = Fastify({
+    https: tls, logger: false, bodyLimit: MAX_BODY_BYTES, trustProxy: false, return503OnClosing: true,
+    requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_IDLE_MS,
+  });
+  app.server.maxConnections = MAX_DASHBOARD_CONNECTIONS;
   const streams = new Set<() => void>();
 
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -117,6 +128,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
     return payload;
   });
   app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
+    if (err instanceof Busy) return void reply.header('retry-after', '5').code(503).send({ error: err.message });
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (code === 500) deps.log.error({ err }, 'dashboard request failed');
     void fail(reply, code, code === 500 ? 'internal error' : (err.message ?? 'bad request'));
@@ -168,11 +180,12 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
     if (typeof token !== 'string' || typeof username !== 'string' || !USERNAME_RE.test(username)) return fail(reply, 400, 'token and a user name (letters, digits, . _ @ -) are required');
     const problem = passwordProblem(password);
     if (problem) return fail(reply, 400, problem);
-    if (accounts.lockedFor(req.ip, 'setup') > 0) return fail(reply, 429, 'too many attempts; wait and try again');
+    // Counted per address only: one stranger's wrong tokens do not lock the operator out of set-up.
+    if (accounts.lockedFor(req.ip) > 0) return fail(reply, 429, 'too many attempts; wait and try again');
     // Counted before the token is checked, so parallel guesses see each other (as logins do).
-    const at = accounts.noteFailure(req.ip, 'setup');
+    const at = accounts.noteFailure(req.ip);
     if (!(await accounts.setup(token, username, password as string, req.ip))) return fail(reply, 403, 'wrong or used set-up token');
-    accounts.forgive(req.ip, 'setup', at);
+    accounts.forgive(req.ip, undefined, at);
     return { ok: true };
   });
 
@@ -183,6 +196,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
     if (wait > 0) return reply.code(429).header('retry-after', String(wait)).send({ error: `too many failed logins; try again in ${wait} s` });
     const r = await accounts.login(username, password, req.ip);
     if (r === 'locked') return reply.code(429).send({ error: 'too many failed logins; try again later' });
+    if (r === 'busy') return reply.code(503).header('retry-after', '1').send({ error: 'too many logins under way; try again in a moment' });
     if (r === 'wrong') return fail(reply, 401, 'wrong user name or password');
     return reply.header('set-cookie', cookie(r.token, dash.session_idle_s)).send({ username: r.username, role: r.role, csrf: r.csrf });
   });

@@ -66,8 +66,14 @@ test('dashboard API: sessions, CSRF, cookie flags, login limits, roles, read-onl
     assert.equal((await httpsRequest(port, '/api/query', { headers: vh, body: { sql: 'SELECT 1' } })).status, 403);
     assert.equal((await httpsRequest(port, '/api/users', { headers: vh })).status, 403);
 
+    // A live monitor lasts as long as its login: logging out ends it (the request below would time out).
+    const live = httpsRequest(port, '/api/live', { headers: { cookie: viewer.cookie } });
+    await new Promise((r) => setTimeout(r, 300));
     // A logged-out session is gone.
     assert.equal((await httpsRequest(port, '/api/logout', { headers: vh, body: {} })).status, 200);
+    const ended = await live;
+    assert.equal(ended.status, 200);
+    assert.match(ended.body, /^: live/);
     assert.equal((await httpsRequest(port, '/api/overview', { headers: { cookie: viewer.cookie } })).status, 401);
     assert.equal((await httpsRequest(port, '/api/session', { headers: { cookie: viewer.cookie } })).json().username, null);
 

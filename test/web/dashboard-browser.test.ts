@@ -215,6 +215,10 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     assert.ok(screen.includes('<script>alert(4)</script>'));
     assert.doesNotMatch(screen, /[\x00-\x08\x0b-\x1f\x7f]/, 'control and escape characters are dropped');
     await shot(page, 'session');
+    // Text that would show as other text (a right-to-left override, a C1 control, a zero-width space)
+    // is shown by its code point, as the dashboard's own module does it in the page.
+    const shown = await page.evaluate(async (url) => ((await import(url)) as { visible(s: string): string }).visible('rm \u202Efdp.exe\u0085\u200b\x1b'), '/ui/dom.js');
+    assert.equal(shown, 'rm ⟨U+202E⟩fdp.exe⟨U+0085⟩⟨U+200B⟩␛');
 
     // The HTTP session: hostile path and user agent as text; found by the hostile password too.
     await show(page, base, `sessions?password=${encodeURIComponent(XSS_PASSWORD)}&protocol=http`, '#sessions-table');

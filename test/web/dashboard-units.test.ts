@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { hashPassword, passwordProblem, verifyPassword } from '../../src/web/password.js';
 import { AggregateCache, plainTerminalText } from '../../src/web/api.js';
+import { Accounts, MAX_FAILED_LOGIN_AUDITS_PER_MINUTE, MAX_RUNNING_CHECKS, MAX_WAITING_CHECKS, SESSION_MAX_MS } from '../../src/web/accounts.js';
+import { Busy, WorkLimiter } from '../../src/web/limiter.js';
 import { tacticsOf } from '../../src/web/chains.js';
 import { join } from 'node:path';
 import { periodAggregates } from '../../src/web/aggregates.js';
@@ -127,4 +129,128 @@ test('login limits: parallel wrong logins see each other; refused tries leave no
   } finally {
     await store.close();
   }
+});
+
+/** Runs FN with Accounts on a new store (admin's password 'admin password 123'), on a clock the test moves. */
+async function withAccounts(fn: (t: { accounts: Accounts; store: SqliteStore; clock: { now: number }; restart(): Promise<Accounts> }) => Promise<void>): Promise<void> {
+  const store = new SqliteStore(join(tempDir(), 'accounts.db'));
+  const clock = { now: Date.UTC(2026, 0, 1) };
+  const open = async (adminPassword: string | undefined): Promise<Accounts> => {
+    const accounts = new Accounts(store, { idleMs: 60_000, maxFailures: 4, now: () => clock.now });
+    await accounts.prepare(adminPassword);
+    return accounts;
+  };
+  try {
+    await fn({ accounts: await open('admin password 123'), store, clock, restart: () => open(undefined) });
+  } finally {
+    await store.close();
+  }
+}
+
+test('login limits: strangers guessing at a name do not lock it out where it logged in before; set-up counts per address', () =>
+  withAccounts(async ({ accounts, restart }) => {
+    assert.equal(typeof (await accounts.login('admin', 'admin password 123', '198.51.100.1')), 'object');
+    // Four strangers' guesses at "admin" from elsewhere (one IPv6 /64 counts as one address).
+    for (let i = 0; i < 4; i++) assert.equal(await accounts.login('admin', `wrong ${i}`, `2001:db8:1:2::${i + 1}`), 'wrong');
+    assert.equal(await accounts.login('admin', 'wrong 5', '2001:db8:1:2:ffff::9'), 'locked', 'the /64 is locked');
+    assert.equal(await accounts.login('admin', 'admin password 123', '203.0.113.50'), 'locked', 'a new address is held back by the name');
+    assert.equal(typeof (await accounts.login('admin', 'admin password 123', '198.51.100.1')), 'object', 'where admin logged in before, it still can');
+    // Known addresses are kept with the account: a restarted dashboard still lets admin in there.
+    for (let i = 0; i < 4; i++) await accounts.login('admin', `wrong ${i}`, `192.0.2.${i + 1}`);
+    const restarted = await restart();
+    for (let i = 0; i < 4; i++) await restarted.login('admin', `wrong ${i}`, `192.0.2.${i + 1}`);
+    assert.equal(typeof (await restarted.login('admin', 'admin password 123', '198.51.100.1')), 'object');
+    // Set-up tries count per address only, apart from logins.
+    for (let i = 0; i < 4; i++) accounts.noteFailure('192.0.2.77');
+    assert.ok(accounts.lockedFor('192.0.2.77') > 0);
+    assert.equal(accounts.lockedFor('192.0.2.78'), 0, 'another address may still set up');
+    assert.equal(accounts.lockedFor('192.0.2.77', 'setup'), 0, 'and a login of a user called "setup" is not held back by it');
+  }));
+
+test('login limits: password checks run two at a time; past the queue a login is refused as busy and not counted', () =>
+  withAccounts(async ({ accounts }) => {
+    const n = MAX_RUNNING_CHECKS + MAX_WAITING_CHECKS + 10;
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => accounts.login(`user${i}`, 'x', `198.51.100.${i + 1}`)));
+    assert.equal(results.filter((r) => r === 'busy').length, 10);
+    assert.equal(results.filter((r) => r === 'wrong').length, n - 10);
+    // A refused login was never checked, so it counts against nobody: its address can fail four more times.
+    const busy = results.findIndex((r) => r === 'busy');
+    for (let i = 0; i < 3; i++) await accounts.login('someone', 'x', `198.51.100.${busy + 1}`);
+    assert.equal(accounts.lockedFor(`198.51.100.${busy + 1}`, 'other'), 0);
+  }));
+
+test('login sessions: a lifetime however active, a check that does not extend them, and watchers told when they end', () =>
+  withAccounts(async ({ accounts, clock }) => {
+    const a = await accounts.login('admin', 'admin password 123', '198.51.100.1');
+    assert.ok(typeof a === 'object');
+    let endedA = 0;
+    accounts.watch(a.token, () => endedA++);
+    // alive() does not restart the idle timer; session() does.
+    clock.now += 50_000;
+    assert.equal(accounts.alive(a.token), true);
+    clock.now += 20_000;
+    assert.equal(accounts.alive(a.token), false, 'idle past idleMs, however often alive() looked');
+    assert.equal(endedA, 1, 'its watcher was told');
+    assert.equal(accounts.session(a.token), undefined);
+    // Kept active, a session still ends at SESSION_MAX_MS.
+    const b = await accounts.login('admin', 'admin password 123', '198.51.100.1');
+    assert.ok(typeof b === 'object');
+    for (let t = 0; t < SESSION_MAX_MS - 60_000; t += 50_000) {
+      clock.now += 50_000;
+      assert.ok(accounts.session(b.token), 'active, so not idle');
+    }
+    clock.now += 70_000;
+    assert.equal(accounts.session(b.token), undefined, 'past its lifetime');
+    // Logout tells the watchers once; a cancelled watcher is not told.
+    const c = await accounts.login('admin', 'admin password 123', '198.51.100.1');
+    assert.ok(typeof c === 'object');
+    let endedC = 0;
+    let cancelled = 0;
+    accounts.watch(c.token, () => endedC++);
+    accounts.watch(c.token, () => cancelled++)();
+    accounts.logout(c.token);
+    accounts.logout(c.token);
+    assert.deepEqual([endedC, cancelled], [1, 0]);
+  }));
+
+test('audit log: past a per-minute cap, failed logins are only counted, and the count written the next minute', () =>
+  withAccounts(async ({ accounts, store, clock }) => {
+    let writes = 0;
+    const setState = store.setState.bind(store);
+    store.setState = async (k: string, v: string) => (writes++, setState(k, v));
+    // Ten at a time: within what the password checks queue (more would be refused as busy, not audited).
+    const burst = async (from: number, count: number) => {
+      for (let i = 0; i < count; i += 10) await Promise.all(Array.from({ length: 10 }, (_, k) => accounts.login(`u${from + i + k}`, 'x', `10.${from % 256}.${i}.${k}`)));
+    };
+    await burst(0, MAX_FAILED_LOGIN_AUDITS_PER_MINUTE);
+    assert.ok(writes <= MAX_FAILED_LOGIN_AUDITS_PER_MINUTE, `the log was rewritten ${writes} times for ${MAX_FAILED_LOGIN_AUDITS_PER_MINUTE} entries`);
+    const atCap = writes;
+    await burst(1000, 40);
+    assert.equal(writes, atCap, 'past the cap, failed logins are only counted');
+    const logged = (await accounts.auditLog()).filter((e) => e.action === 'login.failed');
+    assert.equal(logged.length, MAX_FAILED_LOGIN_AUDITS_PER_MINUTE);
+    clock.now += 60_000;
+    await accounts.login('late', 'x', '10.9.9.9');
+    const log = await accounts.auditLog();
+    assert.ok(log.some((e) => e.action === 'login.failed.unlogged' && e.detail === '40 more failed logins in the minute before'));
+    assert.equal(log[log.length - 1]!.target, 'late');
+  }));
+
+test('work limiter and the aggregate cache: so many run at once, a few wait, the rest are refused as busy', async () => {
+  const limiter = new WorkLimiter('reports', 1, 1);
+  const cache = new AggregateCache(30_000, 16, limiter);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let ran = 0;
+  const slow = (v: number) => async () => (ran++, await gate, v);
+  const first = cache.get('a', slow(1));
+  const second = cache.get('b', slow(2));
+  await assert.rejects(cache.get('c', slow(3)), (err) => err instanceof Busy && /busy/.test(err.message));
+  assert.equal(ran, 1, 'the second waits its turn');
+  assert.deepEqual(limiter.stats, { running: 1, waiting: 1 });
+  release();
+  assert.deepEqual(await Promise.all([first, second]), [1, 2]);
+  assert.deepEqual(limiter.stats, { running: 0, waiting: 0 });
+  // A refused period was not cached: asked again when there is room, it is computed.
+  assert.equal(await cache.get('c', slow(3)), 3);
 });

@@ -3,9 +3,21 @@
 
 export type Child = Node | string | number | null | undefined | false;
 
-/** Control characters (an attacker's ANSI escapes, NULs) as their visible Unicode pictures (ESC as ␛). */
+/**
+ * Characters that change how the text around them shows without showing themselves: C1 controls,
+ * bidirectional overrides and isolates (an attacker's "rm -rf /" can read as something else), zero-width
+ * characters and the byte-order mark.
+ */
+const HIDDEN = /[\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * Control characters (an attacker's ANSI escapes, NULs) as their visible Unicode pictures (ESC as ␛),
+ * and the HIDDEN ones as their code points (⟨U+202E⟩).
+ */
 export function visible(s: string): string {
-  return s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => String.fromCharCode(c === '\x7f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+  return s
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => String.fromCharCode(c === '\x7f' ? 0x2421 : 0x2400 + c.charCodeAt(0)))
+    .replace(HIDDEN, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
 }
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
