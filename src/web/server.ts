@@ -1,6 +1,7 @@
 // The dashboard's HTTPS server: security headers, login, sessions, CSRF, roles, the static client and
 // the JSON API (api.ts). Started by `apiary start` when the config has a dashboard section.
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -117,10 +118,17 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
   if (!existsSync(join(UI_DIR, 'main.js'))) deps.log.warn({ dir: UI_DIR }, 'the dashboard client is not built; run "npm run build"');
   const setupToken = await accounts.prepare(dash.admin_password ?? (deps.env ?? process.env).APIARY_ADMIN_PASSWORD);
   const app: FastifyInstance = Fastify({
-    https: tls, logger: false, bodyLimit: MAX_BODY_BYTES, trustProxy: false, return503OnClosing: true,
-    requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_IDLE_MS,
+    logger: false, bodyLimit: MAX_BODY_BYTES, trustProxy: false, return503OnClosing: true,
+    // Our own server: node checks requestTimeout only every connectionsCheckingInterval (30 s by
+    // default), and a server made by Fastify from its requestTimeout option was seen to keep a
+    // dribbled body open past a minute.
+    serverFactory: (handler) => {
+      const server = createHttpsServer({ ...tls, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000, keepAliveTimeout: 72_000 }, handler);
+      server.setTimeout(CONNECTION_IDLE_MS);
+      server.maxConnections = MAX_DASHBOARD_CONNECTIONS;
+      return server;
+    },
   });
-  app.server.maxConnections = MAX_DASHBOARD_CONNECTIONS;
   const streams = new Set<() => void>();
 
   app.addHook('onSend', async (_req, reply, payload) => {
