@@ -153,6 +153,42 @@ export class Accounts {
     });
   }
 
+  /**
+   * Removes USERNAME's account and ends its sessions (and their live monitors). Refused ('last-admin')
+   * when it is the only admin left; 'missing' when there is no such account.
+   */
+  remove(username: string, by: string, ip = ''): Promise<'ok' | 'missing' | 'last-admin'> {
+    return this.serial(async () => {
+      const list = await this.list();
+      const account = list.find((a) => a.username === username);
+      if (!account) return 'missing';
+      if (account.role === 'admin' && list.filter((a) => a.role === 'admin').length === 1) return 'last-admin';
+      await this.store.setState(USERS_KEY, JSON.stringify(list.filter((a) => a !== account)));
+      this.known.delete(username);
+      this.endSessionsOf(username);
+      await this.appendAudit([this.entry({ user: by, action: 'user.delete', target: username, ip })]);
+      return 'ok';
+    });
+  }
+
+  /** Sets a new password for USERNAME and ends its sessions; false when there is no such account. */
+  resetPassword(username: string, password: string, by: string, ip = ''): Promise<boolean> {
+    return this.serial(async () => {
+      const list = await this.list();
+      const account = list.find((a) => a.username === username);
+      if (!account) return false;
+      account.hash = await hashPassword(password);
+      await this.store.setState(USERS_KEY, JSON.stringify(list));
+      this.endSessionsOf(username);
+      await this.appendAudit([this.entry({ user: by, action: 'user.password', target: username, ip })]);
+      return true;
+    });
+  }
+
+  private endSessionsOf(username: string): void {
+    for (const [token, s] of this.sessions) if (s.username === username) this.end(token);
+  }
+
   private async createUnlocked(username: string, password: string, role: Role): Promise<void> {
     const list = await this.list();
     list.push({ username, role, hash: await hashPassword(password), created_at: new Date(this.now()).toISOString() });

@@ -229,6 +229,21 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
     if (!(await accounts.create(username, password as string, role, req.login!.username, req.ip))) return fail(reply, 409, 'that user exists');
     return { ok: true };
   });
+  // An admin removes an account or sets its password: either ends every session it has open.
+  app.post<{ Params: { name: string } }>('/api/users/:name/delete', async (req, reply) => {
+    if (!allowed(req, reply, ['admin'])) return reply;
+    const r = await accounts.remove(req.params.name, req.login!.username, req.ip);
+    if (r === 'missing') return fail(reply, 404, 'no such user');
+    if (r === 'last-admin') return fail(reply, 409, 'the last admin cannot be removed; make another admin first');
+    return { ok: true };
+  });
+  app.post<{ Params: { name: string }; Body: { password?: unknown } }>('/api/users/:name/password', async (req, reply) => {
+    if (!allowed(req, reply, ['admin'])) return reply;
+    const problem = passwordProblem(req.body?.password);
+    if (problem) return fail(reply, 400, problem);
+    if (!(await accounts.resetPassword(req.params.name, req.body!.password as string, req.login!.username, req.ip))) return fail(reply, 404, 'no such user');
+    return { ok: true };
+  });
   app.get('/api/audit', async (req, reply) => {
     if (!allowed(req, reply, ['admin'])) return reply;
     return (await accounts.auditLog()).slice(-1000).reverse();

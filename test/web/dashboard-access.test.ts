@@ -98,6 +98,16 @@ test('dashboard API: sessions, CSRF, cookie flags, login limits, roles, read-onl
     const audit = (await httpsRequest(port, '/api/audit', { headers: ah })).json<{ action: string; user: string; target: string }[]>();
     for (const action of ['user.create', 'login', 'query', 'service.on']) assert.ok(audit.some((a) => a.action === action), `audit has ${action}`);
 
+    // An admin removes an account: its open session ends at once; the last admin cannot be removed.
+    const vera = await dashboardLogin(port, 'vera', 'viewer password 1');
+    assert.equal((await httpsRequest(port, '/api/users/admin/delete', { headers: { cookie: vera.cookie, 'x-csrf-token': vera.csrf }, body: {} })).status, 403);
+    assert.equal((await httpsRequest(port, '/api/users/vera/delete', { headers: ah, body: {} })).status, 200);
+    assert.equal((await httpsRequest(port, '/api/overview', { headers: { cookie: vera.cookie } })).status, 401, 'the removed user is logged out');
+    assert.equal((await httpsRequest(port, '/api/users/admin/delete', { headers: ah, body: {} })).status, 409);
+    assert.equal((await httpsRequest(port, '/api/users/nobody/delete', { headers: ah, body: {} })).status, 404);
+    const audited = (await httpsRequest(port, '/api/audit', { headers: ah })).json<{ action: string; target: string }[]>();
+    assert.ok(audited.some((a) => a.action === 'user.delete' && a.target === 'vera'));
+
     // Expired: the session ends after session_idle_s without a request.
     await new Promise((r) => setTimeout(r, 2600));
     assert.equal((await httpsRequest(port, '/api/overview', { headers: { cookie: admin.cookie } })).status, 401, 'an idle session expires');

@@ -254,3 +254,25 @@ test('work limiter and the aggregate cache: so many run at once, a few wait, the
   // A refused period was not cached: asked again when there is room, it is computed.
   assert.equal(await cache.get('c', slow(3)), 3);
 });
+
+test('accounts: removing one or setting its password ends its sessions; the last admin stays', () =>
+  withAccounts(async ({ accounts }) => {
+    assert.equal(await accounts.create('vera', 'viewer password 1', 'viewer', 'admin'), true);
+    const v1 = await accounts.login('vera', 'viewer password 1', '198.51.100.2');
+    const a = await accounts.login('admin', 'admin password 123', '198.51.100.1');
+    assert.ok(typeof v1 === 'object' && typeof a === 'object');
+    let ended = 0;
+    accounts.watch(v1.token, () => ended++);
+    assert.equal(await accounts.resetPassword('vera', 'a new password 1', 'admin'), true);
+    assert.equal(accounts.session(v1.token), undefined, 'a new password ends the open session');
+    assert.equal(ended, 1, 'and its live monitors');
+    assert.equal(await accounts.login('vera', 'viewer password 1', '198.51.100.2'), 'wrong');
+    const v2 = await accounts.login('vera', 'a new password 1', '198.51.100.2');
+    assert.ok(typeof v2 === 'object');
+    assert.equal(await accounts.remove('admin', 'admin'), 'last-admin');
+    assert.equal(await accounts.remove('vera', 'admin'), 'ok');
+    assert.equal(accounts.session(v2.token), undefined);
+    assert.ok(accounts.session(a.token), "other users' sessions stay");
+    assert.equal(await accounts.remove('vera', 'admin'), 'missing');
+    assert.equal(await accounts.resetPassword('vera', 'a new password 1', 'admin'), false);
+  }));

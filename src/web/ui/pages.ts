@@ -1,7 +1,7 @@
 // The dashboard's pages. Each one fetches its JSON, builds its DOM from text nodes and returns, when
 // it keeps something running (the live stream, a recording), the function that stops it.
 import type { SessionSummary } from '../../store/dashboard-reads.js';
-import { api, button, el, errorText, fmtTime, input, link, login, query, route, table, type Child } from './dom.js';
+import { api, button, el, errorText, fmtTime, input, link, login, query, route, table, visible, type Child } from './dom.js';
 
 type Route = ReturnType<typeof route>;
 export type Page = (main: HTMLElement, r: Route) => Promise<(() => void) | void>;
@@ -582,6 +582,24 @@ const sqlConsole: Page = async (main) => {
   main.replaceChildren(el('h1', {}, 'Query'), el('p', { class: 'muted' }, 'Read-only SQL over the store, with a time limit and a row cap.'), text, el('div', { class: 'toolbar' }, run), out);
 };
 
+/** Remove and set-password buttons for one account; either ends its open sessions. */
+function userActions(username: string, msg: HTMLElement, done: () => void): HTMLElement {
+  const send = (path: string, body: unknown): void =>
+    void api(`/api/users/${encodeURIComponent(username)}/${path}`, body)
+      .then(done)
+      .catch((err: unknown) => (msg.textContent = errorText(err)));
+  return el(
+    'span',
+    {},
+    button('Remove', () => confirm(`Remove the account ${visible(username)}? Its open sessions end.`) && send('delete', {}), { class: 'user-delete' }),
+    ' ',
+    button('Set password', () => {
+      const password = prompt(`New password for ${visible(username)} (12+ characters); its open sessions end.`);
+      if (password !== null) send('password', { password });
+    }, { class: 'user-password' }),
+  );
+}
+
 const users: Page = async (main) => {
   const [list, audit] = await Promise.all([api<{ username: string; role: string; created_at: string }[]>('/api/users'), api<{ time: string; user: string; action: string; target: string; detail?: string; ip: string }[]>('/api/audit')]);
   const name = input('new-username', 'user name');
@@ -601,6 +619,7 @@ const users: Page = async (main) => {
       { title: 'user', value: (u) => u.username },
       { title: 'role', value: (u) => u.role },
       { title: 'created', value: (u) => fmtTime(u.created_at) },
+      { title: '', value: (u) => userActions(u.username, msg, () => void users(main, route())) },
     ]),
     form,
     el('h2', {}, 'Audit log'),
