@@ -7,6 +7,7 @@ import { techniqueName } from '../analysis/attacks/techniques.js';
 import { ipv6ToBigInt, isNonPublic, normaliseIp } from '../enrich/networks.js';
 import type { AttackRecord, EventStore, IncidentKind, IpEnrichment, Scope, Severity } from '../store/store.js';
 import { MAX_QUERY_ROWS, SEVERITIES } from '../store/store.js';
+import { trimTrailing } from '../wire/text.js';
 
 /** Most source addresses, file hashes and URLs in one export; past these the rest is counted, not listed. */
 export const MAX_EXPORT_SOURCES = 100_000;
@@ -147,7 +148,7 @@ export function urlHost(url: string): { ip?: string; local?: boolean } | undefin
     const v4 = embeddedIpv4(ipv6ToBigInt(n.ip));
     return { ip: v4 ?? n.ip };
   }
-  const name = host.toLowerCase().replace(/\.+$/, '');
+  const name = trimTrailing(host.toLowerCase(), '.');
   const n = normaliseIp(name);
   if (n) return { ip: n.ip };
   return !name.includes('.') || LOCAL_NAME_RE.test(name) ? { local: true } : {};

@@ -133,3 +133,10 @@ test('decodeInsert: any values written as mysqldump writes them decode back; ran
   );
   fc.assert(fc.property(fc.string(), (t) => void decodeInsert(`INSERT INTO \`x\` VALUES ${t}`)), { numRuns: 300 });
 });
+
+test('decodeInsert: a long run of spaces after the table name is refused in one pass (the head pattern was quadratic)', { timeout: 5000 }, () => {
+  for (const tail of ['x', '(a) x', 'VALUES']) {
+    const d = decodeInsert(`INSERT INTO auth${' '.repeat(400_000)}${tail}`);
+    assert.equal(d.kind, tail === 'VALUES' ? d.kind : 'malformed');
+  }
+});

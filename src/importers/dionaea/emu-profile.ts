@@ -1,6 +1,7 @@
 // Reads Dionaea's libemu shellcode profile (a JSON array of {call, args, return}) into what the
 // shellcode would do: URLs it fetches, command lines it runs, a bind or connect-back shell.
 import type { Payload } from '../../events/catalogue.js';
+import { trimTrailing } from '../../wire/text.js';
 
 /** Longest profile text parsed; a longer one is cut (its calls past the cut are not read). */
 export const MAX_PROFILE_CHARS = 1024 * 1024;
@@ -43,7 +44,7 @@ export function decodeEmuProfile(json: string): Payload<'shellcode.detected'> {
   // URLs wherever they appear (URLDownloadToFile, command lines, raw strings of an unparsable profile).
   for (const m of json.slice(0, MAX_PROFILE_CHARS).matchAll(URL_RE)) {
     if (urls.size >= MAX_PROFILE_ITEMS) break;
-    urls.add(m[0].replace(/\\+$/, ''));
+    urls.add(trimTrailing(m[0], '\\'));
   }
   out.urls = [...urls];
   out.commands = [...commands];

@@ -25,7 +25,7 @@ export function columnName(line: string): string | undefined {
 
 /** Decodes one INSERT statement (latin1 text). Never throws. */
 export function decodeInsert(line: string): InsertDecode {
-  const head = /^INSERT (?:IGNORE )?INTO `?([A-Za-z0-9_]{1,64})`?\s*(?:\(([^)]{0,4096})\))?\s*VALUES\s*/i.exec(line);
+  const head = /^INSERT (?:IGNORE )?INTO `?([A-Za-z0-9_]{1,64})`?(?:\s*\(([^)]{0,4096})\))?\s*VALUES\s*/i.exec(line);
   if (!head) return { kind: 'malformed', reason: 'not an INSERT statement' };
   const table = head[1]!;
   const columns = head[2]?.split(',').map((c) => c.trim().replace(/^`|`$/g, ''));

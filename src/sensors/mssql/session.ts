@@ -240,16 +240,17 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
     recordStatement(this.d.emitter, this.d.payloads, { ...(this.d.fetchUrls ? { fetchUrls: this.d.fetchUrls } : {}), text, database: this.database, dialect: 'tsql' });
     const statements = splitStatements(text, MAX_STATEMENTS_PER_BATCH);
     const tokens: Buffer[] = [];
+    const work = { chars: 0 };
     statements.forEach((sql, i) => {
       const last = i === statements.length - 1;
-      tokens.push(...this.statement(sql, last));
+      tokens.push(...this.statement(sql, last, work));
     });
     if (tokens.length === 0) tokens.push(encodeDone(DONE_FINAL, 0, this.tdsVersion));
     this.respond(tokens);
   }
 
   /** The tokens answering one statement; the DONE carries MORE unless it is the batch's last. */
-  private statement(sql: string, last: boolean): Buffer[] {
+  private statement(sql: string, last: boolean, work: { chars: number }): Buffer[] {
     const more = last ? 0 : DONE_MORE;
     const done = (status: number, rows = 0): Buffer => encodeDone(status | more, rows, this.tdsVersion);
     const words = sql.trim().split(/\s+/);
@@ -267,7 +268,7 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
       this.database = found;
       return [encodeEnvChange(ENV_DATABASE, found, prev, this.tdsVersion >= 0x70000000), this.info(5701, `Changed database context to '${found}'.`), done(DONE_FINAL)];
     }
-    const ex = execute(sql, this.session(), this.d.view);
+    const ex = execute(sql, this.session(), this.d.view, work);
     return this.answer(ex.result, done);
   }
 

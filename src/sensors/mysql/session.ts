@@ -345,9 +345,10 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
     const statements = multi ? splitStatements(text, MAX_STATEMENTS_PER_QUERY) : [text];
     if (statements.length === 0) statements.push(text);
     const out: Buffer[] = [];
+    const work = { chars: 0 };
     for (let i = 0; i < statements.length; i++) {
       const sql = statements[i]!;
-      const executed = execute(sql, this.session(), this.d.view);
+      const executed = execute(sql, this.session(), this.d.view, work);
       recordStatement(this.d.emitter, this.d.payloads, { ...(this.d.fetchUrls ? { fetchUrls: this.d.fetchUrls } : {}), text: initDb !== undefined ? `USE ${initDb}` : sql, database: this.database, dialect: 'mysql', files: executed.files });
       if (executed.database !== undefined) this.database = executed.database;
       const more = i < statements.length - 1 && executed.result.kind !== 'error';

@@ -166,7 +166,7 @@ function textLine(line: string): Recognition | undefined {
     const target = hostPort(m[1]!, 443);
     return { name: 'http-connect', ...(target ? { target } : {}) };
   }
-  m = /^(GET|POST|HEAD|PUT|OPTIONS) (https?):\/\/([^/\s?#]+)\S* HTTP\/1\.[01]$/i.exec(line);
+  m = /^(GET|POST|HEAD|PUT|OPTIONS) (https?):\/\/([^/\s?#]+)(?:[/?#]\S*)? HTTP\/1\.[01]$/i.exec(line);
   if (m) {
     const target = hostPort(m[3]!.replace(/^[^@]*@/, ''), m[2]!.toLowerCase() === 'https' ? 443 : 80);
     return { name: 'http-proxy', ...(target ? { target } : {}) };

@@ -1,6 +1,7 @@
 // Finds shellcode in an exploit payload and recovers what it would do, without running it: GetPC
 // patterns, plain / single-byte XOR / 4-byte XOR bodies (keys found by known plaintext), then URLs,
 // command lines, connect-back and bind addresses. Shared by the SMB, MSSQL and HTTP sensors.
+import { trimTrailing } from '../../wire/text.js';
 
 /** Bytes of one payload searched (exploit stubs are a few KiB; DoublePulsar uploads a DLL). */
 export const MAX_SHELLCODE_SCAN = 2 * 1024 * 1024;
@@ -121,7 +122,10 @@ export function extractActions(b: Uint8Array): { urls: string[]; commands: strin
   const text = printableRuns(b);
   const urls = new Set<string>();
   const commands = new Set<string>();
-  for (const m of text.matchAll(URL_RE)) if (urls.size < MAX_FINDINGS) urls.add(clip(m[0].replace(/[)'",;.]+$/, '')));
+  for (const m of text.matchAll(URL_RE)) {
+    if (urls.size >= MAX_FINDINGS) break;
+    urls.add(clip(trimTrailing(m[0], `)'",;.`)));
+  }
   for (const m of text.matchAll(CMD_RE)) if (commands.size < MAX_FINDINGS) commands.add(clip(m[0].trim()));
   for (const m of text.matchAll(TFTP_RE)) {
     if (urls.size < MAX_FINDINGS) urls.add(clip(`tftp://${m[1]}/${m[2]!.replace(/^\/+/, '')}`));

@@ -181,7 +181,7 @@ export function ftpGet(address: string, port: number, user: string, pass: string
       } else if (step === 2 && code === 230) (step = 3), send('TYPE I');
       else if (step === 3 && code === 200) (step = 4), send('PASV');
       else if (step === 4 && code === 227) {
-        const m = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(text);
+        const m = /(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})/.exec(text);
         if (!m) return done(new Error('http: bad PASV reply'));
         step = 5;
         data = connect({ host: address, port: Number(m[5]) * 256 + Number(m[6]) }, () => send(`RETR ${file}`));

@@ -19,6 +19,12 @@ export const MAX_LIKE_STEPS = 200_000;
 /** Longest string value an expression may build (CONCAT, REPEAT, UNHEX...). */
 export const MAX_VALUE_CHARS = 4 * 1024 * 1024;
 /**
+ * Characters that a statement's function calls may produce in all, over every row: REPEAT builds up to
+ * MAX_VALUE_CHARS per call, and a WHERE clause calls it once per row (MD5(REPEAT('a', 4194304)) over
+ * 600 rows took about 6 s). Past it the statement is interrupted, as MySQL's max_execution_time does.
+ */
+export const MAX_STATEMENT_WORK_CHARS = 32 * 1024 * 1024;
+/**
  * Highest value a table's AUTO_INCREMENT counter takes. An explicit id of 1e300 would otherwise push
  * the counter (and the insert id of every later row) past what a number holds exactly or the wire
  * carries; at the top the counter stays put, as MySQL's does when a column's type is exhausted.
@@ -382,6 +388,8 @@ interface Row {
 interface EvalCtx {
   session: SessionInfo;
   view: DataView;
+  /** Characters produced by function calls so far in this statement (shared by every copy of the context). */
+  work: { chars: number };
   /** The rows of the current group when evaluating aggregates. */
   group?: Row[];
 }
@@ -640,7 +648,16 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
   }
 }
 
+/** A function call's value, charged to the statement's MAX_STATEMENT_WORK_CHARS. */
 function callFunction(e: Extract<Expr, { t: 'call' }>, row: Row | undefined, cx: EvalCtx): Value {
+  const v = callFunctionUncharged(e, row, cx);
+  if (typeof v === 'string' && (cx.work.chars += v.length) > MAX_STATEMENT_WORK_CHARS) {
+    throw new SqlError(1317, '70100', 'Query execution was interrupted');
+  }
+  return v;
+}
+
+function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undefined, cx: EvalCtx): Value {
   const s = cx.session;
   if (AGGREGATES.has(e.name)) {
     const rows = cx.group ?? (row ? [row] : []);
@@ -1616,7 +1633,11 @@ const NO_OP_STATEMENTS = new Set(['BEGIN', 'COMMIT', 'ROLLBACK', 'START', 'LOCK'
  * Runs one statement (no trailing semicolon) against VIEW for SESSION. Never throws: every failure is
  * an error result with MySQL's code, state and wording.
  */
-export function execute(sql: string, session: SessionInfo, view: DataView): Executed {
+/**
+ * Runs one statement. WORK counts the characters function calls produced (MAX_STATEMENT_WORK_CHARS):
+ * the statements of one query or batch share it, so 64 of them cannot each spend the whole budget.
+ */
+export function execute(sql: string, session: SessionInfo, view: DataView, work: { chars: number } = { chars: 0 }): Executed {
   const lexed = lex(sql, session.dialect);
   if (!lexed.ok) {
     if (lexed.reason === 'statement too long') return { result: { kind: 'error', code: 1153, state: '08S01', message: "Got a packet bigger than 'max_allowed_packet' bytes" }, files: [] };
@@ -1625,7 +1646,7 @@ export function execute(sql: string, session: SessionInfo, view: DataView): Exec
   const toks = lexed.tokens;
   if (toks.length === 0) return { result: { kind: 'error', code: 1065, state: '42000', message: 'Query was empty' }, files: [] };
   const p = new Parser(toks, sql, session.dialect);
-  const cx: EvalCtx = { session, view };
+  const cx: EvalCtx = { session, view, work };
   try {
     const first = p.kw();
     switch (first) {

@@ -258,3 +258,19 @@ test('text comparison walks ASCII in place and orders as lower-cased strings do'
     { numRuns: 2000 },
   );
 });
+
+test('a statement that builds too many characters (REPEAT in a WHERE, row after row) is interrupted, as is a batch of them', async () => {
+  const { MAX_STATEMENT_WORK_CHARS, MAX_VALUE_CHARS } = await import('../../../src/sensors/sql/engine.js');
+  const state = new DecoyState(decoy);
+  const view = state.viewFor('198.51.100.91');
+  const s = session('webshop');
+  const r = execute(`SELECT COUNT(*) FROM orders WHERE MD5(REPEAT('a', ${MAX_VALUE_CHARS})) = 'x'`, s, view).result;
+  assert.deepEqual(r.kind === 'error' ? [r.code, r.state, r.message] : r, [1317, '70100', 'Query execution was interrupted']);
+  // One such call per statement passes; the statements of one query share the budget.
+  const work = { chars: 0 };
+  const one = `SELECT LENGTH(REPEAT('a', ${MAX_VALUE_CHARS}))`;
+  const answers = Array.from({ length: 64 }, () => execute(one, s, view, work).result);
+  const passed = answers.filter((a) => a.kind === 'rows').length;
+  assert.equal(passed, Math.floor(MAX_STATEMENT_WORK_CHARS / MAX_VALUE_CHARS));
+  assert.deepEqual(rows(execute(one, s, view).result), [[MAX_VALUE_CHARS]], 'a new query has a new budget');
+});

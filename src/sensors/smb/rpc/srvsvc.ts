@@ -2,6 +2,7 @@
 // of day, and the path functions that MS08-067 (CVE-2008-4250) abuses.
 import { NdrReader, NdrWriter } from '../codec/ndr.js';
 import type { ServerIdentity } from '../identity.js';
+import { trimTrailing } from '../../../wire/text.js';
 
 export const WERR = {
   OK: 0,
@@ -156,7 +157,7 @@ function netrRemoteTod(ctx: SrvsvcContext): RpcOutcome {
  * code returns WERR_INVALID_NAME there instead).
  */
 export function canonicalizePath(prefix: string, path: string): string {
-  const full = (prefix && !path.startsWith('\\') && !path.startsWith('/') ? prefix.replace(/[\\/]+$/, '') + '\\' : '') + path;
+  const full = (prefix && !path.startsWith('\\') && !path.startsWith('/') ? trimTrailing(prefix, '\\/') + '\\' : '') + path;
   const parts = full.replace(/\//g, '\\').split('\\');
   const out: string[] = [];
   for (const p of parts) {
