@@ -42,11 +42,11 @@ function exchange(port: number, bytes: Buffer): Promise<string> {
   });
 }
 
-async function inProcessSensor() {
+async function inProcessSensor(overrides: Record<string, unknown> = {}) {
   const events: ApiaryEvent[] = [];
   const sink = { write: (e: ApiaryEvent) => void events.push(e), flush: async () => {} };
   const dir = tempDir();
-  const cfg = httpService.parse({ listen: ['127.0.0.1:0'], max_header_bytes: MAX_HEAD, headers_timeout_s: 2 });
+  const cfg = httpService.parse({ listen: ['127.0.0.1:0'], max_header_bytes: MAX_HEAD, headers_timeout_s: 2, ...overrides });
   const services = await startHttpSensor(cfg, {
     sensor: 't',
     sink,
@@ -56,7 +56,7 @@ async function inProcessSensor() {
     capture: createCapture(dir, fetchSchema.parse({}), quarantineSchema.parse({})),
     honeytokens: openHoneytokenRegistry(dir),
   });
-  return { events, port: services[0]!.bound[0]!.port, close: () => Promise.all(services.map((s) => s.close())) };
+  return { events, services, port: services[0]!.bound[0]!.port, close: () => Promise.all(services.map((s) => s.close())) };
 }
 
 test('request heads around the header limit: small ones are served, oversized ones get Apache\'s 400, nothing else', async () => {
@@ -160,6 +160,43 @@ test('a chunked body of one-byte chunks: its first MAX_RECORDED_BODY_BYTES recor
     assert.equal(p.body, body.subarray(0, MAX_RECORDED_BODY_BYTES).toString('latin1'));
     assert.equal(p.body_size, body.length);
     assert.equal(p.body_sha256, createHash('sha256').update(body).digest('hex'));
+  } finally {
+    await sensor.close();
+  }
+});
+
+/** Two requests on one keep-alive connection, PAUSE_MS apart; resolves with both replies' status lines. */
+function twoRequests(port: number, pauseMs: number): Promise<string[]> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let got = '';
+    const statuses = (): string[] => got.match(/^HTTP\/1\.1 \d{3}/gm) ?? [];
+    const done = (): void => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(statuses());
+    };
+    const t = setTimeout(done, 3000);
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+      if (statuses().length >= 2) done();
+    });
+    s.on('error', done);
+    s.on('close', done);
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    setTimeout(() => s.write('GET /again HTTP/1.1\r\nHost: x\r\n\r\n'), pauseMs);
+  });
+}
+
+test('a long idle_timeout_s does not overflow the connection timers (idle x 100 requests past 2^31-1 ms fired after 1 ms)', async () => {
+  const sensor = await inProcessSensor({ idle_timeout_s: 30_000 });
+  try {
+    assert.deepEqual(await twoRequests(sensor.port, 100), ['HTTP/1.1 200', 'HTTP/1.1 404']);
+    assert.ok(!sensor.events.some((e) => e.type === 'connection.close' && (e.payload as { reason: string }).reason === 'session_timeout'));
+    // The operator's setLimits goes through the same clamp.
+    sensor.services[0]!.setLimits!({ idle_timeout_s: 3_000_000, session_timeout_s: 3_000_000 });
+    assert.deepEqual(await twoRequests(sensor.port, 100), ['HTTP/1.1 200', 'HTTP/1.1 404']);
+    assert.ok(!sensor.events.some((e) => e.type === 'connection.close' && /timeout/.test((e.payload as { reason: string }).reason)));
   } finally {
     await sensor.close();
   }
