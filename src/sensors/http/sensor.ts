@@ -9,11 +9,11 @@ import type { HttpServiceConfig, ListenAddress } from '../../config/schema.js';
 import { parseListenAddress } from '../../config/schema.js';
 import { hexSample } from '../../wire/reader.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
-import { fetchAndRecord } from '../runtime/capture.js';
+import { fetchAndRecord, UploadBuffer } from '../runtime/capture.js';
 import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
-import { inspectRequest } from './exploits.js';
-import { decodeXmlRpc, encodeXmlRpcReply } from './xmlrpc.js';
+import { inspectRequest, MAX_INSPECT_CHARS } from './exploits.js';
+import { decodeXmlRpc, encodeXmlRpcReply, MAX_XMLRPC_BODY_CHARS } from './xmlrpc.js';
 import { REASONS, type Product } from './products.js';
 import { makeSite, type Page, type PageContext, type Site } from './sites.js';
 import type { TlsMaterial } from './tls-cert.js';
@@ -25,6 +25,12 @@ const NODE_EVENT = { listening: 'listening', connection: 'connection' } as const
 
 /** Body bytes recorded as text in http.request. */
 export const MAX_RECORDED_BODY_BYTES = 8192;
+/**
+ * Body bytes kept for the parsers (exploit inspector, XML-RPC, login form): the largest of their own
+ * limits, under the process's shared upload memory budget (UploadBuffer). Only the first
+ * MAX_RECORDED_BODY_BYTES of it are recorded.
+ */
+export const MAX_PARSED_BODY_BYTES = Math.max(MAX_INSPECT_CHARS, MAX_XMLRPC_BODY_CHARS);
 /** Longest path or query recorded. */
 export const MAX_TARGET_CHARS = 8192;
 /** Headers per request (Node's maxHeadersCount). */
@@ -175,10 +181,8 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   });
 
   function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext): void {
-    const chunks: Buffer[] = [];
+    const parsed = new UploadBuffer(Math.min(cfg.max_body_bytes, MAX_PARSED_BODY_BYTES));
     let kept = 0;
-    /** Bytes in chunks: a running count (summing the chunks again per chunk was quadratic in a body of 1-byte chunks). */
-    let recorded = 0;
     let total = 0;
     const sha = createHash('sha256');
     req.on('data', (chunk: Buffer) => {
@@ -188,17 +192,14 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
       const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
       kept += part.length;
       sha.update(part);
-      if (recorded < MAX_RECORDED_BODY_BYTES) {
-        // A copy: a view would keep the whole socket read it came from alive.
-        const piece = Buffer.from(part.subarray(0, MAX_RECORDED_BODY_BYTES - recorded));
-        chunks.push(piece);
-        recorded += piece.length;
-      }
+      parsed.write(part);
     });
     req.on('error', () => ctx.close('error'));
+    req.once('close', () => parsed.release());
     req.on('end', () => {
       try {
-        const body = Buffer.concat(chunks);
+        const body = parsed.bytes();
+        parsed.release();
         respond(req, res, ctx, body, total, total > 0 ? sha.digest('hex') : undefined);
       } catch (err) {
         ctx.log.warn({ err }, 'http handler failed; closing this connection only');

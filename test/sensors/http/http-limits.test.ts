@@ -201,3 +201,31 @@ test('a long idle_timeout_s does not overflow the connection timers (idle x 100 
     await sensor.close();
   }
 });
+
+const post = (path: string, body: string, type: string): Buffer =>
+  Buffer.from(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+
+test('bodies longer than the recorded 8 KB are parsed whole: a 60-call XML-RPC multicall and a padded login form', async () => {
+  const { MAX_RECORDED_BODY_BYTES } = await import('../../../src/sensors/http/sensor.js');
+  const sensor = await inProcessSensor({ site: 'wordpress' });
+  try {
+    const call = (i: number): string => `<value><struct><member><name>methodName</name><value><string>wp.getUsersBlogs</string></value></member><member><name>params</name><value><array><data><value><string>admin</string></value><value><string>pass${i}</string></value></data></array></value></member></struct></value>`;
+    const multicall = `<?xml version="1.0"?><methodCall><methodName>system.multicall</methodName><params><param><value><array><data>${Array.from({ length: 60 }, (_, i) => call(i)).join('')}</data></array></value></param></params></methodCall>`;
+    assert.ok(multicall.length > 2 * MAX_RECORDED_BODY_BYTES);
+    const reply = await exchange(sensor.port, post('/xmlrpc.php', multicall, 'text/xml'));
+    assert.match(reply, /^HTTP\/1\.1 200 /);
+    assert.doesNotMatch(reply, /parse error/);
+    const xmlLogins = sensor.events.filter((e) => e.type === 'auth.attempt').map((e) => (e.payload as { password: string }).password);
+    assert.deepEqual(xmlLogins, Array.from({ length: 60 }, (_, i) => `pass${i}`));
+
+    const form = `filler=${'x'.repeat(9000)}&log=admin&pwd=letmein&wp-submit=Log+In`;
+    await exchange(sensor.port, post('/wp-login.php', form, 'application/x-www-form-urlencoded'));
+    const formLogin = sensor.events.filter((e) => e.type === 'auth.attempt').slice(60).map((e) => e.payload);
+    assert.deepEqual(formLogin, [{ method: 'form', username: 'admin', password: 'letmein', success: false }]);
+    // What is recorded is still the first MAX_RECORDED_BODY_BYTES.
+    const recorded = sensor.events.filter((e) => e.type === 'http.request').map((e) => e.payload as { body?: string; body_size: number });
+    assert.deepEqual(recorded.map((r) => [r.body?.length, r.body_size]), [[MAX_RECORDED_BODY_BYTES, Buffer.byteLength(multicall)], [MAX_RECORDED_BODY_BYTES, form.length]]);
+  } finally {
+    await sensor.close();
+  }
+});
