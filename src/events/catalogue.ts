@@ -136,6 +136,8 @@ export const CATALOGUE = {
       body_size: z.number().int().min(0),
       body_sha256: hex.length(64).optional(),
       body: z.string().optional(),
+      /** Set when the body never finished: why (the client closed, a time limit, or the sensor closed the connection). */
+      incomplete: z.enum(['client', 'timeout', 'closed']).optional(),
     })
     .strict(),
   /** A SIP request to the decoy PBX; `caller` and `callee` are the user parts of From and the Request-URI/To. */

@@ -101,6 +101,8 @@ export interface ConnectionContext {
   log: Logger;
   /** Ends the connection with a reason recorded on connection.close. */
   close(reason: CloseReason): void;
+  /** The reason given to the first close(), once the connection is being closed by the sensor. */
+  readonly closeReason?: CloseReason;
   /** Called by the service when it sees activity that should reset the idle timer (defaults to socket data). */
   setIdleTimeout(ms: number): void;
 }
@@ -243,6 +245,9 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
           return log();
         },
         close,
+        get closeReason() {
+          return reason;
+        },
         setIdleTimeout: (ms) => socket.setTimeout(timerDelay(ms)),
       });
     } catch (err) {

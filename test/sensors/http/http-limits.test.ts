@@ -229,3 +229,47 @@ test('bodies longer than the recorded 8 KB are parsed whole: a 60-call XML-RPC m
     await sensor.close();
   }
 });
+
+/** Sends a request head promising 1000 body bytes and 100 of them, then HOW: half-close, reset, or wait. */
+async function unfinishedBody(port: number, how: 'end' | 'reset' | 'wait'): Promise<void> {
+  const s = connect(port, '127.0.0.1');
+  s.on('error', () => {});
+  s.resume();
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  s.write(`POST /cgi-bin/status HTTP/1.1\r\nHost: x\r\nUser-Agent: () { :; }; /bin/sh -c id\r\nContent-Length: 1000\r\n\r\n${'b'.repeat(100)}`);
+  await new Promise((r) => setTimeout(r, 100));
+  if (how === 'end') s.end();
+  else if (how === 'reset') s.resetAndDestroy();
+  await new Promise<void>((r) => (s.closed ? r() : s.once('close', () => r())));
+}
+
+test('a request whose body never finishes is recorded with what arrived, flagged incomplete; a client that goes is not malformed', { timeout: 20_000 }, async () => {
+  const sensor = await inProcessSensor({ request_timeout_s: 1 });
+  try {
+    const byHow: [string, 'end' | 'reset' | 'wait', string, string][] = [
+      ['half-close', 'end', 'client', 'client'],
+      ['reset', 'reset', 'client', 'client'],
+      ['request timeout', 'wait', 'timeout', 'idle_timeout'],
+    ];
+    for (const [what, how, incomplete, closeReason] of byHow) {
+      const from = sensor.events.length;
+      await unfinishedBody(sensor.port, how);
+      const waitFor = async (): Promise<ApiaryEvent[]> => {
+        for (let i = 0; i < 100; i++) {
+          const got = sensor.events.slice(from);
+          if (got.some((e) => e.type === 'connection.close')) return got;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return sensor.events.slice(from);
+      };
+      const got = await waitFor();
+      const reqs = got.filter((e) => e.type === 'http.request').map((e) => e.payload as { path: string; body_size: number; body?: string; incomplete?: string });
+      assert.deepEqual(reqs.map((r) => [r.path, r.body_size, r.body, r.incomplete]), [['/cgi-bin/status', 100, 'b'.repeat(100), incomplete]], what);
+      assert.ok(got.some((e) => e.type === 'exploit.attempt' && (e.payload as { name: string }).name === 'shellshock'), `${what}: the exploit in the headers is recorded`);
+      assert.deepEqual(got.filter((e) => e.type === 'protocol.malformed').map((e) => e.payload), [], `${what}: not malformed`);
+      assert.deepEqual(got.filter((e) => e.type === 'connection.close').map((e) => (e.payload as { reason: string }).reason), [closeReason], what);
+    }
+  } finally {
+    await sensor.close();
+  }
+});
