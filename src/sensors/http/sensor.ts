@@ -48,7 +48,7 @@ export interface HttpSensorDeps extends CapturingSensorDeps {
   tls?: TlsMaterial;
 }
 
-/** Text of body bytes: UTF-8 when valid, otherwise Latin-1 (one character per byte, nothing lost). */
+/** Text of body (or Basic credential) bytes: UTF-8 when valid, otherwise Latin-1 (one character per byte, nothing lost). */
 function bodyText(b: Buffer): string {
   const s = b.toString('utf8');
   return s.includes('\ufffd') ? b.toString('latin1') : s;
@@ -297,7 +297,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     // HTTP Basic credentials, wherever they are sent.
     const authz = headers.authorization;
     if (!authz || !/^basic\s+/i.test(authz)) return false;
-    const decoded = Buffer.from(authz.replace(/^basic\s+/i, '').slice(0, 4096), 'base64').toString('utf8');
+    const decoded = bodyText(Buffer.from(authz.replace(/^basic\s+/i, '').slice(0, 4096), 'base64'));
     const colon = decoded.indexOf(':');
     const user = colon < 0 ? decoded : decoded.slice(0, colon);
     const pass = colon < 0 ? '' : decoded.slice(colon + 1);

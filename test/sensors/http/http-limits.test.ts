@@ -273,3 +273,16 @@ test('a request whose body never finishes is recorded with what arrived, flagged
     await sensor.close();
   }
 });
+
+test('Basic credentials that are not UTF-8 are read as Latin-1, byte for byte (were replaced by U+FFFD)', async () => {
+  const sensor = await inProcessSensor();
+  try {
+    const creds = (b: Buffer): Buffer => Buffer.from(`GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${b.toString('base64')}\r\nConnection: close\r\n\r\n`);
+    await exchange(sensor.port, creds(Buffer.from('admin:p\xe4ss\xff', 'latin1')));
+    await exchange(sensor.port, creds(Buffer.from('r\u00f6ot:p\u00e4ss', 'utf8')));
+    const logins = sensor.events.filter((e) => e.type === 'auth.attempt').map((e) => e.payload as { method: string; username: string; password: string });
+    assert.deepEqual(logins.map((l) => [l.method, l.username, l.password]), [['basic', 'admin', 'p\xe4ss\xff'], ['basic', 'r\u00f6ot', 'p\u00e4ss']]);
+  } finally {
+    await sensor.close();
+  }
+});
