@@ -152,6 +152,8 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   const secrets: TrapSecrets = trapSecrets(deps.honeytokens, cfg.server_name);
   const sessions = new Map<string, string>();
   const bySocket = new WeakMap<Duplex, ConnectionContext>();
+  /** TLS connections whose TLS error is already recorded (the server's clientError must not record it again). */
+  const tlsFailed = new WeakSet<Duplex>();
   /** Per socket, records the request whose body is still arriving (see handleRequest). */
   const unfinished = new WeakMap<Duplex, (why: Incomplete) => void>();
   const responder: Responder = { site, product, keepAliveS: cfg.keep_alive_timeout_s };
@@ -190,7 +192,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     // A reset, or the client's FIN before its message ended, is the client going away: not malformed.
     const gone = err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE';
-    if (ctx && !timeout && !gone) {
+    if (ctx && !timeout && !gone && !tlsFailed.has(socket)) {
       ctx.emitter.emit('protocol.malformed', { reason: String(err.code ?? err.message).slice(0, 100), sample_hex: hexSample(err.rawPacket ?? Buffer.alloc(0)) });
     }
     if (socket.writable && !gone) {
@@ -400,6 +402,8 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
           onConnection(ctx) {
             const tlsSocket = new TLSSocket(ctx.socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
             tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
+              // The HTTP server's clientError sees this error too: recorded here, once.
+              tlsFailed.add(tlsSocket);
               if (err.code === 'ECONNRESET') return ctx.close('client');
               ctx.emitter.emit('protocol.malformed', { reason: `tls: ${String(err.code ?? err.message).slice(0, 100)}`, sample_hex: '' });
               ctx.close('policy');

@@ -42,7 +42,7 @@ function exchange(port: number, bytes: Buffer): Promise<string> {
   });
 }
 
-async function inProcessSensor(overrides: Record<string, unknown> = {}) {
+async function inProcessSensor(overrides: Record<string, unknown> = {}, tls?: { key: string; cert: string }) {
   const events: ApiaryEvent[] = [];
   const sink = { write: (e: ApiaryEvent) => void events.push(e), flush: async () => {} };
   const dir = tempDir();
@@ -55,6 +55,7 @@ async function inProcessSensor(overrides: Record<string, unknown> = {}) {
     policy: compileAuthPolicy([]),
     capture: createCapture(dir, fetchSchema.parse({}), quarantineSchema.parse({})),
     honeytokens: openHoneytokenRegistry(dir),
+    ...(tls ? { tls } : {}),
   });
   return { events, services, port: services[0]!.bound[0]!.port, close: () => Promise.all(services.map((s) => s.close())) };
 }
@@ -282,6 +283,24 @@ test('Basic credentials that are not UTF-8 are read as Latin-1, byte for byte (w
     await exchange(sensor.port, creds(Buffer.from('r\u00f6ot:p\u00e4ss', 'utf8')));
     const logins = sensor.events.filter((e) => e.type === 'auth.attempt').map((e) => e.payload as { method: string; username: string; password: string });
     assert.deepEqual(logins.map((l) => [l.method, l.username, l.password]), [['basic', 'admin', 'p\xe4ss\xff'], ['basic', 'r\u00f6ot', 'p\u00e4ss']]);
+  } finally {
+    await sensor.close();
+  }
+});
+
+test('a bad TLS handshake is recorded as one protocol.malformed (the TLS socket and the HTTP server each recorded it)', { timeout: 30_000 }, async () => {
+  const { loadOrCreateCertificate } = await import('../../../src/sensors/http/tls-cert.js');
+  const tls = await loadOrCreateCertificate(`${tempDir()}/tls`, 'localhost');
+  const sensor = await inProcessSensor({ listen: [], tls_listen: ['127.0.0.1:0'] }, tls);
+  try {
+    for (const bytes of ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', '\x16\x03\x01\x00\x05hello']) {
+      const from = sensor.events.length;
+      await exchange(sensor.port, Buffer.from(bytes, 'latin1'));
+      for (let i = 0; i < 40 && !sensor.events.slice(from).some((e) => e.type === 'connection.close'); i++) await new Promise((r) => setTimeout(r, 50));
+      const malformed = sensor.events.slice(from).filter((e) => e.type === 'protocol.malformed').map((e) => (e.payload as { reason: string }).reason);
+      assert.equal(malformed.length, 1, `${JSON.stringify(bytes)}: ${JSON.stringify(malformed)}`);
+      assert.match(malformed[0]!, /^tls: /);
+    }
   } finally {
     await sensor.close();
   }
