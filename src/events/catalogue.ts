@@ -45,9 +45,12 @@ export const CATALOGUE = {
       reason: z.enum(['client', 'idle_timeout', 'login_timeout', 'session_timeout', 'shutdown', 'error', 'policy']),
     })
     .strict(),
-  /** Connections refused because a per-source or global cap was reached (one summary event per window). */
+  /**
+   * Connections refused because a per-source or global cap was reached, or (request_rate) requests
+   * answered but not each recorded because their source was over its request rate; one summary per window.
+   */
   'connection.limited': z
-    .object({ limit: z.enum(['per_source', 'global']), refused: z.number().int().min(1), window_s: z.number().min(0) })
+    .object({ limit: z.enum(['per_source', 'global', 'request_rate']), refused: z.number().int().min(1), window_s: z.number().min(0) })
     .strict(),
   /** The client's software version string (SSH identification line, HTTP user agent, ...). */
   'client.version': z.object({ version: z.string(), comments: z.string().optional() }).strict(),

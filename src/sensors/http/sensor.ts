@@ -11,6 +11,8 @@ import { parseListenAddress } from '../../config/schema.js';
 import { hexSample } from '../../wire/reader.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
 import { fetchAndRecord, UploadBuffer } from '../runtime/capture.js';
+import { RequestRate } from '../runtime/request-rate.js';
+import { createSessionEmitter } from '../../events/emitter.js';
 import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 
@@ -157,6 +159,15 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   /** Per socket, records the request whose body is still arriving (see handleRequest). */
   const unfinished = new WeakMap<Duplex, (why: Incomplete) => void>();
   const responder: Responder = { site, product, keepAliveS: cfg.keep_alive_timeout_s };
+  // A source over its request rate (keep-alive and pipelining let one write tens of MB of http.request a
+  // second) is still answered, but its requests are counted, not each recorded.
+  const rate = new RequestRate((src, count, windowMs) =>
+    createSessionEmitter(deps.sink, { sensor: deps.sensor, protocol: 'http', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit('connection.limited', {
+      limit: 'request_rate',
+      refused: count,
+      window_s: Math.round(windowMs / 100) / 10,
+    }),
+  );
 
   const server = http.createServer(
     {
@@ -214,7 +225,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     socket.on('error', () => {});
     const target = (req.url ?? '').slice(0, MAX_TARGET_CHARS);
     const headers = headerRecord(req.rawHeaders);
-    ctx.emitter.emit('http.request', { method: (req.method ?? '').slice(0, 32), path: target, headers, ...(headers['user-agent'] !== undefined ? { user_agent: headers['user-agent'] } : {}), body_size: head.length });
+    if (rate.admit(ctx.emitter.identity.src_ip)) ctx.emitter.emit('http.request', { method: (req.method ?? '').slice(0, 32), path: target, headers, ...(headers['user-agent'] !== undefined ? { user_agent: headers['user-agent'] } : {}), body_size: head.length });
     const m = /^\[?([^\]\s]+?)\]?:(\d{1,5})$/.exec(target);
     if (m && Number(m[2]) <= 65535) ctx.emitter.emit('tunnel.request', { target_host: m[1]!.slice(0, 255), target_port: Number(m[2]), first_bytes_hex: hexSample(head) });
     const status = product.name === 'apache' ? 405 : 400;
@@ -272,13 +283,14 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   /**
    * Records a request (http.request, recognised exploits and the downloads their payloads name, and
    * Basic credentials); returns whether the Basic credentials are accepted. Also for a request whose
-   * body never finished (INCOMPLETE says why), with the part that arrived.
+   * body never finished (INCOMPLETE says why), with the part that arrived. A source over its request
+   * rate gets no http.request (counted in connection.limited); its exploits and logins are recorded.
    */
   function record(head: RequestHead, ctx: ConnectionContext, body: Buffer, bodySize: number, bodySha: string | undefined, incomplete?: Incomplete): boolean {
     const { method, target, path, query, headers } = head;
     const text = bodyText(body.subarray(0, MAX_RECORDED_BODY_BYTES));
     const ua = headers['user-agent'];
-    ctx.emitter.emit('http.request', {
+    if (rate.admit(ctx.emitter.identity.src_ip)) ctx.emitter.emit('http.request', {
       method,
       path,
       ...(query !== undefined ? { query } : {}),
@@ -424,6 +436,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     s.close = async () => {
       await closeListener();
       server.close();
+      rate.flush();
     };
   }
   return services;

@@ -305,3 +305,39 @@ test('a bad TLS handshake is recorded as one protocol.malformed (the TLS socket 
     await sensor.close();
   }
 });
+
+test('one source past its request rate is still answered, but its requests are counted in connection.limited, not each recorded', { timeout: 30_000 }, async () => {
+  const { REQUEST_BURST_PER_SOURCE } = await import('../../../src/sensors/runtime/request-rate.js');
+  const { MAX_REQUESTS_PER_CONNECTION } = await import('../../../src/sensors/http/sensor.js');
+  const sensor = await inProcessSensor();
+  const connections = Math.ceil((REQUEST_BURST_PER_SOURCE * 2) / MAX_REQUESTS_PER_CONNECTION);
+  const sent = connections * MAX_REQUESTS_PER_CONNECTION;
+  try {
+    // Pipelined keep-alive requests; the sensor ends each connection after MAX_REQUESTS_PER_CONNECTION.
+    const pipeline = Buffer.from(`GET /flood HTTP/1.1\r\nHost: x\r\nUser-Agent: flood\r\n\r\n`.repeat(MAX_REQUESTS_PER_CONNECTION));
+    const untilClosed = (): Promise<string> =>
+      new Promise((resolve) => {
+        const s = connect(sensor.port, '127.0.0.1');
+        let got = '';
+        const t = setTimeout(() => s.destroy(), 10_000);
+        s.on('data', (d) => (got += d.toString('latin1')));
+        s.on('error', () => {});
+        s.on('close', () => {
+          clearTimeout(t);
+          resolve(got);
+        });
+        s.write(pipeline);
+      });
+    const replies = await Promise.all(Array.from({ length: connections }, untilClosed));
+    const answered = replies.reduce((n, r) => n + (r.match(/^HTTP\/1\.1 404 /gm)?.length ?? 0), 0);
+    assert.equal(answered, sent, 'every request answered');
+    await sensor.close();
+    const recorded = sensor.events.filter((e) => e.type === 'http.request').length;
+    const limited = sensor.events.filter((e) => e.type === 'connection.limited').map((e) => ({ src: e.src_ip, ...(e.payload as { limit: string; refused: number }) }));
+    assert.ok(recorded >= REQUEST_BURST_PER_SOURCE && recorded < sent, `${recorded} of ${sent} recorded`);
+    assert.deepEqual(limited.map((l) => [l.src, l.limit]), [['127.0.0.1', 'request_rate']]);
+    assert.equal(recorded + limited[0]!.refused, sent, 'every request recorded or counted');
+  } finally {
+    await sensor.close();
+  }
+});
