@@ -45,9 +45,12 @@ export const CATALOGUE = {
       reason: z.enum(['client', 'idle_timeout', 'login_timeout', 'session_timeout', 'shutdown', 'error', 'policy']),
     })
     .strict(),
-  /** Connections refused because a per-source or global cap was reached (one summary event per window). */
+  /**
+   * Connections refused because a per-source or global cap was reached, or (request_rate) requests
+   * answered but not each recorded because their source was over its request rate; one summary per window.
+   */
   'connection.limited': z
-    .object({ limit: z.enum(['per_source', 'global']), refused: z.number().int().min(1), window_s: z.number().min(0) })
+    .object({ limit: z.enum(['per_source', 'global', 'request_rate']), refused: z.number().int().min(1), window_s: z.number().min(0) })
     .strict(),
   /** The client's software version string (SSH identification line, HTTP user agent, ...). */
   'client.version': z.object({ version: z.string(), comments: z.string().optional() }).strict(),
@@ -136,6 +139,8 @@ export const CATALOGUE = {
       body_size: z.number().int().min(0),
       body_sha256: hex.length(64).optional(),
       body: z.string().optional(),
+      /** Set when the body never finished: why (the client closed, a time limit, or the sensor closed the connection). */
+      incomplete: z.enum(['client', 'timeout', 'closed']).optional(),
     })
     .strict(),
   /** A SIP request to the decoy PBX; `caller` and `callee` are the user parts of From and the Request-URI/To. */

@@ -30,3 +30,20 @@ test('uploads are capped, stored by SHA-256, and give their memory back', () => 
     ['file.upload', '/again.bin', 10, 'duplicate'],
   ]);
 });
+
+test('an upload in pieces of any size, one byte up, reads back as sent (small pieces share slabs)', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 6000 }), { maxLength: 40 }), fc.integer({ min: 0, max: 100_000 }), (pieces, max) => {
+      const before = UploadBuffer.memoryInUse;
+      const u = new UploadBuffer(max);
+      for (const p of pieces) u.write(Buffer.from(p));
+      const all = Buffer.concat(pieces.map((p) => Buffer.from(p)));
+      assert.deepEqual(u.bytes(), all.subarray(0, max));
+      assert.equal(UploadBuffer.memoryInUse - before, Math.min(all.length, max));
+      u.release();
+      assert.equal(UploadBuffer.memoryInUse, before);
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -6,14 +6,19 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import type { HttpServiceConfig, ListenAddress } from '../../config/schema.js';
+import type { Payload } from '../../events/catalogue.js';
 import { parseListenAddress } from '../../config/schema.js';
 import { hexSample } from '../../wire/reader.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
-import { fetchAndRecord } from '../runtime/capture.js';
+import { fetchAndRecord, UploadBuffer } from '../runtime/capture.js';
+import { RequestRate } from '../runtime/request-rate.js';
+import { createSessionEmitter } from '../../events/emitter.js';
 import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
-import { inspectRequest } from './exploits.js';
-import { decodeXmlRpc, encodeXmlRpcReply } from './xmlrpc.js';
+
+type CloseReason = Payload<'connection.close'>['reason'];
+import { inspectRequest, MAX_INSPECT_CHARS } from './exploits.js';
+import { decodeXmlRpc, encodeXmlRpcReply, MAX_XMLRPC_BODY_CHARS } from './xmlrpc.js';
 import { REASONS, type Product } from './products.js';
 import { makeSite, type Page, type PageContext, type Site } from './sites.js';
 import type { TlsMaterial } from './tls-cert.js';
@@ -25,6 +30,12 @@ const NODE_EVENT = { listening: 'listening', connection: 'connection' } as const
 
 /** Body bytes recorded as text in http.request. */
 export const MAX_RECORDED_BODY_BYTES = 8192;
+/**
+ * Body bytes kept for the parsers (exploit inspector, XML-RPC, login form): the largest of their own
+ * limits, under the process's shared upload memory budget (UploadBuffer). Only the first
+ * MAX_RECORDED_BODY_BYTES of it are recorded.
+ */
+export const MAX_PARSED_BODY_BYTES = Math.max(MAX_INSPECT_CHARS, MAX_XMLRPC_BODY_CHARS);
 /** Longest path or query recorded. */
 export const MAX_TARGET_CHARS = 8192;
 /** Headers per request (Node's maxHeadersCount). */
@@ -39,7 +50,7 @@ export interface HttpSensorDeps extends CapturingSensorDeps {
   tls?: TlsMaterial;
 }
 
-/** Text of body bytes: UTF-8 when valid, otherwise Latin-1 (one character per byte, nothing lost). */
+/** Text of body (or Basic credential) bytes: UTF-8 when valid, otherwise Latin-1 (one character per byte, nothing lost). */
 function bodyText(b: Buffer): string {
   const s = b.toString('utf8');
   return s.includes('\ufffd') ? b.toString('latin1') : s;
@@ -80,6 +91,36 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 const clip = (s: string, n = MAX_CREDENTIAL_CHARS): string => (s.length > n ? s.slice(0, n) : s);
 
+/** A request's method, target (path and query each cut to MAX_TARGET_CHARS) and headers, read once. */
+interface RequestHead {
+  method: string;
+  target: string;
+  path: string;
+  query: string | undefined;
+  headers: Record<string, string>;
+}
+
+function requestHead(req: IncomingMessage): RequestHead {
+  const target = (req.url ?? '/').slice(0, MAX_TARGET_CHARS * 2);
+  const q = target.indexOf('?');
+  return {
+    method: (req.method ?? 'GET').slice(0, 32),
+    target,
+    path: (q < 0 ? target : target.slice(0, q)).slice(0, MAX_TARGET_CHARS),
+    query: q < 0 ? undefined : target.slice(q + 1, q + 1 + MAX_TARGET_CHARS),
+    headers: headerRecord(req.rawHeaders),
+  };
+}
+
+/** Why a request's body never finished (http.request's `incomplete`). */
+type Incomplete = NonNullable<Payload<'http.request'>['incomplete']>;
+
+/** How a request body that never finished is labelled, from why its connection closed. */
+function incompleteReason(reason: CloseReason | undefined): Incomplete {
+  if (reason === undefined || reason === 'client') return 'client';
+  return reason === 'idle_timeout' || reason === 'session_timeout' || reason === 'login_timeout' ? 'timeout' : 'closed';
+}
+
 interface Responder {
   site: Site;
   product: Product;
@@ -113,7 +154,20 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   const secrets: TrapSecrets = trapSecrets(deps.honeytokens, cfg.server_name);
   const sessions = new Map<string, string>();
   const bySocket = new WeakMap<Duplex, ConnectionContext>();
+  /** TLS connections whose TLS error is already recorded (the server's clientError must not record it again). */
+  const tlsFailed = new WeakSet<Duplex>();
+  /** Per socket, records the request whose body is still arriving (see handleRequest). */
+  const unfinished = new WeakMap<Duplex, (why: Incomplete) => void>();
   const responder: Responder = { site, product, keepAliveS: cfg.keep_alive_timeout_s };
+  // A source over its request rate (keep-alive and pipelining let one write tens of MB of http.request a
+  // second) is still answered, but its requests are counted, not each recorded.
+  const rate = new RequestRate((src, count, windowMs) =>
+    createSessionEmitter(deps.sink, { sensor: deps.sensor, protocol: 'http', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit('connection.limited', {
+      limit: 'request_rate',
+      refused: count,
+      window_s: Math.round(windowMs / 100) / 10,
+    }),
+  );
 
   const server = http.createServer(
     {
@@ -147,14 +201,18 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
     const ctx = bySocket.get(socket);
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    if (ctx && !timeout && err.code !== 'ECONNRESET') {
+    // A reset, or the client's FIN before its message ended, is the client going away: not malformed.
+    const gone = err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE';
+    if (ctx && !timeout && !gone && !tlsFailed.has(socket)) {
       ctx.emitter.emit('protocol.malformed', { reason: String(err.code ?? err.message).slice(0, 100), sample_hex: hexSample(err.rawPacket ?? Buffer.alloc(0)) });
     }
-    if (socket.writable && err.code !== 'ECONNRESET') {
+    if (socket.writable && !gone) {
       const status = timeout ? 408 : 400;
       socket.end(rawErrorResponse(product, status, 'GET', cfg.server_name, (socket as { localPort?: number }).localPort ?? 80));
     }
-    if (ctx) ctx.close(timeout ? 'idle_timeout' : 'policy');
+    // A request whose body was still arriving is recorded now, before the connection's close.
+    unfinished.get(socket)?.(timeout ? 'timeout' : gone ? 'client' : 'closed');
+    if (ctx) ctx.close(timeout ? 'idle_timeout' : gone ? 'client' : 'policy');
     else socket.destroy();
   });
 
@@ -167,7 +225,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     socket.on('error', () => {});
     const target = (req.url ?? '').slice(0, MAX_TARGET_CHARS);
     const headers = headerRecord(req.rawHeaders);
-    ctx.emitter.emit('http.request', { method: (req.method ?? '').slice(0, 32), path: target, headers, ...(headers['user-agent'] !== undefined ? { user_agent: headers['user-agent'] } : {}), body_size: head.length });
+    if (rate.admit(ctx.emitter.identity.src_ip)) ctx.emitter.emit('http.request', { method: (req.method ?? '').slice(0, 32), path: target, headers, ...(headers['user-agent'] !== undefined ? { user_agent: headers['user-agent'] } : {}), body_size: head.length });
     const m = /^\[?([^\]\s]+?)\]?:(\d{1,5})$/.exec(target);
     if (m && Number(m[2]) <= 65535) ctx.emitter.emit('tunnel.request', { target_host: m[1]!.slice(0, 255), target_port: Number(m[2]), first_bytes_hex: hexSample(head) });
     const status = product.name === 'apache' ? 405 : 400;
@@ -175,11 +233,10 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   });
 
   function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext): void {
-    const chunks: Buffer[] = [];
+    const parsed = new UploadBuffer(Math.min(cfg.max_body_bytes, MAX_PARSED_BODY_BYTES));
     let kept = 0;
-    /** Bytes in chunks: a running count (summing the chunks again per chunk was quadratic in a body of 1-byte chunks). */
-    let recorded = 0;
     let total = 0;
+    let ended = false;
     const sha = createHash('sha256');
     req.on('data', (chunk: Buffer) => {
       total += chunk.length;
@@ -188,17 +245,33 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
       const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
       kept += part.length;
       sha.update(part);
-      if (recorded < MAX_RECORDED_BODY_BYTES) {
-        // A copy: a view would keep the whole socket read it came from alive.
-        const piece = Buffer.from(part.subarray(0, MAX_RECORDED_BODY_BYTES - recorded));
-        chunks.push(piece);
-        recorded += piece.length;
-      }
+      parsed.write(part);
     });
-    req.on('error', () => ctx.close('error'));
-    req.on('end', () => {
+    // A client that goes away mid-body is a client close, not an error of the sensor's.
+    req.on('error', (err: NodeJS.ErrnoException) => ctx.close(err.code === 'ECONNRESET' ? 'client' : 'error'));
+    /** Records the request with what arrived of a body that never finished (once). */
+    const recordUnfinished = (why: Incomplete): void => {
+      if (ended) return;
+      ended = true;
+      unfinished.delete(req.socket);
       try {
-        const body = Buffer.concat(chunks);
+        record(requestHead(req), ctx, parsed.bytes(), total, total > 0 ? sha.digest('hex') : undefined, why);
+      } catch (err) {
+        ctx.log.warn({ err }, 'http handler failed; closing this connection only');
+      } finally {
+        parsed.release();
+      }
+    };
+    unfinished.set(req.socket, recordUnfinished);
+    // Closes nothing tells the parser about (the listener's idle and session limits, shutdown).
+    req.once('close', () => recordUnfinished(incompleteReason(ctx.closeReason)));
+    req.on('end', () => {
+      if (ended) return;
+      ended = true;
+      unfinished.delete(req.socket);
+      try {
+        const body = parsed.bytes();
+        parsed.release();
         respond(req, res, ctx, body, total, total > 0 ? sha.digest('hex') : undefined);
       } catch (err) {
         ctx.log.warn({ err }, 'http handler failed; closing this connection only');
@@ -207,16 +280,17 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     });
   }
 
-  function respond(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext, body: Buffer, bodySize: number, bodySha: string | undefined): void {
-    const method = (req.method ?? 'GET').slice(0, 32);
-    const target = (req.url ?? '/').slice(0, MAX_TARGET_CHARS * 2);
-    const q = target.indexOf('?');
-    const path = (q < 0 ? target : target.slice(0, q)).slice(0, MAX_TARGET_CHARS);
-    const query = q < 0 ? undefined : target.slice(q + 1, q + 1 + MAX_TARGET_CHARS);
-    const headers = headerRecord(req.rawHeaders);
+  /**
+   * Records a request (http.request, recognised exploits and the downloads their payloads name, and
+   * Basic credentials); returns whether the Basic credentials are accepted. Also for a request whose
+   * body never finished (INCOMPLETE says why), with the part that arrived. A source over its request
+   * rate gets no http.request (counted in connection.limited); its exploits and logins are recorded.
+   */
+  function record(head: RequestHead, ctx: ConnectionContext, body: Buffer, bodySize: number, bodySha: string | undefined, incomplete?: Incomplete): boolean {
+    const { method, target, path, query, headers } = head;
     const text = bodyText(body.subarray(0, MAX_RECORDED_BODY_BYTES));
     const ua = headers['user-agent'];
-    ctx.emitter.emit('http.request', {
+    if (rate.admit(ctx.emitter.identity.src_ip)) ctx.emitter.emit('http.request', {
       method,
       path,
       ...(query !== undefined ? { query } : {}),
@@ -225,6 +299,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
       body_size: bodySize,
       ...(bodySha ? { body_sha256: bodySha } : {}),
       ...(text ? { body: text } : {}),
+      ...(incomplete ? { incomplete } : {}),
     });
 
     const inspection = inspectRequest({ method, target, headers, body: bodyText(body) });
@@ -233,23 +308,26 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
       fetchAndRecord(deps.capture, ctx.emitter, inspection.urls, ctx.emitter.identity.src_ip).catch((err: unknown) => ctx.log.warn({ err }, 'fetch failed'));
     }
 
+    // HTTP Basic credentials, wherever they are sent.
+    const authz = headers.authorization;
+    if (!authz || !/^basic\s+/i.test(authz)) return false;
+    const decoded = bodyText(Buffer.from(authz.replace(/^basic\s+/i, '').slice(0, 4096), 'base64'));
+    const colon = decoded.indexOf(':');
+    const user = colon < 0 ? decoded : decoded.slice(0, colon);
+    const pass = colon < 0 ? '' : decoded.slice(colon + 1);
+    const ok = deps.policy.allows(user, pass);
+    ctx.emitter.emit('auth.attempt', { method: 'basic', username: clip(user), password: clip(pass), success: ok });
+    return ok;
+  }
+
+  function respond(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext, body: Buffer, bodySize: number, bodySha: string | undefined): void {
+    const head = requestHead(req);
+    const basicOk = record(head, ctx, body, bodySize, bodySha);
+    const { method, path, query, headers } = head;
     const port = ctx.socket.localPort ?? 80;
     const host = pageHost(headers.host, cfg.server_name);
     const session = cookieValue(headers.cookie, site.cookie);
     const pctx: PageContext = { host, authed: session !== undefined && sessions.has(session), query: new URLSearchParams(query ?? '') };
-
-    // HTTP Basic credentials, wherever they are sent.
-    const authz = headers.authorization;
-    let basicOk = false;
-    if (authz && /^basic\s+/i.test(authz)) {
-      const decoded = Buffer.from(authz.replace(/^basic\s+/i, '').slice(0, 4096), 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      const user = colon < 0 ? decoded : decoded.slice(0, colon);
-      const pass = colon < 0 ? '' : decoded.slice(colon + 1);
-      basicOk = deps.policy.allows(user, pass);
-      ctx.emitter.emit('auth.attempt', { method: 'basic', username: clip(user), password: clip(pass), success: basicOk });
-    }
-
     const page = route(method, path, body, pctx, ctx, basicOk);
     send(responder, req, res, page, port);
   }
@@ -336,6 +414,8 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
           onConnection(ctx) {
             const tlsSocket = new TLSSocket(ctx.socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
             tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
+              // The HTTP server's clientError sees this error too: recorded here, once.
+              tlsFailed.add(tlsSocket);
               if (err.code === 'ECONNRESET') return ctx.close('client');
               ctx.emitter.emit('protocol.malformed', { reason: `tls: ${String(err.code ?? err.message).slice(0, 100)}`, sample_hex: '' });
               ctx.close('policy');
@@ -356,6 +436,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     s.close = async () => {
       await closeListener();
       server.close();
+      rate.flush();
     };
   }
   return services;

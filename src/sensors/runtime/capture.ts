@@ -31,9 +31,15 @@ export function createCapture(dataDir: string, fetch: FetchConfig, quarantine: Q
 export const MAX_UPLOAD_MEMORY_BYTES = 128 * 1024 * 1024;
 let uploadMemory = 0;
 
+/** Pieces shorter than this are copied into a shared slab instead of each kept as its own Buffer. */
+const SLAB_BYTES = 16 * 1024;
+
 /** An upload arriving in chunks: kept up to MAX bytes (and the shared memory budget), the rest counted. */
 export class UploadBuffer {
   private chunks: Buffer[] = [];
+  /** The last of chunks while small pieces are being copied into it, and how much of it is filled. */
+  private slab: Buffer | undefined;
+  private slabUsed = 0;
   private kept = 0;
   offered = 0;
 
@@ -44,9 +50,30 @@ export class UploadBuffer {
     const room = Math.min(this.max - this.kept, MAX_UPLOAD_MEMORY_BYTES - uploadMemory);
     if (room <= 0) return;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.chunks.push(Buffer.from(part));
     this.kept += part.length;
     uploadMemory += part.length;
+    // A body in 1-byte chunks (chunked encoding allows it) would otherwise be one Buffer object per byte.
+    if (part.length < SLAB_BYTES / 4) {
+      if (!this.slab || this.slabUsed + part.length > this.slab.length) {
+        this.sealSlab();
+        this.slab = Buffer.allocUnsafe(SLAB_BYTES);
+        this.chunks.push(this.slab);
+      }
+      part.copy(this.slab, this.slabUsed);
+      this.slabUsed += part.length;
+      return;
+    }
+    this.sealSlab();
+    // A copy: a view would keep the whole socket read it came from alive.
+    this.chunks.push(Buffer.from(part));
+  }
+
+  /** Cuts the open slab to what it holds. */
+  private sealSlab(): void {
+    if (!this.slab) return;
+    this.chunks[this.chunks.length - 1] = this.slab.subarray(0, this.slabUsed);
+    this.slab = undefined;
+    this.slabUsed = 0;
   }
 
   /** Gives the bytes' share of the memory budget back (after storing, or when the upload is dropped). */
@@ -54,6 +81,8 @@ export class UploadBuffer {
     uploadMemory -= this.kept;
     this.kept = 0;
     this.chunks = [];
+    this.slab = undefined;
+    this.slabUsed = 0;
   }
 
   /** Memory held by all uploads in progress (for tests and diagnostics). */
@@ -66,6 +95,7 @@ export class UploadBuffer {
   }
 
   bytes(): Buffer {
+    this.sealSlab();
     return Buffer.concat(this.chunks);
   }
 }

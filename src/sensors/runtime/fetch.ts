@@ -9,6 +9,15 @@ import http from 'node:http';
 import https from 'node:https';
 import { createSocket } from 'node:dgram';
 import { BlockList, isIP } from 'node:net';
+import { sourceKey } from './source-key.js';
+
+/**
+ * Fetches in progress at once over the whole process, every sensor together; past it a fetch is
+ * refused (error 'rate') rather than queued. Bounds the response bytes held to this many max_bytes.
+ */
+export const MAX_CONCURRENT_FETCHES = 16;
+/** Fetches in progress in this process, over every Fetcher (the sensors' and the shell's). */
+let fetchesInFlight = 0;
 
 export interface FetchPolicy {
   enabled: boolean;
@@ -16,8 +25,10 @@ export interface FetchPolicy {
   maxBytes: number;
   /** Whole-request time limit (connect, redirects and body). */
   timeoutMs: number;
-  /** Fetches one source address may start per minute. */
+  /** Fetches one source (an address, or an IPv6 /64) may start per minute. */
   perSourcePerMinute: number;
+  /** Fetches in progress at once in the process (MAX_CONCURRENT_FETCHES unless a test sets fewer). */
+  maxConcurrent: number;
   /** CIDR ranges that may be fetched from even though they are private/loopback/link-local. */
   allowCidrs: readonly string[];
   /** Redirects followed (each target checked again). */
@@ -30,6 +41,7 @@ export const DEFAULT_FETCH_POLICY: FetchPolicy = {
   maxBytes: 8 * 1024 * 1024,
   timeoutMs: 20_000,
   perSourcePerMinute: 5,
+  maxConcurrent: MAX_CONCURRENT_FETCHES,
   allowCidrs: [],
   maxRedirects: 3,
   userAgent: 'Wget/1.21.3',
@@ -104,8 +116,9 @@ export class Fetcher {
     return !BLOCKED.check(a, type);
   }
 
-  /** Counts a fetch for SOURCE; false when it is over its per-minute budget. */
-  private takeToken(source: string): boolean {
+  /** Counts a fetch for SOURCE (by its sourceKey); false when it is over its per-minute budget. */
+  private takeToken(address: string): boolean {
+    const source = sourceKey(address);
     const now = this.now();
     const list = (this.recent.get(source) ?? []).filter((t) => now - t < 60_000);
     if (list.length >= this.policy.perSourcePerMinute) {
@@ -130,9 +143,27 @@ export class Fetcher {
       return { ok: false, error: 'bad_url', detail: 'not a URL' };
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'tftp:') return { ok: false, error: 'bad_url', detail: `scheme ${u.protocol.replace(':', '')} is not fetched` };
-    if (!this.takeToken(source)) return { ok: false, error: 'rate', detail: `more than ${this.policy.perSourcePerMinute} fetches a minute from ${source}` };
-    const deadline = this.now() + this.policy.timeoutMs;
-    if (u.protocol === 'tftp:') return this.tftp(u, deadline);
+    let tftpFile: string | undefined;
+    if (u.protocol === 'tftp:') {
+      try {
+        tftpFile = decodeURIComponent(u.pathname.replace(/^\//, '')).slice(0, 255);
+      } catch {
+        return { ok: false, error: 'bad_url', detail: 'bad percent-escape in the tftp path' };
+      }
+    }
+    if (fetchesInFlight >= this.policy.maxConcurrent) return { ok: false, error: 'rate', detail: `more than ${this.policy.maxConcurrent} fetches in progress` };
+    if (!this.takeToken(source)) return { ok: false, error: 'rate', detail: `more than ${this.policy.perSourcePerMinute} fetches a minute from ${sourceKey(source)}` };
+    fetchesInFlight++;
+    try {
+      const deadline = this.now() + this.policy.timeoutMs;
+      return tftpFile !== undefined ? await this.tftp(u, tftpFile, deadline) : await this.http(u, deadline);
+    } finally {
+      fetchesInFlight--;
+    }
+  }
+
+  /** HTTP(S) GET of U, following redirects (each target vetted again). */
+  private async http(u: URL, deadline: number): Promise<FetchResult> {
     let current = u;
     for (let hop = 0; hop <= this.policy.maxRedirects; hop++) {
       const r = await this.once(current, deadline);
@@ -170,11 +201,10 @@ export class Fetcher {
    * DATA blocks of 512 bytes (opcode 3, block number), each acknowledged (opcode 4); a short block
    * ends the transfer, ERROR (opcode 5) aborts it. Over max_bytes the transfer is abandoned and cut.
    */
-  private async tftp(u: URL, deadline: number): Promise<FetchResult> {
+  private async tftp(u: URL, file: string, deadline: number): Promise<FetchResult> {
     const vetted = await this.vet(u, deadline);
     if (!('address' in vetted)) return vetted;
     const address = vetted.address;
-    const file = decodeURIComponent(u.pathname.replace(/^\//, '')).slice(0, 255);
     const port = u.port ? Number(u.port) : 69;
     return new Promise((resolve) => {
       const sock = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');

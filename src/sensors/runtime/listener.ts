@@ -18,6 +18,17 @@ type CloseReason = Payload<'connection.close'>['reason'];
  */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
 
+/**
+ * Longest delay a Node timer keeps (2^31-1 ms, about 24.8 days): a longer one fires after 1 ms
+ * instead. Delays computed from config (a day's idle time times requests per connection) can pass it.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** A config-derived delay a timer can hold: at most MAX_TIMER_DELAY_MS (longer lasts as long as it may). */
+export function timerDelay(ms: number): number {
+  return Math.min(ms, MAX_TIMER_DELAY_MS);
+}
+
 /** How often at most one `connection.limited` summary is emitted per source and limit. */
 export const LIMITED_SUMMARY_WINDOW_MS = 10_000;
 
@@ -90,6 +101,8 @@ export interface ConnectionContext {
   log: Logger;
   /** Ends the connection with a reason recorded on connection.close. */
   close(reason: CloseReason): void;
+  /** The reason given to the first close(), once the connection is being closed by the sensor. */
+  readonly closeReason?: CloseReason;
   /** Called by the service when it sees activity that should reset the idle timer (defaults to socket data). */
   setIdleTimeout(ms: number): void;
 }
@@ -205,9 +218,9 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
     };
     const entry = { close, done };
     live.add(entry);
-    const sessionTimer = setTimeout(() => close('session_timeout'), sessionTimeoutMs);
+    const sessionTimer = setTimeout(() => close('session_timeout'), timerDelay(sessionTimeoutMs));
     sessionTimer.unref();
-    socket.setTimeout(idleTimeoutMs, () => close('idle_timeout'));
+    socket.setTimeout(timerDelay(idleTimeoutMs), () => close('idle_timeout'));
     socket.on('data', () => {
       if (socket.writableLength > MAX_UNSENT_BYTES) close('policy');
     });
@@ -232,7 +245,10 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
           return log();
         },
         close,
-        setIdleTimeout: (ms) => socket.setTimeout(ms),
+        get closeReason() {
+          return reason;
+        },
+        setIdleTimeout: (ms) => socket.setTimeout(timerDelay(ms)),
       });
     } catch (err) {
       log().warn({ err }, 'connection handler failed; closing this connection only');

@@ -8,7 +8,7 @@ import type { Payload } from '../../events/catalogue.js';
 import { createSessionEmitter, normaliseIp, type EventSink, type SessionEmitter } from '../../events/emitter.js';
 import { listenFailed } from '../../errors/errors.js';
 import type { ListenAddress } from '../../config/schema.js';
-import type { RunningService } from './listener.js';
+import { timerDelay, type RunningService } from './listener.js';
 
 type CloseReason = Payload<'connection.close'>['reason'];
 
@@ -136,7 +136,7 @@ export async function startUdpService(opts: UdpServiceOptions): Promise<RunningS
       const f: Flow = { handler: undefined as unknown as UdpFlowHandler, ctx: undefined as unknown as UdpFlowContext, started: now, bytesIn: 0, bytesOut: 0, idle: undefined as unknown as NodeJS.Timeout, closed: false };
       const restart = (): void => {
         clearTimeout(f.idle);
-        f.idle = setTimeout(() => endFlow(key, f, 'idle_timeout'), opts.idleTimeoutMs);
+        f.idle = setTimeout(() => endFlow(key, f, 'idle_timeout'), timerDelay(opts.idleTimeoutMs));
         f.idle.unref();
       };
       f.ctx = {

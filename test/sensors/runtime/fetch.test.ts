@@ -124,3 +124,63 @@ test('tftp:// is fetched over TFTP (RFC 1350) from a loopback server the test ru
     for (const t of transfers) t.close();
   }
 });
+
+test('a tftp URL with a bad percent-escape is a bad_url outcome, not a thrown URIError; nothing is sent', async () => {
+  const f = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['127.0.0.0/8'] }, noDns);
+  for (const url of ['tftp://127.0.0.1/%E0%A4%A', 'tftp://127.0.0.1:9/%ff', 'tftp://127.0.0.1/a%']) {
+    const r = await f.fetch(url, '198.51.100.9');
+    assert.equal(r.ok ? 'ok' : r.error, 'bad_url', url);
+  }
+});
+
+test('the per-source fetch rate counts an IPv6 /64 as one source', async () => {
+  const { server, base } = await serve((_q, res) => res.end('x'));
+  try {
+    const f = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['127.0.0.0/8'], perSourcePerMinute: 1 }, noDns);
+    const outcome = async (src: string): Promise<string> => {
+      const r = await f.fetch(`${base}/a`, src);
+      return r.ok ? 'ok' : r.error;
+    };
+    assert.equal(await outcome('2001:db8:1:2::1'), 'ok');
+    assert.equal(await outcome('2001:db8:1:2:ffff:ffff:ffff:9'), 'rate', 'another address in the same /64');
+    assert.equal(await outcome('2001:0db8:0001:0002::abcd'), 'rate', 'written differently');
+    assert.equal(await outcome('2001:db8:1:3::1'), 'ok', 'the next /64 is another source');
+    assert.equal(await outcome('198.51.100.7'), 'ok');
+    assert.equal(await outcome('::ffff:198.51.100.7'), 'rate', 'an IPv4-mapped address is its IPv4 address');
+  } finally {
+    server.close();
+  }
+});
+
+test('fetches in progress are bounded over the process: past the bound a fetch is refused as rate, and counted back when done', async () => {
+  const { MAX_CONCURRENT_FETCHES } = await import('../../../src/sensors/runtime/fetch.js');
+  assert.ok(MAX_CONCURRENT_FETCHES >= 1 && DEFAULT_FETCH_POLICY.maxConcurrent === MAX_CONCURRENT_FETCHES);
+  const held: (() => void)[] = [];
+  const { server, base } = await serve((_q, res) => void held.push(() => res.end('x')));
+  try {
+    const f = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['127.0.0.0/8'], perSourcePerMinute: 100, maxConcurrent: 2 }, noDns);
+    const first = [f.fetch(`${base}/1`, '198.51.100.1'), f.fetch(`${base}/2`, '198.51.100.2')];
+    while (held.length < 2) await new Promise((r) => setTimeout(r, 10));
+    const third = await f.fetch(`${base}/3`, '198.51.100.3');
+    assert.deepEqual([third.ok, third.ok ? '' : third.error, third.ok ? '' : third.detail], [false, 'rate', 'more than 2 fetches in progress']);
+    for (const h of held.splice(0)) h();
+    assert.ok((await Promise.all(first)).every((r) => r.ok));
+    const after = f.fetch(`${base}/4`, '198.51.100.3');
+    while (held.length < 1) await new Promise((r) => setTimeout(r, 10));
+    held.splice(0).forEach((h) => h());
+    assert.ok((await after).ok, 'finished fetches give their place back');
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test('sourceKey never throws and groups IPv6 by /64', async () => {
+  const { sourceKey } = await import('../../../src/sensors/runtime/source-key.js');
+  assert.equal(sourceKey('2001:db8:a:b:1:2:3:4'), '2001:db8:a:b::/64');
+  assert.equal(sourceKey('::1'), '0:0:0:0::/64');
+  assert.equal(sourceKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.equal(sourceKey('::ffff:192.0.2.1'), '192.0.2.1');
+  assert.equal(sourceKey('64:ff9b::192.0.2.1'), '64:ff9b:0:0::/64');
+  for (const s of ['', 'x', ':::', '1:2', 'not-an-ip']) assert.equal(typeof sourceKey(s), 'string');
+});

@@ -1,0 +1,84 @@
+// Per-source request rate for sensors that take many requests on one connection (HTTP keep-alive and
+// pipelining): a token bucket per source (an address, or an IPv6 /64). Past it requests are still
+// answered, but counted instead of each recorded in full; one summary per source and window.
+import { LIMITED_SUMMARY_WINDOW_MS } from './listener.js';
+import { sourceKey } from './source-key.js';
+
+/** Requests one source may make per second, sustained, before they are counted instead of recorded. */
+export const REQUESTS_PER_SOURCE_PER_SECOND = 20;
+/** Requests one source may make at once above that rate (a crawler's burst, a scanner's first sweep). */
+export const REQUEST_BURST_PER_SOURCE = 200;
+/** Sources whose buckets are kept; past it full buckets (sources gone quiet) are forgotten, then the oldest. */
+export const MAX_RATE_SOURCES = 10_000;
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** Counts requests over the rate per source and reports them once per LIMITED_SUMMARY_WINDOW_MS. */
+export class RequestRate {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly over = new Map<string, { count: number; since: number; timer: NodeJS.Timeout }>();
+
+  constructor(
+    /** Called with the source key, requests not recorded, and the window they came in. */
+    private readonly onLimited: (src: string, count: number, windowMs: number) => void,
+    private readonly perSecond = REQUESTS_PER_SOURCE_PER_SECOND,
+    private readonly burst = REQUEST_BURST_PER_SOURCE,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether one more request from ADDRESS is within its rate; counts it when it is not. */
+  admit(address: string): boolean {
+    const src = sourceKey(address);
+    const now = this.now();
+    let b = this.buckets.get(src);
+    if (b) {
+      b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
+      b.at = now;
+      // Most recently used last, so that the oldest is first to go.
+      this.buckets.delete(src);
+    } else {
+      this.forgetSome(now);
+      b = { tokens: this.burst, at: now };
+    }
+    this.buckets.set(src, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return true;
+    }
+    this.countOver(src, now);
+    return false;
+  }
+
+  /** Reports pending counts now (at shutdown). */
+  flush(): void {
+    for (const [src, o] of this.over) {
+      clearTimeout(o.timer);
+      this.onLimited(src, o.count, this.now() - o.since);
+    }
+    this.over.clear();
+  }
+
+  private forgetSome(now: number): void {
+    if (this.buckets.size < MAX_RATE_SOURCES) return;
+    for (const [k, v] of this.buckets) if (v.tokens + ((now - v.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(k);
+    if (this.buckets.size >= MAX_RATE_SOURCES) this.buckets.delete(this.buckets.keys().next().value!);
+  }
+
+  private countOver(src: string, now: number): void {
+    const o = this.over.get(src);
+    if (o) {
+      o.count++;
+      return;
+    }
+    const timer = setTimeout(() => {
+      const r = this.over.get(src);
+      this.over.delete(src);
+      if (r) this.onLimited(src, r.count, this.now() - r.since);
+    }, LIMITED_SUMMARY_WINDOW_MS);
+    timer.unref();
+    this.over.set(src, { count: 1, since: now, timer });
+  }
+}

@@ -1,0 +1,24 @@
+// The source a per-source limit counts against: the address, or its /64 for IPv6 (one host is
+// usually given a whole /64, so per-address limits would let it rotate through 2^64 addresses).
+// Sensors may not import src/enrich (test/architecture/dependencies.test.ts), so this is its own small
+// grouping of the same kind as the hpfeeds input's sourceKey.
+import { isIP } from 'node:net';
+import { normaliseIp } from '../../events/emitter.js';
+
+/** The leading 64 bits of IPv6 address IP (one isIP accepts, no zone), as four 16-bit groups. */
+function ipv6Prefix64(ip: string): number[] {
+  const [head = '', tail] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  // An embedded IPv4 tail (::ffff:1.2.3.4, 64:ff9b::1.2.3.4) fills two groups.
+  const tailGroups = t.length + (t.length > 0 && t[t.length - 1]!.includes('.') ? 1 : 0);
+  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - tailGroups)).fill('0'), ...t];
+  return groups.slice(0, 4).map((g) => parseInt(g, 16) || 0);
+}
+
+/** ADDRESS (IPv4-mapped IPv6 as IPv4) as is, or "a:b:c:d::/64" for IPv6. Never throws. */
+export function sourceKey(address: string): string {
+  const ip = normaliseIp(address.replace(/%.*$/s, ''));
+  if (isIP(ip) !== 6) return ip;
+  return `${ipv6Prefix64(ip).map((g) => g.toString(16)).join(':')}::/64`;
+}
