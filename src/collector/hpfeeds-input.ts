@@ -12,7 +12,7 @@ import type { ListenAddress } from '../config/schema.js';
 import { listenFailed } from '../errors/errors.js';
 import { validateEvent } from '../events/catalogue.js';
 import type { EventSink } from '../events/emitter.js';
-import { sourceKey } from '../enrich/networks.js';
+import { sourceKey } from '../events/source-key.js';
 import { HpfeedsMapper, IGNORED_CHANNELS } from '../importers/hpfeeds/hpfeeds-records.js';
 import { saveRecording } from '../importers/kippo/recordings.js';
 import { authDigest, encodeError, encodeInfo, HpfeedsDecoder, MAX_MESSAGE_BYTES, NONCE_BYTES, OP_AUTH, OP_PUBLISH, OP_SUBSCRIBE, OP_UNSUBSCRIBE, type HpfeedsMessage } from '../wire/hpfeeds.js';

@@ -69,12 +69,6 @@ export function normaliseIp(ip: string): { ip: string; family: IpFamily } | unde
   return undefined;
 }
 
-/** The source an address counts against in limits: the address, or its /64 for IPv6 (one host holds a whole /64). */
-export function sourceKey(address: string): string {
-  const n = normaliseIp(address);
-  return n?.family === 'ipv6' ? `${(ipv6ToBigInt(n.ip) >> 64n).toString(16)}::/64` : (n?.ip ?? address);
-}
-
 export function parseCidr(cidr: string): { net: string; bits: number; family: IpFamily } {
   const slash = cidr.indexOf('/');
   const addr = slash < 0 ? cidr : cidr.slice(0, slash);

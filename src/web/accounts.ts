@@ -2,7 +2,7 @@
 // the audit log live in the store's key-value state (so any store back end keeps them); login
 // sessions are in memory: a restart logs everyone out, which is the safe direction.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { sourceKey } from '../enrich/networks.js';
+import { sourceKey } from '../events/source-key.js';
 import type { EventStore } from '../store/store.js';
 import { Busy, WorkLimiter } from './limiter.js';
 import { hashPassword, verifyPassword } from './password.js';

@@ -109,7 +109,7 @@ test('times as Cowrie and Dionaea write them', () => {
 });
 
 test('unauthenticated connections count per IPv4 address and per IPv6 /64 (one host holds a whole /64)', async () => {
-  const { sourceKey } = await import('../../src/enrich/networks.js');
+  const { sourceKey } = await import('../../src/events/source-key.js');
   assert.equal(sourceKey('203.0.113.7'), '203.0.113.7');
   assert.equal(sourceKey('::ffff:203.0.113.7'), '203.0.113.7');
   assert.equal(sourceKey('2001:db8::1'), sourceKey('2001:DB8:0:0:ffff:ffff:ffff:ffff'));

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createSocket } from 'node:dgram';
 import { BlockList, isIP } from 'node:net';
-import { sourceKey } from './source-key.js';
+import { sourceKey } from '../../events/source-key.js';
 
 /**
  * Fetches in progress at once over the whole process, every sensor together; past it a fetch is

@@ -2,7 +2,7 @@
 // pipelining): a token bucket per source (an address, or an IPv6 /64). Past it requests are still
 // answered, but counted instead of each recorded in full; one summary per source and window.
 import { LIMITED_SUMMARY_WINDOW_MS } from './listener.js';
-import { sourceKey } from './source-key.js';
+import { sourceKey } from '../../events/source-key.js';
 
 /** Requests one source may make per second, sustained, before they are counted instead of recorded. */
 export const REQUESTS_PER_SOURCE_PER_SECOND = 20;

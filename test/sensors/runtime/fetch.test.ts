@@ -176,7 +176,7 @@ test('fetches in progress are bounded over the process: past the bound a fetch i
 });
 
 test('sourceKey never throws and groups IPv6 by /64', async () => {
-  const { sourceKey } = await import('../../../src/sensors/runtime/source-key.js');
+  const { sourceKey } = await import('../../../src/events/source-key.js');
   assert.equal(sourceKey('2001:db8:a:b:1:2:3:4'), '2001:db8:a:b::/64');
   assert.equal(sourceKey('::1'), '0:0:0:0::/64');
   assert.equal(sourceKey('fe80::1%eth0'), 'fe80:0:0:0::/64');

@@ -1,9 +1,9 @@
 // The source a per-source limit counts against: the address, or its /64 for IPv6 (one host is
 // usually given a whole /64, so per-address limits would let it rotate through 2^64 addresses).
-// Sensors may not import src/enrich (test/architecture/dependencies.test.ts), so this is its own small
-// grouping of the same kind as the hpfeeds input's sourceKey.
+// Shared by the sensors' limits, the hpfeeds input and the dashboard's login limits (here in events,
+// which all of them may import; sensors may not import src/enrich).
 import { isIP } from 'node:net';
-import { normaliseIp } from '../../events/emitter.js';
+import { normaliseIp } from './emitter.js';
 
 /** The leading 64 bits of IPv6 address IP (one isIP accepts, no zone), as four 16-bit groups. */
 function ipv6Prefix64(ip: string): number[] {
