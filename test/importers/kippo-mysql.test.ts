@@ -11,6 +11,7 @@ import { runCli, writeConfig } from '../helpers/apiary-process.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { encodeTtyRecord, TTY_DIR, TTY_OP } from '../../src/importers/kippo/ttylog.js';
 import { decodeInsert } from '../../src/importers/kippo/mysql-dump.js';
+import { callWithin } from '../helpers/bounded-call.js';
 import { removeScratch, scratchDir } from '../helpers/scratch.js';
 
 after(removeScratch);
@@ -134,9 +135,11 @@ test('decodeInsert: any values written as mysqldump writes them decode back; ran
   fc.assert(fc.property(fc.string(), (t) => void decodeInsert(`INSERT INTO \`x\` VALUES ${t}`)), { numRuns: 300 });
 });
 
-test('decodeInsert: a long run of spaces after the table name is refused in one pass (the head pattern was quadratic)', { timeout: 5000 }, () => {
-  for (const tail of ['x', '(a) x', 'VALUES']) {
-    const d = decodeInsert(`INSERT INTO auth${' '.repeat(400_000)}${tail}`);
-    assert.equal(d.kind, tail === 'VALUES' ? d.kind : 'malformed');
+test('decodeInsert: a long run of spaces after the table name is refused in one pass (the head pattern was quadratic)', async () => {
+  // In a worker, so that a quadratic version fails the test instead of blocking it for minutes.
+  const DUMP = new URL('../../src/importers/kippo/mysql-dump.js', import.meta.url).href;
+  for (const tail of ['x', '(a) x']) {
+    const d = (await callWithin(DUMP, 'decodeInsert', [`INSERT INTO auth${' '.repeat(400_000)}${tail}`], 5000)) as { kind: string };
+    assert.equal(d.kind, 'malformed');
   }
 });
