@@ -151,12 +151,24 @@ export class Fetcher {
         return { ok: false, error: 'bad_url', detail: 'bad percent-escape in the tftp path' };
       }
     }
-    if (fetchesInFlight >= this.policy.maxConcurrent) return { ok: false, error: 'rate', detail: `more than ${this.policy.maxConcurrent} fetches in progress` };
-    if (!this.takeToken(source)) return { ok: false, error: 'rate', detail: `more than ${this.policy.perSourcePerMinute} fetches a minute from ${sourceKey(source)}` };
+    const r = await this.bounded(source, () => {
+      const deadline = this.now() + this.policy.timeoutMs;
+      return tftpFile !== undefined ? this.tftp(u, tftpFile, deadline) : this.http(u, deadline);
+    });
+    return r.ran ? r.value : { ok: false, error: 'rate', detail: r.detail };
+  }
+
+  /**
+   * Runs FN as one fetch for the attacker at SOURCE within the policy's bounds (fetches in flight in
+   * the process, SOURCE's per-minute budget), or says why it may not start. fetch() runs in it, and so
+   * do sensors with clients of their own (SMB's FTP and TFTP).
+   */
+  async bounded<T>(source: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false; detail: string }> {
+    if (fetchesInFlight >= this.policy.maxConcurrent) return { ran: false, detail: `more than ${this.policy.maxConcurrent} fetches in progress` };
+    if (!this.takeToken(source)) return { ran: false, detail: `more than ${this.policy.perSourcePerMinute} fetches a minute from ${sourceKey(source)}` };
     fetchesInFlight++;
     try {
-      const deadline = this.now() + this.policy.timeoutMs;
-      return tftpFile !== undefined ? await this.tftp(u, tftpFile, deadline) : await this.http(u, deadline);
+      return { ran: true, value: await fn() };
     } finally {
       fetchesInFlight--;
     }

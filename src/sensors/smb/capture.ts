@@ -37,8 +37,6 @@ export interface Fetcher {
 }
 
 export class SharedCapture implements Quarantine, Fetcher {
-  private readonly tftpRecent = new Map<string, number[]>();
-
   constructor(
     private readonly quarantine: SharedQuarantine,
     private readonly fetcher: SharedFetcher,
@@ -71,11 +69,11 @@ export class SharedCapture implements Quarantine, Fetcher {
     } catch {
       return { outcome: 'refused', reason: 'not a URL' };
     }
-    const now = Date.now();
-    const recent = (this.tftpRecent.get(source) ?? []).filter((t) => now - t < 60_000);
-    if (recent.length >= this.fetcher.policy.perSourcePerMinute) return { outcome: 'refused', reason: 'rate: fetch budget of this source used up' };
-    recent.push(now);
-    this.tftpRecent.set(source, recent);
+    const r = await this.fetcher.bounded(source, () => this.ownClientFetch(url));
+    return r.ran ? r.value : { outcome: 'refused', reason: `rate: ${r.detail}`.slice(0, 200) };
+  }
+
+  private async ownClientFetch(url: URL): Promise<FetchOutcome> {
     let address = url.hostname.replace(/^\[|\]$/g, '');
     if (!isIP(address)) {
       try {

@@ -109,6 +109,16 @@ test('tftp and ftp URLs are fetched into the quarantine under the shared policy'
     assert.equal(refused.outcome, 'refused', 'loopback is refused unless allowed');
     const off = capture({ enabled: false }).cap;
     assert.equal((await off.fetch(`ftp://127.0.0.1:${ftp.port}/w.exe`, '198.51.100.4')).outcome, 'disabled');
+
+    // The shared fetch policy's per-source budget (10 a minute here) holds for this sensor's own
+    // tftp and ftp clients too, counted with its http fetches, and an IPv6 /64 counts as one source.
+    const budget = capture().cap;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 11; i++) outcomes.push((await budget.fetch(`tftp://127.0.0.1:${tftp.port}/msblast.exe`, `2001:db8:5::${i + 1}`)).outcome);
+    assert.deepEqual(outcomes.slice(0, 10).filter((o) => o === 'refused'), []);
+    const last = await budget.fetch(`ftp://127.0.0.1:${ftp.port}/w.exe`, '2001:db8:5::99');
+    assert.equal(outcomes[10], 'refused');
+    assert.match('reason' in last ? last.reason : '', /^rate: more than 10 fetches a minute/);
   } finally {
     tftp.close();
     ftp.close();
