@@ -10,6 +10,7 @@ import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
 import { SyslogOutput } from '../collector/syslog-output.js';
 import { apiaryVersion } from './honeynet-commands.js';
 import { createSessionEmitter, type EventSink } from '../events/emitter.js';
+import { BudgetedSink } from '../sensors/runtime/event-budget.js';
 import { openStore } from '../store/open.js';
 import type { EventStore } from '../store/store.js';
 import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
@@ -222,7 +223,15 @@ export interface RunningServices {
 }
 
 /** Starts every configured sensor, writing to SINK: the local collector (`apiary start`) or the spool (`apiary sensor`). */
-export async function startServices(config: Config, sink: EventSink, log: Logger): Promise<RunningServices> {
+export async function startServices(config: Config, outlet: EventSink, log: Logger): Promise<RunningServices> {
+  // Every sensor writes through the event budget (limits.source_events_s and the rest).
+  const budget = new BudgetedSink(outlet, {
+    sourceEventsPerSecond: config.limits.source_events_s,
+    sourceBytesPerSecond: config.limits.source_event_bytes_s,
+    globalEventsPerSecond: config.limits.global_events_s,
+    globalBytesPerSecond: config.limits.global_event_bytes_s,
+  });
+  const sink: EventSink = budget;
   const gate = new ConnectionGate(config.limits.per_source_connections, config.limits.global_connections, (src, limit, refused, windowMs) => {
     createSessionEmitter(sink, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(
       'connection.limited',
@@ -293,6 +302,7 @@ export async function startServices(config: Config, sink: EventSink, log: Logger
       for (const d of decoyStates) d.stop();
       await Promise.all(services.map((s) => s.close()));
       gate.flushSummaries();
+      budget.report();
     },
   };
 }

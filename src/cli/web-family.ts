@@ -50,7 +50,7 @@ export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promi
     const http = config.services.http;
     if (http?.enabled) {
       const tls = http.tls_listen.length > 0 ? await loadOrCreateCertificate(join(config.data_dir, 'tls'), http.server_name) : undefined;
-      started.push(...(await startHttpSensor(http, { ...base, policy: deps.policy, capture, honeytokens, ...(tls ? { tls } : {}) })));
+      started.push(...(await startHttpSensor(http, { ...base, policy: deps.policy, capture, honeytokens, requestsPerSecond: config.limits.source_requests_s, ...(tls ? { tls } : {}) })));
     }
     const ftp = config.services.ftp;
     if (ftp?.enabled) started.push(await startFtpSensor(ftp, { ...base, policy: deps.policy, capture, honeytokens }));

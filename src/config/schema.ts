@@ -450,6 +450,17 @@ export const limitsSchema = z
     udp_datagrams_per_source_s: z.number().int().min(1).max(1_000_000).default(100),
     /** UDP sources (flows) tracked at once; datagrams from new sources beyond it are dropped. */
     udp_flows: z.number().int().min(1).max(1_000_000).default(10_000),
+    /** HTTP requests one source may make per second (bursts of ten seconds' worth) before they are counted instead of each recorded. */
+    source_requests_s: z.number().int().min(1).max(10_000_000).default(20),
+    /**
+     * Events one source (an address, or an IPv6 /64) may record per second, and their bytes, with bursts
+     * of ten seconds' worth; past it they are counted in connection.limited (event_rate) instead.
+     */
+    source_events_s: z.number().int().min(1).max(10_000_000).default(500),
+    source_event_bytes_s: z.number().int().min(1024).max(1024 ** 3).default(1024 * 1024),
+    /** The same over all sources: what the store is asked to take at most. */
+    global_events_s: z.number().int().min(1).max(10_000_000).default(20_000),
+    global_event_bytes_s: z.number().int().min(1024).max(1024 ** 3).default(32 * 1024 * 1024),
   })
   .strict();
 

@@ -11,7 +11,7 @@ import { parseListenAddress } from '../../config/schema.js';
 import { hexSample } from '../../wire/reader.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
 import { fetchAndRecord, UploadBuffer } from '../runtime/capture.js';
-import { RequestRate } from '../runtime/request-rate.js';
+import { REQUEST_BURST_PER_SOURCE, REQUESTS_PER_SOURCE_PER_SECOND, RequestRate } from '../runtime/request-rate.js';
 import { createSessionEmitter } from '../../events/emitter.js';
 import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
@@ -48,6 +48,8 @@ export const MAX_SESSIONS = 10_000;
 export interface HttpSensorDeps extends CapturingSensorDeps {
   /** Required when cfg.tls_listen is not empty. */
   tls?: TlsMaterial;
+  /** Requests a source may make per second before they are counted instead (limits.source_requests_s). */
+  requestsPerSecond?: number;
 }
 
 /** Text of body (or Basic credential) bytes: UTF-8 when valid, otherwise Latin-1 (one character per byte, nothing lost). */
@@ -161,12 +163,14 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   const responder: Responder = { site, product, keepAliveS: cfg.keep_alive_timeout_s };
   // A source over its request rate (keep-alive and pipelining let one write tens of MB of http.request a
   // second) is still answered, but its requests are counted, not each recorded.
-  const rate = new RequestRate((src, count, windowMs) =>
-    createSessionEmitter(deps.sink, { sensor: deps.sensor, protocol: 'http', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit('connection.limited', {
+  const rate = new RequestRate((address, count, windowMs) =>
+    createSessionEmitter(deps.sink, { sensor: deps.sensor, protocol: 'http', src_ip: address, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit('connection.limited', {
       limit: 'request_rate',
       refused: count,
       window_s: Math.round(windowMs / 100) / 10,
     }),
+    deps.requestsPerSecond,
+    deps.requestsPerSecond === undefined ? undefined : deps.requestsPerSecond * (REQUEST_BURST_PER_SOURCE / REQUESTS_PER_SOURCE_PER_SECOND),
   );
 
   const server = http.createServer(

@@ -1,7 +1,7 @@
 // Per-source request rate for sensors that take many requests on one connection (HTTP keep-alive and
 // pipelining): a token bucket per source (an address, or an IPv6 /64). Past it requests are still
 // answered, but counted instead of each recorded in full; one summary per source and window.
-import { LIMITED_SUMMARY_WINDOW_MS } from './listener.js';
+import { WindowedCounts } from './windowed-counts.js';
 import { sourceKey } from '../../events/source-key.js';
 
 /** Requests one source may make per second, sustained, before they are counted instead of recorded. */
@@ -19,15 +19,17 @@ interface Bucket {
 /** Counts requests over the rate per source and reports them once per LIMITED_SUMMARY_WINDOW_MS. */
 export class RequestRate {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly over = new Map<string, { count: number; since: number; timer: NodeJS.Timeout }>();
+  private readonly over: WindowedCounts<string>;
 
   constructor(
-    /** Called with the source key, requests not recorded, and the window they came in. */
-    private readonly onLimited: (src: string, count: number, windowMs: number) => void,
+    /** Called with the address of the window's first request over the rate, requests not recorded, and the window. */
+    onLimited: (address: string, count: number, windowMs: number) => void,
     private readonly perSecond = REQUESTS_PER_SOURCE_PER_SECOND,
     private readonly burst = REQUEST_BURST_PER_SOURCE,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.over = new WindowedCounts((_src, address, count, windowMs) => onLimited(address, count, windowMs), now);
+  }
 
   /** Whether one more request from ADDRESS is within its rate; counts it when it is not. */
   admit(address: string): boolean {
@@ -48,37 +50,18 @@ export class RequestRate {
       b.tokens -= 1;
       return true;
     }
-    this.countOver(src, now);
+    this.over.add(src, address);
     return false;
   }
 
   /** Reports pending counts now (at shutdown). */
   flush(): void {
-    for (const [src, o] of this.over) {
-      clearTimeout(o.timer);
-      this.onLimited(src, o.count, this.now() - o.since);
-    }
-    this.over.clear();
+    this.over.flush();
   }
 
   private forgetSome(now: number): void {
     if (this.buckets.size < MAX_RATE_SOURCES) return;
     for (const [k, v] of this.buckets) if (v.tokens + ((now - v.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(k);
     if (this.buckets.size >= MAX_RATE_SOURCES) this.buckets.delete(this.buckets.keys().next().value!);
-  }
-
-  private countOver(src: string, now: number): void {
-    const o = this.over.get(src);
-    if (o) {
-      o.count++;
-      return;
-    }
-    const timer = setTimeout(() => {
-      const r = this.over.get(src);
-      this.over.delete(src);
-      if (r) this.onLimited(src, r.count, this.now() - r.since);
-    }, LIMITED_SUMMARY_WINDOW_MS);
-    timer.unref();
-    this.over.set(src, { count: 1, since: now, timer });
   }
 }

@@ -1,0 +1,37 @@
+// Counts of what a source had refused (requests, events), each reported once per window: the first
+// refusal opens a window of LIMITED_SUMMARY_WINDOW_MS, and its end reports the count.
+import { LIMITED_SUMMARY_WINDOW_MS } from './listener.js';
+
+export class WindowedCounts<T> {
+  private readonly open = new Map<string, { first: T; count: number; since: number; timer: NodeJS.Timeout }>();
+
+  constructor(
+    /** Called with the key, the first refused item of the window, how many, and the window's length. */
+    private readonly report: (key: string, first: T, count: number, windowMs: number) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  add(key: string, item: T): void {
+    const o = this.open.get(key);
+    if (o) {
+      o.count++;
+      return;
+    }
+    const timer = setTimeout(() => this.close(key), LIMITED_SUMMARY_WINDOW_MS);
+    timer.unref();
+    this.open.set(key, { first: item, count: 1, since: this.now(), timer });
+  }
+
+  /** Reports every open window now (at shutdown). */
+  flush(): void {
+    for (const key of [...this.open.keys()]) this.close(key);
+  }
+
+  private close(key: string): void {
+    const o = this.open.get(key);
+    if (!o) return;
+    clearTimeout(o.timer);
+    this.open.delete(key);
+    this.report(key, o.first, o.count, this.now() - o.since);
+  }
+}
