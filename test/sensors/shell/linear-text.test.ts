@@ -1,0 +1,31 @@
+// String handling an attacker's input reaches must stay linear (or run within a counted budget): each
+// of these inputs held the event loop, and with it every sensor, for seconds on the old code. The
+// assertions are on answers, refusals and counts, never on time; the inputs sized so that the old
+// quadratic code ran for tens of seconds carry a test-level timeout as a guard.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_COUNTED_SPAN, regexShape, safeRegExp } from '../../../src/sensors/shell/commands/util.js';
+import { testShell } from '../../helpers/shell.js';
+
+/** Old code took 10-40 s on these inputs (2-core machine); the fixed code a fraction of a second. */
+const GUARD = { timeout: 5_000 };
+
+test('a counted repeat past MAX_COUNTED_SPAN costs as an unbounded quantifier, so the line is cut', () => {
+  for (const src of ['.{20000}x', '.{10000,10016}x', `.{${'9'.repeat(30)}}x`, '\\u{20000}', `a{${MAX_COUNTED_SPAN + 1}}`]) assert.deepEqual(regexShape(src), { unbounded: 1, branching: 1 }, src);
+  // Small counts stay bounded choices, as before.
+  assert.deepEqual(regexShape('[0-9]{1,3}\\.x{2}'), { unbounded: 0, branching: 3 });
+  assert.deepEqual(regexShape(`a{${MAX_COUNTED_SPAN}}`), { unbounded: 0, branching: 1 });
+  const re = safeRegExp('.{20000}x');
+  assert.ok(typeof re !== 'string');
+  assert.equal(re.maxSubject, 4096);
+});
+
+test('grep and sed with .{20000}x on a long line answer from its prefix (3.2 s at 40,000 characters)', GUARD, async () => {
+  const s = testShell({ shell: { seed: 'counted' } }).open();
+  assert.deepEqual(await s.run("printf '%120000s\\n' | grep -cE '.{20000}x'"), { out: '0\n', code: 1 });
+  assert.deepEqual(await s.run("printf '%120000s\\n' | grep -c '.\\{20000\\}x'"), { out: '0\n', code: 1 });
+  assert.deepEqual(await s.run("printf '%120000s\\n' | sed -E 's/.{20000}x/y/' | wc -c"), { out: '120001\n', code: 0 });
+  // Within the prefix the pattern still matches.
+  assert.deepEqual(await s.run("printf '%30sx\\n' | grep -cE '.{30}x'"), { out: '1\n', code: 0 });
+  await s.end();
+});
