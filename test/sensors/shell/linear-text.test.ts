@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_COUNTED_SPAN, regexShape, safeRegExp } from '../../../src/sensors/shell/commands/util.js';
+import { MAX_CUT_RANGES } from '../../../src/sensors/shell/commands/text-tools.js';
 import { testShell } from '../../helpers/shell.js';
 
 /** Old code took 10-40 s on these inputs (2-core machine); the fixed code a fraction of a second. */
@@ -27,5 +28,22 @@ test('grep and sed with .{20000}x on a long line answer from its prefix (3.2 s a
   assert.deepEqual(await s.run("printf '%120000s\\n' | sed -E 's/.{20000}x/y/' | wc -c"), { out: '120001\n', code: 0 });
   // Within the prefix the pattern still matches.
   assert.deepEqual(await s.run("printf '%30sx\\n' | grep -cE '.{30}x'"), { out: '1\n', code: 0 });
+  await s.end();
+});
+
+test('cut merges its ranges once and caps their count (524,288 ranges took 6.2 s)', GUARD, async () => {
+  const s = testShell({ shell: { seed: 'cut' } }).open();
+  // Ordinary lists: any order, overlaps and open ends print in input order, each item once.
+  assert.deepEqual(await s.run('echo abcdefg | cut -c 5-,1-2,2-3'), { out: 'abcefg\n', code: 0 });
+  assert.deepEqual(await s.run('echo a:b:c:d | cut -d: -f3,1,1'), { out: 'a:c\n', code: 0 });
+  assert.deepEqual(await s.run('echo abcdef | cut -c -2,4'), { out: 'abd\n', code: 0 });
+  // A list with more ranges than MAX_CUT_RANGES fails as out of memory.
+  const many = await s.run(`R=$(seq ${MAX_CUT_RANGES + 1} | tr '\\n' ,)1; printf '%1000s\\n' | cut -c "$R"`);
+  assert.deepEqual(many, { out: 'cut: memory exhausted\n', code: 1 });
+  // Just under the cap the list works, on a long line too.
+  const under = await s.run(`R=$(seq 2 2 ${2 * (MAX_CUT_RANGES - 1)} | tr '\\n' ,)1; printf '%20000s\\n' | tr ' ' x | cut -c "$R" | wc -c`);
+  assert.deepEqual(under, { out: `${MAX_CUT_RANGES + 1}\n`, code: 0 }); // and the newline
+  // One long malformed item is read in one pass (/^(\d*)(-?)(\d*)$/ took 1 s at 40,000 digits).
+  assert.deepEqual(await s.run(`R=$(printf '%200000s' | tr ' ' 1)x; echo abc | cut -c "$R"`), { out: 'a\n', code: 0 });
   await s.end();
 });

@@ -2,6 +2,49 @@
 import type { CommandDef } from '../types.js';
 import { lines, parseOpts, readInputs } from './util.js';
 
+/**
+ * Most ranges one cut list may hold; past it cut fails as when out of memory. Each range used to be
+ * tried for every character: 524,288 ranges on 1000 characters took 6.2 s.
+ */
+export const MAX_CUT_RANGES = 4096;
+
+/** One item of a cut list ("N", "N-", "-M", "N-M") as [first, last]; a malformed one is [1, 1]. */
+function cutRange(r: string): [number, number] {
+  // Split at the dash and test each side: /^(\d*)(-?)(\d*)$/ was quadratic on a long item.
+  const dash = r.indexOf('-');
+  const left = dash < 0 ? r : r.slice(0, dash);
+  const right = dash < 0 ? '' : r.slice(dash + 1);
+  if (!/^\d*$/.test(left) || !/^\d*$/.test(right)) return [1, 1];
+  const a = left ? Number(left) : 1;
+  return [a, dash < 0 ? a : right ? Number(right) : Infinity];
+}
+
+/** The ranges of a cut list sorted and merged, so they are disjoint and ascending. */
+function cutRanges(spec: string): [number, number][] {
+  const sorted = spec
+    .split(',')
+    .map(cutRange)
+    .filter(([a, b]) => a <= b)
+    .sort((x, y) => x[0] - y[0]);
+  const merged: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else merged.push([a, b]);
+  }
+  return merged;
+}
+
+/** The items (1-based) of ITEMS within RANGES (disjoint, ascending), in order: O(output + ranges used). */
+function pickRanges<T>(items: T[], ranges: [number, number][]): T[] {
+  const out: T[] = [];
+  for (const [a, b] of ranges) {
+    if (a > items.length) break;
+    for (let i = Math.max(a, 1); i <= Math.min(b, items.length); i++) out.push(items[i - 1]!);
+  }
+  return out;
+}
+
 export const cut: CommandDef = {
   names: ['cut'],
   run(ctx) {
@@ -11,13 +54,11 @@ export const cut: CommandDef = {
       ctx.err("cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.\n");
       return 1;
     }
-    const ranges = spec.split(',').map((r) => {
-      const m = /^(\d*)(-?)(\d*)$/.exec(r);
-      const a = m?.[1] ? Number(m[1]) : 1;
-      const b = m?.[2] ? (m[3] ? Number(m[3]) : Infinity) : a;
-      return [a, b] as const;
-    });
-    const pick = (i: number): boolean => ranges.some(([a, b]) => i >= a && i <= b);
+    if (countOf(spec, ',') >= MAX_CUT_RANGES) {
+      ctx.err('cut: memory exhausted\n');
+      return 1;
+    }
+    const ranges = cutRanges(spec);
     const delim = o.values.get('d') ?? '\t';
     const { inputs, status } = readInputs(ctx, 'cut', o.rest);
     for (const inp of inputs)
@@ -27,12 +68,19 @@ export const cut: CommandDef = {
             if (!o.flags.has('s')) ctx.out(`${l}\n`);
             continue;
           }
-          ctx.out(`${l.split(delim).filter((_, i) => pick(i + 1)).join(delim)}\n`);
-        } else ctx.out(`${[...l].filter((_, i) => pick(i + 1)).join('')}\n`);
+          ctx.out(`${pickRanges(l.split(delim), ranges).join(delim)}\n`);
+        } else ctx.out(`${pickRanges([...l], ranges).join('')}\n`);
       }
     return status;
   },
 };
+
+/** How many times the character C occurs in S. */
+function countOf(s: string, c: string): number {
+  let n = 0;
+  for (let i = s.indexOf(c); i >= 0; i = s.indexOf(c, i + 1)) n++;
+  return n;
+}
 
 /**
  * Most lines sort takes. Sorting is one synchronous call that no line budget can stop, and a 4 MiB
