@@ -911,7 +911,7 @@ export class Shell implements ShellApi {
             if (!(e instanceof Flow) || e.kind === 'abort') throw e;
           }
           void saved;
-          const text = cap.buffer().toString('utf8').replace(/\n+$/, '');
+          const text = trimTrailingNewlines(cap.buffer().toString('utf8'));
           if (p.q) add(text, true);
           else addSplit(text);
           break;
@@ -1115,6 +1115,13 @@ function matchGlob(tokens: GlobToken[], s: string, budget: GlobBudget): boolean 
   if (i < s.length) return false;
   while (tokens[t]?.kind === 'star') t++;
   return t === tokens.length;
+}
+
+/** TEXT without its trailing newlines, as `$(...)` gives it: a loop, as /\n+$/ was quadratic on many newlines. */
+function trimTrailingNewlines(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x0a) end--;
+  return text.slice(0, end);
 }
 
 /** A matcher for the shell pattern GLOB (`*`, `?`, `[...]`, `\x`), compiled once, charging BUDGET. */

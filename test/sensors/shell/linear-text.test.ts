@@ -47,3 +47,26 @@ test('cut merges its ranges once and caps their count (524,288 ranges took 6.2 s
   assert.deepEqual(await s.run(`R=$(printf '%200000s' | tr ' ' 1)x; echo abc | cut -c "$R"`), { out: 'a\n', code: 0 });
   await s.end();
 });
+
+test('anchored trims and searches are loops: base64 -w, $(...), basename, dirname, tar and wget options', GUARD, async () => {
+  const s = testShell({ shell: { seed: 'trims' } }).open();
+  // base64 -w wraps by slicing ((.{W}) with the g flag took 2.9 s on 40 KB).
+  assert.deepEqual(await s.run('printf abcdefgh | base64 -w 4'), { out: 'YWJj\nZGVm\nZ2g=\n', code: 0 });
+  assert.deepEqual(await s.run('printf abcdefgh | base64 -w 0'), { out: 'YWJjZGVmZ2g=', code: 0 });
+  assert.deepEqual(await s.run("printf '%90000s' | base64 -w 100000 | wc -c"), { out: '120002\n', code: 0 }); // a 100,000 and a 20,000 line
+  // $(...) drops trailing newlines only (/\n+$/ took 1.3 s on 40,000 newlines before an a).
+  assert.deepEqual(await s.run("x=$(printf '%160000sa' | tr ' ' '\\n'); echo ${#x}"), { out: '160001\n', code: 0 });
+  assert.deepEqual(await s.run("x=$(printf 'a\\n\\nb\\n\\n\\n'); echo \"[$x]\""), { out: '[a\n\nb]\n', code: 0 });
+  // basename and dirname (/\/+$/ took 1.46 s on 40,000 slashes before an a).
+  assert.deepEqual(await s.run("p=$(printf '%160000s' | tr ' ' /)a; basename \"$p\"; dirname \"$p\" | wc -c"), { out: 'a\n160000\n', code: 0 });
+  assert.deepEqual(await s.run('basename /usr/lib///; dirname /usr/lib///; basename /; dirname lib'), { out: 'lib\n/usr\n/\n.\n', code: 0 });
+  // tar's grouped flags up to f or C (/[fC].*$/ took 1.9 s on 40,000 f's before a newline).
+  const tar = await s.run("tar \"$(printf -- '-%160000s\\nx' | tr ' ' f)\"");
+  assert.equal(tar.code, 2);
+  assert.match(tar.out, /^tar: You must specify one of/);
+  // wget's grouped -q (/^-[a-zA-Z]*q[a-zA-Z]*$/ took 1.08 s on 40,000 q's and a digit).
+  const wget = await s.run("wget \"$(printf -- '-%200000s1' | tr ' ' q)\"");
+  assert.equal(wget.code, 1);
+  assert.match(wget.out, /^wget: missing URL/);
+  await s.end();
+});

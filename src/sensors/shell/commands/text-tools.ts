@@ -209,6 +209,13 @@ export const tee: CommandDef = {
   },
 };
 
+/** P without its trailing slashes: a loop, as /\/+$/ was quadratic on many slashes not at the end. */
+function trimSlashes(p: string): string {
+  let end = p.length;
+  while (end > 0 && p.charCodeAt(end - 1) === 0x2f) end--;
+  return p.slice(0, end);
+}
+
 export const basename: CommandDef = {
   names: ['basename'],
   run(ctx) {
@@ -217,7 +224,7 @@ export const basename: CommandDef = {
       ctx.err("basename: missing operand\nTry 'basename --help' for more information.\n");
       return 1;
     }
-    let b = p.replace(/\/+$/, '').split('/').pop() || '/';
+    let b = trimSlashes(p).split('/').pop() || '/';
     if (suffix && b.endsWith(suffix) && b !== suffix) b = b.slice(0, -suffix.length);
     ctx.out(`${b}\n`);
     return 0;
@@ -232,7 +239,7 @@ export const dirname: CommandDef = {
       ctx.err("dirname: missing operand\nTry 'dirname --help' for more information.\n");
       return 1;
     }
-    const t = p.replace(/\/+$/, '');
+    const t = trimSlashes(p);
     const i = t.lastIndexOf('/');
     ctx.out(`${i < 0 ? '.' : i === 0 ? '/' : t.slice(0, i)}\n`);
     return 0;
