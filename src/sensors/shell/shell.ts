@@ -1040,6 +1040,8 @@ function globToken(kind: GlobToken['kind'], code = -1, ranges: [number, number][
 /**
  * The members of a bracket expression's inside (without the brackets): single characters and
  * `a-z` ranges by UTF-16 code unit; a leading `!` or `^` negates. A backslash is a plain member.
+ * The ranges are sorted and merged, so a member test is a binary search: scanning them all for every
+ * character made `case $s in *[$R])` (400K members, 4000 characters) take 7.9 s.
  */
 function globClass(body: string): GlobToken {
   const negate = body.startsWith('!') || body.startsWith('^');
@@ -1047,24 +1049,46 @@ function globClass(body: string): GlobToken {
   for (let j = negate ? 1 : 0; j < body.length; j++) {
     const lo = body.charCodeAt(j);
     if (body[j + 1] === '-' && j + 2 < body.length) {
-      ranges.push([lo, body.charCodeAt(j + 2)]); // a reversed range matches nothing
+      const hi = body.charCodeAt(j + 2);
+      if (lo <= hi) ranges.push([lo, hi]); // a reversed range matches nothing
       j += 2;
     } else ranges.push([lo, lo]);
   }
-  return globToken('class', -1, ranges, negate);
+  return globToken('class', -1, mergeRanges(ranges), negate);
 }
 
-/** GLOB as tokens: `\x` is a literal x; a `[` with no `]` after its first member is a literal. */
+/** RANGES sorted and merged into disjoint ascending ones. */
+function mergeRanges(ranges: [number, number][]): [number, number][] {
+  ranges.sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of ranges) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+/**
+ * GLOB as tokens: `\x` is a literal x; a `[` with no `]` after its first member is a literal. Once
+ * no `]` is left, later `[`s are not searched again (each search to the end made 512K `[`s take 1.75 s).
+ */
 function compileGlob(glob: string): GlobToken[] {
   const out: GlobToken[] = [];
+  let noCloseFrom = Infinity; // no `]` at or after this index, once a search failed
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
     if (c === '\\' && i + 1 < glob.length) out.push(globToken('char', glob.charCodeAt(++i)));
     else if (c === '*') {
       if (out[out.length - 1]?.kind !== 'star') out.push(globToken('star'));
     } else if (c === '?') out.push(globToken('any'));
-    else if (c === '[' && glob.indexOf(']', i + 2) >= 0) {
+    else if (c === '[' && i + 2 < noCloseFrom) {
       const end = glob.indexOf(']', i + 2);
+      if (end < 0) {
+        noCloseFrom = i + 2;
+        out.push(globToken('char', glob.charCodeAt(i)));
+        continue;
+      }
       out.push(globClass(glob.slice(i + 1, end)));
       i = end;
     } else out.push(globToken('char', glob.charCodeAt(i)));
@@ -1076,9 +1100,21 @@ function compileGlob(glob: string): GlobToken[] {
 function tokenMatches(t: GlobToken, code: number): boolean {
   if (t.kind === 'char') return t.code === code;
   if (t.kind === 'any') return true;
-  let inside = false;
-  for (const [lo, hi] of t.ranges) if (code >= lo && code <= hi) inside = true;
-  return inside !== t.negate;
+  return inRanges(t.ranges, code) !== t.negate;
+}
+
+/** Whether CODE is in RANGES (disjoint, ascending): a binary search. */
+function inRanges(ranges: readonly (readonly [number, number])[], code: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const r = ranges[mid]!;
+    if (code < r[0]) hi = mid - 1;
+    else if (code > r[1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 /**
