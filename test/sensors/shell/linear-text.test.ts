@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_COUNTED_SPAN, regexShape, safeRegExp } from '../../../src/sensors/shell/commands/util.js';
+import { formatPrintf } from '../../../src/sensors/shell/commands/printf.js';
 import { GlobBudget, globMatcher } from '../../../src/sensors/shell/shell.js';
 import { MAX_CUT_RANGES } from '../../../src/sensors/shell/commands/text-tools.js';
 import { testShell } from '../../helpers/shell.js';
@@ -96,4 +97,18 @@ test('a pattern of many [ without ] compiles in one pass (512K took 1.75 s)', GU
   assert.equal(globMatcher('[a[b]')('[b'), false);
   assert.equal(globMatcher('[a[b]')('a'), true);
   assert.equal(globMatcher('x[a')('x[a'), true);
+});
+
+test('printf: \\c stops all output as in bash, and zero flags do not backtrack', GUARD, async () => {
+  const s = testShell({ shell: { seed: 'printf' } }).open();
+  assert.deepEqual(await s.run("printf 'a\\cb'; printf '%s\\c' 1 2 3; printf '%b|' x 'y\\cz' w"), { out: 'a1x|y', code: 0 });
+  // Each round used to walk the whole format and print nothing (1 MiB of \c, 50 rounds: 1.85 s).
+  assert.deepEqual(await s.run('printf "%s\\c\\c" $(seq 50)'), { out: '1', code: 0 });
+  assert.equal(formatPrintf(`%s${'\\c'.repeat(500_000)}`, Array.from({ length: 1000 }, (_, i) => String(i))).text, '0');
+  // 0 is a flag, never the start of a width: /%([-+ #0]*)(\d+)?.../ backtracked on 40,000 zeros (6.2 s).
+  const zeros = `%${'0'.repeat(80_000)}`;
+  assert.equal(formatPrintf(zeros, []).text, zeros);
+  assert.equal(formatPrintf('%05d|%-3s|%0*d|%.2f|%%', ['42', 'a', '7', '1.5']).text, '00042|a  |7|1.50|%');
+  assert.equal(formatPrintf('trailing \\', []).text, 'trailing \\');
+  await s.end();
 });
