@@ -8,6 +8,7 @@ import { MAX_COUNTED_SPAN, regexShape, safeRegExp } from '../../../src/sensors/s
 import { formatPrintf } from '../../../src/sensors/shell/commands/printf.js';
 import { GlobBudget, globMatcher } from '../../../src/sensors/shell/shell.js';
 import { MAX_CUT_RANGES } from '../../../src/sensors/shell/commands/text-tools.js';
+import { MAX_CONTINUATION_LINES } from '../../../src/sensors/shell/session.js';
 import { testShell } from '../../helpers/shell.js';
 
 /** Old code took 10-40 s on these inputs (2-core machine); the fixed code a fraction of a second. */
@@ -110,5 +111,28 @@ test('printf: \\c stops all output as in bash, and zero flags do not backtrack',
   assert.equal(formatPrintf(zeros, []).text, zeros);
   assert.equal(formatPrintf('%05d|%-3s|%0*d|%.2f|%%', ['42', 'a', '7', '1.5']).text, '00042|a  |7|1.50|%');
   assert.equal(formatPrintf('trailing \\', []).text, 'trailing \\');
+  await s.end();
+});
+
+/** The inputs of the command.input events recorded so far. */
+function inputs(events: { type: string; payload?: unknown }[]): string[] {
+  return events.filter((e) => e.type === 'command.input').map((e) => (e.payload as { input: string }).input);
+}
+
+test('a command continued over more than MAX_CONTINUATION_LINES lines is dropped, and the next one runs', GUARD, async () => {
+  const t = testShell({ shell: { seed: 'continuation' } });
+  const s = t.open();
+  // Each newline re-parsed the whole command: one packet of ( and 16,380 newlines took 4.85 s.
+  for (let i = 0; i < 3; i++) s.session.feed(Buffer.from(`(${'\n'.repeat(16_380)}`));
+  s.session.feed(Buffer.from(`${'a|'.repeat(2000)}${'\n'.repeat(4000)}`));
+  s.session.feed(Buffer.from('echo ok\n'));
+  for (let spins = 0; !inputs(t.events).includes('echo ok') && spins < 1000; spins++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(inputs(t.events), ['echo ok']);
+  const busy = (): boolean => (s.session as unknown as { busy: boolean }).busy;
+  for (let spins = 0; busy() && spins < 1000; spins++) await new Promise((r) => setImmediate(r));
+  // Within the cap a continued command still runs whole.
+  s.session.feed(Buffer.from(`for i in 1 2\n${'\n'.repeat(MAX_CONTINUATION_LINES - 3)}do echo $i; done\n`));
+  for (let spins = 0; inputs(t.events).length < 2 && spins < 1000; spins++) await new Promise((r) => setImmediate(r));
+  assert.equal(inputs(t.events)[1], `for i in 1 2\n${'\n'.repeat(MAX_CONTINUATION_LINES - 3)}do echo $i; done`);
   await s.end();
 });
