@@ -4,6 +4,8 @@
 // quadratic code ran for tens of seconds carry a test-level timeout as a guard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { MAX_AWK_WORK, splitBinary } from '../../../src/sensors/shell/commands/awk.js';
 import { MAX_COUNTED_SPAN, regexShape, safeRegExp } from '../../../src/sensors/shell/commands/util.js';
 import { formatPrintf } from '../../../src/sensors/shell/commands/printf.js';
 import { GlobBudget, globMatcher } from '../../../src/sensors/shell/shell.js';
@@ -135,4 +137,32 @@ test('a command continued over more than MAX_CONTINUATION_LINES lines is dropped
   for (let spins = 0; inputs(t.events).length < 2 && spins < 1000; spins++) await new Promise((r) => setImmediate(r));
   assert.equal(inputs(t.events)[1], `for i in 1 2\n${'\n'.repeat(MAX_CONTINUATION_LINES - 3)}do echo $i; done`);
   await s.end();
+});
+
+test('awk compiles its program once and budgets records x program size (2030 +s cost 3.8 ms a record)', GUARD, async () => {
+  const s = testShell({ shell: { seed: 'awk' } }).open();
+  assert.deepEqual(await s.run("seq 5 | awk '{s+=$1; n++} END {print s, n, NR}'"), { out: '15 5 5\n', code: 0 });
+  assert.deepEqual(await s.run(`echo "3 4" | awk '{print $1*$2, $1-$2, $1 "-" $2, $1 / $2; printf("%s|%s\\n", $2, NF)}'`), { out: '12 -1 3-4 0.75\n4|2\n', code: 0 });
+  assert.deepEqual(await s.run("printf 'a b\\nc d\\n' | awk -F' ' '$1 == \"c\" {x = $2} END {print x}'"), { out: 'd\n', code: 0 });
+  // Records times program characters past MAX_AWK_WORK end as out of memory, after the output so far.
+  const prog = `{print ${'+'.repeat(2030)} x y}`;
+  const r = await s.run(`seq 10000 | awk '${prog}'`);
+  assert.equal(r.code, 2);
+  assert.ok(r.out.endsWith('\nawk: out of memory\n'), r.out.slice(-40));
+  assert.equal(r.out.split('\n').length - 2, Math.floor(MAX_AWK_WORK / prog.length));
+  // A short program reads far more records.
+  assert.deepEqual(await s.run("seq 100000 | awk '{n++} END {print n}'"), { out: '100000\n', code: 0 });
+  await s.end();
+});
+
+test('property: splitBinary splits as /^(\\S+)\\s*([-+*/])\\s*(\\S+)$/ did', () => {
+  const old = /^(\S+)\s*([-+*/])\s*(\S+)$/;
+  fc.assert(
+    fc.property(fc.stringMatching(/^[1a$+\-*/ \t]{0,12}$/), (raw) => {
+      const t = raw.trim();
+      const m = old.exec(t);
+      assert.deepEqual(splitBinary(t), m ? { left: m[1], op: m[2], right: m[3] } : undefined, JSON.stringify(t));
+    }),
+    { numRuns: 5000 },
+  );
 });
