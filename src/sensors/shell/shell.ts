@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evalArith } from './arith.js';
+import { mergeRanges } from './commands/util.js';
 import { elfMachine } from './elf.js';
 import { parseShell, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
 import type { SystemProfile } from './profile.js';
@@ -1049,24 +1050,11 @@ function globClass(body: string): GlobToken {
   for (let j = negate ? 1 : 0; j < body.length; j++) {
     const lo = body.charCodeAt(j);
     if (body[j + 1] === '-' && j + 2 < body.length) {
-      const hi = body.charCodeAt(j + 2);
-      if (lo <= hi) ranges.push([lo, hi]); // a reversed range matches nothing
+      ranges.push([lo, body.charCodeAt(j + 2)]); // a reversed range matches nothing
       j += 2;
     } else ranges.push([lo, lo]);
   }
   return globToken('class', -1, mergeRanges(ranges), negate);
-}
-
-/** RANGES sorted and merged into disjoint ascending ones. */
-function mergeRanges(ranges: [number, number][]): [number, number][] {
-  ranges.sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [lo, hi] of ranges) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Small text filters attackers chain after cat and grep: cut, sort, uniq, tr, tee, basename, dirname, seq, yes, rev.
 import type { CommandDef } from '../types.js';
-import { lines, parseOpts, readInputs } from './util.js';
+import { lines, mergeRanges, parseOpts, readInputs } from './util.js';
 
 /**
  * Most ranges one cut list may hold; past it cut fails as when out of memory. Each range used to be
@@ -17,22 +17,6 @@ function cutRange(r: string): [number, number] {
   if (!/^\d*$/.test(left) || !/^\d*$/.test(right)) return [1, 1];
   const a = left ? Number(left) : 1;
   return [a, dash < 0 ? a : right ? Number(right) : Infinity];
-}
-
-/** The ranges of a cut list sorted and merged, so they are disjoint and ascending. */
-function cutRanges(spec: string): [number, number][] {
-  const sorted = spec
-    .split(',')
-    .map(cutRange)
-    .filter(([a, b]) => a <= b)
-    .sort((x, y) => x[0] - y[0]);
-  const merged: [number, number][] = [];
-  for (const [a, b] of sorted) {
-    const last = merged[merged.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else merged.push([a, b]);
-  }
-  return merged;
 }
 
 /** The items (1-based) of ITEMS within RANGES (disjoint, ascending), in order: O(output + ranges used). */
@@ -58,7 +42,7 @@ export const cut: CommandDef = {
       ctx.err('cut: memory exhausted\n');
       return 1;
     }
-    const ranges = cutRanges(spec);
+    const ranges = mergeRanges(spec.split(',').map(cutRange));
     const delim = o.values.get('d') ?? '\t';
     const { inputs, status } = readInputs(ctx, 'cut', o.rest);
     for (const inp of inputs)

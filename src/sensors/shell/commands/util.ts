@@ -159,6 +159,22 @@ export function lines(text: string): string[] {
   return l;
 }
 
+/**
+ * Inclusive [low, high] RANGES sorted and merged into disjoint ascending ones (reversed ones, which
+ * hold nothing, dropped), so a member test is a binary search or an in-order walk. Sorts RANGES.
+ */
+export function mergeRanges(ranges: [number, number][]): [number, number][] {
+  ranges.sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of ranges) {
+    if (lo > hi) continue;
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
 /** Longest regular expression compiled at all. */
 export const MAX_REGEX_CHARS = 1024;
 /**
