@@ -15,6 +15,8 @@ import { testShell } from '../../helpers/shell.js';
 
 /** Old code took 10-40 s on these inputs (2-core machine); the fixed code a fraction of a second. */
 const GUARD = { timeout: 5_000 };
+/** A turn of the event loop, so the timeout guard can fire after a call that blocked it. */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1));
 
 test('a counted repeat past MAX_COUNTED_SPAN costs as an unbounded quantifier, so the line is cut', () => {
   for (const src of ['.{20000}x', '.{10000,10016}x', `.{${'9'.repeat(30)}}x`, '\\u{20000}', `a{${MAX_COUNTED_SPAN + 1}}`]) assert.deepEqual(regexShape(src), { unbounded: 1, branching: 1 }, src);
@@ -53,26 +55,43 @@ test('cut merges its ranges once and caps their count (524,288 ranges took 6.2 s
   await s.end();
 });
 
-test('anchored trims and searches are loops: base64 -w, $(...), basename, dirname, tar and wget options', GUARD, async () => {
-  const s = testShell({ shell: { seed: 'trims' } }).open();
-  // base64 -w wraps by slicing ((.{W}) with the g flag took 2.9 s on 40 KB).
+test('base64 -w wraps by slicing ((.{W}) with the g flag took 2.9 s on 40 KB)', GUARD, async () => {
+  const s = testShell({ shell: { seed: 'base64' } }).open();
   assert.deepEqual(await s.run('printf abcdefgh | base64 -w 4'), { out: 'YWJj\nZGVm\nZ2g=\n', code: 0 });
   assert.deepEqual(await s.run('printf abcdefgh | base64 -w 0'), { out: 'YWJjZGVmZ2g=', code: 0 });
   assert.deepEqual(await s.run("printf '%90000s' | base64 -w 100000 | wc -c"), { out: '120002\n', code: 0 }); // a 100,000 and a 20,000 line
-  // $(...) drops trailing newlines only (/\n+$/ took 1.3 s on 40,000 newlines before an a).
+  await s.end();
+});
+
+test('$(...) drops trailing newlines with a loop (/\\n+$/ took 1.3 s on 40,000 newlines before an a)', GUARD, async () => {
+  const s = testShell({ shell: { seed: 'subst' } }).open();
   assert.deepEqual(await s.run("x=$(printf '%160000sa' | tr ' ' '\\n'); echo ${#x}"), { out: '160001\n', code: 0 });
   assert.deepEqual(await s.run("x=$(printf 'a\\n\\nb\\n\\n\\n'); echo \"[$x]\""), { out: '[a\n\nb]\n', code: 0 });
-  // basename and dirname (/\/+$/ took 1.46 s on 40,000 slashes before an a).
+  await s.end();
+});
+
+test('basename and dirname trim slashes with a loop (/\\/+$/ took 1.46 s on 40,000 slashes before an a)', GUARD, async () => {
+  const s = testShell({ shell: { seed: 'basename' } }).open();
   assert.deepEqual(await s.run("p=$(printf '%160000s' | tr ' ' /)a; basename \"$p\"; dirname \"$p\" | wc -c"), { out: 'a\n160000\n', code: 0 });
   assert.deepEqual(await s.run('basename /usr/lib///; dirname /usr/lib///; basename /; dirname lib'), { out: 'lib\n/usr\n/\n.\n', code: 0 });
-  // tar's grouped flags up to f or C (/[fC].*$/ took 1.9 s on 40,000 f's before a newline).
+  await s.end();
+});
+
+test("tar reads grouped flags up to f or C by search (/[fC].*$/ took 1.9 s on 40,000 f's before a newline)", GUARD, async () => {
+  const s = testShell({ shell: { seed: 'tar' } }).open();
   const tar = await s.run("tar \"$(printf -- '-%160000s\\nx' | tr ' ' f)\"");
   assert.equal(tar.code, 2);
   assert.match(tar.out, /^tar: You must specify one of/);
-  // wget's grouped -q (/^-[a-zA-Z]*q[a-zA-Z]*$/ took 1.08 s on 40,000 q's and a digit).
+  await settle();
+  await s.end();
+});
+
+test("wget finds a grouped -q without backtracking (/^-[a-zA-Z]*q[a-zA-Z]*$/ took 1.08 s on 40,000 q's and a digit)", GUARD, async () => {
+  const s = testShell({ shell: { seed: 'wget' } }).open();
   const wget = await s.run("wget \"$(printf -- '-%200000s1' | tr ' ' q)\"");
   assert.equal(wget.code, 1);
   assert.match(wget.out, /^wget: missing URL/);
+  await settle();
   await s.end();
 });
 
@@ -100,21 +119,24 @@ test('a pattern of many [ without ] compiles in one pass (512K took 1.75 s)', GU
   assert.equal(globMatcher('[a[b]')('[b'), false);
   assert.equal(globMatcher('[a[b]')('a'), true);
   assert.equal(globMatcher('x[a')('x[a'), true);
-  await new Promise((r) => setTimeout(r, 1)); // lets the timeout guard fire after a blocking match
+  await settle();
 });
 
-test('printf: \\c stops all output as in bash, and zero flags do not backtrack', GUARD, async () => {
+test('printf: \\c stops all output as in bash, so rounds do not re-walk a format printing nothing', GUARD, async () => {
   const s = testShell({ shell: { seed: 'printf' } }).open();
   assert.deepEqual(await s.run("printf 'a\\cb'; printf '%s\\c' 1 2 3; printf '%b|' x 'y\\cz' w"), { out: 'a1x|y', code: 0 });
   // Each round used to walk the whole format and print nothing (1 MiB of \c, 50 rounds: 1.85 s).
   assert.deepEqual(await s.run('printf "%s\\c\\c" $(seq 50)'), { out: '1', code: 0 });
   assert.equal(formatPrintf(`%s${'\\c'.repeat(500_000)}`, Array.from({ length: 1000 }, (_, i) => String(i))).text, '0');
-  // 0 is a flag, never the start of a width: /%([-+ #0]*)(\d+)?.../ backtracked on 40,000 zeros (6.2 s).
+  assert.equal(formatPrintf('trailing \\', []).text, 'trailing \\');
+  await s.end();
+});
+
+test('printf: 0 is a flag, never the start of a width (/%([-+ #0]*)(\\d+)?.../ took 6.2 s on 40,000 zeros)', GUARD, async () => {
   const zeros = `%${'0'.repeat(80_000)}`;
   assert.equal(formatPrintf(zeros, []).text, zeros);
   assert.equal(formatPrintf('%05d|%-3s|%0*d|%.2f|%%', ['42', 'a', '7', '1.5']).text, '00042|a  |7|1.50|%');
-  assert.equal(formatPrintf('trailing \\', []).text, 'trailing \\');
-  await s.end();
+  await settle();
 });
 
 /** The inputs of the command.input events recorded so far. */
