@@ -15,6 +15,14 @@ import { dateString } from './commands/util.js';
 export const MAX_LINE_CHARS = 16 * 1024;
 /** Lines typed ahead while a command runs that are kept for it or for the prompt. */
 export const MAX_PENDING_LINES = 256;
+/**
+ * Lines one command may continue over (at the `> ` prompt). Each new line re-parses the whole
+ * command, so one 16 KB packet of `(` and 16,380 newlines took 4.85 s; past it the command is
+ * dropped with an error line, as one that is too long.
+ */
+export const MAX_CONTINUATION_LINES = 256;
+/** Characters parsed over all the lines of one continued command (about 0.3 s at worst); past it, dropped as above. */
+export const MAX_CONTINUATION_PARSE_CHARS = 2 * 1024 * 1024;
 /** Longest exec command recorded and run. */
 export const MAX_EXEC_CHARS = 16 * 1024;
 /** Written-file snapshots kept before they are flushed to quarantine early. */
@@ -72,6 +80,9 @@ export class ShellSession {
   private readonly ownsRecorder: boolean;
   private line = '';
   private cont = '';
+  /** Lines and parsed characters of the command being continued (see MAX_CONTINUATION_LINES). */
+  private contLines = 0;
+  private contParsed = 0;
   private histIndex = -1;
   private escape = '';
   private lastWasCr = false;
@@ -282,7 +293,10 @@ export class ShellSession {
 
   private async runInteractive(typed: string): Promise<void> {
     const text = this.cont ? `${this.cont}\n${typed}` : typed;
-    if (text.length > MAX_LINE_CHARS * 4) {
+    if (!this.cont) this.contLines = this.contParsed = 0;
+    this.contLines++;
+    this.contParsed += text.length;
+    if (text.length > MAX_LINE_CHARS * 4 || this.contLines > MAX_CONTINUATION_LINES || this.contParsed > MAX_CONTINUATION_PARSE_CHARS) {
       this.cont = '';
       this.send('-bash: input too long\n');
       this.prompt();

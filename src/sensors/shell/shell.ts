@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evalArith } from './arith.js';
+import { mergeRanges } from './commands/util.js';
 import { elfMachine } from './elf.js';
 import { parseShell, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
 import type { SystemProfile } from './profile.js';
@@ -911,7 +912,7 @@ export class Shell implements ShellApi {
             if (!(e instanceof Flow) || e.kind === 'abort') throw e;
           }
           void saved;
-          const text = cap.buffer().toString('utf8').replace(/\n+$/, '');
+          const text = trimTrailingNewlines(cap.buffer().toString('utf8'));
           if (p.q) add(text, true);
           else addSplit(text);
           break;
@@ -1040,6 +1041,8 @@ function globToken(kind: GlobToken['kind'], code = -1, ranges: [number, number][
 /**
  * The members of a bracket expression's inside (without the brackets): single characters and
  * `a-z` ranges by UTF-16 code unit; a leading `!` or `^` negates. A backslash is a plain member.
+ * The ranges are sorted and merged, so a member test is a binary search: scanning them all for every
+ * character made `case $s in *[$R])` (400K members, 4000 characters) take 7.9 s.
  */
 function globClass(body: string): GlobToken {
   const negate = body.startsWith('!') || body.startsWith('^');
@@ -1051,20 +1054,29 @@ function globClass(body: string): GlobToken {
       j += 2;
     } else ranges.push([lo, lo]);
   }
-  return globToken('class', -1, ranges, negate);
+  return globToken('class', -1, mergeRanges(ranges), negate);
 }
 
-/** GLOB as tokens: `\x` is a literal x; a `[` with no `]` after its first member is a literal. */
+/**
+ * GLOB as tokens: `\x` is a literal x; a `[` with no `]` after its first member is a literal. Once
+ * no `]` is left, later `[`s are not searched again (each search to the end made 512K `[`s take 1.75 s).
+ */
 function compileGlob(glob: string): GlobToken[] {
   const out: GlobToken[] = [];
+  let noCloseFrom = Infinity; // no `]` at or after this index, once a search failed
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
     if (c === '\\' && i + 1 < glob.length) out.push(globToken('char', glob.charCodeAt(++i)));
     else if (c === '*') {
       if (out[out.length - 1]?.kind !== 'star') out.push(globToken('star'));
     } else if (c === '?') out.push(globToken('any'));
-    else if (c === '[' && glob.indexOf(']', i + 2) >= 0) {
+    else if (c === '[' && i + 2 < noCloseFrom) {
       const end = glob.indexOf(']', i + 2);
+      if (end < 0) {
+        noCloseFrom = i + 2;
+        out.push(globToken('char', glob.charCodeAt(i)));
+        continue;
+      }
       out.push(globClass(glob.slice(i + 1, end)));
       i = end;
     } else out.push(globToken('char', glob.charCodeAt(i)));
@@ -1076,9 +1088,21 @@ function compileGlob(glob: string): GlobToken[] {
 function tokenMatches(t: GlobToken, code: number): boolean {
   if (t.kind === 'char') return t.code === code;
   if (t.kind === 'any') return true;
-  let inside = false;
-  for (const [lo, hi] of t.ranges) if (code >= lo && code <= hi) inside = true;
-  return inside !== t.negate;
+  return inRanges(t.ranges, code) !== t.negate;
+}
+
+/** Whether CODE is in RANGES (disjoint, ascending): a binary search. */
+function inRanges(ranges: readonly (readonly [number, number])[], code: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const r = ranges[mid]!;
+    if (code < r[0]) hi = mid - 1;
+    else if (code > r[1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 /**
@@ -1115,6 +1139,13 @@ function matchGlob(tokens: GlobToken[], s: string, budget: GlobBudget): boolean 
   if (i < s.length) return false;
   while (tokens[t]?.kind === 'star') t++;
   return t === tokens.length;
+}
+
+/** TEXT without its trailing newlines, as `$(...)` gives it: a loop, as /\n+$/ was quadratic on many newlines. */
+function trimTrailingNewlines(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x0a) end--;
+  return text.slice(0, end);
 }
 
 /** A matcher for the shell pattern GLOB (`*`, `?`, `[...]`, `\x`), compiled once, charging BUDGET. */

@@ -21,7 +21,17 @@ export const base64: CommandDef = {
     }
     const wrap = Number(o.values.get('w') ?? 76);
     const enc = data.toString('base64');
-    ctx.out(wrap > 0 ? `${enc.replace(new RegExp(`(.{${wrap}})`, 'g'), '$1\n').replace(/\n$/, '')}\n` : enc);
+    ctx.out(wrap > 0 ? `${wrapLines(enc, Math.floor(wrap))}\n` : enc);
     return 0;
   },
 };
+
+/**
+ * TEXT cut into lines of WIDTH characters, by slicing: a RegExp `(.{WIDTH})` tried every start
+ * (`base64 -w 100000` of 40 KB took 2.9 s).
+ */
+export function wrapLines(text: string, width: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += width) parts.push(text.slice(i, i + width));
+  return parts.join('\n');
+}

@@ -11,20 +11,46 @@ const MAX_ROUNDS = 1000;
 export const MAX_PRINTF_WIDTH = 1024 * 1024;
 /** Characters one printf formats; the rest is dropped (more than a pipe or the terminal keeps). */
 export const MAX_PRINTF_CHARS = 4 * 1024 * 1024;
+/**
+ * Format characters one printf walks over all its rounds (about 0.1 s): each round re-walks the
+ * whole format, and 50 rounds of a 1 MiB format took 1.85 s. Past it the rounds stop.
+ */
+export const MAX_PRINTF_WORK = 16 * 1024 * 1024;
 /** Most digits toFixed gives after the point (it throws past this). */
 const MAX_FRACTION_DIGITS = 100;
+
+/** An escape at the start of a format (`\\` then octal, hex or any one character, or alone at the end). */
+const ESCAPE = /\\(?:[0-7]{1,3}|x[0-9a-fA-F]{1,2}|[^])?/y;
+/**
+ * A conversion spec. The width cannot start with 0, which is a flag: with `(\d+)` after `[0#]*`
+ * a run of 40,000 zeros backtracked quadratically (6.2 s).
+ */
+const CONVERSION = /%([-+ #0]*)([1-9]\d*|\*)?(?:\.(\d+))?([sdiouxXcbfeg%])/y;
+
+/** The match of the sticky RE at I of S. */
+function execAt(re: RegExp, s: string, i: number): RegExpExecArray | null {
+  re.lastIndex = i;
+  return re.exec(s);
+}
 
 export function formatPrintf(fmt: string, args: string[]): { text: string; error?: string } {
   let out = '';
   let ai = 0;
   let error: string | undefined;
-  for (let round = 0; round < MAX_ROUNDS && out.length < MAX_PRINTF_CHARS; round++) {
+  let stopped = false; // \c: no further output, as bash
+  const rounds = Math.min(MAX_ROUNDS, Math.max(1, Math.floor(MAX_PRINTF_WORK / Math.max(1, fmt.length))));
+  for (let round = 0; round < rounds && !stopped && out.length < MAX_PRINTF_CHARS; round++) {
     let consumed = false;
     for (let i = 0; i < fmt.length && out.length < MAX_PRINTF_CHARS; i++) {
       const c = fmt[i]!;
       if (c === '\\') {
-        const seq = /^\\(?:[0-7]{1,3}|x[0-9a-fA-F]{1,2}|.)/.exec(fmt.slice(i))![0];
-        out += echoEscapes(seq).text;
+        const seq = execAt(ESCAPE, fmt, i)![0];
+        const e = echoEscapes(seq);
+        out += e.text;
+        if (e.stop) {
+          stopped = true;
+          break;
+        }
         i += seq.length - 1;
         continue;
       }
@@ -32,7 +58,7 @@ export function formatPrintf(fmt: string, args: string[]): { text: string; error
         out += c;
         continue;
       }
-      const m = /^%([-+ #0]*)(\d+|\*)?(?:\.(\d+))?([sdiouxXcbfeg%])/.exec(fmt.slice(i));
+      const m = execAt(CONVERSION, fmt, i);
       if (!m) {
         out += c;
         continue;
@@ -70,9 +96,12 @@ export function formatPrintf(fmt: string, args: string[]): { text: string; error
         case 'c':
           s = arg.slice(0, 1);
           break;
-        case 'b':
-          s = echoEscapes(arg).text;
+        case 'b': {
+          const e = echoEscapes(arg);
+          s = e.text;
+          stopped = e.stop;
           break;
+        }
         case 'f':
         case 'e':
         case 'g':
@@ -84,6 +113,7 @@ export function formatPrintf(fmt: string, args: string[]): { text: string; error
       const width = m[2] === '*' ? 0 : Math.min(Number(m[2] ?? 0), MAX_PRINTF_WIDTH);
       if (width > s.length) s = m[1]!.includes('-') ? s.padEnd(width) : s.padStart(width, m[1]!.includes('0') && conv !== 's' ? '0' : ' ');
       out += s;
+      if (stopped) break;
     }
     if (!consumed || ai >= args.length) break;
   }

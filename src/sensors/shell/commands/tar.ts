@@ -72,7 +72,7 @@ export const tar: CommandDef = {
         continue;
       }
       if (a.startsWith('-') && a !== '-') {
-        flags += a.slice(1).replace(/[fC].*$/, '');
+        flags += beforeFileOrDir(a.slice(1));
         if (a.slice(1).includes('f')) file = a.slice(a.indexOf('f') + 1) || args[++i];
         else if (a === '-C') dir = args[++i];
         continue;
@@ -172,3 +172,9 @@ export const tar: CommandDef = {
     return 0;
   },
 };
+
+/** Grouped flags up to the first f or C (whose value follows): a search, as /[fC].*$/ was quadratic. */
+function beforeFileOrDir(flags: string): string {
+  const at = flags.search(/[fC]/);
+  return at < 0 ? flags : flags.slice(0, at);
+}

@@ -1,6 +1,33 @@
 // Small text filters attackers chain after cat and grep: cut, sort, uniq, tr, tee, basename, dirname, seq, yes, rev.
 import type { CommandDef } from '../types.js';
-import { lines, parseOpts, readInputs } from './util.js';
+import { lines, mergeRanges, parseOpts, readInputs } from './util.js';
+
+/**
+ * Most ranges one cut list may hold; past it cut fails as when out of memory. Each range used to be
+ * tried for every character: 524,288 ranges on 1000 characters took 6.2 s.
+ */
+export const MAX_CUT_RANGES = 4096;
+
+/** One item of a cut list ("N", "N-", "-M", "N-M") as [first, last]; a malformed one is [1, 1]. */
+function cutRange(r: string): [number, number] {
+  // Split at the dash and test each side: /^(\d*)(-?)(\d*)$/ was quadratic on a long item.
+  const dash = r.indexOf('-');
+  const left = dash < 0 ? r : r.slice(0, dash);
+  const right = dash < 0 ? '' : r.slice(dash + 1);
+  if (!/^\d*$/.test(left) || !/^\d*$/.test(right)) return [1, 1];
+  const a = left ? Number(left) : 1;
+  return [a, dash < 0 ? a : right ? Number(right) : Infinity];
+}
+
+/** The items (1-based) of ITEMS within RANGES (disjoint, ascending), in order: O(output + ranges used). */
+function pickRanges<T>(items: T[], ranges: [number, number][]): T[] {
+  const out: T[] = [];
+  for (const [a, b] of ranges) {
+    if (a > items.length) break;
+    for (let i = Math.max(a, 1); i <= Math.min(b, items.length); i++) out.push(items[i - 1]!);
+  }
+  return out;
+}
 
 export const cut: CommandDef = {
   names: ['cut'],
@@ -11,13 +38,11 @@ export const cut: CommandDef = {
       ctx.err("cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.\n");
       return 1;
     }
-    const ranges = spec.split(',').map((r) => {
-      const m = /^(\d*)(-?)(\d*)$/.exec(r);
-      const a = m?.[1] ? Number(m[1]) : 1;
-      const b = m?.[2] ? (m[3] ? Number(m[3]) : Infinity) : a;
-      return [a, b] as const;
-    });
-    const pick = (i: number): boolean => ranges.some(([a, b]) => i >= a && i <= b);
+    if (countOf(spec, ',') >= MAX_CUT_RANGES) {
+      ctx.err('cut: memory exhausted\n');
+      return 1;
+    }
+    const ranges = mergeRanges(spec.split(',').map(cutRange));
     const delim = o.values.get('d') ?? '\t';
     const { inputs, status } = readInputs(ctx, 'cut', o.rest);
     for (const inp of inputs)
@@ -27,12 +52,19 @@ export const cut: CommandDef = {
             if (!o.flags.has('s')) ctx.out(`${l}\n`);
             continue;
           }
-          ctx.out(`${l.split(delim).filter((_, i) => pick(i + 1)).join(delim)}\n`);
-        } else ctx.out(`${[...l].filter((_, i) => pick(i + 1)).join('')}\n`);
+          ctx.out(`${pickRanges(l.split(delim), ranges).join(delim)}\n`);
+        } else ctx.out(`${pickRanges([...l], ranges).join('')}\n`);
       }
     return status;
   },
 };
+
+/** How many times the character C occurs in S. */
+function countOf(s: string, c: string): number {
+  let n = 0;
+  for (let i = s.indexOf(c); i >= 0; i = s.indexOf(c, i + 1)) n++;
+  return n;
+}
 
 /**
  * Most lines sort takes. Sorting is one synchronous call that no line budget can stop, and a 4 MiB
@@ -161,6 +193,13 @@ export const tee: CommandDef = {
   },
 };
 
+/** P without its trailing slashes: a loop, as /\/+$/ was quadratic on many slashes not at the end. */
+function trimSlashes(p: string): string {
+  let end = p.length;
+  while (end > 0 && p.charCodeAt(end - 1) === 0x2f) end--;
+  return p.slice(0, end);
+}
+
 export const basename: CommandDef = {
   names: ['basename'],
   run(ctx) {
@@ -169,7 +208,7 @@ export const basename: CommandDef = {
       ctx.err("basename: missing operand\nTry 'basename --help' for more information.\n");
       return 1;
     }
-    let b = p.replace(/\/+$/, '').split('/').pop() || '/';
+    let b = trimSlashes(p).split('/').pop() || '/';
     if (suffix && b.endsWith(suffix) && b !== suffix) b = b.slice(0, -suffix.length);
     ctx.out(`${b}\n`);
     return 0;
@@ -184,7 +223,7 @@ export const dirname: CommandDef = {
       ctx.err("dirname: missing operand\nTry 'dirname --help' for more information.\n");
       return 1;
     }
-    const t = p.replace(/\/+$/, '');
+    const t = trimSlashes(p);
     const i = t.lastIndexOf('/');
     ctx.out(`${i < 0 ? '.' : i === 0 ? '/' : t.slice(0, i)}\n`);
     return 0;

@@ -25,7 +25,8 @@ export const wget: CommandDef = {
       else if (a === '-q' || a === '--quiet' || a === '-nv' || a === '-qO-') {
         quiet = true;
         if (a === '-qO-') outFile = '-';
-      } else if (/^-[a-zA-Z]*q[a-zA-Z]*$/.test(a)) {
+      } else if (/^-[a-zA-Z]+$/.test(a) && a.includes('q')) {
+        // Not /^-[a-zA-Z]*q[a-zA-Z]*$/: it backtracked quadratically on many q's (1 s at 40,000).
         quiet = true;
         if (a.endsWith('O')) outFile = ctx.args[++i];
       } else if (a === '-t' || a === '-T' || a === '--tries' || a === '-U' || a === '--user-agent' || a === '--header') i++;
