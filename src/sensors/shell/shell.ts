@@ -13,6 +13,7 @@ import type { CommandContext, CommandDef, Output, ReadLine, ShellApi, ShellHooks
 import { BoundedStringMap } from './variables.js';
 import { FS_ERROR_TEXT, type Vfs } from './vfs.js';
 import { WorkMeter } from './work-meter.js';
+import { trimTrailing } from '../../wire/text.js';
 
 /** Commands run for one input line (loop iterations included) before the line is cut off. */
 export const MAX_STEPS_PER_LINE = 20_000;
@@ -912,7 +913,7 @@ export class Shell implements ShellApi {
             if (!(e instanceof Flow) || e.kind === 'abort') throw e;
           }
           void saved;
-          const text = trimTrailingNewlines(cap.buffer().toString('utf8'));
+          const text = trimTrailing(cap.buffer().toString('utf8'), '\n');
           if (p.q) add(text, true);
           else addSplit(text);
           break;
@@ -1141,12 +1142,6 @@ function matchGlob(tokens: GlobToken[], s: string, budget: GlobBudget): boolean 
   return t === tokens.length;
 }
 
-/** TEXT without its trailing newlines, as `$(...)` gives it: a loop, as /\n+$/ was quadratic on many newlines. */
-function trimTrailingNewlines(text: string): string {
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 0x0a) end--;
-  return text.slice(0, end);
-}
 
 /** A matcher for the shell pattern GLOB (`*`, `?`, `[...]`, `\x`), compiled once, charging BUDGET. */
 export function globMatcher(glob: string, budget = new GlobBudget()): (s: string) => boolean {

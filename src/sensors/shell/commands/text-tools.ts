@@ -1,6 +1,7 @@
 // Small text filters attackers chain after cat and grep: cut, sort, uniq, tr, tee, basename, dirname, seq, yes, rev.
 import type { CommandDef } from '../types.js';
 import { lines, mergeRanges, parseOpts, readInputs } from './util.js';
+import { trimTrailing } from '../../../wire/text.js';
 
 /**
  * Most ranges one cut list may hold; past it cut fails as when out of memory. Each range used to be
@@ -193,12 +194,6 @@ export const tee: CommandDef = {
   },
 };
 
-/** P without its trailing slashes: a loop, as /\/+$/ was quadratic on many slashes not at the end. */
-function trimSlashes(p: string): string {
-  let end = p.length;
-  while (end > 0 && p.charCodeAt(end - 1) === 0x2f) end--;
-  return p.slice(0, end);
-}
 
 export const basename: CommandDef = {
   names: ['basename'],
@@ -208,7 +203,7 @@ export const basename: CommandDef = {
       ctx.err("basename: missing operand\nTry 'basename --help' for more information.\n");
       return 1;
     }
-    let b = trimSlashes(p).split('/').pop() || '/';
+    let b = trimTrailing(p, '/').split('/').pop() || '/';
     if (suffix && b.endsWith(suffix) && b !== suffix) b = b.slice(0, -suffix.length);
     ctx.out(`${b}\n`);
     return 0;
@@ -223,7 +218,7 @@ export const dirname: CommandDef = {
       ctx.err("dirname: missing operand\nTry 'dirname --help' for more information.\n");
       return 1;
     }
-    const t = trimSlashes(p);
+    const t = trimTrailing(p, '/');
     const i = t.lastIndexOf('/');
     ctx.out(`${i < 0 ? '.' : i === 0 ? '/' : t.slice(0, i)}\n`);
     return 0;
