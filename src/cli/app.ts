@@ -237,7 +237,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
       'connection.limited',
       { limit, refused, window_s: Math.round(windowMs / 100) / 10 },
     );
-  });
+  }, config.limits.source_connections_s);
   // The decoy databases' data is generated before the auth policy: its honeytoken credentials are
   // accepted on every login service, so an attacker who read them and "jumps" is let in and seen.
   const databases = config.services.mysql?.enabled || config.services.mssql?.enabled;

@@ -450,6 +450,8 @@ export const limitsSchema = z
     udp_datagrams_per_source_s: z.number().int().min(1).max(1_000_000).default(100),
     /** UDP sources (flows) tracked at once; datagrams from new sources beyond it are dropped. */
     udp_flows: z.number().int().min(1).max(1_000_000).default(10_000),
+    /** New TCP connections one source (an address, or an IPv6 /64) may open per second, with bursts of ten seconds' worth. */
+    source_connections_s: z.number().int().min(1).max(10_000_000).default(100),
     /** HTTP requests one source may make per second (bursts of ten seconds' worth) before they are counted instead of each recorded. */
     source_requests_s: z.number().int().min(1).max(10_000_000).default(20),
     /**

@@ -46,12 +46,13 @@ export const CATALOGUE = {
     })
     .strict(),
   /**
-   * Connections refused because a per-source or global cap was reached, or (request_rate) requests
+   * Connections refused because a per-source or global cap or (connection_rate) a source's rate of new
+   * connections was reached, or (request_rate) requests
    * answered but not each recorded because their source was over its request rate, or (event_rate)
    * events of a source counted instead of recorded past its event budget; one summary per window.
    */
   'connection.limited': z
-    .object({ limit: z.enum(['per_source', 'global', 'request_rate', 'event_rate']), refused: z.number().int().min(1), window_s: z.number().min(0) })
+    .object({ limit: z.enum(['per_source', 'global', 'connection_rate', 'request_rate', 'event_rate']), refused: z.number().int().min(1), window_s: z.number().min(0) })
     .strict(),
   /** The client's software version string (SSH identification line, HTTP user agent, ...). */
   'client.version': z.object({ version: z.string(), comments: z.string().optional() }).strict(),

@@ -78,9 +78,10 @@ class Bucket {
   withinDebt(): boolean {
     return this.events > -this.eventRate * BURST_SECONDS && this.bytes > -this.byteRate * BURST_SECONDS;
   }
+  /** Spends an event of BYTES; the debt stops at one burst, so a source that stops recovers within two. */
   spend(bytes: number): void {
-    this.events -= 1;
-    this.bytes -= bytes;
+    this.events = Math.max(this.events - 1, -this.eventRate * BURST_SECONDS);
+    this.bytes = Math.max(this.bytes - bytes, -this.byteRate * BURST_SECONDS);
   }
 }
 
@@ -109,16 +110,16 @@ export class BudgetedSink implements EventSink {
     this.global.refill(now);
     const bytes = approxBytes(event.payload);
     const head = this.headEvent(event);
-    const ok =
-      kept(event) ||
-      (bucket.has(bytes) && this.global.has(bytes)) ||
-      (head && bucket.withinDebt() && this.global.withinDebt());
+    const keep = kept(event);
+    const ok = keep || (bucket.has(bytes) && this.global.has(bytes)) || (head && bucket.withinDebt() && this.global.withinDebt());
     if (!ok) {
       this.dropped++;
       return this.over.add(src, event);
     }
     bucket.spend(bytes);
-    this.global.spend(bytes);
+    // Kept events (bounded by the connection limits, not by this) spend only their own source's budget:
+    // one source's connection flood must not use up what the others may record.
+    if (!keep) this.global.spend(bytes);
     this.sink.write(event);
   }
 

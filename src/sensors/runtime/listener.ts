@@ -6,6 +6,12 @@ import type { Payload } from '../../events/catalogue.js';
 import { createSessionEmitter, normaliseIp, type EventSink, type SessionEmitter } from '../../events/emitter.js';
 import { listenFailed } from '../../errors/errors.js';
 import { parseListenAddress, type ListenAddress } from '../../config/schema.js';
+import { sourceKey } from '../../events/source-key.js';
+import { RequestRate } from './request-rate.js';
+import { WindowedCounts } from './windowed-counts.js';
+
+/** Seconds' worth of new connections a quiet source may open at once. */
+export const CONNECTION_BURST_SECONDS = 10;
 
 type CloseReason = Payload<'connection.close'>['reason'];
 
@@ -29,69 +35,67 @@ export function timerDelay(ms: number): number {
   return Math.min(ms, MAX_TIMER_DELAY_MS);
 }
 
-/** How often at most one `connection.limited` summary is emitted per source and limit. */
-export const LIMITED_SUMMARY_WINDOW_MS = 10_000;
+export { LIMITED_SUMMARY_WINDOW_MS } from './windowed-counts.js';
 
-/** Counts open connections per source and overall; shared by every service of one process. */
+/** Why the gate refused a connection (connection.limited's `limit`). */
+export type GateLimit = 'per_source' | 'global' | 'connection_rate';
+
+/**
+ * Counts open connections per source (an address, or an IPv6 /64) and overall, and new connections per
+ * source per second; shared by every service of one process.
+ */
 export class ConnectionGate {
   private readonly perSource = new Map<string, number>();
   private total = 0;
-  private readonly refused = new Map<string, { limit: 'per_source' | 'global'; count: number; since: number; timer: NodeJS.Timeout }>();
+  private readonly refused: WindowedCounts<{ src: string; limit: GateLimit }>;
+  private readonly rate: RequestRate | undefined;
 
   constructor(
     private readonly maxPerSource: number,
     private readonly maxTotal: number,
-    private readonly onLimited: (src: string, limit: 'per_source' | 'global', refused: number, windowMs: number) => void,
-  ) {}
+    onLimited: (src: string, limit: GateLimit, refused: number, windowMs: number) => void,
+    /** New connections one source may open per second (bursts of ten seconds' worth); unlimited when absent. */
+    connectionsPerSecond?: number,
+  ) {
+    this.refused = new WindowedCounts((_key, first, count, windowMs) => onLimited(first.src, first.limit, count, windowMs));
+    this.rate =
+      connectionsPerSecond === undefined
+        ? undefined
+        : new RequestRate((src, count, windowMs) => onLimited(src, 'connection_rate', count, windowMs), connectionsPerSecond, connectionsPerSecond * CONNECTION_BURST_SECONDS);
+  }
 
   get open(): number {
     return this.total;
   }
 
-  /** Takes a slot for SRC, or returns false (and counts the refusal) when a cap is reached. */
+  /** Takes a slot for SRC, or returns false (and counts the refusal) when a cap or the rate is reached. */
   acquire(src: string): boolean {
-    const n = this.perSource.get(src) ?? 0;
+    const key = sourceKey(src);
+    const n = this.perSource.get(key) ?? 0;
     const limit = this.total >= this.maxTotal ? 'global' : n >= this.maxPerSource ? 'per_source' : undefined;
     if (limit) {
-      this.noteRefusal(src, limit);
+      this.refused.add(`${limit}|${key}`, { src, limit });
       return false;
     }
-    this.perSource.set(src, n + 1);
+    // Counted by the rate itself (its own summary) when refused.
+    if (this.rate && !this.rate.admit(src)) return false;
+    this.perSource.set(key, n + 1);
     this.total++;
     return true;
   }
 
   release(src: string): void {
-    const n = this.perSource.get(src) ?? 0;
-    if (n <= 1) this.perSource.delete(src);
-    else this.perSource.set(src, n - 1);
+    const key = sourceKey(src);
+    const n = this.perSource.get(key) ?? 0;
+    if (n <= 1) this.perSource.delete(key);
+    else this.perSource.set(key, n - 1);
     if (this.total > 0) this.total--;
   }
 
   /** Emits pending refusal summaries now (at shutdown). */
   flushSummaries(): void {
-    for (const [key, r] of this.refused) {
-      clearTimeout(r.timer);
-      this.onLimited(key.slice(key.indexOf('|') + 1), r.limit, r.count, Date.now() - r.since);
-    }
-    this.refused.clear();
-  }
-
-  private noteRefusal(src: string, limit: 'per_source' | 'global'): void {
-    const key = `${limit}|${src}`;
-    const existing = this.refused.get(key);
-    if (existing) {
-      existing.count++;
-      return;
-    }
-    const since = Date.now();
-    const timer = setTimeout(() => {
-      const r = this.refused.get(key);
-      this.refused.delete(key);
-      if (r) this.onLimited(src, r.limit, r.count, Date.now() - r.since);
-    }, LIMITED_SUMMARY_WINDOW_MS);
-    timer.unref();
-    this.refused.set(key, { limit, count: 1, since, timer });
+    this.refused.flush();
+    this.rate?.flush();
   }
 }
 

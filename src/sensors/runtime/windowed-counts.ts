@@ -1,6 +1,8 @@
 // Counts of what a source had refused (requests, events), each reported once per window: the first
 // refusal opens a window of LIMITED_SUMMARY_WINDOW_MS, and its end reports the count.
-import { LIMITED_SUMMARY_WINDOW_MS } from './listener.js';
+
+/** How often at most one `connection.limited` summary is emitted per source and limit. */
+export const LIMITED_SUMMARY_WINDOW_MS = 10_000;
 
 export class WindowedCounts<T> {
   private readonly open = new Map<string, { first: T; count: number; since: number; timer: NodeJS.Timeout }>();

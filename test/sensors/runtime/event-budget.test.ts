@@ -106,3 +106,23 @@ test('apiary start: an FTP client sending NOOPs as fast as it can is held to its
     await apiary.stop();
   }
 });
+
+test('the connection gate: new connections per source per second, and its caps, count an IPv6 /64 as one source', async () => {
+  const { ConnectionGate, CONNECTION_BURST_SECONDS } = await import('../../../src/sensors/runtime/listener.js');
+  const limited: [string, string, number][] = [];
+  const gate = new ConnectionGate(3, 1000, (src, limit, refused) => void limited.push([src, limit, refused]), 5);
+  let admitted = 0;
+  for (let i = 0; i < 100; i++) {
+    if (gate.acquire(`2001:db8:7:7::${(i % 9) + 1}`)) {
+      admitted++;
+      gate.release(`2001:db8:7:7::${(i % 9) + 1}`);
+    }
+  }
+  assert.equal(admitted, 5 * CONNECTION_BURST_SECONDS, 'one burst of new connections for the /64');
+  assert.ok(gate.acquire('198.51.100.4'), 'another source has its own rate');
+  // Three open at once per source, the /64 being one.
+  const other = ['2001:db8:9:9::1', '2001:db8:9:9::2', '2001:db8:9:9::3', '2001:db8:9:9::4'].map((a) => gate.acquire(a));
+  assert.deepEqual(other, [true, true, true, false]);
+  gate.flushSummaries();
+  assert.deepEqual(limited.sort(), [['2001:db8:7:7::6', 'connection_rate', 50], ['2001:db8:9:9::4', 'per_source', 1]].sort());
+});
