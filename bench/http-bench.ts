@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   let nginx: ChildProcess | undefined;
   try {
     const config = join(dir, 'apiary.yaml');
-    writeFileSync(config, stringify({ sensor: 'bench', data_dir: join(dir, 'data'), log: { level: 'warn' }, limits: { per_source_connections: 4096, source_requests_s: 10_000_000, source_events_s: 10_000_000, source_event_bytes_s: 1024 ** 3, global_events_s: 10_000_000, global_event_bytes_s: 1024 ** 3 }, services: { http: { listen: ['127.0.0.1:0'], site: 'apache-default' } } }));
+    writeFileSync(config, stringify({ sensor: 'bench', data_dir: join(dir, 'data'), log: { level: 'warn' }, limits: { per_source_connections: 4096, source_requests_s: 10_000_000, source_connections_s: 10_000_000, source_events_s: 10_000_000, source_event_bytes_s: 1024 ** 3, global_events_s: 10_000_000, global_event_bytes_s: 1024 ** 3 }, services: { http: { listen: ['127.0.0.1:0'], site: 'apache-default' } } }));
     apiary = spawn(process.execPath, apiaryArgs('start', '--config', config), { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await waitForLine(apiary, /http\s+listening on 127\.0\.0\.1:(\d+)/);
     const apiaryUrl = `http://127.0.0.1:${/:(\d+)$/.exec(line)![1]}/`;

@@ -197,7 +197,7 @@ async function measureApiary(dir: string, plugin: 'caching_sha2_password' | 'mys
       sensor: 'bench',
       data_dir: join(dir, `data-${plugin}`),
       log: { level: 'warn' },
-      limits: { per_source_connections: 4096, source_events_s: 10_000_000, source_event_bytes_s: 1024 ** 3, global_events_s: 10_000_000, global_event_bytes_s: 1024 ** 3 },
+      limits: { per_source_connections: 4096, source_connections_s: 10_000_000, source_events_s: 10_000_000, source_event_bytes_s: 1024 ** 3, global_events_s: 10_000_000, global_event_bytes_s: 1024 ** 3 },
       auth: [{ user: 'bench', password: PASSWORD, allow: true }],
       services: { mysql: { listen: ['127.0.0.1:0'], auth_plugin: plugin } },
       decoy: { database: 'webshop' },

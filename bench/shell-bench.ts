@@ -50,7 +50,7 @@ function waitLine(proc: ChildProcess, re: RegExp, ms = 30_000): Promise<RegExpEx
 async function startApiary(dir: string): Promise<Target> {
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'apiary.yaml');
-  writeFileSync(cfg, stringify({ sensor: 'bench', data_dir: join(dir, 'data'), log: { level: 'error' }, auth: [{ user: 'root', password: 'bench' }], services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0, max_auth_tries: 6 } }, shell: { seed: 'bench' }, recording: { enabled: true }, limits: { per_source_connections: 100_000, global_connections: 100_000, source_events_s: 10_000_000, source_event_bytes_s: 1024 ** 3, global_events_s: 10_000_000, global_event_bytes_s: 1024 ** 3 } }));
+  writeFileSync(cfg, stringify({ sensor: 'bench', data_dir: join(dir, 'data'), log: { level: 'error' }, auth: [{ user: 'root', password: 'bench' }], services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0, max_auth_tries: 6 } }, shell: { seed: 'bench' }, recording: { enabled: true }, limits: { per_source_connections: 100_000, global_connections: 100_000, source_connections_s: 10_000_000, source_events_s: 10_000_000, source_event_bytes_s: 1024 ** 3, global_events_s: 10_000_000, global_event_bytes_s: 1024 ** 3 } }));
   const proc = spawn(process.execPath, apiaryArgs('start', '--config', cfg), { stdio: ['ignore', 'pipe', 'pipe'] });
   const m = await waitLine(proc, /ssh\s+listening on 127\.0\.0\.1:(\d+)/);
   await waitLine(proc, /press Ctrl-C/).catch(() => undefined);

@@ -107,7 +107,7 @@ async function startApiary(dir: string): Promise<{ proc: ChildProcess; port: num
   const conf = join(dir, 'apiary.yaml');
   writeFileSync(
     conf,
-    `data_dir: ${join(dir, 'data')}\nlog: { level: warn }\nlimits: { per_source_connections: 2000, source_events_s: 10000000, source_event_bytes_s: 1073741824, global_events_s: 10000000, global_event_bytes_s: 1073741824 }\nservices:\n  smb:\n    listen: ['127.0.0.1:0']\n    netbios_listen: []\n`,
+    `data_dir: ${join(dir, 'data')}\nlog: { level: warn }\nlimits: { per_source_connections: 2000, source_connections_s: 10000000, source_events_s: 10000000, source_event_bytes_s: 1073741824, global_events_s: 10000000, global_event_bytes_s: 1073741824 }\nservices:\n  smb:\n    listen: ['127.0.0.1:0']\n    netbios_listen: []\n`,
   );
   const proc = spawn(process.execPath, apiaryArgs('start', '--config', conf), { stdio: ['ignore', 'pipe', 'inherit'] });
   const m = await waitForLine(proc, /smb\s+listening on 127\.0\.0\.1:(\d+)/, 20_000);

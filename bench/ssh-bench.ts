@@ -180,7 +180,7 @@ async function startApiary(dir: string): Promise<Server> {
       sensor: 'bench',
       data_dir: join(dir, 'apiary-data'),
       log: { level: 'warn' },
-      limits: { per_source_connections: 5000, global_connections: 5000, source_events_s: 10_000_000, source_event_bytes_s: 1024 ** 3, global_events_s: 10_000_000, global_event_bytes_s: 1024 ** 3 },
+      limits: { per_source_connections: 5000, global_connections: 5000, source_connections_s: 10_000_000, source_events_s: 10_000_000, source_event_bytes_s: 1024 ** 3, global_events_s: 10_000_000, global_event_bytes_s: 1024 ** 3 },
       services: { ssh: { listen: [`127.0.0.1:${port}`], failure_delay_ms: 0, max_auth_tries: 10000, login_grace_s: 600 } },
     }),
   );
