@@ -23,7 +23,7 @@ export interface EventBudgetLimits {
 export const BURST_SECONDS = 10;
 /** Events of a session recorded whatever the budget (while the debt is within a burst): no session is headless. */
 export const SESSION_HEAD_EVENTS = 8;
-/** Sources whose buckets are kept; past it full buckets (sources gone quiet) are forgotten, then the oldest. */
+/** Sources whose buckets are kept; past it the least recently seen is forgotten. */
 export const MAX_BUDGET_SOURCES = 10_000;
 /** Sessions whose head is counted; past it the oldest is forgotten. */
 export const MAX_BUDGET_SESSIONS = 50_000;
@@ -66,10 +66,6 @@ class Bucket {
     this.at = now;
     this.events = Math.min(this.eventRate * BURST_SECONDS, this.events + s * this.eventRate);
     this.bytes = Math.min(this.byteRate * BURST_SECONDS, this.bytes + s * this.byteRate);
-  }
-  full(now: number): boolean {
-    const s = Math.max(0, now - this.at) / 1000;
-    return this.events + s * this.eventRate >= this.eventRate * BURST_SECONDS && this.bytes + s * this.byteRate >= this.byteRate * BURST_SECONDS;
   }
   has(bytes: number): boolean {
     return this.events >= 1 && this.bytes >= bytes;
@@ -140,10 +136,9 @@ export class BudgetedSink implements EventSink {
       // Most recently used last, so that the oldest is first to go.
       this.sources.delete(src);
     } else {
-      if (this.sources.size >= MAX_BUDGET_SOURCES) {
-        for (const [k, v] of this.sources) if (v.full(now)) this.sources.delete(k);
-        if (this.sources.size >= MAX_BUDGET_SOURCES) this.sources.delete(this.sources.keys().next().value!);
-      }
+      // The least recently seen source goes (a scan for full buckets would cost the whole map per new
+      // source while more than MAX_BUDGET_SOURCES are active).
+      if (this.sources.size >= MAX_BUDGET_SOURCES) this.sources.delete(this.sources.keys().next().value!);
       b = new Bucket(this.limits.sourceEventsPerSecond, this.limits.sourceBytesPerSecond, now);
     }
     this.sources.set(src, b);

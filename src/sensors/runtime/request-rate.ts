@@ -8,7 +8,7 @@ import { sourceKey } from '../../events/source-key.js';
 export const REQUESTS_PER_SOURCE_PER_SECOND = 20;
 /** Requests one source may make at once above that rate (a crawler's burst, a scanner's first sweep). */
 export const REQUEST_BURST_PER_SOURCE = 200;
-/** Sources whose buckets are kept; past it full buckets (sources gone quiet) are forgotten, then the oldest. */
+/** Sources whose buckets are kept; past it the least recently seen is forgotten. */
 export const MAX_RATE_SOURCES = 10_000;
 
 interface Bucket {
@@ -42,7 +42,7 @@ export class RequestRate {
       // Most recently used last, so that the oldest is first to go.
       this.buckets.delete(src);
     } else {
-      this.forgetSome(now);
+      this.forgetSome();
       b = { tokens: this.burst, at: now };
     }
     this.buckets.set(src, b);
@@ -59,9 +59,11 @@ export class RequestRate {
     this.over.flush();
   }
 
-  private forgetSome(now: number): void {
-    if (this.buckets.size < MAX_RATE_SOURCES) return;
-    for (const [k, v] of this.buckets) if (v.tokens + ((now - v.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(k);
+  /**
+   * Past MAX_RATE_SOURCES the least recently seen source goes: a scan for full buckets cost the whole
+   * map for every new source while more than that many were active.
+   */
+  private forgetSome(): void {
     if (this.buckets.size >= MAX_RATE_SOURCES) this.buckets.delete(this.buckets.keys().next().value!);
   }
 }
