@@ -9,6 +9,7 @@
 import { createSessionEmitter, type EventSink } from '../../events/emitter.js';
 import type { ApiaryEvent, EventType } from '../../events/catalogue.js';
 import { sourceKey } from '../../events/source-key.js';
+import { RecentMap } from './recent-map.js';
 import { WindowedCounts } from './windowed-counts.js';
 
 /** A budget: so much per second, sustained, and up to BURST_SECONDS times that at once. */
@@ -23,9 +24,9 @@ export interface EventBudgetLimits {
 export const BURST_SECONDS = 10;
 /** Events of a session recorded whatever the budget (while the debt is within a burst): no session is headless. */
 export const SESSION_HEAD_EVENTS = 8;
-/** Sources whose buckets are kept; past it the least recently seen is forgotten. */
+/** Sources whose buckets are kept (the most recently seen, RecentMap). */
 export const MAX_BUDGET_SOURCES = 10_000;
-/** Sessions whose head is counted; past it the oldest is forgotten. */
+/** Sessions whose head is counted (the most recently seen, RecentMap). */
 export const MAX_BUDGET_SESSIONS = 50_000;
 
 /** Never dropped: pairs, summaries, captures and what proves an attack happened. They still spend budget. */
@@ -83,9 +84,9 @@ class Bucket {
 
 /** The sensors' sink behind the budget: passes what is within it, counts the rest. */
 export class BudgetedSink implements EventSink {
-  private readonly sources = new Map<string, Bucket>();
+  private readonly sources = new RecentMap<Bucket>(MAX_BUDGET_SOURCES);
   private readonly global: Bucket;
-  private readonly heads = new Map<string, number>();
+  private readonly heads = new RecentMap<number>(MAX_BUDGET_SESSIONS);
   private readonly over: WindowedCounts<ApiaryEvent>;
   /** Events counted instead of recorded since start. */
   dropped = 0;
@@ -131,17 +132,8 @@ export class BudgetedSink implements EventSink {
 
   private bucketOf(src: string, now: number): Bucket {
     let b = this.sources.get(src);
-    if (b) {
-      b.refill(now);
-      // Most recently used last, so that the oldest is first to go.
-      this.sources.delete(src);
-    } else {
-      // The least recently seen source goes (a scan for full buckets would cost the whole map per new
-      // source while more than MAX_BUDGET_SOURCES are active).
-      if (this.sources.size >= MAX_BUDGET_SOURCES) this.sources.delete(this.sources.keys().next().value!);
-      b = new Bucket(this.limits.sourceEventsPerSecond, this.limits.sourceBytesPerSecond, now);
-    }
-    this.sources.set(src, b);
+    if (b) b.refill(now);
+    else this.sources.set(src, (b = new Bucket(this.limits.sourceEventsPerSecond, this.limits.sourceBytesPerSecond, now)));
     return b;
   }
 
@@ -154,7 +146,6 @@ export class BudgetedSink implements EventSink {
     }
     const n = this.heads.get(session) ?? 0;
     if (n >= SESSION_HEAD_EVENTS) return false;
-    if (n === 0 && this.heads.size >= MAX_BUDGET_SESSIONS) this.heads.delete(this.heads.keys().next().value!);
     this.heads.set(session, n + 1);
     return true;
   }

@@ -1,6 +1,7 @@
 // Per-source request rate for sensors that take many requests on one connection (HTTP keep-alive and
 // pipelining): a token bucket per source (an address, or an IPv6 /64). Past it requests are still
 // answered, but counted instead of each recorded in full; one summary per source and window.
+import { RecentMap } from './recent-map.js';
 import { WindowedCounts } from './windowed-counts.js';
 import { sourceKey } from '../../events/source-key.js';
 
@@ -8,7 +9,7 @@ import { sourceKey } from '../../events/source-key.js';
 export const REQUESTS_PER_SOURCE_PER_SECOND = 20;
 /** Requests one source may make at once above that rate (a crawler's burst, a scanner's first sweep). */
 export const REQUEST_BURST_PER_SOURCE = 200;
-/** Sources whose buckets are kept; past it the least recently seen is forgotten. */
+/** Sources whose buckets are kept (the most recently seen, RecentMap). */
 export const MAX_RATE_SOURCES = 10_000;
 
 interface Bucket {
@@ -18,7 +19,7 @@ interface Bucket {
 
 /** Counts requests over the rate per source and reports them once per LIMITED_SUMMARY_WINDOW_MS. */
 export class RequestRate {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets = new RecentMap<Bucket>(MAX_RATE_SOURCES);
   private readonly over: WindowedCounts<string>;
 
   constructor(
@@ -39,13 +40,7 @@ export class RequestRate {
     if (b) {
       b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
       b.at = now;
-      // Most recently used last, so that the oldest is first to go.
-      this.buckets.delete(src);
-    } else {
-      this.forgetSome();
-      b = { tokens: this.burst, at: now };
-    }
-    this.buckets.set(src, b);
+    } else this.buckets.set(src, (b = { tokens: this.burst, at: now }));
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return true;
@@ -57,13 +52,5 @@ export class RequestRate {
   /** Reports pending counts now (at shutdown). */
   flush(): void {
     this.over.flush();
-  }
-
-  /**
-   * Past MAX_RATE_SOURCES the least recently seen source goes: a scan for full buckets cost the whole
-   * map for every new source while more than that many were active.
-   */
-  private forgetSome(): void {
-    if (this.buckets.size >= MAX_RATE_SOURCES) this.buckets.delete(this.buckets.keys().next().value!);
   }
 }

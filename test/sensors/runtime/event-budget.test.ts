@@ -126,3 +126,19 @@ test('the connection gate: new connections per source per second, and its caps, 
   gate.flushSummaries();
   assert.deepEqual(limited.sort(), [['2001:db8:7:7::6', 'connection_rate', 50], ['2001:db8:9:9::4', 'per_source', 1]].sort());
 });
+
+test('RecentMap holds at most its max, keeps what is used, and forgets what is not', async () => {
+  const { RecentMap } = await import('../../../src/sensors/runtime/recent-map.js');
+  const m = new RecentMap<number>(100);
+  m.set('kept', 0);
+  for (let i = 0; i < 10_000; i++) {
+    m.set(`k${i}`, i);
+    if (i % 20 === 0) m.set('kept', (m.get('kept') ?? -1) + 1);
+    assert.ok(m.size <= 100);
+  }
+  assert.equal(m.get('kept'), 500, 'used every 20 new keys, it stayed');
+  assert.equal(m.get('k0'), undefined, 'an old key unused since is gone');
+  assert.equal(m.get('k9999'), 9999);
+  m.delete('k9999');
+  assert.equal(m.get('k9999'), undefined);
+});
