@@ -10,6 +10,7 @@ import type { EventStore, IncidentRecord } from '../store/store.js';
 import { buildAlert, formatCef, formatRfc5424, type Alert } from './format.js';
 import { SyslogSender } from './syslog.js';
 import { sendWebhook } from './webhook.js';
+import { makeRoom } from '../wire/bounded.js';
 
 /** Sources whose recent alert times are remembered for the per-source limit. */
 export const MAX_TRACKED_SOURCES = 10_000;
@@ -34,7 +35,7 @@ export class AlertRateLimiter {
     mine.push(now);
     this.perSource.delete(src);
     this.perSource.set(src, mine);
-    if (this.perSource.size > MAX_TRACKED_SOURCES) this.perSource.delete(this.perSource.keys().next().value!);
+    makeRoom(this.perSource, MAX_TRACKED_SOURCES + 1);
     return true;
   }
 }

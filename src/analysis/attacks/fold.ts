@@ -22,6 +22,7 @@ import {
   type TechniqueId,
 } from './techniques.js';
 import { findWallets } from './wallets.js';
+import { makeRoom } from '../../wire/bounded.js';
 
 // Limits: everything kept per source, per key and per chain is bounded.
 export const MAX_EVIDENCE = 5;
@@ -825,7 +826,7 @@ export function foldAttackEvents(st: AttackState, events: readonly ApiaryEvent[]
     const sessionId = str(e.session);
     let session = sessionId ? st.sessions.get(sessionId) : undefined;
     if (!session && sessionId && e.type !== 'connection.close') {
-      if (st.sessions.size >= MAX_OPEN_SESSIONS) st.sessions.delete(st.sessions.keys().next().value!);
+      makeRoom(st.sessions, MAX_OPEN_SESSIONS);
       session = { src: e.src_ip, active: false, failed: 0, cmds: [], typed: 0, keyed: false, lastCmd: 0, version: null, hassh: null };
       st.sessions.set(sessionId, session);
     }

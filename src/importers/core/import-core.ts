@@ -7,6 +7,7 @@ import { CATALOGUE, describeZodError, payloadCertainlyValid, type ApiaryEvent, t
 import { readLineBatches, ReadError, type Line, type ReadProgress } from './lines.js';
 import { eventIdFrom } from '../../events/id.js';
 import { normaliseIp } from '../../events/emitter.js';
+import { makeRoom } from '../../wire/bounded.js';
 
 /** Events per store transaction. */
 export const IMPORT_BATCH = 5000;
@@ -293,10 +294,7 @@ export class BoundedMap<K, V> extends Map<K, V> {
     super();
   }
   override set(k: K, v: V): this {
-    if (!this.has(k) && this.size >= this.max) {
-      const oldest = this.keys().next();
-      if (!oldest.done) this.delete(oldest.value);
-    }
+    if (!this.has(k)) makeRoom(this, this.max);
     return super.set(k, v);
   }
 }

@@ -24,6 +24,7 @@ import { makeSite, type Page, type PageContext, type Site } from './sites.js';
 import type { TlsMaterial } from './tls-cert.js';
 import { trapPage, trapSecrets, type TrapSecrets } from './traps.js';
 import { getOwn, setOwn } from '../../wire/own-property.js';
+import { makeRoom } from '../../wire/bounded.js';
 
 /** Node's own server events, named apart from Apiary's catalogued event types. */
 const NODE_EVENT = { listening: 'listening', connection: 'connection' } as const;
@@ -338,7 +339,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
 
   function remember(user: string): string {
     const id = randomBytes(16).toString('hex');
-    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+    makeRoom(sessions, MAX_SESSIONS);
     sessions.set(id, user);
     return id;
   }

@@ -17,6 +17,7 @@ import { OverlayStore } from './overlay-store.js';
 import { generateProfile, type SystemProfile } from './profile.js';
 import type { CommandDef } from './types.js';
 import type { BaseFs, OverlayQuota } from './vfs.js';
+import { makeRoom } from '../../wire/bounded.js';
 
 /** Source addresses whose changed passwords are remembered. */
 export const MAX_CHANGED_SOURCES = 10_000;
@@ -91,7 +92,7 @@ export class ShellEnvironment {
   passwordChanged(src: string, user: string, password: string): void {
     let m = this.changed.get(src);
     if (!m) {
-      if (this.changed.size >= MAX_CHANGED_SOURCES) this.changed.delete(this.changed.keys().next().value as string);
+      makeRoom(this.changed, MAX_CHANGED_SOURCES);
       this.changed.set(src, (m = new Map()));
     }
     if (m.size < 32 || m.has(user)) m.set(user.slice(0, 256), password.slice(0, 1024));
