@@ -9,8 +9,9 @@ import { JsonlOutput } from '../collector/jsonl-output.js';
 import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
 import { SyslogOutput } from '../collector/syslog-output.js';
 import { apiaryVersion } from './honeynet-commands.js';
-import { createSessionEmitter, type EventSink } from '../events/emitter.js';
+import type { EventSink } from '../events/emitter.js';
 import { BudgetedSink } from '../sensors/runtime/event-budget.js';
+import { emitLimited, sourceEnvelope } from '../sensors/runtime/windowed-counts.js';
 import { openStore } from '../store/open.js';
 import type { EventStore } from '../store/store.js';
 import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
@@ -225,19 +226,18 @@ export interface RunningServices {
 /** Starts every configured sensor, writing to SINK: the local collector (`apiary start`) or the spool (`apiary sensor`). */
 export async function startServices(config: Config, outlet: EventSink, log: Logger): Promise<RunningServices> {
   // Every sensor writes through the event budget (limits.source_events_s and the rest).
-  const budget = new BudgetedSink(outlet, {
+  const sink = new BudgetedSink(outlet, {
     sourceEventsPerSecond: config.limits.source_events_s,
     sourceBytesPerSecond: config.limits.source_event_bytes_s,
     globalEventsPerSecond: config.limits.global_events_s,
     globalBytesPerSecond: config.limits.global_event_bytes_s,
   });
-  const sink: EventSink = budget;
-  const gate = new ConnectionGate(config.limits.per_source_connections, config.limits.global_connections, (src, limit, refused, windowMs) => {
-    createSessionEmitter(sink, { sensor: config.sensor, protocol: 'tcp', src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit(
-      'connection.limited',
-      { limit, refused, window_s: Math.round(windowMs / 100) / 10 },
-    );
-  }, config.limits.source_connections_s);
+  const gate = new ConnectionGate(
+    config.limits.per_source_connections,
+    config.limits.global_connections,
+    (src, limit, refused, windowMs) => emitLimited(sink, sourceEnvelope(config.sensor, 'tcp', src), limit, refused, windowMs),
+    config.limits.source_connections_s,
+  );
   // The decoy databases' data is generated before the auth policy: its honeytoken credentials are
   // accepted on every login service, so an attacker who read them and "jumps" is let in and seen.
   const databases = config.services.mysql?.enabled || config.services.mssql?.enabled;
@@ -302,7 +302,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
       for (const d of decoyStates) d.stop();
       await Promise.all(services.map((s) => s.close()));
       gate.flushSummaries();
-      budget.report();
+      sink.report();
     },
   };
 }

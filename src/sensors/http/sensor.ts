@@ -12,7 +12,7 @@ import { hexSample } from '../../wire/reader.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
 import { fetchAndRecord, UploadBuffer } from '../runtime/capture.js';
 import { REQUEST_BURST_PER_SOURCE, REQUESTS_PER_SOURCE_PER_SECOND, RequestRate } from '../runtime/request-rate.js';
-import { createSessionEmitter } from '../../events/emitter.js';
+import { emitLimited, sourceEnvelope } from '../runtime/windowed-counts.js';
 import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 
@@ -164,12 +164,8 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   const responder: Responder = { site, product, keepAliveS: cfg.keep_alive_timeout_s };
   // A source over its request rate (keep-alive and pipelining let one write tens of MB of http.request a
   // second) is still answered, but its requests are counted, not each recorded.
-  const rate = new RequestRate((address, count, windowMs) =>
-    createSessionEmitter(deps.sink, { sensor: deps.sensor, protocol: 'http', src_ip: address, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit('connection.limited', {
-      limit: 'request_rate',
-      refused: count,
-      window_s: Math.round(windowMs / 100) / 10,
-    }),
+  const rate = new RequestRate(
+    (address, count, windowMs) => emitLimited(deps.sink, sourceEnvelope(deps.sensor, 'http', address), 'request_rate', count, windowMs),
     deps.requestsPerSecond,
     deps.requestsPerSecond === undefined ? undefined : deps.requestsPerSecond * (REQUEST_BURST_PER_SOURCE / REQUESTS_PER_SOURCE_PER_SECOND),
   );

@@ -6,11 +6,11 @@
 // `connection.limited` (limit `event_rate`) per source and window; what a record cannot do without
 // is never dropped (KEPT), nor are a session's first SESSION_HEAD_EVENTS events while the source's
 // debt is within one burst.
-import { createSessionEmitter, type EventSink } from '../../events/emitter.js';
+import type { EventSink } from '../../events/emitter.js';
 import type { ApiaryEvent, EventType } from '../../events/catalogue.js';
 import { sourceKey } from '../../events/source-key.js';
 import { RecentMap } from './recent-map.js';
-import { WindowedCounts } from './windowed-counts.js';
+import { emitLimited, WindowedCounts } from './windowed-counts.js';
 
 /** A budget: so much per second, sustained, and up to BURST_SECONDS times that at once. */
 export interface EventBudgetLimits {
@@ -152,9 +152,6 @@ export class BudgetedSink implements EventSink {
 
   /** One connection.limited for a source's events not recorded, under the envelope of the first of them. */
   private summarise(first: ApiaryEvent, count: number, windowMs: number): void {
-    createSessionEmitter(this.sink, { sensor: first.sensor, protocol: first.protocol, src_ip: first.src_ip, src_port: first.src_port, dst_ip: first.dst_ip, dst_port: first.dst_port, session: first.session }).emit(
-      'connection.limited',
-      { limit: 'event_rate', refused: count, window_s: Math.round(windowMs / 100) / 10 },
-    );
+    emitLimited(this.sink, first, 'event_rate', count, windowMs);
   }
 }

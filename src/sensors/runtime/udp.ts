@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { Payload } from '../../events/catalogue.js';
 import { createSessionEmitter, normaliseIp, type EventSink, type SessionEmitter } from '../../events/emitter.js';
+import { emitLimited, sourceEnvelope } from './windowed-counts.js';
 import { listenFailed } from '../../errors/errors.js';
 import type { ListenAddress } from '../../config/schema.js';
 import { timerDelay, type RunningService } from './listener.js';
@@ -75,11 +76,7 @@ export async function startUdpService(opts: UdpServiceOptions): Promise<RunningS
 
   const summarise = (src: string, r: SourceRate, now: number): void => {
     if (r.dropped === 0) return;
-    createSessionEmitter(opts.sink, { sensor: opts.sensor, protocol: opts.protocol, src_ip: src, src_port: 0, dst_ip: '0.0.0.0', dst_port: 0 }).emit('connection.limited', {
-      limit: 'per_source',
-      refused: r.dropped,
-      window_s: Math.round((now - r.droppedSince) / 100) / 10,
-    });
+    emitLimited(opts.sink, sourceEnvelope(opts.sensor, opts.protocol, src), 'per_source', r.dropped, now - r.droppedSince);
     r.dropped = 0;
   };
 
