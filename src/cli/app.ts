@@ -8,7 +8,7 @@ import { Collector, type EventOutput } from '../collector/collector.js';
 import { JsonlOutput } from '../collector/jsonl-output.js';
 import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
 import { SyslogOutput } from '../collector/syslog-output.js';
-import { apiaryVersion } from './honeynet-commands.js';
+import { apiaryVersion } from './version.js';
 import type { EventSink } from '../events/emitter.js';
 import { BudgetedSink } from '../sensors/runtime/event-budget.js';
 import { emitLimited, sourceEnvelope } from '../sensors/runtime/windowed-counts.js';

@@ -18,6 +18,7 @@ import { checkCollectorIdentity, httpsRequest, PATHS } from '../transport/protoc
 import { Shipper, type SensorCredentials } from '../transport/shipper.js';
 import { Spool } from '../transport/spool.js';
 import { parseFlags } from './flags.js';
+import { apiaryVersion } from './version.js';
 
 const RETENTION_CHECK_MS = 3600_000;
 
@@ -29,14 +30,6 @@ const RETENTION_CHECK_MS = 3600_000;
  * 2-core machine, the answer arriving just after).
  */
 export const STOP_SHIP_MS = 10_000;
-export function apiaryVersion(): string {
-  try {
-    const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '../../../package.json');
-    return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function credentialPaths(config: Config): { dir: string; key: string; cert: string; ca: string } {
   const dir = join(config.data_dir, 'credentials');

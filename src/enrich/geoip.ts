@@ -90,6 +90,30 @@ function openMmdb<T>(path: string, key: string, expect: RegExp): Reader<T & obje
   return reader;
 }
 
+/**
+ * A database checked now and read into memory on first use: OPEN reads and checks it, so start-up
+ * fails on a bad file, but the buffer is then dropped and read again only when the first public
+ * address is looked up. A sensor that sees only private or internal sources (an internal honeypot, or
+ * a benchmark on loopback) never holds it: the shipped country database alone is 7.5 MB. If the file
+ * has gone bad by then, every lookup throws that error (the batch is stored unenriched and `apiary
+ * enrich` redoes it once the file is fixed) without reading the file again.
+ */
+function checkedThenLazy<T>(open: () => T): () => T {
+  open();
+  let value: T | undefined;
+  let failure: unknown;
+  return () => {
+    if (value !== undefined) return value;
+    if (failure !== undefined) throw failure;
+    try {
+      return (value = open());
+    } catch (err) {
+      failure = err;
+      throw err;
+    }
+  };
+}
+
 /** Opens the configured (or shipped) databases; throws APIARY_GEOIP naming the key on any bad file. */
 export function openGeoIp(cfg: GeoIpConfig = {}): GeoIp {
   let countryPath = cfg.country_db;
@@ -100,14 +124,16 @@ export function openGeoIp(cfg: GeoIpConfig = {}): GeoIp {
       throw new ApiaryError('APIARY_GEOIP', `the shipped country database (@ip-location-db/geo-whois-asn-country-mmdb) is not installed (${(err as Error).message.split('\n')[0]}); reinstall Apiary's dependencies or set geoip.country_db`);
     }
   }
-  const countries = openMmdb<CountryRecord>(countryPath, cfg.country_db ? 'geoip.country_db' : '(shipped country database)', /(country|city)/i);
+  const path = countryPath;
+  const countries = checkedThenLazy(() => openMmdb<CountryRecord>(path, cfg.country_db ? 'geoip.country_db' : '(shipped country database)', /(country|city)/i));
   let asnLookup: (ip: string) => AsnRecord | undefined;
   let asnSource: string;
   if (cfg.asn_db) {
-    const asns = openMmdb<AsnMmdbRecord>(cfg.asn_db, 'geoip.asn_db', /asn/i);
+    const asnPath = cfg.asn_db;
+    const asns = checkedThenLazy(() => openMmdb<AsnMmdbRecord>(asnPath, 'geoip.asn_db', /asn/i));
     asnSource = cfg.asn_db;
     asnLookup = (ip) => {
-      const r = asns.get(ip);
+      const r = asns().get(ip);
       const asn = r?.autonomous_system_number;
       if (typeof asn !== 'number') return undefined;
       const org = r?.autonomous_system_organization;
@@ -115,7 +141,7 @@ export function openGeoIp(cfg: GeoIpConfig = {}): GeoIp {
     };
   } else {
     // The shipped table is about 500,000 ranges: checked now, loaded on the first public address,
-    // so a sensor that sees only private or internal sources never holds it in memory.
+    // like the country database.
     try {
       AsnTable.check();
     } catch (err) {
@@ -130,7 +156,7 @@ export function openGeoIp(cfg: GeoIpConfig = {}): GeoIp {
     lookup(ip: string): GeoLookup {
       const n = normaliseIp(ip);
       if (!n) return { country: undefined, asn: undefined };
-      const r = countries.get(n.ip);
+      const r = countries().get(n.ip);
       const code = r?.country_code ?? r?.country?.iso_code ?? r?.registered_country?.iso_code;
       return { country: typeof code === 'string' && /^[A-Z]{2}$/.test(code) ? code : undefined, asn: asnLookup(n.ip) };
     },

@@ -107,6 +107,28 @@ test('a missing, corrupt or wrong-type GeoIP file is a clear APIARY_GEOIP error 
   }
 });
 
+test('a database is checked at start but read into memory only for the first public address, once', () => {
+  const dir = tempDir();
+  const good = readFileSync(shippedCountryDb());
+  const file = join(dir, 'country.mmdb');
+  writeFileSync(file, good);
+  const g = openGeoIp({ country_db: file });
+  // Replaced after the start-up check: only a later read can see it, so nothing was held yet.
+  writeFileSync(file, Buffer.alloc(4096, 0x41));
+  const e = new Enricher({ internal: ['10.0.0.0/8'], internalAsns: [], ignore: [], overrides: [], geoip: g });
+  assert.equal(e.enrich('10.1.2.3').scope, 'internal', 'private and internal sources never need the database');
+  assert.equal(e.enrich('192.168.1.1').country, null);
+  const bad = (err: unknown): boolean => err instanceof ApiaryError && err.code === 'APIARY_GEOIP' && /geoip\.country_db.*not a valid MaxMind DB/.test(err.message);
+  assert.throws(() => g.lookup('8.8.8.8'), bad, 'the first public address reads the file');
+  writeFileSync(file, good);
+  assert.throws(() => g.lookup('1.1.1.1'), bad, 'a failed read is not retried per lookup (a restart or `apiary enrich` after fixing it)');
+
+  const loaded = openGeoIp({ country_db: file });
+  assert.equal(loaded.lookup('8.8.8.8').country, 'US');
+  writeFileSync(file, Buffer.alloc(4096, 0x41));
+  assert.equal(loaded.lookup('1.1.1.1').country, 'AU', 'read once, then kept');
+});
+
 test('the ASN table covers both families and answers misses with undefined', () => {
   const t = AsnTable.load();
   assert.ok(t.size > 400_000);
