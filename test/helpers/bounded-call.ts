@@ -10,7 +10,7 @@ interface Call {
   args: unknown[];
 }
 
-/** Resolves with the export's result (structured-cloned), or rejects when it runs longer than MS. */
+/** Resolves with the export's result (awaited, structured-cloned), or rejects when it runs longer than MS. */
 export function callWithin(moduleUrl: string, name: string, args: unknown[], ms: number): Promise<unknown> {
   const call: Call = { boundedCall: true, moduleUrl, name, args };
   const worker = new Worker(new URL(import.meta.url), { workerData: call });
@@ -34,5 +34,6 @@ export function callWithin(moduleUrl: string, name: string, args: unknown[], ms:
 if (!isMainThread && (workerData as Partial<Call> | null)?.boundedCall) {
   const call = workerData as Call;
   const mod = (await import(call.moduleUrl)) as Record<string, (...a: unknown[]) => unknown>;
-  parentPort!.postMessage(mod[call.name]!(...call.args));
+  // An async export is awaited: its result, not its promise, is sent back.
+  parentPort!.postMessage(await mod[call.name]!(...call.args));
 }

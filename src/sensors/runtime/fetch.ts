@@ -10,12 +10,15 @@ import https from 'node:https';
 import { createSocket } from 'node:dgram';
 import { BlockList, isIP } from 'node:net';
 import { sourceKey } from '../../events/source-key.js';
+import { RecentMap } from './recent-map.js';
 
 /**
  * Fetches in progress at once over the whole process, every sensor together; past it a fetch is
  * refused (error 'rate') rather than queued. Bounds the response bytes held to this many max_bytes.
  */
 export const MAX_CONCURRENT_FETCHES = 16;
+/** Sources whose fetches of the last minute are remembered for the per-source rate (the most recent). */
+export const MAX_FETCH_SOURCES = 20_000;
 /** Fetches in progress in this process, over every Fetcher (the sensors' and the shell's). */
 let fetchesInFlight = 0;
 
@@ -96,7 +99,11 @@ const systemResolver: Resolver = async (host) => (await dnsLookup(host, { all: t
 
 export class Fetcher {
   private readonly allowed: BlockList;
-  private readonly recent = new Map<string, number[]>();
+  /**
+   * Fetch times in the last minute per source, for the sources seen most recently (MAX_FETCH_SOURCES;
+   * O(1) per fetch: a full scan past 10,000 sources ran on every fetch while they were all recent).
+   */
+  private readonly recent = new RecentMap<number[]>(MAX_FETCH_SOURCES);
 
   constructor(
     readonly policy: FetchPolicy,
@@ -127,9 +134,6 @@ export class Fetcher {
     }
     list.push(now);
     this.recent.set(source, list);
-    if (this.recent.size > 10_000) {
-      for (const [k, v] of this.recent) if (v.every((t) => now - t >= 60_000)) this.recent.delete(k);
-    }
     return true;
   }
 

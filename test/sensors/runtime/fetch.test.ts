@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_FETCH_POLICY, Fetcher } from '../../../src/sensors/runtime/fetch.js';
+import { callWithin } from '../../helpers/bounded-call.js';
 
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; base: string }> {
   const server = createServer(handler);
@@ -150,6 +151,16 @@ test('the per-source fetch rate counts an IPv6 /64 as one source', async () => {
   } finally {
     server.close();
   }
+});
+
+test('the per-source fetch rate stays O(1) per fetch over many sources, and still holds for the recent ones', async () => {
+  const { MAX_FETCH_SOURCES } = await import('../../../src/sensors/runtime/fetch.js');
+  // 60,000 sources in a minute: the old bookkeeping scanned every remembered source on each fetch past
+  // 10,000 (minutes here); a bounded map of the most recent answers at once.
+  const r = (await callWithin(new URL('../../helpers/fetch-sources.js', import.meta.url).href, 'fetchFromManySources', [60_000], 20_000)) as { ran: number; firstAgain: boolean; lastAgain: boolean };
+  assert.equal(r.ran, 60_000, 'each source gets its one fetch');
+  assert.equal(r.lastAgain, false, 'a recent source is still held to its rate');
+  assert.ok(MAX_FETCH_SOURCES < 60_000 && r.firstAgain, 'past MAX_FETCH_SOURCES the oldest sources are forgotten, not the memory grown');
 });
 
 test('fetches in progress are bounded over the process: past the bound a fetch is refused as rate, and counted back when done', async () => {
