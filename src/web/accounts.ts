@@ -3,6 +3,7 @@
 // sessions are in memory: a restart logs everyone out, which is the safe direction.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { sourceKey } from '../events/source-key.js';
+import { makeRoom } from '../wire/bounded.js';
 import type { EventStore } from '../store/store.js';
 import { Busy, WorkLimiter } from './limiter.js';
 import { hashPassword, verifyPassword } from './password.js';
@@ -235,7 +236,7 @@ export class Accounts {
 
   /**
    * Counts a failed (or not yet checked) try of IP and USERNAME (none: the set-up form); returns its
-   * time for forgive(). Past MAX_FAILURE_KEYS records the least recently failed go first (clearing them
+   * time for forgive(). At MAX_FAILURE_KEYS records the least recently failed eighth go (clearing them
    * all let a flood of names wipe every lock).
    */
   noteFailure(ip: string, username?: string): number {
@@ -245,11 +246,8 @@ export class Accounts {
       list.push(now);
       // Bounded: only the last maxFailures matter. Re-inserted, so the map's order is by last failure.
       this.failures.delete(key);
+      makeRoom(this.failures, MAX_FAILURE_KEYS);
       this.failures.set(key, list.slice(-this.opts.maxFailures));
-    }
-    for (const key of this.failures.keys()) {
-      if (this.failures.size <= MAX_FAILURE_KEYS) break;
-      this.failures.delete(key);
     }
     return now;
   }
