@@ -1,6 +1,7 @@
 // SQL Server Browser (SSRP, [MC-SQLR]) on UDP 1434: answers instance enumeration the way the real
-// service does, records who asked, and never answers one source more often than a real scanner needs
-// (SSRP is a known reflection amplifier).
+// service does, records who asked, and never answers one source more often than a real scanner needs,
+// nor all sources together more than a few dozen times a second (SSRP is a known reflection amplifier:
+// a one-byte request with a forged source draws an answer a hundred times its size).
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import { createSessionEmitter, normaliseIp, type EventSink } from '../../events/emitter.js';
@@ -8,14 +9,22 @@ import { hexSample } from '../../wire/reader.js';
 import type { ListenAddress } from '../../config/schema.js';
 import { ApiaryError } from '../../errors/errors.js';
 import type { RunningService } from '../runtime/listener.js';
+import { RecentMap } from '../runtime/recent-map.js';
+import { sourceKey } from '../../events/source-key.js';
 
 /** Largest request datagram read (CLNT_UCAST_INST carries an instance name of at most 32 bytes). */
 export const MAX_SSRP_REQUEST_BYTES = 1024;
 /** Answers per source per window; further requests are recorded but not answered. */
 export const SSRP_ANSWERS_PER_WINDOW = 8;
 export const SSRP_WINDOW_MS = 60_000;
-/** Sources tracked for the answer limit at once. */
+/** Sources tracked for the answer limit at once (the most recent; an IPv6 /64 is one source). */
 export const MAX_TRACKED_SOURCES = 10_000;
+/**
+ * Answers per second over all sources. Forged sources each get their SSRP_ANSWERS_PER_WINDOW, so
+ * without this a flood of requests from forged addresses drew an answer each: the sensor would
+ * amplify it at whatever rate it came in. Past it requests are recorded, not answered.
+ */
+export const SSRP_ANSWERS_PER_SECOND = 50;
 
 export const CLNT_BCAST_EX = 0x02;
 export const CLNT_UCAST_EX = 0x03;
@@ -75,7 +84,17 @@ export interface BrowserDeps {
 export async function startSqlBrowser(addresses: readonly ListenAddress[], deps: BrowserDeps): Promise<RunningService> {
   const sockets: Socket[] = [];
   const bound: { host: string; port: number }[] = [];
-  const answered = new Map<string, { count: number; since: number }>();
+  const answered = new RecentMap<{ count: number; since: number }>(MAX_TRACKED_SOURCES);
+  const overall = { count: 0, second: 0 };
+  /** Takes one of this second's answers over all sources; false past SSRP_ANSWERS_PER_SECOND. */
+  const takeOverall = (now: number): boolean => {
+    const second = Math.floor(now / 1000);
+    if (second !== overall.second) {
+      overall.second = second;
+      overall.count = 0;
+    }
+    return ++overall.count <= SSRP_ANSWERS_PER_SECOND;
+  };
   for (const addr of addresses) {
     const sock = createSocket({ type: addr.host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
     sock.on('message', (msg, rinfo) => {
@@ -87,16 +106,16 @@ export async function startSqlBrowser(addresses: readonly ListenAddress[], deps:
         em.emit('scan.probe', { first_bytes_hex: hexSample(msg), recognised: req ? `ssrp:${req.kind}` : 'ssrp:malformed' });
         if (!req || req.kind === 'unknown' || req.kind === 'dac') return;
         const now = Date.now();
-        let slot = answered.get(src);
+        const key = sourceKey(src);
+        let slot = answered.get(key);
         if (!slot || now - slot.since > SSRP_WINDOW_MS) {
-          if (!slot && answered.size >= MAX_TRACKED_SOURCES) answered.clear();
           slot = { count: 0, since: now };
-          answered.set(src, slot);
+          answered.set(key, slot);
         }
         const all = deps.instances();
         const list = req.kind === 'instance' ? all.filter((i) => i.instanceName.toLowerCase() === req.name.toLowerCase()) : all;
         if (list.length === 0) return; // a real browser stays silent about instances it does not have
-        if (++slot.count > SSRP_ANSWERS_PER_WINDOW) return;
+        if (++slot.count > SSRP_ANSWERS_PER_WINDOW || !takeOverall(now)) return;
         sock.send(encodeSsrpResponse(list), rinfo.port, rinfo.address);
       } catch (err) {
         deps.log.warn({ err }, 'ssrp answer failed');

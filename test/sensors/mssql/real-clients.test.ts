@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Connection, Request } from 'tedious';
 import { startApiaryProcess, waitFor, type ApiaryProcess } from '../../helpers/apiary-process.js';
 import { run } from '../../helpers/ssh-tools.js';
-import { SSRP_ANSWERS_PER_WINDOW } from '../../../src/sensors/mssql/browser.js';
+import { SSRP_ANSWERS_PER_SECOND, SSRP_ANSWERS_PER_WINDOW } from '../../../src/sensors/mssql/browser.js';
 
 let apiary: ApiaryProcess;
 let port: number;
@@ -139,9 +139,10 @@ test('nmap -sV names Microsoft SQL Server 2019; ms-sql-empty-password and ms-sql
   assert.ok(versions.some((e) => String(e.version).includes('Nmap NSE')));
 });
 
-function ssrp(request: Buffer, timeoutMs = 1500): Promise<Buffer | undefined> {
+function ssrp(request: Buffer, timeoutMs = 1500, from?: string): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const s = createSocket('udp4');
+    if (from) s.bind(0, from);
     const timer = setTimeout(() => {
       s.close();
       resolve(undefined);
@@ -169,4 +170,16 @@ test('SQL Server Browser answers instance queries with the TCP port, stays silen
   assert.equal(answered, SSRP_ANSWERS_PER_WINDOW);
   const probes = await apiary.events(['--type', 'scan.probe']);
   assert.ok(probes.filter((e) => e.protocol === 'mssql-browser').length >= SSRP_ANSWERS_PER_WINDOW + 3);
+});
+
+test('SQL Server Browser answers all sources together at most SSRP_ANSWERS_PER_SECOND times a second (forged sources cannot use it as an amplifier)', async () => {
+  // 150 sources at once, each within its own limit: before the overall bound every one was answered.
+  const sources = Array.from({ length: 150 }, (_, i) => `127.0.${1 + (i >> 7)}.${2 + (i & 127)}`);
+  const answers = await Promise.all(sources.map((from) => ssrp(Buffer.from([0x02]), 1500, from)));
+  const answered = answers.filter(Boolean).length;
+  // Sent within well under a second, they fall in one second of the bound or two.
+  assert.ok(answered >= SSRP_ANSWERS_PER_SECOND && answered <= 2 * SSRP_ANSWERS_PER_SECOND, `${answered} answered`);
+  const probes = await apiary.events(['--type', 'scan.probe']);
+  const seen = new Set(probes.filter((e) => e.protocol === 'mssql-browser').map((e) => e.src_ip));
+  assert.ok(sources.every((s) => seen.has(s)), 'every request is recorded, answered or not');
 });
