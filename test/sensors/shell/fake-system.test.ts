@@ -84,7 +84,9 @@ test("an attacker's files persist for that address across sessions, not for othe
 test('per-attacker quotas hold against a writer that never stops', async () => {
   const t = testShell({ shell: { seed: 'quota', quota_bytes: 64 * 1024, quota_entries: 50 } });
   const s = t.open('198.51.100.30');
-  const r1 = await s.run('i=0; while true; do echo AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA >> /tmp/fill; i=$((i+1)); done');
+  // Lines of 1 KB, so the quota is reached within 70 passes: with 63-byte lines it took 1,000, and on
+  // a loaded machine the line's work budget (MAX_LINE_WORK_MS) could stop the loop first ("Killed").
+  const r1 = await s.run(`x=${'A'.repeat(1000)}; i=0; while true; do echo $x >> /tmp/fill; i=$((i+1)); done`);
   assert.match(r1.out, /No space left on device/);
   const r2 = await s.run('for i in $(seq 1 200); do touch /tmp/f$i; done; ls /tmp | wc -l');
   assert.match(r2.out, /No space left on device/);
