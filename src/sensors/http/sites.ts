@@ -8,6 +8,10 @@ export interface Page {
   type?: string;
   body: string;
   headers?: [string, string][];
+  /** Set for a static file: its modification time. The product adds its file headers and serves byte ranges. */
+  file?: Date;
+  /** The product's own sentence for an error page, where it has several for one status (mini_httpd). */
+  errorText?: string | undefined;
 }
 
 export interface PageContext {
@@ -159,17 +163,6 @@ const DEFAULT_PAGE = apacheDefaultPage();
 /** When Debian's apache2 package wrote index.html on this "install". */
 const DEFAULT_PAGE_MTIME = new Date('2024-08-13T08:02:11Z');
 
-/** What Apache's core adds for a static file: Last-Modified, an ETag of size and mtime in hex, ranges. */
-function staticFileHeaders(body: string, mtime: Date): [string, string][] {
-  const etag = `"${Buffer.byteLength(body).toString(16)}-${(mtime.getTime() * 1000).toString(16)}"`;
-  return [
-    ['Last-Modified', mtime.toUTCString()],
-    ['ETag', etag],
-    ['Accept-Ranges', 'bytes'],
-    ['Vary', 'Accept-Encoding'],
-  ];
-}
-
 function wpLoginPage(host: string, error?: string): string {
   return `<!DOCTYPE html>
 <html lang="en-US">
@@ -294,7 +287,7 @@ export function makeSite(name: 'apache-default' | 'wordpress' | 'phpmyadmin' | '
         name,
         product: apache(),
         cookie: 'PHPSESSID',
-        page: (path) => (path === '/' || path === '/index.html' ? { status: 200, type: HTML, body: DEFAULT_PAGE, headers: staticFileHeaders(DEFAULT_PAGE, DEFAULT_PAGE_MTIME) } : undefined),
+        page: (path) => (path === '/' || path === '/index.html' ? { status: 200, type: HTML, body: DEFAULT_PAGE, file: DEFAULT_PAGE_MTIME } : undefined),
       };
     case 'wordpress': {
       const dyn: [string, string][] = [['Link', '</wp-json/>; rel="https://api.w.org/"']];

@@ -54,8 +54,25 @@ export function trapSecrets(reg: HoneytokenRegistry, host: string): TrapSecrets 
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
+/**
+ * When this install's trap file at PATH was last changed: within the two years before 2024-06-01,
+ * derived from its secrets so that it stays put across restarts and differs between installs.
+ */
+function fileTime(s: TrapSecrets, path: string): Date {
+  const offset = createHash('sha256').update(`${s.appKey}\0${path}`).digest().readUInt32BE(0) % (2 * 365 * 86_400);
+  return new Date(Date.UTC(2024, 5, 1) - offset * 1000);
+}
+
 /** The trap page at PATH, or undefined. */
 export function trapPage(path: string, s: TrapSecrets, host: string, product: string): Page | undefined {
+  const page = trapContent(path, s, host, product);
+  // The dumps and dotfiles are files on disk, served by the web server itself; phpinfo and server-status are generated.
+  return page && STATIC_TRAPS.has(path) ? { ...page, file: fileTime(s, path) } : page;
+}
+
+const STATIC_TRAPS = new Set(['/.env', '/.git/config', '/backup.sql', '/wp-config.php.bak']);
+
+function trapContent(path: string, s: TrapSecrets, host: string, product: string): Page | undefined {
   switch (path) {
     case '/.env':
       return {
