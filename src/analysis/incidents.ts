@@ -37,8 +37,14 @@ export function copyActivity(a: IncidentActivity): IncidentActivity {
   return { ...a, sensors: [...(a.sensors ?? [])], protocols: [...(a.protocols ?? [])], dst_ports: [...(a.dst_ports ?? [])] };
 }
 
-function addListed<T>(list: T[], v: T): void {
-  if (list.length < MAX_LISTED && !list.includes(v)) list.push(v);
+/**
+ * LIST with V added (at most MAX_LISTED values, no repeats): a new array of exactly its length when V is
+ * new, LIST itself otherwise. Most lists hold one or two values, and push() onto an empty array reserves
+ * 17 slots: three such lists were 40% of an open incident's memory (a report over 130,000 sources
+ * holds an incident for each).
+ */
+function withListed<T>(list: T[], v: T): T[] {
+  return list.length < MAX_LISTED && !list.includes(v) ? list.concat([v]) : list;
 }
 
 export function isSmb(e: ApiaryEvent): boolean {
@@ -48,9 +54,9 @@ export function isSmb(e: ApiaryEvent): boolean {
 /** Adds one event to the counters (mutates A, which the caller owns). */
 export function addToActivity(a: IncidentActivity, e: ApiaryEvent): void {
   a.events++;
-  addListed(a.sensors, e.sensor);
-  addListed(a.protocols, e.protocol);
-  if (e.dst_port > 0) addListed(a.dst_ports, e.dst_port);
+  a.sensors = withListed(a.sensors, e.sensor);
+  a.protocols = withListed(a.protocols, e.protocol);
+  if (e.dst_port > 0) a.dst_ports = withListed(a.dst_ports, e.dst_port);
   switch (e.type) {
     case 'connection.open':
       a.connections++;

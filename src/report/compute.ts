@@ -124,7 +124,8 @@ interface OpenIncident {
   last: string;
   lastMs: number;
   activity: IncidentActivity;
-  groupEvents: Map<string, number>;
+  /** Events per country group, made when the groups first change (most incidents have one set: pendingGroups). */
+  groupEvents: Map<string, number> | undefined;
   /** The groups of the latest events and how many events had them, not yet in groupEvents (consecutive events mostly share one array). */
   pendingGroups: readonly string[];
   pending: number;
@@ -135,9 +136,12 @@ interface SourceEntry {
   readonly info: Pick<IpEnrichment, 'scope' | 'country' | 'ignored' | 'site'>;
   open: OpenIncident | undefined;
   /**
-   * The Figure 1 cells this source is already counted in, by (service, sensor, month); undefined until
-   * its first counted event. A small map per source replaces five adds to big per-cell sets per event.
+   * The Figure 1 cells this source is already counted in, by (service, sensor, month): the first
+   * combination inline, the others in a map made for the second (most sources have one; an empty map
+   * per source was a seventh of a report's memory). This replaces five adds to big per-cell sets per event.
    */
+  firstCombo: number;
+  firstCells: Figure1Cells | undefined;
   cells: Map<number, Figure1Cells> | undefined;
   /** Its row in the countries table (a source's country does not change within a report). */
   countryCell: Cell | undefined;
@@ -174,7 +178,8 @@ class SetCounter {
 
 function flushGroups(inc: OpenIncident): void {
   if (inc.pending === 0) return;
-  for (const g of inc.pendingGroups) inc.groupEvents.set(g, (inc.groupEvents.get(g) ?? 0) + inc.pending);
+  const counts = (inc.groupEvents ??= new Map());
+  for (const g of inc.pendingGroups) counts.set(g, (counts.get(g) ?? 0) + inc.pending);
   inc.pending = 0;
 }
 
@@ -286,7 +291,7 @@ export class ReportBuilder {
    */
   private sourceOf(ip: string): SourceEntry {
     let s = this.sourceEntries.get(ip);
-    if (!s) this.sourceEntries.set(ip, (s = { id: this.sourceEntries.size, info: this.info(ip), open: undefined, cells: undefined, countryCell: undefined }));
+    if (!s) this.sourceEntries.set(ip, (s = { id: this.sourceEntries.size, info: this.info(ip), open: undefined, firstCombo: Number.NaN, firstCells: undefined, cells: undefined, countryCell: undefined }));
     return s;
   }
 
@@ -342,11 +347,9 @@ export class ReportBuilder {
     const ip = e.src_ip;
     const id = source.id;
     const scope = info.scope;
-    let counted = source.cells;
     let countryCell = source.countryCell;
-    if (!counted || !countryCell) {
+    if (!countryCell) {
       this.sourcesByScope.get(scope)!.add(id);
-      counted = source.cells = new Map();
       countryCell = source.countryCell = this.countries.cell(info.country ?? UNLOCATED);
       countryCell.sources.add(id);
     }
@@ -354,10 +357,16 @@ export class ReportBuilder {
     const month = e.time.slice(0, 7);
     // (service, sensor, month) as one number: hashing three short strings beats building and hashing one long one.
     const combo = (internOf(this.protocolIds, e.protocol) * COMBO_SPAN + internOf(this.sensorIds, e.sensor)) * COMBO_SPAN + internOf(this.monthIds, month);
-    let cells = counted.get(combo);
+    // NaN (past COMBO_SPAN) never equals itself, so such combinations are looked up and added each time.
+    let cells = source.firstCombo === combo ? source.firstCells : source.cells?.get(combo);
     if (!cells) {
       cells = this.figure1CellsOf(scope, e.protocol, e.sensor, month);
-      if (!Number.isNaN(combo)) counted.set(combo, cells);
+      if (Number.isNaN(combo)) {
+        /* not remembered */
+      } else if (source.firstCells === undefined) {
+        source.firstCombo = combo;
+        source.firstCells = cells;
+      } else (source.cells ??= new Map()).set(combo, cells);
       for (const c of cells) c.sources.add(id);
     }
     for (const c of cells) c.events++;
@@ -369,7 +378,7 @@ export class ReportBuilder {
       inc = undefined;
     }
     if (!inc) {
-      inc = { src: ip, srcId: id, scope, first: e.time, last: e.time, lastMs: ms, activity: emptyActivity(), groupEvents: new Map(), pendingGroups: UNLOCATED_GROUPS, pending: 0 };
+      inc = { src: ip, srcId: id, scope, first: e.time, last: e.time, lastMs: ms, activity: emptyActivity(), groupEvents: undefined, pendingGroups: UNLOCATED_GROUPS, pending: 0 };
       this.open.set(ip, inc);
       source.open = inc;
     }
@@ -444,8 +453,15 @@ export class ReportBuilder {
     k.incidents++;
     k.events += events;
     k.sources.get(inc.scope)!.add(inc.src);
-    flushGroups(inc);
-    for (const [g, n] of inc.groupEvents) {
+    // One set of groups all along (the common case) is counted straight from pendingGroups.
+    let counts: Iterable<[string, number]>;
+    if (inc.groupEvents === undefined) counts = inc.pendingGroups.map((g): [string, number] => [g, inc.pending]);
+    else {
+      flushGroups(inc);
+      counts = inc.groupEvents;
+    }
+    for (const [g, n] of counts) {
+      if (n === 0) continue;
       this.groupKind.add(`${g}\u0000${kind}`, inc.srcId, n);
       this.groupTotal.add(g, inc.srcId, n);
     }
