@@ -107,13 +107,24 @@ export interface ReportOptions {
   sensors?: readonly string[] | undefined;
   quietGapMs: number;
   groups: CountryGroups;
-  enrichment: ReadonlyMap<string, IpEnrichment>;
+  /**
+   * What is known of a source, asked once, at its first counted event (a Map of every record works; the
+   * report's own pass asks the store page by page for the sources it has not met, see buildReport).
+   */
+  enrichment: SourceInfoLookup;
   /** Country of a public IP literal (for malware servers); undefined when not known. */
   countryOf?: (ip: string) => string | null;
   internalNetworks?: readonly string[];
   ignoredNetworks?: readonly string[];
   sourcesOfData?: { country: string; asn: string };
   now?: () => Date;
+}
+
+/** What a report needs of a source's enrichment. */
+export type SourceInfo = Pick<IpEnrichment, 'scope' | 'country' | 'ignored' | 'site'>;
+
+export interface SourceInfoLookup {
+  get(ip: string): SourceInfo | undefined;
 }
 
 interface OpenIncident {
@@ -133,7 +144,7 @@ interface OpenIncident {
 
 interface SourceEntry {
   readonly id: number;
-  readonly info: Pick<IpEnrichment, 'scope' | 'country' | 'ignored' | 'site'>;
+  readonly info: SourceInfo;
   open: OpenIncident | undefined;
   /**
    * The Figure 1 cells this source is already counted in, by (service, sensor, month): the first
@@ -324,8 +335,13 @@ export class ReportBuilder {
   }
 
   /** The stored enrichment, or what an address without one counts as (external, no country). */
-  private info(ip: string): Pick<IpEnrichment, 'scope' | 'country' | 'ignored' | 'site'> {
+  private info(ip: string): SourceInfo {
     return this.opts.enrichment.get(ip) ?? NOT_ENRICHED;
+  }
+
+  /** Whether IP's enrichment was already taken (an event of it was counted or ignored). */
+  hasSource(ip: string): boolean {
+    return this.sourceEntries.has(ip);
   }
 
   /** Adds one event (events of one source in time order). Events outside the period or sensors are skipped. */
