@@ -6,7 +6,7 @@ import type { SessionEmitter } from '../../events/emitter.js';
 import { AsciicastRecorder } from '../runtime/recording.js';
 import type { ShellEnvironment } from './environment.js';
 import { parseShell } from './parser.js';
-import { Shell } from './shell.js';
+import { Shell, YIELD_EVERY_MS } from './shell.js';
 import type { DownloadRequest, DownloadResult, ShellHooks } from './types.js';
 import { Vfs } from './vfs.js';
 import { dateString } from './commands/util.js';
@@ -21,8 +21,21 @@ export const MAX_PENDING_LINES = 256;
  * dropped with an error line, as one that is too long.
  */
 export const MAX_CONTINUATION_LINES = 256;
-/** Characters parsed over all the lines of one continued command (about 0.3 s at worst); past it, dropped as above. */
+/** Characters parsed over all the lines of one continued command; past it, dropped as above. */
 export const MAX_CONTINUATION_PARSE_CHARS = 2 * 1024 * 1024;
+/**
+ * Milliseconds spent parsing one continued command over all its lines; past it, dropped as above.
+ * Some shapes cost far more per character than text does: 2 MiB of `a|a|...` took 1.2 s here (from
+ * one 8 KB packet of 4,000 pipes and 300 newlines), while a heredoc of 250 lines of 50 characters
+ * parses its 1.6 MB in about a quarter of this.
+ */
+export const MAX_CONTINUATION_PARSE_MS = 250;
+/**
+ * Input received but not yet read, in characters (a terminal's input queue): a session reads its
+ * input in turns of YIELD_EVERY_MS (each line may re-parse a continued command), and what arrives
+ * past this while it catches up is dropped, as a full tty queue drops it.
+ */
+export const MAX_UNREAD_INPUT_CHARS = 256 * 1024;
 /** Longest exec command recorded and run. */
 export const MAX_EXEC_CHARS = 16 * 1024;
 /** Written-file snapshots kept before they are flushed to quarantine early. */
@@ -83,6 +96,10 @@ export class ShellSession {
   /** Lines and parsed characters of the command being continued (see MAX_CONTINUATION_LINES). */
   private contLines = 0;
   private contParsed = 0;
+  private contParseMs = 0;
+  /** Input received and not yet read (see MAX_UNREAD_INPUT_CHARS), and whether a turn to read it is scheduled. */
+  private unread = '';
+  private reading = false;
   private histIndex = -1;
   private escape = '';
   private lastWasCr = false;
@@ -169,8 +186,33 @@ export class ShellSession {
   feed(data: Buffer): void {
     if (this.ended) return;
     this.recorder?.input(data);
-    const text = data.toString('latin1');
-    for (const ch of text) this.key(ch);
+    const room = MAX_UNREAD_INPUT_CHARS - this.unread.length;
+    if (room <= 0) return;
+    this.unread += (data.length > room ? data.subarray(0, room) : data).toString('latin1');
+    if (!this.reading) this.readInput();
+  }
+
+  /**
+   * Reads what is unread, a turn at a time: after a line ends, once YIELD_EVERY_MS have passed, the
+   * rest waits for the next turn of the event loop, so one packet of many lines (each re-parsing a
+   * continued command) does not hold every other session and sensor in the process.
+   */
+  private readInput(): void {
+    const started = performance.now();
+    const text = this.unread;
+    let i = 0;
+    while (i < text.length && !this.ended) {
+      const ch = text[i++]!;
+      this.key(ch);
+      if ((ch === '\n' || ch === '\r') && performance.now() - started >= YIELD_EVERY_MS) break;
+    }
+    this.unread = this.ended ? '' : text.slice(i);
+    if (this.unread.length === 0) return;
+    this.reading = true;
+    setImmediate(() => {
+      this.reading = false;
+      if (!this.ended) this.readInput();
+    });
   }
 
   private echo(s: string): void {
@@ -293,16 +335,18 @@ export class ShellSession {
 
   private async runInteractive(typed: string): Promise<void> {
     const text = this.cont ? `${this.cont}\n${typed}` : typed;
-    if (!this.cont) this.contLines = this.contParsed = 0;
+    if (!this.cont) this.contLines = this.contParsed = this.contParseMs = 0;
     this.contLines++;
     this.contParsed += text.length;
-    if (text.length > MAX_LINE_CHARS * 4 || this.contLines > MAX_CONTINUATION_LINES || this.contParsed > MAX_CONTINUATION_PARSE_CHARS) {
+    if (text.length > MAX_LINE_CHARS * 4 || this.contLines > MAX_CONTINUATION_LINES || this.contParsed > MAX_CONTINUATION_PARSE_CHARS || this.contParseMs > MAX_CONTINUATION_PARSE_MS) {
       this.cont = '';
       this.send('-bash: input too long\n');
       this.prompt();
       return;
     }
+    const parseStarted = performance.now();
     const parsed = parseShell(text);
+    this.contParseMs += performance.now() - parseStarted;
     if (parsed.status === 'incomplete') {
       this.cont = text;
       this.prompt();

@@ -10,7 +10,7 @@ import { MAX_COUNTED_SPAN, regexShape, safeRegExp } from '../../../src/sensors/s
 import { formatPrintf } from '../../../src/sensors/shell/commands/printf.js';
 import { GlobBudget, globMatcher } from '../../../src/sensors/shell/shell.js';
 import { MAX_CUT_RANGES } from '../../../src/sensors/shell/commands/text-tools.js';
-import { MAX_CONTINUATION_LINES } from '../../../src/sensors/shell/session.js';
+import { MAX_CONTINUATION_LINES, MAX_CONTINUATION_PARSE_MS } from '../../../src/sensors/shell/session.js';
 import { testShell } from '../../helpers/shell.js';
 
 /** Old code took 10-40 s on these inputs (2-core machine); the fixed code a fraction of a second. */
@@ -159,6 +159,34 @@ test('a command continued over more than MAX_CONTINUATION_LINES lines is dropped
   s.session.feed(Buffer.from(`for i in 1 2\n${'\n'.repeat(MAX_CONTINUATION_LINES - 3)}do echo $i; done\n`));
   for (let spins = 0; inputs(t.events).length < 2 && spins < 1000; spins++) await new Promise((r) => setImmediate(r));
   assert.equal(inputs(t.events)[1], `for i in 1 2\n${'\n'.repeat(MAX_CONTINUATION_LINES - 3)}do echo $i; done`);
+  await s.end();
+});
+
+test('one packet of continuation lines never holds the event loop for long, and a costly continued command is dropped by its parse time', GUARD, async () => {
+  const t = testShell({ shell: { seed: 'continuation-turns' } });
+  const s = t.open();
+  // 8 KB: 4,000 pipes then 300 newlines. Each newline re-parsed the 8 KB command, all in one turn of
+  // the event loop: 1.2 s here, during which no other session, sensor or timer ran.
+  let last = performance.now();
+  let longest = 0;
+  const probe = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 2);
+  try {
+    const started = performance.now();
+    s.session.feed(Buffer.from(`${'a|'.repeat(4000)}${'\n'.repeat(300)}echo after\n`));
+    longest = Math.max(longest, performance.now() - started);
+    for (let spins = 0; !inputs(t.events).includes('echo after') && spins < 10_000; spins++) await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(inputs(t.events), ['echo after'], 'the continued command was dropped, the next line ran');
+    assert.ok(performance.now() - started < 20 * MAX_CONTINUATION_PARSE_MS, 'dropped by its parse time, not after every line');
+  } finally {
+    clearInterval(probe);
+  }
+  // Generous (the slices are 20 ms): the old single turn was 1.2 s.
+  assert.ok(longest < 400, `the event loop was held for ${longest.toFixed(0)} ms`);
   await s.end();
 });
 
