@@ -140,8 +140,8 @@ export const telnetService = z
     listen: z.array(listenAddress).min(1).default(['0.0.0.0:2323']),
     /** Failed logins before the connection is closed. One, as many IoT telnetds: bots try one pair per connection, and brute-forcers such as hydra lose track of pairs on a reused connection. */
     max_auth_tries: z.number().int().min(1).max(10_000).default(1),
-    /** Delay before "Login incorrect", as login(1)'s FAIL_DELAY. */
-    failure_delay_ms: z.number().int().min(0).max(30_000).default(1500),
+    /** Delay before "Login incorrect": Debian 12's pam_faildelay (3 s), spread over 0.5x-1.5x as libpam does. */
+    failure_delay_ms: z.number().int().min(0).max(30_000).default(3000),
     login_grace_s: seconds(60, 3600),
     idle_timeout_s: seconds(300, 86_400),
     session_timeout_s: seconds(3600, 86_400),

@@ -21,7 +21,7 @@ test('the telnet client logs in through the login prompt and gets the shell; NAW
   const apiary = await startApiaryProcess({ sensor: 'telnet-real', ...TELNET_CONFIG, services: { telnet: { ...TELNET_CONFIG.services.telnet, max_auth_tries: 3 } } });
   const tmux = new TmuxSession(`telnet 127.0.0.1 ${apiary.ports.telnet}`, { width: 100, height: 30 });
   try {
-    await tmux.waitFor(/Debian GNU\/Linux 12\n+cam-gw login: $/m);
+    await tmux.waitFor(/^Linux 6\.1\.0-\d+-amd64 \(cam-gw\.[a-z.]+\) \(pts\/1\)\n+cam-gw login: $/m);
     await tmux.line('root', /Password: $/m);
     await tmux.line('wrong', /Login incorrect\ncam-gw login: $/m);
     await tmux.line('root', /Password: $/m);
@@ -151,7 +151,12 @@ test('a client that sends and never reads is cut off once MAX_UNSENT_BYTES of re
     s.pause();
     const closed = new Promise<void>((r) => s.once('close', () => r()));
     await new Promise((r) => s.once('connect', r));
-    // Each CR at the login prompt asks for the prompt again (about twenty bytes back for one in).
+    // Negotiation answered blindly, as Mirai answers (login starts only once telnetd has its answers).
+    s.write(Buffer.from('fffd25fffd26fffc18fffc20fffc23fffc27fffc24', 'hex'));
+    await new Promise((r) => setTimeout(r, 200));
+    s.write(Buffer.from('fffd03fffc01fffc22fffb1ffffa1f00500018fff0fffd05fffc21', 'hex'));
+    await new Promise((r) => setTimeout(r, 200));
+    // Each CR is echoed as CR LF and answered with a prompt or a failed login (more bytes back than in).
     const chunk = Buffer.alloc(64 * 1024, 0x0d);
     let sent = 0;
     let done = false;
@@ -167,6 +172,142 @@ test('a client that sends and never reads is cut off once MAX_UNSENT_BYTES of re
     const close = (await apiary.events()).find((e) => e.type === 'connection.close');
     assert.equal(close?.reason, 'policy');
     assert.ok(Number(close?.bytes_out) < 64 * MAX_UNSENT_BYTES, `bounded output (${close?.bytes_out} bytes)`);
+  } finally {
+    await apiary.stop();
+  }
+});
+
+/** A raw client that answers nothing by itself: the test sends exact bytes and reads exact bytes. */
+class Raw {
+  private buf = Buffer.alloc(0);
+  private waiters: { want: Buffer; resolve: (b: Buffer) => void }[] = [];
+  readonly sock: Socket;
+  readonly closed: Promise<void>;
+  constructor(port: number) {
+    this.sock = connect(port, '127.0.0.1');
+    this.sock.on('error', () => {});
+    this.closed = new Promise((r) => this.sock.once('close', () => r()));
+    this.sock.on('data', (b: Buffer) => {
+      this.buf = Buffer.concat([this.buf, b]);
+      this.check();
+    });
+  }
+  private check(): void {
+    for (const w of [...this.waiters]) {
+      const at = this.buf.indexOf(w.want);
+      if (at < 0) continue;
+      const upto = this.buf.subarray(0, at + w.want.length);
+      this.buf = this.buf.subarray(at + w.want.length);
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve(upto);
+    }
+  }
+  /** Everything received up to and including WANT. */
+  until(want: string | Buffer, ms = 10_000): Promise<Buffer> {
+    const b = typeof want === 'string' ? Buffer.from(want, 'latin1') : want;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`did not see ${JSON.stringify(b.toString('latin1'))} in ${JSON.stringify(this.buf.toString('latin1'))}`)), ms);
+      this.waiters.push({ want: b, resolve: (x) => (clearTimeout(t), resolve(x)) });
+      this.check();
+    });
+  }
+  rest(): Buffer {
+    return this.buf;
+  }
+  send(hexOrText: Buffer | string): void {
+    this.sock.write(hexOrText);
+  }
+}
+
+const hex = (h: string): Buffer => Buffer.from(h, 'hex');
+// Mirai's answers to Debian telnetd's first segment and to its phase-3 options (DO->WONT, WILL->DO, NAWS 80x24).
+const MIRAI_FIRST = hex('fffd25fffd26fffc18fffc20fffc23fffc27fffc24');
+const MIRAI_OPTIONS = hex('fffd03fffc01fffc22fffb1ffffa1f00500018fff0fffd05fffc21');
+const HOST_LINE = /^\r\nLinux 6\.1\.0-\d+-amd64 \(cam-gw\.[a-z.]+\) \(pts\/1\)\r\n\r\n$/;
+
+/** Connects and walks a Mirai-style client to the login prompt, checking every byte the server sends on the way. */
+async function toLoginPrompt(port: number): Promise<Raw> {
+  const c = new Raw(port);
+  // Debian 12 telnetd (inetutils 2.4-2+deb12u3), first segment: WILL AUTH, WILL ENCRYPT, DO TTYPE/TSPEED/XDISPLOC/NEW-ENVIRON/ENVIRON.
+  assert.equal((await c.until(hex('fffd24'))).toString('hex'), 'fffb25fffb26fffd18fffd20fffd23fffd27fffd24');
+  c.send(MIRAI_FIRST);
+  // Same daemon, after those answers: WILL SGA, DO ECHO, DO LINEMODE, DO NAWS, WILL STATUS, DO LFLOW.
+  assert.equal((await c.until(hex('fffd21'))).toString('hex'), 'fffb03fffd01fffd22fffd1ffffb05fffd21');
+  c.send(MIRAI_OPTIONS);
+  // Then WILL ECHO, DO TM, DO BINARY and the host line ("\r\nLinux <release> (<fqdn>) (pts/N)\r\n\r\n"), no /etc/issue.net.
+  assert.equal((await c.until(hex('fffb01fffd06fffd00'))).toString('hex'), 'fffb01fffd06fffd00');
+  const host = await c.until('\r\n\r\n');
+  assert.match(host.toString('latin1'), HOST_LINE);
+  c.send(hex('fffd01fffc06fffc00'));
+  assert.equal((await c.until('login: ')).toString('latin1'), 'cam-gw login: ');
+  return c;
+}
+
+test('Debian telnetd bytes for a Mirai-style bot: negotiation, host line, echo, "Login incorrect" and the retry limit', async () => {
+  const apiary = await startApiaryProcess({ sensor: 'telnet-bytes', ...TELNET_CONFIG, services: { telnet: { ...TELNET_CONFIG.services.telnet, max_auth_tries: 2 } } });
+  try {
+    const c = await toLoginPrompt(apiary.ports.telnet!);
+    // login(1) on Debian 12: the pty echoes the name, then "Password: "; the password is not echoed but its newline is.
+    c.send('root\r\n');
+    assert.equal((await c.until('Password: ')).toString('latin1'), 'root\r\nPassword: ');
+    c.send('wrong1\r\n');
+    assert.equal((await c.until('\r\n')).toString('latin1'), '\r\n');
+    assert.equal((await c.until('login: ')).toString('latin1'), '\r\nLogin incorrect\r\ncam-gw login: ');
+    // An empty name is asked for a password too, and fails.
+    c.send('\r\n');
+    assert.equal((await c.until('Password: ')).toString('latin1'), '\r\nPassword: ');
+    c.send('\r\n');
+    // The last failure: login(1)'s "Maximum number of tries exceeded (N)" (LOGIN_RETRIES), then the connection ends.
+    assert.equal((await c.until('(2)\r\n')).toString('latin1'), '\r\n\r\nLogin incorrect\r\nMaximum number of tries exceeded (2)\r\n');
+    await c.closed;
+    await apiary.stop();
+    const attempts = (await apiary.events()).filter((e) => e.type === 'auth.attempt').map((e) => [e.username, e.password]);
+    assert.deepEqual(attempts, [
+      ['root', 'wrong1'],
+      ['', ''],
+    ]);
+  } finally {
+    await apiary.stop();
+  }
+});
+
+test('a name and password sent in one packet: the password is echoed and dropped, as login flushes its input', async () => {
+  const apiary = await startApiaryProcess({ sensor: 'telnet-typeahead', ...TELNET_CONFIG });
+  try {
+    const c = await toLoginPrompt(apiary.ports.telnet!);
+    c.send('root\r\nxc3511\r\n');
+    // Real telnetd: "root\r\nwrong\r\n" echoed, then "Password: ", and login waits for a password.
+    assert.equal((await c.until('Password: ')).toString('latin1'), 'root\r\nxc3511\r\nPassword: ');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(c.rest().length, 0, 'nothing more: the password typed ahead was not used');
+    c.send('xc3511\r\n');
+    await c.until('# ');
+    c.sock.destroy();
+    await apiary.stop();
+    const attempts = (await apiary.events()).filter((e) => e.type === 'auth.attempt').map((e) => [e.username, e.password, e.success]);
+    assert.deepEqual(attempts, [['root', 'xc3511', true]]);
+  } finally {
+    await apiary.stop();
+  }
+});
+
+test('^C at the login prompt: IAC DM, the echoed ^C, and the end; a silent client gets only the first segment', async () => {
+  const apiary = await startApiaryProcess({ sensor: 'telnet-ctrl', ...TELNET_CONFIG, services: { telnet: { ...TELNET_CONFIG.services.telnet, login_grace_s: 1 } } });
+  try {
+    const c = await toLoginPrompt(apiary.ports.telnet!);
+    c.send(Buffer.from([3]));
+    await c.closed;
+    // Real telnetd: IAC DM, then "^C" (its IAC DM goes as TCP urgent data, so a plain socket there reads
+    // "\xf2^C"; node cannot send urgent data, so both bytes go inline).
+    assert.equal(c.rest().toString('hex'), 'fff25e43');
+    const quiet = new Raw(apiary.ports.telnet!);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(quiet.rest().toString('hex'), 'fffb25fffb26fffd18fffd20fffd23fffd27fffd24');
+    quiet.sock.destroy();
+    // login's own timer, once login has started: "Login timed out after N seconds." (LOGIN_TIMEOUT).
+    const slow = await toLoginPrompt(apiary.ports.telnet!);
+    assert.equal((await slow.until('seconds.\r\n', 5000)).toString('latin1'), '\r\nLogin timed out after 1 seconds.\r\n');
+    await slow.closed;
   } finally {
     await apiary.stop();
   }
