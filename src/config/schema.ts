@@ -142,6 +142,12 @@ export const telnetService = z
     max_auth_tries: z.number().int().min(1).max(10_000).default(1),
     /** Delay before "Login incorrect": Debian 12's pam_faildelay (3 s), spread over 0.5x-1.5x as libpam does. */
     failure_delay_ms: z.number().int().min(0).max(30_000).default(3000),
+    /**
+     * Seconds to wait for the client's answers to telnetd's option requests before the host line and
+     * login prompt come anyway (bots that never answer options are still recorded); 0 waits as
+     * Debian's telnetd does, until the idle timeout.
+     */
+    negotiation_timeout_s: z.number().min(0).max(3600).default(5),
     login_grace_s: seconds(60, 3600),
     idle_timeout_s: seconds(300, 86_400),
     session_timeout_s: seconds(3600, 86_400),

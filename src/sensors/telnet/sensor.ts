@@ -75,6 +75,7 @@ class TelnetConnection {
   private closeAfter: 'client' | 'policy' | undefined;
   private loginTimer: NodeJS.Timeout | undefined;
   private startTimer: NodeJS.Timeout | undefined;
+  private negotiationTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ConnectionContext,
@@ -84,6 +85,7 @@ class TelnetConnection {
     ctx.socket.once('close', () => {
       clearTimeout(this.loginTimer);
       clearTimeout(this.startTimer);
+      clearTimeout(this.negotiationTimer);
       this.state = 'closed';
       void this.shell?.end();
     });
@@ -106,8 +108,18 @@ class TelnetConnection {
 
   start(): void {
     // telnetd asks for the terminal first and waits, with no time limit, for the answers; the host
-    // line and login come only once negotiation is over (the listener's idle timeout bounds the wait).
+    // line and login come only once negotiation is over. A bot that never answers options would see
+    // nothing more from the real daemon; here it gets the host line and the login prompt after
+    // negotiation_timeout_s, so its logins are still recorded (0: wait as telnetd does, until the
+    // idle timeout).
     this.raw(this.telnetd.start());
+    const wait = this.cfg.negotiation_timeout_s;
+    if (wait > 0) {
+      this.negotiationTimer = setTimeout(() => {
+        if (this.state === 'negotiating' && !this.ctx.socket.destroyed) this.hostLine(false);
+      }, wait * 1000);
+      this.negotiationTimer.unref();
+    }
     this.ctx.socket.on('data', (chunk: Buffer) => {
       try {
         this.onBytes(chunk);
@@ -181,7 +193,7 @@ class TelnetConnection {
       // segment by segment (hydra stops at the NUL after SB LINEMODE) need the same split.
       this.flushPending();
       this.raw(this.telnetd.settle());
-      if (this.telnetd.phase === 'ready') this.hostLine();
+      if (this.telnetd.phase === 'ready') this.hostLine(true);
     }
   }
 
@@ -201,10 +213,14 @@ class TelnetConnection {
     // NOP, DM, GA, AO and the rest change nothing a client can see before login.
   }
 
-  /** After negotiation: telnetd's last option settling, its host line, then login starting on the pty. */
-  private hostLine(): void {
+  /**
+   * After negotiation: telnetd's last option settling (when it was SETTLED; not after
+   * negotiation_timeout_s), its host line, then login starting on the pty.
+   */
+  private hostLine(settled: boolean): void {
     this.state = 'starting';
-    this.raw(this.telnetd.burst());
+    clearTimeout(this.negotiationTimer);
+    if (settled) this.raw(this.telnetd.burst());
     const p = this.deps.shell.profile;
     this.text(`\r\nLinux ${p.kernel.release} (${p.hostname}.${p.domain}) (${PTY})\r\n\r\n`);
     this.echoTypeahead(Buffer.from(this.typeahead));

@@ -312,3 +312,23 @@ test('^C at the login prompt: IAC DM, the echoed ^C, and the end; a silent clien
     await apiary.stop();
   }
 });
+
+test('a bot that never answers option requests still gets the login prompt after negotiation_timeout_s, and its login is recorded', async () => {
+  const apiary = await startApiaryProcess({ sensor: 'telnet-silent', ...TELNET_CONFIG, services: { telnet: { ...TELNET_CONFIG.services.telnet, negotiation_timeout_s: 0.3 } } });
+  try {
+    const bot = new Raw(apiary.ports.telnet!);
+    // The first segment, then (no answers) the host line and the prompt, without telnetd's option settling.
+    const seen = (await bot.until(' login: ', 5000)).toString('latin1');
+    assert.ok(seen.startsWith('\xff\xfb\x25\xff\xfb\x26\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23\xff\xfd\x27\xff\xfd\x24\r\nLinux '), JSON.stringify(seen));
+    bot.send('admin\r\n');
+    await bot.until('Password: ');
+    bot.send('1234\r\n');
+    await bot.until('Login incorrect');
+    bot.sock.destroy();
+    await apiary.stop();
+    const attempts = (await apiary.events()).filter((e) => e.type === 'auth.attempt').map((e) => [e.username, e.password, e.success]);
+    assert.deepEqual(attempts, [['admin', '1234', false]]);
+  } finally {
+    await apiary.stop();
+  }
+});
