@@ -27,8 +27,13 @@ export const MAX_LOGIN_LINE = 256;
 export const MAX_NEGOTIATIONS = 200;
 /** Bytes typed before login starts that are kept to be echoed (telnetd's pty echoes them, login then drops them). */
 export const MAX_TYPEAHEAD_BYTES = 1024;
-/** Time from the host line to login's prompt: login(1) starting on the pty (about 40 ms on Debian 12). */
-export const LOGIN_START_MS = 40;
+/**
+ * Time from the host line to login's prompt. On Debian 12 it is about 40 ms (login(1) starting on the
+ * pty), and login then drops what was typed in between; hydra sends its user name as soon as the host
+ * line arrives, so with that gap its first name was lost, every later pair was off by one, and it never
+ * found the password. The prompt therefore comes with the host line.
+ */
+export const LOGIN_START_MS = 0;
 /** The pty telnetd gives the connection, as the fake shell's tty. */
 const PTY = 'pts/1';
 
@@ -225,8 +230,20 @@ class TelnetConnection {
     this.text(`\r\nLinux ${p.kernel.release} (${p.hostname}.${p.domain}) (${PTY})\r\n\r\n`);
     this.echoTypeahead(Buffer.from(this.typeahead));
     this.typeahead = [];
-    this.startTimer = setTimeout(() => this.loginStart(), LOGIN_START_MS);
-    this.startTimer.unref();
+    if (LOGIN_START_MS > 0) {
+      this.startTimer = setTimeout(() => this.loginStart(), LOGIN_START_MS);
+      this.startTimer.unref();
+      return;
+    }
+    // In one write with the host line (outside a chunk's output, as after negotiation_timeout_s, too).
+    const outer = this.pending;
+    this.pending ??= [];
+    this.loginStart();
+    if (outer === undefined) {
+      const out = this.pending;
+      this.pending = undefined;
+      if (out.length) this.raw(Buffer.concat(out));
+    }
   }
 
   private loginStart(): void {
