@@ -267,6 +267,11 @@ export const ftpService = z
     max_upload_bytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
     /** Failed logins before the connection is closed (vsftpd max_login_fails). */
     max_login_fails: z.number().int().min(1).max(1000).default(3),
+    /**
+     * Pause before "530 Login incorrect.", varied by FAILURE_DELAY_SPREAD either way: vsftpd's
+     * delay_failed_login (1 s) plus PAM's pam_unix delay (2 s, randomised), 2.8-3.8 s on Debian 12.
+     */
+    failure_delay_ms: z.number().int().min(0).max(30_000).default(3300),
     idle_timeout_s: seconds(300, 86_400),
     session_timeout_s: seconds(3600, 86_400),
   })

@@ -26,7 +26,7 @@ test('the quarantine quota is shared by every sensor: an FTP upload fills it, an
     const second = join(dir, 'second.bin');
     writeFileSync(first, randomBytes(150_000));
     writeFileSync(second, randomBytes(150_000));
-    const ftp = await runTool('curl', ['-sS', '-T', first, `ftp://anonymous:a%40b@127.0.0.1:${apiary.ports.ftp}/first.bin`]);
+    const ftp = await runTool('curl', ['-sS', '-T', first, `ftp://anonymous:a%40b@127.0.0.1:${apiary.ports.ftp}/upload/first.bin`]);
     assert.equal(ftp.code, 0, ftp.stderr);
     const smb = await runTool('smbclient', [`//${SMB_HOST}/Scans`, '-N', '-c', `put ${second} second.bin`], { env: { USER: '', LOGNAME: '' } });
     assert.equal(smb.code, 0, smb.stderr + smb.stdout);
