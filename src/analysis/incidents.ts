@@ -32,9 +32,12 @@ export function emptyActivity(): IncidentActivity {
   };
 }
 
-/** A copy of A that addToActivity can change without touching A (its counters and lists are all there is). */
+/**
+ * A copy of A that addToActivity can change without touching A: its counters are copied, its lists
+ * shared (addToActivity replaces a list, never changes one), and missing in records of old stores.
+ */
 export function copyActivity(a: IncidentActivity): IncidentActivity {
-  return { ...a, sensors: [...(a.sensors ?? [])], protocols: [...(a.protocols ?? [])], dst_ports: [...(a.dst_ports ?? [])] };
+  return { ...a, sensors: a.sensors ?? [], protocols: a.protocols ?? [], dst_ports: a.dst_ports ?? [] };
 }
 
 /**

@@ -114,24 +114,25 @@ function checkedThenLazy<T>(open: () => T): () => T {
   };
 }
 
+/** The shipped country database's path; APIARY_GEOIP when its package is not installed. */
+function installedCountryDb(): string {
+  try {
+    return shippedCountryDb();
+  } catch (err) {
+    throw new ApiaryError('APIARY_GEOIP', `the shipped country database (@ip-location-db/geo-whois-asn-country-mmdb) is not installed (${(err as Error).message.split('\n')[0]}); reinstall Apiary's dependencies or set geoip.country_db`);
+  }
+}
+
 /** Opens the configured (or shipped) databases; throws APIARY_GEOIP naming the key on any bad file. */
 export function openGeoIp(cfg: GeoIpConfig = {}): GeoIp {
-  let countryPath = cfg.country_db;
-  if (countryPath === undefined) {
-    try {
-      countryPath = shippedCountryDb();
-    } catch (err) {
-      throw new ApiaryError('APIARY_GEOIP', `the shipped country database (@ip-location-db/geo-whois-asn-country-mmdb) is not installed (${(err as Error).message.split('\n')[0]}); reinstall Apiary's dependencies or set geoip.country_db`);
-    }
-  }
-  const path = countryPath;
-  const countries = checkedThenLazy(() => openMmdb<CountryRecord>(path, cfg.country_db ? 'geoip.country_db' : '(shipped country database)', /(country|city)/i));
+  const countryPath = cfg.country_db ?? installedCountryDb();
+  const countries = checkedThenLazy(() => openMmdb<CountryRecord>(countryPath, cfg.country_db ? 'geoip.country_db' : '(shipped country database)', /(country|city)/i));
   let asnLookup: (ip: string) => AsnRecord | undefined;
   let asnSource: string;
-  if (cfg.asn_db) {
-    const asnPath = cfg.asn_db;
+  const asnPath = cfg.asn_db;
+  if (asnPath) {
     const asns = checkedThenLazy(() => openMmdb<AsnMmdbRecord>(asnPath, 'geoip.asn_db', /asn/i));
-    asnSource = cfg.asn_db;
+    asnSource = asnPath;
     asnLookup = (ip) => {
       const r = asns().get(ip);
       const asn = r?.autonomous_system_number;

@@ -12,7 +12,25 @@ export const WILL = 251;
 export const SB = 250;
 export const SE = 240;
 
-export const OPT = { ECHO: 1, SGA: 3, STATUS: 5, TTYPE: 24, NAWS: 31, TSPEED: 32, LINEMODE: 34, XDISPLOC: 35, ENVIRON: 36, NEW_ENVIRON: 39 } as const;
+/** Option numbers (RFC 855 registry) the codec and the telnetd model handle. */
+export const OPT = {
+  BINARY: 0,
+  ECHO: 1,
+  SGA: 3,
+  STATUS: 5,
+  TM: 6,
+  LOGOUT: 18,
+  TTYPE: 24,
+  NAWS: 31,
+  TSPEED: 32,
+  LFLOW: 33,
+  LINEMODE: 34,
+  XDISPLOC: 35,
+  ENVIRON: 36,
+  AUTHENTICATION: 37,
+  ENCRYPT: 38,
+  NEW_ENVIRON: 39,
+} as const;
 
 /** Longest subnegotiation accepted; longer ones are dropped and reported. */
 export const MAX_SUBNEG_BYTES = 1024;

@@ -11,7 +11,7 @@ import type { ShellEnvironment } from '../shell/environment.js';
 import { ShellSession } from '../shell/session.js';
 import { hexSample } from '../../wire/reader.js';
 import { decodeNaws, decodeNewEnviron, encodeData, IAC, OPT, TelnetDecoder, type Verb } from './codec.js';
-import { CMD, DebianTelnetd, TELOPT } from './telnetd.js';
+import { CMD, DebianTelnetd } from './telnetd.js';
 import { setOwn } from '../../wire/own-property.js';
 
 export interface TelnetSensorDeps extends TcpServiceDeps {
@@ -179,7 +179,7 @@ class TelnetConnection {
           if (++this.negotiations > MAX_NEGOTIATIONS) break;
           if (this.state === 'starting') this.held.push(this.telnetd.receive(ev));
           else this.raw(this.telnetd.receive(ev));
-          if (ev.kind === 'option' && ev.option === TELOPT.ECHO) this.onEchoOption(ev.verb);
+          if (ev.kind === 'option' && ev.option === OPT.ECHO) this.onEchoOption(ev.verb);
           if (this.telnetd.loggedOut) {
             this.closeWith('client');
             return;

@@ -19,27 +19,7 @@
 // Options answer as RFC 854's rules with the BSD telnetd bookkeeping (a state, a wanted state and a
 // count of answers owed per side and option), so loops, refusals and repeats answer as telnetd does.
 
-import { DO, DONT, IAC, SB, SE, WILL, WONT, encodeSub, type TelnetEvent } from './codec.js';
-
-/** Option numbers telnetd handles (RFC 855 registry). */
-export const TELOPT = {
-  BINARY: 0,
-  ECHO: 1,
-  SGA: 3,
-  STATUS: 5,
-  TM: 6,
-  LOGOUT: 18,
-  TTYPE: 24,
-  NAWS: 31,
-  TSPEED: 32,
-  LFLOW: 33,
-  LINEMODE: 34,
-  XDISPLOC: 35,
-  ENVIRON: 36,
-  AUTHENTICATION: 37,
-  ENCRYPT: 38,
-  NEW_ENVIRON: 39,
-} as const;
+import { DO, DONT, IAC, OPT, SB, SE, WILL, WONT, encodeSub, type TelnetEvent } from './codec.js';
 
 /** Telnet commands outside negotiation (RFC 854). */
 export const CMD = { DM: 242, BRK: 243, IP: 244, AO: 245, AYT: 246, EC: 247, EL: 248 } as const;
@@ -71,9 +51,9 @@ const KLUDGE_OK = 3;
 const REAL_LINEMODE = 4;
 
 /** Options the client may turn on for its side unasked (telnetd's willoption). */
-const HIS_ACCEPTED = new Set<number>([TELOPT.BINARY, TELOPT.LFLOW, TELOPT.TTYPE, TELOPT.SGA, TELOPT.NAWS, TELOPT.TSPEED, TELOPT.XDISPLOC, TELOPT.NEW_ENVIRON, TELOPT.ENVIRON, TELOPT.LINEMODE, TELOPT.AUTHENTICATION, TELOPT.ENCRYPT]);
+const HIS_ACCEPTED = new Set<number>([OPT.BINARY, OPT.LFLOW, OPT.TTYPE, OPT.SGA, OPT.NAWS, OPT.TSPEED, OPT.XDISPLOC, OPT.NEW_ENVIRON, OPT.ENVIRON, OPT.LINEMODE, OPT.AUTHENTICATION, OPT.ENCRYPT]);
 /** Options the client may ask telnetd to turn on (telnetd's dooption). */
-const MY_ACCEPTED = new Set<number>([TELOPT.ECHO, TELOPT.BINARY, TELOPT.SGA, TELOPT.STATUS, TELOPT.ENCRYPT]);
+const MY_ACCEPTED = new Set<number>([OPT.ECHO, OPT.BINARY, OPT.SGA, OPT.STATUS, OPT.ENCRYPT]);
 
 /** Subnegotiations the phase-2 wait is for; each is satisfied by its reply or by the option being refused. */
 type Awaited = 'tspeed' | 'xdisploc' | 'environ' | 'oenviron' | 'ttype';
@@ -121,19 +101,19 @@ export class DebianTelnetd {
 
   /** Whether telnetd echoes what the client types (it said WILL ECHO and the client agreed). */
   get echoing(): boolean {
-    return this.myState[TELOPT.ECHO] === 1;
+    return this.myState[OPT.ECHO] === 1;
   }
 
   /** Whether the client sends binary (no CR NUL / CR LF translation) to telnetd. */
   get clientBinary(): boolean {
-    return this.hisState[TELOPT.BINARY] === 1;
+    return this.hisState[OPT.BINARY] === 1;
   }
 
   /** The first bytes telnetd sends, before reading anything. */
   start(): Buffer {
-    this.sendWill(TELOPT.AUTHENTICATION);
-    this.sendWill(TELOPT.ENCRYPT);
-    for (const o of [TELOPT.TTYPE, TELOPT.TSPEED, TELOPT.XDISPLOC, TELOPT.NEW_ENVIRON, TELOPT.ENVIRON]) this.sendDo(o);
+    this.sendWill(OPT.AUTHENTICATION);
+    this.sendWill(OPT.ENCRYPT);
+    for (const o of [OPT.TTYPE, OPT.TSPEED, OPT.XDISPLOC, OPT.NEW_ENVIRON, OPT.ENVIRON]) this.sendDo(o);
     this.advance();
     return this.flush();
   }
@@ -166,12 +146,12 @@ export class DebianTelnetd {
    * linemode. Call once, when phase is 'ready'.
    */
   burst(): Buffer {
-    if (this.hisState[TELOPT.LFLOW]) this.out.push(...encodeSub(TELOPT.LFLOW, Buffer.from([LFLOW_RESTART_XON])), 0);
-    if (this.hisWant[TELOPT.ECHO]) this.sendDont(TELOPT.ECHO);
-    if (!this.myState[TELOPT.ECHO]) this.sendWill(TELOPT.ECHO);
-    if (this.lmodetype < REAL_LINEMODE) this.sendDo(TELOPT.TM);
-    this.sendDo(TELOPT.BINARY);
-    if (this.hisState[TELOPT.LINEMODE]) this.sendDont(TELOPT.LINEMODE);
+    if (this.hisState[OPT.LFLOW]) this.out.push(...encodeSub(OPT.LFLOW, Buffer.from([LFLOW_RESTART_XON])), 0);
+    if (this.hisWant[OPT.ECHO]) this.sendDont(OPT.ECHO);
+    if (!this.myState[OPT.ECHO]) this.sendWill(OPT.ECHO);
+    if (this.lmodetype < REAL_LINEMODE) this.sendDo(OPT.TM);
+    this.sendDo(OPT.BINARY);
+    if (this.hisState[OPT.LINEMODE]) this.sendDont(OPT.LINEMODE);
     if (this.clientSlc) this.out.push(...SLC_ANSWER);
     return this.flush();
   }
@@ -183,7 +163,7 @@ export class DebianTelnetd {
       if (this.myState[o]) body.push(WILL, o);
       if (this.hisState[o]) body.push(DO, o);
     }
-    return encodeSub(TELOPT.STATUS, Buffer.from(body));
+    return encodeSub(OPT.STATUS, Buffer.from(body));
   }
 
   private flush(): Buffer {
@@ -200,7 +180,7 @@ export class DebianTelnetd {
   private sendDo(o: number): void {
     if ((this.doDontResp[o] === 0 && this.hisState[o]) || this.hisWant[o]) return;
     // TM is sent as DO but kept as wanted-off, so it can be sent again.
-    this.hisWant[o] = o === TELOPT.TM ? 0 : 1;
+    this.hisWant[o] = o === OPT.TM ? 0 : 1;
     this.bump(this.doDontResp, o);
     this.emit(DO, o);
   }
@@ -242,23 +222,23 @@ export class DebianTelnetd {
     this.payOwed(this.doDontResp, o, this.hisState[o] === 1);
     if (this.doDontResp[o] === 0) {
       if (!this.hisWant[o]) {
-        if (o === TELOPT.TM) {
+        if (o === OPT.TM) {
           // Never answered and never on: a WILL TM is the client choosing kludge linemode.
           if (this.lmodetype < KLUDGE_LINEMODE) {
             this.lmodetype = KLUDGE_LINEMODE;
-            this.sendWont(TELOPT.SGA);
+            this.sendWont(OPT.SGA);
           } else if (this.lmodetype === NO_AUTOKLUDGE) this.lmodetype = KLUDGE_OK;
           return;
         }
         if (HIS_ACCEPTED.has(o)) {
           this.hisWant[o] = 1;
           this.emit(DO, o);
-          if (o === TELOPT.LINEMODE) this.startLinemode();
+          if (o === OPT.LINEMODE) this.startLinemode();
         } else {
           this.bump(this.doDontResp, o);
           this.emit(DONT, o);
         }
-      } else if (o === TELOPT.LINEMODE) this.startLinemode();
+      } else if (o === OPT.LINEMODE) this.startLinemode();
       // A WILL ECHO answer is turned down in burst(), where telnetd's output puts it.
     }
     this.hisState[o] = 1;
@@ -266,7 +246,7 @@ export class DebianTelnetd {
 
   private startLinemode(): void {
     this.lmodetype = REAL_LINEMODE;
-    this.out.push(...encodeSub(TELOPT.LINEMODE, Buffer.from([1, this.ptyUp ? MODE_PTY : MODE_NO_PTY])), 0);
+    this.out.push(...encodeSub(OPT.LINEMODE, Buffer.from([1, this.ptyUp ? MODE_PTY : MODE_NO_PTY])), 0);
   }
 
   private wontOption(o: number): void {
@@ -276,11 +256,11 @@ export class DebianTelnetd {
         this.refused(o);
         this.hisWant[o] = 0;
         if (this.hisState[o]) this.emit(DONT, o);
-      } else if (o === TELOPT.TM && this.lmodetype < NO_AUTOKLUDGE) {
+      } else if (o === OPT.TM && this.lmodetype < NO_AUTOKLUDGE) {
         // WONT TM: no kludge linemode, so character mode with telnetd echoing.
         this.lmodetype = NO_LINEMODE;
-        this.sendWill(TELOPT.SGA);
-        this.sendWill(TELOPT.ECHO);
+        this.sendWill(OPT.SGA);
+        this.sendWill(OPT.ECHO);
       }
     }
     this.hisState[o] = 0;
@@ -295,14 +275,14 @@ export class DebianTelnetd {
   private doOption(o: number): void {
     this.payOwed(this.willWontResp, o, this.myState[o] === 1);
     if (this.willWontResp[o] === 0 && !this.myWant[o]) {
-      if (o === TELOPT.LOGOUT) {
+      if (o === OPT.LOGOUT) {
         this.myWant[o] = 1;
         this.emit(WILL, o);
         this.myState[o] = 1;
         this.loggedOut = true;
         return;
       }
-      if (o === TELOPT.TM) {
+      if (o === OPT.TM) {
         // Answered every time, never turned on.
         this.emit(WILL, o);
         this.myWant[o] = 0;
@@ -330,22 +310,22 @@ export class DebianTelnetd {
   }
 
   private subOption(o: number, data: Buffer): void {
-    if (o === TELOPT.STATUS) {
+    if (o === OPT.STATUS) {
       if (this.myState[o] && data[0] === 1) this.out.push(...this.status());
       return;
     }
     // telnetd reads a subnegotiation only for an option the client has on.
     if (!this.hisState[o]) return;
-    if (o === TELOPT.TTYPE) {
+    if (o === OPT.TTYPE) {
       if (data[0] !== 0) return;
       const name = data.subarray(1, 1 + MAX_TERMINAL_TYPE).toString('latin1').toLowerCase();
       this.terminalType = name;
       this.received.add('ttype');
-    } else if (o === TELOPT.LINEMODE && data[0] === 3) this.clientSlc = true;
-    else if (o === TELOPT.TSPEED) this.received.add('tspeed');
-    else if (o === TELOPT.XDISPLOC) this.received.add('xdisploc');
-    else if (o === TELOPT.NEW_ENVIRON) this.received.add('environ');
-    else if (o === TELOPT.ENVIRON) this.received.add('oenviron');
+    } else if (o === OPT.LINEMODE && data[0] === 3) this.clientSlc = true;
+    else if (o === OPT.TSPEED) this.received.add('tspeed');
+    else if (o === OPT.XDISPLOC) this.received.add('xdisploc');
+    else if (o === OPT.NEW_ENVIRON) this.received.add('environ');
+    else if (o === OPT.ENVIRON) this.received.add('oenviron');
   }
 
   private changing(o: number): boolean {
@@ -356,17 +336,17 @@ export class DebianTelnetd {
   private advance(): void {
     for (;;) {
       if (this.phaseNow === 'terminal') {
-        if (this.myState[TELOPT.ENCRYPT] !== this.myWant[TELOPT.ENCRYPT]) return;
-        if ([TELOPT.TTYPE, TELOPT.TSPEED, TELOPT.XDISPLOC, TELOPT.NEW_ENVIRON, TELOPT.ENVIRON].some((o) => this.changing(o))) return;
+        if (this.myState[OPT.ENCRYPT] !== this.myWant[OPT.ENCRYPT]) return;
+        if ([OPT.TTYPE, OPT.TSPEED, OPT.XDISPLOC, OPT.NEW_ENVIRON, OPT.ENVIRON].some((o) => this.changing(o))) return;
         this.phaseNow = 'subneg';
         // What arrived before now still counts (telnetd's clocks start with phase 1).
-        if (this.hisState[TELOPT.TSPEED]) this.sendSubRequest(TELOPT.TSPEED, 'tspeed');
-        if (this.hisState[TELOPT.XDISPLOC]) this.sendSubRequest(TELOPT.XDISPLOC, 'xdisploc');
-        if (this.hisState[TELOPT.NEW_ENVIRON]) this.sendSubRequest(TELOPT.NEW_ENVIRON, 'environ');
-        else if (this.hisState[TELOPT.ENVIRON]) this.sendSubRequest(TELOPT.ENVIRON, 'oenviron');
-        if (this.hisState[TELOPT.ENVIRON]) this.awaiting.add('oenviron');
-        if (this.hisState[TELOPT.TTYPE]) {
-          this.sendSubRequest(TELOPT.TTYPE, 'ttype');
+        if (this.hisState[OPT.TSPEED]) this.sendSubRequest(OPT.TSPEED, 'tspeed');
+        if (this.hisState[OPT.XDISPLOC]) this.sendSubRequest(OPT.XDISPLOC, 'xdisploc');
+        if (this.hisState[OPT.NEW_ENVIRON]) this.sendSubRequest(OPT.NEW_ENVIRON, 'environ');
+        else if (this.hisState[OPT.ENVIRON]) this.sendSubRequest(OPT.ENVIRON, 'oenviron');
+        if (this.hisState[OPT.ENVIRON]) this.awaiting.add('oenviron');
+        if (this.hisState[OPT.TTYPE]) {
+          this.sendSubRequest(OPT.TTYPE, 'ttype');
           this.ttypeRequests = 1;
         }
         continue;
@@ -376,17 +356,17 @@ export class DebianTelnetd {
         if (!this.ttypeDone()) return;
         this.phaseNow = 'options';
         this.ptyUp = true;
-        if (!this.myState[TELOPT.SGA]) this.sendWill(TELOPT.SGA);
-        this.sendDo(TELOPT.ECHO);
-        if (!this.hisState[TELOPT.LINEMODE]) this.sendDo(TELOPT.LINEMODE);
-        this.sendDo(TELOPT.NAWS);
-        this.sendWill(TELOPT.STATUS);
-        this.sendDo(TELOPT.LFLOW);
+        if (!this.myState[OPT.SGA]) this.sendWill(OPT.SGA);
+        this.sendDo(OPT.ECHO);
+        if (!this.hisState[OPT.LINEMODE]) this.sendDo(OPT.LINEMODE);
+        this.sendDo(OPT.NAWS);
+        this.sendWill(OPT.STATUS);
+        this.sendDo(OPT.LFLOW);
         continue;
       }
       if (this.phaseNow === 'options') {
-        if (this.changing(TELOPT.NAWS)) return;
-        if (this.hisWant[TELOPT.ECHO] && this.hisState[TELOPT.NAWS] && this.changing(TELOPT.ECHO)) return;
+        if (this.changing(OPT.NAWS)) return;
+        if (this.hisWant[OPT.ECHO] && this.hisState[OPT.NAWS] && this.changing(OPT.ECHO)) return;
         this.phaseNow = 'ready';
       }
       return;
@@ -409,12 +389,12 @@ export class DebianTelnetd {
     if (!this.received.has('ttype')) return false;
     const t = this.terminalType ?? '';
     const known = this.terminalType === undefined || this.knownTerminal(t);
-    if (this.ttypeStep === 'final' || (!this.hisState[TELOPT.TTYPE] && this.ttypeStep !== 'first')) {
+    if (this.ttypeStep === 'final' || (!this.hisState[OPT.TTYPE] && this.ttypeStep !== 'first')) {
       if (this.firstTtype !== undefined) this.terminalType = this.firstTtype;
       this.ttypeStep = 'done';
       return true;
     }
-    if (!this.hisState[TELOPT.TTYPE] || known || this.ttypeRequests >= MAX_TTYPE_REQUESTS) {
+    if (!this.hisState[OPT.TTYPE] || known || this.ttypeRequests >= MAX_TTYPE_REQUESTS) {
       this.ttypeStep = 'done';
       return true;
     }
@@ -429,16 +409,16 @@ export class DebianTelnetd {
     if (this.ttypeStep !== 'final') this.ttypeStep = 'loop';
     this.lastTtype = t;
     this.ttypeRequests++;
-    this.sendSubRequest(TELOPT.TTYPE, 'ttype');
+    this.sendSubRequest(OPT.TTYPE, 'ttype');
     return false;
   }
 }
 
 function awaitedFor(o: number): Awaited | undefined {
-  if (o === TELOPT.TTYPE) return 'ttype';
-  if (o === TELOPT.TSPEED) return 'tspeed';
-  if (o === TELOPT.XDISPLOC) return 'xdisploc';
-  if (o === TELOPT.NEW_ENVIRON) return 'environ';
-  if (o === TELOPT.ENVIRON) return 'oenviron';
+  if (o === OPT.TTYPE) return 'ttype';
+  if (o === OPT.TSPEED) return 'tspeed';
+  if (o === OPT.XDISPLOC) return 'xdisploc';
+  if (o === OPT.NEW_ENVIRON) return 'environ';
+  if (o === OPT.ENVIRON) return 'oenviron';
   return undefined;
 }
