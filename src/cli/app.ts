@@ -22,19 +22,11 @@ import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { ShellEnvironment } from '../sensors/shell/environment.js';
 import { EnrichmentStage } from '../collector/enrichment.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
-import { IncidentTracker, LEASE_KEY } from '../analysis/incident-tracker.js';
-import { SharedCommittedReads } from '../analysis/shared-reads.js';
-import { AttackRunner } from '../analysis/attack-runner.js';
-import { quarantineStrings } from '../analysis/quarantine-strings.js';
-import { recordingKeystrokes } from '../analysis/recording-keystrokes.js';
-import { AlertManager } from '../alerts/alert-manager.js';
+import { startAnalysis, type Analysis } from './analysis.js';
 import type { DecoyData } from '../sensors/sql/decoy-data.js';
 import type { DecoyState } from '../sensors/sql/decoy-state.js';
 
 // Sensors other than SSH are imported only when configured, so a sensor runs with only the code it uses.
-
-/** Longest wait between committing events and folding them into incidents (and alerting). */
-export const TRACK_INTERVAL_MS = 200;
 
 /** The services startWebFamily runs. */
 const WEB_FAMILY = ['http', 'ftp', 'tftp', 'sip', 'ports'] as const;
@@ -43,6 +35,8 @@ export interface RunningApiary {
   config: Config;
   store: EventStore;
   collector: Collector;
+  /** Incident tracking, alerts and attack chains: on the main thread (SQLite) or in a worker thread (PostgreSQL). */
+  analysis: Analysis;
   services: RunningService[];
   /** Lines for the operator printed at start (the dashboard's URL and one-time set-up token). */
   notices: string[];
@@ -90,33 +84,8 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
     outputs.push(out);
   }
   const collector = new Collector(store, log.child({ part: 'collector' }), outputs, enrichment);
-  const alerts = new AlertManager(config.alerts, store, log.child({ part: 'alerts' }));
-  // Attack chains are folded on the same beat as incidents (src/analysis/attack-runner.ts), from one read of each chunk.
-  const shared = new SharedCommittedReads(store);
-  const tracker = new IncidentTracker(shared.view(), config.incidents.quiet_gap_s * 1000, (changes) => alerts.handle(changes));
-  const attacks = new AttackRunner(shared.view(), { fileText: quarantineStrings(join(config.data_dir, 'quarantine')), keystrokes: recordingKeystrokes(config.data_dir), log: log.child({ part: 'attacks' }) });
-  const track = (): void => {
-    tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed; it resumes with the next batch'));
-    attacks.catchUp().catch((err: unknown) => log.error({ err }, 'attack reconstruction failed; it resumes with the next batch'));
-  };
-  // Folding reads back what was committed; once per interval rather than per batch keeps its cost per
-  // event low under a brute-force flood, and an alert still goes out well within a second.
-  let trackTimer: NodeJS.Timeout | undefined;
-  collector.onCommitted(() => {
-    trackTimer ??= setTimeout(() => {
-      trackTimer = undefined;
-      track();
-    }, TRACK_INTERVAL_MS);
-  });
-  // Keep the tracking lease while running, so that CLI commands leave folding (and alerting) to us.
-  const owner = `apiary:${process.pid}:${config.sensor}`;
-  const renew = (): void => {
-    tracker.holdLease(owner).catch((err: unknown) => log.warn({ err }, 'cannot renew the incident tracking lease'));
-  };
-  renew();
-  const leaseTimer = setInterval(renew, 5000);
-  leaseTimer.unref();
-  track();
+  const analysis = startAnalysis(config, store, log);
+  collector.onCommitted(() => analysis.nudge());
   let sensors: RunningServices;
   const notices: string[] = [];
   let web: RunningService | undefined;
@@ -132,12 +101,8 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
       throw err;
     }
   } catch (err) {
-    clearInterval(leaseTimer);
-    clearTimeout(trackTimer);
     await collector.close();
-    clearTimeout(trackTimer);
-    await tracker.catchUp().catch(() => {});
-    await attacks.flush().catch(() => {});
+    await analysis.close();
     await store.close();
     throw err;
   }
@@ -147,6 +112,7 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
     config,
     store,
     collector,
+    analysis,
     services,
     notices,
     close() {
@@ -155,12 +121,7 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
         await Promise.all(inputs.map((i) => i.close()));
         await sensors.close();
         await collector.close();
-        clearInterval(leaseTimer);
-        clearTimeout(trackTimer);
-        await tracker.catchUp().catch((err: unknown) => log.error({ err }, 'incident tracking failed at shutdown'));
-        await attacks.catchUp().then(() => attacks.flush()).catch((err: unknown) => log.error({ err }, 'attack reconstruction failed at shutdown'));
-        await store.setState(LEASE_KEY, '{}').catch(() => {});
-        await alerts.close();
+        await analysis.close();
         await store.close();
       })();
       return closing;

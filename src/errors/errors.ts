@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   APIARY_STORE_OPEN: 'the store cannot be opened (missing directory, corrupt file, wrong permissions)',
   APIARY_STORE_WRITE: 'a batch of events could not be written; it is kept in memory and retried',
   APIARY_ATTACK_STATE_SAVE: 'the attack reconstruction state could not be saved; folding goes on and the save is retried an interval later',
+  APIARY_ANALYSIS: 'the analysis thread (PostgreSQL store) failed; it is started again and resumes from its watermarks',
   APIARY_HOST_KEY: 'an SSH host key in the data directory cannot be read or generated',
   APIARY_CLI_USAGE: 'a command-line flag or argument is missing or malformed',
   APIARY_TLS_CERT: 'the HTTPS certificate in the data directory cannot be read or generated',

@@ -1,13 +1,21 @@
 // An internal host (an ssh client bound to 127.0.0.x, listed in networks.internal) attacks the live SSH
 // sensor: exactly one alert per incident reaches the test's webhook receiver and its syslog socket,
-// within a second of the incident's first event. A non-internal low-severity source raises none.
-import { test } from 'node:test';
+// within a second of the incident's first event. A non-internal low-severity source raises none. On
+// SQLite the analysis runs on the main thread; on PostgreSQL in its own thread (src/cli/analysis.ts).
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { runCli, startApiaryProcess, waitFor } from '../helpers/apiary-process.js';
 import { run, SSH_OPTS } from '../helpers/ssh-tools.js';
+import { startPgServer, type PgServer } from '../helpers/pg-server.js';
+
+let pg: PgServer;
+before(async () => {
+  pg = await startPgServer({ fast: true });
+});
+after(() => pg.destroy());
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
@@ -20,7 +28,7 @@ function sshFrom(bind: string, port: number, password: string) {
   return run('sshpass', ['-p', password, 'ssh', ...SSH_OPTS, '-b', bind, '-p', String(port), `root@127.0.0.1`, 'true'], { timeoutMs: 20_000 });
 }
 
-test('internal sources attacking a live sensor: one alert per incident on webhook and syslog, within a second', async (t) => {
+async function internalAttack(t: TestContext, store?: Record<string, unknown>): Promise<void> {
   const hooks: { at: number; body: Record<string, unknown> }[] = [];
   const web = createServer(async (req, res) => {
     hooks.push({ at: Date.now(), body: JSON.parse(await readBody(req)) as Record<string, unknown> });
@@ -33,6 +41,7 @@ test('internal sources attacking a live sensor: one alert per incident on webhoo
   await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
   const apiary = await startApiaryProcess({
     sensor: 'alert-test',
+    ...(store ? { store } : {}),
     auth: [{ user: 'root', password: 'Tr0ub4dor&3', allow: true }],
     networks: { internal: ['127.0.0.7/32', '127.0.0.8/32'] },
     services: { ssh: { listen: ['127.0.0.1:0'], failure_delay_ms: 0 } },
@@ -82,4 +91,9 @@ test('internal sources attacking a live sensor: one alert per incident on webhoo
   assert.equal(byIp.get('127.0.0.1')!.alerted_at, null);
   const internalOnly = await runCli(['incidents', '--config', apiary.configPath, '--internal']);
   assert.match(internalOnly.stdout, /2 incidents/);
-});
+}
+
+test('internal sources attacking a live sensor: one alert per incident on webhook and syslog, within a second', (t) => internalAttack(t));
+
+test('the same on PostgreSQL, with incident tracking and alerts in the analysis thread', (t) =>
+  internalAttack(t, { kind: 'postgres', postgres: { url: pg.createDatabase('alerts'), pool_size: 4 } }));
