@@ -6,6 +6,7 @@ import type { ApiaryEvent } from '../events/catalogue.js';
 import type { EventStore, IncidentRecord } from '../store/store.js';
 import { foldIncidents, type IncidentChange } from './incidents.js';
 import { MergedRuns } from './merged-runs.js';
+import { makeRoom } from '../wire/bounded.js';
 
 export const WATERMARK_KEY = 'incidents.watermark';
 export const LEASE_KEY = 'incidents.lease';
@@ -18,6 +19,11 @@ export const TRACKER_CHUNK = 5000;
  * catching up on a backlog; otherwise each run saves at its end). Bounds the incidents held in memory.
  */
 export const TRACKER_COMMIT_EVENTS = 20_000;
+/**
+ * Sources whose latest incident the tracker keeps from one save to the next, so that the next events
+ * of a busy source do not read its incident back and decode it (past this, the oldest are forgotten).
+ */
+export const MAX_HELD_INCIDENTS = 10_000;
 
 /** What one catch-up did. The changes themselves go to the onChanges callback, chunk by chunk. */
 export interface CatchUpResult {
@@ -26,6 +32,14 @@ export interface CatchUpResult {
 }
 
 export class IncidentTracker {
+  /**
+   * The latest incident of each source as this tracker last saved it, good while the watermark is still
+   * the one it saved with (heldAt): had another tracker folded since, it would have moved the watermark.
+   * Status and notes, which people change, are never written by a save, and the rest a fold derives
+   * again from the events and the enrichment, so a kept copy saves what a read-back would.
+   */
+  private held = new Map<string, IncidentRecord>();
+  private heldAt: string | undefined | null = null;
   private readonly runs = new MergedRuns(() => this.runOnce(), (t: CatchUpResult, r: CatchUpResult) => ({ events: t.events + r.events, changes: t.changes + r.changes }), () => ({ events: 0, changes: 0 }));
 
   constructor(
@@ -53,6 +67,7 @@ export class IncidentTracker {
   private async runOnce(): Promise<CatchUpResult> {
     const out: CatchUpResult = { events: 0, changes: 0 };
     let watermark = await this.store.getState(WATERMARK_KEY);
+    if (watermark !== this.heldAt) this.forgetHeld();
     // Through a backlog, chunks are folded in memory and saved together with the watermark every
     // TRACKER_COMMIT_EVENTS, so a source active throughout is written once per commit, not per chunk.
     let cursor = watermark;
@@ -69,11 +84,13 @@ export class IncidentTracker {
         // Only incidents that ended within the quiet gap of this chunk's first event can be extended by it.
         const earliest = events.reduce((m, e) => (e.time < m ? e.time : m), events[0]!.time);
         const activeSince = new Date(Math.max(0, Date.parse(earliest) - this.quietGapMs)).toISOString();
-        const open = await this.store.latestIncidents(ips, activeSince);
-        // Incidents folded but not saved yet are newer than the stored ones.
+        // Incidents folded but not saved yet are newer than the stored ones; those kept from the last
+        // save are the stored ones. Only the other sources' are read.
+        const unknown = ips.filter((ip) => !newest.has(ip) && !this.held.has(ip));
+        const open = unknown.length > 0 ? await this.store.latestIncidents(unknown, activeSince) : new Map<string, IncidentRecord>();
         for (const ip of ips) {
-          const held = newest.get(ip);
-          if (held) open.set(ip, held);
+          const known = newest.get(ip) ?? this.held.get(ip);
+          if (known && known.last_seen >= activeSince) open.set(ip, known);
         }
         for (const c of foldIncidents(open, events, enrichment, this.quietGapMs)) {
           const first = pending.get(c.incident.id);
@@ -89,6 +106,8 @@ export class IncidentTracker {
       const changes = [...pending.values()];
       const folded = pendingEvents;
       const saved = await this.store.commitIncidents(changes.map((c) => c.incident), { key: WATERMARK_KEY, expected: watermark, next: cursor! });
+      if (saved) this.keepHeld(newest, cursor!);
+      else this.forgetHeld();
       pending = new Map();
       newest = new Map();
       pendingEvents = 0;
@@ -105,6 +124,22 @@ export class IncidentTracker {
       if (last) break;
     }
     return out;
+  }
+
+  /** After a save with watermark AT: SAVED (the newest incident per source) are what the store holds. */
+  private keepHeld(saved: ReadonlyMap<string, IncidentRecord>, at: string): void {
+    for (const [ip, incident] of saved) {
+      // Deleted first, so the Map's order is by last save and the least recently saved go first.
+      this.held.delete(ip);
+      makeRoom(this.held, MAX_HELD_INCIDENTS);
+      this.held.set(ip, incident);
+    }
+    this.heldAt = at;
+  }
+
+  private forgetHeld(): void {
+    this.held = new Map();
+    this.heldAt = null;
   }
 }
 

@@ -132,6 +132,40 @@ test('two trackers on one database (a running Apiary and a CLI command) never fo
   }
 });
 
+test('a tracker keeps the incidents it saved and reads back only other sources\', until another tracker folds', async () => {
+  const store = new SqliteStore(join(tempDir(), 'held.db'));
+  try {
+    const asked: string[][] = [];
+    const counting = overrideMethods(store, {
+      latestIncidents: (ips, since) => (asked.push([...ips].sort()), store.latestIncidents(ips, since)),
+    });
+    const a = new IncidentTracker(counting, 3600_000);
+    const at = (min: number) => new Date(Date.UTC(2026, 3, 1, 10, min)).toISOString();
+    const open = (min: number, src: string) => makeEvent({ type: 'connection.open', time: at(min), src, payload: { transport: 'tcp' } });
+    await store.insertBatch([open(0, '198.51.100.1')]);
+    await a.catchUp();
+    assert.deepEqual(asked.splice(0), [['198.51.100.1']]);
+    await store.insertBatch([open(10, '198.51.100.1'), open(10, '198.51.100.2')]);
+    await a.catchUp();
+    assert.deepEqual(asked.splice(0), [['198.51.100.2']], 'the incident it saved is not read back');
+    const [inc] = await store.listIncidents({ src: '198.51.100.1' });
+    await store.updateIncident(inc!.id, { status: 'investigating', note: 'mine', time: at(11) });
+    // Another tracker (a CLI command) folds the next event: the kept copy is stale now.
+    await store.insertBatch([open(20, '198.51.100.1')]);
+    await new IncidentTracker(store, 3600_000).catchUp();
+    await store.insertBatch([open(30, '198.51.100.1')]);
+    await a.catchUp();
+    assert.deepEqual(asked.splice(0), [['198.51.100.1']], 'after another tracker saved, it reads the incident again');
+    const after = await store.listIncidents({ src: '198.51.100.1' });
+    assert.equal(after.length, 1);
+    assert.equal(after[0]!.activity.events, 4, 'every event in the one incident, the other tracker\'s too');
+    assert.equal(after[0]!.status, 'investigating', 'a person\'s status survives the saves');
+    assert.equal(after[0]!.notes.length, 1);
+  } finally {
+    await store.close();
+  }
+});
+
 test('through a backlog, chunks are saved together: the same incidents as one fold of everything, each change reported once', async () => {
   const store = new SqliteStore(join(tempDir(), 'backlog.db'));
   try {

@@ -203,16 +203,20 @@ export class SqliteStore implements EventStore {
   }
 
   async commitIncidents(incidents: readonly IncidentRecord[], wm: { key: string; expected: string | undefined; next: string }): Promise<boolean> {
-    const stmt = this.db.prepare(
+    // Positional parameters: binding by name (an object per incident, spread from the record) cost about
+    // a fifth of the save (saving 200,000 new incidents: 5.1 s, 4.1 s positional, one profile each).
+    const stmt = this.stmt(
       `INSERT INTO incidents (id, src_ip, scope, country, first_seen, last_seen, kind, severity, status, notes, activity, alerted_at)
-       VALUES (@id, @src_ip, @scope, @country, @first_seen, @last_seen, @kind, @severity, @status, @notes, @activity, @alerted_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET scope = excluded.scope, country = excluded.country, first_seen = excluded.first_seen,
          last_seen = excluded.last_seen, kind = excluded.kind, severity = excluded.severity, activity = excluded.activity`,
     );
     return this.db.transaction(() => {
       const current = this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(wm.key) as string | undefined;
       if (current !== wm.expected) return false;
-      for (const i of incidents) stmt.run({ ...i, notes: JSON.stringify(i.notes), activity: JSON.stringify(i.activity) });
+      for (const i of incidents) {
+        stmt.run(i.id, i.src_ip, i.scope, i.country, i.first_seen, i.last_seen, i.kind, i.severity, i.status, JSON.stringify(i.notes), JSON.stringify(i.activity), i.alerted_at);
+      }
       this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(wm.key, wm.next);
       return true;
     }).immediate();
