@@ -27,10 +27,27 @@ export function payloadFromText(type: string, text: string, payloadTypes?: Reado
 
 /** PAYLOAD_TYPES: parse only these types' payloads (see ScanOptions). */
 export function eventFromRow(r: EventRow, payloadTypes?: ReadonlySet<string>): ApiaryEvent {
-  const { payload, source, seq: _seq, ...env } = r;
-  const e = { ...env, payload: payloadFromText(r.type, payload, payloadTypes) } as ApiaryEvent;
-  if (source !== null && source !== undefined) e.source = JSON.parse(source) as ApiaryEvent['source'];
+  // Field by field, in the envelope's order: taking the rest of the row by destructuring copied it twice
+  // (and the analysis reads every event back this way).
+  const e = {
+    id: r.id, time: r.time, type: r.type, sensor: r.sensor, session: r.session, protocol: r.protocol,
+    src_ip: r.src_ip, src_port: r.src_port, dst_ip: r.dst_ip, dst_port: r.dst_port,
+    payload: payloadFromText(r.type, r.payload, payloadTypes),
+  } as ApiaryEvent;
+  if (r.source !== null && r.source !== undefined) e.source = JSON.parse(r.source) as ApiaryEvent['source'];
   return e;
+}
+
+/** An event's columns as an array, in the envelope's order, payload last (SQLite's raw rows, PostgreSQL's array rows). */
+export type RawRow = [string, string, string, string, string, string, string, number, string, number, string];
+
+/** An event from R, which may carry more columns after these (commit order). Building no keyed row per event is cheaper. */
+export function rawToEvent(r: RawRow | [...RawRow, ...unknown[]], payloadTypes?: ReadonlySet<string>): ApiaryEvent {
+  return {
+    id: r[0], time: r[1], type: r[2], sensor: r[3], session: r[4], protocol: r[5],
+    src_ip: r[6], src_port: r[7], dst_ip: r[8], dst_port: r[9],
+    payload: payloadFromText(r[2], r[10], payloadTypes),
+  } as ApiaryEvent;
 }
 
 export interface IncidentRow extends Omit<IncidentRecord, 'notes' | 'activity'> {

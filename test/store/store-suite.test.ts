@@ -296,6 +296,10 @@ for (const b of BACKENDS) {
         assert.equal((await s.getAttack('b'))?.score, 80);
         assert.equal(await s.getAttack('a'), undefined);
         assert.equal(await s.getState('attacks.watermark'), '9');
+        // Attacker strings inside a record come back as they were.
+        const hostile = { ...rec('h', 5), intents: ['"quoted" \\ back\\slash', 'nul \u0000 and lone \ud800 surrogate', 'é ✓ 𝄞', '{"json":[1]}'] } as unknown as AttackRecord;
+        assert.equal(await s.commitAttacks([hostile], { key: 'attacks.watermark', expected: '9', next: '10' }), true);
+        assert.deepEqual(await s.getAttack('h'), JSON.parse(JSON.stringify(hostile)));
       });
     });
 

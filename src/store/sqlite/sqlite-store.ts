@@ -16,7 +16,7 @@ import {
   type IpEnrichment,
   type ScanOptions,
 } from '../store.js';
-import { eventFromRow, incidentFromRow, payloadFromText, type EventRow, type IncidentRow } from '../rows.js';
+import { eventFromRow, incidentFromRow, rawToEvent, type EventRow, type IncidentRow, type RawRow } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { EVENT_VALUES, configureWriter, eventInserter, eventValues, type Inserted } from './event-insert.js';
 import { RecentCommits } from './recent-commits.js';
@@ -349,14 +349,4 @@ interface EnrichmentRow extends Omit<IpEnrichment, 'ignored'> {
 
 
 
-type RawRow = [string, string, string, string, string, string, string, number, string, number, string];
-
-/** R may carry the seq after its columns (readCommitted reads it too). */
-function rawToEvent(r: RawRow | [...RawRow, number], payloadTypes?: ReadonlySet<string>): ApiaryEvent {
-  return {
-    id: r[0], time: r[1], type: r[2], sensor: r[3], session: r[4], protocol: r[5],
-    src_ip: r[6], src_port: r[7], dst_ip: r[8], dst_port: r[9],
-    payload: payloadFromText(r[2], r[10], payloadTypes),
-  } as ApiaryEvent;
-}
 
