@@ -17,6 +17,15 @@ export interface EventFilter {
   afterId?: string;
 }
 
+/**
+ * Whether F bounds a period: such a scan is read in time order (then id), each page from the last
+ * (time, id) read. Paged by id, SQLite took the time index and sorted the whole period again for each
+ * page (apiary report --from --to over 1M events: 130 s, against 12 s over the same events unbounded).
+ */
+export function isPeriod(f: EventFilter): boolean {
+  return f.since !== undefined || f.until !== undefined;
+}
+
 export interface ScanOptions {
   /**
    * Parse the payloads of these event types only; events of other types carry EMPTY_PAYLOAD. For counting
@@ -50,7 +59,10 @@ export interface EventStore extends AttackStore {
   close(): Promise<void>;
 
   // Incident tracking (enrichment beside events, incidents with a person's status and notes).
-  /** Every matching event in order, without the row cap of query(); for counting passes over a period. */
+  /**
+   * Every matching event, without the row cap of query(), for counting passes: in id order, or in time
+   * order (then id) when FILTER bounds a period (isPeriod).
+   */
   scan(filter: EventFilter): AsyncIterable<ApiaryEvent>;
   /** scan() a page at a time (a long pass then pays one await per page, not per event). */
   scanPages(filter: EventFilter, opts?: ScanOptions): AsyncIterable<readonly ApiaryEvent[]>;

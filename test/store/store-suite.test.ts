@@ -11,6 +11,7 @@ import type { AttackRecord, EventStore, IncidentRecord, IpEnrichment } from '../
 import { emptyActivity } from '../../src/analysis/incidents.js';
 import { tempDir } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
+import { newEventId } from '../../src/events/id.js';
 import { startPgServer, type PgServer } from '../helpers/pg-server.js';
 
 let pg: PgServer | undefined;
@@ -135,6 +136,29 @@ for (const b of BACKENDS) {
         let limited = 0;
         for await (const _ of s.scan({ limit: 5001, src: '192.0.2.7' })) limited++;
         assert.equal(limited, 50);
+      });
+    });
+
+    test('a scan over a period pages in time order from the last (time, id) read: each event once, ties across pages too', async () => {
+      await withStore(b, async (s) => {
+        // Nine distinct times (so 1,300-odd events share each, across page boundaries), ids in another order than times.
+        const at = (k: number) => new Date(Date.UTC(2026, 5, 10, k)).toISOString();
+        const ev = Array.from({ length: 12_000 }, (_, i) => ({ ...conn(at(i % 11), `192.0.2.${i % 250}`), id: newEventId(Date.UTC(2026, 5, 1) + ((i * 7919) % 12_000)) }));
+        assert.equal(await s.insertBatch(ev), ev.length);
+        const since = at(1);
+        const until = at(10);
+        const want = ev.filter((e) => e.time >= since && e.time < until).sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : 1));
+        const got: string[] = [];
+        let pages = 0;
+        for await (const page of s.scanPages({ since, until })) {
+          pages++;
+          for (const e of page) got.push(e.id);
+        }
+        assert.ok(pages >= 2, `${pages} pages`);
+        assert.deepEqual(got, want.map((e) => e.id), 'the period, in (time, id) order, each event once');
+        let n = 0;
+        for await (const _ of s.scan({ since, until, type: 'connection.open', limit: 6000 })) n++;
+        assert.equal(n, 6000, 'a limit holds across pages');
       });
     });
 

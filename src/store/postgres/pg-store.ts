@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { ApiaryEvent } from '../../events/catalogue.js';
 import { ApiaryError } from '../../errors/errors.js';
 import {
+  isPeriod,
   MAX_QUERY_ROWS,
   type AttackFilter,
   type AttackRecord,
@@ -289,18 +290,28 @@ export class PgStore implements EventStore {
   }
 
   async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
+    const byTime = isPeriod(f);
     let afterId = f.afterId;
+    let after: { time: string; id: string } | undefined;
     let left = f.limit ?? Number.POSITIVE_INFINITY;
     for (;;) {
       const page = Math.min(PG_SCAN_PAGE, left);
       if (page <= 0) return;
-      const { sql, params } = this.where({ ...f, afterId });
+      // A period in time order, each page from the last (time, id) read (see EventStore.scan).
+      const { sql, params } = this.where(after ? { ...f, since: after.time } : { ...f, afterId });
+      let next = sql;
+      if (after) {
+        params.push(after.time, after.id);
+        next = `${sql} AND (time > $${params.length - 1} OR id > $${params.length})`;
+      }
       params.push(page);
-      const r = await this.pool.query<RawRow>({ text: `SELECT ${RAW_COLUMNS} FROM events ${sql} ORDER BY id ASC LIMIT $${params.length}`, values: params, rowMode: 'array' });
+      const r = await this.pool.query<RawRow>({ text: `SELECT ${RAW_COLUMNS} FROM events ${next} ORDER BY ${byTime ? 'time, id' : 'id'} LIMIT $${params.length}`, values: params, rowMode: 'array' });
       yield r.rows.map((row) => rawToEvent(row, opts.payloadTypes));
       left -= r.rows.length;
       if (r.rows.length < page) return;
-      afterId = r.rows[r.rows.length - 1]![0];
+      const last = r.rows[r.rows.length - 1]!;
+      if (byTime) after = { time: last[1], id: last[0] };
+      else afterId = last[0];
     }
   }
 

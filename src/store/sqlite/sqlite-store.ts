@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { ApiaryEvent } from '../../events/catalogue.js';
 import { ApiaryError } from '../../errors/errors.js';
 import {
+  isPeriod,
   MAX_QUERY_ROWS,
   type AttackFilter,
   type AttackRecord,
@@ -155,21 +156,28 @@ export class SqliteStore implements EventStore {
 
   async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
     const only = opts.payloadTypes;
+    const byTime = isPeriod(f);
     let afterId = f.afterId;
+    let after: { time: string; id: string } | undefined;
     let left = f.limit ?? Number.POSITIVE_INFINITY;
     for (;;) {
-      const { sql, params } = this.where({ ...f, afterId });
+      const { sql, params } = this.where(after ? { ...f, since: after.time } : { ...f, afterId });
       const page = Math.min(SqliteStore.SCAN_PAGE, left);
       if (page <= 0) return;
+      // A period is read in time order from the last (time, id) read, so each page starts where the
+      // last ended in the time index (see EventStore.scan).
+      const next = after ? `${sql} AND (time > ? OR id > ?)` : sql;
+      if (after) params.push(after.time, after.id);
       // Raw rows (arrays) skip building a keyed object per row that would be thrown away at once.
-      const rows = this.db
-        .prepare(`SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload FROM events ${sql} ORDER BY id ASC LIMIT ?`)
+      const rows = this.stmt(`SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload FROM events ${next} ORDER BY ${byTime ? 'time, id' : 'id'} LIMIT ?`)
         .raw()
         .all(...params, page) as RawRow[];
       yield rows.map((r) => rawToEvent(r, only));
       left -= rows.length;
       if (rows.length < page) return;
-      afterId = rows[rows.length - 1]![0];
+      const last = rows[rows.length - 1]!;
+      if (byTime) after = { time: last[1], id: last[0] };
+      else afterId = last[0];
     }
   }
 
