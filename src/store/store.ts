@@ -32,6 +32,11 @@ export interface ScanOptions {
    * passes that read few payloads (parsing every payload was a fifth of a report's time).
    */
   payloadTypes?: ReadonlySet<string>;
+  /**
+   * Read in time order (then id) even without a period. A report wants each source's events in time
+   * order, and counted 1M events in 11.3–12.0 s read so, against 13.6–15.7 s in id order.
+   */
+  byTime?: boolean;
 }
 
 /** The payload of an event whose payload a scan was told not to parse. */
@@ -61,7 +66,7 @@ export interface EventStore extends AttackStore {
   // Incident tracking (enrichment beside events, incidents with a person's status and notes).
   /**
    * Every matching event, without the row cap of query(), for counting passes: in id order, or in time
-   * order (then id) when FILTER bounds a period (isPeriod).
+   * order (then id) when FILTER bounds a period (isPeriod) or scanPages is asked to (ScanOptions.byTime).
    */
   scan(filter: EventFilter): AsyncIterable<ApiaryEvent>;
   /** scan() a page at a time (a long pass then pays one await per page, not per event). */

@@ -159,6 +159,11 @@ for (const b of BACKENDS) {
         let n = 0;
         for await (const _ of s.scan({ since, until, type: 'connection.open', limit: 6000 })) n++;
         assert.equal(n, 6000, 'a limit holds across pages');
+        // Asked for (as a report does), time order without a period too.
+        const all: string[] = [];
+        for await (const page of s.scanPages({}, { byTime: true })) for (const e of page) all.push(e.id);
+        const byTime = [...ev].sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : 1));
+        assert.deepEqual(all, byTime.map((e) => e.id), 'every event, in (time, id) order');
       });
     });
 

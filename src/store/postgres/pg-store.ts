@@ -290,7 +290,7 @@ export class PgStore implements EventStore {
   }
 
   async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
-    const byTime = isPeriod(f);
+    const byTime = opts.byTime === true || isPeriod(f);
     let afterId = f.afterId;
     let after: { time: string; id: string } | undefined;
     let left = f.limit ?? Number.POSITIVE_INFINITY;

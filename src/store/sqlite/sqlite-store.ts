@@ -156,7 +156,7 @@ export class SqliteStore implements EventStore {
 
   async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
     const only = opts.payloadTypes;
-    const byTime = isPeriod(f);
+    const byTime = opts.byTime === true || isPeriod(f);
     let afterId = f.afterId;
     let after: { time: string; id: string } | undefined;
     let left = f.limit ?? Number.POSITIVE_INFINITY;
