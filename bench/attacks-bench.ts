@@ -12,13 +12,13 @@ import { newEventId } from '../src/events/id.js';
 import { ATTACKS_STATE_KEY, AttackRunner } from '../src/analysis/attack-runner.js';
 import { IncidentTracker } from '../src/analysis/incident-tracker.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { TRACK_INTERVAL_MS } from '../src/cli/analysis.js';
 
 const TOTAL = Number(process.env.APIARY_BENCH_EVENTS ?? 1_000_000);
 const SOURCES = 20_000;
 /** Steady load for the delay measurement: events per second, for this long. */
 const LOAD_RATE = 2000;
 const LOAD_S = 10;
-const TRACK_INTERVAL_MS = 200;
 
 function sourceIp(i: number): string {
   return `${(i * 7919) % 200 + 11}.${(i * 31) % 256}.${(i >> 4) % 256}.${i % 254 + 1}`;

@@ -11,7 +11,6 @@ const { config } = workerData as { config: Config };
 const log = createLogger(config.log.level).child({ thread: 'analysis' });
 const store = await openStore(config);
 const analysis = startAnalysisHere(config, store, log);
-const send = (m: FromAnalysis): void => port.postMessage(m);
 
 port.on('message', (m: ToAnalysis) => {
   if (m.type === 'nudge') analysis.nudge();
@@ -22,8 +21,7 @@ port.on('message', (m: ToAnalysis) => {
       .catch((err: unknown) => log.error({ err }, 'closing the analysis store failed'))
       .finally(() => {
         log.flush();
-        send({ type: 'closed' });
+        port.postMessage({ type: 'closed' } satisfies FromAnalysis);
       });
   }
 });
-send({ type: 'ready' });

@@ -92,7 +92,7 @@ export function startAnalysisHere(config: Config, store: EventStore, log: Logger
 /** What the main thread sends the analysis thread. */
 export type ToAnalysis = { type: 'nudge' } | { type: 'close' };
 /** What the analysis thread sends back. */
-export type FromAnalysis = { type: 'ready' } | { type: 'closed' };
+export type FromAnalysis = { type: 'closed' };
 
 /**
  * The analysis in a worker thread with its own store connections. A thread that fails is logged and
