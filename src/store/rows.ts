@@ -20,9 +20,12 @@ export interface EventRow {
   seq?: unknown;
 }
 
-/** A stored payload's JSON text, parsed unless PAYLOAD_TYPES is given and leaves TYPE out (see ScanOptions). */
-export function payloadFromText(type: string, text: string, payloadTypes?: ReadonlySet<string>): unknown {
-  return payloadTypes && !payloadTypes.has(type) ? EMPTY_PAYLOAD : JSON.parse(text);
+/**
+ * A stored payload's JSON text, parsed unless PAYLOAD_TYPES is given and leaves TYPE out (see
+ * ScanOptions); a scan may then not have read the text at all (null).
+ */
+export function payloadFromText(type: string, text: string | null, payloadTypes?: ReadonlySet<string>): unknown {
+  return text === null || (payloadTypes && !payloadTypes.has(type)) ? EMPTY_PAYLOAD : JSON.parse(text);
 }
 
 /** PAYLOAD_TYPES: parse only these types' payloads (see ScanOptions). */
@@ -38,8 +41,11 @@ export function eventFromRow(r: EventRow, payloadTypes?: ReadonlySet<string>): A
   return e;
 }
 
-/** An event's columns as an array, in the envelope's order, payload last (SQLite's raw rows, PostgreSQL's array rows). */
-export type RawRow = [string, string, string, string, string, string, string, number, string, number, string];
+/**
+ * An event's columns as an array, in the envelope's order, payload last (SQLite's raw rows, PostgreSQL's
+ * array rows); the payload is null where a scan left it unread (ScanOptions.payloadTypes).
+ */
+export type RawRow = [string, string, string, string, string, string, string, number, string, number, string | null];
 
 /** An event from R, which may carry more columns after these (commit order). Building no keyed row per event is cheaper. */
 export function rawToEvent(r: RawRow | [...RawRow, ...unknown[]], payloadTypes?: ReadonlySet<string>): ApiaryEvent {

@@ -291,27 +291,46 @@ export class PgStore implements EventStore {
 
   async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
     const byTime = opts.byTime === true || isPeriod(f);
-    let afterId = f.afterId;
-    let after: { time: string; id: string } | undefined;
-    let left = f.limit ?? Number.POSITIVE_INFINITY;
-    for (;;) {
-      const page = Math.min(PG_SCAN_PAGE, left);
-      if (page <= 0) return;
-      // A period in time order, each page from the last (time, id) read (see EventStore.scan).
-      const { sql, params } = this.where(after ? { ...f, since: after.time } : { ...f, afterId });
+    const only = opts.payloadTypes;
+    type Cursor = { afterId: string | undefined } | { time: string; id: string };
+    const fetchPage = async (cursor: Cursor, page: number): Promise<RawRow[]> => {
+      // A period in time order, each page from the last (time, id) read (see EventStore.scan). Payloads
+      // the pass will not parse are not sent (NULL).
+      const params: unknown[] = only ? [[...only]] : [];
+      const payload = only ? 'CASE WHEN type = ANY($1::text[]) THEN payload END' : 'payload';
+      const resume = 'time' in cursor;
+      const { sql } = this.where(resume ? { ...f, since: cursor.time } : { ...f, afterId: cursor.afterId }, params);
       let next = sql;
-      if (after) {
-        params.push(after.time, after.id);
+      if (resume) {
+        params.push(cursor.time, cursor.id);
         next = `${sql} AND (time > $${params.length - 1} OR id > $${params.length})`;
       }
       params.push(page);
-      const r = await this.pool.query<RawRow>({ text: `SELECT ${RAW_COLUMNS} FROM events ${next} ORDER BY ${byTime ? 'time, id' : 'id'} LIMIT $${params.length}`, values: params, rowMode: 'array' });
-      yield r.rows.map((row) => rawToEvent(row, opts.payloadTypes));
-      left -= r.rows.length;
-      if (r.rows.length < page) return;
-      const last = r.rows[r.rows.length - 1]!;
-      if (byTime) after = { time: last[1], id: last[0] };
-      else afterId = last[0];
+      const r = await this.pool.query<RawRow>({ text: `SELECT ${RAW_COLUMNS.replace(/payload$/, payload)} FROM events ${next} ORDER BY ${byTime ? 'time, id' : 'id'} LIMIT $${params.length}`, values: params, rowMode: 'array' });
+      return r.rows;
+    };
+    let left = f.limit ?? Number.POSITIVE_INFINITY;
+    let cursor: Cursor = { afterId: f.afterId };
+    let ahead: Promise<RawRow[]> | undefined;
+    for (;;) {
+      const page = Math.min(PG_SCAN_PAGE, left);
+      if (page <= 0) return;
+      const rows: RawRow[] = await (ahead ?? fetchPage(cursor, page));
+      ahead = undefined;
+      left -= rows.length;
+      const more = rows.length === page && left > 0;
+      if (more) {
+        const last = rows[rows.length - 1]!;
+        cursor = byTime ? { time: last[1], id: last[0] } : { afterId: last[0] };
+        if (opts.readAhead) {
+          // The server reads the next page while the caller counts this one. Should the caller stop
+          // early, nothing awaits it: its failure is caught here (and thrown by the await above).
+          ahead = fetchPage(cursor, Math.min(PG_SCAN_PAGE, left));
+          ahead.catch(() => undefined);
+        }
+      }
+      yield rows.map((row) => rawToEvent(row, only));
+      if (!more) return;
     }
   }
 

@@ -1,11 +1,11 @@
 // The SQLite store: one file, WAL, migrations, batched inserts in one transaction each.
 import { mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiaryEvent } from '../../events/catalogue.js';
 import { ApiaryError } from '../../errors/errors.js';
 import {
-  isPeriod,
   MAX_QUERY_ROWS,
   type AttackFilter,
   type AttackRecord,
@@ -21,6 +21,8 @@ import { eventFromRow, incidentFromRow, rawToEvent, type EventRow, type Incident
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { EVENT_VALUES, configureWriter, eventInserter, eventValues, type Inserted } from './event-insert.js';
 import { RecentCommits } from './recent-commits.js';
+import { cursorAfter, eventWhere, firstCursor, SCAN_PAGE, scanPageQuery, scanPlan, type ScanPlan, type ScanRow } from './scan-query.js';
+import type { ScanMessage, ScanWork } from './scan-worker.js';
 
 
 /**
@@ -117,25 +119,8 @@ export class SqliteStore implements EventStore {
     return { events: read.events, cursor: read.events.length === 0 ? cursor : String(read.last) };
   }
 
-  private where(f: EventFilter): { sql: string; params: unknown[] } {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, v: unknown): void => {
-      clauses.push(sql);
-      params.push(v);
-    };
-    if (f.type !== undefined) add('type = ?', f.type);
-    if (f.src !== undefined) add('src_ip = ?', f.src);
-    if (f.session !== undefined) add('session = ?', f.session);
-    if (f.sensor !== undefined) add('sensor = ?', f.sensor);
-    if (f.since !== undefined) add('time >= ?', f.since);
-    if (f.until !== undefined) add('time < ?', f.until);
-    if (f.afterId !== undefined) add('id > ?', f.afterId);
-    return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
-  }
-
   async query(f: EventFilter): Promise<ApiaryEvent[]> {
-    const { sql, params } = this.where(f);
+    const { sql, params } = eventWhere(f);
     const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
     const order = f.order === 'desc' ? 'DESC' : 'ASC';
     const rows = this.db.prepare(`SELECT * FROM events ${sql} ORDER BY id ${order} LIMIT ?`).all(...params, limit) as EventRow[];
@@ -143,46 +128,76 @@ export class SqliteStore implements EventStore {
   }
 
   async count(f: EventFilter = {}): Promise<number> {
-    const { sql, params } = this.where(f);
+    const { sql, params } = eventWhere(f);
     return (this.db.prepare(`SELECT count(*) AS n FROM events ${sql}`).get(...params) as { n: number }).n;
   }
 
-  /** Rows per page of scan(): keyset paging keeps the connection free between pages for writers. */
-  static readonly SCAN_PAGE = 5000;
+  /** Rows per page of scan() (see scan-query.ts). */
+  static readonly SCAN_PAGE = SCAN_PAGE;
 
   async *scan(f: EventFilter): AsyncIterable<ApiaryEvent> {
     for await (const page of this.scanPages(f)) yield* page;
   }
 
   async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
-    const only = opts.payloadTypes;
-    const byTime = opts.byTime === true || isPeriod(f);
-    let afterId = f.afterId;
-    let after: { time: string; id: string } | undefined;
+    const plan = scanPlan(f, opts);
+    if (opts.readAhead && this.path !== ':memory:' && this.path !== '') {
+      yield* this.pagesAhead(plan, f.limit, opts.payloadTypes);
+      return;
+    }
+    let cursor = firstCursor(plan);
     let left = f.limit ?? Number.POSITIVE_INFINITY;
     for (;;) {
-      const { sql, params } = this.where(after ? { ...f, since: after.time } : { ...f, afterId });
-      const page = Math.min(SqliteStore.SCAN_PAGE, left);
+      const page = Math.min(SCAN_PAGE, left);
       if (page <= 0) return;
-      // A period is read in time order from the last (time, id) read, so each page starts where the
-      // last ended in the time index (see EventStore.scan).
-      const next = after ? `${sql} AND (time > ? OR id > ?)` : sql;
-      if (after) params.push(after.time, after.id);
+      const { sql, params } = scanPageQuery(plan, cursor, page);
       // Raw rows (arrays) skip building a keyed object per row that would be thrown away at once.
-      const rows = this.stmt(`SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload FROM events ${next} ORDER BY ${byTime ? 'time, id' : 'id'} LIMIT ?`)
-        .raw()
-        .all(...params, page) as RawRow[];
-      yield rows.map((r) => rawToEvent(r, only));
+      const rows = this.stmt(sql).raw().all(...params) as ScanRow[];
+      yield rows.map((r) => rawToEvent(r, opts.payloadTypes));
       left -= rows.length;
       if (rows.length < page) return;
-      const last = rows[rows.length - 1]!;
-      if (byTime) after = { time: last[1], id: last[0] };
-      else afterId = last[0];
+      cursor = cursorAfter(plan, rows);
+    }
+  }
+
+  /** scanPages read on another thread (scan-worker.ts), a few pages ahead of the caller. */
+  private async *pagesAhead(plan: ScanPlan, limit: number | undefined, payloadTypes: ReadonlySet<string> | undefined): AsyncIterable<readonly ApiaryEvent[]> {
+    const work: ScanWork = { path: this.path, plan, limit: limit ?? null };
+    const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: work });
+    const inbox: ScanMessage[] = [];
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    worker.on('message', (m: ScanMessage) => {
+      inbox.push(m);
+      wake?.();
+    });
+    worker.on('error', (err) => {
+      failure ??= err;
+      wake?.();
+    });
+    // It waits to be ended once done, so ending by itself is a failure.
+    worker.on('exit', (code) => {
+      failure ??= new Error(`the thread reading the SQLite store ahead ended (exit code ${code})`);
+      wake?.();
+    });
+    try {
+      for (;;) {
+        while (inbox.length === 0 && !failure) await new Promise<void>((r) => (wake = r));
+        const m = inbox.shift();
+        if (!m) throw failure!;
+        if ('error' in m) throw new Error(`reading the SQLite store at ${this.path} ahead failed: ${m.error}`);
+        if ('done' in m) return;
+        worker.postMessage('taken');
+        yield (JSON.parse(m.rows) as ScanRow[]).map((r) => rawToEvent(r, payloadTypes));
+      }
+    } finally {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
     }
   }
 
   async distinctSources(f: EventFilter): Promise<string[]> {
-    const { sql, params } = this.where(f);
+    const { sql, params } = eventWhere(f);
     return (this.db.prepare(`SELECT DISTINCT src_ip FROM events ${sql}`).pluck().all(...params) as string[]);
   }
 

@@ -1,0 +1,60 @@
+// The thread that reads a scan ahead (ScanOptions.readAhead): its own read-only connection pages
+// through the events as SqliteStore.scanPages would and posts each page as JSON text, at most
+// READ_AHEAD_PAGES before the reader has taken them. It waits to be ended once it has said 'done'.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { cursorAfter, firstCursor, scanPageQuery, SCAN_PAGE, type ScanPlan, type ScanRow } from './scan-query.js';
+
+/** Pages posted and not yet taken, at most: bounds the memory a slow reader makes the thread hold. */
+export const READ_AHEAD_PAGES = 3;
+
+/** What the thread is given. */
+export interface ScanWork {
+  path: string;
+  plan: ScanPlan;
+  /** Rows in all, at most (the filter's limit); null for no limit. */
+  limit: number | null;
+}
+
+/** What it posts: a page, the end, or why it stopped. */
+export type ScanMessage = { rows: string } | { done: true } | { error: string };
+
+const port = parentPort!;
+const work = workerData as ScanWork;
+let taken = 0;
+let wake: (() => void) | undefined;
+port.on('message', () => {
+  taken++;
+  wake?.();
+});
+
+async function run(): Promise<void> {
+  const db = new Database(work.path, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  const statements = new Map<string, Database.Statement>();
+  let cursor = firstCursor(work.plan);
+  let left = work.limit ?? Number.POSITIVE_INFINITY;
+  let posted = 0;
+  for (;;) {
+    const page = Math.min(SCAN_PAGE, left);
+    if (page <= 0) break;
+    const { sql, params } = scanPageQuery(work.plan, cursor, page);
+    let st = statements.get(sql);
+    if (!st) statements.set(sql, (st = db.prepare(sql).raw()));
+    const rows = st.all(...params) as ScanRow[];
+    if (rows.length > 0) {
+      while (posted - taken >= READ_AHEAD_PAGES) await new Promise<void>((r) => (wake = r));
+      port.postMessage({ rows: JSON.stringify(rows) } satisfies ScanMessage);
+      posted++;
+    }
+    left -= rows.length;
+    if (rows.length < page) break;
+    cursor = cursorAfter(work.plan, rows);
+  }
+  db.close();
+}
+
+run().then(
+  () => port.postMessage({ done: true } satisfies ScanMessage),
+  (err: unknown) => port.postMessage({ error: (err as Error).message ?? String(err) } satisfies ScanMessage),
+);
