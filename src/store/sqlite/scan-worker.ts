@@ -3,16 +3,16 @@
 // READ_AHEAD_PAGES before the reader has taken them. It waits to be ended once it has said 'done'.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { cursorAfter, firstCursor, scanPageQuery, SCAN_PAGE, type ScanPlan, type ScanRow } from './scan-query.js';
+import { cursorAfter, scanPageQuery, SCAN_PAGE, type ScanCursor, type ScanPlan, type ScanRow } from './scan-query.js';
 
 /** Pages posted and not yet taken, at most: bounds the memory a slow reader makes the thread hold. */
 export const READ_AHEAD_PAGES = 3;
 
-/** What the thread is given. */
+/** What the thread is given: the scan, where to start, and how many rows at most (null: no limit). */
 export interface ScanWork {
   path: string;
   plan: ScanPlan;
-  /** Rows in all, at most (the filter's limit); null for no limit. */
+  cursor: ScanCursor;
   limit: number | null;
 }
 
@@ -32,7 +32,7 @@ async function run(): Promise<void> {
   const db = new Database(work.path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   const statements = new Map<string, Database.Statement>();
-  let cursor = firstCursor(work.plan);
+  let cursor = work.cursor;
   let left = work.limit ?? Number.POSITIVE_INFINITY;
   let posted = 0;
   for (;;) {

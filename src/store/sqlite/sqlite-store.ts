@@ -21,7 +21,7 @@ import { eventFromRow, incidentFromRow, rawToEvent, type EventRow, type Incident
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { EVENT_VALUES, configureWriter, eventInserter, eventValues, type Inserted } from './event-insert.js';
 import { RecentCommits } from './recent-commits.js';
-import { cursorAfter, eventWhere, firstCursor, SCAN_PAGE, scanPageQuery, scanPlan, type ScanPlan, type ScanRow } from './scan-query.js';
+import { cursorAfter, eventWhere, firstCursor, SCAN_PAGE, scanPageQuery, scanPlan, type ScanRow } from './scan-query.js';
 import type { ScanMessage, ScanWork } from './scan-worker.js';
 
 
@@ -141,10 +141,9 @@ export class SqliteStore implements EventStore {
 
   async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
     const plan = scanPlan(f, opts);
-    if (opts.readAhead && this.path !== ':memory:' && this.path !== '') {
-      yield* this.pagesAhead(plan, f.limit, opts.payloadTypes);
-      return;
-    }
+    // Reading ahead needs the file (another connection opens it); the first page is read here, so a
+    // short pass never starts the thread.
+    const ahead = opts.readAhead === true && this.path !== ':memory:' && this.path !== '';
     let cursor = firstCursor(plan);
     let left = f.limit ?? Number.POSITIVE_INFINITY;
     for (;;) {
@@ -157,12 +156,15 @@ export class SqliteStore implements EventStore {
       left -= rows.length;
       if (rows.length < page) return;
       cursor = cursorAfter(plan, rows);
+      if (ahead) {
+        yield* this.pagesAhead({ path: this.path, plan, cursor, limit: Number.isFinite(left) ? left : null }, opts.payloadTypes);
+        return;
+      }
     }
   }
 
   /** scanPages read on another thread (scan-worker.ts), a few pages ahead of the caller. */
-  private async *pagesAhead(plan: ScanPlan, limit: number | undefined, payloadTypes: ReadonlySet<string> | undefined): AsyncIterable<readonly ApiaryEvent[]> {
-    const work: ScanWork = { path: this.path, plan, limit: limit ?? null };
+  private async *pagesAhead(work: ScanWork, payloadTypes: ReadonlySet<string> | undefined): AsyncIterable<readonly ApiaryEvent[]> {
     const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: work });
     const inbox: ScanMessage[] = [];
     let failure: Error | undefined;
