@@ -1,9 +1,9 @@
 // Folding committed events into incidents (and alerts) and attack chains, on a beat after each
-// commit. With SQLite it runs on the main thread, where it reads the writer's last batches without
-// decoding them again (store/sqlite/recent-commits.ts). With PostgreSQL it runs in a worker thread
-// with its own connections (analysis-worker.ts): it reads everything back from the database anyway,
-// and on the main thread a fold of a few thousand events held up the ingest of the next batches
-// for as long as it took (a collector's delay from sensor to queryable grew to seconds).
+// commit. Beside sensors on SQLite (apiary start) it runs on the main thread, where it reads the
+// writer's last batches without decoding them again (store/sqlite/recent-commits.ts). With PostgreSQL,
+// and in a collector whatever the store, it runs in a worker thread with its own connections
+// (analysis-worker.ts): on the main thread a fold of a few thousand events held up the ingest of the
+// next batches for as long as it took (a collector's delay from sensor to queryable grew to seconds).
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -35,9 +35,12 @@ export interface Analysis {
   close(): Promise<void>;
 }
 
-/** The analysis for CONFIG's store: on this thread over STORE (SQLite), or in a worker thread (PostgreSQL). */
-export function startAnalysis(config: Config, store: EventStore, log: Logger): Analysis {
-  return store.kind === 'postgres' ? startAnalysisThread(config, log) : startAnalysisHere(config, store, log);
+/**
+ * The analysis for CONFIG's store: in a worker thread with PostgreSQL, and with SQLite when THREAD asks
+ * (a collector, which runs no sensors); else on this thread over STORE.
+ */
+export function startAnalysis(config: Config, store: EventStore, log: Logger, thread = false): Analysis {
+  return store.kind === 'postgres' || thread ? startAnalysisThread(config, log) : startAnalysisHere(config, store, log);
 }
 
 /** Incident tracking, alerts and attack chains over STORE, on this thread. STORE stays open after close(). */

@@ -1,5 +1,5 @@
-// Where the analysis runs: on the main thread over SQLite, in a worker thread with its own
-// connections over PostgreSQL. The worker folds what the main thread commits, gives the tracking lease
+// Where the analysis runs: on the main thread over SQLite beside sensors, in a worker thread with its
+// own connections over PostgreSQL and in a collector. The worker folds what the main thread commits, gives the tracking lease
 // back when closed, and is started again when it fails.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { startApiary } from '../../src/cli/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { LEASE_KEY } from '../../src/analysis/incident-tracker.js';
 import { PgStore } from '../../src/store/postgres/pg-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir, waitFor, writeConfig } from '../helpers/apiary-process.js';
 import { freePort } from '../helpers/net-tools.js';
 import { makeEvent } from '../helpers/events.js';
@@ -33,8 +34,8 @@ const attack = (src: string) => [
   makeEvent({ type: 'command.input', time: '2026-11-27T10:00:01Z', src, payload: { input: 'uname -a', known: true } }),
 ];
 
-test('over SQLite the analysis runs on the main thread', async () => {
-  const app = await startApiary(configFor({}), silent, { sensors: false });
+test('over SQLite with sensors (apiary start) the analysis runs on the main thread', async () => {
+  const app = await startApiary(configFor({}), silent);
   try {
     assert.equal(app.analysis.thread, 'main');
     await app.collector.commit(attack('10.1.2.3'));
@@ -44,33 +45,37 @@ test('over SQLite the analysis runs on the main thread', async () => {
   }
 });
 
-test('over PostgreSQL a worker thread folds what the main thread commits, and gives the lease back when closed', async () => {
-  const app = await startApiary(configFor({ kind: 'postgres', postgres: { url: pg.createDatabase('analysis_worker'), pool_size: 4 } }), silent, { sensors: false });
-  let closed = false;
-  try {
-    assert.equal(app.analysis.thread, 'worker');
-    await app.collector.commit(attack('10.1.2.3'));
-    await waitFor(async () => (await app.store.listIncidents({})).length === 1, 15_000);
-    const [incident] = await app.store.listIncidents({});
-    assert.equal(incident!.scope, 'internal');
-    assert.equal(incident!.kind, 'intrusion');
-    // The worker holds the tracking lease for this process.
-    assert.match((await app.store.getState(LEASE_KEY)) ?? '', new RegExp(`"owner":"apiary:${process.pid}:analysis-test"`));
-    // Committed just before closing: folded by the worker before it stops.
-    await app.collector.commit(attack('10.9.9.9'));
-    await app.close();
-    closed = true;
-    const store = await PgStore.open({ url: pg.url('analysis_worker'), poolSize: 1 });
+for (const kind of ['sqlite', 'postgres'] as const) {
+  test(`a collector over ${kind}: a worker thread folds what the main thread commits, and gives the lease back when closed`, async () => {
+    const db = `analysis_worker_${kind}`;
+    const config = configFor(kind === 'postgres' ? { kind: 'postgres', postgres: { url: pg.createDatabase(db), pool_size: 4 } } : {});
+    const app = await startApiary(config, silent, { sensors: false });
+    let closed = false;
     try {
-      assert.equal((await store.listIncidents({})).length, 2, 'the batch committed before close was folded');
-      assert.equal(await store.getState(LEASE_KEY), '{}', 'the lease is given back');
+      assert.equal(app.analysis.thread, 'worker');
+      await app.collector.commit(attack('10.1.2.3'));
+      await waitFor(async () => (await app.store.listIncidents({})).length === 1, 15_000);
+      const [incident] = await app.store.listIncidents({});
+      assert.equal(incident!.scope, 'internal');
+      assert.equal(incident!.kind, 'intrusion');
+      // The worker holds the tracking lease for this process.
+      assert.match((await app.store.getState(LEASE_KEY)) ?? '', new RegExp(`"owner":"apiary:${process.pid}:analysis-test"`));
+      // Committed just before closing: folded by the worker before it stops.
+      await app.collector.commit(attack('10.9.9.9'));
+      await app.close();
+      closed = true;
+      const store = kind === 'postgres' ? await PgStore.open({ url: pg.url(db), poolSize: 1 }) : new SqliteStore(config.store.sqlite.path);
+      try {
+        assert.equal((await store.listIncidents({})).length, 2, 'the batch committed before close was folded');
+        assert.equal(await store.getState(LEASE_KEY), '{}', 'the lease is given back');
+      } finally {
+        await store.close();
+      }
     } finally {
-      await store.close();
+      if (!closed) await app.close();
     }
-  } finally {
-    if (!closed) await app.close();
-  }
-});
+  });
+}
 
 test('an analysis thread that fails is started again, and close() ends it even then', async () => {
   const errors: string[] = [];
