@@ -154,7 +154,7 @@ export class SqliteStore implements EventStore {
       const rows = this.stmt(sql).raw().all(...params) as ScanRow[];
       yield rows.map((r) => rawToEvent(r, opts.payloadTypes));
       left -= rows.length;
-      if (rows.length < page) return;
+      if (rows.length < page || left <= 0) return;
       cursor = cursorAfter(plan, rows);
       if (ahead) {
         yield* this.pagesAhead({ path: this.path, plan, cursor, limit: Number.isFinite(left) ? left : null }, opts.payloadTypes);
