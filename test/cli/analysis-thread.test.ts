@@ -8,7 +8,7 @@ import pino from 'pino';
 import { startAnalysisThread } from '../../src/cli/analysis.js';
 import { startApiary } from '../../src/cli/app.js';
 import { loadConfig } from '../../src/config/load.js';
-import { LEASE_KEY } from '../../src/analysis/incident-tracker.js';
+import { LEASE_KEY, WATERMARK_KEY } from '../../src/analysis/incident-tracker.js';
 import { PgStore } from '../../src/store/postgres/pg-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir, waitFor, writeConfig } from '../helpers/apiary-process.js';
@@ -76,6 +76,30 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     }
   });
 }
+
+test('a collector over SQLite stores every batch while its analysis thread writes through a connection of its own', async () => {
+  const app = await startApiary(configFor({}), silent, { sensors: false });
+  try {
+    // Batches from many sources, so each fold of the analysis thread saves many incidents (a long write)
+    // while the next batches are inserted: an insert that read first and then waited on that write
+    // used to fail with SQLITE_BUSY (commit() rejects on a store failure).
+    const base = Date.UTC(2026, 10, 27, 10);
+    let n = 0;
+    for (let b = 0; b < 80; b++) {
+      const batch = Array.from({ length: 400 }, () => {
+        const i = n++;
+        return makeEvent({ type: 'auth.attempt', time: new Date(base + i).toISOString(), src: `198.51.${i % 100}.${(i >> 7) % 250}`, payload: { method: 'password', username: 'root', password: `p${i}`, success: false } });
+      });
+      await app.collector.commit(batch);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.equal(app.collector.stats.storeFailures, 0);
+    assert.equal(app.collector.stats.stored, n);
+    await waitFor(async () => (await app.store.getState(WATERMARK_KEY)) === String(n), 20_000);
+  } finally {
+    await app.close();
+  }
+});
 
 test('an analysis thread that fails is started again, and close() ends it even then', async () => {
   const errors: string[] = [];

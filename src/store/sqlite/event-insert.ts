@@ -53,9 +53,12 @@ export function writerCacheKib(pageSize: number, pageCount: number): number {
   return Math.min(WRITER_CACHE_KIB, Math.max(WRITER_CACHE_MIN_KIB, Math.ceil((pageSize * pageCount) / 4 / 1024)));
 }
 
+/** How long a connection waits for another's lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** Per-connection settings every writing connection uses (the page size and WAL mode live in the file). */
 export function configureWriter(db: Database.Database): void {
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // NORMAL in WAL mode: a committed batch survives a process crash; only an OS crash can lose the last ones.
   db.pragma('synchronous = NORMAL');
   // Checkpoint after far more log than SQLite's 1000 pages: fewer, larger copies back into the file.
@@ -115,7 +118,11 @@ export function eventInserter(db: Database.Database): (values: readonly unknown[
     return { stored: n, after: base };
   });
   return (values) => {
-    const done = insert(values);
+    // IMMEDIATE: the write lock first, waiting for it as busy_timeout allows. A deferred transaction
+    // reads max(seq) first, and in WAL mode a reader that another connection's commit overtakes cannot
+    // become a writer: SQLite fails it at once with SQLITE_BUSY (a collector's analysis thread writes
+    // incidents through its own connection).
+    const done = insert.immediate(values);
     // The store grows: now and then, let its checkpoint threshold grow with it.
     if (++inserts % CHECKPOINT_RETUNE_INSERTS === 0) tuneForSize(db);
     return done;

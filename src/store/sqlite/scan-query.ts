@@ -1,5 +1,6 @@
-// The SQL of SQLite's event filters and of one page of a scan, shared by the store's own connection
-// and the thread that reads a scan ahead (scan-worker.ts). No I/O.
+// The SQL of SQLite's event filters and of one page of a scan, and what the thread that reads a scan
+// ahead (scan-worker.ts, read-ahead.ts) is sent and posts: shared by the store's own connection and
+// that thread. No I/O.
 import { isPeriod, type EventFilter } from '../store.js';
 import type { RawRow } from '../rows.js';
 
@@ -31,6 +32,7 @@ export interface ScanPlan {
   payloadTypes: readonly string[] | undefined;
 }
 
+/** The plan of a scan of FILTER with OPTS (payload types as a list, to pass to a thread). */
 export function scanPlan(filter: EventFilter, opts: { byTime?: boolean | undefined; payloadTypes?: ReadonlySet<string> | undefined }): ScanPlan {
   return { filter, byTime: opts.byTime === true || isPeriod(filter), payloadTypes: opts.payloadTypes ? [...opts.payloadTypes] : undefined };
 }
@@ -41,6 +43,7 @@ export type ScanCursor = { afterId: string | undefined } | { time: string; seq: 
 /** A page's row: the event's columns (RawRow), then its seq when the scan is in time order. */
 export type ScanRow = RawRow | [...RawRow, number];
 
+/** Where a scan starts: after the filter's afterId, if any. */
 export function firstCursor(plan: ScanPlan): ScanCursor {
   return { afterId: plan.filter.afterId };
 }
@@ -70,3 +73,20 @@ export function cursorAfter(plan: ScanPlan, rows: readonly ScanRow[]): ScanCurso
   const last = rows[rows.length - 1]!;
   return plan.byTime ? { time: last[1], seq: last[11] as number } : { afterId: last[0] };
 }
+
+/**
+ * Pages the reading thread posts before the reader has taken them, at most (it reads one more and
+ * waits to post it): bounds what a slow reader makes the thread hold.
+ */
+export const READ_AHEAD_PAGES = 3;
+
+/** What the reading thread is given: the scan, where to start, and how many rows at most (null: no limit). */
+export interface ScanWork {
+  path: string;
+  plan: ScanPlan;
+  cursor: ScanCursor;
+  limit: number | null;
+}
+
+/** What it posts: a page (its rows as JSON text), the end, or why it stopped. */
+export type ScanMessage = { rows: string } | { done: true } | { error: string };

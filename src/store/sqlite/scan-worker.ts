@@ -1,23 +1,10 @@
-// The thread that reads a scan ahead (ScanOptions.readAhead): its own read-only connection pages
-// through the events as SqliteStore.scanPages would and posts each page as JSON text, at most
-// READ_AHEAD_PAGES before the reader has taken them. It waits to be ended once it has said 'done'.
+// The thread that reads a scan ahead (ScanOptions.readAhead, read-ahead.ts): its own read-only
+// connection pages through the events as SqliteStore.scanPages would and posts each page as JSON text,
+// at most READ_AHEAD_PAGES before the reader has taken them. It waits to be ended once it has said 'done'.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { cursorAfter, scanPageQuery, SCAN_PAGE, type ScanCursor, type ScanPlan, type ScanRow } from './scan-query.js';
-
-/** Pages posted and not yet taken, at most: bounds the memory a slow reader makes the thread hold. */
-export const READ_AHEAD_PAGES = 3;
-
-/** What the thread is given: the scan, where to start, and how many rows at most (null: no limit). */
-export interface ScanWork {
-  path: string;
-  plan: ScanPlan;
-  cursor: ScanCursor;
-  limit: number | null;
-}
-
-/** What it posts: a page, the end, or why it stopped. */
-export type ScanMessage = { rows: string } | { done: true } | { error: string };
+import { BUSY_TIMEOUT_MS } from './event-insert.js';
+import { cursorAfter, READ_AHEAD_PAGES, scanPageQuery, SCAN_PAGE, type ScanMessage, type ScanRow, type ScanWork } from './scan-query.js';
 
 const port = parentPort!;
 const work = workerData as ScanWork;
@@ -30,7 +17,7 @@ port.on('message', () => {
 
 async function run(): Promise<void> {
   const db = new Database(work.path, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const statements = new Map<string, Database.Statement>();
   let cursor = work.cursor;
   let left = work.limit ?? Number.POSITIVE_INFINITY;
@@ -56,5 +43,5 @@ async function run(): Promise<void> {
 
 run().then(
   () => port.postMessage({ done: true } satisfies ScanMessage),
-  (err: unknown) => port.postMessage({ error: (err as Error).message ?? String(err) } satisfies ScanMessage),
+  (err: unknown) => port.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies ScanMessage),
 );

@@ -1,6 +1,5 @@
 // The SQLite store: one file, WAL, migrations, batched inserts in one transaction each.
 import { mkdirSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiaryEvent } from '../../events/catalogue.js';
@@ -19,10 +18,10 @@ import {
 } from '../store.js';
 import { eventFromRow, incidentFromRow, rawToEvent, type EventRow, type IncidentRow, type RawRow } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { EVENT_VALUES, configureWriter, eventInserter, eventValues, type Inserted } from './event-insert.js';
+import { BUSY_TIMEOUT_MS, EVENT_VALUES, configureWriter, eventInserter, eventValues, type Inserted } from './event-insert.js';
 import { RecentCommits } from './recent-commits.js';
 import { cursorAfter, eventWhere, firstCursor, SCAN_PAGE, scanPageQuery, scanPlan, type ScanRow } from './scan-query.js';
-import type { ScanMessage, ScanWork } from './scan-worker.js';
+import { startReadAhead } from './read-ahead.js';
 
 
 /**
@@ -50,7 +49,7 @@ export class SqliteStore implements EventStore {
     try {
       if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
-      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       if (!opts.readonly) {
         // Takes effect only on a new, empty file (an existing store keeps its page size).
         this.db.pragma(`page_size = ${PAGE_SIZE}`);
@@ -152,49 +151,23 @@ export class SqliteStore implements EventStore {
       const { sql, params } = scanPageQuery(plan, cursor, page);
       // Raw rows (arrays) skip building a keyed object per row that would be thrown away at once.
       const rows = this.stmt(sql).raw().all(...params) as ScanRow[];
-      yield rows.map((r) => rawToEvent(r, opts.payloadTypes));
+      const events = rows.map((r) => rawToEvent(r, opts.payloadTypes));
       left -= rows.length;
-      if (rows.length < page || left <= 0) return;
-      cursor = cursorAfter(plan, rows);
-      if (ahead) {
-        yield* this.pagesAhead({ path: this.path, plan, cursor, limit: Number.isFinite(left) ? left : null }, opts.payloadTypes);
+      const more = rows.length === page && left > 0;
+      if (more) cursor = cursorAfter(plan, rows);
+      if (more && ahead) {
+        // The thread starts before this page is counted, so its start-up is not waited for.
+        const rest = startReadAhead({ path: this.path, plan, cursor, limit: Number.isFinite(left) ? left : null }, opts.payloadTypes);
+        try {
+          yield events;
+          yield* rest.pages;
+        } finally {
+          await rest.stop();
+        }
         return;
       }
-    }
-  }
-
-  /** scanPages read on another thread (scan-worker.ts), a few pages ahead of the caller. */
-  private async *pagesAhead(work: ScanWork, payloadTypes: ReadonlySet<string> | undefined): AsyncIterable<readonly ApiaryEvent[]> {
-    const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: work });
-    const inbox: ScanMessage[] = [];
-    let failure: Error | undefined;
-    let wake: (() => void) | undefined;
-    worker.on('message', (m: ScanMessage) => {
-      inbox.push(m);
-      wake?.();
-    });
-    worker.on('error', (err) => {
-      failure ??= err;
-      wake?.();
-    });
-    // It waits to be ended once done, so ending by itself is a failure.
-    worker.on('exit', (code) => {
-      failure ??= new Error(`the thread reading the SQLite store ahead ended (exit code ${code})`);
-      wake?.();
-    });
-    try {
-      for (;;) {
-        while (inbox.length === 0 && !failure) await new Promise<void>((r) => (wake = r));
-        const m = inbox.shift();
-        if (!m) throw failure!;
-        if ('error' in m) throw new Error(`reading the SQLite store at ${this.path} ahead failed: ${m.error}`);
-        if ('done' in m) return;
-        worker.postMessage('taken');
-        yield (JSON.parse(m.rows) as ScanRow[]).map((r) => rawToEvent(r, payloadTypes));
-      }
-    } finally {
-      worker.removeAllListeners('exit');
-      await worker.terminate();
+      yield events;
+      if (!more) return;
     }
   }
 
@@ -294,7 +267,8 @@ export class SqliteStore implements EventStore {
       if (change.note !== undefined) inc.notes.push({ time: change.time, text: change.note });
       this.db.prepare('UPDATE incidents SET status = ?, notes = ? WHERE id = ?').run(inc.status, JSON.stringify(inc.notes), id);
       return inc;
-    })();
+      // IMMEDIATE, as it reads before it writes (see eventInserter).
+    }).immediate();
   }
 
   async claimAlert(id: string, time: string): Promise<boolean> {
