@@ -243,6 +243,9 @@ export interface AttackRecord {
 
 export interface AttackFilter {
   minScore?: number;
+  /** Only chains active in a period: seen at or after `since` (last_seen), and before `until` (first_seen). */
+  since?: string | undefined;
+  until?: string | undefined;
   limit?: number;
   /** Rows of the ranking to skip first (a long read a page at a time). */
   offset?: number;

@@ -369,6 +369,10 @@ for (const b of BACKENDS) {
         assert.equal(await s.commitAttacks([rec('c', 99)], { key: 'attacks.watermark', expected: undefined, next: '6' }), false, 'a stale watermark saves nothing');
         assert.deepEqual((await s.listAttacks()).map((a) => a.id), ['b', 'a']);
         assert.deepEqual((await s.listAttacks({ limit: 1, offset: 1 })).map((a) => a.id), ['a'], 'a page of the ranking');
+        // A period: chains seen in it (last seen at or after its start, first seen before its end).
+        assert.deepEqual((await s.listAttacks({ since: '2026-01-05T00:00:00Z' })).map((a) => a.id), ['b'], 'a was last seen before the period');
+        assert.deepEqual((await s.listAttacks({ until: '2026-01-01T00:00:00Z' })).map((a) => a.id), [], 'both were first seen at its end');
+        assert.deepEqual((await s.listAttacks({ since: '2026-01-02T00:00:00Z', until: '2026-01-01T00:00:01Z', limit: 1 })).map((a) => a.id), ['b']);
         assert.equal(await s.commitAttacks([rec('b', 80, ['a', 'b'])], { key: 'attacks.watermark', expected: '5', next: '9' }), true);
         assert.deepEqual((await s.listAttacks({ minScore: 0 })).map((a) => [a.id, a.score]), [['b', 80]], 'the chain merged into b is gone');
         assert.equal((await s.getAttack('b'))?.score, 80);

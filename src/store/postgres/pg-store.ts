@@ -420,7 +420,10 @@ export class PgStore implements EventStore {
 
   async listAttacks(f: AttackFilter = {}): Promise<AttackRecord[]> {
     const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
-    const r = await this.pool.query<{ record: string }>('SELECT record FROM attacks WHERE score >= $1 ORDER BY score DESC, last_seen DESC, id ASC LIMIT $2 OFFSET $3', [f.minScore ?? 0, limit, Math.max(0, f.offset ?? 0)]);
+    const r = await this.pool.query<{ record: string }>(
+      'SELECT record FROM attacks WHERE score >= $1 AND ($4::text IS NULL OR last_seen >= $4) AND ($5::text IS NULL OR first_seen < $5) ORDER BY score DESC, last_seen DESC, id ASC LIMIT $2 OFFSET $3',
+      [f.minScore ?? 0, limit, Math.max(0, f.offset ?? 0), f.since ?? null, f.until ?? null],
+    );
     return r.rows.map((row) => JSON.parse(row.record) as AttackRecord);
   }
 

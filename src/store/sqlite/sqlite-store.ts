@@ -36,6 +36,9 @@ export interface SqliteStoreOptions {
   onMigrate?: (from: number, to: number) => void;
 }
 
+/** An upper bound above every ISO 8601 time, for a chain filter without one ('~' sorts after digits). */
+const ATTACKS_UNBOUNDED = '~';
+
 export class SqliteStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
@@ -296,10 +299,9 @@ export class SqliteStore implements EventStore {
 
   async listAttacks(f: AttackFilter = {}): Promise<AttackRecord[]> {
     const limit = Math.min(Math.max(1, f.limit ?? MAX_QUERY_ROWS), MAX_QUERY_ROWS);
-    const rows = this.db
-      .prepare('SELECT record FROM attacks WHERE score >= ? ORDER BY score DESC, last_seen DESC, id ASC LIMIT ? OFFSET ?')
+    const rows = this.stmt('SELECT record FROM attacks WHERE score >= ? AND last_seen >= ? AND first_seen < ? ORDER BY score DESC, last_seen DESC, id ASC LIMIT ? OFFSET ?')
       .pluck()
-      .all(f.minScore ?? 0, limit, Math.max(0, f.offset ?? 0)) as string[];
+      .all(f.minScore ?? 0, f.since ?? '', f.until ?? ATTACKS_UNBOUNDED, limit, Math.max(0, f.offset ?? 0)) as string[];
     return rows.map((r) => JSON.parse(r) as AttackRecord);
   }
 
