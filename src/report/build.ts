@@ -60,5 +60,5 @@ export async function buildReport(store: EventStore, config: Config, opts: Build
   // The period's top chains, chosen by the store: reading 40 times as many and filtering here took
   // 223 ms of parsing in one go (the dashboard's longest stall), and could miss chains ranked below them.
   const chains = await store.listAttacks({ limit: TOP_ATTACKS, since: opts.from, until: opts.to });
-  return { ...builder.finish(), attacks: reportAttacks(chains, opts.from, opts.to) };
+  return { ...builder.finish(), attacks: reportAttacks(chains) };
 }

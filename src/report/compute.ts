@@ -593,23 +593,20 @@ export class ReportBuilder {
   }
 }
 
-/** The report's rows for stored chains: those overlapping [FROM, TO), highest score first, clipped. */
-export function reportAttacks(chains: readonly AttackRecord[], from: string | undefined, to: string | undefined): ReportAttack[] {
-  return chains
-    .filter((c) => (from === undefined || c.last_seen >= from) && (to === undefined || c.first_seen < to))
-    .slice(0, TOP_ATTACKS)
-    .map((c) => ({
-      id: c.id,
-      score: c.score,
-      first_seen: c.first_seen,
-      last_seen: c.last_seen,
-      sources: c.sources.filter((m) => m.role === 'attacker').length,
-      servers: c.sources.filter((m) => m.role === 'server').length,
-      countries: [...new Set(c.sources.map((m) => m.country).filter((x): x is string => x !== null))].sort(),
-      services: c.services.map(clip),
-      intents: c.intents.map((i) => clip(i.name)),
-      techniques: c.techniques.map((t) => clip(t.id)),
-      links: [...new Set(c.links.map((l) => clip(l.type)))],
-      events: c.events,
-    }));
+/** The report's rows for the chains the store chose (the period's, highest score first; listAttacks), clipped. */
+export function reportAttacks(chains: readonly AttackRecord[]): ReportAttack[] {
+  return chains.map((c) => ({
+    id: c.id,
+    score: c.score,
+    first_seen: c.first_seen,
+    last_seen: c.last_seen,
+    sources: c.sources.filter((m) => m.role === 'attacker').length,
+    servers: c.sources.filter((m) => m.role === 'server').length,
+    countries: [...new Set(c.sources.map((m) => m.country).filter((x): x is string => x !== null))].sort(),
+    services: c.services.map(clip),
+    intents: c.intents.map((i) => clip(i.name)),
+    techniques: c.techniques.map((t) => clip(t.id)),
+    links: [...new Set(c.links.map((l) => clip(l.type)))],
+    events: c.events,
+  }));
 }

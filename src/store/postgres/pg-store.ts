@@ -293,11 +293,12 @@ export class PgStore implements EventStore {
     const byTime = opts.byTime === true || isPeriod(f);
     const only = opts.payloadTypes;
     type Cursor = { afterId: string | undefined } | { time: string; id: string };
+    // Payloads the pass will not parse are not sent (NULL); the types are the first parameter.
+    const payloadTypes = only ? [[...only]] : [];
+    const columns = only ? RAW_COLUMNS.replace(/payload$/, 'CASE WHEN type = ANY($1::text[]) THEN payload END') : RAW_COLUMNS;
     const fetchPage = async (cursor: Cursor, page: number): Promise<RawRow[]> => {
-      // A period in time order, each page from the last (time, id) read (see EventStore.scan). Payloads
-      // the pass will not parse are not sent (NULL).
-      const params: unknown[] = only ? [[...only]] : [];
-      const payload = only ? 'CASE WHEN type = ANY($1::text[]) THEN payload END' : 'payload';
+      // A period in time order, each page from the last (time, id) read (see EventStore.scan).
+      const params: unknown[] = [...payloadTypes];
       const resume = 'time' in cursor;
       const { sql } = this.where(resume ? { ...f, since: cursor.time } : { ...f, afterId: cursor.afterId }, params);
       let next = sql;
@@ -306,7 +307,7 @@ export class PgStore implements EventStore {
         next = `${sql} AND (time > $${params.length - 1} OR id > $${params.length})`;
       }
       params.push(page);
-      const r = await this.pool.query<RawRow>({ text: `SELECT ${RAW_COLUMNS.replace(/payload$/, payload)} FROM events ${next} ORDER BY ${byTime ? 'time, id' : 'id'} LIMIT $${params.length}`, values: params, rowMode: 'array' });
+      const r = await this.pool.query<RawRow>({ text: `SELECT ${columns} FROM events ${next} ORDER BY ${byTime ? 'time, id' : 'id'} LIMIT $${params.length}`, values: params, rowMode: 'array' });
       return r.rows;
     };
     let left = f.limit ?? Number.POSITIVE_INFINITY;

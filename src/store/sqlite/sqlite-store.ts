@@ -134,9 +134,6 @@ export class SqliteStore implements EventStore {
     return (this.db.prepare(`SELECT count(*) AS n FROM events ${sql}`).get(...params) as { n: number }).n;
   }
 
-  /** Rows per page of scan() (see scan-query.ts). */
-  static readonly SCAN_PAGE = SCAN_PAGE;
-
   async *scan(f: EventFilter): AsyncIterable<ApiaryEvent> {
     for await (const page of this.scanPages(f)) yield* page;
   }
