@@ -18,5 +18,8 @@ if (files.length === 0) {
   console.error('no test files found under dist/test; run "npm run build" first');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// --test-force-exit: a file whose tests are all done ends even if something it opened is still
+// open. A client socket left open once kept ftp-fidelity's process (and so the whole run) waiting
+// after its last test had passed, until CI's time limit.
+const r = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
