@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
+  CHECKPOINT_RETUNE_EVENTS,
   CHECKPOINT_RETUNE_INSERTS,
   WAL_CHECKPOINT_MAX_BYTES,
   WAL_CHECKPOINT_MIN_BYTES,
@@ -65,6 +66,23 @@ test('a writing connection sets its page cache and threshold for the store, and 
     const pages = db.pragma('page_count', { simple: true }) as number;
     assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), checkpointPages(pageSize, pages));
     assert.equal(db.pragma('cache_size', { simple: true }), -writerCacheKib(pageSize, pages));
+  } finally {
+    db.close();
+  }
+});
+
+test('a store filled by a few large batches is looked at again after CHECKPOINT_RETUNE_EVENTS events, not only after many inserts', () => {
+  const db = sqliteAtVersion(join(tempDir(), 'tune-large.db'));
+  try {
+    configureWriter(db);
+    db.pragma('cache_size = -100');
+    const insert = eventInserter(db);
+    const batch = (from: number, n: number) => eventValues(Array.from({ length: n }, (_, k) => open(from + k)));
+    insert(batch(0, CHECKPOINT_RETUNE_EVENTS - 1));
+    assert.equal(db.pragma('cache_size', { simple: true }), -100);
+    insert(batch(CHECKPOINT_RETUNE_EVENTS, 1));
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    assert.equal(db.pragma('cache_size', { simple: true }), -writerCacheKib(pageSize, db.pragma('page_count', { simple: true }) as number));
   } finally {
     db.close();
   }
