@@ -1,6 +1,6 @@
-// Per-source request rate for sensors that take many requests on one connection (HTTP keep-alive and
-// pipelining): a token bucket per source (an address, or an IPv6 /64). Past it requests are still
-// answered, but counted instead of each recorded in full; one summary per source and window.
+// Per-source request rate: a token bucket per source (an address, or an IPv6 /64), for HTTP requests on
+// one connection (keep-alive and pipelining), new connections (listener.ts) and UDP datagrams (udp.ts).
+// Past it what comes is counted instead of each recorded in full; one summary per source and window.
 import { RecentMap } from './recent-map.js';
 import { WindowedCounts } from './windowed-counts.js';
 import { sourceKey } from '../../events/source-key.js';

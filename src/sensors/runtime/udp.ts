@@ -1,12 +1,14 @@
 // UDP listeners for sensors (TFTP, SIP): the UDP counterpart of startTcpService. A "flow" is one
 // source address and port; each gets a session with connection.open/close, an idle timeout, a
-// per-source datagram rate limit and a cap on flows tracked at once.
+// per-source datagram rate limit (RequestRate: a token bucket per source, O(1) a datagram however many
+// sources send) and a cap on flows tracked at once.
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { Payload } from '../../events/catalogue.js';
 import { createSessionEmitter, normaliseIp, type EventSink, type SessionEmitter } from '../../events/emitter.js';
 import { emitLimited, sourceEnvelope } from './windowed-counts.js';
+import { RequestRate } from './request-rate.js';
 import { listenFailed } from '../../errors/errors.js';
 import type { ListenAddress } from '../../config/schema.js';
 import { timerDelay, type RunningService } from './listener.js';
@@ -15,8 +17,6 @@ type CloseReason = Payload<'connection.close'>['reason'];
 
 /** Largest datagram read; bigger ones are truncated by the kernel to this. */
 export const MAX_DATAGRAM_BYTES = 65_507;
-/** Window of the per-source rate limit and of the refusal summaries. */
-export const UDP_RATE_WINDOW_MS = 1_000;
 
 export interface UdpFlowContext {
   emitter: SessionEmitter;
@@ -61,46 +61,20 @@ interface Flow {
   closed: boolean;
 }
 
-interface SourceRate {
-  windowStart: number;
-  count: number;
-  dropped: number;
-  droppedSince: number;
-}
-
 export async function startUdpService(opts: UdpServiceOptions): Promise<RunningService & { socketFor(port: number): DgramSocket | undefined }> {
   const flows = new Map<string, Flow>();
-  const rates = new Map<string, SourceRate>();
   const sockets: DgramSocket[] = [];
   const bound: { host: string; port: number }[] = [];
 
-  const summarise = (src: string, r: SourceRate, now: number): void => {
-    if (r.dropped === 0) return;
-    emitLimited(opts.sink, sourceEnvelope(opts.sensor, opts.protocol, src), 'per_source', r.dropped, now - r.droppedSince);
-    r.dropped = 0;
-  };
-
-  /** Whether one more datagram from SRC is within its rate. */
-  const admit = (src: string, now: number): boolean => {
-    let r = rates.get(src);
-    if (!r || now - r.windowStart >= UDP_RATE_WINDOW_MS) {
-      if (r) summarise(src, r, now);
-      if (!r && rates.size >= opts.maxFlows) {
-        // Forget sources whose window is over before refusing a new one.
-        for (const [k, v] of rates) if (now - v.windowStart >= UDP_RATE_WINDOW_MS && v.dropped === 0) rates.delete(k);
-        if (rates.size >= opts.maxFlows) return false;
-      }
-      r = { windowStart: now, count: 0, dropped: 0, droppedSince: now };
-      rates.set(src, r);
-    }
-    if (r.count >= opts.perSourcePerSecond) {
-      if (r.dropped === 0) r.droppedSince = now;
-      r.dropped++;
-      return false;
-    }
-    r.count++;
-    return true;
-  };
+  // A second's worth at once, then perSourcePerSecond; what is refused is summarised per source and
+  // window as connection.limited. (A table of fixed one-second windows, refusing new sources when full,
+  // walked every entry for each datagram from a new source once full: a flood of spoofed sources made
+  // every datagram cost maxFlows steps.)
+  const rate = new RequestRate(
+    (src, refused, windowMs) => emitLimited(opts.sink, sourceEnvelope(opts.sensor, opts.protocol, src), 'per_source', refused, windowMs),
+    opts.perSourcePerSecond,
+    opts.perSourcePerSecond,
+  );
 
   const endFlow = (key: string, flow: Flow, reason: CloseReason): void => {
     if (flow.closed) return;
@@ -117,8 +91,8 @@ export async function startUdpService(opts: UdpServiceOptions): Promise<RunningS
 
   const onMessage = (sock: DgramSocket, msg: Buffer, rinfo: { address: string; port: number }): void => {
     const src = normaliseIp(rinfo.address);
+    if (!rate.admit(src)) return;
     const now = Date.now();
-    if (!admit(src, now)) return;
     const key = `${src}|${rinfo.port}`;
     let flow = flows.get(key);
     if (!flow) {
@@ -212,8 +186,7 @@ export async function startUdpService(opts: UdpServiceOptions): Promise<RunningS
     socketFor: (port) => sockets.find((s) => s.address().port === port),
     async close() {
       for (const [key, flow] of [...flows]) endFlow(key, flow, 'shutdown');
-      const now = Date.now();
-      for (const [src, r] of rates) summarise(src, r, now);
+      rate.flush();
       await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
     },
   };
