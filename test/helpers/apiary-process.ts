@@ -60,6 +60,9 @@ export interface Child {
   kill9(): Promise<void>;
 }
 
+/** How long stop() waits after SIGTERM before SIGKILL. */
+export const STOP_GRACE_MS = 30_000;
+
 /** Spawns `apiary ARGS` (optionally through a wrapper such as `ip netns exec NS`) and waits for "press Ctrl-C to stop". */
 export async function spawnApiary(args: string[], opts: { wrapper?: string[]; timeoutMs?: number } = {}): Promise<Child> {
   const argv = [...(opts.wrapper ?? []), process.execPath, CLI, ...args];
@@ -90,8 +93,16 @@ export async function spawnApiary(args: string[], opts: { wrapper?: string[]; ti
     stdout: () => out,
     stderr: () => err,
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      return exited;
+      if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+      proc.kill('SIGTERM');
+      // A process whose event loop is stuck never runs its SIGTERM handler: it is killed after
+      // STOP_GRACE_MS, so the test fails (its events are not all stored) instead of holding the run.
+      const kill = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(kill);
+      }
     },
     async kill9() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');

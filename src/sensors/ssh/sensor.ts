@@ -13,6 +13,7 @@ import { startTcpService, tcpServiceOptions, type TcpServiceDeps, type Connectio
 import { decodeClientHello, hassh, MAX_HELLO_BYTES } from './hello-codec.js';
 import type { ShellEnvironment } from '../shell/environment.js';
 import { connectionShare, handleSessionChannel, type ConnectionShare } from './session-channel.js';
+import { ChannelLimits } from './channel-limits.js';
 
 /** Longest command line recorded from an exec request. */
 export const MAX_COMMAND_CHARS = 16 * 1024;
@@ -154,6 +155,7 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
   let attempts = 0;
   let loggedInAs = 'root';
   let share: ConnectionShare | undefined;
+  const channels = new ChannelLimits();
   const seenKeys = new Set<string>();
   const guard =
     <A extends unknown[]>(fn: (...args: A) => void) =>
@@ -243,12 +245,28 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
     'ready',
     guard(() => {
       ctx.setIdleTimeout(cfg.idle_timeout_s * 1000);
+      // Output the client's windows leave waiting counts against the limit a TCP connection has: a
+      // client that keeps sending while it reads nothing is closed.
+      ctx.socket.on('data', () => {
+        if (channels.overflowing()) ctx.close('policy');
+      });
       client.on(
         'session',
-        guard((accept: () => Session) => {
+        guard((accept: () => Session, reject: () => void) => {
+          if (!channels.take()) {
+            reject();
+            return;
+          }
           const session = accept();
+          session.once('close', () => channels.release());
+          const refused = channels.refusal(session);
+          if (refused) {
+            ctx.emitter.emit('protocol.malformed', { reason: refused, sample_hex: '' });
+            ctx.close('policy');
+            return;
+          }
           if (deps.shell) {
-            share ??= connectionShare(ctx);
+            share ??= connectionShare(ctx, channels);
             handleSessionChannel(session, ctx, deps.shell, loggedInAs, guard, MAX_COMMAND_CHARS, share);
             return;
           }
@@ -286,7 +304,7 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
         orig_ip: clip(info.srcIP, 64),
         orig_port: info.srcPort & 0xffff,
       };
-      if (!deps.shell) {
+      if (!deps.shell || !channels.take()) {
         ctx.emitter.emit('tunnel.request', base);
         reject();
         return;
@@ -294,6 +312,7 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
       // Take the channel long enough to see what the client meant to send through it (an HTTP
       // request, a TLS hello, SMTP...), then close it as if the far end refused.
       const ch = accept();
+      ch.once('close', () => channels.release());
       let sample: Buffer = Buffer.alloc(0);
       let done = false;
       const finish = (): void => {

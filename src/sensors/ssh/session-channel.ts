@@ -9,6 +9,7 @@ import type { AsciicastRecorder } from '../runtime/recording.js';
 import { ScpSink } from './scp-sink.js';
 import { serveSftp } from './sftp-server.js';
 import { setOwn } from '../../wire/own-property.js';
+import type { ChannelLimits } from './channel-limits.js';
 
 /** Bytes of stdin an exec command collects before it runs. */
 export const MAX_EXEC_STDIN = 8 * 1024 * 1024;
@@ -21,14 +22,16 @@ interface Guard {
   <A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
 }
 
-/** What the session channels of one SSH connection share: its one recording. */
+/** What the session channels of one SSH connection share: its one recording, and its channel limits. */
 export interface ConnectionShare {
   recorder?: AsciicastRecorder | undefined;
+  /** Where the channels that write to the client are watched for output the client does not read. */
+  channels?: ChannelLimits | undefined;
 }
 
 /** Makes the per-connection share, closing its recording when the connection ends. */
-export function connectionShare(ctx: ConnectionContext): ConnectionShare {
-  const share: ConnectionShare = {};
+export function connectionShare(ctx: ConnectionContext, channels?: ChannelLimits): ConnectionShare {
+  const share: ConnectionShare = { channels };
   ctx.socket.once('close', () => void share.recorder?.close());
   return share;
 }
@@ -40,6 +43,11 @@ export function handleSessionChannel(session: Session, ctx: ConnectionContext, e
   let shell: ShellSession | undefined;
   let ended = false;
 
+  /** Counts what CH holds for the client against the connection's limit while CH is open. */
+  const watch = (ch: ServerChannel | import('ssh2').SFTPWrapper): void => {
+    share.channels?.watch(ch);
+    ch.once('close', () => share.channels?.forget(ch));
+  };
   const makeShell = (ch: ServerChannel, withPty: boolean): ShellSession => {
     share.recorder ??= connectionRecorder(env, ctx.emitter, pty?.width ?? 80, pty?.height ?? 24, `ssh ${username}@${env.profile.hostname} from ${ctx.emitter.identity.src_ip}`, pty?.term);
     const s = new ShellSession({
@@ -65,6 +73,7 @@ export function handleSessionChannel(session: Session, ctx: ConnectionContext, e
       },
     });
     shell = s;
+    watch(ch);
     ch.on('close', () => void finish());
     return s;
   };
@@ -163,6 +172,7 @@ export function handleSessionChannel(session: Session, ctx: ConnectionContext, e
     'sftp',
     guard((accept: () => import('ssh2').SFTPWrapper) => {
       const sftp = accept();
+      watch(sftp);
       // SFTP needs the attacker's filesystem view, but no terminal.
       // SFTP is not a terminal: nothing to record.
       const s = new ShellSession({ env, emitter: ctx.emitter, username, pty: false, width: 80, height: 24, protocol: 'sftp', record: false, io: { write: () => {}, close: () => {} } });
