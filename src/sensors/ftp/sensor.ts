@@ -109,6 +109,12 @@ class FtpSession {
    * the process ran, outside the per-source connection cap.
    */
   private readonly dataSockets = new Set<Socket>();
+  /**
+   * Passive listeners not yet closed, closed with the session: a transfer waiting for its data
+   * connection has taken the listener out of `data`, and a client that sent PASV and LIST and hung up
+   * left it listening for DATA_CONNECT_TIMEOUT_MS (200 such sessions left 201 listening ports).
+   */
+  private readonly listeners = new Set<Server>();
   private busy = false;
   /** Lines read while busy, answered in order afterwards; null is one vsftpd would call an unknown verb. */
   private queue: (FtpCommand | null)[] = [];
@@ -145,6 +151,7 @@ class FtpSession {
       this.uncount();
       this.dropData();
       for (const s of this.dataSockets) s.destroy();
+      for (const l of this.listeners) l.close();
     });
     // Before the listener's own handler closes the connection: vsftpd's idle_session_timeout says so.
     this.ctx.socket.prependOnceListener('timeout', () => this.reply(421, 'Timeout.'));
@@ -572,6 +579,8 @@ class FtpSession {
     this.dropData();
     const local = normaliseIp(this.ctx.socket.localAddress ?? '127.0.0.1');
     const server = createServer({ pauseOnConnect: true });
+    this.listeners.add(server);
+    server.once('close', () => this.listeners.delete(server));
     const accepted = new Promise<Accepted>((resolve) => {
       const timer = setTimeout(() => {
         server.close();
@@ -593,6 +602,11 @@ class FtpSession {
         resolve(this.adopt(s));
       });
       server.on('error', () => resolve(undefined));
+      // Closed with its session before anyone connected: the transfer waiting for it ends now.
+      server.once('close', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
     });
     this.data = { kind: 'pasv', server, accepted };
     server.listen({ host: local, port: 0, backlog: 4 }, () => {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApiaryProcess } from '../../helpers/apiary-process.js';
+import { connect as netConnect, type Socket } from 'node:net';
+import { startApiaryProcess, waitFor } from '../../helpers/apiary-process.js';
 import { runTool } from '../../helpers/net-tools.js';
 import { payloads, storedEvents } from '../../helpers/stored-events.js';
 
@@ -127,32 +128,45 @@ test('binary garbage on the control connection: recorded as malformed, connectio
   }
 });
 
+/** A raw control connection to PORT, and a function that waits for the next reply with CODE and takes it. */
+function ftpControl(port: number) {
+  const control = netConnect(port, '127.0.0.1');
+  control.on('error', () => {});
+  let text = '';
+  control.setEncoding('latin1').on('data', (d: string) => (text += d));
+  const reply = async (code: number): Promise<string> => {
+    for (let i = 0; i < 500; i++) {
+      const line = text.split('\r\n').find((l) => l.startsWith(`${code} `));
+      if (line) {
+        text = text.slice(text.indexOf(line) + line.length + 2);
+        return line;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`no ${code} reply; got ${JSON.stringify(text)}`);
+  };
+  return { control, reply };
+}
+
+/** Logs in anonymously on a new control connection to PORT, then asks for a passive port: the connection and the port. */
+async function anonymousEpsv(port: number) {
+  const c = ftpControl(port);
+  await c.reply(220);
+  c.control.write('USER anonymous\r\nPASS a@b\r\n');
+  await c.reply(230);
+  c.control.write('EPSV\r\n');
+  return { ...c, dataPort: Number(/\|\|\|(\d+)\|/.exec(await c.reply(229))![1]) };
+}
+
 test('data connections end with their session: one left unused by a second PASV, and one open when the control connection closes', async () => {
-  const { connect } = await import('node:net');
   const apiary = await startApiaryProcess({ sensor: 'ftp-data-leak', services: { ftp: { listen: ['127.0.0.1:0'] } } });
   try {
-    const control = connect(apiary.ports.ftp!, '127.0.0.1');
-    control.on('error', () => {});
-    let text = '';
-    control.setEncoding('latin1').on('data', (d: string) => (text += d));
-    const reply = async (code: number): Promise<string> => {
-      for (let i = 0; i < 500; i++) {
-        const line = text.split('\r\n').find((l) => l.startsWith(`${code} `));
-        if (line) {
-          text = text.slice(text.indexOf(line) + line.length + 2);
-          return line;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error(`no ${code} reply; got ${JSON.stringify(text)}`);
-    };
-    const ends = new Map<import('node:net').Socket, Promise<void>>();
-    const closed = (s: import('node:net').Socket): Promise<boolean> =>
+    const { control, reply, dataPort } = await anonymousEpsv(apiary.ports.ftp!);
+    const ends = new Map<Socket, Promise<void>>();
+    const closed = (s: Socket): Promise<boolean> =>
       Promise.race([ends.get(s)!.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000).unref())]);
-    const dataConnection = async (): Promise<import('node:net').Socket> => {
-      control.write('EPSV\r\n');
-      const port = Number(/\|\|\|(\d+)\|/.exec(await reply(229))![1]);
-      const s = connect(port, '127.0.0.1');
+    const dataConnection = async (port: number): Promise<Socket> => {
+      const s = netConnect(port, '127.0.0.1');
       s.on('error', () => {});
       // Reading, so the client sees the server's end.
       s.resume();
@@ -160,14 +174,35 @@ test('data connections end with their session: one left unused by a second PASV,
       await new Promise((r) => s.once('connect', r));
       return s;
     };
-    await reply(220);
-    control.write('USER anonymous\r\nPASS a@b\r\n');
-    await reply(230);
-    const first = await dataConnection();
-    const second = await dataConnection();
+    const first = await dataConnection(dataPort);
+    control.write('EPSV\r\n');
+    const second = await dataConnection(Number(/\|\|\|(\d+)\|/.exec(await reply(229))![1]));
     assert.ok(await closed(first), 'the data connection left unused by the second EPSV is closed');
     control.end('QUIT\r\n');
     assert.ok(await closed(second), 'the open data connection is closed with the session');
+  } finally {
+    await apiary.stop();
+  }
+});
+
+test('a passive port a transfer waits on stops listening when its control connection closes', async () => {
+  const apiary = await startApiaryProcess({ sensor: 'ftp-pasv-leak', services: { ftp: { listen: ['127.0.0.1:0'] } } });
+  try {
+    const { control, dataPort } = await anonymousEpsv(apiary.ports.ftp!);
+    // LIST waits for the data connection; the client hangs up instead.
+    control.write('LIST\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+    // Whether anything listens on the port (from the kernel's table: connecting would take the listener's one connection).
+    const listening = (): boolean =>
+      readFileSync('/proc/net/tcp', 'latin1')
+        .split('\n')
+        .some((l) => {
+          const f = l.trim().split(/\s+/);
+          return f[3] === '0A' && Number.parseInt(f[1]?.split(':')[1] ?? '', 16) === dataPort;
+        });
+    assert.ok(listening(), 'the passive port listens while the control connection is open');
+    control.destroy();
+    await waitFor(() => !listening(), 5000, 100);
   } finally {
     await apiary.stop();
   }
