@@ -6,7 +6,7 @@ import { fileTime, type ServerIdentity } from './identity.js';
 import { RpcPipe, type RpcHooks } from './rpc/pipe.js';
 import { PIPE_NAMES } from './rpc/interfaces.js';
 import { isIpc, type Share } from './rpc/srvsvc.js';
-import { sparseBytes, writeSparse } from '../runtime/sparse-file.js';
+import { emptySparseFile, sparseBytes, withinSparseAllowance, writeSparse } from '../runtime/sparse-file.js';
 import { allocId, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, type FileHandle, type Logon, type OpenHandle, type Tree } from './session-state.js';
 import type { AuthResult } from './auth.js';
 
@@ -209,7 +209,7 @@ export class SmbConnectionState {
     } else {
       if (!create) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
       if (!tree.share.writable) return { status: STATUS.ACCESS_DENIED };
-      h = { kind: 'file', id, name, tree, data: new Uint8Array(0), size: 0, truncated: false };
+      h = { kind: 'file', id, name, tree, ...emptySparseFile(), truncated: false };
     }
     this.handles.set(id, h);
     return h;
@@ -235,6 +235,10 @@ export class SmbConnectionState {
     const end = Math.min(offset + data.length, reach);
     if (end < offset + data.length) h.truncated = true;
     if (end <= offset) return;
+    if (!withinSparseAllowance(h, offset, end - offset)) {
+      h.truncated = true;
+      return;
+    }
     const before = h.size;
     writeSparse(h, offset, data.subarray(0, end - offset), reach);
     this.bufferedUploadBytes += h.size - before;

@@ -6,7 +6,7 @@ import ssh2 from 'ssh2';
 import type { SFTPWrapper } from 'ssh2';
 import type { ShellSession } from '../shell/session.js';
 import { sizeOf, type VNode } from '../shell/vfs.js';
-import { emptySparseFile, sparseBytes, writeSparse, type SparseFile } from '../runtime/sparse-file.js';
+import { emptySparseFile, sparseBytes, withinSparseAllowance, writeSparse, type SparseFile } from '../runtime/sparse-file.js';
 import { modeString, lsTime, userName, groupName } from '../shell/commands/util.js';
 
 const { STATUS_CODE, OPEN_MODE } = ssh2.utils.sftp;
@@ -100,7 +100,7 @@ export function serveSftp(sftp: SFTPWrapper, session: ShellSession, onUpload: (u
     // How far this file may reach: the upload limit, and no more growth than the session has left.
     // (Each write used to be kept as its own piece: 30,000 writes at distinct offsets held 983 MB.)
     const reach = Math.min(MAX_SFTP_UPLOAD_BYTES, h.file.size + MAX_SFTP_SESSION_UPLOAD_BYTES - uploading);
-    if (offset + data.length > reach) {
+    if (offset + data.length > reach || !withinSparseAllowance(h.file, offset, data.length)) {
       h.truncated = true;
       return sftp.status(id, STATUS_CODE.OK);
     }

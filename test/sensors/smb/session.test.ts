@@ -39,11 +39,11 @@ function fixture(overrides: Record<string, unknown> = {}) {
   return { events, cfg, identity, log, deps, emitter };
 }
 
-function newSession(overrides: Record<string, unknown> = {}): { session: SmbSession; events: ApiaryEvent[] } {
+function newSession(overrides: Record<string, unknown> = {}, maxUploadBytes = 1 << 20): { session: SmbSession; events: ApiaryEvent[] } {
   const { events, cfg, identity, log, deps, emitter } = fixture(overrides);
   let n = 0;
   const random = (k: number): Uint8Array => Uint8Array.from({ length: k }, () => (n++ * 37 + 11) & 0xff);
-  const session = new SmbSession({ identity, shares: sharesFor(cfg), maxUploadBytes: 1 << 20, random, now: () => 1_700_000_000_000 }, makeHooks({ emitter, log }, cfg, deps));
+  const session = new SmbSession({ identity, shares: sharesFor(cfg), maxUploadBytes, random, now: () => 1_700_000_000_000 }, makeHooks({ emitter, log }, cfg, deps));
   return { session, events };
 }
 
@@ -423,4 +423,21 @@ test('a large NetBIOS frame sent in small segments is buffered without copying i
   assert.equal(socket.destroyed, false);
   socket.emit('close');
   assert.equal(SHARED_BUFFER_BUDGET.inUse, budgetBefore, 'buffered bytes are given back when the connection ends');
+});
+
+test('one byte written far past the end of a file is refused: the file stays what was written, captured as truncated', async () => {
+  const { session, events } = newSession({}, 16 << 20);
+  negotiateNtLm(session);
+  const st = session.st;
+  const tree = st.connectTree('\\\\h\\Public', guest);
+  assert.ok(!('status' in tree));
+  const f = st.open(tree, 'far.bin', true, false);
+  assert.ok('kind' in f && f.kind === 'file');
+  st.write(f, 0, Buffer.from('MZ'));
+  st.write(f, (16 << 20) - 1, Uint8Array.of(1)); // within the upload limit (16 MiB), far past the end
+  assert.equal(f.size, 2);
+  session.dispose();
+  await new Promise((r) => setTimeout(r, 20));
+  const uploads = events.filter((e) => e.type === 'file.upload').map((e) => e.payload as { size: number; outcome: string });
+  assert.deepEqual(uploads.map((u) => [u.size, u.outcome]), [[2, 'truncated']]);
 });
