@@ -26,6 +26,9 @@ export interface SshSensorDeps extends TcpServiceDeps {
   shell?: ShellEnvironment;
 }
 
+/** Public keys (with their user name) recorded per connection; one event each. */
+export const MAX_RECORDED_KEYS = 1024;
+
 /** Bytes of a refused port-forward's payload recorded, and how long we wait for them. */
 export const TUNNEL_SAMPLE_BYTES = 64;
 export const TUNNEL_SAMPLE_MS = 2000;
@@ -220,11 +223,19 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
           return;
         case 'publickey': {
           const fp = keyFingerprint(actx.key.data);
-          // A client asks "would you take this key?" before signing; one event per key and user.
-          if (!seenKeys.has(`${username}\0${fp}`)) {
-            seenKeys.add(`${username}\0${fp}`);
-            attempts++;
+          // A client asks "would you take this key?" before signing; one event per key and user. Every
+          // query counts against max_auth_tries, as sshd counts it ("Too many authentication failures"
+          // with many keys in an agent): uncounted, a client could send keys for as long as the login
+          // grace lasted, each one kept.
+          attempts++;
+          const seen = `${clip(username)}\0${fp}`;
+          if (!seenKeys.has(seen) && seenKeys.size < MAX_RECORDED_KEYS) {
+            seenKeys.add(seen);
             ctx.emitter.emit('auth.attempt', { method: 'publickey', username: clip(username), key_type: clip(actx.key.algo, 64), key_fingerprint: fp, success: false });
+          }
+          if (attempts >= cfg.max_auth_tries) {
+            ctx.close('policy');
+            return;
           }
           actx.reject(ADVERTISED_METHODS);
           return;
