@@ -1,13 +1,19 @@
 // The decoy databases as attackers see them: one generated, read-only original and a private copy per
-// source address made on its first write, all dropped on a schedule so the decoy returns to its
-// generated state.
+// source (an address, or an IPv6 /64) made on its first write, all dropped on a schedule so the decoy
+// returns to its generated state.
+import { sourceKey } from '../../events/source-key.js';
 import { cloneDatabases, type Database, type DecoyData } from './decoy-data.js';
 import type { DataView } from './engine.js';
 
 /** Most per-source copies kept at once; the least recently used goes first. */
 export const MAX_OVERLAYS = 512;
-/** Bytes of rows one source may write into its copy before its statements fail as on a full disk. */
+/** Bytes of rows, tables and databases one source may write into its copy before its statements fail as on a full disk. */
 export const MAX_OVERLAY_WRITE_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes written into all copies together; past it the least recently used copies of other sources
+ * go first. Without it MAX_OVERLAYS sources could hold MAX_OVERLAYS * MAX_OVERLAY_WRITE_BYTES (2 GiB).
+ */
+export const MAX_TOTAL_OVERLAY_WRITE_BYTES = 128 * 1024 * 1024;
 
 export class DecoyState {
   private readonly overlays = new Map<string, Map<string, Database>>();
@@ -18,8 +24,12 @@ export class DecoyState {
 
   constructor(readonly decoy: DecoyData) {}
 
-  /** The view one source address works in. */
-  viewFor(source: string): DataView {
+  /** Bytes charged to all copies now (the sum of `spent`). */
+  private total = 0;
+
+  /** The view one source address works in (shared with its IPv6 /64). */
+  viewFor(address: string): DataView {
+    const source = sourceKey(address);
     return {
       read: () => {
         const o = this.overlays.get(source);
@@ -34,13 +44,7 @@ export class DecoyState {
       write: () => {
         let o = this.overlays.get(source);
         if (!o) {
-          if (this.overlays.size >= MAX_OVERLAYS) {
-            const oldest = this.overlays.keys().next().value;
-            if (oldest !== undefined) {
-              this.overlays.delete(oldest);
-              this.spent.delete(oldest);
-            }
-          }
+          if (this.overlays.size >= MAX_OVERLAYS) this.evictOldest(source);
           o = cloneDatabases(this.decoy.databases);
           this.overlays.set(source, o);
         }
@@ -49,10 +53,24 @@ export class DecoyState {
       charge: (bytes) => {
         const now = (this.spent.get(source) ?? 0) + bytes;
         if (now > MAX_OVERLAY_WRITE_BYTES) return false;
+        while (this.total + bytes > MAX_TOTAL_OVERLAY_WRITE_BYTES && this.evictOldest(source));
         this.spent.set(source, now);
+        this.total += bytes;
         return true;
       },
     };
+  }
+
+  /** Drops the least recently used copy that is not KEEP's; false when there is none. */
+  private evictOldest(keep: string): boolean {
+    for (const key of this.overlays.keys()) {
+      if (key === keep) continue;
+      this.overlays.delete(key);
+      this.total -= this.spent.get(key) ?? 0;
+      this.spent.delete(key);
+      return true;
+    }
+    return false;
   }
 
   get overlayCount(): number {
@@ -63,6 +81,7 @@ export class DecoyState {
   reset(): void {
     this.overlays.clear();
     this.spent.clear();
+    this.total = 0;
     this.resets++;
   }
 

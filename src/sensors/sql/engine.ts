@@ -1425,10 +1425,17 @@ function nextAutoIncrement(counter: number, id: number): number {
 
 /** Charges the approximate size of ROWS to the view's write budget. */
 function chargeRows(cx: EvalCtx, rows: readonly Value[][]): boolean {
-  if (!cx.view.charge) return true;
   let bytes = 0;
   for (const r of rows) for (const v of r) bytes += typeof v === 'string' ? v.length * 2 + 16 : 16;
-  return cx.view.charge(bytes);
+  return charge(cx, bytes);
+}
+
+/** What a new database or table costs the write budget before its names (a column costs a quarter). */
+const DDL_BYTES = 256;
+
+/** Charges BYTES to the view's write budget; false when it is spent. Views without a budget accept everything. */
+function charge(cx: EvalCtx, bytes: number): boolean {
+  return cx.view.charge ? cx.view.charge(bytes) : true;
 }
 
 function limitClause(p: Parser): number | undefined {
@@ -1515,7 +1522,7 @@ function runCreate(p: Parser, cx: EvalCtx): Result {
       throw new SqlError(1007, 'HY000', `Can't create database '${name}'; database exists`);
     }
     const w = cx.view.write();
-    if (w.size >= MAX_DATABASES) throw new SqlError(1006, 'HY000', `Can't create database '${name}' (errno: 28 - No space left on device)`);
+    if (w.size >= MAX_DATABASES || !charge(cx, DDL_BYTES + name.length * 2)) throw new SqlError(1006, 'HY000', `Can't create database '${name}' (errno: 28 - No space left on device)`);
     w.set(name, { name, tables: new Map() });
     return { kind: 'ok', affected: 1 };
   }
@@ -1552,7 +1559,12 @@ function runCreate(p: Parser, cx: EvalCtx): Result {
     const db = findDb(cx.view.write(), dbName)!;
     if (db.tables.size >= MAX_TABLES) throw new SqlError(1114, 'HY000', `The table '${ref.name}' is full`);
     const name = ref.name.slice(0, 64);
-    db.tables.set(name, { name, columns: columns.slice(0, 256), rows: [], autoIncrement: 1 });
+    const kept = columns.slice(0, 256);
+    // Tables and their columns count against the source's write budget like rows.
+    let bytes = DDL_BYTES + name.length * 2;
+    for (const c of kept) bytes += DDL_BYTES / 4 + (c.name.length + c.sqlType.length) * 2;
+    if (!charge(cx, bytes)) throw new SqlError(1005, 'HY000', `Can't create table \`${dbName}\`.\`${name}\` (errno: 28 "No space left on device")`);
+    db.tables.set(name, { name, columns: kept, rows: [], autoIncrement: 1 });
     return { kind: 'ok', affected: 0 };
   }
   // CREATE FUNCTION ... SONAME, USER, INDEX, VIEW, TRIGGER, PROCEDURE: accepted as a real server

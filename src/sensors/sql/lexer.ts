@@ -28,28 +28,27 @@ function tok(kind: TokenKind, text: string, pos: number): Token {
   return { kind, text, upper: kind === 'ident' ? text.toUpperCase() : text, pos };
 }
 
-/** Reads a quoted string starting at I (the quote); doubled quotes and backslash escapes (when ESC) unescape. */
+/**
+ * Reads a quoted string starting at I (the quote); doubled quotes and backslash escapes (when ESC)
+ * unescape. Runs between escapes are copied as slices: a string built a character at a time made a
+ * 65 KB literal cost 10 ms, most of it the garbage collector's.
+ */
 function readQuoted(s: string, i: number, q: string, esc: boolean): { text: string; end: number } | undefined {
   let out = '';
-  let j = i + 1;
-  while (j < s.length) {
+  let from = i + 1;
+  for (let j = i + 1; j < s.length; j++) {
     const c = s[j]!;
     if (esc && c === '\\' && j + 1 < s.length) {
       const n = s[j + 1]!;
-      out += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '0' ? '\0' : n === 'Z' ? '\x1a' : n;
-      j += 2;
-      continue;
+      out += s.slice(from, j) + (n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '0' ? '\0' : n === 'Z' ? '\x1a' : n);
+      j++;
+      from = j + 1;
+    } else if (c === q) {
+      if (s[j + 1] !== q) return { text: out + s.slice(from, j), end: j + 1 };
+      out += s.slice(from, j) + q;
+      j++;
+      from = j + 1;
     }
-    if (c === q) {
-      if (s[j + 1] === q) {
-        out += q;
-        j += 2;
-        continue;
-      }
-      return { text: out, end: j + 1 };
-    }
-    out += c;
-    j++;
   }
   return undefined;
 }

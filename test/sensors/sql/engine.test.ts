@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { compareText, execute, MAX_AUTO_INCREMENT, type Result, type SessionInfo } from '../../../src/sensors/sql/engine.js';
 import { generateDecoy, mysqlNativeHash } from '../../../src/sensors/sql/decoy-data.js';
 import { maskSecret } from '../../../src/events/mask.js';
-import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
+import { DecoyState, MAX_TOTAL_OVERLAY_WRITE_BYTES } from '../../../src/sensors/sql/decoy-state.js';
 import { lex, splitStatements } from '../../../src/sensors/sql/lexer.js';
 import { detectMssqlAttacks, detectMysqlAttacks, urlsIn } from '../../../src/sensors/sql/attacks.js';
 
@@ -152,6 +152,38 @@ test('SELECT INTO DUMPFILE hands back the bytes it would write; attack moves are
   assert.deepEqual(urlsIn(t[0]!.commands![0]!), ['http://127.0.0.1:8/a.exe']);
 });
 
+test('quoted strings unescape as MySQL does: doubled quotes, backslash escapes, and T-SQL without them', () => {
+  // A character at a time, as the lexer used to read them: the reference for the faster reader.
+  const reference = (body: string, q: string, esc: boolean): string | undefined => {
+    let out = '';
+    for (let j = 0; j < body.length; j++) {
+      const c = body[j]!;
+      if (esc && c === '\\' && j + 1 < body.length) {
+        const n = body[++j]!;
+        out += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '0' ? '\0' : n === 'Z' ? '\x1a' : n;
+      } else if (c === q) {
+        if (body[j + 1] !== q) return undefined;
+        out += q;
+        j++;
+      } else out += c;
+    }
+    return out;
+  };
+  const piece = fc.constantFrom("''", "\\'", '\\n', '\\Z', '\\\\', 'ab', '"', '`', 'é', ' ', '\\x');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 30 }).map((p) => p.join('')), fc.constantFrom<'mysql' | 'tsql'>('mysql', 'tsql'), (body, dialect) => {
+      const expected = reference(body, "'", dialect === 'mysql');
+      const r = lex(`SELECT '${body}'`, dialect);
+      if (expected === undefined || !r.ok) return;
+      const strings = r.tokens.filter((t) => t.kind === 'string');
+      if (strings.length === 1 && r.tokens.length === 2) assert.equal(strings[0]!.text, expected);
+    }),
+  );
+  const r = lex("SELECT 'it''s', 'a\\nb'");
+  assert.ok(r.ok);
+  assert.deepEqual(r.tokens.filter((t) => t.kind === 'string').map((t) => t.text), ["it's", 'a\nb']);
+});
+
 test('statement splitting respects quotes and comments', () => {
   assert.deepEqual(splitStatements("select 1; select ';' ; -- x;\nselect 2 /* ; */"), ['select 1', "select ';'", '-- x;\nselect 2 /* ; */']);
 });
@@ -219,6 +251,38 @@ test('one source cannot write more than its budget into its view', () => {
   }
   assert.ok(full, 'inserts stop at the budget');
   assert.equal(execute("INSERT INTO customers (first_name) VALUES ('x')", s, state.viewFor('198.51.100.67')).result.kind, 'ok', 'other sources keep their own budget');
+});
+
+test('tables and databases count against the budget too; one IPv6 /64 is one source', () => {
+  const state = new DecoyState(decoy);
+  const view = state.viewFor('2001:db8:1:2::10');
+  const s = session('webshop');
+  const columns = Array.from({ length: 256 }, (_, i) => `c${i}_${'x'.repeat(50)} text`).join(', ');
+  let error: Result | undefined;
+  for (let i = 0; i < 5000 && !error; i++) {
+    const r = execute(`CREATE TABLE t${i} (${columns})`, s, view).result;
+    if (r.kind === 'error') error = r;
+  }
+  assert.equal(error?.kind === 'error' && error.code, 1005, 'CREATE TABLE stops at the budget, as on a full disk');
+  const again = execute(`CREATE TABLE more (${columns})`, s, state.viewFor('2001:db8:1:2:ffff::1')).result;
+  assert.equal(again.kind === 'error' && again.code, 1005, 'another address of the same /64 shares the spent budget');
+  assert.equal(execute(`CREATE TABLE more (${columns})`, s, state.viewFor('2001:db8:1:3::1')).result.kind, 'ok', 'another /64 has its own');
+});
+
+test(`copies of all sources together hold at most MAX_TOTAL_OVERLAY_WRITE_BYTES; the least recently used go first`, () => {
+  const state = new DecoyState(decoy);
+  const s = session('webshop');
+  const big = 'z'.repeat(65_000);
+  // Each source writes 28 rows of about 130 KB (3.6 MB, under its own 4 MiB); 45 of them would hold 164 MB without the total.
+  const sources = 45;
+  for (let i = 0; i < sources; i++) {
+    const view = state.viewFor(`198.51.100.${i}`);
+    for (let k = 0; k < 28; k++) assert.equal(execute(`INSERT INTO customers (first_name) VALUES ('${big}')`, s, view).result.kind, 'ok');
+  }
+  assert.ok(state.overlayCount < sources, `${state.overlayCount} copies kept`);
+  assert.ok((state.overlayCount - 1) * 28 * 130_000 <= MAX_TOTAL_OVERLAY_WRITE_BYTES, `${state.overlayCount} copies kept`);
+  const count = (address: string): number => Number(rows(execute('SELECT count(*) FROM customers', s, state.viewFor(address)).result)[0]![0]);
+  assert.equal(count(`198.51.100.${sources - 1}`) - count('198.51.100.0'), 28, 'the newest copy is kept, the oldest went back to the decoy');
 });
 
 test('T-SQL flavour: TOP, SYSTEM_USER, sys.databases, master..sysdatabases', () => {
