@@ -176,7 +176,7 @@ export const shellSchema = z
     quota_entries: z.number().int().min(0).max(1_000_000).default(2000),
     /** An attacker's files are forgotten this long after their first write (0: kept until `apiary shell-reset`). */
     reset_after_s: z.number().int().min(0).max(365 * 86_400).default(7 * 86_400),
-    /** Attackers whose files are kept at most; the oldest are dropped beyond it. */
+    /** Attackers whose files are kept at most; past it the oldest are dropped, down to nine tenths of it. */
     max_attackers: z.number().int().min(1).max(1_000_000).default(5000),
     /** Decoy credentials planted in the fake system; omitted: three generated from the seed; []: none. */
     honeytokens: z.array(honeytokenSchema).max(64).optional(),

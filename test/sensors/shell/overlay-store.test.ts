@@ -1,10 +1,10 @@
 // The store of attackers' filesystem changes: kept across sessions and restarts, pruned to
-// max_attackers, expired after reset_after_s, and never failing a session over a file gone missing.
+// max_attackers (down to PRUNE_TO of it, so not at every save), expired after reset_after_s, and never failing a session over a file gone missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { OverlayStore, resetOverlays } from '../../../src/sensors/shell/overlay-store.js';
+import { OverlayStore, PRUNE_TO, resetOverlays } from '../../../src/sensors/shell/overlay-store.js';
 import { tempDir } from '../../helpers/apiary-process.js';
 
 const quota = { maxBytes: 1 << 20, maxEntries: 1000 };
@@ -25,23 +25,31 @@ test('an overlay saved by one store is loaded by the next on the same directory 
   assert.equal(again.acquire('198.51.100.8').nodes.size, 0);
 });
 
-test('past max_attackers the oldest overlays go, and a pruned attacker starts clean', async () => {
+test('past max_attackers the oldest overlays go, down to PRUNE_TO of it, and a pruned attacker starts clean', async () => {
   const dir = join(tempDir(), 'overlays');
-  const store = new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 2 });
-  for (const last of [1, 2, 3]) {
+  const store = new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 10 });
+  const keep = Math.floor(10 * PRUNE_TO);
+  for (let last = 1; last <= 11; last++) {
     change(store, `198.51.100.${last}`, `/tmp/${last}`);
     // File times order the pruning; keep them apart.
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 15));
   }
-  assert.equal(files(dir).length, 2);
+  assert.equal(files(dir).length, keep, 'the eleventh save pruned to PRUNE_TO of the cap');
   assert.equal(store.acquire('198.51.100.1').nodes.size, 0);
   store.release('198.51.100.1');
-  assert.equal(store.acquire('198.51.100.3').nodes.get('/tmp/3'), null);
-  store.release('198.51.100.3');
-  // The pruned attacker's next change is saved again, and the oldest of the others goes.
+  assert.equal(store.acquire('198.51.100.11').nodes.get('/tmp/11'), null);
+  store.release('198.51.100.11');
+  // The next saves fit under the cap again: no pruning until it is passed once more.
   change(store, '198.51.100.1', '/tmp/again');
-  assert.equal(files(dir).length, 2);
-  assert.equal(new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 2 }).acquire('198.51.100.1').nodes.get('/tmp/again'), null);
+  assert.equal(files(dir).length, keep + 1);
+  assert.equal(new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 10 }).acquire('198.51.100.1').nodes.get('/tmp/again'), null);
+  for (let last = 20; files(dir).length <= 10; last++) {
+    await new Promise((r) => setTimeout(r, 15));
+    change(store, `198.51.100.${last}`, `/tmp/${last}`);
+    if (files(dir).length === keep) break;
+  }
+  assert.equal(files(dir).length, keep);
+  assert.equal(store.acquire('198.51.100.1').nodes.get('/tmp/again'), null, 'the newest files stay');
 });
 
 test('an overlay older than reset_after_s is deleted when its attacker comes back', () => {
