@@ -5,8 +5,9 @@ export function inert(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** Lays rows out in columns; the last column is not padded. */
-export function table(header: string[], rows: string[][]): string {
+/** Lays rows out in columns, every cell inert (attacker text reaches any column); the last column is not padded. */
+export function table(header: string[], rawRows: string[][]): string {
+  const rows = rawRows.map((r) => r.map((c) => inert(c)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells

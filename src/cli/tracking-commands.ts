@@ -130,7 +130,7 @@ function describeIncident(i: IncidentRecord): string {
   const a = i.activity;
   const lines = [
     `incident ${i.id}`,
-    `  source     ${i.src_ip} (${i.scope}${i.country ? `, ${i.country}` : ''})`,
+    `  source     ${inert(i.src_ip)} (${i.scope}${i.country ? `, ${inert(i.country)}` : ''})`,
     `  kind       ${KIND_LABELS[i.kind]}`,
     `  severity   ${i.severity}`,
     `  status     ${i.status}`,

@@ -111,3 +111,14 @@ test('a file given to the wrong importer gets one message naming the right one, 
     assert.match(r.stdout, /1 record\(s\) skipped/);
   }
 });
+
+test('Cowrie: a source "address" carrying terminal escapes is skipped as not an IP address', async () => {
+  const dir = scratchDir('apiary-esc-');
+  const file = join(dir, 'esc.json');
+  const line = (src: string): string => JSON.stringify({ eventid: 'cowrie.session.connect', timestamp: '2019-07-08T10:00:00.000000Z', session: 'abcdef123456', src_ip: src, src_port: 4000, dst_ip: '192.0.2.9', dst_port: 22, protocol: 'ssh' });
+  writeFileSync(file, `${line('\u001b]52;c;Y3VybCB4fHNo\u0007\u001b[2J1.2.3.4')}\n${line('198.51.100.4')}\n`);
+  const r = await runCli(['import', 'cowrie', file, '--config', writeConfig(dir, {})], { allowFail: true });
+  assert.equal(r.code, 3, r.stdout + r.stderr);
+  assert.match(r.stdout, /skipped 1 x .*address is not an IP address/);
+  assert.equal(await count(join(dir, 'data', 'apiary.db')), 1);
+});

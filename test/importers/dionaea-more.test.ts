@@ -135,3 +135,49 @@ test('Dionaea log_json and log_incident lines', async () => {
   ]);
   assert.equal(new Set(events.filter((e) => e.src_ip === '192.0.2.11').map((e) => e.session)).size, 1, 'one session per incident connection id');
 });
+
+test('Dionaea names that are Object property names ("constructor", "__proto__") and non-text hosts are unknown names, not a crash', { skip: !existsSync(REAL) }, async () => {
+  const dir = scratchDir('apiary-dio-proto-');
+  // log_json and log_incident: a protocol and a DCERPC interface named after Object's own properties.
+  const incidents = join(dir, 'dionaea-incidents.json');
+  const con = (protocol: string) => ({ id: `c-${protocol}`, local_ip: '10.0.0.5', local_port: 445, remote_ip: '192.0.2.21', remote_port: 1050, protocol, transport: 'tcp' });
+  writeFileSync(
+    incidents,
+    [
+      { name: 'dionaea', origin: 'dionaea.connection.tcp.accept', timestamp: '2024-01-01T12:00:02.000000', data: { connection: con('constructor') } },
+      { name: 'dionaea', origin: 'dionaea.modules.python.smb.dcerpc.bind', timestamp: '2024-01-01T12:00:03.000000', data: { connection: con('smbd'), uuid: '__proto__' } },
+      { name: 'dionaea', origin: 'dionaea.modules.python.smb.dcerpc.request', timestamp: '2024-01-01T12:00:03.000000', data: { connection: con('smbd'), uuid: 'constructor', opnum: 1 } },
+      { name: 'dionaea', origin: 'dionaea.connection.tcp.accept', timestamp: '2024-01-01T12:00:04.000000', data: { connection: con('smbd') } },
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n') + '\n',
+  );
+  // logsql: a request to an interface named "constructor", an operation whose bulletin is "toString",
+  // and a connection whose remote host is a number; the rows after them are still imported.
+  const path = join(dir, 'dionaea.sqlite');
+  const real = new Database(REAL, { readonly: true });
+  const schema = real.prepare("SELECT sql FROM sqlite_master WHERE type IN ('table') AND sql IS NOT NULL").all() as { sql: string }[];
+  real.close();
+  const db = new Database(path);
+  for (const { sql } of schema) db.exec(sql);
+  const conn = db.prepare('INSERT INTO connections (connection, connection_type, connection_transport, connection_protocol, connection_timestamp, connection_root, connection_parent, local_host, local_port, remote_host, remote_hostname, remote_port) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)');
+  conn.run(1, 'accept', 'tcp', 'constructor', T, 1, null, '10.1.1.5', 445, '10.1.7.23', '', 1040);
+  conn.run(2, 'accept', 'tcp', 'smbd', T + 1, 2, null, '10.1.1.5', 445, 12345, '', 1041);
+  conn.run(3, 'accept', 'tcp', 'mysqld', T + 2, 3, null, '10.1.1.5', 3306, '203.0.113.4', '', 50000);
+  db.prepare("INSERT INTO dcerpcserviceops (dcerpcservice, dcerpcserviceop_opnum, dcerpcserviceop_name, dcerpcserviceop_vuln) VALUES (1, 7, 'Op', 'toString')").run();
+  db.prepare("INSERT INTO dcerpcservices (dcerpcservice, dcerpcservice_uuid, dcerpcservice_name) VALUES (1, 'aaaaaaaa-0000-0000-0000-000000000000', 'X')").run();
+  db.prepare("INSERT INTO dcerpcrequests (connection, dcerpcrequest_uuid, dcerpcrequest_opnum) VALUES (1, 'constructor', 1), (1, 'aaaaaaaa-0000-0000-0000-000000000000', 7)").run();
+  db.prepare("INSERT INTO logins (connection, login_username, login_password) VALUES (3, 'root', 'x')").run();
+  db.close();
+
+  const { code, stdout, events } = await imported([incidents, path]);
+  assert.ok(code === 0 || code === 3, stdout);
+  assert.doesNotMatch(stdout, /internal error|TypeError/);
+  const opens = events.filter((e) => e.type === 'connection.open');
+  assert.ok(opens.some((e) => e.protocol === 'constructor'), 'an unknown protocol keeps its own name');
+  assert.ok(events.some((e) => e.type === 'rpc.request' && (e.payload as { interface_uuid: string }).interface_uuid === 'constructor' && !('interface' in (e.payload as object))));
+  const exploit = events.find((e) => e.type === 'exploit.attempt' && (e.payload as { name: string }).name === 'toString');
+  assert.ok(exploit && !('cve' in (exploit.payload as object)), 'a bulletin named toString has no CVE');
+  assert.ok(events.some((e) => e.type === 'auth.attempt' && e.src_ip === '203.0.113.4'), 'rows after the odd ones are imported');
+  assert.ok(!events.some((e) => e.src_ip === '12345'));
+});

@@ -2,6 +2,7 @@
 // batched writes with backpressure, per-file reports (what was imported, folded, skipped and why)
 // and progress on a terminal.
 import { hash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import { CATALOGUE, describeZodError, payloadCertainlyValid, type ApiaryEvent, type Envelope as EventEnvelope, type EventSource, type EventType, type Payload } from '../../events/catalogue.js';
 import { readLineBatches, ReadError, type Line, type ReadProgress } from './lines.js';
@@ -213,7 +214,12 @@ export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, en
     if (!parsed.success) return { ok: false, reason: `${type}: ${describeZodError(parsed.error)}` };
     data = parsed.data;
   }
+  if (typeof env.src_ip !== 'string' || typeof env.dst_ip !== 'string') return { ok: false, reason: 'address is not an IP address' };
   if (!env.src_ip || env.src_ip.length > 64 || !env.dst_ip || env.dst_ip.length > 64) return { ok: false, reason: 'missing or oversized address' };
+  // A log can come from a compromised honeypot: an "address" carrying terminal escapes or markup is not one.
+  const src_ip = normaliseIp(env.src_ip);
+  const dst_ip = normaliseIp(env.dst_ip);
+  if (isIP(src_ip) === 0 || isIP(dst_ip) === 0) return { ok: false, reason: 'address is not an IP address' };
   if (!validPort(env.src_port) || !validPort(env.dst_port)) return { ok: false, reason: 'port out of range' };
   const digest = hash('sha256', `${type}\0${env.sensor}\0${key}`, 'buffer');
   if (seq !== undefined && Number.isInteger(seq) && seq >= 0 && seq < 2 ** 48) {
@@ -227,9 +233,9 @@ export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, en
     sensor: env.sensor,
     session: env.session,
     protocol: env.protocol,
-    src_ip: normaliseIp(env.src_ip),
+    src_ip,
     src_port: env.src_port,
-    dst_ip: normaliseIp(env.dst_ip),
+    dst_ip,
     dst_port: env.dst_port,
     payload: data as Payload<T>,
     source,
@@ -432,6 +438,11 @@ export class EventStream {
  * hands each non-empty line to HANDLE, records a read failure as the file's fatal skip, releases held
  * commands and flushes, then fills in how many events were new.
  */
+/** Errors a handler throws on a record it cannot read (as opposed to the store's or the file's). */
+function isRecordError(err: unknown): err is Error {
+  return err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError;
+}
+
 export async function importLines(
   path: string,
   stream: EventStream,
@@ -457,7 +468,14 @@ export async function importLines(
           report.skipRecord('line longer than the limit', where);
           continue;
         }
-        await handle(l, where, report);
+        try {
+          await handle(l, where, report);
+        } catch (err) {
+          // A record the importer cannot make sense of (a log can come from a compromised honeypot)
+          // is one skipped record, not the end of the import; the store's failures still end it.
+          if (!isRecordError(err)) throw err;
+          report.skipRecord(`unreadable record (${err.name}: ${err.message.slice(0, 100)})`, where);
+        }
         if (report.fatal) break read;
       }
     }

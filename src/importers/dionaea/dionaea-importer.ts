@@ -10,7 +10,7 @@ import { derivedSession, EventStream, FileReport, hashHex, ProgressLine, type Ba
 import { startsWith } from '../core/lines.js';
 import { DionaeaJsonRun } from './dionaea-json.js';
 import { decodeEmuProfile } from './emu-profile.js';
-import { BULLETIN_CVE, KNOWN_VULNS, normaliseBulletin, PROTOCOLS } from './dionaea-names.js';
+import { bulletinCve, knownOp, knownVuln, normaliseBulletin, protocolName } from './dionaea-names.js';
 
 /** The tables and columns an importable logsql database must have. */
 const REQUIRED_COLUMNS = ['connection', 'connection_type', 'connection_transport', 'connection_protocol', 'connection_timestamp', 'local_host', 'local_port', 'remote_host', 'remote_port'];
@@ -97,7 +97,7 @@ export class DionaeaRun implements ImportRun {
       timeMs: Math.round(Number(c.connection_timestamp ?? 0) * 1000),
       sensor: sensorName,
       session: derivedSession('dionaea', sensorName, `${dbId}:${c.connection}`),
-      protocol: (PROTOCOLS[c.connection_protocol ?? ''] ?? (c.connection_protocol || 'tcp')).toLowerCase().slice(0, 32),
+      protocol: protocolName(c.connection_protocol),
       src_ip: c.remote_host || '0.0.0.0',
       src_port: clampPort(c.remote_port),
       dst_ip: c.local_host || '0.0.0.0',
@@ -157,7 +157,7 @@ export class DionaeaRun implements ImportRun {
       const vuln = op?.vuln ? normaliseBulletin(op.vuln) : undefined;
       await emit('rpc.request', { interface_uuid: uuid, opnum, ...(service ? { interface: service.toLowerCase() } : {}), ...(op?.name ? { operation: op.name } : {}), ...(vuln ? { vuln } : {}) }, r, 'dcerpcrequests', id, record, at);
       if (vuln) {
-        const cve = BULLETIN_CVE[vuln];
+        const cve = bulletinCve(vuln);
         await emit('exploit.attempt', { name: vuln, ...(cve ? { cve } : {}), detail: `${service ?? uuid} ${op?.name ?? ''} (opnum ${opnum})`.replace('  ', ' ') }, r, 'dcerpcrequests', id, record, at);
       }
     });
@@ -250,11 +250,11 @@ function lookup(db: Database.Database, tables: Set<string>): { name(uuid: string
     }
   }
   return {
-    name: (uuid) => names.get(uuid.toLowerCase()) ?? KNOWN_VULNS[uuid.toLowerCase()]?.service,
+    name: (uuid) => names.get(uuid.toLowerCase()) ?? knownVuln(uuid)?.service,
     op: (uuid, opnum) => {
       const o = ops.get(`${uuid.toLowerCase()}:${opnum}`);
       if (o) return o;
-      const k = KNOWN_VULNS[uuid.toLowerCase()]?.ops[opnum];
+      const k = knownOp(uuid, opnum);
       return k ? { name: k[0], ...(k[1] ? { vuln: k[1] } : {}) } : undefined;
     },
   };

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import type { EventSource, EventType, Payload } from '../../events/catalogue.js';
 import { derivedSession, EventStream, importLines, OccurrenceCounter, parseTimestamp, type BatchWriter, type Envelope, type FileReport, type ImportOptions, type ImportRun } from '../core/import-core.js';
-import { BULLETIN_CVE, KNOWN_VULNS, normaliseBulletin, PROTOCOLS } from './dionaea-names.js';
+import { bulletinCve, knownOp, knownVuln, normaliseBulletin, protocolName } from './dionaea-names.js';
 import { decodeEmuProfile } from './emu-profile.js';
 
 type Obj = Record<string, unknown>;
@@ -66,7 +66,7 @@ export class DionaeaJsonRun implements ImportRun {
       timeMs,
       sensor: this.sensor,
       session: derivedSession('dionaea', this.sensor, `${s(o.src_ip)}:${s(o.src_port)}>${s(o.dst_ip)}:${s(o.dst_port)}@${s(o.timestamp)}`),
-      protocol: (PROTOCOLS[proto] ?? (proto || 'tcp')).toLowerCase().slice(0, 32),
+      protocol: protocolName(proto),
       src_ip: s(o.src_ip) || '0.0.0.0',
       src_port: port(o.src_port),
       dst_ip: s(o.dst_ip) || '0.0.0.0',
@@ -99,7 +99,7 @@ export class DionaeaJsonRun implements ImportRun {
       timeMs: parseTimestamp(s(o.timestamp)),
       sensor: this.sensor,
       session: derivedSession('dionaea', this.sensor, s(c.id) || `${s(c.remote_ip)}:${s(c.remote_port)}@${s(o.timestamp)}`),
-      protocol: (PROTOCOLS[proto] ?? (proto || 'tcp')).toLowerCase().slice(0, 32),
+      protocol: protocolName(proto),
       src_ip: s(c.remote_ip) || '0.0.0.0',
       src_port: port(c.remote_port),
       dst_ip: s(c.local_ip) || '0.0.0.0',
@@ -111,16 +111,16 @@ export class DionaeaJsonRun implements ImportRun {
       await emit('connection.open', { transport: origin.includes('.udp.') ? 'udp' : 'tcp' });
     } else if (origin.endsWith('.dcerpc.bind')) {
       const uuid = s(data.uuid);
-      const service = KNOWN_VULNS[uuid.toLowerCase()]?.service;
+      const service = knownVuln(uuid)?.service;
       await emit('rpc.bind', { interface_uuid: uuid, ...(data.transfersyntax ? { transfer_syntax: s(data.transfersyntax) } : {}), ...(service ? { interface: service.toLowerCase() } : {}) });
     } else if (origin.endsWith('.dcerpc.request')) {
       const uuid = s(data.uuid);
       const opnum = Number(data.opnum);
-      const known = KNOWN_VULNS[uuid.toLowerCase()];
-      const op = known?.ops[opnum];
+      const known = knownVuln(uuid);
+      const op = knownOp(uuid, opnum);
       const vuln = op?.[1] ? normaliseBulletin(op[1]) : undefined;
       await emit('rpc.request', { interface_uuid: uuid, opnum, ...(known ? { interface: known.service.toLowerCase() } : {}), ...(op ? { operation: op[0] } : {}), ...(vuln ? { vuln } : {}) });
-      if (vuln) await emit('exploit.attempt', { name: vuln, ...(BULLETIN_CVE[vuln] ? { cve: BULLETIN_CVE[vuln] } : {}), detail: `${known?.service} ${op?.[0]} (opnum ${opnum})` }, 'exploit');
+      if (vuln) await emit('exploit.attempt', { name: vuln, ...(bulletinCve(vuln) ? { cve: bulletinCve(vuln) } : {}), detail: `${known?.service} ${op?.[0]} (opnum ${opnum})` }, 'exploit');
     } else if (origin === 'dionaea.download.complete.hash') {
       const md5 = s(data.md5hash).toLowerCase();
       await emit('file.download', { url: s(data.url), ...(/^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}), outcome: 'stored' });

@@ -1,4 +1,5 @@
 // Names Dionaea uses (protocols, DCERPC services and their known-vulnerable operations) and Apiary's for them.
+import { getOwn } from '../../wire/own-property.js';
 
 /** Bulletins Dionaea marks in dcerpcserviceops; used when a database lacks the lookup tables. */
 export const KNOWN_VULNS: Readonly<Record<string, { service: string; ops: Record<number, [string, string?]> }>> = {
@@ -44,3 +45,27 @@ export function normaliseBulletin(v: string): string {
   return m ? `MS${m[1]}-${m[2]!.padStart(3, '0')}` : v.trim();
 }
 
+// Lookups by names a Dionaea log supplies (a log can come from a compromised honeypot): only own
+// entries of these tables, so "constructor" or "__proto__" is an unknown name, not Object's.
+
+/** Apiary's protocol name for Dionaea's RAW (unknown ones as they are, lower-cased; "tcp" when empty). */
+export function protocolName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw : '';
+  return (getOwn(PROTOCOLS, name) ?? (name || 'tcp')).toLowerCase().slice(0, 32);
+}
+
+/** The well-known DCE/RPC interface UUID names, or undefined. */
+export function knownVuln(uuid: string): { service: string; ops: Record<number, [string, string?]> } | undefined {
+  return getOwn(KNOWN_VULNS, uuid.toLowerCase());
+}
+
+/** The operation OPNUM of a well-known interface, or undefined. */
+export function knownOp(uuid: string, opnum: number): [string, string?] | undefined {
+  const known = knownVuln(uuid);
+  return known && Number.isInteger(opnum) ? getOwn(known.ops as Record<string, [string, string?]>, String(opnum)) : undefined;
+}
+
+/** The CVE of a normalised bulletin name, or undefined. */
+export function bulletinCve(vuln: string): string | undefined {
+  return getOwn(BULLETIN_CVE, vuln);
+}
