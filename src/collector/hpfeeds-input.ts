@@ -60,6 +60,8 @@ export interface HpfeedsInputOptions {
   log: Logger;
   /** Where Cowrie's TTY logs become replayable recordings (DATA_DIR/recordings); absent: not kept. */
   recordingsDir?: string;
+  /** Largest TTY log kept and recording written, in bytes (config `recording.max_bytes`; default 8 MiB). */
+  recordingMaxBytes?: number;
   /** Events written to the sink and not yet stored (the collector's queue); reading pauses past MAX_BACKLOG_EVENTS. */
   backlog?: () => number;
   now?: () => number;
@@ -144,10 +146,14 @@ class Admission {
   }
 }
 
+/** Recording limit when none is given: config `recording.max_bytes`'s default. */
+export const DEFAULT_RECORDING_MAX_BYTES = 8 * 1024 * 1024;
+
 export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<RunningHpfeedsInput> {
   const byIdent = new Map(opts.feeds.map((f) => [f.ident, f]));
   const recordings = opts.recordingsDir;
-  const mapper = new HpfeedsMapper(recordings ? (session, ttylog, title) => saveRecording(recordings, session, ttylog, title) : undefined);
+  const maxRecording = opts.recordingMaxBytes ?? DEFAULT_RECORDING_MAX_BYTES;
+  const mapper = new HpfeedsMapper(recordings ? (session, ttylog, title) => saveRecording(recordings, session, ttylog, title, undefined, maxRecording) : undefined, maxRecording);
   const now = opts.now ?? Date.now;
   const stats: HpfeedsInputStats = { connections: 0, authFailures: 0, messages: 0, events: 0, cut: 0, dropped: new Map() };
   const admission = new Admission(opts.maxConnections, now);

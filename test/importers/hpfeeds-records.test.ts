@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { validateEvent } from '../../src/events/catalogue.js';
 import { HPFEEDS_CHANNELS } from '../../src/wire/hpfeeds.js';
+import { decodeTtyLog, encodeTtyRecord, TTY_DIR, TTY_OP, ttyToAsciicast } from '../../src/importers/kippo/ttylog.js';
 import { feedTime, ttylogBytes, HpfeedsMapper, MAX_EVENTS_PER_MESSAGE, MAX_FIELD_CHARS, MAX_REMEMBERED_CONNECTIONS, type PublishContext } from '../../src/importers/hpfeeds/hpfeeds-records.js';
 
 const ctx: PublishContext = { sensor: 'feed-1', ident: 'feed-1', receivedMs: Date.UTC(2024, 5, 1) };
@@ -143,4 +144,20 @@ test("Cowrie's ttylog: hex of the TTY log, gzipped or not; anything else is no T
   for (const bad of [null, 12, '', 'abc', 'zz', `1f8b${'00'.repeat(20)}`]) assert.equal(ttylogBytes(bad), undefined, String(bad));
   // A gzip bomb stops at the TTY log cap instead of filling memory.
   assert.equal(ttylogBytes(gzipSync(Buffer.alloc(80 * 1024 * 1024)).toString('hex')), undefined);
+  // And at the cap the process gives (config recording.max_bytes), compressed or not.
+  assert.equal(ttylogBytes(gzipSync(Buffer.alloc(2048)).toString('hex'), 1024), undefined);
+  assert.equal(ttylogBytes(Buffer.alloc(2048, 7).toString('hex'), 1024), undefined);
+  assert.equal(ttylogBytes(Buffer.alloc(1024, 7).toString('hex'), 1024)?.length, 1024);
+});
+
+test('a recording made from a TTY log of control bytes stops at its character limit (each such byte is six characters of JSON)', () => {
+  const write = (time: number) => encodeTtyRecord({ op: TTY_OP.WRITE, tty: 1, direction: TTY_DIR.OUTPUT, time, data: Buffer.alloc(10_000, 1) });
+  const log = Buffer.concat([encodeTtyRecord({ op: TTY_OP.OPEN, tty: 1, direction: 0, time: 1, data: Buffer.alloc(0) }), ...Array.from({ length: 100 }, (_, i) => write(2 + i))]);
+  const d = decodeTtyLog(log);
+  assert.equal(d.kind === 'malformed' ? 'malformed' : d.records.length, 101);
+  const whole = ttyToAsciicast(d.records);
+  assert.ok(whole.text.length > 5_000_000, `${whole.text.length} characters from ${log.length} bytes`);
+  const cut = ttyToAsciicast(d.records, { maxChars: 200_000 });
+  assert.ok(cut.text.length <= 200_000 && cut.text.length > 100_000, `${cut.text.length} characters`);
+  assert.ok(cut.text.split('\n').slice(1, -1).every((l) => Array.isArray(JSON.parse(l))), 'whole lines only');
 });

@@ -64,13 +64,17 @@ export function feedTime(v: unknown): number | undefined {
 /** Keeps a session's TTY log (Cowrie's binary format) as a replayable recording; the caller's I/O. */
 export type SaveTtylog = (session: string, ttylog: Buffer, title: string) => SavedRecording;
 
-/** Cowrie's `ttylog`: hex of its TTY log file, gzipped when `ttylog_compress` is on; undefined when it is not that. */
-export function ttylogBytes(v: unknown): Buffer | undefined {
+/**
+ * Cowrie's `ttylog`: hex of its TTY log file, gzipped when `ttylog_compress` is on; undefined when it
+ * is not that, or when it is larger than MAX bytes (after decompression: a 130 KB message inflated to
+ * 64 MiB, and its recording to 396 MB).
+ */
+export function ttylogBytes(v: unknown, max = MAX_TTYLOG_BYTES): Buffer | undefined {
   if (typeof v !== 'string' || v.length === 0 || v.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(v)) return undefined;
   const raw = Buffer.from(v, 'hex');
-  if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
+  if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw.length <= max ? raw : undefined;
   try {
-    return gunzipSync(raw, { maxOutputLength: MAX_TTYLOG_BYTES });
+    return gunzipSync(raw, { maxOutputLength: max });
   } catch {
     return undefined;
   }
@@ -84,8 +88,14 @@ export class HpfeedsMapper {
   /** Session (and protocol, when its connection message named one) by Dionaea connection: sensor, ident and both address pairs. */
   private readonly connections = new BoundedMap<string, { session: string; protocol?: string }>(MAX_REMEMBERED_CONNECTIONS);
 
-  /** SAVE_TTYLOG: where a session's TTY log goes (recordings off: none, and the log is dropped). */
-  constructor(private readonly saveTtylog?: SaveTtylog) {}
+  /**
+   * SAVE_TTYLOG: where a session's TTY log goes (recordings off: none, and the log is dropped);
+   * MAX_TTYLOG: the largest TTY log kept (the recording limit of the process: config `recording.max_bytes`).
+   */
+  constructor(
+    private readonly saveTtylog?: SaveTtylog,
+    private readonly maxTtylog = MAX_TTYLOG_BYTES,
+  ) {}
 
   map(channel: string, payload: Buffer, ctx: PublishContext): MapResult {
     if (!(HPFEEDS_CHANNELS as readonly string[]).includes(channel)) return { ok: false, reason: `channel ${channel} is not mapped` };
@@ -144,7 +154,7 @@ export class HpfeedsMapper {
     const paired = urls.length === 1 && hashes.length === 1;
     for (const url of urls) out.add('file.download', { url, ...(paired ? { sha256: hashes[0]! } : {}), outcome: 'stored' }, env, { session: id, url });
     if (!paired) for (const sha256 of hashes) out.add('file.download', { sha256, outcome: 'stored' }, env, { session: id, hash: sha256 });
-    const tty = this.saveTtylog ? ttylogBytes(r.ttylog) : undefined;
+    const tty = this.saveTtylog ? ttylogBytes(r.ttylog, this.maxTtylog) : undefined;
     if (tty) {
       const saved = this.saveTtylog!(env.session, tty, `${protocol} session ${id.slice(0, 32)} from ${src} (hpfeeds ${ctx.ident})`);
       if (saved.ok) {

@@ -9,14 +9,15 @@ export type SavedRecording =
   | { ok: true; path: string; sha256: string; durationMs: number; startMs: number; records: number; problem?: string }
   | { ok: false; reason: string };
 
-export function saveRecording(dir: string, session: string, buf: Buffer, title: string, size?: { width?: number; height?: number }): SavedRecording {
+/** SIZE: the terminal's; MAX_CHARS: the longest recording written (output past it is left out, as a live sensor's). */
+export function saveRecording(dir: string, session: string, buf: Buffer, title: string, size?: { width?: number; height?: number }, maxChars?: number): SavedRecording {
   const d = decodeTtyLog(buf);
   let problem: string | undefined;
   if (d.kind === 'malformed') problem = `TTY log: ${d.reason} at byte ${d.offset}; the records before it were kept`;
   else if (d.consumed < buf.length) problem = 'TTY log ends inside a record (truncated); the complete records were kept';
   if (d.records.length === 0) return { ok: false, reason: problem ?? 'TTY log holds no records' };
   const sha256 = createHash('sha256').update(buf).digest('hex');
-  const cast = ttyToAsciicast(d.records, { ...(size?.width ? { width: size.width, height: size.height } : {}), title });
+  const cast = ttyToAsciicast(d.records, { ...(size?.width ? { width: size.width, height: size.height } : {}), title, ...(maxChars ? { maxChars } : {}) });
   mkdirSync(dir, { recursive: true });
   // A session with several TTY logs (channels) keeps one file each.
   let path = join(dir, `${session}.cast`);

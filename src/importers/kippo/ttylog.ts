@@ -71,6 +71,8 @@ export interface CastOptions {
   width?: number;
   height?: number;
   title?: string;
+  /** Longest text made; records past it are left out (control bytes take six characters each in JSON). */
+  maxChars?: number;
 }
 
 /**
@@ -90,10 +92,14 @@ export function ttyToAsciicast(records: readonly TtyRecord[], opts: CastOptions 
   if (opts.title !== undefined) header.title = opts.title;
   const lines = [JSON.stringify(header)];
   let last = 0;
+  let chars = lines[0]!.length;
   for (const r of writes) {
     const t = Math.max(last, Math.round((r.time - start) * 1e6) / 1e6);
     last = t;
-    lines.push(JSON.stringify([t, r.direction === TTY_DIR.INPUT ? 'i' : 'o', r.data.toString('utf8')]));
+    const line = JSON.stringify([t, r.direction === TTY_DIR.INPUT ? 'i' : 'o', r.data.toString('utf8')]);
+    chars += line.length + 1;
+    if (opts.maxChars !== undefined && chars > opts.maxChars) break;
+    lines.push(line);
   }
   const end = records[records.length - 1]?.time ?? start;
   return { text: `${lines.join('\n')}\n`, durationMs: Math.max(0, Math.round((end - start) * 1000)) };
