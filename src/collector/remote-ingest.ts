@@ -68,6 +68,49 @@ export interface RemoteIngestStats {
   invalidEvents: number;
 }
 
+/**
+ * Bytes the batches being received and stored may take once inflated, in all and per sensor: each
+ * request reserves its compressed length (the Content-Length, or the batch limit without one) times
+ * the inflation it may have, before its body is read; past the budget it is answered 503 and the
+ * sensor sends it again later. Without it nothing limited how many batches were received at once (an
+ * 850 KB gzip body made 270 MB of heap before it was stored), and one sensor could hold the budget of all.
+ */
+export const MAX_INGEST_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
+export const MAX_INGEST_BYTES_IN_FLIGHT_PER_SENSOR = MAX_INGEST_BYTES_IN_FLIGHT / 2;
+/** Connections the collector's ingest server holds at once (sensors keep a few each: batches, heartbeats, files). */
+export const MAX_INGEST_CONNECTIONS = 4096;
+
+/** The reservations of InflightBytes: how much is taken in all and by each sensor. */
+export class InflightBytes {
+  private total = 0;
+  private readonly bySensor = new Map<string, number>();
+
+  constructor(
+    readonly limit = MAX_INGEST_BYTES_IN_FLIGHT,
+    readonly perSensor = MAX_INGEST_BYTES_IN_FLIGHT_PER_SENSOR,
+  ) {}
+
+  /** Takes N bytes for SENSOR; false (nothing taken) when that would pass either budget. A lone request is always let in. */
+  take(sensor: string, n: number): boolean {
+    const mine = this.bySensor.get(sensor) ?? 0;
+    if (this.total > 0 && (this.total + n > this.limit || mine + n > this.perSensor)) return false;
+    this.total += n;
+    this.bySensor.set(sensor, mine + n);
+    return true;
+  }
+
+  give(sensor: string, n: number): void {
+    this.total = Math.max(0, this.total - n);
+    const left = (this.bySensor.get(sensor) ?? 0) - n;
+    if (left > 0) this.bySensor.set(sensor, left);
+    else this.bySensor.delete(sensor);
+  }
+
+  get inUse(): number {
+    return this.total;
+  }
+}
+
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
@@ -76,6 +119,7 @@ class HttpError extends Error {
 
 export class RemoteIngest {
   readonly stats: RemoteIngestStats = { batches: 0, refused: 0, invalidEvents: 0 };
+  private readonly inflight = new InflightBytes();
   private server: Server | undefined;
   private silentTimer: NodeJS.Timeout | undefined;
   port = 0;
@@ -91,7 +135,8 @@ export class RemoteIngest {
     const server = createServer({ key, cert: `${cert.trimEnd()}\n${this.opts.ca.certPem}`, ca: this.opts.ca.certPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 503;
-        if (status >= 500) this.opts.log.error({ err }, 'ingest request failed; the sensor keeps the batch and retries');
+        if (status >= 500 && !(err instanceof HttpError)) this.opts.log.error({ err }, 'ingest request failed; the sensor keeps the batch and retries');
+        else if (status >= 500) this.opts.log.warn({ status, reason: (err as Error).message, address: req.socket.remoteAddress }, 'ingest request deferred; the sensor keeps it and retries');
         else {
           this.stats.refused++;
           this.opts.log.warn({ status, reason: (err as Error).message, address: req.socket.remoteAddress }, 'ingest request refused');
@@ -100,6 +145,7 @@ export class RemoteIngest {
         res.end(JSON.stringify({ error: err instanceof HttpError ? err.message : 'store unavailable' }));
       });
     });
+    server.maxConnections = MAX_INGEST_CONNECTIONS;
     server.keepAliveTimeout = 30_000;
     server.headersTimeout = 20_000;
     server.requestTimeout = 60_000;
@@ -193,6 +239,18 @@ export class RemoteIngest {
   }
 
   private async handleEvents(sensor: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const length = Number(req.headers['content-length']);
+    const compressed = Number.isSafeInteger(length) && length >= 0 ? Math.min(length, this.opts.maxBatchBytes) : this.opts.maxBatchBytes;
+    const reserved = req.headers['content-encoding'] === 'gzip' ? compressed * MAX_INFLATE_RATIO : compressed;
+    if (!this.inflight.take(sensor, reserved)) throw new HttpError(503, 'the collector is storing as much as it holds at once; send the batch again later');
+    try {
+      await this.storeEvents(sensor, req, res);
+    } finally {
+      this.inflight.give(sensor, reserved);
+    }
+  }
+
+  private async storeEvents(sensor: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = (await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes))).toString('utf8');
     const events: ApiaryEvent[] = [];
     let invalid = 0;

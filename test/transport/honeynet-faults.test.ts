@@ -138,6 +138,21 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     assert.deepEqual(JSON.parse(mixed.body), { received: 3, stored: 1, duplicates: 0, invalid: 2 });
     assert.deepEqual(await counts(url, 'dmz-1'), { total: 26, distinct: 26 });
 
+    // Batches being received count against the bytes the collector holds at once, a sensor's share
+    // being half of it: two that announce the largest gzip body (each may inflate to 64 MiB) and
+    // send nothing take this sensor's share, and a third is deferred (503) until they are gone.
+    const hanging = [0, 1].map(() => {
+      const r = request({ host: '127.0.0.1', port: c.port, method: 'POST', path: '/v1/events', ca: creds.ca, key: creds.key, cert: creds.cert, agent: false, headers: { 'content-encoding': 'gzip', 'content-length': String(8 * 1024 * 1024) } });
+      r.on('error', () => {});
+      r.flushHeaders();
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const deferred = await postBatch(c.port, creds.ca, creds, mine);
+    assert.equal(deferred.status, 503, deferred.body);
+    for (const r of hanging) r.destroy();
+    await waitFor(async () => (await postBatch(c.port, creds.ca, creds, mine)).status === 200, 5000);
+
     const revoked = await runCli(['collector', 'revoke', 'dmz-1', '--config', c.configPath]);
     assert.match(revoked.stdout, /revoked/);
     const after = await postBatch(c.port, creds.ca, creds, [makeEvent({ type: 'connection.open', time: '2026-11-01T01:00:00Z', src: '198.51.100.4', sensor: 'dmz-1', payload: { transport: 'tcp' } })]);
