@@ -47,18 +47,29 @@ export function decodeInsert(line: string): InsertDecode {
       if (c === "'" || line.startsWith("_binary '", i)) {
         if (c !== "'") i += "_binary ".length;
         i++;
-        const bytes: number[] = [];
+        // Into a buffer that doubles as it fills: a JS array of numbers took 25 bytes of memory per
+        // byte of the literal (a 63 MiB string: 1.6 GB and 6 s).
+        let bytes = Buffer.allocUnsafe(Math.min(256, n - i));
+        let size = 0;
+        const push = (b: number): void => {
+          if (size === bytes.length) {
+            const next = Buffer.allocUnsafe(Math.max(16, Math.min(n, bytes.length * 2)));
+            bytes.copy(next, 0, 0, size);
+            bytes = next;
+          }
+          bytes[size++] = b;
+        };
         let closed = false;
         while (i < n) {
           const ch = line.charCodeAt(i);
           if (ch === 0x5c) {
             const e = line[i + 1];
             if (e === undefined) break;
-            bytes.push(ESCAPES[e] ?? e.charCodeAt(0) & 0xff);
+            push(ESCAPES[e] ?? e.charCodeAt(0) & 0xff);
             i += 2;
           } else if (ch === 0x27) {
             if (line[i + 1] === "'") {
-              bytes.push(0x27);
+              push(0x27);
               i += 2;
             } else {
               i++;
@@ -66,12 +77,12 @@ export function decodeInsert(line: string): InsertDecode {
               break;
             }
           } else {
-            bytes.push(ch & 0xff);
+            push(ch & 0xff);
             i++;
           }
         }
         if (!closed) return { kind: 'malformed', reason: 'unterminated string (truncated line?)' };
-        row.push(Buffer.from(bytes));
+        row.push(Buffer.from(bytes.subarray(0, size)));
       } else if (/^0x[0-9A-Fa-f]*/.test(line.slice(i, i + 3))) {
         const m = /^0x([0-9A-Fa-f]*)/.exec(line.slice(i, i + MAX_DUMP_LINE_BYTES))!;
         if (m[1]!.length % 2 === 1) return { kind: 'malformed', reason: 'odd-length hex literal' };
