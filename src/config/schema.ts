@@ -207,6 +207,8 @@ export const recordingSchema = z
     enabled: z.boolean().default(true),
     /** Bytes of one session's recording; output beyond it is not recorded. */
     max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
+    /** Bytes all recordings of the process may take on disk; past it sessions are not recorded. */
+    max_total_bytes: z.number().int().min(1024 * 1024).max(1024 * 1024 * 1024 * 1024).default(4 * 1024 * 1024 * 1024),
   })
   .strict();
 

@@ -25,7 +25,7 @@ export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 
     shell: { quota_bytes: 1 << 20, quota_entries: 500, reset_after_s: 0, max_attackers: 100, ...(over.shell ?? {}) },
     fetch: { enabled: false, max_bytes: 1 << 20, timeout_s: 5, per_source_per_minute: 5, allow_cidrs: [], ...(over.fetch ?? {}) },
     quarantine: over.quarantine ?? { max_file_bytes: 1 << 22, max_total_bytes: 1 << 26 },
-    recording: over.recording ?? { enabled: false, max_bytes: 1 << 20 },
+    recording: over.recording ?? { enabled: false, max_bytes: 1 << 20, max_total_bytes: 1 << 30 },
   });
   return {
     env,

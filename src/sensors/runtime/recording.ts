@@ -1,8 +1,51 @@
 // Session recordings in asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/): a JSON
 // header line, then one [seconds, "o"|"i", text] line per chunk of output or input. Written as the
-// session goes, to DATA_DIR/recordings/<session>.cast, with a size cap.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+// session goes, to DATA_DIR/recordings/<session>.cast, with a size cap per session and a space all
+// recordings share.
+import { createWriteStream, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+
+/**
+ * The disk space all recordings of a process may take (config `recording.max_total_bytes`). A cap per
+ * session alone let an attacker who opens sessions in a loop, each printing its cap, fill the disk.
+ * Counted from the files there at start and what is written since; files deleted meanwhile are not
+ * noticed until the next start.
+ */
+export class RecordingSpace {
+  constructor(
+    readonly limit: number,
+    private used = 0,
+  ) {}
+
+  /** Takes N bytes; false (nothing taken) when the space is full. */
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+}
+
+/** The space for DIR's recordings, counting the .cast files already there. Never throws. */
+export function recordingSpace(dir: string, limit: number): RecordingSpace {
+  let used = 0;
+  try {
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith('.cast')) continue;
+      try {
+        used += statSync(join(dir, f)).size;
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  } catch {
+    /* no directory yet */
+  }
+  return new RecordingSpace(limit, used);
+}
 
 export interface RecorderOptions {
   dir: string;
@@ -10,13 +53,18 @@ export interface RecorderOptions {
   width: number;
   height: number;
   maxBytes: number;
+  /** The space all recordings share; when it is full, recording stops (and a session starting then is not recorded). */
+  space?: RecordingSpace;
   env?: Record<string, string>;
   title?: string;
   now?: () => number;
 }
 
+/** Space taken with a recording's header for the line that says why it stopped. */
+const STOP_LINE_RESERVE = 80;
+
 export class AsciicastRecorder {
-  private readonly out: WriteStream;
+  private readonly out: WriteStream | undefined;
   private readonly start: number;
   private written = 0;
   private capped = false;
@@ -28,24 +76,35 @@ export class AsciicastRecorder {
     this.now = opts.now ?? Date.now;
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     this.path = join(opts.dir, `${opts.session}.cast`);
-    this.out = createWriteStream(this.path, { flags: 'w', mode: 0o600 });
-    this.out.on('error', () => {
-      this.closed = true;
-    });
     this.start = this.now();
-    const header = {
+    const header = JSON.stringify({
       version: 2,
       width: opts.width,
       height: opts.height,
       timestamp: Math.floor(this.start / 1000),
       ...(opts.title ? { title: opts.title } : {}),
       env: { SHELL: '/bin/bash', TERM: 'xterm-256color', ...(opts.env ?? {}) },
-    };
-    this.line(JSON.stringify(header));
+    });
+    if (opts.space && !opts.space.take(header.length + 1 + STOP_LINE_RESERVE)) {
+      // No space left for recordings: this session is not recorded (no file is made).
+      this.closed = true;
+      this.out = undefined;
+      return;
+    }
+    this.out = createWriteStream(this.path, { flags: 'w', mode: 0o600 });
+    this.out.on('error', () => {
+      this.closed = true;
+    });
+    this.line(header);
+  }
+
+  /** Whether this session is being recorded (false when the recordings' space was full at its start). */
+  get recording(): boolean {
+    return this.out !== undefined;
   }
 
   private line(s: string): void {
-    if (this.closed) return;
+    if (this.closed || !this.out) return;
     this.written += s.length + 1;
     this.out.write(`${s}\n`);
   }
@@ -56,9 +115,11 @@ export class AsciicastRecorder {
     if (text.length === 0) return;
     const t = Math.round(this.now() - this.start) / 1000;
     const ev = JSON.stringify([t, kind, text]);
-    if (this.written + ev.length > this.opts.maxBytes) {
+    const full = this.written + ev.length > this.opts.maxBytes;
+    if (full || (this.opts.space && !this.opts.space.take(ev.length + 1))) {
       this.capped = true;
-      this.line(JSON.stringify([t, 'o', '\r\n[recording stopped: size limit reached]\r\n']));
+      // The stop line's space was taken with the header (STOP_LINE_RESERVE).
+      this.line(JSON.stringify([t, 'o', full ? '\r\n[recording stopped: size limit reached]\r\n' : '\r\n[recording stopped: recordings space full]\r\n']));
       return;
     }
     this.line(ev);
@@ -79,8 +140,9 @@ export class AsciicastRecorder {
   }
 
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed || !this.out) return Promise.resolve();
     this.closed = true;
-    return new Promise((r) => this.out.end(() => r()));
+    const out = this.out;
+    return new Promise((r) => out.end(() => r()));
   }
 }

@@ -10,6 +10,7 @@ import type { Honeytoken } from '../../events/honeytokens.js';
 import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
 import type { Capture } from '../runtime/capture.js';
 import { Quarantine } from '../runtime/quarantine.js';
+import { recordingSpace, type RecordingSpace } from '../runtime/recording.js';
 import { commandRegistry } from './commands/index.js';
 import { buildBaseFs } from './fs-build.js';
 import { defaultHoneytokens, plantHoneytokens } from './honeytokens.js';
@@ -54,6 +55,8 @@ export class ShellEnvironment {
   readonly quota: OverlayQuota;
   readonly recordingDir: string | undefined;
   readonly recordingMaxBytes: number;
+  /** The disk space all recordings share (config recording.max_total_bytes). */
+  readonly recordingSpace: RecordingSpace | undefined;
   /** Passwords attackers set with passwd/chpasswd, per source address, so logging in with them works. */
   private readonly changed = new Map<string, Map<string, string>>();
 
@@ -86,6 +89,7 @@ export class ShellEnvironment {
     );
     this.recordingDir = opts.recording.enabled ? join(opts.dataDir, 'recordings') : undefined;
     this.recordingMaxBytes = opts.recording.max_bytes;
+    this.recordingSpace = this.recordingDir ? recordingSpace(this.recordingDir, opts.recording.max_total_bytes) : undefined;
   }
 
   /** Remembers that the attacker at SRC set USER's password (bounded: oldest addresses dropped first). */

@@ -80,7 +80,7 @@ export interface ShellSessionOptions {
 /** The recording for one connection, made by the first channel that needs it. */
 export function connectionRecorder(env: ShellEnvironment, emitter: SessionEmitter, width: number, height: number, title: string, term?: string): AsciicastRecorder | undefined {
   if (!env.recordingDir) return undefined;
-  return new AsciicastRecorder({ dir: env.recordingDir, session: emitter.session, width: width || 80, height: height || 24, maxBytes: env.recordingMaxBytes, title, ...(term ? { env: { TERM: term } } : {}) });
+  return new AsciicastRecorder({ dir: env.recordingDir, session: emitter.session, width: width || 80, height: height || 24, maxBytes: env.recordingMaxBytes, ...(env.recordingSpace ? { space: env.recordingSpace } : {}), title, ...(term ? { env: { TERM: term } } : {}) });
 }
 
 export class ShellSession {
@@ -145,6 +145,7 @@ export class ShellSession {
         width: o.width || 80,
         height: o.height || 24,
         maxBytes: o.env.recordingMaxBytes,
+        ...(o.env.recordingSpace ? { space: o.env.recordingSpace } : {}),
         title: `${o.protocol} ${user.name}@${o.env.profile.hostname} from ${this.src}`,
         ...(o.term ? { env: { TERM: o.term } } : {}),
       });

@@ -1,0 +1,43 @@
+// Session recordings: the cap per session, and the space all recordings share, counted from the
+// files already there; past it a recording stops with a line saying why, and a new session gets none.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AsciicastRecorder, recordingSpace } from '../../../src/sensors/runtime/recording.js';
+import { tempDir } from '../../helpers/apiary-process.js';
+
+const lines = (path: string): unknown[] => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+test('recordings share one space: counted from the files there, a full space stops a recording and starts none', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'old.cast'), 'x'.repeat(10_000));
+  writeFileSync(join(dir, 'notes.txt'), 'y'.repeat(50_000));
+  const space = recordingSpace(dir, 30_000);
+  assert.equal(space.inUse, 10_000, 'only .cast files count');
+
+  const a = new AsciicastRecorder({ dir, session: 'a', width: 80, height: 24, maxBytes: 1 << 20, space });
+  for (let i = 0; i < 100; i++) a.output('z'.repeat(1000));
+  await a.close();
+  const written = lines(a.path);
+  assert.ok(written.length > 5 && written.length < 30, `${written.length} lines`);
+  assert.deepEqual((written.at(-1) as unknown[]).slice(1), ['o', '\r\n[recording stopped: recordings space full]\r\n']);
+  assert.ok(statSync(a.path).size + 10_000 <= 30_000, 'within the space, the stop line included');
+
+  // What is left (less than a line of a) goes to other sessions; then one more starts.
+  assert.ok(space.take(space.limit - space.inUse));
+  const b = new AsciicastRecorder({ dir, session: 'b', width: 80, height: 24, maxBytes: 1 << 20, space });
+  b.output('hello');
+  await b.close();
+  assert.equal(b.recording, false);
+  assert.equal(existsSync(b.path), false, 'no file for a session started with the space full');
+});
+
+test('without a shared space, only the cap per session applies', async () => {
+  const dir = tempDir();
+  const r = new AsciicastRecorder({ dir, session: 'c', width: 80, height: 24, maxBytes: 5_000 });
+  for (let i = 0; i < 20; i++) r.input('q'.repeat(1000));
+  await r.close();
+  const written = lines(r.path);
+  assert.deepEqual((written.at(-1) as unknown[]).slice(1), ['o', '\r\n[recording stopped: size limit reached]\r\n']);
+});
