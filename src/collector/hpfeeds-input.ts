@@ -58,10 +58,11 @@ export interface HpfeedsInputOptions {
   maxConnections: number;
   sink: EventSink;
   log: Logger;
-  /** Where Cowrie's TTY logs become replayable recordings (DATA_DIR/recordings); absent: not kept. */
-  recordingsDir?: string;
-  /** Largest TTY log kept and recording written, in bytes (config `recording.max_bytes`; default 8 MiB). */
-  recordingMaxBytes?: number;
+  /**
+   * Where Cowrie's TTY logs become replayable recordings (DATA_DIR/recordings), and the largest TTY log
+   * kept and recording written (config `recording.max_bytes`); absent: not kept.
+   */
+  recordings?: { dir: string; maxBytes: number };
   /** Events written to the sink and not yet stored (the collector's queue); reading pauses past MAX_BACKLOG_EVENTS. */
   backlog?: () => number;
   now?: () => number;
@@ -146,14 +147,10 @@ class Admission {
   }
 }
 
-/** Recording limit when none is given: config `recording.max_bytes`'s default. */
-export const DEFAULT_RECORDING_MAX_BYTES = 8 * 1024 * 1024;
-
 export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<RunningHpfeedsInput> {
   const byIdent = new Map(opts.feeds.map((f) => [f.ident, f]));
-  const recordings = opts.recordingsDir;
-  const maxRecording = opts.recordingMaxBytes ?? DEFAULT_RECORDING_MAX_BYTES;
-  const mapper = new HpfeedsMapper(recordings ? (session, ttylog, title) => saveRecording(recordings, session, ttylog, title, undefined, maxRecording) : undefined, maxRecording);
+  const rec = opts.recordings;
+  const mapper = rec ? new HpfeedsMapper((session, ttylog, title) => saveRecording(rec.dir, session, ttylog, title, undefined, rec.maxBytes), rec.maxBytes) : new HpfeedsMapper();
   const now = opts.now ?? Date.now;
   const stats: HpfeedsInputStats = { connections: 0, authFailures: 0, messages: 0, events: 0, cut: 0, dropped: new Map() };
   const admission = new Admission(opts.maxConnections, now);

@@ -135,7 +135,7 @@ export class RemoteIngest {
     const server = createServer({ key, cert: `${cert.trimEnd()}\n${this.opts.ca.certPem}`, ca: this.opts.ca.certPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 503;
-        if (status >= 500 && !(err instanceof HttpError)) this.opts.log.error({ err }, 'ingest request failed; the sensor keeps the batch and retries');
+        if (!(err instanceof HttpError)) this.opts.log.error({ err }, 'ingest request failed; the sensor keeps the batch and retries');
         else if (status >= 500) this.opts.log.warn({ status, reason: (err as Error).message, address: req.socket.remoteAddress }, 'ingest request deferred; the sensor keeps it and retries');
         else {
           this.stats.refused++;

@@ -433,16 +433,16 @@ export class EventStream {
   }
 }
 
-/**
- * The loop every line-based importer shares: reads PATH line by line (plain or gzip) with progress,
- * hands each non-empty line to HANDLE, records a read failure as the file's fatal skip, releases held
- * commands and flushes, then fills in how many events were new.
- */
 /** Errors a handler throws on a record it cannot read (as opposed to the store's or the file's). */
 function isRecordError(err: unknown): err is Error {
   return err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError;
 }
 
+/**
+ * The loop every line-based importer shares: reads PATH line by line (plain or gzip) with progress,
+ * hands each non-empty line to HANDLE, records a read failure as the file's fatal skip, releases held
+ * commands and flushes, then fills in how many events were new.
+ */
 export async function importLines(
   path: string,
   stream: EventStream,

@@ -120,7 +120,8 @@ export class DionaeaJsonRun implements ImportRun {
       const op = knownOp(uuid, opnum);
       const vuln = op?.[1] ? normaliseBulletin(op[1]) : undefined;
       await emit('rpc.request', { interface_uuid: uuid, opnum, ...(known ? { interface: known.service.toLowerCase() } : {}), ...(op ? { operation: op[0] } : {}), ...(vuln ? { vuln } : {}) });
-      if (vuln) await emit('exploit.attempt', { name: vuln, ...(bulletinCve(vuln) ? { cve: bulletinCve(vuln) } : {}), detail: `${known?.service} ${op?.[0]} (opnum ${opnum})` }, 'exploit');
+      const cve = vuln ? bulletinCve(vuln) : undefined;
+      if (vuln) await emit('exploit.attempt', { name: vuln, ...(cve ? { cve } : {}), detail: `${known?.service} ${op?.[0]} (opnum ${opnum})` }, 'exploit');
     } else if (origin === 'dionaea.download.complete.hash') {
       const md5 = s(data.md5hash).toLowerCase();
       await emit('file.download', { url: s(data.url), ...(/^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}), outcome: 'stored' });

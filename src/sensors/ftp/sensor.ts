@@ -580,7 +580,6 @@ class FtpSession {
     const local = normaliseIp(this.ctx.socket.localAddress ?? '127.0.0.1');
     const server = createServer({ pauseOnConnect: true });
     this.listeners.add(server);
-    server.once('close', () => this.listeners.delete(server));
     const accepted = new Promise<Accepted>((resolve) => {
       const timer = setTimeout(() => {
         server.close();
@@ -602,8 +601,9 @@ class FtpSession {
         resolve(this.adopt(s));
       });
       server.on('error', () => resolve(undefined));
-      // Closed with its session before anyone connected: the transfer waiting for it ends now.
+      // Closed (with its session, before anyone connected, or after): the transfer waiting for it ends now.
       server.once('close', () => {
+        this.listeners.delete(server);
         clearTimeout(timer);
         resolve(undefined);
       });

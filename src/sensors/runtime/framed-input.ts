@@ -10,8 +10,11 @@ export const SMALL_BUFFER_BYTES = 64 * 1024;
 
 /** A byte budget shared by sessions, so many connections each sending large statements cannot exhaust memory. */
 export class BufferBudget {
-  private used = 0;
-  constructor(readonly limit = MAX_BUFFERED_BYTES_ALL_SESSIONS) {}
+  constructor(
+    readonly limit = MAX_BUFFERED_BYTES_ALL_SESSIONS,
+    /** Bytes already in use when the budget is made. */
+    private used = 0,
+  ) {}
   get inUse(): number {
     return this.used;
   }

@@ -4,32 +4,16 @@
 // recordings share.
 import { createWriteStream, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { BufferBudget } from './framed-input.js';
+
+/** The disk space all recordings of a process share: a byte budget (config `recording.max_total_bytes`). */
+export type RecordingSpace = BufferBudget;
 
 /**
- * The disk space all recordings of a process may take (config `recording.max_total_bytes`). A cap per
- * session alone let an attacker who opens sessions in a loop, each printing its cap, fill the disk.
- * Counted from the files there at start and what is written since; files deleted meanwhile are not
- * noticed until the next start.
+ * The space for DIR's recordings, counting the .cast files there at start and what is written since
+ * (files deleted meanwhile are not noticed until the next start). A cap per session alone let an
+ * attacker who opens sessions in a loop, each printing its cap, fill the disk. Never throws.
  */
-export class RecordingSpace {
-  constructor(
-    readonly limit: number,
-    private used = 0,
-  ) {}
-
-  /** Takes N bytes; false (nothing taken) when the space is full. */
-  take(n: number): boolean {
-    if (this.used + n > this.limit) return false;
-    this.used += n;
-    return true;
-  }
-
-  get inUse(): number {
-    return this.used;
-  }
-}
-
-/** The space for DIR's recordings, counting the .cast files already there. Never throws. */
 export function recordingSpace(dir: string, limit: number): RecordingSpace {
   let used = 0;
   try {
@@ -44,7 +28,7 @@ export function recordingSpace(dir: string, limit: number): RecordingSpace {
   } catch {
     /* no directory yet */
   }
-  return new RecordingSpace(limit, used);
+  return new BufferBudget(limit, used);
 }
 
 export interface RecorderOptions {

@@ -185,27 +185,29 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
     respond(actx, success);
   };
 
+  /** A failed attempt's answer: the methods again, or the end once max_auth_tries attempts were made. */
+  const refuse = (actx: AuthContext): void => {
+    if (ctx.socket.destroyed) return;
+    if (attempts >= cfg.max_auth_tries) {
+      // sshd: "Too many authentication failures" then disconnect.
+      ctx.close('policy');
+      return;
+    }
+    try {
+      actx.reject(ADVERTISED_METHODS);
+    } catch {
+      ctx.close('error');
+    }
+  };
+
   const respond = (actx: AuthContext, success: boolean): void => {
     if (success) {
       clearTimeout(grace);
       actx.accept();
       return;
     }
-    const reject = (): void => {
-      if (ctx.socket.destroyed) return;
-      if (attempts >= cfg.max_auth_tries) {
-        // sshd: "Too many authentication failures" then disconnect.
-        ctx.close('policy');
-        return;
-      }
-      try {
-        actx.reject(ADVERTISED_METHODS);
-      } catch {
-        ctx.close('error');
-      }
-    };
-    if (cfg.failure_delay_ms > 0) setTimeout(reject, cfg.failure_delay_ms).unref();
-    else reject();
+    if (cfg.failure_delay_ms > 0) setTimeout(() => refuse(actx), cfg.failure_delay_ms).unref();
+    else refuse(actx);
   };
 
   client.on(
@@ -233,11 +235,8 @@ function handleClient(client: Connection, ctx: ConnectionContext, grace: NodeJS.
             seenKeys.add(seen);
             ctx.emitter.emit('auth.attempt', { method: 'publickey', username: clip(username), key_type: clip(actx.key.algo, 64), key_fingerprint: fp, success: false });
           }
-          if (attempts >= cfg.max_auth_tries) {
-            ctx.close('policy');
-            return;
-          }
-          actx.reject(ADVERTISED_METHODS);
+          // A key query gets its answer at once (no failure delay), as from sshd.
+          refuse(actx);
           return;
         }
         case 'none':
