@@ -226,6 +226,11 @@ class TelnetConnection {
     this.state = 'starting';
     clearTimeout(this.negotiationTimer);
     if (settled) this.raw(this.telnetd.burst());
+    // The host line and login's prompt in one write, outside a chunk's output too (after
+    // negotiation_timeout_s): hydra takes the first segment after the options for the whole greeting,
+    // and a prompt arriving in a later segment for "login failed" on the pair it sends next.
+    const outer = this.pending;
+    this.pending ??= [];
     const p = this.deps.shell.profile;
     this.text(`\r\nLinux ${p.kernel.release} (${p.hostname}.${p.domain}) (${PTY})\r\n\r\n`);
     this.echoTypeahead(Buffer.from(this.typeahead));
@@ -233,12 +238,7 @@ class TelnetConnection {
     if (LOGIN_START_MS > 0) {
       this.startTimer = setTimeout(() => this.loginStart(), LOGIN_START_MS);
       this.startTimer.unref();
-      return;
-    }
-    // In one write with the host line (outside a chunk's output, as after negotiation_timeout_s, too).
-    const outer = this.pending;
-    this.pending ??= [];
-    this.loginStart();
+    } else this.loginStart();
     if (outer === undefined) {
       const out = this.pending;
       this.pending = undefined;
