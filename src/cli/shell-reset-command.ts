@@ -1,5 +1,5 @@
 // `apiary shell-reset [IP]`: forgets what attackers wrote into the fake shell's filesystem (all of
-// them, or one source address). Takes effect for sessions that start afterwards.
+// them, or one source: an address, or for IPv6 its whole /64). Takes effect for sessions that start afterwards.
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { ApiaryError } from '../errors/errors.js';

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FetchConfig, QuarantineConfig, RecordingConfig, ShellConfig } from '../../config/schema.js';
 import { createSessionEmitter, type EventSink } from '../../events/emitter.js';
+import { sourceKey } from '../../events/source-key.js';
 import type { Honeytoken } from '../../events/honeytokens.js';
 import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
 import type { Capture } from '../runtime/capture.js';
@@ -57,7 +58,7 @@ export class ShellEnvironment {
   readonly recordingMaxBytes: number;
   /** The disk space all recordings share (config recording.max_total_bytes). */
   readonly recordingSpace: RecordingSpace | undefined;
-  /** Passwords attackers set with passwd/chpasswd, per source address, so logging in with them works. */
+  /** Passwords attackers set with passwd/chpasswd, per source (sourceKey), so logging in with them works. */
   private readonly changed = new Map<string, Map<string, string>>();
 
   constructor(readonly opts: ShellEnvironmentOptions) {
@@ -92,19 +93,20 @@ export class ShellEnvironment {
     this.recordingSpace = this.recordingDir ? recordingSpace(this.recordingDir, opts.recording.max_total_bytes) : undefined;
   }
 
-  /** Remembers that the attacker at SRC set USER's password (bounded: oldest addresses dropped first). */
+  /** Remembers that the attacker at SRC (its source: the /64 for IPv6) set USER's password (bounded: oldest sources dropped first). */
   passwordChanged(src: string, user: string, password: string): void {
-    let m = this.changed.get(src);
+    const key = sourceKey(src);
+    let m = this.changed.get(key);
     if (!m) {
       makeRoom(this.changed, MAX_CHANGED_SOURCES);
-      this.changed.set(src, (m = new Map()));
+      this.changed.set(key, (m = new Map()));
     }
     if (m.size < 32 || m.has(user)) m.set(user.slice(0, 256), password.slice(0, 1024));
   }
 
   /** Whether SRC set USER's password to PASSWORD in an earlier session (a real server would now accept it). */
   acceptsChangedPassword(src: string, user: string, password: string): boolean {
-    return this.changed.get(src)?.get(user) === password;
+    return this.changed.get(sourceKey(src))?.get(user) === password;
   }
 
   /** Announces the planted honeytokens (once per start; consumers de-duplicate by token_id). */

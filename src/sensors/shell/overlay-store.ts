@@ -1,10 +1,11 @@
-// Keeps each attacker's changes to the fake filesystem, keyed by source address, so a file written
-// in one session is there in the next (a check attackers use against Cowrie). Sessions from the
-// same address share one overlay while any is open; it is saved to DATA_DIR/shell/overlays when
+// Keeps each attacker's changes to the fake filesystem, keyed by source (the address, or its /64 for
+// IPv6, as every per-source limit counts), so a file written in one session is there in the next (a
+// check attackers use against Cowrie). Sessions from the same source share one overlay while any is open; it is saved to DATA_DIR/shell/overlays when
 // the last one ends, dropped after reset_after_s, and the store keeps at most max_attackers files.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sourceKey } from '../../events/source-key.js';
 import { Overlay, type OverlayQuota } from './vfs.js';
 
 /** The share of maxAttackers a prune leaves: a tenth of the cap's saves go by before the next one. */
@@ -19,9 +20,9 @@ export interface OverlayStoreOptions {
   now?: () => number;
 }
 
-/** A file name for SRC that never carries attacker text (the address is hashed). */
+/** A file name for the source of address SRC that never carries attacker text (the source is hashed). */
 function fileFor(src: string): string {
-  return `${createHash('sha256').update(src).digest('hex').slice(0, 32)}.json`;
+  return `${createHash('sha256').update(sourceKey(src)).digest('hex').slice(0, 32)}.json`;
 }
 
 export class OverlayStore {
@@ -46,9 +47,13 @@ export class OverlayStore {
     return this.opts.resetAfterS > 0 && this.now() - o.createdMs > this.opts.resetAfterS * 1000;
   }
 
-  /** The overlay for SRC (shared with other open sessions from it); release it when the session ends. */
+  /**
+   * The overlay for address SRC's source (shared with other open sessions from it); release it when
+   * the session ends. An IPv6 attacker rotating through its /64 keeps one overlay, one quota.
+   */
   acquire(src: string): Overlay {
-    const live = this.open.get(src);
+    const key = sourceKey(src);
+    const live = this.open.get(key);
     if (live && !this.expired(live.overlay)) {
       live.refs++;
       return live.overlay;
@@ -69,17 +74,18 @@ export class OverlayStore {
       }
     }
     overlay ??= new Overlay(this.now());
-    this.open.set(src, { overlay, refs: (live?.refs ?? 0) + 1 });
+    this.open.set(key, { overlay, refs: (live?.refs ?? 0) + 1 });
     return overlay;
   }
 
-  /** Ends one session's use of SRC's overlay; saves it when the last session from SRC ends. */
+  /** Ends one session's use of SRC's overlay; saves it when the last session from its source ends. */
   release(src: string): void {
-    const live = this.open.get(src);
+    const key = sourceKey(src);
+    const live = this.open.get(key);
     if (!live) return;
     if (--live.refs > 0) return;
-    this.open.delete(src);
-    if (live.overlay.dirty) this.save(src, live.overlay);
+    this.open.delete(key);
+    if (live.overlay.dirty) this.save(key, live.overlay);
   }
 
   private save(src: string, overlay: Overlay): void {
@@ -128,7 +134,7 @@ export class OverlayStore {
   }
 }
 
-/** Deletes the kept files of SRC (or of every attacker); returns how many were removed. */
+/** Deletes the kept files of address SRC's source (or of every attacker); returns how many were removed. */
 export function resetOverlays(dir: string, src?: string): number {
   let n = 0;
   let names: string[];

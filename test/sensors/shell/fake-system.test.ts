@@ -81,6 +81,21 @@ test("an attacker's files persist for that address across sessions, not for othe
   await other.end();
 });
 
+test('an IPv6 attacker is one attacker across its /64: its files, its quota and the passwords it set follow it from address to address', async () => {
+  const t = testShell({ shell: { seed: 'persist6', quota_bytes: 64 * 1024, quota_entries: 50 } });
+  const s1 = t.open('2001:db8:40:1::10');
+  await s1.run("echo marker-6 > /tmp/.y; echo 'root:Rotated-Pw-6' | chpasswd");
+  await s1.end();
+  const s2 = t.open('2001:db8:40:1:8000::77');
+  assert.equal((await s2.run('cat /tmp/.y')).out, 'marker-6\n');
+  await s2.end();
+  assert.equal(t.env.acceptsChangedPassword('2001:db8:40:1::9999', 'root', 'Rotated-Pw-6'), true);
+  assert.equal(t.env.acceptsChangedPassword('2001:db8:40:2::10', 'root', 'Rotated-Pw-6'), false);
+  const other = t.open('2001:db8:40:2::10');
+  assert.equal((await other.run('cat /tmp/.y')).code, 1);
+  await other.end();
+});
+
 test('per-attacker quotas hold against a writer that never stops', async () => {
   const t = testShell({ shell: { seed: 'quota', quota_bytes: 64 * 1024, quota_entries: 50 } });
   const s = t.open('198.51.100.30');

@@ -80,3 +80,21 @@ test('files removed behind the store (apiary shell reset) give a clean overlay, 
   assert.equal(files(dir).length, 0);
   assert.ok(existsSync(dir));
 });
+
+test('an IPv6 attacker keeps one overlay across its /64 (rotating addresses gets no fresh filesystem or quota), and shell-reset by any of its addresses removes it', () => {
+  const dir = join(tempDir(), 'overlays');
+  const store = new OverlayStore({ dir, quota, resetAfterS: 0, maxAttackers: 10 });
+  change(store, '2001:db8:7:1::1', '/tmp/dropped');
+  assert.equal(store.acquire('2001:db8:7:1:ffff::2').nodes.get('/tmp/dropped'), null, 'another address in the same /64');
+  store.release('2001:db8:7:1:ffff::2');
+  assert.equal(store.acquire('2001:db8:7:2::1').nodes.size, 0, 'another /64');
+  store.release('2001:db8:7:2::1');
+  // Sessions open from two addresses of one /64 share the overlay: the first release does not save it away.
+  const a = store.acquire('2001:db8:9:1::a');
+  assert.equal(store.acquire('2001:db8:9:1::b'), a);
+  store.release('2001:db8:9:1::a');
+  store.release('2001:db8:9:1::b');
+  assert.equal(files(dir).length, 1);
+  assert.equal(resetOverlays(dir, '2001:db8:7:1::99'), 1);
+  assert.equal(files(dir).length, 0);
+});
