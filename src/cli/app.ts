@@ -16,6 +16,7 @@ import { openStore } from '../store/open.js';
 import type { EventStore } from '../store/store.js';
 import { compileAuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { createCapture, type Capture } from '../sensors/runtime/capture.js';
+import { recordingSpace } from '../sensors/runtime/recording.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys, signingHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
@@ -171,12 +172,18 @@ export async function startInputs(config: Config, sink: EventSink, log: Logger, 
       feeds: hp.feeds.map((f) => ({ ident: f.ident, secret: f.secret, sensor: shipped ? config.sensor : (f.sensor ?? (f.ident.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128) || 'hpfeeds')), channels: f.channels })),
       ...(hp.tls ? { tls: { cert: read('cert', hp.tls.cert), key: read('key', hp.tls.key) } } : {}),
       maxConnections: hp.max_connections,
-      ...(config.recording.enabled ? { recordings: { dir: join(config.data_dir, 'recordings'), maxBytes: config.recording.max_bytes } } : {}),
+      ...(config.recording.enabled ? { recordings: hpfeedsRecordings(config) } : {}),
       ...(backlog ? { backlog } : {}),
       sink,
       log: log.child({ input: 'hpfeeds' }),
     }),
   ];
+}
+
+/** Where the hpfeeds input keeps Cowrie's TTY logs: the recordings directory and the space the shell's recordings take there too. */
+function hpfeedsRecordings(config: Config): { dir: string; maxBytes: number; space: { take(bytes: number): boolean } } {
+  const dir = join(config.data_dir, 'recordings');
+  return { dir, maxBytes: config.recording.max_bytes, space: recordingSpace(dir, config.recording.max_total_bytes) };
 }
 
 export interface RunningServices {

@@ -59,10 +59,11 @@ export interface HpfeedsInputOptions {
   sink: EventSink;
   log: Logger;
   /**
-   * Where Cowrie's TTY logs become replayable recordings (DATA_DIR/recordings), and the largest TTY log
-   * kept and recording written (config `recording.max_bytes`); absent: not kept.
+   * Where Cowrie's TTY logs become replayable recordings (DATA_DIR/recordings), the largest TTY log
+   * kept and recording written (config `recording.max_bytes`), and the space all recordings there may
+   * take (`recording.max_total_bytes`); absent: not kept.
    */
-  recordings?: { dir: string; maxBytes: number };
+  recordings?: { dir: string; maxBytes: number; space: { take(bytes: number): boolean } };
   /** Events written to the sink and not yet stored (the collector's queue); reading pauses past MAX_BACKLOG_EVENTS. */
   backlog?: () => number;
   now?: () => number;
@@ -150,7 +151,7 @@ class Admission {
 export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<RunningHpfeedsInput> {
   const byIdent = new Map(opts.feeds.map((f) => [f.ident, f]));
   const rec = opts.recordings;
-  const mapper = rec ? new HpfeedsMapper((session, ttylog, title) => saveRecording(rec.dir, session, ttylog, title, undefined, rec.maxBytes), rec.maxBytes) : new HpfeedsMapper();
+  const mapper = rec ? new HpfeedsMapper((session, ttylog, title) => saveRecording(rec.dir, session, ttylog, title, { maxChars: rec.maxBytes, space: rec.space }), rec.maxBytes) : new HpfeedsMapper();
   const now = opts.now ?? Date.now;
   const stats: HpfeedsInputStats = { connections: 0, authFailures: 0, messages: 0, events: 0, cut: 0, dropped: new Map() };
   const admission = new Admission(opts.maxConnections, now);

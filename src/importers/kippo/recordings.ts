@@ -1,7 +1,7 @@
 // Turns a binary TTY log into a replayable asciicast v2 file at DIR/SESSION.cast (what `apiary replay`
 // plays and the live SSH sensor writes).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeTtyLog, ttyToAsciicast } from './ttylog.js';
 
@@ -9,8 +9,17 @@ export type SavedRecording =
   | { ok: true; path: string; sha256: string; durationMs: number; startMs: number; records: number; problem?: string }
   | { ok: false; reason: string };
 
-/** SIZE: the terminal's; MAX_CHARS: the longest recording written (output past it is left out, as a live sensor's). */
-export function saveRecording(dir: string, session: string, buf: Buffer, title: string, size?: { width?: number; height?: number }, maxChars?: number): SavedRecording {
+export interface SaveRecordingOptions {
+  /** The terminal's size. */
+  size?: { width?: number; height?: number };
+  /** The longest recording written (output past it is left out, as a live sensor's). */
+  maxChars?: number;
+  /** Space the recordings directory may take (recording.max_total_bytes), shared with whatever else writes there. */
+  space?: { take(bytes: number): boolean };
+}
+
+export function saveRecording(dir: string, session: string, buf: Buffer, title: string, opts: SaveRecordingOptions = {}): SavedRecording {
+  const { size, maxChars } = opts;
   const d = decodeTtyLog(buf);
   let problem: string | undefined;
   if (d.kind === 'malformed') problem = `TTY log: ${d.reason} at byte ${d.offset}; the records before it were kept`;
@@ -22,6 +31,9 @@ export function saveRecording(dir: string, session: string, buf: Buffer, title: 
   // A session with several TTY logs (channels) keeps one file each.
   let path = join(dir, `${session}.cast`);
   if (existsSync(path) && readFileSync(path, 'utf8') !== cast.text) path = join(dir, `${session}-${sha256.slice(0, 12)}.cast`);
+  // Only what the directory grows by is charged (a file written again, as by a second import, is not).
+  const grows = Buffer.byteLength(cast.text) - (existsSync(path) ? statSync(path).size : 0);
+  if (grows > 0 && opts.space && !opts.space.take(grows)) return { ok: false, reason: 'the recordings directory is full (recording.max_total_bytes)' };
   writeFileSync(path, cast.text);
   return { ok: true, path, sha256, durationMs: cast.durationMs, startMs: Math.floor(d.records[0]!.time * 1000), records: d.records.length, ...(problem ? { problem } : {}) };
 }

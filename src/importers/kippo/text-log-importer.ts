@@ -291,7 +291,7 @@ export class TextLogRun implements ImportRun {
       dst_ip: '0.0.0.0',
       dst_port: 0,
     };
-    const saved = saveRecording(this.opts.recordingsDir, env.session, buf, `${env.session} (${name})`, owner);
+    const saved = saveRecording(this.opts.recordingsDir, env.session, buf, `${env.session} (${name})`, { size: owner });
     if (!saved.ok) {
       report.skipRecord(saved.reason, 'file');
       return report;

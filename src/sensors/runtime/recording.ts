@@ -3,18 +3,26 @@
 // session goes, to DATA_DIR/recordings/<session>.cast, with a size cap per session and a space all
 // recordings share.
 import { createWriteStream, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BufferBudget } from './framed-input.js';
 
 /** The disk space all recordings of a process share: a byte budget (config `recording.max_total_bytes`). */
 export type RecordingSpace = BufferBudget;
 
+/** The spaces made in this process, by directory: every writer into one directory shares its space. */
+const spaces = new Map<string, RecordingSpace>();
+
 /**
- * The space for DIR's recordings, counting the .cast files there at start and what is written since
- * (files deleted meanwhile are not noticed until the next start). A cap per session alone let an
- * attacker who opens sessions in a loop, each printing its cap, fill the disk. Never throws.
+ * The space for DIR's recordings, counting the .cast files there when it is first asked for and what
+ * is written since (files deleted meanwhile are not noticed until the next start). A cap per session
+ * alone let an attacker who opens sessions in a loop, each printing its cap, fill the disk. The shell's
+ * sessions and the hpfeeds input's TTY logs write into one directory and get the same space (asked for
+ * again with another LIMIT, it is counted anew). Never throws.
  */
 export function recordingSpace(dir: string, limit: number): RecordingSpace {
+  const key = resolve(dir);
+  const known = spaces.get(key);
+  if (known && known.limit === limit) return known;
   let used = 0;
   try {
     for (const f of readdirSync(dir)) {
@@ -28,7 +36,9 @@ export function recordingSpace(dir: string, limit: number): RecordingSpace {
   } catch {
     /* no directory yet */
   }
-  return new BufferBudget(limit, used);
+  const space = new BufferBudget(limit, used);
+  spaces.set(key, space);
+  return space;
 }
 
 export interface RecorderOptions {

@@ -41,3 +41,14 @@ test('without a shared space, only the cap per session applies', async () => {
   const written = lines(r.path);
   assert.deepEqual((written.at(-1) as unknown[]).slice(1), ['o', '\r\n[recording stopped: size limit reached]\r\n']);
 });
+
+test('every writer into one recordings directory gets the same space; another limit counts it anew', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'old.cast'), 'x'.repeat(1_000));
+  const shell = recordingSpace(dir, 50_000);
+  assert.ok(shell.take(20_000));
+  const feed = recordingSpace(join(dir, '.'), 50_000);
+  assert.equal(feed, shell, 'the hpfeeds input and the shell share one budget');
+  assert.equal(feed.take(30_000), false, 'what the shell wrote counts for the feed');
+  assert.equal(recordingSpace(dir, 60_000).inUse, 1_000, 'a new limit counts the files on disk again');
+});
