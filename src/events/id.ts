@@ -58,15 +58,19 @@ function encodeRandom(bytes: Uint8Array): string {
   return out;
 }
 
+/** encodeTime(lastTime), made once per millisecond. */
+let lastTimeText = encodeTime(lastTime);
+
 /** A new monotonic ULID for `nowMs`. */
 export function newEventId(nowMs: number = Date.now()): string {
   if (nowMs <= lastTime) {
     incrementRandom();
   } else {
     lastTime = nowMs;
+    lastTimeText = encodeTime(nowMs);
     nextRandomBytes(lastRandom);
   }
-  return encodeTime(lastTime) + encodeRandom(lastRandom);
+  return lastTimeText + encodeRandom(lastRandom);
 }
 
 let sessionSecond = -1;

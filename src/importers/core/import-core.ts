@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { CATALOGUE, describeZodError, payloadCertainlyValid, type ApiaryEvent, type Envelope as EventEnvelope, type EventSource, type EventType, type Payload } from '../../events/catalogue.js';
 import { readLineBatches, ReadError, type Line, type ReadProgress } from './lines.js';
 import { eventIdFrom } from '../../events/id.js';
+import { isoTime } from '../../events/iso-time.js';
 import { normaliseIp } from '../../events/emitter.js';
 import { makeRoom } from '../../wire/bounded.js';
 
@@ -241,24 +242,6 @@ export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, en
     source,
   } as ApiaryEvent;
   return { ok: true, event };
-}
-
-/** The last whole second formatted, so events of the same second format only their milliseconds. */
-let isoSecond = NaN;
-let isoPrefix = '';
-
-/** `new Date(ms).toISOString()` for a time in years 0000-9999 (what buildEvent allows), cached per second. */
-export function isoTime(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  const frac = ms - second * 1000;
-  if (second !== isoSecond || !Number.isInteger(frac)) {
-    const iso = new Date(ms).toISOString();
-    if (!Number.isInteger(frac)) return iso;
-    isoSecond = second;
-    isoPrefix = iso.slice(0, 20);
-    return iso;
-  }
-  return `${isoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
 }
 
 function validPort(p: number): boolean {
