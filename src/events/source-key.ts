@@ -16,9 +16,16 @@ function ipv6Prefix64(ip: string): number[] {
   return groups.slice(0, 4).map((g) => parseInt(g, 16) || 0);
 }
 
+/** The last address asked about and its key: a session's events come one after another from one address. */
+let lastAddress = '';
+let lastKey = '';
+
 /** ADDRESS (IPv4-mapped IPv6 as IPv4) as is, or "a:b:c:d::/64" for IPv6. Never throws. */
 export function sourceKey(address: string): string {
+  if (address === lastAddress) return lastKey;
   const ip = normaliseIp(address.replace(/%.*$/s, ''));
-  if (isIP(ip) !== 6) return ip;
-  return `${ipv6Prefix64(ip).map((g) => g.toString(16)).join(':')}::/64`;
+  const key = isIP(ip) !== 6 ? ip : `${ipv6Prefix64(ip).map((g) => g.toString(16)).join(':')}::/64`;
+  lastAddress = address;
+  lastKey = key;
+  return key;
 }

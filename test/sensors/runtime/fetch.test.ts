@@ -194,4 +194,7 @@ test('sourceKey never throws and groups IPv6 by /64', async () => {
   assert.equal(sourceKey('::ffff:192.0.2.1'), '192.0.2.1');
   assert.equal(sourceKey('64:ff9b::192.0.2.1'), '64:ff9b:0:0::/64');
   for (const s of ['', 'x', ':::', '1:2', 'not-an-ip']) assert.equal(typeof sourceKey(s), 'string');
+  // The same answers asked again, in turns (the last address's key is remembered).
+  const pairs: [string, string][] = [['2001:db8:a:b:1:2:3:4', '2001:db8:a:b::/64'], ['192.0.2.9', '192.0.2.9'], ['::ffff:192.0.2.1', '192.0.2.1']];
+  for (const [ip, key] of [...pairs, ...pairs, pairs[0]!, pairs[0]!, pairs[2]!]) assert.equal(sourceKey(ip), key, ip);
 });
