@@ -321,7 +321,13 @@ async function revokeSensor(config: Config, name: string): Promise<number> {
     if (!raw) throw new ApiaryError('APIARY_NOT_FOUND', `no enrolled sensor named ${name}`);
     const rec = JSON.parse(raw) as { revoked: boolean };
     await store.setState(sensorKey(name), JSON.stringify({ ...rec, revoked: true, revoked_at: new Date().toISOString() }));
-    process.stdout.write(`apiary: sensor ${name} revoked; its certificate is refused from now on (enrol it again to re-admit it)\n`);
+    // Its enrolment tokens not used yet go too: a spare one left on the compromised host (a provisioning
+    // script, shell history) would otherwise enrol the revoked name again with a new certificate.
+    let dropped = 0;
+    for (const [key, value] of await store.listState('enroll:')) {
+      if ((JSON.parse(value) as { name?: unknown }).name === name && (await store.swapState(key, value, undefined))) dropped++;
+    }
+    process.stdout.write(`apiary: sensor ${name} revoked; its certificate is refused from now on${dropped ? ` and its ${dropped} unused enrolment token${dropped === 1 ? '' : 's'} deleted` : ''} (a new token from "apiary collector enroll ${name}" re-admits it)\n`);
     return 0;
   } finally {
     await store.close();

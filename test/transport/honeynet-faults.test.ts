@@ -153,8 +153,13 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     for (const r of hanging) r.destroy();
     await waitFor(async () => (await postBatch(c.port, creds.ca, creds, mine)).status === 200, 5000);
 
+    // A spare token issued before the revocation dies with it: it cannot enrol the revoked name again.
+    const spare = await c.token('dmz-1');
     const revoked = await runCli(['collector', 'revoke', 'dmz-1', '--config', c.configPath]);
-    assert.match(revoked.stdout, /revoked/);
+    assert.match(revoked.stdout, /revoked.*its 1 unused enrolment token deleted/);
+    const reenrol = await runCli(['sensor', 'enroll', spare, '--config', again.configPath], { allowFail: true });
+    assert.notEqual(reenrol.code, 0);
+    assert.match(reenrol.stderr, /refused the enrolment \(403\)/);
     const after = await postBatch(c.port, creds.ca, creds, [makeEvent({ type: 'connection.open', time: '2026-11-01T01:00:00Z', src: '198.51.100.4', sensor: 'dmz-1', payload: { transport: 'tcp' } })]);
     assert.equal(after.status, 403, after.body);
     assert.deepEqual(await counts(url, 'dmz-1'), { total: 26, distinct: 26 });
