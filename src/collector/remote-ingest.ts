@@ -9,17 +9,17 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { validateEvent, type ApiaryEvent } from '../events/catalogue.js';
 import { eventIdFrom } from '../events/id.js';
+import { sourceKey } from '../events/source-key.js';
 import type { EventStore } from '../store/store.js';
 import { CertificateAuthority, CLIENT_AUTH_OID, COLLECTOR_CN, normaliseSerial, parseToken, tokenKey } from '../transport/pki.js';
 import { MAX_INFLATE_RATIO, MAX_JSON_BYTES, PATHS, RECORDING_NAME_RE, type Heartbeat, type IngestResult } from '../transport/protocol.js';
 import type { Collector } from './collector.js';
+import { forEachLine, inflateCharged, InflateStopped } from './inflate.js';
 
-const gunzipP = promisify(gunzip);
 const ENVELOPE_TEXT = ['id', 'time', 'type', 'sensor', 'session', 'protocol', 'src_ip', 'dst_ip'] as const;
 
 export interface SensorRecord {
@@ -60,6 +60,8 @@ export interface RemoteIngestOptions {
   filesDir: string;
   /** Where shipped session recordings go (DATA_DIR/recordings, as in all-in-one mode). */
   recordingsDir: string;
+  /** The bytes in flight budget (MAX_INGEST_BYTES_IN_FLIGHT and its share per sensor unless given). */
+  inflight?: InflightBytes;
 }
 
 export interface RemoteIngestStats {
@@ -69,16 +71,23 @@ export interface RemoteIngestStats {
 }
 
 /**
- * Bytes the batches being received and stored may take once inflated, in all and per sensor: each
- * request reserves its compressed length (the Content-Length, or the batch limit without one) times
- * the inflation it may have, before its body is read; past the budget it is answered 503 and the
- * sensor sends it again later. Without it nothing limited how many batches were received at once (an
+ * Bytes the batches, files and recordings being received and stored may take once inflated, in all and
+ * per sensor: each request reserves its compressed length (the Content-Length, or the batch limit
+ * without one) times the inflation it may have, before its body is read, and takes more as its body
+ * inflates past that (Held); past the budget it is answered 503 and the sensor sends it again later. Without it nothing limited how many batches were received at once (an
  * 850 KB gzip body made 270 MB of heap before it was stored), and one sensor could hold the budget of all.
  */
 export const MAX_INGEST_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
 export const MAX_INGEST_BYTES_IN_FLIGHT_PER_SENSOR = MAX_INGEST_BYTES_IN_FLIGHT / 2;
 /** Connections the collector's ingest server holds at once (sensors keep a few each: batches, heartbeats, files). */
 export const MAX_INGEST_CONNECTIONS = 4096;
+/**
+ * Connections from one source (address, or /64) at once: a sensor keeps a few, and a few sensors may
+ * share a NAT. Without it one client holding 4,100 idle sockets kept every sensor out.
+ */
+export const MAX_INGEST_CONNECTIONS_PER_SOURCE = 256;
+/** Time a connection has to finish its TLS handshake (Node's default, 120 s, let idle sockets hold the server for minutes). */
+export const INGEST_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** The reservations of InflightBytes: how much is taken in all and by each sensor. */
 export class InflightBytes {
@@ -111,6 +120,37 @@ export class InflightBytes {
   }
 }
 
+/**
+ * What one request holds of the ingest budget: a reservation made before its body is read, and more
+ * taken as the body inflates past it (a reservation alone let a 65 KB gzip body that inflated to
+ * 64 MiB take 1 GB of memory on 522 KB reserved, and file and recording uploads reserved nothing).
+ */
+class Held {
+  private taken = 0;
+  private used = 0;
+  constructor(
+    private readonly inflight: InflightBytes,
+    private readonly sensor: string,
+  ) {}
+
+  reserve(n: number): boolean {
+    if (!this.inflight.take(this.sensor, n)) return false;
+    this.taken += n;
+    return true;
+  }
+
+  /** Counts N more bytes in use; past the reservation they are taken from the budget (false: no room). */
+  use(n: number): boolean {
+    this.used += n;
+    return this.used <= this.taken || this.reserve(this.used - this.taken);
+  }
+
+  release(): void {
+    this.inflight.give(this.sensor, this.taken);
+    this.taken = 0;
+  }
+}
+
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
@@ -119,12 +159,14 @@ class HttpError extends Error {
 
 export class RemoteIngest {
   readonly stats: RemoteIngestStats = { batches: 0, refused: 0, invalidEvents: 0 };
-  private readonly inflight = new InflightBytes();
+  private readonly inflight: InflightBytes;
   private server: Server | undefined;
   private silentTimer: NodeJS.Timeout | undefined;
   port = 0;
 
-  constructor(private readonly opts: RemoteIngestOptions) {}
+  constructor(private readonly opts: RemoteIngestOptions) {
+    this.inflight = opts.inflight ?? new InflightBytes();
+  }
 
   async start(): Promise<void> {
     const { key, cert } = await this.opts.ca.issueServerCert(this.opts.serverNames);
@@ -132,7 +174,7 @@ export class RemoteIngest {
     mkdirSync(this.opts.recordingsDir, { recursive: true, mode: 0o700 });
     // The chain includes the CA, so a sensor enrolling can check it against its token's fingerprint.
     // requestCert without rejectUnauthorized: enrolment has no certificate yet; every other path checks it.
-    const server = createServer({ key, cert: `${cert.trimEnd()}\n${this.opts.ca.certPem}`, ca: this.opts.ca.certPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => {
+    const server = createServer({ key, cert: `${cert.trimEnd()}\n${this.opts.ca.certPem}`, ca: this.opts.ca.certPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2', handshakeTimeout: INGEST_HANDSHAKE_TIMEOUT_MS }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 503;
         if (!(err instanceof HttpError)) this.opts.log.error({ err }, 'ingest request failed; the sensor keeps the batch and retries');
@@ -146,6 +188,22 @@ export class RemoteIngest {
       });
     });
     server.maxConnections = MAX_INGEST_CONNECTIONS;
+    // 'connection' comes with the TCP socket, before TLS: what one source holds is counted from there.
+    const bySource = new Map<string, number>();
+    server.on('connection', (socket: Socket) => {
+      const src = sourceKey(socket.remoteAddress ?? '');
+      const open = (bySource.get(src) ?? 0) + 1;
+      if (open > MAX_INGEST_CONNECTIONS_PER_SOURCE) {
+        socket.destroy();
+        return;
+      }
+      bySource.set(src, open);
+      socket.once('close', () => {
+        const left = (bySource.get(src) ?? 1) - 1;
+        if (left > 0) bySource.set(src, left);
+        else bySource.delete(src);
+      });
+    });
     server.keepAliveTimeout = 30_000;
     server.headersTimeout = 20_000;
     server.requestTimeout = 60_000;
@@ -165,10 +223,11 @@ export class RemoteIngest {
     const url = req.url ?? '';
     if (req.method === 'POST' && url === PATHS.enroll) return this.handleEnroll(req, res);
     const sensor = await this.authenticate(req);
-    if (req.method === 'POST' && url === PATHS.events) return this.handleEvents(sensor, req, res);
+    if (req.method === 'POST' && url === PATHS.events) return this.withBudget(sensor, req, (held) => this.storeEvents(sensor, req, res, held));
     if (req.method === 'POST' && url === PATHS.heartbeat) return this.handleHeartbeat(sensor, req, res);
-    if (url.startsWith(PATHS.files) && (req.method === 'HEAD' || req.method === 'PUT')) return this.handleFile(url.slice(PATHS.files.length), req, res);
-    if (url.startsWith(PATHS.recordings) && req.method === 'PUT') return this.handleRecording(sensor, url.slice(PATHS.recordings.length), req, res);
+    if (url.startsWith(PATHS.files) && req.method === 'HEAD') return this.handleFileQuery(url.slice(PATHS.files.length), res);
+    if (url.startsWith(PATHS.files) && req.method === 'PUT') return this.withBudget(sensor, req, (held) => this.handleFile(url.slice(PATHS.files.length), req, res, held));
+    if (url.startsWith(PATHS.recordings) && req.method === 'PUT') return this.withBudget(sensor, req, (held) => this.handleRecording(sensor, url.slice(PATHS.recordings.length), req, res, held));
     throw new HttpError(404, 'no such endpoint');
   }
 
@@ -200,11 +259,13 @@ export class RemoteIngest {
     return Buffer.concat(chunks);
   }
 
-  private async inflate(req: IncomingMessage, body: Buffer): Promise<Buffer> {
+  /** BODY inflated when REQ says gzip, each chunk counted in HELD as it is made: 503 past the budget, 400 for a bad body. */
+  private async inflate(req: IncomingMessage, body: Buffer, held: Held): Promise<Buffer> {
     if (req.headers['content-encoding'] !== 'gzip') return body;
     try {
-      return await gunzipP(body, { maxOutputLength: this.opts.maxBatchBytes * MAX_INFLATE_RATIO });
-    } catch {
+      return await inflateCharged(body, this.opts.maxBatchBytes * MAX_INFLATE_RATIO, (n) => held.use(n));
+    } catch (err) {
+      if (err instanceof InflateStopped && err.reason === 'budget') throw new HttpError(503, 'the collector is storing as much as it holds at once; send it again later');
       throw new HttpError(400, 'body is not valid gzip or inflates beyond the limit');
     }
   }
@@ -238,41 +299,48 @@ export class RemoteIngest {
     res.end(JSON.stringify({ cert: issued.cert, ca: this.opts.ca.certPem }));
   }
 
-  private async handleEvents(sensor: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Runs WORK with the budget a body of REQ takes held for SENSOR: its compressed length (the
+   * Content-Length, or the batch limit without one) times the inflation it may have, reserved before
+   * the body is read, and more as it inflates past that; 503 when there is no room.
+   */
+  private async withBudget(sensor: string, req: IncomingMessage, work: (held: Held) => Promise<void>): Promise<void> {
     const length = Number(req.headers['content-length']);
     const compressed = Number.isSafeInteger(length) && length >= 0 ? Math.min(length, this.opts.maxBatchBytes) : this.opts.maxBatchBytes;
-    const reserved = req.headers['content-encoding'] === 'gzip' ? compressed * MAX_INFLATE_RATIO : compressed;
-    if (!this.inflight.take(sensor, reserved)) throw new HttpError(503, 'the collector is storing as much as it holds at once; send the batch again later');
+    const held = new Held(this.inflight, sensor);
+    if (!held.reserve(req.headers['content-encoding'] === 'gzip' ? compressed * MAX_INFLATE_RATIO : compressed)) {
+      throw new HttpError(503, 'the collector is storing as much as it holds at once; send the batch again later');
+    }
     try {
-      await this.storeEvents(sensor, req, res);
+      await work(held);
     } finally {
-      this.inflight.give(sensor, reserved);
+      held.release();
     }
   }
 
-  private async storeEvents(sensor: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const text = (await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes))).toString('utf8');
+  private async storeEvents(sensor: string, req: IncomingMessage, res: ServerResponse, held: Held): Promise<void> {
+    const text = (await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes), held)).toString('utf8');
     const events: ApiaryEvent[] = [];
     let invalid = 0;
-    for (const line of text.split('\n')) {
-      if (!line) continue;
+    // Line by line without an array of them all: 64 MiB of newlines split into 67 million empty strings took 1 GB.
+    forEachLine(text, (line) => {
       let parsed: unknown;
       try {
         parsed = JSON.parse(line);
       } catch {
         invalid++;
-        continue;
+        return;
       }
       const v = validateEvent(parsed);
       // NUL cannot be stored in a PostgreSQL text column (the payload is JSON, where it is escaped; the envelope is not).
       if (!v.ok || ENVELOPE_TEXT.some((k) => (v.event[k] as string).includes('\u0000'))) {
         invalid++;
-        continue;
+        return;
       }
       // A sensor writes only under its own name: one foreign event refuses the whole batch.
       if (v.event.sensor !== sensor) throw new HttpError(403, `sensor ${sensor} sent an event of sensor ${JSON.stringify(v.event.sensor).slice(0, 140)}`);
       events.push(v.event);
-    }
+    });
     if (invalid) {
       this.stats.invalidEvents += invalid;
       this.opts.log.warn({ sensor, invalid }, 'batch had events that fail the catalogue; they are not stored');
@@ -322,15 +390,16 @@ export class RemoteIngest {
     res.end(settings ? `{"settings":${settings}}` : '{}');
   }
 
-  private async handleFile(sha: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private handleFileQuery(sha: string, res: ServerResponse): void {
+    if (!/^[0-9a-f]{64}$/.test(sha)) throw new HttpError(400, 'files are named by their SHA-256');
+    res.writeHead(existsSync(join(this.opts.filesDir, sha)) ? 200 : 404);
+    res.end();
+  }
+
+  private async handleFile(sha: string, req: IncomingMessage, res: ServerResponse, held: Held): Promise<void> {
     if (!/^[0-9a-f]{64}$/.test(sha)) throw new HttpError(400, 'files are named by their SHA-256');
     const path = join(this.opts.filesDir, sha);
-    if (req.method === 'HEAD') {
-      res.writeHead(existsSync(path) ? 200 : 404);
-      res.end();
-      return;
-    }
-    const data = await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes));
+    const data = await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes), held);
     if (createHash('sha256').update(data).digest('hex') !== sha) throw new HttpError(400, 'content does not match its SHA-256');
     if (!existsSync(path)) {
       const tmp = join(this.opts.filesDir, `.tmp-${sha}-${process.pid}`);
@@ -347,12 +416,12 @@ export class RemoteIngest {
    * rewrite a recording already shipped. Only the sensor whose events the session has may send it (503
    * until they are stored: the sensor sends it again later).
    */
-  private async handleRecording(sensor: string, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handleRecording(sensor: string, name: string, req: IncomingMessage, res: ServerResponse, budget: Held): Promise<void> {
     if (!RECORDING_NAME_RE.test(name)) throw new HttpError(400, 'recordings are named SESSION.cast (16 hex digits)');
     const [first] = await this.opts.store.query({ session: name.slice(0, -'.cast'.length), limit: 1 });
     if (!first) throw new HttpError(503, 'no event of this session is stored yet; send its recording again later');
     if (first.sensor !== sensor) throw new HttpError(403, 'this session is another sensor\'s');
-    const data = await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes));
+    const data = await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes), budget);
     const path = join(this.opts.recordingsDir, name);
     const held = existsSync(path) ? readFileSync(path) : undefined;
     if (held && held.equals(data)) {

@@ -1,0 +1,92 @@
+// The collector's ingest endpoint in this process against clients that do not play fair: sockets that
+// never start TLS, and an enrolled sensor sending gzip bombs as files. Sensors are exposed to attackers,
+// so a compromised one is a case to hold against, and the endpoint itself is reachable by anyone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import pino from 'pino';
+import { Collector } from '../../src/collector/collector.js';
+import { InflightBytes, INGEST_HANDSHAKE_TIMEOUT_MS, MAX_INGEST_CONNECTIONS_PER_SOURCE, RemoteIngest } from '../../src/collector/remote-ingest.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { CertificateAuthority, formatToken, newEnrolmentSecret, newKeyPair, tokenKey } from '../../src/transport/pki.js';
+import { tempDir } from '../helpers/apiary-process.js';
+
+async function startIngest(inflight?: InflightBytes): Promise<{ ingest: RemoteIngest; store: SqliteStore; ca: CertificateAuthority; close(): Promise<void> }> {
+  const dir = tempDir();
+  const log = pino({ level: 'silent' });
+  const ca = await CertificateAuthority.loadOrCreate(join(dir, 'ca'));
+  const store = new SqliteStore(join(dir, 'apiary.db'));
+  const collector = new Collector(store, log);
+  const ingest = new RemoteIngest({
+    host: '127.0.0.1', port: 0, ca, serverNames: ['127.0.0.1'], store, collector, log, maxBatchBytes: 8 * 1024 * 1024, silentAfterMs: 600_000,
+    filesDir: join(dir, 'files'), recordingsDir: join(dir, 'recordings'), ...(inflight ? { inflight } : {}),
+  });
+  await ingest.start();
+  return { ingest, store, ca, close: async () => { await ingest.close(); await collector.close(); await store.close(); } };
+}
+
+function send(port: number, opts: { method: string; path: string; body: Buffer; headers?: Record<string, string>; key?: string; cert?: string; ca: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: opts.method, path: opts.path, ca: opts.ca, key: opts.key, cert: opts.cert, servername: '127.0.0.1', agent: false, headers: { 'content-length': String(opts.body.length), ...opts.headers } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+test('sockets that never start TLS: one source holds at most MAX_INGEST_CONNECTIONS_PER_SOURCE, each for INGEST_HANDSHAKE_TIMEOUT_MS', { timeout: 60_000 }, async () => {
+  const c = await startIngest();
+  const sockets: Socket[] = [];
+  try {
+    const closedAt = new Map<Socket, number>();
+    const open = (): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: c.ingest.port });
+        s.on('error', () => {});
+        s.on('close', () => closedAt.set(s, Date.now()));
+        s.once('connect', () => resolve(s));
+        s.once('error', reject);
+      });
+    for (let i = 0; i < MAX_INGEST_CONNECTIONS_PER_SOURCE; i++) sockets.push(await open());
+    const started = Date.now();
+    const extra = await open();
+    sockets.push(extra);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(closedAt.has(extra), 'the connection past the cap is closed at once');
+    assert.equal(sockets.slice(0, -1).filter((s) => closedAt.has(s)).length, 0, 'the others wait for their handshake');
+    await new Promise((r) => setTimeout(r, INGEST_HANDSHAKE_TIMEOUT_MS + 2000 - (Date.now() - started)));
+    assert.equal(sockets.filter((s) => closedAt.has(s)).length, sockets.length, 'no handshake within the timeout: closed');
+  } finally {
+    for (const s of sockets) s.destroy();
+    await c.close();
+  }
+});
+
+test('an enrolled sensor sending a gzip bomb as a file is stopped at its share of the in-flight budget (503), not inflated to 64 MiB', async () => {
+  const c = await startIngest(new InflightBytes(8 * 1024 * 1024, 4 * 1024 * 1024));
+  try {
+    const secret = newEnrolmentSecret();
+    await c.store.setState(tokenKey(secret), JSON.stringify({ name: 's1', expires: new Date(Date.now() + 60_000).toISOString() }));
+    const kp = newKeyPair();
+    const enrolled = await send(c.ingest.port, { method: 'POST', path: '/v1/enroll', ca: c.ca.certPem, body: Buffer.from(JSON.stringify({ token: formatToken({ name: 's1', secret, caFingerprint: c.ca.fingerprint }), public_key: kp.publicKey })), headers: { 'content-type': 'application/json' } });
+    assert.equal(enrolled.status, 200, enrolled.body);
+    const creds = { ca: c.ca.certPem, key: kp.privateKey, cert: (JSON.parse(enrolled.body) as { cert: string }).cert };
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 10), { level: 9 });
+    const sha = 'a'.repeat(64);
+    const r = await send(c.ingest.port, { method: 'PUT', path: `/v1/files/${sha}`, body: bomb, headers: { 'content-encoding': 'gzip' }, ...creds });
+    assert.equal(r.status, 503, r.body);
+    // A real file still goes through, and nothing stays held.
+    const data = Buffer.from('MZ not really a binary');
+    const { createHash } = await import('node:crypto');
+    const ok = await send(c.ingest.port, { method: 'PUT', path: `/v1/files/${createHash('sha256').update(data).digest('hex')}`, body: gzipSync(data), headers: { 'content-encoding': 'gzip' }, ...creds });
+    assert.equal(ok.status, 201, ok.body);
+  } finally {
+    await c.close();
+  }
+});
