@@ -13,6 +13,7 @@ import { listenFailed } from '../errors/errors.js';
 import { validateEvent } from '../events/catalogue.js';
 import type { EventSink } from '../events/emitter.js';
 import { sourceKey } from '../events/source-key.js';
+import { makeRoom } from '../wire/bounded.js';
 import { HpfeedsMapper, IGNORED_CHANNELS } from '../importers/hpfeeds/hpfeeds-records.js';
 import { saveRecording } from '../importers/kippo/recordings.js';
 import { authDigest, encodeError, encodeInfo, HpfeedsDecoder, MAX_MESSAGE_BYTES, NONCE_BYTES, OP_AUTH, OP_PUBLISH, OP_SUBSCRIBE, OP_UNSUBSCRIBE, type HpfeedsMessage } from '../wire/hpfeeds.js';
@@ -95,9 +96,21 @@ export const MAX_CONNECTIONS_PER_IDENT = 4;
 export const KEEPALIVE_MS = 60_000;
 
 /** An admitted connection: when its time to authenticate ends, and how it stops counting as unauthenticated. */
+/**
+ * Failed AUTHs one source (address, or /64) may make in AUTH_FAILURE_WINDOW_MS; past them its new
+ * connections are closed at once until the window ends. Unlimited, one address guessed 3,300 secrets
+ * a second and found a 3-character one in 10 s (a feed's ident is often a guessable honeypot name).
+ */
+export const MAX_AUTH_FAILURES_PER_SOURCE = 10;
+export const AUTH_FAILURE_WINDOW_MS = 60_000;
+/** Sources whose failures are remembered (the oldest forgotten first). */
+export const MAX_FAILING_SOURCES = 10_000;
+
 interface Admitted {
   deadlineAt: number;
   authenticated(): void;
+  /** Counts a failed AUTH against the connection's source. */
+  failed(): void;
 }
 
 /**
@@ -108,6 +121,8 @@ interface Admitted {
  */
 class Admission {
   private readonly perSource = new Map<string, number>();
+  /** Failed AUTHs per source in the current window (since: its start). */
+  private readonly failures = new Map<string, { since: number; count: number }>();
   /** Unauthenticated sockets, oldest first. */
   private readonly waiting = new Set<Socket>();
   readonly open = new Set<Socket>();
@@ -118,7 +133,7 @@ class Admission {
   admit(socket: Socket): Admitted | undefined {
     const key = sourceKey(socket.remoteAddress ?? '?');
     const fromSource = this.perSource.get(key) ?? 0;
-    if (fromSource >= MAX_UNAUTHENTICATED_PER_SOURCE) return void socket.destroy();
+    if (fromSource >= MAX_UNAUTHENTICATED_PER_SOURCE || this.locked(key)) return void socket.destroy();
     if (this.waiting.size >= Math.max(1, this.maxConnections >> 1)) this.waiting.values().next().value?.destroy();
     if (this.open.size >= this.maxConnections) return void socket.destroy();
     socket.setKeepAlive(true, KEEPALIVE_MS);
@@ -144,7 +159,28 @@ class Admission {
       this.open.delete(socket);
       authenticated();
     });
-    return { deadlineAt, authenticated };
+    return { deadlineAt, authenticated, failed: () => this.failed(key) };
+  }
+
+  private failed(key: string): void {
+    const t = this.now();
+    const f = this.failures.get(key);
+    if (f && t - f.since < AUTH_FAILURE_WINDOW_MS) f.count++;
+    else {
+      this.failures.delete(key);
+      makeRoom(this.failures, MAX_FAILING_SOURCES);
+      this.failures.set(key, { since: t, count: 1 });
+    }
+  }
+
+  private locked(key: string): boolean {
+    const f = this.failures.get(key);
+    if (!f) return false;
+    if (this.now() - f.since >= AUTH_FAILURE_WINDOW_MS) {
+      this.failures.delete(key);
+      return false;
+    }
+    return f.count >= MAX_AUTH_FAILURES_PER_SOURCE;
   }
 }
 
@@ -230,6 +266,7 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
         const expected = authDigest(nonce, candidate?.secret ?? decoySecret);
         if (!timingSafeEqual(m.digest, expected) || !candidate) {
           stats.authFailures++;
+          admitted.failed();
           logAuthFailure(peer, m.ident);
           refuse(`Authentication failed for ${m.ident}`);
           return false;

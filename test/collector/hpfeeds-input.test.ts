@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadOrCreateCertificate } from '../../src/sensors/http/tls-cert.js';
 import { encodeTtyRecord, TTY_DIR, TTY_OP } from '../../src/importers/kippo/ttylog.js';
-import { BACKLOG_CHECK_MS, MAX_BACKLOG_EVENTS, MAX_CONNECTIONS_PER_IDENT, MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS, startHpfeedsInput } from '../../src/collector/hpfeeds-input.js';
+import { BACKLOG_CHECK_MS, MAX_AUTH_FAILURES_PER_SOURCE, MAX_BACKLOG_EVENTS, MAX_CONNECTIONS_PER_IDENT, MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS, startHpfeedsInput } from '../../src/collector/hpfeeds-input.js';
 import { authDigest, encodeAuth, encodePublish, HpfeedsDecoder, MAX_MESSAGE_BYTES, OP_AUTH, OP_INFO } from '../../src/wire/hpfeeds.js';
 import { collectorSetup, sensorSetup, type Child } from '../helpers/honeynet.js';
 import { runCli, startApiaryProcess, tempDir, waitFor, writeConfig, type ApiaryProcess } from '../helpers/apiary-process.js';
@@ -307,6 +307,23 @@ test('before AUTH nothing bigger than an AUTH is buffered, and one address holds
   assert.equal(after.closed, false);
   assert.equal(after.data[4], 1, 'INFO');
   for (const c of [...stubborn, after]) c.socket.destroy();
+});
+
+test('secrets cannot be guessed online: past MAX_AUTH_FAILURES_PER_SOURCE failed AUTHs an address is closed at once, other addresses are not', async () => {
+  const guesser = '127.0.0.70';
+  const wrongAuth = encodeAuth('cowrie-dmz', Buffer.alloc(20, 7));
+  for (let i = 0; i < MAX_AUTH_FAILURES_PER_SOURCE; i++) {
+    const r = await raw(port, wrongAuth, 1500, false, guesser);
+    const replies = new HpfeedsDecoder().push(r.data).map((d) => (d.ok ? d.message : assert.fail(d.reason)));
+    assert.deepEqual(replies.map((m) => m.op), [1, 0], `guess ${i + 1}: INFO then ERROR`);
+  }
+  const locked = await raw(port, wrongAuth, 800, false, guesser);
+  assert.equal(locked.closed, true);
+  assert.equal(locked.data.length, 0, 'not even INFO: no nonce to guess against');
+  const other = await raw(port, undefined, 500, false, '127.0.0.71');
+  assert.equal(other.closed, false);
+  assert.equal(other.data[4], 1, 'INFO');
+  other.socket.destroy();
 });
 
 test('under apiary sensor, what feeds publish is shipped to the collector under the sensor\'s own name', async () => {
