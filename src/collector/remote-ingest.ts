@@ -284,14 +284,15 @@ export class RemoteIngest {
     const raw = await this.opts.store.getState(key);
     const rec = raw ? (JSON.parse(raw) as EnrolmentRecord) : undefined;
     if (!rec || rec.name !== token.name || rec.expires < new Date().toISOString()) throw new HttpError(403, 'unknown, used or expired enrolment token');
-    // One-time: only the request that removes the token enrols.
-    if (!(await this.opts.store.swapState(key, raw, undefined))) throw new HttpError(403, 'unknown, used or expired enrolment token');
+    // The certificate first: a key that is not one leaves the token usable for a corrected request.
     let issued: { cert: string; serial: string };
     try {
       issued = await this.opts.ca.issueSensorCert(token.name, input.public_key);
     } catch {
       throw new HttpError(400, 'public_key is not a P-256 public key in PEM');
     }
+    // One-time: only the request that removes the token enrols.
+    if (!(await this.opts.store.swapState(key, raw, undefined))) throw new HttpError(403, 'unknown, used or expired enrolment token');
     const record: SensorRecord = { serial: issued.serial, enrolled_at: new Date().toISOString(), revoked: false };
     await this.opts.store.setState(sensorKey(token.name), JSON.stringify(record));
     this.opts.log.info({ sensor: token.name, serial: issued.serial }, 'sensor enrolled');

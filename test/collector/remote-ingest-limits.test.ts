@@ -68,12 +68,16 @@ test('sockets that never start TLS: one source holds at most MAX_INGEST_CONNECTI
   }
 });
 
-test('an enrolled sensor sending a gzip bomb as a file is stopped at its share of the in-flight budget (503), not inflated to 64 MiB', async () => {
+test('a bad key does not use up an enrolment token; an enrolled sensor sending a gzip bomb as a file is stopped at its share of the in-flight budget (503), not inflated to 64 MiB', async () => {
   const c = await startIngest(new InflightBytes(8 * 1024 * 1024, 4 * 1024 * 1024));
   try {
     const secret = newEnrolmentSecret();
     await c.store.setState(tokenKey(secret), JSON.stringify({ name: 's1', expires: new Date(Date.now() + 60_000).toISOString() }));
     const kp = newKeyPair();
+    const token = formatToken({ name: 's1', secret, caFingerprint: c.ca.fingerprint });
+    // A key that is not one is refused without using the token up.
+    const badKey = await send(c.ingest.port, { method: 'POST', path: '/v1/enroll', ca: c.ca.certPem, body: Buffer.from(JSON.stringify({ token, public_key: 'not a key' })), headers: { 'content-type': 'application/json' } });
+    assert.equal(badKey.status, 400, badKey.body);
     const enrolled = await send(c.ingest.port, { method: 'POST', path: '/v1/enroll', ca: c.ca.certPem, body: Buffer.from(JSON.stringify({ token: formatToken({ name: 's1', secret, caFingerprint: c.ca.fingerprint }), public_key: kp.publicKey })), headers: { 'content-type': 'application/json' } });
     assert.equal(enrolled.status, 200, enrolled.body);
     const creds = { ca: c.ca.certPem, key: kp.privateKey, cert: (JSON.parse(enrolled.body) as { cert: string }).cert };
