@@ -24,6 +24,17 @@ export const COOKIE = '__Host-apiary';
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Time to send a whole request (headers and body): a client dribbling a body does not hold a socket longer. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Time a new connection has to finish the TLS handshake. Node's default is 120 s, and headersTimeout
+ * and requestTimeout start only after it: 260 sockets that never began TLS filled
+ * MAX_DASHBOARD_CONNECTIONS and kept every user out for two minutes.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * Time from a connection's (or a kept-alive request's) start to the end of its request headers: a
+ * client that finished TLS and sends nothing is closed after this, not after REQUEST_TIMEOUT_MS.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
 /** A connection with nothing sent either way for this long is closed (the live monitor beats every 15 s). */
 export const CONNECTION_IDLE_MS = 120_000;
 /** Connections the dashboard holds at once (its file descriptors are the sensors' too). */
@@ -123,7 +134,10 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
     // default), and a server made by Fastify from its requestTimeout option was seen to keep a
     // dribbled body open past a minute.
     serverFactory: (handler) => {
-      const server = createHttpsServer({ ...tls, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000, keepAliveTimeout: 72_000 }, handler);
+      const server = createHttpsServer(
+        { ...tls, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000, keepAliveTimeout: 72_000 },
+        handler,
+      );
       server.setTimeout(CONNECTION_IDLE_MS);
       server.maxConnections = MAX_DASHBOARD_CONNECTIONS;
       return server;
