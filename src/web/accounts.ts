@@ -51,6 +51,11 @@ export const MAX_WAITING_CHECKS = 16;
 export const SESSION_MAX_MS = 12 * 3600_000;
 /** Login sessions held at once; past this the oldest ends. */
 export const MAX_SESSIONS = 1000;
+/**
+ * Login sessions one user holds at once; past this that user's oldest ends. Without it, one account
+ * logging in MAX_SESSIONS times ended every other user's session, admins' too.
+ */
+export const MAX_SESSIONS_PER_USER = 20;
 /** Failed logins written to the audit log per minute; the rest are counted in one entry. */
 export const MAX_FAILED_LOGIN_AUDITS_PER_MINUTE = 60;
 export const USERNAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
@@ -96,7 +101,7 @@ export class Accounts {
 
   constructor(
     private readonly store: EventStore,
-    private readonly opts: { idleMs: number; maxFailures: number; now?: () => number },
+    private readonly opts: { idleMs: number; maxFailures: number; now?: () => number; /** MAX_SESSIONS unless given (tests). */ maxSessions?: number },
   ) {}
 
   private now(): number {
@@ -309,18 +314,29 @@ export class Accounts {
     this.failures.delete(`user:${username}`);
     await this.remember(username, ip);
     const now = this.now();
-    this.makeRoom(now);
+    this.makeRoom(username, now);
     const s: LoginSession = { token: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), username, role: account.role, created: now, lastSeen: now };
     this.sessions.set(s.token, s);
     await this.audit({ user: username, action: 'login', target: username, ip });
     return s;
   }
 
-  /** Ends expired sessions, and past MAX_SESSIONS the oldest, so a new one fits. */
-  private makeRoom(now: number): void {
-    for (const [token, s] of this.sessions) if (this.expired(s, now)) this.end(token);
+  /**
+   * Ends expired sessions and, so a new one of USERNAME fits, its oldest past MAX_SESSIONS_PER_USER,
+   * then past MAX_SESSIONS the oldest of anyone's (reached only with more than
+   * MAX_SESSIONS / MAX_SESSIONS_PER_USER accounts logged in at once).
+   */
+  private makeRoom(username: string, now: number): void {
+    const own: string[] = [];
+    for (const [token, s] of this.sessions) {
+      if (this.expired(s, now)) this.end(token);
+      else if (s.username === username) own.push(token);
+    }
+    // The map keeps insertion order: the first are the oldest.
+    for (const token of own.slice(0, Math.max(0, own.length - MAX_SESSIONS_PER_USER + 1))) this.end(token);
+    const max = this.opts.maxSessions ?? MAX_SESSIONS;
     for (const token of this.sessions.keys()) {
-      if (this.sessions.size < MAX_SESSIONS) break;
+      if (this.sessions.size < max) break;
       this.end(token);
     }
   }

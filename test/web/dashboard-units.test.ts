@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { hashPassword, passwordProblem, verifyPassword } from '../../src/web/password.js';
 import { AggregateCache, plainTerminalText } from '../../src/web/api.js';
-import { Accounts, MAX_FAILED_LOGIN_AUDITS_PER_MINUTE, MAX_RUNNING_CHECKS, MAX_WAITING_CHECKS, SESSION_MAX_MS } from '../../src/web/accounts.js';
+import { Accounts, MAX_FAILED_LOGIN_AUDITS_PER_MINUTE, MAX_RUNNING_CHECKS, MAX_SESSIONS_PER_USER, MAX_WAITING_CHECKS, SESSION_MAX_MS } from '../../src/web/accounts.js';
 import { Busy, WorkLimiter } from '../../src/web/limiter.js';
 import { tacticsOf } from '../../src/web/chains.js';
 import { join } from 'node:path';
@@ -285,3 +285,26 @@ test('accounts: removing one or setting its password ends its sessions; the last
     assert.equal(await accounts.remove('vera', 'admin'), 'missing');
     assert.equal(await accounts.resetPassword('vera', 'a new password 1', 'admin'), false);
   }));
+
+test('login sessions: one user logging in again and again ends only its own oldest sessions, not other users\'', async () => {
+  const store = new SqliteStore(join(tempDir(), 'accounts.db'));
+  try {
+    // A global cap just above one user's, so reaching it takes a few dozen logins (scrypt each), not 1,000.
+    const accounts = new Accounts(store, { idleMs: 60_000, maxFailures: 4, maxSessions: MAX_SESSIONS_PER_USER + 5 });
+    await accounts.prepare('admin password 123');
+    assert.equal(await accounts.create('vera', 'viewer password 1', 'viewer', 'admin'), true);
+    const admin = await accounts.login('admin', 'admin password 123', '198.51.100.1');
+    assert.ok(typeof admin === 'object');
+    const vera: string[] = [];
+    for (let i = 0; i < MAX_SESSIONS_PER_USER + 10; i++) {
+      const v = await accounts.login('vera', 'viewer password 1', '198.51.100.2');
+      assert.ok(typeof v === 'object');
+      vera.push(v.token);
+    }
+    assert.ok(accounts.session(admin.token), "admin's session survives another user's logins");
+    assert.equal(vera.filter((t) => accounts.alive(t)).length, MAX_SESSIONS_PER_USER, 'vera keeps her newest sessions only');
+    assert.ok(accounts.alive(vera[vera.length - 1]!) && !accounts.alive(vera[0]!));
+  } finally {
+    await store.close();
+  }
+});
