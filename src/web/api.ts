@@ -12,6 +12,7 @@ import { defaultProducer, EXPORT_FORMATS, exportChunks, type ExportFormat } from
 import { TLP_LEVELS, type Tlp } from '../exporters/stix.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { ApiaryEvent } from '../events/catalogue.js';
+import { maskSecret } from '../events/mask.js';
 import { COLORS, barChart, timeChart } from '../report/svg.js';
 import { countryName, worldMapSvg } from '../report/world-map.js';
 import { renderCsv } from '../report/csv.js';
@@ -312,7 +313,17 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
       for (const c of r.credentials) m.set(c[key], (m.get(c[key]) ?? 0) + c.attempts);
       return [...m].map(([value, attempts]) => ({ value, attempts })).sort((a, b) => b.attempts - a.attempts).slice(0, 50);
     };
-    return { pairs: r.credentials.slice(0, 50), usernames: sum('username'), passwords: sum('password'), honeytokens: agg.honeytokens };
+    // Decoy secrets are masked for every role, in the honeytoken list and wherever an attacker tried
+    // one, as `apiary honeytokens` and the SIEM output show them: whoever reads the dashboard, an
+    // insider too, does not learn which credentials are traps.
+    const secrets = agg.honeytokens.map((t) => t.secret).filter((sec) => sec.length > 0);
+    const masked = (v: string): string => secrets.reduce((out, sec) => (out.includes(sec) ? out.split(sec).join(maskSecret(sec)) : out), v);
+    return {
+      pairs: r.credentials.slice(0, 50).map((c) => ({ ...c, username: masked(c.username), password: masked(c.password) })),
+      usernames: sum('username').map((u) => ({ ...u, value: masked(u.value) })),
+      passwords: sum('password').map((p) => ({ ...p, value: masked(p.value) })),
+      honeytokens: agg.honeytokens.map(({ secret, ...t }) => ({ ...t, secret_masked: maskSecret(secret) })),
+    };
   });
 
   app.get<{ Querystring: Q }>('/api/services', async (req) => {

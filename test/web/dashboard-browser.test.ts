@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { maskSecret } from '../../src/events/mask.js';
 import { launchChromium } from '../../src/report/browser.js';
 import { startApiaryProcess, waitFor } from '../helpers/apiary-process.js';
 import { startFileServer } from '../helpers/file-server.js';
@@ -239,13 +240,16 @@ test('dashboard in Chromium: set-up, every page with live data, replay, roles, s
     assert.ok(seenPath, 'the hostile HTTP path and user agent show as text');
 
     // Credentials: hostile names and passwords as text; a planted SSH honeytoken, used, shows its use.
-    const tokens = (await (await page.request.get(`${base}/api/credentials`)).json()).honeytokens as { kind: string; username: string; secret: string }[];
+    // The dashboard shows decoy secrets masked: the clear one comes from the store.
+    const tokens = (await apiary.events(['--type', 'honeytoken.planted'])) as { kind: string; username: string; secret: string }[];
     const sshToken = tokens.find((t) => t.kind === 'ssh');
     assert.ok(sshToken, 'the fake shell plants an SSH honeytoken');
+    const listed = (await (await page.request.get(`${base}/api/credentials`)).json()).honeytokens as { username: string; secret_masked: string }[];
+    assert.equal(listed.find((t) => t.username === sshToken.username)?.secret_masked, maskSecret(sshToken.secret));
     await sshWithPassword(sshPort, sshToken.username, sshToken.secret, 'id');
     await waitFor(async () => (await apiary.events(['--type', 'auth.attempt'])).some((e) => e.username === sshToken.username), 15_000);
     // Figures are recounted every refresh_s (1 s here): the page shows the use within a few loads.
-    const tokenRow = page.locator('#honeytokens tbody tr', { hasText: sshToken.secret });
+    const tokenRow = page.locator('#honeytokens tbody tr', { hasText: maskSecret(sshToken.secret) });
     await show(page, base, 'credentials', '#honeytokens');
     await waitFor(async () => {
       await page.reload();

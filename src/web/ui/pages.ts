@@ -439,7 +439,7 @@ const credentials: Page = async (main, r) => {
     pairs: { username: string; password: string; attempts: number; successes: number; sources: number }[];
     usernames: { value: string; attempts: number }[];
     passwords: { value: string; attempts: number }[];
-    honeytokens: { id: string; kind: string; username: string; secret: string; locations: string[]; used: number; uses: { time: string; session: string; src_ip: string; protocol: string; type: string; how: string }[] }[];
+    honeytokens: { id: string; kind: string; username: string; secret_masked: string; locations: string[]; used: number; uses: { time: string; session: string; src_ip: string; protocol: string; type: string; how: string }[] }[];
   }>(`/api/credentials${periodQuery(r)}`);
   const valueCols = [
     { title: 'value', value: (x: { value: string }) => el('code', {}, x.value) },
@@ -461,7 +461,7 @@ const credentials: Page = async (main, r) => {
     table('honeytokens', c.honeytokens, [
       { title: 'kind', value: (t) => t.kind },
       { title: 'user name', value: (t) => el('code', {}, t.username) },
-      { title: 'secret', value: (t) => el('code', {}, t.secret) },
+      { title: 'secret (masked)', value: (t) => el('code', {}, t.secret_masked) },
       { title: 'planted in', value: (t) => t.locations.join(', ') },
       { title: 'uses', value: (t) => t.used, numeric: true },
       {

@@ -1,0 +1,63 @@
+// What any logged-in role may ask of the dashboard API, against an in-process dashboard: decoy
+// secrets are shown masked to every role.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import pino from 'pino';
+import { validateConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import type { ApiaryEvent } from '../../src/events/catalogue.js';
+import { newEventId } from '../../src/events/id.js';
+import { maskSecret } from '../../src/events/mask.js';
+import type { DashboardReads } from '../../src/store/dashboard-reads.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { startDashboard } from '../../src/web/server.js';
+import { tempDir } from '../helpers/apiary-process.js';
+import { dashboardLogin, httpsRequest } from '../helpers/https-client.js';
+
+const ADMIN_PASSWORD = 'limits password 1';
+const VIEWER_PASSWORD = 'viewer password 1';
+const SECRET = 'Tr4p-S3cret-Value';
+
+function event(type: string, t: number, payload: Record<string, unknown>): ApiaryEvent {
+  return { id: newEventId(t), time: new Date(t).toISOString(), type, sensor: 's', session: `s${t}`, protocol: 'ssh', src_ip: '203.0.113.9', src_port: 1, dst_ip: '192.0.2.9', dst_port: 22, payload } as ApiaryEvent;
+}
+
+/** Runs FN against a dashboard over a new store holding EVENTS, with an admin and a viewer logged in. */
+async function withDashboard(
+  events: ApiaryEvent[],
+  reads: DashboardReads | undefined,
+  fn: (t: { port: number; admin: { cookie: string }; viewer: { cookie: string } }) => Promise<void>,
+): Promise<void> {
+  const dir = tempDir();
+  const config = validateConfig({ data_dir: dir, dashboard: { listen: '127.0.0.1:0', admin_password: ADMIN_PASSWORD } }) as unknown as Config;
+  const store = new SqliteStore(join(dir, 'apiary.db'));
+  await store.insertBatch(events);
+  const dash = await startDashboard({ config, dash: config.dashboard!, store, ...(reads ? { reads } : {}), services: [], onEvents: () => () => undefined, log: pino({ level: 'silent' }) });
+  try {
+    const port = dash.bound[0]!.port;
+    const admin = await dashboardLogin(port, 'admin', ADMIN_PASSWORD);
+    const made = await httpsRequest(port, '/api/users', { headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf }, body: { username: 'vera', password: VIEWER_PASSWORD, role: 'viewer' } });
+    assert.equal(made.status, 200, made.body);
+    await fn({ port, admin, viewer: await dashboardLogin(port, 'vera', VIEWER_PASSWORD) });
+  } finally {
+    await dash.close();
+    await store.close();
+  }
+}
+
+test('credentials: a planted secret, and an attacker trying it, are shown masked to every role', async () => {
+  const t = Date.UTC(2026, 0, 1);
+  const planted = event('honeytoken.planted', t, { token_id: 'ab'.repeat(8), kind: 'ssh', username: 'backup_admin', secret: SECRET, locations: ['/root/.pgpass'] });
+  const used = event('auth.attempt', t + 1, { method: 'password', username: 'backup_admin', password: SECRET, success: true });
+  await withDashboard([planted, used], undefined, async ({ port, admin, viewer }) => {
+    for (const [who, login] of [['viewer', viewer], ['admin', admin]] as const) {
+      const r = await httpsRequest(port, '/api/credentials', { headers: { cookie: login.cookie } });
+      assert.equal(r.status, 200, r.body);
+      assert.ok(!r.body.includes(SECRET), `${who}: the secret is not in the answer`);
+      const body = r.json<{ honeytokens: { username: string; secret_masked: string; used: number }[]; passwords: { value: string }[] }>();
+      assert.deepEqual(body.honeytokens.map((h) => [h.username, h.secret_masked, h.used]), [['backup_admin', maskSecret(SECRET), 1]]);
+      assert.deepEqual(body.passwords.map((p) => p.value), [maskSecret(SECRET)]);
+    }
+  });
+});
