@@ -40,6 +40,12 @@ export const MAX_LIVE_BUFFERED_BYTES = 1024 * 1024;
 /** Passes over a period's events (overview, reports, exports) at once, and how many more may wait. */
 export const MAX_RUNNING_AGGREGATES = 2;
 export const MAX_WAITING_AGGREGATES = 4;
+/**
+ * Session searches at once, and how many more may wait. A search walks up to MAX_SESSION_SCAN
+ * events on this thread (in steps); eight at once held a cheap request up 2.65 s.
+ */
+export const MAX_RUNNING_SEARCHES = 1;
+export const MAX_WAITING_SEARCHES = 2;
 /** Largest recording sent to the player. */
 export const MAX_RECORDING_BYTES = 16 * 1024 * 1024;
 /** New incidents counted on the overview (more show as "1000+"). */
@@ -113,6 +119,8 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   const { config, store, reads, accounts } = deps;
   let enricher: Enricher | undefined;
   const heavy = new WorkLimiter('reports', MAX_RUNNING_AGGREGATES, MAX_WAITING_AGGREGATES);
+  // Its own queue: a search is not refused because a report is being computed, nor the reverse.
+  const searches = new WorkLimiter('session searches', MAX_RUNNING_SEARCHES, MAX_WAITING_SEARCHES);
   const cache = new AggregateCache(deps.dash.refresh_s * 1000, undefined, heavy);
   /** The period's report (one pass over its events), shared and refreshed in the background. */
   const aggregates = (from: string | undefined, to: string | undefined): Promise<PeriodAggregates> =>
@@ -229,7 +237,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   app.get<{ Querystring: Q }>('/api/sessions', async (req, reply) => {
     const q = req.query;
     if (!reads) return fail(reply, 501, `session search is not available on the ${store.kind} store yet`);
-    return reads.searchSessions({
+    const search = {
       ...(textParam(q.src) ? { src: textParam(q.src)! } : {}),
       ...(textParam(q.protocol) ? { protocol: textParam(q.protocol)! } : {}),
       ...(textParam(q.username) !== undefined ? { username: textParam(q.username)! } : {}),
@@ -238,7 +246,8 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
       ...(timeParam(q.since) ? { since: timeParam(q.since)! } : {}),
       ...(timeParam(q.until) ? { until: timeParam(q.until)! } : {}),
       limit: Math.min(Number(q.limit) || 100, 500),
-    });
+    };
+    return searches.run(() => reads.searchSessions(search));
   });
 
   app.get<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {

@@ -1,5 +1,6 @@
 // What any logged-in role may ask of the dashboard API, against an in-process dashboard: decoy
-// secrets are shown masked to every role.
+// secrets are shown masked to every role, and session searches (a walk over the store on the
+// dashboard's own thread) run one at a time, with a short queue and 503 past it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,10 +10,11 @@ import type { Config } from '../../src/config/schema.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { newEventId } from '../../src/events/id.js';
 import { maskSecret } from '../../src/events/mask.js';
-import type { DashboardReads } from '../../src/store/dashboard-reads.js';
+import type { DashboardReads, SessionSummary } from '../../src/store/dashboard-reads.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { MAX_RUNNING_SEARCHES, MAX_WAITING_SEARCHES } from '../../src/web/api.js';
 import { startDashboard } from '../../src/web/server.js';
-import { tempDir } from '../helpers/apiary-process.js';
+import { tempDir, waitFor } from '../helpers/apiary-process.js';
 import { dashboardLogin, httpsRequest } from '../helpers/https-client.js';
 
 const ADMIN_PASSWORD = 'limits password 1';
@@ -59,5 +61,35 @@ test('credentials: a planted secret, and an attacker trying it, are shown masked
       assert.deepEqual(body.honeytokens.map((h) => [h.username, h.secret_masked, h.used]), [['backup_admin', maskSecret(SECRET), 1]]);
       assert.deepEqual(body.passwords.map((p) => p.value), [maskSecret(SECRET)]);
     }
+  });
+});
+
+test('session search: one runs at a time, a few wait, the rest get 503 with Retry-After', async () => {
+  // A search that holds its turn until released, counting how many run at once.
+  let running = 0;
+  let most = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const reads: DashboardReads = {
+    async searchSessions(): Promise<SessionSummary[]> {
+      most = Math.max(most, ++running);
+      await gate;
+      running--;
+      return [];
+    },
+    runQuery: () => Promise.reject(new Error('not here')),
+    close: async () => undefined,
+  };
+  await withDashboard([], reads, async ({ port, viewer }) => {
+    const n = MAX_RUNNING_SEARCHES + MAX_WAITING_SEARCHES + 3;
+    let answered = 0;
+    const answers = Array.from({ length: n }, (_, i) => httpsRequest(port, `/api/sessions?username=nobody-${i}`, { headers: { cookie: viewer.cookie } }).finally(() => answered++));
+    // The refused ones answer at once (whichever arrive last); the others wait for the gate.
+    await waitFor(() => answered === 3, 10_000);
+    release();
+    const statuses = (await Promise.all(answers)).map((r) => [r.status, r.headers['retry-after']]);
+    assert.equal(statuses.filter(([s, after]) => s === 503 && after === '5').length, 3);
+    assert.equal(statuses.filter(([s]) => s === 200).length, MAX_RUNNING_SEARCHES + MAX_WAITING_SEARCHES);
+    assert.equal(most, MAX_RUNNING_SEARCHES, 'searches did not run at once');
   });
 });

@@ -14,6 +14,8 @@ import {
 } from '../dashboard-reads.js';
 
 const CHILD = fileURLToPath(new URL('./console-child.js', import.meta.url));
+/** Events a session search examines per step; the event loop gets a turn between steps. */
+const SEARCH_STEP_ROWS = 5000;
 /** Largest console answer read back from the child. */
 const MAX_CONSOLE_OUTPUT = 32 * 1024 * 1024;
 
@@ -40,8 +42,13 @@ export class SqliteDashboardReads implements DashboardReads {
 
   async searchSessions(f: SessionSearch): Promise<SessionSummary[]> {
     const limit = Math.min(Math.max(1, f.limit ?? 100), MAX_SESSION_RESULTS);
+    // Conditions an index answers (source, protocol, type, time) choose the events walked; the
+    // payload conditions (json_extract, no index) are only tested on them, so a value that matches
+    // nothing costs MAX_SESSION_SCAN events, not a walk over every login or command in the store.
     const conds: string[] = [];
     const params: unknown[] = [];
+    const tests: string[] = [];
+    const testParams: unknown[] = [];
     if (f.src) {
       conds.push('src_ip = ?');
       params.push(f.src);
@@ -51,28 +58,45 @@ export class SqliteDashboardReads implements DashboardReads {
       params.push(f.protocol);
     }
     if (f.username !== undefined) {
-      conds.push("type = 'auth.attempt' AND json_extract(payload, '$.username') = ?");
-      params.push(f.username);
+      conds.push("type = 'auth.attempt'");
+      tests.push("json_extract(payload, '$.username') = ?");
+      testParams.push(f.username);
     }
     if (f.password !== undefined) {
-      conds.push("type = 'auth.attempt' AND json_extract(payload, '$.password') = ?");
-      params.push(f.password);
+      conds.push("type = 'auth.attempt'");
+      tests.push("json_extract(payload, '$.password') = ?");
+      testParams.push(f.password);
     }
     if (f.command !== undefined) {
-      conds.push("type = 'command.input' AND instr(json_extract(payload, '$.input'), ?) > 0");
-      params.push(f.command);
+      conds.push("type = 'command.input'");
+      tests.push("instr(json_extract(payload, '$.input'), ?) > 0");
+      testParams.push(f.command);
     }
     timeConds(f.since, f.until, conds, params);
-    // Newest first: walk matching events down the time order (by source, type or time index) and keep
-    // the first LIMIT distinct sessions; the walk is capped so a rare filter cannot scan everything.
-    const walk = this.db.prepare(`SELECT session FROM events ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY time DESC LIMIT ${MAX_SESSION_SCAN}`).pluck();
+    // Newest first, SEARCH_STEP_ROWS events a step down the time order (by source, type or time
+    // index), keeping the first LIMIT distinct sessions; the event loop gets a turn between steps, so
+    // the sensors and other requests in this process are not held up by a search.
+    const sql = (after: boolean): string => {
+      const where = [...conds, ...(after ? ['(time, seq) < (?, ?)'] : [])];
+      return `SELECT time, seq, session, ${tests.length ? tests.join(' AND ') : '1'} AS hit FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time DESC, seq DESC LIMIT ${SEARCH_STEP_ROWS}`;
+    };
+    const first = this.db.prepare(sql(false)).raw();
+    const next = this.db.prepare(sql(true)).raw();
     const found: string[] = [];
     const seen = new Set<string>();
-    for (const s of walk.iterate(...params) as Iterable<string>) {
-      if (seen.has(s)) continue;
-      seen.add(s);
-      found.push(s);
-      if (found.length >= limit) break;
+    let cursor: [string, number] | undefined;
+    for (let examined = 0; examined < MAX_SESSION_SCAN && found.length < limit; examined += SEARCH_STEP_ROWS) {
+      if (cursor) await new Promise((r) => setImmediate(r));
+      const rows = (cursor ? next.all(...testParams, ...params, ...cursor) : first.all(...testParams, ...params)) as [string, number, string, number][];
+      for (const [, , session, hit] of rows) {
+        if (!hit || seen.has(session)) continue;
+        seen.add(session);
+        found.push(session);
+        if (found.length >= limit) break;
+      }
+      if (rows.length < SEARCH_STEP_ROWS) break;
+      const last = rows[rows.length - 1]!;
+      cursor = [last[0], last[1]];
     }
     const summary = this.db.prepare(
       `SELECT session, src_ip, protocol, sensor, max(dst_port) AS dst_port, min(time) AS first, max(time) AS last, count(*) AS events,
@@ -81,9 +105,6 @@ export class SqliteDashboardReads implements DashboardReads {
     );
     return found.map((s) => summary.get(s) as SessionSummary);
   }
-
-
-
 
 
   runQuery(sql: string, opts: { timeoutMs: number; maxRows: number }): Promise<ConsoleResult> {
