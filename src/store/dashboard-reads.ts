@@ -30,6 +30,15 @@ export interface SessionSummary {
   commands: number;
 }
 
+export interface SessionSearchResult {
+  sessions: SessionSummary[];
+  /**
+   * Set when the search stopped at MAX_SESSION_SCAN events before finding LIMIT sessions: the time of
+   * the oldest event it looked at. Older events were not searched (a search with `until` this time goes on).
+   */
+  searched_to?: string;
+}
+
 export interface PortCount {
   port: number;
   protocol: string;
@@ -54,7 +63,7 @@ export interface ConsoleResult {
 }
 
 export interface DashboardReads {
-  searchSessions(f: SessionSearch): Promise<SessionSummary[]>;
+  searchSessions(f: SessionSearch): Promise<SessionSearchResult>;
   /** Runs SQL read-only with a time limit and row cap; rejects with a message for the user. */
   runQuery(sql: string, opts: { timeoutMs: number; maxRows: number }): Promise<ConsoleResult>;
   close(): Promise<void>;

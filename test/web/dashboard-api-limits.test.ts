@@ -10,7 +10,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { newEventId } from '../../src/events/id.js';
 import { maskSecret } from '../../src/events/mask.js';
-import type { DashboardReads, SessionSummary } from '../../src/store/dashboard-reads.js';
+import type { DashboardReads, SessionSearchResult } from '../../src/store/dashboard-reads.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { MAX_RUNNING_SEARCHES, MAX_WAITING_SEARCHES } from '../../src/web/api.js';
 import { startDashboard } from '../../src/web/server.js';
@@ -71,11 +71,11 @@ test('session search: one runs at a time, a few wait, the rest get 503 with Retr
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const reads: DashboardReads = {
-    async searchSessions(): Promise<SessionSummary[]> {
+    async searchSessions(): Promise<SessionSearchResult> {
       most = Math.max(most, ++running);
       await gate;
       running--;
-      return [];
+      return { sessions: [] };
     },
     runQuery: () => Promise.reject(new Error('not here')),
     close: async () => undefined,

@@ -10,6 +10,7 @@ import {
   type ConsoleResult,
   type DashboardReads,
   type SessionSearch,
+  type SessionSearchResult,
   type SessionSummary,
 } from '../dashboard-reads.js';
 
@@ -40,7 +41,7 @@ export class SqliteDashboardReads implements DashboardReads {
     this.db.pragma('mmap_size = 268435456');
   }
 
-  async searchSessions(f: SessionSearch): Promise<SessionSummary[]> {
+  async searchSessions(f: SessionSearch): Promise<SessionSearchResult> {
     const limit = Math.min(Math.max(1, f.limit ?? 100), MAX_SESSION_RESULTS);
     // Conditions an index answers (source, protocol, type, time) choose the events walked; the
     // payload conditions (json_extract, no index) are only tested on them, so a value that matches
@@ -85,6 +86,7 @@ export class SqliteDashboardReads implements DashboardReads {
     const found: string[] = [];
     const seen = new Set<string>();
     let cursor: [string, number] | undefined;
+    let walkedAll = false;
     for (let examined = 0; examined < MAX_SESSION_SCAN && found.length < limit; examined += SEARCH_STEP_ROWS) {
       if (cursor) await new Promise((r) => setImmediate(r));
       const rows = (cursor ? next.all(...testParams, ...params, ...cursor) : first.all(...testParams, ...params)) as [string, number, string, number][];
@@ -94,7 +96,10 @@ export class SqliteDashboardReads implements DashboardReads {
         found.push(session);
         if (found.length >= limit) break;
       }
-      if (rows.length < SEARCH_STEP_ROWS) break;
+      if (rows.length < SEARCH_STEP_ROWS) {
+        walkedAll = true;
+        break;
+      }
       const last = rows[rows.length - 1]!;
       cursor = [last[0], last[1]];
     }
@@ -103,7 +108,9 @@ export class SqliteDashboardReads implements DashboardReads {
               sum(type = 'auth.attempt') AS logins, sum(type = 'command.input') AS commands
          FROM events WHERE session = ?`,
     );
-    return found.map((s) => summary.get(s) as SessionSummary);
+    const sessions = found.map((s) => summary.get(s) as SessionSummary);
+    // Stopped at the cap, not at the end nor at LIMIT sessions: say how far back it looked.
+    return !walkedAll && found.length < limit && cursor ? { sessions, searched_to: cursor[0] } : { sessions };
   }
 
 

@@ -1,6 +1,6 @@
 // The dashboard's pages. Each one fetches its JSON, builds its DOM from text nodes and returns, when
 // it keeps something running (the live stream, a recording), the function that stops it.
-import type { SessionSummary } from '../../store/dashboard-reads.js';
+import type { SessionSearchResult } from '../../store/dashboard-reads.js';
 import { api, button, el, errorText, fmtTime, input, link, login, query, route, table, visible, type Child } from './dom.js';
 
 type Route = ReturnType<typeof route>;
@@ -205,7 +205,8 @@ const sessions: Page = async (main, r) => {
     ev.preventDefault();
     location.hash = `#/sessions${query(Object.fromEntries(fields.map((f, i) => [f, inputs[i]!.value])))}`;
   });
-  const rows = await api<SessionSummary[]>(`/api/sessions${query(Object.fromEntries(fields.map((f) => [f, r.params.get(f) ?? undefined])))}`);
+  const found = await api<SessionSearchResult>(`/api/sessions${query(Object.fromEntries(fields.map((f) => [f, r.params.get(f) ?? undefined])))}`);
+  const rows = found.sessions;
   main.replaceChildren(
     el('h1', {}, 'Sessions'),
     form,
@@ -221,8 +222,15 @@ const sessions: Page = async (main, r) => {
       { title: 'commands', value: (s) => s.commands, numeric: true },
     ], 'no session matches'),
     rows.length >= 100 ? older(fields, r, rows[rows.length - 1]!.first) : '',
+    found.searched_to ? searchedTo(fields, r, found.searched_to) : '',
   );
 };
+
+/** A search that stopped before the oldest events: how far back it looked, and a link to go on. */
+function searchedTo(fields: readonly string[], r: Route, to: string): HTMLElement {
+  const params = Object.fromEntries(fields.map((f) => [f, r.params.get(f) ?? undefined]));
+  return el('p', { id: 'search-partial', class: 'muted' }, `This search looked at the newest events only, back to ${fmtTime(to)}. `, link(`sessions${query({ ...params, until: to })}`, 'Search older events →'));
+}
 
 /** A link to the next page of sessions: the same search, before the oldest one shown. */
 function older(fields: readonly string[], r: Route, before: string): HTMLElement {
