@@ -260,6 +260,7 @@ export async function runCollector(args: string[]): Promise<number> {
     silentAfterMs: config.collector.silent_after_s * 1000,
     filesDir: join(config.data_dir, 'quarantine'),
     recordingsDir: join(config.data_dir, 'recordings'),
+    maxConnectionsPerSource: config.collector.max_connections_per_source,
   });
   try {
     await ingest.start();

@@ -62,6 +62,8 @@ export interface RemoteIngestOptions {
   recordingsDir: string;
   /** The bytes in flight budget (MAX_INGEST_BYTES_IN_FLIGHT and its share per sensor unless given). */
   inflight?: InflightBytes;
+  /** Connections one source may hold at once (MAX_INGEST_CONNECTIONS_PER_SOURCE unless given). */
+  maxConnectionsPerSource?: number;
 }
 
 export interface RemoteIngestStats {
@@ -82,8 +84,9 @@ export const MAX_INGEST_BYTES_IN_FLIGHT_PER_SENSOR = MAX_INGEST_BYTES_IN_FLIGHT 
 /** Connections the collector's ingest server holds at once (sensors keep a few each: batches, heartbeats, files). */
 export const MAX_INGEST_CONNECTIONS = 4096;
 /**
- * Connections from one source (address, or /64) at once: a sensor keeps a few, and a few sensors may
- * share a NAT. Without it one client holding 4,100 idle sockets kept every sensor out.
+ * Connections from one source (address, or /64) at once unless configured (collector.max_connections_per_source):
+ * a sensor keeps a few, and a few sensors may share a NAT. Without it one client holding 4,100 idle
+ * sockets kept every sensor out.
  */
 export const MAX_INGEST_CONNECTIONS_PER_SOURCE = 256;
 /** Time a connection has to finish its TLS handshake (Node's default, 120 s, let idle sockets hold the server for minutes). */
@@ -190,10 +193,11 @@ export class RemoteIngest {
     server.maxConnections = MAX_INGEST_CONNECTIONS;
     // 'connection' comes with the TCP socket, before TLS: what one source holds is counted from there.
     const bySource = new Map<string, number>();
+    const perSource = this.opts.maxConnectionsPerSource ?? MAX_INGEST_CONNECTIONS_PER_SOURCE;
     server.on('connection', (socket: Socket) => {
       const src = sourceKey(socket.remoteAddress ?? '');
       const open = (bySource.get(src) ?? 0) + 1;
-      if (open > MAX_INGEST_CONNECTIONS_PER_SOURCE) {
+      if (open > perSource) {
         socket.destroy();
         return;
       }

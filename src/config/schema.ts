@@ -559,6 +559,11 @@ export const collectorSchema = z
     max_batch_bytes: byteSize(8 * 1024 ** 2),
     /** How long an enrolment token stays valid. */
     token_ttl_s: z.number().int().min(60).max(30 * 86_400).default(86_400),
+    /**
+     * Connections one address (or IPv6 /64) may hold at once. Behind a TCP load balancer every
+     * sensor's connections come from the balancer's address: raise it to the sensors' total.
+     */
+    max_connections_per_source: z.number().int().min(1).max(4096).default(256),
   })
   .strict();
 

@@ -14,7 +14,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { CertificateAuthority, formatToken, newEnrolmentSecret, newKeyPair, tokenKey } from '../../src/transport/pki.js';
 import { tempDir } from '../helpers/apiary-process.js';
 
-async function startIngest(inflight?: InflightBytes): Promise<{ ingest: RemoteIngest; store: SqliteStore; ca: CertificateAuthority; close(): Promise<void> }> {
+async function startIngest(inflight?: InflightBytes, maxConnectionsPerSource?: number): Promise<{ ingest: RemoteIngest; store: SqliteStore; ca: CertificateAuthority; close(): Promise<void> }> {
   const dir = tempDir();
   const log = pino({ level: 'silent' });
   const ca = await CertificateAuthority.loadOrCreate(join(dir, 'ca'));
@@ -22,7 +22,7 @@ async function startIngest(inflight?: InflightBytes): Promise<{ ingest: RemoteIn
   const collector = new Collector(store, log);
   const ingest = new RemoteIngest({
     host: '127.0.0.1', port: 0, ca, serverNames: ['127.0.0.1'], store, collector, log, maxBatchBytes: 8 * 1024 * 1024, silentAfterMs: 600_000,
-    filesDir: join(dir, 'files'), recordingsDir: join(dir, 'recordings'), ...(inflight ? { inflight } : {}),
+    filesDir: join(dir, 'files'), recordingsDir: join(dir, 'recordings'), ...(inflight ? { inflight } : {}), ...(maxConnectionsPerSource ? { maxConnectionsPerSource } : {}),
   });
   await ingest.start();
   return { ingest, store, ca, close: async () => { await ingest.close(); await collector.close(); await store.close(); } };
@@ -62,6 +62,26 @@ test('sockets that never start TLS: one source holds at most MAX_INGEST_CONNECTI
     assert.equal(sockets.slice(0, -1).filter((s) => closedAt.has(s)).length, 0, 'the others wait for their handshake');
     await new Promise((r) => setTimeout(r, INGEST_HANDSHAKE_TIMEOUT_MS + 2000 - (Date.now() - started)));
     assert.equal(sockets.filter((s) => closedAt.has(s)).length, sockets.length, 'no handshake within the timeout: closed');
+  } finally {
+    for (const s of sockets) s.destroy();
+    await c.close();
+  }
+});
+
+test('collector.max_connections_per_source sets the cap (a TCP load balancer in front gives every sensor its address)', async () => {
+  const c = await startIngest(undefined, 3);
+  const sockets: Socket[] = [];
+  try {
+    const closed = new Set<Socket>();
+    for (let i = 0; i < 4; i++) {
+      const s = connect({ host: '127.0.0.1', port: c.ingest.port });
+      s.on('error', () => {});
+      s.on('close', () => closed.add(s));
+      await new Promise((r) => s.once('connect', r));
+      sockets.push(s);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(sockets.map((s) => closed.has(s)), [false, false, false, true]);
   } finally {
     for (const s of sockets) s.destroy();
     await c.close();
