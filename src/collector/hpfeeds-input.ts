@@ -97,20 +97,24 @@ export const KEEPALIVE_MS = 60_000;
 
 /** An admitted connection: when its time to authenticate ends, and how it stops counting as unauthenticated. */
 /**
- * Failed AUTHs one source (address, or /64) may make in AUTH_FAILURE_WINDOW_MS; past them its new
- * connections are closed at once until the window ends. Unlimited, one address guessed 3,300 secrets
- * a second and found a 3-character one in 10 s (a feed's ident is often a guessable honeypot name).
+ * Failed AUTHs one source (address, or /64) may make for one ident in AUTH_FAILURE_WINDOW_MS; past
+ * them every AUTH it makes for that ident fails, right secret or not, until the window ends.
+ * Unlimited, one address guessed 3,300 secrets a second and found a 3-character one in 10 s (a feed's
+ * ident is often a guessable honeypot name). Counted per ident too, so a misconfigured feed behind a
+ * NAT does not lock out the other feeds there.
  */
 export const MAX_AUTH_FAILURES_PER_SOURCE = 10;
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
-/** Sources whose failures are remembered (the oldest forgotten first). */
+/** Sources and idents whose failures are remembered (the oldest forgotten first). */
 export const MAX_FAILING_SOURCES = 10_000;
 
 interface Admitted {
   deadlineAt: number;
   authenticated(): void;
-  /** Counts a failed AUTH against the connection's source. */
-  failed(): void;
+  /** Counts a failed AUTH for IDENT against the connection's source. */
+  failed(ident: string): void;
+  /** Whether the connection's source failed too often for IDENT to be let in now. */
+  locked(ident: string): boolean;
 }
 
 /**
@@ -121,7 +125,7 @@ interface Admitted {
  */
 class Admission {
   private readonly perSource = new Map<string, number>();
-  /** Failed AUTHs per source in the current window (since: its start). */
+  /** Failed AUTHs per source and ident in the current window (since: its start). */
   private readonly failures = new Map<string, { since: number; count: number }>();
   /** Unauthenticated sockets, oldest first. */
   private readonly waiting = new Set<Socket>();
@@ -133,7 +137,7 @@ class Admission {
   admit(socket: Socket): Admitted | undefined {
     const key = sourceKey(socket.remoteAddress ?? '?');
     const fromSource = this.perSource.get(key) ?? 0;
-    if (fromSource >= MAX_UNAUTHENTICATED_PER_SOURCE || this.locked(key)) return void socket.destroy();
+    if (fromSource >= MAX_UNAUTHENTICATED_PER_SOURCE) return void socket.destroy();
     if (this.waiting.size >= Math.max(1, this.maxConnections >> 1)) this.waiting.values().next().value?.destroy();
     if (this.open.size >= this.maxConnections) return void socket.destroy();
     socket.setKeepAlive(true, KEEPALIVE_MS);
@@ -159,7 +163,8 @@ class Admission {
       this.open.delete(socket);
       authenticated();
     });
-    return { deadlineAt, authenticated, failed: () => this.failed(key) };
+    const of = (ident: string): string => `${key}\u0000${ident.slice(0, 256)}`;
+    return { deadlineAt, authenticated, failed: (ident) => this.failed(of(ident)), locked: (ident) => this.locked(of(ident)) };
   }
 
   private failed(key: string): void {
@@ -264,9 +269,10 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
         }
         const candidate = byIdent.get(m.ident);
         const expected = authDigest(nonce, candidate?.secret ?? decoySecret);
-        if (!timingSafeEqual(m.digest, expected) || !candidate) {
+        // A locked source's guesses fail whatever they are, so that it learns nothing from them.
+        if (!timingSafeEqual(m.digest, expected) || !candidate || admitted.locked(m.ident)) {
           stats.authFailures++;
-          admitted.failed();
+          admitted.failed(m.ident);
           logAuthFailure(peer, m.ident);
           refuse(`Authentication failed for ${m.ident}`);
           return false;
