@@ -272,7 +272,9 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
         // A locked source's guesses fail whatever they are, so that it learns nothing from them.
         if (!timingSafeEqual(m.digest, expected) || !candidate || admitted.locked(m.ident)) {
           stats.authFailures++;
-          admitted.failed(m.ident);
+          // Only a feed's ident is counted: there is no secret to guess for any other, and counting
+          // made-up idents would let a guesser push its own count out of the bounded table.
+          if (candidate) admitted.failed(m.ident);
           logAuthFailure(peer, m.ident);
           refuse(`Authentication failed for ${m.ident}`);
           return false;
