@@ -20,7 +20,7 @@ import { renderHtml } from '../report/html.js';
 import type { ReportData } from '../report/compute.js';
 import { INCIDENT_STATUSES, type IncidentStatus, type Scope } from '../store/store.js';
 import type { Accounts } from './accounts.js';
-import { WorkLimiter } from './limiter.js';
+import { Busy, WorkLimiter } from './limiter.js';
 import { periodAggregates, type PeriodAggregates } from './aggregates.js';
 import { registerChainApi } from './chains.js';
 import { allowed, fail, SECURITY_HEADERS, type DashboardDeps } from './server.js';
@@ -46,6 +46,9 @@ export const MAX_WAITING_AGGREGATES = 4;
  */
 export const MAX_RUNNING_SEARCHES = 1;
 export const MAX_WAITING_SEARCHES = 2;
+/** SQL console queries at once (each a child process for up to query_timeout_ms), and how many more may wait. */
+export const MAX_RUNNING_QUERIES = 2;
+export const MAX_WAITING_QUERIES = 2;
 /** Largest recording sent to the player. */
 export const MAX_RECORDING_BYTES = 16 * 1024 * 1024;
 /** New incidents counted on the overview (more show as "1000+"). */
@@ -121,6 +124,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   const heavy = new WorkLimiter('reports', MAX_RUNNING_AGGREGATES, MAX_WAITING_AGGREGATES);
   // Its own queue: a search is not refused because a report is being computed, nor the reverse.
   const searches = new WorkLimiter('session searches', MAX_RUNNING_SEARCHES, MAX_WAITING_SEARCHES);
+  const queries = new WorkLimiter('console queries', MAX_RUNNING_QUERIES, MAX_WAITING_QUERIES);
   const cache = new AggregateCache(deps.dash.refresh_s * 1000, undefined, heavy);
   /** The period's report (one pass over its events), shared and refreshed in the background. */
   const aggregates = (from: string | undefined, to: string | undefined): Promise<PeriodAggregates> =>
@@ -424,8 +428,9 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     if (!reads) return fail(reply, 501, `the SQL console is not available on the ${store.kind} store yet`);
     await accounts.audit({ user: req.login!.username, action: 'query', target: 'store', detail: sql.slice(0, 500), ip: req.ip });
     try {
-      return await reads.runQuery(sql, { timeoutMs: deps.dash.query_timeout_ms, maxRows: deps.dash.query_max_rows });
+      return await queries.run(() => reads.runQuery(sql, { timeoutMs: deps.dash.query_timeout_ms, maxRows: deps.dash.query_max_rows }));
     } catch (err) {
+      if (err instanceof Busy) throw err;
       return fail(reply, 400, (err as Error).message);
     }
   });

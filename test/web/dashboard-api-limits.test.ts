@@ -1,6 +1,7 @@
-// What any logged-in role may ask of the dashboard API, against an in-process dashboard: decoy
-// secrets are shown masked to every role, and session searches (a walk over the store on the
-// dashboard's own thread) run one at a time, with a short queue and 503 past it.
+// What logged-in users may ask of the dashboard API, against an in-process dashboard: decoy secrets
+// are shown masked to every role, session searches (a walk over the store on the dashboard's own
+// thread) run one at a time, and console queries (a child process each) two at a time, each with a
+// short queue and 503 past it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { newEventId } from '../../src/events/id.js';
 import { maskSecret } from '../../src/events/mask.js';
 import type { DashboardReads, SessionSearchResult } from '../../src/store/dashboard-reads.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { MAX_RUNNING_SEARCHES, MAX_WAITING_SEARCHES } from '../../src/web/api.js';
+import { MAX_RUNNING_QUERIES, MAX_RUNNING_SEARCHES, MAX_WAITING_QUERIES, MAX_WAITING_SEARCHES } from '../../src/web/api.js';
 import { startDashboard } from '../../src/web/server.js';
 import { tempDir, waitFor } from '../helpers/apiary-process.js';
 import { dashboardLogin, httpsRequest } from '../helpers/https-client.js';
@@ -29,7 +30,7 @@ function event(type: string, t: number, payload: Record<string, unknown>): Apiar
 async function withDashboard(
   events: ApiaryEvent[],
   reads: DashboardReads | undefined,
-  fn: (t: { port: number; admin: { cookie: string }; viewer: { cookie: string } }) => Promise<void>,
+  fn: (t: { port: number; admin: { cookie: string; csrf: string }; viewer: { cookie: string } }) => Promise<void>,
 ): Promise<void> {
   const dir = tempDir();
   const config = validateConfig({ data_dir: dir, dashboard: { listen: '127.0.0.1:0', admin_password: ADMIN_PASSWORD } }) as unknown as Config;
@@ -91,5 +92,33 @@ test('session search: one runs at a time, a few wait, the rest get 503 with Retr
     assert.equal(statuses.filter(([s, after]) => s === 503 && after === '5').length, 3);
     assert.equal(statuses.filter(([s]) => s === 200).length, MAX_RUNNING_SEARCHES + MAX_WAITING_SEARCHES);
     assert.equal(most, MAX_RUNNING_SEARCHES, 'searches did not run at once');
+  });
+});
+
+test('console queries: MAX_RUNNING_QUERIES run at once (each is a child process), a few wait, the rest get 503', async () => {
+  let running = 0;
+  let most = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const reads: DashboardReads = {
+    searchSessions: async () => ({ sessions: [] }),
+    async runQuery() {
+      most = Math.max(most, ++running);
+      await gate;
+      running--;
+      return { columns: ['x'], rows: [[1]], truncated: false, ms: 1 };
+    },
+    close: async () => undefined,
+  };
+  await withDashboard([], reads, async ({ port, admin }) => {
+    const n = MAX_RUNNING_QUERIES + MAX_WAITING_QUERIES + 2;
+    let answered = 0;
+    const answers = Array.from({ length: n }, () => httpsRequest(port, '/api/query', { headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf }, body: { sql: 'SELECT 1' } }).finally(() => answered++));
+    await waitFor(() => answered === 2, 10_000);
+    release();
+    const statuses = (await Promise.all(answers)).map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 503).length, 2);
+    assert.equal(statuses.filter((s) => s === 200).length, MAX_RUNNING_QUERIES + MAX_WAITING_QUERIES);
+    assert.equal(most, MAX_RUNNING_QUERIES);
   });
 });
