@@ -65,19 +65,25 @@ test('credentials: a planted secret, and an attacker trying it, are shown masked
   });
 });
 
-test('session search: one runs at a time, a few wait, the rest get 503 with Retry-After', async () => {
-  // A search that holds its turn until released, counting how many run at once.
+/** Work that holds its turn until released, counting how many run at once (most()). */
+function gated<T>(answer: T): { work: () => Promise<T>; release: () => void; most: () => number } {
   let running = 0;
   let most = 0;
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  const work = async (): Promise<T> => {
+    most = Math.max(most, ++running);
+    await gate;
+    running--;
+    return answer;
+  };
+  return { work, release: () => release(), most: () => most };
+}
+
+test('session search: one runs at a time, a few wait, the rest get 503 with Retry-After', async () => {
+  const { work, release, most } = gated<SessionSearchResult>({ sessions: [] });
   const reads: DashboardReads = {
-    async searchSessions(): Promise<SessionSearchResult> {
-      most = Math.max(most, ++running);
-      await gate;
-      running--;
-      return { sessions: [] };
-    },
+    searchSessions: work,
     runQuery: () => Promise.reject(new Error('not here')),
     close: async () => undefined,
   };
@@ -91,23 +97,15 @@ test('session search: one runs at a time, a few wait, the rest get 503 with Retr
     const statuses = (await Promise.all(answers)).map((r) => [r.status, r.headers['retry-after']]);
     assert.equal(statuses.filter(([s, after]) => s === 503 && after === '5').length, 3);
     assert.equal(statuses.filter(([s]) => s === 200).length, MAX_RUNNING_SEARCHES + MAX_WAITING_SEARCHES);
-    assert.equal(most, MAX_RUNNING_SEARCHES, 'searches did not run at once');
+    assert.equal(most(), MAX_RUNNING_SEARCHES, 'searches did not run at once');
   });
 });
 
 test('console queries: MAX_RUNNING_QUERIES run at once (each is a child process), a few wait, the rest get 503', async () => {
-  let running = 0;
-  let most = 0;
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
+  const { work, release, most } = gated({ columns: ['x'], rows: [[1]] as unknown[][], truncated: false, ms: 1 });
   const reads: DashboardReads = {
     searchSessions: async () => ({ sessions: [] }),
-    async runQuery() {
-      most = Math.max(most, ++running);
-      await gate;
-      running--;
-      return { columns: ['x'], rows: [[1]], truncated: false, ms: 1 };
-    },
+    runQuery: work,
     close: async () => undefined,
   };
   await withDashboard([], reads, async ({ port, admin }) => {
@@ -119,6 +117,6 @@ test('console queries: MAX_RUNNING_QUERIES run at once (each is a child process)
     const statuses = (await Promise.all(answers)).map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 503).length, 2);
     assert.equal(statuses.filter((s) => s === 200).length, MAX_RUNNING_QUERIES + MAX_WAITING_QUERIES);
-    assert.equal(most, MAX_RUNNING_QUERIES);
+    assert.equal(most(), MAX_RUNNING_QUERIES);
   });
 });
