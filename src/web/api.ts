@@ -33,8 +33,9 @@ const REPORT_CACHE_ENTRIES = 16;
 /** Longest note, and most events sent per live batch. */
 export const MAX_NOTE_CHARS = 4000;
 export const LIVE_BATCH_EVENTS = 500;
-/** Live monitors open at once (each holds a connection). */
+/** Live monitors open at once (each holds a connection), and per user: one viewer cannot take them all. */
 export const MAX_LIVE_STREAMS = 32;
+export const MAX_LIVE_STREAMS_PER_USER = 4;
 /** Bytes a live monitor may have waiting to be sent; past this its client is not reading, and events are skipped. */
 export const MAX_LIVE_BUFFERED_BYTES = 1024 * 1024;
 /** Passes over a period's events (overview, reports, exports) at once, and how many more may wait. */
@@ -125,6 +126,8 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   // Its own queue: a search is not refused because a report is being computed, nor the reverse.
   const searches = new WorkLimiter('session searches', MAX_RUNNING_SEARCHES, MAX_WAITING_SEARCHES);
   const queries = new WorkLimiter('console queries', MAX_RUNNING_QUERIES, MAX_WAITING_QUERIES);
+  /** Live monitors open per user. */
+  const liveByUser = new Map<string, number>();
   const cache = new AggregateCache(deps.dash.refresh_s * 1000, undefined, heavy);
   /** The period's report (one pass over its events), shared and refreshed in the background. */
   const aggregates = (from: string | undefined, to: string | undefined): Promise<PeriodAggregates> =>
@@ -201,6 +204,10 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   // login alive. A client that stops reading loses events (counted as skipped), not the server's memory.
   app.get('/api/live', (req, reply) => {
     if (deps.streams.size >= MAX_LIVE_STREAMS) return fail(reply, 503, 'too many live monitors open; close one');
+    const user = req.login!.username;
+    const mine = liveByUser.get(user) ?? 0;
+    if (mine >= MAX_LIVE_STREAMS_PER_USER) return fail(reply, 503, `you have ${mine} live monitors open; close one`);
+    liveByUser.set(user, mine + 1);
     const token = req.login!.token;
     reply.hijack();
     const res = reply.raw;
@@ -229,6 +236,9 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
       unwatch();
       clearInterval(beat);
       deps.streams.delete(end);
+      const left = (liveByUser.get(user) ?? 1) - 1;
+      if (left > 0) liveByUser.set(user, left);
+      else liveByUser.delete(user);
       res.end();
     };
     const unwatch = accounts.watch(token, end);

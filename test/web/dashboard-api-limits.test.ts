@@ -1,7 +1,7 @@
 // What logged-in users may ask of the dashboard API, against an in-process dashboard: decoy secrets
 // are shown masked to every role, session searches (a walk over the store on the dashboard's own
 // thread) run one at a time, and console queries (a child process each) two at a time, each with a
-// short queue and 503 past it.
+// short queue and 503 past it; one user holds a few of the live monitors, not all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { newEventId } from '../../src/events/id.js';
 import { maskSecret } from '../../src/events/mask.js';
 import type { DashboardReads, SessionSearchResult } from '../../src/store/dashboard-reads.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { MAX_RUNNING_QUERIES, MAX_RUNNING_SEARCHES, MAX_WAITING_QUERIES, MAX_WAITING_SEARCHES } from '../../src/web/api.js';
+import { MAX_LIVE_STREAMS_PER_USER, MAX_RUNNING_QUERIES, MAX_RUNNING_SEARCHES, MAX_WAITING_QUERIES, MAX_WAITING_SEARCHES } from '../../src/web/api.js';
 import { startDashboard } from '../../src/web/server.js';
 import { tempDir, waitFor } from '../helpers/apiary-process.js';
 import { dashboardLogin, httpsRequest } from '../helpers/https-client.js';
@@ -30,7 +30,7 @@ function event(type: string, t: number, payload: Record<string, unknown>): Apiar
 async function withDashboard(
   events: ApiaryEvent[],
   reads: DashboardReads | undefined,
-  fn: (t: { port: number; admin: { cookie: string; csrf: string }; viewer: { cookie: string } }) => Promise<void>,
+  fn: (t: { port: number; admin: { cookie: string; csrf: string }; viewer: { cookie: string; csrf: string } }) => Promise<void>,
 ): Promise<void> {
   const dir = tempDir();
   const config = validateConfig({ data_dir: dir, dashboard: { listen: '127.0.0.1:0', admin_password: ADMIN_PASSWORD } }) as unknown as Config;
@@ -118,5 +118,20 @@ test('console queries: MAX_RUNNING_QUERIES run at once (each is a child process)
     assert.equal(statuses.filter((s) => s === 503).length, 2);
     assert.equal(statuses.filter((s) => s === 200).length, MAX_RUNNING_QUERIES + MAX_WAITING_QUERIES);
     assert.equal(most(), MAX_RUNNING_QUERIES);
+  });
+});
+
+test('live monitors: one user holds at most MAX_LIVE_STREAMS_PER_USER, so the others can still open theirs', async () => {
+  await withDashboard([], undefined, async ({ port, admin, viewer }) => {
+    let answered = 0;
+    const streams = Array.from({ length: MAX_LIVE_STREAMS_PER_USER + 1 }, () => httpsRequest(port, '/api/live', { headers: { cookie: viewer.cookie } }).finally(() => answered++));
+    await waitFor(() => answered === 1, 10_000);
+    const adminLive = httpsRequest(port, '/api/live', { headers: { cookie: admin.cookie } });
+    await new Promise((r) => setTimeout(r, 300));
+    // Logging out ends a user's monitors.
+    for (const login of [viewer, admin]) assert.equal((await httpsRequest(port, '/api/logout', { headers: { cookie: login.cookie, 'x-csrf-token': login.csrf }, body: {} })).status, 200);
+    const statuses = (await Promise.all([...streams, adminLive])).map((r) => r.status);
+    assert.deepEqual(statuses.slice(0, -1).sort(), [...Array<number>(MAX_LIVE_STREAMS_PER_USER).fill(200), 503]);
+    assert.equal(statuses.at(-1), 200, "the admin's monitor opened");
   });
 });
