@@ -44,9 +44,9 @@ test('apiary dashboard serves imported Cowrie logs: overview, incidents, session
     assert.ok(chain.steps.length > 0);
     const incidents = (await httpsRequest(port, '/api/incidents', { headers: { cookie } })).json<unknown[]>();
     assert.ok(incidents.length > 0, 'incidents were folded before serving');
-    const sessions = (await httpsRequest(port, '/api/sessions?protocol=ssh&limit=20', { headers: { cookie } })).json<{ session: string; events: number; first: string }[]>();
+    const sessions = (await httpsRequest(port, '/api/sessions?protocol=ssh&limit=20', { headers: { cookie } })).json<{ sessions: { session: string; events: number; first: string }[] }>().sessions;
     assert.equal(sessions.length, 20);
-    const next = (await httpsRequest(port, `/api/sessions?protocol=ssh&limit=20&until=${encodeURIComponent(sessions.at(-1)!.first)}`, { headers: { cookie } })).json<{ session: string; first: string }[]>();
+    const next = (await httpsRequest(port, `/api/sessions?protocol=ssh&limit=20&until=${encodeURIComponent(sessions.at(-1)!.first)}`, { headers: { cookie } })).json<{ sessions: { session: string; first: string }[] }>().sessions;
     assert.ok(next.length > 0, 'an older page');
     assert.ok(next.every((n) => n.first < sessions.at(-1)!.first && !sessions.some((s) => s.session === n.session)), 'older sessions only, none repeated');
     const one = (await httpsRequest(port, `/api/sessions/${sessions[0]!.session}`, { headers: { cookie } })).json<{ events: unknown[] }>();
