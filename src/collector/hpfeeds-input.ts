@@ -12,7 +12,7 @@ import type { ListenAddress } from '../config/schema.js';
 import { listenFailed } from '../errors/errors.js';
 import { validateEvent } from '../events/catalogue.js';
 import type { EventSink } from '../events/emitter.js';
-import { sourceKey } from '../events/source-key.js';
+import { sourceKey, SourceCounts } from '../events/source-key.js';
 import { makeRoom } from '../wire/bounded.js';
 import { HpfeedsMapper, IGNORED_CHANNELS } from '../importers/hpfeeds/hpfeeds-records.js';
 import { saveRecording } from '../importers/kippo/recordings.js';
@@ -95,7 +95,6 @@ export const MAX_CONNECTIONS_PER_IDENT = 4;
 /** TCP keep-alive probes after this long idle: a publisher's half-open connection (its host gone) is found and closed. */
 export const KEEPALIVE_MS = 60_000;
 
-/** An admitted connection: when its time to authenticate ends, and how it stops counting as unauthenticated. */
 /**
  * Failed AUTHs one source (address, or /64) may make for one ident in AUTH_FAILURE_WINDOW_MS; past
  * them every AUTH it makes for that ident fails, right secret or not, until the window ends.
@@ -108,6 +107,7 @@ export const AUTH_FAILURE_WINDOW_MS = 60_000;
 /** Sources and idents whose failures are remembered (the oldest forgotten first). */
 export const MAX_FAILING_SOURCES = 10_000;
 
+/** An admitted connection: when its time to authenticate ends, and how it stops counting as unauthenticated. */
 interface Admitted {
   deadlineAt: number;
   authenticated(): void;
@@ -124,7 +124,7 @@ interface Admitted {
  * old ones, so a few addresses holding idle connections cannot keep the honeypots out.
  */
 class Admission {
-  private readonly perSource = new Map<string, number>();
+  private readonly perSource = new SourceCounts();
   /** Failed AUTHs per source and ident in the current window (since: its start). */
   private readonly failures = new Map<string, { since: number; count: number }>();
   /** Unauthenticated sockets, oldest first. */
@@ -135,23 +135,20 @@ class Admission {
 
   /** Admits SOCKET (unauthenticated until `authenticated`), or destroys it. */
   admit(socket: Socket): Admitted | undefined {
-    const key = sourceKey(socket.remoteAddress ?? '?');
-    const fromSource = this.perSource.get(key) ?? 0;
-    if (fromSource >= MAX_UNAUTHENTICATED_PER_SOURCE) return void socket.destroy();
+    const address = socket.remoteAddress ?? '?';
+    if (this.perSource.of(address) >= MAX_UNAUTHENTICATED_PER_SOURCE) return void socket.destroy();
     if (this.waiting.size >= Math.max(1, this.maxConnections >> 1)) this.waiting.values().next().value?.destroy();
     if (this.open.size >= this.maxConnections) return void socket.destroy();
     socket.setKeepAlive(true, KEEPALIVE_MS);
     this.open.add(socket);
     this.waiting.add(socket);
-    this.perSource.set(key, fromSource + 1);
+    this.perSource.add(address);
     let counted = true;
     const authenticated = (): void => {
       if (!counted) return;
       counted = false;
       this.waiting.delete(socket);
-      const n = (this.perSource.get(key) ?? 1) - 1;
-      if (n > 0) this.perSource.set(key, n);
-      else this.perSource.delete(key);
+      this.perSource.remove(address);
     };
     // The time to authenticate counts from here, TLS handshake included; past it (and the linger of
     // the ERROR the connection gets), an unauthenticated connection is cut whatever stage it is in.
@@ -163,7 +160,7 @@ class Admission {
       this.open.delete(socket);
       authenticated();
     });
-    const of = (ident: string): string => `${key}\u0000${ident.slice(0, 256)}`;
+    const of = (ident: string): string => `${sourceKey(address)}\u0000${ident.slice(0, 256)}`;
     return { deadlineAt, authenticated, failed: (ident) => this.failed(of(ident)), locked: (ident) => this.locked(of(ident)) };
   }
 

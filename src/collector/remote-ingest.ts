@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { validateEvent, type ApiaryEvent } from '../events/catalogue.js';
 import { eventIdFrom } from '../events/id.js';
-import { sourceKey } from '../events/source-key.js';
+import { SourceCounts } from '../events/source-key.js';
 import type { EventStore } from '../store/store.js';
 import { CertificateAuthority, CLIENT_AUTH_OID, COLLECTOR_CN, normaliseSerial, parseToken, tokenKey } from '../transport/pki.js';
 import { MAX_INFLATE_RATIO, MAX_JSON_BYTES, PATHS, RECORDING_NAME_RE, type Heartbeat, type IngestResult } from '../transport/protocol.js';
@@ -192,21 +192,16 @@ export class RemoteIngest {
     });
     server.maxConnections = MAX_INGEST_CONNECTIONS;
     // 'connection' comes with the TCP socket, before TLS: what one source holds is counted from there.
-    const bySource = new Map<string, number>();
+    const bySource = new SourceCounts();
     const perSource = this.opts.maxConnectionsPerSource ?? MAX_INGEST_CONNECTIONS_PER_SOURCE;
     server.on('connection', (socket: Socket) => {
-      const src = sourceKey(socket.remoteAddress ?? '');
-      const open = (bySource.get(src) ?? 0) + 1;
-      if (open > perSource) {
+      const address = socket.remoteAddress ?? '';
+      if (bySource.of(address) >= perSource) {
         socket.destroy();
         return;
       }
-      bySource.set(src, open);
-      socket.once('close', () => {
-        const left = (bySource.get(src) ?? 1) - 1;
-        if (left > 0) bySource.set(src, left);
-        else bySource.delete(src);
-      });
+      bySource.add(address);
+      socket.once('close', () => bySource.remove(address));
     });
     server.keepAliveTimeout = 30_000;
     server.headersTimeout = 20_000;
@@ -421,20 +416,20 @@ export class RemoteIngest {
    * rewrite a recording already shipped. Only the sensor whose events the session has may send it (503
    * until they are stored: the sensor sends it again later).
    */
-  private async handleRecording(sensor: string, name: string, req: IncomingMessage, res: ServerResponse, budget: Held): Promise<void> {
+  private async handleRecording(sensor: string, name: string, req: IncomingMessage, res: ServerResponse, held: Held): Promise<void> {
     if (!RECORDING_NAME_RE.test(name)) throw new HttpError(400, 'recordings are named SESSION.cast (16 hex digits)');
     const [first] = await this.opts.store.query({ session: name.slice(0, -'.cast'.length), limit: 1 });
     if (!first) throw new HttpError(503, 'no event of this session is stored yet; send its recording again later');
     if (first.sensor !== sensor) throw new HttpError(403, 'this session is another sensor\'s');
-    const data = await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes), budget);
+    const data = await this.inflate(req, await this.readBody(req, this.opts.maxBatchBytes), held);
     const path = join(this.opts.recordingsDir, name);
-    const held = existsSync(path) ? readFileSync(path) : undefined;
-    if (held && held.equals(data)) {
+    const kept = existsSync(path) ? readFileSync(path) : undefined;
+    if (kept && kept.equals(data)) {
       res.writeHead(200);
       res.end();
       return;
     }
-    if (held && (data.length < held.length || !data.subarray(0, held.length).equals(held))) throw new HttpError(409, 'a different recording of this session is held');
+    if (kept && (data.length < kept.length || !data.subarray(0, kept.length).equals(kept))) throw new HttpError(409, 'a different recording of this session is held');
     const tmp = join(this.opts.recordingsDir, `.tmp-${name}-${process.pid}`);
     writeFileSync(tmp, data, { mode: 0o600 });
     renameSync(tmp, path);

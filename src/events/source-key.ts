@@ -29,3 +29,29 @@ export function sourceKey(address: string): string {
   lastKey = key;
   return key;
 }
+
+/**
+ * How many of something (open connections, unauthenticated ones) each source holds, keyed by sourceKey;
+ * a source's entry goes when its count does. The sensors' connection gate, the hpfeeds input and the
+ * collector's ingest endpoint count with it.
+ */
+export class SourceCounts {
+  private readonly counts = new Map<string, number>();
+
+  /** What the source of ADDRESS holds. */
+  of(address: string): number {
+    return this.counts.get(sourceKey(address)) ?? 0;
+  }
+
+  add(address: string): void {
+    const key = sourceKey(address);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  remove(address: string): void {
+    const key = sourceKey(address);
+    const n = (this.counts.get(key) ?? 0) - 1;
+    if (n > 0) this.counts.set(key, n);
+    else this.counts.delete(key);
+  }
+}

@@ -6,7 +6,7 @@ import type { Payload } from '../../events/catalogue.js';
 import { createSessionEmitter, normaliseIp, type EventSink, type SessionEmitter } from '../../events/emitter.js';
 import { listenFailed } from '../../errors/errors.js';
 import { parseListenAddress, type ListenAddress } from '../../config/schema.js';
-import { sourceKey } from '../../events/source-key.js';
+import { sourceKey, SourceCounts } from '../../events/source-key.js';
 import { RequestRate } from './request-rate.js';
 import { WindowedCounts } from './windowed-counts.js';
 
@@ -45,7 +45,7 @@ export type GateLimit = 'per_source' | 'global' | 'connection_rate';
  * source per second; shared by every service of one process.
  */
 export class ConnectionGate {
-  private readonly perSource = new Map<string, number>();
+  private readonly perSource = new SourceCounts();
   private total = 0;
   private readonly refused: WindowedCounts<{ src: string; limit: GateLimit }>;
   private readonly rate: RequestRate | undefined;
@@ -70,25 +70,20 @@ export class ConnectionGate {
 
   /** Takes a slot for SRC, or returns false (and counts the refusal) when a cap or the rate is reached. */
   acquire(src: string): boolean {
-    const key = sourceKey(src);
-    const n = this.perSource.get(key) ?? 0;
-    const limit = this.total >= this.maxTotal ? 'global' : n >= this.maxPerSource ? 'per_source' : undefined;
+    const limit = this.total >= this.maxTotal ? 'global' : this.perSource.of(src) >= this.maxPerSource ? 'per_source' : undefined;
     if (limit) {
-      this.refused.add(`${limit}|${key}`, { src, limit });
+      this.refused.add(`${limit}|${sourceKey(src)}`, { src, limit });
       return false;
     }
     // Counted by the rate itself (its own summary) when refused.
     if (this.rate && !this.rate.admit(src)) return false;
-    this.perSource.set(key, n + 1);
+    this.perSource.add(src);
     this.total++;
     return true;
   }
 
   release(src: string): void {
-    const key = sourceKey(src);
-    const n = this.perSource.get(key) ?? 0;
-    if (n <= 1) this.perSource.delete(key);
-    else this.perSource.set(key, n - 1);
+    this.perSource.remove(src);
     if (this.total > 0) this.total--;
   }
 
