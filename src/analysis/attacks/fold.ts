@@ -789,9 +789,15 @@ function handleEvent(c: Ctx, session: SessionState | undefined): void {
  */
 export function foldAttackEvents(st: AttackState, events: readonly ApiaryEvent[], enrichment: ReadonlyMap<string, IpEnrichment>, opts: FoldOptions = {}): Set<string> {
   const dirty = new Set<string>();
-  const valid = events.filter((e) => e !== null && typeof e === 'object' && typeof e.time === 'string' && typeof e.src_ip === 'string' && typeof e.id === 'string' && typeof e.type === 'string' && !Number.isNaN(Date.parse(e.time)));
-  const sorted = valid.sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-  for (const e of sorted) {
+  // Each event's time is parsed once, here: the events with a time that does not parse are left out.
+  const timed: { e: ApiaryEvent; t: number }[] = [];
+  for (const e of events) {
+    if (e === null || typeof e !== 'object' || typeof e.time !== 'string' || typeof e.src_ip !== 'string' || typeof e.id !== 'string' || typeof e.type !== 'string') continue;
+    const t = Date.parse(e.time);
+    if (!Number.isNaN(t)) timed.push({ e, t });
+  }
+  timed.sort(({ e: x }, { e: y }) => (x.time < y.time ? -1 : x.time > y.time ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  for (const { e, t } of timed) {
     if (e.type === 'honeytoken.planted') {
       handlePlanted(st, e);
       continue;
@@ -831,7 +837,7 @@ export function foldAttackEvents(st: AttackState, events: readonly ApiaryEvent[]
       st.sessions.set(sessionId, session);
     }
     if (session && session.src !== e.src_ip) session = undefined;
-    const c: Ctx = { opts, st, e, src, t: Date.parse(e.time), dirty };
+    const c: Ctx = { opts, st, e, src, t, dirty };
     handleEvent(c, session);
     dirty.add(findRoot(st, e.src_ip));
   }
