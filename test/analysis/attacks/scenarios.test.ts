@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { parse } from 'yaml';
 import { join, resolve } from 'node:path';
 import { runCli, startApiaryProcess, waitFor } from '../../helpers/apiary-process.js';
 import { chainFor, linkFigures, membershipFigures, tagFigures } from '../../helpers/attack-truth.js';
@@ -12,27 +13,17 @@ import type { AttackRecord } from '../../../src/store/store.js';
 
 const DIR = resolve('scenarios');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
-const MYSQL_TOKEN = 'Pepper1987#';
 
 test('shipped scenarios played live: links and chain membership reach 0.95 precision and recall; the three stories are one chain each', { timeout: 180_000 }, async () => {
   const scenarios = FILES.map((f) => loadScenario(join(DIR, f)));
+  // The shipped config for the scenarios, on free ports and with the test's own data directory.
+  const shipped = parse(readFileSync(join(DIR, 'config', 'apiary.yaml'), 'utf8')) as Record<string, unknown> & { services: Record<string, Record<string, unknown>> };
   const enrich = enrichmentFor(scenarios);
-  const apiary = await startApiaryProcess({
-    sensor: 'attacks-live',
-    networks: { internal: enrich.internal },
-    geoip: { overrides: enrich.overrides },
-    fetch: { enabled: true, allow_cidrs: ['127.0.0.0/8'], per_source_per_minute: 60 },
-    decoy: { database: 'shop' },
-    shell: { honeytokens: [{ kind: 'mysql', username: 'root', secret: MYSQL_TOKEN, host: 'localhost' }] },
-    auth: [{ user: 'root', password: ['Tr0ub4dor&3', 'Wint3rIsC0ming', 'Gr33nMonkey!', 'Bl4ckH0le$', 'Sunfl0wer#9', MYSQL_TOKEN] }],
-    limits: { per_source_connections: 50 },
-    services: {
-      ssh: { listen: ['127.0.0.1:0'] },
-      mysql: { listen: ['127.0.0.1:0'] },
-      smb: { listen: ['127.0.0.1:0'], netbios_listen: [] },
-      http: { listen: ['127.0.0.1:0'] },
-    },
-  });
+  assert.deepEqual(shipped.networks, { internal: enrich.internal }, 'scenarios/config/apiary.yaml: networks.internal is what --print-enrichment gives');
+  assert.deepEqual(shipped.geoip, { overrides: enrich.overrides }, 'scenarios/config/apiary.yaml: geoip.overrides are what --print-enrichment gives');
+  const { data_dir: _dataDir, ...config } = shipped;
+  for (const svc of Object.values(config.services)) svc.listen = ['127.0.0.1:0'];
+  const apiary = await startApiaryProcess({ ...config, sensor: 'attacks-live' });
   try {
     const ports = ['ssh', 'mysql', 'smb', 'http'].map((s) => `--port=${s}=${apiary.ports[s]}`);
     const truth: GroundTruth[] = [];
