@@ -9,11 +9,10 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { validateEvent, type ApiaryEvent } from '../events/catalogue.js';
 import { eventIdFrom } from '../events/id.js';
-import { SourceCounts } from '../events/source-key.js';
+import { capConnectionsPerSource } from '../events/source-key.js';
 import type { EventStore } from '../store/store.js';
 import { CertificateAuthority, CLIENT_AUTH_OID, COLLECTOR_CN, normaliseSerial, parseToken, tokenKey } from '../transport/pki.js';
 import { MAX_INFLATE_RATIO, MAX_JSON_BYTES, PATHS, RECORDING_NAME_RE, type Heartbeat, type IngestResult } from '../transport/protocol.js';
@@ -191,18 +190,7 @@ export class RemoteIngest {
       });
     });
     server.maxConnections = MAX_INGEST_CONNECTIONS;
-    // 'connection' comes with the TCP socket, before TLS: what one source holds is counted from there.
-    const bySource = new SourceCounts();
-    const perSource = this.opts.maxConnectionsPerSource ?? MAX_INGEST_CONNECTIONS_PER_SOURCE;
-    server.on('connection', (socket: Socket) => {
-      const address = socket.remoteAddress ?? '';
-      if (bySource.of(address) >= perSource) {
-        socket.destroy();
-        return;
-      }
-      bySource.add(address);
-      socket.once('close', () => bySource.remove(address));
-    });
+    capConnectionsPerSource(server, this.opts.maxConnectionsPerSource ?? MAX_INGEST_CONNECTIONS_PER_SOURCE);
     server.keepAliveTimeout = 30_000;
     server.headersTimeout = 20_000;
     server.requestTimeout = 60_000;
