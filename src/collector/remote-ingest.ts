@@ -18,6 +18,7 @@ import { CertificateAuthority, CLIENT_AUTH_OID, COLLECTOR_CN, normaliseSerial, p
 import { MAX_INFLATE_RATIO, MAX_JSON_BYTES, PATHS, RECORDING_NAME_RE, type Heartbeat, type IngestResult } from '../transport/protocol.js';
 import type { Collector } from './collector.js';
 import { forEachLine, inflateCharged, InflateStopped } from './inflate.js';
+import { validateRemoteEvent } from './remote-event.js';
 
 const ENVELOPE_TEXT = ['id', 'time', 'type', 'sensor', 'session', 'protocol', 'src_ip', 'dst_ip'] as const;
 
@@ -319,7 +320,7 @@ export class RemoteIngest {
         invalid++;
         return;
       }
-      const v = validateEvent(parsed);
+      const v = validateRemoteEvent(parsed);
       // NUL cannot be stored in a PostgreSQL text column (the payload is JSON, where it is escaped; the envelope is not).
       if (!v.ok || ENVELOPE_TEXT.some((k) => (v.event[k] as string).includes('\u0000'))) {
         invalid++;
@@ -331,7 +332,7 @@ export class RemoteIngest {
     });
     if (invalid) {
       this.stats.invalidEvents += invalid;
-      this.opts.log.warn({ sensor, invalid }, 'batch had events that fail the catalogue; they are not stored');
+      this.opts.log.warn({ sensor, invalid }, 'batch had events that fail the catalogue or the bounds of their source; they are not stored');
     }
     let stored = 0;
     try {
