@@ -10,13 +10,13 @@ import { createSecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config/schema.js';
 import { listenFailed } from '../errors/errors.js';
-import { validateEvent } from '../events/catalogue.js';
 import type { EventSink } from '../events/emitter.js';
 import { sourceKey, SourceCounts } from '../events/source-key.js';
 import { makeRoom } from '../wire/bounded.js';
 import { HpfeedsMapper, IGNORED_CHANNELS } from '../importers/hpfeeds/hpfeeds-records.js';
 import { saveRecording } from '../importers/kippo/recordings.js';
 import { authDigest, encodeError, encodeInfo, HpfeedsDecoder, MAX_MESSAGE_BYTES, NONCE_BYTES, OP_AUTH, OP_PUBLISH, OP_SUBSCRIBE, OP_UNSUBSCRIBE, type HpfeedsMessage } from '../wire/hpfeeds.js';
+import { validateRemoteEvent } from './remote-event.js';
 
 /** How long a new connection may take to authenticate (TLS handshake included). */
 export const AUTH_TIMEOUT_MS = 10_000;
@@ -314,9 +314,10 @@ export async function startHpfeedsInput(opts: HpfeedsInputOptions): Promise<Runn
           drop(mapped.reason);
           return true;
         }
-        // Checked as a remote sensor's events are: one that does not fit the catalogue never reaches the store.
+        // Checked as a remote sensor's events are: one that does not fit the catalogue, or whose source
+        // (the feed's record) is past the bounds, never reaches the store.
         for (const e of mapped.events) {
-          const v = validateEvent(e);
+          const v = validateRemoteEvent(e);
           if (!v.ok) {
             drop(`${m.channel}: ${v.reason.slice(0, 80)}`);
             continue;

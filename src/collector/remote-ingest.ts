@@ -9,16 +9,16 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { validateEvent, type ApiaryEvent } from '../events/catalogue.js';
 import { eventIdFrom } from '../events/id.js';
-import { SourceCounts } from '../events/source-key.js';
+import { capConnectionsPerSource } from '../events/source-key.js';
 import type { EventStore } from '../store/store.js';
 import { CertificateAuthority, CLIENT_AUTH_OID, COLLECTOR_CN, normaliseSerial, parseToken, tokenKey } from '../transport/pki.js';
 import { MAX_INFLATE_RATIO, MAX_JSON_BYTES, PATHS, RECORDING_NAME_RE, type Heartbeat, type IngestResult } from '../transport/protocol.js';
 import type { Collector } from './collector.js';
 import { forEachLine, inflateCharged, InflateStopped } from './inflate.js';
+import { validateRemoteEvent } from './remote-event.js';
 
 const ENVELOPE_TEXT = ['id', 'time', 'type', 'sensor', 'session', 'protocol', 'src_ip', 'dst_ip'] as const;
 
@@ -191,18 +191,7 @@ export class RemoteIngest {
       });
     });
     server.maxConnections = MAX_INGEST_CONNECTIONS;
-    // 'connection' comes with the TCP socket, before TLS: what one source holds is counted from there.
-    const bySource = new SourceCounts();
-    const perSource = this.opts.maxConnectionsPerSource ?? MAX_INGEST_CONNECTIONS_PER_SOURCE;
-    server.on('connection', (socket: Socket) => {
-      const address = socket.remoteAddress ?? '';
-      if (bySource.of(address) >= perSource) {
-        socket.destroy();
-        return;
-      }
-      bySource.add(address);
-      socket.once('close', () => bySource.remove(address));
-    });
+    capConnectionsPerSource(server, this.opts.maxConnectionsPerSource ?? MAX_INGEST_CONNECTIONS_PER_SOURCE);
     server.keepAliveTimeout = 30_000;
     server.headersTimeout = 20_000;
     server.requestTimeout = 60_000;
@@ -331,7 +320,7 @@ export class RemoteIngest {
         invalid++;
         return;
       }
-      const v = validateEvent(parsed);
+      const v = validateRemoteEvent(parsed);
       // NUL cannot be stored in a PostgreSQL text column (the payload is JSON, where it is escaped; the envelope is not).
       if (!v.ok || ENVELOPE_TEXT.some((k) => (v.event[k] as string).includes('\u0000'))) {
         invalid++;
@@ -343,7 +332,7 @@ export class RemoteIngest {
     });
     if (invalid) {
       this.stats.invalidEvents += invalid;
-      this.opts.log.warn({ sensor, invalid }, 'batch had events that fail the catalogue; they are not stored');
+      this.opts.log.warn({ sensor, invalid }, 'batch had events that fail the catalogue or the bounds of their source; they are not stored');
     }
     let stored = 0;
     try {

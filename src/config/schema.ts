@@ -499,6 +499,16 @@ export const dashboardSchema = z
     /** The read-only SQL console's limits. */
     query_timeout_ms: z.number().int().min(100).max(60_000).default(3000),
     query_max_rows: z.number().int().min(1).max(100_000).default(1000),
+    /**
+     * Connections one address (or IPv6 /64) may hold at once; past it a new one is closed before TLS.
+     * Users behind one NAT or proxy share it: raise it to what their browsers keep (six or so each).
+     */
+    max_connections_per_source: z
+      .number()
+      .int()
+      .min(1, 'must be at least 1 (0 would keep every address out); raise it')
+      .max(256, 'must be at most 256, the connections the whole dashboard holds; lower it')
+      .default(32),
   })
   .strict()
   .superRefine((d, ctx) => {

@@ -1,8 +1,8 @@
 // The source a per-source limit counts against: the address, or its /64 for IPv6 (one host is
 // usually given a whole /64, so per-address limits would let it rotate through 2^64 addresses).
-// Shared by the sensors' limits, the hpfeeds input and the dashboard's login limits (here in events,
-// which all of them may import; sensors may not import src/enrich).
-import { isIP } from 'node:net';
+// Shared by the sensors' limits, the hpfeeds input, the collector's ingest endpoint and the dashboard's
+// connection and login limits (here in events, which all of them may import; sensors may not import src/enrich).
+import { isIP, type Server, type Socket } from 'node:net';
 import { normaliseIp } from './emitter.js';
 
 /** The leading 64 bits of IPv6 address IP (one isIP accepts, no zone), as four 16-bit groups. */
@@ -32,8 +32,8 @@ export function sourceKey(address: string): string {
 
 /**
  * How many of something (open connections, unauthenticated ones) each source holds, keyed by sourceKey;
- * a source's entry goes when its count does. The sensors' connection gate, the hpfeeds input and the
- * collector's ingest endpoint count with it.
+ * a source's entry goes when its count does. The sensors' connection gate, the hpfeeds input, the
+ * collector's ingest endpoint and the dashboard count with it.
  */
 export class SourceCounts {
   private readonly counts = new Map<string, number>();
@@ -54,4 +54,19 @@ export class SourceCounts {
     if (n > 0) this.counts.set(key, n);
     else this.counts.delete(key);
   }
+}
+
+/**
+ * Closes each connection SERVER accepts from a source that already holds MAX open ones, as it comes:
+ * 'connection' comes with the TCP socket, before any TLS or HTTP work. A connection's count goes when
+ * it closes. The collector's ingest endpoint and the dashboard cap their sources with it.
+ */
+export function capConnectionsPerSource(server: Server, max: number): void {
+  const open = new SourceCounts();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    if (open.of(address) >= max) return void socket.destroy();
+    open.add(address);
+    socket.once('close', () => open.remove(address));
+  });
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Config, DashboardConfig } from '../config/schema.js';
 import { parseListenAddress, type ListenAddress } from '../config/schema.js';
 import type { ApiaryEvent } from '../events/catalogue.js';
+import { capConnectionsPerSource } from '../events/source-key.js';
 import type { DashboardReads } from '../store/dashboard-reads.js';
 import type { EventStore } from '../store/store.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
@@ -39,6 +40,12 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const CONNECTION_IDLE_MS = 120_000;
 /** Connections the dashboard holds at once (its file descriptors are the sensors' too). */
 export const MAX_DASHBOARD_CONNECTIONS = 256;
+/**
+ * Connections one source (an address, or an IPv6 /64) holds at once unless configured
+ * (dashboard.max_connections_per_source): a browser keeps six or so per user, and a few users may
+ * share a NAT. Without it one address holding 256 idle sockets kept every user out.
+ */
+export const MAX_DASHBOARD_CONNECTIONS_PER_SOURCE = 32;
 const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 const UI_FILE_RE = /^[a-z0-9-]+\.js$/;
 
@@ -140,6 +147,7 @@ export async function startDashboard(deps: DashboardDeps): Promise<RunningDashbo
       );
       server.setTimeout(CONNECTION_IDLE_MS);
       server.maxConnections = MAX_DASHBOARD_CONNECTIONS;
+      capConnectionsPerSource(server, dash.max_connections_per_source);
       return server;
     },
   });

@@ -10,10 +10,12 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadOrCreateCertificate } from '../../src/sensors/http/tls-cert.js';
 import { encodeTtyRecord, TTY_DIR, TTY_OP } from '../../src/importers/kippo/ttylog.js';
-import { BACKLOG_CHECK_MS, MAX_AUTH_FAILURES_PER_SOURCE, MAX_BACKLOG_EVENTS, MAX_CONNECTIONS_PER_IDENT, MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS, startHpfeedsInput } from '../../src/collector/hpfeeds-input.js';
+import { MAX_REMOTE_SOURCE_BYTES, MAX_REMOTE_SOURCE_DEPTH } from '../../src/collector/remote-event.js';
+import { BACKLOG_CHECK_MS, MAX_AUTH_FAILURES_PER_SOURCE, MAX_BACKLOG_EVENTS, MAX_CONNECTIONS_PER_IDENT, MAX_UNAUTHENTICATED_PER_SOURCE, REFUSED_LINGER_MS, startHpfeedsInput, type RunningHpfeedsInput } from '../../src/collector/hpfeeds-input.js';
 import { authDigest, encodeAuth, encodePublish, HpfeedsDecoder, MAX_MESSAGE_BYTES, OP_AUTH, OP_INFO } from '../../src/wire/hpfeeds.js';
 import { collectorSetup, sensorSetup, type Child } from '../helpers/honeynet.js';
 import { runCli, startApiaryProcess, tempDir, waitFor, writeConfig, type ApiaryProcess } from '../helpers/apiary-process.js';
+import { nested } from '../helpers/events.js';
 
 const PUBLISHER = resolve('test/fixtures/hpfeeds_publish.py');
 
@@ -418,18 +420,23 @@ test("a session summary's TTY log becomes a recording that apiary replay plays",
   assert.doesNotMatch(replay.stdout, /\u001b\]0;owned/);
 });
 
+/** An input in this process for one feed, IDENT (secret "s") publishing on CHANNEL, that writes to WRITTEN. */
+async function inputWriting(ident: string, channel: string, written: unknown[], backlog?: () => number): Promise<RunningHpfeedsInput> {
+  return startHpfeedsInput({
+    addresses: [{ host: '127.0.0.1', port: 0 }],
+    name: 'apiary',
+    feeds: [{ ident, secret: 's', sensor: ident, channels: [channel] }],
+    maxConnections: 8,
+    sink: { write: (e) => void written.push(e), flush: async () => {} },
+    ...(backlog ? { backlog } : {}),
+    log: (await import('pino')).default({ level: 'silent' }),
+  });
+}
+
 test('while the collector is behind, the feeds are not read (TCP holds them back); they are once it has caught up', async () => {
   let backlog = 0;
   const written: unknown[] = [];
-  const input = await startHpfeedsInput({
-    addresses: [{ host: '127.0.0.1', port: 0 }],
-    name: 'apiary',
-    feeds: [{ ident: 'f', secret: 's', sensor: 'f', channels: ['cowrie.sessions'] }],
-    maxConnections: 8,
-    sink: { write: (e) => void written.push(e), flush: async () => {} },
-    backlog: () => backlog,
-    log: (await import('pino')).default({ level: 'silent' }),
-  });
+  const input = await inputWriting('f', 'cowrie.sessions', written, () => backlog);
   try {
     const { socket } = await login(input.bound[0]!.port, 'f', 's');
     const summary = (n: number): Buffer => encodePublish('f', 'cowrie.sessions', Buffer.from(JSON.stringify({ ...COWRIE_SESSION, session: `b${n}`, credentials: [], commands: [], urls: [], hashes: [], unknownCommands: [], version: null, loggedin: null })));
@@ -444,6 +451,31 @@ test('while the collector is behind, the feeds are not read (TCP holds them back
     assert.equal(written.length, 4, 'not read while the backlog is high');
     backlog = MAX_BACKLOG_EVENTS / 2;
     await waitFor(() => written.length === 6);
+    socket.destroy();
+  } finally {
+    await input.close();
+  }
+});
+
+test("an event whose source (the feed's record) is nested past MAX_REMOTE_SOURCE_DEPTH or larger than MAX_REMOTE_SOURCE_BYTES is dropped and counted, as a remote sensor's is; the others are written", async () => {
+  const written: { src_port: number }[] = [];
+  const input = await inputWriting('d', 'dionaea.connections', written);
+  try {
+    const { socket } = await login(input.bound[0]!.port, 'd', 's');
+    const connection = (remotePort: number, extra: Record<string, unknown> = {}): Buffer =>
+      encodePublish('d', 'dionaea.connections', Buffer.from(JSON.stringify({ connection_type: 'accept', connection_transport: 'tcp', connection_protocol: 'smbd', remote_host: '203.0.113.7', remote_port: remotePort, local_host: '192.0.2.1', local_port: 445, ...extra })));
+    // The source holds the record, so a field of the record nested DEPTH - 2 deep is at the bound.
+    socket.write(connection(40001));
+    socket.write(connection(40002, { extra: nested(MAX_REMOTE_SOURCE_DEPTH - 2) }));
+    socket.write(connection(40003, { extra: nested(MAX_REMOTE_SOURCE_DEPTH - 1) }));
+    socket.write(connection(40004, { extra: 'x'.repeat(MAX_REMOTE_SOURCE_BYTES) }));
+    socket.write(connection(40005));
+    await waitFor(() => written.some((e) => e.src_port === 40005));
+    assert.deepEqual(written.map((e) => e.src_port), [40001, 40002, 40005]);
+    assert.deepEqual([...input.stats.dropped], [
+      [`dionaea.connections: source: nested more than ${MAX_REMOTE_SOURCE_DEPTH} deep`, 1],
+      [`dionaea.connections: source: more than ${MAX_REMOTE_SOURCE_BYTES} bytes as JSON`, 1],
+    ]);
     socket.destroy();
   } finally {
     await input.close();

@@ -1,6 +1,7 @@
 // The collector's ingest endpoint in this process against clients that do not play fair: sockets that
-// never start TLS, and an enrolled sensor sending gzip bombs as files. Sensors are exposed to attackers,
-// so a compromised one is a case to hold against, and the endpoint itself is reachable by anyone.
+// never start TLS, and an enrolled sensor sending gzip bombs as files or events with a source nested
+// or sized past the bounds. Sensors are exposed to attackers, so a compromised one is a case to hold
+// against, and the endpoint itself is reachable by anyone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
@@ -9,12 +10,18 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { Collector } from '../../src/collector/collector.js';
+import { MAX_REMOTE_SOURCE_BYTES, MAX_REMOTE_SOURCE_DEPTH } from '../../src/collector/remote-event.js';
 import { InflightBytes, INGEST_HANDSHAKE_TIMEOUT_MS, MAX_INGEST_CONNECTIONS_PER_SOURCE, RemoteIngest } from '../../src/collector/remote-ingest.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { CertificateAuthority, formatToken, newEnrolmentSecret, newKeyPair, tokenKey } from '../../src/transport/pki.js';
 import { tempDir } from '../helpers/apiary-process.js';
+import { makeEvent, nested } from '../helpers/events.js';
 
-async function startIngest(inflight?: InflightBytes, maxConnectionsPerSource?: number): Promise<{ ingest: RemoteIngest; store: SqliteStore; ca: CertificateAuthority; close(): Promise<void> }> {
+type Ingest = { ingest: RemoteIngest; store: SqliteStore; ca: CertificateAuthority; close(): Promise<void> };
+type Credentials = { ca: string; key: string; cert: string };
+
+async function startIngest(inflight?: InflightBytes, maxConnectionsPerSource?: number): Promise<Ingest> {
   const dir = tempDir();
   const log = pino({ level: 'silent' });
   const ca = await CertificateAuthority.loadOrCreate(join(dir, 'ca'));
@@ -38,6 +45,21 @@ function send(port: number, opts: { method: string; path: string; body: Buffer; 
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+/** A new enrolment token for sensor NAME, kept in the store as the CLI keeps one. */
+async function newToken(c: Ingest, name: string): Promise<string> {
+  const secret = newEnrolmentSecret();
+  await c.store.setState(tokenKey(secret), JSON.stringify({ name, expires: new Date(Date.now() + 60_000).toISOString() }));
+  return formatToken({ name, secret, caFingerprint: c.ca.fingerprint });
+}
+
+/** Enrols a new key with TOKEN; the credentials the sensor then sends with. */
+async function enrol(c: Ingest, token: string): Promise<Credentials> {
+  const kp = newKeyPair();
+  const enrolled = await send(c.ingest.port, { method: 'POST', path: '/v1/enroll', ca: c.ca.certPem, body: Buffer.from(JSON.stringify({ token, public_key: kp.publicKey })), headers: { 'content-type': 'application/json' } });
+  assert.equal(enrolled.status, 200, enrolled.body);
+  return { ca: c.ca.certPem, key: kp.privateKey, cert: (JSON.parse(enrolled.body) as { cert: string }).cert };
 }
 
 test('sockets that never start TLS: one source holds at most MAX_INGEST_CONNECTIONS_PER_SOURCE, each for INGEST_HANDSHAKE_TIMEOUT_MS', { timeout: 60_000 }, async () => {
@@ -91,16 +113,11 @@ test('collector.max_connections_per_source sets the cap (a TCP load balancer in 
 test('a bad key does not use up an enrolment token; an enrolled sensor sending a gzip bomb as a file is stopped at its share of the in-flight budget (503), not inflated to 64 MiB', async () => {
   const c = await startIngest(new InflightBytes(8 * 1024 * 1024, 4 * 1024 * 1024));
   try {
-    const secret = newEnrolmentSecret();
-    await c.store.setState(tokenKey(secret), JSON.stringify({ name: 's1', expires: new Date(Date.now() + 60_000).toISOString() }));
-    const kp = newKeyPair();
-    const token = formatToken({ name: 's1', secret, caFingerprint: c.ca.fingerprint });
+    const token = await newToken(c, 's1');
     // A key that is not one is refused without using the token up.
     const badKey = await send(c.ingest.port, { method: 'POST', path: '/v1/enroll', ca: c.ca.certPem, body: Buffer.from(JSON.stringify({ token, public_key: 'not a key' })), headers: { 'content-type': 'application/json' } });
     assert.equal(badKey.status, 400, badKey.body);
-    const enrolled = await send(c.ingest.port, { method: 'POST', path: '/v1/enroll', ca: c.ca.certPem, body: Buffer.from(JSON.stringify({ token: formatToken({ name: 's1', secret, caFingerprint: c.ca.fingerprint }), public_key: kp.publicKey })), headers: { 'content-type': 'application/json' } });
-    assert.equal(enrolled.status, 200, enrolled.body);
-    const creds = { ca: c.ca.certPem, key: kp.privateKey, cert: (JSON.parse(enrolled.body) as { cert: string }).cert };
+    const creds = await enrol(c, token);
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 10), { level: 9 });
     const sha = 'a'.repeat(64);
     const r = await send(c.ingest.port, { method: 'PUT', path: `/v1/files/${sha}`, body: bomb, headers: { 'content-encoding': 'gzip' }, ...creds });
@@ -110,6 +127,32 @@ test('a bad key does not use up an enrolment token; an enrolled sensor sending a
     const { createHash } = await import('node:crypto');
     const ok = await send(c.ingest.port, { method: 'PUT', path: `/v1/files/${createHash('sha256').update(data).digest('hex')}`, body: gzipSync(data), headers: { 'content-encoding': 'gzip' }, ...creds });
     assert.equal(ok.status, 201, ok.body);
+  } finally {
+    await c.close();
+  }
+});
+
+test("an enrolled sensor's events whose source is nested past MAX_REMOTE_SOURCE_DEPTH or larger than MAX_REMOTE_SOURCE_BYTES are counted invalid and not stored; the rest of its batch is", async () => {
+  const c = await startIngest();
+  try {
+    const creds = await enrol(c, await newToken(c, 's1'));
+    const at = (s: number): ApiaryEvent => makeEvent({ type: 'connection.open', time: new Date(Date.UTC(2026, 10, 1, 0, 0, s)).toISOString(), src: '198.51.100.4', sensor: 's1', payload: { transport: 'tcp' } });
+    // As the hpfeeds input of a sensor makes them: the feed's record, its ident added.
+    const normal = { ...at(0), source: { format: 'hpfeeds:cowrie.sessions', record: { ident: 'cowrie-1', session: 'a1b2c3d4e5f6', credentials: ['root', '123456'] } } };
+    // The source and its record are two levels: a record nested DEPTH - 1 deep is at the bound.
+    const atBound = { ...at(1), source: { format: 'hpfeeds:dionaea.connections', record: nested(MAX_REMOTE_SOURCE_DEPTH - 1) } };
+    const tooDeep = { ...at(2), source: { format: 'hpfeeds:dionaea.connections', record: nested(MAX_REMOTE_SOURCE_DEPTH) } };
+    // Deep enough to overflow JSON.stringify's stack (so written out by hand) when the store serialises it.
+    const veryDeep = JSON.stringify({ ...at(3), source: { format: 'hpfeeds:dionaea.connections', record: 0 } }).replace(/"record":0/, `"record":${'{"a":'.repeat(20_000)}0${'}'.repeat(20_000)}`);
+    const tooLarge = { ...at(4), source: { format: 'hpfeeds:cowrie.sessions', record: 'x'.repeat(MAX_REMOTE_SOURCE_BYTES) } };
+    const batch = gzipSync([...[normal, atBound, tooDeep].map((e) => JSON.stringify(e)), veryDeep, JSON.stringify(tooLarge)].join('\n'));
+    const r = await send(c.ingest.port, { method: 'POST', path: '/v1/events', body: batch, headers: { 'content-encoding': 'gzip' }, ...creds });
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body), { received: 5, stored: 2, duplicates: 0, invalid: 3 });
+    assert.equal(c.ingest.stats.invalidEvents, 3);
+    const stored = await c.store.query({ sensor: 's1', order: 'asc' });
+    assert.deepEqual(stored.map((e) => e.id), [normal.id, atBound.id]);
+    assert.deepEqual(stored.map((e) => e.source), [normal.source, atBound.source]);
   } finally {
     await c.close();
   }

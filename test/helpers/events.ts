@@ -30,3 +30,10 @@ export function makeEvent<T extends EventType>(s: EventSpec<T>): ApiaryEvent {
   if (!r.ok) throw new Error(`bad test event: ${r.reason}`);
   return r.event;
 }
+
+/** DEPTH objects (or arrays) nested in each other, the innermost holding LEAF: an event's source of that depth. */
+export function nested(depth: number, leaf: unknown = 1, array = false): unknown {
+  let v = leaf;
+  for (let i = 0; i < depth; i++) v = array ? [v] : { a: v };
+  return v;
+}
