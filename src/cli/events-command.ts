@@ -9,13 +9,21 @@ import { existsSync } from 'node:fs';
 import { parseFlags } from './flags.js';
 import { inert, table } from './terminal.js';
 
-/** Parses a --since/--until value: a date (2026-01-31) or a date and time (2026-01-31T12:00:00Z). */
-export function parseTimeFlag(flag: string, v: string): string {
-  const ok = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v);
-  const d = ok ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v) : new Date(NaN);
+/** Seconds per unit of a relative time flag (`30m`, `1h`, `7d`, `2w`). */
+const RELATIVE_UNITS_S: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+const RELATIVE_RE = /^(\d{1,7})([smhdw])$/;
+
+/**
+ * Parses a --since/--until (or --from/--to) value: a date (2026-01-31), a date and time
+ * (2026-01-31T12:00:00Z), or a time before NOW_MS (`30m`, `1h`, `7d`, `2w`: minutes, hours, days, weeks).
+ */
+export function parseTimeFlag(flag: string, v: string, nowMs = Date.now()): string {
+  const rel = RELATIVE_RE.exec(v);
+  const ok = rel !== null || /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v);
+  const d = !ok ? new Date(NaN) : rel ? new Date(nowMs - Number(rel[1]) * RELATIVE_UNITS_S[rel[2]!]! * 1000) : new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
   const year = d.getUTCFullYear();
   if (Number.isNaN(d.getTime()) || year < 1970 || year > 9999) {
-    throw new ApiaryError('APIARY_CLI_USAGE', `flag --${flag}: expected a date such as 2026-01-31 or 2026-01-31T12:00:00Z between 1970 and 9999, got ${JSON.stringify(v)}`);
+    throw new ApiaryError('APIARY_CLI_USAGE', `flag --${flag}: expected a date such as 2026-01-31 or 2026-01-31T12:00:00Z between 1970 and 9999, or a time ago such as 30m, 1h, 7d or 2w, got ${JSON.stringify(v)}`);
   }
   return d.toISOString();
 }
