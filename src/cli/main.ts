@@ -4,6 +4,7 @@ import { parseFlags } from './flags.js';
 import { ApiaryError, isApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
+import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
 // Each command's module is imported when it runs, so `apiary start` does not carry the report,
 // import and browser code in its memory, and a quick command does not load the sensors.
 
@@ -49,8 +50,12 @@ commands:
   config check FILE                validate a configuration file
   help                             this text`;
 
+/** The commands that only read and print, so a reader that stops early (`| head`) just ends them. */
+const PRINTING_COMMANDS = new Set(['events', 'incidents', 'incident', 'export', 'honeytokens', 'replay', 'attacks', 'attack']);
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && PRINTING_COMMANDS.has(command)) endQuietlyWhenStdoutCloses();
   switch (command) {
     case 'start':
       return runStart(rest);
