@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `apiary` command: start, events, config check.
+import { resolve as resolvePath } from 'node:path';
 import { parseFlags } from './flags.js';
 import { ApiaryError, isApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
@@ -47,7 +48,8 @@ commands:
   collector enroll NAME | revoke NAME | sensors [--json] | settings NAME FILE|--clear
                                    print a one-time enrolment token; revoke a sensor; list sensors and heartbeats;
                                    set a sensor's services centrally (FILE has a services: block)
-  config check FILE                validate a configuration file
+  config check FILE | --config FILE
+                                   validate a configuration file
   help                             this text`;
 
 /** The commands that only read and print, so a reader that stops early (`| head`) just ends them. */
@@ -136,11 +138,16 @@ async function runStart(args: string[]): Promise<number> {
 }
 
 async function runConfig(args: string[]): Promise<number> {
-  const { positionals } = parseFlags(args, {});
-  if (positionals[0] !== 'check' || positionals.length !== 2) {
-    throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary config check FILE');
+  const { values, positionals } = parseFlags(args, { config: { type: 'string', short: 'c' } });
+  const usage = 'usage: apiary config check FILE (or apiary config check --config FILE)';
+  if (positionals[0] !== 'check' || positionals.length > 2) throw new ApiaryError('APIARY_CLI_USAGE', usage);
+  // Every command takes --config FILE; here the file may also be the positional argument.
+  const [named, flagged] = [positionals[1], values.config];
+  if (named === undefined && flagged === undefined) throw new ApiaryError('APIARY_CLI_USAGE', `config check needs the file to check; ${usage}`);
+  if (named !== undefined && flagged !== undefined && resolvePath(named) !== resolvePath(flagged)) {
+    throw new ApiaryError('APIARY_CLI_USAGE', `config check was given two files (${named} and --config ${flagged}); give one of them`);
   }
-  const { config } = loadConfig(positionals[1], { checkDataDir: false });
+  const { config } = loadConfig(named ?? flagged, { checkDataDir: false });
   const services = Object.entries(config.services)
     .filter(([, s]) => s?.enabled)
     .map(([n, s]) => `${n} on ${s!.listen.join(', ') || 'its default ports'}`);
