@@ -8,6 +8,7 @@ import { Collector, type EventOutput } from '../collector/collector.js';
 import { JsonlOutput } from '../collector/jsonl-output.js';
 import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
 import { SyslogOutput } from '../collector/syslog-output.js';
+import { hostPort } from './terminal.js';
 import { apiaryVersion } from './version.js';
 import type { EventSink } from '../events/emitter.js';
 import { BudgetedSink } from '../sensors/runtime/event-budget.js';
@@ -139,7 +140,7 @@ async function startWebDashboard(config: Config, store: EventStore, collector: C
   const reads = store.kind === 'sqlite' ? new (await import('../store/sqlite/dashboard-reads.js')).SqliteDashboardReads(config.store.sqlite.path) : undefined;
   const web = await startDashboard({ config, dash: config.dashboard!, store, ...(reads ? { reads } : {}), services, onEvents: (fn) => collector.onCommitted(fn), log: log.child({ part: 'dashboard' }) });
   const b = web.bound[0]!;
-  notices.push(`dashboard https://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
+  notices.push(`dashboard https://${hostPort(b.host, b.port)}/`);
   if (web.setupToken) notices.push(`dashboard set-up token (one use, creates the admin): ${web.setupToken}`);
   return web;
 }

@@ -6,6 +6,8 @@ import { ApiaryError, isApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
+import { outputLines } from './output-lines.js';
+import { hostPort } from './terminal.js';
 // Each command's module is imported when it runs, so `apiary start` does not carry the report,
 // import and browser code in its memory, and a quick command does not load the sensors.
 
@@ -115,12 +117,11 @@ async function runStart(args: string[]): Promise<number> {
   const { startApiary } = await import('./app.js');
   const app = await startApiary(config, log);
   const out: string[] = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'})`];
-  for (const s of app.services) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`);
+  for (const s of app.services) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${hostPort(b.host, b.port)}`);
   if (app.services.length === 0) out.push('  (no services enabled: add one under services: in the config)');
   out.push(`  store    sqlite ${config.store.sqlite.path}`);
   out.push(`  data     ${config.data_dir}`);
-  if (config.outputs.jsonl) out.push(`  output   jsonl ${config.outputs.jsonl.path}`);
-  if (config.outputs.cowrie_json) out.push(`  output   cowrie_json ${config.outputs.cowrie_json.path}`);
+  for (const o of outputLines(config.outputs)) out.push(`  ${o}`);
   for (const n of app.notices) out.push(`  ${n}`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);

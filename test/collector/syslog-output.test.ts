@@ -60,6 +60,7 @@ test('live: an SSH login attempt reaches a UDP syslog receiver as RFC 5424, the 
     outputs: { syslog: { host: '127.0.0.1', port: udp.address().port, types: ['auth.attempt'] } },
   });
   try {
+    assert.match(apiary.stdout(), new RegExp(`^  output   syslog udp 127\\.0\\.0\\.1:${udp.address().port} rfc5424 \\(only auth\\.attempt\\)$`, 'm'), 'the banner names the output');
     await sshAttempt(apiary.ports.ssh!, HOSTILE_USER, 'wrong-password');
     await waitFor(() => got.length > 0, 10_000);
     const m = parse5424(got[0]!);
