@@ -52,6 +52,7 @@ commands:
                                    set a sensor's services centrally (FILE has a services: block)
   config check FILE | --config FILE
                                    validate a configuration file
+  version, --version               print Apiary's version
   help                             this text`;
 
 /** The commands that only read and print, so a reader that stops early (`| head`) just ends them. */
@@ -97,6 +98,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./honeynet-commands.js')).runSensor(rest);
     case 'collector':
       return (await import('./honeynet-commands.js')).runCollector(rest);
+    case 'version':
+    case '--version':
+      process.stdout.write(`apiary ${(await import('./version.js')).apiaryVersion()}\n`);
+      return 0;
     case 'help':
     case '--help':
     case '-h':
