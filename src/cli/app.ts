@@ -8,6 +8,8 @@ import { Collector, type EventOutput } from '../collector/collector.js';
 import { JsonlOutput } from '../collector/jsonl-output.js';
 import { CowrieJsonOutput } from '../collector/cowrie-json-output.js';
 import { SyslogOutput } from '../collector/syslog-output.js';
+import { DecoySecrets } from '../events/mask.js';
+import { hostPort } from './terminal.js';
 import { apiaryVersion } from './version.js';
 import type { EventSink } from '../events/emitter.js';
 import { BudgetedSink } from '../sensors/runtime/event-budget.js';
@@ -73,17 +75,18 @@ export async function startApiary(config: Config, log: Logger, opts: StartOption
   const store = await openStore(config, {
     onMigrate: (from, to) => process.stdout.write(`apiary: upgrading the store at ${config.store.sqlite.path} from schema ${from} to ${to} (once; a few seconds per million events)\n`),
   });
+  // One set of decoy secrets for every output, each masking them in its copy of the events.
+  const secrets = new DecoySecrets();
   const outputs: EventOutput[] = [];
-  if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path));
-  if (config.outputs.cowrie_json) outputs.push(new CowrieJsonOutput(config.outputs.cowrie_json.path));
+  if (config.outputs.jsonl) outputs.push(new JsonlOutput(config.outputs.jsonl.path, secrets));
+  if (config.outputs.cowrie_json) outputs.push(new CowrieJsonOutput(config.outputs.cowrie_json.path, secrets));
   const sys = config.outputs.syslog;
   if (sys) {
     const onError = (err: Error): void => log.warn({ err: err.message, output: 'syslog' }, 'syslog event output failed');
-    const out = new SyslogOutput({ ...sys, hostname: config.sensor, version: apiaryVersion() }, onError);
-    // Secrets planted in earlier runs (or by remote sensors) are masked too, not only those seen from now on.
-    out.learn(await store.query({ type: 'honeytoken.planted', limit: 10_000 }));
-    outputs.push(out);
+    outputs.push(new SyslogOutput({ ...sys, hostname: config.sensor, version: apiaryVersion() }, onError, secrets));
   }
+  // Secrets planted in earlier runs (or by remote sensors) are masked too, not only those seen from now on.
+  if (outputs.length > 0) secrets.learn(await store.query({ type: 'honeytoken.planted', limit: 10_000 }));
   const collector = new Collector(store, log.child({ part: 'collector' }), outputs, enrichment);
   // A collector (no sensors here) folds on its own thread whatever the store: with SQLite the thread
   // reads the events back from the file, which costs CPU, but ingest no longer waits for the folds.
@@ -139,7 +142,7 @@ async function startWebDashboard(config: Config, store: EventStore, collector: C
   const reads = store.kind === 'sqlite' ? new (await import('../store/sqlite/dashboard-reads.js')).SqliteDashboardReads(config.store.sqlite.path) : undefined;
   const web = await startDashboard({ config, dash: config.dashboard!, store, ...(reads ? { reads } : {}), services, onEvents: (fn) => collector.onCommitted(fn), log: log.child({ part: 'dashboard' }) });
   const b = web.bound[0]!;
-  notices.push(`dashboard https://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`);
+  notices.push(`dashboard https://${hostPort(b.host, b.port)}/`);
   if (web.setupToken) notices.push(`dashboard set-up token (one use, creates the admin): ${web.setupToken}`);
   return web;
 }

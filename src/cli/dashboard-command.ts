@@ -9,6 +9,7 @@ import { SqliteDashboardReads } from '../store/sqlite/dashboard-reads.js';
 import { openStore } from '../store/open.js';
 import { startDashboard } from '../web/server.js';
 import { parseFlags } from './flags.js';
+import { hostPort } from './terminal.js';
 import { bringUpToDate } from './tracking-commands.js';
 
 export async function runDashboard(args: string[]): Promise<number> {
@@ -28,8 +29,8 @@ export async function runDashboard(args: string[]): Promise<number> {
     log: log.child({ part: 'dashboard' }),
   });
   const b = web.bound[0]!;
-  const url = `https://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}/`;
-  const out = [`apiary: dashboard over ${config.store.sqlite.path}`, `  dashboard listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`, `  dashboard ${url}`];
+  const url = `https://${hostPort(b.host, b.port)}/`;
+  const out = [`apiary: dashboard over ${config.store.sqlite.path}`, `  dashboard listening on ${hostPort(b.host, b.port)}`, `  dashboard ${url}`];
   if (web.setupToken) out.push(`  dashboard set-up token (one use, creates the admin): ${web.setupToken}`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);

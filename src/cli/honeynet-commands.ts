@@ -18,6 +18,8 @@ import { checkCollectorIdentity, httpsRequest, PATHS } from '../transport/protoc
 import { Shipper, type SensorCredentials } from '../transport/shipper.js';
 import { Spool } from '../transport/spool.js';
 import { parseFlags } from './flags.js';
+import { outputLines } from './output-lines.js';
+import { hostPort } from './terminal.js';
 import { apiaryVersion } from './version.js';
 
 const RETENTION_CHECK_MS = 3600_000;
@@ -156,7 +158,7 @@ export async function runSensor(args: string[]): Promise<number> {
   });
   shipper.start();
   const out = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'}), shipping to ${url.origin}`];
-  for (const s of [...running.services, ...inputs]) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`);
+  for (const s of [...running.services, ...inputs]) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${hostPort(b.host, b.port)}`);
   out.push(`  spool    ${sh.spool_dir} (${recovered} events from earlier runs waiting${spool.stats.recoveredTorn ? `, ${spool.stats.recoveredTorn} torn record(s) cut` : ''})`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);
@@ -283,8 +285,9 @@ export async function runCollector(args: string[]): Promise<number> {
   process.stdout.write(
     [
       `apiary: collector running (${file ? `config ${file}` : 'built-in defaults'})`,
-      `  ingest   listening on ${listen[1] ? `[${listen[1]}]` : listen[2]}:${ingest.port}`,
+      `  ingest   listening on ${hostPort((listen[1] ?? listen[2])!, ingest.port)}`,
       `  store    ${store}`,
+      ...outputLines(config.outputs).map((o) => `  ${o}`),
       `  ca       ${ca.dir} (fingerprint ${ca.fingerprint})`,
       ...app.notices.map((n) => `  ${n}`),
       'press Ctrl-C to stop',

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // The `apiary` command: start, events, config check.
+import { resolve as resolvePath } from 'node:path';
 import { parseFlags } from './flags.js';
 import { ApiaryError, isApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
+import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
+import { outputLines } from './output-lines.js';
+import { hostPort } from './terminal.js';
 // Each command's module is imported when it runs, so `apiary start` does not carry the report,
 // import and browser code in its memory, and a quick command does not load the sensors.
 
@@ -46,11 +50,17 @@ commands:
   collector enroll NAME | revoke NAME | sensors [--json] | settings NAME FILE|--clear
                                    print a one-time enrolment token; revoke a sensor; list sensors and heartbeats;
                                    set a sensor's services centrally (FILE has a services: block)
-  config check FILE                validate a configuration file
+  config check FILE | --config FILE
+                                   validate a configuration file
+  version, --version               print Apiary's version
   help                             this text`;
+
+/** The commands that only read and print, so a reader that stops early (`| head`) just ends them. */
+const PRINTING_COMMANDS = new Set(['events', 'incidents', 'incident', 'export', 'honeytokens', 'replay', 'attacks', 'attack']);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && PRINTING_COMMANDS.has(command)) endQuietlyWhenStdoutCloses();
   switch (command) {
     case 'start':
       return runStart(rest);
@@ -88,6 +98,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./honeynet-commands.js')).runSensor(rest);
     case 'collector':
       return (await import('./honeynet-commands.js')).runCollector(rest);
+    case 'version':
+    case '--version':
+      process.stdout.write(`apiary ${(await import('./version.js')).apiaryVersion()}\n`);
+      return 0;
     case 'help':
     case '--help':
     case '-h':
@@ -108,12 +122,11 @@ async function runStart(args: string[]): Promise<number> {
   const { startApiary } = await import('./app.js');
   const app = await startApiary(config, log);
   const out: string[] = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'})`];
-  for (const s of app.services) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`);
+  for (const s of app.services) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${hostPort(b.host, b.port)}`);
   if (app.services.length === 0) out.push('  (no services enabled: add one under services: in the config)');
   out.push(`  store    sqlite ${config.store.sqlite.path}`);
   out.push(`  data     ${config.data_dir}`);
-  if (config.outputs.jsonl) out.push(`  output   jsonl ${config.outputs.jsonl.path}`);
-  if (config.outputs.cowrie_json) out.push(`  output   cowrie_json ${config.outputs.cowrie_json.path}`);
+  for (const o of outputLines(config.outputs)) out.push(`  ${o}`);
   for (const n of app.notices) out.push(`  ${n}`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);
@@ -131,11 +144,16 @@ async function runStart(args: string[]): Promise<number> {
 }
 
 async function runConfig(args: string[]): Promise<number> {
-  const { positionals } = parseFlags(args, {});
-  if (positionals[0] !== 'check' || positionals.length !== 2) {
-    throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary config check FILE');
+  const { values, positionals } = parseFlags(args, { config: { type: 'string', short: 'c' } });
+  const usage = 'usage: apiary config check FILE (or apiary config check --config FILE)';
+  if (positionals[0] !== 'check' || positionals.length > 2) throw new ApiaryError('APIARY_CLI_USAGE', usage);
+  // Every command takes --config FILE; here the file may also be the positional argument.
+  const [named, flagged] = [positionals[1], values.config];
+  if (named === undefined && flagged === undefined) throw new ApiaryError('APIARY_CLI_USAGE', `config check needs the file to check; ${usage}`);
+  if (named !== undefined && flagged !== undefined && resolvePath(named) !== resolvePath(flagged)) {
+    throw new ApiaryError('APIARY_CLI_USAGE', `config check was given two files (${named} and --config ${flagged}); give one of them`);
   }
-  const { config } = loadConfig(positionals[1], { checkDataDir: false });
+  const { config } = loadConfig(named ?? flagged, { checkDataDir: false });
   const services = Object.entries(config.services)
     .filter(([, s]) => s?.enabled)
     .map(([n, s]) => `${n} on ${s!.listen.join(', ') || 'its default ports'}`);

@@ -3,6 +3,7 @@
 // What Cowrie's format has no field for goes under an extra "apiary" object, which Cowrie tools
 // ignore and `apiary import cowrie` reads back, so a round trip gives back the same events.
 import type { ApiaryEvent, Payload } from '../events/catalogue.js';
+import { DecoySecrets } from '../events/mask.js';
 import { LineFileOutput } from './line-file-output.js';
 
 /** Protocols whose events Cowrie's format describes. */
@@ -170,7 +171,7 @@ export function toCowrie(e: ApiaryEvent): Rec[] {
 }
 
 export class CowrieJsonOutput extends LineFileOutput {
-  constructor(path: string) {
-    super('cowrie_json', path, toCowrie);
+  constructor(path: string, secrets = new DecoySecrets()) {
+    super('cowrie_json', path, toCowrie, secrets);
   }
 }

@@ -1,7 +1,9 @@
-// An output that appends each committed event to a file as zero or more JSON lines (the shape given).
+// An output that appends each committed event to a file as zero or more JSON lines (the shape given),
+// decoy secrets masked as in every copy of the events that leaves Apiary.
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ApiaryEvent } from '../events/catalogue.js';
+import { DecoySecrets } from '../events/mask.js';
 import type { EventOutput } from './collector.js';
 
 export class LineFileOutput implements EventOutput {
@@ -11,6 +13,7 @@ export class LineFileOutput implements EventOutput {
     readonly name: string,
     path: string,
     private readonly toRecords: (e: ApiaryEvent) => readonly unknown[],
+    private readonly secrets: DecoySecrets,
   ) {
     mkdirSync(dirname(path), { recursive: true });
     this.stream = createWriteStream(path, { flags: 'a' });
@@ -20,8 +23,9 @@ export class LineFileOutput implements EventOutput {
   }
 
   write(events: readonly ApiaryEvent[]): void {
+    this.secrets.learn(events);
     let text = '';
-    for (const e of events) for (const r of this.toRecords(e)) text += `${JSON.stringify(r)}\n`;
+    for (const e of events) for (const r of this.toRecords(this.secrets.mask(e))) text += `${JSON.stringify(r)}\n`;
     if (text) this.stream.write(text);
   }
 

@@ -3,7 +3,7 @@
 // QRadar, Sentinel) with the fields SIEMs map. Formatting is pure; the sender is the alerts' one (a
 // receiver that is down costs a log line and a bounded queue, never a crash).
 import type { ApiaryEvent } from '../events/catalogue.js';
-import { maskSecret } from '../events/mask.js';
+import { DecoySecrets } from '../events/mask.js';
 import { cefHeaderEscape, cefValueEscape, headerField, MAX_SYSLOG_BYTES, MAX_SYSLOG_TCP_BYTES, SD_ID, sdEscape, truncateUtf8, type SyslogOptions } from '../alerts/format.js';
 import { SyslogSender, type SyslogTarget } from '../alerts/syslog.js';
 import type { EventOutput } from './collector.js';
@@ -74,37 +74,8 @@ export function formatEventCef(e: ApiaryEvent, version: string): string {
   return `CEF:0|Apiary|Apiary|${cefHeaderEscape(version)}|${cefHeaderEscape(e.type)}|${cefHeaderEscape(`${e.type} on ${e.protocol}`)}|${cefSeverity(e)}|${body}`;
 }
 
-/** Decoy secrets shorter than this are not looked for in other fields (they would mask ordinary text). */
-export const MIN_MASKED_SECRET_CHARS = 6;
 /** Characters of one attacker-chosen CEF field (user, URL) before the payload: the fixed fields always fit. */
 export const MAX_CEF_FIELD_CHARS = 256;
-
-/**
- * E as it may leave for a SIEM: decoy secrets masked wherever they appear (the planted event's own
- * secret, and an attacker typing or trying one), so whoever reads the SIEM, an insider too, does not
- * learn which credentials are traps; `apiary honeytokens` shows them masked the same way.
- */
-export function forwardable(e: ApiaryEvent, secrets: ReadonlySet<string>): ApiaryEvent {
-  if (e.type === 'honeytoken.planted') {
-    const p = e.payload as { secret?: unknown };
-    return typeof p.secret === 'string' ? ({ ...e, payload: { ...p, secret: maskSecret(p.secret) } } as ApiaryEvent) : e;
-  }
-  if (secrets.size === 0) return e;
-  let changed = false;
-  const mask = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      let out = v;
-      for (const sec of secrets) if (out.includes(sec)) out = out.split(sec).join(maskSecret(sec));
-      if (out !== v) changed = true;
-      return out;
-    }
-    if (Array.isArray(v)) return v.map(mask);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
-    return v;
-  };
-  const payload = mask(e.payload);
-  return changed ? ({ ...e, payload } as ApiaryEvent) : e;
-}
 
 /** C as the text \uXXXX (a JSON escape, and how CEF values show characters they must not carry). */
 const uEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -143,12 +114,12 @@ export class SyslogOutput implements EventOutput {
   private readonly types: ReadonlySet<string> | undefined;
   private reportedDrops = 0;
   private lastReport = Number.NEGATIVE_INFINITY;
-  /** Decoy secrets seen in honeytoken.planted events (and given by learn()), masked wherever they appear. */
-  private readonly secrets = new Set<string>();
 
   constructor(
     private readonly opts: SyslogOutputOptions,
     private readonly onError: (err: Error) => void,
+    /** Masked wherever they appear, so a SIEM's readers do not learn which credentials are traps. */
+    private readonly secrets = new DecoySecrets(),
   ) {
     this.sender = new SyslogSender(opts, onError);
     this.types = opts.types ? new Set(opts.types) : undefined;
@@ -157,10 +128,11 @@ export class SyslogOutput implements EventOutput {
   write(events: readonly ApiaryEvent[]): void {
     const so: SyslogOptions = { facility: this.opts.facility, hostname: this.opts.hostname };
     const max = this.opts.protocol === 'tcp' ? MAX_SYSLOG_TCP_BYTES : MAX_SYSLOG_BYTES;
+    // Planted secrets are learnt from every event, those of types not forwarded too.
+    this.secrets.learn(events);
     for (const raw of events) {
-      if (raw.type === 'honeytoken.planted') this.learn([raw]);
       if (this.types && !this.types.has(raw.type)) continue;
-      const e = forwardable(raw, this.secrets);
+      const e = this.secrets.mask(raw);
       this.sender.send(formatEventRfc5424(e, so, this.opts.format === 'cef' ? formatEventCef(e, this.opts.version) : undefined, max));
     }
     const now = Date.now();
@@ -168,14 +140,6 @@ export class SyslogOutput implements EventOutput {
       this.onError(new Error(`${this.sender.dropped - this.reportedDrops} event(s) not sent: the syslog receiver ${this.opts.host}:${this.opts.port} is unreachable or not reading`));
       this.reportedDrops = this.sender.dropped;
       this.lastReport = now;
-    }
-  }
-
-  /** Adds the decoy secrets of PLANTED (honeytoken.planted events, e.g. those of earlier runs read from the store at start) to those masked. */
-  learn(planted: readonly ApiaryEvent[]): void {
-    for (const e of planted) {
-      const sec = (e.payload as { secret?: unknown }).secret;
-      if (e.type === 'honeytoken.planted' && typeof sec === 'string' && sec.length >= MIN_MASKED_SECRET_CHARS) this.secrets.add(sec);
     }
   }
 

@@ -12,7 +12,7 @@ import { defaultProducer, EXPORT_FORMATS, exportChunks, type ExportFormat } from
 import { TLP_LEVELS, type Tlp } from '../exporters/stix.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { ApiaryEvent } from '../events/catalogue.js';
-import { maskSecret } from '../events/mask.js';
+import { maskSecret, maskSecretsIn } from '../events/mask.js';
 import { COLORS, barChart, timeChart } from '../report/svg.js';
 import { countryName, worldMapSvg } from '../report/world-map.js';
 import { renderCsv } from '../report/csv.js';
@@ -340,7 +340,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     // one, as `apiary honeytokens` and the SIEM output show them: whoever reads the dashboard, an
     // insider too, does not learn which credentials are traps.
     const secrets = agg.honeytokens.map((t) => t.secret).filter((sec) => sec.length > 0);
-    const masked = (v: string): string => secrets.reduce((out, sec) => (out.includes(sec) ? out.split(sec).join(maskSecret(sec)) : out), v);
+    const masked = (v: string): string => maskSecretsIn(v, secrets);
     return {
       pairs: r.credentials.slice(0, 50).map((c) => ({ ...c, username: masked(c.username), password: masked(c.password) })),
       usernames: sum('username').map((u) => ({ ...u, value: masked(u.value) })),

@@ -8,7 +8,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { MAX_SYSLOG_BYTES } from '../../src/alerts/format.js';
 import { validateConfig } from '../../src/config/load.js';
-import { cefText, formatEventCef, formatEventRfc5424, forwardable, MAX_CEF_FIELD_CHARS, SyslogOutput } from '../../src/collector/syslog-output.js';
+import { cefText, formatEventCef, formatEventRfc5424, MAX_CEF_FIELD_CHARS, SyslogOutput } from '../../src/collector/syslog-output.js';
+import { maskedEvent } from '../../src/events/mask.js';
 import { MAX_SYSLOG_UNSENT_BYTES } from '../../src/alerts/syslog.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { startApiaryProcess, waitFor } from '../helpers/apiary-process.js';
@@ -60,6 +61,7 @@ test('live: an SSH login attempt reaches a UDP syslog receiver as RFC 5424, the 
     outputs: { syslog: { host: '127.0.0.1', port: udp.address().port, types: ['auth.attempt'] } },
   });
   try {
+    assert.match(apiary.stdout(), new RegExp(`^  output   syslog udp 127\\.0\\.0\\.1:${udp.address().port} rfc5424 \\(only auth\\.attempt\\)$`, 'm'), 'the banner names the output');
     await sshAttempt(apiary.ports.ssh!, HOSTILE_USER, 'wrong-password');
     await waitFor(() => got.length > 0, 10_000);
     const m = parse5424(got[0]!);
@@ -201,7 +203,7 @@ test('decoy secrets are masked wherever they appear, and fixed CEF fields surviv
   assert.ok(sent.every((m) => !m.includes('Rocket1192')), sent.join('\n'));
   assert.ok(sent[1]!.includes('Ro*******2'));
   // The unchanged event is passed through as it is.
-  assert.equal(forwardable(typed, new Set()), typed);
+  assert.equal(maskedEvent(typed, new Set()), typed);
 
   const longUrl = makeEvent({ type: 'file.download', time: '2026-01-01T00:00:03.000Z', src: '198.51.100.7', payload: { url: `http://x/${'é'.repeat(3000)}`, sha256: 'a'.repeat(64), outcome: 'stored' } });
   const ext = parseCefExtension(formatEventCef(longUrl, '1').slice(0, MAX_SYSLOG_BYTES));

@@ -77,6 +77,24 @@ test('`apiary config check` prints ok or the coded error and exits 2', async () 
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
+test('`apiary config check` takes the file as --config FILE too, and refuses none or two different ones', async () => {
+  const dir = tempDir();
+  const good = join(dir, 'good.yaml');
+  writeFileSync(good, 'sensor: s1\n');
+  const other = join(dir, 'other.yaml');
+  writeFileSync(other, 'sensor: s2\n');
+  for (const args of [['--config', good], ['-c', good], [good, '--config', good]]) {
+    const ok = await runCli(['config', 'check', ...args]);
+    assert.match(ok.stdout, /^config ok: sensor s1;/, args.join(' '));
+  }
+  const two = await runCli(['config', 'check', good, '--config', other], { allowFail: true });
+  assert.equal(two.code, 2);
+  assert.match(two.stderr, /^apiary: APIARY_CLI_USAGE: config check was given two files \(.*good\.yaml and --config .*other\.yaml\); give one of them\n$/);
+  const none = await runCli(['config', 'check'], { allowFail: true });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /^apiary: APIARY_CLI_USAGE: config check needs the file to check; usage: apiary config check FILE \(or apiary config check --config FILE\)\n$/);
+});
+
 // Arbitrary JSON-like values, biased towards the real keys so the validator goes deep.
 const keys = fc.constantFrom('sensor', 'data_dir', 'services', 'ssh', 'listen', 'auth', 'user', 'password', 'allow', 'limits', 'store', 'sqlite', 'path', 'networks', 'internal', 'outputs', 'log', 'level', 'version', 'x');
 const value = fc.letrec((tie) => ({
