@@ -18,7 +18,7 @@ import { checkCollectorIdentity, httpsRequest, PATHS } from '../transport/protoc
 import { Shipper, type SensorCredentials } from '../transport/shipper.js';
 import { Spool } from '../transport/spool.js';
 import { parseFlags } from './flags.js';
-import { outputLines } from './output-lines.js';
+import { outputLines, storeLine } from './output-lines.js';
 import { hostPort } from './terminal.js';
 import { apiaryVersion } from './version.js';
 
@@ -281,12 +281,11 @@ export async function runCollector(args: string[]): Promise<number> {
   };
   const retentionTimer = setInterval(() => void applyRetention().catch((err: unknown) => log.warn({ err }, 'retention failed')), RETENTION_CHECK_MS);
   void applyRetention().catch((err: unknown) => log.warn({ err }, 'retention failed'));
-  const store = config.store.kind === 'postgres' ? 'postgres' : `sqlite ${config.store.sqlite.path}`;
   process.stdout.write(
     [
       `apiary: collector running (${file ? `config ${file}` : 'built-in defaults'})`,
       `  ingest   listening on ${hostPort((listen[1] ?? listen[2])!, ingest.port)}`,
-      `  store    ${store}`,
+      `  ${storeLine(config.store)}`,
       ...outputLines(config.outputs).map((o) => `  ${o}`),
       `  ca       ${ca.dir} (fingerprint ${ca.fingerprint})`,
       ...app.notices.map((n) => `  ${n}`),

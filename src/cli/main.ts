@@ -6,7 +6,7 @@ import { ApiaryError, isApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
-import { outputLines } from './output-lines.js';
+import { outputLines, storeLine } from './output-lines.js';
 import { hostPort } from './terminal.js';
 // Each command's module is imported when it runs, so `apiary start` does not carry the report,
 // import and browser code in its memory, and a quick command does not load the sensors.
@@ -124,7 +124,7 @@ async function runStart(args: string[]): Promise<number> {
   const out: string[] = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'})`];
   for (const s of app.services) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${hostPort(b.host, b.port)}`);
   if (app.services.length === 0) out.push('  (no services enabled: add one under services: in the config)');
-  out.push(`  store    sqlite ${config.store.sqlite.path}`);
+  out.push(`  ${storeLine(config.store)}`);
   out.push(`  data     ${config.data_dir}`);
   for (const o of outputLines(config.outputs)) out.push(`  ${o}`);
   for (const n of app.notices) out.push(`  ${n}`);
