@@ -10,6 +10,7 @@ import { splitStatements } from '../sql/lexer.js';
 import type { PayloadStore } from '../sql/payload-store.js';
 import { recordStatement } from '../sql/record.js';
 import { ProtocolSession } from '../sql/protocol-session.js';
+import { flatCopy } from '../runtime/flat-copy.js';
 import { cmdshellOutput } from './cmdshell.js';
 import {
   DEFAULT_COLLATION,
@@ -58,6 +59,13 @@ export const MAX_TDS_BUFFERED_BYTES = 8 * 1024 * 1024 + 1024;
 export const MAX_TDS_LOGIN_BYTES = 64 * 1024;
 /** Statements answered from one batch. */
 export const MAX_STATEMENTS_PER_BATCH = 64;
+/**
+ * Most sp_configure options one connection keeps, and the longest option name (SQL Server's are at
+ * most 35 characters): the names are the attacker's, kept until the connection ends. Past either the
+ * option "does not exist", as an unknown one does on a real server.
+ */
+export const MAX_CONFIGURED_OPTIONS = 64;
+export const MAX_CONFIG_OPTION_CHARS = 64;
 
 type State = 'prelogin' | 'login' | 'ready' | 'closed';
 
@@ -323,8 +331,12 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
         const option = strings[0]!.toLowerCase();
         const value = /,\s*(\d+)/.exec(args)?.[1];
         if (value === undefined) return [done(DONE_FINAL)];
+        if (option.length > MAX_CONFIG_OPTION_CHARS || (!this.configured.has(option) && this.configured.size >= MAX_CONFIGURED_OPTIONS)) {
+          return [this.error(15123, 1, 16, `The configuration option '${option.slice(0, 128)}' does not exist, or it may be an advanced option.`), done(DONE_ERROR)];
+        }
         const before = this.configured.get(option) ?? 0;
-        this.configured.set(option, Number(value) ? 1 : 0);
+        // The name is a view into the batch's text; the connection keeps a copy.
+        this.configured.set(flatCopy(option), Number(value) ? 1 : 0);
         return [this.info(15457, `Configuration option '${option.slice(0, 128)}' changed from ${before} to ${Number(value) ? 1 : 0}. Run the RECONFIGURE statement to install.`), done(DONE_FINAL)];
       }
       case 'sp_databases': {

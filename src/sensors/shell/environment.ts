@@ -9,6 +9,7 @@ import { createSessionEmitter, type EventSink } from '../../events/emitter.js';
 import { sourceKey } from '../../events/source-key.js';
 import type { Honeytoken } from '../../events/honeytokens.js';
 import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
+import { flatCopy } from '../runtime/flat-copy.js';
 import type { Capture } from '../runtime/capture.js';
 import { Quarantine } from '../runtime/quarantine.js';
 import { recordingSpace, type RecordingSpace } from '../runtime/recording.js';
@@ -101,7 +102,8 @@ export class ShellEnvironment {
       makeRoom(this.changed, MAX_CHANGED_SOURCES);
       this.changed.set(key, (m = new Map()));
     }
-    if (m.size < 32 || m.has(user)) m.set(user.slice(0, 256), password.slice(0, 1024));
+    // Kept for as long as the source is remembered: copies, not views into the stdin or script they came from.
+    if (m.size < 32 || m.has(user)) m.set(flatCopy(user.slice(0, 256)), flatCopy(password.slice(0, 1024)));
   }
 
   /** Whether SRC set USER's password to PASSWORD in an earlier session (a real server would now accept it). */

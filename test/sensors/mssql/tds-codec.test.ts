@@ -29,13 +29,14 @@ import {
   TdsFramer,
 } from '../../../src/sensors/mssql/tds-codec.js';
 import { BufferBudget, FramedInput } from '../../../src/sensors/runtime/framed-input.js';
-import { MssqlSession, quotedStrings } from '../../../src/sensors/mssql/session.js';
+import { MAX_CONFIG_OPTION_CHARS, MAX_CONFIGURED_OPTIONS, MssqlSession, quotedStrings } from '../../../src/sensors/mssql/session.js';
 import { decodeSsrpRequest, encodeSsrpResponse } from '../../../src/sensors/mssql/browser.js';
 import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
 import { createSessionEmitter, type EventSink } from '../../../src/events/emitter.js';
 import type { ApiaryEvent } from '../../../src/events/catalogue.js';
 import { generateDecoy } from '../../../src/sensors/sql/decoy-data.js';
 import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
+import { heldBy, MiB } from '../../helpers/heap.js';
 
 const require = createRequire(import.meta.url);
 const Login7Payload = require(require.resolve('tedious').replace(/tedious\.js$/, 'login7-payload.js')) as new (o: Record<string, unknown>) => {
@@ -322,6 +323,35 @@ test('session: a 40,000-character column name is quoted back clipped in the erro
   assert.equal(token.readInt32LE(3), 207, 'Invalid column name');
   assert.equal(checkMessageToken(token, 0x74000004), MAX_MESSAGE_TEXT_CHARS);
   assert.equal(r.value.payload[token.length], 0xfd, 'a DONE follows the error');
+});
+
+/** The number of the first ERROR or INFO token in the session's last answer (0 for none). */
+function lastMessageNumber(h: ReturnType<typeof harness>): number {
+  const r = decodeTdsMessage(h.out[h.out.length - 1]!);
+  if (r.status !== 'ok') return -1;
+  const p = r.value.payload;
+  return p[0] === 0xaa || p[0] === 0xab ? p.readInt32LE(3) : 0;
+}
+
+test('session: sp_configure keeps at most MAX_CONFIGURED_OPTIONS names, each a copy, not a view into its megabyte batch', async () => {
+  const h = harness();
+  h.session.receive(encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('11.0.0'), 0)));
+  h.session.receive(encodeTdsMessage(PT_LOGIN7, tediousLogin('sa', 'secret')));
+  const configure = (option: string, pad = 0): number => {
+    h.session.receive(batchPacket(`EXEC sp_configure '${option}', 1 /* ${'c'.repeat(pad)} */`));
+    h.events.length = 0; // the query events carry the batch's text; only the session's own state is measured
+    return lastMessageNumber(h);
+  };
+  // Each batch is about 480 Ki characters: without copies the 32 names keep 15 MiB.
+  const held = await heldBy(() => {
+    for (let i = 0; i < 32; i++) assert.equal(configure(`option number ${i} of the test`, 480 * 1024), 15457);
+  });
+  assert.ok(held < 6 * MiB, `${(held / MiB).toFixed(1)} MiB held by 32 option names`);
+  for (let i = 32; i < MAX_CONFIGURED_OPTIONS; i++) assert.equal(configure(`option number ${i} of the test`), 15457);
+  assert.equal(configure('one option too many'), 15123, 'past the cap an option does not exist');
+  assert.equal(configure('option number 3 of the test'), 15457, 'a kept option still changes');
+  assert.equal(configure('o'.repeat(MAX_CONFIG_OPTION_CHARS + 1)), 15123);
+  assert.equal(h.session.currentState, 'ready');
 });
 
 test('procedure arguments: quoted strings read in one pass, even from a megabyte of quotes', () => {

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testShell } from '../../helpers/shell.js';
+import { heldBy, MiB } from '../../helpers/heap.js';
 
 test('two seeds give two machines; one seed gives the same machine', async () => {
   const a = testShell({ shell: { seed: 'alpha' } });
@@ -94,6 +95,18 @@ test('an IPv6 attacker is one attacker across its /64: its files, its quota and 
   const other = t.open('2001:db8:40:2::10');
   assert.equal((await other.run('cat /tmp/.y')).code, 1);
   await other.end();
+});
+
+test('a password set from a 4 MiB stdin is remembered as a copy of its own, not a view into the stdin', async () => {
+  const t = testShell({ shell: { seed: 'pw-copy' } });
+  const s = t.open('198.51.100.30');
+  // Sixteen users' passwords are each the first line of 4 Mi characters: without copies they keep 64 MiB.
+  const held = await heldBy(async () => {
+    for (let i = 0; i < 16; i++) assert.equal((await s.run(`passwd --stdin user${i}`, `Rotated-Password-${i}\n${'y'.repeat(4 * MiB)}`)).code, 0);
+  });
+  await s.end();
+  assert.ok(held < 8 * MiB, `${(held / MiB).toFixed(1)} MiB held by 16 remembered passwords`);
+  assert.equal(t.env.acceptsChangedPassword('198.51.100.30', 'user7', 'Rotated-Password-7'), true);
 });
 
 test('per-attacker quotas hold against a writer that never stops', async () => {

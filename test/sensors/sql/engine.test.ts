@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compareText, execute, MAX_AUTO_INCREMENT, type Result, type SessionInfo } from '../../../src/sensors/sql/engine.js';
+import { compareText, execute, MAX_AUTO_INCREMENT, type Result } from '../../../src/sensors/sql/engine.js';
+import { rows, sqlSession as session } from '../../helpers/sql-engine.js';
 import { generateDecoy, mysqlNativeHash } from '../../../src/sensors/sql/decoy-data.js';
 import { maskSecret } from '../../../src/events/mask.js';
 import { DecoyState, MAX_TOTAL_OVERLAY_WRITE_BYTES } from '../../../src/sensors/sql/decoy-state.js';
@@ -11,24 +12,6 @@ import { lex, splitStatements } from '../../../src/sensors/sql/lexer.js';
 import { detectMssqlAttacks, detectMysqlAttacks, urlsIn } from '../../../src/sensors/sql/attacks.js';
 
 const decoy = generateDecoy({ seed: Buffer.alloc(16, 9), now: Date.UTC(2026, 0, 1), appDatabase: 'webshop' });
-
-function session(database?: string, dialect: 'mysql' | 'tsql' = 'mysql'): SessionInfo {
-  return {
-    dialect,
-    user: 'root',
-    clientHost: '203.0.113.9',
-    database,
-    connectionId: 11,
-    variables: { version: '8.0.36', hostname: 'db01', version_comment: 'MySQL Community Server - GPL', plugin_dir: '/usr/lib/mysql/plugin/' },
-    userVars: new Map(),
-    now: () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
-  };
-}
-
-function rows(r: Result): (string | number | null)[][] {
-  assert.equal(r.kind, 'rows', JSON.stringify(r));
-  return r.kind === 'rows' ? r.rows : [];
-}
 
 test('the same seed gives the same decoy; another seed another one', () => {
   const again = generateDecoy({ seed: Buffer.alloc(16, 9), now: Date.UTC(2026, 0, 1), appDatabase: 'webshop' });
