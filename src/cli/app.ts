@@ -250,7 +250,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
         const state = new sql.DecoyState(decoy);
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
-        services.push(...(await (await import('../sensors/mssql/sensor.js')).startMssqlSensor(mssql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture })));
+        services.push(...(await (await import('../sensors/mssql/sensor.js')).startMssqlSensor(mssql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture, perSourcePerSecond: config.limits.udp_datagrams_per_source_s, maxFlows: config.limits.udp_flows })));
       }
       sql.announceHoneytokens(sink, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
     }

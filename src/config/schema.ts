@@ -459,7 +459,7 @@ export const limitsSchema = z
     per_source_connections: z.number().int().min(1).max(100_000).default(32),
     /** Open connections across all services and sources. */
     global_connections: z.number().int().min(1).max(1_000_000).default(4096),
-    /** UDP datagrams accepted from one source per second (TFTP, SIP); more are dropped and counted. */
+    /** UDP datagrams accepted from one source per second (TFTP, SIP, the SQL Server Browser); more are dropped and counted. */
     udp_datagrams_per_source_s: z.number().int().min(1).max(1_000_000).default(100),
     /** UDP sources (flows) tracked at once; datagrams from new sources beyond it are dropped. */
     udp_flows: z.number().int().min(1).max(1_000_000).default(10_000),

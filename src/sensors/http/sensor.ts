@@ -498,13 +498,15 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
    * Records a request (http.request, recognised exploits and the downloads their payloads name, and
    * Basic credentials); returns whether the Basic credentials are accepted. Also for a request whose
    * body never finished (INCOMPLETE says why), with the part that arrived. A source over its request
-   * rate gets no http.request (counted in connection.limited); its exploits and logins are recorded.
+   * rate gets no http.request (counted in connection.limited) and no fetch of the URLs its payloads
+   * name (pipelined, each request's downloads were thousands a second); its exploits and logins are recorded.
    */
   function record(head: RequestHead, ctx: ConnectionContext, body: Buffer, bodySize: number, bodySha: string | undefined, incomplete?: Incomplete): boolean {
     const { method, target, path, query, headers } = head;
     const text = bodyText(body.subarray(0, MAX_RECORDED_BODY_BYTES));
     const ua = headers['user-agent'];
-    if (rate.admit(ctx.emitter.identity.src_ip)) ctx.emitter.emit('http.request', {
+    const admitted = rate.admit(ctx.emitter.identity.src_ip);
+    if (admitted) ctx.emitter.emit('http.request', {
       method,
       path,
       ...(query !== undefined ? { query } : {}),
@@ -526,7 +528,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
 
     const inspection = inspectRequest({ method, target, headers, body: bodyText(body) });
     for (const f of inspection.findings) ctx.emitter.emit('exploit.attempt', { name: f.name, ...(f.cve ? { cve: f.cve } : {}), ...(f.detail ? { detail: f.detail } : {}) });
-    if (inspection.urls.length > 0) {
+    if (admitted && inspection.urls.length > 0) {
       fetchAndRecord(deps.capture, ctx.emitter, inspection.urls, ctx.emitter.identity.src_ip).catch((err: unknown) => ctx.log.warn({ err }, 'fetch failed'));
     }
 

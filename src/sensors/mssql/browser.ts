@@ -2,14 +2,14 @@
 // service does, records who asked, and never answers one source more often than a real scanner needs,
 // nor all sources together more than a few dozen times a second (SSRP is a known reflection amplifier:
 // a one-byte request with a forged source draws an answer a hundred times its size).
-import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
-import { createSessionEmitter, normaliseIp, type EventSink } from '../../events/emitter.js';
+import type { EventSink } from '../../events/emitter.js';
 import { hexSample } from '../../wire/reader.js';
 import type { ListenAddress } from '../../config/schema.js';
-import { ApiaryError } from '../../errors/errors.js';
 import type { RunningService } from '../runtime/listener.js';
 import { RecentMap } from '../runtime/recent-map.js';
+import type { UdpLimits } from '../runtime/sensor-deps.js';
+import { startUdpService } from '../runtime/udp.js';
 import { sourceKey } from '../../events/source-key.js';
 
 /** Largest request datagram read (CLNT_UCAST_INST carries an instance name of at most 32 bytes). */
@@ -25,6 +25,8 @@ export const MAX_TRACKED_SOURCES = 10_000;
  * amplify it at whatever rate it came in. Past it requests are recorded, not answered.
  */
 export const SSRP_ANSWERS_PER_SECOND = 50;
+/** A source address and port asking nothing for this long is a flow ended (connection.close): a scan asks once or twice. */
+export const SSRP_FLOW_IDLE_MS = 10_000;
 
 export const CLNT_BCAST_EX = 0x02;
 export const CLNT_UCAST_EX = 0x03;
@@ -73,7 +75,7 @@ export function encodeSsrpResponse(instances: readonly BrowserInstance[]): Buffe
   return Buffer.concat([h, body]);
 }
 
-export interface BrowserDeps {
+export interface BrowserDeps extends UdpLimits {
   sensor: string;
   sink: EventSink;
   log: Logger;
@@ -81,9 +83,13 @@ export interface BrowserDeps {
   instances(): BrowserInstance[];
 }
 
+/**
+ * The browser on the UDP runtime (udp.ts), as TFTP and SIP: a flow per source address and port with
+ * its connection.open and close, the per-source datagram rate and the cap on flows, the rest
+ * summarised in connection.limited. A connection.open per datagram (kept whatever the event budget)
+ * once stored 51,676 for 60,000 datagrams in 7.6 s, from sources that may be forged.
+ */
 export async function startSqlBrowser(addresses: readonly ListenAddress[], deps: BrowserDeps): Promise<RunningService> {
-  const sockets: Socket[] = [];
-  const bound: { host: string; port: number }[] = [];
   const answered = new RecentMap<{ count: number; since: number }>(MAX_TRACKED_SOURCES);
   const overall = { count: 0, second: 0 };
   /** Takes one of this second's answers over all sources; false past SSRP_ANSWERS_PER_SECOND. */
@@ -95,49 +101,38 @@ export async function startSqlBrowser(addresses: readonly ListenAddress[], deps:
     }
     return ++overall.count <= SSRP_ANSWERS_PER_SECOND;
   };
-  for (const addr of addresses) {
-    const sock = createSocket({ type: addr.host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
-    sock.on('message', (msg, rinfo) => {
-      try {
-        const src = normaliseIp(rinfo.address);
-        const em = createSessionEmitter(deps.sink, { sensor: deps.sensor, protocol: 'mssql-browser', src_ip: src, src_port: rinfo.port, dst_ip: addr.host, dst_port: bound.find((b) => b.host === addr.host)?.port ?? addr.port });
-        em.emit('connection.open', { transport: 'udp' });
-        const req = msg.length <= MAX_SSRP_REQUEST_BYTES ? decodeSsrpRequest(msg) : undefined;
-        em.emit('scan.probe', { first_bytes_hex: hexSample(msg), recognised: req ? `ssrp:${req.kind}` : 'ssrp:malformed' });
-        if (!req || req.kind === 'unknown' || req.kind === 'dac') return;
-        const now = Date.now();
-        const key = sourceKey(src);
-        let slot = answered.get(key);
-        if (!slot || now - slot.since > SSRP_WINDOW_MS) {
-          slot = { count: 0, since: now };
-          answered.set(key, slot);
-        }
-        const all = deps.instances();
-        const list = req.kind === 'instance' ? all.filter((i) => i.instanceName.toLowerCase() === req.name.toLowerCase()) : all;
-        if (list.length === 0) return; // a real browser stays silent about instances it does not have
-        if (++slot.count > SSRP_ANSWERS_PER_WINDOW || !takeOverall(now)) return;
-        sock.send(encodeSsrpResponse(list), rinfo.port, rinfo.address);
-      } catch (err) {
-        deps.log.warn({ err }, 'ssrp answer failed');
-      }
-    });
-    sock.on('error', (err) => deps.log.warn({ err }, 'ssrp socket error'));
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new ApiaryError('APIARY_LISTEN_FAILED', `mssql browser cannot listen on udp ${addr.host}:${addr.port}: ${err.code ?? err.message} (pick another port in services.mssql.browser.listen)`)),
-      );
-      sock.bind(addr.port, addr.host, () => resolve());
-    });
-    sockets.push(sock);
-    const a = sock.address();
-    bound.push({ host: a.address, port: a.port });
-  }
-  return {
+  return startUdpService({
     name: 'mssql-browser',
-    bound,
-    openConnections: 0,
-    async close() {
-      await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    protocol: 'mssql-browser',
+    listenKey: 'services.mssql.browser.listen',
+    sensor: deps.sensor,
+    addresses,
+    sink: deps.sink,
+    log: deps.log,
+    idleTimeoutMs: SSRP_FLOW_IDLE_MS,
+    perSourcePerSecond: deps.perSourcePerSecond,
+    maxFlows: deps.maxFlows,
+    onFlow(ctx) {
+      const src = ctx.remote.address;
+      return {
+        datagram(msg) {
+          const req = msg.length <= MAX_SSRP_REQUEST_BYTES ? decodeSsrpRequest(msg) : undefined;
+          ctx.emitter.emit('scan.probe', { first_bytes_hex: hexSample(msg), recognised: req ? `ssrp:${req.kind}` : 'ssrp:malformed' });
+          if (!req || req.kind === 'unknown' || req.kind === 'dac') return;
+          const now = Date.now();
+          const key = sourceKey(src);
+          let slot = answered.get(key);
+          if (!slot || now - slot.since > SSRP_WINDOW_MS) {
+            slot = { count: 0, since: now };
+            answered.set(key, slot);
+          }
+          const all = deps.instances();
+          const list = req.kind === 'instance' ? all.filter((i) => i.instanceName.toLowerCase() === req.name.toLowerCase()) : all;
+          if (list.length === 0) return; // a real browser stays silent about instances it does not have
+          if (++slot.count > SSRP_ANSWERS_PER_WINDOW || !takeOverall(now)) return;
+          ctx.send(encodeSsrpResponse(list));
+        },
+      };
     },
-  };
+  });
 }

@@ -3,6 +3,7 @@
 import { parseListenAddress, type ListenAddress, type MssqlServiceConfig } from '../../config/schema.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { startTcpService, tcpServiceOptions, type TcpServiceDeps, type RunningService } from '../runtime/listener.js';
+import type { UdpLimits } from '../runtime/sensor-deps.js';
 import type { Database } from '../sql/decoy-data.js';
 import type { DecoyState } from '../sql/decoy-state.js';
 import type { DataView } from '../sql/engine.js';
@@ -13,7 +14,7 @@ import { attachByteSession } from '../sql/socket-glue.js';
 import { MssqlSession } from './session.js';
 import { parseServerVersion } from './tds-codec.js';
 
-export interface MssqlSensorDeps extends TcpServiceDeps {
+export interface MssqlSensorDeps extends TcpServiceDeps, UdpLimits {
   policy: AuthPolicy;
   decoy: DecoyState;
   /** The shared quarantine and fetch policy. */
@@ -114,6 +115,8 @@ export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSenso
             sensor: deps.sensor,
             sink: deps.sink,
             log: deps.log.child({ service: 'mssql-browser' }),
+            perSourcePerSecond: deps.perSourcePerSecond,
+            maxFlows: deps.maxFlows,
             instances: () => [{ serverName: cfg.server_name, instanceName: cfg.instance, version: cfg.version, tcpPort: tcp.bound[0]?.port ?? 1433 }],
           },
         ),

@@ -119,6 +119,20 @@ export function storeUpload(capture: Capture, emitter: Emits, filename: string, 
   return q;
 }
 
+/**
+ * URLs taken from one request or statement: fetched, or recorded as not fetched. Past it one more
+ * `file.download` counts the rest: an attacker names URLs for free, and each taken is a record.
+ */
+export const MAX_URLS_PER_REQUEST = 16;
+
+/** The first MAX_URLS_PER_REQUEST of URLS; the rest recorded as one refused `file.download` naming the first of them. */
+export function takeUrls(emitter: Emits, urls: readonly string[]): readonly string[] {
+  if (urls.length <= MAX_URLS_PER_REQUEST) return urls;
+  const more = urls.length - MAX_URLS_PER_REQUEST - 1;
+  emitter.emit('file.download', { url: urls[MAX_URLS_PER_REQUEST]!.slice(0, 2048), outcome: 'refused', reason: `not fetched, nor ${more} more: past the first ${MAX_URLS_PER_REQUEST} URLs named in one request` });
+  return urls.slice(0, MAX_URLS_PER_REQUEST);
+}
+
 /** Fetches each URL for the attacker at SOURCE and records one `file.download` per URL. Never throws. */
 export async function fetchAndRecord(capture: Capture, emitter: Emits, urls: readonly string[], source: string): Promise<void> {
   await Promise.all(

@@ -7,7 +7,7 @@
 // is never dropped (KEPT), nor are a session's first SESSION_HEAD_EVENTS events while the source's
 // debt is within one burst.
 import type { EventSink } from '../../events/emitter.js';
-import type { ApiaryEvent, EventType } from '../../events/catalogue.js';
+import type { ApiaryEvent, EventType, Payload } from '../../events/catalogue.js';
 import { sourceKey } from '../../events/source-key.js';
 import { RecentMap } from './recent-map.js';
 import { emitLimited, WindowedCounts } from './windowed-counts.js';
@@ -31,12 +31,22 @@ export const MAX_BUDGET_SESSIONS = 50_000;
 
 /** Never dropped: pairs, summaries, captures and what proves an attack happened. They still spend budget. */
 const KEPT: ReadonlySet<EventType> = new Set<EventType>([
-  'connection.open', 'connection.close', 'connection.limited', 'file.download', 'file.upload', 'shellcode.detected',
+  'connection.open', 'connection.close', 'connection.limited', 'file.upload', 'shellcode.detected',
   'session.recording', 'honeytoken.planted', 'sensor.silent', 'spool.dropped',
 ]);
 
+/**
+ * The file.download outcomes that put a file into quarantine, and so are kept. The others (fetch off,
+ * refused, rate-limited, failed) stored nothing: an attacker names URLs for free, and pipelined
+ * exploits naming eight each once stored 17,000 kept downloads a second.
+ */
+const CAPTURED: ReadonlySet<string> = new Set<Payload<'file.download'>['outcome']>(['stored', 'duplicate', 'truncated']);
+
 function kept(e: ApiaryEvent): boolean {
-  return KEPT.has(e.type) || (e.type === 'auth.attempt' && (e.payload as { success?: boolean }).success === true);
+  if (KEPT.has(e.type)) return true;
+  if (e.type === 'auth.attempt') return (e.payload as { success?: boolean }).success === true;
+  if (e.type === 'file.download') return CAPTURED.has((e.payload as { outcome?: string }).outcome ?? '');
+  return false;
 }
 
 /** About how many bytes a payload takes stored (its strings' lengths and a little per field), without serialising it. */

@@ -1,7 +1,7 @@
-// UDP listeners for sensors (TFTP, SIP): the UDP counterpart of startTcpService. A "flow" is one
-// source address and port; each gets a session with connection.open/close, an idle timeout, a
-// per-source datagram rate limit (RequestRate: a token bucket per source, O(1) a datagram however many
-// sources send) and a cap on flows tracked at once.
+// UDP listeners for sensors (TFTP, SIP, the SQL Server Browser): the UDP counterpart of
+// startTcpService. A "flow" is one source address and port; each gets a session with
+// connection.open/close, an idle timeout, a per-source datagram rate limit (RequestRate: a token
+// bucket per source, O(1) a datagram however many sources send) and a cap on flows tracked at once.
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
@@ -40,6 +40,8 @@ export interface UdpFlowHandler {
 
 export interface UdpServiceOptions {
   name: string;
+  /** The config key of the addresses, named when one cannot be bound; `services.NAME.listen` if not given. */
+  listenKey?: string;
   protocol: string;
   sensor: string;
   addresses: readonly ListenAddress[];
@@ -160,7 +162,7 @@ export async function startUdpService(opts: UdpServiceOptions): Promise<RunningS
     });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void =>
-        reject(listenFailed(opts.name, `udp ${addr.host}:${addr.port}`, err, `services.${opts.name}.listen`));
+        reject(listenFailed(opts.name, `udp ${addr.host}:${addr.port}`, err, opts.listenKey ?? `services.${opts.name}.listen`));
       sock.once('error', onError);
       sock.bind({ address: addr.host, port: addr.port }, () => {
         sock.off('error', onError);

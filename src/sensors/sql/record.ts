@@ -2,6 +2,7 @@
 // (`exploit.attempt`, payloads to quarantine, `file.upload` for files written through the server),
 // and the downloads its command lines name.
 import type { SessionEmitter } from '../../events/emitter.js';
+import { takeUrls } from '../runtime/capture.js';
 import { detectMssqlAttacks, detectMysqlAttacks, urlsIn, type AttackMove } from './attacks.js';
 import type { FileWrite } from './engine.js';
 import type { PayloadStore } from './payload-store.js';
@@ -15,8 +16,9 @@ export interface StatementRecord {
   dialect: 'mysql' | 'tsql';
   files?: readonly FileWrite[];
   /**
-   * Fetches the URLs a command line names (the shared fetch policy: off by default, then recorded as
-   * `disabled`) and records one `file.download` each; without it the URLs are recorded as not fetched.
+   * Fetches the URLs a statement's command lines name, at most MAX_URLS_PER_REQUEST (the shared fetch
+   * policy: off by default, then recorded as `disabled`), and records one `file.download` each;
+   * without it the URLs are recorded as not fetched.
    */
   fetchUrls?: (urls: string[]) => void;
 }
@@ -30,6 +32,7 @@ export function recordStatement(emitter: SessionEmitter, payloads: PayloadStore,
   emitter.emit('query', { query: clipQuery(r.text), ...(r.database !== undefined ? { database: r.database } : {}) });
   const moves = r.dialect === 'mysql' ? detectMysqlAttacks(r.text) : detectMssqlAttacks(r.text);
   const written = [...(r.files ?? [])];
+  const urls = new Set<string>();
   for (const m of moves) {
     let sha256: string | undefined;
     // A file written through the server: keep what it would have contained.
@@ -45,11 +48,13 @@ export function recordStatement(emitter: SessionEmitter, payloads: PayloadStore,
     emitter.emit('exploit.attempt', { name: m.name, detail: m.detail, ...(sha256 ? { sha256 } : {}) });
     for (const cmd of m.commands ?? []) {
       emitter.emit('command.input', { input: cmd, known: true });
-      const urls = urlsIn(cmd);
-      if (urls.length === 0) continue;
-      if (r.fetchUrls) r.fetchUrls(urls);
-      else for (const url of urls) emitter.emit('file.download', { url, outcome: 'disabled', reason: 'named in a database command; no fetcher configured' });
+      for (const url of urlsIn(cmd)) urls.add(url);
     }
+  }
+  if (urls.size > 0) {
+    const taken = takeUrls(emitter, [...urls]);
+    if (r.fetchUrls) r.fetchUrls([...taken]);
+    else for (const url of taken) emitter.emit('file.download', { url, outcome: 'disabled', reason: 'named in a database command; no fetcher configured' });
   }
   return moves;
 }

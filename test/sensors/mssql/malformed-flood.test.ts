@@ -2,42 +2,12 @@
 // keeps querying on its own connection: the sensor answers, records, and keeps serving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
-import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { Connection, Request } from 'tedious';
 import { startApiaryProcess, waitFor } from '../../helpers/apiary-process.js';
 import { garbageConnections, keepBusy, sendToEach } from '../../helpers/flood.js';
-import { decodeTdsMessage, encodePreloginResponse, encodeTdsMessage, parseServerVersion, PT_LOGIN7, PT_PRELOGIN } from '../../../src/sensors/mssql/tds-codec.js';
-
-const require = createRequire(import.meta.url);
-const Login7Payload = require(require.resolve('tedious').replace(/tedious\.js$/, 'login7-payload.js')) as new (o: Record<string, unknown>) => Record<string, unknown> & { toBuffer(): Buffer };
-
-function counter(sock: Socket): () => number {
-  let buf = Buffer.alloc(0);
-  let n = 0;
-  sock.on('data', (d: Buffer) => {
-    buf = Buffer.concat([buf, d]);
-    for (;;) {
-      const r = decodeTdsMessage(buf);
-      if (r.status !== 'ok') break;
-      buf = buf.subarray(r.consumed);
-      n++;
-    }
-  });
-  return () => n;
-}
-
-async function rawLogin(port: number): Promise<{ sock: Socket; answers: () => number }> {
-  const sock = connect(port, '127.0.0.1');
-  sock.on('error', () => {});
-  const count = counter(sock);
-  const l = new Login7Payload({ tdsVersion: 0x74000004, packetSize: 4096, clientProgVer: 0, clientPid: 1, connectionId: 0, clientTimeZone: 0, clientLcid: 0x409 });
-  Object.assign(l, { hostname: 'flood', userName: 'sa', password: '123456', appName: 'flood', serverName: '', language: '', database: '', libraryName: 'flood', clientId: Buffer.alloc(6) });
-  sock.write(Buffer.concat([encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('11.0.0'), 0)), encodeTdsMessage(PT_LOGIN7, l.toBuffer())]));
-  await waitFor(() => count() >= 2, 10_000);
-  return { sock, answers: () => count() - 2 };
-}
+import { encodeTdsMessage, PT_LOGIN7 } from '../../../src/sensors/mssql/tds-codec.js';
+import { rawLogin } from '../../helpers/tds-login.js';
 
 test('10,000 malformed TDS packets while tedious keeps working', async () => {
   const apiary = await startApiaryProcess({

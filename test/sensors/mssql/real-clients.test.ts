@@ -2,7 +2,6 @@
 // and the SQL Server Browser on UDP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -11,6 +10,7 @@ import { join } from 'node:path';
 import { Connection, Request } from 'tedious';
 import { startApiaryProcess, waitFor, type ApiaryProcess } from '../../helpers/apiary-process.js';
 import { run } from '../../helpers/ssh-tools.js';
+import { askUdp } from '../../helpers/udp-ask.js';
 import { SSRP_ANSWERS_PER_SECOND, SSRP_ANSWERS_PER_WINDOW } from '../../../src/sensors/mssql/browser.js';
 
 let apiary: ApiaryProcess;
@@ -139,22 +139,7 @@ test('nmap -sV names Microsoft SQL Server 2019; ms-sql-empty-password and ms-sql
   assert.ok(versions.some((e) => String(e.version).includes('Nmap NSE')));
 });
 
-function ssrp(request: Buffer, timeoutMs = 1500, from?: string): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    if (from) s.bind(0, from);
-    const timer = setTimeout(() => {
-      s.close();
-      resolve(undefined);
-    }, timeoutMs);
-    s.once('message', (m) => {
-      clearTimeout(timer);
-      s.close();
-      resolve(m);
-    });
-    s.send(request, browserPort, '127.0.0.1');
-  });
-}
+const ssrp = (request: Buffer, timeoutMs = 1500, from?: string) => askUdp(browserPort, request, timeoutMs, from);
 
 test('SQL Server Browser answers instance queries with the TCP port, stays silent for unknown instances, and limits answers per source', async () => {
   const all = await ssrp(Buffer.from([0x03]));

@@ -25,11 +25,13 @@ test('a source past its event budget is counted, not recorded; another source, k
   const sink = new BudgetedSink(out, { sourceEventsPerSecond: 10, sourceBytesPerSecond: 1e9, globalEventsPerSecond: 1e6, globalBytesPerSecond: 1e9 }, () => now);
   for (let i = 0; i < 1000; i++) sink.write(cmd('198.51.100.1', 'a'));
   assert.equal(out.events.length, 10 * BURST_SECONDS, 'one burst passes');
-  // Kept whatever the budget: the connection's pair, a capture, a login that worked.
-  sink.write(ev('198.51.100.1', 'a', 'file.download', { url: 'http://x/', outcome: 'disabled' }));
+  // Kept whatever the budget: the connection's pair, a capture, a login that worked; a download that
+  // stored nothing is not a capture.
+  sink.write(ev('198.51.100.1', 'a', 'file.download', { url: 'http://x/', outcome: 'stored', sha256: 'a'.repeat(64) }));
+  for (const outcome of ['disabled', 'refused', 'failed']) sink.write(ev('198.51.100.1', 'a', 'file.download', { url: 'http://x/', outcome }));
   sink.write(ev('198.51.100.1', 'a', 'auth.attempt', { method: 'password', username: 'root', password: 'x', success: true }));
   sink.write(ev('198.51.100.1', 'a', 'connection.close', { duration_ms: 1, bytes_in: 1, bytes_out: 1, reason: 'client' }));
-  assert.deepEqual(out.events.slice(-3).map((e) => e.type), ['file.download', 'auth.attempt', 'connection.close']);
+  assert.deepEqual(out.events.slice(-3).map((e) => [e.type, (e.payload as { outcome?: string }).outcome]), [['file.download', 'stored'], ['auth.attempt', undefined], ['connection.close', undefined]]);
   sink.write(ev('198.51.100.1', 'b', 'auth.attempt', { method: 'password', username: 'root', password: 'x', success: false }));
   // A new session's head passes within one burst of debt, then no more.
   const before = out.events.length;
