@@ -105,6 +105,7 @@ export async function startSipSensor(cfg: SipServiceConfig, deps: SipSensorDeps)
   const log = deps.log.child({ service: 'sip' });
   const udp = await startUdpService({
     name: 'sip-udp',
+    listenKey: 'services.sip.listen',
     protocol: 'sip',
     sensor: deps.sensor,
     addresses,
