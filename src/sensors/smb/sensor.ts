@@ -162,7 +162,7 @@ export function serveSmb(ctx: ConnectionContext, mode: Mode, cfg: SmbServiceConf
   const input = new FramedInput<NbssFrame>(
     () => MAX_BUFFERED_BYTES,
     (b) => decodeNbssFrame(b, mode === 'direct' || !awaitingSessionRequest, MAX_NBSS_PAYLOAD),
-    SHARED_BUFFER_BUDGET,
+    SHARED_BUFFER_BUDGET.account(ctx.emitter.identity.src_ip),
   );
   const send = (payload: Uint8Array, type = NBSS_MESSAGE): void => {
     if (!ctx.socket.destroyed) ctx.socket.write(encodeNbssFrame(type, payload));
