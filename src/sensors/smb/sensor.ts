@@ -8,6 +8,7 @@ import { hexSample } from '../../wire/reader.js';
 import { analyseShellcode } from '../shellcode/analyse.js';
 import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { Fetcher, Quarantine } from './capture.js';
+import { UPLOAD_MEMORY } from '../runtime/capture.js';
 import { FramedInput, SHARED_BUFFER_BUDGET } from '../runtime/framed-input.js';
 import { decodeNbssFrame, encodeNbssFrame, MAX_NBSS_PAYLOAD, NBSS_KEEPALIVE, NBSS_MESSAGE, NBSS_NEGATIVE_RESPONSE, NBSS_POSITIVE_RESPONSE, NBSS_SESSION_REQUEST, type NbssFrame } from './codec/netbios.js';
 import type { SmbHooks } from './connection.js';
@@ -112,6 +113,7 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
       return cfg.guest_fallback ? { ok: true, guest: true } : { ok: false, guest: false };
     },
     upload(u) {
+      if (u.dropped) return void em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: u.dropped.sha256, size: u.dropped.size, outcome: 'dropped' });
       deps.quarantine
         .store(u.data)
         .then((f) =>
@@ -157,7 +159,10 @@ export function serveSmb(ctx: ConnectionContext, mode: Mode, cfg: SmbServiceConf
   let awaitingSessionRequest = mode === 'netbios';
   let malformedCount = 0;
   const hooks = makeHooks(ctx, cfg, deps);
-  const session = new SmbSession({ identity: deps.identity, shares: sharesFor(cfg), maxUploadBytes: cfg.max_upload_bytes, random: randomBytes, now: Date.now }, hooks);
+  const session = new SmbSession(
+    { identity: deps.identity, shares: sharesFor(cfg), maxUploadBytes: cfg.max_upload_bytes, uploadMemory: UPLOAD_MEMORY.account(ctx.emitter.identity.src_ip), random: randomBytes, now: Date.now },
+    hooks,
+  );
   // A growing buffer: a large frame sent in small segments is copied a few times, not once per segment.
   const input = new FramedInput<NbssFrame>(
     () => MAX_BUFFERED_BYTES,
