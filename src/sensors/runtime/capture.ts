@@ -2,12 +2,11 @@
 // policy (quarantine.ts, fetch.ts): uploads streamed into a bounded buffer, payload URLs fetched,
 // and one `file.upload` / `file.download` event per file in the same form the shell records.
 import { createHash, type Hash } from 'node:crypto';
-import { join } from 'node:path';
 import type { FetchConfig, QuarantineConfig } from '../../config/schema.js';
 import type { Payload } from '../../events/catalogue.js';
 import { DEFAULT_FETCH_POLICY, Fetcher } from './fetch.js';
 import { BufferBudget, type ByteAccount } from './framed-input.js';
-import { Quarantine, type QuarantineResult } from './quarantine.js';
+import { openQuarantine, type Quarantine, type QuarantineResult } from './quarantine.js';
 
 export interface Capture {
   quarantine: Quarantine;
@@ -17,7 +16,7 @@ export interface Capture {
 /** The quarantine under DATA_DIR/quarantine and a fetcher with the configured policy. */
 export function createCapture(dataDir: string, fetch: FetchConfig, quarantine: QuarantineConfig): Capture {
   return {
-    quarantine: new Quarantine({ dir: join(dataDir, 'quarantine'), maxFileBytes: quarantine.max_file_bytes, maxTotalBytes: quarantine.max_total_bytes }),
+    quarantine: openQuarantine(dataDir, quarantine),
     fetcher: new Fetcher({
       ...DEFAULT_FETCH_POLICY,
       enabled: fetch.enabled,
@@ -60,8 +59,8 @@ export class UploadBuffer {
 
   constructor(
     private readonly max: number,
-    /** The client's address: the upload counts against its source's share of the upload memory. */
-    source: string,
+    /** The client's address: the upload counts against its source's share of the upload memory (and of the quarantine). */
+    readonly source: string,
   ) {
     this.memory = UPLOAD_MEMORY.account(source);
   }
@@ -160,7 +159,7 @@ export function storeUpload(capture: Capture, emitter: Emits, filename: string, 
     return undefined;
   }
   const truncated = upload.truncated;
-  const q = capture.quarantine.store(upload.bytes());
+  const q = capture.quarantine.store(upload.bytes(), upload.source);
   upload.release();
   emitter.emit('file.upload', {
     filename: filename.slice(0, 1024),
@@ -182,7 +181,7 @@ export async function fetchAndRecord(capture: Capture, emitter: Emits, urls: rea
         emitter.emit('file.download', { url, outcome, reason: r.detail.slice(0, 300) });
         return;
       }
-      const q = capture.quarantine.store(r.data);
+      const q = capture.quarantine.store(r.data, source);
       emitter.emit('file.download', {
         url,
         sha256: q.sha256,

@@ -59,7 +59,7 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
   const seenChecks = new Set<string>();
   let malformedEvents = 0;
   const handlePayload = async (name: string, cve: string, detail: string, payload: Uint8Array, analyse: boolean): Promise<void> => {
-    const stored = await deps.quarantine.store(payload);
+    const stored = await deps.quarantine.store(payload, em.identity.src_ip);
     em.emit('exploit.attempt', { name, cve, detail, sha256: stored.sha256 });
     if (!analyse) return;
     const report = analyseShellcode(payload);
@@ -115,7 +115,7 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
     upload(u) {
       if (u.dropped) return void em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: u.dropped.sha256, size: u.dropped.size, outcome: 'dropped' });
       deps.quarantine
-        .store(u.data)
+        .store(u.data, em.identity.src_ip)
         .then((f) =>
           em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: f.sha256, size: f.size, outcome: !f.stored ? 'refused' : u.truncated || f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' }),
         )
