@@ -199,8 +199,18 @@ export const quarantineSchema = z
   .object({
     max_file_bytes: z.number().int().min(1).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
     max_total_bytes: z.number().int().min(1).max(1024 * 1024 * 1024 * 1024).default(4 * 1024 * 1024 * 1024),
+    /** Space the files one source (an address, or an IPv6 /64) brings may take; unset: an eighth of max_total_bytes. */
+    max_source_bytes: z.number().int().min(1).max(1024 * 1024 * 1024 * 1024).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.max_source_bytes !== undefined && q.max_source_bytes > q.max_total_bytes)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['max_source_bytes'],
+        message: `quarantine.max_source_bytes (${q.max_source_bytes}) is more than quarantine.max_total_bytes (${q.max_total_bytes}); set it at most that, or leave it out for an eighth of it`,
+      });
+  });
 
 export const recordingSchema = z
   .object({

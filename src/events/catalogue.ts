@@ -111,7 +111,8 @@ export const CATALOGUE = {
       filename: z.string(),
       sha256: hex.length(64),
       size: z.number().int().min(0),
-      outcome: z.enum(['stored', 'duplicate', 'truncated', 'refused']),
+      /** `dropped`: not kept, the sensor's memory for uploads in progress (the source's share of it) being full. */
+      outcome: z.enum(['stored', 'duplicate', 'truncated', 'refused', 'dropped']),
     })
     .strict(),
   /** A recognised exploit. */
@@ -143,6 +144,8 @@ export const CATALOGUE = {
       body: z.string().optional(),
       /** Set when the body never finished: why (the client closed, a time limit, or the sensor closed the connection). */
       incomplete: z.enum(['client', 'timeout', 'closed']).optional(),
+      /** Set when the body was not kept for `body` and inspection: the source's share of the sensor's upload memory was full. */
+      body_dropped: z.boolean().optional(),
     })
     .strict(),
   /** A SIP request to the decoy PBX; `caller` and `callee` are the user parts of From and the Request-URI/To. */

@@ -31,9 +31,9 @@ export function sourceKey(address: string): string {
 }
 
 /**
- * How many of something (open connections, unauthenticated ones) each source holds, keyed by sourceKey;
- * a source's entry goes when its count does. The sensors' connection gate, the hpfeeds input, the
- * collector's ingest endpoint and the dashboard count with it.
+ * How many of something (open connections, unauthenticated ones, bytes held) each source holds, keyed
+ * by sourceKey; a source's entry goes when its count does. The sensors' connection gate, the hpfeeds
+ * input, the collector's ingest endpoint, the dashboard and the sensors' shared byte budgets count with it.
  */
 export class SourceCounts {
   private readonly counts = new Map<string, number>();
@@ -43,15 +43,15 @@ export class SourceCounts {
     return this.counts.get(sourceKey(address)) ?? 0;
   }
 
-  add(address: string): void {
+  add(address: string, n = 1): void {
     const key = sourceKey(address);
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
   }
 
-  remove(address: string): void {
+  remove(address: string, n = 1): void {
     const key = sourceKey(address);
-    const n = (this.counts.get(key) ?? 0) - 1;
-    if (n > 0) this.counts.set(key, n);
+    const left = (this.counts.get(key) ?? 0) - n;
+    if (left > 0) this.counts.set(key, left);
     else this.counts.delete(key);
   }
 }

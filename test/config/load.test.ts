@@ -43,6 +43,7 @@ test('bad values name the key and what is expected', () => {
   assert.match(configError({ networks: { internal: ['10.0.0.0/33'] } }).message, /networks\.internal\[0\].*CIDR/);
   assert.match(configError({ services: { ssh: { max_auth_tries: 0 } } }).message, /services\.ssh\.max_auth_tries/);
   assert.match(configError([]).message, /top level must be a mapping/);
+  assert.match(configError({ quarantine: { max_total_bytes: 1000, max_source_bytes: 2000 } }).message, /key quarantine\.max_source_bytes: .*more than quarantine\.max_total_bytes/);
 });
 
 test('two services cannot share one address', () => {

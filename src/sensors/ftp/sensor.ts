@@ -740,7 +740,7 @@ class FtpSession {
     const s = await this.openData();
     if (!s) return;
     this.reply(150, verb === 'STOU' ? `FILE: ${name}` : 'Ok to send data.');
-    const upload = new UploadBuffer(this.cfg.max_upload_bytes);
+    const upload = new UploadBuffer(this.cfg.max_upload_bytes, this.ctx.emitter.identity.src_ip);
     await new Promise<void>((resolve) => {
       s.on('data', (chunk: Buffer) => {
         upload.write(chunk);

@@ -416,7 +416,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   /** Records a hand-read request and builds the product's answer to it (the connection then closes). */
   function answerByHand(raw: RawHead, ctx: ConnectionContext, tls: boolean, localPort: number): Buffer {
     const head = requestHead({ method: raw.method, url: raw.target, rawHeaders: raw.rawHeaders });
-    const basicOk = record(head, ctx, Buffer.alloc(0), 0, undefined);
+    const basicOk = record(head, ctx, Buffer.alloc(0), 0, undefined, false);
     const pre = preflight(head, raw.httpVersion, hostValues(raw.rawHeaders), tls, localPort);
     const pctx: PageContext = { host: pageHost(head.headers.host, cfg.server_name), authed: false, query: new URLSearchParams(head.query ?? '') };
     const page = pre.page ?? route(head.method, pre.verdict, head.path, Buffer.alloc(0), pctx, ctx, basicOk);
@@ -447,7 +447,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
   }
 
   function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext): void {
-    const parsed = new UploadBuffer(Math.min(cfg.max_body_bytes, MAX_PARSED_BODY_BYTES));
+    const parsed = new UploadBuffer(Math.min(cfg.max_body_bytes, MAX_PARSED_BODY_BYTES), ctx.emitter.identity.src_ip);
     let kept = 0;
     let total = 0;
     let ended = false;
@@ -469,7 +469,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
       ended = true;
       unfinished.delete(req.socket);
       try {
-        record(requestHead(req), ctx, parsed.bytes(), total, total > 0 ? sha.digest('hex') : undefined, why);
+        record(requestHead(req), ctx, parsed.bytes(), total, total > 0 ? sha.digest('hex') : undefined, parsed.dropped, why);
       } catch (err) {
         ctx.log.warn({ err }, 'http handler failed; closing this connection only');
       } finally {
@@ -486,7 +486,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
       try {
         const body = parsed.bytes();
         parsed.release();
-        respond(req, res, ctx, body, total, total > 0 ? sha.digest('hex') : undefined);
+        respond(req, res, ctx, body, total, total > 0 ? sha.digest('hex') : undefined, parsed.dropped);
       } catch (err) {
         ctx.log.warn({ err }, 'http handler failed; closing this connection only');
         ctx.close('error');
@@ -500,8 +500,9 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
    * body never finished (INCOMPLETE says why), with the part that arrived. A source over its request
    * rate gets no http.request (counted in connection.limited) and no fetch of the URLs its payloads
    * name (pipelined, each request's downloads were thousands a second); its exploits and logins are recorded.
+   * DROPPED: the body was not kept (the source's share of the upload memory was full).
    */
-  function record(head: RequestHead, ctx: ConnectionContext, body: Buffer, bodySize: number, bodySha: string | undefined, incomplete?: Incomplete): boolean {
+  function record(head: RequestHead, ctx: ConnectionContext, body: Buffer, bodySize: number, bodySha: string | undefined, dropped: boolean, incomplete?: Incomplete): boolean {
     const { method, target, path, query, headers } = head;
     const text = bodyText(body.subarray(0, MAX_RECORDED_BODY_BYTES));
     const ua = headers['user-agent'];
@@ -516,6 +517,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
       ...(bodySha ? { body_sha256: bodySha } : {}),
       ...(text ? { body: text } : {}),
       ...(incomplete ? { incomplete } : {}),
+      ...(dropped ? { body_dropped: true } : {}),
     });
     // An absolute-form target asks this server to act as a proxy: recorded as such, never fetched.
     const t = parseTarget(target);
@@ -544,9 +546,9 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     return ok;
   }
 
-  function respond(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext, body: Buffer, bodySize: number, bodySha: string | undefined): void {
+  function respond(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext, body: Buffer, bodySize: number, bodySha: string | undefined, dropped: boolean): void {
     const head = requestHead(req);
-    const basicOk = record(head, ctx, body, bodySize, bodySha);
+    const basicOk = record(head, ctx, body, bodySize, bodySha, dropped);
     const { method, path, query, headers } = head;
     const pre = preflight(head, req.httpVersion, hostValues(req.rawHeaders), req.socket instanceof TLSSocket, ctx.socket.localPort ?? 80);
     const host = pageHost(headers.host, cfg.server_name);

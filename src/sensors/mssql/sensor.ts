@@ -78,7 +78,6 @@ export function mssqlVariables(cfg: MssqlServiceConfig): Record<string, string> 
 export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSensorDeps): Promise<RunningService[]> {
   const version = parseServerVersion(cfg.version);
   const variables = mssqlVariables(cfg);
-  const payloads = fromQuarantine(deps.capture.quarantine);
   let spid = 51 + Math.floor(Math.random() * 20);
   const tcp = await startTcpService({
     ...tcpServiceOptions('mssql', cfg, deps),
@@ -97,7 +96,7 @@ export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSenso
           spid: id,
           variables: { ...variables, spid: String(id) },
           view: withSystemDatabases(deps.decoy.viewFor(src)),
-          payloads,
+          payloads: fromQuarantine(deps.capture.quarantine, src),
           fetchUrls: (urls) => void fetchAndRecord(deps.capture, ctx.emitter, urls, src),
           failureDelayMs: cfg.failure_delay_ms,
           ...io,

@@ -103,7 +103,7 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
     // One framer per connection: it resumes where the last chunk left the message, so a message
     // arriving a byte at a time is not re-framed from its first packet on every byte.
     const framer = new TdsFramer();
-    super('prelogin', 'ready', { beforeLogin: MAX_TDS_LOGIN_BYTES, afterLogin: MAX_TDS_MESSAGE_BYTES, bufferedAfterLogin: MAX_TDS_BUFFERED_BYTES }, (b, max) => framer.decode(b, max), d.end);
+    super('prelogin', 'ready', { beforeLogin: MAX_TDS_LOGIN_BYTES, afterLogin: MAX_TDS_MESSAGE_BYTES, bufferedAfterLogin: MAX_TDS_BUFFERED_BYTES }, (b, max) => framer.decode(b, max), d.end, d.emitter.identity.src_ip);
   }
 
   /** Feeds bytes from the client. Never throws on bad input. */

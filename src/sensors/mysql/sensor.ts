@@ -117,7 +117,6 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
   const plugin = authPluginFor(cfg);
   const rsaKey = plugin === 'caching_sha2_password' ? loadOrCreateRsaKey(deps.keyDir) : undefined;
   const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.map((t) => t.secret)])];
-  const payloads = fromQuarantine(deps.capture.quarantine);
   const varsByPort = new Map<number, Record<string, string>>();
   let nextConnectionId = 1000 + Math.floor(Math.random() * 40_000);
   return startTcpService({
@@ -142,7 +141,7 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
           clientHost: src,
           variables,
           view: deps.decoy.viewFor(src),
-          payloads,
+          payloads: fromQuarantine(deps.capture.quarantine, src),
           fetchUrls: (urls) => void fetchAndRecord(deps.capture, ctx.emitter, urls, src),
           failureDelayMs: cfg.failure_delay_ms,
           ...(rsaKey ? { rsaKey } : {}),

@@ -94,7 +94,7 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
   private user = '';
 
   constructor(private readonly d: MysqlSessionDeps) {
-    super('greeting', 'command', { beforeLogin: MAX_HANDSHAKE_BYTES, afterLogin: MAX_MESSAGE_BYTES, bufferedAfterLogin: MAX_BUFFERED_BYTES }, decodeMessage, d.end);
+    super('greeting', 'command', { beforeLogin: MAX_HANDSHAKE_BYTES, afterLogin: MAX_MESSAGE_BYTES, bufferedAfterLogin: MAX_BUFFERED_BYTES }, decodeMessage, d.end, d.emitter.identity.src_ip);
     this.salt = newSalt(d.random);
   }
 

@@ -1,11 +1,12 @@
 // Capturing attacker files for the web, FTP and TFTP sensors, on the shared quarantine and fetch
 // policy (quarantine.ts, fetch.ts): uploads streamed into a bounded buffer, payload URLs fetched,
 // and one `file.upload` / `file.download` event per file in the same form the shell records.
-import { join } from 'node:path';
+import { createHash, type Hash } from 'node:crypto';
 import type { FetchConfig, QuarantineConfig } from '../../config/schema.js';
 import type { Payload } from '../../events/catalogue.js';
 import { DEFAULT_FETCH_POLICY, Fetcher } from './fetch.js';
-import { Quarantine, type QuarantineResult } from './quarantine.js';
+import { BufferBudget, type ByteAccount } from './framed-input.js';
+import { openQuarantine, type Quarantine, type QuarantineResult } from './quarantine.js';
 
 export interface Capture {
   quarantine: Quarantine;
@@ -15,7 +16,7 @@ export interface Capture {
 /** The quarantine under DATA_DIR/quarantine and a fetcher with the configured policy. */
 export function createCapture(dataDir: string, fetch: FetchConfig, quarantine: QuarantineConfig): Capture {
   return {
-    quarantine: new Quarantine({ dir: join(dataDir, 'quarantine'), maxFileBytes: quarantine.max_file_bytes, maxTotalBytes: quarantine.max_total_bytes }),
+    quarantine: openQuarantine(dataDir, quarantine),
     fetcher: new Fetcher({
       ...DEFAULT_FETCH_POLICY,
       enabled: fetch.enabled,
@@ -27,31 +28,55 @@ export function createCapture(dataDir: string, fetch: FetchConfig, quarantine: Q
   };
 }
 
-/** Memory all uploads in progress may hold together (the quarantine takes whole buffers); past it, bytes are counted, not kept. */
+/**
+ * Memory all uploads in progress may hold together (HTTP bodies, FTP and TFTP uploads, files written
+ * over SMB; the quarantine takes whole buffers), each source at most MAX_SOURCE_SHARE of it.
+ */
 export const MAX_UPLOAD_MEMORY_BYTES = 128 * 1024 * 1024;
-let uploadMemory = 0;
+/** The upload memory budget; an upload charges its bytes to its source's account in it. */
+export const UPLOAD_MEMORY = new BufferBudget(MAX_UPLOAD_MEMORY_BYTES);
 
 /** Pieces shorter than this are copied into a shared slab instead of each kept as its own Buffer. */
 const SLAB_BYTES = 16 * 1024;
 
-/** An upload arriving in chunks: kept up to MAX bytes (and the shared memory budget), the rest counted. */
+/**
+ * An upload arriving in chunks from one source: kept up to MAX bytes, the rest counted. When the
+ * source's share of the upload memory is full the upload is dropped: what it held is given back, and
+ * the bytes up to MAX are only hashed, so the upload can still be recorded by its SHA-256.
+ */
 export class UploadBuffer {
   private chunks: Buffer[] = [];
   /** The last of chunks while small pieces are being copied into it, and how much of it is filled. */
   private slab: Buffer | undefined;
   private slabUsed = 0;
   private kept = 0;
+  /** Bytes up to MAX received (kept, or hashed once dropped). */
+  private accepted = 0;
+  /** Set once the upload is dropped for memory: the hash of the bytes up to MAX. */
+  private hash: Hash | undefined;
+  private readonly memory: ByteAccount;
   offered = 0;
 
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    /** The client's address: the upload counts against its source's share of the upload memory (and of the quarantine). */
+    readonly source: string,
+  ) {
+    this.memory = UPLOAD_MEMORY.account(source);
+  }
 
   write(chunk: Buffer): void {
     this.offered += chunk.length;
-    const room = Math.min(this.max - this.kept, MAX_UPLOAD_MEMORY_BYTES - uploadMemory);
+    const room = this.max - this.accepted;
     if (room <= 0) return;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.accepted += part.length;
+    if (!this.hash && !this.memory.take(part.length)) this.drop();
+    if (this.hash) {
+      this.hash.update(part);
+      return;
+    }
     this.kept += part.length;
-    uploadMemory += part.length;
     // A body in 1-byte chunks (chunked encoding allows it) would otherwise be one Buffer object per byte.
     if (part.length < SLAB_BYTES / 4) {
       if (!this.slab || this.slabUsed + part.length > this.slab.length) {
@@ -68,6 +93,15 @@ export class UploadBuffer {
     this.chunks.push(Buffer.from(part));
   }
 
+  /** Stops keeping: hashes what was kept, gives its memory back; later bytes are hashed only. */
+  private drop(): void {
+    this.sealSlab();
+    const hash = createHash('sha256');
+    for (const c of this.chunks) hash.update(c);
+    this.release();
+    this.hash = hash;
+  }
+
   /** Cuts the open slab to what it holds. */
   private sealSlab(): void {
     if (!this.slab) return;
@@ -78,7 +112,7 @@ export class UploadBuffer {
 
   /** Gives the bytes' share of the memory budget back (after storing, or when the upload is dropped). */
   release(): void {
-    uploadMemory -= this.kept;
+    this.memory.give(this.kept);
     this.kept = 0;
     this.chunks = [];
     this.slab = undefined;
@@ -87,11 +121,21 @@ export class UploadBuffer {
 
   /** Memory held by all uploads in progress (for tests and diagnostics). */
   static get memoryInUse(): number {
-    return uploadMemory;
+    return UPLOAD_MEMORY.inUse;
   }
 
   get truncated(): boolean {
-    return this.offered > this.kept;
+    return this.offered > this.accepted;
+  }
+
+  /** Whether the upload was dropped because its source's share of the upload memory was full (bytes() is then empty). */
+  get dropped(): boolean {
+    return this.hash !== undefined;
+  }
+
+  /** The SHA-256 of the bytes up to MAX of a dropped upload (once: the hash is finished by it). */
+  droppedSha256(): string {
+    return this.hash?.digest('hex') ?? '';
   }
 
   bytes(): Buffer {
@@ -105,10 +149,17 @@ interface Emits {
   emit(type: 'file.download', p: Payload<'file.download'>): unknown;
 }
 
-/** Stores an upload and records `file.upload` (size is what the client sent, hashes are of what was kept). */
-export function storeUpload(capture: Capture, emitter: Emits, filename: string, upload: UploadBuffer): QuarantineResult {
+/**
+ * Stores an upload and records `file.upload` (size is what the client sent, hashes are of what was
+ * kept). A dropped upload is recorded as `dropped`, by the hash of what arrived, and nothing is stored.
+ */
+export function storeUpload(capture: Capture, emitter: Emits, filename: string, upload: UploadBuffer): QuarantineResult | undefined {
+  if (upload.dropped) {
+    emitter.emit('file.upload', { filename: filename.slice(0, 1024), sha256: upload.droppedSha256(), size: upload.offered, outcome: 'dropped' });
+    return undefined;
+  }
   const truncated = upload.truncated;
-  const q = capture.quarantine.store(upload.bytes());
+  const q = capture.quarantine.store(upload.bytes(), upload.source);
   upload.release();
   emitter.emit('file.upload', {
     filename: filename.slice(0, 1024),
@@ -144,7 +195,7 @@ export async function fetchAndRecord(capture: Capture, emitter: Emits, urls: rea
         emitter.emit('file.download', { url, outcome, reason: r.detail.slice(0, 300) });
         return;
       }
-      const q = capture.quarantine.store(r.data);
+      const q = capture.quarantine.store(r.data, source);
       emitter.emit('file.download', {
         url,
         sha256: q.sha256,

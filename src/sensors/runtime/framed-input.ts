@@ -1,35 +1,75 @@
 // Buffers a client's bytes and cuts them into whole protocol messages with a pure decoder: the one
 // receive loop the database sessions and SMB (NetBIOS frames, RPC pipes) share (bounded buffer,
 // "need more bytes" as a normal result).
+import { SourceCounts } from '../../events/source-key.js';
 import type { Decoded } from '../../wire/reader.js';
 
-/** Bytes all database sessions of a process may hold in partly received messages together. */
+/** Bytes all sessions of a process (database, SMB) may hold in partly received messages together. */
 export const MAX_BUFFERED_BYTES_ALL_SESSIONS = 256 * 1024 * 1024;
 /** Below this a session's buffer is never refused for the shared budget (handshakes, small statements). */
 export const SMALL_BUFFER_BYTES = 64 * 1024;
+/**
+ * The part of a shared budget one source (an address, or an IPv6 /64) may hold: without it one source's
+ * connections could take all of it, and every other source's large messages and uploads were refused.
+ */
+export const MAX_SOURCE_SHARE = 1 / 4;
 
-/** A byte budget shared by sessions, so many connections each sending large statements cannot exhaust memory. */
-export class BufferBudget {
+/** What a buffer charges its bytes to: a budget, or one source's account in one. */
+export interface ByteAccount {
+  /** Takes N bytes; false (and nothing taken) when that would go past the limit. */
+  take(n: number): boolean;
+  give(n: number): void;
+  /** Bytes that could be taken now. */
+  room(): number;
+}
+
+/**
+ * A byte budget shared by sessions, so many connections each sending large messages cannot exhaust
+ * memory; bytes taken for a source also count against that source's share (MAX_SOURCE_SHARE of the limit).
+ */
+export class BufferBudget implements ByteAccount {
+  private readonly bySource = new SourceCounts();
+  /** Bytes one source may hold. */
+  readonly sourceLimit: number;
+
   constructor(
     readonly limit = MAX_BUFFERED_BYTES_ALL_SESSIONS,
     /** Bytes already in use when the budget is made. */
     private used = 0,
-  ) {}
+    share = MAX_SOURCE_SHARE,
+  ) {
+    this.sourceLimit = Math.floor(limit * share);
+  }
   get inUse(): number {
     return this.used;
   }
-  /** Takes N bytes; false (and nothing taken) when the budget would be exceeded. */
-  take(n: number): boolean {
-    if (this.used + n > this.limit) return false;
+  /** Bytes the source of ADDRESS holds. */
+  heldBy(address: string): number {
+    return this.bySource.of(address);
+  }
+  /** Bytes that could be taken now, for the source of ADDRESS when given (within its share). */
+  room(address?: string): number {
+    const left = this.limit - this.used;
+    return Math.max(0, address === undefined ? left : Math.min(left, this.sourceLimit - this.bySource.of(address)));
+  }
+  /** Takes N bytes (for the source of ADDRESS when given); false (and nothing taken) when the budget or the source's share would be exceeded. */
+  take(n: number, address?: string): boolean {
+    if (n > this.room(address)) return false;
     this.used += n;
+    if (address !== undefined) this.bySource.add(address, n);
     return true;
   }
-  give(n: number): void {
+  give(n: number, address?: string): void {
     this.used = Math.max(0, this.used - n);
+    if (address !== undefined) this.bySource.remove(address, n);
+  }
+  /** The budget as the source of ADDRESS sees it: what is taken through it counts against that source's share too. */
+  account(address: string): ByteAccount {
+    return { take: (n) => this.take(n, address), give: (n) => this.give(n, address), room: () => this.room(address) };
   }
 }
 
-/** The process-wide budget the sensors share unless given another. */
+/** The process-wide budget the sensors' receive buffers share, each source's through its account. */
 export const SHARED_BUFFER_BUDGET = new BufferBudget();
 
 export class FramedInput<T> {
@@ -45,7 +85,8 @@ export class FramedInput<T> {
     /** The buffer limit now (sessions allow less before login than after). */
     private readonly maxBuffered: () => number,
     private readonly decode: (buf: Buffer) => Decoded<T>,
-    private readonly budget: BufferBudget = SHARED_BUFFER_BUDGET,
+    /** Where buffered bytes past SMALL_BUFFER_BYTES are charged: the client's account in SHARED_BUFFER_BUDGET, or a budget of its own. */
+    private readonly budget: ByteAccount,
   ) {}
 
   /** What is buffered and not yet a whole message (for malformed samples). */

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { QuarantineConfig } from '../../config/schema.js';
+import { SourceCounts } from '../../events/source-key.js';
 
 export interface QuarantineOptions {
   /** The directory (created if missing). */
@@ -14,7 +16,16 @@ export interface QuarantineOptions {
   maxFileBytes: number;
   /** Space all items together may take; past it, new items are hashed and recorded but not kept. */
   maxTotalBytes: number;
+  /**
+   * Space the items one source (an address, or an IPv6 /64) stored since start may take, so one
+   * source cannot fill the quarantine for everyone; DEFAULT_SOURCE_QUARANTINE_SHARE of maxTotalBytes
+   * unless given. Items already there at start count toward the total only (their source is unknown).
+   */
+  maxSourceBytes?: number;
 }
+
+/** The part of the quarantine one source may fill unless `quarantine.max_source_bytes` says otherwise. */
+export const DEFAULT_SOURCE_QUARANTINE_SHARE = 1 / 8;
 
 export interface QuarantineResult {
   sha256: string;
@@ -29,8 +40,8 @@ export interface QuarantineResult {
   duplicate: boolean;
   /** Whether the content is on disk now (false only when the total quota is full). */
   stored: boolean;
-  /** Why it was not stored. */
-  reason?: 'quota_full' | 'write_failed';
+  /** Why it was not stored: the total quota, the source's quota, or the disk. */
+  reason?: 'quota_full' | 'source_quota_full' | 'write_failed';
 }
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
@@ -38,8 +49,12 @@ const SHA256_RE = /^[0-9a-f]{64}$/;
 export class Quarantine {
   private total = 0;
   private readonly known = new Set<string>();
+  /** Bytes each source's items take (those stored since start). */
+  private readonly bySource = new SourceCounts();
+  readonly maxSourceBytes: number;
 
   constructor(readonly opts: QuarantineOptions) {
+    this.maxSourceBytes = opts.maxSourceBytes ?? Math.floor(opts.maxTotalBytes * DEFAULT_SOURCE_QUARANTINE_SHARE);
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(opts.dir)) {
       if (!SHA256_RE.test(name)) {
@@ -67,8 +82,11 @@ export class Quarantine {
     return join(this.opts.dir, sha256);
   }
 
-  /** Hashes DATA and keeps it once. Never throws for attacker content; disk errors are reported. */
-  store(data: Buffer): QuarantineResult {
+  /**
+   * Hashes DATA, sent by the attacker at address SOURCE, and keeps it once (content already kept costs
+   * no quota). Never throws for attacker content; disk errors are reported.
+   */
+  store(data: Buffer, source: string): QuarantineResult {
     const truncated = data.length > this.opts.maxFileBytes;
     const kept = truncated ? data.subarray(0, this.opts.maxFileBytes) : data;
     const sha256 = createHash('sha256').update(kept).digest('hex');
@@ -79,6 +97,7 @@ export class Quarantine {
       return { ...base, duplicate: true, stored: true };
     }
     if (this.total + kept.length > this.opts.maxTotalBytes) return { ...base, duplicate: false, stored: false, reason: 'quota_full' };
+    if (this.bySource.of(source) + kept.length > this.maxSourceBytes) return { ...base, duplicate: false, stored: false, reason: 'source_quota_full' };
     const tmp = join(this.opts.dir, `.tmp-${sha256}-${process.pid}`);
     try {
       const fd = openSync(tmp, 'wx', 0o400);
@@ -99,6 +118,12 @@ export class Quarantine {
     }
     this.known.add(sha256);
     this.total += kept.length;
+    this.bySource.add(source, kept.length);
     return { ...base, duplicate: false, stored: true };
   }
+}
+
+/** The process's quarantine, DATA_DIR/quarantine, with the configured quotas. */
+export function openQuarantine(dataDir: string, cfg: QuarantineConfig): Quarantine {
+  return new Quarantine({ dir: join(dataDir, 'quarantine'), maxFileBytes: cfg.max_file_bytes, maxTotalBytes: cfg.max_total_bytes, maxSourceBytes: cfg.max_source_bytes });
 }

@@ -11,7 +11,7 @@ import type { Honeytoken } from '../../events/honeytokens.js';
 import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
 import { flatCopy } from '../runtime/flat-copy.js';
 import type { Capture } from '../runtime/capture.js';
-import { Quarantine } from '../runtime/quarantine.js';
+import { openQuarantine, type Quarantine } from '../runtime/quarantine.js';
 import { recordingSpace, type RecordingSpace } from '../runtime/recording.js';
 import { commandRegistry } from './commands/index.js';
 import { buildBaseFs } from './fs-build.js';
@@ -76,7 +76,7 @@ export class ShellEnvironment {
     this.commands = commandRegistry();
     this.quota = { maxBytes: opts.shell.quota_bytes, maxEntries: opts.shell.quota_entries };
     this.overlays = new OverlayStore({ dir: join(shellDir, 'overlays'), quota: this.quota, resetAfterS: opts.shell.reset_after_s, maxAttackers: opts.shell.max_attackers, ...(opts.now ? { now: opts.now } : {}) });
-    this.quarantine = opts.capture?.quarantine ?? new Quarantine({ dir: join(opts.dataDir, 'quarantine'), maxFileBytes: opts.quarantine.max_file_bytes, maxTotalBytes: opts.quarantine.max_total_bytes });
+    this.quarantine = opts.capture?.quarantine ?? openQuarantine(opts.dataDir, opts.quarantine);
     this.fetcher = opts.capture?.fetcher ?? new Fetcher(
       {
         ...DEFAULT_FETCH_POLICY,

@@ -454,7 +454,7 @@ export class ShellSession {
   private flushCaptures(): void {
     for (const [path, c] of this.captures) {
       if (c.data.length === 0) continue;
-      const q = this.env.quarantine.store(c.data);
+      const q = this.env.quarantine.store(c.data, this.src);
       this.emitter.emit('file.download', {
         sha256: q.sha256,
         md5: q.md5,
@@ -476,7 +476,7 @@ export class ShellSession {
       this.emitter.emit('file.download', { ...base, outcome, reason: `${req.tool}: ${r.detail}`.slice(0, 300) });
       return { ok: false, error: r.error === 'bad_url' ? 'bad_url' : r.error, ...(r.status !== undefined ? { status: r.status } : {}), detail: r.detail };
     }
-    const q = this.env.quarantine.store(r.data);
+    const q = this.env.quarantine.store(r.data, this.src);
     this.emitter.emit('file.download', {
       ...base,
       sha256: q.sha256,

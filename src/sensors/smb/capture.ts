@@ -19,13 +19,15 @@ export interface StoredFile {
   path: string;
   duplicate: boolean;
   truncated: boolean;
-  /** False when the quarantine's total quota is full: hashed, not kept. */
+  /** False when the quarantine's total quota, or the source's, is full: hashed, not kept. */
   stored: boolean;
+  /** Why it was not stored. */
+  reason?: 'quota_full' | 'source_quota_full' | 'write_failed';
 }
 
 export interface Quarantine {
-  /** Stores bytes under their SHA-256. Rejects only on disk errors. */
-  store(data: Uint8Array): Promise<StoredFile>;
+  /** Stores bytes the attacker at address SOURCE sent under their SHA-256. Rejects only on disk errors. */
+  store(data: Uint8Array, source: string): Promise<StoredFile>;
 }
 
 export type FetchOutcome =
@@ -42,15 +44,16 @@ export class SharedCapture implements Quarantine, Fetcher {
     private readonly fetcher: SharedFetcher,
   ) {}
 
-  async store(data: Uint8Array): Promise<StoredFile> {
-    const r = this.quarantine.store(Buffer.from(data.buffer, data.byteOffset, data.length));
+  async store(data: Uint8Array, source: string): Promise<StoredFile> {
+    const r = this.quarantine.store(Buffer.from(data.buffer, data.byteOffset, data.length), source);
     if (!r.stored && r.reason === 'write_failed') throw new Error('quarantine write failed');
-    return { sha256: r.sha256, md5: r.md5, size: r.size, path: this.quarantine.pathOf(r.sha256), duplicate: r.duplicate, truncated: r.truncated, stored: r.stored };
+    return { sha256: r.sha256, md5: r.md5, size: r.size, path: this.quarantine.pathOf(r.sha256), duplicate: r.duplicate, truncated: r.truncated, stored: r.stored, ...(r.reason ? { reason: r.reason } : {}) };
   }
 
-  private async keep(data: Uint8Array, truncated: boolean): Promise<FetchOutcome> {
-    const file = await this.store(data);
-    if (!file.stored) return { outcome: 'refused', reason: 'the quarantine is full (quarantine.max_total_bytes)' };
+  private async keep(data: Uint8Array, truncated: boolean, source: string): Promise<FetchOutcome> {
+    const file = await this.store(data, source);
+    if (!file.stored)
+      return { outcome: 'refused', reason: file.reason === 'source_quota_full' ? "this source's part of the quarantine is full (quarantine.max_source_bytes)" : 'the quarantine is full (quarantine.max_total_bytes)' };
     return { outcome: truncated || file.truncated ? 'truncated' : file.duplicate ? 'duplicate' : 'stored', file };
   }
 
@@ -59,7 +62,7 @@ export class SharedCapture implements Quarantine, Fetcher {
     if (url.startsWith('tftp://') || url.startsWith('ftp://')) return this.viaOwnClient(url, source);
     const r = await this.fetcher.fetch(url, source);
     if (!r.ok) return { outcome: r.error === 'refused' || r.error === 'rate' || r.error === 'bad_url' ? 'refused' : 'failed', reason: `${r.error}: ${r.detail}`.slice(0, 200) };
-    return this.keep(r.data, r.truncated);
+    return this.keep(r.data, r.truncated, source);
   }
 
   private async viaOwnClient(raw: string, source: string): Promise<FetchOutcome> {
@@ -69,11 +72,11 @@ export class SharedCapture implements Quarantine, Fetcher {
     } catch {
       return { outcome: 'refused', reason: 'not a URL' };
     }
-    const r = await this.fetcher.bounded(source, () => this.ownClientFetch(url));
+    const r = await this.fetcher.bounded(source, () => this.ownClientFetch(url, source));
     return r.ran ? r.value : { outcome: 'refused', reason: `rate: ${r.detail}`.slice(0, 200) };
   }
 
-  private async ownClientFetch(url: URL): Promise<FetchOutcome> {
+  private async ownClientFetch(url: URL, source: string): Promise<FetchOutcome> {
     let address = url.hostname.replace(/^\[|\]$/g, '');
     if (!isIP(address)) {
       try {
@@ -90,7 +93,7 @@ export class SharedCapture implements Quarantine, Fetcher {
         url.protocol === 'tftp:'
           ? await tftpGet(address, Number(url.port || 69), path, maxBytes, timeoutMs)
           : await ftpGet(address, Number(url.port || 21), decodeURIComponent(url.username) || 'anonymous', decodeURIComponent(url.password) || 'guest@', path, maxBytes, timeoutMs);
-      return this.keep(got.data, got.truncated);
+      return this.keep(got.data, got.truncated, source);
     } catch (err) {
       return { outcome: 'failed', reason: (err as Error).message.slice(0, 200) };
     }

@@ -6,6 +6,8 @@ import { fileTime, type ServerIdentity } from './identity.js';
 import { RpcPipe, type RpcHooks } from './rpc/pipe.js';
 import { PIPE_NAMES } from './rpc/interfaces.js';
 import { isIpc, type Share } from './rpc/srvsvc.js';
+import { createHash } from 'node:crypto';
+import type { ByteAccount } from '../runtime/framed-input.js';
 import { emptySparseFile, sparseBytes, withinSparseAllowance, writeSparse } from '../runtime/sparse-file.js';
 import { allocId, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, type FileHandle, type Logon, type OpenHandle, type Tree } from './session-state.js';
 import type { AuthResult } from './auth.js';
@@ -20,6 +22,7 @@ export const STATUS = {
   END_OF_FILE: 0xc0000011,
   MORE_PROCESSING_REQUIRED: 0xc0000016,
   ACCESS_DENIED: 0xc0000022,
+  DISK_FULL: 0xc000007f,
   OBJECT_NAME_INVALID: 0xc0000033,
   OBJECT_NAME_NOT_FOUND: 0xc0000034,
   OBJECT_NAME_COLLISION: 0xc0000035,
@@ -47,8 +50,11 @@ export const STATUS = {
 
 export interface SmbHooks extends RpcHooks {
   auth(p: AuthResult): void;
-  /** A file written to a share was closed (or the connection ended with it open). */
-  upload(p: { share: string; name: string; data: Uint8Array; truncated: boolean }): void;
+  /**
+   * A file written to a share was closed (or the connection ended with it open). DROPPED: it was not
+   * kept, a write having found the source's share of the upload memory full (data is then empty).
+   */
+  upload(p: { share: string; name: string; data: Uint8Array; truncated: boolean; dropped?: { sha256: string; size: number } }): void;
   /** An exploit step was recognised; `payload` is kept in quarantine and searched for shellcode. */
   exploitStep(p: { name: string; cve: string; detail: string; payload?: Uint8Array; analyse: boolean }): void;
   /** Decides a logon: the user, domain and whether it is anonymous. */
@@ -61,6 +67,11 @@ export interface SmbConfig {
   identity: ServerIdentity;
   shares: readonly Share[];
   maxUploadBytes: number;
+  /**
+   * The client's source's account in the sensors' upload memory (capture.ts UPLOAD_MEMORY): open files,
+   * DoublePulsar uploads and RPC request stubs being assembled are charged to it.
+   */
+  uploadMemory: ByteAccount;
   random(n: number): Uint8Array;
   now(): number;
 }
@@ -203,7 +214,7 @@ export class SmbConnectionState {
       if ([...this.handles.values()].filter((x) => x.kind === 'pipe').length >= MAX_OPEN_PIPES) return { status: STATUS.INSUFFICIENT_RESOURCES };
       const ctx = { identity: this.cfg.identity, shares: this.cfg.shares, now: this.cfg.now };
       const secondary = pipeName === 'epmapper' ? '135' : `\\PIPE\\${pipeName === 'browser' ? 'browser' : pipeName}`;
-      h = { kind: 'pipe', id, tree, pipe: new RpcPipe(pipeName, secondary, ctx, this.hooks, this.assocGroup) };
+      h = { kind: 'pipe', id, tree, pipe: new RpcPipe(pipeName, secondary, ctx, this.hooks, this.assocGroup, this.cfg.uploadMemory) };
     } else if (name === '' || directory) {
       h = { kind: 'dir', id, name, tree };
     } else {
@@ -215,41 +226,69 @@ export class SmbConnectionState {
     return h;
   }
 
-  /** Writes to a file or pipe; returns the count accepted (all of it: extra bytes are dropped and noted). */
-  write(h: OpenHandle, offset: number, data: Uint8Array): number {
+  /**
+   * Writes to a file or pipe; returns the count accepted (all of it: extra bytes are dropped and
+   * noted), or STATUS_DISK_FULL when the file cannot grow within the source's upload memory.
+   */
+  write(h: OpenHandle, offset: number, data: Uint8Array): number | { status: number } {
     if (h.kind === 'pipe') h.pipe.write(data);
-    else if (h.kind === 'file') this.writeFile(h, offset, data);
+    else if (h.kind === 'file') return this.writeFile(h, offset, data);
     return data.length;
   }
 
   /**
    * Keeps what fits of a file write. One budget covers all files open on the connection, so many
    * open files cannot multiply it; it counts how far each file reaches, so a far offset costs what
-   * it makes the sensor hold.
+   * it makes the sensor hold. The growth is also charged to the source's share of the upload memory
+   * all sensors share: past it the write is answered as a full disk answers it, and the file is dropped.
    */
-  private writeFile(h: FileHandle, offset: number, data: Uint8Array): void {
+  private writeFile(h: FileHandle, offset: number, data: Uint8Array): number | { status: number } {
+    if (h.dropped) return { status: STATUS.DISK_FULL };
     // Zero bytes store nothing: such a write must not extend the file, or offsets alone would grow it.
-    if (data.length === 0) return;
+    if (data.length === 0) return 0;
     // How far this file may reach: the upload limit, and no more growth than the budget has left.
     const reach = Math.min(this.cfg.maxUploadBytes, h.size + this.cfg.maxUploadBytes - this.bufferedUploadBytes);
     const end = Math.min(offset + data.length, reach);
     if (end < offset + data.length) h.truncated = true;
-    if (end <= offset) return;
+    if (end <= offset) return data.length;
     if (!withinSparseAllowance(h, offset, end - offset)) {
       h.truncated = true;
-      return;
+      return data.length;
     }
-    const before = h.size;
+    const growth = Math.max(0, end - h.size);
+    if (!this.cfg.uploadMemory.take(growth)) {
+      this.dropFile(h);
+      return { status: STATUS.DISK_FULL };
+    }
     writeSparse(h, offset, data.subarray(0, end - offset), reach);
-    this.bufferedUploadBytes += h.size - before;
+    this.bufferedUploadBytes += growth;
+    return data.length;
+  }
+
+  /** Stops keeping file H: its hash as written so far is noted and its bytes given back. */
+  private dropFile(h: FileHandle): void {
+    h.dropped = { sha256: createHash('sha256').update(sparseBytes(h)).digest('hex'), size: h.size };
+    this.release(h);
+    h.data = new Uint8Array(0);
+    h.size = 0;
+  }
+
+  /** Gives back what file H holds, to the connection's budget and the upload memory. */
+  private release(h: FileHandle): void {
+    this.bufferedUploadBytes -= h.size;
+    this.cfg.uploadMemory.give(h.size);
   }
 
   closeHandle(id: number): boolean {
     const h = this.handles.get(id);
     if (!h) return false;
     this.handles.delete(id);
-    if (h.kind === 'file') this.bufferedUploadBytes -= h.size;
-    if (h.kind === 'file' && (h.size > 0 || h.truncated)) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: sparseBytes(h), truncated: h.truncated });
+    if (h.kind === 'pipe') h.pipe.dispose();
+    if (h.kind !== 'file') return true;
+    // The quarantine reads the bytes before upload() returns, so they can be given back at once.
+    if (h.dropped) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: new Uint8Array(0), truncated: h.truncated, dropped: h.dropped });
+    else if (h.size > 0 || h.truncated) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: sparseBytes(h), truncated: h.truncated });
+    this.release(h);
     return true;
   }
 

@@ -8,6 +8,7 @@ import { hexSample } from '../../wire/reader.js';
 import { analyseShellcode } from '../shellcode/analyse.js';
 import { startTcpService, type ConnectionContext, type ConnectionGate, type RunningService } from '../runtime/listener.js';
 import type { Fetcher, Quarantine } from './capture.js';
+import { UPLOAD_MEMORY } from '../runtime/capture.js';
 import { FramedInput, SHARED_BUFFER_BUDGET } from '../runtime/framed-input.js';
 import { decodeNbssFrame, encodeNbssFrame, MAX_NBSS_PAYLOAD, NBSS_KEEPALIVE, NBSS_MESSAGE, NBSS_NEGATIVE_RESPONSE, NBSS_POSITIVE_RESPONSE, NBSS_SESSION_REQUEST, type NbssFrame } from './codec/netbios.js';
 import type { SmbHooks } from './connection.js';
@@ -58,7 +59,7 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
   const seenChecks = new Set<string>();
   let malformedEvents = 0;
   const handlePayload = async (name: string, cve: string, detail: string, payload: Uint8Array, analyse: boolean): Promise<void> => {
-    const stored = await deps.quarantine.store(payload);
+    const stored = await deps.quarantine.store(payload, em.identity.src_ip);
     em.emit('exploit.attempt', { name, cve, detail, sha256: stored.sha256 });
     if (!analyse) return;
     const report = analyseShellcode(payload);
@@ -112,8 +113,9 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
       return cfg.guest_fallback ? { ok: true, guest: true } : { ok: false, guest: false };
     },
     upload(u) {
+      if (u.dropped) return void em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: u.dropped.sha256, size: u.dropped.size, outcome: 'dropped' });
       deps.quarantine
-        .store(u.data)
+        .store(u.data, em.identity.src_ip)
         .then((f) =>
           em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: f.sha256, size: f.size, outcome: !f.stored ? 'refused' : u.truncated || f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' }),
         )
@@ -157,12 +159,15 @@ export function serveSmb(ctx: ConnectionContext, mode: Mode, cfg: SmbServiceConf
   let awaitingSessionRequest = mode === 'netbios';
   let malformedCount = 0;
   const hooks = makeHooks(ctx, cfg, deps);
-  const session = new SmbSession({ identity: deps.identity, shares: sharesFor(cfg), maxUploadBytes: cfg.max_upload_bytes, random: randomBytes, now: Date.now }, hooks);
+  const session = new SmbSession(
+    { identity: deps.identity, shares: sharesFor(cfg), maxUploadBytes: cfg.max_upload_bytes, uploadMemory: UPLOAD_MEMORY.account(ctx.emitter.identity.src_ip), random: randomBytes, now: Date.now },
+    hooks,
+  );
   // A growing buffer: a large frame sent in small segments is copied a few times, not once per segment.
   const input = new FramedInput<NbssFrame>(
     () => MAX_BUFFERED_BYTES,
     (b) => decodeNbssFrame(b, mode === 'direct' || !awaitingSessionRequest, MAX_NBSS_PAYLOAD),
-    SHARED_BUFFER_BUDGET,
+    SHARED_BUFFER_BUDGET.account(ctx.emitter.identity.src_ip),
   );
   const send = (payload: Uint8Array, type = NBSS_MESSAGE): void => {
     if (!ctx.socket.destroyed) ctx.socket.write(encodeNbssFrame(type, payload));

@@ -38,6 +38,8 @@ export interface FileHandle extends SparseFile {
   name: string;
   tree: Tree;
   truncated: boolean;
+  /** Set when a write found the source's share of the upload memory full: the file's hash and size then (its bytes are given back). */
+  dropped?: { sha256: string; size: number };
 }
 
 /** Allocates small non-zero ids that are not in use. */

@@ -306,6 +306,7 @@ export class Smb1Server {
     if (!data) return this.err(b.command, STATUS.INVALID_PARAMETER);
     if (h.kind === 'dir') return this.err(b.command, STATUS.FILE_IS_A_DIRECTORY);
     const n = this.st.write(h, offset, data);
+    if (typeof n !== 'number') return this.err(b.command, n.status);
     return { status: 0, blocks: [{ command: b.command, words: words((w) => w.u16le(n & 0xffff).u16le(0xffff).u16le(n >>> 16).u16le(0), true), bytes: new Uint8Array(0) }] };
   }
 
@@ -478,13 +479,17 @@ export class Smb1Server {
     const total = dv.getUint32(0, true);
     const chunk = dv.getUint32(4, true);
     const offset = dv.getUint32(8, true);
-    if (!this.dpUpload || offset === 0) this.dpUpload = { total: Math.min(total, MAX_DOUBLEPULSAR_BYTES), parts: new Map(), got: 0 };
+    if (!this.dpUpload || offset === 0) {
+      this.dropDoublePulsar();
+      this.dpUpload = { total: Math.min(total, MAX_DOUBLEPULSAR_BYTES), parts: new Map(), got: 0 };
+    }
     const up = this.dpUpload;
     // Only what falls inside the declared size is decrypted and kept, in a buffer of its own: a long
     // chunk just before the end must not keep the whole message alive for the few bytes that count.
     const part = offset < up.total ? xor4(data.subarray(0, Math.min(chunk, data.length, up.total - offset)), key) : new Uint8Array(0);
     // An empty part carries nothing: kept, it would cost an entry and hold its offset against the real chunk.
-    if (part.length > 0 && !up.parts.has(offset) && up.parts.size < MAX_DOUBLEPULSAR_PARTS && up.got + part.length <= MAX_DOUBLEPULSAR_BYTES) {
+    // Parts are charged to the source's upload memory; one it refuses is not kept (the payload is recorded as far as it came).
+    if (part.length > 0 && !up.parts.has(offset) && up.parts.size < MAX_DOUBLEPULSAR_PARTS && up.got + part.length <= MAX_DOUBLEPULSAR_BYTES && this.st.cfg.uploadMemory.take(part.length)) {
       up.parts.set(offset, part);
       up.got += part.length;
     }
@@ -496,10 +501,16 @@ export class Smb1Server {
   /** Saves what a DoublePulsar upload sent (its parts in offset order; gaps are not filled). */
   private finishDoublePulsar(): void {
     const up = this.dpUpload;
-    this.dpUpload = undefined;
+    this.dropDoublePulsar();
     if (!up || up.got === 0) return;
     const payload = Buffer.concat([...up.parts.entries()].sort((x, y) => x[0] - y[0]).map(([, c]) => c));
     this.st.hooks.exploitStep({ name: 'DoublePulsar', cve: 'CVE-2017-0144', detail: `DoublePulsar payload upload (${payload.length} of ${up.total} bytes)`, payload, analyse: true });
+  }
+
+  /** Forgets the DoublePulsar upload in progress, giving its memory back. */
+  private dropDoublePulsar(): void {
+    if (this.dpUpload) this.st.cfg.uploadMemory.give(this.dpUpload.got);
+    this.dpUpload = undefined;
   }
 
   /** The connection ended: an unfinished DoublePulsar upload is kept as far as it came. */

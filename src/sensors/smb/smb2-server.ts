@@ -253,6 +253,7 @@ export class Smb2Server {
     if (!data || offset > BigInt(Number.MAX_SAFE_INTEGER)) return this.error(STATUS.INVALID_PARAMETER);
     if (h.kind === 'dir') return this.error(STATUS.FILE_IS_A_DIRECTORY);
     const n = this.st.write(h, Number(offset), data);
+    if (typeof n !== 'number') return this.error(n.status);
     return { status: 0, body: new ByteWriter(16).u16le(17).u16le(0).u32le(n).u32le(0).u16le(0).u16le(0).finish() };
   }
 

@@ -14,11 +14,11 @@ export interface PayloadStore {
   put(data: Buffer): StoredPayload;
 }
 
-/** The shared quarantine (DATA_DIR/quarantine/<sha256>) as a PayloadStore. */
-export function fromQuarantine(q: Pick<Quarantine, 'store'>): PayloadStore {
+/** The shared quarantine (DATA_DIR/quarantine/<sha256>) as the PayloadStore of a client at address SOURCE. */
+export function fromQuarantine(q: Pick<Quarantine, 'store'>, source: string): PayloadStore {
   return {
     put(data) {
-      const r = q.store(data);
+      const r = q.store(data, source);
       return { sha256: r.sha256, md5: r.md5, size: r.size, outcome: !r.stored ? 'refused' : r.truncated ? 'truncated' : r.duplicate ? 'duplicate' : 'stored' };
     },
   };

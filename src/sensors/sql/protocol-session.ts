@@ -1,7 +1,7 @@
 // What the two database sessions share: a state that ends in 'closed', the bounded receive loop with
 // smaller limits before login than after, and one way to end the connection.
 import type { Decoded } from '../../wire/reader.js';
-import { FramedInput } from '../runtime/framed-input.js';
+import { FramedInput, SHARED_BUFFER_BUDGET } from '../runtime/framed-input.js';
 
 export type EndReason = 'client' | 'policy' | 'error';
 
@@ -15,12 +15,15 @@ export abstract class ProtocolSession<S extends string, M> {
     limits: { beforeLogin: number; afterLogin: number; bufferedAfterLogin: number },
     decode: (buf: Buffer, maxMessage: number) => Decoded<M>,
     private readonly end: (reason: EndReason) => void,
+    /** The client's address: its buffered bytes count against its source's share of the sensors' buffer budget. */
+    source: string,
   ) {
     this.state = initial;
     // Before login a client gets only what a handshake needs; large statements come after it.
     this.input = new FramedInput(
       () => (this.loggedIn ? limits.bufferedAfterLogin : limits.beforeLogin),
       (b) => decode(b, this.loggedIn ? limits.afterLogin : limits.beforeLogin),
+      SHARED_BUFFER_BUDGET.account(source),
     );
   }
 

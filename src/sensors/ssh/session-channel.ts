@@ -203,7 +203,7 @@ function clamp(n: unknown): number {
 }
 
 function upload(ctx: ConnectionContext, env: ShellEnvironment, path: string, data: Buffer, truncated: boolean): void {
-  const q = env.quarantine.store(data);
+  const q = env.quarantine.store(data, ctx.emitter.identity.src_ip);
   ctx.emitter.emit('file.upload', {
     filename: path.slice(0, 4096),
     sha256: q.sha256,

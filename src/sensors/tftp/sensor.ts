@@ -167,7 +167,7 @@ async function sendFile(ctx: UdpFlowContext, bytes: Buffer): Promise<void> {
 
 async function receiveFile(ctx: UdpFlowContext, capture: Capture, maxBytes: number, filename: string): Promise<void> {
   const s = await transferSocket(ctx);
-  const upload = new UploadBuffer(maxBytes);
+  const upload = new UploadBuffer(maxBytes, ctx.emitter.identity.src_ip);
   let complete = false;
   try {
     let ack = encodeAck(0);

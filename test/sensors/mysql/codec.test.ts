@@ -474,3 +474,37 @@ test('session: a statement of several megabytes is answered and recorded clipped
   assert.equal(h2.session.currentState, 'closed');
   assert.ok(h2.events.some((e) => e.type === 'protocol.malformed'));
 });
+
+test('session: one source holding partial statements cannot take the shared buffer budget from another source', async () => {
+  const { MAX_BUFFERED_BYTES_ALL_SESSIONS, MAX_SOURCE_SHARE, SHARED_BUFFER_BUDGET } = await import('../../../src/sensors/runtime/framed-input.js');
+  const from = (src_ip: string): Harness => {
+    const events: ApiaryEvent[] = [];
+    const sink: EventSink = { write: (e) => void events.push(e), flush: async () => {} };
+    const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'mysql', src_ip, src_port: 5, dst_ip: '127.0.0.1', dst_port: 3306 });
+    const h = harness({ emitter, clientHost: src_ip });
+    h.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt())), 1).bytes);
+    return { ...h, events };
+  };
+  const before = SHARED_BUFFER_BUDGET.inUse;
+  // Each holds all but a few bytes of a 16 MiB packet: 16 of them fill the whole budget to its last 48 bytes.
+  const partial = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0, 3]), Buffer.alloc(16 * 1024 * 1024 - 8, 0x41)]);
+  const flood = Array.from({ length: Math.ceil(MAX_BUFFERED_BYTES_ALL_SESSIONS / partial.length) + 1 }, () => from('127.0.0.1'));
+  try {
+    for (const h of flood) h.session.receive(partial);
+    // A 100 KB statement from another source is buffered, answered and recorded.
+    const other = from('127.0.0.2');
+    const query = `SELECT '${'B'.repeat(100 * 1024)}' AS x`;
+    other.session.receive(encodePacket(Buffer.concat([Buffer.from([3]), Buffer.from(query)]), 0).bytes);
+    assert.equal(other.session.currentState, 'command');
+    assert.deepEqual(other.events.filter((e) => e.type === 'protocol.malformed'), []);
+    const q = other.events.find((e) => e.type === 'query');
+    assert.ok(q, 'recorded');
+    assert.ok(query.startsWith((q.payload as { query: string }).query.slice(0, 1000)));
+    const open = flood.filter((h) => h.session.currentState !== 'closed');
+    assert.equal(open.length, Math.floor((MAX_BUFFERED_BYTES_ALL_SESSIONS * MAX_SOURCE_SHARE) / partial.length), 'the source holds its share');
+    assert.ok(flood.some((h) => h.events.some((e) => e.type === 'protocol.malformed' && (e.payload as { reason: string }).reason === 'sensor buffer budget exhausted')));
+  } finally {
+    for (const h of flood) h.session.dispose();
+  }
+  assert.equal(SHARED_BUFFER_BUDGET.inUse, before, 'all given back');
+});

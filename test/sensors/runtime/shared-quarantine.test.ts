@@ -16,7 +16,7 @@ test('the quarantine quota is shared by every sensor: an FTP upload fills it, an
   const apiary = await startApiaryProcess(
     {
       sensor: 'shared-quarantine',
-      quarantine: { max_total_bytes: 200_000 },
+      quarantine: { max_total_bytes: 200_000, max_source_bytes: 200_000 },
       services: { ftp: { listen: ['127.0.0.1:0'] }, smb: { listen: [`${SMB_HOST}:445`], netbios_listen: [], share: { name: 'Scans' }, guest_fallback: false } },
     },
     { dir },

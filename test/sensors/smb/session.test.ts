@@ -12,7 +12,8 @@ import { loadIdentity } from '../../../src/sensors/smb/identity.js';
 import { makeHooks, serveSmb, sharesFor, type SmbSensorDeps } from '../../../src/sensors/smb/sensor.js';
 import { encodeNbssFrame } from '../../../src/sensors/smb/codec/netbios.js';
 import { doublePulsarKey, MAX_DOUBLEPULSAR_PARTS, MAX_TRANS_PARTS, xor4 } from '../../../src/sensors/smb/smb1-server.js';
-import { SHARED_BUFFER_BUDGET } from '../../../src/sensors/runtime/framed-input.js';
+import { MAX_SOURCE_SHARE, SHARED_BUFFER_BUDGET } from '../../../src/sensors/runtime/framed-input.js';
+import { MAX_UPLOAD_MEMORY_BYTES, UPLOAD_MEMORY, UploadBuffer } from '../../../src/sensors/runtime/capture.js';
 import { decodeSmb1Message } from '../../../src/sensors/smb/codec/smb1.js';
 import { encodeNtlmNegotiate, encodeNtlmAuthenticate } from '../../../src/sensors/smb/codec/ntlmssp.js';
 import { smbService } from '../../../src/config/schema.js';
@@ -21,7 +22,7 @@ import { createSessionEmitter } from '../../../src/events/emitter.js';
 import { tempDir } from '../../helpers/apiary-process.js';
 import pino from 'pino';
 
-function fixture(overrides: Record<string, unknown> = {}) {
+function fixture(overrides: Record<string, unknown> = {}, src = '127.0.0.1') {
   const events: ApiaryEvent[] = [];
   const sink = { write: (e: ApiaryEvent) => void events.push(e), flush: async () => {} };
   const cfg = smbService.parse({ listen: ['127.0.0.1:0'], ...overrides });
@@ -35,21 +36,21 @@ function fixture(overrides: Record<string, unknown> = {}) {
     quarantine: { store: async (d: Uint8Array) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, path: '', duplicate: false, truncated: false, stored: true }) },
     fetcher: { fetch: async () => ({ outcome: 'disabled' as const, reason: 'off' }) },
   } as unknown as SmbSensorDeps;
-  const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'smb', src_ip: '127.0.0.1', src_port: 1, dst_ip: '127.0.0.1', dst_port: 445 });
+  const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'smb', src_ip: src, src_port: 1, dst_ip: '127.0.0.1', dst_port: 445 });
   return { events, cfg, identity, log, deps, emitter };
 }
 
-function newSession(overrides: Record<string, unknown> = {}, maxUploadBytes = 1 << 20): { session: SmbSession; events: ApiaryEvent[] } {
-  const { events, cfg, identity, log, deps, emitter } = fixture(overrides);
+function newSession(overrides: Record<string, unknown> = {}, maxUploadBytes = 1 << 20, src = '127.0.0.1'): { session: SmbSession; events: ApiaryEvent[] } {
+  const { events, cfg, identity, log, deps, emitter } = fixture(overrides, src);
   let n = 0;
   const random = (k: number): Uint8Array => Uint8Array.from({ length: k }, () => (n++ * 37 + 11) & 0xff);
-  const session = new SmbSession({ identity, shares: sharesFor(cfg), maxUploadBytes, random, now: () => 1_700_000_000_000 }, makeHooks({ emitter, log }, cfg, deps));
+  const session = new SmbSession({ identity, shares: sharesFor(cfg), maxUploadBytes, uploadMemory: UPLOAD_MEMORY.account(src), random, now: () => 1_700_000_000_000 }, makeHooks({ emitter, log }, cfg, deps));
   return { session, events };
 }
 
 /** An SMB1 request as nmap builds it: ASCII strings (no Unicode flag), extended security, signatures flag. */
 function req(command: number, words: Uint8Array, bytes: Uint8Array, ids: { uid?: number; tid?: number; mid?: number } = {}): Uint8Array {
-  return new ByteWriter(4096)
+  return new ByteWriter(1 << 20)
     .bytes(Uint8Array.of(0xff, 0x53, 0x4d, 0x42)).u8(command).u32le(0).u8(0x18).u16le(0x4845).u16le(0).zeros(8).u16le(0)
     .u16le(ids.tid ?? 0).u16le(0x1234).u16le(ids.uid ?? 0).u16le(ids.mid ?? 1)
     .u8(words.length >> 1).bytes(words).u16le(bytes.length).bytes(bytes).finish();
@@ -203,6 +204,62 @@ test('files open at once share one upload budget; pipes per connection are cappe
   assert.ok(!('status' in ipc));
   const pipes = Array.from({ length: 12 }, () => st.open(ipc, 'srvsvc', false, false));
   assert.equal(pipes.filter((p) => !('status' in p)).length, 8);
+});
+
+test('files written over SMB count against the source\'s share of the upload memory: past it STATUS_DISK_FULL and recorded dropped; another source uploads whole', async () => {
+  const before = UPLOAD_MEMORY.inUse;
+  const max = 16 * 1024 * 1024;
+  const DISK_FULL = 0xc000007f;
+  /** Logs on anonymously, connects to \\h\Public and creates NAME (NT_CREATE_ANDX, disposition 2), as a client putting a file does. */
+  const create = (src: string, name: string) => {
+    const { session, events } = newSession({}, max, src);
+    one(session, req(0x72, new Uint8Array(0), Buffer.from('\x02NT LM 0.12\x00', 'latin1')));
+    const ss = new ByteWriter(32).u8(0xff).u8(0).u16le(0).u16le(4356).u16le(10).u16le(0).u32le(0).u16le(0).u16le(0).u32le(0).u32le(0x40).finish();
+    const uid = one(session, req(0x73, ss, Buffer.from('\0\0W\0L\0', 'latin1'))).header.uid;
+    const tid = one(session, req(0x75, new ByteWriter(8).u8(0xff).u8(0).u16le(0).u16le(0).u16le(1).finish(), Buffer.from('\0\\\\h\\Public\0?????\0', 'latin1'), { uid })).header.tid;
+    const file = Buffer.from(`\\${name}\0`, 'latin1');
+    const cw = new ByteWriter(48).u8(0xff).u8(0).u16le(0).u8(0).u16le(file.length - 1).u32le(0).u32le(0).u32le(0x2019f).u64le(0n).u32le(0).u32le(3).u32le(2).u32le(0).u32le(2).u8(0).finish();
+    const cr = one(session, req(0xa2, cw, file, { uid, tid }));
+    assert.equal(cr.header.status, 0);
+    const fid = cr.blocks[0]!.words[5]! | (cr.blocks[0]!.words[6]! << 8);
+    /** WRITE_ANDX of DATA at OFFSET; the status of the reply. */
+    const write = (offset: number, data: Uint8Array): number => {
+      const w = new ByteWriter(24).u8(0xff).u8(0).u16le(0).u16le(fid).u32le(offset).u32le(0).u16le(0).u16le(0).u16le(0).u16le(data.length).u16le(32 + 1 + 24 + 2).finish();
+      return one(session, req(0x2f, w, data, { uid, tid })).header.status;
+    };
+    return { session, events, write };
+  };
+  const chunk = new Uint8Array(60_000).fill(0x4d);
+  /** Writes MAX bytes in chunks until a write fails; the last status. */
+  const fill = (c: ReturnType<typeof create>): number => {
+    let status = 0;
+    for (let off = 0; off < max && status === 0; off += chunk.length) status = c.write(off, chunk.subarray(0, Math.min(chunk.length, max - off)));
+    return status;
+  };
+  // Four connections from one address each writing a 16 MiB file and holding it open (another
+  // address than the other tests', whose sessions may still hold files).
+  const flood = ['a', 'b', 'c', 'd'].map((n) => create('127.0.0.11', `${n}.bin`));
+  try {
+    const other = create('127.0.0.12', 'small.exe');
+    assert.deepEqual(flood.map(fill), [0, 0, DISK_FULL, DISK_FULL], 'the third file would pass the share');
+    assert.ok(UPLOAD_MEMORY.heldBy('127.0.0.11') <= MAX_UPLOAD_MEMORY_BYTES * MAX_SOURCE_SHARE);
+    // Another source's file and FTP-style upload are kept whole.
+    const sent = Buffer.from('MZ\x90\x00 a small dropper from another address, 53 b');
+    assert.equal(other.write(0, sent), 0);
+    const ftp = new UploadBuffer(max, '127.0.0.13');
+    ftp.write(sent);
+    assert.deepEqual(ftp.bytes(), sent);
+    ftp.release();
+    other.session.dispose();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(other.events.filter((e) => e.type === 'file.upload').map((e) => e.payload), [{ filename: 'Public\\small.exe', sha256: '0'.repeat(64), size: sent.length, outcome: 'stored' }]);
+  } finally {
+    for (const c of flood) c.session.dispose();
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  const outcomes = flood.map((c) => c.events.filter((e) => e.type === 'file.upload').map((e) => (e.payload as { outcome: string }).outcome));
+  assert.deepEqual(outcomes, [['stored'], ['stored'], ['dropped'], ['dropped']]);
+  assert.equal(UPLOAD_MEMORY.inUse, before, 'given back when the connections end');
 });
 
 test('mutated valid SMB1 messages on a live session (logged on, IPC$ and a pipe open) never throw', () => {

@@ -1,5 +1,6 @@
 // Connection-oriented DCE/RPC PDUs (C706 12.6, [MS-RPCE] 2.2.2): bind, alter context, request and
 // their replies, with fragment reassembly bounded per call. Little-endian data representation only.
+import type { ByteAccount } from '../../runtime/framed-input.js';
 import { ByteReader, ByteWriter, copyBytes, type Decoded, incomplete, malformed, ok } from '../../../wire/reader.js';
 
 /** Largest PDU accepted (Windows' max_xmit is 5840; exploit stubs fit in one). */
@@ -262,13 +263,18 @@ export function encodeRequest(callId: number, contextId: number, opnum: number, 
 
 /**
  * Collects one call's request fragments into a stub, refusing more than MAX_RPC_STUB bytes or
- * MAX_RPC_FRAGMENTS fragments. A new call starts with FIRST_FRAG; the stub is returned with LAST_FRAG.
+ * MAX_RPC_FRAGMENTS fragments, or (given MEMORY) more than it lets the fragments kept take. A new
+ * call starts with FIRST_FRAG; the stub is returned with LAST_FRAG. dispose() gives back what is held.
  */
 export class RequestAssembler {
   private parts: Uint8Array[] = [];
   private size = 0;
   private fragments = 0;
+  /** Bytes of parts taken from MEMORY. */
+  private charged = 0;
   private first: Extract<RpcPdu, { kind: 'request' }> | undefined;
+
+  constructor(private readonly memory?: ByteAccount) {}
 
   push(pdu: Extract<RpcPdu, { kind: 'request' }>): Decoded<Extract<RpcPdu, { kind: 'request' }>> {
     if (pdu.header.flags & PFC.FIRST_FRAG || !this.first) this.reset(pdu);
@@ -287,8 +293,15 @@ export class RequestAssembler {
       this.reset(undefined);
       return ok(pdu, pdu.header.fragLength);
     }
-    // A copy: the stub is a view into the whole pipe write, which a kept view would keep alive.
-    if (pdu.stub.length > 0) this.parts.push(copyBytes(pdu.stub));
+    if (pdu.stub.length > 0) {
+      if (this.memory && !this.memory.take(pdu.stub.length)) {
+        this.reset(undefined);
+        return malformed('request stub refused: the sensor memory for it is full');
+      }
+      this.charged += pdu.stub.length;
+      // A copy: the stub is a view into the whole pipe write, which a kept view would keep alive.
+      this.parts.push(copyBytes(pdu.stub));
+    }
     if (!last) return incomplete();
     const stub = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
     const whole = { ...this.first!, stub };
@@ -301,8 +314,15 @@ export class RequestAssembler {
     return { fragments: this.fragments, parts: this.parts };
   }
 
+  /** Drops the call being assembled (the pipe closed). */
+  dispose(): void {
+    this.reset(undefined);
+  }
+
   /** Starts over: with FIRST (a new call), or with nothing. The first fragment is kept without its stub. */
   private reset(first: Extract<RpcPdu, { kind: 'request' }> | undefined): void {
+    this.memory?.give(this.charged);
+    this.charged = 0;
     this.first = first && { ...first, stub: new Uint8Array(0) };
     this.parts = [];
     this.size = 0;

@@ -17,7 +17,7 @@ import {
   type RpcPdu,
 } from '../codec/dcerpc.js';
 import { incomplete, malformed, ok, type Decoded } from '../../../wire/reader.js';
-import { BufferBudget, FramedInput } from '../../runtime/framed-input.js';
+import { BufferBudget, FramedInput, type ByteAccount } from '../../runtime/framed-input.js';
 import { findInterface, type RpcInterface } from './interfaces.js';
 import { handleActivation, handleEpmapper } from './epmapper.js';
 import { handleWkssvc } from './wkssvc.js';
@@ -50,7 +50,7 @@ export class RpcPipe {
   private readonly out: Uint8Array[] = [];
   private outBytes = 0;
   private readonly contexts = new Map<number, { iface: RpcInterface | undefined; uuid: string }>();
-  private readonly assembler = new RequestAssembler();
+  private readonly assembler: RequestAssembler;
   private maxRecv = 4280;
   /** Set when the client sent bytes that are not DCE/RPC: the pipe then only swallows writes. */
   broken = false;
@@ -61,7 +61,16 @@ export class RpcPipe {
     private readonly ctx: SrvsvcContext,
     private readonly hooks: RpcHooks,
     private readonly assocGroup: number,
-  ) {}
+    /** Where request stubs being assembled from fragments are charged (the source's upload memory on SMB). */
+    memory?: ByteAccount,
+  ) {
+    this.assembler = new RequestAssembler(memory);
+  }
+
+  /** The pipe was closed: a request half assembled gives its memory back. */
+  dispose(): void {
+    this.assembler.dispose();
+  }
 
   /** Bytes waiting to be read (the first queued message). */
   get pendingBytes(): number {
