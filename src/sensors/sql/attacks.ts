@@ -1,6 +1,7 @@
 // Known attack moves in statements sent to the decoy databases: file writes and reads through the
 // server, UDF (user-defined function) loading, OS command execution, binaries smuggled as hex.
 // Pattern matching over the raw text, so moves are found even in statements the engine cannot parse.
+import { flatCopy } from '../runtime/flat-copy.js';
 
 /** Longest statement text scanned for attack moves (the start of a larger one is scanned). */
 export const MAX_SCANNED_CHARS = 4 * 1024 * 1024;
@@ -25,8 +26,9 @@ export interface AttackMove {
   commands?: string[];
 }
 
+/** S cut at MAX, as a copy: the statement it was cut from may be megabytes (see clipQuery). */
 function clip(s: string, max = MAX_DETAIL_CHARS): string {
-  return s.length > max ? `${s.slice(0, max)}...` : s;
+  return flatCopy(s.length > max ? `${s.slice(0, max)}...` : s);
 }
 
 /** A statement's moves: at most MAX_MOVES_PER_NAME of each name built, the rest counted. */

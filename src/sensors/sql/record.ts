@@ -3,6 +3,7 @@
 // and the downloads its command lines name.
 import type { SessionEmitter } from '../../events/emitter.js';
 import { takeUrls } from '../runtime/capture.js';
+import { flatCopy } from '../runtime/flat-copy.js';
 import { detectMssqlAttacks, detectMysqlAttacks, urlsIn, type AttackMove } from './attacks.js';
 import type { FileWrite } from './engine.js';
 import type { PayloadStore } from './payload-store.js';
@@ -23,8 +24,13 @@ export interface StatementRecord {
   fetchUrls?: (urls: string[]) => void;
 }
 
+/**
+ * A statement's text as its query event keeps it: cut at MAX_QUERY_EVENT_CHARS, and a copy (a
+ * statement is often a view into its whole packet, up to 16 MiB, which an event queued while the
+ * store is down would otherwise keep alive).
+ */
 export function clipQuery(s: string): string {
-  return s.length > MAX_QUERY_EVENT_CHARS ? `${s.slice(0, MAX_QUERY_EVENT_CHARS)}... [${s.length} chars]` : s;
+  return flatCopy(s.length > MAX_QUERY_EVENT_CHARS ? `${s.slice(0, MAX_QUERY_EVENT_CHARS)}... [${s.length} chars]` : s);
 }
 
 /** Emits the events for one statement; returns the attack moves found (callers shape their answer on them). */

@@ -10,6 +10,9 @@ import { MAX_PARSED_STATEMENT_CHARS } from '../../../src/sensors/sql/lexer.js';
 import { MAX_USER_VAR_CHARS, MAX_USER_VARS, MAX_USER_VARS_TOTAL_CHARS } from '../../../src/sensors/sql/user-vars.js';
 import { flatCopy } from '../../../src/sensors/runtime/flat-copy.js';
 import { heldBy, MiB } from '../../helpers/heap.js';
+import { recordStatement } from '../../../src/sensors/sql/record.js';
+import type { PayloadStore } from '../../../src/sensors/sql/payload-store.js';
+import type { SessionEmitter } from '../../../src/events/emitter.js';
 import { rows, sqlSession } from '../../helpers/sql-engine.js';
 
 const decoy = generateDecoy({ seed: Buffer.alloc(16, 4), now: Date.UTC(2026, 0, 1), appDatabase: 'webshop', customers: 10, orders: 10 });
@@ -92,4 +95,20 @@ test(`user variables: names past MySQL's 64 characters are refused (3061); past 
   const t = sqlSession();
   for (let i = 0; i < 20; i++) ok(`SET @big${i} = REPEAT('z', ${MAX_USER_VAR_CHARS})`, t, view);
   assert.equal(t.userVars.size, Math.floor(MAX_USER_VARS_TOTAL_CHARS / (MAX_USER_VAR_CHARS + 'bigNN'.length)));
+});
+
+test('query and attack events cut from a megabyte packet hold copies, not the packet (events wait in a queue while the store is down)', async () => {
+  const events: unknown[] = [];
+  const emitter = { emit: (type: string, payload: unknown) => void events.push([type, payload]) } as unknown as SessionEmitter;
+  const payloads = { put: () => { throw new Error('no payload in these statements'); } } as unknown as PayloadStore;
+  const held = await heldBy(() => {
+    for (let i = 0; i < 32; i++) {
+      // One packet of two statements: a short sys_exec call, then a megabyte one; the first is a view.
+      const packet = `SELECT sys_exec('id ${String(i).padStart(4, '0')}'); SELECT '${'x'.repeat(MiB)}'`;
+      const first = packet.slice(0, packet.indexOf(';'));
+      recordStatement(emitter, payloads, { text: first, database: undefined, dialect: 'mysql' });
+    }
+  });
+  assert.ok(events.length >= 64, `${events.length} events`);
+  assert.ok(held < BOUND, `32 events held ${(held / MiB).toFixed(1)} MiB`);
 });
