@@ -61,7 +61,15 @@ const BLOCKED_V4: [string, number][] = [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24],
   ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ];
-const BLOCKED_V6: [string, number][] = [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96], ['100::', 64]];
+/**
+ * Besides loopback, ULA, link-local, multicast, documentation and discard: every form that carries an
+ * IPv4 address a relay or translator would reach for us (IPv4-compatible ::a.b.c.d, NAT64's well-known
+ * and local-use prefixes, 6to4, Teredo), the old site-local range and the newer documentation prefix.
+ */
+const BLOCKED_V6: [string, number][] = [
+  ['::', 96], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['2001:db8::', 32], ['3fff::', 20],
+  ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16], ['2001::', 32], ['100::', 64],
+];
 
 function buildBlockList(ranges: readonly string[]): BlockList {
   const b = new BlockList();

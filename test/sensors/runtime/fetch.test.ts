@@ -198,3 +198,13 @@ test('sourceKey never throws and groups IPv6 by /64', async () => {
   const pairs: [string, string][] = [['2001:db8:a:b:1:2:3:4', '2001:db8:a:b::/64'], ['192.0.2.9', '192.0.2.9'], ['::ffff:192.0.2.1', '192.0.2.1']];
   for (const [ip, key] of [...pairs, ...pairs, pairs[0]!, pairs[0]!, pairs[2]!]) assert.equal(sourceKey(ip), key, ip);
 });
+
+test('IPv6 forms that carry an IPv4 address or are not global are never contacted (judged before any connection)', () => {
+  const f = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true }, noDns);
+  for (const a of ['::7f00:1', '::a00:1', '2002:7f00:1::1', '2002:a00:1::1', '2001:0:4136:e378:8000:63bf:80ff:fffe', '64:ff9b::7f00:1', '64:ff9b:1::a00:1', 'fec0::1', '3fff::1', '::', '::1', 'fd00::1', 'fe80::1']) {
+    assert.equal(f.addressAllowed(a), false, a);
+  }
+  for (const a of ['2a00:1450:4001:80b::200e', '2606:4700::6810:84e5', '93.184.216.34']) assert.equal(f.addressAllowed(a), true, a);
+  const lab = new Fetcher({ ...DEFAULT_FETCH_POLICY, enabled: true, allowCidrs: ['2002::/16'] }, noDns);
+  assert.equal(lab.addressAllowed('2002:a00:1::1'), true, 'allow_cidrs still opens a range');
+});
