@@ -14,8 +14,8 @@ export const MAX_REMOTE_SOURCE_DEPTH = 8;
 /**
  * A remote event's source as JSON, in UTF-8 bytes. The largest source a Cowrie or Dionaea feed makes
  * is a command's record: the command is cut at MAX_FIELD_CHARS (16 Ki) characters, 6 bytes each at
- * worst once escaped (\u001b), 96 KiB (Dionaea's messages and Cowrie's credential pairs are kept whole,
- * a few hundred bytes from a real honeypot). Without a bound one event's source could take all of a
+ * worst once escaped (\u001b), 96 KiB (Dionaea's messages and Cowrie's credential pairs, a few hundred
+ * bytes from a real honeypot, are cut to fit: hpfeeds-records.ts cutRecord). Without a bound one event's source could take all of a
  * batch (64 MiB inflated), parsed again by every reader of the event.
  */
 export const MAX_REMOTE_SOURCE_BYTES = 128 * 1024;

@@ -267,6 +267,8 @@ export interface EventSource {
   merged?: unknown[];
   /** How many more were folded in than merged keeps (its length is capped). */
   merged_dropped?: number;
+  /** How many strings, lists and nested values were cut from record to fit a remote event's source bounds (hpfeeds). */
+  record_cut?: number;
 }
 
 /** One stored event: envelope fields plus the type's payload, kept apart so a payload never overwrites identity. */

@@ -7,7 +7,9 @@ import fc from 'fast-check';
 import { validateEvent } from '../../src/events/catalogue.js';
 import { HPFEEDS_CHANNELS } from '../../src/wire/hpfeeds.js';
 import { decodeTtyLog, encodeTtyRecord, TTY_DIR, TTY_OP, ttyToAsciicast } from '../../src/importers/kippo/ttylog.js';
-import { feedTime, ttylogBytes, HpfeedsMapper, MAX_EVENTS_PER_MESSAGE, MAX_FIELD_CHARS, MAX_REMEMBERED_CONNECTIONS, type PublishContext } from '../../src/importers/hpfeeds/hpfeeds-records.js';
+import { validateRemoteEvent } from '../../src/collector/remote-event.js';
+import type { ApiaryEvent } from '../../src/events/catalogue.js';
+import { feedTime, ttylogBytes, HpfeedsMapper, MAX_EVENTS_PER_MESSAGE, MAX_FIELD_CHARS, MAX_REMEMBERED_CONNECTIONS, MAX_SOURCE_ITEMS, type PublishContext } from '../../src/importers/hpfeeds/hpfeeds-records.js';
 
 const ctx: PublishContext = { sensor: 'feed-1', ident: 'feed-1', receivedMs: Date.UTC(2024, 5, 1) };
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
@@ -160,4 +162,74 @@ test('a recording made from a TTY log of control bytes stops at its character li
   const cut = ttyToAsciicast(d.records, { maxChars: 200_000 });
   assert.ok(cut.text.length <= 200_000 && cut.text.length > 100_000, `${cut.text.length} characters`);
   assert.ok(cut.text.split('\n').slice(1, -1).every((l) => Array.isArray(JSON.parse(l))), 'whole lines only');
+});
+
+/** Every event passes as the hpfeeds input checks it (catalogue, source bounds), so each is stored. */
+function assertStored(events: readonly ApiaryEvent[]): void {
+  for (const e of events) {
+    const v = validateRemoteEvent(e);
+    assert.ok(v.ok, v.ok ? '' : `${e.type}: ${v.reason}`);
+  }
+}
+
+test("a large feed message's events are stored with their source.record cut to the remote source bounds, payloads as before", () => {
+  const mapper = new HpfeedsMapper();
+  // 5,000 credential pairs, the first of 20,000 control characters each (6 bytes each as JSON: 240 KB).
+  const ctl = '\u0001'.repeat(20_000);
+  const credentials = [[ctl, ctl], ...Array.from({ length: 4_999 }, (_, i) => [`user${i}`, `p${i}-${'x'.repeat(100)}`])];
+  const cowrie = mapper.map('cowrie.sessions', json(session({ credentials, loggedin: [ctl, ctl] })), ctx);
+  assert.ok(cowrie.ok);
+  const attempts = cowrie.events.filter((e) => e.type === 'auth.attempt');
+  assert.equal(attempts.length, 5_001);
+  assertStored(cowrie.events);
+  const first = attempts[0]!;
+  assert.equal((first.payload as { username: string }).username, ctl.slice(0, MAX_FIELD_CHARS), 'the payload keeps what it kept');
+  assert.ok((first.source?.record_cut ?? 0) > 0);
+  const pair = (first.source?.record as { credentials: string[] }).credentials;
+  assert.match(pair[0]!, /…\[20000 chars\]$/);
+  // A small pair is kept whole, unmarked.
+  assert.deepEqual((attempts[1]!.source?.record as { credentials: unknown }).credentials, credentials[1]);
+  assert.equal(attempts[1]!.source?.record_cut, undefined);
+
+  // Dionaea's whole message is the record: a 1 MB field in it, and a long list.
+  const big = 'A'.repeat(1_000_000);
+  const dionaea = mapper.map('dionaea.connections', json({ connection_type: 'accept', connection_transport: 'tcp', connection_protocol: 'smbd', remote_host: '203.0.113.9', remote_port: 1024, local_host: '192.0.2.1', local_port: 445, blob: big, list: Array.from({ length: 5_000 }, (_, i) => i) }), ctx);
+  assert.ok(dionaea.ok);
+  assertStored(dionaea.events);
+  const record = dionaea.events[0]!.source?.record as { blob: string; list: unknown[]; remote_host: string };
+  assert.equal(record.remote_host, '203.0.113.9');
+  assert.match(record.blob, /…\[1000000 chars\]$/);
+  assert.equal(record.list.length, MAX_SOURCE_ITEMS + 1);
+  assert.equal(record.list.at(-1), `…[${5_000 - MAX_SOURCE_ITEMS} more items]`);
+  assert.ok((dionaea.events[0]!.source?.record_cut ?? 0) >= 2);
+});
+
+/** A JSON value nested N deep. */
+const nested = (n: number, leaf: unknown): unknown => (n === 0 ? leaf : n % 2 ? [nested(n - 1, leaf)] : { k: nested(n - 1, leaf) });
+/** JSON values of any shape, with large strings (escaped ones too), long lists and deep nesting among them. */
+const anyJson: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.tuple(fc.constantFrom('x', '\u0001', '\u00e9', '\ud83d\ude00', '"'), fc.integer({ min: 0, max: 150_000 })).map(([c, n]) => c.repeat(n)),
+  fc.integer({ min: 0, max: 3_000 }).map((n) => Array.from({ length: n }, (_, i) => `item ${i} ${'y'.repeat(40)}`)),
+  fc.tuple(fc.integer({ min: 0, max: 2_000 }), fc.jsonValue({ maxDepth: 1 })).map(([n, leaf]) => nested(n, leaf)),
+);
+
+test("property: whatever JSON a feed's record carries, its events' sources pass validateRemoteEvent", () => {
+  const mapper = new HpfeedsMapper();
+  const dionaeaBase = { connection_type: 'accept', remote_host: '203.0.113.9', remote_port: 1024, local_host: '192.0.2.1', local_port: 445, saddr: '203.0.113.9', sport: 1024, daddr: '192.0.2.1', dport: 445, uuid: '4b324fc8-1670-01d3-1278-5a47bf6ee188', opnum: 31 };
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...HPFEEDS_CHANNELS),
+      fc.dictionary(fc.string({ maxLength: 8 }), anyJson, { maxKeys: 4 }),
+      fc.array(fc.tuple(fc.oneof(fc.string({ maxLength: 20 }), anyJson), anyJson), { maxLength: 4 }),
+      (channel, extra, credentials) => {
+        const rec = channel === 'cowrie.sessions' ? { ...extra, ...session({ credentials, loggedin: credentials[0] }) } : { ...extra, ...dionaeaBase };
+        const r = mapper.map(channel, json(rec), ctx);
+        assert.ok(r.ok, r.ok ? '' : r.reason);
+        assertStored(r.events);
+      },
+    ),
+    // Shrinking 150 KB strings and 2,000-deep values would take minutes: the first counterexample is reported.
+    { numRuns: 150, endOnFailure: true },
+  );
 });

@@ -12,6 +12,8 @@ import type { SavedRecording } from '../kippo/recordings.js';
 import { MAX_TTYLOG_BYTES } from '../kippo/ttylog.js';
 import { HPFEEDS_CHANNELS, type HpfeedsChannel } from '../../wire/hpfeeds.js';
 import { getOwn } from '../../wire/own-property.js';
+import { flatCopy } from '../../sensors/runtime/flat-copy.js';
+import { MAX_REMOTE_SOURCE_BYTES, MAX_REMOTE_SOURCE_DEPTH } from '../../collector/remote-event.js';
 
 /**
  * Channels a feed publishes on that carry nothing to map, taken without an error: Dionaea sends each
@@ -23,6 +25,20 @@ export const IGNORED_CHANNELS: readonly string[] = ['mwbinary.dionaea.sensoruniq
 export const MAX_EVENTS_PER_MESSAGE = 10_000;
 /** Longest string kept from a record (a command line, a password, a URL); longer ones are cut. */
 export const MAX_FIELD_CHARS = 16 * 1024;
+/**
+ * Longest string kept in an event's `source.record` at first (a command's, so its record keeps what its
+ * payload keeps); a longer one is cut and ends in a marker of its length, `…[N chars]`.
+ */
+export const MAX_SOURCE_STRING_CHARS = MAX_FIELD_CHARS;
+/** Items of an array, and keys of an object, kept in `source.record` at first; the rest are counted (`…[N more items]`, key `…`). */
+export const MAX_SOURCE_ITEMS = 100;
+/**
+ * Objects and arrays nested in `source.record`, the record itself the first (the source holds it, so
+ * MAX_REMOTE_SOURCE_DEPTH less one); one deeper is kept as its JSON text, cut as a string is.
+ */
+export const MAX_SOURCE_RECORD_DEPTH = MAX_REMOTE_SOURCE_DEPTH - 1;
+/** `source.record` as JSON in UTF-8 bytes at most: MAX_REMOTE_SOURCE_BYTES less room for the source's own keys. */
+export const MAX_SOURCE_RECORD_BYTES = MAX_REMOTE_SOURCE_BYTES - 1024;
 /** Dionaea connections remembered so that its later DCE/RPC requests and captures join their session. */
 export const MAX_REMEMBERED_CONNECTIONS = 50_000;
 
@@ -245,7 +261,8 @@ class EventList {
     const seq = this.events.length;
     const message = this.channel === 'cowrie.sessions' ? '' : String(this.ctx.messageNo ?? this.ctx.receivedMs);
     const key = `${this.ctx.ident}\0${this.channel}\0${message}\0${env.session}\0${seq}\0${hashHex(JSON.stringify(record) ?? '')}`;
-    const built = buildEvent(type, payload, env, key, { format: `hpfeeds:${this.channel}`, record: { ident: this.ctx.ident, ...(record as object) } }, seq);
+    const kept = cutRecord({ ident: this.ctx.ident, ...(record as object) });
+    const built = buildEvent(type, payload, env, key, { format: `hpfeeds:${this.channel}`, record: kept.record, ...(kept.cut > 0 ? { record_cut: kept.cut } : {}) }, seq);
     if (built.ok) this.events.push(built.event);
     else this.rejected ??= built.reason;
   }
@@ -254,5 +271,68 @@ class EventList {
     if (reason !== undefined) return { ok: false, reason };
     if (this.events.length === 0) return { ok: false, reason: this.rejected ?? 'no event' };
     return { ok: true, events: this.events, cut: this.cut };
+  }
+}
+
+/**
+ * RECORD as an event's `source.record` can hold it: within MAX_SOURCE_RECORD_DEPTH and
+ * MAX_SOURCE_RECORD_BYTES, so that the collector stores the event instead of dropping it (a 1 MB field
+ * in a Dionaea message, a credential pair of 20,000 control characters, 6 bytes each as JSON). Strings
+ * past MAX_SOURCE_STRING_CHARS and lists past MAX_SOURCE_ITEMS are cut, and both limits halved until
+ * the record fits; CUT counts what was cut (0: the record as it came).
+ */
+export function cutRecord(record: unknown): { record: unknown; cut: number } {
+  for (let chars = MAX_SOURCE_STRING_CHARS, items = MAX_SOURCE_ITEMS; ; chars >>= 1, items >>= 1) {
+    const cutter = new RecordCutter(chars, items);
+    const kept = cutter.copy(record, 1);
+    if ((chars === 0 && items === 0) || Buffer.byteLength(JSON.stringify(kept) ?? '') <= MAX_SOURCE_RECORD_BYTES) return { record: kept, cut: cutter.cut };
+  }
+}
+
+/** One pass of cutRecord: copies a JSON value with strings and lists cut at CHARS and ITEMS. */
+class RecordCutter {
+  cut = 0;
+
+  constructor(private readonly chars: number, private readonly items: number) {}
+
+  copy(v: unknown, depth: number): unknown {
+    if (typeof v === 'string') return this.text(v);
+    if (v === null || typeof v !== 'object') return v;
+    if (depth > MAX_SOURCE_RECORD_DEPTH) {
+      this.cut++;
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(v);
+      } catch {
+        // Thousands deep: past JSON.stringify's stack.
+        return '…[nested too deep to copy]';
+      }
+      return this.text(json ?? '');
+    }
+    if (Array.isArray(v)) {
+      const out = v.slice(0, this.items).map((item) => this.copy(item, depth + 1));
+      if (v.length > out.length) {
+        this.cut++;
+        out.push(`…[${v.length - out.length} more items]`);
+      }
+      return out;
+    }
+    const entries = Object.entries(v);
+    const out: Record<string, unknown> = {};
+    // defineProperty: a key from a feed may be "__proto__".
+    for (const [key, item] of entries.slice(0, this.items)) Object.defineProperty(out, this.text(key), { value: this.copy(item, depth + 1), enumerable: true, writable: true, configurable: true });
+    if (entries.length > this.items) {
+      this.cut++;
+      out['…'] = `${entries.length - this.items} more keys`;
+    }
+    return out;
+  }
+
+  private text(s: string): string {
+    if (s.length <= this.chars) return s;
+    this.cut++;
+    // Not half a surrogate pair.
+    const end = this.chars > 0 && /[\uD800-\uDBFF]/.test(s.charAt(this.chars - 1)) ? this.chars - 1 : this.chars;
+    return `${flatCopy(s.slice(0, end))}…[${s.length} chars]`;
   }
 }
