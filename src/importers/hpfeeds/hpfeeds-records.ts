@@ -12,7 +12,7 @@ import type { SavedRecording } from '../kippo/recordings.js';
 import { MAX_TTYLOG_BYTES } from '../kippo/ttylog.js';
 import { HPFEEDS_CHANNELS, type HpfeedsChannel } from '../../wire/hpfeeds.js';
 import { getOwn } from '../../wire/own-property.js';
-import { flatCopy } from '../../sensors/runtime/flat-copy.js';
+import { flatCopy } from '../../wire/flat-copy.js';
 import { MAX_REMOTE_SOURCE_BYTES, MAX_REMOTE_SOURCE_DEPTH } from '../../collector/remote-event.js';
 
 /**

@@ -10,7 +10,7 @@ import { splitStatements } from '../sql/lexer.js';
 import type { PayloadStore } from '../sql/payload-store.js';
 import { recordStatement } from '../sql/record.js';
 import { ProtocolSession } from '../sql/protocol-session.js';
-import { flatCopy } from '../runtime/flat-copy.js';
+import { flatCopy } from '../../wire/flat-copy.js';
 import { cmdshellOutput } from './cmdshell.js';
 import {
   DEFAULT_COLLATION,

@@ -9,7 +9,7 @@ import { createSessionEmitter, type EventSink } from '../../events/emitter.js';
 import { sourceKey } from '../../events/source-key.js';
 import type { Honeytoken } from '../../events/honeytokens.js';
 import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
-import { flatCopy } from '../runtime/flat-copy.js';
+import { flatCopy } from '../../wire/flat-copy.js';
 import type { Capture } from '../runtime/capture.js';
 import { openQuarantine, type Quarantine } from '../runtime/quarantine.js';
 import { recordingSpace, type RecordingSpace } from '../runtime/recording.js';

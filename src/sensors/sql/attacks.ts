@@ -1,7 +1,7 @@
 // Known attack moves in statements sent to the decoy databases: file writes and reads through the
 // server, UDF (user-defined function) loading, OS command execution, binaries smuggled as hex.
 // Pattern matching over the raw text, so moves are found even in statements the engine cannot parse.
-import { flatCopy } from '../runtime/flat-copy.js';
+import { flatCopy } from '../../wire/flat-copy.js';
 
 /** Longest statement text scanned for attack moves (the start of a larger one is scanned). */
 export const MAX_SCANNED_CHARS = 4 * 1024 * 1024;

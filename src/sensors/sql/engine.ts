@@ -2,7 +2,7 @@
 // (SHOW, USE, DESCRIBE, SELECT with WHERE/GROUP BY/ORDER BY/LIMIT, SET, INSERT/UPDATE/DELETE, DDL)
 // over the generated decoy. It never touches the host: file writes are returned to the caller as data.
 import { createHash } from 'node:crypto';
-import { flatCopy } from '../runtime/flat-copy.js';
+import { flatCopy } from '../../wire/flat-copy.js';
 import { lex, type Token } from './lexer.js';
 import type { ColumnKind, Database, Table, TableColumn, Value } from './decoy-data.js';
 import { MAX_USER_VAR_NAME_CHARS, setUserVar } from './user-vars.js';

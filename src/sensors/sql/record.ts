@@ -3,7 +3,7 @@
 // and the downloads its command lines name.
 import type { SessionEmitter } from '../../events/emitter.js';
 import { takeUrls } from '../runtime/capture.js';
-import { flatCopy } from '../runtime/flat-copy.js';
+import { flatCopy } from '../../wire/flat-copy.js';
 import { detectMssqlAttacks, detectMysqlAttacks, urlsIn, type AttackMove } from './attacks.js';
 import type { FileWrite } from './engine.js';
 import type { PayloadStore } from './payload-store.js';

@@ -1,6 +1,6 @@
 // A connection's user variables (SET @name = ...): attacker values the connection keeps until it ends,
 // so they are bounded by what they hold, and held as strings of their own (never views into a larger one).
-import { flatCopy } from '../runtime/flat-copy.js';
+import { flatCopy } from '../../wire/flat-copy.js';
 import type { Value } from './decoy-data.js';
 
 /** Most user variables one connection keeps. */

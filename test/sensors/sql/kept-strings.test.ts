@@ -8,7 +8,7 @@ import { generateDecoy } from '../../../src/sensors/sql/decoy-data.js';
 import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
 import { MAX_PARSED_STATEMENT_CHARS } from '../../../src/sensors/sql/lexer.js';
 import { MAX_USER_VAR_CHARS, MAX_USER_VARS, MAX_USER_VARS_TOTAL_CHARS } from '../../../src/sensors/sql/user-vars.js';
-import { flatCopy } from '../../../src/sensors/runtime/flat-copy.js';
+import { flatCopy } from '../../../src/wire/flat-copy.js';
 import { heldBy, MiB } from '../../helpers/heap.js';
 import { recordStatement } from '../../../src/sensors/sql/record.js';
 import type { PayloadStore } from '../../../src/sensors/sql/payload-store.js';
