@@ -1,5 +1,6 @@
 // Masking of decoy secrets wherever they are shown or forwarded: enough to recognise one, not to use it.
 import type { ApiaryEvent } from './catalogue.js';
+import { setOwn } from '../wire/own-property.js';
 
 /** Masks a secret for listings: first two and last characters kept. */
 export function maskSecret(s: string): string {
@@ -29,19 +30,32 @@ export function maskedEvent(e: ApiaryEvent, secrets: ReadonlySet<string>): Apiar
     return typeof p.secret === 'string' ? ({ ...e, payload: { ...p, secret: maskSecret(p.secret) } } as ApiaryEvent) : e;
   }
   if (secrets.size === 0) return e;
-  let changed = false;
-  const mask = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      const out = maskSecretsIn(v, secrets);
-      if (out !== v) changed = true;
-      return out;
-    }
-    if (Array.isArray(v)) return v.map(mask);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
-    return v;
-  };
-  const payload = mask(e.payload);
-  return changed ? ({ ...e, payload } as ApiaryEvent) : e;
+  const payload = maskValue(e.payload, secrets);
+  return payload === e.payload ? e : ({ ...e, payload } as ApiaryEvent);
+}
+
+/**
+ * V with SECRETS masked in every string it holds: V itself when none holds one, so the events of every
+ * output pass without a copy; only the arrays and objects on the way to a masked string are new.
+ */
+function maskValue(v: unknown, secrets: ReadonlySet<string>): unknown {
+  if (typeof v === 'string') return maskSecretsIn(v, secrets);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    v.forEach((x, i) => {
+      const m = maskValue(x, secrets);
+      if (m !== x) (out ??= [...v])[i] = m;
+    });
+    return out ?? v;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const m = maskValue(x, secrets);
+    // setOwn: a key such as "__proto__" (a header an attacker named) stays an own property.
+    if (m !== x) setOwn((out ??= { ...v }), k, m);
+  }
+  return out ?? v;
 }
 
 /**

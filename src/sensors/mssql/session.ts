@@ -84,7 +84,7 @@ export interface MssqlSessionDeps {
   view: DataView;
   payloads: PayloadStore;
   /** Fetches URLs named in commands (xp_cmdshell, sys_exec) under the shared fetch policy. */
-  fetchUrls?: (urls: string[]) => void;
+  fetchUrls?: (urls: readonly string[]) => void;
   send(bytes: Buffer): void;
   end(reason: 'client' | 'policy' | 'error'): void;
   failureDelayMs?: number;

@@ -65,7 +65,7 @@ export interface MysqlSessionDeps {
   view: DataView;
   payloads: PayloadStore;
   /** Fetches URLs named in commands (xp_cmdshell, sys_exec) under the shared fetch policy. */
-  fetchUrls?: (urls: string[]) => void;
+  fetchUrls?: (urls: readonly string[]) => void;
   send(bytes: Buffer): void;
   /** Ends the connection (after what was sent is flushed). */
   end(reason: 'client' | 'policy' | 'error'): void;

@@ -21,7 +21,7 @@ export interface StatementRecord {
    * policy: off by default, then recorded as `disabled`), and records one `file.download` each;
    * without it the URLs are recorded as not fetched.
    */
-  fetchUrls?: (urls: string[]) => void;
+  fetchUrls?: (urls: readonly string[]) => void;
 }
 
 /**
@@ -59,7 +59,7 @@ export function recordStatement(emitter: SessionEmitter, payloads: PayloadStore,
   }
   if (urls.size > 0) {
     const taken = takeUrls(emitter, [...urls]);
-    if (r.fetchUrls) r.fetchUrls([...taken]);
+    if (r.fetchUrls) r.fetchUrls(taken);
     else for (const url of taken) emitter.emit('file.download', { url, outcome: 'disabled', reason: 'named in a database command; no fetcher configured' });
   }
   return moves;

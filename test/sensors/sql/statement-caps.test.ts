@@ -30,9 +30,9 @@ test('a statement\'s moves of one name and the URLs they name are capped, the re
   ] as const) {
     for (const withFetcher of [false, true]) {
       const r = recorder();
-      const fetched: string[][] = [];
+      const fetched: (readonly string[])[] = [];
       const start = process.hrtime.bigint();
-      recordStatement(r.emitter, r.payloads, { text, database: undefined, dialect, ...(withFetcher ? { fetchUrls: (urls: string[]) => void fetched.push(urls) } : {}) });
+      recordStatement(r.emitter, r.payloads, { text, database: undefined, dialect, ...(withFetcher ? { fetchUrls: (urls: readonly string[]) => void fetched.push(urls) } : {}) });
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const moves = r.of('exploit.attempt');
       assert.equal(moves.length, MAX_MOVES_PER_NAME + 1, `${dialect}: ${moves.length} exploit.attempt`);
