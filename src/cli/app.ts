@@ -243,7 +243,23 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
         const state = new sql.DecoyState(decoy);
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
-        services.push(await (await import('../sensors/mysql/sensor.js')).startMysqlSensor(mysql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture, keyDir: join(config.data_dir, 'keys', 'mysql') }));
+        const { startMysqlSensor } = await import('../sensors/mysql/sensor.js');
+        services.push(
+          await startMysqlSensor(mysql, {
+            sensor: config.sensor,
+            sink,
+            gate,
+            log,
+            policy,
+            decoy: state,
+            capture,
+            keyDir: join(config.data_dir, 'keys', 'mysql'),
+            recoveryRates: {
+              rsa: { perSourcePerSecond: config.limits.source_rsa_decryptions_s, globalPerSecond: config.limits.global_rsa_decryptions_s },
+              wordlist: { perSourcePerSecond: config.limits.source_wordlist_checks_s, globalPerSecond: config.limits.global_wordlist_checks_s },
+            },
+          }),
+        );
       }
       const mssql = config.services.mssql;
       if (mssql?.enabled) {

@@ -486,6 +486,16 @@ export const limitsSchema = z
     /** The same over all sources: what the store is asked to take at most. */
     global_events_s: z.number().int().min(1).max(10_000_000).default(20_000),
     global_event_bytes_s: z.number().int().min(1024).max(1024 ** 3).default(32 * 1024 * 1024),
+    /**
+     * MySQL caching_sha2_password passwords recovered by RSA decryption (about 1 ms of CPU each) per
+     * second, per source (an address, or an IPv6 /64) and over all sources, with bursts of one second's
+     * worth. Past them a refused login is answered the same, its password kept encrypted in the event.
+     */
+    source_rsa_decryptions_s: z.number().int().min(1).max(100_000).default(20),
+    global_rsa_decryptions_s: z.number().int().min(1).max(100_000).default(100),
+    /** The same for MySQL scrambles tried against the weak-password list (0.05 to 0.5 ms each); past them the scramble is kept as a hash. */
+    source_wordlist_checks_s: z.number().int().min(1).max(1_000_000).default(50),
+    global_wordlist_checks_s: z.number().int().min(1).max(1_000_000).default(250),
   })
   .strict();
 

@@ -89,6 +89,13 @@ export const CATALOGUE = {
       /** NTLM logons: the response as a hashcat line (`user::domain:...`), and which form it is. */
       ntlm_hash: z.string().optional(),
       hash_format: z.enum(['netntlmv1', 'netntlmv2']).optional(),
+      /**
+       * Why the password was not recovered when it could have been: `skipped_budget`, the source or the
+       * process was past its CPU budget for recovery (limits.*_rsa_decryptions_s, *_wordlist_checks_s).
+       */
+      recovery: z.enum(['skipped_budget']).optional(),
+      /** MySQL caching_sha2_password full authentication skipped: the RSA-OAEP ciphertext as sent, in hex. */
+      rsa_ciphertext: hex.max(1024).optional(),
     })
     .strict(),
   /** A command line typed in a shell or sent with exec; `known` is whether the emulation knows it. */

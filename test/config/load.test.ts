@@ -42,6 +42,8 @@ test('bad values name the key and what is expected', () => {
   assert.match(configError({ auth: [{ user: '/[/', password: '*' }] }).message, /auth\[0\]\.user: invalid regular expression/);
   assert.match(configError({ networks: { internal: ['10.0.0.0/33'] } }).message, /networks\.internal\[0\].*CIDR/);
   assert.match(configError({ services: { ssh: { max_auth_tries: 0 } } }).message, /services\.ssh\.max_auth_tries/);
+  assert.match(configError({ limits: { source_rsa_decryptions_s: 0 } }).message, /key limits\.source_rsa_decryptions_s: Number must be greater than or equal to 1/);
+  assert.match(configError({ limits: { global_wordlist_checks_s: 'many' } }).message, /limits\.global_wordlist_checks_s: expected number/);
   assert.match(configError([]).message, /top level must be a mapping/);
   assert.match(configError({ quarantine: { max_total_bytes: 1000, max_source_bytes: 2000 } }).message, /key quarantine\.max_source_bytes: .*more than quarantine\.max_total_bytes/);
 });

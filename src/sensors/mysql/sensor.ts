@@ -8,11 +8,26 @@ import type { MysqlServiceConfig } from '../../config/schema.js';
 import { COMMON_PASSWORDS } from '../../config/common-passwords.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { startTcpService, tcpServiceOptions, type TcpServiceDeps, type RunningService } from '../runtime/listener.js';
+import { SharedRate } from '../runtime/token-bucket.js';
 import type { DecoyState } from '../sql/decoy-state.js';
 import { fetchAndRecord, type Capture } from '../runtime/capture.js';
 import { fromQuarantine } from '../sql/payload-store.js';
 import { attachByteSession } from '../sql/socket-glue.js';
-import { MysqlSession } from './session.js';
+import { MysqlSession, type RecoveryBudget } from './session.js';
+
+/** Password recoveries a second, per source and over all sources (limits.*_rsa_decryptions_s, limits.*_wordlist_checks_s). */
+export interface RecoveryRates {
+  rsa: { perSourcePerSecond: number; globalPerSecond: number };
+  wordlist: { perSourcePerSecond: number; globalPerSecond: number };
+}
+
+/**
+ * A second's worth at once: a burst is CPU spent at once, and a quiet process taking ten seconds'
+ * worth of RSA decryptions (as the connection and event budgets allow) would stall every sensor for a second.
+ */
+export const RECOVERY_BURST_SECONDS = 1;
+/** Sources whose recovery buckets are kept (the most recently seen). */
+export const MAX_RECOVERY_SOURCES = 10_000;
 
 export interface MysqlSensorDeps extends TcpServiceDeps {
   policy: AuthPolicy;
@@ -21,6 +36,15 @@ export interface MysqlSensorDeps extends TcpServiceDeps {
   capture: Capture;
   /** Where the caching_sha2_password RSA key is kept (data_dir/keys/mysql). */
   keyDir: string;
+  /** The CPU budget for recovering refused clients' passwords; unlimited when absent. */
+  recoveryRates?: RecoveryRates;
+}
+
+/** The recovery budget of the process, handed to each session bound to its source. */
+function recoveryBudget(rates: RecoveryRates): (src: string) => RecoveryBudget {
+  const rsa = new SharedRate({ ...rates.rsa, burstSeconds: RECOVERY_BURST_SECONDS }, MAX_RECOVERY_SOURCES);
+  const wordlist = new SharedRate({ ...rates.wordlist, burstSeconds: RECOVERY_BURST_SECONDS }, MAX_RECOVERY_SOURCES);
+  return (src) => ({ take: (kind) => (kind === 'rsa' ? rsa : wordlist).take(src) });
 }
 
 /** The server variables the decoy reports (SHOW VARIABLES, @@name), shaped by the configured version. */
@@ -118,6 +142,7 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
   const rsaKey = plugin === 'caching_sha2_password' ? loadOrCreateRsaKey(deps.keyDir) : undefined;
   const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.map((t) => t.secret)])];
   const varsByPort = new Map<number, Record<string, string>>();
+  const budgetFor = deps.recoveryRates ? recoveryBudget(deps.recoveryRates) : undefined;
   let nextConnectionId = 1000 + Math.floor(Math.random() * 40_000);
   return startTcpService({
     ...tcpServiceOptions('mysql', cfg, deps),
@@ -145,6 +170,7 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
           fetchUrls: (urls) => void fetchAndRecord(deps.capture, ctx.emitter, urls, src),
           failureDelayMs: cfg.failure_delay_ms,
           ...(rsaKey ? { rsaKey } : {}),
+          ...(budgetFor ? { recovery: budgetFor(src) } : {}),
           ...io,
         }),
       );

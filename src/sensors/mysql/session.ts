@@ -79,6 +79,23 @@ export interface MysqlSessionDeps {
    * sends its password encrypted to it, so the password is recovered in plaintext.
    */
   rsaKey?: { privateKey: KeyObject; publicPem: string };
+  /** The CPU budget of this connection's source for recovering passwords; unlimited when absent. */
+  recovery?: RecoveryBudget;
+}
+
+/**
+ * Password recovery that does not decide a login, only tells what a refused client typed: an RSA
+ * decryption (`rsa`, about 1 ms of CPU) or a scramble tried against the weak-password list and the
+ * honeytokens (`wordlist`, 0.05 to 0.5 ms). `take` is false when the source or the process is past
+ * its budget (limits.*_rsa_decryptions_s, limits.*_wordlist_checks_s), and then the work is skipped.
+ */
+export interface RecoveryBudget {
+  take(kind: 'rsa' | 'wordlist'): boolean;
+}
+
+/** What an attempt whose recovery was skipped keeps for later: the RSA ciphertext, when there is one. */
+interface Skipped {
+  ciphertext?: Buffer;
 }
 
 /** Longest RSA-encrypted password accepted (a 4096-bit key gives 512 bytes). */
@@ -194,6 +211,11 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
     }
     let plain: Buffer | undefined;
     if (this.state === 'sha2_encrypted' && key && payload.length <= MAX_RSA_CIPHERTEXT_BYTES) {
+      if (!this.mayRecover('rsa')) {
+        // The client is answered as after a decryption: every password that could let this user in
+        // is listed (mayRecover), and the fast-path scramble matched none of them.
+        return this.finish(seq + 1, CACHING_SHA2_PLUGIN, undefined, true, true, this.login!.authResponse, { ciphertext: payload });
+      }
       try {
         const x = privateDecrypt({ key: key.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, payload);
         plain = Buffer.alloc(x.length);
@@ -215,22 +237,42 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
   }
 
   private decide(seq: number, plugin: ScramblePlugin, response: Buffer): void {
-    const login = this.login!;
-    const username = login.username.slice(0, MAX_CREDENTIAL_CHARS);
-    // The policy's literals first (they decide success), then the weak list; a password in both is just tried twice.
+    const username = this.login!.username.slice(0, MAX_CREDENTIAL_CHARS);
+    // The policy's literals decide success and are always tried; the rest of the weak list (and the
+    // honeytokens) only tells what a refused client typed, so it spends the recovery budget.
     const literals = this.d.policy.candidatePasswords(username);
-    const candidates = literals.length === 0 ? this.d.extraCandidates : [...literals, ...this.d.extraCandidates];
-    const password = plugin === CACHING_SHA2_PLUGIN && response.length !== 32 && response.length !== 0 ? undefined : recoverPassword(plugin, response, this.salt, candidates);
+    const checkable = response.length === 0 || response.length === (plugin === CACHING_SHA2_PLUGIN ? 32 : 20);
+    let password = checkable ? recoverPassword(plugin, response, this.salt, literals) : undefined;
+    let skipped: Skipped | undefined;
+    if (password === undefined && checkable) {
+      const listed = new Set(literals);
+      const rest = listed.size === 0 ? this.d.extraCandidates : this.d.extraCandidates.filter((c) => !listed.has(c));
+      if (rest.length > 0) {
+        if (this.mayRecover('wordlist')) password = recoverPassword(plugin, response, this.salt, rest);
+        else skipped = {};
+      }
+    }
     if (password === undefined && plugin === CACHING_SHA2_PLUGIN && this.d.rsaKey) {
       // Not a known password: ask for full authentication, which hands over the password itself.
       this.state = 'sha2_full_auth';
       this.write([Buffer.from([0x01, 0x04])], seq);
       return;
     }
-    this.finish(seq, plugin, password, response.length > 0, false, response);
+    this.finish(seq, plugin, password, response.length > 0, false, response, skipped);
   }
 
-  private finish(seq: number, plugin: ScramblePlugin, password: string | undefined, sentPassword: boolean, fullAuth: boolean, response: Buffer = Buffer.alloc(0)): void {
+  /**
+   * Whether recovery work of KIND may run for this login: when the budget has it (which it then
+   * spends), and whatever the budget when the policy may let this user in with a password it does not
+   * list, as then the work decides the answer. A budget never turns a login that would succeed into a
+   * refusal.
+   */
+  private mayRecover(kind: 'rsa' | 'wordlist'): boolean {
+    const budget = this.d.recovery;
+    return !budget || budget.take(kind) || this.d.policy.acceptsUnlisted(this.login!.username.slice(0, MAX_CREDENTIAL_CHARS));
+  }
+
+  private finish(seq: number, plugin: ScramblePlugin, password: string | undefined, sentPassword: boolean, fullAuth: boolean, response: Buffer = Buffer.alloc(0), skipped?: Skipped): void {
     const login = this.login!;
     const username = login.username.slice(0, MAX_CREDENTIAL_CHARS);
     let success: boolean;
@@ -244,6 +286,7 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
       username,
       ...(password !== undefined ? { password } : { hash: crackerForm(plugin, response.subarray(0, 64), this.salt) }),
       success,
+      ...(skipped ? { recovery: 'skipped_budget' as const, ...(skipped.ciphertext ? { rsa_ciphertext: skipped.ciphertext.toString('hex') } : {}) } : {}),
     });
     const answer = (): void => {
       if (this.state === 'closed') return;

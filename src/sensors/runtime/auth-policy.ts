@@ -17,6 +17,12 @@ export interface AuthPolicy {
   allows(user: string, password: string): boolean;
   /** Passwords written literally in allow rules for USER (used to test hashed scrambles such as MySQL's). */
   candidatePasswords(user: string): string[];
+  /**
+   * Whether an allow rule for USER takes a password it does not write literally ("*", a /regex/, a
+   * negation), so that one outside candidatePasswords(USER) may get in. When false, a password that
+   * is none of those is refused whatever it is: work spent learning it cannot change the answer.
+   */
+  acceptsUnlisted(user: string): boolean;
 }
 
 function compilePattern(p: string): Matcher {
@@ -33,16 +39,20 @@ function compilePattern(p: string): Matcher {
   return (s) => s === p;
 }
 
+/** Whether pattern P matches only the text it is (not "*", a /regex/ or a negation). */
+function isLiteral(p: string): boolean {
+  return !p.startsWith('!') && p !== '*' && !/^\/.*\/[a-z]*$/s.test(p);
+}
+
 function compileList(p: string | string[]): Matcher {
   if (typeof p === 'string') return compilePattern(p);
-  const exact = new Set(p.filter((x) => !x.startsWith('!') && x !== '*' && !/^\/.*\/[a-z]*$/s.test(x)));
+  const exact = new Set(p.filter(isLiteral));
   const others = p.filter((x) => !exact.has(x)).map(compilePattern);
   return (s) => exact.has(s) || others.some((m) => m(s));
 }
 
-function literalPasswords(p: string | string[]): string[] {
-  const list = typeof p === 'string' ? [p] : p;
-  return list.filter((x) => !x.startsWith('!') && x !== '*' && !/^\/.*\/[a-z]*$/s.test(x));
+function patterns(p: string | string[]): string[] {
+  return typeof p === 'string' ? [p] : p;
 }
 
 export function compileAuthPolicy(rules: readonly AuthRuleConfig[]): AuthPolicy {
@@ -59,9 +69,12 @@ export function compileAuthPolicy(rules: readonly AuthRuleConfig[]): AuthPolicy 
     candidatePasswords(user) {
       const out: string[] = [];
       rules.forEach((r, i) => {
-        if (r.allow && compiled[i]!.user(user)) out.push(...literalPasswords(r.password));
+        if (r.allow && compiled[i]!.user(user)) out.push(...patterns(r.password).filter(isLiteral));
       });
       return out;
+    },
+    acceptsUnlisted(user) {
+      return rules.some((r, i) => r.allow && compiled[i]!.user(user) && !patterns(r.password).every(isLiteral));
     },
   };
 }

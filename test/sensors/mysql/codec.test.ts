@@ -340,6 +340,78 @@ test('session: caching_sha2 full authentication recovers an unknown password thr
   assert.equal(fast.session.currentState, 'command');
 });
 
+/** A recovery budget that has nothing left, counting what was asked of it. */
+function exhausted(): { take(kind: 'rsa' | 'wordlist'): boolean; asked: string[] } {
+  const asked: string[] = [];
+  return { asked, take: (kind) => (asked.push(kind), false) };
+}
+
+/** caching_sha2 full authentication as mysql2 does it: fast-path scramble, key request, RSA-OAEP ciphertext. */
+function fullAuth(h: Harness, user: string, password: string, publicPem: string): Buffer {
+  h.session.receive(encodePacket(handshakeResponse(user, cachingSha2Scramble(password, salt()), 'caching_sha2_password'), 1).bytes);
+  h.session.receive(encodePacket(Buffer.from([0x02]), 3).bytes);
+  const plain = Buffer.from(`${password}\0`);
+  for (let i = 0; i < plain.length; i++) plain[i] = plain[i]! ^ salt()[i % 20]!;
+  const enc = publicEncrypt({ key: publicPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, plain);
+  h.session.receive(encodePacket(enc, 5).bytes);
+  return enc;
+}
+
+test('session: past the RSA budget a refused client gets the same bytes, and the event keeps the ciphertext instead of the password', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const policy = compileAuthPolicy([
+    { user: 'root', password: ['123456'], allow: true },
+    { user: 'deploy', password: '/^Deploy-[0-9]{4}$/', allow: true },
+  ]);
+  const deps = { greetingPlugin: 'caching_sha2_password' as const, rsaKey: { privateKey, publicPem }, policy };
+  const free = harness(deps);
+  fullAuth(free, 'root', 'Unlisted-99', publicPem);
+  const budget = exhausted();
+  const over = harness({ ...deps, recovery: budget });
+  const enc = fullAuth(over, 'root', 'Unlisted-99', publicPem);
+  assert.deepEqual(over.out, free.out, 'the same packets');
+  assert.deepEqual(over.ended, free.ended);
+  assert.deepEqual(free.events.find((e) => e.type === 'auth.attempt')!.payload, { method: 'native', username: 'root', password: 'Unlisted-99', success: false });
+  assert.deepEqual(over.events.find((e) => e.type === 'auth.attempt')!.payload, {
+    method: 'native',
+    username: 'root',
+    hash: crackerForm('caching_sha2_password', cachingSha2Scramble('Unlisted-99', salt()), salt()),
+    success: false,
+    recovery: 'skipped_budget',
+    rsa_ciphertext: enc.toString('hex'),
+  });
+  // The word list was asked first (the fast path), then the decryption; both refused.
+  assert.deepEqual(budget.asked, ['wordlist', 'rsa']);
+  // A listed password still takes the fast path; a pattern rule's user is still decrypted, and gets in.
+  const listed = harness({ ...deps, recovery: exhausted() });
+  listed.session.receive(encodePacket(handshakeResponse('root', cachingSha2Scramble('123456', salt()), 'caching_sha2_password'), 1).bytes);
+  assert.equal(listed.session.currentState, 'command');
+  const pattern = harness({ ...deps, recovery: exhausted() });
+  fullAuth(pattern, 'deploy', 'Deploy-2024', publicPem);
+  assert.equal(pattern.session.currentState, 'command');
+  assert.deepEqual(pattern.events.find((e) => e.type === 'auth.attempt')!.payload, { method: 'native', username: 'deploy', password: 'Deploy-2024', success: true });
+});
+
+test('session: past the word-list budget the passwords the policy lists still decide, and the rest is kept as a hash', () => {
+  const budget = exhausted();
+  const allowed = harness({ recovery: budget });
+  allowed.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt())), 1).bytes);
+  assert.equal(allowed.session.currentState, 'command');
+  assert.deepEqual(budget.asked, [], 'a listed password spends nothing');
+  const free = harness();
+  free.session.receive(encodePacket(handshakeResponse('root', nativeScramble('letmein', salt())), 1).bytes);
+  const over = harness({ recovery: budget });
+  over.session.receive(encodePacket(handshakeResponse('root', nativeScramble('letmein', salt())), 1).bytes);
+  assert.deepEqual(over.out, free.out, 'the same packets');
+  assert.deepEqual(free.events[0]!.payload, { method: 'native', username: 'root', password: 'letmein', success: false });
+  assert.deepEqual(over.events[0]!.payload, { method: 'native', username: 'root', hash: crackerForm('mysql_native_password', nativeScramble('letmein', salt()), salt()), success: false, recovery: 'skipped_budget' });
+  // Nothing to try beyond the policy's passwords (the weak list is in them): nothing asked, nothing skipped.
+  const same = harness({ recovery: exhausted(), extraCandidates: ['123456'] });
+  same.session.receive(encodePacket(handshakeResponse('root', nativeScramble('hunter2', salt())), 1).bytes);
+  assert.equal((same.events[0]!.payload as { recovery?: string }).recovery, undefined);
+});
+
 test('session: before login a length field beyond a handshake is refused at once, not waited for', () => {
   const h = harness();
   h.session.receive(Buffer.from([0xff, 0xff, 0xff, 1]));

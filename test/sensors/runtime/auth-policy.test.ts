@@ -44,3 +44,21 @@ test('property: hostile usernames and passwords never throw, and overlong or NUL
     { numRuns: 2000 },
   );
 });
+
+test('property: when acceptsUnlisted(user) is false, no password outside candidatePasswords(user) gets in', () => {
+  const pat = fc.constantFrom('root', 'admin', 'a', 'b', '123456', '*', '/^a/', '/^[0-9]+$/', '!a', '!/^b/');
+  const rule = fc.record({ user: pat, password: fc.oneof(pat, fc.array(pat, { minLength: 1, maxLength: 3 })), allow: fc.boolean() });
+  const word = fc.oneof(fc.constantFrom('root', 'admin', 'a', 'b', 'ab', '123456', '42', '*', '!a', '/^a/'), fc.string({ maxLength: 6 }));
+  fc.assert(
+    fc.property(fc.array(rule, { maxLength: 5 }), word, word, (rs, user, password) => {
+      const p = rules(rs);
+      if (p.acceptsUnlisted(user) || p.candidatePasswords(user).includes(password)) return true;
+      return p.allows(user, password) === false;
+    }),
+    { numRuns: 3000 },
+  );
+  const p = rules([{ user: 'root', password: ['123456'] }, { user: 'deploy', password: ['x', '/^D-[0-9]+$/'] }, { user: '*', password: '*', allow: false }]);
+  assert.equal(p.acceptsUnlisted('root'), false);
+  assert.equal(p.acceptsUnlisted('deploy'), true);
+  assert.equal(p.acceptsUnlisted('nobody'), false, 'deny rules let nobody in');
+});
