@@ -45,7 +45,7 @@ export class SharedCapture implements Quarantine, Fetcher {
   ) {}
 
   async store(data: Uint8Array, source: string): Promise<StoredFile> {
-    const r = this.quarantine.store(Buffer.from(data.buffer, data.byteOffset, data.length), source);
+    const r = await this.quarantine.store(Buffer.from(data.buffer, data.byteOffset, data.length), source);
     if (!r.stored && r.reason === 'write_failed') throw new Error('quarantine write failed');
     return { sha256: r.sha256, md5: r.md5, size: r.size, path: this.quarantine.pathOf(r.sha256), duplicate: r.duplicate, truncated: r.truncated, stored: r.stored, ...(r.reason ? { reason: r.reason } : {}) };
   }
