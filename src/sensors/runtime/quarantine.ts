@@ -10,6 +10,7 @@ import { open, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QuarantineConfig } from '../../config/schema.js';
 import { SourceCounts } from '../../events/source-key.js';
+import { BufferBudget } from './framed-input.js';
 
 export interface QuarantineOptions {
   /** The directory (created if missing). */
@@ -24,6 +25,8 @@ export interface QuarantineOptions {
    * unless given. Items already there at start count toward the total only (their source is unknown).
    */
   maxSourceBytes?: number;
+  /** Bytes stores in progress may hold together; MAX_PENDING_STORE_BYTES (or four of the largest item) unless given. */
+  maxPendingBytes?: number;
 }
 
 /** The part of the quarantine one source may fill unless `quarantine.max_source_bytes` says otherwise. */
@@ -41,6 +44,15 @@ export const HASH_SLICE_BYTES = 1024 * 1024;
  */
 export const QUARANTINE_DRAIN_MS = 5000;
 
+/**
+ * Bytes the stores in progress may hold together (the callers' buffers, waiting to be hashed and
+ * written), at least four of the largest item; one source (an address, or an IPv6 /64) at most
+ * MAX_SOURCE_SHARE of it. A caller that does not wait for its store (a SQL session answers at once)
+ * could otherwise pile up payloads faster than the disk takes them. Past it an item is hashed at once,
+ * in one turn, and not kept (reason `busy`), so its buffer is let go.
+ */
+export const MAX_PENDING_STORE_BYTES = 256 * 1024 * 1024;
+
 export interface QuarantineResult {
   sha256: string;
   md5: string;
@@ -54,8 +66,11 @@ export interface QuarantineResult {
   duplicate: boolean;
   /** Whether the content is on disk now: written, synced and renamed into place. */
   stored: boolean;
-  /** Why it was not stored: the total quota, the source's quota, or the disk. */
-  reason?: 'quota_full' | 'source_quota_full' | 'write_failed';
+  /**
+   * Why it was not stored: the total quota, the source's quota, the disk, or too much being stored
+   * at once (MAX_PENDING_STORE_BYTES).
+   */
+  reason?: 'quota_full' | 'source_quota_full' | 'write_failed' | 'busy';
 }
 
 /** How one write of new content ended (shared with callers of the same content that came meanwhile). */
@@ -89,10 +104,13 @@ export class Quarantine {
   private readonly writing = new Map<string, Promise<Outcome>>();
   /** Every store() not yet settled (hashing or writing), for drain(). */
   private readonly active = new Set<Promise<QuarantineResult>>();
+  /** The bytes stores in progress hold (MAX_PENDING_STORE_BYTES), per source too. */
+  private readonly inFlight: BufferBudget;
   readonly maxSourceBytes: number;
 
   constructor(readonly opts: QuarantineOptions) {
     this.maxSourceBytes = opts.maxSourceBytes ?? Math.floor(opts.maxTotalBytes * DEFAULT_SOURCE_QUARANTINE_SHARE);
+    this.inFlight = new BufferBudget(opts.maxPendingBytes ?? Math.max(MAX_PENDING_STORE_BYTES, 4 * opts.maxFileBytes));
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(opts.dir)) {
       if (!SHA256_RE.test(name)) {
@@ -131,11 +149,25 @@ export class Quarantine {
    * errors are reported as write_failed. DATA must not change until it resolves.
    */
   store(data: Buffer, source: string): Promise<QuarantineResult> {
+    const held = Math.min(data.length, this.opts.maxFileBytes);
+    if (!this.inFlight.take(held, source)) return Promise.resolve(this.hashOnly(data));
     const p = this.hashAndKeep(data, source);
     this.active.add(p);
-    const settled = (): void => void this.active.delete(p);
+    const settled = (): void => {
+      this.active.delete(p);
+      this.inFlight.give(held, source);
+    };
     p.then(settled, settled);
     return p;
+  }
+
+  /** The result for DATA when too much is being stored at once: hashed now, kept only if already there. */
+  private hashOnly(data: Buffer): QuarantineResult {
+    const { kept, truncated } = this.cut(data);
+    const sha256 = createHash('sha256').update(kept).digest('hex');
+    const md5 = createHash('md5').update(kept).digest('hex');
+    const base = { sha256, md5, size: kept.length, originalSize: data.length, truncated };
+    return this.known.has(sha256) ? { ...base, duplicate: true, stored: true } : { ...base, duplicate: false, stored: false, reason: 'busy' };
   }
 
   /**
@@ -159,9 +191,14 @@ export class Quarantine {
     }
   }
 
-  private async hashAndKeep(data: Buffer, source: string): Promise<QuarantineResult> {
+  /** The part of DATA kept: at most maxFileBytes. */
+  private cut(data: Buffer): { kept: Buffer; truncated: boolean } {
     const truncated = data.length > this.opts.maxFileBytes;
-    const kept = truncated ? data.subarray(0, this.opts.maxFileBytes) : data;
+    return { kept: truncated ? data.subarray(0, this.opts.maxFileBytes) : data, truncated };
+  }
+
+  private async hashAndKeep(data: Buffer, source: string): Promise<QuarantineResult> {
+    const { kept, truncated } = this.cut(data);
     const { sha256, md5 } = await hashInSlices(kept);
     const base = { sha256, md5, size: kept.length, originalSize: data.length, truncated };
     // The same content from another caller, being written: one file, counted once. When that write

@@ -142,6 +142,27 @@ test('stores of different content at once from one source cannot pass its quota 
   assert.equal((await q.store(Buffer.alloc(100, 9), '203.0.113.77')).stored, true);
 });
 
+test('stores in progress hold a bounded number of bytes, a source a quarter of it: past that an item is hashed at once and not kept (busy)', async () => {
+  const dir = join(tempDir(), 'q');
+  const q = new Quarantine({ dir, maxFileBytes: 4 * HASH_SLICE_BYTES, maxTotalBytes: 64 * HASH_SLICE_BYTES, maxSourceBytes: 64 * HASH_SLICE_BYTES, maxPendingBytes: 16 * HASH_SLICE_BYTES });
+  // One source starts five stores of 1 MiB without waiting (a caller that answers at once): its quarter is 4 MiB.
+  const files = [1, 2, 3, 4, 5].map((n) => Buffer.alloc(HASH_SLICE_BYTES, n));
+  const started = files.map((f) => q.store(f, '198.51.100.8'));
+  assert.equal(q.pending, 4, 'the fifth is not held');
+  const results = await Promise.all(started);
+  assert.deepEqual(results.map((r) => r.reason ?? 'stored'), ['stored', 'stored', 'stored', 'stored', 'busy']);
+  const busy = results[4]!;
+  assert.equal(busy.sha256, createHash('sha256').update(files[4]!).digest('hex'), 'a busy item is still hashed');
+  // Once they are settled the bytes are given back: the same source stores again, and another source was never held up.
+  assert.equal((await q.store(files[4]!, '198.51.100.8')).stored, true);
+  assert.equal((await q.store(Buffer.alloc(100, 7), '203.0.113.9')).stored, true);
+  // Content already kept is reported stored even when too much is in progress.
+  const again = [6, 7, 8, 9].map((n) => q.store(Buffer.alloc(HASH_SLICE_BYTES, n), '198.51.100.8'));
+  const dup = await q.store(files[0]!, '198.51.100.8');
+  assert.deepEqual([dup.stored, dup.duplicate, dup.reason], [true, true, undefined]);
+  await Promise.all(again);
+});
+
 test('a write the disk refuses reports write_failed and gives its quota back', async () => {
   const dir = join(tempDir(), 'q');
   const q = new Quarantine({ dir, maxFileBytes: 1000, maxTotalBytes: 10_000, maxSourceBytes: 100 });
