@@ -192,7 +192,10 @@ function hpfeedsRecordings(config: Config): { dir: string; maxBytes: number; spa
 export interface RunningServices {
   services: RunningService[];
   gate: ConnectionGate;
-  /** Stops the decoys' timers and every service (recording their connections' ends), then flushes the gate's summaries. */
+  /**
+   * Stops the decoys' timers and every service (recording their connections' ends), waits for the
+   * quarantine's writes in progress (up to QUARANTINE_DRAIN_MS), then flushes the gate's summaries.
+   */
   close(): Promise<void>;
 }
 
@@ -223,10 +226,10 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
   const policy = compileAuthPolicy([...(sql && decoy ? sql.honeytokenAuthRules(decoy.honeytokens) : []), ...config.auth]);
   const decoyStates: DecoyState[] = [];
   const services: RunningService[] = [];
+  // One quarantine and fetcher for every sensor: the quota and the per-source fetch rate are the process's.
+  const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
   try {
     const ssh = config.services.ssh;
-    // One quarantine and fetcher for every sensor: the quota and the per-source fetch rate are the process's.
-    const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
     const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture) : undefined;
     if (ssh?.enabled) {
       const hostKeys = signingHostKeys(loadOrCreateHostKeys(join(config.data_dir, 'keys')));
@@ -290,6 +293,8 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
     async close() {
       for (const d of decoyStates) d.stop();
       await Promise.all(services.map((s) => s.close()));
+      // Files accepted before the stop (and those the ended sessions flush) are kept, and their events recorded.
+      if (!(await capture.quarantine.drain())) log.warn({ pending: capture.quarantine.pending }, 'stopping with quarantine writes still in progress; their files and events may be lost');
       gate.flushSummaries();
       sink.report();
     },

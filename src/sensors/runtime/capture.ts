@@ -138,9 +138,12 @@ export class UploadBuffer {
     return this.hash?.digest('hex') ?? '';
   }
 
+  /** The kept bytes as one Buffer; it replaces the pieces, so a store in progress holds one copy (charged until release()). */
   bytes(): Buffer {
     this.sealSlab();
-    return Buffer.concat(this.chunks);
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [all];
+    return all;
   }
 }
 
@@ -150,16 +153,17 @@ interface Emits {
 }
 
 /**
- * Stores an upload and records `file.upload` (size is what the client sent, hashes are of what was
- * kept). A dropped upload is recorded as `dropped`, by the hash of what arrived, and nothing is stored.
+ * Stores an upload and records `file.upload` once the quarantine has it (size is what the client
+ * sent, hashes are of what was kept); the upload's memory is given back then. A dropped upload is
+ * recorded as `dropped`, by the hash of what arrived, and nothing is stored. Never rejects.
  */
-export function storeUpload(capture: Capture, emitter: Emits, filename: string, upload: UploadBuffer): QuarantineResult | undefined {
+export async function storeUpload(capture: Capture, emitter: Emits, filename: string, upload: UploadBuffer): Promise<QuarantineResult | undefined> {
   if (upload.dropped) {
     emitter.emit('file.upload', { filename: filename.slice(0, 1024), sha256: upload.droppedSha256(), size: upload.offered, outcome: 'dropped' });
     return undefined;
   }
   const truncated = upload.truncated;
-  const q = capture.quarantine.store(upload.bytes(), upload.source);
+  const q = await capture.quarantine.store(upload.bytes(), upload.source);
   upload.release();
   emitter.emit('file.upload', {
     filename: filename.slice(0, 1024),
@@ -195,7 +199,7 @@ export async function fetchAndRecord(capture: Capture, emitter: Emits, urls: rea
         emitter.emit('file.download', { url, outcome, reason: r.detail.slice(0, 300) });
         return;
       }
-      const q = capture.quarantine.store(r.data, source);
+      const q = await capture.quarantine.store(r.data, source);
       emitter.emit('file.download', {
         url,
         sha256: q.sha256,

@@ -109,6 +109,8 @@ export class ShellSession {
   private waiter: { resolve: (l: string | undefined) => void; echo: boolean } | undefined;
   private readonly captures = new Map<string, { data: Buffer; how: string }>();
   private captureBytes = 0;
+  /** Written files being quarantined (flushCaptures), in order. */
+  private flushing: Promise<void> | undefined;
   private readonly loginMs: number;
 
   constructor(private readonly o: ShellSessionOptions) {
@@ -437,24 +439,42 @@ export class ShellSession {
       this.waiter.resolve(undefined);
       this.waiter = undefined;
     }
-    this.flushCaptures();
+    const flushed = this.flushCaptures();
     this.env.overlays.release(this.src);
     if (this.ownsRecorder) await this.recorder?.close();
     this.recorder = undefined;
+    await flushed;
   }
 
   private noteWrite(path: string, data: Buffer, how: string): void {
     const prev = this.captures.get(path);
     this.captureBytes += data.length - (prev?.data.length ?? 0);
     this.captures.set(path, { data, how });
-    if (this.captureBytes > MAX_PENDING_CAPTURE_BYTES) this.flushCaptures();
+    // One early flush at a time: what is written meanwhile waits for the next one, or for the end.
+    if (this.captureBytes > MAX_PENDING_CAPTURE_BYTES && !this.flushing) void this.flushCaptures();
   }
 
-  /** Quarantines the final content of every file the attacker wrote (once per path and content). */
-  private flushCaptures(): void {
-    for (const [path, c] of this.captures) {
+  /**
+   * Quarantines the final content of every file the attacker wrote so far (once per path and
+   * content), after any flush in progress; each is recorded as `file.download` once stored.
+   */
+  private flushCaptures(): Promise<void> {
+    const batch = [...this.captures];
+    this.captures.clear();
+    this.captureBytes = 0;
+    const p = (this.flushing ?? Promise.resolve()).then(() => this.quarantineWrites(batch));
+    this.flushing = p;
+    const done = (): void => {
+      if (this.flushing === p) this.flushing = undefined;
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  private async quarantineWrites(batch: readonly [string, { data: Buffer; how: string }][]): Promise<void> {
+    for (const [path, c] of batch) {
       if (c.data.length === 0) continue;
-      const q = this.env.quarantine.store(c.data, this.src);
+      const q = await this.env.quarantine.store(c.data, this.src);
       this.emitter.emit('file.download', {
         sha256: q.sha256,
         md5: q.md5,
@@ -464,8 +484,6 @@ export class ShellSession {
         reason: q.reason ?? how(c.how),
       });
     }
-    this.captures.clear();
-    this.captureBytes = 0;
   }
 
   private async download(req: DownloadRequest): Promise<DownloadResult> {
@@ -476,7 +494,7 @@ export class ShellSession {
       this.emitter.emit('file.download', { ...base, outcome, reason: `${req.tool}: ${r.detail}`.slice(0, 300) });
       return { ok: false, error: r.error === 'bad_url' ? 'bad_url' : r.error, ...(r.status !== undefined ? { status: r.status } : {}), detail: r.detail };
     }
-    const q = this.env.quarantine.store(r.data, this.src);
+    const q = await this.env.quarantine.store(r.data, this.src);
     this.emitter.emit('file.download', {
       ...base,
       sha256: q.sha256,

@@ -5,7 +5,7 @@ import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { connect, isIP, type Socket } from 'node:net';
 import type { Fetcher as SharedFetcher } from '../runtime/fetch.js';
-import type { Quarantine as SharedQuarantine } from '../runtime/quarantine.js';
+import type { Quarantine as SharedQuarantine, QuarantineResult } from '../runtime/quarantine.js';
 
 /** TFTP blocks read at most (512 bytes each); the byte cap of the policy applies first. */
 export const MAX_TFTP_BLOCKS = 65535;
@@ -22,7 +22,7 @@ export interface StoredFile {
   /** False when the quarantine's total quota, or the source's, is full: hashed, not kept. */
   stored: boolean;
   /** Why it was not stored. */
-  reason?: 'quota_full' | 'source_quota_full' | 'write_failed';
+  reason?: QuarantineResult['reason'];
 }
 
 export interface Quarantine {
@@ -45,7 +45,7 @@ export class SharedCapture implements Quarantine, Fetcher {
   ) {}
 
   async store(data: Uint8Array, source: string): Promise<StoredFile> {
-    const r = this.quarantine.store(Buffer.from(data.buffer, data.byteOffset, data.length), source);
+    const r = await this.quarantine.store(Buffer.from(data.buffer, data.byteOffset, data.length), source);
     if (!r.stored && r.reason === 'write_failed') throw new Error('quarantine write failed');
     return { sha256: r.sha256, md5: r.md5, size: r.size, path: this.quarantine.pathOf(r.sha256), duplicate: r.duplicate, truncated: r.truncated, stored: r.stored, ...(r.reason ? { reason: r.reason } : {}) };
   }
@@ -53,7 +53,13 @@ export class SharedCapture implements Quarantine, Fetcher {
   private async keep(data: Uint8Array, truncated: boolean, source: string): Promise<FetchOutcome> {
     const file = await this.store(data, source);
     if (!file.stored)
-      return { outcome: 'refused', reason: file.reason === 'source_quota_full' ? "this source's part of the quarantine is full (quarantine.max_source_bytes)" : 'the quarantine is full (quarantine.max_total_bytes)' };
+      return {
+        outcome: 'refused',
+        reason:
+          file.reason === 'source_quota_full' ? "this source's part of the quarantine is full (quarantine.max_source_bytes)"
+          : file.reason === 'busy' ? 'too much is being stored at once'
+          : 'the quarantine is full (quarantine.max_total_bytes)',
+      };
     return { outcome: truncated || file.truncated ? 'truncated' : file.duplicate ? 'duplicate' : 'stored', file };
   }
 

@@ -11,14 +11,15 @@ export interface StoredPayload {
 
 /** The one thing the database sensors need from a quarantine (tests give a stub). */
 export interface PayloadStore {
-  put(data: Buffer): StoredPayload;
+  /** Resolves once DATA is durable (or refused); never rejects. */
+  put(data: Buffer): Promise<StoredPayload>;
 }
 
 /** The shared quarantine (DATA_DIR/quarantine/<sha256>) as the PayloadStore of a client at address SOURCE. */
 export function fromQuarantine(q: Pick<Quarantine, 'store'>, source: string): PayloadStore {
   return {
-    put(data) {
-      const r = q.store(data, source);
+    async put(data) {
+      const r = await q.store(data, source);
       return { sha256: r.sha256, md5: r.md5, size: r.size, outcome: !r.stored ? 'refused' : r.truncated ? 'truncated' : r.duplicate ? 'duplicate' : 'stored' };
     },
   };

@@ -6,7 +6,7 @@ import { takeUrls } from '../runtime/capture.js';
 import { flatCopy } from '../../wire/flat-copy.js';
 import { detectMssqlAttacks, detectMysqlAttacks, urlsIn, type AttackMove } from './attacks.js';
 import type { FileWrite } from './engine.js';
-import type { PayloadStore } from './payload-store.js';
+import type { PayloadStore, StoredPayload } from './payload-store.js';
 
 /** Longest statement text kept on a `query` event (payloads inside longer ones go to quarantine). */
 export const MAX_QUERY_EVENT_CHARS = 64 * 1024;
@@ -33,34 +33,69 @@ export function clipQuery(s: string): string {
   return flatCopy(s.length > MAX_QUERY_EVENT_CHARS ? `${s.slice(0, MAX_QUERY_EVENT_CHARS)}... [${s.length} chars]` : s);
 }
 
-/** Emits the events for one statement; returns the attack moves found (callers shape their answer on them). */
+/**
+ * Sessions with a statement whose events wait for its payloads to be stored: a later statement's
+ * events wait behind it, so a session's events keep the order of its statements.
+ */
+const waiting = new WeakMap<SessionEmitter, Promise<void>>();
+
+/**
+ * Emits the events for one statement; returns the attack moves found (callers shape their answer on
+ * them, at once). A statement carrying payloads (a file written through the server, a binary sent as
+ * hex) has them stored first: its `file.upload` and `exploit.attempt` come once the quarantine has
+ * them, with their hashes.
+ */
 export function recordStatement(emitter: SessionEmitter, payloads: PayloadStore, r: StatementRecord): AttackMove[] {
-  emitter.emit('query', { query: clipQuery(r.text), ...(r.database !== undefined ? { database: r.database } : {}) });
+  const query = { query: clipQuery(r.text), ...(r.database !== undefined ? { database: r.database } : {}) };
   const moves = r.dialect === 'mysql' ? detectMysqlAttacks(r.text) : detectMssqlAttacks(r.text);
   const written = [...(r.files ?? [])];
-  const urls = new Set<string>();
-  for (const m of moves) {
-    let sha256: string | undefined;
+  const steps = moves.map((m) => {
     // A file written through the server: keep what it would have contained.
     const file = m.name === 'mysql.into_outfile' || m.name === 'mysql.into_dumpfile' ? written.shift() : undefined;
     const data = file?.data ?? m.payload;
-    if (data && data.length > 0) {
-      const stored = payloads.put(data);
-      sha256 = stored.sha256;
-      if (file) {
-        emitter.emit('file.upload', { filename: file.path.slice(0, 1024), sha256: stored.sha256, size: stored.size, outcome: stored.outcome });
-      }
-    }
-    emitter.emit('exploit.attempt', { name: m.name, detail: m.detail, ...(sha256 ? { sha256 } : {}) });
+    return { m, file, put: data && data.length > 0 ? payloads.put(data) : undefined };
+  });
+  const before = waiting.get(emitter);
+  if (!before) emitter.emit('query', query);
+  if (!before && steps.every((s) => s.put === undefined)) {
+    recordMoves(emitter, steps, [], r.fetchUrls);
+    return moves;
+  }
+  const done = (before ?? Promise.resolve()).then(async () => {
+    if (before) emitter.emit('query', query);
+    recordMoves(emitter, steps, await Promise.all(steps.map((s) => s.put)), r.fetchUrls);
+  });
+  waiting.set(emitter, done);
+  const settled = (): void => {
+    if (waiting.get(emitter) === done) waiting.delete(emitter);
+  };
+  done.then(settled, settled);
+  return moves;
+}
+
+/**
+ * The events of a statement's moves, STORED holding what became of each one's payload: each move's,
+ * its commands', then the downloads the commands name.
+ */
+function recordMoves(
+  emitter: SessionEmitter,
+  steps: readonly { m: AttackMove; file: FileWrite | undefined }[],
+  stored: readonly (StoredPayload | undefined)[],
+  fetchUrls: StatementRecord['fetchUrls'],
+): void {
+  const urls = new Set<string>();
+  steps.forEach(({ m, file }, i) => {
+    const kept = stored[i];
+    if (file && kept) emitter.emit('file.upload', { filename: file.path.slice(0, 1024), sha256: kept.sha256, size: kept.size, outcome: kept.outcome });
+    emitter.emit('exploit.attempt', { name: m.name, detail: m.detail, ...(kept ? { sha256: kept.sha256 } : {}) });
     for (const cmd of m.commands ?? []) {
       emitter.emit('command.input', { input: cmd, known: true });
       for (const url of urlsIn(cmd)) urls.add(url);
     }
-  }
+  });
   if (urls.size > 0) {
     const taken = takeUrls(emitter, [...urls]);
-    if (r.fetchUrls) r.fetchUrls(taken);
+    if (fetchUrls) fetchUrls(taken);
     else for (const url of taken) emitter.emit('file.download', { url, outcome: 'disabled', reason: 'named in a database command; no fetcher configured' });
   }
-  return moves;
 }

@@ -191,7 +191,8 @@ export function handleSessionChannel(session: Session, ctx: ConnectionContext, e
         }
         sftp.end();
       });
-      serveSftp(sftp, s, (u) => upload(ctx, env, u.path, u.data, u.truncated));
+      const upload = uploader(ctx, env);
+      serveSftp(sftp, s, (u) => upload(u.path, u.data, u.truncated));
     }),
   );
   session.on('subsystem', (_a: unknown, reject: (() => void) | undefined) => reject?.());
@@ -202,17 +203,29 @@ function clamp(n: unknown): number {
   return Number.isFinite(v) ? Math.max(0, Math.min(65535, Math.floor(v))) : 0;
 }
 
-function upload(ctx: ConnectionContext, env: ShellEnvironment, path: string, data: Buffer, truncated: boolean): void {
-  const q = env.quarantine.store(data, ctx.emitter.identity.src_ip);
-  ctx.emitter.emit('file.upload', {
-    filename: path.slice(0, 4096),
-    sha256: q.sha256,
-    size: q.size,
-    outcome: !q.stored ? 'refused' : truncated || q.truncated ? 'truncated' : q.duplicate ? 'duplicate' : 'stored',
-  });
+type Upload = (path: string, data: Buffer, truncated: boolean) => void;
+
+/**
+ * Quarantines a channel's uploads, one after another, each recorded as `file.upload` once it is
+ * stored: in the order the client sent them, also when the channel has closed meanwhile.
+ */
+function uploader(ctx: ConnectionContext, env: ShellEnvironment): Upload {
+  let last = Promise.resolve();
+  return (path, data, truncated) => {
+    last = last.then(async () => {
+      const q = await env.quarantine.store(data, ctx.emitter.identity.src_ip);
+      ctx.emitter.emit('file.upload', {
+        filename: path.slice(0, 4096),
+        sha256: q.sha256,
+        size: q.size,
+        outcome: !q.stored ? 'refused' : truncated || q.truncated ? 'truncated' : q.duplicate ? 'duplicate' : 'stored',
+      });
+    }).catch((err: unknown) => ctx.log.error({ err }, 'recording an upload failed'));
+  };
 }
 
 function runScpSink(ch: ServerChannel, s: ShellSession, ctx: ConnectionContext, env: ShellEnvironment, command: string): void {
+  const upload = uploader(ctx, env);
   const target = command.trim().split(/\s+/).filter((a) => !a.startsWith('-')).slice(1).join(' ') || '.';
   const vfs = s.shell.vfs;
   const base = vfs.resolve(s.shell.cwd, target);
@@ -227,7 +240,7 @@ function runScpSink(ch: ServerChannel, s: ShellSession, ctx: ConnectionContext, 
         const parent = path.slice(0, path.lastIndexOf('/')) || '/';
         vfs.mkdir(parent, true);
         vfs.writeFile(path, ev.file.data, { mode: ev.file.mode & 0o777 });
-        upload(ctx, env, path, ev.file.data, ev.file.truncated);
+        upload(path, ev.file.data, ev.file.truncated);
       } else {
         ch.write(Buffer.from(`\x01scp: ${ev.reason}\n`));
         ch.exit(1);

@@ -192,8 +192,9 @@ async function receiveFile(ctx: UdpFlowContext, capture: Capture, maxBytes: numb
       }
     }
   } finally {
-    if (upload.offered > 0 || complete) storeUpload(capture, ctx.emitter, filename, upload);
-    upload.release();
     setTimeout(() => s.close(), RETRANSMIT_MS).unref();
+    // The flow stays counted until its file is in quarantine.
+    if (upload.offered > 0 || complete) await storeUpload(capture, ctx.emitter, filename, upload);
+    upload.release();
   }
 }

@@ -193,7 +193,7 @@ function harness(): { session: MssqlSession; out: Buffer[]; events: ApiaryEvent[
     spid: 55,
     variables: { version: 'Microsoft SQL Server 2019' },
     view: decoy.viewFor('127.0.0.1'),
-    payloads: { put: (d) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, outcome: 'stored' }) },
+    payloads: { put: async (d) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, outcome: 'stored' }) },
     send: (b) => void out.push(b),
     end: (r) => void ended.push(r),
   });

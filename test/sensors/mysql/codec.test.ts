@@ -260,7 +260,7 @@ function harness(overrides: Partial<MysqlSessionDeps> = {}): Harness {
     clientHost: '127.0.0.1',
     variables: { version: '8.0.36' },
     view: decoy.viewFor('127.0.0.1'),
-    payloads: { put: (d) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, outcome: 'stored' }) },
+    payloads: { put: async (d) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, outcome: 'stored' }) },
     send: (b) => void out.push(b),
     end: (r) => void ended.push(r),
     random: () => Buffer.from(FIXED_SALT),

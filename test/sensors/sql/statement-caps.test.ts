@@ -14,7 +14,7 @@ import { rawLogin, sqlBatch } from '../../helpers/tds-login.js';
 function recorder() {
   const events: ApiaryEvent[] = [];
   const emitter = createSessionEmitter({ write: (e) => void events.push(e), flush: async () => {} }, { sensor: 't', protocol: 'mssql', src_ip: '198.51.100.1', src_port: 1, dst_ip: '127.0.0.1', dst_port: 1433 });
-  const payloads = { put: () => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: 1, outcome: 'stored' as const }) };
+  const payloads = { put: async () => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: 1, outcome: 'stored' as const }) };
   const of = (type: string) => events.filter((e) => e.type === type).map((e) => e.payload as Record<string, unknown>);
   return { events, emitter, payloads, of };
 }
