@@ -243,7 +243,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
         const state = new sql.DecoyState(decoy);
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
-        services.push(await (await import('../sensors/mysql/sensor.js')).startMysqlSensor(mysql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture, keyDir: join(config.data_dir, 'keys', 'mysql') }));
+        services.push(await (await import('../sensors/mysql/sensor.js')).startMysqlSensor({ ...mysql, hostname: mysql.hostname ?? shell?.profile.hostname }, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture, keyDir: join(config.data_dir, 'keys', 'mysql') }));
       }
       const mssql = config.services.mssql;
       if (mssql?.enabled) {
