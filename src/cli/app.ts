@@ -248,7 +248,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
         decoyStates.push(state);
         const { startMysqlSensor } = await import('../sensors/mysql/sensor.js');
         services.push(
-          await startMysqlSensor(mysql, {
+          await startMysqlSensor({ ...mysql, hostname: mysql.hostname ?? shell?.profile.hostname }, {
             sensor: config.sensor,
             sink,
             gate,

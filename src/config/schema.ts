@@ -332,8 +332,8 @@ export const mysqlService = z
       .default('8.0.36'),
     /** @@version_comment; defaults to the MySQL Community Server wording for the version. */
     version_comment: z.string().max(200).optional(),
-    /** @@hostname the decoy reports. */
-    hostname: z.string().regex(/^[A-Za-z0-9.-]{1,63}$/).default('db01'),
+    /** @@hostname the decoy reports. Unset: the fake shell's host name when SSH or Telnet runs (one host, one name), else db01. */
+    hostname: z.string().regex(/^[A-Za-z0-9.-]{1,63}$/).optional(),
     /**
      * Authentication plugin named in the greeting; by default caching_sha2_password for 8.x versions
      * (clients whose password is not a known one are asked for full authentication and send it

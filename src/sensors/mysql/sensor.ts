@@ -47,15 +47,19 @@ function recoveryBudget(rates: RecoveryRates): (src: string) => RecoveryBudget {
   return (src) => ({ take: (kind) => (kind === 'rsa' ? rsa : wordlist).take(src) });
 }
 
+/** @@hostname when neither the config nor a fake shell names the host. */
+export const DEFAULT_HOSTNAME = 'db01';
+
 /** The server variables the decoy reports (SHOW VARIABLES, @@name), shaped by the configured version. */
 export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<string, string> {
   const v8 = cfg.version.startsWith('8.');
+  const hostname = cfg.hostname ?? DEFAULT_HOSTNAME;
   return {
     version: cfg.version,
     version_comment: cfg.version_comment ?? (v8 ? 'MySQL Community Server - GPL' : 'MySQL Community Server (GPL)'),
     version_compile_os: 'Linux',
     version_compile_machine: 'x86_64',
-    hostname: cfg.hostname,
+    hostname,
     port: String(port),
     socket: '/var/run/mysqld/mysqld.sock',
     datadir: '/var/lib/mysql/',
@@ -65,7 +69,7 @@ export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<st
     secure_file_priv: '',
     log_error: '/var/log/mysql/error.log',
     general_log: 'OFF',
-    general_log_file: `/var/lib/mysql/${cfg.hostname}.log`,
+    general_log_file: `/var/lib/mysql/${hostname}.log`,
     slow_query_log: 'OFF',
     max_allowed_packet: '67108864',
     max_connections: '151',

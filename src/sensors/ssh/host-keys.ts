@@ -88,3 +88,30 @@ export function signingHostKeys(keys: readonly Buffer[]): { key: ParsedKey }[] {
     return { key };
   });
 }
+
+/** Debian's sshd_config loads its host keys in this order, and sshd offers them in it. */
+const DEBIAN_HOST_KEY_ORDER = ['ssh-rsa', 'ecdsa-sha2-nistp256', 'ssh-ed25519'];
+
+/**
+ * The host keys ordered and named so ssh2's KEXINIT offers what OpenSSH 8.8 and later do:
+ * "rsa-sha2-512,rsa-sha2-256,ecdsa-sha2-nistp256,ssh-ed25519", without ssh-rsa (SHA-1 signatures,
+ * off by default since 8.8). ssh2 always adds ssh-rsa for a key whose type is ssh-rsa; it offers a
+ * key under its `type`, signs with the digest the offered name implies, and sends the key's blob
+ * (still "ssh-rsa", as RFC 8332 3 wants) unchanged. So the RSA key goes in as two views of itself,
+ * one per SHA-2 name; nothing else of the key changes.
+ */
+export function opensshHostKeys(keys: readonly (Buffer | { key: ParsedKey })[]): { key: ParsedKey }[] {
+  const parsed = keys.map((k) => {
+    if (!Buffer.isBuffer(k)) return k.key;
+    const p = ssh2.utils.parseKey(k);
+    if (p instanceof Error) throw new ApiaryError('APIARY_HOST_KEY', `an SSH host key cannot be read: ${p.message}`);
+    return Array.isArray(p) ? (p[0] as ParsedKey) : p;
+  });
+  const rank = (k: ParsedKey): number => {
+    const i = DEBIAN_HOST_KEY_ORDER.indexOf(k.type);
+    return i < 0 ? DEBIAN_HOST_KEY_ORDER.length : i;
+  };
+  return [...parsed]
+    .sort((a, b) => rank(a) - rank(b))
+    .flatMap((key) => (key.type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256'].map((type) => ({ key: Object.create(key, { type: { value: type } }) as ParsedKey })) : [{ key }]));
+}

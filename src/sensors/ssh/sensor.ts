@@ -14,6 +14,7 @@ import { decodeClientHello, hassh, MAX_HELLO_BYTES } from './hello-codec.js';
 import type { ShellEnvironment } from '../shell/environment.js';
 import { connectionShare, handleSessionChannel, type ConnectionShare } from './session-channel.js';
 import { ChannelLimits } from './channel-limits.js';
+import { opensshHostKeys } from './host-keys.js';
 
 /** Longest command line recorded from an exec request. */
 export const MAX_COMMAND_CHARS = 16 * 1024;
@@ -35,8 +36,12 @@ export const TUNNEL_SAMPLE_MS = 2000;
 
 type AuthMethod = Payload<'auth.attempt'>['method'];
 
-/** The auth methods a Debian OpenSSH with password logins enabled advertises. */
-const ADVERTISED_METHODS: AuthContext['method'][] = ['publickey', 'password', 'keyboard-interactive'];
+/**
+ * The auth methods Debian's OpenSSH advertises with password logins on: its shipped sshd_config has
+ * KbdInteractiveAuthentication no (as the fake system's own /etc/ssh/sshd_config shows). A client
+ * that tries keyboard-interactive anyway is still prompted, so its password is not lost.
+ */
+const ADVERTISED_METHODS: AuthContext['method'][] = ['publickey', 'password'];
 
 /**
  * OpenSSH 9.2's server preference order, keeping what ssh2 implements (it lacks sntrup761 and umac),
@@ -50,7 +55,7 @@ const OPENSSH_LIKE_ALGORITHMS = {
 } as ssh2.Algorithms;
 
 export async function startSshSensor(cfg: SshServiceConfig, deps: SshSensorDeps): Promise<RunningService> {
-  const server = new ssh2.Server({ hostKeys: deps.hostKeys, ident: cfg.version, algorithms: OPENSSH_LIKE_ALGORITHMS });
+  const server = new ssh2.Server({ hostKeys: opensshHostKeys(deps.hostKeys), ident: cfg.version, algorithms: OPENSSH_LIKE_ALGORITHMS });
   // Sockets are accepted by Apiary's own listener (caps, limits, connection events) and handed to ssh2;
   // ssh2 names its per-connection object only on 'connection', so we find ours by its socket.
   const bySocket = new WeakMap<Socket, { ctx: ConnectionContext; grace: NodeJS.Timeout }>();

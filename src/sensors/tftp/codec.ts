@@ -73,6 +73,27 @@ export function decodeTftp(datagram: Uint8Array): TftpResult {
   }
 }
 
+/**
+ * What tftpd-hpa sends back (as an EBADOP error's text) for a read or write request it cannot parse,
+ * walking the strings as its tftp() does: a string that runs to the end of the datagram is "Request
+ * not null-terminated", a mode it lacks is "Unknown mode", and an empty string before the mode (an
+ * empty file name, a missing mode) ends the walk with "Missing mode". Requests that fail only our own
+ * caps (name or option lengths) get the generic text.
+ */
+export function requestErrorText(datagram: Uint8Array): string {
+  const b = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  let at = 2;
+  let strings = 0;
+  while (at < b.length && b[at] !== 0) {
+    const end = b.indexOf(0, at);
+    if (end < 0) return 'Request not null-terminated';
+    strings++;
+    if (strings === 2 && !/^(netascii|octet|mail)$/i.test(b.toString('latin1', at, end))) return 'Unknown mode';
+    at = end + 1;
+  }
+  return strings < 2 ? 'Missing mode' : 'Illegal TFTP operation';
+}
+
 export function encodeData(block: number, data: Uint8Array): Buffer {
   const out = Buffer.alloc(4 + data.length);
   out.writeUInt16BE(3, 0);

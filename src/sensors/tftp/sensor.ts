@@ -12,7 +12,7 @@ import { ALNUM } from '../runtime/honeytokens.js';
 import type { RunningService } from '../runtime/listener.js';
 import { startUdpService, type UdpFlowContext } from '../runtime/udp.js';
 import type { SensorDeps, UdpLimits } from '../runtime/sensor-deps.js';
-import { BLOCK_SIZE, decodeTftp, encodeAck, encodeData, encodeError } from './codec.js';
+import { BLOCK_SIZE, decodeTftp, encodeAck, encodeData, encodeError, requestErrorText } from './codec.js';
 
 /** Retransmission timeout and tries (tftpd-hpa's defaults are 1 s and about 5 tries). */
 export const RETRANSMIT_MS = 1000;
@@ -61,18 +61,17 @@ export async function startTftpSensor(cfg: TftpServiceConfig, deps: TftpSensorDe
       return {
         datagram(buf) {
           const r = decodeTftp(buf);
+          // tftpd-hpa answers only read and write requests on its listening port: any other opcode
+          // (DATA, ACK, ERROR, unknown, too short) gets silence. An answer there is what nmap's UDP
+          // probes match ("Illegal TFTP operation" reads as Plan 9 or Windows deployment tftpd).
+          const request = buf.length >= 2 && buf[0] === 0 && (buf[1] === 1 || buf[1] === 2);
           if (r.status === 'malformed') {
             ctx.emitter.emit('protocol.malformed', { reason: r.reason, sample_hex: hexSample(buf) });
-            ctx.send(encodeError(4, 'Illegal TFTP operation'));
+            if (request) ctx.send(encodeError(4, requestErrorText(buf)));
             return;
           }
           const p = r.packet;
-          if (p.op === 'ERROR') return; // errors are never answered (RFC 1350 7)
-          if (p.op !== 'RRQ' && p.op !== 'WRQ') {
-            // A DATA/ACK to the listening port belongs to no transfer (RFC 1350 4: unknown TID).
-            ctx.send(encodeError(5, 'Unknown transfer ID'));
-            return;
-          }
+          if (p.op !== 'RRQ' && p.op !== 'WRQ') return;
           const opts = Object.entries(p.options).map(([k, v]) => ` ${k}=${v}`).join('');
           ctx.emitter.emit('command.input', { input: `${p.op} ${p.filename} ${p.mode}${opts}`, known: true });
           if (started) return; // a retransmitted request: the transfer is already running

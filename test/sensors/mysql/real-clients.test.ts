@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { runCli, startApiaryProcess, type ApiaryProcess } from '../../helpers/apiary-process.js';
-import { run } from '../../helpers/ssh-tools.js';
+import { run, sshWithPassword } from '../../helpers/ssh-tools.js';
 import { nativeScramble } from '../../../src/sensors/mysql/scramble.js';
 
 let apiary: ApiaryProcess;
@@ -217,4 +217,18 @@ test('attack moves: a binary written with INTO DUMPFILE lands in quarantine; UDF
   assert.deepEqual(readFileSync(stored), elf);
   const queries = events.filter((e) => e.type === 'query').map((e) => String(e.query));
   assert.ok(queries.includes("CREATE FUNCTION sys_exec RETURNS INTEGER SONAME 'udf_x.so'"));
+});
+
+test("one host, one name: @@hostname is the fake shell's host name when SSH runs beside MySQL", async () => {
+  const both = await startApiaryProcess({ sensor: 'mysql-hostname', services: { ssh: { listen: ['127.0.0.1:0'] }, mysql: { listen: ['127.0.0.1:0'] } } });
+  try {
+    const shell = await sshWithPassword(both.ports.ssh!, 'root', '123456', 'hostname');
+    assert.equal(shell.code, 0, shell.stderr);
+    const name = shell.stdout.trim();
+    assert.match(name, /^[a-z]+[-\w]*$/);
+    const db = await run('mariadb', ['-h', '127.0.0.1', '-P', String(both.ports.mysql), '-u', 'root', '-p123456', '--batch', '--skip-column-names', '-e', 'SELECT @@hostname, @@general_log_file'], { timeoutMs: 30_000 });
+    assert.equal(db.stdout.trim(), `${name}\t/var/lib/mysql/${name}.log`, db.stderr);
+  } finally {
+    await both.stop();
+  }
 });

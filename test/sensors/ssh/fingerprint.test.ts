@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApiaryProcess, tempDir, waitFor } from '../../helpers/apiary-process.js';
-import { run } from '../../helpers/ssh-tools.js';
+import { run, SSH_OPTS } from '../../helpers/ssh-tools.js';
 import { freePort } from '../../helpers/net-tools.js';
 
 interface ProbeReply {
@@ -43,20 +43,31 @@ function probe(port: number): Promise<ProbeReply> {
   });
 }
 
-test('banner plus newlines: same reply shape as Debian sshd (ident, KEXINIT, close), none of the honeypot answers', async () => {
+/** Debian's sshd from this machine on a free loopback port, with host keys of TYPES made here. */
+async function startRealSshd(types: string[]): Promise<{ port: number; stop: () => void }> {
   const dir = tempDir();
-  const key = join(dir, 'hostkey');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  const keys = types.map((t) => {
+    const key = join(dir, `ssh_host_${t}_key`);
+    execFileSync('ssh-keygen', ['-q', '-t', t, '-N', '', '-f', key]);
+    return `HostKey ${key}\n`;
+  });
   const port = await freePort();
-  writeFileSync(join(dir, 'sshd_config'), `Port ${port}\nListenAddress 127.0.0.1\nHostKey ${key}\nPidFile ${join(dir, 'pid')}\nUsePAM no\nStrictModes no\n`);
+  // KbdInteractiveAuthentication no: Debian's shipped sshd_config says so.
+  writeFileSync(join(dir, 'sshd_config'), `Port ${port}\nListenAddress 127.0.0.1\n${keys.join('')}PidFile ${join(dir, 'pid')}\nUsePAM no\nStrictModes no\nKbdInteractiveAuthentication no\n`);
   // sshd wants its privilege-separation directory; Debian creates it at boot.
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
   const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let sshdErr = '';
   sshd.stderr.on('data', (d: Buffer) => (sshdErr += d.toString()));
+  await waitFor(() => /Server listening/.test(sshdErr), 10_000);
+  return { port, stop: () => sshd.kill('SIGTERM') };
+}
+
+test('banner plus newlines: same reply shape as Debian sshd (ident, KEXINIT, close), none of the honeypot answers', async () => {
+  const sshd = await startRealSshd(['ed25519']);
+  const port = sshd.port;
   const apiary = await startApiaryProcess({ sensor: 'fingerprint', services: { ssh: { listen: ['127.0.0.1:0'] } } });
   try {
-    await waitFor(() => /Server listening/.test(sshdErr), 10_000);
     const real = await probe(port);
     const ours = await probe(apiary.ports.ssh!);
     assert.match(real.ident, /^SSH-2\.0-OpenSSH_9\.2p1 Debian-2\+deb12u\d+\r\n$/);
@@ -66,7 +77,7 @@ test('banner plus newlines: same reply shape as Debian sshd (ident, KEXINIT, clo
     assert.equal(ours.closedByServer, real.closedByServer, 'and both then drop the connection');
     for (const tell of ['Protocol mismatch', 'bad packet length', 'Bad packet length']) assert.ok(!ours.text.includes(tell), tell);
   } finally {
-    sshd.kill('SIGTERM');
+    sshd.stop();
     await apiary.stop();
   }
 });
@@ -78,6 +89,44 @@ test('nmap -sV names the service OpenSSH with the configured version', async () 
     assert.match(r.stdout, new RegExp(`${apiary.ports.ssh}/tcp +open +ssh +OpenSSH 9\\.2p1 Debian 2\\+deb12u3`), r.stdout);
     assert.doesNotMatch(r.stdout, /honeypot|Cowrie|Kippo/i);
   } finally {
+    await apiary.stop();
+  }
+});
+
+/** One section of nmap's ssh2-enum-algos output (the names under NAME), or of ssh-hostkey (key types). */
+function nmapSection(out: string, name: string): string[] {
+  const m = new RegExp(`${name}: \\(\\d+\\)\\n((?:\\|\\s{7}\\S+\\n)+)`).exec(out);
+  return m ? m[1]!.split('\n').filter(Boolean).map((l) => l.replace(/^\|\s+/, '')) : [];
+}
+
+test("host key algorithms and auth methods: Debian sshd's (RSA as rsa-sha2-512/256 only; publickey,password), so ssh-rsa clients are refused as sshd refuses them", { timeout: 120_000 }, async () => {
+  const sshd = await startRealSshd(['rsa', 'ecdsa', 'ed25519']);
+  const apiary = await startApiaryProcess({ sensor: 'hostkey-algos', services: { ssh: { listen: ['127.0.0.1:0'] } } });
+  try {
+    const scan = async (port: number): Promise<string> => (await run('nmap', ['-Pn', '-n', '-sV', '--version-light', '-p', String(port), '--script', 'ssh2-enum-algos,ssh-hostkey,ssh-auth-methods', '127.0.0.1'], { timeoutMs: 60_000 })).stdout;
+    const real = await scan(sshd.port);
+    const ours = await scan(apiary.ports.ssh!);
+    assert.deepEqual(nmapSection(real, 'server_host_key_algorithms'), ['rsa-sha2-512', 'rsa-sha2-256', 'ecdsa-sha2-nistp256', 'ssh-ed25519'], real);
+    assert.deepEqual(nmapSection(ours, 'server_host_key_algorithms'), nmapSection(real, 'server_host_key_algorithms'), ours);
+    // nmap 7.93's ssh-hostkey asks for ssh-rsa, so against OpenSSH 8.8+ it lists no RSA key.
+    const methods = (out: string): string[] => /Supported authentication methods: \n((?:\|\s+\S+\n)*\|_\s+\S+)/.exec(out)?.[1]!.split('\n').map((l) => l.replace(/^\|_?\s+/, '')) ?? [];
+    assert.deepEqual(methods(real), ['publickey', 'password'], real);
+    assert.deepEqual(methods(ours), methods(real), ours);
+    const keyTypes = (out: string): string[] => [...out.matchAll(/^\|_?\s+\d+ [0-9a-f]{32} \((\w+)\)$/gm)].map((m) => m[1]!);
+    assert.deepEqual(keyTypes(ours), keyTypes(real), ours);
+    // LogLevel INFO (ahead of SSH_OPTS' ERROR: the first value wins) prints why the client gave up.
+    const rsaOnly = ['-o', 'HostKeyAlgorithms=ssh-rsa', '-o', 'BatchMode=yes', '-o', 'LogLevel=INFO', ...SSH_OPTS];
+    const refusedReal = await run('ssh', [...rsaOnly, '-p', String(sshd.port), 'root@127.0.0.1', 'true']);
+    const refusedOurs = await run('ssh', [...rsaOnly, '-p', String(apiary.ports.ssh), 'root@127.0.0.1', 'true']);
+    assert.match(refusedReal.stderr, /no matching host key type found/);
+    assert.match(refusedOurs.stderr, /no matching host key type found. Their offer: rsa-sha2-512,rsa-sha2-256,ecdsa-sha2-nistp256,ssh-ed25519/, refusedOurs.stderr);
+    // The RSA key still works under both SHA-2 names: the client verifies the signature of the exchange.
+    for (const alg of ['rsa-sha2-512', 'rsa-sha2-256']) {
+      const r = await run('sshpass', ['-p', '123456', 'ssh', '-o', `HostKeyAlgorithms=${alg}`, ...SSH_OPTS, '-p', String(apiary.ports.ssh), 'root@127.0.0.1', 'echo ok'], { timeoutMs: 30_000 });
+      assert.equal(r.code, 0, `${alg}: ${r.stderr}`);
+    }
+  } finally {
+    sshd.stop();
     await apiary.stop();
   }
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeTftp, encodeAck, encodeData, encodeError } from '../../../src/sensors/tftp/codec.js';
+import { decodeTftp, encodeAck, encodeData, encodeError, requestErrorText } from '../../../src/sensors/tftp/codec.js';
 
 test('requests, data, ack and error decode; encoders round-trip', () => {
   assert.deepEqual(decodeTftp(Buffer.from('\x00\x01startup-config\x00octet\x00blksize\x001468\x00', 'latin1')), {
@@ -17,6 +17,17 @@ test('requests, data, ack and error decode; encoders round-trip', () => {
   assert.equal(decodeTftp(Buffer.from('\x00\x01f\x00weird\x00', 'latin1')).status, 'malformed');
   assert.equal(decodeTftp(Buffer.from([0, 9, 0, 0])).status, 'malformed');
   assert.equal(decodeTftp(encodeData(1, Buffer.alloc(513))).status, 'malformed');
+});
+
+test("unparsable requests get tftpd-hpa's error texts", () => {
+  const text = (s: string): string => requestErrorText(Buffer.from(s, 'latin1'));
+  assert.equal(text('\x00\x01noterminator'), 'Request not null-terminated');
+  assert.equal(text('\x00\x01f\x00octet'), 'Request not null-terminated');
+  assert.equal(text('\x00\x01f\x00weird\x00'), 'Unknown mode');
+  assert.equal(text('\x00\x01f\x00'), 'Missing mode');
+  assert.equal(text('\x00\x01\x00octet\x00'), 'Missing mode');
+  assert.equal(text('\x00\x01'), 'Missing mode');
+  assert.equal(text(`\x00\x01${'a'.repeat(600)}\x00octet\x00`), 'Illegal TFTP operation');
 });
 
 test('fuzzed datagrams never throw', () => {

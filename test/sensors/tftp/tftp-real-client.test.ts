@@ -75,3 +75,31 @@ test('a datagram from another host on the same port is no part of a transfer', {
     await apiary.stop();
   }
 });
+
+test("nmap -sU -sV: only requests are answered, as tftpd-hpa does, so no other product's tftpd is named", { timeout: 120_000 }, async () => {
+  const { createSocket } = await import('node:dgram');
+  const apiary = await startApiaryProcess({ sensor: 'tftp-nmap', services: { tftp: { listen: ['127.0.0.1:0'] } } });
+  const client = createSocket('udp4');
+  try {
+    const port = apiary.ports.tftp!;
+    // nmap's DNSStatusRequest probe (opcode 0) drew "Illegal TFTP operation", which nmap names Plan 9 tftpd.
+    const sv = await runTool('nmap', ['-n', '-Pn', '-sU', '-sV', '-p', String(port), '127.0.0.1'], { timeoutMs: 110_000 });
+    assert.equal(sv.code, 0, sv.stderr);
+    assert.doesNotMatch(sv.stdout, /Plan 9|Windows|Cisco|SolarWinds|tftpd/, sv.stdout);
+    const replies: Buffer[] = [];
+    client.on('message', (m) => replies.push(m));
+    await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+    for (const d of [Buffer.from([0, 0, 0x10, 0, 0, 0]), Buffer.from([0, 4, 0, 1]), Buffer.from([0, 3, 0, 1, 0x41]), Buffer.from([0, 9])]) client.send(d, port, '127.0.0.1');
+    // Requests it cannot parse get tftpd-hpa's own texts (nmap's XDMCP probe is an RRQ with an empty name).
+    client.send(Buffer.from('\x00\x01f\x00weird\x00', 'latin1'), port, '127.0.0.1');
+    client.send(Buffer.from([0, 1, 0, 2, 0, 1, 0]), port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 1500));
+    const texts = replies.map((m) => m.toString('latin1')).sort();
+    assert.deepEqual(texts, ['\x00\x05\x00\x04Missing mode\x00', '\x00\x05\x00\x04Unknown mode\x00'], 'only the requests are answered');
+    await apiary.stop();
+    assert.ok((await payloads<{ reason: string }>(apiary.dir, 'protocol.malformed')).some((p) => p.reason === 'unknown opcode 0'), 'the probe is still recorded');
+  } finally {
+    client.close();
+    await apiary.stop();
+  }
+});
