@@ -57,6 +57,8 @@ function patterns(p: string | string[]): string[] {
 
 export function compileAuthPolicy(rules: readonly AuthRuleConfig[]): AuthPolicy {
   const compiled: CompiledRule[] = rules.map((r) => ({ user: compilePattern(r.user), password: compileList(r.password), allow: r.allow }));
+  // Each rule's literal passwords, sorted out once: logins ask for them at every attempt.
+  const literals = rules.map((r) => patterns(r.password).filter(isLiteral));
   return {
     allows(user, password) {
       if (user.length > MAX_CREDENTIAL_CHARS || password.length > MAX_CREDENTIAL_CHARS) return false;
@@ -69,7 +71,7 @@ export function compileAuthPolicy(rules: readonly AuthRuleConfig[]): AuthPolicy 
     candidatePasswords(user) {
       const out: string[] = [];
       rules.forEach((r, i) => {
-        if (r.allow && compiled[i]!.user(user)) out.push(...patterns(r.password).filter(isLiteral));
+        if (r.allow && compiled[i]!.user(user)) out.push(...literals[i]!);
       });
       return out;
     },

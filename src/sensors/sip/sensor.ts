@@ -11,7 +11,8 @@ import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
 import { startTcpService, type RunningService } from '../runtime/listener.js';
 import { startUdpService } from '../runtime/udp.js';
 import type { SensorDeps, UdpLimits } from '../runtime/sensor-deps.js';
-import { crackableSipDigest, decodeSip, digestResponse, encodeResponse, header, MAX_SIP_MESSAGE_BYTES, parseDigest, uriUser, type SipMessage } from './codec.js';
+import { crackableSipDigest, decodeSip, encodeResponse, header, MAX_SIP_MESSAGE_BYTES, parseDigest, uriUser, type SipMessage } from './codec.js';
+import { DigestChecker } from './digest-check.js';
 
 /** Seconds a UDP flow stays open without datagrams. */
 export const SIP_UDP_IDLE_MS = 30_000;
@@ -34,7 +35,7 @@ interface Transport {
   send(b: Buffer): void;
 }
 
-function handleMessage(m: SipMessage, t: Transport, cfg: SipServiceConfig, deps: SipSensorDeps): void {
+function handleMessage(m: SipMessage, t: Transport, cfg: SipServiceConfig, digests: DigestChecker): void {
   if (m.kind !== 'request') return; // responses to nothing we sent are ignored
   const method = m.method!;
   const from = header(m, 'from');
@@ -73,9 +74,7 @@ function handleMessage(m: SipMessage, t: Transport, cfg: SipServiceConfig, deps:
       const d = authz ? parseDigest(authz) : undefined;
       if (!d || !d.username || !d.response) return challenge();
       const user = d.username.slice(0, MAX_CREDENTIAL_CHARS);
-      const password = deps.policy
-        .candidatePasswords(user)
-        .find((pw) => digestResponse({ username: d.username!, realm: d.realm ?? '', password: pw, method, uri: d.uri ?? '', nonce: d.nonce ?? '', ...(d.qop ? { qop: d.qop, nc: d.nc ?? '', cnonce: d.cnonce ?? '' } : {}) }) === d.response!.toLowerCase() && deps.policy.allows(user, pw));
+      const password = digests.check({ username: d.username, realm: d.realm ?? '', method, uri: d.uri ?? '', nonce: d.nonce ?? '', response: d.response, qop: d.qop, nc: d.nc, cnonce: d.cnonce });
       t.emitter.emit('auth.attempt', {
         method: 'digest',
         username: user,
@@ -103,6 +102,7 @@ function handleMessage(m: SipMessage, t: Transport, cfg: SipServiceConfig, deps:
 export async function startSipSensor(cfg: SipServiceConfig, deps: SipSensorDeps): Promise<RunningService[]> {
   const addresses = cfg.listen.map((a) => parseListenAddress(a) as ListenAddress);
   const log = deps.log.child({ service: 'sip' });
+  const digests = new DigestChecker(deps.policy);
   const udp = await startUdpService({
     name: 'sip-udp',
     listenKey: 'services.sip.listen',
@@ -119,7 +119,7 @@ export async function startSipSensor(cfg: SipServiceConfig, deps: SipSensorDeps)
       return {
         datagram(buf) {
           const r = decodeSip(buf, false);
-          if (r.status === 'ok') handleMessage(r.message, t, cfg, deps);
+          if (r.status === 'ok') handleMessage(r.message, t, cfg, digests);
           else if (r.status === 'malformed') ctx.emitter.emit('protocol.malformed', { reason: r.reason, sample_hex: hexSample(buf) });
         },
       };
@@ -161,7 +161,7 @@ export async function startSipSensor(cfg: SipServiceConfig, deps: SipSensorDeps)
               ctx.close('policy');
               return;
             }
-            handleMessage(r.message, t, cfg, deps);
+            handleMessage(r.message, t, cfg, digests);
           }
         });
       },

@@ -26,7 +26,7 @@ import {
   CLIENT_SSL,
   CLIENT_COMPRESS,
 } from '../../../src/sensors/mysql/codec.js';
-import { crackerForm, newSalt, nativeScramble, cachingSha2Scramble, recoverPassword, sha1SaltStage2 } from '../../../src/sensors/mysql/scramble.js';
+import { crackerForm, newSalt, nativeScramble, cachingSha2Scramble, recoverPassword, sha1SaltStage2, sha256Stage2Salt, type ScramblePlugin } from '../../../src/sensors/mysql/scramble.js';
 import { MysqlSession, type MysqlSessionDeps } from '../../../src/sensors/mysql/session.js';
 import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
 import { createSessionEmitter, type EventSink } from '../../../src/events/emitter.js';
@@ -103,6 +103,37 @@ test('the one-block SHA-1 of salt + stage 2 equals node:crypto; recovery by it m
       assert.equal(recoverPassword('mysql_native_password', nativeScramble(pw, salt), salt, list.filter((x) => x !== pw)), undefined);
     }),
     { numRuns: 200 },
+  );
+});
+
+test('the one-block SHA-256 of stage 2 + salt equals node:crypto; caching_sha2 recovery agrees with scrambling each candidate', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 20, maxLength: 20 }), (a, b) => {
+      const stage2 = Buffer.from(a);
+      const salt = Buffer.from(b);
+      assert.deepEqual(sha256Stage2Salt(stage2, salt), createHash('sha256').update(stage2).update(salt).digest());
+    }),
+    { numRuns: 500 },
+  );
+  // The reference: scramble every candidate with node:crypto and compare. Salts of other lengths take
+  // the node:crypto path in recoverPassword; responses are a candidate's scramble or random bytes.
+  const password = fc.oneof(fc.string({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 24 }));
+  fc.assert(
+    fc.property(
+      fc.constantFrom<ScramblePlugin>('caching_sha2_password', 'mysql_native_password'),
+      fc.array(password, { minLength: 1, maxLength: 30 }),
+      fc.nat(),
+      fc.oneof(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.uint8Array({ maxLength: 40 })),
+      fc.option(fc.uint8Array({ minLength: 20, maxLength: 32 }), { nil: undefined }),
+      (plugin, list, pick, saltBytes, random) => {
+        const salt = Buffer.from(saltBytes);
+        const scramble = plugin === 'caching_sha2_password' ? cachingSha2Scramble : nativeScramble;
+        const response = random ? Buffer.from(random) : scramble(list[pick % list.length]!, salt);
+        const want = response.length === 0 ? '' : list.find((c) => c !== '' && scramble(c, salt).equals(response));
+        assert.equal(recoverPassword(plugin, response, salt, list), want);
+      },
+    ),
+    { numRuns: 500 },
   );
 });
 
