@@ -1,6 +1,7 @@
 // Fingerprint checks: the banner-plus-newlines probe (Metasploit detect_kippo, nmap kippo-detect)
 // gets the same kind of reply as Debian's real sshd started here on another loopback port, and
-// nmap -sV names the service OpenSSH with the configured version.
+// nmap -sV names the service OpenSSH with the configured version; `ssh -v` reads the same
+// server-sig-algs from both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -125,6 +126,31 @@ test("host key algorithms and auth methods: Debian sshd's (RSA as rsa-sha2-512/2
       const r = await run('sshpass', ['-p', '123456', 'ssh', '-o', `HostKeyAlgorithms=${alg}`, ...SSH_OPTS, '-p', String(apiary.ports.ssh), 'root@127.0.0.1', 'echo ok'], { timeoutMs: 30_000 });
       assert.equal(r.code, 0, `${alg}: ${r.stderr}`);
     }
+  } finally {
+    sshd.stop();
+    await apiary.stop();
+  }
+});
+
+/** The extensions of the server's EXT_INFO as `ssh -v` prints them (kex_input_ext_info), name to value. */
+async function extInfo(port: number): Promise<Map<string, string>> {
+  // LogLevel DEBUG1 ahead of SSH_OPTS' ERROR (the first value wins); BatchMode: no password prompt.
+  const r = await run('ssh', ['-o', 'LogLevel=DEBUG1', '-o', 'BatchMode=yes', ...SSH_OPTS, '-p', String(port), 'root@127.0.0.1', 'true'], { timeoutMs: 30_000 });
+  return new Map([...r.stderr.matchAll(/kex_input_ext_info: ([^=\s]+)=<([^>]*)>/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+test("EXT_INFO server-sig-algs: Debian sshd's list, not ssh2's own (missing its comma, mscdex/ssh2#1485)", async () => {
+  const sshd = await startRealSshd(['ed25519']);
+  const apiary = await startApiaryProcess({ sensor: 'ext-info', services: { ssh: { listen: ['127.0.0.1:0'] } } });
+  try {
+    const real = await extInfo(sshd.port);
+    const ours = await extInfo(apiary.ports.ssh!);
+    assert.match(real.get('server-sig-algs') ?? '', /^ssh-ed25519,.*,rsa-sha2-512$/, [...real].join('\n'));
+    assert.equal(ours.get('server-sig-algs'), real.get('server-sig-algs'), 'scripts/patch-ssh2.mjs applied? (npm ci runs it)');
+    // sshd also sends publickey-hostbound@openssh.com; the sensor must not: OpenSSH's client would then
+    // log in with method publickey-hostbound-v00@openssh.com, which ssh2's server answers by disconnecting.
+    assert.deepEqual([...real.keys()], ['server-sig-algs', 'publickey-hostbound@openssh.com']);
+    assert.deepEqual([...ours.keys()], ['server-sig-algs']);
   } finally {
     sshd.stop();
     await apiary.stop();
