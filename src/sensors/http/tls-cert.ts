@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { ApiaryError } from '../../errors/errors.js';
 
+/** Days a Debian snakeoil certificate is valid (make-ssl-cert runs `openssl req -days 3650`). */
+export const SNAKEOIL_DAYS = 3650;
+
 export interface TlsMaterial {
   key: string;
   cert: string;
@@ -17,12 +20,14 @@ export async function loadOrCreateCertificate(dir: string, host: string): Promis
   try {
     if (!existsSync(keyPath) || !existsSync(certPath)) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const now = Date.now();
+      // Made on a day some months back (as at install), valid for make-ssl-cert's 3650 days from then:
+      // a validity that is not a whole 3650 days gives the certificate away as not Debian's.
+      const madeAt = Date.now() - 86_400_000 * (30 + Math.floor(Math.random() * 300));
       const pems = await generate([{ name: 'commonName', value: host }], {
         keySize: 2048,
         algorithm: 'sha256',
-        notBeforeDate: new Date(now - 86_400_000 * (30 + Math.floor(Math.random() * 300))),
-        notAfterDate: new Date(now + 86_400_000 * 3650),
+        notBeforeDate: new Date(madeAt),
+        notAfterDate: new Date(madeAt + 86_400_000 * SNAKEOIL_DAYS),
         extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: host }] }],
       });
       writeFileSync(keyPath, pems.private, { mode: 0o600 });
