@@ -108,8 +108,11 @@ export const smbService = z
     workgroup: smbName(15, 'workgroup').default('WORKGROUP'),
     /** DNS domain shown in NTLM target info; empty means a workgroup machine. */
     dns_domain: z.string().max(255).regex(/^[A-Za-z0-9.-]*$/).default(''),
-    /** Windows version to present; unset picks one per install. */
-    os: z.enum(['windows-7', 'windows-2008r2', 'windows-2008']).optional(),
+    /**
+     * Windows version to present (the profiles of src/sensors/smb/identity.ts); unset picks one of the
+     * 2008 SP1 (build 6001) editions per install. The later builds answer MS08-067's check as patched.
+     */
+    os: z.enum(['windows-2008-sp1', 'windows-2008-sp1-enterprise', 'windows-2008', 'windows-2008r2', 'windows-7']).optional(),
     /** Override the NativeOS / NativeLanMan strings of the chosen version. */
     native_os: z.string().min(1).max(128).optional(),
     native_lanman: z.string().min(1).max(128).optional(),

@@ -5,14 +5,54 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 
-/** Windows versions offered by default: each pairs OS strings with the SMB2 dialect it speaks. */
+export interface OsProfile {
+  nativeOs: string;
+  nativeLanMan: string;
+  /** Major, minor, build: NTLMSSP VERSION, NetrServerGetInfo and NetrWkstaGetInfo. */
+  version: readonly [number, number, number];
+  /** Highest SMB2 dialect answered (0x0202 or 0x0210). */
+  dialect: number;
+  smb1: { maxMpx: number; maxBuffer: number; caps: number };
+  /** Whether the build predates KB958644, so srvsvc's path calls behave as the unpatched code does. */
+  ms08067: 'vulnerable' | 'patched';
+  /** Picked at random for an install whose config names no `os`. */
+  offered: boolean;
+}
+
+/** Windows Server 2008 as released (build 6001) in one edition; the editions differ only in name. */
+function server2008Sp1(edition: string): OsProfile {
+  return {
+    nativeOs: `Windows Server (R) 2008 ${edition} 6001 Service Pack 1`,
+    nativeLanMan: `Windows Server (R) 2008 ${edition} 6.0`,
+    version: [6, 0, 6001],
+    dialect: 0x0202,
+    // What real build 6001 hosts send: nmap -sV matches it to the probe line that also reads the workgroup.
+    smb1: { maxMpx: 50, maxBuffer: 16644, caps: 0x8001e3fd },
+    ms08067: 'vulnerable',
+    offered: true,
+  };
+}
+
+/**
+ * The Windows versions the sensor can present, each with the values that name it on the wire. An
+ * install that names no `os` gets one marked `offered`: a build both MS08-067 (fixed by KB958644,
+ * October 2008) and MS17-010 (March 2017) hit that still speaks SMB2, which smbclient needs, so that
+ * no scan shows a vulnerability the version never had. Only Windows Server 2008 as released (build
+ * 6001, which Windows itself calls Service Pack 1, SMB 2.0.2 only) fits: 2008 SP2 and Windows 7 /
+ * 2008 R2 shipped with the MS08-067 fix, XP and 2003 speak SMB1 only. The later builds stay
+ * available to name in the config; on them the MS08-067 check is answered as patched Windows does.
+ */
 export const OS_PROFILES = {
+  'windows-2008-sp1': server2008Sp1('Standard'),
+  'windows-2008-sp1-enterprise': server2008Sp1('Enterprise'),
   'windows-7': {
     nativeOs: 'Windows 7 Professional 7601 Service Pack 1',
     nativeLanMan: 'Windows 7 Professional 6.1',
     version: [6, 1, 7601],
     dialect: 0x0210,
     smb1: { maxMpx: 50, maxBuffer: 4356, caps: 0x8001e3fc },
+    ms08067: 'patched',
+    offered: false,
   },
   'windows-2008r2': {
     nativeOs: 'Windows Server 2008 R2 Standard 7601 Service Pack 1',
@@ -20,6 +60,8 @@ export const OS_PROFILES = {
     version: [6, 1, 7601],
     dialect: 0x0210,
     smb1: { maxMpx: 50, maxBuffer: 16644, caps: 0x8001f3fc },
+    ms08067: 'patched',
+    offered: false,
   },
   'windows-2008': {
     nativeOs: 'Windows Server (R) 2008 Standard 6002 Service Pack 2',
@@ -27,9 +69,14 @@ export const OS_PROFILES = {
     version: [6, 0, 6002],
     dialect: 0x0202,
     smb1: { maxMpx: 50, maxBuffer: 16644, caps: 0x8001f3fd },
+    ms08067: 'patched',
+    offered: false,
   },
-} as const;
+} as const satisfies Record<string, OsProfile>;
 export type OsProfileName = keyof typeof OS_PROFILES;
+
+/** The profiles an install without `os` chooses from. */
+export const OFFERED_PROFILES = (Object.keys(OS_PROFILES) as OsProfileName[]).filter((n) => OS_PROFILES[n].offered);
 
 export interface ServerIdentity {
   guid: Uint8Array;
@@ -43,6 +90,8 @@ export interface ServerIdentity {
   dialect: number;
   /** SMB1 negotiate values of this Windows version (what service fingerprints compare). */
   smb1: { maxMpx: number; maxBuffer: number; caps: number };
+  /** How NetprPathCanonicalize / NetprPathCompare answer MS08-067's paths (see OsProfile). */
+  ms08067: 'vulnerable' | 'patched';
   /** When the "server" booted (ms since epoch), for ServerStartTime and uptime. */
   bootTime: number;
   /** Minutes west of UTC, as SMB1 ServerTimeZone carries it. */
@@ -80,13 +129,14 @@ export function loadIdentity(path: string, o: IdentityOverrides, now = Date.now(
     const parsed = stored.safeParse(JSON.parse(readFileSync(path, 'utf8')));
     if (parsed.success) s = parsed.data;
   }
-  if (!s) {
-    const names = Object.keys(OS_PROFILES) as OsProfileName[];
+  // A file from an earlier version may hold a profile no longer offered (one MS08-067 cannot hit):
+  // that install gets an offered one and keeps its name, GUID and boot time.
+  if (!s || !OFFERED_PROFILES.includes(s.profile)) {
     s = {
-      guid: randomBytes(16).toString('hex'),
-      netbios_name: randomWindowsName(),
-      profile: names[randomBytes(1)[0]! % names.length]!,
-      boot_offset_s: 3600 + (randomBytes(4).readUInt32LE() % (20 * 86400)),
+      guid: s?.guid ?? randomBytes(16).toString('hex'),
+      netbios_name: s?.netbios_name ?? randomWindowsName(),
+      profile: OFFERED_PROFILES[randomBytes(1)[0]! % OFFERED_PROFILES.length]!,
+      boot_offset_s: s?.boot_offset_s ?? 3600 + (randomBytes(4).readUInt32LE() % (20 * 86400)),
     };
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
@@ -103,6 +153,7 @@ export function loadIdentity(path: string, o: IdentityOverrides, now = Date.now(
     version: [...profile.version] as [number, number, number],
     dialect: profile.dialect,
     smb1: { ...profile.smb1 },
+    ms08067: profile.ms08067,
     bootTime: now - s.boot_offset_s * 1000,
     timeZoneMinutes: -Math.round(-new Date(now).getTimezoneOffset()),
   };

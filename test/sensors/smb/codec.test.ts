@@ -167,10 +167,11 @@ test('DCE/RPC: random PDUs never throw; binds round-trip; stubs are capped when 
   assert.equal(r.status, 'malformed', `more than ${MAX_RPC_STUB} bytes of stub are refused`);
 });
 
-test('SRVSVC handlers: random stubs for every opnum never throw and answer with bounded stubs', () => {
+test('SRVSVC handlers: random stubs for every opnum never throw and answer with bounded stubs, unpatched or patched for MS08-067', () => {
+  const patched = { ...ctx, identity: loadIdentity(join(tempDir(), 'id.json'), { workgroup: 'WORKGROUP', os: 'windows-2008r2' }) };
   fc.assert(
-    fc.property(fc.nat(40), bytes(400), (opnum, stub) => {
-      const out = handleSrvsvc(opnum, stub, ctx, {});
+    fc.property(fc.nat(40), bytes(400), fc.boolean(), (opnum, stub, later) => {
+      const out = handleSrvsvc(opnum, stub, later ? patched : ctx, {});
       if (out.kind === 'reply') assert.ok(out.stub.length < 128 * 1024);
     }),
   );

@@ -27,28 +27,70 @@ async function blaster(host: string): Promise<Buffer> {
 }
 
 const HOST = '127.0.0.45';
+const PATCHED_HOST = '127.0.0.47';
 
-test('nmap: ms08-067 and ms17-010 VULNERABLE, consistent OS discovery, protocols, security modes, shares, -sV Windows', async () => {
+/**
+ * Windows builds nmap's smb-os-discovery can name here, what each was open to while unpatched, and
+ * the SMB2 dialects it speaks. MS08-067 (CVE-2008-4250) hit Vista SP1 and Server 2008 as released
+ * (build 6001, which calls itself Service Pack 1); SP2 and Windows 7 / 2008 R2 shipped with its fix.
+ * MS17-010 (CVE-2017-0143..0148) hit all of them. SMB 2.0.2 came with Vista / 2008, 2.1 with 7 / 2008 R2.
+ */
+const WINDOWS_BUILDS = [
+  { os: /^Windows Server \(R\) 2008 (Standard|Enterprise) 6001 Service Pack 1 \(Windows Server \(R\) 2008 \1 6\.0\)$/, ms08067: true, ms17010: true, smb2: ['202'] },
+  { os: /^Windows Server \(R\) 2008 (Standard|Enterprise) 6002 Service Pack 2 \(Windows Server \(R\) 2008 \1 6\.0\)$/, ms08067: false, ms17010: true, smb2: ['202'] },
+  { os: /^Windows (7 Professional|Server 2008 R2 Standard) 7601 Service Pack 1 \(Windows \1 6\.1\)$/, ms08067: false, ms17010: true, smb2: ['202', '210'] },
+];
+
+/** One script's block of nmap's host script output: its "| name:" line through the next "|_" line. */
+function scriptBlock(out: string, name: string): string {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`| ${name}:`) || l.startsWith(`|_${name}:`));
+  assert.ok(start >= 0, `nmap printed ${name}`);
+  const end = lines.findIndex((l, i) => i >= start && l.startsWith('|_'));
+  return lines.slice(start, end + 1).join('\n');
+}
+
+/** The State line of a vulns-library script (a clean result shows only with vulns.showall). */
+function vulnState(out: string, name: string): string | undefined {
+  return /State: ([A-Z ]+)/.exec(scriptBlock(out, name))?.[1]?.trim();
+}
+
+/** Asserts that what nmap reports fits one Windows build: the OS it names, its SMB2 dialects, the holes it reports. */
+function assertCoherent(out: string): (typeof WINDOWS_BUILDS)[number] {
+  const os = /^\|\s+OS: (.*)$/m.exec(scriptBlock(out, 'smb-os-discovery'))?.[1] ?? '';
+  const build = WINDOWS_BUILDS.find((b) => b.os.test(os));
+  assert.ok(build, `smb-os-discovery names a known Windows build: "${os}"`);
+  assert.equal(vulnState(out, 'smb-vuln-ms08-067'), build.ms08067 ? 'VULNERABLE' : 'NOT VULNERABLE', `MS08-067 on ${os}`);
+  assert.equal(vulnState(out, 'smb-vuln-ms17-010'), build.ms17010 ? 'VULNERABLE' : 'NOT VULNERABLE', `MS17-010 on ${os}`);
+  const dialects = [...scriptBlock(out, 'smb-protocols').matchAll(/^\|[_ ]\s{4}(.+?)\s*$/gm)].map((m) => m[1]);
+  assert.deepEqual(dialects, ['NT LM 0.12 (SMBv1) [dangerous, but default]', ...build.smb2], `smb-protocols on ${os}`);
+  // smb2-capabilities tries each dialect; smb2-security-mode shows the one a full offer settles on.
+  const listed = (script: string): (string | undefined)[] => [...scriptBlock(out, script).matchAll(/^\|\s{3}(\S+):\s*$/gm)].map((m) => m[1]);
+  assert.deepEqual(listed('smb2-capabilities'), build.smb2, `smb2-capabilities on ${os}`);
+  assert.deepEqual(listed('smb2-security-mode'), build.smb2.slice(-1), `smb2-security-mode on ${os}`);
+  return build;
+}
+
+test('nmap on the default profile: ms08-067 and ms17-010 VULNERABLE on a Windows build open to both, SMB2 dialects of that build, shares, -sV Windows', async () => {
   const apiary = await startApiaryProcess({
     sensor: 'smb-nmap',
-    services: { smb: { listen: [`${HOST}:445`], netbios_listen: [`${HOST}:139`], epmap_listen: [`${HOST}:135`], os: 'windows-2008r2', netbios_name: 'FILESRV07', workgroup: 'ACCOUNTS' } },
+    services: { smb: { listen: [`${HOST}:445`], netbios_listen: [`${HOST}:139`], epmap_listen: [`${HOST}:135`], netbios_name: 'FILESRV07', workgroup: 'ACCOUNTS' } },
   });
   try {
-    const scripts = 'smb-double-pulsar-backdoor,smb-vuln-ms08-067,smb-vuln-ms17-010,smb-os-discovery,smb-protocols,smb-security-mode,smb2-security-mode,smb-enum-shares';
-    const r = await runTool('nmap', ['-Pn', '-n', '-p135,139,445', '-sV', '--script', scripts, HOST], { timeoutMs: 120_000 });
+    const scripts = 'smb-double-pulsar-backdoor,smb-vuln-ms08-067,smb-vuln-ms17-010,smb-os-discovery,smb-protocols,smb2-capabilities,smb-security-mode,smb2-security-mode,smb-enum-shares';
+    const r = await runTool('nmap', ['-Pn', '-n', '-p135,139,445', '-sV', '--script', scripts, '--script-args', 'unsafe=1', HOST], { timeoutMs: 120_000 });
     const out = r.stdout;
     assert.equal(r.code, 0, r.stderr);
-    assert.match(out, /smb-vuln-ms08-067:\s*\n\|\s+VULNERABLE:[\s\S]*?State: VULNERABLE/);
-    assert.match(out, /smb-vuln-ms17-010:\s*\n\|\s+VULNERABLE:[\s\S]*?State: VULNERABLE/);
-    assert.match(out, /OS: Windows Server 2008 R2 Standard 7601 Service Pack 1 \(Windows Server 2008 R2 Standard 6\.1\)/);
+    // The default is a build both holes hit (that nmap reports them is the point of the sensor).
+    const build = assertCoherent(out);
+    assert.ok(build.ms08067 && build.ms17010, 'the default profile is open to MS08-067 and MS17-010');
     assert.match(out, /NetBIOS computer name: FILESRV07/);
     assert.match(out, /Workgroup: ACCOUNTS/);
-    assert.match(out, /NT LM 0\.12 \(SMBv1\)[\s\S]*?\b202\b[\s\S]*?\b210\b/);
     assert.match(out, /message_signing: disabled/);
     assert.match(out, /Message signing enabled but not required/);
     for (const share of ['ADMIN$', 'C$', 'IPC$', 'Public']) assert.ok(out.includes(`\\\\${HOST}\\${share}`), `share ${share} listed`);
     // With scripts, -sV names the OS that smb-os-discovery found, as it does for a real Windows host.
-    assert.match(out, /445\/tcp\s+open\s+microsoft-ds\s+(?:Microsoft Windows Server 2008 R2 - 2012|Windows Server 2008 R2 Standard 7601 Service Pack 1) microsoft-ds \(workgroup: ACCOUNTS\)/);
+    assert.match(out, /445\/tcp\s+open\s+microsoft-ds\s+Windows Server \(R\) 2008 (?:Standard|Enterprise) 6001 Service Pack 1 microsoft-ds \(workgroup: ACCOUNTS\)/);
     assert.match(out, /139\/tcp\s+open\s+netbios-ssn\s+Microsoft Windows netbios-ssn/);
     assert.match(out, /135\/tcp\s+open\s+msrpc\s+Microsoft Windows RPC/);
     assert.doesNotMatch(out, /dionaea|honeypot|samba/i);
@@ -72,6 +114,22 @@ test('nmap: ms08-067 and ms17-010 VULNERABLE, consistent OS discovery, protocols
     assert.ok(reqs.some((e) => e.interface === 'srvsvc' && e.operation === 'NetprPathCompare'));
     assert.ok(reqs.some((e) => e.interface === 'srvsvc' && e.operation === 'NetrShareEnum'));
     assert.ok(events.some((e) => e.type === 'rpc.bind' && e.interface === 'srvsvc' && e.accepted === true));
+  } finally {
+    await apiary.stop();
+  }
+});
+
+test('nmap on a later build named in the config: ms08-067 answered as patched (NOT VULNERABLE), ms17-010 VULNERABLE, the attempt still recorded', async () => {
+  const apiary = await startApiaryProcess({ sensor: 'smb-nmap-patched', services: { smb: { listen: [`${PATCHED_HOST}:445`], netbios_listen: [], os: 'windows-2008r2' } } });
+  try {
+    const scripts = 'smb-vuln-ms08-067,smb-vuln-ms17-010,smb-os-discovery,smb-protocols,smb2-capabilities,smb2-security-mode';
+    const r = await runTool('nmap', ['-Pn', '-n', '-p445', '--script', scripts, '--script-args', 'unsafe=1,vulns.showall', PATCHED_HOST], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const build = assertCoherent(r.stdout);
+    assert.deepEqual([build.ms08067, build.smb2], [false, ['202', '210']]);
+    await apiary.stop();
+    const events = await apiary.events();
+    assert.ok(events.some((e) => e.type === 'exploit.attempt' && e.name === 'MS08-067'), 'the refused check is still recorded');
   } finally {
     await apiary.stop();
   }

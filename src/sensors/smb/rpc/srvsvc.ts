@@ -1,5 +1,5 @@
-// SRVSVC ([MS-SRVS] 3.1.4) answered the way an unpatched Windows answers: share and server info, time
-// of day, and the path functions that MS08-067 (CVE-2008-4250) abuses.
+// SRVSVC ([MS-SRVS] 3.1.4) answered the way the presented Windows answers: share and server info, time
+// of day, and the path functions that MS08-067 (CVE-2008-4250) abuses (unpatched or patched, per profile).
 import { NdrReader, NdrWriter } from '../codec/ndr.js';
 import type { ServerIdentity } from '../identity.js';
 import { trimTrailing } from '../../../wire/text.js';
@@ -178,15 +178,35 @@ function looksLikeOverflow(raw: Uint8Array, text: string): boolean {
   return false;
 }
 
+/** A "\..\" step: what the MS08-067 checks send, and what KB958644 made these calls refuse. */
+const PARENT_STEP = /\\\.\.\\/;
+
+type PathVerdict = 'silent' | 'refuse' | 'answer';
+
+/**
+ * MS08-067 in a path call: records the attempt and says how the presented build answers it. Without
+ * KB958644 an overlong or binary path kills the worker (no answer) and a "\..\" check is canonicalised
+ * as asked (nmap's NetprPathCompare check then finds the paths equal); with it, both are refused with
+ * WERR_INVALID_NAME, which nmap reports as NOT VULNERABLE.
+ */
+function ms08067Verdict(ctx: SrvsvcContext, finding: SrvsvcFinding, stub: Uint8Array, op: string, paths: { raw: Uint8Array; text: string }[], overlong: string): PathVerdict {
+  const patched = ctx.identity.ms08067 === 'patched';
+  if (paths.some((p) => looksLikeOverflow(p.raw, p.text))) {
+    finding.exploit = { name: 'MS08-067', cve: 'CVE-2008-4250', detail: `${op} ${overlong}`, payload: stub, check: false };
+    return patched ? 'refuse' : 'silent';
+  }
+  if (!PARENT_STEP.test(paths[0]!.text)) return patched && paths.some((p) => PARENT_STEP.test(p.text)) ? 'refuse' : 'answer';
+  finding.exploit = { name: 'MS08-067', cve: 'CVE-2008-4250', detail: `${op} with "\\..\\" (vulnerability check)`, payload: stub, check: true };
+  return patched ? 'refuse' : 'answer';
+}
+
 /** NetprPathCanonicalize (31): ServerName, PathName, OutbufLen, Prefix, PathType, Flags. */
-function netprPathCanonicalize(r: NdrReader, stub: Uint8Array, finding: SrvsvcFinding): RpcOutcome {
+function netprPathCanonicalize(r: NdrReader, stub: Uint8Array, ctx: SrvsvcContext, finding: SrvsvcFinding): RpcOutcome {
   const server = r.uniqueWstring();
   const path = r.wstring();
   if (server === undefined || !path) return { kind: 'fault', status: 0x6f7 };
-  if (looksLikeOverflow(path.raw, path.text)) {
-    finding.exploit = { name: 'MS08-067', cve: 'CVE-2008-4250', detail: `NetprPathCanonicalize path of ${path.raw.length / 2} characters`, payload: stub, check: false };
-    return { kind: 'silent' };
-  }
+  const verdict = ms08067Verdict(ctx, finding, stub, 'NetprPathCanonicalize', [path], `path of ${path.raw.length / 2} characters`);
+  if (verdict === 'silent') return { kind: 'silent' };
   const outbufLen = r.u32();
   const prefix = r.wstring();
   const pathType = r.u32();
@@ -197,26 +217,23 @@ function netprPathCanonicalize(r: NdrReader, stub: Uint8Array, finding: SrvsvcFi
   const bytes = new Uint8Array(max);
   const need = (canon.length + 1) * 2;
   let status: number = WERR.OK;
-  if (need > max) status = WERR.BUF_TOO_SMALL;
+  if (verdict === 'refuse') status = WERR.INVALID_NAME;
+  else if (need > max) status = WERR.BUF_TOO_SMALL;
   else for (let i = 0; i < canon.length; i++) bytes[2 * i] = canon.charCodeAt(i) & 0xff, (bytes[2 * i + 1] = canon.charCodeAt(i) >> 8);
   nw.u32(max).bytes(bytes);
   nw.u32(pathType || 1).u32(status);
-  if (/\\\.\.\\/.test(path.text)) finding.exploit = { name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'NetprPathCanonicalize with "\\..\\" (vulnerability check)', payload: stub, check: true };
   return reply(nw.finish());
 }
 
 /** NetprPathCompare (32): ServerName, PathName1, PathName2, PathType, Flags; returns a long (0 = equal). */
-function netprPathCompare(r: NdrReader, stub: Uint8Array, finding: SrvsvcFinding): RpcOutcome {
+function netprPathCompare(r: NdrReader, stub: Uint8Array, ctx: SrvsvcContext, finding: SrvsvcFinding): RpcOutcome {
   const server = r.uniqueWstring();
   const p1 = r.wstring();
   const p2 = r.wstring();
   if (server === undefined || !p1 || !p2) return { kind: 'fault', status: 0x6f7 };
-  if (looksLikeOverflow(p1.raw, p1.text) || looksLikeOverflow(p2.raw, p2.text)) {
-    finding.exploit = { name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'NetprPathCompare with an overlong path', payload: stub, check: false };
-    return { kind: 'silent' };
-  }
-  // The unpatched code canonicalises "\A...\..\n" to "\n" and finds it equal; patched Windows says INVALID_NAME.
-  if (/\\\.\.\\/.test(p1.text)) finding.exploit = { name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'NetprPathCompare with "\\..\\" (vulnerability check)', payload: stub, check: true };
+  const verdict = ms08067Verdict(ctx, finding, stub, 'NetprPathCompare', [p1, p2], 'with an overlong path');
+  if (verdict === 'silent') return { kind: 'silent' };
+  if (verdict === 'refuse') return reply(new NdrWriter().u32(WERR.INVALID_NAME).finish());
   const a = canonicalizePath('', p1.text).toLowerCase();
   const b = canonicalizePath('', p2.text).toLowerCase();
   return reply(new NdrWriter().u32(a === b ? 0 : a < b ? -1 : 1).finish());
@@ -252,9 +269,9 @@ export function handleSrvsvc(opnum: number, stub: Uint8Array, ctx: SrvsvcContext
     case 28:
       return netrRemoteTod(ctx);
     case 31:
-      return netprPathCanonicalize(r, stub, finding);
+      return netprPathCanonicalize(r, stub, ctx, finding);
     case 32:
-      return netprPathCompare(r, stub, finding);
+      return netprPathCompare(r, stub, ctx, finding);
     case 34:
       return netprNameCanonicalize(r);
     default:
