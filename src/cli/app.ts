@@ -28,6 +28,8 @@ import { enricherFromConfig } from '../enrich/from-config.js';
 import { startAnalysis, type Analysis } from './analysis.js';
 import type { DecoyData } from '../sensors/sql/decoy-data.js';
 import type { DecoyState } from '../sensors/sql/decoy-state.js';
+import { daemonStartMs, type HostDescription } from '../sensors/runtime/host.js';
+import { describeHost } from './host.js';
 
 // Sensors other than SSH are imported only when configured, so a sensor runs with only the code it uses.
 
@@ -48,8 +50,9 @@ export interface RunningApiary {
 }
 
 /** The fake system the SSH and Telnet sensors share; announces its honeytokens once. */
-function makeShellEnvironment(config: Config, sink: EventSink, capture: Capture): ShellEnvironment {
+function makeShellEnvironment(config: Config, sink: EventSink, capture: Capture, host: HostDescription): ShellEnvironment {
   const env = new ShellEnvironment({
+    host,
     capture,
     dataDir: config.data_dir,
     sensor: config.sensor,
@@ -229,8 +232,10 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
   // One quarantine and fetcher for every sensor: the quota and the per-source fetch rate are the process's.
   const capture = createCapture(config.data_dir, config.fetch, config.quarantine);
   try {
+    // One host behind every sensor: the shell's uptime and process list, MySQL's Uptime and SMB's boot time agree.
+    const host = await describeHost(config);
     const ssh = config.services.ssh;
-    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture) : undefined;
+    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture, host) : undefined;
     if (ssh?.enabled) {
       const hostKeys = signingHostKeys(loadOrCreateHostKeys(join(config.data_dir, 'keys')));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
@@ -247,6 +252,8 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
         const { startMysqlSensor } = await import('../sensors/mysql/sensor.js');
+        const mysqld = host.daemons.find((d) => d.kind === 'mysqld' || d.kind === 'mariadbd');
+        const ports = new Set(mysqld?.sockets.map((x) => x.port));
         services.push(
           await startMysqlSensor({ ...mysql, hostname: mysql.hostname ?? shell?.profile.hostname }, {
             sensor: config.sensor,
@@ -257,6 +264,8 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
             decoy: state,
             capture,
             keyDir: join(config.data_dir, 'keys', 'mysql'),
+            ...(mysqld ? { startedMs: mysqld.startMs } : {}),
+            ...(ports.size === 1 ? { publicPort: [...ports][0]! } : {}),
             recoveryRates: {
               rsa: { perSourcePerSecond: config.limits.source_rsa_decryptions_s, globalPerSecond: config.limits.global_rsa_decryptions_s },
               wordlist: { perSourcePerSecond: config.limits.source_wordlist_checks_s, globalPerSecond: config.limits.global_wordlist_checks_s },
@@ -269,7 +278,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
         const state = new sql.DecoyState(decoy);
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
-        services.push(...(await (await import('../sensors/mssql/sensor.js')).startMssqlSensor(mssql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture, perSourcePerSecond: config.limits.udp_datagrams_per_source_s, maxFlows: config.limits.udp_flows })));
+        services.push(...(await (await import('../sensors/mssql/sensor.js')).startMssqlSensor(mssql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture, startedMs: daemonStartMs(host.bootMs, 'mssql'), perSourcePerSecond: config.limits.udp_datagrams_per_source_s, maxFlows: config.limits.udp_flows })));
       }
       sql.announceHoneytokens(sink, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
     }
@@ -278,7 +287,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
       const { SharedCapture } = await import('../sensors/smb/capture.js');
       const { loadIdentity } = await import('../sensors/smb/identity.js');
       const { startSmbSensor } = await import('../sensors/smb/sensor.js');
-      const identity = loadIdentity(join(config.data_dir, 'smb-identity.json'), smb);
+      const identity = loadIdentity(join(config.data_dir, 'smb-identity.json'), smb, Date.now(), host.bootMs);
       const shared = new SharedCapture(capture.quarantine, capture.fetcher);
       services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink, gate, log, identity, quarantine: shared, fetcher: shared })));
     }

@@ -19,6 +19,8 @@ export interface MssqlSensorDeps extends TcpServiceDeps, UdpLimits {
   decoy: DecoyState;
   /** The shared quarantine and fetch policy. */
   capture: Capture;
+  /** When the SQL Server service started (ms since the epoch), shortly after the host booted. */
+  startedMs?: number;
 }
 
 const SYSTEM_DATABASES = ['master', 'tempdb', 'model', 'msdb'];
@@ -99,6 +101,7 @@ export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSenso
           payloads: fromQuarantine(deps.capture.quarantine, src),
           fetchUrls: (urls) => void fetchAndRecord(deps.capture, ctx.emitter, urls, src),
           failureDelayMs: cfg.failure_delay_ms,
+          ...(deps.startedMs !== undefined ? { startedMs: deps.startedMs } : {}),
           ...io,
         }),
       );

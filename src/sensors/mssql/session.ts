@@ -89,6 +89,8 @@ export interface MssqlSessionDeps {
   end(reason: 'client' | 'policy' | 'error'): void;
   failureDelayMs?: number;
   now?: () => Date;
+  /** When the SQL Server service started (ms since the epoch): tempdb is made then. */
+  startedMs?: number;
 }
 
 export class MssqlSession extends ProtocolSession<State, { type: number; payload: Buffer }> {
@@ -235,6 +237,7 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
       variables: this.d.variables,
       userVars: this.userVars,
       now: this.d.now ?? (() => new Date()),
+      ...(this.d.startedMs !== undefined ? { startedMs: this.d.startedMs } : {}),
     };
   }
 

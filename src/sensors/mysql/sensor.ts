@@ -38,6 +38,10 @@ export interface MysqlSensorDeps extends TcpServiceDeps {
   keyDir: string;
   /** The CPU budget for recovering refused clients' passwords; unlimited when absent. */
   recoveryRates?: RecoveryRates;
+  /** When mysqld started on the host (ms since the epoch): the Uptime it reports counts from it. */
+  startedMs?: number;
+  /** The port clients reach it on (@@port), when a firewall redirect puts it on another; default: the socket's. */
+  publicPort?: number;
 }
 
 /** The recovery budget of the process, handed to each session bound to its source. */
@@ -151,7 +155,7 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
   return startTcpService({
     ...tcpServiceOptions('mysql', cfg, deps),
     onConnection(ctx) {
-      const port = ctx.socket.localPort ?? 3306;
+      const port = deps.publicPort ?? ctx.socket.localPort ?? 3306;
       let variables = varsByPort.get(port);
       if (!variables) {
         variables = mysqlVariables(cfg, port);
@@ -173,6 +177,7 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
           payloads: fromQuarantine(deps.capture.quarantine, src),
           fetchUrls: (urls) => void fetchAndRecord(deps.capture, ctx.emitter, urls, src),
           failureDelayMs: cfg.failure_delay_ms,
+          ...(deps.startedMs !== undefined ? { startedMs: deps.startedMs } : {}),
           ...(rsaKey ? { rsaKey } : {}),
           ...(budgetFor ? { recovery: budgetFor(src) } : {}),
           ...io,

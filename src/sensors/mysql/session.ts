@@ -42,6 +42,7 @@ import {
   type HandshakeResponse,
 } from './codec.js';
 import { crackerForm, newSalt, recoverPassword, type ScramblePlugin } from './scramble.js';
+import { mysqlStatistics, serverUptimeS } from '../sql/server-status.js';
 
 /** Bytes buffered from a client that has not yet sent a whole message. */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024 + 64;
@@ -71,6 +72,8 @@ export interface MysqlSessionDeps {
   end(reason: 'client' | 'policy' | 'error'): void;
   random?: (n: number) => Buffer;
   now?: () => Date;
+  /** When mysqld started (ms since the epoch): Uptime counts from it. */
+  startedMs?: number;
   /** Delay before a failed login is answered, as a loaded server might. */
   failureDelayMs?: number;
   /**
@@ -322,6 +325,7 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
       variables: this.d.variables,
       userVars: this.userVars,
       now: this.d.now ?? (() => new Date()),
+      ...(this.d.startedMs !== undefined ? { startedMs: this.d.startedMs } : {}),
     };
   }
 
@@ -337,7 +341,7 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
       case 'set_option':
         return this.write([encodeEof()], 1);
       case 'statistics':
-        return this.write([Buffer.from('Uptime: 1728423  Threads: 3  Questions: 1883011  Slow queries: 0  Opens: 1123  Flush tables: 3  Open tables: 512  Queries per second avg: 1.089')], 1);
+        return this.write([Buffer.from(mysqlStatistics(serverUptimeS(this.d.startedMs, (this.d.now ?? (() => new Date()))())))], 1);
       case 'init_db': {
         const name = cmd.database.toString('utf8');
         const r = this.runStatements(`USE \`${name.replace(/`/g, '``')}\``, false, name);

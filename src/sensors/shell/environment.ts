@@ -11,6 +11,7 @@ import type { Honeytoken } from '../../events/honeytokens.js';
 import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
 import { flatCopy } from '../../wire/flat-copy.js';
 import type { Capture } from '../runtime/capture.js';
+import type { HostDescription } from '../runtime/host.js';
 import { openQuarantine, type Quarantine } from '../runtime/quarantine.js';
 import { recordingSpace, type RecordingSpace } from '../runtime/recording.js';
 import { commandRegistry } from './commands/index.js';
@@ -35,6 +36,8 @@ export interface ShellEnvironmentOptions {
   /** The SSH version the banner shows (without "SSH-2.0-"), echoed by `ssh -V`. */
   sshVersion: string;
   sink: EventSink;
+  /** The host every sensor of this Apiary describes (boot time, daemons); see generateProfile. */
+  host?: HostDescription;
   /**
    * The process's one quarantine and fetcher, shared with the other sensors so the quota and the
    * per-source fetch rate hold across all of them; without it the environment makes its own.
@@ -66,7 +69,7 @@ export class ShellEnvironment {
     const shellDir = join(opts.dataDir, 'shell');
     mkdirSync(shellDir, { recursive: true, mode: 0o700 });
     const seed = opts.shell.seed ?? loadOrCreateSeed(join(shellDir, 'seed'));
-    this.profile = generateProfile({ seed, sshVersion: opts.sshVersion, ...(opts.shell.hostname ? { hostname: opts.shell.hostname } : {}), ...(opts.now ? { now: opts.now } : {}) });
+    this.profile = generateProfile({ seed, sshVersion: opts.sshVersion, ...(opts.shell.hostname ? { hostname: opts.shell.hostname } : {}), ...(opts.host ? { host: opts.host } : {}), ...(opts.now ? { now: opts.now } : {}) });
     const tokens = opts.shell.honeytokens ?? defaultHoneytokens(this.profile);
     const planted = plantHoneytokens(this.profile, tokens);
     const built = buildBaseFs(this.profile, planted);

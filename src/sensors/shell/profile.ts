@@ -2,6 +2,7 @@
 // hardware, kernel and boot time. Every file and command output reads from this one object, so
 // /proc, `free`, `uname`, `ifconfig` and the SSH banner always agree with each other.
 import { createHash } from 'node:crypto';
+import { daemonStartMs, type HostDaemon, type HostDescription } from '../runtime/host.js';
 
 /** A small deterministic generator: the same seed always gives the same machine. */
 export class SeededRandom {
@@ -67,6 +68,8 @@ export interface SystemProfile {
   net: { iface: string; mac: string; ipv4: string; prefix: number; gateway: string; ipv6LinkLocal: string; rxBytes: number; txBytes: number };
   /** Boot time as ms since the epoch; uptime is always now minus this. */
   bootMs: number;
+  /** The daemons the host runs besides the base system (sshd, the database, the web server...): ps, netstat, ss and systemctl show these. */
+  daemons: readonly HostDaemon[];
   users: FakeUser[];
   /** The regular (human) user, who also has files in /home. */
   admin: FakeUser;
@@ -100,8 +103,18 @@ export interface ProfileOptions {
   /** Overrides the generated hostname. */
   hostname?: string;
   sshVersion: string;
+  /**
+   * The host the other sensors describe too (boot time, daemons), built by the CLI from the config.
+   * Without it the boot time is drawn from the seed (days to weeks before now) and sshd is the only daemon.
+   */
+  host?: HostDescription;
   /** The clock, for tests. */
   now?: () => number;
+}
+
+/** The daemons of a shell with no host description: sshd on port 22, as Debian installs it. */
+function sshdOnly(bootMs: number): HostDaemon[] {
+  return [{ kind: 'sshd', startMs: daemonStartMs(bootMs, 'sshd'), sockets: [{ proto: 'tcp', address: '0.0.0.0', port: 22 }, { proto: 'tcp', address: '::', port: 22 }] }];
 }
 
 function macFrom(rng: SeededRandom): string {
@@ -141,7 +154,7 @@ export function generateProfile(opts: ProfileOptions): SystemProfile {
   const octets = ipv4.split('.');
   const gateway = `${octets[0]}.${octets[1]}.${octets[2]}.1`;
   const uptimeS = rng.int(3 * 86400, 140 * 86400);
-  const bootMs = now - uptimeS * 1000;
+  const bootMs = opts.host?.bootMs ?? now - uptimeS * 1000;
   const admin: FakeUser = { name: humanA, uid: 1000, gid: 1000, gecos: `${humanA},,,`, home: `/home/${humanA}`, shell: '/bin/bash' };
   const users: FakeUser[] = [
     { name: 'root', uid: 0, gid: 0, gecos: 'root', home: '/root', shell: '/bin/bash' },
@@ -161,6 +174,7 @@ export function generateProfile(opts: ProfileOptions): SystemProfile {
     disk: { device: rng.pick(['/dev/vda1', '/dev/sda1']), sizeKb, usedKb: Math.round(sizeKb * (0.12 + rng.next() * 0.5)) },
     net: { iface: rng.pick(['eth0', 'ens3', 'ens18', 'enp1s0']), mac, ipv4, prefix, gateway, ipv6LinkLocal: linkLocalFromMac(mac), rxBytes: rng.int(1e9, 9e10), txBytes: rng.int(1e8, 2e10) },
     bootMs,
+    daemons: opts.host?.daemons ?? sshdOnly(bootMs),
     users,
     admin,
     timezone: 'Etc/UTC',

@@ -122,8 +122,12 @@ export function randomWindowsName(rand: (n: number) => Uint8Array = randomBytes)
   return 'WIN-' + Array.from(rand(11), (b) => NAME_CHARS[b % NAME_CHARS.length]).join('');
 }
 
-/** Loads the per-install random values from `path`, creating them on first start. */
-export function loadIdentity(path: string, o: IdentityOverrides, now = Date.now()): ServerIdentity {
+/**
+ * Loads the per-install random values from `path`, creating them on first start. BOOT_MS is the
+ * host's boot time when the CLI describes one (shared with the other sensors); without it the stored
+ * offset before NOW is used.
+ */
+export function loadIdentity(path: string, o: IdentityOverrides, now = Date.now(), bootMs?: number): ServerIdentity {
   let s: z.infer<typeof stored> | undefined;
   if (existsSync(path)) {
     const parsed = stored.safeParse(JSON.parse(readFileSync(path, 'utf8')));
@@ -154,7 +158,7 @@ export function loadIdentity(path: string, o: IdentityOverrides, now = Date.now(
     dialect: profile.dialect,
     smb1: { ...profile.smb1 },
     ms08067: profile.ms08067,
-    bootTime: now - s.boot_offset_s * 1000,
+    bootTime: bootMs ?? now - s.boot_offset_s * 1000,
     timeZoneMinutes: -Math.round(-new Date(now).getTimezoneOffset()),
   };
 }

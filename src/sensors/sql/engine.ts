@@ -6,6 +6,7 @@ import { flatCopy } from '../../wire/flat-copy.js';
 import { lex, type Token } from './lexer.js';
 import type { ColumnKind, Database, Table, TableColumn, Value } from './decoy-data.js';
 import { MAX_USER_VAR_NAME_CHARS, setUserVar } from './user-vars.js';
+import { mysqlStatus, serverUptimeS } from './server-status.js';
 
 /** Deepest expression nesting parsed (parentheses, NOT chains). */
 export const MAX_EXPR_DEPTH = 64;
@@ -88,6 +89,8 @@ export interface SessionInfo {
   /** User variables (@x), per connection. */
   userVars: Map<string, Value>;
   now(): Date;
+  /** When the server started (ms since the epoch), for Uptime and tempdb's creation; unset: DEFAULT_UPTIME_S ago. */
+  startedMs?: number;
 }
 
 class SqlError extends Error {
@@ -930,7 +933,7 @@ function virtualTable(view: ReadonlyMap<string, Database>, db: string, name: str
   }
   if (s.dialect === 'tsql' && (db.toLowerCase() === 'sys' || db.toLowerCase() === 'master')) {
     if (lname === 'databases' || lname === 'sysdatabases')
-      return { schema: db, table: name, columns: [c('name'), c('database_id', 'int'), c('create_date')], rows: [['master', 1, '2003-04-08 09:13:36'], ['tempdb', 2, fmtDate(s.now())], ['model', 3, '2003-04-08 09:13:36'], ['msdb', 4, '2022-10-08 06:31:57'], ...userDbs.map((d, i) => [d.name, 5 + i, '2023-02-14 10:22:41'] as Value[])] };
+      return { schema: db, table: name, columns: [c('name'), c('database_id', 'int'), c('create_date')], rows: [['master', 1, '2003-04-08 09:13:36'], ['tempdb', 2, fmtDate(new Date(s.now().getTime() - serverUptimeS(s.startedMs, s.now()) * 1000))], ['model', 3, '2003-04-08 09:13:36'], ['msdb', 4, '2022-10-08 06:31:57'], ...userDbs.map((d, i) => [d.name, 5 + i, '2023-02-14 10:22:41'] as Value[])] };
     if (lname === 'tables' || lname === 'objects' || lname === 'sysobjects') {
       const d = s.database ? findDb(view, s.database) : undefined;
       return { schema: db, table: name, columns: [c('name'), c('object_id', 'int'), c('type')], rows: d ? [...d.tables.values()].map((t, i) => [t.name, 245575913 + i * 16048, 'U'] as Value[]) : [] };
@@ -1287,7 +1290,7 @@ function runShow(p: Parser, cx: EvalCtx): Result {
       return rowsResult(['Variable_name', 'Value'], names.map((n) => [n, s.variables[n] ?? '']));
     }
     case 'STATUS': {
-      const status: Record<string, string> = { Aborted_connects: '1433', Bytes_received: '81234513', Connections: '21877', Queries: '1883271', Questions: '1883011', Threads_connected: '3', Threads_running: '1', Uptime: '1728423' };
+      const status = mysqlStatus(serverUptimeS(s.startedMs, s.now()));
       const names = likeFilter(p, cx, Object.keys(status));
       p.end();
       return rowsResult(['Variable_name', 'Value'], names.map((n) => [n, status[n] ?? '']));

@@ -1,7 +1,9 @@
-// The fake process table shared by ps and top: systemd, sshd, cron, the attacker's own shell and
-// anything they started in the background, with pids and start times derived from the profile.
+// The fake process table shared by ps, top, netstat and ss: systemd, cron, the host's daemons (sshd,
+// the database, the web server... as configured), the attacker's own login and anything they started
+// in the background, with pids and start times derived from the profile.
 import type { ShellApi } from '../types.js';
-import { SeededRandom, memoryAt } from '../profile.js';
+import type { HostDaemon } from '../../runtime/host.js';
+import { SeededRandom, type SystemProfile } from '../profile.js';
 import { hhmm, monthName } from './util.js';
 
 export interface FakeProcess {
@@ -17,13 +19,55 @@ export interface FakeProcess {
   startMs: number;
   timeS: number;
   cmd: string;
+  /** The host daemon this process belongs to, if any. */
+  daemon?: HostDaemon['kind'];
 }
 
-export function processTable(sh: ShellApi): FakeProcess[] {
-  const p = sh.profile;
+/** The programs behind a daemon: its processes (the first is the parent), as Debian 12 runs them. */
+function daemonProcesses(d: HostDaemon, p: SystemProfile): { user: string; cmd: string; rss: number; stat: string }[] {
+  const big = Math.min(Math.floor(p.memKb * 0.03), 400_000);
+  switch (d.kind) {
+    case 'sshd':
+      return [{ user: 'root', cmd: 'sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups', rss: 9_100, stat: 'Ss' }];
+    case 'inetd':
+      return [{ user: 'root', cmd: '/usr/sbin/inetd', rss: 1_700, stat: 'Ss' }];
+    case 'apache2':
+      return [
+        { user: 'root', cmd: '/usr/sbin/apache2 -k start', rss: 5_300, stat: 'Ss' },
+        { user: 'www-data', cmd: '/usr/sbin/apache2 -k start', rss: 8_900, stat: 'Sl' },
+        { user: 'www-data', cmd: '/usr/sbin/apache2 -k start', rss: 8_700, stat: 'Sl' },
+      ];
+    case 'nginx':
+      return [
+        { user: 'root', cmd: 'nginx: master process /usr/sbin/nginx -g daemon on; master_process on;', rss: 2_400, stat: 'Ss' },
+        ...Array.from({ length: Math.min(p.cpu.cores, 4) }, () => ({ user: 'www-data', cmd: 'nginx: worker process', rss: 5_600, stat: 'S' })),
+      ];
+    case 'mini_httpd':
+      return [{ user: 'nobody', cmd: '/usr/sbin/mini_httpd -C /etc/mini-httpd.conf -D', rss: 1_200, stat: 'Ss' }];
+    case 'vsftpd':
+      return [{ user: 'root', cmd: '/usr/sbin/vsftpd /etc/vsftpd.conf', rss: 2_100, stat: 'Ss' }];
+    case 'tftpd':
+      return [{ user: 'root', cmd: `/usr/sbin/in.tftpd --listen --user tftp --address :${d.sockets[0]?.port ?? 69} --secure /srv/tftp`, rss: 1_100, stat: 'Ss' }];
+    case 'asterisk':
+      return [{ user: 'asterisk', cmd: '/usr/sbin/asterisk -g -f -p -U asterisk', rss: 61_000, stat: 'Ssl' }];
+    case 'mysqld':
+      return [{ user: 'mysql', cmd: '/usr/sbin/mysqld', rss: big, stat: 'Ssl' }];
+    case 'mariadbd':
+      return [{ user: 'mysql', cmd: '/usr/sbin/mariadbd', rss: big, stat: 'Ssl' }];
+  }
+}
+
+/** The name a process goes by in ss (its comm) and, shortened, in netstat -p. */
+export const DAEMON_COMM: Record<HostDaemon['kind'], string> = { sshd: 'sshd', inetd: 'inetd', apache2: 'apache2', nginx: 'nginx', mini_httpd: 'mini_httpd', vsftpd: 'vsftpd', tftpd: 'in.tftpd', asterisk: 'asterisk', mysqld: 'mysqld', mariadbd: 'mariadbd' };
+
+/**
+ * The processes of the machine itself, the same for every session: kernel threads, systemd and the
+ * base services, then one group per daemon of the profile (the host's configured services).
+ */
+export function systemProcesses(p: SystemProfile): FakeProcess[] {
   const rng = new SeededRandom(`ps:${p.seed}`);
   const boot = p.bootMs;
-  const mem = memoryAt(p, sh.now());
+  const total = p.memKb;
   const base: [string, string, number, string][] = [
     ['root', '/sbin/init', 12_000, 'Ss'],
     ['root', '[kthreadd]', 0, 'S'],
@@ -45,22 +89,44 @@ export function processTable(sh: ShellApi): FakeProcess[] {
     ['root', '/lib/systemd/systemd-logind', 7_500, 'Ss'],
     ['root', '/sbin/agetty -o -p -- \\u --noclear - linux', 1_900, 'Ss+'],
     ['root', '/usr/sbin/rsyslogd -n -iNONE', 5_200, 'Ssl'],
-    ['root', 'sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups', 9_100, 'Ss'],
-    ['mysql', '/usr/sbin/mariadbd', Math.min(Math.floor(mem.total * 0.03), 400_000), 'Ssl'],
-    ['root', 'nginx: master process /usr/sbin/nginx -g daemon on; master_process on;', 2_400, 'Ss'],
-    ['www-data', 'nginx: worker process', 5_600, 'S'],
-    ['root', '/usr/sbin/qemu-ga', 4_100, 'Ssl'],
   ];
   const out: FakeProcess[] = [];
   let pid = 1;
-  for (const [user, cmd, rss, stat] of base) {
-    out.push({ pid, ppid: pid === 1 || cmd.startsWith('[') ? (pid === 2 ? 0 : pid === 1 ? 0 : 2) : 1, user, cpu: rss > 100_000 ? 0.3 : 0, mem: Math.round((rss / mem.total) * 1000) / 10, vsz: rss ? rss * 3 + 8000 : 0, rss, tty: stat.endsWith('+') ? 'tty1' : '?', stat, startMs: boot + (pid < 12 ? 0 : rng.int(2, 9) * 1000), timeS: rss ? rng.int(0, 200) : 0, cmd });
+  const push = (user: string, cmd: string, rss: number, stat: string, ppid: number, startMs: number, daemon?: HostDaemon['kind']): void => {
+    out.push({ pid, ppid, user, cpu: rss > 100_000 ? 0.3 : 0, mem: Math.round((rss / total) * 1000) / 10, vsz: rss ? rss * 3 + 8000 : 0, rss, tty: stat.endsWith('+') ? 'tty1' : '?', stat, startMs, timeS: rss ? rng.int(0, 200) : 0, cmd, ...(daemon ? { daemon } : {}) });
     pid = pid < 12 ? pid + 1 : pid + rng.int(3, 90);
+  };
+  for (const [user, cmd, rss, stat] of base) {
+    const ppid = pid === 1 || pid === 2 ? 0 : cmd.startsWith('[') ? 2 : 1;
+    push(user, cmd, rss, stat, ppid, boot + (pid < 12 ? 0 : rng.int(2, 9) * 1000));
   }
+  for (const d of p.daemons) {
+    const [parent, ...children] = daemonProcesses(d, p);
+    const parentPid = pid;
+    push(parent!.user, parent!.cmd, parent!.rss, parent!.stat, 1, d.startMs, d.kind);
+    for (const c of children) push(c.user, c.cmd, c.rss, c.stat, parentPid, d.startMs, d.kind);
+  }
+  push('root', '/usr/sbin/qemu-ga', 4_100, 'Ssl', 1, boot + rng.int(2, 9) * 1000);
+  return out;
+}
+
+/** The process table at this moment: the machine's processes, the attacker's own login and their background jobs. */
+export function processTable(sh: ShellApi): FakeProcess[] {
+  const out = systemProcesses(sh.profile);
+  const rng = new SeededRandom(`ps-login:${sh.profile.seed}`);
   const login = sh.terminal.loginMs;
-  const sshdPid = 2000 + rng.int(100, 900) + Math.floor((login / 1000) % 20000);
-  out.push({ pid: sshdPid, ppid: out[20]!.pid, user: 'root', cpu: 0, mem: 0.1, vsz: 17_000, rss: 10_900, tty: '?', stat: 'Ss', startMs: login, timeS: 0, cmd: `sshd: ${sh.user.name}@${sh.terminal.tty.replace('/dev/', '')}` });
-  out.push({ pid: sshdPid + 9, ppid: sshdPid, user: sh.user.name, cpu: 0, mem: 0.1, vsz: 8_200, rss: 5_000, tty: sh.terminal.tty.replace('/dev/', ''), stat: 'Ss', startMs: login, timeS: 0, cmd: '-bash' });
+  const tty = sh.terminal.tty.replace('/dev/', '');
+  const loginPid = 2000 + rng.int(100, 900) + Math.floor((login / 1000) % 20000);
+  if (sh.terminal.via === 'telnet') {
+    // inetd starts telnetd, which runs login, which runs the shell.
+    const inetd = out.find((p) => p.daemon === 'inetd');
+    out.push({ pid: loginPid, ppid: inetd?.pid ?? 1, user: 'root', cpu: 0, mem: 0, vsz: 5_900, rss: 2_300, tty: '?', stat: 'Ss', startMs: login, timeS: 0, cmd: 'telnetd' });
+    out.push({ pid: loginPid + 1, ppid: loginPid, user: 'root', cpu: 0, mem: 0.1, vsz: 9_300, rss: 4_200, tty, stat: 'Ss', startMs: login, timeS: 0, cmd: `/bin/login -p -h ${sh.terminal.remoteIp}` });
+  } else {
+    const sshd = out.find((p) => p.daemon === 'sshd');
+    out.push({ pid: loginPid, ppid: sshd?.pid ?? 1, user: 'root', cpu: 0, mem: 0.1, vsz: 17_000, rss: 10_900, tty: '?', stat: 'Ss', startMs: login, timeS: 0, cmd: `sshd: ${sh.user.name}@${tty}` });
+  }
+  out.push({ pid: loginPid + 9, ppid: loginPid, user: sh.user.name, cpu: 0, mem: 0.1, vsz: 8_200, rss: 5_000, tty, stat: 'Ss', startMs: login, timeS: 0, cmd: '-bash' });
   for (const j of sh.jobs) out.push({ pid: j.pid, ppid: 1, user: sh.user.name, cpu: 0.0, mem: 0.0, vsz: 2_400, rss: 800, tty: '?', stat: 'S', startMs: j.startedMs, timeS: 0, cmd: j.command });
   return out;
 }

@@ -1,0 +1,72 @@
+// The one machine behind every sensor of an address: when it booted and which daemons it runs. The
+// CLI builds it from the config and hands it to each sensor, so the fake shell's uptime, ps and
+// netstat, MySQL's Uptime and SMB's boot time tell one story (sensors never read each other).
+import { createHash, randomInt } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** The daemons a Linux host may show for a sensor, by the program that would serve it. */
+export type DaemonKind = 'sshd' | 'inetd' | 'apache2' | 'nginx' | 'mini_httpd' | 'vsftpd' | 'tftpd' | 'asterisk' | 'mysqld' | 'mariadbd';
+
+/** One listening socket as seen from outside: the port after any firewall redirect. */
+export interface HostSocket {
+  proto: 'tcp' | 'udp';
+  /** The bound address: 0.0.0.0 or :: for all, a loopback address, or another the host owns. */
+  address: string;
+  port: number;
+}
+
+export interface HostDaemon {
+  kind: DaemonKind;
+  /** The product version the sensor announces (the MySQL server version), where the daemon's name or unit shows it. */
+  version?: string;
+  /** When this daemon started (ms since the epoch): shortly after boot. */
+  startMs: number;
+  sockets: readonly HostSocket[];
+}
+
+export interface HostDescription {
+  /** When the host booted (ms since the epoch). */
+  bootMs: number;
+  /** The Linux daemons behind the configured services (Windows services such as SMB and MSSQL are not here). */
+  daemons: readonly HostDaemon[];
+}
+
+/** Uptime a host keeps across restarts of Apiary; past it the next start looks like a reboot. */
+export const MAX_UPTIME_MS = 180 * 86_400_000;
+/** Uptime at the first start: days to weeks, as a server picked at random has. */
+export const FIRST_UPTIME_MS: readonly [number, number] = [3 * 86_400_000, 45 * 86_400_000];
+/** Uptime right after a "reboot" (the boot time was too old or in the future): a server that just came back. */
+export const REBOOT_UPTIME_MS: readonly [number, number] = [45_000, 180_000];
+
+/**
+ * The host's boot time, kept in PATH (`{"boot_ms": ...}`) so it stays put across restarts as a real
+ * host's does until it reboots. Made on first start, and made again (a reboot just now) when the
+ * stored one is older than MAX_UPTIME_MS or later than NOW (the clock went back).
+ */
+export function loadOrCreateBootTime(path: string, now = Date.now(), random: (min: number, max: number) => number = randomInt): number {
+  let stored: number | undefined;
+  try {
+    const v = (JSON.parse(readFileSync(path, 'utf8')) as { boot_ms?: unknown }).boot_ms;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) stored = v;
+  } catch {
+    // first start, or an unreadable file: a new boot time below
+  }
+  if (stored !== undefined && stored <= now && now - stored <= MAX_UPTIME_MS) return stored;
+  const [min, max] = stored === undefined ? FIRST_UPTIME_MS : REBOOT_UPTIME_MS;
+  const bootMs = now - random(min, max);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify({ boot_ms: bootMs })}\n`, { mode: 0o600 });
+  return bootMs;
+}
+
+/** When systemd would have started a KIND daemon on a host booted at BOOT_MS: 2-9 s later, fixed per host. */
+export function daemonStartMs(bootMs: number, kind: string): number {
+  const h = createHash('sha256').update(`${kind}:${bootMs}`).digest();
+  return bootMs + 2000 + (h.readUInt32LE(0) % 7000);
+}
+
+/** Seconds a daemon (or host) started at START_MS has been up at NOW, at least 1. */
+export function secondsSince(startMs: number, now: number): number {
+  return Math.max(1, Math.floor((now - startMs) / 1000));
+}

@@ -1,0 +1,65 @@
+// One host, one story: with SSH, MySQL and HTTP on one Apiary, the fake shell's uptime, process list
+// and listening sockets agree with what the MySQL and HTTP sensors say about themselves.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApiaryProcess } from '../helpers/apiary-process.js';
+import { run, sshWithPassword } from '../helpers/ssh-tools.js';
+
+/** "2024-05-01 12:00:00" (UTC, as the fake shell prints) as ms since the epoch. */
+function utcMs(text: string): number {
+  return Date.parse(`${text.trim().replace(' ', 'T')}Z`);
+}
+
+test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2 processes, their listening ports', async () => {
+  const config = { sensor: 'host-coherence', services: { ssh: { listen: ['127.0.0.1:0'] }, mysql: { listen: ['127.0.0.1:0'], version: '8.0.36' }, http: { listen: ['127.0.0.1:0'] } } };
+  const apiary = await startApiaryProcess(config);
+  let bootMs: number;
+  try {
+    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime');
+    assert.equal(sh.code, 0, sh.stderr);
+    const [ps, netstat, bootText, unit, uptime] = sh.stdout.split('@@\n') as [string, string, string, string, string];
+    bootMs = utcMs(bootText);
+    assert.ok(Number.isFinite(bootMs), bootText);
+    // Up days to weeks, and `uptime` counts from the same boot.
+    const upDays = (Date.now() - bootMs) / 86_400_000;
+    assert.ok(upDays >= 3 && upDays <= 46, `${upDays} days`);
+    assert.match(uptime, new RegExp(`up ${Math.floor(upDays)} days?,`));
+
+    // MySQL 8 is /usr/sbin/mysqld run as mysql; no MariaDB and no nginx when the sensors are MySQL and Apache.
+    const mysqld = /^mysql +(\d+) .* \/usr\/sbin\/mysqld$/m.exec(ps);
+    assert.ok(mysqld, ps);
+    assert.match(ps, /^root +\d+ .* \/usr\/sbin\/apache2 -k start$/m);
+    assert.match(ps, /^www-data +\d+ .* \/usr\/sbin\/apache2 -k start$/m);
+    assert.doesNotMatch(ps, /mariadb|nginx/);
+    // Listening where the sensors listen, on the ports a client would use, with the pids ps shows.
+    assert.match(netstat, new RegExp(`^tcp +0 +0 127\\.0\\.0\\.1:3306 +0\\.0\\.0\\.0:\\* +LISTEN +${mysqld[1]}/mysqld$`, 'm'));
+    assert.match(netstat, /^tcp +0 +0 127\.0\.0\.1:80 +0\.0\.0\.0:\* +LISTEN +\d+\/apache2$/m);
+    assert.match(netstat, /^tcp +0 +0 127\.0\.0\.1:22 +0\.0\.0\.0:\* +LISTEN +\d+\/sshd: \/usr\/sbin$/m);
+    assert.doesNotMatch(netstat, /mariadbd|nginx/);
+
+    // MySQL's Uptime counts from when systemd started mysqld: seconds after the shell's boot.
+    const asked = Date.now();
+    const db = await run('mariadb', ['-h', '127.0.0.1', '-P', String(apiary.ports.mysql), '-u', 'root', '-p123456', '--batch', '--skip-column-names', '-e', "SHOW GLOBAL STATUS LIKE 'Uptime'"], { timeoutMs: 30_000 });
+    assert.equal(db.code, 0, db.stderr);
+    const mysqlStart = asked - Number(db.stdout.trim().split('\t')[1]) * 1000;
+    const unitStart = utcMs(/since (\S+ \S+) UTC/.exec(unit)![1]!);
+    assert.ok(Math.abs(mysqlStart - unitStart) <= 2000, `MySQL started ${new Date(mysqlStart).toISOString()}, systemd says ${new Date(unitStart).toISOString()}`);
+    assert.ok(unitStart >= bootMs && unitStart - bootMs <= 10_000, `mysqld started ${unitStart - bootMs} ms after boot`);
+    // The mysql client's `status` reads COM_STATISTICS: the same Uptime.
+    const status = await run('mariadb', ['-h', '127.0.0.1', '-P', String(apiary.ports.mysql), '-u', 'root', '-p123456', '-e', 'status'], { timeoutMs: 30_000 });
+    const m = /Uptime:\s+(?:(\d+) days? )?(?:(\d+) hours? )?(?:(\d+) min )?(\d+) sec/.exec(status.stdout);
+    assert.ok(m, status.stdout);
+    const statusUp = Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4]);
+    assert.ok(Math.abs(Date.now() - statusUp * 1000 - unitStart) <= 3000, status.stdout);
+  } finally {
+    await apiary.stop();
+  }
+  // A restart of Apiary is not a reboot: the boot time is kept in data_dir.
+  const again = await startApiaryProcess(config, { dir: apiary.dir });
+  try {
+    const sh = await sshWithPassword(again.ports.ssh!, 'root', '123456', 'uptime -s');
+    assert.equal(utcMs(sh.stdout), bootMs);
+  } finally {
+    await again.stop();
+  }
+});
