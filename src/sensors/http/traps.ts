@@ -63,16 +63,44 @@ function fileTime(s: TrapSecrets, path: string): Date {
   return new Date(Date.UTC(2024, 5, 1) - offset * 1000);
 }
 
-/** The trap page at PATH, or undefined. */
-export function trapPage(path: string, s: TrapSecrets, host: string, product: string): Page | undefined {
-  const page = trapContent(path, s, host, product);
+const DAY_MS = 86_400_000;
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** T as mod_status prints times: "Monday, 12-Feb-2024 09:14:02 UTC". */
+export function apacheStatusTime(t: Date): string {
+  return `${WEEKDAYS[t.getUTCDay()]}, ${two(t.getUTCDate())}-${MONTHS[t.getUTCMonth()]}-${t.getUTCFullYear()} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())} UTC`;
+}
+
+/** SECONDS as mod_status's show_time prints them: each non-zero unit, " 8 days 6 hours 3 minutes 51 seconds". */
+export function apacheUptime(seconds: number): string {
+  const secs = seconds % 60, mins = Math.floor(seconds / 60) % 60, hrs = Math.floor(seconds / 3600) % 24, days = Math.floor(seconds / 86_400);
+  const unit = (n: number, name: string): string => (n ? ` ${n} ${name}${n === 1 ? '' : 's'}` : '');
+  return `${unit(days, 'day')}${unit(hrs, 'hour')}${unit(mins, 'minute')}${unit(secs, 'second')}`;
+}
+
+/**
+ * When Apache last restarted as seen at NOW: Debian's logrotate reloads it every night just after
+ * midnight, so the last such reload (a few minutes past 00:00 UTC, fixed per install), and the
+ * server-status page counts its uptime from there.
+ */
+function lastRestart(s: TrapSecrets, now: Date): Date {
+  const past = 60 + (createHash('sha256').update(`${s.appKey}\0restart`).digest().readUInt16BE(0) % 240);
+  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS + past * 1000;
+  return new Date(today <= now.getTime() ? today : today - DAY_MS);
+}
+
+/** The trap page at PATH, or undefined (NOW for the generated pages' clocks). */
+export function trapPage(path: string, s: TrapSecrets, host: string, product: string, now = new Date()): Page | undefined {
+  const page = trapContent(path, s, host, product, now);
   // The dumps and dotfiles are files on disk, served by the web server itself; phpinfo and server-status are generated.
   return page && STATIC_TRAPS.has(path) ? { ...page, file: fileTime(s, path) } : page;
 }
 
 const STATIC_TRAPS = new Set(['/.env', '/.git/config', '/backup.sql', '/wp-config.php.bak']);
 
-function trapContent(path: string, s: TrapSecrets, host: string, product: string): Page | undefined {
+function trapContent(path: string, s: TrapSecrets, host: string, product: string, now: Date): Page | undefined {
   switch (path) {
     case '/.env':
       return {
@@ -108,12 +136,14 @@ function trapContent(path: string, s: TrapSecrets, host: string, product: string
         body: `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "DTD/xhtml1-transitional.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml"><head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />\n<title>PHP 8.2.7 - phpinfo()</title><meta name="ROBOTS" content="NOINDEX,NOFOLLOW,NOARCHIVE" /></head>\n<body><div class="center">\n<table>\n<tr class="h"><td>\n<h1 class="p">PHP Version 8.2.7</h1>\n</td></tr>\n</table>\n<table>\n${row('System', `Linux ${host} 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01) x86_64`)}${row('Server API', 'Apache 2.0 Handler')}${row('Loaded Configuration File', '/etc/php/8.2/apache2/php.ini')}</table>\n<h2>Environment</h2>\n<table>\n<tr class="h"><th>Variable</th><th>Value</th></tr>\n${row('APACHE_RUN_USER', 'www-data')}${row('DB_USERNAME', s.dbUser)}${row('DB_PASSWORD', s.dbPassword)}${row('AWS_ACCESS_KEY_ID', s.awsKeyId)}</table>\n<h2>PHP Variables</h2>\n<table>\n${row("$_SERVER['SERVER_SOFTWARE']", product)}${row("$_SERVER['SERVER_NAME']", host)}${row("$_SERVER['DOCUMENT_ROOT']", '/var/www/html')}</table>\n</div></body></html>\n`,
       };
     }
-    case '/server-status':
+    case '/server-status': {
+      const restart = lastRestart(s, now);
       return {
         status: 200,
         type: 'text/html; charset=ISO-8859-1',
-        body: `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<html><head>\n<title>Apache Status</title>\n</head><body>\n<h1>Apache Server Status for ${host} (via 127.0.0.1)</h1>\n\n<dl><dt>Server Version: ${product} OpenSSL/3.0.11</dt>\n<dt>Server MPM: event</dt>\n<dt>Server Built: 2024-07-17T18:57:26\n</dt></dl><hr /><dl>\n<dt>Current Time: Monday, 12-Feb-2024 09:14:02 UTC</dt>\n<dt>Restart Time: Sunday, 04-Feb-2024 03:10:11 UTC</dt>\n<dt>Server uptime:  8 days 6 hours 3 minutes 51 seconds</dt>\n<dt>Total accesses: 182734 - Total Traffic: 2.1 GB</dt>\n<dt>3 requests currently being processed, 72 idle workers</dt>\n</dl>\n<table border="0"><tr><th>Srv</th><th>PID</th><th>Acc</th><th>M</th><th>Client</th><th>Protocol</th><th>VHost</th><th>Request</th></tr>\n<tr><td><b>0-0</b></td><td>1184</td><td>0/312/4410</td><td><b>W</b></td><td>10.20.4.17</td><td>http/1.1</td><td nowrap>${host}:443</td><td nowrap>GET ${s.adminPath}backup/export?token=${s.gitToken.slice(4, 20)} HTTP/1.1</td></tr>\n<tr><td><b>1-0</b></td><td>1185</td><td>0/288/3921</td><td><b>K</b></td><td>10.20.4.31</td><td>http/1.1</td><td nowrap>intranet.${host.replace(/^www\./, '')}:80</td><td nowrap>GET /server-status HTTP/1.1</td></tr>\n</table>\n</body></html>\n`,
+        body: `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n<html><head>\n<title>Apache Status</title>\n</head><body>\n<h1>Apache Server Status for ${host} (via 127.0.0.1)</h1>\n\n<dl><dt>Server Version: ${product} OpenSSL/3.0.11</dt>\n<dt>Server MPM: event</dt>\n<dt>Server Built: 2024-07-17T18:57:26\n</dt></dl><hr /><dl>\n<dt>Current Time: ${apacheStatusTime(now)}</dt>\n<dt>Restart Time: ${apacheStatusTime(restart)}</dt>\n<dt>Server uptime: ${apacheUptime(Math.floor((now.getTime() - restart.getTime()) / 1000))}</dt>\n<dt>Total accesses: 182734 - Total Traffic: 2.1 GB</dt>\n<dt>3 requests currently being processed, 72 idle workers</dt>\n</dl>\n<table border="0"><tr><th>Srv</th><th>PID</th><th>Acc</th><th>M</th><th>Client</th><th>Protocol</th><th>VHost</th><th>Request</th></tr>\n<tr><td><b>0-0</b></td><td>1184</td><td>0/312/4410</td><td><b>W</b></td><td>10.20.4.17</td><td>http/1.1</td><td nowrap>${host}:443</td><td nowrap>GET ${s.adminPath}backup/export?token=${s.gitToken.slice(4, 20)} HTTP/1.1</td></tr>\n<tr><td><b>1-0</b></td><td>1185</td><td>0/288/3921</td><td><b>K</b></td><td>10.20.4.31</td><td>http/1.1</td><td nowrap>intranet.${host.replace(/^www\./, '')}:80</td><td nowrap>GET /server-status HTTP/1.1</td></tr>\n</table>\n</body></html>\n`,
       };
+    }
     default:
       return undefined;
   }
