@@ -57,15 +57,17 @@ export const DEFAULT_HOSTNAME = 'db01';
 /** The server variables the decoy reports (SHOW VARIABLES, @@name), shaped by the configured version. */
 export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<string, string> {
   const v8 = cfg.version.startsWith('8.');
+  // Debian's own MariaDB packages (a version such as 10.11.6-MariaDB-0+deb12u1) say so, as Debian 12's mariadbd does.
+  const debianMariadb = /-MariaDB-.*deb12/.test(cfg.version);
   const hostname = cfg.hostname ?? DEFAULT_HOSTNAME;
   return {
     version: cfg.version,
-    version_comment: cfg.version_comment ?? (v8 ? 'MySQL Community Server - GPL' : 'MySQL Community Server (GPL)'),
-    version_compile_os: 'Linux',
+    version_comment: cfg.version_comment ?? (debianMariadb ? 'Debian 12' : /MariaDB/.test(cfg.version) ? 'mariadb.org binary distribution' : v8 ? 'MySQL Community Server - GPL' : 'MySQL Community Server (GPL)'),
+    version_compile_os: debianMariadb ? 'debian-linux-gnu' : 'Linux',
     version_compile_machine: 'x86_64',
     hostname,
     port: String(port),
-    socket: '/var/run/mysqld/mysqld.sock',
+    socket: debianMariadb ? '/run/mysqld/mysqld.sock' : '/var/run/mysqld/mysqld.sock',
     datadir: '/var/lib/mysql/',
     basedir: '/usr/',
     plugin_dir: '/usr/lib/mysql/plugin/',
