@@ -15,9 +15,9 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
   const apiary = await startApiaryProcess(config);
   let bootMs: number;
   try {
-    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime');
+    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime; echo @@; cat /root/.bash_history');
     assert.equal(sh.code, 0, sh.stderr);
-    const [ps, netstat, bootText, unit, uptime] = sh.stdout.split('@@\n') as [string, string, string, string, string];
+    const [ps, netstat, bootText, unit, uptime, history] = sh.stdout.split('@@\n') as [string, string, string, string, string, string];
     bootMs = utcMs(bootText);
     assert.ok(Number.isFinite(bootMs), bootText);
     // Up days to weeks, and `uptime` counts from the same boot.
@@ -36,6 +36,9 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
     assert.match(netstat, /^tcp +0 +0 127\.0\.0\.1:80 +0\.0\.0\.0:\* +LISTEN +\d+\/apache2$/m);
     assert.match(netstat, /^tcp +0 +0 127\.0\.0\.1:22 +0\.0\.0\.0:\* +LISTEN +\d+\/sshd: \/usr\/sbin$/m);
     assert.doesNotMatch(netstat, /mariadbd|nginx/);
+    // Root last looked at the web server the host runs.
+    assert.match(history, /^systemctl status apache2$/m);
+    assert.doesNotMatch(history, /nginx/);
 
     // MySQL's Uptime counts from when systemd started mysqld: seconds after the shell's boot.
     const asked = Date.now();

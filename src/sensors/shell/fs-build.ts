@@ -317,7 +317,9 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
 
   // Homes
   const hist = planted.history;
-  const rootHistory = ['apt update', 'apt upgrade -y', 'systemctl status nginx', 'df -h', 'free -m', ...hist.slice(0, 1), 'journalctl -u ssh --since today', 'tail -f /var/log/auth.log', ...hist.slice(1), 'ls -la /var/www', 'exit'];
+  // The service root last looked at is the host's web server, when it runs one (nginx in the history of an Apache host gave it away).
+  const web = p.daemons.find((d) => d.kind === 'apache2' || d.kind === 'nginx')?.kind ?? 'ssh';
+  const rootHistory = ['apt update', 'apt upgrade -y', `systemctl status ${web}`, 'df -h', 'free -m', ...hist.slice(0, 1), 'journalctl -u ssh --since today', 'tail -f /var/log/auth.log', ...hist.slice(1), 'ls -la /var/www', 'exit'];
   file('/root/.bashrc', BASHRC, 0o644, 0, installMs);
   file('/root/.profile', PROFILE, 0o644, 0, installMs);
   file('/root/.bash_history', `${rootHistory.join('\n')}\n`, 0o600, 0, t(30));
