@@ -11,13 +11,13 @@ function utcMs(text: string): number {
 }
 
 test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2 processes, their listening ports', async () => {
-  const config = { sensor: 'host-coherence', services: { ssh: { listen: ['127.0.0.1:0'] }, mysql: { listen: ['127.0.0.1:0'], version: '8.0.36' }, http: { listen: ['127.0.0.1:0'] } } };
+  const config = { sensor: 'host-coherence', services: { ssh: { listen: ['127.0.0.1:0'] }, mysql: { listen: ['127.0.0.1:0'], version: '8.0.36' }, http: { listen: ['127.0.0.1:0'] }, ftp: { listen: ['127.0.0.1:0'] } } };
   const apiary = await startApiaryProcess(config);
   let bootMs: number;
   try {
-    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime; echo @@; cat /root/.bash_history');
+    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime; echo @@; cat /root/.bash_history; echo @@; cat /etc/passwd /etc/group');
     assert.equal(sh.code, 0, sh.stderr);
-    const [ps, netstat, bootText, unit, uptime, history] = sh.stdout.split('@@\n') as [string, string, string, string, string, string];
+    const [ps, netstat, bootText, unit, uptime, history, accounts] = sh.stdout.split('@@\n') as [string, string, string, string, string, string, string];
     bootMs = utcMs(bootText);
     assert.ok(Number.isFinite(bootMs), bootText);
     // Up days to weeks, and `uptime` counts from the same boot.
@@ -39,6 +39,11 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
     // Root last looked at the web server the host runs.
     assert.match(history, /^systemctl status apache2$/m);
     assert.doesNotMatch(history, /nginx/);
+    // vsftpd runs, so its package's account is there; no tftpd or asterisk, so not theirs.
+    assert.match(ps, /\/usr\/sbin\/vsftpd/);
+    assert.match(accounts, /^ftp:x:\d+:\d+:ftp daemon,,,:\/srv\/ftp:\/usr\/sbin\/nologin$/m);
+    assert.match(accounts, /^ftp:x:\d+:$/m);
+    assert.doesNotMatch(accounts, /^(tftp|asterisk):/m);
 
     // MySQL's Uptime counts from when systemd started mysqld: seconds after the shell's boot.
     const asked = Date.now();

@@ -136,15 +136,32 @@ export function passwdText(p: SystemProfile): string {
     'messagebus:x:100:107::/nonexistent:/usr/sbin/nologin',
     'sshd:x:101:65534::/run/sshd:/usr/sbin/nologin',
     'mysql:x:102:110:MySQL Server,,,:/nonexistent:/bin/false',
+    ...daemonAccounts(p).map((a) => a.passwd),
   ];
   const humans = p.users.filter((u) => u.uid >= 1000).map((u) => `${u.name}:x:${u.uid}:${u.gid}:${u.gecos}:${u.home}:${u.shell}`);
   return `${[...sys, ...humans].join('\n')}\n`;
+}
+
+/**
+ * The system accounts the packages of the host's daemons add (Debian's vsftpd, tftpd-hpa and asterisk
+ * each make their own user and group), in the order they would have been installed.
+ */
+function daemonAccounts(p: SystemProfile): { passwd: string; group: string }[] {
+  const accounts: [kind: string, name: string, gecos: string, home: string][] = [
+    ['vsftpd', 'ftp', 'ftp daemon,,,', '/srv/ftp'],
+    ['tftpd', 'tftp', 'tftp daemon,,,', '/srv/tftp'],
+    ['asterisk', 'asterisk', 'Asterisk PBX daemon,,,', '/var/lib/asterisk'],
+  ];
+  return accounts
+    .filter(([kind]) => p.daemons.some((d) => d.kind === kind))
+    .map(([, name, gecos, home], i) => ({ passwd: `${name}:x:${103 + i}:${111 + i}:${gecos}:${home}:/usr/sbin/nologin`, group: `${name}:x:${111 + i}:` }));
 }
 
 export function groupText(p: SystemProfile): string {
   const admin = p.admin.name;
   const lines = [
     'root:x:0:', 'daemon:x:1:', 'bin:x:2:', 'sys:x:3:', `adm:x:4:${admin}`, 'tty:x:5:', 'disk:x:6:', 'lp:x:7:', 'mail:x:8:', 'news:x:9:', 'uucp:x:10:', 'man:x:12:', 'proxy:x:13:', 'kmem:x:15:', `dialout:x:20:`, 'fax:x:21:', 'voice:x:22:', `cdrom:x:24:${admin}`, 'floppy:x:25:', 'tape:x:26:', `sudo:x:27:${admin}`, 'audio:x:29:', 'dip:x:30:', 'www-data:x:33:', 'backup:x:34:', 'operator:x:37:', 'list:x:38:', 'irc:x:39:', 'src:x:40:', 'shadow:x:42:', 'utmp:x:43:', 'video:x:44:', 'sasl:x:45:', 'plugdev:x:46:', 'staff:x:50:', 'games:x:60:', 'users:x:100:', 'nogroup:x:65534:', 'systemd-journal:x:999:', 'systemd-network:x:998:', 'systemd-timesync:x:997:', 'messagebus:x:107:', 'ssh:x:108:', 'mysql:x:110:',
+    ...daemonAccounts(p).map((a) => a.group),
     ...p.users.filter((u) => u.uid >= 1000).map((u) => `${u.name}:x:${u.gid}:`),
   ];
   return `${lines.join('\n')}\n`;
