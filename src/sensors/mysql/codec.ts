@@ -31,11 +31,12 @@ export const CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA = 0x200000;
 export const CLIENT_DEPRECATE_EOF = 0x1000000;
 
 /**
- * What the decoy advertises: a stock server's flags without SSL (refused: nothing to terminate it with)
- * and compression (one codec less to expose), and without DEPRECATE_EOF and SESSION_TRACK so every
- * client reads the classic EOF-terminated result sets.
+ * What the decoy advertises: a stock server's flags with SSL (mysqld always has its auto-generated
+ * certificates) but without compression (one codec less to expose), and without DEPRECATE_EOF and
+ * SESSION_TRACK so every client reads the classic EOF-terminated result sets. A session that cannot
+ * switch to TLS (no certificate) clears CLIENT_SSL.
  */
-export const SERVER_CAPABILITIES = (0xffff & ~CLIENT_SSL & ~CLIENT_COMPRESS) | 0x7f0000;
+export const SERVER_CAPABILITIES = (0xffff & ~CLIENT_COMPRESS) | 0x7f0000;
 
 export const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 export const SERVER_MORE_RESULTS_EXISTS = 0x0008;

@@ -3,6 +3,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { ApiaryError } from '../../errors/errors.js';
 import type { MysqlServiceConfig } from '../../config/schema.js';
 import { COMMON_PASSWORDS } from '../../config/common-passwords.js';
@@ -14,6 +15,7 @@ import { fetchAndRecord, type Capture } from '../runtime/capture.js';
 import { fromQuarantine } from '../sql/payload-store.js';
 import { attachByteSession } from '../sql/socket-glue.js';
 import { MysqlSession, type RecoveryBudget } from './session.js';
+import { loadOrCreateMysqlCertificates } from './tls-cert.js';
 
 /** Password recoveries a second, per source and over all sources (limits.*_rsa_decryptions_s, limits.*_wordlist_checks_s). */
 export interface RecoveryRates {
@@ -34,7 +36,7 @@ export interface MysqlSensorDeps extends TcpServiceDeps {
   decoy: DecoyState;
   /** The shared quarantine and fetch policy. */
   capture: Capture;
-  /** Where the caching_sha2_password RSA key is kept (data_dir/keys/mysql). */
+  /** Where the caching_sha2_password RSA key and the TLS certificates are kept (data_dir/keys/mysql). */
   keyDir: string;
   /** The CPU budget for recovering refused clients' passwords; unlimited when absent. */
   recoveryRates?: RecoveryRates;
@@ -96,8 +98,16 @@ export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<st
     [v8 ? 'transaction_isolation' : 'tx_isolation']: 'REPEATABLE-READ',
     transaction_isolation: 'REPEATABLE-READ',
     default_authentication_plugin: authPluginFor(cfg),
-    have_ssl: 'DISABLED',
-    have_openssl: 'DISABLED',
+    // mysqld makes its own certificates at first start, so TLS is always on (see tls-cert.ts).
+    have_ssl: 'YES',
+    have_openssl: 'YES',
+    auto_generate_certs: 'ON',
+    ssl_ca: 'ca.pem',
+    ssl_cert: 'server-cert.pem',
+    ssl_key: 'server-key.pem',
+    ssl_cipher: '',
+    tls_version: v8 ? 'TLSv1.2,TLSv1.3' : 'TLSv1,TLSv1.1,TLSv1.2',
+    require_secure_transport: 'OFF',
     server_id: '1',
     interactive_timeout: '28800',
     wait_timeout: '28800',
@@ -150,6 +160,9 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
   // caching_sha2_password full authentication needs an RSA key pair (mysqld makes one at first start too).
   const plugin = authPluginFor(cfg);
   const rsaKey = plugin === 'caching_sha2_password' ? loadOrCreateRsaKey(deps.keyDir) : undefined;
+  const tls = await loadOrCreateMysqlCertificates(deps.keyDir, cfg.version);
+  // MySQL 8.0.28 and later speak TLS 1.2 and 1.3 only.
+  const secureContext = createSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
   const extra = [...new Set([...COMMON_PASSWORDS, ...deps.decoy.decoy.honeytokens.map((t) => t.secret)])];
   const varsByPort = new Map<number, Record<string, string>>();
   const budgetFor = deps.recoveryRates ? recoveryBudget(deps.recoveryRates) : undefined;
@@ -184,6 +197,7 @@ export async function startMysqlSensor(cfg: MysqlServiceConfig, deps: MysqlSenso
           ...(budgetFor ? { recovery: budgetFor(src) } : {}),
           ...io,
         }),
+        secureContext,
       );
       session.start();
     },

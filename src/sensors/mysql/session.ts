@@ -14,9 +14,11 @@ import { splitStatements } from '../sql/lexer.js';
 import type { PayloadStore } from '../sql/payload-store.js';
 import { recordStatement } from '../sql/record.js';
 import { ProtocolSession } from '../sql/protocol-session.js';
+import type { TlsInfo } from '../sql/socket-glue.js';
 import {
   CACHING_SHA2_PLUGIN,
   CLIENT_MULTI_STATEMENTS,
+  CLIENT_SSL,
   decodeCommand,
   decodeHandshakeResponse,
   decodeChangeUser,
@@ -84,6 +86,11 @@ export interface MysqlSessionDeps {
   rsaKey?: { privateKey: KeyObject; publicPem: string };
   /** The CPU budget of this connection's source for recovering passwords; unlimited when absent. */
   recovery?: RecoveryBudget;
+  /**
+   * Switches the connection to TLS (see SocketIo.startTls): present when the sensor has a
+   * certificate, and then the greeting offers CLIENT_SSL. Without it an SSLRequest is refused.
+   */
+  startTls?(pending: Buffer, secured: (info: TlsInfo) => void): void;
 }
 
 /**
@@ -112,6 +119,8 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
   private database: string | undefined;
   private readonly userVars = new Map<string, string | number | null>();
   private user = '';
+  /** 'requested' from the SSLRequest until the TLS handshake is done; then what it negotiated. */
+  private tls: 'requested' | TlsInfo | undefined;
 
   constructor(private readonly d: MysqlSessionDeps) {
     super('greeting', 'command', { beforeLogin: MAX_HANDSHAKE_BYTES, afterLogin: MAX_MESSAGE_BYTES, bufferedAfterLogin: MAX_BUFFERED_BYTES }, decodeMessage, d.end, d.emitter.identity.src_ip);
@@ -124,7 +133,7 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
       serverVersion: this.d.serverVersion,
       connectionId: this.d.connectionId,
       salt: this.salt,
-      capabilities: SERVER_CAPABILITIES,
+      capabilities: this.d.startTls ? SERVER_CAPABILITIES : SERVER_CAPABILITIES & ~CLIENT_SSL,
       charset: 255,
       status: SERVER_STATUS_AUTOCOMMIT,
       plugin: this.d.greetingPlugin,
@@ -175,10 +184,22 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
       return this.close('policy');
     }
     if (r.value.kind === 'ssl') {
-      // TLS is not offered; a client that asks anyway gets the answer a server without certificates gives.
-      this.d.emitter.emit('protocol.malformed', { reason: 'SSL requested but not offered', sample_hex: hexSample(payload) });
-      this.write([encodeErr(1043, '08S01', 'Bad handshake')], seq + 1);
-      return this.close('policy');
+      if (!this.d.startTls || this.tls !== undefined || seq !== 1) {
+        // Not offered, asked twice or out of turn: the answer a server without certificates gives.
+        const reason = !this.d.startTls ? 'SSL requested but not offered' : this.tls !== undefined ? 'SSL requested twice' : 'SSL request out of sequence';
+        this.d.emitter.emit('protocol.malformed', { reason, sample_hex: hexSample(payload) });
+        this.write([encodeErr(1043, '08S01', 'Bad handshake')], seq + 1);
+        return this.close('policy');
+      }
+      // Protocol::SSLRequest: no answer; the TLS handshake starts, and the HandshakeResponse41 comes
+      // over TLS with sequence 2. What the client sent after the request is its ClientHello.
+      const pending = Buffer.from(this.input.pending);
+      this.input.clear();
+      this.tls = 'requested';
+      this.d.startTls(pending, (info) => {
+        this.tls = info;
+      });
+      return;
     }
     const resp = r.value;
     this.login = resp;
@@ -255,8 +276,9 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
         else skipped = {};
       }
     }
-    if (password === undefined && plugin === CACHING_SHA2_PLUGIN && this.d.rsaKey) {
-      // Not a known password: ask for full authentication, which hands over the password itself.
+    if (password === undefined && plugin === CACHING_SHA2_PLUGIN && (this.d.rsaKey || this.secure)) {
+      // Not a known password: ask for full authentication, which hands over the password itself
+      // (in cleartext over TLS, else encrypted to the RSA key).
       this.state = 'sha2_full_auth';
       this.write([Buffer.from([0x01, 0x04])], seq);
       return;
@@ -326,7 +348,13 @@ export class MysqlSession extends ProtocolSession<State, { seq: number; payload:
       userVars: this.userVars,
       now: this.d.now ?? (() => new Date()),
       ...(this.d.startedMs !== undefined ? { startedMs: this.d.startedMs } : {}),
+      ...(typeof this.tls === 'object' ? { tls: this.tls } : {}),
     };
+  }
+
+  /** Whether the connection runs over TLS (the handshake is done). */
+  private get secure(): boolean {
+    return typeof this.tls === 'object';
   }
 
   private handleCommand(payload: Buffer): void {

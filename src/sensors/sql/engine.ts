@@ -91,6 +91,8 @@ export interface SessionInfo {
   now(): Date;
   /** When the server started (ms since the epoch), for Uptime and tempdb's creation; unset: DEFAULT_UPTIME_S ago. */
   startedMs?: number;
+  /** What the connection's TLS negotiated (Ssl_cipher, Ssl_version); unset on a plain connection. */
+  tls?: { cipher: string; version: string };
 }
 
 class SqlError extends Error {
@@ -1290,7 +1292,7 @@ function runShow(p: Parser, cx: EvalCtx): Result {
       return rowsResult(['Variable_name', 'Value'], names.map((n) => [n, s.variables[n] ?? '']));
     }
     case 'STATUS': {
-      const status = mysqlStatus(serverUptimeS(s.startedMs, s.now()));
+      const status = mysqlStatus(serverUptimeS(s.startedMs, s.now()), s.tls);
       const names = likeFilter(p, cx, Object.keys(status));
       p.end();
       return rowsResult(['Variable_name', 'Value'], names.map((n) => [n, status[n] ?? '']));

@@ -11,8 +11,11 @@ export function serverUptimeS(startedMs: number | undefined, now: Date): number 
   return startedMs === undefined ? DEFAULT_UPTIME_S : secondsSince(startedMs, now.getTime());
 }
 
-/** A busy little server's counters after UPTIME_S seconds: about one question a second. */
-export function mysqlStatus(uptimeS: number): Record<string, string> {
+/**
+ * A busy little server's counters after UPTIME_S seconds (about one question a second), and the
+ * connection's TLS cipher and version (empty on a plain connection, as mysqld shows them).
+ */
+export function mysqlStatus(uptimeS: number, tls?: { cipher: string; version: string }): Record<string, string> {
   const questions = Math.round(uptimeS * 1.0894);
   return {
     Aborted_connects: String(Math.round(uptimeS * 0.00083)),
@@ -20,6 +23,8 @@ export function mysqlStatus(uptimeS: number): Record<string, string> {
     Connections: String(Math.round(uptimeS * 0.01266)),
     Queries: String(questions + Math.round(uptimeS * 0.00015)),
     Questions: String(questions),
+    Ssl_cipher: tls?.cipher ?? '',
+    Ssl_version: tls?.version ?? '',
     Threads_connected: '3',
     Threads_running: '1',
     Uptime: String(uptimeS),

@@ -39,7 +39,7 @@ const auth41 = require(require.resolve('mysql2').replace(/index\.js$/, 'lib/auth
 
 const FIXED_SALT = Buffer.from('abcdefghijklmnopqrst');
 
-test('greeting bytes: v10 layout with the salt split 8 + 12, SSL and compression not offered', () => {
+test('greeting bytes: v10 layout with the salt split 8 + 12, SSL offered and compression not', () => {
   const g = encodeGreeting({ serverVersion: '8.0.36', connectionId: 42, salt: FIXED_SALT, capabilities: SERVER_CAPABILITIES, charset: 255, status: 2, plugin: 'mysql_native_password' });
   const expected = Buffer.concat([
     Buffer.from([0x0a]),
@@ -53,7 +53,7 @@ test('greeting bytes: v10 layout with the salt split 8 + 12, SSL and compression
     Buffer.from('mysql_native_password\0'),
   ]);
   assert.deepEqual(g, expected);
-  assert.equal(SERVER_CAPABILITIES & CLIENT_SSL, 0);
+  assert.equal(SERVER_CAPABILITIES & CLIENT_SSL, CLIENT_SSL);
   assert.equal(SERVER_CAPABILITIES & CLIENT_COMPRESS, 0);
 });
 
@@ -475,8 +475,73 @@ test('session: COM_CHANGE_USER attempts are recorded like logins; a failed one e
   assert.equal(again.session.currentState, 'command');
 });
 
-test('session: an SSL request is refused cleanly with an error and a close', () => {
+/** The greeting's capability flags, from the first packet a session sent. */
+function greetingCaps(h: Harness): number {
+  const g = h.out[0]!.subarray(4);
+  const v = g.indexOf(0, 1) + 1;
+  return (g.readUInt16LE(v + 13) | (g.readUInt16LE(v + 18) << 16)) >>> 0;
+}
+
+test('session: with TLS, the SSLRequest hands the bytes after it to TLS, and the login goes on over TLS at sequence 2', () => {
+  const started: Buffer[] = [];
+  let secured: ((info: { cipher: string; version: string }) => void) | undefined;
+  const h = harness({
+    startTls: (pending, done) => {
+      started.push(pending);
+      secured = done;
+    },
+  });
+  assert.equal(greetingCaps(h) & CLIENT_SSL, CLIENT_SSL);
+  const ssl = Buffer.alloc(32);
+  ssl.writeUInt32LE(0x00a0_aa05 | CLIENT_SSL, 0);
+  const hello = Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5]);
+  h.session.receive(Buffer.concat([encodePacket(ssl, 1).bytes, hello]));
+  assert.deepEqual(started, [hello], 'the ClientHello read with the request goes to TLS, not to the MySQL parser');
+  assert.equal(h.out.length, 1, 'no answer to an SSLRequest');
+  assert.deepEqual(h.events, []);
+  secured!({ cipher: 'TLS_AES_256_GCM_SHA384', version: 'TLSv1.3' });
+  h.session.receive(encodePacket(handshakeResponse('root', nativeScramble('123456', salt())), 2).bytes);
+  assert.equal(h.out[1]![3], 3, 'OK at sequence 3');
+  assert.equal(h.out[1]![4], 0x00);
+  h.session.receive(encodePacket(Buffer.from("\x03SHOW STATUS LIKE 'Ssl_%'"), 0).bytes);
+  const answer = h.out[2]!.toString('latin1');
+  assert.match(answer, /Ssl_cipher\x16TLS_AES_256_GCM_SHA384/);
+  assert.match(answer, /Ssl_version\x07TLSv1\.3/);
+});
+
+test('session: caching_sha2_password over TLS takes the cleartext password in full authentication, with no recovery budget', () => {
+  const h = harness({
+    greetingPlugin: 'caching_sha2_password',
+    recovery: { take: () => false },
+    startTls: (_pending, done) => done({ cipher: 'TLS_AES_256_GCM_SHA384', version: 'TLSv1.3' }),
+  });
+  const ssl = Buffer.alloc(32);
+  ssl.writeUInt32LE(0x00a0_aa05 | CLIENT_SSL, 0);
+  h.session.receive(encodePacket(ssl, 1).bytes);
+  h.session.receive(encodePacket(handshakeResponse('root', cachingSha2Scramble('Not-In-Any-List', salt()), 'caching_sha2_password'), 2).bytes);
+  assert.deepEqual([...h.out[1]!], [2, 0, 0, 3, 0x01, 0x04], 'perform full authentication');
+  h.session.receive(encodePacket(Buffer.from('Not-In-Any-List\0'), 4).bytes);
+  const attempt = h.events.find((e) => e.type === 'auth.attempt')?.payload as Record<string, unknown> | undefined;
+  assert.equal(attempt?.password, 'Not-In-Any-List');
+  assert.equal(attempt?.success, false);
+  assert.equal(attempt?.recovery, undefined);
+  assert.equal(h.out[2]![3], 5);
+  assert.equal(h.out[2]![4], 0xff);
+});
+
+test('session: a second SSLRequest over TLS is refused', () => {
+  const h = harness({ startTls: (_pending, done) => done({ cipher: 'x', version: 'TLSv1.3' }) });
+  const ssl = Buffer.alloc(32);
+  ssl.writeUInt32LE(0x00a0_aa05 | CLIENT_SSL, 0);
+  h.session.receive(encodePacket(ssl, 1).bytes);
+  h.session.receive(encodePacket(ssl, 2).bytes);
+  assert.deepEqual(h.ended, ['policy']);
+  assert.equal(h.events[0]!.type, 'protocol.malformed');
+});
+
+test('session: without a certificate the greeting does not offer SSL, and an SSL request is refused cleanly with an error and a close', () => {
   const h = harness();
+  assert.equal(greetingCaps(h) & CLIENT_SSL, 0);
   const ssl = Buffer.alloc(32);
   ssl.writeUInt32LE(0x00a0_aa05 | CLIENT_SSL, 0);
   h.session.receive(encodePacket(ssl, 1).bytes);

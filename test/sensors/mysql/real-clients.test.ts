@@ -162,6 +162,7 @@ test('nmap -sV names MySQL, and mysql-info, mysql-empty-password and mysql-brute
   assert.match(r.stdout, new RegExp(`${port}/tcp\\s+open\\s+mysql\\s+MySQL 8\\.0\\.36`));
   assert.doesNotMatch(r.stdout, /honeypot|dionaea/i);
   assert.match(r.stdout, /mysql-info:[\s\S]*Protocol: 10[\s\S]*Version: 8\.0\.36[\s\S]*Auth Plugin Name: caching_sha2_password/);
+  assert.match(r.stdout, /Some Capabilities:.*SwitchToSSLAfterHandshake/, 'TLS is offered, as mysqld always does');
   assert.match(r.stdout, /mysql-brute:[\s\S]*root:123456 - Valid credentials/);
   assert.doesNotMatch(r.stdout, /account has empty password/, 'no account takes an empty password here');
   // nmap scrambles with mysql_native_password itself: a password in no list is kept in the form
