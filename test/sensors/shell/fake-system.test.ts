@@ -41,6 +41,10 @@ test('hardware, memory, kernel and names agree across /proc, commands and the SS
     const ifc = (await s.run('ifconfig')).out;
     const ipa = (await s.run('ip addr')).out;
     for (const x of [p.net.ipv4, p.net.mac]) assert.ok(ifc.includes(x) && ipa.includes(x), x);
+    // A KVM guest throughout: lscpu's hypervisor, the QEMU guest agent in ps, and a KVM (QEMU or OpenStack) MAC.
+    assert.match((await s.run('lscpu')).out, /Hypervisor vendor:\s+KVM/);
+    assert.match((await s.run('ps aux')).out, /\/usr\/sbin\/qemu-ga/);
+    assert.match(p.net.mac, /^(52:54:00|fa:16:3e):/, `seed ${seed}`);
     const mhz = (await s.run("grep 'cpu MHz' /proc/cpuinfo")).out.trim().split('\n');
     assert.equal(mhz.length, cores);
     const upProc = Number((await s.run('cat /proc/uptime')).out.split(' ')[0]);
