@@ -243,7 +243,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
     const telnet = config.services.telnet;
     if (telnet?.enabled && shell) services.push(await (await import('../sensors/telnet/sensor.js')).startTelnetSensor(telnet, { sensor: config.sensor, sink, gate, log, policy, shell }));
     if (WEB_FAMILY.some((k) => config.services[k]?.enabled)) {
-      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy, capture })));
+      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy, capture, ...(shell ? { hostname: shell.profile.hostname } : {}) })));
     }
     if (sql && decoy) {
       const mysql = config.services.mysql;

@@ -22,6 +22,8 @@ export interface WebFamilyDeps {
   policy: AuthPolicy;
   /** The process's quarantine and fetcher (one for every sensor, so quota and fetch rate are shared). */
   capture: Capture;
+  /** The fake shell's host name, when it runs (the port listeners' Postfix greeting names it). */
+  hostname?: string;
 }
 
 /** TCP ports the other enabled services listen on (port listeners leave those alone by default). */
@@ -60,7 +62,7 @@ export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promi
     const sip = config.services.sip;
     if (sip?.enabled) started.push(...(await startSipSensor(sip, { ...base, policy: deps.policy, ...udpLimits })));
     const ports = config.services.ports;
-    if (ports?.enabled) started.push(await startPortsSensor(ports, probeAddresses(ports, tcpPortsInUse(config)), base));
+    if (ports?.enabled) started.push(await startPortsSensor(ports, probeAddresses(ports, tcpPortsInUse(config)), { ...base, ...(deps.hostname ? { hostname: deps.hostname } : {}) }));
   } catch (err) {
     await Promise.all(started.map((s) => s.close()));
     throw err;

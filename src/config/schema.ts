@@ -225,6 +225,19 @@ export const recordingSchema = z
   })
   .strict();
 
+/** The host name in the stock Postfix greeting; the fake shell's host name replaces it when the shell runs. */
+export const DEFAULT_MAIL_HOST = 'mail.localdomain';
+/**
+ * Stock greetings of Debian 12's Postfix 3.7 and Dovecot 2.3 (as a client not on the server's own
+ * address sees them: IMAP plaintext login disabled), and of a VNC server.
+ */
+export const DEFAULT_PORT_BANNERS: Readonly<Record<string, string>> = Object.freeze({
+  '25': `220 ${DEFAULT_MAIL_HOST} ESMTP Postfix (Debian/GNU)\r\n`,
+  '110': '+OK Dovecot (Debian) ready.\r\n',
+  '143': '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED] Dovecot (Debian) ready.\r\n',
+  '5900': 'RFB 003.008\n',
+});
+
 /** Port listeners (issue 6): record the first bytes sent to ports nothing serves. */
 export const portsService = z
   .object({
@@ -234,12 +247,7 @@ export const portsService = z
     /** Text sent on connect, by listening port (what the product would greet with). */
     banners: z
       .record(z.string().regex(/^\d{1,5}$/, 'a port number'), z.string().max(1024))
-      .default({
-        '25': '220 mail.localdomain ESMTP Postfix (Debian/GNU)\r\n',
-        '110': '+OK Dovecot (Debian) ready.\r\n',
-        '143': '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN] Dovecot (Debian) ready.\r\n',
-        '5900': 'RFB 003.008\n',
-      }),
+      .default(() => ({ ...DEFAULT_PORT_BANNERS })),
     /** Seconds to wait for a client's first bytes before recording the probe and closing. */
     read_timeout_s: z.number().min(0.1).max(300).default(5),
   })

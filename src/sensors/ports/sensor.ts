@@ -1,11 +1,14 @@
 // Port listeners: TCP ports nothing real serves. Each connection may get a product banner, its first
 // bytes (bounded) are read and named, one `scan.probe` is recorded, and the connection is closed.
 // SOCKS and CONNECT clients (proxy hunters) also get a `tunnel.request` with where they wanted to go.
+// A port whose banner greets as Postfix or Dovecot then answers a few commands as that daemon does
+// (mail-dialects.ts) before it closes, so scanners name the product instead of a closed connection.
 import type { ListenAddress, PortsServiceConfig } from '../../config/schema.js';
-import { parseListenAddress } from '../../config/schema.js';
+import { DEFAULT_MAIL_HOST, DEFAULT_PORT_BANNERS, parseListenAddress } from '../../config/schema.js';
 import { hexSample } from '../../wire/reader.js';
 import type { SensorDeps } from '../runtime/sensor-deps.js';
 import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
+import { answerLines, mailDialect, MAX_MAIL_COMMANDS, openMailSession, type MailDialect } from './mail-dialects.js';
 import { decodeSocks5Request, MAX_PROBE_BYTES, probeIncomplete, recogniseProbe } from './recognise.js';
 
 /** How long a SOCKS5 client that got "no authentication" may take to send its request. */
@@ -13,7 +16,10 @@ export const SOCKS5_REQUEST_WAIT_MS = 5_000;
 /** Longest SOCKS5 request read (RFC 1928 4: at most 4 + 1 + 255 + 2 bytes). */
 export const MAX_SOCKS5_REQUEST_BYTES = 262;
 
-export type PortsSensorDeps = SensorDeps;
+export interface PortsSensorDeps extends SensorDeps {
+  /** The host name the fake shell reports, put in the default Postfix greeting (one host, one name). */
+  hostname?: string;
+}
 
 /** Default ports (issue 6): Telnet, SMTP, POP3, IMAP, SOCKS, RDP, VNC, IRC, HTTP proxy. */
 export const DEFAULT_PROBE_PORTS = [23, 25, 110, 143, 1080, 3389, 5900, 6667, 8080] as const;
@@ -25,7 +31,7 @@ export function probeAddresses(cfg: PortsServiceConfig, portsInUse: ReadonlySet<
 }
 
 export async function startPortsSensor(cfg: PortsServiceConfig, addresses: ListenAddress[], deps: PortsSensorDeps): Promise<RunningService> {
-  const banners = new Map(Object.entries(cfg.banners).map(([p, b]) => [Number(p), Buffer.from(b, 'latin1')]));
+  const banners = new Map(Object.entries(cfg.banners).map(([p, b]) => [Number(p), portBanner(p, b, deps.hostname)]));
   return startTcpService({
     name: 'ports',
     protocol: 'tcp',
@@ -37,17 +43,34 @@ export async function startPortsSensor(cfg: PortsServiceConfig, addresses: Liste
     idleTimeoutMs: cfg.read_timeout_s * 1000 + SOCKS5_REQUEST_WAIT_MS,
     sessionTimeoutMs: cfg.read_timeout_s * 1000 + SOCKS5_REQUEST_WAIT_MS * 2,
     onConnection(ctx) {
-      handleProbe(ctx, banners.get(ctx.socket.localPort ?? 0), cfg.read_timeout_s * 1000);
+      const banner = banners.get(ctx.socket.localPort ?? 0);
+      handleProbe(ctx, banner?.bytes, banner?.dialect, cfg.read_timeout_s * 1000);
     },
   });
 }
 
-type ProbeState = 'first-bytes' | 'socks5-request' | 'done';
+interface PortBanner {
+  bytes: Buffer;
+  dialect: MailDialect | undefined;
+}
 
-function handleProbe(ctx: ConnectionContext, banner: Buffer | undefined, readTimeoutMs: number): void {
+/** The bytes to greet with, and the mail daemon they name; the stock Postfix greeting names the shell's host. */
+function portBanner(port: string, banner: string, hostname: string | undefined): PortBanner {
+  const stock = DEFAULT_PORT_BANNERS[port];
+  const text = hostname && banner === stock ? banner.replace(DEFAULT_MAIL_HOST, hostname) : banner;
+  return { bytes: Buffer.from(text, 'latin1'), dialect: mailDialect(text) };
+}
+
+type ProbeState = 'first-bytes' | 'socks5-request' | 'mail' | 'done';
+
+function handleProbe(ctx: ConnectionContext, banner: Buffer | undefined, dialect: MailDialect | undefined, readTimeoutMs: number): void {
   let state: ProbeState = 'first-bytes';
   let first: Buffer = Buffer.alloc(0);
   let request: Buffer = Buffer.alloc(0);
+  const mail = dialect ? openMailSession(dialect) : undefined;
+  let pending: Uint8Array = new Uint8Array(0);
+  let read = 0;
+  let commandsLeft = MAX_MAIL_COMMANDS;
   const { socket, emitter } = ctx;
 
   const recordProbe = (): void => {
@@ -72,11 +95,44 @@ function handleProbe(ctx: ConnectionContext, banner: Buffer | undefined, readTim
   }, readTimeoutMs);
   timer.unref();
 
+  /** Ends the connection after what was written has gone, as a daemon that hangs up. */
+  const hangUp = (): void => {
+    state = 'done';
+    clearTimeout(timer);
+    socket.end();
+    setTimeout(() => ctx.close('policy'), 200).unref();
+  };
+
+  /** Answers the complete lines of CHUNK as the mail daemon would; all of it bounded by MAX_PROBE_BYTES. */
+  const converse = (chunk: Uint8Array): void => {
+    const take = chunk.subarray(0, MAX_PROBE_BYTES - read);
+    read += take.length;
+    const r = answerLines(mail!, Buffer.concat([pending, take]), commandsLeft);
+    commandsLeft -= r.replies.length;
+    pending = r.rest;
+    const out = r.replies.join('');
+    if (out !== '') socket.write(out, 'latin1');
+    if (r.close || read >= MAX_PROBE_BYTES || commandsLeft <= 0) {
+      hangUp();
+    }
+  };
+
   socket.on('data', (chunk: Buffer) => {
+    if (state === 'mail') {
+      converse(chunk);
+      return;
+    }
     if (state === 'first-bytes') {
       const room = MAX_PROBE_BYTES - first.length;
       first = Buffer.concat([first, chunk.subarray(0, room)]);
       if (first.length < MAX_PROBE_BYTES && probeIncomplete(first)) return;
+      if (mail) {
+        // The daemon answers whatever the client sent; the probe is recorded as on any other port.
+        recordProbe();
+        state = 'mail';
+        converse(first);
+        return;
+      }
       const r = recogniseProbe(first);
       if (r?.name === 'socks5' && /[=,]00(,|$)/.test(r.detail ?? '')) {
         // Offer "no authentication required" to learn where the client wants to go (RFC 1928 3).
@@ -98,10 +154,7 @@ function handleProbe(ctx: ConnectionContext, banner: Buffer | undefined, readTim
       else emitter.emit('protocol.malformed', { reason: 'not a SOCKS5 request', sample_hex: hexSample(request) });
       // Reply 05 (connection refused), as a proxy whose upstream refused.
       socket.write(Buffer.from([0x05, 0x05, 0x00, 0x01, 0, 0, 0, 0, 0, 0]));
-      state = 'done';
-      clearTimeout(timer);
-      socket.end();
-      setTimeout(() => ctx.close('policy'), 200).unref();
+      hangUp();
     }
   });
   if (banner && banner.length > 0) socket.write(banner);
