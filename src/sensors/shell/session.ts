@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { SessionEmitter } from '../../events/emitter.js';
 import { AsciicastRecorder } from '../runtime/recording.js';
+import type { QuarantineResult } from '../runtime/quarantine.js';
 import type { ShellEnvironment } from './environment.js';
 import { parseShell } from './parser.js';
 import { Shell, YIELD_EVERY_MS } from './shell.js';
@@ -51,6 +52,13 @@ export interface SessionIo {
   write(data: Buffer): void;
   /** Ends the session with an exit status (the transport closes the channel or socket). */
   close(exitCode: number): void;
+}
+
+/** A written file whose store has started, its event not yet recorded. */
+interface Written {
+  path: string;
+  how: string;
+  stored: Promise<QuarantineResult>;
 }
 
 export interface ShellSessionOptions {
@@ -109,7 +117,7 @@ export class ShellSession {
   private waiter: { resolve: (l: string | undefined) => void; echo: boolean } | undefined;
   private readonly captures = new Map<string, { data: Buffer; how: string }>();
   private captureBytes = 0;
-  /** Written files being quarantined (flushCaptures), in order. */
+  /** The latest flush of written files (flushCaptures): the next records its events after it. */
   private flushing: Promise<void> | undefined;
   private readonly loginMs: number;
 
@@ -450,19 +458,29 @@ export class ShellSession {
     const prev = this.captures.get(path);
     this.captureBytes += data.length - (prev?.data.length ?? 0);
     this.captures.set(path, { data, how });
-    // One early flush at a time: what is written meanwhile waits for the next one, or for the end.
-    if (this.captureBytes > MAX_PENDING_CAPTURE_BYTES && !this.flushing) void this.flushCaptures();
+    if (this.captureBytes > MAX_PENDING_CAPTURE_BYTES) void this.flushCaptures();
   }
 
   /**
    * Quarantines the final content of every file the attacker wrote so far (once per path and
-   * content), after any flush in progress; each is recorded as `file.download` once stored.
+   * content); each is recorded as `file.download` once stored, after those of any flush before. The
+   * stores start at once: the snapshots are then held by the quarantine alone, within its bound on
+   * stores in progress, however long an earlier flush waits for the disk (a flush that waited with
+   * its batch let a loop of writes and removals keep every snapshot meanwhile).
    */
   private flushCaptures(): Promise<void> {
-    const batch = [...this.captures];
+    const batch: Written[] = [];
+    for (const [path, c] of this.captures) {
+      if (c.data.length === 0) continue;
+      const stored = this.env.quarantine.store(c.data, this.src);
+      // store() never rejects; were it to, recordWrites reports it, and it must not count as unhandled meanwhile.
+      stored.catch(() => undefined);
+      batch.push({ path, how: c.how, stored });
+    }
     this.captures.clear();
     this.captureBytes = 0;
-    const p = (this.flushing ?? Promise.resolve()).then(() => this.quarantineWrites(batch));
+    const record = (): Promise<void> => this.recordWrites(batch);
+    const p = (this.flushing ?? Promise.resolve()).then(record, record);
     this.flushing = p;
     const done = (): void => {
       if (this.flushing === p) this.flushing = undefined;
@@ -471,17 +489,16 @@ export class ShellSession {
     return p;
   }
 
-  private async quarantineWrites(batch: readonly [string, { data: Buffer; how: string }][]): Promise<void> {
-    for (const [path, c] of batch) {
-      if (c.data.length === 0) continue;
-      const q = await this.env.quarantine.store(c.data, this.src);
+  private async recordWrites(batch: readonly Written[]): Promise<void> {
+    for (const { path, how: written, stored } of batch) {
+      const q = await stored;
       this.emitter.emit('file.download', {
         sha256: q.sha256,
         md5: q.md5,
         size: q.size,
         path,
         outcome: !q.stored ? 'failed' : q.truncated ? 'truncated' : q.duplicate ? 'duplicate' : 'stored',
-        reason: q.reason ?? how(c.how),
+        reason: q.reason ?? how(written),
       });
     }
   }

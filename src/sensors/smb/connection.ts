@@ -285,7 +285,9 @@ export class SmbConnectionState {
     this.handles.delete(id);
     if (h.kind === 'pipe') h.pipe.dispose();
     if (h.kind !== 'file') return true;
-    // The quarantine reads the bytes before upload() returns, so they can be given back at once.
+    // The bytes are given back to the upload memory at once: from here the quarantine holds them, within
+    // its own bound on stores in progress (MAX_PENDING_STORE_BYTES). It counts the file's size; the
+    // view keeps the whole buffer, which doubling may have made up to twice that.
     if (h.dropped) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: new Uint8Array(0), truncated: h.truncated, dropped: h.dropped });
     else if (h.size > 0 || h.truncated) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: sparseBytes(h), truncated: h.truncated });
     this.release(h);

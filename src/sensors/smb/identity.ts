@@ -130,7 +130,13 @@ export function randomWindowsName(rand: (n: number) => Uint8Array = randomBytes)
 export function loadIdentity(path: string, o: IdentityOverrides, now = Date.now(), bootMs?: number): ServerIdentity {
   let s: z.infer<typeof stored> | undefined;
   if (existsSync(path)) {
-    const parsed = stored.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      // Cut short by a crash while it was written, or not JSON: made again below, as an invalid one is.
+    }
+    const parsed = stored.safeParse(json);
     if (parsed.success) s = parsed.data;
   }
   // A file from an earlier version may hold a profile no longer offered (one MS08-067 cannot hit):

@@ -59,8 +59,9 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
   const seenChecks = new Set<string>();
   let malformedEvents = 0;
   const handlePayload = async (name: string, cve: string, detail: string, payload: Uint8Array, analyse: boolean): Promise<void> => {
-    const stored = await deps.quarantine.store(payload, em.identity.src_ip);
-    em.emit('exploit.attempt', { name, cve, detail, sha256: stored.sha256 });
+    // A payload the disk would not take is still an attempt: recorded without its hash.
+    const stored = await deps.quarantine.store(payload, em.identity.src_ip).catch((err: unknown) => void ctx.log.error({ err }, 'storing an exploit payload failed'));
+    em.emit('exploit.attempt', { name, cve, detail, ...(stored ? { sha256: stored.sha256 } : {}) });
     if (!analyse) return;
     const report = analyseShellcode(payload);
     if (!report) return;

@@ -39,6 +39,14 @@ export function clipQuery(s: string): string {
  */
 const waiting = new WeakMap<SessionEmitter, Promise<void>>();
 
+/** What one move's events need (its file's name, when it wrote one), without its payload. */
+interface MoveRecord {
+  name: string;
+  detail: string;
+  commands: readonly string[] | undefined;
+  filename: string | undefined;
+}
+
 /**
  * Emits the events for one statement; returns the attack moves found (callers shape their answer on
  * them, at once). A statement carrying payloads (a file written through the server, a binary sent as
@@ -49,22 +57,30 @@ export function recordStatement(emitter: SessionEmitter, payloads: PayloadStore,
   const query = { query: clipQuery(r.text), ...(r.database !== undefined ? { database: r.database } : {}) };
   const moves = r.dialect === 'mysql' ? detectMysqlAttacks(r.text) : detectMssqlAttacks(r.text);
   const written = [...(r.files ?? [])];
-  const steps = moves.map((m) => {
+  const puts: (Promise<StoredPayload> | undefined)[] = [];
+  // What the events need once the payloads are stored: neither the payloads nor the statement (up to
+  // 16 MiB) are kept while a statement waits behind a slow store, so the quarantine's bound on what
+  // stores in progress hold (MAX_PENDING_STORE_BYTES) is what they hold.
+  const steps: MoveRecord[] = moves.map((m) => {
     // A file written through the server: keep what it would have contained.
     const file = m.name === 'mysql.into_outfile' || m.name === 'mysql.into_dumpfile' ? written.shift() : undefined;
     const data = file?.data ?? m.payload;
-    return { m, file, put: data && data.length > 0 ? payloads.put(data) : undefined };
+    puts.push(data && data.length > 0 ? payloads.put(data) : undefined);
+    return { name: m.name, detail: m.detail, commands: m.commands, filename: file?.path.slice(0, 1024) };
   });
+  const fetchUrls = r.fetchUrls;
   const before = waiting.get(emitter);
   if (!before) emitter.emit('query', query);
-  if (!before && steps.every((s) => s.put === undefined)) {
-    recordMoves(emitter, steps, [], r.fetchUrls);
+  if (!before && puts.every((p) => p === undefined)) {
+    recordMoves(emitter, steps, [], fetchUrls);
     return moves;
   }
-  const done = (before ?? Promise.resolve()).then(async () => {
+  const record = async (): Promise<void> => {
     if (before) emitter.emit('query', query);
-    recordMoves(emitter, steps, await Promise.all(steps.map((s) => s.put)), r.fetchUrls);
-  });
+    recordMoves(emitter, steps, await Promise.all(puts), fetchUrls);
+  };
+  // After the statement before, however that ended: one that failed does not silence the rest.
+  const done = (before ?? Promise.resolve()).then(record, record);
   waiting.set(emitter, done);
   const settled = (): void => {
     if (waiting.get(emitter) === done) waiting.delete(emitter);
@@ -79,14 +95,14 @@ export function recordStatement(emitter: SessionEmitter, payloads: PayloadStore,
  */
 function recordMoves(
   emitter: SessionEmitter,
-  steps: readonly { m: AttackMove; file: FileWrite | undefined }[],
+  steps: readonly MoveRecord[],
   stored: readonly (StoredPayload | undefined)[],
   fetchUrls: StatementRecord['fetchUrls'],
 ): void {
   const urls = new Set<string>();
-  steps.forEach(({ m, file }, i) => {
+  steps.forEach((m, i) => {
     const kept = stored[i];
-    if (file && kept) emitter.emit('file.upload', { filename: file.path.slice(0, 1024), sha256: kept.sha256, size: kept.size, outcome: kept.outcome });
+    if (m.filename !== undefined && kept) emitter.emit('file.upload', { filename: m.filename, sha256: kept.sha256, size: kept.size, outcome: kept.outcome });
     emitter.emit('exploit.attempt', { name: m.name, detail: m.detail, ...(kept ? { sha256: kept.sha256 } : {}) });
     for (const cmd of m.commands ?? []) {
       emitter.emit('command.input', { input: cmd, known: true });

@@ -203,24 +203,33 @@ function clamp(n: unknown): number {
   return Number.isFinite(v) ? Math.max(0, Math.min(65535, Math.floor(v))) : 0;
 }
 
-type Upload = (path: string, data: Buffer, truncated: boolean) => void;
+export type Upload = (path: string, data: Buffer, truncated: boolean) => void;
 
 /**
- * Quarantines a channel's uploads, one after another, each recorded as `file.upload` once it is
- * stored: in the order the client sent them, also when the channel has closed meanwhile.
+ * Quarantines a channel's uploads, each recorded as `file.upload` once it is stored: in the order the
+ * client sent them, also when the channel has closed meanwhile. Each store starts at once, so only the
+ * quarantine holds an upload's bytes, within its bound on stores in progress; what waits for the
+ * uploads before is the event alone (SFTP answers CLOSE at once, so a client may send uploads faster
+ * than the disk takes them).
  */
-function uploader(ctx: ConnectionContext, env: ShellEnvironment): Upload {
+export function uploader(ctx: Pick<ConnectionContext, 'emitter' | 'log'>, env: Pick<ShellEnvironment, 'quarantine'>): Upload {
   let last = Promise.resolve();
   return (path, data, truncated) => {
-    last = last.then(async () => {
-      const q = await env.quarantine.store(data, ctx.emitter.identity.src_ip);
-      ctx.emitter.emit('file.upload', {
-        filename: path.slice(0, 4096),
-        sha256: q.sha256,
-        size: q.size,
-        outcome: !q.stored ? 'refused' : truncated || q.truncated ? 'truncated' : q.duplicate ? 'duplicate' : 'stored',
-      });
-    }).catch((err: unknown) => ctx.log.error({ err }, 'recording an upload failed'));
+    const stored = env.quarantine.store(data, ctx.emitter.identity.src_ip);
+    // store() never rejects; were it to, the chain below reports it, and it must not count as unhandled meanwhile.
+    stored.catch(() => undefined);
+    const filename = path.slice(0, 4096);
+    last = last
+      .then(async () => {
+        const q = await stored;
+        ctx.emitter.emit('file.upload', {
+          filename,
+          sha256: q.sha256,
+          size: q.size,
+          outcome: !q.stored ? 'refused' : truncated || q.truncated ? 'truncated' : q.duplicate ? 'duplicate' : 'stored',
+        });
+      })
+      .catch((err: unknown) => ctx.log.error({ err }, 'recording an upload failed'));
   };
 }
 

@@ -97,3 +97,15 @@ test("MS08-067's paths: build 6001 answers as unpatched, later builds refuse the
   assert.equal(refused.finding.exploit?.check, false);
   assert.deepEqual(refused.finding.exploit?.payload, overflowStub, 'the stub is kept for shellcode analysis');
 });
+
+test('an identity file cut short (a crash while it was written) or not JSON is made again, as host.json is: start-up goes on', () => {
+  for (const text of ['', '{"guid": "abab', 'not json', 'null', '[1,2]']) {
+    const path = join(tempDir(), 'smb-identity.json');
+    writeFileSync(path, text);
+    const id = loadIdentity(path, { workgroup: 'WORKGROUP' }, 1_700_000_000_000);
+    assert.match(id.netbiosName, /^WIN-[0-9A-Z]{11}$/, JSON.stringify(text));
+    assert.ok(Number.isFinite(id.bootTime) && id.bootTime < 1_700_000_000_000, JSON.stringify(text));
+    const kept = JSON.parse(readFileSync(path, 'utf8')) as { netbios_name: string };
+    assert.equal(kept.netbios_name, id.netbiosName, 'the new identity is stored');
+  }
+});

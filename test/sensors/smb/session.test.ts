@@ -498,3 +498,13 @@ test('one byte written far past the end of a file is refused: the file stays wha
   const uploads = events.filter((e) => e.type === 'file.upload').map((e) => e.payload as { size: number; outcome: string });
   assert.deepEqual(uploads.map((u) => [u.size, u.outcome]), [[2, 'truncated']]);
 });
+
+test('an exploit payload the quarantine fails to write is still recorded as an exploit.attempt (without a hash)', async () => {
+  const { events, cfg, log, deps, emitter } = fixture();
+  const failing = { ...deps, quarantine: { store: async () => Promise.reject(new Error('quarantine write failed')) } } as unknown as SmbSensorDeps;
+  const hooks = makeHooks({ emitter, log }, cfg, failing);
+  hooks.exploitStep({ name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'NetprPathCanonicalize path of 900 characters', payload: Uint8Array.of(0x90, 0x90, 0xcc), analyse: false });
+  await new Promise((resolve) => setImmediate(resolve));
+  const attempts = events.filter((e) => e.type === 'exploit.attempt').map((e) => e.payload);
+  assert.deepEqual(attempts, [{ name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'NetprPathCanonicalize path of 900 characters' }]);
+});

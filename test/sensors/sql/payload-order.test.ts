@@ -34,3 +34,34 @@ test("a statement's payload being stored holds back the session's later events; 
   recordStatement(emitter, payloads, { text: 'SELECT 2', database: undefined, dialect: 'mysql' });
   assert.equal(seen().at(-1), 'query SELECT 2');
 });
+
+test('statements waiting behind a slow store do not keep their payloads: once a payload is stored (or refused) only its events wait', async () => {
+  const { heldBy, MiB } = await import('../../helpers/heap.js');
+  const events: ApiaryEvent[] = [];
+  const emitter = createSessionEmitter({ write: (e) => void events.push(e), flush: async () => {} }, { sensor: 't', protocol: 'mysql', src_ip: '198.51.100.3', src_port: 1, dst_ip: '127.0.0.1', dst_port: 3306 });
+  let release!: () => void;
+  const slow = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  // The first payload's store takes as long as the disk does; the others are refused at once, as
+  // the quarantine does when too much is being stored (busy), so that their buffers are let go.
+  const payloads: PayloadStore = {
+    put: async (data) => {
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      if (first) {
+        first = false;
+        await slow;
+        return { sha256, md5: '', size: data.length, outcome: 'stored' };
+      }
+      return { sha256, md5: '', size: data.length, outcome: 'refused' };
+    },
+  };
+  const statement = (i: number): string => `SELECT 0x7f454c46${Buffer.alloc(MiB, i).toString('hex')}`;
+  const held = await heldBy(async () => {
+    for (let i = 0; i < 24; i++) recordStatement(emitter, payloads, { text: statement(i), database: undefined, dialect: 'mysql' });
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+  assert.ok(held < 8 * MiB, `statements waiting behind one store hold ${(held / MiB).toFixed(1)} MiB (24 payloads of 1 MiB)`);
+  release();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(events.filter((e) => e.type === 'exploit.attempt').length, 24, 'every statement is still recorded, in order');
+});
