@@ -26,6 +26,12 @@ export interface SessionEmitter {
   readonly session: string;
   readonly identity: Readonly<Required<SessionIdentity>>;
   emit<T extends EventType>(type: T, payload: Payload<T>): ApiaryEvent<T> | undefined;
+  /**
+   * Work still to record events of this session (a file being stored, then its file.upload): a
+   * connection's `connection.close` waits for it (within a bound), so it stays the session's last
+   * event. Emitters not tied to a connection do not have it.
+   */
+  hold?(work: Promise<unknown>): void;
 }
 
 export interface EmitterOptions {

@@ -150,6 +150,14 @@ export class UploadBuffer {
 interface Emits {
   emit(type: 'file.upload', p: Payload<'file.upload'>): unknown;
   emit(type: 'file.download', p: Payload<'file.download'>): unknown;
+  /** SessionEmitter.hold: the connection's close waits for this work's events. */
+  hold?(work: Promise<unknown>): void;
+}
+
+/** Starts WORK as work of EMITTER's session (its connection's close waits for it) and returns it. */
+function held<T>(emitter: Emits, work: Promise<T>): Promise<T> {
+  emitter.hold?.(work);
+  return work;
 }
 
 /**
@@ -157,7 +165,11 @@ interface Emits {
  * sent, hashes are of what was kept); the upload's memory is given back then. A dropped upload is
  * recorded as `dropped`, by the hash of what arrived, and nothing is stored. Never rejects.
  */
-export async function storeUpload(capture: Capture, emitter: Emits, filename: string, upload: UploadBuffer): Promise<QuarantineResult | undefined> {
+export function storeUpload(capture: Capture, emitter: Emits, filename: string, upload: UploadBuffer): Promise<QuarantineResult | undefined> {
+  return held(emitter, keepUpload(capture, emitter, filename, upload));
+}
+
+async function keepUpload(capture: Capture, emitter: Emits, filename: string, upload: UploadBuffer): Promise<QuarantineResult | undefined> {
   if (upload.dropped) {
     emitter.emit('file.upload', { filename: filename.slice(0, 1024), sha256: upload.droppedSha256(), size: upload.offered, outcome: 'dropped' });
     return undefined;
@@ -189,7 +201,11 @@ export function takeUrls(emitter: Emits, urls: readonly string[]): readonly stri
 }
 
 /** Fetches each URL for the attacker at SOURCE and records one `file.download` per URL. Never throws. */
-export async function fetchAndRecord(capture: Capture, emitter: Emits, urls: readonly string[], source: string): Promise<void> {
+export function fetchAndRecord(capture: Capture, emitter: Emits, urls: readonly string[], source: string): Promise<void> {
+  return held(emitter, fetchAll(capture, emitter, urls, source));
+}
+
+async function fetchAll(capture: Capture, emitter: Emits, urls: readonly string[], source: string): Promise<void> {
   await Promise.all(
     urls.map(async (raw) => {
       const url = raw.slice(0, 2048);

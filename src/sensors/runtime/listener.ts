@@ -159,6 +159,36 @@ export interface TcpServiceDeps {
   log: Logger;
 }
 
+/**
+ * Longest a connection's `connection.close` waits for the session's held work (a file being stored):
+ * as long as a stopping process waits for the quarantine (QUARANTINE_DRAIN_MS).
+ */
+export const MAX_CLOSE_HOLD_MS = 5000;
+
+/** EMITTER with hold(): each held promise is kept in HELD until it settles. */
+function holdingEmitter(held: Set<Promise<unknown>>, emitter: SessionEmitter): SessionEmitter {
+  return {
+    ...emitter,
+    hold(work) {
+      held.add(work);
+      const settled = (): void => void held.delete(work);
+      work.then(settled, settled);
+    },
+  };
+}
+
+/** Resolves once every one of WORK has settled, or after MS, whichever is first; never rejects. */
+function settledWithin(work: readonly Promise<unknown>[], ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void Promise.allSettled(work).then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** The listener options a sensor NAME gets from its config and deps (protocol = NAME). */
 export function tcpServiceOptions(name: string, cfg: TcpServiceConfig, deps: TcpServiceDeps): Omit<TcpServiceOptions, 'onConnection'> {
   return {
@@ -196,7 +226,9 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
     let reason: CloseReason | undefined;
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    const emitter = createSessionEmitter(
+    // Work whose events belong before this connection's close (SessionEmitter.hold).
+    const held = new Set<Promise<unknown>>();
+    const emitter = holdingEmitter(held, createSessionEmitter(
       opts.sink,
       {
         sensor: opts.sensor,
@@ -207,7 +239,7 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
         dst_port: socket.localPort ?? 0,
       },
       { onInvalid: (type, why) => opts.log.error({ type, why }, 'sensor emitted an invalid event; dropped') },
-    );
+    ));
     // Made on first use: most connections never log, and a pino child costs a serialisation of its bindings.
     let sessionLog: Logger | undefined;
     const log = (): Logger => (sessionLog ??= opts.log.child({ session: emitter.session }));
@@ -227,13 +259,18 @@ export async function startTcpService(opts: TcpServiceOptions): Promise<RunningS
       clearTimeout(sessionTimer);
       live.delete(entry);
       opts.gate.release(src);
-      emitter.emit('connection.close', {
+      const closed = {
         duration_ms: Date.now() - started,
         bytes_in: socket.bytesRead,
         bytes_out: socket.bytesWritten,
         reason: reason ?? (hadError ? 'error' : 'client'),
-      });
-      resolveDone();
+      } as const;
+      const record = (): void => {
+        emitter.emit('connection.close', closed);
+        resolveDone();
+      };
+      if (held.size === 0) record();
+      else void settledWithin([...held], MAX_CLOSE_HOLD_MS).then(record);
     });
     emitter.emit('connection.open', { transport: 'tcp' });
     try {

@@ -481,6 +481,8 @@ export class ShellSession {
     this.captureBytes = 0;
     const record = (): Promise<void> => this.recordWrites(batch);
     const p = (this.flushing ?? Promise.resolve()).then(record, record);
+    // The connection's close waits for these events.
+    this.emitter.hold?.(p);
     this.flushing = p;
     const done = (): void => {
       if (this.flushing === p) this.flushing = undefined;
@@ -503,7 +505,14 @@ export class ShellSession {
     }
   }
 
-  private async download(req: DownloadRequest): Promise<DownloadResult> {
+  /** Fetches and keeps what a wget/curl asks for, recorded as file.download; the connection's close waits for it. */
+  private download(req: DownloadRequest): Promise<DownloadResult> {
+    const work = this.fetchAndKeep(req);
+    this.emitter.hold?.(work);
+    return work;
+  }
+
+  private async fetchAndKeep(req: DownloadRequest): Promise<DownloadResult> {
     const r = await this.env.fetcher.fetch(req.url, this.src);
     const base = { url: req.url.slice(0, 2048), ...(req.path ? { path: req.path } : {}) };
     if (!r.ok) {

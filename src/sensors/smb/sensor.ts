@@ -93,7 +93,9 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
       return;
     }
     if (payloads++ >= MAX_PAYLOADS_PER_CONNECTION) return;
-    handlePayload(p.name, p.cve, p.detail, p.payload, p.analyse).catch((err) => ctx.log.error({ err }, 'storing an exploit payload failed'));
+    const handled = handlePayload(p.name, p.cve, p.detail, p.payload, p.analyse).catch((err) => ctx.log.error({ err }, 'storing an exploit payload failed'));
+    // The connection's close waits for the payload's events (stored, analysed, fetched).
+    em.hold?.(handled);
   };
   return {
     auth(a) {
@@ -115,12 +117,14 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
     },
     upload(u) {
       if (u.dropped) return void em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: u.dropped.sha256, size: u.dropped.size, outcome: 'dropped' });
-      deps.quarantine
+      const stored = deps.quarantine
         .store(u.data, em.identity.src_ip)
         .then((f) =>
           em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: f.sha256, size: f.size, outcome: !f.stored ? 'refused' : u.truncated || f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' }),
         )
         .catch((err) => ctx.log.error({ err }, 'storing an upload failed'));
+      // The connection's close waits for the upload's event.
+      em.hold?.(stored);
     },
     exploitStep,
     bind(b) {

@@ -82,6 +82,8 @@ export function recordStatement(emitter: SessionEmitter, payloads: PayloadStore,
   // After the statement before, however that ended: one that failed does not silence the rest.
   const done = (before ?? Promise.resolve()).then(record, record);
   waiting.set(emitter, done);
+  // The connection's close waits for this statement's events.
+  emitter.hold?.(done);
   const settled = (): void => {
     if (waiting.get(emitter) === done) waiting.delete(emitter);
   };

@@ -230,6 +230,8 @@ export function uploader(ctx: Pick<ConnectionContext, 'emitter' | 'log'>, env: P
         });
       })
       .catch((err: unknown) => ctx.log.error({ err }, 'recording an upload failed'));
+    // The connection's close waits for the event.
+    ctx.emitter.hold?.(last);
   };
 }
 
