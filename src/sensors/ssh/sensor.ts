@@ -15,6 +15,7 @@ import type { ShellEnvironment } from '../shell/environment.js';
 import { connectionShare, handleSessionChannel, type ConnectionShare } from './session-channel.js';
 import { ChannelLimits } from './channel-limits.js';
 import { opensshHostKeys } from './host-keys.js';
+import { ssh2Patched, ssh2ProtocolPath } from './ssh2-patch.js';
 
 /** Longest command line recorded from an exec request. */
 export const MAX_COMMAND_CHARS = 16 * 1024;
@@ -55,6 +56,12 @@ const OPENSSH_LIKE_ALGORITHMS = {
 } as ssh2.Algorithms;
 
 export async function startSshSensor(cfg: SshServiceConfig, deps: SshSensorDeps): Promise<RunningService> {
+  if (!ssh2Patched()) {
+    deps.log.warn(
+      { code: 'APIARY_SSH_UNPATCHED', file: ssh2ProtocolPath() },
+      "APIARY_SSH_UNPATCHED: ssh2 sends its own malformed server-sig-algs list, which one `ssh -v` shows and which names an ssh2 server; run `node scripts/patch-ssh2.mjs` (npm install runs it unless --ignore-scripts)",
+    );
+  }
   const server = new ssh2.Server({ hostKeys: opensshHostKeys(deps.hostKeys), ident: cfg.version, algorithms: OPENSSH_LIKE_ALGORITHMS });
   // Sockets are accepted by Apiary's own listener (caps, limits, connection events) and handed to ssh2;
   // ssh2 names its per-connection object only on 'connection', so we find ours by its socket.
