@@ -104,12 +104,21 @@ export async function startTftpSensor(cfg: TftpServiceConfig, deps: TftpSensorDe
   });
 }
 
-/** A socket on a fresh port of the flow's local address: the server's TID for this transfer. */
-async function transferSocket(ctx: UdpFlowContext): Promise<DgramSocket> {
+/**
+ * A socket on a fresh port of the flow's local address: the server's TID for this transfer; undefined
+ * when it cannot be bound (no file descriptors or ports left), and the transfer then ends at once: a
+ * bind that failed never called back, so the transfer waited for ever and kept its flow.
+ */
+export async function transferSocket(ctx: Pick<UdpFlowContext, 'local'>): Promise<DgramSocket | undefined> {
   const s = createSocket(isIP(ctx.local.address) === 6 ? 'udp6' : 'udp4');
+  const bound = await new Promise<boolean>((resolve) => {
+    s.once('error', () => resolve(false));
+    s.bind(0, ctx.local.address, () => resolve(true));
+  });
   s.on('error', () => {});
-  await new Promise<void>((r) => s.bind(0, ctx.local.address, r));
-  return s;
+  if (bound) return s;
+  s.close();
+  return undefined;
 }
 
 /** Sends PACKET and resolves with the first reply from the client's TID that ACCEPT takes, retransmitting on silence. */
@@ -149,6 +158,7 @@ function exchange(s: DgramSocket, ctx: UdpFlowContext, packet: Buffer, accept: (
 
 async function sendFile(ctx: UdpFlowContext, bytes: Buffer): Promise<void> {
   const s = await transferSocket(ctx);
+  if (!s) return;
   try {
     for (let block = 1; ; block++) {
       const chunk = bytes.subarray((block - 1) * BLOCK_SIZE, block * BLOCK_SIZE);
@@ -166,6 +176,7 @@ async function sendFile(ctx: UdpFlowContext, bytes: Buffer): Promise<void> {
 
 async function receiveFile(ctx: UdpFlowContext, capture: Capture, maxBytes: number, filename: string): Promise<void> {
   const s = await transferSocket(ctx);
+  if (!s) return;
   const upload = new UploadBuffer(maxBytes, ctx.emitter.identity.src_ip);
   let complete = false;
   try {
