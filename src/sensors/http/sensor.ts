@@ -15,6 +15,7 @@ import { REQUEST_BURST_PER_SOURCE, REQUESTS_PER_SOURCE_PER_SECOND, RequestRate }
 import { emitLimited, sourceEnvelope } from '../runtime/windowed-counts.js';
 import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { startTcpService, type ConnectionContext, type RunningService } from '../runtime/listener.js';
+import { recordTlsFailure } from '../runtime/tls.js';
 
 type CloseReason = Payload<'connection.close'>['reason'];
 import { inspectRequest, MAX_INSPECT_CHARS } from './exploits.js';
@@ -653,9 +654,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
             tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
               // The HTTP server's clientError sees this error too: recorded here, once.
               tlsFailed.add(tlsSocket);
-              if (err.code === 'ECONNRESET') return ctx.close('client');
-              ctx.emitter.emit('protocol.malformed', { reason: `tls: ${String(err.code ?? err.message).slice(0, 100)}`, sample_hex: '' });
-              ctx.close('policy');
+              recordTlsFailure(ctx, err);
             });
             bySocket.set(tlsSocket, ctx);
             server.emit(NODE_EVENT.connection, tlsSocket);

@@ -1,9 +1,10 @@
 // The HTTPS certificate: generated once per install (a self-signed RSA 2048 certificate for the
 // configured host name, as Debian's snakeoil certificate is) and kept under DATA_DIR/tls.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { ApiaryError } from '../../errors/errors.js';
+import { installedValidity, writePrivateKey } from '../runtime/tls.js';
 
 /** Days a Debian snakeoil certificate is valid (make-ssl-cert runs `openssl req -days 3650`). */
 export const SNAKEOIL_DAYS = 3650;
@@ -22,16 +23,13 @@ export async function loadOrCreateCertificate(dir: string, host: string): Promis
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       // Made on a day some months back (as at install), valid for make-ssl-cert's 3650 days from then:
       // a validity that is not a whole 3650 days gives the certificate away as not Debian's.
-      const madeAt = Date.now() - 86_400_000 * (30 + Math.floor(Math.random() * 300));
       const pems = await generate([{ name: 'commonName', value: host }], {
         keySize: 2048,
         algorithm: 'sha256',
-        notBeforeDate: new Date(madeAt),
-        notAfterDate: new Date(madeAt + 86_400_000 * SNAKEOIL_DAYS),
+        ...installedValidity(SNAKEOIL_DAYS),
         extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: host }] }],
       });
-      writeFileSync(keyPath, pems.private, { mode: 0o600 });
-      chmodSync(keyPath, 0o600);
+      writePrivateKey(keyPath, pems.private);
       writeFileSync(certPath, pems.cert, { mode: 0o644 });
     }
     return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') };

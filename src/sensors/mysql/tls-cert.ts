@@ -1,10 +1,11 @@
 // The MySQL server's TLS certificates as mysqld makes them at first start when it finds none
 // (auto_generate_certs): a CA and a server certificate it signs, RSA 2048, valid ten years, kept
 // beside the caching_sha2_password key under data_dir/keys/mysql with mysqld's file names.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { ApiaryError } from '../../errors/errors.js';
+import { installedValidity, writePrivateKey } from '../runtime/tls.js';
 
 /** Days mysqld's auto-generated certificates are valid (10 years, counted as mysqld does: 365 a year). */
 export const AUTO_CERT_DAYS = 3650;
@@ -32,8 +33,7 @@ export async function loadOrCreateMysqlCertificates(dir: string, version: string
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const names = autoCertNames(version);
       // Made when mysqld was installed, some months back, and valid ten years from then.
-      const madeAt = Date.now() - 86_400_000 * (30 + Math.floor(Math.random() * 300));
-      const validity = { notBeforeDate: new Date(madeAt), notAfterDate: new Date(madeAt + 86_400_000 * AUTO_CERT_DAYS) };
+      const validity = installedValidity(AUTO_CERT_DAYS);
       const ca = await generate([{ name: 'commonName', value: names.ca }], {
         keySize: 2048,
         algorithm: 'sha256',
@@ -47,13 +47,8 @@ export async function loadOrCreateMysqlCertificates(dir: string, version: string
         extensions: [{ name: 'basicConstraints', cA: false, critical: true }],
         ca: { key: ca.private, cert: ca.cert },
       });
-      for (const [file, pem] of [
-        ['ca-key.pem', ca.private],
-        ['server-key.pem', server.private],
-      ] as const) {
-        writeFileSync(path(file), pem, { mode: 0o600 });
-        chmodSync(path(file), 0o600);
-      }
+      writePrivateKey(path('ca-key.pem'), ca.private);
+      writePrivateKey(path('server-key.pem'), server.private);
       writeFileSync(path('ca.pem'), ca.cert, { mode: 0o644 });
       writeFileSync(path('server-cert.pem'), server.cert, { mode: 0o644 });
     }

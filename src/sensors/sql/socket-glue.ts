@@ -4,6 +4,7 @@
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
 import { MAX_UNSENT_BYTES, type ConnectionContext } from '../runtime/listener.js';
+import { recordTlsFailure } from '../runtime/tls.js';
 
 /** How long a graceful end may wait for the client to take the last bytes. */
 export const END_FLUSH_MS = 2000;
@@ -74,9 +75,7 @@ export function attachByteSession<S extends ByteSession>(ctx: ConnectionContext,
     });
     tls.on('error', (err: NodeJS.ErrnoException) => {
       if (ctx.closeReason !== undefined || raw.destroyed) return;
-      if (err.code === 'ECONNRESET') return ctx.close('client');
-      ctx.emitter.emit('protocol.malformed', { reason: `tls: ${String(err.code ?? err.message).slice(0, 100)}`, sample_hex: '' });
-      ctx.close('policy');
+      recordTlsFailure(ctx, err);
     });
     // A client that ends its side (mid-handshake, or after QUIT) ends the connection.
     tls.once('end', () => {
