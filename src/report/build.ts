@@ -48,7 +48,7 @@ export async function buildReport(store: EventStore, config: Config, opts: Build
   const filter: EventFilter = {};
   if (opts.from) filter.since = opts.from;
   if (opts.to) filter.until = opts.to;
-  for await (const page of store.scanPages(filter, { payloadTypes: REPORT_PAYLOAD_TYPES, byTime: true, readAhead: true })) {
+  for await (const page of store.scanPages(filter, { payloadTypes: REPORT_PAYLOAD_TYPES, byTime: true, readAhead: true, counting: true })) {
     pageInfo.clear();
     const fresh = new Set<string>();
     for (const e of page) if (!builder.hasSource(e.src_ip)) fresh.add(e.src_ip);

@@ -88,7 +88,8 @@ function tapped(store: EventStore, tally: Tally): EventStore {
   return Object.assign(Object.create(store) as EventStore, {
     async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
       const payloadTypes = opts.payloadTypes ? new Set([...opts.payloadTypes, ...TALLY_PAYLOAD_TYPES]) : undefined;
-      for await (const page of store.scanPages(f, { ...opts, payloadTypes })) {
+      // The tally reads sessions (a honeytoken's uses), which a report's counting pass leaves out.
+      for await (const page of store.scanPages(f, { ...opts, payloadTypes, counting: false })) {
         for (let i = 0; i < page.length; i += EVENTS_PER_TURN) {
           const part = page.slice(i, i + EVENTS_PER_TURN);
           for (const e of part) tally.add(e);

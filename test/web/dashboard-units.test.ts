@@ -98,7 +98,8 @@ test('period aggregates: per-day, per-port and file counts in the report pass, w
     assert.deepEqual(agg.days.map((d) => [d.day, d.events, d.sources]), [['2025-12-31', 1, 1], ['2026-01-01', 4001, 51], ['2026-01-02', 4000, 50], ['2026-01-03', 4000, 50]]);
     assert.deepEqual(agg.ports.map((p) => [p.port, p.protocol, p.served, p.unserved]), [[22, 'ssh', 3000, 0], [8080, 'tcp', 0, 3000]]);
     assert.equal(agg.fileLastSeen.get('a'.repeat(64)), events[2]!.time);
-    assert.deepEqual(agg.honeytokens.map((t) => [t.username, t.used, t.uses.map((u) => [u.src_ip, u.type, u.how])]), [['root', 1, [['203.0.113.9', 'command.input', 'contains']]]]);
+    // With its session: the report's pass beneath the tally reads no sessions of its own (ScanOptions.counting).
+    assert.deepEqual(agg.honeytokens.map((t) => [t.username, t.used, t.uses.map((u) => [u.src_ip, u.session, u.type, u.how])]), [['root', 1, [['203.0.113.9', 'u', 'command.input', 'contains']]]]);
   } finally {
     await store.close();
   }

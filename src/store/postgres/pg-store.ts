@@ -80,6 +80,8 @@ type Queryable = pg.Pool | pg.PoolClient;
 const EVENT_COLUMNS = 'id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload, source';
 /** The columns analysis and counting passes read, in RawRow's order: the imported record is left in the database (as SQLite's scan does). */
 const RAW_COLUMNS = 'id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, payload';
+/** RAW_COLUMNS for a counting pass (ScanOptions.counting): the id stays, as pages follow it. */
+const COUNTING_COLUMNS = "id, time, type, sensor, '', protocol, src_ip, 0, '', dst_port, payload";
 
 export class PgStore implements EventStore {
   readonly kind = 'postgres' as const;
@@ -295,7 +297,8 @@ export class PgStore implements EventStore {
     type Cursor = { afterId: string | undefined } | { time: string; id: string };
     // Payloads the pass will not parse are not sent (NULL); the types are the first parameter.
     const payloadTypes = only ? [[...only]] : [];
-    const columns = only ? RAW_COLUMNS.replace(/payload$/, 'CASE WHEN type = ANY($1::text[]) THEN payload END') : RAW_COLUMNS;
+    const all = opts.counting ? COUNTING_COLUMNS : RAW_COLUMNS;
+    const columns = only ? all.replace(/payload$/, 'CASE WHEN type = ANY($1::text[]) THEN payload END') : all;
     const fetchPage = async (cursor: Cursor, page: number): Promise<RawRow[]> => {
       // A period in time order, each page from the last (time, id) read (see EventStore.scan).
       const params: unknown[] = [...payloadTypes];

@@ -3,8 +3,8 @@
 // taken so that it reads on. The thread is ended when the pages run out, on failure, or by stop().
 import { Worker } from 'node:worker_threads';
 import type { ApiaryEvent } from '../../events/catalogue.js';
-import { rawToEvent } from '../rows.js';
-import type { ScanMessage, ScanRow, ScanWork } from './scan-query.js';
+import { parsedRawToEvent } from '../rows.js';
+import type { ScanMessage, ScanWork } from './scan-query.js';
 
 let running = 0;
 
@@ -14,14 +14,14 @@ export function readAheadThreads(): number {
 }
 
 export interface ReadAhead {
-  /** The pages after WORK's cursor, as events (payloads outside PAYLOAD_TYPES left empty). */
+  /** The pages after WORK's cursor, as events (payloads outside its plan's payload types left empty). */
   pages: AsyncIterable<readonly ApiaryEvent[]>;
   /** Ends the thread, whether or not the pages were read. */
   stop(): Promise<void>;
 }
 
 /** Starts reading WORK now, so the thread is under way while the caller counts what it already has. */
-export function startReadAhead(work: ScanWork, payloadTypes: ReadonlySet<string> | undefined): ReadAhead {
+export function startReadAhead(work: ScanWork): ReadAhead {
   const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: work });
   running++;
   const inbox: ScanMessage[] = [];
@@ -58,7 +58,7 @@ export function startReadAhead(work: ScanWork, payloadTypes: ReadonlySet<string>
         if ('error' in m) throw new Error(`reading the SQLite store at ${work.path} ahead failed: ${m.error}`);
         if ('done' in m) return;
         worker.postMessage('taken');
-        yield (JSON.parse(m.rows) as ScanRow[]).map((r) => rawToEvent(r, payloadTypes));
+        yield (JSON.parse(m.rows) as unknown[][]).map(parsedRawToEvent);
       }
     } finally {
       await stop();

@@ -25,16 +25,26 @@ export function eventWhere(f: EventFilter): { sql: string; params: unknown[] } {
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-/** A scan: its filter, whether it reads in time order, and the types whose payloads it reads (all when absent). */
+/**
+ * A scan: its filter, whether it reads in time order, the types whose payloads it reads (all when
+ * absent), and whether it leaves out the columns a counting pass does not read (ScanOptions.counting).
+ */
 export interface ScanPlan {
   filter: EventFilter;
   byTime: boolean;
   payloadTypes: readonly string[] | undefined;
+  counting: boolean;
 }
 
 /** The plan of a scan of FILTER with OPTS (payload types as a list, to pass to a thread). */
-export function scanPlan(filter: EventFilter, opts: { byTime?: boolean | undefined; payloadTypes?: ReadonlySet<string> | undefined }): ScanPlan {
-  return { filter, byTime: opts.byTime === true || isPeriod(filter), payloadTypes: opts.payloadTypes ? [...opts.payloadTypes] : undefined };
+export function scanPlan(filter: EventFilter, opts: { byTime?: boolean | undefined; payloadTypes?: ReadonlySet<string> | undefined; counting?: boolean | undefined }): ScanPlan {
+  return { filter, byTime: opts.byTime === true || isPeriod(filter), payloadTypes: opts.payloadTypes ? [...opts.payloadTypes] : undefined, counting: opts.counting === true };
+}
+
+/** The columns of a page's rows (RawRow): all of them, or for a counting pass '' and 0 where it reads nothing (the id stays when pages follow it). */
+function envelopeColumns(plan: ScanPlan): string {
+  if (!plan.counting) return 'id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port';
+  return `${plan.byTime ? "''" : 'id'}, time, type, sensor, '', protocol, src_ip, 0, '', dst_port`;
 }
 
 /** Where the next page starts: after an id (id order), or after a (time, seq) (time order). */
@@ -63,7 +73,7 @@ export function scanPageQuery(plan: ScanPlan, cursor: ScanCursor, page: number):
   // Parameters in the select list bind before those of the WHERE clause.
   const payload = only ? `CASE WHEN type IN (${only.map(() => '?').join(', ') || 'NULL'}) THEN payload END` : 'payload';
   return {
-    sql: `SELECT id, time, type, sensor, session, protocol, src_ip, src_port, dst_ip, dst_port, ${payload}${plan.byTime ? ', seq' : ''} FROM events ${next} ORDER BY ${plan.byTime ? 'time, seq' : 'id'} LIMIT ?`,
+    sql: `SELECT ${envelopeColumns(plan)}, ${payload}${plan.byTime ? ', seq' : ''} FROM events ${next} ORDER BY ${plan.byTime ? 'time, seq' : 'id'} LIMIT ?`,
     params: [...(only ?? []), ...params, page],
   };
 }

@@ -157,7 +157,7 @@ export class SqliteStore implements EventStore {
       if (more) cursor = cursorAfter(plan, rows);
       if (more && ahead) {
         // The thread starts before this page is counted, so its start-up is not waited for.
-        const rest = startReadAhead({ path: this.path, plan, cursor, limit: Number.isFinite(left) ? left : null }, opts.payloadTypes);
+        const rest = startReadAhead({ path: this.path, plan, cursor, limit: Number.isFinite(left) ? left : null });
         try {
           yield events;
           yield* rest.pages;
