@@ -2,8 +2,8 @@
 // CLI builds it from the config and hands it to each sensor, so the fake shell's uptime, ps and
 // netstat, MySQL's Uptime and SMB's boot time tell one story (sensors never read each other).
 import { createHash, randomInt } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeDataFile } from './data-file.js';
 
 /** The daemons a Linux host may show for a sensor, by the program that would serve it. */
 export type DaemonKind = 'sshd' | 'inetd' | 'apache2' | 'nginx' | 'mini_httpd' | 'vsftpd' | 'tftpd' | 'asterisk' | 'mysqld' | 'mariadbd';
@@ -55,8 +55,7 @@ export function loadOrCreateBootTime(path: string, now = Date.now(), random: (mi
   if (stored !== undefined && stored <= now && now - stored <= MAX_UPTIME_MS) return stored;
   const [min, max] = stored === undefined ? FIRST_UPTIME_MS : REBOOT_UPTIME_MS;
   const bootMs = now - random(min, max);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify({ boot_ms: bootMs })}\n`, { mode: 0o600 });
+  writeDataFile(path, `${JSON.stringify({ boot_ms: bootMs })}\n`);
   return bootMs;
 }
 

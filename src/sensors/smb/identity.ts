@@ -1,9 +1,9 @@
 // The server's face: names, GUID, OS strings. Random per install (kept in data_dir so one sensor stays
 // the same host across restarts), overridable in config, never Dionaea's fixed values.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { writeDataFile } from '../runtime/data-file.js';
 
 export interface OsProfile {
   nativeOs: string;
@@ -148,8 +148,7 @@ export function loadIdentity(path: string, o: IdentityOverrides, now = Date.now(
       profile: OFFERED_PROFILES[randomBytes(1)[0]! % OFFERED_PROFILES.length]!,
       boot_offset_s: s?.boot_offset_s ?? 3600 + (randomBytes(4).readUInt32LE() % (20 * 86400)),
     };
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+    writeDataFile(path, JSON.stringify(s, null, 2) + '\n');
   }
   const profile = OS_PROFILES[o.os ?? s.profile];
   const netbiosName = (o.netbios_name ?? s.netbios_name).toUpperCase();

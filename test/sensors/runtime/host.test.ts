@@ -1,7 +1,7 @@
 // The host's boot time: kept across restarts, plausible at first start, a fresh reboot when the kept one cannot stand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers/apiary-process.js';
 import { FIRST_UPTIME_MS, MAX_UPTIME_MS, REBOOT_UPTIME_MS, daemonStartMs, loadOrCreateBootTime } from '../../../src/sensors/runtime/host.js';
@@ -44,4 +44,10 @@ test('the port shown is the public one: low and conventional ports as they are, 
   assert.equal(publicPort(3306, 3306), 3306);
   assert.equal(publicPort(443, 80), 443);
   assert.equal(publicPort(13306, 3306), 3306);
+});
+
+test('a boot time that cannot be written stops start-up with APIARY_DATA_DIR naming the file', () => {
+  const path = join(tempDir(), 'host.json');
+  mkdirSync(path);
+  assert.throws(() => loadOrCreateBootTime(path, NOW), (err: Error & { code?: string }) => err.code === 'APIARY_DATA_DIR' && err.message.includes(path) && /data_dir/.test(err.message));
 });

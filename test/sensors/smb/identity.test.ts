@@ -3,7 +3,7 @@
 // as patched Windows refuses them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ByteWriter } from '../../../src/wire/reader.js';
 import { loadIdentity, OFFERED_PROFILES, OS_PROFILES, type OsProfileName } from '../../../src/sensors/smb/identity.js';
@@ -108,4 +108,11 @@ test('an identity file cut short (a crash while it was written) or not JSON is m
     const kept = JSON.parse(readFileSync(path, 'utf8')) as { netbios_name: string };
     assert.equal(kept.netbios_name, id.netbiosName, 'the new identity is stored');
   }
+});
+
+test('an identity file that cannot be written stops start-up with APIARY_DATA_DIR naming it', () => {
+  // A directory where the file should be: unreadable as JSON, and not writable as a file (root too).
+  const path = join(tempDir(), 'smb-identity.json');
+  mkdirSync(path);
+  assert.throws(() => loadIdentity(path, { workgroup: 'WORKGROUP' }), (err: Error & { code?: string }) => err.code === 'APIARY_DATA_DIR' && err.message.includes(path) && /data_dir/.test(err.message));
 });
