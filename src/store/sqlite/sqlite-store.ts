@@ -178,7 +178,7 @@ export class SqliteStore implements EventStore {
 
   async upsertEnrichment(records: readonly IpEnrichment[]): Promise<void> {
     if (records.length === 0) return;
-    const stmt = this.db.prepare(
+    const stmt = this.stmt(
       `INSERT OR REPLACE INTO ip_enrichment (ip, scope, ignored, country, asn, as_org, site, source, enriched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
@@ -210,18 +210,18 @@ export class SqliteStore implements EventStore {
          last_seen = excluded.last_seen, kind = excluded.kind, severity = excluded.severity, activity = excluded.activity`,
     );
     return this.db.transaction(() => {
-      const current = this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(wm.key) as string | undefined;
+      const current = this.stmt('SELECT value FROM tracker_state WHERE key = ?').pluck().get(wm.key) as string | undefined;
       if (current !== wm.expected) return false;
       for (const i of incidents) {
         stmt.run(i.id, i.src_ip, i.scope, i.country, i.first_seen, i.last_seen, i.kind, i.severity, i.status, JSON.stringify(i.notes), JSON.stringify(i.activity), i.alerted_at);
       }
-      this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(wm.key, wm.next);
+      this.stmt('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(wm.key, wm.next);
       return true;
     }).immediate();
   }
 
   async reviseIncidents(incidents: readonly IncidentRecord[]): Promise<void> {
-    const stmt = this.db.prepare('UPDATE incidents SET scope = ?, country = ?, kind = ?, severity = ? WHERE id = ?');
+    const stmt = this.stmt('UPDATE incidents SET scope = ?, country = ?, kind = ?, severity = ? WHERE id = ?');
     this.db.transaction(() => {
       for (const i of incidents) stmt.run(i.scope, i.country, i.kind, i.severity, i.id);
     })();
@@ -254,42 +254,42 @@ export class SqliteStore implements EventStore {
   }
 
   async getIncident(id: string): Promise<IncidentRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
+    const row = this.stmt('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
     return row ? incidentFromRow(row) : undefined;
   }
 
   async updateIncident(id: string, change: { status?: IncidentStatus; note?: string; time: string }): Promise<IncidentRecord | undefined> {
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
+      const row = this.stmt('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
       if (!row) return undefined;
       const inc = incidentFromRow(row);
       if (change.status !== undefined) inc.status = change.status;
       if (change.note !== undefined) inc.notes.push({ time: change.time, text: change.note });
-      this.db.prepare('UPDATE incidents SET status = ?, notes = ? WHERE id = ?').run(inc.status, JSON.stringify(inc.notes), id);
+      this.stmt('UPDATE incidents SET status = ?, notes = ? WHERE id = ?').run(inc.status, JSON.stringify(inc.notes), id);
       return inc;
       // IMMEDIATE, as it reads before it writes (see eventInserter).
     }).immediate();
   }
 
   async claimAlert(id: string, time: string): Promise<boolean> {
-    return this.db.prepare('UPDATE incidents SET alerted_at = ? WHERE id = ? AND alerted_at IS NULL').run(time, id).changes === 1;
+    return this.stmt('UPDATE incidents SET alerted_at = ? WHERE id = ? AND alerted_at IS NULL').run(time, id).changes === 1;
   }
 
   async releaseAlert(id: string, time: string): Promise<void> {
-    this.db.prepare('UPDATE incidents SET alerted_at = NULL WHERE id = ? AND alerted_at = ?').run(id, time);
+    this.stmt('UPDATE incidents SET alerted_at = NULL WHERE id = ? AND alerted_at = ?').run(id, time);
   }
 
   async commitAttacks(records: readonly AttackRecord[], wm: { key: string; expected: string | undefined; next: string }): Promise<boolean> {
-    const upsert = this.db.prepare('INSERT OR REPLACE INTO attacks (id, score, first_seen, last_seen, record) VALUES (?, ?, ?, ?, ?)');
-    const remove = this.db.prepare('DELETE FROM attacks WHERE id = ?');
+    const upsert = this.stmt('INSERT OR REPLACE INTO attacks (id, score, first_seen, last_seen, record) VALUES (?, ?, ?, ?, ?)');
+    const remove = this.stmt('DELETE FROM attacks WHERE id = ?');
     return this.db.transaction(() => {
-      const current = this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(wm.key) as string | undefined;
+      const current = this.stmt('SELECT value FROM tracker_state WHERE key = ?').pluck().get(wm.key) as string | undefined;
       if (current !== wm.expected) return false;
       for (const r of records) {
         for (const old of r.merged) if (old !== r.id) remove.run(old);
         upsert.run(r.id, r.score, r.first_seen, r.last_seen, JSON.stringify(r));
       }
-      this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(wm.key, wm.next);
+      this.stmt('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(wm.key, wm.next);
       return true;
     }).immediate();
   }
@@ -303,31 +303,31 @@ export class SqliteStore implements EventStore {
   }
 
   async getAttack(id: string): Promise<AttackRecord | undefined> {
-    const row = this.db.prepare('SELECT record FROM attacks WHERE id = ?').pluck().get(id) as string | undefined;
+    const row = this.stmt('SELECT record FROM attacks WHERE id = ?').pluck().get(id) as string | undefined;
     return row === undefined ? undefined : (JSON.parse(row) as AttackRecord);
   }
 
   async getState(key: string): Promise<string | undefined> {
-    return this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(key) as string | undefined;
+    return this.stmt('SELECT value FROM tracker_state WHERE key = ?').pluck().get(key) as string | undefined;
   }
 
   async setState(key: string, value: string): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(key, value);
+    this.stmt('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(key, value);
   }
 
   async swapState(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
     return this.db.transaction(() => {
-      const current = this.db.prepare('SELECT value FROM tracker_state WHERE key = ?').pluck().get(key) as string | undefined;
+      const current = this.stmt('SELECT value FROM tracker_state WHERE key = ?').pluck().get(key) as string | undefined;
       if (current !== expected) return false;
-      if (next === undefined) this.db.prepare('DELETE FROM tracker_state WHERE key = ?').run(key);
-      else this.db.prepare('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(key, next);
+      if (next === undefined) this.stmt('DELETE FROM tracker_state WHERE key = ?').run(key);
+      else this.stmt('INSERT OR REPLACE INTO tracker_state (key, value) VALUES (?, ?)').run(key, next);
       return true;
     }).immediate();
   }
 
   async listState(prefix: string): Promise<Map<string, string>> {
     // substr, not LIKE: a prefix with % or _ matches only itself.
-    const rows = this.db.prepare('SELECT key, value FROM tracker_state WHERE substr(key, 1, ?) = ? ORDER BY key').all(prefix.length, prefix) as { key: string; value: string }[];
+    const rows = this.stmt('SELECT key, value FROM tracker_state WHERE substr(key, 1, ?) = ? ORDER BY key').all(prefix.length, prefix) as { key: string; value: string }[];
     return new Map(rows.map((r) => [r.key, r.value]));
   }
 
