@@ -19,7 +19,7 @@ import { Shipper, type SensorCredentials } from '../transport/shipper.js';
 import { Spool } from '../transport/spool.js';
 import { parseFlags } from './flags.js';
 import { outputLines, storeLine } from './output-lines.js';
-import { hostPort } from './terminal.js';
+import { hostPort, inert } from './terminal.js';
 import { apiaryVersion } from './version.js';
 
 const RETENTION_CHECK_MS = 3600_000;
@@ -228,7 +228,7 @@ async function enrollSensor(config: Config, tokenText: string): Promise<number> 
 // ---------------------------------------------------------------- collector
 
 export async function runCollector(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } });
+  const { values, positionals } = parseFlags(args, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, clear: { type: 'boolean' } });
   const { config, file } = loadConfig(values.config);
   const sub = positionals[0];
   if (sub === 'enroll' || sub === 'revoke') {
@@ -239,8 +239,10 @@ export async function runCollector(args: string[]): Promise<number> {
   }
   if (sub === 'sensors') return listSensors(config, values.json === true);
   if (sub === 'settings') {
-    if (positionals.length !== 3 || !SENSOR_NAME_RE.test(positionals[1]!)) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary collector settings NAME FILE|--clear [--config FILE]');
-    return setSensorSettings(config, positionals[1]!, positionals[2]!);
+    // `--clear` as a flag, or after `--` as the FILE operand.
+    const target = values.clear === true ? (positionals.length === 2 ? '--clear' : undefined) : positionals.length === 3 ? positionals[2] : undefined;
+    if (target === undefined || !SENSOR_NAME_RE.test(positionals[1] ?? '')) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary collector settings NAME FILE|--clear [--config FILE]');
+    return setSensorSettings(config, positionals[1]!, target);
   }
   if (sub !== undefined) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary collector [--config FILE] | enroll NAME | revoke NAME | sensors [--json] | settings NAME FILE');
   const log = createLogger(config.log.level);
@@ -321,16 +323,22 @@ async function revokeSensor(config: Config, name: string): Promise<number> {
   try {
     const { sensorKey } = await import('../collector/remote-ingest.js');
     const raw = await store.getState(sensorKey(name));
-    if (!raw) throw new ApiaryError('APIARY_NOT_FOUND', `no enrolled sensor named ${name}`);
-    const rec = JSON.parse(raw) as { revoked: boolean };
-    await store.setState(sensorKey(name), JSON.stringify({ ...rec, revoked: true, revoked_at: new Date().toISOString() }));
     // Its enrolment tokens not used yet go too: a spare one left on the compromised host (a provisioning
-    // script, shell history) would otherwise enrol the revoked name again with a new certificate.
+    // script, shell history) would otherwise enrol the revoked name again with a new certificate. A
+    // sensor that never enrolled has only those to cancel.
     let dropped = 0;
     for (const [key, value] of await store.listState('enroll:')) {
       if ((JSON.parse(value) as { name?: unknown }).name === name && (await store.swapState(key, value, undefined))) dropped++;
     }
-    process.stdout.write(`apiary: sensor ${name} revoked; its certificate is refused from now on${dropped ? ` and its ${dropped} unused enrolment token${dropped === 1 ? '' : 's'} deleted` : ''} (a new token from "apiary collector enroll ${name}" re-admits it)\n`);
+    const tokens = `${dropped} unused enrolment token${dropped === 1 ? '' : 's'}`;
+    if (!raw) {
+      if (dropped === 0) throw new ApiaryError('APIARY_NOT_FOUND', `no enrolled sensor and no unused enrolment token named ${name}`);
+      process.stdout.write(`apiary: sensor ${name} never enrolled; its ${tokens} deleted\n`);
+      return 0;
+    }
+    const rec = JSON.parse(raw) as { revoked: boolean };
+    await store.setState(sensorKey(name), JSON.stringify({ ...rec, revoked: true, revoked_at: new Date().toISOString() }));
+    process.stdout.write(`apiary: sensor ${name} revoked; its certificate is refused from now on${dropped ? ` and its ${tokens} deleted` : ''} (a new token from "apiary collector enroll ${name}" re-admits it)\n`);
     return 0;
   } finally {
     await store.close();
@@ -378,7 +386,11 @@ async function listSensors(config: Config, json: boolean): Promise<number> {
       return { name, ...(JSON.parse(v) as object), heartbeat: hb ? (JSON.parse(hb) as object) : null };
     });
     if (json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
-    else for (const r of rows) process.stdout.write(`${r.name}\t${(r as { revoked?: boolean }).revoked ? 'revoked' : 'enrolled'}\t${r.heartbeat ? (r.heartbeat as { time: string }).time : 'no heartbeat'}\n`);
+    else if (rows.length === 0) process.stdout.write('no sensors enrolled (apiary collector enroll NAME makes a token)\n');
+    else {
+      process.stdout.write('sensor\tstate\tlast heartbeat\n');
+      for (const r of rows) process.stdout.write(`${inert(r.name)}\t${(r as { revoked?: boolean }).revoked ? 'revoked' : 'enrolled'}\t${r.heartbeat ? inert((r.heartbeat as { time: string }).time) : 'no heartbeat'}\n`);
+    }
     return 0;
   } finally {
     await store.close();
