@@ -18,8 +18,8 @@ import type { EventStore } from '../store/store.js';
 
 /** Longest wait between committing events and folding them into incidents (and alerting). */
 export const TRACK_INTERVAL_MS = 200;
-/** How often the tracking lease is renewed (it lasts LEASE_MS). */
-const LEASE_RENEW_MS = 5000;
+/** How often the tracking lease is renewed (it lasts LEASE_MS), and analysis looks for events it was not told of. */
+export const LEASE_RENEW_MS = 5000;
 /** Connections the analysis thread opens to PostgreSQL (the tracker and the attack runner, one read shared). */
 export const ANALYSIS_POOL_SIZE = 3;
 /** Pause before a failed analysis thread is started again; doubles per failure up to the longest. */
@@ -63,20 +63,26 @@ export function startAnalysisHere(config: Config, store: EventStore, log: Logger
   const renew = (): void => {
     tracker.holdLease(owner).catch((err: unknown) => log.warn({ err }, 'cannot renew the incident tracking lease'));
   };
+  const nudge = (): void => {
+    if (closed) return;
+    trackTimer ??= setTimeout(() => {
+      trackTimer = undefined;
+      track();
+    }, TRACK_INTERVAL_MS);
+  };
   renew();
-  const leaseTimer = setInterval(renew, LEASE_RENEW_MS);
+  // With each renewal, a look for events that other processes committed (an import while this one
+  // runs: its own sensors' commits are what nudge it otherwise, and a quiet sensor would leave them).
+  const leaseTimer = setInterval(() => {
+    renew();
+    nudge();
+  }, LEASE_RENEW_MS);
   leaseTimer.unref();
   track();
   let closing: Promise<void> | undefined;
   return {
     thread: 'main',
-    nudge() {
-      if (closed) return;
-      trackTimer ??= setTimeout(() => {
-        trackTimer = undefined;
-        track();
-      }, TRACK_INTERVAL_MS);
-    },
+    nudge,
     close() {
       closing ??= (async () => {
         closed = true;

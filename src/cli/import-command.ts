@@ -4,6 +4,8 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
+import { EnrichmentStage } from '../collector/enrichment.js';
+import { enricherFromConfig } from '../enrich/from-config.js';
 import { openStore } from '../store/open.js';
 import type { EventStore } from '../store/store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -46,7 +48,15 @@ export async function runImport(args: string[]): Promise<number> {
   const show = tty ? (status: string) => process.stderr.write(`\r\x1b[K${inert(status).slice(0, Math.max(80, process.stderr.columns ?? 0) - 1)}`) : undefined;
   // Into SQLite, a second thread stores while this one reads and builds events.
   const writerThread = store instanceof SqliteStore ? new SqliteWriterThread(store.path) : undefined;
-  const writer = writerThread ? new WriterThreadBatchWriter(writerThread) : new BatchWriter((events) => store.insertBatch(events));
+  // Sources are enriched as live ones are, before their events are stored.
+  const writer = writerThread
+    ? new WriterThreadBatchWriter(writerThread)
+    : new BatchWriter(async (events, enrichment) => {
+        await store.upsertEnrichment(enrichment);
+        return store.insertBatch(events);
+      });
+  const enrichment = new EnrichmentStage(enricherFromConfig(config));
+  writer.enrichWith((ip) => enrichment.recordFor(ip));
   const run = createImportRun(format as ImportFormat, writer, {
     ...(sensor !== undefined ? { sensor } : {}),
     recordingsDir: join(config.data_dir, 'recordings'),

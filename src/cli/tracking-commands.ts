@@ -70,13 +70,13 @@ export async function runEnrich(args: string[]): Promise<number> {
   try {
     const at = enricher.now();
     const records = (await store.distinctSources(filter)).map((ip) => enricher.enrich(ip, at));
-    const before = await store.getEnrichment(records.map((r) => r.ip));
     await store.upsertEnrichment(records);
-    // Incidents of sources whose scope or country changed (a new networks.internal, a database update) follow.
-    const moved = new Map(records.filter((r) => before.get(r.ip)?.scope !== r.scope || before.get(r.ip)?.country !== r.country).map((r) => [r.ip, r]));
+    // Incidents follow their source's record: after a new networks.internal or a database update, and
+    // when they were folded without one (events stored by an older import beside a running sensor).
+    const byIp = new Map(records.map((r) => [r.ip, r]));
     let revised = 0;
-    for (const ip of moved.keys()) {
-      const changed = reviseForEnrichment(await store.listIncidents({ src: ip }), moved);
+    for (const ip of byIp.keys()) {
+      const changed = reviseForEnrichment(await store.listIncidents({ src: ip }), byIp);
       await store.reviseIncidents(changed);
       revised += changed.length;
     }

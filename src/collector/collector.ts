@@ -116,13 +116,13 @@ export class Collector implements EventSink {
    */
   async commit(batch: readonly ApiaryEvent[]): Promise<number> {
     this.stats.received += batch.length;
+    await this.enrich(batch);
     const stored = await this.store.insertBatch(batch);
     this.stats.stored += stored;
     this.stats.duplicates += batch.length - stored;
     // A batch is stored in one statement or transaction, so a redelivered one is wholly a duplicate:
     // outputs and listeners see it once.
     if (stored === 0) return 0;
-    await this.enrich(batch);
     this.publish(batch);
     return stored;
   }
@@ -133,6 +133,7 @@ export class Collector implements EventSink {
       const started = performance.now();
       const olderLeft = this.queue.length > batch.length;
       try {
+        await this.enrich(batch);
         const stored = await this.store.insertBatch(batch);
         // Unless the queue held more than a batch, what remains came in during the write.
         if (!olderLeft) this.oldestAt = started;
@@ -141,7 +142,6 @@ export class Collector implements EventSink {
         this.stats.duplicates += batch.length - stored;
         this.stats.pending = this.queue.length;
         this.retryDelay = 0;
-        await this.enrich(batch);
         this.publish(batch);
       } catch (err) {
         this.stats.storeFailures++;
@@ -156,7 +156,12 @@ export class Collector implements EventSink {
     }
   }
 
-  /** Enrichment failures never lose events: they are stored, and `apiary enrich` can redo it. */
+  /**
+   * Writes the enrichment of the batch's new sources, before the batch: analysis may fold the events as
+   * soon as they are committed (in another thread or process), and a source it folds without a record
+   * counts as external with no country. Enrichment failures never lose events: they are stored, and
+   * `apiary enrich` can redo it.
+   */
   private async enrich(batch: readonly ApiaryEvent[]): Promise<void> {
     if (!this.enrichment) return;
     try {

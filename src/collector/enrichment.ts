@@ -1,5 +1,6 @@
-// The collector's enrichment step: each new source address in a stored batch gets one enrichment
-// record (scope, ignore flag, country, ASN, site), written beside the events.
+// The enrichment step of the collector and of imports: each new source address in a batch gets one
+// enrichment record (scope, ignore flag, country, ASN, site), written before the events, so that
+// whatever folds the events (in this process or another) finds it.
 import type { ApiaryEvent } from '../events/catalogue.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { IpEnrichment } from '../store/store.js';
@@ -16,11 +17,17 @@ export class EnrichmentStage {
     const out: IpEnrichment[] = [];
     let at: string | undefined;
     for (const e of events) {
-      if (this.seen.has(e.src_ip)) continue;
-      if (this.seen.size >= MAX_REMEMBERED_SOURCES) this.seen.clear();
-      this.seen.add(e.src_ip);
-      out.push(this.enricher.enrich(e.src_ip, (at ??= this.enricher.now())));
+      const r = this.recordFor(e.src_ip, (at ??= this.enricher.now()));
+      if (r) out.push(r);
     }
     return out;
+  }
+
+  /** IP's record enriched AT (now by default), or undefined when it was enriched already in this run. */
+  recordFor(ip: string, at?: string): IpEnrichment | undefined {
+    if (this.seen.has(ip)) return undefined;
+    if (this.seen.size >= MAX_REMEMBERED_SOURCES) this.seen.clear();
+    this.seen.add(ip);
+    return this.enricher.enrich(ip, at ?? this.enricher.now());
   }
 }

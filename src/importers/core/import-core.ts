@@ -10,6 +10,7 @@ import { eventIdFrom } from '../../events/id.js';
 import { isoTime } from '../../events/iso-time.js';
 import { normaliseIp } from '../../events/emitter.js';
 import { makeRoom } from '../../wire/bounded.js';
+import type { IpEnrichment } from '../../store/store.js';
 
 /** Events per store transaction. */
 export const IMPORT_BATCH = 5000;
@@ -21,7 +22,11 @@ export const MAX_SKIP_REASONS = 50;
 export const MAX_EXAMPLE_CHARS = 160;
 
 /** Stores a batch; resolves with how many were new. The CLI passes the store's insertBatch (or the SQLite writer thread's insert). */
-export type InsertFn = (events: readonly ApiaryEvent[]) => Promise<number>;
+/** Stores EVENTS after the enrichment records of their new sources (empty unless the writer enriches). */
+export type InsertFn = (events: readonly ApiaryEvent[], enrichment: readonly IpEnrichment[]) => Promise<number>;
+
+/** The enrichment record of a source not enriched yet in this run, undefined for one already done. */
+export type EnrichFn = (ip: string) => IpEnrichment | undefined;
 
 /** Who talked to whom in a session: the envelope without time and sensor. */
 export type Peer = Pick<EventEnvelope, 'session' | 'protocol' | 'src_ip' | 'src_port' | 'dst_ip' | 'dst_port'>;
@@ -79,6 +84,9 @@ export class BatchWriter {
   private readonly inFlight: Promise<number>[] = [];
   /** Events in the batch being filled. */
   private filling = 0;
+  /** Enrichment records of the batch being filled's new sources. */
+  private records: IpEnrichment[] = [];
+  private enrich: EnrichFn | undefined;
   stored = 0;
   written = 0;
 
@@ -88,8 +96,19 @@ export class BatchWriter {
     private readonly maxInFlight = 1,
   ) {}
 
+  /**
+   * Enriches the sources of the events written from now on, as live events are: each batch goes to the
+   * store with the records of its new sources, to be written before it. An analysis running in another
+   * process (`apiary start` holds the tracking lease) may fold the events as soon as they are committed.
+   */
+  enrichWith(enrich: EnrichFn): void {
+    this.enrich = enrich;
+  }
+
   async write(e: ApiaryEvent): Promise<void> {
     this.add(e);
+    const record = this.enrich?.(e.src_ip);
+    if (record) this.records.push(record);
     this.filling++;
     this.written++;
     if (this.filling < this.size) return;
@@ -111,7 +130,14 @@ export class BatchWriter {
   protected store(): Promise<number> {
     const batch = this.buf;
     this.buf = [];
-    return this.insert(batch);
+    return this.insert(batch, this.takeEnrichment());
+  }
+
+  /** The enrichment records gathered for the batch being filled, handed over once. */
+  protected takeEnrichment(): IpEnrichment[] {
+    const records = this.records;
+    this.records = [];
+    return records;
   }
 
   /** Hands the batch being filled to the store without waiting for it. */

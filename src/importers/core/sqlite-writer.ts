@@ -6,6 +6,7 @@
 // stays flat.
 import { Worker } from 'node:worker_threads';
 import type { ApiaryEvent } from '../../events/catalogue.js';
+import type { IpEnrichment } from '../../store/store.js';
 import { eventValues, pushEventColumns } from '../../store/sqlite/event-insert.js';
 import { BatchWriter } from './import-core.js';
 
@@ -22,7 +23,7 @@ export const WRITER_THREAD_BATCH = 1000;
  */
 export const WRITER_THREAD_IN_FLIGHT = 8;
 
-export type WriterRequest = { kind: 'insert'; id: number; values: unknown[] } | { kind: 'close' };
+export type WriterRequest = { kind: 'insert'; id: number; values: unknown[]; enrichment: readonly IpEnrichment[] } | { kind: 'close' };
 export type WriterReply = { id: number; stored: number } | { id: number; error: string };
 
 export class SqliteWriterThread {
@@ -50,13 +51,16 @@ export class SqliteWriterThread {
     this.worker.on('exit', (code) => fail(new Error(`the import's SQLite writer thread stopped (exit ${code})`)));
   }
 
-  /** Stores events already turned into columns by pushEventColumns (one transaction); resolves with how many were new. */
-  insertColumns(values: unknown[]): Promise<number> {
+  /**
+   * Stores events already turned into columns by pushEventColumns (one transaction), after the
+   * ENRICHMENT records of their sources (their own transaction, first); resolves with how many were new.
+   */
+  insertColumns(values: unknown[], enrichment: readonly IpEnrichment[] = []): Promise<number> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ kind: 'insert', id, values } satisfies WriterRequest);
+      this.worker.postMessage({ kind: 'insert', id, values, enrichment } satisfies WriterRequest);
     });
   }
 
@@ -80,7 +84,7 @@ export class WriterThreadBatchWriter extends BatchWriter {
 
   constructor(private readonly thread: SqliteWriterThread, size = WRITER_THREAD_BATCH) {
     // store() below sends the columns add() kept; BatchWriter's plain path, unused here, would store the same.
-    super((events) => thread.insertColumns(eventValues(events)), size, WRITER_THREAD_IN_FLIGHT);
+    super((events, enrichment) => thread.insertColumns(eventValues(events), enrichment), size, WRITER_THREAD_IN_FLIGHT);
   }
 
   protected override add(e: ApiaryEvent): void {
@@ -90,6 +94,6 @@ export class WriterThreadBatchWriter extends BatchWriter {
   protected override store(): Promise<number> {
     const values = this.values;
     this.values = [];
-    return this.thread.insertColumns(values);
+    return this.thread.insertColumns(values, this.takeEnrichment());
   }
 }
