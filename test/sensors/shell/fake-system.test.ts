@@ -161,3 +161,18 @@ test('dropper-style scripts run: case on the architecture, functions, while read
   assert.equal(r.out, '1:one:x86\n2:two:\nhave /tmp/list\nno /nonexistent\nno /nonexistent\n');
   await s.end();
 });
+
+test('systemctl lists the same units bare, with list-units (and --type=service) and in list-unit-files', async () => {
+  const t = testShell({ shell: { seed: 'units' } });
+  const s = t.open();
+  const names = (out: string): string[] => [...out.matchAll(/^\s*([\w.-]+)\.service\s/gm)].map((m) => m[1]!);
+  const bare = await s.run('systemctl');
+  const listed = await s.run('systemctl list-units --type=service');
+  const files = await s.run('systemctl list-unit-files');
+  await s.end();
+  assert.ok(names(bare.out).includes('cron') && names(bare.out).includes('ssh'), bare.out);
+  assert.deepEqual(names(listed.out), names(bare.out));
+  assert.deepEqual(names(files.out), names(bare.out));
+  assert.match(listed.out, new RegExp(`^${names(bare.out).length} loaded units listed\\.`, 'm'));
+  assert.match(files.out, /^ssh\.service\s+enabled\s+enabled$/m);
+});

@@ -57,8 +57,21 @@ export const systemctl: CommandDef = {
     const args = ctx.args.filter((a) => !a.startsWith('-'));
     const [verb, unit0] = ctx.name === 'service' ? [args[1], args[0]] : [args[0], args[1]];
     const name = (unit0 ?? '').replace(/\.service$/, '');
-    if (!verb) {
-      ctx.out('  UNIT                     LOAD   ACTIVE SUB     DESCRIPTION\n' + [...all].map(([u, d]) => `  ${`${u}.service`.padEnd(24)} loaded active running ${d.description}\n`).join(''));
+    if (!verb || verb === 'list-units') {
+      ctx.out(
+        '  UNIT                     LOAD   ACTIVE SUB     DESCRIPTION\n' +
+          [...all].map(([u, d]) => `  ${`${u}.service`.padEnd(24)} loaded active running ${d.description}\n`).join('') +
+          '\nLOAD   = Reflects whether the unit definition was properly loaded.\nACTIVE = The high-level unit activation state, i.e. generalization of SUB.\nSUB    = The low-level unit activation state, values depend on unit type.\n' +
+          `${all.size} loaded units listed. Pass --all to see loaded but inactive units, too.\nTo show all installed unit files use 'systemctl list-unit-files'.\n`,
+      );
+      return 0;
+    }
+    if (verb === 'list-unit-files') {
+      ctx.out(
+        'UNIT FILE                STATE   PRESET\n' +
+          [...all.keys()].map((u) => `${`${u}.service`.padEnd(24)} enabled enabled\n`).join('') +
+          `\n${all.size} unit files listed.\n`,
+      );
       return 0;
     }
     const found = findUnit(all, name);
