@@ -77,6 +77,8 @@ export class Shipper {
   /** Size of each recording as last shipped (a recording only grows). */
   private readonly shippedRecordings = new Map<string, number>();
   private readonly runId = randomUUID();
+  /** Why heartbeats fail now (logged once per reason, and once when they pass again); undefined while they pass. */
+  private heartbeatFailure: string | undefined;
 
   constructor(private readonly opts: ShipperOptions) {
     this.agent = new Agent({
@@ -100,7 +102,14 @@ export class Shipper {
       off();
     });
     const beat = (): void => {
-      this.sendHeartbeat().catch((err: unknown) => this.opts.log.debug({ err }, 'heartbeat failed'));
+      this.sendHeartbeat().then(
+        () => {
+          if (this.heartbeatFailure === undefined) return;
+          this.heartbeatFailure = undefined;
+          this.opts.log.warn('heartbeats reach the collector again');
+        },
+        (err: unknown) => this.heartbeatFailed(err as Error),
+      );
     };
     beat();
     this.hbTimer = setInterval(beat, this.opts.heartbeatMs);
@@ -201,6 +210,22 @@ export class Shipper {
     if (res.status !== 200) throw new Error(`heartbeat answered ${res.status}`);
     const answer = JSON.parse(res.body.toString('utf8')) as { settings?: unknown };
     if (answer.settings !== undefined) this.opts.onSettings?.(answer.settings);
+  }
+
+  /**
+   * Logs a failed heartbeat once per reason: a collector that refuses this sensor (revoked, or enrolled
+   * with another collector) as an alert, since its events then only pile up in the spool; one that
+   * cannot be reached as a warning (events wait in the spool, and each failed batch says so too).
+   */
+  private heartbeatFailed(err: Error): void {
+    const reason = err.message;
+    if (reason === this.heartbeatFailure) return;
+    this.heartbeatFailure = reason;
+    if (/answered 40[13]\b/.test(reason)) {
+      this.opts.log.error({ err: reason, depth: this.opts.spool.stats.depth }, 'ALERT the collector refuses this sensor (revoked, or enrolled with another collector); events stay in the spool until it is enrolled again (apiary collector enroll NAME there, then apiary sensor enroll TOKEN here)');
+    } else {
+      this.opts.log.warn({ err: reason, depth: this.opts.spool.stats.depth }, 'heartbeats do not reach the collector; events stay in the spool and are sent when it is back');
+    }
   }
 
   /** Ships each quarantined file the collector does not have yet, once; then the recordings. */

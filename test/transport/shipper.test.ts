@@ -24,7 +24,10 @@ function stored(res: ServerResponse, n = 1): void {
  * A collector (mutual TLS) whose events POSTs EVENTS answers (other requests get `{}`), and a started
  * shipper with one spooled event; `close` stops both.
  */
-async function harness(events: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ shipper: Shipper; spool: Spool; close(): Promise<void> }> {
+async function harness(
+  events: (req: IncomingMessage, res: ServerResponse) => void,
+  opts: { heartbeat?: (res: ServerResponse) => void; heartbeatMs?: number; log?: pino.Logger } = {},
+): Promise<{ shipper: Shipper; spool: Spool; close(): Promise<void> }> {
   const dir = tempDir('apiary-shipper-');
   const ca = await CertificateAuthority.loadOrCreate(join(dir, 'ca'));
   const server = await ca.issueServerCert(['127.0.0.1']);
@@ -32,14 +35,18 @@ async function harness(events: (req: IncomingMessage, res: ServerResponse) => vo
   const { cert } = await ca.issueSensorCert('s1', client.publicKey);
   const collector = createServer({ key: server.key, cert: server.cert, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
     req.resume();
-    req.on('end', () => (req.url === PATHS.events ? events(req, res) : res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
+    req.on('end', () => {
+      if (req.url === PATHS.events) events(req, res);
+      else if (req.url === PATHS.heartbeat && opts.heartbeat) opts.heartbeat(res);
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
   });
   await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
   const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 1 << 20, dropPolicy: 'oldest', segmentEvents: 10, syncIntervalMs: 5 });
   const shipper = new Shipper({
     collector: new URL(`https://127.0.0.1:${(collector.address() as AddressInfo).port}`),
     credentials: { key: client.privateKey, cert, ca: ca.certPem },
-    spool, log: pino({ level: 'silent' }), maxBackoffMs: 60_000, heartbeatMs: 3600_000,
+    spool, log: opts.log ?? pino({ level: 'silent' }), maxBackoffMs: 60_000, heartbeatMs: opts.heartbeatMs ?? 3600_000,
     heartbeat: () => ({ version: 'test', config_hash: '', services: [] }),
   });
   shipper.start();
@@ -90,6 +97,32 @@ test('drained() sends a batch again on a new connection when its request stalls 
     assert.ok(performance.now() - t0 >= DRAIN_RESEND_MS - 100, 'not before the request had stalled');
     assert.equal(posts, 2);
     assert.equal(h.spool.stats.depth, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a collector that refuses the sensor\'s heartbeats (revoked) is an alert in the sensor\'s log, once; heartbeats passing again are logged once', async () => {
+  const lines: { level: number; msg: string }[] = [];
+  const log = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l) as { level: number; msg: string }) });
+  let beats = 0;
+  const h = await harness((_req, res) => stored(res), {
+    heartbeatMs: 30,
+    log,
+    heartbeat: (res) => {
+      beats++;
+      if (beats <= 5) res.writeHead(403).end('sensor s1 is revoked');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    },
+  });
+  try {
+    while (beats < 8) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    const refused = lines.filter((l) => /refuses this sensor/.test(l.msg));
+    assert.equal(refused.length, 1, 'one alert for five refused heartbeats');
+    assert.equal(refused[0]!.level, 50, 'error level');
+    assert.match(refused[0]!.msg, /^ALERT /);
+    assert.equal(lines.filter((l) => /heartbeats reach the collector again/.test(l.msg)).length, 1);
   } finally {
     await h.close();
   }
