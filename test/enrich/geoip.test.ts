@@ -136,3 +136,18 @@ test('the ASN table covers both families and answers misses with undefined', () 
   assert.equal(t.lookup('not an ip'), undefined);
   assert.equal(t.lookup('2001:4860:4860::8844')?.asn, 15169);
 });
+
+test('the ASN table reads CSVs line by line: blank lines skipped, quoted organisations kept, a malformed line named by its number', () => {
+  const dir = tempDir('apiary-asn-');
+  const v4 = ['16777216,16777471,13335,"Cloudflare, Inc."', '', '134744064,134744319,15169,Google LLC', ''].join('\n');
+  writeFileSync(join(dir, 'asn-ipv4-num.csv'), v4);
+  writeFileSync(join(dir, 'asn-ipv6-num.csv'), `${ipv6ToBigInt('2001:db8::')},${ipv6ToBigInt('2001:db8::ffff')},64500,"Say ""hi"" Ltd"\n`);
+  const t = AsnTable.load(dir);
+  assert.equal(t.size, 3);
+  assert.deepEqual(t.lookup('1.0.0.1'), { asn: 13335, org: 'Cloudflare, Inc.' });
+  assert.deepEqual(t.lookup('8.8.8.8'), { asn: 15169, org: 'Google LLC' });
+  assert.deepEqual(t.lookup('2001:db8::1'), { asn: 64500, org: 'Say "hi" Ltd' });
+  assert.equal(t.lookup('9.9.9.9'), undefined);
+  writeFileSync(join(dir, 'asn-ipv4-num.csv'), `${v4}\nnot,a line\n`);
+  assert.throws(() => AsnTable.load(dir), /asn-ipv4-num\.csv line 5 is malformed/);
+});
