@@ -78,6 +78,8 @@ export class AlertManager {
       const reason = alertReason(incident, this.cfg.min_severity);
       if (!reason || this.ignore.has(incident.src_ip)) continue;
       const now = this.opts.now?.() ?? new Date();
+      // History (an import of old logs) is not alerted; unclaimed, the incident alerts if it goes on now.
+      if (this.cfg.max_age_h > 0 && now.getTime() - Date.parse(incident.last_seen) > this.cfg.max_age_h * 3_600_000) continue;
       const at = now.toISOString();
       if (!(await this.store.claimAlert(incident.id, at))) continue;
       if (!this.limiter.take(incident.src_ip, now.getTime())) {

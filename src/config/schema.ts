@@ -447,6 +447,12 @@ export const alertsSchema = z
   .object({
     /** Incidents at or above this severity are alerted; internal sources are always alerted. */
     min_severity: severity.default('high'),
+    /**
+     * Incidents whose last event is older than this many hours are not alerted (0: any age): imported
+     * years of old logs are history, not something to act on now. A sensor's spool delivered after an
+     * outage of days is still within it.
+     */
+    max_age_h: z.number().int().min(0).max(100 * 365 * 24).default(168),
     /** A warn-level log line per alert. */
     log: z.boolean().default(true),
     webhook: z

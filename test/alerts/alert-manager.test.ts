@@ -13,29 +13,38 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { IncidentRecord } from '../../src/store/store.js';
 import { tempDir } from '../helpers/apiary-process.js';
 
+/** A changed incident; its times are now unless OVER says (alerts.max_age_h leaves old ones out). */
 function change(id: string, over: Partial<IncidentRecord>): IncidentChange {
+  const now = new Date().toISOString();
   const incident: IncidentRecord = {
-    id, src_ip: '198.51.100.1', scope: 'external', country: 'FR', first_seen: '2026-01-01T00:00:00.000Z', last_seen: '2026-01-01T00:00:00.000Z',
+    id, src_ip: '198.51.100.1', scope: 'external', country: 'FR', first_seen: now, last_seen: now,
     kind: 'scan', severity: 'low', status: 'new', notes: [], activity: emptyActivity(), alerted_at: null, ...over,
   };
   return { incident, created: true, previousSeverity: undefined };
 }
 
-test('alert selection, once per incident, ignore list and rate limits', async () => {
-  const received: { incident_id: string; reason: string }[] = [];
+/** A webhook receiver on loopback: the alerts it got (incident and reason), in order, and its URL. */
+async function receiver(): Promise<{ url: string; got: { incident_id: string; reason: string }[]; close(): void }> {
+  const got: { incident_id: string; reason: string }[] = [];
   const web = createServer((req, res) => {
     let b = '';
     req.on('data', (d: Buffer) => (b += d.toString())).on('end', () => {
-      received.push(JSON.parse(b) as { incident_id: string; reason: string });
+      got.push(JSON.parse(b) as { incident_id: string; reason: string });
       res.end();
     });
   });
   await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(web.address() as AddressInfo).port}/`, got, close: () => web.close() };
+}
+
+test('alert selection, once per incident, ignore list and rate limits', async () => {
+  const web = await receiver();
+  const received = web.got;
   const store = new SqliteStore(join(tempDir(), 'a.db'));
   const config = validateConfig({
     alerts: {
       min_severity: 'high', log: false, ignore: ['203.0.113.0/24'],
-      webhook: { url: `http://127.0.0.1:${(web.address() as AddressInfo).port}/`, retries: 0 },
+      webhook: { url: web.url, retries: 0 },
       rate_limit: { per_source_per_hour: 2, global_per_minute: 100 },
     },
   });
@@ -65,20 +74,13 @@ test('alert selection, once per incident, ignore list and rate limits', async ()
 });
 
 test('an incident the rate limit held back is not silenced: it alerts when it changes once the limit allows', async () => {
-  const received: string[] = [];
-  const web = createServer((req, res) => {
-    let b = '';
-    req.on('data', (d: Buffer) => (b += d.toString())).on('end', () => {
-      received.push((JSON.parse(b) as { incident_id: string }).incident_id);
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  const web = await receiver();
+  const ids = (): string[] => web.got.map((a) => a.incident_id);
   const store = new SqliteStore(join(tempDir(), 'a.db'));
   const config = validateConfig({
-    alerts: { min_severity: 'high', log: false, webhook: { url: `http://127.0.0.1:${(web.address() as AddressInfo).port}/`, retries: 0 }, rate_limit: { per_source_per_hour: 100, global_per_minute: 5 } },
+    alerts: { min_severity: 'high', log: false, webhook: { url: web.url, retries: 0 }, rate_limit: { per_source_per_hour: 100, global_per_minute: 5 } },
   });
-  let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  let clock = Date.now();
   const alerts = new AlertManager(config.alerts, store, pino({ level: 'silent' }), { now: () => new Date(clock) });
   try {
     // A flood of decoy incidents uses up the global limit; the real one comes after.
@@ -86,14 +88,43 @@ test('an incident the rate limit held back is not silenced: it alerts when it ch
     const real = change('real', { src_ip: '192.0.2.77', kind: 'exploitation', severity: 'high' });
     await store.commitIncidents([...decoys, real].map((c) => c.incident), { key: 'w', expected: undefined, next: 'x' });
     await alerts.handle([...decoys, real]);
-    for (let i = 0; i < 500 && received.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(received.length, 5);
-    assert.ok(!received.includes('real'));
+    for (let i = 0; i < 500 && web.got.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(web.got.length, 5);
+    assert.ok(!ids().includes('real'));
     // An hour later it escalates: now it is alerted.
     clock += 3600_000;
     await alerts.handle([change('real', { src_ip: '192.0.2.77', kind: 'malware_propagation', severity: 'critical' })]);
     await alerts.close();
-    assert.ok(received.includes('real'), JSON.stringify(received));
+    assert.ok(ids().includes('real'), JSON.stringify(ids()));
+  } finally {
+    web.close();
+    await store.close();
+  }
+});
+
+test('incidents whose last event is older than alerts.max_age_h are history: not alerted (0: any age), unless they go on now', async () => {
+  const web = await receiver();
+  const sent = (): string[] => web.got.map((a) => a.incident_id);
+  const store = new SqliteStore(join(tempDir(), 'a.db'));
+  const hook = { url: web.url, retries: 0 };
+  const now = Date.now();
+  const at = (hoursAgo: number): string => new Date(now - hoursAgo * 3600_000).toISOString();
+  const old = change('imported-2019', { src_ip: '10.0.0.9', scope: 'internal', first_seen: '2019-07-08T09:57:26.072Z', last_seen: '2019-07-08T11:31:38.893Z' });
+  const recent = change('spool-after-outage', { src_ip: '10.0.0.8', scope: 'internal', first_seen: at(100), last_seen: at(90) });
+  const stale = change('last-week', { src_ip: '10.0.0.7', scope: 'internal', first_seen: at(200), last_seen: at(169) });
+  await store.commitIncidents([old, recent, stale].map((c) => c.incident), { key: 'w', expected: undefined, next: 'x' });
+  try {
+    const byDefault = new AlertManager(validateConfig({ alerts: { log: false, webhook: hook } }).alerts, store, pino({ level: 'silent' }), { now: () => new Date(now) });
+    await byDefault.handle([old, recent, stale]);
+    // The old incident goes on today (its source is back): now it is alerted.
+    await byDefault.handle([change('imported-2019', { src_ip: '10.0.0.9', scope: 'internal', first_seen: old.incident.first_seen, last_seen: at(0) })]);
+    await byDefault.close();
+    assert.deepEqual(sent().sort(), ['imported-2019', 'spool-after-outage']);
+    web.got.length = 0;
+    const anyAge = new AlertManager(validateConfig({ alerts: { log: false, webhook: hook, max_age_h: 0 } }).alerts, store, pino({ level: 'silent' }), { now: () => new Date(now) });
+    await anyAge.handle([stale]);
+    await anyAge.close();
+    assert.deepEqual(sent(), ['last-week'], 'max_age_h: 0 alerts whatever the age');
   } finally {
     web.close();
     await store.close();
