@@ -2,7 +2,7 @@
 // CSV ranges into sorted typed arrays and searched by binary search. Used when no ASN .mmdb is configured.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ipv6ToBigInt, normaliseIp, parseIpv4 } from './networks.js';
 
 export interface AsnRecord {
@@ -47,7 +47,7 @@ function readRanges(path: string): { count: number; each(fn: (r: [string, string
   // Bytes, decoded a line at a time: the file as one string took 30 MB of heap, and the memory it
   // grew stayed with the process.
   const bytes = readFileSync(path);
-  const file = path.split('/').pop();
+  const file = basename(path);
   const lines = (visit?: (line: string, i: number, n: number) => void): number => {
     let count = 0;
     let n = 0;

@@ -108,7 +108,7 @@ export class Shipper {
           this.heartbeatFailure = undefined;
           this.opts.log.warn('heartbeats reach the collector again');
         },
-        (err: unknown) => this.heartbeatFailed(err as Error),
+        (err: unknown) => this.heartbeatFailed(err as Error & { status?: number }),
       );
     };
     beat();
@@ -207,7 +207,7 @@ export class Shipper {
       headers: { 'content-type': 'application/json' },
       body: Buffer.from(JSON.stringify(hb)),
     });
-    if (res.status !== 200) throw new Error(`heartbeat answered ${res.status}`);
+    if (res.status !== 200) throw Object.assign(new Error(`heartbeat answered ${res.status}`), { status: res.status });
     const answer = JSON.parse(res.body.toString('utf8')) as { settings?: unknown };
     if (answer.settings !== undefined) this.opts.onSettings?.(answer.settings);
   }
@@ -217,11 +217,11 @@ export class Shipper {
    * with another collector) as an alert, since its events then only pile up in the spool; one that
    * cannot be reached as a warning (events wait in the spool, and each failed batch says so too).
    */
-  private heartbeatFailed(err: Error): void {
+  private heartbeatFailed(err: Error & { status?: number }): void {
     const reason = err.message;
     if (reason === this.heartbeatFailure) return;
     this.heartbeatFailure = reason;
-    if (/answered 40[13]\b/.test(reason)) {
+    if (err.status === 401 || err.status === 403) {
       this.opts.log.error({ err: reason, depth: this.opts.spool.stats.depth }, 'ALERT the collector refuses this sensor (revoked, or enrolled with another collector); events stay in the spool until it is enrolled again (apiary collector enroll NAME there, then apiary sensor enroll TOKEN here)');
     } else {
       this.opts.log.warn({ err: reason, depth: this.opts.spool.stats.depth }, 'heartbeats do not reach the collector; events stay in the spool and are sent when it is back');

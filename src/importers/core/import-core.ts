@@ -21,8 +21,10 @@ export const MAX_SKIP_REASONS = 50;
 /** Longest source text kept in a skip example. */
 export const MAX_EXAMPLE_CHARS = 160;
 
-/** Stores a batch; resolves with how many were new. The CLI passes the store's insertBatch (or the SQLite writer thread's insert). */
-/** Stores EVENTS after the enrichment records of their new sources (empty unless the writer enriches). */
+/**
+ * Stores EVENTS after the enrichment records of their new sources (empty unless the writer enriches);
+ * resolves with how many were new. The CLI passes the store's (or the SQLite writer thread's) insert.
+ */
 export type InsertFn = (events: readonly ApiaryEvent[], enrichment: readonly IpEnrichment[]) => Promise<number>;
 
 /** The enrichment record of a source not enriched yet in this run, undefined for one already done. */

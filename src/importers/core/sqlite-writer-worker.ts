@@ -1,7 +1,7 @@
 // The writer thread of an import into SQLite: owns its own connection to the store and stores the
 // batches the importing thread sends (events already turned into columns, after the enrichment of
-// their new sources), in the order received; the
-// batches that queued while a transaction ran go into the next one together. Replies per batch with
+// their new sources), in the order received; the batches that queued while a transaction ran go into
+// the next one together. Replies per batch with
 // how many rows were new (a group's count on its last batch, 0 on the others: the importer only adds
 // them up), or the error's message.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';

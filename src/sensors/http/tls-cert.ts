@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { ApiaryError } from '../../errors/errors.js';
-import { installedValidity, writePrivateKey } from '../runtime/tls.js';
+import { writeOwnerOnly } from '../runtime/data-file.js';
+import { installedValidity } from '../runtime/tls.js';
 
 /** Days a Debian snakeoil certificate is valid (make-ssl-cert runs `openssl req -days 3650`). */
 export const SNAKEOIL_DAYS = 3650;
@@ -29,7 +30,7 @@ export async function loadOrCreateCertificate(dir: string, host: string): Promis
         ...installedValidity(SNAKEOIL_DAYS),
         extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: host }] }],
       });
-      writePrivateKey(keyPath, pems.private);
+      writeOwnerOnly(keyPath, pems.private);
       writeFileSync(certPath, pems.cert, { mode: 0o644 });
     }
     return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8') };

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { ApiaryError } from '../../errors/errors.js';
-import { installedValidity, writePrivateKey } from '../runtime/tls.js';
+import { writeOwnerOnly } from '../runtime/data-file.js';
+import { installedValidity } from '../runtime/tls.js';
 
 /** Days mysqld's auto-generated certificates are valid (10 years, counted as mysqld does: 365 a year). */
 export const AUTO_CERT_DAYS = 3650;
@@ -47,8 +48,8 @@ export async function loadOrCreateMysqlCertificates(dir: string, version: string
         extensions: [{ name: 'basicConstraints', cA: false, critical: true }],
         ca: { key: ca.private, cert: ca.cert },
       });
-      writePrivateKey(path('ca-key.pem'), ca.private);
-      writePrivateKey(path('server-key.pem'), server.private);
+      writeOwnerOnly(path('ca-key.pem'), ca.private);
+      writeOwnerOnly(path('server-key.pem'), server.private);
       writeFileSync(path('ca.pem'), ca.cert, { mode: 0o644 });
       writeFileSync(path('server-cert.pem'), server.cert, { mode: 0o644 });
     }

@@ -1,6 +1,5 @@
 // What the TLS-speaking sensors (HTTPS, MySQL after STARTTLS) share: how a failed handshake is recorded,
-// and how their self-made certificates are dated and their keys written.
-import { chmodSync, writeFileSync } from 'node:fs';
+// and how their self-made certificates are dated (their keys are written by data-file.ts's writeOwnerOnly).
 import type { ConnectionContext } from './listener.js';
 
 /**
@@ -20,10 +19,4 @@ export function recordTlsFailure(ctx: Pick<ConnectionContext, 'emitter' | 'close
 export function installedValidity(days: number): { notBeforeDate: Date; notAfterDate: Date } {
   const madeAt = Date.now() - 86_400_000 * (30 + Math.floor(Math.random() * 300));
   return { notBeforeDate: new Date(madeAt), notAfterDate: new Date(madeAt + 86_400_000 * days) };
-}
-
-/** Writes a private key PEM readable by its owner only (also when the file was already there). */
-export function writePrivateKey(path: string, pem: string): void {
-  writeFileSync(path, pem, { mode: 0o600 });
-  chmodSync(path, 0o600);
 }

@@ -1,6 +1,7 @@
 // The thread that reads a scan ahead (ScanOptions.readAhead, read-ahead.ts): its own read-only
-// connection pages through the events as SqliteStore.scanPages would and posts each page (payloads parsed) as JSON text,
-// at most READ_AHEAD_PAGES before the reader has taken them. It waits to be ended once it has said 'done'.
+// connection pages through the events as SqliteStore.scanPages would and posts each page, payloads
+// parsed, as JSON text, at most READ_AHEAD_PAGES before the reader has taken them. It waits to be ended
+// once it has said 'done'.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { payloadsParsed } from '../rows.js';
