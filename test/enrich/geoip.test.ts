@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { openGeoIp, shippedCountryDb } from '../../src/enrich/geoip.js';
 import { Enricher } from '../../src/enrich/enricher.js';
 import { isNonPublic, normaliseIp } from '../../src/enrich/networks.js';
-import { AsnTable, ipv6ToBigInt, parseRangeLine } from '../../src/enrich/asn-table.js';
+import { AsnTable, CSV_CHUNK_BYTES, MAX_CSV_LINE, ipv6ToBigInt, parseRangeLine } from '../../src/enrich/asn-table.js';
 import { ApiaryError } from '../../src/errors/errors.js';
 import { tempDir } from '../helpers/apiary-process.js';
 
@@ -150,4 +150,38 @@ test('the ASN table reads CSVs line by line: blank lines skipped, quoted organis
   assert.equal(t.lookup('9.9.9.9'), undefined);
   writeFileSync(join(dir, 'asn-ipv4-num.csv'), `${v4}\nnot,a line\n`);
   assert.throws(() => AsnTable.load(dir), /asn-ipv4-num\.csv line 5 is malformed/);
+});
+
+test('the ASN table reads files larger than its read chunk, lines split across chunks, the high and low halves of IPv6 bounds, and an AS with two names', () => {
+  const dir = tempDir('apiary-asn-');
+  // 256-address ranges with names of varying length, so lines end at every offset of a chunk.
+  const lines: string[] = [];
+  for (let i = 0; i * 40 < CSV_CHUNK_BYTES * 2.5; i++) lines.push(`${i * 256},${i * 256 + 255},${64_000 + (i % 500)},"Org ${i % 500}${'x'.repeat(i % 37)}"`);
+  // The last line has no newline.
+  writeFileSync(join(dir, 'asn-ipv4-num.csv'), lines.join('\n'));
+  const base = ipv6ToBigInt('2001:db8::');
+  writeFileSync(
+    join(dir, 'asn-ipv6-num.csv'),
+    [
+      `${base},${base + 0xffffn},64500,First name`,
+      `${base + 0x10000n},${base + 0x1ffffn},64500,Second name`,
+      `${ipv6ToBigInt('2001:db8:0:1::')},${ipv6ToBigInt('2001:db8:0:1:ffff:ffff:ffff:ffff')},64501,Next /64`,
+    ].join('\n') + '\n',
+  );
+  const t = AsnTable.load(dir);
+  assert.equal(t.size, lines.length + 3);
+  for (const i of [0, 1, 1000, 26_213, 26_214, 26_215, lines.length - 1]) {
+    const ip = `${(i * 256) >>> 24}.${((i * 256) >>> 16) & 255}.${((i * 256) >>> 8) & 255}.7`;
+    assert.deepEqual(t.lookup(ip), { asn: 64_000 + (i % 500), org: `Org ${i % 500}${'x'.repeat(i % 37)}` }, ip);
+  }
+  assert.equal(t.lookup('2001:db8::ffff')?.org, 'First name');
+  assert.equal(t.lookup('2001:db8::1:0')?.org, 'Second name');
+  assert.equal(t.lookup('2001:db8::2:0'), undefined);
+  assert.equal(t.lookup('2001:db8:0:1:8000::1')?.asn, 64501);
+  assert.equal(t.lookup('2001:db8:0:2::1'), undefined);
+  // A bound past 128 bits, and a line longer than any real one, are malformed, not read wrong.
+  writeFileSync(join(dir, 'asn-ipv6-num.csv'), `1,${1n << 128n},64500,Too big\n`);
+  assert.throws(() => AsnTable.load(dir), /asn-ipv6-num\.csv line 1 is malformed/);
+  writeFileSync(join(dir, 'asn-ipv6-num.csv'), `1,2,64500,${'y'.repeat(MAX_CSV_LINE + 1)}\n`);
+  assert.throws(() => AsnTable.load(dir), /asn-ipv6-num\.csv line 1 is malformed/);
 });
