@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { flattenEvent, type ApiaryEvent } from '../events/catalogue.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { openStore } from '../store/open.js';
-import type { EventFilter } from '../store/store.js';
+import { MAX_QUERY_ROWS, type EventFilter } from '../store/store.js';
 import { existsSync } from 'node:fs';
 import { parseFlags } from './flags.js';
 import { inert, table } from './terminal.js';
@@ -37,6 +37,7 @@ export async function runEvents(args: string[]): Promise<number> {
     since: { type: 'string' },
     until: { type: 'string' },
     limit: { type: 'string' },
+    last: { type: 'string' },
     json: { type: 'boolean' },
     source: { type: 'boolean' },
   });
@@ -47,10 +48,14 @@ export async function runEvents(args: string[]): Promise<number> {
   if (values.session) filter.session = values.session;
   if (values.since) filter.since = parseTimeFlag('since', values.since);
   if (values.until) filter.until = parseTimeFlag('until', values.until);
-  if (values.limit !== undefined) {
-    const n = Number(values.limit);
-    if (!Number.isInteger(n) || n < 1) throw new ApiaryError('APIARY_CLI_USAGE', `flag --limit: expected a whole number of at least 1, got ${JSON.stringify(values.limit)}`);
-    filter.limit = n;
+  if (values.limit !== undefined && values.last !== undefined) {
+    throw new ApiaryError('APIARY_CLI_USAGE', 'flags --limit and --last: give one (--limit N: the oldest N events; --last N: the newest N)');
+  }
+  if (values.limit !== undefined) filter.limit = countFlag('limit', values.limit);
+  // The newest N, read newest first and printed oldest first like the rest.
+  if (values.last !== undefined) {
+    filter.limit = countFlag('last', values.last);
+    filter.order = 'desc';
   }
   const path = config.store.sqlite.path;
   if (config.store.kind === 'sqlite' && !existsSync(path)) {
@@ -59,6 +64,10 @@ export async function runEvents(args: string[]): Promise<number> {
   const store = config.store.kind === 'postgres' ? await openStore(config) : new SqliteStore(path, { readonly: true });
   try {
     const events = await store.query(filter);
+    if (filter.order === 'desc') events.reverse();
+    if (filter.limit === undefined && events.length >= MAX_QUERY_ROWS) {
+      process.stderr.write(`apiary: listed the oldest ${MAX_QUERY_ROWS} events, the most one listing shows; narrow with --since, --until, --type or --src, or see the newest with --last N\n`);
+    }
     if (values.json) {
       let out = '';
       // --source adds an imported event's original record (see docs/importers.md).
@@ -72,6 +81,13 @@ export async function runEvents(args: string[]): Promise<number> {
     await store.close();
   }
   return 0;
+}
+
+/** The value of --NAME as a whole number of at least 1. */
+function countFlag(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ApiaryError('APIARY_CLI_USAGE', `flag --${name}: expected a whole number of at least 1, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 function summarise(e: ApiaryEvent): string {

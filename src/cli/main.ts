@@ -15,7 +15,7 @@ const USAGE = `usage: apiary <command> [options]
 
 commands:
   start [--config FILE]            run every configured sensor, the collector and the store
-  events [--config FILE] [--type T] [--src IP] [--session S] [--since T] [--until T] [--limit N] [--json] [--source]
+  events [--config FILE] [--type T] [--src IP] [--session S] [--since T] [--until T] [--limit N | --last N] [--json] [--source]
                                    list stored events (a table, or JSON lines with --json; --source adds imported records)
   import cowrie|kippo|dionaea FILE... [--sensor NAME] [--config FILE]
                                    import existing honeypot logs (exit status 3: some records skipped)

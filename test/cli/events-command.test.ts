@@ -1,0 +1,31 @@
+// `apiary events`: --limit N lists the oldest N, --last N the newest N (printed oldest first too).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { runCli, tempDir, writeConfig } from '../helpers/apiary-process.js';
+import { makeEvent } from '../helpers/events.js';
+
+test('`apiary events --last N` lists the newest N events, oldest first; --limit N the oldest N; both at once is a usage error', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, {});
+  const store = new SqliteStore(join(dir, 'data', 'apiary.db'));
+  const events = ['01', '02', '03', '04', '05'].map((d) => makeEvent({ type: 'connection.open', time: `2025-01-${d}T00:00:00.000Z`, src: `198.51.100.${Number(d)}`, payload: { transport: 'tcp' } }));
+  // Stored out of time order, as a late import or a sensor's spool would store them.
+  await store.insertBatch([3, 0, 4, 1, 2].map((i) => events[i]!));
+  await store.close();
+  const times = async (...args: string[]): Promise<string[]> =>
+    (await runCli(['events', '--config', config, '--json', ...args])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { time: string }).time.slice(0, 10));
+  assert.deepEqual(await times('--last', '2'), ['2025-01-04', '2025-01-05']);
+  assert.deepEqual(await times('--limit', '2'), ['2025-01-01', '2025-01-02']);
+  assert.deepEqual(await times('--last', '9'), ['2025-01-01', '2025-01-02', '2025-01-03', '2025-01-04', '2025-01-05']);
+  assert.deepEqual(await times('--last', '1', '--until', '2025-01-03'), ['2025-01-02']);
+  const table = await runCli(['events', '--config', config, '--last', '1']);
+  assert.match(table.stdout, /2025-01-05T00:00:00\.000Z .*198\.51\.100\.5/);
+  assert.match(table.stdout, /\n1 events\n$/);
+  const both = await runCli(['events', '--config', config, '--last', '1', '--limit', '1'], { allowFail: true });
+  assert.notEqual(both.code, 0);
+  assert.match(both.stderr, /APIARY_CLI_USAGE.*--limit and --last/);
+  const bad = await runCli(['events', '--config', config, '--last', '0'], { allowFail: true });
+  assert.match(bad.stderr, /flag --last: expected a whole number of at least 1/);
+});
