@@ -5,7 +5,7 @@ import { ApiaryError } from '../errors/errors.js';
 import type { AttackFilter, AttackRecord } from '../store/store.js';
 import { parseFlags } from './flags.js';
 import { bringUpToDate, openStore } from './tracking-commands.js';
-import { inert, table } from './terminal.js';
+import { counted, inert, table } from './terminal.js';
 
 function parseMinScore(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -50,7 +50,7 @@ export async function runAttacks(args: string[]): Promise<number> {
 }
 
 export function describeAttack(a: AttackRecord): string {
-  const lines = [`attack ${a.id}  score ${a.score}/100`, `  seen       ${a.first_seen} .. ${a.last_seen} (${a.events} events)`];
+  const lines = [`attack ${a.id}  score ${a.score}/100`, `  seen       ${a.first_seen} .. ${a.last_seen} (${counted(a.events, 'event')})`];
   lines.push('  sources');
   for (const s of a.sources) lines.push(`    ${inert(s.ip)}  ${s.role === 'server' ? 'outside server' : s.scope}${s.country ? `, ${s.country}` : ''}`);
   lines.push(`  services   ${a.services.map(inert).join(', ')}`);

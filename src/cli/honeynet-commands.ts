@@ -19,7 +19,7 @@ import { Shipper, type SensorCredentials } from '../transport/shipper.js';
 import { Spool } from '../transport/spool.js';
 import { parseFlags } from './flags.js';
 import { outputLines, storeLine } from './output-lines.js';
-import { hostPort, inert } from './terminal.js';
+import { counted, hostPort, inert } from './terminal.js';
 import { apiaryVersion } from './version.js';
 
 const RETENTION_CHECK_MS = 3600_000;
@@ -172,7 +172,7 @@ export async function runSensor(args: string[]): Promise<number> {
   await shipper.stop();
   await spool.close();
   const dropped = spool.stats.dropped ? `, ${spool.stats.dropped} dropped by the spool's size cap` : '';
-  process.stdout.write(`apiary: stopped; ${spool.stats.recorded} events recorded this run${dropped}, ${empty ? 'all shipped' : `${spool.stats.depth} left in the spool for the next run`}\n`);
+  process.stdout.write(`apiary: stopped; ${counted(spool.stats.recorded, 'event')} recorded this run${dropped}, ${empty ? 'all shipped' : `${spool.stats.depth} left in the spool for the next run`}\n`);
   return 0;
 }
 
@@ -299,7 +299,7 @@ export async function runCollector(args: string[]): Promise<number> {
   clearInterval(retentionTimer);
   await ingest.close();
   await app.close();
-  process.stdout.write(`apiary: stopped; ${app.collector.stats.stored} events stored this run (${app.collector.stats.duplicates} duplicates skipped)\n`);
+  process.stdout.write(`apiary: stopped; ${counted(app.collector.stats.stored, 'event')} stored this run (${counted(app.collector.stats.duplicates, 'duplicate')} skipped)\n`);
   return 0;
 }
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { endQuietlyWhenStdoutCloses } from './closed-stdout.js';
 import { outputLines, storeLine } from './output-lines.js';
-import { hostPort } from './terminal.js';
+import { counted, hostPort } from './terminal.js';
 // Each command's module is imported when it runs, so `apiary start` does not carry the report,
 // import and browser code in its memory, and a quick command does not load the sensors.
 
@@ -139,7 +139,7 @@ async function runStart(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await app.close();
-  process.stdout.write(`apiary: stopped; ${app.collector.stats.stored} events stored this run\n`);
+  process.stdout.write(`apiary: stopped; ${counted(app.collector.stats.stored, 'event')} stored this run\n`);
   return 0;
 }
 

@@ -17,6 +17,11 @@ export function table(header: string[], rawRows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** N and the NOUN, singular for one ("1 event", "2 events"); PLURAL when adding an s is wrong. */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 /** HOST:PORT as people and URLs write it: an IPv6 address in brackets. */
 export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;

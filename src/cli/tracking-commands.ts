@@ -20,7 +20,7 @@ import type { EventStore } from '../store/store.js';
 import { INCIDENT_STATUSES, type EventFilter, type IncidentFilter, type IncidentRecord, type IncidentStatus } from '../store/store.js';
 import { parseTimeFlag } from './events-command.js';
 import { parseFlags } from './flags.js';
-import { inert, table } from './terminal.js';
+import { counted, inert, table } from './terminal.js';
 
 /** Longest note accepted on `incident set --note`. */
 export const MAX_NOTE_CHARS = 4000;
@@ -217,6 +217,6 @@ export async function runReport(args: string[]): Promise<number> {
     if (err instanceof ApiaryError) throw err;
     throw new ApiaryError('APIARY_REPORT', `cannot write ${values.out}: ${(err as Error).message}`);
   }
-  process.stdout.write(`report: ${format} written to ${values.out} (${report.totals.events} events, ${report.totals.sources.all} sources, ${report.totals.incidents} incidents)\n`);
+  process.stdout.write(`report: ${format} written to ${values.out} (${counted(report.totals.events, 'event')}, ${counted(report.totals.sources.all, 'source')}, ${counted(report.totals.incidents, 'incident')})\n`);
   return 0;
 }

@@ -22,7 +22,7 @@ test('`apiary events --last N` lists the newest N events, oldest first; --limit 
   assert.deepEqual(await times('--last', '1', '--until', '2025-01-03'), ['2025-01-02']);
   const table = await runCli(['events', '--config', config, '--last', '1']);
   assert.match(table.stdout, /2025-01-05T00:00:00\.000Z .*198\.51\.100\.5/);
-  assert.match(table.stdout, /\n1 events\n$/);
+  assert.match(table.stdout, /\n1 event\n$/);
   const both = await runCli(['events', '--config', config, '--last', '1', '--limit', '1'], { allowFail: true });
   assert.notEqual(both.code, 0);
   assert.match(both.stderr, /APIARY_CLI_USAGE.*--limit and --last/);

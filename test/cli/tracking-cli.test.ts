@@ -29,7 +29,7 @@ test('report rejects dates out of range or impossible, a reversed period and bad
   const noOut = await runCli(['report', '--config', configPath], { allowFail: true });
   assert.match(noOut.stderr, /--out FILE is required/);
   const period = await runCli(['report', '--config', configPath, '--format', 'json', '--out', out, '--from', '2024-06-01', '--to', '2024-06-02']);
-  assert.match(period.stdout, /\(5 events, 1 sources, 2 incidents\)/);
+  assert.match(period.stdout, /\(5 events, 1 source, 2 incidents\)/);
   const bySensor = await runCli(['report', '--config', configPath, '--format', 'json', '--out', out, '--sensor', 'sensor-b']);
   assert.match(bySensor.stdout, /\(11 events, 3 sources, 3 incidents\)/);
   const r = JSON.parse(readFileSync(out, 'utf8')) as { filters: { sensors: string[] }; totals: { sensors: string[] } };

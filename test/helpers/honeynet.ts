@@ -21,7 +21,7 @@ export function recordedThisRun(stdout: string): number {
 
 /** Events recorded and dropped by the spool cap, from a sensor's last line; fails unless everything left was shipped. */
 export function stopTally(stdout: string): { recorded: number; dropped: number } {
-  const m = /stopped; (\d+) events recorded this run(?:, (\d+) dropped by the spool's size cap)?, all shipped/.exec(stdout);
+  const m = /stopped; (\d+) events? recorded this run(?:, (\d+) dropped by the spool's size cap)?, all shipped/.exec(stdout);
   if (!m) throw new Error(`sensor did not ship everything at stop:\n${stdout}`);
   return { recorded: Number(m[1]), dropped: Number(m[2] ?? 0) };
 }
