@@ -9,7 +9,8 @@ export interface TestShell {
   env: ShellEnvironment;
   events: ApiaryEvent[];
   dir: string;
-  open(src?: string): { session: ShellSession; run(cmd: string, stdin?: string): Promise<{ out: string; code: number }>; end(): Promise<void> };
+  /** A session from SRC: an SSH exec channel without a pty unless O says otherwise. */
+  open(src?: string, o?: { pty?: boolean; protocol?: 'ssh' | 'telnet' }): { session: ShellSession; run(cmd: string, stdin?: string): Promise<{ out: string; code: number }>; end(): Promise<void> };
 }
 
 export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 'fetch'>> & { shell?: Partial<ShellEnvironmentOptions['shell']>; fetch?: Partial<ShellEnvironmentOptions['fetch']> } = {}): TestShell {
@@ -31,10 +32,11 @@ export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 
     env,
     events,
     dir,
-    open(src = '203.0.113.9') {
-      const emitter = createSessionEmitter(sink, { sensor: 'test', protocol: 'ssh', src_ip: src, src_port: 40000, dst_ip: '127.0.0.1', dst_port: 22 });
+    open(src = '203.0.113.9', o = {}) {
+      const protocol = o.protocol ?? 'ssh';
+      const emitter = createSessionEmitter(sink, { sensor: 'test', protocol, src_ip: src, src_port: 40000, dst_ip: '127.0.0.1', dst_port: 22 });
       let out = '';
-      const session = new ShellSession({ env, emitter, username: 'root', pty: false, width: 80, height: 24, protocol: 'ssh', io: { write: (b) => void (out += b.toString('utf8')), close: () => {} } });
+      const session = new ShellSession({ env, emitter, username: 'root', pty: o.pty ?? false, width: 80, height: 24, protocol, io: { write: (b) => void (out += b.toString('utf8')), close: () => {} } });
       return {
         session,
         async run(cmd: string, stdin = '') {

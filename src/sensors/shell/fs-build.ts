@@ -276,11 +276,15 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   fs.add('/usr/bin/nc.openbsd', { kind: 'file', mode: 0o755, uid: 0, gid: 0, mtimeMs: t(0), command: 'nc', size: 39_080, generate: () => fakeElf('nc', 39_080) });
 
   // /dev
-  for (const [name, kind] of [['null', 'c'], ['zero', 'c'], ['random', 'c'], ['urandom', 'c'], ['tty', 'c'], ['console', 'c'], ['ptmx', 'c']] as const) {
-    fs.add(`/dev/${name}`, { kind: 'file', mode: 0o666, uid: 0, gid: 0, mtimeMs: p.bootMs, special: kind, generate: () => (name === 'zero' ? Buffer.alloc(512) : name === 'urandom' || name === 'random' ? Buffer.from(rng.hex(256), 'hex') : Buffer.alloc(0)) });
+  // Numbers and owners as devtmpfs and udev leave them on Debian 12.
+  const devices = [['null', 1, 3, 0o666, 0], ['zero', 1, 5, 0o666, 0], ['random', 1, 8, 0o666, 0], ['urandom', 1, 9, 0o666, 0], ['tty', 5, 0, 0o666, 5], ['console', 5, 1, 0o600, 0], ['ptmx', 5, 2, 0o666, 5]] as const;
+  for (const [name, major, minor, mode, gid] of devices) {
+    fs.add(`/dev/${name}`, { kind: 'file', mode, uid: 0, gid, mtimeMs: p.bootMs, special: 'c', device: [major, minor], generate: () => (name === 'zero' ? Buffer.alloc(512) : name === 'urandom' || name === 'random' ? Buffer.from(rng.hex(256), 'hex') : Buffer.alloc(0)) });
   }
-  fs.add(p.disk.device.replace(/1$/, ''), { kind: 'file', mode: 0o660, uid: 0, gid: 6, mtimeMs: p.bootMs, special: 'b' });
-  fs.add(p.disk.device, { kind: 'file', mode: 0o660, uid: 0, gid: 6, mtimeMs: p.bootMs, special: 'b' });
+  // virtio-blk disks (vda) get a dynamic major, 254 on a KVM guest; SCSI disks (sda) major 8.
+  const diskMajor = p.disk.device.startsWith('/dev/vd') ? 254 : 8;
+  fs.add(p.disk.device.replace(/1$/, ''), { kind: 'file', mode: 0o660, uid: 0, gid: 6, mtimeMs: p.bootMs, special: 'b', device: [diskMajor, 0] });
+  fs.add(p.disk.device, { kind: 'file', mode: 0o660, uid: 0, gid: 6, mtimeMs: p.bootMs, special: 'b', device: [diskMajor, 1] });
 
   // /etc
   const fqdn = `${p.hostname}.${p.domain}`;

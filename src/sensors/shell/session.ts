@@ -141,7 +141,7 @@ export class ShellSession {
       hooks,
       commands: o.env.commands,
       user: { name: user.name, uid: user.uid, gid: user.gid, home: user.home },
-      terminal: { width: o.width || 80, height: o.height || 24, interactive: o.pty, tty: o.tty ?? '/dev/pts/0', remoteIp: this.src, loginMs: this.loginMs, via: o.protocol },
+      terminal: { width: o.width || 80, height: o.height || 24, interactive: o.pty, tty: o.tty ?? '/dev/pts/0', remoteIp: this.src, remotePort: o.emitter.identity.src_port, loginMs: this.loginMs, via: o.protocol },
       readLine: (prompt, echo) => this.readLine(prompt, echo),
       history: user.uid === 0 ? [...o.env.rootHistory] : [],
       env: { ...filterEnv(o.clientEnv ?? {}), ...(o.term ? { TERM: o.term.slice(0, 64) } : {}) },

@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evalArith } from './arith.js';
+import { loginPids } from './commands/processes.js';
 import { mergeRanges } from './commands/util.js';
 import { elfMachine } from './elf.js';
 import { parseShell, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
@@ -142,6 +143,10 @@ export class Shell implements ShellApi {
   /** Scripts running now, one inside another (sh -c, eval, source, script files). */
   private scripts = 0;
   private written = 0;
+  /** $$ and $PPID: the shell's pid in ps and the login process above it. */
+  private readonly shellPid: number;
+  private readonly loginPid: number;
+  /** The last pid handed out (background jobs); new ones count up from the shell's. */
   private pid: number;
   private lastBgPid = 0;
   private aborted = false;
@@ -167,19 +172,26 @@ export class Shell implements ShellApi {
     this.clock = o.now ?? Date.now;
     this.meter = new WorkMeter(o.workClock ?? (() => performance.now()));
     this.cwd = o.user.home;
-    this.pid = 1000 + Math.floor((this.clock() / 1000) % 30000);
+    ({ loginPid: this.loginPid, shellPid: this.shellPid } = loginPids(o.profile, o.terminal.loginMs));
+    this.pid = this.shellPid + 31;
+    const ssh = (o.terminal.via ?? 'ssh') === 'ssh';
+    const sshd = o.profile.daemons.find((d) => d.kind === 'sshd');
+    const sshClient = `${o.terminal.remoteIp} ${o.terminal.remotePort ?? 0}`;
+    const sshPort = sshd?.sockets[0]?.port ?? 22;
     const defaults: Record<string, string> = {
       SHELL: '/bin/bash',
       PWD: this.cwd,
       LOGNAME: o.user.name,
       HOME: o.user.home,
       LANG: 'C.UTF-8',
-      TERM: 'xterm-256color',
+      // sshd sets TERM and SSH_TTY only with a pty, and a telnet login has no SSH_* at all.
+      ...(o.terminal.interactive ? { TERM: 'xterm-256color' } : {}),
       USER: o.user.name,
       SHLVL: '1',
       PATH: o.user.uid === 0 ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' : '/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games',
       MAIL: `/var/mail/${o.user.name}`,
-      SSH_TTY: o.terminal.tty,
+      ...(ssh ? { SSH_CLIENT: `${sshClient} ${sshPort}`, SSH_CONNECTION: `${sshClient} ${o.profile.net.ipv4} ${sshPort}` } : {}),
+      ...(ssh && o.terminal.interactive ? { SSH_TTY: o.terminal.tty } : {}),
       _: '/usr/bin/env',
       ...(o.env ?? {}),
     };
@@ -221,6 +233,14 @@ export class Shell implements ShellApi {
   nextPid(): number {
     this.pid += 1 + (this.pid % 7);
     return this.pid;
+  }
+
+  /**
+   * What a shell diagnostic starts with: "-bash" at the login prompt, "bash: line 1" for an exec
+   * request (bash -c). Inside scripts and functions the prefix stays "-bash" for now.
+   */
+  diagPrefix(depth: number): string {
+    return !this.terminal.interactive && depth === 0 ? 'bash: line 1' : '-bash';
   }
 
   isKnownCommand(name: string): boolean {
@@ -336,7 +356,8 @@ export class Shell implements ShellApi {
       this.lastStatus = 2;
       return { status: 'malformed', exitCode: 2 };
     }
-    const frame: Frame = { args: [], name: '-bash', depth: 0 };
+    // bash -c (an exec request) has $0 "bash"; only the login shell is "-bash".
+    const frame: Frame = { args: [], name: this.terminal.interactive ? '-bash' : 'bash', depth: 0 };
     try {
       await this.runList(parsed.list, { stdin: io.stdin ?? Buffer.alloc(0), stdinIsTerminal: io.stdin === undefined, out, err }, frame);
     } catch (e) {
@@ -714,20 +735,20 @@ export class Shell implements ShellApi {
       const path = this.resolve(name);
       const st = this.vfs.stat(path);
       if (typeof st === 'string') {
-        io.err(`-bash: ${name}: ${FS_ERROR_TEXT[st]}\n`);
+        io.err(`${this.diagPrefix(f.depth)}: ${name}: ${FS_ERROR_TEXT[st]}\n`);
         return 127;
       }
       if (st.node.kind === 'dir') {
-        io.err(`-bash: ${name}: Is a directory\n`);
+        io.err(`${this.diagPrefix(f.depth)}: ${name}: Is a directory\n`);
         return 126;
       }
       if (st.node.kind !== 'file') return 126;
       if (this.user.uid !== 0 && (st.node.mode & 0o111) === 0) {
-        io.err(`-bash: ${name}: Permission denied\n`);
+        io.err(`${this.diagPrefix(f.depth)}: ${name}: Permission denied\n`);
         return 126;
       }
       if (this.user.uid === 0 && (st.node.mode & 0o111) === 0) {
-        io.err(`-bash: ${name}: Permission denied\n`);
+        io.err(`${this.diagPrefix(f.depth)}: ${name}: Permission denied\n`);
         return 126;
       }
       if (st.node.command) cmdName = st.node.command;
@@ -738,7 +759,7 @@ export class Shell implements ShellApi {
     }
     const def = this.commands.get(cmdName);
     if (!def) {
-      io.err(`-bash: ${name}: command not found\n`);
+      io.err(`${this.diagPrefix(f.depth)}: ${name}: command not found\n`);
       return 127;
     }
     const ctx: CommandContext = { name, args, stdin: io.stdin, stdinIsTerminal: io.stdinIsTerminal, out: io.out, err: io.err, sh: this, readLine: (p, e) => this.readLine(p, e) };
@@ -756,13 +777,13 @@ export class Shell implements ShellApi {
   private async execFile(name: string, path: string, args: string[], io: Io, f: Frame): Promise<number> {
     const data = this.vfs.readFile(path);
     if (typeof data === 'string') {
-      io.err(`-bash: ${name}: ${FS_ERROR_TEXT[data]}\n`);
+      io.err(`${this.diagPrefix(f.depth)}: ${name}: ${FS_ERROR_TEXT[data]}\n`);
       return 126;
     }
     const elf = elfMachine(data);
     if (elf) {
       if (elf.machine !== 0x3e && elf.machine !== 0x03) {
-        io.err(`-bash: ${name}: cannot execute binary file: Exec format error\n`);
+        io.err(`${this.diagPrefix(f.depth)}: ${name}: cannot execute binary file: Exec format error\n`);
         return 126;
       }
       const pid = this.nextPid();
@@ -770,7 +791,7 @@ export class Shell implements ShellApi {
       return 0;
     }
     if (data.includes(0)) {
-      io.err(`-bash: ${name}: cannot execute binary file: Exec format error\n`);
+      io.err(`${this.diagPrefix(f.depth)}: ${name}: cannot execute binary file: Exec format error\n`);
       return 126;
     }
     return this.runScript(data.toString('utf8'), { name, args, stdin: io.stdin, out: io.out, err: io.err, subshell: true }, f.depth + 1);
@@ -800,7 +821,7 @@ export class Shell implements ShellApi {
       case '?':
         return String(this.lastStatus);
       case '$':
-        return String(this.pid);
+        return String(this.shellPid);
       case '#':
         return String(f.args.length);
       case '@':
@@ -831,7 +852,7 @@ export class Shell implements ShellApi {
       case 'SECONDS':
         return String(Math.floor((this.now() - this.terminal.loginMs) / 1000));
       case 'PPID':
-        return String(this.pid - 3);
+        return String(this.loginPid);
     }
     return this.env.get(name);
   }
@@ -1153,20 +1174,20 @@ type Builtin = (sh: Shell, args: string[], io: Io, f: Frame) => number | Promise
 
 /** Builtins that change the shell itself (cwd, variables, control flow); the rest live in commands/. */
 const BUILTINS: Record<string, Builtin> = {
-  cd(sh, args, io) {
+  cd(sh, args, io, f) {
     const target = args[0] === undefined || args[0] === '~' ? sh.user.home : args[0] === '-' ? (sh.env.get('OLDPWD') ?? sh.cwd) : args[0];
     const path = sh.resolve(target);
     const st = sh.vfs.stat(path);
     if (typeof st === 'string') {
-      io.err(`-bash: cd: ${target}: ${FS_ERROR_TEXT[st]}\n`);
+      io.err(`${sh.diagPrefix(f.depth)}: cd: ${target}: ${FS_ERROR_TEXT[st]}\n`);
       return 1;
     }
     if (st.node.kind !== 'dir') {
-      io.err(`-bash: cd: ${target}: Not a directory\n`);
+      io.err(`${sh.diagPrefix(f.depth)}: cd: ${target}: Not a directory\n`);
       return 1;
     }
     if (sh.user.uid !== 0 && (st.node.mode & 0o001) === 0 && st.node.uid !== sh.user.uid) {
-      io.err(`-bash: cd: ${target}: Permission denied\n`);
+      io.err(`${sh.diagPrefix(f.depth)}: cd: ${target}: Permission denied\n`);
       return 1;
     }
     sh.env.set('OLDPWD', sh.cwd);

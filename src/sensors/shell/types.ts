@@ -48,7 +48,7 @@ export interface ShellApi {
   /** Processes started in the background (`nohup x &`, `./bot &`), shown by ps. */
   readonly jobs: { pid: number; command: string; startedMs: number }[];
   /** Session-level flags. */
-  terminal: { width: number; height: number; interactive: boolean; tty: string; remoteIp: string; loginMs: number; /** How the attacker came in ('ssh', 'telnet'); ssh when unset. */ via?: string };
+  terminal: { width: number; height: number; interactive: boolean; tty: string; remoteIp: string; /** The client's source port (SSH_CLIENT). */ remotePort?: number; loginMs: number; /** How the attacker came in ('ssh', 'telnet'); ssh when unset. */ via?: string };
   /** Asks the shell to end after this line. */
   requestExit(code: number): void;
   /** Whether Ctrl-C was pressed during the current line. */

@@ -23,6 +23,8 @@ export interface VFile extends NodeMeta {
   command?: string;
   /** Device or other special file: `ls -l` shows the letter. */
   special?: 'c' | 'b' | 'p' | 's';
+  /** A device's major and minor numbers, which `ls -l` shows in place of the size. */
+  device?: readonly [number, number];
 }
 export interface VLink extends NodeMeta {
   kind: 'link';

@@ -948,7 +948,8 @@ function virtualTable(view: ReadonlyMap<string, Database>, db: string, name: str
 
 function processRows(s: SessionInfo): Value[][] {
   return [
-    [5, 'event_scheduler', 'localhost', null, 'Daemon', 86_412, 'Waiting on empty queue', null],
+    // The event scheduler has waited since the server started: its Time is the Uptime.
+    [5, 'event_scheduler', 'localhost', null, 'Daemon', serverUptimeS(s.startedMs, s.now()), 'Waiting on empty queue', null],
     [s.connectionId, s.user, s.clientHost, s.database ?? null, 'Query', 0, 'executing', 'SHOW PROCESSLIST'],
   ];
 }
@@ -1259,7 +1260,8 @@ function runShow(p: Parser, cx: EvalCtx): Result {
   switch (what) {
     case 'DATABASES':
     case 'SCHEMAS': {
-      const names = likeFilter(p, cx, [...view.values()].map((d) => d.name));
+      // mysqld lists databases and tables sorted by name (information_schema keeps creation order).
+      const names = likeFilter(p, cx, [...view.values()].map((d) => d.name)).sort();
       p.end();
       return rowsResult(['Database'], names.map((n) => [n]));
     }
@@ -1269,7 +1271,7 @@ function runShow(p: Parser, cx: EvalCtx): Result {
       if (dbName === undefined) throw noDb();
       const db = findDb(view, dbName);
       if (!db) throw new SqlError(1049, '42000', `Unknown database '${dbName}'`);
-      const names = likeFilter(p, cx, [...db.tables.values()].map((t) => t.name));
+      const names = likeFilter(p, cx, [...db.tables.values()].map((t) => t.name)).sort();
       p.end();
       return rowsResult(full ? [`Tables_in_${db.name}`, 'Table_type'] : [`Tables_in_${db.name}`], names.map((n) => (full ? [n, 'BASE TABLE'] : [n])));
     }

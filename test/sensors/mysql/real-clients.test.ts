@@ -37,7 +37,7 @@ test('mariadb client logs in with the allowed weak password and reads tables tha
   const r = await mariadb('root', '123456', 'SHOW DATABASES; USE webshop; SHOW TABLES; SELECT * FROM users LIMIT 5;');
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.deepEqual(lines.slice(0, 6), ['Database', 'information_schema', 'webshop', 'mysql', 'performance_schema', 'sys']);
+  assert.deepEqual(lines.slice(0, 6), ['Database', 'information_schema', 'mysql', 'performance_schema', 'sys', 'webshop']);
   assert.ok(lines.includes('Tables_in_webshop'));
   for (const t of ['customers', 'orders', 'users', 'admins']) assert.ok(lines.includes(t), `table ${t} listed`);
   const header = lines.indexOf('id\tusername\temail\tpassword\trole\tlast_login');
@@ -58,7 +58,7 @@ test('mysql2 (npm) client logs in, runs the same statements, and the decoy takes
     assert.ok((dbs as { Database: string }[]).some((d) => d.Database === 'webshop'));
     await c.query('USE webshop');
     const [tables] = await c.query('SHOW TABLES');
-    assert.deepEqual((tables as Record<string, string>[]).map((t) => t['Tables_in_webshop']), ['customers', 'orders', 'users', 'admins']);
+    assert.deepEqual((tables as Record<string, string>[]).map((t) => t['Tables_in_webshop']), ['admins', 'customers', 'orders', 'users']);
     const [users] = await c.query('SELECT * FROM users LIMIT 5');
     assert.equal((users as unknown[]).length, 5);
     const [[count]] = (await c.query('SELECT COUNT(*) AS n FROM orders WHERE total > 100')) as unknown as [[{ n: number }]];

@@ -176,3 +176,56 @@ test('systemctl lists the same units bare, with list-units (and --type=service) 
   assert.match(listed.out, new RegExp(`^${names(bare.out).length} loaded units listed\\.`, 'm'));
   assert.match(files.out, /^ssh\.service\s+enabled\s+enabled$/m);
 });
+
+test('the environment is what sshd or login gives: SSH_* only over SSH, TERM and SSH_TTY only with a pty', async () => {
+  const t = testShell({ shell: { seed: 'env' } });
+  const vars = async (o: { pty?: boolean; protocol?: 'ssh' | 'telnet' }): Promise<string> => {
+    const s = t.open('198.51.100.7', o);
+    const r = (await s.run('env | grep -E "^(SSH_|TERM=)" | sort')).out.replace(/\r/g, '');
+    await s.end();
+    return r;
+  };
+  const ip = t.env.profile.net.ipv4;
+  assert.equal(await vars({}), `SSH_CLIENT=198.51.100.7 40000 22\nSSH_CONNECTION=198.51.100.7 40000 ${ip} 22\n`);
+  assert.equal(await vars({ pty: true }), `SSH_CLIENT=198.51.100.7 40000 22\nSSH_CONNECTION=198.51.100.7 40000 ${ip} 22\nSSH_TTY=/dev/pts/0\nTERM=xterm-256color\n`);
+  assert.equal(await vars({ pty: true, protocol: 'telnet' }), 'TERM=xterm-256color\n');
+});
+
+test("$$ is the shell's pid in ps and $PPID its sshd's; an exec's $0 and diagnostics are bash -c's", async () => {
+  const t = testShell({ shell: { seed: 'pids' } });
+  const s = t.open();
+  const [self, parent, ...ps] = (await s.run('echo $$; echo $PPID; ps -ef')).out.trim().split('\n');
+  const shell = ps.find((l) => / -bash$/.test(l))!.trim().split(/\s+/);
+  assert.deepEqual([shell[1], shell[2]], [self, parent]);
+  assert.match(ps.find((l) => l.trim().split(/\s+/)[1] === parent)!, /sshd: root@pts\/0$/);
+  assert.equal((await s.run('sleep 1 & echo $$')).out.trim().split('\n').pop(), self, 'a background job does not change $$');
+  assert.deepEqual((await s.run('echo $0; cd /nonexistent')).out, 'bash\nbash: line 1: cd: /nonexistent: No such file or directory\n');
+  assert.equal((await s.run('/no/such')).out, 'bash: line 1: /no/such: No such file or directory\n');
+  await s.end();
+});
+
+test('df, ls -l /dev, ps, dmesg and ss agree with each other and print as the real tools do', async () => {
+  for (const seed of ['d1', 'd2', 'd3', 'd4']) {
+    const t = testShell({ shell: { seed } });
+    const s = t.open();
+    const disk = t.env.profile.disk.device.replace('/dev/', '');
+    // GNU df: "Available" unless -h, and its minimum widths (Filesystem 14, numbers 5).
+    const df = (await s.run('df')).out.split('\n');
+    assert.match(df[0]!, /^Filesystem\s+1K-blocks\s+Used Available Use% Mounted on$/);
+    const dfh = (await s.run('df -h')).out.split('\n');
+    assert.equal(dfh[0], 'Filesystem      Size  Used Avail Use% Mounted on');
+    assert.match(dfh[1]!, /^udev {11}[ \d.]{4}[KMGT] /, 'Size right-aligned in columns 16-20');
+    assert.match((await s.run('ps aux')).out, new RegExp(`\\[jbd2/${disk}-8\\]`));
+    assert.match((await s.run('mount')).out, new RegExp(`^/dev/${disk} on / type ext4`, 'm'));
+    const dev = (await s.run('ls -l /dev')).out;
+    const major = disk.startsWith('vd') ? 254 : 8;
+    for (const [name, nums] of [['null', '1, 3'], ['zero', '1, 5'], ['urandom', '1, 9'], ['ptmx', '5, 2'], [disk, `${major}, 1`]] as const) {
+      assert.match(dev, new RegExp(`${nums.replace(' ', '\\s+')} .* ${name}$`, 'm'), `${seed} ${name}`);
+    }
+    // Every ss/netstat program is one ps shows.
+    const comms = new Set((await s.run('ps -e')).out.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[3]));
+    for (const m of (await s.run('ss -tulnp')).out.matchAll(/users:\(\("([^"]+)"/g)) assert.ok(comms.has(m[1]!), `${seed}: ss lists ${m[1]}`);
+    assert.doesNotMatch((await s.run('dmesg')).out, /\[\s*\d+\.000000\] workqueue/);
+    await s.end();
+  }
+});

@@ -28,12 +28,13 @@ test('SHOW, USE, DESCRIBE, SELECT with WHERE, ORDER BY, LIMIT, COUNT, GROUP BY a
   const state = new DecoyState(decoy);
   const view = state.viewFor('a');
   const s = session();
-  assert.deepEqual(rows(execute('SHOW DATABASES', s, view).result).map((r) => r[0]), ['information_schema', 'webshop', 'mysql', 'performance_schema', 'sys']);
+  // Sorted by name, as mysqld lists them (an unsorted list gave the decoy away).
+  assert.deepEqual(rows(execute('SHOW DATABASES', s, view).result).map((r) => r[0]), ['information_schema', 'mysql', 'performance_schema', 'sys', 'webshop']);
   assert.equal(execute('SHOW TABLES', s, view).result.kind, 'error');
   const use = execute('use `webshop`', s, view);
   assert.equal(use.database, 'webshop');
   s.database = 'webshop';
-  assert.deepEqual(rows(execute('show tables', s, view).result).map((r) => r[0]), ['customers', 'orders', 'users', 'admins']);
+  assert.deepEqual(rows(execute('show tables', s, view).result).map((r) => r[0]), ['admins', 'customers', 'orders', 'users']);
   assert.deepEqual(rows(execute("SHOW TABLES LIKE 'ord%'", s, view).result), [['orders']]);
   assert.deepEqual(rows(execute('DESCRIBE admins', s, view).result).map((r) => r[0]), ['id', 'username', 'password', 'email', 'created_at']);
   assert.deepEqual(rows(execute('SELECT COUNT(*) FROM orders', s, view).result), [[600]]);
@@ -320,4 +321,13 @@ test('a statement that builds too many characters (REPEAT in a WHERE, row after 
   const passed = answers.filter((a) => a.kind === 'rows').length;
   assert.equal(passed, Math.floor(MAX_STATEMENT_WORK_CHARS / MAX_VALUE_CHARS));
   assert.deepEqual(rows(execute(one, s, view).result), [[MAX_VALUE_CHARS]], 'a new query has a new budget');
+});
+
+test("SHOW PROCESSLIST's event scheduler has waited as long as the server has been up", () => {
+  const view = new DecoyState(decoy).viewFor('a');
+  const s = { ...session(), startedMs: Date.UTC(2025, 11, 1, 3, 4, 5) };
+  const uptime = rows(execute("SHOW GLOBAL STATUS LIKE 'Uptime'", s, view).result)[0]![1];
+  const scheduler = rows(execute('SHOW PROCESSLIST', s, view).result).find((r) => r[1] === 'event_scheduler')!;
+  assert.equal(String(scheduler[5]), String(uptime));
+  assert.equal(uptime, String(32 * 86_400));
 });

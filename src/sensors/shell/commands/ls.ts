@@ -42,7 +42,7 @@ export const ls: CommandDef = {
       }
       const rows = entries.map((e) => {
         const n = e.node;
-        const size = n.kind === 'file' && n.special && (n.special === 'c' || n.special === 'b') ? '1, 3' : human ? humanSize(sizeOf(n)) : String(sizeOf(n));
+        const size = n.kind === 'file' && n.device ? `${n.device[0]}, ${n.device[1]}` : human ? humanSize(sizeOf(n)) : String(sizeOf(n));
         let name = e.name;
         if (n.kind === 'link') name += ` -> ${n.target}`;
         return [modeString(n), String(n.kind === 'dir' ? 2 : 1), userName(n.uid, users), groupName(n.gid, users), size, lsTime(n.mtimeMs || now, now), name];

@@ -46,9 +46,8 @@ function sockets(sh: ShellApi): Socket[] {
   if (login) {
     const port = server?.sockets[0]?.port ?? (telnet ? 23 : 22);
     const comm = telnet ? 'telnetd' : 'sshd';
-    out.push({ proto: 'tcp', local: `${n.ipv4}:${port}`, remote: `${sh.terminal.remoteIp}:${40000 + (sh.terminal.loginMs % 20000)}`, state: 'ESTABLISHED', prog: `${login.pid}/${telnet ? 'telnetd' : `sshd: ${sh.user.name}@pts`}`.slice(0, 19), comm, pid: login.pid });
+    out.push({ proto: 'tcp', local: `${n.ipv4}:${port}`, remote: `${sh.terminal.remoteIp}:${sh.terminal.remotePort ?? 40000 + (sh.terminal.loginMs % 20000)}`, state: 'ESTABLISHED', prog: `${login.pid}/${telnet ? 'telnetd' : `sshd: ${sh.user.name}@pts`}`.slice(0, 19), comm, pid: login.pid });
   }
-  out.push({ proto: 'udp', local: '127.0.0.1:323', remote: '0.0.0.0:*', state: '', prog: '540/chronyd', comm: 'chronyd', pid: 540 });
   // netstat and ss list TCP before UDP, IPv4 before IPv6.
   const order = ['tcp', 'tcp6', 'udp', 'udp6'];
   return out.sort((a, b) => order.indexOf(a.proto) - order.indexOf(b.proto));

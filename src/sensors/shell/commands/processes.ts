@@ -80,7 +80,7 @@ export function systemProcesses(p: SystemProfile): FakeProcess[] {
     ['root', '[kcompactd0]', 0, 'S'],
     ['root', '[khugepaged]', 0, 'SN'],
     ['root', '[kswapd0]', 0, 'S'],
-    ['root', '[jbd2/vda1-8]', 0, 'S'],
+    ['root', `[jbd2/${p.disk.device.replace('/dev/', '')}-8]`, 0, 'S'],
     ['root', '/lib/systemd/systemd-journald', 40_000, 'Ss'],
     ['root', '/lib/systemd/systemd-udevd', 26_000, 'Ss'],
     ['systemd+', '/lib/systemd/systemd-timesyncd', 7_000, 'Ssl'],
@@ -110,13 +110,21 @@ export function systemProcesses(p: SystemProfile): FakeProcess[] {
   return out;
 }
 
+/**
+ * The pids of a login at LOGINMS: the process that took it (sshd's session process, or telnetd) and
+ * the attacker's shell under it, which is also the shell's $$ (and $PPID the login's).
+ */
+export function loginPids(p: SystemProfile, loginMs: number): { loginPid: number; shellPid: number } {
+  const loginPid = 2000 + new SeededRandom(`ps-login:${p.seed}`).int(100, 900) + Math.floor((loginMs / 1000) % 20000);
+  return { loginPid, shellPid: loginPid + 9 };
+}
+
 /** The process table at this moment: the machine's processes, the attacker's own login and their background jobs. */
 export function processTable(sh: ShellApi): FakeProcess[] {
   const out = systemProcesses(sh.profile);
-  const rng = new SeededRandom(`ps-login:${sh.profile.seed}`);
   const login = sh.terminal.loginMs;
   const tty = sh.terminal.tty.replace('/dev/', '');
-  const loginPid = 2000 + rng.int(100, 900) + Math.floor((login / 1000) % 20000);
+  const { loginPid, shellPid } = loginPids(sh.profile, login);
   if (sh.terminal.via === 'telnet') {
     // inetd starts telnetd, which runs login, which runs the shell.
     const inetd = out.find((p) => p.daemon === 'inetd');
@@ -126,7 +134,7 @@ export function processTable(sh: ShellApi): FakeProcess[] {
     const sshd = out.find((p) => p.daemon === 'sshd');
     out.push({ pid: loginPid, ppid: sshd?.pid ?? 1, user: 'root', cpu: 0, mem: 0.1, vsz: 17_000, rss: 10_900, tty: '?', stat: 'Ss', startMs: login, timeS: 0, cmd: `sshd: ${sh.user.name}@${tty}` });
   }
-  out.push({ pid: loginPid + 9, ppid: loginPid, user: sh.user.name, cpu: 0, mem: 0.1, vsz: 8_200, rss: 5_000, tty, stat: 'Ss', startMs: login, timeS: 0, cmd: '-bash' });
+  out.push({ pid: shellPid, ppid: loginPid, user: sh.user.name, cpu: 0, mem: 0.1, vsz: 8_200, rss: 5_000, tty, stat: 'Ss', startMs: login, timeS: 0, cmd: '-bash' });
   for (const j of sh.jobs) out.push({ pid: j.pid, ppid: 1, user: sh.user.name, cpu: 0.0, mem: 0.0, vsz: 2_400, rss: 800, tty: '?', stat: 'S', startMs: j.startedMs, timeS: 0, cmd: j.command });
   return out;
 }

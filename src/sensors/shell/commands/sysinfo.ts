@@ -46,7 +46,7 @@ export const dmesg: CommandDef = {
       [1.204411, `EXT4-fs (${p.disk.device.replace('/dev/', '')}): mounted filesystem with ordered data mode. Quota mode: none.`],
       [2.886102, `virtio_net virtio0 ${p.net.iface}: renamed from eth0`],
       [5.117734, 'systemd[1]: Started ssh.service - OpenBSD Secure Shell server.'],
-      [Math.min(up, 86_400) * 0.6, 'workqueue: drm_fb_helper_damage_work hogged CPU for >10000us 4 times, consider switching to WQ_UNBOUND'],
+      [Math.min(up, 86_400) * 0.6 + (p.bootMs % 999_983) / 1e6, 'workqueue: drm_fb_helper_damage_work hogged CPU for >10000us 4 times, consider switching to WQ_UNBOUND'],
     ] as const;
     ctx.out(lines.map(([s, m]) => `${t(s)} ${m}\n`).join(''));
     return 0;
