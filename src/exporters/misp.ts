@@ -2,6 +2,7 @@
 // an ip-src attribute per source address, sha256/md5 per file, url per URL, each with its first and
 // last sighting and a comment saying what the honeynet saw; the event carries the TLP tag. Attribute
 // uuids are UUIDv5 of the producer and the value, like the STIX ids. No I/O.
+import { attackObjectName } from '../analysis/attacks/techniques.js';
 import { whereText, type Indicators } from './indicators.js';
 import { jsonListChunks, uuidv5, type StixOptions } from './stix.js';
 
@@ -38,10 +39,11 @@ export function toMispEvent(ind: Indicators, opts: MispOptions): { Event: Record
       type: 'ip-src', category: 'Network activity', value: s.ip,
       comment: `${s.kinds.join(', ')}: ${s.events} events, severity ${s.severity}, services ${s.protocols.join(', ') || 'none'}${where ? `; ${where}` : ''}`,
       first_seen: s.first_seen, last_seen: s.last_seen,
-      // ATT&CK as MISP's galaxy tags ("Name - ID", the mitre-attack-pattern cluster's value).
+      // ATT&CK as MISP's galaxy tags ("Name - ID", the mitre-attack-pattern cluster's value: a
+      // sub-technique's own name, "Unix Shell - T1059.004", or MISP makes a loose tag instead).
       Tag: [
         ...s.kinds.map((k) => ({ name: `apiary:incident-kind="${k}"` })),
-        ...s.techniques.map((t) => ({ name: `misp-galaxy:mitre-attack-pattern="${t.name} - ${t.id}"` })),
+        ...s.techniques.map((t) => ({ name: `misp-galaxy:mitre-attack-pattern="${attackObjectName(t.id)} - ${t.id}"` })),
         ...(chainsOf.get(s.ip) ?? []).map((id) => ({ name: `apiary:attack-chain="${id}"` })),
       ],
     });

@@ -5,6 +5,7 @@
 // the producer and the value, so a later export of the same honeynet updates objects instead of
 // duplicating them. No I/O.
 import { createHash, randomUUID } from 'node:crypto';
+import { attackObjectName } from '../analysis/attacks/techniques.js';
 import { whereText, type FileIndicator, type Indicators, type SourceIndicator, type UrlIndicator } from './indicators.js';
 
 export const TLP_LEVELS = ['clear', 'green', 'amber', 'red'] as const;
@@ -104,14 +105,14 @@ export function toStixBundle(ind: Indicators, opts: StixOptions): { type: 'bundl
   };
   const sourceIds = new Map<string, string>();
   const patterns = new Map<string, string>();
-  /** The attack pattern of technique T, made at its first use: its MITRE reference, as OpenCTI and MISP read it. */
+  /** The attack pattern of technique T, made at its first use: its MITRE name and reference, as OpenCTI and MISP read them. */
   const attackPattern = (t: { id: string; name: string }): string => {
     let ap = patterns.get(t.id);
     if (ap === undefined) {
       ap = `attack-pattern--${uuidv5(`attack-pattern|${opts.producer}|${t.id}`)}`;
       patterns.set(t.id, ap);
       objects.push({
-        type: 'attack-pattern', ...common, id: ap, created: VALUE_OBJECT_CREATED, modified: VALUE_OBJECT_CREATED, name: t.name,
+        type: 'attack-pattern', ...common, id: ap, created: VALUE_OBJECT_CREATED, modified: VALUE_OBJECT_CREATED, name: attackObjectName(t.id),
         external_references: [{ source_name: 'mitre-attack', external_id: t.id, url: `https://attack.mitre.org/techniques/${t.id.replace('.', '/')}/` }],
       });
     }

@@ -6,6 +6,8 @@
 import type { Config } from '../config/schema.js';
 import { findHoneytokenUse, type Honeytoken } from '../events/honeytokens.js';
 import type { Enricher } from '../enrich/enricher.js';
+import type { GeoIp } from '../enrich/geoip.js';
+import { isAttackerEvent } from '../analysis/incidents.js';
 import type { ApiaryEvent } from '../events/catalogue.js';
 import { buildReport } from '../report/build.js';
 import type { ReportData } from '../report/compute.js';
@@ -44,6 +46,8 @@ class Tally {
   readonly ports = new Map<string, { port: number; protocol: string; served: number; unserved: number; sources: Set<string> }>();
   readonly files = new Map<string, string>();
   readonly uses = new Map<string, { used: number; uses: HoneytokenUseRow[] }>();
+  /** Sources in networks.ignore, as the report's enrichment reads say. */
+  readonly ignored = new Set<string>();
 
   constructor(private readonly tokens: readonly Honeytoken[]) {}
 
@@ -59,6 +63,9 @@ class Tally {
   }
 
   add(e: ApiaryEvent): void {
+    // What the report leaves out of every number (the sensors' own announcements, such as a planted
+    // honeytoken from 0.0.0.0, and the operators' ignored hosts) is left out here too.
+    if (!isAttackerEvent(e) || this.ignored.has(e.src_ip)) return;
     const day = e.time.slice(0, 10);
     let d = this.days.get(day);
     if (!d) this.days.set(day, (d = { events: 0, sources: new Set() }));
@@ -86,14 +93,21 @@ const TALLY_PAYLOAD_TYPES = ['file.download', 'file.upload', 'auth.attempt', 'co
 /** STORE with a page scan that tallies into TALLY and yields to the event loop every EVENTS_PER_TURN events. */
 function tapped(store: EventStore, tally: Tally): EventStore {
   return Object.assign(Object.create(store) as EventStore, {
+    // The report reads the enrichment of a part's new sources before counting it: the tally learns the ignored ones.
+    async getEnrichment(ips?: readonly string[]) {
+      const found = await store.getEnrichment(ips);
+      for (const [ip, r] of found) if (r.ignored) tally.ignored.add(ip);
+      return found;
+    },
     async *scanPages(f: EventFilter, opts: ScanOptions = {}): AsyncIterable<readonly ApiaryEvent[]> {
       const payloadTypes = opts.payloadTypes ? new Set([...opts.payloadTypes, ...TALLY_PAYLOAD_TYPES]) : undefined;
       // The tally reads sessions (a honeytoken's uses), which a report's counting pass leaves out.
       for await (const page of store.scanPages(f, { ...opts, payloadTypes, counting: false })) {
         for (let i = 0; i < page.length; i += EVENTS_PER_TURN) {
           const part = page.slice(i, i + EVENTS_PER_TURN);
-          for (const e of part) tally.add(e);
           yield part;
+          // Counted once the report has counted it, and so read its sources' enrichment.
+          for (const e of part) tally.add(e);
           await new Promise((r) => setImmediate(r));
         }
       }
@@ -101,7 +115,11 @@ function tapped(store: EventStore, tally: Tally): EventStore {
   });
 }
 
-export async function periodAggregates(store: EventStore, config: Config, opts: { from: string | undefined; to: string | undefined; enricher: Enricher }): Promise<PeriodAggregates> {
+export async function periodAggregates(
+  store: EventStore,
+  config: Config,
+  opts: { from: string | undefined; to: string | undefined; enricher: Enricher; geoip?: GeoIp | undefined },
+): Promise<PeriodAggregates> {
   const planted = new Map<string, Honeytoken>();
   for (const e of await store.query({ type: 'honeytoken.planted', limit: MAX_TOKENS })) {
     const p = e.payload as { token_id: string; kind: Honeytoken['kind']; username: string; secret: string; host?: string; locations: string[] };

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import { configure, Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js';
 import { KIND_LABELS } from '../analysis/incidents.js';
-import { classifierFromConfig, enricherFromConfig } from '../enrich/from-config.js';
+import { classifierFromConfig, enricherFromConfig, geoIpFromConfig } from '../enrich/from-config.js';
+import type { GeoIp } from '../enrich/geoip.js';
 import { gatherIndicators } from '../exporters/indicators.js';
 import { defaultProducer, EXPORT_FORMATS, exportChunks, type ExportFormat } from '../exporters/export.js';
 import { TLP_LEVELS, type Tlp } from '../exporters/stix.js';
@@ -69,6 +70,11 @@ function timeParam(v: string | undefined): string | undefined {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
+/** An error the dashboard's error handler answers with STATUS and MESSAGE. */
+function httpError(status: number, message: string): Error & { statusCode: number } {
+  return Object.assign(new Error(message), { statusCode: status });
+}
+
 function textParam(v: string | undefined): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v.slice(0, MAX_PARAM_CHARS) : undefined;
 }
@@ -122,6 +128,9 @@ export class AggregateCache {
 export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accounts: Accounts; streams: Set<() => void> }): void {
   const { config, store, reads, accounts } = deps;
   let enricher: Enricher | undefined;
+  let geoip: GeoIp | undefined;
+  /** The enricher with the GeoIP databases, made at first use; a report names the databases as its sources. */
+  const fullEnricher = (): Enricher => (enricher ??= enricherFromConfig(config, (geoip ??= geoIpFromConfig(config))));
   const heavy = new WorkLimiter('reports', MAX_RUNNING_AGGREGATES, MAX_WAITING_AGGREGATES);
   // Its own queue: a search is not refused because a report is being computed, nor the reverse.
   const searches = new WorkLimiter('session searches', MAX_RUNNING_SEARCHES, MAX_WAITING_SEARCHES);
@@ -131,11 +140,23 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
   const cache = new AggregateCache(deps.dash.refresh_s * 1000, undefined, heavy);
   /** The period's report (one pass over its events), shared and refreshed in the background. */
   const aggregates = (from: string | undefined, to: string | undefined): Promise<PeriodAggregates> =>
-    cache.get(`${from ?? ''}|${to ?? ''}`, () => periodAggregates(store, config, { from, to, enricher: (enricher ??= enricherFromConfig(config)) }));
+    cache.get(`${from ?? ''}|${to ?? ''}`, () => {
+      const e = fullEnricher();
+      return periodAggregates(store, config, { from, to, enricher: e, geoip });
+    });
   const report = async (from: string | undefined, to: string | undefined): Promise<ReportData> => (await aggregates(from, to)).report;
   const perDay = async (from: string | undefined, to: string | undefined) => (await aggregates(from, to)).days;
   const perPort = async (from: string | undefined, to: string | undefined) => (await aggregates(from, to)).ports;
-  const period = (q: Q): { from: string | undefined; to: string | undefined } => ({ from: timeParam(q.from), to: timeParam(q.to) });
+  /** The period FROM and TO name; a 400 for one that does not parse or is empty, never a silent "all time". */
+  const period = (q: Q): { from: string | undefined; to: string | undefined } => {
+    const from = timeParam(q.from);
+    const to = timeParam(q.to);
+    for (const [k, raw, t] of [['from', q.from, from], ['to', q.to, to]] as const) {
+      if (raw && !t) throw httpError(400, `${k}: expected a date (2026-01-31) or an ISO time (2026-01-31T12:00:00Z), got ${JSON.stringify(raw.slice(0, 40))}`);
+    }
+    if (from && to && from >= to) throw httpError(400, `from (${from}) must be before to (${to})`);
+    return { from, to };
+  };
 
   app.get<{ Querystring: Q }>('/api/overview', async (req) => {
     const { from, to } = period(req.query);
@@ -421,7 +442,7 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     if (!(TLP_LEVELS as readonly string[]).includes(tlp)) return fail(reply, 400, `tlp: ${TLP_LEVELS.join(', ')}`);
     const now = new Date().toISOString();
     const { from = new Date(0).toISOString(), to = now } = period(req.query);
-    const classifier = classifierFromConfig(config, () => (enricher ??= enricherFromConfig(config)));
+    const classifier = classifierFromConfig(config, fullEnricher);
     const indicators = await heavy.run(() => gatherIndicators(store, { from, to, includeInternal: req.query.internal === '1', classify: (ip) => classifier.enrich(ip) }));
     const chunks = exportChunks(format, indicators, { producer: defaultProducer(config.sensor), tlp, now });
     await accounts.audit({ user: req.login!.username, action: `export.${format}`, target: `${from}..${to}`, detail: JSON.stringify({ tlp, internal: req.query.internal === '1', sources: indicators.sources.length, files: indicators.files.length, urls: indicators.urls.length }), ip: req.ip });

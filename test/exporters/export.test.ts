@@ -271,3 +271,21 @@ test('exports of different periods: STIX value objects keep their id and created
   const ua = new Set(ma.Attribute.map((x) => x.uuid));
   assert.ok(mb.Attribute.every((x) => !ua.has(x.uuid)), 'MISP refuses an attribute uuid another event already has');
 });
+
+test('ATT&CK techniques carry the names MITRE and MISP give them: a sub-technique without its parent', () => {
+  const ind: Indicators = {
+    from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z', chains: [], files: [], urls: [], incidents_cut: false,
+    left_out: { internal: 0, private: 0, ignored: 0, long_urls: 0, urls_naming_internal: 0, unparsable_urls: 0, over_cap: 0 },
+    sources: [{
+      ip: '5.188.86.164', scope: 'external', country: 'NL', asn: 49453, as_org: 'Global Layer B.V.', first_seen: '2026-01-05T00:00:00.000Z', last_seen: '2026-01-06T00:00:00.000Z',
+      events: 10, incidents: 1, kinds: ['intrusion'], severity: 'high', protocols: ['ssh'], dst_ports: [22],
+      techniques: [{ id: 'T1059.004', name: 'Command and Scripting Interpreter: Unix Shell' }, { id: 'T1078', name: 'Valid Accounts' }],
+    }],
+  };
+  const opts = { producer: 'p', tlp: 'amber' as const, now: '2026-02-01T00:00:00.000Z' };
+  const tags = (toMispEvent(ind, opts).Event as { Attribute: { Tag?: { name: string }[] }[] }).Attribute.flatMap((a) => a.Tag ?? []).map((t) => t.name).filter((n) => n.startsWith('misp-galaxy:'));
+  // The values of MISP's mitre-attack-pattern cluster: anything else is a loose tag, not the galaxy.
+  assert.deepEqual(tags, ['misp-galaxy:mitre-attack-pattern="Unix Shell - T1059.004"', 'misp-galaxy:mitre-attack-pattern="Valid Accounts - T1078"']);
+  const patterns = toStixBundle(ind, opts).objects.filter((o) => o.type === 'attack-pattern').map((o) => o.name);
+  assert.deepEqual(patterns, ['Unix Shell', 'Valid Accounts']);
+});

@@ -95,11 +95,39 @@ test('period aggregates: per-day, per-port and file counts in the report pass, w
     const agg = await periodAggregates(store, config, { from: undefined, to: undefined, enricher: enricherFromConfig(config) });
     clearInterval(ticker);
     assert.ok(turns >= 3, `timers ran during the pass (${turns})`);
-    assert.deepEqual(agg.days.map((d) => [d.day, d.events, d.sources]), [['2025-12-31', 1, 1], ['2026-01-01', 4001, 51], ['2026-01-02', 4000, 50], ['2026-01-03', 4000, 50]]);
+    // The planted honeytoken (from 0.0.0.0, on 2025-12-31) is the sensor's, not an attacker's: no day of its own.
+    assert.deepEqual(agg.days.map((d) => [d.day, d.events, d.sources]), [['2026-01-01', 4001, 51], ['2026-01-02', 4000, 50], ['2026-01-03', 4000, 50]]);
     assert.deepEqual(agg.ports.map((p) => [p.port, p.protocol, p.served, p.unserved]), [[22, 'ssh', 3000, 0], [8080, 'tcp', 0, 3000]]);
     assert.equal(agg.fileLastSeen.get('a'.repeat(64)), events[2]!.time);
     // With its session: the report's pass beneath the tally reads no sessions of its own (ScanOptions.counting).
     assert.deepEqual(agg.honeytokens.map((t) => [t.username, t.used, t.uses.map((u) => [u.src_ip, u.session, u.type, u.how])]), [['root', 1, [['203.0.113.9', 'u', 'command.input', 'contains']]]]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('period aggregates: days and ports count what the report counts, without the sensors\' announcements or ignored hosts', async () => {
+  const dir = tempDir();
+  const store = new SqliteStore(join(dir, 'a.db'));
+  try {
+    const t = Date.UTC(2026, 0, 1);
+    const ev = (i: number, type: string, src_ip: string, payload: Record<string, unknown>): ApiaryEvent =>
+      ({ id: newEventId(t + i), time: new Date(t + i).toISOString(), type, sensor: 's', session: `s${i}`, protocol: 'ssh', src_ip, src_port: 1, dst_ip: '192.0.2.9', dst_port: 22, payload }) as ApiaryEvent;
+    const planted = { token_id: 'cd'.repeat(8), kind: 'ssh', username: 'backup', secret: 'Spring2024!', locations: ['/root/.pgpass'] };
+    await store.insertBatch([
+      ev(0, 'honeytoken.planted', '0.0.0.0', planted),
+      ev(1, 'connection.open', '203.0.113.7', { transport: 'tcp' }),
+      ev(2, 'connection.open', '198.51.100.77', { transport: 'tcp' }),
+      ev(3, 'connection.open', '198.51.100.77', { transport: 'tcp' }),
+    ]);
+    // 198.51.100.77 is the operators' own scanner (networks.ignore), as its enrichment says.
+    const config = validateConfig({ data_dir: dir, networks: { ignore: ['198.51.100.77/32'] } }) as unknown as Config;
+    const enricher = enricherFromConfig(config);
+    await store.upsertEnrichment(['203.0.113.7', '198.51.100.77'].map((ip) => enricher.enrich(ip)));
+    const agg = await periodAggregates(store, config, { from: undefined, to: undefined, enricher });
+    assert.equal(agg.report.totals.events, 1);
+    assert.deepEqual(agg.days.map((d) => [d.day, d.events, d.sources]), [['2026-01-01', 1, 1]]);
+    assert.deepEqual(agg.ports.map((p) => [p.port, p.served, p.sources]), [[22, 1, 1]]);
   } finally {
     await store.close();
   }

@@ -33,6 +33,16 @@ export function techniqueName(id: string): string {
   return (TECHNIQUES as Record<string, string>)[id] ?? id;
 }
 
+/**
+ * The name ATT&CK's own objects give technique ID: a sub-technique's without its parent's ("Unix Shell"
+ * for T1059.004), as MITRE's STIX data and MISP's mitre-attack-pattern galaxy name them.
+ */
+export function attackObjectName(id: string): string {
+  const name = techniqueName(id);
+  const sub = name.indexOf(': ');
+  return id.includes('.') && sub >= 0 ? name.slice(sub + 2) : name;
+}
+
 /** Techniques a command line shows, by pattern; the first pattern of each entry that matches wins. */
 export const COMMAND_TECHNIQUES: readonly { id: TechniqueId; re: RegExp }[] = [
   { id: 'T1082', re: /\b(uname|lscpu|nproc|hostnamectl|dmidecode)\b|\/proc\/(cpuinfo|meminfo|version)|\bcat\s+\/etc\/(issue|os-release)|\bfree\s+-[a-z]*m/ },
