@@ -13,17 +13,34 @@ const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d232b;margin:24px auto;max-width:1000px;padding:0 16px}
 h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:34px;border-bottom:2px solid #dde3ea;padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}th,td{border:1px solid #dde3ea;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f1f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px;word-break:break-all}
+th{background:#f1f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.brk{word-break:break-all;min-width:13ch}.tw{overflow-x:auto}code{font-size:12px;word-break:break-all}
 .chart{max-width:100%;height:auto;display:block;margin:6px 0 14px}.chart .lbl{font-size:12px;fill:#1d232b}.chart .val{font-size:11px;fill:#555}
 .muted{color:#5b6570}.kpi{display:inline-block;margin:0 18px 8px 0}.kpi b{font-size:20px;display:block}
-@media print{body{margin:0;max-width:none}h2{page-break-before:auto}.chart{page-break-inside:avoid}}
+@media print{body{margin:0;max-width:none}.tw{overflow:visible}h2{page-break-before:auto}.chart{page-break-inside:avoid}}
 `;
+
+/**
+ * Text with a run this long and no space (a hash, a chain id, a URL) may break anywhere in its cell: a
+ * table of SHA-256s and URLs was 1,465 px wide on a 1,000 px page. Shorter runs (times are 24) stay whole.
+ */
+const BREAKABLE_RUN = /\S{25}/;
+
+/** An ISO time as a table shows it: "2024-05-20 08:05:02", UTC as the page's heading says (no "T", no milliseconds). */
+function when(iso: string): string {
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : iso;
+}
 
 function table(headers: string[], rows: (string | number)[][], numeric: boolean[] = []): string {
   if (rows.length === 0) return '<p class="muted">None in this period.</p>';
   const head = `<tr>${headers.map((x) => `<th>${h(x)}</th>`).join('')}</tr>`;
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="n"' : ''}>${h(String(c))}</td>`).join('')}</tr>`).join('');
-  return `<table>${head}${body}</table>`;
+  const cell = (c: string | number, i: number): string => {
+    const text = String(c);
+    const cls = numeric[i] ? ' class="n"' : BREAKABLE_RUN.test(text) ? ' class="brk"' : '';
+    return `<td${cls}>${h(text)}</td>`;
+  };
+  const body = rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('');
+  // Scrolls inside its own box if it is still wider than the page, so the page itself never does.
+  return `<div class="tw"><table>${head}${body}</table></div>`;
 }
 
 function scopeSeries(rows: ScopeCounts[], withPrivate: boolean): Series[] {
@@ -73,7 +90,7 @@ export function renderHtml(r: ReportData): string {
   out.push(table(['type', 'internal IPs', 'incidents', 'events'], ik.map((k) => [KIND_LABELS[k.kind], k.sources, k.incidents, k.events]), [false, true, true, true]));
   out.push('<h3 id="internal-hosts">Internal hosts (compromised machines to find and clean)</h3>');
   out.push(table(['IP', 'site', 'first seen', 'last seen', 'what it did', 'sensors touched', 'services', 'incidents', 'events'],
-    r.figure2.internal_hosts.map((x) => [x.ip, x.site ?? '', x.first_seen, x.last_seen, x.kinds.map((k) => KIND_LABELS[k]).join(', '), x.sensors.join(', '), x.services.join(', '), x.incidents, x.events]),
+    r.figure2.internal_hosts.map((x) => [x.ip, x.site ?? '', when(x.first_seen), when(x.last_seen), x.kinds.map((k) => KIND_LABELS[k]).join(', '), x.sensors.join(', '), x.services.join(', '), x.incidents, x.events]),
     [false, false, false, false, false, false, false, true, true]));
   out.push('</section>');
 
@@ -100,12 +117,12 @@ export function renderHtml(r: ReportData): string {
   out.push(table(['command', 'times', 'distinct IPs'], r.commands.slice(0, HTML_TOP_ROWS).map((c) => [c.command, c.count, c.sources]), [false, true, true]));
   out.push('</section><section id="malware"><h2>Captured malware</h2>');
   out.push(table(['SHA-256', 'MD5', 'size', 'type', 'from', 'server country', 'distinct IPs', 'events', 'first seen'],
-    r.malware.slice(0, HTML_TOP_ROWS).map((m) => [m.sha256, m.md5 ?? '', m.size ?? '', m.type, m.urls.join(' '), m.servers.map((s) => `${s.host}: ${s.country ?? '?'}`).join(', '), m.sources, m.events, m.first_seen]),
+    r.malware.slice(0, HTML_TOP_ROWS).map((m) => [m.sha256, m.md5 ?? '', m.size ?? '', m.type, m.urls.join(' '), m.servers.map((s) => `${s.host}: ${s.country ?? '?'}`).join(', '), m.sources, m.events, when(m.first_seen)]),
     [false, false, true, false, false, false, true, true, false]));
   out.push('</section><section id="attacks"><h2>Attack chains</h2>');
   out.push('<p class="muted">Sources linked into multi-stage attacks (apiary attacks), highest APT score first; "apiary attack show ID" gives each step and its evidence.</p>');
   out.push(table(['chain', 'APT score', 'sources', 'servers', 'countries', 'services', 'intent', 'techniques', 'links', 'events', 'first seen', 'last seen'],
-    r.attacks.map((a) => [a.id, a.score, a.sources, a.servers, a.countries.join(' '), a.services.join(' '), a.intents.join(' '), a.techniques.join(' '), a.links.join(' '), a.events, a.first_seen, a.last_seen]),
+    r.attacks.map((a) => [a.id, a.score, a.sources, a.servers, a.countries.join(' '), a.services.join(' '), a.intents.join(' '), a.techniques.join(' '), a.links.map((l) => l.replace(/_/g, ' ')).join(', '), a.events, when(a.first_seen), when(a.last_seen)]),
     [false, true, true, true, false, false, false, false, false, true, false, false]));
   out.push('</section>');
 

@@ -9,7 +9,7 @@ import { csvCell, renderCsv } from '../../src/report/csv.js';
 import { renderHtml } from '../../src/report/html.js';
 import { makeEvent } from '../helpers/events.js';
 
-const TAGS = new Set(['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'h3', 'p', 'span', 'b', 'section', 'svg', 'rect', 'text', 'line', 'path', 'table', 'tr', 'th', 'td', 'dl', 'dt', 'dd']);
+const TAGS = new Set(['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'h3', 'p', 'span', 'b', 'section', 'svg', 'rect', 'text', 'line', 'path', 'div', 'table', 'tr', 'th', 'td', 'dl', 'dt', 'dd']);
 
 /** Cell values of an RFC 4180 document (quotes removed), to check what a spreadsheet would see. */
 function csvCells(text: string): string[] {

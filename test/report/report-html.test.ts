@@ -38,7 +38,10 @@ test('report --format html opens in headless Chromium with every figure; pdf and
     assert.equal(await fi.count(), 1);
     assert.notEqual(await fi.getAttribute('fill'), '#e8e8e8', 'Finland has sources and is coloured');
     assert.equal(await page.locator('#world-map path[data-country="BR"]').getAttribute('fill'), '#e8e8e8');
-    assert.match(await page.locator('#internal-hosts + table').innerText(), /10\.20\.1\.5/);
+    assert.match(await page.locator('#internal-hosts + .tw table').innerText(), /10\.20\.1\.5/);
+    // Hashes, chain ids and URLs wrap or scroll inside their tables: the page never scrolls sideways.
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth'), 1100);
+    assert.match(await page.locator('#attacks table').innerText(), /\b20\d\d-\d\d-\d\d\s+\d\d:\d\d:\d\d\b/, 'times without T and milliseconds');
     assert.equal(await page.locator('script').count(), 0);
     assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), [], 'the page fetches nothing');
     mkdirSync('docs/screenshots', { recursive: true });
