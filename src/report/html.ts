@@ -16,7 +16,7 @@ table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}th,td{border:1px
 th{background:#f1f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.brk{word-break:break-all;min-width:13ch}.tw{overflow-x:auto}code{font-size:12px;word-break:break-all}
 .chart{max-width:100%;height:auto;display:block;margin:6px 0 14px}.chart .lbl{font-size:12px;fill:#1d232b}.chart .val{font-size:11px;fill:#555}
 .muted{color:#5b6570}.kpi{display:inline-block;margin:0 18px 8px 0}.kpi b{font-size:20px;display:block}
-@media print{body{margin:0;max-width:none}.tw{overflow:visible}h2{page-break-before:auto}.chart{page-break-inside:avoid}}
+@media print{body{margin:0;max-width:none}.tw{overflow:visible}table{font-size:10px}th,td{padding:2px 4px;overflow-wrap:anywhere}h2{page-break-before:auto}.chart{page-break-inside:avoid}}
 `;
 
 /**
