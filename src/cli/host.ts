@@ -2,7 +2,7 @@
 // data_dir) and the Linux daemons that would serve the enabled services, on the ports seen from outside.
 import { join } from 'node:path';
 import { parseListenAddress, type Config, type ListenAddress } from '../config/schema.js';
-import { daemonStartMs, loadOrCreateBootTime, type DaemonKind, type HostDaemon, type HostDescription, type HostSocket } from '../sensors/runtime/host.js';
+import { daemonStartMs, loadOrCreateBootTime, type DaemonKind, type HostDaemon, type HostDescription, type HostSocket, type HostWeb } from '../sensors/runtime/host.js';
 
 /**
  * The port a client reaches a service on. The config has no key for it, so: a listen port below
@@ -27,6 +27,7 @@ function sockets(listen: readonly string[], proto: HostSocket['proto'], conventi
 export async function describeHost(config: Config, now = Date.now()): Promise<HostDescription> {
   const bootMs = loadOrCreateBootTime(join(config.data_dir, 'host.json'), now);
   const daemons: HostDaemon[] = [];
+  let web: HostWeb | undefined;
   const add = (kind: DaemonKind, socks: HostSocket[], version?: string): void => {
     if (socks.length > 0) daemons.push({ kind, startMs: daemonStartMs(bootMs, kind), sockets: socks, ...(version ? { version } : {}) });
   };
@@ -36,13 +37,19 @@ export async function describeHost(config: Config, now = Date.now()): Promise<Ho
   if (s.telnet?.enabled) add('inetd', sockets(s.telnet.listen, 'tcp', 23));
   if (s.http?.enabled) {
     const { makeSite } = await import('../sensors/http/sites.js');
-    const product = makeSite(s.http.site).product.name;
+    const site = makeSite(s.http.site);
+    const product = site.product.name;
     add(product === 'apache' ? 'apache2' : product, [...sockets(s.http.listen, 'tcp', 80), ...sockets(s.http.tls_listen, 'tcp', 443)]);
+    const index = site.page('/', { host: 'localhost', authed: false, query: new URLSearchParams() });
+    web = {
+      ...(index?.status === 200 && index.file ? { index: { html: String(index.body), mtimeMs: index.file.getTime() } } : {}),
+      errorPage: (status, host, port) => site.product.errorPage(status, { method: 'GET', host, port }),
+    };
   }
   if (s.ftp?.enabled) add('vsftpd', sockets(s.ftp.listen, 'tcp', 21));
   if (s.tftp?.enabled) add('tftpd', sockets(s.tftp.listen, 'udp', 69));
   // A PBX that names another product than Asterisk (or FreePBX on it) has no process we could show.
   if (s.sip?.enabled && /asterisk|fpbx|freepbx/i.test(s.sip.user_agent)) add('asterisk', [...sockets(s.sip.listen, 'udp', 5060), ...sockets(s.sip.listen, 'tcp', 5060)]);
   if (s.mysql?.enabled) add(/mariadb/i.test(`${s.mysql.version} ${s.mysql.version_comment ?? ''}`) ? 'mariadbd' : 'mysqld', sockets(s.mysql.listen, 'tcp', 3306), s.mysql.version);
-  return { bootMs, daemons };
+  return { bootMs, daemons, ...(web ? { web } : {}) };
 }

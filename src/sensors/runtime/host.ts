@@ -25,11 +25,23 @@ export interface HostDaemon {
   sockets: readonly HostSocket[];
 }
 
+export interface HostWeb {
+  /**
+   * The page the server answers at / when it is a file on disk (Debian's default page), with the time
+   * its Last-Modified gives: the shell keeps it as /var/www/html/index.html, so `cat` and a browser agree.
+   */
+  index?: { html: string; mtimeMs: number };
+  /** The server's own error page for STATUS, asked for as HOST:PORT. */
+  errorPage(status: number, host: string, port: number): string;
+}
+
 export interface HostDescription {
   /** When the host booted (ms since the epoch). */
   bootMs: number;
   /** The Linux daemons behind the configured services (Windows services such as SMB and MSSQL are not here). */
   daemons: readonly HostDaemon[];
+  /** The host's web server, as the fake shell needs it to answer `curl localhost` as the HTTP sensor would. */
+  web?: HostWeb;
 }
 
 /** Uptime a host keeps across restarts of Apiary; past it the next start looks like a reboot. */

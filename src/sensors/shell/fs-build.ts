@@ -353,7 +353,11 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
     file(`${u.home}/.bash_history`, 'sudo -i\nls\nexit\n', 0o600, u.uid, t(20));
   }
   for (const f of planted.files) file(f.path, f.content, f.mode, f.uid, t(rng.int(10, 50)));
-  if (!planted.files.some((f) => f.path === '/var/www/html/index.html')) file('/var/www/html/index.html', '<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>\n', 0o644, 33, t(2));
+  if (!planted.files.some((f) => f.path === '/var/www/html/index.html')) {
+    // The web server's own page where the host has one (Debian's default, as the HTTP sensor serves it, its Last-Modified the file's time), owned by root as the package installs it.
+    if (p.web?.index) file('/var/www/html/index.html', p.web.index.html, 0o644, 0, p.web.index.mtimeMs);
+    else file('/var/www/html/index.html', '<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>\n', 0o644, 33, t(2));
+  }
 
   // Logs
   const day = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);

@@ -2,7 +2,7 @@
 // hardware, kernel and boot time. Every file and command output reads from this one object, so
 // /proc, `free`, `uname`, `ifconfig` and the SSH banner always agree with each other.
 import { createHash } from 'node:crypto';
-import { daemonStartMs, type HostDaemon, type HostDescription } from '../runtime/host.js';
+import { daemonStartMs, type HostDaemon, type HostDescription, type HostWeb } from '../runtime/host.js';
 
 /** A small deterministic generator: the same seed always gives the same machine. */
 export class SeededRandom {
@@ -70,6 +70,8 @@ export interface SystemProfile {
   bootMs: number;
   /** The daemons the host runs besides the base system (sshd, the database, the web server...): ps, netstat, ss and systemctl show these. */
   daemons: readonly HostDaemon[];
+  /** The host's web server, when it runs one (HostDescription.web). */
+  web?: HostWeb;
   users: FakeUser[];
   /** The regular (human) user, who also has files in /home. */
   admin: FakeUser;
@@ -176,6 +178,7 @@ export function generateProfile(opts: ProfileOptions): SystemProfile {
     net: { iface: rng.pick(['eth0', 'ens3', 'ens18', 'enp1s0']), mac, ipv4, prefix, gateway, ipv6LinkLocal: linkLocalFromMac(mac), rxBytes: rng.int(1e9, 9e10), txBytes: rng.int(1e8, 2e10) },
     bootMs,
     daemons: opts.host?.daemons ?? sshdOnly(bootMs),
+    ...(opts.host?.web ? { web: opts.host.web } : {}),
     users,
     admin,
     timezone: 'Etc/UTC',

@@ -1,6 +1,6 @@
 // curl: to stdout by default (so `curl ... | sh` works), -o/-O to files, -s/-S/-f/-L/-k accepted.
 import type { CommandDef } from '../types.js';
-import { FAIL_DELAY_MS, fetchVia, isAddress, parseTarget, remoteName, save } from './net-common.js';
+import { FAIL_DELAY_MS, REFUSED_BY_POLICY, fetchVia, isAddress, localAnswer, parseTarget, remoteName, save } from './net-common.js';
 
 export const curl: CommandDef = {
   names: ['curl'],
@@ -31,6 +31,7 @@ export const curl: CommandDef = {
       ctx.err("curl: try 'curl --help' or 'curl --manual' for more information\n");
       return 2;
     }
+    const showErrors = ctx.args.some((a) => a === '--show-error' || /^-[a-zA-Z]*S/.test(a));
     let status = 0;
     for (const raw of urls) {
       const t = parseTarget(raw);
@@ -40,18 +41,32 @@ export const curl: CommandDef = {
         continue;
       }
       const name = outFile ?? (remote ? remoteName(t) : undefined);
-      const r = await fetchVia(ctx, 'curl', t, name);
+      let r = await fetchVia(ctx, 'curl', t, name);
+      const local = !r.ok && REFUSED_BY_POLICY.has(r.error) ? localAnswer(ctx.sh, t) : undefined;
+      if (local?.kind === 'refused') {
+        if (!silent || showErrors) ctx.err(`curl: (7) Failed to connect to ${t.host} port ${t.port} after 0 ms: Couldn't connect to server\n`);
+        status = 7;
+        continue;
+      }
+      if (local?.kind === 'page') {
+        if (local.status >= 400 && fail) {
+          if (!silent || showErrors) ctx.err(`curl: (22) The requested URL returned error: ${local.status}\n`);
+          status = 22;
+          continue;
+        }
+        r = { ok: true, data: local.body, truncated: false, contentType: local.type, status: local.status };
+      }
       if (!r.ok) {
         if (r.error === 'http') {
           if (fail) {
-            if (!silent || ctx.args.some((a) => /^-[a-zA-Z]*S/.test(a))) ctx.err(`curl: (22) The requested URL returned error: ${r.status ?? 404}\n`);
+            if (!silent || showErrors) ctx.err(`curl: (22) The requested URL returned error: ${r.status ?? 404}\n`);
             status = 22;
           }
           continue;
         }
         await ctx.sh.sleep(FAIL_DELAY_MS);
         const resolveFail = !isAddress(t.host) && r.error !== 'connect';
-        if (!silent || ctx.args.some((a) => /^-[a-zA-Z]*S/.test(a))) ctx.err(resolveFail ? `curl: (6) Could not resolve host: ${t.host}\n` : `curl: (28) Failed to connect to ${t.host} port ${t.port} after ${FAIL_DELAY_MS + 7} ms: Couldn't connect to server\n`);
+        if (!silent || showErrors) ctx.err(resolveFail ? `curl: (6) Could not resolve host: ${t.host}\n` : `curl: (28) Failed to connect to ${t.host} port ${t.port} after ${FAIL_DELAY_MS + 7} ms: Couldn't connect to server\n`);
         status = resolveFail ? 6 : 28;
         continue;
       }

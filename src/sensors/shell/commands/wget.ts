@@ -1,7 +1,7 @@
 // wget: fetches through the sensor's fetch policy (often off: then it fails the way a firewalled
 // host does), prints GNU wget's progress, saves into the virtual filesystem.
 import type { CommandDef } from '../types.js';
-import { FAIL_DELAY_MS, fetchVia, isAddress, parseTarget, remoteName, save, sizeText } from './net-common.js';
+import { FAIL_DELAY_MS, REFUSED_BY_POLICY, fetchVia, isAddress, localAddresses, localAnswer, parseTarget, remoteName, save, sizeText } from './net-common.js';
 import { pad2 } from './util.js';
 
 function stamp(ms: number): string {
@@ -52,9 +52,28 @@ export const wget: CommandDef = {
       log(`--${stamp(ctx.sh.now())}--  ${t.url}\n`);
       if (!isAddress(t.host)) log(`Resolving ${t.host} (${t.host})... `);
       else log(`Connecting to ${t.host}:${t.port}... `);
-      const r = await fetchVia(ctx, 'wget', t, name === '-' ? undefined : name);
+      let r = await fetchVia(ctx, 'wget', t, name === '-' ? undefined : name);
+      const local = !r.ok && REFUSED_BY_POLICY.has(r.error) ? localAnswer(ctx.sh, t) : undefined;
+      if (local) {
+        const addresses = local.kind === 'refused' ? local.addresses : localAddresses(ctx.sh, t.host)!;
+        // Resolved through /etc/hosts, then each address tried in turn as GNU wget does.
+        const via = (a: string): string => (isAddress(t.host) ? `${t.host}:${t.port}` : `${t.host} (${t.host})|${a}|:${t.port}`);
+        if (!isAddress(t.host)) log(`${addresses.join(', ')}\n`);
+        if (local.kind === 'refused') {
+          log(addresses.map((a, i) => `${i > 0 || !isAddress(t.host) ? `Connecting to ${via(a)}... ` : ''}failed: Connection refused.\n`).join(''));
+          status = 4;
+          continue;
+        }
+        if (!isAddress(t.host)) log(`Connecting to ${via(addresses.at(-1)!)}... `);
+        if (local.status >= 400) {
+          log(`connected.\nHTTP request sent, awaiting response... ${local.status} ${local.reason}\n${stamp(ctx.sh.now())} ERROR ${local.status}: ${local.reason}.\n\n`);
+          status = 8;
+          continue;
+        }
+        r = { ok: true, data: local.body, truncated: false, contentType: local.type };
+      }
       if (!r.ok) {
-        if (r.error === 'disabled' || r.error === 'refused' || r.error === 'rate' || r.error === 'resolve') {
+        if (REFUSED_BY_POLICY.has(r.error)) {
           await ctx.sh.sleep(FAIL_DELAY_MS);
           log(!isAddress(t.host) ? `failed: Temporary failure in name resolution.\nwget: unable to resolve host address \u2018${t.host}\u2019\n` : 'failed: Connection timed out.\nRetrying.\n\n');
           status = 4;
@@ -74,7 +93,7 @@ export const wget: CommandDef = {
         status = 4;
         continue;
       }
-      if (!isAddress(t.host)) log(`${t.host}\nConnecting to ${t.host} (${t.host})|${t.host}|:${t.port}... `);
+      if (!isAddress(t.host) && !local) log(`${t.host}\nConnecting to ${t.host} (${t.host})|${t.host}|:${t.port}... `);
       log(`connected.\nHTTP request sent, awaiting response... 200 OK\nLength: ${r.data.length}${r.data.length >= 1024 ? ` (${sizeText(r.data.length)})` : ''} [${r.contentType ?? 'application/octet-stream'}]\nSaving to: \u2018${name === '-' ? 'STDOUT' : name}\u2019\n\n`);
       if (name === '-') ctx.out(r.data);
       else {
