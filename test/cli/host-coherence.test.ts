@@ -15,9 +15,9 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
   const apiary = await startApiaryProcess(config);
   let bootMs: number;
   try {
-    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime; echo @@; cat /root/.bash_history; echo @@; cat /etc/passwd /etc/group');
+    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime; echo @@; cat /root/.bash_history; echo @@; cat /etc/passwd /etc/group; echo @@; cat /var/www/html/index.html; echo @@; curl -s http://localhost/');
     assert.equal(sh.code, 0, sh.stderr);
-    const [ps, netstat, bootText, unit, uptime, history, accounts] = sh.stdout.split('@@\n') as [string, string, string, string, string, string, string];
+    const [ps, netstat, bootText, unit, uptime, history, accounts, indexFile, indexLocal] = sh.stdout.split('@@\n') as [string, string, string, string, string, string, string, string, string];
     bootMs = utcMs(bootText);
     assert.ok(Number.isFinite(bootMs), bootText);
     // Up days to weeks, and `uptime` counts from the same boot.
@@ -44,6 +44,11 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
     assert.match(accounts, /^ftp:x:\d+:\d+:ftp daemon,,,:\/srv\/ftp:\/usr\/sbin\/nologin$/m);
     assert.match(accounts, /^ftp:x:\d+:$/m);
     assert.doesNotMatch(accounts, /^(tftp|asterisk):/m);
+    // The page the HTTP sensor serves at / is the shell's /var/www/html/index.html, and the shell's own
+    // curl to localhost gets it too.
+    const page = await fetch(`http://127.0.0.1:${apiary.ports.http}/`);
+    assert.equal(indexFile, await page.text());
+    assert.equal(indexLocal, indexFile);
 
     // MySQL's Uptime counts from when systemd started mysqld: seconds after the shell's boot.
     const asked = Date.now();
