@@ -41,7 +41,7 @@ export async function runAttacks(args: string[]): Promise<number> {
         a.id, String(a.score), who(a), a.services.map(inert).join(','), a.intents.map((i) => i.name).join(',') || '-',
         [...new Set(a.links.map((l) => l.type))].join(',') || '-', a.first_seen, a.last_seen,
       ]);
-      process.stdout.write(`${table(['ID', 'SCORE', 'SOURCES', 'SERVICES', 'INTENT', 'LINKS', 'FIRST', 'LAST'], rows)}\n${attacks.length} attack chains\n`);
+      process.stdout.write(`${table(['ID', 'SCORE', 'SOURCES', 'SERVICES', 'INTENT', 'LINKS', 'FIRST', 'LAST'], rows)}\n${counted(attacks.length, 'attack chain')}\n`);
     }
   } finally {
     await store.close();

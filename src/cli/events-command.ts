@@ -1,7 +1,8 @@
 // `apiary events`: stored events as a table for people or JSON lines for tools.
 import { ApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
-import { flattenEvent, type ApiaryEvent } from '../events/catalogue.js';
+import { EVENT_TYPES, flattenEvent, type ApiaryEvent } from '../events/catalogue.js';
+import { normaliseIp } from '../enrich/networks.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { openStore } from '../store/open.js';
 import { MAX_QUERY_ROWS, type EventFilter } from '../store/store.js';
@@ -43,8 +44,8 @@ export async function runEvents(args: string[]): Promise<number> {
   });
   const { config } = loadConfig(values.config, { checkDataDir: false });
   const filter: EventFilter = {};
-  if (values.type) filter.type = values.type;
-  if (values.src) filter.src = values.src;
+  if (values.type !== undefined) filter.type = typeFlag(values.type);
+  if (values.src !== undefined) filter.src = sourceFlag(values.src);
   if (values.session) filter.session = values.session;
   if (values.since) filter.since = parseTimeFlag('since', values.since);
   if (values.until) filter.until = parseTimeFlag('until', values.until);
@@ -81,6 +82,49 @@ export async function runEvents(args: string[]): Promise<number> {
     await store.close();
   }
   return 0;
+}
+
+/** The value of --type: an event type of the catalogue (a misspelt one would list nothing, silently). */
+export function typeFlag(v: string): string {
+  if ((EVENT_TYPES as readonly string[]).includes(v)) return v;
+  const near = nearest(v.slice(0, 80), EVENT_TYPES);
+  throw new ApiaryError(
+    'APIARY_CLI_USAGE',
+    `flag --type: no event type ${JSON.stringify(inert(v.slice(0, 80)))}${near ? `; did you mean ${near}?` : '.'} Event types (docs/events.md): ${EVENT_TYPES.join(', ')}`,
+  );
+}
+
+/**
+ * The value of --src as sensors store an address: IPv4 as written, an IPv4-mapped IPv6 address as its
+ * IPv4 address, IPv6 in the compressed lowercase form the socket gives (2001:DB8:0::1 is 2001:db8::1).
+ */
+export function sourceFlag(v: string): string {
+  const n = normaliseIp(v);
+  if (!n) throw new ApiaryError('APIARY_CLI_USAGE', `flag --src: expected an IPv4 or IPv6 address such as 203.0.113.7 or 2001:db8::7, got ${JSON.stringify(inert(v.slice(0, 80)))}`);
+  if (n.family === 'ipv4' || n.ip.includes('.') || n.ip.includes('%')) return n.ip;
+  return new URL(`http://[${n.ip}]/`).hostname.slice(1, -1);
+}
+
+/** The candidate closest to V by edit distance, when it is close enough to be a slip (at most a third of V changed). */
+function nearest(v: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(1, Math.floor(v.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(v.toLowerCase(), c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance (V is a flag value, bounded by the caller). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 /** The value of --NAME as a whole number of at least 1. */

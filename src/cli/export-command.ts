@@ -9,6 +9,14 @@ import { defaultProducer, EXPORT_FORMATS, exportChunks, type ExportFormat } from
 import { TLP_LEVELS, type Tlp } from '../exporters/stix.js';
 import { SEVERITIES, type Severity } from '../store/store.js';
 import { parseFlags } from './flags.js';
+import { counted } from './terminal.js';
+
+/** The left_out counts that are nouns (the others read as adjectives: "2 internal, 1 ignored"). */
+const LEFT_OUT_NOUNS: Readonly<Record<string, [string, string]>> = {
+  long_urls: ['long URL', 'long URLs'],
+  unparsable_urls: ['unparsable URL', 'unparsable URLs'],
+  urls_naming_internal: ['URL naming an internal host', 'URLs naming internal hosts'],
+};
 import { bringUpToDate, openStore, parseDateFlag } from './tracking-commands.js';
 
 export async function runExport(args: string[]): Promise<number> {
@@ -57,12 +65,15 @@ export async function runExport(args: string[]): Promise<number> {
     }
   } else for (const c of chunks) process.stdout.write(c);
   const l = indicators.left_out;
-  const leftOut = Object.entries(l).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k.replace(/_/g, ' ')}`);
+  const leftOut = Object.entries(l).filter(([, n]) => n > 0).map(([k, n]) => {
+    const noun = LEFT_OUT_NOUNS[k];
+    return noun ? counted(n, noun[0], noun[1]) : `${n} ${k.replace(/_/g, ' ')}`;
+  });
   // The summary goes to stderr when the document goes to stdout, so a pipe gets the JSON alone.
   const say = values.out ? process.stdout : process.stderr;
   say.write(
     `export: ${format === 'stix' ? 'STIX 2.1 bundle' : 'MISP event'}${values.out ? ` written to ${values.out}` : ''} (TLP:${tlp.toUpperCase()}): ` +
-      `${indicators.sources.length} source addresses, ${indicators.files.length} files, ${indicators.urls.length} URLs from ${from} to ${to}` +
+      `${counted(indicators.sources.length, 'source address', 'source addresses')}, ${counted(indicators.files.length, 'file')}, ${counted(indicators.urls.length, 'URL')} from ${from} to ${to}` +
       `${leftOut.length ? `; left out: ${leftOut.join(', ')}` : ''}` +
       `${indicators.incidents_cut ? '; the period holds more incidents than one export reads: only the newest were read (narrow --from/--to)' : ''}\n`,
   );

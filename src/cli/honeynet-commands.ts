@@ -159,7 +159,7 @@ export async function runSensor(args: string[]): Promise<number> {
   shipper.start();
   const out = [`apiary: sensor ${config.sensor} running (${file ? `config ${file}` : 'built-in defaults'}), shipping to ${url.origin}`];
   for (const s of [...running.services, ...inputs]) for (const b of s.bound) out.push(`  ${s.name.padEnd(8)} listening on ${hostPort(b.host, b.port)}`);
-  out.push(`  spool    ${sh.spool_dir} (${recovered} events from earlier runs waiting${spool.stats.recoveredTorn ? `, ${spool.stats.recoveredTorn} torn record(s) cut` : ''})`);
+  out.push(`  spool    ${sh.spool_dir} (${counted(recovered, 'event')} from earlier runs waiting${spool.stats.recoveredTorn ? `, ${counted(spool.stats.recoveredTorn, 'torn record')} cut` : ''})`);
   out.push('press Ctrl-C to stop');
   process.stdout.write(`${out.join('\n')}\n`);
   const sig = await waitForSignal();

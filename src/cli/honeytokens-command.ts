@@ -6,8 +6,9 @@ import type { ApiaryEvent, Payload } from '../events/catalogue.js';
 import { maskSecret } from '../events/mask.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { MAX_QUERY_ROWS } from '../store/store.js';
+import { compileAuthPolicy, type AuthPolicy } from '../sensors/runtime/auth-policy.js';
 import { parseFlags } from './flags.js';
-import { inert, table } from './terminal.js';
+import { counted, inert, table } from './terminal.js';
 
 export interface HoneytokenListing {
   token_id: string;
@@ -21,8 +22,13 @@ export interface HoneytokenListing {
   last_planted: string;
 }
 
-/** One row per token (by id and sensor), from its `honeytoken.planted` events. */
-export function listHoneytokens(events: readonly ApiaryEvent[]): HoneytokenListing[] {
+/**
+ * One row per token (by id and sensor), from its `honeytoken.planted` events. A token is accepted when
+ * its sensor said so (a decoy database's accounts, put before the operator's rules) or when POLICY, the
+ * login policy the sensors decide with, lets its user and secret in (a shell's planted root password
+ * that the auth rules list, say): what an attacker trying it at a login would see.
+ */
+export function listHoneytokens(events: readonly ApiaryEvent[], policy?: AuthPolicy): HoneytokenListing[] {
   const byId = new Map<string, HoneytokenListing>();
   for (const e of events) {
     if (e.type !== 'honeytoken.planted') continue;
@@ -40,7 +46,7 @@ export function listHoneytokens(events: readonly ApiaryEvent[]): HoneytokenListi
       username: p.username,
       secret_masked: maskSecret(p.secret),
       locations: p.locations,
-      accepted: p.accepted ?? false,
+      accepted: p.accepted === true || (policy?.allows(p.username, p.secret) ?? false),
       sensor: e.sensor,
       first_planted: e.time,
       last_planted: e.time,
@@ -58,12 +64,12 @@ export async function runHoneytokens(args: string[]): Promise<number> {
   }
   const store = new SqliteStore(path, { readonly: true });
   try {
-    const rows = listHoneytokens(await store.query({ type: 'honeytoken.planted', limit: MAX_QUERY_ROWS, order: 'asc' }));
+    const rows = listHoneytokens(await store.query({ type: 'honeytoken.planted', limit: MAX_QUERY_ROWS, order: 'asc' }), compileAuthPolicy(config.auth));
     if (values.json) {
       process.stdout.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
     } else {
       const lines = rows.map((r) => [r.token_id, r.kind, inert(r.username), inert(r.secret_masked), inert(r.locations.join(', ')), r.accepted ? 'yes' : 'no', r.first_planted, r.last_planted]);
-      process.stdout.write(`${table(['TOKEN', 'KIND', 'USER', 'SECRET', 'PLANTED IN', 'ACCEPTED', 'FIRST PLANTED', 'LAST PLANTED'], lines)}\n${rows.length} honeytokens\n`);
+      process.stdout.write(`${table(['TOKEN', 'KIND', 'USER', 'SECRET', 'PLANTED IN', 'ACCEPTED', 'FIRST PLANTED', 'LAST PLANTED'], lines)}\n${counted(rows.length, 'honeytoken')}\n`);
     }
   } finally {
     await store.close();

@@ -14,7 +14,7 @@ import { createImportRun, IMPORT_FORMATS, type ImportFormat } from '../importers
 import { SqliteWriterThread, WriterThreadBatchWriter } from '../importers/core/sqlite-writer.js';
 import { looksLikeTextLog, looksLikeTtyLog, type RecordingOwner } from '../importers/kippo/text-log-importer.js';
 import { parseFlags } from './flags.js';
-import { inert } from './terminal.js';
+import { counted, inert } from './terminal.js';
 
 /** Exit status when the import finished but some records (or files) were skipped. */
 export const EXIT_SKIPPED = 3;
@@ -109,7 +109,7 @@ function recordingFinder(store: EventStore): (name: string) => Promise<Recording
 export function summarise(reports: readonly FileReport[], stored: number, written: number, seconds: number): string {
   const out: string[] = [];
   for (const r of reports) {
-    out.push(`${inert(r.file)}: ${r.records} records -> ${r.events} events (${r.stored} new, ${r.duplicates} already stored), ${r.skippedCount} skipped`);
+    out.push(`${inert(r.file)}: ${counted(r.records, 'record')} -> ${counted(r.events, 'event')} (${r.stored} new, ${r.duplicates} already stored), ${r.skippedCount} skipped`);
     if (r.fatal) out.push(`  SKIPPED FILE: ${inert(r.fatal)}`);
     for (const [reason, s] of r.skipped) {
       out.push(`  skipped ${s.count} x ${inert(reason)} (first at ${s.first})${s.example !== undefined ? `: ${inert(s.example)}` : ''}`);
@@ -118,6 +118,6 @@ export function summarise(reports: readonly FileReport[], stored: number, writte
   }
   const skipped = reports.reduce((n, r) => n + r.skippedCount, 0);
   const rate = seconds > 0 ? Math.round(written / seconds) : written;
-  out.push(`imported ${written} events (${stored} new, ${written - stored} already stored) from ${reports.length} file(s) in ${seconds.toFixed(1)} s (${rate} events/s); ${skipped} record(s) skipped`);
+  out.push(`imported ${counted(written, 'event')} (${stored} new, ${written - stored} already stored) from ${counted(reports.length, 'file')} in ${seconds.toFixed(1)} s (${rate} events/s); ${counted(skipped, 'record')} skipped`);
   return `${out.join('\n')}\n`;
 }

@@ -82,8 +82,8 @@ export async function runEnrich(args: string[]): Promise<number> {
     }
     const count = (pred: (r: (typeof records)[number]) => boolean): number => records.filter(pred).length;
     process.stdout.write(
-      `enriched ${records.length} source addresses: ${count((r) => r.scope === 'external')} external, ${count((r) => r.scope === 'internal')} internal, ` +
-        `${count((r) => r.scope === 'private')} private, ${count((r) => r.ignored)} ignored, ${count((r) => r.country !== null)} with a country; ${revised} incidents revised\n`,
+      `enriched ${counted(records.length, 'source address', 'source addresses')}: ${count((r) => r.scope === 'external')} external, ${count((r) => r.scope === 'internal')} internal, ` +
+        `${count((r) => r.scope === 'private')} private, ${count((r) => r.ignored)} ignored, ${count((r) => r.country !== null)} with a country; ${counted(revised, 'incident')} revised\n`,
     );
   } finally {
     await store.close();
@@ -118,7 +118,7 @@ export async function runIncidents(args: string[]): Promise<number> {
       process.stdout.write(incidents.map((i) => `${JSON.stringify(i)}\n`).join(''));
     } else {
       const rows = incidents.map((i) => [i.id, i.src_ip, i.scope, i.country ?? '-', KIND_LABELS[i.kind], i.severity, i.status, i.first_seen, i.last_seen, String(i.activity.events)]);
-      process.stdout.write(`${table(['ID', 'SOURCE', 'SCOPE', 'COUNTRY', 'KIND', 'SEVERITY', 'STATUS', 'FIRST', 'LAST', 'EVENTS'], rows)}\n${incidents.length} incidents\n`);
+      process.stdout.write(`${table(['ID', 'SOURCE', 'SCOPE', 'COUNTRY', 'KIND', 'SEVERITY', 'STATUS', 'FIRST', 'LAST', 'EVENTS'], rows)}\n${counted(incidents.length, 'incident')}\n`);
     }
   } finally {
     await store.close();
@@ -137,8 +137,8 @@ function describeIncident(i: IncidentRecord): string {
     `  seen       ${i.first_seen} .. ${i.last_seen}`,
     `  sensors    ${a.sensors.map(inert).join(', ')}`,
     `  services   ${a.protocols.map(inert).join(', ')}; ports ${a.dst_ports.join(', ')}`,
-    `  activity   ${a.events} events: ${a.connections} connections, ${a.probes} probes, ${a.failed_logins} failed and ${a.successful_logins} successful logins, ` +
-      `${a.commands} commands, ${a.exploits} exploits (${a.smb_exploits} SMB), ${a.downloads} downloads, ${a.uploads} uploads`,
+    `  activity   ${counted(a.events, 'event')}: ${counted(a.connections, 'connection')}, ${counted(a.probes, 'probe')}, ${a.failed_logins} failed and ${counted(a.successful_logins, 'successful login')}, ` +
+      `${counted(a.commands, 'command')}, ${counted(a.exploits, 'exploit')} (${a.smb_exploits} SMB), ${counted(a.downloads, 'download')}, ${counted(a.uploads, 'upload')}`,
     `  alerted    ${i.alerted_at ?? 'no'}`,
   ];
   for (const n of i.notes) lines.push(`  note ${n.time}  ${inert(n.text)}`);

@@ -36,6 +36,14 @@ export const REPORT_METHOD: Record<string, string> = {
   attacks: 'Attack chains (apiary attacks) whose activity overlaps the period, highest APT score first (at most TOP_ATTACKS); a chain spans its whole life, which may reach outside the period.',
 };
 
+/**
+ * The method's word on attack chains in a report of some sensors (--sensor), which lists none: a chain
+ * links sources across the whole honeynet, and its score, events, services, countries and techniques
+ * count what it did on every sensor, so its row would carry numbers from sensors the report leaves out.
+ */
+export const ATTACKS_LEFT_OUT_BY_SENSOR =
+  'Left out: this report counts only the sensors under filters.sensors, but an attack chain spans every sensor its sources worked on, and its score and figures count all of them; "apiary attacks" lists the chains of the whole honeynet.';
+
 /** The event types whose payloads the counting pass reads (the others are counted by their envelope). */
 export const REPORT_PAYLOAD_TYPES: ReadonlySet<string> = new Set(['auth.attempt', 'command.input', 'file.download', 'file.upload']);
 

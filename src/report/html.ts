@@ -120,10 +120,13 @@ export function renderHtml(r: ReportData): string {
     r.malware.slice(0, HTML_TOP_ROWS).map((m) => [m.sha256, m.md5 ?? '', m.size ?? '', m.type, m.urls.join(' '), m.servers.map((s) => `${s.host}: ${s.country ?? '?'}`).join(', '), m.sources, m.events, when(m.first_seen)]),
     [false, false, true, false, false, false, true, true, false]));
   out.push('</section><section id="attacks"><h2>Attack chains</h2>');
-  out.push('<p class="muted">Sources linked into multi-stage attacks (apiary attacks), highest APT score first; "apiary attack show ID" gives each step and its evidence.</p>');
-  out.push(table(['chain', 'APT score', 'sources', 'servers', 'countries', 'services', 'intent', 'techniques', 'links', 'events', 'first seen', 'last seen'],
-    r.attacks.map((a) => [a.id, a.score, a.sources, a.servers, a.countries.join(' '), a.services.join(' '), a.intents.join(' '), a.techniques.join(' '), a.links.map((l) => l.replace(/_/g, ' ')).join(', '), a.events, when(a.first_seen), when(a.last_seen)]),
-    [false, true, true, true, false, false, false, false, false, true, false, false]));
+  if (r.filters.sensors) out.push(`<p class="muted">${h(r.method.attacks ?? '')}</p>`);
+  else {
+    out.push('<p class="muted">Sources linked into multi-stage attacks (apiary attacks), highest APT score first; "apiary attack show ID" gives each step and its evidence.</p>');
+    out.push(table(['chain', 'APT score', 'sources', 'servers', 'countries', 'services', 'intent', 'techniques', 'links', 'events', 'first seen', 'last seen'],
+      r.attacks.map((a) => [a.id, a.score, a.sources, a.servers, a.countries.join(' '), a.services.join(' '), a.intents.join(' '), a.techniques.join(' '), a.links.map((l) => l.replace(/_/g, ' ')).join(', '), a.events, when(a.first_seen), when(a.last_seen)]),
+      [false, true, true, true, false, false, false, false, false, true, false, false]));
+  }
   out.push('</section>');
 
   out.push('<section id="method"><h2>What this report covers and how it counts</h2>');

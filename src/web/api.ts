@@ -158,6 +158,12 @@ export function registerApi(app: FastifyInstance, deps: DashboardDeps & { accoun
     return { from, to };
   };
 
+  // The period as the period routes read it, or their 400: the reports page checks it before offering downloads.
+  app.get<{ Querystring: Q }>('/api/period', async (req) => {
+    const { from, to } = period(req.query);
+    return { from: from ?? null, to: to ?? null };
+  });
+
   app.get<{ Querystring: Q }>('/api/overview', async (req) => {
     const { from, to } = period(req.query);
     const [r, days, open, top] = await Promise.all([report(from, to), perDay(from, to), store.listIncidents({ status: 'new', limit: OPEN_INCIDENTS_COUNTED }), cache.get('top-chains', () => store.listAttacks({ limit: 5 }))]);

@@ -29,3 +29,32 @@ test('`apiary events --last N` lists the newest N events, oldest first; --limit 
   const bad = await runCli(['events', '--config', config, '--last', '0'], { allowFail: true });
   assert.match(bad.stderr, /flag --last: expected a whole number of at least 1/);
 });
+
+test('`apiary events` refuses an unknown --type (suggesting the nearest) and an address --src cannot be, and finds IPv6 sources however written', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, {});
+  const store = new SqliteStore(join(dir, 'data', 'apiary.db'));
+  await store.insertBatch([
+    makeEvent({ type: 'connection.open', time: '2025-01-01T00:00:00.000Z', src: '198.51.100.1', payload: { transport: 'tcp' } }),
+    // As a sensor stores a client's address: compressed and lowercase, as the socket gives it.
+    makeEvent({ type: 'connection.open', time: '2025-01-02T00:00:00.000Z', src: '2001:db8::7', payload: { transport: 'tcp' } }),
+  ]);
+  await store.close();
+  const usage = async (...args: string[]): Promise<string> => {
+    const r = await runCli(['events', '--config', config, ...args], { allowFail: true });
+    assert.notEqual(r.code, 0, `${args.join(' ')} is refused`);
+    return r.stderr;
+  };
+  assert.match(await usage('--type', 'nosuch.type'), /APIARY_CLI_USAGE.*flag --type: no event type "nosuch\.type"\. ?Event types \(docs\/events\.md\): connection\.open, /);
+  assert.match(await usage('--type', 'auth.attempts'), /flag --type: .*did you mean auth\.attempt\?/);
+  assert.match(await usage('--src', '999.1.1.1'), /APIARY_CLI_USAGE.*flag --src: expected an IPv4 or IPv6 address/);
+  assert.match(await usage('--src', 'example.com'), /flag --src:/);
+  const srcs = async (src: string): Promise<string[]> =>
+    (await runCli(['events', '--config', config, '--json', '--src', src])).stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { src_ip: string }).src_ip);
+  assert.deepEqual(await srcs('198.51.100.1'), ['198.51.100.1']);
+  assert.deepEqual(await srcs('::ffff:198.51.100.1'), ['198.51.100.1']);
+  assert.deepEqual(await srcs('2001:DB8:0:0::7'), ['2001:db8::7']);
+  assert.deepEqual(await srcs('2001:db8::7'), ['2001:db8::7']);
+  assert.deepEqual(await srcs('203.0.113.1'), []);
+  assert.match((await runCli(['events', '--config', config, '--type', 'connection.open'])).stdout, /\n2 events\n$/);
+});

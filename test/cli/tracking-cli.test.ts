@@ -63,12 +63,12 @@ test('enrich, incidents, incident show and set', async () => {
   assert.equal(shown.status, 'resolved');
   assert.equal(shown.notes.length, 1);
   const resolved = await runCli(['incidents', '--config', configPath, '--status', 'resolved']);
-  assert.match(resolved.stdout, /^1 incidents$/m);
+  assert.match(resolved.stdout, /^1 incident$/m);
   // The private host turns out to be ours: after `enrich`, its incident is internal and high.
   const cfg = readFileSync(configPath, 'utf8').replace('- 10.20.0.0/16', '- 10.20.0.0/16\n    - 192.168.7.0/24');
   writeFileSync(configPath, cfg);
   const re = await runCli(['enrich', '--config', configPath]);
-  assert.match(re.stdout, /4 internal, 0 private, .*; 1 incidents revised$/m);
+  assert.match(re.stdout, /4 internal, 0 private, .*; 1 incident revised$/m);
   const priv = JSON.parse((await runCli(['incident', 'show', incidents.find((i) => i.src_ip === '192.168.7.7')!.id, '--config', configPath, '--json'])).stdout) as { scope: string; severity: string };
   assert.deepEqual([priv.scope, priv.severity], ['internal', 'high']);
   const missing = await runCli(['incident', 'show', 'NOPE', '--config', configPath], { allowFail: true });

@@ -173,7 +173,7 @@ test('report --format json: every number equals an independent count over labell
   );
 });
 
-test('report lists the stored attack chains that overlap its period, highest score first, escaped in HTML', async () => {
+test('report lists the stored attack chains that overlap its period, highest score first, escaped in HTML; a report of some sensors leaves them out and says why', async () => {
   const dir = tempDir();
   const { configPath } = await writeScenario(dir);
   const store = new SqliteStore(join(dir, 'data', 'apiary.db'));
@@ -200,4 +200,17 @@ test('report lists the stored attack chains that overlap its period, highest sco
   assert.match(page, /<section id="attacks">/);
   assert.ok(page.includes('&lt;img src=x onerror=alert(1)&gt;'));
   assert.ok(!page.includes('<img src=x'));
+
+  // A report of some sensors lists no chain (a chain's figures count every sensor it touched) and says so.
+  const some = join(dir, 'some.json');
+  await runCli(['report', '--config', configPath, '--format', 'json', '--from', '2025-01-01', '--to', '2026-01-01', '--sensor', 'sensor-a', '--out', some]);
+  const bySensor = JSON.parse(readFileSync(some, 'utf8')) as { attacks: unknown[]; method: { attacks: string }; filters: { sensors: string[] } };
+  assert.deepEqual(bySensor.filters.sensors, ['sensor-a']);
+  assert.deepEqual(bySensor.attacks, []);
+  assert.match(bySensor.method.attacks, /^Left out: .*filters\.sensors/);
+  const someHtml = join(dir, 'some.html');
+  await runCli(['report', '--config', configPath, '--format', 'html', '--from', '2025-01-01', '--to', '2026-01-01', '--sensor', 'sensor-a', '--out', someHtml]);
+  const attacksSection = /<section id="attacks">(.*?)<\/section>/s.exec(readFileSync(someHtml, 'utf8'))?.[1] ?? '';
+  assert.match(attacksSection, /Left out: this report counts only the sensors/);
+  assert.ok(!attacksSection.includes('<table'), 'no table of chains');
 });

@@ -8,6 +8,7 @@ import { Client, type ClientChannel } from 'ssh2';
 import type { GroundTruth, Scenario, ScenarioStep } from './scenario.js';
 import { SmbTestClient, downloadShellcode, ms08067Stub } from './smb-client.js';
 import { SRVSVC_UUID } from '../../sensors/smb/rpc/interfaces.js';
+import { counted } from '../terminal.js';
 
 /** Where the sensors listen. */
 export interface Targets {
@@ -151,7 +152,7 @@ async function playStep(play: Play, step: ScenarioStep): Promise<{ ok: boolean; 
         }
       }
       const ok = step.expect === 'found' ? found !== undefined : unanswered === 0;
-      return { ok, detail: found ? `found a password after ${step.passwords.indexOf(found) + 1} tries` : `no password found${unanswered ? `; ${unanswered} attempts unanswered` : ''}` };
+      return { ok, detail: found ? `found a password after ${counted(step.passwords.indexOf(found) + 1, 'try', 'tries')}` : `no password found${unanswered ? `; ${counted(unanswered, 'attempt')} unanswered` : ''}` };
     }
     case 'ssh_session': {
       const c = await sshConnect(play, step.actor, fill(play, step.user), fill(play, step.password));
@@ -162,7 +163,7 @@ async function playStep(play: Play, step: ScenarioStep): Promise<{ ok: boolean; 
           if (m?.[1]) play.vars.set(cap.var, m[1]);
         }
         const missing = step.capture.filter((cap) => !play.vars.has(cap.var)).map((cap) => cap.var);
-        return { ok: missing.length === 0, detail: `${step.commands.length} commands${missing.length ? `; not captured: ${missing.join(', ')}` : ''}` };
+        return { ok: missing.length === 0, detail: `${counted(step.commands.length, 'command')}${missing.length ? `; not captured: ${missing.join(', ')}` : ''}` };
       } finally {
         c.end();
       }
@@ -203,7 +204,7 @@ async function playStep(play: Play, step: ScenarioStep): Promise<{ ok: boolean; 
           }
         }
         const ok = !step.capture || play.vars.has(step.capture.password_var);
-        return { ok, detail: `${step.queries.length} queries` };
+        return { ok, detail: `${counted(step.queries.length, 'query', 'queries')}` };
       } finally {
         await conn.end().catch(() => {});
       }

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../config/load.js';
 import { ApiaryError } from '../../errors/errors.js';
 import { parseFlags } from '../flags.js';
-import { inert } from '../terminal.js';
+import { counted, inert } from '../terminal.js';
 import { playScenario, type Targets } from './player.js';
 import { enrichmentFor, loadScenario } from './scenario.js';
 
@@ -53,6 +53,6 @@ export async function runSimulate(args: string[]): Promise<number> {
   if (values.truth) writeFileSync(values.truth, json);
   else process.stdout.write(json);
   const failed = truth.played.filter((p) => !p.ok).length;
-  process.stdout.write(`simulate: ${scenario.name}: ${truth.played.length} steps played, ${failed} failed${values.truth ? `; ground truth in ${values.truth}` : ''}\n`);
+  process.stdout.write(`simulate: ${scenario.name}: ${counted(truth.played.length, 'step')} played, ${failed} failed${values.truth ? `; ground truth in ${values.truth}` : ''}\n`);
   return failed ? 3 : 0;
 }

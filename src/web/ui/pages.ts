@@ -1,7 +1,7 @@
 // The dashboard's pages. Each one fetches its JSON, builds its DOM from text nodes and returns, when
 // it keeps something running (the live stream, a recording), the function that stops it.
 import type { SessionSearchResult } from '../../store/dashboard-reads.js';
-import { api, button, el, errorText, fmtTime, input, link, login, query, route, table, visible, type Child } from './dom.js';
+import { api, ApiError, button, el, errorText, fmtTime, input, link, login, query, route, table, visible, type Child } from './dom.js';
 
 type Route = ReturnType<typeof route>;
 export type Page = (main: HTMLElement, r: Route) => Promise<(() => void) | void>;
@@ -48,6 +48,22 @@ function periodForm(r: Route, page: string): HTMLElement {
     location.hash = `#/${page}${query({ from: from.value, to: to.value })}`;
   });
   return f;
+}
+
+/**
+ * PAGE, one with the period form of NAME: a period the server refuses (a 400 naming from or to) shows
+ * the form, holding what was typed, above the error, so it can be corrected in place.
+ */
+function withPeriod(name: string, page: Page): Page {
+  return async (main, r) => {
+    try {
+      return await page(main, r);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 400) throw err;
+      main.replaceChildren(periodForm(r, name), el('p', { class: 'error', id: 'page-error' }, errorText(err)));
+      return undefined;
+    }
+  };
 }
 
 function periodQuery(r: Route): string {
@@ -548,6 +564,8 @@ const services: Page = async (main, r) => {
 };
 
 const reports: Page = async (main, r) => {
+  // The downloads would each be the server's refusal of a bad period: ask it once, before offering them.
+  await api<{ from: string | null; to: string | null }>(`/api/period${periodQuery(r)}`);
   const links = ['html', 'json', 'csv'].map((f) => {
     const a = el('a', { class: 'report-link', download: `apiary-report.${f}` }, `Download ${f.toUpperCase()}`);
     a.href = `/api/reports/${f}${periodQuery(r)}`;
@@ -734,4 +752,8 @@ const chain: Page = async (main, r) => {
   );
 };
 
-export const PAGES: Record<string, Page> = { overview, live, sessions, session, chains, chain, incidents, malware, credentials, services, reports, query: sqlConsole, users };
+export const PAGES: Record<string, Page> = {
+  overview: withPeriod('overview', overview), live, sessions, session, chains, chain, incidents,
+  malware: withPeriod('malware', malware), credentials: withPeriod('credentials', credentials), services: withPeriod('services', services),
+  reports: withPeriod('reports', reports), query: sqlConsole, users,
+};
