@@ -184,6 +184,8 @@ function shadowText(p: SystemProfile, rng: SeededRandom): string {
     .concat('\n');
 }
 
+const BASH_LOGOUT = '# ~/.bash_logout: executed by bash(1) when login shell exits.\n\nif [ "$SHLVL" = 1 ]; then\n    [ -x /usr/bin/clear_console ] && /usr/bin/clear_console -q\nfi\n';
+
 const BASHRC = `# ~/.bashrc: executed by bash(1) for non-login shells.
 
 # Note: PS1 and umask are already set in /etc/profile. You should not
@@ -341,6 +343,10 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   // The service root last looked at is the host's web server, when it runs one (nginx in the history of an Apache host gave it away).
   const web = p.daemons.find((d) => d.kind === 'apache2' || d.kind === 'nginx')?.kind ?? 'ssh';
   const rootHistory = ['apt update', 'apt upgrade -y', `systemctl status ${web}`, 'df -h', 'free -m', ...hist.slice(0, 1), 'journalctl -u ssh --since today', 'tail -f /var/log/auth.log', ...hist.slice(1), 'ls -la /var/www', 'exit'];
+  // What adduser copies into a new home (src/sensors/shell/accounts.ts reads it too).
+  file('/etc/skel/.bashrc', BASHRC, 0o644, 0, installMs);
+  file('/etc/skel/.profile', PROFILE, 0o644, 0, installMs);
+  file('/etc/skel/.bash_logout', BASH_LOGOUT, 0o644, 0, installMs);
   file('/root/.bashrc', BASHRC, 0o644, 0, installMs);
   file('/root/.profile', PROFILE, 0o644, 0, installMs);
   file('/root/.bash_history', `${rootHistory.join('\n')}\n`, 0o600, 0, t(30));
@@ -349,7 +355,7 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
     dir(u.home, 0o755, u.uid, t(1));
     file(`${u.home}/.bashrc`, BASHRC, 0o644, u.uid, t(1));
     file(`${u.home}/.profile`, PROFILE, 0o644, u.uid, t(1));
-    file(`${u.home}/.bash_logout`, '# ~/.bash_logout: executed by bash(1) when login shell exits.\n\nif [ "$SHLVL" = 1 ]; then\n    [ -x /usr/bin/clear_console ] && /usr/bin/clear_console -q\nfi\n', 0o644, u.uid, t(1));
+    file(`${u.home}/.bash_logout`, BASH_LOGOUT, 0o644, u.uid, t(1));
     file(`${u.home}/.bash_history`, 'sudo -i\nls\nexit\n', 0o600, u.uid, t(20));
   }
   for (const f of planted.files) file(f.path, f.content, f.mode, f.uid, t(rng.int(10, 50)));

@@ -10,6 +10,7 @@ import { parseShell } from './parser.js';
 import { Shell, YIELD_EVERY_MS } from './shell.js';
 import type { DownloadRequest, DownloadResult, ShellHooks } from './types.js';
 import { Vfs } from './vfs.js';
+import { loginAccount } from './accounts.js';
 import { dateString } from './commands/util.js';
 
 /** Longest line the terminal accepts (further keystrokes are dropped, as a full readline buffer). */
@@ -127,9 +128,10 @@ export class ShellSession {
     this.io = o.io;
     this.src = o.emitter.identity.src_ip;
     this.loginMs = Date.now();
-    const user = o.username === 'root' || !o.env.profile.users.some((u) => u.name === o.username) ? o.env.profile.users[0]! : o.env.profile.users.find((u) => u.name === o.username)!;
     const overlay = o.env.overlays.acquire(this.src);
-    const vfs = new Vfs(o.env.base, overlay, o.env.quota, user.uid);
+    const vfs = new Vfs(o.env.base, overlay, o.env.quota, 0);
+    const user = loginAccount(o.env.profile, vfs, o.username, this.loginMs);
+    vfs.uid = user.uid;
     const hooks: ShellHooks = {
       fileWritten: (path, data, how) => this.noteWrite(path, data, how),
       download: (req) => this.download(req),
@@ -141,6 +143,7 @@ export class ShellSession {
       hooks,
       commands: o.env.commands,
       user: { name: user.name, uid: user.uid, gid: user.gid, home: user.home },
+      users: o.env.profile.users.includes(user) ? o.env.profile.users : [...o.env.profile.users, user],
       terminal: { width: o.width || 80, height: o.height || 24, interactive: o.pty, tty: o.tty ?? '/dev/pts/0', remoteIp: this.src, remotePort: o.emitter.identity.src_port, loginMs: this.loginMs, via: o.protocol },
       readLine: (prompt, echo) => this.readLine(prompt, echo),
       history: user.uid === 0 ? [...o.env.rootHistory] : [],

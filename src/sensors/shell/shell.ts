@@ -9,7 +9,7 @@ import { loginPids } from './commands/processes.js';
 import { mergeRanges } from './commands/util.js';
 import { elfMachine } from './elf.js';
 import { parseShell, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
-import type { SystemProfile } from './profile.js';
+import type { FakeUser, SystemProfile } from './profile.js';
 import type { CommandContext, CommandDef, Output, ReadLine, ShellApi, ShellHooks } from './types.js';
 import { BoundedStringMap } from './variables.js';
 import { FS_ERROR_TEXT, type Vfs } from './vfs.js';
@@ -108,6 +108,8 @@ export interface ShellOptions {
   hooks: ShellHooks;
   commands: ReadonlyMap<string, CommandDef>;
   user: { name: string; uid: number; gid: number; home: string };
+  /** The accounts names resolve against: the host's, and the login's own if it has one (accounts.ts); the host's when unset. */
+  users?: readonly FakeUser[];
   terminal: ShellApi['terminal'];
   readLine: ReadLine;
   history?: string[];
@@ -136,6 +138,9 @@ export class Shell implements ShellApi {
   readonly jobs: ShellApi['jobs'] = [];
   cwd: string;
   user: ShellApi['user'];
+  readonly users: readonly FakeUser[];
+  /** The current line's writer to the attacker's terminal (a pty session's), for CommandContext.stdoutIsTerminal. */
+  private terminalOut: Output | undefined;
   terminal: ShellApi['terminal'];
   lastStatus = 0;
   exitCode: number | undefined;
@@ -166,6 +171,7 @@ export class Shell implements ShellApi {
     this.hooks = download ? { ...o.hooks, download: (req) => this.meter.wait(() => download(req)) } : o.hooks;
     this.commands = o.commands;
     this.user = o.user;
+    this.users = o.users ?? o.profile.users;
     this.terminal = o.terminal;
     this.readLineFn = o.readLine;
     this.history = o.history ?? [];
@@ -358,6 +364,8 @@ export class Shell implements ShellApi {
     }
     // bash -c (an exec request) has $0 "bash"; only the login shell is "-bash".
     const frame: Frame = { args: [], name: this.terminal.interactive ? '-bash' : 'bash', depth: 0 };
+    // Output reaches a terminal only in a session with a pty, and only while nothing took it (a pipe, a redirect, $(...)).
+    this.terminalOut = this.terminal.interactive ? out : undefined;
     try {
       await this.runList(parsed.list, { stdin: io.stdin ?? Buffer.alloc(0), stdinIsTerminal: io.stdin === undefined, out, err }, frame);
     } catch (e) {
@@ -762,7 +770,7 @@ export class Shell implements ShellApi {
       io.err(`${this.diagPrefix(f.depth)}: ${name}: command not found\n`);
       return 127;
     }
-    const ctx: CommandContext = { name, args, stdin: io.stdin, stdinIsTerminal: io.stdinIsTerminal, out: io.out, err: io.err, sh: this, readLine: (p, e) => this.readLine(p, e) };
+    const ctx: CommandContext = { name, args, stdin: io.stdin, stdinIsTerminal: io.stdinIsTerminal, stdoutIsTerminal: this.terminalOut !== undefined && io.out === this.terminalOut, out: io.out, err: io.err, sh: this, readLine: (p, e) => this.readLine(p, e) };
     try {
       return await def.run(ctx);
     } catch (e) {

@@ -1,5 +1,5 @@
 // What an emulated command sees: its argv, stdin, output streams, and the shell it runs in.
-import type { SystemProfile } from './profile.js';
+import type { FakeUser, SystemProfile } from './profile.js';
 import type { Vfs } from './vfs.js';
 
 export interface DownloadRequest {
@@ -35,6 +35,8 @@ export interface ShellApi {
   readonly aliases: Map<string, string>;
   cwd: string;
   user: { name: string; uid: number; gid: number; home: string };
+  /** The accounts user names resolve against (ls, id, su, chown...): the host's, plus this login's own when the host had none for it. */
+  readonly users: readonly FakeUser[];
   /** Milliseconds since the epoch (injected for tests). */
   now(): number;
   /** Absolute path of P from the working directory, with ~ expanded. */
@@ -66,6 +68,8 @@ export interface CommandContext {
   stdin: Buffer;
   /** True when stdin is the attacker's terminal rather than a pipe, file or here-document. */
   stdinIsTerminal: boolean;
+  /** True when stdout is the attacker's terminal (a pty), not a pipe, file, $(...) or an exec channel without a pty. */
+  stdoutIsTerminal: boolean;
   out: Output;
   err: Output;
   sh: ShellApi;

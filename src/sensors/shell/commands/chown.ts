@@ -13,7 +13,7 @@ export const chown: CommandDef = {
       ctx.err(`${ctx.name}: missing operand\nTry '${ctx.name} --help' for more information.\n`);
       return 1;
     }
-    const lookup = (n: string): number | undefined => (/^\d+$/.test(n) ? Number(n) : (KNOWN[n] ?? ctx.sh.profile.users.find((u) => u.name === n)?.uid));
+    const lookup = (n: string): number | undefined => (/^\d+$/.test(n) ? Number(n) : (KNOWN[n] ?? ctx.sh.users.find((u) => u.name === n)?.uid));
     const [u, g] = ctx.name === 'chgrp' ? [undefined, spec] : spec.split(/[:.]/);
     const uid = u ? lookup(u) : undefined;
     const gid = g ? lookup(g) : undefined;

@@ -65,7 +65,7 @@ export const find: CommandDef = {
           break;
         }
         case '-user': {
-          const uid = v === 'root' ? 0 : ctx.sh.profile.users.find((u) => u.name === v)?.uid ?? Number(v);
+          const uid = v === 'root' ? 0 : ctx.sh.users.find((u) => u.name === v)?.uid ?? Number(v);
           push((_p, _n, n) => n.uid === uid);
           i++;
           break;

@@ -17,7 +17,7 @@ export const ls: CommandDef = {
     const almost = o.flags.has('A');
     const human = o.flags.has('h');
     const sh = ctx.sh;
-    const users = sh.profile.users;
+    const users = sh.users;
     const targets = o.rest.length ? o.rest : ['.'];
     let status = 0;
     const files: { name: string; node: VNode; path: string }[] = [];
@@ -37,7 +37,8 @@ export const ls: CommandDef = {
     const fmt = (entries: { name: string; node: VNode; path: string }[]): string => {
       if (!long) {
         const names = entries.map((e) => (/[\s'"$\\]/.test(e.name) ? `'${e.name}'` : e.name));
-        if (o.flags.has('1') || !ctx.stdinIsTerminal === false) return names.map((n) => `${n}\n`).join('');
+        // One name a line unless stdout is a terminal, as GNU ls does.
+        if (o.flags.has('1') || !ctx.stdoutIsTerminal) return names.map((n) => `${n}\n`).join('');
         return names.length ? columns(names, sh.terminal.width) : '';
       }
       const rows = entries.map((e) => {

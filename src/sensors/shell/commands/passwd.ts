@@ -49,7 +49,7 @@ export const chpasswd: CommandDef = {
         return;
       }
       const user = l.slice(0, c);
-      if (user !== 'root' && !ctx.sh.profile.users.some((u) => u.name === user)) {
+      if (user !== 'root' && !ctx.sh.users.some((u) => u.name === user)) {
         ctx.err(`chpasswd: (user ${user}) pam_chauthtok() failed, error:\nAuthentication token manipulation error\nchpasswd: (line ${i + 1}, user ${user}) password not changed\n`);
         status = 1;
         return;

@@ -5,7 +5,7 @@ export const su: CommandDef = {
   names: ['su'],
   async run(ctx) {
     const target = ctx.args.filter((a) => a !== '-' && a !== '-l' && !a.startsWith('-'))[0] ?? 'root';
-    const u = target === 'root' ? { name: 'root', uid: 0, gid: 0, home: '/root' } : ctx.sh.profile.users.find((x) => x.name === target);
+    const u = target === 'root' ? { name: 'root', uid: 0, gid: 0, home: '/root' } : ctx.sh.users.find((x) => x.name === target);
     if (!u) {
       ctx.err(`su: user ${target} does not exist or the user entry does not contain all the required fields\n`);
       return 1;

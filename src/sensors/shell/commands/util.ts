@@ -117,12 +117,12 @@ export function uptimeText(seconds: number): string {
   return h ? `up ${dayPart}${String(h).padStart(2, ' ')}:${pad2(m)}` : `up ${dayPart}${m} min`;
 }
 
-export function userName(uid: number, users: { name: string; uid: number }[]): string {
+export function userName(uid: number, users: readonly { name: string; uid: number }[]): string {
   const fixed: Record<number, string> = { 0: 'root', 33: 'www-data', 102: 'mysql', 65534: 'nobody' };
   return users.find((u) => u.uid === uid)?.name ?? fixed[uid] ?? String(uid);
 }
 
-export function groupName(gid: number, users: { name: string; gid: number }[]): string {
+export function groupName(gid: number, users: readonly { name: string; gid: number }[]): string {
   const fixed: Record<number, string> = { 0: 'root', 6: 'disk', 33: 'www-data', 110: 'mysql', 65534: 'nogroup' };
   return users.find((u) => u.gid === gid)?.name ?? fixed[gid] ?? String(gid);
 }
