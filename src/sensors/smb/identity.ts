@@ -26,8 +26,9 @@ function server2008Sp1(edition: string): OsProfile {
     nativeLanMan: `Windows Server (R) 2008 ${edition} 6.0`,
     version: [6, 0, 6001],
     dialect: 0x0202,
-    // What real build 6001 hosts send: nmap -sV matches it to the probe line that also reads the workgroup.
-    smb1: { maxMpx: 50, maxBuffer: 16644, caps: 0x8001e3fd },
+    // A server's MaxMpx and buffer, and CAP_DFS as in its SMB2 negotiate: without it nmap -sV's
+    // SMBProgNeg line for these values reads "Windows Server 2008 R2", against every other field.
+    smb1: { maxMpx: 50, maxBuffer: 16644, caps: 0x8001f3fd },
     ms08067: 'vulnerable',
     offered: true,
   };
