@@ -142,7 +142,7 @@ test('NTLMSSP: random messages and out-of-range offsets never throw; hashcat lin
   const v2 = decodeNtlm(encodeNtlmAuthenticate({ user: 'bob', domain: 'D', workstation: '', lm: new Uint8Array(24), nt: new Uint8Array(60).fill(0xcd) }));
   assert.ok(v2?.type === 3);
   assert.equal(ntlmHashLine(v2, ch)?.hash, `bob::D:0102030405060708:${'cd'.repeat(16)}:${'cd'.repeat(44)}`);
-  const challenge = encodeNtlmChallenge({ challenge: ch, clientFlags: 0xe2088297, netbiosDomain: 'W', netbiosComputer: 'H', dnsDomain: 'w', dnsComputer: 'h', timestamp: 1n, version: [6, 1, 7601] });
+  const challenge = encodeNtlmChallenge({ challenge: ch, clientFlags: 0xe2088297, netbiosDomain: 'W', targetType: 'domain', netbiosComputer: 'H', dnsDomain: 'w', dnsComputer: 'h', timestamp: 1n, version: [6, 1, 7601] });
   assert.deepEqual([...challenge.subarray(24, 32)], [...ch], 'challenge at offsets 24-31 where nmap reads it');
 });
 

@@ -508,3 +508,18 @@ test('an exploit payload the quarantine fails to write is still recorded as an e
   const attempts = events.filter((e) => e.type === 'exploit.attempt').map((e) => e.payload);
   assert.deepEqual(attempts, [{ name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'NetprPathCanonicalize path of 900 characters' }]);
 });
+
+test("the NTLM challenge's target type: a workgroup host names itself (TARGET_TYPE_SERVER), a domain member its domain", () => {
+  const flagsOf = (dns_domain: string): number => {
+    const { session } = newSession();
+    const identity = { ...session.st.cfg.identity, dnsDomain: dns_domain, workgroup: 'CORP' };
+    const st = new SmbSession({ ...session.st.cfg, identity }, {} as ConstructorParameters<typeof SmbSession>[1]).st;
+    const msg = st.challengeMessage(st.newLogon(true)!, 0xe2088297);
+    assert.equal(Buffer.from(msg.subarray(0, 12)).toString('latin1'), 'NTLMSSP\0\x02\0\0\0', 'a CHALLENGE');
+    return new DataView(msg.buffer, msg.byteOffset).getUint32(20, true);
+  };
+  const workgroup = flagsOf('');
+  assert.equal(workgroup & 0x00030000, 0x00020000, 'workgroup: TARGET_TYPE_SERVER only');
+  const member = flagsOf('corp.example');
+  assert.equal(member & 0x00030000, 0x00010000, 'domain member: TARGET_TYPE_DOMAIN only');
+});
