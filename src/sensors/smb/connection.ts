@@ -118,6 +118,7 @@ export class SmbConnectionState {
       clientFlags,
       // A workgroup machine names itself as its own domain; a domain member names the domain.
       netbiosDomain: id.dnsDomain ? id.workgroup : id.netbiosName,
+      targetType: id.dnsDomain ? 'domain' : 'server',
       netbiosComputer: id.netbiosName,
       dnsDomain: id.dnsDomain || id.netbiosName,
       dnsComputer: id.dnsDomain ? `${id.netbiosName}.${id.dnsDomain}` : id.netbiosName,

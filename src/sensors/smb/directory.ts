@@ -2,6 +2,7 @@
 // QUERY_DIRECTORY / QUERY_INFO ([MS-FSCC] 2.4, 2.5) and SMB1 TRANS2 FIND_FIRST2 / QUERY_FS_INFORMATION
 // ([MS-CIFS] 2.2.8.1, 2.2.8.2) ask for.
 import { ByteWriter } from '../../wire/reader.js';
+import { fileTime } from './identity.js';
 
 /** FileInformationClass values answered, by the fixed size before the name. */
 const FIXED: Record<number, number> = { 1: 64, 2: 68, 3: 94, 12: 12, 37: 104, 38: 80 };
@@ -58,6 +59,15 @@ export function encodeFsInfo(cls: number, created: bigint, serial: number): Uint
 export function smb1FsClass(level: number): number | undefined {
   if (level >= 1000 && level < 1100) return level - 1000;
   return ({ 0x102: 1, 0x103: 3, 0x104: 4, 0x105: 5 } as Record<number, number>)[level];
+}
+
+/**
+ * The times the share's directories carry: when the volume was created (the server's boot time, as
+ * encodeFsInfo reports it), the same in every reply. The clock's "now" would make a directory
+ * nobody writes to change every second, and two listings differ.
+ */
+export function directoryTime(identity: { bootTime: number }): bigint {
+  return fileTime(identity.bootTime);
 }
 
 /** A volume serial number derived from the per-install server GUID (stable, not a fixed value). */

@@ -12,6 +12,8 @@ export interface OsProfile {
   version: readonly [number, number, number];
   /** Highest SMB2 dialect answered (0x0202 or 0x0210). */
   dialect: number;
+  /** A Server edition or a client one: srvsvc's server type (SV_TYPE_SERVER_NT) and user limit follow it. */
+  edition: 'server' | 'workstation';
   smb1: { maxMpx: number; maxBuffer: number; caps: number };
   /** Whether the build predates KB958644, so srvsvc's path calls behave as the unpatched code does. */
   ms08067: 'vulnerable' | 'patched';
@@ -26,8 +28,10 @@ function server2008Sp1(edition: string): OsProfile {
     nativeLanMan: `Windows Server (R) 2008 ${edition} 6.0`,
     version: [6, 0, 6001],
     dialect: 0x0202,
-    // What real build 6001 hosts send: nmap -sV matches it to the probe line that also reads the workgroup.
-    smb1: { maxMpx: 50, maxBuffer: 16644, caps: 0x8001e3fd },
+    edition: 'server',
+    // A server's MaxMpx and buffer, and CAP_DFS as in its SMB2 negotiate: without it nmap -sV's
+    // SMBProgNeg line for these values reads "Windows Server 2008 R2", against every other field.
+    smb1: { maxMpx: 50, maxBuffer: 16644, caps: 0x8001f3fd },
     ms08067: 'vulnerable',
     offered: true,
   };
@@ -50,6 +54,7 @@ export const OS_PROFILES = {
     nativeLanMan: 'Windows 7 Professional 6.1',
     version: [6, 1, 7601],
     dialect: 0x0210,
+    edition: 'workstation',
     smb1: { maxMpx: 50, maxBuffer: 4356, caps: 0x8001e3fc },
     ms08067: 'patched',
     offered: false,
@@ -59,6 +64,7 @@ export const OS_PROFILES = {
     nativeLanMan: 'Windows Server 2008 R2 Standard 6.1',
     version: [6, 1, 7601],
     dialect: 0x0210,
+    edition: 'server',
     smb1: { maxMpx: 50, maxBuffer: 16644, caps: 0x8001f3fc },
     ms08067: 'patched',
     offered: false,
@@ -68,6 +74,7 @@ export const OS_PROFILES = {
     nativeLanMan: 'Windows Server (R) 2008 Standard 6.0',
     version: [6, 0, 6002],
     dialect: 0x0202,
+    edition: 'server',
     smb1: { maxMpx: 50, maxBuffer: 16644, caps: 0x8001f3fd },
     ms08067: 'patched',
     offered: false,
@@ -88,6 +95,7 @@ export interface ServerIdentity {
   version: [number, number, number];
   /** Highest SMB2 dialect answered (0x0202 or 0x0210). */
   dialect: number;
+  edition: 'server' | 'workstation';
   /** SMB1 negotiate values of this Windows version (what service fingerprints compare). */
   smb1: { maxMpx: number; maxBuffer: number; caps: number };
   /** How NetprPathCanonicalize / NetprPathCompare answer MS08-067's paths (see OsProfile). */
@@ -161,6 +169,7 @@ export function loadIdentity(path: string, o: IdentityOverrides, now = Date.now(
     nativeLanMan: o.native_lanman ?? profile.nativeLanMan,
     version: [...profile.version] as [number, number, number],
     dialect: profile.dialect,
+    edition: profile.edition,
     smb1: { ...profile.smb1 },
     ms08067: profile.ms08067,
     bootTime: bootMs ?? now - s.boot_offset_s * 1000,

@@ -7,7 +7,7 @@ import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
 import { isIpc } from './rpc/srvsvc.js';
 import { sparseBytes } from '../runtime/sparse-file.js';
-import { encodeDirEntries, encodeFsInfo, SMB1_FIND_LEVELS, smb1FsClass, volumeSerial } from './directory.js';
+import { directoryTime, encodeDirEntries, encodeFsInfo, SMB1_FIND_LEVELS, smb1FsClass, volumeSerial } from './directory.js';
 
 /** Longest name or path string read from an SMB1 message (characters). */
 export const MAX_SMB1_STRING = 1024;
@@ -278,7 +278,7 @@ export class Smb1Server {
     const name = this.str(b, 0).text;
     const opened = this.st.open(tree, name, disposition !== 1, (options & 1) !== 0);
     if ('status' in opened) return this.err(b.command, opened.status);
-    const now = fileTime(this.st.cfg.now());
+    const now = opened.kind === 'dir' ? directoryTime(this.st.cfg.identity) : fileTime(this.st.cfg.now());
     const isPipe = opened.kind === 'pipe';
     const params = words((w) => {
       w.u8(0).u16le(opened.id).u32le(isPipe || opened.kind === 'dir' ? 1 : 2);
@@ -464,7 +464,7 @@ export class Smb1Server {
     const level = params[6]! | (params[7]! << 8);
     const cls = SMB1_FIND_LEVELS[level];
     if (cls === undefined) return this.err(command, STATUS.NOT_SUPPORTED);
-    const data = encodeDirEntries(cls, ['.', '..'], fileTime(this.st.cfg.now()));
+    const data = encodeDirEntries(cls, ['.', '..'], directoryTime(this.st.cfg.identity));
     // SID, SearchCount, EndOfSearch, EaErrorOffset, LastNameOffset (unused once the search has ended).
     const out = words((w) => w.u16le(1).u16le(2).u16le(1).u16le(0).u16le(0));
     return { status: 0, blocks: [this.transReply(command, out, data)] };

@@ -5,7 +5,7 @@ import { encodeSmb2Replies, SMB2, SMB2_ERROR_BODY, type Smb2Reply, type Smb2Requ
 import { encodeNegTokenInitHint } from './codec/spnego.js';
 import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
-import { encodeDirEntries, encodeFsInfo, isListedClass, volumeSerial } from './directory.js';
+import { directoryTime, encodeDirEntries, encodeFsInfo, isListedClass, volumeSerial } from './directory.js';
 import { sparseBytes } from '../runtime/sparse-file.js';
 import type { Logon, OpenHandle } from './session-state.js';
 import { isIpc } from './rpc/srvsvc.js';
@@ -194,7 +194,7 @@ export class Smb2Server {
 
   /** CREATE response ([MS-SMB2] 2.2.14): 88 fixed bytes; the FileId sits at 64 of the body. */
   private createBody(h: OpenHandle): Uint8Array {
-    const now = fileTime(this.st.cfg.now());
+    const now = h.kind === 'dir' ? directoryTime(this.st.cfg.identity) : fileTime(this.st.cfg.now());
     const pipe = h.kind === 'pipe';
     const w = new ByteWriter(96).u16le(89).u8(0).u8(0).u32le(pipe || h.kind === 'dir' ? 1 : 2);
     for (let i = 0; i < 4; i++) w.u64le(pipe ? 0n : now);
@@ -311,7 +311,7 @@ export class Smb2Server {
     if (flags & 0x11) h.listed = false;
     if (h.listed) return this.error(STATUS.NO_MORE_FILES);
     h.listed = true;
-    const out = encodeDirEntries(cls, flags & 0x02 ? ['.'] : ['.', '..'], fileTime(this.st.cfg.now()));
+    const out = encodeDirEntries(cls, flags & 0x02 ? ['.'] : ['.', '..'], directoryTime(this.st.cfg.identity));
     return { status: 0, body: new ByteWriter(out.length + 8).u16le(9).u16le(72).u32le(out.length).bytes(out).finish() };
   }
 
@@ -319,7 +319,7 @@ export class Smb2Server {
   private queryInfo(req: Smb2Request, h: OpenHandle): Body {
     const infoType = req.body[2];
     const cls = req.body[3];
-    const now = fileTime(this.st.cfg.now());
+    const now = h.kind === 'dir' ? directoryTime(this.st.cfg.identity) : fileTime(this.st.cfg.now());
     const w = new ByteWriter(256);
     const size = BigInt(h.kind === 'file' ? h.size : 0);
     const attrs = h.kind === 'dir' ? 0x10 : h.kind === 'pipe' ? 0x80 : 0x20;

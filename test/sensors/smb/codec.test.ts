@@ -13,7 +13,7 @@ import { decodeNtlm, encodeNtlmAuthenticate, encodeNtlmChallenge, encodeNtlmNego
 import { decodeRpcPdu, encodeBind, encodeRequest, FAULT, MAX_RPC_FRAGMENTS, MAX_RPC_STUB, NDR32, NDR64, RequestAssembler, uuidToBytes, uuidToString } from '../../../src/sensors/smb/codec/dcerpc.js';
 import { handleSrvsvc } from '../../../src/sensors/smb/rpc/srvsvc.js';
 import { MAX_PIPE_OUTBOUND, RpcPipe, type RpcHooks } from '../../../src/sensors/smb/rpc/pipe.js';
-import { SRVSVC_UUID } from '../../../src/sensors/smb/rpc/interfaces.js';
+import { INTERFACES, SRVSVC_UUID } from '../../../src/sensors/smb/rpc/interfaces.js';
 import { loadIdentity } from '../../../src/sensors/smb/identity.js';
 import { tempDir } from '../../helpers/apiary-process.js';
 import { join } from 'node:path';
@@ -142,7 +142,7 @@ test('NTLMSSP: random messages and out-of-range offsets never throw; hashcat lin
   const v2 = decodeNtlm(encodeNtlmAuthenticate({ user: 'bob', domain: 'D', workstation: '', lm: new Uint8Array(24), nt: new Uint8Array(60).fill(0xcd) }));
   assert.ok(v2?.type === 3);
   assert.equal(ntlmHashLine(v2, ch)?.hash, `bob::D:0102030405060708:${'cd'.repeat(16)}:${'cd'.repeat(44)}`);
-  const challenge = encodeNtlmChallenge({ challenge: ch, clientFlags: 0xe2088297, netbiosDomain: 'W', netbiosComputer: 'H', dnsDomain: 'w', dnsComputer: 'h', timestamp: 1n, version: [6, 1, 7601] });
+  const challenge = encodeNtlmChallenge({ challenge: ch, clientFlags: 0xe2088297, netbiosDomain: 'W', targetType: 'domain', netbiosComputer: 'H', dnsDomain: 'w', dnsComputer: 'h', timestamp: 1n, version: [6, 1, 7601] });
   assert.deepEqual([...challenge.subarray(24, 32)], [...ch], 'challenge at offsets 24-31 where nmap reads it');
 });
 
@@ -279,4 +279,21 @@ test('RPC pipe: a PDU written in small pieces is buffered without copying it onc
   assert.ok(allocated < 8 * req.length, `${allocated} bytes allocated to receive a ${req.length}-byte PDU`);
   assert.equal(p.broken, false);
   assert.ok(p.read(1 << 20).data.length > 0, 'the request was answered');
+});
+
+test('RPC pipe: an opnum the interface defines but the sensor does not emulate is refused as access denied, not "no such operation"', () => {
+  for (const iface of INTERFACES) for (const op of Object.keys(iface.ops)) assert.ok(Number(op) < iface.opCount, `${iface.name} ${op} within its ${iface.opCount} operations`);
+  const samr = INTERFACES.find((i) => i.name === 'samr')!;
+  const faultFor = (opnum: number): number => {
+    const p = new RpcPipe('samr', '\\PIPE\\samr', ctx, quietHooks(), 1);
+    p.write(encodeBind(1, [{ abstract: { uuid: samr.uuid, version: samr.version, minor: 0 }, transfers: [{ uuid: NDR32, version: 2, minor: 0 }] }]));
+    assert.equal(p.read(4096).data[2], 12, 'bind_ack');
+    p.write(encodeRequest(2, 0, opnum, new Uint8Array(8)));
+    const fault = Buffer.from(p.read(4096).data);
+    assert.equal(fault[2], 3, 'a FAULT PDU');
+    return fault.readUInt32LE(24);
+  };
+  // impacket's samrdump starts with SamrConnect (0); lookupsid-style tools with SamrConnect2/4/5.
+  for (const op of [0, 57, 62, 64]) assert.equal(faultFor(op), FAULT.ACCESS_DENIED, `samr opnum ${op}`);
+  assert.equal(faultFor(samr.opCount), FAULT.OP_RNG_ERROR, 'past the last operation');
 });

@@ -116,3 +116,22 @@ test('an identity file that cannot be written stops start-up with APIARY_DATA_DI
   mkdirSync(path);
   assert.throws(() => loadIdentity(path, { workgroup: 'WORKGROUP' }), (err: Error & { code?: string }) => err.code === 'APIARY_DATA_DIR' && err.message.includes(path) && /data_dir/.test(err.message));
 });
+
+test('NetrServerGetInfo 101/102 tell a Server edition from a client one: SV_TYPE_SERVER_NT and the user limit', () => {
+  // ServerName NULL, Level.
+  const call = (os: OsProfileName, level: number): Buffer => {
+    const { out } = srvsvc(os, 21, new ByteWriter(8).u32le(0).u32le(level).finish());
+    assert.equal(out.kind, 'reply');
+    return Buffer.from((out as { stub: Uint8Array }).stub);
+  };
+  for (const os of NAMES) {
+    const server = OS_PROFILES[os].edition === 'server';
+    // Level, referent, then SERVER_INFO_101/102: platform, name ptr, major, minor, type, comment ptr, users, ...
+    const type = call(os, 101).readUInt32LE(24);
+    assert.equal((type & 0x8000) !== 0, server, `${os}: SV_TYPE_SERVER_NT ${server ? 'set' : 'clear'} (type 0x${type.toString(16)})`);
+    const users = call(os, 102).readUInt32LE(32);
+    assert.equal(users, server ? 0x01000000 : 20, `${os}: sv102_users`);
+  }
+  assert.equal(OS_PROFILES['windows-7'].edition, 'workstation');
+  assert.equal(OS_PROFILES['windows-2008-sp1'].edition, 'server');
+});

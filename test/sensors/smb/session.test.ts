@@ -508,3 +508,45 @@ test('an exploit payload the quarantine fails to write is still recorded as an e
   const attempts = events.filter((e) => e.type === 'exploit.attempt').map((e) => e.payload);
   assert.deepEqual(attempts, [{ name: 'MS08-067', cve: 'CVE-2008-4250', detail: 'NetprPathCanonicalize path of 900 characters' }]);
 });
+
+test("the NTLM challenge's target type: a workgroup host names itself (TARGET_TYPE_SERVER), a domain member its domain", () => {
+  const flagsOf = (dns_domain: string): number => {
+    const { session } = newSession();
+    const identity = { ...session.st.cfg.identity, dnsDomain: dns_domain, workgroup: 'CORP' };
+    const st = new SmbSession({ ...session.st.cfg, identity }, {} as ConstructorParameters<typeof SmbSession>[1]).st;
+    const msg = st.challengeMessage(st.newLogon(true)!, 0xe2088297);
+    assert.equal(Buffer.from(msg.subarray(0, 12)).toString('latin1'), 'NTLMSSP\0\x02\0\0\0', 'a CHALLENGE');
+    return new DataView(msg.buffer, msg.byteOffset).getUint32(20, true);
+  };
+  const workgroup = flagsOf('');
+  assert.equal(workgroup & 0x00030000, 0x00020000, 'workgroup: TARGET_TYPE_SERVER only');
+  const member = flagsOf('corp.example');
+  assert.equal(member & 0x00030000, 0x00010000, 'domain member: TARGET_TYPE_DOMAIN only');
+});
+
+test('the share directory keeps its times: two listings at different moments show the same times, not the clock', () => {
+  const { cfg, identity, log, deps, emitter } = fixture();
+  let clock = 1_700_000_000_000;
+  const session = new SmbSession({ identity, shares: sharesFor(cfg), maxUploadBytes: 1 << 20, uploadMemory: UPLOAD_MEMORY.account('127.0.0.1'), random: (k) => new Uint8Array(k).fill(3), now: () => clock }, makeHooks({ emitter, log }, cfg, deps));
+  session.handle(req(0x72, new Uint8Array(0), Buffer.from('\x02NT LM 0.12\x00\x02SMB 2.002\x00', 'latin1')));
+  const st = session.st;
+  st.logons.set(1, { ...guest });
+  const tree = st.connectTree('\\\\h\\Public', guest);
+  assert.ok('id' in tree);
+  const dir = st.open(tree, '', false, true);
+  assert.ok('id' in dir && dir.kind === 'dir');
+  /** QUERY_DIRECTORY (FileDirectoryInformation, restart scan) on the share root: "."'s LastWriteTime. */
+  const listedTime = (): bigint => {
+    const body = new ByteWriter(64).u16le(33).u8(1).u8(0x01).u32le(0).u64le(BigInt(dir.id)).u64le(0n).u16le(96).u16le(2).u32le(65536).bytes(Buffer.from('*', 'utf16le')).finish();
+    const m = new ByteWriter(256).bytes(Uint8Array.of(0xfe, 0x53, 0x4d, 0x42)).u16le(64).u16le(0).u32le(0).u16le(0x0e).u16le(1).u32le(0).u32le(0).u64le(2n).u32le(0).u32le(tree.id).u64le(1n).zeros(16).bytes(body).finish();
+    const out = session.handle(m);
+    const reply = Buffer.from(out.replies[0]!);
+    assert.equal(reply.readUInt32LE(8), 0, 'STATUS_SUCCESS');
+    return reply.readBigUInt64LE(64 + 8 + 24);
+  };
+  const first = listedTime();
+  clock += 3_600_000;
+  assert.equal(listedTime(), first, 'an hour later the directory has not changed');
+  assert.notEqual(first, BigInt(clock) * 10_000n + 116_444_736_000_000_000n, 'not the clock');
+  session.dispose();
+});

@@ -16,6 +16,7 @@ export const NTLM_FLAGS = {
   ANONYMOUS: 0x00000800,
   ALWAYS_SIGN: 0x00008000,
   TARGET_TYPE_DOMAIN: 0x00010000,
+  TARGET_TYPE_SERVER: 0x00020000,
   EXTENDED_SESSIONSECURITY: 0x00080000,
   TARGET_INFO: 0x00800000,
   VERSION: 0x02000000,
@@ -97,6 +98,8 @@ export interface ChallengeParams {
   netbiosComputer: string;
   dnsDomain: string;
   dnsComputer: string;
+  /** What TargetName (the NetBIOS domain) names: a domain, or the server itself on a workgroup host. */
+  targetType: 'domain' | 'server';
   /** The forest (MsvAvDnsTreeName), for domain members only. */
   dnsTree?: string;
   /** FILETIME for the MsvAvTimestamp pair. */
@@ -130,7 +133,7 @@ export function encodeNtlmChallenge(p: ChallengeParams): Uint8Array {
     NTLM_FLAGS.REQUEST_TARGET |
     NTLM_FLAGS.NTLM |
     NTLM_FLAGS.ALWAYS_SIGN |
-    NTLM_FLAGS.TARGET_TYPE_DOMAIN |
+    (p.targetType === 'domain' ? NTLM_FLAGS.TARGET_TYPE_DOMAIN : NTLM_FLAGS.TARGET_TYPE_SERVER) |
     NTLM_FLAGS.TARGET_INFO |
     NTLM_FLAGS.VERSION |
     (uni ? NTLM_FLAGS.UNICODE : NTLM_FLAGS.OEM);

@@ -186,7 +186,7 @@ export class RpcPipe {
             ? handleEpmapper(req.opnum, req.stub)
             : (name === 'IRemoteActivation' && req.opnum === 0) || (name === 'ISystemActivator' && (req.opnum === 3 || req.opnum === 4))
               ? handleActivation(req.stub, finding)
-              : { kind: 'fault' as const, status: bound.iface && req.opnum in bound.iface.ops ? FAULT.ACCESS_DENIED : FAULT.OP_RNG_ERROR };
+              : { kind: 'fault' as const, status: bound.iface && req.opnum < bound.iface.opCount ? FAULT.ACCESS_DENIED : FAULT.OP_RNG_ERROR };
       if (finding.exploit) this.hooks.exploit(finding.exploit);
       if (outcome.kind === 'reply') for (const f of encodeResponse(req.header.callId, req.contextId, outcome.stub, this.maxRecv)) this.queue(f);
       else if (outcome.kind === 'fault') this.queue(encodeFault(req.header.callId, req.contextId, outcome.status));

@@ -114,6 +114,10 @@ function netrShareGetInfo(r: NdrReader, ctx: SrvsvcContext): RpcOutcome {
 
 /** SV_TYPE_WORKSTATION | SERVER | NT | POTENTIAL_BROWSER | MASTER_BROWSER. */
 const SERVER_TYPE = 0x00051003;
+/** SV_TYPE_SERVER_NT: a Server edition that is not a domain controller. */
+const SV_TYPE_SERVER_NT = 0x00008000;
+/** sv102_users: a client edition's connection limit; a Server edition reports no practical limit. */
+const MAX_USERS = { workstation: 20, server: 0x01000000 } as const;
 
 /** NetrServerGetInfo (21): ServerName, Level (100, 101, 102). */
 function netrServerGetInfo(r: NdrReader, ctx: SrvsvcContext): RpcOutcome {
@@ -127,8 +131,8 @@ function netrServerGetInfo(r: NdrReader, ctx: SrvsvcContext): RpcOutcome {
   }
   nw.u32(level).ref();
   nw.u32(500).ref();
-  if (level >= 101) nw.u32(id.version[0]).u32(id.version[1]).u32(SERVER_TYPE).ref();
-  if (level === 102) nw.u32(20).u32(15).u32(0).u32(240).u32(3000).u32(0).ref();
+  if (level >= 101) nw.u32(id.version[0]).u32(id.version[1]).u32(id.edition === 'server' ? SERVER_TYPE | SV_TYPE_SERVER_NT : SERVER_TYPE).ref();
+  if (level === 102) nw.u32(MAX_USERS[id.edition]).u32(15).u32(0).u32(240).u32(3000).u32(0).ref();
   nw.wstring(id.netbiosName);
   if (level >= 101) nw.wstring('');
   if (level === 102) nw.wstring('c:\\');
