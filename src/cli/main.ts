@@ -41,7 +41,7 @@ commands:
   attacks [--config FILE] [--min-score N] [--limit N] [--json]
                                    attack chains ranked by APT score (links, intent, techniques)
   attack show ID [--json]          one attack chain: score factors, links and the timeline of its steps
-  simulate --scenario FILE [--config FILE] [--truth FILE] [--port SERVICE=N]... [--print-enrichment]
+  simulate --scenario FILE [--config FILE] [--truth FILE] [--host 127.X.Y.Z] [--port SERVICE=N]... [--print-enrichment]
                                    play a multi-stage campaign against the running sensors; write its ground truth
   sensor [--config FILE]           run the configured sensors and ship their events to the collector (shipper.collector)
   sensor enroll TOKEN [--config FILE]

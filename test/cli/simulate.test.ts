@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/apiary-process.js';
+import { hostFromConfig } from '../../src/cli/simulate/simulate-command.js';
+import { validateConfig } from '../../src/config/load.js';
 
 test('simulate: scenarios stay on loopback and name only their own actors; --print-enrichment', async () => {
   const dir = tempDir();
@@ -24,4 +26,12 @@ test('simulate: scenarios stay on loopback and name only their own actors; --pri
   const e = await runCli(['simulate', '--scenario', join('scenarios', 'story1-credential-handoff.yaml'), '--print-enrichment']);
   const entries = JSON.parse(e.stdout) as { overrides: { cidr: string; country: string }[] };
   assert.deepEqual(entries.overrides[0], { cidr: '127.41.1.10/32', country: 'CN' });
+});
+
+test('simulate looks for the sensors on the loopback address their config names, else 127.0.0.1', () => {
+  const host = (services: unknown): string => hostFromConfig(validateConfig({ services }) as unknown as Parameters<typeof hostFromConfig>[0]);
+  assert.equal(host({ ssh: { listen: ['127.0.0.88:22'] }, smb: { listen: ['127.0.0.88:445'] } }), '127.0.0.88');
+  assert.equal(host({ ssh: { listen: ['127.0.0.88:22'] }, mysql: { listen: ['127.0.0.89:3306'] } }), '127.0.0.1');
+  assert.equal(host({ ssh: { listen: ['0.0.0.0:2222'] } }), '127.0.0.1');
+  assert.equal(host({ ssh: { listen: ['[::1]:2222'] } }), '127.0.0.1');
 });

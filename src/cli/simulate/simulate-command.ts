@@ -22,6 +22,22 @@ function portsFromConfig(config: ReturnType<typeof loadConfig>['config']): Targe
   return out;
 }
 
+/**
+ * The loopback address the sensors answer on: the one address every enabled service's first `listen`
+ * entry names when that is a loopback address other than 127.0.0.1 (a sensor set on 127.0.0.88 was
+ * not found), else 127.0.0.1 (which also reaches 0.0.0.0 and [::]).
+ */
+export function hostFromConfig(config: ReturnType<typeof loadConfig>['config']): string {
+  const hosts = new Set<string>();
+  for (const name of SERVICES) {
+    const svc = (config.services as Record<string, { enabled?: boolean; listen?: string[] } | undefined>)[name];
+    const first = svc?.enabled ? svc.listen?.[0] : undefined;
+    if (first) hosts.add(first.replace(/:\d+$/, ''));
+  }
+  const [only] = hosts;
+  return hosts.size === 1 && only !== undefined && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(only) ? only : '127.0.0.1';
+}
+
 export async function runSimulate(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
     config: { type: 'string', short: 'c' },
@@ -38,7 +54,7 @@ export async function runSimulate(args: string[]): Promise<number> {
     return 0;
   }
   const { config } = loadConfig(values.config, { checkDataDir: false });
-  const host = values.host ?? '127.0.0.1';
+  const host = values.host ?? hostFromConfig(config);
   if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) throw new ApiaryError('APIARY_CLI_USAGE', `flag --host: simulations stay on loopback (127.x.y.z), got ${JSON.stringify(host)}`);
   const ports = portsFromConfig(config);
   for (const p of values.port ?? []) {
