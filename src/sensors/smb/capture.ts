@@ -2,10 +2,12 @@
 // quarantine and the fetch policy (http/https through the shared Fetcher; tftp, which worms of the
 // MS08-067 and MS03-026 era use, through a small RFC 1350 client under the same policy).
 import { createSocket } from 'node:dgram';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { connect, isIP, type Socket } from 'node:net';
 import type { Fetcher as SharedFetcher } from '../runtime/fetch.js';
 import type { Quarantine as SharedQuarantine, QuarantineResult } from '../runtime/quarantine.js';
+import { MAX_STORED_READ } from './share-files.js';
 
 /** TFTP blocks read at most (512 bytes each); the byte cap of the policy applies first. */
 export const MAX_TFTP_BLOCKS = 65535;
@@ -28,6 +30,12 @@ export interface StoredFile {
 export interface Quarantine {
   /** Stores bytes the attacker at address SOURCE sent under their SHA-256. Rejects only on disk errors. */
   store(data: Uint8Array, source: string): Promise<StoredFile>;
+  /**
+   * Up to LENGTH bytes at OFFSET of the item SHA256, read at once; undefined when it is not there. The
+   * reads are capped at MAX_STORED_READ (64 KiB), so one read holds the event loop for one small
+   * read of a file the page cache has just seen written.
+   */
+  read?(sha256: string, offset: number, length: number): Uint8Array | undefined;
 }
 
 export type FetchOutcome =
@@ -48,6 +56,19 @@ export class SharedCapture implements Quarantine, Fetcher {
     const r = await this.quarantine.store(Buffer.from(data.buffer, data.byteOffset, data.length), source);
     if (!r.stored && r.reason === 'write_failed') throw new Error('quarantine write failed');
     return { sha256: r.sha256, md5: r.md5, size: r.size, path: this.quarantine.pathOf(r.sha256), duplicate: r.duplicate, truncated: r.truncated, stored: r.stored, ...(r.reason ? { reason: r.reason } : {}) };
+  }
+
+  read(sha256: string, offset: number, length: number): Uint8Array | undefined {
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.quarantine.pathOf(sha256), 'r');
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, MAX_STORED_READ)));
+      return buf.subarray(0, readSync(fd, buf, 0, buf.length, offset));
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 
   private async keep(data: Uint8Array, truncated: boolean, source: string): Promise<FetchOutcome> {

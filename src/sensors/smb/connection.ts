@@ -9,7 +9,9 @@ import { isIpc, type Share } from './rpc/srvsvc.js';
 import { createHash } from 'node:crypto';
 import type { ByteAccount } from '../runtime/framed-input.js';
 import { emptySparseFile, sparseBytes, withinSparseAllowance, writeSparse } from '../runtime/sparse-file.js';
-import { allocId, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, type FileHandle, type Logon, type OpenHandle, type Tree } from './session-state.js';
+import { allocId, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, type DirHandle, type FileHandle, type Logon, type OpenHandle, type StoredHandle, type Tree } from './session-state.js';
+import { baseName, matchesPattern, MAX_STORED_READ, ShareIndex, type ShareChange, type SourceView } from './share-files.js';
+import { allocationSize, directoryTime, dotEntries, type DirItem, type FileInfo } from './directory.js';
 import type { AuthResult } from './auth.js';
 
 export const STATUS = {
@@ -46,7 +48,22 @@ export const STATUS = {
   SMB_BAD_TID: 0x00050002,
   SMB_BAD_UID: 0x005b0002,
   NOT_FOUND: 0xc0000225,
+  DIRECTORY_NOT_EMPTY: 0xc0000101,
 } as const;
+
+/** CreateDisposition values ([MS-SMB2] 2.2.13, [MS-CIFS] 2.2.4.64). */
+export const DISPOSITION = { SUPERSEDE: 0, OPEN: 1, CREATE: 2, OPEN_IF: 3, OVERWRITE: 4, OVERWRITE_IF: 5 } as const;
+/** CreateOptions bits read. */
+const OPTION = { DIRECTORY: 0x1, NON_DIRECTORY: 0x40, DELETE_ON_CLOSE: 0x1000 } as const;
+
+const CHANGE_STATUS: Record<ShareChange, number> = {
+  ok: 0,
+  not_found: STATUS.OBJECT_NAME_NOT_FOUND,
+  exists: STATUS.OBJECT_NAME_COLLISION,
+  not_empty: STATUS.DIRECTORY_NOT_EMPTY,
+  full: STATUS.DISK_FULL,
+  invalid: STATUS.OBJECT_NAME_INVALID,
+};
 
 export interface SmbHooks extends RpcHooks {
   auth(p: AuthResult): void;
@@ -54,7 +71,17 @@ export interface SmbHooks extends RpcHooks {
    * A file written to a share was closed (or the connection ended with it open). DROPPED: it was not
    * kept, a write having found the source's share of the upload memory full (data is then empty).
    */
-  upload(p: { share: string; name: string; data: Uint8Array; truncated: boolean; dropped?: { sha256: string; size: number } }): void;
+  upload(p: {
+    share: string;
+    name: string;
+    data: Uint8Array;
+    truncated: boolean;
+    dropped?: { sha256: string; size: number };
+    /** Told where the quarantine kept the bytes (undefined: it did not), so the share can serve them back. */
+    kept?: (f: { sha256: string; size: number } | undefined) => void;
+  }): void;
+  /** Up to LENGTH bytes at OFFSET of the quarantined file SHA256 (at most MAX_STORED_READ); undefined when it cannot be read. */
+  readStored?(sha256: string, offset: number, length: number): Uint8Array | undefined;
   /** An exploit step was recognised; `payload` is kept in quarantine and searched for shellcode. */
   exploitStep(p: { name: string; cve: string; detail: string; payload?: Uint8Array; analyse: boolean }): void;
   /** Decides a logon: the user, domain and whether it is anonymous. */
@@ -72,6 +99,8 @@ export interface SmbConfig {
    * DoublePulsar uploads and RPC request stubs being assembled are charged to it.
    */
   uploadMemory: ByteAccount;
+  /** What the client's source wrote to the shares, shared with its other connections; a private index when absent. */
+  files?: SourceView;
   random(n: number): Uint8Array;
   now(): number;
 }
@@ -80,6 +109,7 @@ export class SmbConnectionState {
   readonly logons = new Map<number, Logon>();
   readonly trees = new Map<number, Tree>();
   readonly handles = new Map<number, OpenHandle>();
+  readonly files: SourceView;
   /** The SMB1 negotiate challenge for non-extended-security logons. */
   negotiateChallenge: Uint8Array;
   private nextLogon = 0x800;
@@ -96,6 +126,7 @@ export class SmbConnectionState {
     readonly hooks: SmbHooks,
   ) {
     this.negotiateChallenge = cfg.random(8);
+    this.files = cfg.files ?? new ShareIndex().of('');
     const r = cfg.random(4);
     this.nextHandle = ((r[0]! << 8) | r[1]!) % 0x4000;
     this.assocGroup = 0x1000 + (((r[2]! << 8) | r[3]!) & 0x7fff);
@@ -200,15 +231,20 @@ export class SmbConnectionState {
   }
 
   /**
-   * Opens NAME on TREE: a pipe on IPC$, a file or directory elsewhere. `create` is whether the
-   * disposition may create a new file; `directory` whether a directory was asked for.
+   * Opens NAME on TREE with CreateDisposition DISPOSITION and CreateOptions OPTIONS: a pipe on IPC$, on
+   * a disk share the root, a file or directory the source made, or a new file (captured when closed)
+   * or directory. A name the source did not make opens only as a new file, as before the share kept
+   * files, so no upload is refused that was taken then.
    */
-  open(tree: Tree, rawName: string, create: boolean, directory: boolean): OpenHandle | { status: number } {
+  open(tree: Tree, rawName: string, disposition: number, options: number): OpenHandle | { status: number } {
     const name = rawName.replace(/^[\\/]+/, '').replace(/\//g, '\\');
     const id = allocId(this.handles, MAX_OPEN_FILES, this.nextHandle);
     if (id === undefined) return { status: STATUS.INSUFFICIENT_RESOURCES };
     this.nextHandle = id + 1;
     let h: OpenHandle;
+    const share = tree.share.name;
+    const wantDir = (options & OPTION.DIRECTORY) !== 0;
+    const existing = isIpc(tree.share) || name === '' ? undefined : this.files.find(share, name);
     if (isIpc(tree.share)) {
       const pipeName = name.toLowerCase().replace(/^pipe\\/, '');
       if (!PIPE_NAMES.has(pipeName)) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
@@ -216,15 +252,110 @@ export class SmbConnectionState {
       const ctx = { identity: this.cfg.identity, shares: this.cfg.shares, now: this.cfg.now };
       const secondary = pipeName === 'epmapper' ? '135' : `\\PIPE\\${pipeName === 'browser' ? 'browser' : pipeName}`;
       h = { kind: 'pipe', id, tree, pipe: new RpcPipe(pipeName, secondary, ctx, this.hooks, this.assocGroup, this.cfg.uploadMemory) };
-    } else if (name === '' || directory) {
+    } else if (name === '') {
       h = { kind: 'dir', id, name, tree };
-    } else {
-      if (!create) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
+    } else if (existing) {
+      if (disposition === DISPOSITION.CREATE) return { status: STATUS.OBJECT_NAME_COLLISION };
+      if (existing.dir && (options & OPTION.NON_DIRECTORY) !== 0) return { status: STATUS.FILE_IS_A_DIRECTORY };
+      if (!existing.dir && wantDir) return { status: STATUS.NOT_A_DIRECTORY };
+      if (existing.dir) h = { kind: 'dir', id, name, tree, entry: existing };
+      else if (disposition === DISPOSITION.OPEN) h = { kind: 'stored', id, name, tree, entry: existing };
+      else h = this.newFile(id, name, tree);
+    } else if (wantDir) {
+      if (disposition === DISPOSITION.OPEN || disposition === DISPOSITION.OVERWRITE) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
       if (!tree.share.writable) return { status: STATUS.ACCESS_DENIED };
-      h = { kind: 'file', id, name, tree, ...emptySparseFile(), truncated: false };
+      const entry = this.files.add(share, name, true, this.cfg.now());
+      // A directory that cannot be kept would vanish at once: refused as a full disk refuses it.
+      if (!entry) return { status: this.files.isDirectory(share, name) ? STATUS.OBJECT_NAME_COLLISION : STATUS.DISK_FULL };
+      h = { kind: 'dir', id, name, tree, entry };
+    } else {
+      if (disposition === DISPOSITION.OPEN) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
+      if (!tree.share.writable) return { status: STATUS.ACCESS_DENIED };
+      h = this.newFile(id, name, tree);
     }
+    if ((options & OPTION.DELETE_ON_CLOSE) !== 0 && h.kind !== 'pipe') h.deleteOnClose = true;
     this.handles.set(id, h);
     return h;
+  }
+
+  /** A file being written, listed at once (empty until closed) when the source has room for it. */
+  private newFile(id: number, name: string, tree: Tree): FileHandle {
+    const entry = this.files.add(tree.share.name, name, false, this.cfg.now());
+    return { kind: 'file', id, name, tree, ...emptySparseFile(), truncated: false, ...(entry ? { entry } : {}) };
+  }
+
+  /** The directory a search in DIR (a path under the share) starts in: the root or one the source made. */
+  directory(tree: Tree, dir: string): boolean {
+    return this.files.isDirectory(tree.share.name, dir);
+  }
+
+  /** The names in directory DIR of TREE that match PATTERN, "." and ".." first (when they match). */
+  listing(tree: Tree, dir: string, pattern: string, dirEntry?: { created: number; written: number }): DirItem[] {
+    const time = dirEntry ? fileTime(dirEntry.written) : directoryTime(this.cfg.identity);
+    const dots = dotEntries(time).map((d) => (dirEntry && d.name === '.' ? { ...d, created: fileTime(dirEntry.created) } : d));
+    const own = this.files.list(tree.share.name, dir).map(
+      (e): DirItem => ({ name: baseName(e.path), dir: e.dir, size: e.size, created: fileTime(e.created), written: fileTime(e.written), id: 0x10000 + e.id }),
+    );
+    return [...dots, ...own].filter((i) => matchesPattern(i.name, pattern));
+  }
+
+  /** What CREATE and the information classes report of H. */
+  attributes(h: OpenHandle): FileInfo {
+    if (h.kind === 'pipe') return { created: 0n, written: 0n, size: 0, allocation: 4096n, attributes: 0x80, dir: false, deletePending: false, id: 0, name: `\\${h.pipe.name}` };
+    const e = h.entry;
+    const now = h.kind === 'dir' ? directoryTime(this.cfg.identity) : fileTime(this.cfg.now());
+    const size = h.kind === 'file' ? h.size : h.kind === 'stored' ? h.entry.size : 0;
+    return {
+      created: e ? fileTime(e.created) : now,
+      written: e ? fileTime(e.written) : now,
+      size,
+      allocation: allocationSize(size),
+      attributes: h.kind === 'dir' ? 0x10 : 0x20,
+      dir: h.kind === 'dir',
+      deletePending: h.deleteOnClose === true,
+      id: e ? 0x10000 + e.id : 0,
+      name: `\\${e?.path ?? h.name}`,
+    };
+  }
+
+  /** Up to LENGTH bytes at OFFSET of a file the source wrote earlier: while being stored from memory, then from the quarantine. */
+  readStored(h: StoredHandle, offset: number, length: number): Uint8Array | { status: number } {
+    const e = h.entry;
+    if (offset >= e.size) return { status: STATUS.END_OF_FILE };
+    const n = Math.min(length, MAX_STORED_READ, e.size - offset);
+    if (e.pending) return e.pending.subarray(offset, offset + n);
+    const got = e.sha256 ? this.hooks.readStored?.(e.sha256, offset, n) : undefined;
+    // Not kept (the quarantine was full) or gone: refused, rather than bytes that are not the file's.
+    return got ?? { status: STATUS.ACCESS_DENIED };
+  }
+
+  /** Marks H to be deleted when closed (SET_INFO FileDispositionInformation, DELETE_ON_CLOSE). */
+  setDeletePending(h: OpenHandle, pending: boolean): number {
+    if (h.kind === 'pipe' || (h.kind === 'dir' && !h.entry)) return STATUS.ACCESS_DENIED;
+    if (pending && h.kind === 'dir' && h.entry && this.files.list(h.tree.share.name, h.entry.path).length > 0) return STATUS.DIRECTORY_NOT_EMPTY;
+    h.deleteOnClose = pending;
+    return STATUS.SUCCESS;
+  }
+
+  /** Renames what H is open on to TO (a path under the same share). */
+  rename(h: OpenHandle, to: string, replace: boolean): number {
+    if (h.kind === 'pipe' || !h.entry) return h.kind === 'file' ? STATUS.SUCCESS : STATUS.ACCESS_DENIED;
+    return CHANGE_STATUS[this.files.rename(h.tree.share.name, h.entry, to.replace(/^[\\/]+/, ''), replace)];
+  }
+
+  /** Deletes PATH (SMB1 DELETE, DELETE_DIRECTORY): a file, or an empty directory, the source made. */
+  deletePath(tree: Tree, path: string, dir: boolean): number {
+    const e = this.files.find(tree.share.name, path);
+    if (!e) return STATUS.OBJECT_NAME_NOT_FOUND;
+    if (e.dir !== dir) return dir ? STATUS.NOT_A_DIRECTORY : STATUS.FILE_IS_A_DIRECTORY;
+    return CHANGE_STATUS[this.files.remove(tree.share.name, e)];
+  }
+
+  /** Makes directory PATH (SMB1 CREATE_DIRECTORY). */
+  makeDirectory(tree: Tree, path: string): number {
+    if (!tree.share.writable || isIpc(tree.share)) return STATUS.ACCESS_DENIED;
+    if (this.files.find(tree.share.name, path)) return STATUS.OBJECT_NAME_COLLISION;
+    return this.files.add(tree.share.name, path, true, this.cfg.now()) ? STATUS.SUCCESS : STATUS.DISK_FULL;
   }
 
   /**
@@ -234,6 +365,7 @@ export class SmbConnectionState {
   write(h: OpenHandle, offset: number, data: Uint8Array): number | { status: number } {
     if (h.kind === 'pipe') h.pipe.write(data);
     else if (h.kind === 'file') return this.writeFile(h, offset, data);
+    else if (h.kind === 'stored') return this.writeFile(this.reopenForWrite(h), offset, data);
     return data.length;
   }
 
@@ -266,6 +398,16 @@ export class SmbConnectionState {
     return data.length;
   }
 
+  /**
+   * A write to a file opened to read: from here it is captured as a new file of what is written (its
+   * earlier bytes are in the quarantine already), under the same handle.
+   */
+  private reopenForWrite(h: StoredHandle): FileHandle {
+    const f: FileHandle = { ...this.newFile(h.id, h.name, h.tree), ...(h.deleteOnClose ? { deleteOnClose: true } : {}) };
+    this.handles.set(h.id, f);
+    return f;
+  }
+
   /** Stops keeping file H: its hash as written so far is noted and its bytes given back. */
   private dropFile(h: FileHandle): void {
     h.dropped = { sha256: createHash('sha256').update(sparseBytes(h)).digest('hex'), size: h.size };
@@ -284,13 +426,31 @@ export class SmbConnectionState {
     const h = this.handles.get(id);
     if (!h) return false;
     this.handles.delete(id);
-    if (h.kind === 'pipe') h.pipe.dispose();
+    if (h.kind === 'pipe') {
+      h.pipe.dispose();
+      return true;
+    }
+    if (h.deleteOnClose && h.entry) this.files.remove(h.tree.share.name, h.entry);
     if (h.kind !== 'file') return true;
+    const entry = h.entry;
+    if (entry) {
+      entry.size = h.dropped ? h.dropped.size : h.size;
+      entry.written = this.cfg.now();
+    }
+    // Served from memory until the quarantine has the bytes (the buffer it holds meanwhile), then from there.
+    const data = sparseBytes(h);
+    if (entry && !h.dropped && data.length > 0) entry.pending = data;
+    const kept = (f: { sha256: string; size: number } | undefined): void => {
+      if (!entry || entry.pending !== data) return;
+      delete entry.pending;
+      if (f) entry.sha256 = f.sha256;
+      if (f && f.size < entry.size) entry.size = f.size;
+    };
     // The bytes are given back to the upload memory at once: from here the quarantine holds them, within
     // its own bound on stores in progress (MAX_PENDING_STORE_BYTES). It counts the file's size; the
     // view keeps the whole buffer, which doubling may have made up to twice that.
     if (h.dropped) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: new Uint8Array(0), truncated: h.truncated, dropped: h.dropped });
-    else if (h.size > 0 || h.truncated) this.hooks.upload({ share: h.tree.share.name, name: h.name, data: sparseBytes(h), truncated: h.truncated });
+    else if (h.size > 0 || h.truncated) this.hooks.upload({ share: h.tree.share.name, name: h.name, data, truncated: h.truncated, kept });
     this.release(h);
     return true;
   }

@@ -1,6 +1,6 @@
-// The empty share's directory listings ("." and "..") and volume information, in the classes SMB2
-// QUERY_DIRECTORY / QUERY_INFO ([MS-FSCC] 2.4, 2.5) and SMB1 TRANS2 FIND_FIRST2 / QUERY_FS_INFORMATION
-// ([MS-CIFS] 2.2.8.1, 2.2.8.2) ask for.
+// The shares' directory listings ("." and "..", and what the source made), file and volume information,
+// in the classes SMB2 QUERY_DIRECTORY / QUERY_INFO ([MS-FSCC] 2.4, 2.5) and SMB1 TRANS2 FIND_FIRST2 /
+// QUERY_FILE_INFORMATION / QUERY_FS_INFORMATION ([MS-CIFS] 2.2.8.1-2.2.8.3) ask for.
 import { ByteWriter } from '../../wire/reader.js';
 import { fileTime } from './identity.js';
 
@@ -14,27 +14,119 @@ export function isListedClass(cls: number): boolean {
   return cls in FIXED;
 }
 
-/** Entries for NAMES (directories) in class CLS, each 8-aligned, chained by NextEntryOffset. */
-export function encodeDirEntries(cls: number, names: string[], time: bigint, align = 8): Uint8Array {
+/** One name in a listing: "." and "..", or a file or directory a source made. Times are FILETIMEs. */
+export interface DirItem {
+  name: string;
+  dir: boolean;
+  size: number;
+  created: bigint;
+  written: bigint;
+  /** The file id the classes with one (37, 38) report. */
+  id: number;
+}
+
+/** Bytes on disk a file of SIZE takes, in the volume's 4 KiB clusters. */
+export function allocationSize(size: number): bigint {
+  return BigInt(Math.ceil(size / 4096) * 4096);
+}
+
+/** Bytes ITEM takes in class CLS, with the padding that aligns the next one. */
+export function dirEntrySize(cls: number, item: DirItem, align = 8): number {
+  const n = (FIXED[cls] ?? 0) + 2 * item.name.length;
+  return Math.ceil(n / align) * align;
+}
+
+/** NAME in UTF-16, or for an SMB1 client that did not ask for Unicode in 8-bit characters ("?" for the others). */
+export function encodeName(name: string, unicode = true): Uint8Array {
+  return unicode ? Buffer.from(name, 'utf16le') : Buffer.from(name.replace(/[^\x00-\xff]/g, '?'), 'latin1');
+}
+
+/** Entries for ITEMS in class CLS, each ALIGN-aligned, chained by NextEntryOffset; names as encodeName. */
+export function encodeDirEntries(cls: number, items: DirItem[], align = 8, unicode = true): Uint8Array {
   const w = new ByteWriter(4096);
-  names.forEach((name, i) => {
+  items.forEach((item, i) => {
     const start = w.length;
-    const nameBytes = Buffer.from(name, 'utf16le');
+    const nameBytes = encodeName(item.name, unicode);
     w.u32le(0).u32le(0);
     if (cls === 12) w.u32le(nameBytes.length);
     else {
-      w.u64le(time).u64le(time).u64le(time).u64le(time).u64le(0n).u64le(0n).u32le(0x10).u32le(nameBytes.length);
+      const size = BigInt(item.size);
+      w.u64le(item.created).u64le(item.written).u64le(item.written).u64le(item.written);
+      w.u64le(size).u64le(allocationSize(item.size)).u32le(item.dir ? 0x10 : 0x20).u32le(nameBytes.length);
       if (cls !== 1) w.u32le(0);
       if (cls === 3 || cls === 37) w.u8(0).u8(0).zeros(24);
-      if (cls === 37) w.u16le(0).u64le(BigInt(i + 1));
-      if (cls === 38) w.u64le(BigInt(i + 1));
+      if (cls === 37) w.u16le(0).u64le(BigInt(item.id));
+      if (cls === 38) w.u64le(BigInt(item.id));
     }
     w.bytes(nameBytes);
-    if (i < names.length - 1) {
+    if (i < items.length - 1) {
       w.align(align, start);
       w.patchU32le(start, w.length - start);
     }
   });
+  return w.finish();
+}
+
+/** "." and ".." at TIME, as every directory lists them first. */
+export function dotEntries(time: bigint, dotOnly = false): DirItem[] {
+  const dot = (name: string, id: number): DirItem => ({ name, dir: true, size: 0, created: time, written: time, id });
+  return dotOnly ? [dot('.', 1)] : [dot('.', 1), dot('..', 2)];
+}
+
+/** What a file information class reports of an open file or directory. Times are FILETIMEs. */
+export interface FileInfo {
+  created: bigint;
+  written: bigint;
+  size: number;
+  allocation: bigint;
+  attributes: number;
+  dir: boolean;
+  deletePending: boolean;
+  /** The file id (FileInternalInformation). */
+  id: number;
+  /** The path as FileNameInformation gives it, from the share's root with a leading "\". */
+  name: string;
+}
+
+/** SMB1 QUERY_FILE/PATH_INFORMATION levels ([MS-CIFS] 2.2.8.3) answered with the FSCC class of the same layout. */
+const SMB1_INFO_LEVELS: Record<number, number> = { 0x101: 4, 0x102: 5, 0x103: 7 };
+/** SMB_QUERY_FILE_ALL_INFO: Basic, Standard, EaSize, then the name; unlike FileAllInformation. */
+export const SMB1_QUERY_FILE_ALL_INFO = 0x107;
+
+/** The FSCC class an SMB1 information level asks for (a native one, or pass-through 1000 + class). */
+export function smb1InfoClass(level: number): number | undefined {
+  if (level >= 1000 && level < 1100) return level - 1000;
+  return SMB1_INFO_LEVELS[level];
+}
+
+/**
+ * FileInformationClass CLS ([MS-FSCC] 2.4) of F, or undefined when not answered: Basic (4), Standard
+ * (5), Internal (6), Ea (7), Access (8), Position (14), Mode (16), Alignment (17), All (18),
+ * NetworkOpen (34), AttributeTag (35); or SMB1's SMB_QUERY_FILE_ALL_INFO.
+ */
+export function encodeFileInfo(cls: number, f: FileInfo, unicode = true): Uint8Array | undefined {
+  const w = new ByteWriter(256);
+  const size = BigInt(f.size);
+  const name = encodeName(f.name, unicode);
+  const basic = (): void => void w.u64le(f.created).u64le(f.written).u64le(f.written).u64le(f.written).u32le(f.attributes).u32le(0);
+  const standard = (): void => void w.u64le(f.allocation).u64le(size).u32le(1).u8(f.deletePending ? 1 : 0).u8(f.dir ? 1 : 0).u16le(0);
+  if (cls === 4) basic();
+  else if (cls === 5) standard();
+  else if (cls === 6) w.u64le(BigInt(f.id));
+  else if (cls === 7 || cls === 16 || cls === 17) w.u32le(0);
+  else if (cls === 8) w.u32le(0x001f01ff);
+  else if (cls === 14) w.u64le(0n);
+  else if (cls === 18) {
+    basic();
+    standard();
+    w.u64le(BigInt(f.id)).u32le(0).u32le(0x001f01ff).u64le(0n).u32le(0).u32le(0).u32le(name.length).bytes(name);
+  } else if (cls === SMB1_QUERY_FILE_ALL_INFO) {
+    basic();
+    standard();
+    w.u32le(0).u32le(name.length).bytes(name);
+  } else if (cls === 34) w.u64le(f.created).u64le(f.written).u64le(f.written).u64le(f.written).u64le(f.allocation).u64le(size).u32le(f.attributes).u32le(0);
+  else if (cls === 35) w.u32le(f.attributes).u32le(0);
+  else return undefined;
   return w.finish();
 }
 

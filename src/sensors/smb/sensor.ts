@@ -16,6 +16,7 @@ import type { ServerIdentity } from './identity.js';
 import { RpcPipe } from './rpc/pipe.js';
 import type { Share } from './rpc/srvsvc.js';
 import { SmbSession } from './session.js';
+import { ShareIndex } from './share-files.js';
 
 /** `protocol.malformed` events recorded per connection; later ones are only counted. */
 export const MAX_MALFORMED_EVENTS = 8;
@@ -41,6 +42,8 @@ export interface SmbSensorDeps {
   fetcher: Fetcher;
   /** Sources that ran EternalBlue here; shared by every connection of the sensor. */
   backdoored?: Set<string>;
+  /** What each source wrote to the shares; shared by every connection of the sensor. */
+  shareFiles?: ShareIndex;
 }
 
 export function sharesFor(cfg: SmbServiceConfig): Share[] {
@@ -119,12 +122,19 @@ export function makeHooks(ctx: { emitter: SessionEmitter; log: Logger }, cfg: Sm
       if (u.dropped) return void em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: u.dropped.sha256, size: u.dropped.size, outcome: 'dropped' });
       const stored = deps.quarantine
         .store(u.data, em.identity.src_ip)
-        .then((f) =>
-          em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: f.sha256, size: f.size, outcome: !f.stored ? 'refused' : u.truncated || f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' }),
-        )
-        .catch((err) => ctx.log.error({ err }, 'storing an upload failed'));
+        .then((f) => {
+          u.kept?.(f.stored ? f : undefined);
+          em.emit('file.upload', { filename: `${u.share}\\${u.name}`, sha256: f.sha256, size: f.size, outcome: !f.stored ? 'refused' : u.truncated || f.truncated ? 'truncated' : f.duplicate ? 'duplicate' : 'stored' });
+        })
+        .catch((err) => {
+          u.kept?.(undefined);
+          ctx.log.error({ err }, 'storing an upload failed');
+        });
       // The connection's close waits for the upload's event.
       em.hold?.(stored);
+    },
+    readStored(sha256, offset, length) {
+      return deps.quarantine.read?.(sha256, offset, length);
     },
     exploitStep,
     bind(b) {
@@ -165,7 +175,15 @@ export function serveSmb(ctx: ConnectionContext, mode: Mode, cfg: SmbServiceConf
   let malformedCount = 0;
   const hooks = makeHooks(ctx, cfg, deps);
   const session = new SmbSession(
-    { identity: deps.identity, shares: sharesFor(cfg), maxUploadBytes: cfg.max_upload_bytes, uploadMemory: UPLOAD_MEMORY.account(ctx.emitter.identity.src_ip), random: randomBytes, now: Date.now },
+    {
+      identity: deps.identity,
+      shares: sharesFor(cfg),
+      maxUploadBytes: cfg.max_upload_bytes,
+      uploadMemory: UPLOAD_MEMORY.account(ctx.emitter.identity.src_ip),
+      ...(deps.shareFiles ? { files: deps.shareFiles.of(ctx.emitter.identity.src_ip) } : {}),
+      random: randomBytes,
+      now: Date.now,
+    },
     hooks,
   );
   // A growing buffer: a large frame sent in small segments is copied a few times, not once per segment.
@@ -231,7 +249,7 @@ function serveEpmap(ctx: ConnectionContext, cfg: SmbServiceConfig, deps: SmbSens
 }
 
 export async function startSmbSensor(cfg: SmbServiceConfig, depsIn: SmbSensorDeps): Promise<RunningService[]> {
-  const deps: SmbSensorDeps = { ...depsIn, backdoored: depsIn.backdoored ?? new Set() };
+  const deps: SmbSensorDeps = { ...depsIn, backdoored: depsIn.backdoored ?? new Set(), shareFiles: depsIn.shareFiles ?? new ShareIndex() };
   const common = {
     sensor: deps.sensor,
     sink: deps.sink,

@@ -2,6 +2,8 @@
 import type { SparseFile } from '../runtime/sparse-file.js';
 import type { RpcPipe } from './rpc/pipe.js';
 import type { Share } from './rpc/srvsvc.js';
+import type { DirItem } from './directory.js';
+import type { ShareEntry } from './share-files.js';
 
 /** Sessions, trees and open handles one connection may hold. */
 export const MAX_SESSIONS = 16;
@@ -28,8 +30,34 @@ export interface Tree {
 
 export type OpenHandle =
   | { kind: 'pipe'; id: number; pipe: RpcPipe; tree: Tree }
-  | { kind: 'dir'; id: number; name: string; tree: Tree; listed?: boolean }
+  | DirHandle
+  | StoredHandle
   | FileHandle;
+
+/**
+ * A directory: the share's root (no entry) or one the source made. A listing is taken when a search
+ * starts and handed out from CURSOR, as much as each reply has room for.
+ */
+export interface DirHandle {
+  kind: 'dir';
+  id: number;
+  name: string;
+  tree: Tree;
+  entry?: ShareEntry;
+  listing?: DirItem[];
+  cursor?: number;
+  deleteOnClose?: boolean;
+}
+
+/** A file the source wrote earlier, opened again: read from the quarantine. A write makes it a FileHandle. */
+export interface StoredHandle {
+  kind: 'stored';
+  id: number;
+  name: string;
+  tree: Tree;
+  entry: ShareEntry;
+  deleteOnClose?: boolean;
+}
 
 /** A file being written: a SparseFile, so a read costs only the bytes it returns however many pieces the client wrote. */
 export interface FileHandle extends SparseFile {
@@ -40,6 +68,9 @@ export interface FileHandle extends SparseFile {
   truncated: boolean;
   /** Set when a write found the source's share of the upload memory full: the file's hash and size then (its bytes are given back). */
   dropped?: { sha256: string; size: number };
+  /** Where the share lists it (undefined when the source's index has no room for it). */
+  entry?: ShareEntry;
+  deleteOnClose?: boolean;
 }
 
 /** Allocates small non-zero ids that are not in use. */

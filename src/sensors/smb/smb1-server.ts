@@ -7,7 +7,8 @@ import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
 import { isIpc } from './rpc/srvsvc.js';
 import { sparseBytes } from '../runtime/sparse-file.js';
-import { directoryTime, encodeDirEntries, encodeFsInfo, SMB1_FIND_LEVELS, smb1FsClass, volumeSerial } from './directory.js';
+import { encodeDirEntries, encodeFileInfo, encodeFsInfo, SMB1_FIND_LEVELS, SMB1_QUERY_FILE_ALL_INFO, smb1FsClass, smb1InfoClass, volumeSerial } from './directory.js';
+import type { OpenHandle } from './session-state.js';
 
 /** Longest name or path string read from an SMB1 message (characters). */
 export const MAX_SMB1_STRING = 1024;
@@ -123,11 +124,10 @@ export class Smb1Server {
         const fid = b.words.length >= 2 ? b.words[0]! | (b.words[1]! << 8) : -1;
         return this.err(b.command, this.st.closeHandle(fid) ? 0 : STATUS.INVALID_HANDLE);
       }
-      case SMB1.DELETE: {
-        // Files are never kept on the share, so deleting succeeds wherever writing would.
-        const tree = this.tree(h.tid);
-        return this.err(b.command, !tree ? STATUS.SMB_BAD_TID : tree.share.writable && !isIpc(tree.share) ? 0 : STATUS.ACCESS_DENIED);
-      }
+      case SMB1.DELETE:
+      case SMB1.DELETE_DIRECTORY:
+      case SMB1.CREATE_DIRECTORY:
+        return this.pathCommand(h, b);
       case SMB1.ECHO:
         return { status: 0, blocks: [{ command: b.command, words: words((w) => w.u16le(1)), bytes: b.bytes.subarray(0, 4096) }] };
       case SMB1.TRANSACTION:
@@ -266,6 +266,19 @@ export class Smb1Server {
     return this.st.trees.get(tid);
   }
 
+  /**
+   * DELETE ([MS-CIFS] 2.2.4.7: SearchAttributes; BufferFormat 0x04, FileName), CREATE_DIRECTORY and
+   * DELETE_DIRECTORY (2.2.4.1, 2.2.4.2: BufferFormat 0x04, DirectoryName): on what the source made.
+   */
+  private pathCommand(h: Smb1Header, b: Smb1Block): { status: number; blocks: Smb1ReplyBlock[] } {
+    const tree = this.tree(h.tid);
+    if (!tree) return this.err(b.command, STATUS.SMB_BAD_TID);
+    if (!tree.share.writable || isIpc(tree.share)) return this.err(b.command, STATUS.ACCESS_DENIED);
+    const path = this.str(b, 1).text.replace(/^[\\/]+/, '');
+    if (b.command === SMB1.CREATE_DIRECTORY) return this.err(b.command, this.st.makeDirectory(tree, path));
+    return this.err(b.command, this.st.deletePath(tree, path, b.command === SMB1.DELETE_DIRECTORY));
+  }
+
   /** NT_CREATE_ANDX ([MS-CIFS] 2.2.4.64): NameLength at 5, CreateDisposition at 35, CreateOptions at 39. */
   private ntCreate(h: Smb1Header, b: Smb1Block): { status: number; blocks: Smb1ReplyBlock[] } {
     if (b.words.length < 48) return this.err(b.command, STATUS.INVALID_PARAMETER);
@@ -276,15 +289,15 @@ export class Smb1Server {
     const disposition = r.u32le()!;
     const options = r.u32le()!;
     const name = this.str(b, 0).text;
-    const opened = this.st.open(tree, name, disposition !== 1, (options & 1) !== 0);
+    const opened = this.st.open(tree, name, disposition, options);
     if ('status' in opened) return this.err(b.command, opened.status);
-    const now = opened.kind === 'dir' ? directoryTime(this.st.cfg.identity) : fileTime(this.st.cfg.now());
     const isPipe = opened.kind === 'pipe';
+    const a = this.st.attributes(opened);
+    // OplockLevel, FID, CreateDisposition (the action taken), four times, attributes, AllocationSize, EndOfFile, FileType, DeviceState, Directory.
     const params = words((w) => {
-      w.u8(0).u16le(opened.id).u32le(isPipe || opened.kind === 'dir' ? 1 : 2);
-      for (let i = 0; i < 4; i++) w.u64le(isPipe ? 0n : now);
-      w.u32le(isPipe ? 0x80 : opened.kind === 'dir' ? 0x10 : 0x20);
-      w.u64le(isPipe ? 4096n : 0n).u64le(0n);
+      w.u8(0).u16le(opened.id).u32le(opened.kind === 'file' ? 2 : 1);
+      w.u64le(a.created).u64le(a.written).u64le(a.written).u64le(a.written);
+      w.u32le(a.attributes).u64le(a.allocation).u64le(BigInt(a.size));
       w.u16le(isPipe ? 2 : 0).u16le(isPipe ? 0x05ff : 0).u8(opened.kind === 'dir' ? 1 : 0);
     }, true);
     return { status: 0, blocks: [{ command: b.command, words: params, bytes: new Uint8Array(0) }] };
@@ -330,6 +343,10 @@ export class Smb1Server {
       if (got.more) status = STATUS.BUFFER_OVERFLOW;
     } else if (h.kind === 'file' && offset < h.size) {
       data = sparseBytes(h).subarray(offset, offset + max);
+    } else if (h.kind === 'stored') {
+      const got = this.st.readStored(h, offset, max);
+      if ('status' in got) return this.err(b.command, got.status);
+      data = got;
     } else return this.err(b.command, h.kind === 'dir' ? STATUS.FILE_IS_A_DIRECTORY : STATUS.END_OF_FILE);
     const build = (bytesOffset: number): Uint8Array =>
       words((w) => w.u16le(0xffff).u16le(0).u16le(0).u16le(data.length & 0xffff).u16le(bytesOffset + 1).u16le(data.length >>> 16).zeros(8), true);
@@ -421,6 +438,7 @@ export class Smb1Server {
     r.advance(1);
     const sub = setupCount > 0 ? r.u16le() : undefined;
     if (sub === 0x01) return this.findFirst(h, b.command, sliceAt(msg.raw, paramOffset, paramCount) ?? new Uint8Array(0));
+    if (sub === 0x05 || sub === 0x07) return this.queryFileInfo(h, b.command, sub, sliceAt(msg.raw, paramOffset, paramCount) ?? new Uint8Array(0));
     if (sub === 0x03) {
       // QUERY_FS_INFORMATION: InformationLevel (2).
       const p = sliceAt(msg.raw, paramOffset, paramCount);
@@ -454,8 +472,10 @@ export class Smb1Server {
   }
 
   /**
-   * TRANS2_FIND_FIRST2 parameters: SearchAttributes (2), SearchCount (2), Flags (2), InformationLevel (6),
-   * SearchStorageType (4), FileName. The share is empty, so "." and ".." end the search.
+   * TRANS2_FIND_FIRST2 parameters: SearchAttributes (2), SearchCount (2), Flags (2), InformationLevel (2),
+   * SearchStorageType (4), FileName (a directory and a pattern, "\\*" for the root). Every match comes in
+   * one reply, which ends the search: "." and ".." and what the source made there (MAX_ENTRIES_PER_SOURCE
+   * names of at most MAX_NAME_CHARS fit in a 64 KiB reply).
    */
   private findFirst(h: Smb1Header, command: number, params: Uint8Array): { status: number; blocks: Smb1ReplyBlock[] } {
     const tree = this.tree(h.tid);
@@ -464,10 +484,47 @@ export class Smb1Server {
     const level = params[6]! | (params[7]! << 8);
     const cls = SMB1_FIND_LEVELS[level];
     if (cls === undefined) return this.err(command, STATUS.NOT_SUPPORTED);
-    const data = encodeDirEntries(cls, ['.', '..'], directoryTime(this.st.cfg.identity));
+    const raw = params.subarray(12);
+    const text = this.unicode ? utf16leToString(raw, MAX_SMB1_STRING) : latin1ToString(raw, MAX_SMB1_STRING);
+    const spec = text.replace(/\0.*$/s, '').replace(/\//g, '\\').replace(/^\\+/, '');
+    const cut = spec.lastIndexOf('\\');
+    const dir = cut < 0 ? '' : spec.slice(0, cut);
+    if (!this.st.directory(tree, dir)) return this.err(command, STATUS.OBJECT_PATH_NOT_FOUND);
+    const items = this.st.listing(tree, dir, spec.slice(cut + 1), dir ? this.st.files.find(tree.share.name, dir) : undefined);
+    if (items.length === 0) return this.err(command, STATUS.NO_SUCH_FILE);
+    const data = encodeDirEntries(cls, items, 8, this.unicode);
     // SID, SearchCount, EndOfSearch, EaErrorOffset, LastNameOffset (unused once the search has ended).
-    const out = words((w) => w.u16le(1).u16le(2).u16le(1).u16le(0).u16le(0));
+    const out = words((w) => w.u16le(1).u16le(items.length).u16le(1).u16le(0).u16le(0));
     return { status: 0, blocks: [this.transReply(command, out, data)] };
+  }
+
+  /**
+   * TRANS2_QUERY_PATH_INFORMATION (InformationLevel (2), Reserved (4), FileName) and
+   * TRANS2_QUERY_FILE_INFORMATION (FID (2), InformationLevel (2)) ([MS-CIFS] 2.2.6.6, 2.2.6.8): the
+   * root, or what the source made; the reply's parameters are EaErrorOffset.
+   */
+  private queryFileInfo(h: Smb1Header, command: number, sub: number, params: Uint8Array): { status: number; blocks: Smb1ReplyBlock[] } {
+    const tree = this.tree(h.tid);
+    if (!tree) return this.err(command, STATUS.SMB_BAD_TID);
+    if (params.length < 4) return this.err(command, STATUS.INVALID_PARAMETER);
+    let handle: OpenHandle | undefined;
+    let level: number;
+    if (sub === 0x07) {
+      handle = this.st.handles.get(params[0]! | (params[1]! << 8));
+      level = params[2]! | (params[3]! << 8);
+      if (!handle) return this.err(command, STATUS.INVALID_HANDLE);
+    } else {
+      level = params[0]! | (params[1]! << 8);
+      const raw = params.subarray(6);
+      const path = (this.unicode ? utf16leToString(raw, MAX_SMB1_STRING) : latin1ToString(raw, MAX_SMB1_STRING)).replace(/\0.*$/s, '').replace(/^[\\/]+/, '');
+      const entry = path ? this.st.files.find(tree.share.name, path) : undefined;
+      if (path && !entry) return this.err(command, STATUS.OBJECT_NAME_NOT_FOUND);
+      handle = entry && !entry.dir ? { kind: 'stored', id: 0, name: path, tree, entry } : { kind: 'dir', id: 0, name: path, tree, ...(entry ? { entry } : {}) };
+    }
+    const cls = level === SMB1_QUERY_FILE_ALL_INFO ? level : smb1InfoClass(level);
+    const info = cls === undefined ? undefined : encodeFileInfo(cls, this.st.attributes(handle), this.unicode);
+    if (!info) return this.err(command, STATUS.NOT_SUPPORTED);
+    return { status: 0, blocks: [this.transReply(command, Uint8Array.of(0, 0), info)] };
   }
 
   /** EXEC: 12 parameter bytes (total, chunk, offset) and the chunk, both XORed with the key from the ping seed. */

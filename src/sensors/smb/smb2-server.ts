@@ -5,7 +5,7 @@ import { encodeSmb2Replies, SMB2, SMB2_ERROR_BODY, type Smb2Reply, type Smb2Requ
 import { encodeNegTokenInitHint } from './codec/spnego.js';
 import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
-import { directoryTime, encodeDirEntries, encodeFsInfo, isListedClass, volumeSerial } from './directory.js';
+import { dirEntrySize, encodeDirEntries, encodeFileInfo, encodeFsInfo, isListedClass, volumeSerial } from './directory.js';
 import { sparseBytes } from '../runtime/sparse-file.js';
 import type { Logon, OpenHandle } from './session-state.js';
 import { isIpc } from './rpc/srvsvc.js';
@@ -187,18 +187,21 @@ export class Smb2Server {
     if (disposition === undefined || options === undefined || off === undefined || len === undefined) return this.error(STATUS.INVALID_PARAMETER);
     const raw = len === 0 ? new Uint8Array(0) : sliceAt(req.raw, off, len);
     if (!raw) return this.error(STATUS.INVALID_PARAMETER);
-    const opened = this.st.open(tree, utf16leToString(raw, MAX_SMB2_PATH), disposition !== 1, (options & 1) !== 0);
+    const opened = this.st.open(tree, utf16leToString(raw, MAX_SMB2_PATH), disposition, options);
     if ('status' in opened) return this.error(opened.status);
     return { status: 0, body: this.createBody(opened) };
   }
 
-  /** CREATE response ([MS-SMB2] 2.2.14): 88 fixed bytes; the FileId sits at 64 of the body. */
+  /**
+   * CREATE response ([MS-SMB2] 2.2.14): StructureSize 89, OplockLevel, Flags, CreateAction, four times,
+   * AllocationSize, EndOfFile, FileAttributes, Reserved2, FileId (at 64), create contexts (none).
+   */
   private createBody(h: OpenHandle): Uint8Array {
-    const now = h.kind === 'dir' ? directoryTime(this.st.cfg.identity) : fileTime(this.st.cfg.now());
-    const pipe = h.kind === 'pipe';
-    const w = new ByteWriter(96).u16le(89).u8(0).u8(0).u32le(pipe || h.kind === 'dir' ? 1 : 2);
-    for (let i = 0; i < 4; i++) w.u64le(pipe ? 0n : now);
-    w.u64le(pipe ? 4096n : 0n).u64le(0n).u32le(pipe ? 0x80 : h.kind === 'dir' ? 0x10 : 0x20).u32le(0);
+    const a = this.st.attributes(h);
+    const opened = h.kind === 'pipe' || h.kind === 'dir' || h.kind === 'stored';
+    const w = new ByteWriter(96).u16le(89).u8(0).u8(0).u32le(opened ? 1 : 2);
+    w.u64le(a.created).u64le(a.written).u64le(a.written).u64le(a.written);
+    w.u64le(a.allocation).u64le(BigInt(a.size)).u32le(a.attributes).u32le(0);
     w.bytes(fid(h.id)).u32le(0).u32le(0);
     return w.finish();
   }
@@ -236,7 +239,7 @@ export class Smb2Server {
       case SMB2.QUERY_DIRECTORY:
         return this.queryDirectory(req, h);
       case SMB2.SET_INFO:
-        return h.kind === 'file' ? { status: 0, body: Uint8Array.of(2, 0) } : this.error(STATUS.ACCESS_DENIED);
+        return this.setInfo(req, h);
       default:
         return this.error(STATUS.NOT_SUPPORTED);
     }
@@ -272,6 +275,10 @@ export class Smb2Server {
       return { status: got.more ? STATUS.BUFFER_OVERFLOW : 0, body: this.readBody(got.data) };
     }
     if (h.kind === 'dir') return this.error(STATUS.INVALID_PARAMETER);
+    if (h.kind === 'stored') {
+      const got = this.st.readStored(h, offset, len);
+      return 'status' in got ? this.error(got.status) : { status: 0, body: this.readBody(got) };
+    }
     if (offset >= h.size) return this.error(STATUS.END_OF_FILE);
     return { status: 0, body: this.readBody(sparseBytes(h).subarray(offset, offset + len)) };
   }
@@ -300,34 +307,70 @@ export class Smb2Server {
 
   /**
    * QUERY_DIRECTORY request: FileInformationClass (2), Flags (3), FileIndex (4), FileId (8),
-   * FileNameOffset (24), FileNameLength (26), OutputBufferLength (28). The share is empty: "." and
-   * ".." once, then STATUS_NO_MORE_FILES until the scan is restarted.
+   * FileNameOffset (24), FileNameLength (26), OutputBufferLength (28). A search (the first call, or
+   * one with RESTART_SCANS or REOPEN) takes the names matching the pattern: "." and "..", then what
+   * the source made there. Each reply carries as many as fit (one with RETURN_SINGLE_ENTRY), then
+   * STATUS_NO_MORE_FILES; a search that matches nothing answers STATUS_NO_SUCH_FILE, as Windows does.
    */
   private queryDirectory(req: Smb2Request, h: OpenHandle): Body {
     if (h.kind !== 'dir') return this.error(STATUS.INVALID_PARAMETER);
+    const r = new ByteReader(req.body, 24);
+    const nameOff = r.u16le() ?? 0;
+    const nameLen = r.u16le() ?? 0;
+    const room = Math.min(r.u32le() ?? 0, SMB2_MAX_IO);
     const cls = req.body[2] ?? 0;
     const flags = req.body[3] ?? 0;
     if (!isListedClass(cls)) return this.error(STATUS.INVALID_INFO_CLASS);
-    if (flags & 0x11) h.listed = false;
-    if (h.listed) return this.error(STATUS.NO_MORE_FILES);
-    h.listed = true;
-    const out = encodeDirEntries(cls, flags & 0x02 ? ['.'] : ['.', '..'], directoryTime(this.st.cfg.identity));
+    if (flags & 0x11 || !h.listing) {
+      const pattern = nameLen ? utf16leToString(sliceAt(req.raw, nameOff, nameLen) ?? new Uint8Array(0), MAX_SMB2_PATH) : '*';
+      h.listing = this.st.listing(h.tree, h.entry?.path ?? '', pattern, h.entry);
+      h.cursor = 0;
+      if (h.listing.length === 0) return this.error(STATUS.NO_SUCH_FILE);
+    }
+    const items = [];
+    let used = 0;
+    for (let i = h.cursor ?? 0; i < h.listing.length; i++) {
+      const size = dirEntrySize(cls, h.listing[i]!);
+      if (used + size > room && items.length > 0) break;
+      items.push(h.listing[i]!);
+      used += size;
+      if (flags & 0x02) break;
+    }
+    if (items.length === 0) return this.error(STATUS.NO_MORE_FILES);
+    if (used > room) return this.error(STATUS.BUFFER_OVERFLOW);
+    h.cursor = (h.cursor ?? 0) + items.length;
+    const out = encodeDirEntries(cls, items);
     return { status: 0, body: new ByteWriter(out.length + 8).u16le(9).u16le(72).u32le(out.length).bytes(out).finish() };
   }
 
-  /** QUERY_INFO request: InfoType (2), FileInfoClass (3), OutputBufferLength (4). A few classes are answered. */
+  /**
+   * SET_INFO request: InfoType (2), FileInfoClass (3), BufferLength (4), BufferOffset (8), FileId (16).
+   * FileDispositionInformation (13) deletes on close; FileRenameInformation (10: ReplaceIfExists,
+   * Reserved, RootDirectory (8), FileNameLength (4), FileName) renames; other file classes are taken
+   * and ignored, as before.
+   */
+  private setInfo(req: Smb2Request, h: OpenHandle): Body {
+    const r = new ByteReader(req.body, 4);
+    const len = r.u32le() ?? 0;
+    const off = r.u16le() ?? 0;
+    const buf = sliceAt(req.raw, off, len) ?? new Uint8Array(0);
+    const done = (status: number): Body => (status === 0 ? { status: 0, body: Uint8Array.of(2, 0) } : this.error(status));
+    if (req.body[2] === 1 && req.body[3] === 13 && buf.length >= 1) return done(this.st.setDeletePending(h, buf[0] !== 0));
+    if (req.body[2] === 1 && req.body[3] === 10 && buf.length >= 20) {
+      const n = new DataView(buf.buffer, buf.byteOffset).getUint32(16, true);
+      const to = sliceAt(buf, 20, n);
+      return done(to ? this.st.rename(h, utf16leToString(to, MAX_SMB2_PATH), buf[0] !== 0) : STATUS.INVALID_PARAMETER);
+    }
+    return h.kind === 'file' || h.kind === 'stored' ? done(0) : this.error(STATUS.ACCESS_DENIED);
+  }
+
+  /** QUERY_INFO request: InfoType (2), FileInfoClass (3), OutputBufferLength (4). File classes as encodeFileInfo, volume classes as encodeFsInfo. */
   private queryInfo(req: Smb2Request, h: OpenHandle): Body {
     const infoType = req.body[2];
-    const cls = req.body[3];
-    const now = h.kind === 'dir' ? directoryTime(this.st.cfg.identity) : fileTime(this.st.cfg.now());
-    const w = new ByteWriter(256);
-    const size = BigInt(h.kind === 'file' ? h.size : 0);
-    const attrs = h.kind === 'dir' ? 0x10 : h.kind === 'pipe' ? 0x80 : 0x20;
-    if (infoType === 1 && cls === 4) w.u64le(now).u64le(now).u64le(now).u64le(now).u32le(attrs).u32le(0); // FileBasicInformation
-    else if (infoType === 1 && cls === 5) w.u64le(size).u64le(size).u32le(1).u8(0).u8(h.kind === 'dir' ? 1 : 0).u16le(0); // FileStandardInformation
-    else if (infoType === 2 && encodeFsInfo(cls ?? 0, fileTime(this.st.cfg.identity.bootTime), volumeSerial(this.st.cfg.identity.guid))) w.bytes(encodeFsInfo(cls ?? 0, fileTime(this.st.cfg.identity.bootTime), volumeSerial(this.st.cfg.identity.guid))!);
-    else return this.error(STATUS.NOT_SUPPORTED);
-    const out = w.finish();
+    const cls = req.body[3] ?? 0;
+    const id = this.st.cfg.identity;
+    const out = infoType === 1 ? encodeFileInfo(cls, this.st.attributes(h)) : infoType === 2 ? encodeFsInfo(cls, fileTime(id.bootTime), volumeSerial(id.guid)) : undefined;
+    if (!out) return this.error(STATUS.NOT_SUPPORTED);
     return { status: 0, body: new ByteWriter(out.length + 8).u16le(9).u16le(72).u32le(out.length).bytes(out).finish() };
   }
 }

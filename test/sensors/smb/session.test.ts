@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { ByteWriter } from '../../../src/wire/reader.js';
 import { SmbSession } from '../../../src/sensors/smb/session.js';
+import { DISPOSITION } from '../../../src/sensors/smb/connection.js';
 import { loadIdentity } from '../../../src/sensors/smb/identity.js';
 import { makeHooks, serveSmb, sharesFor, type SmbSensorDeps } from '../../../src/sensors/smb/sensor.js';
 import { encodeNbssFrame } from '../../../src/sensors/smb/codec/netbios.js';
@@ -187,7 +188,7 @@ test('files open at once share one upload budget; pipes per connection are cappe
   const tree = st.connectTree('\\\\h\\Public', { id: 1, challenge: new Uint8Array(8), spnego: false, authenticated: true, guest: true, anonymous: false, user: 'x' });
   assert.ok(!('status' in tree));
   const budget = 1 << 20; // newSession's maxUploadBytes
-  const files = [0, 1, 2].map((i) => st.open(tree, `f${i}.exe`, true, false));
+  const files = [0, 1, 2].map((i) => st.open(tree, `f${i}.exe`, DISPOSITION.OVERWRITE_IF, 0));
   for (const f of files) {
     assert.ok(!('status' in f));
     for (let off = 0; off < 600_000; off += 60_000) st.write(f, off, new Uint8Array(60_000));
@@ -202,7 +203,7 @@ test('files open at once share one upload budget; pipes per connection are cappe
   assert.ok(uploads.some((u) => u.outcome === 'truncated'));
   const ipc = st.connectTree('\\\\h\\IPC$', undefined);
   assert.ok(!('status' in ipc));
-  const pipes = Array.from({ length: 12 }, () => st.open(ipc, 'srvsvc', false, false));
+  const pipes = Array.from({ length: 12 }, () => st.open(ipc, 'srvsvc', DISPOSITION.OPEN, 0));
   assert.equal(pipes.filter((p) => !('status' in p)).length, 8);
 });
 
@@ -356,7 +357,7 @@ test('a file written in 100,000 pieces is one buffer: reads copy only what they 
   const st = session.st;
   const tree = st.connectTree('\\\\h\\Public', guest);
   assert.ok(!('status' in tree));
-  const f = st.open(tree, 'pieces.bin', true, false);
+  const f = st.open(tree, 'pieces.bin', DISPOSITION.OVERWRITE_IF, 0);
   assert.ok('kind' in f && f.kind === 'file');
   const pieces = 100_000;
   for (let i = 0; i < pieces; i++) st.write(f, 2 * i, Uint8Array.of(i & 0xff));
@@ -383,12 +384,12 @@ test('a file written in 100,000 pieces is one buffer: reads copy only what they 
   assert.deepEqual([...readAndx(session, f.id, 1, 3).data], [0, 1, 0], 'gaps read as zeros');
   assert.ok(f.data.length <= 2 * f.size, `one buffer of ${f.data.length} bytes for a ${f.size}-byte file`);
 
-  const g = st.open(tree, 'overlap.txt', true, false);
+  const g = st.open(tree, 'overlap.txt', DISPOSITION.OVERWRITE_IF, 0);
   assert.ok('kind' in g && g.kind === 'file');
   for (const [off, text] of [[0, 'aaaaaaaaaa'], [5, 'bbbbbbbbbb'], [0, 'cccccccccc']] as const) st.write(g, off, Buffer.from(text));
   assert.equal(Buffer.from(readAndx(session, g.id, 0, 100).data).toString(), 'ccccccccccbbbbb', 'the last write to a byte is what it holds');
 
-  const e = st.open(tree, 'empty.bin', true, false);
+  const e = st.open(tree, 'empty.bin', DISPOSITION.OVERWRITE_IF, 0);
   assert.ok('kind' in e && e.kind === 'file');
   for (let i = 1; i <= 1000; i++) st.write(e, 900 * i, new Uint8Array(0));
   assert.equal(e.size, 0, 'zero-length writes at far offsets neither extend the file nor use the budget');
@@ -488,7 +489,7 @@ test('one byte written far past the end of a file is refused: the file stays wha
   const st = session.st;
   const tree = st.connectTree('\\\\h\\Public', guest);
   assert.ok(!('status' in tree));
-  const f = st.open(tree, 'far.bin', true, false);
+  const f = st.open(tree, 'far.bin', DISPOSITION.OVERWRITE_IF, 0);
   assert.ok('kind' in f && f.kind === 'file');
   st.write(f, 0, Buffer.from('MZ'));
   st.write(f, (16 << 20) - 1, Uint8Array.of(1)); // within the upload limit (16 MiB), far past the end
@@ -533,7 +534,7 @@ test('the share directory keeps its times: two listings at different moments sho
   st.logons.set(1, { ...guest });
   const tree = st.connectTree('\\\\h\\Public', guest);
   assert.ok('id' in tree);
-  const dir = st.open(tree, '', false, true);
+  const dir = st.open(tree, '', DISPOSITION.OPEN, 1);
   assert.ok('id' in dir && dir.kind === 'dir');
   /** QUERY_DIRECTORY (FileDirectoryInformation, restart scan) on the share root: "."'s LastWriteTime. */
   const listedTime = (): bigint => {

@@ -7,6 +7,8 @@ export const SMB1_HEADER_LEN = 32;
 export const MAX_ANDX_DEPTH = 8;
 
 export const SMB1 = {
+  CREATE_DIRECTORY: 0x00,
+  DELETE_DIRECTORY: 0x01,
   CLOSE: 0x04,
   DELETE: 0x06,
   TRANSACTION: 0x25,
