@@ -229,3 +229,33 @@ test('df, ls -l /dev, ps, dmesg and ss agree with each other and print as the re
     await s.end();
   }
 });
+
+test("the Last login line is the user's previous login, as last lists it, in sshd's or login's format", async () => {
+  const t = testShell({ shell: { seed: 'lastlog' } });
+  const ip = '198.51.100.7';
+  // The first login: root's latest login on the host, which last also lists.
+  const first = t.open(ip, { pty: true });
+  const banner = first.login().replace(/\r/g, '');
+  const m = /^Last login: (\w{3} \w{3} [ \d]\d \d\d:\d\d):\d\d (\d{4}) from (\S+)$/m.exec(banner);
+  assert.ok(m, banner);
+  const rows = (await first.run('last')).out.replace(/\r/g, '').split('\n');
+  assert.match(rows[0]!, new RegExp(`^root +pts/0 +${ip.replace(/\./g, '\\.')} .* still logged in$`), 'this login is in wtmp');
+  const before = rows.find((r) => r.startsWith('root ') && !r.includes(ip))!;
+  assert.ok(before.includes(` ${m[3]} `) && before.includes(` ${m[1]} - `), `${before} vs ${m[0]}`);
+  await first.end();
+  // The next, over telnet: this attacker's own login just before, in pam_lastlog's format.
+  const second = t.open(ip, { pty: true, protocol: 'telnet' });
+  const again = second.login().replace(/\r/g, '');
+  assert.match(again, new RegExp(`^Last login: \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d UTC \\d{4} from ${ip.replace(/\./g, '\\.')} on pts/0$`, 'm'));
+  const rows2 = (await second.run('last')).out.replace(/\r/g, '').split('\n');
+  assert.match(rows2[0]!, /^root +pts\/1 .* still logged in$/);
+  assert.match(rows2[1]!, new RegExp(`^root +pts/0 +${ip.replace(/\./g, '\\.')} .* - \\d\\d:\\d\\d  \\(00:00\\)$`));
+  await second.end();
+  // An exec request is no login: last does not list it, and the next login still greets with the telnet one.
+  const exec = t.open(ip);
+  assert.doesNotMatch((await exec.run('last')).out, /still logged in/);
+  await exec.end();
+  const third = t.open(ip, { pty: true });
+  assert.match(third.login(), new RegExp(`^Last login: \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4} from ${ip.replace(/\./g, '\\.')}\\r?$`, 'm'));
+  await third.end();
+});

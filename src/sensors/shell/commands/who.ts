@@ -1,11 +1,19 @@
 // w, who, users, last: the one logged-in session (the attacker's own) and a plausible login history.
 import type { CommandDef, ShellApi } from '../types.js';
+import { hostLogins } from '../logins.js';
 import { loadAt, uptimeSeconds } from '../profile.js';
 import { dayName, hhmm, monthName, pad2, uptimeText } from './util.js';
 
 function loginStamp(ms: number): string {
   const d = new Date(ms);
   return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${hhmm(ms)}`;
+}
+
+/** last's session length: (HH:MM), with the days before a + past a day. */
+function loginDuration(ms: number): string {
+  const m = Math.max(0, Math.floor(ms / 60_000));
+  const days = Math.floor(m / 1440);
+  return `${days ? `${days}+` : ''}${pad2(Math.floor(m / 60) % 24)}:${pad2(m % 60)}`;
 }
 
 function from(sh: ShellApi): string {
@@ -63,15 +71,16 @@ export const last: CommandDef = {
     };
     const rows: string[] = [];
     if (ctx.name === 'last') {
-      rows.push(`${sh.user.name.padEnd(8)} ${sh.terminal.tty.replace('/dev/', '').padEnd(12)} ${from(sh).padEnd(16)} ${fmt(sh.terminal.loginMs)}   still logged in`);
-      // Earlier admin logins from the office network, derived from the profile so they never change.
-      const office = `${p.net.gateway.split('.').slice(0, 3).join('.')}.${(p.hostname.length * 17) % 200 + 20}`;
-      for (let i = 1; i <= 4; i++) {
-        const t = p.bootMs + ((sh.now() - p.bootMs) * (5 - i)) / 5 - i * 3_600_000;
-        const dur = 7 + ((i * 13) % 50);
-        rows.push(`${p.admin.name.padEnd(8)} pts/0        ${office.padEnd(16)} ${fmt(t)} - ${hhmm(t + dur * 60_000)}  (00:${pad2(dur)})`);
+      // wtmp: the admins' logins and this attacker's own terminal logins (this one too, unless it is
+      // an exec request, which sshd does not record), newest first, with the boot in its place.
+      const logins = [...hostLogins(p, sh.now()), ...sh.vfs.overlay.logins].sort((a, b) => b.startMs - a.startMs);
+      const reboot = `reboot   system boot  ${p.kernel.release.padEnd(16)} ${fmt(p.bootMs)}   still running`;
+      for (const r of logins) {
+        if (r.startMs < p.bootMs && !rows.includes(reboot)) rows.push(reboot);
+        const span = r.endMs === undefined ? '  still logged in' : `- ${hhmm(r.endMs)}  (${loginDuration(r.endMs - r.startMs)})`;
+        rows.push(`${r.user.slice(0, 8).padEnd(8)} ${r.tty.padEnd(12)} ${r.from.slice(0, 16).padEnd(16)} ${fmt(r.startMs)} ${span}`);
       }
-      rows.push(`reboot   system boot  ${p.kernel.release.padEnd(16)} ${fmt(p.bootMs)}   still running`);
+      if (!rows.includes(reboot)) rows.push(reboot);
     }
     const d = new Date(p.bootMs - 86_400_000 * 30);
     ctx.out(`${rows.join('\n')}${rows.length ? '\n' : ''}\n${ctx.name === 'last' ? 'wtmp' : 'btmp'} begins ${dayName(d.getUTCDay())} ${monthName(d.getUTCMonth())} ${String(d.getUTCDate()).padStart(2)} ${hhmm(d.getTime())}:${pad2(d.getUTCSeconds())} ${d.getUTCFullYear()}\n`);
