@@ -1,6 +1,6 @@
 // Builds the base filesystem of the fake Debian 12 server from its profile: /etc, /proc, binaries,
 // home directories, logs, and the planted honeytokens. Built once per process and shared read-only.
-import { BaseFs, type VFile } from './vfs.js';
+import { BaseFs, type ProcView, type VFile } from './vfs.js';
 import { fakeElf } from './elf.js';
 import { loadAt, memoryAt, uptimeSeconds, SeededRandom, type SystemProfile } from './profile.js';
 import type { PlantedFile } from './honeytokens.js';
@@ -229,7 +229,7 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   const dir = (path: string, mode = 0o755, uid = 0, mtimeMs = t(0)): void => fs.add(path, { kind: 'dir', mode, uid, gid: uid, mtimeMs });
   const file = (path: string, content: string | Buffer, mode = 0o644, uid = 0, mtimeMs = t(0)): void =>
     fs.add(path, { kind: 'file', mode, uid, gid: uid, mtimeMs, data: Buffer.isBuffer(content) ? content : Buffer.from(content) });
-  const gen = (path: string, make: () => string, mode = 0o444): void => fs.add(path, { kind: 'file', mode, uid: 0, gid: 0, mtimeMs: p.bootMs, generate: make, size: 0 });
+  const gen = (path: string, make: (view?: ProcView) => string, mode = 0o444): void => fs.add(path, { kind: 'file', mode, uid: 0, gid: 0, mtimeMs: p.bootMs, generate: make, size: 0 });
   const link = (path: string, target: string): void => fs.add(path, { kind: 'link', target, mode: 0o777, uid: 0, gid: 0, mtimeMs: installMs });
   fs.nodes.set('/', { kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeMs: installMs });
 
@@ -302,6 +302,10 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   file('/etc/shells', '# /etc/shells: valid login shells\n/bin/sh\n/usr/bin/sh\n/bin/bash\n/usr/bin/bash\n/bin/rbash\n/usr/bin/rbash\n/usr/bin/dash\n');
   file('/etc/resolv.conf', `domain ${p.domain}\nsearch ${p.domain}\nnameserver ${p.net.gateway}\n`);
   file('/etc/timezone', `${p.timezone}\n`);
+  // tzdata's zone file for UTC (a TZif2 header, the UTC abbreviation and the POSIX TZ footer).
+  for (const d of ['/usr/share/zoneinfo', '/usr/share/zoneinfo/Etc']) dir(d);
+  file('/usr/share/zoneinfo/Etc/UTC', Buffer.from(UTC_TZIF_BASE64, 'base64'));
+  link('/etc/localtime', `/usr/share/zoneinfo/${p.timezone}`);
   file('/etc/fstab', `# /etc/fstab: static file system information.\n#\n# <file system> <mount point>   <type>  <options>       <dump>  <pass>\nUUID=${rng.hex(4)}-${rng.hex(2)}-${rng.hex(2)}-${rng.hex(2)}-${rng.hex(6)} /               ext4    errors=remount-ro 0       1\n${p.swapKb ? `/swapfile none swap sw 0 0\n` : ''}`);
   file('/etc/crontab', `# /etc/crontab: system-wide crontab\nSHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin\n\n# Example of job definition:\n# .---------------- minute (0 - 59)\n# |  .------------- hour (0 - 23)\n# |  |  .---------- day of month (1 - 31)\n# |  |  |  .------- month (1 - 12) OR jan,feb,mar,apr ...\n# |  |  |  |  .---- day of week (0 - 6) (Sunday=0 or 7) OR sun,mon,tue,wed,thu,fri,sat\n# |  |  |  |  |\n# *  *  *  *  * user-name command to be executed\n17 *\t* * *\troot\tcd / && run-parts --report /etc/cron.hourly\n25 6\t* * *\troot\ttest -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }\n47 6\t* * 7\troot\ttest -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.weekly; }\n52 6\t1 * *\troot\ttest -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.monthly; }\n#\n`);
   file('/etc/ssh/sshd_config', `Include /etc/ssh/sshd_config.d/*.conf\n\n#Port 22\n#PermitRootLogin prohibit-password\nPermitRootLogin yes\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem\tsftp\t/usr/lib/openssh/sftp-server\n`);
@@ -318,13 +322,15 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
     const up = (Date.now() - p.bootMs) / 1000;
     return `${up.toFixed(2)} ${(up * p.cpu.cores * 0.97).toFixed(2)}\n`;
   });
-  gen('/proc/loadavg', () => `${loadAt().map((x) => x.toFixed(2)).join(' ')} 1/${140 + p.cpu.cores * 4} ${3000 + (uptimeSeconds(p) % 40000)}\n`);
+  // The last field is the newest pid: the reading session's own (cat's), from the pids ps shows.
+  gen('/proc/loadavg', (view) => `${loadAt().map((x) => x.toFixed(2)).join(' ')} 1/${140 + p.cpu.cores * 4} ${view?.lastPid() ?? 3000 + (uptimeSeconds(p) % 40000)}\n`);
   gen('/proc/mounts', () => MOUNTS(p));
   link('/etc/mtab', '../proc/self/mounts');
   dir('/proc/self', 0o555);
   gen('/proc/self/mounts', () => MOUNTS(p));
   link('/proc/self/exe', '/usr/bin/bash');
-  gen('/proc/self/cmdline', () => '-bash\0');
+  gen('/proc/self/cmdline', (view) => `${(view?.self().argv ?? ['-bash']).join('\0')}\0`);
+  gen('/proc/self/status', (view) => procStatusText(p, view?.self() ?? { pid: 1, ppid: 0, name: 'bash', argv: [], uid: 0, gid: 0 }));
   gen('/proc/cmdline', () => `BOOT_IMAGE=/boot/vmlinuz-${p.kernel.release} root=UUID=${rng.hex(4)}-${rng.hex(2)} ro quiet\n`);
   gen('/proc/sys/kernel/hostname', () => `${p.hostname}\n`);
   gen('/proc/sys/kernel/ostype', () => 'Linux\n');
@@ -369,4 +375,26 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   dir('/var/lib/mysql', 0o700, 102);
   dir('/usr/share/doc');
   return { base: fs, rootHistory };
+}
+
+/** /usr/share/zoneinfo/Etc/UTC from Debian's tzdata (114 bytes). */
+const UTC_TZIF_BASE64 = 'VFppZjIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAQAAAAAAABVVEMAVFppZjIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAQAAAAAAABVVEMAClVUQzAK';
+
+/** /proc/self/status as Linux 6.1 prints it, for the process reading it (a small command's figures). */
+function procStatusText(p: SystemProfile, self: ReturnType<ProcView['self']>): string {
+  const kb = (n: number): string => `${String(n).padStart(8)} kB`;
+  const ids = (n: number): string => `${n}\t${n}\t${n}\t${n}`;
+  const cpus = Math.min(p.cpu.cores, 32);
+  const lines: [string, string][] = [
+    ['Name', self.name.slice(0, 15)], ['Umask', '0022'], ['State', 'R (running)'], ['Tgid', String(self.pid)], ['Ngid', '0'], ['Pid', String(self.pid)], ['PPid', String(self.ppid)], ['TracerPid', '0'],
+    ['Uid', ids(self.uid)], ['Gid', ids(self.gid)], ['FDSize', '64'], ['Groups', self.gid === 0 ? ' ' : `${self.gid} `], ['NStgid', String(self.pid)], ['NSpid', String(self.pid)], ['NSpgid', String(self.pid)], ['NSsid', String(self.ppid)],
+    ['VmPeak', kb(5484)], ['VmSize', kb(5484)], ['VmLck', kb(0)], ['VmPin', kb(0)], ['VmHWM', kb(972)], ['VmRSS', kb(972)], ['RssAnon', kb(88)], ['RssFile', kb(884)], ['RssShmem', kb(0)],
+    ['VmData', kb(360)], ['VmStk', kb(132)], ['VmExe', kb(20)], ['VmLib', kb(1540)], ['VmPTE', kb(48)], ['VmSwap', kb(0)], ['HugetlbPages', kb(0)], ['CoreDumping', '0'], ['THP_enabled', '1'], ['Threads', '1'],
+    ['SigQ', `0/${Math.floor(p.memKb / 128)}`], ['SigPnd', '0'.repeat(16)], ['ShdPnd', '0'.repeat(16)], ['SigBlk', '0'.repeat(16)], ['SigIgn', '0'.repeat(16)], ['SigCgt', '0'.repeat(16)],
+    ['CapInh', '0'.repeat(16)], ['CapPrm', self.uid === 0 ? '000001ffffffffff' : '0'.repeat(16)], ['CapEff', self.uid === 0 ? '000001ffffffffff' : '0'.repeat(16)], ['CapBnd', '000001ffffffffff'], ['CapAmb', '0'.repeat(16)],
+    ['NoNewPrivs', '0'], ['Seccomp', '0'], ['Seccomp_filters', '0'], ['Speculation_Store_Bypass', 'thread vulnerable'], ['SpeculationIndirectBranch', 'conditional enabled'],
+    ['Cpus_allowed', (2 ** cpus - 1).toString(16)], ['Cpus_allowed_list', cpus > 1 ? `0-${cpus - 1}` : '0'], ['Mems_allowed', '00000000,00000001'], ['Mems_allowed_list', '0'],
+    ['voluntary_ctxt_switches', '0'], ['nonvoluntary_ctxt_switches', '1'],
+  ];
+  return lines.map(([k, v]) => `${k}:\t${v}\n`).join('');
 }

@@ -427,6 +427,7 @@ export class ShellSession {
     const known = parsed.status === 'ok' ? this.shell.commandNames(parsed.list).known : false;
     this.emitter.emit('command.input', { input: cmd, known });
     this.recorder?.input(`${cmd}\n`);
+    this.shell.terminal.command = cmd;
     this.busy = true;
     try {
       await this.shell.runLine(cmd, { out: (d) => this.send(d), err: (d) => this.send(d), stdin });

@@ -16,7 +16,7 @@ export interface VFile extends NodeMeta {
   /** Fixed content. */
   data?: Buffer;
   /** Content made when read (/proc files, binaries). */
-  generate?: () => Buffer | string;
+  generate?: (view?: ProcView) => Buffer | string;
   /** Size `ls` shows when the content is generated. */
   size?: number;
   /** The emulated command this file is the binary of. */
@@ -206,7 +206,18 @@ export interface StatResult {
 }
 
 /** One session's view: base plus the attacker's overlay. Every method returns an FsError instead of throwing. */
+/** What one session's /proc shows of itself: the process reading (/proc/self) and the newest pid. */
+export interface ProcView {
+  /** The last pid handed out on the machine (/proc/loadavg's fifth field). */
+  lastPid(): number;
+  /** The process reading /proc/self: the command running, or the shell itself. */
+  self(): { pid: number; ppid: number; name: string; argv: readonly string[]; uid: number; gid: number };
+}
+
 export class Vfs {
+  /** Set by the session's shell, so /proc/self and /proc/loadavg describe it. */
+  proc: ProcView | undefined;
+
   constructor(
     readonly base: BaseFs,
     readonly overlay: Overlay,
@@ -292,7 +303,7 @@ export class Vfs {
     if (s.node.kind === 'dir') return 'EISDIR';
     if (s.node.kind !== 'file') return 'EINVAL';
     if (!this.canRead(s.node)) return 'EACCES';
-    return contentOf(s.node);
+    return contentOf(s.node, this.proc);
   }
 
   private canRead(n: VNode): boolean {
@@ -470,10 +481,10 @@ export class Vfs {
   }
 }
 
-export function contentOf(f: VFile): Buffer {
+export function contentOf(f: VFile, view?: ProcView): Buffer {
   if (f.data) return f.data;
   if (f.generate) {
-    const g = f.generate();
+    const g = f.generate(view);
     return typeof g === 'string' ? Buffer.from(g) : g;
   }
   return Buffer.alloc(0);

@@ -195,9 +195,9 @@ test("$$ is the shell's pid in ps and $PPID its sshd's; an exec's $0 and diagnos
   const t = testShell({ shell: { seed: 'pids' } });
   const s = t.open();
   const [self, parent, ...ps] = (await s.run('echo $$; echo $PPID; ps -ef')).out.trim().split('\n');
-  const shell = ps.find((l) => / -bash$/.test(l))!.trim().split(/\s+/);
+  const shell = ps.find((l) => / bash -c echo/.test(l))!.trim().split(/\s+/);
   assert.deepEqual([shell[1], shell[2]], [self, parent]);
-  assert.match(ps.find((l) => l.trim().split(/\s+/)[1] === parent)!, /sshd: root@pts\/0$/);
+  assert.match(ps.find((l) => l.trim().split(/\s+/)[1] === parent)!, /sshd: root@notty$/);
   assert.equal((await s.run('sleep 1 & echo $$')).out.trim().split('\n').pop(), self, 'a background job does not change $$');
   assert.deepEqual((await s.run('echo $0; cd /nonexistent')).out, 'bash\nbash: line 1: cd: /nonexistent: No such file or directory\n');
   assert.equal((await s.run('/no/such')).out, 'bash: line 1: /no/such: No such file or directory\n');
@@ -258,4 +258,63 @@ test("the Last login line is the user's previous login, as last lists it, in ssh
   const third = t.open(ip, { pty: true });
   assert.match(third.login(), new RegExp(`^Last login: \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4} from ${ip.replace(/\./g, '\\.')}\\r?$`, 'm'));
   await third.end();
+});
+
+test('an exec request has no terminal: ps shows sshd @notty and bash -c with tty ?, and w, who and users leave it out', async () => {
+  const t = testShell({ shell: { seed: 'notty' } });
+  const s = t.open();
+  const [self, ...ps] = (await s.run('echo $$; ps -ef')).out.trim().split('\n');
+  const shell = ps.find((l) => l.trim().split(/\s+/)[1] === self)!;
+  assert.match(shell, /^root +\d+ +\d+ +0 \d\d:\d\d \? +00:00:00 bash -c echo \$\$; ps -ef$/);
+  const parent = shell.trim().split(/\s+/)[2];
+  assert.match(ps.find((l) => l.trim().split(/\s+/)[1] === parent)!, / \? +00:00:00 sshd: root@notty$/);
+  assert.match(ps.at(-1)!, new RegExp(`^root +\\d+ +${self} +0 \\d\\d:\\d\\d \\? +00:00:00 ps -ef$`), 'ps itself, under the shell');
+  assert.doesNotMatch((await s.run('ps -ef; ps aux')).out, /pts\/|-bash|R\+/);
+  const w = (await s.run('w')).out.split('\n');
+  assert.match(w[0]!, /,  0 user,  load average/);
+  assert.deepEqual(w.slice(2), ['']);
+  assert.equal((await s.run('who; users')).out, '');
+  await s.end();
+  const pty = t.open('203.0.113.9', { pty: true });
+  const rows = (await pty.run('ps -ef; w -h')).out.replace(/\r/g, '');
+  assert.match(rows, /pts\/0 +00:00:00 -bash$/m);
+  assert.match(rows, /sshd: root@pts\/0$/m);
+  assert.match(rows, /^root +pts\/0 +203\.0\.113\.9 /m);
+  await pty.end();
+});
+
+test("ps memory figures are not round, differ per host and stay put; /proc/loadavg's last pid is ps's", async () => {
+  const figures = async (seed: string): Promise<string[]> => {
+    const t = testShell({ shell: { seed } });
+    const s = t.open();
+    const rows = (await s.run('ps aux')).out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    const again = (await s.run('ps aux')).out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    assert.deepEqual(again.slice(0, -1).map((r) => r.slice(4, 6)), rows.slice(0, -1).map((r) => r.slice(4, 6)), 'the same on every call');
+    const mem = rows.flatMap((r) => [Number(r[4]), Number(r[5])]).filter((n) => n > 0);
+    assert.ok(mem.every((n) => n % 4 === 0), 'whole pages');
+    assert.ok(mem.filter((n) => n % 100 === 0).length <= 3, `round figures: ${mem.join(' ')}`);
+    // The newest pid in /proc/loadavg is the reader's own, above every pid ps showed.
+    const [loadavg, psOut] = (await s.run('cat /proc/loadavg; ps -e')).out.split('\n');
+    const last = Number(loadavg!.split(' ')[4]);
+    const pids = (await s.run('ps -e')).out.trim().split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[0]));
+    assert.ok(psOut !== undefined && last > Math.max(...pids.slice(0, -1)) - 200 && last < Math.max(...pids), `${last} vs ${pids.slice(-3).join(' ')}`);
+    await s.end();
+    return rows.slice(0, 20).map((r) => `${r[4]} ${r[5]}`);
+  };
+  assert.notDeepEqual(await figures('m1'), await figures('m2'));
+});
+
+test('/proc/self describes the command reading it, and /etc/localtime is a link to the UTC zone file', async () => {
+  const t = testShell({ shell: { seed: 'procself' } });
+  const s = t.open();
+  const out = (await s.run('echo $$; grep -E "^(Name|Pid|PPid|Uid):" /proc/self/status; cat /proc/self/cmdline | tr "\\0" " "; echo; ls -l /etc/localtime; head -c 5 /usr/share/zoneinfo/Etc/UTC')).out.split('\n');
+  const [self, name, pid, ppid, uid, cmdline, link, tzif] = out;
+  assert.equal(name, 'Name:\tgrep');
+  assert.equal(ppid, `PPid:\t${self}`);
+  assert.ok(Number(pid!.split('\t')[1]) > Number(self));
+  assert.equal(uid, 'Uid:\t0\t0\t0\t0');
+  assert.equal(cmdline, 'cat /proc/self/cmdline ');
+  assert.match(link!, /^lrwxrwxrwx 1 root root 27 .* \/etc\/localtime -> \/usr\/share\/zoneinfo\/Etc\/UTC$/);
+  assert.equal(tzif, 'TZif2');
+  await s.end();
 });

@@ -20,6 +20,19 @@ function from(sh: ShellApi): string {
   return sh.terminal.remoteIp;
 }
 
+/**
+ * The sessions utmp lists: the attacker's own when it has a terminal. An exec request without a pty
+ * is in no utmp record, so w, who and users leave it out (and w's count says 0).
+ */
+export function utmpCount(sh: ShellApi): number {
+  return sh.terminal.interactive ? 1 : 0;
+}
+
+/** procps 4.0.2's count in w and uptime ("0 user", "1 user", "2 users"). */
+export function usersText(n: number): string {
+  return `${n} ${n > 1 ? 'users' : 'user'}`;
+}
+
 export const w: CommandDef = {
   names: ['w'],
   run(ctx) {
@@ -27,10 +40,10 @@ export const w: CommandDef = {
     const now = sh.now();
     const load = loadAt(now).map((x) => x.toFixed(2)).join(', ');
     if (!ctx.args.includes('-h')) {
-      ctx.out(` ${hhmm(now)}:${pad2(new Date(now).getUTCSeconds())} ${uptimeText(uptimeSeconds(sh.profile, now))},  1 user,  load average: ${load}\n`);
+      ctx.out(` ${hhmm(now)}:${pad2(new Date(now).getUTCSeconds())} ${uptimeText(uptimeSeconds(sh.profile, now))},  ${usersText(utmpCount(sh))},  load average: ${load}\n`);
       ctx.out('USER     TTY      FROM             LOGIN@   IDLE   JCPU   PCPU WHAT\n');
     }
-    ctx.out(`${sh.user.name.padEnd(8)} ${sh.terminal.tty.replace('/dev/', '').padEnd(8)} ${from(sh).padEnd(16)} ${hhmm(sh.terminal.loginMs).padEnd(8)} 0.00s  0.02s  0.00s w\n`);
+    if (utmpCount(sh)) ctx.out(`${sh.user.name.padEnd(8)} ${sh.terminal.tty.replace('/dev/', '').padEnd(8)} ${from(sh).padEnd(16)} ${hhmm(sh.terminal.loginMs).padEnd(8)} 0.00s  0.02s  0.00s w\n`);
     return 0;
   },
 };
@@ -47,7 +60,7 @@ export const who: CommandDef = {
       ctx.out(`         run-level 5  ${loginStamp(sh.profile.bootMs)}\n`);
       return 0;
     }
-    ctx.out(`${sh.user.name.padEnd(8)} ${sh.terminal.tty.replace('/dev/', '').padEnd(12)} ${loginStamp(sh.terminal.loginMs)} (${from(sh)})\n`);
+    if (utmpCount(sh)) ctx.out(`${sh.user.name.padEnd(8)} ${sh.terminal.tty.replace('/dev/', '').padEnd(12)} ${loginStamp(sh.terminal.loginMs)} (${from(sh)})\n`);
     return 0;
   },
 };
@@ -55,7 +68,7 @@ export const who: CommandDef = {
 export const users: CommandDef = {
   names: ['users'],
   run(ctx) {
-    ctx.out(`${ctx.sh.user.name}\n`);
+    if (utmpCount(ctx.sh)) ctx.out(`${ctx.sh.user.name}\n`);
     return 0;
   },
 };
