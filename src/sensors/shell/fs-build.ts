@@ -374,6 +374,8 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   dir('/var/lib/dpkg');
   dir('/var/lib/mysql', 0o700, 102);
   dir('/usr/share/doc');
+  // proc and sysfs are made at boot and report no size, where ext4 reports a block.
+  for (const [path, n] of fs.nodes) if (n.kind === 'dir' && /^\/(proc|sys)(\/|$)/.test(path)) fs.nodes.set(path, { ...n, mode: 0o555, size: 0, mtimeMs: p.bootMs });
   return { base: fs, rootHistory };
 }
 

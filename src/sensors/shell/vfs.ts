@@ -10,6 +10,8 @@ export interface NodeMeta {
 }
 export interface VDir extends NodeMeta {
   kind: 'dir';
+  /** The size the filesystem reports: 4096 (an ext4 block) when unset, 0 on /proc and /sys. */
+  size?: number;
 }
 export interface VFile extends NodeMeta {
   kind: 'file';
@@ -491,7 +493,7 @@ export function contentOf(f: VFile, view?: ProcView): Buffer {
 }
 
 export function sizeOf(n: VNode): number {
-  if (n.kind === 'dir') return 4096;
+  if (n.kind === 'dir') return n.size ?? 4096;
   if (n.kind === 'link') return n.target.length;
   if (n.special) return 0;
   if (n.data) return n.data.length;

@@ -318,3 +318,50 @@ test('/proc/self describes the command reading it, and /etc/localtime is a link 
   assert.equal(tzif, 'TZif2');
   await s.end();
 });
+
+test('tty, locale, timedatectl and sshd -V answer as the real ones on Debian 12', async () => {
+  const t = testShell({ shell: { seed: 'cmds' } });
+  const s = t.open();
+  assert.deepEqual(await s.run('tty'), { out: 'not a tty\n', code: 1 });
+  const locale = (await s.run('locale')).out.split('\n');
+  assert.deepEqual(locale.slice(0, 3), ['LANG=C.UTF-8', 'LANGUAGE=', 'LC_CTYPE="C.UTF-8"']);
+  assert.equal(locale.length, 16, 'LANG, LANGUAGE, 12 categories, LC_ALL');
+  assert.match((await s.run('LANG=en_US.UTF-8 locale 2>&1 >/dev/null')).out, /^locale: Cannot set LC_CTYPE to default locale: No such file or directory$/m);
+  assert.match((await s.run('timedatectl')).out, /^ {16}Time zone: Etc\/UTC \(UTC, \+0000\)\nSystem clock synchronized: yes$/m);
+  // OpenSSH's sshd -V prints SSH_VERSION, not the banner's release; a relative sshd cannot re-exec.
+  assert.deepEqual(await s.run('sshd -V'), { out: 'OpenSSH_9.2, OpenSSL 3.0.15 3 Sep 2024\n', code: 0 });
+  assert.deepEqual(await s.run('/usr/sbin/sshd -V'), { out: 'OpenSSH_9.2, OpenSSL 3.0.15 3 Sep 2024\n', code: 0 });
+  assert.deepEqual(await s.run('sshd'), { out: 'sshd re-exec requires execution with an absolute path\n', code: 255 });
+  assert.match((await s.run('/usr/sbin/sshd -x')).out, /^unknown option -- x\nOpenSSH_9\.2p1 Debian-2\+deb12u3, OpenSSL 3\.0\.15 3 Sep 2024\nusage: sshd \[-46DdeiqTtV\]/);
+  await s.end();
+});
+
+test('od dumps as GNU od does, and stat reports as coreutils 9.1 does', async () => {
+  const t = testShell({ shell: { seed: 'od' } });
+  const s = t.open();
+  // Bytes "hello\tw\0\x80rld\n" then 56 'A' and '!': expected output from GNU od 9.1 on the same bytes.
+  const file = 'aGVsbG8JdwCAcmxkCkFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBIQ==';
+  await s.run(`echo ${file} | base64 -d > /tmp/od.in`);
+  assert.equal((await s.run('od -c /tmp/od.in')).out, '0000000   h   e   l   l   o  \\t   w  \\0 200   r   l   d  \\n   A   A   A\n0000020   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A\n*\n0000100   A   A   A   A   A   !\n0000106\n');
+  assert.equal((await s.run('od /tmp/od.in | head -1')).out, '0000000 062550 066154 004557 000167 071200 062154 040412 040501\n');
+  assert.equal((await s.run('od -An -tx1 -N5 /tmp/od.in; od -Ax -x -N3 /tmp/od.in')).out, ' 68 65 6c 6c 6f\n000000 6568 006c\n000003\n');
+  assert.equal((await s.run('od -tx2 -c -N4 /tmp/od.in')).out, '0000000    6568    6c6c\n          h   e   l   l\n0000004\n');
+  assert.deepEqual(await s.run('od -z /tmp/od.in'), { out: "od: invalid option -- 'z'\nTry 'od --help' for more information.\n", code: 1 });
+  const st = (await s.run('stat /dev/null /tmp/od.in')).out.split('\n');
+  assert.match(st[2]!, /^Device: 0,5\tInode: \d+ +Links: 1     Device type: 1,3$/);
+  assert.match(st[9]!, /^ {2}Size: 70 {8}\tBlocks: 8 {10}IO Block: 4096   regular file$/);
+  assert.match(st[13]!, /^Modify: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} \+0000$/);
+  await s.end();
+});
+
+test('a directory has 2 links and one per subdirectory; /proc and /sys are size 0 from boot', async () => {
+  const t = testShell({ shell: { seed: 'links' } });
+  const s = t.open();
+  await s.run('mkdir -p /tmp/a/b /tmp/a/c; touch /tmp/a/f');
+  assert.match((await s.run('ls -ld /tmp/a')).out, /^drwxr-xr-x 4 root root 4096 /);
+  assert.match((await s.run('stat -c %h /tmp/a/b')).out, /^2$/m);
+  const boot = new Date(t.env.profile.bootMs);
+  const day = `${boot.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${String(boot.getUTCDate()).padStart(2)}`;
+  for (const d of ['/proc', '/sys']) assert.match((await s.run(`ls -ld ${d}`)).out, new RegExp(`^dr-xr-xr-x +\\d+ root root 0 ${day} `), d);
+  await s.end();
+});

@@ -2,7 +2,7 @@
 import { posix } from 'node:path';
 import type { CommandDef } from '../types.js';
 import { FS_ERROR_TEXT, sizeOf, type VNode } from '../vfs.js';
-import { groupName, humanSize, lsTime, modeString, parseOpts, userName } from './util.js';
+import { groupName, humanSize, lsTime, linkCount, modeString, parseOpts, userName } from './util.js';
 
 export const ls: CommandDef = {
   names: ['ls', 'dir', 'vdir'],
@@ -45,7 +45,7 @@ export const ls: CommandDef = {
         const size = n.kind === 'file' && n.device ? `${n.device[0]}, ${n.device[1]}` : human ? humanSize(sizeOf(n)) : String(sizeOf(n));
         let name = e.name;
         if (n.kind === 'link') name += ` -> ${n.target}`;
-        return [modeString(n), String(n.kind === 'dir' ? 2 : 1), userName(n.uid, users), groupName(n.gid, users), size, lsTime(n.mtimeMs || now, now), name];
+        return [modeString(n), String(linkCount(sh.vfs, e.path, n)), userName(n.uid, users), groupName(n.gid, users), size, lsTime(n.mtimeMs || now, now), name];
       });
       const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
       return rows.map((r) => `${r[0]} ${r[1]!.padStart(widths[1]!)} ${r[2]!.padEnd(widths[2]!)} ${r[3]!.padEnd(widths[3]!)} ${r[4]!.padStart(widths[4]!)} ${r[5]} ${r[6]}\n`).join('');

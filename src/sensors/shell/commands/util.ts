@@ -1,5 +1,5 @@
 // Small helpers shared by the emulated commands: option parsing, sizes, dates, modes.
-import { FS_ERROR_TEXT, type VNode } from '../vfs.js';
+import { FS_ERROR_TEXT, type Vfs, type VNode } from '../vfs.js';
 
 export interface ParsedOpts {
   flags: Set<string>;
@@ -48,6 +48,23 @@ export function parseOpts(args: string[], withValue: string[] = [], known?: stri
     rest.push(a);
   }
   return bad !== undefined ? { flags, values, rest, bad } : { flags, values, rest };
+}
+
+/** Subdirectories counted for a directory's link count at most (a huge overlay directory costs no more). */
+export const MAX_LINK_COUNT_ENTRIES = 4096;
+
+/** The link count ls -l and stat show: a directory has 2 and one more per subdirectory (its ".."). */
+export function linkCount(vfs: Vfs, path: string, n: VNode): number {
+  if (n.kind !== 'dir') return 1;
+  const names = vfs.list(path);
+  if (typeof names === 'string') return 2;
+  const prefix = path === '/' ? '/' : `${path}/`;
+  let subdirs = 0;
+  for (const name of names.slice(0, MAX_LINK_COUNT_ENTRIES)) {
+    const st = vfs.stat(prefix + name, false);
+    if (typeof st !== 'string' && st.node.kind === 'dir') subdirs++;
+  }
+  return 2 + subdirs;
 }
 
 export function modeString(n: VNode): string {
