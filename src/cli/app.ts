@@ -23,12 +23,14 @@ import { ConnectionGate, type RunningService } from '../sensors/runtime/listener
 import { loadOrCreateHostKeys, signingHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
 import { ShellEnvironment } from '../sensors/shell/environment.js';
+import { buildFakeTree, treeEntries } from '../sensors/ftp/fake-tree.js';
+import { openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
 import { EnrichmentStage } from '../collector/enrichment.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
 import { startAnalysis, type Analysis } from './analysis.js';
 import type { DecoyData } from '../sensors/sql/decoy-data.js';
 import type { DecoyState } from '../sensors/sql/decoy-state.js';
-import { daemonStartMs, type HostDescription } from '../sensors/runtime/host.js';
+import { daemonAccounts, daemonStartMs, type HostDescription, type HostFile } from '../sensors/runtime/host.js';
 import { describeHost } from './host.js';
 
 // Sensors other than SSH are imported only when configured, so a sensor runs with only the code it uses.
@@ -50,9 +52,10 @@ export interface RunningApiary {
 }
 
 /** The fake system the SSH and Telnet sensors share; announces its honeytokens once. */
-function makeShellEnvironment(config: Config, sink: EventSink, capture: Capture, host: HostDescription): ShellEnvironment {
+function makeShellEnvironment(config: Config, sink: EventSink, capture: Capture, host: HostDescription, hostFiles: readonly HostFile[]): ShellEnvironment {
   const env = new ShellEnvironment({
     host,
+    hostFiles,
     capture,
     dataDir: config.data_dir,
     sensor: config.sensor,
@@ -234,8 +237,13 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
   try {
     // One host behind every sensor: the shell's uptime and process list, MySQL's Uptime and SMB's boot time agree.
     const host = await describeHost(config);
+    // The FTP root is one tree: what the FTP sensor lists is what the shell shows in /srv/ftp.
+    const honeytokens = WEB_FAMILY.some((k) => config.services[k]?.enabled) ? openHoneytokenRegistry(config.data_dir) : undefined;
+    const ftpAccount = daemonAccounts(host.daemons).find((a) => a.kind === 'vsftpd');
+    const ftpTree = config.services.ftp?.enabled && honeytokens ? buildFakeTree(honeytokens, 'files.localdomain', ftpAccount) : undefined;
+    const hostFiles = ftpTree ? treeEntries(ftpTree).map((e) => ({ ...e, path: `/srv/ftp${e.path}` })) : [];
     const ssh = config.services.ssh;
-    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture, host) : undefined;
+    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture, host, hostFiles) : undefined;
     if (ssh?.enabled) {
       const hostKeys = signingHostKeys(loadOrCreateHostKeys(join(config.data_dir, 'keys')));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
@@ -243,7 +251,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
     const telnet = config.services.telnet;
     if (telnet?.enabled && shell) services.push(await (await import('../sensors/telnet/sensor.js')).startTelnetSensor(telnet, { sensor: config.sensor, sink, gate, log, policy, shell }));
     if (WEB_FAMILY.some((k) => config.services[k]?.enabled)) {
-      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy, capture, ...(shell ? { hostname: shell.profile.hostname } : {}) })));
+      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy, capture, ...(honeytokens ? { honeytokens } : {}), ...(ftpTree ? { ftpTree } : {}), ...(ftpAccount ? { ftpAccount } : {}), ...(shell ? { hostname: shell.profile.hostname } : {}) })));
     }
     if (sql && decoy) {
       const mysql = config.services.mysql;

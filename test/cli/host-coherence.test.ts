@@ -15,9 +15,9 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
   const apiary = await startApiaryProcess(config);
   let bootMs: number;
   try {
-    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime; echo @@; cat /root/.bash_history; echo @@; cat /etc/passwd /etc/group');
+    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime; echo @@; cat /root/.bash_history; echo @@; cat /etc/passwd /etc/group; echo @@; ls -ln /srv/ftp');
     assert.equal(sh.code, 0, sh.stderr);
-    const [ps, netstat, bootText, unit, uptime, history, accounts] = sh.stdout.split('@@\n') as [string, string, string, string, string, string, string];
+    const [ps, netstat, bootText, unit, uptime, history, accounts, ftpRoot] = sh.stdout.split('@@\n') as [string, string, string, string, string, string, string, string];
     bootMs = utcMs(bootText);
     assert.ok(Number.isFinite(bootMs), bootText);
     // Up days to weeks, and `uptime` counts from the same boot.
@@ -44,6 +44,11 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
     assert.match(accounts, /^ftp:x:\d+:\d+:ftp daemon,,,:\/srv\/ftp:\/usr\/sbin\/nologin$/m);
     assert.match(accounts, /^ftp:x:\d+:$/m);
     assert.doesNotMatch(accounts, /^(tftp|asterisk):/m);
+    // The FTP root is on the disk too, its upload directory the ftp account's, as FTP lists it (103 111).
+    const ftpIds = /^ftp:x:(\d+):(\d+):/m.exec(accounts)!;
+    assert.deepEqual([ftpIds[1], ftpIds[2]], ['103', '111']);
+    assert.match(ftpRoot, /^drwxr-xr-x 2 103 111 4096 Feb  2  2024 upload$/m);
+    assert.match(ftpRoot, /^drwxr-xr-x 3 0   0   4096 Nov 20  2023 pub$/m);
 
     // MySQL's Uptime counts from when systemd started mysqld: seconds after the shell's boot.
     const asked = Date.now();

@@ -11,7 +11,7 @@ import type { Honeytoken } from '../../events/honeytokens.js';
 import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
 import { flatCopy } from '../../wire/flat-copy.js';
 import type { Capture } from '../runtime/capture.js';
-import type { HostDescription } from '../runtime/host.js';
+import type { HostDescription, HostFile } from '../runtime/host.js';
 import { openQuarantine, type Quarantine } from '../runtime/quarantine.js';
 import { recordingSpace, type RecordingSpace } from '../runtime/recording.js';
 import { commandRegistry } from './commands/index.js';
@@ -43,6 +43,8 @@ export interface ShellEnvironmentOptions {
    * per-source fetch rate hold across all of them; without it the environment makes its own.
    */
   capture?: Capture;
+  /** Files the host's other daemons serve (the FTP root as /srv/ftp), so the shell shows what they list. */
+  hostFiles?: readonly HostFile[];
   /** For tests: a resolver that never touches DNS (when the environment makes its own fetcher). */
   resolver?: Resolver;
   now?: () => number;
@@ -72,7 +74,7 @@ export class ShellEnvironment {
     this.profile = generateProfile({ seed, sshVersion: opts.sshVersion, ...(opts.shell.hostname ? { hostname: opts.shell.hostname } : {}), ...(opts.host ? { host: opts.host } : {}), ...(opts.now ? { now: opts.now } : {}) });
     const tokens = opts.shell.honeytokens ?? defaultHoneytokens(this.profile);
     const planted = plantHoneytokens(this.profile, tokens);
-    const built = buildBaseFs(this.profile, planted);
+    const built = buildBaseFs(this.profile, planted, opts.hostFiles);
     this.base = built.base;
     this.rootHistory = built.rootHistory;
     this.honeytokens = planted.tokens;

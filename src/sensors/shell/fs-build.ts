@@ -5,6 +5,7 @@ import { fakeElf } from './elf.js';
 import { loadAt, memoryAt, uptimeSeconds, SeededRandom, type SystemProfile } from './profile.js';
 import type { PlantedFile } from './honeytokens.js';
 import { ALL_COMMANDS } from './commands/index.js';
+import { daemonAccounts, type HostFile } from '../runtime/host.js';
 
 /** Emulated programs and where Debian installs them (with plausible sizes). */
 export const BINARIES: Record<string, { dir: string; size: number }> = {};
@@ -136,32 +137,22 @@ export function passwdText(p: SystemProfile): string {
     'messagebus:x:100:107::/nonexistent:/usr/sbin/nologin',
     'sshd:x:101:65534::/run/sshd:/usr/sbin/nologin',
     'mysql:x:102:110:MySQL Server,,,:/nonexistent:/bin/false',
-    ...daemonAccounts(p).map((a) => a.passwd),
+    ...daemonLines(p).map((a) => a.passwd),
   ];
   const humans = p.users.filter((u) => u.uid >= 1000).map((u) => `${u.name}:x:${u.uid}:${u.gid}:${u.gecos}:${u.home}:${u.shell}`);
   return `${[...sys, ...humans].join('\n')}\n`;
 }
 
-/**
- * The system accounts the packages of the host's daemons add (Debian's vsftpd, tftpd-hpa and asterisk
- * each make their own user and group), in the order they would have been installed.
- */
-function daemonAccounts(p: SystemProfile): { passwd: string; group: string }[] {
-  const accounts: [kind: string, name: string, gecos: string, home: string][] = [
-    ['vsftpd', 'ftp', 'ftp daemon,,,', '/srv/ftp'],
-    ['tftpd', 'tftp', 'tftp daemon,,,', '/srv/tftp'],
-    ['asterisk', 'asterisk', 'Asterisk PBX daemon,,,', '/var/lib/asterisk'],
-  ];
-  return accounts
-    .filter(([kind]) => p.daemons.some((d) => d.kind === kind))
-    .map(([, name, gecos, home], i) => ({ passwd: `${name}:x:${103 + i}:${111 + i}:${gecos}:${home}:/usr/sbin/nologin`, group: `${name}:x:${111 + i}:` }));
+/** The system accounts the packages of the host's daemons add (see daemonAccounts). */
+function daemonLines(p: SystemProfile): { passwd: string; group: string }[] {
+  return daemonAccounts(p.daemons).map((a) => ({ passwd: `${a.name}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:/usr/sbin/nologin`, group: `${a.name}:x:${a.gid}:` }));
 }
 
 export function groupText(p: SystemProfile): string {
   const admin = p.admin.name;
   const lines = [
     'root:x:0:', 'daemon:x:1:', 'bin:x:2:', 'sys:x:3:', `adm:x:4:${admin}`, 'tty:x:5:', 'disk:x:6:', 'lp:x:7:', 'mail:x:8:', 'news:x:9:', 'uucp:x:10:', 'man:x:12:', 'proxy:x:13:', 'kmem:x:15:', `dialout:x:20:`, 'fax:x:21:', 'voice:x:22:', `cdrom:x:24:${admin}`, 'floppy:x:25:', 'tape:x:26:', `sudo:x:27:${admin}`, 'audio:x:29:', 'dip:x:30:', 'www-data:x:33:', 'backup:x:34:', 'operator:x:37:', 'list:x:38:', 'irc:x:39:', 'src:x:40:', 'shadow:x:42:', 'utmp:x:43:', 'video:x:44:', 'sasl:x:45:', 'plugdev:x:46:', 'staff:x:50:', 'games:x:60:', 'users:x:100:', 'nogroup:x:65534:', 'systemd-journal:x:999:', 'systemd-network:x:998:', 'systemd-timesync:x:997:', 'messagebus:x:107:', 'ssh:x:108:', 'mysql:x:110:',
-    ...daemonAccounts(p).map((a) => a.group),
+    ...daemonLines(p).map((a) => a.group),
     ...p.users.filter((u) => u.uid >= 1000).map((u) => `${u.name}:x:${u.gid}:`),
   ];
   return `${lines.join('\n')}\n`;
@@ -221,7 +212,7 @@ export interface BuildResult {
   rootHistory: string[];
 }
 
-export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; history: string[] }): BuildResult {
+export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; history: string[] }, hostFiles: readonly HostFile[] = []): BuildResult {
   const fs = new BaseFs();
   const rng = new SeededRandom(`fs:${p.seed}`);
   const installMs = p.bootMs - rng.int(60, 500) * 86_400_000;
@@ -374,6 +365,10 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   dir('/var/lib/dpkg');
   dir('/var/lib/mysql', 0o700, 102);
   dir('/usr/share/doc');
+  for (const f of hostFiles) {
+    const meta = { mode: f.mode & 0o7777, uid: f.uid, gid: f.gid, mtimeMs: f.mtimeMs };
+    fs.add(f.path, f.kind === 'dir' ? { kind: 'dir', ...meta } : { kind: 'file', ...meta, data: f.data ?? Buffer.alloc(0) });
+  }
   // proc and sysfs are made at boot and report no size, where ext4 reports a block.
   for (const [path, n] of fs.nodes) if (n.kind === 'dir' && /^\/(proc|sys)(\/|$)/.test(path)) fs.nodes.set(path, { ...n, mode: 0o555, size: 0, mtimeMs: p.bootMs });
   return { base: fs, rootHistory };

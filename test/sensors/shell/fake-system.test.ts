@@ -365,3 +365,25 @@ test('a directory has 2 links and one per subdirectory; /proc and /sys are size 
   for (const d of ['/proc', '/sys']) assert.match((await s.run(`ls -ld ${d}`)).out, new RegExp(`^dr-xr-xr-x +\\d+ root root 0 ${day} `), d);
   await s.end();
 });
+
+test("the FTP root the FTP sensor lists is the shell's /srv/ftp, owned by the ftp account /etc/passwd names", async () => {
+  const { buildFakeTree, listDirectory, treeEntries } = await import('../../../src/sensors/ftp/fake-tree.js');
+  const { openHoneytokenRegistry } = await import('../../../src/sensors/runtime/honeytokens.js');
+  const { daemonAccounts } = await import('../../../src/sensors/runtime/host.js');
+  const daemons = [{ kind: 'sshd' as const, startMs: 0, sockets: [{ proto: 'tcp' as const, address: '0.0.0.0', port: 22 }] }, { kind: 'vsftpd' as const, startMs: 0, sockets: [{ proto: 'tcp' as const, address: '0.0.0.0', port: 21 }] }];
+  const account = daemonAccounts(daemons).find((a) => a.kind === 'vsftpd')!;
+  const probe = testShell();
+  const tree = buildFakeTree(openHoneytokenRegistry(probe.dir), 'files.localdomain', account);
+  const t = testShell({ shell: { seed: 'ftp' }, host: { bootMs: Date.now() - 86_400_000 * 9, daemons }, hostFiles: treeEntries(tree).map((e) => ({ ...e, path: `/srv/ftp${e.path}` })) });
+  const s = t.open();
+  const passwd = (await s.run('grep ^ftp: /etc/passwd; grep ^ftp: /etc/group')).out;
+  assert.equal(passwd, `ftp:x:${account.uid}:${account.gid}:ftp daemon,,,:/srv/ftp:/usr/sbin/nologin\nftp:x:${account.gid}:\n`);
+  // Names, owners (numeric as vsftpd lists them), sizes and dates agree entry by entry.
+  const now = new Date();
+  const ftp = listDirectory(tree, '/', '', { longLines: true, statCommand: false, now }).lines.map((l) => l.split(/\s+/));
+  const shell = (await s.run('ls -ln /srv/ftp')).out.trim().split('\n').slice(1).map((l) => l.split(/\s+/));
+  assert.deepEqual(shell.map((r) => [r[0], r[1], r[2], r[3], r[4], r.at(-1)]), ftp.map((r) => [r[0], r[1], r[2], r[3], r[4], r.at(-1)]));
+  assert.match((await s.run('ls -l /srv/ftp')).out, /^drwxr-xr-x 2 ftp +ftp +4096 .* upload$/m);
+  assert.equal((await s.run('cat /srv/ftp/pub/README')).out.replace(/\r/g, ''), 'Welcome to the files.localdomain FTP archive.\nFirmware images are in /pub/firmware. Uploads go to /upload.\n');
+  await s.end();
+});

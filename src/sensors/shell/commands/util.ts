@@ -1,5 +1,7 @@
 // Small helpers shared by the emulated commands: option parsing, sizes, dates, modes.
 import { FS_ERROR_TEXT, type Vfs, type VNode } from '../vfs.js';
+import { daemonAccounts } from '../../runtime/host.js';
+import type { SystemProfile } from '../profile.js';
 
 export interface ParsedOpts {
   flags: Set<string>;
@@ -134,14 +136,15 @@ export function uptimeText(seconds: number): string {
   return h ? `up ${dayPart}${String(h).padStart(2, ' ')}:${pad2(m)}` : `up ${dayPart}${m} min`;
 }
 
-export function userName(uid: number, users: { name: string; uid: number }[]): string {
+/** The owner's name ls and stat show: a login user, a daemon's account, a base system one, or the number. */
+export function userName(uid: number, p: Pick<SystemProfile, 'users' | 'daemons'>): string {
   const fixed: Record<number, string> = { 0: 'root', 33: 'www-data', 102: 'mysql', 65534: 'nobody' };
-  return users.find((u) => u.uid === uid)?.name ?? fixed[uid] ?? String(uid);
+  return p.users.find((u) => u.uid === uid)?.name ?? daemonAccounts(p.daemons).find((a) => a.uid === uid)?.name ?? fixed[uid] ?? String(uid);
 }
 
-export function groupName(gid: number, users: { name: string; gid: number }[]): string {
+export function groupName(gid: number, p: Pick<SystemProfile, 'users' | 'daemons'>): string {
   const fixed: Record<number, string> = { 0: 'root', 6: 'disk', 33: 'www-data', 110: 'mysql', 65534: 'nogroup' };
-  return users.find((u) => u.gid === gid)?.name ?? fixed[gid] ?? String(gid);
+  return p.users.find((u) => u.gid === gid)?.name ?? daemonAccounts(p.daemons).find((a) => a.gid === gid)?.name ?? fixed[gid] ?? String(gid);
 }
 
 /** The contents of FILES (or stdin when none or "-"), with "cmd: f: error" for the missing ones. */
