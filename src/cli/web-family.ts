@@ -23,7 +23,7 @@ export interface WebFamilyDeps {
   policy: AuthPolicy;
   /** The process's quarantine and fetcher (one for every sensor, so quota and fetch rate are shared). */
   capture: Capture;
-  /** The fake shell's host name, when it runs (the port listeners' Postfix greeting names it). */
+  /** The install's host name with its domain (the fake shell's `hostname -f`), which the port listeners' Postfix greeting names. */
   hostname?: string;
   /** The registry the FTP tree planted its tokens in (opened here without one). */
   honeytokens?: HoneytokenRegistry;

@@ -69,9 +69,7 @@ export class ShellEnvironment {
 
   constructor(readonly opts: ShellEnvironmentOptions) {
     const shellDir = join(opts.dataDir, 'shell');
-    mkdirSync(shellDir, { recursive: true, mode: 0o700 });
-    const seed = opts.shell.seed ?? loadOrCreateSeed(join(shellDir, 'seed'));
-    this.profile = generateProfile({ seed, sshVersion: opts.sshVersion, ...(opts.shell.hostname ? { hostname: opts.shell.hostname } : {}), ...(opts.host ? { host: opts.host } : {}), ...(opts.now ? { now: opts.now } : {}) });
+    this.profile = installProfile(opts);
     const tokens = opts.shell.honeytokens ?? defaultHoneytokens(this.profile);
     const planted = plantHoneytokens(this.profile, tokens);
     const built = buildBaseFs(this.profile, planted, opts.hostFiles);
@@ -123,6 +121,18 @@ export class ShellEnvironment {
       em.emit('honeytoken.planted', { token_id: t.id, kind: t.kind, username: t.username, secret: t.secret, ...(t.host ? { host: t.host } : {}), locations: t.locations });
     }
   }
+}
+
+/**
+ * The install's generated machine (hostname, domain, users...), from the seed kept in
+ * DATA_DIR/shell/seed: the fake shell's, and the name the other Linux services give (the SMTP
+ * greeting, MySQL's @@hostname) whether or not the shell runs.
+ */
+export function installProfile(opts: Pick<ShellEnvironmentOptions, 'dataDir' | 'shell' | 'sshVersion' | 'host' | 'now'>): SystemProfile {
+  const shellDir = join(opts.dataDir, 'shell');
+  mkdirSync(shellDir, { recursive: true, mode: 0o700 });
+  const seed = opts.shell.seed ?? loadOrCreateSeed(join(shellDir, 'seed'));
+  return generateProfile({ seed, sshVersion: opts.sshVersion, ...(opts.shell.hostname ? { hostname: opts.shell.hostname } : {}), ...(opts.host ? { host: opts.host } : {}), ...(opts.now ? { now: opts.now } : {}) });
 }
 
 function loadOrCreateSeed(path: string): string {
