@@ -22,13 +22,15 @@ import { recordingSpace } from '../sensors/runtime/recording.js';
 import { ConnectionGate, type RunningService } from '../sensors/runtime/listener.js';
 import { loadOrCreateHostKeys, signingHostKeys } from '../sensors/ssh/host-keys.js';
 import { startSshSensor } from '../sensors/ssh/sensor.js';
-import { ShellEnvironment } from '../sensors/shell/environment.js';
+import { installProfile, ShellEnvironment } from '../sensors/shell/environment.js';
+import { buildFakeTree, treeEntries } from '../sensors/ftp/fake-tree.js';
+import { openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
 import { EnrichmentStage } from '../collector/enrichment.js';
 import { enricherFromConfig } from '../enrich/from-config.js';
 import { startAnalysis, type Analysis } from './analysis.js';
 import type { DecoyData } from '../sensors/sql/decoy-data.js';
 import type { DecoyState } from '../sensors/sql/decoy-state.js';
-import { daemonStartMs, type HostDescription } from '../sensors/runtime/host.js';
+import { daemonAccounts, daemonStartMs, type HostDescription, type HostFile } from '../sensors/runtime/host.js';
 import { describeHost } from './host.js';
 
 // Sensors other than SSH are imported only when configured, so a sensor runs with only the code it uses.
@@ -49,10 +51,16 @@ export interface RunningApiary {
   close(): Promise<void>;
 }
 
+/** The SSH version the banner (and the fake shell's ssh -V) gives. */
+function sshVersionOf(config: Config): string {
+  return config.services.ssh?.version ?? 'OpenSSH_9.2p1 Debian-2+deb12u3';
+}
+
 /** The fake system the SSH and Telnet sensors share; announces its honeytokens once. */
-function makeShellEnvironment(config: Config, sink: EventSink, capture: Capture, host: HostDescription): ShellEnvironment {
+function makeShellEnvironment(config: Config, sink: EventSink, capture: Capture, host: HostDescription, hostFiles: readonly HostFile[]): ShellEnvironment {
   const env = new ShellEnvironment({
     host,
+    hostFiles,
     capture,
     dataDir: config.data_dir,
     sensor: config.sensor,
@@ -60,7 +68,7 @@ function makeShellEnvironment(config: Config, sink: EventSink, capture: Capture,
     fetch: config.fetch,
     quarantine: config.quarantine,
     recording: config.recording,
-    sshVersion: config.services.ssh?.version ?? 'OpenSSH_9.2p1 Debian-2+deb12u3',
+    sshVersion: sshVersionOf(config),
     sink,
   });
   env.announceHoneytokens();
@@ -234,8 +242,20 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
   try {
     // One host behind every sensor: the shell's uptime and process list, MySQL's Uptime and SMB's boot time agree.
     const host = await describeHost(config);
+    // The FTP root is one tree: what the FTP sensor lists is what the shell shows in /srv/ftp.
+    const honeytokens = WEB_FAMILY.some((k) => config.services[k]?.enabled) ? openHoneytokenRegistry(config.data_dir) : undefined;
+    const ftpAccount = daemonAccounts(host.daemons).find((a) => a.kind === 'vsftpd');
+    const ftpTree = config.services.ftp?.enabled && honeytokens ? buildFakeTree(honeytokens, 'files.localdomain', ftpAccount) : undefined;
+    const hostFiles = ftpTree ? treeEntries(ftpTree).map((e) => ({ ...e, path: `/srv/ftp${e.path}` })) : [];
     const ssh = config.services.ssh;
-    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture, host) : undefined;
+    const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture, host, hostFiles) : undefined;
+    // One name per install for the Linux host (the fake shell's, kept by its seed even when no shell
+    // runs) and one for the Windows one (SMB's NetBIOS name): every service names the machine it is on.
+    const linux = shell?.profile ?? installProfile({ dataDir: config.data_dir, shell: config.shell, sshVersion: sshVersionOf(config), host });
+    const smbConfig = config.services.smb;
+    const windows = smbConfig?.enabled || config.services.mssql?.enabled
+      ? (await import('../sensors/smb/identity.js')).loadIdentity(join(config.data_dir, 'smb-identity.json'), smbConfig ?? { workgroup: 'WORKGROUP' }, Date.now(), host.bootMs)
+      : undefined;
     if (ssh?.enabled) {
       const hostKeys = signingHostKeys(loadOrCreateHostKeys(join(config.data_dir, 'keys')));
       services.push(await startSshSensor(ssh, { sensor: config.sensor, sink, gate, log, policy, hostKeys, ...(shell ? { shell } : {}) }));
@@ -243,7 +263,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
     const telnet = config.services.telnet;
     if (telnet?.enabled && shell) services.push(await (await import('../sensors/telnet/sensor.js')).startTelnetSensor(telnet, { sensor: config.sensor, sink, gate, log, policy, shell }));
     if (WEB_FAMILY.some((k) => config.services[k]?.enabled)) {
-      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy, capture, ...(shell ? { hostname: shell.profile.hostname } : {}) })));
+      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy, capture, ...(honeytokens ? { honeytokens } : {}), ...(ftpTree ? { ftpTree } : {}), ...(ftpAccount ? { ftpAccount } : {}), hostname: `${linux.hostname}.${linux.domain}` })));
     }
     if (sql && decoy) {
       const mysql = config.services.mysql;
@@ -255,7 +275,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
         const mysqld = host.daemons.find((d) => d.kind === 'mysqld' || d.kind === 'mariadbd');
         const ports = new Set(mysqld?.sockets.map((x) => x.port));
         services.push(
-          await startMysqlSensor({ ...mysql, hostname: mysql.hostname ?? shell?.profile.hostname }, {
+          await startMysqlSensor({ ...mysql, hostname: mysql.hostname ?? linux.hostname }, {
             sensor: config.sensor,
             sink,
             gate,
@@ -278,16 +298,15 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
         const state = new sql.DecoyState(decoy);
         state.schedule(config.decoy.reset_interval_s * 1000);
         decoyStates.push(state);
-        services.push(...(await (await import('../sensors/mssql/sensor.js')).startMssqlSensor(mssql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture, startedMs: daemonStartMs(host.bootMs, 'mssql'), perSourcePerSecond: config.limits.udp_datagrams_per_source_s, maxFlows: config.limits.udp_flows })));
+        services.push(...(await (await import('../sensors/mssql/sensor.js')).startMssqlSensor(mssql, { sensor: config.sensor, sink, gate, log, policy, decoy: state, capture, startedMs: daemonStartMs(host.bootMs, 'mssql'), ...(windows ? { hostName: windows.netbiosName } : {}), perSourcePerSecond: config.limits.udp_datagrams_per_source_s, maxFlows: config.limits.udp_flows })));
       }
       sql.announceHoneytokens(sink, config.sensor, mysql?.enabled ? 'mysql' : 'mssql', decoy.honeytokens);
     }
     const smb = config.services.smb;
     if (smb?.enabled) {
       const { SharedCapture } = await import('../sensors/smb/capture.js');
-      const { loadIdentity } = await import('../sensors/smb/identity.js');
       const { startSmbSensor } = await import('../sensors/smb/sensor.js');
-      const identity = loadIdentity(join(config.data_dir, 'smb-identity.json'), smb, Date.now(), host.bootMs);
+      const identity = windows!;
       const shared = new SharedCapture(capture.quarantine, capture.fetcher);
       services.push(...(await startSmbSensor(smb, { sensor: config.sensor, sink, gate, log, identity, quarantine: shared, fetcher: shared })));
     }

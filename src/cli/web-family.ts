@@ -8,7 +8,8 @@ import type { ConnectionGate, RunningService } from '../sensors/runtime/listener
 import { probeAddresses, startPortsSensor } from '../sensors/ports/sensor.js';
 import { join } from 'node:path';
 import type { Capture } from '../sensors/runtime/capture.js';
-import { announceHoneytokens, openHoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
+import { announceHoneytokens, openHoneytokenRegistry, type HoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
+import type { FakeDir, Owner } from '../sensors/ftp/fake-tree.js';
 import { startHttpSensor } from '../sensors/http/sensor.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
 import { startFtpSensor } from '../sensors/ftp/sensor.js';
@@ -22,8 +23,13 @@ export interface WebFamilyDeps {
   policy: AuthPolicy;
   /** The process's quarantine and fetcher (one for every sensor, so quota and fetch rate are shared). */
   capture: Capture;
-  /** The fake shell's host name, when it runs (the port listeners' Postfix greeting names it). */
+  /** The install's host name with its domain (the fake shell's `hostname -f`), which the port listeners' Postfix greeting names. */
   hostname?: string;
+  /** The registry the FTP tree planted its tokens in (opened here without one). */
+  honeytokens?: HoneytokenRegistry;
+  /** The FTP root the fake shell also shows, and the ftp account that owns its upload directory. */
+  ftpTree?: FakeDir;
+  ftpAccount?: Owner;
 }
 
 /** TCP ports the other enabled services listen on (port listeners leave those alone by default). */
@@ -47,7 +53,7 @@ export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promi
   const started: RunningService[] = [];
   const base = { sensor: config.sensor, sink: deps.sink, gate: deps.gate, log: deps.log };
   const capture = deps.capture;
-  const honeytokens = openHoneytokenRegistry(config.data_dir);
+  const honeytokens = deps.honeytokens ?? openHoneytokenRegistry(config.data_dir);
   try {
     const http = config.services.http;
     if (http?.enabled) {
@@ -55,7 +61,7 @@ export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promi
       started.push(...(await startHttpSensor(http, { ...base, policy: deps.policy, capture, honeytokens, requestsPerSecond: config.limits.source_requests_s, ...(tls ? { tls } : {}) })));
     }
     const ftp = config.services.ftp;
-    if (ftp?.enabled) started.push(await startFtpSensor(ftp, { ...base, policy: deps.policy, capture, honeytokens }));
+    if (ftp?.enabled) started.push(await startFtpSensor(ftp, { ...base, policy: deps.policy, capture, honeytokens, ...(deps.ftpTree ? { tree: deps.ftpTree } : {}), ...(deps.ftpAccount ? { ftpAccount: deps.ftpAccount } : {}) }));
     const udpLimits = { perSourcePerSecond: config.limits.udp_datagrams_per_source_s, maxFlows: config.limits.udp_flows };
     const tftp = config.services.tftp;
     if (tftp?.enabled) started.push(await startTftpSensor(tftp, { sensor: config.sensor, sink: deps.sink, log: deps.log, capture, honeytokens, ...udpLimits }));

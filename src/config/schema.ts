@@ -225,7 +225,7 @@ export const recordingSchema = z
   })
   .strict();
 
-/** The host name in the stock Postfix greeting; the fake shell's host name replaces it when the shell runs. */
+/** The host name in the stock Postfix greeting; the install's host name (the fake shell's, with its domain) replaces it. */
 export const DEFAULT_MAIL_HOST = 'mail.localdomain';
 /**
  * Stock greetings of Debian 12's Postfix 3.7 and Dovecot 2.3 (as a client not on the server's own
@@ -343,7 +343,7 @@ export const mysqlService = z
       .default('8.0.36'),
     /** @@version_comment; defaults to the MySQL Community Server wording for the version. */
     version_comment: z.string().max(200).optional(),
-    /** @@hostname the decoy reports. Unset: the fake shell's host name when SSH or Telnet runs (one host, one name), else db01. */
+    /** @@hostname the decoy reports. Unset: the install's host name, the one the fake shell shows (one host, one name). */
     hostname: z.string().regex(/^[A-Za-z0-9.-]{1,63}$/).optional(),
     /**
      * Authentication plugin named in the greeting; by default caching_sha2_password for 8.x versions
@@ -371,8 +371,11 @@ export const mssqlService = z
       .default('15.0.4322.2'),
     /** The full @@VERSION text; defaults to SQL Server 2019 Standard on Windows Server 2019 with the version above. */
     version_string: z.string().max(1000).optional(),
-    /** Host name the server reports (@@SERVERNAME, SSRP ServerName). */
-    server_name: z.string().regex(/^[A-Za-z0-9-]{1,15}$/, 'a NetBIOS-style name: letters, digits and "-", at most 15').default('SQLPROD01'),
+    /**
+     * Host name the server reports (@@SERVERNAME, SSRP ServerName). Unset: the Windows host's NetBIOS
+     * name, made per install and kept in DATA_DIR/smb-identity.json, so SMB and MSSQL name one machine.
+     */
+    server_name: z.string().regex(/^[A-Za-z0-9-]{1,15}$/, 'a NetBIOS-style name: letters, digits and "-", at most 15').optional(),
     /** Instance name (MSSQLSERVER is the default instance). */
     instance: z.string().regex(/^[A-Za-z0-9_$]{1,16}$/).default('MSSQLSERVER'),
     /** DNS domain shown by the fake ipconfig/systeminfo behind xp_cmdshell. */

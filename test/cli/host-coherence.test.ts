@@ -2,7 +2,11 @@
 // and listening sockets agree with what the MySQL and HTTP sensors say about themselves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
 import { startApiaryProcess } from '../helpers/apiary-process.js';
+import { askUdp } from '../helpers/udp-ask.js';
 import { run, sshWithPassword } from '../helpers/ssh-tools.js';
 
 /** "2024-05-01 12:00:00" (UTC, as the fake shell prints) as ms since the epoch. */
@@ -15,9 +19,9 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
   const apiary = await startApiaryProcess(config);
   let bootMs: number;
   try {
-    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime; echo @@; cat /root/.bash_history; echo @@; cat /etc/passwd /etc/group; echo @@; cat /var/www/html/index.html; echo @@; curl -s http://localhost/');
+    const sh = await sshWithPassword(apiary.ports.ssh!, 'root', '123456', 'ps aux; echo @@; netstat -tlnp; echo @@; uptime -s; echo @@; systemctl status mysql; echo @@; uptime; echo @@; cat /root/.bash_history; echo @@; cat /etc/passwd /etc/group; echo @@; cat /var/www/html/index.html; echo @@; curl -s http://localhost/; echo @@; ls -ln /srv/ftp');
     assert.equal(sh.code, 0, sh.stderr);
-    const [ps, netstat, bootText, unit, uptime, history, accounts, indexFile, indexLocal] = sh.stdout.split('@@\n') as [string, string, string, string, string, string, string, string, string];
+    const [ps, netstat, bootText, unit, uptime, history, accounts, indexFile, indexLocal, ftpRoot] = sh.stdout.split('@@\n') as [string, string, string, string, string, string, string, string, string, string];
     bootMs = utcMs(bootText);
     assert.ok(Number.isFinite(bootMs), bootText);
     // Up days to weeks, and `uptime` counts from the same boot.
@@ -49,6 +53,11 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
     const page = await fetch(`http://127.0.0.1:${apiary.ports.http}/`);
     assert.equal(indexFile, await page.text());
     assert.equal(indexLocal, indexFile);
+    // The FTP root is on the disk too, its upload directory the ftp account's, as FTP lists it (103 111).
+    const ftpIds = /^ftp:x:(\d+):(\d+):/m.exec(accounts)!;
+    assert.deepEqual([ftpIds[1], ftpIds[2]], ['103', '111']);
+    assert.match(ftpRoot, /^drwxr-xr-x 2 103 111 4096 Feb  2  2024 upload$/m);
+    assert.match(ftpRoot, /^drwxr-xr-x 3 0   0   4096 Nov 20  2023 pub$/m);
 
     // MySQL's Uptime counts from when systemd started mysqld: seconds after the shell's boot.
     const asked = Date.now();
@@ -75,4 +84,54 @@ test('the shell, MySQL and HTTP describe one host: boot time, mysqld and apache2
   } finally {
     await again.stop();
   }
+});
+
+/** The first line a TCP server at HOST:PORT sends. */
+function greeting(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port });
+    let got = '';
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+      if (got.includes('\n')) {
+        s.destroy();
+        resolve(got.split('\r\n')[0]!);
+      }
+    });
+    s.on('error', reject);
+  });
+}
+
+test('each install names its machines anew, and services on one machine agree: SMTP with MySQL, MSSQL with SMB', async () => {
+  const names = async (host: string): Promise<{ smtp: string; mysql: string; mssql: string; netbios: string }> => {
+    const apiary = await startApiaryProcess({
+      sensor: 'host-names',
+      services: {
+        mysql: { listen: ['127.0.0.1:0'] },
+        mssql: { listen: ['127.0.0.1:0'], browser: { listen: ['127.0.0.1:0'] } },
+        smb: { listen: [`${host}:445`], netbios_listen: [] },
+        ports: { listen: [`${host}:25`], read_timeout_s: 2 },
+      },
+    });
+    try {
+      const smtp = await greeting(host, 25);
+      const db = await run('mariadb', ['-h', '127.0.0.1', '-P', String(apiary.ports.mysql), '-u', 'root', '-p123456', '--batch', '--skip-column-names', '-e', 'SELECT @@hostname'], { timeoutMs: 30_000 });
+      assert.equal(db.code, 0, db.stderr);
+      const ssrp = await askUdp(apiary.ports['mssql-browser']!, Buffer.from([0x03]));
+      const mssql = /ServerName;([^;]+);/.exec(ssrp?.subarray(3).toString('latin1') ?? '')?.[1] ?? '';
+      const netbios = (JSON.parse(readFileSync(join(apiary.dir, 'data', 'smb-identity.json'), 'utf8')) as { netbios_name: string }).netbios_name;
+      return { smtp, mysql: db.stdout.trim(), mssql, netbios };
+    } finally {
+      await apiary.stop();
+    }
+  };
+  const a = await names('127.0.0.64');
+  const b = await names('127.0.0.65');
+  for (const n of [a, b]) {
+    // Postfix greets with the Linux host's full name, whose short name MySQL's @@hostname is.
+    assert.match(n.smtp, new RegExp(`^220 ${n.mysql}\\.[a-z.]+ ESMTP Postfix \\(Debian/GNU\\)$`));
+    assert.equal(n.mssql, n.netbios, 'SQL Server runs on the Windows host SMB names');
+    assert.match(n.mssql, /^WIN-[A-Z0-9]{11}$/);
+  }
+  assert.notEqual(a.mssql, b.mssql);
 });

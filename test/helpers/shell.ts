@@ -10,7 +10,7 @@ export interface TestShell {
   events: ApiaryEvent[];
   dir: string;
   /** A session from SRC: an SSH exec channel without a pty unless O says otherwise. */
-  open(src?: string, o?: { pty?: boolean; protocol?: 'ssh' | 'telnet'; username?: string }): { session: ShellSession; run(cmd: string, stdin?: string): Promise<{ out: string; code: number }>; end(): Promise<void> };
+  open(src?: string, o?: { pty?: boolean; protocol?: 'ssh' | 'telnet'; username?: string }): { session: ShellSession; run(cmd: string, stdin?: string): Promise<{ out: string; code: number }>; end(): Promise<void>; /** Starts the interactive shell; returns the banner and first prompt. */ login(): string };
 }
 
 export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 'fetch'>> & { shell?: Partial<ShellEnvironmentOptions['shell']>; fetch?: Partial<ShellEnvironmentOptions['fetch']> } = {}): TestShell {
@@ -36,7 +36,7 @@ export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 
       const protocol = o.protocol ?? 'ssh';
       const emitter = createSessionEmitter(sink, { sensor: 'test', protocol, src_ip: src, src_port: 40000, dst_ip: '127.0.0.1', dst_port: 22 });
       let out = '';
-      const session = new ShellSession({ env, emitter, username: o.username ?? 'root', pty: o.pty ?? false, width: 80, height: 24, protocol, io: { write: (b) => void (out += b.toString('utf8')), close: () => {} } });
+      const session = new ShellSession({ env, emitter, username: o.username ?? 'root', pty: o.pty ?? false, width: 80, height: 24, protocol, ...(protocol === 'telnet' ? { tty: '/dev/pts/1' } : {}), io: { write: (b) => void (out += b.toString('utf8')), close: () => {} } });
       return {
         session,
         async run(cmd: string, stdin = '') {
@@ -45,6 +45,11 @@ export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 
           return { out, code };
         },
         end: () => session.end(),
+        login() {
+          out = '';
+          session.start({ motd: true });
+          return out;
+        },
       };
     },
   };

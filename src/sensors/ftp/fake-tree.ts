@@ -4,17 +4,20 @@ import { createHash } from 'node:crypto';
 import type { HoneytokenRegistry } from '../runtime/honeytokens.js';
 import { ALNUM } from '../runtime/honeytokens.js';
 import { filterMatches } from './command.js';
+import { daemonAccounts, type HostFile } from '../runtime/host.js';
 
 /** Longest path argument resolved. */
 export const MAX_PATH_CHARS = 1024;
 /** Path components followed. */
 export const MAX_PATH_DEPTH = 64;
 /**
- * The ftp account's ids: vsftpd lists numeric ids (text_userdb_names=NO), and Debian 12's vsftpd
- * package made its ftp user 104, group 106, on the install the listings were captured from.
+ * The ftp account's ids without a host description: those the fake shell's /etc/passwd gives the
+ * vsftpd package's ftp user (see daemonAccounts). vsftpd lists ids as numbers (text_userdb_names=NO).
  */
-export const FTP_UID = 104;
-export const FTP_GID = 106;
+export const FTP_ACCOUNT: Readonly<Owner> = (() => {
+  const a = daemonAccounts([{ kind: 'vsftpd' }])[0]!;
+  return { uid: a.uid, gid: a.gid };
+})();
 /** A local (named) user's ids: the first account Debian's installer makes. */
 export const LOCAL_UID = 1000;
 export const LOCAL_GID = 1000;
@@ -30,12 +33,16 @@ export interface FakeDir {
   kind: 'dir';
   entries: Map<string, FakeNode>;
   mtime: Date;
-  /** Owned by the ftp account, so anonymous uploads (anon_upload_enable) may create files in it. */
-  ftpOwned?: boolean;
+  /** Set when the ftp account owns it, so anonymous uploads (anon_upload_enable) may create files in it. */
+  owner?: Owner;
+}
+export interface Owner {
+  uid: number;
+  gid: number;
 }
 export type FakeNode = FakeFile | FakeDir;
 
-const dir = (mtime: Date, entries: [string, FakeNode][] = [], ftpOwned = false): FakeDir => ({ kind: 'dir', entries: new Map(entries), mtime, ...(ftpOwned ? { ftpOwned } : {}) });
+const dir = (mtime: Date, entries: [string, FakeNode][] = [], owner?: Owner): FakeDir => ({ kind: 'dir', entries: new Map(entries), mtime, ...(owner ? { owner } : {}) });
 const file = (mtime: Date, content: string | Buffer): FakeFile => ({ kind: 'file', content: Buffer.isBuffer(content) ? content : Buffer.from(content), mtime });
 
 /** Deterministic bytes that look like a firmware image. */
@@ -50,8 +57,8 @@ function pseudoBinary(seed: string, size: number): Buffer {
   return out;
 }
 
-/** Builds the tree, registering the credentials it contains. */
-export function buildFakeTree(reg: HoneytokenRegistry, hostName: string): FakeDir {
+/** Builds the tree, registering the credentials it contains; FTP owns the upload directory. */
+export function buildFakeTree(reg: HoneytokenRegistry, hostName: string, ftp: Owner = FTP_ACCOUNT): FakeDir {
   const t = (d: string): Date => new Date(`${d}T09:14:00Z`);
   const svcPassword = reg.derive('ftp:svc-password', ALNUM, 14);
   reg.plant({ service: 'ftp', kind: 'device', username: 'admin', secret: svcPassword, host: 'core-rtr-01', location: '/backup/router-config.txt' });
@@ -62,7 +69,7 @@ export function buildFakeTree(reg: HoneytokenRegistry, hostName: string): FakeDi
       ['README', file(t('2023-06-01'), `Welcome to the ${hostName} FTP archive.\r\nFirmware images are in /pub/firmware. Uploads go to /upload.\r\n`)],
       ['firmware', dir(t('2024-01-15'), [['fw-3.2.1.bin', file(t('2024-01-15'), pseudoBinary('fw-3.2.1', 65536))]])],
     ])],
-    ['upload', dir(t('2024-02-02'), [], true)],
+    ['upload', dir(t('2024-02-02'), [], ftp)],
     ['backup', dir(t('2024-02-10'), [
       ['router-config.txt', file(t('2024-02-10'), `! backup of core router, do not share\r\nhostname core-rtr-01\r\nusername admin privilege 15 secret ${svcPassword}\r\nsnmp-server community ${vpnPassword.toLowerCase()} RO\r\ncrypto isakmp key ${vpnPassword} address 0.0.0.0 0.0.0.0\r\n`)],
       ['users.csv', file(t('2024-02-10'), `login,full_name,password\r\nsvc_backup,Backup Service,${svcPassword}\r\n`)],
@@ -117,9 +124,22 @@ export function statOf(node: FakeNode, mtime?: Date): EntryStat {
   if (node.kind === 'file') return { kind: 'file', mode: '-rw-r--r--', links: 1, uid: 0, gid: 0, size: node.content.length, mtime: node.mtime };
   let subdirs = 0;
   for (const e of node.entries.values()) if (e.kind === 'dir') subdirs++;
-  const uid = node.ftpOwned ? FTP_UID : 0;
-  const gid = node.ftpOwned ? FTP_GID : 0;
-  return { kind: 'dir', mode: 'drwxr-xr-x', links: 2 + subdirs, uid, gid, size: 4096, mtime: mtime ?? node.mtime };
+  return { kind: 'dir', mode: 'drwxr-xr-x', links: 2 + subdirs, uid: node.owner?.uid ?? 0, gid: node.owner?.gid ?? 0, size: 4096, mtime: mtime ?? node.mtime };
+}
+
+/** Every node of ROOT as files below the FTP root ("" is the root), parents first, with the ids and modes its listings show. */
+export function treeEntries(root: FakeDir): HostFile[] {
+  const out: HostFile[] = [];
+  const walk = (node: FakeNode, path: string): void => {
+    if (node.kind === 'file') {
+      out.push({ path, kind: 'file', mode: 0o644, uid: 0, gid: 0, mtimeMs: node.mtime.getTime(), data: node.content });
+      return;
+    }
+    out.push({ path, kind: 'dir', mode: 0o755, uid: node.owner?.uid ?? 0, gid: node.owner?.gid ?? 0, mtimeMs: node.mtime.getTime() });
+    for (const [name, child] of node.entries) walk(child, `${path}/${name}`);
+  };
+  walk(root, '');
+  return out;
 }
 
 /** vsftpd's listing date: "%b %d %H:%M" within half a year, else "%b %d  %Y" (the day zero-padded). */

@@ -13,7 +13,7 @@ import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { storeUpload, UploadBuffer } from '../runtime/capture.js';
 import { startTcpService, tcpServiceOptions, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import { asciiUpper, decodeEprtArg, decodeEpsvArg, decodeLine, decodePortArg, decodeRestArg, encodePasv, MAX_LINE_BYTES, type FtpCommand, type HostPort } from './command.js';
-import { buildFakeTree, FTP_GID, FTP_UID, listDirectory, LOCAL_GID, LOCAL_UID, lookup, mdtm, resolvePath, resolveTilde, type EntryStat, type FakeDir } from './fake-tree.js';
+import { buildFakeTree, FTP_ACCOUNT, listDirectory, LOCAL_GID, LOCAL_UID, lookup, mdtm, resolvePath, resolveTilde, type EntryStat, type FakeDir, type Owner } from './fake-tree.js';
 
 /** A data connection must be made within this (vsftpd's accept_timeout and connect_timeout, 60 s). */
 export const DATA_CONNECT_TIMEOUT_MS = 60_000;
@@ -37,6 +37,13 @@ export type FtpSensorDeps = CapturingSensorDeps & {
   /** Randomness for the failed-login pause, and the clock for listings and uploads (injectable; Math.random and Date by default). */
   random?: () => number;
   now?: () => Date;
+  /**
+   * The file tree (built once by the CLI, which also gives it to the fake shell as /srv/ftp); without
+   * one the sensor builds its own.
+   */
+  tree?: FakeDir;
+  /** The ftp account's ids on the host (daemonAccounts); FTP_ACCOUNT without. */
+  ftpAccount?: Owner;
 };
 
 /** FEAT as vsftpd answers it with ssl_enable=NO and utf8_filesystem=NO (Debian's defaults). */
@@ -71,7 +78,7 @@ function replyText(text: string): string {
 }
 
 export async function startFtpSensor(cfg: FtpServiceConfig, deps: FtpSensorDeps): Promise<RunningService> {
-  const tree = buildFakeTree(deps.honeytokens, 'files.localdomain');
+  const tree = deps.tree ?? buildFakeTree(deps.honeytokens, 'files.localdomain', deps.ftpAccount);
   // vsftpd's STAT says how many sessions were open when this one began, this one included.
   const sessions = { live: 0 };
   return startTcpService({
@@ -129,6 +136,8 @@ class FtpSession {
   private readonly now: () => Date;
   /** Sessions open when this one began, this one included. */
   private readonly clientCount: number;
+  /** Who owns anonymous uploads. */
+  private readonly ftpAccount: Owner;
   private counted = true;
 
   constructor(
@@ -143,6 +152,7 @@ class FtpSession {
     this.clientIp = normaliseIp(raw);
     this.shownIp = isIP(raw) === 4 ? `::ffff:${raw}` : raw;
     this.now = deps.now ?? (() => new Date());
+    this.ftpAccount = deps.ftpAccount ?? FTP_ACCOUNT;
   }
 
   start(): void {
@@ -735,7 +745,7 @@ class FtpSession {
     const existing = this.find(p);
     // Nobody overwrites root's files; anonymous users create only, and only in the ftp account's directories.
     const allowed =
-      p !== undefined && p !== '/' && parent?.kind === 'dir' && (existing === undefined || existing.upload !== undefined) && (!this.anonymous || (parent.ftpOwned === true && existing === undefined));
+      p !== undefined && p !== '/' && parent?.kind === 'dir' && (existing === undefined || existing.upload !== undefined) && (!this.anonymous || (parent.owner !== undefined && existing === undefined));
     if (!allowed) return this.reply(553, 'Could not create file.');
     const s = await this.openData();
     if (!s) return;
@@ -761,8 +771,8 @@ class FtpSession {
         // An existing file keeps its mode; a new one is 0666 less the umask.
         mode: earlier?.mode ?? modeText(0o666 & ~this.umask),
         links: 1,
-        uid: this.anonymous ? FTP_UID : LOCAL_UID,
-        gid: this.anonymous ? FTP_GID : LOCAL_GID,
+        uid: this.anonymous ? this.ftpAccount.uid : LOCAL_UID,
+        gid: this.anonymous ? this.ftpAccount.gid : LOCAL_GID,
         size: (verb === 'APPE' ? (earlier?.size ?? 0) : 0) + upload.offered,
         mtime: this.now(),
       });

@@ -21,7 +21,12 @@ export interface MssqlSensorDeps extends TcpServiceDeps, UdpLimits {
   capture: Capture;
   /** When the SQL Server service started (ms since the epoch), shortly after the host booted. */
   startedMs?: number;
+  /** The Windows host's name (SMB's NetBIOS name, per install), when the config names none. */
+  hostName?: string;
 }
+
+/** The server's name when neither the config nor the host gives one. */
+export const DEFAULT_SERVER_NAME = 'SQLPROD01';
 
 const SYSTEM_DATABASES = ['master', 'tempdb', 'model', 'msdb'];
 
@@ -51,11 +56,11 @@ function withSystemDatabases(view: DataView): DataView {
 }
 
 /** @@VERSION and SERVERPROPERTY values, shaped by the configured version. */
-export function mssqlVariables(cfg: MssqlServiceConfig): Record<string, string> {
+export function mssqlVariables(cfg: MssqlServiceConfig, serverName: string = cfg.server_name ?? DEFAULT_SERVER_NAME): Record<string, string> {
   const v = parseServerVersion(cfg.version);
   return {
     version: cfg.version_string ?? `Microsoft SQL Server 2019 (RTM-CU22) (KB5027702) - ${cfg.version} (X64) \n\tJul 27 2023 18:11:00 \n\tCopyright (C) 2019 Microsoft Corporation\n\tStandard Edition (64-bit) on Windows Server 2019 Standard 10.0 <X64> (Build 17763: ) (Hypervisor)\n`,
-    servername: cfg.instance === 'MSSQLSERVER' ? cfg.server_name : `${cfg.server_name}\\${cfg.instance}`,
+    servername: cfg.instance === 'MSSQLSERVER' ? serverName : `${serverName}\\${cfg.instance}`,
     servicename: cfg.instance,
     language: 'us_english',
     spid: '57',
@@ -68,8 +73,8 @@ export function mssqlVariables(cfg: MssqlServiceConfig): Record<string, string> 
     'serverproperty.productlevel': 'RTM',
     'serverproperty.edition': 'Standard Edition (64-bit)',
     'serverproperty.engineedition': '2',
-    'serverproperty.machinename': cfg.server_name,
-    'serverproperty.servername': cfg.instance === 'MSSQLSERVER' ? cfg.server_name : `${cfg.server_name}\\${cfg.instance}`,
+    'serverproperty.machinename': serverName,
+    'serverproperty.servername': cfg.instance === 'MSSQLSERVER' ? serverName : `${serverName}\\${cfg.instance}`,
     'serverproperty.instancename': cfg.instance === 'MSSQLSERVER' ? '' : cfg.instance,
     'serverproperty.isclustered': '0',
     'serverproperty.isintegratedsecurityonly': '0',
@@ -79,7 +84,8 @@ export function mssqlVariables(cfg: MssqlServiceConfig): Record<string, string> 
 
 export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSensorDeps): Promise<RunningService[]> {
   const version = parseServerVersion(cfg.version);
-  const variables = mssqlVariables(cfg);
+  const serverName = cfg.server_name ?? deps.hostName ?? DEFAULT_SERVER_NAME;
+  const variables = mssqlVariables(cfg, serverName);
   let spid = 51 + Math.floor(Math.random() * 20);
   const tcp = await startTcpService({
     ...tcpServiceOptions('mssql', cfg, deps),
@@ -92,7 +98,7 @@ export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSenso
           emitter: ctx.emitter,
           policy: deps.policy,
           version,
-          serverName: cfg.server_name,
+          serverName,
           domain: cfg.domain,
           clientHost: src,
           spid: id,
@@ -119,7 +125,7 @@ export async function startMssqlSensor(cfg: MssqlServiceConfig, deps: MssqlSenso
             log: deps.log.child({ service: 'mssql-browser' }),
             perSourcePerSecond: deps.perSourcePerSecond,
             maxFlows: deps.maxFlows,
-            instances: () => [{ serverName: cfg.server_name, instanceName: cfg.instance, version: cfg.version, tcpPort: tcp.bound[0]?.port ?? 1433 }],
+            instances: () => [{ serverName, instanceName: cfg.instance, version: cfg.version, tcpPort: tcp.bound[0]?.port ?? 1433 }],
           },
         ),
       );

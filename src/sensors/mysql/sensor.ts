@@ -70,6 +70,8 @@ export function mysqlVariables(cfg: MysqlServiceConfig, port: number): Record<st
     hostname,
     port: String(port),
     socket: debianMariadb ? '/run/mysqld/mysqld.sock' : '/var/run/mysqld/mysqld.sock',
+    // Debian 12's 50-server.cnf sets pid-file = /run/mysqld/mysqld.pid (mariadbd 10.11.19 reports it so); Oracle's mysqld.cnf has /var/run.
+    pid_file: debianMariadb ? '/run/mysqld/mysqld.pid' : '/var/run/mysqld/mysqld.pid',
     datadir: '/var/lib/mysql/',
     basedir: '/usr/',
     plugin_dir: '/usr/lib/mysql/plugin/',

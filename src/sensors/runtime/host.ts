@@ -44,6 +44,47 @@ export interface HostDescription {
   web?: HostWeb;
 }
 
+/** A system account a daemon's Debian package adds: its own user and group. */
+export interface DaemonAccount {
+  kind: DaemonKind;
+  name: string;
+  uid: number;
+  gid: number;
+  gecos: string;
+  home: string;
+}
+
+/** The daemons whose Debian packages add an account, in the order they would have been installed. */
+const ACCOUNTS: readonly Omit<DaemonAccount, 'uid' | 'gid'>[] = [
+  { kind: 'vsftpd', name: 'ftp', gecos: 'ftp daemon,,,', home: '/srv/ftp' },
+  { kind: 'tftpd', name: 'tftp', gecos: 'tftp daemon,,,', home: '/srv/tftp' },
+  { kind: 'asterisk', name: 'asterisk', gecos: 'Asterisk PBX daemon,,,', home: '/var/lib/asterisk' },
+];
+
+/**
+ * The accounts the host's daemons' packages made: users from 103 and groups from 111, after the base
+ * system's (messagebus 100, sshd 101, mysql 102; groups up to mysql's 110). The fake shell's
+ * /etc/passwd and the FTP listings' owners both come from here, so they agree.
+ */
+export function daemonAccounts(daemons: readonly Pick<HostDaemon, 'kind'>[]): DaemonAccount[] {
+  return ACCOUNTS.filter((a) => daemons.some((d) => d.kind === a.kind)).map((a, i) => ({ ...a, uid: 103 + i, gid: 111 + i }));
+}
+
+/**
+ * A file on the host's disk that one of its daemons serves (the FTP root's tree), so the fake shell
+ * shows what that sensor lists.
+ */
+export interface HostFile {
+  /** Absolute on the host, or below the daemon's root where a sensor builds its tree. */
+  path: string;
+  kind: 'dir' | 'file';
+  mode: number;
+  uid: number;
+  gid: number;
+  mtimeMs: number;
+  data?: Buffer;
+}
+
 /** Uptime a host keeps across restarts of Apiary; past it the next start looks like a reboot. */
 export const MAX_UPTIME_MS = 180 * 86_400_000;
 /** Uptime at the first start: days to weeks, as a server picked at random has. */

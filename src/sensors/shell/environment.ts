@@ -11,7 +11,7 @@ import type { Honeytoken } from '../../events/honeytokens.js';
 import { Fetcher, DEFAULT_FETCH_POLICY, type Resolver } from '../runtime/fetch.js';
 import { flatCopy } from '../../wire/flat-copy.js';
 import type { Capture } from '../runtime/capture.js';
-import type { HostDescription } from '../runtime/host.js';
+import type { HostDescription, HostFile } from '../runtime/host.js';
 import { openQuarantine, type Quarantine } from '../runtime/quarantine.js';
 import { recordingSpace, type RecordingSpace } from '../runtime/recording.js';
 import { commandRegistry } from './commands/index.js';
@@ -43,6 +43,8 @@ export interface ShellEnvironmentOptions {
    * per-source fetch rate hold across all of them; without it the environment makes its own.
    */
   capture?: Capture;
+  /** Files the host's other daemons serve (the FTP root as /srv/ftp), so the shell shows what they list. */
+  hostFiles?: readonly HostFile[];
   /** For tests: a resolver that never touches DNS (when the environment makes its own fetcher). */
   resolver?: Resolver;
   now?: () => number;
@@ -67,12 +69,10 @@ export class ShellEnvironment {
 
   constructor(readonly opts: ShellEnvironmentOptions) {
     const shellDir = join(opts.dataDir, 'shell');
-    mkdirSync(shellDir, { recursive: true, mode: 0o700 });
-    const seed = opts.shell.seed ?? loadOrCreateSeed(join(shellDir, 'seed'));
-    this.profile = generateProfile({ seed, sshVersion: opts.sshVersion, ...(opts.shell.hostname ? { hostname: opts.shell.hostname } : {}), ...(opts.host ? { host: opts.host } : {}), ...(opts.now ? { now: opts.now } : {}) });
+    this.profile = installProfile(opts);
     const tokens = opts.shell.honeytokens ?? defaultHoneytokens(this.profile);
     const planted = plantHoneytokens(this.profile, tokens);
-    const built = buildBaseFs(this.profile, planted);
+    const built = buildBaseFs(this.profile, planted, opts.hostFiles);
     this.base = built.base;
     this.rootHistory = built.rootHistory;
     this.honeytokens = planted.tokens;
@@ -121,6 +121,18 @@ export class ShellEnvironment {
       em.emit('honeytoken.planted', { token_id: t.id, kind: t.kind, username: t.username, secret: t.secret, ...(t.host ? { host: t.host } : {}), locations: t.locations });
     }
   }
+}
+
+/**
+ * The install's generated machine (hostname, domain, users...), from the seed kept in
+ * DATA_DIR/shell/seed: the fake shell's, and the name the other Linux services give (the SMTP
+ * greeting, MySQL's @@hostname) whether or not the shell runs.
+ */
+export function installProfile(opts: Pick<ShellEnvironmentOptions, 'dataDir' | 'shell' | 'sshVersion' | 'host' | 'now'>): SystemProfile {
+  const shellDir = join(opts.dataDir, 'shell');
+  mkdirSync(shellDir, { recursive: true, mode: 0o700 });
+  const seed = opts.shell.seed ?? loadOrCreateSeed(join(shellDir, 'seed'));
+  return generateProfile({ seed, sshVersion: opts.sshVersion, ...(opts.shell.hostname ? { hostname: opts.shell.hostname } : {}), ...(opts.host ? { host: opts.host } : {}), ...(opts.now ? { now: opts.now } : {}) });
 }
 
 function loadOrCreateSeed(path: string): string {

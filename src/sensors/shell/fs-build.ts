@@ -1,10 +1,11 @@
 // Builds the base filesystem of the fake Debian 12 server from its profile: /etc, /proc, binaries,
 // home directories, logs, and the planted honeytokens. Built once per process and shared read-only.
-import { BaseFs, type VFile } from './vfs.js';
+import { BaseFs, type ProcView, type VFile } from './vfs.js';
 import { fakeElf } from './elf.js';
 import { loadAt, memoryAt, uptimeSeconds, SeededRandom, type SystemProfile } from './profile.js';
 import type { PlantedFile } from './honeytokens.js';
 import { ALL_COMMANDS } from './commands/index.js';
+import { daemonAccounts, type HostFile } from '../runtime/host.js';
 
 /** Emulated programs and where Debian installs them (with plausible sizes). */
 export const BINARIES: Record<string, { dir: string; size: number }> = {};
@@ -136,32 +137,22 @@ export function passwdText(p: SystemProfile): string {
     'messagebus:x:100:107::/nonexistent:/usr/sbin/nologin',
     'sshd:x:101:65534::/run/sshd:/usr/sbin/nologin',
     'mysql:x:102:110:MySQL Server,,,:/nonexistent:/bin/false',
-    ...daemonAccounts(p).map((a) => a.passwd),
+    ...daemonLines(p).map((a) => a.passwd),
   ];
   const humans = p.users.filter((u) => u.uid >= 1000).map((u) => `${u.name}:x:${u.uid}:${u.gid}:${u.gecos}:${u.home}:${u.shell}`);
   return `${[...sys, ...humans].join('\n')}\n`;
 }
 
-/**
- * The system accounts the packages of the host's daemons add (Debian's vsftpd, tftpd-hpa and asterisk
- * each make their own user and group), in the order they would have been installed.
- */
-function daemonAccounts(p: SystemProfile): { passwd: string; group: string }[] {
-  const accounts: [kind: string, name: string, gecos: string, home: string][] = [
-    ['vsftpd', 'ftp', 'ftp daemon,,,', '/srv/ftp'],
-    ['tftpd', 'tftp', 'tftp daemon,,,', '/srv/tftp'],
-    ['asterisk', 'asterisk', 'Asterisk PBX daemon,,,', '/var/lib/asterisk'],
-  ];
-  return accounts
-    .filter(([kind]) => p.daemons.some((d) => d.kind === kind))
-    .map(([, name, gecos, home], i) => ({ passwd: `${name}:x:${103 + i}:${111 + i}:${gecos}:${home}:/usr/sbin/nologin`, group: `${name}:x:${111 + i}:` }));
+/** The system accounts the packages of the host's daemons add (see daemonAccounts). */
+function daemonLines(p: SystemProfile): { passwd: string; group: string }[] {
+  return daemonAccounts(p.daemons).map((a) => ({ passwd: `${a.name}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:/usr/sbin/nologin`, group: `${a.name}:x:${a.gid}:` }));
 }
 
 export function groupText(p: SystemProfile): string {
   const admin = p.admin.name;
   const lines = [
     'root:x:0:', 'daemon:x:1:', 'bin:x:2:', 'sys:x:3:', `adm:x:4:${admin}`, 'tty:x:5:', 'disk:x:6:', 'lp:x:7:', 'mail:x:8:', 'news:x:9:', 'uucp:x:10:', 'man:x:12:', 'proxy:x:13:', 'kmem:x:15:', `dialout:x:20:`, 'fax:x:21:', 'voice:x:22:', `cdrom:x:24:${admin}`, 'floppy:x:25:', 'tape:x:26:', `sudo:x:27:${admin}`, 'audio:x:29:', 'dip:x:30:', 'www-data:x:33:', 'backup:x:34:', 'operator:x:37:', 'list:x:38:', 'irc:x:39:', 'src:x:40:', 'shadow:x:42:', 'utmp:x:43:', 'video:x:44:', 'sasl:x:45:', 'plugdev:x:46:', 'staff:x:50:', 'games:x:60:', 'users:x:100:', 'nogroup:x:65534:', 'systemd-journal:x:999:', 'systemd-network:x:998:', 'systemd-timesync:x:997:', 'messagebus:x:107:', 'ssh:x:108:', 'mysql:x:110:',
-    ...daemonAccounts(p).map((a) => a.group),
+    ...daemonLines(p).map((a) => a.group),
     ...p.users.filter((u) => u.uid >= 1000).map((u) => `${u.name}:x:${u.gid}:`),
   ];
   return `${lines.join('\n')}\n`;
@@ -223,7 +214,7 @@ export interface BuildResult {
   rootHistory: string[];
 }
 
-export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; history: string[] }): BuildResult {
+export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; history: string[] }, hostFiles: readonly HostFile[] = []): BuildResult {
   const fs = new BaseFs();
   const rng = new SeededRandom(`fs:${p.seed}`);
   const installMs = p.bootMs - rng.int(60, 500) * 86_400_000;
@@ -231,7 +222,7 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   const dir = (path: string, mode = 0o755, uid = 0, mtimeMs = t(0)): void => fs.add(path, { kind: 'dir', mode, uid, gid: uid, mtimeMs });
   const file = (path: string, content: string | Buffer, mode = 0o644, uid = 0, mtimeMs = t(0)): void =>
     fs.add(path, { kind: 'file', mode, uid, gid: uid, mtimeMs, data: Buffer.isBuffer(content) ? content : Buffer.from(content) });
-  const gen = (path: string, make: () => string, mode = 0o444): void => fs.add(path, { kind: 'file', mode, uid: 0, gid: 0, mtimeMs: p.bootMs, generate: make, size: 0 });
+  const gen = (path: string, make: (view?: ProcView) => string, mode = 0o444): void => fs.add(path, { kind: 'file', mode, uid: 0, gid: 0, mtimeMs: p.bootMs, generate: make, size: 0 });
   const link = (path: string, target: string): void => fs.add(path, { kind: 'link', target, mode: 0o777, uid: 0, gid: 0, mtimeMs: installMs });
   fs.nodes.set('/', { kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeMs: installMs });
 
@@ -304,6 +295,10 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   file('/etc/shells', '# /etc/shells: valid login shells\n/bin/sh\n/usr/bin/sh\n/bin/bash\n/usr/bin/bash\n/bin/rbash\n/usr/bin/rbash\n/usr/bin/dash\n');
   file('/etc/resolv.conf', `domain ${p.domain}\nsearch ${p.domain}\nnameserver ${p.net.gateway}\n`);
   file('/etc/timezone', `${p.timezone}\n`);
+  // tzdata's zone file for UTC (a TZif2 header, the UTC abbreviation and the POSIX TZ footer).
+  for (const d of ['/usr/share/zoneinfo', '/usr/share/zoneinfo/Etc']) dir(d);
+  file('/usr/share/zoneinfo/Etc/UTC', Buffer.from(UTC_TZIF_BASE64, 'base64'));
+  link('/etc/localtime', `/usr/share/zoneinfo/${p.timezone}`);
   file('/etc/fstab', `# /etc/fstab: static file system information.\n#\n# <file system> <mount point>   <type>  <options>       <dump>  <pass>\nUUID=${rng.hex(4)}-${rng.hex(2)}-${rng.hex(2)}-${rng.hex(2)}-${rng.hex(6)} /               ext4    errors=remount-ro 0       1\n${p.swapKb ? `/swapfile none swap sw 0 0\n` : ''}`);
   file('/etc/crontab', `# /etc/crontab: system-wide crontab\nSHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin\n\n# Example of job definition:\n# .---------------- minute (0 - 59)\n# |  .------------- hour (0 - 23)\n# |  |  .---------- day of month (1 - 31)\n# |  |  |  .------- month (1 - 12) OR jan,feb,mar,apr ...\n# |  |  |  |  .---- day of week (0 - 6) (Sunday=0 or 7) OR sun,mon,tue,wed,thu,fri,sat\n# |  |  |  |  |\n# *  *  *  *  * user-name command to be executed\n17 *\t* * *\troot\tcd / && run-parts --report /etc/cron.hourly\n25 6\t* * *\troot\ttest -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }\n47 6\t* * 7\troot\ttest -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.weekly; }\n52 6\t1 * *\troot\ttest -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.monthly; }\n#\n`);
   file('/etc/ssh/sshd_config', `Include /etc/ssh/sshd_config.d/*.conf\n\n#Port 22\n#PermitRootLogin prohibit-password\nPermitRootLogin yes\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem\tsftp\t/usr/lib/openssh/sftp-server\n`);
@@ -320,13 +315,15 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
     const up = (Date.now() - p.bootMs) / 1000;
     return `${up.toFixed(2)} ${(up * p.cpu.cores * 0.97).toFixed(2)}\n`;
   });
-  gen('/proc/loadavg', () => `${loadAt().map((x) => x.toFixed(2)).join(' ')} 1/${140 + p.cpu.cores * 4} ${3000 + (uptimeSeconds(p) % 40000)}\n`);
+  // The last field is the newest pid: the reading session's own (cat's), from the pids ps shows.
+  gen('/proc/loadavg', (view) => `${loadAt().map((x) => x.toFixed(2)).join(' ')} 1/${140 + p.cpu.cores * 4} ${view?.lastPid() ?? 3000 + (uptimeSeconds(p) % 40000)}\n`);
   gen('/proc/mounts', () => MOUNTS(p));
   link('/etc/mtab', '../proc/self/mounts');
   dir('/proc/self', 0o555);
   gen('/proc/self/mounts', () => MOUNTS(p));
   link('/proc/self/exe', '/usr/bin/bash');
-  gen('/proc/self/cmdline', () => '-bash\0');
+  gen('/proc/self/cmdline', (view) => `${(view?.self().argv ?? ['-bash']).join('\0')}\0`);
+  gen('/proc/self/status', (view) => procStatusText(p, view?.self() ?? { pid: 1, ppid: 0, name: 'bash', argv: [], uid: 0, gid: 0 }));
   gen('/proc/cmdline', () => `BOOT_IMAGE=/boot/vmlinuz-${p.kernel.release} root=UUID=${rng.hex(4)}-${rng.hex(2)} ro quiet\n`);
   gen('/proc/sys/kernel/hostname', () => `${p.hostname}\n`);
   gen('/proc/sys/kernel/ostype', () => 'Linux\n');
@@ -378,5 +375,33 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   dir('/var/lib/dpkg');
   dir('/var/lib/mysql', 0o700, 102);
   dir('/usr/share/doc');
+  for (const f of hostFiles) {
+    const meta = { mode: f.mode & 0o7777, uid: f.uid, gid: f.gid, mtimeMs: f.mtimeMs };
+    fs.add(f.path, f.kind === 'dir' ? { kind: 'dir', ...meta } : { kind: 'file', ...meta, data: f.data ?? Buffer.alloc(0) });
+  }
+  // proc and sysfs are made at boot and report no size, where ext4 reports a block.
+  for (const [path, n] of fs.nodes) if (n.kind === 'dir' && /^\/(proc|sys)(\/|$)/.test(path)) fs.nodes.set(path, { ...n, mode: 0o555, size: 0, mtimeMs: p.bootMs });
   return { base: fs, rootHistory };
+}
+
+/** /usr/share/zoneinfo/Etc/UTC from Debian's tzdata (114 bytes). */
+const UTC_TZIF_BASE64 = 'VFppZjIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAQAAAAAAABVVEMAVFppZjIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAQAAAAAAABVVEMAClVUQzAK';
+
+/** /proc/self/status as Linux 6.1 prints it, for the process reading it (a small command's figures). */
+function procStatusText(p: SystemProfile, self: ReturnType<ProcView['self']>): string {
+  const kb = (n: number): string => `${String(n).padStart(8)} kB`;
+  const ids = (n: number): string => `${n}\t${n}\t${n}\t${n}`;
+  const cpus = Math.min(p.cpu.cores, 32);
+  const lines: [string, string][] = [
+    ['Name', self.name.slice(0, 15)], ['Umask', '0022'], ['State', 'R (running)'], ['Tgid', String(self.pid)], ['Ngid', '0'], ['Pid', String(self.pid)], ['PPid', String(self.ppid)], ['TracerPid', '0'],
+    ['Uid', ids(self.uid)], ['Gid', ids(self.gid)], ['FDSize', '64'], ['Groups', self.gid === 0 ? ' ' : `${self.gid} `], ['NStgid', String(self.pid)], ['NSpid', String(self.pid)], ['NSpgid', String(self.pid)], ['NSsid', String(self.ppid)],
+    ['VmPeak', kb(5484)], ['VmSize', kb(5484)], ['VmLck', kb(0)], ['VmPin', kb(0)], ['VmHWM', kb(972)], ['VmRSS', kb(972)], ['RssAnon', kb(88)], ['RssFile', kb(884)], ['RssShmem', kb(0)],
+    ['VmData', kb(360)], ['VmStk', kb(132)], ['VmExe', kb(20)], ['VmLib', kb(1540)], ['VmPTE', kb(48)], ['VmSwap', kb(0)], ['HugetlbPages', kb(0)], ['CoreDumping', '0'], ['THP_enabled', '1'], ['Threads', '1'],
+    ['SigQ', `0/${Math.floor(p.memKb / 128)}`], ['SigPnd', '0'.repeat(16)], ['ShdPnd', '0'.repeat(16)], ['SigBlk', '0'.repeat(16)], ['SigIgn', '0'.repeat(16)], ['SigCgt', '0'.repeat(16)],
+    ['CapInh', '0'.repeat(16)], ['CapPrm', self.uid === 0 ? '000001ffffffffff' : '0'.repeat(16)], ['CapEff', self.uid === 0 ? '000001ffffffffff' : '0'.repeat(16)], ['CapBnd', '000001ffffffffff'], ['CapAmb', '0'.repeat(16)],
+    ['NoNewPrivs', '0'], ['Seccomp', '0'], ['Seccomp_filters', '0'], ['Speculation_Store_Bypass', 'thread vulnerable'], ['SpeculationIndirectBranch', 'conditional enabled'],
+    ['Cpus_allowed', (2 ** cpus - 1).toString(16)], ['Cpus_allowed_list', cpus > 1 ? `0-${cpus - 1}` : '0'], ['Mems_allowed', '00000000,00000001'], ['Mems_allowed_list', '0'],
+    ['voluntary_ctxt_switches', '0'], ['nonvoluntary_ctxt_switches', '1'],
+  ];
+  return lines.map(([k, v]) => `${k}:\t${v}\n`).join('');
 }

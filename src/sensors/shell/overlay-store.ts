@@ -90,7 +90,7 @@ export class OverlayStore {
 
   private save(src: string, overlay: Overlay): void {
     const name = fileFor(src);
-    if (overlay.nodes.size === 0) {
+    if (overlay.nodes.size === 0 && overlay.logins.length === 0) {
       this.remove(name);
       return;
     }

@@ -9,9 +9,9 @@ import type { ShellEnvironment } from './environment.js';
 import { parseShell } from './parser.js';
 import { Shell, YIELD_EVERY_MS } from './shell.js';
 import type { DownloadRequest, DownloadResult, ShellHooks } from './types.js';
-import { Vfs } from './vfs.js';
+import { Vfs, type LoginRecord, type Overlay } from './vfs.js';
 import { loginAccount } from './accounts.js';
-import { dateString } from './commands/util.js';
+import { hostLogins, lastLoginLine, latestLogin } from './logins.js';
 
 /** Longest line the terminal accepts (further keystrokes are dropped, as a full readline buffer). */
 export const MAX_LINE_CHARS = 16 * 1024;
@@ -121,6 +121,9 @@ export class ShellSession {
   /** The latest flush of written files (flushCaptures): the next records its events after it. */
   private flushing: Promise<void> | undefined;
   private readonly loginMs: number;
+  private readonly overlay: Overlay;
+  /** This session's wtmp record, when it is a terminal login (ended in end()). */
+  private login: LoginRecord | undefined;
 
   constructor(private readonly o: ShellSessionOptions) {
     this.env = o.env;
@@ -128,7 +131,7 @@ export class ShellSession {
     this.io = o.io;
     this.src = o.emitter.identity.src_ip;
     this.loginMs = Date.now();
-    const overlay = o.env.overlays.acquire(this.src);
+    const overlay = (this.overlay = o.env.overlays.acquire(this.src));
     const vfs = new Vfs(o.env.base, overlay, o.env.quota, 0);
     const user = loginAccount(o.env.profile, vfs, o.username, this.loginMs);
     vfs.uid = user.uid;
@@ -174,13 +177,18 @@ export class ShellSession {
     this.io.write(buf);
   }
 
-  /** Starts an interactive shell: the login banner and the first prompt. */
-  start(opts: { motd: boolean; lastLoginFrom?: string } = { motd: true }): void {
+  /**
+   * Starts an interactive shell: the login banner and the first prompt. A terminal login is recorded
+   * (wtmp and lastlog) and greeted with the user's previous one: this attacker's own, or an admin's.
+   */
+  start(opts: { motd: boolean } = { motd: true }): void {
     if (opts.motd) {
       const p = this.env.profile;
       const motd = this.shell.vfs.readFile('/etc/motd');
-      const last = new Date(this.loginMs - 86_400_000 * 2 - 3_917_000);
-      this.send(`Linux ${p.hostname} ${p.kernel.release} ${p.kernel.version} x86_64\n${typeof motd === 'string' ? '' : motd.toString()}Last login: ${dateString(last.getTime()).replace(' UTC', '')} from ${opts.lastLoginFrom ?? p.net.gateway.replace(/\.1$/, '.23')}\n`);
+      const user = this.shell.user.name;
+      const before = latestLogin(user, [...hostLogins(p, this.loginMs), ...this.overlay.logins], this.loginMs);
+      this.send(`Linux ${p.hostname} ${p.kernel.release} ${p.kernel.version} x86_64\n${typeof motd === 'string' ? '' : motd.toString()}${before ? lastLoginLine(before, this.o.protocol) : ''}`);
+      this.login = this.overlay.noteLogin({ user, tty: this.shell.terminal.tty.replace('/dev/', ''), from: this.src, startMs: this.loginMs });
     }
     this.prompt();
   }
@@ -422,6 +430,7 @@ export class ShellSession {
     const known = parsed.status === 'ok' ? this.shell.commandNames(parsed.list).known : false;
     this.emitter.emit('command.input', { input: cmd, known });
     this.recorder?.input(`${cmd}\n`);
+    this.shell.terminal.command = cmd;
     this.busy = true;
     try {
       await this.shell.runLine(cmd, { out: (d) => this.send(d), err: (d) => this.send(d), stdin });
@@ -451,6 +460,10 @@ export class ShellSession {
       this.waiter = undefined;
     }
     const flushed = this.flushCaptures();
+    if (this.login) {
+      this.login.endMs = Date.now();
+      this.overlay.dirty = true;
+    }
     this.env.overlays.release(this.src);
     if (this.ownsRecorder) await this.recorder?.close();
     this.recorder = undefined;

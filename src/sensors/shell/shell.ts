@@ -154,6 +154,8 @@ export class Shell implements ShellApi {
   /** The last pid handed out (background jobs); new ones count up from the shell's. */
   private pid: number;
   private lastBgPid = 0;
+  /** The emulated command running now (its pid and argv), for ps and /proc/self. */
+  running: { pid: number; name: string; argv: readonly string[] } | undefined;
   private aborted = false;
   /** The line ran past MAX_LINE_WORK_MS. */
   private killed = false;
@@ -180,6 +182,14 @@ export class Shell implements ShellApi {
     this.cwd = o.user.home;
     ({ loginPid: this.loginPid, shellPid: this.shellPid } = loginPids(o.profile, o.terminal.loginMs));
     this.pid = this.shellPid + 31;
+    this.vfs.proc = {
+      lastPid: () => this.pid,
+      self: () => {
+        const r = this.running;
+        const argv = r ? r.argv : this.terminal.interactive ? ['-bash'] : ['bash', '-c', this.terminal.command ?? ''];
+        return { pid: r?.pid ?? this.shellPid, ppid: r ? this.shellPid : this.loginPid, name: r?.name ?? 'bash', argv, uid: this.user.uid, gid: this.user.gid };
+      },
+    };
     const ssh = (o.terminal.via ?? 'ssh') === 'ssh';
     const sshd = o.profile.daemons.find((d) => d.kind === 'sshd');
     const sshClient = `${o.terminal.remoteIp} ${o.terminal.remotePort ?? 0}`;
@@ -771,6 +781,9 @@ export class Shell implements ShellApi {
       return 127;
     }
     const ctx: CommandContext = { name, args, stdin: io.stdin, stdinIsTerminal: io.stdinIsTerminal, stdoutIsTerminal: this.terminalOut !== undefined && io.out === this.terminalOut, out: io.out, err: io.err, sh: this, readLine: (p, e) => this.readLine(p, e) };
+    // Each command is a process of its own: the next pid, which ps and /proc/self show for it.
+    const outer = this.running;
+    this.running = { pid: this.nextPid(), name: cmdName, argv: [name, ...args] };
     try {
       return await def.run(ctx);
     } catch (e) {
@@ -778,6 +791,8 @@ export class Shell implements ShellApi {
       // A bug in one emulated command must not end the session: answer as a crashed program would.
       io.err('Segmentation fault\n');
       return 139;
+    } finally {
+      this.running = outer;
     }
   }
 

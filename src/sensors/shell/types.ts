@@ -47,10 +47,12 @@ export interface ShellApi {
   isKnownCommand(name: string): boolean;
   /** Fake process ids handed out for background jobs and `$!`. */
   nextPid(): number;
+  /** The emulated command running now: its pid (handed out when it started) and argv. */
+  readonly running: { pid: number; name: string; argv: readonly string[] } | undefined;
   /** Processes started in the background (`nohup x &`, `./bot &`), shown by ps. */
   readonly jobs: { pid: number; command: string; startedMs: number }[];
   /** Session-level flags. */
-  terminal: { width: number; height: number; interactive: boolean; tty: string; remoteIp: string; /** The client's source port (SSH_CLIENT). */ remotePort?: number; loginMs: number; /** How the attacker came in ('ssh', 'telnet'); ssh when unset. */ via?: string };
+  terminal: { width: number; height: number; interactive: boolean; tty: string; remoteIp: string; /** The client's source port (SSH_CLIENT). */ remotePort?: number; loginMs: number; /** How the attacker came in ('ssh', 'telnet'); ssh when unset. */ via?: string; /** An exec request's command (bash -c's argument). */ command?: string };
   /** Asks the shell to end after this line. */
   requestExit(code: number): void;
   /** Whether Ctrl-C was pressed during the current line. */

@@ -10,13 +10,15 @@ export interface NodeMeta {
 }
 export interface VDir extends NodeMeta {
   kind: 'dir';
+  /** The size the filesystem reports: 4096 (an ext4 block) when unset, 0 on /proc and /sys. */
+  size?: number;
 }
 export interface VFile extends NodeMeta {
   kind: 'file';
   /** Fixed content. */
   data?: Buffer;
   /** Content made when read (/proc files, binaries). */
-  generate?: () => Buffer | string;
+  generate?: (view?: ProcView) => Buffer | string;
   /** Size `ls` shows when the content is generated. */
   size?: number;
   /** The emulated command this file is the binary of. */
@@ -91,13 +93,58 @@ export interface OverlayQuota {
 }
 
 /** What one attacker changed: nodes added or replaced, and null for deleted. Serialisable. */
+/** A terminal login on the fake host (wtmp and lastlog's record); see logins.ts. */
+export interface LoginRecord {
+  user: string;
+  /** The terminal without /dev/ (pts/0). */
+  tty: string;
+  /** The address the login came from. */
+  from: string;
+  startMs: number;
+  /** When it ended; unset while it lasts (or when the session was never closed). */
+  endMs?: number;
+}
+
+/** An attacker's own terminal logins kept in its overlay (the oldest go first). */
+export const MAX_KEPT_LOGINS = 10;
+/** Longest user, tty and address kept from a saved overlay. */
+const MAX_LOGIN_FIELD_CHARS = 64;
+
+/** Login records read back from a saved overlay: only well-formed ones, at most MAX_KEPT_LOGINS. */
+function loginsFromJSON(v: unknown): LoginRecord[] {
+  if (!Array.isArray(v)) return [];
+  const out: LoginRecord[] = [];
+  const text = (x: unknown): string | undefined => (typeof x === 'string' && x.length <= MAX_LOGIN_FIELD_CHARS ? x : undefined);
+  for (const item of v.slice(-MAX_KEPT_LOGINS)) {
+    if (!item || typeof item !== 'object') continue;
+    const m = item as Record<string, unknown>;
+    const user = text(m.user);
+    const tty = text(m.tty);
+    const from = text(m.from);
+    // A saved overlay's sessions have all ended (it is saved when the last one does).
+    if (user === undefined || tty === undefined || from === undefined || !Number.isSafeInteger(m.startMs) || !Number.isSafeInteger(m.endMs)) continue;
+    out.push({ user, tty, from, startMs: m.startMs as number, endMs: m.endMs as number });
+  }
+  return out;
+}
+
 export class Overlay {
   readonly nodes = new Map<string, VNode | null>();
   readonly added = new Map<string, Set<string>>();
   bytes = 0;
   entries = 0;
   dirty = false;
+  /** The attacker's own terminal logins, oldest first (see logins.ts). */
+  logins: LoginRecord[] = [];
   constructor(readonly createdMs: number = Date.now()) {}
+
+  /** Records a terminal login (keeping the newest MAX_KEPT_LOGINS); returns it to be ended later. */
+  noteLogin(r: LoginRecord): LoginRecord {
+    this.logins.push(r);
+    if (this.logins.length > MAX_KEPT_LOGINS) this.logins.splice(0, this.logins.length - MAX_KEPT_LOGINS);
+    this.dirty = true;
+    return r;
+  }
 
   toJSON(): unknown {
     const out: unknown[] = [];
@@ -106,14 +153,15 @@ export class Overlay {
       else if (n.kind === 'file') out.push([p, { ...n, data: (n.data ?? Buffer.alloc(0)).toString('base64'), generate: undefined }]);
       else out.push([p, n]);
     }
-    return { createdMs: this.createdMs, nodes: out };
+    return { createdMs: this.createdMs, nodes: out, logins: this.logins };
   }
 
   static fromJSON(v: unknown, quota: OverlayQuota): Overlay | undefined {
     if (!v || typeof v !== 'object') return undefined;
-    const o = v as { createdMs?: unknown; nodes?: unknown };
+    const o = v as { createdMs?: unknown; nodes?: unknown; logins?: unknown };
     if (typeof o.createdMs !== 'number' || !Array.isArray(o.nodes)) return undefined;
     const ov = new Overlay(o.createdMs);
+    ov.logins = loginsFromJSON(o.logins);
     for (const item of o.nodes.slice(0, quota.maxEntries * 4)) {
       if (!Array.isArray(item) || typeof item[0] !== 'string') continue;
       const [p, n] = item as [string, unknown];
@@ -160,7 +208,18 @@ export interface StatResult {
 }
 
 /** One session's view: base plus the attacker's overlay. Every method returns an FsError instead of throwing. */
+/** What one session's /proc shows of itself: the process reading (/proc/self) and the newest pid. */
+export interface ProcView {
+  /** The last pid handed out on the machine (/proc/loadavg's fifth field). */
+  lastPid(): number;
+  /** The process reading /proc/self: the command running, or the shell itself. */
+  self(): { pid: number; ppid: number; name: string; argv: readonly string[]; uid: number; gid: number };
+}
+
 export class Vfs {
+  /** Set by the session's shell, so /proc/self and /proc/loadavg describe it. */
+  proc: ProcView | undefined;
+
   constructor(
     readonly base: BaseFs,
     readonly overlay: Overlay,
@@ -246,7 +305,7 @@ export class Vfs {
     if (s.node.kind === 'dir') return 'EISDIR';
     if (s.node.kind !== 'file') return 'EINVAL';
     if (!this.canRead(s.node)) return 'EACCES';
-    return contentOf(s.node);
+    return contentOf(s.node, this.proc);
   }
 
   private canRead(n: VNode): boolean {
@@ -424,17 +483,17 @@ export class Vfs {
   }
 }
 
-export function contentOf(f: VFile): Buffer {
+export function contentOf(f: VFile, view?: ProcView): Buffer {
   if (f.data) return f.data;
   if (f.generate) {
-    const g = f.generate();
+    const g = f.generate(view);
     return typeof g === 'string' ? Buffer.from(g) : g;
   }
   return Buffer.alloc(0);
 }
 
 export function sizeOf(n: VNode): number {
-  if (n.kind === 'dir') return 4096;
+  if (n.kind === 'dir') return n.size ?? 4096;
   if (n.kind === 'link') return n.target.length;
   if (n.special) return 0;
   if (n.data) return n.data.length;

@@ -200,6 +200,7 @@ export function generateDecoy(opts: DecoyOptions): DecoyData {
       ],
     ]),
   };
+  const rootHash = mysqlNativeHash(Array.from({ length: 16 }, () => String.fromCharCode(int(0x21, 0x7e))).join(''));
   const mysqlDb: Database = {
     name: 'mysql',
     tables: new Map([
@@ -209,7 +210,9 @@ export function generateDecoy(opts: DecoyOptions): DecoyData {
           'user',
           [col('Host', 'text', 'char(255)', { key: 'PRI', nullable: false }), col('User', 'text', 'char(32)', { key: 'PRI', nullable: false }), col('plugin', 'text', 'char(64)'), col('authentication_string', 'text', 'text')],
           [
-            ['localhost', 'root', 'mysql_native_password', mysqlNativeHash(Array.from({ length: 16 }, () => String.fromCharCode(int(0x21, 0x7e))).join(''))],
+            ['localhost', 'root', 'mysql_native_password', rootHash],
+            // Root may log in from anywhere, as CURRENT_USER() and SHOW GRANTS say (root@%).
+            ['%', 'root', 'mysql_native_password', rootHash],
             ['%', appUser, 'mysql_native_password', appHash],
             ['localhost', 'mysql.sys', 'mysql_native_password', '*THISISNOTAVALIDPASSWORDTHATCANBEUSEDHERE'],
             ['localhost', 'backup', 'mysql_native_password', mysqlNativeHash(password())],

@@ -124,7 +124,7 @@ export function handleSessionChannel(session: Session, ctx: ConnectionContext, e
         // EOF from a client without a terminal: bash runs what it read, then exits.
         if (!pty) setTimeout(() => s.feed(Buffer.from([0x04])), 50);
       });
-      s.start({ motd: pty !== undefined, lastLoginFrom: undefined });
+      s.start({ motd: pty !== undefined });
     }),
   );
   session.on(

@@ -4,8 +4,9 @@
 // Debian's listen_ipv6=YES (bound to ::ffff:127.0.0.1, so an IPv4 client is "::ffff:127.0.0.1" to it
 // as on a stock install), anonymous_enable=YES, write_enable=YES, anon_upload_enable=YES, use_localtime=NO,
 // and an anonymous root laid out as the sensor's tree (the same names, sizes and dates; / and its
-// directories root's, /upload owned by ftp, 104/106). Passive ports and the time of day of files made
-// during a run are masked on both sides; nothing else is.
+// directories root's, /upload owned by ftp). Passive ports and the time of day of files made during a
+// run are masked on both sides; nothing else is, but the ftp account's ids: the capture's install made
+// it 104/106, where the fake host's /etc/passwd has it 103/111 (daemonAccounts), which listings show.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -313,7 +314,7 @@ const VSFTPD_TRANSCRIPTS: Record<string, { steps: Step[]; expect: string[] }> = 
       '< 226 Directory send OK.',
       '= drwxr-xr-x    2 0        0            4096 Feb 10  2024 backup',
       '= drwxr-xr-x    3 0        0            4096 Nov 20  2023 pub',
-      '= drwxr-xr-x    2 104      106          4096 Feb 02  2024 upload',
+      '= drwxr-xr-x    2 103      111          4096 Feb 02  2024 upload',
       '> EPSV',
       '< 229 Entering Extended Passive Mode (|||port|)',
       '> LIST -la',
@@ -323,7 +324,7 @@ const VSFTPD_TRANSCRIPTS: Record<string, { steps: Step[]; expect: string[] }> = 
       '= drwxr-xr-x    5 0        0            4096 Jun 01  2023 ..',
       '= drwxr-xr-x    2 0        0            4096 Feb 10  2024 backup',
       '= drwxr-xr-x    3 0        0            4096 Nov 20  2023 pub',
-      '= drwxr-xr-x    2 104      106          4096 Feb 02  2024 upload',
+      '= drwxr-xr-x    2 103      111          4096 Feb 02  2024 upload',
       '> EPSV',
       '< 229 Entering Extended Passive Mode (|||port|)',
       '> LIST pub',
@@ -375,7 +376,7 @@ const VSFTPD_TRANSCRIPTS: Record<string, { steps: Step[]; expect: string[] }> = 
       '< 150 Here comes the directory listing.',
       '< 226 Directory send OK.',
       '= drwxr-xr-x    2 0        0            4096 Feb 10  2024 backup',
-      '= drwxr-xr-x    2 104      106          4096 Feb 02  2024 upload',
+      '= drwxr-xr-x    2 103      111          4096 Feb 02  2024 upload',
       '= drwxr-xr-x    3 0        0            4096 Nov 20  2023 pub',
       '> EPSV',
       '< 229 Entering Extended Passive Mode (|||port|)',
@@ -437,7 +438,7 @@ const VSFTPD_TRANSCRIPTS: Record<string, { steps: Step[]; expect: string[] }> = 
       '< drwxr-xr-x    5 0        0            4096 Jun 01  2023 ..',
       '< drwxr-xr-x    2 0        0            4096 Feb 10  2024 backup',
       '< drwxr-xr-x    3 0        0            4096 Nov 20  2023 pub',
-      '< drwxr-xr-x    2 104      106          4096 Feb 02  2024 upload',
+      '< drwxr-xr-x    2 103      111          4096 Feb 02  2024 upload',
       '< 213 End of status',
       '> STAT pub/README',
       '< 213-Status follows:',
@@ -527,7 +528,7 @@ const VSFTPD_TRANSCRIPTS: Record<string, { steps: Step[]; expect: string[] }> = 
       '* closed',
     ],
   },
-  /** Anonymous uploads (anon_upload_enable=YES, anon_umask 077): only in the ftp-owned /upload, never over a name, STOU's naming, 0600 files owned by ftp (104/106), not readable back, the directory's mtime moved; APPE and DELE refused. */
+  /** Anonymous uploads (anon_upload_enable=YES, anon_umask 077): only in the ftp-owned /upload, never over a name, STOU's naming, 0600 files owned by ftp (103/111 on this host), not readable back, the directory's mtime moved; APPE and DELE refused. */
   uploads: {
     steps: [
       'USER anonymous', 'PASS x', 'EPSV', 'STOR drop.sh', { send: 'STOR upload/drop.sh', upload: '#!/bin/sh\necho hi\n' }, 'EPSV',
@@ -574,10 +575,10 @@ const VSFTPD_TRANSCRIPTS: Record<string, { steps: Step[]; expect: string[] }> = 
       '> LIST',
       '< 150 Here comes the directory listing.',
       '< 226 Directory send OK.',
-      '= -rw-------    1 104      106             1 Mmm dd hh:mm STOU.1',
-      '= -rw-------    1 104      106            18 Mmm dd hh:mm drop.sh',
-      '= -rw-------    1 104      106             1 Mmm dd hh:mm drop.sh.1',
-      '= -rw-------    1 104      106             1 Mmm dd hh:mm fresh.sh',
+      '= -rw-------    1 103      111             1 Mmm dd hh:mm STOU.1',
+      '= -rw-------    1 103      111            18 Mmm dd hh:mm drop.sh',
+      '= -rw-------    1 103      111             1 Mmm dd hh:mm drop.sh.1',
+      '= -rw-------    1 103      111             1 Mmm dd hh:mm fresh.sh',
       '> SIZE drop.sh',
       '< 213 18',
       '> EPSV',
@@ -601,7 +602,7 @@ const VSFTPD_TRANSCRIPTS: Record<string, { steps: Step[]; expect: string[] }> = 
       '< 226 Directory send OK.',
       '= drwxr-xr-x    2 0        0            4096 Feb 10  2024 backup',
       '= drwxr-xr-x    3 0        0            4096 Nov 20  2023 pub',
-      '= drwxr-xr-x    2 104      106          4096 Mmm dd hh:mm upload',
+      '= drwxr-xr-x    2 103      111          4096 Mmm dd hh:mm upload',
       '> QUIT',
       '< 221 Goodbye.',
       '* closed',

@@ -25,7 +25,7 @@ test('lftp (passive and active) and ftp: login, list, download, upload into quar
     const lftp = await runTool('lftp', ['-u', 'anonymous,guest@', '-e', `set ftp:ssl-allow no; set net:max-retries 1; ls; cd pub; get README -o ${join(work, 'README')}; cd /upload; put ${join(work, 'drop.sh')} -o drop.sh; ls; quit`, `127.0.0.1:${port}`], { timeoutMs: 30_000 });
     assert.equal(lftp.code, 0, lftp.stderr);
     assert.match(lftp.stdout, /^drwxr-xr-x +3 0 +0 +4096 Nov 20 +2023 pub\r?$/m);
-    assert.match(lftp.stdout, /^-rw------- +1 104 +106 +\d+ .* drop\.sh\r?$/m, 'the upload shows in the listing, 0600 and the ftp account\'s');
+    assert.match(lftp.stdout, /^-rw------- +1 103 +111 +\d+ .* drop\.sh\r?$/m, 'the upload shows in the listing, 0600 and the ftp account\'s');
     const refused = await runTool('lftp', ['-u', 'anonymous,guest@', '-e', `set ftp:ssl-allow no; set net:max-retries 1; cd pub; put ${join(work, 'drop.sh')} -o drop.sh; quit`, `127.0.0.1:${port}`], { timeoutMs: 30_000 });
     assert.match(refused.stderr, /553 Could not create file/, 'nor anywhere else');
     assert.match(readFileSync(join(work, 'README'), 'utf8'), /FTP archive/);

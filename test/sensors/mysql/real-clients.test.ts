@@ -21,6 +21,8 @@ before(async () => {
     ],
     services: { mysql: { listen: ['127.0.0.1:0'], version: '8.0.36' } },
     decoy: { database: 'webshop' },
+    // The install's host name (@@hostname without a shell running too), fixed for the expectations.
+    shell: { hostname: 'db01' },
   });
   port = apiary.ports.mysql!;
 });

@@ -195,9 +195,9 @@ test("$$ is the shell's pid in ps and $PPID its sshd's; an exec's $0 and diagnos
   const t = testShell({ shell: { seed: 'pids' } });
   const s = t.open();
   const [self, parent, ...ps] = (await s.run('echo $$; echo $PPID; ps -ef')).out.trim().split('\n');
-  const shell = ps.find((l) => / -bash$/.test(l))!.trim().split(/\s+/);
+  const shell = ps.find((l) => / bash -c echo/.test(l))!.trim().split(/\s+/);
   assert.deepEqual([shell[1], shell[2]], [self, parent]);
-  assert.match(ps.find((l) => l.trim().split(/\s+/)[1] === parent)!, /sshd: root@pts\/0$/);
+  assert.match(ps.find((l) => l.trim().split(/\s+/)[1] === parent)!, /sshd: root@notty$/);
   assert.equal((await s.run('sleep 1 & echo $$')).out.trim().split('\n').pop(), self, 'a background job does not change $$');
   assert.deepEqual((await s.run('echo $0; cd /nonexistent')).out, 'bash\nbash: line 1: cd: /nonexistent: No such file or directory\n');
   assert.equal((await s.run('/no/such')).out, 'bash: line 1: /no/such: No such file or directory\n');
@@ -228,4 +228,162 @@ test('df, ls -l /dev, ps, dmesg and ss agree with each other and print as the re
     assert.doesNotMatch((await s.run('dmesg')).out, /\[\s*\d+\.000000\] workqueue/);
     await s.end();
   }
+});
+
+test("the Last login line is the user's previous login, as last lists it, in sshd's or login's format", async () => {
+  const t = testShell({ shell: { seed: 'lastlog' } });
+  const ip = '198.51.100.7';
+  // The first login: root's latest login on the host, which last also lists.
+  const first = t.open(ip, { pty: true });
+  const banner = first.login().replace(/\r/g, '');
+  const m = /^Last login: (\w{3} \w{3} [ \d]\d \d\d:\d\d):\d\d (\d{4}) from (\S+)$/m.exec(banner);
+  assert.ok(m, banner);
+  const rows = (await first.run('last')).out.replace(/\r/g, '').split('\n');
+  assert.match(rows[0]!, new RegExp(`^root +pts/0 +${ip.replace(/\./g, '\\.')} .* still logged in$`), 'this login is in wtmp');
+  const before = rows.find((r) => r.startsWith('root ') && !r.includes(ip))!;
+  assert.ok(before.includes(` ${m[3]} `) && before.includes(` ${m[1]} - `), `${before} vs ${m[0]}`);
+  await first.end();
+  // The next, over telnet: this attacker's own login just before, in pam_lastlog's format.
+  const second = t.open(ip, { pty: true, protocol: 'telnet' });
+  const again = second.login().replace(/\r/g, '');
+  assert.match(again, new RegExp(`^Last login: \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d UTC \\d{4} from ${ip.replace(/\./g, '\\.')} on pts/0$`, 'm'));
+  const rows2 = (await second.run('last')).out.replace(/\r/g, '').split('\n');
+  assert.match(rows2[0]!, /^root +pts\/1 .* still logged in$/);
+  assert.match(rows2[1]!, new RegExp(`^root +pts/0 +${ip.replace(/\./g, '\\.')} .* - \\d\\d:\\d\\d  \\(00:00\\)$`));
+  await second.end();
+  // An exec request is no login: last does not list it, and the next login still greets with the telnet one.
+  const exec = t.open(ip);
+  assert.doesNotMatch((await exec.run('last')).out, /still logged in/);
+  await exec.end();
+  const third = t.open(ip, { pty: true });
+  assert.match(third.login(), new RegExp(`^Last login: \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4} from ${ip.replace(/\./g, '\\.')}\\r?$`, 'm'));
+  await third.end();
+});
+
+test('an exec request has no terminal: ps shows sshd @notty and bash -c with tty ?, and w, who and users leave it out', async () => {
+  const t = testShell({ shell: { seed: 'notty' } });
+  const s = t.open();
+  const [self, ...ps] = (await s.run('echo $$; ps -ef')).out.trim().split('\n');
+  const shell = ps.find((l) => l.trim().split(/\s+/)[1] === self)!;
+  assert.match(shell, /^root +\d+ +\d+ +0 \d\d:\d\d \? +00:00:00 bash -c echo \$\$; ps -ef$/);
+  const parent = shell.trim().split(/\s+/)[2];
+  assert.match(ps.find((l) => l.trim().split(/\s+/)[1] === parent)!, / \? +00:00:00 sshd: root@notty$/);
+  assert.match(ps.at(-1)!, new RegExp(`^root +\\d+ +${self} +0 \\d\\d:\\d\\d \\? +00:00:00 ps -ef$`), 'ps itself, under the shell');
+  assert.doesNotMatch((await s.run('ps -ef; ps aux')).out, /pts\/|-bash|R\+/);
+  const w = (await s.run('w')).out.split('\n');
+  assert.match(w[0]!, /,  0 user,  load average/);
+  assert.deepEqual(w.slice(2), ['']);
+  assert.equal((await s.run('who; users')).out, '');
+  await s.end();
+  const pty = t.open('203.0.113.9', { pty: true });
+  const rows = (await pty.run('ps -ef; w -h')).out.replace(/\r/g, '');
+  assert.match(rows, /pts\/0 +00:00:00 -bash$/m);
+  assert.match(rows, /sshd: root@pts\/0$/m);
+  assert.match(rows, /^root +pts\/0 +203\.0\.113\.9 /m);
+  await pty.end();
+});
+
+test("ps memory figures are not round, differ per host and stay put; /proc/loadavg's last pid is ps's", async () => {
+  const figures = async (seed: string): Promise<string[]> => {
+    const t = testShell({ shell: { seed } });
+    const s = t.open();
+    const rows = (await s.run('ps aux')).out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    const again = (await s.run('ps aux')).out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    assert.deepEqual(again.slice(0, -1).map((r) => r.slice(4, 6)), rows.slice(0, -1).map((r) => r.slice(4, 6)), 'the same on every call');
+    const mem = rows.flatMap((r) => [Number(r[4]), Number(r[5])]).filter((n) => n > 0);
+    assert.ok(mem.every((n) => n % 4 === 0), 'whole pages');
+    assert.ok(mem.filter((n) => n % 100 === 0).length <= 3, `round figures: ${mem.join(' ')}`);
+    // The newest pid in /proc/loadavg is the reader's own, above every pid ps showed.
+    const [loadavg, psOut] = (await s.run('cat /proc/loadavg; ps -e')).out.split('\n');
+    const last = Number(loadavg!.split(' ')[4]);
+    const pids = (await s.run('ps -e')).out.trim().split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[0]));
+    assert.ok(psOut !== undefined && last > Math.max(...pids.slice(0, -1)) - 200 && last < Math.max(...pids), `${last} vs ${pids.slice(-3).join(' ')}`);
+    await s.end();
+    return rows.slice(0, 20).map((r) => `${r[4]} ${r[5]}`);
+  };
+  assert.notDeepEqual(await figures('m1'), await figures('m2'));
+});
+
+test('/proc/self describes the command reading it, and /etc/localtime is a link to the UTC zone file', async () => {
+  const t = testShell({ shell: { seed: 'procself' } });
+  const s = t.open();
+  const out = (await s.run('echo $$; grep -E "^(Name|Pid|PPid|Uid):" /proc/self/status; cat /proc/self/cmdline | tr "\\0" " "; echo; ls -l /etc/localtime; head -c 5 /usr/share/zoneinfo/Etc/UTC')).out.split('\n');
+  const [self, name, pid, ppid, uid, cmdline, link, tzif] = out;
+  assert.equal(name, 'Name:\tgrep');
+  assert.equal(ppid, `PPid:\t${self}`);
+  assert.ok(Number(pid!.split('\t')[1]) > Number(self));
+  assert.equal(uid, 'Uid:\t0\t0\t0\t0');
+  assert.equal(cmdline, 'cat /proc/self/cmdline ');
+  assert.match(link!, /^lrwxrwxrwx 1 root root 27 .* \/etc\/localtime -> \/usr\/share\/zoneinfo\/Etc\/UTC$/);
+  assert.equal(tzif, 'TZif2');
+  await s.end();
+});
+
+test('tty, locale, timedatectl and sshd -V answer as the real ones on Debian 12', async () => {
+  const t = testShell({ shell: { seed: 'cmds' } });
+  const s = t.open();
+  assert.deepEqual(await s.run('tty'), { out: 'not a tty\n', code: 1 });
+  const locale = (await s.run('locale')).out.split('\n');
+  assert.deepEqual(locale.slice(0, 3), ['LANG=C.UTF-8', 'LANGUAGE=', 'LC_CTYPE="C.UTF-8"']);
+  assert.equal(locale.length, 16, 'LANG, LANGUAGE, 12 categories, LC_ALL');
+  assert.match((await s.run('LANG=en_US.UTF-8 locale 2>&1 >/dev/null')).out, /^locale: Cannot set LC_CTYPE to default locale: No such file or directory$/m);
+  assert.match((await s.run('timedatectl')).out, /^ {16}Time zone: Etc\/UTC \(UTC, \+0000\)\nSystem clock synchronized: yes$/m);
+  // OpenSSH's sshd -V prints SSH_VERSION, not the banner's release; a relative sshd cannot re-exec.
+  assert.deepEqual(await s.run('sshd -V'), { out: 'OpenSSH_9.2, OpenSSL 3.0.15 3 Sep 2024\n', code: 0 });
+  assert.deepEqual(await s.run('/usr/sbin/sshd -V'), { out: 'OpenSSH_9.2, OpenSSL 3.0.15 3 Sep 2024\n', code: 0 });
+  assert.deepEqual(await s.run('sshd'), { out: 'sshd re-exec requires execution with an absolute path\n', code: 255 });
+  assert.match((await s.run('/usr/sbin/sshd -x')).out, /^unknown option -- x\nOpenSSH_9\.2p1 Debian-2\+deb12u3, OpenSSL 3\.0\.15 3 Sep 2024\nusage: sshd \[-46DdeiqTtV\]/);
+  await s.end();
+});
+
+test('od dumps as GNU od does, and stat reports as coreutils 9.1 does', async () => {
+  const t = testShell({ shell: { seed: 'od' } });
+  const s = t.open();
+  // Bytes "hello\tw\0\x80rld\n" then 56 'A' and '!': expected output from GNU od 9.1 on the same bytes.
+  const file = 'aGVsbG8JdwCAcmxkCkFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBIQ==';
+  await s.run(`echo ${file} | base64 -d > /tmp/od.in`);
+  assert.equal((await s.run('od -c /tmp/od.in')).out, '0000000   h   e   l   l   o  \\t   w  \\0 200   r   l   d  \\n   A   A   A\n0000020   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A   A\n*\n0000100   A   A   A   A   A   !\n0000106\n');
+  assert.equal((await s.run('od /tmp/od.in | head -1')).out, '0000000 062550 066154 004557 000167 071200 062154 040412 040501\n');
+  assert.equal((await s.run('od -An -tx1 -N5 /tmp/od.in; od -Ax -x -N3 /tmp/od.in')).out, ' 68 65 6c 6c 6f\n000000 6568 006c\n000003\n');
+  assert.equal((await s.run('od -tx2 -c -N4 /tmp/od.in')).out, '0000000    6568    6c6c\n          h   e   l   l\n0000004\n');
+  assert.deepEqual(await s.run('od -z /tmp/od.in'), { out: "od: invalid option -- 'z'\nTry 'od --help' for more information.\n", code: 1 });
+  const st = (await s.run('stat /dev/null /tmp/od.in')).out.split('\n');
+  assert.match(st[2]!, /^Device: 0,5\tInode: \d+ +Links: 1     Device type: 1,3$/);
+  assert.match(st[9]!, /^ {2}Size: 70 {8}\tBlocks: 8 {10}IO Block: 4096   regular file$/);
+  assert.match(st[13]!, /^Modify: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} \+0000$/);
+  await s.end();
+});
+
+test('a directory has 2 links and one per subdirectory; /proc and /sys are size 0 from boot', async () => {
+  const t = testShell({ shell: { seed: 'links' } });
+  const s = t.open();
+  await s.run('mkdir -p /tmp/a/b /tmp/a/c; touch /tmp/a/f');
+  assert.match((await s.run('ls -ld /tmp/a')).out, /^drwxr-xr-x 4 root root 4096 /);
+  assert.match((await s.run('stat -c %h /tmp/a/b')).out, /^2$/m);
+  const boot = new Date(t.env.profile.bootMs);
+  const day = `${boot.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${String(boot.getUTCDate()).padStart(2)}`;
+  for (const d of ['/proc', '/sys']) assert.match((await s.run(`ls -ld ${d}`)).out, new RegExp(`^dr-xr-xr-x +\\d+ root root 0 ${day} `), d);
+  await s.end();
+});
+
+test("the FTP root the FTP sensor lists is the shell's /srv/ftp, owned by the ftp account /etc/passwd names", async () => {
+  const { buildFakeTree, listDirectory, treeEntries } = await import('../../../src/sensors/ftp/fake-tree.js');
+  const { openHoneytokenRegistry } = await import('../../../src/sensors/runtime/honeytokens.js');
+  const { daemonAccounts } = await import('../../../src/sensors/runtime/host.js');
+  const daemons = [{ kind: 'sshd' as const, startMs: 0, sockets: [{ proto: 'tcp' as const, address: '0.0.0.0', port: 22 }] }, { kind: 'vsftpd' as const, startMs: 0, sockets: [{ proto: 'tcp' as const, address: '0.0.0.0', port: 21 }] }];
+  const account = daemonAccounts(daemons).find((a) => a.kind === 'vsftpd')!;
+  const probe = testShell();
+  const tree = buildFakeTree(openHoneytokenRegistry(probe.dir), 'files.localdomain', account);
+  const t = testShell({ shell: { seed: 'ftp' }, host: { bootMs: Date.now() - 86_400_000 * 9, daemons }, hostFiles: treeEntries(tree).map((e) => ({ ...e, path: `/srv/ftp${e.path}` })) });
+  const s = t.open();
+  const passwd = (await s.run('grep ^ftp: /etc/passwd; grep ^ftp: /etc/group')).out;
+  assert.equal(passwd, `ftp:x:${account.uid}:${account.gid}:ftp daemon,,,:/srv/ftp:/usr/sbin/nologin\nftp:x:${account.gid}:\n`);
+  // Names, owners (numeric as vsftpd lists them), sizes and dates agree entry by entry.
+  const now = new Date();
+  const ftp = listDirectory(tree, '/', '', { longLines: true, statCommand: false, now }).lines.map((l) => l.split(/\s+/));
+  const shell = (await s.run('ls -ln /srv/ftp')).out.trim().split('\n').slice(1).map((l) => l.split(/\s+/));
+  assert.deepEqual(shell.map((r) => [r[0], r[1], r[2], r[3], r[4], r.at(-1)]), ftp.map((r) => [r[0], r[1], r[2], r[3], r[4], r.at(-1)]));
+  assert.match((await s.run('ls -l /srv/ftp')).out, /^drwxr-xr-x 2 ftp +ftp +4096 .* upload$/m);
+  assert.equal((await s.run('cat /srv/ftp/pub/README')).out.replace(/\r/g, ''), 'Welcome to the files.localdomain FTP archive.\nFirmware images are in /pub/firmware. Uploads go to /upload.\n');
+  await s.end();
 });

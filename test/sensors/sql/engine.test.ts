@@ -49,7 +49,7 @@ test('SHOW, USE, DESCRIBE, SELECT with WHERE, ORDER BY, LIMIT, COUNT, GROUP BY a
   assert.deepEqual(rows(execute('SELECT @@version_comment LIMIT 1', s, view).result), [['MySQL Community Server - GPL']]);
   assert.deepEqual(rows(execute("select concat('a', 1, 'b'), hex('AB'), unhex('4142'), 1+2*3, md5('x') like '9dd4%'", s, view).result), [['a1b', '4142', 'AB', 7, 1]]);
   assert.deepEqual(rows(execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'webshop' AND table_name LIKE 'adm%'", s, view).result), [['admins']]);
-  assert.equal(rows(execute('SELECT user, authentication_string FROM mysql.user', s, view).result).length, 4);
+  assert.equal(rows(execute('SELECT user, authentication_string FROM mysql.user', s, view).result).length, 5, 'root@localhost and root@%, the app user, mysql.sys, backup');
   assert.equal(rows(execute('SELECT DISTINCT status FROM orders', s, view).result).length, 6);
   const err = execute('SELECT nope FROM customers', s, view).result;
   assert.deepEqual(err.kind === 'error' && [err.code, err.state], [1054, '42S22']);
@@ -330,4 +330,13 @@ test("SHOW PROCESSLIST's event scheduler has waited as long as the server has be
   const scheduler = rows(execute('SHOW PROCESSLIST', s, view).result).find((r) => r[1] === 'event_scheduler')!;
   assert.equal(String(scheduler[5]), String(uptime));
   assert.equal(uptime, String(32 * 86_400));
+});
+
+test('mysql.user has the root@% that CURRENT_USER() and SHOW GRANTS name', () => {
+  const view = new DecoyState(decoy).viewFor('a');
+  const s = session();
+  const [[current]] = rows(execute('SELECT CURRENT_USER()', s, view).result) as [[string]];
+  const [user, host] = current.split('@') as [string, string];
+  assert.deepEqual(rows(execute(`SELECT Host, User FROM mysql.user WHERE User = '${user}' AND Host = '${host}'`, s, view).result), [[host, user]]);
+  assert.match(String(rows(execute('SHOW GRANTS', s, view).result)[0]![0]), new RegExp(`TO \`${user}\`@\`%\``));
 });

@@ -31,6 +31,7 @@ import { ifconfig } from './ifconfig.js';
 import { ip } from './ip.js';
 import { kill, pkill } from './kill.js';
 import { ln } from './ln.js';
+import { locale } from './locale.js';
 import { ls } from './ls.js';
 import { lscpu } from './lscpu.js';
 import { md5sum } from './md5sum.js';
@@ -40,6 +41,7 @@ import { mv } from './mv.js';
 import { netstat, ss } from './netstat.js';
 import { nohup } from './nohup.js';
 import { nproc } from './nproc.js';
+import { od } from './od.js';
 import { chpasswd, passwd, useradd } from './passwd.js';
 import { perl, python3 } from './perl.js';
 import { printf } from './printf.js';
@@ -49,6 +51,8 @@ import { rm } from './rm.js';
 import { sed } from './sed.js';
 import { sh } from './sh.js';
 import { sleep } from './sleep.js';
+import { sshd } from './sshd.js';
+import { stat } from './stat.js';
 import { nc, ping, reboot, scpOut, ssh } from './ssh.js';
 import { su } from './su.js';
 import { sudo } from './sudo.js';
@@ -59,8 +63,10 @@ import { arch, dmesg, getconf } from './sysinfo.js';
 import { test } from './test.js';
 import { basename, cut, dirname, seq, sort, tee, tr, uniq, yes } from './text-tools.js';
 import { tftp } from './tftp.js';
+import { timedatectl } from './timedatectl.js';
 import { top } from './top.js';
 import { touch } from './touch.js';
+import { tty } from './tty.js';
 import { falseCmd, trueCmd } from './true.js';
 import { uname } from './uname.js';
 import { uptime } from './uptime.js';
@@ -70,7 +76,7 @@ import { wget } from './wget.js';
 import { which } from './which.js';
 
 export const ALL_COMMANDS: readonly CommandDef[] = [
-  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmesg, echo, enable, env, falseCmd, find, free, ftpget, gcc, getconf, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, passwd, perl, ping, pkill, printf, ps, pwd, python3, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, su, sudo, systemctl, tail, tar, tee, test, tftp, top, touch, tr, trueCmd, uname, uniq, uptime, useradd, users, w, wc, wget, which, who, whoami, yes,
+  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmesg, echo, enable, env, falseCmd, find, free, ftpget, gcc, getconf, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, locale, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, od, passwd, perl, ping, pkill, printf, ps, pwd, python3, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, sshd, stat, su, sudo, systemctl, tail, tar, tee, test, tftp, timedatectl, top, touch, tr, trueCmd, tty, uname, uniq, uptime, useradd, users, w, wc, wget, which, who, whoami, yes,
 ];
 
 export function commandRegistry(): Map<string, CommandDef> {

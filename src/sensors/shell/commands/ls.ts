@@ -1,23 +1,25 @@
-// ls: long and short listings from the virtual filesystem, with -a -l -h -d -R -1 -t -S.
+// ls: long and short listings from the virtual filesystem, with -a -l -n -h -d -R -1 -t -S.
 import { posix } from 'node:path';
 import type { CommandDef } from '../types.js';
 import { FS_ERROR_TEXT, sizeOf, type VNode } from '../vfs.js';
-import { groupName, humanSize, lsTime, modeString, parseOpts, userName } from './util.js';
+import { groupName, humanSize, lsTime, linkCount, modeString, parseOpts, userName } from './util.js';
 
 export const ls: CommandDef = {
   names: ['ls', 'dir', 'vdir'],
   run(ctx) {
-    const o = parseOpts(ctx.args, [], 'alhdR1tSrAFiscCQm');
+    const o = parseOpts(ctx.args, [], 'alnhdR1tSrAFiscCQm');
     if (o.bad !== undefined) {
       ctx.err(`ls: invalid option -- '${o.bad}'\nTry 'ls --help' for more information.\n`);
       return 2;
     }
-    const long = o.flags.has('l') || ctx.name === 'vdir';
+    // -n is -l with numeric ids.
+    const numeric = o.flags.has('n');
+    const long = o.flags.has('l') || numeric || ctx.name === 'vdir';
     const all = o.flags.has('a');
     const almost = o.flags.has('A');
     const human = o.flags.has('h');
     const sh = ctx.sh;
-    const users = sh.users;
+    const users = { users: sh.users, daemons: sh.profile.daemons };
     const targets = o.rest.length ? o.rest : ['.'];
     let status = 0;
     const files: { name: string; node: VNode; path: string }[] = [];
@@ -46,7 +48,7 @@ export const ls: CommandDef = {
         const size = n.kind === 'file' && n.device ? `${n.device[0]}, ${n.device[1]}` : human ? humanSize(sizeOf(n)) : String(sizeOf(n));
         let name = e.name;
         if (n.kind === 'link') name += ` -> ${n.target}`;
-        return [modeString(n), String(n.kind === 'dir' ? 2 : 1), userName(n.uid, users), groupName(n.gid, users), size, lsTime(n.mtimeMs || now, now), name];
+        return [modeString(n), String(linkCount(sh.vfs, e.path, n)), numeric ? String(n.uid) : userName(n.uid, users), numeric ? String(n.gid) : groupName(n.gid, users), size, lsTime(n.mtimeMs || now, now), name];
       });
       const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
       return rows.map((r) => `${r[0]} ${r[1]!.padStart(widths[1]!)} ${r[2]!.padEnd(widths[2]!)} ${r[3]!.padEnd(widths[3]!)} ${r[4]!.padStart(widths[4]!)} ${r[5]} ${r[6]}\n`).join('');

@@ -42,11 +42,11 @@ function sockets(sh: ShellApi): Socket[] {
   // The attacker's own connection, to the port they came in on.
   const telnet = sh.terminal.via === 'telnet';
   const server = sh.profile.daemons.find((d) => d.kind === (telnet ? 'inetd' : 'sshd'));
-  const login = procs.find((p) => p.cmd === (telnet ? 'telnetd' : `sshd: ${sh.user.name}@${sh.terminal.tty.replace('/dev/', '')}`));
+  const login = procs.find((p) => p.role === 'login');
   if (login) {
     const port = server?.sockets[0]?.port ?? (telnet ? 23 : 22);
     const comm = telnet ? 'telnetd' : 'sshd';
-    out.push({ proto: 'tcp', local: `${n.ipv4}:${port}`, remote: `${sh.terminal.remoteIp}:${sh.terminal.remotePort ?? 40000 + (sh.terminal.loginMs % 20000)}`, state: 'ESTABLISHED', prog: `${login.pid}/${telnet ? 'telnetd' : `sshd: ${sh.user.name}@pts`}`.slice(0, 19), comm, pid: login.pid });
+    out.push({ proto: 'tcp', local: `${n.ipv4}:${port}`, remote: `${sh.terminal.remoteIp}:${sh.terminal.remotePort ?? 40000 + (sh.terminal.loginMs % 20000)}`, state: 'ESTABLISHED', prog: `${login.pid}/${telnet ? 'telnetd' : login.cmd}`.slice(0, 19), comm, pid: login.pid });
   }
   // netstat and ss list TCP before UDP, IPv4 before IPv6.
   const order = ['tcp', 'tcp6', 'udp', 'udp6'];
@@ -63,7 +63,7 @@ export const netstat: CommandDef = {
     for (const s of sockets(ctx.sh)) {
       if (listening && s.state !== 'LISTEN' && !s.proto.startsWith('udp')) continue;
       if (/t/.test(a) && !/u/.test(a) && s.proto.startsWith('udp')) continue;
-      ctx.out(`${s.proto.padEnd(5)}      0      0 ${s.local.padEnd(23)} ${s.remote.padEnd(23)} ${s.state.padEnd(11)}${withProg ? s.prog : ''}\n`);
+      ctx.out(`${s.proto.padEnd(5)}      0      0 ${s.local.padEnd(23)} ${s.remote.padEnd(23)} ${s.state.padEnd(11)}${withProg ? ` ${s.prog}` : ''}\n`);
     }
     return 0;
   },

@@ -6,6 +6,9 @@ import type { HostDaemon } from '../../runtime/host.js';
 import { SeededRandom, type SystemProfile } from '../profile.js';
 import { hhmm, monthName } from './util.js';
 
+/** Longest command line ps shows for the attacker's bash -c (the kernel keeps a page of it for ps). */
+export const MAX_CMDLINE_CHARS = 4096;
+
 export interface FakeProcess {
   pid: number;
   ppid: number;
@@ -21,6 +24,19 @@ export interface FakeProcess {
   cmd: string;
   /** The host daemon this process belongs to, if any. */
   daemon?: HostDaemon['kind'];
+  /** The attacker's own processes: the one that took the login (sshd's session, telnetd) and the shell. */
+  role?: 'login' | 'shell';
+}
+
+/**
+ * RSS and VSZ (kB) near the figures given for process PID on this host: whole pages, different per
+ * host and process, the same on every call (round figures such as 44000 and 12000 gave it away).
+ */
+export function memKb(p: SystemProfile, pid: number, rss: number, vsz: number): { rss: number; vsz: number } {
+  const rng = new SeededRandom(`ps-mem:${p.seed}:${pid}`);
+  const near = (kb: number): number => (kb ? Math.max(4, Math.round((kb * (0.86 + rng.next() * 0.28)) / 4) * 4) : 0);
+  const r = near(rss);
+  return { rss: r, vsz: Math.max(r, near(vsz)) };
 }
 
 /** The programs behind a daemon: its processes (the first is the parent), as Debian 12 runs them. */
@@ -93,7 +109,8 @@ export function systemProcesses(p: SystemProfile): FakeProcess[] {
   const out: FakeProcess[] = [];
   let pid = 1;
   const push = (user: string, cmd: string, rss: number, stat: string, ppid: number, startMs: number, daemon?: HostDaemon['kind']): void => {
-    out.push({ pid, ppid, user, cpu: rss > 100_000 ? 0.3 : 0, mem: Math.round((rss / total) * 1000) / 10, vsz: rss ? rss * 3 + 8000 : 0, rss, tty: stat.endsWith('+') ? 'tty1' : '?', stat, startMs, timeS: rss ? rng.int(0, 200) : 0, cmd, ...(daemon ? { daemon } : {}) });
+    const m = memKb(p, pid, rss, rss ? rss * 3 + 8000 : 0);
+    out.push({ pid, ppid, user, cpu: rss > 100_000 ? 0.3 : 0, mem: Math.round((m.rss / total) * 1000) / 10, vsz: m.vsz, rss: m.rss, tty: stat.endsWith('+') ? 'tty1' : '?', stat, startMs, timeS: rss ? rng.int(0, 200) : 0, cmd, ...(daemon ? { daemon } : {}) });
     pid = pid < 12 ? pid + 1 : pid + rng.int(3, 90);
   };
   for (const [user, cmd, rss, stat] of base) {
@@ -123,19 +140,21 @@ export function loginPids(p: SystemProfile, loginMs: number): { loginPid: number
 export function processTable(sh: ShellApi): FakeProcess[] {
   const out = systemProcesses(sh.profile);
   const login = sh.terminal.loginMs;
-  const tty = sh.terminal.tty.replace('/dev/', '');
+  // An exec request has no terminal: sshd's session is @notty and the shell is bash -c, with no tty.
+  const tty = sh.terminal.interactive ? sh.terminal.tty.replace('/dev/', '') : '?';
   const { loginPid, shellPid } = loginPids(sh.profile, login);
   if (sh.terminal.via === 'telnet') {
     // inetd starts telnetd, which runs login, which runs the shell.
     const inetd = out.find((p) => p.daemon === 'inetd');
-    out.push({ pid: loginPid, ppid: inetd?.pid ?? 1, user: 'root', cpu: 0, mem: 0, vsz: 5_900, rss: 2_300, tty: '?', stat: 'Ss', startMs: login, timeS: 0, cmd: 'telnetd' });
-    out.push({ pid: loginPid + 1, ppid: loginPid, user: 'root', cpu: 0, mem: 0.1, vsz: 9_300, rss: 4_200, tty, stat: 'Ss', startMs: login, timeS: 0, cmd: `/bin/login -p -h ${sh.terminal.remoteIp}` });
+    out.push({ pid: loginPid, ppid: inetd?.pid ?? 1, user: 'root', cpu: 0, mem: 0, ...memKb(sh.profile, loginPid, 2_300, 5_900), tty: '?', stat: 'Ss', startMs: login, timeS: 0, cmd: 'telnetd', role: 'login' });
+    out.push({ pid: loginPid + 1, ppid: loginPid, user: 'root', cpu: 0, mem: 0.1, ...memKb(sh.profile, loginPid + 1, 4_200, 9_300), tty, stat: 'Ss', startMs: login, timeS: 0, cmd: `/bin/login -p -h ${sh.terminal.remoteIp}` });
   } else {
     const sshd = out.find((p) => p.daemon === 'sshd');
-    out.push({ pid: loginPid, ppid: sshd?.pid ?? 1, user: 'root', cpu: 0, mem: 0.1, vsz: 17_000, rss: 10_900, tty: '?', stat: 'Ss', startMs: login, timeS: 0, cmd: `sshd: ${sh.user.name}@${tty}` });
+    out.push({ pid: loginPid, ppid: sshd?.pid ?? 1, user: 'root', cpu: 0, mem: 0.1, ...memKb(sh.profile, loginPid, 10_900, 17_000), tty: '?', stat: 'Ss', startMs: login, timeS: 0, cmd: `sshd: ${sh.user.name}@${sh.terminal.interactive ? tty : 'notty'}`, role: 'login' });
   }
-  out.push({ pid: shellPid, ppid: loginPid, user: sh.user.name, cpu: 0, mem: 0.1, vsz: 8_200, rss: 5_000, tty, stat: 'Ss', startMs: login, timeS: 0, cmd: '-bash' });
-  for (const j of sh.jobs) out.push({ pid: j.pid, ppid: 1, user: sh.user.name, cpu: 0.0, mem: 0.0, vsz: 2_400, rss: 800, tty: '?', stat: 'S', startMs: j.startedMs, timeS: 0, cmd: j.command });
+  const shellCmd = sh.terminal.interactive ? '-bash' : `bash -c ${sh.terminal.command ?? ''}`.slice(0, MAX_CMDLINE_CHARS);
+  out.push({ pid: shellPid, ppid: loginPid, user: sh.user.name, cpu: 0, mem: 0.1, ...memKb(sh.profile, shellPid, 5_000, 8_200), tty, stat: sh.terminal.interactive ? 'Ss' : 'S', startMs: login, timeS: 0, cmd: shellCmd, role: 'shell' });
+  for (const j of sh.jobs) out.push({ pid: j.pid, ppid: 1, user: sh.user.name, cpu: 0.0, mem: 0.0, ...memKb(sh.profile, j.pid, 800, 2_400), tty: '?', stat: 'S', startMs: j.startedMs, timeS: 0, cmd: j.command });
   return out;
 }
 

@@ -3,6 +3,7 @@ import type { CommandDef } from '../types.js';
 import { loadAt, memoryAt, uptimeSeconds } from '../profile.js';
 import { processTable } from './processes.js';
 import { hhmm, pad2, uptimeText } from './util.js';
+import { usersText, utmpCount } from './who.js';
 
 export const top: CommandDef = {
   names: ['top'],
@@ -13,7 +14,7 @@ export const top: CommandDef = {
     const procs = processTable(sh);
     const mib = (kb: number): string => (kb / 1024).toFixed(1).padStart(8);
     const out: string[] = [];
-    out.push(`top - ${hhmm(now)}:${pad2(new Date(now).getUTCSeconds())} ${uptimeText(uptimeSeconds(sh.profile, now))},  1 user,  load average: ${loadAt(now).map((x) => x.toFixed(2)).join(', ')}`);
+    out.push(`top - ${hhmm(now)}:${pad2(new Date(now).getUTCSeconds())} ${uptimeText(uptimeSeconds(sh.profile, now))},  ${usersText(utmpCount(sh))},  load average: ${loadAt(now).map((x) => x.toFixed(2)).join(', ')}`);
     out.push(`Tasks: ${procs.length + 80} total,   1 running, ${procs.length + 79} sleeping,   0 stopped,   0 zombie`);
     out.push('%Cpu(s):  0.3 us,  0.2 sy,  0.0 ni, 99.5 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st ');
     out.push(`MiB Mem : ${mib(m.total)} total, ${mib(m.free)} free, ${mib(m.used)} used, ${mib(m.buffers + m.cached)} buff/cache     `);

@@ -2,6 +2,7 @@
 import type { CommandDef } from '../types.js';
 import { loadAt, uptimeSeconds } from '../profile.js';
 import { hhmm, pad2, uptimeText } from './util.js';
+import { usersText, utmpCount } from './who.js';
 
 export const uptime: CommandDef = {
   names: ['uptime'],
@@ -22,7 +23,7 @@ export const uptime: CommandDef = {
       ctx.out(`${d.toISOString().slice(0, 10)} ${hhmm(d.getTime())}:${pad2(d.getUTCSeconds())}\n`);
       return 0;
     }
-    ctx.out(` ${hhmm(now)}:${pad2(new Date(now).getUTCSeconds())} ${uptimeText(up)},  1 user,  load average: ${loadAt(now).map((x) => x.toFixed(2)).join(', ')}\n`);
+    ctx.out(` ${hhmm(now)}:${pad2(new Date(now).getUTCSeconds())} ${uptimeText(up)},  ${usersText(utmpCount(ctx.sh))},  load average: ${loadAt(now).map((x) => x.toFixed(2)).join(', ')}\n`);
     return 0;
   },
 };

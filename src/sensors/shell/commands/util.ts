@@ -1,5 +1,13 @@
 // Small helpers shared by the emulated commands: option parsing, sizes, dates, modes.
-import { FS_ERROR_TEXT, type VNode } from '../vfs.js';
+import { FS_ERROR_TEXT, type Vfs, type VNode } from '../vfs.js';
+import { daemonAccounts } from '../../runtime/host.js';
+import type { FakeUser, SystemProfile } from '../profile.js';
+
+/** Whose names owners resolve to: the session's accounts (ShellApi.users) and the host's daemons. */
+export interface Accounts {
+  users: readonly FakeUser[];
+  daemons: SystemProfile['daemons'];
+}
 
 export interface ParsedOpts {
   flags: Set<string>;
@@ -48,6 +56,23 @@ export function parseOpts(args: string[], withValue: string[] = [], known?: stri
     rest.push(a);
   }
   return bad !== undefined ? { flags, values, rest, bad } : { flags, values, rest };
+}
+
+/** Subdirectories counted for a directory's link count at most (a huge overlay directory costs no more). */
+export const MAX_LINK_COUNT_ENTRIES = 4096;
+
+/** The link count ls -l and stat show: a directory has 2 and one more per subdirectory (its ".."). */
+export function linkCount(vfs: Vfs, path: string, n: VNode): number {
+  if (n.kind !== 'dir') return 1;
+  const names = vfs.list(path);
+  if (typeof names === 'string') return 2;
+  const prefix = path === '/' ? '/' : `${path}/`;
+  let subdirs = 0;
+  for (const name of names.slice(0, MAX_LINK_COUNT_ENTRIES)) {
+    const st = vfs.stat(prefix + name, false);
+    if (typeof st !== 'string' && st.node.kind === 'dir') subdirs++;
+  }
+  return 2 + subdirs;
 }
 
 export function modeString(n: VNode): string {
@@ -117,14 +142,15 @@ export function uptimeText(seconds: number): string {
   return h ? `up ${dayPart}${String(h).padStart(2, ' ')}:${pad2(m)}` : `up ${dayPart}${m} min`;
 }
 
-export function userName(uid: number, users: readonly { name: string; uid: number }[]): string {
+/** The owner's name ls and stat show: a login user, a daemon's account, a base system one, or the number. */
+export function userName(uid: number, p: Accounts): string {
   const fixed: Record<number, string> = { 0: 'root', 33: 'www-data', 102: 'mysql', 65534: 'nobody' };
-  return users.find((u) => u.uid === uid)?.name ?? fixed[uid] ?? String(uid);
+  return p.users.find((u) => u.uid === uid)?.name ?? daemonAccounts(p.daemons).find((a) => a.uid === uid)?.name ?? fixed[uid] ?? String(uid);
 }
 
-export function groupName(gid: number, users: readonly { name: string; gid: number }[]): string {
+export function groupName(gid: number, p: Accounts): string {
   const fixed: Record<number, string> = { 0: 'root', 6: 'disk', 33: 'www-data', 110: 'mysql', 65534: 'nogroup' };
-  return users.find((u) => u.gid === gid)?.name ?? fixed[gid] ?? String(gid);
+  return p.users.find((u) => u.gid === gid)?.name ?? daemonAccounts(p.daemons).find((a) => a.gid === gid)?.name ?? fixed[gid] ?? String(gid);
 }
 
 /** The contents of FILES (or stdin when none or "-"), with "cmd: f: error" for the missing ones. */
