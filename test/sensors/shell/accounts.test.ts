@@ -20,6 +20,7 @@ test('`ssh admin@host` is admin, not root: a home of its own, passwd/group/shado
       "touch: cannot touch '/etc/x': Permission denied\nexit=1\n",
   );
   assert.match(r.out.split('\n')[6]!, /^drwx------ +\d+ admin +admin +\d+ .* \/home\/admin$/);
+  assert.equal((await s.run('stat -c "%U %G %a" /home/admin')).out, 'admin admin 700\n');
   // Not in the sudo group: sudo asks (here from stdin, -S) and refuses; without a terminal it cannot ask at all.
   const su = await s.run('sudo -S id; echo "exit=$?"; sudo id; echo "exit=$?"', 'hunter2\n');
   assert.equal(su.out, '[sudo] password for admin: admin is not in the sudoers file.\nexit=1\nsudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper\nsudo: a password is required\nexit=1\n');

@@ -63,8 +63,8 @@ export const stat: CommandDef = {
       const links = linkCount(sh.vfs, st.path, n);
       const mode = (n.mode & 0o7777).toString(8).padStart(4, '0');
       const perm = modeString(n).slice(0, 10);
-      const user = userName(n.uid, sh.profile);
-      const group = groupName(n.gid, sh.profile);
+      const user = userName(n.uid, { users: sh.users, daemons: sh.profile.daemons });
+      const group = groupName(n.gid, { users: sh.users, daemons: sh.profile.daemons });
       const when = timeText(n.mtimeMs, st.path);
       if (format !== undefined) {
         const fields: Record<string, string> = { n: name, N: n.kind === 'link' ? `'${name}' -> '${n.target}'` : `'${name}'`, s: String(size), b: String(blocks), F: typeText(n, size), a: (n.mode & 0o7777).toString(8), A: perm, u: String(n.uid), U: user, g: String(n.gid), G: group, h: String(links), i: String(inodeOf(sh, st.path)), y: when, Y: String(Math.floor(n.mtimeMs / 1000)), x: when, X: String(Math.floor(n.mtimeMs / 1000)), z: when, Z: String(Math.floor(n.mtimeMs / 1000)), '%': '%' };
