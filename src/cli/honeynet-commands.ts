@@ -330,7 +330,7 @@ async function revokeSensor(config: Config, name: string): Promise<number> {
     for (const [key, value] of await store.listState('enroll:')) {
       if ((JSON.parse(value) as { name?: unknown }).name === name && (await store.swapState(key, value, undefined))) dropped++;
     }
-    const tokens = `${dropped} unused enrolment token${dropped === 1 ? '' : 's'}`;
+    const tokens = counted(dropped, 'unused enrolment token');
     if (!raw) {
       if (dropped === 0) throw new ApiaryError('APIARY_NOT_FOUND', `no enrolled sensor and no unused enrolment token named ${name}`);
       process.stdout.write(`apiary: sensor ${name} never enrolled; its ${tokens} deleted\n`);

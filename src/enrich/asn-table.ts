@@ -1,6 +1,6 @@
 // The ASN database shipped by @ip-location-db/asn (RouteViews + DB-IP, CC BY 4.0), read from its numeric
 // CSV ranges into sorted typed arrays and searched by binary search. Used when no ASN .mmdb is configured.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { ipv6ToBigInt, normaliseIp, parseIpv4 } from './networks.js';
@@ -38,64 +38,38 @@ export function parseRangeLine(line: string): [string, string, number, string] |
 
 export { ipv6ToBigInt } from './networks.js';
 
-/** Bytes read from a CSV at a time: its lines are decoded from this one buffer, never from the whole file. */
-export const CSV_CHUNK_BYTES = 1 << 20;
-
 /**
- * Calls VISIT with each line of the file at PATH (without its newline) and the line's number, reading
- * CSV_CHUNK_BYTES at a time. Reading the files whole held 32 MB for the load, and the process kept the
- * memory after it: 30 MB of the 52 MB an `apiary start` grew by when it loaded the table. Throws naming
- * the file and line when a line is longer than MAX_CSV_LINE.
- */
-function eachLine(path: string, visit: (line: string, n: number) => void): void {
-  const file = basename(path);
-  const buf = Buffer.allocUnsafe(CSV_CHUNK_BYTES);
-  const fd = openSync(path, 'r');
-  try {
-    let held = 0;
-    let n = 0;
-    for (;;) {
-      const read = readSync(fd, buf, held, buf.length - held, null);
-      const end = held + read;
-      let at = 0;
-      for (let nl = buf.indexOf(10, at); nl >= 0 && nl < end; nl = buf.indexOf(10, at)) {
-        n++;
-        if (nl - at > MAX_CSV_LINE) throw new Error(`${file} line ${n} is malformed`);
-        visit(buf.toString('utf8', at, nl), n);
-        at = nl + 1;
-      }
-      if (read === 0) {
-        if (at < end) visit(buf.toString('utf8', at, end), n + 1);
-        return;
-      }
-      if (end - at > MAX_CSV_LINE) throw new Error(`${file} line ${n + 1} is malformed`);
-      buf.copy(buf, 0, at, end);
-      held = end - at;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * The non-empty lines of the CSV at PATH, parsed one at a time: COUNT of them, and EACH to visit them
- * with their index and line number. Throws naming the file and line when one is malformed.
+ * The non-empty lines of the CSV at PATH, parsed one at a time (splitting the text first held half a
+ * million line strings at once): COUNT of them, and EACH to visit them with their index and line number.
+ * Throws naming the file and line when one is malformed.
  */
 function readRanges(path: string): { count: number; each(fn: (r: [string, string, number, string], i: number, line: number) => void): void } {
+  // Bytes, decoded a line at a time: the file as one string took 30 MB of heap, and the memory it
+  // grew stayed with the process.
+  const bytes = readFileSync(path);
   const file = basename(path);
-  let count = 0;
-  eachLine(path, (line) => {
-    if (line.length > 0) count++;
-  });
+  const lines = (visit?: (line: string, i: number, n: number) => void): number => {
+    let count = 0;
+    let n = 0;
+    for (let at = 0; at < bytes.length; ) {
+      let end = bytes.indexOf(10, at);
+      if (end < 0) end = bytes.length;
+      n++;
+      if (end > at) {
+        if (visit) visit(bytes.toString('utf8', at, end), count, n);
+        count++;
+      }
+      at = end + 1;
+    }
+    return count;
+  };
   return {
-    count,
+    count: lines(),
     each(fn) {
-      let i = 0;
-      eachLine(path, (line, n) => {
-        if (line.length === 0) return;
+      lines((line, i, n) => {
         const r = parseRangeLine(line);
         if (!r) throw new Error(`${file} line ${n} is malformed`);
-        fn(r, i++, n);
+        fn(r, i, n);
       });
     },
   };

@@ -10,13 +10,24 @@ import { enrichmentFor, loadScenario } from './scenario.js';
 
 const SERVICES = ['ssh', 'mysql', 'smb', 'http', 'telnet', 'ftp'] as const;
 
-/** The port each enabled service listens on, from its first `listen` entry (0 means: give --port). */
-function portsFromConfig(config: ReturnType<typeof loadConfig>['config']): Targets['ports'] {
-  const out: Targets['ports'] = {};
+type Config = ReturnType<typeof loadConfig>['config'];
+
+/** The first `listen` entry of each enabled service the scenarios play. */
+function firstListens(config: Config): [(typeof SERVICES)[number], string][] {
+  const out: [(typeof SERVICES)[number], string][] = [];
   for (const name of SERVICES) {
     const svc = (config.services as Record<string, { enabled?: boolean; listen?: string[] } | undefined>)[name];
     const first = svc?.enabled ? svc.listen?.[0] : undefined;
-    const port = first ? Number(/:(\d+)$/.exec(first)?.[1]) : NaN;
+    if (first) out.push([name, first]);
+  }
+  return out;
+}
+
+/** The port each enabled service listens on, from its first `listen` entry (0 means: give --port). */
+function portsFromConfig(config: Config): Targets['ports'] {
+  const out: Targets['ports'] = {};
+  for (const [name, first] of firstListens(config)) {
+    const port = Number(/:(\d+)$/.exec(first)?.[1]);
     if (Number.isInteger(port) && port > 0) out[name] = port;
   }
   return out;
@@ -27,13 +38,8 @@ function portsFromConfig(config: ReturnType<typeof loadConfig>['config']): Targe
  * entry names when that is a loopback address other than 127.0.0.1 (a sensor set on 127.0.0.88 was
  * not found), else 127.0.0.1 (which also reaches 0.0.0.0 and [::]).
  */
-export function hostFromConfig(config: ReturnType<typeof loadConfig>['config']): string {
-  const hosts = new Set<string>();
-  for (const name of SERVICES) {
-    const svc = (config.services as Record<string, { enabled?: boolean; listen?: string[] } | undefined>)[name];
-    const first = svc?.enabled ? svc.listen?.[0] : undefined;
-    if (first) hosts.add(first.replace(/:\d+$/, ''));
-  }
+export function hostFromConfig(config: Config): string {
+  const hosts = new Set(firstListens(config).map(([, first]) => first.replace(/:\d+$/, '')));
   const [only] = hosts;
   return hosts.size === 1 && only !== undefined && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(only) ? only : '127.0.0.1';
 }
