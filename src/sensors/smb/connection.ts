@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { ByteAccount } from '../runtime/framed-input.js';
 import { emptySparseFile, sparseBytes, withinSparseAllowance, writeSparse } from '../runtime/sparse-file.js';
 import { allocId, MAX_OPEN_FILES, MAX_OPEN_PIPES, MAX_SESSIONS, MAX_TREES, type DirHandle, type FileHandle, type Logon, type OpenHandle, type StoredHandle, type Tree } from './session-state.js';
-import { baseName, matchesPattern, MAX_STORED_READ, ShareIndex, type ShareChange, type SourceView } from './share-files.js';
+import { baseName, matchesPattern, MAX_STORED_READ, ShareIndex, type ShareChange, type ShareEntry, type SourceView } from './share-files.js';
 import { allocationSize, directoryTime, dotEntries, type DirItem, type FileInfo } from './directory.js';
 import type { AuthResult } from './auth.js';
 
@@ -266,7 +266,7 @@ export class SmbConnectionState {
       if (!tree.share.writable) return { status: STATUS.ACCESS_DENIED };
       const entry = this.files.add(share, name, true, this.cfg.now());
       // A directory that cannot be kept would vanish at once: refused as a full disk refuses it.
-      if (!entry) return { status: this.files.isDirectory(share, name) ? STATUS.OBJECT_NAME_COLLISION : STATUS.DISK_FULL };
+      if (!entry) return { status: STATUS.DISK_FULL };
       h = { kind: 'dir', id, name, tree, entry };
     } else {
       if (disposition === DISPOSITION.OPEN) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
@@ -284,16 +284,14 @@ export class SmbConnectionState {
     return { kind: 'file', id, name, tree, ...emptySparseFile(), truncated: false, ...(entry ? { entry } : {}) };
   }
 
-  /** The directory a search in DIR (a path under the share) starts in: the root or one the source made. */
-  directory(tree: Tree, dir: string): boolean {
-    return this.files.isDirectory(tree.share.name, dir);
-  }
-
-  /** The names in directory DIR of TREE that match PATTERN, "." and ".." first (when they match). */
-  listing(tree: Tree, dir: string, pattern: string, dirEntry?: { created: number; written: number }): DirItem[] {
-    const time = dirEntry ? fileTime(dirEntry.written) : directoryTime(this.cfg.identity);
-    const dots = dotEntries(time).map((d) => (dirEntry && d.name === '.' ? { ...d, created: fileTime(dirEntry.created) } : d));
-    const own = this.files.list(tree.share.name, dir).map(
+  /**
+   * The names in directory DIR of TREE (one the source made, or the root when undefined) that match
+   * PATTERN, "." and ".." first (when they match).
+   */
+  listing(tree: Tree, dir: ShareEntry | undefined, pattern: string): DirItem[] {
+    const dots = dotEntries(dir ? fileTime(dir.written) : directoryTime(this.cfg.identity));
+    if (dir) dots[0]!.created = fileTime(dir.created);
+    const own = this.files.list(tree.share.name, dir?.path ?? '').map(
       (e): DirItem => ({ name: baseName(e.path), dir: e.dir, size: e.size, created: fileTime(e.created), written: fileTime(e.written), id: 0x10000 + e.id }),
     );
     return [...dots, ...own].filter((i) => matchesPattern(i.name, pattern));
@@ -332,7 +330,7 @@ export class SmbConnectionState {
   /** Marks H to be deleted when closed (SET_INFO FileDispositionInformation, DELETE_ON_CLOSE). */
   setDeletePending(h: OpenHandle, pending: boolean): number {
     if (h.kind === 'pipe' || (h.kind === 'dir' && !h.entry)) return STATUS.ACCESS_DENIED;
-    if (pending && h.kind === 'dir' && h.entry && this.files.list(h.tree.share.name, h.entry.path).length > 0) return STATUS.DIRECTORY_NOT_EMPTY;
+    if (pending && h.kind === 'dir' && h.entry && this.files.holds(h.tree.share.name, h.entry)) return STATUS.DIRECTORY_NOT_EMPTY;
     h.deleteOnClose = pending;
     return STATUS.SUCCESS;
   }
@@ -351,9 +349,8 @@ export class SmbConnectionState {
     return CHANGE_STATUS[this.files.remove(tree.share.name, e)];
   }
 
-  /** Makes directory PATH (SMB1 CREATE_DIRECTORY). */
+  /** Makes directory PATH (SMB1 CREATE_DIRECTORY; the caller has checked the share takes writes). */
   makeDirectory(tree: Tree, path: string): number {
-    if (!tree.share.writable || isIpc(tree.share)) return STATUS.ACCESS_DENIED;
     if (this.files.find(tree.share.name, path)) return STATUS.OBJECT_NAME_COLLISION;
     return this.files.add(tree.share.name, path, true, this.cfg.now()) ? STATUS.SUCCESS : STATUS.DISK_FULL;
   }

@@ -67,10 +67,10 @@ export function encodeDirEntries(cls: number, items: DirItem[], align = 8, unico
   return w.finish();
 }
 
-/** "." and ".." at TIME, as every directory lists them first. */
-export function dotEntries(time: bigint, dotOnly = false): DirItem[] {
+/** "." and ".." at TIME, as every directory lists them first (fresh objects, the caller's to change). */
+export function dotEntries(time: bigint): DirItem[] {
   const dot = (name: string, id: number): DirItem => ({ name, dir: true, size: 0, created: time, written: time, id });
-  return dotOnly ? [dot('.', 1)] : [dot('.', 1), dot('..', 2)];
+  return [dot('.', 1), dot('..', 2)];
 }
 
 /** What a file information class reports of an open file or directory. Times are FILETIMEs. */
@@ -88,10 +88,13 @@ export interface FileInfo {
   name: string;
 }
 
-/** SMB1 QUERY_FILE/PATH_INFORMATION levels ([MS-CIFS] 2.2.8.3) answered with the FSCC class of the same layout. */
-const SMB1_INFO_LEVELS: Record<number, number> = { 0x101: 4, 0x102: 5, 0x103: 7 };
 /** SMB_QUERY_FILE_ALL_INFO: Basic, Standard, EaSize, then the name; unlike FileAllInformation. */
 export const SMB1_QUERY_FILE_ALL_INFO = 0x107;
+/**
+ * SMB1 QUERY_FILE/PATH_INFORMATION levels ([MS-CIFS] 2.2.8.3) answered with the FSCC class of the same
+ * layout, and SMB_QUERY_FILE_ALL_INFO, which has none, as itself (encodeFileInfo knows it).
+ */
+const SMB1_INFO_LEVELS: Record<number, number> = { 0x101: 4, 0x102: 5, 0x103: 7, [SMB1_QUERY_FILE_ALL_INFO]: SMB1_QUERY_FILE_ALL_INFO };
 
 /** The FSCC class an SMB1 information level asks for (a native one, or pass-through 1000 + class). */
 export function smb1InfoClass(level: number): number | undefined {

@@ -151,12 +151,18 @@ export class SourceView {
     return e;
   }
 
+  /** Whether anything lies under directory DIR of SHARE (at any depth: a path's parents need not exist). */
+  holds(share: string, dir: ShareEntry): boolean {
+    const under = dir.path.toLowerCase() + '\\';
+    return [...(this.share(share, false)?.keys() ?? [])].some((k) => k.startsWith(under));
+  }
+
   /** Removes ENTRY (if it is still the one at its path); a directory must be empty. */
   remove(share: string, entry: ShareEntry): ShareChange {
     const m = this.share(share, false);
     const key = entry.path.toLowerCase();
     if (!m || m.get(key) !== entry) return 'not_found';
-    if (entry.dir && [...m.keys()].some((k) => k.startsWith(key + '\\'))) return 'not_empty';
+    if (entry.dir && this.holds(share, entry)) return 'not_empty';
     m.delete(key);
     this.index.files(this.key, false)!.count--;
     return 'ok';

@@ -7,7 +7,7 @@ import { STATUS, type SmbConnectionState } from './connection.js';
 import { fileTime } from './identity.js';
 import { isIpc } from './rpc/srvsvc.js';
 import { sparseBytes } from '../runtime/sparse-file.js';
-import { encodeDirEntries, encodeFileInfo, encodeFsInfo, SMB1_FIND_LEVELS, SMB1_QUERY_FILE_ALL_INFO, smb1FsClass, smb1InfoClass, volumeSerial } from './directory.js';
+import { encodeDirEntries, encodeFileInfo, encodeFsInfo, SMB1_FIND_LEVELS, smb1FsClass, smb1InfoClass, volumeSerial } from './directory.js';
 import type { OpenHandle } from './session-state.js';
 
 /** Longest name or path string read from an SMB1 message (characters). */
@@ -192,6 +192,11 @@ export class Smb1Server {
     let end = at;
     while (end < b.bytes.length && b.bytes[end] !== 0) end++;
     return { text: latin1ToString(b.bytes.subarray(at, end), MAX_SMB1_STRING), next: end + 1 };
+  }
+
+  /** A name in TRANS2 parameters (up to its NUL), in the character set the client asked for. */
+  private paramString(raw: Uint8Array): string {
+    return this.unicode ? utf16leToString(raw, MAX_SMB1_STRING) : latin1ToString(raw, MAX_SMB1_STRING);
   }
 
   /** SESSION_SETUP_ANDX: WordCount 12 carries a security blob (extended security), 13 carries LM/NT responses. */
@@ -484,13 +489,13 @@ export class Smb1Server {
     const level = params[6]! | (params[7]! << 8);
     const cls = SMB1_FIND_LEVELS[level];
     if (cls === undefined) return this.err(command, STATUS.NOT_SUPPORTED);
-    const raw = params.subarray(12);
-    const text = this.unicode ? utf16leToString(raw, MAX_SMB1_STRING) : latin1ToString(raw, MAX_SMB1_STRING);
-    const spec = text.replace(/\0.*$/s, '').replace(/\//g, '\\').replace(/^\\+/, '');
+    const spec = this.paramString(params.subarray(12)).replace(/\//g, '\\').replace(/^\\+/, '');
     const cut = spec.lastIndexOf('\\');
     const dir = cut < 0 ? '' : spec.slice(0, cut);
-    if (!this.st.directory(tree, dir)) return this.err(command, STATUS.OBJECT_PATH_NOT_FOUND);
-    const items = this.st.listing(tree, dir, spec.slice(cut + 1), dir ? this.st.files.find(tree.share.name, dir) : undefined);
+    // The root, or a directory the source made.
+    const entry = dir ? this.st.files.find(tree.share.name, dir) : undefined;
+    if (dir && !entry?.dir) return this.err(command, STATUS.OBJECT_PATH_NOT_FOUND);
+    const items = this.st.listing(tree, entry, spec.slice(cut + 1));
     if (items.length === 0) return this.err(command, STATUS.NO_SUCH_FILE);
     const data = encodeDirEntries(cls, items, 8, this.unicode);
     // SID, SearchCount, EndOfSearch, EaErrorOffset, LastNameOffset (unused once the search has ended).
@@ -515,13 +520,12 @@ export class Smb1Server {
       if (!handle) return this.err(command, STATUS.INVALID_HANDLE);
     } else {
       level = params[0]! | (params[1]! << 8);
-      const raw = params.subarray(6);
-      const path = (this.unicode ? utf16leToString(raw, MAX_SMB1_STRING) : latin1ToString(raw, MAX_SMB1_STRING)).replace(/\0.*$/s, '').replace(/^[\\/]+/, '');
+      const path = this.paramString(params.subarray(6)).replace(/^[\\/]+/, '');
       const entry = path ? this.st.files.find(tree.share.name, path) : undefined;
       if (path && !entry) return this.err(command, STATUS.OBJECT_NAME_NOT_FOUND);
       handle = entry && !entry.dir ? { kind: 'stored', id: 0, name: path, tree, entry } : { kind: 'dir', id: 0, name: path, tree, ...(entry ? { entry } : {}) };
     }
-    const cls = level === SMB1_QUERY_FILE_ALL_INFO ? level : smb1InfoClass(level);
+    const cls = smb1InfoClass(level);
     const info = cls === undefined ? undefined : encodeFileInfo(cls, this.st.attributes(handle), this.unicode);
     if (!info) return this.err(command, STATUS.NOT_SUPPORTED);
     return { status: 0, blocks: [this.transReply(command, Uint8Array.of(0, 0), info)] };

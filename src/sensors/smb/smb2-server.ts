@@ -197,11 +197,9 @@ export class Smb2Server {
    * AllocationSize, EndOfFile, FileAttributes, Reserved2, FileId (at 64), create contexts (none).
    */
   private createBody(h: OpenHandle): Uint8Array {
-    const a = this.st.attributes(h);
-    const opened = h.kind === 'pipe' || h.kind === 'dir' || h.kind === 'stored';
-    const w = new ByteWriter(96).u16le(89).u8(0).u8(0).u32le(opened ? 1 : 2);
-    w.u64le(a.created).u64le(a.written).u64le(a.written).u64le(a.written);
-    w.u64le(a.allocation).u64le(BigInt(a.size)).u32le(a.attributes).u32le(0);
+    // The four times to Reserved2 are FileNetworkOpenInformation's layout ([MS-FSCC] 2.4.29).
+    const w = new ByteWriter(96).u16le(89).u8(0).u8(0).u32le(h.kind === 'file' ? 2 : 1);
+    w.bytes(encodeFileInfo(34, this.st.attributes(h))!);
     w.bytes(fid(h.id)).u32le(0).u32le(0);
     return w.finish();
   }
@@ -323,7 +321,7 @@ export class Smb2Server {
     if (!isListedClass(cls)) return this.error(STATUS.INVALID_INFO_CLASS);
     if (flags & 0x11 || !h.listing) {
       const pattern = nameLen ? utf16leToString(sliceAt(req.raw, nameOff, nameLen) ?? new Uint8Array(0), MAX_SMB2_PATH) : '*';
-      h.listing = this.st.listing(h.tree, h.entry?.path ?? '', pattern, h.entry);
+      h.listing = this.st.listing(h.tree, h.entry, pattern);
       h.cursor = 0;
       if (h.listing.length === 0) return this.error(STATUS.NO_SUCH_FILE);
     }
@@ -357,8 +355,7 @@ export class Smb2Server {
     const done = (status: number): Body => (status === 0 ? { status: 0, body: Uint8Array.of(2, 0) } : this.error(status));
     if (req.body[2] === 1 && req.body[3] === 13 && buf.length >= 1) return done(this.st.setDeletePending(h, buf[0] !== 0));
     if (req.body[2] === 1 && req.body[3] === 10 && buf.length >= 20) {
-      const n = new DataView(buf.buffer, buf.byteOffset).getUint32(16, true);
-      const to = sliceAt(buf, 20, n);
+      const to = sliceAt(buf, 20, new ByteReader(buf, 16).u32le()!);
       return done(to ? this.st.rename(h, utf16leToString(to, MAX_SMB2_PATH), buf[0] !== 0) : STATUS.INVALID_PARAMETER);
     }
     return h.kind === 'file' || h.kind === 'stored' ? done(0) : this.error(STATUS.ACCESS_DENIED);
