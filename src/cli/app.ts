@@ -246,7 +246,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
     const honeytokens = WEB_FAMILY.some((k) => config.services[k]?.enabled) ? openHoneytokenRegistry(config.data_dir) : undefined;
     const ftpAccount = daemonAccounts(host.daemons).find((a) => a.kind === 'vsftpd');
     const ftpTree = config.services.ftp?.enabled && honeytokens ? buildFakeTree(honeytokens, 'files.localdomain', ftpAccount) : undefined;
-    const hostFiles = ftpTree ? treeEntries(ftpTree).map((e) => ({ ...e, path: `/srv/ftp${e.path}` })) : [];
+    const hostFiles = ftpTree ? treeEntries(ftpTree, '/srv/ftp') : [];
     const ssh = config.services.ssh;
     const shell = ssh?.enabled || config.services.telnet?.enabled ? makeShellEnvironment(config, sink, capture, host, hostFiles) : undefined;
     // One name per install for the Linux host (the fake shell's, kept by its seed even when no shell
@@ -263,7 +263,7 @@ export async function startServices(config: Config, outlet: EventSink, log: Logg
     const telnet = config.services.telnet;
     if (telnet?.enabled && shell) services.push(await (await import('../sensors/telnet/sensor.js')).startTelnetSensor(telnet, { sensor: config.sensor, sink, gate, log, policy, shell }));
     if (WEB_FAMILY.some((k) => config.services[k]?.enabled)) {
-      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy, capture, ...(honeytokens ? { honeytokens } : {}), ...(ftpTree ? { ftpTree } : {}), ...(ftpAccount ? { ftpAccount } : {}), hostname: `${linux.hostname}.${linux.domain}` })));
+      services.push(...(await (await import('./web-family.js')).startWebFamily(config, { sink, gate, log, policy, capture, ...(honeytokens ? { honeytokens } : {}), ...(ftpTree ? { ftpTree } : {}), hostname: `${linux.hostname}.${linux.domain}` })));
     }
     if (sql && decoy) {
       const mysql = config.services.mysql;

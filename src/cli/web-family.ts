@@ -9,7 +9,7 @@ import { probeAddresses, startPortsSensor } from '../sensors/ports/sensor.js';
 import { join } from 'node:path';
 import type { Capture } from '../sensors/runtime/capture.js';
 import { announceHoneytokens, openHoneytokenRegistry, type HoneytokenRegistry } from '../sensors/runtime/honeytokens.js';
-import type { FakeDir, Owner } from '../sensors/ftp/fake-tree.js';
+import type { FakeDir } from '../sensors/ftp/fake-tree.js';
 import { startHttpSensor } from '../sensors/http/sensor.js';
 import { loadOrCreateCertificate } from '../sensors/http/tls-cert.js';
 import { startFtpSensor } from '../sensors/ftp/sensor.js';
@@ -27,9 +27,8 @@ export interface WebFamilyDeps {
   hostname?: string;
   /** The registry the FTP tree planted its tokens in (opened here without one). */
   honeytokens?: HoneytokenRegistry;
-  /** The FTP root the fake shell also shows, and the ftp account that owns its upload directory. */
+  /** The FTP root the fake shell also shows. */
   ftpTree?: FakeDir;
-  ftpAccount?: Owner;
 }
 
 /** TCP ports the other enabled services listen on (port listeners leave those alone by default). */
@@ -61,7 +60,7 @@ export async function startWebFamily(config: Config, deps: WebFamilyDeps): Promi
       started.push(...(await startHttpSensor(http, { ...base, policy: deps.policy, capture, honeytokens, requestsPerSecond: config.limits.source_requests_s, ...(tls ? { tls } : {}) })));
     }
     const ftp = config.services.ftp;
-    if (ftp?.enabled) started.push(await startFtpSensor(ftp, { ...base, policy: deps.policy, capture, honeytokens, ...(deps.ftpTree ? { tree: deps.ftpTree } : {}), ...(deps.ftpAccount ? { ftpAccount: deps.ftpAccount } : {}) }));
+    if (ftp?.enabled) started.push(await startFtpSensor(ftp, { ...base, policy: deps.policy, capture, honeytokens, ...(deps.ftpTree ? { tree: deps.ftpTree } : {}) }));
     const udpLimits = { perSourcePerSecond: config.limits.udp_datagrams_per_source_s, maxFlows: config.limits.udp_flows };
     const tftp = config.services.tftp;
     if (tftp?.enabled) started.push(await startTftpSensor(tftp, { sensor: config.sensor, sink: deps.sink, log: deps.log, capture, honeytokens, ...udpLimits }));

@@ -14,7 +14,7 @@ export const MAX_PATH_DEPTH = 64;
  * The ftp account's ids without a host description: those the fake shell's /etc/passwd gives the
  * vsftpd package's ftp user (see daemonAccounts). vsftpd lists ids as numbers (text_userdb_names=NO).
  */
-export const FTP_ACCOUNT: Readonly<Owner> = (() => {
+const FTP_ACCOUNT: Readonly<Owner> = (() => {
   const a = daemonAccounts([{ kind: 'vsftpd' }])[0]!;
   return { uid: a.uid, gid: a.gid };
 })();
@@ -127,8 +127,8 @@ export function statOf(node: FakeNode, mtime?: Date): EntryStat {
   return { kind: 'dir', mode: 'drwxr-xr-x', links: 2 + subdirs, uid: node.owner?.uid ?? 0, gid: node.owner?.gid ?? 0, size: 4096, mtime: mtime ?? node.mtime };
 }
 
-/** Every node of ROOT as files below the FTP root ("" is the root), parents first, with the ids and modes its listings show. */
-export function treeEntries(root: FakeDir): HostFile[] {
+/** Every node of ROOT as files at AT on the host ("" for paths below the FTP root), parents first, with the ids and modes its listings show. */
+export function treeEntries(root: FakeDir, at = ''): HostFile[] {
   const out: HostFile[] = [];
   const walk = (node: FakeNode, path: string): void => {
     if (node.kind === 'file') {
@@ -138,7 +138,7 @@ export function treeEntries(root: FakeDir): HostFile[] {
     out.push({ path, kind: 'dir', mode: 0o755, uid: node.owner?.uid ?? 0, gid: node.owner?.gid ?? 0, mtimeMs: node.mtime.getTime() });
     for (const [name, child] of node.entries) walk(child, `${path}/${name}`);
   };
-  walk(root, '');
+  walk(root, at);
   return out;
 }
 

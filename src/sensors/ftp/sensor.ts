@@ -13,7 +13,7 @@ import type { CapturingSensorDeps } from '../runtime/sensor-deps.js';
 import { storeUpload, UploadBuffer } from '../runtime/capture.js';
 import { startTcpService, tcpServiceOptions, type ConnectionContext, type RunningService } from '../runtime/listener.js';
 import { asciiUpper, decodeEprtArg, decodeEpsvArg, decodeLine, decodePortArg, decodeRestArg, encodePasv, MAX_LINE_BYTES, type FtpCommand, type HostPort } from './command.js';
-import { buildFakeTree, FTP_ACCOUNT, listDirectory, LOCAL_GID, LOCAL_UID, lookup, mdtm, resolvePath, resolveTilde, type EntryStat, type FakeDir, type Owner } from './fake-tree.js';
+import { buildFakeTree, listDirectory, LOCAL_GID, LOCAL_UID, lookup, mdtm, resolvePath, resolveTilde, type EntryStat, type FakeDir } from './fake-tree.js';
 
 /** A data connection must be made within this (vsftpd's accept_timeout and connect_timeout, 60 s). */
 export const DATA_CONNECT_TIMEOUT_MS = 60_000;
@@ -39,11 +39,9 @@ export type FtpSensorDeps = CapturingSensorDeps & {
   now?: () => Date;
   /**
    * The file tree (built once by the CLI, which also gives it to the fake shell as /srv/ftp); without
-   * one the sensor builds its own.
+   * one the sensor builds its own. Anonymous uploads belong to the owner of the directory they land in.
    */
   tree?: FakeDir;
-  /** The ftp account's ids on the host (daemonAccounts); FTP_ACCOUNT without. */
-  ftpAccount?: Owner;
 };
 
 /** FEAT as vsftpd answers it with ssl_enable=NO and utf8_filesystem=NO (Debian's defaults). */
@@ -78,7 +76,7 @@ function replyText(text: string): string {
 }
 
 export async function startFtpSensor(cfg: FtpServiceConfig, deps: FtpSensorDeps): Promise<RunningService> {
-  const tree = deps.tree ?? buildFakeTree(deps.honeytokens, 'files.localdomain', deps.ftpAccount);
+  const tree = deps.tree ?? buildFakeTree(deps.honeytokens, 'files.localdomain');
   // vsftpd's STAT says how many sessions were open when this one began, this one included.
   const sessions = { live: 0 };
   return startTcpService({
@@ -136,8 +134,6 @@ class FtpSession {
   private readonly now: () => Date;
   /** Sessions open when this one began, this one included. */
   private readonly clientCount: number;
-  /** Who owns anonymous uploads. */
-  private readonly ftpAccount: Owner;
   private counted = true;
 
   constructor(
@@ -152,7 +148,6 @@ class FtpSession {
     this.clientIp = normaliseIp(raw);
     this.shownIp = isIP(raw) === 4 ? `::ffff:${raw}` : raw;
     this.now = deps.now ?? (() => new Date());
-    this.ftpAccount = deps.ftpAccount ?? FTP_ACCOUNT;
   }
 
   start(): void {
@@ -747,6 +742,8 @@ class FtpSession {
     const allowed =
       p !== undefined && p !== '/' && parent?.kind === 'dir' && (existing === undefined || existing.upload !== undefined) && (!this.anonymous || (parent.owner !== undefined && existing === undefined));
     if (!allowed) return this.reply(553, 'Could not create file.');
+    // An anonymous upload is the ftp account's: the owner of the directory it was allowed into.
+    const owner = this.anonymous && parent?.kind === 'dir' ? parent.owner : undefined;
     const s = await this.openData();
     if (!s) return;
     this.reply(150, verb === 'STOU' ? `FILE: ${name}` : 'Ok to send data.');
@@ -771,8 +768,8 @@ class FtpSession {
         // An existing file keeps its mode; a new one is 0666 less the umask.
         mode: earlier?.mode ?? modeText(0o666 & ~this.umask),
         links: 1,
-        uid: this.anonymous ? this.ftpAccount.uid : LOCAL_UID,
-        gid: this.anonymous ? this.ftpAccount.gid : LOCAL_GID,
+        uid: owner?.uid ?? LOCAL_UID,
+        gid: owner?.gid ?? LOCAL_GID,
         size: (verb === 'APPE' ? (earlier?.size ?? 0) : 0) + upload.offered,
         mtime: this.now(),
       });

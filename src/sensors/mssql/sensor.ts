@@ -58,11 +58,11 @@ function withSystemDatabases(view: DataView): DataView {
 /** @@VERSION and SERVERPROPERTY values, shaped by the configured version. */
 export function mssqlVariables(cfg: MssqlServiceConfig, serverName: string = cfg.server_name ?? DEFAULT_SERVER_NAME): Record<string, string> {
   const v = parseServerVersion(cfg.version);
-  // A named instance is SERVER\\INSTANCE; the default one is the machine's name alone.
-  const fullName = cfg.instance === 'MSSQLSERVER' ? serverName : `${serverName}\\${cfg.instance}`;
+  // A named instance is SERVER\INSTANCE; the default one is the server's name alone.
+  const qualified = cfg.instance === 'MSSQLSERVER' ? serverName : `${serverName}\\${cfg.instance}`;
   return {
     version: cfg.version_string ?? `Microsoft SQL Server 2019 (RTM-CU22) (KB5027702) - ${cfg.version} (X64) \n\tJul 27 2023 18:11:00 \n\tCopyright (C) 2019 Microsoft Corporation\n\tStandard Edition (64-bit) on Windows Server 2019 Standard 10.0 <X64> (Build 17763: ) (Hypervisor)\n`,
-    servername: fullName,
+    servername: qualified,
     servicename: cfg.instance,
     language: 'us_english',
     spid: '57',
@@ -76,7 +76,7 @@ export function mssqlVariables(cfg: MssqlServiceConfig, serverName: string = cfg
     'serverproperty.edition': 'Standard Edition (64-bit)',
     'serverproperty.engineedition': '2',
     'serverproperty.machinename': serverName,
-    'serverproperty.servername': fullName,
+    'serverproperty.servername': qualified,
     'serverproperty.instancename': cfg.instance === 'MSSQLSERVER' ? '' : cfg.instance,
     'serverproperty.isclustered': '0',
     'serverproperty.isintegratedsecurityonly': '0',

@@ -5,7 +5,7 @@ import { fakeElf } from './elf.js';
 import { loadAt, memoryAt, uptimeSeconds, SeededRandom, type SystemProfile } from './profile.js';
 import type { PlantedFile } from './honeytokens.js';
 import { ALL_COMMANDS } from './commands/index.js';
-import { daemonAccounts, type HostFile } from '../runtime/host.js';
+import type { HostFile } from '../runtime/host.js';
 
 /** Emulated programs and where Debian installs them (with plausible sizes). */
 export const BINARIES: Record<string, { dir: string; size: number }> = {};
@@ -145,7 +145,7 @@ export function passwdText(p: SystemProfile): string {
 
 /** The system accounts the packages of the host's daemons add (see daemonAccounts). */
 function daemonLines(p: SystemProfile): { passwd: string; group: string }[] {
-  return daemonAccounts(p.daemons).map((a) => ({ passwd: `${a.name}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:/usr/sbin/nologin`, group: `${a.name}:x:${a.gid}:` }));
+  return p.daemonAccounts.map((a) => ({ passwd: `${a.name}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:/usr/sbin/nologin`, group: `${a.name}:x:${a.gid}:` }));
 }
 
 export function groupText(p: SystemProfile): string {

@@ -2,7 +2,7 @@
 // hardware, kernel and boot time. Every file and command output reads from this one object, so
 // /proc, `free`, `uname`, `ifconfig` and the SSH banner always agree with each other.
 import { createHash } from 'node:crypto';
-import { daemonStartMs, type HostDaemon, type HostDescription, type HostWeb } from '../runtime/host.js';
+import { daemonAccounts, daemonStartMs, type DaemonAccount, type HostDaemon, type HostDescription, type HostWeb } from '../runtime/host.js';
 
 /** A small deterministic generator: the same seed always gives the same machine. */
 export class SeededRandom {
@@ -70,6 +70,8 @@ export interface SystemProfile {
   bootMs: number;
   /** The daemons the host runs besides the base system (sshd, the database, the web server...): ps, netstat, ss and systemctl show these. */
   daemons: readonly HostDaemon[];
+  /** The system accounts those daemons' packages added (daemonAccounts): /etc/passwd's, and the owners ls and stat name. */
+  daemonAccounts: readonly DaemonAccount[];
   /** The host's web server, when it runs one (HostDescription.web). */
   web?: HostWeb;
   users: FakeUser[];
@@ -163,6 +165,7 @@ export function generateProfile(opts: ProfileOptions): SystemProfile {
     { name: 'root', uid: 0, gid: 0, gecos: 'root', home: '/root', shell: '/bin/bash' },
     admin,
   ];
+  const daemons = opts.host?.daemons ?? sshdOnly(bootMs);
   return {
     seed: opts.seed,
     hostname,
@@ -177,7 +180,8 @@ export function generateProfile(opts: ProfileOptions): SystemProfile {
     disk: { device: rng.pick(['/dev/vda1', '/dev/sda1']), sizeKb, usedKb: Math.round(sizeKb * (0.12 + rng.next() * 0.5)) },
     net: { iface: rng.pick(['eth0', 'ens3', 'ens18', 'enp1s0']), mac, ipv4, prefix, gateway, ipv6LinkLocal: linkLocalFromMac(mac), rxBytes: rng.int(1e9, 9e10), txBytes: rng.int(1e8, 2e10) },
     bootMs,
-    daemons: opts.host?.daemons ?? sshdOnly(bootMs),
+    daemons,
+    daemonAccounts: daemonAccounts(daemons),
     ...(opts.host?.web ? { web: opts.host.web } : {}),
     users,
     admin,

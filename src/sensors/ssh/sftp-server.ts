@@ -62,7 +62,7 @@ export function serveSftp(sftp: SFTPWrapper, session: ShellSession, onUpload: (u
   const fail = (id: number, e: string): void => {
     sftp.status(id, e === 'ENOENT' || e === 'ENOTDIR' ? STATUS_CODE.NO_SUCH_FILE : e === 'EACCES' ? STATUS_CODE.PERMISSION_DENIED : STATUS_CODE.FAILURE, e === 'ENOENT' ? 'No such file' : e === 'EACCES' ? 'Permission denied' : 'Failure');
   };
-  const longname = (name: string, n: VNode): string => `${modeString(n)}    1 ${userName(n.uid, { users: sh.users, daemons: sh.profile.daemons }).padEnd(8)} ${groupName(n.gid, { users: sh.users, daemons: sh.profile.daemons }).padEnd(8)} ${String(sizeOf(n)).padStart(8)} ${lsTime(n.mtimeMs, sh.now())} ${name}`;
+  const longname = (name: string, n: VNode): string => `${modeString(n)}    1 ${userName(n.uid, sh).padEnd(8)} ${groupName(n.gid, sh).padEnd(8)} ${String(sizeOf(n)).padStart(8)} ${lsTime(n.mtimeMs, sh.now())} ${name}`;
 
   sftp.on('REALPATH', (id: number, p: string) => {
     const path = abs(p);

@@ -19,7 +19,6 @@ export const ls: CommandDef = {
     const almost = o.flags.has('A');
     const human = o.flags.has('h');
     const sh = ctx.sh;
-    const users = { users: sh.users, daemons: sh.profile.daemons };
     const targets = o.rest.length ? o.rest : ['.'];
     let status = 0;
     const files: { name: string; node: VNode; path: string }[] = [];
@@ -48,7 +47,7 @@ export const ls: CommandDef = {
         const size = n.kind === 'file' && n.device ? `${n.device[0]}, ${n.device[1]}` : human ? humanSize(sizeOf(n)) : String(sizeOf(n));
         let name = e.name;
         if (n.kind === 'link') name += ` -> ${n.target}`;
-        return [modeString(n), String(linkCount(sh.vfs, e.path, n)), numeric ? String(n.uid) : userName(n.uid, users), numeric ? String(n.gid) : groupName(n.gid, users), size, lsTime(n.mtimeMs || now, now), name];
+        return [modeString(n), String(linkCount(sh.vfs, e.path, n)), numeric ? String(n.uid) : userName(n.uid, sh), numeric ? String(n.gid) : groupName(n.gid, sh), size, lsTime(n.mtimeMs || now, now), name];
       });
       const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
       return rows.map((r) => `${r[0]} ${r[1]!.padStart(widths[1]!)} ${r[2]!.padEnd(widths[2]!)} ${r[3]!.padEnd(widths[3]!)} ${r[4]!.padStart(widths[4]!)} ${r[5]} ${r[6]}\n`).join('');

@@ -84,8 +84,8 @@ export function localAddresses(sh: ShellApi, host: string): string[] | undefined
   return undefined;
 }
 
-/** What a connection to the fake machine itself finds: no daemon on the port, or its web server's answer. */
-export type LocalAnswer = { kind: 'refused'; addresses: string[] } | { kind: 'page'; status: number; reason: string; body: Buffer; type: string };
+/** What a connection to the fake machine itself finds (at ADDRESSES, as /etc/hosts resolves it): no daemon on the port, or its web server's answer. */
+export type LocalAnswer = { addresses: string[] } & ({ kind: 'refused' } | { kind: 'page'; status: number; reason: string; body: Buffer; type: string });
 
 /**
  * What fetching T finds when T is the fake machine itself, which the fetch policy never reaches (it
@@ -103,9 +103,9 @@ export function localAnswer(sh: ShellApi, t: Target): LocalAnswer | undefined {
   const path = decodeURIComponentSafe(t.path.split('?')[0] ?? '/');
   const file = posix.normalize(path.endsWith('/') ? `${WEB_ROOT}${path}index.html` : `${WEB_ROOT}${path}`);
   const data = file.startsWith(`${WEB_ROOT}/`) ? sh.vfs.readFile(file) : undefined;
-  if (Buffer.isBuffer(data)) return { kind: 'page', status: 200, reason: 'OK', body: data, type: 'text/html' };
+  if (Buffer.isBuffer(data)) return { kind: 'page', addresses, status: 200, reason: 'OK', body: data, type: 'text/html' };
   const body = sh.profile.web.errorPage(404, isIP(t.host) === 6 ? `[${t.host}]` : t.host, t.port);
-  return { kind: 'page', status: 404, reason: 'Not Found', body: Buffer.from(body, 'latin1'), type: 'text/html; charset=iso-8859-1' };
+  return { kind: 'page', addresses, status: 404, reason: 'Not Found', body: Buffer.from(body, 'latin1'), type: 'text/html; charset=iso-8859-1' };
 }
 
 function decodeURIComponentSafe(s: string): string {

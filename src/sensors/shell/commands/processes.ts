@@ -76,11 +76,21 @@ function daemonProcesses(d: HostDaemon, p: SystemProfile): { user: string; cmd: 
 /** The name a process goes by in ss (its comm) and, shortened, in netstat -p. */
 export const DAEMON_COMM: Record<HostDaemon['kind'], string> = { sshd: 'sshd', inetd: 'inetd', apache2: 'apache2', nginx: 'nginx', mini_httpd: 'mini_httpd', vsftpd: 'vsftpd', tftpd: 'in.tftpd', asterisk: 'asterisk', mysqld: 'mysqld', mariadbd: 'mariadbd' };
 
+/** systemProcesses per profile: made once, as they depend on nothing but the profile. */
+const SYSTEM_PROCESSES = new WeakMap<SystemProfile, readonly FakeProcess[]>();
+
 /**
  * The processes of the machine itself, the same for every session: kernel threads, systemd and the
- * base services, then one group per daemon of the profile (the host's configured services).
+ * base services, then one group per daemon of the profile (the host's configured services). Made
+ * once per profile and shared, so callers must not change them.
  */
-export function systemProcesses(p: SystemProfile): FakeProcess[] {
+export function systemProcesses(p: SystemProfile): readonly FakeProcess[] {
+  let made = SYSTEM_PROCESSES.get(p);
+  if (!made) SYSTEM_PROCESSES.set(p, (made = makeSystemProcesses(p)));
+  return made;
+}
+
+function makeSystemProcesses(p: SystemProfile): FakeProcess[] {
   const rng = new SeededRandom(`ps:${p.seed}`);
   const boot = p.bootMs;
   const total = p.memKb;
@@ -138,7 +148,7 @@ export function loginPids(p: SystemProfile, loginMs: number): { loginPid: number
 
 /** The process table at this moment: the machine's processes, the attacker's own login and their background jobs. */
 export function processTable(sh: ShellApi): FakeProcess[] {
-  const out = systemProcesses(sh.profile);
+  const out = [...systemProcesses(sh.profile)];
   const login = sh.terminal.loginMs;
   // An exec request has no terminal: sshd's session is @notty and the shell is bash -c, with no tty.
   const tty = sh.terminal.interactive ? sh.terminal.tty.replace('/dev/', '') : '?';

@@ -20,10 +20,11 @@ export const ps: CommandDef = {
     const now = sh.now();
     const a = ctx.args.join(' ');
     const all = processTable(sh);
-    const tty = sh.terminal.interactive ? sh.terminal.tty.replace('/dev/', '') : '?';
+    const shell = all.find((p) => p.role === 'shell')!;
+    // ps runs on the shell's terminal ('?' without one).
+    const tty = shell.tty;
     // Without a terminal ps's own state has no + (it is in no foreground process group).
     const selfStat = sh.terminal.interactive ? 'R+' : 'R';
-    const shell = all.find((p) => p.role === 'shell')!;
     // ps itself: the pid the shell gave this command, under the shell.
     const pid = sh.running?.pid ?? sh.nextPid();
     const self: FakeProcess = { pid, ppid: shell.pid, user: sh.user.name, cpu: 0, mem: 0, ...memKb(sh.profile, pid, 4_400, 11_000), tty, stat: selfStat, startMs: now, timeS: 0, cmd: ['ps', ...ctx.args].join(' ') };

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { CommandDef, ShellApi } from '../types.js';
 import { FS_ERROR_TEXT, sizeOf, type VNode } from '../vfs.js';
-import { groupName, linkCount, modeString, pad2, parseOpts, userName } from './util.js';
+import { dateTime, groupName, linkCount, modeString, parseOpts, userName } from './util.js';
 
 /** Longest -c format stat expands. */
 const MAX_FORMAT_CHARS = 1024;
@@ -25,9 +25,8 @@ function inodeOf(sh: ShellApi, path: string): number {
 
 /** A stat time: the node's second, with nanoseconds fixed per path (the fake clock keeps ms only). */
 function timeText(ms: number, path: string): string {
-  const d = new Date(ms);
   const ns = String(createHash('sha256').update(path).digest().readUInt32LE(4) % 1_000_000_000).padStart(9, '0');
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${ns} +0000`;
+  return `${dateTime(ms)}.${ns} +0000`;
 }
 
 function typeText(n: VNode, size: number): string {
@@ -63,8 +62,8 @@ export const stat: CommandDef = {
       const links = linkCount(sh.vfs, st.path, n);
       const mode = (n.mode & 0o7777).toString(8).padStart(4, '0');
       const perm = modeString(n).slice(0, 10);
-      const user = userName(n.uid, { users: sh.users, daemons: sh.profile.daemons });
-      const group = groupName(n.gid, { users: sh.users, daemons: sh.profile.daemons });
+      const user = userName(n.uid, sh);
+      const group = groupName(n.gid, sh);
       const when = timeText(n.mtimeMs, st.path);
       if (format !== undefined) {
         const fields: Record<string, string> = { n: name, N: n.kind === 'link' ? `'${name}' -> '${n.target}'` : `'${name}'`, s: String(size), b: String(blocks), F: typeText(n, size), a: (n.mode & 0o7777).toString(8), A: perm, u: String(n.uid), U: user, g: String(n.gid), G: group, h: String(links), i: String(inodeOf(sh, st.path)), y: when, Y: String(Math.floor(n.mtimeMs / 1000)), x: when, X: String(Math.floor(n.mtimeMs / 1000)), z: when, Z: String(Math.floor(n.mtimeMs / 1000)), '%': '%' };

@@ -1,10 +1,9 @@
 // timedatectl: the clock as systemd 252 reports it on a UTC server synchronised by systemd-timesyncd.
 import type { CommandDef } from '../types.js';
-import { dayName, pad2 } from './util.js';
+import { dateTime, dayName } from './util.js';
 
 function stamp(ms: number): string {
-  const d = new Date(ms);
-  return `${dayName(d.getUTCDay())} ${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  return `${dayName(new Date(ms).getUTCDay())} ${dateTime(ms)}`;
 }
 
 export const timedatectl: CommandDef = {

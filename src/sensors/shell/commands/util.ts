@@ -1,12 +1,11 @@
 // Small helpers shared by the emulated commands: option parsing, sizes, dates, modes.
 import { FS_ERROR_TEXT, type Vfs, type VNode } from '../vfs.js';
-import { daemonAccounts } from '../../runtime/host.js';
 import type { FakeUser, SystemProfile } from '../profile.js';
 
-/** Whose names owners resolve to: the session's accounts (ShellApi.users) and the host's daemons. */
+/** Whose names owners resolve to: the session's accounts (ShellApi.users) and the host's daemons' (a ShellApi is one). */
 export interface Accounts {
   users: readonly FakeUser[];
-  daemons: SystemProfile['daemons'];
+  profile: Pick<SystemProfile, 'daemonAccounts'>;
 }
 
 export interface ParsedOpts {
@@ -107,6 +106,12 @@ export function dateString(ms: number): string {
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
 }
 
+/** "2026-11-26 10:43:45": a UTC time as stat, timedatectl and wget print it. */
+export function dateTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+}
+
 export function hhmm(ms: number): string {
   const d = new Date(ms);
   return `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
@@ -145,12 +150,12 @@ export function uptimeText(seconds: number): string {
 /** The owner's name ls and stat show: a login user, a daemon's account, a base system one, or the number. */
 export function userName(uid: number, p: Accounts): string {
   const fixed: Record<number, string> = { 0: 'root', 33: 'www-data', 102: 'mysql', 65534: 'nobody' };
-  return p.users.find((u) => u.uid === uid)?.name ?? daemonAccounts(p.daemons).find((a) => a.uid === uid)?.name ?? fixed[uid] ?? String(uid);
+  return p.users.find((u) => u.uid === uid)?.name ?? p.profile.daemonAccounts.find((a) => a.uid === uid)?.name ?? fixed[uid] ?? String(uid);
 }
 
 export function groupName(gid: number, p: Accounts): string {
   const fixed: Record<number, string> = { 0: 'root', 6: 'disk', 33: 'www-data', 110: 'mysql', 65534: 'nogroup' };
-  return p.users.find((u) => u.gid === gid)?.name ?? daemonAccounts(p.daemons).find((a) => a.gid === gid)?.name ?? fixed[gid] ?? String(gid);
+  return p.users.find((u) => u.gid === gid)?.name ?? p.profile.daemonAccounts.find((a) => a.gid === gid)?.name ?? fixed[gid] ?? String(gid);
 }
 
 /** The contents of FILES (or stdin when none or "-"), with "cmd: f: error" for the missing ones. */

@@ -1,13 +1,8 @@
 // wget: fetches through the sensor's fetch policy (often off: then it fails the way a firewalled
 // host does), prints GNU wget's progress, saves into the virtual filesystem.
 import type { CommandDef } from '../types.js';
-import { FAIL_DELAY_MS, REFUSED_BY_POLICY, fetchVia, isAddress, localAddresses, localAnswer, parseTarget, remoteName, save, sizeText } from './net-common.js';
-import { pad2 } from './util.js';
-
-function stamp(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
-}
+import { FAIL_DELAY_MS, REFUSED_BY_POLICY, fetchVia, isAddress, localAnswer, parseTarget, remoteName, save, sizeText } from './net-common.js';
+import { dateTime } from './util.js';
 
 export const wget: CommandDef = {
   names: ['wget'],
@@ -49,13 +44,13 @@ export const wget: CommandDef = {
         continue;
       }
       const name = outFile ?? (dir ? `${dir}/${remoteName(t)}` : remoteName(t));
-      log(`--${stamp(ctx.sh.now())}--  ${t.url}\n`);
+      log(`--${dateTime(ctx.sh.now())}--  ${t.url}\n`);
       if (!isAddress(t.host)) log(`Resolving ${t.host} (${t.host})... `);
       else log(`Connecting to ${t.host}:${t.port}... `);
       let r = await fetchVia(ctx, 'wget', t, name === '-' ? undefined : name);
       const local = !r.ok && REFUSED_BY_POLICY.has(r.error) ? localAnswer(ctx.sh, t) : undefined;
       if (local) {
-        const addresses = local.kind === 'refused' ? local.addresses : localAddresses(ctx.sh, t.host)!;
+        const addresses = local.addresses;
         // Resolved through /etc/hosts, then each address tried in turn as GNU wget does.
         const via = (a: string): string => (isAddress(t.host) ? `${t.host}:${t.port}` : `${t.host} (${t.host})|${a}|:${t.port}`);
         if (!isAddress(t.host)) log(`${addresses.join(', ')}\n`);
@@ -66,7 +61,7 @@ export const wget: CommandDef = {
         }
         if (!isAddress(t.host)) log(`Connecting to ${via(addresses.at(-1)!)}... `);
         if (local.status >= 400) {
-          log(`connected.\nHTTP request sent, awaiting response... ${local.status} ${local.reason}\n${stamp(ctx.sh.now())} ERROR ${local.status}: ${local.reason}.\n\n`);
+          log(`connected.\nHTTP request sent, awaiting response... ${local.status} ${local.reason}\n${dateTime(ctx.sh.now())} ERROR ${local.status}: ${local.reason}.\n\n`);
           status = 8;
           continue;
         }
@@ -85,7 +80,7 @@ export const wget: CommandDef = {
           continue;
         }
         if (r.error === 'http') {
-          log(`connected.\nHTTP request sent, awaiting response... ${r.status ?? 404} ${r.detail ?? 'Not Found'}\n${stamp(ctx.sh.now())} ERROR ${r.status ?? 404}: ${r.detail ?? 'Not Found'}.\n\n`);
+          log(`connected.\nHTTP request sent, awaiting response... ${r.status ?? 404} ${r.detail ?? 'Not Found'}\n${dateTime(ctx.sh.now())} ERROR ${r.status ?? 404}: ${r.detail ?? 'Not Found'}.\n\n`);
           status = 8;
           continue;
         }
@@ -104,7 +99,7 @@ export const wget: CommandDef = {
           continue;
         }
       }
-      log(`${(name === '-' ? '-' : name).slice(0, 18).padEnd(19)}100%[===================>] ${sizeText(r.data.length).padStart(6)}  --.-KB/s    in 0s      \n\n${stamp(ctx.sh.now())} (${(Math.max(r.data.length, 1) / 1024 / 0.004).toFixed(1)} KB/s) - \u2018${name === '-' ? 'STDOUT' : name}\u2019 saved [${r.data.length}/${r.data.length}]\n\n`);
+      log(`${(name === '-' ? '-' : name).slice(0, 18).padEnd(19)}100%[===================>] ${sizeText(r.data.length).padStart(6)}  --.-KB/s    in 0s      \n\n${dateTime(ctx.sh.now())} (${(Math.max(r.data.length, 1) / 1024 / 0.004).toFixed(1)} KB/s) - \u2018${name === '-' ? 'STDOUT' : name}\u2019 saved [${r.data.length}/${r.data.length}]\n\n`);
     }
     return status;
   },

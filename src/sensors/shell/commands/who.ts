@@ -2,11 +2,11 @@
 import type { CommandDef, ShellApi } from '../types.js';
 import { hostLogins } from '../logins.js';
 import { loadAt, uptimeSeconds } from '../profile.js';
-import { dayName, hhmm, monthName, pad2, uptimeText } from './util.js';
+import { dateTime, dayName, hhmm, monthName, pad2, uptimeText } from './util.js';
 
+/** who's login time, to the minute. */
 function loginStamp(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${hhmm(ms)}`;
+  return dateTime(ms).slice(0, -3);
 }
 
 /** last's session length: (HH:MM), with the days before a + past a day. */
