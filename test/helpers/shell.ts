@@ -10,7 +10,7 @@ export interface TestShell {
   events: ApiaryEvent[];
   dir: string;
   /** A session from SRC: an SSH exec channel without a pty unless O says otherwise. */
-  open(src?: string, o?: { pty?: boolean; protocol?: 'ssh' | 'telnet'; username?: string }): { session: ShellSession; run(cmd: string, stdin?: string): Promise<{ out: string; code: number }>; end(): Promise<void>; /** Starts the interactive shell; returns the banner and first prompt. */ login(): string };
+  open(src?: string, o?: { pty?: boolean; protocol?: 'ssh' | 'telnet'; username?: string }): { session: ShellSession; run(cmd: string, stdin?: string): Promise<{ out: string; code: number }>; end(): Promise<void>; /** Starts the interactive shell; returns the banner and first prompt. */ login(): string; /** Sends KEYS as typed; resolves with what came back once the shell has read them. */ type(keys: string | Buffer): Promise<Buffer> };
 }
 
 export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 'fetch'>> & { shell?: Partial<ShellEnvironmentOptions['shell']>; fetch?: Partial<ShellEnvironmentOptions['fetch']> } = {}): TestShell {
@@ -36,7 +36,8 @@ export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 
       const protocol = o.protocol ?? 'ssh';
       const emitter = createSessionEmitter(sink, { sensor: 'test', protocol, src_ip: src, src_port: 40000, dst_ip: '127.0.0.1', dst_port: 22 });
       let out = '';
-      const session = new ShellSession({ env, emitter, username: o.username ?? 'root', pty: o.pty ?? false, width: 80, height: 24, protocol, ...(protocol === 'telnet' ? { tty: '/dev/pts/1' } : {}), io: { write: (b) => void (out += b.toString('utf8')), close: () => {} } });
+      let raw: Buffer[] = [];
+      const session = new ShellSession({ env, emitter, username: o.username ?? 'root', pty: o.pty ?? false, width: 80, height: 24, protocol, ...(protocol === 'telnet' ? { tty: '/dev/pts/1' } : {}), io: { write: (b) => void ((out += b.toString('utf8')), raw.push(Buffer.from(b))), close: () => {} } });
       return {
         session,
         async run(cmd: string, stdin = '') {
@@ -49,6 +50,12 @@ export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 
           out = '';
           session.start({ motd: true });
           return out;
+        },
+        async type(keys) {
+          raw = [];
+          session.feed(typeof keys === 'string' ? Buffer.from(keys) : keys);
+          for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+          return Buffer.concat(raw);
         },
       };
     },

@@ -6,6 +6,8 @@ import type { SessionEmitter } from '../../events/emitter.js';
 import { AsciicastRecorder } from '../runtime/recording.js';
 import type { QuarantineResult } from '../runtime/quarantine.js';
 import type { ShellEnvironment } from './environment.js';
+import { columns } from './commands/ls.js';
+import { COMPLETION_QUERY_ITEMS } from './completion.js';
 import { parseShell } from './parser.js';
 import { Shell, YIELD_EVERY_MS } from './shell.js';
 import type { DownloadRequest, DownloadResult, ShellHooks } from './types.js';
@@ -111,6 +113,10 @@ export class ShellSession {
   private reading = false;
   private histIndex = -1;
   private escape = '';
+  /** The line at the last Tab that could not complete further: a second Tab on it lists the matches. */
+  private tabbed: string | undefined;
+  /** Matches waiting for the answer to "Display all N possibilities? (y or n)". */
+  private askingAll: string[] | undefined;
   private lastWasCr = false;
   private busy = false;
   private ended = false;
@@ -237,11 +243,21 @@ export class ShellSession {
     });
   }
 
-  private echo(s: string): void {
+  private echo(s: string | Buffer): void {
     if (this.o.pty && (!this.waiter || this.waiter.echo)) this.send(s);
   }
 
+  /** Echoes typed text, held as one latin1 character per byte (see feed), as the bytes it was. */
+  private echoTyped(s: string): void {
+    this.echo(Buffer.from(s, 'latin1'));
+  }
+
   private key(ch: string): void {
+    if (this.askingAll) {
+      this.answerDisplayAll(ch);
+      return;
+    }
+    if (ch !== '\t') this.tabbed = undefined;
     if (this.escape) {
       this.escape += ch;
       if (this.escape.length === 2 && ch !== '[' && ch !== 'O') this.escape = '';
@@ -300,7 +316,10 @@ export class ShellSession {
       case 0x7f:
       case 0x08:
         if (this.line.length) {
-          this.line = this.line.slice(0, -1);
+          // A whole character goes, however many bytes of UTF-8 it took.
+          let end = this.line.length - 1;
+          while (end > 0 && (this.line.charCodeAt(end) & 0xc0) === 0x80) end--;
+          this.line = this.line.slice(0, end);
           this.echo('\b \b');
         }
         return;
@@ -312,17 +331,76 @@ export class ShellSession {
         if (!this.busy) {
           this.send('\x1b[H\x1b[2J');
           this.prompt();
-          this.send(this.line);
+          this.echoTyped(this.line);
         }
         return;
-      case 0x09: // Tab: no completion, as a terminal bell
-        this.echo('\x07');
-        return;
+      case 0x09:
+        // Readline completes at the prompt; without a terminal, or while a command reads, bash
+        // takes the Tab as it is.
+        if (this.o.pty && !this.busy && !this.waiter) {
+          this.tab();
+          return;
+        }
+        break;
+      default:
+        if (code < 0x20) return;
     }
-    if (code < 0x20) return;
     if (this.line.length >= MAX_LINE_CHARS) return;
     this.line += ch;
-    this.echo(ch);
+    this.echoTyped(ch);
+  }
+
+  /**
+   * Tab at the prompt, as readline's complete: the word before it completed as far as it goes
+   * (completion.ts), with a bell when several names still match; the next Tab lists them under the
+   * line (after asking when there are more than COMPLETION_QUERY_ITEMS), then the prompt and the line
+   * again.
+   */
+  private tab(): void {
+    const typed = Buffer.from(this.line, 'latin1').toString('utf8');
+    const c = this.shell.complete(typed);
+    const insert = Buffer.from(c.insert).toString('latin1');
+    if (insert && this.line.length + insert.length <= MAX_LINE_CHARS) {
+      this.line += insert;
+      this.echoTyped(insert);
+      // Ambiguous: as far as the matches agree, then the bell; the next Tab lists them.
+      if (c.matches.length > 1) {
+        this.tabbed = this.line;
+        this.echo('\x07');
+      }
+      return;
+    }
+    if (c.matches.length < 2 || this.tabbed !== this.line) {
+      this.tabbed = this.line;
+      this.echo('\x07');
+      return;
+    }
+    this.tabbed = undefined;
+    if (c.matches.length > COMPLETION_QUERY_ITEMS) {
+      this.askingAll = c.matches;
+      this.send(`\nDisplay all ${c.matches.length} possibilities? (y or n)`);
+      return;
+    }
+    this.listMatches(c.matches);
+  }
+
+  private answerDisplayAll(ch: string): void {
+    const matches = this.askingAll!;
+    if (ch === 'y' || ch === 'Y' || ch === ' ') {
+      this.askingAll = undefined;
+      this.listMatches(matches);
+    } else if (ch === 'n' || ch === 'N' || ch === '\x7f' || ch === '\x03' || ch === '\x07') {
+      this.askingAll = undefined;
+      this.send('\n');
+      this.prompt();
+      this.echoTyped(this.line);
+    } else this.echo('\x07');
+  }
+
+  private listMatches(matches: string[]): void {
+    this.send(`\n${columns(matches, this.shell.terminal.width)}`);
+    this.prompt();
+    this.echoTyped(this.line);
   }
 
   private historyKey(dir: -1 | 1): void {
@@ -333,8 +411,8 @@ export class ShellSession {
     if (this.histIndex < -1) this.histIndex = 0;
     const next = this.histIndex < 0 ? '' : (h[this.histIndex] ?? '');
     this.echo('\b \b'.repeat(this.line.length));
-    this.line = next;
-    this.echo(next);
+    this.line = Buffer.from(next).toString('latin1').slice(0, MAX_LINE_CHARS);
+    this.echoTyped(this.line);
   }
 
   private enter(): void {

@@ -5,10 +5,11 @@
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evalArith } from './arith.js';
+import { complete, type Completion } from './completion.js';
 import { loginPids } from './commands/processes.js';
 import { mergeRanges } from './commands/util.js';
 import { elfMachine } from './elf.js';
-import { parseShell, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
+import { parseShell, RESERVED_WORDS, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
 import type { FakeUser, SystemProfile } from './profile.js';
 import type { CommandContext, CommandDef, Output, ReadLine, ShellApi, ShellHooks } from './types.js';
 import { BoundedStringMap } from './variables.js';
@@ -300,6 +301,29 @@ export class Shell implements ShellApi {
     if (!this.functions.has(name) && this.functions.size >= MAX_FUNCTIONS) return false;
     this.functions.set(name, body);
     return true;
+  }
+
+  /** Tab completion of the last word of LINE, from what this session sees (see completion.ts). */
+  complete(line: string): Completion {
+    const readable = (n: { mode: number; uid: number }): boolean => this.user.uid === 0 || (n.uid === this.user.uid ? (n.mode & 0o400) !== 0 : (n.mode & 0o004) !== 0);
+    return complete(line, {
+      cwd: this.cwd,
+      home: this.user.home,
+      list: (path) => {
+        const s = this.vfs.stat(path);
+        if (typeof s === 'string' || s.node.kind !== 'dir' || !readable(s.node)) return undefined;
+        const names = this.vfs.list(s.path);
+        return typeof names === 'string' ? undefined : names;
+      },
+      kind: (path) => {
+        const s = this.vfs.stat(path);
+        if (typeof s === 'string') return undefined;
+        return s.node.kind === 'dir' ? 'dir' : (s.node.mode & 0o111) !== 0 ? 'exec' : 'file';
+      },
+      commandWords: () => [...BUILTIN_NAMES, ...RESERVED_WORDS, ...this.aliases.keys(), ...this.functions.keys()],
+      path: () => this.env.get('PATH') ?? '',
+      variables: () => this.env.keys(),
+    });
   }
 
   /** Which command names LINE would run, and whether all are emulated (for command.input `known`). */
