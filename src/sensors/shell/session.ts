@@ -6,7 +6,7 @@ import type { SessionEmitter } from '../../events/emitter.js';
 import { AsciicastRecorder } from '../runtime/recording.js';
 import type { QuarantineResult } from '../runtime/quarantine.js';
 import type { ShellEnvironment } from './environment.js';
-import { columns } from './commands/ls.js';
+import { columns as inColumns } from './commands/ls.js';
 import { COMPLETION_QUERY_ITEMS } from './completion.js';
 import { parseShell } from './parser.js';
 import { Shell, YIELD_EVERY_MS } from './shell.js';
@@ -115,6 +115,8 @@ export class ShellSession {
   private escape = '';
   /** The line at the last Tab that could not complete further: a second Tab on it lists the matches. */
   private tabbed: string | undefined;
+  /** The cursor: a byte offset into the line. */
+  private pos = 0;
   /** Matches waiting for the answer to "Display all N possibilities? (y or n)". */
   private askingAll: string[] | undefined;
   private lastWasCr = false;
@@ -264,7 +266,7 @@ export class ShellSession {
       else if (this.escape.length > 2 && /[A-Za-z~]/.test(ch)) {
         const seq = this.escape;
         this.escape = '';
-        if (!this.busy && (seq.endsWith('A') || seq.endsWith('B'))) this.historyKey(seq.endsWith('A') ? -1 : 1);
+        if (this.editing()) this.escapeKey(seq);
       } else if (this.escape.length > 8) this.escape = '';
       return;
     }
@@ -291,6 +293,7 @@ export class ShellSession {
         }
         this.echo('^C\n');
         this.line = '';
+        this.pos = 0;
         this.cont = '';
         if (this.waiter) {
           const w = this.waiter;
@@ -301,8 +304,11 @@ export class ShellSession {
         }
         this.prompt();
         return;
-      case 0x04: // Ctrl-D
-        if (this.line.length > 0) return;
+      case 0x04: // Ctrl-D: the character under the cursor, or the end of input on an empty line
+        if (this.line.length > 0) {
+          if (this.editing() && this.pos < this.line.length) this.cut(this.pos, nextChar(this.line, this.pos));
+          return;
+        }
         if (this.waiter) {
           const w = this.waiter;
           this.waiter = undefined;
@@ -315,23 +321,34 @@ export class ShellSession {
         return;
       case 0x7f:
       case 0x08:
-        if (this.line.length) {
-          // A whole character goes, however many bytes of UTF-8 it took.
-          let end = this.line.length - 1;
-          while (end > 0 && (this.line.charCodeAt(end) & 0xc0) === 0x80) end--;
-          this.line = this.line.slice(0, end);
-          this.echo('\b \b');
+        // A whole character goes, however many bytes of UTF-8 it took.
+        if (this.pos > 0) this.cut(prevChar(this.line, this.pos), this.pos);
+        return;
+      case 0x15: // Ctrl-U: from the start of the line to the cursor
+        this.cut(0, this.pos);
+        return;
+      case 0x0b: // Ctrl-K: from the cursor to the end
+        if (this.editing()) this.cut(this.pos, this.line.length);
+        return;
+      case 0x17: // Ctrl-W: the word before the cursor
+        if (this.editing()) {
+          let from = this.pos;
+          while (from > 0 && /\s/.test(this.line[from - 1]!)) from--;
+          while (from > 0 && !/\s/.test(this.line[from - 1]!)) from--;
+          this.cut(from, this.pos);
         }
         return;
-      case 0x15: // Ctrl-U
-        if (this.o.pty) this.echo('\b \b'.repeat(this.line.length));
-        this.line = '';
+      case 0x01: // Ctrl-A, Ctrl-E, Ctrl-B, Ctrl-F
+      case 0x05:
+      case 0x02:
+      case 0x06:
+        if (this.editing()) this.moveTo(code === 0x01 ? 0 : code === 0x05 ? this.line.length : code === 0x02 ? prevChar(this.line, this.pos) : nextChar(this.line, this.pos));
         return;
       case 0x0c: // Ctrl-L
         if (!this.busy) {
           this.send('\x1b[H\x1b[2J');
           this.prompt();
-          this.echoTyped(this.line);
+          this.redrawLine();
         }
         return;
       case 0x09:
@@ -345,9 +362,59 @@ export class ShellSession {
       default:
         if (code < 0x20) return;
     }
-    if (this.line.length >= MAX_LINE_CHARS) return;
-    this.line += ch;
-    this.echoTyped(ch);
+    this.insertTyped(ch);
+  }
+
+  /** Whether the line is being edited at the prompt (readline's keys work), not typed ahead or read by a command. */
+  private editing(): boolean {
+    return this.o.pty && !this.busy && !this.waiter;
+  }
+
+  /** A complete escape sequence SEQ: arrows, Home, End, Delete. */
+  private escapeKey(seq: string): void {
+    const last = seq[seq.length - 1];
+    if (last === 'A' || last === 'B') this.historyKey(last === 'A' ? -1 : 1);
+    else if (last === 'D') this.moveTo(prevChar(this.line, this.pos));
+    else if (last === 'C') this.moveTo(nextChar(this.line, this.pos));
+    else if (last === 'H' || seq === '\x1b[1~' || seq === '\x1b[7~') this.moveTo(0);
+    else if (last === 'F' || seq === '\x1b[4~' || seq === '\x1b[8~') this.moveTo(this.line.length);
+    else if (seq === '\x1b[3~' && this.pos < this.line.length) this.cut(this.pos, nextChar(this.line, this.pos));
+  }
+
+  /** Inserts typed text T (latin1, a character per byte) at the cursor, redrawing what follows it. */
+  private insertTyped(t: string): void {
+    if (this.line.length + t.length > MAX_LINE_CHARS) return;
+    const rest = this.line.slice(this.pos);
+    this.line = this.line.slice(0, this.pos) + t + rest;
+    this.pos += t.length;
+    this.echoTyped(t + rest + '\b'.repeat(columns(rest)));
+  }
+
+  /** Moves the cursor to byte offset TO of the line. */
+  private moveTo(to: number): void {
+    if (to < this.pos) this.echo('\b'.repeat(columns(this.line.slice(to, this.pos))));
+    else if (to > this.pos) this.echoTyped(this.line.slice(this.pos, to));
+    this.pos = to;
+  }
+
+  /** Removes bytes FROM..TO of the line (FROM <= cursor), leaving the cursor at FROM, as readline redraws it. */
+  private cut(from: number, to: number): void {
+    if (to <= from) return;
+    const gone = columns(this.line.slice(from, to));
+    this.moveTo(from);
+    this.line = this.line.slice(0, from) + this.line.slice(to);
+    this.redrawFrom(gone);
+  }
+
+  /** Writes the whole line after a fresh prompt, the cursor where it was. */
+  private redrawLine(): void {
+    this.echoTyped(this.line + '\b'.repeat(columns(this.line.slice(this.pos))));
+  }
+
+  /** Writes the line from the cursor on, blanks CLEAR more columns after it, and puts the cursor back. */
+  private redrawFrom(clear: number): void {
+    const rest = this.line.slice(this.pos);
+    this.echoTyped(rest + ' '.repeat(clear) + '\b'.repeat(columns(rest) + clear));
   }
 
   /**
@@ -357,12 +424,11 @@ export class ShellSession {
    * again.
    */
   private tab(): void {
-    const typed = Buffer.from(this.line, 'latin1').toString('utf8');
+    const typed = Buffer.from(this.line.slice(0, this.pos), 'latin1').toString('utf8');
     const c = this.shell.complete(typed);
     const insert = Buffer.from(c.insert).toString('latin1');
     if (insert && this.line.length + insert.length <= MAX_LINE_CHARS) {
-      this.line += insert;
-      this.echoTyped(insert);
+      this.insertTyped(insert);
       // Ambiguous: as far as the matches agree, then the bell; the next Tab lists them.
       if (c.matches.length > 1) {
         this.tabbed = this.line;
@@ -393,14 +459,14 @@ export class ShellSession {
       this.askingAll = undefined;
       this.send('\n');
       this.prompt();
-      this.echoTyped(this.line);
+      this.redrawLine();
     } else this.echo('\x07');
   }
 
   private listMatches(matches: string[]): void {
-    this.send(`\n${columns(matches, this.shell.terminal.width)}`);
+    this.send(`\n${inColumns(matches, this.shell.terminal.width)}`);
     this.prompt();
-    this.echoTyped(this.line);
+    this.redrawLine();
   }
 
   private historyKey(dir: -1 | 1): void {
@@ -410,15 +476,19 @@ export class ShellSession {
     if (this.histIndex >= h.length) this.histIndex = -1;
     if (this.histIndex < -1) this.histIndex = 0;
     const next = this.histIndex < 0 ? '' : (h[this.histIndex] ?? '');
-    this.echo('\b \b'.repeat(this.line.length));
+    const was = columns(this.line);
+    this.moveTo(0);
     this.line = Buffer.from(next).toString('latin1').slice(0, MAX_LINE_CHARS);
-    this.echoTyped(this.line);
+    const now = columns(this.line);
+    this.echoTyped(this.line + ' '.repeat(Math.max(0, was - now)) + '\b'.repeat(Math.max(0, was - now)));
+    this.pos = this.line.length;
   }
 
   private enter(): void {
     // latin1 was used to split keys; turn the typed bytes back into UTF-8 text.
     const typed = Buffer.from(this.line, 'latin1').toString('utf8');
     this.line = '';
+    this.pos = 0;
     this.histIndex = -1;
     if (this.waiter) {
       const w = this.waiter;
@@ -659,3 +729,24 @@ export function toCrlf(buf: Buffer): Buffer {
 }
 
 export const sha256Hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Columns that S (UTF-8 held as one latin1 character per byte) takes: one per character. */
+function columns(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if ((s.charCodeAt(i) & 0xc0) !== 0x80) n++;
+  return n;
+}
+
+/** The byte offset of the character before offset AT of LINE (UTF-8 held as latin1). */
+function prevChar(line: string, at: number): number {
+  let i = Math.max(0, at - 1);
+  while (i > 0 && (line.charCodeAt(i) & 0xc0) === 0x80) i--;
+  return i;
+}
+
+/** The byte offset of the character after the one at offset AT of LINE. */
+function nextChar(line: string, at: number): number {
+  let i = Math.min(line.length, at + 1);
+  while (i < line.length && (line.charCodeAt(i) & 0xc0) === 0x80) i++;
+  return i;
+}
