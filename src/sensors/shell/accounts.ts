@@ -20,34 +20,178 @@ export function loginAccount(profile: SystemProfile, vfs: Vfs, name: string, now
   if (name === 'root') return root;
   const known = profile.users.find((u) => u.name === name);
   if (known) return known;
-  const passwd = text(vfs, '/etc/passwd');
-  const entries = passwd.split('\n').map((l) => l.split(':'));
-  const found = entries.find((f) => f[0] === name && f.length === 7 && /^\d+$/.test(f[2]!) && /^\d+$/.test(f[3]!));
-  if (found) return { name, uid: Number(found[2]), gid: Number(found[3]), gecos: found[4]!, home: found[5]!, shell: found[6]! };
+  const found = passwdAccounts(vfs).find((u) => u.name === name);
+  if (found) return found;
   if (!LOGIN_NAME.test(name)) return root;
-  const used = new Set(entries.map((f) => Number(f[2])));
-  let uid = FIRST_UID;
-  while (used.has(uid)) uid++;
-  const user: FakeUser = { name, uid, gid: uid, gecos: ',,,', home: `/home/${name}`, shell: '/bin/bash' };
-  const asRoot = vfs.uid;
-  vfs.uid = 0;
-  try {
-    vfs.writeFile('/etc/passwd', Buffer.from(`${name}:x:${uid}:${uid}:${user.gecos}:${user.home}:${user.shell}\n`), { append: true });
-    vfs.writeFile('/etc/group', Buffer.from(`${name}:x:${uid}:\n`), { append: true });
-    vfs.writeFile('/etc/shadow', Buffer.from(`${name}:${yescryptLooking(name)}:${Math.floor(nowMs / 86_400_000)}:0:99999:7:::\n`), { append: true });
-    if (!vfs.mkdir(user.home, true)) {
+  return addAccount(vfs, { name, gecos: ',,,', shell: '/bin/bash', home: 'skel', homeMode: 0o700, nowMs }) as FakeUser;
+}
+
+/** How useradd/adduser (or a login) makes an account. */
+export interface NewAccount {
+  name: string;
+  uid?: number;
+  gecos?: string;
+  shell: string;
+  /** 'skel': a home copied from /etc/skel; 'none': none made (useradd without -m). */
+  home: 'skel' | 'none';
+  /** The home's path (/home/NAME when unset). */
+  homePath?: string;
+  homeMode?: number;
+  /** The shadow password field: a hash given with -p, else a locked '!' (useradd) or a hash for no password. */
+  shadow?: string;
+  nowMs: number;
+}
+
+/**
+ * Adds account A to VFS as useradd does (as root, whatever VFS's uid): passwd, group and shadow
+ * lines, and a home from /etc/skel owned by the account. An error text when the name is taken.
+ */
+export function addAccount(vfs: Vfs, a: NewAccount): FakeUser | string {
+  return asRoot(vfs, () => {
+    const entries = passwdEntries(vfs);
+    if (entries.some((f) => f[0] === a.name)) return `user '${a.name}' already exists`;
+    const used = new Set(entries.map((f) => Number(f[2])));
+    let uid = a.uid ?? FIRST_UID;
+    if (a.uid === undefined) while (used.has(uid)) uid++;
+    const home = a.homePath ?? `/home/${a.name}`;
+    const user: FakeUser = { name: a.name, uid, gid: uid, gecos: a.gecos ?? '', home, shell: a.shell };
+    vfs.writeFile('/etc/passwd', Buffer.from(`${a.name}:x:${uid}:${uid}:${user.gecos}:${home}:${a.shell}\n`), { append: true });
+    vfs.writeFile('/etc/group', Buffer.from(`${a.name}:x:${uid}:\n`), { append: true });
+    vfs.writeFile('/etc/shadow', Buffer.from(`${a.name}:${a.shadow ?? yescryptLooking(a.name)}:${days(a.nowMs)}:0:99999:7:::\n`), { append: true });
+    if (a.home === 'skel' && !vfs.mkdir(home, true)) {
       for (const f of ['.bashrc', '.profile', '.bash_logout']) {
         const skel = vfs.readFile(`/etc/skel/${f}`);
-        if (Buffer.isBuffer(skel)) vfs.writeFile(`${user.home}/${f}`, skel);
-        vfs.update(`${user.home}/${f}`, { uid, gid: uid });
+        if (Buffer.isBuffer(skel)) vfs.writeFile(`${home}/${f}`, skel);
+        vfs.update(`${home}/${f}`, { uid, gid: uid });
       }
-      // Debian 12's adduser makes homes 0700 (DIR_MODE).
-      vfs.update(user.home, { uid, gid: uid, mode: 0o700 });
+      vfs.update(home, { uid, gid: uid, mode: a.homeMode ?? 0o755 });
     }
-  } finally {
-    vfs.uid = asRoot;
+    return user;
+  });
+}
+
+/** Removes account NAME's passwd, shadow and own group lines, and its name from other groups (userdel); false when there is none. */
+export function removeAccount(vfs: Vfs, name: string): FakeUser | undefined {
+  return asRoot(vfs, () => {
+    const user = passwdAccounts(vfs).find((u) => u.name === name);
+    if (!user) return undefined;
+    rewrite(vfs, '/etc/passwd', (f) => (f[0] === name ? undefined : f));
+    rewrite(vfs, '/etc/shadow', (f) => (f[0] === name ? undefined : f));
+    rewrite(vfs, '/etc/group', (f) => (f[0] === name ? undefined : f.length >= 4 ? [...f.slice(0, 3), memberList(f[3]!).filter((m) => m !== name).join(',')] : f));
+    return user;
+  });
+}
+
+/** Sets NAME's password field in /etc/shadow: FIELD as given (a hash from useradd -p or usermod -p), or a new hash-looking one for PASSWORD. */
+export function setShadowPassword(vfs: Vfs, name: string, change: { field: string } | { password: string }, nowMs: number): void {
+  const field = 'field' in change ? change.field : yescryptLooking(`${name}\0${change.password}\0${nowMs}`);
+  asRoot(vfs, () => rewrite(vfs, '/etc/shadow', (f) => (f[0] === name && f.length >= 3 ? [f[0], field, String(days(nowMs)), ...f.slice(3)] : f)));
+}
+
+/** Adds NAME to each of GROUPS in /etc/group (usermod -aG); the first group that does not exist, if any. */
+export function addToGroups(vfs: Vfs, name: string, groups: readonly string[]): string | undefined {
+  return asRoot(vfs, () => {
+    const have = new Set(readLines(vfs, '/etc/group').map((l) => l.split(':')[0]));
+    const missing = groups.find((g) => !have.has(g));
+    if (missing !== undefined) return missing;
+    rewrite(vfs, '/etc/group', (f) => (groups.includes(f[0]!) && f.length >= 4 && !memberList(f[3]!).includes(name) ? [...f.slice(0, 3), [...memberList(f[3]!), name].join(',')] : f));
+    return undefined;
+  });
+}
+
+/** Takes NAME out of each of GROUPS in /etc/group (usermod -G without -a). */
+export function removeFromGroups(vfs: Vfs, name: string, groups: readonly string[]): void {
+  if (groups.length === 0) return;
+  asRoot(vfs, () => rewrite(vfs, '/etc/group', (f) => (groups.includes(f[0]!) && f.length >= 4 ? [...f.slice(0, 3), memberList(f[3]!).filter((m) => m !== name).join(',')] : f)));
+}
+
+/** USER's groups as id lists them: the primary one first, then every /etc/group line naming USER. */
+export function groupsOf(vfs: Vfs, user: { name: string; gid: number }): [number, string][] {
+  const out: [number, string][] = [];
+  const lines = asRoot(vfs, () => readLines(vfs, '/etc/group')).map((l) => l.split(':'));
+  const primary = lines.find((f) => Number(f[2]) === user.gid);
+  out.push([user.gid, primary?.[0] ?? String(user.gid)]);
+  for (const f of lines) {
+    const gid = Number(f[2]);
+    if (f.length >= 4 && gid !== user.gid && Number.isSafeInteger(gid) && memberList(f[3]!).includes(user.name)) out.push([gid, f[0]!]);
   }
-  return user;
+  return out;
+}
+
+/** Whether USER may run sudo: root, a member of group sudo, or named (or a group of theirs) in /etc/sudoers or /etc/sudoers.d. */
+export function maySudo(vfs: Vfs, user: { name: string; uid: number; gid: number }): boolean {
+  if (user.uid === 0) return true;
+  const groups = groupsOf(vfs, user).map(([, n]) => n);
+  if (groups.includes('sudo')) return true;
+  return asRoot(vfs, () => {
+    const files = ['/etc/sudoers', ...((): string[] => {
+      const l = vfs.list('/etc/sudoers.d');
+      return typeof l === 'string' ? [] : l.filter((n) => !n.includes('.') && !n.endsWith('~')).map((n) => `/etc/sudoers.d/${n}`);
+    })()];
+    return files.some((f) =>
+      readLines(vfs, f).some((l) => {
+        const who = l.trim().split(/\s+/)[0] ?? '';
+        return who === user.name || (who.startsWith('%') && groups.includes(who.slice(1)));
+      }),
+    );
+  });
+}
+
+const parsed = new WeakMap<Buffer, FakeUser[]>();
+
+/** The accounts in VFS's /etc/passwd, read as root (parsed once per version of the file). */
+export function passwdAccounts(vfs: Vfs): FakeUser[] {
+  const b = asRoot(vfs, () => vfs.readFile('/etc/passwd'));
+  if (!Buffer.isBuffer(b)) return [];
+  let users = parsed.get(b);
+  if (!users) {
+    users = [];
+    for (const f of b.toString('latin1').split('\n').map((l) => l.split(':'))) {
+      if (f.length === 7 && /^\d+$/.test(f[2]!) && /^\d+$/.test(f[3]!)) users.push({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), gecos: f[4]!, home: f[5]!, shell: f[6]! });
+    }
+    parsed.set(b, users);
+  }
+  return users;
+}
+
+function passwdEntries(vfs: Vfs): string[][] {
+  return text(vfs, '/etc/passwd').split('\n').map((l) => l.split(':'));
+}
+
+function memberList(field: string): string[] {
+  return field.split(',').filter(Boolean);
+}
+
+function days(nowMs: number): number {
+  return Math.floor(nowMs / 86_400_000);
+}
+
+/** Rewrites the colon-separated lines of PATH through EDIT (undefined drops a line); a file that is not there stays so. */
+function rewrite(vfs: Vfs, path: string, edit: (fields: string[]) => string[] | undefined): void {
+  const b = vfs.readFile(path);
+  if (!Buffer.isBuffer(b)) return;
+  const out: string[] = [];
+  for (const l of b.toString('latin1').split('\n')) {
+    if (l === '') continue;
+    const f = edit(l.split(':'));
+    if (f) out.push(f.join(':'));
+  }
+  vfs.writeFile(path, Buffer.from(`${out.join('\n')}\n`, 'latin1'));
+}
+
+function readLines(vfs: Vfs, path: string): string[] {
+  return text(vfs, path).split('\n').filter(Boolean);
+}
+
+/** FN run with VFS as root (the account files are root's), VFS's own uid put back after. */
+function asRoot<T>(vfs: Vfs, fn: () => T): T {
+  const was = vfs.uid;
+  vfs.uid = 0;
+  try {
+    return fn();
+  } finally {
+    vfs.uid = was;
+  }
 }
 
 function text(vfs: Vfs, path: string): string {

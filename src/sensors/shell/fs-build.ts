@@ -151,7 +151,7 @@ function daemonLines(p: SystemProfile): { passwd: string; group: string }[] {
 export function groupText(p: SystemProfile): string {
   const admin = p.admin.name;
   const lines = [
-    'root:x:0:', 'daemon:x:1:', 'bin:x:2:', 'sys:x:3:', `adm:x:4:${admin}`, 'tty:x:5:', 'disk:x:6:', 'lp:x:7:', 'mail:x:8:', 'news:x:9:', 'uucp:x:10:', 'man:x:12:', 'proxy:x:13:', 'kmem:x:15:', `dialout:x:20:`, 'fax:x:21:', 'voice:x:22:', `cdrom:x:24:${admin}`, 'floppy:x:25:', 'tape:x:26:', `sudo:x:27:${admin}`, 'audio:x:29:', 'dip:x:30:', 'www-data:x:33:', 'backup:x:34:', 'operator:x:37:', 'list:x:38:', 'irc:x:39:', 'src:x:40:', 'shadow:x:42:', 'utmp:x:43:', 'video:x:44:', 'sasl:x:45:', 'plugdev:x:46:', 'staff:x:50:', 'games:x:60:', 'users:x:100:', 'nogroup:x:65534:', 'systemd-journal:x:999:', 'systemd-network:x:998:', 'systemd-timesync:x:997:', 'messagebus:x:107:', 'ssh:x:108:', 'mysql:x:110:',
+    'root:x:0:', 'daemon:x:1:', 'bin:x:2:', 'sys:x:3:', `adm:x:4:${admin}`, 'tty:x:5:', 'disk:x:6:', 'lp:x:7:', 'mail:x:8:', 'news:x:9:', 'uucp:x:10:', 'man:x:12:', 'proxy:x:13:', 'kmem:x:15:', `dialout:x:20:`, 'fax:x:21:', 'voice:x:22:', `cdrom:x:24:${admin}`, 'floppy:x:25:', 'tape:x:26:', `sudo:x:27:${admin}`, 'audio:x:29:', `dip:x:30:${admin}`, 'www-data:x:33:', 'backup:x:34:', 'operator:x:37:', 'list:x:38:', 'irc:x:39:', 'src:x:40:', 'shadow:x:42:', 'utmp:x:43:', 'video:x:44:', 'sasl:x:45:', `plugdev:x:46:${admin}`, 'staff:x:50:', 'games:x:60:', `users:x:100:${admin}`, 'nogroup:x:65534:', 'systemd-journal:x:999:', 'systemd-network:x:998:', 'systemd-timesync:x:997:', 'messagebus:x:107:', 'ssh:x:108:', 'mysql:x:110:',
     ...daemonLines(p).map((a) => a.group),
     ...p.users.filter((u) => u.uid >= 1000).map((u) => `${u.name}:x:${u.gid}:`),
   ];

@@ -316,6 +316,15 @@ export class ShellSession {
           return;
         }
         if (this.busy) return;
+        {
+          // In a shell entered with su or bash, Ctrl-D goes back to the one around it.
+          const word = this.shell.exitNested();
+          if (word !== undefined) {
+            this.send(`${word}\n`);
+            this.prompt();
+            return;
+          }
+        }
         if (this.o.pty) this.send('logout\n');
         this.finish(this.shell.lastStatus);
         return;

@@ -4,6 +4,7 @@
 // here runs anything on the host.
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { passwdAccounts } from './accounts.js';
 import { evalArith } from './arith.js';
 import { complete, type Completion } from './completion.js';
 import { loginPids } from './commands/processes.js';
@@ -61,6 +62,12 @@ export const MAX_FUNCTIONS = 1_000;
  * minutes. Past it the line is stopped as a killed job: "Killed", status 137.
  */
 export const MAX_LINE_WORK_MS = 500;
+/** Shells one session may have entered inside one another (su, sudo -i, an interactive bash). */
+export const MAX_NESTED_SHELLS = 16;
+/** The variables a shell entered as another user sets anew, and its exit puts back. */
+const LEVEL_VARS = ['HOME', 'USER', 'LOGNAME', 'MAIL', 'PATH', 'SHLVL', 'PWD', 'OLDPWD'] as const;
+const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const USER_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games';
 /** Longest stretch of work before a line lets the event loop run (other sessions, timers, I/O). */
 export const YIELD_EVERY_MS = 20;
 /** The status of a line stopped by MAX_LINE_WORK_MS (128 + SIGKILL). */
@@ -139,7 +146,11 @@ export class Shell implements ShellApi {
   readonly jobs: ShellApi['jobs'] = [];
   cwd: string;
   user: ShellApi['user'];
-  readonly users: readonly FakeUser[];
+  /** The host's accounts and this login's (ShellOptions.users). */
+  private readonly baseUsers: readonly FakeUser[];
+  private usersSeen: { from: readonly FakeUser[]; all: readonly FakeUser[] } | undefined;
+  /** Shells entered inside this one (enterShell), innermost last: who and where each exit returns to. */
+  private readonly outer: { user: ShellApi['user']; cwd: string; vars: (readonly [string, string | undefined])[]; login: boolean }[] = [];
   /** The current line's writer to the attacker's terminal (a pty session's), for CommandContext.stdoutIsTerminal. */
   private terminalOut: Output | undefined;
   terminal: ShellApi['terminal'];
@@ -174,7 +185,7 @@ export class Shell implements ShellApi {
     this.hooks = download ? { ...o.hooks, download: (req) => this.meter.wait(() => download(req)) } : o.hooks;
     this.commands = o.commands;
     this.user = o.user;
-    this.users = o.users ?? o.profile.users;
+    this.baseUsers = o.users ?? o.profile.users;
     this.terminal = o.terminal;
     this.readLineFn = o.readLine;
     this.history = o.history ?? [];
@@ -205,7 +216,7 @@ export class Shell implements ShellApi {
       ...(o.terminal.interactive ? { TERM: 'xterm-256color' } : {}),
       USER: o.user.name,
       SHLVL: '1',
-      PATH: o.user.uid === 0 ? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' : '/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games',
+      PATH: o.user.uid === 0 ? ROOT_PATH : USER_PATH,
       MAIL: `/var/mail/${o.user.name}`,
       ...(ssh ? { SSH_CLIENT: `${sshClient} ${sshPort}`, SSH_CONNECTION: `${sshClient} ${o.profile.net.ipv4} ${sshPort}` } : {}),
       ...(ssh && o.terminal.interactive ? { SSH_TTY: o.terminal.tty } : {}),
@@ -219,6 +230,16 @@ export class Shell implements ShellApi {
     this.env.set('PS1', '\\u@\\h:\\w\\$ ');
     this.env.set('IFS', ' \t\n');
     this.aliases.set('ls', 'ls --color=auto');
+  }
+
+  /** The accounts names resolve against: the host's and this login's, then any added to /etc/passwd since (useradd). */
+  get users(): readonly FakeUser[] {
+    const inFile = passwdAccounts(this.vfs);
+    if (this.usersSeen?.from !== inFile) {
+      const known = new Set(this.baseUsers.map((u) => u.name));
+      this.usersSeen = { from: inFile, all: [...this.baseUsers, ...inFile.filter((u) => !known.has(u.name))] };
+    }
+    return this.usersSeen.all;
   }
 
   now(): number {
@@ -245,6 +266,62 @@ export class Shell implements ShellApi {
 
   requestExit(code: number): void {
     this.exitCode = code;
+  }
+
+  /**
+   * Enters a shell inside this one, as `su USER`, `sudo -i` or an interactive `bash` do: as USER
+   * (this user when unset), in its home for a login shell; `exit` or Ctrl-D comes back (exitNested).
+   * False past MAX_NESTED_SHELLS.
+   */
+  enterShell(o: { user?: ShellApi['user']; login: boolean }): boolean {
+    if (this.outer.length >= MAX_NESTED_SHELLS) return false;
+    const vars = LEVEL_VARS.map((k) => [k, this.env.get(k)] as const);
+    this.outer.push({ user: this.user, cwd: this.cwd, vars, login: o.login });
+    const u = o.user ?? this.user;
+    this.setUser(u);
+    if (o.user && o.user.uid !== this.outer[this.outer.length - 1]!.user.uid) {
+      this.env.set('HOME', u.home);
+      this.env.set('USER', u.name);
+      this.env.set('LOGNAME', u.name);
+      this.env.set('MAIL', `/var/mail/${u.name}`);
+      this.env.set('PATH', u.uid === 0 ? ROOT_PATH : USER_PATH);
+    }
+    if (o.login) {
+      this.env.set('OLDPWD', this.cwd);
+      this.cwd = this.vfs.isDir(u.home) ? u.home : '/';
+      this.env.set('PWD', this.cwd);
+      this.env.set('SHLVL', '1');
+    } else this.env.set('SHLVL', String((Number(this.env.get('SHLVL')) || 0) + 1));
+    return true;
+  }
+
+  /** Leaves the innermost shell entered with enterShell: what bash prints as it goes ('exit', or 'logout' for a login shell), or undefined at the outermost one. */
+  exitNested(): string | undefined {
+    const level = this.outer.pop();
+    if (!level) return undefined;
+    this.setUser(level.user);
+    this.cwd = level.cwd;
+    for (const [k, v] of level.vars) {
+      if (v === undefined) this.env.delete(k);
+      else this.env.set(k, v);
+    }
+    return level.login ? 'logout' : 'exit';
+  }
+
+  /** Runs FN as USER (sudo CMD, su -c), this user again after. */
+  async runAs<T>(user: ShellApi['user'], fn: () => Promise<T>): Promise<T> {
+    const was = this.user;
+    this.setUser(user);
+    try {
+      return await fn();
+    } finally {
+      this.setUser(was);
+    }
+  }
+
+  private setUser(u: ShellApi['user']): void {
+    this.user = u;
+    this.vfs.uid = u.uid;
   }
 
   nextPid(): number {
@@ -404,8 +481,15 @@ export class Shell implements ShellApi {
       await this.runList(parsed.list, { stdin: io.stdin ?? Buffer.alloc(0), stdinIsTerminal: io.stdin === undefined, out, err }, frame);
     } catch (e) {
       if (!(e instanceof Flow)) throw e;
-      if (e.kind === 'exit') this.exitCode = e.n;
-      else if (e.kind === 'abort' && this.aborted) this.lastStatus = 130;
+      if (e.kind === 'exit') {
+        // `exit` in a shell entered with su or bash goes back to the one around it.
+        const word = this.outer.length > 0 ? this.exitNested() : undefined;
+        if (word === undefined) this.exitCode = e.n;
+        else {
+          if (this.terminal.interactive) err(`${word}\n`);
+          this.lastStatus = e.n;
+        }
+      } else if (e.kind === 'abort' && this.aborted) this.lastStatus = 130;
       else if (e.kind === 'abort' && this.killed) {
         err('Killed\n');
         this.lastStatus = KILLED_STATUS;

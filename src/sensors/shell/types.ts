@@ -55,6 +55,10 @@ export interface ShellApi {
   terminal: { width: number; height: number; interactive: boolean; tty: string; remoteIp: string; /** The client's source port (SSH_CLIENT). */ remotePort?: number; loginMs: number; /** How the attacker came in ('ssh', 'telnet'); ssh when unset. */ via?: string; /** An exec request's command (bash -c's argument). */ command?: string };
   /** Asks the shell to end after this line. */
   requestExit(code: number): void;
+  /** Enters a shell inside this one (su USER, sudo -i, an interactive bash) as USER, in its home for a login shell; false past the nesting limit. */
+  enterShell(o: { user?: ShellApi['user']; login: boolean }): boolean;
+  /** Runs FN as USER (sudo CMD, su -c). */
+  runAs<T>(user: ShellApi['user'], fn: () => Promise<T>): Promise<T>;
   /** Whether Ctrl-C was pressed during the current line. */
   readonly interrupted: boolean;
   /** Sleeps, but wakes on Ctrl-C. */

@@ -1,12 +1,8 @@
 // id and whoami and groups: the logged-in user and their groups.
+// Groups come from the attacker's /etc/group: the host's admin user is in the installer's groups (sudo
+// among them), an account made later in its own and any it was added to (usermod -aG, adduser USER GROUP).
+import { groupsOf } from '../accounts.js';
 import type { CommandDef } from '../types.js';
-
-/** UID's groups: the host's admin user is in the installer's groups (sudo among them), any other user only in its own. */
-function groupsOf(uid: number, name: string, adminUid: number): [number, string][] {
-  if (uid === 0) return [[0, 'root']];
-  if (uid !== adminUid) return [[uid, name]];
-  return [[uid, name], [4, 'adm'], [24, 'cdrom'], [27, 'sudo'], [30, 'dip'], [46, 'plugdev'], [100, 'users']];
-}
 
 export const id: CommandDef = {
   names: ['id'],
@@ -17,7 +13,7 @@ export const id: CommandDef = {
       ctx.err(`id: '${who}': no such user\n`);
       return 1;
     }
-    const groups = groupsOf(u.uid, u.name, ctx.sh.profile.admin.uid);
+    const groups = groupsOf(ctx.sh.vfs, u);
     const flags = new Set(ctx.args.filter((a) => /^-[ugGnr]+$/.test(a)).flatMap((a) => [...a.slice(1)]));
     const named = flags.has('n');
     if (flags.has('u')) ctx.out(`${named ? u.name : u.uid}\n`);
@@ -39,7 +35,19 @@ export const whoami: CommandDef = {
 export const groups: CommandDef = {
   names: ['groups'],
   run(ctx) {
-    ctx.out(`${groupsOf(ctx.sh.user.uid, ctx.sh.user.name, ctx.sh.profile.admin.uid).map(([, n]) => n).join(' ')}\n`);
-    return 0;
+    const names = ctx.args.filter((a) => !a.startsWith('-'));
+    if (names.length === 0) {
+      ctx.out(`${groupsOf(ctx.sh.vfs, ctx.sh.user).map(([, n]) => n).join(' ')}\n`);
+      return 0;
+    }
+    let status = 0;
+    for (const name of names) {
+      const u = ctx.sh.users.find((x) => x.name === name);
+      if (!u) {
+        ctx.err(`groups: '${name}': no such user\n`);
+        status = 1;
+      } else ctx.out(`${name} : ${groupsOf(ctx.sh.vfs, u).map(([, n]) => n).join(' ')}\n`);
+    }
+    return status;
   },
 };

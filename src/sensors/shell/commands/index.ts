@@ -42,7 +42,7 @@ import { netstat, ss } from './netstat.js';
 import { nohup } from './nohup.js';
 import { nproc } from './nproc.js';
 import { od } from './od.js';
-import { chpasswd, passwd, useradd } from './passwd.js';
+import { adduser, chpasswd, passwd, useradd, userdel, usermod } from './passwd.js';
 import { perl, python3 } from './perl.js';
 import { printf } from './printf.js';
 import { ps } from './ps.js';
@@ -76,7 +76,7 @@ import { wget } from './wget.js';
 import { which } from './which.js';
 
 export const ALL_COMMANDS: readonly CommandDef[] = [
-  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmesg, echo, enable, env, falseCmd, find, free, ftpget, gcc, getconf, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, locale, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, od, passwd, perl, ping, pkill, printf, ps, pwd, python3, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, sshd, stat, su, sudo, systemctl, tail, tar, tee, test, tftp, timedatectl, top, touch, tr, trueCmd, tty, uname, uniq, uptime, useradd, users, w, wc, wget, which, who, whoami, yes,
+  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmesg, echo, enable, env, falseCmd, find, free, ftpget, gcc, getconf, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, locale, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, od, passwd, perl, ping, pkill, printf, ps, pwd, python3, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, sshd, stat, su, sudo, systemctl, tail, tar, tee, test, tftp, timedatectl, top, touch, tr, trueCmd, tty, uname, uniq, uptime, adduser, useradd, userdel, usermod, users, w, wc, wget, which, who, whoami, yes,
 ];
 
 export function commandRegistry(): Map<string, CommandDef> {

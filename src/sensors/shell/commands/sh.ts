@@ -1,5 +1,5 @@
-// sh, bash, dash: -c STRING, a script file, or a script on stdin (curl ... | sh); an interactive
-// `sh` with nothing to read just carries on in the same shell, as a nested shell would look.
+// sh, bash, dash: -c STRING, a script file, or a script on stdin (curl ... | sh); at the prompt, with
+// nothing to read, a shell inside this one that `exit` leaves.
 import type { CommandDef } from '../types.js';
 import { FS_ERROR_TEXT } from '../vfs.js';
 
@@ -41,6 +41,11 @@ export const sh: CommandDef = {
       return ctx.sh.runScript(data.toString('utf8'), { name: file, args: args.slice(1), stdin: ctx.stdin, out: ctx.out, err: ctx.err, subshell: true });
     }
     if (!ctx.stdinIsTerminal) return ctx.sh.runScript(ctx.stdin.toString('utf8'), { name, args: [], stdin: Buffer.alloc(0), out: ctx.out, err: ctx.err, subshell: true });
+    // At the prompt: a shell inside this one, which `exit` leaves.
+    if (ctx.sh.terminal.interactive && !ctx.sh.enterShell({ login: false })) {
+      ctx.err(`${name}: fork: retry: Resource temporarily unavailable\n`);
+      return 254;
+    }
     return 0;
   },
 };

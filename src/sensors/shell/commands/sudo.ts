@@ -1,4 +1,5 @@
 // sudo: root runs the command directly; other users are asked for their password first.
+import { maySudo } from '../accounts.js';
 import type { CommandDef } from '../types.js';
 
 /** What sudo 1.9.13 (Debian 12) shows before a user's first password prompt (lecture=once). */
@@ -29,19 +30,28 @@ async function askPassword(ctx: Ctx, fromStdin: boolean): Promise<boolean> {
 export const sudo: CommandDef = {
   names: ['sudo'],
   async run(ctx) {
-    // Root, and the host's admin user (in the sudo group); an account made for a login name is not (accounts.ts).
-    const sudoer = ctx.sh.user.uid === 0 || ctx.sh.user.uid === ctx.sh.profile.admin.uid;
+    // Root, the sudo group (the host's admin user; an account made for a login name is not in it,
+    // see accounts.ts, unless the attacker put it there) and whoever /etc/sudoers names.
+    const sudoer = maySudo(ctx.sh.vfs, ctx.sh.user);
     const args = [...ctx.args];
     let listing = false;
+    let shell = false;
+    let login = false;
     let fromStdin = false;
     while (args[0]?.startsWith('-')) {
       const f = args.shift()!;
       if (f === '-u' || f === '-g') args.shift();
       if (f === '-S') fromStdin = true;
       if (f === '-l') listing = true;
-      if ((f === '-i' || f === '-s') && args.length === 0 && sudoer) return 0;
+      if (f === '-i') login = true;
+      if (f === '-i' || f === '-s') shell = true;
     }
-    if (!listing && args.length === 0) {
+    // sudo -i, sudo -s, sudo su [-] [root], sudo bash: a root shell at the prompt.
+    if (args.length === 0 ? shell : /^(?:(?:\/usr)?\/bin\/)?(?:su|bash|sh)$/.test(args[0]!) && args.slice(1).every((a) => a === '-' || a === '-l' || a === 'root' || a === '-i')) {
+      if (args[0] !== undefined && /su$/.test(args[0]) && args.includes('-')) login = true;
+      shell = true;
+    }
+    if (!listing && args.length === 0 && !shell) {
       ctx.err('usage: sudo -h | -K | -k | -V\nusage: sudo -v [-ABkNnS] [-g group] [-h host] [-p prompt] [-u user]\n');
       return 1;
     }
@@ -54,11 +64,17 @@ export const sudo: CommandDef = {
       ctx.err(listing ? `Sorry, user ${ctx.sh.user.name} may not run sudo on ${ctx.sh.profile.hostname}.\n` : `${ctx.sh.user.name} is not in the sudoers file.\n`);
       return 1;
     }
+    const root = { name: 'root', uid: 0, gid: 0, home: '/root' };
+    if (shell && ctx.stdinIsTerminal && ctx.sh.terminal.interactive) {
+      if (!ctx.sh.enterShell({ user: root, login })) return 1;
+      return 0;
+    }
     if (listing) {
       ctx.out(`Matching Defaults entries for ${ctx.sh.user.name} on ${ctx.sh.profile.hostname}:\n    env_reset, mail_badpass, secure_path=/usr/local/sbin\\:/usr/local/bin\\:/usr/sbin\\:/usr/bin\\:/sbin\\:/bin, use_pty\n\nUser ${ctx.sh.user.name} may run the following commands on ${ctx.sh.profile.hostname}:\n    (ALL : ALL) ALL\n`);
       return 0;
     }
     const quoted = args.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
-    return ctx.sh.runScript(quoted, { name: 'sudo', args: [], stdin: ctx.stdin, out: ctx.out, err: ctx.err, subshell: false });
+    if (shell && args.length === 0) return 0;
+    return ctx.sh.runAs(root, () => ctx.sh.runScript(quoted, { name: 'sudo', args: [], stdin: ctx.stdin, out: ctx.out, err: ctx.err, subshell: false }));
   },
 };
