@@ -13,6 +13,7 @@ import { CowrieRun } from '../../src/importers/cowrie/cowrie-importer.js';
 import { runCli, startApiaryProcess, writeConfig } from '../helpers/apiary-process.js';
 import { sshWithPassword } from '../helpers/ssh-tools.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { canonicalIp } from '../../src/enrich/networks.js';
 import { removeScratch, scratchDir } from '../helpers/scratch.js';
 
 after(removeScratch);
@@ -78,7 +79,8 @@ const payloads: { [T in EventType]?: fc.Arbitrary<Payload<T>> } = {
 const middle = fc.array(fc.constantFrom(...(Object.keys(payloads) as EventType[])).chain((t) => (payloads[t] as fc.Arbitrary<unknown>).map((p) => [t, p] as const)), { maxLength: 12 });
 const session = fc.record({
   protocol: fc.constantFrom('ssh', 'telnet'),
-  src_ip: fc.oneof(fc.ipV4(), fc.ipV6()),
+  // Addresses as a socket gives them (sensors store no other form).
+  src_ip: fc.oneof(fc.ipV4(), fc.ipV6().map((ip) => canonicalIp(ip)!)),
   src_port: fc.integer({ min: 1, max: 65535 }),
   dst_port: fc.integer({ min: 1, max: 65535 }),
   events: middle,

@@ -2,13 +2,12 @@
 // batched writes with backpressure, per-file reports (what was imported, folded, skipped and why)
 // and progress on a terminal.
 import { hash } from 'node:crypto';
-import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import { CATALOGUE, describeZodError, payloadCertainlyValid, type ApiaryEvent, type Envelope as EventEnvelope, type EventSource, type EventType, type Payload } from '../../events/catalogue.js';
 import { readLineBatches, ReadError, type Line, type ReadProgress } from './lines.js';
 import { eventIdFrom } from '../../events/id.js';
 import { isoTime } from '../../events/iso-time.js';
-import { normaliseIp } from '../../events/emitter.js';
+import { canonicalIp } from '../../enrich/networks.js';
 import { makeRoom } from '../../wire/bounded.js';
 import type { IpEnrichment } from '../../store/store.js';
 
@@ -246,9 +245,10 @@ export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, en
   if (typeof env.src_ip !== 'string' || typeof env.dst_ip !== 'string') return { ok: false, reason: 'address is not an IP address' };
   if (!env.src_ip || env.src_ip.length > 64 || !env.dst_ip || env.dst_ip.length > 64) return { ok: false, reason: 'missing or oversized address' };
   // A log can come from a compromised honeypot: an "address" carrying terminal escapes or markup is not one.
-  const src_ip = normaliseIp(env.src_ip);
-  const dst_ip = normaliseIp(env.dst_ip);
-  if (isIP(src_ip) === 0 || isIP(dst_ip) === 0) return { ok: false, reason: 'address is not an IP address' };
+  // Stored as sensors store addresses, so an imported source is the same source as a live one.
+  const src_ip = canonicalIp(env.src_ip);
+  const dst_ip = canonicalIp(env.dst_ip);
+  if (src_ip === undefined || dst_ip === undefined) return { ok: false, reason: 'address is not an IP address' };
   if (!validPort(env.src_port) || !validPort(env.dst_port)) return { ok: false, reason: 'port out of range' };
   const digest = hash('sha256', `${type}\0${env.sensor}\0${key}`, 'buffer');
   if (seq !== undefined && Number.isInteger(seq) && seq >= 0 && seq < 2 ** 48) {
