@@ -66,7 +66,7 @@ const payloads: { [T in EventType]?: fc.Arbitrary<Payload<T>> } = {
     { target_host: fc.domain(), target_port: fc.integer({ min: 0, max: 65535 }), orig_ip: fc.ipV4(), orig_port: fc.integer({ min: 0, max: 65535 }), first_bytes_hex: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('hex')) },
     { requiredKeys: ['target_host', 'target_port'] },
   ),
-  'client.size': fc.record({ width: fc.nat(1000), height: fc.nat(1000) }),
+  'client.size': fc.record({ width: fc.nat(1000), height: fc.nat(1000), term: fc.option(fc.constantFrom('xterm', 'xterm-256color', 'vt100'), { nil: undefined }) }, { requiredKeys: ['width', 'height'] }),
   'client.env': fc.record({ name: fc.stringMatching(/^[A-Z_]{1,12}$/), value: text }),
   'session.params': fc.record({ arch: fc.constantFrom('linux-x64-lsb', 'linux-arm-lsb') }),
   'session.recording': fc.record(

@@ -45,6 +45,7 @@ export interface ApiaryExtras {
   format?: string;
   state?: string;
   sha256?: string;
+  term?: string;
 }
 
 export class CowrieRun implements ImportRun {
@@ -150,7 +151,7 @@ export class CowrieRun implements ImportRun {
         await this.emitKex(f, env, key, source, where);
         return;
       case 'client.size':
-        await emit('client.size', { width: int(f.width) ?? 0, height: int(f.height) ?? 0 }, env, key, source, where);
+        await emit('client.size', { width: int(f.width) ?? 0, height: int(f.height) ?? 0, ...(typeof x.term === 'string' ? { term: x.term } : {}) }, env, key, source, where);
         return;
       case 'client.var':
         await emit('client.env', { name: stripRepr(str(f.name) ?? '', true), value: stripRepr(str(f.value) ?? '', true) }, env, key, source, where);
