@@ -364,19 +364,35 @@ export function orderRotated(paths: readonly string[]): string[] {
   return out;
 }
 
-/** Throttled progress line: "file: 12,345 records, 40 MB of 1.0 GB (4%)". */
+/**
+ * Throttled progress line: "file: 12,345 records, 40 MB of 1.0 GB (4%)" for a log, or "file:
+ * connection 300 of 1,000 (30%)" for a database read row by row.
+ */
 export class ProgressLine {
   private last = 0;
   constructor(private readonly show: ((status: string) => void) | undefined, private readonly everyMs = 200) {}
 
+  /** RECORDS parsed from the BYTES_READ bytes read so far. */
   update(file: string, records: number, bytesRead: number, bytesTotal: number): void {
-    if (!this.show) return;
-    const now = Date.now();
-    if (now - this.last < this.everyMs) return;
-    this.last = now;
-    const pct = bytesTotal > 0 ? ` (${Math.min(100, Math.floor((bytesRead / bytesTotal) * 100))}%)` : '';
-    this.show(`${basename(file)}: ${records.toLocaleString('en')} records, ${mb(bytesRead)} of ${mb(bytesTotal)}${pct}`);
+    if (this.due()) this.show!(`${basename(file)}: ${records.toLocaleString('en')} ${records === 1 ? 'record' : 'records'}, ${mb(bytesRead)} of ${mb(bytesTotal)}${percent(bytesRead, bytesTotal)}`);
   }
+
+  /** The DONE-th ROW (e.g. "connection") of TOTAL. */
+  updateRows(file: string, row: string, done: number, total: number): void {
+    if (this.due()) this.show!(`${basename(file)}: ${row} ${done.toLocaleString('en')} of ${total.toLocaleString('en')}${percent(done, total)}`);
+  }
+
+  private due(): boolean {
+    if (!this.show) return false;
+    const now = Date.now();
+    if (now - this.last < this.everyMs) return false;
+    this.last = now;
+    return true;
+  }
+}
+
+function percent(done: number, total: number): string {
+  return total > 0 ? ` (${Math.min(100, Math.floor((done / total) * 100))}%)` : '';
 }
 
 function mb(n: number): string {
@@ -470,7 +486,6 @@ export async function importLines(
   const writtenBefore = writer.written;
   try {
     read: for await (const lines of readLineBatches(path, progress, read)) {
-      status.update(path, report.records, progress.bytesRead, progress.bytesTotal);
       for (const l of lines) {
         if (l.text.trim() === '' && !l.tooLong) continue;
         report.records++;
@@ -489,6 +504,8 @@ export async function importLines(
         }
         if (report.fatal) break read;
       }
+      // After the chunk's records are counted: the bytes read so far and the records they held.
+      status.update(path, report.records, progress.bytesRead, progress.bytesTotal);
     }
   } catch (err) {
     if (!(err instanceof ReadError)) throw err;

@@ -114,7 +114,7 @@ export class DionaeaRun implements ImportRun {
     let n = 0;
     for (const c of db.prepare('SELECT * FROM connections ORDER BY connection').iterate() as IterableIterator<Conn>) {
       report.records++;
-      progress.update(path, report.records, ++n, total);
+      progress.updateRows(path, 'connection', ++n, total);
       if (c.connection_type === 'listen') {
         report.none('listening socket (no peer)');
         continue;
