@@ -235,7 +235,8 @@ export type BuildResult = { ok: true; event: ApiaryEvent } | { ok: false; reason
  * records sharing one timestamp keep their order.
  */
 export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, env: Envelope, key: string, source: EventSource, seq?: number): BuildResult {
-  if (!Number.isFinite(env.timeMs) || env.timeMs < 0 || env.timeMs >= 253402300800000) return { ok: false, reason: 'timestamp out of range' };
+  if (!Number.isFinite(env.timeMs)) return { ok: false, reason: 'missing or unreadable timestamp' };
+  if (env.timeMs < 0 || env.timeMs >= 253402300800000) return { ok: false, reason: 'timestamp out of range' };
   let data: unknown = payload;
   if (!payloadCertainlyValid(type, payload)) {
     const parsed = CATALOGUE[type].safeParse(payload);
