@@ -109,7 +109,7 @@ test('a file given to the wrong importer gets one message naming the right one, 
     ['kippo', COWRIE, /SKIPPED FILE: this is JSON, not a Twisted text log; Cowrie JSON logs are imported with "apiary import cowrie"/],
     ['dionaea', COWRIE, /SKIPPED FILE: this is a Cowrie JSON log; import it with "apiary import cowrie"/],
     ['cowrie', DIONAEA, /SKIPPED FILE: this is a SQLite database, not a Cowrie log \(Dionaea's logsql is imported with "apiary import dionaea"\)/],
-    ['kippo', DIONAEA, /SKIPPED FILE: not a Kippo text log, TTY log or MySQL dump/],
+    ['kippo', DIONAEA, /SKIPPED FILE: this is a SQLite database, not a Kippo log \(Dionaea's logsql is imported with "apiary import dionaea"\)/],
   ];
   for (const [format, file, message] of cases) {
     const r = await runCli(['import', format, file, '--config', config], { allowFail: true });

@@ -461,6 +461,11 @@ export class EventStream {
   }
 }
 
+/** The message for a SQLite database given to a log importer (WHAT: "a Cowrie log"), or undefined for another first line. */
+export function sqliteGivenAsLog(firstLine: string, what: string): string | undefined {
+  return firstLine.startsWith('SQLite format 3') ? `this is a SQLite database, not ${what} (Dionaea's logsql is imported with "apiary import dionaea")` : undefined;
+}
+
 /** Errors a handler throws on a record it cannot read (as opposed to the store's or the file's). */
 function isRecordError(err: unknown): err is Error {
   return err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError;

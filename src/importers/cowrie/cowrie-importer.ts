@@ -11,6 +11,7 @@ import {
   importLines,
   MAX_OPEN_SESSIONS,
   OccurrenceCounter,
+  sqliteGivenAsLog,
   type BatchWriter,
   type Envelope,
   type FileReport,
@@ -68,7 +69,7 @@ export class CowrieRun implements ImportRun {
       const d = decodeCowrieLine(l.text);
       if (d.kind === 'malformed' && l.n === 1 && !l.text.trimStart().startsWith('{')) {
         // Not JSON lines at all: one clear message instead of a skip per line.
-        report.fatal = l.text.startsWith('SQLite format 3') ? 'this is a SQLite database, not a Cowrie log (Dionaea\'s logsql is imported with "apiary import dionaea")' : 'not a Cowrie JSON log, cowrie.log or TTY log (the first line is not a JSON object)';
+        report.fatal = sqliteGivenAsLog(l.text, 'a Cowrie log') ?? 'not a Cowrie JSON log, cowrie.log or TTY log (the first line is not a JSON object)';
         return;
       }
       if (d.kind !== 'ok') {
