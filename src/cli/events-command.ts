@@ -8,7 +8,7 @@ import { openStore } from '../store/open.js';
 import { MAX_QUERY_ROWS, type EventFilter } from '../store/store.js';
 import { existsSync } from 'node:fs';
 import { parseFlags } from './flags.js';
-import { counted, inert, table } from './terminal.js';
+import { counted, hostPort, inert, table } from './terminal.js';
 
 /** Seconds per unit of a relative time flag (`30m`, `1h`, `7d`, `2w`). */
 const RELATIVE_UNITS_S: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -75,7 +75,7 @@ export async function runEvents(args: string[]): Promise<number> {
       for (const e of events) out += `${JSON.stringify(values.source && e.source ? { ...flattenEvent(e), source: e.source } : flattenEvent(e))}\n`;
       process.stdout.write(out);
     } else {
-      const rows = events.map((e) => [e.time, e.type, e.session, `${e.src_ip}:${e.src_port}`, inert(summarise(e)).slice(0, 160)]);
+      const rows = events.map((e) => [e.time, e.type, e.session, hostPort(e.src_ip, e.src_port), inert(summarise(e)).slice(0, 160)]);
       process.stdout.write(`${table(['TIME', 'TYPE', 'SESSION', 'SOURCE', 'DETAIL'], rows)}\n${counted(events.length, 'event')}\n`);
     }
   } finally {
