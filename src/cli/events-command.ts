@@ -2,13 +2,13 @@
 import { ApiaryError } from '../errors/errors.js';
 import { loadConfig } from '../config/load.js';
 import { EVENT_TYPES, flattenEvent, type ApiaryEvent } from '../events/catalogue.js';
-import { normaliseIp } from '../enrich/networks.js';
+import { canonicalIp } from '../enrich/networks.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { openStore } from '../store/open.js';
 import { MAX_QUERY_ROWS, type EventFilter } from '../store/store.js';
 import { existsSync } from 'node:fs';
 import { parseFlags } from './flags.js';
-import { counted, inert, table } from './terminal.js';
+import { counted, hostPort, inert, table } from './terminal.js';
 
 /** Seconds per unit of a relative time flag (`30m`, `1h`, `7d`, `2w`). */
 const RELATIVE_UNITS_S: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -75,7 +75,7 @@ export async function runEvents(args: string[]): Promise<number> {
       for (const e of events) out += `${JSON.stringify(values.source && e.source ? { ...flattenEvent(e), source: e.source } : flattenEvent(e))}\n`;
       process.stdout.write(out);
     } else {
-      const rows = events.map((e) => [e.time, e.type, e.session, `${e.src_ip}:${e.src_port}`, inert(summarise(e)).slice(0, 160)]);
+      const rows = events.map((e) => [e.time, e.type, e.session, hostPort(e.src_ip, e.src_port), inert(summarise(e)).slice(0, 160)]);
       process.stdout.write(`${table(['TIME', 'TYPE', 'SESSION', 'SOURCE', 'DETAIL'], rows)}\n${counted(events.length, 'event')}\n`);
     }
   } finally {
@@ -99,10 +99,9 @@ export function typeFlag(v: string): string {
  * IPv4 address, IPv6 in the compressed lowercase form the socket gives (2001:DB8:0::1 is 2001:db8::1).
  */
 export function sourceFlag(v: string): string {
-  const n = normaliseIp(v);
-  if (!n) throw new ApiaryError('APIARY_CLI_USAGE', `flag --src: expected an IPv4 or IPv6 address such as 203.0.113.7 or 2001:db8::7, got ${JSON.stringify(inert(v.slice(0, 80)))}`);
-  if (n.family === 'ipv4' || n.ip.includes('.') || n.ip.includes('%')) return n.ip;
-  return new URL(`http://[${n.ip}]/`).hostname.slice(1, -1);
+  const ip = canonicalIp(v);
+  if (ip === undefined) throw new ApiaryError('APIARY_CLI_USAGE', `flag --src: expected an IPv4 or IPv6 address such as 203.0.113.7 or 2001:db8::7, got ${JSON.stringify(inert(v.slice(0, 80)))}`);
+  return ip;
 }
 
 /** The candidate closest to V by edit distance, when it is close enough to be a slip (at most a third of V changed). */

@@ -33,7 +33,9 @@ export async function runImport(args: string[]): Promise<number> {
   }
   if (files.length === 0) throw new ApiaryError('APIARY_CLI_USAGE', `no files given; ${IMPORT_USAGE}`);
   for (const f of files) {
-    if (!existsSync(f) || !statSync(f).isFile()) throw new ApiaryError('APIARY_CLI_USAGE', `${f} is not a readable file; ${IMPORT_USAGE}`);
+    if (!existsSync(f)) throw new ApiaryError('APIARY_CLI_USAGE', `${f}: no such file; ${IMPORT_USAGE}`);
+    if (statSync(f).isDirectory()) throw new ApiaryError('APIARY_CLI_USAGE', `${f} is a directory: name the logs in it (e.g. ${join(f, '*')}); ${IMPORT_USAGE}`);
+    if (!statSync(f).isFile()) throw new ApiaryError('APIARY_CLI_USAGE', `${f} is not a regular file; ${IMPORT_USAGE}`);
   }
   let sensor: string | undefined;
   if (values.sensor !== undefined) {

@@ -141,7 +141,7 @@ export function toCowrie(e: ApiaryEvent): Rec[] {
     }
     case 'client.size': {
       const p = e.payload as Payload<'client.size'>;
-      return [rec('cowrie.client.size', { width: p.width, height: p.height }, `Terminal Size: ${p.width} ${p.height}`)];
+      return [rec('cowrie.client.size', { width: p.width, height: p.height }, `Terminal Size: ${p.width} ${p.height}`, { term: p.term })];
     }
     case 'client.env': {
       const p = e.payload as Payload<'client.env'>;

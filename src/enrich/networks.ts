@@ -69,6 +69,18 @@ export function normaliseIp(ip: string): { ip: string; family: IpFamily } | unde
   return undefined;
 }
 
+/**
+ * An address as sensors store it (the form a socket gives): IPv4 as written, IPv4-mapped IPv6 as its
+ * IPv4 address, IPv6 compressed and lowercase (2001:DB8:0::0A is 2001:db8::a); undefined when it is not
+ * an IP literal.
+ */
+export function canonicalIp(ip: string): string | undefined {
+  const n = normaliseIp(ip);
+  if (!n) return undefined;
+  if (n.family === 'ipv4' || n.ip.includes('.') || n.ip.includes('%')) return n.ip;
+  return new URL(`http://[${n.ip}]/`).hostname.slice(1, -1);
+}
+
 export function parseCidr(cidr: string): { net: string; bits: number; family: IpFamily } {
   const slash = cidr.indexOf('/');
   const addr = slash < 0 ? cidr : cidr.slice(0, slash);

@@ -56,5 +56,8 @@ test('`apiary events` refuses an unknown --type (suggesting the nearest) and an 
   assert.deepEqual(await srcs('2001:DB8:0:0::7'), ['2001:db8::7']);
   assert.deepEqual(await srcs('2001:db8::7'), ['2001:db8::7']);
   assert.deepEqual(await srcs('203.0.113.1'), []);
-  assert.match((await runCli(['events', '--config', config, '--type', 'connection.open'])).stdout, /\n2 events\n$/);
+  const listed = (await runCli(['events', '--config', config, '--type', 'connection.open'])).stdout;
+  assert.match(listed, /\n2 events\n$/);
+  // The SOURCE column's port is told apart from an IPv6 address's last group, as in a URL.
+  assert.match(listed, / \[2001:db8::7\]:\d+ /);
 });

@@ -13,6 +13,7 @@ import { CowrieRun } from '../../src/importers/cowrie/cowrie-importer.js';
 import { runCli, startApiaryProcess, writeConfig } from '../helpers/apiary-process.js';
 import { sshWithPassword } from '../helpers/ssh-tools.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { canonicalIp } from '../../src/enrich/networks.js';
 import { removeScratch, scratchDir } from '../helpers/scratch.js';
 
 after(removeScratch);
@@ -65,7 +66,7 @@ const payloads: { [T in EventType]?: fc.Arbitrary<Payload<T>> } = {
     { target_host: fc.domain(), target_port: fc.integer({ min: 0, max: 65535 }), orig_ip: fc.ipV4(), orig_port: fc.integer({ min: 0, max: 65535 }), first_bytes_hex: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('hex')) },
     { requiredKeys: ['target_host', 'target_port'] },
   ),
-  'client.size': fc.record({ width: fc.nat(1000), height: fc.nat(1000) }),
+  'client.size': fc.record({ width: fc.nat(1000), height: fc.nat(1000), term: fc.option(fc.constantFrom('xterm', 'xterm-256color', 'vt100'), { nil: undefined }) }, { requiredKeys: ['width', 'height'] }),
   'client.env': fc.record({ name: fc.stringMatching(/^[A-Z_]{1,12}$/), value: text }),
   'session.params': fc.record({ arch: fc.constantFrom('linux-x64-lsb', 'linux-arm-lsb') }),
   'session.recording': fc.record(
@@ -78,7 +79,8 @@ const payloads: { [T in EventType]?: fc.Arbitrary<Payload<T>> } = {
 const middle = fc.array(fc.constantFrom(...(Object.keys(payloads) as EventType[])).chain((t) => (payloads[t] as fc.Arbitrary<unknown>).map((p) => [t, p] as const)), { maxLength: 12 });
 const session = fc.record({
   protocol: fc.constantFrom('ssh', 'telnet'),
-  src_ip: fc.oneof(fc.ipV4(), fc.ipV6()),
+  // Addresses as a socket gives them (sensors store no other form).
+  src_ip: fc.oneof(fc.ipV4(), fc.ipV6().map((ip) => canonicalIp(ip)!)),
   src_port: fc.integer({ min: 1, max: 65535 }),
   dst_port: fc.integer({ min: 1, max: 65535 }),
   events: middle,

@@ -90,7 +90,14 @@ test('import: usage errors name the problem and exit 2', async () => {
   assert.match(r1.stderr, /APIARY_CLI_USAGE: unknown import format "snort"/);
   const r2 = await runCli(['import', 'cowrie', '/nonexistent/cowrie.json'], { allowFail: true });
   assert.equal(r2.code, 2);
-  assert.match(r2.stderr, /\/nonexistent\/cowrie\.json is not a readable file/);
+  assert.match(r2.stderr, /\/nonexistent\/cowrie\.json: no such file/);
+  // An analyst's first try is often the log directory itself; nothing is imported from a command that names one.
+  const dir = scratchDir('apiary-dirarg-');
+  writeFileSync(join(dir, 'cowrie.json'), '');
+  const r4 = await runCli(['import', 'cowrie', join(dir, 'cowrie.json'), dir, '--config', writeConfig(dir, {})], { allowFail: true });
+  assert.equal(r4.code, 2);
+  assert.match(r4.stderr, /APIARY_CLI_USAGE: .* is a directory: name the logs in it \(e\.g\. .*\/\*\)/);
+  assert.equal(r4.stdout, '');
   const r3 = await runCli(['import', 'cowrie', '/etc/hostname', '--sensor', 'bad name!'], { allowFail: true });
   assert.equal(r3.code, 2);
   assert.match(r3.stderr, /flag --sensor/);
@@ -102,7 +109,7 @@ test('a file given to the wrong importer gets one message naming the right one, 
     ['kippo', COWRIE, /SKIPPED FILE: this is JSON, not a Twisted text log; Cowrie JSON logs are imported with "apiary import cowrie"/],
     ['dionaea', COWRIE, /SKIPPED FILE: this is a Cowrie JSON log; import it with "apiary import cowrie"/],
     ['cowrie', DIONAEA, /SKIPPED FILE: this is a SQLite database, not a Cowrie log \(Dionaea's logsql is imported with "apiary import dionaea"\)/],
-    ['kippo', DIONAEA, /SKIPPED FILE: not a Kippo text log, TTY log or MySQL dump/],
+    ['kippo', DIONAEA, /SKIPPED FILE: this is a SQLite database, not a Kippo log \(Dionaea's logsql is imported with "apiary import dionaea"\)/],
   ];
   for (const [format, file, message] of cases) {
     const r = await runCli(['import', format, file, '--config', config], { allowFail: true });

@@ -181,3 +181,24 @@ test('Dionaea names that are Object property names ("constructor", "__proto__") 
   assert.ok(events.some((e) => e.type === 'auth.attempt' && e.src_ip === '203.0.113.4'), 'rows after the odd ones are imported');
   assert.ok(!events.some((e) => e.src_ip === '12345'));
 });
+
+test('Dionaea logsql: a connection without a timestamp is skipped with that reason, not stored at 1970; its rows say why', async () => {
+  const dir = scratchDir('apiary-diots-');
+  const path = join(dir, 'dionaea.sqlite');
+  const db = new Database(path);
+  db.exec(`CREATE TABLE connections (connection INTEGER PRIMARY KEY, connection_type TEXT, connection_transport TEXT, connection_protocol TEXT,
+    connection_timestamp INTEGER, connection_root INTEGER, connection_parent INTEGER, local_host TEXT, local_port INTEGER, remote_host TEXT, remote_hostname TEXT, remote_port INTEGER);
+    CREATE TABLE logins (login INTEGER PRIMARY KEY, connection INTEGER, login_username TEXT, login_password TEXT);`);
+  const conn = db.prepare('INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?,?,?)');
+  conn.run(1, 'accept', 'tcp', 'mssqld', T, 1, null, '10.1.1.5', 1433, '203.0.113.4', '', 50000);
+  conn.run(2, 'accept', 'tcp', 'mssqld', null, 2, null, '10.1.1.5', 1433, '203.0.113.5', '', 50001);
+  conn.run(3, 'accept', 'tcp', 'mssqld', '2011-03-13 07:06:40', 3, null, '10.1.1.5', 1433, '203.0.113.6', '', 50002);
+  db.prepare("INSERT INTO logins (connection, login_username, login_password) VALUES (2, 'sa', ''), (9, 'sa', 'x')").run();
+  db.close();
+  const { code, stdout, events } = await imported([path]);
+  assert.equal(code, 3, stdout);
+  assert.deepEqual(events.map((e) => [e.src_ip, e.time]), [['203.0.113.6', '2011-03-13T07:06:40.000Z'], ['203.0.113.4', '2011-03-13T07:06:40.250Z']]);
+  assert.match(stdout, /skipped 1 x missing or unreadable timestamp \(first at connections row 2\)/);
+  assert.match(stdout, /skipped 1 x logins row whose connection has no timestamp \(first at logins row 1\)/);
+  assert.match(stdout, /skipped 1 x logins row whose connection is missing \(first at logins row 2\)/);
+});

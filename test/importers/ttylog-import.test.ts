@@ -82,3 +82,21 @@ test('a TTY log imported later finds its session among stored events', async () 
   assert.doesNotMatch(r.stdout, /not linked/);
   await check(dir);
 });
+
+test('a UTF-8 character split across two TTY records is replayed whole, not as two replacement characters', async () => {
+  const { ttyToAsciicast } = await import('../../src/importers/kippo/ttylog.js');
+  const text = Buffer.from('你好.txt\r\n', 'utf8');
+  // Cowrie writes output as it is produced: a record boundary may fall inside a character.
+  const records = [
+    { op: TTY_OP.WRITE, tty: 1, direction: TTY_DIR.OUTPUT, time: 1000, data: text.subarray(0, 2) },
+    { op: TTY_OP.WRITE, tty: 1, direction: TTY_DIR.INPUT, time: 1000.5, data: Buffer.from([0xc3]) },
+    { op: TTY_OP.WRITE, tty: 1, direction: TTY_DIR.OUTPUT, time: 1001, data: text.subarray(2) },
+    { op: TTY_OP.WRITE, tty: 1, direction: TTY_DIR.INPUT, time: 1001.5, data: Buffer.from([0xa9, 0x0d]) },
+  ];
+  const lines = ttyToAsciicast(records).text.trim().split('\n').slice(1).map((l) => JSON.parse(l) as [number, string, string]);
+  assert.equal(lines.filter((l) => l[1] === 'o').map((l) => l[2]).join(''), '你好.txt\r\n');
+  assert.equal(lines.filter((l) => l[1] === 'i').map((l) => l[2]).join(''), 'é\r');
+  // A byte sequence that is not UTF-8 at all still shows as replacement characters, and the last record flushes.
+  const bad = ttyToAsciicast([{ op: TTY_OP.WRITE, tty: 1, direction: TTY_DIR.OUTPUT, time: 1, data: Buffer.from([0x61, 0xe4, 0xbd]) }]).text;
+  assert.equal((JSON.parse(bad.trim().split('\n')[1]!) as unknown[])[2], 'a\ufffd');
+});

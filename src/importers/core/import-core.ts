@@ -2,13 +2,12 @@
 // batched writes with backpressure, per-file reports (what was imported, folded, skipped and why)
 // and progress on a terminal.
 import { hash } from 'node:crypto';
-import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import { CATALOGUE, describeZodError, payloadCertainlyValid, type ApiaryEvent, type Envelope as EventEnvelope, type EventSource, type EventType, type Payload } from '../../events/catalogue.js';
 import { readLineBatches, ReadError, type Line, type ReadProgress } from './lines.js';
 import { eventIdFrom } from '../../events/id.js';
 import { isoTime } from '../../events/iso-time.js';
-import { normaliseIp } from '../../events/emitter.js';
+import { canonicalIp } from '../../enrich/networks.js';
 import { makeRoom } from '../../wire/bounded.js';
 import type { IpEnrichment } from '../../store/store.js';
 
@@ -236,7 +235,8 @@ export type BuildResult = { ok: true; event: ApiaryEvent } | { ok: false; reason
  * records sharing one timestamp keep their order.
  */
 export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, env: Envelope, key: string, source: EventSource, seq?: number): BuildResult {
-  if (!Number.isFinite(env.timeMs) || env.timeMs < 0 || env.timeMs >= 253402300800000) return { ok: false, reason: 'timestamp out of range' };
+  if (!Number.isFinite(env.timeMs)) return { ok: false, reason: 'missing or unreadable timestamp' };
+  if (env.timeMs < 0 || env.timeMs >= 253402300800000) return { ok: false, reason: 'timestamp out of range' };
   let data: unknown = payload;
   if (!payloadCertainlyValid(type, payload)) {
     const parsed = CATALOGUE[type].safeParse(payload);
@@ -246,9 +246,10 @@ export function buildEvent<T extends EventType>(type: T, payload: Payload<T>, en
   if (typeof env.src_ip !== 'string' || typeof env.dst_ip !== 'string') return { ok: false, reason: 'address is not an IP address' };
   if (!env.src_ip || env.src_ip.length > 64 || !env.dst_ip || env.dst_ip.length > 64) return { ok: false, reason: 'missing or oversized address' };
   // A log can come from a compromised honeypot: an "address" carrying terminal escapes or markup is not one.
-  const src_ip = normaliseIp(env.src_ip);
-  const dst_ip = normaliseIp(env.dst_ip);
-  if (isIP(src_ip) === 0 || isIP(dst_ip) === 0) return { ok: false, reason: 'address is not an IP address' };
+  // Stored as sensors store addresses, so an imported source is the same source as a live one.
+  const src_ip = canonicalIp(env.src_ip);
+  const dst_ip = canonicalIp(env.dst_ip);
+  if (src_ip === undefined || dst_ip === undefined) return { ok: false, reason: 'address is not an IP address' };
   if (!validPort(env.src_port) || !validPort(env.dst_port)) return { ok: false, reason: 'port out of range' };
   const digest = hash('sha256', `${type}\0${env.sensor}\0${key}`, 'buffer');
   if (seq !== undefined && Number.isInteger(seq) && seq >= 0 && seq < 2 ** 48) {
@@ -364,19 +365,35 @@ export function orderRotated(paths: readonly string[]): string[] {
   return out;
 }
 
-/** Throttled progress line: "file: 12,345 records, 40 MB of 1.0 GB (4%)". */
+/**
+ * Throttled progress line: "file: 12,345 records, 40 MB of 1.0 GB (4%)" for a log, or "file:
+ * connection 300 of 1,000 (30%)" for a database read row by row.
+ */
 export class ProgressLine {
   private last = 0;
   constructor(private readonly show: ((status: string) => void) | undefined, private readonly everyMs = 200) {}
 
+  /** RECORDS parsed from the BYTES_READ bytes read so far. */
   update(file: string, records: number, bytesRead: number, bytesTotal: number): void {
-    if (!this.show) return;
-    const now = Date.now();
-    if (now - this.last < this.everyMs) return;
-    this.last = now;
-    const pct = bytesTotal > 0 ? ` (${Math.min(100, Math.floor((bytesRead / bytesTotal) * 100))}%)` : '';
-    this.show(`${basename(file)}: ${records.toLocaleString('en')} records, ${mb(bytesRead)} of ${mb(bytesTotal)}${pct}`);
+    if (this.due()) this.show!(`${basename(file)}: ${records.toLocaleString('en')} ${records === 1 ? 'record' : 'records'}, ${mb(bytesRead)} of ${mb(bytesTotal)}${percent(bytesRead, bytesTotal)}`);
   }
+
+  /** The DONE-th ROW (e.g. "connection") of TOTAL. */
+  updateRows(file: string, row: string, done: number, total: number): void {
+    if (this.due()) this.show!(`${basename(file)}: ${row} ${done.toLocaleString('en')} of ${total.toLocaleString('en')}${percent(done, total)}`);
+  }
+
+  private due(): boolean {
+    if (!this.show) return false;
+    const now = Date.now();
+    if (now - this.last < this.everyMs) return false;
+    this.last = now;
+    return true;
+  }
+}
+
+function percent(done: number, total: number): string {
+  return total > 0 ? ` (${Math.min(100, Math.floor((done / total) * 100))}%)` : '';
 }
 
 function mb(n: number): string {
@@ -444,6 +461,11 @@ export class EventStream {
   }
 }
 
+/** The message for a SQLite database given to a log importer (WHAT: "a Cowrie log"), or undefined for another first line. */
+export function sqliteGivenAsLog(firstLine: string, what: string): string | undefined {
+  return firstLine.startsWith('SQLite format 3') ? `this is a SQLite database, not ${what} (Dionaea's logsql is imported with "apiary import dionaea")` : undefined;
+}
+
 /** Errors a handler throws on a record it cannot read (as opposed to the store's or the file's). */
 function isRecordError(err: unknown): err is Error {
   return err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError;
@@ -470,7 +492,6 @@ export async function importLines(
   const writtenBefore = writer.written;
   try {
     read: for await (const lines of readLineBatches(path, progress, read)) {
-      status.update(path, report.records, progress.bytesRead, progress.bytesTotal);
       for (const l of lines) {
         if (l.text.trim() === '' && !l.tooLong) continue;
         report.records++;
@@ -489,6 +510,8 @@ export async function importLines(
         }
         if (report.fatal) break read;
       }
+      // After the chunk's records are counted: the bytes read so far and the records they held.
+      status.update(path, report.records, progress.bytesRead, progress.bytesTotal);
     }
   } catch (err) {
     if (!(err instanceof ReadError)) throw err;

@@ -11,6 +11,7 @@ import {
   importLines,
   MAX_OPEN_SESSIONS,
   OccurrenceCounter,
+  sqliteGivenAsLog,
   type BatchWriter,
   type Envelope,
   type FileReport,
@@ -45,6 +46,7 @@ export interface ApiaryExtras {
   format?: string;
   state?: string;
   sha256?: string;
+  term?: string;
 }
 
 export class CowrieRun implements ImportRun {
@@ -67,7 +69,7 @@ export class CowrieRun implements ImportRun {
       const d = decodeCowrieLine(l.text);
       if (d.kind === 'malformed' && l.n === 1 && !l.text.trimStart().startsWith('{')) {
         // Not JSON lines at all: one clear message instead of a skip per line.
-        report.fatal = l.text.startsWith('SQLite format 3') ? 'this is a SQLite database, not a Cowrie log (Dionaea\'s logsql is imported with "apiary import dionaea")' : 'not a Cowrie JSON log, cowrie.log or TTY log (the first line is not a JSON object)';
+        report.fatal = sqliteGivenAsLog(l.text, 'a Cowrie log') ?? 'not a Cowrie JSON log, cowrie.log or TTY log (the first line is not a JSON object)';
         return;
       }
       if (d.kind !== 'ok') {
@@ -150,7 +152,7 @@ export class CowrieRun implements ImportRun {
         await this.emitKex(f, env, key, source, where);
         return;
       case 'client.size':
-        await emit('client.size', { width: int(f.width) ?? 0, height: int(f.height) ?? 0 }, env, key, source, where);
+        await emit('client.size', { width: int(f.width) ?? 0, height: int(f.height) ?? 0, ...(typeof x.term === 'string' ? { term: x.term } : {}) }, env, key, source, where);
         return;
       case 'client.var':
         await emit('client.env', { name: stripRepr(str(f.name) ?? '', true), value: stripRepr(str(f.value) ?? '', true) }, env, key, source, where);

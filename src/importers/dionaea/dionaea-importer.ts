@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventSource, EventType, Payload } from '../../events/catalogue.js';
-import { derivedSession, EventStream, FileReport, hashHex, ProgressLine, type BatchWriter, type Envelope, type ImportOptions, type ImportRun } from '../core/import-core.js';
+import { derivedSession, EventStream, FileReport, hashHex, parseTimestamp, ProgressLine, type BatchWriter, type Envelope, type ImportOptions, type ImportRun } from '../core/import-core.js';
 import { startsWith } from '../core/lines.js';
 import { DionaeaJsonRun } from './dionaea-json.js';
 import { decodeEmuProfile } from './emu-profile.js';
@@ -33,6 +33,17 @@ interface Conn {
   remote_host: string | null;
   remote_hostname: string | null;
   remote_port: number | null;
+}
+
+/**
+ * A connection's time in ms: logsql stores seconds since the epoch as a number; a database converted
+ * by other tools may hold them as text, or a date and time. NaN (the row is skipped) when it has none.
+ */
+function dionaeaTime(v: unknown): number {
+  if (typeof v === 'number') return Math.round(v * 1000);
+  if (typeof v !== 'string' || v.trim() === '') return NaN;
+  const seconds = Number(v);
+  return Number.isFinite(seconds) ? Math.round(seconds * 1000) : parseTimestamp(v);
 }
 
 export class DionaeaRun implements ImportRun {
@@ -94,7 +105,7 @@ export class DionaeaRun implements ImportRun {
     const progress = new ProgressLine(this.opts.progress);
 
     const envOf = (c: Conn): Envelope => ({
-      timeMs: Math.round(Number(c.connection_timestamp ?? 0) * 1000),
+      timeMs: dionaeaTime(c.connection_timestamp),
       sensor: sensorName,
       session: derivedSession('dionaea', sensorName, `${dbId}:${c.connection}`),
       protocol: protocolName(c.connection_protocol),
@@ -114,7 +125,7 @@ export class DionaeaRun implements ImportRun {
     let n = 0;
     for (const c of db.prepare('SELECT * FROM connections ORDER BY connection').iterate() as IterableIterator<Conn>) {
       report.records++;
-      progress.update(path, report.records, ++n, total);
+      progress.updateRows(path, 'connection', ++n, total);
       if (c.connection_type === 'listen') {
         report.none('listening socket (no peer)');
         continue;
@@ -135,7 +146,7 @@ export class DionaeaRun implements ImportRun {
         const id = Number(r._rowid);
         const at = `${table} row ${id}`;
         if (r.connection_timestamp === null || r.connection_timestamp === undefined) {
-          report.skipRecord(`${table} row whose connection is missing`, at);
+          report.skipRecord(`${table} row whose connection ${r.connection === null || r.connection === undefined ? 'is missing' : 'has no timestamp'}`, at);
           continue;
         }
         await fn(r, id, at);

@@ -14,6 +14,7 @@ import {
   importLines,
   OccurrenceCounter,
   rotationOf,
+  sqliteGivenAsLog,
   type BatchWriter,
   type Envelope,
   type Peer,
@@ -120,7 +121,7 @@ export class TextLogRun implements ImportRun {
       const d = decodeTwistedLine(l.text);
       if (d.kind === 'malformed') {
         // A file of another format gives one clear message, not a skip per line.
-        if (!seenLogLine && l.n === 1) report.fatal = /^\s*\{/.test(l.text) ? 'this is JSON, not a Twisted text log; Cowrie JSON logs are imported with "apiary import cowrie"' : `not a ${this.format === 'kippo.log' ? 'Kippo' : 'Cowrie'} text log, TTY log or MySQL dump (the first line has no "TIMESTAMP [CONTEXT]" prefix)`;
+        if (!seenLogLine && l.n === 1) report.fatal = /^\s*\{/.test(l.text) ? 'this is JSON, not a Twisted text log; Cowrie JSON logs are imported with "apiary import cowrie"' : sqliteGivenAsLog(l.text, `a ${this.format === 'kippo.log' ? 'Kippo' : 'Cowrie'} log`) ?? `not a ${this.format === 'kippo.log' ? 'Kippo' : 'Cowrie'} text log, TTY log or MySQL dump (the first line has no "TIMESTAMP [CONTEXT]" prefix)`;
         else report.skipRecord(d.reason, where, l.text);
       } else if (d.kind === 'continuation') {
         report.records--;

@@ -6,6 +6,8 @@
 //   direction (int32: INPUT=1 OUTPUT=2 INTERACT=3), sec (uint32), usec (uint32)
 // followed by `length` bytes of data.
 
+import { StringDecoder } from 'node:string_decoder';
+
 export const TTYLOG_HEADER_BYTES = 24;
 /** Largest data part of one record accepted; a bigger length means the file is not a TTY log. */
 export const MAX_TTYLOG_RECORD_BYTES = 1024 * 1024;
@@ -93,10 +95,18 @@ export function ttyToAsciicast(records: readonly TtyRecord[], opts: CastOptions 
   const lines = [JSON.stringify(header)];
   let last = 0;
   let chars = lines[0]!.length;
-  for (const r of writes) {
+  // One decoder per direction: a record may end inside a multi-byte character that the next record
+  // of the same direction completes. Each direction's last record flushes what is left.
+  const decoders = { i: new StringDecoder('utf8'), o: new StringDecoder('utf8') };
+  const lastOf = { i: -1, o: -1 };
+  writes.forEach((r, n) => (lastOf[r.direction === TTY_DIR.INPUT ? 'i' : 'o'] = n));
+  for (const [n, r] of writes.entries()) {
+    const kind = r.direction === TTY_DIR.INPUT ? 'i' : 'o';
+    const data = decoders[kind].write(r.data) + (n === lastOf[kind] ? decoders[kind].end() : '');
+    if (data === '') continue;
     const t = Math.max(last, Math.round((r.time - start) * 1e6) / 1e6);
     last = t;
-    const line = JSON.stringify([t, r.direction === TTY_DIR.INPUT ? 'i' : 'o', r.data.toString('utf8')]);
+    const line = JSON.stringify([t, kind, data]);
     chars += line.length + 1;
     if (opts.maxChars !== undefined && chars > opts.maxChars) break;
     lines.push(line);
