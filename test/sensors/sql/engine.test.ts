@@ -136,6 +136,14 @@ test('SELECT INTO DUMPFILE hands back the bytes it would write; attack moves are
   assert.deepEqual(urlsIn(t[0]!.commands![0]!), ['http://127.0.0.1:8/a.exe']);
 });
 
+test('xp_cmdshell named in a string (the option sp_configure sets, a catalogue lookup) is not a call', () => {
+  // impacket's enable_xp_cmdshell, then a check of the option: no command ran.
+  const enable = detectMssqlAttacks("exec master.dbo.sp_configure 'show advanced options',1;RECONFIGURE;exec master.dbo.sp_configure 'xp_cmdshell', 1;RECONFIGURE;");
+  assert.deepEqual(enable.map((m) => [m.name, m.detail]), [['mssql.sp_configure', 'show advanced options = 1'], ['mssql.sp_configure', 'xp_cmdshell = 1']]);
+  assert.deepEqual(detectMssqlAttacks("select name, value_in_use from sys.configurations where name = 'xp_cmdshell'"), []);
+  assert.deepEqual(detectMssqlAttacks("EXEC [xp_cmdshell] 'whoami'").map((m) => m.commands), [['whoami']]);
+});
+
 test('quoted strings unescape as MySQL does: doubled quotes, backslash escapes, and T-SQL without them', () => {
   // A character at a time, as the lexer used to read them: the reference for the faster reader.
   const reference = (body: string, q: string, esc: boolean): string | undefined => {
