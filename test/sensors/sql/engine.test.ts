@@ -288,6 +288,26 @@ test('T-SQL flavour: TOP, SYSTEM_USER, sys.databases, master..sysdatabases', () 
   assert.deepEqual(rows(execute("SELECT IS_SRVROLEMEMBER('sysadmin')", s, view).result), [[1]]);
 });
 
+test('T-SQL two-part names are schema.table in the current database (dbo.customers), three-part db.schema.table', () => {
+  const state = new DecoyState(decoy);
+  const s = session('webshop', 'tsql');
+  const view = state.viewFor('t');
+  const count = (sql: string): unknown => rows(execute(sql, s, view).result)[0]![0];
+  assert.equal(count('SELECT count(*) FROM dbo.customers'), 200);
+  assert.equal(count('SELECT count(*) FROM [dbo].[customers]'), 200);
+  assert.equal(count('SELECT count(*) FROM webshop.dbo.customers'), 200);
+  assert.equal(count('SELECT count(*) FROM webshop..customers'), 200);
+  const missing = (sql: string): string => {
+    const r = execute(sql, s, view).result;
+    return r.kind === 'error' ? r.message : r.kind;
+  };
+  // The engine's MySQL text; the SQL Server session drops the database before the first dot.
+  assert.equal(missing('SELECT * FROM dbo.nosuch'), "Table 'webshop.dbo.nosuch' doesn't exist");
+  assert.equal(missing('SELECT * FROM webshop.dbo.nosuch'), "Table 'webshop.webshop.dbo.nosuch' doesn't exist");
+  assert.equal(missing('SELECT * FROM nosuch'), "Table 'webshop.nosuch' doesn't exist");
+  assert.ok(rows(execute('SELECT name FROM sys.databases', s, view).result).length > 0);
+});
+
 test('LIKE on long inserted values with a pathological pattern stays fast', () => {
   const state = new DecoyState(decoy);
   const view = state.viewFor('198.51.100.90');
