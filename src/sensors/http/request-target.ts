@@ -291,3 +291,62 @@ export function decodeRawHead(buf: Buffer, maxHeaders: number): RawHead | undefi
   }
   return { method: parts[0]!.slice(0, 32), target: parts[1]!, httpVersion: parts[2]!.slice(5, 8), rawHeaders };
 }
+
+const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+/** RFC 3986 unreserved characters, which Apache decodes before it resolves dot segments. */
+const isUnreserved = (c: number): boolean => isAlpha(c) || isDigit(c) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e;
+
+/**
+ * The path Apache 2.4 maps to a file, from an origin-form PATH (no query): ap_normalize_path with
+ * its default flags (decode unreserved %XX, merge slashes, resolve `.` and `..`, never above the
+ * root), then ap_unescape_url. 400 for a malformed escape or a path that climbs above the root;
+ * 404 for an escaped '/' (AllowEncodedSlashes Off) or NUL.
+ */
+export function apachePath(path: string): { status: 400 | 404 } | { path: string } {
+  const segs: string[] = [];
+  let seg = '';
+  const close = (last: boolean): boolean => {
+    if (seg === '..') {
+      if (segs.length === 0) return false;
+      segs.pop();
+      if (last) segs.push('');
+    } else if (seg === '.') {
+      if (last) segs.push('');
+    } else if (seg !== '' || last) segs.push(seg);
+    seg = '';
+    return true;
+  };
+  for (let i = 1; i < path.length; i++) {
+    let c = path.charCodeAt(i);
+    if (c === 0x25) {
+      if (!isHex(path.charCodeAt(i + 1)) || !isHex(path.charCodeAt(i + 2))) return { status: 400 };
+      const decoded = parseInt(path.slice(i + 1, i + 3), 16);
+      if (isUnreserved(decoded)) {
+        c = decoded;
+        i += 2;
+      } else {
+        seg += path.slice(i, i + 3).toUpperCase();
+        i += 2;
+        continue;
+      }
+    }
+    if (c === 0x2f) {
+      if (!close(false)) return { status: 400 };
+    } else seg += String.fromCharCode(c);
+  }
+  if (!close(true)) return { status: 400 };
+  const normal = `/${segs.join('/')}`;
+  // The rest of the escapes, as the file mapper reads them.
+  let out = '';
+  for (let i = 0; i < normal.length; i++) {
+    if (normal.charCodeAt(i) !== 0x25) {
+      out += normal.charAt(i);
+      continue;
+    }
+    const b = parseInt(normal.slice(i + 1, i + 3), 16);
+    if (b === 0x2f || b === 0) return { status: 404 };
+    out += String.fromCharCode(b);
+    i += 2;
+  }
+  return { path: out };
+}

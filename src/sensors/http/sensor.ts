@@ -21,9 +21,9 @@ type CloseReason = Payload<'connection.close'>['reason'];
 import { inspectRequest, MAX_INSPECT_CHARS } from './exploits.js';
 import { decodeXmlRpc, encodeXmlRpcReply, MAX_XMLRPC_BODY_CHARS } from './xmlrpc.js';
 import type { Product } from './products.js';
-import { makeSite, type Page, type PageContext, type Site } from './sites.js';
+import { makeSite, serverPage, type Page, type PageContext, type Site } from './sites.js';
 import { multipartBody, rangesFor } from './ranges.js';
-import { checkHead, decodeRawHead, headEnd, MAX_RAW_HEAD_BYTES, methodVerdict, parseTarget, splitHostPort, type MethodVerdict, type RawHead } from './request-target.js';
+import { apachePath, checkHead, decodeRawHead, headEnd, MAX_RAW_HEAD_BYTES, methodVerdict, parseTarget, splitHostPort, type MethodVerdict, type RawHead } from './request-target.js';
 import type { TlsMaterial } from './tls-cert.js';
 import { trapPage, trapSecrets, type TrapSecrets } from './traps.js';
 import { getOwn, setOwn } from '../../wire/own-property.js';
@@ -573,10 +573,19 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
    * it does not know (501), all with Allow; nginx refuses TRACE at once and other methods where there
    * is a page (try_files answers 404 first where there is none).
    */
-  function route(method: string, verdict: MethodVerdict, path: string, body: Buffer, pctx: PageContext, ctx: ConnectionContext, basicOk: boolean): Page {
+  function route(method: string, verdict: MethodVerdict, rawPath: string, body: Buffer, pctx: PageContext, ctx: ConnectionContext, basicOk: boolean): Page {
     const allow: [string, string] = ['Allow', 'GET,POST,OPTIONS,HEAD'];
-    if (verdict === 'unknown') return { status: 501, body: '', headers: [allow] };
+    // Apache resolves the path before anything else looks at the request, then refuses TRACE, then
+    // denies .ht* files (Debian's apache2.conf) whatever the method.
+    let path = rawPath;
+    if (product.name === 'apache' && path !== '*') {
+      const resolved = apachePath(path);
+      if ('status' in resolved) return { status: resolved.status, body: '' };
+      path = resolved.path;
+    }
     if (verdict === 'trace') return { status: 405, body: '', headers: product.name === 'apache' ? [['Allow', '']] : [] };
+    if (product.name === 'apache' && /^\/\.ht[^/]*$/.test(path)) return { status: 403, body: '' };
+    if (verdict === 'unknown') return { status: 501, body: '', headers: [allow] };
     if (verdict === 'refused' && product.name === 'apache') return { status: 405, body: '', headers: [allow] };
     if (site.basicRealm && !basicOk) {
       return { status: 401, body: '', headers: [['WWW-Authenticate', `Basic realm="${site.basicRealm}"`]] };
@@ -585,7 +594,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
     const trap = trapPage(path, secrets, pctx.host.replace(/:\d+$/, ''), product.server);
     const servedTrap = trap && (path !== '/server-status' || product.name === 'apache') ? trap : undefined;
     if (verdict === 'refused') {
-      const exists = servedTrap !== undefined || (site.form !== undefined && path === site.form.path) || site.page(path, pctx) !== undefined;
+      const exists = servedTrap !== undefined || (site.form !== undefined && path === site.form.path) || (site.page(path, pctx) ?? serverPage(product, path)) !== undefined;
       return { status: exists ? 405 : 404, body: '' };
     }
     if (servedTrap) return servedTrap;
@@ -609,7 +618,7 @@ export async function startHttpSensor(cfg: HttpServiceConfig, deps: HttpSensorDe
         return site.form.result(success, user ?? '', success ? remember(user ?? '') : '', pctx);
       }
     }
-    const page = site.page(path, pctx);
+    const page = site.page(path, pctx) ?? serverPage(product, path);
     if (page) return page;
     return { status: 404, body: '' };
   }

@@ -280,6 +280,16 @@ function routerStatus(model: string): string {
 }
 
 /** Builds the site named NAME for HOST. */
+/**
+ * What the server itself serves under every site: Debian's Apache aliases /icons/ to
+ * /usr/share/apache2/icons, whose directories have no index and no Indexes option (403).
+ */
+export function serverPage(product: Product, path: string): Page | undefined {
+  if (product.name !== 'apache') return undefined;
+  if (path === '/icons/' || path === '/icons/small/') return { status: 403, body: '' };
+  return undefined;
+}
+
 export function makeSite(name: 'apache-default' | 'wordpress' | 'phpmyadmin' | 'nas-login' | 'router-login'): Site {
   switch (name) {
     case 'apache-default':

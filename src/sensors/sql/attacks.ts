@@ -158,7 +158,10 @@ export function detectMssqlAttacks(text: string): AttackMove[] {
   const out = new Moves();
   /** A move whose detail is the statement text from where it was found. */
   const at = (name: string, index: number) => out.add(name, () => ({ name, detail: clip(sql.slice(index, index + 300)) }));
-  for (const m of sql.matchAll(/\bxp_cmdshell\b\s*(?:@command_string\s*=\s*)?\(?/gi)) {
+  for (const m of sql.matchAll(/\bxp_cmdshell\b\]?\s*(?:@command_string\s*=\s*)?\(?/gi)) {
+    // A quoted name is the option sp_configure turns on, or a catalogue lookup, not a call.
+    const before = sql[m.index - 1];
+    if (before === "'" || before === '"') continue;
     out.add('mssql.xp_cmdshell', () => {
       const cmd = stringAt(sql, m.index + m[0].length);
       return { name: 'mssql.xp_cmdshell', detail: clip(cmd ?? sql.slice(m.index, m.index + 200)), ...(cmd !== undefined ? { commands: [clip(cmd)] } : {}) };

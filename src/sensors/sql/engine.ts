@@ -193,14 +193,26 @@ class Parser {
     }
     return this.name();
   }
-  /** db.table or table. */
-  qualified(): { db?: string; name: string } {
+  /**
+   * db.table or table. T-SQL also has db..table and db.schema.table, and there a two-part name is
+   * schema.table in the current database (dbo.users), except the catalogue schemas sys and
+   * INFORMATION_SCHEMA, served as databases here. WRITTEN keeps the name as the client wrote it, for
+   * SQL Server's "Invalid object name".
+   */
+  qualified(): { db?: string; name: string; written?: string } {
     const first = this.name();
     if (this.acceptPunct('.')) {
-      // T-SQL allows db..table and db.schema.table
-      if (this.acceptPunct('.')) return { db: first, name: this.name() };
+      if (this.acceptPunct('.')) {
+        const name = this.name();
+        return { db: first, name, written: `${first}..${name}` };
+      }
       const second = this.name();
-      if (this.acceptPunct('.')) return { db: first, name: this.name() };
+      if (this.acceptPunct('.')) {
+        const name = this.name();
+        return { db: first, name, written: `${first}.${second}.${name}` };
+      }
+      const schema = first.toLowerCase();
+      if (this.dialect === 'tsql' && schema !== 'sys' && schema !== 'information_schema') return { name: second, written: `${first}.${second}` };
       return { db: first, name: second };
     }
     return { name: first };
@@ -954,7 +966,7 @@ function processRows(s: SessionInfo): Value[][] {
   ];
 }
 
-function tableSource(view: ReadonlyMap<string, Database>, ref: { db?: string; name: string }, s: SessionInfo): Source {
+function tableSource(view: ReadonlyMap<string, Database>, ref: { db?: string; name: string; written?: string }, s: SessionInfo): Source {
   const dbName = ref.db ?? s.database;
   if (dbName === undefined) throw noDb();
   const virt = virtualTable(view, dbName, ref.name, s);
@@ -962,7 +974,8 @@ function tableSource(view: ReadonlyMap<string, Database>, ref: { db?: string; na
   const db = findDb(view, dbName);
   if (!db) throw new SqlError(1049, '42000', `Unknown database '${dbName}'`);
   const t = findTable(db, ref.name);
-  if (!t) throw new SqlError(1146, '42S02', `Table '${db.name}.${ref.name}' doesn't exist`);
+  // T-SQL names the object as written; MySQL's text is mapped to SQL Server's by dropping the database.
+  if (!t) throw new SqlError(1146, '42S02', `Table '${db.name}.${s.dialect === 'tsql' ? (ref.written ?? ref.name) : ref.name}' doesn't exist`);
   return { schema: db.name, table: t.name, columns: t.columns.map((col) => ({ name: col.name, kind: col.kind, table: t.name, schema: db.name })), rows: t.rows };
 }
 

@@ -239,6 +239,57 @@ test('unknown and refused methods: nginx 405 "Not Allowed" (404 where there is n
   ng = nginx.ports.http!;
 });
 
+test('Apache resolves the path as Debian 12\'s apache2 does: dot segments and escapes, 400 above the root, .ht* and /icons/ forbidden', async () => {
+  // Statuses captured from apache2 2.4.71-1~deb12u1 with Debian's default config, the same requests.
+  const cases: [string, string, string][] = [
+    ['GET', '/index%2ehtml', '200 OK'],
+    ['GET', '/icons/../index.html', '200 OK'],
+    ['GET', '/a/%2e%2e/index.html', '200 OK'],
+    ['GET', '/./index.html', '200 OK'],
+    ['GET', '//index.html', '200 OK'],
+    ['GET', '/a/..', '200 OK'],
+    ['GET', '/%2e%2e/index.html', '400 Bad Request'],
+    ['GET', '/../../../../etc/passwd', '400 Bad Request'],
+    ['GET', '/.%2e/', '400 Bad Request'],
+    ['GET', '/a/../..', '400 Bad Request'],
+    ['GET', '/%zz', '400 Bad Request'],
+    ['GET', '/%', '400 Bad Request'],
+    ['FOOBAR', '/../x', '400 Bad Request'],
+    ['TRACE', '/../x', '400 Bad Request'],
+    ['OPTIONS', '/../', '400 Bad Request'],
+    ['GET', '/a%2f..%2findex.html', '404 Not Found'],
+    ['GET', '/index.html%00', '404 Not Found'],
+    ['GET', '/index.html/', '404 Not Found'],
+    ['GET', '/.htaccess', '403 Forbidden'],
+    ['GET', '/.htpasswd', '403 Forbidden'],
+    ['GET', '/.ht', '403 Forbidden'],
+    ['GET', '/.htaccess.bak', '403 Forbidden'],
+    ['HEAD', '/.htaccess', '403 Forbidden'],
+    ['POST', '/.htaccess', '403 Forbidden'],
+    ['PUT', '/.htaccess', '403 Forbidden'],
+    ['FOOBAR', '/.htaccess', '403 Forbidden'],
+    ['OPTIONS', '/.htaccess', '403 Forbidden'],
+    ['TRACE', '/.htaccess', '405 Method Not Allowed'],
+    ['GET', '/.HTACCESS', '404 Not Found'],
+    ['GET', '/icons/', '403 Forbidden'],
+    ['GET', '/icons/small/', '403 Forbidden'],
+    ['GET', '/icons', '404 Not Found'],
+    ['FOOBAR', '/icons/', '501 Not Implemented'],
+    ['OPTIONS', '/icons/', '200 OK'],
+  ];
+  for (const [m, path, status] of cases) {
+    const body = m === 'POST' || m === 'PUT' ? 'Content-Length: 0\r\n' : '';
+    const r = await exchange(ap, `${m} ${path} HTTP/1.1\r\nHost: example.com\r\n${body}\r\n`);
+    assert.equal(r.statusLine, `HTTP/1.1 ${status}`, `${m} ${path}`);
+  }
+  const bad = await exchange(ap, 'GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: example.com\r\n\r\n');
+  assert.equal(bad.body.toString('latin1'), apachePage('400 Bad Request', 'Bad Request', APACHE_400, 'example.com', ap));
+  assert.ok(bad.closed);
+  const forbidden = await exchange(ap, 'GET /.htaccess HTTP/1.1\r\nHost: example.com\r\n\r\n');
+  assert.equal(forbidden.body.toString('latin1'), apachePage('403 Forbidden', 'Forbidden', "<p>You don't have permission to access this resource.</p>", 'example.com', ap));
+  assert.deepEqual(forbidden.names, ['Date', 'Server', 'Content-Length', 'Content-Type']);
+});
+
 test('byte ranges on static files: 206 with Content-Range or multipart, 416 when none fits, the whole file when the header is bad', async () => {
   const full = await exchange(ap, 'GET / HTTP/1.1\r\nHost: example.com\r\n\r\n');
   const page = full.body;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { apacheHost, checkHead, decodeRawHead, headEnd, methodVerdict, nginxHost, parseTarget } from '../../../src/sensors/http/request-target.js';
+import { apacheHost, apachePath, checkHead, decodeRawHead, headEnd, methodVerdict, nginxHost, parseTarget } from '../../../src/sensors/http/request-target.js';
 import { apacheRanges, nginxRanges } from '../../../src/sensors/http/ranges.js';
 
 test('targets, hosts and methods read as the servers read them', () => {
@@ -44,6 +44,8 @@ test('random attacker text never throws and every reader returns at once', () =>
       parseTarget(s);
       nginxHost(s);
       apacheHost(s);
+      const resolved = apachePath(`/${s}`);
+      if ('path' in resolved) assert.ok(resolved.path.startsWith('/') && !resolved.path.includes('/../'));
       for (const p of ['apache', 'nginx', 'mini_httpd'] as const) {
         methodVerdict(p, s);
         checkHead(p, { method: s, target: s, httpVersion: '1.1', hosts: [s, s], tls: false });
@@ -62,6 +64,7 @@ test('random attacker text never throws and every reader returns at once', () =>
   apacheRanges(long, 10);
   nginxHost('.'.repeat(100_000));
   apacheHost('a'.repeat(100_000));
+  apachePath(`/${'a/../%2e/'.repeat(10_000)}`);
   decodeRawHead(Buffer.from(`FOO / HTTP/1.1\r\n${'X: y\r\n'.repeat(10_000)}\r\n`), 100);
   assert.ok(Date.now() - started < 1000);
 });

@@ -136,6 +136,14 @@ test('SELECT INTO DUMPFILE hands back the bytes it would write; attack moves are
   assert.deepEqual(urlsIn(t[0]!.commands![0]!), ['http://127.0.0.1:8/a.exe']);
 });
 
+test('xp_cmdshell named in a string (the option sp_configure sets, a catalogue lookup) is not a call', () => {
+  // impacket's enable_xp_cmdshell, then a check of the option: no command ran.
+  const enable = detectMssqlAttacks("exec master.dbo.sp_configure 'show advanced options',1;RECONFIGURE;exec master.dbo.sp_configure 'xp_cmdshell', 1;RECONFIGURE;");
+  assert.deepEqual(enable.map((m) => [m.name, m.detail]), [['mssql.sp_configure', 'show advanced options = 1'], ['mssql.sp_configure', 'xp_cmdshell = 1']]);
+  assert.deepEqual(detectMssqlAttacks("select name, value_in_use from sys.configurations where name = 'xp_cmdshell'"), []);
+  assert.deepEqual(detectMssqlAttacks("EXEC [xp_cmdshell] 'whoami'").map((m) => m.commands), [['whoami']]);
+});
+
 test('quoted strings unescape as MySQL does: doubled quotes, backslash escapes, and T-SQL without them', () => {
   // A character at a time, as the lexer used to read them: the reference for the faster reader.
   const reference = (body: string, q: string, esc: boolean): string | undefined => {
@@ -278,6 +286,26 @@ test('T-SQL flavour: TOP, SYSTEM_USER, sys.databases, master..sysdatabases', () 
   assert.ok(rows(execute('SELECT name FROM sys.databases', s, view).result).some((r) => r[0] === 'webshop'));
   assert.ok(rows(execute('SELECT name FROM master..sysdatabases', s, view).result).some((r) => r[0] === 'master'));
   assert.deepEqual(rows(execute("SELECT IS_SRVROLEMEMBER('sysadmin')", s, view).result), [[1]]);
+});
+
+test('T-SQL two-part names are schema.table in the current database (dbo.customers), three-part db.schema.table', () => {
+  const state = new DecoyState(decoy);
+  const s = session('webshop', 'tsql');
+  const view = state.viewFor('t');
+  const count = (sql: string): unknown => rows(execute(sql, s, view).result)[0]![0];
+  assert.equal(count('SELECT count(*) FROM dbo.customers'), 200);
+  assert.equal(count('SELECT count(*) FROM [dbo].[customers]'), 200);
+  assert.equal(count('SELECT count(*) FROM webshop.dbo.customers'), 200);
+  assert.equal(count('SELECT count(*) FROM webshop..customers'), 200);
+  const missing = (sql: string): string => {
+    const r = execute(sql, s, view).result;
+    return r.kind === 'error' ? r.message : r.kind;
+  };
+  // The engine's MySQL text; the SQL Server session drops the database before the first dot.
+  assert.equal(missing('SELECT * FROM dbo.nosuch'), "Table 'webshop.dbo.nosuch' doesn't exist");
+  assert.equal(missing('SELECT * FROM webshop.dbo.nosuch'), "Table 'webshop.webshop.dbo.nosuch' doesn't exist");
+  assert.equal(missing('SELECT * FROM nosuch'), "Table 'webshop.nosuch' doesn't exist");
+  assert.ok(rows(execute('SELECT name FROM sys.databases', s, view).result).length > 0);
 });
 
 test('LIKE on long inserted values with a pathological pattern stays fast', () => {
