@@ -1,6 +1,6 @@
 // `apiary sensor` and `apiary collector`: the honeynet's two halves, enrolment and revocation.
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { connect } from 'node:tls';
@@ -117,29 +117,45 @@ export async function runSensor(args: string[]): Promise<number> {
   });
   const hashOf = (c: Config): string => createHash('sha256').update(JSON.stringify(c)).digest('hex');
   let applying: Promise<void> = Promise.resolve();
+  // The version whose services failed to start (FILE_SERVICES: the config file's): not tried again
+  // at every heartbeat, which would close the running services each time, until the collector's changes.
+  let refused: string | undefined;
+  const FILE_SERVICES = '';
+  /** RAW: the collector's settings for this sensor, or null when it holds none (the config file's services then run). */
   const applySettings = (raw: unknown): void => {
-    const next = parseCentralSettings(raw);
-    if (!next) {
+    const next = raw === null ? null : parseCentralSettings(raw);
+    if (next === undefined) {
       log.error('the collector sent service settings that do not validate; keeping the current ones');
       return;
     }
-    if (applied?.version === next.version) return;
+    const version = next?.version ?? FILE_SERVICES;
+    const settled = (): boolean => (applied?.version ?? FILE_SERVICES) === version || refused === version;
+    if (settled()) return;
     applying = applying.then(async () => {
-      if (applied?.version === next.version) return;
+      if (settled()) return;
       const before = current;
       await running.close();
       try {
-        current = { ...config, services: next.services };
+        current = next ? { ...config, services: next.services } : config;
         running = await startServices(current, spool, log);
-        log.warn({ version: next.version, services: running.services.map((s) => s.name) }, 'service settings from the collector applied');
       } catch (err) {
-        log.error({ err }, 'the service settings from the collector could not be applied; the previous ones run again');
+        // Kept neither as applied nor on disk: a restart runs what ran before, not what failed.
+        log.error({ err, version: version || 'config file' }, 'the service settings from the collector could not be applied; the previous ones run again (not tried again until they change)');
+        refused = version;
         current = before;
         running = await startServices(current, spool, log);
+        return;
       }
-      applied = next;
-      writeFileSync(`${appliedPath}.tmp`, JSON.stringify(next));
-      renameSync(`${appliedPath}.tmp`, appliedPath);
+      refused = undefined;
+      applied = next ?? undefined;
+      if (next) {
+        writeFileSync(`${appliedPath}.tmp`, JSON.stringify(next));
+        renameSync(`${appliedPath}.tmp`, appliedPath);
+        log.warn({ version, services: running.services.map((s) => s.name) }, 'service settings from the collector applied');
+      } else {
+        rmSync(appliedPath, { force: true });
+        log.warn({ services: running.services.map((s) => s.name) }, 'the collector holds no service settings for this sensor any more; the config file\'s services run again');
+      }
     });
   };
   const shipper = new Shipper({
@@ -352,7 +368,7 @@ async function setSensorSettings(config: Config, name: string, file: string): Pr
   try {
     if (file === '--clear') {
       await store.swapState(settingsKey(name), await store.getState(settingsKey(name)), undefined);
-      process.stdout.write(`apiary: central settings for ${name} removed (it keeps the last applied ones until restarted without them)\n`);
+      process.stdout.write(`apiary: central settings for ${name} removed; it goes back to its config file's services at its next heartbeat\n`);
       return 0;
     }
     let text: string;

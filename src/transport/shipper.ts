@@ -35,7 +35,7 @@ export interface ShipperOptions {
   shippedFilesPath?: string;
   /** DATA_DIR/recordings: session recordings, shipped when they stop growing, again if they grow. */
   recordingsDir?: string;
-  /** Receives the service settings the collector holds for this sensor (from each heartbeat's answer). */
+  /** Receives the service settings the collector holds for this sensor from each heartbeat's answer (null: it holds none). */
   onSettings?: (settings: unknown) => void;
 }
 
@@ -209,7 +209,7 @@ export class Shipper {
     });
     if (res.status !== 200) throw Object.assign(new Error(`heartbeat answered ${res.status}`), { status: res.status });
     const answer = JSON.parse(res.body.toString('utf8')) as { settings?: unknown };
-    if (answer.settings !== undefined) this.opts.onSettings?.(answer.settings);
+    this.opts.onSettings?.(answer.settings ?? null);
   }
 
   /**
