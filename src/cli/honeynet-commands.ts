@@ -17,6 +17,7 @@ import { CertificateAuthority, formatToken, newEnrolmentSecret, newKeyPair, pars
 import { checkCollectorIdentity, httpsRequest, PATHS } from '../transport/protocol.js';
 import { Shipper, type SensorCredentials } from '../transport/shipper.js';
 import { Spool } from '../transport/spool.js';
+import { keyFileError, readKeyFiles } from '../transport/key-files.js';
 import { parseFlags } from './flags.js';
 import { outputLines, storeLine } from './output-lines.js';
 import { counted, hostPort, inert } from './terminal.js';
@@ -36,6 +37,20 @@ export const STOP_SHIP_MS = 10_000;
 function credentialPaths(config: Config): { dir: string; key: string; cert: string; ca: string } {
   const dir = join(config.data_dir, 'credentials');
   return { dir, key: join(dir, 'sensor.key'), cert: join(dir, 'sensor.pem'), ca: join(dir, 'ca.pem') };
+}
+
+/**
+ * The sensor's key, certificate and collector CA from DATA_DIR/credentials. Not enrolled (none of
+ * them), half enrolled or unreadable (enrolled as another user) are APIARY_ENROLL, saying which.
+ */
+function readCredentials(config: Config): SensorCredentials {
+  const paths = credentialPaths(config);
+  const files = readKeyFiles({ key: paths.key, cert: paths.cert, ca: paths.ca }, 'APIARY_ENROLL');
+  if (files.key !== undefined && files.cert !== undefined && files.ca !== undefined) return { key: files.key, cert: files.cert, ca: files.ca };
+  const enrol = `run "apiary collector enroll ${config.sensor}" on the collector, then "apiary sensor enroll TOKEN --config FILE" here as the user that runs the sensor`;
+  if (files.key === undefined && files.cert === undefined && files.ca === undefined) throw new ApiaryError('APIARY_ENROLL', `sensor ${config.sensor} is not enrolled (no credentials in ${paths.dir}): ${enrol}`);
+  const missing = (['key', 'cert', 'ca'] as const).filter((k) => files[k] === undefined).map((k) => paths[k]);
+  throw new ApiaryError('APIARY_ENROLL', `sensor ${config.sensor}'s credentials are incomplete (${missing.join(', ')} missing): ${enrol}`);
 }
 
 function collectorUrl(config: Config): URL {
@@ -83,11 +98,7 @@ export async function runSensor(args: string[]): Promise<number> {
   }
   if (positionals.length) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary sensor [--config FILE] | apiary sensor enroll TOKEN');
   const url = collectorUrl(config);
-  const paths = credentialPaths(config);
-  if (!existsSync(paths.cert) || !existsSync(paths.key) || !existsSync(paths.ca)) {
-    throw new ApiaryError('APIARY_CLI_USAGE', `sensor ${config.sensor} is not enrolled: run "apiary collector enroll ${config.sensor}" on the collector, then "apiary sensor enroll TOKEN" here`);
-  }
-  const credentials: SensorCredentials = { key: readFileSync(paths.key, 'utf8'), cert: readFileSync(paths.cert, 'utf8'), ca: readFileSync(paths.ca, 'utf8') };
+  const credentials = readCredentials(config);
   const log = createLogger(config.log.level);
   hookProcessErrors(log);
   const sh = config.shipper;
@@ -199,15 +210,21 @@ async function fetchPinnedCa(url: URL, fingerprint: string): Promise<string> {
       const leaf = socket.getPeerCertificate(true);
       socket.end();
       const issuer = leaf?.issuerCertificate;
-      if (!leaf?.raw || !issuer?.raw) return reject(new ApiaryError('APIARY_CLI_USAGE', 'the collector sent no certificate chain'));
+      if (!leaf?.raw || !issuer?.raw) return reject(new ApiaryError('APIARY_ENROLL', `the server at ${url.host} sent no certificate chain: is shipper.collector the collector's address?`));
       const ca = new X509Certificate(issuer.raw);
       if (createHash('sha256').update(ca.raw).digest('hex') !== fingerprint) {
-        return reject(new ApiaryError('APIARY_CLI_USAGE', `the server at ${url.host} is not the collector that issued this token (CA fingerprint differs)`));
+        return reject(new ApiaryError('APIARY_ENROLL', `the server at ${url.host} is not the collector that issued this token (CA fingerprint differs)`));
+      }
+      // The shipper checks the collector's name against its certificate at every connection: a URL
+      // whose host it does not name could enrol, and then never ship.
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      if (checkCollectorIdentity(host, leaf) !== undefined) {
+        return reject(new ApiaryError('APIARY_ENROLL', `key shipper.collector: the collector's certificate does not name ${host} (it names ${leaf.subjectaltname || 'nothing'}): use one of those in the URL, or add ${host} to the collector's collector.server_names and restart it`));
       }
       resolveCa(ca.toString());
     });
     socket.setTimeout(15_000, () => socket.destroy(new Error('timed out')));
-    socket.once('error', (err) => reject(new ApiaryError('APIARY_CLI_USAGE', `cannot reach the collector at ${url.host}: ${err.message}`)));
+    socket.once('error', (err) => reject(new ApiaryError('APIARY_ENROLL', `cannot reach the collector at ${url.host} (key shipper.collector): ${err.message}`)));
   });
 }
 
@@ -227,13 +244,26 @@ async function enrollSensor(config: Config, tokenText: string): Promise<number> 
       headers: { 'content-type': 'application/json' },
       body: Buffer.from(JSON.stringify({ token: tokenText.trim(), public_key: publicKey })),
     });
-    if (res.status !== 200) throw new ApiaryError('APIARY_CLI_USAGE', `the collector refused the enrolment (${res.status}): ${res.body.toString('utf8').slice(0, 200)}`);
+    if (res.status !== 200) {
+      let why = `HTTP ${res.status}`;
+      try {
+        const e = (JSON.parse(res.body.toString('utf8')) as { error?: unknown }).error;
+        if (typeof e === 'string') why = e.slice(0, 200);
+      } catch {
+        // not JSON: the status says it
+      }
+      throw new ApiaryError('APIARY_ENROLL', `the collector refused the enrolment: ${inert(why)}; a token is used once and expires (collector.token_ttl_s): make a new one with "apiary collector enroll ${config.sensor}" there`);
+    }
     const { cert } = JSON.parse(res.body.toString('utf8')) as { cert: string };
     const paths = credentialPaths(config);
-    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-    writeFileSync(paths.key, privateKey, { mode: 0o600 });
-    writeFileSync(paths.cert, cert, { mode: 0o600 });
-    writeFileSync(paths.ca, caPem, { mode: 0o600 });
+    try {
+      mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(paths.key, privateKey, { mode: 0o600 });
+      writeFileSync(paths.cert, cert, { mode: 0o600 });
+      writeFileSync(paths.ca, caPem, { mode: 0o600 });
+    } catch (err) {
+      throw keyFileError('APIARY_ENROLL', paths.key, err);
+    }
     process.stdout.write(`apiary: sensor ${config.sensor} enrolled with ${url.origin}; credentials in ${paths.dir}\n`);
     return 0;
   } finally {

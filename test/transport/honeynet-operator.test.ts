@@ -4,10 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { runCli, waitFor } from '../helpers/apiary-process.js';
+import { CLI, runCli, tempDir, waitFor, writeConfig } from '../helpers/apiary-process.js';
 import { collectorSetup, freePort, sensorSetup, type Child } from '../helpers/honeynet.js';
 import { startPgServer, type PgServer } from '../helpers/pg-server.js';
 
@@ -82,4 +83,68 @@ describe('honeynet operations', { timeout: 240_000 }, () => {
     await sensor.stop();
     await collector.stop();
   });
+
+  test('a CA directory with ca.pem but no ca.key stops the collector with APIARY_CA; no new CA replaces it', async () => {
+    const first = await collectorSetup();
+    await runCli(['collector', 'enroll', 'dmz-1', '--config', first.configPath]);
+    const second = await collectorSetup();
+    mkdirSync(join(second.dir, 'data', 'ca'), { recursive: true });
+    copyFileSync(join(first.dir, 'data', 'ca', 'ca.pem'), join(second.dir, 'data', 'ca', 'ca.pem'));
+    const before = readFileSync(join(second.dir, 'data', 'ca', 'ca.pem'), 'utf8');
+    const r = await runCli(['collector', 'enroll', 'dmz-1', '--config', second.configPath], { allowFail: true });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^apiary: APIARY_CA: \S+ca\.key is missing beside \S+ca\.pem: copy the whole ca directory/m);
+    assert.equal(r.stdout, '', 'no token from a CA that is not the one sensors pin');
+    assert.equal(readFileSync(join(second.dir, 'data', 'ca', 'ca.pem'), 'utf8'), before);
+    assert.equal(existsSync(join(second.dir, 'data', 'ca', 'ca.key')), false);
+  });
+
+  test('enrolment: a URL host the collector\'s certificate does not name, and a used token, are APIARY_ENROLL with the fix', async () => {
+    const c = await collectorSetup({ pgUrl: server.createDatabase(`op${dbs++}`) });
+    const collector = await track(c.start());
+    const token = await c.token('dmz-1');
+    const byName = await sensorSetup('dmz-1', `https://localhost:${c.port}`, undefined);
+    const wrong = await runCli(['sensor', 'enroll', token, '--config', byName.configPath], { allowFail: true });
+    assert.equal(wrong.code, 2, wrong.stderr);
+    assert.match(wrong.stderr, /^apiary: APIARY_ENROLL: key shipper\.collector: the collector's certificate does not name localhost \(it names IP Address:127\.0\.0\.1\): use one of those in the URL, or add localhost to the collector's collector\.server_names/m);
+    assert.equal(existsSync(join(byName.dir, 'data', 'credentials', 'sensor.pem')), false);
+    const ok = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, token);
+    const again = await runCli(['sensor', 'enroll', token, '--config', ok.configPath], { allowFail: true });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /^apiary: APIARY_ENROLL: the collector refused the enrolment: unknown, used or expired enrolment token; a token is used once and expires \(collector\.token_ttl_s\): make a new one with "apiary collector enroll dmz-1" there$/m);
+    await collector.stop();
+  });
+
+  test('a sensor whose credentials its user cannot read stops with APIARY_ENROLL naming the file and the chown, not "not enrolled"', async () => {
+    const c = await collectorSetup();
+    const enrolling = await track(c.start());
+    const dmz = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, await c.token('dmz-1'));
+    await enrolling.stop();
+    // As root (as CI runs), the sensor runs as nobody over a data directory that is nobody's but for
+    // the credentials, as when `apiary sensor enroll` ran as root; otherwise the key is made unreadable.
+    const root = process.getuid?.() === 0;
+    const cred = join(dmz.dir, 'data', 'credentials');
+    if (root) {
+      const nobody = Number(execFileSync('id', ['-u', 'nobody']).toString());
+      chmodSync(dmz.dir, 0o755);
+      for (const d of ['data', 'data/spool']) {
+        mkdirSync(join(dmz.dir, d), { recursive: true });
+        chownSync(join(dmz.dir, d), nobody, -1);
+      }
+    } else chmodSync(join(cred, 'sensor.key'), 0);
+    const argv = [process.execPath, CLI, 'sensor', '--config', dmz.configPath];
+    let stderr = '';
+    let status = 0;
+    try {
+      execFileSync(root ? 'runuser' : argv[0]!, root ? ['-u', 'nobody', '--', ...argv] : argv.slice(1), { stdio: 'pipe', timeout: 30_000 });
+    } catch (err) {
+      const e = err as { status: number; stderr: Buffer };
+      status = e.status;
+      stderr = e.stderr.toString();
+    }
+    assert.equal(status, 2, stderr);
+    assert.match(stderr, /^apiary: APIARY_ENROLL: \S+credentials\/sensor\.key cannot be used \(EACCES\); apiary runs as \S+ here: give it the directory \(chown -R \S+ \S+credentials\)/m);
+    assert.doesNotMatch(stderr, /not enrolled|internal error/);
+  });
+
 });
