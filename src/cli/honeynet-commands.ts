@@ -172,6 +172,13 @@ export async function runSensor(args: string[]): Promise<number> {
   const shipper = new Shipper({
     collector: url,
     credentials,
+    reloadCredentials: () => {
+      try {
+        return readCredentials(config);
+      } catch {
+        return undefined;
+      }
+    },
     spool,
     log: log.child({ part: 'shipper' }),
     maxBackoffMs: sh.max_backoff_s * 1000,

@@ -147,4 +147,21 @@ describe('honeynet operations', { timeout: 240_000 }, () => {
     assert.doesNotMatch(stderr, /not enrolled|internal error/);
   });
 
+  test('a sensor enrolled again while it runs ships with its new certificate, without a restart', async () => {
+    const url = server.createDatabase(`op${dbs++}`);
+    const c = await collectorSetup({ pgUrl: url });
+    const collector = await track(c.start());
+    const dmz = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, await c.token('dmz-1'));
+    const sensor = await track(dmz.start());
+    await waitFor(async () => (await runCli(['collector', 'sensors', '--config', c.configPath])).stdout.includes('dmz-1\tenrolled\t2'), 10_000, 200);
+    await runCli(['collector', 'revoke', 'dmz-1', '--config', c.configPath]);
+    await waitFor(() => sensor.stderr().includes('ALERT the collector refuses this sensor'), 10_000, 100);
+    assert.match(sensor.stderr(), /which this sensor takes at its next heartbeat/);
+    await runCli(['sensor', 'enroll', await c.token('dmz-1'), '--config', dmz.configPath]);
+    await waitFor(() => sensor.stderr().includes('new credentials found'), 10_000, 100);
+    await waitFor(() => sensor.stderr().includes('heartbeats reach the collector again'), 10_000, 100);
+    await sensor.stop();
+    assert.match(sensor.stdout(), /all shipped/, 'what waited in the spool while revoked is shipped with the new certificate');
+    await collector.stop();
+  });
 });
