@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
-import { parseConfigText } from '../config/load.js';
+import { parseConfigText, validateServices } from '../config/load.js';
 import { ApiaryError } from '../errors/errors.js';
 import { createSessionEmitter } from '../events/emitter.js';
 import { createLogger } from '../log/logger.js';
@@ -414,14 +414,15 @@ async function setSensorSettings(config: Config, name: string, file: string): Pr
     } catch (err) {
       throw new ApiaryError('APIARY_CONFIG_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
     }
-    const input = parseConfigText(text, file) as { services?: unknown };
-    const settings = parseCentralSettings({ version: new Date().toISOString(), services: input.services ?? {} });
-    if (!settings) {
-      const r = configSchema.shape.services.safeParse(input.services ?? {});
-      throw new ApiaryError('APIARY_CONFIG_INVALID', `${file}: services: ${r.success ? 'invalid' : r.error.issues[0]?.message ?? 'invalid'}`);
-    }
-    await store.setState(settingsKey(name), JSON.stringify({ version: settings.version, services: input.services ?? {} }));
-    process.stdout.write(`apiary: settings ${settings.version} for sensor ${name} stored; it applies them at its next heartbeat\n`);
+    const input = parseConfigText(text, file) as Record<string, unknown> | null;
+    const others = Object.keys(input ?? {}).filter((k) => k !== 'services');
+    if (others.length) throw new ApiaryError('APIARY_CONFIG_INVALID', `${file}: key ${others[0]}: central settings hold a services: block only; set other keys in the sensor's own config`);
+    validateServices(input?.services, file);
+    const version = new Date().toISOString();
+    await store.setState(settingsKey(name), JSON.stringify({ version, services: input?.services ?? {} }));
+    const { sensorKey } = await import('../collector/remote-ingest.js');
+    const known = (await store.getState(sensorKey(name))) !== undefined;
+    process.stdout.write(`apiary: settings ${version} for sensor ${name} stored; it applies them at its next heartbeat${known ? '' : ` (no sensor ${name} is enrolled yet: "apiary collector sensors" lists them)`}\n`);
     return 0;
   } finally {
     await store.close();
