@@ -1,6 +1,6 @@
 // `apiary sensor` and `apiary collector`: the honeynet's two halves, enrolment and revocation.
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { connect } from 'node:tls';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
-import { parseConfigText } from '../config/load.js';
+import { parseConfigText, validateServices } from '../config/load.js';
 import { ApiaryError } from '../errors/errors.js';
 import { createSessionEmitter } from '../events/emitter.js';
 import { createLogger } from '../log/logger.js';
@@ -17,6 +17,7 @@ import { CertificateAuthority, formatToken, newEnrolmentSecret, newKeyPair, pars
 import { checkCollectorIdentity, httpsRequest, PATHS } from '../transport/protocol.js';
 import { Shipper, type SensorCredentials } from '../transport/shipper.js';
 import { Spool } from '../transport/spool.js';
+import { keyFileError, readKeyFiles } from '../transport/key-files.js';
 import { parseFlags } from './flags.js';
 import { outputLines, storeLine } from './output-lines.js';
 import { counted, hostPort, inert } from './terminal.js';
@@ -36,6 +37,20 @@ export const STOP_SHIP_MS = 10_000;
 function credentialPaths(config: Config): { dir: string; key: string; cert: string; ca: string } {
   const dir = join(config.data_dir, 'credentials');
   return { dir, key: join(dir, 'sensor.key'), cert: join(dir, 'sensor.pem'), ca: join(dir, 'ca.pem') };
+}
+
+/**
+ * The sensor's key, certificate and collector CA from DATA_DIR/credentials. Not enrolled (none of
+ * them), half enrolled or unreadable (enrolled as another user) are APIARY_ENROLL, saying which.
+ */
+function readCredentials(config: Config): SensorCredentials {
+  const paths = credentialPaths(config);
+  const files = readKeyFiles({ key: paths.key, cert: paths.cert, ca: paths.ca }, 'APIARY_ENROLL');
+  if (files.key !== undefined && files.cert !== undefined && files.ca !== undefined) return { key: files.key, cert: files.cert, ca: files.ca };
+  const enrol = `run "apiary collector enroll ${config.sensor}" on the collector, then "apiary sensor enroll TOKEN --config FILE" here as the user that runs the sensor`;
+  if (files.key === undefined && files.cert === undefined && files.ca === undefined) throw new ApiaryError('APIARY_ENROLL', `sensor ${config.sensor} is not enrolled (no credentials in ${paths.dir}): ${enrol}`);
+  const missing = (['key', 'cert', 'ca'] as const).filter((k) => files[k] === undefined).map((k) => paths[k]);
+  throw new ApiaryError('APIARY_ENROLL', `sensor ${config.sensor}'s credentials are incomplete (${missing.join(', ')} missing): ${enrol}`);
 }
 
 function collectorUrl(config: Config): URL {
@@ -83,11 +98,7 @@ export async function runSensor(args: string[]): Promise<number> {
   }
   if (positionals.length) throw new ApiaryError('APIARY_CLI_USAGE', 'usage: apiary sensor [--config FILE] | apiary sensor enroll TOKEN');
   const url = collectorUrl(config);
-  const paths = credentialPaths(config);
-  if (!existsSync(paths.cert) || !existsSync(paths.key) || !existsSync(paths.ca)) {
-    throw new ApiaryError('APIARY_CLI_USAGE', `sensor ${config.sensor} is not enrolled: run "apiary collector enroll ${config.sensor}" on the collector, then "apiary sensor enroll TOKEN" here`);
-  }
-  const credentials: SensorCredentials = { key: readFileSync(paths.key, 'utf8'), cert: readFileSync(paths.cert, 'utf8'), ca: readFileSync(paths.ca, 'utf8') };
+  const credentials = readCredentials(config);
   const log = createLogger(config.log.level);
   hookProcessErrors(log);
   const sh = config.shipper;
@@ -117,34 +128,57 @@ export async function runSensor(args: string[]): Promise<number> {
   });
   const hashOf = (c: Config): string => createHash('sha256').update(JSON.stringify(c)).digest('hex');
   let applying: Promise<void> = Promise.resolve();
+  // The version whose services failed to start (FILE_SERVICES: the config file's): not tried again
+  // at every heartbeat, which would close the running services each time, until the collector's changes.
+  let refused: string | undefined;
+  const FILE_SERVICES = '';
+  /** RAW: the collector's settings for this sensor, or null when it holds none (the config file's services then run). */
   const applySettings = (raw: unknown): void => {
-    const next = parseCentralSettings(raw);
-    if (!next) {
+    const next = raw === null ? null : parseCentralSettings(raw);
+    if (next === undefined) {
       log.error('the collector sent service settings that do not validate; keeping the current ones');
       return;
     }
-    if (applied?.version === next.version) return;
+    const version = next?.version ?? FILE_SERVICES;
+    const settled = (): boolean => (applied?.version ?? FILE_SERVICES) === version || refused === version;
+    if (settled()) return;
     applying = applying.then(async () => {
-      if (applied?.version === next.version) return;
+      if (settled()) return;
       const before = current;
       await running.close();
       try {
-        current = { ...config, services: next.services };
+        current = next ? { ...config, services: next.services } : config;
         running = await startServices(current, spool, log);
-        log.warn({ version: next.version, services: running.services.map((s) => s.name) }, 'service settings from the collector applied');
       } catch (err) {
-        log.error({ err }, 'the service settings from the collector could not be applied; the previous ones run again');
+        // Kept neither as applied nor on disk: a restart runs what ran before, not what failed.
+        log.error({ err, version: version || 'config file' }, 'the service settings from the collector could not be applied; the previous ones run again (not tried again until they change)');
+        refused = version;
         current = before;
         running = await startServices(current, spool, log);
+        return;
       }
-      applied = next;
-      writeFileSync(`${appliedPath}.tmp`, JSON.stringify(next));
-      renameSync(`${appliedPath}.tmp`, appliedPath);
+      refused = undefined;
+      applied = next ?? undefined;
+      if (next) {
+        writeFileSync(`${appliedPath}.tmp`, JSON.stringify(next));
+        renameSync(`${appliedPath}.tmp`, appliedPath);
+        log.warn({ version, services: running.services.map((s) => s.name) }, 'service settings from the collector applied');
+      } else {
+        rmSync(appliedPath, { force: true });
+        log.warn({ services: running.services.map((s) => s.name) }, 'the collector holds no service settings for this sensor any more; the config file\'s services run again');
+      }
     });
   };
   const shipper = new Shipper({
     collector: url,
     credentials,
+    reloadCredentials: () => {
+      try {
+        return readCredentials(config);
+      } catch {
+        return undefined;
+      }
+    },
     spool,
     log: log.child({ part: 'shipper' }),
     maxBackoffMs: sh.max_backoff_s * 1000,
@@ -183,15 +217,21 @@ async function fetchPinnedCa(url: URL, fingerprint: string): Promise<string> {
       const leaf = socket.getPeerCertificate(true);
       socket.end();
       const issuer = leaf?.issuerCertificate;
-      if (!leaf?.raw || !issuer?.raw) return reject(new ApiaryError('APIARY_CLI_USAGE', 'the collector sent no certificate chain'));
+      if (!leaf?.raw || !issuer?.raw) return reject(new ApiaryError('APIARY_ENROLL', `the server at ${url.host} sent no certificate chain: is shipper.collector the collector's address?`));
       const ca = new X509Certificate(issuer.raw);
       if (createHash('sha256').update(ca.raw).digest('hex') !== fingerprint) {
-        return reject(new ApiaryError('APIARY_CLI_USAGE', `the server at ${url.host} is not the collector that issued this token (CA fingerprint differs)`));
+        return reject(new ApiaryError('APIARY_ENROLL', `the server at ${url.host} is not the collector that issued this token (CA fingerprint differs)`));
+      }
+      // The shipper checks the collector's name against its certificate at every connection: a URL
+      // whose host it does not name could enrol, and then never ship.
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      if (checkCollectorIdentity(host, leaf) !== undefined) {
+        return reject(new ApiaryError('APIARY_ENROLL', `key shipper.collector: the collector's certificate does not name ${host} (it names ${leaf.subjectaltname || 'nothing'}): use one of those in the URL, or add ${host} to the collector's collector.server_names and restart it`));
       }
       resolveCa(ca.toString());
     });
     socket.setTimeout(15_000, () => socket.destroy(new Error('timed out')));
-    socket.once('error', (err) => reject(new ApiaryError('APIARY_CLI_USAGE', `cannot reach the collector at ${url.host}: ${err.message}`)));
+    socket.once('error', (err) => reject(new ApiaryError('APIARY_ENROLL', `cannot reach the collector at ${url.host} (key shipper.collector): ${err.message}`)));
   });
 }
 
@@ -211,13 +251,26 @@ async function enrollSensor(config: Config, tokenText: string): Promise<number> 
       headers: { 'content-type': 'application/json' },
       body: Buffer.from(JSON.stringify({ token: tokenText.trim(), public_key: publicKey })),
     });
-    if (res.status !== 200) throw new ApiaryError('APIARY_CLI_USAGE', `the collector refused the enrolment (${res.status}): ${res.body.toString('utf8').slice(0, 200)}`);
+    if (res.status !== 200) {
+      let why = `HTTP ${res.status}`;
+      try {
+        const e = (JSON.parse(res.body.toString('utf8')) as { error?: unknown }).error;
+        if (typeof e === 'string') why = e.slice(0, 200);
+      } catch {
+        // not JSON: the status says it
+      }
+      throw new ApiaryError('APIARY_ENROLL', `the collector refused the enrolment: ${inert(why)}; a token is used once and expires (collector.token_ttl_s): make a new one with "apiary collector enroll ${config.sensor}" there`);
+    }
     const { cert } = JSON.parse(res.body.toString('utf8')) as { cert: string };
     const paths = credentialPaths(config);
-    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-    writeFileSync(paths.key, privateKey, { mode: 0o600 });
-    writeFileSync(paths.cert, cert, { mode: 0o600 });
-    writeFileSync(paths.ca, caPem, { mode: 0o600 });
+    try {
+      mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(paths.key, privateKey, { mode: 0o600 });
+      writeFileSync(paths.cert, cert, { mode: 0o600 });
+      writeFileSync(paths.ca, caPem, { mode: 0o600 });
+    } catch (err) {
+      throw keyFileError('APIARY_ENROLL', paths.key, err);
+    }
     process.stdout.write(`apiary: sensor ${config.sensor} enrolled with ${url.origin}; credentials in ${paths.dir}\n`);
     return 0;
   } finally {
@@ -352,7 +405,7 @@ async function setSensorSettings(config: Config, name: string, file: string): Pr
   try {
     if (file === '--clear') {
       await store.swapState(settingsKey(name), await store.getState(settingsKey(name)), undefined);
-      process.stdout.write(`apiary: central settings for ${name} removed (it keeps the last applied ones until restarted without them)\n`);
+      process.stdout.write(`apiary: central settings for ${name} removed; it goes back to its config file's services at its next heartbeat\n`);
       return 0;
     }
     let text: string;
@@ -361,14 +414,15 @@ async function setSensorSettings(config: Config, name: string, file: string): Pr
     } catch (err) {
       throw new ApiaryError('APIARY_CONFIG_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
     }
-    const input = parseConfigText(text, file) as { services?: unknown };
-    const settings = parseCentralSettings({ version: new Date().toISOString(), services: input.services ?? {} });
-    if (!settings) {
-      const r = configSchema.shape.services.safeParse(input.services ?? {});
-      throw new ApiaryError('APIARY_CONFIG_INVALID', `${file}: services: ${r.success ? 'invalid' : r.error.issues[0]?.message ?? 'invalid'}`);
-    }
-    await store.setState(settingsKey(name), JSON.stringify({ version: settings.version, services: input.services ?? {} }));
-    process.stdout.write(`apiary: settings ${settings.version} for sensor ${name} stored; it applies them at its next heartbeat\n`);
+    const input = parseConfigText(text, file) as Record<string, unknown> | null;
+    const others = Object.keys(input ?? {}).filter((k) => k !== 'services');
+    if (others.length) throw new ApiaryError('APIARY_CONFIG_INVALID', `${file}: key ${others[0]}: central settings hold a services: block only; set other keys in the sensor's own config`);
+    validateServices(input?.services, file);
+    const version = new Date().toISOString();
+    await store.setState(settingsKey(name), JSON.stringify({ version, services: input?.services ?? {} }));
+    const { sensorKey } = await import('../collector/remote-ingest.js');
+    const known = (await store.getState(sensorKey(name))) !== undefined;
+    process.stdout.write(`apiary: settings ${version} for sensor ${name} stored; it applies them at its next heartbeat${known ? '' : ` (no sensor ${name} is enrolled yet: "apiary collector sensors" lists them)`}\n`);
     return 0;
   } finally {
     await store.close();

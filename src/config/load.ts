@@ -62,6 +62,17 @@ export function validateConfig(input: unknown, where = 'config'): ParsedConfig {
   return r.data;
 }
 
+/** A `services:` block alone (central settings for a sensor), checked and named as in a config file. */
+export function validateServices(input: unknown, where: string): ParsedConfig['services'] {
+  const r = configSchema.shape.services.safeParse(input ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ApiaryError('APIARY_CONFIG_INVALID', `${where}: ${formatIssue({ ...issue, path: ['services', ...issue.path] })}`);
+  }
+  checkListenConflicts({ services: r.data } as ParsedConfig, where);
+  return r.data;
+}
+
 function formatPath(path: (string | number)[]): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;

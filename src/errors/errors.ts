@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   APIARY_GEOIP: 'a GeoIP database (configured or shipped) is missing, unreadable, corrupt or of the wrong type',
   APIARY_NOT_FOUND: 'the incident (or other record) named on the command line does not exist',
   APIARY_REPORT: 'a report could not be written (output path, or PDF without Chromium)',
+  APIARY_CA: "the collector's CA (collector.ca_dir) is incomplete, or this user cannot read or write it",
+  APIARY_ENROLL: 'the sensor is not enrolled, its credentials cannot be read, or the collector refused or could not be reached for its enrolment',
   APIARY_SSH_UNPATCHED: 'a warning at start: the installed ssh2 sends its own malformed server-sig-algs list, which gives the SSH sensor away (scripts/patch-ssh2.mjs not applied)',
 } as const;
 

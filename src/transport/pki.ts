@@ -2,10 +2,12 @@
 // and one client certificate per enrolled sensor (mutual TLS). Enrolment tokens carry the CA's
 // fingerprint, so a new sensor trusts only the collector that issued its token.
 import { createHash, generateKeyPairSync, randomBytes, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { ApiaryError } from '../errors/errors.js';
+import { keyFileError, readKeyFiles } from './key-files.js';
 
 type WebCryptoKey = webcrypto.CryptoKey;
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -50,11 +52,25 @@ function writeAtomic(path: string, text: string): void {
 export class CertificateAuthority {
   private constructor(readonly dir: string, readonly certPem: string, private readonly keyPem: string) {}
 
+  /**
+   * A CA is made only where neither file exists: one made beside a lone ca.pem or ca.key (a copy for
+   * a second collector that missed one) would lock out every enrolled sensor, so that stops with
+   * APIARY_CA, as does a file this user cannot read.
+   */
   static async loadOrCreate(dir: string): Promise<CertificateAuthority> {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const certPath = join(dir, 'ca.pem');
     const keyPath = join(dir, 'ca.key');
-    if (existsSync(certPath) && existsSync(keyPath)) return new CertificateAuthority(dir, readFileSync(certPath, 'utf8'), readFileSync(keyPath, 'utf8'));
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw keyFileError('APIARY_CA', dir, err);
+    }
+    const have = readKeyFiles({ cert: certPath, key: keyPath }, 'APIARY_CA');
+    if (have.cert !== undefined && have.key !== undefined) return new CertificateAuthority(dir, have.cert, have.key);
+    if (have.cert !== undefined || have.key !== undefined) {
+      const missing = have.cert === undefined ? certPath : keyPath;
+      throw new ApiaryError('APIARY_CA', `${missing} is missing beside ${have.cert === undefined ? keyPath : certPath}: copy the whole ca directory from the collector that made it (key collector.ca_dir); a new CA would refuse every enrolled sensor (before any sensor enrolled, remove the directory to have a new CA made)`);
+    }
     const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
@@ -66,8 +82,12 @@ export class CertificateAuthority {
       extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
     });
     const keyPem = pkcs8Pem((await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)) as ArrayBuffer);
-    writeAtomic(keyPath, keyPem);
-    writeAtomic(certPath, cert.toString('pem'));
+    try {
+      writeAtomic(keyPath, keyPem);
+      writeAtomic(certPath, cert.toString('pem'));
+    } catch (err) {
+      throw keyFileError('APIARY_CA', keyPath, err);
+    }
     return new CertificateAuthority(dir, cert.toString('pem'), keyPem);
   }
 

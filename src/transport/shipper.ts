@@ -22,6 +22,8 @@ export interface SensorCredentials {
 export interface ShipperOptions {
   collector: URL;
   credentials: SensorCredentials;
+  /** Reads the credentials again (from disk); asked while the collector refuses this sensor, so a sensor enrolled again meanwhile takes them without a restart. */
+  reloadCredentials?: () => SensorCredentials | undefined;
   spool: Spool;
   log: Logger;
   maxBackoffMs: number;
@@ -35,7 +37,7 @@ export interface ShipperOptions {
   shippedFilesPath?: string;
   /** DATA_DIR/recordings: session recordings, shipped when they stop growing, again if they grow. */
   recordingsDir?: string;
-  /** Receives the service settings the collector holds for this sensor (from each heartbeat's answer). */
+  /** Receives the service settings the collector holds for this sensor from each heartbeat's answer (null: it holds none). */
   onSettings?: (settings: unknown) => void;
 }
 
@@ -59,7 +61,8 @@ export const RECORDING_SETTLE_MS = 1500;
 
 export class Shipper {
   readonly stats: ShipperStats = { batches: 0, rejected: 0, events: 0, failures: 0, files: 0, recordings: 0 };
-  private readonly agent: Agent;
+  private agent: Agent;
+  private credentials: SensorCredentials;
   private stopped = false;
   /** Set by drained(): a back-off ends when woken, as after stop(). */
   private draining = false;
@@ -81,18 +84,36 @@ export class Shipper {
   private heartbeatFailure: string | undefined;
 
   constructor(private readonly opts: ShipperOptions) {
-    this.agent = new Agent({
-      keepAlive: true,
-      // One socket per batch in flight, plus heartbeats and files.
-      maxSockets: Math.max(1, opts.parallel ?? 2) + 1,
-      key: opts.credentials.key,
-      cert: opts.credentials.cert,
-      ca: opts.credentials.ca,
-      checkServerIdentity: checkCollectorIdentity,
-    });
+    this.credentials = opts.credentials;
+    this.agent = this.newAgent();
     if (opts.shippedFilesPath && existsSync(opts.shippedFilesPath)) {
       for (const l of readFileSync(opts.shippedFilesPath, 'utf8').split('\n')) if (SHA256_RE.test(l)) this.shipped.add(l);
     }
+  }
+
+  private newAgent(): Agent {
+    return new Agent({
+      keepAlive: true,
+      // One socket per batch in flight, plus heartbeats and files.
+      maxSockets: Math.max(1, this.opts.parallel ?? 2) + 1,
+      key: this.credentials.key,
+      cert: this.credentials.cert,
+      ca: this.credentials.ca,
+      checkServerIdentity: checkCollectorIdentity,
+    });
+  }
+
+  /** Takes credentials written since (an enrolment while this runs); true when they are new. */
+  private takeNewCredentials(): boolean {
+    const next = this.opts.reloadCredentials?.();
+    if (!next || (next.cert === this.credentials.cert && next.key === this.credentials.key && next.ca === this.credentials.ca)) return false;
+    this.credentials = next;
+    const old = this.agent;
+    this.agent = this.newAgent();
+    old.destroy();
+    this.backoff = 0;
+    this.opts.log.warn('new credentials found (the sensor was enrolled again): shipping with them');
+    return true;
   }
 
   start(): void {
@@ -209,7 +230,7 @@ export class Shipper {
     });
     if (res.status !== 200) throw Object.assign(new Error(`heartbeat answered ${res.status}`), { status: res.status });
     const answer = JSON.parse(res.body.toString('utf8')) as { settings?: unknown };
-    if (answer.settings !== undefined) this.opts.onSettings?.(answer.settings);
+    this.opts.onSettings?.(answer.settings ?? null);
   }
 
   /**
@@ -218,11 +239,13 @@ export class Shipper {
    * cannot be reached as a warning (events wait in the spool, and each failed batch says so too).
    */
   private heartbeatFailed(err: Error & { status?: number }): void {
+    // With new credentials the next heartbeat says whether they pass ("reach the collector again").
+    if ((err.status === 401 || err.status === 403) && this.takeNewCredentials()) return;
     const reason = err.message;
     if (reason === this.heartbeatFailure) return;
     this.heartbeatFailure = reason;
     if (err.status === 401 || err.status === 403) {
-      this.opts.log.error({ err: reason, depth: this.opts.spool.stats.depth }, 'ALERT the collector refuses this sensor (revoked, or enrolled with another collector); events stay in the spool until it is enrolled again (apiary collector enroll NAME there, then apiary sensor enroll TOKEN here)');
+      this.opts.log.error({ err: reason, depth: this.opts.spool.stats.depth }, 'ALERT the collector refuses this sensor (revoked, or enrolled with another collector); events stay in the spool until it is enrolled again (apiary collector enroll NAME there, then apiary sensor enroll TOKEN here, which this sensor takes at its next heartbeat)');
     } else {
       this.opts.log.warn({ err: reason, depth: this.opts.spool.stats.depth }, 'heartbeats do not reach the collector; events stay in the spool and are sent when it is back');
     }

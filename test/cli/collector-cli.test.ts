@@ -42,3 +42,21 @@ test('collector settings NAME --clear works as a flag, before or after --config,
     assert.match(r.stderr, /APIARY_CLI_USAGE: usage: apiary collector settings NAME FILE\|--clear/);
   }
 });
+
+test('collector settings names the key that is wrong, refuses keys other than services, and says when no such sensor is enrolled', async () => {
+  const { cfg, dir } = setup();
+  const file = join(dir, 'settings.yaml');
+  const refused = async (text: string): Promise<string> => {
+    writeFileSync(file, text);
+    const r = await runCli(['collector', 'settings', 'dmz-1', file, '--config', cfg], { allowFail: true });
+    assert.equal(r.code, 2, r.stdout);
+    return r.stderr;
+  };
+  assert.match(await refused('services:\n  ssh: { listen: ["127.0.0.1:70000"] }\n'), /APIARY_CONFIG_INVALID: \S+settings\.yaml: key services\.ssh\.listen\[0\]: port 70000 is out of range/);
+  assert.match(await refused('services:\n  ssh: { lisen: ["127.0.0.1:2222"] }\n'), /APIARY_CONFIG_INVALID: \S+: unknown key "lisen" in services\.ssh; remove it or check its spelling/);
+  assert.match(await refused('services:\n  ssh: { listen: ["127.0.0.1:2222"] }\n  telnet: { listen: ["127.0.0.1:2222"] }\n'), /key services\.telnet\.listen\[0\]: 127\.0\.0\.1:2222 is already used by services\.ssh\.listen\[0\]/);
+  assert.match(await refused('sensor: other\nservices:\n  ssh: { listen: ["127.0.0.1:2222"] }\n'), /APIARY_CONFIG_INVALID: \S+: key sensor: central settings hold a services: block only/);
+  writeFileSync(file, 'services:\n  ssh: { listen: ["127.0.0.1:2222"] }\n');
+  const typo = await runCli(['collector', 'settings', 'dmz-l', file, '--config', cfg]);
+  assert.match(typo.stdout, /stored; it applies them at its next heartbeat \(no sensor dmz-l is enrolled yet: "apiary collector sensors" lists them\)/);
+});

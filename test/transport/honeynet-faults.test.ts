@@ -100,7 +100,7 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     const again = await sensorSetup('dmz-1', collectorUrl, undefined);
     const reuse = await runCli(['sensor', 'enroll', token, '--config', again.configPath], { allowFail: true });
     assert.notEqual(reuse.code, 0);
-    assert.match(reuse.stderr, /refused the enrolment \(403\)/);
+    assert.match(reuse.stderr, /APIARY_ENROLL: the collector refused the enrolment: unknown, used or expired enrolment token/);
 
     const mine = Array.from({ length: 25 }, (_, i) => makeEvent({ type: 'connection.open', time: new Date(Date.UTC(2026, 10, 1, 0, 0, i)).toISOString(), src: '198.51.100.4', sensor: 'dmz-1', payload: { transport: 'tcp' } }));
     const foreign = makeEvent({ type: 'connection.open', time: '2026-11-01T00:01:00Z', src: '198.51.100.5', sensor: 'lan-1', payload: { transport: 'tcp' } });
@@ -159,7 +159,7 @@ describe('honeynet: sensor -> collector -> PostgreSQL', () => {
     assert.match(revoked.stdout, /revoked.*its 1 unused enrolment token deleted/);
     const reenrol = await runCli(['sensor', 'enroll', spare, '--config', again.configPath], { allowFail: true });
     assert.notEqual(reenrol.code, 0);
-    assert.match(reenrol.stderr, /refused the enrolment \(403\)/);
+    assert.match(reenrol.stderr, /APIARY_ENROLL: the collector refused the enrolment: unknown, used or expired enrolment token/);
     const after = await postBatch(c.port, creds.ca, creds, [makeEvent({ type: 'connection.open', time: '2026-11-01T01:00:00Z', src: '198.51.100.4', sensor: 'dmz-1', payload: { transport: 'tcp' } })]);
     assert.equal(after.status, 403, after.body);
     assert.deepEqual(await counts(url, 'dmz-1'), { total: 26, distinct: 26 });
