@@ -1,6 +1,7 @@
 // Small helpers shared by the emulated commands: option parsing, sizes, dates, modes.
 import { FS_ERROR_TEXT, type Vfs, type VNode } from '../vfs.js';
 import type { FakeUser, SystemProfile } from '../profile.js';
+import type { ShellApi } from '../types.js';
 
 /** Whose names owners resolve to: the session's accounts (ShellApi.users) and the host's daemons' (a ShellApi is one). */
 export interface Accounts {
@@ -403,3 +404,18 @@ export function safeRegExp(src: string, flags = '', budget = new RegexBudget()):
     return 'invalid';
   }
 }
+
+/**
+ * Where NAME is found as execvp finds it: a path as given when it exists, else the first executable
+ * file of that name in the session's PATH. Builtins and functions are not programs: undefined.
+ */
+export function findProgram(sh: Pick<ShellApi, 'env' | 'vfs' | 'resolve'>, name: string): string | undefined {
+  if (name === '') return undefined;
+  if (name.includes('/')) return sh.vfs.exists(sh.resolve(name)) ? name : undefined;
+  for (const d of (sh.env.get('PATH') ?? '/usr/bin:/bin').split(':')) {
+    const st = sh.vfs.stat(`${d || '.'}/${name}`);
+    if (typeof st !== 'string' && st.node.kind === 'file' && st.node.mode & 0o111) return `${d}/${name}`;
+  }
+  return undefined;
+}
+
