@@ -40,3 +40,44 @@ test('timeout runs the command in the emulation and answers 124 when the time ru
   assert.deepEqual(await s.run('timeout 1 xmrig'), { out: 'timeout: failed to run command ‘xmrig’: No such file or directory\n', code: 127 });
   await s.end();
 });
+
+test('sed takes line numbers, ranges, $, regex ranges, q, and the other common commands as GNU sed does', async () => {
+  const s = await shell();
+  const n = '1\n2\n3\n4\n5\n6\n';
+  const sed = async (script: string): Promise<string> => (await s.run(`sed ${script}`, n)).out;
+  assert.deepEqual(await s.run('sed -n 3,5p /etc/passwd | wc -l'), { out: '3\n', code: 0 });
+  assert.equal(await sed('-n 3,5p'), '3\n4\n5\n');
+  assert.equal(await sed("'2,4d'"), '1\n5\n6\n');
+  assert.equal(await sed("-n '/2/,/4/p'"), '2\n3\n4\n');
+  assert.equal(await sed("-n '$p'"), '6\n');
+  assert.equal(await sed('3q'), '1\n2\n3\n');
+  assert.deepEqual(await s.run('sed 2q5', n), { out: '1\n2\n', code: 5 });
+  assert.equal(await sed("-n '4,2p'"), '4\n');
+  assert.equal(await sed("-n '2,+2p'"), '2\n3\n4\n');
+  assert.equal(await sed("-n '5,$p'"), '5\n6\n');
+  assert.equal(await sed("'1~2d'"), '2\n4\n6\n');
+  assert.equal(await sed("'2!d'"), '2\n');
+  assert.equal(await sed("-n '2{p;p}'"), '2\n2\n');
+  assert.equal(await sed("'1a hello' | head -3"), '1\nhello\n2\n');
+  assert.equal(await sed("'2,3c\\changed'"), '1\nchanged\n4\n5\n6\n');
+  assert.equal(await sed("-n '0,/3/p'"), '1\n2\n3\n');
+  assert.equal(await sed("'=' | head -4"), '1\n1\n2\n2\n');
+  assert.equal(await sed("-n '$='"), '6\n');
+  assert.equal((await s.run("sed 's/b/$1&\\n\\&/'", 'abc\n')).out, 'a$1b\n&c\n');
+  assert.equal((await s.run("sed 's/a/X/2'", 'aaa\n')).out, 'aXa\n');
+  assert.equal((await s.run("sed -e 's/a/A/' -e 's/b/B/'", 'a b\n')).out, 'A B\n');
+  assert.equal((await s.run("sed ':a;N;$!ba;s/\\n/,/g'", n)).out, '1,2,3,4,5,6\n');
+  assert.deepEqual(await s.run("sed 'x3'", n), { out: 'sed: -e expression #1, char 2: extra characters after command\n', code: 1 });
+  assert.deepEqual(await s.run("sed 's/a/b'", n), { out: "sed: -e expression #1, char 5: unterminated `s' command\n", code: 1 });
+  assert.deepEqual(await s.run("sed 's/a/b/z'", n), { out: "sed: -e expression #1, char 7: unknown option to `s'\n", code: 1 });
+  assert.deepEqual(await s.run("sed '3,5'", n), { out: 'sed: -e expression #1, char 3: missing command\n', code: 1 });
+  assert.deepEqual(await s.run("sed -n '/x'", n), { out: 'sed: -e expression #1, char 2: unterminated address regex\n', code: 1 });
+  assert.deepEqual(await s.run("sed '0p'", n), { out: 'sed: -e expression #1, char 2: invalid usage of line address 0\n', code: 1 });
+  assert.deepEqual(await s.run('sed 1d /nonexist'), { out: "sed: can't read /nonexist: No such file or directory\n", code: 2 });
+  // -i edits each file as a stream of its own; q there keeps only what came before.
+  assert.deepEqual(await s.run("printf 'a\\nb\\n' > /tmp/f1; cp /tmp/f1 /tmp/f2; sed -i '$d' /tmp/f1 /tmp/f2; cat /tmp/f1 /tmp/f2"), { out: 'a\na\n', code: 0 });
+  assert.deepEqual(await s.run("sed -i '/^root/s/bash/sh/' /etc/passwd; head -1 /etc/passwd"), { out: 'root:x:0:0:root:/root:/bin/sh\n', code: 0 });
+  // A loop with b runs into the step bound rather than holding the session.
+  assert.deepEqual(await s.run("sed ':a;ba'", 'x\n'), { out: "sed: couldn't re-allocate memory\n", code: 4 });
+  await s.end();
+});

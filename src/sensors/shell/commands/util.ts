@@ -381,6 +381,25 @@ export class BoundedRegExp {
     return [...s.matchAll(this.global)].map((m) => m[0]).filter(Boolean);
   }
 
+  /**
+   * LINE with each match (every one when ALL, else the first) replaced by what REPLACE returns for
+   * its text and groups (unset ones empty) and its 1-based number; undefined keeps that match.
+   * Past maxSubject the line is kept as it was.
+   */
+  replaceEach(line: string, all: boolean, replace: (groups: string[], nth: number) => string | undefined): string {
+    const s = this.subject(line);
+    if (s === undefined) return line;
+    const re = all ? (this.global ??= new RegExp(this.re.source, this.re.flags.includes('g') ? this.re.flags : `${this.re.flags}g`)) : new RegExp(this.re.source, this.re.flags.replace('g', ''));
+    let nth = 0;
+    const out = s.replace(re, (...a: unknown[]) => {
+      // The arguments: the match, each group, then the offset and the whole string.
+      const end = a.findIndex((x) => typeof x === 'number');
+      const groups = a.slice(0, end).map((g) => (typeof g === 'string' ? g : ''));
+      return replace(groups, ++nth) ?? groups[0]!;
+    });
+    return out + line.slice(s.length);
+  }
+
   /** LINE with the pattern replaced (String.replace semantics); past maxSubject the line is kept. */
   replace(line: string, replacement: string): string {
     const s = this.subject(line);
