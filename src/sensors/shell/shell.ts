@@ -6,7 +6,8 @@ import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evalArith } from './arith.js';
 import { complete, type Completion } from './completion.js';
-import { loginPids } from './commands/processes.js';
+import { loginPids, procProcesses } from './commands/processes.js';
+import type { ProcProcess } from './proc-pids.js';
 import { findProgram, mergeRanges } from './commands/util.js';
 import { elfMachine } from './elf.js';
 import { parseShell, RESERVED_WORDS, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
@@ -187,10 +188,12 @@ export class Shell implements ShellApi {
     this.pid = this.shellPid + 31;
     this.vfs.proc = {
       lastPid: () => this.pid,
-      self: () => {
-        const r = this.running;
-        const argv = r ? r.argv : this.terminal.interactive ? ['-bash'] : ['bash', '-c', this.terminal.command ?? ''];
-        return { pid: r?.pid ?? this.shellPid, ppid: r ? this.shellPid : this.loginPid, name: r?.name ?? 'bash', argv, uid: this.user.uid, gid: this.user.gid };
+      selfPid: () => this.running?.pid ?? this.shellPid,
+      processes: () => this.procProcesses(),
+      machine: { cores: o.profile.cpu.cores, memKb: o.profile.memKb, bootMs: o.profile.bootMs },
+      mounts: () => {
+        const m = this.vfs.readFile('/proc/mounts');
+        return typeof m === 'string' ? '' : m.toString('utf8');
       },
     };
     const ssh = (o.terminal.via ?? 'ssh') === 'ssh';
@@ -225,6 +228,17 @@ export class Shell implements ShellApi {
 
   now(): number {
     return this.clock();
+  }
+
+  /** /proc's processes, made once per command run (a glob over every /proc/PID/cmdline looks them up many times). */
+  private procCache: { key: string; list: readonly ProcProcess[] } | undefined;
+  private procProcesses(): readonly ProcProcess[] {
+    const key = `${this.running?.pid ?? 0}:${this.jobs.length}:${this.jobs[this.jobs.length - 1]?.pid ?? 0}:${this.cwd}:${this.user.uid}`;
+    if (this.procCache?.key === key) return this.procCache.list;
+    const environ = [...this.exported.keys()].filter((k) => this.env.has(k)).map((k) => `${k}=${this.env.get(k)}`);
+    const list = procProcesses(this, environ);
+    this.procCache = { key, list };
+    return list;
   }
 
   get interrupted(): boolean {
@@ -1104,7 +1118,8 @@ export class Shell implements ShellApi {
       paths = next;
       if (paths.length === 0) return [];
     }
-    return paths.filter((p) => this.vfs.exists(this.vfs.resolve(this.cwd, p))).sort();
+    // A name matches as readdir lists it: a dangling symlink too.
+    return paths.filter((p) => typeof this.vfs.stat(this.vfs.resolve(this.cwd, p), false) !== 'string').sort();
   }
 
   /** Reads a line from the terminal for prompting commands. */

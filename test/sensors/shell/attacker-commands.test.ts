@@ -81,3 +81,49 @@ test('sed takes line numbers, ranges, $, regex ranges, q, and the other common c
   assert.deepEqual(await s.run("sed ':a;ba'", 'x\n'), { out: "sed: couldn't re-allocate memory\n", code: 4 });
   await s.end();
 });
+
+test('/proc has a directory per process ps shows, with cmdline, comm, status, cgroup, exe and environ', async () => {
+  const s = await shell();
+  const words = (text: string): string[] => text.trim().split(/\s+/).filter(Boolean);
+  const ps = words((await s.run("ps -e | awk 'NR>1 && $4 != \"ps\" {print $1}'")).out);
+  const proc = words((await s.run("ls /proc | grep '^[0-9]'")).out);
+  // Every process ps lists (but ps itself) has its directory, and so does ls, reading it: nothing else.
+  assert.ok(ps.length > 10);
+  assert.deepEqual(proc.filter((p) => !ps.includes(p)).length, 1);
+  assert.deepEqual(ps.filter((p) => !proc.includes(p)), []);
+  assert.deepEqual(await s.run('cat /proc/1/cgroup /proc/1/comm; readlink /proc/1/exe'), { out: '0::/init.scope\nsystemd\n/usr/lib/systemd/systemd\n', code: 0 });
+  const sshd = (await s.run("ps aux | grep 'sshd -D' | grep -v grep | awk '{print $2}'")).out.trim();
+  assert.equal((await s.run(`cat /proc/${sshd}/cgroup`)).out, '0::/system.slice/ssh.service\n');
+  assert.match((await s.run('cat /proc/$$/cgroup')).out, /^0::\/user\.slice\/user-0\.slice\/session-\d+\.scope\n$/);
+  assert.equal((await s.run('cat /proc/$$/cmdline | tr "\\0" " "')).out, 'bash -c cat /proc/$$/cmdline | tr "\\0" " " ');
+  assert.equal((await s.run('cat /proc/self/cmdline | tr "\\0" " "')).out, 'cat /proc/self/cmdline ');
+  assert.match((await s.run('ls -l /proc/self')).out, /^lrwxrwxrwx 1 root root \d+ .* \/proc\/self -> \d+\n$/);
+  // Kernel threads have an empty cmdline and no exe; every other process's exe leads to its program.
+  assert.deepEqual(await s.run('wc -c < /proc/2/cmdline; ls /proc/2/exe'), { out: "0\nls: cannot access '/proc/2/exe': No such file or directory\n", code: 2 });
+  assert.deepEqual(await s.run('for e in /proc/[0-9]*/exe; do [ -e "$(readlink $e)" ] || echo missing $e; done'), { out: '', code: 0 });
+  assert.match((await s.run('cat /proc/$$/environ | tr "\\0" "\\n" | grep ^HOME=')).out, /^HOME=\/root\n$/);
+  await s.end();
+  // Another user's process environment is not readable.
+  const u = await shell('cmds', { username: 'lucas' });
+  assert.deepEqual(await u.run('cat /proc/1/environ'), { out: 'cat: /proc/1/environ: Permission denied\n', code: 1 });
+  await u.end();
+});
+
+test('readlink and realpath resolve links as coreutils does', async () => {
+  const s = await shell();
+  assert.deepEqual(await s.run('readlink /bin; readlink -f /bin/sh; readlink -f /proc/self/exe; realpath /sbin/init'), { out: 'usr/bin\n/usr/bin/dash\n/usr/bin/readlink\n/usr/lib/systemd/systemd\n', code: 0 });
+  assert.deepEqual(await s.run('readlink /etc; echo $?; readlink -e /nonexist; echo $?; readlink -f /nonexist/x; echo $?'), { out: '1\n1\n1\n', code: 0 });
+  assert.deepEqual(await s.run('readlink -m /a/../b/./c; readlink -f /tmp/new; readlink -v /etc'), { out: '/b/c\n/tmp/new\nreadlink: /etc: Invalid argument\n', code: 1 });
+  assert.deepEqual(await s.run('realpath /x/y'), { out: 'realpath: /x/y: No such file or directory\n', code: 1 });
+  assert.deepEqual(await s.run('readlink'), { out: "readlink: missing operand\nTry 'readlink --help' for more information.\n", code: 1 });
+  await s.end();
+});
+
+test("awk patterns join tests with &&, || and !, as in ps | awk 'NR>1 && $4 != \"ps\"'", async () => {
+  const s = await shell();
+  const input = '1 a\n2 b\n3 c\n';
+  assert.equal((await s.run("awk 'NR>1 && $2 != \"c\" {print $1}'", input)).out, '2\n');
+  assert.equal((await s.run("awk 'NR==1 || /c/'", input)).out, '1 a\n3 c\n');
+  assert.equal((await s.run("awk '!($2 ~ /a|c/)'", input)).out, '2 b\n');
+  await s.end();
+});
