@@ -1418,19 +1418,31 @@ const BUILTINS: Record<string, Builtin> = {
   },
   async command(sh, args, io, f) {
     if (args[0] === '-v' || args[0] === '-V') {
-      const n = args[1];
-      if (!n) return 1;
-      if (BUILTINS[n] || BUILTIN_NAMES.has(n)) io.out(args[0] === '-v' ? `${n}\n` : `${n} is a shell builtin\n`);
-      else if (sh.isKnownCommand(n)) io.out(`${commandPath(sh, n)}\n`);
-      else return 1;
-      return 0;
+      // Every name is looked up; the status is 0 when any was found. bash -c has no aliases.
+      const v = args[0] === '-v';
+      let any = false;
+      for (const n of args.slice(1)) {
+        const path = n.includes('/') ? (sh.vfs.exists(sh.resolve(n)) ? n : undefined) : sh.isKnownCommand(n) ? commandPath(sh, n) : undefined;
+        let line: string | undefined;
+        if (sh.terminal.interactive && sh.aliases.has(n)) line = v ? `alias ${n}='${sh.aliases.get(n)}'` : `${n} is aliased to \`${sh.aliases.get(n)}'`;
+        else if (BUILTINS[n] || BUILTIN_NAMES.has(n)) line = v ? n : `${n} is a shell builtin`;
+        else if (sh.functions.has(n)) line = v ? n : `${n} is a function`;
+        else if (path !== undefined) line = v ? path : `${n} is ${path}`;
+        if (line === undefined) {
+          if (!v) io.err(`-bash: command: ${n}: not found\n`);
+          continue;
+        }
+        any = true;
+        io.out(`${line}\n`);
+      }
+      return any ? 0 : 1;
     }
     return args.length ? sh.invoke(args, io, f) : 0;
   },
   type(sh, args, io) {
     let status = 0;
     for (const n of args) {
-      if (sh.aliases.has(n)) io.out(`${n} is aliased to \`${sh.aliases.get(n)}'\n`);
+      if (sh.terminal.interactive && sh.aliases.has(n)) io.out(`${n} is aliased to \`${sh.aliases.get(n)}'\n`);
       else if (BUILTINS[n] || BUILTIN_NAMES.has(n)) io.out(`${n} is a shell builtin\n`);
       else if (sh.functions.has(n)) io.out(`${n} is a function\n`);
       else if (sh.isKnownCommand(n)) io.out(`${n} is ${commandPath(sh, n)}\n`);

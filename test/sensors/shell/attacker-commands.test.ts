@@ -127,3 +127,21 @@ test("awk patterns join tests with &&, || and !, as in ps | awk 'NR>1 && $4 != \
   assert.equal((await s.run("awk '!($2 ~ /a|c/)'", input)).out, '2 b\n');
   await s.end();
 });
+
+test('command -v and type look up every name; bash -c has no aliases', async () => {
+  const s = await shell();
+  assert.deepEqual(await s.run('command -v curl wget nosuch ls cd; echo $?'), { out: '/usr/bin/curl\n/usr/bin/wget\n/usr/bin/ls\ncd\n0\n', code: 0 });
+  assert.deepEqual(await s.run('command -v nosuch; echo $?'), { out: '1\n', code: 0 });
+  assert.deepEqual(await s.run('type ls nosuch'), { out: 'ls is /usr/bin/ls\n-bash: type: nosuch: not found\n', code: 1 });
+  assert.deepEqual(await s.run('which ls nosuch cat'), { out: '/usr/bin/ls\n/usr/bin/cat\n', code: 1 });
+  await s.end();
+});
+
+test("printf takes \\NNN, \\xHH and \\uHHHH in the format and %b's octal; arithmetic takes BASE#NUM", async () => {
+  const s = await shell();
+  assert.deepEqual(await s.run("printf '\\101\\x41\\u00e9\\n'"), { out: 'AAé\n', code: 0 });
+  assert.deepEqual(await s.run("printf '%b\\n' '\\101|\\0101|\\x41'"), { out: 'A|A|A\n', code: 0 });
+  assert.deepEqual(await s.run('echo $((16#ff)) $((2#101)) $((36#z)) $((64#_)) $((0x10)) $((010))'), { out: '255 5 35 63 16 8\n', code: 0 });
+  assert.match((await s.run('echo $((2#2))')).out, /2#2: value too great for base \(error token is "2#2"\)\n$/);
+  await s.end();
+});
