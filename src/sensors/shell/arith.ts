@@ -17,6 +17,14 @@ function tokenize(s: string): Tok[] | string {
       i++;
       continue;
     }
+    const based = /^([0-9]+)#([0-9A-Za-z@_]*)/.exec(s.slice(i, i + 80));
+    if (based) {
+      const v = baseNumber(Number(based[1]), based[2]!);
+      if (typeof v === 'string') return `${v} (error token is "${based[0]}")`;
+      out.push({ k: 'num', v });
+      i += based[0].length;
+      continue;
+    }
     const num = /^(0[xX][0-9a-fA-F]+|[0-9]+)/.exec(s.slice(i, i + 40));
     if (num) {
       try {
@@ -39,6 +47,23 @@ function tokenize(s: string): Tok[] | string {
     i += op.length;
   }
   return out;
+}
+
+/** DIGITS in bash's BASE#NUM form (base 2 to 64: 0-9, a-z, A-Z, @, _; letters either case up to base 36). */
+function baseNumber(base: number, digits: string): bigint | string {
+  if (base < 2 || base > 64) return 'invalid arithmetic base';
+  if (digits === '') return 'invalid integer constant';
+  let v = 0n;
+  for (const ch of digits) {
+    let d: number;
+    if (/[0-9]/.test(ch)) d = Number(ch);
+    else if (/[a-z]/.test(ch)) d = ch.charCodeAt(0) - 87;
+    else if (/[A-Z]/.test(ch)) d = base <= 36 ? ch.charCodeAt(0) - 55 : ch.charCodeAt(0) - 29;
+    else d = ch === '@' ? 62 : 63;
+    if (d >= base) return 'value too great for base';
+    v = wrap(v * BigInt(base) + BigInt(d));
+  }
+  return v;
 }
 
 const BINARY: Record<string, number> = { '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6, '<': 7, '>': 7, '<=': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10, '**': 11 };

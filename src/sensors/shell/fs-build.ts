@@ -5,6 +5,7 @@ import { fakeElf } from './elf.js';
 import { loadAt, memoryAt, uptimeSeconds, SeededRandom, type SystemProfile } from './profile.js';
 import type { PlantedFile } from './honeytokens.js';
 import { ALL_COMMANDS } from './commands/index.js';
+import { exeOf, systemProcesses } from './commands/processes.js';
 import type { HostFile } from '../runtime/host.js';
 
 /** Emulated programs and where Debian installs them (with plausible sizes). */
@@ -260,6 +261,16 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   }
   fs.add('/usr/bin/dash', { kind: 'file', mode: 0o755, uid: 0, gid: 0, mtimeMs: t(0), command: 'sh', size: DASH_SIZE, generate: () => fakeElf('dash', DASH_SIZE) });
   link('/usr/bin/sh', 'dash');
+  // The programs the process table runs, where /proc/PID/exe says they are (sshd and cron are commands above).
+  for (const proc of systemProcesses(p)) {
+    if (proc.cmd.startsWith('[')) continue;
+    const path = exeOf(proc.cmd.split(' ')[0]!);
+    if (fs.nodes.has(path)) continue;
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const size = 40_000 + ((name.length * 104_729) % 200_000);
+    fs.add(path, { kind: 'file', mode: 0o755, uid: 0, gid: 0, mtimeMs: t(0), size, generate: () => fakeElf(name, size) });
+  }
+  link('/usr/sbin/init', '/lib/systemd/systemd');
   link('/usr/bin/python3', 'python3.11');
   fs.add('/usr/bin/python3.11', { kind: 'file', mode: 0o755, uid: 0, gid: 0, mtimeMs: t(0), command: 'python3', size: 6_831_736, generate: () => fakeElf('python3.11', 8192) });
   link('/usr/bin/awk', '/etc/alternatives/awk');
@@ -319,11 +330,8 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   gen('/proc/loadavg', (view) => `${loadAt().map((x) => x.toFixed(2)).join(' ')} 1/${140 + p.cpu.cores * 4} ${view?.lastPid() ?? 3000 + (uptimeSeconds(p) % 40000)}\n`);
   gen('/proc/mounts', () => MOUNTS(p));
   link('/etc/mtab', '../proc/self/mounts');
-  dir('/proc/self', 0o555);
-  gen('/proc/self/mounts', () => MOUNTS(p));
-  link('/proc/self/exe', '/usr/bin/bash');
-  gen('/proc/self/cmdline', (view) => `${(view?.self().argv ?? ['-bash']).join('\0')}\0`);
-  gen('/proc/self/status', (view) => procStatusText(p, view?.self() ?? { pid: 1, ppid: 0, name: 'bash', argv: [], uid: 0, gid: 0 }));
+  // Each session's /proc/self leads to its own reader's /proc/PID (vfs.ts); this one is for a view without a session.
+  link('/proc/self', '1');
   gen('/proc/cmdline', () => `BOOT_IMAGE=/boot/vmlinuz-${p.kernel.release} root=UUID=${rng.hex(4)}-${rng.hex(2)} ro quiet\n`);
   gen('/proc/sys/kernel/hostname', () => `${p.hostname}\n`);
   gen('/proc/sys/kernel/ostype', () => 'Linux\n');
@@ -387,21 +395,3 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
 /** /usr/share/zoneinfo/Etc/UTC from Debian's tzdata (114 bytes). */
 const UTC_TZIF_BASE64 = 'VFppZjIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAQAAAAAAABVVEMAVFppZjIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAQAAAAAAABVVEMAClVUQzAK';
 
-/** /proc/self/status as Linux 6.1 prints it, for the process reading it (a small command's figures). */
-function procStatusText(p: SystemProfile, self: ReturnType<ProcView['self']>): string {
-  const kb = (n: number): string => `${String(n).padStart(8)} kB`;
-  const ids = (n: number): string => `${n}\t${n}\t${n}\t${n}`;
-  const cpus = Math.min(p.cpu.cores, 32);
-  const lines: [string, string][] = [
-    ['Name', self.name.slice(0, 15)], ['Umask', '0022'], ['State', 'R (running)'], ['Tgid', String(self.pid)], ['Ngid', '0'], ['Pid', String(self.pid)], ['PPid', String(self.ppid)], ['TracerPid', '0'],
-    ['Uid', ids(self.uid)], ['Gid', ids(self.gid)], ['FDSize', '64'], ['Groups', self.gid === 0 ? ' ' : `${self.gid} `], ['NStgid', String(self.pid)], ['NSpid', String(self.pid)], ['NSpgid', String(self.pid)], ['NSsid', String(self.ppid)],
-    ['VmPeak', kb(5484)], ['VmSize', kb(5484)], ['VmLck', kb(0)], ['VmPin', kb(0)], ['VmHWM', kb(972)], ['VmRSS', kb(972)], ['RssAnon', kb(88)], ['RssFile', kb(884)], ['RssShmem', kb(0)],
-    ['VmData', kb(360)], ['VmStk', kb(132)], ['VmExe', kb(20)], ['VmLib', kb(1540)], ['VmPTE', kb(48)], ['VmSwap', kb(0)], ['HugetlbPages', kb(0)], ['CoreDumping', '0'], ['THP_enabled', '1'], ['Threads', '1'],
-    ['SigQ', `0/${Math.floor(p.memKb / 128)}`], ['SigPnd', '0'.repeat(16)], ['ShdPnd', '0'.repeat(16)], ['SigBlk', '0'.repeat(16)], ['SigIgn', '0'.repeat(16)], ['SigCgt', '0'.repeat(16)],
-    ['CapInh', '0'.repeat(16)], ['CapPrm', self.uid === 0 ? '000001ffffffffff' : '0'.repeat(16)], ['CapEff', self.uid === 0 ? '000001ffffffffff' : '0'.repeat(16)], ['CapBnd', '000001ffffffffff'], ['CapAmb', '0'.repeat(16)],
-    ['NoNewPrivs', '0'], ['Seccomp', '0'], ['Seccomp_filters', '0'], ['Speculation_Store_Bypass', 'thread vulnerable'], ['SpeculationIndirectBranch', 'conditional enabled'],
-    ['Cpus_allowed', (2 ** cpus - 1).toString(16)], ['Cpus_allowed_list', cpus > 1 ? `0-${cpus - 1}` : '0'], ['Mems_allowed', '00000000,00000001'], ['Mems_allowed_list', '0'],
-    ['voluntary_ctxt_switches', '0'], ['nonvoluntary_ctxt_switches', '1'],
-  ];
-  return lines.map(([k, v]) => `${k}:\t${v}\n`).join('');
-}

@@ -7,8 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { passwdAccounts } from './accounts.js';
 import { evalArith } from './arith.js';
 import { complete, type Completion } from './completion.js';
-import { loginPids } from './commands/processes.js';
-import { mergeRanges } from './commands/util.js';
+import { loginPids, procProcesses } from './commands/processes.js';
+import type { ProcProcess } from './proc-pids.js';
+import { findProgram, mergeRanges } from './commands/util.js';
 import { elfMachine } from './elf.js';
 import { parseShell, RESERVED_WORDS, wordLiteral, type AndOr, type Command, type List, type Pipeline, type Redir, type SimpleCommand, type Word } from './parser.js';
 import type { FakeUser, SystemProfile } from './profile.js';
@@ -75,7 +76,7 @@ export const KILLED_STATUS = 137;
 
 class Flow {
   constructor(
-    readonly kind: 'break' | 'continue' | 'return' | 'exit' | 'abort',
+    readonly kind: 'break' | 'continue' | 'return' | 'exit' | 'abort' | 'deadline',
     readonly n: number,
   ) {}
 }
@@ -173,6 +174,8 @@ export class Shell implements ShellApi {
   private killed = false;
   private readonly meter: WorkMeter;
   private wake: (() => void) | undefined;
+  /** The `timeout`s running now, innermost last: when each runs out (monotonic milliseconds), and whether a sleep reached it. */
+  private readonly deadlines: { at: number; expired: boolean }[] = [];
   private readonly commands: ReadonlyMap<string, CommandDef>;
   private readonly readLineFn: ReadLine;
   private readonly clock: () => number;
@@ -196,10 +199,12 @@ export class Shell implements ShellApi {
     this.pid = this.shellPid + 31;
     this.vfs.proc = {
       lastPid: () => this.pid,
-      self: () => {
-        const r = this.running;
-        const argv = r ? r.argv : this.terminal.interactive ? ['-bash'] : ['bash', '-c', this.terminal.command ?? ''];
-        return { pid: r?.pid ?? this.shellPid, ppid: r ? this.shellPid : this.loginPid, name: r?.name ?? 'bash', argv, uid: this.user.uid, gid: this.user.gid };
+      selfPid: () => this.running?.pid ?? this.shellPid,
+      processes: () => this.procProcesses(),
+      machine: { cores: o.profile.cpu.cores, memKb: o.profile.memKb, bootMs: o.profile.bootMs },
+      mounts: () => {
+        const m = this.vfs.readFile('/proc/mounts');
+        return typeof m === 'string' ? '' : m.toString('utf8');
       },
     };
     const ssh = (o.terminal.via ?? 'ssh') === 'ssh';
@@ -244,6 +249,17 @@ export class Shell implements ShellApi {
 
   now(): number {
     return this.clock();
+  }
+
+  /** /proc's processes, made once per command run (a glob over every /proc/PID/cmdline looks them up many times). */
+  private procCache: { key: string; list: readonly ProcProcess[] } | undefined;
+  private procProcesses(): readonly ProcProcess[] {
+    const key = `${this.running?.pid ?? 0}:${this.jobs.length}:${this.jobs[this.jobs.length - 1]?.pid ?? 0}:${this.cwd}:${this.user.uid}`;
+    if (this.procCache?.key === key) return this.procCache.list;
+    const environ = [...this.exported.keys()].filter((k) => this.env.has(k)).map((k) => `${k}=${this.env.get(k)}`);
+    const list = procProcesses(this, environ);
+    this.procCache = { key, list };
+    return list;
   }
 
   get interrupted(): boolean {
@@ -341,9 +357,42 @@ export class Shell implements ShellApi {
     return this.commands.has(name) || this.functions.has(name) || BUILTIN_NAMES.has(name);
   }
 
-  sleep(ms: number): Promise<void> {
-    if (this.aborted) return Promise.resolve();
-    return this.meter.wait(() => this.sleepUntilWoken(ms));
+  async sleep(ms: number): Promise<void> {
+    if (this.aborted) return;
+    const nearest = this.nearestDeadline();
+    const left = nearest ? this.deadlineLeft() : Infinity;
+    await this.meter.wait(() => this.sleepUntilWoken(Math.min(ms, left)));
+    // A timer may fire a little before the clock reads the deadline: the sleep reached it all the same.
+    if (nearest && left <= ms && !this.aborted) nearest.expired = true;
+  }
+
+  /** The `timeout` that runs out first, if any. */
+  private nearestDeadline(): { at: number; expired: boolean } | undefined {
+    let best: { at: number; expired: boolean } | undefined;
+    for (const d of this.deadlines) if (!best || d.expired || (!best.expired && d.at < best.at)) best = d;
+    return best;
+  }
+
+  /** Milliseconds until the nearest `timeout` runs out (Infinity without one). */
+  private deadlineLeft(): number {
+    const d = this.nearestDeadline();
+    if (!d) return Infinity;
+    return d.expired ? 0 : Math.max(0, d.at - performance.now());
+  }
+
+  async withDeadline(ms: number, fn: () => Promise<number>): Promise<{ status: number; timedOut: boolean }> {
+    const d = { at: performance.now() + ms, expired: false };
+    this.deadlines.push(d);
+    const over = (): boolean => d.expired || performance.now() >= d.at;
+    try {
+      const status = await fn();
+      return { status, timedOut: over() };
+    } catch (e) {
+      if (e instanceof Flow && e.kind === 'deadline' && over()) return { status: 124, timedOut: true };
+      throw e;
+    } finally {
+      this.deadlines.splice(this.deadlines.indexOf(d), 1);
+    }
   }
 
   private sleepUntilWoken(ms: number): Promise<void> {
@@ -549,6 +598,7 @@ export class Shell implements ShellApi {
   private async tick(): Promise<void> {
     if (this.meter.sliceMs() >= YIELD_EVERY_MS) await this.meter.wait(() => new Promise<void>((r) => setImmediate(r)));
     if (this.aborted) throw new Flow('abort', 130);
+    if (this.deadlines.length > 0 && this.deadlineLeft() === 0) throw new Flow('deadline', 124);
     if (++this.steps > MAX_STEPS_PER_LINE) throw new Flow('abort', 1);
     if (this.meter.workMs() > MAX_LINE_WORK_MS) {
       this.killed = true;
@@ -838,12 +888,20 @@ export class Shell implements ShellApi {
     return (await this.expandWord(value, io, f, false)).join(' ');
   }
 
-  /** Runs WORDS: a builtin, a function, an emulated command, or a script file. */
-  async invoke(words: string[], io: Io, f: Frame): Promise<number> {
-    const [name, ...args] = words as [string, ...string[]];
-    const builtin = BUILTINS[name];
+  async runProgram(argv: readonly string[], io: { stdin: Buffer; out: Output; err: Output }): Promise<number | undefined> {
+    const path = findProgram(this, argv[0] ?? '');
+    if (path === undefined) return undefined;
+    await this.tick();
+    return this.invoke([path, ...argv.slice(1)], { ...io, stdinIsTerminal: false }, { args: [], name: 'bash', depth: 1 }, argv[0]);
+  }
+
+  /** Runs WORDS: a builtin, a function, an emulated command, or a script file (ARGV0: what the command sees as its name, when not WORDS[0]). */
+  async invoke(words: string[], io: Io, f: Frame, argv0?: string): Promise<number> {
+    const [path, ...args] = words as [string, ...string[]];
+    const name = argv0 ?? path;
+    const builtin = argv0 === undefined ? BUILTINS[path] : undefined;
     if (builtin) return builtin(this, args, io, f);
-    const fn = this.functions.get(name);
+    const fn = argv0 === undefined ? this.functions.get(name) : undefined;
     if (fn) {
       if (f.depth >= MAX_CALL_DEPTH) {
         io.err(`-bash: ${name}: maximum function nesting level exceeded (${MAX_CALL_DEPTH})\n`);
@@ -857,9 +915,9 @@ export class Shell implements ShellApi {
       }
     }
     let cmdName = name;
-    if (name.includes('/')) {
-      const path = this.resolve(name);
-      const st = this.vfs.stat(path);
+    if (path.includes('/')) {
+      const abs = this.resolve(path);
+      const st = this.vfs.stat(abs);
       if (typeof st === 'string') {
         io.err(`${this.diagPrefix(f.depth)}: ${name}: ${FS_ERROR_TEXT[st]}\n`);
         return 127;
@@ -878,7 +936,7 @@ export class Shell implements ShellApi {
         return 126;
       }
       if (st.node.command) cmdName = st.node.command;
-      else return this.execFile(name, path, args, io, f);
+      else return this.execFile(name, abs, args, io, f);
     } else if (!this.commands.has(name)) {
       io.err(this.terminal.interactive && f.depth === 0 ? `-bash: ${name}: command not found\n` : `${f.depth === 0 ? 'bash: line 1' : f.name}: ${name}: command not found\n`);
       return 127;
@@ -888,7 +946,7 @@ export class Shell implements ShellApi {
       io.err(`${this.diagPrefix(f.depth)}: ${name}: command not found\n`);
       return 127;
     }
-    const ctx: CommandContext = { name, args, stdin: io.stdin, stdinIsTerminal: io.stdinIsTerminal, stdoutIsTerminal: this.terminalOut !== undefined && io.out === this.terminalOut, out: io.out, err: io.err, sh: this, readLine: (p, e) => this.readLine(p, e) };
+    const ctx: CommandContext = { name, program: path.includes('/'), args, stdin: io.stdin, stdinIsTerminal: io.stdinIsTerminal, stdoutIsTerminal: this.terminalOut !== undefined && io.out === this.terminalOut, out: io.out, err: io.err, sh: this, readLine: (p, e) => this.readLine(p, e) };
     // Each command is a process of its own: the next pid, which ps and /proc/self show for it.
     const outer = this.running;
     this.running = { pid: this.nextPid(), name: cmdName, argv: [name, ...args] };
@@ -1144,7 +1202,8 @@ export class Shell implements ShellApi {
       paths = next;
       if (paths.length === 0) return [];
     }
-    return paths.filter((p) => this.vfs.exists(this.vfs.resolve(this.cwd, p))).sort();
+    // A name matches as readdir lists it: a dangling symlink too.
+    return paths.filter((p) => typeof this.vfs.stat(this.vfs.resolve(this.cwd, p), false) !== 'string').sort();
   }
 
   /** Reads a line from the terminal for prompting commands. */
@@ -1443,19 +1502,31 @@ const BUILTINS: Record<string, Builtin> = {
   },
   async command(sh, args, io, f) {
     if (args[0] === '-v' || args[0] === '-V') {
-      const n = args[1];
-      if (!n) return 1;
-      if (BUILTINS[n] || BUILTIN_NAMES.has(n)) io.out(args[0] === '-v' ? `${n}\n` : `${n} is a shell builtin\n`);
-      else if (sh.isKnownCommand(n)) io.out(`${commandPath(sh, n)}\n`);
-      else return 1;
-      return 0;
+      // Every name is looked up; the status is 0 when any was found. bash -c has no aliases.
+      const v = args[0] === '-v';
+      let any = false;
+      for (const n of args.slice(1)) {
+        const path = n.includes('/') ? (sh.vfs.exists(sh.resolve(n)) ? n : undefined) : sh.isKnownCommand(n) ? commandPath(sh, n) : undefined;
+        let line: string | undefined;
+        if (sh.terminal.interactive && sh.aliases.has(n)) line = v ? `alias ${n}='${sh.aliases.get(n)}'` : `${n} is aliased to \`${sh.aliases.get(n)}'`;
+        else if (BUILTINS[n] || BUILTIN_NAMES.has(n)) line = v ? n : `${n} is a shell builtin`;
+        else if (sh.functions.has(n)) line = v ? n : `${n} is a function`;
+        else if (path !== undefined) line = v ? path : `${n} is ${path}`;
+        if (line === undefined) {
+          if (!v) io.err(`-bash: command: ${n}: not found\n`);
+          continue;
+        }
+        any = true;
+        io.out(`${line}\n`);
+      }
+      return any ? 0 : 1;
     }
     return args.length ? sh.invoke(args, io, f) : 0;
   },
   type(sh, args, io) {
     let status = 0;
     for (const n of args) {
-      if (sh.aliases.has(n)) io.out(`${n} is aliased to \`${sh.aliases.get(n)}'\n`);
+      if (sh.terminal.interactive && sh.aliases.has(n)) io.out(`${n} is aliased to \`${sh.aliases.get(n)}'\n`);
       else if (BUILTINS[n] || BUILTIN_NAMES.has(n)) io.out(`${n} is a shell builtin\n`);
       else if (sh.functions.has(n)) io.out(`${n} is a function\n`);
       else if (sh.isKnownCommand(n)) io.out(`${n} is ${commandPath(sh, n)}\n`);

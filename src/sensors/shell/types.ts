@@ -43,6 +43,11 @@ export interface ShellApi {
   resolve(p: string): string;
   /** Runs TEXT as shell code (sh -c, scripts, eval, source). */
   runScript(text: string, opts: { name: string; args: string[]; stdin: Buffer; out: Output; err: Output; subshell: boolean }): Promise<number>;
+  /**
+   * Runs ARGV as a program another one starts (xargs, timeout, nohup, sudo): ARGV[0] looked up in
+   * PATH as execvp does (no builtins, no functions), run in the emulation. Undefined when not found.
+   */
+  runProgram(argv: readonly string[], io: { stdin: Buffer; out: Output; err: Output }): Promise<number | undefined>;
   /** The names of every emulated command. */
   isKnownCommand(name: string): boolean;
   /** Fake process ids handed out for background jobs and `$!`. */
@@ -61,8 +66,13 @@ export interface ShellApi {
   runAs<T>(user: ShellApi['user'], fn: () => Promise<T>): Promise<T>;
   /** Whether Ctrl-C was pressed during the current line. */
   readonly interrupted: boolean;
-  /** Sleeps, but wakes on Ctrl-C. */
+  /** Sleeps, but wakes on Ctrl-C or when a `timeout` around it runs out. */
   sleep(ms: number): Promise<void>;
+  /**
+   * Runs FN with a time limit, as `timeout` does: sleeps inside end at the deadline and no command
+   * starts after it. timedOut when the time ran out.
+   */
+  withDeadline(ms: number, fn: () => Promise<number>): Promise<{ status: number; timedOut: boolean }>;
 }
 
 export type Output = (data: string | Buffer) => void;
@@ -70,6 +80,8 @@ export type Output = (data: string | Buffer) => void;
 export interface CommandContext {
   /** argv[0] as typed (may be a path). */
   name: string;
+  /** Run as a program (by path, or started by xargs, timeout...), not as the bash builtin of that name. */
+  program: boolean;
   args: string[];
   stdin: Buffer;
   /** True when stdin is the attacker's terminal rather than a pipe, file or here-document. */

@@ -1,6 +1,7 @@
 // The virtual filesystem: an immutable base tree shared by every session, and a copy-on-write overlay
 // per attacker holding what they wrote, deleted or changed, within quotas. Nothing touches the host's disk.
 import { posix } from 'node:path';
+import { procPidNames, procPidNode, type ProcSource } from './proc-pids.js';
 
 export interface NodeMeta {
   mode: number;
@@ -208,12 +209,12 @@ export interface StatResult {
 }
 
 /** One session's view: base plus the attacker's overlay. Every method returns an FsError instead of throwing. */
-/** What one session's /proc shows of itself: the process reading (/proc/self) and the newest pid. */
-export interface ProcView {
+/** What one session's /proc shows: its processes (/proc/PID), the one reading (/proc/self) and the newest pid. */
+export interface ProcView extends ProcSource {
   /** The last pid handed out on the machine (/proc/loadavg's fifth field). */
   lastPid(): number;
   /** The process reading /proc/self: the command running, or the shell itself. */
-  self(): { pid: number; ppid: number; name: string; argv: readonly string[]; uid: number; gid: number };
+  selfPid(): number;
 }
 
 export class Vfs {
@@ -236,6 +237,11 @@ export class Vfs {
   }
 
   private raw(path: string): VNode | undefined {
+    if (this.proc && path.startsWith('/proc/')) {
+      const n = procPidNode(path, this.proc);
+      if (n !== undefined) return n ?? undefined;
+      if (path === '/proc/self') return { kind: 'link', target: String(this.proc.selfPid()), mode: 0o777, uid: 0, gid: 0, mtimeMs: this.proc.machine.bootMs };
+    }
     const o = this.overlay.nodes.get(path);
     if (o !== undefined) return o ?? undefined;
     return this.base.nodes.get(path);
@@ -294,7 +300,7 @@ export class Vfs {
     const s = this.stat(path);
     if (typeof s === 'string') return s;
     if (s.node.kind !== 'dir') return 'ENOTDIR';
-    const names = new Set<string>([...(this.base.children.get(s.path) ?? []), ...(this.overlay.added.get(s.path) ?? [])]);
+    const names = new Set<string>([...(this.base.children.get(s.path) ?? []), ...(this.overlay.added.get(s.path) ?? []), ...((this.proc && procPidNames(s.path, this.proc)) ?? [])]);
     const prefix = s.path === '/' ? '/' : `${s.path}/`;
     return [...names].filter((n) => this.raw(prefix + n) !== undefined).sort();
   }

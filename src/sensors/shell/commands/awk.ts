@@ -72,7 +72,54 @@ function parseProgram(src: string, budget: RegexBudget): Rule[] | string {
   return rules;
 }
 
-function compilePattern(head: string, budget: RegexBudget): ((f: string[], nr: number) => boolean) | string {
+/** S split at each top-level OP (`&&`, `||`): outside strings, regexes and parentheses. */
+function splitLogical(s: string, op: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || (c === '/' && /(^|[&|!(~]\s*)$/.test(s.slice(0, i)))) quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && s.startsWith(op, i)) {
+      out.push(s.slice(start, i).trim());
+      start = i + op.length;
+      i++;
+    }
+  }
+  out.push(s.slice(start).trim());
+  return out;
+}
+
+type Pattern = (f: string[], nr: number) => boolean;
+
+/** A pattern: `a || b`, `a && b`, `!a` and `(a)` around the single tests compileTest knows. */
+function compilePattern(head: string, budget: RegexBudget): Pattern | string {
+  for (const op of ['||', '&&']) {
+    const parts = splitLogical(head, op);
+    if (parts.length < 2) continue;
+    const each: Pattern[] = [];
+    for (const part of parts) {
+      const p = compilePattern(part, budget);
+      if (typeof p === 'string') return p;
+      each.push(p);
+    }
+    return op === '||' ? (f, nr) => each.some((p) => p(f, nr)) : (f, nr) => each.every((p) => p(f, nr));
+  }
+  if (head.startsWith('!') && !head.startsWith('!=')) {
+    const p = compilePattern(head.slice(1).trim(), budget);
+    return typeof p === 'string' ? p : (f, nr) => !p(f, nr);
+  }
+  if (head.startsWith('(') && head.endsWith(')') && splitLogical(head.slice(1, -1), ')').length === 1) return compilePattern(head.slice(1, -1).trim(), budget);
+  return compileTest(head, budget);
+}
+
+function compileTest(head: string, budget: RegexBudget): Pattern | string {
   let m = /^\/(.*)\/$/.exec(head);
   if (m) {
     const re = safeRegExp(m[1]!, '', budget);

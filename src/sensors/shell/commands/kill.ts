@@ -24,7 +24,8 @@ export const kill: CommandDef = {
       }
       const proc = table.find((x) => x.pid === Number(p));
       if (!proc) {
-        ctx.err(`-bash: kill: (${p}) - No such process\n`);
+        // procps's kill when run as a program, bash's builtin otherwise.
+        ctx.err(ctx.program ? `${ctx.name}: (${p}): No such process\n` : `-bash: kill: (${p}) - No such process\n`);
         status = 1;
         continue;
       }

@@ -20,7 +20,25 @@ export const MAX_PRINTF_WORK = 16 * 1024 * 1024;
 const MAX_FRACTION_DIGITS = 100;
 
 /** An escape at the start of a format (`\\` then octal, hex or any one character, or alone at the end). */
-const ESCAPE = /\\(?:[0-7]{1,3}|x[0-9a-fA-F]{1,2}|[^])?/y;
+const ESCAPE = /\\(?:[0-7]{1,3}|x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[^])?/y;
+
+/**
+ * One escape of a format as bash's printf reads it: \NNN octal (no leading 0 needed), \uHHHH and
+ * \UHHHHHHHH as UTF-8 (kept as bytes, one character each, for textBytes), the rest as echo -e.
+ */
+function formatEscape(seq: string): { text: string; stop: boolean } {
+  if (/^\\[0-7]{1,3}$/.test(seq)) return { text: String.fromCharCode(parseInt(seq.slice(1), 8) & 0xff), stop: false };
+  if (/^\\[uU][0-9a-fA-F]+$/.test(seq)) {
+    const cp = parseInt(seq.slice(2), 16);
+    return { text: cp <= 0x10ffff ? Buffer.from(String.fromCodePoint(cp), 'utf8').toString('latin1') : '', stop: false };
+  }
+  return echoEscapes(seq);
+}
+
+/** %b's argument: echo -e's escapes, and \NNN octal too (bash takes both \0NNN and \NNN there). */
+function argEscapes(arg: string): { text: string; stop: boolean } {
+  return echoEscapes(arg.replace(/\\(\\|[1-7][0-7]{0,2})/g, (m, d: string) => (d === '\\' ? m : `\\0${d}`)));
+}
 /**
  * A conversion spec. The width cannot start with 0, which is a flag: with `(\d+)` after `[0#]*`
  * a run of 40,000 zeros backtracked quadratically (6.2 s).
@@ -45,7 +63,7 @@ export function formatPrintf(fmt: string, args: string[]): { text: string; error
       const c = fmt[i]!;
       if (c === '\\') {
         const seq = execAt(ESCAPE, fmt, i)![0];
-        const e = echoEscapes(seq);
+        const e = formatEscape(seq);
         out += e.text;
         if (e.stop) {
           stopped = true;
@@ -97,7 +115,7 @@ export function formatPrintf(fmt: string, args: string[]): { text: string; error
           s = arg.slice(0, 1);
           break;
         case 'b': {
-          const e = echoEscapes(arg);
+          const e = argEscapes(arg);
           s = e.text;
           stopped = e.stop;
           break;

@@ -4,7 +4,8 @@
 import type { ShellApi } from '../types.js';
 import type { HostDaemon } from '../../runtime/host.js';
 import { SeededRandom, type SystemProfile } from '../profile.js';
-import { hhmm, monthName } from './util.js';
+import type { ProcProcess } from '../proc-pids.js';
+import { findProgram, hhmm, monthName } from './util.js';
 
 /** Longest command line ps shows for the attacker's bash -c (the kernel keeps a page of it for ps). */
 export const MAX_CMDLINE_CHARS = 4096;
@@ -22,6 +23,8 @@ export interface FakeProcess {
   startMs: number;
   timeS: number;
   cmd: string;
+  /** The command line word by word, where splitting CMD at spaces would not give it (bash -c's). */
+  argv?: string[];
   /** The host daemon this process belongs to, if any. */
   daemon?: HostDaemon['kind'];
   /** The attacker's own processes: the one that took the login (sshd's session, telnetd) and the shell. */
@@ -163,7 +166,8 @@ export function processTable(sh: ShellApi): FakeProcess[] {
     out.push({ pid: loginPid, ppid: sshd?.pid ?? 1, user: 'root', cpu: 0, mem: 0.1, ...memKb(sh.profile, loginPid, 10_900, 17_000), tty: '?', stat: 'Ss', startMs: login, timeS: 0, cmd: `sshd: ${sh.user.name}@${sh.terminal.interactive ? tty : 'notty'}`, role: 'login' });
   }
   const shellCmd = sh.terminal.interactive ? '-bash' : `bash -c ${sh.terminal.command ?? ''}`.slice(0, MAX_CMDLINE_CHARS);
-  out.push({ pid: shellPid, ppid: loginPid, user: sh.user.name, cpu: 0, mem: 0.1, ...memKb(sh.profile, shellPid, 5_000, 8_200), tty, stat: sh.terminal.interactive ? 'Ss' : 'S', startMs: login, timeS: 0, cmd: shellCmd, role: 'shell' });
+  const shellArgv = sh.terminal.interactive ? ['-bash'] : ['bash', '-c', (sh.terminal.command ?? '').slice(0, MAX_CMDLINE_CHARS)];
+  out.push({ pid: shellPid, ppid: loginPid, user: sh.user.name, cpu: 0, mem: 0.1, ...memKb(sh.profile, shellPid, 5_000, 8_200), tty, stat: sh.terminal.interactive ? 'Ss' : 'S', startMs: login, timeS: 0, cmd: shellCmd, argv: shellArgv, role: 'shell' });
   for (const j of sh.jobs) out.push({ pid: j.pid, ppid: 1, user: sh.user.name, cpu: 0.0, mem: 0.0, ...memKb(sh.profile, j.pid, 800, 2_400), tty: '?', stat: 'S', startMs: j.startedMs, timeS: 0, cmd: j.command });
   return out;
 }
@@ -177,4 +181,97 @@ export function startColumn(ms: number, now: number): string {
 
 export function cpuTime(s: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** The kernel's name for a process (comm): its program without path or arguments, 15 characters at most; a kernel thread's whole name. */
+export function commOf(cmd: string): string {
+  if (cmd.startsWith('[')) return cmd.slice(1, -1);
+  const first = cmd.split(' ')[0]!;
+  // Debian's /sbin/init is systemd; telnetd is in.telnetd.
+  if (first === '/sbin/init') return 'systemd';
+  if (first === 'telnetd') return 'in.telnetd';
+  return first.replace(/^.*\//, '').replace(/:$/, '').replace(/^-/, '').slice(0, 15);
+}
+
+/** The unit each base service runs as, by comm (the daemons' are in DAEMON_UNIT). */
+const SERVICE_UNIT: Record<string, string> = {
+  'systemd-journal': 'systemd-journald.service',
+  'systemd-udevd': 'systemd-udevd.service',
+  'systemd-timesyn': 'systemd-timesyncd.service',
+  cron: 'cron.service',
+  'dbus-daemon': 'dbus.service',
+  'systemd-logind': 'systemd-logind.service',
+  agetty: 'system-getty.slice/getty@tty1.service',
+  rsyslogd: 'rsyslog.service',
+  'qemu-ga': 'qemu-guest-agent.service',
+  'in.telnetd': 'inetd.service',
+};
+const DAEMON_UNIT: Record<HostDaemon['kind'], string> = { sshd: 'ssh.service', inetd: 'inetd.service', apache2: 'apache2.service', nginx: 'nginx.service', mini_httpd: 'mini-httpd.service', vsftpd: 'vsftpd.service', tftpd: 'tftpd-hpa.service', asterisk: 'asterisk.service', mysqld: 'mysql.service', mariadbd: 'mariadb.service' };
+
+/** The logind session number of a login at LOGINMS (session-N.scope). */
+export function sessionNumber(p: SystemProfile, loginMs: number): number {
+  return 3 + (loginPids(p, loginMs).loginPid % 211);
+}
+
+/** The program file of a process whose command line starts with FIRST, as /proc/PID/exe names it (merged /usr). */
+export function exeOf(first: string): string {
+  if (first === '/sbin/init') return '/usr/lib/systemd/systemd';
+  if (first === 'sshd:') return '/usr/sbin/sshd';
+  if (first === 'nginx:') return '/usr/sbin/nginx';
+  if (first === 'telnetd') return '/usr/sbin/in.telnetd';
+  if (first === '-bash' || first === 'bash') return '/usr/bin/bash';
+  if (/^\/(s?bin|lib)\//.test(first)) return `/usr${first}`;
+  return first.startsWith('/') ? first : `/usr/bin/${first}`;
+}
+
+/** The uid and gid behind a ps user column (ps cuts names past 8 characters to 7 and a +). */
+function idsOf(sh: ShellApi, user: string): { uid: number; gid: number } {
+  const named = (n: string): boolean => (user.endsWith('+') ? n.startsWith(user.slice(0, -1)) : n === user);
+  const u = sh.users.find((x) => named(x.name)) ?? sh.profile.daemonAccounts.find((x) => named(x.name));
+  if (u) return { uid: u.uid, gid: u.gid };
+  const fixed: Record<string, [number, number]> = { root: [0, 0], 'www-data': [33, 33], nobody: [65534, 65534], 'systemd+': [997, 997], 'message+': [100, 107] };
+  const f = fixed[user] ?? [65534, 65534];
+  return { uid: f[0], gid: f[1] };
+}
+
+/** The terminal device number (/proc/PID/stat's tty_nr) of a ps TTY column. */
+function ttyNr(tty: string): number {
+  const pts = /^pts\/(\d+)$/.exec(tty);
+  if (pts) return 136 * 256 + Number(pts[1]);
+  const vt = /^tty(\d+)$/.exec(tty);
+  return vt ? 4 * 256 + Number(vt[1]) : 0;
+}
+
+/**
+ * The processes as /proc shows them: the table ps shows and the command running now, each with its
+ * program, cgroup and environment (ENVIRON for the attacker's own: the shell's exported variables).
+ */
+export function procProcesses(sh: ShellApi, environ: readonly string[]): ProcProcess[] {
+  const table = processTable(sh);
+  const shell = table.find((p) => p.role === 'shell')!;
+  const scope = `/user.slice/user-${sh.user.uid}.slice/session-${sessionNumber(sh.profile, sh.terminal.loginMs)}.scope`;
+  const path = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  const out: ProcProcess[] = [];
+  const add = (p: FakeProcess, exe: string | undefined, mine: boolean): void => {
+    const kernel = p.cmd.startsWith('[');
+    const comm = commOf(p.cmd);
+    const argv = kernel ? [] : (p.argv ?? p.cmd.split(' '));
+    const unit = p.daemon ? DAEMON_UNIT[p.daemon] : SERVICE_UNIT[comm];
+    const cgroup = kernel ? '/' : p.pid === 1 ? '/init.scope' : mine || p.role === 'login' ? scope : unit ? `/system.slice/${unit}` : '/';
+    const rng = new SeededRandom(`proc-env:${sh.profile.seed}:${p.pid}`);
+    const env = kernel ? [] : mine ? environ : p.pid === 1 ? ['HOME=/', 'init=/sbin/init', 'TERM=linux', `BOOT_IMAGE=/boot/vmlinuz-${sh.profile.kernel.release}`, path, 'PWD=/'] : ['LANG=C.UTF-8', path, `INVOCATION_ID=${rng.hex(16)}`, `JOURNAL_STREAM=8:${rng.int(10_000, 30_000)}`, `SYSTEMD_EXEC_PID=${p.pid}`];
+    out.push({ pid: p.pid, ppid: p.ppid, ...idsOf(sh, p.user), comm, argv, ...(kernel ? {} : { exe: exe ?? exeOf(argv[0] ?? '') }), cwd: mine ? sh.cwd : '/', cgroup, state: p.stat[0] ?? 'S', startMs: p.startMs, cpuS: p.timeS, rssKb: p.rss, vszKb: p.vsz, threads: p.stat.includes('l') ? 2 + (p.pid % 3) : 1, ttyNr: ttyNr(p.tty), environ: env });
+  };
+  for (const p of table) {
+    const mine = p.role === 'shell' || sh.jobs.some((j) => j.pid === p.pid);
+    const first = p.cmd.split(' ')[0]!;
+    add(p, mine && p.role !== 'shell' && first.includes('/') ? sh.resolve(first) : undefined, mine);
+  }
+  const r = sh.running;
+  if (r && !out.some((p) => p.pid === r.pid)) {
+    const argv0 = r.argv[0] ?? r.name;
+    const exe = argv0.includes('/') ? sh.resolve(argv0) : (findProgram(sh, argv0) ?? `/usr/bin/${r.name}`);
+    add({ pid: r.pid, ppid: shell.pid, user: sh.user.name, cpu: 0, mem: 0, ...memKb(sh.profile, r.pid, 1_000, 5_500), tty: shell.tty, stat: 'R', startMs: sh.now(), timeS: 0, cmd: r.argv.join(' '), argv: [...r.argv] }, exe, true);
+  }
+  return out;
 }

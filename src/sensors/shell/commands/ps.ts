@@ -1,16 +1,15 @@
 // ps: the fake process table in the common formats (ps, ps aux, ps -ef, ps -p).
 import type { CommandDef } from '../types.js';
-import { cpuTime, memKb, processTable, startColumn, type FakeProcess } from './processes.js';
+import { commOf, cpuTime, memKb, processTable, startColumn, type FakeProcess } from './processes.js';
 
 /** TIME in ps's [DD-]HH:MM:SS form. */
 function clockTime(s: number): string {
   return `00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/** The process's name (comm): its program without path or arguments, kernel threads without brackets. */
+/** The process's name (comm), as /proc/PID/comm has it. */
 function commName(p: FakeProcess): string {
-  if (p.cmd.startsWith('[')) return p.cmd.slice(1, -1);
-  return p.cmd.split(' ')[0]!.replace(/^.*\//, '').replace(/:$/, '').replace(/^-/, '');
+  return commOf(p.cmd);
 }
 
 export const ps: CommandDef = {

@@ -1,5 +1,6 @@
 // sleep: really waits (capped, and Ctrl-C wakes it), since commands that finish at once are a honeypot tell.
 import type { CommandDef } from '../types.js';
+import { parseDuration } from './timeout.js';
 
 export const sleep: CommandDef = {
   names: ['sleep'],
@@ -10,12 +11,12 @@ export const sleep: CommandDef = {
     }
     let total = 0;
     for (const a of ctx.args) {
-      const m = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(a);
-      if (!m) {
-        ctx.err(`sleep: invalid time interval '${a}'\nTry 'sleep --help' for more information.\n`);
+      const ms = parseDuration(a);
+      if (ms === undefined) {
+        ctx.err(`sleep: invalid time interval ‘${a}’\nTry 'sleep --help' for more information.\n`);
         return 1;
       }
-      total += Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 }[m[2] || 's'] ?? 1) * 1000;
+      total += ms;
     }
     await ctx.sh.sleep(total);
     return ctx.sh.interrupted ? 130 : 0;

@@ -73,8 +73,10 @@ export const sudo: CommandDef = {
       ctx.out(`Matching Defaults entries for ${ctx.sh.user.name} on ${ctx.sh.profile.hostname}:\n    env_reset, mail_badpass, secure_path=/usr/local/sbin\\:/usr/local/bin\\:/usr/sbin\\:/usr/bin\\:/sbin\\:/bin, use_pty\n\nUser ${ctx.sh.user.name} may run the following commands on ${ctx.sh.profile.hostname}:\n    (ALL : ALL) ALL\n`);
       return 0;
     }
-    const quoted = args.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
     if (shell && args.length === 0) return 0;
-    return ctx.sh.runAs(root, () => ctx.sh.runScript(quoted, { name: 'sudo', args: [], stdin: ctx.stdin, out: ctx.out, err: ctx.err, subshell: false }));
+    const status = await ctx.sh.runAs(root, () => ctx.sh.runProgram(args, { stdin: ctx.stdin, out: ctx.out, err: ctx.err }));
+    if (status !== undefined) return status;
+    ctx.err(`sudo: ${args[0]}: command not found\n`);
+    return 1;
   },
 };

@@ -1,6 +1,7 @@
 // Small helpers shared by the emulated commands: option parsing, sizes, dates, modes.
 import { FS_ERROR_TEXT, type Vfs, type VNode } from '../vfs.js';
 import type { FakeUser, SystemProfile } from '../profile.js';
+import type { ShellApi } from '../types.js';
 
 /** Whose names owners resolve to: the session's accounts (ShellApi.users) and the host's daemons' (a ShellApi is one). */
 export interface Accounts {
@@ -380,6 +381,25 @@ export class BoundedRegExp {
     return [...s.matchAll(this.global)].map((m) => m[0]).filter(Boolean);
   }
 
+  /**
+   * LINE with each match (every one when ALL, else the first) replaced by what REPLACE returns for
+   * its text and groups (unset ones empty) and its 1-based number; undefined keeps that match.
+   * Past maxSubject the line is kept as it was.
+   */
+  replaceEach(line: string, all: boolean, replace: (groups: string[], nth: number) => string | undefined): string {
+    const s = this.subject(line);
+    if (s === undefined) return line;
+    const re = all ? (this.global ??= new RegExp(this.re.source, this.re.flags.includes('g') ? this.re.flags : `${this.re.flags}g`)) : new RegExp(this.re.source, this.re.flags.replace('g', ''));
+    let nth = 0;
+    const out = s.replace(re, (...a: unknown[]) => {
+      // The arguments: the match, each group, then the offset and the whole string.
+      const end = a.findIndex((x) => typeof x === 'number');
+      const groups = a.slice(0, end).map((g) => (typeof g === 'string' ? g : ''));
+      return replace(groups, ++nth) ?? groups[0]!;
+    });
+    return out + line.slice(s.length);
+  }
+
   /** LINE with the pattern replaced (String.replace semantics); past maxSubject the line is kept. */
   replace(line: string, replacement: string): string {
     const s = this.subject(line);
@@ -403,3 +423,18 @@ export function safeRegExp(src: string, flags = '', budget = new RegexBudget()):
     return 'invalid';
   }
 }
+
+/**
+ * Where NAME is found as execvp finds it: a path as given when it exists, else the first executable
+ * file of that name in the session's PATH. Builtins and functions are not programs: undefined.
+ */
+export function findProgram(sh: Pick<ShellApi, 'env' | 'vfs' | 'resolve'>, name: string): string | undefined {
+  if (name === '') return undefined;
+  if (name.includes('/')) return sh.vfs.exists(sh.resolve(name)) ? name : undefined;
+  for (const d of (sh.env.get('PATH') ?? '/usr/bin:/bin').split(':')) {
+    const st = sh.vfs.stat(`${d || '.'}/${name}`);
+    if (typeof st !== 'string' && st.node.kind === 'file' && st.node.mode & 0o111) return `${d}/${name}`;
+  }
+  return undefined;
+}
+
