@@ -47,6 +47,12 @@ export type FtpSensorDeps = CapturingSensorDeps & {
 /** FEAT as vsftpd answers it with ssl_enable=NO and utf8_filesystem=NO (Debian's defaults). */
 const FEATURES = ['EPRT', 'EPSV', 'MDTM', 'PASV', 'REST STREAM', 'SIZE', 'TVFS'];
 /** USER names vsftpd takes as anonymous, compared upper-cased. */
+/**
+ * Debian's /etc/ftpusers: vsftpd's PAM stack (pam_listfile, sense=deny) refuses these whatever the
+ * password, so root never logs in to a Debian vsftpd; letting it in, because the auth rules accept
+ * root for SSH, gave the persona away.
+ */
+export const FTPUSERS: ReadonlySet<string> = new Set(['root', 'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'nobody']);
 const ANONYMOUS_USERS = new Set(['ANONYMOUS', 'FTP']);
 /** The control connection is IPv6 to vsftpd on Debian's dual-stack listener, IPv4 clients included. */
 const IPV6_CONTROL = true;
@@ -287,7 +293,7 @@ class FtpSession {
       return this.reply(503, 'Login with USER first.');
     }
     const anonymous = this.cfg.anonymous && ANONYMOUS_USERS.has(asciiUpper(this.user));
-    const success = anonymous || this.deps.policy.allows(this.user, pass);
+    const success = anonymous || (!(/vsftpd/i.test(this.cfg.banner) && FTPUSERS.has(this.user)) && this.deps.policy.allows(this.user, pass));
     this.ctx.emitter.emit('auth.attempt', { method: 'password', username: this.user, password: pass, success });
     if (success) {
       this.state = 'logged-in';

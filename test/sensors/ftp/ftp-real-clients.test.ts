@@ -13,7 +13,10 @@ import { payloads, storedEvents } from '../../helpers/stored-events.js';
 test('lftp (passive and active) and ftp: login, list, download, upload into quarantine; every command recorded', async () => {
   const apiary = await startApiaryProcess({
     sensor: 'ftp-clients',
-    auth: [{ user: 'bob', password: 's3cret', allow: true }],
+    auth: [
+      { user: 'bob', password: 's3cret', allow: true },
+      { user: 'root', password: 'toor', allow: true },
+    ],
     services: { ftp: { listen: ['127.0.0.1:0'] } },
   });
   try {
@@ -36,6 +39,9 @@ test('lftp (passive and active) and ftp: login, list, download, upload into quar
     assert.match(ftp.stdout, /^220 \(vsFTPd 3\.0\.3\)/m);
     assert.match(ftp.stdout, /^226 Transfer complete\./m);
     assert.ok(existsSync(join(work, 'fw.bin')) && readFileSync(join(work, 'fw.bin')).length === 65536);
+    // root is in Debian's /etc/ftpusers: vsftpd refuses it even with a password the rules accept.
+    const root = await runTool('ftp', ['-inv', '127.0.0.1', String(port)], { input: 'user root toor\nquit\n', timeoutMs: 30_000 });
+    assert.match(root.stdout, /^530 Login incorrect\./m);
     await apiary.stop();
     const sha = createHash('sha256').update(upload).digest('hex');
     const uploads = await payloads<{ filename: string; sha256: string; size: number; outcome: string }>(apiary.dir, 'file.upload');
@@ -46,7 +52,7 @@ test('lftp (passive and active) and ftp: login, list, download, upload into quar
     assert.deepEqual(uploads.map((u) => u.outcome), ['stored', 'duplicate']);
     assert.deepEqual(readFileSync(join(apiary.dir, 'data', 'quarantine', sha)), upload);
     const logins = await payloads<{ username: string; success: boolean }>(apiary.dir, 'auth.attempt');
-    assert.deepEqual(logins.map((l) => [l.username, l.success]), [['anonymous', true], ['anonymous', true], ['bob', true], ['anonymous', true]]);
+    assert.deepEqual(logins.map((l) => [l.username, l.success]), [['anonymous', true], ['anonymous', true], ['bob', true], ['anonymous', true], ['root', false]]);
     const commands = (await payloads<{ input: string }>(apiary.dir, 'command.input')).map((c) => c.input.split(' ')[0]!.toUpperCase());
     for (const verb of ['USER', 'LIST', 'CWD', 'RETR', 'STOR', 'PORT', 'EPSV', 'TYPE', 'QUIT']) assert.ok(commands.includes(verb), `${verb} recorded`);
     assert.ok(!commands.includes('PASS'), 'passwords are in auth.attempt, not repeated as commands');
