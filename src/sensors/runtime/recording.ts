@@ -4,6 +4,7 @@
 // recordings share.
 import { createWriteStream, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { BufferBudget } from './framed-input.js';
 
 /** The disk space all recordings of a process share: a byte budget (config `recording.max_total_bytes`). */
@@ -62,6 +63,11 @@ export class AsciicastRecorder {
   private readonly start: number;
   private written = 0;
   private capped = false;
+  /**
+   * One decoder per direction: a UTF-8 character split across two chunks (one packet ends mid-way)
+   * is recorded whole in the second, not as two replacement characters.
+   */
+  private readonly decoders = { o: new StringDecoder('utf8'), i: new StringDecoder('utf8') };
   private closed = false;
   readonly path: string;
   private readonly now: () => number;
@@ -105,7 +111,7 @@ export class AsciicastRecorder {
 
   private event(kind: 'o' | 'i', data: string | Buffer): void {
     if (this.closed || this.capped) return;
-    const text = typeof data === 'string' ? data : data.toString('utf8');
+    const text = typeof data === 'string' ? data : this.decoders[kind].write(data);
     if (text.length === 0) return;
     const t = Math.round(this.now() - this.start) / 1000;
     const ev = JSON.stringify([t, kind, text]);

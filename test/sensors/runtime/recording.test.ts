@@ -52,3 +52,19 @@ test('every writer into one recordings directory gets the same space; another li
   assert.equal(feed.take(30_000), false, 'what the shell wrote counts for the feed');
   assert.equal(recordingSpace(dir, 60_000).inUse, 1_000, 'a new limit counts the files on disk again');
 });
+
+test('a UTF-8 character split across two chunks is recorded whole, in each direction', async () => {
+  const dir = tempDir();
+  const r = new AsciicastRecorder({ dir, session: 'utf8', width: 80, height: 24, maxBytes: 1 << 20 });
+  const e = Buffer.from('é€');
+  r.output(e.subarray(0, 1));
+  r.output(e.subarray(1, 3));
+  r.output(e.subarray(3));
+  r.input(e.subarray(0, 4));
+  r.input(e.subarray(4));
+  await r.close();
+  const events = lines(r.path).slice(1) as [number, string, string][];
+  assert.equal(events.filter((ev) => ev[1] === 'o').map((ev) => ev[2]).join(''), 'é€');
+  assert.equal(events.filter((ev) => ev[1] === 'i').map((ev) => ev[2]).join(''), 'é€');
+  assert.ok(!events.some((ev) => ev[2].includes('\ufffd')), 'no replacement characters');
+});
