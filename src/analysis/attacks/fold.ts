@@ -677,7 +677,9 @@ function handleEvent(c: Ctx, session: SessionState | undefined): void {
       }
       break;
     case 'session.recording':
-      if (p.format === 'asciicast' && (p.state === 'stored' || p.state === 'closed') && typeof p.path === 'string') addKeystrokes(c, c.opts.keystrokes?.(e.session, p.path));
+      // A live session's recording is read when its connection closes (above): its 'closed' comes
+      // first, while the session is still open, and counting it too would count the keys twice.
+      if (p.format === 'asciicast' && (p.state === 'stored' || (p.state === 'closed' && !session)) && typeof p.path === 'string') addKeystrokes(c, c.opts.keystrokes?.(e.session, p.path));
       break;
     case 'client.version':
       if (session) {

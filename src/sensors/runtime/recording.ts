@@ -68,6 +68,8 @@ export class AsciicastRecorder {
    * is recorded whole in the second, not as two replacement characters.
    */
   private readonly decoders = { o: new StringDecoder('utf8'), i: new StringDecoder('utf8') };
+  private finished: Promise<void> | undefined;
+  private onFinished: ((r: { size: number; durationMs: number }) => void) | undefined;
   private closed = false;
   readonly path: string;
   private readonly now: () => number;
@@ -105,7 +107,7 @@ export class AsciicastRecorder {
 
   private line(s: string): void {
     if (this.closed || !this.out) return;
-    this.written += s.length + 1;
+    this.written += Buffer.byteLength(s) + 1;
     this.out.write(`${s}\n`);
   }
 
@@ -140,9 +142,22 @@ export class AsciicastRecorder {
   }
 
   close(): Promise<void> {
-    if (this.closed || !this.out) return Promise.resolve();
-    this.closed = true;
+    if (this.finished) return this.finished;
+    const done = (): void => this.onFinished?.({ size: this.written, durationMs: Math.max(0, Math.round(this.now() - this.start)) });
     const out = this.out;
-    return new Promise((r) => out.end(() => r()));
+    // A file that failed to write (closed on its error) is as complete as it will get.
+    this.finished = this.closed || !out ? Promise.resolve().then(done) : new Promise<void>((r) => out.end(() => r())).then(done);
+    this.closed = true;
+    return this.finished;
+  }
+
+  /**
+   * Resolves with the recording's size (bytes written) and length once close() has written it out;
+   * never, for a session that was not recorded (recording false).
+   */
+  whenClosed(): Promise<{ size: number; durationMs: number }> {
+    return new Promise((r) => {
+      this.onFinished = r;
+    });
   }
 }

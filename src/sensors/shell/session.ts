@@ -91,7 +91,19 @@ export interface ShellSessionOptions {
 /** The recording for one connection, made by the first channel that needs it. */
 export function connectionRecorder(env: ShellEnvironment, emitter: SessionEmitter, width: number, height: number, title: string, term?: string): AsciicastRecorder | undefined {
   if (!env.recordingDir) return undefined;
-  return new AsciicastRecorder({ dir: env.recordingDir, session: emitter.session, width: width || 80, height: height || 24, maxBytes: env.recordingMaxBytes, ...(env.recordingSpace ? { space: env.recordingSpace } : {}), title, ...(term ? { env: { TERM: term } } : {}) });
+  return announced(new AsciicastRecorder({ dir: env.recordingDir, session: emitter.session, width: width || 80, height: height || 24, maxBytes: env.recordingMaxBytes, ...(env.recordingSpace ? { space: env.recordingSpace } : {}), title, ...(term ? { env: { TERM: term } } : {}) }), emitter);
+}
+
+/**
+ * Records RECORDER on EMITTER as Cowrie's cowrie.log.open and cowrie.log.closed record a TTY log: a
+ * session.recording 'open' now, and a 'closed' with its size and length once the file is complete,
+ * which the connection's close waits for (so connection.close stays the session's last event).
+ */
+function announced(recorder: AsciicastRecorder, emitter: SessionEmitter): AsciicastRecorder {
+  if (!recorder.recording) return recorder;
+  emitter.emit('session.recording', { state: 'open', path: recorder.path, format: 'asciicast' });
+  emitter.hold?.(recorder.whenClosed().then((r) => void emitter.emit('session.recording', { state: 'closed', path: recorder.path, format: 'asciicast', size: r.size, duration_ms: r.durationMs })));
+  return recorder;
 }
 
 export class ShellSession {
@@ -163,16 +175,19 @@ export class ShellSession {
     this.ownsRecorder = !o.recorder;
     if (o.recorder) this.recorder = o.recorder;
     else if (o.env.recordingDir && o.record !== false) {
-      this.recorder = new AsciicastRecorder({
-        dir: o.env.recordingDir,
-        session: o.emitter.session,
-        width: o.width || 80,
-        height: o.height || 24,
-        maxBytes: o.env.recordingMaxBytes,
-        ...(o.env.recordingSpace ? { space: o.env.recordingSpace } : {}),
-        title: `${o.protocol} ${user.name}@${o.env.profile.hostname} from ${this.src}`,
-        ...(o.term ? { env: { TERM: o.term } } : {}),
-      });
+      this.recorder = announced(
+        new AsciicastRecorder({
+          dir: o.env.recordingDir,
+          session: o.emitter.session,
+          width: o.width || 80,
+          height: o.height || 24,
+          maxBytes: o.env.recordingMaxBytes,
+          ...(o.env.recordingSpace ? { space: o.env.recordingSpace } : {}),
+          title: `${o.protocol} ${user.name}@${o.env.profile.hostname} from ${this.src}`,
+          ...(o.term ? { env: { TERM: o.term } } : {}),
+        }),
+        o.emitter,
+      );
     }
   }
 

@@ -259,3 +259,29 @@ test('a source with a million events: bounded state, linear time', () => {
   assert.ok(serialiseState(st).join('').length < 2_000_000);
   process.stdout.write(`# one source, 1M events folded in ${ms.toFixed(0)} ms\n`);
 });
+
+test("a live session's recording is read for keystrokes once: at its close, not also at its 'closed' event", () => {
+  const st = emptyState();
+  const src = '198.51.100.77';
+  const session = 'live-rec-1';
+  const path = `/data/recordings/${session}.cast`;
+  const reads: (string | undefined)[] = [];
+  const keystrokes = (_s: string, p?: string): number[] => {
+    reads.push(p);
+    return [120, 300, 90];
+  };
+  const events = [
+    ev({ type: 'connection.open', src, session, payload: { transport: 'tcp' } }),
+    login(src, session, 'root', 'x', true),
+    ev({ type: 'session.recording', src, session, payload: { state: 'open', path, format: 'asciicast' } }),
+    ev({ type: 'command.input', src, session, payload: { input: 'uname -a', known: true } }),
+    ev({ type: 'session.recording', src, session, payload: { state: 'closed', path, format: 'asciicast', size: 900, duration_ms: 5000 } }),
+    ev({ type: 'connection.close', src, session, payload: { duration_ms: 5000, bytes_in: 10, bytes_out: 10, reason: 'client' } }),
+  ];
+  foldAttackEvents(st, events, enrich({ [src]: {} }), { keystrokes });
+  assert.deepEqual(reads, [undefined], 'read once, by session, when the connection closed');
+  // An imported recording ('stored', no live session) is read by its path.
+  const imported = ev({ type: 'session.recording', src, session: 'imported-1', payload: { state: 'stored', path: '/x/imported-1.cast', format: 'asciicast', size: 10, duration_ms: 10 } });
+  foldAttackEvents(st, [imported], enrich({ [src]: {} }), { keystrokes });
+  assert.deepEqual(reads, [undefined, '/x/imported-1.cast']);
+});

@@ -97,6 +97,14 @@ test('interactive OpenSSH session: recon, download, chmod, run, crontab, history
     const times = cast.slice(1).filter(Boolean).map((l) => (JSON.parse(l) as [number])[0]);
     assert.deepEqual([...times].sort((a, b) => a - b), times, 'timestamps only move forward');
     assert.ok(new Set(times).size > 10 && times.at(-1)! > times[0]!, 'the recording has real timing');
+    // Recorded as Cowrie records a TTY log: opened, then closed with its size and length, before the connection's close.
+    const own = events.filter((e) => e.session === session);
+    const recs = own.filter((e) => e.type === 'session.recording');
+    const path = join(apiary.dir, 'data', 'recordings', `${session}.cast`);
+    assert.deepEqual(recs.map((e) => [e.state, e.path, e.format]), [['open', path, 'asciicast'], ['closed', path, 'asciicast']]);
+    assert.equal(recs[1]!.size, readFileSync(path).length);
+    assert.ok(Number(recs[1]!.duration_ms) > 0);
+    assert.equal(own.at(-1)!.type, 'connection.close', 'connection.close stays the last');
   } finally {
     tmux.kill();
     http.close();
