@@ -362,7 +362,7 @@ async function enrollToken(config: Config, name: string): Promise<number> {
   try {
     const secret = newEnrolmentSecret();
     const expires = new Date(Date.now() + config.collector.token_ttl_s * 1000).toISOString();
-    await store.setState(tokenKey(secret), JSON.stringify({ name, expires }));
+    await store.setState(tokenKey(secret), JSON.stringify({ name, expires, issued: new Date().toISOString() }));
     process.stdout.write(`${formatToken({ name, secret, caFingerprint: ca.fingerprint })}\n`);
     process.stderr.write(`one-time enrolment token for sensor ${name}, valid until ${expires}: on the sensor run "apiary sensor enroll TOKEN"\n`);
     return 0;

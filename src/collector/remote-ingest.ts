@@ -37,6 +37,8 @@ export interface StoredHeartbeat extends Heartbeat {
 export interface EnrolmentRecord {
   name: string;
   expires: string;
+  /** When the token was made (tokens from before 2026-11-28 have none). */
+  issued?: string;
 }
 
 export const sensorKey = (name: string): string => `sensor:${name}`;
@@ -272,6 +274,12 @@ export class RemoteIngest {
     const raw = await this.opts.store.getState(key);
     const rec = raw ? (JSON.parse(raw) as EnrolmentRecord) : undefined;
     if (!rec || rec.name !== token.name || rec.expires < new Date().toISOString()) throw new HttpError(403, 'unknown, used or expired enrolment token');
+    // A token left unused from before the sensor's current enrolment (or its revocation) would cut off
+    // the running sensor, or bring a revoked name back: only a token made since enrols it again.
+    const current = await this.opts.store.getState(sensorKey(token.name));
+    const was = current ? (JSON.parse(current) as SensorRecord) : undefined;
+    const since = was && was.revoked_at !== undefined && was.revoked_at > was.enrolled_at ? was.revoked_at : was?.enrolled_at;
+    if (since !== undefined && (rec.issued ?? '') < since) throw new HttpError(403, `the token was made before sensor ${token.name} was last enrolled or revoked (${since}), and such tokens no longer enrol it`);
     // The certificate first: a key that is not one leaves the token usable for a corrected request.
     let issued: { cert: string; serial: string };
     try {

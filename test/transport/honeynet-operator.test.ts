@@ -108,7 +108,14 @@ describe('honeynet operations', { timeout: 240_000 }, () => {
     assert.equal(wrong.code, 2, wrong.stderr);
     assert.match(wrong.stderr, /^apiary: APIARY_ENROLL: key shipper\.collector: the collector's certificate does not name localhost \(it names IP Address:127\.0\.0\.1\): use one of those in the URL, or add localhost to the collector's collector\.server_names/m);
     assert.equal(existsSync(join(byName.dir, 'data', 'credentials', 'sensor.pem')), false);
+    const stale = await c.token('dmz-1');
     const ok = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, token);
+    // A second token made before that enrolment and left unused cannot take the name over from the running sensor.
+    const thief = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, undefined);
+    const late = await runCli(['sensor', 'enroll', stale, '--config', thief.configPath], { allowFail: true });
+    assert.equal(late.code, 2);
+    assert.match(late.stderr, /^apiary: APIARY_ENROLL: the collector refused the enrolment: the token was made before sensor dmz-1 was last enrolled or revoked \(\d{4}-.*Z\), and such tokens no longer enrol it; /m);
+    assert.equal(existsSync(join(thief.dir, 'data', 'credentials', 'sensor.pem')), false);
     const again = await runCli(['sensor', 'enroll', token, '--config', ok.configPath], { allowFail: true });
     assert.equal(again.code, 2);
     assert.match(again.stderr, /^apiary: APIARY_ENROLL: the collector refused the enrolment: unknown, used or expired enrolment token; a token is used once and expires \(collector\.token_ttl_s\): make a new one with "apiary collector enroll dmz-1" there$/m);
