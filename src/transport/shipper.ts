@@ -229,6 +229,7 @@ export class Shipper {
       body: Buffer.from(JSON.stringify(hb)),
     });
     if (res.status !== 200) throw Object.assign(new Error(`heartbeat answered ${res.status}`), { status: res.status });
+    this.opts.spool.dropsReported(hb.spool_dropped);
     const answer = JSON.parse(res.body.toString('utf8')) as { settings?: unknown };
     this.opts.onSettings?.(answer.settings ?? null);
   }

@@ -4,13 +4,21 @@
 // the next start. Past the size cap the drop policy decides what goes, counted and alerted, never silently.
 // The writes and syncs of the group commit run off the event loop (libuv's thread pool), one at a
 // time: a sensor serving attackers never waits for its disk.
-import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, ftruncate, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlink, unlinkSync, write, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, ftruncate, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlink, unlinkSync, write, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ApiaryEvent } from '../events/catalogue.js';
 import type { EventSink } from '../events/emitter.js';
 
 export type DropPolicy = 'oldest' | 'newest';
+
+/**
+ * The spool's file of drops not yet reported to the collector: a run killed before its next heartbeat
+ * reached the collector hands them to the next run, which reports them. Written at most every
+ * DROPS_SAVE_INTERVAL_MS while dropping, and at close.
+ */
+export const DROPS_FILE = 'unreported-drops.json';
+export const DROPS_SAVE_INTERVAL_MS = 1000;
 
 export interface SpoolOptions {
   dir: string;
@@ -42,7 +50,10 @@ const NODE_IO: SpoolIo = {
 export interface SpoolStats {
   /** Events on disk (fdatasync'd) since this process started. */
   recorded: number;
-  /** Events dropped by the size cap since this process started. */
+  /**
+   * Events dropped by the size cap since this process started, plus those an earlier run dropped and
+   * never saw reported to the collector (DROPS_FILE).
+   */
   dropped: number;
   /** Events on disk not yet confirmed by the collector. */
   depth: number;
@@ -103,6 +114,10 @@ export class Spool implements EventSink {
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastDropAlert = Number.NEGATIVE_INFINITY;
+  private lastDropSave = Number.NEGATIVE_INFINITY;
+  /** The largest stats.dropped a heartbeat has reported, and the unreported count DROPS_FILE holds. */
+  private reported = 0;
+  private savedUnreported = 0;
   /** Segments the size cap removed (seq -> events), in case one of them was in flight and is confirmed. */
   private readonly droppedSegments = new Map<number, number>();
   private closed = false;
@@ -148,7 +163,28 @@ export class Spool implements EventSink {
       this.stats.depth += s.events;
       this.stats.bytes += s.bytes;
     }
+    this.stats.dropped = this.savedUnreported = readUnreported(join(opts.dir, DROPS_FILE));
     this.openActive(next);
+  }
+
+  /** The collector has been told of DROPPED (stats.dropped as a heartbeat sent it): only what is above it stays unreported. */
+  dropsReported(dropped: number): void {
+    this.reported = Math.max(this.reported, dropped);
+    if (this.savedUnreported !== Math.max(0, this.stats.dropped - this.reported)) this.saveDrops();
+  }
+
+  /** Writes what is dropped and not reported to DROPS_FILE (a small atomic rename; never throws). */
+  private saveDrops(): void {
+    const unreported = Math.max(0, this.stats.dropped - this.reported);
+    this.lastDropSave = Date.now();
+    try {
+      const path = join(this.opts.dir, DROPS_FILE);
+      writeFileSync(`${path}.tmp`, JSON.stringify({ unreported }), { mode: 0o600 });
+      renameSync(`${path}.tmp`, path);
+      this.savedUnreported = unreported;
+    } catch {
+      /* a disk that refuses this refuses the spool too, which says so */
+    }
   }
 
   private openActive(seq: number): void {
@@ -210,6 +246,7 @@ export class Spool implements EventSink {
   private noteDrop(n: number): void {
     this.stats.dropped += n;
     const now = Date.now();
+    if (now - this.lastDropSave >= DROPS_SAVE_INTERVAL_MS) this.saveDrops();
     if (now - this.lastDropAlert >= DROP_ALERT_INTERVAL_MS) {
       this.lastDropAlert = now;
       this.opts.onDrop?.({ policy: this.opts.dropPolicy, dropped: this.stats.dropped });
@@ -399,6 +436,7 @@ export class Spool implements EventSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.savedUnreported !== Math.max(0, this.stats.dropped - this.reported)) this.saveDrops();
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.syncing) await new Promise<void>((done) => this.waiters.push({ until: Number.POSITIVE_INFINITY, done }));
@@ -454,4 +492,14 @@ export function readSpool(dir: string): string[] {
     out.push(...decodeSegment(readFileSync(path)).records);
   }
   return out;
+}
+
+/** The unreported drops DROPS_FILE at PATH holds (0 when there is none or it is unreadable). */
+function readUnreported(path: string): number {
+  try {
+    const n = (JSON.parse(readFileSync(path, 'utf8')) as { unreported?: unknown }).unreported;
+    return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
 }

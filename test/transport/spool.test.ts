@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, fdatasync, readdirSync, readFileSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { decodeSegment, readSpool, Spool, type SpoolIo, type SpoolOptions } from '../../src/transport/spool.js';
+import { decodeSegment, DROPS_FILE, readSpool, Spool, type SpoolIo, type SpoolOptions } from '../../src/transport/spool.js';
 import { tempDir, waitFor } from '../helpers/apiary-process.js';
 import { makeEvent } from '../helpers/events.js';
 
@@ -247,4 +247,26 @@ test('a failed write whose cut also fails: the segment is not sealed until the c
   await s.close();
   // ack() removes the segment off the event loop.
   await waitFor(() => readSpool(dir).length === 0, 5000);
+});
+
+test('drops a run never reported to the collector are handed to the next run (even after a kill), and forgotten once reported', async () => {
+  const dir = tempDir();
+  const size = Buffer.byteLength(JSON.stringify(ev(0))) + 10;
+  const first = new Spool(opts(dir, { maxBytes: size * 12, dropPolicy: 'newest' }));
+  for (let i = 0; i < 20; i++) first.write(ev(i));
+  await first.flush();
+  const dropped = first.stats.dropped;
+  assert.ok(dropped >= 8);
+  // Were the process killed now (no close), the count saved at the first drop would be there for the next run.
+  const saved = JSON.parse(readFileSync(join(dir, DROPS_FILE), 'utf8')) as { unreported: number };
+  assert.ok(saved.unreported >= 1 && saved.unreported <= dropped);
+  // No heartbeat got through; a clean stop saves them all, and the next run reports them with its own.
+  await first.close();
+  const second = new Spool(opts(dir, { maxBytes: size * 12, dropPolicy: 'newest' }));
+  assert.equal(second.stats.dropped, dropped);
+  second.dropsReported(second.stats.dropped);
+  await second.close();
+  const third = new Spool(opts(dir, { maxBytes: size * 12, dropPolicy: 'newest' }));
+  assert.equal(third.stats.dropped, 0, 'reported: not counted again');
+  await third.close();
 });
