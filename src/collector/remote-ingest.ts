@@ -32,7 +32,18 @@ export interface SensorRecord {
 export interface StoredHeartbeat extends Heartbeat {
   time: string;
   address: string;
+  /** How far the sensor's clock was ahead of the collector's (negative: behind), seconds, when it said. */
+  clock_skew_s?: number;
 }
+
+/**
+ * A sensor clock this far from the collector's is alerted (at most once per CLOCK_SKEW_ALERT_EVERY_MS
+ * per sensor and collector): its events carry its own times, so a wrong clock misplaces them in every
+ * period, report and retention window.
+ */
+export const CLOCK_SKEW_ALERT_S = 120;
+export const CLOCK_SKEW_ALERT_EVERY_MS = 60 * 60 * 1000;
+const MAX_SKEW_ALERTED = 10_000;
 
 export interface EnrolmentRecord {
   name: string;
@@ -167,6 +178,8 @@ export class RemoteIngest {
   private readonly inflight: InflightBytes;
   private server: Server | undefined;
   private silentTimer: NodeJS.Timeout | undefined;
+  /** When each sensor's clock was last alerted (checkClock), at most MAX_SKEW_ALERTED sensors. */
+  private readonly skewAlerted = new Map<string, number>();
   port = 0;
 
   constructor(private readonly opts: RemoteIngestOptions) {
@@ -379,12 +392,29 @@ export class RemoteIngest {
       drop_policy: hb.drop_policy === 'newest' ? 'newest' : 'oldest',
       spool_max_bytes: num(hb.spool_max_bytes),
     };
+    const sentAt = typeof hb.sent_at === 'string' ? Date.parse(hb.sent_at.slice(0, 40)) : Number.NaN;
+    if (Number.isFinite(sentAt)) {
+      stored.sent_at = new Date(sentAt).toISOString();
+      stored.clock_skew_s = Math.round((sentAt - Date.parse(stored.time)) / 1000);
+      this.checkClock(sensor, stored.clock_skew_s);
+    }
     await this.opts.store.setState(heartbeatKey(sensor), JSON.stringify(stored));
     if (stored.spool_dropped > 0) await this.recordDrops(sensor, stored);
     // The answer carries the service settings set centrally for this sensor, if any: the sensor applies them.
     const settings = await this.opts.store.getState(settingsKey(sensor));
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(settings ? `{"settings":${settings}}` : '{}');
+  }
+
+  /** Alerts a sensor whose clock is CLOCK_SKEW_ALERT_S or more from this collector's. */
+  private checkClock(sensor: string, skew: number): void {
+    if (Math.abs(skew) < CLOCK_SKEW_ALERT_S) return;
+    const now = Date.now();
+    if (now - (this.skewAlerted.get(sensor) ?? Number.NEGATIVE_INFINITY) < CLOCK_SKEW_ALERT_EVERY_MS) return;
+    if (this.skewAlerted.size >= MAX_SKEW_ALERTED && !this.skewAlerted.has(sensor)) this.skewAlerted.clear();
+    this.skewAlerted.set(sensor, now);
+    const how = `${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'}`;
+    this.opts.log.warn({ alert: 'clock_skew', sensor, clock_skew_s: skew }, `ALERT sensor ${sensor}'s clock is ${how} this collector's: its events carry its own times, so fix its time sync (chrony or systemd-timesyncd)`);
   }
 
   private handleFileQuery(sha: string, res: ServerResponse): void {

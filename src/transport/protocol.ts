@@ -43,6 +43,8 @@ export interface Heartbeat {
   run_id: string;
   drop_policy: 'oldest' | 'newest';
   spool_max_bytes: number;
+  /** The sensor's clock when it sent the heartbeat (ISO 8601): the collector compares it with its own. */
+  sent_at?: string;
 }
 
 /**

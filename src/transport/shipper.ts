@@ -220,6 +220,7 @@ export class Shipper {
       run_id: this.runId,
       drop_policy: this.opts.spool.opts.dropPolicy,
       spool_max_bytes: this.opts.spool.opts.maxBytes,
+      sent_at: new Date().toISOString(),
     };
     const res = await httpsRequest(this.opts.collector, {
       method: 'POST',

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { Collector } from '../../src/collector/collector.js';
 import { MAX_REMOTE_SOURCE_BYTES, MAX_REMOTE_SOURCE_DEPTH } from '../../src/collector/remote-event.js';
-import { InflightBytes, INGEST_HANDSHAKE_TIMEOUT_MS, MAX_INGEST_CONNECTIONS_PER_SOURCE, RemoteIngest } from '../../src/collector/remote-ingest.js';
+import { CLOCK_SKEW_ALERT_S, heartbeatKey, InflightBytes, INGEST_HANDSHAKE_TIMEOUT_MS, MAX_INGEST_CONNECTIONS_PER_SOURCE, RemoteIngest } from '../../src/collector/remote-ingest.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ApiaryEvent } from '../../src/events/catalogue.js';
 import { CertificateAuthority, formatToken, newEnrolmentSecret, newKeyPair, tokenKey } from '../../src/transport/pki.js';
@@ -21,9 +21,8 @@ import { makeEvent, nested } from '../helpers/events.js';
 type Ingest = { ingest: RemoteIngest; store: SqliteStore; ca: CertificateAuthority; close(): Promise<void> };
 type Credentials = { ca: string; key: string; cert: string };
 
-async function startIngest(inflight?: InflightBytes, maxConnectionsPerSource?: number): Promise<Ingest> {
+async function startIngest(inflight?: InflightBytes, maxConnectionsPerSource?: number, log: pino.Logger = pino({ level: 'silent' })): Promise<Ingest> {
   const dir = tempDir();
-  const log = pino({ level: 'silent' });
   const ca = await CertificateAuthority.loadOrCreate(join(dir, 'ca'));
   const store = new SqliteStore(join(dir, 'apiary.db'));
   const collector = new Collector(store, log);
@@ -153,6 +152,31 @@ test("an enrolled sensor's events whose source is nested past MAX_REMOTE_SOURCE_
     const stored = await c.store.query({ sensor: 's1', order: 'asc' });
     assert.deepEqual(stored.map((e) => e.id), [normal.id, atBound.id]);
     assert.deepEqual(stored.map((e) => e.source), [normal.source, atBound.source]);
+  } finally {
+    await c.close();
+  }
+});
+
+test("a sensor whose clock is off by CLOCK_SKEW_ALERT_S or more is alerted once, and its heartbeat keeps the skew", async () => {
+  const lines: { alert?: string; sensor?: string; clock_skew_s?: number; msg?: string }[] = [];
+  const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+  const c = await startIngest(undefined, undefined, log);
+  try {
+    const creds = await enrol(c, await newToken(c, 's-clock'));
+    const beat = async (offsetS: number): Promise<void> => {
+      const hb = { version: 'x', config_hash: 'h', services: ['ssh'], spool_depth: 0, spool_dropped: 0, recorded: 0, run_id: 'r1', drop_policy: 'oldest', spool_max_bytes: 1, sent_at: new Date(Date.now() + offsetS * 1000).toISOString() };
+      const r = await send(c.ingest.port, { method: 'POST', path: '/v1/heartbeat', body: Buffer.from(JSON.stringify(hb)), headers: { 'content-type': 'application/json' }, ...creds });
+      assert.equal(r.status, 200, r.body);
+    };
+    await beat(-3 * 3600);
+    await beat(-3 * 3600);
+    const stored = JSON.parse((await c.store.getState(heartbeatKey('s-clock')))!) as { clock_skew_s: number };
+    assert.ok(Math.abs(stored.clock_skew_s + 3 * 3600) <= 2, String(stored.clock_skew_s));
+    const alerts = lines.filter((l) => l.alert === 'clock_skew');
+    assert.equal(alerts.length, 1, 'once, not at every heartbeat');
+    assert.match(alerts[0]!.msg!, /^ALERT sensor s-clock's clock is 108\d\d s behind this collector's: .*time sync/);
+    await beat(CLOCK_SKEW_ALERT_S / 2);
+    assert.ok(Math.abs((JSON.parse((await c.store.getState(heartbeatKey('s-clock')))!) as { clock_skew_s: number }).clock_skew_s) < CLOCK_SKEW_ALERT_S);
   } finally {
     await c.close();
   }
