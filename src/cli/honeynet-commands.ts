@@ -16,6 +16,7 @@ import { openStore } from '../store/open.js';
 import { CertificateAuthority, formatToken, newEnrolmentSecret, newKeyPair, parseToken, SENSOR_NAME_RE, COLLECTOR_CN, tokenKey } from '../transport/pki.js';
 import { checkCollectorIdentity, httpsRequest, PATHS } from '../transport/protocol.js';
 import { Shipper, type SensorCredentials } from '../transport/shipper.js';
+import type { StoredHeartbeat } from '../collector/remote-ingest.js';
 import { Spool } from '../transport/spool.js';
 import { keyFileError, readKeyFiles } from '../transport/key-files.js';
 import { parseFlags } from './flags.js';
@@ -442,8 +443,16 @@ async function listSensors(config: Config, json: boolean): Promise<number> {
     if (json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
     else if (rows.length === 0) process.stdout.write('no sensors enrolled (apiary collector enroll NAME makes a token)\n');
     else {
-      process.stdout.write('sensor\tstate\tlast heartbeat\n');
-      for (const r of rows) process.stdout.write(`${inert(r.name)}\t${(r as { revoked?: boolean }).revoked ? 'revoked' : 'enrolled'}\t${r.heartbeat ? inert((r.heartbeat as { time: string }).time) : 'no heartbeat'}\n`);
+      // A sensor that has not been heard from for collector.silent_after_s is shown silent, as the collector alerts it.
+      const silentBefore = Date.now() - config.collector.silent_after_s * 1000;
+      process.stdout.write('sensor\tstate\tlast heartbeat\tversion\tspool\tdropped\tclock\n');
+      for (const r of rows) {
+        const hb = r.heartbeat as Partial<StoredHeartbeat> | null;
+        const state = (r as { revoked?: boolean }).revoked ? 'revoked' : hb?.time && Date.parse(hb.time) < silentBefore ? 'silent' : 'enrolled';
+        const clock = hb?.clock_skew_s === undefined ? '-' : hb.clock_skew_s === 0 ? 'ok' : `${hb.clock_skew_s > 0 ? '+' : ''}${hb.clock_skew_s} s`;
+        const cells = hb ? [inert(String(hb.time)), inert(String(hb.version ?? '')), String(hb.spool_depth ?? 0), String(hb.spool_dropped ?? 0), clock] : ['no heartbeat', '-', '-', '-', '-'];
+        process.stdout.write(`${[inert(r.name), state, ...cells].join('\t')}\n`);
+      }
     }
     return 0;
   } finally {

@@ -161,6 +161,9 @@ describe('honeynet operations', { timeout: 240_000 }, () => {
     const dmz = await sensorSetup('dmz-1', `https://127.0.0.1:${c.port}`, await c.token('dmz-1'));
     const sensor = await track(dmz.start());
     await waitFor(async () => (await runCli(['collector', 'sensors', '--config', c.configPath])).stdout.includes('dmz-1\tenrolled\t2'), 10_000, 200);
+    const table = (await runCli(['collector', 'sensors', '--config', c.configPath])).stdout.split('\n');
+    assert.equal(table[0], 'sensor\tstate\tlast heartbeat\tversion\tspool\tdropped\tclock');
+    assert.match(table[1]!, /^dmz-1\tenrolled\t\d{4}-\S+Z\t\S+\t\d+\t0\t(?:ok|[+-]?\d+ s)$/);
     await runCli(['collector', 'revoke', 'dmz-1', '--config', c.configPath]);
     await waitFor(() => sensor.stderr().includes('ALERT the collector refuses this sensor'), 10_000, 100);
     assert.match(sensor.stderr(), /which this sensor takes at its next heartbeat/);
