@@ -575,7 +575,7 @@ const byteSize = (def: number) => z.number().int().min(1024).max(2 ** 50).defaul
 export const shipperSchema = z
   .object({
     /** The collector's base URL, e.g. https://192.0.2.10:8443. */
-    collector: z.string().url().optional(),
+    collector: z.string().url({ message: "not a URL: write it as https://HOST:PORT, the collector's address and port" }).optional(),
     /** The durable spool (default DATA_DIR/spool). */
     spool_dir: z.string().min(1).optional(),
     /** Spool size cap; reaching it raises an alert and drops by drop_policy. */

@@ -45,6 +45,7 @@ test('bad values name the key and what is expected', () => {
   assert.match(configError({ limits: { source_rsa_decryptions_s: 0 } }).message, /key limits\.source_rsa_decryptions_s: Number must be greater than or equal to 1/);
   assert.match(configError({ limits: { global_wordlist_checks_s: 'many' } }).message, /limits\.global_wordlist_checks_s: expected number/);
   assert.match(configError([]).message, /top level must be a mapping/);
+  assert.match(configError({ shipper: { collector: '192.0.2.10:8443' } }).message, /key shipper\.collector: not a URL: write it as https:\/\/HOST:PORT/);
   assert.match(configError({ quarantine: { max_total_bytes: 1000, max_source_bytes: 2000 } }).message, /key quarantine\.max_source_bytes: .*more than quarantine\.max_total_bytes/);
 });
 
