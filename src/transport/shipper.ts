@@ -13,6 +13,8 @@ import type { Spool } from './spool.js';
 
 /** While draining (a sensor stopping), how long a batch may go unanswered before it is sent again on a new connection. */
 export const DRAIN_RESEND_MS = 2000;
+/** A run of batches failing for one reason is logged at most this often (with the count). */
+export const SHIP_FAILURE_LOG_MS = 60_000;
 export interface SensorCredentials {
   key: string;
   cert: string;
@@ -82,6 +84,8 @@ export class Shipper {
   private readonly runId = randomUUID();
   /** Why heartbeats fail now (logged once per reason, and once when they pass again); undefined while they pass. */
   private heartbeatFailure: string | undefined;
+  /** The run of failed batches going on, if any (batchFailed). */
+  private shipFailing: { reason: string; count: number; loggedAt: number; sinceLog: number } | undefined;
 
   constructor(private readonly opts: ShipperOptions) {
     this.credentials = opts.credentials;
@@ -181,11 +185,15 @@ export class Shipper {
         this.stats.batches++;
         this.stats.events += result.received;
         this.backoff = 0;
+        if (this.shipFailing) {
+          this.opts.log.warn({ failed: this.shipFailing.count }, 'shipping batches works again');
+          this.shipFailing = undefined;
+        }
       } catch (err) {
         this.stats.failures++;
         this.backoff = Math.min(this.opts.maxBackoffMs, Math.max(100, this.backoff * 2));
         const delay = this.backoff * (0.5 + Math.random() / 2);
-        this.opts.log.warn({ err: (err as Error).message, retry_ms: Math.round(delay), depth: this.opts.spool.stats.depth }, 'shipping a batch failed; it stays in the spool and is retried');
+        this.batchFailed((err as Error).message, delay);
         await this.sleep(delay);
       } finally {
         this.inFlight.delete(batch.seq);
@@ -233,6 +241,23 @@ export class Shipper {
     this.opts.spool.dropsReported(hb.spool_dropped);
     const answer = JSON.parse(res.body.toString('utf8')) as { settings?: unknown };
     this.opts.onSettings?.(answer.settings ?? null);
+  }
+
+  /**
+   * Logs a failed batch: the first of a run of failures, then for the same reason at most once per
+   * SHIP_FAILURE_LOG_MS with how many failed meanwhile (a collector away for an hour retried every few
+   * seconds would otherwise fill the log); a new reason at once.
+   */
+  private batchFailed(reason: string, delayMs: number): void {
+    const now = Date.now();
+    const f = (this.shipFailing ??= { reason, count: 0, loggedAt: Number.NEGATIVE_INFINITY, sinceLog: 0 });
+    f.count++;
+    f.sinceLog++;
+    if (f.reason === reason && now - f.loggedAt < SHIP_FAILURE_LOG_MS) return;
+    this.opts.log.warn({ err: reason, failed: f.sinceLog, retry_ms: Math.round(delayMs), depth: this.opts.spool.stats.depth }, 'shipping a batch failed; it stays in the spool and is retried');
+    f.reason = reason;
+    f.loggedAt = now;
+    f.sinceLog = 0;
   }
 
   /**

@@ -127,3 +127,22 @@ test('a collector that refuses the sensor\'s heartbeats (revoked) is an alert in
     await h.close();
   }
 });
+
+test('batches failing again and again are logged once per reason and minute, with the count, and the recovery once', async () => {
+  const lines: { level: number; msg: string; failed?: number }[] = [];
+  const log = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l) as { level: number; msg: string }) });
+  let up = false;
+  const h = await harness((_req, res) => (up ? stored(res) : void res.writeHead(503).end('away')), { log });
+  try {
+    while (h.shipper.stats.failures < 5) await new Promise((r) => setTimeout(r, 20));
+    up = true;
+    assert.equal(await h.shipper.drained(5000), true);
+    const failed = lines.filter((l) => /shipping a batch failed/.test(l.msg));
+    assert.equal(failed.length, 1, `one line for ${h.shipper.stats.failures} failures`);
+    const back = lines.filter((l) => /shipping batches works again/.test(l.msg));
+    assert.equal(back.length, 1);
+    assert.ok(back[0]!.failed! >= 5);
+  } finally {
+    await h.close();
+  }
+});
