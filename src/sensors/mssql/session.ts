@@ -407,8 +407,12 @@ export function quotedStrings(text: string): string[] {
 
 /** The decoy engine speaks MySQL's error codes; SQL Server clients get SQL Server's. */
 function tsqlError(r: Extract<Result, { kind: 'error' }>): { number: number; severity: number; text: string } {
+  if (r.tsql) return { number: r.tsql.number, severity: r.tsql.severity, text: r.tsql.message };
   const quoted = /'([^']*)'/.exec(r.message)?.[1] ?? '';
   switch (r.code) {
+    case 1221:
+      // ORDER BY before UNION: T-SQL has no parenthesised form either.
+      return { number: 156, severity: 15, text: "Incorrect syntax near the keyword 'UNION'." };
     case 1064:
       return { number: 102, severity: 15, text: `Incorrect syntax near '${quoted.split(/\s+/)[0] ?? ''}'.` };
     case 1146:

@@ -7,6 +7,7 @@ import { lex, type Token } from './lexer.js';
 import type { ColumnKind, Database, Table, TableColumn, Value } from './decoy-data.js';
 import { MAX_USER_VAR_NAME_CHARS, setUserVar } from './user-vars.js';
 import { mysqlStatus, serverUptimeS } from './server-status.js';
+import { conversionFailed, SqlError, syntaxError, type TsqlMessage } from './sql-error.js';
 
 /** Deepest expression nesting parsed (parentheses, NOT chains). */
 export const MAX_EXPR_DEPTH = 64;
@@ -51,7 +52,7 @@ export interface ResultColumn {
 export type Result =
   | { kind: 'rows'; columns: ResultColumn[]; rows: Value[][] }
   | { kind: 'ok'; affected: number; insertId?: number; info?: string }
-  | { kind: 'error'; code: number; state: string; message: string };
+  | { kind: 'error'; code: number; state: string; message: string; tsql?: TsqlMessage };
 
 /** A file the statement would have written on a real server (SELECT ... INTO OUTFILE/DUMPFILE). */
 export interface FileWrite {
@@ -93,21 +94,6 @@ export interface SessionInfo {
   startedMs?: number;
   /** What the connection's TLS negotiated (Ssl_cipher, Ssl_version); unset on a plain connection. */
   tls?: { cipher: string; version: string };
-}
-
-class SqlError extends Error {
-  constructor(
-    readonly code: number,
-    readonly state: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function syntaxError(sql: string, pos: number): SqlError {
-  const near = sql.slice(pos, pos + 80);
-  return new SqlError(1064, '42000', `You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '${near}' at line ${sql.slice(0, pos).split('\n').length}`);
 }
 
 // ---- expressions ----
@@ -1010,20 +996,60 @@ function sourceText(p: Parser, from: number, to: number): string {
   return p.sql.slice(a.pos, b ? b.pos : p.sql.length).trim().slice(0, 256);
 }
 
-function runSelect(p: Parser, cx: EvalCtx): Executed {
-  p.expect('SELECT');
-  let distinct = false;
+/** One SELECT of a statement or of a UNION: what it reads and what it projects. */
+interface SelectCore {
+  distinct: boolean;
+  top?: number;
+  items: SelectItem[];
+  src?: Source;
+  alias?: string;
+  where?: Expr;
+  groupBy?: Expr[];
+  having?: Expr;
+}
+
+/** ORDER BY and LIMIT: of one SELECT, or of a whole UNION. */
+interface SelectTail {
+  order: { e: Expr; desc: boolean }[];
+  limit?: number;
+  offset: number;
+}
+
+type IntoTarget = { mode: 'outfile' | 'dumpfile'; path: string };
+
+/**
+ * Most SELECTs one UNION joins, and the most source rows its SELECTs may read in all (each reads a
+ * whole table: 10,000 SELECTs of a 5,000-row table would take minutes). Past either the statement is
+ * interrupted, as MySQL's max_execution_time does.
+ */
+export const MAX_UNION_SELECTS = 1024;
+export const MAX_UNION_SCANNED_ROWS = 200_000;
+
+/** SELECT ... INTO OUTFILE/DUMPFILE (kept in INTO) or INTO @var (skipped); options after it skipped. */
+function readInto(p: Parser, into: { target?: IntoTarget }): void {
+  if (!p.accept('INTO')) return;
+  if (p.accept('OUTFILE')) into.target = { mode: 'outfile', path: p.nameOrString() };
+  else if (p.accept('DUMPFILE')) into.target = { mode: 'dumpfile', path: p.nameOrString() };
+  else {
+    do p.pos++;
+    while (p.acceptPunct(','));
+  }
+  // FIELDS TERMINATED BY ... and LINES ... options: skipped.
+  while (!p.done && !['FROM', 'WHERE', 'LIMIT', 'ORDER', 'UNION'].includes(p.kw() ?? '') && p.peek()?.text !== ')') p.pos++;
+}
+
+/** The select list, FROM, WHERE, GROUP BY and HAVING of one SELECT (its keyword already read). */
+function parseCore(p: Parser, cx: EvalCtx, into: { target?: IntoTarget }): SelectCore {
+  const core: SelectCore = { distinct: false, items: [] };
   while (['DISTINCT', 'DISTINCTROW', 'ALL', 'SQL_CALC_FOUND_ROWS', 'SQL_NO_CACHE', 'SQL_CACHE', 'HIGH_PRIORITY', 'STRAIGHT_JOIN'].includes(p.kw() ?? '')) {
-    if (p.kw() === 'DISTINCT' || p.kw() === 'DISTINCTROW') distinct = true;
+    if (p.kw() === 'DISTINCT' || p.kw() === 'DISTINCTROW') core.distinct = true;
     p.pos++;
   }
-  let top: number | undefined;
   if (p.dialect === 'tsql' && p.accept('TOP')) {
     const paren = p.acceptPunct('(');
-    top = p.number();
+    core.top = p.number();
     if (paren) p.expectPunct(')');
   }
-  const items: SelectItem[] = [];
   do {
     const start = p.pos;
     const e = p.expr();
@@ -1037,79 +1063,195 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
         p.pos++;
       }
     }
-    items.push({ e, ...(alias !== undefined ? { alias } : {}), text: sourceText(p, start, end) });
+    core.items.push({ e, ...(alias !== undefined ? { alias } : {}), text: sourceText(p, start, end) });
   } while (p.acceptPunct(','));
-
-  const files: FileWrite[] = [];
-  let into: { mode: 'outfile' | 'dumpfile'; path: string } | undefined;
-  const readInto = (): void => {
-    if (!p.accept('INTO')) return;
-    if (p.accept('OUTFILE')) into = { mode: 'outfile', path: p.nameOrString() };
-    else if (p.accept('DUMPFILE')) into = { mode: 'dumpfile', path: p.nameOrString() };
-    else {
-      do p.pos++;
-      while (p.acceptPunct(','));
-    }
-    // FIELDS TERMINATED BY ... and LINES ... options: skipped.
-    while (!p.done && !['FROM', 'WHERE', 'LIMIT', 'ORDER'].includes(p.kw() ?? '')) p.pos++;
-  };
-  readInto();
-
-  let src: Source | undefined;
-  let alias: string | undefined;
+  readInto(p, into);
   if (p.accept('FROM')) {
     const ref = p.qualified();
     if (!(ref.db === undefined && ref.name.toUpperCase() === 'DUAL')) {
-      src = tableSource(cx.view.read(), ref, cx.session);
-      if (p.accept('AS')) alias = p.name();
-      else if (p.peek()?.kind === 'ident' && !RESERVED.has(p.kw()!) && p.kw() !== 'WITH') alias = p.name();
-      else if (p.peek()?.kind === 'qident') alias = p.name();
+      core.src = tableSource(cx.view.read(), ref, cx.session);
+      if (p.accept('AS')) core.alias = p.name();
+      else if (p.peek()?.kind === 'ident' && !RESERVED.has(p.kw()!) && p.kw() !== 'WITH') core.alias = p.name();
+      else if (p.peek()?.kind === 'qident') core.alias = p.name();
       if (p.dialect === 'tsql' && p.accept('WITH')) {
         p.expectPunct('(');
         while (!p.done && !p.acceptPunct(')')) p.pos++;
       }
     }
   }
-  if (['JOIN', 'LEFT', 'RIGHT', 'INNER', 'CROSS', 'UNION'].includes(p.kw() ?? '') || p.peek()?.text === ',') {
-    throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support this form of join or union");
+  if (['JOIN', 'LEFT', 'RIGHT', 'INNER', 'CROSS'].includes(p.kw() ?? '') || p.peek()?.text === ',') {
+    throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support this form of join");
   }
-  let where: Expr | undefined;
-  if (p.accept('WHERE')) where = p.expr();
-  let groupBy: Expr[] | undefined;
+  if (p.accept('WHERE')) core.where = p.expr();
   if (p.accept('GROUP')) {
     p.expect('BY');
-    groupBy = [p.expr()];
-    while (p.acceptPunct(',')) groupBy.push(p.expr());
+    core.groupBy = [p.expr()];
+    while (p.acceptPunct(',')) core.groupBy.push(p.expr());
   }
-  let having: Expr | undefined;
-  if (p.accept('HAVING')) having = p.expr();
-  const order: { e: Expr; desc: boolean }[] = [];
+  if (p.accept('HAVING')) core.having = p.expr();
+  return core;
+}
+
+function parseTail(p: Parser): SelectTail {
+  const tail: SelectTail = { order: [], offset: 0 };
   if (p.accept('ORDER')) {
     p.expect('BY');
     do {
       const e = p.expr();
       const desc = p.accept('DESC');
       if (!desc) p.accept('ASC');
-      order.push({ e, desc });
+      tail.order.push({ e, desc });
     } while (p.acceptPunct(','));
   }
-  let limit: number | undefined;
-  let offset = 0;
   if (p.accept('LIMIT')) {
     const a = p.number();
     if (p.acceptPunct(',')) {
-      offset = a;
-      limit = p.number();
+      tail.offset = a;
+      tail.limit = p.number();
     } else {
-      limit = a;
-      if (p.accept('OFFSET')) offset = p.number();
+      tail.limit = a;
+      if (p.accept('OFFSET')) tail.offset = p.number();
     }
   }
-  readInto();
+  return tail;
+}
+
+/** One SELECT of a UNION: bare, or in parentheses with its own ORDER BY and LIMIT. */
+function parseUnionTerm(p: Parser, cx: EvalCtx, into: { target?: IntoTarget }): { core: SelectCore; tail: SelectTail } {
+  if (p.acceptPunct('(')) {
+    if (++p.depth > MAX_EXPR_DEPTH) throw new SqlError(1436, 'HY000', 'Thread stack overrun');
+    const term = parseUnionTerm(p, cx, into);
+    const tail = term.tail.order.length || term.tail.limit !== undefined ? term.tail : parseTail(p);
+    p.expectPunct(')');
+    p.depth--;
+    return { core: term.core, tail };
+  }
+  p.expect('SELECT');
+  return { core: parseCore(p, cx, into), tail: { order: [], offset: 0 } };
+}
+
+function runSelect(p: Parser, cx: EvalCtx): Executed {
+  const into: { target?: IntoTarget } = {};
+  const parenthesized = p.peek()?.text === '(';
+  const first = parseUnionTerm(p, cx, into);
+  const terms = [first];
+  const all: boolean[] = [];
+  let tail: SelectTail = { order: [], offset: 0 };
+  if (p.kw() !== 'UNION') {
+    if (!first.tail.order.length && first.tail.limit === undefined) first.tail = parseTail(p);
+    readInto(p, into);
+  }
+  if (p.kw() === 'UNION') {
+    // ORDER BY or LIMIT of a SELECT in a union needs parentheses (ER_WRONG_USAGE).
+    if (!parenthesized && (first.tail.order.length || first.tail.limit !== undefined)) {
+      throw new SqlError(1221, 'HY000', `Incorrect usage of UNION and ${first.tail.order.length ? 'ORDER BY' : 'LIMIT'}`);
+    }
+    let scanned = first.core.src?.rows.length ?? 1;
+    while (p.accept('UNION')) {
+      const isAll = p.accept('ALL');
+      if (!isAll) p.accept('DISTINCT');
+      const term = parseUnionTerm(p, cx, into);
+      scanned += term.core.src?.rows.length ?? 1;
+      if (terms.length >= MAX_UNION_SELECTS || scanned > MAX_UNION_SCANNED_ROWS) throw new SqlError(1317, '70100', 'Query execution was interrupted');
+      terms.push(term);
+      all.push(isAll);
+    }
+    tail = parseTail(p);
+    readInto(p, into);
+  }
   if (p.accept('FOR')) while (!p.done) p.pos++;
   if (p.accept('LOCK')) while (!p.done) p.pos++;
   p.end();
 
+  let columns: ResultColumn[];
+  let finalRows: Value[][];
+  if (terms.length === 1) ({ columns, rows: finalRows } = evalCore(p, first.core, first.tail, cx));
+  else ({ columns, rows: finalRows } = evalUnion(terms.map((t) => evalCore(p, t.core, t.tail, cx)), all, tail, cx));
+
+  const files: FileWrite[] = [];
+  if (into.target) {
+    const text = into.target.mode === 'dumpfile' ? toStr(finalRows[0]?.[0] ?? null) : finalRows.map((r) => r.map(toStr).join('\t')).join('\n') + (finalRows.length ? '\n' : '');
+    files.push({ path: into.target.path, mode: into.target.mode, data: Buffer.from(text, /^[\x00-\xff]*$/.test(text) ? 'latin1' : 'utf8') });
+    return { result: { kind: 'ok', affected: finalRows.length }, files };
+  }
+  return { result: { kind: 'rows', columns, rows: finalRows }, files };
+}
+
+/**
+ * The rows of a UNION: each SELECT's rows in turn, at most MAX_RESULT_ROWS kept; a UNION [DISTINCT]
+ * removes the duplicates of everything before it (as MySQL does with mixed UNION ALL and UNION), then
+ * ORDER BY (result column names and ordinals) and LIMIT apply to the whole. Column names are the
+ * first SELECT's.
+ */
+function evalUnion(parts: { columns: ResultColumn[]; rows: Value[][] }[], all: readonly boolean[], tail: SelectTail, cx: EvalCtx): { columns: ResultColumn[]; rows: Value[][] } {
+  const width = parts[0]!.columns.length;
+  if (parts.some((q) => q.columns.length !== width)) {
+    throw new SqlError(1222, '21000', 'The used SELECT statements have a different number of columns', { number: 205, severity: 16, message: 'All queries combined using a UNION, INTERSECT or EXCEPT operator must have an equal number of expressions in their target lists.' });
+  }
+  let rows = parts[0]!.rows.slice(0, MAX_RESULT_ROWS);
+  parts.slice(1).forEach((q, i) => {
+    rows = rows.concat(q.rows.slice(0, Math.max(0, MAX_RESULT_ROWS - rows.length)));
+    if (!all[i]) {
+      const seen = new Set<string>();
+      rows = rows.filter((r) => {
+        const k = JSON.stringify(r.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)));
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    }
+  });
+  const columns = parts[0]!.columns.map((c, i) => ({ name: c.name, kind: unionKind(rows, i, cx.session.dialect) }));
+  if (tail.order.length) {
+    const index = new Map<string, number>();
+    columns.forEach((c, i) => {
+      if (!index.has(c.name.toLowerCase())) index.set(c.name.toLowerCase(), i);
+    });
+    const keyed = rows.map((values) => ({
+      values,
+      keys: tail.order.map((ob) => (ob.e.t === 'lit' && typeof ob.e.v === 'number' ? (values[ob.e.v - 1] ?? null) : evalExpr(ob.e, { index, values }, cx))),
+    }));
+    keyed.sort((a, b) => compareKeys(a.keys, b.keys, tail.order));
+    rows = keyed.map((k) => k.values);
+  }
+  return { columns, rows: rows.slice(tail.offset, tail.offset + Math.min(tail.limit ?? MAX_RESULT_ROWS, MAX_RESULT_ROWS)) };
+}
+
+/**
+ * A union column's type: int when every value is an integer, decimal when every value is a number,
+ * text otherwise. T-SQL converts to the type of higher precedence (int over varchar), so a text value
+ * that is not a number fails there as SQL Server's Msg 245 does.
+ */
+function unionKind(rows: readonly Value[][], i: number, dialect: 'mysql' | 'tsql'): ColumnKind {
+  let numbers = 0;
+  let integers = 0;
+  let text: string | undefined;
+  for (const r of rows) {
+    const v = r[i] ?? null;
+    if (typeof v === 'number') {
+      numbers++;
+      if (Number.isInteger(v)) integers++;
+    } else if (v !== null && !NUMERIC_TEXT.test(v.trim())) text ??= v;
+  }
+  if (dialect === 'tsql' && numbers && text !== undefined) throw conversionFailed(text, integers === numbers ? 'int' : 'numeric');
+  if (text !== undefined || rows.some((r) => typeof r[i] === 'string')) return dialect === 'tsql' && numbers ? (integers === numbers ? 'int' : 'decimal') : 'text';
+  return numbers && integers === numbers ? 'int' : numbers ? 'decimal' : 'text';
+}
+
+function compareKeys(a: readonly Value[], b: readonly Value[], order: readonly { desc: boolean }[]): number {
+  for (let i = 0; i < order.length; i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    const c = x === null ? (y === null ? 0 : -1) : y === null ? 1 : compare(x, y)!;
+    if (c !== 0) return order[i]!.desc ? -c : c;
+  }
+  return 0;
+}
+
+/** One SELECT's result: WHERE, grouping, HAVING, ORDER BY, DISTINCT and LIMIT (or TOP). */
+function evalCore(p: Parser, core: SelectCore, tail: SelectTail, cx: EvalCtx): { columns: ResultColumn[]; rows: Value[][] } {
+  const { src, alias, where, groupBy, having, items, distinct, top } = core;
+  const { order, limit, offset } = tail;
   const index = src ? rowIndex(src.columns, alias, src.table) : new Map<string, number>();
   const sourceRows = src ? src.rows : [[]];
   let rows: Row[];
@@ -1173,15 +1315,7 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
         return evalExpr(ob.e, o.row, o.group ? { ...cx, group: o.group } : cx);
       }),
     }));
-    keyed.sort((a, b) => {
-      for (let i = 0; i < order.length; i++) {
-        const x = a.keys[i] ?? null;
-        const y = b.keys[i] ?? null;
-        const c = x === null ? (y === null ? 0 : -1) : y === null ? 1 : compare(x, y)!;
-        if (c !== 0) return order[i]!.desc ? -c : c;
-      }
-      return 0;
-    });
+    keyed.sort((a, b) => compareKeys(a.keys, b.keys, order));
     outRows = keyed.map((k) => k.o);
   }
   if (distinct) {
@@ -1201,13 +1335,7 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
     const name = it.alias ?? (it.e.t === 'col' ? (fromTable?.name ?? it.e.name) : it.e.t === 'sysvar' && p.dialect === 'tsql' ? '' : it.text);
     return { name, kind: fromTable?.kind ?? kindOf(finalRows[0]?.[i]), ...(fromTable && src ? { table: src.table, schema: src.schema } : {}) };
   });
-
-  if (into) {
-    const text = into.mode === 'dumpfile' ? toStr(finalRows[0]?.[0] ?? null) : finalRows.map((r) => r.map(toStr).join('\t')).join('\n') + (finalRows.length ? '\n' : '');
-    files.push({ path: into.path, mode: into.mode, data: Buffer.from(text, /^[\x00-\xff]*$/.test(text) ? 'latin1' : 'utf8') });
-    return { result: { kind: 'ok', affected: finalRows.length }, files };
-  }
-  return { result: { kind: 'rows', columns, rows: finalRows }, files };
+  return { columns, rows: finalRows };
 }
 
 function likeFilter(p: Parser, cx: EvalCtx, values: string[]): string[] {
@@ -1709,6 +1837,7 @@ export function execute(sql: string, session: SessionInfo, view: DataView, work:
   const cx: EvalCtx = { session, view, work };
   try {
     const first = p.kw();
+    if (first === undefined && toks[0]!.text === '(' && p.kw(1) === 'SELECT') return runSelect(p, cx);
     switch (first) {
       case 'SELECT':
         return runSelect(p, cx);
@@ -1766,6 +1895,6 @@ export function execute(sql: string, session: SessionInfo, view: DataView, work:
   }
 }
 
-function errorFields(e: SqlError): { code: number; state: string; message: string } {
-  return { code: e.code, state: e.state, message: e.message };
+function errorFields(e: SqlError): { code: number; state: string; message: string; tsql?: TsqlMessage } {
+  return { code: e.code, state: e.state, message: e.message, ...(e.tsql ? { tsql: e.tsql } : {}) };
 }

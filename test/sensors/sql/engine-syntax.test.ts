@@ -1,0 +1,82 @@
+// The decoy engine on the syntax attackers and injection payloads use beyond plain SELECTs: UNION,
+// CASE, CAST/CONVERT, T-SQL arithmetic and conversion errors, MySQL's error-based XPath functions and
+// SQL Server's catalogue views, each answered as MySQL 8.0 or SQL Server 2019 answers it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { execute, MAX_RESULT_ROWS, MAX_UNION_SCANNED_ROWS, type Result } from '../../../src/sensors/sql/engine.js';
+import { generateDecoy } from '../../../src/sensors/sql/decoy-data.js';
+import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
+import { rows, sqlSession as session } from '../../helpers/sql-engine.js';
+
+const decoy = generateDecoy({ seed: Buffer.alloc(16, 9), now: Date.UTC(2026, 0, 1), appDatabase: 'webshop' });
+const view = new DecoyState(decoy).viewFor('198.51.100.40');
+
+function run(sql: string, dialect: 'mysql' | 'tsql' = 'mysql'): Result {
+  return execute(sql, session('webshop', dialect), view).result;
+}
+
+/** A MySQL error's code and message. */
+function err(r: Result): [number, string] | Result {
+  return r.kind === 'error' ? [r.code, r.message] : r;
+}
+
+/** The SQL Server message number and text the MSSQL session sends for an engine error of its own. */
+function msg(r: Result): [number, string] | Result {
+  return r.kind === 'error' && r.tsql ? [r.tsql.number, r.tsql.message] : r;
+}
+
+test('UNION [ALL|DISTINCT] joins SELECTs; ORDER BY and LIMIT after the last apply to the whole', () => {
+  assert.deepEqual(rows(run('SELECT 1 UNION SELECT 2')), [[1], [2]]);
+  assert.deepEqual(rows(run('SELECT 1 UNION SELECT 1')), [[1]]);
+  assert.deepEqual(rows(run('SELECT 1 UNION ALL SELECT 1')), [[1], [1]]);
+  assert.deepEqual(rows(run('SELECT 1 UNION DISTINCT SELECT 1')), [[1]]);
+  // A DISTINCT union removes the duplicates of everything before it.
+  assert.deepEqual(rows(run('SELECT 1 UNION ALL SELECT 1 UNION SELECT 2')), [[1], [2]]);
+  assert.deepEqual(rows(run('SELECT 1 UNION SELECT 1 UNION ALL SELECT 1')), [[1], [1]]);
+  const named = run('SELECT 2 AS n UNION SELECT 3 UNION SELECT 1 ORDER BY n DESC LIMIT 2');
+  assert.deepEqual(rows(named), [[3], [2]]);
+  assert.equal(named.kind === 'rows' && named.columns[0]!.name, 'n', 'the first SELECT names the columns');
+  assert.deepEqual(rows(run('SELECT 5 UNION SELECT 4 ORDER BY 1 LIMIT 1, 1')), [[5]]);
+  assert.deepEqual(rows(run('(SELECT id FROM users ORDER BY id DESC LIMIT 1) UNION (SELECT 0) ORDER BY 1')).length, 2);
+  // The classic injection: the page's own query finds nothing, the union's row carries the loot.
+  assert.deepEqual(rows(run('SELECT id, username FROM users WHERE id = -1 UNION SELECT 1, concat(user(), 0x3a, version())')), [[1, 'root@203.0.113.9:8.0.36']]);
+  assert.deepEqual(err(run('SELECT 1, 2 UNION SELECT 1')), [1222, 'The used SELECT statements have a different number of columns']);
+  assert.deepEqual(err(run('SELECT id FROM users UNION SELECT NULL, NULL')), [1222, 'The used SELECT statements have a different number of columns']);
+  assert.deepEqual(err(run('SELECT 1 ORDER BY 1 UNION SELECT 2')), [1221, 'Incorrect usage of UNION and ORDER BY']);
+  assert.deepEqual(err(run('SELECT 1 LIMIT 1 UNION SELECT 2')), [1221, 'Incorrect usage of UNION and LIMIT']);
+  // INTO OUTFILE after the last SELECT writes the whole union (the web shell drop).
+  const drop = execute("SELECT 1, 'a' UNION SELECT 2, '<?php system($_GET[c]); ?>' INTO OUTFILE '/var/www/html/c.php'", session('webshop'), view);
+  assert.deepEqual(drop.result, { kind: 'ok', affected: 2 });
+  assert.equal(drop.files[0]!.data.toString('latin1'), "1\ta\n2\t<?php system($_GET[c]); ?>\n");
+  // SQL Server: Msg 205; int has precedence over varchar, so a word in an int column fails (Msg 245).
+  assert.deepEqual(msg(run('SELECT 1, 2 UNION SELECT 1', 'tsql')), [205, 'All queries combined using a UNION, INTERSECT or EXCEPT operator must have an equal number of expressions in their target lists.']);
+  assert.deepEqual(msg(run("SELECT 1 UNION SELECT 'abc'", 'tsql')), [245, "Conversion failed when converting the varchar value 'abc' to data type int."]);
+  assert.deepEqual(rows(run("SELECT 1 UNION SELECT 'abc'")), [[1], ['abc']], 'MySQL makes the column text');
+  assert.deepEqual(rows(run('SELECT TOP 1 id FROM users UNION ALL SELECT 0', 'tsql')), [[1], [0]]);
+});
+
+test('UNION is bounded: result rows capped, a union reading too many rows is interrupted', () => {
+  const big = rows(run('SELECT id FROM orders UNION ALL SELECT id FROM orders'));
+  assert.equal(big.length, 1200);
+  assert.ok(big.length <= MAX_RESULT_ROWS);
+  const reads = Math.ceil(MAX_UNION_SCANNED_ROWS / 600) + 1;
+  const t0 = Date.now();
+  const many = run(Array.from({ length: reads }, () => 'SELECT id FROM orders').join(' UNION ALL '));
+  assert.deepEqual(err(many), [1317, 'Query execution was interrupted']);
+  const selects = run(Array.from({ length: 5000 }, (_, i) => `SELECT ${i}`).join(' UNION '));
+  assert.equal(selects.kind, 'error');
+  assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+});
+
+test('random unions, CASE and CAST text never throws in either dialect', () => {
+  const words = fc.constantFrom('SELECT', '1', "'a'", 'NULL', 'id', 'FROM', 'users', 'UNION', 'ALL', 'DISTINCT', 'ORDER', 'BY', 'LIMIT', '(', ')', ',', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'CONVERT', 'TRY_CAST', 'AS', 'int', 'CHAR', 'SIGNED', 'DECIMAL(5,2)', 'varchar(max)', 'JSON', '+', '/', '%', '=', 'extractvalue', 'updatexml', '0x7e', 'version()', '@@version');
+  fc.assert(
+    fc.property(fc.array(words, { maxLength: 30 }).map((w) => w.join(' ')), fc.constantFrom<'mysql' | 'tsql'>('mysql', 'tsql'), (sql, dialect) => {
+      const r = run(sql, dialect);
+      assert.ok(['rows', 'ok', 'error'].includes(r.kind));
+      assert.ok(!(r.kind === 'error' && r.message === 'Unknown error'), `engine fault on ${JSON.stringify(sql)}`);
+    }),
+    { numRuns: 2000 },
+  );
+});
