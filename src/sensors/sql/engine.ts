@@ -110,12 +110,13 @@ type Expr =
   | { t: 'in'; e: Expr; list: Expr[]; not: boolean }
   | { t: 'isnull'; e: Expr; not: boolean }
   | { t: 'like'; e: Expr; pat: Expr; not: boolean }
-  | { t: 'between'; e: Expr; lo: Expr; hi: Expr; not: boolean };
+  | { t: 'between'; e: Expr; lo: Expr; hi: Expr; not: boolean }
+  | { t: 'case'; operand?: Expr; whens: { when: Expr; then: Expr }[]; else?: Expr };
 
 const AGGREGATES = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'GROUP_CONCAT']);
 /** Keywords that end an expression or a select item; never read as a bare column name or alias. */
 const RESERVED = new Set(
-  'FROM WHERE GROUP ORDER LIMIT HAVING INTO AND OR NOT AS ON JOIN LEFT RIGHT INNER OUTER CROSS UNION SET VALUES ASC DESC OFFSET LIKE IN IS BETWEEN SELECT PROCEDURE FOR LOCK XOR REGEXP RLIKE DIV MOD WITH'.split(' '),
+  'FROM WHERE GROUP ORDER LIMIT HAVING INTO AND OR NOT AS ON JOIN LEFT RIGHT INNER OUTER CROSS UNION SET VALUES ASC DESC OFFSET LIKE IN IS BETWEEN SELECT PROCEDURE FOR LOCK XOR REGEXP RLIKE DIV MOD WITH CASE WHEN THEN ELSE'.split(' '),
 );
 
 class Parser {
@@ -351,6 +352,7 @@ class Parser {
         if (up === 'NULL') return this.lit(null);
         if (up === 'TRUE') return this.lit(1);
         if (up === 'FALSE') return this.lit(0);
+        if (up === 'CASE') return this.caseExpr();
         const niladic = ['CURRENT_TIMESTAMP', 'CURRENT_USER', 'CURRENT_DATE', 'LOCALTIME', 'UTC_TIMESTAMP', 'SYSTEM_USER', 'SESSION_USER'];
         if ((niladic.includes(up) || (this.dialect === 'tsql' && up === 'USER')) && this.peek(1)?.text !== '(') {
           this.pos++;
@@ -382,6 +384,22 @@ class Parser {
       default:
         throw this.fail();
     }
+  }
+  /** CASE [operand] WHEN x THEN y ... [ELSE z] END (the CASE keyword at the cursor). */
+  private caseExpr(): Expr {
+    this.pos++;
+    if (this.kw() === 'END') throw this.fail();
+    const operand = this.kw() === 'WHEN' ? undefined : this.expr();
+    const whens: { when: Expr; then: Expr }[] = [];
+    while (this.accept('WHEN')) {
+      const when = this.expr();
+      this.expect('THEN');
+      whens.push({ when, then: this.expr() });
+    }
+    if (whens.length === 0) throw this.fail();
+    const otherwise = this.accept('ELSE') ? this.expr() : undefined;
+    this.expect('END');
+    return { t: 'case', ...(operand ? { operand } : {}), whens, ...(otherwise ? { else: otherwise } : {}) };
   }
   private lit(v: Value): Expr {
     this.pos++;
@@ -539,6 +557,8 @@ function isAggregate(e: Expr): boolean {
     case 'like':
     case 'between':
       return isAggregate(e.e);
+    case 'case':
+      return (e.operand !== undefined && isAggregate(e.operand)) || e.whens.some((w) => isAggregate(w.when) || isAggregate(w.then)) || (e.else !== undefined && isAggregate(e.else));
     default:
       return false;
   }
@@ -665,6 +685,15 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
       const b = compare(v, hi);
       if (a === null || b === null) return null;
       return (a >= 0 && b <= 0) !== e.not ? 1 : 0;
+    }
+    case 'case': {
+      // Simple CASE compares the operand with each WHEN (NULL matches nothing); searched CASE tests each.
+      const v = e.operand ? evalExpr(e.operand, row, cx) : undefined;
+      for (const w of e.whens) {
+        const hit = e.operand ? compare(v ?? null, evalExpr(w.when, row, cx)) === 0 : truthy(evalExpr(w.when, row, cx));
+        if (hit) return evalExpr(w.then, row, cx);
+      }
+      return e.else ? evalExpr(e.else, row, cx) : null;
     }
     case 'call':
       return callFunction(e, row, cx);
