@@ -7,6 +7,8 @@ import { lex, type Token } from './lexer.js';
 import type { ColumnKind, Database, Table, TableColumn, Value } from './decoy-data.js';
 import { MAX_USER_VAR_NAME_CHARS, setUserVar } from './user-vars.js';
 import { mysqlStatus, serverUptimeS } from './server-status.js';
+import { castMysql, castTsql, checkDecimalArgs, MYSQL_CAST_TYPES, TSQL_TYPES, unknownTsqlType, type CastType } from './cast.js';
+import { fmtDate, NUMERIC_TEXT, toNum, toStr, truthy } from './values.js';
 import { conversionFailed, SqlError, syntaxError, type TsqlMessage } from './sql-error.js';
 
 /** Deepest expression nesting parsed (parentheses, NOT chains). */
@@ -99,7 +101,7 @@ export interface SessionInfo {
 // ---- expressions ----
 
 type Expr =
-  | { t: 'lit'; v: Value }
+  | { t: 'lit'; v: Value; nv?: true }
   | { t: 'col'; table?: string; name: string; key?: string }
   | { t: 'star'; table?: string }
   | { t: 'sysvar'; name: string }
@@ -111,7 +113,8 @@ type Expr =
   | { t: 'isnull'; e: Expr; not: boolean }
   | { t: 'like'; e: Expr; pat: Expr; not: boolean }
   | { t: 'between'; e: Expr; lo: Expr; hi: Expr; not: boolean }
-  | { t: 'case'; operand?: Expr; whens: { when: Expr; then: Expr }[]; else?: Expr };
+  | { t: 'case'; operand?: Expr; whens: { when: Expr; then: Expr }[]; else?: Expr }
+  | { t: 'cast'; e: Expr; type: CastType | undefined; attempt: boolean };
 
 const AGGREGATES = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'GROUP_CONCAT']);
 /** Keywords that end an expression or a select item; never read as a bare column name or alias. */
@@ -321,7 +324,8 @@ class Parser {
         return { t: 'lit', v: Number(t.text) };
       case 'string':
         this.pos++;
-        return { t: 'lit', v: t.text };
+        // T-SQL's N'...' is nvarchar, which conversion errors name.
+        return this.dialect === 'tsql' && /[Nn]/.test(this.sql[t.pos]!) ? { t: 'lit', v: t.text, nv: true } : { t: 'lit', v: t.text };
       case 'hex':
         this.pos++;
         return { t: 'lit', v: Buffer.from(t.text, 'hex').toString('latin1') };
@@ -353,6 +357,7 @@ class Parser {
         if (up === 'TRUE') return this.lit(1);
         if (up === 'FALSE') return this.lit(0);
         if (up === 'CASE') return this.caseExpr();
+        if (t.kind === 'ident' && this.peek(1)?.text === '(' && (up === 'CAST' || up === 'CONVERT' || (this.dialect === 'tsql' && (up === 'TRY_CAST' || up === 'TRY_CONVERT')))) return this.castExpr(up);
         const niladic = ['CURRENT_TIMESTAMP', 'CURRENT_USER', 'CURRENT_DATE', 'LOCALTIME', 'UTC_TIMESTAMP', 'SYSTEM_USER', 'SESSION_USER'];
         if ((niladic.includes(up) || (this.dialect === 'tsql' && up === 'USER')) && this.peek(1)?.text !== '(') {
           this.pos++;
@@ -401,6 +406,75 @@ class Parser {
     this.expect('END');
     return { t: 'case', ...(operand ? { operand } : {}), whens, ...(otherwise ? { else: otherwise } : {}) };
   }
+  /**
+   * CAST(x AS type) in both dialects; MySQL's CONVERT(x, type) and CONVERT(x USING charset); T-SQL's
+   * CONVERT(type, x[, style]) and the TRY_ forms (the name at the cursor, '(' after it).
+   */
+  private castExpr(up: string): Expr {
+    this.pos += 2;
+    const attempt = up.startsWith('TRY_');
+    let e: Expr;
+    let type: CastType | undefined;
+    if (up.endsWith('CONVERT') && this.dialect === 'tsql') {
+      type = this.castType();
+      this.expectPunct(',');
+      e = this.expr();
+      if (this.acceptPunct(',')) this.expr();
+    } else {
+      e = this.expr();
+      if (up.endsWith('CAST')) {
+        this.expect('AS');
+        type = this.castType();
+      } else if (this.accept('USING')) this.name();
+      else {
+        this.expectPunct(',');
+        type = this.castType();
+      }
+    }
+    this.expectPunct(')');
+    return { t: 'cast', e, type, attempt };
+  }
+  /** A CAST target type: the name, (n), (p, s) or (max), and MySQL's CHARACTER SET and INTEGER words. */
+  private castType(): CastType {
+    const t = this.peek();
+    if (!t || (t.kind !== 'ident' && t.kind !== 'qident')) throw this.fail();
+    const name = t.text.toLowerCase();
+    const known = this.dialect === 'tsql' ? TSQL_TYPES.has(name) : MYSQL_CAST_TYPES.has(name);
+    if (!known) throw this.dialect === 'tsql' ? unknownTsqlType(t.text) : this.fail();
+    this.pos++;
+    const args: (number | 'max')[] = [];
+    if (this.acceptPunct('(')) {
+      if (this.dialect === 'tsql' && this.accept('MAX')) args.push('max');
+      else {
+        args.push(this.number());
+        if (this.acceptPunct(',')) args.push(this.number());
+      }
+      this.expectPunct(')');
+    }
+    const type = { name, args };
+    if (this.dialect === 'mysql') {
+      if (name === 'signed' || name === 'unsigned') this.accept('INTEGER') || this.accept('INT');
+      if (name === 'char' || name === 'nchar') {
+        if (this.accept('CHARACTER')) {
+          this.expect('SET');
+          this.nameOrString();
+        } else if (this.accept('CHARSET')) this.nameOrString();
+        else this.accept('ASCII') || this.accept('UNICODE') || this.accept('BINARY');
+      }
+      if (name === 'decimal') checkDecimalArgs(type);
+      const n = args[0];
+      if (typeof n === 'number' && n > MAX_VALUE_CHARS && (name === 'char' || name === 'nchar' || name === 'binary')) throw tooLarge(`cast_as_${name}`);
+    } else {
+      // SQL Server's longest sized type: 8,000 bytes (4,000 for the national ones); Msg 131 past it.
+      const most = name.startsWith('n') ? 4000 : 8000;
+      const n = args[0];
+      if (typeof n === 'number' && n > most && /char|binary/.test(name)) {
+        const text = `The size (${n}) given to the type '${name}' exceeds the maximum allowed for any data type (${most}).`;
+        throw new SqlError(1074, '42000', text, { number: 131, severity: 15, message: text });
+      }
+    }
+    return type;
+  }
   private lit(v: Value): Expr {
     this.pos++;
     return { t: 'lit', v };
@@ -423,28 +497,6 @@ interface EvalCtx {
   /** The rows of the current group when evaluating aggregates. */
   group?: Row[];
 }
-
-function truthy(v: Value): boolean {
-  if (v === null) return false;
-  if (typeof v === 'number') return v !== 0;
-  const n = Number.parseFloat(v);
-  return Number.isNaN(n) ? false : n !== 0;
-}
-
-function toNum(v: Value): number {
-  if (v === null) return 0;
-  if (typeof v === 'number') return v;
-  const n = Number.parseFloat(v);
-  return Number.isNaN(n) ? 0 : n;
-}
-
-function toStr(v: Value): string {
-  if (v === null) return '';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v * 1e6) / 1e6);
-  return v;
-}
-
-const NUMERIC_TEXT = /^-?\d{1,15}(?:\.\d{1,10})?$/;
 
 function compare(a: Value, b: Value): number | null {
   if (a === null || b === null) return null;
@@ -557,6 +609,8 @@ function isAggregate(e: Expr): boolean {
     case 'like':
     case 'between':
       return isAggregate(e.e);
+    case 'cast':
+      return isAggregate(e.e);
     case 'case':
       return (e.operand !== undefined && isAggregate(e.operand)) || e.whens.some((w) => isAggregate(w.when) || isAggregate(w.then)) || (e.else !== undefined && isAggregate(e.else));
     default:
@@ -576,11 +630,6 @@ function sysVar(name: string, s: SessionInfo): Value {
   const v = s.variables[name.toLowerCase()];
   if (v === undefined) throw new SqlError(1193, 'HY000', `Unknown system variable '${name}'`);
   return /^-?\d+$/.test(v) && v.length < 16 ? Number(v) : v;
-}
-
-function fmtDate(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
 function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
@@ -695,18 +744,33 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
       }
       return e.else ? evalExpr(e.else, row, cx) : null;
     }
+    case 'cast': {
+      const v = evalExpr(e.e, row, cx);
+      if (!e.type) return v === null ? null : toStr(v);
+      const out = cx.session.dialect === 'tsql' ? castTsql(v, e.type, sourceType(e.e), e.attempt) : castMysql(v, e.type);
+      return charged(out, cx);
+    }
     case 'call':
       return callFunction(e, row, cx);
   }
 }
 
-/** A function call's value, charged to the statement's MAX_STATEMENT_WORK_CHARS. */
-function callFunction(e: Extract<Expr, { t: 'call' }>, row: Row | undefined, cx: EvalCtx): Value {
-  const v = callFunctionUncharged(e, row, cx);
+/** How SQL Server types the text of E in conversion messages: varchar for a plain literal, nvarchar otherwise. */
+function sourceType(e: Expr): 'varchar' | 'nvarchar' {
+  return e.t === 'lit' && !e.nv ? 'varchar' : 'nvarchar';
+}
+
+/** V, its characters charged to the statement's MAX_STATEMENT_WORK_CHARS. */
+function charged(v: Value, cx: EvalCtx): Value {
   if (typeof v === 'string' && (cx.work.chars += v.length) > MAX_STATEMENT_WORK_CHARS) {
     throw new SqlError(1317, '70100', 'Query execution was interrupted');
   }
   return v;
+}
+
+/** A function call's value, charged to the statement's MAX_STATEMENT_WORK_CHARS. */
+function callFunction(e: Extract<Expr, { t: 'call' }>, row: Row | undefined, cx: EvalCtx): Value {
+  return charged(callFunctionUncharged(e, row, cx), cx);
 }
 
 function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undefined, cx: EvalCtx): Value {
@@ -874,8 +938,6 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
     case 'LIB_MYSQLUDF_SYS_INFO':
     case 'DO_SYSTEM':
       return e.name === 'SYS_EVAL' ? '' : 0;
-    case 'CAST':
-    case 'CONVERT':
     case 'BINARY':
       return one();
     case 'ABS': {

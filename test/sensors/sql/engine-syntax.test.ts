@@ -85,6 +85,41 @@ test('CASE WHEN ... THEN ... [ELSE ...] END and CASE x WHEN v THEN ... END', () 
   }
 });
 
+test("MySQL's CAST and CONVERT: its types, values bent rather than refused, other types a syntax error", () => {
+  assert.deepEqual(rows(run("SELECT CAST('12abc' AS SIGNED), CAST(3.5 AS SIGNED), CAST(-3.5 AS SIGNED INTEGER), CAST(-1 AS UNSIGNED), CAST('abc' AS SIGNED)")), [[12, 4, -4, '18446744073709551615', 0]]);
+  assert.deepEqual(rows(run("SELECT CAST(12.345 AS DECIMAL(5,2)), CAST(123456 AS DECIMAL(4,1)), CAST('7' AS DECIMAL)")), [['12.35', '999.9', '7']]);
+  assert.deepEqual(rows(run("SELECT CAST('2024-02-30' AS DATE), CAST('2024-02-03 04:05:06' AS DATETIME), CAST('20240203' AS DATE), CAST('2024-02-03 04:05:06' AS TIME)")), [[null, '2024-02-03 04:05:06', '2024-02-03', '04:05:06']]);
+  assert.deepEqual(rows(run("SELECT CAST(1 AS CHAR), CAST('abc' AS CHAR(2)), CAST('a' AS BINARY(3)), CONVERT('abc', CHAR(1)), CONVERT('x' USING utf8mb4), CAST(1 AS CHAR CHARACTER SET utf8mb4)")), [['1', 'ab', 'a\0\0', 'a', 'x', '1']]);
+  assert.deepEqual(rows(run(`SELECT CAST('{"b": 1, "a": [1,2]}' AS JSON), CAST(1 AS JSON)`)), [['{"a": [1, 2], "b": 1}', '1']]);
+  assert.deepEqual(err(run("SELECT CAST('abc' AS JSON)")), [3141, 'Invalid JSON text in argument 1 to function cast_as_json: "Invalid value." at position 0.']);
+  assert.deepEqual(err(run('SELECT CAST(1 AS DECIMAL(70, 2))')), [1426, "Too-big precision 70 specified for 'CAST'. Maximum is 65."]);
+  for (const type of ['INT', 'VARCHAR(10)', 'INTEGER', 'TEXT']) {
+    const r = run(`SELECT CAST(1 AS ${type})`);
+    assert.ok(r.kind === 'error' && r.code === 1064 && r.message.includes(`near '${type})'`), JSON.stringify(r));
+  }
+  // The usual blind probe compares a cast character's code.
+  assert.deepEqual(rows(run("SELECT ASCII(SUBSTRING(CAST(DATABASE() AS CHAR), 1, 1)) > 100")), [[1]]);
+});
+
+test("SQL Server's CAST, CONVERT, TRY_CAST and TRY_CONVERT: its types, and its conversion errors", () => {
+  const t = (sql: string): Result => run(sql, 'tsql');
+  assert.deepEqual(rows(t("SELECT CAST('12' AS int), CAST(3.7 AS int), CONVERT(varchar(3), 'abcdef'), CAST(N'x' AS nvarchar(max)), CAST(12345 AS varchar(2)), CAST(1.5 AS decimal(5,2))")), [[12, 3, 'abc', 'x', '*', '1.50']]);
+  assert.deepEqual(rows(t("SELECT TRY_CAST('abc' AS int), TRY_CONVERT(int, 'x'), TRY_CONVERT(int, '42'), CAST(0 AS datetime), CAST('2024-01-02' AS date), CONVERT(char(3), 'a')")), [[null, null, 42, '1900-01-01 00:00:00.000', '2024-01-02', 'a  ']]);
+  assert.deepEqual(msg(t("SELECT CAST('abc' AS int)")), [245, "Conversion failed when converting the varchar value 'abc' to data type int."]);
+  assert.deepEqual(msg(t("SELECT CAST(N'1.5' AS int)")), [245, "Conversion failed when converting the nvarchar value '1.5' to data type int."]);
+  // Error-based injection: the server's banner comes back in the conversion error.
+  assert.deepEqual(msg(t('SELECT CONVERT(int, @@version)')), [245, "Conversion failed when converting the nvarchar value '8.0.36' to data type int."]);
+  assert.deepEqual(msg(t('SELECT CONVERT(int, DB_NAME())')), [245, "Conversion failed when converting the nvarchar value 'webshop' to data type int."]);
+  assert.deepEqual(msg(t("SELECT CAST('99999999999' AS int)")), [248, "The conversion of the varchar value '99999999999' overflowed an int column. Use a larger integer column."]);
+  assert.deepEqual(msg(t("SELECT CAST('abc' AS float)")), [8114, 'Error converting data type varchar to float.']);
+  assert.deepEqual(msg(t("SELECT CAST('abc' AS decimal(5,2))")), [8114, 'Error converting data type varchar to numeric.']);
+  assert.deepEqual(msg(t("SELECT CAST('x' AS datetime)")), [241, 'Conversion failed when converting date and/or time from character string.']);
+  assert.deepEqual(msg(t('SELECT TRY_CAST(1 AS date)')), [529, 'Explicit conversion from data type int to date is not allowed.']);
+  assert.deepEqual(msg(t('SELECT CAST(1 AS signed)')), [243, 'Type signed is not a defined system type.']);
+  assert.deepEqual(msg(t("SELECT CAST('x' AS varchar(9000))")), [131, "The size (9000) given to the type 'varchar' exceeds the maximum allowed for any data type (8000)."]);
+  assert.equal(t('SELECT CAST(1 AS int)').kind, 'rows', 'int is a type, not a column');
+});
+
 test('random unions, CASE and CAST text never throws in either dialect', () => {
   const words = fc.constantFrom('SELECT', '1', "'a'", 'NULL', 'id', 'FROM', 'users', 'UNION', 'ALL', 'DISTINCT', 'ORDER', 'BY', 'LIMIT', '(', ')', ',', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'CONVERT', 'TRY_CAST', 'AS', 'int', 'CHAR', 'SIGNED', 'DECIMAL(5,2)', 'varchar(max)', 'JSON', '+', '/', '%', '=', 'extractvalue', 'updatexml', '0x7e', 'version()', '@@version');
   fc.assert(
