@@ -67,6 +67,9 @@ export const MAX_STATEMENTS_PER_BATCH = 64;
 export const MAX_CONFIGURED_OPTIONS = 64;
 export const MAX_CONFIG_OPTION_CHARS = 64;
 
+/** Longest workstation name kept from a login (SQL Server's host names are at most 128 characters). */
+export const MAX_CLIENT_NAME_CHARS = 128;
+
 type State = 'prelogin' | 'login' | 'ready' | 'closed';
 
 /** Databases every SQL Server has; USE of them works even though the decoy holds no tables there. */
@@ -97,6 +100,8 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
   private tdsVersion = 0x74000004;
   private packetSize = DEFAULT_PACKET_SIZE;
   private user = '';
+  /** The workstation name the client's login gave (HOST_NAME()). */
+  private clientName = '';
   private database = 'master';
   private readonly userVars = new Map<string, string | number | null>();
   private readonly configured = new Map<string, number>();
@@ -188,6 +193,8 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
       return;
     }
     this.user = username;
+    // A copy: the name is a view into the login packet.
+    this.clientName = flatCopy(login.hostName.slice(0, MAX_CLIENT_NAME_CHARS));
     const wide = this.tdsVersion >= 0x70000000;
     let db = 'master';
     if (login.database && (SYSTEM_DATABASES.includes(login.database.toLowerCase()) || this.findDb(login.database))) db = this.findDb(login.database) ?? login.database.toLowerCase();
@@ -232,6 +239,7 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
       dialect: 'tsql',
       user: this.user,
       clientHost: this.d.clientHost,
+      clientName: this.clientName,
       database: this.database,
       connectionId: this.d.spid,
       variables: this.d.variables,

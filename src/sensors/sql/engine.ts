@@ -9,7 +9,7 @@ import { MAX_USER_VAR_NAME_CHARS, setUserVar } from './user-vars.js';
 import { mysqlStatus, serverUptimeS } from './server-status.js';
 import { castMysql, castTsql, checkDecimalArgs, MYSQL_CAST_TYPES, TSQL_TYPES, unknownTsqlType, type CastType } from './cast.js';
 import { fmtDate, NUMERIC_TEXT, toNum, toStr, truthy } from './values.js';
-import { conversionFailed, SqlError, syntaxError, type TsqlMessage } from './sql-error.js';
+import { conversionFailed, divideByZero, SqlError, syntaxError, type TsqlMessage } from './sql-error.js';
 
 /** Deepest expression nesting parsed (parentheses, NOT chains). */
 export const MAX_EXPR_DEPTH = 64;
@@ -94,6 +94,8 @@ export interface SessionInfo {
   now(): Date;
   /** When the server started (ms since the epoch), for Uptime and tempdb's creation; unset: DEFAULT_UPTIME_S ago. */
   startedMs?: number;
+  /** The workstation name a T-SQL client sent in its login (HOST_NAME(), sys.dm_exec_sessions). */
+  clientName?: string;
   /** What the connection's TLS negotiated (Ssl_cipher, Ssl_version); unset on a plain connection. */
   tls?: { cipher: string; version: string };
 }
@@ -101,7 +103,7 @@ export interface SessionInfo {
 // ---- expressions ----
 
 type Expr =
-  | { t: 'lit'; v: Value; nv?: true }
+  | { t: 'lit'; v: Value; nv?: true; dec?: true }
   | { t: 'col'; table?: string; name: string; key?: string }
   | { t: 'star'; table?: string }
   | { t: 'sysvar'; name: string }
@@ -321,7 +323,8 @@ class Parser {
     switch (t.kind) {
       case 'number':
         this.pos++;
-        return { t: 'lit', v: Number(t.text) };
+        // 10.0 and 1e1 are not integers to T-SQL's division, though their values are.
+        return /[.eE]/.test(t.text) ? { t: 'lit', v: Number(t.text), dec: true } : { t: 'lit', v: Number(t.text) };
       case 'string':
         this.pos++;
         // T-SQL's N'...' is nvarchar, which conversion errors name.
@@ -669,6 +672,10 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
       const r = evalExpr(e.r, row, cx);
       if (e.op === '<=>') return (l === null && r === null) || compare(l, r) === 0 ? 1 : 0;
       if (l === null || r === null) return null;
+      if (cx.session.dialect === 'tsql') {
+        const v = tsqlOperator(e, l, r);
+        if (v !== undefined) return v;
+      }
       switch (e.op) {
         case '=':
           return compare(l, r) === 0 ? 1 : 0;
@@ -689,7 +696,7 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
         case '*':
           return toNum(l) * toNum(r);
         case '/':
-          return toNum(r) === 0 ? null : toNum(l) / toNum(r);
+          return toNum(r) === 0 ? null : mysqlDivide(l, r);
         case 'DIV':
           return toNum(r) === 0 ? null : Math.trunc(toNum(l) / toNum(r));
         case '%':
@@ -753,6 +760,54 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
     case 'call':
       return callFunction(e, row, cx);
   }
+}
+
+/** MySQL's div_precision_increment: a quotient of exact numbers has 4 more decimals than its dividend. */
+const DIV_PRECISION_INCREMENT = 4;
+const MAX_DECIMAL_SCALE = 30;
+
+/** Decimals of an exact number (or number text); undefined for other text (MySQL divides those as doubles). */
+function scaleOf(v: string | number): number | undefined {
+  const text = typeof v === 'number' ? String(v) : v;
+  if (typeof v === 'string' && !NUMERIC_TEXT.test(v)) return undefined;
+  if (/e/i.test(text)) return undefined;
+  return text.split('.')[1]?.length ?? 0;
+}
+
+/** L / R as MySQL shows it: 10/3 is 3.3333 and 10/2 5.0000 (DECIMAL); a double when text is involved. */
+function mysqlDivide(l: string | number, r: string | number): Value {
+  const q = toNum(l) / toNum(r);
+  const ls = scaleOf(l);
+  if (ls === undefined || scaleOf(r) === undefined || !Number.isFinite(q) || Math.abs(q) >= 1e21) return q;
+  return q.toFixed(Math.min(MAX_DECIMAL_SCALE, ls + DIV_PRECISION_INCREMENT));
+}
+
+const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=']);
+const ARITHMETIC: Record<string, string> = { '+': 'add', '-': 'subtract', '*': 'multiply', '/': 'divide', '%': 'modulo' };
+const TSQL_NUMBER_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/;
+
+/**
+ * T-SQL's reading of an operator where it differs from MySQL's; undefined where it does not. + joins
+ * two strings; a string meeting a number converts to it (Msg 245 when it is not one, which is how
+ * error-based injection reads @@version); int / int is an int; / and % by zero fail (Msg 8134).
+ */
+function tsqlOperator(e: Extract<Expr, { t: 'bin' }>, l: string | number, r: string | number): Value | undefined {
+  const verb = ARITHMETIC[e.op];
+  if (verb === undefined && !COMPARISONS.has(e.op)) return undefined;
+  if (typeof l === 'string' && typeof r === 'string') {
+    if (e.op === '+') return joinValue('concat', [l, r]);
+    if (verb === undefined) return undefined;
+    const text = `The data types ${sourceType(e.l)} and ${sourceType(e.r)} are incompatible in the ${verb} operator.`;
+    throw new SqlError(1105, 'HY000', text, { number: 402, severity: 16, message: text });
+  }
+  if (typeof l === 'string' && !TSQL_NUMBER_TEXT.test(l)) throw conversionFailed(l, Number.isInteger(r) ? 'int' : 'numeric', sourceType(e.l));
+  if (typeof r === 'string' && !TSQL_NUMBER_TEXT.test(r)) throw conversionFailed(r, Number.isInteger(l) ? 'int' : 'numeric', sourceType(e.r));
+  if (e.op === '/' || e.op === '%') {
+    if (toNum(r) === 0) throw divideByZero();
+    const ints = typeof l === 'number' && typeof r === 'number' && Number.isInteger(l) && Number.isInteger(r) && !(e.l.t === 'lit' && e.l.dec) && !(e.r.t === 'lit' && e.r.dec);
+    if (e.op === '/') return ints ? Math.trunc(l / r) : toNum(l) / toNum(r);
+  }
+  return undefined;
 }
 
 /** How SQL Server types the text of E in conversion messages: varchar for a plain literal, nvarchar otherwise. */
@@ -819,7 +874,9 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
     case 'SUSER_NAME':
       return s.user;
     case 'HOST_NAME':
-      return s.clientHost;
+      // The workstation name the client sent at login (MySQL has no HOST_NAME()).
+      if (s.dialect === 'tsql') return s.clientName ?? '';
+      throw new SqlError(1305, '42000', `FUNCTION ${s.database ?? 'mysql'}.host_name does not exist`);
     case 'SERVERPROPERTY': {
       const p = toStr(one()).toLowerCase();
       const v = s.variables[`serverproperty.${p}`];

@@ -354,6 +354,24 @@ test('session: sp_configure keeps at most MAX_CONFIGURED_OPTIONS names, each a c
   assert.equal(h.session.currentState, 'ready');
 });
 
+test("session: HOST_NAME() answers the login's workstation name; engine errors go out as SQL Server's own numbers", () => {
+  const h = harness();
+  h.session.receive(encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('11.0.0'), 0)));
+  h.session.receive(encodeTdsMessage(PT_LOGIN7, tediousLogin('sa', 'secret')));
+  h.session.receive(batchPacket('SELECT HOST_NAME()'));
+  const answer = h.out[h.out.length - 1]!;
+  assert.ok(answer.includes(Buffer.from('attacker-box', 'utf16le')), 'the workstation name tedious sent');
+  assert.ok(!answer.includes(Buffer.from('127.0.0.1', 'utf16le')), 'not the client address');
+  const number = (sql: string): number => {
+    h.session.receive(batchPacket(sql));
+    return lastMessageNumber(h);
+  };
+  assert.equal(number('SELECT 1/0'), 8134);
+  assert.equal(number('SELECT CONVERT(int, @@version)'), 245);
+  assert.equal(number('SELECT 1, 2 UNION SELECT 1'), 205);
+  assert.equal(number('SELECT 1 ORDER BY 1 UNION SELECT 2'), 156);
+});
+
 test('procedure arguments: quoted strings read in one pass, even from a megabyte of quotes', () => {
   assert.deepEqual(quotedStrings("'show advanced options', 1"), ['show advanced options']);
   assert.deepEqual(quotedStrings("N'whoami /priv' , 'it''s'"), ['whoami /priv', "it's"]);

@@ -120,6 +120,26 @@ test("SQL Server's CAST, CONVERT, TRY_CAST and TRY_CONVERT: its types, and its c
   assert.equal(t('SELECT CAST(1 AS int)').kind, 'rows', 'int is a type, not a column');
 });
 
+test('T-SQL arithmetic: + joins strings, int / int is an int, division by zero fails; MySQL keeps its own', () => {
+  const t = (sql: string): Result => run(sql, 'tsql');
+  assert.deepEqual(rows(t("SELECT 'a' + 'b', 10 / 3, 10.0 / 4, 7 % 3, 1 + '2', -7 / 2")), [['ab', 3, 2.5, 1, 3, -3]]);
+  assert.deepEqual(rows(t("SELECT username + '@' + email FROM users WHERE id = 1"))[0]![0], `${rows(t('SELECT username FROM users WHERE id = 1'))[0]![0]}@${rows(t('SELECT email FROM users WHERE id = 1'))[0]![0]}`);
+  assert.deepEqual(msg(t('SELECT 1 / 0')), [8134, 'Divide by zero error encountered.']);
+  assert.deepEqual(msg(t('SELECT 5 % 0')), [8134, 'Divide by zero error encountered.']);
+  assert.deepEqual(msg(t("SELECT 1 + 'abc'")), [245, "Conversion failed when converting the varchar value 'abc' to data type int."]);
+  // The error-based probe: comparing a number with @@version puts the banner in the error.
+  assert.deepEqual(msg(t('SELECT 1 WHERE 1 = @@version')), [245, "Conversion failed when converting the nvarchar value '8.0.36' to data type int."]);
+  assert.deepEqual(msg(t("SELECT 'a' - 'b'")), [402, 'The data types varchar and varchar are incompatible in the subtract operator.']);
+  assert.deepEqual(rows(t("SELECT id FROM users WHERE id = '2'")), [[2]]);
+  // MySQL: + is numeric, a quotient has four more decimals than its dividend, division by zero is NULL.
+  assert.deepEqual(rows(run("SELECT 'a' + 'b', 10 / 3, 10 / 2, 10.5 / 3, 1 / 0, 5 % 0, 'abc' / 2")), [[0, '3.3333', '5.0000', '3.50000', null, null, 0]]);
+});
+
+test('HOST_NAME() is the workstation name the T-SQL client logged in with; MySQL has no such function', () => {
+  assert.deepEqual(rows(execute('SELECT HOST_NAME()', { ...session('webshop', 'tsql'), clientName: 'KALI' }, view).result), [['KALI']]);
+  assert.deepEqual(err(run('SELECT HOST_NAME()')), [1305, 'FUNCTION webshop.host_name does not exist']);
+});
+
 test('random unions, CASE and CAST text never throws in either dialect', () => {
   const words = fc.constantFrom('SELECT', '1', "'a'", 'NULL', 'id', 'FROM', 'users', 'UNION', 'ALL', 'DISTINCT', 'ORDER', 'BY', 'LIMIT', '(', ')', ',', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'CONVERT', 'TRY_CAST', 'AS', 'int', 'CHAR', 'SIGNED', 'DECIMAL(5,2)', 'varchar(max)', 'JSON', '+', '/', '%', '=', 'extractvalue', 'updatexml', '0x7e', 'version()', '@@version');
   fc.assert(
