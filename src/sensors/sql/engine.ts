@@ -8,6 +8,7 @@ import type { ColumnKind, Database, Table, TableColumn, Value } from './decoy-da
 import { MAX_USER_VAR_NAME_CHARS, setUserVar } from './user-vars.js';
 import { mysqlStatus, serverUptimeS } from './server-status.js';
 import { castMysql, castTsql, checkDecimalArgs, MYSQL_CAST_TYPES, TSQL_TYPES, unknownTsqlType, type CastType } from './cast.js';
+import { xpathError } from './xpath.js';
 import { fmtDate, NUMERIC_TEXT, toNum, toStr, truthy } from './values.js';
 import { conversionFailed, divideByZero, SqlError, syntaxError, type TsqlMessage } from './sql-error.js';
 
@@ -983,6 +984,18 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
       if (toStr(v).length * count > MAX_VALUE_CHARS) return null;
       return toStr(v).repeat(count);
     }
+    case 'EXTRACTVALUE':
+    case 'UPDATEXML': {
+      // Error-based injection's favourites: a path that is no XPath comes back in error 1105. A valid
+      // path selects nothing from the decoy's documents (EXTRACTVALUE ''), so UPDATEXML changes nothing.
+      if (s.dialect === 'tsql') break;
+      if (e.args.length !== (e.name === 'EXTRACTVALUE' ? 2 : 3)) throw new SqlError(1582, '42000', `Incorrect parameter count in the call to native function '${e.name.toLowerCase()}'`);
+      const [xml, path] = args();
+      if (xml === null || xml === undefined || path === null || path === undefined) return null;
+      const complaint = xpathError(toStr(path));
+      if (complaint !== undefined) throw new SqlError(1105, 'HY000', complaint);
+      return e.name === 'EXTRACTVALUE' ? '' : xml;
+    }
     case 'SLEEP':
     case 'BENCHMARK':
       // Timing probes get an immediate answer: the decoy never stalls on attacker request.
@@ -1019,9 +1032,8 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
       return 0.5;
     case 'UUID':
       return '3f06af63-a93c-11e4-9797-00505690773f';
-    default:
-      throw new SqlError(1305, '42000', `FUNCTION ${s.database ?? 'mysql'}.${e.name.toLowerCase()} does not exist`);
   }
+  throw new SqlError(1305, '42000', `FUNCTION ${s.database ?? 'mysql'}.${e.name.toLowerCase()} does not exist`);
 }
 
 // ---- catalog lookups ----

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { execute, MAX_RESULT_ROWS, MAX_UNION_SCANNED_ROWS, type Result } from '../../../src/sensors/sql/engine.js';
 import { generateDecoy } from '../../../src/sensors/sql/decoy-data.js';
 import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
+import { xpathError } from '../../../src/sensors/sql/xpath.js';
 import { rows, sqlSession as session } from '../../helpers/sql-engine.js';
 
 const decoy = generateDecoy({ seed: Buffer.alloc(16, 9), now: Date.UTC(2026, 0, 1), appDatabase: 'webshop' });
@@ -140,6 +141,38 @@ test('HOST_NAME() is the workstation name the T-SQL client logged in with; MySQL
   assert.deepEqual(err(run('SELECT HOST_NAME()')), [1305, 'FUNCTION webshop.host_name does not exist']);
 });
 
+test("EXTRACTVALUE and UPDATEXML answer a path that is no XPath with MySQL's error 1105, the rest as a valid path", () => {
+  assert.deepEqual(err(run('SELECT extractvalue(1, concat(0x7e, version()))')), [1105, "XPATH syntax error: '~8.0.36'"]);
+  assert.deepEqual(err(run('SELECT updatexml(1, concat(0x7e, user()), 1)')), [1105, "XPATH syntax error: '~root@203.0.113.9'"]);
+  assert.deepEqual(err(run('SELECT 1 AND extractvalue(1, concat(0x5c, database()))')), [1105, "XPATH syntax error: '\\webshop'"]);
+  // The quoted path is cut at 32 characters.
+  assert.deepEqual(err(run("SELECT extractvalue(1, concat(0x7e, repeat('a', 50)))")), [1105, `XPATH syntax error: '~${'a'.repeat(31)}'`]);
+  // Where a path fails is where MySQL's parser stops (checked against MariaDB, which shares the code).
+  const cases: [string, string | undefined][] = [
+    ['8.0.36', "XPATH syntax error: '.36'"],
+    ['root@localhost', "XPATH syntax error: '@localhost'"],
+    ['abc def', "XPATH syntax error: 'def'"],
+    ['a[~]', "XPATH syntax error: '~]'"],
+    ['foo(1)', "XPATH syntax error: '(1)'"],
+    ['', "XPATH syntax error: ''"],
+    ['$x', "Unknown XPATH variable at: '$x'"],
+    ['//a[@b="c"]/text()', undefined],
+    ['count(/a) + 1', undefined],
+    ['child::a/@x | /b', undefined],
+  ];
+  for (const [path, message] of cases) {
+    const r = run(`SELECT extractvalue('<a/>', '${path}')`);
+    if (message === undefined) assert.deepEqual(rows(r), [['']], path);
+    else assert.deepEqual(err(r), [1105, message], path);
+  }
+  assert.deepEqual(rows(run("SELECT updatexml('<a/>', '/a', '<b/>'), extractvalue(NULL, '~')")), [['<a/>', null]]);
+  assert.deepEqual(err(run('SELECT extractvalue(1)')), [1582, "Incorrect parameter count in the call to native function 'extractvalue'"]);
+  // Timing probes answer at once: the decoy never waits or burns CPU on an attacker's request.
+  const t0 = Date.now();
+  assert.deepEqual(rows(run("SELECT SLEEP(5), BENCHMARK(100000000, MD5('a'))")), [[0, 0]]);
+  assert.ok(Date.now() - t0 < 500);
+});
+
 test('random unions, CASE and CAST text never throws in either dialect', () => {
   const words = fc.constantFrom('SELECT', '1', "'a'", 'NULL', 'id', 'FROM', 'users', 'UNION', 'ALL', 'DISTINCT', 'ORDER', 'BY', 'LIMIT', '(', ')', ',', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'CONVERT', 'TRY_CAST', 'AS', 'int', 'CHAR', 'SIGNED', 'DECIMAL(5,2)', 'varchar(max)', 'JSON', '+', '/', '%', '=', 'extractvalue', 'updatexml', '0x7e', 'version()', '@@version');
   fc.assert(
@@ -150,4 +183,15 @@ test('random unions, CASE and CAST text never throws in either dialect', () => {
     }),
     { numRuns: 2000 },
   );
+  const pieces = fc.constantFrom('/', '//', 'a', '[', ']', '(', ')', '@', '*', '.', '..', '::', 'child', '1', "'", '"', '$', '~', ' ', '|', 'and', 'count', ',');
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 60 }), fc.array(pieces, { maxLength: 40 }).map((p) => p.join(''))), (path) => {
+      const m = xpathError(path);
+      assert.ok(m === undefined || /^(XPATH syntax error|Unknown XPATH variable at): '/.test(m));
+    }),
+    { numRuns: 2000 },
+  );
+  const t0 = Date.now();
+  for (const deep of ['('.repeat(200_000), '['.repeat(200_000), 'a['.repeat(100_000), '/a'.repeat(100_000) + '~']) assert.ok(xpathError(deep)!.startsWith('XPATH syntax error'));
+  assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
 });
