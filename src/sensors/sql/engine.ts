@@ -9,6 +9,7 @@ import { MAX_USER_VAR_NAME_CHARS, setUserVar } from './user-vars.js';
 import { mysqlStatus, serverUptimeS } from './server-status.js';
 import { castMysql, castTsql, checkDecimalArgs, MYSQL_CAST_TYPES, TSQL_TYPES, unknownTsqlType, type CastType } from './cast.js';
 import { xpathError } from './xpath.js';
+import { configurationsTable, databaseId, execSessionsTable, serverPrincipalsTable, userDatabases, type LoginInfo, type ServerConfigState } from './tsql-catalog.js';
 import { fmtDate, NUMERIC_TEXT, toNum, toStr, truthy } from './values.js';
 import { conversionFailed, divideByZero, SqlError, syntaxError, type TsqlMessage } from './sql-error.js';
 
@@ -95,8 +96,10 @@ export interface SessionInfo {
   now(): Date;
   /** When the server started (ms since the epoch), for Uptime and tempdb's creation; unset: DEFAULT_UPTIME_S ago. */
   startedMs?: number;
-  /** The workstation name a T-SQL client sent in its login (HOST_NAME(), sys.dm_exec_sessions). */
-  clientName?: string;
+  /** What a T-SQL client said of itself at login (HOST_NAME(), APP_NAME(), sys.dm_exec_sessions). */
+  login?: LoginInfo;
+  /** Server options this T-SQL connection set (sp_configure) and installed (RECONFIGURE), for sys.configurations. */
+  serverConfig?: ServerConfigState;
   /** What the connection's TLS negotiated (Ssl_cipher, Ssl_version); unset on a plain connection. */
   tls?: { cipher: string; version: string };
 }
@@ -874,9 +877,18 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
     case 'SUSER_SNAME':
     case 'SUSER_NAME':
       return s.user;
+    case 'APP_NAME':
+      if (s.dialect === 'tsql') return s.login?.app ?? '';
+      break;
+    case 'DB_ID':
+      if (s.dialect === 'tsql') {
+        const name = e.args.length ? one() : (s.database ?? 'master');
+        return name === null ? null : (databaseId(cx.view.read(), toStr(name)) ?? null);
+      }
+      break;
     case 'HOST_NAME':
       // The workstation name the client sent at login (MySQL has no HOST_NAME()).
-      if (s.dialect === 'tsql') return s.clientName ?? '';
+      if (s.dialect === 'tsql') return s.login?.host ?? '';
       throw new SqlError(1305, '42000', `FUNCTION ${s.database ?? 'mysql'}.host_name does not exist`);
     case 'SERVERPROPERTY': {
       const p = toStr(one()).toLowerCase();
@@ -1062,7 +1074,6 @@ function virtualTable(view: ReadonlyMap<string, Database>, db: string, name: str
   const lname = name.toLowerCase();
   const c = (n: string, kind: ColumnKind = 'text'): ResultColumn => ({ name: n, kind });
   const dbs = [...view.values()];
-  const userDbs = dbs.filter((d) => !['information_schema', 'performance_schema', 'sys', 'mysql', 'master', 'tempdb', 'model', 'msdb'].includes(d.name));
   if (db.toLowerCase() === 'information_schema') {
     switch (lname) {
       case 'schemata':
@@ -1092,16 +1103,31 @@ function virtualTable(view: ReadonlyMap<string, Database>, db: string, name: str
     }
   }
   if (s.dialect === 'tsql' && (db.toLowerCase() === 'sys' || db.toLowerCase() === 'master')) {
+    const users = userDatabases(view);
     if (lname === 'databases' || lname === 'sysdatabases')
-      return { schema: db, table: name, columns: [c('name'), c('database_id', 'int'), c('create_date')], rows: [['master', 1, '2003-04-08 09:13:36'], ['tempdb', 2, fmtDate(new Date(s.now().getTime() - serverUptimeS(s.startedMs, s.now()) * 1000))], ['model', 3, '2003-04-08 09:13:36'], ['msdb', 4, '2022-10-08 06:31:57'], ...userDbs.map((d, i) => [d.name, 5 + i, '2023-02-14 10:22:41'] as Value[])] };
+      return { schema: db, table: name, columns: [c('name'), c('database_id', 'int'), c('create_date')], rows: [['master', 1, '2003-04-08 09:13:36'], ['tempdb', 2, fmtDate(new Date(s.now().getTime() - serverUptimeS(s.startedMs, s.now()) * 1000))], ['model', 3, '2003-04-08 09:13:36'], ['msdb', 4, '2022-10-08 06:31:57'], ...users.map((u) => [u.db.name, u.id, '2023-02-14 10:22:41'] as Value[])] };
     if (lname === 'tables' || lname === 'objects' || lname === 'sysobjects') {
       const d = s.database ? findDb(view, s.database) : undefined;
       return { schema: db, table: name, columns: [c('name'), c('object_id', 'int'), c('type')], rows: d ? [...d.tables.values()].map((t, i) => [t.name, 245575913 + i * 16048, 'U'] as Value[]) : [] };
     }
     if (lname === 'sql_logins' || lname === 'syslogins')
-      return { schema: db, table: name, columns: [c('name'), c('is_disabled', 'int')], rows: [['sa', 0], ['##MS_PolicyEventProcessingLogin##', 1], [`${userDbs[0]?.name ?? 'app'}_app`, 0]] };
+      return { schema: db, table: name, columns: [c('name'), c('is_disabled', 'int')], rows: [['sa', 0], ['##MS_PolicyEventProcessingLogin##', 1], [appLogin(users), 0]] };
+    const catalog =
+      lname === 'configurations'
+        ? configurationsTable(s.serverConfig)
+        : lname === 'server_principals'
+          ? serverPrincipalsTable(s.user, appLogin(users))
+          : lname === 'dm_exec_sessions'
+            ? execSessionsTable({ connectionId: s.connectionId, user: s.user, ...(s.login ? { login: s.login } : {}), databaseId: databaseId(view, s.database ?? 'master') ?? 1, nowMs: s.now().getTime() })
+            : undefined;
+    if (catalog) return { schema: db, table: name, ...catalog };
   }
   return undefined;
+}
+
+/** The application's SQL login, named after the first user database. */
+function appLogin(users: readonly { db: Database }[]): string {
+  return `${users[0]?.db.name ?? 'app'}_app`;
 }
 
 function processRows(s: SessionInfo): Value[][] {

@@ -137,7 +137,7 @@ test('T-SQL arithmetic: + joins strings, int / int is an int, division by zero f
 });
 
 test('HOST_NAME() is the workstation name the T-SQL client logged in with; MySQL has no such function', () => {
-  assert.deepEqual(rows(execute('SELECT HOST_NAME()', { ...session('webshop', 'tsql'), clientName: 'KALI' }, view).result), [['KALI']]);
+  assert.deepEqual(rows(execute('SELECT HOST_NAME()', { ...session('webshop', 'tsql'), login: { host: 'KALI', app: 'sqlcmd', library: 'ODBC', atMs: 0 } }, view).result), [['KALI']]);
   assert.deepEqual(err(run('SELECT HOST_NAME()')), [1305, 'FUNCTION webshop.host_name does not exist']);
 });
 
@@ -171,6 +171,23 @@ test("EXTRACTVALUE and UPDATEXML answer a path that is no XPath with MySQL's err
   const t0 = Date.now();
   assert.deepEqual(rows(run("SELECT SLEEP(5), BENCHMARK(100000000, MD5('a'))")), [[0, 0]]);
   assert.ok(Date.now() - t0 < 500);
+});
+
+test("SQL Server's catalogue: sys.configurations, sys.server_principals, this session in sys.dm_exec_sessions", () => {
+  const s = { ...session('webshop', 'tsql'), user: 'sa', login: { host: 'KALI', app: 'sqlmap', library: 'ODBC', atMs: Date.UTC(2026, 0, 2, 3, 0, 0) } };
+  const q = (sql: string, extra: Partial<typeof s> = {}): Result => execute(sql, { ...s, ...extra }, view).result;
+  const options = "SELECT name, value, value_in_use FROM sys.configurations WHERE name IN ('xp_cmdshell', 'show advanced options', 'Ole Automation Procedures', 'clr enabled') ORDER BY name";
+  assert.deepEqual(rows(q(options)), [['clr enabled', 0, 0], ['Ole Automation Procedures', 0, 0], ['show advanced options', 0, 0], ['xp_cmdshell', 0, 0]]);
+  const serverConfig = { configured: new Map([['xp_cmdshell', 1], ['show advanced options', 1]]), installed: new Map([['show advanced options', 1]]) };
+  assert.deepEqual(rows(q(options, { serverConfig })), [['clr enabled', 0, 0], ['Ole Automation Procedures', 0, 0], ['show advanced options', 1, 1], ['xp_cmdshell', 1, 0]]);
+  assert.deepEqual(rows(q("SELECT configuration_id, is_advanced FROM master.sys.configurations WHERE name = 'xp_cmdshell'")), [[16390, 1]]);
+  const principals = rows(q("SELECT name, type_desc FROM sys.server_principals WHERE type = 'S'"));
+  assert.deepEqual(principals.map((r) => r[0]), ['sa', '##MS_PolicyEventProcessingLogin##', 'webshop_app']);
+  assert.ok(rows(q("SELECT name FROM sys.server_principals WHERE type_desc = 'SERVER_ROLE'")).some((r) => r[0] === 'sysadmin'));
+  assert.ok(rows(q("SELECT name FROM sys.server_principals WHERE name = 'hacker'", { user: 'hacker' })).length === 1, 'the login in use exists');
+  assert.deepEqual(rows(q('SELECT session_id, host_name, program_name, login_name, database_id, is_user_process FROM sys.dm_exec_sessions')), [[11, 'KALI', 'sqlmap', 'sa', 5, 1]]);
+  assert.deepEqual(rows(q("SELECT DB_ID(), DB_ID('master'), DB_ID('nope'), APP_NAME()")), [[5, 1, null, 'sqlmap']]);
+  assert.deepEqual(rows(q('SELECT name, database_id FROM sys.databases')).map((r) => r[1]), [1, 2, 3, 4, 5]);
 });
 
 test('random unions, CASE and CAST text never throws in either dialect', () => {
