@@ -120,7 +120,10 @@ type Expr =
   | { t: 'like'; e: Expr; pat: Expr; not: boolean }
   | { t: 'between'; e: Expr; lo: Expr; hi: Expr; not: boolean }
   | { t: 'case'; operand?: Expr; whens: { when: Expr; then: Expr }[]; else?: Expr }
-  | { t: 'cast'; e: Expr; type: CastType | undefined; attempt: boolean };
+  | { t: 'cast'; e: Expr; type: CastType | undefined; attempt: boolean }
+  /** (SELECT ...) as a value, or EXISTS (SELECT ...); its rows are computed once per statement. */
+  | { t: 'sub'; body: SelectBody; exists: boolean; rows?: Value[][]; width?: number }
+  | { t: 'insub'; e: Expr; body: SelectBody; not: boolean; rows?: Value[][]; width?: number };
 
 const AGGREGATES = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'GROUP_CONCAT']);
 /** Keywords that end an expression or a select item; never read as a bare column name or alias. */
@@ -131,6 +134,8 @@ const RESERVED = new Set(
 class Parser {
   pos = 0;
   depth = 0;
+  /** The statement's context, for subqueries (their tables are looked up as they are parsed). */
+  cx: EvalCtx | undefined;
   constructor(
     readonly toks: Token[],
     readonly sql: string,
@@ -271,7 +276,11 @@ class Parser {
     if (this.accept('REGEXP') || this.accept('RLIKE')) return { t: 'like', e: l, pat: { t: 'call', name: '__REGEXP', args: [this.add()], star: false }, not };
     if (this.accept('IN')) {
       this.expectPunct('(');
-      if (this.kw() === 'SELECT') throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support 'LIMIT & IN/ALL/ANY/SOME subquery'");
+      if (this.kw() === 'SELECT' || (this.peek()?.text === '(' && this.kw(1) === 'SELECT')) {
+        const body = this.subquery();
+        this.expectPunct(')');
+        return { t: 'insub', e: l, body, not };
+      }
       const list = [this.expr()];
       while (this.acceptPunct(',')) list.push(this.expr());
       this.expectPunct(')');
@@ -345,7 +354,11 @@ class Parser {
       case 'punct':
         if (t.text === '(') {
           this.pos++;
-          if (this.kw() === 'SELECT') throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support subqueries here");
+          if (this.kw() === 'SELECT') {
+            const body = this.subquery();
+            this.expectPunct(')');
+            return { t: 'sub', body, exists: false };
+          }
           const e = this.expr();
           this.expectPunct(')');
           return e;
@@ -364,6 +377,12 @@ class Parser {
         if (up === 'TRUE') return this.lit(1);
         if (up === 'FALSE') return this.lit(0);
         if (up === 'CASE') return this.caseExpr();
+        if (up === 'EXISTS' && this.peek(1)?.text === '(' && this.kw(2) === 'SELECT') {
+          this.pos += 2;
+          const body = this.subquery();
+          this.expectPunct(')');
+          return { t: 'sub', body, exists: true };
+        }
         if (t.kind === 'ident' && this.peek(1)?.text === '(' && (up === 'CAST' || up === 'CONVERT' || (this.dialect === 'tsql' && (up === 'TRY_CAST' || up === 'TRY_CONVERT')))) return this.castExpr(up);
         const niladic = ['CURRENT_TIMESTAMP', 'CURRENT_USER', 'CURRENT_DATE', 'LOCALTIME', 'UTC_TIMESTAMP', 'SYSTEM_USER', 'SESSION_USER'];
         if ((niladic.includes(up) || (this.dialect === 'tsql' && up === 'USER')) && this.peek(1)?.text !== '(') {
@@ -396,6 +415,14 @@ class Parser {
       default:
         throw this.fail();
     }
+  }
+  /** A SELECT in parentheses (the cursor past the '('), up to its ')'. INTO in it is refused. */
+  subquery(): SelectBody {
+    if (!this.cx) throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support subqueries here");
+    const into: { target?: IntoTarget } = {};
+    const body = parseSelectBody(this, this.cx, into);
+    if (into.target) throw new SqlError(1327, '42000', 'Undeclared variable: ' + into.target.path.slice(0, 64));
+    return body;
   }
   /** CASE [operand] WHEN x THEN y ... [ELSE z] END (the CASE keyword at the cursor). */
   private caseExpr(): Expr {
@@ -499,6 +526,8 @@ interface Row {
 interface EvalCtx {
   session: SessionInfo;
   view: DataView;
+  /** SELECTs parsed and source rows they read so far in this statement (MAX_SELECTS_PER_STATEMENT, MAX_SCANNED_ROWS_PER_STATEMENT). */
+  scan: { selects: number; rows: number };
   /** Characters produced by function calls so far in this statement (shared by every copy of the context). */
   work: { chars: number };
   /** The rows of the current group when evaluating aggregates. */
@@ -617,6 +646,7 @@ function isAggregate(e: Expr): boolean {
     case 'between':
       return isAggregate(e.e);
     case 'cast':
+    case 'insub':
       return isAggregate(e.e);
     case 'case':
       return (e.operand !== undefined && isAggregate(e.operand)) || e.whens.some((w) => isAggregate(w.when) || isAggregate(w.then)) || (e.else !== undefined && isAggregate(e.else));
@@ -761,9 +791,43 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
       const out = cx.session.dialect === 'tsql' ? castTsql(v, e.type, sourceType(e.e), e.attempt) : castMysql(v, e.type);
       return charged(out, cx);
     }
+    case 'sub': {
+      const rows = subqueryRows(e, cx);
+      if (e.exists) return rows.length ? 1 : 0;
+      if (e.width !== 1) throw operandColumns();
+      if (rows.length > 1) {
+        const text = 'Subquery returned more than 1 value. This is not permitted when the subquery follows =, !=, <, <= , >, >= or when the subquery is used as an expression.';
+        throw new SqlError(1242, '21000', 'Subquery returns more than 1 row', { number: 512, severity: 16, message: text });
+      }
+      return rows[0]?.[0] ?? null;
+    }
+    case 'insub': {
+      const v = evalExpr(e.e, row, cx);
+      const rows = subqueryRows(e, cx);
+      if (e.width !== 1) throw operandColumns();
+      if (v === null) return rows.length ? null : e.not ? 1 : 0;
+      if (rows.some((r) => compare(v, r[0] ?? null) === 0)) return e.not ? 0 : 1;
+      // No match, but a NULL among the values: unknown, as SQL has it.
+      return rows.some((r) => r[0] === null) ? null : e.not ? 1 : 0;
+    }
     case 'call':
       return callFunction(e, row, cx);
   }
+}
+
+/** A subquery's rows, computed once per statement (it cannot see the outer row). */
+function subqueryRows(e: { body: SelectBody; rows?: Value[][]; width?: number }, cx: EvalCtx): Value[][] {
+  if (!e.rows) {
+    const r = evalSelectBody(e.body, cx);
+    e.rows = r.rows;
+    e.width = r.columns.length;
+  }
+  return e.rows;
+}
+
+function operandColumns(): SqlError {
+  const text = 'Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.';
+  return new SqlError(1241, '21000', 'Operand should contain 1 column(s)', { number: 116, severity: 16, message: text });
 }
 
 /** MySQL's div_precision_increment: a quotient of exact numbers has 4 more decimals than its dividend. */
@@ -821,10 +885,13 @@ function sourceType(e: Expr): 'varchar' | 'nvarchar' {
 
 /** V, its characters charged to the statement's MAX_STATEMENT_WORK_CHARS. */
 function charged(v: Value, cx: EvalCtx): Value {
-  if (typeof v === 'string' && (cx.work.chars += v.length) > MAX_STATEMENT_WORK_CHARS) {
-    throw new SqlError(1317, '70100', 'Query execution was interrupted');
-  }
+  if (typeof v === 'string' && (cx.work.chars += v.length) > MAX_STATEMENT_WORK_CHARS) throw interrupted();
   return v;
+}
+
+/** A statement past one of its budgets, as MySQL's max_execution_time stops one. */
+function interrupted(): SqlError {
+  return new SqlError(1317, '70100', 'Query execution was interrupted');
 }
 
 /** A function call's value, charged to the statement's MAX_STATEMENT_WORK_CHARS. */
@@ -1204,12 +1271,12 @@ interface SelectTail {
 type IntoTarget = { mode: 'outfile' | 'dumpfile'; path: string };
 
 /**
- * Most SELECTs one UNION joins, and the most source rows its SELECTs may read in all (each reads a
- * whole table: 10,000 SELECTs of a 5,000-row table would take minutes). Past either the statement is
- * interrupted, as MySQL's max_execution_time does.
+ * Most SELECTs one statement holds (joined by UNION, or as subqueries), and the most source rows they
+ * may read in all (each reads a whole table: 10,000 SELECTs of a 5,000-row table would take minutes).
+ * Past either the statement is interrupted, as MySQL's max_execution_time does.
  */
-export const MAX_UNION_SELECTS = 1024;
-export const MAX_UNION_SCANNED_ROWS = 200_000;
+export const MAX_SELECTS_PER_STATEMENT = 1024;
+export const MAX_SCANNED_ROWS_PER_STATEMENT = 200_000;
 
 /** SELECT ... INTO OUTFILE/DUMPFILE (kept in INTO) or INTO @var (skipped); options after it skipped. */
 function readInto(p: Parser, into: { target?: IntoTarget }): void {
@@ -1227,6 +1294,7 @@ function readInto(p: Parser, into: { target?: IntoTarget }): void {
 /** The select list, FROM, WHERE, GROUP BY and HAVING of one SELECT (its keyword already read). */
 function parseCore(p: Parser, cx: EvalCtx, into: { target?: IntoTarget }): SelectCore {
   const core: SelectCore = { distinct: false, items: [] };
+  if (++cx.scan.selects > MAX_SELECTS_PER_STATEMENT) throw interrupted();
   while (['DISTINCT', 'DISTINCTROW', 'ALL', 'SQL_CALC_FOUND_ROWS', 'SQL_NO_CACHE', 'SQL_CACHE', 'HIGH_PRIORITY', 'STRAIGHT_JOIN'].includes(p.kw() ?? '')) {
     if (p.kw() === 'DISTINCT' || p.kw() === 'DISTINCTROW') core.distinct = true;
     p.pos++;
@@ -1252,10 +1320,23 @@ function parseCore(p: Parser, cx: EvalCtx, into: { target?: IntoTarget }): Selec
     core.items.push({ e, ...(alias !== undefined ? { alias } : {}), text: sourceText(p, start, end) });
   } while (p.acceptPunct(','));
   readInto(p, into);
-  if (p.accept('FROM')) {
+  const from = p.accept('FROM');
+  if (from && p.peek()?.text === '(' && p.kw(1) === 'SELECT') {
+    // A derived table: FROM (SELECT ...) [AS] alias, the alias required.
+    p.pos++;
+    const r = evalSelectBody(p.subquery(), cx);
+    p.expectPunct(')');
+    p.accept('AS');
+    const t = p.peek();
+    if (!t || (t.kind !== 'qident' && (t.kind !== 'ident' || RESERVED.has(t.upper)))) throw new SqlError(1248, '42000', 'Every derived table must have its own alias');
+    core.alias = p.name();
+    core.src = { schema: '', table: core.alias, columns: r.columns.map((c) => ({ name: c.name, kind: c.kind })), rows: r.rows };
+  } else if (from) {
     const ref = p.qualified();
     if (!(ref.db === undefined && ref.name.toUpperCase() === 'DUAL')) {
       core.src = tableSource(cx.view.read(), ref, cx.session);
+      // Each SELECT runs once (a subquery's rows are kept for the statement): its table is read once.
+      if ((cx.scan.rows += core.src.rows.length) > MAX_SCANNED_ROWS_PER_STATEMENT) throw interrupted();
       if (p.accept('AS')) core.alias = p.name();
       else if (p.peek()?.kind === 'ident' && !RESERVED.has(p.kw()!) && p.kw() !== 'WITH') core.alias = p.name();
       else if (p.peek()?.kind === 'qident') core.alias = p.name();
@@ -1316,13 +1397,19 @@ function parseUnionTerm(p: Parser, cx: EvalCtx, into: { target?: IntoTarget }): 
   return { core: parseCore(p, cx, into), tail: { order: [], offset: 0 } };
 }
 
-function runSelect(p: Parser, cx: EvalCtx): Executed {
-  const into: { target?: IntoTarget } = {};
+/** A whole SELECT: one SELECT or several joined by UNION, and the ORDER BY and LIMIT of the whole. */
+interface SelectBody {
+  terms: { core: SelectCore; tail: SelectTail }[];
+  /** UNION ALL (true) or UNION [DISTINCT] before each term after the first. */
+  all: boolean[];
+  tail: SelectTail;
+}
+
+/** SELECT ... [UNION [ALL|DISTINCT] SELECT ...] [ORDER BY ...] [LIMIT ...], as a statement or a subquery. */
+function parseSelectBody(p: Parser, cx: EvalCtx, into: { target?: IntoTarget }): SelectBody {
   const parenthesized = p.peek()?.text === '(';
   const first = parseUnionTerm(p, cx, into);
-  const terms = [first];
-  const all: boolean[] = [];
-  let tail: SelectTail = { order: [], offset: 0 };
+  const body: SelectBody = { terms: [first], all: [], tail: { order: [], offset: 0 } };
   if (p.kw() !== 'UNION') {
     if (!first.tail.order.length && first.tail.limit === undefined) first.tail = parseTail(p);
     readInto(p, into);
@@ -1332,28 +1419,31 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
     if (!parenthesized && (first.tail.order.length || first.tail.limit !== undefined)) {
       throw new SqlError(1221, 'HY000', `Incorrect usage of UNION and ${first.tail.order.length ? 'ORDER BY' : 'LIMIT'}`);
     }
-    let scanned = first.core.src?.rows.length ?? 1;
     while (p.accept('UNION')) {
       const isAll = p.accept('ALL');
       if (!isAll) p.accept('DISTINCT');
-      const term = parseUnionTerm(p, cx, into);
-      scanned += term.core.src?.rows.length ?? 1;
-      if (terms.length >= MAX_UNION_SELECTS || scanned > MAX_UNION_SCANNED_ROWS) throw new SqlError(1317, '70100', 'Query execution was interrupted');
-      terms.push(term);
-      all.push(isAll);
+      body.terms.push(parseUnionTerm(p, cx, into));
+      body.all.push(isAll);
     }
-    tail = parseTail(p);
+    body.tail = parseTail(p);
     readInto(p, into);
   }
+  return body;
+}
+
+function evalSelectBody(body: SelectBody, cx: EvalCtx): { columns: ResultColumn[]; rows: Value[][] } {
+  const first = body.terms[0]!;
+  if (body.terms.length === 1) return evalCore(first.core, first.tail, cx);
+  return evalUnion(body.terms.map((t) => evalCore(t.core, t.tail, cx)), body.all, body.tail, cx);
+}
+
+function runSelect(p: Parser, cx: EvalCtx): Executed {
+  const into: { target?: IntoTarget } = {};
+  const body = parseSelectBody(p, cx, into);
   if (p.accept('FOR')) while (!p.done) p.pos++;
   if (p.accept('LOCK')) while (!p.done) p.pos++;
   p.end();
-
-  let columns: ResultColumn[];
-  let finalRows: Value[][];
-  if (terms.length === 1) ({ columns, rows: finalRows } = evalCore(p, first.core, first.tail, cx));
-  else ({ columns, rows: finalRows } = evalUnion(terms.map((t) => evalCore(p, t.core, t.tail, cx)), all, tail, cx));
-
+  const { columns, rows: finalRows } = evalSelectBody(body, cx);
   const files: FileWrite[] = [];
   if (into.target) {
     const text = into.target.mode === 'dumpfile' ? toStr(finalRows[0]?.[0] ?? null) : finalRows.map((r) => r.map(toStr).join('\t')).join('\n') + (finalRows.length ? '\n' : '');
@@ -1435,7 +1525,7 @@ function compareKeys(a: readonly Value[], b: readonly Value[], order: readonly {
 }
 
 /** One SELECT's result: WHERE, grouping, HAVING, ORDER BY, DISTINCT and LIMIT (or TOP). */
-function evalCore(p: Parser, core: SelectCore, tail: SelectTail, cx: EvalCtx): { columns: ResultColumn[]; rows: Value[][] } {
+function evalCore(core: SelectCore, tail: SelectTail, cx: EvalCtx): { columns: ResultColumn[]; rows: Value[][] } {
   const { src, alias, where, groupBy, having, items, distinct, top } = core;
   const { order, limit, offset } = tail;
   const index = src ? rowIndex(src.columns, alias, src.table) : new Map<string, number>();
@@ -1518,7 +1608,7 @@ function evalCore(p: Parser, core: SelectCore, tail: SelectTail, cx: EvalCtx): {
 
   const columns: ResultColumn[] = expanded.map((it, i) => {
     const fromTable = it.e.t === 'col' && src ? src.columns.find((c) => c.name.toLowerCase() === (it.e as { name: string }).name.toLowerCase()) : undefined;
-    const name = it.alias ?? (it.e.t === 'col' ? (fromTable?.name ?? it.e.name) : it.e.t === 'sysvar' && p.dialect === 'tsql' ? '' : it.text);
+    const name = it.alias ?? (it.e.t === 'col' ? (fromTable?.name ?? it.e.name) : it.e.t === 'sysvar' && cx.session.dialect === 'tsql' ? '' : it.text);
     return { name, kind: fromTable?.kind ?? kindOf(finalRows[0]?.[i]), ...(fromTable && src ? { table: src.table, schema: src.schema } : {}) };
   });
   return { columns, rows: finalRows };
@@ -2020,7 +2110,8 @@ export function execute(sql: string, session: SessionInfo, view: DataView, work:
   const toks = lexed.tokens;
   if (toks.length === 0) return { result: { kind: 'error', code: 1065, state: '42000', message: 'Query was empty' }, files: [] };
   const p = new Parser(toks, sql, session.dialect);
-  const cx: EvalCtx = { session, view, work };
+  const cx: EvalCtx = { session, view, work, scan: { selects: 0, rows: 0 } };
+  p.cx = cx;
   try {
     const first = p.kw();
     if (first === undefined && toks[0]!.text === '(' && p.kw(1) === 'SELECT') return runSelect(p, cx);

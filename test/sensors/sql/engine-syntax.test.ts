@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { execute, MAX_RESULT_ROWS, MAX_UNION_SCANNED_ROWS, type Result } from '../../../src/sensors/sql/engine.js';
+import { execute, MAX_RESULT_ROWS, MAX_SCANNED_ROWS_PER_STATEMENT, type Result } from '../../../src/sensors/sql/engine.js';
 import { generateDecoy } from '../../../src/sensors/sql/decoy-data.js';
 import { DecoyState } from '../../../src/sensors/sql/decoy-state.js';
 import { xpathError } from '../../../src/sensors/sql/xpath.js';
@@ -61,7 +61,7 @@ test('UNION is bounded: result rows capped, a union reading too many rows is int
   const big = rows(run('SELECT id FROM orders UNION ALL SELECT id FROM orders'));
   assert.equal(big.length, 1200);
   assert.ok(big.length <= MAX_RESULT_ROWS);
-  const reads = Math.ceil(MAX_UNION_SCANNED_ROWS / 600) + 1;
+  const reads = Math.ceil(MAX_SCANNED_ROWS_PER_STATEMENT / 600) + 1;
   const t0 = Date.now();
   const many = run(Array.from({ length: reads }, () => 'SELECT id FROM orders').join(' UNION ALL '));
   assert.deepEqual(err(many), [1317, 'Query execution was interrupted']);
@@ -190,8 +190,31 @@ test("SQL Server's catalogue: sys.configurations, sys.server_principals, this se
   assert.deepEqual(rows(q('SELECT name, database_id FROM sys.databases')).map((r) => r[1]), [1, 2, 3, 4, 5]);
 });
 
+test('subqueries: scalar, IN, EXISTS and derived tables, as the error-based and union payloads nest them', () => {
+  assert.deepEqual(err(run('SELECT extractvalue(1, concat(0x7e, (SELECT user())))')), [1105, "XPATH syntax error: '~root@203.0.113.9'"]);
+  assert.deepEqual(err(run('SELECT updatexml(1, concat(0x7e, (SELECT group_concat(table_name) FROM information_schema.tables WHERE table_schema = database())), 1)')), [1105, "XPATH syntax error: '~customers,orders,users,admins'"]);
+  assert.deepEqual(rows(run('SELECT (SELECT 1), (SELECT COUNT(*) FROM users), (SELECT id FROM users WHERE id = -1)')), [[1, 40, null]]);
+  assert.deepEqual(rows(run('SELECT id FROM users WHERE id = (SELECT MAX(id) FROM users)')), [[40]]);
+  assert.deepEqual(rows(run('SELECT id FROM users WHERE id IN (SELECT 1 UNION SELECT 2) ORDER BY id')), [[1], [2]]);
+  assert.deepEqual(rows(run('SELECT 3 NOT IN (SELECT 1 UNION SELECT NULL), 1 IN (SELECT 1 UNION SELECT NULL)')), [[null, 1]]);
+  assert.deepEqual(rows(run('SELECT EXISTS (SELECT 1), NOT EXISTS (SELECT id FROM users WHERE id = -1)')), [[1, 1]]);
+  assert.deepEqual(rows(run('SELECT * FROM (SELECT 1 AS a, 2 AS b UNION SELECT 3, 4) t WHERE a > 1')), [[3, 4]]);
+  assert.deepEqual(rows(run('SELECT COUNT(*) FROM (SELECT id FROM users) AS u')), [[40]]);
+  assert.deepEqual(err(run('SELECT * FROM (SELECT 1)')), [1248, 'Every derived table must have its own alias']);
+  assert.deepEqual(err(run('SELECT (SELECT id FROM users)')), [1242, 'Subquery returns more than 1 row']);
+  assert.deepEqual(err(run('SELECT (SELECT 1, 2)')), [1241, 'Operand should contain 1 column(s)']);
+  assert.deepEqual(msg(run('SELECT (SELECT name FROM sys.databases)', 'tsql')), [512, 'Subquery returned more than 1 value. This is not permitted when the subquery follows =, !=, <, <= , >, >= or when the subquery is used as an expression.']);
+  assert.deepEqual(msg(run('SELECT 1 WHERE 1 = (SELECT TOP 1 name FROM sys.databases)', 'tsql')), [245, "Conversion failed when converting the nvarchar value 'master' to data type int."]);
+  // Bounded: a subquery runs once per statement, and a statement's SELECTs read a bounded number of rows.
+  const t0 = Date.now();
+  assert.deepEqual(rows(run('SELECT COUNT(*) FROM orders WHERE id > (SELECT MIN(id) FROM orders)')), [[599]]);
+  assert.deepEqual(err(run(`SELECT ${Array.from({ length: 400 }, () => '(SELECT COUNT(*) FROM orders)').join(', ')}`)), [1317, 'Query execution was interrupted']);
+  assert.deepEqual(err(run(`SELECT ${'(SELECT '.repeat(3000)}1${')'.repeat(3000)}`)), [1436, 'Thread stack overrun']);
+  assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+});
+
 test('random unions, CASE and CAST text never throws in either dialect', () => {
-  const words = fc.constantFrom('SELECT', '1', "'a'", 'NULL', 'id', 'FROM', 'users', 'UNION', 'ALL', 'DISTINCT', 'ORDER', 'BY', 'LIMIT', '(', ')', ',', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'CONVERT', 'TRY_CAST', 'AS', 'int', 'CHAR', 'SIGNED', 'DECIMAL(5,2)', 'varchar(max)', 'JSON', '+', '/', '%', '=', 'extractvalue', 'updatexml', '0x7e', 'version()', '@@version');
+  const words = fc.constantFrom('SELECT', '1', "'a'", 'NULL', 'id', 'FROM', 'users', 'UNION', 'ALL', 'DISTINCT', 'ORDER', 'BY', 'LIMIT', '(', ')', ',', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'CONVERT', 'TRY_CAST', 'AS', 'int', 'CHAR', 'SIGNED', 'DECIMAL(5,2)', 'varchar(max)', 'JSON', '+', '/', '%', '=', 'extractvalue', 'updatexml', '0x7e', 'version()', '@@version', 'EXISTS', 'IN', '(SELECT', 'x');
   fc.assert(
     fc.property(fc.array(words, { maxLength: 30 }).map((w) => w.join(' ')), fc.constantFrom<'mysql' | 'tsql'>('mysql', 'tsql'), (sql, dialect) => {
       const r = run(sql, dialect);
