@@ -1063,6 +1063,20 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
       if (toStr(v).length * count > MAX_VALUE_CHARS) return null;
       return toStr(v).repeat(count);
     }
+    case 'ELT': {
+      // ELT(n, a, b, ...): the nth string (sqlmap's marker in its error-based payloads); FIELD the reverse.
+      if (s.dialect === 'tsql') break;
+      const n = one();
+      const i = n === null ? 0 : Math.trunc(toNum(n));
+      const pick = i >= 1 ? e.args[i] : undefined;
+      return pick ? evalExpr(pick, row, cx) : null;
+    }
+    case 'FIELD': {
+      if (s.dialect === 'tsql') break;
+      const [v, ...rest] = args();
+      if (v === null || v === undefined) return 0;
+      return rest.findIndex((x) => x !== null && compare(v, x) === 0) + 1;
+    }
     case 'EXTRACTVALUE':
     case 'UPDATEXML': {
       // Error-based injection's favourites: a path that is no XPath comes back in error 1105. A valid

@@ -166,6 +166,9 @@ test("EXTRACTVALUE and UPDATEXML answer a path that is no XPath with MySQL's err
     else assert.deepEqual(err(r), [1105, message], path);
   }
   assert.deepEqual(rows(run("SELECT updatexml('<a/>', '/a', '<b/>'), extractvalue(NULL, '~')")), [['<a/>', null]]);
+  // sqlmap's error-based form marks its answer with ELT.
+  assert.deepEqual(err(run('SELECT id FROM users WHERE id=1 AND EXTRACTVALUE(5837,CONCAT(0x5c,0x7171787a71,(SELECT (ELT(5837=5837,1))),0x716b6a7171))')), [1105, "XPATH syntax error: '\\qqxzq1qkjqq'"]);
+  assert.deepEqual(rows(run("SELECT ELT(2, 'a', 'b'), ELT(3, 'a', 'b'), FIELD('b', 'a', 'b'), FIELD('z', 'a')")), [['b', null, 2, 0]]);
   assert.deepEqual(err(run('SELECT extractvalue(1)')), [1582, "Incorrect parameter count in the call to native function 'extractvalue'"]);
   // Timing probes answer at once: the decoy never waits or burns CPU on an attacker's request.
   const t0 = Date.now();
