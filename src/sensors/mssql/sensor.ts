@@ -31,7 +31,7 @@ export const DEFAULT_SERVER_NAME = 'SQLPROD01';
 const SYSTEM_DATABASES = ['master', 'tempdb', 'model', 'msdb'];
 
 /** The decoy as SQL Server shows it: the generated databases plus the system ones every server has. */
-function withSystemDatabases(view: DataView): DataView {
+export function withSystemDatabases(view: DataView): DataView {
   let lastSource: ReadonlyMap<string, Database> | undefined;
   let lastView: Map<string, Database> | undefined;
   const add = (m: Map<string, Database>): Map<string, Database> => {

@@ -6,12 +6,14 @@ import { hexSample } from '../../wire/reader.js';
 import type { AuthPolicy } from '../runtime/auth-policy.js';
 import { MAX_CREDENTIAL_CHARS } from '../runtime/auth-policy.js';
 import { execute, type DataView, type Result, type SessionInfo } from '../sql/engine.js';
+import { optionValues, SERVER_OPTIONS, spDatabasesRows, type LoginInfo } from '../sql/tsql-catalog.js';
 import { splitStatements } from '../sql/lexer.js';
 import type { PayloadStore } from '../sql/payload-store.js';
 import { recordStatement } from '../sql/record.js';
 import { ProtocolSession } from '../sql/protocol-session.js';
 import { flatCopy } from '../../wire/flat-copy.js';
 import { cmdshellOutput } from './cmdshell.js';
+import { xpMsverRows } from './msver.js';
 import {
   DEFAULT_COLLATION,
   DEFAULT_PACKET_SIZE,
@@ -67,6 +69,9 @@ export const MAX_STATEMENTS_PER_BATCH = 64;
 export const MAX_CONFIGURED_OPTIONS = 64;
 export const MAX_CONFIG_OPTION_CHARS = 64;
 
+/** Longest workstation, application or library name kept from a login (SQL Server's are at most 128 characters). */
+export const MAX_CLIENT_NAME_CHARS = 128;
+
 type State = 'prelogin' | 'login' | 'ready' | 'closed';
 
 /** Databases every SQL Server has; USE of them works even though the decoy holds no tables there. */
@@ -97,9 +102,13 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
   private tdsVersion = 0x74000004;
   private packetSize = DEFAULT_PACKET_SIZE;
   private user = '';
+  /** What the client's login said of it (HOST_NAME(), APP_NAME(), sys.dm_exec_sessions). */
+  private login: LoginInfo | undefined;
   private database = 'master';
   private readonly userVars = new Map<string, string | number | null>();
+  /** Server options set by sp_configure, and those RECONFIGURE installed (lower-cased names). */
   private readonly configured = new Map<string, number>();
+  private readonly installed = new Map<string, number>();
 
   constructor(private readonly d: MssqlSessionDeps) {
     // One framer per connection: it resumes where the last chunk left the message, so a message
@@ -188,6 +197,9 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
       return;
     }
     this.user = username;
+    // Copies: the names are views into the login packet.
+    const field = (s: string): string => flatCopy(s.slice(0, MAX_CLIENT_NAME_CHARS));
+    this.login = { host: field(login.hostName), app: field(login.appName), library: field(login.libraryName), atMs: (this.d.now ?? (() => new Date()))().getTime() };
     const wide = this.tdsVersion >= 0x70000000;
     let db = 'master';
     if (login.database && (SYSTEM_DATABASES.includes(login.database.toLowerCase()) || this.findDb(login.database))) db = this.findDb(login.database) ?? login.database.toLowerCase();
@@ -232,6 +244,8 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
       dialect: 'tsql',
       user: this.user,
       clientHost: this.d.clientHost,
+      ...(this.login ? { login: this.login } : {}),
+      serverConfig: { configured: this.configured, installed: this.installed },
       database: this.database,
       connectionId: this.d.spid,
       variables: this.d.variables,
@@ -270,7 +284,12 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
       const rest = head === 'EXEC' || head === 'EXECUTE' ? sql.trim().slice(words[0]!.length).trim() : sql.trim();
       return this.procedure(rest, done);
     }
-    if (head === 'RECONFIGURE' || head === 'DECLARE' || head === 'BEGIN' || head === 'END' || head === 'IF' || head === 'PRINT' || head === 'GO' || head === 'WAITFOR') return [done(DONE_FINAL)];
+    if (head === 'RECONFIGURE') {
+      // Installs what sp_configure set: value_in_use follows value.
+      for (const [k, v] of this.configured) this.installed.set(k, v);
+      return [done(DONE_FINAL)];
+    }
+    if (head === 'DECLARE' || head === 'BEGIN' || head === 'END' || head === 'IF' || head === 'PRINT' || head === 'GO' || head === 'WAITFOR') return [done(DONE_FINAL)];
     if (head === 'USE') {
       const name = (words[1] ?? '').replace(/^\[|\]$/g, '');
       const found = SYSTEM_DATABASES.includes(name.toLowerCase()) ? name.toLowerCase() : this.findDb(name);
@@ -292,10 +311,14 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
         return [this.error(m.number, 1, m.severity, m.text), done(DONE_ERROR)];
       }
       case 'rows': {
-        const cols: TdsColumn[] = r.columns.map((c) => ({ name: c.name, type: c.kind === 'int' ? 'int' : 'text' }));
-        return [encodeColMetadata(cols, this.tdsVersion), ...r.rows.map((row) => encodeRow(cols, row)), done(DONE_COUNT, r.rows.length)];
+        return this.table(r.columns.map((c) => ({ name: c.name, type: c.kind === 'int' ? 'int' : 'text' })), r.rows, done);
       }
     }
+  }
+
+  /** A result set: COLMETADATA, one ROW per row, and its DONE with the count. */
+  private table(cols: TdsColumn[], rows: readonly (readonly (string | number | null)[])[], done: (status: number, rows?: number) => Buffer): Buffer[] {
+    return [encodeColMetadata(cols, this.tdsVersion), ...rows.map((r) => encodeRow(cols, r)), done(DONE_COUNT, rows.length)];
   }
 
   /** EXEC of a stored procedure: the ones attackers use are played along, the rest do not exist. */
@@ -307,40 +330,40 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
     switch (name) {
       case 'xp_cmdshell': {
         const lines = cmdshellOutput(strings[0] ?? '', { hostname: this.d.serverName, domain: this.d.domain });
-        const cols: TdsColumn[] = [{ name: 'output', type: 'text' }];
-        return [encodeColMetadata(cols, this.tdsVersion), ...lines.map((l) => encodeRow(cols, [l])), done(DONE_COUNT, lines.length)];
+        return this.table([{ name: 'output', type: 'text' }], lines.map((l) => [l]), done);
       }
       case 'sp_configure': {
-        if (strings.length === 0) {
-          const cols: TdsColumn[] = [
-            { name: 'name', type: 'text' },
-            { name: 'minimum', type: 'int' },
-            { name: 'maximum', type: 'int' },
-            { name: 'config_value', type: 'int' },
-            { name: 'run_value', type: 'int' },
-          ];
-          const rows: [string, number, number, number, number][] = [
-            ['allow updates', 0, 1, 0, 0],
-            ['backup compression default', 0, 1, 0, 0],
-            ['clr enabled', 0, 1, 0, 0],
-            ['contained database authentication', 0, 1, 0, 0],
-            ['remote access', 0, 1, 1, 1],
-            ['remote admin connections', 0, 1, 0, 0],
-            ['show advanced options', 0, 1, this.configured.get('show advanced options') ?? 0, this.configured.get('show advanced options') ?? 0],
-            ['user connections', 0, 32767, 0, 0],
-          ];
-          return [encodeColMetadata(cols, this.tdsVersion), ...rows.map((r) => encodeRow(cols, r)), done(DONE_COUNT, rows.length)];
-        }
+        const cols: TdsColumn[] = [
+          { name: 'name', type: 'text' },
+          { name: 'minimum', type: 'int' },
+          { name: 'maximum', type: 'int' },
+          { name: 'config_value', type: 'int' },
+          { name: 'run_value', type: 'int' },
+        ];
+        const state = { configured: this.configured, installed: this.installed };
+        const listed = (o: (typeof SERVER_OPTIONS)[number]): (string | number)[] => {
+          const v = optionValues(o, state);
+          return [o.name, o.min, o.max, v.value, v.inUse];
+        };
+        // Advanced options are listed, read and set only while show advanced options is installed.
+        const advanced = optionValues(SERVER_OPTIONS.find((o) => o.id === 518)!, state).inUse === 1;
+        const visible = SERVER_OPTIONS.filter((o) => advanced || !o.advanced).sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+        if (strings.length === 0) return this.table(cols, visible.map(listed), done);
         const option = strings[0]!.toLowerCase();
-        const value = /,\s*(\d+)/.exec(args)?.[1];
-        if (value === undefined) return [done(DONE_FINAL)];
-        if (option.length > MAX_CONFIG_OPTION_CHARS || (!this.configured.has(option) && this.configured.size >= MAX_CONFIGURED_OPTIONS)) {
-          return [this.error(15123, 1, 16, `The configuration option '${option.slice(0, 128)}' does not exist, or it may be an advanced option.`), done(DONE_ERROR)];
+        const missing = (): Buffer[] => [this.error(15123, 1, 16, `The configuration option '${option.slice(0, 128)}' does not exist, or it may be an advanced option.`), done(DONE_ERROR)];
+        const known = SERVER_OPTIONS.find((o) => o.name.toLowerCase() === option);
+        const value = /,\s*(-?\d+)/.exec(args)?.[1];
+        if (value === undefined) {
+          return known && visible.includes(known) ? this.table(cols, [listed(known)], done) : missing();
         }
-        const before = this.configured.get(option) ?? 0;
+        if (option.length > MAX_CONFIG_OPTION_CHARS || (known && !visible.includes(known)) || (!this.configured.has(option) && this.configured.size >= MAX_CONFIGURED_OPTIONS)) return missing();
+        const n = Number(value);
+        if (known && (n < known.min || n > known.max)) return [this.error(15129, 1, 16, `'${value}' is not a valid value for configuration option '${known.name}'.`), done(DONE_ERROR)];
+        const before = this.configured.get(option) ?? (known ? optionValues(known, state).value : 0);
+        const next = known ? n : n ? 1 : 0;
         // The name is a view into the batch's text; the connection keeps a copy.
-        this.configured.set(flatCopy(option), Number(value) ? 1 : 0);
-        return [this.info(15457, `Configuration option '${option.slice(0, 128)}' changed from ${before} to ${Number(value) ? 1 : 0}. Run the RECONFIGURE statement to install.`), done(DONE_FINAL)];
+        this.configured.set(flatCopy(option), next);
+        return [this.info(15457, `Configuration option '${(known?.name ?? option).slice(0, 128)}' changed from ${before} to ${next}. Run the RECONFIGURE statement to install.`), done(DONE_FINAL)];
       }
       case 'sp_databases': {
         const cols: TdsColumn[] = [
@@ -348,8 +371,17 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
           { name: 'DATABASE_SIZE', type: 'int' },
           { name: 'REMARKS', type: 'text' },
         ];
-        const names = ['master', 'model', 'msdb', 'tempdb', ...[...this.d.view.read().values()].map((d) => d.name).filter((n) => !['information_schema', 'mysql', 'performance_schema', 'sys'].includes(n))];
-        return [encodeColMetadata(cols, this.tdsVersion), ...names.map((n, i) => encodeRow(cols, [n, 8192 + i * 1024, null])), done(DONE_COUNT, names.length)];
+        return this.table(cols, spDatabasesRows(this.d.view.read()), done);
+      }
+      case 'xp_msver': {
+        const cols: TdsColumn[] = [
+          { name: 'Index', type: 'int' },
+          { name: 'Name', type: 'text' },
+          { name: 'Internal_Value', type: 'int' },
+          { name: 'Character_Value', type: 'text' },
+        ];
+        // xp_msver 'ProductVersion' answers that row only.
+        return this.table(cols, xpMsverRows(this.d.version).filter((r) => strings.length === 0 || strings.some((s) => s.toLowerCase() === String(r[1]).toLowerCase())), done);
       }
       case 'sp_oacreate':
       case 'sp_oamethod':
@@ -407,8 +439,12 @@ export function quotedStrings(text: string): string[] {
 
 /** The decoy engine speaks MySQL's error codes; SQL Server clients get SQL Server's. */
 function tsqlError(r: Extract<Result, { kind: 'error' }>): { number: number; severity: number; text: string } {
+  if (r.tsql) return { number: r.tsql.number, severity: r.tsql.severity, text: r.tsql.message };
   const quoted = /'([^']*)'/.exec(r.message)?.[1] ?? '';
   switch (r.code) {
+    case 1221:
+      // ORDER BY before UNION: T-SQL has no parenthesised form either.
+      return { number: 156, severity: 15, text: "Incorrect syntax near the keyword 'UNION'." };
     case 1064:
       return { number: 102, severity: 15, text: `Incorrect syntax near '${quoted.split(/\s+/)[0] ?? ''}'.` };
     case 1146:

@@ -7,6 +7,11 @@ import { lex, type Token } from './lexer.js';
 import type { ColumnKind, Database, Table, TableColumn, Value } from './decoy-data.js';
 import { MAX_USER_VAR_NAME_CHARS, setUserVar } from './user-vars.js';
 import { mysqlStatus, serverUptimeS } from './server-status.js';
+import { castMysql, castTsql, checkDecimalArgs, MYSQL_CAST_TYPES, TSQL_TYPES, unknownTsqlType, type CastType } from './cast.js';
+import { xpathError } from './xpath.js';
+import { configurationsTable, databaseId, execSessionsTable, serverPrincipalsTable, userDatabases, type LoginInfo, type ServerConfigState } from './tsql-catalog.js';
+import { fmtDate, NUMERIC_TEXT, toNum, toStr, truthy } from './values.js';
+import { conversionFailed, divideByZero, SqlError, syntaxError, type TsqlMessage } from './sql-error.js';
 
 /** Deepest expression nesting parsed (parentheses, NOT chains). */
 export const MAX_EXPR_DEPTH = 64;
@@ -51,7 +56,7 @@ export interface ResultColumn {
 export type Result =
   | { kind: 'rows'; columns: ResultColumn[]; rows: Value[][] }
   | { kind: 'ok'; affected: number; insertId?: number; info?: string }
-  | { kind: 'error'; code: number; state: string; message: string };
+  | { kind: 'error'; code: number; state: string; message: string; tsql?: TsqlMessage };
 
 /** A file the statement would have written on a real server (SELECT ... INTO OUTFILE/DUMPFILE). */
 export interface FileWrite {
@@ -91,29 +96,18 @@ export interface SessionInfo {
   now(): Date;
   /** When the server started (ms since the epoch), for Uptime and tempdb's creation; unset: DEFAULT_UPTIME_S ago. */
   startedMs?: number;
+  /** What a T-SQL client said of itself at login (HOST_NAME(), APP_NAME(), sys.dm_exec_sessions). */
+  login?: LoginInfo;
+  /** Server options this T-SQL connection set (sp_configure) and installed (RECONFIGURE), for sys.configurations. */
+  serverConfig?: ServerConfigState;
   /** What the connection's TLS negotiated (Ssl_cipher, Ssl_version); unset on a plain connection. */
   tls?: { cipher: string; version: string };
-}
-
-class SqlError extends Error {
-  constructor(
-    readonly code: number,
-    readonly state: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function syntaxError(sql: string, pos: number): SqlError {
-  const near = sql.slice(pos, pos + 80);
-  return new SqlError(1064, '42000', `You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '${near}' at line ${sql.slice(0, pos).split('\n').length}`);
 }
 
 // ---- expressions ----
 
 type Expr =
-  | { t: 'lit'; v: Value }
+  | { t: 'lit'; v: Value; nv?: true; dec?: true }
   | { t: 'col'; table?: string; name: string; key?: string }
   | { t: 'star'; table?: string }
   | { t: 'sysvar'; name: string }
@@ -124,17 +118,24 @@ type Expr =
   | { t: 'in'; e: Expr; list: Expr[]; not: boolean }
   | { t: 'isnull'; e: Expr; not: boolean }
   | { t: 'like'; e: Expr; pat: Expr; not: boolean }
-  | { t: 'between'; e: Expr; lo: Expr; hi: Expr; not: boolean };
+  | { t: 'between'; e: Expr; lo: Expr; hi: Expr; not: boolean }
+  | { t: 'case'; operand?: Expr; whens: { when: Expr; then: Expr }[]; else?: Expr }
+  | { t: 'cast'; e: Expr; type: CastType | undefined; attempt: boolean }
+  /** (SELECT ...) as a value, or EXISTS (SELECT ...); its rows are computed once per statement. */
+  | { t: 'sub'; body: SelectBody; exists: boolean; rows?: Value[][]; width?: number }
+  | { t: 'insub'; e: Expr; body: SelectBody; not: boolean; rows?: Value[][]; width?: number };
 
 const AGGREGATES = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'GROUP_CONCAT']);
 /** Keywords that end an expression or a select item; never read as a bare column name or alias. */
 const RESERVED = new Set(
-  'FROM WHERE GROUP ORDER LIMIT HAVING INTO AND OR NOT AS ON JOIN LEFT RIGHT INNER OUTER CROSS UNION SET VALUES ASC DESC OFFSET LIKE IN IS BETWEEN SELECT PROCEDURE FOR LOCK XOR REGEXP RLIKE DIV MOD WITH'.split(' '),
+  'FROM WHERE GROUP ORDER LIMIT HAVING INTO AND OR NOT AS ON JOIN LEFT RIGHT INNER OUTER CROSS UNION SET VALUES ASC DESC OFFSET LIKE IN IS BETWEEN SELECT PROCEDURE FOR LOCK XOR REGEXP RLIKE DIV MOD WITH CASE WHEN THEN ELSE'.split(' '),
 );
 
 class Parser {
   pos = 0;
   depth = 0;
+  /** The statement's context, for subqueries (their tables are looked up as they are parsed). */
+  cx: EvalCtx | undefined;
   constructor(
     readonly toks: Token[],
     readonly sql: string,
@@ -275,7 +276,11 @@ class Parser {
     if (this.accept('REGEXP') || this.accept('RLIKE')) return { t: 'like', e: l, pat: { t: 'call', name: '__REGEXP', args: [this.add()], star: false }, not };
     if (this.accept('IN')) {
       this.expectPunct('(');
-      if (this.kw() === 'SELECT') throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support 'LIMIT & IN/ALL/ANY/SOME subquery'");
+      if (this.kw() === 'SELECT' || (this.peek()?.text === '(' && this.kw(1) === 'SELECT')) {
+        const body = this.subquery();
+        this.expectPunct(')');
+        return { t: 'insub', e: l, body, not };
+      }
       const list = [this.expr()];
       while (this.acceptPunct(',')) list.push(this.expr());
       this.expectPunct(')');
@@ -331,10 +336,12 @@ class Parser {
     switch (t.kind) {
       case 'number':
         this.pos++;
-        return { t: 'lit', v: Number(t.text) };
+        // 10.0 and 1e1 are not integers to T-SQL's division, though their values are.
+        return /[.eE]/.test(t.text) ? { t: 'lit', v: Number(t.text), dec: true } : { t: 'lit', v: Number(t.text) };
       case 'string':
         this.pos++;
-        return { t: 'lit', v: t.text };
+        // T-SQL's N'...' is nvarchar, which conversion errors name.
+        return this.dialect === 'tsql' && /[Nn]/.test(this.sql[t.pos]!) ? { t: 'lit', v: t.text, nv: true } : { t: 'lit', v: t.text };
       case 'hex':
         this.pos++;
         return { t: 'lit', v: Buffer.from(t.text, 'hex').toString('latin1') };
@@ -347,7 +354,11 @@ class Parser {
       case 'punct':
         if (t.text === '(') {
           this.pos++;
-          if (this.kw() === 'SELECT') throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support subqueries here");
+          if (this.kw() === 'SELECT') {
+            const body = this.subquery();
+            this.expectPunct(')');
+            return { t: 'sub', body, exists: false };
+          }
           const e = this.expr();
           this.expectPunct(')');
           return e;
@@ -365,6 +376,14 @@ class Parser {
         if (up === 'NULL') return this.lit(null);
         if (up === 'TRUE') return this.lit(1);
         if (up === 'FALSE') return this.lit(0);
+        if (up === 'CASE') return this.caseExpr();
+        if (up === 'EXISTS' && this.peek(1)?.text === '(' && this.kw(2) === 'SELECT') {
+          this.pos += 2;
+          const body = this.subquery();
+          this.expectPunct(')');
+          return { t: 'sub', body, exists: true };
+        }
+        if (t.kind === 'ident' && this.peek(1)?.text === '(' && (up === 'CAST' || up === 'CONVERT' || (this.dialect === 'tsql' && (up === 'TRY_CAST' || up === 'TRY_CONVERT')))) return this.castExpr(up);
         const niladic = ['CURRENT_TIMESTAMP', 'CURRENT_USER', 'CURRENT_DATE', 'LOCALTIME', 'UTC_TIMESTAMP', 'SYSTEM_USER', 'SESSION_USER'];
         if ((niladic.includes(up) || (this.dialect === 'tsql' && up === 'USER')) && this.peek(1)?.text !== '(') {
           this.pos++;
@@ -397,6 +416,99 @@ class Parser {
         throw this.fail();
     }
   }
+  /** A SELECT in parentheses (the cursor past the '('), up to its ')'. INTO in it is refused. */
+  subquery(): SelectBody {
+    if (!this.cx) throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support subqueries here");
+    const into: { target?: IntoTarget } = {};
+    const body = parseSelectBody(this, this.cx, into);
+    if (into.target) throw new SqlError(1327, '42000', 'Undeclared variable: ' + into.target.path.slice(0, 64));
+    return body;
+  }
+  /** CASE [operand] WHEN x THEN y ... [ELSE z] END (the CASE keyword at the cursor). */
+  private caseExpr(): Expr {
+    this.pos++;
+    if (this.kw() === 'END') throw this.fail();
+    const operand = this.kw() === 'WHEN' ? undefined : this.expr();
+    const whens: { when: Expr; then: Expr }[] = [];
+    while (this.accept('WHEN')) {
+      const when = this.expr();
+      this.expect('THEN');
+      whens.push({ when, then: this.expr() });
+    }
+    if (whens.length === 0) throw this.fail();
+    const otherwise = this.accept('ELSE') ? this.expr() : undefined;
+    this.expect('END');
+    return { t: 'case', ...(operand ? { operand } : {}), whens, ...(otherwise ? { else: otherwise } : {}) };
+  }
+  /**
+   * CAST(x AS type) in both dialects; MySQL's CONVERT(x, type) and CONVERT(x USING charset); T-SQL's
+   * CONVERT(type, x[, style]) and the TRY_ forms (the name at the cursor, '(' after it).
+   */
+  private castExpr(up: string): Expr {
+    this.pos += 2;
+    const attempt = up.startsWith('TRY_');
+    let e: Expr;
+    let type: CastType | undefined;
+    if (up.endsWith('CONVERT') && this.dialect === 'tsql') {
+      type = this.castType();
+      this.expectPunct(',');
+      e = this.expr();
+      if (this.acceptPunct(',')) this.expr();
+    } else {
+      e = this.expr();
+      if (up.endsWith('CAST')) {
+        this.expect('AS');
+        type = this.castType();
+      } else if (this.accept('USING')) this.name();
+      else {
+        this.expectPunct(',');
+        type = this.castType();
+      }
+    }
+    this.expectPunct(')');
+    return { t: 'cast', e, type, attempt };
+  }
+  /** A CAST target type: the name, (n), (p, s) or (max), and MySQL's CHARACTER SET and INTEGER words. */
+  private castType(): CastType {
+    const t = this.peek();
+    if (!t || (t.kind !== 'ident' && t.kind !== 'qident')) throw this.fail();
+    const name = t.text.toLowerCase();
+    const known = this.dialect === 'tsql' ? TSQL_TYPES.has(name) : MYSQL_CAST_TYPES.has(name);
+    if (!known) throw this.dialect === 'tsql' ? unknownTsqlType(t.text) : this.fail();
+    this.pos++;
+    const args: (number | 'max')[] = [];
+    if (this.acceptPunct('(')) {
+      if (this.dialect === 'tsql' && this.accept('MAX')) args.push('max');
+      else {
+        args.push(this.number());
+        if (this.acceptPunct(',')) args.push(this.number());
+      }
+      this.expectPunct(')');
+    }
+    const type = { name, args };
+    if (this.dialect === 'mysql') {
+      if (name === 'signed' || name === 'unsigned') this.accept('INTEGER') || this.accept('INT');
+      if (name === 'char' || name === 'nchar') {
+        if (this.accept('CHARACTER')) {
+          this.expect('SET');
+          this.nameOrString();
+        } else if (this.accept('CHARSET')) this.nameOrString();
+        else this.accept('ASCII') || this.accept('UNICODE') || this.accept('BINARY');
+      }
+      if (name === 'decimal') checkDecimalArgs(type);
+      const n = args[0];
+      if (typeof n === 'number' && n > MAX_VALUE_CHARS && (name === 'char' || name === 'nchar' || name === 'binary')) throw tooLarge(`cast_as_${name}`);
+    } else {
+      // SQL Server's longest sized type: 8,000 bytes (4,000 for the national ones); Msg 131 past it.
+      const most = name.startsWith('n') ? 4000 : 8000;
+      const n = args[0];
+      if (typeof n === 'number' && n > most && /char|binary/.test(name)) {
+        const text = `The size (${n}) given to the type '${name}' exceeds the maximum allowed for any data type (${most}).`;
+        throw new SqlError(1074, '42000', text, { number: 131, severity: 15, message: text });
+      }
+    }
+    return type;
+  }
   private lit(v: Value): Expr {
     this.pos++;
     return { t: 'lit', v };
@@ -414,33 +526,13 @@ interface Row {
 interface EvalCtx {
   session: SessionInfo;
   view: DataView;
+  /** SELECTs parsed and source rows they read so far in this statement (MAX_SELECTS_PER_STATEMENT, MAX_SCANNED_ROWS_PER_STATEMENT). */
+  scan: { selects: number; rows: number };
   /** Characters produced by function calls so far in this statement (shared by every copy of the context). */
   work: { chars: number };
   /** The rows of the current group when evaluating aggregates. */
   group?: Row[];
 }
-
-function truthy(v: Value): boolean {
-  if (v === null) return false;
-  if (typeof v === 'number') return v !== 0;
-  const n = Number.parseFloat(v);
-  return Number.isNaN(n) ? false : n !== 0;
-}
-
-function toNum(v: Value): number {
-  if (v === null) return 0;
-  if (typeof v === 'number') return v;
-  const n = Number.parseFloat(v);
-  return Number.isNaN(n) ? 0 : n;
-}
-
-function toStr(v: Value): string {
-  if (v === null) return '';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v * 1e6) / 1e6);
-  return v;
-}
-
-const NUMERIC_TEXT = /^-?\d{1,15}(?:\.\d{1,10})?$/;
 
 function compare(a: Value, b: Value): number | null {
   if (a === null || b === null) return null;
@@ -553,6 +645,11 @@ function isAggregate(e: Expr): boolean {
     case 'like':
     case 'between':
       return isAggregate(e.e);
+    case 'cast':
+    case 'insub':
+      return isAggregate(e.e);
+    case 'case':
+      return (e.operand !== undefined && isAggregate(e.operand)) || e.whens.some((w) => isAggregate(w.when) || isAggregate(w.then)) || (e.else !== undefined && isAggregate(e.else));
     default:
       return false;
   }
@@ -570,11 +667,6 @@ function sysVar(name: string, s: SessionInfo): Value {
   const v = s.variables[name.toLowerCase()];
   if (v === undefined) throw new SqlError(1193, 'HY000', `Unknown system variable '${name}'`);
   return /^-?\d+$/.test(v) && v.length < 16 ? Number(v) : v;
-}
-
-function fmtDate(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
 function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
@@ -614,6 +706,10 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
       const r = evalExpr(e.r, row, cx);
       if (e.op === '<=>') return (l === null && r === null) || compare(l, r) === 0 ? 1 : 0;
       if (l === null || r === null) return null;
+      if (cx.session.dialect === 'tsql') {
+        const v = tsqlOperator(e, l, r);
+        if (v !== undefined) return v;
+      }
       switch (e.op) {
         case '=':
           return compare(l, r) === 0 ? 1 : 0;
@@ -634,7 +730,7 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
         case '*':
           return toNum(l) * toNum(r);
         case '/':
-          return toNum(r) === 0 ? null : toNum(l) / toNum(r);
+          return toNum(r) === 0 ? null : mysqlDivide(l, r);
         case 'DIV':
           return toNum(r) === 0 ? null : Math.trunc(toNum(l) / toNum(r));
         case '%':
@@ -680,18 +776,127 @@ function evalExpr(e: Expr, row: Row | undefined, cx: EvalCtx): Value {
       if (a === null || b === null) return null;
       return (a >= 0 && b <= 0) !== e.not ? 1 : 0;
     }
+    case 'case': {
+      // Simple CASE compares the operand with each WHEN (NULL matches nothing); searched CASE tests each.
+      const v = e.operand ? evalExpr(e.operand, row, cx) : undefined;
+      for (const w of e.whens) {
+        const hit = e.operand ? compare(v ?? null, evalExpr(w.when, row, cx)) === 0 : truthy(evalExpr(w.when, row, cx));
+        if (hit) return evalExpr(w.then, row, cx);
+      }
+      return e.else ? evalExpr(e.else, row, cx) : null;
+    }
+    case 'cast': {
+      const v = evalExpr(e.e, row, cx);
+      if (!e.type) return v === null ? null : toStr(v);
+      const out = cx.session.dialect === 'tsql' ? castTsql(v, e.type, sourceType(e.e), e.attempt) : castMysql(v, e.type);
+      return charged(out, cx);
+    }
+    case 'sub': {
+      const rows = subqueryRows(e, cx);
+      if (e.exists) return rows.length ? 1 : 0;
+      if (e.width !== 1) throw operandColumns();
+      if (rows.length > 1) {
+        const text = 'Subquery returned more than 1 value. This is not permitted when the subquery follows =, !=, <, <= , >, >= or when the subquery is used as an expression.';
+        throw new SqlError(1242, '21000', 'Subquery returns more than 1 row', { number: 512, severity: 16, message: text });
+      }
+      return rows[0]?.[0] ?? null;
+    }
+    case 'insub': {
+      const v = evalExpr(e.e, row, cx);
+      const rows = subqueryRows(e, cx);
+      if (e.width !== 1) throw operandColumns();
+      if (v === null) return rows.length ? null : e.not ? 1 : 0;
+      if (rows.some((r) => compare(v, r[0] ?? null) === 0)) return e.not ? 0 : 1;
+      // No match, but a NULL among the values: unknown, as SQL has it.
+      return rows.some((r) => r[0] === null) ? null : e.not ? 1 : 0;
+    }
     case 'call':
       return callFunction(e, row, cx);
   }
 }
 
+/** A subquery's rows, computed once per statement (it cannot see the outer row). */
+function subqueryRows(e: { body: SelectBody; rows?: Value[][]; width?: number }, cx: EvalCtx): Value[][] {
+  if (!e.rows) {
+    const r = evalSelectBody(e.body, cx);
+    e.rows = r.rows;
+    e.width = r.columns.length;
+  }
+  return e.rows;
+}
+
+function operandColumns(): SqlError {
+  const text = 'Only one expression can be specified in the select list when the subquery is not introduced with EXISTS.';
+  return new SqlError(1241, '21000', 'Operand should contain 1 column(s)', { number: 116, severity: 16, message: text });
+}
+
+/** MySQL's div_precision_increment: a quotient of exact numbers has 4 more decimals than its dividend. */
+const DIV_PRECISION_INCREMENT = 4;
+const MAX_DECIMAL_SCALE = 30;
+
+/** Decimals of an exact number (or number text); undefined for other text (MySQL divides those as doubles). */
+function scaleOf(v: string | number): number | undefined {
+  const text = typeof v === 'number' ? String(v) : v;
+  if (typeof v === 'string' && !NUMERIC_TEXT.test(v)) return undefined;
+  if (/e/i.test(text)) return undefined;
+  return text.split('.')[1]?.length ?? 0;
+}
+
+/** L / R as MySQL shows it: 10/3 is 3.3333 and 10/2 5.0000 (DECIMAL); a double when text is involved. */
+function mysqlDivide(l: string | number, r: string | number): Value {
+  const q = toNum(l) / toNum(r);
+  const ls = scaleOf(l);
+  if (ls === undefined || scaleOf(r) === undefined || !Number.isFinite(q) || Math.abs(q) >= 1e21) return q;
+  return q.toFixed(Math.min(MAX_DECIMAL_SCALE, ls + DIV_PRECISION_INCREMENT));
+}
+
+const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=']);
+const ARITHMETIC: Record<string, string> = { '+': 'add', '-': 'subtract', '*': 'multiply', '/': 'divide', '%': 'modulo' };
+const TSQL_NUMBER_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/;
+
+/**
+ * T-SQL's reading of an operator where it differs from MySQL's; undefined where it does not. + joins
+ * two strings; a string meeting a number converts to it (Msg 245 when it is not one, which is how
+ * error-based injection reads @@version); int / int is an int; / and % by zero fail (Msg 8134).
+ */
+function tsqlOperator(e: Extract<Expr, { t: 'bin' }>, l: string | number, r: string | number): Value | undefined {
+  const verb = ARITHMETIC[e.op];
+  if (verb === undefined && !COMPARISONS.has(e.op)) return undefined;
+  if (typeof l === 'string' && typeof r === 'string') {
+    if (e.op === '+') return joinValue('concat', [l, r]);
+    if (verb === undefined) return undefined;
+    const text = `The data types ${sourceType(e.l)} and ${sourceType(e.r)} are incompatible in the ${verb} operator.`;
+    throw new SqlError(1105, 'HY000', text, { number: 402, severity: 16, message: text });
+  }
+  if (typeof l === 'string' && !TSQL_NUMBER_TEXT.test(l)) throw conversionFailed(l, Number.isInteger(r) ? 'int' : 'numeric', sourceType(e.l));
+  if (typeof r === 'string' && !TSQL_NUMBER_TEXT.test(r)) throw conversionFailed(r, Number.isInteger(l) ? 'int' : 'numeric', sourceType(e.r));
+  if (e.op === '/' || e.op === '%') {
+    if (toNum(r) === 0) throw divideByZero();
+    const ints = typeof l === 'number' && typeof r === 'number' && Number.isInteger(l) && Number.isInteger(r) && !(e.l.t === 'lit' && e.l.dec) && !(e.r.t === 'lit' && e.r.dec);
+    if (e.op === '/') return ints ? Math.trunc(l / r) : toNum(l) / toNum(r);
+  }
+  return undefined;
+}
+
+/** How SQL Server types the text of E in conversion messages: varchar for a plain literal, nvarchar otherwise. */
+function sourceType(e: Expr): 'varchar' | 'nvarchar' {
+  return e.t === 'lit' && !e.nv ? 'varchar' : 'nvarchar';
+}
+
+/** V, its characters charged to the statement's MAX_STATEMENT_WORK_CHARS. */
+function charged(v: Value, cx: EvalCtx): Value {
+  if (typeof v === 'string' && (cx.work.chars += v.length) > MAX_STATEMENT_WORK_CHARS) throw interrupted();
+  return v;
+}
+
+/** A statement past one of its budgets, as MySQL's max_execution_time stops one. */
+function interrupted(): SqlError {
+  return new SqlError(1317, '70100', 'Query execution was interrupted');
+}
+
 /** A function call's value, charged to the statement's MAX_STATEMENT_WORK_CHARS. */
 function callFunction(e: Extract<Expr, { t: 'call' }>, row: Row | undefined, cx: EvalCtx): Value {
-  const v = callFunctionUncharged(e, row, cx);
-  if (typeof v === 'string' && (cx.work.chars += v.length) > MAX_STATEMENT_WORK_CHARS) {
-    throw new SqlError(1317, '70100', 'Query execution was interrupted');
-  }
-  return v;
+  return charged(callFunctionUncharged(e, row, cx), cx);
 }
 
 function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undefined, cx: EvalCtx): Value {
@@ -739,8 +944,19 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
     case 'SUSER_SNAME':
     case 'SUSER_NAME':
       return s.user;
+    case 'APP_NAME':
+      if (s.dialect === 'tsql') return s.login?.app ?? '';
+      break;
+    case 'DB_ID':
+      if (s.dialect === 'tsql') {
+        const name = e.args.length ? one() : (s.database ?? 'master');
+        return name === null ? null : (databaseId(cx.view.read(), toStr(name)) ?? null);
+      }
+      break;
     case 'HOST_NAME':
-      return s.clientHost;
+      // The workstation name the client sent at login (MySQL has no HOST_NAME()).
+      if (s.dialect === 'tsql') return s.login?.host ?? '';
+      throw new SqlError(1305, '42000', `FUNCTION ${s.database ?? 'mysql'}.host_name does not exist`);
     case 'SERVERPROPERTY': {
       const p = toStr(one()).toLowerCase();
       const v = s.variables[`serverproperty.${p}`];
@@ -847,6 +1063,32 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
       if (toStr(v).length * count > MAX_VALUE_CHARS) return null;
       return toStr(v).repeat(count);
     }
+    case 'ELT': {
+      // ELT(n, a, b, ...): the nth string (sqlmap's marker in its error-based payloads); FIELD the reverse.
+      if (s.dialect === 'tsql') break;
+      const n = one();
+      const i = n === null ? 0 : Math.trunc(toNum(n));
+      const pick = i >= 1 ? e.args[i] : undefined;
+      return pick ? evalExpr(pick, row, cx) : null;
+    }
+    case 'FIELD': {
+      if (s.dialect === 'tsql') break;
+      const [v, ...rest] = args();
+      if (v === null || v === undefined) return 0;
+      return rest.findIndex((x) => x !== null && compare(v, x) === 0) + 1;
+    }
+    case 'EXTRACTVALUE':
+    case 'UPDATEXML': {
+      // Error-based injection's favourites: a path that is no XPath comes back in error 1105. A valid
+      // path selects nothing from the decoy's documents (EXTRACTVALUE ''), so UPDATEXML changes nothing.
+      if (s.dialect === 'tsql') break;
+      if (e.args.length !== (e.name === 'EXTRACTVALUE' ? 2 : 3)) throw new SqlError(1582, '42000', `Incorrect parameter count in the call to native function '${e.name.toLowerCase()}'`);
+      const [xml, path] = args();
+      if (xml === null || xml === undefined || path === null || path === undefined) return null;
+      const complaint = xpathError(toStr(path));
+      if (complaint !== undefined) throw new SqlError(1105, 'HY000', complaint);
+      return e.name === 'EXTRACTVALUE' ? '' : xml;
+    }
     case 'SLEEP':
     case 'BENCHMARK':
       // Timing probes get an immediate answer: the decoy never stalls on attacker request.
@@ -859,8 +1101,6 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
     case 'LIB_MYSQLUDF_SYS_INFO':
     case 'DO_SYSTEM':
       return e.name === 'SYS_EVAL' ? '' : 0;
-    case 'CAST':
-    case 'CONVERT':
     case 'BINARY':
       return one();
     case 'ABS': {
@@ -885,9 +1125,8 @@ function callFunctionUncharged(e: Extract<Expr, { t: 'call' }>, row: Row | undef
       return 0.5;
     case 'UUID':
       return '3f06af63-a93c-11e4-9797-00505690773f';
-    default:
-      throw new SqlError(1305, '42000', `FUNCTION ${s.database ?? 'mysql'}.${e.name.toLowerCase()} does not exist`);
   }
+  throw new SqlError(1305, '42000', `FUNCTION ${s.database ?? 'mysql'}.${e.name.toLowerCase()} does not exist`);
 }
 
 // ---- catalog lookups ----
@@ -916,7 +1155,6 @@ function virtualTable(view: ReadonlyMap<string, Database>, db: string, name: str
   const lname = name.toLowerCase();
   const c = (n: string, kind: ColumnKind = 'text'): ResultColumn => ({ name: n, kind });
   const dbs = [...view.values()];
-  const userDbs = dbs.filter((d) => !['information_schema', 'performance_schema', 'sys', 'mysql', 'master', 'tempdb', 'model', 'msdb'].includes(d.name));
   if (db.toLowerCase() === 'information_schema') {
     switch (lname) {
       case 'schemata':
@@ -946,16 +1184,31 @@ function virtualTable(view: ReadonlyMap<string, Database>, db: string, name: str
     }
   }
   if (s.dialect === 'tsql' && (db.toLowerCase() === 'sys' || db.toLowerCase() === 'master')) {
+    const users = userDatabases(view);
     if (lname === 'databases' || lname === 'sysdatabases')
-      return { schema: db, table: name, columns: [c('name'), c('database_id', 'int'), c('create_date')], rows: [['master', 1, '2003-04-08 09:13:36'], ['tempdb', 2, fmtDate(new Date(s.now().getTime() - serverUptimeS(s.startedMs, s.now()) * 1000))], ['model', 3, '2003-04-08 09:13:36'], ['msdb', 4, '2022-10-08 06:31:57'], ...userDbs.map((d, i) => [d.name, 5 + i, '2023-02-14 10:22:41'] as Value[])] };
+      return { schema: db, table: name, columns: [c('name'), c('database_id', 'int'), c('create_date')], rows: [['master', 1, '2003-04-08 09:13:36'], ['tempdb', 2, fmtDate(new Date(s.now().getTime() - serverUptimeS(s.startedMs, s.now()) * 1000))], ['model', 3, '2003-04-08 09:13:36'], ['msdb', 4, '2022-10-08 06:31:57'], ...users.map((u) => [u.db.name, u.id, '2023-02-14 10:22:41'] as Value[])] };
     if (lname === 'tables' || lname === 'objects' || lname === 'sysobjects') {
       const d = s.database ? findDb(view, s.database) : undefined;
       return { schema: db, table: name, columns: [c('name'), c('object_id', 'int'), c('type')], rows: d ? [...d.tables.values()].map((t, i) => [t.name, 245575913 + i * 16048, 'U'] as Value[]) : [] };
     }
     if (lname === 'sql_logins' || lname === 'syslogins')
-      return { schema: db, table: name, columns: [c('name'), c('is_disabled', 'int')], rows: [['sa', 0], ['##MS_PolicyEventProcessingLogin##', 1], [`${userDbs[0]?.name ?? 'app'}_app`, 0]] };
+      return { schema: db, table: name, columns: [c('name'), c('is_disabled', 'int')], rows: [['sa', 0], ['##MS_PolicyEventProcessingLogin##', 1], [appLogin(users), 0]] };
+    const catalog =
+      lname === 'configurations'
+        ? configurationsTable(s.serverConfig)
+        : lname === 'server_principals'
+          ? serverPrincipalsTable(s.user, appLogin(users))
+          : lname === 'dm_exec_sessions'
+            ? execSessionsTable({ connectionId: s.connectionId, user: s.user, ...(s.login ? { login: s.login } : {}), databaseId: databaseId(view, s.database ?? 'master') ?? 1, nowMs: s.now().getTime() })
+            : undefined;
+    if (catalog) return { schema: db, table: name, ...catalog };
   }
   return undefined;
+}
+
+/** The application's SQL login, named after the first user database. */
+function appLogin(users: readonly { db: Database }[]): string {
+  return `${users[0]?.db.name ?? 'app'}_app`;
 }
 
 function processRows(s: SessionInfo): Value[][] {
@@ -1010,20 +1263,61 @@ function sourceText(p: Parser, from: number, to: number): string {
   return p.sql.slice(a.pos, b ? b.pos : p.sql.length).trim().slice(0, 256);
 }
 
-function runSelect(p: Parser, cx: EvalCtx): Executed {
-  p.expect('SELECT');
-  let distinct = false;
+/** One SELECT of a statement or of a UNION: what it reads and what it projects. */
+interface SelectCore {
+  distinct: boolean;
+  top?: number;
+  items: SelectItem[];
+  src?: Source;
+  alias?: string;
+  where?: Expr;
+  groupBy?: Expr[];
+  having?: Expr;
+}
+
+/** ORDER BY and LIMIT: of one SELECT, or of a whole UNION. */
+interface SelectTail {
+  order: { e: Expr; desc: boolean }[];
+  limit?: number;
+  offset: number;
+}
+
+type IntoTarget = { mode: 'outfile' | 'dumpfile'; path: string };
+
+/**
+ * Most SELECTs one statement holds (joined by UNION, or as subqueries), and the most source rows they
+ * may read in all (each reads a whole table: 10,000 SELECTs of a 5,000-row table would take minutes).
+ * Past either the statement is interrupted, as MySQL's max_execution_time does.
+ */
+export const MAX_SELECTS_PER_STATEMENT = 1024;
+export const MAX_SCANNED_ROWS_PER_STATEMENT = 200_000;
+
+/** SELECT ... INTO OUTFILE/DUMPFILE (kept in INTO) or INTO @var (skipped); options after it skipped. */
+function readInto(p: Parser, into: { target?: IntoTarget }): void {
+  if (!p.accept('INTO')) return;
+  if (p.accept('OUTFILE')) into.target = { mode: 'outfile', path: p.nameOrString() };
+  else if (p.accept('DUMPFILE')) into.target = { mode: 'dumpfile', path: p.nameOrString() };
+  else {
+    do p.pos++;
+    while (p.acceptPunct(','));
+  }
+  // FIELDS TERMINATED BY ... and LINES ... options: skipped.
+  while (!p.done && !['FROM', 'WHERE', 'LIMIT', 'ORDER', 'UNION'].includes(p.kw() ?? '') && p.peek()?.text !== ')') p.pos++;
+}
+
+/** The select list, FROM, WHERE, GROUP BY and HAVING of one SELECT (its keyword already read). */
+function parseCore(p: Parser, cx: EvalCtx, into: { target?: IntoTarget }): SelectCore {
+  const core: SelectCore = { distinct: false, items: [] };
+  if (++cx.scan.selects > MAX_SELECTS_PER_STATEMENT) throw interrupted();
   while (['DISTINCT', 'DISTINCTROW', 'ALL', 'SQL_CALC_FOUND_ROWS', 'SQL_NO_CACHE', 'SQL_CACHE', 'HIGH_PRIORITY', 'STRAIGHT_JOIN'].includes(p.kw() ?? '')) {
-    if (p.kw() === 'DISTINCT' || p.kw() === 'DISTINCTROW') distinct = true;
+    if (p.kw() === 'DISTINCT' || p.kw() === 'DISTINCTROW') core.distinct = true;
     p.pos++;
   }
-  let top: number | undefined;
   if (p.dialect === 'tsql' && p.accept('TOP')) {
     const paren = p.acceptPunct('(');
-    top = p.number();
+    core.top = p.number();
     if (paren) p.expectPunct(')');
   }
-  const items: SelectItem[] = [];
   do {
     const start = p.pos;
     const e = p.expr();
@@ -1037,79 +1331,217 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
         p.pos++;
       }
     }
-    items.push({ e, ...(alias !== undefined ? { alias } : {}), text: sourceText(p, start, end) });
+    core.items.push({ e, ...(alias !== undefined ? { alias } : {}), text: sourceText(p, start, end) });
   } while (p.acceptPunct(','));
-
-  const files: FileWrite[] = [];
-  let into: { mode: 'outfile' | 'dumpfile'; path: string } | undefined;
-  const readInto = (): void => {
-    if (!p.accept('INTO')) return;
-    if (p.accept('OUTFILE')) into = { mode: 'outfile', path: p.nameOrString() };
-    else if (p.accept('DUMPFILE')) into = { mode: 'dumpfile', path: p.nameOrString() };
-    else {
-      do p.pos++;
-      while (p.acceptPunct(','));
-    }
-    // FIELDS TERMINATED BY ... and LINES ... options: skipped.
-    while (!p.done && !['FROM', 'WHERE', 'LIMIT', 'ORDER'].includes(p.kw() ?? '')) p.pos++;
-  };
-  readInto();
-
-  let src: Source | undefined;
-  let alias: string | undefined;
-  if (p.accept('FROM')) {
+  readInto(p, into);
+  const from = p.accept('FROM');
+  if (from && p.peek()?.text === '(' && p.kw(1) === 'SELECT') {
+    // A derived table: FROM (SELECT ...) [AS] alias, the alias required.
+    p.pos++;
+    const r = evalSelectBody(p.subquery(), cx);
+    p.expectPunct(')');
+    p.accept('AS');
+    const t = p.peek();
+    if (!t || (t.kind !== 'qident' && (t.kind !== 'ident' || RESERVED.has(t.upper)))) throw new SqlError(1248, '42000', 'Every derived table must have its own alias');
+    core.alias = p.name();
+    core.src = { schema: '', table: core.alias, columns: r.columns.map((c) => ({ name: c.name, kind: c.kind })), rows: r.rows };
+  } else if (from) {
     const ref = p.qualified();
     if (!(ref.db === undefined && ref.name.toUpperCase() === 'DUAL')) {
-      src = tableSource(cx.view.read(), ref, cx.session);
-      if (p.accept('AS')) alias = p.name();
-      else if (p.peek()?.kind === 'ident' && !RESERVED.has(p.kw()!) && p.kw() !== 'WITH') alias = p.name();
-      else if (p.peek()?.kind === 'qident') alias = p.name();
+      core.src = tableSource(cx.view.read(), ref, cx.session);
+      // Each SELECT runs once (a subquery's rows are kept for the statement): its table is read once.
+      if ((cx.scan.rows += core.src.rows.length) > MAX_SCANNED_ROWS_PER_STATEMENT) throw interrupted();
+      if (p.accept('AS')) core.alias = p.name();
+      else if (p.peek()?.kind === 'ident' && !RESERVED.has(p.kw()!) && p.kw() !== 'WITH') core.alias = p.name();
+      else if (p.peek()?.kind === 'qident') core.alias = p.name();
       if (p.dialect === 'tsql' && p.accept('WITH')) {
         p.expectPunct('(');
         while (!p.done && !p.acceptPunct(')')) p.pos++;
       }
     }
   }
-  if (['JOIN', 'LEFT', 'RIGHT', 'INNER', 'CROSS', 'UNION'].includes(p.kw() ?? '') || p.peek()?.text === ',') {
-    throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support this form of join or union");
+  if (['JOIN', 'LEFT', 'RIGHT', 'INNER', 'CROSS'].includes(p.kw() ?? '') || p.peek()?.text === ',') {
+    throw new SqlError(1235, '42000', "This version of MySQL doesn't yet support this form of join");
   }
-  let where: Expr | undefined;
-  if (p.accept('WHERE')) where = p.expr();
-  let groupBy: Expr[] | undefined;
+  if (p.accept('WHERE')) core.where = p.expr();
   if (p.accept('GROUP')) {
     p.expect('BY');
-    groupBy = [p.expr()];
-    while (p.acceptPunct(',')) groupBy.push(p.expr());
+    core.groupBy = [p.expr()];
+    while (p.acceptPunct(',')) core.groupBy.push(p.expr());
   }
-  let having: Expr | undefined;
-  if (p.accept('HAVING')) having = p.expr();
-  const order: { e: Expr; desc: boolean }[] = [];
+  if (p.accept('HAVING')) core.having = p.expr();
+  return core;
+}
+
+function parseTail(p: Parser): SelectTail {
+  const tail: SelectTail = { order: [], offset: 0 };
   if (p.accept('ORDER')) {
     p.expect('BY');
     do {
       const e = p.expr();
       const desc = p.accept('DESC');
       if (!desc) p.accept('ASC');
-      order.push({ e, desc });
+      tail.order.push({ e, desc });
     } while (p.acceptPunct(','));
   }
-  let limit: number | undefined;
-  let offset = 0;
   if (p.accept('LIMIT')) {
     const a = p.number();
     if (p.acceptPunct(',')) {
-      offset = a;
-      limit = p.number();
+      tail.offset = a;
+      tail.limit = p.number();
     } else {
-      limit = a;
-      if (p.accept('OFFSET')) offset = p.number();
+      tail.limit = a;
+      if (p.accept('OFFSET')) tail.offset = p.number();
     }
   }
-  readInto();
+  return tail;
+}
+
+/** One SELECT of a UNION: bare, or in parentheses with its own ORDER BY and LIMIT. */
+function parseUnionTerm(p: Parser, cx: EvalCtx, into: { target?: IntoTarget }): { core: SelectCore; tail: SelectTail } {
+  if (p.acceptPunct('(')) {
+    if (++p.depth > MAX_EXPR_DEPTH) throw new SqlError(1436, 'HY000', 'Thread stack overrun');
+    const term = parseUnionTerm(p, cx, into);
+    const tail = term.tail.order.length || term.tail.limit !== undefined ? term.tail : parseTail(p);
+    p.expectPunct(')');
+    p.depth--;
+    return { core: term.core, tail };
+  }
+  p.expect('SELECT');
+  return { core: parseCore(p, cx, into), tail: { order: [], offset: 0 } };
+}
+
+/** A whole SELECT: one SELECT or several joined by UNION, and the ORDER BY and LIMIT of the whole. */
+interface SelectBody {
+  terms: { core: SelectCore; tail: SelectTail }[];
+  /** UNION ALL (true) or UNION [DISTINCT] before each term after the first. */
+  all: boolean[];
+  tail: SelectTail;
+}
+
+/** SELECT ... [UNION [ALL|DISTINCT] SELECT ...] [ORDER BY ...] [LIMIT ...], as a statement or a subquery. */
+function parseSelectBody(p: Parser, cx: EvalCtx, into: { target?: IntoTarget }): SelectBody {
+  const parenthesized = p.peek()?.text === '(';
+  const first = parseUnionTerm(p, cx, into);
+  const body: SelectBody = { terms: [first], all: [], tail: { order: [], offset: 0 } };
+  if (p.kw() !== 'UNION') {
+    if (!first.tail.order.length && first.tail.limit === undefined) first.tail = parseTail(p);
+    readInto(p, into);
+  }
+  if (p.kw() === 'UNION') {
+    // ORDER BY or LIMIT of a SELECT in a union needs parentheses (ER_WRONG_USAGE).
+    if (!parenthesized && (first.tail.order.length || first.tail.limit !== undefined)) {
+      throw new SqlError(1221, 'HY000', `Incorrect usage of UNION and ${first.tail.order.length ? 'ORDER BY' : 'LIMIT'}`);
+    }
+    while (p.accept('UNION')) {
+      const isAll = p.accept('ALL');
+      if (!isAll) p.accept('DISTINCT');
+      body.terms.push(parseUnionTerm(p, cx, into));
+      body.all.push(isAll);
+    }
+    body.tail = parseTail(p);
+    readInto(p, into);
+  }
+  return body;
+}
+
+function evalSelectBody(body: SelectBody, cx: EvalCtx): { columns: ResultColumn[]; rows: Value[][] } {
+  const first = body.terms[0]!;
+  if (body.terms.length === 1) return evalCore(first.core, first.tail, cx);
+  return evalUnion(body.terms.map((t) => evalCore(t.core, t.tail, cx)), body.all, body.tail, cx);
+}
+
+function runSelect(p: Parser, cx: EvalCtx): Executed {
+  const into: { target?: IntoTarget } = {};
+  const body = parseSelectBody(p, cx, into);
   if (p.accept('FOR')) while (!p.done) p.pos++;
   if (p.accept('LOCK')) while (!p.done) p.pos++;
   p.end();
+  const { columns, rows: finalRows } = evalSelectBody(body, cx);
+  const files: FileWrite[] = [];
+  if (into.target) {
+    const text = into.target.mode === 'dumpfile' ? toStr(finalRows[0]?.[0] ?? null) : finalRows.map((r) => r.map(toStr).join('\t')).join('\n') + (finalRows.length ? '\n' : '');
+    files.push({ path: into.target.path, mode: into.target.mode, data: Buffer.from(text, /^[\x00-\xff]*$/.test(text) ? 'latin1' : 'utf8') });
+    return { result: { kind: 'ok', affected: finalRows.length }, files };
+  }
+  return { result: { kind: 'rows', columns, rows: finalRows }, files };
+}
 
+/**
+ * The rows of a UNION: each SELECT's rows in turn, at most MAX_RESULT_ROWS kept; a UNION [DISTINCT]
+ * removes the duplicates of everything before it (as MySQL does with mixed UNION ALL and UNION), then
+ * ORDER BY (result column names and ordinals) and LIMIT apply to the whole. Column names are the
+ * first SELECT's.
+ */
+function evalUnion(parts: { columns: ResultColumn[]; rows: Value[][] }[], all: readonly boolean[], tail: SelectTail, cx: EvalCtx): { columns: ResultColumn[]; rows: Value[][] } {
+  const width = parts[0]!.columns.length;
+  if (parts.some((q) => q.columns.length !== width)) {
+    throw new SqlError(1222, '21000', 'The used SELECT statements have a different number of columns', { number: 205, severity: 16, message: 'All queries combined using a UNION, INTERSECT or EXCEPT operator must have an equal number of expressions in their target lists.' });
+  }
+  let rows = parts[0]!.rows.slice(0, MAX_RESULT_ROWS);
+  parts.slice(1).forEach((q, i) => {
+    rows = rows.concat(q.rows.slice(0, Math.max(0, MAX_RESULT_ROWS - rows.length)));
+    if (!all[i]) {
+      const seen = new Set<string>();
+      rows = rows.filter((r) => {
+        const k = JSON.stringify(r.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)));
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    }
+  });
+  const columns = parts[0]!.columns.map((c, i) => ({ name: c.name, kind: unionKind(rows, i, cx.session.dialect) }));
+  if (tail.order.length) {
+    const index = new Map<string, number>();
+    columns.forEach((c, i) => {
+      if (!index.has(c.name.toLowerCase())) index.set(c.name.toLowerCase(), i);
+    });
+    const keyed = rows.map((values) => ({
+      values,
+      keys: tail.order.map((ob) => (ob.e.t === 'lit' && typeof ob.e.v === 'number' ? (values[ob.e.v - 1] ?? null) : evalExpr(ob.e, { index, values }, cx))),
+    }));
+    keyed.sort((a, b) => compareKeys(a.keys, b.keys, tail.order));
+    rows = keyed.map((k) => k.values);
+  }
+  return { columns, rows: rows.slice(tail.offset, tail.offset + Math.min(tail.limit ?? MAX_RESULT_ROWS, MAX_RESULT_ROWS)) };
+}
+
+/**
+ * A union column's type: int when every value is an integer, decimal when every value is a number,
+ * text otherwise. T-SQL converts to the type of higher precedence (int over varchar), so a text value
+ * that is not a number fails there as SQL Server's Msg 245 does.
+ */
+function unionKind(rows: readonly Value[][], i: number, dialect: 'mysql' | 'tsql'): ColumnKind {
+  let numbers = 0;
+  let integers = 0;
+  let text: string | undefined;
+  for (const r of rows) {
+    const v = r[i] ?? null;
+    if (typeof v === 'number') {
+      numbers++;
+      if (Number.isInteger(v)) integers++;
+    } else if (v !== null && !NUMERIC_TEXT.test(v.trim())) text ??= v;
+  }
+  if (dialect === 'tsql' && numbers && text !== undefined) throw conversionFailed(text, integers === numbers ? 'int' : 'numeric');
+  if (text !== undefined || rows.some((r) => typeof r[i] === 'string')) return dialect === 'tsql' && numbers ? (integers === numbers ? 'int' : 'decimal') : 'text';
+  return numbers && integers === numbers ? 'int' : numbers ? 'decimal' : 'text';
+}
+
+function compareKeys(a: readonly Value[], b: readonly Value[], order: readonly { desc: boolean }[]): number {
+  for (let i = 0; i < order.length; i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    const c = x === null ? (y === null ? 0 : -1) : y === null ? 1 : compare(x, y)!;
+    if (c !== 0) return order[i]!.desc ? -c : c;
+  }
+  return 0;
+}
+
+/** One SELECT's result: WHERE, grouping, HAVING, ORDER BY, DISTINCT and LIMIT (or TOP). */
+function evalCore(core: SelectCore, tail: SelectTail, cx: EvalCtx): { columns: ResultColumn[]; rows: Value[][] } {
+  const { src, alias, where, groupBy, having, items, distinct, top } = core;
+  const { order, limit, offset } = tail;
   const index = src ? rowIndex(src.columns, alias, src.table) : new Map<string, number>();
   const sourceRows = src ? src.rows : [[]];
   let rows: Row[];
@@ -1173,15 +1605,7 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
         return evalExpr(ob.e, o.row, o.group ? { ...cx, group: o.group } : cx);
       }),
     }));
-    keyed.sort((a, b) => {
-      for (let i = 0; i < order.length; i++) {
-        const x = a.keys[i] ?? null;
-        const y = b.keys[i] ?? null;
-        const c = x === null ? (y === null ? 0 : -1) : y === null ? 1 : compare(x, y)!;
-        if (c !== 0) return order[i]!.desc ? -c : c;
-      }
-      return 0;
-    });
+    keyed.sort((a, b) => compareKeys(a.keys, b.keys, order));
     outRows = keyed.map((k) => k.o);
   }
   if (distinct) {
@@ -1198,16 +1622,10 @@ function runSelect(p: Parser, cx: EvalCtx): Executed {
 
   const columns: ResultColumn[] = expanded.map((it, i) => {
     const fromTable = it.e.t === 'col' && src ? src.columns.find((c) => c.name.toLowerCase() === (it.e as { name: string }).name.toLowerCase()) : undefined;
-    const name = it.alias ?? (it.e.t === 'col' ? (fromTable?.name ?? it.e.name) : it.e.t === 'sysvar' && p.dialect === 'tsql' ? '' : it.text);
+    const name = it.alias ?? (it.e.t === 'col' ? (fromTable?.name ?? it.e.name) : it.e.t === 'sysvar' && cx.session.dialect === 'tsql' ? '' : it.text);
     return { name, kind: fromTable?.kind ?? kindOf(finalRows[0]?.[i]), ...(fromTable && src ? { table: src.table, schema: src.schema } : {}) };
   });
-
-  if (into) {
-    const text = into.mode === 'dumpfile' ? toStr(finalRows[0]?.[0] ?? null) : finalRows.map((r) => r.map(toStr).join('\t')).join('\n') + (finalRows.length ? '\n' : '');
-    files.push({ path: into.path, mode: into.mode, data: Buffer.from(text, /^[\x00-\xff]*$/.test(text) ? 'latin1' : 'utf8') });
-    return { result: { kind: 'ok', affected: finalRows.length }, files };
-  }
-  return { result: { kind: 'rows', columns, rows: finalRows }, files };
+  return { columns, rows: finalRows };
 }
 
 function likeFilter(p: Parser, cx: EvalCtx, values: string[]): string[] {
@@ -1706,9 +2124,11 @@ export function execute(sql: string, session: SessionInfo, view: DataView, work:
   const toks = lexed.tokens;
   if (toks.length === 0) return { result: { kind: 'error', code: 1065, state: '42000', message: 'Query was empty' }, files: [] };
   const p = new Parser(toks, sql, session.dialect);
-  const cx: EvalCtx = { session, view, work };
+  const cx: EvalCtx = { session, view, work, scan: { selects: 0, rows: 0 } };
+  p.cx = cx;
   try {
     const first = p.kw();
+    if (first === undefined && toks[0]!.text === '(' && p.kw(1) === 'SELECT') return runSelect(p, cx);
     switch (first) {
       case 'SELECT':
         return runSelect(p, cx);
@@ -1766,6 +2186,6 @@ export function execute(sql: string, session: SessionInfo, view: DataView, work:
   }
 }
 
-function errorFields(e: SqlError): { code: number; state: string; message: string } {
-  return { code: e.code, state: e.state, message: e.message };
+function errorFields(e: SqlError): { code: number; state: string; message: string; tsql?: TsqlMessage } {
+  return { code: e.code, state: e.state, message: e.message, ...(e.tsql ? { tsql: e.tsql } : {}) };
 }

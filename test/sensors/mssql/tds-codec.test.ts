@@ -30,6 +30,8 @@ import {
 } from '../../../src/sensors/mssql/tds-codec.js';
 import { BufferBudget, FramedInput } from '../../../src/sensors/runtime/framed-input.js';
 import { MAX_CONFIG_OPTION_CHARS, MAX_CONFIGURED_OPTIONS, MssqlSession, quotedStrings } from '../../../src/sensors/mssql/session.js';
+import { withSystemDatabases } from '../../../src/sensors/mssql/sensor.js';
+import type { DataView } from '../../../src/sensors/sql/engine.js';
 import { decodeSsrpRequest, encodeSsrpResponse } from '../../../src/sensors/mssql/browser.js';
 import { compileAuthPolicy } from '../../../src/sensors/runtime/auth-policy.js';
 import { createSessionEmitter, type EventSink } from '../../../src/events/emitter.js';
@@ -176,7 +178,7 @@ test('framing: a resumed framer gives what the one-shot decoder gives, and reads
   assert.ok(framer.headersRead <= packets + wire.length, `headers read: ${framer.headersRead}`);
 });
 
-function harness(): { session: MssqlSession; out: Buffer[]; events: ApiaryEvent[]; ended: string[] } {
+function harness(wrap: (v: DataView) => DataView = (v) => v): { session: MssqlSession; out: Buffer[]; events: ApiaryEvent[]; ended: string[] } {
   const events: ApiaryEvent[] = [];
   const sink: EventSink = { write: (e) => void events.push(e), flush: async () => {} };
   const emitter = createSessionEmitter(sink, { sensor: 't', protocol: 'mssql', src_ip: '127.0.0.1', src_port: 5, dst_ip: '127.0.0.1', dst_port: 1433 });
@@ -192,7 +194,7 @@ function harness(): { session: MssqlSession; out: Buffer[]; events: ApiaryEvent[
     clientHost: '127.0.0.1',
     spid: 55,
     variables: { version: 'Microsoft SQL Server 2019' },
-    view: decoy.viewFor('127.0.0.1'),
+    view: wrap(decoy.viewFor('127.0.0.1')),
     payloads: { put: async (d) => ({ sha256: '0'.repeat(64), md5: '0'.repeat(32), size: d.length, outcome: 'stored' }) },
     send: (b) => void out.push(b),
     end: (r) => void ended.push(r),
@@ -352,6 +354,65 @@ test('session: sp_configure keeps at most MAX_CONFIGURED_OPTIONS names, each a c
   assert.equal(configure('option number 3 of the test'), 15457, 'a kept option still changes');
   assert.equal(configure('o'.repeat(MAX_CONFIG_OPTION_CHARS + 1)), 15123);
   assert.equal(h.session.currentState, 'ready');
+});
+
+test("session: HOST_NAME() answers the login's workstation name; engine errors go out as SQL Server's own numbers", () => {
+  const h = harness();
+  h.session.receive(encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('11.0.0'), 0)));
+  h.session.receive(encodeTdsMessage(PT_LOGIN7, tediousLogin('sa', 'secret')));
+  h.session.receive(batchPacket('SELECT HOST_NAME()'));
+  const answer = h.out[h.out.length - 1]!;
+  assert.ok(answer.includes(Buffer.from('attacker-box', 'utf16le')), 'the workstation name tedious sent');
+  assert.ok(!answer.includes(Buffer.from('127.0.0.1', 'utf16le')), 'not the client address');
+  const number = (sql: string): number => {
+    h.session.receive(batchPacket(sql));
+    return lastMessageNumber(h);
+  };
+  assert.equal(number('SELECT 1/0'), 8134);
+  assert.equal(number('SELECT CONVERT(int, @@version)'), 245);
+  assert.equal(number('SELECT 1, 2 UNION SELECT 1'), 205);
+  assert.equal(number('SELECT 1 ORDER BY 1 UNION SELECT 2'), 156);
+});
+
+/** How often TEXT occurs (as UTF-16, the way TDS carries it) in the session's last answer. */
+function occurrences(h: ReturnType<typeof harness>, text: string): number {
+  const answer = h.out[h.out.length - 1]!;
+  const needle = Buffer.from(text, 'utf16le');
+  let n = 0;
+  for (let i = answer.indexOf(needle); i >= 0; i = answer.indexOf(needle, i + 1)) n++;
+  return n;
+}
+
+test('session: sp_databases lists each database once; xp_msver answers; sys.configurations follows sp_configure and RECONFIGURE', () => {
+  const h = harness(withSystemDatabases);
+  h.session.receive(encodeTdsMessage(PT_PRELOGIN, encodePreloginResponse(parseServerVersion('11.0.0'), 0)));
+  h.session.receive(encodeTdsMessage(PT_LOGIN7, tediousLogin('sa', 'secret')));
+  h.session.receive(batchPacket('EXEC sp_databases'));
+  for (const db of ['master', 'model', 'msdb', 'tempdb', 'webshop']) assert.equal(occurrences(h, db), 1, db);
+  assert.equal(occurrences(h, 'information_schema'), 0);
+  h.session.receive(batchPacket('EXEC master..xp_msver'));
+  assert.equal(lastMessageNumber(h), 0);
+  assert.equal(occurrences(h, 'ProductVersion'), 1);
+  assert.equal(occurrences(h, '15.0.4322.2'), 1);
+  const inUse = (): number => {
+    h.session.receive(batchPacket("SELECT CAST(value AS varchar(5)) + '/' + CAST(value_in_use AS varchar(5)) FROM sys.configurations WHERE name = 'xp_cmdshell'"));
+    return ['0/0', '1/0', '1/1'].findIndex((v) => occurrences(h, v) === 1);
+  };
+  assert.equal(inUse(), 0);
+  h.session.receive(batchPacket("EXEC sp_configure 'xp_cmdshell', 1"));
+  assert.equal(lastMessageNumber(h), 15123, 'an advanced option needs show advanced options');
+  h.session.receive(batchPacket("EXEC sp_configure 'show advanced options', 1; RECONFIGURE"));
+  h.session.receive(batchPacket("EXEC sp_configure 'xp_cmdshell', 1"));
+  assert.equal(lastMessageNumber(h), 15457);
+  assert.equal(inUse(), 1, 'configured, not yet installed');
+  h.session.receive(batchPacket('RECONFIGURE'));
+  assert.equal(inUse(), 2);
+  h.session.receive(batchPacket("EXEC sp_configure 'max server memory (MB)', 4096"));
+  assert.equal(lastMessageNumber(h), 15457);
+  h.session.receive(batchPacket("EXEC sp_configure 'xp_cmdshell', 5"));
+  assert.equal(lastMessageNumber(h), 15129);
+  h.session.receive(batchPacket('SELECT host_name, program_name FROM sys.dm_exec_sessions'));
+  assert.equal(occurrences(h, 'attacker-box'), 1);
 });
 
 test('procedure arguments: quoted strings read in one pass, even from a megabyte of quotes', () => {

@@ -183,13 +183,13 @@ test('statement splitting respects quotes and comments', () => {
 test('random text, deep nesting and megabyte statements never throw and stay fast', () => {
   const state = new DecoyState(decoy);
   const view = state.viewFor('f');
-  const words = fc.constantFrom('SELECT', '*', 'FROM', 'users', 'WHERE', 'id', '=', '1', '(', ')', ',', "'x'", 'AND', 'OR', 'NOT', 'LIMIT', 'ORDER', 'BY', 'COUNT(*)', '@@version', 'INTO', 'OUTFILE', 'SHOW', 'TABLES', 'USE', 'webshop', 'INSERT', 'VALUES', 'UPDATE', 'SET', 'DELETE', 'GROUP', 'IN', 'LIKE', '0x41', 'customers', 'DESC', ';', '`', '"', '--', '/*');
+  const words = fc.constantFrom('SELECT', '*', 'FROM', 'users', 'WHERE', 'id', '=', '1', '(', ')', ',', "'x'", 'AND', 'OR', 'NOT', 'LIMIT', 'ORDER', 'BY', 'COUNT(*)', '@@version', 'INTO', 'OUTFILE', 'SHOW', 'TABLES', 'USE', 'webshop', 'INSERT', 'VALUES', 'UPDATE', 'SET', 'DELETE', 'GROUP', 'IN', 'LIKE', '0x41', 'customers', 'DESC', ';', '`', '"', '--', '/*', 'UNION', 'ALL', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'AS', 'SIGNED', 'CONVERT', 'extractvalue(1,', '/', '%', '+');
   fc.assert(
     fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.array(words, { maxLength: 40 }).map((w) => w.join(' '))), (sql) => {
       const s = session('webshop');
       const r = execute(sql, s, view);
       assert.ok(['rows', 'ok', 'error'].includes(r.result.kind));
-      assert.ok(!(r.result.kind === 'error' && r.result.code === 1105), `engine fault on ${JSON.stringify(sql)}`);
+      assert.ok(!(r.result.kind === 'error' && r.result.message === 'Unknown error'), `engine fault on ${JSON.stringify(sql)}`);
       lex(sql, 'tsql');
       detectMysqlAttacks(sql);
       detectMssqlAttacks(sql);
