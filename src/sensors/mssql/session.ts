@@ -98,6 +98,10 @@ export interface MssqlSessionDeps {
   startedMs?: number;
 }
 
+/** SQL Server's Msg 15281 for xp_cmdshell while it is turned off (its default). */
+const XP_CMDSHELL_OFF =
+  "SQL Server blocked access to procedure 'sys.xp_cmdshell' of component 'xp_cmdshell' because this component is turned off as part of the security configuration for this server. A system administrator can enable the use of 'xp_cmdshell' by using sp_configure. For more information about enabling 'xp_cmdshell', search for 'xp_cmdshell' in SQL Server Books Online.";
+
 export class MssqlSession extends ProtocolSession<State, { type: number; payload: Buffer }> {
   private tdsVersion = 0x74000004;
   private packetSize = DEFAULT_PACKET_SIZE;
@@ -329,6 +333,12 @@ export class MssqlSession extends ProtocolSession<State, { type: number; payload
     const strings = quotedStrings(args);
     switch (name) {
       case 'xp_cmdshell': {
+        // Off by default, as on SQL Server: the attempt is recorded either way (the statement's
+        // exploit.attempt), and the usual next move, sp_configure and RECONFIGURE, is recorded too.
+        const option = SERVER_OPTIONS.find((o) => o.name === 'xp_cmdshell')!;
+        if (optionValues(option, { configured: this.configured, installed: this.installed }).inUse !== 1) {
+          return [this.error(15281, 1, 16, XP_CMDSHELL_OFF), done(DONE_ERROR)];
+        }
         const lines = cmdshellOutput(strings[0] ?? '', { hostname: this.d.serverName, domain: this.d.domain });
         return this.table([{ name: 'output', type: 'text' }], lines.map((l) => [l]), done);
       }

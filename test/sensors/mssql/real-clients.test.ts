@@ -34,15 +34,20 @@ after(async () => {
 });
 
 test('tsql (FreeTDS) logs in, reads @@version and decoy tables, and an xp_cmdshell line is recorded', async () => {
-  const script = ['SELECT @@version', 'go', 'USE webshop', 'go', 'SELECT TOP 3 id, username FROM users ORDER BY id', 'go', "EXEC master..xp_cmdshell 'whoami'", 'go', 'exit', ''].join('\n');
+  // xp_cmdshell is off, as on a new SQL Server: refused (and recorded), then turned on as attackers do, and run.
+  const enable = ["EXEC sp_configure 'show advanced options', 1", 'go', 'RECONFIGURE', 'go', "EXEC sp_configure 'xp_cmdshell', 1", 'go', 'RECONFIGURE', 'go'];
+  const script = ['SELECT @@version', 'go', 'USE webshop', 'go', 'SELECT TOP 3 id, username FROM users ORDER BY id', 'go', "EXEC master..xp_cmdshell 'hostname'", 'go', ...enable, "EXEC master..xp_cmdshell 'whoami'", 'go', 'exit', ''].join('\n');
   const r = await run('tsql', ['-H', '127.0.0.1', '-p', String(port), '-U', 'sa', '-P', 'P@ssw0rd'], { input: script, timeoutMs: 30_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /Microsoft SQL Server 2019 \(RTM-CU22\) \(KB5027702\) - 15\.0\.4322\.2 \(X64\)/);
   assert.match(r.stdout, /id\tusername\n1\t[a-z0-9]+\n2\t[a-z0-9]+\n3\t[a-z0-9]+\n\(3 rows affected\)/);
   assert.match(r.stdout, /output\nnt service\\mssqlserver\nNULL/);
+  assert.match(r.stdout + r.stderr, /Msg 15281 \(severity 16, state 1\)[^\n]*\n\t"SQL Server blocked access to procedure 'sys\.xp_cmdshell' of component 'xp_cmdshell' because this component is turned off/);
+  assert.doesNotMatch(r.stdout, /output\n[\w-]+\nNULL\n[\s\S]*output\nnt service/, 'hostname was not run');
   const events = await apiary.events();
   assert.ok(events.some((e) => e.type === 'auth.attempt' && e.username === 'sa' && e.password === 'P@ssw0rd' && e.success === true));
   assert.ok(events.some((e) => e.type === 'exploit.attempt' && e.name === 'mssql.xp_cmdshell' && e.detail === 'whoami'));
+  assert.ok(events.some((e) => e.type === 'exploit.attempt' && e.name === 'mssql.xp_cmdshell' && e.detail === 'hostname'), 'the refused one is recorded too');
   assert.ok(events.some((e) => e.type === 'command.input' && e.input === 'whoami'));
   assert.ok(events.some((e) => e.type === 'query' && String(e.query).trim() === 'SELECT TOP 3 id, username FROM users ORDER BY id' && e.database === 'webshop'));
 });
