@@ -1,0 +1,53 @@
+// More commands attackers run on a fresh login (expr, getent, ulimit, ip, last, ps -o, cksum, du,
+// virtualisation probes, interpreters, dd, wget -V, more/less), answered as Debian 12 answers them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { attackerShell } from '../../helpers/shell.js';
+
+const shell = (seed = 'cmds2', o: { username?: string } = {}): ReturnType<typeof attackerShell> => attackerShell(seed, o);
+
+test('expr computes, compares and matches as GNU expr does, with its exit statuses and messages', async () => {
+  const s = await shell();
+  const cases: [string, string, number][] = [
+    ['expr 1 + 2', '3\n', 0],
+    ['expr 5 - 7', '-2\n', 0],
+    ['expr 3 \\* 4', '12\n', 0],
+    ['expr -5 / 2', '-2\n', 0],
+    ['expr -5 % 3', '-2\n', 0],
+    ['expr 1 + 2 \\* 3', '7\n', 0],
+    ['expr \\( 1 + 2 \\) \\* 3', '9\n', 0],
+    ['expr 99999999999999999999 + 1', '100000000000000000000\n', 0],
+    ['expr 2 - 2', '0\n', 1],
+    ['expr 000', '000\n', 1],
+    ['expr 2 \\< 10', '1\n', 0],
+    ['expr 3 \\< 10a', '0\n', 1],
+    ['expr a != b', '1\n', 0],
+    ['expr 5 = 05', '1\n', 0],
+    ['expr 0 \\| 5', '5\n', 0],
+    ['expr "" \\| 0', '0\n', 1],
+    ['expr 5 \\& 0', '0\n', 1],
+    ['expr 1 \\| 1 / 0', '1\n', 0],
+    ['expr length hello', '5\n', 0],
+    ['expr substr hello 2 3', 'ell\n', 0],
+    ['expr substr hello 0 2', '\n', 1],
+    ['expr index hello l', '3\n', 0],
+    ['expr match hello h.l', '3\n', 0],
+    ["expr hello : '\\(h.\\)'", 'he\n', 0],
+    ["expr hello : 'x\\(h.\\)'", '\n', 1],
+    ['expr abc : x', '0\n', 1],
+    ["expr ab : 'a\\+b'", '2\n', 0],
+    ['expr + length', 'length\n', 0],
+    ['expr', "expr: missing operand\nTry 'expr --help' for more information.\n", 2],
+    ['expr 1 / 0', 'expr: division by zero\n', 2],
+    ['expr a + 1', 'expr: non-integer argument\n', 2],
+    ['expr 1 +', 'expr: syntax error: missing argument after ‘+’\n', 2],
+    ['expr 1 2', 'expr: syntax error: unexpected argument ‘2’\n', 2],
+    ['expr \\( 1', "expr: syntax error: expecting ')' after ‘1’\n", 2],
+    ['expr \\( 1 2', "expr: syntax error: expecting ')' instead of ‘2’\n", 2],
+    ['expr \\)', "expr: syntax error: unexpected ')'\n", 2],
+    ["expr abc : '\\('", 'expr: Unmatched ( or \\(\n', 2],
+  ];
+  for (const [cmd, out, code] of cases) assert.deepEqual(await s.run(cmd), { out, code }, cmd);
+  assert.deepEqual(await s.run('i=1; i=`expr $i + 1`; echo $i'), { out: '2\n', code: 0 });
+  await s.end();
+});
