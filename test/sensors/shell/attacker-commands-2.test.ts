@@ -51,3 +51,26 @@ test('expr computes, compares and matches as GNU expr does, with its exit status
   assert.deepEqual(await s.run('i=1; i=`expr $i + 1`; echo $i'), { out: '2\n', code: 0 });
   await s.end();
 });
+
+test('getent reads the session\'s passwd, group, shadow and hosts files, exit 2 for a missing key', async () => {
+  const s = await shell();
+  assert.deepEqual(await s.run('getent passwd root'), { out: 'root:x:0:0:root:/root:/bin/bash\n', code: 0 });
+  assert.deepEqual(await s.run('getent passwd 0 nosuch'), { out: 'root:x:0:0:root:/root:/bin/bash\n', code: 2 });
+  assert.deepEqual(await s.run('getent group sudo | cut -d: -f1,3'), { out: 'sudo:27\n', code: 0 });
+  assert.equal((await s.run('getent passwd | wc -l')).out, (await s.run('wc -l < /etc/passwd')).out);
+  // A user the attacker adds is found at once.
+  await s.run('useradd -m -s /bin/bash backdoor');
+  assert.match((await s.run('getent passwd backdoor')).out, /^backdoor:x:\d+:\d+::\/home\/backdoor:\/bin\/bash\n$/);
+  assert.match((await s.run('getent shadow root')).out, /^root:[^:]*:\d+:0:99999:7:::\n$/);
+  assert.deepEqual(await s.run('getent hosts localhost'), { out: '::1             localhost ip6-localhost ip6-loopback\n', code: 0 });
+  assert.deepEqual(await s.run('getent hosts 127.0.0.1'), { out: '127.0.0.1       localhost\n', code: 0 });
+  const host = (await s.run('hostname')).out.trim();
+  assert.match((await s.run(`getent hosts ${host}`)).out, new RegExp(`^127\\.0\\.1\\.1 +\\S+ ${host}\\n$`));
+  assert.deepEqual(await s.run('getent hosts no-such-host.invalid'), { out: '', code: 2 });
+  assert.deepEqual(await s.run('getent services'), { out: '', code: 0 });
+  assert.deepEqual(await s.run('getent foo'), { out: "Unknown database: foo\nTry `getent --help' or `getent --usage' for more information.\n", code: 1 });
+  assert.deepEqual(await s.run('getent'), { out: "getent: wrong number of arguments\nTry `getent --help' or `getent --usage' for more information.\n", code: 1 });
+  // A user who cannot read /etc/shadow gets what Debian 12's nss-systemd makes up for root.
+  assert.deepEqual(await s.run("su backdoor -c 'getent shadow root; getent shadow backdoor; echo $?'"), { out: 'root:!*:::::::\n2\n', code: 0 });
+  await s.end();
+});
