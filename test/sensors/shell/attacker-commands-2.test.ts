@@ -74,3 +74,28 @@ test('getent reads the session\'s passwd, group, shadow and hosts files, exit 2 
   assert.deepEqual(await s.run("su backdoor -c 'getent shadow root; getent shadow backdoor; echo $?'"), { out: 'root:!*:::::::\n2\n', code: 0 });
   await s.end();
 });
+
+test('ulimit -a prints bash 5.2\'s 17 limits; one flag prints one value; limits can be lowered', async () => {
+  const s = await shell();
+  const all = (await s.run('ulimit -a')).out.split('\n').filter(Boolean);
+  assert.equal(all.length, 17);
+  assert.equal(all[0], 'real-time non-blocking time  (microseconds, -R) unlimited');
+  assert.equal(all[1], 'core file size              (blocks, -c) 0');
+  assert.equal(all[8], 'open files                          (-n) 1024');
+  assert.equal(all[9], 'pipe size                (512 bytes, -p) 8');
+  assert.equal(all[12], 'stack size                  (kbytes, -s) 8192');
+  const pending = /^pending signals +\(-i\) (\d+)$/.exec(all[5]!)?.[1];
+  assert.ok(pending && Number(pending) > 1000, all[5]);
+  assert.equal(all[14], `max user processes                  (-u) ${pending}`);
+  assert.deepEqual(await s.run('ulimit -u'), { out: `${pending}\n`, code: 0 });
+  assert.deepEqual(await s.run('ulimit -n; ulimit -Hn; ulimit -s; ulimit -c; ulimit'), { out: '1024\n524288\n8192\n0\nunlimited\n', code: 0 });
+  assert.deepEqual(await s.run('ulimit -n -s'), { out: 'open files                          (-n) 1024\nstack size                  (kbytes, -s) 8192\n', code: 0 });
+  assert.deepEqual(await s.run('ulimit -n 65535; ulimit -n'), { out: '65535\n', code: 0 });
+  assert.deepEqual(await s.run('ulimit -n unlimited'), { out: 'bash: line 1: ulimit: open files: cannot modify limit: Operation not permitted\n', code: 1 });
+  assert.deepEqual(await s.run('ulimit -n abc'), { out: 'bash: line 1: ulimit: abc: invalid number\n', code: 1 });
+  assert.deepEqual(await s.run('ulimit -z'), { out: 'bash: line 1: ulimit: -z: invalid option\nulimit: usage: ulimit [-SHabcdefiklmnpqrstuvxPRT] [limit]\n', code: 2 });
+  await s.end();
+  const u = await shell('cmds2', { username: 'admin' });
+  assert.deepEqual(await u.run('ulimit -n 100; ulimit -n 200'), { out: 'bash: line 1: ulimit: open files: cannot modify limit: Operation not permitted\n', code: 1 });
+  await u.end();
+});
