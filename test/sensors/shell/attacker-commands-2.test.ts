@@ -99,3 +99,23 @@ test('ulimit -a prints bash 5.2\'s 17 limits; one flag prints one value; limits 
   assert.deepEqual(await u.run('ulimit -n 100; ulimit -n 200'), { out: 'bash: line 1: ulimit: open files: cannot modify limit: Operation not permitted\n', code: 1 });
   await u.end();
 });
+
+test('ip -4/-6 filter the addresses; -o prints one line per address and -br the brief table', async () => {
+  const s = await shell();
+  const n = s.t.env.profile.net;
+  const v4 = (await s.run('ip -4 addr show')).out;
+  assert.ok(!v4.includes('inet6') && !v4.includes('link/ether') && v4.includes(`inet ${n.ipv4}/`), v4);
+  assert.equal(v4.split('\n')[0], '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000');
+  const v6 = (await s.run('ip -6 a')).out;
+  assert.ok(!/ inet /.test(v6) && v6.includes(`inet6 ${n.ipv6LinkLocal}/64 scope link`), v6);
+  assert.equal(v6.split('\n')[0], '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 state UNKNOWN qlen 1000');
+  assert.deepEqual((await s.run('ip -o -4 a')).out.split('\n')[0], '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever');
+  assert.equal((await s.run('ip -o a | wc -l')).out, '4\n');
+  assert.equal((await s.run('ip -br a')).out, `lo               UNKNOWN        127.0.0.1/8 ::1/128 \n${n.iface.padEnd(16)} UP             ${n.ipv4}/${n.prefix} ${n.ipv6LinkLocal}/64 \n`);
+  assert.equal((await s.run('ip -br -4 a')).out.split('\n')[1], `${n.iface.padEnd(16)} UP             ${n.ipv4}/${n.prefix} `);
+  assert.equal((await s.run('ip -br link')).out.split('\n')[1], `${n.iface.padEnd(16)} UP             ${n.mac} <BROADCAST,MULTICAST,UP,LOWER_UP> `);
+  assert.equal((await s.run('ip a show lo | wc -l')).out, '6\n');
+  assert.deepEqual(await s.run('ip a show dev nosuch0'), { out: 'Device "nosuch0" does not exist.\n', code: 1 });
+  assert.match((await s.run('ip route')).out, new RegExp(`^default via ${n.gateway.replace(/\./g, '\\.')} dev ${n.iface} onlink`));
+  await s.end();
+});
