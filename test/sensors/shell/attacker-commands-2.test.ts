@@ -119,3 +119,22 @@ test('ip -4/-6 filter the addresses; -o prints one line per address and -br the 
   assert.match((await s.run('ip route')).out, new RegExp(`^default via ${n.gateway.replace(/\./g, '\\.')} dev ${n.iface} onlink`));
   await s.end();
 });
+
+test('last honours -n N, -N and user names', async () => {
+  const s = await shell();
+  const entries = (r: { out: string }): string[] => r.out.slice(0, r.out.lastIndexOf('wtmp begins')).split('\n').filter(Boolean);
+  const all = entries(await s.run('last'));
+  assert.ok(all.length > 3, String(all.length));
+  assert.deepEqual(entries(await s.run('last -n 3')), all.slice(0, 3));
+  assert.deepEqual(entries(await s.run('last -2')), all.slice(0, 2));
+  assert.deepEqual(entries(await s.run('last --limit=1')), all.slice(0, 1));
+  assert.match((await s.run('last -n 3')).out, /\n\nwtmp begins /);
+  assert.deepEqual(entries(await s.run('last reboot')), all.filter((l) => l.startsWith('reboot ')));
+  const user = all.find((l) => !l.startsWith('reboot '))!.split(' ')[0]!;
+  const mine = entries(await s.run(`last ${user}`));
+  assert.ok(mine.length > 0 && mine.every((l) => l.startsWith(`${user} `)), mine.join('\n'));
+  assert.deepEqual(entries(await s.run('last nosuchuser')), []);
+  assert.deepEqual(await s.run('last -n x'), { out: "last: failed to parse number: 'x'\n", code: 1 });
+  assert.deepEqual(await s.run('last -z'), { out: "last: invalid option -- 'z'\nTry 'last --help' for more information.\n", code: 1 });
+  await s.end();
+});
