@@ -138,3 +138,33 @@ test('last honours -n N, -N and user names', async () => {
   assert.deepEqual(await s.run('last -z'), { out: "last: invalid option -- 'z'\nTry 'last --help' for more information.\n", code: 1 });
   await s.end();
 });
+
+test('ps -o/-eo/o prints the columns asked for with procps headers, and --sort orders them', async () => {
+  const s = await shell();
+  const r = await s.run('ps -eo pid,comm --sort=-%cpu');
+  const lines = r.out.trimEnd().split('\n');
+  assert.equal(lines[0], '    PID COMMAND');
+  assert.ok(lines.slice(1).every((l) => /^ *\d+ \S/.test(l)), r.out);
+  const cpu = (await s.run('ps -eo pcpu= --sort=-pcpu')).out.trim().split('\n').map(Number);
+  assert.deepEqual(cpu, [...cpu].sort((a, b) => b - a));
+  const rss = (await s.run('ps -e -o rss= --sort=-rss')).out.trim().split('\n').map(Number);
+  assert.ok(rss.length > 10 && rss[0]! > rss.at(-1)!, String(rss));
+  assert.deepEqual(rss, [...rss].sort((a, b) => b - a));
+  const pids = (await s.run('ps -e -o pid= --sort=-pid')).out.trim().split('\n').map(Number);
+  assert.deepEqual(pids, [...pids].sort((a, b) => b - a));
+  assert.equal((await s.run('ps -eo pid,user,uid,%cpu,%mem,rss,vsz,stat,tty,time,etime,comm | head -1')).out, '    PID USER       UID %CPU %MEM   RSS    VSZ STAT TT           TIME     ELAPSED COMMAND\n');
+  assert.match((await s.run('ps -p 1 -o pid,ppid,user,comm,args')).out, /^    PID    PPID USER     COMMAND         COMMAND\n      1       0 root     systemd         \/sbin\/init\n$/);
+  assert.deepEqual(await s.run('ps -p 1 -o comm='), { out: 'systemd\n', code: 0 });
+  assert.deepEqual(await s.run('ps -p 1 -o comm=,pid=X'), { out: `${' '.repeat(22)}X\nsystemd               1\n`, code: 0 });
+  assert.match((await s.run('ps -p 1 -o lstart=')).out, /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n$/);
+  assert.match((await s.run('ps -p 1 -o etime=')).out, /^ *\d+-\d\d:\d\d:\d\d\n$/);
+  assert.match((await s.run('ps axo pid,comm | head -2')).out, /^    PID COMMAND\n +1 systemd\n$/);
+  assert.match((await s.run('ps -o pid,user:12,cmd -p 1')).out, /^    PID USER         CMD\n +1 root         \/sbin\/init\n$/);
+  const mem = (await s.run("ps aux --sort=-%mem | awk 'NR>1 {print $4}'")).out.trim().split('\n').map(Number);
+  assert.deepEqual(mem, [...mem].sort((a, b) => b - a));
+  assert.match((await s.run('ps ax | head -2')).out, /^    PID TTY      STAT   TIME COMMAND\n +1 \? +Ss +\d+:\d\d \/sbin\/init/);
+  assert.deepEqual(await s.run('ps -p 999999 -o pid'), { out: '    PID\n', code: 1 });
+  assert.match((await s.run('ps -eo pid,foo')).out, /^error: unknown user-defined format specifier "foo"\n/);
+  assert.equal((await s.run('ps -eo pid,foo')).code, 1);
+  await s.end();
+});
