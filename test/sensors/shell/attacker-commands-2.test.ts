@@ -168,3 +168,26 @@ test('ps -o/-eo/o prints the columns asked for with procps headers, and --sort o
   assert.equal((await s.run('ps -eo pid,foo')).code, 1);
   await s.end();
 });
+
+test('cksum prints the POSIX CRC as coreutils does (and -a bsd, sysv, digests); du counts 1K blocks of the tree', async () => {
+  const s = await shell();
+  // The figures the real cksum 9.1 prints for the same input.
+  assert.deepEqual(await s.run('cksum', 'hello\n'), { out: '3015617425 6\n', code: 0 });
+  assert.deepEqual(await s.run('printf "" | cksum'), { out: '4294967295 0\n', code: 0 });
+  assert.deepEqual(await s.run('seq 1 2000 > /tmp/s; cksum /tmp/s'), { out: '852505425 8893 /tmp/s\n', code: 0 });
+  assert.deepEqual(await s.run('cksum -a sysv /tmp/s; cksum -a bsd', 'hello\n'), { out: '51191 18 /tmp/s\n36979     1\n', code: 0 });
+  assert.deepEqual(await s.run('cksum -a sha1 < /tmp/s'), { out: 'SHA1 (-) = 763ceab1c1f9165c45031c86313c16f2cbb0ad0c\n', code: 0 });
+  assert.deepEqual(await s.run('cksum /nonexist'), { out: 'cksum: /nonexist: No such file or directory\n', code: 1 });
+  assert.match((await s.run('cksum -a foo /tmp/s')).out, /^cksum: invalid argument ‘foo’ for ‘--algorithm’\nValid arguments are:\n  - ‘bsd’\n/);
+
+  await s.run('mkdir -p /tmp/dut/a/b; printf x > /tmp/dut/f1; seq 1 1000 > /tmp/dut/a/f2; seq 1 2000 > /tmp/dut/a/b/f3; ln -s f1 /tmp/dut/l; cd /tmp');
+  assert.deepEqual(await s.run('du dut'), { out: '16\tdut/a/b\n24\tdut/a\n32\tdut\n', code: 0 });
+  assert.deepEqual(await s.run('du -a dut'), { out: '12\tdut/a/b/f3\n16\tdut/a/b\n4\tdut/a/f2\n24\tdut/a\n4\tdut/f1\n0\tdut/l\n32\tdut\n', code: 0 });
+  assert.deepEqual(await s.run('du -s dut; du -sh dut'), { out: '32\tdut\n32K\tdut\n', code: 0 });
+  assert.deepEqual(await s.run('du -ch dut/a dut/f1'), { out: '16K\tdut/a/b\n24K\tdut/a\n4.0K\tdut/f1\n28K\ttotal\n', code: 0 });
+  assert.deepEqual(await s.run('du --max-depth=1 dut; du -d 0 dut'), { out: '24\tdut/a\n32\tdut\n32\tdut\n', code: 0 });
+  assert.deepEqual(await s.run('du -sb dut'), { out: `${3 * 4096 + 1 + 3893 + 8893 + 2}\tdut\n`, code: 0 });
+  assert.deepEqual(await s.run('du nosuch'), { out: "du: cannot access 'nosuch': No such file or directory\n", code: 1 });
+  assert.deepEqual(await s.run('du -s /bin'), { out: '0\t/bin\n', code: 0 });
+  await s.end();
+});
