@@ -191,3 +191,33 @@ test('cksum prints the POSIX CRC as coreutils does (and -a bsd, sysv, digests); 
   assert.deepEqual(await s.run('du -s /bin'), { out: '0\t/bin\n', code: 0 });
   await s.end();
 });
+
+test('the machine is one KVM guest throughout: systemd-detect-virt, /sys/class/dmi/id, dmidecode and dmesg agree', async () => {
+  for (const seed of ['cmds2', 'virt-a', 'virt-b', 'virt-c']) {
+    const s = await shell(seed);
+    const openstack = s.t.env.profile.net.mac.startsWith('fa:16:3e');
+    const vendor = openstack ? 'OpenStack Foundation' : 'QEMU';
+    const product = openstack ? 'OpenStack Nova' : 'Standard PC (i440FX + PIIX, 1996)';
+    assert.deepEqual(await s.run('systemd-detect-virt'), { out: 'kvm\n', code: 0 });
+    assert.deepEqual(await s.run('systemd-detect-virt --container'), { out: 'none\n', code: 1 });
+    assert.deepEqual(await s.run('systemd-detect-virt -q --vm'), { out: '', code: 0 });
+    assert.deepEqual(await s.run('cat /sys/class/dmi/id/sys_vendor /sys/class/dmi/id/product_name /sys/class/dmi/id/bios_vendor'), { out: `${vendor}\n${product}\nSeaBIOS\n`, code: 0 });
+    // QEMU makes no baseboard table unless told to.
+    assert.equal((await s.run('cat /sys/class/dmi/id/board_vendor')).code, 1);
+    assert.deepEqual(await s.run('dmidecode -s system-manufacturer; dmidecode -s system-product-name'), { out: `${vendor}\n${product}\n`, code: 0 });
+    const biosVersion = (await s.run('cat /sys/class/dmi/id/bios_version')).out;
+    assert.equal((await s.run('dmidecode -s bios-version')).out, biosVersion);
+    const sys = (await s.run('dmidecode -t system')).out;
+    assert.ok(sys.startsWith('# dmidecode 3.4\nGetting SMBIOS data from sysfs.\nSMBIOS 2.8 present.\n\nHandle 0x0100, DMI type 1, 27 bytes\nSystem Information\n'), sys);
+    assert.ok(sys.includes(`\tManufacturer: ${vendor}\n\tProduct Name: ${product}\n`), sys);
+    const uuid = (await s.run('cat /sys/class/dmi/id/product_uuid')).out.trim();
+    assert.ok(sys.includes(`\tUUID: ${uuid}\n`), sys);
+    assert.match((await s.run('dmesg | grep DMI:')).out, new RegExp(`DMI: ${vendor} ${product.replace(/[()+]/g, '\\$&')}, BIOS ${biosVersion.trim()} `));
+    await s.end();
+  }
+  const u = await shell('cmds2', { username: 'admin' });
+  assert.deepEqual(await u.run('dmidecode -t system'), { out: '# dmidecode 3.4\n/sys/firmware/dmi/tables/smbios_entry_point: Permission denied\nScanning /dev/mem for entry point.\n/dev/mem: Permission denied\n', code: 1 });
+  assert.deepEqual(await u.run('cat /sys/class/dmi/id/product_uuid'), { out: 'cat: /sys/class/dmi/id/product_uuid: Permission denied\n', code: 1 });
+  assert.match((await u.run('cat /sys/class/dmi/id/sys_vendor')).out, /^(QEMU|OpenStack Foundation)\n$/);
+  await u.end();
+});

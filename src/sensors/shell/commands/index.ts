@@ -81,9 +81,10 @@ import { which } from './which.js';
 import { timeout } from './timeout.js';
 import { readlink } from './readlink.js';
 import { xargs } from './xargs.js';
+import { dmidecode, systemdDetectVirt } from './virt.js';
 
 export const ALL_COMMANDS: readonly CommandDef[] = [
-  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, cksum, clear, cp, crontab, curl, cut, date, dd, df, dirname, du, dmesg, echo, enable, env, expr, falseCmd, find, free, ftpget, gcc, getconf, getent, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, locale, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, od, passwd, perl, ping, pkill, printf, ps, pwd, python3, readlink, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, sshd, stat, su, sudo, systemctl, tail, tar, tee, test, tftp, timedatectl, top, touch, tr, trueCmd, tty, uname, uniq, uptime, adduser, useradd, userdel, usermod, users, w, wc, wget, which, who, whoami, timeout, xargs, yes,
+  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, cksum, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmidecode, du, dmesg, echo, enable, env, expr, falseCmd, find, free, ftpget, gcc, getconf, getent, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, locale, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, od, passwd, perl, ping, pkill, printf, ps, pwd, python3, readlink, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, sshd, stat, su, sudo, systemctl, systemdDetectVirt, tail, tar, tee, test, tftp, timedatectl, top, touch, tr, trueCmd, tty, uname, uniq, uptime, adduser, useradd, userdel, usermod, users, w, wc, wget, which, who, whoami, timeout, xargs, yes,
 ];
 
 export function commandRegistry(): Map<string, CommandDef> {
