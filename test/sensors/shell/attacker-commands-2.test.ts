@@ -2,7 +2,7 @@
 // virtualisation probes, interpreters, dd, wget -V, more/less), answered as Debian 12 answers them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attackerShell } from '../../helpers/shell.js';
+import { attackerShell, testShell } from '../../helpers/shell.js';
 
 const shell = (seed = 'cmds2', o: { username?: string } = {}): ReturnType<typeof attackerShell> => attackerShell(seed, o);
 
@@ -251,5 +251,23 @@ test('perl -e and python3 -c print literals and simple expressions; what they ca
   assert.deepEqual(await s.run(`printf 'print("from file")\\n' > /tmp/x.py; python3 /tmp/x.py`), { out: 'from file\n', code: 0 });
   // The commands are still recorded as they were typed.
   assert.ok(s.t.events.some((e) => e.type === 'command.input' && (e.payload as { input: string }).input.includes('pty.spawn')));
+  await s.end();
+});
+
+test('dd reads whole blocks from /dev/zero and /dev/urandom, and a file past the quota fails as a full disk', async () => {
+  const t = testShell({ shell: { seed: 'dd', quota_bytes: 3 << 20 } });
+  const s = { t, ...t.open('203.0.113.9') };
+  const r = await s.run('dd if=/dev/zero of=/tmp/z bs=1M count=1; wc -c < /tmp/z; od -An -tx1 -N4 /tmp/z');
+  assert.match(r.out, /^1\+0 records in\n1\+0 records out\n1048576 bytes \(1\.0 MB, 1\.0 MiB\) copied, [\d.]+ s, [\d.]+ [GMk]B\/s\n1048576\n 00 00 00 00\n$/);
+  assert.match((await s.run('dd if=/dev/urandom of=/tmp/r bs=1k count=3 2>&1 | head -3; wc -c < /tmp/r')).out, /^3\+0 records in\n3\+0 records out\n3072 bytes \(3\.1 kB, 3\.0 KiB\) copied, .*\n3072\n$/);
+  assert.deepEqual(await s.run('dd if=/dev/zero bs=100 count=2 status=none | wc -c'), { out: '200\n', code: 0 });
+  assert.deepEqual(await s.run("printf 'abcde' | dd of=/tmp/z2 bs=1M count=1 2>&1 | head -2"), { out: '0+1 records in\n0+1 records out\n', code: 0 });
+  assert.match((await s.run('dd if=/dev/zero of=/dev/null bs=1M count=100 2>&1')).out, /^100\+0 records in\n100\+0 records out\n104857600 bytes \(105 MB, 100 MiB\) copied/);
+  // The quota is 3 MiB: the fourth MiB does not fit.
+  await s.run('rm -f /tmp/z /tmp/r /tmp/z2');
+  const full = await s.run('dd if=/dev/zero of=/tmp/big bs=1M count=4');
+  assert.equal(full.code, 1);
+  assert.match(full.out, /^dd: error writing '\/tmp\/big': No space left on device\n4\+0 records in\n3\+[01] records out\n\d+ bytes \(3\.\d MB, 3\.\d MiB\) copied/);
+  assert.ok(Number((await s.run('wc -c < /tmp/big')).out) > 3_000_000);
   await s.end();
 });
