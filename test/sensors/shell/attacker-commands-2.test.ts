@@ -271,3 +271,26 @@ test('dd reads whole blocks from /dev/zero and /dev/urandom, and a file past the
   assert.ok(Number((await s.run('wc -c < /tmp/big')).out) > 3_000_000);
   await s.end();
 });
+
+test('wget -V prints GNU Wget 1.21.3; more and less show files as cat does when not paging', async () => {
+  const s = await shell();
+  const v = await s.run('wget --version');
+  assert.equal(v.code, 0);
+  assert.ok(v.out.startsWith('GNU Wget 1.21.3 built on linux-gnu.\n\n-cares +digest -gpgme +https +ipv6 +iri +large-file -metalink +nls \n'), v.out);
+  assert.ok(v.out.endsWith('Originally written by Hrvoje Niksic <hniksic@xemacs.org>.\nPlease send bug reports and questions to <bug-wget@gnu.org>.\n'));
+  assert.equal((await s.run('wget -V | head -1')).out, 'GNU Wget 1.21.3 built on linux-gnu.\n');
+  const host = (await s.run('cat /etc/hostname')).out;
+  assert.deepEqual(await s.run('more /etc/hostname'), { out: host, code: 0 });
+  assert.deepEqual(await s.run('less /etc/hostname | cat'), { out: host, code: 0 });
+  assert.deepEqual(await s.run('more /etc/hostname /etc/hostname'), { out: `::::::::::::::\n/etc/hostname\n::::::::::::::\n${host}`.repeat(2), code: 0 });
+  assert.deepEqual(await s.run('echo hi | more; echo hi | less'), { out: 'hi\nhi\n', code: 0 });
+  assert.deepEqual(await s.run('more /nonexist'), { out: 'more: cannot open /nonexist: No such file or directory\n', code: 0 });
+  assert.deepEqual(await s.run('less /nonexist'), { out: '/nonexist: No such file or directory\n', code: 0 });
+  assert.deepEqual(await s.run('more /etc'), { out: '\n*** /etc: directory ***\n\n', code: 0 });
+  await s.end();
+  // At a terminal a file that fits is shown whole and the prompt comes back.
+  const t = testShell({ shell: { seed: 'cmds2' } });
+  const pty = t.open('203.0.113.9', { pty: true });
+  assert.match((await pty.run('less /etc/hostname')).out.replace(/\r/g, ''), new RegExp(`^${host}`));
+  await pty.end();
+});

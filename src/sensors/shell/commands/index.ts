@@ -46,6 +46,7 @@ import { netstat, ss } from './netstat.js';
 import { nohup } from './nohup.js';
 import { nproc } from './nproc.js';
 import { od } from './od.js';
+import { less, more } from './pager.js';
 import { adduser, chpasswd, passwd, useradd, userdel, usermod } from './passwd.js';
 import { perl, python3 } from './perl.js';
 import { printf } from './printf.js';
@@ -84,7 +85,7 @@ import { xargs } from './xargs.js';
 import { dmidecode, systemdDetectVirt } from './virt.js';
 
 export const ALL_COMMANDS: readonly CommandDef[] = [
-  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, cksum, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmidecode, du, dmesg, echo, enable, env, expr, falseCmd, find, free, ftpget, gcc, getconf, getent, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, locale, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, od, passwd, perl, ping, pkill, printf, ps, pwd, python3, readlink, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, sshd, stat, su, sudo, systemctl, systemdDetectVirt, tail, tar, tee, test, tftp, timedatectl, top, touch, tr, trueCmd, tty, uname, uniq, uptime, adduser, useradd, userdel, usermod, users, w, wc, wget, which, who, whoami, timeout, xargs, yes,
+  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, cksum, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmidecode, du, dmesg, echo, enable, env, expr, falseCmd, find, free, ftpget, gcc, getconf, getent, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, less, ln, locale, ls, lscpu, md5sum, mkdir, more, mount, mv, nc, netstat, nohup, nproc, od, passwd, perl, ping, pkill, printf, ps, pwd, python3, readlink, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, sshd, stat, su, sudo, systemctl, systemdDetectVirt, tail, tar, tee, test, tftp, timedatectl, top, touch, tr, trueCmd, tty, uname, uniq, uptime, adduser, useradd, userdel, usermod, users, w, wc, wget, which, who, whoami, timeout, xargs, yes,
 ];
 
 export function commandRegistry(): Map<string, CommandDef> {
