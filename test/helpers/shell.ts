@@ -61,3 +61,10 @@ export function testShell(over: Partial<Omit<ShellEnvironmentOptions, 'shell' | 
     },
   };
 }
+
+/** One exec-style session from 203.0.113.9 on a fresh environment seeded SEED, for command tests. */
+export async function attackerShell(seed: string, o: { username?: string } = {}): Promise<{ run(cmd: string, stdin?: string): Promise<{ out: string; code: number }>; t: TestShell; end(): Promise<void> }> {
+  const t = testShell({ shell: { seed } });
+  const s = t.open('203.0.113.9', o);
+  return { run: s.run, t, end: s.end };
+}

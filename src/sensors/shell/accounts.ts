@@ -179,6 +179,11 @@ function rewrite(vfs: Vfs, path: string, edit: (fields: string[]) => string[] | 
   vfs.writeFile(path, Buffer.from(`${out.join('\n')}\n`, 'latin1'));
 }
 
+/** The non-empty lines of account file PATH (/etc/passwd, group, shadow...), read as root. */
+export function accountFileLines(vfs: Vfs, path: string): string[] {
+  return asRoot(vfs, () => readLines(vfs, path));
+}
+
 function readLines(vfs: Vfs, path: string): string[] {
   return text(vfs, path).split('\n').filter(Boolean);
 }

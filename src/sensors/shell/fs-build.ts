@@ -2,6 +2,7 @@
 // home directories, logs, and the planted honeytokens. Built once per process and shared read-only.
 import { BaseFs, type ProcView, type VFile } from './vfs.js';
 import { fakeElf } from './elf.js';
+import { dmiIdFiles, machineDmi } from './machine.js';
 import { loadAt, memoryAt, uptimeSeconds, SeededRandom, type SystemProfile } from './profile.js';
 import type { PlantedFile } from './honeytokens.js';
 import { ALL_COMMANDS } from './commands/index.js';
@@ -15,7 +16,7 @@ const bin = (dir: string, size: number, ...names: string[]): void => {
 };
 bin('/usr/bin', 141_000, 'ls', 'cat', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch', 'chmod', 'chown', 'chgrp', 'head', 'tail', 'wc', 'echo', 'printf', 'pwd', 'uname', 'id', 'whoami', 'base64', 'dd', 'sleep', 'nohup', 'env', 'nproc', 'df', 'date', 'cut', 'sort', 'uniq', 'tr', 'tee', 'true', 'false', 'test', '[', 'ln', 'basename', 'dirname', 'md5sum', 'sha256sum', 'stat', 'yes', 'seq', 'xargs', 'readlink');
 bin('/usr/bin', 48_000, 'hostname', 'which', 'uptime', 'free', 'w', 'who', 'last', 'kill', 'pkill', 'ps', 'top', 'lscpu', 'find', 'grep', 'egrep', 'fgrep', 'awk', 'mawk', 'sed', 'tar', 'gzip', 'crontab', 'sudo', 'su', 'passwd', 'chpasswd', 'wget', 'curl', 'scp', 'ssh', 'ping', 'ip', 'ss', 'perl', 'python3', 'apt', 'apt-get', 'dpkg', 'bash', 'sh', 'dash', 'busybox', 'nano', 'vi', 'chattr', 'lsattr', 'killall', 'mount', 'systemctl', 'service', 'file', 'users', 'groups', 'clear', 'history', 'ulimit', 'lsb_release', 'getconf', 'unzip', 'nc', 'netcat', 'openssl', 'shred');
-bin('/usr/sbin', 62_000, 'useradd', 'userdel', 'usermod', 'adduser', 'ifconfig', 'netstat', 'iptables', 'route', 'reboot', 'shutdown', 'sshd', 'cron', 'arp', 'halt', 'poweroff');
+bin('/usr/sbin', 62_000, 'dmidecode', 'useradd', 'userdel', 'usermod', 'adduser', 'ifconfig', 'netstat', 'iptables', 'route', 'reboot', 'shutdown', 'sshd', 'cron', 'arp', 'halt', 'poweroff');
 /** Names that are shell syntax or links rather than files of their own. */
 const NO_BINARY = new Set([':', 'sh', 'python3', 'python3.11', 'awk', 'nc']);
 // Debian 12 merged /usr: these are symlinks there.
@@ -336,6 +337,10 @@ export function buildBaseFs(p: SystemProfile, planted: { files: PlantedFile[]; h
   gen('/proc/sys/kernel/hostname', () => `${p.hostname}\n`);
   gen('/proc/sys/kernel/ostype', () => 'Linux\n');
   gen('/proc/sys/kernel/osrelease', () => `${p.kernel.release}\n`);
+  // The firmware's tables as the kernel exports them (machine.ts): what virt-what and bots read.
+  for (const d of ['/sys/class', '/sys/class/dmi', '/sys/devices', '/sys/devices/virtual', '/sys/devices/virtual/dmi', '/sys/devices/virtual/dmi/id']) if (!fs.nodes.has(d)) dir(d, 0o755, 0, p.bootMs);
+  link('/sys/class/dmi/id', '../../devices/virtual/dmi/id');
+  for (const [name, value, mode] of dmiIdFiles(machineDmi(p))) gen(`/sys/devices/virtual/dmi/id/${name}`, () => `${value}\n`, mode);
   gen('/proc/net/dev', () => {
     const up = uptimeSeconds(p);
     const rx = p.net.rxBytes + up * 900;

@@ -17,6 +17,7 @@ import type { CommandContext, CommandDef, Output, ReadLine, ShellApi, ShellHooks
 import { BoundedStringMap } from './variables.js';
 import { FS_ERROR_TEXT, type Vfs } from './vfs.js';
 import { WorkMeter } from './work-meter.js';
+import { defaultLimits, ulimitBuiltin, type Limit } from './ulimit.js';
 import { trimTrailing } from '../../wire/text.js';
 
 /** Commands run for one input line (loop iterations included) before the line is cut off. */
@@ -144,6 +145,8 @@ export class Shell implements ShellApi {
   readonly history: string[];
   readonly aliases = new BoundedStringMap({ entries: MAX_VARIABLES, chars: MAX_VARIABLES_CHARS, value: MAX_WORD_CHARS });
   readonly functions = new Map<string, Command>();
+  /** Resource limits (ulimit), as a fresh login has them until changed. */
+  readonly limits: Map<string, Limit>;
   readonly jobs: ShellApi['jobs'] = [];
   cwd: string;
   user: ShellApi['user'];
@@ -182,6 +185,7 @@ export class Shell implements ShellApi {
 
   constructor(o: ShellOptions) {
     this.profile = o.profile;
+    this.limits = defaultLimits(o.profile.memKb);
     this.vfs = o.vfs;
     // A download is a wait, not work: the line's work meter stops while it runs.
     const download = o.hooks.download;
@@ -1550,11 +1554,11 @@ const BUILTINS: Record<string, Builtin> = {
     if (!args.length) io.out('0022\n');
     return 0;
   },
-  ulimit(_sh, args, io) {
-    if (!args.length || args.includes('-f')) io.out('unlimited\n');
-    else if (args.includes('-n')) io.out('1024\n');
-    else if (args.includes('-a')) io.out('real-time non-blocking time  (microseconds, -R) unlimited\ncore file size              (blocks, -c) 0\ndata seg size               (kbytes, -d) unlimited\nfile size                   (blocks, -f) unlimited\nopen files                          (-n) 1024\nstack size                  (kbytes, -s) 8192\nmax user processes                  (-u) 63445\n');
-    return 0;
+  ulimit(sh, args, io, f) {
+    const r = ulimitBuiltin(sh.limits, args, sh.user.uid === 0, sh.diagPrefix(f.depth));
+    if (r.out) io.out(r.out);
+    if (r.err) io.err(r.err);
+    return r.status;
   },
   hash() {
     return 0;

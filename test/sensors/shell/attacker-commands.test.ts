@@ -2,13 +2,9 @@
 // procps, bash and libc-bin answer them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testShell } from '../../helpers/shell.js';
+import { attackerShell } from '../../helpers/shell.js';
 
-async function shell(seed = 'cmds', o: { username?: string } = {}): Promise<{ run(cmd: string, stdin?: string): Promise<{ out: string; code: number }>; t: ReturnType<typeof testShell>; end(): Promise<void> }> {
-  const t = testShell({ shell: { seed } });
-  const s = t.open('203.0.113.9', o);
-  return { run: s.run, t, end: s.end };
-}
+const shell = (seed = 'cmds', o: { username?: string } = {}): ReturnType<typeof attackerShell> => attackerShell(seed, o);
 
 test('xargs runs its command through the fake shell: default echo, -n, -I, -0, -r, statuses', async () => {
   const s = await shell();

@@ -8,6 +8,7 @@ import { cat } from './cat.js';
 import { chattr } from './chattr.js';
 import { chmod } from './chmod.js';
 import { chown } from './chown.js';
+import { cksum } from './cksum.js';
 import { clear } from './clear.js';
 import { cp } from './cp.js';
 import { crontab } from './crontab.js';
@@ -15,13 +16,16 @@ import { curl } from './curl.js';
 import { date } from './date.js';
 import { dd } from './dd.js';
 import { df } from './df.js';
+import { du } from './du.js';
 import { echo } from './echo.js';
 import { enable, help } from './enable.js';
 import { env } from './env.js';
+import { expr } from './expr.js';
 import { find } from './find.js';
 import { free } from './free.js';
 import { ftpget } from './ftpget.js';
 import { gcc } from './gcc.js';
+import { getent } from './getent.js';
 import { grep } from './grep.js';
 import { head } from './head.js';
 import { history } from './history.js';
@@ -42,6 +46,7 @@ import { netstat, ss } from './netstat.js';
 import { nohup } from './nohup.js';
 import { nproc } from './nproc.js';
 import { od } from './od.js';
+import { less, more } from './pager.js';
 import { adduser, chpasswd, passwd, useradd, userdel, usermod } from './passwd.js';
 import { perl, python3 } from './perl.js';
 import { printf } from './printf.js';
@@ -77,9 +82,10 @@ import { which } from './which.js';
 import { timeout } from './timeout.js';
 import { readlink } from './readlink.js';
 import { xargs } from './xargs.js';
+import { dmidecode, systemdDetectVirt } from './virt.js';
 
 export const ALL_COMMANDS: readonly CommandDef[] = [
-  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmesg, echo, enable, env, falseCmd, find, free, ftpget, gcc, getconf, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, ln, locale, ls, lscpu, md5sum, mkdir, mount, mv, nc, netstat, nohup, nproc, od, passwd, perl, ping, pkill, printf, ps, pwd, python3, readlink, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, sshd, stat, su, sudo, systemctl, tail, tar, tee, test, tftp, timedatectl, top, touch, tr, trueCmd, tty, uname, uniq, uptime, adduser, useradd, userdel, usermod, users, w, wc, wget, which, who, whoami, timeout, xargs, yes,
+  apt, arch, awk, base64, basename, busybox, cat, chattr, chmod, chown, chpasswd, cksum, clear, cp, crontab, curl, cut, date, dd, df, dirname, dmidecode, du, dmesg, echo, enable, env, expr, falseCmd, find, free, ftpget, gcc, getconf, getent, grep, groups, head, help, history, hostname, id, ifconfig, ip, kill, last, less, ln, locale, ls, lscpu, md5sum, mkdir, more, mount, mv, nc, netstat, nohup, nproc, od, passwd, perl, ping, pkill, printf, ps, pwd, python3, readlink, reboot, rm, rmdir, scpOut, sed, seq, sh, sleep, sort, ss, ssh, sshd, stat, su, sudo, systemctl, systemdDetectVirt, tail, tar, tee, test, tftp, timedatectl, top, touch, tr, trueCmd, tty, uname, uniq, uptime, adduser, useradd, userdel, usermod, users, w, wc, wget, which, who, whoami, timeout, xargs, yes,
 ];
 
 export function commandRegistry(): Map<string, CommandDef> {

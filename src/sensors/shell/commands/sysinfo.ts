@@ -1,5 +1,6 @@
 // arch, getconf and dmesg: small system-information tools, answering from the profile.
 import type { CommandDef } from '../types.js';
+import { machineDmi } from '../machine.js';
 import { uptimeSeconds } from '../profile.js';
 
 export const arch: CommandDef = {
@@ -34,12 +35,13 @@ export const dmesg: CommandDef = {
     }
     const t = (s: number): string => `[${s.toFixed(6).padStart(12)}]`;
     const up = uptimeSeconds(p, ctx.sh.now());
+    const dmi = machineDmi(p);
     const lines = [
       [0, `Linux version ${p.kernel.release} (debian-kernel@lists.debian.org) (${p.kernel.gccVersion}) ${p.kernel.version}`],
       [0, `Command line: BOOT_IMAGE=/boot/vmlinuz-${p.kernel.release} ro quiet`],
       [0, 'BIOS-provided physical RAM map:'],
       [0, 'Hypervisor detected: KVM'],
-      [0.000001, `DMI: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014`],
+      [0.000001, `DMI: ${dmi.sysVendor} ${dmi.productName}, BIOS ${dmi.biosVersion} ${dmi.biosDate}`],
       [0.052117, `smpboot: CPU0: ${p.cpu.name} (family: 0x${p.cpu.family.toString(16)}, model: 0x${p.cpu.model.toString(16)}, stepping: 0x${p.cpu.stepping.toString(16)})`],
       [0.181245, `smp: Brought up 1 node, ${p.cpu.cores} CPUs`],
       [0.512873, `Memory: ${Math.floor(p.memKb * 0.97)}K/${p.memKb + 262_000}K available`],

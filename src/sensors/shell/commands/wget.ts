@@ -4,6 +4,41 @@ import type { CommandDef } from '../types.js';
 import { FAIL_DELAY_MS, REFUSED_BY_POLICY, fetchVia, isAddress, localAnswer, parseTarget, remoteName, save, sizeText } from './net-common.js';
 import { dateTime } from './util.js';
 
+/** `wget --version` as Debian 12's wget 1.21.3 prints it. */
+const WGET_VERSION = `GNU Wget 1.21.3 built on linux-gnu.
+
+-cares +digest -gpgme +https +ipv6 +iri +large-file -metalink +nls 
++ntlm +opie +psl +ssl/gnutls 
+
+Wgetrc: 
+    /etc/wgetrc (system)
+Locale: 
+    /usr/share/locale 
+Compile: 
+    gcc -DHAVE_CONFIG_H -DSYSTEM_WGETRC="/etc/wgetrc" 
+    -DLOCALEDIR="/usr/share/locale" -I. -I../../src -I../lib 
+    -I../../lib -Wdate-time -D_FORTIFY_SOURCE=2 
+    -I/usr/include/p11-kit-1 -DHAVE_LIBGNUTLS -DNDEBUG -g -O2 
+    -ffile-prefix-map=/build/reproducible-path/wget-1.21.3=. 
+    -fstack-protector-strong -Wformat -Werror=format-security 
+    -DNO_SSLv2 -D_FILE_OFFSET_BITS=64 -g -Wall 
+Link: 
+    gcc -I/usr/include/p11-kit-1 -DHAVE_LIBGNUTLS -DNDEBUG -g -O2 
+    -ffile-prefix-map=/build/reproducible-path/wget-1.21.3=. 
+    -fstack-protector-strong -Wformat -Werror=format-security 
+    -DNO_SSLv2 -D_FILE_OFFSET_BITS=64 -g -Wall -Wl,-z,relro -Wl,-z,now 
+    -lpcre2-8 -luuid -lidn2 -lnettle -lgnutls -lz -lpsl ../lib/libgnu.a 
+
+Copyright (C) 2015 Free Software Foundation, Inc.
+License GPLv3+: GNU GPL version 3 or later
+<http://www.gnu.org/licenses/gpl.html>.
+This is free software: you are free to change and redistribute it.
+There is NO WARRANTY, to the extent permitted by law.
+
+Originally written by Hrvoje Niksic <hniksic@xemacs.org>.
+Please send bug reports and questions to <bug-wget@gnu.org>.
+`;
+
 export const wget: CommandDef = {
   names: ['wget'],
   async run(ctx) {
@@ -13,6 +48,10 @@ export const wget: CommandDef = {
     const urls: string[] = [];
     for (let i = 0; i < ctx.args.length; i++) {
       const a = ctx.args[i]!;
+      if (a === '-V' || a === '--version') {
+        ctx.out(WGET_VERSION);
+        return 0;
+      }
       if (a === '-O' || a === '--output-document') outFile = ctx.args[++i];
       else if (a.startsWith('-O') && a.length > 2) outFile = a.slice(2);
       else if (a.startsWith('--output-document=')) outFile = a.slice(18);

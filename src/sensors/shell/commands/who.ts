@@ -73,30 +73,63 @@ export const users: CommandDef = {
   },
 };
 
+/** The most entries `last -n` prints (a larger limit is this one). */
+export const MAX_LAST_LIMIT = 100_000;
+
+/** last's options: -n N, -N, --limit N, and the user names and ttys to list; a message for a bad one. */
+function lastOptions(args: readonly string[]): { limit?: number; names: string[] } | string {
+  const names: string[] = [];
+  let limit: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    let n: string | undefined;
+    if (/^-\d+$/.test(a)) n = a.slice(1);
+    else if (a === '-n' || a === '--limit') n = args[++i] ?? '';
+    else if (a.startsWith('--limit=')) n = a.slice(8);
+    else if (/^-n./.test(a)) n = a.slice(2);
+    else if (/^-[RaFdiwxo]+$/.test(a) || a === '--ip' || a === '--dns' || a === '--fulltimes' || a === '--fullnames' || a === '--system' || a === '--hostlast' || a === '--nohostname') continue;
+    else if (a.startsWith('--')) return `last: unrecognized option '${a}'\nTry 'last --help' for more information.\n`;
+    else if (a.startsWith('-') && a.length > 1) return `last: invalid option -- '${[...a.slice(1)].find((c) => !'RaFdiwxon'.includes(c)) ?? a[1]}'\nTry 'last --help' for more information.\n`;
+    else names.push(a);
+    if (n !== undefined) {
+      if (!/^\d+$/.test(n)) return `last: failed to parse number: '${n}'\n`;
+      limit = Math.min(Number(n), MAX_LAST_LIMIT);
+    }
+  }
+  return limit === undefined ? { names } : { limit, names };
+}
+
 export const last: CommandDef = {
   names: ['last', 'lastb'],
   run(ctx) {
     const sh = ctx.sh;
     const p = sh.profile;
+    const o = lastOptions(ctx.args);
+    if (typeof o === 'string') {
+      ctx.err(o);
+      return 1;
+    }
     const fmt = (ms: number): string => {
       const d = new Date(ms);
       return `${dayName(d.getUTCDay())} ${monthName(d.getUTCMonth())} ${String(d.getUTCDate()).padStart(2)} ${hhmm(ms)}`;
     };
-    const rows: string[] = [];
+    // Rows with the user and tty they match on (`last root`, `last pts/0`, `last reboot`).
+    const rows: { user: string; tty: string; text: string }[] = [];
     if (ctx.name === 'last') {
       // wtmp: the admins' logins and this attacker's own terminal logins (this one too, unless it is
       // an exec request, which sshd does not record), newest first, with the boot in its place.
       const logins = [...hostLogins(p, sh.now()), ...sh.vfs.overlay.logins].sort((a, b) => b.startMs - a.startMs);
-      const reboot = `reboot   system boot  ${p.kernel.release.padEnd(16)} ${fmt(p.bootMs)}   still running`;
+      const reboot = { user: 'reboot', tty: '~', text: `reboot   system boot  ${p.kernel.release.padEnd(16)} ${fmt(p.bootMs)}   still running` };
       for (const r of logins) {
         if (r.startMs < p.bootMs && !rows.includes(reboot)) rows.push(reboot);
         const span = r.endMs === undefined ? '  still logged in' : `- ${hhmm(r.endMs)}  (${loginDuration(r.endMs - r.startMs)})`;
-        rows.push(`${r.user.slice(0, 8).padEnd(8)} ${r.tty.padEnd(12)} ${r.from.slice(0, 16).padEnd(16)} ${fmt(r.startMs)} ${span}`);
+        rows.push({ user: r.user, tty: r.tty, text: `${r.user.slice(0, 8).padEnd(8)} ${r.tty.padEnd(12)} ${r.from.slice(0, 16).padEnd(16)} ${fmt(r.startMs)} ${span}` });
       }
       if (!rows.includes(reboot)) rows.push(reboot);
     }
+    const chosen = rows.filter((r) => o.names.length === 0 || o.names.some((n) => n === r.user || n === r.tty || `/dev/${r.tty}` === n)).slice(0, o.limit ?? rows.length);
     const d = new Date(p.bootMs - 86_400_000 * 30);
-    ctx.out(`${rows.join('\n')}${rows.length ? '\n' : ''}\n${ctx.name === 'last' ? 'wtmp' : 'btmp'} begins ${dayName(d.getUTCDay())} ${monthName(d.getUTCMonth())} ${String(d.getUTCDate()).padStart(2)} ${hhmm(d.getTime())}:${pad2(d.getUTCSeconds())} ${d.getUTCFullYear()}\n`);
+    ctx.out(`${chosen.map((r) => `${r.text}\n`).join('')}\n${ctx.name === 'last' ? 'wtmp' : 'btmp'} begins ${dayName(d.getUTCDay())} ${monthName(d.getUTCMonth())} ${String(d.getUTCDate()).padStart(2)} ${hhmm(d.getTime())}:${pad2(d.getUTCSeconds())} ${d.getUTCFullYear()}\n`);
     return 0;
   },
 };
