@@ -107,15 +107,29 @@ export function removeFromGroups(vfs: Vfs, name: string, groups: readonly string
 
 /** USER's groups as id lists them: the primary one first, then every /etc/group line naming USER. */
 export function groupsOf(vfs: Vfs, user: { name: string; gid: number }): [number, string][] {
-  const out: [number, string][] = [];
-  const lines = asRoot(vfs, () => readLines(vfs, '/etc/group')).map((l) => l.split(':'));
-  const primary = lines.find((f) => Number(f[2]) === user.gid);
-  out.push([user.gid, primary?.[0] ?? String(user.gid)]);
-  for (const f of lines) {
-    const gid = Number(f[2]);
-    if (f.length >= 4 && gid !== user.gid && Number.isSafeInteger(gid) && memberList(f[3]!).includes(user.name)) out.push([gid, f[0]!]);
-  }
+  const groups = groupEntries(vfs);
+  const out: [number, string][] = [[user.gid, groups.find((g) => g.gid === user.gid)?.name ?? String(user.gid)]];
+  for (const g of groups) if (g.gid !== user.gid && g.members.includes(user.name)) out.push([g.gid, g.name]);
   return out;
+}
+
+const parsedGroups = new WeakMap<Buffer, { name: string; gid: number; members: string[] }[]>();
+
+/** The lines of VFS's /etc/group, read as root (parsed once per version of the file: id, groups, sudo and ls read it often). */
+function groupEntries(vfs: Vfs): { name: string; gid: number; members: string[] }[] {
+  const b = asRoot(vfs, () => vfs.readFile('/etc/group'));
+  if (!Buffer.isBuffer(b)) return [];
+  let groups = parsedGroups.get(b);
+  if (!groups) {
+    groups = [];
+    for (const l of b.toString('latin1').split('\n')) {
+      const f = l.split(':');
+      const gid = Number(f[2]);
+      if (f.length >= 3 && f[2] !== '' && Number.isSafeInteger(gid)) groups.push({ name: f[0]!, gid, members: memberList(f[3] ?? '') });
+    }
+    parsedGroups.set(b, groups);
+  }
+  return groups;
 }
 
 /** Whether USER may run sudo: root, a member of group sudo, or named (or a group of theirs) in /etc/sudoers or /etc/sudoers.d. */
