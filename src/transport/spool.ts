@@ -170,12 +170,13 @@ export class Spool implements EventSink {
   /** The collector has been told of DROPPED (stats.dropped as a heartbeat sent it): only what is above it stays unreported. */
   dropsReported(dropped: number): void {
     this.reported = Math.max(this.reported, dropped);
-    if (this.savedUnreported !== Math.max(0, this.stats.dropped - this.reported)) this.saveDrops();
+    this.saveDrops();
   }
 
-  /** Writes what is dropped and not reported to DROPS_FILE (a small atomic rename; never throws). */
+  /** Writes what is dropped and not reported to DROPS_FILE, when that changed (a small atomic rename; never throws). */
   private saveDrops(): void {
     const unreported = Math.max(0, this.stats.dropped - this.reported);
+    if (unreported === this.savedUnreported) return;
     this.lastDropSave = Date.now();
     try {
       const path = join(this.opts.dir, DROPS_FILE);
@@ -436,7 +437,7 @@ export class Spool implements EventSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.savedUnreported !== Math.max(0, this.stats.dropped - this.reported)) this.saveDrops();
+    this.saveDrops();
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.syncing) await new Promise<void>((done) => this.waiters.push({ until: Number.POSITIVE_INFINITY, done }));

@@ -90,13 +90,18 @@ export function setShadowPassword(vfs: Vfs, name: string, change: { field: strin
 
 /** Adds NAME to each of GROUPS in /etc/group (usermod -aG); the first group that does not exist, if any. */
 export function addToGroups(vfs: Vfs, name: string, groups: readonly string[]): string | undefined {
+  const missing = missingGroup(vfs, groups);
+  if (missing !== undefined) return missing;
   return asRoot(vfs, () => {
-    const have = new Set(readLines(vfs, '/etc/group').map((l) => l.split(':')[0]));
-    const missing = groups.find((g) => !have.has(g));
-    if (missing !== undefined) return missing;
     rewrite(vfs, '/etc/group', (f) => (groups.includes(f[0]!) && f.length >= 4 && !memberList(f[3]!).includes(name) ? [...f.slice(0, 3), [...memberList(f[3]!), name].join(',')] : f));
     return undefined;
   });
+}
+
+/** The first of GROUPS that /etc/group does not have, if any. */
+export function missingGroup(vfs: Vfs, groups: readonly string[]): string | undefined {
+  const entries = groupEntries(vfs);
+  return groups.find((g) => !entries.some((e) => e.name === g));
 }
 
 /** Takes NAME out of each of GROUPS in /etc/group (usermod -G without -a). */

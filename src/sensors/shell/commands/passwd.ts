@@ -1,7 +1,7 @@
 // passwd, chpasswd, useradd, adduser, usermod, userdel: account changes, made in the attacker's
 // /etc/passwd, group and shadow as the real tools make them (accounts.ts), and passwords reported to
 // the sensor (a password set here is accepted at the next login).
-import { addAccount, addToGroups, groupsOf, LOGIN_NAME, removeAccount, removeFromGroups, setShadowPassword } from '../accounts.js';
+import { addAccount, addToGroups, groupsOf, LOGIN_NAME, missingGroup, removeAccount, removeFromGroups, setShadowPassword } from '../accounts.js';
 import type { CommandContext, CommandDef } from '../types.js';
 import { lines, parseOpts } from './util.js';
 
@@ -108,11 +108,6 @@ async function collect(ctx: CommandContext): Promise<string> {
   return text;
 }
 
-function groupsExist(ctx: CommandContext, group: string): boolean {
-  const b = ctx.sh.vfs.readFile('/etc/group');
-  return Buffer.isBuffer(b) && lines(b.toString('latin1')).some((l) => l.split(':')[0] === group);
-}
-
 /** Options of useradd and usermod that take a value. */
 const ACCOUNT_VALUES = ['c', 'comment', 'd', 'home-dir', 'home', 'e', 'expiredate', 'f', 'inactive', 'g', 'gid', 'G', 'groups', 'k', 'skel', 'K', 'key', 'p', 'password', 's', 'shell', 'u', 'uid', 'l', 'login', 'b', 'base-dir', 'R', 'root', 'Z'];
 
@@ -136,7 +131,7 @@ export const useradd: CommandDef = {
       return 3;
     }
     const groups = (value(o, 'G', 'groups') ?? '').split(',').filter(Boolean);
-    const unknown = groups.find((g) => !groupsExist(ctx, g));
+    const unknown = missingGroup(ctx.sh.vfs, groups);
     if (unknown !== undefined) {
       ctx.err(`useradd: group '${unknown}' does not exist\n`);
       return 6;
